@@ -1,0 +1,51 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
+import { PageQueryDto } from '../common/pagination';
+
+const PASSWORD_MIN = 12;
+// argon2 cost does not grow with length, but a megabyte password is not a password.
+const PASSWORD_MAX = 1024;
+
+export class RegisterDto {
+  @ApiProperty({ example: 'ada@example.com' })
+  @IsString() @MaxLength(254) @IsEmail({}, { message: 'must be an email address' })
+  email: string;
+
+  @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX })
+  @IsString() @MinLength(PASSWORD_MIN) @MaxLength(PASSWORD_MAX)
+  password: string;
+
+  @ApiProperty({ example: 'Ada Lovelace', maxLength: 200 })
+  @IsString() @Length(1, 200) @Matches(/\S/, { message: 'must not be blank' })
+  name: string;
+}
+
+export class LoginDto {
+  @ApiProperty()
+  @IsString() @MaxLength(254)
+  email: string;
+
+  @ApiProperty()
+  @IsString() @MaxLength(PASSWORD_MAX)
+  password: string;
+}
+
+export class UpdateMeDto {
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional() @IsString() @Length(1, 200) @Matches(/\S/, { message: 'must not be blank' })
+  name?: string;
+
+  @ApiPropertyOptional({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, description: 'Needs currentPassword; ends every session' })
+  @IsOptional() @IsString() @MinLength(PASSWORD_MIN) @MaxLength(PASSWORD_MAX)
+  password?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional() @IsString() @MaxLength(PASSWORD_MAX)
+  currentPassword?: string;
+}
+
+export class ListUsersQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Part of an email address' })
+  @IsOptional() @IsString() @MaxLength(254)
+  email?: string;
+}

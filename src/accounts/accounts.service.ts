@@ -1,0 +1,109 @@
+// Registration, sign-in, sign-out and the user's own profile.
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import type { Principal, UserPrincipal } from '../auth/principal';
+import { Clock } from '../common/clock';
+import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
+import { isUniqueViolation } from '../database/database-errors';
+import { IssuedTokenView } from '../tokens/token.view';
+import { TokensService } from '../tokens/tokens.service';
+import { TokensRepository } from '../tokens/tokens.repository';
+import { LoginDto, RegisterDto, UpdateMeDto } from './accounts.dto';
+import { LoginThrottle } from './login-throttle';
+import { PasswordHasher } from './password-hasher';
+import { User } from './user.entity';
+import { toUserView, UserView } from './user.view';
+import { UsersRepository } from './users.repository';
+
+const badCredentials = () => new DomainError(ErrorCode.InvalidCredentials, 'The email or password is not correct.');
+
+@Injectable()
+export class AccountsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly users: UsersRepository,
+    private readonly tokens: TokensService,
+    private readonly tokenRows: TokensRepository,
+    private readonly passwords: PasswordHasher,
+    private readonly throttle: LoginThrottle,
+    private readonly clock: Clock,
+  ) {}
+
+  async register(dto: RegisterDto): Promise<{ user: UserView; personalToken: IssuedTokenView }> {
+    const passwordHash = await this.passwords.hash(dto.password);
+    const now = this.clock.now();
+    const user = Object.assign(new User(), {
+      id: randomUUID(),
+      email: dto.email.trim(),
+      name: dto.name.trim(),
+      passwordHash,
+      status: 'active',
+      createdAt: now,
+      updatedAt: now,
+      deactivatedAt: null,
+    } satisfies User);
+    try {
+      return await this.dataSource.transaction(async (em) => {
+        await this.users.insert(user, em);
+        const personalToken = await this.tokens.issuePersonal(em, user.id);
+        return { user: toUserView(user), personalToken };
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, 'users_email_lower_key')) throw conflict('An account with this email already exists.');
+      throw error;
+    }
+  }
+
+  /** Same answer, and about the same time, whether the email is unknown, the password wrong or the user deactivated. */
+  async login(dto: LoginDto): Promise<{ token: IssuedTokenView }> {
+    this.throttle.assertAllowed(dto.email);
+    const user = await this.users.findByEmail(dto.email);
+    const passwordOk = await this.passwords.verify(user?.passwordHash ?? null, dto.password);
+    if (!user || !passwordOk || user.status !== 'active') {
+      this.throttle.recordFailure(dto.email);
+      throw badCredentials();
+    }
+    this.throttle.reset(dto.email);
+    return { token: await this.tokens.issueLoginSession(user.id) };
+  }
+
+  /** Ends the session the request came with. Other kinds of token are revoked through /me/tokens. */
+  async logout(principal: Principal): Promise<void> {
+    if (principal.token.kind !== 'session') {
+      throw new DomainError(ErrorCode.Forbidden, 'Logout ends a session token; revoke other tokens with DELETE /v1/me/tokens/{id}.');
+    }
+    await this.tokenRows.revoke(principal.token.id, this.clock.now());
+  }
+
+  async me(principal: UserPrincipal): Promise<UserView> {
+    const user = await this.users.findById(principal.id);
+    if (!user) throw notFound('User');
+    return toUserView(user);
+  }
+
+  async updateMe(principal: UserPrincipal, dto: UpdateMeDto): Promise<UserView> {
+    const user = await this.users.findById(principal.id);
+    if (!user) throw notFound('User');
+    const now = this.clock.now();
+    const changes: Partial<User> = { updatedAt: now };
+    if (dto.name !== undefined) changes.name = dto.name.trim();
+    if (dto.password !== undefined) {
+      if (dto.currentPassword === undefined) throw validationFailed('currentPassword', 'is required to change the password');
+      // Guessing the current password through this route counts against the same sign-in limit.
+      this.throttle.assertAllowed(user.email);
+      if (!(await this.passwords.verify(user.passwordHash, dto.currentPassword))) {
+        this.throttle.recordFailure(user.email);
+        throw validationFailed('currentPassword', 'is not correct');
+      }
+      changes.passwordHash = await this.passwords.hash(dto.password);
+    } else if (dto.currentPassword !== undefined) {
+      throw validationFailed('currentPassword', 'is only accepted together with password');
+    }
+    await this.dataSource.transaction(async (em) => {
+      await this.users.update(user.id, changes, em);
+      if (changes.passwordHash) await this.tokenRows.revokeUserSessions(user.id, now, em);
+    });
+    return toUserView({ ...user, ...changes });
+  }
+}

@@ -1,0 +1,34 @@
+import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Authenticated } from '../auth/access.decorators';
+import { CurrentUser } from '../auth/current-user';
+import type { UserPrincipal } from '../auth/principal';
+import { UuidParam } from '../common/uuid-param';
+import { ListUsersQueryDto } from './accounts.dto';
+import { PlatformAdminService } from './platform-admin.service';
+
+@ApiTags('admin')
+@Controller('admin/users')
+export class PlatformAdminController {
+  constructor(private readonly admin: PlatformAdminService) {}
+
+  @Get()
+  @Authenticated({ platformAdmin: true })
+  list(@Query() query: ListUsersQueryDto) {
+    return this.admin.list(query);
+  }
+
+  @Post(':id/deactivate')
+  @HttpCode(200)
+  @Authenticated({ platformAdmin: true })
+  deactivate(@CurrentUser() admin: UserPrincipal, @UuidParam('id') id: string) {
+    return this.admin.deactivate(admin, id);
+  }
+
+  @Post(':id/reactivate')
+  @HttpCode(200)
+  @Authenticated({ platformAdmin: true })
+  reactivate(@UuidParam('id') id: string) {
+    return this.admin.reactivate(id);
+  }
+}

@@ -1,0 +1,45 @@
+// Platform administration: list users, deactivate and reactivate them.
+import { Injectable } from '@nestjs/common';
+import type { UserPrincipal } from '../auth/principal';
+import { Clock } from '../common/clock';
+import { conflict, notFound } from '../common/errors';
+import { decodeCursor, Page, pageLimit, toPage } from '../common/pagination';
+import { ListUsersQueryDto } from './accounts.dto';
+import { AdminUserView, toAdminUserView } from './user.view';
+import { UsersRepository } from './users.repository';
+
+@Injectable()
+export class PlatformAdminService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(query: ListUsersQueryDto): Promise<Page<AdminUserView>> {
+    const limit = pageLimit(query);
+    const rows = await this.users.list(decodeCursor(query.cursor), limit, query.email);
+    return toPage(rows, limit, toAdminUserView);
+  }
+
+  /** Every token of a deactivated user fails at once: the token check reads the user's status. */
+  async deactivate(admin: UserPrincipal, userId: string): Promise<AdminUserView> {
+    if (userId === admin.id) throw conflict('You cannot deactivate your own account.');
+    return this.setStatus(userId, 'deactivated');
+  }
+
+  reactivate(userId: string): Promise<AdminUserView> {
+    return this.setStatus(userId, 'active');
+  }
+
+  private async setStatus(userId: string, status: 'active' | 'deactivated'): Promise<AdminUserView> {
+    const user = await this.users.findById(userId);
+    if (!user) throw notFound('User');
+    const now = this.clock.now();
+    if (user.status !== status) {
+      const deactivatedAt = status === 'deactivated' ? now : null;
+      await this.users.update(userId, { status, deactivatedAt, updatedAt: now });
+      Object.assign(user, { status, deactivatedAt, updatedAt: now });
+    }
+    return toAdminUserView(user);
+  }
+}

@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { KeysetPosition } from '../common/pagination';
+import { requireId } from '../tokens/tokens.repository';
+import { User, UserStatus } from './user.entity';
+
+@Injectable()
+export class UsersRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  findById(id: string, em: EntityManager = this.dataSource.manager): Promise<User | null> {
+    return em.getRepository(User).findOne({ where: { id: requireId(id) } });
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.dataSource
+      .getRepository(User)
+      .createQueryBuilder('u')
+      .where('lower(u.email) = lower(:email)', { email: email.trim() })
+      .getOne();
+  }
+
+  insert(user: User, em: EntityManager): Promise<User> {
+    return em.getRepository(User).save(user);
+  }
+
+  async update(id: string, changes: Partial<Pick<User, 'name' | 'passwordHash' | 'status' | 'updatedAt' | 'deactivatedAt'>>, em: EntityManager = this.dataSource.manager): Promise<void> {
+    await em.getRepository(User).update({ id: requireId(id) }, changes);
+  }
+
+  list(after: KeysetPosition | null, limit: number, email?: string): Promise<User[]> {
+    const qb = this.dataSource.getRepository(User).createQueryBuilder('u');
+    if (email) qb.andWhere('lower(u.email) LIKE :email', { email: `%${email.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
+    if (after) qb.andWhere('(u.created_at, u.id) < (:afterAt, :afterId)', { afterAt: after.createdAt, afterId: after.id });
+    return qb.orderBy('u.created_at', 'DESC').addOrderBy('u.id', 'DESC').limit(limit + 1).getMany();
+  }
+
+  countByStatus(status: UserStatus): Promise<number> {
+    return this.dataSource.getRepository(User).count({ where: { status } });
+  }
+}

@@ -1,0 +1,74 @@
+// The one global guard. It denies a route that declares no access rule, authenticates the bearer
+// token through passport, and checks the rule's principal type, account scope and admin flag.
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { scopesCover, ALL_SCOPES } from '../authorization/permissions';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { DomainError, ErrorCode } from '../common/errors';
+import { ACCESS_RULE, AccessRule } from './access.decorators';
+import type { Principal } from './principal';
+
+export const TOKEN_EXPIRES_HEADER = 'Latchkey-Token-Expires-At';
+
+// `Token` is what Datacake clients send; passport-http-bearer only knows `Bearer`.
+const AUTHORIZATION = /^(?:Bearer|Token)[ \t]+(\S+)[ \t]*$/i;
+
+type AuthRequest = FastifyRequest & { user?: Principal };
+
+@Injectable()
+export class AccessGuard extends AuthGuard('bearer') {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    super({ session: false });
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [context.getHandler(), context.getClass()]);
+    if (!rule) throw new DomainError(ErrorCode.Forbidden, 'This route declares no access rule.');
+    if (rule.kind === 'public') return true;
+
+    const request = context.switchToHttp().getRequest<AuthRequest>();
+    const header = request.headers.authorization;
+    if (header === undefined || header.trim() === '') {
+      throw new DomainError(ErrorCode.TokenMissing, 'Send a token in the Authorization header.');
+    }
+    const match = AUTHORIZATION.exec(header);
+    if (!match) throw new DomainError(ErrorCode.TokenInvalid, 'The Authorization header is not "Bearer <token>" or "Token <token>".');
+    request.headers.authorization = `Bearer ${match[1]}`;
+
+    await super.canActivate(context);
+    const principal = request.user as Principal;
+    if (principal.token.expiresAt) {
+      context.switchToHttp().getResponse<FastifyReply>().header(TOKEN_EXPIRES_HEADER, principal.token.expiresAt.toISOString());
+    }
+    this.checkRule(rule, principal);
+    return true;
+  }
+
+  override handleRequest<T>(error: unknown, principal: T): T {
+    if (error) throw error;
+    if (!principal) throw new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.');
+    return principal;
+  }
+
+  private checkRule(rule: Extract<AccessRule, { kind: 'authenticated' }>, principal: Principal): void {
+    const apiUsersAllowed = rule.allowApiUsers ?? rule.permission !== undefined;
+    if (principal.type === 'api_user' && !apiUsersAllowed) {
+      throw new DomainError(ErrorCode.Forbidden, 'API users cannot use this route.');
+    }
+    if (rule.scope && !scopesCover(principal.token.scopes, rule.scope)) {
+      throw new DomainError(ErrorCode.InsufficientScope, `The token lacks the scope ${rule.scope}.`);
+    }
+    if (rule.platformAdmin) {
+      const isAdmin = principal.type === 'user' && this.config.platformAdminEmails.has(principal.email.toLowerCase());
+      if (!isAdmin) throw new DomainError(ErrorCode.Forbidden, 'Only platform administrators may do this.');
+      if (!principal.token.scopes.includes(ALL_SCOPES)) {
+        throw new DomainError(ErrorCode.InsufficientScope, 'Platform administration needs a token with scope *.');
+      }
+    }
+  }
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { TokensModule } from '../tokens/tokens.module';
+import { AccessGuard } from './access.guard';
+import { BearerStrategy } from './bearer.strategy';
+import { LastUsedRecorder } from './last-used.recorder';
+import { TokenAuthenticator } from './token-authenticator';
+
+@Module({
+  imports: [PassportModule, TokensModule],
+  providers: [BearerStrategy, TokenAuthenticator, LastUsedRecorder, { provide: APP_GUARD, useClass: AccessGuard }],
+  exports: [TokenAuthenticator, LastUsedRecorder],
+})
+export class AuthModule {}

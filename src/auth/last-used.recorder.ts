@@ -1,0 +1,52 @@
+// lastUsedAt / lastUsedIp without a write per request: uses are kept in memory and written in one
+// statement every LATCHKEY_LAST_USED_FLUSH_SECONDS (at most 60), and once more at shutdown.
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Database } from '../database/database';
+import { TokensRepository } from '../tokens/tokens.repository';
+
+// A flush that failed (database outage) keeps its entries for the next one, but never more than this.
+const MAX_PENDING = 200_000;
+
+@Injectable()
+export class LastUsedRecorder implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('LastUsed');
+  private pending = new Map<string, { at: Date; ip: string }>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly tokens: TokensRepository,
+    private readonly database: Database,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.flush(), this.config.lastUsedFlushSeconds * 1000);
+    this.timer.unref();
+    this.database.beforeClose(() => this.flush());
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  record(tokenId: string, at: Date, ip: string): void {
+    if (this.pending.size >= MAX_PENDING && !this.pending.has(tokenId)) return;
+    this.pending.set(tokenId, { at, ip });
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    try {
+      await this.tokens.recordLastUsed([...batch].map(([id, use]) => ({ id, ...use })));
+    } catch (error) {
+      this.logger.warn({ entries: batch.size, err: { type: (error as Error)?.constructor?.name } }, 'last-used flush failed; will retry');
+      for (const [id, use] of batch) {
+        const newer = this.pending.get(id);
+        if (!newer && this.pending.size < MAX_PENDING) this.pending.set(id, use);
+      }
+    }
+  }
+}

@@ -1,0 +1,134 @@
+// Domain errors carry a stable machine code; the HTTP status is decided in one exhaustive switch.
+
+export enum ErrorCode {
+  ValidationFailed = 'validation_failed',
+  TokenMissing = 'token_missing',
+  TokenInvalid = 'token_invalid',
+  TokenExpired = 'token_expired',
+  InvalidCredentials = 'invalid_credentials',
+  InsufficientScope = 'insufficient_scope',
+  Forbidden = 'forbidden',
+  TokenPolicy = 'token_policy',
+  NotFound = 'not_found',
+  MethodNotAllowed = 'method_not_allowed',
+  Conflict = 'conflict',
+  LastOwner = 'last_owner',
+  PayloadTooLarge = 'payload_too_large',
+  UnsupportedMediaType = 'unsupported_media_type',
+  RateLimited = 'rate_limited',
+  Unavailable = 'unavailable',
+  Internal = 'internal',
+}
+
+export function statusFor(code: ErrorCode): number {
+  switch (code) {
+    case ErrorCode.ValidationFailed:
+      return 400;
+    case ErrorCode.TokenMissing:
+    case ErrorCode.TokenInvalid:
+    case ErrorCode.TokenExpired:
+    case ErrorCode.InvalidCredentials:
+      return 401;
+    case ErrorCode.InsufficientScope:
+    case ErrorCode.Forbidden:
+    case ErrorCode.TokenPolicy:
+      return 403;
+    case ErrorCode.NotFound:
+      return 404;
+    case ErrorCode.MethodNotAllowed:
+      return 405;
+    case ErrorCode.Conflict:
+    case ErrorCode.LastOwner:
+      return 409;
+    case ErrorCode.PayloadTooLarge:
+      return 413;
+    case ErrorCode.UnsupportedMediaType:
+      return 415;
+    case ErrorCode.RateLimited:
+      return 429;
+    case ErrorCode.Unavailable:
+      return 503;
+    case ErrorCode.Internal:
+      return 500;
+    default: {
+      const unreachable: never = code;
+      throw new Error(`unmapped error code ${String(unreachable)}`);
+    }
+  }
+}
+
+export function titleFor(code: ErrorCode): string {
+  switch (code) {
+    case ErrorCode.ValidationFailed:
+      return 'Validation failed';
+    case ErrorCode.TokenMissing:
+      return 'Token missing';
+    case ErrorCode.TokenInvalid:
+      return 'Token invalid';
+    case ErrorCode.TokenExpired:
+      return 'Token expired';
+    case ErrorCode.InvalidCredentials:
+      return 'Invalid credentials';
+    case ErrorCode.InsufficientScope:
+      return 'Insufficient scope';
+    case ErrorCode.Forbidden:
+      return 'Forbidden';
+    case ErrorCode.TokenPolicy:
+      return 'Token policy violation';
+    case ErrorCode.NotFound:
+      return 'Not found';
+    case ErrorCode.MethodNotAllowed:
+      return 'Method not allowed';
+    case ErrorCode.Conflict:
+      return 'Conflict';
+    case ErrorCode.LastOwner:
+      return 'Last owner';
+    case ErrorCode.PayloadTooLarge:
+      return 'Payload too large';
+    case ErrorCode.UnsupportedMediaType:
+      return 'Unsupported media type';
+    case ErrorCode.RateLimited:
+      return 'Too many requests';
+    case ErrorCode.Unavailable:
+      return 'Service unavailable';
+    case ErrorCode.Internal:
+      return 'Internal error';
+    default: {
+      const unreachable: never = code;
+      throw new Error(`untitled error code ${String(unreachable)}`);
+    }
+  }
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly extras: { errors?: FieldError[]; retryAfterSeconds?: number } = {},
+  ) {
+    super(detail);
+    this.name = 'DomainError';
+  }
+
+  get status(): number {
+    return statusFor(this.code);
+  }
+}
+
+/** "Not yours" and "does not exist" must read the same, so every lookup miss goes through here. */
+export function notFound(what: string): DomainError {
+  return new DomainError(ErrorCode.NotFound, `${what} not found.`);
+}
+
+export function validationFailed(field: string, message: string): DomainError {
+  return new DomainError(ErrorCode.ValidationFailed, 'The request is not valid.', { errors: [{ field, message }] });
+}
+
+export function conflict(detail: string): DomainError {
+  return new DomainError(ErrorCode.Conflict, detail);
+}

@@ -1,0 +1,119 @@
+// Turns every error into one application/problem+json body (RFC 9457) with a request id.
+// Unknown errors become a generic 500: no stack, SQL or driver message ever leaves the process.
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable, isUniqueViolation } from '../database/database-errors';
+import { DomainError, ErrorCode, FieldError, statusFor, titleFor } from './errors';
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  requestId: string;
+  errors?: FieldError[];
+}
+
+const CODE_BY_HTTP_STATUS: Record<number, ErrorCode> = {
+  400: ErrorCode.ValidationFailed,
+  401: ErrorCode.TokenInvalid,
+  403: ErrorCode.Forbidden,
+  404: ErrorCode.NotFound,
+  405: ErrorCode.MethodNotAllowed,
+  409: ErrorCode.Conflict,
+  413: ErrorCode.PayloadTooLarge,
+  415: ErrorCode.UnsupportedMediaType,
+  429: ErrorCode.RateLimited,
+  503: ErrorCode.Unavailable,
+};
+
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const error = this.toDomainError(exception, request);
+    const status = statusFor(error.code);
+    const body: ProblemBody = {
+      type: `https://latchkey.dev/problems/${error.code.replace(/_/g, '-')}`,
+      title: titleFor(error.code),
+      status,
+      detail: error.detail,
+      code: error.code,
+      requestId: String(request.id),
+    };
+    if (error.extras.errors) body.errors = error.extras.errors;
+    if (status === 401) {
+      reply.header(
+        'WWW-Authenticate',
+        error.code === ErrorCode.InvalidCredentials ? 'Bearer realm="latchkey"' : 'Bearer realm="latchkey", error="invalid_token"',
+      );
+    }
+    if (error.extras.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.extras.retryAfterSeconds));
+    reply.status(status).type('application/problem+json').send(body);
+  }
+
+  private toDomainError(exception: unknown, request: FastifyRequest): DomainError {
+    if (exception instanceof DomainError) return exception;
+    if (exception instanceof HttpException) return this.fromHttpException(exception);
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn({ requestId: request.id, err: describe(exception) }, 'database unavailable');
+      return new DomainError(ErrorCode.Unavailable, 'The database is unavailable; try again shortly.');
+    }
+    if (isUniqueViolation(exception)) {
+      return new DomainError(ErrorCode.Conflict, 'The request conflicts with existing data.');
+    }
+    // Errors Fastify raises before Nest's pipeline (body parsing) carry a 4xx statusCode.
+    const statusCode = (exception as { statusCode?: unknown })?.statusCode;
+    if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+      return this.fromStatus(statusCode, (exception as { code?: string }).code);
+    }
+    this.logger.error({ requestId: request.id, err: describe(exception) }, 'unhandled error');
+    return new DomainError(ErrorCode.Internal, 'An unexpected error occurred.');
+  }
+
+  private fromHttpException(exception: HttpException): DomainError {
+    const status = exception.getStatus();
+    if (status >= 500) {
+      this.logger.error({ err: describe(exception) }, 'server error');
+      return new DomainError(status === 503 ? ErrorCode.Unavailable : ErrorCode.Internal, 'An unexpected error occurred.');
+    }
+    return this.fromStatus(status, undefined, exception.message);
+  }
+
+  private fromStatus(status: number, fastifyCode?: string, message?: string): DomainError {
+    const code = CODE_BY_HTTP_STATUS[status] ?? ErrorCode.ValidationFailed;
+    switch (code) {
+      case ErrorCode.PayloadTooLarge:
+        return new DomainError(code, 'The request body is larger than 1 MiB.');
+      case ErrorCode.UnsupportedMediaType:
+        return new DomainError(code, 'Send the body as application/json.');
+      case ErrorCode.NotFound:
+        return new DomainError(code, 'No such resource.');
+      case ErrorCode.ValidationFailed:
+        return new DomainError(code, 'The request is not valid.', {
+          errors: [{ field: 'body', message: bodyProblem(fastifyCode, message) }],
+        });
+      default:
+        return new DomainError(code, titleFor(code) + '.');
+    }
+  }
+}
+
+function bodyProblem(fastifyCode: string | undefined, message: string | undefined): string {
+  if (fastifyCode === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(message ?? '')) return 'is not valid JSON';
+  if (fastifyCode === 'FST_ERR_CTP_EMPTY_JSON_BODY') return 'is empty but the content type is JSON';
+  if (/prototype|__proto__|constructor/i.test(message ?? '')) return 'contains a forbidden key';
+  return 'could not be read';
+}
+
+/** What may be logged about an unknown error: its class and codes, never its message (it may hold SQL or values). */
+function describe(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { type: typeof error };
+  const { code, routine } = error as { code?: unknown; routine?: unknown };
+  return { type: error.constructor?.name ?? 'Error', code, routine };
+}

@@ -1,0 +1,112 @@
+// Environment variables, validated once at boot: a bad value stops the process with a message naming it.
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value);
+const toBool = ({ value }: { value: unknown }) =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+
+export class EnvironmentVariables {
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  @IsString()
+  LATCHKEY_DATA_DIR = './data';
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '127.0.0.1';
+
+  @IsIn(LOG_LEVELS)
+  LATCHKEY_LOG_LEVEL: LogLevel = 'info';
+
+  @Transform(toBool) @IsBoolean()
+  LATCHKEY_LOG_REQUESTS = true;
+
+  @IsOptional() @IsString()
+  LATCHKEY_PLATFORM_ADMINS?: string;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  LATCHKEY_DB_POOL_SIZE = 10;
+
+  @Transform(toBool) @IsBoolean()
+  LATCHKEY_TRUST_PROXY = false;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(60)
+  LATCHKEY_LAST_USED_FLUSH_SECONDS = 15;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  LATCHKEY_LOGIN_MAX_FAILURES = 10;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(86400)
+  LATCHKEY_LOGIN_WINDOW_SECONDS = 900;
+
+  @Transform(toInt) @IsInt() @Min(8192) @Max(1048576)
+  LATCHKEY_ARGON2_MEMORY_KIB = 19456;
+}
+
+export interface AppConfig {
+  databaseUrl: string | null;
+  dataDir: string;
+  port: number;
+  host: string;
+  logLevel: LogLevel;
+  logRequests: boolean;
+  platformAdminEmails: ReadonlySet<string>;
+  dbPoolSize: number;
+  trustProxy: boolean;
+  lastUsedFlushSeconds: number;
+  login: { maxFailures: number; windowSeconds: number };
+  argon2MemoryKib: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the environment (unset and empty variables take their defaults) or throws a ConfigError. */
+export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): AppConfig {
+  const known = Object.keys(new EnvironmentVariables());
+  known.push('DATABASE_URL', 'LATCHKEY_PLATFORM_ADMINS');
+  const present: Record<string, string> = {};
+  for (const key of known) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== '') present[key] = value.trim();
+  }
+  const vars = plainToInstance(EnvironmentVariables, present);
+  const errors = validateSync(vars, { forbidUnknownValues: true });
+  if (errors.length > 0) {
+    throw new ConfigError(errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` })));
+  }
+  return {
+    databaseUrl: vars.DATABASE_URL ?? null,
+    dataDir: vars.LATCHKEY_DATA_DIR,
+    port: vars.PORT,
+    host: vars.HOST,
+    logLevel: vars.LATCHKEY_LOG_LEVEL,
+    logRequests: vars.LATCHKEY_LOG_REQUESTS,
+    platformAdminEmails: new Set(
+      (vars.LATCHKEY_PLATFORM_ADMINS ?? '')
+        .split(',')
+        .map((e) => e.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+    dbPoolSize: vars.LATCHKEY_DB_POOL_SIZE,
+    trustProxy: vars.LATCHKEY_TRUST_PROXY,
+    lastUsedFlushSeconds: vars.LATCHKEY_LAST_USED_FLUSH_SECONDS,
+    login: { maxFailures: vars.LATCHKEY_LOGIN_MAX_FAILURES, windowSeconds: vars.LATCHKEY_LOGIN_WINDOW_SECONDS },
+    argon2MemoryKib: vars.LATCHKEY_ARGON2_MEMORY_KIB,
+  };
+}
+
+/** Injection token for the AppConfig object. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,96 @@
+// The embedded PostgreSQL (PGlite, PostgreSQL compiled to WebAssembly) behind a private Unix socket,
+// so the app talks to it with the same `pg` driver it uses for a real server.
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export interface PostgresConnection {
+  host: string;
+  port: number;
+  username: string;
+  database: string;
+}
+
+export class EmbeddedPostgres {
+  private constructor(
+    private readonly db: PGlite,
+    private readonly server: PGLiteSocketServer,
+    private readonly socketDir: string,
+    private readonly lockFile: string | null,
+  ) {}
+
+  /** Opens (or creates) the database kept in `dataDir`; pass a dump instead to get a throwaway in-memory copy. */
+  static async start(source: { dataDir: string } | { dump: Blob }): Promise<EmbeddedPostgres> {
+    let lockFile: string | null = null;
+    let db: PGlite;
+    if ('dataDir' in source) {
+      const dir = resolve(source.dataDir);
+      mkdirSync(dir, { recursive: true });
+      lockFile = acquireLock(join(dir, 'latchkey.lock'));
+      try {
+        db = await PGlite.create(join(dir, 'pgdata'));
+      } catch (error) {
+        rmSync(lockFile, { force: true });
+        throw error;
+      }
+    } else {
+      db = await PGlite.create({ loadDataDir: source.dump });
+    }
+    // mkdtemp creates the folder with mode 0700: only this user can reach the trust-auth socket.
+    const socketDir = await mkdtemp(join(tmpdir(), 'latchkey-pg-'));
+    const server = new PGLiteSocketServer({ db, path: join(socketDir, '.s.PGSQL.5432'), maxConnections: 1 });
+    await server.start();
+    return new EmbeddedPostgres(db, server, socketDir, lockFile);
+  }
+
+  get connection(): PostgresConnection {
+    return { host: this.socketDir, port: 5432, username: 'postgres', database: 'postgres' };
+  }
+
+  /** A tarball of the whole database, to start in-memory copies quickly (used by the tests). */
+  dump(): Promise<Blob> {
+    return this.db.dumpDataDir('none') as Promise<Blob>;
+  }
+
+  async stop(): Promise<void> {
+    await this.server.stop();
+    await this.db.close();
+    await rm(this.socketDir, { recursive: true, force: true });
+    if (this.lockFile) rmSync(this.lockFile, { force: true });
+  }
+}
+
+/**
+ * PGlite does not lock its data directory and two processes on one directory lose writes,
+ * so a pid file guards it. A lock left by a process that is gone is taken over.
+ */
+function acquireLock(path: string): string {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return path;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+        throw new Error(`The data directory is in use by process ${holder} (${path}); stop it or set LATCHKEY_DATA_DIR.`);
+      }
+      rmSync(path, { force: true });
+    }
+  }
+  throw new Error(`Could not lock the data directory (${path}).`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

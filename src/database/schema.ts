@@ -1,0 +1,7 @@
+// Every entity and migration, in one place, for the runtime data source and the tests' template database.
+import { User } from '../accounts/user.entity';
+import { Token } from '../tokens/token.entity';
+import { CreateAccounts1764000000000 } from './migrations/1764000000000-CreateAccounts';
+
+export const ENTITIES = [User, Token];
+export const MIGRATIONS = [CreateAccounts1764000000000];

@@ -1,0 +1,60 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** personal: the one default token of a user; named: made by the user; session: login or exchange; api_user: an API user's. */
+export type TokenKind = 'personal' | 'named' | 'session' | 'api_user';
+
+@Entity('tokens')
+export class Token {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  @Column('text')
+  kind: TokenKind;
+
+  @Column('uuid', { name: 'user_id', nullable: true })
+  userId: string | null;
+
+  @Column('uuid', { name: 'api_user_id', nullable: true })
+  apiUserId: string | null;
+
+  @Column('text', { nullable: true })
+  name: string | null;
+
+  /** SHA-256 of the secret, hex. The secret itself is never stored. */
+  @Column('text', { name: 'token_hash' })
+  tokenHash: string;
+
+  @Column('text')
+  hint: string;
+
+  @Column('text', { array: true })
+  scopes: string[];
+
+  /** null: every workspace the principal is in; otherwise only these. */
+  @Column('uuid', { name: 'workspace_ids', array: true, nullable: true })
+  workspaceIds: string[] | null;
+
+  /** For an exchanged session: the long-lived token it was made from; it dies with it. */
+  @Column('uuid', { name: 'parent_id', nullable: true })
+  parentId: string | null;
+
+  /** Set by rotation: the token that replaced this one. */
+  @Column('uuid', { name: 'replaced_by_id', nullable: true })
+  replacedById: string | null;
+
+  @Column('timestamptz', { name: 'created_at' })
+  createdAt: Date;
+
+  @Column('timestamptz', { name: 'expires_at', nullable: true })
+  expiresAt: Date | null;
+
+  /** When the token stops working; in the future while a rotated token is inside its grace period. */
+  @Column('timestamptz', { name: 'revoked_at', nullable: true })
+  revokedAt: Date | null;
+
+  @Column('timestamptz', { name: 'last_used_at', nullable: true })
+  lastUsedAt: Date | null;
+
+  @Column('text', { name: 'last_used_ip', nullable: true })
+  lastUsedIp: string | null;
+}

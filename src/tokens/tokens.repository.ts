@@ -1,0 +1,128 @@
+// Thin data access for tokens. Users' tokens are keyed by user id; workspace-scoped reads come with workspaces.
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { KeysetPosition } from '../common/pagination';
+import type { UserStatus } from '../accounts/user.entity';
+import { Token, TokenKind } from './token.entity';
+
+/** What the hot path needs to decide about a presented token, read in one query. */
+export interface TokenCredential {
+  id: string;
+  kind: TokenKind;
+  userId: string | null;
+  apiUserId: string | null;
+  scopes: string[];
+  workspaceIds: string[] | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  parentId: string | null;
+  parentExpiresAt: Date | null;
+  parentRevokedAt: Date | null;
+  userStatus: UserStatus | null;
+  userEmail: string | null;
+}
+
+export interface UserTokenFilter {
+  kinds: TokenKind[];
+  includeInactive: boolean;
+  now: Date;
+  after: KeysetPosition | null;
+  limit: number;
+}
+
+@Injectable()
+export class TokensRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async findCredentialByHash(tokenHash: string): Promise<TokenCredential | null> {
+    const rows: TokenCredential[] = await this.dataSource.query(
+      `SELECT t.id, t.kind, t.user_id AS "userId", t.api_user_id AS "apiUserId", t.scopes,
+              t.workspace_ids AS "workspaceIds", t.expires_at AS "expiresAt", t.revoked_at AS "revokedAt",
+              t.parent_id AS "parentId", p.expires_at AS "parentExpiresAt", p.revoked_at AS "parentRevokedAt",
+              u.status AS "userStatus", u.email AS "userEmail"
+         FROM tokens t
+         LEFT JOIN tokens p ON p.id = t.parent_id
+         LEFT JOIN users u ON u.id = t.user_id
+        WHERE t.token_hash = $1`,
+      [tokenHash],
+    );
+    return rows[0] ?? null;
+  }
+
+  insert(token: Token, em: EntityManager = this.dataSource.manager): Promise<Token> {
+    return em.getRepository(Token).save(token);
+  }
+
+  findForUser(userId: string, tokenId: string, em: EntityManager = this.dataSource.manager, lock = false): Promise<Token | null> {
+    return em.getRepository(Token).findOne({
+      where: { id: tokenId, userId: requireId(userId) },
+      ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
+  }
+
+  findActivePersonal(userId: string, em: EntityManager = this.dataSource.manager): Promise<Token | null> {
+    return em
+      .getRepository(Token)
+      .createQueryBuilder('t')
+      .where('t.user_id = :userId AND t.kind = :kind AND t.revoked_at IS NULL', { userId: requireId(userId), kind: 'personal' })
+      .getOne();
+  }
+
+  /** A user's tokens, newest first; "active" means neither it nor its parent is revoked or expired. */
+  listForUser(userId: string, filter: UserTokenFilter): Promise<Token[]> {
+    const qb = this.dataSource
+      .getRepository(Token)
+      .createQueryBuilder('t')
+      .leftJoin(Token, 'p', 'p.id = t.parent_id')
+      .where('t.user_id = :userId', { userId: requireId(userId) })
+      .andWhere('t.kind IN (:...kinds)', { kinds: filter.kinds });
+    if (!filter.includeInactive) {
+      qb.andWhere('(t.revoked_at IS NULL OR t.revoked_at > :now) AND (t.expires_at IS NULL OR t.expires_at > :now)', { now: filter.now })
+        .andWhere('(p.id IS NULL OR ((p.revoked_at IS NULL OR p.revoked_at > :now) AND (p.expires_at IS NULL OR p.expires_at > :now)))');
+    }
+    if (filter.after) {
+      qb.andWhere('(t.created_at, t.id) < (:afterAt, :afterId)', { afterAt: filter.after.createdAt, afterId: filter.after.id });
+    }
+    return qb.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').limit(filter.limit + 1).getMany();
+  }
+
+  /** Ends a token now, or cuts a rotation grace period short; a token already dead keeps its time. Its exchanged sessions go with it. */
+  async revoke(tokenId: string, at: Date, em: EntityManager = this.dataSource.manager): Promise<void> {
+    await em.query(
+      `UPDATE tokens SET revoked_at = $2
+        WHERE (id = $1 OR parent_id = $1) AND (revoked_at IS NULL OR revoked_at > $2)`,
+      [tokenId, at],
+    );
+  }
+
+  async revokeUserSessions(userId: string, at: Date, em: EntityManager = this.dataSource.manager): Promise<void> {
+    await em.query(
+      `UPDATE tokens SET revoked_at = $2
+        WHERE user_id = $1 AND kind = 'session' AND (revoked_at IS NULL OR revoked_at > $2)`,
+      [requireId(userId), at],
+    );
+  }
+
+  async markReplaced(tokenId: string, replacedById: string, diesAt: Date, em: EntityManager): Promise<void> {
+    await em.query(
+      `UPDATE tokens SET replaced_by_id = $2, revoked_at = LEAST(COALESCE(revoked_at, $3), $3) WHERE id = $1`,
+      [tokenId, replacedById, diesAt],
+    );
+  }
+
+  /** Writes buffered last-used times in one statement; an older time never overwrites a newer one. */
+  async recordLastUsed(entries: Array<{ id: string; at: Date; ip: string }>): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE tokens t SET last_used_at = v.at, last_used_ip = v.ip
+         FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::timestamptz[]) AS at, unnest($3::text[]) AS ip) v
+        WHERE t.id = v.id AND (t.last_used_at IS NULL OR t.last_used_at < v.at)`,
+      [entries.map((e) => e.id), entries.map((e) => e.at.toISOString()), entries.map((e) => e.ip)],
+    );
+  }
+}
+
+/** TypeORM drops undefined from a where clause: an owner filter built from an empty value would match everything. */
+export function requireId(id: string): string {
+  if (typeof id !== 'string' || id.length === 0) throw new Error('owner id is required for this query');
+  return id;
+}

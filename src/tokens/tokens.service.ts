@@ -1,0 +1,217 @@
+// Personal, named and session tokens of users: issue, list, rotate with a grace period, revoke.
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import type { UserPrincipal } from '../auth/principal';
+import { generateToken, hashToken, TokenPrefix, tokenHint } from '../auth/token-format';
+import { ALL_SCOPES } from '../authorization/permissions';
+import { assertCanGrant, assertScopesWellFormed } from '../authorization/token-grants';
+import { Clock } from '../common/clock';
+import { conflict, DomainError, ErrorCode, notFound } from '../common/errors';
+import { decodeCursor, Page, pageLimit, toPage } from '../common/pagination';
+import { CreateNamedTokenDto, ExchangeTokenDto, ListTokensQueryDto, RotateTokenDto } from './token.dto';
+import { Token, TokenKind } from './token.entity';
+import { IssuedTokenView, toIssuedTokenView, toTokenView, TokenView } from './token.view';
+import { TokensRepository } from './tokens.repository';
+
+const DAY_MS = 86_400_000;
+export const SESSION_LIFETIME_MS = 12 * 3_600_000;
+const DEFAULT_NAMED_TOKEN_DAYS = 90;
+const DEFAULT_EXCHANGE_SECONDS = 3600;
+
+const PREFIX_BY_KIND: Record<TokenKind, TokenPrefix> = { personal: 'lkp_', named: 'lkp_', session: 'lks_', api_user: 'lka_' };
+
+export interface TokenSpec {
+  kind: TokenKind;
+  userId: string | null;
+  apiUserId: string | null;
+  name: string | null;
+  scopes: string[];
+  workspaceIds: string[] | null;
+  expiresAt: Date | null;
+  parentId?: string | null;
+}
+
+@Injectable()
+export class TokensService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tokens: TokensRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Makes a token and returns its only copy of the secret. */
+  async issue(em: EntityManager, spec: TokenSpec): Promise<{ token: Token; secret: string }> {
+    const secret = generateToken(PREFIX_BY_KIND[spec.kind]);
+    const token = Object.assign(new Token(), {
+      id: randomUUID(),
+      kind: spec.kind,
+      userId: spec.userId,
+      apiUserId: spec.apiUserId,
+      name: spec.name,
+      tokenHash: hashToken(secret),
+      hint: tokenHint(secret),
+      scopes: spec.scopes,
+      workspaceIds: spec.workspaceIds,
+      parentId: spec.parentId ?? null,
+      replacedById: null,
+      createdAt: this.clock.now(),
+      expiresAt: spec.expiresAt,
+      revokedAt: null,
+      lastUsedAt: null,
+      lastUsedIp: null,
+    } satisfies Token);
+    await this.tokens.insert(token, em);
+    return { token, secret };
+  }
+
+  async issuePersonal(em: EntityManager, userId: string): Promise<IssuedTokenView> {
+    const { token, secret } = await this.issue(em, {
+      kind: 'personal',
+      userId,
+      apiUserId: null,
+      name: 'Personal access token',
+      scopes: [ALL_SCOPES],
+      workspaceIds: null,
+      expiresAt: null,
+    });
+    return toIssuedTokenView(token, secret);
+  }
+
+  async issueLoginSession(userId: string): Promise<IssuedTokenView> {
+    const { token, secret } = await this.issue(this.dataSource.manager, {
+      kind: 'session',
+      userId,
+      apiUserId: null,
+      name: 'Login session',
+      scopes: [ALL_SCOPES],
+      workspaceIds: null,
+      expiresAt: new Date(this.clock.now().getTime() + SESSION_LIFETIME_MS),
+    });
+    return toIssuedTokenView(token, secret);
+  }
+
+  /** POST /auth/token: a short-lived session with its parent's scopes and workspaces, dead when the parent is. */
+  async exchange(principal: { type: 'user' | 'api_user'; id: string; token: UserPrincipal['token'] }, dto: ExchangeTokenDto): Promise<IssuedTokenView> {
+    const parent = principal.token;
+    if (parent.kind === 'session') {
+      throw new DomainError(ErrorCode.Forbidden, 'Only a personal, named or API-user token can be exchanged for a session.');
+    }
+    const ttl = (dto.expiresInSeconds ?? DEFAULT_EXCHANGE_SECONDS) * 1000;
+    const wanted = new Date(this.clock.now().getTime() + ttl);
+    const { token, secret } = await this.issue(this.dataSource.manager, {
+      kind: 'session',
+      userId: principal.type === 'user' ? principal.id : null,
+      apiUserId: principal.type === 'api_user' ? principal.id : null,
+      name: 'Exchanged session',
+      scopes: parent.scopes,
+      workspaceIds: parent.workspaceIds,
+      expiresAt: parent.expiresAt && parent.expiresAt < wanted ? parent.expiresAt : wanted,
+      parentId: parent.id,
+    });
+    return toIssuedTokenView(token, secret);
+  }
+
+  async getPersonal(principal: UserPrincipal): Promise<TokenView> {
+    const token = await this.tokens.findActivePersonal(principal.id);
+    if (!token) throw notFound('Personal token');
+    return toTokenView(token);
+  }
+
+  /** Replaces the default personal token; the old one stops working at once. */
+  async regeneratePersonal(principal: UserPrincipal): Promise<IssuedTokenView> {
+    assertCanGrant(principal.token, { scopes: [ALL_SCOPES], workspaceIds: null });
+    return this.dataSource.transaction(async (em) => {
+      // Serialises concurrent regenerations of one user.
+      await em.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [principal.id]);
+      const current = await this.tokens.findActivePersonal(principal.id, em);
+      if (current) await this.tokens.revoke(current.id, this.clock.now(), em);
+      return this.issuePersonal(em, principal.id);
+    });
+  }
+
+  async list(principal: UserPrincipal, query: ListTokensQueryDto): Promise<Page<TokenView>> {
+    const limit = pageLimit(query);
+    const rows = await this.tokens.listForUser(principal.id, {
+      kinds: query.kind ? [query.kind] : ['personal', 'named', 'session'],
+      includeInactive: query.includeInactive ?? false,
+      now: this.clock.now(),
+      after: decodeCursor(query.cursor),
+      limit,
+    });
+    return toPage(rows, limit, toTokenView);
+  }
+
+  async get(principal: UserPrincipal, tokenId: string): Promise<TokenView> {
+    return toTokenView(await this.findOwn(principal, tokenId));
+  }
+
+  async createNamed(principal: UserPrincipal, dto: CreateNamedTokenDto): Promise<IssuedTokenView> {
+    assertScopesWellFormed(dto.scopes);
+    const workspaceIds = dto.workspaceIds ?? null;
+    assertCanGrant(principal.token, { scopes: dto.scopes, workspaceIds });
+    const days = dto.expiresInDays === undefined ? DEFAULT_NAMED_TOKEN_DAYS : dto.expiresInDays;
+    const { token, secret } = await this.issue(this.dataSource.manager, {
+      kind: 'named',
+      userId: principal.id,
+      apiUserId: null,
+      name: dto.name.trim(),
+      scopes: dto.scopes,
+      workspaceIds,
+      expiresAt: days === null ? null : new Date(this.clock.now().getTime() + days * DAY_MS),
+    });
+    return toIssuedTokenView(token, secret);
+  }
+
+  async revoke(principal: UserPrincipal, tokenId: string): Promise<void> {
+    const token = await this.findOwn(principal, tokenId);
+    if (token.kind === 'personal' && token.revokedAt === null) {
+      throw conflict('The default personal token cannot be revoked; regenerate it instead.');
+    }
+    await this.tokens.revoke(token.id, this.clock.now());
+  }
+
+  /** A new secret for a named token; the old one keeps working for graceSeconds, then dies. */
+  async rotate(principal: UserPrincipal, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenView> {
+    return this.dataSource.transaction(async (em) => {
+      // The row lock makes concurrent rotations of one token take turns: the second sees it replaced.
+      const old = await this.tokens.findForUser(principal.id, tokenId, em, true);
+      if (!old) throw notFound('Token');
+      if (old.kind !== 'named') throw conflict(old.kind === 'personal' ? 'Regenerate the default personal token instead.' : 'Sessions cannot be rotated.');
+      this.assertRotatable(old);
+      assertCanGrant(principal.token, { scopes: old.scopes, workspaceIds: old.workspaceIds });
+      return this.rotateInTransaction(em, old, dto.graceSeconds ?? 0);
+    });
+  }
+
+  /** Shared by named and API-user tokens: the caller has already found, locked and authorised `old`. */
+  async rotateInTransaction(em: EntityManager, old: Token, graceSeconds: number): Promise<IssuedTokenView> {
+    const now = this.clock.now();
+    // The new secret keeps the old one's lifetime, counted from now.
+    const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;
+    const { token, secret } = await this.issue(em, {
+      kind: old.kind,
+      userId: old.userId,
+      apiUserId: old.apiUserId,
+      name: old.name,
+      scopes: old.scopes,
+      workspaceIds: old.workspaceIds,
+      expiresAt: lifetime === null ? null : new Date(now.getTime() + lifetime),
+    });
+    await this.tokens.markReplaced(old.id, token.id, new Date(now.getTime() + graceSeconds * 1000), em);
+    return toIssuedTokenView(token, secret);
+  }
+
+  assertRotatable(token: Token): void {
+    const now = this.clock.now().getTime();
+    if (token.replacedById !== null) throw conflict('This token has already been rotated; rotate its replacement.');
+    if (token.revokedAt !== null && token.revokedAt.getTime() <= now) throw conflict('A revoked token cannot be rotated.');
+    if (token.expiresAt !== null && token.expiresAt.getTime() <= now) throw conflict('An expired token cannot be rotated.');
+  }
+
+  private async findOwn(principal: UserPrincipal, tokenId: string): Promise<Token> {
+    const token = await this.tokens.findForUser(principal.id, tokenId);
+    if (!token) throw notFound('Token');
+    return token;
+  }
+}
