@@ -18,12 +18,16 @@ export class EmbeddedPostgres {
   private constructor(
     private readonly db: PGlite,
     private readonly server: PGLiteSocketServer,
-    private readonly socketDir: string,
+    private readonly socketDir: string | null,
     private readonly lockFile: string | null,
   ) {}
 
-  /** Opens (or creates) the database kept in `dataDir`; pass a dump instead to get a throwaway in-memory copy. */
-  static async start(source: { dataDir: string } | { dump: Blob }): Promise<EmbeddedPostgres> {
+  /**
+   * Opens (or creates) the database kept in `dataDir`, reachable on a private Unix socket.
+   * In memory instead (empty, or a copy of a dump), a throwaway database on a loopback TCP port:
+   * the tests' per-file databases.
+   */
+  static async start(source: { dataDir: string } | { inMemory: true; dump?: Blob }): Promise<EmbeddedPostgres> {
     let lockFile: string | null = null;
     let db: PGlite;
     if ('dataDir' in source) {
@@ -37,7 +41,12 @@ export class EmbeddedPostgres {
         throw error;
       }
     } else {
-      db = await PGlite.create({ loadDataDir: source.dump });
+      db = await PGlite.create(source.dump ? { loadDataDir: source.dump } : {});
+    }
+    if (lockFile === null) {
+      const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
+      await server.start();
+      return new EmbeddedPostgres(db, server, null, null);
     }
     // mkdtemp creates the folder with mode 0700: only this user can reach the trust-auth socket.
     const socketDir = await mkdtemp(join(tmpdir(), 'latchkey-pg-'));
@@ -47,7 +56,15 @@ export class EmbeddedPostgres {
   }
 
   get connection(): PostgresConnection {
-    return { host: this.socketDir, port: 5432, username: 'postgres', database: 'postgres' };
+    if (this.socketDir) return { host: this.socketDir, port: 5432, username: 'postgres', database: 'postgres' };
+    const [host, port] = this.server.getServerConn().split(':');
+    return { host, port: Number(port), username: 'postgres', database: 'postgres' };
+  }
+
+  /** A postgres:// URL for the loopback copies; the Unix-socket database is addressed by `connection`. */
+  get url(): string {
+    const { host, port, username, database } = this.connection;
+    return `postgres://${username}@${host}:${port}/${database}`;
   }
 
   /** A tarball of the whole database, to start in-memory copies quickly (used by the tests). */
@@ -58,7 +75,7 @@ export class EmbeddedPostgres {
   async stop(): Promise<void> {
     await this.server.stop();
     await this.db.close();
-    await rm(this.socketDir, { recursive: true, force: true });
+    if (this.socketDir) await rm(this.socketDir, { recursive: true, force: true });
     if (this.lockFile) rmSync(this.lockFile, { force: true });
   }
 }

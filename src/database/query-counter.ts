@@ -3,19 +3,20 @@ import type { Logger as TypeOrmLogger } from 'typeorm';
 
 export class QueryCounter implements TypeOrmLogger {
   private count = 0;
-  private readonly listeners: Array<() => void> = [];
+  private readonly listeners: Array<(sql: string) => void> = [];
 
   get total(): number {
     return this.count;
   }
 
-  onQuery(listener: () => void): void {
+  onQuery(listener: (sql: string) => void): () => void {
     this.listeners.push(listener);
+    return () => this.listeners.splice(this.listeners.indexOf(listener), 1);
   }
 
-  logQuery(): void {
+  logQuery(sql: string): void {
     this.count++;
-    for (const listener of this.listeners) listener();
+    for (const listener of this.listeners) listener(sql);
   }
 
   logQueryError(): void {}

@@ -1,0 +1,55 @@
+// Small helpers for the e2e specs: register users, read secrets, build headers.
+import { randomBytes } from 'node:crypto';
+import type { TestApp } from './test-app';
+
+export const PASSWORD = 'correct horse battery staple';
+
+export interface RegisteredUser {
+  id: string;
+  email: string;
+  password: string;
+  personalToken: string;
+  personalTokenId: string;
+}
+
+export function uniqueEmail(label = 'user'): string {
+  return `${label}-${randomBytes(4).toString('hex')}@example.com`;
+}
+
+export function bearer(secret: string): { Authorization: string } {
+  return { Authorization: `Bearer ${secret}` };
+}
+
+export async function registerUser(t: TestApp, email = uniqueEmail(), name = 'Test User'): Promise<RegisteredUser> {
+  const res = await t.http().post('/v1/auth/register').send({ email, password: PASSWORD, name }).expect(201);
+  return {
+    id: res.body.user.id,
+    email,
+    password: PASSWORD,
+    personalToken: res.body.personalToken.secret,
+    personalTokenId: res.body.personalToken.id,
+  };
+}
+
+export async function login(t: TestApp, email: string, password = PASSWORD): Promise<string> {
+  const res = await t.http().post('/v1/auth/login').send({ email, password }).expect(200);
+  return res.body.token.secret;
+}
+
+export async function createNamedToken(
+  t: TestApp,
+  secret: string,
+  body: { name?: string; scopes: string[]; workspaceIds?: string[] | null; expiresInDays?: number | null },
+): Promise<{ id: string; secret: string; body: Record<string, unknown> }> {
+  const res = await t.http().post('/v1/me/tokens').set(bearer(secret)).send({ name: 'named', ...body }).expect(201);
+  return { id: res.body.id, secret: res.body.secret, body: res.body };
+}
+
+/** Every problem+json answer has the same shape; this checks it and returns the body. */
+export function expectProblem(res: { status: number; headers: Record<string, string>; body: Record<string, unknown> }, status: number, code: string) {
+  expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(res.body).toMatchObject({ status, code, title: expect.any(String), detail: expect.any(String), requestId: expect.any(String) });
+  expect(res.body.requestId).toBe(res.headers['x-request-id']);
+  return res.body;
+}

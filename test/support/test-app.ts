@@ -1,0 +1,63 @@
+// Boots the real application (same adapter, pipes, filter, guard) on a fresh database for one test file.
+import 'reflect-metadata';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import TestAgent from 'supertest/lib/agent';
+import { AppModule } from '../../src/app.module';
+import { configureApp, createFastifyAdapter } from '../../src/app.setup';
+import { Clock } from '../../src/common/clock';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { QueryCounter } from '../../src/database/query-counter';
+import { DataSource } from 'typeorm';
+import { FakeClock } from './fake-clock';
+import { createTestDatabase, TestDatabase } from './test-database';
+
+export const ADMIN_EMAIL = 'admin@example.com';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  http: () => TestAgent;
+  clock: FakeClock;
+  config: AppConfig;
+  queries: QueryCounter;
+  dataSource: DataSource;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(env: Record<string, string> = {}, database?: TestDatabase): Promise<TestApp> {
+  const db = database ?? (await createTestDatabase());
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    // The embedded database is only correct with one connection.
+    LATCHKEY_DB_POOL_SIZE: db.embedded ? '1' : '5',
+    LATCHKEY_LOG_LEVEL: 'silent',
+    LATCHKEY_PLATFORM_ADMINS: ADMIN_EMAIL,
+    LATCHKEY_ARGON2_MEMORY_KIB: '8192',
+    ...env,
+  });
+  const clock = new FakeClock();
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
+    .overrideProvider(Clock)
+    .useValue(clock)
+    .compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config), { logger: false });
+  configureApp(app, config);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  const server = app.getHttpServer();
+  return {
+    app,
+    http: () => request(server),
+    clock,
+    config,
+    queries: app.get(QueryCounter),
+    dataSource: app.get(DataSource),
+    database: db,
+    close: async () => {
+      await app.close();
+      if (!database) await db.drop();
+    },
+  };
+}

@@ -1,0 +1,114 @@
+// A fresh, migrated database per test file: a copy of a template on the PostgreSQL server in
+// DATABASE_URL, or an in-memory copy of a migrated embedded database otherwise.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../../src/database/database';
+import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { runMigrations } from '../../src/database/migrate';
+
+export interface TestDatabase {
+  url: string;
+  embedded: boolean;
+  drop(): Promise<void>;
+}
+
+export const serverUrl = (): string | undefined => process.env.DATABASE_URL || undefined;
+
+/** The template is named after a hash of the migrations, so a changed migration gets a new one. */
+function migrationsHash(): string {
+  const dir = join(__dirname, '../../src/database/migrations');
+  const hash = createHash('sha256');
+  for (const file of readdirSync(dir).sort()) hash.update(file).update(readFileSync(join(dir, file)));
+  return hash.digest('hex').slice(0, 12);
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+export function templateName(): string {
+  return `latchkey_tpl_${migrationsHash()}`;
+}
+
+function dumpPath(): string {
+  return join(tmpdir(), `latchkey-test-template-${migrationsHash()}.tar`);
+}
+
+async function migrate(url: string): Promise<void> {
+  const dataSource = new DataSource(dataSourceOptions({ url }, 1));
+  await dataSource.initialize();
+  try {
+    await runMigrations(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/** Run once before all test files (jest globalSetup). */
+export async function prepareTemplate(): Promise<void> {
+  const url = serverUrl();
+  if (url) {
+    const admin = new Client({ connectionString: url });
+    await admin.connect();
+    try {
+      const name = templateName();
+      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (exists.rowCount === 0) {
+        const building = `${name}_${randomBytes(4).toString('hex')}`;
+        await admin.query(`CREATE DATABASE "${building}"`);
+        await migrate(withDatabase(url, building));
+        await admin.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`).catch(async () => {
+          await admin.query(`DROP DATABASE IF EXISTS "${building}"`); // another run made it first
+        });
+      }
+    } finally {
+      await admin.end();
+    }
+    return;
+  }
+  if (existsSync(dumpPath())) return;
+  const fresh = await EmbeddedPostgres.start({ inMemory: true });
+  try {
+    await migrate(fresh.url);
+    const partial = `${dumpPath()}.${process.pid}.tmp`;
+    writeFileSync(partial, Buffer.from(await (await fresh.dump()).arrayBuffer()));
+    renameSync(partial, dumpPath());
+  } finally {
+    await fresh.stop();
+  }
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const url = serverUrl();
+  if (url) {
+    const name = `latchkey_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+    const admin = new Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${templateName()}"`);
+    } finally {
+      await admin.end();
+    }
+    return {
+      url: withDatabase(url, name),
+      embedded: false,
+      drop: async () => {
+        const client = new Client({ connectionString: url });
+        await client.connect();
+        try {
+          await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        } finally {
+          await client.end();
+        }
+      },
+    };
+  }
+  const embedded = await EmbeddedPostgres.start({ inMemory: true, dump: new Blob([readFileSync(dumpPath())]) });
+  return { url: embedded.url, embedded: true, drop: () => embedded.stop() };
+}

@@ -1,0 +1,73 @@
+// How the guard treats what arrives in the Authorization header.
+import { checksum } from '../src/auth/token-format';
+import { bearer, expectProblem, registerUser, RegisteredUser } from './support/api';
+import { startTestApp, TestApp } from './support/test-app';
+
+describe('token check', () => {
+  let t: TestApp;
+  let user: RegisteredUser;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    user = await registerUser(t);
+  });
+  afterAll(() => t.close());
+
+  it('accepts the Bearer and the Token scheme', async () => {
+    await t.http().get('/v1/me').set(bearer(user.personalToken)).expect(200);
+    const res = await t.http().get('/v1/me').set('Authorization', `Token ${user.personalToken}`).expect(200);
+    expect(res.body.id).toBe(user.id);
+  });
+
+  it('answers 401 token_missing with WWW-Authenticate when there is no token', async () => {
+    const res = await t.http().get('/v1/me');
+    expectProblem(res, 401, 'token_missing');
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer /);
+  });
+
+  it('ignores a token in the query string: tokens belong in headers, not in logged URLs', async () => {
+    const res = await t.http().get(`/v1/me?access_token=${user.personalToken}`);
+    expectProblem(res, 401, 'token_missing');
+  });
+
+  it('refuses other schemes', async () => {
+    const res = await t.http().get('/v1/me').set('Authorization', `Basic ${Buffer.from('a:b').toString('base64')}`);
+    expectProblem(res, 401, 'token_invalid');
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="latchkey", error="invalid_token"');
+  });
+
+  const garbage: Array<[string, (secret: string) => string]> = [
+    ['too short', (s) => s.slice(0, -1)],
+    ['too long', (s) => `${s}x`],
+    ['unknown prefix', (s) => `lkx_${s.slice(4)}`],
+    ['non-base62 body', (s) => `${s.slice(0, 10)}-${s.slice(11)}`],
+    ['bad checksum', (s) => s.slice(0, -1) + (s.endsWith('A') ? 'B' : 'A')],
+    ['one body character changed', (s) => s.slice(0, 8) + (s[8] === 'a' ? 'b' : 'a') + s.slice(9)],
+  ];
+
+  it.each(garbage)('refuses a %s token with 401 and no database query', async (_label, mangle) => {
+    const before = t.queries.total;
+    const res = await t.http().get('/v1/me').set(bearer(mangle(user.personalToken)));
+    expectProblem(res, 401, 'token_invalid');
+    expect(t.queries.total - before).toBe(0);
+  });
+
+  it('does query the database for a well-formed token, which the counter would show', async () => {
+    const before = t.queries.total;
+    await t.http().get('/v1/me').set(bearer(user.personalToken)).expect(200);
+    expect(t.queries.total - before).toBeGreaterThan(0);
+  });
+
+  it('refuses a well-formed token it never issued', async () => {
+    const head = 'lkp_' + 'A'.repeat(32);
+    const res = await t.http().get('/v1/me').set(bearer(head + checksum(head)));
+    expectProblem(res, 401, 'token_invalid');
+  });
+
+  it('refuses an invitation secret as a bearer token', async () => {
+    const head = 'lki_' + 'B'.repeat(32);
+    const before = t.queries.total;
+    expectProblem(await t.http().get('/v1/me').set(bearer(head + checksum(head))), 401, 'token_invalid');
+    expect(t.queries.total - before).toBe(0);
+  });
+});
