@@ -14,7 +14,7 @@ import { MetricsService } from './metrics/metrics.service';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 export const API_PREFIX = 'v1';
 /** Served at the root, outside /v1: probes and scrapers address them there. */
-const UNPREFIXED = ['health/live', 'health/ready', 'metrics'];
+export const UNPREFIXED_ROUTES = ['health/live', 'health/ready', 'metrics'];
 const INCOMING_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
@@ -35,7 +35,7 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
 
 export function configureApp(app: NestFastifyApplication, config: AppConfig): OpenAPIObject {
   app.useLogger(app.get(Logger));
-  app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED });
+  app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
 

@@ -1,4 +1,6 @@
 // Registration, login, logout, profile, password change and the login abuse limit, through HTTP.
+import { createHash } from 'node:crypto';
+import { PasswordHasher } from '../src/accounts/password-hasher';
 import { bearer, expectProblem, login, PASSWORD, registerUser, uniqueEmail } from './support/api';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -27,7 +29,6 @@ describe('accounts', () => {
       const email = uniqueEmail('hash');
       const res = await t.http().post('/v1/auth/register').send({ email, password: PASSWORD, name: 'Hash' }).expect(201);
       const [row] = await t.dataSource.query('SELECT token_hash FROM tokens WHERE id = $1', [res.body.personalToken.id]);
-      const { createHash } = await import('node:crypto');
       expect(row.token_hash).toBe(createHash('sha256').update(res.body.personalToken.secret).digest('hex'));
       const [user] = await t.dataSource.query('SELECT password_hash FROM users WHERE id = $1', [res.body.user.id]);
       expect(user.password_hash).toMatch(/^\$argon2id\$/);
@@ -140,7 +141,6 @@ describe('accounts', () => {
     });
 
     it('spends an argon2 verification on unknown emails too, so timing does not tell them apart', async () => {
-      const { PasswordHasher } = await import('../src/accounts/password-hasher');
       const hasher = t.app.get(PasswordHasher);
       const spy = jest.spyOn(hasher, 'verify');
       try {

@@ -94,7 +94,7 @@ function acquireLock(path: string): string {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+      if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
         throw new Error(`The data directory is in use by process ${holder} (${path}); stop it or set LATCHKEY_DATA_DIR.`);
       }
       rmSync(path, { force: true });

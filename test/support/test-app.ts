@@ -22,16 +22,20 @@ export interface TestApp {
   config: AppConfig;
   queries: QueryCounter;
   dataSource: DataSource;
-  database: TestDatabase;
+  database: TestDatabase | null;
   close(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}, database?: TestDatabase): Promise<TestApp> {
-  const db = database ?? (await createTestDatabase());
+/**
+ * `database`: omitted, a fresh database for this app, dropped on close; a TestDatabase, shared and kept;
+ * null, none: the app opens its own embedded database in LATCHKEY_DATA_DIR, as `npm start` does.
+ */
+export async function startTestApp(env: Record<string, string> = {}, database?: TestDatabase | null): Promise<TestApp> {
+  const db = database === undefined ? await createTestDatabase() : database;
   const config = loadConfig({
-    DATABASE_URL: db.url,
+    DATABASE_URL: db?.url,
     // The embedded database is only correct with one connection.
-    LATCHKEY_DB_POOL_SIZE: db.embedded ? '1' : '5',
+    LATCHKEY_DB_POOL_SIZE: !db || db.embedded ? '1' : '5',
     LATCHKEY_LOG_LEVEL: 'silent',
     LATCHKEY_PLATFORM_ADMINS: ADMIN_EMAIL,
     LATCHKEY_ARGON2_MEMORY_KIB: '8192',
@@ -57,7 +61,7 @@ export async function startTestApp(env: Record<string, string> = {}, database?: 
     database: db,
     close: async () => {
       await app.close();
-      if (!database) await db.drop();
+      if (database === undefined) await db?.drop();
     },
   };
 }

@@ -32,8 +32,13 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-export function templateName(): string {
-  return `latchkey_tpl_${migrationsHash()}`;
+/** Named after the server database in DATABASE_URL, so whoever created that one (CI) can drop everything made from it. */
+function serverDatabaseName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.slice(1)) || 'postgres';
+}
+
+export function templateName(url: string): string {
+  return `${serverDatabaseName(url)}_tpl_${migrationsHash()}`.slice(0, 63);
 }
 
 function dumpPath(): string {
@@ -57,7 +62,7 @@ export async function prepareTemplate(): Promise<void> {
     const admin = new Client({ connectionString: url });
     await admin.connect();
     try {
-      const name = templateName();
+      const name = templateName(url);
       const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
       if (exists.rowCount === 0) {
         const building = `${name}_${randomBytes(4).toString('hex')}`;
@@ -87,11 +92,11 @@ export async function prepareTemplate(): Promise<void> {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const url = serverUrl();
   if (url) {
-    const name = `latchkey_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+    const name = `${serverDatabaseName(url).slice(0, 36)}_t_${process.pid}_${randomBytes(4).toString('hex')}`;
     const admin = new Client({ connectionString: url });
     await admin.connect();
     try {
-      await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${templateName()}"`);
+      await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${templateName(url)}"`);
     } finally {
       await admin.end();
     }

@@ -1,0 +1,38 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('has defaults for everything: a fresh clone runs with no environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ databaseUrl: null, dataDir: './data', port: 3000, host: '127.0.0.1', logLevel: 'info', dbPoolSize: 10 });
+    expect(config.login).toEqual({ maxFailures: 10, windowSeconds: 900 });
+    expect(config.platformAdminEmails.size).toBe(0);
+  });
+
+  it('reads and normalises values', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u:p@db:5432/latchkey',
+      PORT: '8080',
+      LATCHKEY_PLATFORM_ADMINS: ' Root@Example.com, ops@example.com ,',
+      LATCHKEY_TRUST_PROXY: 'true',
+      LATCHKEY_LOG_LEVEL: 'warn',
+    });
+    expect(config).toMatchObject({ databaseUrl: 'postgres://u:p@db:5432/latchkey', port: 8080, trustProxy: true, logLevel: 'warn' });
+    expect([...config.platformAdminEmails]).toEqual(['root@example.com', 'ops@example.com']);
+  });
+
+  it.each([
+    ['PORT', 'eighty', /PORT/],
+    ['PORT', '70000', /PORT/],
+    ['DATABASE_URL', 'mysql://x', /DATABASE_URL/],
+    ['LATCHKEY_LOG_LEVEL', 'loud', /LATCHKEY_LOG_LEVEL/],
+    ['LATCHKEY_LAST_USED_FLUSH_SECONDS', '61', /LATCHKEY_LAST_USED_FLUSH_SECONDS/],
+    ['LATCHKEY_TRUST_PROXY', 'yes please', /LATCHKEY_TRUST_PROXY/],
+  ])('stops on %s=%s with a message naming the variable', (name, value, pattern) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(pattern);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', PORT: ' ' }).databaseUrl).toBeNull();
+  });
+});
