@@ -14,7 +14,7 @@ import { MetricsService } from './metrics/metrics.service';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 export const API_PREFIX = 'v1';
 /** Served at the root, outside /v1: probes and scrapers address them there. */
-export const UNPREFIXED_ROUTES = ['health/live', 'health/ready', 'metrics'];
+export const UNPREFIXED_ROUTES = ['health/live', 'health/ready', 'v1/health/live', 'v1/health/ready', 'metrics'];
 const INCOMING_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export function createFastifyAdapter(config: AppConfig): FastifyAdapter {

@@ -24,6 +24,11 @@ describe('platform administration', () => {
     expectProblem(await t.http().get('/v1/admin/users').set(bearer(narrow.secret)), 403, 'insufficient_scope');
   });
 
+  it('needs an unrestricted token: a workspace-restricted * token is not enough', async () => {
+    const restricted = await createNamedToken(t, admin.personalToken, { scopes: ['*'], workspaceIds: [crypto.randomUUID()] });
+    expectProblem(await t.http().get('/v1/admin/users').set(bearer(restricted.secret)), 403, 'insufficient_scope');
+  });
+
   it('lists users page by page and filters by email', async () => {
     const made = [];
     for (let i = 0; i < 3; i++) {

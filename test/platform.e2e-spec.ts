@@ -66,3 +66,17 @@ describe('platform', () => {
     await closing;
   });
 });
+
+describe('health under /v1', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('answers at /v1/health/live and /v1/health/ready as well', async () => {
+    await t.http().get('/v1/health/live').expect(200);
+    await t.http().get('/v1/health/ready').expect(200);
+  });
+});

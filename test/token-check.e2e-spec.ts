@@ -30,6 +30,11 @@ describe('token check', () => {
     expectProblem(res, 401, 'token_missing');
   });
 
+  it('does not fall back to a query-string token when the header is bad', async () => {
+    const res = await t.http().get(`/v1/me?access_token=${user.personalToken}`).set(bearer('lkp_nonsense'));
+    expectProblem(res, 401, 'token_invalid');
+  });
+
   it('refuses other schemes', async () => {
     const res = await t.http().get('/v1/me').set('Authorization', `Basic ${Buffer.from('a:b').toString('base64')}`);
     expectProblem(res, 401, 'token_invalid');

@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { Authenticated, Public } from '../auth/access.decorators';
 import { CurrentUser } from '../auth/current-user';
 import { CurrentPrincipal, Principal, UserPrincipal } from '../auth/principal';
+import { NoBody } from '../common/validation';
 import { ExchangeTokenDto } from '../tokens/token.dto';
 import { TokensService } from '../tokens/tokens.service';
 import { LoginDto, RegisterDto, UpdateMeDto } from './accounts.dto';
@@ -32,7 +33,7 @@ export class AccountsController {
   @Post('auth/logout')
   @HttpCode(204)
   @Authenticated()
-  async logout(@CurrentPrincipal() principal: Principal): Promise<void> {
+  async logout(@CurrentPrincipal() principal: Principal, @NoBody() _body: unknown): Promise<void> {
     await this.accounts.logout(principal);
   }
 

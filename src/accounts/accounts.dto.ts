@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
+import { Optional } from '../common/validation';
 import { PageQueryDto } from '../common/pagination';
 
 const PASSWORD_MIN = 12;
@@ -32,20 +33,20 @@ export class LoginDto {
 
 export class UpdateMeDto {
   @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional() @IsString() @Length(1, 200) @Matches(/\S/, { message: 'must not be blank' })
+  @Optional() @IsString() @Length(1, 200) @Matches(/\S/, { message: 'must not be blank' })
   name?: string;
 
   @ApiPropertyOptional({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, description: 'Needs currentPassword; ends every session' })
-  @IsOptional() @IsString() @MinLength(PASSWORD_MIN) @MaxLength(PASSWORD_MAX)
+  @Optional() @IsString() @MinLength(PASSWORD_MIN) @MaxLength(PASSWORD_MAX)
   password?: string;
 
   @ApiPropertyOptional()
-  @IsOptional() @IsString() @MaxLength(PASSWORD_MAX)
+  @Optional() @IsString() @MaxLength(PASSWORD_MAX)
   currentPassword?: string;
 }
 
 export class ListUsersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Part of an email address' })
-  @IsOptional() @IsString() @MaxLength(254)
+  @Optional() @IsString() @MaxLength(254)
   email?: string;
 }

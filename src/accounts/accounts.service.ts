@@ -57,15 +57,16 @@ export class AccountsService {
 
   /** Same answer, and about the same time, whether the email is unknown, the password wrong or the user deactivated. */
   async login(dto: LoginDto): Promise<{ token: IssuedTokenView }> {
-    this.throttle.assertAllowed(dto.email);
+    this.throttle.begin(dto.email);
     const user = await this.users.findByEmail(dto.email);
     const passwordOk = await this.passwords.verify(user?.passwordHash ?? null, dto.password);
-    if (!user || !passwordOk || user.status !== 'active') {
-      this.throttle.recordFailure(dto.email);
-      throw badCredentials();
-    }
+    if (!user || !passwordOk || user.status !== 'active') throw badCredentials();
+    // The session is only made if the password checked is still the user's and the user still active:
+    // a login racing a password change or a deactivation must not come out with a live session.
+    const session = await this.tokens.issueLoginSession(user.id, user.passwordHash);
+    if (!session) throw badCredentials();
     this.throttle.reset(dto.email);
-    return { token: await this.tokens.issueLoginSession(user.id) };
+    return { token: session };
   }
 
   /** Ends the session the request came with. Other kinds of token are revoked through /me/tokens. */
@@ -91,11 +92,11 @@ export class AccountsService {
     if (dto.password !== undefined) {
       if (dto.currentPassword === undefined) throw validationFailed('currentPassword', 'is required to change the password');
       // Guessing the current password through this route counts against the same sign-in limit.
-      this.throttle.assertAllowed(user.email);
+      this.throttle.begin(user.email);
       if (!(await this.passwords.verify(user.passwordHash, dto.currentPassword))) {
-        this.throttle.recordFailure(user.email);
         throw validationFailed('currentPassword', 'is not correct');
       }
+      this.throttle.reset(user.email);
       changes.passwordHash = await this.passwords.hash(dto.password);
     } else if (dto.currentPassword !== undefined) {
       throw validationFailed('currentPassword', 'is only accepted together with password');

@@ -22,6 +22,15 @@ export class LoginThrottle {
     this.windowMs = config.login.windowSeconds * 1000;
   }
 
+  /**
+   * Counts an attempt as failed before the password is checked, so parallel guesses cannot all pass
+   * the check while the first ones are still hashing. A success calls reset(). Throws 429 when locked out.
+   */
+  begin(email: string): void {
+    this.assertAllowed(email);
+    this.recordFailure(email);
+  }
+
   /** Throws 429 with Retry-After while the email is locked out. */
   assertAllowed(email: string): void {
     const now = this.clock.now().getTime();
@@ -39,6 +48,14 @@ export class LoginThrottle {
     const recent = [...this.recent(key, now), now].slice(-this.maxFailures);
     this.failures.delete(key);
     this.failures.set(key, recent);
+    if (this.failures.size > MAX_TRACKED_EMAILS) this.evict(now);
+  }
+
+  /** Expired entries go first; only if none has expired does the least recently failed email go. */
+  private evict(now: number): void {
+    for (const [key, times] of this.failures) {
+      if (times[times.length - 1] <= now - this.windowMs) this.failures.delete(key);
+    }
     if (this.failures.size > MAX_TRACKED_EMAILS) {
       const oldest = this.failures.keys().next().value;
       if (oldest !== undefined) this.failures.delete(oldest);

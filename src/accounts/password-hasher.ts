@@ -1,6 +1,6 @@
 // argon2id for passwords (and only passwords: tokens are random and use SHA-256).
 import { Inject, Injectable } from '@nestjs/common';
-import * as argon2 from 'argon2';
+import argon2 from 'argon2';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 @Injectable()

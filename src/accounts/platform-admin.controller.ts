@@ -1,9 +1,10 @@
-import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/access.decorators';
 import { CurrentUser } from '../auth/current-user';
 import type { UserPrincipal } from '../auth/principal';
 import { UuidParam } from '../common/uuid-param';
+import { NoBody } from '../common/validation';
 import { ListUsersQueryDto } from './accounts.dto';
 import { PlatformAdminService } from './platform-admin.service';
 
@@ -21,14 +22,14 @@ export class PlatformAdminController {
   @Post(':id/deactivate')
   @HttpCode(200)
   @Authenticated({ platformAdmin: true })
-  deactivate(@CurrentUser() admin: UserPrincipal, @UuidParam('id') id: string) {
+  deactivate(@CurrentUser() admin: UserPrincipal, @UuidParam('id') id: string, @NoBody() _body: unknown) {
     return this.admin.deactivate(admin, id);
   }
 
   @Post(':id/reactivate')
   @HttpCode(200)
   @Authenticated({ platformAdmin: true })
-  reactivate(@UuidParam('id') id: string) {
+  reactivate(@UuidParam('id') id: string, @NoBody() _body: unknown) {
     return this.admin.reactivate(id);
   }
 }

@@ -1,5 +1,6 @@
 // Platform administration: list users, deactivate and reactivate them.
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import type { UserPrincipal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { conflict, notFound } from '../common/errors';
@@ -9,11 +10,27 @@ import { AdminUserView, toAdminUserView } from './user.view';
 import { UsersRepository } from './users.repository';
 
 @Injectable()
-export class PlatformAdminService {
+export class PlatformAdminService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('PlatformAdmin');
+
   constructor(
     private readonly users: UsersRepository,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /**
+   * Emails are not verified, so an admin email nobody has registered yet can be claimed by whoever
+   * registers it first. Say so at start-up; user ids in LATCHKEY_PLATFORM_ADMINS avoid the question.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    for (const entry of this.config.platformAdminEmails) {
+      if (!entry.includes('@')) continue;
+      if (!(await this.users.findByEmail(entry))) {
+        this.logger.warn({ email: entry }, 'platform admin email has no account yet: register it before exposing the service');
+      }
+    }
+  }
 
   async list(query: ListUsersQueryDto): Promise<Page<AdminUserView>> {
     const limit = pageLimit(query);

@@ -64,10 +64,11 @@ export class AccessGuard extends AuthGuard('bearer') {
       throw new DomainError(ErrorCode.InsufficientScope, `The token lacks the scope ${rule.scope}.`);
     }
     if (rule.platformAdmin) {
-      const isAdmin = principal.type === 'user' && this.config.platformAdminEmails.has(principal.email.toLowerCase());
+      const admins = this.config.platformAdminEmails;
+      const isAdmin = principal.type === 'user' && (admins.has(principal.email.toLowerCase()) || admins.has(principal.id));
       if (!isAdmin) throw new DomainError(ErrorCode.Forbidden, 'Only platform administrators may do this.');
-      if (!principal.token.scopes.includes(ALL_SCOPES)) {
-        throw new DomainError(ErrorCode.InsufficientScope, 'Platform administration needs a token with scope *.');
+      if (!principal.token.scopes.includes(ALL_SCOPES) || principal.token.workspaceIds !== null) {
+        throw new DomainError(ErrorCode.InsufficientScope, 'Platform administration needs an unrestricted token with scope *.');
       }
     }
   }

@@ -8,8 +8,10 @@ export interface AuthenticatedToken {
   scopes: string[];
   /** null: not restricted to workspaces. */
   workspaceIds: string[] | null;
-  /** The earliest of its own expiry and, for an exchanged session, its parent's. */
+  /** When it stops working: the earliest of its expiry, a rotation's end of grace, and its parent's. */
   expiresAt: Date | null;
+  /** For an exchanged session: the token it was made from. */
+  parentId: string | null;
 }
 
 export interface UserPrincipal {

@@ -36,7 +36,9 @@ export class TokenAuthenticator {
       kind: credential.kind,
       scopes: credential.scopes,
       workspaceIds: credential.workspaceIds,
-      expiresAt,
+      // A rotated token inside its grace period dies at revokedAt: clients are told so.
+      expiresAt: earliest(earliest(expiresAt, credential.revokedAt), credential.parentRevokedAt),
+      parentId: credential.parentId,
     };
     if (credential.userId === null || credential.userStatus !== 'active' || credential.userEmail === null) {
       // API-user tokens are accepted once API users exist; until then, and for a deactivated user, nothing works.

@@ -8,6 +8,7 @@ const token = (scopes: string[], workspaceIds: string[] | null = null): Authenti
   scopes,
   workspaceIds,
   expiresAt: null,
+  parentId: null,
 });
 
 describe('assertCanGrant', () => {

@@ -1,16 +1,17 @@
 // Keyset pagination over (created_at, id), newest first. Cursors are opaque to clients.
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 import { validationFailed } from './errors';
+import { Optional } from './validation';
 
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  @Optional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional() @IsString() @MaxLength(200)
+  @Optional() @IsString() @MaxLength(200)
   cursor?: string;
 }
 
@@ -35,7 +36,8 @@ export function decodeCursor(cursor: string | undefined): KeysetPosition | null 
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     const date = new Date(String(createdAt));
-    if (typeof id === 'string' && UUID.test(id) && !Number.isNaN(date.getTime())) return { createdAt: date, id };
+    const year = date.getUTCFullYear();
+    if (typeof id === 'string' && UUID.test(id) && year >= 2000 && year <= 9999) return { createdAt: date, id };
   } catch {
     // fall through: a cursor that does not decode is a client error
   }

@@ -1,6 +1,8 @@
-import { Param, ParseUUIDPipe } from '@nestjs/common';
+import { Param, ParseUUIDPipe, PipeTransform } from '@nestjs/common';
 import { validationFailed } from './errors';
 
-/** A path id that must be a UUID: anything else is a 400 naming the parameter. */
+const lowercase: PipeTransform<string, string> = { transform: (value) => value.toLowerCase() };
+
+/** A path id that must be a UUID (anything else is a 400 naming the parameter), in lower case. */
 export const UuidParam = (name: string): ParameterDecorator =>
-  Param(name, new ParseUUIDPipe({ exceptionFactory: () => validationFailed(name, 'must be a UUID') }));
+  Param(name, new ParseUUIDPipe({ exceptionFactory: () => validationFailed(name, 'must be a UUID') }), lowercase);

@@ -7,19 +7,20 @@ import { DomainError, ErrorCode } from '../common/errors';
 const READY_TIMEOUT_MS = 2000;
 
 @ApiTags('operations')
-@Controller('health')
+// Served at the root, where probes look, and under /v1 with the rest of the API.
+@Controller()
 export class HealthController {
   constructor(private readonly dataSource: DataSource) {}
 
   /** The process answers. Nothing else is checked: a database outage must not get the process restarted. */
-  @Get('live')
+  @Get(['health/live', 'v1/health/live'])
   @Public()
   live() {
     return { status: 'ok' };
   }
 
   /** The database answers within two seconds; otherwise 503, so load balancers send traffic elsewhere. */
-  @Get('ready')
+  @Get(['health/ready', 'v1/health/ready'])
   @Public()
   async ready() {
     let timer: NodeJS.Timeout | undefined;

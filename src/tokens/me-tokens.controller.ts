@@ -5,6 +5,7 @@ import { Authenticated } from '../auth/access.decorators';
 import { CurrentUser } from '../auth/current-user';
 import type { UserPrincipal } from '../auth/principal';
 import { UuidParam } from '../common/uuid-param';
+import { NoBody } from '../common/validation';
 import { CreateNamedTokenDto, ListTokensQueryDto, RotateTokenDto } from './token.dto';
 import { TokensService } from './tokens.service';
 
@@ -22,7 +23,7 @@ export class MeTokensController {
   @Post('personal-token/regenerate')
   @HttpCode(200)
   @Authenticated({ scope: 'account:manage' })
-  regeneratePersonalToken(@CurrentUser() user: UserPrincipal) {
+  regeneratePersonalToken(@CurrentUser() user: UserPrincipal, @NoBody() _body: unknown) {
     return this.tokens.regeneratePersonal(user);
   }
 

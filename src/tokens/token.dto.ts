@@ -18,6 +18,7 @@ import {
 } from 'class-validator';
 import { GRANTABLE_SCOPES } from '../authorization/permissions';
 import { PageQueryDto } from '../common/pagination';
+import { LowercaseUuids, Optional } from '../common/validation';
 
 export class CreateNamedTokenDto {
   @ApiProperty({ example: 'CI deploy', maxLength: 100 })
@@ -30,7 +31,7 @@ export class CreateNamedTokenDto {
   scopes: string[];
 
   @ApiPropertyOptional({ type: [String], nullable: true, description: 'Restrict the token to these workspaces; omit or null for all' })
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @ArrayUnique() @IsUUID('all', { each: true })
+  @IsOptional() @LowercaseUuids() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @ArrayUnique() @IsUUID('all', { each: true })
   workspaceIds?: string[] | null;
 
   @ApiPropertyOptional({ nullable: true, minimum: 1, maximum: 366, default: 90, description: 'null: never expires' })
@@ -40,17 +41,17 @@ export class CreateNamedTokenDto {
 
 export class RotateTokenDto {
   @ApiPropertyOptional({ minimum: 0, maximum: 86400, default: 0, description: 'How long the old secret keeps working' })
-  @IsOptional() @IsInt() @Min(0) @Max(86400)
+  @Optional() @IsInt() @Min(0) @Max(86400)
   graceSeconds?: number;
 }
 
 export class ListTokensQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: ['personal', 'named', 'session'] })
-  @IsOptional() @IsIn(['personal', 'named', 'session'])
+  @Optional() @IsIn(['personal', 'named', 'session'])
   kind?: 'personal' | 'named' | 'session';
 
   @ApiPropertyOptional({ default: false, description: 'Also list revoked and expired tokens' })
-  @IsOptional()
+  @Optional()
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   includeInactive?: boolean;
@@ -58,6 +59,6 @@ export class ListTokensQueryDto extends PageQueryDto {
 
 export class ExchangeTokenDto {
   @ApiPropertyOptional({ minimum: 60, maximum: 43200, default: 3600 })
-  @IsOptional() @IsInt() @Min(60) @Max(43200)
+  @Optional() @IsInt() @Min(60) @Max(43200)
   expiresInSeconds?: number;
 }

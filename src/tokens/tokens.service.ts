@@ -2,7 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import type { UserPrincipal } from '../auth/principal';
+import type { AuthenticatedToken, UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, TokenPrefix, tokenHint } from '../auth/token-format';
 import { ALL_SCOPES } from '../authorization/permissions';
 import { assertCanGrant, assertScopesWellFormed } from '../authorization/token-grants';
@@ -78,17 +78,25 @@ export class TokensService {
     return toIssuedTokenView(token, secret);
   }
 
-  async issueLoginSession(userId: string): Promise<IssuedTokenView> {
-    const { token, secret } = await this.issue(this.dataSource.manager, {
-      kind: 'session',
-      userId,
-      apiUserId: null,
-      name: 'Login session',
-      scopes: [ALL_SCOPES],
-      workspaceIds: null,
-      expiresAt: new Date(this.clock.now().getTime() + SESSION_LIFETIME_MS),
+  /** Null when the user is no longer active or the password hash changed since it was checked. */
+  async issueLoginSession(userId: string, checkedPasswordHash: string): Promise<IssuedTokenView | null> {
+    return this.dataSource.transaction(async (em) => {
+      const [current] = await em.query(
+        `SELECT 1 FROM users WHERE id = $1 AND password_hash = $2 AND status = 'active' FOR SHARE`,
+        [userId, checkedPasswordHash],
+      );
+      if (!current) return null;
+      const { token, secret } = await this.issue(em, {
+        kind: 'session',
+        userId,
+        apiUserId: null,
+        name: 'Login session',
+        scopes: [ALL_SCOPES],
+        workspaceIds: null,
+        expiresAt: new Date(this.clock.now().getTime() + SESSION_LIFETIME_MS),
+      });
+      return toIssuedTokenView(token, secret);
     });
-    return toIssuedTokenView(token, secret);
   }
 
   /** POST /auth/token: a short-lived session with its parent's scopes and workspaces, dead when the parent is. */
@@ -158,7 +166,7 @@ export class TokensService {
       name: dto.name.trim(),
       scopes: dto.scopes,
       workspaceIds,
-      expiresAt: days === null ? null : new Date(this.clock.now().getTime() + days * DAY_MS),
+      expiresAt: capToGrantor(principal.token, days === null ? null : new Date(this.clock.now().getTime() + days * DAY_MS)),
     });
     return toIssuedTokenView(token, secret);
   }
@@ -180,14 +188,14 @@ export class TokensService {
       if (old.kind !== 'named') throw conflict(old.kind === 'personal' ? 'Regenerate the default personal token instead.' : 'Sessions cannot be rotated.');
       this.assertRotatable(old);
       assertCanGrant(principal.token, { scopes: old.scopes, workspaceIds: old.workspaceIds });
-      return this.rotateInTransaction(em, old, dto.graceSeconds ?? 0);
+      return this.rotateInTransaction(em, old, dto.graceSeconds ?? 0, principal.token);
     });
   }
 
   /** Shared by named and API-user tokens: the caller has already found, locked and authorised `old`. */
-  async rotateInTransaction(em: EntityManager, old: Token, graceSeconds: number): Promise<IssuedTokenView> {
+  async rotateInTransaction(em: EntityManager, old: Token, graceSeconds: number, grantor: AuthenticatedToken): Promise<IssuedTokenView> {
     const now = this.clock.now();
-    // The new secret keeps the old one's lifetime, counted from now.
+    // The new secret keeps the old one's lifetime, counted from now, within the rotating token's own.
     const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;
     const { token, secret } = await this.issue(em, {
       kind: old.kind,
@@ -196,7 +204,7 @@ export class TokensService {
       name: old.name,
       scopes: old.scopes,
       workspaceIds: old.workspaceIds,
-      expiresAt: lifetime === null ? null : new Date(now.getTime() + lifetime),
+      expiresAt: capToGrantor(grantor, lifetime === null ? null : new Date(now.getTime() + lifetime)),
     });
     await this.tokens.markReplaced(old.id, token.id, new Date(now.getTime() + graceSeconds * 1000), em);
     return toIssuedTokenView(token, secret);
@@ -214,4 +222,14 @@ export class TokensService {
     if (!token) throw notFound('Token');
     return token;
   }
+}
+
+/**
+ * A token cannot make a token that outlives it: a stolen short-lived token must not buy a
+ * permanent one. Login sessions are exempt, since they stand for a fresh password check.
+ */
+function capToGrantor(grantor: AuthenticatedToken, wanted: Date | null): Date | null {
+  const isLoginSession = grantor.kind === 'session' && grantor.parentId === null;
+  if (isLoginSession || grantor.expiresAt === null) return wanted;
+  return wanted === null || wanted > grantor.expiresAt ? grantor.expiresAt : wanted;
 }

@@ -1,5 +1,7 @@
 // Boots the real application (same adapter, pipes, filter, guard) on a fresh database for one test file.
 import 'reflect-metadata';
+import type { Type } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -30,7 +32,18 @@ export interface TestApp {
  * `database`: omitted, a fresh database for this app, dropped on close; a TestDatabase, shared and kept;
  * null, none: the app opens its own embedded database in LATCHKEY_DATA_DIR, as `npm start` does.
  */
-export async function startTestApp(env: Record<string, string> = {}, database?: TestDatabase | null): Promise<TestApp> {
+export interface TestAppOptions {
+  /** Extra modules, e.g. a controller that fails on purpose. */
+  imports?: Array<Type<unknown>>;
+  /** Receives every JSON log line. */
+  logDestination?: DestinationStream;
+}
+
+export async function startTestApp(
+  env: Record<string, string> = {},
+  database?: TestDatabase | null,
+  options: TestAppOptions = {},
+): Promise<TestApp> {
   const db = database === undefined ? await createTestDatabase() : database;
   const config = loadConfig({
     DATABASE_URL: db?.url,
@@ -42,7 +55,7 @@ export async function startTestApp(env: Record<string, string> = {}, database?: 
     ...env,
   });
   const clock = new FakeClock();
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config, options.logDestination), ...(options.imports ?? [])] })
     .overrideProvider(Clock)
     .useValue(clock)
     .compile();
