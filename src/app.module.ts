@@ -13,6 +13,9 @@ import { HealthModule } from './health/health.module';
 import { pinoHttpOptions } from './logging';
 import { MetricsModule } from './metrics/metrics.module';
 import { TokensModule } from './tokens/tokens.module';
+import { AuditModule } from './audit/audit.module';
+import { DevicesModule } from './devices/devices.module';
+import { WorkspacesModule } from './workspaces/workspaces.module';
 
 @Module({})
 export class AppModule {
@@ -27,10 +30,13 @@ export class AppModule {
         CommonModule,
         DatabaseModule,
         MetricsModule,
+        AuditModule,
         AuthModule,
         AccountsModule,
         TokensModule,
         AuthorizationModule,
+        WorkspacesModule,
+        DevicesModule,
         HealthModule,
       ],
     };

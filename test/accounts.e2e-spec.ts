@@ -1,7 +1,7 @@
 // Registration, login, logout, profile, password change and the login abuse limit, through HTTP.
 import { createHash } from 'node:crypto';
 import argon2 from 'argon2';
-import { bearer, expectProblem, login, PASSWORD, registerUser, uniqueEmail } from './support/api';
+import { bearer, createWorkspace, expectProblem, login, PASSWORD, registerUser, uniqueEmail } from './support/api';
 import { startTestApp, TestApp } from './support/test-app';
 
 describe('accounts', () => {
@@ -259,7 +259,7 @@ describe('accounts', () => {
   describe('POST /v1/auth/token (exchange)', () => {
     it('exchanges a named token for a short session with the same scopes and workspaces', async () => {
       const user = await registerUser(t);
-      const wid = '7b0d8a52-8a5e-4b36-9a39-2b7f4c3c1e11';
+      const wid = (await createWorkspace(t, user.personalToken)).id;
       const named = (
         await t
           .http()

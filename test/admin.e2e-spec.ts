@@ -1,5 +1,5 @@
 // Platform administration: only emails in LATCHKEY_PLATFORM_ADMINS, with a token of scope *.
-import { bearer, createNamedToken, expectProblem, login, registerUser, RegisteredUser } from './support/api';
+import { bearer, createNamedToken, createWorkspace, expectProblem, login, registerUser, RegisteredUser } from './support/api';
 import { ADMIN_EMAIL, startTestApp, TestApp } from './support/test-app';
 
 describe('platform administration', () => {
@@ -25,7 +25,8 @@ describe('platform administration', () => {
   });
 
   it('needs an unrestricted token: a workspace-restricted * token is not enough', async () => {
-    const restricted = await createNamedToken(t, admin.personalToken, { scopes: ['*'], workspaceIds: [crypto.randomUUID()] });
+    const workspace = await createWorkspace(t, admin.personalToken);
+    const restricted = await createNamedToken(t, admin.personalToken, { scopes: ['*'], workspaceIds: [workspace.id] });
     expectProblem(await t.http().get('/v1/admin/users').set(bearer(restricted.secret)), 403, 'insufficient_scope');
   });
 

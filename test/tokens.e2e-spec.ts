@@ -1,6 +1,6 @@
 // The whole life of a user's tokens: personal, named, rotation with grace, revocation, last use.
 import { LastUsedRecorder } from '../src/auth/last-used.recorder';
-import { bearer, createNamedToken, expectProblem, login, registerUser, RegisteredUser } from './support/api';
+import { bearer, createNamedToken, createWorkspace, expectProblem, login, registerUser, RegisteredUser } from './support/api';
 import { ADMIN_EMAIL, startTestApp, TestApp } from './support/test-app';
 
 const DAY = 86_400_000;
@@ -109,8 +109,18 @@ describe('tokens', () => {
       await createNamedToken(t, narrow.secret, { scopes: ['devices:read'] });
     });
 
+    it('can only be restricted to workspaces the user is in', async () => {
+      const other = await registerUser(t);
+      const theirs = await createWorkspace(t, other.personalToken);
+      for (const workspaceIds of [[theirs.id], [crypto.randomUUID()]]) {
+        const res = await t.http().post('/v1/me/tokens').set(bearer(user.personalToken)).send({ name: 'x', scopes: ['*'], workspaceIds });
+        expect(expectProblem(res, 400, 'validation_failed').errors).toEqual([{ field: 'workspaceIds', message: expect.any(String) }]);
+      }
+    });
+
     it('cannot widen a workspace restriction', async () => {
-      const [w1, w2] = ['0b3c1a8e-4a7d-4b7e-9d2e-6f1a2b3c4d5e', '1c4d2b9f-5b8e-4c8f-8e3f-7a2b3c4d5e6f'];
+      const w1 = (await createWorkspace(t, user.personalToken, 'one')).id;
+      const w2 = (await createWorkspace(t, user.personalToken, 'two')).id;
       const restricted = await createNamedToken(t, user.personalToken, { scopes: ['*'], workspaceIds: [w1] });
       expectProblem(await t.http().post('/v1/me/tokens').set(bearer(restricted.secret)).send({ name: 'all', scopes: ['devices:read'] }), 403, 'forbidden');
       expectProblem(
@@ -123,7 +133,7 @@ describe('tokens', () => {
     });
 
     it('store workspace ids in one spelling, so case cannot duplicate or dodge a restriction', async () => {
-      const wid = '0B3C1A8E-4A7D-4B7E-9D2E-6F1A2B3C4D5E';
+      const wid = (await createWorkspace(t, user.personalToken)).id.toUpperCase();
       const dup = await t.http().post('/v1/me/tokens').set(bearer(user.personalToken)).send({ name: 'x', scopes: ['*'], workspaceIds: [wid, wid.toLowerCase()] });
       expectProblem(dup, 400, 'validation_failed');
       const upper = await createNamedToken(t, user.personalToken, { scopes: ['*'], workspaceIds: [wid] });

@@ -1,5 +1,7 @@
 import { Body, Controller, Get, HttpCode, Patch, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import type { Actor } from '../audit/audit-log';
+import { CurrentActor } from '../audit/current-actor';
 import { Authenticated, Public } from '../auth/access.decorators';
 import { CurrentUser } from '../auth/current-user';
 import { CurrentPrincipal, Principal, UserPrincipal } from '../auth/principal';
@@ -19,29 +21,29 @@ export class AccountsController {
 
   @Post('auth/register')
   @Public()
-  register(@Body() dto: RegisterDto) {
-    return this.accounts.register(dto);
+  register(@Body() dto: RegisterDto, @CurrentActor() actor: Actor) {
+    return this.accounts.register(dto, actor.ip ?? '');
   }
 
   @Post('auth/login')
   @HttpCode(200)
   @Public()
-  login(@Body() dto: LoginDto) {
-    return this.accounts.login(dto);
+  login(@Body() dto: LoginDto, @CurrentActor() actor: Actor) {
+    return this.accounts.login(dto, actor.ip ?? '');
   }
 
   @Post('auth/logout')
   @HttpCode(204)
   @Authenticated()
-  async logout(@CurrentPrincipal() principal: Principal, @NoBody() _body: unknown): Promise<void> {
-    await this.accounts.logout(principal);
+  async logout(@CurrentPrincipal() principal: Principal, @CurrentActor() actor: Actor, @NoBody() _body: unknown): Promise<void> {
+    await this.accounts.logout(principal, actor);
   }
 
   @Post('auth/token')
   @HttpCode(200)
   @Authenticated({ allowApiUsers: true })
-  async exchange(@CurrentPrincipal() principal: Principal, @Body() dto: ExchangeTokenDto) {
-    return { token: await this.tokens.exchange(principal, dto) };
+  async exchange(@CurrentPrincipal() principal: Principal, @CurrentActor() actor: Actor, @Body() dto: ExchangeTokenDto) {
+    return { token: await this.tokens.exchange(principal, actor, dto) };
   }
 
   @Get('me')
@@ -52,7 +54,7 @@ export class AccountsController {
 
   @Patch('me')
   @Authenticated({ scope: 'account:manage' })
-  updateMe(@CurrentUser() user: UserPrincipal, @Body() dto: UpdateMeDto) {
-    return this.accounts.updateMe(user, dto);
+  updateMe(@CurrentUser() user: UserPrincipal, @CurrentActor() actor: Actor, @Body() dto: UpdateMeDto) {
+    return this.accounts.updateMe(user, actor, dto);
   }
 }

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Principal, UserPrincipal } from '../auth/principal';
+import { Actor, actorOf, AuditLog } from '../audit/audit-log';
 import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
 import { isUniqueViolation } from '../database/database-errors';
@@ -27,10 +28,11 @@ export class AccountsService {
     private readonly tokenRows: TokensRepository,
     private readonly passwords: PasswordHasher,
     private readonly throttle: LoginThrottle,
+    private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
 
-  async register(dto: RegisterDto): Promise<{ user: UserView; personalToken: IssuedTokenView }> {
+  async register(dto: RegisterDto, ip: string): Promise<{ user: UserView; personalToken: IssuedTokenView }> {
     const passwordHash = await this.passwords.hash(dto.password);
     const now = this.clock.now();
     const user = Object.assign(new User(), {
@@ -47,6 +49,7 @@ export class AccountsService {
       return await this.dataSource.transaction(async (em) => {
         await this.users.insert(user, em);
         const personalToken = await this.tokens.issuePersonal(em, user.id);
+        await this.audit.record(em, actorOf(null, ip), { action: 'user.registered', accountId: user.id, target: { type: 'user', id: user.id } });
         return { user: toUserView(user), personalToken };
       });
     } catch (error) {
@@ -56,25 +59,36 @@ export class AccountsService {
   }
 
   /** Same answer, and about the same time, whether the email is unknown, the password wrong or the user deactivated. */
-  async login(dto: LoginDto): Promise<{ token: IssuedTokenView }> {
+  async login(dto: LoginDto, ip: string): Promise<{ token: IssuedTokenView }> {
     this.throttle.begin(dto.email);
     const user = await this.users.findByEmail(dto.email);
     const passwordOk = await this.passwords.verify(user?.passwordHash ?? null, dto.password);
-    if (!user || !passwordOk || user.status !== 'active') throw badCredentials();
+    if (!user || !passwordOk || user.status !== 'active') {
+      // Told to the account's owner in their audit log; the answer to the caller stays the same.
+      if (user) await this.audit.record(this.dataSource.manager, actorOf(null, ip), { action: 'login.failed', accountId: user.id, target: { type: 'user', id: user.id } });
+      throw badCredentials();
+    }
     // The session is only made if the password checked is still the user's and the user still active:
     // a login racing a password change or a deactivation must not come out with a live session.
-    const session = await this.tokens.issueLoginSession(user.id, user.passwordHash);
+    const session = await this.tokens.issueLoginSession(user.id, user.passwordHash, ip);
     if (!session) throw badCredentials();
     this.throttle.reset(dto.email);
     return { token: session };
   }
 
   /** Ends the session the request came with. Other kinds of token are revoked through /me/tokens. */
-  async logout(principal: Principal): Promise<void> {
+  async logout(principal: Principal, actor: Actor): Promise<void> {
     if (principal.token.kind !== 'session') {
       throw new DomainError(ErrorCode.Forbidden, 'Logout ends a session token; revoke other tokens with DELETE /v1/me/tokens/{id}.');
     }
-    await this.tokenRows.revoke(principal.token.id, this.clock.now());
+    await this.dataSource.transaction(async (em) => {
+      await this.tokenRows.revoke(principal.token.id, this.clock.now(), em);
+      await this.audit.record(em, actor, {
+        action: 'session.ended',
+        accountId: principal.type === 'user' ? principal.id : null,
+        target: { type: 'token', id: principal.token.id },
+      });
+    });
   }
 
   async me(principal: UserPrincipal): Promise<UserView> {
@@ -83,7 +97,7 @@ export class AccountsService {
     return toUserView(user);
   }
 
-  async updateMe(principal: UserPrincipal, dto: UpdateMeDto): Promise<UserView> {
+  async updateMe(principal: UserPrincipal, actor: Actor, dto: UpdateMeDto): Promise<UserView> {
     const user = await this.users.findById(principal.id);
     if (!user) throw notFound('User');
     const now = this.clock.now();
@@ -104,6 +118,12 @@ export class AccountsService {
     await this.dataSource.transaction(async (em) => {
       await this.users.update(user.id, changes, em);
       if (changes.passwordHash) await this.tokenRows.revokeUserSessions(user.id, now, em);
+      await this.audit.record(em, actor, {
+        action: changes.passwordHash ? 'user.password_changed' : 'user.updated',
+        accountId: user.id,
+        target: { type: 'user', id: user.id },
+        details: { fields: Object.keys(dto).filter((k) => k !== 'currentPassword' && k !== 'password') },
+      });
     });
     return toUserView({ ...user, ...changes });
   }

@@ -1,5 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import type { Actor } from '../audit/audit-log';
+import { CurrentActor } from '../audit/current-actor';
 import { Authenticated } from '../auth/access.decorators';
 import { CurrentUser } from '../auth/current-user';
 import type { UserPrincipal } from '../auth/principal';
@@ -22,14 +24,14 @@ export class PlatformAdminController {
   @Post(':id/deactivate')
   @HttpCode(200)
   @Authenticated({ platformAdmin: true })
-  deactivate(@CurrentUser() admin: UserPrincipal, @UuidParam('id') id: string, @NoBody() _body: unknown) {
-    return this.admin.deactivate(admin, id);
+  deactivate(@CurrentUser() admin: UserPrincipal, @CurrentActor() actor: Actor, @UuidParam('id') id: string, @NoBody() _body: unknown) {
+    return this.admin.deactivate(admin, actor, id);
   }
 
   @Post(':id/reactivate')
   @HttpCode(200)
   @Authenticated({ platformAdmin: true })
-  reactivate(@UuidParam('id') id: string, @NoBody() _body: unknown) {
-    return this.admin.reactivate(id);
+  reactivate(@CurrentActor() actor: Actor, @UuidParam('id') id: string, @NoBody() _body: unknown) {
+    return this.admin.reactivate(actor, id);
   }
 }

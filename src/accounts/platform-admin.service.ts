@@ -1,6 +1,8 @@
 // Platform administration: list users, deactivate and reactivate them.
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { DataSource } from 'typeorm';
+import { Actor, AuditLog } from '../audit/audit-log';
 import type { UserPrincipal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { conflict, notFound } from '../common/errors';
@@ -14,7 +16,9 @@ export class PlatformAdminService implements OnApplicationBootstrap {
   private readonly logger = new Logger('PlatformAdmin');
 
   constructor(
+    private readonly dataSource: DataSource,
     private readonly users: UsersRepository,
+    private readonly audit: AuditLog,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -39,22 +43,29 @@ export class PlatformAdminService implements OnApplicationBootstrap {
   }
 
   /** Every token of a deactivated user fails at once: the token check reads the user's status. */
-  async deactivate(admin: UserPrincipal, userId: string): Promise<AdminUserView> {
+  async deactivate(admin: UserPrincipal, actor: Actor, userId: string): Promise<AdminUserView> {
     if (userId === admin.id) throw conflict('You cannot deactivate your own account.');
-    return this.setStatus(userId, 'deactivated');
+    return this.setStatus(actor, userId, 'deactivated');
   }
 
-  reactivate(userId: string): Promise<AdminUserView> {
-    return this.setStatus(userId, 'active');
+  reactivate(actor: Actor, userId: string): Promise<AdminUserView> {
+    return this.setStatus(actor, userId, 'active');
   }
 
-  private async setStatus(userId: string, status: 'active' | 'deactivated'): Promise<AdminUserView> {
+  private async setStatus(actor: Actor, userId: string, status: 'active' | 'deactivated'): Promise<AdminUserView> {
     const user = await this.users.findById(userId);
     if (!user) throw notFound('User');
     const now = this.clock.now();
     if (user.status !== status) {
       const deactivatedAt = status === 'deactivated' ? now : null;
-      await this.users.update(userId, { status, deactivatedAt, updatedAt: now });
+      await this.dataSource.transaction(async (em) => {
+        await this.users.update(userId, { status, deactivatedAt, updatedAt: now }, em);
+        await this.audit.record(em, actor, {
+          action: status === 'deactivated' ? 'user.deactivated' : 'user.reactivated',
+          accountId: userId,
+          target: { type: 'user', id: userId },
+        });
+      });
       Object.assign(user, { status, deactivatedAt, updatedAt: now });
     }
     return toAdminUserView(user);

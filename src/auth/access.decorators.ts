@@ -1,7 +1,7 @@
 // One decorator per route says who may call it; the global AccessGuard reads it and denies when it is absent.
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
-import type { AccountScope, Permission } from '../authorization/permissions';
+import type { AccountScope, Permission, Scope } from '../authorization/permissions';
 
 export const ACCESS_RULE = 'latchkey:access-rule';
 
@@ -9,10 +9,14 @@ export type AccessRule =
   | { kind: 'public' }
   | {
       kind: 'authenticated';
-      /** An account scope the token must carry (users only). */
-      scope?: AccountScope;
-      /** A workspace permission, checked in the workspace of the route's :wid. */
+      /** A scope the token must carry, for routes outside one workspace (users only unless allowApiUsers). */
+      scope?: AccountScope | Scope;
+      /** A workspace permission the principal must hold, through its roles and its token, in the route's :wid. */
       permission?: Permission;
+      /** The principal must be in the route's :wid, with no particular permission (leaving it). */
+      workspaceMember?: boolean;
+      /** Only owners of the route's :wid (with `permission` for the token's scope). */
+      ownerOnly?: boolean;
       /** Only users listed in LATCHKEY_PLATFORM_ADMINS, with a token of scope `*`. */
       platformAdmin?: boolean;
       /** API users may call the route; default: users only, unless a permission is named. */

@@ -4,6 +4,7 @@ import { loadConfig } from '../config/app-config';
 import { DomainError, ErrorCode } from '../common/errors';
 import { Public } from './access.decorators';
 import { AccessGuard } from './access.guard';
+import type { WorkspaceAccessResolver } from '../authorization/workspace-access';
 
 @Controller()
 class Sample {
@@ -24,7 +25,7 @@ function contextFor(handler: () => void): ExecutionContext {
 }
 
 describe('AccessGuard', () => {
-  const guard = new AccessGuard(new Reflector(), loadConfig({}));
+  const guard = new AccessGuard(new Reflector(), loadConfig({}), {} as WorkspaceAccessResolver);
 
   it('lets a @Public() route through without a token', async () => {
     await expect(guard.canActivate(contextFor(Sample.prototype.open))).resolves.toBe(true);

@@ -6,7 +6,8 @@ import { AuthGuard } from '@nestjs/passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { scopesCover, ALL_SCOPES } from '../authorization/permissions';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { DomainError, ErrorCode } from '../common/errors';
+import { DomainError, ErrorCode, validationFailed } from '../common/errors';
+import { WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
 import { ACCESS_RULE, AccessRule } from './access.decorators';
 import type { Principal } from './principal';
 
@@ -15,13 +16,16 @@ export const TOKEN_EXPIRES_HEADER = 'Latchkey-Token-Expires-At';
 // `Token` is what Datacake clients send; passport-http-bearer only knows `Bearer`.
 const AUTHORIZATION = /^(?:Bearer|Token)[ \t]+(\S+)[ \t]*$/i;
 
-type AuthRequest = FastifyRequest & { user?: Principal };
+type AuthRequest = FastifyRequest & { user?: Principal; workspaceAccess?: WorkspaceAccess };
+type AuthenticatedRule = Extract<AccessRule, { kind: 'authenticated' }>;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class AccessGuard extends AuthGuard('bearer') {
   constructor(
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly workspaces: WorkspaceAccessResolver,
   ) {
     super({ session: false });
   }
@@ -46,7 +50,28 @@ export class AccessGuard extends AuthGuard('bearer') {
       context.switchToHttp().getResponse<FastifyReply>().header(TOKEN_EXPIRES_HEADER, principal.token.expiresAt.toISOString());
     }
     this.checkRule(rule, principal);
+    if (rule.permission || rule.workspaceMember || rule.ownerOnly) {
+      request.workspaceAccess = await this.checkWorkspace(rule, principal, request.params);
+    }
     return true;
+  }
+
+  /** Membership first (404 to outsiders, whatever the id), then the token policy, then the permission. */
+  private async checkWorkspace(rule: AuthenticatedRule, principal: Principal, params: unknown): Promise<WorkspaceAccess> {
+    const raw = (params as Record<string, string | undefined>)?.wid;
+    if (raw === undefined) throw new Error('workspace access rule on a route without :wid');
+    if (!UUID.test(raw)) throw validationFailed('wid', 'must be a UUID');
+    const access = await this.workspaces.resolve(principal, raw.toLowerCase());
+    if (rule.ownerOnly && !access.isOwner) throw new DomainError(ErrorCode.Forbidden, 'Only owners of this workspace may do this.');
+    if (rule.permission) {
+      if (!access.rolePermissions.has(rule.permission)) {
+        throw new DomainError(ErrorCode.Forbidden, `Your roles in this workspace do not grant ${rule.permission}.`);
+      }
+      if (!access.permissions.has(rule.permission)) {
+        throw new DomainError(ErrorCode.InsufficientScope, `The token lacks the scope ${rule.permission}.`);
+      }
+    }
+    return access;
   }
 
   override handleRequest<T>(error: unknown, principal: T): T {
@@ -55,7 +80,7 @@ export class AccessGuard extends AuthGuard('bearer') {
     return principal;
   }
 
-  private checkRule(rule: Extract<AccessRule, { kind: 'authenticated' }>, principal: Principal): void {
+  private checkRule(rule: AuthenticatedRule, principal: Principal): void {
     const apiUsersAllowed = rule.allowApiUsers ?? rule.permission !== undefined;
     if (principal.type === 'api_user' && !apiUsersAllowed) {
       throw new DomainError(ErrorCode.Forbidden, 'API users cannot use this route.');

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TokensModule } from '../tokens/tokens.module';
+import { WorkspaceAccessResolver } from '../authorization/workspace-access';
 import { AccessGuard } from './access.guard';
 import { BearerStrategy } from './bearer.strategy';
 import { LastUsedRecorder } from './last-used.recorder';
@@ -9,7 +10,7 @@ import { TokenAuthenticator } from './token-authenticator';
 
 @Module({
   imports: [PassportModule, TokensModule],
-  providers: [BearerStrategy, TokenAuthenticator, LastUsedRecorder, { provide: APP_GUARD, useClass: AccessGuard }],
-  exports: [TokenAuthenticator, LastUsedRecorder],
+  providers: [BearerStrategy, TokenAuthenticator, LastUsedRecorder, WorkspaceAccessResolver, { provide: APP_GUARD, useClass: AccessGuard }],
+  exports: [TokenAuthenticator, LastUsedRecorder, WorkspaceAccessResolver],
 })
 export class AuthModule {}

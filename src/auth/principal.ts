@@ -12,6 +12,13 @@ export interface AuthenticatedToken {
   expiresAt: Date | null;
   /** For an exchanged session: the token it was made from. */
   parentId: string | null;
+  /**
+   * The long-lived token at the root: the parent of an exchanged session, else the token itself.
+   * Workspace token policies judge this one, so exchanging cannot launder a forbidden token.
+   */
+  root: { kind: TokenKind; createdAt: Date; expiresAt: Date | null };
+  /** Workspaces a workspace admin has cut this token (or its parent) off from. */
+  blockedWorkspaceIds: string[];
 }
 
 export interface UserPrincipal {

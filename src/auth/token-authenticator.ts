@@ -39,6 +39,11 @@ export class TokenAuthenticator {
       // A rotated token inside its grace period dies at revokedAt: clients are told so.
       expiresAt: earliest(earliest(expiresAt, credential.revokedAt), credential.parentRevokedAt),
       parentId: credential.parentId,
+      root:
+        credential.parentKind !== null && credential.parentCreatedAt !== null
+          ? { kind: credential.parentKind, createdAt: credential.parentCreatedAt, expiresAt: credential.parentExpiresAt }
+          : { kind: credential.kind, createdAt: credential.createdAt, expiresAt: credential.expiresAt },
+      blockedWorkspaceIds: [...credential.blockedWorkspaceIds, ...(credential.parentBlockedWorkspaceIds ?? [])],
     };
     if (credential.userId === null || credential.userStatus !== 'active' || credential.userEmail === null) {
       // API-user tokens are accepted once API users exist; until then, and for a deactivated user, nothing works.

@@ -63,3 +63,29 @@ export function scopesInclude(own: readonly string[], requested: readonly string
   if (own.includes(ALL_SCOPES)) return true;
   return requested.every((scope) => scope !== ALL_SCOPES && own.includes(scope));
 }
+
+export type BuiltInRole = 'owner' | 'admin' | 'member' | 'viewer';
+
+/** Built-in roles exist in every workspace and cannot be changed or deleted. */
+export const BUILT_IN_ROLES: Record<BuiltInRole, { description: string; permissions: Permission[] }> = {
+  owner: { description: 'Everything, including deleting the workspace, owner management and the token policy', permissions: [...PERMISSIONS] },
+  admin: { description: 'Everything but deleting the workspace and owner management', permissions: PERMISSIONS.filter((p) => p !== 'workspace:delete') },
+  member: {
+    description: 'Use the workspace and its devices',
+    permissions: ['workspace:read', 'members:read', 'roles:read', 'devices:read', 'devices:create', 'devices:update', 'measurements:read', 'measurements:write'],
+  },
+  viewer: { description: 'Read-only', permissions: ['workspace:read', 'members:read', 'roles:read', 'devices:read', 'measurements:read'] },
+};
+
+/** These apply to a device, and only to devices inside the principal's device access. */
+export const DEVICE_SCOPED_PERMISSIONS: ReadonlySet<Permission> = new Set([
+  'devices:read',
+  'devices:update',
+  'devices:delete',
+  'measurements:read',
+  'measurements:write',
+]);
+
+export function isPermission(value: string): value is Permission {
+  return (PERMISSIONS as readonly string[]).includes(value);
+}

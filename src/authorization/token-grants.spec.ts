@@ -9,6 +9,8 @@ const token = (scopes: string[], workspaceIds: string[] | null = null): Authenti
   workspaceIds,
   expiresAt: null,
   parentId: null,
+  root: { kind: 'named', createdAt: new Date(), expiresAt: null },
+  blockedWorkspaceIds: [],
 });
 
 describe('assertCanGrant', () => {

@@ -2,6 +2,7 @@
 import { User } from '../accounts/user.entity';
 import { Token } from '../tokens/token.entity';
 import { CreateAccounts1764000000000 } from './migrations/1764000000000-CreateAccounts';
+import { CreateWorkspaces1764000100000 } from './migrations/1764000100000-CreateWorkspaces';
 
 export const ENTITIES = [User, Token];
-export const MIGRATIONS = [CreateAccounts1764000000000];
+export const MIGRATIONS = [CreateAccounts1764000000000, CreateWorkspaces1764000100000];

@@ -1,6 +1,8 @@
 // The signed-in user's own tokens: the default personal token and named tokens (and sessions, to end them).
 import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import type { Actor } from '../audit/audit-log';
+import { CurrentActor } from '../audit/current-actor';
 import { Authenticated } from '../auth/access.decorators';
 import { CurrentUser } from '../auth/current-user';
 import type { UserPrincipal } from '../auth/principal';
@@ -23,8 +25,8 @@ export class MeTokensController {
   @Post('personal-token/regenerate')
   @HttpCode(200)
   @Authenticated({ scope: 'account:manage' })
-  regeneratePersonalToken(@CurrentUser() user: UserPrincipal, @NoBody() _body: unknown) {
-    return this.tokens.regeneratePersonal(user);
+  regeneratePersonalToken(@CurrentUser() user: UserPrincipal, @CurrentActor() actor: Actor, @NoBody() _body: unknown) {
+    return this.tokens.regeneratePersonal(user, actor);
   }
 
   @Get('tokens')
@@ -35,8 +37,8 @@ export class MeTokensController {
 
   @Post('tokens')
   @Authenticated({ scope: 'account:manage' })
-  create(@CurrentUser() user: UserPrincipal, @Body() dto: CreateNamedTokenDto) {
-    return this.tokens.createNamed(user, dto);
+  create(@CurrentUser() user: UserPrincipal, @CurrentActor() actor: Actor, @Body() dto: CreateNamedTokenDto) {
+    return this.tokens.createNamed(user, actor, dto);
   }
 
   @Get('tokens/:tokenId')
@@ -48,14 +50,14 @@ export class MeTokensController {
   @Delete('tokens/:tokenId')
   @HttpCode(204)
   @Authenticated({ scope: 'account:manage' })
-  async revoke(@CurrentUser() user: UserPrincipal, @UuidParam('tokenId') tokenId: string): Promise<void> {
-    await this.tokens.revoke(user, tokenId);
+  async revoke(@CurrentUser() user: UserPrincipal, @CurrentActor() actor: Actor, @UuidParam('tokenId') tokenId: string): Promise<void> {
+    await this.tokens.revoke(user, actor, tokenId);
   }
 
   @Post('tokens/:tokenId/rotate')
   @HttpCode(200)
   @Authenticated({ scope: 'account:manage' })
-  rotate(@CurrentUser() user: UserPrincipal, @UuidParam('tokenId') tokenId: string, @Body() dto: RotateTokenDto) {
-    return this.tokens.rotate(user, tokenId, dto);
+  rotate(@CurrentUser() user: UserPrincipal, @CurrentActor() actor: Actor, @UuidParam('tokenId') tokenId: string, @Body() dto: RotateTokenDto) {
+    return this.tokens.rotate(user, actor, tokenId, dto);
   }
 }

@@ -15,12 +15,31 @@ export interface TokenCredential {
   workspaceIds: string[] | null;
   expiresAt: Date | null;
   revokedAt: Date | null;
+  createdAt: Date;
+  blockedWorkspaceIds: string[];
   parentId: string | null;
+  parentKind: TokenKind | null;
+  parentCreatedAt: Date | null;
   parentExpiresAt: Date | null;
   parentRevokedAt: Date | null;
+  parentBlockedWorkspaceIds: string[] | null;
   userStatus: UserStatus | null;
   userEmail: string | null;
 }
+
+export interface ReachingToken extends Token {
+  ownerEmail: string | null;
+}
+
+const REACHING_COLUMNS = `t.id, t.kind, t.user_id AS "userId", t.api_user_id AS "apiUserId", t.name, t.hint, t.scopes,
+  t.workspace_ids AS "workspaceIds", t.parent_id AS "parentId", t.replaced_by_id AS "replacedById", t.created_at AS "createdAt",
+  t.expires_at AS "expiresAt", t.revoked_at AS "revokedAt", t.last_used_at AS "lastUsedAt", t.last_used_ip AS "lastUsedIp",
+  u.email AS "ownerEmail"`;
+const REACHING_FROM = `FROM tokens t
+  JOIN memberships m ON m.workspace_id = $1 AND (m.user_id = t.user_id OR m.api_user_id = t.api_user_id)
+  LEFT JOIN users u ON u.id = t.user_id`;
+const REACHES_WORKSPACE = `(t.workspace_ids IS NULL OR $1 = ANY(t.workspace_ids)) AND NOT ($1 = ANY(t.blocked_workspace_ids))
+  AND (t.revoked_at IS NULL OR t.revoked_at > $2) AND (t.expires_at IS NULL OR t.expires_at > $2)`;
 
 export interface UserTokenFilter {
   kinds: TokenKind[];
@@ -38,7 +57,10 @@ export class TokensRepository {
     const rows: TokenCredential[] = await this.dataSource.query(
       `SELECT t.id, t.kind, t.user_id AS "userId", t.api_user_id AS "apiUserId", t.scopes,
               t.workspace_ids AS "workspaceIds", t.expires_at AS "expiresAt", t.revoked_at AS "revokedAt",
-              t.parent_id AS "parentId", p.expires_at AS "parentExpiresAt", p.revoked_at AS "parentRevokedAt",
+              t.created_at AS "createdAt", t.blocked_workspace_ids AS "blockedWorkspaceIds",
+              t.parent_id AS "parentId", p.kind AS "parentKind", p.created_at AS "parentCreatedAt",
+              p.expires_at AS "parentExpiresAt", p.revoked_at AS "parentRevokedAt",
+              p.blocked_workspace_ids AS "parentBlockedWorkspaceIds",
               u.status AS "userStatus", u.email AS "userEmail"
          FROM tokens t
          LEFT JOIN tokens p ON p.id = t.parent_id
@@ -107,6 +129,33 @@ export class TokensRepository {
     await em.query(
       `UPDATE tokens SET replaced_by_id = $2, revoked_at = LEAST(COALESCE(revoked_at, $3), $3) WHERE id = $1`,
       [tokenId, replacedById, diesAt],
+    );
+  }
+
+  // --- tokens that can reach a workspace (governance) ------------------------------------------
+
+  /** Live tokens of the workspace's members and API users that are not restricted away from it or blocked in it. */
+  listReachingWorkspace(workspaceId: string, now: Date, after: KeysetPosition | null, limit: number): Promise<ReachingToken[]> {
+    const params: unknown[] = [requireId(workspaceId), now];
+    const where = [REACHES_WORKSPACE];
+    if (after) where.push(`(t.created_at, t.id) < ($${params.push(after.createdAt)}, $${params.push(after.id)})`);
+    return this.dataSource.query(
+      `SELECT ${REACHING_COLUMNS} ${REACHING_FROM} WHERE ${where.join(' AND ')} ORDER BY t.created_at DESC, t.id DESC LIMIT ${limit + 1}`,
+      params,
+    );
+  }
+
+  async findReachingWorkspace(workspaceId: string, tokenId: string, now: Date, em: EntityManager): Promise<ReachingToken | null> {
+    const rows = await em.query(`SELECT ${REACHING_COLUMNS} ${REACHING_FROM} WHERE ${REACHES_WORKSPACE} AND t.id = $3`, [requireId(workspaceId), now, tokenId]);
+    return rows[0] ?? null;
+  }
+
+  /** Cuts a token (and its exchanged sessions, which inherit its blocks) off from one workspace only. */
+  async blockInWorkspace(tokenId: string, workspaceId: string, em: EntityManager): Promise<void> {
+    await em.query(
+      `UPDATE tokens SET blocked_workspace_ids = array_append(blocked_workspace_ids, $2::uuid)
+        WHERE id = $1 AND NOT ($2::uuid = ANY(blocked_workspace_ids))`,
+      [tokenId, requireId(workspaceId)],
     );
   }
 

@@ -2,12 +2,13 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import type { AuthenticatedToken, UserPrincipal } from '../auth/principal';
+import { Actor, AuditLog } from '../audit/audit-log';
+import type { AuthenticatedToken, Principal, UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, TokenPrefix, tokenHint } from '../auth/token-format';
 import { ALL_SCOPES } from '../authorization/permissions';
 import { assertCanGrant, assertScopesWellFormed } from '../authorization/token-grants';
 import { Clock } from '../common/clock';
-import { conflict, DomainError, ErrorCode, notFound } from '../common/errors';
+import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
 import { decodeCursor, Page, pageLimit, toPage } from '../common/pagination';
 import { CreateNamedTokenDto, ExchangeTokenDto, ListTokensQueryDto, RotateTokenDto } from './token.dto';
 import { Token, TokenKind } from './token.entity';
@@ -37,6 +38,7 @@ export class TokensService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly tokens: TokensRepository,
+    private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
 
@@ -79,7 +81,7 @@ export class TokensService {
   }
 
   /** Null when the user is no longer active or the password hash changed since it was checked. */
-  async issueLoginSession(userId: string, checkedPasswordHash: string): Promise<IssuedTokenView | null> {
+  async issueLoginSession(userId: string, checkedPasswordHash: string, ip: string): Promise<IssuedTokenView | null> {
     return this.dataSource.transaction(async (em) => {
       const [current] = await em.query(
         `SELECT 1 FROM users WHERE id = $1 AND password_hash = $2 AND status = 'active' FOR SHARE`,
@@ -95,29 +97,43 @@ export class TokensService {
         workspaceIds: null,
         expiresAt: new Date(this.clock.now().getTime() + SESSION_LIFETIME_MS),
       });
+      await this.audit.record(em, { type: 'user', id: userId, tokenId: null, ip }, {
+        action: 'session.created',
+        accountId: userId,
+        target: { type: 'token', id: token.id },
+      });
       return toIssuedTokenView(token, secret);
     });
   }
 
   /** POST /auth/token: a short-lived session with its parent's scopes and workspaces, dead when the parent is. */
-  async exchange(principal: { type: 'user' | 'api_user'; id: string; token: UserPrincipal['token'] }, dto: ExchangeTokenDto): Promise<IssuedTokenView> {
+  async exchange(principal: Principal, actor: Actor, dto: ExchangeTokenDto): Promise<IssuedTokenView> {
     const parent = principal.token;
     if (parent.kind === 'session') {
       throw new DomainError(ErrorCode.Forbidden, 'Only a personal, named or API-user token can be exchanged for a session.');
     }
     const ttl = (dto.expiresInSeconds ?? DEFAULT_EXCHANGE_SECONDS) * 1000;
     const wanted = new Date(this.clock.now().getTime() + ttl);
-    const { token, secret } = await this.issue(this.dataSource.manager, {
-      kind: 'session',
-      userId: principal.type === 'user' ? principal.id : null,
-      apiUserId: principal.type === 'api_user' ? principal.id : null,
-      name: 'Exchanged session',
-      scopes: parent.scopes,
-      workspaceIds: parent.workspaceIds,
-      expiresAt: parent.expiresAt && parent.expiresAt < wanted ? parent.expiresAt : wanted,
-      parentId: parent.id,
+    return this.dataSource.transaction(async (em) => {
+      const { token, secret } = await this.issue(em, {
+        kind: 'session',
+        userId: principal.type === 'user' ? principal.id : null,
+        apiUserId: principal.type === 'api_user' ? principal.id : null,
+        name: 'Exchanged session',
+        scopes: parent.scopes,
+        workspaceIds: parent.workspaceIds,
+        expiresAt: parent.expiresAt && parent.expiresAt < wanted ? parent.expiresAt : wanted,
+        parentId: parent.id,
+      });
+      await this.audit.record(em, actor, {
+        action: 'session.exchanged',
+        workspaceId: principal.type === 'api_user' ? principal.workspaceId : null,
+        accountId: principal.type === 'user' ? principal.id : null,
+        target: { type: 'token', id: token.id },
+        details: { parentId: parent.id, expiresAt: token.expiresAt },
+      });
+      return toIssuedTokenView(token, secret);
     });
-    return toIssuedTokenView(token, secret);
   }
 
   async getPersonal(principal: UserPrincipal): Promise<TokenView> {
@@ -127,14 +143,21 @@ export class TokensService {
   }
 
   /** Replaces the default personal token; the old one stops working at once. */
-  async regeneratePersonal(principal: UserPrincipal): Promise<IssuedTokenView> {
+  async regeneratePersonal(principal: UserPrincipal, actor: Actor): Promise<IssuedTokenView> {
     assertCanGrant(principal.token, { scopes: [ALL_SCOPES], workspaceIds: null });
     return this.dataSource.transaction(async (em) => {
       // Serialises concurrent regenerations of one user.
       await em.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [principal.id]);
       const current = await this.tokens.findActivePersonal(principal.id, em);
       if (current) await this.tokens.revoke(current.id, this.clock.now(), em);
-      return this.issuePersonal(em, principal.id);
+      const issued = await this.issuePersonal(em, principal.id);
+      await this.audit.record(em, actor, {
+        action: 'token.regenerated',
+        accountId: principal.id,
+        target: { type: 'token', id: issued.id },
+        details: { replaced: current?.id ?? null },
+      });
+      return issued;
     });
   }
 
@@ -154,33 +177,70 @@ export class TokensService {
     return toTokenView(await this.findOwn(principal, tokenId));
   }
 
-  async createNamed(principal: UserPrincipal, dto: CreateNamedTokenDto): Promise<IssuedTokenView> {
+  async createNamed(principal: UserPrincipal, actor: Actor, dto: CreateNamedTokenDto): Promise<IssuedTokenView> {
     assertScopesWellFormed(dto.scopes);
     const workspaceIds = dto.workspaceIds ?? null;
     assertCanGrant(principal.token, { scopes: dto.scopes, workspaceIds });
+    const now = this.clock.now();
     const days = dto.expiresInDays === undefined ? DEFAULT_NAMED_TOKEN_DAYS : dto.expiresInDays;
-    const { token, secret } = await this.issue(this.dataSource.manager, {
-      kind: 'named',
-      userId: principal.id,
-      apiUserId: null,
-      name: dto.name.trim(),
-      scopes: dto.scopes,
-      workspaceIds,
-      expiresAt: capToGrantor(principal.token, days === null ? null : new Date(this.clock.now().getTime() + days * DAY_MS)),
+    const expiresAt = capToGrantor(principal.token, days === null ? null : new Date(now.getTime() + days * DAY_MS));
+    if (workspaceIds) await this.assertWorkspacesAccept(principal.id, workspaceIds, now, expiresAt);
+    return this.dataSource.transaction(async (em) => {
+      const { token, secret } = await this.issue(em, {
+        kind: 'named',
+        userId: principal.id,
+        apiUserId: null,
+        name: dto.name.trim(),
+        scopes: dto.scopes,
+        workspaceIds,
+        expiresAt,
+      });
+      await this.audit.record(em, actor, {
+        action: 'token.created',
+        accountId: principal.id,
+        target: { type: 'token', id: token.id },
+        details: { name: token.name, scopes: token.scopes, workspaceIds, expiresAt },
+      });
+      return toIssuedTokenView(token, secret);
     });
-    return toIssuedTokenView(token, secret);
   }
 
-  async revoke(principal: UserPrincipal, tokenId: string): Promise<void> {
+  /**
+   * A token restricted to workspaces must name workspaces of the user, and each of their token
+   * policies must accept it; an unrestricted token is judged in each workspace when it is used.
+   */
+  private async assertWorkspacesAccept(userId: string, workspaceIds: string[], now: Date, expiresAt: Date | null): Promise<void> {
+    const rows: Array<{ id: string; maxLifetimeDays: number | null; allowPersonalTokens: boolean }> = await this.dataSource.query(
+      `SELECT w.id, w.token_max_lifetime_days AS "maxLifetimeDays", w.allow_personal_tokens AS "allowPersonalTokens"
+         FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
+        WHERE m.user_id = $1 AND m.workspace_id = ANY($2::uuid[])`,
+      [userId, workspaceIds],
+    );
+    if (rows.length !== workspaceIds.length) throw validationFailed('workspaceIds', 'names a workspace you are not a member of');
+    for (const workspace of rows) {
+      if (!workspace.allowPersonalTokens) {
+        throw new DomainError(ErrorCode.TokenPolicy, `Workspace ${workspace.id} does not accept personal access tokens.`);
+      }
+      const maxMs = workspace.maxLifetimeDays === null ? null : workspace.maxLifetimeDays * DAY_MS;
+      if (maxMs !== null && (expiresAt === null || expiresAt.getTime() - now.getTime() > maxMs)) {
+        throw new DomainError(ErrorCode.TokenPolicy, `Workspace ${workspace.id} accepts only tokens that expire within ${workspace.maxLifetimeDays} days.`);
+      }
+    }
+  }
+
+  async revoke(principal: UserPrincipal, actor: Actor, tokenId: string): Promise<void> {
     const token = await this.findOwn(principal, tokenId);
     if (token.kind === 'personal' && token.revokedAt === null) {
       throw conflict('The default personal token cannot be revoked; regenerate it instead.');
     }
-    await this.tokens.revoke(token.id, this.clock.now());
+    await this.dataSource.transaction(async (em) => {
+      await this.tokens.revoke(token.id, this.clock.now(), em);
+      await this.audit.record(em, actor, { action: 'token.revoked', accountId: principal.id, target: { type: 'token', id: token.id }, details: { kind: token.kind } });
+    });
   }
 
   /** A new secret for a named token; the old one keeps working for graceSeconds, then dies. */
-  async rotate(principal: UserPrincipal, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenView> {
+  async rotate(principal: UserPrincipal, actor: Actor, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenView> {
     return this.dataSource.transaction(async (em) => {
       // The row lock makes concurrent rotations of one token take turns: the second sees it replaced.
       const old = await this.tokens.findForUser(principal.id, tokenId, em, true);
@@ -188,7 +248,14 @@ export class TokensService {
       if (old.kind !== 'named') throw conflict(old.kind === 'personal' ? 'Regenerate the default personal token instead.' : 'Sessions cannot be rotated.');
       this.assertRotatable(old);
       assertCanGrant(principal.token, { scopes: old.scopes, workspaceIds: old.workspaceIds });
-      return this.rotateInTransaction(em, old, dto.graceSeconds ?? 0, principal.token);
+      const rotated = await this.rotateInTransaction(em, old, dto.graceSeconds ?? 0, principal.token);
+      await this.audit.record(em, actor, {
+        action: 'token.rotated',
+        accountId: principal.id,
+        target: { type: 'token', id: old.id },
+        details: { replacedBy: rotated.id, graceSeconds: dto.graceSeconds ?? 0 },
+      });
+      return rotated;
     });
   }
 

@@ -53,3 +53,15 @@ export function expectProblem(res: { status: number; headers: Record<string, str
   expect(res.body.requestId).toBe(res.headers['x-request-id']);
   return res.body;
 }
+
+export async function createWorkspace(t: TestApp, secret: string, name = 'Workspace'): Promise<{ id: string; slug: string; ownerRoleId: string }> {
+  const res = await t.http().post('/v1/workspaces').set(bearer(secret)).send({ name }).expect(201);
+  return { id: res.body.id, slug: res.body.slug, ownerRoleId: res.body.roles[0].id };
+}
+
+/** The ids of the built-in roles of a workspace, by name. */
+export async function builtInRoles(t: TestApp, secret: string, workspaceId: string): Promise<Record<'owner' | 'admin' | 'member' | 'viewer', string>> {
+  const res = await t.http().get(`/v1/workspaces/${workspaceId}/roles`).set(bearer(secret)).expect(200);
+  const byName = Object.fromEntries(res.body.items.filter((r: { builtIn: boolean }) => r.builtIn).map((r: { name: string; id: string }) => [r.name, r.id]));
+  return byName as Record<'owner' | 'admin' | 'member' | 'viewer', string>;
+}

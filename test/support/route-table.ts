@@ -43,6 +43,8 @@ export function describeRule(rule: AccessRule | undefined): string {
   if (rule.kind === 'public') return 'public';
   const parts = ['token'];
   if (rule.permission) parts.push(`permission=${rule.permission}`);
+  if (rule.workspaceMember) parts.push('member-of-workspace');
+  if (rule.ownerOnly) parts.push('owner-only');
   if (rule.scope) parts.push(`scope=${rule.scope}`);
   if (rule.platformAdmin) parts.push('platform-admin');
   const apiUsers = rule.allowApiUsers ?? rule.permission !== undefined;

@@ -1,0 +1,123 @@
+// The append-only audit log. Events are written with the EntityManager of the change they describe,
+// so a change and its event commit together or not at all.
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import type { Principal } from '../auth/principal';
+import { Clock } from '../common/clock';
+import { decodeCursor, Page, pageLimit, toPage } from '../common/pagination';
+import { requireId } from '../tokens/tokens.repository';
+import type { AuditQueryDto } from './audit.dto';
+
+export interface Actor {
+  type: 'user' | 'api_user' | 'system';
+  id: string | null;
+  tokenId: string | null;
+  ip: string | null;
+}
+
+export interface AuditEntry {
+  action: string;
+  /** The workspace it happened in, if any: listed by GET /workspaces/:wid/audit-events. */
+  workspaceId?: string | null;
+  /** The user account it concerns, if any: listed by GET /me/audit-events. */
+  accountId?: string | null;
+  target?: { type: string; id: string } | null;
+  /** Never a secret, hash or password. */
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEventView {
+  id: string;
+  action: string;
+  workspaceId: string | null;
+  actor: { type: string; id: string | null; tokenId: string | null };
+  target: { type: string; id: string } | null;
+  ip: string | null;
+  details: Record<string, unknown>;
+  createdAt: Date;
+}
+
+interface AuditRow {
+  id: string;
+  action: string;
+  workspaceId: string | null;
+  actorType: string;
+  actorId: string | null;
+  actorTokenId: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  ip: string | null;
+  details: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export function actorOf(principal: Principal | null, ip: string | null): Actor {
+  if (!principal) return { type: 'system', id: null, tokenId: null, ip };
+  return { type: principal.type, id: principal.id, tokenId: principal.token.id, ip };
+}
+
+@Injectable()
+export class AuditLog {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  async record(em: EntityManager, actor: Actor, entry: AuditEntry): Promise<void> {
+    await em.query(
+      `INSERT INTO audit_events (id, workspace_id, account_id, action, actor_type, actor_id, actor_token_id, target_type, target_id, ip, details, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        randomUUID(),
+        entry.workspaceId ?? null,
+        entry.accountId ?? null,
+        entry.action,
+        actor.type,
+        actor.id,
+        actor.tokenId,
+        entry.target?.type ?? null,
+        entry.target?.id ?? null,
+        actor.ip,
+        JSON.stringify(entry.details ?? {}),
+        this.clock.now(),
+      ],
+    );
+  }
+
+  listForWorkspace(workspaceId: string, query: AuditQueryDto): Promise<Page<AuditEventView>> {
+    return this.list('workspace_id', requireId(workspaceId), query);
+  }
+
+  listForAccount(userId: string, query: AuditQueryDto): Promise<Page<AuditEventView>> {
+    return this.list('account_id', requireId(userId), query);
+  }
+
+  private async list(column: 'workspace_id' | 'account_id', owner: string, query: AuditQueryDto): Promise<Page<AuditEventView>> {
+    const limit = pageLimit(query);
+    const after = decodeCursor(query.cursor);
+    const params: unknown[] = [owner];
+    const where = [`${column} = $1`];
+    if (query.action) where.push(`action = $${params.push(query.action)}`);
+    if (query.actorId) where.push(`actor_id = $${params.push(query.actorId)}`);
+    if (after) where.push(`(created_at, id) < ($${params.push(after.createdAt)}, $${params.push(after.id)})`);
+    const rows: AuditRow[] = await this.dataSource.query(
+      `SELECT id, action, workspace_id AS "workspaceId", actor_type AS "actorType", actor_id AS "actorId",
+              actor_token_id AS "actorTokenId", target_type AS "targetType", target_id AS "targetId", ip, details,
+              created_at AS "createdAt"
+         FROM audit_events WHERE ${where.join(' AND ')}
+        ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`,
+      params,
+    );
+    return toPage(rows, limit, (row) => ({
+      id: row.id,
+      action: row.action,
+      workspaceId: row.workspaceId,
+      actor: { type: row.actorType, id: row.actorId, tokenId: row.actorTokenId },
+      target: row.targetType && row.targetId ? { type: row.targetType, id: row.targetId } : null,
+      ip: row.ip,
+      details: row.details,
+      createdAt: row.createdAt,
+    }));
+  }
+}

@@ -1,0 +1,114 @@
+// What a principal may do in one workspace, resolved at request time in one query:
+// membership, roles, permissions, device access and the workspace's token policy.
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Principal } from '../auth/principal';
+import { DomainError, ErrorCode, notFound } from '../common/errors';
+import type { DeviceAccess } from './device-access';
+import { ALL_SCOPES, isPermission, Permission } from './permissions';
+
+export interface WorkspaceAccess {
+  workspaceId: string;
+  membershipId: string;
+  principal: Principal;
+  roleIds: string[];
+  isOwner: boolean;
+  /** What the roles grant, before the token's scopes are applied. */
+  rolePermissions: ReadonlySet<Permission>;
+  /** The token's effective rights here: role permissions ∩ token scopes. */
+  permissions: ReadonlySet<Permission>;
+  deviceAccess: DeviceAccess;
+}
+
+interface AccessRow {
+  membershipId: string;
+  deviceAccess: 'all' | 'selected';
+  roleIds: string[];
+  permissions: string[];
+  isOwner: boolean;
+  deviceIds: string[] | null;
+  maxLifetimeDays: number | null;
+  allowPersonalTokens: boolean;
+}
+
+const DAY_MS = 86_400_000;
+
+@Injectable()
+export class WorkspaceAccessResolver {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * 404 when the token cannot see the workspace (not a member, restricted elsewhere, or no such
+   * workspace: all read the same); 401 when an admin cut the token off here; 403 token_policy.
+   */
+  async resolve(principal: Principal, workspaceId: string): Promise<WorkspaceAccess> {
+    const token = principal.token;
+    if (token.workspaceIds !== null && !token.workspaceIds.includes(workspaceId)) throw notFound('Workspace');
+    const row = await this.load(principal, workspaceId);
+    if (!row) throw notFound('Workspace');
+    if (token.blockedWorkspaceIds.includes(workspaceId)) {
+      throw new DomainError(ErrorCode.TokenInvalid, 'The token has been revoked for this workspace.');
+    }
+    this.assertPolicy(principal, row);
+
+    const rolePermissions = new Set(row.permissions.filter(isPermission));
+    const permissions = token.scopes.includes(ALL_SCOPES)
+      ? rolePermissions
+      : new Set([...rolePermissions].filter((p) => token.scopes.includes(p)));
+    return {
+      workspaceId,
+      membershipId: row.membershipId,
+      principal,
+      roleIds: row.roleIds,
+      isOwner: row.isOwner,
+      rolePermissions,
+      permissions,
+      deviceAccess: row.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: row.deviceIds ?? [] },
+    };
+  }
+
+  private async load(principal: Principal, workspaceId: string): Promise<AccessRow | null> {
+    const principalColumn = principal.type === 'user' ? 'user_id' : 'api_user_id';
+    const rows: AccessRow[] = await this.dataSource.query(
+      `SELECT m.id AS "membershipId", m.device_access AS "deviceAccess",
+              w.token_max_lifetime_days AS "maxLifetimeDays", w.allow_personal_tokens AS "allowPersonalTokens",
+              COALESCE(grants.role_ids, '{}') AS "roleIds",
+              COALESCE(grants.permissions, '{}') AS "permissions",
+              COALESCE(grants.is_owner, false) AS "isOwner",
+              CASE WHEN m.device_access = 'selected'
+                   THEN COALESCE((SELECT array_agg(md.device_id) FROM membership_devices md
+                                   WHERE md.workspace_id = m.workspace_id AND md.membership_id = m.id), '{}')
+              END AS "deviceIds"
+         FROM memberships m
+         JOIN workspaces w ON w.id = m.workspace_id
+         LEFT JOIN LATERAL (
+           SELECT array_agg(r.id) AS role_ids, bool_or(r.built_in = 'owner') AS is_owner,
+                  (SELECT array_agg(DISTINCT p)
+                     FROM membership_roles mr2
+                     JOIN roles r2 ON r2.workspace_id = mr2.workspace_id AND r2.id = mr2.role_id
+                     CROSS JOIN LATERAL unnest(r2.permissions) AS p
+                    WHERE mr2.workspace_id = m.workspace_id AND mr2.membership_id = m.id) AS permissions
+             FROM membership_roles mr
+             JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
+            WHERE mr.workspace_id = m.workspace_id AND mr.membership_id = m.id
+         ) grants ON true
+        WHERE m.workspace_id = $1 AND m.${principalColumn} = $2`,
+      [workspaceId, principal.id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The policy judges the root token: personal and named tokens, and lifetimes over the maximum. */
+  private assertPolicy(principal: Principal, row: AccessRow): void {
+    const root = principal.token.root;
+    if (!row.allowPersonalTokens && (root.kind === 'personal' || root.kind === 'named')) {
+      throw new DomainError(ErrorCode.TokenPolicy, 'This workspace does not accept personal access tokens.');
+    }
+    if (row.maxLifetimeDays !== null) {
+      const lifetime = root.expiresAt === null ? Infinity : root.expiresAt.getTime() - root.createdAt.getTime();
+      if (lifetime > row.maxLifetimeDays * DAY_MS) {
+        throw new DomainError(ErrorCode.TokenPolicy, `This workspace accepts only tokens that expire within ${row.maxLifetimeDays} days.`);
+      }
+    }
+  }
+}

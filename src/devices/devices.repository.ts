@@ -1,0 +1,74 @@
+// Thin data access for devices. Workspace id first, always.
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { DeviceAccess } from '../authorization/device-access';
+import type { KeysetPosition } from '../common/pagination';
+import { requireId } from '../tokens/tokens.repository';
+
+export interface DeviceRecord {
+  id: string;
+  workspaceId: string;
+  name: string;
+  serial: string;
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const COLUMNS = `d.id, d.workspace_id AS "workspaceId", d.name, d.serial, d.metadata, d.created_at AS "createdAt", d.updated_at AS "updatedAt"`;
+
+@Injectable()
+export class DevicesRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async insert(em: EntityManager, workspaceId: string, device: Omit<DeviceRecord, 'workspaceId'>): Promise<void> {
+    await em.query(
+      `INSERT INTO devices (id, workspace_id, name, serial, metadata, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [device.id, requireId(workspaceId), device.name, device.serial, JSON.stringify(device.metadata), device.createdAt, device.updatedAt],
+    );
+  }
+
+  /** A device the given access can see, or null: outside device access reads as not there. */
+  async find(workspaceId: string, deviceId: string, access: DeviceAccess, em: EntityManager = this.dataSource.manager): Promise<DeviceRecord | null> {
+    if (access.mode === 'selected' && !access.deviceIds.includes(deviceId)) return null;
+    const rows = await em.query(`SELECT ${COLUMNS} FROM devices d WHERE d.workspace_id = $1 AND d.id = $2`, [requireId(workspaceId), deviceId]);
+    return rows[0] ?? null;
+  }
+
+  list(workspaceId: string, access: DeviceAccess, filter: { serial?: string; after: KeysetPosition | null; limit: number }): Promise<DeviceRecord[]> {
+    const params: unknown[] = [requireId(workspaceId)];
+    const where = ['d.workspace_id = $1'];
+    if (access.mode === 'selected') where.push(`d.id = ANY($${params.push(access.deviceIds)}::uuid[])`);
+    if (filter.serial !== undefined) where.push(`d.serial = $${params.push(filter.serial)}`);
+    if (filter.after) where.push(`(d.created_at, d.id) < ($${params.push(filter.after.createdAt)}, $${params.push(filter.after.id)})`);
+    return this.dataSource.query(
+      `SELECT ${COLUMNS} FROM devices d WHERE ${where.join(' AND ')} ORDER BY d.created_at DESC, d.id DESC LIMIT ${filter.limit + 1}`,
+      params,
+    );
+  }
+
+  async update(em: EntityManager, workspaceId: string, deviceId: string, device: Pick<DeviceRecord, 'name' | 'serial' | 'metadata' | 'updatedAt'>): Promise<void> {
+    await em.query(`UPDATE devices SET name = $3, serial = $4, metadata = $5, updated_at = $6 WHERE workspace_id = $1 AND id = $2`, [
+      requireId(workspaceId),
+      deviceId,
+      device.name,
+      device.serial,
+      JSON.stringify(device.metadata),
+      device.updatedAt,
+    ]);
+  }
+
+  async delete(em: EntityManager, workspaceId: string, deviceId: string): Promise<void> {
+    await em.query(`DELETE FROM devices WHERE workspace_id = $1 AND id = $2`, [requireId(workspaceId), deviceId]);
+  }
+
+  /** Which of these ids are devices of the workspace. */
+  async existing(workspaceId: string, deviceIds: string[], em: EntityManager = this.dataSource.manager): Promise<Set<string>> {
+    if (deviceIds.length === 0) return new Set();
+    const rows: Array<{ id: string }> = await em.query(`SELECT id FROM devices WHERE workspace_id = $1 AND id = ANY($2::uuid[])`, [
+      requireId(workspaceId),
+      deviceIds,
+    ]);
+    return new Set(rows.map((r) => r.id));
+  }
+}

@@ -1,0 +1,103 @@
+// Devices of a workspace. Reads and changes are limited to the caller's device access; what is
+// outside it answers like what does not exist.
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { Actor, AuditLog } from '../audit/audit-log';
+import type { WorkspaceAccess } from '../authorization/workspace-access';
+import { Clock } from '../common/clock';
+import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
+import { decodeCursor, pageLimit, toPage } from '../common/pagination';
+import { isUniqueViolation } from '../database/database-errors';
+import { CreateDeviceDto, ListDevicesQueryDto, UpdateDeviceDto } from './devices.dto';
+import { DeviceRecord, DevicesRepository } from './devices.repository';
+
+const METADATA_MAX_BYTES = 16 * 1024;
+
+export function toDeviceView(d: DeviceRecord) {
+  return { id: d.id, name: d.name, serial: d.serial, metadata: d.metadata, createdAt: d.createdAt, updatedAt: d.updatedAt };
+}
+
+@Injectable()
+export class DevicesService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly devices: DevicesRepository,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(access: WorkspaceAccess, actor: Actor, dto: CreateDeviceDto) {
+    if (access.deviceAccess.mode !== 'all') {
+      throw new DomainError(ErrorCode.Forbidden, 'Creating devices needs access to all devices of the workspace.');
+    }
+    const metadata = checkedMetadata(dto.metadata ?? {});
+    const now = this.clock.now();
+    const device = { id: randomUUID(), name: dto.name.trim(), serial: dto.serial, metadata, createdAt: now, updatedAt: now };
+    await this.write(dto.serial, async (em) => {
+      await this.devices.insert(em, access.workspaceId, device);
+      await this.audit.record(em, actor, { action: 'device.created', workspaceId: access.workspaceId, target: { type: 'device', id: device.id }, details: { name: device.name, serial: device.serial } });
+    });
+    return toDeviceView({ ...device, workspaceId: access.workspaceId });
+  }
+
+  async list(access: WorkspaceAccess, query: ListDevicesQueryDto) {
+    const limit = pageLimit(query);
+    const rows = await this.devices.list(access.workspaceId, access.deviceAccess, { serial: query.serial, after: decodeCursor(query.cursor), limit });
+    return toPage(rows, limit, toDeviceView);
+  }
+
+  async get(access: WorkspaceAccess, deviceId: string) {
+    return toDeviceView(await this.find(access, deviceId));
+  }
+
+  async update(access: WorkspaceAccess, actor: Actor, deviceId: string, dto: UpdateDeviceDto) {
+    const device = await this.find(access, deviceId);
+    const changed = {
+      name: dto.name?.trim() ?? device.name,
+      serial: dto.serial ?? device.serial,
+      metadata: dto.metadata !== undefined ? checkedMetadata(dto.metadata) : device.metadata,
+      updatedAt: this.clock.now(),
+    };
+    await this.write(changed.serial, async (em) => {
+      await this.devices.update(em, access.workspaceId, deviceId, changed);
+      await this.audit.record(em, actor, {
+        action: 'device.updated',
+        workspaceId: access.workspaceId,
+        target: { type: 'device', id: deviceId },
+        details: { fields: Object.keys(dto) },
+      });
+    });
+    return toDeviceView({ ...device, ...changed });
+  }
+
+  async delete(access: WorkspaceAccess, actor: Actor, deviceId: string): Promise<void> {
+    const device = await this.find(access, deviceId);
+    await this.dataSource.transaction(async (em) => {
+      await this.devices.delete(em, access.workspaceId, deviceId);
+      await this.audit.record(em, actor, { action: 'device.deleted', workspaceId: access.workspaceId, target: { type: 'device', id: deviceId }, details: { serial: device.serial } });
+    });
+  }
+
+  private async find(access: WorkspaceAccess, deviceId: string): Promise<DeviceRecord> {
+    const device = await this.devices.find(access.workspaceId, deviceId, access.deviceAccess);
+    if (!device) throw notFound('Device');
+    return device;
+  }
+
+  private async write(serial: string, work: (em: EntityManager) => Promise<void>): Promise<void> {
+    try {
+      await this.dataSource.transaction(work);
+    } catch (error) {
+      if (isUniqueViolation(error, 'devices_workspace_serial_key')) throw conflict(`A device with serial "${serial}" exists in this workspace.`);
+      throw error;
+    }
+  }
+}
+
+function checkedMetadata(metadata: Record<string, unknown>): Record<string, unknown> {
+  if (Buffer.byteLength(JSON.stringify(metadata), 'utf8') > METADATA_MAX_BYTES) {
+    throw validationFailed('metadata', 'must be at most 16 KiB of JSON');
+  }
+  return metadata;
+}

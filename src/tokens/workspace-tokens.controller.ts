@@ -1,0 +1,29 @@
+import { Controller, Delete, Get, HttpCode, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Actor } from '../audit/audit-log';
+import { CurrentActor } from '../audit/current-actor';
+import { Authenticated } from '../auth/access.decorators';
+import { CurrentWorkspace } from '../authorization/current-workspace';
+import type { WorkspaceAccess } from '../authorization/workspace-access';
+import { PageQueryDto } from '../common/pagination';
+import { UuidParam } from '../common/uuid-param';
+import { WorkspaceTokensService } from './workspace-tokens.service';
+
+@ApiTags('tokens')
+@Controller('workspaces/:wid/tokens')
+export class WorkspaceTokensController {
+  constructor(private readonly tokens: WorkspaceTokensService) {}
+
+  @Get()
+  @Authenticated({ permission: 'tokens:read' })
+  list(@CurrentWorkspace() access: WorkspaceAccess, @Query() query: PageQueryDto) {
+    return this.tokens.list(access, query);
+  }
+
+  @Delete(':tokenId')
+  @HttpCode(204)
+  @Authenticated({ permission: 'tokens:manage' })
+  async revoke(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('tokenId') tokenId: string): Promise<void> {
+    await this.tokens.revoke(access, actor, tokenId);
+  }
+}

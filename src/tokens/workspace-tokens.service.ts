@@ -1,0 +1,55 @@
+// Token governance for workspace admins: every token that can reach the workspace, and revoking one.
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Actor, AuditLog } from '../audit/audit-log';
+import type { WorkspaceAccess } from '../authorization/workspace-access';
+import { Clock } from '../common/clock';
+import { notFound } from '../common/errors';
+import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
+import { toTokenView } from './token.view';
+import { ReachingToken, TokensRepository } from './tokens.repository';
+
+function toGovernedTokenView(t: ReachingToken) {
+  return {
+    ...toTokenView(t),
+    owner: t.apiUserId ? { type: 'api_user' as const, id: t.apiUserId } : { type: 'user' as const, id: t.userId, email: t.ownerEmail },
+  };
+}
+
+@Injectable()
+export class WorkspaceTokensService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tokens: TokensRepository,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(access: WorkspaceAccess, query: PageQueryDto) {
+    const limit = pageLimit(query);
+    const rows = await this.tokens.listReachingWorkspace(access.workspaceId, this.clock.now(), decodeCursor(query.cursor), limit);
+    return toPage(rows, limit, toGovernedTokenView);
+  }
+
+  /**
+   * An API user's token, or a token restricted to this workspace alone, is revoked. A member's token
+   * that also reaches other workspaces is cut off from this one only: an admin here has no say elsewhere.
+   */
+  async revoke(access: WorkspaceAccess, actor: Actor, tokenId: string): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      const now = this.clock.now();
+      const token = await this.tokens.findReachingWorkspace(access.workspaceId, tokenId, now, em);
+      if (!token) throw notFound('Token');
+      const onlyHere = token.apiUserId !== null || (token.workspaceIds?.length === 1 && token.workspaceIds[0] === access.workspaceId);
+      if (onlyHere) await this.tokens.revoke(token.id, now, em);
+      else await this.tokens.blockInWorkspace(token.id, access.workspaceId, em);
+      await this.audit.record(em, actor, {
+        action: 'token.revoked',
+        workspaceId: access.workspaceId,
+        accountId: token.userId,
+        target: { type: 'token', id: token.id },
+        details: { effect: onlyHere ? 'revoked' : 'blocked_in_workspace', kind: token.kind },
+      });
+    });
+  }
+}

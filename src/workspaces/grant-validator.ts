@@ -1,0 +1,34 @@
+// Checks a grant of roles and device access before it is written: every role and device is in the
+// workspace (400 otherwise), and the grantor may grant them (no escalation, 403).
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { DeviceAccess } from '../authorization/device-access';
+import { assertCanGrantDevices, assertCanGrantRoles } from '../authorization/role-grants';
+import type { WorkspaceAccess } from '../authorization/workspace-access';
+import { validationFailed } from '../common/errors';
+import { DevicesRepository } from '../devices/devices.repository';
+import type { RoleRecord } from './workspace.records';
+import { WorkspacesRepository } from './workspaces.repository';
+
+@Injectable()
+export class GrantValidator {
+  constructor(
+    private readonly workspaces: WorkspacesRepository,
+    private readonly devices: DevicesRepository,
+  ) {}
+
+  async rolesToGrant(grantor: WorkspaceAccess, roleIds: string[], em?: EntityManager): Promise<RoleRecord[]> {
+    const roles = await this.workspaces.findRoles(grantor.workspaceId, roleIds, em);
+    if (roles.length !== roleIds.length) throw validationFailed('roleIds', 'names a role that is not in this workspace');
+    assertCanGrantRoles(grantor, roles);
+    return roles;
+  }
+
+  async devicesToGrant(grantor: WorkspaceAccess, access: DeviceAccess, em?: EntityManager): Promise<void> {
+    if (access.mode === 'selected') {
+      const known = await this.devices.existing(grantor.workspaceId, access.deviceIds, em);
+      if (known.size !== access.deviceIds.length) throw validationFailed('deviceAccess.deviceIds', 'names a device that is not in this workspace');
+    }
+    assertCanGrantDevices(grantor, access);
+  }
+}

@@ -1,0 +1,66 @@
+import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Actor } from '../audit/audit-log';
+import { CurrentActor } from '../audit/current-actor';
+import { Authenticated } from '../auth/access.decorators';
+import { CurrentUser } from '../auth/current-user';
+import type { UserPrincipal } from '../auth/principal';
+import { CurrentWorkspace } from '../authorization/current-workspace';
+import type { WorkspaceAccess } from '../authorization/workspace-access';
+import { PageQueryDto } from '../common/pagination';
+import { UuidParam } from '../common/uuid-param';
+import { NoBody } from '../common/validation';
+import { InvitationsService } from './invitations.service';
+import { AcceptInvitationDto, CreateInvitationDto, ResendInvitationDto } from './workspaces.dto';
+
+@ApiTags('invitations')
+@Controller()
+export class InvitationsController {
+  constructor(private readonly invitations: InvitationsService) {}
+
+  @Get('workspaces/:wid/invitations')
+  @Authenticated({ permission: 'members:read' })
+  list(@CurrentWorkspace() access: WorkspaceAccess, @Query() query: PageQueryDto) {
+    return this.invitations.list(access, query);
+  }
+
+  @Post('workspaces/:wid/invitations')
+  @Authenticated({ permission: 'members:manage' })
+  create(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @Body() dto: CreateInvitationDto) {
+    return this.invitations.create(access, actor, dto);
+  }
+
+  @Delete('workspaces/:wid/invitations/:id')
+  @HttpCode(204)
+  @Authenticated({ permission: 'members:manage' })
+  async revoke(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') id: string): Promise<void> {
+    await this.invitations.revoke(access, actor, id);
+  }
+
+  @Post('workspaces/:wid/invitations/:id/resend')
+  @HttpCode(200)
+  @Authenticated({ permission: 'members:manage' })
+  resend(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') id: string, @Body() dto: ResendInvitationDto) {
+    return this.invitations.resend(access, actor, id, dto);
+  }
+
+  @Get('me/invitations')
+  @Authenticated({ scope: 'account:read' })
+  mine(@CurrentUser() user: UserPrincipal) {
+    return this.invitations.mine(user);
+  }
+
+  @Post('invitations/accept')
+  @HttpCode(200)
+  @Authenticated({ scope: 'account:manage' })
+  accept(@CurrentUser() user: UserPrincipal, @CurrentActor() actor: Actor, @Body() dto: AcceptInvitationDto) {
+    return this.invitations.accept(user, actor, dto);
+  }
+
+  @Post('invitations/:id/decline')
+  @HttpCode(204)
+  @Authenticated({ scope: 'account:manage' })
+  async decline(@CurrentUser() user: UserPrincipal, @CurrentActor() actor: Actor, @UuidParam('id') id: string, @NoBody() _body: unknown): Promise<void> {
+    await this.invitations.decline(user, actor, id);
+  }
+}

@@ -1,0 +1,100 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { KeysetPosition } from '../common/pagination';
+import { requireId } from '../tokens/tokens.repository';
+import type { InvitationRecord } from './workspace.records';
+
+const COLUMNS = `i.id, i.workspace_id AS "workspaceId", i.email, i.role_ids AS "roleIds", i.device_access AS "deviceAccess",
+  i.device_ids AS "deviceIds", i.hint, i.invited_by_user_id AS "invitedByUserId", i.created_at AS "createdAt",
+  i.expires_at AS "expiresAt", i.accepted_at AS "acceptedAt", i.accepted_by_user_id AS "acceptedByUserId",
+  i.declined_at AS "declinedAt", i.revoked_at AS "revokedAt"`;
+
+@Injectable()
+export class InvitationsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async insert(em: EntityManager, workspaceId: string, invitation: Omit<InvitationRecord, 'workspaceId'>, tokenHash: string): Promise<void> {
+    await em.query(
+      `INSERT INTO invitations (id, workspace_id, email, role_ids, device_access, device_ids, token_hash, hint, invited_by_user_id, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [
+        invitation.id,
+        requireId(workspaceId),
+        invitation.email,
+        invitation.roleIds,
+        invitation.deviceAccess,
+        invitation.deviceIds,
+        tokenHash,
+        invitation.hint,
+        invitation.invitedByUserId,
+        invitation.createdAt,
+        invitation.expiresAt,
+      ],
+    );
+  }
+
+  async find(workspaceId: string, invitationId: string, em: EntityManager = this.dataSource.manager, lock = false): Promise<InvitationRecord | null> {
+    const rows = await em.query(`SELECT ${COLUMNS} FROM invitations i WHERE i.workspace_id = $1 AND i.id = $2${lock ? ' FOR UPDATE' : ''}`, [
+      requireId(workspaceId),
+      invitationId,
+    ]);
+    return rows[0] ?? null;
+  }
+
+  list(workspaceId: string, after: KeysetPosition | null, limit: number): Promise<InvitationRecord[]> {
+    const params: unknown[] = [requireId(workspaceId)];
+    const where = ['i.workspace_id = $1'];
+    if (after) where.push(`(i.created_at, i.id) < ($${params.push(after.createdAt)}, $${params.push(after.id)})`);
+    return this.dataSource.query(`SELECT ${COLUMNS} FROM invitations i WHERE ${where.join(' AND ')} ORDER BY i.created_at DESC, i.id DESC LIMIT ${limit + 1}`, params);
+  }
+
+  /** Whether the email has a pending invitation to the workspace. */
+  async pendingExists(em: EntityManager, workspaceId: string, email: string, now: Date): Promise<boolean> {
+    const rows = await em.query(
+      `SELECT 1 FROM invitations WHERE workspace_id = $1 AND lower(email) = lower($2)
+          AND accepted_at IS NULL AND declined_at IS NULL AND revoked_at IS NULL AND expires_at > $3 LIMIT 1`,
+      [requireId(workspaceId), email, now],
+    );
+    return rows.length > 0;
+  }
+
+  // Not tenant-scoped on purpose: the invitee is not in the workspace yet. These are keyed by the
+  // secret's hash or by the invitee's own email.
+
+  async findByTokenHash(em: EntityManager, tokenHash: string): Promise<InvitationRecord | null> {
+    const rows = await em.query(`SELECT ${COLUMNS} FROM invitations i WHERE i.token_hash = $1 FOR UPDATE`, [tokenHash]);
+    return rows[0] ?? null;
+  }
+
+  async findForEmail(em: EntityManager, invitationId: string, email: string): Promise<InvitationRecord | null> {
+    const rows = await em.query(`SELECT ${COLUMNS} FROM invitations i WHERE i.id = $1 AND lower(i.email) = lower($2) FOR UPDATE`, [invitationId, email]);
+    return rows[0] ?? null;
+  }
+
+  pendingForEmail(email: string, now: Date): Promise<Array<InvitationRecord & { workspaceName: string; workspaceSlug: string }>> {
+    return this.dataSource.query(
+      `SELECT ${COLUMNS}, w.name AS "workspaceName", w.slug AS "workspaceSlug"
+         FROM invitations i JOIN workspaces w ON w.id = i.workspace_id
+        WHERE lower(i.email) = lower($1) AND i.accepted_at IS NULL AND i.declined_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2
+        ORDER BY i.created_at DESC LIMIT 200`,
+      [email, now],
+    );
+  }
+
+  async mark(em: EntityManager, workspaceId: string, invitationId: string, column: 'accepted_at' | 'declined_at' | 'revoked_at', at: Date, userId?: string): Promise<void> {
+    await em.query(
+      `UPDATE invitations SET ${column} = $3${column === 'accepted_at' ? ', accepted_by_user_id = $4' : ''} WHERE workspace_id = $1 AND id = $2`,
+      column === 'accepted_at' ? [requireId(workspaceId), invitationId, at, userId] : [requireId(workspaceId), invitationId, at],
+    );
+  }
+
+  async renew(em: EntityManager, workspaceId: string, invitationId: string, tokenHash: string, hint: string, expiresAt: Date): Promise<void> {
+    await em.query(`UPDATE invitations SET token_hash = $3, hint = $4, expires_at = $5 WHERE workspace_id = $1 AND id = $2`, [
+      requireId(workspaceId),
+      invitationId,
+      tokenHash,
+      hint,
+      expiresAt,
+    ]);
+  }
+}

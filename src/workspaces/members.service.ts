@@ -1,0 +1,89 @@
+// Members of a workspace: list, read, change roles and device access, remove.
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { Actor, AuditLog } from '../audit/audit-log';
+import { toDeviceAccess } from '../authorization/device-access';
+import type { WorkspaceAccess } from '../authorization/workspace-access';
+import { Clock } from '../common/clock';
+import { DomainError, ErrorCode, notFound } from '../common/errors';
+import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
+import { GrantValidator } from './grant-validator';
+import type { MemberRecord } from './workspace.records';
+import { toMemberView } from './workspace.views';
+import { UpdateMemberDto } from './workspaces.dto';
+import { WorkspacesRepository } from './workspaces.repository';
+
+@Injectable()
+export class MembersService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly workspaces: WorkspacesRepository,
+    private readonly grants: GrantValidator,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(access: WorkspaceAccess, query: PageQueryDto) {
+    const limit = pageLimit(query);
+    const rows = await this.workspaces.listMembers(access.workspaceId, decodeCursor(query.cursor), limit);
+    return toPage(rows, limit, toMemberView);
+  }
+
+  async get(access: WorkspaceAccess, userId: string) {
+    const member = await this.workspaces.findMember(access.workspaceId, userId);
+    if (!member) throw notFound('Member');
+    return toMemberView(member);
+  }
+
+  async update(access: WorkspaceAccess, actor: Actor, userId: string, dto: UpdateMemberDto) {
+    await this.dataSource.transaction(async (em) => {
+      await this.workspaces.lock(em, access.workspaceId);
+      const member = await this.findIn(em, access, userId);
+      const now = this.clock.now();
+      if (dto.roleIds) {
+        const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
+        const wasOwner = member.roles.some((r) => r.builtIn === 'owner');
+        const staysOwner = roles.some((r) => r.builtIn === 'owner');
+        if (wasOwner && !staysOwner) await this.assertNotLastOwner(em, access, member);
+        await this.workspaces.setMembershipRoles(em, access.workspaceId, member.membershipId, dto.roleIds);
+      }
+      if (dto.deviceAccess) {
+        const deviceAccess = toDeviceAccess(dto.deviceAccess);
+        await this.grants.devicesToGrant(access, deviceAccess, em);
+        await this.workspaces.setMembershipDevices(em, access.workspaceId, member.membershipId, deviceAccess, now);
+      }
+      await this.audit.record(em, actor, {
+        action: 'member.updated',
+        workspaceId: access.workspaceId,
+        accountId: userId,
+        target: { type: 'user', id: userId },
+        details: { ...(dto.roleIds ? { roleIds: dto.roleIds } : {}), ...(dto.deviceAccess ? { deviceAccess: toDeviceAccess(dto.deviceAccess) } : {}) },
+      });
+    });
+    return this.get(access, userId);
+  }
+
+  async remove(access: WorkspaceAccess, actor: Actor, userId: string): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      await this.workspaces.lock(em, access.workspaceId);
+      const member = await this.findIn(em, access, userId);
+      if (member.roles.some((r) => r.builtIn === 'owner')) await this.assertNotLastOwner(em, access, member);
+      await this.workspaces.deleteMembership(em, access.workspaceId, member.membershipId);
+      await this.audit.record(em, actor, { action: 'member.removed', workspaceId: access.workspaceId, accountId: userId, target: { type: 'user', id: userId } });
+    });
+  }
+
+  private async findIn(em: EntityManager, access: WorkspaceAccess, userId: string): Promise<MemberRecord> {
+    const member = await this.workspaces.findMember(access.workspaceId, userId, em);
+    if (!member) throw notFound('Member');
+    return member;
+  }
+
+  /** Taking owner away (demotion or removal) needs an owner, and never leaves the workspace without one. */
+  private async assertNotLastOwner(em: EntityManager, access: WorkspaceAccess, member: MemberRecord): Promise<void> {
+    if (!access.isOwner) throw new DomainError(ErrorCode.Forbidden, 'Only owners may grant or take the owner role.');
+    if ((await this.workspaces.countOtherOwners(em, access.workspaceId, member.membershipId)) === 0) {
+      throw new DomainError(ErrorCode.LastOwner, 'A workspace needs at least one owner.');
+    }
+  }
+}

@@ -1,0 +1,99 @@
+// Roles of a workspace: the four built-in ones (read-only) and custom ones.
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { Actor, AuditLog } from '../audit/audit-log';
+import { assertCanDefinePermissions } from '../authorization/role-grants';
+import type { WorkspaceAccess } from '../authorization/workspace-access';
+import { Clock } from '../common/clock';
+import { conflict, DomainError, ErrorCode, notFound } from '../common/errors';
+import { isUniqueViolation } from '../database/database-errors';
+import { CreateRoleDto, UpdateRoleDto } from './workspaces.dto';
+import type { RoleRecord } from './workspace.records';
+import { toRoleView } from './workspace.views';
+import { WorkspacesRepository } from './workspaces.repository';
+
+@Injectable()
+export class RolesService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly workspaces: WorkspacesRepository,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(access: WorkspaceAccess) {
+    return { items: (await this.workspaces.listRoles(access.workspaceId)).map(toRoleView), nextCursor: null };
+  }
+
+  async get(access: WorkspaceAccess, roleId: string) {
+    return toRoleView(await this.find(access, roleId));
+  }
+
+  async create(access: WorkspaceAccess, actor: Actor, dto: CreateRoleDto) {
+    assertCanDefinePermissions(access, dto.permissions);
+    const now = this.clock.now();
+    const role = { id: randomUUID(), name: dto.name.trim(), description: dto.description ?? null, permissions: dto.permissions, builtIn: null, createdAt: now, updatedAt: now };
+    await this.write(async (em) => {
+      await this.workspaces.insertRole(em, access.workspaceId, role);
+      await this.audit.record(em, actor, { action: 'role.created', workspaceId: access.workspaceId, target: { type: 'role', id: role.id }, details: { name: role.name, permissions: role.permissions } });
+    }, role.name);
+    return toRoleView({ ...role, workspaceId: access.workspaceId });
+  }
+
+  async update(access: WorkspaceAccess, actor: Actor, roleId: string, dto: UpdateRoleDto) {
+    const role = await this.find(access, roleId);
+    this.assertCustom(role);
+    // Changing a role changes what everyone holding it may do: the editor must hold both old and new permissions.
+    assertCanDefinePermissions(access, [...role.permissions, ...(dto.permissions ?? [])]);
+    const changed = {
+      name: dto.name?.trim() ?? role.name,
+      description: dto.description === undefined ? role.description : dto.description,
+      permissions: dto.permissions ?? role.permissions,
+      updatedAt: this.clock.now(),
+    };
+    await this.write(async (em) => {
+      await this.workspaces.updateRole(em, access.workspaceId, roleId, changed);
+      await this.audit.record(em, actor, { action: 'role.updated', workspaceId: access.workspaceId, target: { type: 'role', id: roleId }, details: { name: changed.name, permissions: changed.permissions } });
+    }, changed.name);
+    return toRoleView({ ...role, ...changed });
+  }
+
+  async delete(access: WorkspaceAccess, actor: Actor, roleId: string): Promise<void> {
+    const role = await this.find(access, roleId);
+    this.assertCustom(role);
+    assertCanDefinePermissions(access, role.permissions);
+    await this.dataSource.transaction(async (em) => {
+      if (await this.workspaces.roleInUse(em, access.workspaceId, roleId, this.clock.now())) {
+        throw conflict('The role is still assigned to a member, an API user or a pending invitation.');
+      }
+      try {
+        await this.workspaces.deleteRole(em, access.workspaceId, roleId);
+      } catch (error) {
+        // Assigned between the check and the delete: the foreign key refuses it.
+        if ((error as { driverError?: { code?: string } }).driverError?.code === '23503') throw conflict('The role is still assigned.');
+        throw error;
+      }
+      await this.audit.record(em, actor, { action: 'role.deleted', workspaceId: access.workspaceId, target: { type: 'role', id: roleId }, details: { name: role.name } });
+    });
+  }
+
+  private async find(access: WorkspaceAccess, roleId: string): Promise<RoleRecord> {
+    const role = await this.workspaces.findRole(access.workspaceId, roleId);
+    if (!role) throw notFound('Role');
+    return role;
+  }
+
+  private assertCustom(role: RoleRecord): void {
+    if (role.builtIn !== null) throw new DomainError(ErrorCode.Forbidden, 'Built-in roles cannot be changed or deleted.');
+  }
+
+  private async write(work: (em: EntityManager) => Promise<void>, name: string): Promise<void> {
+    try {
+      await this.dataSource.transaction(work);
+    } catch (error) {
+      if (isUniqueViolation(error, 'roles_workspace_name_key')) throw conflict(`A role named "${name}" exists already.`);
+      throw error;
+    }
+  }
+}

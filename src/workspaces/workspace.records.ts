@@ -1,0 +1,52 @@
+// Row shapes of the workspace domain, as the repositories return them.
+import type { DeviceAccess } from '../authorization/device-access';
+import type { BuiltInRole } from '../authorization/permissions';
+
+export interface WorkspaceRecord {
+  id: string;
+  name: string;
+  slug: string;
+  maxLifetimeDays: number | null;
+  allowPersonalTokens: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface RoleRecord {
+  id: string;
+  workspaceId: string;
+  name: string;
+  description: string | null;
+  permissions: string[];
+  builtIn: BuiltInRole | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface MemberRecord {
+  membershipId: string;
+  userId: string;
+  email: string;
+  name: string;
+  roles: Array<{ id: string; name: string; builtIn: BuiltInRole | null }>;
+  deviceAccess: DeviceAccess;
+  createdAt: Date;
+  id: string;
+}
+
+export interface InvitationRecord {
+  id: string;
+  workspaceId: string;
+  email: string;
+  roleIds: string[];
+  deviceAccess: 'all' | 'selected';
+  deviceIds: string[];
+  hint: string;
+  invitedByUserId: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+  acceptedAt: Date | null;
+  acceptedByUserId: string | null;
+  declinedAt: Date | null;
+  revokedAt: Date | null;
+}

@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { DevicesModule } from '../devices/devices.module';
+import { GrantValidator } from './grant-validator';
+import { InvitationsController } from './invitations.controller';
+import { InvitationsRepository } from './invitations.repository';
+import { InvitationsService } from './invitations.service';
+import { MembersController } from './members.controller';
+import { MembersService } from './members.service';
+import { RolesController } from './roles.controller';
+import { RolesService } from './roles.service';
+import { WorkspacesController } from './workspaces.controller';
+import { WorkspacesRepository } from './workspaces.repository';
+import { WorkspacesService } from './workspaces.service';
+
+@Module({
+  imports: [DevicesModule],
+  controllers: [WorkspacesController, RolesController, MembersController, InvitationsController],
+  providers: [WorkspacesRepository, InvitationsRepository, GrantValidator, WorkspacesService, RolesService, MembersService, InvitationsService],
+  exports: [WorkspacesRepository, GrantValidator],
+})
+export class WorkspacesModule {}

@@ -1,0 +1,251 @@
+// Thin data access for workspaces, roles and memberships. Every tenant-scoped method takes the
+// workspace id first and refuses an empty one; "not yours" is indistinguishable from "not there".
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import type { DeviceAccess } from '../authorization/device-access';
+import { BUILT_IN_ROLES, BuiltInRole } from '../authorization/permissions';
+import type { KeysetPosition } from '../common/pagination';
+import { requireId } from '../tokens/tokens.repository';
+import type { MemberRecord, RoleRecord, WorkspaceRecord } from './workspace.records';
+
+const WORKSPACE_COLUMNS = `w.id, w.name, w.slug, w.token_max_lifetime_days AS "maxLifetimeDays",
+  w.allow_personal_tokens AS "allowPersonalTokens", w.created_at AS "createdAt", w.updated_at AS "updatedAt"`;
+const ROLE_COLUMNS = `r.id, r.workspace_id AS "workspaceId", r.name, r.description, r.permissions, r.built_in AS "builtIn",
+  r.created_at AS "createdAt", r.updated_at AS "updatedAt"`;
+
+@Injectable()
+export class WorkspacesRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  // --- workspaces -----------------------------------------------------------------------------
+
+  async insert(em: EntityManager, workspace: WorkspaceRecord): Promise<void> {
+    await em.query(
+      `INSERT INTO workspaces (id, name, slug, token_max_lifetime_days, allow_personal_tokens, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [workspace.id, workspace.name, workspace.slug, workspace.maxLifetimeDays, workspace.allowPersonalTokens, workspace.createdAt, workspace.updatedAt],
+    );
+  }
+
+  async find(workspaceId: string, em: EntityManager = this.dataSource.manager): Promise<WorkspaceRecord | null> {
+    const rows = await em.query(`SELECT ${WORKSPACE_COLUMNS} FROM workspaces w WHERE w.id = $1`, [requireId(workspaceId)]);
+    return rows[0] ?? null;
+  }
+
+  /** Takes the workspace's row lock: owner changes of one workspace take turns (last-owner rule). */
+  async lock(em: EntityManager, workspaceId: string): Promise<boolean> {
+    const rows = await em.query(`SELECT id FROM workspaces WHERE id = $1 FOR UPDATE`, [requireId(workspaceId)]);
+    return rows.length > 0;
+  }
+
+  async update(
+    em: EntityManager,
+    workspaceId: string,
+    changes: Partial<Pick<WorkspaceRecord, 'name' | 'slug' | 'maxLifetimeDays' | 'allowPersonalTokens'>> & { updatedAt: Date },
+  ): Promise<void> {
+    const columns: Record<string, string> = {
+      name: 'name',
+      slug: 'slug',
+      maxLifetimeDays: 'token_max_lifetime_days',
+      allowPersonalTokens: 'allow_personal_tokens',
+      updatedAt: 'updated_at',
+    };
+    const entries = Object.entries(changes).filter(([, v]) => v !== undefined);
+    const sets = entries.map(([key], i) => `${columns[key]} = $${i + 2}`);
+    await em.query(`UPDATE workspaces SET ${sets.join(', ')} WHERE id = $1`, [requireId(workspaceId), ...entries.map(([, v]) => v)]);
+  }
+
+  /** Everything inside goes with it (cascades); tokens restricted to it lose it from their restriction. */
+  async delete(em: EntityManager, workspaceId: string): Promise<void> {
+    requireId(workspaceId);
+    await em.query(
+      `UPDATE tokens SET workspace_ids = array_remove(workspace_ids, $1::uuid), blocked_workspace_ids = array_remove(blocked_workspace_ids, $1::uuid)
+        WHERE $1::uuid = ANY(workspace_ids) OR $1::uuid = ANY(blocked_workspace_ids)`,
+      [workspaceId],
+    );
+    await em.query(`DELETE FROM invitations WHERE workspace_id = $1`, [workspaceId]);
+    await em.query(`DELETE FROM membership_roles WHERE workspace_id = $1`, [workspaceId]);
+    await em.query(`DELETE FROM workspaces WHERE id = $1`, [workspaceId]);
+  }
+
+  /** The user's workspaces with their roles there, newest membership first. */
+  listForUser(
+    userId: string,
+    visibleIds: string[] | null,
+    after: KeysetPosition | null,
+    limit: number,
+  ): Promise<Array<WorkspaceRecord & { roles: Array<{ id: string; name: string }>; membershipCreatedAt: Date; membershipId: string }>> {
+    const params: unknown[] = [requireId(userId)];
+    const where = ['m.user_id = $1'];
+    if (visibleIds) where.push(`m.workspace_id = ANY($${params.push(visibleIds)}::uuid[])`);
+    if (after) where.push(`(m.created_at, m.id) < ($${params.push(after.createdAt)}, $${params.push(after.id)})`);
+    return this.dataSource
+      .query(
+        `SELECT ${WORKSPACE_COLUMNS}, m.id AS "membershipId", m.created_at AS "membershipCreatedAt",
+                COALESCE((SELECT json_agg(json_build_object('id', r.id, 'name', r.name) ORDER BY r.name)
+                            FROM membership_roles mr JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
+                           WHERE mr.workspace_id = m.workspace_id AND mr.membership_id = m.id), '[]') AS roles
+           FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
+          WHERE ${where.join(' AND ')}
+          ORDER BY m.created_at DESC, m.id DESC LIMIT ${limit + 1}`,
+        params,
+      );
+  }
+
+  // --- roles ----------------------------------------------------------------------------------
+
+  async insertBuiltInRoles(em: EntityManager, workspaceId: string, at: Date): Promise<Record<BuiltInRole, string>> {
+    const ids = {} as Record<BuiltInRole, string>;
+    for (const [name, role] of Object.entries(BUILT_IN_ROLES) as Array<[BuiltInRole, (typeof BUILT_IN_ROLES)[BuiltInRole]]>) {
+      ids[name] = randomUUID();
+      await this.insertRole(em, workspaceId, {
+        id: ids[name],
+        name,
+        description: role.description,
+        permissions: role.permissions,
+        builtIn: name,
+        createdAt: at,
+        updatedAt: at,
+      });
+    }
+    return ids;
+  }
+
+  async insertRole(em: EntityManager, workspaceId: string, role: Omit<RoleRecord, 'workspaceId'>): Promise<void> {
+    await em.query(
+      `INSERT INTO roles (id, workspace_id, name, description, permissions, built_in, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [role.id, requireId(workspaceId), role.name, role.description, role.permissions, role.builtIn, role.createdAt, role.updatedAt],
+    );
+  }
+
+  listRoles(workspaceId: string): Promise<RoleRecord[]> {
+    return this.dataSource.query(
+      `SELECT ${ROLE_COLUMNS} FROM roles r WHERE r.workspace_id = $1
+        ORDER BY r.built_in IS NULL, array_position(ARRAY['owner','admin','member','viewer'], r.built_in), lower(r.name)`,
+      [requireId(workspaceId)],
+    );
+  }
+
+  async findRole(workspaceId: string, roleId: string, em: EntityManager = this.dataSource.manager): Promise<RoleRecord | null> {
+    const rows = await em.query(`SELECT ${ROLE_COLUMNS} FROM roles r WHERE r.workspace_id = $1 AND r.id = $2`, [requireId(workspaceId), roleId]);
+    return rows[0] ?? null;
+  }
+
+  findRoles(workspaceId: string, roleIds: string[], em: EntityManager = this.dataSource.manager): Promise<RoleRecord[]> {
+    return em.query(`SELECT ${ROLE_COLUMNS} FROM roles r WHERE r.workspace_id = $1 AND r.id = ANY($2::uuid[])`, [requireId(workspaceId), roleIds]);
+  }
+
+  async updateRole(em: EntityManager, workspaceId: string, roleId: string, changes: Pick<RoleRecord, 'name' | 'description' | 'permissions' | 'updatedAt'>): Promise<void> {
+    await em.query(
+      `UPDATE roles SET name = $3, description = $4, permissions = $5, updated_at = $6 WHERE workspace_id = $1 AND id = $2`,
+      [requireId(workspaceId), roleId, changes.name, changes.description, changes.permissions, changes.updatedAt],
+    );
+  }
+
+  async deleteRole(em: EntityManager, workspaceId: string, roleId: string): Promise<void> {
+    await em.query(`DELETE FROM roles WHERE workspace_id = $1 AND id = $2`, [requireId(workspaceId), roleId]);
+  }
+
+  /** Is the role held by a member or API user, or offered by a pending invitation? */
+  async roleInUse(em: EntityManager, workspaceId: string, roleId: string, now: Date): Promise<boolean> {
+    const rows = await em.query(
+      `SELECT EXISTS (SELECT 1 FROM membership_roles WHERE workspace_id = $1 AND role_id = $2)
+           OR EXISTS (SELECT 1 FROM invitations WHERE workspace_id = $1 AND $2 = ANY(role_ids)
+                        AND accepted_at IS NULL AND declined_at IS NULL AND revoked_at IS NULL AND expires_at > $3) AS used`,
+      [requireId(workspaceId), roleId, now],
+    );
+    return rows[0].used;
+  }
+
+  // --- memberships ----------------------------------------------------------------------------
+
+  async insertMembership(
+    em: EntityManager,
+    workspaceId: string,
+    membership: { id: string; userId: string | null; apiUserId: string | null; deviceAccess: DeviceAccess; at: Date },
+  ): Promise<void> {
+    await em.query(
+      `INSERT INTO memberships (id, workspace_id, user_id, api_user_id, device_access, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $6)`,
+      [membership.id, requireId(workspaceId), membership.userId, membership.apiUserId, membership.deviceAccess.mode, membership.at],
+    );
+  }
+
+  async setMembershipRoles(em: EntityManager, workspaceId: string, membershipId: string, roleIds: string[]): Promise<void> {
+    requireId(workspaceId);
+    await em.query(`DELETE FROM membership_roles WHERE workspace_id = $1 AND membership_id = $2`, [workspaceId, membershipId]);
+    await em.query(
+      `INSERT INTO membership_roles (workspace_id, membership_id, role_id) SELECT $1, $2, unnest($3::uuid[])`,
+      [workspaceId, membershipId, roleIds],
+    );
+  }
+
+  async setMembershipDevices(em: EntityManager, workspaceId: string, membershipId: string, access: DeviceAccess, at: Date): Promise<void> {
+    requireId(workspaceId);
+    await em.query(`UPDATE memberships SET device_access = $3, updated_at = $4 WHERE workspace_id = $1 AND id = $2`, [
+      workspaceId,
+      membershipId,
+      access.mode,
+      at,
+    ]);
+    await em.query(`DELETE FROM membership_devices WHERE workspace_id = $1 AND membership_id = $2`, [workspaceId, membershipId]);
+    if (access.mode === 'selected' && access.deviceIds.length > 0) {
+      await em.query(
+        `INSERT INTO membership_devices (workspace_id, membership_id, device_id) SELECT $1, $2, unnest($3::uuid[])`,
+        [workspaceId, membershipId, access.deviceIds],
+      );
+    }
+  }
+
+  async deleteMembership(em: EntityManager, workspaceId: string, membershipId: string): Promise<void> {
+    await em.query(`DELETE FROM memberships WHERE workspace_id = $1 AND id = $2`, [requireId(workspaceId), membershipId]);
+  }
+
+  /** Owners other than the given membership (under the workspace lock, this is exact). */
+  async countOtherOwners(em: EntityManager, workspaceId: string, exceptMembershipId: string): Promise<number> {
+    const rows = await em.query(
+      `SELECT count(DISTINCT mr.membership_id)::int AS n
+         FROM membership_roles mr JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
+        WHERE mr.workspace_id = $1 AND r.built_in = 'owner' AND mr.membership_id <> $2`,
+      [requireId(workspaceId), exceptMembershipId],
+    );
+    return rows[0].n;
+  }
+
+  async findMember(workspaceId: string, userId: string, em: EntityManager = this.dataSource.manager): Promise<MemberRecord | null> {
+    const rows = await this.members(em, workspaceId, ['m.user_id = $2'], [userId], 1);
+    return rows[0] ?? null;
+  }
+
+  listMembers(workspaceId: string, after: KeysetPosition | null, limit: number): Promise<MemberRecord[]> {
+    const where = ['m.user_id IS NOT NULL'];
+    const params: unknown[] = [];
+    if (after) {
+      where.push(`(m.created_at, m.id) < ($2, $3)`);
+      params.push(after.createdAt, after.id);
+    }
+    return this.members(this.dataSource.manager, workspaceId, where, params, limit + 1);
+  }
+
+  private async members(em: EntityManager, workspaceId: string, where: string[], params: unknown[], limit: number): Promise<MemberRecord[]> {
+    const rows = await em.query(
+      `SELECT m.id AS "membershipId", m.id, m.user_id AS "userId", u.email, u.name, m.device_access AS mode,
+              m.created_at AS "createdAt",
+              COALESCE((SELECT json_agg(json_build_object('id', r.id, 'name', r.name, 'builtIn', r.built_in) ORDER BY r.name)
+                          FROM membership_roles mr JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
+                         WHERE mr.workspace_id = m.workspace_id AND mr.membership_id = m.id), '[]') AS roles,
+              COALESCE((SELECT array_agg(md.device_id ORDER BY md.device_id) FROM membership_devices md
+                         WHERE md.workspace_id = m.workspace_id AND md.membership_id = m.id), '{}') AS "deviceIds"
+         FROM memberships m JOIN users u ON u.id = m.user_id
+        WHERE m.workspace_id = $1 AND ${where.join(' AND ')}
+        ORDER BY m.created_at DESC, m.id DESC LIMIT ${limit}`,
+      [requireId(workspaceId), ...params],
+    );
+    return rows.map((row: MemberRecord & { mode: 'all' | 'selected'; deviceIds: string[] }) => ({
+      ...row,
+      deviceAccess: row.mode === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: row.deviceIds },
+    }));
+  }
+}

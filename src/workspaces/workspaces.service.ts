@@ -1,0 +1,163 @@
+// Workspaces: create (the creator becomes owner), list, read, change, delete, leave, token policy.
+import { Injectable } from '@nestjs/common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { Actor, AuditLog } from '../audit/audit-log';
+import type { UserPrincipal } from '../auth/principal';
+import type { WorkspaceAccess } from '../authorization/workspace-access';
+import { Clock } from '../common/clock';
+import { conflict, DomainError, ErrorCode, notFound } from '../common/errors';
+import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
+import { isUniqueViolation } from '../database/database-errors';
+import { CreateWorkspaceDto, TokenPolicyDto, UpdateWorkspaceDto } from './workspaces.dto';
+import { toPolicyView, toWorkspaceView } from './workspace.views';
+import { WorkspacesRepository } from './workspaces.repository';
+
+@Injectable()
+export class WorkspacesService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly workspaces: WorkspacesRepository,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(user: UserPrincipal, actor: Actor, dto: CreateWorkspaceDto) {
+    if (user.token.workspaceIds !== null) {
+      throw new DomainError(ErrorCode.Forbidden, 'A workspace-restricted token cannot create workspaces.');
+    }
+    const name = dto.name.trim();
+    // A slug made from the name gets a random suffix when taken; a chosen one that is taken is a 409.
+    for (let attempt = 0; ; attempt++) {
+      const slug = dto.slug ?? slugFrom(name, attempt > 0);
+      try {
+        return await this.insertWorkspace(user, actor, name, slug);
+      } catch (error) {
+        if (!isUniqueViolation(error, 'workspaces_slug_key')) throw error;
+        if (dto.slug !== undefined || attempt >= 5) throw conflict(`The slug "${slug}" is taken.`);
+      }
+    }
+  }
+
+  private insertWorkspace(user: UserPrincipal, actor: Actor, name: string, slug: string) {
+    const now = this.clock.now();
+    const workspace = { id: randomUUID(), name, slug, maxLifetimeDays: null, allowPersonalTokens: true, createdAt: now, updatedAt: now };
+    return this.dataSource.transaction(async (em) => {
+      await this.workspaces.insert(em, workspace);
+      const roles = await this.workspaces.insertBuiltInRoles(em, workspace.id, now);
+      const membershipId = randomUUID();
+      await this.workspaces.insertMembership(em, workspace.id, { id: membershipId, userId: user.id, apiUserId: null, deviceAccess: { mode: 'all' }, at: now });
+      await this.workspaces.setMembershipRoles(em, workspace.id, membershipId, [roles.owner]);
+      await this.audit.record(em, actor, {
+        action: 'workspace.created',
+        workspaceId: workspace.id,
+        accountId: user.id,
+        target: { type: 'workspace', id: workspace.id },
+        details: { name, slug },
+      });
+      return toWorkspaceView(workspace, [{ id: roles.owner, name: 'owner' }]);
+    });
+  }
+
+  async listMine(user: UserPrincipal, query: PageQueryDto) {
+    const limit = pageLimit(query);
+    const rows = await this.workspaces.listForUser(user.id, user.token.workspaceIds, decodeCursor(query.cursor), limit);
+    const page = toPage(
+      rows.map((r) => ({ ...r, createdAt: r.membershipCreatedAt, id: r.membershipId, workspace: r })),
+      limit,
+      (r) => toWorkspaceView(r.workspace, r.workspace.roles),
+    );
+    return page;
+  }
+
+  async get(access: WorkspaceAccess) {
+    const workspace = await this.workspaces.find(access.workspaceId);
+    if (!workspace) throw notFound('Workspace');
+    const roles = await this.workspaces.findRoles(access.workspaceId, access.roleIds);
+    return toWorkspaceView(workspace, roles.map((r) => ({ id: r.id, name: r.name })));
+  }
+
+  async update(access: WorkspaceAccess, actor: Actor, dto: UpdateWorkspaceDto) {
+    try {
+      await this.dataSource.transaction(async (em) => {
+        await this.workspaces.update(em, access.workspaceId, { name: dto.name?.trim(), slug: dto.slug, updatedAt: this.clock.now() });
+        await this.audit.record(em, actor, {
+          action: 'workspace.updated',
+          workspaceId: access.workspaceId,
+          target: { type: 'workspace', id: access.workspaceId },
+          details: { ...(dto.name !== undefined ? { name: dto.name.trim() } : {}), ...(dto.slug !== undefined ? { slug: dto.slug } : {}) },
+        });
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, 'workspaces_slug_key')) throw conflict(`The slug "${dto.slug}" is taken.`);
+      throw error;
+    }
+    return this.get(access);
+  }
+
+  async delete(access: WorkspaceAccess, actor: Actor): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      await this.workspaces.lock(em, access.workspaceId);
+      await this.workspaces.delete(em, access.workspaceId);
+      await this.audit.record(em, actor, {
+        action: 'workspace.deleted',
+        workspaceId: access.workspaceId,
+        accountId: access.principal.type === 'user' ? access.principal.id : null,
+        target: { type: 'workspace', id: access.workspaceId },
+      });
+    });
+  }
+
+  /** The last owner cannot leave: 409 last_owner, decided under the workspace's lock. */
+  async leave(access: WorkspaceAccess, actor: Actor): Promise<void> {
+    if (access.principal.type !== 'user') throw new DomainError(ErrorCode.Forbidden, 'API users cannot leave their workspace.');
+    await this.dataSource.transaction(async (em) => {
+      await this.workspaces.lock(em, access.workspaceId);
+      if (access.isOwner && (await this.workspaces.countOtherOwners(em, access.workspaceId, access.membershipId)) === 0) {
+        throw new DomainError(ErrorCode.LastOwner, 'The last owner cannot leave; make someone else owner first, or delete the workspace.');
+      }
+      await this.workspaces.deleteMembership(em, access.workspaceId, access.membershipId);
+      await this.audit.record(em, actor, {
+        action: 'member.left',
+        workspaceId: access.workspaceId,
+        accountId: access.principal.id,
+        target: { type: 'user', id: access.principal.id },
+      });
+    });
+  }
+
+  async getPolicy(access: WorkspaceAccess) {
+    const workspace = await this.workspaces.find(access.workspaceId);
+    if (!workspace) throw notFound('Workspace');
+    return toPolicyView(workspace);
+  }
+
+  async putPolicy(access: WorkspaceAccess, actor: Actor, dto: TokenPolicyDto) {
+    await this.dataSource.transaction(async (em) => {
+      await this.workspaces.update(em, access.workspaceId, {
+        maxLifetimeDays: dto.maxLifetimeDays,
+        allowPersonalTokens: dto.allowPersonalTokens,
+        updatedAt: this.clock.now(),
+      });
+      await this.audit.record(em, actor, {
+        action: 'workspace.token_policy_changed',
+        workspaceId: access.workspaceId,
+        target: { type: 'workspace', id: access.workspaceId },
+        details: { maxLifetimeDays: dto.maxLifetimeDays, allowPersonalTokens: dto.allowPersonalTokens },
+      });
+    });
+    return toPolicyView(dto);
+  }
+}
+
+function slugFrom(name: string, withSuffix: boolean): string {
+  const base =
+    name
+      .normalize('NFKD')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 50)
+      .replace(/-+$/, '') || 'workspace';
+  return withSuffix ? `${base}-${randomBytes(3).toString('hex')}` : base;
+}
