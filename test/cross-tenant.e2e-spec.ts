@@ -1,0 +1,108 @@
+// The cross-tenant matrix, generated from the route table: for every route under a workspace,
+// principals of another workspace get 404, and no row anywhere changes. A new route joins the
+// matrix by existing; nobody has to edit this file.
+import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, login, registerUser } from './support/api';
+import { routeTable } from './support/route-table';
+import { startTestApp, TestApp } from './support/test-app';
+
+const TABLES = ['users', 'tokens', 'workspaces', 'roles', 'memberships', 'membership_roles', 'membership_devices', 'devices', 'invitations', 'audit_events'];
+
+describe('cross-tenant isolation', () => {
+  let t: TestApp;
+  let victim: { workspaceId: string; ids: Record<string, string> };
+  let outsiders: Array<[string, string]>;
+  let outsiderWorkspaceId: string;
+
+  async function rowCounts(): Promise<Record<string, string>> {
+    const counts: Record<string, string> = {};
+    for (const table of TABLES) {
+      // Contents, not only counts: an update would not change a count. Last use is written in the
+      // background (that is its design), so it is left out.
+      const source = table === 'tokens' ? `(SELECT id, kind, scopes, workspace_ids, blocked_workspace_ids, expires_at, revoked_at, replaced_by_id FROM tokens)` : table;
+      const [row] = await t.dataSource.query(`SELECT count(*)::int AS n, md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h FROM ${source} x`);
+      counts[table] = `${row.n}:${row.h}`;
+    }
+    return counts;
+  }
+
+  /** A real id of the victim's workspace for each kind of path parameter. */
+  function fill(path: string, workspaceId: string): string {
+    return path
+      .replace(':wid', workspaceId)
+      .replace(/\/roles\/:roleId/, `/roles/${victim.ids.role}`)
+      .replace(/\/members\/:userId/, `/members/${victim.ids.member}`)
+      .replace(/\/invitations\/:id/, `/invitations/${victim.ids.invitation}`)
+      .replace(/\/devices\/:deviceId/, `/devices/${victim.ids.device}`)
+      .replace(/\/tokens\/:tokenId/, `/tokens/${victim.ids.token}`)
+      .replace(/\/api-users\/:id/, `/api-users/${victim.ids.apiUser ?? crypto.randomUUID()}`);
+  }
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    const owner = await registerUser(t);
+    const ws = await createWorkspace(t, owner.personalToken, 'Victim');
+    const roles = await builtInRoles(t, owner.personalToken, ws.id);
+    const role = await t.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(owner.personalToken)).send({ name: 'Custom', permissions: ['devices:read'] }).expect(201);
+    const device = await t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(owner.personalToken)).send({ name: 'd', serial: 'V-1' }).expect(201);
+    const member = await registerUser(t);
+    const invite = await t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(owner.personalToken)).send({ email: member.email, roleIds: [roles.member], deviceAccess: { mode: 'all' } }).expect(201);
+    await t.http().post('/v1/invitations/accept').set(bearer(member.personalToken)).send({ token: invite.body.secret }).expect(200);
+    const pending = await t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(owner.personalToken)).send({ email: 'pending@example.com', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } }).expect(201);
+    victim = {
+      workspaceId: ws.id,
+      ids: { role: role.body.id, device: device.body.id, member: member.id, invitation: pending.body.invitation.id, token: member.personalTokenId },
+    };
+
+    // The outsider owns a workspace of their own: full rights there, none in the victim's.
+    const outsider = await registerUser(t);
+    outsiderWorkspaceId = (await createWorkspace(t, outsider.personalToken, 'Outsider')).id;
+    const named = await createNamedToken(t, outsider.personalToken, { scopes: ['*'], expiresInDays: 30 });
+    const restricted = await createNamedToken(t, outsider.personalToken, { scopes: ['*'], workspaceIds: [outsiderWorkspaceId] });
+    const session = await login(t, outsider.email);
+    const exchanged = (await t.http().post('/v1/auth/token').set(bearer(outsider.personalToken)).expect(200)).body.token.secret;
+    outsiders = [
+      ['personal token', outsider.personalToken],
+      ['named token', named.secret],
+      ['restricted named token', restricted.secret],
+      ['login session', session],
+      ['exchanged session', exchanged],
+    ];
+  });
+  afterAll(() => t.close());
+
+  const workspaceRoutes = () => routeTable(t.app).filter((r) => r.path.startsWith('/v1/workspaces/:wid'));
+
+  it('covers every workspace route', () => {
+    expect(workspaceRoutes().length).toBeGreaterThanOrEqual(27);
+  });
+
+  it('answers 404 on every workspace route to every kind of outsider token, and changes nothing', async () => {
+    const before = await rowCounts();
+    const answers: string[] = [];
+    for (const route of workspaceRoutes()) {
+      for (const [label, secret] of outsiders) {
+        const res = await t.http()[route.method.toLowerCase() as 'get'](fill(route.path, victim.workspaceId)).set(bearer(secret)).send({});
+        answers.push(`${route.method} ${route.path} as ${label}: ${res.status} ${res.body.code}`);
+      }
+    }
+    expect(answers.filter((a) => !a.endsWith(': 404 not_found'))).toEqual([]);
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  it('answers 404 when the victim\'s ids are used under the outsider\'s own workspace', async () => {
+    const before = await rowCounts();
+    const [, secret] = outsiders[0];
+    const answers: string[] = [];
+    for (const route of workspaceRoutes().filter((r) => (r.path.match(/:/g) ?? []).length > 1)) {
+      const res = await t.http()[route.method.toLowerCase() as 'get'](fill(route.path, outsiderWorkspaceId)).set(bearer(secret)).send({});
+      answers.push(`${route.method} ${route.path}: ${res.status} ${res.body.code}`);
+    }
+    expect(answers.length).toBeGreaterThan(10);
+    expect(answers.filter((a) => !a.endsWith(': 404 not_found'))).toEqual([]);
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  it('does not let an outsider decline another workspace\'s invitation', async () => {
+    expectProblem(await t.http().post(`/v1/invitations/${victim.ids.invitation}/decline`).set(bearer(outsiders[0][1])), 404, 'not_found');
+  });
+});
