@@ -16,6 +16,7 @@ import { TokensModule } from './tokens/tokens.module';
 import { AuditModule } from './audit/audit.module';
 import { DevicesModule } from './devices/devices.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
+import { ApiUsersModule } from './api-users/api-users.module';
 
 @Module({})
 export class AppModule {
@@ -37,6 +38,7 @@ export class AppModule {
         AuthorizationModule,
         WorkspacesModule,
         DevicesModule,
+        ApiUsersModule,
         HealthModule,
       ],
     };

@@ -5,7 +5,7 @@ import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem,
 import { routeTable } from './support/route-table';
 import { startTestApp, TestApp } from './support/test-app';
 
-const TABLES = ['users', 'tokens', 'workspaces', 'roles', 'memberships', 'membership_roles', 'membership_devices', 'devices', 'invitations', 'audit_events'];
+const TABLES = ['users', 'tokens', 'workspaces', 'roles', 'memberships', 'membership_roles', 'membership_devices', 'devices', 'invitations', 'api_users', 'audit_events'];
 
 describe('cross-tenant isolation', () => {
   let t: TestApp;
@@ -33,8 +33,9 @@ describe('cross-tenant isolation', () => {
       .replace(/\/members\/:userId/, `/members/${victim.ids.member}`)
       .replace(/\/invitations\/:id/, `/invitations/${victim.ids.invitation}`)
       .replace(/\/devices\/:deviceId/, `/devices/${victim.ids.device}`)
-      .replace(/\/tokens\/:tokenId/, `/tokens/${victim.ids.token}`)
-      .replace(/\/api-users\/:id/, `/api-users/${victim.ids.apiUser ?? crypto.randomUUID()}`);
+      .replace(/\/api-users\/:id\/tokens\/:tokenId/, `/api-users/${victim.ids.apiUser}/tokens/${victim.ids.apiUserToken}`)
+      .replace(/\/api-users\/:id/, `/api-users/${victim.ids.apiUser}`)
+      .replace(/\/tokens\/:tokenId/, `/tokens/${victim.ids.token}`);
   }
 
   beforeAll(async () => {
@@ -48,9 +49,18 @@ describe('cross-tenant isolation', () => {
     const invite = await t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(owner.personalToken)).send({ email: member.email, roleIds: [roles.member], deviceAccess: { mode: 'all' } }).expect(201);
     await t.http().post('/v1/invitations/accept').set(bearer(member.personalToken)).send({ token: invite.body.secret }).expect(200);
     const pending = await t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(owner.personalToken)).send({ email: 'pending@example.com', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } }).expect(201);
+    const bot = await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(owner.personalToken)).send({ name: 'Bot', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } }).expect(201);
     victim = {
       workspaceId: ws.id,
-      ids: { role: role.body.id, device: device.body.id, member: member.id, invitation: pending.body.invitation.id, token: member.personalTokenId },
+      ids: {
+        role: role.body.id,
+        device: device.body.id,
+        member: member.id,
+        invitation: pending.body.invitation.id,
+        token: member.personalTokenId,
+        apiUser: bot.body.apiUser.id,
+        apiUserToken: bot.body.token.id,
+      },
     };
 
     // The outsider owns a workspace of their own: full rights there, none in the victim's.
@@ -60,7 +70,12 @@ describe('cross-tenant isolation', () => {
     const restricted = await createNamedToken(t, outsider.personalToken, { scopes: ['*'], workspaceIds: [outsiderWorkspaceId] });
     const session = await login(t, outsider.email);
     const exchanged = (await t.http().post('/v1/auth/token').set(bearer(outsider.personalToken)).expect(200)).body.token.secret;
+    const outsiderRoles = await builtInRoles(t, outsider.personalToken, outsiderWorkspaceId);
+    const outsiderBot = await t.http().post(`/v1/workspaces/${outsiderWorkspaceId}/api-users`).set(bearer(outsider.personalToken)).send({ name: 'Admin bot', roleIds: [outsiderRoles.admin], deviceAccess: { mode: 'all' } }).expect(201);
+    const botSession = (await t.http().post('/v1/auth/token').set(bearer(outsiderBot.body.token.secret)).expect(200)).body.token.secret;
     outsiders = [
+      ['API-user token', outsiderBot.body.token.secret],
+      ['API-user exchanged session', botSession],
       ['personal token', outsider.personalToken],
       ['named token', named.secret],
       ['restricted named token', restricted.secret],
@@ -73,7 +88,7 @@ describe('cross-tenant isolation', () => {
   const workspaceRoutes = () => routeTable(t.app).filter((r) => r.path.startsWith('/v1/workspaces/:wid'));
 
   it('covers every workspace route', () => {
-    expect(workspaceRoutes().length).toBeGreaterThanOrEqual(27);
+    expect(workspaceRoutes().length).toBeGreaterThanOrEqual(36);
   });
 
   it('answers 404 on every workspace route to every kind of outsider token, and changes nothing', async () => {
@@ -91,7 +106,7 @@ describe('cross-tenant isolation', () => {
 
   it('answers 404 when the victim\'s ids are used under the outsider\'s own workspace', async () => {
     const before = await rowCounts();
-    const [, secret] = outsiders[0];
+    const [, secret] = outsiders.find(([label]) => label === 'personal token') as [string, string];
     const answers: string[] = [];
     for (const route of workspaceRoutes().filter((r) => (r.path.match(/:/g) ?? []).length > 1)) {
       const res = await t.http()[route.method.toLowerCase() as 'get'](fill(route.path, outsiderWorkspaceId)).set(bearer(secret)).send({});
@@ -103,6 +118,7 @@ describe('cross-tenant isolation', () => {
   });
 
   it('does not let an outsider decline another workspace\'s invitation', async () => {
-    expectProblem(await t.http().post(`/v1/invitations/${victim.ids.invitation}/decline`).set(bearer(outsiders[0][1])), 404, 'not_found');
+    const [, userToken] = outsiders.find(([label]) => label === 'personal token') as [string, string];
+    expectProblem(await t.http().post(`/v1/invitations/${victim.ids.invitation}/decline`).set(bearer(userToken)), 404, 'not_found');
   });
 });

@@ -21,6 +21,8 @@ export type AccessRule =
       platformAdmin?: boolean;
       /** API users may call the route; default: users only, unless a permission is named. */
       allowApiUsers?: boolean;
+      /** A platform key from LATCHKEY_INTROSPECTION_KEYS is accepted instead of a token (introspection). */
+      platformKey?: boolean;
     };
 
 export type AuthenticatedOptions = Omit<Extract<AccessRule, { kind: 'authenticated' }>, 'kind'>;

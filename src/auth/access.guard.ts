@@ -1,6 +1,7 @@
 // The one global guard. It denies a route that declares no access rule, authenticates the bearer
 // token through passport, and checks the rule's principal type, account scope and admin flag.
 import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -16,7 +17,7 @@ export const TOKEN_EXPIRES_HEADER = 'Latchkey-Token-Expires-At';
 // `Token` is what Datacake clients send; passport-http-bearer only knows `Bearer`.
 const AUTHORIZATION = /^(?:Bearer|Token)[ \t]+(\S+)[ \t]*$/i;
 
-type AuthRequest = FastifyRequest & { user?: Principal; workspaceAccess?: WorkspaceAccess };
+type AuthRequest = FastifyRequest & { user?: Principal; workspaceAccess?: WorkspaceAccess; platformCaller?: boolean };
 type AuthenticatedRule = Extract<AccessRule, { kind: 'authenticated' }>;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -42,6 +43,10 @@ export class AccessGuard extends AuthGuard('bearer') {
     }
     const match = AUTHORIZATION.exec(header);
     if (!match) throw new DomainError(ErrorCode.TokenInvalid, 'The Authorization header is not "Bearer <token>" or "Token <token>".');
+    if (rule.platformKey && this.isPlatformKey(match[1])) {
+      request.platformCaller = true;
+      return true;
+    }
     request.headers.authorization = `Bearer ${match[1]}`;
 
     await super.canActivate(context);
@@ -49,10 +54,11 @@ export class AccessGuard extends AuthGuard('bearer') {
     if (principal.token.expiresAt) {
       context.switchToHttp().getResponse<FastifyReply>().header(TOKEN_EXPIRES_HEADER, principal.token.expiresAt.toISOString());
     }
-    this.checkRule(rule, principal);
+    // Under a workspace, outsiders get 404 before anything else is said about the route.
     if (rule.permission || rule.workspaceMember || rule.ownerOnly) {
       request.workspaceAccess = await this.checkWorkspace(rule, principal, request.params);
     }
+    this.checkRule(rule, principal);
     return true;
   }
 
@@ -72,6 +78,14 @@ export class AccessGuard extends AuthGuard('bearer') {
       }
     }
     return access;
+  }
+
+  /** Compared as SHA-256 digests in constant time, against every key (no early exit). */
+  private isPlatformKey(candidate: string): boolean {
+    const digest = createHash('sha256').update(candidate).digest();
+    let found = false;
+    for (const key of this.config.introspectionKeyDigests) found = timingSafeEqual(key, digest) || found;
+    return found;
   }
 
   override handleRequest<T>(error: unknown, principal: T): T {

@@ -5,6 +5,7 @@ import type { TokenKind } from '../tokens/token.entity';
 export interface AuthenticatedToken {
   id: string;
   kind: TokenKind;
+  createdAt: Date;
   scopes: string[];
   /** null: not restricted to workspaces. */
   workspaceIds: string[] | null;

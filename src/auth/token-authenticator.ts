@@ -17,7 +17,8 @@ export class TokenAuthenticator {
     private readonly lastUsed: LastUsedRecorder,
   ) {}
 
-  async authenticate(secret: string, ip: string): Promise<Principal> {
+  /** `recordUse: false` for introspection: looking at a token is not using it. */
+  async authenticate(secret: string, ip: string, options: { recordUse?: boolean } = {}): Promise<Principal> {
     const prefix = parseToken(secret);
     // Malformed or bad checksum: refused here, before any database work. Invitation secrets only accept invitations.
     if (prefix === null || prefix === 'lki_') throw invalid();
@@ -34,6 +35,7 @@ export class TokenAuthenticator {
     const token = {
       id: credential.id,
       kind: credential.kind,
+      createdAt: credential.createdAt,
       scopes: credential.scopes,
       workspaceIds: credential.workspaceIds,
       // A rotated token inside its grace period dies at revokedAt: clients are told so.
@@ -45,12 +47,18 @@ export class TokenAuthenticator {
           : { kind: credential.kind, createdAt: credential.createdAt, expiresAt: credential.expiresAt },
       blockedWorkspaceIds: [...credential.blockedWorkspaceIds, ...(credential.parentBlockedWorkspaceIds ?? [])],
     };
-    if (credential.userId === null || credential.userStatus !== 'active' || credential.userEmail === null) {
-      // API-user tokens are accepted once API users exist; until then, and for a deactivated user, nothing works.
-      throw invalid();
+    let principal: Principal;
+    if (credential.apiUserId !== null) {
+      // A disabled API user's tokens fail at once; a deleted one's are gone with it.
+      if (credential.apiUserStatus !== 'active' || credential.apiUserWorkspaceId === null) throw invalid();
+      principal = { type: 'api_user', id: credential.apiUserId, workspaceId: credential.apiUserWorkspaceId, token };
+    } else {
+      // A deactivated user's tokens fail at once, every one of them.
+      if (credential.userId === null || credential.userStatus !== 'active' || credential.userEmail === null) throw invalid();
+      principal = { type: 'user', id: credential.userId, email: credential.userEmail, token };
     }
-    this.lastUsed.record(credential.id, now, ip);
-    return { type: 'user', id: credential.userId, email: credential.userEmail, token };
+    if (options.recordUse !== false) this.lastUsed.record(credential.id, now, ip);
+    return principal;
   }
 }
 

@@ -5,6 +5,7 @@ import { assertCanGrant, assertScopesWellFormed } from './token-grants';
 const token = (scopes: string[], workspaceIds: string[] | null = null): AuthenticatedToken => ({
   id: 't',
   kind: 'named',
+  createdAt: new Date(),
   scopes,
   workspaceIds,
   expiresAt: null,

@@ -1,4 +1,5 @@
 // Environment variables, validated once at boot: a bad value stops the process with a message naming it.
+import { createHash } from 'node:crypto';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 
@@ -49,6 +50,12 @@ export class EnvironmentVariables {
 
   @Transform(toInt) @IsInt() @Min(8192) @Max(1048576)
   LATCHKEY_ARGON2_MEMORY_KIB = 19456;
+
+  @IsOptional()
+  @Matches(/^\s*[\x21-\x2b\x2d-\x7e]{32,}\s*(,\s*[\x21-\x2b\x2d-\x7e]{32,}\s*)*$/, {
+    message: 'LATCHKEY_INTROSPECTION_KEYS must be comma-separated keys of at least 32 printable characters',
+  })
+  LATCHKEY_INTROSPECTION_KEYS?: string;
 }
 
 export interface AppConfig {
@@ -64,6 +71,8 @@ export interface AppConfig {
   lastUsedFlushSeconds: number;
   login: { maxFailures: number; windowSeconds: number };
   argon2MemoryKib: number;
+  /** SHA-256 digests of the platform keys that may call /v1/introspect. */
+  introspectionKeyDigests: Buffer[];
 }
 
 export class ConfigError extends Error {
@@ -76,7 +85,7 @@ export class ConfigError extends Error {
 /** Reads the environment (unset and empty variables take their defaults) or throws a ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): AppConfig {
   const known = Object.keys(new EnvironmentVariables());
-  known.push('DATABASE_URL', 'LATCHKEY_PLATFORM_ADMINS');
+  known.push('DATABASE_URL', 'LATCHKEY_PLATFORM_ADMINS', 'LATCHKEY_INTROSPECTION_KEYS');
   const present: Record<string, string> = {};
   for (const key of known) {
     const value = env[key];
@@ -105,6 +114,11 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     lastUsedFlushSeconds: vars.LATCHKEY_LAST_USED_FLUSH_SECONDS,
     login: { maxFailures: vars.LATCHKEY_LOGIN_MAX_FAILURES, windowSeconds: vars.LATCHKEY_LOGIN_WINDOW_SECONDS },
     argon2MemoryKib: vars.LATCHKEY_ARGON2_MEMORY_KIB,
+    introspectionKeyDigests: (vars.LATCHKEY_INTROSPECTION_KEYS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean)
+      .map((k) => createHash('sha256').update(k).digest()),
   };
 }
 

@@ -34,6 +34,10 @@ export class Token {
   @Column('uuid', { name: 'workspace_ids', array: true, nullable: true })
   workspaceIds: string[] | null;
 
+  /** Workspaces an admin there cut this token off from (DELETE /workspaces/:wid/tokens/:id). */
+  @Column('uuid', { name: 'blocked_workspace_ids', array: true })
+  blockedWorkspaceIds: string[];
+
   /** For an exchanged session: the long-lived token it was made from; it dies with it. */
   @Column('uuid', { name: 'parent_id', nullable: true })
   parentId: string | null;

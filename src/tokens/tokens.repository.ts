@@ -25,6 +25,8 @@ export interface TokenCredential {
   parentBlockedWorkspaceIds: string[] | null;
   userStatus: UserStatus | null;
   userEmail: string | null;
+  apiUserStatus: 'active' | 'disabled' | null;
+  apiUserWorkspaceId: string | null;
 }
 
 export interface ReachingToken extends Token {
@@ -37,9 +39,18 @@ const REACHING_COLUMNS = `t.id, t.kind, t.user_id AS "userId", t.api_user_id AS 
   u.email AS "ownerEmail"`;
 const REACHING_FROM = `FROM tokens t
   JOIN memberships m ON m.workspace_id = $1 AND (m.user_id = t.user_id OR m.api_user_id = t.api_user_id)
+  LEFT JOIN tokens p ON p.id = t.parent_id
   LEFT JOIN users u ON u.id = t.user_id`;
+// The same rules as the token check: an exchanged session lives and reaches only as far as its parent.
 const REACHES_WORKSPACE = `(t.workspace_ids IS NULL OR $1 = ANY(t.workspace_ids)) AND NOT ($1 = ANY(t.blocked_workspace_ids))
-  AND (t.revoked_at IS NULL OR t.revoked_at > $2) AND (t.expires_at IS NULL OR t.expires_at > $2)`;
+  AND (t.revoked_at IS NULL OR t.revoked_at > $2) AND (t.expires_at IS NULL OR t.expires_at > $2)
+  AND (p.id IS NULL OR (NOT ($1 = ANY(p.blocked_workspace_ids))
+       AND (p.revoked_at IS NULL OR p.revoked_at > $2) AND (p.expires_at IS NULL OR p.expires_at > $2)))`;
+
+export interface TokenOwner {
+  type: 'user' | 'api_user';
+  id: string;
+}
 
 export interface UserTokenFilter {
   kinds: TokenKind[];
@@ -61,10 +72,12 @@ export class TokensRepository {
               t.parent_id AS "parentId", p.kind AS "parentKind", p.created_at AS "parentCreatedAt",
               p.expires_at AS "parentExpiresAt", p.revoked_at AS "parentRevokedAt",
               p.blocked_workspace_ids AS "parentBlockedWorkspaceIds",
-              u.status AS "userStatus", u.email AS "userEmail"
+              u.status AS "userStatus", u.email AS "userEmail",
+              a.status AS "apiUserStatus", a.workspace_id AS "apiUserWorkspaceId"
          FROM tokens t
          LEFT JOIN tokens p ON p.id = t.parent_id
          LEFT JOIN users u ON u.id = t.user_id
+         LEFT JOIN api_users a ON a.id = t.api_user_id
         WHERE t.token_hash = $1`,
       [tokenHash],
     );
@@ -75,9 +88,9 @@ export class TokensRepository {
     return em.getRepository(Token).save(token);
   }
 
-  findForUser(userId: string, tokenId: string, em: EntityManager = this.dataSource.manager, lock = false): Promise<Token | null> {
+  findForOwner(owner: TokenOwner, tokenId: string, em: EntityManager = this.dataSource.manager, lock = false): Promise<Token | null> {
     return em.getRepository(Token).findOne({
-      where: { id: tokenId, userId: requireId(userId) },
+      where: owner.type === 'user' ? { id: tokenId, userId: requireId(owner.id) } : { id: tokenId, apiUserId: requireId(owner.id) },
       ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
     });
   }
@@ -90,13 +103,14 @@ export class TokensRepository {
       .getOne();
   }
 
-  /** A user's tokens, newest first; "active" means neither it nor its parent is revoked or expired. */
-  listForUser(userId: string, filter: UserTokenFilter): Promise<Token[]> {
+  /** A user's or API user's tokens, newest first; "active" means neither it nor its parent is revoked or expired. */
+  listForOwner(owner: TokenOwner, filter: UserTokenFilter): Promise<Token[]> {
+    const column = owner.type === 'user' ? 't.user_id' : 't.api_user_id';
     const qb = this.dataSource
       .getRepository(Token)
       .createQueryBuilder('t')
       .leftJoin(Token, 'p', 'p.id = t.parent_id')
-      .where('t.user_id = :userId', { userId: requireId(userId) })
+      .where(`${column} = :ownerId`, { ownerId: requireId(owner.id) })
       .andWhere('t.kind IN (:...kinds)', { kinds: filter.kinds });
     if (!filter.includeInactive) {
       qb.andWhere('(t.revoked_at IS NULL OR t.revoked_at > :now) AND (t.expires_at IS NULL OR t.expires_at > :now)', { now: filter.now })

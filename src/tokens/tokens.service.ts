@@ -31,6 +31,7 @@ export interface TokenSpec {
   workspaceIds: string[] | null;
   expiresAt: Date | null;
   parentId?: string | null;
+  blockedWorkspaceIds?: string[];
 }
 
 @Injectable()
@@ -55,6 +56,7 @@ export class TokensService {
       hint: tokenHint(secret),
       scopes: spec.scopes,
       workspaceIds: spec.workspaceIds,
+      blockedWorkspaceIds: spec.blockedWorkspaceIds ?? [],
       parentId: spec.parentId ?? null,
       replacedById: null,
       createdAt: this.clock.now(),
@@ -163,7 +165,7 @@ export class TokensService {
 
   async list(principal: UserPrincipal, query: ListTokensQueryDto): Promise<Page<TokenView>> {
     const limit = pageLimit(query);
-    const rows = await this.tokens.listForUser(principal.id, {
+    const rows = await this.tokens.listForOwner({ type: 'user', id: principal.id }, {
       kinds: query.kind ? [query.kind] : ['personal', 'named', 'session'],
       includeInactive: query.includeInactive ?? false,
       now: this.clock.now(),
@@ -243,7 +245,7 @@ export class TokensService {
   async rotate(principal: UserPrincipal, actor: Actor, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenView> {
     return this.dataSource.transaction(async (em) => {
       // The row lock makes concurrent rotations of one token take turns: the second sees it replaced.
-      const old = await this.tokens.findForUser(principal.id, tokenId, em, true);
+      const old = await this.tokens.findForOwner({ type: 'user', id: principal.id }, tokenId, em, true);
       if (!old) throw notFound('Token');
       if (old.kind !== 'named') throw conflict(old.kind === 'personal' ? 'Regenerate the default personal token instead.' : 'Sessions cannot be rotated.');
       this.assertRotatable(old);
@@ -271,6 +273,8 @@ export class TokensService {
       name: old.name,
       scopes: old.scopes,
       workspaceIds: old.workspaceIds,
+      // A workspace that cut the old secret off is not reopened by rotating it.
+      blockedWorkspaceIds: old.blockedWorkspaceIds,
       expiresAt: capToGrantor(grantor, lifetime === null ? null : new Date(now.getTime() + lifetime)),
     });
     await this.tokens.markReplaced(old.id, token.id, new Date(now.getTime() + graceSeconds * 1000), em);
@@ -285,7 +289,7 @@ export class TokensService {
   }
 
   private async findOwn(principal: UserPrincipal, tokenId: string): Promise<Token> {
-    const token = await this.tokens.findForUser(principal.id, tokenId);
+    const token = await this.tokens.findForOwner({ type: 'user', id: principal.id }, tokenId);
     if (!token) throw notFound('Token');
     return token;
   }
@@ -295,7 +299,7 @@ export class TokensService {
  * A token cannot make a token that outlives it: a stolen short-lived token must not buy a
  * permanent one. Login sessions are exempt, since they stand for a fresh password check.
  */
-function capToGrantor(grantor: AuthenticatedToken, wanted: Date | null): Date | null {
+export function capToGrantor(grantor: AuthenticatedToken, wanted: Date | null): Date | null {
   const isLoginSession = grantor.kind === 'session' && grantor.parentId === null;
   if (isLoginSession || grantor.expiresAt === null) return wanted;
   return wanted === null || wanted > grantor.expiresAt ? grantor.expiresAt : wanted;

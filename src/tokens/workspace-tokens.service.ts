@@ -1,10 +1,10 @@
 // Token governance for workspace admins: every token that can reach the workspace, and revoking one.
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { Clock } from '../common/clock';
-import { notFound } from '../common/errors';
+import { DomainError, ErrorCode, notFound } from '../common/errors';
 import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
 import { toTokenView } from './token.view';
 import { ReachingToken, TokensRepository } from './tokens.repository';
@@ -25,6 +25,16 @@ export class WorkspaceTokensService {
     private readonly clock: Clock,
   ) {}
 
+  private async isOwner(em: EntityManager, workspaceId: string, userId: string): Promise<boolean> {
+    const rows = await em.query(
+      `SELECT 1 FROM memberships m JOIN membership_roles mr ON mr.workspace_id = m.workspace_id AND mr.membership_id = m.id
+         JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
+        WHERE m.workspace_id = $1 AND m.user_id = $2 AND r.built_in = 'owner'`,
+      [workspaceId, userId],
+    );
+    return rows.length > 0;
+  }
+
   async list(access: WorkspaceAccess, query: PageQueryDto) {
     const limit = pageLimit(query);
     const rows = await this.tokens.listReachingWorkspace(access.workspaceId, this.clock.now(), decodeCursor(query.cursor), limit);
@@ -40,6 +50,9 @@ export class WorkspaceTokensService {
       const now = this.clock.now();
       const token = await this.tokens.findReachingWorkspace(access.workspaceId, tokenId, now, em);
       if (!token) throw notFound('Token');
+      if (!access.isOwner && token.userId !== null && (await this.isOwner(em, access.workspaceId, token.userId))) {
+        throw new DomainError(ErrorCode.Forbidden, "Only owners may revoke an owner's token.");
+      }
       const onlyHere = token.apiUserId !== null || (token.workspaceIds?.length === 1 && token.workspaceIds[0] === access.workspaceId);
       if (onlyHere) await this.tokens.revoke(token.id, now, em);
       else await this.tokens.blockInWorkspace(token.id, access.workspaceId, em);

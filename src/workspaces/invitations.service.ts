@@ -40,6 +40,8 @@ export class InvitationsService {
     const email = dto.email.trim();
     const now = this.clock.now();
     return this.dataSource.transaction(async (em) => {
+      // Invitations of one workspace are created one at a time, so two for one email cannot race past the check.
+      await this.workspaces.lock(em, access.workspaceId);
       await this.grants.rolesToGrant(access, dto.roleIds, em);
       await this.grants.devicesToGrant(access, deviceAccess, em);
       const alreadyMember = await em.query(
@@ -105,6 +107,10 @@ export class InvitationsService {
       const now = this.clock.now();
       const status = invitationStatus(invitation, now);
       if (status !== 'pending' && status !== 'expired') throw conflict(`An ${status} invitation cannot be resent.`);
+      await this.workspaces.lock(em, access.workspaceId);
+      if (status === 'expired' && (await this.invitations.pendingExists(em, access.workspaceId, invitation.email, now))) {
+        throw conflict('A newer invitation for this email is pending.');
+      }
       await this.grants.rolesToGrant(access, invitation.roleIds, em);
       const secret = generateToken('lki_');
       const expiresAt = new Date(now.getTime() + (dto.expiresInDays ?? DEFAULT_DAYS) * DAY_MS);

@@ -6,6 +6,8 @@ import {
   ArrayUnique,
   IsArray,
   IsBoolean,
+  IsDefined,
+  IsObject,
   IsEmail,
   IsIn,
   IsInt,
@@ -91,7 +93,7 @@ class RoleGrantFields {
   roleIds: string[];
 
   @ApiProperty({ type: DeviceAccessDto })
-  @ValidateNested() @Type(() => DeviceAccessDto)
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => DeviceAccessDto)
   deviceAccess: DeviceAccessDto;
 }
 
@@ -101,7 +103,7 @@ export class UpdateMemberDto {
   roleIds?: string[];
 
   @ApiPropertyOptional({ type: DeviceAccessDto })
-  @Optional() @ValidateNested() @Type(() => DeviceAccessDto)
+  @Optional() @IsObject() @ValidateNested() @Type(() => DeviceAccessDto)
   deviceAccess?: DeviceAccessDto;
 }
 

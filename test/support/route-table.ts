@@ -47,6 +47,7 @@ export function describeRule(rule: AccessRule | undefined): string {
   if (rule.ownerOnly) parts.push('owner-only');
   if (rule.scope) parts.push(`scope=${rule.scope}`);
   if (rule.platformAdmin) parts.push('platform-admin');
+  if (rule.platformKey) parts.push('or-platform-key');
   const apiUsers = rule.allowApiUsers ?? rule.permission !== undefined;
   parts.push(apiUsers ? 'users+api-users' : 'users');
   return parts.join(' ');

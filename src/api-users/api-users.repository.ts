@@ -1,0 +1,78 @@
+// Thin data access for API users. Workspace id first, always.
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { DeviceAccess } from '../authorization/device-access';
+import type { KeysetPosition } from '../common/pagination';
+import { requireId } from '../tokens/tokens.repository';
+
+export interface ApiUserRecord {
+  id: string;
+  workspaceId: string;
+  name: string;
+  status: 'active' | 'disabled';
+  createdByUserId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  membershipId: string;
+  roles: Array<{ id: string; name: string; permissions: string[]; builtIn: string | null }>;
+  deviceAccess: DeviceAccess;
+}
+
+@Injectable()
+export class ApiUsersRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async insert(em: EntityManager, workspaceId: string, apiUser: Pick<ApiUserRecord, 'id' | 'name' | 'createdByUserId' | 'createdAt'>): Promise<void> {
+    await em.query(
+      `INSERT INTO api_users (id, workspace_id, name, status, created_by_user_id, created_at, updated_at) VALUES ($1, $2, $3, 'active', $4, $5, $5)`,
+      [apiUser.id, requireId(workspaceId), apiUser.name, apiUser.createdByUserId, apiUser.createdAt],
+    );
+  }
+
+  async find(workspaceId: string, apiUserId: string, em: EntityManager = this.dataSource.manager, lock = false): Promise<ApiUserRecord | null> {
+    if (lock) await em.query(`SELECT id FROM api_users WHERE workspace_id = $1 AND id = $2 FOR UPDATE`, [requireId(workspaceId), apiUserId]);
+    const rows = await this.select(em, workspaceId, ['a.id = $2'], [apiUserId], 1);
+    return rows[0] ?? null;
+  }
+
+  list(workspaceId: string, after: KeysetPosition | null, limit: number): Promise<ApiUserRecord[]> {
+    return after
+      ? this.select(this.dataSource.manager, workspaceId, ['(a.created_at, a.id) < ($2, $3)'], [after.createdAt, after.id], limit + 1)
+      : this.select(this.dataSource.manager, workspaceId, [], [], limit + 1);
+  }
+
+  async update(em: EntityManager, workspaceId: string, apiUserId: string, changes: { name: string; status: 'active' | 'disabled'; updatedAt: Date }): Promise<void> {
+    await em.query(`UPDATE api_users SET name = $3, status = $4, updated_at = $5 WHERE workspace_id = $1 AND id = $2`, [
+      requireId(workspaceId),
+      apiUserId,
+      changes.name,
+      changes.status,
+      changes.updatedAt,
+    ]);
+  }
+
+  /** Its membership, roles, device grants and tokens go with it (foreign keys cascade). */
+  async delete(em: EntityManager, workspaceId: string, apiUserId: string): Promise<void> {
+    await em.query(`DELETE FROM api_users WHERE workspace_id = $1 AND id = $2`, [requireId(workspaceId), apiUserId]);
+  }
+
+  private async select(em: EntityManager, workspaceId: string, where: string[], params: unknown[], limit: number): Promise<ApiUserRecord[]> {
+    const rows = await em.query(
+      `SELECT a.id, a.workspace_id AS "workspaceId", a.name, a.status, a.created_by_user_id AS "createdByUserId",
+              a.created_at AS "createdAt", a.updated_at AS "updatedAt", m.id AS "membershipId", m.device_access AS mode,
+              COALESCE((SELECT json_agg(json_build_object('id', r.id, 'name', r.name, 'permissions', r.permissions, 'builtIn', r.built_in) ORDER BY r.name)
+                          FROM membership_roles mr JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
+                         WHERE mr.workspace_id = m.workspace_id AND mr.membership_id = m.id), '[]') AS roles,
+              COALESCE((SELECT array_agg(md.device_id ORDER BY md.device_id) FROM membership_devices md
+                         WHERE md.workspace_id = m.workspace_id AND md.membership_id = m.id), '{}') AS "deviceIds"
+         FROM api_users a JOIN memberships m ON m.workspace_id = a.workspace_id AND m.api_user_id = a.id
+        WHERE a.workspace_id = $1${where.map((w) => ` AND ${w}`).join('')}
+        ORDER BY a.created_at DESC, a.id DESC LIMIT ${limit}`,
+      [requireId(workspaceId), ...params],
+    );
+    return rows.map((row: ApiUserRecord & { mode: 'all' | 'selected'; deviceIds: string[] }) => {
+      const { mode, deviceIds, ...rest } = row;
+      return { ...rest, deviceAccess: mode === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds } } as ApiUserRecord;
+    });
+  }
+}

@@ -1,0 +1,226 @@
+// API users: headless principals of one workspace, with roles, device access and lka_ tokens.
+// Whatever could hand out an API user's rights (changing it, minting or rotating its tokens,
+// enabling it) needs a caller who holds those rights; taking rights away needs only api_users:manage.
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { Actor, AuditLog } from '../audit/audit-log';
+import { DeviceAccess, toDeviceAccess } from '../authorization/device-access';
+import { ALL_SCOPES } from '../authorization/permissions';
+import { assertCanGrantDevices, assertCanGrantRoles } from '../authorization/role-grants';
+import { assertCanGrant } from '../authorization/token-grants';
+import type { WorkspaceAccess } from '../authorization/workspace-access';
+import { Clock } from '../common/clock';
+import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
+import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
+import { isUniqueViolation } from '../database/database-errors';
+import { RotateTokenDto } from '../tokens/token.dto';
+import { IssuedTokenView, toIssuedTokenView, toTokenView } from '../tokens/token.view';
+import { TokensRepository } from '../tokens/tokens.repository';
+import { capToGrantor, TokensService } from '../tokens/tokens.service';
+import { GrantValidator } from '../workspaces/grant-validator';
+import { WorkspacesRepository } from '../workspaces/workspaces.repository';
+import { CreateApiUserDto, CreateApiUserTokenDto, UpdateApiUserDto } from './api-users.dto';
+import { ApiUserRecord, ApiUsersRepository } from './api-users.repository';
+
+const DAY_MS = 86_400_000;
+
+function toApiUserView(a: ApiUserRecord) {
+  return {
+    id: a.id,
+    workspaceId: a.workspaceId,
+    name: a.name,
+    status: a.status,
+    roles: a.roles.map((r) => ({ id: r.id, name: r.name })),
+    deviceAccess: a.deviceAccess,
+    createdByUserId: a.createdByUserId,
+    createdAt: a.createdAt,
+    updatedAt: a.updatedAt,
+  };
+}
+
+@Injectable()
+export class ApiUsersService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly apiUsers: ApiUsersRepository,
+    private readonly workspaces: WorkspacesRepository,
+    private readonly grants: GrantValidator,
+    private readonly tokens: TokensService,
+    private readonly tokenRows: TokensRepository,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(access: WorkspaceAccess, actor: Actor, dto: CreateApiUserDto) {
+    const deviceAccess = toDeviceAccess(dto.deviceAccess);
+    const now = this.clock.now();
+    try {
+      return await this.dataSource.transaction(async (em) => {
+        const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
+        if (roles.some((r) => r.builtIn === 'owner')) throw validationFailed('roleIds', 'API users cannot hold the owner role');
+        await this.grants.devicesToGrant(access, deviceAccess, em);
+        const id = randomUUID();
+        await this.apiUsers.insert(em, access.workspaceId, {
+          id,
+          name: dto.name.trim(),
+          createdByUserId: access.principal.type === 'user' ? access.principal.id : null,
+          createdAt: now,
+        });
+        const membershipId = randomUUID();
+        await this.workspaces.insertMembership(em, access.workspaceId, { id: membershipId, userId: null, apiUserId: id, deviceAccess, at: now });
+        await this.workspaces.setMembershipRoles(em, access.workspaceId, membershipId, dto.roleIds);
+        await this.workspaces.setMembershipDevices(em, access.workspaceId, membershipId, deviceAccess, now);
+        const token = await this.issueToken(em, access, id, { name: 'Default' });
+        await this.audit.record(em, actor, {
+          action: 'api_user.created',
+          workspaceId: access.workspaceId,
+          target: { type: 'api_user', id },
+          details: { name: dto.name.trim(), roleIds: dto.roleIds, deviceAccess, tokenId: token.id },
+        });
+        const apiUser = await this.apiUsers.find(access.workspaceId, id, em);
+        return { apiUser: toApiUserView(apiUser as ApiUserRecord), token };
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, 'api_users_workspace_name_key')) throw conflict(`An API user named "${dto.name.trim()}" exists already.`);
+      throw error;
+    }
+  }
+
+  async list(access: WorkspaceAccess, query: PageQueryDto) {
+    const limit = pageLimit(query);
+    const rows = await this.apiUsers.list(access.workspaceId, decodeCursor(query.cursor), limit);
+    return toPage(rows, limit, toApiUserView);
+  }
+
+  async get(access: WorkspaceAccess, apiUserId: string) {
+    return toApiUserView(await this.find(access, apiUserId));
+  }
+
+  async update(access: WorkspaceAccess, actor: Actor, apiUserId: string, dto: UpdateApiUserDto) {
+    try {
+      await this.dataSource.transaction(async (em) => {
+        const apiUser = await this.find(access, apiUserId, em, true);
+        const onlyTakesAway = dto.roleIds === undefined && dto.deviceAccess === undefined && dto.status !== 'active';
+        if (!onlyTakesAway) this.assertHoldsRightsOf(access, apiUser);
+        const now = this.clock.now();
+        if (dto.roleIds) {
+          const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
+          if (roles.some((r) => r.builtIn === 'owner')) throw validationFailed('roleIds', 'API users cannot hold the owner role');
+          await this.workspaces.setMembershipRoles(em, access.workspaceId, apiUser.membershipId, dto.roleIds);
+        }
+        if (dto.deviceAccess) {
+          const deviceAccess = toDeviceAccess(dto.deviceAccess);
+          await this.grants.devicesToGrant(access, deviceAccess, em);
+          await this.workspaces.setMembershipDevices(em, access.workspaceId, apiUser.membershipId, deviceAccess, now);
+        }
+        await this.apiUsers.update(em, access.workspaceId, apiUserId, { name: dto.name?.trim() ?? apiUser.name, status: dto.status ?? apiUser.status, updatedAt: now });
+        await this.audit.record(em, actor, {
+          action: dto.status && dto.status !== apiUser.status ? (dto.status === 'disabled' ? 'api_user.disabled' : 'api_user.enabled') : 'api_user.updated',
+          workspaceId: access.workspaceId,
+          target: { type: 'api_user', id: apiUserId },
+          details: { fields: Object.keys(dto) },
+        });
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, 'api_users_workspace_name_key')) throw conflict(`An API user named "${dto.name?.trim()}" exists already.`);
+      throw error;
+    }
+    return this.get(access, apiUserId);
+  }
+
+  async delete(access: WorkspaceAccess, actor: Actor, apiUserId: string): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      const apiUser = await this.find(access, apiUserId, em, true);
+      await this.apiUsers.delete(em, access.workspaceId, apiUserId);
+      await this.audit.record(em, actor, { action: 'api_user.deleted', workspaceId: access.workspaceId, target: { type: 'api_user', id: apiUserId }, details: { name: apiUser.name } });
+    });
+  }
+
+  // --- its tokens -----------------------------------------------------------------------------
+
+  async listTokens(access: WorkspaceAccess, apiUserId: string, query: PageQueryDto) {
+    await this.find(access, apiUserId);
+    const limit = pageLimit(query);
+    const rows = await this.tokenRows.listForOwner(
+      { type: 'api_user', id: apiUserId },
+      { kinds: ['api_user', 'session'], includeInactive: false, now: this.clock.now(), after: decodeCursor(query.cursor), limit },
+    );
+    return toPage(rows, limit, toTokenView);
+  }
+
+  async createToken(access: WorkspaceAccess, actor: Actor, apiUserId: string, dto: CreateApiUserTokenDto): Promise<IssuedTokenView> {
+    return this.dataSource.transaction(async (em) => {
+      const apiUser = await this.find(access, apiUserId, em, true);
+      this.assertHoldsRightsOf(access, apiUser);
+      const token = await this.issueToken(em, access, apiUserId, dto);
+      await this.audit.record(em, actor, { action: 'token.created', workspaceId: access.workspaceId, target: { type: 'token', id: token.id }, details: { apiUserId, scopes: token.scopes, expiresAt: token.expiresAt } });
+      return token;
+    });
+  }
+
+  async revokeToken(access: WorkspaceAccess, actor: Actor, apiUserId: string, tokenId: string): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      await this.find(access, apiUserId, em);
+      const token = await this.tokenRows.findForOwner({ type: 'api_user', id: apiUserId }, tokenId, em);
+      if (!token) throw notFound('Token');
+      await this.tokenRows.revoke(tokenId, this.clock.now(), em);
+      await this.audit.record(em, actor, { action: 'token.revoked', workspaceId: access.workspaceId, target: { type: 'token', id: tokenId }, details: { apiUserId } });
+    });
+  }
+
+  async rotateToken(access: WorkspaceAccess, actor: Actor, apiUserId: string, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenView> {
+    return this.dataSource.transaction(async (em) => {
+      const apiUser = await this.find(access, apiUserId, em);
+      this.assertHoldsRightsOf(access, apiUser);
+      const old = await this.tokenRows.findForOwner({ type: 'api_user', id: apiUserId }, tokenId, em, true);
+      if (!old) throw notFound('Token');
+      if (old.kind !== 'api_user') throw conflict('Sessions cannot be rotated.');
+      this.tokens.assertRotatable(old);
+      const rotated = await this.tokens.rotateInTransaction(em, old, dto.graceSeconds ?? 0, access.principal.token);
+      await this.audit.record(em, actor, {
+        action: 'token.rotated',
+        workspaceId: access.workspaceId,
+        target: { type: 'token', id: old.id },
+        details: { apiUserId, replacedBy: rotated.id, graceSeconds: dto.graceSeconds ?? 0 },
+      });
+      return rotated;
+    });
+  }
+
+  private async issueToken(em: EntityManager, access: WorkspaceAccess, apiUserId: string, dto: CreateApiUserTokenDto): Promise<IssuedTokenView> {
+    const scopes = dto.scopes ?? [ALL_SCOPES];
+    if (scopes.includes(ALL_SCOPES) && scopes.length > 1) throw validationFailed('scopes', '"*" cannot be combined with other scopes');
+    // Its scopes are within the maker's own token; its life within the maker's token and the workspace policy.
+    assertCanGrant(access.principal.token, { scopes, workspaceIds: [access.workspaceId] });
+    const now = this.clock.now();
+    const expiresAt = capToGrantor(access.principal.token, dto.expiresInDays == null ? null : new Date(now.getTime() + dto.expiresInDays * DAY_MS));
+    const workspace = await this.workspaces.find(access.workspaceId, em);
+    const maxDays = workspace?.maxLifetimeDays ?? null;
+    if (maxDays !== null && (expiresAt === null || expiresAt.getTime() - now.getTime() > maxDays * DAY_MS)) {
+      throw new DomainError(ErrorCode.TokenPolicy, `This workspace accepts only tokens that expire within ${maxDays} days; set expiresInDays.`);
+    }
+    const { token, secret } = await this.tokens.issue(em, {
+      kind: 'api_user',
+      userId: null,
+      apiUserId,
+      name: dto.name?.trim() ?? 'API token',
+      scopes,
+      workspaceIds: [access.workspaceId],
+      expiresAt,
+    });
+    return toIssuedTokenView(token, secret);
+  }
+
+  /** Nobody hands an API user's rights to themselves through it: the caller must hold all of them. */
+  private assertHoldsRightsOf(access: WorkspaceAccess, apiUser: ApiUserRecord): void {
+    assertCanGrantRoles(access, apiUser.roles);
+    assertCanGrantDevices(access, apiUser.deviceAccess as DeviceAccess);
+  }
+
+  private async find(access: WorkspaceAccess, apiUserId: string, em?: EntityManager, lock = false): Promise<ApiUserRecord> {
+    const apiUser = await this.apiUsers.find(access.workspaceId, apiUserId, em, lock);
+    if (!apiUser) throw notFound('API user');
+    return apiUser;
+  }
+}

@@ -1,0 +1,52 @@
+import { All, Body, Controller, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { IsString, MaxLength } from 'class-validator';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Authenticated } from '../auth/access.decorators';
+import type { Principal } from '../auth/principal';
+import { Optional } from '../common/validation';
+import { ChecksService, readAuthorizeQuestion } from './checks.service';
+
+export class IntrospectDto {
+  @ApiProperty({ description: 'The token to inspect' })
+  @IsString() @MaxLength(200)
+  token: string;
+
+  @ApiPropertyOptional({ description: 'Accepted and ignored (RFC 7662)' })
+  @Optional() @IsString() @MaxLength(50)
+  token_type_hint?: string;
+}
+
+type CheckRequest = FastifyRequest & { user?: Principal; platformCaller?: boolean };
+
+@ApiTags('checks')
+@Controller()
+export class ChecksController {
+  constructor(private readonly checks: ChecksService) {}
+
+  // Any method and any path below /v1/authorize: Envoy's ext_authz forwards the original method and
+  // appends the original path. Parameters come from the query or from Latchkey-* request headers.
+  @All(['authorize', 'authorize/*'])
+  @HttpCode(204)
+  @Authenticated({ allowApiUsers: true })
+  @ApiOperation({ summary: 'May the calling token do `permission` in `workspaceId` (on `deviceId`)? 204 yes, 403 no, 401 bad token' })
+  @ApiQuery({ name: 'workspaceId', required: false, description: 'or header Latchkey-Workspace-Id' })
+  @ApiQuery({ name: 'permission', required: false, description: 'or header Latchkey-Permission' })
+  @ApiQuery({ name: 'deviceId', required: false, description: 'or header Latchkey-Device-Id' })
+  @ApiHeader({ name: 'Latchkey-Workspace-Id', required: false })
+  async authorize(@Req() request: CheckRequest, @Res({ passthrough: true }) reply: FastifyReply, @Query() query: Record<string, unknown>): Promise<void> {
+    const principal = request.user as Principal;
+    const access = await this.checks.authorize(principal, readAuthorizeQuestion(query, request.headers));
+    reply.header('Latchkey-Principal-Id', principal.id);
+    reply.header('Latchkey-Principal-Type', principal.type);
+    reply.header('Latchkey-Workspace-Id', access.workspaceId);
+  }
+
+  @Post('introspect')
+  @HttpCode(200)
+  @Authenticated({ allowApiUsers: true, platformKey: true })
+  @ApiOperation({ summary: 'RFC 7662 token introspection (form or JSON). Callers: a platform key, or a token with tokens:read in the token\'s workspace' })
+  introspect(@Req() request: CheckRequest, @Body() dto: IntrospectDto) {
+    return this.checks.introspect(request.platformCaller ? 'platform' : (request.user as Principal), dto.token);
+  }
+}

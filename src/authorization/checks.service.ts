@@ -1,0 +1,143 @@
+// The checks other services make on every request: "may this token do X here?" (authorize) and
+// "what is this token?" (introspect, RFC 7662).
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Principal } from '../auth/principal';
+import { TokenAuthenticator } from '../auth/token-authenticator';
+import { DomainError, ErrorCode, validationFailed } from '../common/errors';
+import { DevicesRepository } from '../devices/devices.repository';
+import { canSeeDevice } from './device-access';
+import { DEVICE_SCOPED_PERMISSIONS, isPermission, Permission } from './permissions';
+import { WorkspaceAccess, WorkspaceAccessResolver } from './workspace-access';
+
+export interface AuthorizeQuestion {
+  workspaceId: string;
+  permission: Permission;
+  deviceId: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const notAllowed = (detail: string) => new DomainError(ErrorCode.Forbidden, detail);
+
+/** Reads a parameter from the query string or, for proxies that cannot build URLs, from a Latchkey-* header. */
+export function readAuthorizeQuestion(query: Record<string, unknown>, headers: Record<string, string | string[] | undefined>): AuthorizeQuestion {
+  const pick = (name: string, header: string): string | undefined => {
+    const fromQuery = query[name];
+    const fromHeader = headers[header];
+    const value = typeof fromQuery === 'string' ? fromQuery : typeof fromHeader === 'string' ? fromHeader : undefined;
+    return value?.trim() || undefined;
+  };
+  const workspaceId = pick('workspaceId', 'latchkey-workspace-id');
+  const permission = pick('permission', 'latchkey-permission');
+  const deviceId = pick('deviceId', 'latchkey-device-id');
+  if (!workspaceId || !UUID.test(workspaceId)) throw validationFailed('workspaceId', 'must be a UUID');
+  if (!permission || !isPermission(permission)) throw validationFailed('permission', 'must be a permission of the catalog');
+  if (deviceId !== undefined && !UUID.test(deviceId)) throw validationFailed('deviceId', 'must be a UUID');
+  return { workspaceId: workspaceId.toLowerCase(), permission, deviceId: deviceId?.toLowerCase() ?? null };
+}
+
+@Injectable()
+export class ChecksService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly resolver: WorkspaceAccessResolver,
+    private readonly authenticator: TokenAuthenticator,
+    private readonly devices: DevicesRepository,
+  ) {}
+
+  /**
+   * Allowed only if the token's effective rights in the workspace include the permission, and, for a
+   * device-scoped permission, the device is inside the principal's device access. Without a deviceId a
+   * device-scoped permission means every device, so it needs device access "all".
+   */
+  async authorize(principal: Principal, question: AuthorizeQuestion): Promise<WorkspaceAccess> {
+    let access: WorkspaceAccess;
+    try {
+      access = await this.resolver.resolve(principal, question.workspaceId);
+    } catch (error) {
+      // For a yes/no question, "no such workspace for you" is simply "no".
+      if (error instanceof DomainError && error.code === ErrorCode.NotFound) throw notAllowed('The token has no access to this workspace.');
+      throw error;
+    }
+    const { permission, deviceId } = question;
+    if (!access.rolePermissions.has(permission)) throw notAllowed(`The principal's roles do not grant ${permission}.`);
+    if (!access.permissions.has(permission)) throw new DomainError(ErrorCode.InsufficientScope, `The token lacks the scope ${permission}.`);
+    if (permission === 'devices:create' && access.deviceAccess.mode !== 'all') throw notAllowed('devices:create needs access to all devices.');
+    if (DEVICE_SCOPED_PERMISSIONS.has(permission)) {
+      if (deviceId === null) {
+        if (access.deviceAccess.mode !== 'all') throw notAllowed(`${permission} without a deviceId needs access to all devices.`);
+      } else {
+        if (!canSeeDevice(access.deviceAccess, deviceId)) throw notAllowed('The device is outside the principal\'s device access.');
+        if (access.deviceAccess.mode === 'all' && (await this.devices.existing(access.workspaceId, [deviceId])).size === 0) {
+          throw notAllowed('No such device in this workspace.');
+        }
+      }
+    }
+    return access;
+  }
+
+  /**
+   * RFC 7662. A platform key sees every workspace the token reaches; a principal only the workspaces
+   * where it holds tokens:read. Anything unknown, dead or out of sight is exactly { active: false }.
+   */
+  async introspect(caller: Principal | 'platform', secret: string): Promise<Record<string, unknown>> {
+    let subject: Principal;
+    try {
+      subject = await this.authenticator.authenticate(secret, '', { recordUse: false });
+    } catch {
+      return { active: false };
+    }
+    const reached = await this.workspacesReached(subject);
+    const visible: string[] = [];
+    for (const workspaceId of reached) {
+      if (caller === 'platform' || (await this.callerMayRead(caller, workspaceId))) visible.push(workspaceId);
+    }
+    if (visible.length === 0) return { active: false };
+
+    const workspaces = [];
+    for (const workspaceId of visible) {
+      try {
+        const access = await this.resolver.resolve(subject, workspaceId);
+        workspaces.push({ id: workspaceId, permissions: [...access.permissions].sort(), deviceAccess: access.deviceAccess });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        workspaces.push({ id: workspaceId, permissions: [], deviceAccess: null, refused: error.code });
+      }
+    }
+    const token = subject.token;
+    return {
+      active: true,
+      sub: subject.id,
+      principal_type: subject.type,
+      token_type: token.kind,
+      token_id: token.id,
+      scope: token.scopes.join(' '),
+      iat: Math.floor(token.createdAt.getTime() / 1000),
+      ...(token.expiresAt ? { exp: Math.floor(token.expiresAt.getTime() / 1000) } : {}),
+      ...(subject.type === 'user' ? { username: subject.email } : {}),
+      workspaces,
+    };
+  }
+
+  private async callerMayRead(caller: Principal, workspaceId: string): Promise<boolean> {
+    try {
+      return (await this.resolver.resolve(caller, workspaceId)).permissions.has('tokens:read');
+    } catch (error) {
+      if (error instanceof DomainError) return false;
+      throw error;
+    }
+  }
+
+  /** The workspaces a token can reach: its principal's memberships, within its restriction, minus blocks. */
+  private async workspacesReached(subject: Principal): Promise<string[]> {
+    const column = subject.type === 'user' ? 'user_id' : 'api_user_id';
+    const rows: Array<{ workspaceId: string }> = await this.dataSource.query(
+      `SELECT workspace_id AS "workspaceId" FROM memberships WHERE ${column} = $1 ORDER BY workspace_id`,
+      [subject.id],
+    );
+    const { workspaceIds, blockedWorkspaceIds } = subject.token;
+    return rows
+      .map((r) => r.workspaceId)
+      .filter((id) => (workspaceIds === null || workspaceIds.includes(id)) && !blockedWorkspaceIds.includes(id));
+  }
+}
