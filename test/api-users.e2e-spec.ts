@@ -185,6 +185,24 @@ describe('API users and checks', () => {
       await t.http().delete('/v1/authorize').query({ workspaceId: ws.id, permission: 'measurements:read', deviceId: d1 }).set(bearer(narrow.secret)).expect(204);
     });
 
+    it('reads workspace and device from a forwarded path, as Envoy and Traefik send it', async () => {
+      const { owner, ws, roles, d1, d2 } = await setup();
+      const bot = (await createApiUser(owner.personalToken, ws.id, { name: 'Reader', roleIds: [roles.viewer], deviceAccess: { mode: 'selected', deviceIds: [d1] } }).expect(201)).body;
+      // Envoy: path_prefix /v1/authorize + the original path, original method, permission in a static header.
+      await t.http().post(`/v1/authorize/api/workspaces/${ws.id}/devices/${d1}/measurements?from=0`).set(bearer(bot.token.secret)).set('Latchkey-Permission', 'measurements:read').expect(204);
+      expectProblem(
+        await t.http().get(`/v1/authorize/api/workspaces/${ws.id}/devices/${d2}/measurements`).set(bearer(bot.token.secret)).set('Latchkey-Permission', 'measurements:read'),
+        403,
+        'forbidden',
+      );
+      // Traefik: a fixed address with the permission, the original URI in X-Forwarded-Uri.
+      const traefik = (uri: string) =>
+        t.http().get('/v1/authorize?permission=measurements:read').set(bearer(bot.token.secret)).set('X-Forwarded-Method', 'GET').set('X-Forwarded-Uri', uri);
+      await traefik(`/workspaces/${ws.id}/devices/${d1}/measurements`).expect(204);
+      expectProblem(await traefik(`/workspaces/${ws.id}/devices/${d2}/measurements`), 403, 'forbidden');
+      expectProblem(await traefik('/somewhere/else'), 400, 'validation_failed');
+    });
+
     it('sees revocation, removal and policy at once', async () => {
       const { owner, ws, roles, d1 } = await setup();
       const member = await registerUser(t);
@@ -221,6 +239,28 @@ describe('API users and checks', () => {
       expect(form.body).not.toHaveProperty('exp');
       const json = await t.http().post('/v1/introspect').set(bearer(PLATFORM_KEY)).send({ token: owner.personalToken }).expect(200);
       expect(json.body).toMatchObject({ active: true, sub: owner.id, principal_type: 'user', token_type: 'personal', username: owner.email });
+    });
+
+    it('describes every kind of token, and refuses to describe an invitation secret', async () => {
+      const { owner, ws, roles } = await setup();
+      const named = await createNamedToken(t, owner.personalToken, { scopes: ['devices:read', 'account:read'], workspaceIds: [ws.id], expiresInDays: 5 });
+      const session = await login(t, owner.email);
+      const exchanged = (await t.http().post('/v1/auth/token').set(bearer(named.secret)).expect(200)).body.token;
+      const bot = (await createApiUser(owner.personalToken, ws.id, { name: 'Bot', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } }).expect(201)).body;
+      const invite = await t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(owner.personalToken)).send({ email: 'x@example.com', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } }).expect(201);
+      const ask = async (token: string) => (await t.http().post('/v1/introspect').set(bearer(PLATFORM_KEY)).send({ token }).expect(200)).body;
+      expect(await ask(owner.personalToken)).toMatchObject({ active: true, token_type: 'personal', scope: '*', sub: owner.id });
+      expect(await ask(named.secret)).toMatchObject({
+        active: true,
+        token_type: 'named',
+        scope: 'devices:read account:read',
+        exp: Math.floor(new Date(named.body.expiresAt as string).getTime() / 1000),
+        workspaces: [{ id: ws.id, permissions: ['devices:read'] }],
+      });
+      expect(await ask(session)).toMatchObject({ active: true, token_type: 'session', scope: '*' });
+      expect(await ask(exchanged.secret)).toMatchObject({ active: true, token_type: 'session', scope: 'devices:read account:read', workspaces: [{ id: ws.id }] });
+      expect(await ask(bot.token.secret)).toMatchObject({ active: true, token_type: 'api_user', principal_type: 'api_user', sub: bot.apiUser.id });
+      expect(await ask(invite.body.secret)).toEqual({ active: false });
     });
 
     it('answers exactly {active:false} for unknown, expired, revoked and garbage tokens', async () => {

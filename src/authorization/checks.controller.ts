@@ -36,7 +36,9 @@ export class ChecksController {
   @ApiHeader({ name: 'Latchkey-Workspace-Id', required: false })
   async authorize(@Req() request: CheckRequest, @Res({ passthrough: true }) reply: FastifyReply, @Query() query: Record<string, unknown>): Promise<void> {
     const principal = request.user as Principal;
-    const access = await this.checks.authorize(principal, readAuthorizeQuestion(query, request.headers));
+    const forwarded = request.headers['x-forwarded-uri'];
+    const forwardedPath = typeof forwarded === 'string' ? forwarded : request.url.replace(/^\/v1\/authorize/, '');
+    const access = await this.checks.authorize(principal, readAuthorizeQuestion(query, request.headers, forwardedPath));
     reply.header('Latchkey-Principal-Id', principal.id);
     reply.header('Latchkey-Principal-Type', principal.type);
     reply.header('Latchkey-Workspace-Id', access.workspaceId);

@@ -19,17 +19,28 @@ export interface AuthorizeQuestion {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const notAllowed = (detail: string) => new DomainError(ErrorCode.Forbidden, detail);
 
-/** Reads a parameter from the query string or, for proxies that cannot build URLs, from a Latchkey-* header. */
-export function readAuthorizeQuestion(query: Record<string, unknown>, headers: Record<string, string | string[] | undefined>): AuthorizeQuestion {
+// Envoy's ext_authz appends the original path to /v1/authorize; Traefik's forwardAuth sends it as X-Forwarded-Uri.
+const FORWARDED_PATH = /\/workspaces\/([0-9a-f-]{36})(?:\/devices\/([0-9a-f-]{36}))?(?:[/?#]|$)/i;
+
+/**
+ * The question, from the query string, else from Latchkey-* request headers (proxies that cannot build
+ * URLs), else, for the ids, from a forwarded path of the form …/workspaces/{workspaceId}/devices/{deviceId}….
+ */
+export function readAuthorizeQuestion(
+  query: Record<string, unknown>,
+  headers: Record<string, string | string[] | undefined>,
+  forwardedPath: string,
+): AuthorizeQuestion {
   const pick = (name: string, header: string): string | undefined => {
     const fromQuery = query[name];
     const fromHeader = headers[header];
     const value = typeof fromQuery === 'string' ? fromQuery : typeof fromHeader === 'string' ? fromHeader : undefined;
     return value?.trim() || undefined;
   };
-  const workspaceId = pick('workspaceId', 'latchkey-workspace-id');
+  const fromPath = FORWARDED_PATH.exec(forwardedPath);
+  const workspaceId = pick('workspaceId', 'latchkey-workspace-id') ?? fromPath?.[1];
   const permission = pick('permission', 'latchkey-permission');
-  const deviceId = pick('deviceId', 'latchkey-device-id');
+  const deviceId = pick('deviceId', 'latchkey-device-id') ?? fromPath?.[2];
   if (!workspaceId || !UUID.test(workspaceId)) throw validationFailed('workspaceId', 'must be a UUID');
   if (!permission || !isPermission(permission)) throw validationFailed('permission', 'must be a permission of the catalog');
   if (deviceId !== undefined && !UUID.test(deviceId)) throw validationFailed('deviceId', 'must be a UUID');
