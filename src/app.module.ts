@@ -14,6 +14,7 @@ import { pinoHttpOptions } from './logging';
 import { MetricsModule } from './metrics/metrics.module';
 import { TokensModule } from './tokens/tokens.module';
 import { AuditModule } from './audit/audit.module';
+import { CacheModule } from './cache/cache.module';
 import { DevicesModule } from './devices/devices.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 import { ApiUsersModule } from './api-users/api-users.module';
@@ -30,6 +31,7 @@ export class AppModule {
         LoggerModule.forRoot({ pinoHttp: logDestination ? [pinoHttpOptions(config), logDestination] : pinoHttpOptions(config) }),
         CommonModule,
         DatabaseModule,
+        CacheModule,
         MetricsModule,
         AuditModule,
         AuthModule,

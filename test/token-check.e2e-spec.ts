@@ -69,6 +69,26 @@ describe('token check', () => {
     expectProblem(res, 401, 'token_invalid');
   });
 
+  it('remembers a token it never issued: asking again costs no query', async () => {
+    const head = 'lkp_' + 'C'.repeat(32);
+    const forged = head + checksum(head);
+    expectProblem(await t.http().get('/v1/me').set(bearer(forged)), 401, 'token_invalid');
+    const before = t.queries.total;
+    expectProblem(await t.http().get('/v1/me').set(bearer(forged)), 401, 'token_invalid');
+    expect(t.queries.total - before).toBe(0);
+  });
+
+  it('remembers a revoked token: asking again costs no query', async () => {
+    const other = await registerUser(t);
+    const named = await t.http().post('/v1/me/tokens').set(bearer(other.personalToken)).send({ name: 'n', scopes: ['*'] }).expect(201);
+    await t.http().get('/v1/me').set(bearer(named.body.secret)).expect(200);
+    await t.http().delete(`/v1/me/tokens/${named.body.id}`).set(bearer(other.personalToken)).expect(204);
+    expectProblem(await t.http().get('/v1/me').set(bearer(named.body.secret)), 401, 'token_invalid');
+    const before = t.queries.total;
+    expectProblem(await t.http().get('/v1/me').set(bearer(named.body.secret)), 401, 'token_invalid');
+    expect(t.queries.total - before).toBe(0);
+  });
+
   it('refuses an invitation secret as a bearer token', async () => {
     const head = 'lki_' + 'B'.repeat(32);
     const before = t.queries.total;

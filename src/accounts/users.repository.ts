@@ -1,12 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { Invalidation } from '../cache/invalidation';
 import type { KeysetPosition } from '../common/pagination';
 import { requireId } from '../tokens/tokens.repository';
 import { User, UserStatus } from './user.entity';
 
 @Injectable()
 export class UsersRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly invalidation: Invalidation,
+  ) {}
 
   findById(id: string, em: EntityManager = this.dataSource.manager): Promise<User | null> {
     return em.getRepository(User).findOne({ where: { id: requireId(id) } });
@@ -26,6 +30,7 @@ export class UsersRepository {
 
   async update(id: string, changes: Partial<Pick<User, 'name' | 'passwordHash' | 'status' | 'updatedAt' | 'deactivatedAt'>>, em: EntityManager = this.dataSource.manager): Promise<void> {
     await em.getRepository(User).update({ id: requireId(id) }, changes);
+    await this.invalidation.publish(em, { kind: 'user', id });
   }
 
   list(after: KeysetPosition | null, limit: number, email?: string): Promise<User[]> {

@@ -1,6 +1,7 @@
 // Thin data access for API users. Workspace id first, always.
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { Invalidation } from '../cache/invalidation';
 import type { DeviceAccess } from '../authorization/device-access';
 import type { KeysetPosition } from '../common/pagination';
 import { requireId } from '../tokens/tokens.repository';
@@ -20,7 +21,10 @@ export interface ApiUserRecord {
 
 @Injectable()
 export class ApiUsersRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly invalidation: Invalidation,
+  ) {}
 
   async insert(em: EntityManager, workspaceId: string, apiUser: Pick<ApiUserRecord, 'id' | 'name' | 'createdByUserId' | 'createdAt'>): Promise<void> {
     await em.query(
@@ -49,11 +53,13 @@ export class ApiUsersRepository {
       changes.status,
       changes.updatedAt,
     ]);
+    await this.invalidation.publish(em, { kind: 'api_user', id: apiUserId });
   }
 
   /** Its membership, roles, device grants and tokens go with it (foreign keys cascade). */
   async delete(em: EntityManager, workspaceId: string, apiUserId: string): Promise<void> {
     await em.query(`DELETE FROM api_users WHERE workspace_id = $1 AND id = $2`, [requireId(workspaceId), apiUserId]);
+    await this.invalidation.publish(em, { kind: 'api_user', id: apiUserId });
   }
 
   private async select(em: EntityManager, workspaceId: string, where: string[], params: unknown[], limit: number): Promise<ApiUserRecord[]> {

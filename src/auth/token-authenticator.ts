@@ -1,21 +1,68 @@
 // Decides whether a presented secret is a live token, and whose. Every check is made at request time.
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { HotCache } from '../cache/hot-cache';
+import { Invalidation, InvalidationEvent } from '../cache/invalidation';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { DomainError, ErrorCode } from '../common/errors';
-import { TokensRepository } from '../tokens/tokens.repository';
+import { TokenCredential, TokensRepository } from '../tokens/tokens.repository';
 import { LastUsedRecorder } from './last-used.recorder';
 import type { Principal } from './principal';
 import { hashToken, parseToken } from './token-format';
 
 const invalid = () => new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.');
 
+// Hashes of well-formed tokens nobody issued: a flood of random ones evicts only each other.
+const UNKNOWN_TOKENS_MAX = 10_000;
+const UNKNOWN: unique symbol = Symbol('unknown token');
+
 @Injectable()
 export class TokenAuthenticator {
+  /** Credentials by token hash. Every time-based check is still made per request against the clock. */
+  private readonly credentials: HotCache<TokenCredential>;
+  private readonly unknown: HotCache<{ [UNKNOWN]: true }>;
+
   constructor(
     private readonly tokens: TokensRepository,
     private readonly clock: Clock,
     private readonly lastUsed: LastUsedRecorder,
-  ) {}
+    invalidation: Invalidation,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.credentials = new HotCache(config);
+    this.unknown = new HotCache(config, UNKNOWN_TOKENS_MAX);
+    invalidation.subscribe((event) => this.invalidate(event));
+  }
+
+  private invalidate(event: InvalidationEvent): void {
+    switch (event.kind) {
+      case 'all':
+        this.credentials.clear();
+        this.unknown.clear();
+        return;
+      case 'token':
+        return this.credentials.deleteWhere((_, c) => c.id === event.id || c.parentId === event.id);
+      case 'user':
+        return this.credentials.deleteWhere((_, c) => c.userId === event.id);
+      case 'api_user':
+        return this.credentials.deleteWhere((_, c) => c.apiUserId === event.id);
+      case 'workspace':
+        // Deleting a workspace removes it from restrictions and deletes its API users.
+        return this.credentials.deleteWhere(
+          (_, c) => c.apiUserWorkspaceId === event.id || (c.workspaceIds?.includes(event.id) ?? false) || c.blockedWorkspaceIds.includes(event.id),
+        );
+    }
+  }
+
+  private async lookup(tokenHash: string): Promise<TokenCredential | null> {
+    const cached = this.credentials.get(tokenHash);
+    if (cached) return cached;
+    if (this.unknown.get(tokenHash)) return null;
+    const credential = await this.tokens.findCredentialByHash(tokenHash);
+    if (credential) this.credentials.set(tokenHash, credential);
+    else this.unknown.set(tokenHash, { [UNKNOWN]: true });
+    return credential;
+  }
 
   /** `recordUse: false` for introspection: looking at a token is not using it. */
   async authenticate(secret: string, ip: string, options: { recordUse?: boolean } = {}): Promise<Principal> {
@@ -23,7 +70,7 @@ export class TokenAuthenticator {
     // Malformed or bad checksum: refused here, before any database work. Invitation secrets only accept invitations.
     if (prefix === null || prefix === 'lki_') throw invalid();
 
-    const credential = await this.tokens.findCredentialByHash(hashToken(secret));
+    const credential = await this.lookup(hashToken(secret));
     if (!credential) throw invalid();
 
     const now = this.clock.now();

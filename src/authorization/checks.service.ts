@@ -1,6 +1,9 @@
 // The checks other services make on every request: "may this token do X here?" (authorize) and
 // "what is this token?" (introspect, RFC 7662).
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { HotCache } from '../cache/hot-cache';
+import { Invalidation } from '../cache/invalidation';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { TokenAuthenticator } from '../auth/token-authenticator';
@@ -49,12 +52,31 @@ export function readAuthorizeQuestion(
 
 @Injectable()
 export class ChecksService {
+  /** Devices known to exist, by workspace and id (deleting one is a workspace event). */
+  private readonly knownDevices: HotCache<{ exists: true }>;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly resolver: WorkspaceAccessResolver,
     private readonly authenticator: TokenAuthenticator,
     private readonly devices: DevicesRepository,
-  ) {}
+    invalidation: Invalidation,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.knownDevices = new HotCache(config);
+    invalidation.subscribe((event) => {
+      if (event.kind === 'all') this.knownDevices.clear();
+      else if (event.kind === 'workspace') this.knownDevices.deleteWhere((key) => key.startsWith(`${event.id}:`));
+    });
+  }
+
+  private async deviceExists(workspaceId: string, deviceId: string): Promise<boolean> {
+    const key = `${workspaceId}:${deviceId}`;
+    if (this.knownDevices.get(key)) return true;
+    const exists = (await this.devices.existing(workspaceId, [deviceId])).size > 0;
+    if (exists) this.knownDevices.set(key, { exists: true });
+    return exists;
+  }
 
   /**
    * Allowed only if the token's effective rights in the workspace include the permission, and, for a
@@ -79,7 +101,7 @@ export class ChecksService {
         if (access.deviceAccess.mode !== 'all') throw notAllowed(`${permission} without a deviceId needs access to all devices.`);
       } else {
         if (!canSeeDevice(access.deviceAccess, deviceId)) throw notAllowed('The device is outside the principal\'s device access.');
-        if (access.deviceAccess.mode === 'all' && (await this.devices.existing(access.workspaceId, [deviceId])).size === 0) {
+        if (access.deviceAccess.mode === 'all' && !(await this.deviceExists(access.workspaceId, deviceId))) {
           throw notAllowed('No such device in this workspace.');
         }
       }

@@ -1,6 +1,9 @@
 // What a principal may do in one workspace, resolved at request time in one query:
 // membership, roles, permissions, device access and the workspace's token policy.
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { HotCache } from '../cache/hot-cache';
+import { Invalidation } from '../cache/invalidation';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { DomainError, ErrorCode, notFound } from '../common/errors';
@@ -35,7 +38,21 @@ const DAY_MS = 86_400_000;
 
 @Injectable()
 export class WorkspaceAccessResolver {
-  constructor(private readonly dataSource: DataSource) {}
+  /** Access rows by principal and workspace (only found ones: outsiders are not remembered). */
+  private readonly rows: HotCache<AccessRow>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    invalidation: Invalidation,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.rows = new HotCache(config);
+    invalidation.subscribe((event) => {
+      if (event.kind === 'all') this.rows.clear();
+      else if (event.kind === 'workspace') this.rows.deleteWhere((key) => key.endsWith(`:${event.id}`));
+      else if (event.kind === 'user' || event.kind === 'api_user') this.rows.deleteWhere((key) => key.startsWith(`${event.kind}:${event.id}:`));
+    });
+  }
 
   /**
    * 404 when the token cannot see the workspace (not a member, restricted elsewhere, or no such
@@ -68,6 +85,15 @@ export class WorkspaceAccessResolver {
   }
 
   private async load(principal: Principal, workspaceId: string): Promise<AccessRow | null> {
+    const key = `${principal.type}:${principal.id}:${workspaceId}`;
+    const cached = this.rows.get(key);
+    if (cached) return cached;
+    const row = await this.query(principal, workspaceId);
+    if (row) this.rows.set(key, row);
+    return row;
+  }
+
+  private async query(principal: Principal, workspaceId: string): Promise<AccessRow | null> {
     const principalColumn = principal.type === 'user' ? 'user_id' : 'api_user_id';
     const rows: AccessRow[] = await this.dataSource.query(
       `SELECT m.id AS "membershipId", m.device_access AS "deviceAccess",

@@ -51,6 +51,12 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(8192) @Max(1048576)
   LATCHKEY_ARGON2_MEMORY_KIB = 19456;
 
+  @Transform(toInt) @IsInt() @Min(0) @Max(300)
+  LATCHKEY_CACHE_TTL_SECONDS = 10;
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(10_000_000)
+  LATCHKEY_CACHE_MAX_ENTRIES = 100_000;
+
   @IsOptional()
   @Matches(/^\s*[\x21-\x2b\x2d-\x7e]{32,}\s*(,\s*[\x21-\x2b\x2d-\x7e]{32,}\s*)*$/, {
     message: 'LATCHKEY_INTROSPECTION_KEYS must be comma-separated keys of at least 32 printable characters',
@@ -73,6 +79,8 @@ export interface AppConfig {
   argon2MemoryKib: number;
   /** SHA-256 digests of the platform keys that may call /v1/introspect. */
   introspectionKeyDigests: Buffer[];
+  /** ttlSeconds 0 turns the hot-path caches off. */
+  cache: { ttlSeconds: number; maxEntries: number };
 }
 
 export class ConfigError extends Error {
@@ -119,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       .map((k) => k.trim())
       .filter(Boolean)
       .map((k) => createHash('sha256').update(k).digest()),
+    cache: { ttlSeconds: vars.LATCHKEY_CACHE_TTL_SECONDS, maxEntries: vars.LATCHKEY_CACHE_MAX_ENTRIES },
   };
 }
 

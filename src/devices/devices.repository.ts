@@ -1,6 +1,7 @@
 // Thin data access for devices. Workspace id first, always.
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { Invalidation } from '../cache/invalidation';
 import type { DeviceAccess } from '../authorization/device-access';
 import type { KeysetPosition } from '../common/pagination';
 import { requireId } from '../tokens/tokens.repository';
@@ -19,7 +20,10 @@ const COLUMNS = `d.id, d.workspace_id AS "workspaceId", d.name, d.serial, d.meta
 
 @Injectable()
 export class DevicesRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly invalidation: Invalidation,
+  ) {}
 
   async insert(em: EntityManager, workspaceId: string, device: Omit<DeviceRecord, 'workspaceId'>): Promise<void> {
     await em.query(
@@ -60,6 +64,8 @@ export class DevicesRepository {
 
   async delete(em: EntityManager, workspaceId: string, deviceId: string): Promise<void> {
     await em.query(`DELETE FROM devices WHERE workspace_id = $1 AND id = $2`, [requireId(workspaceId), deviceId]);
+    // Device grants and known devices of the workspace go stale.
+    await this.invalidation.publish(em, { kind: 'workspace', id: workspaceId });
   }
 
   /** Which of these ids are devices of the workspace. */

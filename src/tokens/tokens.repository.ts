@@ -1,6 +1,7 @@
 // Thin data access for tokens. Users' tokens are keyed by user id; workspace-scoped reads come with workspaces.
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { Invalidation } from '../cache/invalidation';
 import type { KeysetPosition } from '../common/pagination';
 import type { UserStatus } from '../accounts/user.entity';
 import { Token, TokenKind } from './token.entity';
@@ -62,7 +63,10 @@ export interface UserTokenFilter {
 
 @Injectable()
 export class TokensRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly invalidation: Invalidation,
+  ) {}
 
   async findCredentialByHash(tokenHash: string): Promise<TokenCredential | null> {
     const rows: TokenCredential[] = await this.dataSource.query(
@@ -129,6 +133,7 @@ export class TokensRepository {
         WHERE (id = $1 OR parent_id = $1) AND (revoked_at IS NULL OR revoked_at > $2)`,
       [tokenId, at],
     );
+    await this.invalidation.publish(em, { kind: 'token', id: tokenId });
   }
 
   async revokeUserSessions(userId: string, at: Date, em: EntityManager = this.dataSource.manager): Promise<void> {
@@ -137,6 +142,7 @@ export class TokensRepository {
         WHERE user_id = $1 AND kind = 'session' AND (revoked_at IS NULL OR revoked_at > $2)`,
       [requireId(userId), at],
     );
+    await this.invalidation.publish(em, { kind: 'user', id: userId });
   }
 
   async markReplaced(tokenId: string, replacedById: string, diesAt: Date, em: EntityManager): Promise<void> {
@@ -144,6 +150,7 @@ export class TokensRepository {
       `UPDATE tokens SET replaced_by_id = $2, revoked_at = LEAST(COALESCE(revoked_at, $3), $3) WHERE id = $1`,
       [tokenId, replacedById, diesAt],
     );
+    await this.invalidation.publish(em, { kind: 'token', id: tokenId });
   }
 
   // --- tokens that can reach a workspace (governance) ------------------------------------------
@@ -171,6 +178,7 @@ export class TokensRepository {
         WHERE id = $1 AND NOT ($2::uuid = ANY(blocked_workspace_ids))`,
       [tokenId, requireId(workspaceId)],
     );
+    await this.invalidation.publish(em, { kind: 'token', id: tokenId });
   }
 
   /** Writes buffered last-used times in one statement; an older time never overwrites a newer one. */

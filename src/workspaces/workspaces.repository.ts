@@ -3,6 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { Invalidation } from '../cache/invalidation';
 import type { DeviceAccess } from '../authorization/device-access';
 import { BUILT_IN_ROLES, BuiltInRole } from '../authorization/permissions';
 import type { KeysetPosition } from '../common/pagination';
@@ -16,7 +17,15 @@ const ROLE_COLUMNS = `r.id, r.workspace_id AS "workspaceId", r.name, r.descripti
 
 @Injectable()
 export class WorkspacesRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly invalidation: Invalidation,
+  ) {}
+
+  /** Everything below changes what principals may do in the workspace: cached access there goes. */
+  private changed(em: EntityManager, workspaceId: string): Promise<void> {
+    return this.invalidation.publish(em, { kind: 'workspace', id: workspaceId });
+  }
 
   // --- workspaces -----------------------------------------------------------------------------
 
@@ -54,6 +63,7 @@ export class WorkspacesRepository {
     const entries = Object.entries(changes).filter(([, v]) => v !== undefined);
     const sets = entries.map(([key], i) => `${columns[key]} = $${i + 2}`);
     await em.query(`UPDATE workspaces SET ${sets.join(', ')} WHERE id = $1`, [requireId(workspaceId), ...entries.map(([, v]) => v)]);
+    await this.changed(em, workspaceId);
   }
 
   /** Everything inside goes with it (cascades); tokens restricted to it lose it from their restriction. */
@@ -67,6 +77,7 @@ export class WorkspacesRepository {
     await em.query(`DELETE FROM invitations WHERE workspace_id = $1`, [workspaceId]);
     await em.query(`DELETE FROM membership_roles WHERE workspace_id = $1`, [workspaceId]);
     await em.query(`DELETE FROM workspaces WHERE id = $1`, [workspaceId]);
+    await this.changed(em, workspaceId);
   }
 
   /** The user's workspaces with their roles there, newest membership first. */
@@ -142,10 +153,12 @@ export class WorkspacesRepository {
       `UPDATE roles SET name = $3, description = $4, permissions = $5, updated_at = $6 WHERE workspace_id = $1 AND id = $2`,
       [requireId(workspaceId), roleId, changes.name, changes.description, changes.permissions, changes.updatedAt],
     );
+    await this.changed(em, workspaceId);
   }
 
   async deleteRole(em: EntityManager, workspaceId: string, roleId: string): Promise<void> {
     await em.query(`DELETE FROM roles WHERE workspace_id = $1 AND id = $2`, [requireId(workspaceId), roleId]);
+    await this.changed(em, workspaceId);
   }
 
   /** Is the role held by a member or API user, or offered by a pending invitation? */
@@ -180,6 +193,7 @@ export class WorkspacesRepository {
       `INSERT INTO membership_roles (workspace_id, membership_id, role_id) SELECT $1, $2, unnest($3::uuid[])`,
       [workspaceId, membershipId, roleIds],
     );
+    await this.changed(em, workspaceId);
   }
 
   async setMembershipDevices(em: EntityManager, workspaceId: string, membershipId: string, access: DeviceAccess, at: Date): Promise<void> {
@@ -197,10 +211,12 @@ export class WorkspacesRepository {
         [workspaceId, membershipId, access.deviceIds],
       );
     }
+    await this.changed(em, workspaceId);
   }
 
   async deleteMembership(em: EntityManager, workspaceId: string, membershipId: string): Promise<void> {
     await em.query(`DELETE FROM memberships WHERE workspace_id = $1 AND id = $2`, [requireId(workspaceId), membershipId]);
+    await this.changed(em, workspaceId);
   }
 
   /** Owners other than the given membership (under the workspace lock, this is exact). */

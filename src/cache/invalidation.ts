@@ -1,0 +1,94 @@
+// Cache invalidation across instances. A change publishes an event inside its own transaction:
+// pg_notify delivers it to every instance's LISTEN connection when (and only if) the transaction
+// commits, well within a second; this instance also applies it at once. A lost notification costs at
+// most the caches' TTL, and a dropped LISTEN connection clears every cache when it comes back.
+// On the embedded database only one process can run (its data directory is locked) and every query
+// goes through one connection, so applying events locally is exact; there is no LISTEN there.
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Client } from 'pg';
+import { EntityManager } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+
+export const INVALIDATION_CHANNEL = 'latchkey_invalidate';
+
+export type InvalidationEvent =
+  /** A token was revoked, rotated or cut off somewhere: it and the sessions exchanged from it. */
+  | { kind: 'token'; id: string }
+  /** A user's status or password changed: every token of theirs, everything they may do. */
+  | { kind: 'user'; id: string }
+  | { kind: 'api_user'; id: string }
+  /** Roles, memberships, device access, devices, policy, or the workspace itself changed. */
+  | { kind: 'workspace'; id: string }
+  /** Anything may have changed (a lost LISTEN connection). */
+  | { kind: 'all' };
+
+type Listener = (event: InvalidationEvent) => void;
+
+const RECONNECT_DELAY_MS = 1000;
+
+@Injectable()
+export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Invalidation');
+  private readonly listeners: Listener[] = [];
+  private client: Client | null = null;
+  private stopped = false;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  subscribe(listener: Listener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Call inside the transaction that makes the change. */
+  async publish(em: EntityManager, event: InvalidationEvent): Promise<void> {
+    this.apply(event);
+    if (this.config.databaseUrl) await em.query('SELECT pg_notify($1, $2)', [INVALIDATION_CHANNEL, JSON.stringify(event)]);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.databaseUrl && this.config.cache.ttlSeconds > 0) await this.listen();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    await this.client?.end().catch(() => undefined);
+  }
+
+  private apply(event: InvalidationEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private async listen(): Promise<void> {
+    const client = new Client({ connectionString: this.config.databaseUrl as string, application_name: 'latchkey-listen' });
+    client.on('notification', (message) => {
+      try {
+        this.apply(JSON.parse(message.payload ?? '') as InvalidationEvent);
+      } catch {
+        this.apply({ kind: 'all' });
+      }
+    });
+    client.on('error', () => this.reconnect(client));
+    client.on('end', () => this.reconnect(client));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${INVALIDATION_CHANNEL}`);
+      this.client = client;
+      // Whatever happened while nobody was listening is unknown: start from nothing.
+      this.apply({ kind: 'all' });
+    } catch (error) {
+      this.logger.warn({ err: { type: (error as Error)?.constructor?.name, code: (error as { code?: string }).code } }, 'LISTEN failed; retrying');
+      this.reconnect(client);
+    }
+  }
+
+  private reconnect(client: Client): void {
+    if (this.stopped || (this.client !== null && this.client !== client)) return;
+    this.client = null;
+    this.apply({ kind: 'all' });
+    client.removeAllListeners();
+    void client.end().catch(() => undefined);
+    setTimeout(() => {
+      if (!this.stopped && this.client === null) void this.listen();
+    }, RECONNECT_DELAY_MS).unref();
+  }
+}
