@@ -15,6 +15,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { TokensModule } from './tokens/tokens.module';
 import { AuditModule } from './audit/audit.module';
 import { CacheModule } from './cache/cache.module';
+import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { DevicesModule } from './devices/devices.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 import { ApiUsersModule } from './api-users/api-users.module';
@@ -32,6 +33,7 @@ export class AppModule {
         CommonModule,
         DatabaseModule,
         CacheModule,
+        RateLimitsModule,
         MetricsModule,
         AuditModule,
         AuthModule,

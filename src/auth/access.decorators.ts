@@ -6,7 +6,8 @@ import type { AccountScope, Permission, Scope } from '../authorization/permissio
 export const ACCESS_RULE = 'latchkey:access-rule';
 
 export type AccessRule =
-  | { kind: 'public' }
+  /** `unlimited`: not rate-limited per IP (probes and scrapers). */
+  | { kind: 'public'; unlimited?: boolean }
   | {
       kind: 'authenticated';
       /** A scope the token must carry, for routes outside one workspace (users only unless allowApiUsers). */
@@ -27,9 +28,9 @@ export type AccessRule =
 
 export type AuthenticatedOptions = Omit<Extract<AccessRule, { kind: 'authenticated' }>, 'kind'>;
 
-/** Anyone may call the route, without a token. */
-export function Public(): MethodDecorator & ClassDecorator {
-  return SetMetadata(ACCESS_RULE, { kind: 'public' } satisfies AccessRule);
+/** Anyone may call the route, without a token; rate-limited per IP unless `unlimited`. */
+export function Public(options: { unlimited?: boolean } = {}): MethodDecorator & ClassDecorator {
+  return SetMetadata(ACCESS_RULE, { kind: 'public', ...options } satisfies AccessRule);
 }
 
 /** A valid token is needed, and whatever the options add. */

@@ -5,6 +5,7 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { Public } from './access.decorators';
 import { AccessGuard } from './access.guard';
 import type { WorkspaceAccessResolver } from '../authorization/workspace-access';
+import type { RateLimits } from '../rate-limits/rate-limits';
 
 @Controller()
 class Sample {
@@ -20,12 +21,12 @@ function contextFor(handler: () => void): ExecutionContext {
   return {
     getHandler: () => handler,
     getClass: () => Sample,
-    switchToHttp: () => ({ getRequest: () => ({ headers: {} }), getResponse: () => ({}) }),
+    switchToHttp: () => ({ getRequest: () => ({ headers: {}, ip: '127.0.0.1' }), getResponse: () => ({}) }),
   } as unknown as ExecutionContext;
 }
 
 describe('AccessGuard', () => {
-  const guard = new AccessGuard(new Reflector(), loadConfig({}), {} as WorkspaceAccessResolver);
+  const guard = new AccessGuard(new Reflector(), loadConfig({}), {} as WorkspaceAccessResolver, { consumePublic: async () => undefined } as unknown as RateLimits);
 
   it('lets a @Public() route through without a token', async () => {
     await expect(guard.canActivate(contextFor(Sample.prototype.open))).resolves.toBe(true);

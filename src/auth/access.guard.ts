@@ -7,7 +7,8 @@ import { AuthGuard } from '@nestjs/passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { scopesCover, ALL_SCOPES } from '../authorization/permissions';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { DomainError, ErrorCode, validationFailed } from '../common/errors';
+import { DomainError, ErrorCode, statusFor, validationFailed } from '../common/errors';
+import { RateLimits } from '../rate-limits/rate-limits';
 import { WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
 import { ACCESS_RULE, AccessRule } from './access.decorators';
 import type { Principal } from './principal';
@@ -27,6 +28,7 @@ export class AccessGuard extends AuthGuard('bearer') {
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly workspaces: WorkspaceAccessResolver,
+    private readonly rateLimits: RateLimits,
   ) {
     super({ session: false });
   }
@@ -34,9 +36,12 @@ export class AccessGuard extends AuthGuard('bearer') {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [context.getHandler(), context.getClass()]);
     if (!rule) throw new DomainError(ErrorCode.Forbidden, 'This route declares no access rule.');
-    if (rule.kind === 'public') return true;
-
     const request = context.switchToHttp().getRequest<AuthRequest>();
+    if (rule.kind === 'public') {
+      if (!rule.unlimited) await this.rateLimits.consumePublic(request.ip);
+      return true;
+    }
+
     const header = request.headers.authorization;
     if (header === undefined || header.trim() === '') {
       throw new DomainError(ErrorCode.TokenMissing, 'Send a token in the Authorization header.');
@@ -49,8 +54,15 @@ export class AccessGuard extends AuthGuard('bearer') {
     }
     request.headers.authorization = `Bearer ${match[1]}`;
 
-    await super.canActivate(context);
+    await this.rateLimits.assertNotFlooding(request.ip);
+    try {
+      await super.canActivate(context);
+    } catch (error) {
+      if (error instanceof DomainError && statusFor(error.code) === 401) await this.rateLimits.recordFailedCheck(request.ip);
+      throw error;
+    }
     const principal = request.user as Principal;
+    await this.rateLimits.consumeToken(principal.token.id);
     if (principal.token.expiresAt) {
       context.switchToHttp().getResponse<FastifyReply>().header(TOKEN_EXPIRES_HEADER, principal.token.expiresAt.toISOString());
     }

@@ -51,6 +51,20 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(8192) @Max(1048576)
   LATCHKEY_ARGON2_MEMORY_KIB = 19456;
 
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  /** 0 turns a limit off. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000)
+  LATCHKEY_RATE_LIMIT_PER_TOKEN = 120_000;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000)
+  LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP = 300;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000)
+  LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP = 600;
+
   @Transform(toInt) @IsInt() @Min(0) @Max(300)
   LATCHKEY_CACHE_TTL_SECONDS = 10;
 
@@ -81,6 +95,9 @@ export interface AppConfig {
   introspectionKeyDigests: Buffer[];
   /** ttlSeconds 0 turns the hot-path caches off. */
   cache: { ttlSeconds: number; maxEntries: number };
+  redisUrl: string | null;
+  /** Requests per minute; 0 turns a limit off. */
+  rateLimits: { perTokenPerMinute: number; publicPerIpPerMinute: number; failedChecksPerIpPerMinute: number };
 }
 
 export class ConfigError extends Error {
@@ -93,7 +110,7 @@ export class ConfigError extends Error {
 /** Reads the environment (unset and empty variables take their defaults) or throws a ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): AppConfig {
   const known = Object.keys(new EnvironmentVariables());
-  known.push('DATABASE_URL', 'LATCHKEY_PLATFORM_ADMINS', 'LATCHKEY_INTROSPECTION_KEYS');
+  known.push('DATABASE_URL', 'LATCHKEY_PLATFORM_ADMINS', 'LATCHKEY_INTROSPECTION_KEYS', 'REDIS_URL');
   const present: Record<string, string> = {};
   for (const key of known) {
     const value = env[key];
@@ -128,6 +145,12 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       .filter(Boolean)
       .map((k) => createHash('sha256').update(k).digest()),
     cache: { ttlSeconds: vars.LATCHKEY_CACHE_TTL_SECONDS, maxEntries: vars.LATCHKEY_CACHE_MAX_ENTRIES },
+    redisUrl: vars.REDIS_URL ?? null,
+    rateLimits: {
+      perTokenPerMinute: vars.LATCHKEY_RATE_LIMIT_PER_TOKEN,
+      publicPerIpPerMinute: vars.LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP,
+      failedChecksPerIpPerMinute: vars.LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP,
+    },
   };
 }
 

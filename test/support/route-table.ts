@@ -40,7 +40,7 @@ export function routeTable(app: INestApplication): RouteEntry[] {
 
 export function describeRule(rule: AccessRule | undefined): string {
   if (!rule) return 'NONE';
-  if (rule.kind === 'public') return 'public';
+  if (rule.kind === 'public') return rule.unlimited ? 'public, not rate-limited' : 'public, rate-limited per IP';
   const parts = ['token'];
   if (rule.permission) parts.push(`permission=${rule.permission}`);
   if (rule.workspaceMember) parts.push('member-of-workspace');

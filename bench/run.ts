@@ -1,0 +1,324 @@
+// npm run bench [-- --tokens 100000] [--duration 10] [--connections 50] [--scale]
+// Starts Latchkey (built, as a child process) on a fresh database: a new database on the PostgreSQL
+// server in DATABASE_URL, or an embedded one in a temporary folder. Seeds --tokens filler tokens, then
+// measures with autocannon, from a separate process, the floor (GET /health/live) against the token
+// checks. With --scale it measures authorize at 10,000 tokens and again at --tokens (default 1,000,000).
+// Prints the figures and writes them to bench/results/.
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../src/database/database';
+import { EmbeddedPostgres } from '../src/database/embedded-postgres';
+import { runMigrations } from '../src/database/migrate';
+
+const ROOT = join(__dirname, '..', '..');
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number): number => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const SCALE = args.includes('--scale');
+const TOKENS = flag('tokens', SCALE ? 1_000_000 : 100_000);
+const DURATION = flag('duration', 10);
+const CONNECTIONS = flag('connections', 50);
+const PORT = flag('port', 3900);
+const BASE = `http://127.0.0.1:${PORT}`;
+const ADMIN = 'bench-admin@example.com';
+const PASSWORD = 'bench password 123456';
+const cores = Number(execFileSync('nproc').toString().trim());
+const hasTaskset = (() => {
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+    return cores >= 2;
+  } catch {
+    return false;
+  }
+})();
+
+interface Target {
+  kind: 'postgresql' | 'embedded';
+  env: Record<string, string>;
+  /** Runs SQL while the service is stopped (embedded) or at any time (server). */
+  sql<T>(work: (query: (text: string, params?: unknown[]) => Promise<T[]>) => Promise<void>): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+async function prepareTarget(): Promise<Target> {
+  const serverUrl = process.env.DATABASE_URL;
+  if (serverUrl) {
+    const name = `latchkey_bench_${Date.now()}`;
+    const admin = new Client({ connectionString: serverUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${name}"`);
+    await admin.end();
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    const withClient = async <T>(work: (query: (text: string, params?: unknown[]) => Promise<T[]>) => Promise<void>) => {
+      const client = new Client({ connectionString: url.toString() });
+      await client.connect();
+      try {
+        await work(async (text, params) => (await client.query(text, params)).rows as T[]);
+      } finally {
+        await client.end();
+      }
+    };
+    return {
+      kind: 'postgresql',
+      env: { DATABASE_URL: url.toString(), LATCHKEY_DB_POOL_SIZE: '20' },
+      sql: withClient,
+      cleanup: async () => {
+        const c = new Client({ connectionString: serverUrl });
+        await c.connect();
+        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await c.end();
+      },
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
+  return {
+    kind: 'embedded',
+    env: { LATCHKEY_DATA_DIR: dir },
+    sql: async (work) => {
+      const embedded = await EmbeddedPostgres.start({ dataDir: dir });
+      const ds = new DataSource(dataSourceOptions(embedded.connection, 1));
+      await ds.initialize();
+      try {
+        await work((text, params) => ds.query(text, params));
+      } finally {
+        await ds.destroy();
+        await embedded.stop();
+      }
+    },
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Migrates and adds filler tokens (a filler user's), so the hash index has the size asked for. */
+async function seedFiller(target: Target, upTo: number): Promise<void> {
+  await target.sql(async (query) => {
+    await query(`INSERT INTO users (id, email, name, password_hash, status, created_at, updated_at)
+                 VALUES ('00000000-0000-4000-8000-000000000001', 'filler@example.com', 'Filler', 'x', 'active', now(), now())
+                 ON CONFLICT DO NOTHING`);
+    const [{ n }] = (await query(`SELECT count(*)::int AS n FROM tokens WHERE name = 'filler'`)) as Array<{ n: number }>;
+    for (let from = n; from < upTo; from += 100_000) {
+      const to = Math.min(upTo, from + 100_000);
+      await query(
+        `INSERT INTO tokens (id, kind, user_id, name, token_hash, hint, scopes, created_at)
+         SELECT gen_random_uuid(), 'named', '00000000-0000-4000-8000-000000000001', 'filler',
+                encode(sha256(convert_to('filler-' || g, 'UTF8')), 'hex'), 'lkp_fill…er', '{*}', now()
+           FROM generate_series($1::int + 1, $2::int) g`,
+        [from, to],
+      );
+    }
+    await query('ANALYZE tokens');
+  });
+}
+
+async function migrate(target: Target): Promise<void> {
+  if (target.kind === 'postgresql') {
+    const ds = new DataSource(dataSourceOptions({ url: target.env.DATABASE_URL }, 1));
+    await ds.initialize();
+    await runMigrations(ds);
+    await ds.destroy();
+  } else {
+    // The embedded database is migrated by the service at its first start.
+    const service = await startService(target);
+    await stopService(service);
+  }
+}
+
+async function startService(target: Target): Promise<ChildProcess> {
+  const command = hasTaskset ? 'taskset' : process.execPath;
+  const argv = hasTaskset ? ['-c', '0', process.execPath, join(ROOT, 'dist/main.js')] : [join(ROOT, 'dist/main.js')];
+  const child = spawn(command, argv, {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      ...target.env,
+      PORT: String(PORT),
+      HOST: '127.0.0.1',
+      LATCHKEY_LOG_LEVEL: 'warn',
+      LATCHKEY_LOG_REQUESTS: 'false',
+      LATCHKEY_PLATFORM_ADMINS: ADMIN,
+      NODE_ENV: 'production',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${BASE}/health/ready`)).ok) return child;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  child.kill('SIGKILL');
+  throw new Error('Latchkey did not become ready');
+}
+
+async function stopService(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function api<T = Record<string, unknown>>(method: string, path: string, secret?: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${BASE}${path}`, {
+    method,
+    headers: { ...(secret ? { authorization: `Bearer ${secret}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return (res.status === 204 ? {} : await res.json()) as T;
+}
+
+interface Fixture {
+  ownerToken: string;
+  workspaceId: string;
+  deviceId: string;
+  apiUserToken: string;
+  revokedToken: string;
+}
+
+async function seedObjects(): Promise<Fixture> {
+  const owner = await api<{ personalToken: { secret: string } }>('POST', '/v1/auth/register', undefined, { email: ADMIN, password: PASSWORD, name: 'Bench' });
+  const ownerToken = owner.personalToken.secret;
+  const ws = await api<{ id: string }>('POST', '/v1/workspaces', ownerToken, { name: 'Bench' });
+  const roles = await api<{ items: Array<{ id: string; name: string }> }>('GET', `/v1/workspaces/${ws.id}/roles`, ownerToken);
+  const viewer = roles.items.find((r) => r.name === 'viewer')?.id;
+  const devices = [];
+  for (let i = 0; i < 20; i++) devices.push(await api<{ id: string }>('POST', `/v1/workspaces/${ws.id}/devices`, ownerToken, { name: `d${i}`, serial: `B-${i}` }));
+  const bot = await api<{ apiUser: { id: string }; token: { secret: string } }>('POST', `/v1/workspaces/${ws.id}/api-users`, ownerToken, {
+    name: 'Bench bot',
+    roleIds: [viewer],
+    deviceAccess: { mode: 'selected', deviceIds: [devices[0].id] },
+  });
+  const second = await api<{ id: string; secret: string }>('POST', `/v1/workspaces/${ws.id}/api-users/${bot.apiUser.id}/tokens`, ownerToken, {});
+  await api('DELETE', `/v1/workspaces/${ws.id}/api-users/${bot.apiUser.id}/tokens/${second.id}`, ownerToken);
+  return { ownerToken, workspaceId: ws.id, deviceId: devices[0].id, apiUserToken: bot.token.secret, revokedToken: second.secret };
+}
+
+async function metric(name: string): Promise<number> {
+  const text = await (await fetch(`${BASE}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.split(' ')[1]) : NaN;
+}
+
+interface Result {
+  scenario: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  dbQueriesPerRequest: number;
+}
+
+function autocannon(url: string, headers: Record<string, string>, seconds: number): Record<string, any> {
+  const bin = join(ROOT, 'node_modules/.bin/autocannon');
+  const headerArgs = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
+  const argv = ['-c', String(CONNECTIONS), '-d', String(seconds), '-j', ...headerArgs, url];
+  const out = hasTaskset ? execFileSync('taskset', ['-c', '1', bin, ...argv], { maxBuffer: 1 << 26 }) : execFileSync(bin, argv, { maxBuffer: 1 << 26 });
+  return JSON.parse(out.toString());
+}
+
+async function measure(scenario: string, path: string, secret?: string): Promise<Result> {
+  const headers: Record<string, string> = secret ? { authorization: `Bearer ${secret}` } : {};
+  autocannon(`${BASE}${path}`, headers, 2); // warm-up: JIT, caches, pool
+  const queriesBefore = await metric('latchkey_db_queries_total');
+  const run = autocannon(`${BASE}${path}`, headers, DURATION);
+  const queriesAfter = await metric('latchkey_db_queries_total');
+  const requests = run.requests.total as number;
+  return {
+    scenario,
+    requestsPerSecond: Math.round(run.requests.average),
+    p50Ms: run.latency.p50,
+    p99Ms: run.latency.p99,
+    requests,
+    non2xx: run.non2xx,
+    errors: run.errors,
+    // Minus the one /metrics scrape that reads the counter after the run.
+    dbQueriesPerRequest: Number(((queriesAfter - queriesBefore) / Math.max(1, requests)).toFixed(4)),
+  };
+}
+
+function rssMiB(child: ChildProcess): number {
+  const kb = Number(execFileSync('ps', ['-o', 'rss=', '-p', String(child.pid)]).toString().trim());
+  return Math.round(kb / 1024);
+}
+
+async function main(): Promise<void> {
+  const target = await prepareTarget();
+  const started = new Date();
+  let child: ChildProcess | null = null;
+  try {
+    await migrate(target);
+    const initialTokens = SCALE ? 10_000 : TOKENS;
+    process.stderr.write(`seeding ${initialTokens} filler tokens (${target.kind})…\n`);
+    await seedFiller(target, initialTokens);
+    child = await startService(target);
+    const fixture = await seedObjects();
+    const authorizePath = `/v1/authorize?workspaceId=${fixture.workspaceId}&permission=measurements:read&deviceId=${fixture.deviceId}`;
+
+    const results: Result[] = [];
+    results.push(await measure('floor: GET /health/live', '/health/live'));
+    results.push(await measure('authorize, valid API-user token + deviceId', authorizePath, fixture.apiUserToken));
+    results.push(await measure('authorize, revoked token', authorizePath, fixture.revokedToken));
+    results.push(await measure('authorize, garbage token', authorizePath, 'lka_thisIsNotAToken'));
+    results.push(await measure('device list (authenticated)', `/v1/workspaces/${fixture.workspaceId}/devices`, fixture.ownerToken));
+    const rss = rssMiB(child);
+
+    let scale: { tokensLow: number; tokensHigh: number; rpsLow: number; rpsHigh: number; rssHighMiB: number } | null = null;
+    if (SCALE) {
+      await stopService(child);
+      child = null;
+      process.stderr.write(`growing to ${TOKENS} filler tokens…\n`);
+      await seedFiller(target, TOKENS);
+      child = await startService(target);
+      const high = await measure(`authorize at ${TOKENS} tokens`, authorizePath, fixture.apiUserToken);
+      scale = { tokensLow: initialTokens, tokensHigh: TOKENS, rpsLow: results[1].requestsPerSecond, rpsHigh: high.requestsPerSecond, rssHighMiB: rssMiB(child) };
+      results.push(high);
+    }
+
+    const floor = results[0].requestsPerSecond;
+    const summary = {
+      date: started.toISOString(),
+      database: target.kind,
+      tokens: SCALE ? `${10_000} then ${TOKENS}` : TOKENS,
+      connections: CONNECTIONS,
+      durationSeconds: DURATION,
+      pinned: hasTaskset ? 'server on core 0, load on core 1' : 'not pinned',
+      node: process.version,
+      results,
+      authorizeToFloor: Number((results[1].requestsPerSecond / floor).toFixed(3)),
+      rssMiB: rss,
+      scale,
+    };
+    console.log(`\nLatchkey bench — ${summary.database}, ${summary.tokens} tokens, ${CONNECTIONS} connections, ${DURATION} s each, ${summary.pinned}\n`);
+    console.log('scenario'.padEnd(48), 'req/s'.padStart(8), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'non-2xx'.padStart(9), 'queries/req'.padStart(12));
+    for (const r of results) {
+      console.log(r.scenario.padEnd(48), String(r.requestsPerSecond).padStart(8), String(r.p50Ms).padStart(8), String(r.p99Ms).padStart(8), String(r.non2xx).padStart(9), String(r.dbQueriesPerRequest).padStart(12));
+    }
+    console.log(`\nauthorize / floor: ${summary.authorizeToFloor}   RSS after the runs: ${rss} MiB`);
+    if (scale) {
+      console.log(`authorize at ${scale.tokensLow} tokens: ${scale.rpsLow} req/s; at ${scale.tokensHigh}: ${scale.rpsHigh} req/s (ratio ${(scale.rpsHigh / scale.rpsLow).toFixed(3)}); RSS ${scale.rssHighMiB} MiB`);
+    }
+    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+    const file = join(ROOT, 'bench/results', `${started.toISOString().replace(/[:.]/g, '-')}-${target.kind}-${SCALE ? 'scale' : TOKENS}.json`);
+    writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+    console.log(`written to ${file}`);
+  } finally {
+    if (child) await stopService(child);
+    await target.cleanup();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
