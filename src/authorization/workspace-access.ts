@@ -32,6 +32,9 @@ interface AccessRow {
   deviceIds: string[] | null;
   maxLifetimeDays: number | null;
   allowPersonalTokens: boolean;
+  /** Computed once per loaded row, not per request. */
+  permissionSet?: ReadonlySet<Permission>;
+  deviceAccessValue?: DeviceAccess;
 }
 
 const DAY_MS = 86_400_000;
@@ -68,7 +71,9 @@ export class WorkspaceAccessResolver {
     }
     this.assertPolicy(principal, row);
 
-    const rolePermissions = new Set(row.permissions.filter(isPermission));
+    row.permissionSet ??= new Set(row.permissions.filter(isPermission));
+    row.deviceAccessValue ??= row.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: row.deviceIds ?? [] };
+    const rolePermissions = row.permissionSet;
     const permissions = token.scopes.includes(ALL_SCOPES)
       ? rolePermissions
       : new Set([...rolePermissions].filter((p) => token.scopes.includes(p)));
@@ -80,7 +85,7 @@ export class WorkspaceAccessResolver {
       isOwner: row.isOwner,
       rolePermissions,
       permissions,
-      deviceAccess: row.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: row.deviceIds ?? [] },
+      deviceAccess: row.deviceAccessValue,
     };
   }
 
