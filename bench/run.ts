@@ -143,6 +143,12 @@ async function startService(target: Target): Promise<ChildProcess> {
       LATCHKEY_LOG_LEVEL: 'warn',
       LATCHKEY_LOG_REQUESTS: 'false',
       LATCHKEY_PLATFORM_ADMINS: ADMIN,
+      // The bench measures the checks themselves: one token and one address send everything here,
+      // which the production limits would (rightly) cut off.
+      LATCHKEY_RATE_LIMIT_PER_TOKEN: '0',
+      LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP: '0',
+      LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: '0',
+      ...(process.env.LATCHKEY_BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.LATCHKEY_BENCH_NODE_OPTIONS } : {}),
       NODE_ENV: 'production',
     },
     stdio: ['ignore', 'ignore', 'inherit'],

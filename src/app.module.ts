@@ -29,7 +29,12 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         DiscoveryModule,
-        LoggerModule.forRoot({ pinoHttp: logDestination ? [pinoHttpOptions(config), logDestination] : pinoHttpOptions(config) }),
+        LoggerModule.forRoot({
+          pinoHttp: logDestination ? [pinoHttpOptions(config), logDestination] : pinoHttpOptions(config),
+          // Without request logs the per-request middleware has no job, and its AsyncLocalStorage
+          // would switch on async hooks, a cost on every promise of the hot path.
+          ...(config.logRequests ? {} : { forRoutes: [] }),
+        }),
         CommonModule,
         DatabaseModule,
         CacheModule,

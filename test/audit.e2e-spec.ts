@@ -1,5 +1,5 @@
 // The audit log: what changes write, what they never write, who may read it, and how it filters and pages.
-import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, login, PASSWORD, registerUser, RegisteredUser } from './support/api';
+import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, inviteAndAccept, login, PASSWORD, RegisteredUser, registerUser } from './support/api';
 import { startTestApp, TestApp } from './support/test-app';
 
 type RoleName = 'owner' | 'admin' | 'member' | 'viewer';
@@ -23,14 +23,8 @@ const SECRET = /lk[psai]_[0-9A-Za-z]{38}/;
 async function addMember(t: TestApp, ownerSecret: string, wid: string, role: RoleName): Promise<RegisteredUser & { invitationId: string }> {
   const roles = await builtInRoles(t, ownerSecret, wid);
   const invitee = await registerUser(t);
-  const invitation = await t
-    .http()
-    .post(`/v1/workspaces/${wid}/invitations`)
-    .set(bearer(ownerSecret))
-    .send({ email: invitee.email, roleIds: [roles[role]], deviceAccess: { mode: 'all' } })
-    .expect(201);
-  await t.http().post('/v1/invitations/accept').set(bearer(invitee.personalToken)).send({ token: invitation.body.secret }).expect(200);
-  return { ...invitee, invitationId: invitation.body.invitation.id };
+  const invitationId = await inviteAndAccept(t, ownerSecret, wid, invitee, [roles[role]]);
+  return { ...invitee, invitationId };
 }
 
 async function createDevice(t: TestApp, secret: string, wid: string, serial: string): Promise<string> {

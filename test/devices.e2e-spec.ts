@@ -2,7 +2,7 @@
 // token scopes and each member's device access.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
-import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, registerUser, RegisteredUser, uniqueEmail } from './support/api';
+import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, inviteAndAccept, RegisteredUser, registerUser, uniqueEmail } from './support/api';
 import { startTestApp, TestApp } from './support/test-app';
 
 const KIB = 1024;
@@ -36,13 +36,7 @@ async function newWorkspace(): Promise<Workspace> {
 /** A new user who joins the workspace through an invitation with this role and device access. */
 async function addMember(ws: Workspace, role: RoleName, deviceAccess: DeviceAccess = { mode: 'all' }): Promise<RegisteredUser> {
   const user = await registerUser(t, uniqueEmail(role));
-  const invited = await t
-    .http()
-    .post(`/v1/workspaces/${ws.id}/invitations`)
-    .set(bearer(ws.owner.personalToken))
-    .send({ email: user.email, roleIds: [ws.roles[role]], deviceAccess })
-    .expect(201);
-  await t.http().post('/v1/invitations/accept').set(bearer(user.personalToken)).send({ token: invited.body.secret }).expect(200);
+  await inviteAndAccept(t, ws.owner.personalToken, ws.id, user, [ws.roles[role]], deviceAccess);
   return user;
 }
 

@@ -1,6 +1,6 @@
 // Workspace token policy (SPEC section 3: maxLifetimeDays, allowPersonalTokens) and token governance
 // by workspace admins (GET|DELETE /v1/workspaces/:wid/tokens), through HTTP.
-import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, login, registerUser, RegisteredUser } from './support/api';
+import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, inviteAndAccept, login, RegisteredUser, registerUser } from './support/api';
 import { startTestApp, TestApp } from './support/test-app';
 
 const DAY = 86_400_000;
@@ -22,13 +22,7 @@ interface GovernedToken {
 async function addMember(t: TestApp, ownerSecret: string, wid: string, role: RoleName, user?: RegisteredUser): Promise<RegisteredUser> {
   const roles = await builtInRoles(t, ownerSecret, wid);
   const invitee = user ?? (await registerUser(t));
-  const invitation = await t
-    .http()
-    .post(`/v1/workspaces/${wid}/invitations`)
-    .set(bearer(ownerSecret))
-    .send({ email: invitee.email, roleIds: [roles[role]], deviceAccess: { mode: 'all' } })
-    .expect(201);
-  await t.http().post('/v1/invitations/accept').set(bearer(invitee.personalToken)).send({ token: invitation.body.secret }).expect(200);
+  await inviteAndAccept(t, ownerSecret, wid, invitee, [roles[role]]);
   return invitee;
 }
 

@@ -1,8 +1,6 @@
 // Workspaces, roles and members: lifecycle, the last-owner rule and no escalation.
-import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, login, registerUser, RegisteredUser } from './support/api';
+import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, inviteAndAccept, login, RegisteredUser, registerUser } from './support/api';
 import { startTestApp, TestApp } from './support/test-app';
-
-type Roles = Awaited<ReturnType<typeof builtInRoles>>;
 
 describe('workspaces', () => {
   let t: TestApp;
@@ -13,10 +11,8 @@ describe('workspaces', () => {
   afterAll(() => t.close());
 
   /** Invites `who` with the given roles and has them accept; returns nothing but a membership. */
-  async function addMember(ownerSecret: string, wid: string, who: RegisteredUser, roleIds: string[], deviceAccess: object = { mode: 'all' }) {
-    const invite = await t.http().post(`/v1/workspaces/${wid}/invitations`).set(bearer(ownerSecret)).send({ email: who.email, roleIds, deviceAccess }).expect(201);
-    await t.http().post('/v1/invitations/accept').set(bearer(who.personalToken)).send({ token: invite.body.secret }).expect(200);
-  }
+  const addMember = (ownerSecret: string, wid: string, who: RegisteredUser, roleIds: string[], deviceAccess: object = { mode: 'all' }) =>
+    inviteAndAccept(t, ownerSecret, wid, who, roleIds, deviceAccess);
 
   async function setup() {
     const owner = await registerUser(t);

@@ -1,11 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
-import { DeviceAccessDto } from '../authorization/device-access';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { ALL_SCOPES, PERMISSIONS } from '../authorization/permissions';
 import { PageQueryDto } from '../common/pagination';
-import { LowercaseUuids, Optional } from '../common/validation';
-import { RoleGrantFields } from '../workspaces/workspaces.dto';
+import { Optional } from '../common/validation';
+import { RoleGrantFields, UpdateMemberDto } from '../workspaces/workspaces.dto';
 
 export class CreateApiUserDto extends RoleGrantFields {
   @ApiProperty({ example: 'Dashboard ingest', maxLength: 100 })
@@ -13,18 +11,11 @@ export class CreateApiUserDto extends RoleGrantFields {
   name: string;
 }
 
-export class UpdateApiUserDto {
+/** Roles and device access change as a member's do, plus a name and a status. */
+export class UpdateApiUserDto extends UpdateMemberDto {
   @ApiPropertyOptional({ maxLength: 100 })
   @Optional() @IsString() @Length(1, 100) @Matches(/\S/, { message: 'must not be blank' })
   name?: string;
-
-  @ApiPropertyOptional({ type: [String] })
-  @Optional() @LowercaseUuids() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @ArrayUnique() @IsUUID('all', { each: true })
-  roleIds?: string[];
-
-  @ApiPropertyOptional({ type: DeviceAccessDto })
-  @Optional() @IsObject() @ValidateNested() @Type(() => DeviceAccessDto)
-  deviceAccess?: DeviceAccessDto;
 
   @ApiPropertyOptional({ enum: ['active', 'disabled'] })
   @Optional() @IsIn(['active', 'disabled'])

@@ -65,3 +65,17 @@ export async function builtInRoles(t: TestApp, secret: string, workspaceId: stri
   const byName = Object.fromEntries(res.body.items.filter((r: { builtIn: boolean }) => r.builtIn).map((r: { name: string; id: string }) => [r.name, r.id]));
   return byName as Record<'owner' | 'admin' | 'member' | 'viewer', string>;
 }
+
+/** Invites `who` into the workspace with these roles and has them accept; returns the invitation id. */
+export async function inviteAndAccept(
+  t: TestApp,
+  ownerSecret: string,
+  workspaceId: string,
+  who: RegisteredUser,
+  roleIds: string[],
+  deviceAccess: object = { mode: 'all' },
+): Promise<string> {
+  const invitation = await t.http().post(`/v1/workspaces/${workspaceId}/invitations`).set(bearer(ownerSecret)).send({ email: who.email, roleIds, deviceAccess }).expect(201);
+  await t.http().post('/v1/invitations/accept').set(bearer(who.personalToken)).send({ token: invitation.body.secret }).expect(200);
+  return invitation.body.invitation.id;
+}
