@@ -1,4 +1,5 @@
 // What every deployment relies on: health, metrics, OpenAPI, request ids, errors, graceful shutdown.
+import { PasswordHasher } from '../src/accounts/password-hasher';
 import { expectProblem, PASSWORD, registerUser } from './support/api';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -58,9 +59,18 @@ describe('platform', () => {
 
   it('lets an in-flight request finish when the app shuts down', async () => {
     const other = await startTestApp({ LATCHKEY_ARGON2_MEMORY_KIB: '65536' });
-    const inflight = other.http().post('/v1/auth/register').send({ email: 'drain@example.com', password: PASSWORD, name: 'Drain' });
-    const done = inflight.then((res) => res.status);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Shut down only once the request is inside its handler (hashing the password), not before it
+    // arrived: a request that arrives during shutdown is rightly refused with 503.
+    const hasher = other.app.get(PasswordHasher);
+    const hash = hasher.hash.bind(hasher);
+    let entered: () => void = () => undefined;
+    const inHandler = new Promise<void>((resolve) => (entered = resolve));
+    jest.spyOn(hasher, 'hash').mockImplementation((password: string) => {
+      entered();
+      return hash(password);
+    });
+    const done = other.http().post('/v1/auth/register').send({ email: 'drain@example.com', password: PASSWORD, name: 'Drain' }).then((res) => res.status);
+    await inHandler;
     const closing = other.close();
     expect(await done).toBe(201);
     await closing;
