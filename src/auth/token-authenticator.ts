@@ -58,9 +58,9 @@ export class TokenAuthenticator {
     const cached = this.credentials.get(tokenHash);
     if (cached) return cached;
     if (this.unknown.get(tokenHash)) return null;
-    const credential = await this.tokens.findCredentialByHash(tokenHash);
-    if (credential) this.credentials.set(tokenHash, credential);
-    else this.unknown.set(tokenHash, { [UNKNOWN]: true });
+    const credential = await this.credentials.fill(tokenHash, () => this.tokens.findCredentialByHash(tokenHash));
+    // A token's row never comes back once gone, and exists before its secret is handed out: remembering a miss is safe.
+    if (!credential) this.unknown.set(tokenHash, { [UNKNOWN]: true });
     return credential;
   }
 

@@ -73,9 +73,10 @@ export class ChecksService {
   private async deviceExists(workspaceId: string, deviceId: string): Promise<boolean> {
     const key = `${workspaceId}:${deviceId}`;
     if (this.knownDevices.get(key)) return true;
-    const exists = (await this.devices.existing(workspaceId, [deviceId])).size > 0;
-    if (exists) this.knownDevices.set(key, { exists: true });
-    return exists;
+    const known = await this.knownDevices.fill(key, async () =>
+      (await this.devices.existing(workspaceId, [deviceId])).size > 0 ? { exists: true as const } : null,
+    );
+    return known !== null;
   }
 
   /**

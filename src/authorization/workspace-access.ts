@@ -91,11 +91,7 @@ export class WorkspaceAccessResolver {
 
   private async load(principal: Principal, workspaceId: string): Promise<AccessRow | null> {
     const key = `${principal.type}:${principal.id}:${workspaceId}`;
-    const cached = this.rows.get(key);
-    if (cached) return cached;
-    const row = await this.query(principal, workspaceId);
-    if (row) this.rows.set(key, row);
-    return row;
+    return this.rows.get(key) ?? this.rows.fill(key, () => this.query(principal, workspaceId));
   }
 
   private async query(principal: Principal, workspaceId: string): Promise<AccessRow | null> {
