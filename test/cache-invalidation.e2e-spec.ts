@@ -37,11 +37,18 @@ async function msUntil(status: number, request: () => Promise<{ status: number }
     await b.http().get('/v1/me').set(bearer(user.personalToken)).expect(200);
     const before = b.queries.total;
     const ws = await createWorkspace(a, user.personalToken);
-    await b.http().get(`/v1/authorize?workspaceId=${ws.id}&permission=workspace:read`).set(bearer(user.personalToken)).expect(204);
-    const afterFirst = b.queries.total;
-    await b.http().get(`/v1/authorize?workspaceId=${ws.id}&permission=workspace:read`).set(bearer(user.personalToken)).expect(204);
-    expect(afterFirst).toBeGreaterThan(before);
-    expect(b.queries.total).toBe(afterFirst);
+    const cost = async () => {
+      const start = b.queries.total;
+      await b.http().get(`/v1/authorize?workspaceId=${ws.id}&permission=workspace:read`).set(bearer(user.personalToken)).expect(204);
+      return b.queries.total - start;
+    };
+    expect(await cost()).toBeGreaterThan(0);
+    expect(b.queries.total).toBeGreaterThan(before);
+    // A's notifications about the new workspace may still be arriving and discard a fill; then it settles.
+    let last = await cost();
+    for (let attempt = 0; attempt < 5 && last !== 0; attempt++) last = await cost();
+    expect(last).toBe(0);
+    expect(await cost()).toBe(0);
   });
 
   it('refuses on B, within a second, a token revoked through A', async () => {

@@ -83,10 +83,17 @@ describe('token check', () => {
     const named = await t.http().post('/v1/me/tokens').set(bearer(other.personalToken)).send({ name: 'n', scopes: ['*'] }).expect(201);
     await t.http().get('/v1/me').set(bearer(named.body.secret)).expect(200);
     await t.http().delete(`/v1/me/tokens/${named.body.id}`).set(bearer(other.personalToken)).expect(204);
-    expectProblem(await t.http().get('/v1/me').set(bearer(named.body.secret)), 401, 'token_invalid');
-    const before = t.queries.total;
-    expectProblem(await t.http().get('/v1/me').set(bearer(named.body.secret)), 401, 'token_invalid');
-    expect(t.queries.total - before).toBe(0);
+    // On PostgreSQL the instance hears its own revocation again through LISTEN a moment later; a
+    // lookup in flight then is not stored. Within a few checks the revoked token costs nothing.
+    const cost = async () => {
+      const before = t.queries.total;
+      expectProblem(await t.http().get('/v1/me').set(bearer(named.body.secret)), 401, 'token_invalid');
+      return t.queries.total - before;
+    };
+    let last = await cost();
+    for (let attempt = 0; attempt < 5 && last !== 0; attempt++) last = await cost();
+    expect(last).toBe(0);
+    expect(await cost()).toBe(0);
   });
 
   it('refuses an invitation secret as a bearer token', async () => {
