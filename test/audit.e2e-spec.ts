@@ -1,19 +1,12 @@
 // The audit log: what changes write, what they never write, who may read it, and how it filters and pages.
 import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, inviteAndAccept, login, PASSWORD, RegisteredUser, registerUser } from './support/api';
+import type { AuditEventView } from '../src/audit/audit-log';
 import { startTestApp, TestApp } from './support/test-app';
 
 type RoleName = 'owner' | 'admin' | 'member' | 'viewer';
 
-interface AuditEvent {
-  id: string;
-  action: string;
-  workspaceId: string | null;
-  actor: { type: string; id: string | null; tokenId: string | null };
-  target: { type: string; id: string } | null;
-  ip: string | null;
-  details: Record<string, unknown>;
-  createdAt: string;
-}
+/** An event as it arrives over HTTP: the view of src/audit, with its date as JSON text. */
+type AuditEvent = Omit<AuditEventView, 'createdAt'> & { createdAt: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** A whole token secret of any kind (a hint such as lkp_abcd…wxyz does not match). */
