@@ -67,10 +67,14 @@ export class ApiUsersService {
           createdByUserId: access.principal.type === 'user' ? access.principal.id : null,
           createdAt: now,
         });
-        const membershipId = randomUUID();
-        await this.workspaces.insertMembership(em, access.workspaceId, { id: membershipId, userId: null, apiUserId: id, deviceAccess, at: now });
-        await this.workspaces.setMembershipRoles(em, access.workspaceId, membershipId, dto.roleIds);
-        await this.workspaces.setMembershipDevices(em, access.workspaceId, membershipId, deviceAccess, now);
+        await this.workspaces.insertMembership(em, access.workspaceId, {
+          id: randomUUID(),
+          userId: null,
+          apiUserId: id,
+          roleIds: dto.roleIds,
+          deviceAccess,
+          at: now,
+        });
         const token = await this.issueToken(em, access, id, { name: 'Default' });
         await this.audit.record(em, actor, {
           action: 'api_user.created',

@@ -148,22 +148,14 @@ export class InvitationsService {
         if (existing) throw conflict('You are a member of this workspace already.');
         // Devices deleted since the invitation simply drop out of the selection.
         const deviceIds = [...(await this.devices.existing(invitation.workspaceId, invitation.deviceIds, em))];
-        const membershipId = randomUUID();
         await this.workspaces.insertMembership(em, invitation.workspaceId, {
-          id: membershipId,
+          id: randomUUID(),
           userId: user.id,
           apiUserId: null,
+          roleIds: invitation.roleIds,
           deviceAccess: invitation.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds },
           at: now,
         });
-        await this.workspaces.setMembershipRoles(em, invitation.workspaceId, membershipId, invitation.roleIds);
-        await this.workspaces.setMembershipDevices(
-          em,
-          invitation.workspaceId,
-          membershipId,
-          invitation.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds },
-          now,
-        );
         await this.invitations.mark(em, invitation.workspaceId, invitation.id, 'accepted_at', now, user.id);
         await this.audit.record(em, actor, {
           action: 'member.joined',

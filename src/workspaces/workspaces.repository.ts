@@ -174,16 +174,22 @@ export class WorkspacesRepository {
 
   // --- memberships ----------------------------------------------------------------------------
 
+  /** A new membership (a user's or an API user's) with its roles and device grants. */
   async insertMembership(
     em: EntityManager,
     workspaceId: string,
-    membership: { id: string; userId: string | null; apiUserId: string | null; deviceAccess: DeviceAccess; at: Date },
+    membership: { id: string; userId: string | null; apiUserId: string | null; roleIds: string[]; deviceAccess: DeviceAccess; at: Date },
   ): Promise<void> {
+    const { id, deviceAccess } = membership;
     await em.query(
       `INSERT INTO memberships (id, workspace_id, user_id, api_user_id, device_access, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $6)`,
-      [membership.id, requireId(workspaceId), membership.userId, membership.apiUserId, membership.deviceAccess.mode, membership.at],
+      [id, requireId(workspaceId), membership.userId, membership.apiUserId, deviceAccess.mode, membership.at],
     );
+    await em.query(`INSERT INTO membership_roles (workspace_id, membership_id, role_id) SELECT $1, $2, unnest($3::uuid[])`, [workspaceId, id, membership.roleIds]);
+    if (deviceAccess.mode === 'selected' && deviceAccess.deviceIds.length > 0) {
+      await em.query(`INSERT INTO membership_devices (workspace_id, membership_id, device_id) SELECT $1, $2, unnest($3::uuid[])`, [workspaceId, id, deviceAccess.deviceIds]);
+    }
   }
 
   async setMembershipRoles(em: EntityManager, workspaceId: string, membershipId: string, roleIds: string[]): Promise<void> {

@@ -45,9 +45,14 @@ export class WorkspacesService {
     return this.dataSource.transaction(async (em) => {
       await this.workspaces.insert(em, workspace);
       const roles = await this.workspaces.insertBuiltInRoles(em, workspace.id, now);
-      const membershipId = randomUUID();
-      await this.workspaces.insertMembership(em, workspace.id, { id: membershipId, userId: user.id, apiUserId: null, deviceAccess: { mode: 'all' }, at: now });
-      await this.workspaces.setMembershipRoles(em, workspace.id, membershipId, [roles.owner]);
+      await this.workspaces.insertMembership(em, workspace.id, {
+        id: randomUUID(),
+        userId: user.id,
+        apiUserId: null,
+        roleIds: [roles.owner],
+        deviceAccess: { mode: 'all' },
+        at: now,
+      });
       await this.audit.record(em, actor, {
         action: 'workspace.created',
         workspaceId: workspace.id,
