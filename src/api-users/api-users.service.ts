@@ -8,7 +8,8 @@ import { Actor, AuditLog } from '../audit/audit-log';
 import { DeviceAccess, toDeviceAccess } from '../authorization/device-access';
 import { ALL_SCOPES } from '../authorization/permissions';
 import { assertCanGrantDevices, assertCanGrantRoles } from '../authorization/role-grants';
-import { assertCanGrant } from '../authorization/token-grants';
+import { assertCanGrant, assertScopesWellFormed } from '../authorization/token-grants';
+import { policyRefusal } from '../authorization/token-policy';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
@@ -194,16 +195,14 @@ export class ApiUsersService {
 
   private async issueToken(em: EntityManager, access: WorkspaceAccess, apiUserId: string, dto: CreateApiUserTokenDto): Promise<IssuedTokenView> {
     const scopes = dto.scopes ?? [ALL_SCOPES];
-    if (scopes.includes(ALL_SCOPES) && scopes.length > 1) throw validationFailed('scopes', '"*" cannot be combined with other scopes');
+    assertScopesWellFormed(scopes);
     // Its scopes are within the maker's own token; its life within the maker's token and the workspace policy.
     assertCanGrant(access.principal.token, { scopes, workspaceIds: [access.workspaceId] });
     const now = this.clock.now();
     const expiresAt = capToGrantor(access.principal.token, dto.expiresInDays == null ? null : new Date(now.getTime() + dto.expiresInDays * DAY_MS));
     const workspace = await this.workspaces.find(access.workspaceId, em);
-    const maxDays = workspace?.maxLifetimeDays ?? null;
-    if (maxDays !== null && (expiresAt === null || expiresAt.getTime() - now.getTime() > maxDays * DAY_MS)) {
-      throw new DomainError(ErrorCode.TokenPolicy, `This workspace accepts only tokens that expire within ${maxDays} days; set expiresInDays.`);
-    }
+    const refusal = workspace && policyRefusal(workspace, { kind: 'api_user', createdAt: now, expiresAt });
+    if (refusal) throw new DomainError(ErrorCode.TokenPolicy, `This workspace ${refusal}; set expiresInDays.`);
     const { token, secret } = await this.tokens.issue(em, {
       kind: 'api_user',
       userId: null,

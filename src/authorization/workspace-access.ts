@@ -9,6 +9,7 @@ import type { Principal } from '../auth/principal';
 import { DomainError, ErrorCode, notFound } from '../common/errors';
 import type { DeviceAccess } from './device-access';
 import { ALL_SCOPES, isPermission, Permission } from './permissions';
+import { policyRefusal } from './token-policy';
 
 export interface WorkspaceAccess {
   workspaceId: string;
@@ -36,8 +37,6 @@ interface AccessRow {
   permissionSet?: ReadonlySet<Permission>;
   deviceAccessValue?: DeviceAccess;
 }
-
-const DAY_MS = 86_400_000;
 
 @Injectable()
 export class WorkspaceAccessResolver {
@@ -127,15 +126,7 @@ export class WorkspaceAccessResolver {
 
   /** The policy judges the root token: personal and named tokens, and lifetimes over the maximum. */
   private assertPolicy(principal: Principal, row: AccessRow): void {
-    const root = principal.token.root;
-    if (!row.allowPersonalTokens && (root.kind === 'personal' || root.kind === 'named')) {
-      throw new DomainError(ErrorCode.TokenPolicy, 'This workspace does not accept personal access tokens.');
-    }
-    if (row.maxLifetimeDays !== null) {
-      const lifetime = root.expiresAt === null ? Infinity : root.expiresAt.getTime() - root.createdAt.getTime();
-      if (lifetime > row.maxLifetimeDays * DAY_MS) {
-        throw new DomainError(ErrorCode.TokenPolicy, `This workspace accepts only tokens that expire within ${row.maxLifetimeDays} days.`);
-      }
-    }
+    const refusal = policyRefusal(row, principal.token.root);
+    if (refusal) throw new DomainError(ErrorCode.TokenPolicy, `This workspace ${refusal}.`);
   }
 }

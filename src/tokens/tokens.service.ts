@@ -7,6 +7,7 @@ import type { AuthenticatedToken, Principal, UserPrincipal } from '../auth/princ
 import { generateToken, hashToken, TokenPrefix, tokenHint } from '../auth/token-format';
 import { ALL_SCOPES } from '../authorization/permissions';
 import { assertCanGrant, assertScopesWellFormed } from '../authorization/token-grants';
+import { policyRefusal } from '../authorization/token-policy';
 import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
 import { decodeCursor, Page, pageLimit, toPage } from '../common/pagination';
@@ -220,13 +221,8 @@ export class TokensService {
     );
     if (rows.length !== workspaceIds.length) throw validationFailed('workspaceIds', 'names a workspace you are not a member of');
     for (const workspace of rows) {
-      if (!workspace.allowPersonalTokens) {
-        throw new DomainError(ErrorCode.TokenPolicy, `Workspace ${workspace.id} does not accept personal access tokens.`);
-      }
-      const maxMs = workspace.maxLifetimeDays === null ? null : workspace.maxLifetimeDays * DAY_MS;
-      if (maxMs !== null && (expiresAt === null || expiresAt.getTime() - now.getTime() > maxMs)) {
-        throw new DomainError(ErrorCode.TokenPolicy, `Workspace ${workspace.id} accepts only tokens that expire within ${workspace.maxLifetimeDays} days.`);
-      }
+      const refusal = policyRefusal(workspace, { kind: 'named', createdAt: now, expiresAt });
+      if (refusal) throw new DomainError(ErrorCode.TokenPolicy, `Workspace ${workspace.id} ${refusal}.`);
     }
   }
 

@@ -1,0 +1,22 @@
+// A workspace's token policy, judged in one place: at every request (on the root token) and when a
+// token bound to the workspace is made.
+import type { TokenKind } from '../tokens/token.entity';
+
+export interface TokenPolicy {
+  maxLifetimeDays: number | null;
+  allowPersonalTokens: boolean;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Why the policy refuses a token of this kind and lifetime ("does not accept …"), or null. */
+export function policyRefusal(policy: TokenPolicy, token: { kind: TokenKind; createdAt: Date; expiresAt: Date | null }): string | null {
+  if (!policy.allowPersonalTokens && (token.kind === 'personal' || token.kind === 'named')) {
+    return 'does not accept personal access tokens';
+  }
+  if (policy.maxLifetimeDays !== null) {
+    const lifetime = token.expiresAt === null ? Infinity : token.expiresAt.getTime() - token.createdAt.getTime();
+    if (lifetime > policy.maxLifetimeDays * DAY_MS) return `accepts only tokens that expire within ${policy.maxLifetimeDays} days`;
+  }
+  return null;
+}
