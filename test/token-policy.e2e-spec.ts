@@ -26,6 +26,15 @@ async function addMember(t: TestApp, ownerSecret: string, wid: string, role: Rol
   return invitee;
 }
 
+/** An owner with a login session and two workspaces: one to put a policy on, one to compare with. */
+async function ownerWithTwoWorkspaces(t: TestApp): Promise<{ owner: RegisteredUser; session: string; strict: string; other: string }> {
+  const owner = await registerUser(t);
+  const session = await login(t, owner.email);
+  const strict = (await createWorkspace(t, owner.personalToken, 'strict')).id;
+  const other = (await createWorkspace(t, owner.personalToken, 'other')).id;
+  return { owner, session, strict, other };
+}
+
 /** POST /v1/auth/token: a short-lived session made from a long-lived token. */
 async function exchange(t: TestApp, secret: string): Promise<{ id: string; secret: string }> {
   const res = await t.http().post('/v1/auth/token').set(bearer(secret)).send({}).expect(200);
@@ -168,10 +177,7 @@ describe('workspace token policy', () => {
     let other: string;
 
     beforeEach(async () => {
-      owner = await registerUser(t);
-      session = await login(t, owner.email);
-      strict = (await createWorkspace(t, owner.personalToken, 'strict')).id;
-      other = (await createWorkspace(t, owner.personalToken, 'other')).id;
+      ({ owner, session, strict, other } = await ownerWithTwoWorkspaces(t));
     });
 
     it('refuses the default personal token and named tokens in that workspace only, with 403 token_policy', async () => {
@@ -249,10 +255,7 @@ describe('workspace token policy', () => {
     let other: string;
 
     beforeEach(async () => {
-      owner = await registerUser(t);
-      session = await login(t, owner.email);
-      strict = (await createWorkspace(t, owner.personalToken, 'strict')).id;
-      other = (await createWorkspace(t, owner.personalToken, 'other')).id;
+      ({ owner, session, strict, other } = await ownerWithTwoWorkspaces(t));
     });
 
     it('accepts a named token of 30 days and refuses one of 31, 90 or no expiry', async () => {
