@@ -1,6 +1,7 @@
 // The one global guard. It denies a route that declares no access rule, authenticates the bearer
 // token through passport, and checks the rule's principal type, account scope and admin flag.
 import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { UUID_PATTERN } from '../common/uuid-param';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
@@ -20,7 +21,6 @@ const AUTHORIZATION = /^(?:Bearer|Token)[ \t]+(\S+)[ \t]*$/i;
 
 type AuthRequest = FastifyRequest & { user?: Principal; workspaceAccess?: WorkspaceAccess; platformCaller?: boolean };
 type AuthenticatedRule = Extract<AccessRule, { kind: 'authenticated' }>;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class AccessGuard extends AuthGuard('bearer') {
@@ -78,7 +78,7 @@ export class AccessGuard extends AuthGuard('bearer') {
   private async checkWorkspace(rule: AuthenticatedRule, principal: Principal, params: unknown): Promise<WorkspaceAccess> {
     const raw = (params as Record<string, string | undefined>)?.wid;
     if (raw === undefined) throw new Error('workspace access rule on a route without :wid');
-    if (!UUID.test(raw)) throw validationFailed('wid', 'must be a UUID');
+    if (!UUID_PATTERN.test(raw)) throw validationFailed('wid', 'must be a UUID');
     const access = await this.workspaces.resolve(principal, raw.toLowerCase());
     if (rule.ownerOnly && !access.isOwner) throw new DomainError(ErrorCode.Forbidden, 'Only owners of this workspace may do this.');
     if (rule.permission) {

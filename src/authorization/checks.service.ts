@@ -1,6 +1,7 @@
 // The checks other services make on every request: "may this token do X here?" (authorize) and
 // "what is this token?" (introspect, RFC 7662).
 import { Inject, Injectable } from '@nestjs/common';
+import { UUID_PATTERN } from '../common/uuid-param';
 import { HotCache } from '../cache/hot-cache';
 import { Invalidation } from '../cache/invalidation';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -19,7 +20,6 @@ export interface AuthorizeQuestion {
   deviceId: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const notAllowed = (detail: string) => new DomainError(ErrorCode.Forbidden, detail);
 
 // Envoy's ext_authz appends the original path to /v1/authorize; Traefik's forwardAuth sends it as X-Forwarded-Uri.
@@ -44,9 +44,9 @@ export function readAuthorizeQuestion(
   const workspaceId = pick('workspaceId', 'latchkey-workspace-id') ?? fromPath?.[1];
   const permission = pick('permission', 'latchkey-permission');
   const deviceId = pick('deviceId', 'latchkey-device-id') ?? fromPath?.[2];
-  if (!workspaceId || !UUID.test(workspaceId)) throw validationFailed('workspaceId', 'must be a UUID');
+  if (!workspaceId || !UUID_PATTERN.test(workspaceId)) throw validationFailed('workspaceId', 'must be a UUID');
   if (!permission || !isPermission(permission)) throw validationFailed('permission', 'must be a permission of the catalog');
-  if (deviceId !== undefined && !UUID.test(deviceId)) throw validationFailed('deviceId', 'must be a UUID');
+  if (deviceId !== undefined && !UUID_PATTERN.test(deviceId)) throw validationFailed('deviceId', 'must be a UUID');
   return { workspaceId: workspaceId.toLowerCase(), permission, deviceId: deviceId?.toLowerCase() ?? null };
 }
 

@@ -6,3 +6,6 @@ const lowercase: PipeTransform<string, string> = { transform: (value) => value.t
 /** A path id that must be a UUID (anything else is a 400 naming the parameter), in lower case. */
 export const UuidParam = (name: string): ParameterDecorator =>
   Param(name, new ParseUUIDPipe({ exceptionFactory: () => validationFailed(name, 'must be a UUID') }), lowercase);
+
+/** A UUID in any case, for ids read from places a ValidationPipe does not see (guard params, proxy headers). */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
