@@ -5,6 +5,10 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage } from 'node:http';
 import type { RawServerDefault } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
 import { Logger } from 'nestjs-pino';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { createValidationPipe } from './common/validation';
@@ -33,8 +37,20 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
   });
 }
 
-export function configureApp(app: NestFastifyApplication, config: AppConfig): OpenAPIObject {
+export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<OpenAPIObject> {
   app.useLogger(app.get(Logger));
+  await app.register(helmet, { contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY } });
+  // CORS stays closed (no Access-Control-* headers, preflights 404) unless origins are configured.
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'Latchkey-Token-Expires-At', 'Latchkey-Principal-Id', 'Latchkey-Principal-Type', 'Latchkey-Workspace-Id'],
+      maxAge: 600,
+    });
+  }
+  await serveWebUi(app, config.webUiDir);
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
@@ -56,8 +72,47 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): Op
 
   const document = SwaggerModule.createDocument(app, openApiConfig());
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
-  void config;
   return document;
+}
+
+/**
+ * The web UI and the docs page load nothing from elsewhere; inline styles are allowed for the Swagger
+ * UI's own stylesheet, never inline scripts.
+ */
+const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  frameAncestors: ["'none'"],
+  formAction: ["'self'"],
+  baseUri: ["'none'"],
+  objectSrc: ["'none'"],
+  fontSrc: ["'self'", 'data:'],
+  // Behind TLS the proxy redirects; on a plain-HTTP local run an upgrade would break every asset.
+  upgradeInsecureRequests: null,
+};
+
+/**
+ * Serves the built web UI (web/dist) at /. Each file gets its own route (no wildcard), so an unknown
+ * path still reaches the API's problem+json 404. The UI routes with the URL hash, so / is its only page.
+ */
+async function serveWebUi(app: NestFastifyApplication, root: string): Promise<void> {
+  if (!existsSync(join(root, 'index.html'))) {
+    app.get(Logger).warn(`No web UI at ${root} (run npm run build): serving the API alone`);
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root,
+    prefix: '/',
+    wildcard: false,
+    decorateReply: false,
+    // Vite names assets by content hash, so they never change; the page itself is always revalidated.
+    setHeaders: (reply, path) => {
+      reply.header('Cache-Control', path.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
 }
 
 export function openApiConfig() {

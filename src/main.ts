@@ -22,7 +22,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(config), {
     bufferLogs: true,
   });
-  configureApp(app, config);
+  await configureApp(app, config);
 
   // SIGTERM: stop accepting connections, let in-flight requests finish, flush buffered writes, close the pool.
   let stopping = false;

@@ -1,5 +1,6 @@
 // Environment variables, validated once at boot: a bad value stops the process with a message naming it.
 import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 
@@ -76,6 +77,17 @@ export class EnvironmentVariables {
     message: 'LATCHKEY_INTROSPECTION_KEYS must be comma-separated keys of at least 32 printable characters',
   })
   LATCHKEY_INTROSPECTION_KEYS?: string;
+
+  /** Browser origins allowed to call the API cross-origin; none by default (CORS closed). */
+  @IsOptional()
+  @Matches(/^\s*https?:\/\/[^\s,/]+\s*(,\s*https?:\/\/[^\s,/]+\s*)*$/, {
+    message: 'LATCHKEY_CORS_ORIGINS must be comma-separated origins such as https://app.example.com (no path)',
+  })
+  LATCHKEY_CORS_ORIGINS?: string;
+
+  /** The built web UI served at /; empty or missing folder: no UI, the API alone. */
+  @IsOptional() @IsString()
+  LATCHKEY_WEB_UI_DIR?: string;
 }
 
 export interface AppConfig {
@@ -98,6 +110,10 @@ export interface AppConfig {
   redisUrl: string | null;
   /** Requests per minute; 0 turns a limit off. */
   rateLimits: { perTokenPerMinute: number; publicPerIpPerMinute: number; failedChecksPerIpPerMinute: number };
+  /** Exact origins (scheme://host[:port]) allowed by CORS; empty: no cross-origin access. */
+  corsOrigins: string[];
+  /** Folder of the built web UI served at /. */
+  webUiDir: string;
 }
 
 export class ConfigError extends Error {
@@ -110,7 +126,7 @@ export class ConfigError extends Error {
 /** Reads the environment (unset and empty variables take their defaults) or throws a ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): AppConfig {
   const known = Object.keys(new EnvironmentVariables());
-  known.push('DATABASE_URL', 'LATCHKEY_PLATFORM_ADMINS', 'LATCHKEY_INTROSPECTION_KEYS', 'REDIS_URL');
+  known.push('DATABASE_URL', 'LATCHKEY_PLATFORM_ADMINS', 'LATCHKEY_INTROSPECTION_KEYS', 'REDIS_URL', 'LATCHKEY_CORS_ORIGINS', 'LATCHKEY_WEB_UI_DIR');
   const present: Record<string, string> = {};
   for (const key of known) {
     const value = env[key];
@@ -151,6 +167,12 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       publicPerIpPerMinute: vars.LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP,
       failedChecksPerIpPerMinute: vars.LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP,
     },
+    corsOrigins: (vars.LATCHKEY_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim().toLowerCase())
+      .filter(Boolean),
+    // __dirname is src/config under jest and dist/config when built: both sit two levels below the root.
+    webUiDir: resolve(vars.LATCHKEY_WEB_UI_DIR ?? join(__dirname, '..', '..', 'web', 'dist')),
   };
 }
 

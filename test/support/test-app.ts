@@ -64,7 +64,7 @@ export async function startTestApp(
     .useValue(clock)
     .compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config), { logger: false });
-  configureApp(app, config);
+  await configureApp(app, config);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   const server = app.getHttpServer();
