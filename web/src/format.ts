@@ -1,0 +1,39 @@
+// Dates and token lifetimes as people read them.
+
+export const EXPIRING_SOON_DAYS = 7;
+const DAY_MS = 86_400_000;
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const relativeTime = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+
+export function formatDate(iso: string | null | undefined): string {
+  return iso ? dateTime.format(new Date(iso)) : '—';
+}
+
+export function formatRelative(iso: string, now = Date.now()): string {
+  const diff = new Date(iso).getTime() - now;
+  const abs = Math.abs(diff);
+  if (abs < 60_000) return relativeTime.format(Math.round(diff / 1000), 'second');
+  if (abs < 3_600_000) return relativeTime.format(Math.round(diff / 60_000), 'minute');
+  if (abs < DAY_MS) return relativeTime.format(Math.round(diff / 3_600_000), 'hour');
+  return relativeTime.format(Math.round(diff / DAY_MS), 'day');
+}
+
+export type ExpiryState = 'revoked' | 'expired' | 'expiring' | 'active' | 'never';
+
+export function expiryState(token: { expiresAt: string | null; revokedAt?: string | null }, now = Date.now()): ExpiryState {
+  if (token.revokedAt) return 'revoked';
+  if (!token.expiresAt) return 'never';
+  const left = new Date(token.expiresAt).getTime() - now;
+  if (left <= 0) return 'expired';
+  return left <= EXPIRING_SOON_DAYS * DAY_MS ? 'expiring' : 'active';
+}
+
+export function isExpiringOrExpired(token: { expiresAt: string | null; revokedAt?: string | null }): boolean {
+  const state = expiryState(token);
+  return state === 'expiring' || state === 'expired';
+}
+
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
