@@ -21,19 +21,44 @@ export function formatRelative(iso: string, now = Date.now()): string {
 
 export type ExpiryState = 'revoked' | 'expired' | 'expiring' | 'active' | 'never';
 
-export function expiryState(token: { expiresAt: string | null; revokedAt?: string | null }, now = Date.now()): ExpiryState {
+interface Lifetime {
+  kind?: string;
+  expiresAt: string | null;
+  revokedAt?: string | null;
+}
+
+/** Login sessions live hours by design: they are never "expiring soon", only expired. */
+export function expiryState(token: Lifetime, now = Date.now()): ExpiryState {
   if (token.revokedAt) return 'revoked';
   if (!token.expiresAt) return 'never';
   const left = new Date(token.expiresAt).getTime() - now;
   if (left <= 0) return 'expired';
-  return left <= EXPIRING_SOON_DAYS * DAY_MS ? 'expiring' : 'active';
+  return left <= EXPIRING_SOON_DAYS * DAY_MS && token.kind !== 'session' ? 'expiring' : 'active';
 }
 
-export function isExpiringOrExpired(token: { expiresAt: string | null; revokedAt?: string | null }): boolean {
+export function isExpiringOrExpired(token: Lifetime): boolean {
   const state = expiryState(token);
   return state === 'expiring' || state === 'expired';
 }
 
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
+}
+
+/**
+ * Why a workspace's token policy refuses a token there, or null: the server's rule
+ * (src/authorization/token-policy.ts), for showing. An exchanged session is judged by its parent,
+ * which is not known here, so it is left to the server.
+ */
+export function policyRefusal(
+  policy: { maxLifetimeDays: number | null; allowPersonalTokens: boolean },
+  token: { kind: string; createdAt: string; expiresAt: string | null; parentId: string | null },
+): string | null {
+  if (token.kind === 'session' && token.parentId) return null;
+  if (!policy.allowPersonalTokens && (token.kind === 'personal' || token.kind === 'named')) return 'Personal tokens are not allowed here';
+  if (policy.maxLifetimeDays !== null) {
+    const lifetime = token.expiresAt === null ? Infinity : new Date(token.expiresAt).getTime() - new Date(token.createdAt).getTime();
+    if (lifetime > policy.maxLifetimeDays * DAY_MS) return `Lives longer than ${policy.maxLifetimeDays} days`;
+  }
+  return null;
 }

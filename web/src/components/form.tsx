@@ -128,8 +128,10 @@ export function useForm(options: FormOptions): Form {
 export function FormAlert({ form }: { form: Form }) {
   if (!form.problem) return null;
   const fieldCount = Object.keys(form.errors).length;
+  // When the fields say what is wrong, the alert only sums up: the detail would say it twice.
+  const problem = fieldCount > 0 ? { ...form.problem, detail: undefined } : form.problem;
   return (
-    <Alert problem={form.problem} focusable>
+    <Alert problem={problem} focusable>
       {fieldCount > 0 && <p>{fieldCount === 1 ? 'One field needs attention.' : `${fieldCount} fields need attention.`}</p>}
       {form.unmatched.length > 0 && (
         <ul>

@@ -2,22 +2,6 @@
 import type { Catalog, Device, DeviceAccess, Role } from '../api/types';
 import { CheckboxGroup, RadioGroup, type Choice, type Form } from './form';
 
-function resourceOf(scope: string): string {
-  return scope.split(':')[0];
-}
-
-const RESOURCE_LABELS: Record<string, string> = {
-  account: 'Account',
-  workspace: 'Workspace',
-  members: 'Members',
-  roles: 'Roles',
-  devices: 'Devices',
-  measurements: 'Measurements',
-  api_users: 'API users',
-  tokens: 'Tokens',
-  audit: 'Audit log',
-};
-
 interface ScopePickerProps {
   form: Form;
   catalog: Catalog;
@@ -36,11 +20,7 @@ export function ScopePicker({ form, catalog, value, onChange, includeAccountScop
     { value: '*', label: <strong>Everything (*)</strong>, description: 'All that you hold, now and later. Prefer the narrowest scopes that do the job.' },
     ...entries.map((e) => ({
       value: e.name,
-      label: (
-        <>
-          <span className="scope-group">{RESOURCE_LABELS[resourceOf(e.name)] ?? resourceOf(e.name)}</span> <code>{e.name}</code>
-        </>
-      ),
+      label: <code>{e.name}</code>,
       description: e.description,
       disabled: all,
     })),

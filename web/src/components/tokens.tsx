@@ -3,7 +3,7 @@ import type { DeviceAccess, Token } from '../api/types';
 import { expiryState, formatDate, formatRelative } from '../format';
 
 /** Expiry in words and colour: "Expires soon" and "Expired" are said, not only coloured. */
-export function ExpiryCell({ token }: { token: Pick<Token, 'expiresAt' | 'revokedAt'> }) {
+export function ExpiryCell({ token }: { token: Pick<Token, 'expiresAt' | 'revokedAt'> & { kind?: Token['kind'] } }) {
   const state = expiryState(token);
   switch (state) {
     case 'revoked':
@@ -44,7 +44,7 @@ export function ExpiryCell({ token }: { token: Pick<Token, 'expiresAt' | 'revoke
 }
 
 /** The class a token's table row gets, so expiring and expired ones stand out. */
-export function tokenRowClass(token: Pick<Token, 'expiresAt' | 'revokedAt'>): string | undefined {
+export function tokenRowClass(token: Pick<Token, 'expiresAt' | 'revokedAt'> & { kind?: Token['kind'] }): string | undefined {
   const state = expiryState(token);
   if (state === 'expiring') return 'row-warning';
   if (state === 'expired') return 'row-danger';

@@ -5,7 +5,7 @@ import { LoadState, Notice, useAnnounce } from '../../components/feedback';
 import { Checkbox, FormAlert, InvalidInput, SubmitButton, TextField, useForm } from '../../components/form';
 import { Section } from '../../components/Page';
 import { ExpiryCell, Hint, LastUsed, ScopeList, tokenRowClass } from '../../components/tokens';
-import { isExpiringOrExpired } from '../../format';
+import { isExpiringOrExpired, policyRefusal } from '../../format';
 import { usePaged } from '../../hooks';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
@@ -88,10 +88,16 @@ function ReachingTokens() {
     await tokens.reload();
   };
   const expiring = tokens.items.filter(isExpiringOrExpired);
+  const refused = tokens.items.filter((t) => policyRefusal(workspace.tokenPolicy, t) !== null);
   return (
     <Section title="Tokens that reach this workspace">
       <LoadState loading={tokens.loading} problem={tokens.problem} hasData={tokens.items.length > 0} />
       {expiring.length > 0 && <Notice tone="warning">{expiring.length === 1 ? 'One token here expires soon or has expired.' : `${expiring.length} tokens here expire soon or have expired.`}</Notice>}
+      {refused.length > 0 && (
+        <Notice tone="warning">
+          {refused.length === 1 ? 'One token below is refused here by the policy.' : `${refused.length} tokens below are refused here by the policy.`} Their holders get 403 token_policy in this workspace.
+        </Notice>
+      )}
       {!tokens.loading && tokens.items.length === 0 && !tokens.problem && <p className="empty">No active tokens reach this workspace.</p>}
       {tokens.items.length > 0 && (
         <div className="table-wrap">
@@ -126,6 +132,11 @@ function ReachingTokens() {
                   </td>
                   <td>
                     <ExpiryCell token={t} />
+                    {policyRefusal(workspace.tokenPolicy, t) && (
+                      <span className="block">
+                        <span className="badge badge-danger">Refused by policy</span> <span className="small">{policyRefusal(workspace.tokenPolicy, t)}</span>
+                      </span>
+                    )}
                   </td>
                   <td>
                     <LastUsed token={t} />
@@ -134,7 +145,7 @@ function ReachingTokens() {
                     <td className="actions">
                       <ConfirmButton
                         label="Revoke here"
-                        accessibleLabel={`Revoke ${t.hint} in this workspace`}
+                        accessibleLabel={`Revoke here: ${t.hint}`}
                         title={`Cut ${t.hint} off from this workspace?`}
                         message={<p>An API user's token, or one restricted to this workspace alone, is revoked. A member's token that reaches other workspaces too loses this one only.</p>}
                         confirmLabel="Revoke"
