@@ -64,6 +64,7 @@ function watch(page: Page, seen: Seen): void {
   const emailA = uniqueEmail('ada');
   const emailB = uniqueEmail('grace');
   const workspaceName = 'Acme Greenhouses';
+  const passwordA = 'a new and longer passphrase';
   let personalTokenA: string;
   let workspaceId: string;
   let invitationLink: string;
@@ -101,8 +102,9 @@ function watch(page: Page, seen: Seen): void {
   /** Waits for the page's heading, runs axe-core (failing on serious or critical), keeps a screenshot. */
   async function checkPage(page: Page, name: string, heading: string | RegExp): Promise<void> {
     await expectHeading(page, heading);
-    // CDP evaluation is not subject to the page's CSP, so axe needs no inline script or bypass.
-    await page.evaluate(AXE_SOURCE);
+    // CDP evaluation is not subject to the page's CSP, so axe needs no inline script or bypass;
+    // it stays loaded while the hash routes change.
+    if (!(await page.evaluate('typeof axe !== "undefined"'))) await page.evaluate(AXE_SOURCE);
     const violations = (await page.evaluate(
       `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) })))`,
     )) as Array<{ id: string; impact: string; help: string; nodes: string[] }>;
@@ -186,10 +188,28 @@ function watch(page: Page, seen: Seen): void {
     expect(await a.content()).not.toContain(personalTokenA);
   });
 
-  it('shows the profile', async () => {
+  it('changes the password on the profile page and stays signed in with a new session', async () => {
     await a.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Profile' }).click();
     await checkPage(a, 'profile', 'Your profile');
     expect(await a.getByLabel('Name').inputValue()).toBe('Ada Lovelace');
+
+    const before = (await a.evaluate('sessionStorage.getItem("latchkey.session")')) as string;
+    await a.getByLabel('Current password').fill(PASSWORD);
+    await a.getByLabel('New password', { exact: true }).fill(passwordA);
+    await a.getByLabel('Repeat the new password').fill(`${passwordA}?`);
+    await a.getByRole('button', { name: 'Change password' }).click();
+    const repeat = a.getByLabel('Repeat the new password');
+    await a.getByText('Repeat the new password does not match the new password').waitFor();
+    expect(await hasFocus(repeat)).toBe(true);
+
+    await repeat.fill(passwordA);
+    await a.getByRole('button', { name: 'Change password' }).click();
+    await a.getByText('Password changed. Your other sessions have been signed out.').waitFor();
+    const after = (await a.evaluate('sessionStorage.getItem("latchkey.session")')) as string;
+    expect(after).toMatch(/^lks_/);
+    expect(after).not.toBe(before);
+    await t.http().get('/v1/me').set(bearer(before)).expect(401);
+    await t.http().get('/v1/me').set(bearer(after)).expect(200);
   });
 
   it('creates a workspace and switches to it', async () => {
@@ -334,7 +354,7 @@ function watch(page: Page, seen: Seen): void {
     await a.getByText('Token policy saved.').waitFor();
     // The personal token never expires, so from now on this workspace refuses it: a login session asks.
     await t.http().get(`/v1/workspaces/${workspaceId}/token-policy`).set(bearer(personalTokenA)).expect(403);
-    const session = await login(t, emailA);
+    const session = await login(t, emailA, passwordA);
     const policy = await t.http().get(`/v1/workspaces/${workspaceId}/token-policy`).set(bearer(session)).expect(200);
     expect(policy.body).toEqual({ maxLifetimeDays: 30, allowPersonalTokens: true });
     await a.getByRole('row', { name: /API user/ }).first().waitFor();
@@ -366,7 +386,7 @@ function watch(page: Page, seen: Seen): void {
       await page.keyboard.type(emailA);
       await page.keyboard.press('Tab');
       expect(await page.evaluate('document.activeElement.type')).toBe('password');
-      await page.keyboard.type(PASSWORD);
+      await page.keyboard.type(passwordA);
       await page.keyboard.press('Enter');
       await expectHeading(page, 'Your profile');
       const session = (await page.evaluate('sessionStorage.getItem("latchkey.session")')) as string;

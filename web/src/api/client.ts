@@ -27,6 +27,11 @@ export class ApiError extends Error {
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type Query = Record<string, string | number | boolean | null | undefined>;
 
+export interface RequestOptions {
+  /** Sent without the bearer token (sign-up, sign-in, the public catalog). */
+  anonymous?: boolean;
+}
+
 export interface ClientOptions {
   /** The bearer token to send, read on every request. */
   token: () => string | null;
@@ -37,9 +42,9 @@ export interface ClientOptions {
 export class ApiClient {
   constructor(private readonly options: ClientOptions) {}
 
-  async request<T>(method: Method, path: string, body?: unknown, query?: Query): Promise<T> {
+  async request<T>(method: Method, path: string, body?: unknown, query?: Query, options: RequestOptions = {}): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' };
-    const token = this.options.token();
+    const token = options.anonymous ? null : this.options.token();
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let response: Response;
@@ -65,12 +70,12 @@ export class ApiClient {
     return parsed as T;
   }
 
-  get<T>(path: string, query?: Query): Promise<T> {
-    return this.request<T>('GET', path, undefined, query);
+  get<T>(path: string, query?: Query, options?: RequestOptions): Promise<T> {
+    return this.request<T>('GET', path, undefined, query, options);
   }
 
-  post<T>(path: string, body?: unknown): Promise<T> {
-    return this.request<T>('POST', path, body);
+  post<T>(path: string, body?: unknown, options?: RequestOptions): Promise<T> {
+    return this.request<T>('POST', path, body, undefined, options);
   }
 
   put<T>(path: string, body: unknown): Promise<T> {

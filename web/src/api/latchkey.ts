@@ -41,12 +41,12 @@ const id = encodeURIComponent;
 
 export function latchkeyApi(http: ApiClient) {
   return {
-    catalog: () => http.get<Catalog>('/v1/permissions'),
+    catalog: () => http.get<Catalog>('/v1/permissions', undefined, { anonymous: true }),
 
     auth: {
       register: (body: { email: string; password: string; name: string }) =>
-        http.post<{ user: User; personalToken: IssuedToken }>('/v1/auth/register', body),
-      login: (body: { email: string; password: string }) => http.post<{ token: IssuedToken }>('/v1/auth/login', body),
+        http.post<{ user: User; personalToken: IssuedToken }>('/v1/auth/register', body, { anonymous: true }),
+      login: (body: { email: string; password: string }) => http.post<{ token: IssuedToken }>('/v1/auth/login', body, { anonymous: true }),
       logout: () => http.post<void>('/v1/auth/logout'),
     },
 
