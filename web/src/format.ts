@@ -19,7 +19,8 @@ export function formatRelative(iso: string, now = Date.now()): string {
   return relativeTime.format(Math.round(diff / DAY_MS), 'day');
 }
 
-export type ExpiryState = 'revoked' | 'expired' | 'expiring' | 'active' | 'never';
+/** "grace": rotated, the old secret works until revokedAt, a moment still ahead. */
+export type ExpiryState = 'revoked' | 'grace' | 'expired' | 'expiring' | 'active' | 'never';
 
 interface Lifetime {
   kind?: string;
@@ -27,9 +28,12 @@ interface Lifetime {
   revokedAt?: string | null;
 }
 
-/** Login sessions live hours by design: they are never "expiring soon", only expired. */
+/**
+ * Login sessions live hours by design: they are never "expiring soon", only expired. A rotated
+ * token's revokedAt lies ahead until its grace period ends.
+ */
 export function expiryState(token: Lifetime, now = Date.now()): ExpiryState {
-  if (token.revokedAt) return 'revoked';
+  if (token.revokedAt) return new Date(token.revokedAt).getTime() > now ? 'grace' : 'revoked';
   if (!token.expiresAt) return 'never';
   const left = new Date(token.expiresAt).getTime() - now;
   if (left <= 0) return 'expired';
@@ -61,4 +65,10 @@ export function policyRefusal(
     if (lifetime > policy.maxLifetimeDays * DAY_MS) return `Lives longer than ${policy.maxLifetimeDays} days`;
   }
   return null;
+}
+
+/** Whether a token can still be rotated or revoked from a list. */
+export function isLive(token: Lifetime): boolean {
+  const state = expiryState(token);
+  return state === 'active' || state === 'expiring' || state === 'never';
 }

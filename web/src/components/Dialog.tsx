@@ -83,6 +83,7 @@ export function ConfirmButton({ label, accessibleLabel, title, message, confirmL
     setProblem(null);
   };
   const confirm = async () => {
+    if (busy) return;
     setBusy(true);
     setProblem(null);
     try {

@@ -12,6 +12,15 @@ export function ExpiryCell({ token }: { token: Pick<Token, 'expiresAt' | 'revoke
           <span className="badge badge-muted">Revoked</span> <time dateTime={token.revokedAt ?? undefined}>{formatDate(token.revokedAt)}</time>
         </span>
       );
+    case 'grace':
+      return (
+        <span className="status">
+          <span className="badge badge-muted">Rotated</span> old secret works until{' '}
+          <time dateTime={token.revokedAt ?? undefined} title={formatDate(token.revokedAt)}>
+            {formatRelative(token.revokedAt as string)}
+          </time>
+        </span>
+      );
     case 'never':
       return <span className="muted">Never expires</span>;
     case 'expired':
@@ -48,7 +57,7 @@ export function tokenRowClass(token: Pick<Token, 'expiresAt' | 'revokedAt'> & { 
   const state = expiryState(token);
   if (state === 'expiring') return 'row-warning';
   if (state === 'expired') return 'row-danger';
-  if (state === 'revoked') return 'row-muted';
+  if (state === 'revoked' || state === 'grace') return 'row-muted';
   return undefined;
 }
 

@@ -8,7 +8,7 @@ import { ScopePicker } from '../../components/pickers';
 import { RotateButton } from '../../components/RotateButton';
 import { SecretOnce } from '../../components/SecretOnce';
 import { ExpiryCell, Hint, LastUsed, ScopeList, tokenRowClass } from '../../components/tokens';
-import { EXPIRING_SOON_DAYS, expiryState, formatDate, plural } from '../../format';
+import { EXPIRING_SOON_DAYS, expiryState, formatDate, isLive, plural } from '../../format';
 import { usePaged } from '../../hooks';
 import { useSession } from '../../session';
 import { useCatalog } from '../../workspace';
@@ -30,7 +30,7 @@ export function NamedTokensPage() {
   const [showRevoked, setShowRevoked] = useState(false);
   const tokens = usePaged((cursor) => api.me.tokens({ kind: 'named', includeInactive: true, cursor }), []);
 
-  const visible = tokens.items.filter((t) => showRevoked || !t.revokedAt);
+  const visible = tokens.items.filter((t) => showRevoked || expiryState(t) !== 'revoked');
   const soon = tokens.items.filter((t) => expiryState(t) === 'expiring').length;
   const expired = tokens.items.filter((t) => expiryState(t) === 'expired').length;
 
@@ -113,7 +113,6 @@ function NamedTokenTable({ tokens, onRevoke, onRotated }: { tokens: Token[]; onR
               <th scope="row">
                 {t.name}
                 <span className="muted small block">created {formatDate(t.createdAt)}</span>
-                {t.replacedById && !t.revokedAt && <span className="badge badge-muted">Rotated</span>}
               </th>
               <td>
                 <Hint hint={t.hint} />
@@ -129,7 +128,7 @@ function NamedTokenTable({ tokens, onRevoke, onRotated }: { tokens: Token[]; onR
                 <LastUsed token={t} />
               </td>
               <td className="actions">
-                {!t.revokedAt && expiryState(t) !== 'expired' && !t.replacedById && (
+                {isLive(t) && (
                   <>
                     <RotateButton tokenName={t.name ?? t.hint} onRotate={(grace) => api.me.rotateToken(t.id, grace)} onRotated={onRotated} />
                     <ConfirmButton

@@ -8,7 +8,7 @@ import { ScopePicker } from '../../components/pickers';
 import { RotateButton } from '../../components/RotateButton';
 import { SecretOnce } from '../../components/SecretOnce';
 import { DeviceAccessSummary, ExpiryCell, Hint, LastUsed, ScopeList, tokenRowClass } from '../../components/tokens';
-import { expiryState, formatDate } from '../../format';
+import { formatDate, isLive } from '../../format';
 import { useLoad, usePaged } from '../../hooks';
 import { Link } from '../../router';
 import { useSession } from '../../session';
@@ -122,7 +122,7 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
                     </td>
                     {manage && (
                       <td className="actions">
-                        {!t.revokedAt && expiryState(t) !== 'expired' && !t.replacedById && (
+                        {isLive(t) && (
                           <>
                             <RotateButton tokenName={t.name ?? t.hint} onRotate={(grace) => api.apiUsers.rotateToken(workspace.id, apiUserId, t.id, grace)} onRotated={showIssued} />
                             <ConfirmButton
