@@ -125,8 +125,10 @@ function watch(page: Page, seen: Seen): void {
     return locator.evaluate((el) => el === el.ownerDocument.activeElement);
   }
 
+  /** Opens a screen; on a page already loaded, by its hash as a link would (no reload, axe stays loaded). */
   async function go(page: Page, path: string): Promise<void> {
-    await page.goto(`${base}/#${path}`);
+    if (page.url().startsWith(`${base}/`)) await page.evaluate(`window.location.hash = ${JSON.stringify(path)}`);
+    else await page.goto(`${base}/#${path}`);
   }
 
   /** The secret in the "shown once" box, after checking it says so and offers a copy button. */
