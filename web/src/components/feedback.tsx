@@ -1,0 +1,87 @@
+// Alerts, status messages and loading states.
+import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import type { Problem } from '../api/types';
+
+/** An error region (role="alert"), for a problem+json answer or any message. */
+export function Alert({ problem, title, children, focusable, tone = 'error' }: { problem?: Problem | null; title?: string; children?: ReactNode; focusable?: boolean; tone?: 'error' | 'warning' }) {
+  const heading = title ?? (problem ? problemHeading(problem) : undefined);
+  return (
+    <div className={`alert alert-${tone}`} role="alert" tabIndex={focusable ? -1 : undefined} data-form-alert={focusable ? '' : undefined}>
+      {heading && <p className="alert-title">{heading}</p>}
+      {problem?.detail && problem.detail !== heading && <p>{problem.detail}</p>}
+      {children}
+      {problem?.requestId && <p className="alert-meta">Request id: <code>{problem.requestId}</code></p>}
+    </div>
+  );
+}
+
+function problemHeading(problem: Problem): string {
+  if (problem.status === 403) return 'You are not allowed to do this';
+  if (problem.status === 404) return 'Not found';
+  if (problem.status === 429) return 'Too many attempts';
+  if (problem.status === 0) return problem.title;
+  return problem.title;
+}
+
+/** A message that does not interrupt (role="status"). */
+export function Notice({ children, tone = 'info' }: { children: ReactNode; tone?: 'info' | 'success' | 'warning' }) {
+  return (
+    <div className={`notice notice-${tone}`} role="status">
+      {children}
+    </div>
+  );
+}
+
+export function Loading({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <p className="loading" role="status">
+      <span className="spinner" aria-hidden="true" />
+      {label}
+    </p>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <p className="empty">{children}</p>;
+}
+
+/** What a list or panel shows while it loads or when it failed to. */
+export function LoadState({ loading, problem, hasData }: { loading: boolean; problem: Problem | null; hasData: boolean }) {
+  if (problem) return <Alert problem={problem} />;
+  if (loading && !hasData) return <Loading />;
+  return null;
+}
+
+interface AnnounceContextValue {
+  announce: (message: string) => void;
+}
+
+const AnnounceContext = createContext<AnnounceContextValue>({ announce: () => undefined });
+
+/** Success messages after an action ("Token revoked."), read out politely and shown for a while. */
+export function AnnouncerProvider({ children }: { children: ReactNode }) {
+  const [message, setMessage] = useState<{ text: string; at: number } | null>(null);
+  const timer = useRef<number | undefined>(undefined);
+  const announce = useCallback((text: string) => {
+    setMessage({ text, at: Date.now() });
+    window.clearTimeout(timer.current);
+    timer.current = window.setTimeout(() => setMessage(null), 8000);
+  }, []);
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+  return (
+    <AnnounceContext.Provider value={{ announce }}>
+      {children}
+      <div className="toast-region" role="status" aria-live="polite">
+        {message && (
+          <div className="toast" key={message.at}>
+            <span aria-hidden="true" className="toast-icon">✓</span> {message.text}
+          </div>
+        )}
+      </div>
+    </AnnounceContext.Provider>
+  );
+}
+
+export function useAnnounce(): (message: string) => void {
+  return useContext(AnnounceContext).announce;
+}

@@ -1,0 +1,102 @@
+// Choosing scopes, roles and device access in forms, from the catalog and the workspace's lists.
+import type { Catalog, Device, DeviceAccess, Role } from '../api/types';
+import { CheckboxGroup, RadioGroup, type Choice, type Form } from './form';
+
+interface ScopePickerProps {
+  form: Form;
+  catalog: Catalog;
+  value: string[];
+  onChange: (scopes: string[]) => void;
+  /** Named tokens may carry account scopes; API-user tokens only workspace permissions. */
+  includeAccountScopes?: boolean;
+  name?: string;
+}
+
+/** Scopes from GET /v1/permissions, grouped by resource, with "*" for everything the holder has. */
+export function ScopePicker({ form, catalog, value, onChange, includeAccountScopes = true, name = 'scopes' }: ScopePickerProps) {
+  const all = value.includes('*');
+  const entries = [...(includeAccountScopes ? catalog.accountScopes : []), ...catalog.permissions];
+  const choices: Choice[] = [
+    { value: '*', label: <strong>Everything (*)</strong>, description: 'All that you hold, now and later. Prefer the narrowest scopes that do the job.' },
+    ...entries.map((e) => ({
+      value: e.name,
+      label: <code>{e.name}</code>,
+      description: e.description,
+      disabled: all,
+    })),
+  ];
+  return (
+    <CheckboxGroup
+      form={form}
+      name={name}
+      legend="Scopes"
+      hint="What the token may do. In a workspace it can never do more than its holder's roles allow there."
+      choices={choices}
+      value={value}
+      onChange={(next) => onChange(next.includes('*') && !all ? ['*'] : next)}
+      compact
+    />
+  );
+}
+
+/** Workspace permissions (for custom roles). */
+export function PermissionPicker({ form, catalog, value, onChange }: { form: Form; catalog: Catalog; value: string[]; onChange: (p: string[]) => void }) {
+  return (
+    <CheckboxGroup
+      form={form}
+      name="permissions"
+      legend="Permissions"
+      choices={catalog.permissions.map((e) => ({ value: e.name, label: <code>{e.name}</code>, description: e.description }))}
+      value={value}
+      onChange={onChange}
+      compact
+    />
+  );
+}
+
+export function RolePicker({ form, roles, value, onChange, canGrantOwner }: { form: Form; roles: Role[]; value: string[]; onChange: (ids: string[]) => void; canGrantOwner: boolean }) {
+  const choices = roles.map((r) => ({
+    value: r.id,
+    label: (
+      <>
+        {r.name}
+        {r.builtIn && <span className="badge badge-muted">built-in</span>}
+      </>
+    ),
+    description: r.description ?? `${r.permissions.length} permissions`,
+    disabled: r.builtIn && r.name === 'owner' && !canGrantOwner,
+  }));
+  return <CheckboxGroup form={form} name="roleIds" legend="Roles" hint="Their permissions add up." choices={choices} value={value} onChange={onChange} />;
+}
+
+/** { mode: "all" } or { mode: "selected", deviceIds }; errors on "deviceAccess.deviceIds" show at the device list. */
+export function DeviceAccessField({ form, devices, value, onChange }: { form: Form; devices: Device[]; value: DeviceAccess; onChange: (access: DeviceAccess) => void }) {
+  const selected = value.mode === 'selected' ? value.deviceIds : [];
+  return (
+    <div className="device-access">
+      <RadioGroup
+        form={form}
+        name="deviceAccess"
+        legend="Device access"
+        choices={[
+          { value: 'all', label: 'All devices', description: 'Including devices added later; needed to create devices.' },
+          { value: 'selected', label: 'Only selected devices' },
+        ]}
+        value={value.mode}
+        onChange={(mode) => onChange(mode === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: selected })}
+      />
+      {value.mode === 'selected' && (
+        <CheckboxGroup
+          form={form}
+          name="deviceAccess.deviceIds"
+          legend="Devices"
+          choices={devices.map((d) => ({ value: d.id, label: d.name, description: <code>{d.serial}</code> }))}
+          value={selected}
+          onChange={(deviceIds) => onChange({ mode: 'selected', deviceIds })}
+          empty={<p className="muted">This workspace has no devices yet.</p>}
+          compact
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,74 @@
+// Dates and token lifetimes as people read them.
+
+export const EXPIRING_SOON_DAYS = 7;
+const DAY_MS = 86_400_000;
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const relativeTime = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+
+export function formatDate(iso: string | null | undefined): string {
+  return iso ? dateTime.format(new Date(iso)) : '—';
+}
+
+export function formatRelative(iso: string, now = Date.now()): string {
+  const diff = new Date(iso).getTime() - now;
+  const abs = Math.abs(diff);
+  if (abs < 60_000) return relativeTime.format(Math.round(diff / 1000), 'second');
+  if (abs < 3_600_000) return relativeTime.format(Math.round(diff / 60_000), 'minute');
+  if (abs < DAY_MS) return relativeTime.format(Math.round(diff / 3_600_000), 'hour');
+  return relativeTime.format(Math.round(diff / DAY_MS), 'day');
+}
+
+/** "grace": rotated, the old secret works until revokedAt, a moment still ahead. */
+export type ExpiryState = 'revoked' | 'grace' | 'expired' | 'expiring' | 'active' | 'never';
+
+interface Lifetime {
+  kind?: string;
+  expiresAt: string | null;
+  revokedAt?: string | null;
+}
+
+/**
+ * Login sessions live hours by design: they are never "expiring soon", only expired. A rotated
+ * token's revokedAt lies ahead until its grace period ends.
+ */
+export function expiryState(token: Lifetime, now = Date.now()): ExpiryState {
+  if (token.revokedAt) return new Date(token.revokedAt).getTime() > now ? 'grace' : 'revoked';
+  if (!token.expiresAt) return 'never';
+  const left = new Date(token.expiresAt).getTime() - now;
+  if (left <= 0) return 'expired';
+  return left <= EXPIRING_SOON_DAYS * DAY_MS && token.kind !== 'session' ? 'expiring' : 'active';
+}
+
+export function isExpiringOrExpired(token: Lifetime): boolean {
+  const state = expiryState(token);
+  return state === 'expiring' || state === 'expired';
+}
+
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/**
+ * Why a workspace's token policy refuses a token there, or null: the server's rule
+ * (src/authorization/token-policy.ts), for showing. An exchanged session is judged by its parent,
+ * which is not known here, so it is left to the server.
+ */
+export function policyRefusal(
+  policy: { maxLifetimeDays: number | null; allowPersonalTokens: boolean },
+  token: { kind: string; createdAt: string; expiresAt: string | null; parentId: string | null },
+): string | null {
+  if (token.kind === 'session' && token.parentId) return null;
+  if (!policy.allowPersonalTokens && (token.kind === 'personal' || token.kind === 'named')) return 'Personal tokens are not allowed here';
+  if (policy.maxLifetimeDays !== null) {
+    const lifetime = token.expiresAt === null ? Infinity : new Date(token.expiresAt).getTime() - new Date(token.createdAt).getTime();
+    if (lifetime > policy.maxLifetimeDays * DAY_MS) return `Lives longer than ${policy.maxLifetimeDays} days`;
+  }
+  return null;
+}
+
+/** Whether a token can still be rotated or revoked from a list. */
+export function isLive(token: Lifetime): boolean {
+  const state = expiryState(token);
+  return state === 'active' || state === 'expiring' || state === 'never';
+}

@@ -1,0 +1,129 @@
+import { useState } from 'react';
+import type { Device } from '../../api/types';
+import { ConfirmButton } from '../../components/Dialog';
+import { LoadState, useAnnounce } from '../../components/feedback';
+import { FormAlert, InvalidInput, SubmitButton, TextField, useForm } from '../../components/form';
+import { Section } from '../../components/Page';
+import { formatDate } from '../../format';
+import { usePaged } from '../../hooks';
+import { useSession } from '../../session';
+import { useWorkspace } from '../../workspace';
+import { NoPermission, WorkspacePage } from './common';
+
+export function DevicesPage() {
+  const { api } = useSession();
+  const { workspace, can } = useWorkspace();
+  const announce = useAnnounce();
+  const devices = usePaged((cursor) => api.devices.list(workspace.id, { cursor }), [workspace.id]);
+
+  const remove = async (d: Device) => {
+    await api.devices.remove(workspace.id, d.id);
+    announce(`Device "${d.name}" deleted.`);
+    await devices.reload();
+  };
+
+  return (
+    <WorkspacePage title="Devices" intro="Devices of this workspace. Members and API users can be limited to some of them.">
+      <Section title="Devices" id="devices-list">
+        {!can('devices:read') ? (
+          <NoPermission permission="devices:read" />
+        ) : (
+          <>
+            <LoadState loading={devices.loading} problem={devices.problem} hasData={devices.items.length > 0} />
+            {!devices.loading && devices.items.length === 0 && !devices.problem && <p className="empty">No devices you can see yet.</p>}
+            {devices.items.length > 0 && (
+              <div className="table-wrap">
+                <table>
+                  <caption className="visually-hidden">Devices of {workspace.name}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Name</th>
+                      <th scope="col">Serial</th>
+                      <th scope="col">Metadata</th>
+                      <th scope="col">Added</th>
+                      {can('devices:delete') && (
+                        <th scope="col">
+                          <span className="visually-hidden">Actions</span>
+                        </th>
+                      )}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {devices.items.map((d) => (
+                      <tr key={d.id}>
+                        <th scope="row">{d.name}</th>
+                        <td>
+                          <code>{d.serial}</code>
+                        </td>
+                        <td>{Object.keys(d.metadata).length > 0 ? <code className="metadata">{JSON.stringify(d.metadata)}</code> : <span className="muted">—</span>}</td>
+                        <td>{formatDate(d.createdAt)}</td>
+                        {can('devices:delete') && (
+                          <td className="actions">
+                            <ConfirmButton
+                              label="Delete"
+                              accessibleLabel={`Delete device ${d.name}`}
+                              title={`Delete "${d.name}"?`}
+                              message={<p>It also drops out of every member's and API user's device selection.</p>}
+                              confirmLabel="Delete device"
+                              onConfirm={() => remove(d)}
+                            />
+                          </td>
+                        )}
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+            {devices.hasMore && (
+              <button type="button" className="button secondary" onClick={() => void devices.loadMore()}>
+                Show more devices
+              </button>
+            )}
+          </>
+        )}
+      </Section>
+      {can('devices:create') && <AddDevice onAdded={() => void devices.reload()} />}
+    </WorkspacePage>
+  );
+}
+
+function AddDevice({ onAdded }: { onAdded: () => void }) {
+  const { api } = useSession();
+  const { workspace } = useWorkspace();
+  const announce = useAnnounce();
+  const [name, setName] = useState('');
+  const [serial, setSerial] = useState('');
+  const [metadata, setMetadata] = useState('');
+  const form = useForm({ fields: ['name', 'serial', 'metadata'], conflictField: 'serial' });
+  const submit = form.handleSubmit(async () => {
+    let parsed: Record<string, unknown> | undefined;
+    if (metadata.trim()) {
+      try {
+        parsed = JSON.parse(metadata) as Record<string, unknown>;
+      } catch {
+        throw new InvalidInput({ metadata: 'is not valid JSON' });
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidInput({ metadata: 'must be a JSON object, like {"room": "3"}' });
+    }
+    const device = await api.devices.create(workspace.id, { name: name.trim(), serial: serial.trim(), ...(parsed ? { metadata: parsed } : {}) });
+    setName('');
+    setSerial('');
+    setMetadata('');
+    announce(`Device "${device.name}" added.`);
+    onAdded();
+  });
+  return (
+    <Section title="Add a device">
+      <form ref={form.ref} onSubmit={submit} noValidate aria-label="Add a device">
+        <FormAlert form={form} />
+        <div className="grid-2">
+          <TextField form={form} name="name" label="Device name" value={name} onChange={setName} required />
+          <TextField form={form} name="serial" label="Serial" hint="Unique in this workspace; printable characters, no spaces." value={serial} onChange={setSerial} autoComplete="off" spellCheck={false} required />
+        </div>
+        <TextField form={form} name="metadata" label="Metadata" optional multiline rows={3} hint='A JSON object, e.g. {"room": "greenhouse 3"}.' value={metadata} onChange={setMetadata} />
+        <SubmitButton form={form}>Add device</SubmitButton>
+      </form>
+    </Section>
+  );
+}

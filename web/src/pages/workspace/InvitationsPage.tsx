@@ -1,0 +1,189 @@
+import { useState } from 'react';
+import type { Device, DeviceAccess, Invitation, InvitationStatus } from '../../api/types';
+import { ConfirmButton } from '../../components/Dialog';
+import { LoadState, useAnnounce } from '../../components/feedback';
+import { FormAlert, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
+import { Section } from '../../components/Page';
+import { DeviceAccessField, RolePicker } from '../../components/pickers';
+import { SecretOnce } from '../../components/SecretOnce';
+import { DeviceAccessSummary } from '../../components/tokens';
+import { formatDate, formatRelative } from '../../format';
+import { usePaged } from '../../hooks';
+import { useSession } from '../../session';
+import { useWorkspace } from '../../workspace';
+import { invitationLink } from '../account/invitation-link';
+import { grantableRoles, NoPermission, RoleChips, roleNames, useAllDevices, WorkspacePage } from './common';
+
+const STATUS_BADGE: Record<InvitationStatus, string> = {
+  pending: 'badge-info',
+  accepted: 'badge-success',
+  declined: 'badge-muted',
+  revoked: 'badge-muted',
+  expired: 'badge-danger',
+};
+
+export function InvitationsPage() {
+  const { api } = useSession();
+  const { workspace, roles, can } = useWorkspace();
+  const announce = useAnnounce();
+  const [sent, setSent] = useState<{ email: string; secret: string; resent: boolean } | null>(null);
+  const invitations = usePaged((cursor) => api.workspaceInvitations.list(workspace.id, { cursor }), [workspace.id]);
+  const devices = useAllDevices(can('devices:read'));
+  const deviceNames = new Map((devices.data ?? []).map((d) => [d.id, d.name]));
+  const manage = can('members:manage');
+
+  const revoke = async (i: Invitation) => {
+    await api.workspaceInvitations.revoke(workspace.id, i.id);
+    announce(`The invitation for ${i.email} was revoked.`);
+    await invitations.reload();
+  };
+  const resend = async (i: Invitation) => {
+    const answer = await api.workspaceInvitations.resend(workspace.id, i.id);
+    return () => {
+      setSent({ email: i.email, secret: answer.secret, resent: true });
+      void invitations.reload();
+    };
+  };
+
+  if (!manage) {
+    return (
+      <WorkspacePage title="Invitations">
+        <NoPermission permission="members:manage">Only members who manage members can see and send invitations.</NoPermission>
+      </WorkspacePage>
+    );
+  }
+
+  return (
+    <WorkspacePage title="Invitations" intro="Invite people by email. Each invitation is a link with a secret, shown once: send it to them yourself.">
+      {sent && (
+        <SecretOnce
+          title={sent.resent ? `New invitation link for ${sent.email}` : `Invitation for ${sent.email} created`}
+          label="Invitation link"
+          secret={invitationLink(sent.secret)}
+          onDismiss={() => {
+            setSent(null);
+            document.querySelector<HTMLElement>('main h1')?.focus();
+          }}
+        >
+          <p>
+            Send this link to {sent.email}. They sign in (or sign up) with that address and accept.{sent.resent && ' The previous link no longer works.'}
+          </p>
+        </SecretOnce>
+      )}
+      <Section title="Sent invitations">
+        <LoadState loading={invitations.loading} problem={invitations.problem} hasData={invitations.items.length > 0} />
+        {!invitations.loading && invitations.items.length === 0 && !invitations.problem && <p className="empty">No invitations yet.</p>}
+        {invitations.items.length > 0 && (
+          <div className="table-wrap">
+            <table>
+              <caption className="visually-hidden">Invitations of {workspace.name}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Email</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Roles</th>
+                  <th scope="col">Device access</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {invitations.items.map((i) => (
+                  <tr key={i.id}>
+                    <th scope="row">
+                      {i.email}
+                      <span className="muted small block">sent {formatDate(i.createdAt)}</span>
+                    </th>
+                    <td>
+                      <span className={`badge ${STATUS_BADGE[i.status]}`}>{i.status}</span>
+                    </td>
+                    <td>
+                      <RoleChips roles={roleNames(i.roleIds, roles)} />
+                    </td>
+                    <td>
+                      <DeviceAccessSummary access={i.deviceAccess} deviceNames={deviceNames} />
+                    </td>
+                    <td>
+                      <time dateTime={i.expiresAt} title={formatDate(i.expiresAt)}>
+                        {formatRelative(i.expiresAt)}
+                      </time>
+                    </td>
+                    <td className="actions">
+                      {(i.status === 'pending' || i.status === 'expired') && (
+                        <>
+                          <ConfirmButton
+                            label="Resend"
+                            accessibleLabel={`Resend the invitation for ${i.email}`}
+                            title={`Resend the invitation for ${i.email}?`}
+                            message={<p>A new link is made and shown once; the old link stops working. The expiry starts again.</p>}
+                            confirmLabel="Make a new link"
+                            onConfirm={() => resend(i)}
+                            variant="secondary"
+                          />
+                          <ConfirmButton
+                            label="Revoke"
+                            accessibleLabel={`Revoke the invitation for ${i.email}`}
+                            title={`Revoke the invitation for ${i.email}?`}
+                            message={<p>The link stops working at once.</p>}
+                            confirmLabel="Revoke invitation"
+                            onConfirm={() => revoke(i)}
+                          />
+                        </>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {invitations.hasMore && (
+          <button type="button" className="button secondary" onClick={() => void invitations.loadMore()}>
+            Show more invitations
+          </button>
+        )}
+      </Section>
+      <InviteForm
+        devices={devices.data ?? []}
+        onSent={(email, secret) => {
+          setSent({ email, secret, resent: false });
+          void invitations.reload();
+        }}
+      />
+    </WorkspacePage>
+  );
+}
+
+const EXPIRY_CHOICES = [1, 3, 7, 14, 30].map((d) => ({ value: String(d), label: d === 1 ? '1 day' : `${d} days` }));
+
+function InviteForm({ devices, onSent }: { devices: Device[]; onSent: (email: string, secret: string) => void }) {
+  const { api } = useSession();
+  const { workspace, roles, isOwner } = useWorkspace();
+  const memberRole = roles.find((r) => r.builtIn && r.name === 'member');
+  const [email, setEmail] = useState('');
+  const [roleIds, setRoleIds] = useState<string[]>(memberRole ? [memberRole.id] : []);
+  const [access, setAccess] = useState<DeviceAccess>({ mode: 'all' });
+  const [expires, setExpires] = useState('7');
+  const form = useForm({ fields: ['email', 'roleIds', 'deviceAccess', 'deviceAccess.deviceIds', 'expiresInDays'], conflictField: 'email' });
+  const submit = form.handleSubmit(async () => {
+    const answer = await api.workspaceInvitations.create(workspace.id, { email: email.trim(), roleIds, deviceAccess: access, expiresInDays: Number(expires) });
+    setEmail('');
+    onSent(answer.invitation.email, answer.secret);
+  });
+  return (
+    <Section title="Invite someone">
+      <form ref={form.ref} onSubmit={submit} noValidate aria-label="Invite someone">
+        <FormAlert form={form} />
+        <div className="grid-2">
+          <TextField form={form} name="email" label="Email address" type="email" autoComplete="off" value={email} onChange={setEmail} required />
+          <SelectField form={form} name="expiresInDays" label="Link valid for" value={expires} onChange={setExpires} options={EXPIRY_CHOICES} />
+        </div>
+        <RolePicker form={form} roles={grantableRoles(roles, { isOwner })} value={roleIds} onChange={setRoleIds} canGrantOwner={isOwner} />
+        <DeviceAccessField form={form} devices={devices} value={access} onChange={setAccess} />
+        <SubmitButton form={form}>Create invitation</SubmitButton>
+      </form>
+    </Section>
+  );
+}

@@ -1,0 +1,120 @@
+import { useState } from 'react';
+import { ConfirmButton } from '../../components/Dialog';
+import { useAnnounce } from '../../components/feedback';
+import { FormAlert, SubmitButton, TextField, useForm } from '../../components/form';
+import { Section } from '../../components/Page';
+import { formatDate } from '../../format';
+import { Link, navigate } from '../../router';
+import { useSession } from '../../session';
+import { useWorkspace } from '../../workspace';
+import { RoleChips, WorkspacePage } from './common';
+
+const AREAS = [
+  { path: 'members', title: 'Members', text: 'People in this workspace, their roles and device access.' },
+  { path: 'invitations', title: 'Invitations', text: 'Invite people by email; the link is shown once.' },
+  { path: 'roles', title: 'Roles', text: 'Built-in and custom sets of permissions.' },
+  { path: 'devices', title: 'Devices', text: 'The devices members and API users may be limited to.' },
+  { path: 'api-users', title: 'API users', text: 'Headless principals for integrations, with their tokens.' },
+  { path: 'policy', title: 'Token policy', text: 'Maximum token lifetime and personal tokens; every token that reaches here.' },
+  { path: 'audit', title: 'Audit log', text: 'Who changed what, and when.' },
+];
+
+export function OverviewPage() {
+  const { workspace, can, isOwner } = useWorkspace();
+  const policy = workspace.tokenPolicy;
+  return (
+    <WorkspacePage title={workspace.name} intro={<>Slug <code>{workspace.slug}</code> · created {formatDate(workspace.createdAt)}</>}>
+      <div className="grid-2">
+        <Section title="Your access">
+          <dl className="details">
+            <dt>Your roles</dt>
+            <dd>
+              <RoleChips roles={workspace.roles ?? []} />
+            </dd>
+            <dt>Token policy</dt>
+            <dd>
+              {policy.maxLifetimeDays ? `Tokens may live at most ${policy.maxLifetimeDays} days` : 'No maximum token lifetime'};{' '}
+              {policy.allowPersonalTokens ? 'personal tokens allowed' : 'personal tokens refused'}.
+            </dd>
+          </dl>
+        </Section>
+        {can('workspace:update') && <WorkspaceSettings />}
+      </div>
+      <nav aria-label="Workspace areas" className="area-grid">
+        {AREAS.map((a) => (
+          <Link key={a.path} to={`/w/${workspace.id}/${a.path}`} className="area-card">
+            <span className="area-title">{a.title}</span>
+            <span className="area-text">{a.text}</span>
+          </Link>
+        ))}
+      </nav>
+      <LeaveOrDelete isOwner={isOwner} />
+    </WorkspacePage>
+  );
+}
+
+function WorkspaceSettings() {
+  const { api, reloadWorkspaces } = useSession();
+  const { workspace, reload } = useWorkspace();
+  const announce = useAnnounce();
+  const [name, setName] = useState(workspace.name);
+  const [slug, setSlug] = useState(workspace.slug);
+  const form = useForm({ fields: ['name', 'slug'], conflictField: 'slug' });
+  const submit = form.handleSubmit(async () => {
+    await api.workspaces.update(workspace.id, { name: name.trim(), slug: slug.trim() });
+    await Promise.all([reload(), reloadWorkspaces()]);
+    announce('Workspace settings saved.');
+  });
+  return (
+    <Section title="Settings">
+      <form ref={form.ref} onSubmit={submit} noValidate aria-label="Workspace settings">
+        <FormAlert form={form} />
+        <TextField form={form} name="name" label="Name" value={name} onChange={setName} required />
+        <TextField form={form} name="slug" label="Slug" value={slug} onChange={setSlug} autoComplete="off" required />
+        <SubmitButton form={form}>Save settings</SubmitButton>
+      </form>
+    </Section>
+  );
+}
+
+function LeaveOrDelete({ isOwner }: { isOwner: boolean }) {
+  const { api, reloadWorkspaces, setCurrentWorkspaceId } = useSession();
+  const { workspace } = useWorkspace();
+  const announce = useAnnounce();
+  const gone = async (message: string) => {
+    setCurrentWorkspaceId(null);
+    await reloadWorkspaces();
+    announce(message);
+    navigate('/workspaces');
+  };
+  return (
+    <Section title="Leave or delete">
+      <div className="button-row">
+        <ConfirmButton
+          label="Leave workspace"
+          title={`Leave ${workspace.name}?`}
+          message={<p>You lose access at once; your tokens stop working here. The last owner cannot leave.</p>}
+          confirmLabel="Leave workspace"
+          onConfirm={async () => {
+            await api.workspaces.leave(workspace.id);
+            await gone(`You left ${workspace.name}.`);
+          }}
+          size="normal"
+        />
+        {isOwner && (
+          <ConfirmButton
+            label="Delete workspace"
+            title={`Delete ${workspace.name}?`}
+            message={<p>Members, roles, devices, API users and their tokens are deleted with it. This cannot be undone.</p>}
+            confirmLabel="Delete workspace"
+            onConfirm={async () => {
+              await api.workspaces.remove(workspace.id);
+              await gone(`${workspace.name} was deleted.`);
+            }}
+            size="normal"
+          />
+        )}
+      </div>
+    </Section>
+  );
+}

@@ -1,0 +1,169 @@
+import { useState } from 'react';
+import type { GovernedToken } from '../../api/types';
+import { ConfirmButton } from '../../components/Dialog';
+import { LoadState, Notice, useAnnounce } from '../../components/feedback';
+import { Checkbox, FormAlert, InvalidInput, SubmitButton, TextField, useForm } from '../../components/form';
+import { Section } from '../../components/Page';
+import { ExpiryCell, Hint, LastUsed, ScopeList, tokenRowClass } from '../../components/tokens';
+import { isExpiringOrExpired, policyRefusal } from '../../format';
+import { usePaged } from '../../hooks';
+import { useSession } from '../../session';
+import { useWorkspace } from '../../workspace';
+import { NoPermission, WorkspacePage } from './common';
+
+export function PolicyPage() {
+  const { workspace, isOwner, can } = useWorkspace();
+  const policy = workspace.tokenPolicy;
+  return (
+    <WorkspacePage title="Token policy" intro="Rules every token must meet to be used in this workspace. A token that breaks them is refused here (403 token_policy), and only here.">
+      {isOwner ? (
+        <PolicyForm />
+      ) : (
+        <Section title="Current policy">
+          <dl className="details">
+            <dt>Maximum token lifetime</dt>
+            <dd>{policy.maxLifetimeDays ? `${policy.maxLifetimeDays} days` : 'No maximum'}</dd>
+            <dt>Personal tokens</dt>
+            <dd>{policy.allowPersonalTokens ? 'Allowed' : 'Refused'}</dd>
+          </dl>
+          <p className="muted">Only owners change the token policy.</p>
+        </Section>
+      )}
+      {can('tokens:read') ? <ReachingTokens /> : <Section title="Tokens that reach this workspace"><NoPermission permission="tokens:read" /></Section>}
+    </WorkspacePage>
+  );
+}
+
+function PolicyForm() {
+  const { api } = useSession();
+  const { workspace, reload } = useWorkspace();
+  const announce = useAnnounce();
+  const [maxDays, setMaxDays] = useState(workspace.tokenPolicy.maxLifetimeDays?.toString() ?? '');
+  const [allowPersonal, setAllowPersonal] = useState(workspace.tokenPolicy.allowPersonalTokens);
+  const form = useForm({ fields: ['maxLifetimeDays', 'allowPersonalTokens'] });
+  const submit = form.handleSubmit(async () => {
+    const trimmed = maxDays.trim();
+    if (trimmed && !/^\d+$/.test(trimmed)) throw new InvalidInput({ maxLifetimeDays: 'must be a whole number of days, or empty for no maximum' });
+    await api.workspaces.putPolicy(workspace.id, { maxLifetimeDays: trimmed ? Number(trimmed) : null, allowPersonalTokens: allowPersonal });
+    await reload();
+    announce('Token policy saved.');
+  });
+  return (
+    <Section title="Policy">
+      <form ref={form.ref} onSubmit={submit} noValidate aria-label="Token policy">
+        <FormAlert form={form} />
+        <TextField
+          form={form}
+          name="maxLifetimeDays"
+          label="Maximum token lifetime (days)"
+          hint="Tokens that never expire, or live longer, are refused here. Leave empty for no maximum (1 to 3650)."
+          inputMode="numeric"
+          value={maxDays}
+          onChange={setMaxDays}
+          optional
+        />
+        <Checkbox
+          form={form}
+          name="allowPersonalTokens"
+          label="Allow personal tokens"
+          hint="Members' default personal tokens (lkp_). Named tokens and login sessions are judged by the rules above."
+          checked={allowPersonal}
+          onChange={setAllowPersonal}
+        />
+        <SubmitButton form={form}>Save policy</SubmitButton>
+      </form>
+    </Section>
+  );
+}
+
+function ReachingTokens() {
+  const { api } = useSession();
+  const { workspace, can } = useWorkspace();
+  const announce = useAnnounce();
+  const tokens = usePaged((cursor) => api.workspaceTokens.list(workspace.id, { cursor }), [workspace.id]);
+  const manage = can('tokens:manage');
+  const revoke = async (t: GovernedToken) => {
+    await api.workspaceTokens.revoke(workspace.id, t.id);
+    announce(`Token ${t.hint} can no longer reach this workspace.`);
+    await tokens.reload();
+  };
+  const expiring = tokens.items.filter(isExpiringOrExpired);
+  const refused = tokens.items.filter((t) => policyRefusal(workspace.tokenPolicy, t) !== null);
+  return (
+    <Section title="Tokens that reach this workspace">
+      <LoadState loading={tokens.loading} problem={tokens.problem} hasData={tokens.items.length > 0} />
+      {expiring.length > 0 && <Notice tone="warning">{expiring.length === 1 ? 'One token here expires soon or has expired.' : `${expiring.length} tokens here expire soon or have expired.`}</Notice>}
+      {refused.length > 0 && (
+        <Notice tone="warning">
+          {refused.length === 1 ? 'One token below is refused here by the policy.' : `${refused.length} tokens below are refused here by the policy.`} Their holders get 403 token_policy in this workspace.
+        </Notice>
+      )}
+      {!tokens.loading && tokens.items.length === 0 && !tokens.problem && <p className="empty">No active tokens reach this workspace.</p>}
+      {tokens.items.length > 0 && (
+        <div className="table-wrap">
+          <table>
+            <caption className="visually-hidden">Tokens that can reach {workspace.name}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Token</th>
+                <th scope="col">Holder</th>
+                <th scope="col">Scopes</th>
+                <th scope="col">Expires</th>
+                <th scope="col">Last used</th>
+                {manage && (
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                )}
+              </tr>
+            </thead>
+            <tbody>
+              {tokens.items.map((t) => (
+                <tr key={t.id} className={tokenRowClass(t)}>
+                  <th scope="row">
+                    {t.name ?? <span className="muted">{t.kind}</span>}
+                    <span className="block">
+                      <Hint hint={t.hint} />
+                    </span>
+                  </th>
+                  <td>{t.owner.type === 'user' ? t.owner.email : <span>API user</span>}</td>
+                  <td>
+                    <ScopeList scopes={t.scopes} />
+                  </td>
+                  <td>
+                    <ExpiryCell token={t} />
+                    {policyRefusal(workspace.tokenPolicy, t) && (
+                      <span className="block">
+                        <span className="badge badge-danger">Refused by policy</span> <span className="small">{policyRefusal(workspace.tokenPolicy, t)}</span>
+                      </span>
+                    )}
+                  </td>
+                  <td>
+                    <LastUsed token={t} />
+                  </td>
+                  {manage && (
+                    <td className="actions">
+                      <ConfirmButton
+                        label="Revoke here"
+                        accessibleLabel={`Revoke here: ${t.hint}`}
+                        title={`Cut ${t.hint} off from this workspace?`}
+                        message={<p>An API user's token, or one restricted to this workspace alone, is revoked. A member's token that reaches other workspaces too loses this one only.</p>}
+                        confirmLabel="Revoke"
+                        onConfirm={() => revoke(t)}
+                      />
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {tokens.hasMore && (
+        <button type="button" className="button secondary" onClick={() => void tokens.loadMore()}>
+          Show more tokens
+        </button>
+      )}
+    </Section>
+  );
+}
