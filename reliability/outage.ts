@@ -47,6 +47,7 @@ export const outagePart: ReliabilityPart = {
     const loadMs = (options.short ? 15 : 60) * 1000;
     const outageMs = (options.short ? 4 : 10) * 1000;
     const outageAt = Math.round((loadMs - outageMs) / 2);
+    const tailMs = options.short ? 4000 : 15_000;
     const target = await freshDatabase('cluster');
     const cluster = target.cluster!;
     try {
@@ -63,8 +64,10 @@ export const outagePart: ReliabilityPart = {
         calls.push({ op, start, end: Date.now(), status: res.status, code: res.code, timedOut: res.timedOut, error: res.error });
       };
       const t0 = Date.now();
-      const until = t0 + loadMs;
-      const running = () => Date.now() < until;
+      // The load goes on for at least `tailMs` after PostgreSQL is back, however long its recovery took.
+      let until = t0 + loadMs;
+      let outageOver = false;
+      const running = () => !outageOver || Date.now() < until;
 
       const writer = async (w: number): Promise<void> => {
         const mine: DeviceHistory[] = [];
@@ -129,6 +132,8 @@ export const outagePart: ReliabilityPart = {
         startIssuedAt = Date.now();
         await cluster.start();
         startDoneAt = Date.now();
+        until = Math.max(until, startDoneAt + tailMs);
+        outageOver = true;
       };
 
       await Promise.all([
@@ -210,7 +215,7 @@ export const outagePart: ReliabilityPart = {
         [missing === 0, `${missing} devices whose create was answered 201 are not in the database`],
         [wrong === 0, `${wrong} devices hold other values than their last acknowledged write`],
         [auditMissing === 0, `${auditMissing} acknowledged device writes lack their audit event`],
-        [acked(before) > 0 && acked(after) > 0, 'writes succeeded before and after the outage'],
+        [acked(before) > 0 && acked(after) > 0, 'no write succeeded before, or none after, the outage'],
         [exitCode === 0, `Latchkey exited with ${exitCode} on SIGTERM after the run`],
       ];
       const failures = checks.filter(([held]) => !held).map(([, message]) => message);
@@ -229,6 +234,7 @@ export const outagePart: ReliabilityPart = {
           ['outage answers: 503 unavailable', during.filter(isUnavailable).length],
           ['outage answers: 2xx authorize (cache)', duringOkByOp('authorize')],
           ['outage answers: other 2xx (in flight at the stop or after the start)', duringOk.length - duringOkByOp('authorize')],
+          ['outage answers by route (2xx / 503)', (['create', 'patch', 'authorize', 'list'] as Op[]).map((op) => `${op} ${duringOkByOp(op)} / ${during.filter((c) => c.op === op && isUnavailable(c)).length}`).join(', ')],
           ['5xx other than 503 / timeouts (> 5 s) / connection errors', `${status500} / ${timeouts} / ${networkErrors}`],
           ['503 latency p50 / p99 / max', `${ms(percentile(latencies, 50))} / ${ms(percentile(latencies, 99))} / ${ms(latencies.length ? Math.max(...latencies) : NaN)}`],
           ['/health/ready red after the stop was issued', ms(redMs)],
@@ -241,7 +247,7 @@ export const outagePart: ReliabilityPart = {
         notes: [
           ...failures.map((f) => `FAILED: ${f}.`),
           'The same Latchkey process ran throughout: it was never restarted, and stopped cleanly (SIGTERM, exit 0) at the end.',
-          'Authorize checks may keep answering 204 in the outage from the in-process caches (LATCHKEY_CACHE_TTL_SECONDS, 10 s); anything that needs the database answers 503 `unavailable`.',
+          'Authorize checks may answer 204 in the outage from the in-process caches; but the LISTEN connection for cache invalidation drops with the server, and by design that clears the caches (a notification may be lost), so checks soon need the database and answer 503 `unavailable` like everything else.',
           'Writes that got a 503 may or may not have committed (the connection can drop after COMMIT); the database check accepts either for those, and demands every 2xx.',
           'Latency and recovery figures include the load generator sharing the machine with Latchkey and PostgreSQL.',
         ],

@@ -4,14 +4,16 @@
 // docs/reliability.md from every result there, so parts run on their own still make one document.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { crashPart } from './crash';
 import { outagePart } from './outage';
 import type { PartResult, ReliabilityPart } from './part';
 
 // In the order they run and appear in docs/reliability.md.
 const PARTS: ReliabilityPart[] = [
   outagePart,
+  crashPart,
   // --- soak, login-timing, log-secrets, npm-audit (reliability2) go here ---
 ];
 
@@ -19,7 +21,8 @@ interface StoredResult extends PartResult {
   short: boolean;
   date: string;
   durationSeconds: number;
-  machine: { cores: number; node: string; platform: string };
+  /** loadAverage: the 1-minute load when the part started; other work on the machine skews timings. */
+  machine: { cores: number; node: string; platform: string; loadAverage?: number };
 }
 
 const ROOT = join(__dirname, '..', '..');
@@ -67,7 +70,7 @@ function renderDoc(results: StoredResult[]): string {
   const sorted = [...results].sort((a, b) => (order.get(a.id) ?? 99) - (order.get(b.id) ?? 99) || a.id.localeCompare(b.id));
   for (const r of sorted) {
     lines.push(`## ${r.title}`, '');
-    lines.push(`**${r.ok ? 'ok' : 'FAILED'}** — \`${r.id}\`${r.short ? ' (short run)' : ''}, measured ${r.date.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cores} cores, Node ${r.machine.node} (${r.machine.platform}), ${r.durationSeconds} s.`, '');
+    lines.push(`**${r.ok ? 'ok' : 'FAILED'}** — \`${r.id}\`${r.short ? ' (short run)' : ''}, measured ${r.date.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cores} cores${r.machine.loadAverage === undefined ? '' : ` (load average ${r.machine.loadAverage} at the start)`}, Node ${r.machine.node} (${r.machine.platform}), ${r.durationSeconds} s.`, '');
     if (r.figures.length > 0) {
       lines.push('| figure | value |', '| --- | --- |');
       for (const [label, value] of r.figures) lines.push(`| ${cell(label)} | ${cell(value)} |`);
@@ -106,13 +109,20 @@ async function main(): Promise<void> {
   for (const part of PARTS.filter((p) => !only || only.includes(p.id))) {
     console.log(`\n== ${part.id}${short ? ' (short)' : ''} …`);
     const started = Date.now();
+    const load = Math.round(loadavg()[0] * 10) / 10;
     let result: PartResult;
     try {
       result = await part.run({ short, root: ROOT, resultsDir: RESULTS_DIR });
     } catch (error) {
       result = { id: part.id, title: part.id, ok: false, figures: [], notes: [`The part stopped with an error: ${error instanceof Error ? error.message : String(error)}`] };
     }
-    const stored: StoredResult = { ...result, short, date: new Date(started).toISOString(), durationSeconds: Math.round((Date.now() - started) / 1000), machine };
+    const stored: StoredResult = {
+      ...result,
+      short,
+      date: new Date(started).toISOString(),
+      durationSeconds: Math.round((Date.now() - started) / 1000),
+      machine: { ...machine, loadAverage: load },
+    };
     writeFileSync(join(RESULTS_DIR, `${part.id}.json`), `${JSON.stringify(stored, null, 2)}\n`);
     print(stored);
     if (!stored.ok) failed++;
