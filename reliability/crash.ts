@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { PartOptions, PartResult, ReliabilityPart } from './part';
 import { ApiClient, ApiResponse } from './support/api-client';
 import { DatabaseKind, freshDatabase, Sql, startLatchkey } from './support/fresh-database';
-import { LatchkeyProcess } from './support/latchkey-process';
+import { canUsePidNamespace, LatchkeyProcess } from './support/latchkey-process';
 import { Owner, seedOwner, SEED_PASSWORD } from './support/seed';
 import { ms, percentile, sleep } from './support/stats';
 
@@ -57,6 +57,8 @@ interface RoundFigures {
   killAfterMs: number;
   restartMs: number;
   staleLock: boolean;
+  /** The killed process ran as pid 1 of its own pid namespace, as in a container. */
+  asPid1: boolean;
 }
 
 interface DatabaseFigures {
@@ -107,6 +109,14 @@ export const crashPart: ReliabilityPart = {
       if (r.rounds.some((x) => x.staleLock)) {
         notes.push(`${p}: each kill left the pid lock (latchkey.lock) of the dead process behind; every restart took it over and started.`);
       }
+      const pid1Rounds = r.rounds.filter((x) => x.asPid1).length;
+      if (r.label.startsWith('embedded')) {
+        notes.push(
+          pid1Rounds > 0
+            ? `${p}: from the first restart on, Latchkey ran as pid 1 of its own pid namespace (unshare), like the Docker image; in ${pid1Rounds} of ${r.rounds.length} rounds the killed process was pid 1 and so was the next one, whose start the dead process's lock naming pid 1 must not block.`
+            : `${p}: not run as pid 1 of a pid namespace (needs Linux, root and unshare): the container restart case is not covered here.`,
+        );
+      }
       if (r.leftoverSocketDirs > 0) {
         notes.push(`${p}: the killed instances left ${r.leftoverSocketDirs} private socket folder(s) (latchkey-pg-*) in ${tmpdir()}; they do not block a restart.`);
       }
@@ -123,6 +133,7 @@ export const crashPart: ReliabilityPart = {
 async function crashRuns(root: string, kind: DatabaseKind, rounds: number, burstMs: number, random: () => number): Promise<DatabaseFigures> {
   const target = await freshDatabase(kind);
   const socketDirsBefore = socketDirs();
+  const pidNamespace = kind === 'embedded' && canUsePidNamespace();
   let service: LatchkeyProcess | null = null;
   try {
     service = await startLatchkey(root, target);
@@ -144,6 +155,7 @@ async function crashRuns(root: string, kind: DatabaseKind, rounds: number, burst
     for (let round = 0; round < rounds; round++) {
       const ackedBefore = [...ledger.acked.values()].reduce((a, b) => a + b, 0);
       const killAfterMs = Math.round(burstMs * (0.3 + 0.6 * random()));
+      const asPid1 = service.pidNamespace;
       let killed = false;
       const burst = Array.from({ length: WORKERS }, (_, w) => writer(api, owner, ledger, w, round, random, () => killed));
       await sleep(killAfterMs);
@@ -156,6 +168,10 @@ async function crashRuns(root: string, kind: DatabaseKind, rounds: number, burst
       const inFlight = countUnsure(ledger);
       const { problems, landed } = await target.withSql((sql) => checkAndSettle(sql, owner, ledger));
       violations.push(...problems.map((p) => `round ${round + 1}: ${p}`));
+      // On the embedded database, from the first restart on, Latchkey runs as pid 1 of a pid namespace
+      // of its own, as in the Docker image: a restarted container's process has the dead one's pid,
+      // which the dead one's lock file names.
+      if (pidNamespace) service.pidNamespace = true;
       const restartMs = await service.start();
       figures.push({
         ackedWrites: [...ledger.acked.values()].reduce((a, b) => a + b, 0) - ackedBefore,
@@ -164,6 +180,7 @@ async function crashRuns(root: string, kind: DatabaseKind, rounds: number, burst
         killAfterMs,
         restartMs,
         staleLock,
+        asPid1,
       });
       const me = await api.get('/v1/me', owner.token);
       if (me.status !== 200) violations.push(`round ${round + 1}: after the restart GET /v1/me answered ${me.status || me.error}`);

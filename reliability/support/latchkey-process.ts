@@ -1,7 +1,8 @@
 // Latchkey as the operator runs it: `node dist/main.js` in a child process, configured by the
 // environment, ready when /health/ready answers 200. It can be stopped gently (SIGTERM), killed
 // (SIGKILL) and started again on the same port and database.
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onExit } from './cleanup';
 import { freePort } from './ports';
@@ -17,6 +18,19 @@ export interface LatchkeyOptions {
   readyTimeoutMs?: number;
   /** Every line the process writes (stdout and stderr), e.g. to scan its logs. */
   onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Run it as pid 1 of a pid namespace of its own, as in a container (see canUsePidNamespace). */
+  pidNamespace?: boolean;
+}
+
+/** Whether Latchkey can be run as pid 1 of its own pid namespace here (Linux, root, util-linux unshare). */
+export function canUsePidNamespace(): boolean {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
+  try {
+    execFileSync('unshare', ['--pid', '--fork', '--kill-child=SIGKILL', '--mount-proc', 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // Reliability runs drive one token from one address far past the production limits; nothing else
@@ -38,11 +52,16 @@ export class LatchkeyProcess {
   private readonly tail: string[] = [];
   /** How often the process was started, restarts included. */
   starts = 0;
+  /** Whether the next start() runs it as pid 1 of its own pid namespace. */
+  pidNamespace: boolean;
+  private namespaced = false;
 
   private constructor(
     private readonly options: LatchkeyOptions,
     readonly port: number,
-  ) {}
+  ) {
+    this.pidNamespace = options.pidNamespace ?? false;
+  }
 
   /** Starts Latchkey and waits until /health/ready answers 200. */
   static async start(options: LatchkeyOptions): Promise<LatchkeyProcess> {
@@ -71,12 +90,16 @@ export class LatchkeyProcess {
     for (const [key, value] of Object.entries(process.env)) {
       if (value !== undefined && !key.startsWith('LATCHKEY_') && key !== 'DATABASE_URL' && key !== 'REDIS_URL') env[key] = value;
     }
-    const child = spawn(process.execPath, [join(this.options.root, 'dist/main.js')], {
+    const main = [process.execPath, join(this.options.root, 'dist/main.js')];
+    // unshare's child gets SIGKILL when unshare dies, so killing unshare kills "the container".
+    const [command, ...args] = this.pidNamespace ? ['unshare', '--pid', '--fork', '--kill-child=SIGKILL', '--mount-proc', ...main] : main;
+    const child = spawn(command, args, {
       cwd: this.options.root,
       env: { ...env, ...DEFAULT_ENV, ...this.options.env, PORT: String(this.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    this.namespaced = this.pidNamespace;
     this.starts++;
     const forgetUndo = onExit(() => child.kill('SIGKILL'));
     this.exit = new Promise((resolve) => {
@@ -113,7 +136,10 @@ export class LatchkeyProcess {
   async stop(timeoutMs = 20_000): Promise<number | null> {
     if (!this.child) return null;
     const child = this.child;
-    child.kill('SIGTERM');
+    // In a pid namespace the signal goes to Latchkey itself, not to unshare (which would just die).
+    const inner = this.namespaced ? childrenOf(child.pid) : [];
+    if (inner.length > 0) for (const pid of inner) process.kill(pid, 'SIGTERM');
+    else child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     try {
       return await this.exit;
@@ -148,5 +174,13 @@ export class LatchkeyProcess {
     }
     if (!exited) await this.kill();
     throw new Error(`Latchkey ${exited ? 'exited' : 'was not ready'} ${exited ? 'before it was ready' : `after ${Date.now() - started} ms`}:\n${this.output()}`);
+  }
+}
+
+function childrenOf(pid: number | undefined): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
 }
