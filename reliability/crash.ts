@@ -4,7 +4,7 @@
 // nothing half done: every change has its event and every event's target is in the state it
 // describes. Latchkey must start again on the same database (a stale lock or socket of the killed
 // embedded instance must not block it) and answer /health/ready; then the next round.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PartOptions, PartResult, ReliabilityPart } from './part';
@@ -164,9 +164,13 @@ async function crashRuns(root: string, kind: DatabaseKind, rounds: number, burst
       await Promise.all(burst);
       const lockFile = join(target.env.LATCHKEY_DATA_DIR ?? '/nonexistent', 'latchkey.lock');
       const staleLock = kind === 'embedded' && existsSync(lockFile);
+      const lockAsKilled = staleLock ? readFileSync(lockFile) : null;
 
       const inFlight = countUnsure(ledger);
       const { problems, landed } = await target.withSql((sql) => checkAndSettle(sql, owner, ledger));
+      // The check read the data through an embedded instance of its own, which took the dead
+      // process's lock over; put it back as the kill left it, so that Latchkey's restart meets it.
+      if (lockAsKilled) writeFileSync(lockFile, lockAsKilled);
       violations.push(...problems.map((p) => `round ${round + 1}: ${p}`));
       // On the embedded database, from the first restart on, Latchkey runs as pid 1 of a pid namespace
       // of its own, as in the Docker image: a restarted container's process has the dead one's pid,
