@@ -37,7 +37,7 @@ export class EmbeddedPostgres {
       try {
         db = await PGlite.create(join(dir, 'pgdata'));
       } catch (error) {
-        rmSync(lockFile, { force: true });
+        releaseLock(lockFile);
         throw error;
       }
     } else {
@@ -76,25 +76,35 @@ export class EmbeddedPostgres {
     await this.server.stop();
     await this.db.close();
     if (this.socketDir) await rm(this.socketDir, { recursive: true, force: true });
-    if (this.lockFile) rmSync(this.lockFile, { force: true });
+    if (this.lockFile) releaseLock(this.lockFile);
   }
 }
 
+/** The locks this process holds: a lock naming this process's pid that is not among them was left by an earlier process. */
+const heldLocks = new Set<string>();
+
 /**
  * PGlite does not lock its data directory and two processes on one directory lose writes,
- * so a pid file guards it. A lock left by a process that is gone is taken over.
+ * so a pid file guards it. A lock left by a process that is gone is taken over. A pid alone does
+ * not say that: after a kill -9 the pid may belong to another process, and in a container the
+ * restarted service gets the dead one's pid (often 1) again. So the lock also records when its
+ * process started, and a lock whose pid is this process, or a live process that started at
+ * another time, is stale too.
  */
 function acquireLock(path: string): string {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
+      const started = processStartTime(process.pid);
+      writeSync(fd, started === null ? String(process.pid) : `${process.pid} ${started}`);
       closeSync(fd);
+      heldLocks.add(path);
       return path;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+      const [pidText, started] = readFileSync(path, 'utf8').trim().split(/\s+/);
+      const holder = Number(pidText);
+      if (Number.isInteger(holder) && holder > 0 && holdsLock(holder, started ?? null, path)) {
         throw new Error(`The data directory is in use by process ${holder} (${path}); stop it or set LATCHKEY_DATA_DIR.`);
       }
       rmSync(path, { force: true });
@@ -103,11 +113,34 @@ function acquireLock(path: string): string {
   throw new Error(`Could not lock the data directory (${path}).`);
 }
 
+function releaseLock(path: string): void {
+  heldLocks.delete(path);
+  rmSync(path, { force: true });
+}
+
+function holdsLock(pid: number, started: string | null, path: string): boolean {
+  if (pid === process.pid) return heldLocks.has(path);
+  if (!isAlive(pid)) return false;
+  const actual = started === null ? null : processStartTime(pid);
+  return actual === null || actual === started;
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** When the process started, in clock ticks since boot (Linux /proc); null where that cannot be read. */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) in parentheses; starttime is field 22.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
   }
 }
