@@ -52,4 +52,16 @@ describe('hostile input', () => {
     });
   });
 
+  describe('URLs the router refuses before Nest: problem+json with a request id and the security headers (were Fastify\'s own JSON, 414 for a long id)', () => {
+    it.each([
+      ['broken percent-encoding', '/v1/workspaces/%E0%A4%A', 'is not a valid URL (broken percent-encoding)'],
+      ['an id longer than the router takes', `/v1/workspaces/${'a'.repeat(500)}`, 'has a parameter longer than the router accepts'],
+    ])('%s', async (_label, path, message) => {
+      const res = await t.http().get(path).set(bearer(secret));
+      expect(expectProblem(res, 400, 'validation_failed').errors).toEqual([{ field: 'path', message }]);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    });
+  });
+
 });
