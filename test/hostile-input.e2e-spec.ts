@@ -64,4 +64,20 @@ describe('hostile input', () => {
     });
   });
 
+  describe('a DELETE takes no body, like every other route without one (a DELETE with any body went ahead)', () => {
+    it('refuses fields and deletes nothing; an empty body or {} is fine', async () => {
+      const device = await t.http().post(`/v1/workspaces/${wid}/devices`).set(bearer(secret)).send({ name: 'd', serial: 'DEL-1' }).expect(201);
+      const res = await t.http().delete(`/v1/workspaces/${wid}/devices/${device.body.id}`).set(bearer(secret)).send({ force: true });
+      expect(expectProblem(res, 400, 'validation_failed').errors).toEqual([{ field: 'force', message: 'is not accepted here' }]);
+      await t.http().get(`/v1/workspaces/${wid}/devices/${device.body.id}`).set(bearer(secret)).expect(200);
+      await t.http().delete(`/v1/workspaces/${wid}/devices/${device.body.id}`).set(bearer(secret)).send({}).expect(204);
+    });
+
+    it('does not delete a workspace for a body that is a bare number', async () => {
+      const other = await createWorkspace(t, secret, 'Kept');
+      const res = await t.http().delete(`/v1/workspaces/${other.id}`).set(bearer(secret)).set('Content-Type', 'application/json').send('5');
+      expectProblem(res, 400, 'validation_failed');
+      await t.http().get(`/v1/workspaces/${other.id}`).set(bearer(secret)).expect(200);
+    });
+  });
 });
