@@ -3,14 +3,15 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage } from 'node:http';
-import type { RawServerDefault } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import { Logger } from 'nestjs-pino';
 import { securityHeaders } from './common/security-headers';
-import { ProblemDetailsFilter } from './common/problem-details.filter';
+import { DomainError, ErrorCode, validationFailed } from './common/errors';
+import { ProblemDetailsFilter, sendProblem } from './common/problem-details.filter';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
 import { MetricsService } from './metrics/metrics.service';
@@ -22,6 +23,7 @@ export const UNPREFIXED_ROUTES = ['health/live', 'health/ready', 'v1/health/live
 const INCOMING_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
+  const headers = securityHeaders();
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
@@ -34,7 +36,26 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
       return id;
     },
     forceCloseConnections: 'idle',
+    // The router refuses a URL with broken percent-encoding or an over-long path parameter before any
+    // hook or Nest sees the request; these answer like any other invalid path, in problem+json, with
+    // the headers the onRequest hook would have set.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      reply.headers(headers);
+      reply.header('X-Request-Id', request.id);
+      sendProblem(reply, String(request.id), routerProblem(error.code));
+    },
   });
+}
+
+function routerProblem(code: string): DomainError {
+  switch (code) {
+    case 'FST_ERR_BAD_URL':
+      return validationFailed('path', 'is not a valid URL (broken percent-encoding)');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return validationFailed('path', 'has a parameter longer than the router accepts');
+    default:
+      return new DomainError(ErrorCode.Internal, 'An unexpected error occurred.');
+  }
 }
 
 export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<OpenAPIObject> {

@@ -7,6 +7,7 @@ import { CurrentWorkspace } from '../authorization/current-workspace';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { PageQueryDto } from '../common/pagination';
 import { UuidParam } from '../common/uuid-param';
+import { NoBody } from '../common/validation';
 import { RotateTokenDto } from '../tokens/token.dto';
 import { CreateApiUserDto, CreateApiUserTokenDto, UpdateApiUserDto } from './api-users.dto';
 import { ApiUsersService } from './api-users.service';
@@ -43,7 +44,7 @@ export class ApiUsersController {
   @Delete(':id')
   @HttpCode(204)
   @Authenticated({ permission: 'api_users:manage' })
-  async delete(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') id: string): Promise<void> {
+  async delete(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') id: string, @NoBody() _body: unknown): Promise<void> {
     await this.apiUsers.delete(access, actor, id);
   }
 
@@ -62,7 +63,7 @@ export class ApiUsersController {
   @Delete(':id/tokens/:tokenId')
   @HttpCode(204)
   @Authenticated({ permission: 'api_users:manage' })
-  async revokeToken(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') id: string, @UuidParam('tokenId') tokenId: string): Promise<void> {
+  async revokeToken(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') id: string, @UuidParam('tokenId') tokenId: string, @NoBody() _body: unknown): Promise<void> {
     await this.apiUsers.revokeToken(access, actor, id, tokenId);
   }
 

@@ -28,6 +28,28 @@ const CODE_BY_HTTP_STATUS: Record<number, ErrorCode> = {
   503: ErrorCode.Unavailable,
 };
 
+/** Writes the problem+json answer for a domain error; also used where Fastify answers before Nest (app.setup.ts). */
+export function sendProblem(reply: FastifyReply, requestId: string, error: DomainError): void {
+  const status = statusFor(error.code);
+  const body: ProblemBody = {
+    type: `https://latchkey.dev/problems/${error.code.replace(/_/g, '-')}`,
+    title: titleFor(error.code),
+    status,
+    detail: error.detail,
+    code: error.code,
+    requestId,
+  };
+  if (error.extras.errors) body.errors = error.extras.errors;
+  if (status === 401) {
+    reply.header(
+      'WWW-Authenticate',
+      error.code === ErrorCode.InvalidCredentials ? 'Bearer realm="latchkey"' : 'Bearer realm="latchkey", error="invalid_token"',
+    );
+  }
+  if (error.extras.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.extras.retryAfterSeconds));
+  reply.status(status).type('application/problem+json').send(body);
+}
+
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
@@ -35,26 +57,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
-    const reply = http.getResponse<FastifyReply>();
-    const error = this.toDomainError(exception, request);
-    const status = statusFor(error.code);
-    const body: ProblemBody = {
-      type: `https://latchkey.dev/problems/${error.code.replace(/_/g, '-')}`,
-      title: titleFor(error.code),
-      status,
-      detail: error.detail,
-      code: error.code,
-      requestId: String(request.id),
-    };
-    if (error.extras.errors) body.errors = error.extras.errors;
-    if (status === 401) {
-      reply.header(
-        'WWW-Authenticate',
-        error.code === ErrorCode.InvalidCredentials ? 'Bearer realm="latchkey"' : 'Bearer realm="latchkey", error="invalid_token"',
-      );
-    }
-    if (error.extras.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.extras.retryAfterSeconds));
-    reply.status(status).type('application/problem+json').send(body);
+    sendProblem(http.getResponse<FastifyReply>(), String(request.id), this.toDomainError(exception, request));
   }
 
   private toDomainError(exception: unknown, request: FastifyRequest): DomainError {

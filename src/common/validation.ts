@@ -1,5 +1,5 @@
 // One ValidationPipe for the whole API: unknown fields are rejected, and failures list each field.
-import { Body, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, Body, ValidationError, ValidationPipe } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { ValidateIf } from 'class-validator';
 import { DomainError, ErrorCode, FieldError } from './errors';
@@ -16,8 +16,64 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   });
 }
 
+/** Deeper than any DTO or device metadata needs, and far from what overflows a recursive walk (class-transformer). */
+export const MAX_INPUT_DEPTH = 32;
+/**
+ * Keys named like a member of Object.prototype (__proto__, constructor, toString, hasOwnProperty…) and
+ * `prototype`. class-transformer drops the former without a word, or throws on `constructor` (a 500),
+ * and all of them are the stuff of prototype pollution; the JSON parser already refuses __proto__.
+ */
+const isForbiddenKey = (key: string) => key === 'prototype' || Object.hasOwn(Object.prototype, key);
+
+function stringProblem(value: string): string | null {
+  // PostgreSQL text cannot hold NUL; a lone surrogate is not Unicode (jsonb refuses it, text stores U+FFFD).
+  if (value.includes('\u0000')) return 'must not contain the NUL character';
+  if (/\p{Cs}/u.test(value)) return 'must be well-formed Unicode';
+  return null;
+}
+
+/**
+ * What no DTO should have to think about, found in a whole body or query before any DTO sees it:
+ * strings the database cannot store, keys that name prototype members, and
+ * nesting deep enough to overflow a recursive walk. Iterative, so depth cannot overflow this either.
+ */
+export function inputProblem(input: unknown, root: 'body' | 'query'): FieldError | null {
+  const pending: Array<{ value: unknown; field: string; depth: number }> = [{ value: input, field: '', depth: 0 }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { value, field, depth } = next;
+    if (typeof value === 'string') {
+      const message = stringProblem(value);
+      if (message) return { field: field || root, message };
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= MAX_INPUT_DEPTH) return { field: field || root, message: `nests deeper than ${MAX_INPUT_DEPTH} levels` };
+    const array = Array.isArray(value);
+    for (const key of Object.keys(value)) {
+      const child = field ? `${field}.${key}` : key;
+      if (!array) {
+        if (isForbiddenKey(key)) return { field: child, message: 'is a forbidden key' };
+        const message = stringProblem(key);
+        if (message) return { field: field || root, message: `has a key that ${message}` };
+      }
+      pending.push({ value: (value as Record<string, unknown>)[key], field: child, depth: depth + 1 });
+    }
+  }
+  return null;
+}
+
+class LatchkeyValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' || metadata.type === 'query') {
+      const problem = inputProblem(value, metadata.type);
+      if (problem) throw new DomainError(ErrorCode.ValidationFailed, 'The request is not valid.', { errors: [problem] });
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new LatchkeyValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,

@@ -6,6 +6,7 @@ import { Authenticated } from '../auth/access.decorators';
 import { CurrentWorkspace } from '../authorization/current-workspace';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { UuidParam } from '../common/uuid-param';
+import { NoBody } from '../common/validation';
 import { CreateDeviceDto, ListDevicesQueryDto, UpdateDeviceDto } from './devices.dto';
 import { DevicesService } from './devices.service';
 
@@ -41,7 +42,7 @@ export class DevicesController {
   @Delete(':deviceId')
   @HttpCode(204)
   @Authenticated({ permission: 'devices:delete' })
-  async delete(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('deviceId') deviceId: string): Promise<void> {
+  async delete(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('deviceId') deviceId: string, @NoBody() _body: unknown): Promise<void> {
     await this.devices.delete(access, actor, deviceId);
   }
 }

@@ -50,7 +50,7 @@ export class MeTokensController {
   @Delete('tokens/:tokenId')
   @HttpCode(204)
   @Authenticated({ scope: 'account:manage' })
-  async revoke(@CurrentUser() user: UserPrincipal, @CurrentActor() actor: Actor, @UuidParam('tokenId') tokenId: string): Promise<void> {
+  async revoke(@CurrentUser() user: UserPrincipal, @CurrentActor() actor: Actor, @UuidParam('tokenId') tokenId: string, @NoBody() _body: unknown): Promise<void> {
     await this.tokens.revoke(user, actor, tokenId);
   }
 

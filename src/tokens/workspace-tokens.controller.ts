@@ -7,6 +7,7 @@ import { CurrentWorkspace } from '../authorization/current-workspace';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { PageQueryDto } from '../common/pagination';
 import { UuidParam } from '../common/uuid-param';
+import { NoBody } from '../common/validation';
 import { WorkspaceTokensService } from './workspace-tokens.service';
 
 @ApiTags('tokens')
@@ -23,7 +24,7 @@ export class WorkspaceTokensController {
   @Delete(':tokenId')
   @HttpCode(204)
   @Authenticated({ permission: 'tokens:manage' })
-  async revoke(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('tokenId') tokenId: string): Promise<void> {
+  async revoke(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('tokenId') tokenId: string, @NoBody() _body: unknown): Promise<void> {
     await this.tokens.revoke(access, actor, tokenId);
   }
 }

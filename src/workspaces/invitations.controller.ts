@@ -33,7 +33,7 @@ export class InvitationsController {
   @Delete('workspaces/:wid/invitations/:id')
   @HttpCode(204)
   @Authenticated({ permission: 'members:manage' })
-  async revoke(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') id: string): Promise<void> {
+  async revoke(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') id: string, @NoBody() _body: unknown): Promise<void> {
     await this.invitations.revoke(access, actor, id);
   }
 

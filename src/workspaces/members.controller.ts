@@ -7,6 +7,7 @@ import { CurrentWorkspace } from '../authorization/current-workspace';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { PageQueryDto } from '../common/pagination';
 import { UuidParam } from '../common/uuid-param';
+import { NoBody } from '../common/validation';
 import { MembersService } from './members.service';
 import { UpdateMemberDto } from './workspaces.dto';
 
@@ -36,7 +37,7 @@ export class MembersController {
   @Delete(':userId')
   @HttpCode(204)
   @Authenticated({ permission: 'members:manage' })
-  async remove(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('userId') userId: string): Promise<void> {
+  async remove(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('userId') userId: string, @NoBody() _body: unknown): Promise<void> {
     await this.members.remove(access, actor, userId);
   }
 }

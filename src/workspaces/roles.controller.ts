@@ -6,6 +6,7 @@ import { Authenticated } from '../auth/access.decorators';
 import { CurrentWorkspace } from '../authorization/current-workspace';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { UuidParam } from '../common/uuid-param';
+import { NoBody } from '../common/validation';
 import { RolesService } from './roles.service';
 import { CreateRoleDto, UpdateRoleDto } from './workspaces.dto';
 
@@ -41,7 +42,7 @@ export class RolesController {
   @Delete(':roleId')
   @HttpCode(204)
   @Authenticated({ permission: 'roles:manage' })
-  async delete(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('roleId') roleId: string): Promise<void> {
+  async delete(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('roleId') roleId: string, @NoBody() _body: unknown): Promise<void> {
     await this.roles.delete(access, actor, roleId);
   }
 }

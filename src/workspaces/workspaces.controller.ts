@@ -44,7 +44,7 @@ export class WorkspacesController {
   @Delete(':wid')
   @HttpCode(204)
   @Authenticated({ permission: 'workspace:delete', ownerOnly: true })
-  async delete(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor): Promise<void> {
+  async delete(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @NoBody() _body: unknown): Promise<void> {
     await this.workspaces.delete(access, actor);
   }
 

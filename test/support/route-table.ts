@@ -52,3 +52,68 @@ export function describeRule(rule: AccessRule | undefined): string {
   parts.push(apiUsers ? 'users+api-users' : 'users');
   return parts.join(' ');
 }
+
+/** What a path parameter names, read from the segments before it. */
+export type IdKind =
+  | 'workspace'
+  | 'role'
+  | 'member'
+  | 'invitation'
+  | 'device'
+  | 'apiUser'
+  | 'apiUserToken'
+  | 'workspaceToken'
+  | 'myToken'
+  | 'myInvitation'
+  | 'user';
+
+export interface PathParam {
+  /** Index of the segment in path.split('/'). */
+  index: number;
+  name: string;
+  kind: IdKind;
+}
+
+export function pathParams(path: string): PathParam[] {
+  const segments = path.split('/');
+  const params: PathParam[] = [];
+  segments.forEach((segment, index) => {
+    if (segment.startsWith(':')) params.push({ index, name: segment.slice(1), kind: idKind(segments, index) });
+  });
+  return params;
+}
+
+function idKind(segments: string[], index: number): IdKind {
+  const [before, twoBefore, threeBefore] = [segments[index - 1], segments[index - 2], segments[index - 3]];
+  switch (before) {
+    case 'workspaces':
+      return 'workspace';
+    case 'roles':
+      return 'role';
+    case 'members':
+      return 'member';
+    case 'devices':
+      return 'device';
+    case 'api-users':
+      return 'apiUser';
+    case 'users':
+      return 'user';
+    case 'invitations':
+      return twoBefore === 'v1' ? 'myInvitation' : 'invitation';
+    case 'tokens':
+      return twoBefore === 'me' ? 'myToken' : threeBefore === 'api-users' ? 'apiUserToken' : 'workspaceToken';
+  }
+  throw new Error(`No id kind for ${segments.join('/')} at ${segments[index]}: teach idKind() about it`);
+}
+
+/** The path with every parameter replaced by the id of its kind; `replace` puts a raw segment at one index instead. */
+export function fillPath(path: string, ids: Partial<Record<IdKind, string>>, replace?: { index: number; segment: string }): string {
+  const segments = path.split('/');
+  for (const param of pathParams(path)) {
+    const id = ids[param.kind];
+    if (id === undefined) throw new Error(`No ${param.kind} id to fill ${path}`);
+    segments[param.index] = id;
+  }
+  if (replace) segments[replace.index] = replace.segment;
+  return segments.join('/');
+}

@@ -1,0 +1,38 @@
+import { inputProblem, MAX_INPUT_DEPTH } from './validation';
+
+const nested = (depth: number): unknown => {
+  let value: unknown = 1;
+  for (let i = 0; i < depth; i++) value = { a: value };
+  return value;
+};
+
+describe('inputProblem', () => {
+  it('lets ordinary input through, unicode included', () => {
+    expect(inputProblem({ name: 'Ådå 👩‍👩‍👧 مرحبا', metadata: { room: ['lab', 3, null, { floor: 2 }] } }, 'body')).toBeNull();
+    expect(inputProblem({ limit: '5', cursor: 'abc' }, 'query')).toBeNull();
+    expect(inputProblem(undefined, 'body')).toBeNull();
+  });
+
+  it('names the field holding a NUL character or a lone surrogate, in values and in keys', () => {
+    expect(inputProblem({ name: 'a\u0000b' }, 'body')).toEqual({ field: 'name', message: 'must not contain the NUL character' });
+    expect(inputProblem({ metadata: { a: ['x', '\ud800'] } }, 'body')).toEqual({ field: 'metadata.a.1', message: 'must be well-formed Unicode' });
+    expect(inputProblem({ metadata: { 'k\udc00': 1 } }, 'body')).toEqual({ field: 'metadata', message: 'has a key that must be well-formed Unicode' });
+    expect(inputProblem({ serial: 'x\u0000' }, 'query')).toEqual({ field: 'serial', message: 'must not contain the NUL character' });
+    expect(inputProblem('\u0000', 'body')).toEqual({ field: 'body', message: 'must not contain the NUL character' });
+  });
+
+  it('refuses keys named like Object.prototype members, and prototype, anywhere (JSON.parse makes __proto__ an own key)', () => {
+    expect(inputProblem(JSON.parse('{"__proto__":{"polluted":1}}'), 'body')).toEqual({ field: '__proto__', message: 'is a forbidden key' });
+    expect(inputProblem({ metadata: { constructor: 'Bosch' } }, 'body')).toEqual({ field: 'metadata.constructor', message: 'is a forbidden key' });
+    expect(inputProblem({ a: [{ prototype: 1 }] }, 'body')).toEqual({ field: 'a.0.prototype', message: 'is a forbidden key' });
+    expect(inputProblem({ toString: '5' }, 'query')).toEqual({ field: 'toString', message: 'is a forbidden key' });
+    expect(inputProblem({ metadata: { valueOf: 1, ok: 2 } }, 'body')).toEqual({ field: 'metadata.valueOf', message: 'is a forbidden key' });
+    expect(inputProblem({ metadata: { Constructor: 1, proto: 2, __proto: 3 } }, 'body')).toBeNull();
+  });
+
+  it(`refuses nesting deeper than ${MAX_INPUT_DEPTH}, without a recursion of its own`, () => {
+    expect(inputProblem(nested(MAX_INPUT_DEPTH - 1), 'body')).toBeNull();
+    expect(inputProblem(nested(MAX_INPUT_DEPTH + 1), 'body')).toMatchObject({ message: `nests deeper than ${MAX_INPUT_DEPTH} levels` });
+    expect(inputProblem(JSON.parse('['.repeat(100_000) + ']'.repeat(100_000)), 'body')).toMatchObject({ field: expect.stringMatching(/^0(\.0)*$/) });
+  });
+});
