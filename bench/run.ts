@@ -13,8 +13,8 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/database/database';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres';
 import { runMigrations } from '../src/database/migrate';
+import { autocannon, LoadResult, pinning, ROOT, serverCommand, waitUntilUp } from './load';
 
-const ROOT = join(__dirname, '..', '..');
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
   const i = args.indexOf(`--${name}`);
@@ -28,15 +28,6 @@ const PORT = flag('port', 3900);
 const BASE = `http://127.0.0.1:${PORT}`;
 const ADMIN = 'bench-admin@example.com';
 const PASSWORD = 'bench password 123456';
-const cores = Number(execFileSync('nproc').toString().trim());
-const hasTaskset = (() => {
-  try {
-    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
-    return cores >= 2;
-  } catch {
-    return false;
-  }
-})();
 
 interface Target {
   kind: 'postgresql' | 'embedded';
@@ -113,7 +104,9 @@ async function seedFiller(target: Target, upTo: number): Promise<void> {
         [from, to],
       );
     }
-    await query('ANALYZE tokens');
+    // Settle the table before measuring: no autovacuum or checkpoint of the fresh rows mid-run.
+    await query('VACUUM ANALYZE tokens');
+    await query('CHECKPOINT');
   });
 }
 
@@ -131,8 +124,8 @@ async function migrate(target: Target): Promise<void> {
 }
 
 async function startService(target: Target): Promise<ChildProcess> {
-  const command = hasTaskset ? 'taskset' : process.execPath;
-  const argv = hasTaskset ? ['-c', '0', process.execPath, join(ROOT, 'dist/main.js')] : [join(ROOT, 'dist/main.js')];
+  // LATCHKEY_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the service under load.
+  const [command, argv] = serverCommand([...(process.env.LATCHKEY_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(ROOT, 'dist/main.js')]);
   const child = spawn(command, argv, {
     cwd: ROOT,
     env: {
@@ -148,22 +141,17 @@ async function startService(target: Target): Promise<ChildProcess> {
       LATCHKEY_RATE_LIMIT_PER_TOKEN: '0',
       LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP: '0',
       LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: '0',
-      ...(process.env.LATCHKEY_BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.LATCHKEY_BENCH_NODE_OPTIONS } : {}),
       NODE_ENV: 'production',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${BASE}/health/ready`)).ok) return child;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
+  try {
+    await waitUntilUp(`${BASE}/health/ready`);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
   }
-  child.kill('SIGKILL');
-  throw new Error('Latchkey did not become ready');
+  return child;
 }
 
 async function stopService(child: ChildProcess): Promise<void> {
@@ -214,43 +202,31 @@ async function metric(name: string): Promise<number> {
   return line ? Number(line.split(' ')[1]) : NaN;
 }
 
-interface Result {
+interface Result extends LoadResult {
   scenario: string;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  requests: number;
-  non2xx: number;
-  errors: number;
   dbQueriesPerRequest: number;
 }
 
-function autocannon(url: string, headers: Record<string, string>, seconds: number): Record<string, any> {
-  const bin = join(ROOT, 'node_modules/.bin/autocannon');
-  const headerArgs = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
-  const argv = ['-c', String(CONNECTIONS), '-d', String(seconds), '-j', ...headerArgs, url];
-  const out = hasTaskset ? execFileSync('taskset', ['-c', '1', bin, ...argv], { maxBuffer: 1 << 26 }) : execFileSync(bin, argv, { maxBuffer: 1 << 26 });
-  return JSON.parse(out.toString());
-}
 
 async function measure(scenario: string, path: string, secret?: string): Promise<Result> {
   const headers: Record<string, string> = secret ? { authorization: `Bearer ${secret}` } : {};
-  autocannon(`${BASE}${path}`, headers, 2); // warm-up: JIT, caches, pool
+  autocannon(`${BASE}${path}`, headers, 2, CONNECTIONS); // warm-up: JIT, caches, pool
   const queriesBefore = await metric('latchkey_db_queries_total');
-  const run = autocannon(`${BASE}${path}`, headers, DURATION);
+  const run = autocannon(`${BASE}${path}`, headers, DURATION, CONNECTIONS);
   const queriesAfter = await metric('latchkey_db_queries_total');
-  const requests = run.requests.total as number;
-  return {
-    scenario,
-    requestsPerSecond: Math.round(run.requests.average),
-    p50Ms: run.latency.p50,
-    p99Ms: run.latency.p99,
-    requests,
-    non2xx: run.non2xx,
-    errors: run.errors,
-    // Minus the one /metrics scrape that reads the counter after the run.
-    dbQueriesPerRequest: Number(((queriesAfter - queriesBefore) / Math.max(1, requests)).toFixed(4)),
-  };
+  return { scenario, ...run, dbQueriesPerRequest: Number(((queriesAfter - queriesBefore) / Math.max(1, run.requests)).toFixed(4)) };
+}
+
+interface Scale {
+  tokensLow: number;
+  tokensHigh: number;
+  rpsLow: number;
+  rpsHigh: number;
+  /** authorize req/s at tokensHigh over tokensLow. */
+  rawRatio: number;
+  /** The same, each divided by the floor measured beside it: what is left once the machine's drift is taken out. */
+  floorNormalisedRatio: number;
+  rssHighMiB: number;
 }
 
 function rssMiB(child: ChildProcess): number {
@@ -279,16 +255,28 @@ async function main(): Promise<void> {
     results.push(await measure('device list (authenticated)', `/v1/workspaces/${fixture.workspaceId}/devices`, fixture.ownerToken));
     const rss = rssMiB(child);
 
-    let scale: { tokensLow: number; tokensHigh: number; rpsLow: number; rpsHigh: number; rssHighMiB: number } | null = null;
+    let scale: Scale | null = null;
     if (SCALE) {
       await stopService(child);
       child = null;
       process.stderr.write(`growing to ${TOKENS} filler tokens…\n`);
       await seedFiller(target, TOKENS);
       child = await startService(target);
+      // The floor again, so the machine's own drift between the two halves can be told apart.
+      const floorHigh = await measure(`floor at ${TOKENS} tokens`, '/health/live');
       const high = await measure(`authorize at ${TOKENS} tokens`, authorizePath, fixture.apiUserToken);
-      scale = { tokensLow: initialTokens, tokensHigh: TOKENS, rpsLow: results[1].requestsPerSecond, rpsHigh: high.requestsPerSecond, rssHighMiB: rssMiB(child) };
-      results.push(high);
+      results.push(floorHigh, high);
+      scale = {
+        tokensLow: initialTokens,
+        tokensHigh: TOKENS,
+        rpsLow: results[1].requestsPerSecond,
+        rpsHigh: high.requestsPerSecond,
+        rawRatio: Number((high.requestsPerSecond / results[1].requestsPerSecond).toFixed(3)),
+        floorNormalisedRatio: Number(
+          (high.requestsPerSecond / floorHigh.requestsPerSecond / (results[1].requestsPerSecond / results[0].requestsPerSecond)).toFixed(3),
+        ),
+        rssHighMiB: rssMiB(child),
+      };
     }
 
     const floor = results[0].requestsPerSecond;
@@ -298,7 +286,7 @@ async function main(): Promise<void> {
       tokens: SCALE ? `${10_000} then ${TOKENS}` : TOKENS,
       connections: CONNECTIONS,
       durationSeconds: DURATION,
-      pinned: hasTaskset ? 'server on core 0, load on core 1' : 'not pinned',
+      pinned: pinning,
       node: process.version,
       results,
       authorizeToFloor: Number((results[1].requestsPerSecond / floor).toFixed(3)),
@@ -312,7 +300,10 @@ async function main(): Promise<void> {
     }
     console.log(`\nauthorize / floor: ${summary.authorizeToFloor}   RSS after the runs: ${rss} MiB`);
     if (scale) {
-      console.log(`authorize at ${scale.tokensLow} tokens: ${scale.rpsLow} req/s; at ${scale.tokensHigh}: ${scale.rpsHigh} req/s (ratio ${(scale.rpsHigh / scale.rpsLow).toFixed(3)}); RSS ${scale.rssHighMiB} MiB`);
+      console.log(
+        `authorize at ${scale.tokensLow} tokens: ${scale.rpsLow} req/s; at ${scale.tokensHigh}: ${scale.rpsHigh} req/s ` +
+          `(ratio ${scale.rawRatio}; against each half's own floor ${scale.floorNormalisedRatio}); RSS ${scale.rssHighMiB} MiB`,
+      );
     }
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
     const file = join(ROOT, 'bench/results', `${started.toISOString().replace(/[:.]/g, '-')}-${target.kind}-${SCALE ? 'scale' : TOKENS}.json`);

@@ -7,9 +7,9 @@ import type { RawServerDefault } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import { Logger } from 'nestjs-pino';
+import { securityHeaders } from './common/security-headers';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
@@ -39,7 +39,6 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
 
 export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<OpenAPIObject> {
   app.useLogger(app.get(Logger));
-  await app.register(helmet, { contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY } });
   // CORS stays closed (no Access-Control-* headers, preflights 404) unless origins are configured.
   if (config.corsOrigins.length > 0) {
     app.enableCors({
@@ -63,8 +62,11 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     body.length === 0 ? done(null, undefined) : parseJson(request, body.toString('utf8'), done),
   );
   const metrics = app.get(MetricsService);
-  fastify.addHook('onRequest', async (request, reply) => {
+  const headers = securityHeaders();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.headers(headers);
     reply.header('X-Request-Id', request.id);
+    done();
   });
   fastify.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
@@ -74,25 +76,6 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   return document;
 }
-
-/**
- * The web UI and the docs page load nothing from elsewhere; inline styles are allowed for the Swagger
- * UI's own stylesheet, never inline scripts.
- */
-const CONTENT_SECURITY_POLICY = {
-  defaultSrc: ["'self'"],
-  scriptSrc: ["'self'"],
-  styleSrc: ["'self'", "'unsafe-inline'"],
-  imgSrc: ["'self'", 'data:'],
-  connectSrc: ["'self'"],
-  frameAncestors: ["'none'"],
-  formAction: ["'self'"],
-  baseUri: ["'none'"],
-  objectSrc: ["'none'"],
-  fontSrc: ["'self'", 'data:'],
-  // Behind TLS the proxy redirects; on a plain-HTTP local run an upgrade would break every asset.
-  upgradeInsecureRequests: null,
-};
 
 /**
  * Serves the built web UI (web/dist) at /. Each file gets its own route (no wildcard), so an unknown

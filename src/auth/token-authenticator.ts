@@ -21,6 +21,7 @@ export class TokenAuthenticator {
   /** Credentials by token hash. Every time-based check is still made per request against the clock. */
   private readonly credentials: HotCache<TokenCredential>;
   private readonly unknown: HotCache<{ [UNKNOWN]: true }>;
+  private readonly principals = new WeakMap<TokenCredential, Principal | null>();
 
   constructor(
     private readonly tokens: TokensRepository,
@@ -79,34 +80,53 @@ export class TokenAuthenticator {
     const expiresAt = earliest(credential.expiresAt, credential.parentExpiresAt);
     if (diedBy(expiresAt, now)) throw new DomainError(ErrorCode.TokenExpired, 'The token has expired.');
 
-    const token = {
-      id: credential.id,
-      kind: credential.kind,
-      createdAt: credential.createdAt,
-      scopes: credential.scopes,
-      workspaceIds: credential.workspaceIds,
-      // A rotated token inside its grace period dies at revokedAt: clients are told so.
-      expiresAt: earliest(earliest(expiresAt, credential.revokedAt), credential.parentRevokedAt),
-      parentId: credential.parentId,
-      root:
-        credential.parentKind !== null && credential.parentCreatedAt !== null
-          ? { kind: credential.parentKind, createdAt: credential.parentCreatedAt, expiresAt: credential.parentExpiresAt }
-          : { kind: credential.kind, createdAt: credential.createdAt, expiresAt: credential.expiresAt },
-      blockedWorkspaceIds: [...credential.blockedWorkspaceIds, ...(credential.parentBlockedWorkspaceIds ?? [])],
-    };
-    let principal: Principal;
-    if (credential.apiUserId !== null) {
-      // A disabled API user's tokens fail at once; a deleted one's are gone with it.
-      if (credential.apiUserStatus !== 'active' || credential.apiUserWorkspaceId === null) throw invalid();
-      principal = { type: 'api_user', id: credential.apiUserId, workspaceId: credential.apiUserWorkspaceId, token };
-    } else {
-      // A deactivated user's tokens fail at once, every one of them.
-      if (credential.userId === null || credential.userStatus !== 'active' || credential.userEmail === null) throw invalid();
-      principal = { type: 'user', id: credential.userId, email: credential.userEmail, token };
-    }
+    const principal = this.principalOf(credential);
+    if (!principal) throw invalid();
     if (options.recordUse !== false) this.lastUsed.record(credential.id, now, ip);
     return principal;
   }
+
+  /**
+   * Whose token it is, made once per cached credential (a cached credential never changes; a change
+   * evicts it): a repeated check allocates nothing. Frozen, since every request shares it.
+   * null when the owner may not use any token now (deactivated user, disabled or deleted API user).
+   */
+  private principalOf(credential: TokenCredential): Principal | null {
+    let principal = this.principals.get(credential);
+    if (principal === undefined) {
+      principal = buildPrincipal(credential);
+      this.principals.set(credential, principal);
+    }
+    return principal;
+  }
+}
+
+function buildPrincipal(credential: TokenCredential): Principal | null {
+  const expiresAt = earliest(credential.expiresAt, credential.parentExpiresAt);
+  const token = Object.freeze({
+    id: credential.id,
+    kind: credential.kind,
+    createdAt: credential.createdAt,
+    scopes: Object.freeze([...credential.scopes]) as string[],
+    workspaceIds: credential.workspaceIds && (Object.freeze([...credential.workspaceIds]) as string[]),
+    // A rotated token inside its grace period dies at revokedAt: clients are told so.
+    expiresAt: earliest(earliest(expiresAt, credential.revokedAt), credential.parentRevokedAt),
+    parentId: credential.parentId,
+    root: Object.freeze(
+      credential.parentKind !== null && credential.parentCreatedAt !== null
+        ? { kind: credential.parentKind, createdAt: credential.parentCreatedAt, expiresAt: credential.parentExpiresAt }
+        : { kind: credential.kind, createdAt: credential.createdAt, expiresAt: credential.expiresAt },
+    ),
+    blockedWorkspaceIds: Object.freeze([...credential.blockedWorkspaceIds, ...(credential.parentBlockedWorkspaceIds ?? [])]) as string[],
+  });
+  if (credential.apiUserId !== null) {
+    // A disabled API user's tokens fail at once; a deleted one's are gone with it.
+    if (credential.apiUserStatus !== 'active' || credential.apiUserWorkspaceId === null) return null;
+    return Object.freeze({ type: 'api_user', id: credential.apiUserId, workspaceId: credential.apiUserWorkspaceId, token });
+  }
+  // A deactivated user's tokens fail at once, every one of them.
+  if (credential.userId === null || credential.userStatus !== 'active' || credential.userEmail === null) return null;
+  return Object.freeze({ type: 'user', id: credential.userId, email: credential.userEmail, token });
 }
 
 function diedBy(moment: Date | null, now: Date): boolean {

@@ -1,6 +1,6 @@
 // The token format of SPEC 3: <prefix><32 base62 body><6 base62 CRC32 of prefix+body>.
 // Checked entirely in memory, so garbage never reaches the database.
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 export const TOKEN_PREFIXES = ['lkp_', 'lka_', 'lks_', 'lki_'] as const;
@@ -54,5 +54,5 @@ export function tokenHint(secret: string): string {
 
 /** Random secrets need no slow KDF: SHA-256 is the index key and leaks nothing usable. */
 export function hashToken(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return hash('sha256', secret, 'hex');
 }
