@@ -81,10 +81,12 @@ export const npmAudit: ReliabilityPart = {
     try {
       report = JSON.parse(stdout) as AuditReport;
     } catch {
-      return { id: 'npm-audit', title, ok: false, figures: [['result', 'did not run']], notes: [`npm audit printed no JSON (exit ${code}): ${stderr.trim().slice(0, 300)}`] };
+      const said = stderr.trim().slice(0, 300).replace(/https?:\/\/\S+/g, '<url>');
+      return { id: 'npm-audit', title, ok: false, figures: [['result', 'did not run']], notes: [`npm audit printed no JSON (exit ${code}): ${said}`] };
     }
     if (!report.metadata || report.error || report.message) {
-      const why = report.message ?? report.error?.summary ?? 'no metadata in the answer';
+      // The report goes into committed docs: say what failed, not which host.
+      const why = (report.message ?? report.error?.summary ?? 'no metadata in the answer').replace(/https?:\/\/\S+/g, 'the advisory endpoint');
       return {
         id: 'npm-audit',
         title,
