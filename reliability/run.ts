@@ -7,6 +7,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { crashPart } from './crash';
+import { loginTiming } from './login-timing';
+import { logSecrets } from './log-secrets';
+import { npmAudit } from './npm-audit';
+import { soak } from './soak';
 import { outagePart } from './outage';
 import type { PartResult, ReliabilityPart } from './part';
 
@@ -14,7 +18,10 @@ import type { PartResult, ReliabilityPart } from './part';
 const PARTS: ReliabilityPart[] = [
   outagePart,
   crashPart,
-  // --- soak, login-timing, log-secrets, npm-audit (reliability2) go here ---
+  soak,
+  loginTiming,
+  logSecrets,
+  npmAudit,
 ];
 
 interface StoredResult extends PartResult {

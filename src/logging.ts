@@ -17,6 +17,14 @@ export function pinoHttpOptions(config: AppConfig): Options {
         url: req.url?.split('?')[0],
       }),
       res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
+      // pino-http adds an `err` with message and stack to every 5xx line (its own "failed with status
+      // code 500" when nothing else is known). Errors are logged by kind only, as the exception filter
+      // does: a message or stack can carry SQL, paths or a secret of the request.
+      err: (err: { type?: unknown; code?: unknown; routine?: unknown } | undefined) => ({
+        type: typeof err?.type === 'string' ? err.type : 'Error',
+        ...(err?.code !== undefined ? { code: err.code } : {}),
+        ...(err?.routine !== undefined ? { routine: err.routine } : {}),
+      }),
     },
     redact: { paths: ['req.headers', 'res.headers', '*.authorization', '*.password', '*.secret', '*.token'], remove: true },
   };

@@ -42,6 +42,9 @@ describe('errors and logs', () => {
     expect(logs.text).not.toContain('password_hash');
     expect(logs.text).not.toContain('lkp_secretleak');
     expect(logs.text).not.toMatch(/\.ts:\d+:\d+/);
+    // Nor the stack of pino-http's own error on the 500 line.
+    expect(logs.text).toContain('"statusCode":500');
+    expect(logs.text).not.toMatch(/"stack"|\\n\s+at /);
   });
 
   it('never logs a token, password or hash through a whole account lifecycle at trace level', async () => {

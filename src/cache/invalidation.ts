@@ -32,6 +32,8 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly listeners: Listener[] = [];
   private client: Client | null = null;
   private stopped = false;
+  /** Clients whose loss has been handled: 'error', 'end' and a failed connect() can all report one loss. */
+  private readonly lost = new WeakSet<Client>();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -82,7 +84,9 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private reconnect(client: Client): void {
-    if (this.stopped || (this.client !== null && this.client !== client)) return;
+    // Without the `lost` check every failed attempt could start two retry loops, doubling each second.
+    if (this.stopped || this.lost.has(client) || (this.client !== null && this.client !== client)) return;
+    this.lost.add(client);
     this.client = null;
     this.apply({ kind: 'all' });
     client.removeAllListeners();

@@ -1,6 +1,7 @@
 // Boots the real application (same adapter, pipes, filter, guard) on a fresh database for one test file.
 import 'reflect-metadata';
 import type { Type } from '@nestjs/common';
+import { openSync, writeSync } from 'node:fs';
 import type { DestinationStream } from 'pino';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -39,6 +40,26 @@ export interface TestAppOptions {
   logDestination?: DestinationStream;
 }
 
+/**
+ * LATCHKEY_TEST_LOG_FILE=<file>: every test app logs at trace level, requests included, and appends
+ * each line to that file, so a whole test run's log can be searched for secrets (reliability/log-secrets.ts).
+ * Jest workers are separate processes: each opens the file for appending and writes whole lines.
+ */
+const TEST_LOG_FILE = process.env.LATCHKEY_TEST_LOG_FILE || undefined;
+let testLogFd: number | undefined;
+
+function withTestLogFile(destination: DestinationStream | undefined): DestinationStream | undefined {
+  if (!TEST_LOG_FILE) return destination;
+  testLogFd ??= openSync(TEST_LOG_FILE, 'a');
+  const fd = testLogFd;
+  return {
+    write(line: string) {
+      writeSync(fd, line);
+      destination?.write(line);
+    },
+  };
+}
+
 export async function startTestApp(
   env: Record<string, string> = {},
   database?: TestDatabase | null,
@@ -57,9 +78,11 @@ export async function startTestApp(
     LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP: '0',
     LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: '0',
     ...env,
+    ...(TEST_LOG_FILE ? { LATCHKEY_LOG_LEVEL: 'trace', LATCHKEY_LOG_REQUESTS: 'true' } : {}),
   });
+  const logDestination = withTestLogFile(options.logDestination);
   const clock = new FakeClock();
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config, options.logDestination), ...(options.imports ?? [])] })
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config, logDestination), ...(options.imports ?? [])] })
     .overrideProvider(Clock)
     .useValue(clock)
     .compile();
