@@ -36,7 +36,7 @@ export class MembersService {
   }
 
   async update(access: WorkspaceAccess, actor: Actor, userId: string, dto: UpdateMemberDto) {
-    await this.dataSource.transaction(async (em) => {
+    return this.dataSource.transaction(async (em) => {
       await this.workspaces.lock(em, access.workspaceId);
       const member = await this.findIn(em, access, userId);
       const now = this.clock.now();
@@ -59,8 +59,10 @@ export class MembersService {
         target: { type: 'user', id: userId },
         details: { ...(dto.roleIds ? { roleIds: dto.roleIds } : {}), ...(dto.deviceAccess ? { deviceAccess: toDeviceAccess(dto.deviceAccess) } : {}) },
       });
+      // Read in the transaction: the answer shows this change, not a later one, and a removal
+      // committed right after cannot turn a change that was made into a 404.
+      return toMemberView(await this.findIn(em, access, userId));
     });
-    return this.get(access, userId);
   }
 
   async remove(access: WorkspaceAccess, actor: Actor, userId: string): Promise<void> {
