@@ -171,7 +171,8 @@ export class ApiUsersService {
       await this.find(access, apiUserId, em);
       const token = await this.tokenRows.findForOwner({ type: 'api_user', id: apiUserId }, tokenId, em);
       if (!token) throw notFound('Token');
-      await this.tokenRows.revoke(tokenId, this.clock.now(), em);
+      // Revoking a dead token again answers 204 too, but changes nothing and records nothing.
+      if (!(await this.tokenRows.revoke(tokenId, this.clock.now(), em))) return;
       await this.audit.record(em, actor, { action: 'token.revoked', workspaceId: access.workspaceId, target: { type: 'token', id: tokenId }, details: { apiUserId } });
     });
   }
