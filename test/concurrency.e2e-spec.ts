@@ -81,6 +81,16 @@ async function fire(requests: Array<PromiseLike<Response>>): Promise<Response[]>
   return results;
 }
 
+/** A random order: requests sent in the order they were listed race less than they should. */
+function shuffle<T>(items: T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
 async function sleep(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -314,16 +324,28 @@ describe('concurrency', () => {
         };
 
         // Every owner, several times over: remove every other owner, demote every other owner, leave.
-        const requests: Array<{ kind: 'remove' | 'demote' | 'leave'; actor: string; target: string; send: () => Promise<Response> }> = [];
+        // Two owners acting on each other are sent side by side, so both are let in before either changes anything.
+        type Request = { kind: 'remove' | 'demote' | 'leave'; actor: string; target: string; send: () => PromiseLike<Response> };
+        const remove = (actor: RegisteredUser, target: RegisteredUser): Request => ({
+          kind: 'remove',
+          actor: actor.id,
+          target: target.id,
+          send: () => removeMember(ws, actor.personalToken, target.id),
+        });
+        const demote = (actor: RegisteredUser, target: RegisteredUser): Request => ({
+          kind: 'demote',
+          actor: actor.id,
+          target: target.id,
+          send: () => patchMember(ws, actor.personalToken, target.id, { roleIds: [ws.roles.admin] }),
+        });
+        const groups: Request[][] = [];
         for (let r = 0; r < REPEAT; r++) {
-          for (const actor of owners) {
-            for (const target of owners.filter((o) => o !== actor)) {
-              requests.push({ kind: 'remove', actor: actor.id, target: target.id, send: () => removeMember(ws, actor.personalToken, target.id) });
-              requests.push({ kind: 'demote', actor: actor.id, target: target.id, send: () => patchMember(ws, actor.personalToken, target.id, { roleIds: [ws.roles.admin] }) });
-            }
-            requests.push({ kind: 'leave', actor: actor.id, target: actor.id, send: () => leave(ws, actor.personalToken) });
-          }
+          owners.forEach((a, i) => {
+            for (const b of owners.slice(i + 1)) groups.push([remove(a, b), remove(b, a)], [demote(a, b), demote(b, a)]);
+            groups.push([{ kind: 'leave', actor: a.id, target: a.id, send: () => leave(ws, a.personalToken) }]);
+          });
         }
+        const requests = shuffle(groups).flat();
         const results = await fire(requests.map((r) => r.send()));
 
         expectOnly(results, ['200', '204', '409 last_owner', '404 not_found', '403 forbidden']);
@@ -358,12 +380,15 @@ describe('concurrency', () => {
       // Every admin removes every other: about N removals.
       for (let i = 0; i < Math.round(Math.sqrt(N)) + 1; i++) admins.push(await addMember(ws, 'admin'));
 
-      const pairs = admins.flatMap((actor) => admins.filter((a) => a !== actor).map((target) => ({ actor, target })));
+      // Each pair side by side (a removes b, b removes a), so both are let in before either is gone.
+      const pairs = shuffle(admins.flatMap((a, i) => admins.slice(i + 1).map((b) => [{ actor: a, target: b }, { actor: b, target: a }]))).flat();
       const results = await fire(pairs.map(({ actor, target }) => removeMember(ws, actor.personalToken, target.id)));
 
       expectOnly(results, ['204', '404 not_found']);
-      const left = admins.filter((a) => a.id !== ws.owner.id);
-      const remaining = await t.dataSource.query('SELECT user_id AS "userId" FROM memberships WHERE workspace_id = $1 AND user_id = ANY($2::uuid[])', [ws.id, left.map((a) => a.id)]);
+      // Whoever was removed first cannot have removed the other.
+      const removed = new Set(pairs.filter((_, i) => results[i].status === 204).map(({ actor, target }) => `${actor.id}>${target.id}`));
+      expect([...removed].filter((pair) => removed.has(pair.split('>').reverse().join('>')))).toEqual([]);
+      const remaining = await t.dataSource.query('SELECT user_id AS "userId" FROM memberships WHERE workspace_id = $1 AND user_id = ANY($2::uuid[])', [ws.id, admins.map((a) => a.id)]);
       // Any two admins still there would have removed each other; nobody removed is left to act.
       expect(remaining).toHaveLength(1);
       expect(results.filter((r) => r.status === 204)).toHaveLength(admins.length - 1);
