@@ -90,7 +90,8 @@ export class AccountsService {
       throw new DomainError(ErrorCode.Forbidden, 'Logout ends a session token; revoke other tokens with DELETE /v1/me/tokens/{id}.');
     }
     await this.dataSource.transaction(async (em) => {
-      await this.tokenRows.revoke(principal.token.id, this.clock.now(), em);
+      // Of logouts racing each other, one ends the session and records it.
+      if (!(await this.tokenRows.revoke(principal.token.id, this.clock.now(), em))) return;
       await this.audit.record(em, actor, {
         action: 'session.ended',
         accountId: principal.type === 'user' ? principal.id : null,

@@ -104,7 +104,7 @@ export class ApiUsersService {
 
   async update(access: WorkspaceAccess, actor: Actor, apiUserId: string, dto: UpdateApiUserDto) {
     try {
-      await this.dataSource.transaction(async (em) => {
+      return await this.dataSource.transaction(async (em) => {
         const apiUser = await this.find(access, apiUserId, em, true);
         const onlyTakesAway = dto.roleIds === undefined && dto.deviceAccess === undefined && dto.status !== 'active';
         if (!onlyTakesAway) this.assertHoldsRightsOf(access, apiUser);
@@ -126,12 +126,14 @@ export class ApiUsersService {
           target: { type: 'api_user', id: apiUserId },
           details: { fields: Object.keys(dto) },
         });
+        // Read in the transaction: the answer shows this change, and a deletion committed right
+        // after cannot turn a change that was made into a 404.
+        return toApiUserView(await this.find(access, apiUserId, em));
       });
     } catch (error) {
       if (isUniqueViolation(error, 'api_users_workspace_name_key')) throw conflict(`An API user named "${dto.name?.trim()}" exists already.`);
       throw error;
     }
-    return this.get(access, apiUserId);
   }
 
   async delete(access: WorkspaceAccess, actor: Actor, apiUserId: string): Promise<void> {
@@ -169,7 +171,8 @@ export class ApiUsersService {
       await this.find(access, apiUserId, em);
       const token = await this.tokenRows.findForOwner({ type: 'api_user', id: apiUserId }, tokenId, em);
       if (!token) throw notFound('Token');
-      await this.tokenRows.revoke(tokenId, this.clock.now(), em);
+      // Revoking a dead token again answers 204 too, but changes nothing and records nothing.
+      if (!(await this.tokenRows.revoke(tokenId, this.clock.now(), em))) return;
       await this.audit.record(em, actor, { action: 'token.revoked', workspaceId: access.workspaceId, target: { type: 'token', id: tokenId }, details: { apiUserId } });
     });
   }

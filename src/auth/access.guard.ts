@@ -10,7 +10,7 @@ import { scopesCover, ALL_SCOPES } from '../authorization/permissions';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode, statusFor, validationFailed } from '../common/errors';
 import { RateLimits } from '../rate-limits/rate-limits';
-import { WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
+import { assertPermission, WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
 import { ACCESS_RULE, AccessRule } from './access.decorators';
 import type { Principal } from './principal';
 
@@ -81,14 +81,7 @@ export class AccessGuard extends AuthGuard('bearer') {
     if (!UUID_PATTERN.test(raw)) throw validationFailed('wid', 'must be a UUID');
     const access = await this.workspaces.resolve(principal, raw.toLowerCase());
     if (rule.ownerOnly && !access.isOwner) throw new DomainError(ErrorCode.Forbidden, 'Only owners of this workspace may do this.');
-    if (rule.permission) {
-      if (!access.rolePermissions.has(rule.permission)) {
-        throw new DomainError(ErrorCode.Forbidden, `Your roles in this workspace do not grant ${rule.permission}.`);
-      }
-      if (!access.permissions.has(rule.permission)) {
-        throw new DomainError(ErrorCode.InsufficientScope, `The token lacks the scope ${rule.permission}.`);
-      }
-    }
+    if (rule.permission) assertPermission(access, rule.permission);
     return access;
   }
 

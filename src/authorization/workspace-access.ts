@@ -4,7 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HotCache } from '../cache/hot-cache';
 import { Invalidation } from '../cache/invalidation';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { DomainError, ErrorCode, notFound } from '../common/errors';
 import type { DeviceAccess } from './device-access';
@@ -69,7 +69,21 @@ export class WorkspaceAccessResolver {
       throw new DomainError(ErrorCode.TokenInvalid, 'The token has been revoked for this workspace.');
     }
     this.assertPolicy(principal, row);
+    return this.toAccess(principal, workspaceId, row);
+  }
 
+  /**
+   * The caller's access read again inside a transaction, past the cache. A change that waited for the
+   * workspace's lock behind one that removed or demoted its caller acts on what the caller holds now.
+   */
+  async current(access: WorkspaceAccess, em: EntityManager): Promise<WorkspaceAccess> {
+    const row = await this.query(access.principal, access.workspaceId, em);
+    if (!row) throw notFound('Workspace');
+    return this.toAccess(access.principal, access.workspaceId, row);
+  }
+
+  private toAccess(principal: Principal, workspaceId: string, row: AccessRow): WorkspaceAccess {
+    const token = principal.token;
     row.permissionSet ??= new Set(row.permissions.filter(isPermission));
     row.deviceAccessValue ??= row.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: row.deviceIds ?? [] };
     const rolePermissions = row.permissionSet;
@@ -93,9 +107,9 @@ export class WorkspaceAccessResolver {
     return this.rows.get(key) ?? this.rows.fill(key, () => this.query(principal, workspaceId));
   }
 
-  private async query(principal: Principal, workspaceId: string): Promise<AccessRow | null> {
+  private async query(principal: Principal, workspaceId: string, em: EntityManager = this.dataSource.manager): Promise<AccessRow | null> {
     const principalColumn = principal.type === 'user' ? 'user_id' : 'api_user_id';
-    const rows: AccessRow[] = await this.dataSource.query(
+    const rows: AccessRow[] = await em.query(
       `SELECT m.id AS "membershipId", m.device_access AS "deviceAccess",
               w.token_max_lifetime_days AS "maxLifetimeDays", w.allow_personal_tokens AS "allowPersonalTokens",
               COALESCE(grants.role_ids, '{}') AS "roleIds",
@@ -128,5 +142,15 @@ export class WorkspaceAccessResolver {
   private assertPolicy(principal: Principal, row: AccessRow): void {
     const refusal = policyRefusal(row, principal.token.root);
     if (refusal) throw new DomainError(ErrorCode.TokenPolicy, `This workspace ${refusal}.`);
+  }
+}
+
+/** 403 unless the roles grant the permission (forbidden) and the token's scopes carry it (insufficient_scope). */
+export function assertPermission(access: WorkspaceAccess, permission: Permission): void {
+  if (!access.rolePermissions.has(permission)) {
+    throw new DomainError(ErrorCode.Forbidden, `Your roles in this workspace do not grant ${permission}.`);
+  }
+  if (!access.permissions.has(permission)) {
+    throw new DomainError(ErrorCode.InsufficientScope, `The token lacks the scope ${permission}.`);
   }
 }

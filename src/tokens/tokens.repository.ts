@@ -126,14 +126,20 @@ export class TokensRepository {
     return qb.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').limit(filter.limit + 1).getMany();
   }
 
-  /** Ends a token now, or cuts a rotation grace period short; a token already dead keeps its time. Its exchanged sessions go with it. */
-  async revoke(tokenId: string, at: Date, em: EntityManager = this.dataSource.manager): Promise<void> {
-    await em.query(
+  /**
+   * Ends a token now, or cuts a rotation grace period short; a token already dead keeps its time. Its
+   * exchanged sessions go with it. True when the token itself changed: of revocations racing each
+   * other, the row lock lets one change it and the others find it dead (one change, one audit event).
+   */
+  async revoke(tokenId: string, at: Date, em: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const [changed]: [Array<{ id: string }>, number] = await em.query(
       `UPDATE tokens SET revoked_at = $2
-        WHERE (id = $1 OR parent_id = $1) AND (revoked_at IS NULL OR revoked_at > $2)`,
+        WHERE (id = $1 OR parent_id = $1) AND (revoked_at IS NULL OR revoked_at > $2)
+        RETURNING id`,
       [tokenId, at],
     );
     await this.invalidation.publish(em, { kind: 'token', id: tokenId });
+    return changed.some((row) => row.id === tokenId);
   }
 
   async revokeUserSessions(userId: string, at: Date, em: EntityManager = this.dataSource.manager): Promise<void> {
@@ -171,14 +177,15 @@ export class TokensRepository {
     return rows[0] ?? null;
   }
 
-  /** Cuts a token (and its exchanged sessions, which inherit its blocks) off from one workspace only. */
-  async blockInWorkspace(tokenId: string, workspaceId: string, em: EntityManager): Promise<void> {
-    await em.query(
+  /** Cuts a token (and its exchanged sessions, which inherit its blocks) off from one workspace only. True when it was not cut off yet. */
+  async blockInWorkspace(tokenId: string, workspaceId: string, em: EntityManager): Promise<boolean> {
+    const [, count]: [unknown, number] = await em.query(
       `UPDATE tokens SET blocked_workspace_ids = array_append(blocked_workspace_ids, $2::uuid)
         WHERE id = $1 AND NOT ($2::uuid = ANY(blocked_workspace_ids))`,
       [tokenId, requireId(workspaceId)],
     );
     await this.invalidation.publish(em, { kind: 'token', id: tokenId });
+    return count > 0;
   }
 
   /** Writes buffered last-used times in one statement; an older time never overwrites a newer one. */

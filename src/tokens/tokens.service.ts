@@ -232,7 +232,8 @@ export class TokensService {
       throw conflict('The default personal token cannot be revoked; regenerate it instead.');
     }
     await this.dataSource.transaction(async (em) => {
-      await this.tokens.revoke(token.id, this.clock.now(), em);
+      // Revoking a dead token again answers 204 too, but changes nothing and records nothing.
+      if (!(await this.tokens.revoke(token.id, this.clock.now(), em))) return;
       await this.audit.record(em, actor, { action: 'token.revoked', accountId: principal.id, target: { type: 'token', id: token.id }, details: { kind: token.kind } });
     });
   }

@@ -54,8 +54,9 @@ export class WorkspaceTokensService {
         throw new DomainError(ErrorCode.Forbidden, "Only owners may revoke an owner's token.");
       }
       const onlyHere = token.apiUserId !== null || (token.workspaceIds?.length === 1 && token.workspaceIds[0] === access.workspaceId);
-      if (onlyHere) await this.tokens.revoke(token.id, now, em);
-      else await this.tokens.blockInWorkspace(token.id, access.workspaceId, em);
+      const changed = onlyHere ? await this.tokens.revoke(token.id, now, em) : await this.tokens.blockInWorkspace(token.id, access.workspaceId, em);
+      // A revocation that raced this one got there first: one change, one event.
+      if (!changed) return;
       await this.audit.record(em, actor, {
         action: 'token.revoked',
         workspaceId: access.workspaceId,

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
 import { toDeviceAccess } from '../authorization/device-access';
-import type { WorkspaceAccess } from '../authorization/workspace-access';
+import { assertPermission, WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
 import { Clock } from '../common/clock';
 import { DomainError, ErrorCode, notFound } from '../common/errors';
 import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
@@ -19,6 +19,7 @@ export class MembersService {
     private readonly dataSource: DataSource,
     private readonly workspaces: WorkspacesRepository,
     private readonly grants: GrantValidator,
+    private readonly accessResolver: WorkspaceAccessResolver,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
@@ -35,9 +36,9 @@ export class MembersService {
     return toMemberView(member);
   }
 
-  async update(access: WorkspaceAccess, actor: Actor, userId: string, dto: UpdateMemberDto) {
-    await this.dataSource.transaction(async (em) => {
-      await this.workspaces.lock(em, access.workspaceId);
+  async update(request: WorkspaceAccess, actor: Actor, userId: string, dto: UpdateMemberDto) {
+    return this.dataSource.transaction(async (em) => {
+      const access = await this.lockAsCaller(em, request);
       const member = await this.findIn(em, access, userId);
       const now = this.clock.now();
       if (dto.roleIds) {
@@ -59,18 +60,31 @@ export class MembersService {
         target: { type: 'user', id: userId },
         details: { ...(dto.roleIds ? { roleIds: dto.roleIds } : {}), ...(dto.deviceAccess ? { deviceAccess: toDeviceAccess(dto.deviceAccess) } : {}) },
       });
+      // Read in the transaction: the answer shows this change, not a later one, and a removal
+      // committed right after cannot turn a change that was made into a 404.
+      return toMemberView(await this.findIn(em, access, userId));
     });
-    return this.get(access, userId);
   }
 
-  async remove(access: WorkspaceAccess, actor: Actor, userId: string): Promise<void> {
+  async remove(request: WorkspaceAccess, actor: Actor, userId: string): Promise<void> {
     await this.dataSource.transaction(async (em) => {
-      await this.workspaces.lock(em, access.workspaceId);
+      const access = await this.lockAsCaller(em, request);
       const member = await this.findIn(em, access, userId);
       if (member.roles.some((r) => r.builtIn === 'owner')) await this.assertNotLastOwner(em, access, member);
       await this.workspaces.deleteMembership(em, access.workspaceId, member.membershipId);
       await this.audit.record(em, actor, { action: 'member.removed', workspaceId: access.workspaceId, accountId: userId, target: { type: 'user', id: userId } });
     });
+  }
+
+  /**
+   * Takes the workspace's lock, then reads the caller's rights again: changes of members take turns,
+   * and one that waited behind the removal or demotion of its own caller must not act on the old rights.
+   */
+  private async lockAsCaller(em: EntityManager, request: WorkspaceAccess): Promise<WorkspaceAccess> {
+    await this.workspaces.lock(em, request.workspaceId);
+    const access = await this.accessResolver.current(request, em);
+    assertPermission(access, 'members:manage');
+    return access;
   }
 
   private async findIn(em: EntityManager, access: WorkspaceAccess, userId: string): Promise<MemberRecord> {

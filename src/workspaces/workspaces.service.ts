@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
 import type { UserPrincipal } from '../auth/principal';
-import type { WorkspaceAccess } from '../authorization/workspace-access';
+import { WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
 import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound } from '../common/errors';
 import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
@@ -18,6 +18,7 @@ export class WorkspacesService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly workspaces: WorkspacesRepository,
+    private readonly accessResolver: WorkspaceAccessResolver,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
@@ -113,11 +114,15 @@ export class WorkspacesService {
     });
   }
 
-  /** The last owner cannot leave: 409 last_owner, decided under the workspace's lock. */
-  async leave(access: WorkspaceAccess, actor: Actor): Promise<void> {
-    if (access.principal.type !== 'user') throw new DomainError(ErrorCode.Forbidden, 'API users cannot leave their workspace.');
+  /**
+   * The last owner cannot leave: 409 last_owner, decided under the workspace's lock on the caller's
+   * membership as it is then (a leave that waited behind the caller's removal finds nothing: 404).
+   */
+  async leave(request: WorkspaceAccess, actor: Actor): Promise<void> {
+    if (request.principal.type !== 'user') throw new DomainError(ErrorCode.Forbidden, 'API users cannot leave their workspace.');
     await this.dataSource.transaction(async (em) => {
-      await this.workspaces.lock(em, access.workspaceId);
+      await this.workspaces.lock(em, request.workspaceId);
+      const access = await this.accessResolver.current(request, em);
       if (access.isOwner && (await this.workspaces.countOtherOwners(em, access.workspaceId, access.membershipId)) === 0) {
         throw new DomainError(ErrorCode.LastOwner, 'The last owner cannot leave; make someone else owner first, or delete the workspace.');
       }
