@@ -325,7 +325,7 @@ export async function runLoad(config: SoakLoadConfig): Promise<SoakLoadResult> {
     non2xx: result.non2xx,
     unexpected: [...unexpected.values()].reduce((a, b) => a + b, 0),
     resets: result.resets ?? 0,
-    latency: { p50Ms: round(quantile(all, 0.5), 2), p99Ms: round(quantile(all, 0.99), 2), maxMs: round(Math.max(...all), 1) },
+    latency: { p50Ms: round(quantile(all, 0.5), 2), p99Ms: round(quantile(all, 0.99), 2), maxMs: round(all.reduce((m, v) => Math.max(m, v), 0), 1) },
     kinds,
     unexpectedSamples: samples,
     perTenSeconds: Array.from(slices, (n) => n ?? 0),
