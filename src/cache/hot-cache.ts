@@ -6,9 +6,12 @@ export class HotCache<V extends object> {
   private readonly cache: LRUCache<string, V> | null;
   /** Bumped by every invalidation: a fill that began before one must not store what it read. */
   private generation = 0;
+  private readonly ttlMs: number;
+  private lastPurge = performance.now();
 
   constructor(config: AppConfig, maxEntries = config.cache.maxEntries) {
-    this.cache = config.cache.ttlSeconds > 0 ? new LRUCache<string, V>({ max: maxEntries, ttl: config.cache.ttlSeconds * 1000, ttlAutopurge: false }) : null;
+    this.ttlMs = config.cache.ttlSeconds * 1000;
+    this.cache = this.ttlMs > 0 ? new LRUCache<string, V>({ max: maxEntries, ttl: this.ttlMs, ttlAutopurge: false }) : null;
   }
 
   get(key: string): V | undefined {
@@ -16,6 +19,7 @@ export class HotCache<V extends object> {
   }
 
   set(key: string, value: V): void {
+    this.purgeStaleNowAndThen();
     this.cache?.set(key, value);
   }
 
@@ -26,8 +30,20 @@ export class HotCache<V extends object> {
   async fill<R extends V | null>(key: string, read: () => Promise<R>): Promise<R> {
     const generation = this.generation;
     const value = await read();
-    if (value !== null && generation === this.generation) this.cache?.set(key, value);
+    if (value !== null && generation === this.generation) this.set(key, value);
     return value;
+  }
+
+  /**
+   * Expired entries otherwise stay until the LRU bound pushes them out: a soak of short-lived sessions
+   * grew the heap by about 2 KiB per session up to the bound. At most once per TTL, and only when
+   * adding (a miss), so a hit costs nothing.
+   */
+  private purgeStaleNowAndThen(): void {
+    const now = performance.now();
+    if (!this.cache || now - this.lastPurge < this.ttlMs) return;
+    this.lastPurge = now;
+    this.cache.purgeStale();
   }
 
   /** Drops every entry the predicate picks (invalidation events are rare; a scan is fine). */
