@@ -4,10 +4,10 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { freePort } from './ports';
 
 /** The local server of the machine notes; LATCHKEY_RELIABILITY_PG_URL points elsewhere. */
 export const LOCAL_POSTGRES = process.env.LATCHKEY_RELIABILITY_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -70,18 +70,6 @@ const tasksetAvailable = (() => {
 export function pinned(core: number, argv: string[]): { command: string; args: string[]; pinned: boolean } {
   if (tasksetAvailable && cores >= 2) return { command: 'taskset', args: ['-c', String(core), ...argv], pinned: true };
   return { command: argv[0], args: argv.slice(1), pinned: false };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface LatchkeyProcess {
