@@ -327,10 +327,14 @@ describe('tokens', () => {
         stop();
       }
       expect(statements.length).toBeGreaterThan(0);
-      expect(statements.filter((sql) => /^\s*(UPDATE|INSERT|DELETE)/i.test(sql))).toEqual([]);
+      // The recorder's own timer may flush once inside the window (one batched UPDATE for every pending
+      // token); a write per request would be five.
+      const writes = statements.filter((sql) => /^\s*(UPDATE|INSERT|DELETE)/i.test(sql));
+      expect(writes.length).toBeLessThanOrEqual(1);
+      for (const sql of writes) expect(sql).toMatch(/unnest\(\$1::uuid\[\]\)/);
 
       let meta = (await t.http().get(`/v1/me/tokens/${token.id}`).set(bearer(user.personalToken))).body;
-      expect(meta.lastUsedAt).toBeNull();
+      if (writes.length === 0) expect(meta.lastUsedAt).toBeNull();
       await t.app.get(LastUsedRecorder).flush();
       meta = (await t.http().get(`/v1/me/tokens/${token.id}`).set(bearer(user.personalToken))).body;
       expect(meta.lastUsedAt).toBe(t.clock.now().toISOString());
