@@ -1,11 +1,11 @@
-// npm run bench [-- --tokens 100000] [--duration 10] [--connections 50] [--scale]
+// npm run bench [-- --tokens 100000] [--duration 10] [--connections 50] [--scale] [--only floor,authorize]
 // Starts Latchkey (built, as a child process) on a fresh database: a new database on the PostgreSQL
 // server in DATABASE_URL, or an embedded one in a temporary folder. Seeds --tokens filler tokens, then
 // measures with autocannon, from a separate process, the floor (GET /health/live) against the token
 // checks. With --scale it measures authorize at 10,000 tokens and again at --tokens (default 1,000,000).
 // Prints the figures and writes them to bench/results/.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -25,6 +25,9 @@ const TOKENS = flag('tokens', SCALE ? 1_000_000 : 100_000);
 const DURATION = flag('duration', 10);
 const CONNECTIONS = flag('connections', 50);
 const PORT = flag('port', 3900);
+// --only runs a subset (e.g. under --cpu-prof, to profile one scenario); the floor always runs, being the yardstick.
+const ONLY = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : null;
+const wanted = (scenario: string) => ONLY === null || ONLY.has(scenario);
 const BASE = `http://127.0.0.1:${PORT}`;
 const ADMIN = 'bench-admin@example.com';
 const PASSWORD = 'bench password 123456';
@@ -145,6 +148,8 @@ async function startService(target: Target): Promise<ChildProcess> {
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  // taskset execs node in place, so this pid is the service's.
+  servicePid = child.pid ?? 0;
   try {
     await waitUntilUp(`${BASE}/health/ready`);
   } catch (error) {
@@ -205,16 +210,39 @@ async function metric(name: string): Promise<number> {
 interface Result extends LoadResult {
   scenario: string;
   dbQueriesPerRequest: number;
+  /** The service's own CPU time (user + system) per request: steadier than req/s on a shared machine. */
+  serverCpuMicrosPerRequest: number;
 }
 
+/** CPU seconds the process has used so far (utime + stime from /proc), or NaN where there is no /proc. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // After "pid (comm) ", utime and stime are fields 12 and 13 (0-based), in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+
+let servicePid = 0;
 
 async function measure(scenario: string, path: string, secret?: string): Promise<Result> {
   const headers: Record<string, string> = secret ? { authorization: `Bearer ${secret}` } : {};
   autocannon(`${BASE}${path}`, headers, 2, CONNECTIONS); // warm-up: JIT, caches, pool
   const queriesBefore = await metric('latchkey_db_queries_total');
+  const cpuBefore = cpuSeconds(servicePid);
   const run = autocannon(`${BASE}${path}`, headers, DURATION, CONNECTIONS);
+  const cpuAfter = cpuSeconds(servicePid);
   const queriesAfter = await metric('latchkey_db_queries_total');
-  return { scenario, ...run, dbQueriesPerRequest: Number(((queriesAfter - queriesBefore) / Math.max(1, run.requests)).toFixed(4)) };
+  const perRequest = (total: number) => total / Math.max(1, run.requests);
+  return {
+    scenario,
+    ...run,
+    dbQueriesPerRequest: Number(perRequest(queriesAfter - queriesBefore).toFixed(4)),
+    serverCpuMicrosPerRequest: Number((perRequest(cpuAfter - cpuBefore) * 1e6).toFixed(1)),
+  };
 }
 
 interface Scale {
@@ -249,10 +277,11 @@ async function main(): Promise<void> {
 
     const results: Result[] = [];
     results.push(await measure('floor: GET /health/live', '/health/live'));
-    results.push(await measure('authorize, valid API-user token + deviceId', authorizePath, fixture.apiUserToken));
-    results.push(await measure('authorize, revoked token', authorizePath, fixture.revokedToken));
-    results.push(await measure('authorize, garbage token', authorizePath, 'lka_thisIsNotAToken'));
-    results.push(await measure('device list (authenticated)', `/v1/workspaces/${fixture.workspaceId}/devices`, fixture.ownerToken));
+    const authorize = await measure('authorize, valid API-user token + deviceId', authorizePath, fixture.apiUserToken);
+    results.push(authorize);
+    if (wanted('revoked')) results.push(await measure('authorize, revoked token', authorizePath, fixture.revokedToken));
+    if (wanted('garbage')) results.push(await measure('authorize, garbage token', authorizePath, 'lka_thisIsNotAToken'));
+    if (wanted('devices')) results.push(await measure('device list (authenticated)', `/v1/workspaces/${fixture.workspaceId}/devices`, fixture.ownerToken));
     const rss = rssMiB(child);
 
     let scale: Scale | null = null;
@@ -269,11 +298,11 @@ async function main(): Promise<void> {
       scale = {
         tokensLow: initialTokens,
         tokensHigh: TOKENS,
-        rpsLow: results[1].requestsPerSecond,
+        rpsLow: authorize.requestsPerSecond,
         rpsHigh: high.requestsPerSecond,
-        rawRatio: Number((high.requestsPerSecond / results[1].requestsPerSecond).toFixed(3)),
+        rawRatio: Number((high.requestsPerSecond / authorize.requestsPerSecond).toFixed(3)),
         floorNormalisedRatio: Number(
-          (high.requestsPerSecond / floorHigh.requestsPerSecond / (results[1].requestsPerSecond / results[0].requestsPerSecond)).toFixed(3),
+          (high.requestsPerSecond / floorHigh.requestsPerSecond / (authorize.requestsPerSecond / results[0].requestsPerSecond)).toFixed(3),
         ),
         rssHighMiB: rssMiB(child),
       };
@@ -289,16 +318,18 @@ async function main(): Promise<void> {
       pinned: pinning,
       node: process.version,
       results,
-      authorizeToFloor: Number((results[1].requestsPerSecond / floor).toFixed(3)),
+      authorizeToFloor: Number((authorize.requestsPerSecond / floor).toFixed(3)),
+      /** The same ratio from the service's CPU time per request (floor over authorize). */
+      authorizeToFloorByCpu: Number((results[0].serverCpuMicrosPerRequest / authorize.serverCpuMicrosPerRequest).toFixed(3)),
       rssMiB: rss,
       scale,
     };
     console.log(`\nLatchkey bench — ${summary.database}, ${summary.tokens} tokens, ${CONNECTIONS} connections, ${DURATION} s each, ${summary.pinned}\n`);
-    console.log('scenario'.padEnd(48), 'req/s'.padStart(8), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'non-2xx'.padStart(9), 'queries/req'.padStart(12));
+    console.log('scenario'.padEnd(48), 'req/s'.padStart(8), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'non-2xx'.padStart(9), 'queries/req'.padStart(12), 'CPU µs/req'.padStart(11));
     for (const r of results) {
-      console.log(r.scenario.padEnd(48), String(r.requestsPerSecond).padStart(8), String(r.p50Ms).padStart(8), String(r.p99Ms).padStart(8), String(r.non2xx).padStart(9), String(r.dbQueriesPerRequest).padStart(12));
+      console.log(r.scenario.padEnd(48), String(r.requestsPerSecond).padStart(8), String(r.p50Ms).padStart(8), String(r.p99Ms).padStart(8), String(r.non2xx).padStart(9), String(r.dbQueriesPerRequest).padStart(12), String(r.serverCpuMicrosPerRequest).padStart(11));
     }
-    console.log(`\nauthorize / floor: ${summary.authorizeToFloor}   RSS after the runs: ${rss} MiB`);
+    console.log(`\nauthorize / floor: ${summary.authorizeToFloor} (by CPU time per request: ${summary.authorizeToFloorByCpu})   RSS after the runs: ${rss} MiB`);
     if (scale) {
       console.log(
         `authorize at ${scale.tokensLow} tokens: ${scale.rpsLow} req/s; at ${scale.tokensHigh}: ${scale.rpsHigh} req/s ` +
