@@ -139,11 +139,11 @@ async function startService(target: Target): Promise<ChildProcess> {
       LATCHKEY_LOG_LEVEL: 'warn',
       LATCHKEY_LOG_REQUESTS: 'false',
       LATCHKEY_PLATFORM_ADMINS: ADMIN,
-      // The bench measures the checks themselves: one token and one address send everything here,
-      // which the production limits would (rightly) cut off.
-      LATCHKEY_RATE_LIMIT_PER_TOKEN: '0',
-      LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP: '0',
-      LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: '0',
+      // One token and one address send everything here, which the production limits would (rightly)
+      // cut off. The limiters stay on, as in production (counting costs), with limits never reached.
+      LATCHKEY_RATE_LIMIT_PER_TOKEN: '100000000',
+      LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP: '100000000',
+      LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: '100000000',
       NODE_ENV: 'production',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -151,7 +151,9 @@ async function startService(target: Target): Promise<ChildProcess> {
   // taskset execs node in place, so this pid is the service's.
   servicePid = child.pid ?? 0;
   try {
-    await waitUntilUp(`${BASE}/health/ready`);
+    // A service that exits at start (a bad setting, say) fails the bench at once, not after the wait.
+    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`the service exited with ${code} at start`))));
+    await Promise.race([waitUntilUp(`${BASE}/health/ready`), exited]);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;

@@ -6,13 +6,16 @@ import { Strategy } from 'passport-http-bearer';
 import type { Principal } from './principal';
 import { TokenAuthenticator } from './token-authenticator';
 
+/** The name the strategy is registered under with passport. */
+export const BEARER_STRATEGY = 'bearer';
+
 @Injectable()
-export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
+export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) {
   constructor(private readonly authenticator: TokenAuthenticator) {
     super({ passReqToCallback: true });
   }
 
-  validate(request: FastifyRequest, token: string): Promise<Principal> {
+  validate(request: FastifyRequest, token: string): Principal | Promise<Principal> {
     return this.authenticator.authenticate(token, request.ip);
   }
 }

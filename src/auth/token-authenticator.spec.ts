@@ -50,13 +50,13 @@ describe('TokenAuthenticator cache', () => {
     } as unknown as TokensRepository;
     const authenticator = new TokenAuthenticator(tokens, new SystemClock() as Clock, { record: () => undefined } as unknown as LastUsedRecorder, invalidation, config);
 
-    const first = authenticator.authenticate(secret, '127.0.0.1');
+    const first = Promise.resolve(authenticator.authenticate(secret, '127.0.0.1'));
     // The revocation commits and its notification arrives while the first read is in flight.
     await invalidation.publish({ query: async () => [] } as never, { kind: 'token', id: 'tok-1' });
     release(credential(null));
     await expect(first).resolves.toMatchObject({ type: 'user', id: 'user-1' });
 
-    await expect(authenticator.authenticate(secret, '127.0.0.1')).rejects.toMatchObject({ code: 'token_invalid' });
+    await expect(Promise.resolve().then(() => authenticator.authenticate(secret, '127.0.0.1'))).rejects.toMatchObject({ code: 'token_invalid' });
     expect(reads).toHaveLength(2);
   });
 });

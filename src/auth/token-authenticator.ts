@@ -8,7 +8,7 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { TokenCredential, TokensRepository } from '../tokens/tokens.repository';
 import { LastUsedRecorder } from './last-used.recorder';
 import type { Principal } from './principal';
-import { hashToken, parseToken } from './token-format';
+import { hashToken, hasValidChecksum, tokenShape } from './token-format';
 
 const invalid = () => new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.');
 
@@ -55,25 +55,38 @@ export class TokenAuthenticator {
     }
   }
 
-  private async lookup(tokenHash: string): Promise<TokenCredential | null> {
-    const cached = this.credentials.get(tokenHash);
-    if (cached) return cached;
-    if (this.unknown.get(tokenHash)) return null;
+  /** The stored credential of a well-formed token not in the cache, remembering unknown ones. */
+  private async lookup(secret: string, tokenHash: string): Promise<TokenCredential | null> {
+    // Garbage with a valid shape but a wrong checksum is refused here, before any database work.
+    if (!hasValidChecksum(secret) || this.unknown.get(tokenHash)) return null;
     const credential = await this.credentials.fill(tokenHash, () => this.tokens.findCredentialByHash(tokenHash));
     // A token's row never comes back once gone, and exists before its secret is handed out: remembering a miss is safe.
     if (!credential) this.unknown.set(tokenHash, { [UNKNOWN]: true });
     return credential;
   }
 
-  /** `recordUse: false` for introspection: looking at a token is not using it. */
-  async authenticate(secret: string, ip: string, options: { recordUse?: boolean } = {}): Promise<Principal> {
-    const prefix = parseToken(secret);
-    // Malformed or bad checksum: refused here, before any database work. Invitation secrets only accept invitations.
+  /**
+   * The principal a token stands for, or a DomainError. A cached token is answered at once, without a
+   * promise (every check that follows is synchronous, and this runs on every request of the platform);
+   * others are looked up. Callers await the result either way, which turns a throw into a rejection.
+   * `recordUse: false` for introspection: looking at a token is not using it.
+   */
+  authenticate(secret: string, ip: string, options: { recordUse?: boolean } = {}): Principal | Promise<Principal> {
+    const prefix = tokenShape(secret);
+    // Malformed: refused before any other work. Invitation secrets only accept invitations.
     if (prefix === null || prefix === 'lki_') throw invalid();
+    const tokenHash = hashToken(secret);
+    // A cached hash is one we issued, so its checksum holds: it is checked only on the way to the database.
+    const cached = this.credentials.get(tokenHash);
+    if (cached) return this.admit(cached, ip, options.recordUse !== false);
+    return this.lookup(secret, tokenHash).then((credential) => {
+      if (!credential) throw invalid();
+      return this.admit(credential, ip, options.recordUse !== false);
+    });
+  }
 
-    const credential = await this.lookup(hashToken(secret));
-    if (!credential) throw invalid();
-
+  /** The time-based checks, made against the clock on every request, then the owner's. */
+  private admit(credential: TokenCredential, ip: string, recordUse: boolean): Principal {
     const now = this.clock.now();
     if (diedBy(credential.revokedAt, now)) throw invalid();
     if (credential.parentId !== null && diedBy(credential.parentRevokedAt, now)) throw invalid();
@@ -82,7 +95,7 @@ export class TokenAuthenticator {
 
     const principal = this.principalOf(credential);
     if (!principal) throw invalid();
-    if (options.recordUse !== false) this.lastUsed.record(credential.id, now, ip);
+    if (recordUse) this.lastUsed.record(credential.id, now, ip);
     return principal;
   }
 

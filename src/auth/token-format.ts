@@ -41,10 +41,19 @@ export function generateToken(prefix: TokenPrefix): string {
 
 /** The prefix of a well-formed token with a valid checksum, or null. */
 export function parseToken(candidate: string): TokenPrefix | null {
+  const prefix = tokenShape(candidate);
+  return prefix !== null && hasValidChecksum(candidate) ? prefix : null;
+}
+
+/** The prefix of a string shaped like a token (prefix, length, alphabet), checksum not checked; or null. */
+export function tokenShape(candidate: string): TokenPrefix | null {
   if (candidate.length !== TOKEN_LENGTH || !SHAPE.test(candidate)) return null;
-  const head = candidate.slice(0, PREFIX_LENGTH + BODY_LENGTH);
-  if (checksum(head) !== candidate.slice(PREFIX_LENGTH + BODY_LENGTH)) return null;
   return candidate.slice(0, PREFIX_LENGTH) as TokenPrefix;
+}
+
+/** For a token-shaped string: do its last 6 characters check out? */
+export function hasValidChecksum(candidate: string): boolean {
+  return checksum(candidate.slice(0, PREFIX_LENGTH + BODY_LENGTH)) === candidate.slice(PREFIX_LENGTH + BODY_LENGTH);
 }
 
 /** What listings show: `lkp_abcd…wxyz`, enough to recognise a token, far too little to use it. */

@@ -1,4 +1,4 @@
-import { All, Body, Controller, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { All, Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -19,6 +19,12 @@ export class IntrospectDto {
 
 type CheckRequest = FastifyRequest & { user?: Principal; platformCaller?: boolean };
 
+/** Traefik's forwardAuth sends the original path as X-Forwarded-Uri; Envoy's ext_authz appends it to ours. */
+function forwardedPath(request: CheckRequest): string {
+  const forwarded = request.headers['x-forwarded-uri'];
+  return typeof forwarded === 'string' ? forwarded : request.url.replace(/^\/v1\/authorize/, '');
+}
+
 @ApiTags('checks')
 @Controller()
 export class ChecksController {
@@ -34,11 +40,12 @@ export class ChecksController {
   @ApiQuery({ name: 'permission', required: false, description: 'or header Latchkey-Permission' })
   @ApiQuery({ name: 'deviceId', required: false, description: 'or header Latchkey-Device-Id' })
   @ApiHeader({ name: 'Latchkey-Workspace-Id', required: false })
-  async authorize(@Req() request: CheckRequest, @Res({ passthrough: true }) reply: FastifyReply, @Query() query: Record<string, unknown>): Promise<void> {
+  // The query is read as Fastify parsed it, not through @Query() and the validation pipe: every value
+  // used is checked by readAuthorizeQuestion (UUIDs, the permission catalog) and other keys are ignored.
+  async authorize(@Req() request: CheckRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     const principal = request.user as Principal;
-    const forwarded = request.headers['x-forwarded-uri'];
-    const forwardedPath = typeof forwarded === 'string' ? forwarded : request.url.replace(/^\/v1\/authorize/, '');
-    const access = await this.checks.authorize(principal, readAuthorizeQuestion(query, request.headers, forwardedPath));
+    const question = readAuthorizeQuestion(request.query as Record<string, unknown>, request.headers, () => forwardedPath(request));
+    const access = await this.checks.authorize(principal, question);
     reply.header('Latchkey-Principal-Id', principal.id);
     reply.header('Latchkey-Principal-Type', principal.type);
     reply.header('Latchkey-Workspace-Id', access.workspaceId);

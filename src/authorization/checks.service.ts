@@ -32,7 +32,7 @@ const FORWARDED_PATH = /\/workspaces\/([0-9a-f-]{36})(?:\/devices\/([0-9a-f-]{36
 export function readAuthorizeQuestion(
   query: Record<string, unknown>,
   headers: Record<string, string | string[] | undefined>,
-  forwardedPath: string,
+  forwardedPath: () => string,
 ): AuthorizeQuestion {
   const pick = (name: string, header: string): string | undefined => {
     const fromQuery = query[name];
@@ -40,10 +40,12 @@ export function readAuthorizeQuestion(
     const value = typeof fromQuery === 'string' ? fromQuery : typeof fromHeader === 'string' ? fromHeader : undefined;
     return value?.trim() || undefined;
   };
-  const fromPath = FORWARDED_PATH.exec(forwardedPath);
-  const workspaceId = pick('workspaceId', 'latchkey-workspace-id') ?? fromPath?.[1];
+  // The forwarded path is searched only when the query and headers leave an id out.
+  let fromPath: RegExpExecArray | null | undefined;
+  const pathPart = (group: 1 | 2) => (fromPath === undefined ? (fromPath = FORWARDED_PATH.exec(forwardedPath())) : fromPath)?.[group];
+  const workspaceId = pick('workspaceId', 'latchkey-workspace-id') ?? pathPart(1);
   const permission = pick('permission', 'latchkey-permission');
-  const deviceId = pick('deviceId', 'latchkey-device-id') ?? fromPath?.[2];
+  const deviceId = pick('deviceId', 'latchkey-device-id') ?? pathPart(2);
   if (!workspaceId || !UUID_PATTERN.test(workspaceId)) throw validationFailed('workspaceId', 'must be a UUID');
   if (!permission || !isPermission(permission)) throw validationFailed('permission', 'must be a permission of the catalog');
   if (deviceId !== undefined && !UUID_PATTERN.test(deviceId)) throw validationFailed('deviceId', 'must be a UUID');

@@ -60,12 +60,20 @@ export class WorkspaceAccessResolver {
    * 404 when the token cannot see the workspace (not a member, restricted elsewhere, or no such
    * workspace: all read the same); 401 when an admin cut the token off here; 403 token_policy.
    */
-  async resolve(principal: Principal, workspaceId: string): Promise<WorkspaceAccess> {
+  resolve(principal: Principal, workspaceId: string): WorkspaceAccess | Promise<WorkspaceAccess> {
     const token = principal.token;
     if (token.workspaceIds !== null && !token.workspaceIds.includes(workspaceId)) throw notFound('Workspace');
-    const row = await this.load(principal, workspaceId);
+    // A cached row is answered at once, without a promise (the token check's hot path); callers await
+    // the result either way, which turns a throw into a rejection.
+    const key = rowKey(principal, workspaceId);
+    const cached = this.rows.get(key);
+    if (cached) return this.decide(principal, workspaceId, cached);
+    return this.rows.fill(key, () => this.query(principal, workspaceId)).then((row) => this.decide(principal, workspaceId, row));
+  }
+
+  private decide(principal: Principal, workspaceId: string, row: AccessRow | null): WorkspaceAccess {
     if (!row) throw notFound('Workspace');
-    if (token.blockedWorkspaceIds.includes(workspaceId)) {
+    if (principal.token.blockedWorkspaceIds.includes(workspaceId)) {
       throw new DomainError(ErrorCode.TokenInvalid, 'The token has been revoked for this workspace.');
     }
     this.assertPolicy(principal, row);
@@ -100,11 +108,6 @@ export class WorkspaceAccessResolver {
       permissions,
       deviceAccess: row.deviceAccessValue,
     };
-  }
-
-  private async load(principal: Principal, workspaceId: string): Promise<AccessRow | null> {
-    const key = `${principal.type}:${principal.id}:${workspaceId}`;
-    return this.rows.get(key) ?? this.rows.fill(key, () => this.query(principal, workspaceId));
   }
 
   private async query(principal: Principal, workspaceId: string, em: EntityManager = this.dataSource.manager): Promise<AccessRow | null> {
@@ -143,6 +146,11 @@ export class WorkspaceAccessResolver {
     const refusal = policyRefusal(row, principal.token.root);
     if (refusal) throw new DomainError(ErrorCode.TokenPolicy, `This workspace ${refusal}.`);
   }
+}
+
+/** The cache key of a principal's access row in a workspace (invalidation matches on its parts). */
+function rowKey(principal: Principal, workspaceId: string): string {
+  return `${principal.type}:${principal.id}:${workspaceId}`;
 }
 
 /** 403 unless the roles grant the permission (forbidden) and the token's scopes carry it (insufficient_scope). */
