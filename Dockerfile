@@ -1,14 +1,18 @@
 # Latchkey: build with dev dependencies, run with production ones only, as an unprivileged user.
-FROM node:20-bookworm-slim AS build
+# Node 24 LTS: Node 20 reached its end of life on 2026-04-30 and gets no security releases (the
+# tests on the development machine run on Node 20.20; engines in package.json says >= 20.19).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY web ./web
-RUN npm run build && npm prune --omit=dev
+# --omit=optional too: @nestjs/platform-express (a dev dependency, for the adapter bench) is also an
+# optional peer of @nestjs/core, which npm marks devOptional and keeps on --omit=dev alone.
+RUN npm run build && npm prune --omit=dev --omit=optional
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 LATCHKEY_DATA_DIR=/data
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules

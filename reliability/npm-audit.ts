@@ -92,7 +92,7 @@ export const npmAudit: ReliabilityPart = {
         title,
         ok: false,
         figures: [['result', 'did not run: the audit endpoint is not reachable']],
-        notes: [`npm audit --omit=dev failed to run (exit ${code}): ${why}. The registry this machine reaches serves packages but not the advisory endpoint, so no audit result exists; this is not a clean audit.`],
+        notes: [`npm audit --omit=dev failed to run (exit ${code}): ${why}. The registry this machine reaches serves packages but not the advisory endpoint, so no audit result exists; this is not a clean audit. A manual review against published advisories (docs/dependency-review.md) found no locked production package inside an advisory's affected range; it does not replace the audit.`],
       };
     }
     const findings = findingsOf(report, explained);
