@@ -7,11 +7,16 @@ import { runMigrations } from './migrate';
 import { QueryCounter } from './query-counter';
 import { ENTITIES, MIGRATIONS } from './schema';
 
-export function dataSourceOptions(
-  target: { url: string } | PostgresConnection,
-  poolSize: number,
-  logger?: QueryCounter,
-): DataSourceOptions {
+/** pg-pool's default wait for a connection, and for a new connection to open. */
+export const DEFAULT_ACQUIRE_TIMEOUT_MS = 3000;
+
+export interface PoolOptions {
+  size: number;
+  /** pg-pool has one timeout for two waits: for a pooled connection when all are busy, and for a new connection to open. */
+  acquireTimeoutMs?: number;
+}
+
+export function dataSourceOptions(target: { url: string } | PostgresConnection, pool: PoolOptions, logger?: QueryCounter): DataSourceOptions {
   return {
     type: 'postgres',
     ...target,
@@ -23,9 +28,9 @@ export function dataSourceOptions(
     applicationName: 'latchkey',
     logger,
     extra: {
-      max: poolSize,
-      // Fail fast when the server is gone, so requests get a quick 503 instead of hanging.
-      connectionTimeoutMillis: 3000,
+      max: pool.size,
+      // Fail fast when the server is gone or the pool stays busy, so requests get a quick 503 instead of hanging.
+      connectionTimeoutMillis: pool.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
       idleTimeoutMillis: 30000,
       statement_timeout: 15000,
     },
@@ -45,11 +50,11 @@ export class Database {
     let embedded: EmbeddedPostgres | null = null;
     let options: DataSourceOptions;
     if (config.databaseUrl) {
-      options = dataSourceOptions({ url: config.databaseUrl }, config.dbPoolSize, queryCounter);
+      options = dataSourceOptions({ url: config.databaseUrl }, { size: config.dbPoolSize, acquireTimeoutMs: config.dbAcquireTimeoutMs }, queryCounter);
     } else {
       embedded = await EmbeddedPostgres.start({ dataDir: config.dataDir });
       // The embedded database is correct with exactly one connection (see STACK.md): more lose writes.
-      options = dataSourceOptions(embedded.connection, 1, queryCounter);
+      options = dataSourceOptions(embedded.connection, { size: 1, acquireTimeoutMs: config.dbAcquireTimeoutMs }, queryCounter);
     }
     const dataSource = new DataSource(options);
     try {
