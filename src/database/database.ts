@@ -1,9 +1,13 @@
 // Opens the database Latchkey runs on: the PostgreSQL server in DATABASE_URL, or the embedded one.
 import { Logger } from '@nestjs/common';
+import type { Pool } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { AppConfig } from '../config/app-config';
+import { databaseUnavailableReason, DatabaseUnavailableReason } from './database-errors';
 import { EmbeddedPostgres, PostgresConnection } from './embedded-postgres';
 import { runMigrations } from './migrate';
+import { PoolMonitor, PoolStats } from './pool-monitor';
 import { QueryCounter } from './query-counter';
 import { ENTITIES, MIGRATIONS } from './schema';
 
@@ -12,8 +16,12 @@ export const DEFAULT_ACQUIRE_TIMEOUT_MS = 3000;
 
 export interface PoolOptions {
   size: number;
-  /** pg-pool has one timeout for two waits: for a pooled connection when all are busy, and for a new connection to open. */
+  /**
+   * pg-pool has one timeout for two waits: for a pooled connection when all are busy, and for a new
+   * connection to open. Both end in a 503, told apart by databaseUnavailableReason().
+   */
   acquireTimeoutMs?: number;
+  monitor?: PoolMonitor;
 }
 
 export function dataSourceOptions(target: { url: string } | PostgresConnection, pool: PoolOptions, logger?: QueryCounter): DataSourceOptions {
@@ -33,6 +41,7 @@ export function dataSourceOptions(target: { url: string } | PostgresConnection, 
       connectionTimeoutMillis: pool.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
       idleTimeoutMillis: 30000,
       statement_timeout: 15000,
+      ...(pool.monitor ? { onConnect: pool.monitor.onConnect } : {}),
     },
   };
 }
@@ -44,23 +53,28 @@ export class Database {
   private constructor(
     readonly dataSource: DataSource,
     private readonly embedded: EmbeddedPostgres | null,
+    private readonly pool: PoolMonitor,
   ) {}
 
   static async open(config: AppConfig, queryCounter: QueryCounter): Promise<Database> {
     let embedded: EmbeddedPostgres | null = null;
     let options: DataSourceOptions;
+    let monitor: PoolMonitor;
     if (config.databaseUrl) {
-      options = dataSourceOptions({ url: config.databaseUrl }, { size: config.dbPoolSize, acquireTimeoutMs: config.dbAcquireTimeoutMs }, queryCounter);
+      monitor = new PoolMonitor(config.dbPoolSize);
+      options = dataSourceOptions({ url: config.databaseUrl }, { size: config.dbPoolSize, acquireTimeoutMs: config.dbAcquireTimeoutMs, monitor }, queryCounter);
     } else {
       embedded = await EmbeddedPostgres.start({ dataDir: config.dataDir });
       // The embedded database is correct with exactly one connection (see STACK.md): more lose writes.
-      options = dataSourceOptions(embedded.connection, { size: 1, acquireTimeoutMs: config.dbAcquireTimeoutMs }, queryCounter);
+      monitor = new PoolMonitor(1);
+      options = dataSourceOptions(embedded.connection, { size: 1, acquireTimeoutMs: config.dbAcquireTimeoutMs, monitor }, queryCounter);
     }
     const dataSource = new DataSource(options);
     try {
       await initializeWithRetry(dataSource);
+      monitor.attach((dataSource.driver as PostgresDriver).master as Pool);
       const applied = await runMigrations(dataSource);
-      const database = new Database(dataSource, embedded);
+      const database = new Database(dataSource, embedded, monitor);
       database.logger.log(
         { embedded: embedded !== null, migrationsApplied: applied },
         embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL server',
@@ -71,6 +85,15 @@ export class Database {
       await embedded?.stop();
       throw error;
     }
+  }
+
+  poolStats(): PoolStats {
+    return this.pool.stats();
+  }
+
+  /** Why this error kept a request from the database, judged by the pool as it is now; null if it did not. */
+  unavailableReason(error: unknown): DatabaseUnavailableReason | null {
+    return databaseUnavailableReason(error, this.pool.stats());
   }
 
   /** Work that must reach the database before it closes (buffered writes). */
