@@ -1,6 +1,6 @@
 // Opens the database Latchkey runs on: the PostgreSQL server in DATABASE_URL, or the embedded one.
 import { Logger } from '@nestjs/common';
-import type { Pool } from 'pg';
+import { Client, type Pool } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { AppConfig } from '../config/app-config';
@@ -54,6 +54,7 @@ export class Database {
     readonly dataSource: DataSource,
     private readonly embedded: EmbeddedPostgres | null,
     private readonly pool: PoolMonitor,
+    private readonly probeOptions: { connectionString: string } | null,
   ) {}
 
   static async open(config: AppConfig, queryCounter: QueryCounter): Promise<Database> {
@@ -74,7 +75,7 @@ export class Database {
       await initializeWithRetry(dataSource);
       monitor.attach((dataSource.driver as PostgresDriver).master as Pool);
       const applied = await runMigrations(dataSource);
-      const database = new Database(dataSource, embedded, monitor);
+      const database = new Database(dataSource, embedded, monitor, config.databaseUrl ? { connectionString: config.databaseUrl } : null);
       database.logger.log(
         { embedded: embedded !== null, migrationsApplied: applied },
         embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL server',
@@ -96,6 +97,42 @@ export class Database {
     return databaseUnavailableReason(error, this.pool.stats());
   }
 
+  /**
+   * Whether the database answers within `timeoutMs` (it throws otherwise). A probe queued behind a
+   * busy pool would time out while the server is fine, so when every connection is taken it asks
+   * outside the pool: a connection of its own to the server, or the embedded database in this
+   * process (its socket admits the pool's one connection and no other).
+   */
+  async check(timeoutMs: number): Promise<'ok' | 'busy'> {
+    if (!this.pool.saturated) {
+      await withTimeout(this.dataSource.query('SELECT 1'), timeoutMs);
+      return 'ok';
+    }
+    if (this.embedded) {
+      if (!this.embedded.running) throw new Error('the embedded database is closed');
+      return 'busy';
+    }
+    await withTimeout(this.probeOutsidePool(timeoutMs), timeoutMs);
+    return 'busy';
+  }
+
+  private async probeOutsidePool(timeoutMs: number): Promise<void> {
+    const client = new Client({
+      ...this.probeOptions,
+      application_name: 'latchkey-ready',
+      connectionTimeoutMillis: timeoutMs,
+      query_timeout: timeoutMs,
+    });
+    // A connection that fails later (after a timeout) must not raise an unhandled 'error'.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
   /** Work that must reach the database before it closes (buffered writes). */
   beforeClose(hook: () => Promise<void>): void {
     this.closeHooks.push(hook);
@@ -105,6 +142,18 @@ export class Database {
     for (const hook of this.closeHooks) await hook();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
     await this.embedded?.stop();
+  }
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('database check timed out')), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
