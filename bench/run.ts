@@ -77,7 +77,7 @@ async function prepareTarget(): Promise<Target> {
     env: { LATCHKEY_DATA_DIR: dir },
     sql: async (work) => {
       const embedded = await EmbeddedPostgres.start({ dataDir: dir });
-      const ds = new DataSource(dataSourceOptions(embedded.connection, 1));
+      const ds = new DataSource(dataSourceOptions(embedded.connection, { size: 1 }));
       await ds.initialize();
       try {
         await work((text, params) => ds.query(text, params));
@@ -115,7 +115,7 @@ async function seedFiller(target: Target, upTo: number): Promise<void> {
 
 async function migrate(target: Target): Promise<void> {
   if (target.kind === 'postgresql') {
-    const ds = new DataSource(dataSourceOptions({ url: target.env.DATABASE_URL }, 1));
+    const ds = new DataSource(dataSourceOptions({ url: target.env.DATABASE_URL }, { size: 1 }));
     await ds.initialize();
     await runMigrations(ds);
     await ds.destroy();

@@ -14,6 +14,7 @@ import { DomainError, ErrorCode, validationFailed } from './common/errors';
 import { ProblemDetailsFilter, sendProblem } from './common/problem-details.filter';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
+import { Database } from './database/database';
 import { MetricsService } from './metrics/metrics.service';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -73,7 +74,8 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   await serveWebUi(app, config.webUiDir);
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  const metrics = app.get(MetricsService);
+  app.useGlobalFilters(new ProblemDetailsFilter(app.get(Database), metrics));
 
   const fastify = app.getHttpAdapter().getInstance();
   // An empty body sent as JSON (common for POSTs without parameters) reads as no body, not a 400.
@@ -82,7 +84,6 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) =>
     body.length === 0 ? done(null, undefined) : parseJson(request, body.toString('utf8'), done),
   );
-  const metrics = app.get(MetricsService);
   const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers);

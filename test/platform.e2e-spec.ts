@@ -13,7 +13,7 @@ describe('platform', () => {
 
   it('serves liveness and readiness at the root', async () => {
     expect((await t.http().get('/health/live').expect(200)).body).toEqual({ status: 'ok' });
-    expect((await t.http().get('/health/ready').expect(200)).body).toEqual({ status: 'ok', database: 'up' });
+    expect((await t.http().get('/health/ready').expect(200)).body).toEqual({ status: 'ok', database: 'up', pool: 'ok' });
   });
 
   it('serves Prometheus metrics, counting requests and SQL statements', async () => {

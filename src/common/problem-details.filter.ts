@@ -2,8 +2,16 @@
 // Unknown errors become a generic 500: no stack, SQL or driver message ever leaves the process.
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isDatabaseUnavailable, isUniqueViolation } from '../database/database-errors';
+import type { Database } from '../database/database';
+import { isError, isUniqueViolation } from '../database/database-errors';
+import type { MetricsService } from '../metrics/metrics.service';
 import { DomainError, ErrorCode, FieldError, statusFor, titleFor } from './errors';
+
+/**
+ * A busy pool is the same 503 `unavailable` as an outage (the request got no database; SPEC 5), with
+ * its own detail and a hint when to come back: the server is up and answers again once connections free up.
+ */
+export const POOL_EXHAUSTED_RETRY_AFTER_SECONDS = 1;
 
 export interface ProblemBody {
   type: string;
@@ -54,6 +62,11 @@ export function sendProblem(reply: FastifyReply, requestId: string, error: Domai
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(
+    private readonly database: Pick<Database, 'unavailableReason' | 'poolStats'>,
+    private readonly metrics: Pick<MetricsService, 'countDatabaseUnavailable'>,
+  ) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
@@ -63,7 +76,17 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   private toDomainError(exception: unknown, request: FastifyRequest): DomainError {
     if (exception instanceof DomainError) return exception;
     if (exception instanceof HttpException) return this.fromHttpException(exception);
-    if (isDatabaseUnavailable(exception)) {
+    const unavailable = this.database.unavailableReason(exception);
+    if (unavailable) {
+      this.metrics.countDatabaseUnavailable(unavailable);
+      if (unavailable === 'pool_exhausted') {
+        // Load, not an outage: the numbers say how far over the pool the demand was.
+        const { size, inUse, waiting } = this.database.poolStats();
+        this.logger.warn({ requestId: request.id, pool: { size, inUse, waiting } }, 'database pool exhausted');
+        return new DomainError(ErrorCode.Unavailable, 'Every database connection is busy; try again shortly.', {
+          retryAfterSeconds: POOL_EXHAUSTED_RETRY_AFTER_SECONDS,
+        });
+      }
       this.logger.warn({ requestId: request.id, err: describe(exception) }, 'database unavailable');
       return new DomainError(ErrorCode.Unavailable, 'The database is unavailable; try again shortly.');
     }
@@ -116,7 +139,7 @@ function bodyProblem(fastifyCode: string | undefined, message: string | undefine
 
 /** What may be logged about an unknown error: its class and codes, never its message (it may hold SQL or values). */
 function describe(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { type: typeof error };
+  if (!isError(error)) return { type: typeof error };
   const { code, routine } = error as { code?: unknown; routine?: unknown };
   return { type: error.constructor?.name ?? 'Error', code, routine };
 }

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './app-config';
 describe('loadConfig', () => {
   it('has defaults for everything: a fresh clone runs with no environment', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ databaseUrl: null, dataDir: './data', port: 3000, host: '127.0.0.1', logLevel: 'info', dbPoolSize: 10 });
+    expect(config).toMatchObject({ databaseUrl: null, dataDir: './data', port: 3000, host: '127.0.0.1', logLevel: 'info', dbPoolSize: 10, dbAcquireTimeoutMs: 3000 });
     expect(config.login).toEqual({ maxFailures: 10, windowSeconds: 900 });
     expect(config.platformAdminEmails.size).toBe(0);
   });
@@ -27,6 +27,7 @@ describe('loadConfig', () => {
     ['LATCHKEY_LOG_LEVEL', 'loud', /LATCHKEY_LOG_LEVEL/],
     ['LATCHKEY_LAST_USED_FLUSH_SECONDS', '61', /LATCHKEY_LAST_USED_FLUSH_SECONDS/],
     ['LATCHKEY_TRUST_PROXY', 'yes please', /LATCHKEY_TRUST_PROXY/],
+    ['LATCHKEY_DB_ACQUIRE_TIMEOUT_MS', '50', /LATCHKEY_DB_ACQUIRE_TIMEOUT_MS/],
   ])('stops on %s=%s with a message naming the variable', (name, value, pattern) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(pattern);

@@ -37,6 +37,10 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(200)
   LATCHKEY_DB_POOL_SIZE = 10;
 
+  /** How long a query waits for a pooled connection, or for a new one to open, before the request gets 503. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
+  LATCHKEY_DB_ACQUIRE_TIMEOUT_MS = 3000;
+
   @Transform(toBool) @IsBoolean()
   LATCHKEY_TRUST_PROXY = false;
 
@@ -99,6 +103,8 @@ export interface AppConfig {
   logRequests: boolean;
   platformAdminEmails: ReadonlySet<string>;
   dbPoolSize: number;
+  /** Milliseconds a query waits for a pooled connection (and a new connection for the server's answer). */
+  dbAcquireTimeoutMs: number;
   trustProxy: boolean;
   lastUsedFlushSeconds: number;
   login: { maxFailures: number; windowSeconds: number };
@@ -151,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
         .filter(Boolean),
     ),
     dbPoolSize: vars.LATCHKEY_DB_POOL_SIZE,
+    dbAcquireTimeoutMs: vars.LATCHKEY_DB_ACQUIRE_TIMEOUT_MS,
     trustProxy: vars.LATCHKEY_TRUST_PROXY,
     lastUsedFlushSeconds: vars.LATCHKEY_LAST_USED_FLUSH_SECONDS,
     login: { maxFailures: vars.LATCHKEY_LOGIN_MAX_FAILURES, windowSeconds: vars.LATCHKEY_LOGIN_WINDOW_SECONDS },

@@ -1,12 +1,29 @@
-// Classifies driver errors so the API can answer 503 for an outage and 409 for a uniqueness race.
+// Classifies driver errors so the API can answer 503 for an outage or a busy pool, and 409 for a uniqueness race.
+import { types } from 'node:util';
+import type { PoolStats } from './pool-monitor';
 
 const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
 // PostgreSQL SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, cannot connect now).
 const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-4]|53300)$/;
-const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established|Cannot use a pool after calling end/i;
+// A connection that could not open in time fails with "Connection terminated due to connection timeout".
+const UNAVAILABLE_MESSAGES = /Connection terminated|Client has encountered a connection error|Connection is not established|Cannot use a pool after calling end/i;
+// pg-pool's words when a query waited its whole connectionTimeoutMillis in the queue for a pooled connection.
+const ACQUIRE_TIMEOUT_MESSAGE = 'timeout exceeded when trying to connect';
 
+/** Why the database could not serve a request: the server cannot be reached, or every pooled connection stayed busy. */
+export type DatabaseUnavailableReason = 'unreachable' | 'pool_exhausted';
+
+/**
+ * An Error from any realm: `instanceof Error` misses the errors Node's own modules raise (ECONNREFUSED)
+ * when the code runs in another context, as under jest.
+ */
+export function isError(error: unknown): error is Error {
+  return error instanceof Error || types.isNativeError(error);
+}
+
+/** The server is gone or refuses us (a pool acquire timeout is not this: see databaseUnavailableReason). */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  if (!isError(error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (UNAVAILABLE_NODE_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
   const driverError = (error as { driverError?: unknown }).driverError;
@@ -14,9 +31,26 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return UNAVAILABLE_MESSAGES.test(error.message);
 }
 
+/** A query waited for a pooled connection until the pool's timeout. */
+export function isPoolAcquireTimeout(error: unknown): boolean {
+  if (!isError(error)) return false;
+  if (error.message === ACQUIRE_TIMEOUT_MESSAGE) return true;
+  const driverError = (error as { driverError?: unknown }).driverError;
+  return driverError !== undefined && driverError !== error && isPoolAcquireTimeout(driverError);
+}
+
+/**
+ * An acquire timeout means the pool was busy only while it holds connections that reached the server:
+ * if every slot is still trying to connect, the server is what is missing. null: not an availability error.
+ */
+export function databaseUnavailableReason(error: unknown, pool: PoolStats): DatabaseUnavailableReason | null {
+  if (isPoolAcquireTimeout(error)) return pool.open > 0 ? 'pool_exhausted' : 'unreachable';
+  return isDatabaseUnavailable(error) ? 'unreachable' : null;
+}
+
 /** A unique index refused a row; `constraint` narrows it to one index when given. */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  if (!(error instanceof Error)) return false;
+  if (!isError(error)) return false;
   const e = error as { code?: unknown; constraint?: unknown; driverError?: { code?: unknown; constraint?: unknown } };
   const code = e.code ?? e.driverError?.code;
   const name = e.constraint ?? e.driverError?.constraint;

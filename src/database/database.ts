@@ -1,17 +1,30 @@
 // Opens the database Latchkey runs on: the PostgreSQL server in DATABASE_URL, or the embedded one.
 import { Logger } from '@nestjs/common';
+import { Client, type Pool } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { AppConfig } from '../config/app-config';
+import { databaseUnavailableReason, DatabaseUnavailableReason } from './database-errors';
 import { EmbeddedPostgres, PostgresConnection } from './embedded-postgres';
 import { runMigrations } from './migrate';
+import { PoolMonitor, PoolStats } from './pool-monitor';
 import { QueryCounter } from './query-counter';
 import { ENTITIES, MIGRATIONS } from './schema';
 
-export function dataSourceOptions(
-  target: { url: string } | PostgresConnection,
-  poolSize: number,
-  logger?: QueryCounter,
-): DataSourceOptions {
+/** pg-pool's default wait for a connection, and for a new connection to open. */
+export const DEFAULT_ACQUIRE_TIMEOUT_MS = 3000;
+
+export interface PoolOptions {
+  size: number;
+  /**
+   * pg-pool has one timeout for two waits: for a pooled connection when all are busy, and for a new
+   * connection to open. Both end in a 503, told apart by databaseUnavailableReason().
+   */
+  acquireTimeoutMs?: number;
+  monitor?: PoolMonitor;
+}
+
+export function dataSourceOptions(target: { url: string } | PostgresConnection, pool: PoolOptions, logger?: QueryCounter): DataSourceOptions {
   return {
     type: 'postgres',
     ...target,
@@ -23,11 +36,12 @@ export function dataSourceOptions(
     applicationName: 'latchkey',
     logger,
     extra: {
-      max: poolSize,
-      // Fail fast when the server is gone, so requests get a quick 503 instead of hanging.
-      connectionTimeoutMillis: 3000,
+      max: pool.size,
+      // Fail fast when the server is gone or the pool stays busy, so requests get a quick 503 instead of hanging.
+      connectionTimeoutMillis: pool.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
       idleTimeoutMillis: 30000,
       statement_timeout: 15000,
+      ...(pool.monitor ? { onConnect: pool.monitor.onConnect } : {}),
     },
   };
 }
@@ -39,23 +53,29 @@ export class Database {
   private constructor(
     readonly dataSource: DataSource,
     private readonly embedded: EmbeddedPostgres | null,
+    private readonly pool: PoolMonitor,
+    private readonly probeOptions: { connectionString: string } | null,
   ) {}
 
   static async open(config: AppConfig, queryCounter: QueryCounter): Promise<Database> {
     let embedded: EmbeddedPostgres | null = null;
     let options: DataSourceOptions;
+    let monitor: PoolMonitor;
     if (config.databaseUrl) {
-      options = dataSourceOptions({ url: config.databaseUrl }, config.dbPoolSize, queryCounter);
+      monitor = new PoolMonitor(config.dbPoolSize);
+      options = dataSourceOptions({ url: config.databaseUrl }, { size: config.dbPoolSize, acquireTimeoutMs: config.dbAcquireTimeoutMs, monitor }, queryCounter);
     } else {
       embedded = await EmbeddedPostgres.start({ dataDir: config.dataDir });
       // The embedded database is correct with exactly one connection (see STACK.md): more lose writes.
-      options = dataSourceOptions(embedded.connection, 1, queryCounter);
+      monitor = new PoolMonitor(1);
+      options = dataSourceOptions(embedded.connection, { size: 1, acquireTimeoutMs: config.dbAcquireTimeoutMs, monitor }, queryCounter);
     }
     const dataSource = new DataSource(options);
     try {
       await initializeWithRetry(dataSource);
+      monitor.attach((dataSource.driver as PostgresDriver).master as Pool);
       const applied = await runMigrations(dataSource);
-      const database = new Database(dataSource, embedded);
+      const database = new Database(dataSource, embedded, monitor, config.databaseUrl ? { connectionString: config.databaseUrl } : null);
       database.logger.log(
         { embedded: embedded !== null, migrationsApplied: applied },
         embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL server',
@@ -68,6 +88,51 @@ export class Database {
     }
   }
 
+  poolStats(): PoolStats {
+    return this.pool.stats();
+  }
+
+  /** Why this error kept a request from the database, judged by the pool as it is now; null if it did not. */
+  unavailableReason(error: unknown): DatabaseUnavailableReason | null {
+    return databaseUnavailableReason(error, this.pool.stats());
+  }
+
+  /**
+   * Whether the database answers within `timeoutMs` (it throws otherwise). A probe queued behind a
+   * busy pool would time out while the server is fine, so when every connection is taken it asks
+   * outside the pool: a connection of its own to the server, or the embedded database in this
+   * process (its socket admits the pool's one connection and no other).
+   */
+  async check(timeoutMs: number): Promise<'ok' | 'busy'> {
+    if (!this.pool.saturated) {
+      await withTimeout(this.dataSource.query('SELECT 1'), timeoutMs);
+      return 'ok';
+    }
+    if (this.embedded) {
+      if (!this.embedded.running) throw new Error('the embedded database is closed');
+      return 'busy';
+    }
+    await withTimeout(this.probeOutsidePool(timeoutMs), timeoutMs);
+    return 'busy';
+  }
+
+  private async probeOutsidePool(timeoutMs: number): Promise<void> {
+    const client = new Client({
+      ...this.probeOptions,
+      application_name: 'latchkey-ready',
+      connectionTimeoutMillis: timeoutMs,
+      query_timeout: timeoutMs,
+    });
+    // A connection that fails later (after a timeout) must not raise an unhandled 'error'.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
   /** Work that must reach the database before it closes (buffered writes). */
   beforeClose(hook: () => Promise<void>): void {
     this.closeHooks.push(hook);
@@ -77,6 +142,18 @@ export class Database {
     for (const hook of this.closeHooks) await hook();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
     await this.embedded?.stop();
+  }
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('database check timed out')), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -61,6 +61,11 @@ export class EmbeddedPostgres {
     return { host, port: Number(port), username: 'postgres', database: 'postgres' };
   }
 
+  /** The database in this process is open (it cannot be "unreachable" otherwise). */
+  get running(): boolean {
+    return !this.db.closed;
+  }
+
   /** A postgres:// URL for the loopback copies; the Unix-socket database is addressed by `connection`. */
   get url(): string {
     const { host, port, username, database } = this.connection;

@@ -1,8 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
 import { Public } from '../auth/access.decorators';
 import { DomainError, ErrorCode } from '../common/errors';
+import { Database } from '../database/database';
 
 const READY_TIMEOUT_MS = 2000;
 
@@ -10,7 +10,7 @@ const READY_TIMEOUT_MS = 2000;
 // Served at the root, where probes look, and under /v1 with the rest of the API.
 @Controller()
 export class HealthController {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
   /** The process answers. Nothing else is checked: a database outage must not get the process restarted. */
   @Get(['health/live', 'v1/health/live'])
@@ -19,21 +19,18 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** The database answers within two seconds; otherwise 503, so load balancers send traffic elsewhere. */
+  /**
+   * The database answers within two seconds; otherwise 503, so load balancers send traffic elsewhere.
+   * A busy pool stays ready (`pool: "busy"`): taking the instance out would only push its load onto the others.
+   */
   @Get(['health/ready', 'v1/health/ready'])
   @Public({ unlimited: true })
   async ready() {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('readiness timeout')), READY_TIMEOUT_MS);
-    });
     try {
-      await Promise.race([this.dataSource.query('SELECT 1'), timeout]);
-      return { status: 'ok', database: 'up' };
+      const pool = await this.database.check(READY_TIMEOUT_MS);
+      return { status: 'ok', database: 'up', pool };
     } catch {
       throw new DomainError(ErrorCode.Unavailable, 'The database is not reachable.');
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -1,14 +1,19 @@
-// Prometheus metrics: process defaults, HTTP requests by route, SQL statements sent.
+// Prometheus metrics: process defaults, HTTP requests by route, SQL statements sent, the connection pool.
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Database } from '../database/database';
+import type { DatabaseUnavailableReason } from '../database/database-errors';
 import { QueryCounter } from '../database/query-counter';
+
+const UNAVAILABLE_REASONS: DatabaseUnavailableReason[] = ['unreachable', 'pool_exhausted'];
 
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
   private readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  private readonly dbUnavailable: Counter<'reason'>;
 
-  constructor(queries: QueryCounter) {
+  constructor(queries: QueryCounter, database: Database) {
     collectDefaultMetrics({ register: this.registry, prefix: 'latchkey_' });
     this.httpDuration = new Histogram({
       name: 'latchkey_http_request_duration_seconds',
@@ -19,9 +24,51 @@ export class MetricsService {
     });
     const dbQueries = new Counter({ name: 'latchkey_db_queries_total', help: 'SQL statements sent to the database', registers: [this.registry] });
     queries.onQuery(() => dbQueries.inc());
+
+    this.dbUnavailable = new Counter({
+      name: 'latchkey_db_unavailable_total',
+      help: 'Requests answered 503 for want of the database: reason="unreachable" (outage) or "pool_exhausted" (every connection stayed busy)',
+      labelNames: ['reason'],
+      registers: [this.registry],
+    });
+    // Both series exist from the start, so a dashboard's rate() sees the first one.
+    for (const reason of UNAVAILABLE_REASONS) this.dbUnavailable.inc({ reason }, 0);
+
+    const pool = () => database.poolStats();
+    new Gauge({
+      name: 'latchkey_db_pool_size',
+      help: 'The most connections the pool opens',
+      registers: [this.registry],
+      collect() {
+        this.set(pool().size);
+      },
+    });
+    new Gauge({
+      name: 'latchkey_db_pool_connections',
+      help: 'Pooled connections: state="in_use" (given to a query or transaction, or opening) or "idle"',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        const stats = pool();
+        this.set({ state: 'in_use' }, stats.inUse);
+        this.set({ state: 'idle' }, stats.idle);
+      },
+    });
+    new Gauge({
+      name: 'latchkey_db_pool_waiting',
+      help: 'Queries queued for a pooled connection',
+      registers: [this.registry],
+      collect() {
+        this.set(pool().waiting);
+      },
+    });
   }
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {
     this.httpDuration.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  countDatabaseUnavailable(reason: DatabaseUnavailableReason): void {
+    this.dbUnavailable.inc({ reason });
   }
 }

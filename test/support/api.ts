@@ -79,3 +79,10 @@ export async function inviteAndAccept(
   await t.http().post('/v1/invitations/accept').set(bearer(who.personalToken)).send({ token: invitation.body.secret }).expect(200);
   return invitation.body.invitation.id;
 }
+
+/** latchkey_db_unavailable_total for one reason, read from a /metrics scrape. */
+export function databaseUnavailableCount(metrics: string, reason: 'unreachable' | 'pool_exhausted'): number {
+  const match = new RegExp(`^latchkey_db_unavailable_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(metrics);
+  if (!match) throw new Error(`no latchkey_db_unavailable_total{reason="${reason}"} in the metrics`);
+  return Number(match[1]);
+}

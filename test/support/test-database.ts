@@ -46,7 +46,7 @@ function dumpPath(): string {
 }
 
 async function migrate(url: string): Promise<void> {
-  const dataSource = new DataSource(dataSourceOptions({ url }, 1));
+  const dataSource = new DataSource(dataSourceOptions({ url }, { size: 1 }));
   await dataSource.initialize();
   try {
     await runMigrations(dataSource);
