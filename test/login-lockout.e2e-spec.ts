@@ -2,9 +2,10 @@
 // when REDIS_URL is set (keyed by a SHA-256 of the email); in memory again while Redis is unreachable.
 // The basic lockout (10 failures, Retry-After, parallel guesses, other emails) is in accounts.e2e-spec.ts.
 import { createHash } from 'node:crypto';
+import { AddressInfo, connect, createServer, Socket } from 'node:net';
 import Redis from 'ioredis';
 import { RedisConnection } from '../src/rate-limits/redis-connection';
-import { expectProblem, PASSWORD, registerUser, uniqueEmail } from './support/api';
+import { bearer, expectProblem, PASSWORD, registerUser, uniqueEmail } from './support/api';
 import { startTestApp, TestApp } from './support/test-app';
 
 const REDIS_URL = process.env.LATCHKEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -27,6 +28,36 @@ async function connected(t: TestApp): Promise<boolean> {
   const client = t.app.get(RedisConnection).client;
   for (let i = 0; i < 100 && client?.status !== 'ready'; i++) await new Promise((resolve) => setTimeout(resolve, 20));
   return client?.status === 'ready';
+}
+
+/** A TCP relay to Redis that can stop passing the app's commands on: Redis as if frozen or cut off. */
+async function startRelay(target: string): Promise<{ url: string; hang(): void; close(): Promise<void> }> {
+  const { hostname, port } = new URL(target);
+  const fromApp = new Set<Socket>();
+  const all = new Set<Socket>();
+  const server = createServer((app) => {
+    const redis = connect(Number(port), hostname);
+    for (const [from, to] of [[app, redis], [redis, app]]) {
+      all.add(from);
+      from.pipe(to);
+      from.on('error', () => to.destroy());
+      from.on('close', () => {
+        all.delete(from);
+        to.destroy();
+      });
+    }
+    fromApp.add(app);
+    app.on('close', () => fromApp.delete(app));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hang: () => fromApp.forEach((socket) => socket.pause()),
+    close: async () => {
+      all.forEach((socket) => socket.destroy());
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 describe('sign-in lockout (in memory)', () => {
@@ -161,5 +192,47 @@ describe('sign-in lockout while Redis is unreachable', () => {
     expect(await expectLocked(t, user.email, PASSWORD)).toBeGreaterThan(0);
     t.clock.advanceSeconds(901);
     await t.http().post('/v1/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
+  });
+});
+
+describe('sign-in while Redis hangs', () => {
+  let t: TestApp | undefined;
+  let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
+
+  beforeAll(async () => {
+    const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await probe.connect();
+    } catch {
+      console.warn(`no Redis at ${REDIS_URL}: the hanging-Redis test did not run`);
+      return;
+    } finally {
+      probe.disconnect();
+    }
+    relay = await startRelay(REDIS_URL);
+    // The per-token limit on too: both users of the connection must let go of a hung Redis. (Not the
+    // per-IP one: its key is shared with test/rate-limits.e2e-spec.ts, which may run meanwhile.)
+    t = await startTestApp({ REDIS_URL: relay.url, LATCHKEY_RATE_LIMIT_PER_TOKEN: '1000', LATCHKEY_LOGIN_MAX_FAILURES: '2' });
+    if (!(await connected(t))) throw new Error(`the app did not connect to ${relay.url}`);
+  });
+  afterAll(async () => {
+    // The app first, the relay still hanging: the commands it holds die with it and never reach Redis.
+    await t?.close();
+    await relay?.close();
+  });
+
+  it('answers within the command timeouts and still locks out, counting in memory', async () => {
+    if (!t || !relay) return;
+    const user = await registerUser(t);
+    relay.hang();
+    let started = Date.now();
+    await t.http().get('/v1/me').set(bearer(user.personalToken)).timeout(10_000).expect(200);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    started = Date.now();
+    await t.http().post('/v1/auth/login').send({ email: user.email, password: PASSWORD }).timeout(10_000).expect(200);
+    // Two commands time out (lockout, reset) at 500 ms each.
+    expect(Date.now() - started).toBeLessThan(4_000);
+    for (let i = 0; i < 2; i++) expectProblem(await attempt(t, user.email), 401, 'invalid_credentials');
+    await expectLocked(t, user.email, PASSWORD);
   });
 });
