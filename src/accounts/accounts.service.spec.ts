@@ -27,7 +27,7 @@ describe('AccountsService.login', () => {
       {} as TokensService,
       {} as TokensRepository,
       { verify: async () => false } as unknown as PasswordHasher,
-      { begin: () => undefined } as unknown as LoginThrottle,
+      { begin: async () => undefined } as unknown as LoginThrottle,
       audit,
       new SystemClock(),
     );

@@ -62,7 +62,7 @@ export class AccountsService {
 
   /** Same answer, and about the same time, whether the email is unknown, the password wrong or the user deactivated. */
   async login(dto: LoginDto, ip: string): Promise<{ token: IssuedTokenView }> {
-    this.throttle.begin(dto.email);
+    await this.throttle.begin(dto.email);
     const user = await this.users.findByEmail(dto.email);
     const passwordOk = await this.passwords.verify(user?.passwordHash ?? null, dto.password);
     if (!user || !passwordOk || user.status !== 'active') {
@@ -80,7 +80,7 @@ export class AccountsService {
     // a login racing a password change or a deactivation must not come out with a live session.
     const session = await this.tokens.issueLoginSession(user.id, user.passwordHash, ip);
     if (!session) throw badCredentials();
-    this.throttle.reset(dto.email);
+    await this.throttle.reset(dto.email);
     return { token: session };
   }
 
@@ -115,11 +115,11 @@ export class AccountsService {
     if (dto.password !== undefined) {
       if (dto.currentPassword === undefined) throw validationFailed('currentPassword', 'is required to change the password');
       // Guessing the current password through this route counts against the same sign-in limit.
-      this.throttle.begin(user.email);
+      await this.throttle.begin(user.email);
       if (!(await this.passwords.verify(user.passwordHash, dto.currentPassword))) {
         throw validationFailed('currentPassword', 'is not correct');
       }
-      this.throttle.reset(user.email);
+      await this.throttle.reset(user.email);
       changes.passwordHash = await this.passwords.hash(dto.password);
     } else if (dto.currentPassword !== undefined) {
       throw validationFailed('currentPassword', 'is only accepted together with password');

@@ -2,40 +2,33 @@
 // flood of made-up tokens is cut off before it reaches the database). Counters live in Redis when
 // REDIS_URL is set, shared by every instance, with an in-memory limiter standing in while Redis is
 // unreachable; in memory otherwise.
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode } from '../common/errors';
+import { RedisConnection } from './redis-connection';
 
 const WINDOW_SECONDS = 60;
 
 @Injectable()
-export class RateLimits implements OnApplicationShutdown {
+export class RateLimits {
   private readonly logger = new Logger('RateLimits');
-  private readonly redis: Redis | null;
   private readonly perToken: RateLimiterAbstract | null;
   private readonly perIp: RateLimiterAbstract | null;
   private readonly failuresPerIp: RateLimiterAbstract | null;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(APP_CONFIG) config: AppConfig, redis: RedisConnection) {
     const limits = config.rateLimits;
-    this.redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false }) : null;
-    this.redis?.on('error', (error: Error) => this.logger.warn({ err: { type: error.constructor.name } }, 'Redis unavailable; limiting in memory'));
     const make = (keyPrefix: string, points: number): RateLimiterAbstract | null => {
       if (points <= 0) return null;
       const memory = new RateLimiterMemory({ keyPrefix, points, duration: WINDOW_SECONDS });
-      return this.redis
-        ? new RateLimiterRedis({ storeClient: this.redis, keyPrefix: `latchkey:${keyPrefix}`, points, duration: WINDOW_SECONDS, insuranceLimiter: memory })
+      return redis.client
+        ? new RateLimiterRedis({ storeClient: redis.client, keyPrefix: `latchkey:${keyPrefix}`, points, duration: WINDOW_SECONDS, insuranceLimiter: memory })
         : memory;
     };
     this.perToken = make('token', limits.perTokenPerMinute);
     this.perIp = make('ip', limits.publicPerIpPerMinute);
     this.failuresPerIp = make('auth-fail', limits.failedChecksPerIpPerMinute);
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.redis?.disconnect();
   }
 
   consumeToken(tokenId: string): Promise<void> {
