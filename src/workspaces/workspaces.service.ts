@@ -4,7 +4,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
 import type { UserPrincipal } from '../auth/principal';
-import { WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
+import type { WorkspaceAccess } from '../authorization/workspace-access';
+import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound } from '../common/errors';
 import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
@@ -18,7 +19,7 @@ export class WorkspacesService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly workspaces: WorkspacesRepository,
-    private readonly accessResolver: WorkspaceAccessResolver,
+    private readonly workspaceLock: WorkspaceLock,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
@@ -121,8 +122,7 @@ export class WorkspacesService {
   async leave(request: WorkspaceAccess, actor: Actor): Promise<void> {
     if (request.principal.type !== 'user') throw new DomainError(ErrorCode.Forbidden, 'API users cannot leave their workspace.');
     await this.dataSource.transaction(async (em) => {
-      await this.workspaces.lock(em, request.workspaceId);
-      const access = await this.accessResolver.current(request, em);
+      const access = await this.workspaceLock.exclusive(em, request, {});
       if (access.isOwner && (await this.workspaces.countOtherOwners(em, access.workspaceId, access.membershipId)) === 0) {
         throw new DomainError(ErrorCode.LastOwner, 'The last owner cannot leave; make someone else owner first, or delete the workspace.');
       }
