@@ -84,16 +84,20 @@ export class WorkspacesService {
     return toWorkspaceView(workspace, roles.map((r) => ({ id: r.id, name: r.name })));
   }
 
-  async update(access: WorkspaceAccess, actor: Actor, dto: UpdateWorkspaceDto) {
+  async update(request: WorkspaceAccess, actor: Actor, dto: UpdateWorkspaceDto) {
+    let access: WorkspaceAccess;
     try {
-      await this.dataSource.transaction(async (em) => {
-        await this.workspaces.update(em, access.workspaceId, { name: dto.name?.trim(), slug: dto.slug, updatedAt: this.clock.now() });
+      access = await this.dataSource.transaction(async (em) => {
+        // Exclusive: the update locks the row anyway, and a shared lock would have to be upgraded to it.
+        const fresh = await this.workspaceLock.exclusive(em, request, { permission: 'workspace:update' });
+        await this.workspaces.update(em, fresh.workspaceId, { name: dto.name?.trim(), slug: dto.slug, updatedAt: this.clock.now() });
         await this.audit.record(em, actor, {
           action: 'workspace.updated',
-          workspaceId: access.workspaceId,
-          target: { type: 'workspace', id: access.workspaceId },
+          workspaceId: fresh.workspaceId,
+          target: { type: 'workspace', id: fresh.workspaceId },
           details: { ...(dto.name !== undefined ? { name: dto.name.trim() } : {}), ...(dto.slug !== undefined ? { slug: dto.slug } : {}) },
         });
+        return fresh;
       });
     } catch (error) {
       if (isUniqueViolation(error, 'workspaces_slug_key')) throw conflict(`The slug "${dto.slug}" is taken.`);
@@ -102,9 +106,9 @@ export class WorkspacesService {
     return this.get(access);
   }
 
-  async delete(access: WorkspaceAccess, actor: Actor): Promise<void> {
+  async delete(request: WorkspaceAccess, actor: Actor): Promise<void> {
     await this.dataSource.transaction(async (em) => {
-      await this.workspaces.lock(em, access.workspaceId);
+      const access = await this.workspaceLock.exclusive(em, request, { permission: 'workspace:delete', ownerOnly: true });
       await this.workspaces.delete(em, access.workspaceId);
       await this.audit.record(em, actor, {
         action: 'workspace.deleted',
@@ -142,8 +146,10 @@ export class WorkspacesService {
     return toPolicyView(workspace);
   }
 
-  async putPolicy(access: WorkspaceAccess, actor: Actor, dto: TokenPolicyDto) {
+  /** The policy decides which tokens work here: a change of rights, made by an owner as of then. */
+  async putPolicy(request: WorkspaceAccess, actor: Actor, dto: TokenPolicyDto) {
     await this.dataSource.transaction(async (em) => {
+      const access = await this.workspaceLock.exclusive(em, request, { permission: 'workspace:update', ownerOnly: true });
       await this.workspaces.update(em, access.workspaceId, {
         maxLifetimeDays: dto.maxLifetimeDays,
         allowPersonalTokens: dto.allowPersonalTokens,
