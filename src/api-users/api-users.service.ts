@@ -56,13 +56,12 @@ export class ApiUsersService {
     private readonly clock: Clock,
   ) {}
 
-  /** A new principal changes nobody else's rights: API users are made side by side. */
   async create(request: WorkspaceAccess, actor: Actor, dto: CreateApiUserDto) {
     const deviceAccess = toDeviceAccess(dto.deviceAccess);
     const now = this.clock.now();
     try {
       return await this.dataSource.transaction(async (em) => {
-        const access = await this.workspaceLock.shared(em, request, { permission: 'api_users:manage' });
+        const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
         const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
         if (roles.some((r) => r.builtIn === 'owner')) throw validationFailed('roleIds', 'API users cannot hold the owner role');
         await this.grants.devicesToGrant(access, deviceAccess, em);
@@ -107,11 +106,10 @@ export class ApiUsersService {
     return toApiUserView(await this.find(access, apiUserId));
   }
 
-  /** Its roles, devices and status are rights, maybe of a caller acting now: changed one at a time. */
   async update(request: WorkspaceAccess, actor: Actor, apiUserId: string, dto: UpdateApiUserDto) {
     try {
       return await this.dataSource.transaction(async (em) => {
-        const access = await this.workspaceLock.exclusive(em, request, { permission: 'api_users:manage' });
+        const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
         const apiUser = await this.find(access, apiUserId, em, true);
         const onlyTakesAway = dto.roleIds === undefined && dto.deviceAccess === undefined && dto.status !== 'active';
         if (!onlyTakesAway) this.assertHoldsRightsOf(access, apiUser);
@@ -145,7 +143,7 @@ export class ApiUsersService {
 
   async delete(request: WorkspaceAccess, actor: Actor, apiUserId: string): Promise<void> {
     await this.dataSource.transaction(async (em) => {
-      const access = await this.workspaceLock.exclusive(em, request, { permission: 'api_users:manage' });
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
       const apiUser = await this.find(access, apiUserId, em, true);
       await this.apiUsers.delete(em, access.workspaceId, apiUserId);
       await this.audit.record(em, actor, { action: 'api_user.deleted', workspaceId: access.workspaceId, target: { type: 'api_user', id: apiUserId }, details: { name: apiUser.name } });
@@ -166,7 +164,7 @@ export class ApiUsersService {
 
   async createToken(request: WorkspaceAccess, actor: Actor, apiUserId: string, dto: CreateApiUserTokenDto): Promise<IssuedTokenView> {
     return this.dataSource.transaction(async (em) => {
-      const access = await this.workspaceLock.shared(em, request, { permission: 'api_users:manage' });
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
       const apiUser = await this.find(access, apiUserId, em, true);
       this.assertHoldsRightsOf(access, apiUser);
       const token = await this.issueToken(em, access, apiUserId, dto);
@@ -177,7 +175,7 @@ export class ApiUsersService {
 
   async revokeToken(request: WorkspaceAccess, actor: Actor, apiUserId: string, tokenId: string): Promise<void> {
     await this.dataSource.transaction(async (em) => {
-      const access = await this.workspaceLock.shared(em, request, { permission: 'api_users:manage' });
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
       await this.find(access, apiUserId, em);
       const token = await this.tokenRows.findForOwner({ type: 'api_user', id: apiUserId }, tokenId, em);
       if (!token) throw notFound('Token');
@@ -189,7 +187,7 @@ export class ApiUsersService {
 
   async rotateToken(request: WorkspaceAccess, actor: Actor, apiUserId: string, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenView> {
     return this.dataSource.transaction(async (em) => {
-      const access = await this.workspaceLock.shared(em, request, { permission: 'api_users:manage' });
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
       const apiUser = await this.find(access, apiUserId, em);
       this.assertHoldsRightsOf(access, apiUser);
       const old = await this.tokenRows.findForOwner({ type: 'api_user', id: apiUserId }, tokenId, em, true);

@@ -19,27 +19,16 @@ export class WorkspaceLock {
   constructor(private readonly resolver: WorkspaceAccessResolver) {}
 
   /**
-   * One at a time per workspace: for changes of who may do what (memberships, a role's permissions,
-   * API users, device grants, the token policy, the workspace itself), and for writes that must take
-   * turns with their own kind (one pending invitation per email, the last owner).
+   * Takes the workspace's row lock for the rest of the transaction, then reads the caller's access
+   * again, past the cache: 404 when the caller is gone (as for anyone outside), 403 without `needs`.
+   *
+   * Writes of one workspace take turns. The lock is exclusive on purpose: with a shared one for the
+   * writes that change nobody's rights, PostgreSQL lets each new shared request in past a waiting
+   * exclusive one, and a steady stream of writes by a member held off that member's removal.
    */
-  exclusive(em: EntityManager, request: WorkspaceAccess, needs: CallerNeeds): Promise<WorkspaceAccess> {
-    return this.take(em, request, needs, 'UPDATE');
-  }
-
-  /**
-   * Side by side with each other, but never while an exclusive change is under way: for writes that
-   * depend on the caller's rights and change nobody's. The transaction must not go on to lock or
-   * update the workspace row exclusively: two that did would wait for each other.
-   */
-  shared(em: EntityManager, request: WorkspaceAccess, needs: CallerNeeds): Promise<WorkspaceAccess> {
-    return this.take(em, request, needs, 'SHARE');
-  }
-
-  private async take(em: EntityManager, request: WorkspaceAccess, needs: CallerNeeds, strength: 'UPDATE' | 'SHARE'): Promise<WorkspaceAccess> {
-    const rows = await em.query(`SELECT id FROM workspaces WHERE id = $1 FOR ${strength}`, [requireId(request.workspaceId)]);
+  async acquire(em: EntityManager, request: WorkspaceAccess, needs: CallerNeeds): Promise<WorkspaceAccess> {
+    const rows = await em.query(`SELECT id FROM workspaces WHERE id = $1 FOR UPDATE`, [requireId(request.workspaceId)]);
     if (rows.length === 0) throw notFound('Workspace');
-    // Gone is 404, as for anyone outside the workspace; demoted is 403, as the guard would answer now.
     const access = await this.resolver.current(request, em);
     if (needs.ownerOnly && !access.isOwner) throw new DomainError(ErrorCode.Forbidden, 'Only owners of this workspace may do this.');
     if (needs.permission) assertPermission(access, needs.permission);

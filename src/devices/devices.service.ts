@@ -35,7 +35,7 @@ export class DevicesService {
     const now = this.clock.now();
     const device = { id: randomUUID(), name: dto.name.trim(), serial: dto.serial, metadata, createdAt: now, updatedAt: now };
     await this.write(dto.serial, async (em) => {
-      const access = await this.workspaceLock.shared(em, request, { permission: 'devices:create' });
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'devices:create' });
       if (access.deviceAccess.mode !== 'all') {
         throw new DomainError(ErrorCode.Forbidden, 'Creating devices needs access to all devices of the workspace.');
       }
@@ -58,7 +58,7 @@ export class DevicesService {
   async update(request: WorkspaceAccess, actor: Actor, deviceId: string, dto: UpdateDeviceDto) {
     const metadata = dto.metadata !== undefined ? checkedMetadata(dto.metadata) : undefined;
     return this.write(dto.serial ?? '', async (em) => {
-      const access = await this.workspaceLock.shared(em, request, { permission: 'devices:update' });
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'devices:update' });
       const device = await this.find(access, deviceId, em);
       const changed = {
         name: dto.name?.trim() ?? device.name,
@@ -77,10 +77,9 @@ export class DevicesService {
     });
   }
 
-  /** A deletion takes the device out of every grant that names it: a change of rights, one at a time. */
   async delete(request: WorkspaceAccess, actor: Actor, deviceId: string): Promise<void> {
     await this.dataSource.transaction(async (em) => {
-      const access = await this.workspaceLock.exclusive(em, request, { permission: 'devices:delete' });
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'devices:delete' });
       const device = await this.find(access, deviceId, em);
       await this.devices.delete(em, access.workspaceId, deviceId);
       await this.audit.record(em, actor, { action: 'device.deleted', workspaceId: access.workspaceId, target: { type: 'device', id: deviceId }, details: { serial: device.serial } });

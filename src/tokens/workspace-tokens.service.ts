@@ -50,7 +50,7 @@ export class WorkspaceTokensService {
    */
   async revoke(request: WorkspaceAccess, actor: Actor, tokenId: string): Promise<void> {
     await this.dataSource.transaction(async (em) => {
-      const access = await this.workspaceLock.shared(em, request, { permission: 'tokens:manage' });
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'tokens:manage' });
       const now = this.clock.now();
       const token = await this.tokens.findReachingWorkspace(access.workspaceId, tokenId, now, em);
       if (!token) throw notFound('Token');

@@ -44,7 +44,7 @@ export class InvitationsService {
     return this.dataSource.transaction(async (em) => {
       // Invitations of one workspace are created one at a time, so two for one email cannot race past
       // the check, and each grants within what its inviter holds then.
-      const access = await this.workspaceLock.exclusive(em, request, { permission: 'members:manage' });
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
       await this.grants.rolesToGrant(access, dto.roleIds, em);
       await this.grants.devicesToGrant(access, deviceAccess, em);
       const alreadyMember = await em.query(
@@ -95,7 +95,7 @@ export class InvitationsService {
       // The invitation's row before the workspace's, as accepting and resending take them.
       const invitation = await this.invitations.find(request.workspaceId, invitationId, em, true);
       if (!invitation) throw notFound('Invitation');
-      const access = await this.workspaceLock.shared(em, request, { permission: 'members:manage' });
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
       const status = invitationStatus(invitation, this.clock.now());
       if (status === 'accepted') throw conflict('The invitation has been accepted; remove the member instead.');
       if (status === 'revoked') return;
@@ -113,7 +113,7 @@ export class InvitationsService {
       const now = this.clock.now();
       const status = invitationStatus(invitation, now);
       if (status !== 'pending' && status !== 'expired') throw conflict(`An ${status} invitation cannot be resent.`);
-      const access = await this.workspaceLock.exclusive(em, request, { permission: 'members:manage' });
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
       if (status === 'expired' && (await this.invitations.pendingExists(em, access.workspaceId, invitation.email, now))) {
         throw conflict('A newer invitation for this email is pending.');
       }

@@ -40,7 +40,7 @@ export class MembersService {
   async update(request: WorkspaceAccess, actor: Actor, userId: string, dto: UpdateMemberDto) {
     return this.dataSource.transaction(async (em) => {
       // Changes of members take turns, each on its caller's rights as they are then.
-      const access = await this.workspaceLock.exclusive(em, request, { permission: 'members:manage' });
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
       const member = await this.findIn(em, access, userId);
       const now = this.clock.now();
       if (dto.roleIds) {
@@ -70,7 +70,7 @@ export class MembersService {
 
   async remove(request: WorkspaceAccess, actor: Actor, userId: string): Promise<void> {
     await this.dataSource.transaction(async (em) => {
-      const access = await this.workspaceLock.exclusive(em, request, { permission: 'members:manage' });
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
       const member = await this.findIn(em, access, userId);
       if (member.roles.some((r) => r.builtIn === 'owner')) await this.assertNotLastOwner(em, access, member);
       await this.workspaces.deleteMembership(em, access.workspaceId, member.membershipId);

@@ -32,12 +32,11 @@ export class RolesService {
     return toRoleView(await this.find(access, roleId));
   }
 
-  /** Adding a role changes nobody's rights: roles are made side by side. */
   async create(request: WorkspaceAccess, actor: Actor, dto: CreateRoleDto) {
     const now = this.clock.now();
     const role = { id: randomUUID(), name: dto.name.trim(), description: dto.description ?? null, permissions: dto.permissions, builtIn: null, createdAt: now, updatedAt: now };
     await this.write(async (em) => {
-      const access = await this.workspaceLock.shared(em, request, { permission: 'roles:manage' });
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'roles:manage' });
       assertCanDefinePermissions(access, dto.permissions);
       await this.workspaces.insertRole(em, access.workspaceId, role);
       await this.audit.record(em, actor, { action: 'role.created', workspaceId: access.workspaceId, target: { type: 'role', id: role.id }, details: { name: role.name, permissions: role.permissions } });
@@ -45,13 +44,12 @@ export class RolesService {
     return toRoleView({ ...role, workspaceId: request.workspaceId });
   }
 
-  /** Changing a role changes what everyone holding it may do: one at a time, on the role and rights as they are then. */
   async update(request: WorkspaceAccess, actor: Actor, roleId: string, dto: UpdateRoleDto) {
     const updated = await this.write(async (em) => {
-      const access = await this.workspaceLock.exclusive(em, request, { permission: 'roles:manage' });
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'roles:manage' });
       const role = await this.find(access, roleId, em);
       this.assertCustom(role);
-      // The editor must hold both the old and the new permissions.
+      // Changing a role changes what everyone holding it may do: the editor must hold both old and new permissions.
       assertCanDefinePermissions(access, [...role.permissions, ...(dto.permissions ?? [])]);
       const changed = {
         name: dto.name?.trim() ?? role.name,
@@ -66,10 +64,10 @@ export class RolesService {
     return toRoleView(updated);
   }
 
-  /** One at a time with invitations, which name roles without a foreign key, and with other deletions of it. */
+  /** Under the lock, no invitation (which names roles without a foreign key) can pick the role up between the check and the delete. */
   async delete(request: WorkspaceAccess, actor: Actor, roleId: string): Promise<void> {
     await this.dataSource.transaction(async (em) => {
-      const access = await this.workspaceLock.exclusive(em, request, { permission: 'roles:manage' });
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'roles:manage' });
       const role = await this.find(access, roleId, em);
       this.assertCustom(role);
       assertCanDefinePermissions(access, role.permissions);

@@ -88,8 +88,7 @@ export class WorkspacesService {
     let access: WorkspaceAccess;
     try {
       access = await this.dataSource.transaction(async (em) => {
-        // Exclusive: the update locks the row anyway, and a shared lock would have to be upgraded to it.
-        const fresh = await this.workspaceLock.exclusive(em, request, { permission: 'workspace:update' });
+        const fresh = await this.workspaceLock.acquire(em, request, { permission: 'workspace:update' });
         await this.workspaces.update(em, fresh.workspaceId, { name: dto.name?.trim(), slug: dto.slug, updatedAt: this.clock.now() });
         await this.audit.record(em, actor, {
           action: 'workspace.updated',
@@ -108,7 +107,7 @@ export class WorkspacesService {
 
   async delete(request: WorkspaceAccess, actor: Actor): Promise<void> {
     await this.dataSource.transaction(async (em) => {
-      const access = await this.workspaceLock.exclusive(em, request, { permission: 'workspace:delete', ownerOnly: true });
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'workspace:delete', ownerOnly: true });
       await this.workspaces.delete(em, access.workspaceId);
       await this.audit.record(em, actor, {
         action: 'workspace.deleted',
@@ -126,7 +125,7 @@ export class WorkspacesService {
   async leave(request: WorkspaceAccess, actor: Actor): Promise<void> {
     if (request.principal.type !== 'user') throw new DomainError(ErrorCode.Forbidden, 'API users cannot leave their workspace.');
     await this.dataSource.transaction(async (em) => {
-      const access = await this.workspaceLock.exclusive(em, request, {});
+      const access = await this.workspaceLock.acquire(em, request, {});
       if (access.isOwner && (await this.workspaces.countOtherOwners(em, access.workspaceId, access.membershipId)) === 0) {
         throw new DomainError(ErrorCode.LastOwner, 'The last owner cannot leave; make someone else owner first, or delete the workspace.');
       }
@@ -149,7 +148,7 @@ export class WorkspacesService {
   /** The policy decides which tokens work here: a change of rights, made by an owner as of then. */
   async putPolicy(request: WorkspaceAccess, actor: Actor, dto: TokenPolicyDto) {
     await this.dataSource.transaction(async (em) => {
-      const access = await this.workspaceLock.exclusive(em, request, { permission: 'workspace:update', ownerOnly: true });
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'workspace:update', ownerOnly: true });
       await this.workspaces.update(em, access.workspaceId, {
         maxLifetimeDays: dto.maxLifetimeDays,
         allowPersonalTokens: dto.allowPersonalTokens,
