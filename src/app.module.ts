@@ -13,6 +13,7 @@ import { HealthModule } from './health/health.module';
 import { pinoHttpOptions } from './logging';
 import { MetricsModule } from './metrics/metrics.module';
 import { TokensModule } from './tokens/tokens.module';
+import { WorkspaceTokensModule } from './tokens/workspace-tokens.module';
 import { AuditModule } from './audit/audit.module';
 import { CacheModule } from './cache/cache.module';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
@@ -44,6 +45,7 @@ export class AppModule {
         AuthModule,
         AccountsModule,
         TokensModule,
+        WorkspaceTokensModule,
         AuthorizationModule,
         WorkspacesModule,
         DevicesModule,

@@ -1,6 +1,7 @@
 // Hundreds of requests in flight at once against the invariants that must survive them: one
 // membership per user and workspace, at least one owner, a revoked token never works again, a
-// rotation chain never has two tokens alive past their grace, one audit event per change.
+// rotation chain never has two tokens alive past their grace, one audit event per change, and no
+// write made on rights its caller lost to a demotion or removal that committed before it.
 // Checked through the API and directly in the database, on the embedded database (one connection,
 // requests take turns) and on PostgreSQL (a pool: transactions really overlap).
 import { randomUUID } from 'node:crypto';
@@ -534,6 +535,287 @@ describe('concurrency', () => {
         const changed = requests.filter((r, i) => r.id === id && r.roleIds && results[i].status === 200).length;
         expect({ id, events: await auditCount('api_user.updated', { workspaceId: ws.id, targetIds: [id] }) }).toEqual({ id, events: changed });
       }
+    });
+  });
+
+  describe('acting while demoted or removed', () => {
+    /**
+     * Who the actor of each audit event was in its workspace at the moment the event was written, as
+     * the database showed it then (a trigger of this test's database, made for this block only). A
+     * write that decided on its caller's rights under the workspace lock writes its event before any
+     * demotion of that caller commits, or is refused; one that decided on rights read before the lock
+     * can write it after, and the trigger then sees rights the caller no longer had.
+     */
+    beforeAll(async () => {
+      await t.dataSource.query(`CREATE TABLE test_actor_witness (
+        audit_id uuid PRIMARY KEY, member boolean NOT NULL, owner boolean NOT NULL, permissions text[] NOT NULL,
+        device_access text, device_ids uuid[] NOT NULL)`);
+      await t.dataSource.query(`CREATE FUNCTION test_witness_actor() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.workspace_id IS NOT NULL AND NEW.actor_type IN ('user', 'api_user') THEN
+            INSERT INTO test_actor_witness
+            SELECT NEW.id, m.id IS NOT NULL,
+                   COALESCE((SELECT bool_or(r.built_in = 'owner') FROM membership_roles mr
+                               JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
+                              WHERE mr.workspace_id = m.workspace_id AND mr.membership_id = m.id), false),
+                   COALESCE((SELECT array_agg(DISTINCT p) FROM membership_roles mr
+                               JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
+                               CROSS JOIN LATERAL unnest(r.permissions) AS p
+                              WHERE mr.workspace_id = m.workspace_id AND mr.membership_id = m.id), '{}'),
+                   m.device_access,
+                   COALESCE((SELECT array_agg(md.device_id) FROM membership_devices md
+                              WHERE md.workspace_id = m.workspace_id AND md.membership_id = m.id), '{}')
+              FROM (SELECT 1) AS one
+              LEFT JOIN memberships m ON m.workspace_id = NEW.workspace_id
+                   AND CASE WHEN NEW.actor_type = 'user' THEN m.user_id ELSE m.api_user_id END = NEW.actor_id;
+          END IF;
+          RETURN NULL;
+        END $$`);
+      await t.dataSource.query('CREATE TRIGGER test_witness_actor AFTER INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION test_witness_actor()');
+    });
+    afterAll(async () => {
+      await t.dataSource.query('DROP TRIGGER test_witness_actor ON audit_events');
+      await t.dataSource.query('DROP FUNCTION test_witness_actor()');
+      await t.dataSource.query('DROP TABLE test_actor_witness');
+    });
+
+    interface Witnessed {
+      action: string;
+      targetId: string | null;
+      member: boolean;
+      owner: boolean;
+      permissions: string[];
+      deviceAccess: 'all' | 'selected' | null;
+      deviceIds: string[];
+    }
+
+    /**
+     * Sends the actor's writes with the demotion (or removal) of the actor among them, halfway, and
+     * returns the actor's audit events of these `actions` with what the actor held when each was
+     * written. Some writes were made before the demotion and some refused after it (else nothing
+     * raced), and each write answered 2xx wrote one event.
+     */
+    async function demotedWhileWriting(
+      ws: Workspace,
+      actorId: string,
+      actions: string[],
+      writes: Array<() => Test>,
+      demote: () => Test,
+      answers: string[],
+    ): Promise<Witnessed[]> {
+      const at = Math.floor(writes.length / 2);
+      const results = await fire([...writes.slice(0, at), demote, ...writes.slice(at)].map((send) => send()));
+      expect(results[at].status).toBeLessThan(300);
+      const written = results.filter((_, i) => i !== at);
+      expectOnly(written, answers);
+      expect(ok(written).length).toBeGreaterThan(0);
+      expect(ok(written).length).toBeLessThan(written.length);
+      const events: Witnessed[] = await t.dataSource.query(
+        `SELECT e.action, e.target_id AS "targetId", w.member, w.owner, w.permissions, w.device_access AS "deviceAccess", w.device_ids AS "deviceIds"
+           FROM audit_events e JOIN test_actor_witness w ON w.audit_id = e.id
+          WHERE e.workspace_id = $1 AND e.actor_id = $2 AND e.action = ANY($3::text[])`,
+        [ws.id, actorId, actions],
+      );
+      expect(events).toHaveLength(ok(written).length);
+      return events;
+    }
+
+    /** Makes things for a scenario, a bounded number at a time; returns the ids the answers carry at `path` (e.g. 'apiUser.id'). */
+    async function made(requests: Test[], path = 'id'): Promise<string[]> {
+      const results = await fire(requests);
+      expectOnly(results, ['201']);
+      return results.map((r) => path.split('.').reduce((value, key) => value[key], r.body));
+    }
+
+    const holds = (e: Witnessed, permissions: readonly string[]) => e.member && permissions.every((p) => e.permissions.includes(p));
+    const reaches = (e: Witnessed, deviceId: string | null) => e.deviceAccess === 'all' || (deviceId !== null && e.deviceIds.includes(deviceId));
+
+    it('invites, resends and revokes only within what the inviter holds, while the inviter is narrowed', async () => {
+      const ws = await newWorkspace();
+      const memberPermissions = ws.permissionsOf.get(ws.roles.member)!;
+      const gatekeeping = ['workspace:read', 'members:read', 'members:manage'];
+      const inviter = await customRole(ws, 'Inviter', [...new Set([...gatekeeping, ...memberPermissions])]);
+      const gatekeeper = await customRole(ws, 'Gatekeeper', gatekeeping);
+      const actor = await registerUser(t);
+      await inviteAndAccept(t, ws.owner.personalToken, ws.id, actor, [inviter]);
+      const pending = await made(
+        times(N, (i) =>
+          t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(ws.owner.personalToken)).send({ email: `pending-${i}-${randomUUID().slice(0, 8)}@example.com`, roleIds: [ws.roles.member], deviceAccess: { mode: 'all' } }),
+        ),
+        'invitation.id',
+      );
+      const as = bearer(actor.personalToken);
+      const writes = times(N, (i) => () => {
+        if (i % 3 === 0) {
+          const email = `new-${i}-${randomUUID().slice(0, 8)}@example.com`;
+          return t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(as).send({ email, roleIds: [ws.roles.member], deviceAccess: { mode: 'all' } });
+        }
+        if (i % 3 === 1) return t.http().post(`/v1/workspaces/${ws.id}/invitations/${pending[i]}/resend`).set(as).send({});
+        return t.http().delete(`/v1/workspaces/${ws.id}/invitations/${pending[i]}`).set(as);
+      });
+      // Still a gatekeeper, but no longer holding what the member role grants: it may revoke, not invite.
+      const narrow = () => patchMember(ws, ws.owner.personalToken, actor.id, { roleIds: [gatekeeper] });
+
+      const events = await demotedWhileWriting(ws, actor.id, ['member.invited', 'invitation.resent', 'invitation.revoked'], writes, narrow, ['200', '201', '204', '403 forbidden']);
+      const beyond = events.filter((e) => !holds(e, e.action === 'invitation.revoked' ? gatekeeping : [...gatekeeping, ...memberPermissions]));
+      expect(beyond).toEqual([]);
+    });
+
+    it('changes roles and members only while the actor is a member, when the actor is removed meanwhile', async () => {
+      const ws = await newWorkspace();
+      const actor = await addMember(ws, 'admin');
+      const newRole = (name: string) => t.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(ws.owner.personalToken)).send({ name, permissions: ['workspace:read'] });
+      const toChange = await made(times(Math.ceil(N / 4), (i) => newRole(`Change ${i}`)));
+      const toDelete = await made(times(Math.ceil(N / 4), (i) => newRole(`Delete ${i}`)));
+      const viewers = [await addMember(ws, 'viewer'), await addMember(ws, 'viewer')];
+      const as = bearer(actor.personalToken);
+      const writes = times(N, (i) => () => {
+        const j = Math.floor(i / 4);
+        switch (i % 4) {
+          case 0:
+            return t.http().post(`/v1/workspaces/${ws.id}/roles`).set(as).send({ name: `New ${i}`, permissions: ['workspace:read', 'devices:read'] });
+          case 1:
+            return t.http().patch(`/v1/workspaces/${ws.id}/roles/${toChange[j]}`).set(as).send({ permissions: ['workspace:read', 'devices:read'] });
+          case 2:
+            return t.http().delete(`/v1/workspaces/${ws.id}/roles/${toDelete[j]}`).set(as);
+          default:
+            return patchMember(ws, actor.personalToken, viewers[j % 2].id, { roleIds: [j % 4 < 2 ? ws.roles.member : ws.roles.viewer] });
+        }
+      });
+      const remove = () => removeMember(ws, ws.owner.personalToken, actor.id);
+
+      const events = await demotedWhileWriting(ws, actor.id, ['role.created', 'role.updated', 'role.deleted', 'member.updated'], writes, remove, ['200', '201', '204', '404 not_found']);
+      const beyond = events.filter((e) => !holds(e, [e.action === 'member.updated' ? 'members:manage' : 'roles:manage']));
+      expect(beyond).toEqual([]);
+    });
+
+    it('makes, changes and deletes API users and their tokens only with api_users:manage, while the actor is demoted', async () => {
+      const ws = await newWorkspace();
+      const actor = await addMember(ws, 'admin');
+      const owner = bearer(ws.owner.personalToken);
+      const newBot = (name: string) => t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(owner).send({ name, roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } });
+      const bots = await made([newBot('Bot 0'), newBot('Bot 1')], 'apiUser.id');
+      const sixth = Math.ceil(N / 6);
+      const doomed = await made(times(sixth, (i) => newBot(`Doomed ${i}`)), 'apiUser.id');
+      // Two tokens per sixth: one to rotate, one to revoke, each of one bot or the other.
+      const tokenBots = times(2 * sixth, (i) => bots[i % 2]);
+      const tokenIds = await made(tokenBots.map((bot, i) => t.http().post(`/v1/workspaces/${ws.id}/api-users/${bot}/tokens`).set(owner).send({ name: `T ${i}` })));
+      const tokens = tokenIds.map((id, i) => ({ id, bot: tokenBots[i] }));
+      const as = bearer(actor.personalToken);
+      const writes = times(N, (i) => () => {
+        const j = Math.floor(i / 6);
+        const bot = bots[j % 2];
+        switch (i % 6) {
+          case 0:
+            return t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(as).send({ name: `Made ${i}`, roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } });
+          case 1:
+            return t.http().patch(`/v1/workspaces/${ws.id}/api-users/${bot}`).set(as).send({ roleIds: [j % 4 < 2 ? ws.roles.member : ws.roles.viewer] });
+          case 2:
+            return t.http().post(`/v1/workspaces/${ws.id}/api-users/${bot}/tokens`).set(as).send({ name: `By actor ${i}` });
+          case 3:
+            return t.http().post(`/v1/workspaces/${ws.id}/api-users/${tokens[2 * j].bot}/tokens/${tokens[2 * j].id}/rotate`).set(as).send({});
+          case 4:
+            return t.http().delete(`/v1/workspaces/${ws.id}/api-users/${tokens[2 * j + 1].bot}/tokens/${tokens[2 * j + 1].id}`).set(as);
+          default:
+            return t.http().delete(`/v1/workspaces/${ws.id}/api-users/${doomed[j]}`).set(as);
+        }
+      });
+      const demote = () => patchMember(ws, ws.owner.personalToken, actor.id, { roleIds: [ws.roles.member] });
+
+      const events = await demotedWhileWriting(
+        ws,
+        actor.id,
+        ['api_user.created', 'api_user.updated', 'api_user.deleted', 'token.created', 'token.rotated', 'token.revoked'],
+        writes,
+        demote,
+        ['200', '201', '204', '403 forbidden'],
+      );
+      expect(events.filter((e) => !holds(e, ['api_users:manage']))).toEqual([]);
+    });
+
+    it("revokes another owner's tokens only while the actor is an owner, when the actor is demoted to admin", async () => {
+      const ws = await newWorkspace();
+      const actor = await addMember(ws, 'owner');
+      const other = await addMember(ws, 'owner');
+      const bot = (
+        await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(ws.owner.personalToken)).send({ name: 'Bot', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } }).expect(201)
+      ).body.apiUser.id;
+      // Every other token is the other owner's (restricted to this workspace, so revoking it revokes it), the rest the bot's.
+      const targets = await made(
+        times(N, (i) =>
+          i % 2 === 0
+            ? t.http().post('/v1/me/tokens').set(bearer(other.personalToken)).send({ name: `Owner's ${i}`, scopes: ['*'], workspaceIds: [ws.id] })
+            : t.http().post(`/v1/workspaces/${ws.id}/api-users/${bot}/tokens`).set(bearer(ws.owner.personalToken)).send({ name: `Bot's ${i}` }),
+        ),
+      );
+      const ownersTokens = new Set(targets.filter((_, i) => i % 2 === 0));
+      const writes = targets.map((id) => () => t.http().delete(`/v1/workspaces/${ws.id}/tokens/${id}`).set(bearer(actor.personalToken)));
+      const demote = () => patchMember(ws, ws.owner.personalToken, actor.id, { roleIds: [ws.roles.admin] });
+
+      const events = await demotedWhileWriting(ws, actor.id, ['token.revoked'], writes, demote, ['204', '403 forbidden']);
+      const beyond = events.filter((e) => !holds(e, ['tokens:manage']) || (ownersTokens.has(e.targetId!) && !e.owner));
+      expect(beyond).toEqual([]);
+    });
+
+    it('creates, changes and deletes devices only within the device access the actor holds, while it is narrowed', async () => {
+      const ws = await newWorkspace();
+      const actor = await addMember(ws, 'admin');
+      const owner = bearer(ws.owner.personalToken);
+      const newDevice = (serial: string) => t.http().post(`/v1/workspaces/${ws.id}/devices`).set(owner).send({ name: serial, serial });
+      const [kept] = await made([newDevice('KEPT')]);
+      const toChange = await made(times(Math.ceil(N / 3), (i) => newDevice(`CHANGE-${i}`)));
+      const toDelete = await made(times(Math.ceil(N / 3), (i) => newDevice(`DELETE-${i}`)));
+      const as = bearer(actor.personalToken);
+      const writes = times(N, (i) => () => {
+        const j = Math.floor(i / 3);
+        if (i % 3 === 0) return t.http().post(`/v1/workspaces/${ws.id}/devices`).set(as).send({ name: `New ${i}`, serial: `NEW-${i}` });
+        if (i % 3 === 1) return t.http().patch(`/v1/workspaces/${ws.id}/devices/${toChange[j]}`).set(as).send({ name: `Changed ${i}` });
+        return t.http().delete(`/v1/workspaces/${ws.id}/devices/${toDelete[j]}`).set(as);
+      });
+      // A member now (no devices:delete), reaching one device only (no devices:create either).
+      const narrow = () => patchMember(ws, ws.owner.personalToken, actor.id, { roleIds: [ws.roles.member], deviceAccess: { mode: 'selected', deviceIds: [kept] } });
+
+      const events = await demotedWhileWriting(ws, actor.id, ['device.created', 'device.updated', 'device.deleted'], writes, narrow, ['200', '201', '204', '403 forbidden', '404 not_found']);
+      const beyond = events.filter((e) => {
+        if (e.action === 'device.created') return !holds(e, ['devices:create']) || e.deviceAccess !== 'all';
+        return !holds(e, [e.action === 'device.updated' ? 'devices:update' : 'devices:delete']) || !reaches(e, e.targetId);
+      });
+      expect(beyond).toEqual([]);
+    });
+
+    it('changes the workspace with workspace:update and its token policy only as an owner, when the actor is demoted to admin', async () => {
+      const ws = await newWorkspace();
+      const actor = await addMember(ws, 'owner');
+      const as = bearer(actor.personalToken);
+      const writes = times(N, (i) => () =>
+        i % 2 === 0
+          ? t.http().patch(`/v1/workspaces/${ws.id}`).set(as).send({ name: `Renamed ${i}` })
+          : t.http().put(`/v1/workspaces/${ws.id}/token-policy`).set(as).send({ maxLifetimeDays: null, allowPersonalTokens: true }),
+      );
+      const demote = () => patchMember(ws, ws.owner.personalToken, actor.id, { roleIds: [ws.roles.admin] });
+
+      const events = await demotedWhileWriting(ws, actor.id, ['workspace.updated', 'workspace.token_policy_changed'], writes, demote, ['200', '403 forbidden']);
+      const beyond = events.filter((e) => !holds(e, ['workspace:update']) || (e.action === 'workspace.token_policy_changed' && !e.owner));
+      expect(beyond).toEqual([]);
+    });
+
+    it('lets an API user act only with the rights it holds, while its roles are taken down', async () => {
+      const ws = await newWorkspace();
+      const owner = bearer(ws.owner.personalToken);
+      const created = await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(owner).send({ name: 'Operator', roleIds: [ws.roles.admin], deviceAccess: { mode: 'all' } }).expect(201);
+      const operator = { id: created.body.apiUser.id as string, secret: created.body.token.secret as string };
+      const bot = (await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(owner).send({ name: 'Bot', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } }).expect(201)).body.apiUser.id;
+      const as = bearer(operator.secret);
+      const writes = times(N, (i) => () =>
+        i % 2 === 0
+          ? t.http().post(`/v1/workspaces/${ws.id}/api-users/${bot}/tokens`).set(as).send({ name: `By operator ${i}` })
+          : t.http().post(`/v1/workspaces/${ws.id}/devices`).set(as).send({ name: `Device ${i}`, serial: `OP-${i}` }),
+      );
+      const demote = () => t.http().patch(`/v1/workspaces/${ws.id}/api-users/${operator.id}`).set(owner).send({ roleIds: [ws.roles.viewer] });
+
+      const events = await demotedWhileWriting(ws, operator.id, ['token.created', 'device.created'], writes, demote, ['201', '403 forbidden']);
+      const beyond = events.filter((e) => !holds(e, [e.action === 'token.created' ? 'api_users:manage' : 'devices:create']));
+      expect(beyond).toEqual([]);
     });
   });
 

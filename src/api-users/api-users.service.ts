@@ -1,6 +1,7 @@
 // API users: headless principals of one workspace, with roles, device access and lka_ tokens.
 // Whatever could hand out an API user's rights (changing it, minting or rotating its tokens,
 // enabling it) needs a caller who holds those rights; taking rights away needs only api_users:manage.
+// Each write decides on the caller's rights as they are under the workspace's lock (WorkspaceLock).
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
@@ -11,6 +12,7 @@ import { assertCanGrantDevices, assertCanGrantRoles } from '../authorization/rol
 import { assertCanGrant, assertScopesWellFormed } from '../authorization/token-grants';
 import { policyRefusal } from '../authorization/token-policy';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
+import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
 import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
@@ -47,17 +49,19 @@ export class ApiUsersService {
     private readonly apiUsers: ApiUsersRepository,
     private readonly workspaces: WorkspacesRepository,
     private readonly grants: GrantValidator,
+    private readonly workspaceLock: WorkspaceLock,
     private readonly tokens: TokensService,
     private readonly tokenRows: TokensRepository,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
 
-  async create(access: WorkspaceAccess, actor: Actor, dto: CreateApiUserDto) {
+  async create(request: WorkspaceAccess, actor: Actor, dto: CreateApiUserDto) {
     const deviceAccess = toDeviceAccess(dto.deviceAccess);
     const now = this.clock.now();
     try {
       return await this.dataSource.transaction(async (em) => {
+        const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
         const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
         if (roles.some((r) => r.builtIn === 'owner')) throw validationFailed('roleIds', 'API users cannot hold the owner role');
         await this.grants.devicesToGrant(access, deviceAccess, em);
@@ -102,9 +106,10 @@ export class ApiUsersService {
     return toApiUserView(await this.find(access, apiUserId));
   }
 
-  async update(access: WorkspaceAccess, actor: Actor, apiUserId: string, dto: UpdateApiUserDto) {
+  async update(request: WorkspaceAccess, actor: Actor, apiUserId: string, dto: UpdateApiUserDto) {
     try {
       return await this.dataSource.transaction(async (em) => {
+        const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
         const apiUser = await this.find(access, apiUserId, em, true);
         const onlyTakesAway = dto.roleIds === undefined && dto.deviceAccess === undefined && dto.status !== 'active';
         if (!onlyTakesAway) this.assertHoldsRightsOf(access, apiUser);
@@ -136,8 +141,9 @@ export class ApiUsersService {
     }
   }
 
-  async delete(access: WorkspaceAccess, actor: Actor, apiUserId: string): Promise<void> {
+  async delete(request: WorkspaceAccess, actor: Actor, apiUserId: string): Promise<void> {
     await this.dataSource.transaction(async (em) => {
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
       const apiUser = await this.find(access, apiUserId, em, true);
       await this.apiUsers.delete(em, access.workspaceId, apiUserId);
       await this.audit.record(em, actor, { action: 'api_user.deleted', workspaceId: access.workspaceId, target: { type: 'api_user', id: apiUserId }, details: { name: apiUser.name } });
@@ -156,8 +162,9 @@ export class ApiUsersService {
     return toPage(rows, limit, toTokenView);
   }
 
-  async createToken(access: WorkspaceAccess, actor: Actor, apiUserId: string, dto: CreateApiUserTokenDto): Promise<IssuedTokenView> {
+  async createToken(request: WorkspaceAccess, actor: Actor, apiUserId: string, dto: CreateApiUserTokenDto): Promise<IssuedTokenView> {
     return this.dataSource.transaction(async (em) => {
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
       const apiUser = await this.find(access, apiUserId, em, true);
       this.assertHoldsRightsOf(access, apiUser);
       const token = await this.issueToken(em, access, apiUserId, dto);
@@ -166,8 +173,9 @@ export class ApiUsersService {
     });
   }
 
-  async revokeToken(access: WorkspaceAccess, actor: Actor, apiUserId: string, tokenId: string): Promise<void> {
+  async revokeToken(request: WorkspaceAccess, actor: Actor, apiUserId: string, tokenId: string): Promise<void> {
     await this.dataSource.transaction(async (em) => {
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
       await this.find(access, apiUserId, em);
       const token = await this.tokenRows.findForOwner({ type: 'api_user', id: apiUserId }, tokenId, em);
       if (!token) throw notFound('Token');
@@ -177,8 +185,9 @@ export class ApiUsersService {
     });
   }
 
-  async rotateToken(access: WorkspaceAccess, actor: Actor, apiUserId: string, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenView> {
+  async rotateToken(request: WorkspaceAccess, actor: Actor, apiUserId: string, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenView> {
     return this.dataSource.transaction(async (em) => {
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
       const apiUser = await this.find(access, apiUserId, em);
       this.assertHoldsRightsOf(access, apiUser);
       const old = await this.tokenRows.findForOwner({ type: 'api_user', id: apiUserId }, tokenId, em, true);

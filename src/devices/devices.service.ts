@@ -1,10 +1,12 @@
 // Devices of a workspace. Reads and changes are limited to the caller's device access; what is
-// outside it answers like what does not exist.
+// outside it answers like what does not exist. Changes decide on that access as it is under the
+// workspace's lock, not as the guard read it.
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
+import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
 import { decodeCursor, pageLimit, toPage } from '../common/pagination';
@@ -23,22 +25,24 @@ export class DevicesService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly devices: DevicesRepository,
+    private readonly workspaceLock: WorkspaceLock,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
 
-  async create(access: WorkspaceAccess, actor: Actor, dto: CreateDeviceDto) {
-    if (access.deviceAccess.mode !== 'all') {
-      throw new DomainError(ErrorCode.Forbidden, 'Creating devices needs access to all devices of the workspace.');
-    }
+  async create(request: WorkspaceAccess, actor: Actor, dto: CreateDeviceDto) {
     const metadata = checkedMetadata(dto.metadata ?? {});
     const now = this.clock.now();
     const device = { id: randomUUID(), name: dto.name.trim(), serial: dto.serial, metadata, createdAt: now, updatedAt: now };
     await this.write(dto.serial, async (em) => {
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'devices:create' });
+      if (access.deviceAccess.mode !== 'all') {
+        throw new DomainError(ErrorCode.Forbidden, 'Creating devices needs access to all devices of the workspace.');
+      }
       await this.devices.insert(em, access.workspaceId, device);
       await this.audit.record(em, actor, { action: 'device.created', workspaceId: access.workspaceId, target: { type: 'device', id: device.id }, details: { name: device.name, serial: device.serial } });
     });
-    return toDeviceView({ ...device, workspaceId: access.workspaceId });
+    return toDeviceView({ ...device, workspaceId: request.workspaceId });
   }
 
   async list(access: WorkspaceAccess, query: ListDevicesQueryDto) {
@@ -51,15 +55,17 @@ export class DevicesService {
     return toDeviceView(await this.find(access, deviceId));
   }
 
-  async update(access: WorkspaceAccess, actor: Actor, deviceId: string, dto: UpdateDeviceDto) {
-    const device = await this.find(access, deviceId);
-    const changed = {
-      name: dto.name?.trim() ?? device.name,
-      serial: dto.serial ?? device.serial,
-      metadata: dto.metadata !== undefined ? checkedMetadata(dto.metadata) : device.metadata,
-      updatedAt: this.clock.now(),
-    };
-    await this.write(changed.serial, async (em) => {
+  async update(request: WorkspaceAccess, actor: Actor, deviceId: string, dto: UpdateDeviceDto) {
+    const metadata = dto.metadata !== undefined ? checkedMetadata(dto.metadata) : undefined;
+    return this.write(dto.serial ?? '', async (em) => {
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'devices:update' });
+      const device = await this.find(access, deviceId, em);
+      const changed = {
+        name: dto.name?.trim() ?? device.name,
+        serial: dto.serial ?? device.serial,
+        metadata: metadata ?? device.metadata,
+        updatedAt: this.clock.now(),
+      };
       await this.devices.update(em, access.workspaceId, deviceId, changed);
       await this.audit.record(em, actor, {
         action: 'device.updated',
@@ -67,27 +73,28 @@ export class DevicesService {
         target: { type: 'device', id: deviceId },
         details: { fields: Object.keys(dto) },
       });
+      return toDeviceView({ ...device, ...changed });
     });
-    return toDeviceView({ ...device, ...changed });
   }
 
-  async delete(access: WorkspaceAccess, actor: Actor, deviceId: string): Promise<void> {
-    const device = await this.find(access, deviceId);
+  async delete(request: WorkspaceAccess, actor: Actor, deviceId: string): Promise<void> {
     await this.dataSource.transaction(async (em) => {
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'devices:delete' });
+      const device = await this.find(access, deviceId, em);
       await this.devices.delete(em, access.workspaceId, deviceId);
       await this.audit.record(em, actor, { action: 'device.deleted', workspaceId: access.workspaceId, target: { type: 'device', id: deviceId }, details: { serial: device.serial } });
     });
   }
 
-  private async find(access: WorkspaceAccess, deviceId: string): Promise<DeviceRecord> {
-    const device = await this.devices.find(access.workspaceId, deviceId, access.deviceAccess);
+  private async find(access: WorkspaceAccess, deviceId: string, em?: EntityManager): Promise<DeviceRecord> {
+    const device = await this.devices.find(access.workspaceId, deviceId, access.deviceAccess, em);
     if (!device) throw notFound('Device');
     return device;
   }
 
-  private async write(serial: string, work: (em: EntityManager) => Promise<void>): Promise<void> {
+  private async write<T>(serial: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
     try {
-      await this.dataSource.transaction(work);
+      return await this.dataSource.transaction(work);
     } catch (error) {
       if (isUniqueViolation(error, 'devices_workspace_serial_key')) throw conflict(`A device with serial "${serial}" exists in this workspace.`);
       throw error;

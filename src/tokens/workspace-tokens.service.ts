@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
+import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
 import { DomainError, ErrorCode, notFound } from '../common/errors';
 import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
@@ -21,6 +22,7 @@ export class WorkspaceTokensService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly tokens: TokensRepository,
+    private readonly workspaceLock: WorkspaceLock,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
@@ -44,9 +46,11 @@ export class WorkspaceTokensService {
   /**
    * An API user's token, or a token restricted to this workspace alone, is revoked. A member's token
    * that also reaches other workspaces is cut off from this one only: an admin here has no say elsewhere.
+   * Decided on the caller's rights (tokens:manage, owner or not) as they are under the workspace's lock.
    */
-  async revoke(access: WorkspaceAccess, actor: Actor, tokenId: string): Promise<void> {
+  async revoke(request: WorkspaceAccess, actor: Actor, tokenId: string): Promise<void> {
     await this.dataSource.transaction(async (em) => {
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'tokens:manage' });
       const now = this.clock.now();
       const token = await this.tokens.findReachingWorkspace(access.workspaceId, tokenId, now, em);
       if (!token) throw notFound('Token');

@@ -8,6 +8,7 @@ import type { UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, parseToken, tokenHint } from '../auth/token-format';
 import { toDeviceAccess } from '../authorization/device-access';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
+import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
 import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
@@ -31,17 +32,19 @@ export class InvitationsService {
     private readonly workspaces: WorkspacesRepository,
     private readonly devices: DevicesRepository,
     private readonly grants: GrantValidator,
+    private readonly workspaceLock: WorkspaceLock,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
 
-  async create(access: WorkspaceAccess, actor: Actor, dto: CreateInvitationDto) {
+  async create(request: WorkspaceAccess, actor: Actor, dto: CreateInvitationDto) {
     const deviceAccess = toDeviceAccess(dto.deviceAccess);
     const email = dto.email.trim();
     const now = this.clock.now();
     return this.dataSource.transaction(async (em) => {
-      // Invitations of one workspace are created one at a time, so two for one email cannot race past the check.
-      await this.workspaces.lock(em, access.workspaceId);
+      // Invitations of one workspace are created one at a time, so two for one email cannot race past
+      // the check, and each grants within what its inviter holds then.
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
       await this.grants.rolesToGrant(access, dto.roleIds, em);
       await this.grants.devicesToGrant(access, deviceAccess, em);
       const alreadyMember = await em.query(
@@ -87,10 +90,12 @@ export class InvitationsService {
     return toPage(rows, limit, (i) => toInvitationView(i, now));
   }
 
-  async revoke(access: WorkspaceAccess, actor: Actor, invitationId: string): Promise<void> {
+  async revoke(request: WorkspaceAccess, actor: Actor, invitationId: string): Promise<void> {
     await this.dataSource.transaction(async (em) => {
-      const invitation = await this.invitations.find(access.workspaceId, invitationId, em, true);
+      // The invitation's row before the workspace's, as accepting and resending take them.
+      const invitation = await this.invitations.find(request.workspaceId, invitationId, em, true);
       if (!invitation) throw notFound('Invitation');
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
       const status = invitationStatus(invitation, this.clock.now());
       if (status === 'accepted') throw conflict('The invitation has been accepted; remove the member instead.');
       if (status === 'revoked') return;
@@ -100,14 +105,15 @@ export class InvitationsService {
   }
 
   /** A new secret (the old one dies) and a new expiry, for a pending or expired invitation. */
-  async resend(access: WorkspaceAccess, actor: Actor, invitationId: string, dto: ResendInvitationDto) {
+  async resend(request: WorkspaceAccess, actor: Actor, invitationId: string, dto: ResendInvitationDto) {
     return this.dataSource.transaction(async (em) => {
-      const invitation = await this.invitations.find(access.workspaceId, invitationId, em, true);
+      // The invitation's row before the workspace's: accepting takes them in that order too.
+      const invitation = await this.invitations.find(request.workspaceId, invitationId, em, true);
       if (!invitation) throw notFound('Invitation');
       const now = this.clock.now();
       const status = invitationStatus(invitation, now);
       if (status !== 'pending' && status !== 'expired') throw conflict(`An ${status} invitation cannot be resent.`);
-      await this.workspaces.lock(em, access.workspaceId);
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
       if (status === 'expired' && (await this.invitations.pendingExists(em, access.workspaceId, invitation.email, now))) {
         throw conflict('A newer invitation for this email is pending.');
       }

@@ -3,7 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
 import { toDeviceAccess } from '../authorization/device-access';
-import { assertPermission, WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
+import type { WorkspaceAccess } from '../authorization/workspace-access';
+import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
 import { DomainError, ErrorCode, notFound } from '../common/errors';
 import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
@@ -19,7 +20,7 @@ export class MembersService {
     private readonly dataSource: DataSource,
     private readonly workspaces: WorkspacesRepository,
     private readonly grants: GrantValidator,
-    private readonly accessResolver: WorkspaceAccessResolver,
+    private readonly workspaceLock: WorkspaceLock,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
@@ -38,7 +39,8 @@ export class MembersService {
 
   async update(request: WorkspaceAccess, actor: Actor, userId: string, dto: UpdateMemberDto) {
     return this.dataSource.transaction(async (em) => {
-      const access = await this.lockAsCaller(em, request);
+      // Changes of members take turns, each on its caller's rights as they are then.
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
       const member = await this.findIn(em, access, userId);
       const now = this.clock.now();
       if (dto.roleIds) {
@@ -68,23 +70,12 @@ export class MembersService {
 
   async remove(request: WorkspaceAccess, actor: Actor, userId: string): Promise<void> {
     await this.dataSource.transaction(async (em) => {
-      const access = await this.lockAsCaller(em, request);
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
       const member = await this.findIn(em, access, userId);
       if (member.roles.some((r) => r.builtIn === 'owner')) await this.assertNotLastOwner(em, access, member);
       await this.workspaces.deleteMembership(em, access.workspaceId, member.membershipId);
       await this.audit.record(em, actor, { action: 'member.removed', workspaceId: access.workspaceId, accountId: userId, target: { type: 'user', id: userId } });
     });
-  }
-
-  /**
-   * Takes the workspace's lock, then reads the caller's rights again: changes of members take turns,
-   * and one that waited behind the removal or demotion of its own caller must not act on the old rights.
-   */
-  private async lockAsCaller(em: EntityManager, request: WorkspaceAccess): Promise<WorkspaceAccess> {
-    await this.workspaces.lock(em, request.workspaceId);
-    const access = await this.accessResolver.current(request, em);
-    assertPermission(access, 'members:manage');
-    return access;
   }
 
   private async findIn(em: EntityManager, access: WorkspaceAccess, userId: string): Promise<MemberRecord> {

@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
 import { assertCanDefinePermissions } from '../authorization/role-grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
+import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound } from '../common/errors';
 import { isUniqueViolation } from '../database/database-errors';
@@ -18,6 +19,7 @@ export class RolesService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly workspaces: WorkspacesRepository,
+    private readonly workspaceLock: WorkspaceLock,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
@@ -30,40 +32,45 @@ export class RolesService {
     return toRoleView(await this.find(access, roleId));
   }
 
-  async create(access: WorkspaceAccess, actor: Actor, dto: CreateRoleDto) {
-    assertCanDefinePermissions(access, dto.permissions);
+  async create(request: WorkspaceAccess, actor: Actor, dto: CreateRoleDto) {
     const now = this.clock.now();
     const role = { id: randomUUID(), name: dto.name.trim(), description: dto.description ?? null, permissions: dto.permissions, builtIn: null, createdAt: now, updatedAt: now };
     await this.write(async (em) => {
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'roles:manage' });
+      assertCanDefinePermissions(access, dto.permissions);
       await this.workspaces.insertRole(em, access.workspaceId, role);
       await this.audit.record(em, actor, { action: 'role.created', workspaceId: access.workspaceId, target: { type: 'role', id: role.id }, details: { name: role.name, permissions: role.permissions } });
     }, role.name);
-    return toRoleView({ ...role, workspaceId: access.workspaceId });
+    return toRoleView({ ...role, workspaceId: request.workspaceId });
   }
 
-  async update(access: WorkspaceAccess, actor: Actor, roleId: string, dto: UpdateRoleDto) {
-    const role = await this.find(access, roleId);
-    this.assertCustom(role);
-    // Changing a role changes what everyone holding it may do: the editor must hold both old and new permissions.
-    assertCanDefinePermissions(access, [...role.permissions, ...(dto.permissions ?? [])]);
-    const changed = {
-      name: dto.name?.trim() ?? role.name,
-      description: dto.description === undefined ? role.description : dto.description,
-      permissions: dto.permissions ?? role.permissions,
-      updatedAt: this.clock.now(),
-    };
-    await this.write(async (em) => {
+  async update(request: WorkspaceAccess, actor: Actor, roleId: string, dto: UpdateRoleDto) {
+    const updated = await this.write(async (em) => {
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'roles:manage' });
+      const role = await this.find(access, roleId, em);
+      this.assertCustom(role);
+      // Changing a role changes what everyone holding it may do: the editor must hold both old and new permissions.
+      assertCanDefinePermissions(access, [...role.permissions, ...(dto.permissions ?? [])]);
+      const changed = {
+        name: dto.name?.trim() ?? role.name,
+        description: dto.description === undefined ? role.description : dto.description,
+        permissions: dto.permissions ?? role.permissions,
+        updatedAt: this.clock.now(),
+      };
       await this.workspaces.updateRole(em, access.workspaceId, roleId, changed);
       await this.audit.record(em, actor, { action: 'role.updated', workspaceId: access.workspaceId, target: { type: 'role', id: roleId }, details: { name: changed.name, permissions: changed.permissions } });
-    }, changed.name);
-    return toRoleView({ ...role, ...changed });
+      return { ...role, ...changed };
+    }, dto.name?.trim() ?? '');
+    return toRoleView(updated);
   }
 
-  async delete(access: WorkspaceAccess, actor: Actor, roleId: string): Promise<void> {
-    const role = await this.find(access, roleId);
-    this.assertCustom(role);
-    assertCanDefinePermissions(access, role.permissions);
+  /** Under the lock, no invitation (which names roles without a foreign key) can pick the role up between the check and the delete. */
+  async delete(request: WorkspaceAccess, actor: Actor, roleId: string): Promise<void> {
     await this.dataSource.transaction(async (em) => {
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'roles:manage' });
+      const role = await this.find(access, roleId, em);
+      this.assertCustom(role);
+      assertCanDefinePermissions(access, role.permissions);
       if (await this.workspaces.roleInUse(em, access.workspaceId, roleId, this.clock.now())) {
         throw conflict('The role is still assigned to a member, an API user or a pending invitation.');
       }
@@ -78,8 +85,8 @@ export class RolesService {
     });
   }
 
-  private async find(access: WorkspaceAccess, roleId: string): Promise<RoleRecord> {
-    const role = await this.workspaces.findRole(access.workspaceId, roleId);
+  private async find(access: WorkspaceAccess, roleId: string, em?: EntityManager): Promise<RoleRecord> {
+    const role = await this.workspaces.findRole(access.workspaceId, roleId, em);
     if (!role) throw notFound('Role');
     return role;
   }
@@ -88,9 +95,9 @@ export class RolesService {
     if (role.builtIn !== null) throw new DomainError(ErrorCode.Forbidden, 'Built-in roles cannot be changed or deleted.');
   }
 
-  private async write(work: (em: EntityManager) => Promise<void>, name: string): Promise<void> {
+  private async write<T>(work: (em: EntityManager) => Promise<T>, name: string): Promise<T> {
     try {
-      await this.dataSource.transaction(work);
+      return await this.dataSource.transaction(work);
     } catch (error) {
       if (isUniqueViolation(error, 'roles_workspace_name_key')) throw conflict(`A role named "${name}" exists already.`);
       throw error;

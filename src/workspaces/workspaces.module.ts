@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
+import { WorkspaceLockModule } from '../authorization/workspace-lock.module';
 import { DevicesModule } from '../devices/devices.module';
 import { GrantValidator } from './grant-validator';
 import { InvitationsController } from './invitations.controller';
@@ -14,7 +14,7 @@ import { WorkspacesRepository } from './workspaces.repository';
 import { WorkspacesService } from './workspaces.service';
 
 @Module({
-  imports: [AuthModule, DevicesModule],
+  imports: [WorkspaceLockModule, DevicesModule],
   controllers: [WorkspacesController, RolesController, MembersController, InvitationsController],
   providers: [WorkspacesRepository, InvitationsRepository, GrantValidator, WorkspacesService, RolesService, MembersService, InvitationsService],
   exports: [WorkspacesRepository, GrantValidator],

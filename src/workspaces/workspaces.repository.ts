@@ -42,12 +42,6 @@ export class WorkspacesRepository {
     return rows[0] ?? null;
   }
 
-  /** Takes the workspace's row lock: owner changes of one workspace take turns (last-owner rule). */
-  async lock(em: EntityManager, workspaceId: string): Promise<boolean> {
-    const rows = await em.query(`SELECT id FROM workspaces WHERE id = $1 FOR UPDATE`, [requireId(workspaceId)]);
-    return rows.length > 0;
-  }
-
   async update(
     em: EntityManager,
     workspaceId: string,

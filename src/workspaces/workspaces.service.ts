@@ -4,7 +4,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
 import type { UserPrincipal } from '../auth/principal';
-import { WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
+import type { WorkspaceAccess } from '../authorization/workspace-access';
+import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound } from '../common/errors';
 import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
@@ -18,7 +19,7 @@ export class WorkspacesService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly workspaces: WorkspacesRepository,
-    private readonly accessResolver: WorkspaceAccessResolver,
+    private readonly workspaceLock: WorkspaceLock,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
@@ -83,16 +84,19 @@ export class WorkspacesService {
     return toWorkspaceView(workspace, roles.map((r) => ({ id: r.id, name: r.name })));
   }
 
-  async update(access: WorkspaceAccess, actor: Actor, dto: UpdateWorkspaceDto) {
+  async update(request: WorkspaceAccess, actor: Actor, dto: UpdateWorkspaceDto) {
+    let access: WorkspaceAccess;
     try {
-      await this.dataSource.transaction(async (em) => {
-        await this.workspaces.update(em, access.workspaceId, { name: dto.name?.trim(), slug: dto.slug, updatedAt: this.clock.now() });
+      access = await this.dataSource.transaction(async (em) => {
+        const fresh = await this.workspaceLock.acquire(em, request, { permission: 'workspace:update' });
+        await this.workspaces.update(em, fresh.workspaceId, { name: dto.name?.trim(), slug: dto.slug, updatedAt: this.clock.now() });
         await this.audit.record(em, actor, {
           action: 'workspace.updated',
-          workspaceId: access.workspaceId,
-          target: { type: 'workspace', id: access.workspaceId },
+          workspaceId: fresh.workspaceId,
+          target: { type: 'workspace', id: fresh.workspaceId },
           details: { ...(dto.name !== undefined ? { name: dto.name.trim() } : {}), ...(dto.slug !== undefined ? { slug: dto.slug } : {}) },
         });
+        return fresh;
       });
     } catch (error) {
       if (isUniqueViolation(error, 'workspaces_slug_key')) throw conflict(`The slug "${dto.slug}" is taken.`);
@@ -101,9 +105,9 @@ export class WorkspacesService {
     return this.get(access);
   }
 
-  async delete(access: WorkspaceAccess, actor: Actor): Promise<void> {
+  async delete(request: WorkspaceAccess, actor: Actor): Promise<void> {
     await this.dataSource.transaction(async (em) => {
-      await this.workspaces.lock(em, access.workspaceId);
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'workspace:delete', ownerOnly: true });
       await this.workspaces.delete(em, access.workspaceId);
       await this.audit.record(em, actor, {
         action: 'workspace.deleted',
@@ -121,8 +125,7 @@ export class WorkspacesService {
   async leave(request: WorkspaceAccess, actor: Actor): Promise<void> {
     if (request.principal.type !== 'user') throw new DomainError(ErrorCode.Forbidden, 'API users cannot leave their workspace.');
     await this.dataSource.transaction(async (em) => {
-      await this.workspaces.lock(em, request.workspaceId);
-      const access = await this.accessResolver.current(request, em);
+      const access = await this.workspaceLock.acquire(em, request, {});
       if (access.isOwner && (await this.workspaces.countOtherOwners(em, access.workspaceId, access.membershipId)) === 0) {
         throw new DomainError(ErrorCode.LastOwner, 'The last owner cannot leave; make someone else owner first, or delete the workspace.');
       }
@@ -142,8 +145,10 @@ export class WorkspacesService {
     return toPolicyView(workspace);
   }
 
-  async putPolicy(access: WorkspaceAccess, actor: Actor, dto: TokenPolicyDto) {
+  /** The policy decides which tokens work here: a change of rights, made by an owner as of then. */
+  async putPolicy(request: WorkspaceAccess, actor: Actor, dto: TokenPolicyDto) {
     await this.dataSource.transaction(async (em) => {
+      const access = await this.workspaceLock.acquire(em, request, { permission: 'workspace:update', ownerOnly: true });
       await this.workspaces.update(em, access.workspaceId, {
         maxLifetimeDays: dto.maxLifetimeDays,
         allowPersonalTokens: dto.allowPersonalTokens,

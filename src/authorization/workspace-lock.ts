@@ -1,0 +1,37 @@
+// The workspace's row lock, and the caller's rights read again under it. A write in a workspace
+// decides on what its caller holds once the lock is taken, not on what the guard resolved before:
+// one that waited behind the removal or demotion of its own caller does not act on the lost rights.
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { DomainError, ErrorCode, notFound } from '../common/errors';
+import { requireId } from '../tokens/tokens.repository';
+import type { Permission } from './permissions';
+import { assertPermission, WorkspaceAccess, WorkspaceAccessResolver } from './workspace-access';
+
+/** What the write needs of its caller: the route's rule, checked again on the rights read under the lock. */
+export interface CallerNeeds {
+  permission?: Permission;
+  ownerOnly?: boolean;
+}
+
+@Injectable()
+export class WorkspaceLock {
+  constructor(private readonly resolver: WorkspaceAccessResolver) {}
+
+  /**
+   * Takes the workspace's row lock for the rest of the transaction, then reads the caller's access
+   * again, past the cache: 404 when the caller is gone (as for anyone outside), 403 without `needs`.
+   *
+   * Writes of one workspace take turns. The lock is exclusive on purpose: with a shared one for the
+   * writes that change nobody's rights, PostgreSQL lets each new shared request in past a waiting
+   * exclusive one, and a steady stream of writes by a member held off that member's removal.
+   */
+  async acquire(em: EntityManager, request: WorkspaceAccess, needs: CallerNeeds): Promise<WorkspaceAccess> {
+    const rows = await em.query(`SELECT id FROM workspaces WHERE id = $1 FOR UPDATE`, [requireId(request.workspaceId)]);
+    if (rows.length === 0) throw notFound('Workspace');
+    const access = await this.resolver.current(request, em);
+    if (needs.ownerOnly && !access.isOwner) throw new DomainError(ErrorCode.Forbidden, 'Only owners of this workspace may do this.');
+    if (needs.permission) assertPermission(access, needs.permission);
+    return access;
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { WorkspaceLockModule } from '../authorization/workspace-lock.module';
+import { TokensModule } from './tokens.module';
+import { WorkspaceTokensController } from './workspace-tokens.controller';
+import { WorkspaceTokensService } from './workspace-tokens.service';
+
+/** Apart from TokensModule, which AuthModule imports: governance needs the workspace lock, which needs AuthModule. */
+@Module({
+  imports: [TokensModule, WorkspaceLockModule],
+  controllers: [WorkspaceTokensController],
+  providers: [WorkspaceTokensService],
+})
+export class WorkspaceTokensModule {}
