@@ -1,4 +1,4 @@
-// npm run bench [-- --tokens 100000] [--duration 10] [--connections 50] [--scale] [--only floor,authorize]
+// npm run bench [-- --tokens 100000] [--duration 10] [--connections 50] [--scale] [--only floor,authorize] [--pairs 3]
 // Starts Latchkey (built, as a child process) on a fresh database: a new database on the PostgreSQL
 // server in DATABASE_URL, or an embedded one in a temporary folder. Seeds --tokens filler tokens, then
 // measures with autocannon, from a separate process, the floor (GET /health/live) against the token
@@ -25,6 +25,9 @@ const TOKENS = flag('tokens', SCALE ? 1_000_000 : 100_000);
 const DURATION = flag('duration', 10);
 const CONNECTIONS = flag('connections', 50);
 const PORT = flag('port', 3900);
+// authorize/floor is the median over this many floor-then-authorize pairs measured back to back: on a
+// shared machine the speed drifts between runs, and a pair's two halves see nearly the same machine.
+const PAIRS = Math.max(1, flag('pairs', 3));
 // --only runs a subset (e.g. under --cpu-prof, to profile one scenario); the floor always runs, being the yardstick.
 const ONLY = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : null;
 const wanted = (scenario: string) => ONLY === null || ONLY.has(scenario);
@@ -259,6 +262,19 @@ interface Scale {
   rssHighMiB: number;
 }
 
+function ratios(floor: Result, authorize: Result): { byRequests: number; byCpu: number } {
+  return {
+    byRequests: Number((authorize.requestsPerSecond / floor.requestsPerSecond).toFixed(3)),
+    byCpu: Number((floor.serverCpuMicrosPerRequest / authorize.serverCpuMicrosPerRequest).toFixed(3)),
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : Number(((sorted[middle - 1] + sorted[middle]) / 2).toFixed(3));
+}
+
 function rssMiB(child: ChildProcess): number {
   const kb = Number(execFileSync('ps', ['-o', 'rss=', '-p', String(child.pid)]).toString().trim());
   return Math.round(kb / 1024);
@@ -285,6 +301,11 @@ async function main(): Promise<void> {
     if (wanted('garbage')) results.push(await measure('authorize, garbage token', authorizePath, 'lka_thisIsNotAToken'));
     if (wanted('devices')) results.push(await measure('device list (authenticated)', `/v1/workspaces/${fixture.workspaceId}/devices`, fixture.ownerToken));
     const rss = rssMiB(child);
+    const pairRatios = [ratios(results[0], authorize)];
+    for (let i = 1; i < PAIRS; i++) {
+      const floorAgain = await measure('floor (pair)', '/health/live');
+      pairRatios.push(ratios(floorAgain, await measure('authorize (pair)', authorizePath, fixture.apiUserToken)));
+    }
 
     let scale: Scale | null = null;
     if (SCALE) {
@@ -310,7 +331,6 @@ async function main(): Promise<void> {
       };
     }
 
-    const floor = results[0].requestsPerSecond;
     const summary = {
       date: started.toISOString(),
       database: target.kind,
@@ -320,9 +340,11 @@ async function main(): Promise<void> {
       pinned: pinning,
       node: process.version,
       results,
-      authorizeToFloor: Number((authorize.requestsPerSecond / floor).toFixed(3)),
-      /** The same ratio from the service's CPU time per request (floor over authorize). */
-      authorizeToFloorByCpu: Number((results[0].serverCpuMicrosPerRequest / authorize.serverCpuMicrosPerRequest).toFixed(3)),
+      /** Median over the pairs of authorize req/s over floor req/s, and each pair's. */
+      authorizeToFloor: median(pairRatios.map((r) => r.byRequests)),
+      /** The same from the service's CPU time per request (floor over authorize). */
+      authorizeToFloorByCpu: median(pairRatios.map((r) => r.byCpu)),
+      pairs: pairRatios,
       rssMiB: rss,
       scale,
     };
@@ -331,7 +353,10 @@ async function main(): Promise<void> {
     for (const r of results) {
       console.log(r.scenario.padEnd(48), String(r.requestsPerSecond).padStart(8), String(r.p50Ms).padStart(8), String(r.p99Ms).padStart(8), String(r.non2xx).padStart(9), String(r.dbQueriesPerRequest).padStart(12), String(r.serverCpuMicrosPerRequest).padStart(11));
     }
-    console.log(`\nauthorize / floor: ${summary.authorizeToFloor} (by CPU time per request: ${summary.authorizeToFloorByCpu})   RSS after the runs: ${rss} MiB`);
+    console.log(
+      `\nauthorize / floor: ${summary.authorizeToFloor} (by CPU time per request: ${summary.authorizeToFloorByCpu}), ` +
+        `the median of ${PAIRS} pair(s): ${pairRatios.map((r) => r.byRequests).join(', ')}   RSS after the runs: ${rss} MiB`,
+    );
     if (scale) {
       console.log(
         `authorize at ${scale.tokensLow} tokens: ${scale.rpsLow} req/s; at ${scale.tokensHigh}: ${scale.rpsHigh} req/s ` +
