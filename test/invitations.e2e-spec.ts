@@ -647,6 +647,33 @@ describe('invitations', () => {
       await acceptRequest(invitee.personalToken, res.body.secret).expect(200);
     });
 
+    it("refuses a resender who could not grant the invitation's device access (403), and lets one who can", async () => {
+      const ws = await newWorkspace();
+      const [d1, d2] = [await createDevice(ws), await createDevice(ws)];
+      const role = await t
+        .http()
+        .post(`/v1/workspaces/${ws.id}/roles`)
+        .set(bearer(ws.owner.personalToken))
+        .send({ name: 'Manager', permissions: ['workspace:read', 'members:read', 'members:manage', 'roles:read', 'devices:read', 'measurements:read'] })
+        .expect(201);
+      const manager = await registerUser(t);
+      const { secret } = await invite(ws, manager.email, { roleIds: [role.body.id], deviceAccess: { mode: 'selected', deviceIds: [d1] } });
+      await acceptRequest(manager.personalToken, secret).expect(200);
+      const resendAs = (by: RegisteredUser, id: string) => t.http().post(`/v1/workspaces/${ws.id}/invitations/${id}/resend`).set(bearer(by.personalToken)).send({});
+
+      const everyDevice = await invite(ws, uniqueEmail(), { role: 'viewer', deviceAccess: { mode: 'all' } });
+      const otherDevice = await invite(ws, uniqueEmail(), { role: 'viewer', deviceAccess: { mode: 'selected', deviceIds: [d2] } });
+      for (const invitation of [everyDevice, otherDevice]) {
+        const [before] = await t.dataSource.query('SELECT token_hash FROM invitations WHERE id = $1', [invitation.id]);
+        expectProblem(await resendAs(manager, invitation.id), 403, 'forbidden');
+        const [after] = await t.dataSource.query('SELECT token_hash FROM invitations WHERE id = $1', [invitation.id]);
+        expect(after.token_hash).toBe(before.token_hash);
+      }
+      expect(await auditEvents(ws, 'invitation.resent')).toHaveLength(0);
+      const ownDevice = await invite(ws, uniqueEmail(), { role: 'viewer', deviceAccess: { mode: 'selected', deviceIds: [d1] } });
+      await resendAs(manager, ownDevice.id).expect(200);
+    });
+
     it('refuses accepted, declined and revoked invitations (409) and unknown ids (404)', async () => {
       const ws = await newWorkspace();
       const [accepter, decliner] = [await registerUser(t), await registerUser(t)];

@@ -7,6 +7,7 @@ import { Actor, AuditLog } from '../audit/audit-log';
 import type { UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, parseToken, tokenHint } from '../auth/token-format';
 import { toDeviceAccess } from '../authorization/device-access';
+import { assertCanGrantDevices } from '../authorization/role-grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
@@ -117,7 +118,11 @@ export class InvitationsService {
       if (status === 'expired' && (await this.invitations.pendingExists(em, access.workspaceId, invitation.email, now))) {
         throw conflict('A newer invitation for this email is pending.');
       }
+      // A resend hands out the invitation's grant again: the resender must be able to grant all of it,
+      // its device access too (devices deleted since drop out, as they do on accepting).
       await this.grants.rolesToGrant(access, invitation.roleIds, em);
+      const deviceIds = [...(await this.devices.existing(access.workspaceId, invitation.deviceIds, em))];
+      assertCanGrantDevices(access, invitation.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds });
       const secret = generateToken('lki_');
       const expiresAt = new Date(now.getTime() + (dto.expiresInDays ?? DEFAULT_DAYS) * DAY_MS);
       await this.invitations.renew(em, access.workspaceId, invitationId, hashToken(secret), tokenHint(secret), expiresAt);
