@@ -319,6 +319,29 @@ describe('concurrency', () => {
     });
   });
 
+  describe('deleting a workspace while its invitations are accepted', () => {
+    it('answers every accept 200 or 404 (never a 5xx or a deadlock) and leaves no membership behind', async () => {
+      const ws = await newWorkspace();
+      const users = await registerUsers(N / 4);
+      const secrets: string[] = [];
+      for (const user of users) secrets.push((await invite(ws, user.email, [ws.roles.viewer])).secret);
+      const accepts = users.map((user, i) => accept(user, secrets[i]));
+      const deletion = t.http().delete(`/v1/workspaces/${ws.id}`).set(bearer(ws.owner.personalToken));
+      const requests = shuffle(accepts);
+      requests.splice(requests.length >> 1, 0, deletion);
+
+      const results = await fire(requests);
+
+      const deleted = results[requests.indexOf(deletion)];
+      expect(deleted.status).toBe(204);
+      expectOnly(results, ['200', '204', '404 not_found']);
+      for (const table of ['memberships', 'invitations', 'roles', 'workspaces']) {
+        const column = table === 'workspaces' ? 'id' : 'workspace_id';
+        expect(await t.dataSource.query(`SELECT 1 FROM ${table} WHERE ${column} = $1`, [ws.id])).toEqual([]);
+      }
+    });
+  });
+
   describe('owners removing, demoting each other and leaving', () => {
     const OWNERS = 6;
     /** Each owner's requests are sent this many times over: about N in all per wave. */

@@ -1,6 +1,7 @@
 // A real unexpected failure: the client gets a generic 500, and neither the body nor the logs
 // carry the message, SQL, stack or any secret of the request.
 import { Controller, Get, Module } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
 import { Public } from '../src/auth/access.decorators';
 import { bearer, expectProblem, login, PASSWORD, registerUser } from './support/api';
 import { LogCapture } from './support/log-capture';
@@ -14,6 +15,13 @@ class ExplodingController {
   @Public()
   explode(): never {
     throw new Error(LEAK);
+  }
+
+  /** What the driver raises when PostgreSQL breaks a deadlock by rolling this transaction back. */
+  @Get('deadlock')
+  @Public()
+  deadlock(): never {
+    throw new QueryFailedError(LEAK, ['lkp_secretleak'], Object.assign(new Error('deadlock detected'), { code: '40P01', routine: 'DeadLockReport' }));
   }
 }
 
@@ -45,6 +53,15 @@ describe('errors and logs', () => {
     // Nor the stack of pino-http's own error on the 500 line.
     expect(logs.text).toContain('"statusCode":500');
     expect(logs.text).not.toMatch(/"stack"|\\n\s+at /);
+  });
+
+  it('answers a transaction that PostgreSQL rolled back in a deadlock with 409 (send it again), not 500', async () => {
+    const res = await t.http().get('/v1/explode/deadlock');
+    const problem = expectProblem(res, 409, 'conflict');
+    expect(problem.detail).toMatch(/send it again/);
+    expect(JSON.stringify(res.body)).not.toMatch(/SELECT|password_hash|lkp_/);
+    expect(logs.text).toContain('transaction collided with a concurrent one');
+    expect(logs.text).not.toContain('lkp_secretleak');
   });
 
   it('never logs a token, password or hash through a whole account lifecycle at trace level', async () => {

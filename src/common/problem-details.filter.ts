@@ -3,7 +3,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../database/database';
-import { isError, isUniqueViolation } from '../database/database-errors';
+import { isError, isTransactionCollision, isUniqueViolation } from '../database/database-errors';
 import type { MetricsService } from '../metrics/metrics.service';
 import { DomainError, ErrorCode, FieldError, statusFor, titleFor } from './errors';
 
@@ -92,6 +92,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     if (isUniqueViolation(exception)) {
       return new DomainError(ErrorCode.Conflict, 'The request conflicts with existing data.');
+    }
+    if (isTransactionCollision(exception)) {
+      // Rare by design (writes take their locks in one order), but never a 500: nothing was written.
+      this.logger.warn({ requestId: request.id, err: describe(exception) }, 'transaction collided with a concurrent one');
+      return new DomainError(ErrorCode.Conflict, 'The request collided with a concurrent change and was not applied; send it again.');
     }
     // Errors Fastify raises before Nest's pipeline (body parsing) carry a 4xx statusCode.
     const statusCode = (exception as { statusCode?: unknown })?.statusCode;

@@ -56,3 +56,15 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   const name = e.constraint ?? e.driverError?.constraint;
   return code === '23505' && (constraint === undefined || name === constraint);
 }
+
+/**
+ * PostgreSQL rolled the transaction back because it collided with a concurrent one: a deadlock
+ * (40P01) or a serialization failure (40001). Nothing of it was written; the same request may succeed
+ * when sent again.
+ */
+export function isTransactionCollision(error: unknown): boolean {
+  if (!isError(error)) return false;
+  const e = error as { code?: unknown; driverError?: { code?: unknown } };
+  const code = e.code ?? e.driverError?.code;
+  return code === '40P01' || code === '40001';
+}

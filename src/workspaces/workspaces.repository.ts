@@ -61,6 +61,11 @@ export class WorkspacesRepository {
   }
 
   /** Everything inside goes with it (cascades); tokens restricted to it lose it from their restriction. */
+  /** Locks every invitation of the workspace for the rest of the transaction. */
+  async lockInvitations(em: EntityManager, workspaceId: string): Promise<void> {
+    await em.query(`SELECT id FROM invitations WHERE workspace_id = $1 FOR UPDATE`, [requireId(workspaceId)]);
+  }
+
   async delete(em: EntityManager, workspaceId: string): Promise<void> {
     requireId(workspaceId);
     await em.query(

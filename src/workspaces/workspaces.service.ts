@@ -107,6 +107,9 @@ export class WorkspacesService {
 
   async delete(request: WorkspaceAccess, actor: Actor): Promise<void> {
     await this.dataSource.transaction(async (em) => {
+      // The invitations' rows before the workspace's, the order accepting, resending and revoking take
+      // them in: an accept holding its invitation while it waits for the workspace would deadlock.
+      await this.workspaces.lockInvitations(em, request.workspaceId);
       const access = await this.workspaceLock.acquire(em, request, { permission: 'workspace:delete', ownerOnly: true });
       await this.workspaces.delete(em, access.workspaceId);
       await this.audit.record(em, actor, {
