@@ -4,6 +4,7 @@ import Redis from 'ioredis';
 import { checksum } from '../src/auth/token-format';
 import { bearer, expectProblem, registerUser } from './support/api';
 import { startTestApp, TestApp } from './support/test-app';
+import { createTestDatabase, serverUrl, TestDatabase } from './support/test-database';
 
 const REDIS_URL = process.env.LATCHKEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -89,5 +90,59 @@ describe('rate limits shared through Redis', () => {
     await b.http().get('/v1/permissions').expect(200);
     expectProblem(await a.http().get('/v1/permissions'), 429, 'rate_limited');
     expectProblem(await b.http().get('/v1/permissions'), 429, 'rate_limited');
+  });
+});
+
+(serverUrl() ? describe : describe.skip)('rate limits per token shared through Redis (two instances on one PostgreSQL database)', () => {
+  let db: TestDatabase;
+  let a: TestApp;
+  let b: TestApp;
+  let redisUp = true;
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Longer than the counters' sync interval (100 ms), with room for a loaded machine. */
+  const SYNCED = 400;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const env = { REDIS_URL, LATCHKEY_RATE_LIMIT_PER_TOKEN: '10' };
+    a = await startTestApp(env, db);
+    b = await startTestApp(env, db);
+    const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await client.connect();
+    } catch {
+      redisUp = false;
+    } finally {
+      client.disconnect();
+    }
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await db?.drop();
+  });
+
+  it("counts a token's requests to either instance against one allowance, each instance learning the total when it next sends its count", async () => {
+    if (!redisUp) return console.warn(`no Redis at ${REDIS_URL}: the shared-counter test did not run`);
+    const user = await registerUser(a);
+    const me = (app: TestApp) => app.http().get('/v1/me').set(bearer(user.personalToken));
+    // Shared windows follow the clock (a minute): the whole exchange stays inside one.
+    const left = 60_000 - (Date.now() % 60_000);
+    if (left < 15_000) await sleep(left + 50);
+    for (let i = 0; i < 6; i++) await me(a).expect(200);
+    await sleep(SYNCED); // shared: 6
+    await me(b).expect(200);
+    await sleep(SYNCED); // shared: 7, and B knows it
+    for (let i = 0; i < 2; i++) await me(b).expect(200);
+    await sleep(SYNCED); // shared: 9
+    await me(a).expect(200);
+    await sleep(SYNCED); // shared: 10, and A knows it
+    const limited = await me(a);
+    expectProblem(limited, 429, 'rate_limited');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // B last heard 9: it admits one more (the lag of one sync, by design), then knows.
+    await me(b).expect(200);
+    await sleep(SYNCED);
+    expectProblem(await me(b), 429, 'rate_limited');
   });
 });

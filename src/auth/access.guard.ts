@@ -75,15 +75,15 @@ export class AccessGuard implements CanActivate {
     }
     request.headers.authorization = `Bearer ${match[1]}`;
 
-    await this.rateLimits.assertNotFlooding(request.ip);
+    this.rateLimits.assertNotFlooding(request.ip);
     let principal: Principal;
     try {
       principal = await this.authenticate(request, context.switchToHttp().getResponse<FastifyReply>());
     } catch (error) {
-      if (error instanceof DomainError && statusFor(error.code) === 401) await this.rateLimits.recordFailedCheck(request.ip);
+      if (error instanceof DomainError && statusFor(error.code) === 401) this.rateLimits.recordFailedCheck(request.ip);
       throw error;
     }
-    await this.rateLimits.consumeToken(principal.token.id);
+    this.rateLimits.consumeToken(principal.token.id);
     if (principal.token.expiresAt) {
       context.switchToHttp().getResponse<FastifyReply>().header(TOKEN_EXPIRES_HEADER, principal.token.expiresAt.toISOString());
     }

@@ -1,67 +1,74 @@
 // Request rate limits: per token, per IP on public routes, and per IP for failed token checks (so a
-// flood of made-up tokens is cut off before it reaches the database). Counters live in Redis when
-// REDIS_URL is set, shared by every instance, with an in-memory limiter standing in while Redis is
-// unreachable; in memory otherwise.
-import { Inject, Injectable, Logger } from '@nestjs/common';
+// flood of made-up tokens is cut off before it reaches the database). With REDIS_URL every instance
+// shares the counts. The two limits on the token check's path (per token, failed checks per IP) are
+// decided in memory and shared in batches (BatchedRedisCounter): no Redis round trip per check. The
+// public routes' limit is exact, one Redis command per request, with an in-memory limiter standing in
+// while Redis is unreachable. Without REDIS_URL everything counts in memory.
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode } from '../common/errors';
+import { BatchedRedisCounter, CounterState } from './batched-redis-counter';
 import { RedisConnection } from './redis-connection';
 
 const WINDOW_SECONDS = 60;
 
 @Injectable()
-export class RateLimits {
+export class RateLimits implements OnModuleDestroy {
   private readonly logger = new Logger('RateLimits');
-  private readonly perToken: RateLimiterAbstract | null;
+  private readonly perToken: BatchedRedisCounter | null;
   private readonly perIp: RateLimiterAbstract | null;
-  private readonly failuresPerIp: RateLimiterAbstract | null;
+  private readonly failuresPerIp: BatchedRedisCounter | null;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, redis: RedisConnection) {
     const limits = config.rateLimits;
-    const make = (keyPrefix: string, points: number): RateLimiterAbstract | null => {
-      if (points <= 0) return null;
-      const memory = new RateLimiterMemory({ keyPrefix, points, duration: WINDOW_SECONDS });
-      return redis.client
-        ? new RateLimiterRedis({ storeClient: redis.client, keyPrefix: `latchkey:${keyPrefix}`, points, duration: WINDOW_SECONDS, insuranceLimiter: memory })
+    const batched = (keyPrefix: string, points: number): BatchedRedisCounter | null =>
+      points > 0 ? new BatchedRedisCounter(redis.client, `latchkey:${keyPrefix}`, points, WINDOW_SECONDS * 1000) : null;
+    this.perToken = batched('token', limits.perTokenPerMinute);
+    this.failuresPerIp = batched('auth-fail', limits.failedChecksPerIpPerMinute);
+    const points = limits.publicPerIpPerMinute;
+    const memory = points > 0 ? new RateLimiterMemory({ keyPrefix: 'ip', points, duration: WINDOW_SECONDS }) : null;
+    this.perIp =
+      memory && redis.client
+        ? new RateLimiterRedis({ storeClient: redis.client, keyPrefix: 'latchkey:ip', points, duration: WINDOW_SECONDS, insuranceLimiter: memory })
         : memory;
-    };
-    this.perToken = make('token', limits.perTokenPerMinute);
-    this.perIp = make('ip', limits.publicPerIpPerMinute);
-    this.failuresPerIp = make('auth-fail', limits.failedChecksPerIpPerMinute);
   }
 
-  consumeToken(tokenId: string): Promise<void> {
-    return this.consume(this.perToken, tokenId);
+  onModuleDestroy(): void {
+    this.perToken?.stop();
+    this.failuresPerIp?.stop();
   }
 
-  consumePublic(ip: string): Promise<void> {
-    return this.consume(this.perIp, ip);
+  /** Synchronous: the token check's path waits for nothing here. */
+  consumeToken(tokenId: string): void {
+    const over = this.perToken?.consume(tokenId);
+    if (over) throw limited(over);
   }
 
-  /** Refuses an IP that has failed too many token checks lately, before its token is looked at. */
-  async assertNotFlooding(ip: string): Promise<void> {
-    const state = await this.failuresPerIp?.get(ip).catch(() => null);
-    if (state && state.consumedPoints >= (this.failuresPerIp?.points ?? Infinity)) throw limited(state);
-  }
-
-  async recordFailedCheck(ip: string): Promise<void> {
-    await this.consume(this.failuresPerIp, ip).catch(() => undefined);
-  }
-
-  private async consume(limiter: RateLimiterAbstract | null, key: string): Promise<void> {
-    if (!limiter) return;
+  async consumePublic(ip: string): Promise<void> {
+    if (!this.perIp) return;
     try {
-      await limiter.consume(key);
+      await this.perIp.consume(ip);
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) throw limited(rejection);
       // The store failed and no insurance took over: limits fail open, requests do not fail.
       this.logger.warn({ err: { type: (rejection as Error)?.constructor?.name } }, 'rate limit store failed');
     }
   }
+
+  /** Refuses an IP that has failed too many token checks lately, before its token is looked at. */
+  assertNotFlooding(ip: string): void {
+    if (!this.failuresPerIp) return;
+    const state = this.failuresPerIp.peek(ip);
+    if (state.count >= this.failuresPerIp.points) throw limited(state);
+  }
+
+  recordFailedCheck(ip: string): void {
+    this.failuresPerIp?.consume(ip);
+  }
 }
 
-function limited(state: RateLimiterRes): DomainError {
+function limited(state: RateLimiterRes | CounterState): DomainError {
   return new DomainError(ErrorCode.RateLimited, 'Too many requests; slow down.', {
     retryAfterSeconds: Math.max(1, Math.ceil(state.msBeforeNext / 1000)),
   });
