@@ -257,7 +257,7 @@ interface Scale {
   rpsHigh: number;
   /** authorize req/s at tokensHigh over tokensLow. */
   rawRatio: number;
-  /** The same, each divided by the floor measured beside it: what is left once the machine's drift is taken out. */
+  /** authorize/floor (median of the pairs) at tokensHigh over the same at tokensLow: what is left once the machine's drift is taken out. */
   floorNormalisedRatio: number;
   rssHighMiB: number;
 }
@@ -314,19 +314,23 @@ async function main(): Promise<void> {
       process.stderr.write(`growing to ${TOKENS} filler tokens…\n`);
       await seedFiller(target, TOKENS);
       child = await startService(target);
-      // The floor again, so the machine's own drift between the two halves can be told apart.
+      // The floor again, in pairs as in the first half, so the machine's own drift between the two
+      // halves can be told apart from what the number of tokens does.
       const floorHigh = await measure(`floor at ${TOKENS} tokens`, '/health/live');
       const high = await measure(`authorize at ${TOKENS} tokens`, authorizePath, fixture.apiUserToken);
       results.push(floorHigh, high);
+      const highRatios = [ratios(floorHigh, high)];
+      for (let i = 1; i < PAIRS; i++) {
+        const floorAgain = await measure('floor (pair)', '/health/live');
+        highRatios.push(ratios(floorAgain, await measure('authorize (pair)', authorizePath, fixture.apiUserToken)));
+      }
       scale = {
         tokensLow: initialTokens,
         tokensHigh: TOKENS,
         rpsLow: authorize.requestsPerSecond,
         rpsHigh: high.requestsPerSecond,
         rawRatio: Number((high.requestsPerSecond / authorize.requestsPerSecond).toFixed(3)),
-        floorNormalisedRatio: Number(
-          (high.requestsPerSecond / floorHigh.requestsPerSecond / (authorize.requestsPerSecond / results[0].requestsPerSecond)).toFixed(3),
-        ),
+        floorNormalisedRatio: Number((median(highRatios.map((r) => r.byRequests)) / median(pairRatios.map((r) => r.byRequests))).toFixed(3)),
         rssHighMiB: rssMiB(child),
       };
     }
