@@ -46,10 +46,7 @@ export function NamedTokensPage() {
           title={issued.rotated ? `New secret for "${issued.token.name}"` : `Token "${issued.token.name}" created`}
           label="Token secret"
           secret={issued.token.secret}
-          onDismiss={() => {
-            setIssued(null);
-            document.querySelector<HTMLElement>('main h1')?.focus();
-          }}
+          onDismiss={() => setIssued(null)}
         />
       )}
       {(soon > 0 || expired > 0) && (

@@ -52,10 +52,7 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
           title={`Token "${issued.name ?? issued.hint}" for ${apiUser.data?.name ?? 'the API user'}`}
           label="API user token secret"
           secret={issued.secret}
-          onDismiss={() => {
-            setIssued(null);
-            document.querySelector<HTMLElement>('main h1')?.focus();
-          }}
+          onDismiss={() => setIssued(null)}
         />
       )}
       <Section title="Details">

@@ -51,10 +51,7 @@ export function ApiUsersPage() {
           title={`API user "${created.apiUser.name}" created`}
           label="API user token secret"
           secret={created.token.secret}
-          onDismiss={() => {
-            setCreated(null);
-            document.querySelector<HTMLElement>('main h1')?.focus();
-          }}
+          onDismiss={() => setCreated(null)}
         >
           <p>
             Its first token, with all that the API user may do (<code>*</code>). Manage its tokens on <Link to={`/w/${workspace.id}/api-users/${created.apiUser.id}`}>its page</Link>.

@@ -61,10 +61,7 @@ export function InvitationsPage() {
           title={sent.resent ? `New invitation link for ${sent.email}` : `Invitation for ${sent.email} created`}
           label="Invitation link"
           secret={invitationLink(sent.secret)}
-          onDismiss={() => {
-            setSent(null);
-            document.querySelector<HTMLElement>('main h1')?.focus();
-          }}
+          onDismiss={() => setSent(null)}
         >
           <p>
             Send this link to {sent.email}. They sign in (or sign up) with that address and accept.{sent.resent && ' The previous link no longer works.'}
