@@ -7,13 +7,12 @@ import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { DeviceAccessField, RolePicker } from '../../components/pickers';
 import { SecretOnce } from '../../components/SecretOnce';
-import { DeviceAccessSummary } from '../../components/tokens';
 import { formatDate } from '../../format';
 import { usePaged } from '../../hooks';
 import { Link } from '../../router';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
-import { grantableRoles, NoPermission, RoleChips, useAllDevices, WorkspacePage } from './common';
+import { accessColumns, grantableRoles, NoPermission, useAllDevices, WorkspacePage } from './common';
 
 export function ApiUsersPage() {
   const { api } = useSession();
@@ -22,7 +21,6 @@ export function ApiUsersPage() {
   const [created, setCreated] = useState<{ apiUser: ApiUser; token: IssuedToken } | null>(null);
   const apiUsers = usePaged((cursor) => api.apiUsers.list(workspace.id, { cursor }), [workspace.id]);
   const devices = useAllDevices(can('devices:read'));
-  const deviceNames = new Map((devices.data ?? []).map((d) => [d.id, d.name]));
   const manage = can('api_users:manage');
 
   const setStatus = async (u: ApiUser, status: ApiUser['status']) => {
@@ -68,8 +66,7 @@ export function ApiUsersPage() {
             columns={[
               { header: 'Name', rowHeader: true, cell: (u) => <Link to={`/w/${workspace.id}/api-users/${u.id}`}>{u.name}</Link> },
               { header: 'Status', cell: (u) => <span className={`badge ${u.status === 'active' ? 'badge-success' : 'badge-muted'}`}>{u.status}</span> },
-              { header: 'Roles', cell: (u) => <RoleChips roles={u.roles} /> },
-              { header: 'Device access', cell: (u) => <DeviceAccessSummary access={u.deviceAccess} deviceNames={deviceNames} /> },
+              ...accessColumns((u: ApiUser) => u.roles, devices.data),
               { header: 'Created', cell: (u) => formatDate(u.createdAt) },
             ]}
             actions={

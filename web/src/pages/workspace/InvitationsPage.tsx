@@ -7,13 +7,12 @@ import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { DeviceAccessField, RolePicker } from '../../components/pickers';
 import { SecretOnce } from '../../components/SecretOnce';
-import { DeviceAccessSummary } from '../../components/tokens';
 import { formatDate, formatRelative } from '../../format';
 import { usePaged } from '../../hooks';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
 import { invitationLink } from '../account/invitation-link';
-import { grantableRoles, NoPermission, RoleChips, roleNames, useAllDevices, WorkspacePage } from './common';
+import { accessColumns, grantableRoles, NoPermission, roleNames, useAllDevices, WorkspacePage } from './common';
 
 const STATUS_BADGE: Record<InvitationStatus, string> = {
   pending: 'badge-info',
@@ -30,7 +29,6 @@ export function InvitationsPage() {
   const [sent, setSent] = useState<{ email: string; secret: string; resent: boolean } | null>(null);
   const invitations = usePaged((cursor) => api.workspaceInvitations.list(workspace.id, { cursor }), [workspace.id]);
   const devices = useAllDevices(can('devices:read'));
-  const deviceNames = new Map((devices.data ?? []).map((d) => [d.id, d.name]));
   const manage = can('members:manage');
 
   const revoke = async (i: Invitation) => {
@@ -86,8 +84,7 @@ export function InvitationsPage() {
                 ),
               },
               { header: 'Status', cell: (i) => <span className={`badge ${STATUS_BADGE[i.status]}`}>{i.status}</span> },
-              { header: 'Roles', cell: (i) => <RoleChips roles={roleNames(i.roleIds, roles)} /> },
-              { header: 'Device access', cell: (i) => <DeviceAccessSummary access={i.deviceAccess} deviceNames={deviceNames} /> },
+              ...accessColumns((i: Invitation) => roleNames(i.roleIds, roles), devices.data),
               {
                 header: 'Expires',
                 cell: (i) => (

@@ -6,13 +6,12 @@ import { FormAlert, SubmitButton, useForm } from '../../components/form';
 import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { DeviceAccessField, RolePicker } from '../../components/pickers';
-import { DeviceAccessSummary } from '../../components/tokens';
 import { formatDate } from '../../format';
 import { usePaged } from '../../hooks';
 import { Link } from '../../router';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
-import { RoleChips, useAllDevices, WorkspacePage } from './common';
+import { accessColumns, useAllDevices, WorkspacePage } from './common';
 
 export function MembersPage() {
   const { api, user } = useSession();
@@ -20,7 +19,6 @@ export function MembersPage() {
   const announce = useAnnounce();
   const members = usePaged((cursor) => api.members.list(workspace.id, { cursor }), [workspace.id]);
   const devices = useAllDevices(can('devices:read'));
-  const deviceNames = new Map((devices.data ?? []).map((d) => [d.id, d.name]));
   const manage = can('members:manage');
 
   const remove = async (m: Member) => {
@@ -49,8 +47,7 @@ export function MembersPage() {
                   </>
                 ),
               },
-              { header: 'Roles', cell: (m) => <RoleChips roles={m.roles} /> },
-              { header: 'Device access', cell: (m) => <DeviceAccessSummary access={m.deviceAccess} deviceNames={deviceNames} /> },
+              ...accessColumns((m: Member) => m.roles, devices.data),
               { header: 'Joined', cell: (m) => formatDate(m.joinedAt) },
             ]}
             actions={
