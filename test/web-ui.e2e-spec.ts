@@ -337,6 +337,11 @@ function watch(page: Page, seen: Seen): void {
     await a.getByText(/1 token expires within 7 days/).waitFor();
     await checkPage(a, 'named-tokens', 'Named tokens');
 
+    // Dismissing the secret removes it and hands the focus back to the page's heading.
+    await a.getByRole('button', { name: 'I have stored it' }).click();
+    await a.getByTestId('secret-once').waitFor({ state: 'detached' });
+    expect(await hasFocus(a.getByRole('heading', { level: 1, name: 'Named tokens' }))).toBe(true);
+
     await row.getByRole('button', { name: 'Revoke CI deploy' }).click();
     const dialog = a.getByRole('dialog', { name: 'Revoke "CI deploy"?' });
     await dialog.waitFor();

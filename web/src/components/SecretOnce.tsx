@@ -6,6 +6,7 @@ interface SecretOnceProps {
   label: string;
   secret: string;
   children?: ReactNode;
+  /** Removes the box; the focus then goes back to the page's heading. */
   onDismiss?: () => void;
   dismissLabel?: string;
 }
@@ -20,6 +21,12 @@ export function SecretOnce({ title, label, secret, children, onDismiss, dismissL
   useEffect(() => heading.current?.focus(), [secret]);
 
   const selectAll = () => input.current?.select();
+
+  const dismiss = () => {
+    onDismiss?.();
+    // The button goes with the box: the page's heading takes the focus rather than the document.
+    document.querySelector<HTMLElement>('main h1')?.focus();
+  };
 
   const copy = async () => {
     try {
@@ -54,7 +61,7 @@ export function SecretOnce({ title, label, secret, children, onDismiss, dismissL
         {status}
       </p>
       {onDismiss && (
-        <button type="button" className="button secondary" onClick={onDismiss}>
+        <button type="button" className="button secondary" onClick={dismiss}>
           {dismissLabel}
         </button>
       )}

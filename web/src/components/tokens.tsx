@@ -1,6 +1,10 @@
-// How a token's lifetime, scopes and reach are shown everywhere.
-import type { DeviceAccess, Token } from '../api/types';
-import { expiryState, formatDate, formatRelative } from '../format';
+// How a token's lifetime, scopes and reach are shown everywhere, and the table that lists tokens.
+import type { ReactNode } from 'react';
+import type { DeviceAccess, IssuedToken, Token } from '../api/types';
+import { expiryState, formatDate, formatRelative, isLive } from '../format';
+import { ConfirmButton } from './Dialog';
+import { DataTable, type Column } from './lists';
+import { RotateButton } from './RotateButton';
 
 /** Expiry in words and colour: "Expires soon" and "Expired" are said, not only coloured. */
 export function ExpiryCell({ token }: { token: Pick<Token, 'expiresAt' | 'revokedAt'> & { kind?: Token['kind'] } }) {
@@ -99,5 +103,57 @@ export function DeviceAccessSummary({ access, deviceNames }: { access: DeviceAcc
       {access.deviceIds.length === 1 ? 'Only ' : `${access.deviceIds.length} devices: `}
       {names.join(', ')}
     </span>
+  );
+}
+
+/** The columns the token lists share; each list picks its own and may add more. */
+export const tokenColumns = {
+  name: {
+    header: 'Name',
+    rowHeader: true,
+    cell: (t) => (
+      <>
+        {t.name ?? <span className="muted">unnamed</span>}
+        <span className="muted small block">created {formatDate(t.createdAt)}</span>
+      </>
+    ),
+  },
+  hint: { header: 'Hint', cell: (t) => <Hint hint={t.hint} /> },
+  scopes: { header: 'Scopes', cell: (t) => <ScopeList scopes={t.scopes} /> },
+  expires: { header: 'Expires', cell: (t) => <ExpiryCell token={t} /> },
+  lastUsed: { header: 'Last used', cell: (t) => <LastUsed token={t} /> },
+} satisfies Record<string, Column<Token>>;
+
+interface TokenTableProps<T extends Token> {
+  caption: string;
+  tokens: T[];
+  columns: Array<Column<T>>;
+  actions?: ((token: T) => ReactNode) | false;
+}
+
+/** A list of tokens, a row each; expiring, expired and revoked rows stand out. */
+export function TokenTable<T extends Token>({ caption, tokens, columns, actions }: TokenTableProps<T>) {
+  return <DataTable caption={caption} items={tokens} columns={columns} rowKey={(t) => t.id} rowClass={tokenRowClass} actions={actions} />;
+}
+
+interface TokenActionsProps {
+  token: Token;
+  onRotate: (graceSeconds: number) => Promise<IssuedToken>;
+  /** Called with the new token once the rotate dialog has closed, to show its secret. */
+  onRotated: (token: IssuedToken) => void;
+  onRevoke: () => Promise<void>;
+  /** What revoking does, said before it is confirmed. */
+  revokeMessage: string;
+}
+
+/** Rotate and Revoke for a token that still works; nothing for a revoked or expired one. */
+export function TokenActions({ token, onRotate, onRotated, onRevoke, revokeMessage }: TokenActionsProps) {
+  if (!isLive(token)) return null;
+  const name = token.name ?? token.hint;
+  return (
+    <>
+      <RotateButton tokenName={name} onRotate={onRotate} onRotated={onRotated} />
+      <ConfirmButton label="Revoke" accessibleLabel={`Revoke ${name}`} title={`Revoke "${name}"?`} message={<p>{revokeMessage}</p>} confirmLabel="Revoke token" onConfirm={onRevoke} />
+    </>
   );
 }

@@ -1,14 +1,13 @@
 import { useState } from 'react';
 import type { IssuedToken, Token } from '../../api/types';
-import { ConfirmButton } from '../../components/Dialog';
 import { LoadState, Notice, useAnnounce } from '../../components/feedback';
 import { CheckboxGroup, FormAlert, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
+import { PagedItems, type Column } from '../../components/lists';
 import { Page, Section } from '../../components/Page';
 import { ScopePicker } from '../../components/pickers';
-import { RotateButton } from '../../components/RotateButton';
 import { SecretOnce } from '../../components/SecretOnce';
-import { ExpiryCell, Hint, LastUsed, ScopeList, tokenRowClass } from '../../components/tokens';
-import { EXPIRING_SOON_DAYS, expiryState, formatDate, isLive, plural } from '../../format';
+import { TokenActions, tokenColumns, TokenTable } from '../../components/tokens';
+import { EXPIRING_SOON_DAYS, expiryState, plural } from '../../format';
 import { usePaged } from '../../hooks';
 import { useSession } from '../../session';
 import { useCatalog } from '../../workspace';
@@ -47,10 +46,7 @@ export function NamedTokensPage() {
           title={issued.rotated ? `New secret for "${issued.token.name}"` : `Token "${issued.token.name}" created`}
           label="Token secret"
           secret={issued.token.secret}
-          onDismiss={() => {
-            setIssued(null);
-            document.querySelector<HTMLElement>('main h1')?.focus();
-          }}
+          onDismiss={() => setIssued(null)}
         />
       )}
       {(soon > 0 || expired > 0) && (
@@ -68,14 +64,16 @@ export function NamedTokensPage() {
           </label>
         }
       >
-        <LoadState loading={tokens.loading} problem={tokens.problem} hasData={tokens.items.length > 0} />
-        {!tokens.loading && visible.length === 0 && !tokens.problem && <p className="empty">No named tokens yet. Create one below.</p>}
-        {visible.length > 0 && <NamedTokenTable tokens={visible} onRevoke={revoke} onRotated={(t) => { setIssued({ token: t, rotated: true }); void tokens.reload(); }} />}
-        {tokens.hasMore && (
-          <button type="button" className="button secondary" onClick={() => void tokens.loadMore()}>
-            Show more tokens
-          </button>
-        )}
+        <PagedItems list={tokens} shown={visible.length} empty="No named tokens yet. Create one below." moreLabel="Show more tokens">
+          <NamedTokenTable
+            tokens={visible}
+            onRevoke={revoke}
+            onRotated={(t) => {
+              setIssued({ token: t, rotated: true });
+              void tokens.reload();
+            }}
+          />
+        </PagedItems>
       </Section>
       <CreateNamedToken
         onCreated={(t) => {
@@ -90,63 +88,25 @@ export function NamedTokensPage() {
 function NamedTokenTable({ tokens, onRevoke, onRotated }: { tokens: Token[]; onRevoke: (t: Token) => Promise<void>; onRotated: (t: IssuedToken) => void }) {
   const { api, workspaces } = useSession();
   const names = new Map(workspaces.map((w) => [w.id, w.name]));
+  const workspacesColumn: Column<Token> = {
+    header: 'Workspaces',
+    cell: (t) => (t.workspaceIds ? t.workspaceIds.map((id) => names.get(id) ?? id.slice(0, 8)).join(', ') : <span className="muted">All</span>),
+  };
   return (
-    <div className="table-wrap">
-      <table>
-        <caption className="visually-hidden">Your named tokens</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Hint</th>
-            <th scope="col">Scopes</th>
-            <th scope="col">Workspaces</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Last used</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {tokens.map((t) => (
-            <tr key={t.id} className={tokenRowClass(t)} data-token-id={t.id}>
-              <th scope="row">
-                {t.name}
-                <span className="muted small block">created {formatDate(t.createdAt)}</span>
-              </th>
-              <td>
-                <Hint hint={t.hint} />
-              </td>
-              <td>
-                <ScopeList scopes={t.scopes} />
-              </td>
-              <td>{t.workspaceIds ? t.workspaceIds.map((id) => names.get(id) ?? id.slice(0, 8)).join(', ') : <span className="muted">All</span>}</td>
-              <td>
-                <ExpiryCell token={t} />
-              </td>
-              <td>
-                <LastUsed token={t} />
-              </td>
-              <td className="actions">
-                {isLive(t) && (
-                  <>
-                    <RotateButton tokenName={t.name ?? t.hint} onRotate={(grace) => api.me.rotateToken(t.id, grace)} onRotated={onRotated} />
-                    <ConfirmButton
-                      label="Revoke"
-                      accessibleLabel={`Revoke ${t.name}`}
-                      title={`Revoke "${t.name}"?`}
-                      message={<p>The token stops working at once, everywhere. This cannot be undone.</p>}
-                      confirmLabel="Revoke token"
-                      onConfirm={() => onRevoke(t)}
-                    />
-                  </>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <TokenTable
+      caption="Your named tokens"
+      tokens={tokens}
+      columns={[tokenColumns.name, tokenColumns.hint, tokenColumns.scopes, workspacesColumn, tokenColumns.expires, tokenColumns.lastUsed]}
+      actions={(t) => (
+        <TokenActions
+          token={t}
+          onRotate={(grace) => api.me.rotateToken(t.id, grace)}
+          onRotated={onRotated}
+          onRevoke={() => onRevoke(t)}
+          revokeMessage="The token stops working at once, everywhere. This cannot be undone."
+        />
+      )}
+    />
   );
 }
 

@@ -33,10 +33,6 @@ export function PersonalTokenPage() {
     };
   };
 
-  const dismiss = () => {
-    setFresh(null);
-    document.querySelector<HTMLElement>('main h1')?.focus();
-  };
   return (
     <Page title="Personal token" intro="Your default access token: it acts as you, with every scope (*), in every workspace whose policy allows personal tokens.">
       {fresh && (
@@ -44,7 +40,7 @@ export function PersonalTokenPage() {
           title={fresh.regenerated ? 'Your new personal token' : 'Welcome! Here is your personal token'}
           label="Personal token secret"
           secret={fresh.secret}
-          onDismiss={next ? undefined : dismiss}
+          onDismiss={next ? undefined : () => setFresh(null)}
         >
           <p>Use it as <code>Authorization: Bearer lkp_…</code> from scripts and tools. This web page signs you in with a separate session instead.</p>
           {next && (

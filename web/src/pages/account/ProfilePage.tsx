@@ -1,6 +1,7 @@
 import { useState } from 'react';
-import { LoadState, useAnnounce } from '../../components/feedback';
+import { useAnnounce } from '../../components/feedback';
 import { FormAlert, InvalidInput, SubmitButton, TextField, useForm } from '../../components/form';
+import { PagedItems } from '../../components/lists';
 import { Page, Section } from '../../components/Page';
 import { formatDate } from '../../format';
 import { usePaged } from '../../hooks';
@@ -84,13 +85,9 @@ function AccountActivity() {
   const events = usePaged((cursor) => api.me.auditEvents({ cursor, limit: 10 }), []);
   return (
     <Section title="Recent account activity">
-      <LoadState loading={events.loading} problem={events.problem} hasData={events.items.length > 0} />
-      {events.items.length > 0 && <AuditTable events={events.items} caption="Events on your account, newest first" />}
-      {events.hasMore && (
-        <button type="button" className="button secondary" onClick={() => void events.loadMore()}>
-          Show older events
-        </button>
-      )}
+      <PagedItems list={events} moreLabel="Show older events">
+        <AuditTable events={events.items} caption="Events on your account, newest first" />
+      </PagedItems>
     </Section>
   );
 }

@@ -1,14 +1,13 @@
 import { useState } from 'react';
 import type { IssuedToken, Token } from '../../api/types';
-import { ConfirmButton } from '../../components/Dialog';
 import { LoadState, useAnnounce } from '../../components/feedback';
 import { FormAlert, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
+import { PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { ScopePicker } from '../../components/pickers';
-import { RotateButton } from '../../components/RotateButton';
 import { SecretOnce } from '../../components/SecretOnce';
-import { DeviceAccessSummary, ExpiryCell, Hint, LastUsed, ScopeList, tokenRowClass } from '../../components/tokens';
-import { formatDate, isLive } from '../../format';
+import { DeviceAccessSummary, TokenActions, tokenColumns, TokenTable } from '../../components/tokens';
+import { formatDate } from '../../format';
 import { useLoad, usePaged } from '../../hooks';
 import { Link } from '../../router';
 import { useSession } from '../../session';
@@ -53,10 +52,7 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
           title={`Token "${issued.name ?? issued.hint}" for ${apiUser.data?.name ?? 'the API user'}`}
           label="API user token secret"
           secret={issued.secret}
-          onDismiss={() => {
-            setIssued(null);
-            document.querySelector<HTMLElement>('main h1')?.focus();
-          }}
+          onDismiss={() => setIssued(null)}
         />
       )}
       <Section title="Details">
@@ -81,73 +77,25 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
         )}
       </Section>
       <Section title="Tokens">
-        <LoadState loading={tokens.loading} problem={tokens.problem} hasData={tokens.items.length > 0} />
-        {!tokens.loading && tokens.items.length === 0 && !tokens.problem && <p className="empty">No tokens.</p>}
-        {tokens.items.length > 0 && (
-          <div className="table-wrap">
-            <table>
-              <caption className="visually-hidden">Tokens of this API user</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Hint</th>
-                  <th scope="col">Scopes</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Last used</th>
-                  {manage && (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  )}
-                </tr>
-              </thead>
-              <tbody>
-                {tokens.items.map((t) => (
-                  <tr key={t.id} className={tokenRowClass(t)}>
-                    <th scope="row">
-                      {t.name ?? <span className="muted">unnamed</span>}
-                      <span className="muted small block">created {formatDate(t.createdAt)}</span>
-                    </th>
-                    <td>
-                      <Hint hint={t.hint} />
-                    </td>
-                    <td>
-                      <ScopeList scopes={t.scopes} />
-                    </td>
-                    <td>
-                      <ExpiryCell token={t} />
-                    </td>
-                    <td>
-                      <LastUsed token={t} />
-                    </td>
-                    {manage && (
-                      <td className="actions">
-                        {isLive(t) && (
-                          <>
-                            <RotateButton tokenName={t.name ?? t.hint} onRotate={(grace) => api.apiUsers.rotateToken(workspace.id, apiUserId, t.id, grace)} onRotated={showIssued} />
-                            <ConfirmButton
-                              label="Revoke"
-                              accessibleLabel={`Revoke ${t.name ?? t.hint}`}
-                              title={`Revoke "${t.name ?? t.hint}"?`}
-                              message={<p>The token stops working at once.</p>}
-                              confirmLabel="Revoke token"
-                              onConfirm={() => revoke(t)}
-                            />
-                          </>
-                        )}
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-        {tokens.hasMore && (
-          <button type="button" className="button secondary" onClick={() => void tokens.loadMore()}>
-            Show more tokens
-          </button>
-        )}
+        <PagedItems list={tokens} empty="No tokens." moreLabel="Show more tokens">
+          <TokenTable
+            caption="Tokens of this API user"
+            tokens={tokens.items}
+            columns={[tokenColumns.name, tokenColumns.hint, tokenColumns.scopes, tokenColumns.expires, tokenColumns.lastUsed]}
+            actions={
+              manage &&
+              ((t) => (
+                <TokenActions
+                  token={t}
+                  onRotate={(grace) => api.apiUsers.rotateToken(workspace.id, apiUserId, t.id, grace)}
+                  onRotated={showIssued}
+                  onRevoke={() => revoke(t)}
+                  revokeMessage="The token stops working at once."
+                />
+              ))
+            }
+          />
+        </PagedItems>
       </Section>
       {manage && <CreateApiUserToken apiUserId={apiUserId} onCreated={showIssued} />}
     </WorkspacePage>

@@ -1,18 +1,18 @@
 import { useState } from 'react';
 import type { ApiUser, Device, DeviceAccess, IssuedToken } from '../../api/types';
 import { ConfirmButton } from '../../components/Dialog';
-import { LoadState, useAnnounce } from '../../components/feedback';
+import { useAnnounce } from '../../components/feedback';
 import { FormAlert, SubmitButton, TextField, useForm } from '../../components/form';
+import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { DeviceAccessField, RolePicker } from '../../components/pickers';
 import { SecretOnce } from '../../components/SecretOnce';
-import { DeviceAccessSummary } from '../../components/tokens';
 import { formatDate } from '../../format';
 import { usePaged } from '../../hooks';
 import { Link } from '../../router';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
-import { grantableRoles, NoPermission, RoleChips, useAllDevices, WorkspacePage } from './common';
+import { accessColumns, grantableRoles, NoPermission, useAllDevices, WorkspacePage } from './common';
 
 export function ApiUsersPage() {
   const { api } = useSession();
@@ -21,7 +21,6 @@ export function ApiUsersPage() {
   const [created, setCreated] = useState<{ apiUser: ApiUser; token: IssuedToken } | null>(null);
   const apiUsers = usePaged((cursor) => api.apiUsers.list(workspace.id, { cursor }), [workspace.id]);
   const devices = useAllDevices(can('devices:read'));
-  const deviceNames = new Map((devices.data ?? []).map((d) => [d.id, d.name]));
   const manage = can('api_users:manage');
 
   const setStatus = async (u: ApiUser, status: ApiUser['status']) => {
@@ -50,10 +49,7 @@ export function ApiUsersPage() {
           title={`API user "${created.apiUser.name}" created`}
           label="API user token secret"
           secret={created.token.secret}
-          onDismiss={() => {
-            setCreated(null);
-            document.querySelector<HTMLElement>('main h1')?.focus();
-          }}
+          onDismiss={() => setCreated(null)}
         >
           <p>
             Its first token, with all that the API user may do (<code>*</code>). Manage its tokens on <Link to={`/w/${workspace.id}/api-users/${created.apiUser.id}`}>its page</Link>.
@@ -61,83 +57,53 @@ export function ApiUsersPage() {
         </SecretOnce>
       )}
       <Section title="API users" id="api-users-list">
-        <LoadState loading={apiUsers.loading} problem={apiUsers.problem} hasData={apiUsers.items.length > 0} />
-        {!apiUsers.loading && apiUsers.items.length === 0 && !apiUsers.problem && <p className="empty">No API users yet.</p>}
-        {apiUsers.items.length > 0 && (
-          <div className="table-wrap">
-            <table>
-              <caption className="visually-hidden">API users of {workspace.name}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Roles</th>
-                  <th scope="col">Device access</th>
-                  <th scope="col">Created</th>
-                  {manage && (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
+        <PagedItems list={apiUsers} empty="No API users yet." moreLabel="Show more API users">
+          <DataTable
+            caption={`API users of ${workspace.name}`}
+            items={apiUsers.items}
+            rowKey={(u) => u.id}
+            rowClass={(u) => (u.status === 'disabled' ? 'row-muted' : undefined)}
+            columns={[
+              { header: 'Name', rowHeader: true, cell: (u) => <Link to={`/w/${workspace.id}/api-users/${u.id}`}>{u.name}</Link> },
+              { header: 'Status', cell: (u) => <span className={`badge ${u.status === 'active' ? 'badge-success' : 'badge-muted'}`}>{u.status}</span> },
+              ...accessColumns((u: ApiUser) => u.roles, devices.data),
+              { header: 'Created', cell: (u) => formatDate(u.createdAt) },
+            ]}
+            actions={
+              manage &&
+              ((u) => (
+                <>
+                  <Link to={`/w/${workspace.id}/api-users/${u.id}`} className="button secondary small" aria-label={`Tokens of ${u.name}`}>
+                    Tokens
+                  </Link>
+                  {u.status === 'active' ? (
+                    <ConfirmButton
+                      label="Disable"
+                      accessibleLabel={`Disable ${u.name}`}
+                      title={`Disable "${u.name}"?`}
+                      message={<p>Its tokens stop working until it is enabled again.</p>}
+                      confirmLabel="Disable API user"
+                      onConfirm={() => setStatus(u, 'disabled')}
+                      variant="secondary"
+                    />
+                  ) : (
+                    <button type="button" className="button secondary small" aria-label={`Enable ${u.name}`} onClick={() => void setStatus(u, 'active')}>
+                      Enable
+                    </button>
                   )}
-                </tr>
-              </thead>
-              <tbody>
-                {apiUsers.items.map((u) => (
-                  <tr key={u.id} className={u.status === 'disabled' ? 'row-muted' : undefined}>
-                    <th scope="row">
-                      <Link to={`/w/${workspace.id}/api-users/${u.id}`}>{u.name}</Link>
-                    </th>
-                    <td>
-                      <span className={`badge ${u.status === 'active' ? 'badge-success' : 'badge-muted'}`}>{u.status}</span>
-                    </td>
-                    <td>
-                      <RoleChips roles={u.roles} />
-                    </td>
-                    <td>
-                      <DeviceAccessSummary access={u.deviceAccess} deviceNames={deviceNames} />
-                    </td>
-                    <td>{formatDate(u.createdAt)}</td>
-                    {manage && (
-                      <td className="actions">
-                        <Link to={`/w/${workspace.id}/api-users/${u.id}`} className="button secondary small" aria-label={`Tokens of ${u.name}`}>
-                          Tokens
-                        </Link>
-                        {u.status === 'active' ? (
-                          <ConfirmButton
-                            label="Disable"
-                            accessibleLabel={`Disable ${u.name}`}
-                            title={`Disable "${u.name}"?`}
-                            message={<p>Its tokens stop working until it is enabled again.</p>}
-                            confirmLabel="Disable API user"
-                            onConfirm={() => setStatus(u, 'disabled')}
-                            variant="secondary"
-                          />
-                        ) : (
-                          <button type="button" className="button secondary small" aria-label={`Enable ${u.name}`} onClick={() => void setStatus(u, 'active')}>
-                            Enable
-                          </button>
-                        )}
-                        <ConfirmButton
-                          label="Delete"
-                          accessibleLabel={`Delete ${u.name}`}
-                          title={`Delete "${u.name}"?`}
-                          message={<p>The API user and all its tokens are gone for good.</p>}
-                          confirmLabel="Delete API user"
-                          onConfirm={() => remove(u)}
-                        />
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-        {apiUsers.hasMore && (
-          <button type="button" className="button secondary" onClick={() => void apiUsers.loadMore()}>
-            Show more API users
-          </button>
-        )}
+                  <ConfirmButton
+                    label="Delete"
+                    accessibleLabel={`Delete ${u.name}`}
+                    title={`Delete "${u.name}"?`}
+                    message={<p>The API user and all its tokens are gone for good.</p>}
+                    confirmLabel="Delete API user"
+                    onConfirm={() => remove(u)}
+                  />
+                </>
+              ))
+            }
+          />
+        </PagedItems>
       </Section>
       {manage && (
         <CreateApiUser

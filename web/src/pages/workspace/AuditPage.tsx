@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { AuditEvent } from '../../api/types';
-import { LoadState } from '../../components/feedback';
 import { FormAlert, SubmitButton, TextField, useForm } from '../../components/form';
+import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { formatDate } from '../../format';
 import { useLoad, usePaged } from '../../hooks';
@@ -52,14 +52,9 @@ export function AuditPage() {
         </form>
       </Section>
       <Section title="Events">
-        <LoadState loading={events.loading} problem={events.problem} hasData={events.items.length > 0} />
-        {!events.loading && events.items.length === 0 && !events.problem && <p className="empty">No events{filter ? ` with action ${filter}` : ''}.</p>}
-        {events.items.length > 0 && <AuditTable events={events.items} caption={`Audit events of ${workspace.name}`} names={names} />}
-        {events.hasMore && (
-          <button type="button" className="button secondary" onClick={() => void events.loadMore()}>
-            Show older events
-          </button>
-        )}
+        <PagedItems list={events} empty={`No events${filter ? ` with action ${filter}` : ''}.`} moreLabel="Show older events">
+          <AuditTable events={events.items} caption={`Audit events of ${workspace.name}`} names={names} />
+        </PagedItems>
       </Section>
     </WorkspacePage>
   );
@@ -87,45 +82,36 @@ export function AuditTable({ events, caption, names }: { events: AuditEvent[]; c
     );
   };
   return (
-    <div className="table-wrap">
-      <table className="audit">
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Action</th>
-            <th scope="col">By</th>
-            <th scope="col">Target</th>
-            <th scope="col">Details</th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((e) => (
-            <tr key={e.id}>
-              <td>
-                <time dateTime={e.createdAt}>{formatDate(e.createdAt)}</time>
-              </td>
-              <th scope="row">
-                <code>{e.action}</code>
-              </th>
-              <td>
-                {who(e)}
-                {e.ip && <span className="muted small block">{e.ip}</span>}
-              </td>
-              <td>
-                {e.target ? (
-                  <span>
-                    {e.target.type} {names?.get(e.target.id) ?? <code>{e.target.id.slice(0, 8)}</code>}
-                  </span>
-                ) : (
-                  <span className="muted">—</span>
-                )}
-              </td>
-              <td>{Object.keys(e.details).length > 0 ? <code className="metadata">{JSON.stringify(e.details)}</code> : <span className="muted">—</span>}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      className="audit"
+      caption={caption}
+      items={events}
+      rowKey={(e) => e.id}
+      columns={[
+        { header: 'When', cell: (e) => <time dateTime={e.createdAt}>{formatDate(e.createdAt)}</time> },
+        { header: 'Action', rowHeader: true, cell: (e) => <code>{e.action}</code> },
+        {
+          header: 'By',
+          cell: (e) => (
+            <>
+              {who(e)}
+              {e.ip && <span className="muted small block">{e.ip}</span>}
+            </>
+          ),
+        },
+        {
+          header: 'Target',
+          cell: (e) =>
+            e.target ? (
+              <span>
+                {e.target.type} {names?.get(e.target.id) ?? <code>{e.target.id.slice(0, 8)}</code>}
+              </span>
+            ) : (
+              <span className="muted">—</span>
+            ),
+        },
+        { header: 'Details', cell: (e) => (Object.keys(e.details).length > 0 ? <code className="metadata">{JSON.stringify(e.details)}</code> : <span className="muted">—</span>) },
+      ]}
+    />
   );
 }

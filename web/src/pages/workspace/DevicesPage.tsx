@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import type { Device } from '../../api/types';
 import { ConfirmButton } from '../../components/Dialog';
-import { LoadState, useAnnounce } from '../../components/feedback';
+import { useAnnounce } from '../../components/feedback';
 import { FormAlert, InvalidInput, SubmitButton, TextField, useForm } from '../../components/form';
+import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { formatDate } from '../../format';
 import { usePaged } from '../../hooks';
@@ -28,59 +29,32 @@ export function DevicesPage() {
         {!can('devices:read') ? (
           <NoPermission permission="devices:read" />
         ) : (
-          <>
-            <LoadState loading={devices.loading} problem={devices.problem} hasData={devices.items.length > 0} />
-            {!devices.loading && devices.items.length === 0 && !devices.problem && <p className="empty">No devices you can see yet.</p>}
-            {devices.items.length > 0 && (
-              <div className="table-wrap">
-                <table>
-                  <caption className="visually-hidden">Devices of {workspace.name}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Name</th>
-                      <th scope="col">Serial</th>
-                      <th scope="col">Metadata</th>
-                      <th scope="col">Added</th>
-                      {can('devices:delete') && (
-                        <th scope="col">
-                          <span className="visually-hidden">Actions</span>
-                        </th>
-                      )}
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {devices.items.map((d) => (
-                      <tr key={d.id}>
-                        <th scope="row">{d.name}</th>
-                        <td>
-                          <code>{d.serial}</code>
-                        </td>
-                        <td>{Object.keys(d.metadata).length > 0 ? <code className="metadata">{JSON.stringify(d.metadata)}</code> : <span className="muted">—</span>}</td>
-                        <td>{formatDate(d.createdAt)}</td>
-                        {can('devices:delete') && (
-                          <td className="actions">
-                            <ConfirmButton
-                              label="Delete"
-                              accessibleLabel={`Delete device ${d.name}`}
-                              title={`Delete "${d.name}"?`}
-                              message={<p>It also drops out of every member's and API user's device selection.</p>}
-                              confirmLabel="Delete device"
-                              onConfirm={() => remove(d)}
-                            />
-                          </td>
-                        )}
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )}
-            {devices.hasMore && (
-              <button type="button" className="button secondary" onClick={() => void devices.loadMore()}>
-                Show more devices
-              </button>
-            )}
-          </>
+          <PagedItems list={devices} empty="No devices you can see yet." moreLabel="Show more devices">
+            <DataTable
+              caption={`Devices of ${workspace.name}`}
+              items={devices.items}
+              rowKey={(d) => d.id}
+              columns={[
+                { header: 'Name', rowHeader: true, cell: (d) => d.name },
+                { header: 'Serial', cell: (d) => <code>{d.serial}</code> },
+                { header: 'Metadata', cell: (d) => (Object.keys(d.metadata).length > 0 ? <code className="metadata">{JSON.stringify(d.metadata)}</code> : <span className="muted">—</span>) },
+                { header: 'Added', cell: (d) => formatDate(d.createdAt) },
+              ]}
+              actions={
+                can('devices:delete') &&
+                ((d) => (
+                  <ConfirmButton
+                    label="Delete"
+                    accessibleLabel={`Delete device ${d.name}`}
+                    title={`Delete "${d.name}"?`}
+                    message={<p>It also drops out of every member's and API user's device selection.</p>}
+                    confirmLabel="Delete device"
+                    onConfirm={() => remove(d)}
+                  />
+                ))
+              }
+            />
+          </PagedItems>
         )}
       </Section>
       {can('devices:create') && <AddDevice onAdded={() => void devices.reload()} />}

@@ -1,18 +1,18 @@
 import { useState } from 'react';
 import type { Device, DeviceAccess, Invitation, InvitationStatus } from '../../api/types';
 import { ConfirmButton } from '../../components/Dialog';
-import { LoadState, useAnnounce } from '../../components/feedback';
+import { useAnnounce } from '../../components/feedback';
 import { FormAlert, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
+import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { DeviceAccessField, RolePicker } from '../../components/pickers';
 import { SecretOnce } from '../../components/SecretOnce';
-import { DeviceAccessSummary } from '../../components/tokens';
 import { formatDate, formatRelative } from '../../format';
 import { usePaged } from '../../hooks';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
 import { invitationLink } from '../account/invitation-link';
-import { grantableRoles, NoPermission, RoleChips, roleNames, useAllDevices, WorkspacePage } from './common';
+import { accessColumns, grantableRoles, NoPermission, roleNames, useAllDevices, WorkspacePage } from './common';
 
 const STATUS_BADGE: Record<InvitationStatus, string> = {
   pending: 'badge-info',
@@ -29,7 +29,6 @@ export function InvitationsPage() {
   const [sent, setSent] = useState<{ email: string; secret: string; resent: boolean } | null>(null);
   const invitations = usePaged((cursor) => api.workspaceInvitations.list(workspace.id, { cursor }), [workspace.id]);
   const devices = useAllDevices(can('devices:read'));
-  const deviceNames = new Map((devices.data ?? []).map((d) => [d.id, d.name]));
   const manage = can('members:manage');
 
   const revoke = async (i: Invitation) => {
@@ -60,10 +59,7 @@ export function InvitationsPage() {
           title={sent.resent ? `New invitation link for ${sent.email}` : `Invitation for ${sent.email} created`}
           label="Invitation link"
           secret={invitationLink(sent.secret)}
-          onDismiss={() => {
-            setSent(null);
-            document.querySelector<HTMLElement>('main h1')?.focus();
-          }}
+          onDismiss={() => setSent(null)}
         >
           <p>
             Send this link to {sent.email}. They sign in (or sign up) with that address and accept.{sent.resent && ' The previous link no longer works.'}
@@ -71,79 +67,58 @@ export function InvitationsPage() {
         </SecretOnce>
       )}
       <Section title="Sent invitations">
-        <LoadState loading={invitations.loading} problem={invitations.problem} hasData={invitations.items.length > 0} />
-        {!invitations.loading && invitations.items.length === 0 && !invitations.problem && <p className="empty">No invitations yet.</p>}
-        {invitations.items.length > 0 && (
-          <div className="table-wrap">
-            <table>
-              <caption className="visually-hidden">Invitations of {workspace.name}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Roles</th>
-                  <th scope="col">Device access</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {invitations.items.map((i) => (
-                  <tr key={i.id}>
-                    <th scope="row">
-                      {i.email}
-                      <span className="muted small block">sent {formatDate(i.createdAt)}</span>
-                    </th>
-                    <td>
-                      <span className={`badge ${STATUS_BADGE[i.status]}`}>{i.status}</span>
-                    </td>
-                    <td>
-                      <RoleChips roles={roleNames(i.roleIds, roles)} />
-                    </td>
-                    <td>
-                      <DeviceAccessSummary access={i.deviceAccess} deviceNames={deviceNames} />
-                    </td>
-                    <td>
-                      <time dateTime={i.expiresAt} title={formatDate(i.expiresAt)}>
-                        {formatRelative(i.expiresAt)}
-                      </time>
-                    </td>
-                    <td className="actions">
-                      {(i.status === 'pending' || i.status === 'expired') && (
-                        <>
-                          <ConfirmButton
-                            label="Resend"
-                            accessibleLabel={`Resend the invitation for ${i.email}`}
-                            title={`Resend the invitation for ${i.email}?`}
-                            message={<p>A new link is made and shown once; the old link stops working. The expiry starts again.</p>}
-                            confirmLabel="Make a new link"
-                            onConfirm={() => resend(i)}
-                            variant="secondary"
-                          />
-                          <ConfirmButton
-                            label="Revoke"
-                            accessibleLabel={`Revoke the invitation for ${i.email}`}
-                            title={`Revoke the invitation for ${i.email}?`}
-                            message={<p>The link stops working at once.</p>}
-                            confirmLabel="Revoke invitation"
-                            onConfirm={() => revoke(i)}
-                          />
-                        </>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-        {invitations.hasMore && (
-          <button type="button" className="button secondary" onClick={() => void invitations.loadMore()}>
-            Show more invitations
-          </button>
-        )}
+        <PagedItems list={invitations} empty="No invitations yet." moreLabel="Show more invitations">
+          <DataTable
+            caption={`Invitations of ${workspace.name}`}
+            items={invitations.items}
+            rowKey={(i) => i.id}
+            columns={[
+              {
+                header: 'Email',
+                rowHeader: true,
+                cell: (i) => (
+                  <>
+                    {i.email}
+                    <span className="muted small block">sent {formatDate(i.createdAt)}</span>
+                  </>
+                ),
+              },
+              { header: 'Status', cell: (i) => <span className={`badge ${STATUS_BADGE[i.status]}`}>{i.status}</span> },
+              ...accessColumns((i: Invitation) => roleNames(i.roleIds, roles), devices.data),
+              {
+                header: 'Expires',
+                cell: (i) => (
+                  <time dateTime={i.expiresAt} title={formatDate(i.expiresAt)}>
+                    {formatRelative(i.expiresAt)}
+                  </time>
+                ),
+              },
+            ]}
+            actions={(i) =>
+              (i.status === 'pending' || i.status === 'expired') && (
+                <>
+                  <ConfirmButton
+                    label="Resend"
+                    accessibleLabel={`Resend the invitation for ${i.email}`}
+                    title={`Resend the invitation for ${i.email}?`}
+                    message={<p>A new link is made and shown once; the old link stops working. The expiry starts again.</p>}
+                    confirmLabel="Make a new link"
+                    onConfirm={() => resend(i)}
+                    variant="secondary"
+                  />
+                  <ConfirmButton
+                    label="Revoke"
+                    accessibleLabel={`Revoke the invitation for ${i.email}`}
+                    title={`Revoke the invitation for ${i.email}?`}
+                    message={<p>The link stops working at once.</p>}
+                    confirmLabel="Revoke invitation"
+                    onConfirm={() => revoke(i)}
+                  />
+                </>
+              )
+            }
+          />
+        </PagedItems>
       </Section>
       <InviteForm
         devices={devices.data ?? []}

@@ -1,17 +1,17 @@
 import { useState } from 'react';
 import type { Device, DeviceAccess, Member } from '../../api/types';
 import { ConfirmButton, Dialog } from '../../components/Dialog';
-import { LoadState, useAnnounce } from '../../components/feedback';
+import { useAnnounce } from '../../components/feedback';
 import { FormAlert, SubmitButton, useForm } from '../../components/form';
+import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { DeviceAccessField, RolePicker } from '../../components/pickers';
-import { DeviceAccessSummary } from '../../components/tokens';
 import { formatDate } from '../../format';
 import { usePaged } from '../../hooks';
 import { Link } from '../../router';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
-import { RoleChips, useAllDevices, WorkspacePage } from './common';
+import { accessColumns, useAllDevices, WorkspacePage } from './common';
 
 export function MembersPage() {
   const { api, user } = useSession();
@@ -19,7 +19,6 @@ export function MembersPage() {
   const announce = useAnnounce();
   const members = usePaged((cursor) => api.members.list(workspace.id, { cursor }), [workspace.id]);
   const devices = useAllDevices(can('devices:read'));
-  const deviceNames = new Map((devices.data ?? []).map((d) => [d.id, d.name]));
   const manage = can('members:manage');
 
   const remove = async (m: Member) => {
@@ -31,65 +30,46 @@ export function MembersPage() {
   return (
     <WorkspacePage title="Members" intro="People in this workspace. Roles decide what they may do; device access decides on which devices.">
       <Section title="Members" actions={can('members:manage') ? <Link to={`/w/${workspace.id}/invitations`} className="button secondary small">Invite someone</Link> : undefined} id="members-list">
-        <LoadState loading={members.loading} problem={members.problem} hasData={members.items.length > 0} />
-        {members.items.length > 0 && (
-          <div className="table-wrap">
-            <table>
-              <caption className="visually-hidden">Members of {workspace.name}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Member</th>
-                  <th scope="col">Roles</th>
-                  <th scope="col">Device access</th>
-                  <th scope="col">Joined</th>
-                  {manage && (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
+        <PagedItems list={members} moreLabel="Show more members">
+          <DataTable
+            caption={`Members of ${workspace.name}`}
+            items={members.items}
+            rowKey={(m) => m.userId}
+            columns={[
+              {
+                header: 'Member',
+                rowHeader: true,
+                cell: (m) => (
+                  <>
+                    {m.name}
+                    {m.userId === user?.id && <span className="muted"> (you)</span>}
+                    <span className="muted small block">{m.email}</span>
+                  </>
+                ),
+              },
+              ...accessColumns((m: Member) => m.roles, devices.data),
+              { header: 'Joined', cell: (m) => formatDate(m.joinedAt) },
+            ]}
+            actions={
+              manage &&
+              ((m) => (
+                <>
+                  <EditMember member={m} devices={devices.data ?? []} onSaved={() => void members.reload()} />
+                  {m.userId !== user?.id && (
+                    <ConfirmButton
+                      label="Remove"
+                      accessibleLabel={`Remove ${m.name}`}
+                      title={`Remove ${m.name}?`}
+                      message={<p>{m.name} loses access to this workspace at once, and so do their tokens here.</p>}
+                      confirmLabel="Remove member"
+                      onConfirm={() => remove(m)}
+                    />
                   )}
-                </tr>
-              </thead>
-              <tbody>
-                {members.items.map((m) => (
-                  <tr key={m.userId}>
-                    <th scope="row">
-                      {m.name}
-                      {m.userId === user?.id && <span className="muted"> (you)</span>}
-                      <span className="muted small block">{m.email}</span>
-                    </th>
-                    <td>
-                      <RoleChips roles={m.roles} />
-                    </td>
-                    <td>
-                      <DeviceAccessSummary access={m.deviceAccess} deviceNames={deviceNames} />
-                    </td>
-                    <td>{formatDate(m.joinedAt)}</td>
-                    {manage && (
-                      <td className="actions">
-                        <EditMember member={m} devices={devices.data ?? []} onSaved={() => void members.reload()} />
-                        {m.userId !== user?.id && (
-                          <ConfirmButton
-                            label="Remove"
-                            accessibleLabel={`Remove ${m.name}`}
-                            title={`Remove ${m.name}?`}
-                            message={<p>{m.name} loses access to this workspace at once, and so do their tokens here.</p>}
-                            confirmLabel="Remove member"
-                            onConfirm={() => remove(m)}
-                          />
-                        )}
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-        {members.hasMore && (
-          <button type="button" className="button secondary" onClick={() => void members.loadMore()}>
-            Show more members
-          </button>
-        )}
+                </>
+              ))
+            }
+          />
+        </PagedItems>
       </Section>
     </WorkspacePage>
   );

@@ -1,10 +1,11 @@
 import { useState } from 'react';
 import type { GovernedToken } from '../../api/types';
 import { ConfirmButton } from '../../components/Dialog';
-import { LoadState, Notice, useAnnounce } from '../../components/feedback';
+import { Notice, useAnnounce } from '../../components/feedback';
 import { Checkbox, FormAlert, InvalidInput, SubmitButton, TextField, useForm } from '../../components/form';
+import { PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
-import { ExpiryCell, Hint, LastUsed, ScopeList, tokenRowClass } from '../../components/tokens';
+import { ExpiryCell, Hint, tokenColumns, TokenTable } from '../../components/tokens';
 import { isExpiringOrExpired, policyRefusal } from '../../format';
 import { usePaged } from '../../hooks';
 import { useSession } from '../../session';
@@ -91,79 +92,62 @@ function ReachingTokens() {
   const refused = tokens.items.filter((t) => policyRefusal(workspace.tokenPolicy, t) !== null);
   return (
     <Section title="Tokens that reach this workspace">
-      <LoadState loading={tokens.loading} problem={tokens.problem} hasData={tokens.items.length > 0} />
-      {expiring.length > 0 && <Notice tone="warning">{expiring.length === 1 ? 'One token here expires soon or has expired.' : `${expiring.length} tokens here expire soon or have expired.`}</Notice>}
-      {refused.length > 0 && (
-        <Notice tone="warning">
-          {refused.length === 1 ? 'One token below is refused here by the policy.' : `${refused.length} tokens below are refused here by the policy.`} Their holders get 403 token_policy in this workspace.
-        </Notice>
-      )}
-      {!tokens.loading && tokens.items.length === 0 && !tokens.problem && <p className="empty">No active tokens reach this workspace.</p>}
-      {tokens.items.length > 0 && (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">Tokens that can reach {workspace.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Token</th>
-                <th scope="col">Holder</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last used</th>
-                {manage && (
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.items.map((t) => (
-                <tr key={t.id} className={tokenRowClass(t)}>
-                  <th scope="row">
-                    {t.name ?? <span className="muted">{t.kind}</span>}
+      <PagedItems list={tokens} empty="No active tokens reach this workspace." moreLabel="Show more tokens">
+        {/* The notices speak of listed tokens, so they come with the table, above it. */}
+        {expiring.length > 0 && <Notice tone="warning">{expiring.length === 1 ? 'One token here expires soon or has expired.' : `${expiring.length} tokens here expire soon or have expired.`}</Notice>}
+        {refused.length > 0 && (
+          <Notice tone="warning">
+            {refused.length === 1 ? 'One token below is refused here by the policy.' : `${refused.length} tokens below are refused here by the policy.`} Their holders get 403 token_policy in this workspace.
+          </Notice>
+        )}
+        <TokenTable
+          caption={`Tokens that can reach ${workspace.name}`}
+          tokens={tokens.items}
+          columns={[
+            {
+              header: 'Token',
+              rowHeader: true,
+              cell: (t) => (
+                <>
+                  {t.name ?? <span className="muted">{t.kind}</span>}
+                  <span className="block">
+                    <Hint hint={t.hint} />
+                  </span>
+                </>
+              ),
+            },
+            { header: 'Holder', cell: (t) => (t.owner.type === 'user' ? t.owner.email : <span>API user</span>) },
+            tokenColumns.scopes,
+            {
+              header: 'Expires',
+              cell: (t) => (
+                <>
+                  <ExpiryCell token={t} />
+                  {policyRefusal(workspace.tokenPolicy, t) && (
                     <span className="block">
-                      <Hint hint={t.hint} />
+                      <span className="badge badge-danger">Refused by policy</span> <span className="small">{policyRefusal(workspace.tokenPolicy, t)}</span>
                     </span>
-                  </th>
-                  <td>{t.owner.type === 'user' ? t.owner.email : <span>API user</span>}</td>
-                  <td>
-                    <ScopeList scopes={t.scopes} />
-                  </td>
-                  <td>
-                    <ExpiryCell token={t} />
-                    {policyRefusal(workspace.tokenPolicy, t) && (
-                      <span className="block">
-                        <span className="badge badge-danger">Refused by policy</span> <span className="small">{policyRefusal(workspace.tokenPolicy, t)}</span>
-                      </span>
-                    )}
-                  </td>
-                  <td>
-                    <LastUsed token={t} />
-                  </td>
-                  {manage && (
-                    <td className="actions">
-                      <ConfirmButton
-                        label="Revoke here"
-                        accessibleLabel={`Revoke here: ${t.hint}`}
-                        title={`Cut ${t.hint} off from this workspace?`}
-                        message={<p>An API user's token, or one restricted to this workspace alone, is revoked. A member's token that reaches other workspaces too loses this one only.</p>}
-                        confirmLabel="Revoke"
-                        onConfirm={() => revoke(t)}
-                      />
-                    </td>
                   )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {tokens.hasMore && (
-        <button type="button" className="button secondary" onClick={() => void tokens.loadMore()}>
-          Show more tokens
-        </button>
-      )}
+                </>
+              ),
+            },
+            tokenColumns.lastUsed,
+          ]}
+          actions={
+            manage &&
+            ((t) => (
+              <ConfirmButton
+                label="Revoke here"
+                accessibleLabel={`Revoke here: ${t.hint}`}
+                title={`Cut ${t.hint} off from this workspace?`}
+                message={<p>An API user's token, or one restricted to this workspace alone, is revoked. A member's token that reaches other workspaces too loses this one only.</p>}
+                confirmLabel="Revoke"
+                onConfirm={() => revoke(t)}
+              />
+            ))
+          }
+        />
+      </PagedItems>
     </Section>
   );
 }

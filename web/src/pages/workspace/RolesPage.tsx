@@ -3,6 +3,7 @@ import type { Catalog, Role } from '../../api/types';
 import { ConfirmButton, Dialog } from '../../components/Dialog';
 import { LoadState, useAnnounce } from '../../components/feedback';
 import { FormAlert, SubmitButton, TextField, useForm } from '../../components/form';
+import { DataTable } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { PermissionPicker } from '../../components/pickers';
 import { useSession } from '../../session';
@@ -26,62 +27,56 @@ export function RolesPage() {
   return (
     <WorkspacePage title="Roles" intro="A role is a named set of permissions. The built-in roles cannot be changed; add custom roles for anything in between.">
       <Section title="Roles">
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">Roles of {workspace.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Role</th>
-                <th scope="col">Permissions</th>
-                {manage && (
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {roles.map((r) => (
-                <tr key={r.id}>
-                  <th scope="row">
-                    {r.name} {r.builtIn ? <span className="badge badge-muted">built-in</span> : <span className="badge badge-info">custom</span>}
-                    {r.description && <span className="muted small block">{r.description}</span>}
-                  </th>
-                  <td>
-                    {total !== undefined && r.permissions.length === total ? (
-                      <span className="chip chip-strong">All {total} permissions</span>
-                    ) : (
-                      <ul className="chips" aria-label={`Permissions of ${r.name}`}>
-                        {r.permissions.map((p) => (
-                          <li key={p} className="chip">
-                            {p}
-                          </li>
-                        ))}
-                      </ul>
-                    )}
-                  </td>
-                  {manage && (
-                    <td className="actions">
-                      {!r.builtIn && catalog.data && (
-                        <>
-                          <EditRole role={r} catalog={catalog.data} />
-                          <ConfirmButton
-                            label="Delete"
-                            accessibleLabel={`Delete role ${r.name}`}
-                            title={`Delete the role "${r.name}"?`}
-                            message={<p>A role still held by a member, an API user or a pending invitation cannot be deleted.</p>}
-                            confirmLabel="Delete role"
-                            onConfirm={() => remove(r)}
-                          />
-                        </>
-                      )}
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={`Roles of ${workspace.name}`}
+          items={roles}
+          rowKey={(r) => r.id}
+          columns={[
+            {
+              header: 'Role',
+              rowHeader: true,
+              cell: (r) => (
+                <>
+                  {r.name} {r.builtIn ? <span className="badge badge-muted">built-in</span> : <span className="badge badge-info">custom</span>}
+                  {r.description && <span className="muted small block">{r.description}</span>}
+                </>
+              ),
+            },
+            {
+              header: 'Permissions',
+              cell: (r) =>
+                total !== undefined && r.permissions.length === total ? (
+                  <span className="chip chip-strong">All {total} permissions</span>
+                ) : (
+                  <ul className="chips" aria-label={`Permissions of ${r.name}`}>
+                    {r.permissions.map((p) => (
+                      <li key={p} className="chip">
+                        {p}
+                      </li>
+                    ))}
+                  </ul>
+                ),
+            },
+          ]}
+          actions={
+            manage &&
+            ((r) =>
+              !r.builtIn &&
+              catalog.data && (
+                <>
+                  <EditRole role={r} catalog={catalog.data} />
+                  <ConfirmButton
+                    label="Delete"
+                    accessibleLabel={`Delete role ${r.name}`}
+                    title={`Delete the role "${r.name}"?`}
+                    message={<p>A role still held by a member, an API user or a pending invitation cannot be deleted.</p>}
+                    confirmLabel="Delete role"
+                    onConfirm={() => remove(r)}
+                  />
+                </>
+              ))
+          }
+        />
       </Section>
       {manage && (
         <Section title="Create a custom role">

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useAnnounce } from '../../components/feedback';
 import { FormAlert, SubmitButton, TextField, useForm } from '../../components/form';
+import { DataTable } from '../../components/lists';
 import { Page, Section } from '../../components/Page';
 import { formatDate } from '../../format';
 import { Link, navigate } from '../../router';
@@ -15,36 +16,26 @@ export function WorkspacesPage() {
         {workspaces.length === 0 ? (
           <p className="empty">You are not in a workspace yet. Create one below, or accept an invitation.</p>
         ) : (
-          <div className="table-wrap">
-            <table>
-              <caption className="visually-hidden">Your workspaces</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Slug</th>
-                  <th scope="col">Your roles</th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {workspaces.map((w) => (
-                  <tr key={w.id}>
-                    <th scope="row">
-                      <Link to={`/w/${w.id}`}>{w.name}</Link>
-                      {w.id === currentWorkspaceId && <span className="badge badge-info">Current</span>}
-                    </th>
-                    <td>
-                      <code>{w.slug}</code>
-                    </td>
-                    <td>
-                      <RoleChips roles={w.roles ?? []} />
-                    </td>
-                    <td>{formatDate(w.createdAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Your workspaces"
+            items={workspaces}
+            rowKey={(w) => w.id}
+            columns={[
+              {
+                header: 'Name',
+                rowHeader: true,
+                cell: (w) => (
+                  <>
+                    <Link to={`/w/${w.id}`}>{w.name}</Link>
+                    {w.id === currentWorkspaceId && <span className="badge badge-info">Current</span>}
+                  </>
+                ),
+              },
+              { header: 'Slug', cell: (w) => <code>{w.slug}</code> },
+              { header: 'Your roles', cell: (w) => <RoleChips roles={w.roles ?? []} /> },
+              { header: 'Created', cell: (w) => formatDate(w.createdAt) },
+            ]}
+          />
         )}
       </Section>
       <CreateWorkspace />

@@ -1,7 +1,9 @@
-// What the pages of one workspace share: their frame, the device list, names for ids.
+// What the pages of one workspace share: their frame, the device list, names for ids, the access columns.
 import type { ReactNode } from 'react';
-import type { Device, Role } from '../../api/types';
+import type { Device, DeviceAccess, Role } from '../../api/types';
+import type { Column } from '../../components/lists';
 import { Page } from '../../components/Page';
+import { DeviceAccessSummary } from '../../components/tokens';
 import { useLoad } from '../../hooks';
 import { useApi } from '../../session';
 import { useWorkspace } from '../../workspace';
@@ -42,6 +44,15 @@ export function RoleChips({ roles }: { roles: Array<{ id: string; name: string }
       ))}
     </ul>
   );
+}
+
+/** The Roles and Device access columns of the tables of members, API users and invitations. */
+export function accessColumns<T extends { deviceAccess: DeviceAccess }>(rolesOf: (item: T) => Array<{ id: string; name: string }>, devices: Device[] | undefined): Array<Column<T>> {
+  const deviceNames = new Map((devices ?? []).map((d) => [d.id, d.name]));
+  return [
+    { header: 'Roles', cell: (item) => <RoleChips roles={rolesOf(item)} /> },
+    { header: 'Device access', cell: (item) => <DeviceAccessSummary access={item.deviceAccess} deviceNames={deviceNames} /> },
+  ];
 }
 
 export function roleNames(roleIds: string[], roles: Role[]): Array<{ id: string; name: string }> {
