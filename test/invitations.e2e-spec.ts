@@ -70,6 +70,20 @@ async function addMember(ws: Workspace, role: RoleName, deviceAccess: DeviceAcce
   return user;
 }
 
+/** A member who manages members (and holds every permission of the viewer role) on the given devices only. */
+async function managerOf(ws: Workspace, deviceIds: string[]): Promise<RegisteredUser> {
+  const role = await t
+    .http()
+    .post(`/v1/workspaces/${ws.id}/roles`)
+    .set(bearer(ws.owner.personalToken))
+    .send({ name: 'Manager', permissions: ['workspace:read', 'members:read', 'members:manage', 'roles:read', 'devices:read', 'measurements:read'] })
+    .expect(201);
+  const manager = await registerUser(t);
+  const { secret } = await invite(ws, manager.email, { roleIds: [role.body.id], deviceAccess: { mode: 'selected', deviceIds } });
+  await acceptRequest(manager.personalToken, secret).expect(200);
+  return manager;
+}
+
 async function createDevice(ws: Workspace, serial = `SN-${randomBytes(4).toString('hex')}`): Promise<string> {
   const res = await t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(ws.owner.personalToken)).send({ name: serial, serial }).expect(201);
   return res.body.id;
@@ -315,15 +329,7 @@ describe('invitations', () => {
     it('lets a manager with selected device access hand out only devices it can reach (403 otherwise)', async () => {
       const ws = await newWorkspace();
       const [d1, d2] = [await createDevice(ws), await createDevice(ws)];
-      const role = await t
-        .http()
-        .post(`/v1/workspaces/${ws.id}/roles`)
-        .set(bearer(ws.owner.personalToken))
-        .send({ name: 'Manager', permissions: ['workspace:read', 'members:read', 'members:manage', 'roles:read', 'devices:read', 'measurements:read'] })
-        .expect(201);
-      const manager = await registerUser(t);
-      const { secret } = await invite(ws, manager.email, { roleIds: [role.body.id], deviceAccess: { mode: 'selected', deviceIds: [d1] } });
-      await acceptRequest(manager.personalToken, secret).expect(200);
+      const manager = await managerOf(ws, [d1]);
 
       const before = await invitationCount(ws.id);
       for (const deviceAccess of [{ mode: 'all' }, { mode: 'selected', deviceIds: [d2] }, { mode: 'selected', deviceIds: [d1, d2] }] as DeviceAccess[]) {
@@ -650,15 +656,7 @@ describe('invitations', () => {
     it("refuses a resender who could not grant the invitation's device access (403), and lets one who can", async () => {
       const ws = await newWorkspace();
       const [d1, d2] = [await createDevice(ws), await createDevice(ws)];
-      const role = await t
-        .http()
-        .post(`/v1/workspaces/${ws.id}/roles`)
-        .set(bearer(ws.owner.personalToken))
-        .send({ name: 'Manager', permissions: ['workspace:read', 'members:read', 'members:manage', 'roles:read', 'devices:read', 'measurements:read'] })
-        .expect(201);
-      const manager = await registerUser(t);
-      const { secret } = await invite(ws, manager.email, { roleIds: [role.body.id], deviceAccess: { mode: 'selected', deviceIds: [d1] } });
-      await acceptRequest(manager.personalToken, secret).expect(200);
+      const manager = await managerOf(ws, [d1]);
       const resendAs = (by: RegisteredUser, id: string) => t.http().post(`/v1/workspaces/${ws.id}/invitations/${id}/resend`).set(bearer(by.personalToken)).send({});
 
       const everyDevice = await invite(ws, uniqueEmail(), { role: 'viewer', deviceAccess: { mode: 'all' } });

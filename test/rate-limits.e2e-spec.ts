@@ -8,6 +8,20 @@ import { createTestDatabase, serverUrl, TestDatabase } from './support/test-data
 
 const REDIS_URL = process.env.LATCHKEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** Runs `work` on a connection to the local Redis; false when Redis is not reachable. */
+async function withRedis(work: (client: Redis) => Promise<void>): Promise<boolean> {
+  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await client.connect();
+    await work(client);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
 function forged(i: number): string {
   const head = `lkp_${String(i).padStart(32, 'Z')}`;
   return head + checksum(head);
@@ -66,16 +80,10 @@ describe('rate limits shared through Redis', () => {
     a = await startTestApp(env);
     b = await startTestApp(env);
     // The local Redis keeps counters between runs: start from a clean key for this address.
-    const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    try {
-      await client.connect();
+    redisUp = await withRedis(async (client) => {
       const keys = await client.keys('latchkey:ip:*');
       if (keys.length) await client.del(...keys);
-    } catch {
-      redisUp = false;
-    } finally {
-      client.disconnect();
-    }
+    });
   });
   afterAll(async () => {
     await b?.close();
@@ -107,14 +115,7 @@ describe('rate limits shared through Redis', () => {
     const env = { REDIS_URL, LATCHKEY_RATE_LIMIT_PER_TOKEN: '10' };
     a = await startTestApp(env, db);
     b = await startTestApp(env, db);
-    const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    try {
-      await client.connect();
-    } catch {
-      redisUp = false;
-    } finally {
-      client.disconnect();
-    }
+    redisUp = await withRedis(async () => undefined);
   });
   afterAll(async () => {
     await b?.close();
