@@ -262,7 +262,12 @@ interface Scale {
   rssHighMiB: number;
 }
 
-function ratios(floor: Result, authorize: Result): { byRequests: number; byCpu: number } {
+interface PairRatios {
+  byRequests: number;
+  byCpu: number;
+}
+
+function ratios(floor: Result, authorize: Result): PairRatios {
   return {
     byRequests: Number((authorize.requestsPerSecond / floor.requestsPerSecond).toFixed(3)),
     byCpu: Number((floor.serverCpuMicrosPerRequest / authorize.serverCpuMicrosPerRequest).toFixed(3)),
@@ -301,11 +306,16 @@ async function main(): Promise<void> {
     if (wanted('garbage')) results.push(await measure('authorize, garbage token', authorizePath, 'lka_thisIsNotAToken'));
     if (wanted('devices')) results.push(await measure('device list (authenticated)', `/v1/workspaces/${fixture.workspaceId}/devices`, fixture.ownerToken));
     const rss = rssMiB(child);
-    const pairRatios = [ratios(results[0], authorize)];
-    for (let i = 1; i < PAIRS; i++) {
-      const floorAgain = await measure('floor (pair)', '/health/live');
-      pairRatios.push(ratios(floorAgain, await measure('authorize (pair)', authorizePath, fixture.apiUserToken)));
-    }
+    /** The first pair's ratios, and PAIRS - 1 more pairs measured now. */
+    const withMorePairs = async (first: PairRatios): Promise<PairRatios[]> => {
+      const all = [first];
+      for (let i = 1; i < PAIRS; i++) {
+        const floorAgain = await measure('floor (pair)', '/health/live');
+        all.push(ratios(floorAgain, await measure('authorize (pair)', authorizePath, fixture.apiUserToken)));
+      }
+      return all;
+    };
+    const pairRatios = await withMorePairs(ratios(results[0], authorize));
 
     let scale: Scale | null = null;
     if (SCALE) {
@@ -319,11 +329,7 @@ async function main(): Promise<void> {
       const floorHigh = await measure(`floor at ${TOKENS} tokens`, '/health/live');
       const high = await measure(`authorize at ${TOKENS} tokens`, authorizePath, fixture.apiUserToken);
       results.push(floorHigh, high);
-      const highRatios = [ratios(floorHigh, high)];
-      for (let i = 1; i < PAIRS; i++) {
-        const floorAgain = await measure('floor (pair)', '/health/live');
-        highRatios.push(ratios(floorAgain, await measure('authorize (pair)', authorizePath, fixture.apiUserToken)));
-      }
+      const highRatios = await withMorePairs(ratios(floorHigh, high));
       scale = {
         tokensLow: initialTokens,
         tokensHigh: TOKENS,
