@@ -51,10 +51,9 @@ export function databaseUnavailableReason(error: unknown, pool: PoolStats): Data
 /** A unique index refused a row; `constraint` narrows it to one index when given. */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
   if (!isError(error)) return false;
-  const e = error as { code?: unknown; constraint?: unknown; driverError?: { code?: unknown; constraint?: unknown } };
-  const code = e.code ?? e.driverError?.code;
+  const e = error as { constraint?: unknown; driverError?: { constraint?: unknown } };
   const name = e.constraint ?? e.driverError?.constraint;
-  return code === '23505' && (constraint === undefined || name === constraint);
+  return sqlState(error) === '23505' && (constraint === undefined || name === constraint);
 }
 
 /**
@@ -64,7 +63,12 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
  */
 export function isTransactionCollision(error: unknown): boolean {
   if (!isError(error)) return false;
-  const e = error as { code?: unknown; driverError?: { code?: unknown } };
-  const code = e.code ?? e.driverError?.code;
+  const code = sqlState(error);
   return code === '40P01' || code === '40001';
+}
+
+/** The SQLSTATE of a driver error, or of the one TypeORM wrapped (QueryFailedError.driverError). */
+function sqlState(error: Error): unknown {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } };
+  return e.code ?? e.driverError?.code;
 }
