@@ -237,6 +237,28 @@ async function stream(
   return log;
 }
 
+/**
+ * `stream` of N requests (16 workers) with the user's revocation of `tokenId` sent as request `at` goes
+ * out; the revocation's answer, and when it came back (performance.now(), as `sentAt`).
+ */
+async function streamRevokingToken(
+  user: RegisteredUser,
+  tokenId: string,
+  make: (i: number) => Test,
+  at: number,
+): Promise<{ log: Array<{ i: number; sentAt: number; res: Response }>; revocation: Response; revokedAt: number }> {
+  let revokedAt = Infinity;
+  let revocation: Promise<Response> | undefined;
+  const log = await stream(N, 16, make, at, () => {
+    revocation = Promise.resolve(send(t.http().delete(`/v1/me/tokens/${tokenId}`).set(bearer(user.personalToken)))).then((res) => {
+      revokedAt = performance.now();
+      return res;
+    });
+  });
+  const answer = await revocation!;
+  return { log, revocation: answer, revokedAt };
+}
+
 describe('concurrency', () => {
   beforeAll(async () => {
     // The production pool size on PostgreSQL (tests default to 5): more transactions really overlap.
@@ -1001,21 +1023,8 @@ describe('concurrency', () => {
 
     it('refuses every use of a token sent after its revocation answered, while uses race it', async () => {
       const { user, ws, token } = await userWithToken();
-      let revokedAt = Infinity;
-      let revocation: Promise<Response> | undefined;
-      const log = await stream(
-        N,
-        16,
-        (i) => (i % 2 === 0 ? me(token.secret) : authorize(token.secret, ws.id)),
-        N / 4,
-        () => {
-          revocation = Promise.resolve(send(t.http().delete(`/v1/me/tokens/${token.id}`).set(bearer(user.personalToken)))).then((res) => {
-            revokedAt = performance.now();
-            return res;
-          });
-        },
-      );
-      expect((await revocation!).status).toBe(204);
+      const { log, revocation, revokedAt } = await streamRevokingToken(user, token.id, (i) => (i % 2 === 0 ? me(token.secret) : authorize(token.secret, ws.id)), N / 4);
+      expect(revocation.status).toBe(204);
       expectOnly(log.map((e) => e.res), ['200', '204', '401 token_invalid']);
       const late = log.filter((e) => e.sentAt > revokedAt);
       // On the embedded database's one connection every use may be queued ahead of the revocation,
@@ -1026,21 +1035,13 @@ describe('concurrency', () => {
 
     it('kills every session exchanged from a token, before or during its revocation', async () => {
       const { user, ws, token } = await userWithToken();
-      let revokedAt = Infinity;
-      let revocation: Promise<Response> | undefined;
-      const log = await stream(
-        N,
-        16,
+      const { log, revocation, revokedAt } = await streamRevokingToken(
+        user,
+        token.id,
         (i) => (i % 3 === 0 ? me(token.secret) : i % 3 === 1 ? authorize(token.secret, ws.id) : exchange(token.secret)),
         Math.floor(N / 3),
-        () => {
-          revocation = Promise.resolve(send(t.http().delete(`/v1/me/tokens/${token.id}`).set(bearer(user.personalToken)))).then((res) => {
-            revokedAt = performance.now();
-            return res;
-          });
-        },
       );
-      expect((await revocation!).status).toBe(204);
+      expect(revocation.status).toBe(204);
       expectOnly(log.map((e) => e.res), ['200', '204', '401 token_invalid']);
       expect(log.filter((e) => e.sentAt > revokedAt && e.res.status !== 401).map((e) => e.i)).toEqual([]);
       const sessions = log.filter((e) => e.i % 3 === 2 && e.res.status === 200).map((e) => e.res.body.token.secret as string);
