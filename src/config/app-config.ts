@@ -89,6 +89,15 @@ export class EnvironmentVariables {
   })
   LATCHKEY_CORS_ORIGINS?: string;
 
+  /**
+   * Where the protected service's /workspaces/… paths start in a forwarded request (Envoy's path after
+   * /v1/authorize, Traefik's X-Forwarded-Uri), e.g. /api; none by default. Matched literally and anchored.
+   */
+  @Matches(/^(\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*$/, {
+    message: 'LATCHKEY_FORWARD_AUTH_PATH_PREFIX must be empty or a path such as /api (no trailing slash, no dot-segments, no encoding)',
+  })
+  LATCHKEY_FORWARD_AUTH_PATH_PREFIX = '';
+
   /** The built web UI served at /; empty or missing folder: no UI, the API alone. */
   @IsOptional() @IsString()
   LATCHKEY_WEB_UI_DIR?: string;
@@ -120,6 +129,8 @@ export interface AppConfig {
   corsOrigins: string[];
   /** Folder of the built web UI served at /. */
   webUiDir: string;
+  /** '' or a path such as /api: where /workspaces/… starts in a forwarded /v1/authorize request. */
+  forwardAuthPathPrefix: string;
 }
 
 export class ConfigError extends Error {
@@ -180,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       .filter(Boolean),
     // __dirname is src/config under jest and dist/config when built: both sit two levels below the root.
     webUiDir: resolve(vars.LATCHKEY_WEB_UI_DIR ?? join(__dirname, '..', '..', 'web', 'dist')),
+    forwardAuthPathPrefix: vars.LATCHKEY_FORWARD_AUTH_PATH_PREFIX,
   };
 }
 
