@@ -222,3 +222,67 @@ describe('C1: /v1/authorize reads the question from one proxy-controlled source 
     });
   });
 });
+
+describe('C1: with a route table, a forwarded request\'s permission comes from the table only', () => {
+  let t: TestApp;
+  let owner: RegisteredUser;
+  let viewer: RegisteredUser;
+  let W: string;
+  let d1: string;
+  let bot: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      LATCHKEY_FORWARD_AUTH_PATH_PREFIX: '/api',
+      LATCHKEY_FORWARD_AUTH_ROUTES: [
+        'GET /workspaces/{workspaceId}/devices/{deviceId}/measurements measurements:read',
+        'POST /workspaces/{workspaceId}/devices/{deviceId}/measurements measurements:write',
+        'GET /workspaces/{workspaceId}/devices/{deviceId} devices:read',
+        'DELETE /workspaces/{workspaceId}/devices/{deviceId} devices:delete',
+      ].join(','),
+    });
+    owner = await registerUser(t);
+    viewer = await registerUser(t);
+    W = (await createWorkspace(t, owner.personalToken, 'Routes')).id;
+    d1 = (await t.http().post(`/v1/workspaces/${W}/devices`).set(bearer(owner.personalToken)).send({ name: 'one', serial: 'R1' }).expect(201)).body.id;
+    const roles = await builtInRoles(t, owner.personalToken, W);
+    await inviteAndAccept(t, owner.personalToken, W, viewer, [roles.viewer], { mode: 'all' });
+    bot = (
+      await t
+        .http()
+        .post(`/v1/workspaces/${W}/api-users`)
+        .set(bearer(owner.personalToken))
+        .send({ name: 'Bot', roleIds: [roles.viewer], deviceAccess: { mode: 'selected', deviceIds: [d1] } })
+        .expect(201)
+    ).body.token.secret;
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  it('C1: Envoy: the original method and path choose the permission; a Latchkey-Permission header is a second source (400)', async () => {
+    const path = `/v1/authorize/api/workspaces/${W}/devices/${d1}`;
+    await t.http().get(`${path}/measurements?permission=measurements:write`).set(bearer(bot)).expect(204);
+    expectProblem(await t.http().post(`${path}/measurements`).set(bearer(bot)), 403, 'forbidden');
+    await t.http().get(path).set(bearer(viewer.personalToken)).expect(204);
+    expectProblem(await t.http().delete(`${path}?permission=devices:read`).set(bearer(viewer.personalToken)), 403, 'forbidden');
+    await t.http().delete(path).set(bearer(owner.personalToken)).expect(204);
+    // Nothing in the table covers PUT, or another path: denied.
+    expectProblem(await t.http().put(path).set(bearer(owner.personalToken)), 403, 'forbidden');
+    expectProblem(await t.http().get(`${path}/secrets`).set(bearer(owner.personalToken)), 403, 'forbidden');
+    expectProblem(await t.http().get(`${path}/measurements`).set(bearer(bot)).set('Latchkey-Permission', 'measurements:read'), 400, 'validation_failed');
+  });
+
+  it('C1: Traefik: X-Forwarded-Method and X-Forwarded-Uri choose the permission; a permission in the address is a second source (400)', async () => {
+    const uri = `/api/workspaces/${W}/devices/${d1}/measurements`;
+    const traefik = (method: string | null, address = '/v1/authorize') => {
+      const req = t.http().get(address).set(bearer(bot)).set('X-Forwarded-Uri', uri);
+      return method === null ? req : req.set('X-Forwarded-Method', method);
+    };
+    await traefik('GET').expect(204);
+    expectProblem(await traefik('POST'), 403, 'forbidden');
+    expectProblem(await traefik('get'), 403, 'forbidden');
+    expectProblem(await traefik(null), 400, 'validation_failed');
+    expectProblem(await traefik('GET', '/v1/authorize?permission=measurements:read'), 400, 'validation_failed');
+    // Plain mode is unchanged: the query says everything.
+    await t.http().get(`/v1/authorize?workspaceId=${W}&permission=measurements:read&deviceId=${d1}`).set(bearer(bot)).expect(204);
+  });
+});

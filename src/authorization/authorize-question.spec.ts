@@ -5,7 +5,7 @@ const W = '0b6f1d9e-2c4a-4f1b-9a3e-5d7c8e9f0a1b';
 const D = '7d8f6b8e-1111-4000-8000-000000000001';
 
 const read = (request: Partial<AuthorizeRequest>, prefix = '') =>
-  readAuthorizeQuestion({ url: '/v1/authorize', query: {}, headers: {}, ...request }, prefix);
+  readAuthorizeQuestion({ method: 'GET', url: '/v1/authorize', query: {}, headers: {}, ...request }, { pathPrefix: prefix, routes: [] });
 
 /** The field a 400 names, or 'allowed' with the question. */
 function outcome(request: Partial<AuthorizeRequest>, prefix = ''): unknown {

@@ -10,10 +10,14 @@
 //   traefik  ANY /v1/authorize?permission=…  + X-Forwarded-Uri      (Traefik forwardAuth)
 //            ids from X-Forwarded-Uri (its query is never read), the permission from the query of
 //            the configured address, which the caller cannot touch.
+// With a route table (LATCHKEY_FORWARD_AUTH_ROUTES) the two forwarded modes take the permission from
+// the table instead, by the original method (Envoy: the request's; Traefik: X-Forwarded-Method) and
+// path, and a permission header or query is then a second source (400).
 // Latchkey-Workspace-Id and Latchkey-Device-Id are never read in any mode: a client sending them is
 // refused, so a proxy that forwards client headers fails closed instead of letting them choose.
-import { validationFailed } from '../common/errors';
+import { DomainError, ErrorCode, validationFailed } from '../common/errors';
 import { UUID_PATTERN } from '../common/uuid-param';
+import { ForwardAuthRoute, routePermission } from './forward-auth-routes';
 import { isPermission, Permission } from './permissions';
 
 export interface AuthorizeQuestion {
@@ -24,9 +28,16 @@ export interface AuthorizeQuestion {
 
 /** What the question is read from: the raw request target (not normalised), its parsed query, its headers (the Fastify request itself). */
 export interface AuthorizeRequest {
+  method: string;
   url: string;
   query: unknown;
   headers: Record<string, string | string[] | undefined>;
+}
+
+/** How forwarded requests are read: where /workspaces/… starts ('' or e.g. '/api'), and the optional route table. */
+export interface ForwardAuthSettings {
+  pathPrefix: string;
+  routes: readonly ForwardAuthRoute[];
 }
 
 export const AUTHORIZE_PATH = '/v1/authorize';
@@ -47,10 +58,10 @@ const UUID_LENGTH = 36;
 const refused = (field: string, message: string) => validationFailed(field, message);
 
 /**
- * Reads the question or throws a 400 (validation_failed) naming what is wrong. `pathPrefix` is where
- * the protected service's `/workspaces/…` paths start behind the proxy ('' or e.g. '/api').
+ * Reads the question or throws a 400 (validation_failed) naming what is wrong, or, when a route table
+ * is configured and no route matches the forwarded request, a 403.
  */
-export function readAuthorizeQuestion(request: AuthorizeRequest, pathPrefix: string): AuthorizeQuestion {
+export function readAuthorizeQuestion(request: AuthorizeRequest, forwardAuth: ForwardAuthSettings): AuthorizeQuestion {
   const { url, headers } = request;
   const query = request.query as Record<string, unknown>;
   if (headers['latchkey-workspace-id'] !== undefined) throw refused('Latchkey-Workspace-Id', 'is never read: send the workspace in the query or the forwarded path');
@@ -61,8 +72,12 @@ export function readAuthorizeQuestion(request: AuthorizeRequest, pathPrefix: str
 
   if (next === SLASH) {
     if (forwardedUri !== undefined) throw refused('X-Forwarded-Uri', 'cannot come with a forwarded path below /v1/authorize (two sources)');
-    const ids = readForwardedPath(url.slice(AUTHORIZE_PATH.length), pathPrefix, 'path');
-    return { ...ids, permission: readPermission(headers['latchkey-permission'], 'Latchkey-Permission') };
+    const forwarded = readForwardedPath(url.slice(AUTHORIZE_PATH.length), forwardAuth.pathPrefix, 'path');
+    const permission =
+      forwardAuth.routes.length === 0
+        ? readPermission(headers['latchkey-permission'], 'Latchkey-Permission')
+        : fromRouteTable(forwardAuth, request.method, forwarded.path, headers['latchkey-permission'] !== undefined ? 'Latchkey-Permission' : null);
+    return { workspaceId: forwarded.workspaceId, deviceId: forwarded.deviceId, permission };
   }
   if (!Number.isNaN(next) && next !== QUESTION_MARK) throw refused('path', `must be ${AUTHORIZE_PATH} or a forwarded path below it`);
 
@@ -70,8 +85,15 @@ export function readAuthorizeQuestion(request: AuthorizeRequest, pathPrefix: str
     if (headers['latchkey-permission'] !== undefined) throw refused('Latchkey-Permission', 'is not read with X-Forwarded-Uri: put the permission in the address');
     for (const key in query) if (key !== 'permission') throw refused(key, 'is not read with X-Forwarded-Uri: the ids come from the forwarded URI');
     if (typeof forwardedUri !== 'string') throw refused('X-Forwarded-Uri', 'must be sent once');
-    const ids = readForwardedPath(forwardedUri, pathPrefix, 'X-Forwarded-Uri');
-    return { ...ids, permission: readPermission(query.permission, 'permission') };
+    const forwarded = readForwardedPath(forwardedUri, forwardAuth.pathPrefix, 'X-Forwarded-Uri');
+    let permission: Permission;
+    if (forwardAuth.routes.length === 0) permission = readPermission(query.permission, 'permission');
+    else {
+      const method = headers['x-forwarded-method'];
+      if (typeof method !== 'string') throw refused('X-Forwarded-Method', 'must be sent once when a route table is configured');
+      permission = fromRouteTable(forwardAuth, method, forwarded.path, query.permission !== undefined ? 'permission' : null);
+    }
+    return { workspaceId: forwarded.workspaceId, deviceId: forwarded.deviceId, permission };
   }
 
   if (headers['latchkey-permission'] !== undefined) throw refused('Latchkey-Permission', 'is not read with a query: put the permission in the query');
@@ -97,6 +119,14 @@ function readPermission(value: unknown, field: string): Permission {
   return value;
 }
 
+/** The permission the route table gives a forwarded request; a permission also sent some other way is a second source. */
+function fromRouteTable(forwardAuth: ForwardAuthSettings, method: string, path: string, alsoSent: string | null): Permission {
+  if (alsoSent !== null) throw refused(alsoSent, 'is not read when a route table is configured (LATCHKEY_FORWARD_AUTH_ROUTES)');
+  const permission = routePermission(forwardAuth.routes, method, path.slice(forwardAuth.pathPrefix.length));
+  if (permission === null) throw new DomainError(ErrorCode.Forbidden, 'No configured route covers this method and path.');
+  return permission;
+}
+
 /**
  * The ids of a forwarded request target: its query string is cut off, the rest must be a clean path
  * (no dot-segments, empty segments, backslashes, `;`, controls, raw non-ASCII, or percent-encoded
@@ -104,7 +134,7 @@ function readPermission(value: unknown, field: string): Permission {
  * followed by `/devices/{uuid}`. A `/devices/` segment that is not a UUID names no device, which makes
  * a device-scoped permission mean "every device", the stricter question.
  */
-function readForwardedPath(target: string, prefix: string, field: string): { workspaceId: string; deviceId: string | null } {
+function readForwardedPath(target: string, prefix: string, field: string): { workspaceId: string; deviceId: string | null; path: string } {
   const queryAt = target.indexOf('?');
   const path = queryAt === -1 ? target : target.slice(0, queryAt);
   if (path.length > MAX_FORWARDED_PATH_LENGTH) throw refused(field, `must be at most ${MAX_FORWARDED_PATH_LENGTH} characters`);
@@ -126,7 +156,7 @@ function readForwardedPath(target: string, prefix: string, field: string): { wor
     const candidate = path.slice(deviceAt, deviceEnd);
     if (UUID_PATTERN.test(candidate) && (deviceEnd === path.length || path.charCodeAt(deviceEnd) === SLASH)) deviceId = candidate.toLowerCase();
   }
-  return { workspaceId: workspaceId.toLowerCase(), deviceId };
+  return { workspaceId: workspaceId.toLowerCase(), deviceId, path };
 }
 
 /** Refuses anything a proxy, the protected service and Latchkey could read as different paths. */

@@ -6,7 +6,7 @@ import { Authenticated } from '../auth/access.decorators';
 import type { Principal } from '../auth/principal';
 import { Optional } from '../common/validation';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { readAuthorizeQuestion } from './authorize-question';
+import { ForwardAuthSettings, readAuthorizeQuestion } from './authorize-question';
 import { ChecksService } from './checks.service';
 
 export class IntrospectDto {
@@ -24,13 +24,13 @@ type CheckRequest = FastifyRequest & { user?: Principal; platformCaller?: boolea
 @ApiTags('checks')
 @Controller()
 export class ChecksController {
-  private readonly forwardAuthPathPrefix: string;
+  private readonly forwardAuth: ForwardAuthSettings;
 
   constructor(
     private readonly checks: ChecksService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.forwardAuthPathPrefix = config.forwardAuthPathPrefix;
+    this.forwardAuth = config.forwardAuth;
   }
 
   // Any method and any path below /v1/authorize: Envoy's ext_authz forwards the original method and
@@ -48,7 +48,7 @@ export class ChecksController {
   // used is checked by readAuthorizeQuestion (UUIDs, the permission catalog) and any other key is a 400.
   async authorize(@Req() request: CheckRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     const principal = request.user as Principal;
-    const question = readAuthorizeQuestion(request, this.forwardAuthPathPrefix);
+    const question = readAuthorizeQuestion(request, this.forwardAuth);
     const access = await this.checks.authorize(principal, question);
     reply.header('Latchkey-Principal-Id', principal.id);
     reply.header('Latchkey-Principal-Type', principal.type);
