@@ -4,8 +4,17 @@ import { AuthorizeRequest, readAuthorizeQuestion } from './authorize-question';
 const W = '0b6f1d9e-2c4a-4f1b-9a3e-5d7c8e9f0a1b';
 const D = '7d8f6b8e-1111-4000-8000-000000000001';
 
+/** The raw target of a parsed query, as the client would have sent it (a repeated key twice). */
+function targetOf(query: Record<string, unknown>): string {
+  const pairs = Object.entries(query).flatMap(([key, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${key}=${String(v)}`));
+  return pairs.length === 0 ? '/v1/authorize' : `/v1/authorize?${pairs.join('&')}`;
+}
+
 const read = (request: Partial<AuthorizeRequest>, prefix = '') =>
-  readAuthorizeQuestion({ method: 'GET', url: '/v1/authorize', query: {}, headers: {}, ...request }, { pathPrefix: prefix, routes: [] });
+  readAuthorizeQuestion(
+    { method: 'GET', url: targetOf((request.query ?? {}) as Record<string, unknown>), query: {}, headers: {}, ...request },
+    { pathPrefix: prefix, routes: [] },
+  );
 
 /** The field a 400 names, or 'allowed' with the question. */
 function outcome(request: Partial<AuthorizeRequest>, prefix = ''): unknown {
@@ -19,13 +28,20 @@ function outcome(request: Partial<AuthorizeRequest>, prefix = ''): unknown {
 
 describe('C1: readAuthorizeQuestion', () => {
   it('plain mode: the query only, in lower case, an empty deviceId meaning every device', () => {
-    expect(read({ url: '/v1/authorize?x', query: { workspaceId: W.toUpperCase(), permission: 'devices:read', deviceId: D } })).toEqual({ workspaceId: W, permission: 'devices:read', deviceId: D });
+    expect(read({ query: { workspaceId: W.toUpperCase(), permission: 'devices:read', deviceId: D } })).toEqual({ workspaceId: W, permission: 'devices:read', deviceId: D });
     expect(read({ query: { workspaceId: W, permission: 'devices:read', deviceId: '' } }).deviceId).toBeNull();
-    expect(outcome({ query: { workspaceId: [W, W], permission: 'devices:read' } })).toBe('workspaceId');
-    expect(outcome({ query: { workspaceId: W, permission: ['devices:read', 'devices:read'] } })).toBe('permission');
+    expect(outcome({ query: { workspaceId: [W, W], permission: 'devices:read' } })).toBe('query');
+    expect(outcome({ query: { workspaceId: W, permission: ['devices:read', 'devices:read'] } })).toBe('query');
+    // Even where the raw query were not counted, a repeated key is an array, never one value.
+    expect(outcome({ url: '/v1/authorize?a=1', query: { workspaceId: [W, W] } })).toBe('workspaceId');
+    expect(outcome({ url: '/v1/authorize?a=1&b=2', query: { workspaceId: W, permission: ['devices:read', 'devices:read'] } })).toBe('permission');
     expect(outcome({ query: { workspaceId: W, permission: 'devices:read', deviceId: ' ' } })).toBe('deviceId');
-    expect(outcome({ query: { workspaceId: W, permission: 'devices:read', extra: '1' } })).toBe('extra');
+    expect(outcome({ query: { workspaceId: W, permission: 'devices:read', extra: '1' } })).toBe('query');
     expect(outcome({ query: { workspaceId: W, permission: 'devices:read' }, headers: { 'latchkey-permission': 'devices:read' } })).toBe('Latchkey-Permission');
+    // The raw query is what counts: a pair the parser dropped or merged is still a pair.
+    expect(outcome({ url: `/v1/authorize?workspaceId=${W}&permission=devices:read&`, query: { workspaceId: W, permission: 'devices:read' } })).toBe('query');
+    expect(outcome({ url: `/v1/authorize?workspaceId=${W}&&permission=devices:read`, query: { workspaceId: W, permission: 'devices:read' } })).toBe('query');
+    expect(outcome({ url: '/v1/authorize?', query: {} })).toBe('workspaceId');
   });
 
   it('never reads Latchkey-Workspace-Id or Latchkey-Device-Id, in any mode', () => {

@@ -63,54 +63,77 @@ const refused = (field: string, message: string) => validationFailed(field, mess
  */
 export function readAuthorizeQuestion(request: AuthorizeRequest, forwardAuth: ForwardAuthSettings): AuthorizeQuestion {
   const { url, headers } = request;
-  const query = request.query as Record<string, unknown>;
   if (headers['latchkey-workspace-id'] !== undefined) throw refused('Latchkey-Workspace-Id', 'is never read: send the workspace in the query or the forwarded path');
   if (headers['latchkey-device-id'] !== undefined) throw refused('Latchkey-Device-Id', 'is never read: send the device in the query or the forwarded path');
-  if (!url.startsWith(AUTHORIZE_PATH)) throw refused('path', `must start with ${AUTHORIZE_PATH}`);
-  const forwardedUri = headers['x-forwarded-uri'];
-  const next = url.charCodeAt(AUTHORIZE_PATH.length);
-
-  if (next === SLASH) {
-    if (forwardedUri !== undefined) throw refused('X-Forwarded-Uri', 'cannot come with a forwarded path below /v1/authorize (two sources)');
-    const forwarded = readForwardedPath(url.slice(AUTHORIZE_PATH.length), forwardAuth.pathPrefix, 'path');
-    const permission =
-      forwardAuth.routes.length === 0
-        ? readPermission(headers['latchkey-permission'], 'Latchkey-Permission')
-        : fromRouteTable(forwardAuth, request.method, forwarded.path, headers['latchkey-permission'] !== undefined ? 'Latchkey-Permission' : null);
-    return { workspaceId: forwarded.workspaceId, deviceId: forwarded.deviceId, permission };
+  // lastIndexOf(…, 0), not startsWith: measured cheaper per check on Node 20 (this is the hot path).
+  if (url.lastIndexOf(AUTHORIZE_PATH, 0) !== 0) throw refused('path', `must start with ${AUTHORIZE_PATH}`);
+  const end = AUTHORIZE_PATH.length;
+  if (url.length === end || url.charCodeAt(end) === QUESTION_MARK) {
+    return headers['x-forwarded-uri'] === undefined ? readPlain(request) : readForwardedUri(request, forwardAuth);
   }
-  if (!Number.isNaN(next) && next !== QUESTION_MARK) throw refused('path', `must be ${AUTHORIZE_PATH} or a forwarded path below it`);
+  if (url.charCodeAt(end) === SLASH) return readEnvoyPath(request, forwardAuth);
+  throw refused('path', `must be ${AUTHORIZE_PATH} or a forwarded path below it`);
+}
 
-  if (forwardedUri !== undefined) {
-    if (headers['latchkey-permission'] !== undefined) throw refused('Latchkey-Permission', 'is not read with X-Forwarded-Uri: put the permission in the address');
-    for (const key in query) if (key !== 'permission') throw refused(key, 'is not read with X-Forwarded-Uri: the ids come from the forwarded URI');
-    if (typeof forwardedUri !== 'string') throw refused('X-Forwarded-Uri', 'must be sent once');
-    const forwarded = readForwardedPath(forwardedUri, forwardAuth.pathPrefix, 'X-Forwarded-Uri');
-    let permission: Permission;
-    if (forwardAuth.routes.length === 0) permission = readPermission(query.permission, 'permission');
-    else {
-      const method = headers['x-forwarded-method'];
-      if (typeof method !== 'string') throw refused('X-Forwarded-Method', 'must be sent once when a route table is configured');
-      permission = fromRouteTable(forwardAuth, method, forwarded.path, query.permission !== undefined ? 'permission' : null);
-    }
-    return { workspaceId: forwarded.workspaceId, deviceId: forwarded.deviceId, permission };
-  }
-
+/** Plain mode, the benchmarked one: the query, nothing else. */
+function readPlain(request: AuthorizeRequest): AuthorizeQuestion {
+  const { url, headers } = request;
+  const query = request.query as Record<string, unknown>;
   if (headers['latchkey-permission'] !== undefined) throw refused('Latchkey-Permission', 'is not read with a query: put the permission in the query');
-  for (const key in query) {
-    if (key !== 'workspaceId' && key !== 'permission' && key !== 'deviceId') throw refused(key, 'is not a parameter of /v1/authorize');
-  }
-  const { workspaceId, deviceId } = query;
+  const { workspaceId, permission, deviceId } = query;
+  // Every key=value pair of the raw query must be one of the three (a repeated key arrives as an array
+  // and is refused below): counted on the string, so the object is not walked on the hot path.
+  const known = (workspaceId === undefined ? 0 : 1) + (permission === undefined ? 0 : 1) + (deviceId === undefined ? 0 : 1);
+  if (queryPairs(url, AUTHORIZE_PATH.length) !== known) throw refused('query', 'must hold workspaceId, permission and deviceId once each, and nothing else');
   if (typeof workspaceId !== 'string' || !UUID_PATTERN.test(workspaceId)) throw refused('workspaceId', 'must be one UUID');
   // An empty deviceId (a proxy variable left empty on a workspace-wide route) asks about every device.
-  if (deviceId !== undefined && deviceId !== '' && (typeof deviceId !== 'string' || !UUID_PATTERN.test(deviceId))) {
-    throw refused('deviceId', 'must be one UUID');
-  }
+  const hasDevice = deviceId !== undefined && deviceId !== '';
+  if (hasDevice && (typeof deviceId !== 'string' || !UUID_PATTERN.test(deviceId))) throw refused('deviceId', 'must be one UUID');
   return {
     workspaceId: workspaceId.toLowerCase(),
-    permission: readPermission(query.permission, 'permission'),
-    deviceId: typeof deviceId === 'string' && deviceId !== '' ? deviceId.toLowerCase() : null,
+    permission: readPermission(permission, 'permission'),
+    deviceId: hasDevice ? (deviceId as string).toLowerCase() : null,
   };
+}
+
+/** Envoy: ids from the original path after /v1/authorize, the permission from Latchkey-Permission or the route table. */
+function readEnvoyPath(request: AuthorizeRequest, forwardAuth: ForwardAuthSettings): AuthorizeQuestion {
+  const { url, headers } = request;
+  if (headers['x-forwarded-uri'] !== undefined) throw refused('X-Forwarded-Uri', 'cannot come with a forwarded path below /v1/authorize (two sources)');
+  const forwarded = readForwardedPath(url.slice(AUTHORIZE_PATH.length), forwardAuth.pathPrefix, 'path');
+  const sentPermission = headers['latchkey-permission'];
+  const permission =
+    forwardAuth.routes.length === 0
+      ? readPermission(sentPermission, 'Latchkey-Permission')
+      : fromRouteTable(forwardAuth, request.method, forwarded.path, sentPermission !== undefined ? 'Latchkey-Permission' : null);
+  return { workspaceId: forwarded.workspaceId, deviceId: forwarded.deviceId, permission };
+}
+
+/** Traefik: ids from X-Forwarded-Uri, the permission from the address's query or the route table. */
+function readForwardedUri(request: AuthorizeRequest, forwardAuth: ForwardAuthSettings): AuthorizeQuestion {
+  const { headers } = request;
+  const query = request.query as Record<string, unknown>;
+  const forwardedUri = headers['x-forwarded-uri'];
+  if (headers['latchkey-permission'] !== undefined) throw refused('Latchkey-Permission', 'is not read with X-Forwarded-Uri: put the permission in the address');
+  for (const key in query) if (key !== 'permission') throw refused(key, 'is not read with X-Forwarded-Uri: the ids come from the forwarded URI');
+  if (typeof forwardedUri !== 'string') throw refused('X-Forwarded-Uri', 'must be sent once');
+  const forwarded = readForwardedPath(forwardedUri, forwardAuth.pathPrefix, 'X-Forwarded-Uri');
+  let permission: Permission;
+  if (forwardAuth.routes.length === 0) permission = readPermission(query.permission, 'permission');
+  else {
+    const method = headers['x-forwarded-method'];
+    if (typeof method !== 'string') throw refused('X-Forwarded-Method', 'must be sent once when a route table is configured');
+    permission = fromRouteTable(forwardAuth, method, forwarded.path, query.permission !== undefined ? 'permission' : null);
+  }
+  return { workspaceId: forwarded.workspaceId, deviceId: forwarded.deviceId, permission };
+}
+
+/** How many &-separated pairs the query of `url` (starting at `at`, its '?' or end) has; 0 without one. */
+function queryPairs(url: string, at: number): number {
+  if (at >= url.length - 1) return 0;
+  let pairs = 1;
+  for (let i = url.indexOf('&', at); i !== -1; i = url.indexOf('&', i + 1)) pairs++;
+  return pairs;
 }
 
 /** One permission of the catalog; a repeated header (joined with commas) or query key is not one. */
