@@ -168,30 +168,35 @@ describe('API users and checks', () => {
       expectProblem(await authorize(owner.personalToken, { workspaceId: ws.id, permission: 'devices:read', deviceId: crypto.randomUUID() }), 403, 'forbidden');
     });
 
-    it('limits a user token by its scopes, and accepts the question in headers, any method and any path below', async () => {
+    it('limits a user token by its scopes, and accepts the question under any method, in the query or as a forwarded path below', async () => {
       const { owner, ws, d1 } = await setup();
       const narrow = await createNamedToken(t, owner.personalToken, { scopes: ['measurements:read'] });
       await authorize(narrow.secret, { workspaceId: ws.id, permission: 'measurements:read', deviceId: d1 }).expect(204);
       expectProblem(await authorize(narrow.secret, { workspaceId: ws.id, permission: 'measurements:write', deviceId: d1 }), 403, 'insufficient_scope');
       const res = await t
         .http()
-        .post('/v1/authorize/devices/anything?x=1')
+        .post(`/v1/authorize/workspaces/${ws.id}/devices/${d1}/anything?x=1`)
         .set(bearer(narrow.secret))
-        .set('Latchkey-Workspace-Id', ws.id)
         .set('Latchkey-Permission', 'measurements:read')
-        .set('Latchkey-Device-Id', d1)
         .expect(204);
       expect(res.headers['latchkey-principal-type']).toBe('user');
       await t.http().delete('/v1/authorize').query({ workspaceId: ws.id, permission: 'measurements:read', deviceId: d1 }).set(bearer(narrow.secret)).expect(204);
+      // The ids are never read from headers (test/security-authorize.e2e-spec.ts has the attacks).
+      expectProblem(
+        await t.http().post('/v1/authorize/devices/anything').set(bearer(narrow.secret)).set('Latchkey-Workspace-Id', ws.id).set('Latchkey-Permission', 'measurements:read'),
+        400,
+        'validation_failed',
+      );
     });
 
     it('reads workspace and device from a forwarded path, as Envoy and Traefik send it', async () => {
       const { owner, ws, roles, d1, d2 } = await setup();
       const bot = (await createApiUser(owner.personalToken, ws.id, { name: 'Reader', roleIds: [roles.viewer], deviceAccess: { mode: 'selected', deviceIds: [d1] } }).expect(201)).body;
       // Envoy: path_prefix /v1/authorize + the original path, original method, permission in a static header.
-      await t.http().post(`/v1/authorize/api/workspaces/${ws.id}/devices/${d1}/measurements?from=0`).set(bearer(bot.token.secret)).set('Latchkey-Permission', 'measurements:read').expect(204);
+      // No LATCHKEY_FORWARD_AUTH_PATH_PREFIX here: the service's paths start with /workspaces/.
+      await t.http().post(`/v1/authorize/workspaces/${ws.id}/devices/${d1}/measurements?from=0`).set(bearer(bot.token.secret)).set('Latchkey-Permission', 'measurements:read').expect(204);
       expectProblem(
-        await t.http().get(`/v1/authorize/api/workspaces/${ws.id}/devices/${d2}/measurements`).set(bearer(bot.token.secret)).set('Latchkey-Permission', 'measurements:read'),
+        await t.http().get(`/v1/authorize/workspaces/${ws.id}/devices/${d2}/measurements`).set(bearer(bot.token.secret)).set('Latchkey-Permission', 'measurements:read'),
         403,
         'forbidden',
       );
@@ -201,6 +206,7 @@ describe('API users and checks', () => {
       await traefik(`/workspaces/${ws.id}/devices/${d1}/measurements`).expect(204);
       expectProblem(await traefik(`/workspaces/${ws.id}/devices/${d2}/measurements`), 403, 'forbidden');
       expectProblem(await traefik('/somewhere/else'), 400, 'validation_failed');
+      expectProblem(await traefik(`/api/workspaces/${ws.id}/devices/${d1}/measurements`), 400, 'validation_failed');
     });
 
     it('sees revocation, removal and policy at once', async () => {

@@ -2,7 +2,7 @@
 // the configuration docs/integration.md shows. Skipped, saying so, where nginx is not installed.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, IncomingHttpHeaders, Server } from 'node:http';
+import { createServer, IncomingHttpHeaders, request as httpRequest, Server } from 'node:http';
 import { AddressInfo, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +70,10 @@ http {
 
     # GET /workspaces/{workspaceId}/devices/{deviceId}/measurements needs measurements:read on that device.
     location ~ "^/workspaces/(?<workspace_id>[0-9a-f-]{36})/devices/(?<device_id>[0-9a-f-]{36})/measurements$" {
+      # The location matched the decoded, normalised path; the upstream gets the raw one. Refuse any
+      # request whose raw path is not already in that shape (dot-segments, //, %-encoding, ;), so both
+      # read the same ids.
+      if ($request_uri !~ "^/workspaces/[0-9a-f-]{36}/devices/[0-9a-f-]{36}/measurements(\\?|$)") { return 400; }
       set $permission measurements:read;
       if ($request_method != GET) { set $permission measurements:write; }
       auth_request /_latchkey_authorize;
@@ -83,11 +87,17 @@ http {
 
     location = /_latchkey_authorize {
       internal;
+      # The question is built here from the location's captures; the caller's query is not passed on.
       proxy_pass http://latchkey/v1/authorize?workspaceId=$workspace_id&permission=$permission&deviceId=$device_id;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_pass_request_body off;
       proxy_set_header Content-Length "";
+      # The subrequest carries the caller's headers: drop every one Latchkey could read as the question.
+      proxy_set_header Latchkey-Workspace-Id "";
+      proxy_set_header Latchkey-Device-Id "";
+      proxy_set_header Latchkey-Permission "";
+      proxy_set_header X-Forwarded-Uri "";
     }
   }
 }
@@ -157,6 +167,17 @@ http {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  /** A request sent byte for byte (fetch would resolve dot-segments before sending). */
+  const raw = (path: string, headers: Record<string, string> = {}) =>
+    new Promise<number>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, method: 'GET', path, headers }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
   const measurements = (deviceId: string, headers: Record<string, string> = {}, method = 'GET') =>
     fetch(`http://127.0.0.1:${port}/workspaces/${ws.id}/devices/${deviceId}/measurements`, { method, headers });
 
@@ -188,6 +209,55 @@ http {
     expect((await measurements(d1)).status).toBe(401);
     expect((await measurements(d1, bearer('lka_not-a-token'))).status).toBe(401);
     expect(reached).toHaveLength(0);
+  });
+
+  it('C1: client-sent Latchkey-* and X-Forwarded-Uri headers change nothing, and forged principal headers never reach the upstream', async () => {
+    const forged = {
+      'Latchkey-Workspace-Id': ws.id,
+      'Latchkey-Device-Id': d1,
+      'Latchkey-Permission': 'measurements:read',
+      'X-Forwarded-Uri': `/workspaces/${ws.id}/devices/${d1}/measurements`,
+      'Latchkey-Principal-Id': 'someone-else',
+    };
+    reached.length = 0;
+    expect((await measurements(d2, { ...bearer(botSecret), ...forged })).status).toBe(403);
+    expect((await measurements(d1, { ...bearer(botSecret), ...forged }, 'POST')).status).toBe(403);
+    expect(reached).toHaveLength(0);
+    expect((await measurements(d1, { ...bearer(botSecret), ...forged })).status).toBe(200);
+    expect(reached).toHaveLength(1);
+    expect(reached[0]['latchkey-principal-id']).toBe(botId);
+  });
+
+  it('C1: a query appended by the caller never chooses the workspace, device or permission', async () => {
+    reached.length = 0;
+    const own = `workspaceId=${ws.id}&deviceId=${d1}&permission=measurements:read`;
+    expect(await raw(`/workspaces/${ws.id}/devices/${d2}/measurements?${own}`, bearer(botSecret))).toBe(403);
+    expect(await raw(`/workspaces/${ws.id}/devices/${d2}/measurements?deviceId=${d1}&deviceId=${d1}`, bearer(botSecret))).toBe(403);
+    expect(reached).toHaveLength(0);
+  });
+
+  it('C1: dot-segments, doubled slashes, ";" and encoded paths never reach the upstream', async () => {
+    reached.length = 0;
+    const base = `/workspaces/${ws.id}/devices`;
+    const paths = [
+      // Normalised, these name d1 (allowed); raw, an upstream that does not normalise would read d2.
+      `${base}/${d2}/../${d1}/measurements`,
+      `${base}/${d2}/%2e%2e/${d1}/measurements`,
+      `${base}/${d2}%2F..%2F${d1}/measurements`,
+      `${base}/${d2}/./../${d1}/measurements`,
+      `/workspaces/${ws.id}//devices/${d1}/measurements`,
+      `//workspaces/${ws.id}/devices/${d1}/measurements`,
+      `${base}/${d1};/measurements`,
+      `${base}/${d1}/measurements;x`,
+      `${base}/%64${d1.slice(1)}/measurements`,
+    ];
+    for (const path of paths) {
+      const status = await raw(path, bearer(botSecret));
+      expect({ path, allowed: status < 300 }).toEqual({ path, allowed: false });
+    }
+    expect(reached).toHaveLength(0);
+    // The clean path still works.
+    expect(await raw(`${base}/${d1}/measurements?from=0`, bearer(botSecret))).toBe(200);
   });
 
   it('refuses a token revoked a moment ago', async () => {

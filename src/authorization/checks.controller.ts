@@ -1,11 +1,13 @@
-import { All, Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { All, Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Authenticated } from '../auth/access.decorators';
 import type { Principal } from '../auth/principal';
 import { Optional } from '../common/validation';
-import { ChecksService, readAuthorizeQuestion } from './checks.service';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ForwardAuthSettings, readAuthorizeQuestion } from './authorize-question';
+import { ChecksService } from './checks.service';
 
 export class IntrospectDto {
   @ApiProperty({ description: 'The token to inspect' })
@@ -19,32 +21,34 @@ export class IntrospectDto {
 
 type CheckRequest = FastifyRequest & { user?: Principal; platformCaller?: boolean };
 
-/** Traefik's forwardAuth sends the original path as X-Forwarded-Uri; Envoy's ext_authz appends it to ours. */
-function forwardedPath(request: CheckRequest): string {
-  const forwarded = request.headers['x-forwarded-uri'];
-  return typeof forwarded === 'string' ? forwarded : request.url.replace(/^\/v1\/authorize/, '');
-}
-
 @ApiTags('checks')
 @Controller()
 export class ChecksController {
-  constructor(private readonly checks: ChecksService) {}
+  private readonly forwardAuth: ForwardAuthSettings;
+
+  constructor(
+    private readonly checks: ChecksService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.forwardAuth = config.forwardAuth;
+  }
 
   // Any method and any path below /v1/authorize: Envoy's ext_authz forwards the original method and
-  // appends the original path. Parameters come from the query or from Latchkey-* request headers.
+  // appends the original path. Which source each value comes from depends on the mode (authorize-question.ts).
   @All(['authorize', 'authorize/*'])
   @HttpCode(204)
   @Authenticated({ allowApiUsers: true })
   @ApiOperation({ summary: 'May the calling token do `permission` in `workspaceId` (on `deviceId`)? 204 yes, 403 no, 401 bad token' })
-  @ApiQuery({ name: 'workspaceId', required: false, description: 'or header Latchkey-Workspace-Id' })
-  @ApiQuery({ name: 'permission', required: false, description: 'or header Latchkey-Permission' })
-  @ApiQuery({ name: 'deviceId', required: false, description: 'or header Latchkey-Device-Id' })
-  @ApiHeader({ name: 'Latchkey-Workspace-Id', required: false })
+  @ApiQuery({ name: 'workspaceId', required: false, description: 'plain mode (no forwarded path): the workspace' })
+  @ApiQuery({ name: 'permission', required: false, description: 'plain mode, or with X-Forwarded-Uri (Traefik): the permission' })
+  @ApiQuery({ name: 'deviceId', required: false, description: 'plain mode: the device (optional)' })
+  @ApiHeader({ name: 'Latchkey-Permission', required: false, description: 'forwarded path below /v1/authorize (Envoy): the permission, set by the proxy' })
+  @ApiHeader({ name: 'X-Forwarded-Uri', required: false, description: 'Traefik: the original URI; ids are read from its path' })
   // The query is read as Fastify parsed it, not through @Query() and the validation pipe: every value
-  // used is checked by readAuthorizeQuestion (UUIDs, the permission catalog) and other keys are ignored.
+  // used is checked by readAuthorizeQuestion (UUIDs, the permission catalog) and any other key is a 400.
   async authorize(@Req() request: CheckRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     const principal = request.user as Principal;
-    const question = readAuthorizeQuestion(request.query as Record<string, unknown>, request.headers, () => forwardedPath(request));
+    const question = readAuthorizeQuestion(request, this.forwardAuth);
     const access = await this.checks.authorize(principal, question);
     reply.header('Latchkey-Principal-Id', principal.id);
     reply.header('Latchkey-Principal-Type', principal.type);

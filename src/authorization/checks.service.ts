@@ -1,56 +1,21 @@
 // The checks other services make on every request: "may this token do X here?" (authorize) and
 // "what is this token?" (introspect, RFC 7662).
 import { Inject, Injectable } from '@nestjs/common';
-import { UUID_PATTERN } from '../common/uuid-param';
 import { HotCache } from '../cache/hot-cache';
 import { Invalidation } from '../cache/invalidation';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { TokenAuthenticator } from '../auth/token-authenticator';
-import { DomainError, ErrorCode, validationFailed } from '../common/errors';
+import { DomainError, ErrorCode } from '../common/errors';
 import { DevicesRepository } from '../devices/devices.repository';
 import { canSeeDevice } from './device-access';
-import { DEVICE_SCOPED_PERMISSIONS, isPermission, Permission } from './permissions';
+import type { AuthorizeQuestion } from './authorize-question';
+export type { AuthorizeQuestion } from './authorize-question';
+import { DEVICE_SCOPED_PERMISSIONS } from './permissions';
 import { WorkspaceAccess, WorkspaceAccessResolver } from './workspace-access';
 
-export interface AuthorizeQuestion {
-  workspaceId: string;
-  permission: Permission;
-  deviceId: string | null;
-}
-
 const notAllowed = (detail: string) => new DomainError(ErrorCode.Forbidden, detail);
-
-// Envoy's ext_authz appends the original path to /v1/authorize; Traefik's forwardAuth sends it as X-Forwarded-Uri.
-const FORWARDED_PATH = /\/workspaces\/([0-9a-f-]{36})(?:\/devices\/([0-9a-f-]{36}))?(?:[/?#]|$)/i;
-
-/**
- * The question, from the query string, else from Latchkey-* request headers (proxies that cannot build
- * URLs), else, for the ids, from a forwarded path of the form …/workspaces/{workspaceId}/devices/{deviceId}….
- */
-export function readAuthorizeQuestion(
-  query: Record<string, unknown>,
-  headers: Record<string, string | string[] | undefined>,
-  forwardedPath: () => string,
-): AuthorizeQuestion {
-  const pick = (name: string, header: string): string | undefined => {
-    const fromQuery = query[name];
-    const fromHeader = headers[header];
-    const value = typeof fromQuery === 'string' ? fromQuery : typeof fromHeader === 'string' ? fromHeader : undefined;
-    return value?.trim() || undefined;
-  };
-  // The forwarded path is searched only when the query and headers leave an id out.
-  let fromPath: RegExpExecArray | null | undefined;
-  const pathPart = (group: 1 | 2) => (fromPath === undefined ? (fromPath = FORWARDED_PATH.exec(forwardedPath())) : fromPath)?.[group];
-  const workspaceId = pick('workspaceId', 'latchkey-workspace-id') ?? pathPart(1);
-  const permission = pick('permission', 'latchkey-permission');
-  const deviceId = pick('deviceId', 'latchkey-device-id') ?? pathPart(2);
-  if (!workspaceId || !UUID_PATTERN.test(workspaceId)) throw validationFailed('workspaceId', 'must be a UUID');
-  if (!permission || !isPermission(permission)) throw validationFailed('permission', 'must be a permission of the catalog');
-  if (deviceId !== undefined && !UUID_PATTERN.test(deviceId)) throw validationFailed('deviceId', 'must be a UUID');
-  return { workspaceId: workspaceId.toLowerCase(), permission, deviceId: deviceId?.toLowerCase() ?? null };
-}
 
 @Injectable()
 export class ChecksService {

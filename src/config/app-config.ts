@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { ForwardAuthRoute, parseForwardAuthRoutes } from '../authorization/forward-auth-routes';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -89,6 +90,22 @@ export class EnvironmentVariables {
   })
   LATCHKEY_CORS_ORIGINS?: string;
 
+  /**
+   * Where the protected service's /workspaces/… paths start in a forwarded request (Envoy's path after
+   * /v1/authorize, Traefik's X-Forwarded-Uri), e.g. /api; none by default. Matched literally and anchored.
+   */
+  @Matches(/^(\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*$/, {
+    message: 'LATCHKEY_FORWARD_AUTH_PATH_PREFIX must be empty or a path such as /api (no trailing slash, no dot-segments, no encoding)',
+  })
+  LATCHKEY_FORWARD_AUTH_PATH_PREFIX = '';
+
+  /**
+   * Optional: `METHOD /workspaces/{workspaceId}/… permission` entries (comma or new line separated);
+   * when set, forwarded /v1/authorize requests take their permission from it, not from a header or query.
+   */
+  @IsOptional() @IsString()
+  LATCHKEY_FORWARD_AUTH_ROUTES?: string;
+
   /** The built web UI served at /; empty or missing folder: no UI, the API alone. */
   @IsOptional() @IsString()
   LATCHKEY_WEB_UI_DIR?: string;
@@ -120,6 +137,8 @@ export interface AppConfig {
   corsOrigins: string[];
   /** Folder of the built web UI served at /. */
   webUiDir: string;
+  /** Forwarded /v1/authorize requests: where /workspaces/… starts ('' or e.g. /api), and the optional route table. */
+  forwardAuth: { pathPrefix: string; routes: ForwardAuthRoute[] };
 }
 
 export class ConfigError extends Error {
@@ -132,7 +151,7 @@ export class ConfigError extends Error {
 /** Reads the environment (unset and empty variables take their defaults) or throws a ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): AppConfig {
   const known = Object.keys(new EnvironmentVariables());
-  known.push('DATABASE_URL', 'LATCHKEY_PLATFORM_ADMINS', 'LATCHKEY_INTROSPECTION_KEYS', 'REDIS_URL', 'LATCHKEY_CORS_ORIGINS', 'LATCHKEY_WEB_UI_DIR');
+  known.push('DATABASE_URL', 'LATCHKEY_PLATFORM_ADMINS', 'LATCHKEY_INTROSPECTION_KEYS', 'REDIS_URL', 'LATCHKEY_CORS_ORIGINS', 'LATCHKEY_WEB_UI_DIR', 'LATCHKEY_FORWARD_AUTH_ROUTES');
   const present: Record<string, string> = {};
   for (const key of known) {
     const value = env[key];
@@ -142,6 +161,12 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   const errors = validateSync(vars, { forbidUnknownValues: true });
   if (errors.length > 0) {
     throw new ConfigError(errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` })));
+  }
+  let routes: ForwardAuthRoute[];
+  try {
+    routes = parseForwardAuthRoutes(vars.LATCHKEY_FORWARD_AUTH_ROUTES ?? '');
+  } catch (error) {
+    throw new ConfigError([(error as Error).message]);
   }
   return {
     databaseUrl: vars.DATABASE_URL ?? null,
@@ -180,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       .filter(Boolean),
     // __dirname is src/config under jest and dist/config when built: both sit two levels below the root.
     webUiDir: resolve(vars.LATCHKEY_WEB_UI_DIR ?? join(__dirname, '..', '..', 'web', 'dist')),
+    forwardAuth: { pathPrefix: vars.LATCHKEY_FORWARD_AUTH_PATH_PREFIX, routes },
   };
 }
 
