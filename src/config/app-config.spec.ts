@@ -4,7 +4,7 @@ describe('loadConfig', () => {
   it('has defaults for everything: a fresh clone runs with no environment', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ databaseUrl: null, dataDir: './data', port: 3000, host: '127.0.0.1', logLevel: 'info', dbPoolSize: 10, dbAcquireTimeoutMs: 3000 });
-    expect(config.login).toEqual({ maxFailures: 10, windowSeconds: 900 });
+    expect(config.login).toEqual({ maxFailures: 10, windowSeconds: 900, slowdownMaxMs: 3000 });
     expect(config.platformAdminEmails.size).toBe(0);
   });
 
