@@ -95,6 +95,16 @@ describe('M3: argon2 work is bounded', () => {
       await t.http().patch('/v1/me').set(bearer(other.personalToken)).send({ password: NEW_PASSWORD, currentPassword: PASSWORD }).expect(200);
     });
 
+    it('M3: parallel password changes of one user cannot pass the per-user limit', async () => {
+      // The third and last registration this app allows from 127.0.0.1.
+      const user = await registerUser(t);
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => t.http().patch('/v1/me').set(bearer(user.personalToken)).send({ password: NEW_PASSWORD, currentPassword: `${WRONG}${i}` })),
+      );
+      expect(results.filter((r) => r.status === 400)).toHaveLength(5);
+      expect(results.filter((r) => r.status === 429)).toHaveLength(5);
+    });
+
     it('M3: registrations are limited per client address; another address still registers', async () => {
       const register = (address: string) =>
         fromAddress(t, address, 'POST', '/v1/auth/register', { email: uniqueEmail('reg'), password: PASSWORD, name: 'Reg' });
