@@ -147,6 +147,7 @@ async function startService(target: Target): Promise<ChildProcess> {
       LATCHKEY_RATE_LIMIT_PER_TOKEN: '100000000',
       LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP: '100000000',
       LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: '100000000',
+      LATCHKEY_REGISTRATIONS_PER_IP: '100000000',
       NODE_ENV: 'production',
     },
     stdio: ['ignore', 'ignore', 'inherit'],

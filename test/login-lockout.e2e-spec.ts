@@ -1,17 +1,21 @@
-// The sign-in lockout per email: a window that slides, in memory; shared between instances through Redis
-// when REDIS_URL is set (keyed by a SHA-256 of the email); in memory again while Redis is unreachable.
-// The basic lockout (10 failures, Retry-After, parallel guesses, other emails) is in accounts.e2e-spec.ts.
+// The sign-in lockout per email and client address, and the per-email slow-down: windows that slide, in
+// memory; shared between instances through Redis when REDIS_URL is set (keyed by SHA-256s, never the email);
+// in memory again while Redis is unreachable. The basic lockout (10 failures, Retry-After, parallel guesses,
+// other emails) is in accounts.e2e-spec.ts; other addresses (M4) in security-passwords.e2e-spec.ts.
 import { createHash } from 'node:crypto';
 import { AddressInfo, connect, createServer, Socket } from 'node:net';
 import Redis from 'ioredis';
 import { RedisConnection } from '../src/rate-limits/redis-connection';
+import { fromAddress } from './support/from-address';
 import { bearer, expectProblem, PASSWORD, registerUser, uniqueEmail } from './support/api';
 import { startTestApp, TestApp } from './support/test-app';
 
 const REDIS_URL = process.env.LATCHKEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const WRONG = 'wrong password!!';
 
-const redisKey = (email: string) => `latchkey:login:${createHash('sha256').update(email.toLowerCase()).digest('hex')}`;
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+/** The per-address key of a request from supertest (127.0.0.1) and the per-email key. */
+const redisKeys = (email: string) => [`latchkey:login:${sha256(`${email.toLowerCase()}\n127.0.0.1`)}`, `latchkey:login-email:${sha256(email.toLowerCase())}`];
 
 function attempt(t: TestApp, email: string, password = WRONG) {
   return t.http().post('/v1/auth/login').send({ email, password });
@@ -103,13 +107,14 @@ describe('sign-in lockout shared through Redis', () => {
       return;
     }
     // Two instances, each on its own database: only Redis connects their counts.
-    a = await startTestApp({ REDIS_URL });
-    b = await startTestApp({ REDIS_URL });
+    // A short slow-down cap: the tests here fail one email more than ten times.
+    a = await startTestApp({ REDIS_URL, LATCHKEY_LOGIN_SLOWDOWN_MAX_MS: '300' });
+    b = await startTestApp({ REDIS_URL, LATCHKEY_LOGIN_SLOWDOWN_MAX_MS: '300' });
     if (!(await connected(a)) || !(await connected(b))) throw new Error(`the apps did not connect to ${REDIS_URL}`);
   });
   afterAll(async () => {
     // Unique emails keep parallel test files apart; the keys made here go with the test.
-    if (redisUp && emails.length) await redis.del(...emails.map(redisKey));
+    if (redisUp && emails.length) await redis.del(...emails.flatMap(redisKeys));
     redis.disconnect();
     await b?.close();
     await a?.close();
@@ -158,16 +163,30 @@ describe('sign-in lockout shared through Redis', () => {
     expect(await expectLocked(b, email)).toBe(599);
   });
 
-  it('keys Redis by a SHA-256 of the normalised email, never the email, and lets the key expire', async () => {
+  it('keys Redis by SHA-256s of the normalised email (with the address, and alone), never the email, and lets the keys expire', async () => {
     if (!redisUp) return;
     const email = fresh('Hashed');
     expectProblem(await attempt(a, `  ${email.toUpperCase()} `), 401, 'invalid_credentials');
-    expect(await redis.exists(redisKey(email))).toBe(1);
-    const ttl = await redis.pttl(redisKey(email));
-    expect(ttl).toBeGreaterThan(0);
-    expect(ttl).toBeLessThanOrEqual(900_000);
-    const keys = await redis.keys('latchkey:login:*');
-    expect(keys.filter((k) => k.includes('@') || k.toLowerCase().includes('hashed'))).toEqual([]);
+    for (const key of redisKeys(email)) {
+      expect(await redis.exists(key)).toBe(1);
+      const ttl = await redis.pttl(key);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(900_000);
+    }
+    const keys = await redis.keys('latchkey:login*');
+    expect(keys.filter((k) => k.includes('@') || k.toLowerCase().includes('hashed') || k.includes('127.0.0'))).toEqual([]);
+  });
+
+  it('M4: failures through A from another address lock that address on B too, and only slow the owner down', async () => {
+    if (!redisUp) return;
+    const owner = await registerUser(b, fresh('m4'));
+    for (let i = 0; i < 10; i++) expect((await fromAddress(a, '127.0.0.2', 'POST', '/v1/auth/login', { email: owner.email, password: WRONG })).status).toBe(401);
+    const attacker = await fromAddress(b, '127.0.0.2', 'POST', '/v1/auth/login', { email: owner.email, password: PASSWORD });
+    expectProblem(attacker, 429, 'rate_limited');
+    // The slow-down is shared too: B has seen none of the failures itself.
+    const started = Date.now();
+    await b.http().post('/v1/auth/login').send({ email: owner.email, password: PASSWORD }).expect(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(240);
   });
 });
 

@@ -43,6 +43,7 @@ const DEFAULT_ENV: Record<string, string> = {
   LATCHKEY_RATE_LIMIT_PER_TOKEN: '0',
   LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP: '0',
   LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: '0',
+  LATCHKEY_REGISTRATIONS_PER_IP: '0',
 };
 
 export class LatchkeyProcess {

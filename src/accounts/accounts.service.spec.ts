@@ -7,6 +7,7 @@ import type { TokensService } from '../tokens/tokens.service';
 import { AccountsService } from './accounts.service';
 import type { LoginThrottle } from './login-throttle';
 import type { PasswordHasher } from './password-hasher';
+import type { PasswordLimits } from './password-limits';
 import type { User } from './user.entity';
 import type { UsersRepository } from './users.repository';
 
@@ -27,7 +28,8 @@ describe('AccountsService.login', () => {
       {} as TokensService,
       {} as TokensRepository,
       { verify: async () => false } as unknown as PasswordHasher,
-      { begin: async () => undefined } as unknown as LoginThrottle,
+      { begin: async () => undefined, failed: async () => undefined } as unknown as LoginThrottle,
+      {} as PasswordLimits,
       audit,
       new SystemClock(),
     );

@@ -13,6 +13,7 @@ import { TokensRepository } from '../tokens/tokens.repository';
 import { LoginDto, RegisterDto, UpdateMeDto } from './accounts.dto';
 import { LoginThrottle } from './login-throttle';
 import { PasswordHasher } from './password-hasher';
+import { PasswordLimits } from './password-limits';
 import { User } from './user.entity';
 import { toUserView, UserView } from './user.view';
 import { UsersRepository } from './users.repository';
@@ -30,11 +31,13 @@ export class AccountsService {
     private readonly tokenRows: TokensRepository,
     private readonly passwords: PasswordHasher,
     private readonly throttle: LoginThrottle,
+    private readonly limits: PasswordLimits,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
 
   async register(dto: RegisterDto, ip: string): Promise<{ user: UserView; personalToken: IssuedTokenView }> {
+    await this.limits.consumeRegistration(ip);
     const passwordHash = await this.passwords.hash(dto.password);
     const now = this.clock.now();
     const user = Object.assign(new User(), {
@@ -62,9 +65,9 @@ export class AccountsService {
 
   /** Same answer, and about the same time, whether the email is unknown, the password wrong or the user deactivated. */
   async login(dto: LoginDto, ip: string): Promise<{ token: IssuedTokenView }> {
-    await this.throttle.begin(dto.email);
+    await this.throttle.begin(dto.email, ip);
     const user = await this.users.findByEmail(dto.email);
-    const passwordOk = await this.passwords.verify(user?.passwordHash ?? null, dto.password);
+    const passwordOk = await this.passwords.verify(user?.passwordHash ?? null, dto.password, 'sign-in');
     if (!user || !passwordOk || user.status !== 'active') {
       // Told to the account's owner in their audit log; the answer to the caller stays the same, and
       // so does its time: an unknown email writes nothing, so the answer must not wait for this row
@@ -74,13 +77,14 @@ export class AccountsService {
           .record(this.dataSource.manager, actorOf(null, ip), { action: 'login.failed', accountId: user.id, target: { type: 'user', id: user.id } })
           .catch((error: unknown) => this.logger.warn({ err: { type: (error as Error)?.constructor?.name } }, 'login.failed audit event not written'));
       }
+      await this.throttle.failed(dto.email);
       throw badCredentials();
     }
     // The session is only made if the password checked is still the user's and the user still active:
     // a login racing a password change or a deactivation must not come out with a live session.
     const session = await this.tokens.issueLoginSession(user.id, user.passwordHash, ip);
     if (!session) throw badCredentials();
-    await this.throttle.reset(dto.email);
+    await this.throttle.succeeded(dto.email, ip);
     return { token: session };
   }
 
@@ -114,13 +118,12 @@ export class AccountsService {
     if (dto.name !== undefined) changes.name = dto.name.trim();
     if (dto.password !== undefined) {
       if (dto.currentPassword === undefined) throw validationFailed('currentPassword', 'is required to change the password');
-      // Guessing the current password through this route counts against the same sign-in limit.
-      await this.throttle.begin(user.email);
-      if (!(await this.passwords.verify(user.passwordHash, dto.currentPassword))) {
-        throw validationFailed('currentPassword', 'is not correct');
-      }
-      await this.throttle.reset(user.email);
-      changes.passwordHash = await this.passwords.hash(dto.password);
+      // Its own bucket per user, right or wrong: it bounds the argon2 work and guesses of the current
+      // password with a stolen token, and cannot lock the owner's sign-in (the sign-in lockout's bucket).
+      await this.limits.consumePasswordChange(user.id);
+      const passwordHash = await this.passwords.change(user.passwordHash, dto.currentPassword, dto.password);
+      if (!passwordHash) throw validationFailed('currentPassword', 'is not correct');
+      changes.passwordHash = passwordHash;
     } else if (dto.currentPassword !== undefined) {
       throw validationFailed('currentPassword', 'is only accepted together with password');
     }

@@ -4,8 +4,12 @@ describe('loadConfig', () => {
   it('has defaults for everything: a fresh clone runs with no environment', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ databaseUrl: null, dataDir: './data', port: 3000, host: '127.0.0.1', logLevel: 'info', dbPoolSize: 10, dbAcquireTimeoutMs: 3000 });
-    expect(config.login).toEqual({ maxFailures: 10, windowSeconds: 900 });
+    expect(config.login).toEqual({ maxFailures: 10, windowSeconds: 900, slowdownMaxMs: 3000 });
     expect(config.platformAdminEmails.size).toBe(0);
+    expect(config.passwordWork).toEqual({ concurrency: expect.any(Number), maxWaiting: 64 });
+    expect(config.passwordWork.concurrency).toBeGreaterThanOrEqual(1);
+    expect(config.passwordLimits).toEqual({ changesPerUserPer15Minutes: 5, registrationsPerIpPer10Minutes: 10 });
+    expect(loadConfig({ LATCHKEY_ARGON2_CONCURRENCY: '3' }).passwordWork.concurrency).toBe(3);
   });
 
   it('reads and normalises values', () => {
@@ -28,6 +32,11 @@ describe('loadConfig', () => {
     ['LATCHKEY_LAST_USED_FLUSH_SECONDS', '61', /LATCHKEY_LAST_USED_FLUSH_SECONDS/],
     ['LATCHKEY_TRUST_PROXY', 'yes please', /LATCHKEY_TRUST_PROXY/],
     ['LATCHKEY_DB_ACQUIRE_TIMEOUT_MS', '50', /LATCHKEY_DB_ACQUIRE_TIMEOUT_MS/],
+    ['LATCHKEY_ARGON2_CONCURRENCY', '0', /LATCHKEY_ARGON2_CONCURRENCY/],
+    ['LATCHKEY_ARGON2_MAX_WAITING', '-1', /LATCHKEY_ARGON2_MAX_WAITING/],
+    ['LATCHKEY_LOGIN_SLOWDOWN_MAX_MS', '60000', /LATCHKEY_LOGIN_SLOWDOWN_MAX_MS/],
+    ['LATCHKEY_PASSWORD_CHANGES_PER_USER', 'five', /LATCHKEY_PASSWORD_CHANGES_PER_USER/],
+    ['LATCHKEY_REGISTRATIONS_PER_IP', '-1', /LATCHKEY_REGISTRATIONS_PER_IP/],
   ])('stops on %s=%s with a message naming the variable', (name, value, pattern) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(pattern);

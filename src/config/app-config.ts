@@ -1,5 +1,6 @@
 // Environment variables, validated once at boot: a bad value stops the process with a message naming it.
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
@@ -56,6 +57,26 @@ export class EnvironmentVariables {
 
   @Transform(toInt) @IsInt() @Min(8192) @Max(1048576)
   LATCHKEY_ARGON2_MEMORY_KIB = 19456;
+
+  /** Longest delay (ms) added to sign-ins for an email failing from many addresses; 0: no slow-down. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(10_000)
+  LATCHKEY_LOGIN_SLOWDOWN_MAX_MS = 3000;
+
+  /** argon2 operations running at once; unset: the number of cores. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  LATCHKEY_ARGON2_CONCURRENCY?: number;
+
+  /** argon2 operations waiting, per kind (sign-in, other); past it the request gets 503. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(100_000)
+  LATCHKEY_ARGON2_MAX_WAITING = 64;
+
+  /** Password changes (PATCH /me with a password) per user per 15 minutes; 0 turns the limit off. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(100_000)
+  LATCHKEY_PASSWORD_CHANGES_PER_USER = 5;
+
+  /** Registrations per client address per 10 minutes; 0 turns the limit off. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000)
+  LATCHKEY_REGISTRATIONS_PER_IP = 10;
 
   @IsOptional()
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
@@ -124,8 +145,13 @@ export interface AppConfig {
   dbAcquireTimeoutMs: number;
   trustProxy: boolean;
   lastUsedFlushSeconds: number;
-  login: { maxFailures: number; windowSeconds: number };
+  /** slowdownMaxMs: the cap of the delay for an email failing from many addresses (0: none). */
+  login: { maxFailures: number; windowSeconds: number; slowdownMaxMs: number };
   argon2MemoryKib: number;
+  /** argon2 at once, and waiting per kind before 503. */
+  passwordWork: { concurrency: number; maxWaiting: number };
+  /** 0 turns a limit off. */
+  passwordLimits: { changesPerUserPer15Minutes: number; registrationsPerIpPer10Minutes: number };
   /** SHA-256 digests of the platform keys that may call /v1/introspect. */
   introspectionKeyDigests: Buffer[];
   /** ttlSeconds 0 turns the hot-path caches off. */
@@ -151,7 +177,16 @@ export class ConfigError extends Error {
 /** Reads the environment (unset and empty variables take their defaults) or throws a ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): AppConfig {
   const known = Object.keys(new EnvironmentVariables());
-  known.push('DATABASE_URL', 'LATCHKEY_PLATFORM_ADMINS', 'LATCHKEY_INTROSPECTION_KEYS', 'REDIS_URL', 'LATCHKEY_CORS_ORIGINS', 'LATCHKEY_WEB_UI_DIR', 'LATCHKEY_FORWARD_AUTH_ROUTES');
+  known.push(
+    'DATABASE_URL',
+    'LATCHKEY_PLATFORM_ADMINS',
+    'LATCHKEY_INTROSPECTION_KEYS',
+    'REDIS_URL',
+    'LATCHKEY_CORS_ORIGINS',
+    'LATCHKEY_WEB_UI_DIR',
+    'LATCHKEY_FORWARD_AUTH_ROUTES',
+    'LATCHKEY_ARGON2_CONCURRENCY',
+  );
   const present: Record<string, string> = {};
   for (const key of known) {
     const value = env[key];
@@ -185,8 +220,13 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     dbAcquireTimeoutMs: vars.LATCHKEY_DB_ACQUIRE_TIMEOUT_MS,
     trustProxy: vars.LATCHKEY_TRUST_PROXY,
     lastUsedFlushSeconds: vars.LATCHKEY_LAST_USED_FLUSH_SECONDS,
-    login: { maxFailures: vars.LATCHKEY_LOGIN_MAX_FAILURES, windowSeconds: vars.LATCHKEY_LOGIN_WINDOW_SECONDS },
+    login: { maxFailures: vars.LATCHKEY_LOGIN_MAX_FAILURES, windowSeconds: vars.LATCHKEY_LOGIN_WINDOW_SECONDS, slowdownMaxMs: vars.LATCHKEY_LOGIN_SLOWDOWN_MAX_MS },
     argon2MemoryKib: vars.LATCHKEY_ARGON2_MEMORY_KIB,
+    passwordWork: { concurrency: vars.LATCHKEY_ARGON2_CONCURRENCY ?? Math.max(1, availableParallelism()), maxWaiting: vars.LATCHKEY_ARGON2_MAX_WAITING },
+    passwordLimits: {
+      changesPerUserPer15Minutes: vars.LATCHKEY_PASSWORD_CHANGES_PER_USER,
+      registrationsPerIpPer10Minutes: vars.LATCHKEY_REGISTRATIONS_PER_IP,
+    },
     introspectionKeyDigests: (vars.LATCHKEY_INTROSPECTION_KEYS ?? '')
       .split(',')
       .map((k) => k.trim())

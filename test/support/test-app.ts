@@ -77,6 +77,7 @@ export async function startTestApp(
     LATCHKEY_RATE_LIMIT_PER_TOKEN: '0',
     LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP: '0',
     LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: '0',
+    LATCHKEY_REGISTRATIONS_PER_IP: '0',
     ...env,
     ...(TEST_LOG_FILE ? { LATCHKEY_LOG_LEVEL: 'trace', LATCHKEY_LOG_REQUESTS: 'true' } : {}),
   });
