@@ -13,7 +13,7 @@ import { Logger } from 'nestjs-pino';
 import { securityHeaders } from './common/security-headers';
 import { DomainError, ErrorCode, validationFailed } from './common/errors';
 import { ProblemDetailsFilter, sendProblem } from './common/problem-details.filter';
-import { createValidationPipe, MAX_KEYS_PER_OBJECT } from './common/validation';
+import { createValidationPipe, MAX_KEYS_PER_OBJECT, rawJsonProblem, validationFailedWith } from './common/validation';
 import type { AppConfig } from './config/app-config';
 import { Database } from './database/database';
 import { MetricsService } from './metrics/metrics.service';
@@ -122,9 +122,14 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   // An empty body sent as JSON (common for POSTs without parameters) reads as no body, not a 400.
   // Prototype-poisoning keys (__proto__, constructor.prototype) are refused with 400.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
-  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) =>
-    body.length === 0 ? done(null, undefined) : parseJson(request, body.toString('utf8'), done),
-  );
+  // A body far wider than any route takes is refused before JSON.parse builds it (validation.ts).
+  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
+    if (body.length === 0) return done(null, undefined);
+    const text = body.toString('utf8');
+    const problem = rawJsonProblem(text);
+    if (problem) return done(validationFailedWith([problem]), undefined);
+    parseJson(request, text, done);
+  });
   const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers);

@@ -1,5 +1,5 @@
 import { ErrorCode } from './errors';
-import { inputProblem, MAX_ARRAY_ITEMS, MAX_FIELD_ERRORS, MAX_INPUT_DEPTH, MAX_INPUT_VALUES, MAX_KEYS_PER_OBJECT, validationFailedWith } from './validation';
+import { inputProblem, MAX_ARRAY_ITEMS, MAX_FIELD_ERRORS, MAX_INPUT_DEPTH, MAX_INPUT_VALUES, MAX_KEYS_PER_OBJECT, RAW_JSON_FACTOR, rawJsonProblem, validationFailedWith } from './validation';
 
 const nested = (depth: number): unknown => {
   let value: unknown = 1;
@@ -56,5 +56,19 @@ describe('inputProblem', () => {
     expect(cut.extras.errors).toHaveLength(MAX_FIELD_ERRORS);
     expect(cut.detail).toBe(`The request is not valid (the first ${MAX_FIELD_ERRORS} of 500 problems are listed).`);
     expect(validationFailedWith(errors.slice(0, 3)).detail).toBe('The request is not valid.');
+  });
+
+  it('H2: the raw JSON scan refuses gross width before parsing, and reads strings as strings', () => {
+    const keys = (n: number) => `{${Array.from({ length: n }, (_, i) => `"k${i}":1`).join(',')}}`;
+    const maxKeys = MAX_KEYS_PER_OBJECT * RAW_JSON_FACTOR;
+    expect(rawJsonProblem(keys(maxKeys))).toBeNull();
+    expect(rawJsonProblem(keys(maxKeys + 1))).toEqual({ field: 'body', message: `has an object with more than ${maxKeys} keys` });
+    expect(rawJsonProblem(`{"a":${keys(60_000)}}`)).toMatchObject({ message: `has an object with more than ${maxKeys} keys` });
+    expect(rawJsonProblem(`[${Array(MAX_ARRAY_ITEMS * RAW_JSON_FACTOR + 1).fill(0).join(',')}]`)).toMatchObject({ message: /has an array with more than/ });
+    expect(rawJsonProblem(JSON.stringify(Array.from({ length: 30 }, () => Array(1000).fill(0))))).toMatchObject({ message: /holds more than/ });
+    // Commas, brackets and escaped quotes inside strings are text; an escaped backslash ends nothing.
+    expect(rawJsonProblem(JSON.stringify({ a: ',{['.repeat(50_000), b: 'x\\', c: '\\"'.repeat(10_000) + ','.repeat(10_000) }))).toBeNull();
+    expect(rawJsonProblem('{"a":"unterminated,,,,')).toBeNull();
+    expect(rawJsonProblem('1')).toBeNull();
   });
 });
