@@ -5,6 +5,9 @@ import { checksum } from '../src/auth/token-format';
 import { ConfigError, loadConfig } from '../src/config/app-config';
 import { bearer, createNamedToken, createWorkspace, expectProblem, login, registerUser } from './support/api';
 import { startTestApp, TestApp } from './support/test-app';
+import { createTestDatabase, serverUrl, TestDatabase } from './support/test-database';
+
+const REDIS_URL = process.env.LATCHKEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** A well-formed token (right prefix, length and checksum) that nobody issued: it costs a lookup. */
 function forged(i: number): string {
@@ -208,6 +211,43 @@ describe('H3: junk tokens from an address never get a valid token refused', () =
       await flood();
       expectProblem(await t.http().get('/v1/me').set(bearer(named.secret)), 401, 'token_invalid');
     });
+  });
+});
+
+(serverUrl() ? describe : describe.skip)('H3 across instances (Redis, one PostgreSQL database)', () => {
+  const FAILURES = 5;
+  let db: TestDatabase;
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const env = { REDIS_URL, LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: String(FAILURES) };
+    a = await startTestApp(env, db);
+    b = await startTestApp(env, db);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await db?.drop();
+  });
+
+  it('H3: a token issued by one instance passes on another (or a restarted one) whose address is flooded', async () => {
+    const ping = await b.http().get('/health/ready');
+    if (ping.status !== 200) return console.warn('database not ready: the cross-instance test did not run');
+    const user = await registerUser(a);
+    const named = await createNamedToken(a, user.personalToken, { scopes: ['*'] });
+    const statuses: number[] = [];
+    for (let i = 0; i < FAILURES + 10; i++) statuses.push((await b.http().get('/v1/me').set(bearer(forged(Math.random() * 1e9)))).status);
+    if (!statuses.includes(429)) return console.warn(`no Redis at ${REDIS_URL}? the cross-instance test did not run`);
+    expect(statuses.slice(-5)).toEqual(Array(5).fill(429));
+    // B has never seen these tokens: Redis says they exist, so B looks them up.
+    await b.http().get('/v1/me').set(bearer(user.personalToken)).expect(200);
+    await b.http().get('/v1/me').set(bearer(named.secret)).expect(200);
+    // Made-up tokens from that address are still refused without a query.
+    const before = b.queries.total;
+    expectProblem(await b.http().get('/v1/me').set(bearer(forged(Math.random() * 1e9))), 429, 'rate_limited');
+    expect(b.queries.total - before).toBe(0);
   });
 });
 

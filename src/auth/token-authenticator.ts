@@ -62,7 +62,8 @@ export class TokenAuthenticator {
     // Garbage with a valid shape but a wrong checksum is refused here, before any database work.
     if (!hasValidChecksum(secret) || this.unknown.get(tokenHash)) return null;
     // An address flooding us with made-up tokens looks up only tokens known to exist (429 otherwise).
-    this.rateLimits.assertMayLookUp(ip, tokenHash);
+    const gate = this.rateLimits.assertMayLookUp(ip, tokenHash);
+    if (gate) await gate;
     const credential = await this.credentials.fill(tokenHash, () => this.tokens.findCredentialByHash(tokenHash));
     // A token's row never comes back once gone, and exists before its secret is handed out: remembering a miss is safe.
     if (!credential) this.unknown.set(tokenHash, { [UNKNOWN]: true });

@@ -14,6 +14,10 @@ import { BatchedRedisCounter, CounterState } from './batched-redis-counter';
 import { RedisConnection } from './redis-connection';
 
 const WINDOW_SECONDS = 60;
+/** How long Redis remembers that a token exists (renewed when an instance first meets it again). */
+const KNOWN_TOKEN_SECONDS = 30 * 86_400;
+/** Half the SHA-256 of the secret: enough to tell tokens apart, and not the whole of what the database holds. */
+const knownTokenKey = (tokenHash: string) => `latchkey:known-token:${tokenHash.slice(0, 32)}`;
 
 @Injectable()
 export class RateLimits implements OnModuleDestroy {
@@ -27,9 +31,11 @@ export class RateLimits implements OnModuleDestroy {
    * than the hot cache, so a valid token that fell out of that cache is not refused.
    */
   private readonly knownTokens: LRUCache<string, true> | null;
+  private readonly redis: RedisConnection['client'];
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, redis: RedisConnection) {
     const limits = config.rateLimits;
+    this.redis = redis.client;
     const batched = (keyPrefix: string, points: number): BatchedRedisCounter | null =>
       points > 0 ? new BatchedRedisCounter(redis.client, `latchkey:${keyPrefix}`, points, WINDOW_SECONDS * 1000) : null;
     this.perToken = batched('token', limits.perTokenPerMinute);
@@ -69,16 +75,33 @@ export class RateLimits implements OnModuleDestroy {
    * Before a token that is not in the hot cache is looked up: an address that has failed too many
    * token checks lately may look up only tokens known to exist. A cached token never comes here, so a
    * valid token is never refused for its address's failures; unknown ones pay, and cost no query.
+   * With Redis, a token this instance does not know yet (issued by another, or before a restart) is
+   * asked about there: one round trip, only for a flooded address's unknown tokens.
    */
-  assertMayLookUp(ip: string, tokenHash: string): void {
+  assertMayLookUp(ip: string, tokenHash: string): void | Promise<void> {
     if (!this.failuresPerIp || this.knownTokens?.has(tokenHash)) return;
     const state = this.failuresPerIp.peek(ip);
-    if (state.count >= this.failuresPerIp.points) throw limited(state);
+    if (state.count < this.failuresPerIp.points) return;
+    if (!this.redis) throw limited(state);
+    return this.redis.exists(knownTokenKey(tokenHash)).then(
+      (found) => {
+        if (!found) throw limited(state);
+        this.knownTokens?.set(tokenHash, true);
+      },
+      (error: unknown) => {
+        if (error instanceof DomainError) throw error;
+        // Redis cannot say: the database stays protected.
+        throw limited(state);
+      },
+    );
   }
 
   /** A token that exists (just issued, or found by a lookup): its lookups are never refused. */
   rememberToken(tokenHash: string): void {
-    this.knownTokens?.set(tokenHash, true);
+    if (!this.knownTokens || this.knownTokens.has(tokenHash)) return;
+    this.knownTokens.set(tokenHash, true);
+    // Shared once per instance and token; a failed write only costs that token a 429 elsewhere during a flood.
+    this.redis?.set(knownTokenKey(tokenHash), '1', 'EX', KNOWN_TOKEN_SECONDS).catch(() => undefined);
   }
 
   recordFailedCheck(ip: string): void {
