@@ -107,6 +107,11 @@ describe('H2: width and size limits before any transformation', () => {
     const introspected = await t.http().post('/v1/introspect').set(bearer(secret)).set('Content-Type', 'application/x-www-form-urlencoded').send(`token=${encodeURIComponent(forged(1))}`);
     expect(introspected.status).toBe(200);
     expect(introspected.body).toEqual({ active: false });
+    // A form is held to the same width limits as JSON (the parser stops one key past them).
+    const wideSmallForm = Array.from({ length: 300 }, (_, i) => `f${i}=1`).join('&');
+    expect(expectProblem(await t.http().post('/v1/introspect').set(bearer(secret)).set('Content-Type', 'application/x-www-form-urlencoded').send(wideSmallForm), 400, 'validation_failed').errors).toEqual([
+      { field: 'body', message: 'has more than 256 keys' },
+    ]);
     // The audit's form flood goes nowhere: over the small routes' limit (413) before any parsing.
     expectProblem(await t.http().post('/v1/auth/login').set('Content-Type', 'application/x-www-form-urlencoded').send(wideForm({ email: 'a@example.com' })), 413, 'payload_too_large');
     expectProblem(await t.http().post('/v1/introspect').set(bearer(secret)).set('Content-Type', 'application/x-www-form-urlencoded').send(wideForm({ token: forged(2) })), 413, 'payload_too_large');
