@@ -70,5 +70,7 @@ describe('inputProblem', () => {
     expect(rawJsonProblem(JSON.stringify({ a: ',{['.repeat(50_000), b: 'x\\', c: '\\"'.repeat(10_000) + ','.repeat(10_000) }))).toBeNull();
     expect(rawJsonProblem('{"a":"unterminated,,,,')).toBeNull();
     expect(rawJsonProblem('1')).toBeNull();
+    // Nesting is left to the pipe (which names the field); the scan keeps no state for deep levels.
+    expect(rawJsonProblem('['.repeat(500_000) + ']'.repeat(500_000))).toBeNull();
   });
 });

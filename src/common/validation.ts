@@ -88,6 +88,7 @@ export function inputProblem(input: unknown, root: 'body' | 'query'): FieldError
  * Malformed JSON is left to JSON.parse.
  */
 export const RAW_JSON_FACTOR = 4;
+const RAW_TRACKED_DEPTH = MAX_INPUT_DEPTH * RAW_JSON_FACTOR;
 export function rawJsonProblem(text: string): FieldError | null {
   const maxKeys = MAX_KEYS_PER_OBJECT * RAW_JSON_FACTOR;
   const maxItems = MAX_ARRAY_ITEMS * RAW_JSON_FACTOR;
@@ -105,12 +106,15 @@ export function rawJsonProblem(text: string): FieldError | null {
       if (end === -1) return null;
       i = end;
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      commas[depth] = 0;
-      objects[depth] = c === 0x7b;
+      // Deeper levels are not tracked (the pipe refuses past MAX_INPUT_DEPTH): a 1 MiB run of `[` costs no arrays.
+      if (depth < RAW_TRACKED_DEPTH) {
+        commas[depth] = 0;
+        objects[depth] = c === 0x7b;
+      }
       depth++;
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       if (depth > 0) depth--;
-    } else if (c === 0x2c /* , */ && depth > 0) {
+    } else if (c === 0x2c /* , */ && depth > 0 && depth <= RAW_TRACKED_DEPTH) {
       const seen = ++commas[depth - 1];
       if (objects[depth - 1] ? seen >= maxKeys : seen >= maxItems) {
         return { field: 'body', message: objects[depth - 1] ? `has an object with more than ${maxKeys} keys` : `has an array with more than ${maxItems} items` };
