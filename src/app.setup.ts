@@ -5,6 +5,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { parse as parseQueryString } from 'node:querystring';
 import { existsSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
@@ -12,12 +13,31 @@ import { Logger } from 'nestjs-pino';
 import { securityHeaders } from './common/security-headers';
 import { DomainError, ErrorCode, validationFailed } from './common/errors';
 import { ProblemDetailsFilter, sendProblem } from './common/problem-details.filter';
-import { createValidationPipe } from './common/validation';
+import { createValidationPipe, MAX_KEYS_PER_OBJECT, rawJsonProblem, validationFailedWith } from './common/validation';
 import type { AppConfig } from './config/app-config';
 import { Database } from './database/database';
 import { MetricsService } from './metrics/metrics.service';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+/**
+ * Routes that take a few fields at most (anonymous sign-up and login, token exchange, the token checks,
+ * invitations) read at most 8 KiB: Fastify stops reading there, before any parsing.
+ */
+export const SMALL_BODY_LIMIT_BYTES = 8 * 1024;
+const SMALL_BODY_ROUTES = new Set([
+  '/v1/auth/login',
+  '/v1/auth/register',
+  '/v1/auth/logout',
+  '/v1/auth/token',
+  '/v1/authorize',
+  '/v1/authorize/*',
+  '/v1/introspect',
+  '/v1/invitations/accept',
+  '/v1/invitations/:id/decline',
+  '/v1/me/personal-token/regenerate',
+]);
+/** RFC 7662 introspection takes form bodies; every other route takes JSON only. */
+const FORM_ROUTES = new Set(['/v1/introspect']);
 export const API_PREFIX = 'v1';
 /** Served at the root, outside /v1: probes and scrapers address them there. */
 export const UNPREFIXED_ROUTES = ['health/live', 'health/ready', 'v1/health/live', 'v1/health/ready', 'metrics'];
@@ -27,7 +47,7 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
   const headers = securityHeaders();
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     requestIdHeader: false,
     // A caller's X-Request-Id is kept when it is sane, so a request can be followed across services.
     genReqId: (req: IncomingMessage) => {
@@ -46,6 +66,15 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
       sendProblem(reply, String(request.id), routerProblem(error.code));
     },
   });
+}
+
+/**
+ * LATCHKEY_TRUST_PROXY as Fastify takes it. A hop count n believes the n entries nearest to us (the
+ * socket's peer being hop 0), which is what Fastify does with a number; its type only admits a function.
+ */
+function trustProxyOption(trust: AppConfig['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust !== 'number') return trust;
+  return (_address, hop) => hop < trust;
 }
 
 function routerProblem(code: string): DomainError {
@@ -78,12 +107,29 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   app.useGlobalFilters(new ProblemDetailsFilter(app.get(Database), metrics));
 
   const fastify = app.getHttpAdapter().getInstance();
+  // Routes are registered by app.init(), after this hook is in place.
+  fastify.addHook('onRoute', (route) => {
+    if (SMALL_BODY_ROUTES.has(route.url)) route.bodyLimit = SMALL_BODY_LIMIT_BYTES;
+  });
+  // Form bodies only where a route needs them; elsewhere 415 before the body is parsed. Node's parser
+  // stops at one key past the limit, which the validation pipe then refuses.
+  app.useBodyParser<RawServerDefault>('application/x-www-form-urlencoded', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
+    if (!FORM_ROUTES.has(request.routeOptions.url ?? '')) {
+      return done(new DomainError(ErrorCode.UnsupportedMediaType, 'This route takes application/json; only /v1/introspect takes a form.'), undefined);
+    }
+    done(null, parseQueryString(body.toString('utf8'), '&', '=', { maxKeys: MAX_KEYS_PER_OBJECT + 1 }));
+  });
   // An empty body sent as JSON (common for POSTs without parameters) reads as no body, not a 400.
   // Prototype-poisoning keys (__proto__, constructor.prototype) are refused with 400.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
-  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) =>
-    body.length === 0 ? done(null, undefined) : parseJson(request, body.toString('utf8'), done),
-  );
+  // A body far wider than any route takes is refused before JSON.parse builds it (validation.ts).
+  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
+    if (body.length === 0) return done(null, undefined);
+    const text = body.toString('utf8');
+    const problem = rawJsonProblem(text);
+    if (problem) return done(validationFailedWith([problem]), undefined);
+    parseJson(request, text, done);
+  });
   const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers);

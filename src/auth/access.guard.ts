@@ -75,7 +75,7 @@ export class AccessGuard implements CanActivate {
     }
     request.headers.authorization = `Bearer ${match[1]}`;
 
-    this.rateLimits.assertNotFlooding(request.ip);
+    // A flooded address is refused only the lookup of a token not known to exist (TokenAuthenticator).
     let principal: Principal;
     try {
       principal = await this.authenticate(request, context.switchToHttp().getResponse<FastifyReply>());

@@ -1,5 +1,6 @@
 // The cache-fill race: a lookup that began before a revocation committed must not put the old row
 // back into the cache after the invalidation arrived.
+import { RateLimits } from '../rate-limits/rate-limits';
 import { Invalidation } from '../cache/invalidation';
 import { Clock, SystemClock } from '../common/clock';
 import { loadConfig } from '../config/app-config';
@@ -33,6 +34,8 @@ function credential(revokedAt: Date | null): TokenCredential {
   };
 }
 
+const noLimits = { assertMayLookUp: () => undefined, rememberToken: () => undefined } as unknown as RateLimits;
+
 describe('TokenAuthenticator cache', () => {
   it('does not keep a row read before a revocation that was announced while it was being read', async () => {
     const config = loadConfig({});
@@ -48,7 +51,7 @@ describe('TokenAuthenticator cache', () => {
         return Promise.resolve(credential(new Date(Date.now() - 1000)));
       }),
     } as unknown as TokensRepository;
-    const authenticator = new TokenAuthenticator(tokens, new SystemClock() as Clock, { record: () => undefined } as unknown as LastUsedRecorder, invalidation, config);
+    const authenticator = new TokenAuthenticator(tokens, new SystemClock() as Clock, { record: () => undefined } as unknown as LastUsedRecorder, noLimits, invalidation, config);
 
     const first = Promise.resolve(authenticator.authenticate(secret, '127.0.0.1'));
     // The revocation commits and its notification arrives while the first read is in flight.

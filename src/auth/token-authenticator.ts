@@ -4,6 +4,7 @@ import { HotCache } from '../cache/hot-cache';
 import { Invalidation, InvalidationEvent } from '../cache/invalidation';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
+import { RateLimits } from '../rate-limits/rate-limits';
 import { DomainError, ErrorCode } from '../common/errors';
 import { TokenCredential, TokensRepository } from '../tokens/tokens.repository';
 import { LastUsedRecorder } from './last-used.recorder';
@@ -27,6 +28,7 @@ export class TokenAuthenticator {
     private readonly tokens: TokensRepository,
     private readonly clock: Clock,
     private readonly lastUsed: LastUsedRecorder,
+    private readonly rateLimits: RateLimits,
     invalidation: Invalidation,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -56,12 +58,16 @@ export class TokenAuthenticator {
   }
 
   /** The stored credential of a well-formed token not in the cache, remembering unknown ones. */
-  private async lookup(secret: string, tokenHash: string): Promise<TokenCredential | null> {
+  private async lookup(secret: string, tokenHash: string, ip: string): Promise<TokenCredential | null> {
     // Garbage with a valid shape but a wrong checksum is refused here, before any database work.
     if (!hasValidChecksum(secret) || this.unknown.get(tokenHash)) return null;
+    // An address flooding us with made-up tokens looks up only tokens known to exist (429 otherwise).
+    const gate = this.rateLimits.assertMayLookUp(ip, tokenHash);
+    if (gate) await gate;
     const credential = await this.credentials.fill(tokenHash, () => this.tokens.findCredentialByHash(tokenHash));
     // A token's row never comes back once gone, and exists before its secret is handed out: remembering a miss is safe.
     if (!credential) this.unknown.set(tokenHash, { [UNKNOWN]: true });
+    else this.rateLimits.rememberToken(tokenHash);
     return credential;
   }
 
@@ -79,7 +85,7 @@ export class TokenAuthenticator {
     // A cached hash is one we issued, so its checksum holds: it is checked only on the way to the database.
     const cached = this.credentials.get(tokenHash);
     if (cached) return this.admit(cached, ip, options.recordUse !== false);
-    return this.lookup(secret, tokenHash).then((credential) => {
+    return this.lookup(secret, tokenHash, ip).then((credential) => {
       if (!credential) throw invalid();
       return this.admit(credential, ip, options.recordUse !== false);
     });

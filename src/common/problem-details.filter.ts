@@ -75,6 +75,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   private toDomainError(exception: unknown, request: FastifyRequest): DomainError {
     if (exception instanceof DomainError) return exception;
+    // Fastify refuses an over-long body before any parsing, with the route's own limit (app.setup.ts).
+    if (exception instanceof HttpException && exception.getStatus() === 413) return payloadTooLarge(request.routeOptions?.bodyLimit);
     if (exception instanceof HttpException) return this.fromHttpException(exception);
     const unavailable = this.database.unavailableReason(exception);
     if (unavailable) {
@@ -133,6 +135,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         return new DomainError(code, titleFor(code) + '.');
     }
   }
+}
+
+/** Names the route's own limit: 1 MiB, or less on routes that take a few fields (app.setup.ts). */
+function payloadTooLarge(limitBytes: number | undefined): DomainError {
+  const limit = limitBytes && limitBytes < 1024 * 1024 ? `${Math.round(limitBytes / 1024)} KiB` : '1 MiB';
+  return new DomainError(ErrorCode.PayloadTooLarge, `The request body is larger than ${limit}, the most this route accepts.`);
 }
 
 function bodyProblem(fastifyCode: string | undefined, message: string | undefined): string {

@@ -1,4 +1,5 @@
-import { inputProblem, MAX_INPUT_DEPTH } from './validation';
+import { ErrorCode } from './errors';
+import { inputProblem, MAX_ARRAY_ITEMS, MAX_FIELD_ERRORS, MAX_INPUT_DEPTH, MAX_INPUT_VALUES, MAX_KEYS_PER_OBJECT, RAW_JSON_FACTOR, rawJsonProblem, validationFailedWith } from './validation';
 
 const nested = (depth: number): unknown => {
   let value: unknown = 1;
@@ -34,5 +35,42 @@ describe('inputProblem', () => {
     expect(inputProblem(nested(MAX_INPUT_DEPTH - 1), 'body')).toBeNull();
     expect(inputProblem(nested(MAX_INPUT_DEPTH + 1), 'body')).toMatchObject({ message: `nests deeper than ${MAX_INPUT_DEPTH} levels` });
     expect(inputProblem(JSON.parse('['.repeat(100_000) + ']'.repeat(100_000)), 'body')).toMatchObject({ field: expect.stringMatching(/^0(\.0)*$/) });
+  });
+
+  it('H2: refuses objects, arrays and whole inputs wider than the limits, naming where', () => {
+    const wide = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 1]));
+    expect(inputProblem(wide(MAX_KEYS_PER_OBJECT), 'body')).toBeNull();
+    expect(inputProblem(wide(60_000), 'body')).toEqual({ field: 'body', message: `has more than ${MAX_KEYS_PER_OBJECT} keys` });
+    expect(inputProblem({ metadata: wide(MAX_KEYS_PER_OBJECT + 1) }, 'body')).toEqual({ field: 'metadata', message: `has more than ${MAX_KEYS_PER_OBJECT} keys` });
+    expect(inputProblem(Object.assign(Object.create(null), wide(300)), 'query')).toEqual({ field: 'query', message: `has more than ${MAX_KEYS_PER_OBJECT} keys` });
+    expect(inputProblem({ ids: Array(MAX_ARRAY_ITEMS).fill(1) }, 'body')).toBeNull();
+    expect(inputProblem({ ids: Array(MAX_ARRAY_ITEMS + 1).fill(1) }, 'body')).toEqual({ field: 'ids', message: `has more than ${MAX_ARRAY_ITEMS} items` });
+    const many = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`a${i}`, Array(MAX_INPUT_VALUES / 10).fill(1)]));
+    expect(inputProblem(many, 'body')).toEqual({ field: 'body', message: `holds more than ${MAX_INPUT_VALUES} values` });
+  });
+
+  it('H2: lists at most MAX_FIELD_ERRORS errors and says how many there were', () => {
+    const errors = Array.from({ length: 500 }, (_, i) => ({ field: `f${i}`, message: 'is wrong' }));
+    const cut = validationFailedWith(errors);
+    expect(cut.code).toBe(ErrorCode.ValidationFailed);
+    expect(cut.extras.errors).toHaveLength(MAX_FIELD_ERRORS);
+    expect(cut.detail).toBe(`The request is not valid (the first ${MAX_FIELD_ERRORS} of 500 problems are listed).`);
+    expect(validationFailedWith(errors.slice(0, 3)).detail).toBe('The request is not valid.');
+  });
+
+  it('H2: the raw JSON scan refuses gross width before parsing, and reads strings as strings', () => {
+    const keys = (n: number) => `{${Array.from({ length: n }, (_, i) => `"k${i}":1`).join(',')}}`;
+    const maxKeys = MAX_KEYS_PER_OBJECT * RAW_JSON_FACTOR;
+    expect(rawJsonProblem(keys(maxKeys))).toBeNull();
+    expect(rawJsonProblem(keys(maxKeys + 1))).toEqual({ field: 'body', message: `has an object with more than ${maxKeys} keys` });
+    expect(rawJsonProblem(`{"a":${keys(60_000)}}`)).toMatchObject({ message: `has an object with more than ${maxKeys} keys` });
+    expect(rawJsonProblem(`[${Array(MAX_ARRAY_ITEMS * RAW_JSON_FACTOR + 1).fill(0).join(',')}]`)).toMatchObject({ message: /has an array with more than/ });
+    expect(rawJsonProblem(JSON.stringify(Array.from({ length: 30 }, () => Array(1000).fill(0))))).toMatchObject({ message: /holds more than/ });
+    // Commas, brackets and escaped quotes inside strings are text; an escaped backslash ends nothing.
+    expect(rawJsonProblem(JSON.stringify({ a: ',{['.repeat(50_000), b: 'x\\', c: '\\"'.repeat(10_000) + ','.repeat(10_000) }))).toBeNull();
+    expect(rawJsonProblem('{"a":"unterminated,,,,')).toBeNull();
+    expect(rawJsonProblem('1')).toBeNull();
+    // Nesting is left to the pipe (which names the field); the scan keeps no state for deep levels.
+    expect(rawJsonProblem('['.repeat(500_000) + ']'.repeat(500_000))).toBeNull();
   });
 });

@@ -17,10 +17,10 @@ describe('loadConfig', () => {
       DATABASE_URL: 'postgres://u:p@db:5432/latchkey',
       PORT: '8080',
       LATCHKEY_PLATFORM_ADMINS: ' Root@Example.com, ops@example.com ,',
-      LATCHKEY_TRUST_PROXY: 'true',
+      LATCHKEY_TRUST_PROXY: '10.0.0.0/8, 192.168.1.7',
       LATCHKEY_LOG_LEVEL: 'warn',
     });
-    expect(config).toMatchObject({ databaseUrl: 'postgres://u:p@db:5432/latchkey', port: 8080, trustProxy: true, logLevel: 'warn' });
+    expect(config).toMatchObject({ databaseUrl: 'postgres://u:p@db:5432/latchkey', port: 8080, trustProxy: ['10.0.0.0/8', '192.168.1.7'], logLevel: 'warn' });
     expect([...config.platformAdminEmails]).toEqual(['root@example.com', 'ops@example.com']);
   });
 
@@ -31,6 +31,9 @@ describe('loadConfig', () => {
     ['LATCHKEY_LOG_LEVEL', 'loud', /LATCHKEY_LOG_LEVEL/],
     ['LATCHKEY_LAST_USED_FLUSH_SECONDS', '61', /LATCHKEY_LAST_USED_FLUSH_SECONDS/],
     ['LATCHKEY_TRUST_PROXY', 'yes please', /LATCHKEY_TRUST_PROXY/],
+    ['LATCHKEY_TRUST_PROXY', 'true', /LATCHKEY_TRUST_PROXY must be a hop count/],
+    ['LATCHKEY_TRUST_PROXY', '::/0', /LATCHKEY_TRUST_PROXY/],
+    ['LATCHKEY_TRUST_PROXY', '11', /at most 10/],
     ['LATCHKEY_DB_ACQUIRE_TIMEOUT_MS', '50', /LATCHKEY_DB_ACQUIRE_TIMEOUT_MS/],
     ['LATCHKEY_ARGON2_CONCURRENCY', '0', /LATCHKEY_ARGON2_CONCURRENCY/],
     ['LATCHKEY_ARGON2_MAX_WAITING', '-1', /LATCHKEY_ARGON2_MAX_WAITING/],

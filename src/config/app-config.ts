@@ -1,6 +1,7 @@
 // Environment variables, validated once at boot: a bad value stops the process with a message naming it.
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
@@ -43,8 +44,9 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
   LATCHKEY_DB_ACQUIRE_TIMEOUT_MS = 3000;
 
-  @Transform(toBool) @IsBoolean()
-  LATCHKEY_TRUST_PROXY = false;
+  /** Read by readTrustProxy(): a hop count or a list of proxy addresses/CIDRs, never `true`. */
+  @IsOptional() @IsString()
+  LATCHKEY_TRUST_PROXY?: string;
 
   @Transform(toInt) @IsInt() @Min(1) @Max(60)
   LATCHKEY_LAST_USED_FLUSH_SECONDS = 15;
@@ -143,7 +145,12 @@ export interface AppConfig {
   dbPoolSize: number;
   /** Milliseconds a query waits for a pooled connection (and a new connection for the server's answer). */
   dbAcquireTimeoutMs: number;
-  trustProxy: boolean;
+  /**
+   * Whose X-Forwarded-For entries are believed: false (none; the socket's address is the client), a
+   * hop count (that many proxies in front, each appending the address it saw), or the addresses/CIDRs
+   * of the proxies. Never every sender: a client would write its own address.
+   */
+  trustProxy: TrustProxy;
   lastUsedFlushSeconds: number;
   /** slowdownMaxMs: the cap of the delay for an email failing from many addresses (0: none). */
   login: { maxFailures: number; windowSeconds: number; slowdownMaxMs: number };
@@ -167,6 +174,35 @@ export interface AppConfig {
   forwardAuth: { pathPrefix: string; routes: ForwardAuthRoute[] };
 }
 
+export type TrustProxy = false | number | string[];
+
+/** proxy-addr's names for the private ranges, which it expands itself. */
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const MAX_PROXY_HOPS = 10;
+const TRUST_PROXY_HELP =
+  'LATCHKEY_TRUST_PROXY must be a hop count (the number of proxies in front of Latchkey, e.g. 1) or a comma-separated list of ' +
+  'the proxies\' addresses or CIDRs (e.g. 10.0.0.5,10.1.0.0/16, or loopback, uniquelocal); "true" would believe any ' +
+  'X-Forwarded-For a client writes';
+
+/** Unset, false or 0: no proxy. A value that would trust every sender (true, a /0 range) is refused. */
+export function readTrustProxy(raw: string | undefined): TrustProxy | string {
+  if (raw === undefined || raw === 'false' || raw === '0') return false;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    return hops <= MAX_PROXY_HOPS ? hops : `${TRUST_PROXY_HELP}; a hop count is at most ${MAX_PROXY_HOPS}`;
+  }
+  const entries = raw.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    if (NAMED_RANGES.has(entry)) continue;
+    const [address, prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= bits);
+    if (family === 0 || rest.length > 0 || !prefixOk) return `${TRUST_PROXY_HELP} ("${entry.slice(0, 60)}" is neither)`;
+  }
+  return entries;
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -179,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   const known = Object.keys(new EnvironmentVariables());
   known.push(
     'DATABASE_URL',
+    'LATCHKEY_TRUST_PROXY',
     'LATCHKEY_PLATFORM_ADMINS',
     'LATCHKEY_INTROSPECTION_KEYS',
     'REDIS_URL',
@@ -194,9 +231,10 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   }
   const vars = plainToInstance(EnvironmentVariables, present);
   const errors = validateSync(vars, { forbidUnknownValues: true });
-  if (errors.length > 0) {
-    throw new ConfigError(errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` })));
-  }
+  const problems = errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` }));
+  const trustProxy = readTrustProxy(vars.LATCHKEY_TRUST_PROXY);
+  if (typeof trustProxy === 'string') problems.push(trustProxy);
+  if (problems.length > 0 || typeof trustProxy === 'string') throw new ConfigError(problems);
   let routes: ForwardAuthRoute[];
   try {
     routes = parseForwardAuthRoutes(vars.LATCHKEY_FORWARD_AUTH_ROUTES ?? '');
@@ -218,7 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     ),
     dbPoolSize: vars.LATCHKEY_DB_POOL_SIZE,
     dbAcquireTimeoutMs: vars.LATCHKEY_DB_ACQUIRE_TIMEOUT_MS,
-    trustProxy: vars.LATCHKEY_TRUST_PROXY,
+    trustProxy,
     lastUsedFlushSeconds: vars.LATCHKEY_LAST_USED_FLUSH_SECONDS,
     login: { maxFailures: vars.LATCHKEY_LOGIN_MAX_FAILURES, windowSeconds: vars.LATCHKEY_LOGIN_WINDOW_SECONDS, slowdownMaxMs: vars.LATCHKEY_LOGIN_SLOWDOWN_MAX_MS },
     argon2MemoryKib: vars.LATCHKEY_ARGON2_MEMORY_KIB,

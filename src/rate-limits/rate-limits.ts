@@ -1,10 +1,12 @@
 // Request rate limits: per token, per IP on public routes, and per IP for failed token checks (so a
-// flood of made-up tokens is cut off before it reaches the database). With REDIS_URL every instance
+// flood of made-up tokens is cut off before it reaches the database; tokens known to exist are still
+// looked up, so an address's junk never gets a valid token refused). With REDIS_URL every instance
 // shares the counts. The two limits on the token check's path (per token, failed checks per IP) are
 // decided in memory and shared in batches (BatchedRedisCounter): no Redis round trip per check. The
 // public routes' limit is exact, one Redis command per request, with an in-memory limiter standing in
 // while Redis is unreachable. Without REDIS_URL everything counts in memory.
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode } from '../common/errors';
@@ -12,6 +14,10 @@ import { BatchedRedisCounter, CounterState } from './batched-redis-counter';
 import { RedisConnection } from './redis-connection';
 
 const WINDOW_SECONDS = 60;
+/** How long Redis remembers that a token exists (renewed when an instance first meets it again). */
+const KNOWN_TOKEN_SECONDS = 30 * 86_400;
+/** Half the SHA-256 of the secret: enough to tell tokens apart, and not the whole of what the database holds. */
+const knownTokenKey = (tokenHash: string) => `latchkey:known-token:${tokenHash.slice(0, 32)}`;
 
 @Injectable()
 export class RateLimits implements OnModuleDestroy {
@@ -19,13 +25,22 @@ export class RateLimits implements OnModuleDestroy {
   private readonly perToken: BatchedRedisCounter | null;
   private readonly perIp: RateLimiterAbstract | null;
   private readonly failuresPerIp: BatchedRedisCounter | null;
+  /**
+   * Hashes of tokens that exist: issued here, or found by a lookup. Knowing one grants nothing (the
+   * token is still looked up and checked); it only lets a flooded address look it up. Kept far longer
+   * than the hot cache, so a valid token that fell out of that cache is not refused.
+   */
+  private readonly knownTokens: LRUCache<string, true> | null;
+  private readonly redis: RedisConnection['client'];
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, redis: RedisConnection) {
     const limits = config.rateLimits;
+    this.redis = redis.client;
     const batched = (keyPrefix: string, points: number): BatchedRedisCounter | null =>
       points > 0 ? new BatchedRedisCounter(redis.client, `latchkey:${keyPrefix}`, points, WINDOW_SECONDS * 1000) : null;
     this.perToken = batched('token', limits.perTokenPerMinute);
     this.failuresPerIp = batched('auth-fail', limits.failedChecksPerIpPerMinute);
+    this.knownTokens = this.failuresPerIp ? new LRUCache({ max: config.cache.maxEntries }) : null;
     const points = limits.publicPerIpPerMinute;
     const memory = points > 0 ? new RateLimiterMemory({ keyPrefix: 'ip', points, duration: WINDOW_SECONDS }) : null;
     this.perIp =
@@ -56,11 +71,37 @@ export class RateLimits implements OnModuleDestroy {
     }
   }
 
-  /** Refuses an IP that has failed too many token checks lately, before its token is looked at. */
-  assertNotFlooding(ip: string): void {
-    if (!this.failuresPerIp) return;
+  /**
+   * Before a token that is not in the hot cache is looked up: an address that has failed too many
+   * token checks lately may look up only tokens known to exist. A cached token never comes here, so a
+   * valid token is never refused for its address's failures; unknown ones pay, and cost no query.
+   * With Redis, a token this instance does not know yet (issued by another, or before a restart) is
+   * asked about there: one round trip, only for a flooded address's unknown tokens.
+   */
+  assertMayLookUp(ip: string, tokenHash: string): void | Promise<void> {
+    if (!this.failuresPerIp || this.knownTokens?.has(tokenHash)) return;
     const state = this.failuresPerIp.peek(ip);
-    if (state.count >= this.failuresPerIp.points) throw limited(state);
+    if (state.count < this.failuresPerIp.points) return;
+    if (!this.redis) throw limited(state);
+    return this.redis.exists(knownTokenKey(tokenHash)).then(
+      (found) => {
+        if (!found) throw limited(state);
+        this.knownTokens?.set(tokenHash, true);
+      },
+      (error: unknown) => {
+        if (error instanceof DomainError) throw error;
+        // Redis cannot say: the database stays protected.
+        throw limited(state);
+      },
+    );
+  }
+
+  /** A token that exists (just issued, or found by a lookup): its lookups are never refused. */
+  rememberToken(tokenHash: string): void {
+    if (!this.knownTokens || this.knownTokens.has(tokenHash)) return;
+    this.knownTokens.set(tokenHash, true);
+    // Shared once per instance and token; a failed write only costs that token a 429 elsewhere during a flood.
+    this.redis?.set(knownTokenKey(tokenHash), '1', 'EX', KNOWN_TOKEN_SECONDS).catch(() => undefined);
   }
 
   recordFailedCheck(ip: string): void {

@@ -9,6 +9,7 @@ import { ALL_SCOPES } from '../authorization/permissions';
 import { assertCanGrant, assertScopesWellFormed } from '../authorization/token-grants';
 import { policyRefusal } from '../authorization/token-policy';
 import { Clock } from '../common/clock';
+import { RateLimits } from '../rate-limits/rate-limits';
 import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
 import { decodeCursor, Page, pageLimit, toPage } from '../common/pagination';
 import { CreateNamedTokenDto, ExchangeTokenDto, ListTokensQueryDto, RotateTokenDto } from './token.dto';
@@ -42,6 +43,7 @@ export class TokensService {
     private readonly tokens: TokensRepository,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    private readonly rateLimits: RateLimits,
   ) {}
 
   /** Makes a token and returns its only copy of the secret. */
@@ -67,6 +69,9 @@ export class TokensService {
       lastUsedIp: null,
     } satisfies Token);
     await this.tokens.insert(token, em);
+    // Its first check is not refused for its address's failed checks (H3); if the insert rolls back,
+    // knowing the hash only lets a lookup find nothing.
+    this.rateLimits.rememberToken(token.tokenHash);
     return { token, secret };
   }
 
