@@ -157,6 +157,20 @@ describe('security: members, API users, restricted tokens (M1, L1, L6, L8)', () 
     });
   });
 
+  describe('M1: changing a role changes its holders', () => {
+    it('M1: a roles:manage role cannot narrow a custom role held by someone stronger; renaming and the owner still can', async () => {
+      const { owner, admin, ws, d1 } = await setup();
+      const ops = await customRole(owner.personalToken, ws.id, ['devices:read', 'devices:update']);
+      const roles = await builtInRoles(t, owner.personalToken, ws.id);
+      await patchMember(owner.personalToken, ws.id, admin.id, { roleIds: [roles.admin, ops] }).expect(200);
+      const editor = await memberWith(owner.personalToken, ws.id, ['roles:read', 'roles:manage', 'devices:read', 'devices:update'], { mode: 'selected', deviceIds: [d1] });
+      const edit = (secret: string, body: object) => t.http().patch(`/v1/workspaces/${ws.id}/roles/${ops}`).set(bearer(secret)).send(body);
+      expectProblem(await edit(editor.personalToken, { permissions: ['devices:read'] }), 403, 'forbidden');
+      await edit(editor.personalToken, { name: 'operations', permissions: ['devices:update', 'devices:read'] }).expect(200);
+      await edit(owner.personalToken, { permissions: ['devices:read'] }).expect(200);
+    });
+  });
+
   describe('M1 and L8: API users are changed, removed and cut off only by who holds their rights', () => {
     async function apiUserSetup() {
       const base = await setup();
