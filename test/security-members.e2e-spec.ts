@@ -2,6 +2,8 @@
 // more than they do; only owners act on owners, who always reach every device; a workspace-restricted
 // token has no account-wide powers; a serial collision says nothing about devices out of reach.
 import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, inviteAndAccept, RegisteredUser, registerUser } from './support/api';
+import { DataSource } from 'typeorm';
+import { OwnersReachAllDevices1765000080000 } from '../src/database/migrations/1765000080000-OwnersReachAllDevices';
 import { fillPath, IdKind, routeTable } from './support/route-table';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -134,6 +136,23 @@ describe('security: members, API users, restricted tokens (M1, L1, L6, L8)', () 
       expectProblem(await t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(owner.personalToken)).send(body), 409, 'conflict');
       await inviteAndAccept(t, owner.personalToken, ws.id, invitee, [roles.owner], { mode: 'all' });
       expect((await member(owner.personalToken, ws.id, invitee.id).expect(200)).body.deviceAccess).toEqual({ mode: 'all' });
+    });
+
+    it('M1: the migration gives every device back to owners narrowed before the fix', async () => {
+      const { owner, ws, d1 } = await setup();
+      const dataSource = t.app.get(DataSource);
+      // As an admin could leave it before the fix: the sole owner on one device, then none.
+      await dataSource.query(`UPDATE memberships SET device_access = 'selected' WHERE workspace_id = $1 AND user_id = $2`, [ws.id, owner.id]);
+      await dataSource.query(`INSERT INTO membership_devices (workspace_id, membership_id, device_id) SELECT workspace_id, id, $3 FROM memberships WHERE workspace_id = $1 AND user_id = $2`, [ws.id, owner.id, d1]);
+      const runner = dataSource.createQueryRunner();
+      try {
+        await new OwnersReachAllDevices1765000080000().up(runner);
+      } finally {
+        await runner.release();
+      }
+      expect((await member(owner.personalToken, ws.id, owner.id).expect(200)).body.deviceAccess).toEqual({ mode: 'all' });
+      const rows = await dataSource.query(`SELECT count(*)::int AS n FROM membership_devices md JOIN memberships m ON m.id = md.membership_id WHERE m.user_id = $1`, [owner.id]);
+      expect(rows[0].n).toBe(0);
     });
 
     it('M1: a members:manage API user follows the same rule', async () => {
