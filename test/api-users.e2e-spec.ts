@@ -123,17 +123,18 @@ describe('API users and checks', () => {
       expectProblem(await t.http().post(`${base}/tokens`).set(bearer(keeper.personalToken)).send({}), 403, 'forbidden');
       expectProblem(await t.http().post(`${base}/tokens/${admin.token.id}/rotate`).set(bearer(keeper.personalToken)).send({}), 403, 'forbidden');
       expectProblem(await t.http().patch(`${base}`).set(bearer(keeper.personalToken)).send({ roleIds: [keeperRole] }), 403, 'forbidden');
-      // Renaming hands out nothing.
-      await t.http().patch(`${base}`).set(bearer(keeper.personalToken)).send({ name: 'renamed' }).expect(200);
+      // Nor rename it (audit issue 12, L8): acting on an API user at all needs every right it holds.
+      expectProblem(await t.http().patch(`${base}`).set(bearer(keeper.personalToken)).send({ name: 'renamed' }), 403, 'forbidden');
       const small = (await createApiUser(owner.personalToken, ws.id, { name: 'Small bot', roleIds: [keeperRole], deviceAccess: { mode: 'all' } }).expect(201)).body;
       expectProblem(
         await t.http().patch(`/v1/workspaces/${ws.id}/api-users/${small.apiUser.id}`).set(bearer(keeper.personalToken)).send({ roleIds: [roles.admin] }),
         403,
         'forbidden',
       );
-      // Taking rights away is fine.
-      await t.http().patch(base).set(bearer(keeper.personalToken)).send({ status: 'disabled' }).expect(200);
-      expectProblem(await t.http().patch(base).set(bearer(keeper.personalToken)).send({ status: 'active' }), 403, 'forbidden');
+      // Nor cut it off (M1); its peers it may.
+      expectProblem(await t.http().patch(base).set(bearer(keeper.personalToken)).send({ status: 'disabled' }), 403, 'forbidden');
+      await t.http().patch(`/v1/workspaces/${ws.id}/api-users/${small.apiUser.id}`).set(bearer(keeper.personalToken)).send({ status: 'disabled' }).expect(200);
+      await t.http().patch(`/v1/workspaces/${ws.id}/api-users/${small.apiUser.id}`).set(bearer(keeper.personalToken)).send({ name: 'renamed', status: 'active' }).expect(200);
 
       // An API user holding api_users:manage creates API users only within its own rights.
       const manager = (await createApiUser(owner.personalToken, ws.id, { name: 'Manager bot', roleIds: [keeperRole], deviceAccess: { mode: 'all' } }).expect(201)).body;

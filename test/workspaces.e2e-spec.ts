@@ -60,7 +60,7 @@ describe('workspaces', () => {
     it('refuses to create a workspace with a workspace-restricted token', async () => {
       const { owner, ws } = await setup();
       const restricted = await createNamedToken(t, owner.personalToken, { scopes: ['*'], workspaceIds: [ws.id] });
-      expectProblem(await t.http().post('/v1/workspaces').set(bearer(restricted.secret)).send({ name: 'New' }), 403, 'forbidden');
+      expectProblem(await t.http().post('/v1/workspaces').set(bearer(restricted.secret)).send({ name: 'New' }), 403, 'insufficient_scope');
     });
 
     it('renames with workspace:update and answers 404 to outsiders, whatever the id', async () => {

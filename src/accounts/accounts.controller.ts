@@ -47,7 +47,8 @@ export class AccountsController {
   }
 
   @Get('me')
-  @Authenticated({ scope: 'account:read' })
+  // Who the token belongs to, which its workspaces' admins see anyway: nothing of other workspaces.
+  @Authenticated({ scope: 'account:read', allowRestrictedTokens: true })
   me(@CurrentUser() user: UserPrincipal) {
     return this.accounts.me(user);
   }

@@ -1,14 +1,14 @@
 // API users: headless principals of one workspace, with roles, device access and lka_ tokens.
-// Whatever could hand out an API user's rights (changing it, minting or rotating its tokens,
-// enabling it) needs a caller who holds those rights; taking rights away needs only api_users:manage.
+// Whatever acts on an API user (changing, renaming, disabling or deleting it, minting, rotating or
+// revoking its tokens) needs a caller who holds all of its rights (assertCanActOn).
 // Each write decides on the caller's rights as they are under the workspace's lock (WorkspaceLock).
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
-import { DeviceAccess, toDeviceAccess } from '../authorization/device-access';
+import { toDeviceAccess } from '../authorization/device-access';
 import { ALL_SCOPES } from '../authorization/permissions';
-import { assertCanGrantDevices, assertCanGrantRoles } from '../authorization/role-grants';
+import { assertCanActOn } from '../authorization/role-grants';
 import { assertCanGrant, assertScopesWellFormed } from '../authorization/token-grants';
 import { policyRefusal } from '../authorization/token-policy';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
@@ -111,8 +111,8 @@ export class ApiUsersService {
       return await this.dataSource.transaction(async (em) => {
         const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
         const apiUser = await this.find(access, apiUserId, em, true);
-        const onlyTakesAway = dto.roleIds === undefined && dto.deviceAccess === undefined && dto.status !== 'active';
-        if (!onlyTakesAway) this.assertHoldsRightsOf(access, apiUser);
+        // Renaming, disabling and narrowing too: whoever may touch it at all holds what it holds.
+        await this.assertCanActOn(em, access, apiUserId);
         const now = this.clock.now();
         if (dto.roleIds) {
           const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
@@ -145,6 +145,7 @@ export class ApiUsersService {
     await this.dataSource.transaction(async (em) => {
       const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
       const apiUser = await this.find(access, apiUserId, em, true);
+      await this.assertCanActOn(em, access, apiUserId);
       await this.apiUsers.delete(em, access.workspaceId, apiUserId);
       await this.audit.record(em, actor, { action: 'api_user.deleted', workspaceId: access.workspaceId, target: { type: 'api_user', id: apiUserId }, details: { name: apiUser.name } });
     });
@@ -165,8 +166,8 @@ export class ApiUsersService {
   async createToken(request: WorkspaceAccess, actor: Actor, apiUserId: string, dto: CreateApiUserTokenDto): Promise<IssuedTokenView> {
     return this.dataSource.transaction(async (em) => {
       const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
-      const apiUser = await this.find(access, apiUserId, em, true);
-      this.assertHoldsRightsOf(access, apiUser);
+      await this.find(access, apiUserId, em, true);
+      await this.assertCanActOn(em, access, apiUserId);
       const token = await this.issueToken(em, access, apiUserId, dto);
       await this.audit.record(em, actor, { action: 'token.created', workspaceId: access.workspaceId, target: { type: 'token', id: token.id }, details: { apiUserId, scopes: token.scopes, expiresAt: token.expiresAt } });
       return token;
@@ -177,6 +178,7 @@ export class ApiUsersService {
     await this.dataSource.transaction(async (em) => {
       const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
       await this.find(access, apiUserId, em);
+      await this.assertCanActOn(em, access, apiUserId);
       const token = await this.tokenRows.findForOwner({ type: 'api_user', id: apiUserId }, tokenId, em);
       if (!token) throw notFound('Token');
       // Revoking a dead token again answers 204 too, but changes nothing and records nothing.
@@ -188,8 +190,8 @@ export class ApiUsersService {
   async rotateToken(request: WorkspaceAccess, actor: Actor, apiUserId: string, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenView> {
     return this.dataSource.transaction(async (em) => {
       const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
-      const apiUser = await this.find(access, apiUserId, em);
-      this.assertHoldsRightsOf(access, apiUser);
+      await this.find(access, apiUserId, em);
+      await this.assertCanActOn(em, access, apiUserId);
       const old = await this.tokenRows.findForOwner({ type: 'api_user', id: apiUserId }, tokenId, em, true);
       if (!old) throw notFound('Token');
       if (old.kind !== 'api_user') throw conflict('Sessions cannot be rotated.');
@@ -227,10 +229,14 @@ export class ApiUsersService {
     return toIssuedTokenView(token, secret);
   }
 
-  /** Nobody hands an API user's rights to themselves through it: the caller must hold all of them. */
-  private assertHoldsRightsOf(access: WorkspaceAccess, apiUser: ApiUserRecord): void {
-    assertCanGrantRoles(access, apiUser.roles);
-    assertCanGrantDevices(access, apiUser.deviceAccess as DeviceAccess);
+  /**
+   * Nobody hands an API user's rights to themselves through it, nor takes apart or cuts off one stronger
+   * than they are: the caller must hold all of its rights, as they are under the lock (assertCanActOn).
+   */
+  private async assertCanActOn(em: EntityManager, access: WorkspaceAccess, apiUserId: string): Promise<void> {
+    const held = await this.workspaceLock.holdingsOf(em, access, { type: 'api_user', id: apiUserId });
+    if (!held) throw notFound('API user');
+    assertCanActOn(access, held, 'this API user');
   }
 
   private async find(access: WorkspaceAccess, apiUserId: string, em?: EntityManager, lock = false): Promise<ApiUserRecord> {

@@ -12,6 +12,11 @@ export type AccessRule =
       kind: 'authenticated';
       /** A scope the token must carry, for routes outside one workspace (users only unless allowApiUsers). */
       scope?: AccountScope | Scope;
+      /**
+       * With an account scope: a token restricted to workspaces may call the route too. By default it
+       * may not: an account route reaches beyond its workspaces (other tokens, invitations elsewhere).
+       */
+      allowRestrictedTokens?: boolean;
       /** A workspace permission the principal must hold, through its roles and its token, in the route's :wid. */
       permission?: Permission;
       /** The principal must be in the route's :wid, with no particular permission (leaving it). */

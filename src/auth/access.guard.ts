@@ -6,7 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import passport from 'passport';
-import { scopesCover, ALL_SCOPES } from '../authorization/permissions';
+import { scopesCover, ACCOUNT_SCOPES, ALL_SCOPES } from '../authorization/permissions';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode, statusFor, validationFailed } from '../common/errors';
 import { RateLimits } from '../rate-limits/rate-limits';
@@ -128,6 +128,21 @@ export class AccessGuard implements CanActivate {
     );
   }
 
+  /**
+   * A token restricted to workspaces has no account-wide powers (audit issue 12, L1): it cannot mint,
+   * rotate or revoke the user's tokens, end other sessions, change the profile, accept or decline
+   * invitations elsewhere, create workspaces, or list what the account holds beyond its workspaces.
+   * Account-scope routes refuse it unless they say `allowRestrictedTokens`.
+   */
+  private checkAccountWide(rule: AuthenticatedRule, principal: Principal): void {
+    if (principal.token.workspaceIds === null || rule.allowRestrictedTokens || !rule.scope) return;
+    if (!(ACCOUNT_SCOPES as readonly string[]).includes(rule.scope)) return;
+    throw new DomainError(
+      ErrorCode.InsufficientScope,
+      'A workspace-restricted token cannot use account-wide routes; use a token that is not restricted to workspaces.',
+    );
+  }
+
   private checkRule(rule: AuthenticatedRule, principal: Principal): void {
     const apiUsersAllowed = rule.allowApiUsers ?? rule.permission !== undefined;
     if (principal.type === 'api_user' && !apiUsersAllowed) {
@@ -136,6 +151,7 @@ export class AccessGuard implements CanActivate {
     if (rule.scope && !scopesCover(principal.token.scopes, rule.scope)) {
       throw new DomainError(ErrorCode.InsufficientScope, `The token lacks the scope ${rule.scope}.`);
     }
+    this.checkAccountWide(rule, principal);
     if (rule.platformAdmin) {
       const admins = this.config.platformAdminEmails;
       const isAdmin = principal.type === 'user' && (admins.has(principal.email.toLowerCase()) || admins.has(principal.id));

@@ -33,3 +33,36 @@ export function assertCanGrantDevices(grantor: WorkspaceAccess, granted: DeviceA
     throw new DomainError(ErrorCode.Forbidden, 'You can only grant access to devices you can reach yourself.');
   }
 }
+
+/** What a principal holds in a workspace through its roles (not narrowed by any token): the measure for acting on it. */
+export interface Holdings {
+  isOwner: boolean;
+  permissions: ReadonlySet<string>;
+  deviceAccess: DeviceAccess;
+}
+
+/**
+ * To change, remove or cut off a principal (a member or an API user, one of its tokens included), the
+ * caller holds every permission it holds (through the caller's token) and reaches every device it
+ * reaches; only owners act on owners. Otherwise anyone with members:manage, api_users:manage or
+ * tokens:manage could take a stronger principal's rights apart, or lock it out.
+ */
+export function assertCanActOn(actor: WorkspaceAccess, target: Holdings, what: string): void {
+  if (target.isOwner && !actor.isOwner) {
+    throw new DomainError(ErrorCode.Forbidden, `Only owners may change, remove or cut off ${what}: it is an owner.`);
+  }
+  const missing = [...target.permissions].filter((p) => !(actor.permissions as ReadonlySet<string>).has(p));
+  if (missing.length > 0) {
+    throw new DomainError(ErrorCode.Forbidden, `You cannot change, remove or cut off ${what}: it holds ${missing.join(', ')}, which you do not hold.`);
+  }
+  if (!deviceAccessWithin(actor.deviceAccess, target.deviceAccess)) {
+    throw new DomainError(ErrorCode.Forbidden, `You cannot change, remove or cut off ${what}: it reaches devices you cannot reach.`);
+  }
+}
+
+/** An owner reaches every device, so a workspace (which always has an owner) never loses device access "all". */
+export function assertOwnerReachesAll(isOwner: boolean, access: DeviceAccess): void {
+  if (isOwner && access.mode !== 'all') {
+    throw new DomainError(ErrorCode.Conflict, 'An owner always has access to all devices; take the owner role away first to narrow it.');
+  }
+}

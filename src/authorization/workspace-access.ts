@@ -24,6 +24,9 @@ export interface WorkspaceAccess {
   deviceAccess: DeviceAccess;
 }
 
+/** A principal by kind and id: a member's user or an API user. */
+export type PrincipalRef = Pick<Principal, 'type' | 'id'>;
+
 interface AccessRow {
   membershipId: string;
   deviceAccess: 'all' | 'selected';
@@ -90,6 +93,17 @@ export class WorkspaceAccessResolver {
     return this.toAccess(access.principal, access.workspaceId, row);
   }
 
+  /**
+   * What another principal holds in the workspace through its roles, read inside the transaction past
+   * the cache (for acting on it: assertCanActOn). null when it is not in the workspace.
+   */
+  async holdings(who: PrincipalRef, workspaceId: string, em: EntityManager): Promise<{ isOwner: boolean; permissions: ReadonlySet<Permission>; deviceAccess: DeviceAccess } | null> {
+    const row = await this.query(who, workspaceId, em);
+    if (!row) return null;
+    const deviceAccess: DeviceAccess = row.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: row.deviceIds ?? [] };
+    return { isOwner: row.isOwner, permissions: new Set(row.permissions.filter(isPermission)), deviceAccess };
+  }
+
   private toAccess(principal: Principal, workspaceId: string, row: AccessRow): WorkspaceAccess {
     const token = principal.token;
     row.permissionSet ??= new Set(row.permissions.filter(isPermission));
@@ -110,7 +124,7 @@ export class WorkspaceAccessResolver {
     };
   }
 
-  private async query(principal: Principal, workspaceId: string, em: EntityManager = this.dataSource.manager): Promise<AccessRow | null> {
+  private async query(principal: PrincipalRef, workspaceId: string, em: EntityManager = this.dataSource.manager): Promise<AccessRow | null> {
     const principalColumn = principal.type === 'user' ? 'user_id' : 'api_user_id';
     const rows: AccessRow[] = await em.query(
       `SELECT m.id AS "membershipId", m.device_access AS "deviceAccess",

@@ -6,7 +6,8 @@ import { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, notFound } from '../common/errors';
 import { requireId } from '../tokens/tokens.repository';
 import type { Permission } from './permissions';
-import { assertPermission, WorkspaceAccess, WorkspaceAccessResolver } from './workspace-access';
+import type { Holdings } from './role-grants';
+import { assertPermission, PrincipalRef, WorkspaceAccess, WorkspaceAccessResolver } from './workspace-access';
 
 /** What the write needs of its caller: the route's rule, checked again on the rights read under the lock. */
 export interface CallerNeeds {
@@ -33,5 +34,13 @@ export class WorkspaceLock {
     if (needs.ownerOnly && !access.isOwner) throw new DomainError(ErrorCode.Forbidden, 'Only owners of this workspace may do this.');
     if (needs.permission) assertPermission(access, needs.permission);
     return access;
+  }
+
+  /**
+   * What another principal of the workspace holds, read in the same transaction: call after acquire(),
+   * so that the rights compared (assertCanActOn) are both as they are under the lock. null: not in it.
+   */
+  holdingsOf(em: EntityManager, access: WorkspaceAccess, target: PrincipalRef): Promise<Holdings | null> {
+    return this.resolver.holdings(target, access.workspaceId, em);
   }
 }

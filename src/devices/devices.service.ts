@@ -60,6 +60,11 @@ export class DevicesService {
     return this.write(dto.serial ?? '', async (em) => {
       const access = await this.workspaceLock.acquire(em, request, { permission: 'devices:update' });
       const device = await this.find(access, deviceId, em);
+      // Serials are unique across the workspace, so a collision would tell of a device out of the
+      // caller's reach: choosing a serial needs every device in reach, as creating one does.
+      if (dto.serial !== undefined && dto.serial !== device.serial && access.deviceAccess.mode !== 'all') {
+        throw new DomainError(ErrorCode.Forbidden, "Changing a device's serial needs access to all devices of the workspace.");
+      }
       const changed = {
         name: dto.name?.trim() ?? device.name,
         serial: dto.serial ?? device.serial,

@@ -1,11 +1,12 @@
 // Token governance for workspace admins: every token that can reach the workspace, and revoking one.
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
+import { assertCanActOn } from '../authorization/role-grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
-import { DomainError, ErrorCode, notFound } from '../common/errors';
+import { notFound } from '../common/errors';
 import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
 import { toTokenView } from './token.view';
 import { ReachingToken, TokensRepository } from './tokens.repository';
@@ -27,16 +28,6 @@ export class WorkspaceTokensService {
     private readonly clock: Clock,
   ) {}
 
-  private async isOwner(em: EntityManager, workspaceId: string, userId: string): Promise<boolean> {
-    const rows = await em.query(
-      `SELECT 1 FROM memberships m JOIN membership_roles mr ON mr.workspace_id = m.workspace_id AND mr.membership_id = m.id
-         JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
-        WHERE m.workspace_id = $1 AND m.user_id = $2 AND r.built_in = 'owner'`,
-      [workspaceId, userId],
-    );
-    return rows.length > 0;
-  }
-
   async list(access: WorkspaceAccess, query: PageQueryDto) {
     const limit = pageLimit(query);
     const rows = await this.tokens.listReachingWorkspace(access.workspaceId, this.clock.now(), decodeCursor(query.cursor), limit);
@@ -46,7 +37,8 @@ export class WorkspaceTokensService {
   /**
    * An API user's token, or a token restricted to this workspace alone, is revoked. A member's token
    * that also reaches other workspaces is cut off from this one only: an admin here has no say elsewhere.
-   * Decided on the caller's rights (tokens:manage, owner or not) as they are under the workspace's lock.
+   * Decided on the caller's rights (tokens:manage, and all that the token's owner holds here: assertCanActOn)
+   * as they are under the workspace's lock.
    */
   async revoke(request: WorkspaceAccess, actor: Actor, tokenId: string): Promise<void> {
     await this.dataSource.transaction(async (em) => {
@@ -54,9 +46,11 @@ export class WorkspaceTokensService {
       const now = this.clock.now();
       const token = await this.tokens.findReachingWorkspace(access.workspaceId, tokenId, now, em);
       if (!token) throw notFound('Token');
-      if (!access.isOwner && token.userId !== null && (await this.isOwner(em, access.workspaceId, token.userId))) {
-        throw new DomainError(ErrorCode.Forbidden, "Only owners may revoke an owner's token.");
-      }
+      // Cutting off a token cuts off its principal here: the caller must hold all that principal holds.
+      const owner = token.apiUserId !== null ? ({ type: 'api_user', id: token.apiUserId } as const) : ({ type: 'user', id: token.userId as string } as const);
+      const held = await this.workspaceLock.holdingsOf(em, access, owner);
+      if (!held) throw notFound('Token');
+      assertCanActOn(access, held, "this token's owner");
       const onlyHere = token.apiUserId !== null || (token.workspaceIds?.length === 1 && token.workspaceIds[0] === access.workspaceId);
       const changed = onlyHere ? await this.tokens.revoke(token.id, now, em) : await this.tokens.blockInWorkspace(token.id, access.workspaceId, em);
       // A revocation that raced this one got there first: one change, one event.

@@ -7,7 +7,7 @@ import { Actor, AuditLog } from '../audit/audit-log';
 import type { UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, parseToken, tokenHint } from '../auth/token-format';
 import { toDeviceAccess } from '../authorization/device-access';
-import { assertCanGrantDevices } from '../authorization/role-grants';
+import { assertCanGrantDevices, assertOwnerReachesAll } from '../authorization/role-grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
@@ -46,7 +46,8 @@ export class InvitationsService {
       // Invitations of one workspace are created one at a time, so two for one email cannot race past
       // the check, and each grants within what its inviter holds then.
       const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
-      await this.grants.rolesToGrant(access, dto.roleIds, em);
+      const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
+      assertOwnerReachesAll(roles.some((r) => r.builtIn === 'owner'), deviceAccess);
       await this.grants.devicesToGrant(access, deviceAccess, em);
       const alreadyMember = await em.query(
         `SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 AND lower(u.email) = lower($2)`,
@@ -164,7 +165,8 @@ export class InvitationsService {
           userId: user.id,
           apiUserId: null,
           roleIds: invitation.roleIds,
-          deviceAccess: invitation.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds },
+          // An owner reaches every device (assertOwnerReachesAll), whatever an older invitation says.
+          deviceAccess: invitation.deviceAccess === 'all' || roles.some((r) => r.builtIn === 'owner') ? { mode: 'all' } : { mode: 'selected', deviceIds },
           at: now,
         });
         await this.invitations.mark(em, invitation.workspaceId, invitation.id, 'accepted_at', now, user.id);

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
 import { toDeviceAccess } from '../authorization/device-access';
+import { assertCanActOn, assertOwnerReachesAll, Holdings } from '../authorization/role-grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
@@ -42,16 +43,19 @@ export class MembersService {
       // Changes of members take turns, each on its caller's rights as they are then.
       const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
       const member = await this.findIn(em, access, userId);
+      const held = await this.assertCanActOn(em, access, userId);
       const now = this.clock.now();
+      let isOwner = held.isOwner;
       if (dto.roleIds) {
         const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
-        const wasOwner = member.roles.some((r) => r.builtIn === 'owner');
-        const staysOwner = roles.some((r) => r.builtIn === 'owner');
-        if (wasOwner && !staysOwner) await this.assertNotLastOwner(em, access, member);
-        await this.workspaces.setMembershipRoles(em, access.workspaceId, member.membershipId, dto.roleIds);
+        isOwner = roles.some((r) => r.builtIn === 'owner');
+        if (held.isOwner && !isOwner) await this.assertNotLastOwner(em, access, member);
       }
-      if (dto.deviceAccess) {
-        const deviceAccess = toDeviceAccess(dto.deviceAccess);
+      // An owner reaches every device: refused if asked otherwise, and given when owner is granted.
+      const deviceAccess = dto.deviceAccess ? toDeviceAccess(dto.deviceAccess) : isOwner && held.deviceAccess.mode !== 'all' ? ({ mode: 'all' } as const) : null;
+      if (deviceAccess) assertOwnerReachesAll(isOwner, deviceAccess);
+      if (dto.roleIds) await this.workspaces.setMembershipRoles(em, access.workspaceId, member.membershipId, dto.roleIds);
+      if (deviceAccess) {
         await this.grants.devicesToGrant(access, deviceAccess, em);
         await this.workspaces.setMembershipDevices(em, access.workspaceId, member.membershipId, deviceAccess, now);
       }
@@ -60,7 +64,7 @@ export class MembersService {
         workspaceId: access.workspaceId,
         accountId: userId,
         target: { type: 'user', id: userId },
-        details: { ...(dto.roleIds ? { roleIds: dto.roleIds } : {}), ...(dto.deviceAccess ? { deviceAccess: toDeviceAccess(dto.deviceAccess) } : {}) },
+        details: { ...(dto.roleIds ? { roleIds: dto.roleIds } : {}), ...(deviceAccess ? { deviceAccess } : {}) },
       });
       // Read in the transaction: the answer shows this change, not a later one, and a removal
       // committed right after cannot turn a change that was made into a 404.
@@ -72,10 +76,19 @@ export class MembersService {
     await this.dataSource.transaction(async (em) => {
       const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
       const member = await this.findIn(em, access, userId);
-      if (member.roles.some((r) => r.builtIn === 'owner')) await this.assertNotLastOwner(em, access, member);
+      const held = await this.assertCanActOn(em, access, userId);
+      if (held.isOwner) await this.assertNotLastOwner(em, access, member);
       await this.workspaces.deleteMembership(em, access.workspaceId, member.membershipId);
       await this.audit.record(em, actor, { action: 'member.removed', workspaceId: access.workspaceId, accountId: userId, target: { type: 'user', id: userId } });
     });
+  }
+
+  /** The member's rights as they are under the lock, which the caller must all hold (assertCanActOn). */
+  private async assertCanActOn(em: EntityManager, access: WorkspaceAccess, userId: string): Promise<Holdings> {
+    const held = await this.workspaceLock.holdingsOf(em, access, { type: 'user', id: userId });
+    if (!held) throw notFound('Member');
+    assertCanActOn(access, held, 'this member');
+    return held;
   }
 
   private async findIn(em: EntityManager, access: WorkspaceAccess, userId: string): Promise<MemberRecord> {

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
-import { assertCanDefinePermissions } from '../authorization/role-grants';
+import { assertCanActOn, assertCanDefinePermissions } from '../authorization/role-grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
@@ -51,6 +51,10 @@ export class RolesService {
       this.assertCustom(role);
       // Changing a role changes what everyone holding it may do: the editor must hold both old and new permissions.
       assertCanDefinePermissions(access, [...role.permissions, ...(dto.permissions ?? [])]);
+      // And, as for changing a member (assertCanActOn), every right of those it narrows or widens.
+      if (dto.permissions && !samePermissions(dto.permissions, role.permissions)) {
+        assertCanActOn(access, await this.workspaces.roleHoldings(em, access.workspaceId, roleId), 'the holders of this role');
+      }
       const changed = {
         name: dto.name?.trim() ?? role.name,
         description: dto.description === undefined ? role.description : dto.description,
@@ -103,4 +107,9 @@ export class RolesService {
       throw error;
     }
   }
+}
+
+function samePermissions(a: string[], b: string[]): boolean {
+  const set = new Set(a);
+  return set.size === new Set(b).size && b.every((p) => set.has(p));
 }

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Invalidation } from '../cache/invalidation';
 import type { DeviceAccess } from '../authorization/device-access';
+import type { Holdings } from '../authorization/role-grants';
 import { BUILT_IN_ROLES, BuiltInRole } from '../authorization/permissions';
 import type { KeysetPosition } from '../common/pagination';
 import { requireId } from '../tokens/tokens.repository';
@@ -222,6 +223,31 @@ export class WorkspacesRepository {
   async deleteMembership(em: EntityManager, workspaceId: string, membershipId: string): Promise<void> {
     await em.query(`DELETE FROM memberships WHERE workspace_id = $1 AND id = $2`, [requireId(workspaceId), membershipId]);
     await this.changed(em, workspaceId);
+  }
+
+  /**
+   * What the holders of a role (members and API users) hold together, owners left out (an owner holds
+   * everything whatever its other roles): the union of their permissions and of their devices.
+   */
+  async roleHoldings(em: EntityManager, workspaceId: string, roleId: string): Promise<Holdings> {
+    const rows: Array<{ permissions: string[]; allDevices: boolean; deviceIds: string[] }> = await em.query(
+      `WITH holders AS (
+         SELECT m.workspace_id, m.id, m.device_access
+           FROM memberships m JOIN membership_roles mr ON mr.workspace_id = m.workspace_id AND mr.membership_id = m.id
+          WHERE m.workspace_id = $1 AND mr.role_id = $2
+            AND NOT EXISTS (SELECT 1 FROM membership_roles o JOIN roles r ON r.workspace_id = o.workspace_id AND r.id = o.role_id
+                             WHERE o.workspace_id = m.workspace_id AND o.membership_id = m.id AND r.built_in = 'owner'))
+       SELECT COALESCE((SELECT array_agg(DISTINCT p) FROM holders h
+                          JOIN membership_roles mr ON mr.workspace_id = h.workspace_id AND mr.membership_id = h.id
+                          JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
+                          CROSS JOIN LATERAL unnest(r.permissions) AS p), '{}') AS permissions,
+              EXISTS (SELECT 1 FROM holders WHERE device_access = 'all') AS "allDevices",
+              COALESCE((SELECT array_agg(DISTINCT md.device_id) FROM holders h
+                          JOIN membership_devices md ON md.workspace_id = h.workspace_id AND md.membership_id = h.id), '{}') AS "deviceIds"`,
+      [requireId(workspaceId), roleId],
+    );
+    const { permissions, allDevices, deviceIds } = rows[0];
+    return { isOwner: false, permissions: new Set(permissions), deviceAccess: allDevices ? { mode: 'all' } : { mode: 'selected', deviceIds } };
   }
 
   /** Owners other than the given membership (under the workspace lock, this is exact). */

@@ -25,9 +25,7 @@ export class WorkspacesService {
   ) {}
 
   async create(user: UserPrincipal, actor: Actor, dto: CreateWorkspaceDto) {
-    if (user.token.workspaceIds !== null) {
-      throw new DomainError(ErrorCode.Forbidden, 'A workspace-restricted token cannot create workspaces.');
-    }
+    // A workspace-restricted token never gets here: account:manage routes need an unrestricted one (AccessGuard).
     const name = dto.name.trim();
     // A slug made from the name gets a random suffix when taken; a chosen one that is taken is a 409.
     for (let attempt = 0; ; attempt++) {

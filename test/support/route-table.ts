@@ -46,6 +46,7 @@ export function describeRule(rule: AccessRule | undefined): string {
   if (rule.workspaceMember) parts.push('member-of-workspace');
   if (rule.ownerOnly) parts.push('owner-only');
   if (rule.scope) parts.push(`scope=${rule.scope}`);
+  if (rule.scope?.startsWith('account:') && !rule.allowRestrictedTokens) parts.push('unrestricted-token');
   if (rule.platformAdmin) parts.push('platform-admin');
   if (rule.platformKey) parts.push('or-platform-key');
   const apiUsers = rule.allowApiUsers ?? rule.permission !== undefined;
