@@ -3,6 +3,7 @@
 // inviter's rights). Each test names its finding and failed on the code before the fix.
 import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig } from '../src/config/app-config';
+import { IdentityHardening1765000000000 } from '../src/database/migrations/1765000000000-IdentityHardening';
 import {
   bearer,
   builtInRoles,
@@ -176,6 +177,22 @@ describe('L7: one canonical form of an email address', () => {
     );
   });
 
+  it('L7: two spellings of one address registered at once make one account (201 and 409)', async () => {
+    const local = `race-${suffix()}`;
+    const fullwidth = [...local].map((c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0)).join('');
+    const results = await Promise.all([register(`${local}@corp.test`), register(`${fullwidth}@CORP.test`)]);
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
+  });
+
+  it('L7: junk is a 400, never a 500: huge, non-string, sharp s, Cyrillic domain shown as punycode', async () => {
+    expectProblem(await register(`${'ａ'.repeat(5000)}@corp.test`), 400, 'validation_failed');
+    expectProblem(await register(42 as unknown as string), 400, 'validation_failed');
+    expectProblem(await register(`stra\u00dfe-${suffix()}@corp.test`), 400, 'validation_failed');
+    const cyrillicDomain = await register(`ops-${suffix()}@corp.tеst`).expect(201);
+    expect(cyrillicDomain.body.user.email).toMatch(/@corp\.xn--tst-rdd$/);
+    expectProblem(await t.http().post('/v1/auth/login').send({ email: 'x\u200d@corp.test', password: PASSWORD }), 401, 'invalid_credentials');
+  });
+
   it('L7: an invitation to a look-alike address is refused', async () => {
     const ws = await newWorkspace();
     const res = await t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(ws.owner.personalToken)).send({ email: 'gr\u200dace@example.com', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } });
@@ -312,5 +329,43 @@ describe("L2: an invitation grants only what its inviter can still grant when it
   it('L2: an inviter who keeps the rights still gets the invitation accepted', async () => {
     const { invitee, invitation } = await adminInvites();
     await accept(invitee, invitation.secret).expect(200);
+  });
+});
+
+describe('L7: the migration', () => {
+  it('L7: canonicalises existing addresses; of two that fold together the canonical (else older) one keeps it', async () => {
+    const migration = new IdentityHardening1765000000000();
+    const ws = await newWorkspace();
+    const runner = t.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await migration.down(runner);
+      const tag = suffix();
+      const insert = (email: string, at: string) =>
+        runner.query(`INSERT INTO users (id, email, name, password_hash, status, created_at, updated_at) VALUES (gen_random_uuid(), $1, 'Legacy', 'x', 'active', $2, $2) RETURNING id`, [email, at]);
+      const [mixed] = await insert(`Legacy.${tag}@Example.COM`, '2020-01-01');
+      const [fullwidthOld] = await insert(`ｆｗ${tag}@example.com`, '2020-01-01');
+      const [asciiNew] = await insert(`fw${tag}@example.com`, '2021-01-01');
+      const [twinOld] = await insert(`\ufb01x${tag}@example.com`, '2020-01-01'); // the ﬁ ligature
+      const [twinNew] = await insert(`FIX${tag}@example.com`, '2021-01-01');
+      const [invitation] = await runner.query(
+        `INSERT INTO invitations (id, workspace_id, email, role_ids, device_access, token_hash, hint, created_at, expires_at)
+         VALUES (gen_random_uuid(), $1, $2, '{}', 'all', $3, 'lki_…', now(), now() + interval '1 day') RETURNING id`,
+        [ws.id, `Invitee.${tag}@Bücher.Example`, `hash-${tag}`],
+      );
+      await migration.up(runner);
+      const emailOf = async (id: string) => (await runner.query(`SELECT email FROM users WHERE id = $1`, [id]))[0].email;
+      expect(await emailOf(mixed.id)).toBe(`legacy.${tag}@example.com`);
+      expect(await emailOf(asciiNew.id)).toBe(`fw${tag}@example.com`);
+      expect(await emailOf(fullwidthOld.id)).toBe(`ｆｗ${tag}@example.com`);
+      expect(await emailOf(twinOld.id)).toBe(`fix${tag}@example.com`);
+      expect(await emailOf(twinNew.id)).toBe(`FIX${tag}@example.com`);
+      const [row] = await runner.query(`SELECT email FROM invitations WHERE id = $1`, [invitation.id]);
+      expect(row.email).toBe(`invitee.${tag}@xn--bcher-kva.example`);
+      const [{ verified }] = await runner.query(`SELECT count(email_verified_at)::int AS verified FROM users`);
+      expect(verified).toBe(0);
+    } finally {
+      await runner.release();
+    }
   });
 });
