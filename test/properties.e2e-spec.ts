@@ -127,6 +127,8 @@ function validBodies(ids: Ids, roles: Record<'owner' | 'admin' | 'member' | 'vie
     'POST /v1/introspect': () => ({ token: 'lkp_notatoken', token_type_hint: 'access_token' }),
     // A real secret, of an invitation to someone else: refused after validation.
     'POST /v1/invitations/accept': () => ({ token: invitationSecret }),
+    // The same secret for another invitation id: refused after validation (404), nothing declined.
+    'POST /v1/invitations/:id/decline': () => ({ token: invitationSecret }),
     'POST /v1/workspaces': () => ({ name: 'Prop', slug: `prop-${unique()}` }),
     'PATCH /v1/workspaces/:wid': () => ({ name: 'Props', slug: 'props' }),
     'PUT /v1/workspaces/:wid/token-policy': () => ({ maxLifetimeDays: null, allowPersonalTokens: true }),
