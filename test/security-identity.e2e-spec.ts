@@ -243,6 +243,17 @@ describe('M2: invitations are seen and declined only by a verified owner of the 
     expect(await invitationStatus(ws, invitation.id)).toBe('declined');
   });
 
+  it('M2: declining twice at once with the secret: one 204, one 409, one audit event', async () => {
+    const ws = await newWorkspace();
+    const user = await registerUser(t);
+    const invitation = await invite(ws, ws.owner.personalToken, user.email, [ws.roles.viewer]);
+    const decline = () => t.http().post(`/v1/invitations/${invitation.id}/decline`).set(bearer(user.personalToken)).send({ token: invitation.secret });
+    const results = await Promise.all([decline(), decline()]);
+    expect(results.map((r) => r.status).sort()).toEqual([204, 409]);
+    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'invitation.declined' AND target_id = $1`, [invitation.id]);
+    expect(n).toBe(1);
+  });
+
   it('M2: a verified owner of the address sees its invitations and declines without the secret', async () => {
     const ws = await newWorkspace();
     const user = await registerUser(t);
@@ -324,6 +335,16 @@ describe("L2: an invitation grants only what its inviter can still grant when it
     expectProblem(await accept(invitees[0], invitations[0].secret), 409, 'conflict');
     expectProblem(await accept(invitees[1], invitations[1].secret), 409, 'conflict');
     await accept(invitees[2], invitations[2].secret).expect(200);
+  });
+
+  it('L2: removing the inviter while the invitee accepts: no 5xx, no deadlock; the accept either came first or is refused', async () => {
+    const { ws, inviter, invitee, invitation } = await adminInvites();
+    const [removed, accepted] = await Promise.all([
+      t.http().delete(`/v1/workspaces/${ws.id}/members/${inviter.id}`).set(bearer(ws.owner.personalToken)),
+      accept(invitee, invitation.secret),
+    ]);
+    expect(removed.status).toBe(204);
+    expect([200, 409]).toContain(accepted.status);
   });
 
   it('L2: an inviter who keeps the rights still gets the invitation accepted', async () => {
