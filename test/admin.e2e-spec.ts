@@ -1,5 +1,6 @@
-// Platform administration: only emails in LATCHKEY_PLATFORM_ADMINS, with a token of scope *.
-import { bearer, createNamedToken, createWorkspace, expectProblem, login, registerUser, RegisteredUser } from './support/api';
+// Platform administration: only users listed in LATCHKEY_PLATFORM_ADMINS by id or by a verified email,
+// with a token of scope *.
+import { bearer, createNamedToken, createWorkspace, expectProblem, login, markEmailVerified, registerUser, RegisteredUser } from './support/api';
 import { ADMIN_EMAIL, startTestApp, TestApp } from './support/test-app';
 
 describe('platform administration', () => {
@@ -9,6 +10,8 @@ describe('platform administration', () => {
   beforeAll(async () => {
     t = await startTestApp();
     admin = await registerUser(t, ADMIN_EMAIL.toUpperCase());
+    // Listed by email: honoured once the account has verified the address (issue 12 H1).
+    await markEmailVerified(t, admin.id);
   });
   afterAll(() => t.close());
 
@@ -46,7 +49,7 @@ describe('platform administration', () => {
     expect(filtered.body.items.map((u: { id: string }) => u.id)).toEqual([made[1].id]);
   });
 
-  it('deactivates: login fails and every token stops; reactivates: all of it works again', async () => {
+  it('deactivates: login fails and every token stops; reactivates: login and the personal token work again, old sessions do not', async () => {
     const user = await registerUser(t);
     const session = await login(t, user.email);
     const res = await t.http().post(`/v1/admin/users/${user.id}/deactivate`).set(bearer(admin.personalToken)).expect(200);
@@ -58,6 +61,7 @@ describe('platform administration', () => {
     const back = await t.http().post(`/v1/admin/users/${user.id}/reactivate`).set(bearer(admin.personalToken)).expect(200);
     expect(back.body).toMatchObject({ status: 'active', deactivatedAt: null });
     await t.http().get('/v1/me').set(bearer(user.personalToken)).expect(200);
+    expectProblem(await t.http().get('/v1/me').set(bearer(session)), 401, 'token_invalid');
     await login(t, user.email);
   });
 

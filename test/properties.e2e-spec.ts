@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { bearer, builtInRoles, createNamedToken, createWorkspace, inviteAndAccept, PASSWORD, registerUser } from './support/api';
+import { bearer, builtInRoles, createNamedToken, createWorkspace, inviteAndAccept, markEmailVerified, PASSWORD, registerUser } from './support/api';
 import { fillPath, IdKind, pathParams, routeTable } from './support/route-table';
 import { TableWatch } from './support/table-contents';
 import { ADMIN_EMAIL, startTestApp, TestApp } from './support/test-app';
@@ -127,6 +127,8 @@ function validBodies(ids: Ids, roles: Record<'owner' | 'admin' | 'member' | 'vie
     'POST /v1/introspect': () => ({ token: 'lkp_notatoken', token_type_hint: 'access_token' }),
     // A real secret, of an invitation to someone else: refused after validation.
     'POST /v1/invitations/accept': () => ({ token: invitationSecret }),
+    // The same secret for another invitation id: refused after validation (404), nothing declined.
+    'POST /v1/invitations/:id/decline': () => ({ token: invitationSecret }),
     'POST /v1/workspaces': () => ({ name: 'Prop', slug: `prop-${unique()}` }),
     'PATCH /v1/workspaces/:wid': () => ({ name: 'Props', slug: 'props' }),
     'PUT /v1/workspaces/:wid/token-policy': () => ({ maxLifetimeDays: null, allowPersonalTokens: true }),
@@ -527,6 +529,8 @@ describe('properties of every route under hostile input', () => {
     await t.app.listen(0, '127.0.0.1');
     // A platform admin, so the admin routes get past authentication and the rule too.
     const owner = await registerUser(t, ADMIN_EMAIL);
+    // Listed by email, so an admin once the address is verified; verified, it also sees and declines its invitations.
+    await markEmailVerified(t, owner.id);
     // A named token with scope *: logout (sessions only) answers 403 to it, and regenerating the
     // personal token does not end it.
     auth = (await createNamedToken(t, owner.personalToken, { scopes: ['*'], expiresInDays: null })).secret;

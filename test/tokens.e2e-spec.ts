@@ -1,6 +1,6 @@
 // The whole life of a user's tokens: personal, named, rotation with grace, revocation, last use.
 import { LastUsedRecorder } from '../src/auth/last-used.recorder';
-import { bearer, createNamedToken, createWorkspace, expectProblem, login, registerUser, RegisteredUser } from './support/api';
+import { bearer, createNamedToken, createWorkspace, expectProblem, login, markEmailVerified, registerUser, RegisteredUser } from './support/api';
 import { ADMIN_EMAIL, startTestApp, TestApp } from './support/test-app';
 
 const DAY = 86_400_000;
@@ -300,8 +300,9 @@ describe('tokens', () => {
   });
 
   describe('owner deactivated', () => {
-    it('stops every token of the user at once, and reactivation restores them', async () => {
+    it('stops every token of the user at once; reactivation restores personal and named tokens, not sessions', async () => {
       const admin = await registerUser(t, ADMIN_EMAIL);
+      await markEmailVerified(t, admin.id);
       const named = await createNamedToken(t, user.personalToken, { scopes: ['account:read'] });
       const session = await login(t, user.email);
       await t.http().post(`/v1/admin/users/${user.id}/deactivate`).set(bearer(admin.personalToken)).expect(200);
@@ -309,7 +310,9 @@ describe('tokens', () => {
         expectProblem(await t.http().get('/v1/me').set(bearer(secret)), 401, 'token_invalid');
       }
       await t.http().post(`/v1/admin/users/${user.id}/reactivate`).set(bearer(admin.personalToken)).expect(200);
-      for (const secret of [user.personalToken, named.secret, session]) await t.http().get('/v1/me').set(bearer(secret)).expect(200);
+      for (const secret of [user.personalToken, named.secret]) await t.http().get('/v1/me').set(bearer(secret)).expect(200);
+      // Deactivation ended the session for good (issue 12 L4).
+      expectProblem(await t.http().get('/v1/me').set(bearer(session)), 401, 'token_invalid');
     });
   });
 

@@ -1,15 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
 import { Optional } from '../common/validation';
 import { PageQueryDto } from '../common/pagination';
+import { EmailAddressField, EmailLookupField } from './email-address';
 
 const PASSWORD_MIN = 12;
 // argon2 cost does not grow with length, but a megabyte password is not a password.
 const PASSWORD_MAX = 1024;
 
 export class RegisterDto {
-  @ApiProperty({ example: 'ada@example.com' })
-  @IsString() @MaxLength(254) @IsEmail({}, { message: 'must be an email address' })
+  @ApiProperty({ example: 'ada@example.com', description: 'Stored and compared in one canonical form (NFKC, lower case, punycode domain)' })
+  @EmailAddressField()
   email: string;
 
   @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX })
@@ -23,7 +24,7 @@ export class RegisterDto {
 
 export class LoginDto {
   @ApiProperty()
-  @IsString() @MaxLength(254)
+  @EmailLookupField() @IsString() @MaxLength(254)
   email: string;
 
   @ApiProperty()
@@ -47,6 +48,6 @@ export class UpdateMeDto {
 
 export class ListUsersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Part of an email address' })
-  @Optional() @IsString() @MaxLength(254)
+  @EmailLookupField() @Optional() @IsString() @MaxLength(254)
   email?: string;
 }

@@ -42,13 +42,15 @@ export class AccountsService {
     const now = this.clock.now();
     const user = Object.assign(new User(), {
       id: randomUUID(),
-      email: dto.email.trim(),
+      // Canonical already (RegisterDto); stored as it is, compared with plain equality.
+      email: dto.email,
       name: dto.name.trim(),
       passwordHash,
       status: 'active',
       createdAt: now,
       updatedAt: now,
       deactivatedAt: null,
+      emailVerifiedAt: null,
     } satisfies User);
     try {
       return await this.dataSource.transaction(async (em) => {
@@ -58,7 +60,7 @@ export class AccountsService {
         return { user: toUserView(user), personalToken };
       });
     } catch (error) {
-      if (isUniqueViolation(error, 'users_email_lower_key')) throw conflict('An account with this email already exists.');
+      if (isUniqueViolation(error, 'users_email_key')) throw conflict('An account with this email already exists.');
       throw error;
     }
   }

@@ -9,6 +9,7 @@ import { conflict, notFound } from '../common/errors';
 import { decodeCursor, Page, pageLimit, toPage } from '../common/pagination';
 import { ListUsersQueryDto } from './accounts.dto';
 import { AdminUserView, toAdminUserView } from './user.view';
+import { TokensRepository } from '../tokens/tokens.repository';
 import { UsersRepository } from './users.repository';
 
 @Injectable()
@@ -18,20 +19,25 @@ export class PlatformAdminService implements OnApplicationBootstrap {
   constructor(
     private readonly dataSource: DataSource,
     private readonly users: UsersRepository,
+    private readonly tokens: TokensRepository,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
-   * Emails are not verified, so an admin email nobody has registered yet can be claimed by whoever
-   * registers it first. Say so at start-up; user ids in LATCHKEY_PLATFORM_ADMINS avoid the question.
+   * An admin listed by email is honoured only once its account has verified that address (PlatformAdmins),
+   * so registering a listed address first gains nothing. Say which listed emails are not honoured yet:
+   * until email verification exists (issue 16) that is all of them, and ids are the way to name admins.
    */
   async onApplicationBootstrap(): Promise<void> {
-    for (const entry of this.config.platformAdminEmails) {
-      if (!entry.includes('@')) continue;
-      if (!(await this.users.findByEmail(entry))) {
-        this.logger.warn({ email: entry }, 'platform admin email has no account yet: register it before exposing the service');
+    for (const email of this.config.platformAdmins.emails) {
+      const user = await this.users.findByEmail(email);
+      if (!user?.emailVerifiedAt) {
+        this.logger.warn(
+          { email },
+          'platform admin email is honoured only once its account has verified the address, and it has not: list the admin by user id in LATCHKEY_PLATFORM_ADMINS',
+        );
       }
     }
   }
@@ -42,7 +48,11 @@ export class PlatformAdminService implements OnApplicationBootstrap {
     return toPage(rows, limit, toAdminUserView);
   }
 
-  /** Every token of a deactivated user fails at once: the token check reads the user's status. */
+  /**
+   * Every token of a deactivated user fails at once: the token check reads the user's status. Sessions
+   * (login and exchanged) are also ended for good, so reactivation brings back the user's personal and
+   * named tokens but no session that was live before: whoever held one must sign in again.
+   */
   async deactivate(admin: UserPrincipal, actor: Actor, userId: string): Promise<AdminUserView> {
     if (userId === admin.id) throw conflict('You cannot deactivate your own account.');
     return this.setStatus(actor, userId, 'deactivated');
@@ -60,6 +70,7 @@ export class PlatformAdminService implements OnApplicationBootstrap {
       const deactivatedAt = status === 'deactivated' ? now : null;
       await this.dataSource.transaction(async (em) => {
         await this.users.update(userId, { status, deactivatedAt, updatedAt: now }, em);
+        if (status === 'deactivated') await this.tokens.revokeUserSessions(userId, now, em);
         await this.audit.record(em, actor, {
           action: status === 'deactivated' ? 'user.deactivated' : 'user.reactivated',
           accountId: userId,

@@ -7,7 +7,7 @@ export class User {
   @PrimaryColumn('uuid')
   id: string;
 
-  /** As the user typed it; uniqueness is on lower(email). */
+  /** In canonical form (canonicalEmail()), unique as stored: compare with plain equality. */
   @Column('text')
   email: string;
 
@@ -29,4 +29,11 @@ export class User {
 
   @Column('timestamptz', { name: 'deactivated_at', nullable: true })
   deactivatedAt: Date | null;
+
+  /**
+   * When the user proved they receive mail at `email` (issue 16 sets it; null until then). Whatever
+   * depends on owning the address reads it: platform admin by email, the invitee's own invitations.
+   */
+  @Column('timestamptz', { name: 'email_verified_at', nullable: true })
+  emailVerifiedAt: Date | null;
 }

@@ -5,12 +5,14 @@ export interface UserView {
   email: string;
   name: string;
   status: UserStatus;
+  /** Null until the user proves the address (issue 16); admin rights by email and invitations wait for it. */
+  emailVerifiedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
 export function toUserView(user: User): UserView {
-  return { id: user.id, email: user.email, name: user.name, status: user.status, createdAt: user.createdAt, updatedAt: user.updatedAt };
+  return { id: user.id, email: user.email, name: user.name, status: user.status, emailVerifiedAt: user.emailVerifiedAt, createdAt: user.createdAt, updatedAt: user.updatedAt };
 }
 
 export interface AdminUserView extends UserView {

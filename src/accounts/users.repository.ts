@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Invalidation } from '../cache/invalidation';
 import type { KeysetPosition } from '../common/pagination';
 import { requireId } from '../tokens/tokens.repository';
+import { canonicalEmail } from './email-address';
 import { User, UserStatus } from './user.entity';
 
 @Injectable()
@@ -16,12 +17,9 @@ export class UsersRepository {
     return em.getRepository(User).findOne({ where: { id: requireId(id) } });
   }
 
+  /** Addresses are stored canonical (email-address.ts), so this is plain equality on the unique index. */
   findByEmail(email: string): Promise<User | null> {
-    return this.dataSource
-      .getRepository(User)
-      .createQueryBuilder('u')
-      .where('lower(u.email) = lower(:email)', { email: email.trim() })
-      .getOne();
+    return this.dataSource.getRepository(User).findOne({ where: { email: canonicalEmail(email) } });
   }
 
   insert(user: User, em: EntityManager): Promise<User> {
@@ -35,7 +33,7 @@ export class UsersRepository {
 
   list(after: KeysetPosition | null, limit: number, email?: string): Promise<User[]> {
     const qb = this.dataSource.getRepository(User).createQueryBuilder('u');
-    if (email) qb.andWhere('lower(u.email) LIKE :email', { email: `%${email.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
+    if (email) qb.andWhere('u.email LIKE :email', { email: `%${canonicalEmail(email).replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
     if (after) qb.andWhere('(u.created_at, u.id) < (:afterAt, :afterId)', { afterAt: after.createdAt, afterId: after.id });
     return qb.orderBy('u.created_at', 'DESC').addOrderBy('u.id', 'DESC').limit(limit + 1).getMany();
   }

@@ -6,6 +6,7 @@ import { Public } from './access.decorators';
 import { AccessGuard } from './access.guard';
 import type { WorkspaceAccessResolver } from '../authorization/workspace-access';
 import type { RateLimits } from '../rate-limits/rate-limits';
+import type { PlatformAdmins } from '../accounts/platform-admins';
 
 @Controller()
 class Sample {
@@ -26,7 +27,7 @@ function contextFor(handler: () => void): ExecutionContext {
 }
 
 describe('AccessGuard', () => {
-  const guard = new AccessGuard(new Reflector(), loadConfig({}), {} as WorkspaceAccessResolver, { consumePublic: async () => undefined } as unknown as RateLimits);
+  const guard = new AccessGuard(new Reflector(), loadConfig({}), {} as WorkspaceAccessResolver, { consumePublic: async () => undefined } as unknown as RateLimits, {} as PlatformAdmins);
 
   it('lets a @Public() route through without a token', async () => {
     await expect(guard.canActivate(contextFor(Sample.prototype.open))).resolves.toBe(true);

@@ -11,6 +11,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode, statusFor, validationFailed } from '../common/errors';
 import { RateLimits } from '../rate-limits/rate-limits';
 import { assertPermission, WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
+import { PlatformAdmins } from '../accounts/platform-admins';
 import { ACCESS_RULE, AccessRule } from './access.decorators';
 import { BEARER_STRATEGY } from './bearer.strategy';
 import type { Principal } from './principal';
@@ -42,6 +43,7 @@ export class AccessGuard implements CanActivate {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly workspaces: WorkspaceAccessResolver,
     private readonly rateLimits: RateLimits,
+    private readonly platformAdmins: PlatformAdmins,
   ) {}
 
   private ruleFor(context: ExecutionContext): AccessRule | null {
@@ -92,6 +94,7 @@ export class AccessGuard implements CanActivate {
       request.workspaceAccess = await this.checkWorkspace(rule, principal, request.params);
     }
     this.checkRule(rule, principal);
+    if (rule.platformAdmin) await this.checkPlatformAdmin(principal);
     return true;
   }
 
@@ -152,13 +155,12 @@ export class AccessGuard implements CanActivate {
       throw new DomainError(ErrorCode.InsufficientScope, `The token lacks the scope ${rule.scope}.`);
     }
     this.checkAccountWide(rule, principal);
-    if (rule.platformAdmin) {
-      const admins = this.config.platformAdminEmails;
-      const isAdmin = principal.type === 'user' && (admins.has(principal.email.toLowerCase()) || admins.has(principal.id));
-      if (!isAdmin) throw new DomainError(ErrorCode.Forbidden, 'Only platform administrators may do this.');
-      if (!principal.token.scopes.includes(ALL_SCOPES) || principal.token.workspaceIds !== null) {
-        throw new DomainError(ErrorCode.InsufficientScope, 'Platform administration needs an unrestricted token with scope *.');
-      }
+  }
+
+  private async checkPlatformAdmin(principal: Principal): Promise<void> {
+    if (!(await this.platformAdmins.isAdmin(principal))) throw new DomainError(ErrorCode.Forbidden, 'Only platform administrators may do this.');
+    if (!principal.token.scopes.includes(ALL_SCOPES) || principal.token.workspaceIds !== null) {
+      throw new DomainError(ErrorCode.InsufficientScope, 'Platform administration needs an unrestricted token with scope *.');
     }
   }
 }

@@ -5,7 +5,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ databaseUrl: null, dataDir: './data', port: 3000, host: '127.0.0.1', logLevel: 'info', dbPoolSize: 10, dbAcquireTimeoutMs: 3000 });
     expect(config.login).toEqual({ maxFailures: 10, windowSeconds: 900, slowdownMaxMs: 3000 });
-    expect(config.platformAdminEmails.size).toBe(0);
+    expect(config.platformAdmins).toEqual({ userIds: new Set(), emails: new Set() });
     expect(config.passwordWork).toEqual({ concurrency: expect.any(Number), maxWaiting: 64 });
     expect(config.passwordWork.concurrency).toBeGreaterThanOrEqual(1);
     expect(config.passwordLimits).toEqual({ changesPerUserPer15Minutes: 5, registrationsPerIpPer10Minutes: 10 });
@@ -16,12 +16,18 @@ describe('loadConfig', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgres://u:p@db:5432/latchkey',
       PORT: '8080',
-      LATCHKEY_PLATFORM_ADMINS: ' Root@Example.com, ops@example.com ,',
+      LATCHKEY_PLATFORM_ADMINS: ' Root@Example.com, ops@example.com ,7D1A0C2E-4B4F-4E0B-9C7A-2F1E3D5C6B7A',
       LATCHKEY_TRUST_PROXY: '10.0.0.0/8, 192.168.1.7',
       LATCHKEY_LOG_LEVEL: 'warn',
     });
     expect(config).toMatchObject({ databaseUrl: 'postgres://u:p@db:5432/latchkey', port: 8080, trustProxy: ['10.0.0.0/8', '192.168.1.7'], logLevel: 'warn' });
-    expect([...config.platformAdminEmails]).toEqual(['root@example.com', 'ops@example.com']);
+    expect([...config.platformAdmins.emails]).toEqual(['root@example.com', 'ops@example.com']);
+    expect([...config.platformAdmins.userIds]).toEqual(['7d1a0c2e-4b4f-4e0b-9c7a-2f1e3d5c6b7a']);
+  });
+
+  it.each(['root', 'root@', 'ops@corp.test\u200d', 'оps@corp.test', '1234-not-a-uuid'])('H1: refuses to start on a platform admin entry %j that is neither a user id nor an email', (entry) => {
+    const value = JSON.parse(`"${entry}"`) as string;
+    expect(() => loadConfig({ LATCHKEY_PLATFORM_ADMINS: `ops@example.com,${value}` })).toThrow(/LATCHKEY_PLATFORM_ADMINS: ".*" is neither a user id/);
   });
 
   it.each([

@@ -4,8 +4,10 @@ import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, isEmail, Matches, Max, Min, validateSync } from 'class-validator';
 import { ForwardAuthRoute, parseForwardAuthRoutes } from '../authorization/forward-auth-routes';
+import { canonicalEmail, emailProblem } from '../accounts/email-address';
+import { UUID_PATTERN } from '../common/uuid-param';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -34,6 +36,7 @@ export class EnvironmentVariables {
   @Transform(toBool) @IsBoolean()
   LATCHKEY_LOG_REQUESTS = true;
 
+  /** Comma-separated user ids (UUIDs) and email addresses; an email counts only once its account has verified it. */
   @IsOptional() @IsString()
   LATCHKEY_PLATFORM_ADMINS?: string;
 
@@ -141,7 +144,8 @@ export interface AppConfig {
   host: string;
   logLevel: LogLevel;
   logRequests: boolean;
-  platformAdminEmails: ReadonlySet<string>;
+  /** By user id always; by email (canonical form) only for the account that has verified that address. */
+  platformAdmins: PlatformAdminList;
   dbPoolSize: number;
   /** Milliseconds a query waits for a pooled connection (and a new connection for the server's answer). */
   dbAcquireTimeoutMs: number;
@@ -234,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   const problems = errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` }));
   const trustProxy = readTrustProxy(vars.LATCHKEY_TRUST_PROXY);
   if (typeof trustProxy === 'string') problems.push(trustProxy);
+  const platformAdmins = parsePlatformAdmins(vars.LATCHKEY_PLATFORM_ADMINS ?? '', problems);
   if (problems.length > 0 || typeof trustProxy === 'string') throw new ConfigError(problems);
   let routes: ForwardAuthRoute[];
   try {
@@ -248,12 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     host: vars.HOST,
     logLevel: vars.LATCHKEY_LOG_LEVEL,
     logRequests: vars.LATCHKEY_LOG_REQUESTS,
-    platformAdminEmails: new Set(
-      (vars.LATCHKEY_PLATFORM_ADMINS ?? '')
-        .split(',')
-        .map((e) => e.trim().toLowerCase())
-        .filter(Boolean),
-    ),
+    platformAdmins,
     dbPoolSize: vars.LATCHKEY_DB_POOL_SIZE,
     dbAcquireTimeoutMs: vars.LATCHKEY_DB_ACQUIRE_TIMEOUT_MS,
     trustProxy,
@@ -285,6 +285,26 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     webUiDir: resolve(vars.LATCHKEY_WEB_UI_DIR ?? join(__dirname, '..', '..', 'web', 'dist')),
     forwardAuth: { pathPrefix: vars.LATCHKEY_FORWARD_AUTH_PATH_PREFIX, routes },
   };
+}
+
+export interface PlatformAdminList {
+  userIds: ReadonlySet<string>;
+  emails: ReadonlySet<string>;
+}
+
+/**
+ * Each entry is a user id or an email address, nothing else: an entry that is neither stops the start
+ * (a typo must not leave the platform without its admin, or give it to a look-alike address).
+ */
+function parsePlatformAdmins(value: string, problems: string[]): PlatformAdminList {
+  const userIds = new Set<string>();
+  const emails = new Set<string>();
+  for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+    if (UUID_PATTERN.test(entry)) userIds.add(entry.toLowerCase());
+    else if (!emailProblem(entry) && isEmail(canonicalEmail(entry))) emails.add(canonicalEmail(entry));
+    else problems.push(`LATCHKEY_PLATFORM_ADMINS: "${entry}" is neither a user id (UUID) nor an email address`);
+  }
+  return { userIds, emails };
 }
 
 /** Injection token for the AppConfig object. */

@@ -4,7 +4,14 @@ import { Token } from '../tokens/token.entity';
 import { CreateAccounts1764000000000 } from './migrations/1764000000000-CreateAccounts';
 import { CreateWorkspaces1764000100000 } from './migrations/1764000100000-CreateWorkspaces';
 import { CreateApiUsers1764000200000 } from './migrations/1764000200000-CreateApiUsers';
+import { IdentityHardening1765000000000 } from './migrations/1765000000000-IdentityHardening';
 import { OwnersReachAllDevices1765000080000 } from './migrations/1765000080000-OwnersReachAllDevices';
 
 export const ENTITIES = [User, Token];
-export const MIGRATIONS = [CreateAccounts1764000000000, CreateWorkspaces1764000100000, CreateApiUsers1764000200000, OwnersReachAllDevices1765000080000];
+export const MIGRATIONS = [
+  CreateAccounts1764000000000,
+  CreateWorkspaces1764000100000,
+  CreateApiUsers1764000200000,
+  IdentityHardening1765000000000,
+  OwnersReachAllDevices1765000080000,
+];

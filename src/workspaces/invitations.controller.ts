@@ -11,7 +11,7 @@ import { PageQueryDto } from '../common/pagination';
 import { UuidParam } from '../common/uuid-param';
 import { NoBody } from '../common/validation';
 import { InvitationsService } from './invitations.service';
-import { AcceptInvitationDto, CreateInvitationDto, ResendInvitationDto } from './workspaces.dto';
+import { AcceptInvitationDto, CreateInvitationDto, DeclineInvitationDto, ResendInvitationDto } from './workspaces.dto';
 
 @ApiTags('invitations')
 @Controller()
@@ -60,7 +60,7 @@ export class InvitationsController {
   @Post('invitations/:id/decline')
   @HttpCode(204)
   @Authenticated({ scope: 'account:manage' })
-  async decline(@CurrentUser() user: UserPrincipal, @CurrentActor() actor: Actor, @UuidParam('id') id: string, @NoBody() _body: unknown): Promise<void> {
-    await this.invitations.decline(user, actor, id);
+  async decline(@CurrentUser() user: UserPrincipal, @CurrentActor() actor: Actor, @UuidParam('id') id: string, @Body() dto: DeclineInvitationDto): Promise<void> {
+    await this.invitations.decline(user, actor, id, dto);
   }
 }

@@ -5,7 +5,8 @@ import { requireId } from '../tokens/tokens.repository';
 import type { InvitationRecord } from './workspace.records';
 
 const COLUMNS = `i.id, i.workspace_id AS "workspaceId", i.email, i.role_ids AS "roleIds", i.device_access AS "deviceAccess",
-  i.device_ids AS "deviceIds", i.hint, i.invited_by_user_id AS "invitedByUserId", i.created_at AS "createdAt",
+  i.device_ids AS "deviceIds", i.hint, i.invited_by_user_id AS "invitedByUserId",
+  i.invited_by_api_user_id AS "invitedByApiUserId", i.created_at AS "createdAt",
   i.expires_at AS "expiresAt", i.accepted_at AS "acceptedAt", i.accepted_by_user_id AS "acceptedByUserId",
   i.declined_at AS "declinedAt", i.revoked_at AS "revokedAt"`;
 
@@ -15,8 +16,8 @@ export class InvitationsRepository {
 
   async insert(em: EntityManager, workspaceId: string, invitation: Omit<InvitationRecord, 'workspaceId'>, tokenHash: string): Promise<void> {
     await em.query(
-      `INSERT INTO invitations (id, workspace_id, email, role_ids, device_access, device_ids, token_hash, hint, invited_by_user_id, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      `INSERT INTO invitations (id, workspace_id, email, role_ids, device_access, device_ids, token_hash, hint, invited_by_user_id, invited_by_api_user_id, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [
         invitation.id,
         requireId(workspaceId),
@@ -27,6 +28,7 @@ export class InvitationsRepository {
         tokenHash,
         invitation.hint,
         invitation.invitedByUserId,
+        invitation.invitedByApiUserId,
         invitation.createdAt,
         invitation.expiresAt,
       ],
@@ -48,37 +50,72 @@ export class InvitationsRepository {
     return this.dataSource.query(`SELECT ${COLUMNS} FROM invitations i WHERE ${where.join(' AND ')} ORDER BY i.created_at DESC, i.id DESC LIMIT ${limit + 1}`, params);
   }
 
+  // Addresses are stored canonical (accounts/email-address.ts): every comparison is plain equality.
+
   /** Whether the email has a pending invitation to the workspace. */
   async pendingExists(em: EntityManager, workspaceId: string, email: string, now: Date): Promise<boolean> {
     const rows = await em.query(
-      `SELECT 1 FROM invitations WHERE workspace_id = $1 AND lower(email) = lower($2)
+      `SELECT 1 FROM invitations WHERE workspace_id = $1 AND email = $2
           AND accepted_at IS NULL AND declined_at IS NULL AND revoked_at IS NULL AND expires_at > $3 LIMIT 1`,
       [requireId(workspaceId), email, now],
     );
     return rows.length > 0;
   }
 
+  /** The workspace's row lock, for accepting: a write with no caller access to re-read (WorkspaceLock's job otherwise). */
+  async lockWorkspace(em: EntityManager, workspaceId: string): Promise<void> {
+    await em.query(`SELECT id FROM workspaces WHERE id = $1 FOR UPDATE`, [requireId(workspaceId)]);
+  }
+
+  /** Whether the account with this (canonical) email is a member of the workspace. */
+  async memberHasEmail(em: EntityManager, workspaceId: string, email: string): Promise<boolean> {
+    const rows = await em.query(`SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 AND u.email = $2`, [
+      requireId(workspaceId),
+      email,
+    ]);
+    return rows.length > 0;
+  }
+
   // Not tenant-scoped on purpose: the invitee is not in the workspace yet. These are keyed by the
-  // secret's hash or by the invitee's own email.
+  // secret's hash, or by the invitee's own address once the invitee has verified it: an account that
+  // merely registered an address first sees and declines nothing sent to it (M2).
 
   async findByTokenHash(em: EntityManager, tokenHash: string): Promise<InvitationRecord | null> {
     const rows = await em.query(`SELECT ${COLUMNS} FROM invitations i WHERE i.token_hash = $1 FOR UPDATE`, [tokenHash]);
     return rows[0] ?? null;
   }
 
-  async findForEmail(em: EntityManager, invitationId: string, email: string): Promise<InvitationRecord | null> {
-    const rows = await em.query(`SELECT ${COLUMNS} FROM invitations i WHERE i.id = $1 AND lower(i.email) = lower($2) FOR UPDATE`, [invitationId, email]);
+  async findForVerifiedUser(em: EntityManager, invitationId: string, userId: string): Promise<InvitationRecord | null> {
+    const rows = await em.query(
+      `SELECT ${COLUMNS} FROM invitations i JOIN users u ON u.email = i.email
+        WHERE i.id = $1 AND u.id = $2 AND u.email_verified_at IS NOT NULL FOR UPDATE OF i`,
+      [invitationId, requireId(userId)],
+    );
     return rows[0] ?? null;
   }
 
-  pendingForEmail(email: string, now: Date): Promise<Array<InvitationRecord & { workspaceName: string; workspaceSlug: string }>> {
+  pendingForVerifiedUser(userId: string, now: Date): Promise<Array<InvitationRecord & { workspaceName: string; workspaceSlug: string }>> {
     return this.dataSource.query(
       `SELECT ${COLUMNS}, w.name AS "workspaceName", w.slug AS "workspaceSlug"
-         FROM invitations i JOIN workspaces w ON w.id = i.workspace_id
-        WHERE lower(i.email) = lower($1) AND i.accepted_at IS NULL AND i.declined_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2
+         FROM invitations i JOIN workspaces w ON w.id = i.workspace_id JOIN users u ON u.email = i.email
+        WHERE u.id = $1 AND u.email_verified_at IS NOT NULL
+          AND i.accepted_at IS NULL AND i.declined_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2
         ORDER BY i.created_at DESC LIMIT 200`,
-      [email, now],
+      [requireId(userId), now],
     );
+  }
+
+  /** Whether whoever issued the invitation is still an active user, or an enabled API user of its workspace. */
+  async inviterActive(em: EntityManager, invitation: InvitationRecord): Promise<boolean> {
+    const rows = invitation.invitedByUserId
+      ? await em.query(`SELECT 1 FROM users WHERE id = $1 AND status = 'active'`, [invitation.invitedByUserId])
+      : invitation.invitedByApiUserId
+        ? await em.query(`SELECT 1 FROM api_users WHERE workspace_id = $1 AND id = $2 AND status = 'active'`, [
+            requireId(invitation.workspaceId),
+            invitation.invitedByApiUserId,
+          ])
+        : [];
+    return rows.length > 0;
   }
 
   async mark(em: EntityManager, workspaceId: string, invitationId: string, column: 'accepted_at' | 'declined_at' | 'revoked_at', at: Date, userId?: string): Promise<void> {
@@ -88,13 +125,17 @@ export class InvitationsRepository {
     );
   }
 
-  async renew(em: EntityManager, workspaceId: string, invitationId: string, tokenHash: string, hint: string, expiresAt: Date): Promise<void> {
-    await em.query(`UPDATE invitations SET token_hash = $3, hint = $4, expires_at = $5 WHERE workspace_id = $1 AND id = $2`, [
-      requireId(workspaceId),
-      invitationId,
-      tokenHash,
-      hint,
-      expiresAt,
-    ]);
+  /** Issued again: a new secret and expiry, the resender as its inviter, and no longer declined. */
+  async renew(
+    em: EntityManager,
+    workspaceId: string,
+    invitationId: string,
+    renewal: { tokenHash: string; hint: string; expiresAt: Date; invitedByUserId: string | null; invitedByApiUserId: string | null },
+  ): Promise<void> {
+    await em.query(
+      `UPDATE invitations SET token_hash = $3, hint = $4, expires_at = $5, invited_by_user_id = $6, invited_by_api_user_id = $7, declined_at = NULL
+        WHERE workspace_id = $1 AND id = $2`,
+      [requireId(workspaceId), invitationId, renewal.tokenHash, renewal.hint, renewal.expiresAt, renewal.invitedByUserId, renewal.invitedByApiUserId],
+    );
   }
 }

@@ -2,13 +2,14 @@
 // account with that email. The secret is returned once; only its hash is kept.
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
-import type { UserPrincipal } from '../auth/principal';
+import type { AuthenticatedToken, Principal, UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, parseToken, tokenHint } from '../auth/token-format';
-import { toDeviceAccess } from '../authorization/device-access';
-import { assertCanGrantDevices, assertOwnerReachesAll } from '../authorization/role-grants';
-import type { WorkspaceAccess } from '../authorization/workspace-access';
+import { DeviceAccess, toDeviceAccess } from '../authorization/device-access';
+import { ALL_SCOPES } from '../authorization/permissions';
+import { assertCanGrantDevices, assertCanGrantRoles, assertOwnerReachesAll } from '../authorization/role-grants';
+import { WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
 import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
@@ -17,9 +18,9 @@ import { isUniqueViolation } from '../database/database-errors';
 import { DevicesRepository } from '../devices/devices.repository';
 import { GrantValidator } from './grant-validator';
 import { InvitationsRepository } from './invitations.repository';
-import type { InvitationRecord } from './workspace.records';
+import type { InvitationRecord, RoleRecord } from './workspace.records';
 import { invitationStatus, toInvitationView, toMemberView } from './workspace.views';
-import { AcceptInvitationDto, CreateInvitationDto, ResendInvitationDto } from './workspaces.dto';
+import { AcceptInvitationDto, CreateInvitationDto, DeclineInvitationDto, ResendInvitationDto } from './workspaces.dto';
 import { WorkspacesRepository } from './workspaces.repository';
 
 const DAY_MS = 86_400_000;
@@ -34,13 +35,14 @@ export class InvitationsService {
     private readonly devices: DevicesRepository,
     private readonly grants: GrantValidator,
     private readonly workspaceLock: WorkspaceLock,
+    private readonly resolver: WorkspaceAccessResolver,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
 
   async create(request: WorkspaceAccess, actor: Actor, dto: CreateInvitationDto) {
     const deviceAccess = toDeviceAccess(dto.deviceAccess);
-    const email = dto.email.trim();
+    const email = dto.email; // canonical (EmailAddressField)
     const now = this.clock.now();
     return this.dataSource.transaction(async (em) => {
       // Invitations of one workspace are created one at a time, so two for one email cannot race past
@@ -49,11 +51,7 @@ export class InvitationsService {
       const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
       assertOwnerReachesAll(roles.some((r) => r.builtIn === 'owner'), deviceAccess);
       await this.grants.devicesToGrant(access, deviceAccess, em);
-      const alreadyMember = await em.query(
-        `SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 AND lower(u.email) = lower($2)`,
-        [access.workspaceId, email],
-      );
-      if (alreadyMember.length > 0) throw conflict('This email belongs to a member already.');
+      if (await this.invitations.memberHasEmail(em, access.workspaceId, email)) throw conflict('This email belongs to a member already.');
       if (await this.invitations.pendingExists(em, access.workspaceId, email, now)) {
         throw conflict('This email has a pending invitation; resend it instead.');
       }
@@ -66,7 +64,7 @@ export class InvitationsService {
         deviceAccess: deviceAccess.mode,
         deviceIds: deviceAccess.mode === 'selected' ? deviceAccess.deviceIds : [],
         hint: tokenHint(secret),
-        invitedByUserId: access.principal.type === 'user' ? access.principal.id : null,
+        ...inviterOf(access),
         createdAt: now,
         expiresAt: new Date(now.getTime() + (dto.expiresInDays ?? DEFAULT_DAYS) * DAY_MS),
         acceptedAt: null,
@@ -106,7 +104,11 @@ export class InvitationsService {
     });
   }
 
-  /** A new secret (the old one dies) and a new expiry, for a pending or expired invitation. */
+  /**
+   * A new secret (the old one dies) and a new expiry, for a pending, expired or declined invitation:
+   * a decline is the invitee's answer to that offer, not a ban on asking again. The resender becomes
+   * the inviter whose rights the accept checks.
+   */
   async resend(request: WorkspaceAccess, actor: Actor, invitationId: string, dto: ResendInvitationDto) {
     return this.dataSource.transaction(async (em) => {
       // The invitation's row before the workspace's: accepting takes them in that order too.
@@ -114,9 +116,9 @@ export class InvitationsService {
       if (!invitation) throw notFound('Invitation');
       const now = this.clock.now();
       const status = invitationStatus(invitation, now);
-      if (status !== 'pending' && status !== 'expired') throw conflict(`An ${status} invitation cannot be resent.`);
+      if (status !== 'pending' && status !== 'expired' && status !== 'declined') throw conflict(`An ${status} invitation cannot be resent.`);
       const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
-      if (status === 'expired' && (await this.invitations.pendingExists(em, access.workspaceId, invitation.email, now))) {
+      if (status !== 'pending' && (await this.invitations.pendingExists(em, access.workspaceId, invitation.email, now))) {
         throw conflict('A newer invitation for this email is pending.');
       }
       // A resend hands out the invitation's grant again: the resender must be able to grant all of it,
@@ -126,15 +128,17 @@ export class InvitationsService {
       assertCanGrantDevices(access, invitation.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds });
       const secret = generateToken('lki_');
       const expiresAt = new Date(now.getTime() + (dto.expiresInDays ?? DEFAULT_DAYS) * DAY_MS);
-      await this.invitations.renew(em, access.workspaceId, invitationId, hashToken(secret), tokenHint(secret), expiresAt);
+      const renewal = { tokenHash: hashToken(secret), hint: tokenHint(secret), expiresAt, ...inviterOf(access) };
+      await this.invitations.renew(em, access.workspaceId, invitationId, renewal);
       await this.audit.record(em, actor, { action: 'invitation.resent', workspaceId: access.workspaceId, target: { type: 'invitation', id: invitationId }, details: { expiresAt } });
-      return { invitation: toInvitationView({ ...invitation, hint: tokenHint(secret), expiresAt }, now), secret };
+      return { invitation: toInvitationView({ ...invitation, ...renewal, declinedAt: null }, now), secret };
     });
   }
 
+  /** Empty until the user has verified the address: registering an address first shows nothing sent to it. */
   async mine(user: UserPrincipal) {
     const now = this.clock.now();
-    const rows = await this.invitations.pendingForEmail(user.email, now);
+    const rows = await this.invitations.pendingForVerifiedUser(user.id, now);
     return {
       items: rows.map((row) => ({ ...toInvitationView(row, now), workspace: { id: row.workspaceId, name: row.workspaceName, slug: row.workspaceSlug } })),
       nextCursor: null,
@@ -148,25 +152,29 @@ export class InvitationsService {
       return await this.dataSource.transaction(async (em) => {
         const invitation = await this.invitations.findByTokenHash(em, hashToken(dto.token));
         if (!invitation) throw notFound('Invitation');
-        if (invitation.email.toLowerCase() !== user.email.toLowerCase()) {
-          throw new DomainError(ErrorCode.Forbidden, 'This invitation is for another email address.');
-        }
+        assertAddressedTo(invitation, user);
         const now = this.clock.now();
         const status = invitationStatus(invitation, now);
         if (status !== 'pending') throw conflict(`The invitation is ${status}.`);
+        // The workspace's lock after the invitation's row (the order revoking and resending take them):
+        // a removal or demotion of the inviter is either seen here or waits for this accept.
+        await this.invitations.lockWorkspace(em, invitation.workspaceId);
         const roles = await this.workspaces.findRoles(invitation.workspaceId, invitation.roleIds, em);
         if (roles.length !== invitation.roleIds.length) throw conflict('A role of this invitation was deleted; ask for a new invitation.');
         const existing = await this.workspaces.findMember(invitation.workspaceId, user.id, em);
         if (existing) throw conflict('You are a member of this workspace already.');
         // Devices deleted since the invitation simply drop out of the selection.
         const deviceIds = [...(await this.devices.existing(invitation.workspaceId, invitation.deviceIds, em))];
+        // An owner reaches every device (assertOwnerReachesAll), whatever an older invitation says.
+        const ownerInvited = roles.some((r) => r.builtIn === 'owner');
+        const deviceAccess: DeviceAccess = invitation.deviceAccess === 'all' || ownerInvited ? { mode: 'all' } : { mode: 'selected', deviceIds };
+        await this.assertInviterStillGrants(em, invitation, roles, deviceAccess);
         await this.workspaces.insertMembership(em, invitation.workspaceId, {
           id: randomUUID(),
           userId: user.id,
           apiUserId: null,
           roleIds: invitation.roleIds,
-          // An owner reaches every device (assertOwnerReachesAll), whatever an older invitation says.
-          deviceAccess: invitation.deviceAccess === 'all' || roles.some((r) => r.builtIn === 'owner') ? { mode: 'all' } : { mode: 'selected', deviceIds },
+          deviceAccess,
           at: now,
         });
         await this.invitations.mark(em, invitation.workspaceId, invitation.id, 'accepted_at', now, user.id);
@@ -185,10 +193,20 @@ export class InvitationsService {
     }
   }
 
-  async decline(user: UserPrincipal, actor: Actor, invitationId: string): Promise<void> {
+  /**
+   * With the invitation's secret, or without it once the user has verified the invited address: an
+   * account that merely registered the address first cannot turn the real person's invitations down.
+   * Anything else reads as an unknown invitation.
+   */
+  async decline(user: UserPrincipal, actor: Actor, invitationId: string, dto: DeclineInvitationDto): Promise<void> {
+    if (dto.token !== undefined && parseToken(dto.token) !== 'lki_') throw validationFailed('token', 'is not an invitation secret');
     await this.dataSource.transaction(async (em) => {
-      const invitation = await this.invitations.findForEmail(em, invitationId, user.email);
-      if (!invitation) throw notFound('Invitation');
+      const invitation =
+        dto.token === undefined
+          ? await this.invitations.findForVerifiedUser(em, invitationId, user.id)
+          : await this.invitations.findByTokenHash(em, hashToken(dto.token));
+      if (!invitation || invitation.id !== invitationId) throw notFound('Invitation');
+      assertAddressedTo(invitation, user);
       const status = invitationStatus(invitation, this.clock.now());
       if (status !== 'pending') throw conflict(`The invitation is ${status}.`);
       await this.invitations.mark(em, invitation.workspaceId, invitation.id, 'declined_at', this.clock.now());
@@ -200,4 +218,57 @@ export class InvitationsService {
       });
     });
   }
+
+  /**
+   * An invitation grants what its inviter could grant when it is accepted, not only when it was sent
+   * (L2): the inviter (user or API user) must still be active and a member, and able to grant its roles
+   * and devices under the rules of creation (role-grants.ts), on the rights its roles give now. Every
+   * way of losing rights (removal, demotion, narrowed devices, deactivation, disabling, deletion) is
+   * covered because the rights are read again here, under the workspace's lock.
+   */
+  private async assertInviterStillGrants(em: EntityManager, invitation: InvitationRecord, roles: RoleRecord[], deviceAccess: DeviceAccess): Promise<void> {
+    const lapsed = () => conflict('Whoever invited you can no longer grant this invitation; ask for a new one.');
+    const inviter = inviterPrincipal(invitation);
+    if (!inviter || !(await this.invitations.inviterActive(em, invitation))) throw lapsed();
+    try {
+      const access = await this.resolver.current({ workspaceId: invitation.workspaceId, principal: inviter } as WorkspaceAccess, em);
+      assertCanGrantRoles(access, roles);
+      assertCanGrantDevices(access, deviceAccess);
+    } catch (error) {
+      if (error instanceof DomainError) throw lapsed();
+      throw error;
+    }
+  }
+}
+
+/** Accepting and declining are for the invited address only, compared in its canonical form. */
+function assertAddressedTo(invitation: InvitationRecord, user: UserPrincipal): void {
+  if (invitation.email !== user.email) throw new DomainError(ErrorCode.Forbidden, 'This invitation is for another email address.');
+}
+
+function inviterOf(access: WorkspaceAccess): Pick<InvitationRecord, 'invitedByUserId' | 'invitedByApiUserId'> {
+  return access.principal.type === 'user'
+    ? { invitedByUserId: access.principal.id, invitedByApiUserId: null }
+    : { invitedByUserId: null, invitedByApiUserId: access.principal.id };
+}
+
+/**
+ * The inviter as a principal whose rights are those of its roles: an invitation is judged on what the
+ * inviter holds now, whatever token it was sent with (that token's scopes bounded it at creation).
+ */
+function inviterPrincipal(invitation: InvitationRecord): Principal | null {
+  const token: AuthenticatedToken = {
+    id: '',
+    kind: 'personal',
+    createdAt: invitation.createdAt,
+    scopes: [ALL_SCOPES],
+    workspaceIds: null,
+    expiresAt: null,
+    parentId: null,
+    root: { kind: 'personal', createdAt: invitation.createdAt, expiresAt: null },
+    blockedWorkspaceIds: [],
+  };
+  if (invitation.invitedByUserId) return { type: 'user', id: invitation.invitedByUserId, email: '', token };
+  if (invitation.invitedByApiUserId) return { type: 'api_user', id: invitation.invitedByApiUserId, workspaceId: invitation.workspaceId, token };
+  return null;
 }

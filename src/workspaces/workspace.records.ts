@@ -43,6 +43,8 @@ export interface InvitationRecord {
   deviceIds: string[];
   hint: string;
   invitedByUserId: string | null;
+  /** Set when an API user issued (or last resent) it; at most one of the two inviters is set. */
+  invitedByApiUserId: string | null;
   createdAt: Date;
   expiresAt: Date;
   acceptedAt: Date | null;

@@ -60,6 +60,7 @@ export function toInvitationView(i: InvitationRecord, now: Date) {
     status: invitationStatus(i, now),
     hint: i.hint,
     invitedByUserId: i.invitedByUserId,
+    invitedByApiUserId: i.invitedByApiUserId,
     createdAt: i.createdAt,
     expiresAt: i.expiresAt,
     acceptedAt: i.acceptedAt,

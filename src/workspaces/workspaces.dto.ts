@@ -8,7 +8,6 @@ import {
   IsBoolean,
   IsDefined,
   IsObject,
-  IsEmail,
   IsIn,
   IsInt,
   IsString,
@@ -21,6 +20,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { EmailAddressField } from '../accounts/email-address';
 import { DeviceAccessDto } from '../authorization/device-access';
 import { PERMISSIONS } from '../authorization/permissions';
 import { LowercaseUuids, Optional } from '../common/validation';
@@ -109,7 +109,7 @@ export class UpdateMemberDto {
 
 export class CreateInvitationDto extends RoleGrantFields {
   @ApiProperty({ example: 'grace@example.com' })
-  @IsString() @MaxLength(254) @IsEmail({}, { message: 'must be an email address' })
+  @EmailAddressField()
   email: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 30, default: 7 })
@@ -127,6 +127,13 @@ export class AcceptInvitationDto {
   @ApiProperty({ description: 'The lki_ secret of the invitation' })
   @IsString() @MaxLength(100)
   token: string;
+}
+
+/** Without a token only for the verified owner of the invited address (M2). */
+export class DeclineInvitationDto {
+  @ApiPropertyOptional({ description: 'The lki_ secret of the invitation; needed unless your email address is verified' })
+  @Optional() @IsString() @MaxLength(100)
+  token?: string;
 }
 
 export { RoleGrantFields };

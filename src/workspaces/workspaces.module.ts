@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { WorkspaceLockModule } from '../authorization/workspace-lock.module';
 import { DevicesModule } from '../devices/devices.module';
 import { GrantValidator } from './grant-validator';
@@ -14,7 +15,7 @@ import { WorkspacesRepository } from './workspaces.repository';
 import { WorkspacesService } from './workspaces.service';
 
 @Module({
-  imports: [WorkspaceLockModule, DevicesModule],
+  imports: [AuthModule, WorkspaceLockModule, DevicesModule],
   controllers: [WorkspacesController, RolesController, MembersController, InvitationsController],
   providers: [WorkspacesRepository, InvitationsRepository, GrantValidator, WorkspacesService, RolesService, MembersService, InvitationsService],
   exports: [WorkspacesRepository, GrantValidator],

@@ -86,3 +86,8 @@ export function databaseUnavailableCount(metrics: string, reason: 'unreachable' 
   if (!match) throw new Error(`no latchkey_db_unavailable_total{reason="${reason}"} in the metrics`);
   return Number(match[1]);
 }
+
+/** Marks the user's email address verified, as email verification (issue 16) will: what admin-by-email and /me/invitations need. */
+export async function markEmailVerified(t: TestApp, userId: string): Promise<void> {
+  await t.dataSource.query(`UPDATE users SET email_verified_at = now() WHERE id = $1`, [userId]);
+}

@@ -66,7 +66,8 @@ export function latchkeyApi(http: ApiClient) {
 
     invitations: {
       accept: (token: string) => http.post<{ workspaceId: string; member: Member | null }>('/v1/invitations/accept', { token }),
-      decline: (invitationId: string) => http.post<void>(`/v1/invitations/${id(invitationId)}/decline`),
+      /** The secret is needed unless the user's email address is verified. */
+      decline: (invitationId: string, token?: string) => http.post<void>(`/v1/invitations/${id(invitationId)}/decline`, token ? { token } : undefined),
     },
 
     workspaces: {

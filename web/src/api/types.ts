@@ -30,6 +30,8 @@ export interface User {
   email: string;
   name: string;
   status: 'active' | 'deactivated';
+  /** Null until the address is verified: until then /me/invitations lists nothing. */
+  emailVerifiedAt: Iso | null;
   createdAt: Iso;
   updatedAt: Iso;
 }

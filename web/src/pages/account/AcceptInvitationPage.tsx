@@ -72,7 +72,7 @@ function AcceptSignedIn({ secret }: { secret: string }) {
     if (!match) return;
     setBusy(true);
     try {
-      await api.invitations.decline(match.id);
+      await api.invitations.decline(match.id, secret);
       announce('Invitation declined.');
       navigate('/account/invitations');
     } catch (error) {
@@ -101,7 +101,9 @@ function AcceptSignedIn({ secret }: { secret: string }) {
       )}
       {pending.data && !match && (
         <Notice tone="warning">
-          No pending invitation for {user?.email} matches this link. It may be for another email address, or already used, revoked or expired. You can still try: Latchkey will say why if it fails.
+          {user?.emailVerifiedAt
+            ? `No pending invitation for ${user.email} matches this link. It may be for another email address, or already used, revoked or expired. You can still try: Latchkey will say why if it fails.`
+            : `Invitations are listed for ${user?.email ?? 'your address'} only once the address is verified. You can still accept with this link: Latchkey will say why if it fails.`}
         </Notice>
       )}
       {problem && <Alert problem={problem} />}

@@ -12,7 +12,7 @@ import { useSession } from '../../session';
 import { invitationSecretIn } from './invitation-link';
 
 export function MyInvitationsPage() {
-  const { api } = useSession();
+  const { api, user } = useSession();
   const announce = useAnnounce();
   const invitations = useLoad(() => api.me.invitations().then((p) => p.items), []);
   const items = invitations.data ?? [];
@@ -27,7 +27,13 @@ export function MyInvitationsPage() {
     <Page title="Invitations" intro="Workspaces that invited your email address. To accept, open the link from the invitation, or paste it below.">
       <Section title="Pending invitations">
         <LoadState loading={invitations.loading} problem={invitations.problem} hasData={!!invitations.data} />
-        {invitations.data && items.length === 0 && <p className="empty">No pending invitations for your email address.</p>}
+        {invitations.data && items.length === 0 && (
+          <p className="empty">
+            {user?.emailVerifiedAt
+              ? 'No pending invitations for your email address.'
+              : 'Invitations are listed here once your email address is verified. Until then, open the link from the invitation, or paste it below.'}
+          </p>
+        )}
         {items.length > 0 && (
           <ul className="card-list">
             {items.map((i) => (

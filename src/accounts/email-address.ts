@@ -1,0 +1,82 @@
+// The one form of an email address: what is stored in users.email and invitations.email, and what every
+// lookup and comparison uses (plain equality, in SQL and in JS). Two addresses that display alike are
+// either the same canonical string or refused at the door.
+import { applyDecorators } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { IsEmail, IsString, MaxLength, Validate, ValidationArguments, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
+import { domainToASCII } from 'node:url';
+
+/**
+ * Characters that show nothing or steer the display: format characters (zero-width joiner and
+ * non-joiner, bidi controls, soft hyphen, BOM), controls, line and paragraph separators, and every
+ * default-ignorable code point (variation selectors, Hangul fillers, combining grapheme joiner, tags).
+ */
+const INVISIBLE = /[\p{Cf}\p{Cc}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * NFKC (fullwidth and other compatibility forms fold to ASCII, NFD composes), trimmed, lower case;
+ * an internationalised domain becomes its punycode A-label (`xn--…`), which cannot pass for a Latin one.
+ * Total and idempotent: it never refuses; emailProblem() decides what may be stored.
+ * Login uses this form too: an address that was refused can never match a stored one.
+ */
+export function canonicalEmail(raw: string): string {
+  const folded = raw.normalize('NFKC').toLowerCase().normalize('NFKC').trim();
+  const at = folded.lastIndexOf('@');
+  if (at < 0) return folded;
+  const domain = folded.slice(at + 1);
+  if (ASCII.test(domain)) return folded;
+  const ascii = domainToASCII(domain);
+  return ascii ? `${folded.slice(0, at)}@${ascii}` : folded;
+}
+
+/**
+ * Why an address (as sent) may not be stored, or null. Invisible and format characters are refused
+ * outright. The part before the @ must be ASCII: that one rule rules out every look-alike mailbox
+ * (Cyrillic а, Greek ο, dotless ı, combining accents) without confusable tables, and internationalised
+ * mailboxes (RFC 6531) are rare and not deliverable by most mail systems anyway. A Unicode domain is
+ * accepted and stored as its A-label, so it displays unambiguously.
+ */
+export function emailProblem(raw: string): string | null {
+  if (INVISIBLE.test(raw)) return 'must not contain invisible or formatting characters';
+  const email = canonicalEmail(raw);
+  if (INVISIBLE.test(email)) return 'must not contain invisible or formatting characters';
+  const at = email.lastIndexOf('@');
+  if (at < 0) return null; // not an address at all: @IsEmail says so
+  if (!ASCII.test(email.slice(0, at))) return 'must use only ASCII characters before the @';
+  if (!ASCII.test(email.slice(at + 1))) return 'must have a valid domain name';
+  return null;
+}
+
+/**
+ * For a DTO field that will be stored as an address (register, invite): canonicalised before it is
+ * validated, so the stored form, its length and its format are all checked on what is kept.
+ */
+export function EmailAddressField(): PropertyDecorator {
+  return applyDecorators(
+    // An address with a problem is left as sent, for StorableEmail to name the problem (canonicalising
+    // would trim a leading BOM, say, and hide it).
+    Transform(({ value }) => (typeof value === 'string' && emailProblem(value) === null ? canonicalEmail(value) : value)),
+    IsString(),
+    MaxLength(254),
+    Validate(StorableEmail),
+    IsEmail({}, { message: 'must be an email address' }),
+  );
+}
+
+/** For a field only looked up (login): the same canonical form, nothing refused (a refused address matches nobody). */
+export function EmailLookupField(): PropertyDecorator {
+  return Transform(({ value }) => (typeof value === 'string' ? canonicalEmail(value) : value));
+}
+
+@ValidatorConstraint({ name: 'storableEmail' })
+class StorableEmail implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value !== 'string' || emailProblem(value) === null;
+  }
+
+  defaultMessage(args: ValidationArguments): string {
+    return (typeof args.value === 'string' && emailProblem(args.value)) || 'must be an email address';
+  }
+}
