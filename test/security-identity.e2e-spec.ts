@@ -185,7 +185,9 @@ describe('L7: one canonical form of an email address', () => {
   });
 
   it('L7: junk is a 400, never a 500: huge, non-string, sharp s, Cyrillic domain shown as punycode', async () => {
-    expectProblem(await register(`${'ａ'.repeat(5000)}@corp.test`), 400, 'validation_failed');
+    expectProblem(await register(`${'ａ'.repeat(2000)}@corp.test`), 400, 'validation_failed');
+    // Past the 8 KiB limit of the sign-up route (H2) the body is not read at all.
+    expectProblem(await register(`${'ａ'.repeat(5000)}@corp.test`), 413, 'payload_too_large');
     expectProblem(await register(42 as unknown as string), 400, 'validation_failed');
     expectProblem(await register(`stra\u00dfe-${suffix()}@corp.test`), 400, 'validation_failed');
     const cyrillicDomain = await register(`ops-${suffix()}@corp.tеst`).expect(201);
