@@ -2,7 +2,8 @@
 // and against invalidation spam. Both databases.
 import type { Client, Notification } from 'pg';
 import { Invalidation, InvalidationEvent } from '../src/cache/invalidation';
-import { bearer, builtInRoles, createNamedToken, createWorkspace, inviteAndAccept, registerUser } from './support/api';
+import { TokensRepository } from '../src/tokens/tokens.repository';
+import { bearer, builtInRoles, createNamedToken, createWorkspace, inviteAndAccept, login, registerUser } from './support/api';
 import { startTestApp, TestApp } from './support/test-app';
 
 /**
@@ -91,4 +92,83 @@ describe('security: cache (L3, L9)', () => {
     expect([200, 401]).toContain(await during);
     await me().expect(401);
   });
+
+  /**
+   * Holds the next credential lookup of `secret` after it has read the row, until `meanwhile` is done:
+   * an invalidation event during that time finds the fill in flight.
+   */
+  async function fillAcross(secret: string, meanwhile: () => Promise<unknown>): Promise<number> {
+    const tokens = t.app.get(TokensRepository);
+    const find = tokens.findCredentialByHash.bind(tokens);
+    let readDone!: () => void;
+    const read = new Promise<void>((resolve) => (readDone = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const spy = jest.spyOn(tokens, 'findCredentialByHash').mockImplementation(async (hash) => {
+      spy.mockRestore();
+      const row = await find(hash);
+      readDone();
+      await released;
+      return row;
+    });
+    const check = t.http().get('/v1/me').set(bearer(secret)).then((res) => res.status);
+    await read;
+    await meanwhile();
+    release();
+    return check;
+  }
+
+  /** Credential lookups in the database a request costs (0: answered from the cache). */
+  async function lookupsOf(request: () => PromiseLike<unknown>): Promise<number> {
+    const spy = jest.spyOn(t.app.get(TokensRepository), 'findCredentialByHash');
+    try {
+      await request();
+      return spy.mock.calls.length;
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('L9: an event about another token does not discard a fill in flight (spam cannot keep the cache cold)', async () => {
+    const user = await registerUser(t);
+    const cold = await createNamedToken(t, user.personalToken, { scopes: ['*'] });
+    const other = await createNamedToken(t, user.personalToken, { scopes: ['*'] });
+    const me = () => t.http().get('/v1/me').set(bearer(cold.secret)).expect(200);
+    expect(await fillAcross(cold.secret, () => t.http().delete(`/v1/me/tokens/${other.id}`).set(bearer(user.personalToken)).expect(204))).toBe(200);
+    // Stored despite the revocation of another token: the next check is answered from the cache.
+    expect(await lookupsOf(me)).toBe(0);
+  });
+
+  it('L9: create/revoke spam leaves cached tokens cached', async () => {
+    const user = await registerUser(t);
+    const cached = await createNamedToken(t, user.personalToken, { scopes: ['*'] });
+    const me = () => t.http().get('/v1/me').set(bearer(cached.secret)).expect(200);
+    await me();
+    for (let i = 0; i < 20; i++) {
+      const spam = await createNamedToken(t, user.personalToken, { scopes: ['*'] });
+      await t.http().delete(`/v1/me/tokens/${spam.id}`).set(bearer(user.personalToken)).expect(204);
+    }
+    expect(await lookupsOf(me)).toBe(0);
+  });
+
+  it('L9: an event about the token itself still discards its fill in flight (the old row is not stored)', async () => {
+    const user = await registerUser(t);
+    const named = await createNamedToken(t, user.personalToken, { scopes: ['*'] });
+    // The lookup read the token alive, then the revocation committed before the lookup could store it.
+    expect(await fillAcross(named.secret, () => t.http().delete(`/v1/me/tokens/${named.id}`).set(bearer(user.personalToken)).expect(204))).toBe(200);
+    await t.http().get('/v1/me').set(bearer(named.secret)).expect(401);
+  });
+
+  it('L9: an event about the owner (deactivation) discards a fill in flight of any of their tokens', async () => {
+    const admin = await registerUser(t, 'admin@example.com').catch(() => null);
+    const adminSecret = admin?.personalToken ?? (await loginAdmin());
+    const user = await registerUser(t);
+    const named = await createNamedToken(t, user.personalToken, { scopes: ['*'] });
+    await fillAcross(named.secret, () => t.http().post(`/v1/admin/users/${user.id}/deactivate`).set(bearer(adminSecret)).expect(200));
+    await t.http().get('/v1/me').set(bearer(named.secret)).expect(401);
+  });
+
+  async function loginAdmin(): Promise<string> {
+    return login(t, 'admin@example.com');
+  }
 });
