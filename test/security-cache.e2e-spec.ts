@@ -28,7 +28,24 @@ describe('security: cache (L3, L9)', () => {
     t = await startTestApp({ LATCHKEY_CACHE_TTL_SECONDS: '300' });
     invalidation = t.app.get(Invalidation);
     slowDownOwnNotifications(invalidation);
+    invalidation.subscribe((event) => {
+      if (event.kind === 'all') clears++;
+    });
   });
+
+  /**
+   * 'all' events clear every cache. In the tests the embedded database is reached through a URL, so the
+   * LISTEN connection is tried, refused (its socket admits one connection) and retried each second,
+   * each time with an 'all'. A measure of what stays cached is taken again when one came during it.
+   */
+  let clears = 0;
+  async function withoutClears(measure: () => Promise<number>): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      const before = clears;
+      const result = await measure();
+      if (clears === before || attempt === 5) return result;
+    }
+  }
   afterAll(async () => {
     jest.restoreAllMocks();
     await t?.close();
@@ -131,24 +148,30 @@ describe('security: cache (L3, L9)', () => {
 
   it('L9: an event about another token does not discard a fill in flight (spam cannot keep the cache cold)', async () => {
     const user = await registerUser(t);
-    const cold = await createNamedToken(t, user.personalToken, { scopes: ['*'] });
-    const other = await createNamedToken(t, user.personalToken, { scopes: ['*'] });
-    const me = () => t.http().get('/v1/me').set(bearer(cold.secret)).expect(200);
-    expect(await fillAcross(cold.secret, () => t.http().delete(`/v1/me/tokens/${other.id}`).set(bearer(user.personalToken)).expect(204))).toBe(200);
-    // Stored despite the revocation of another token: the next check is answered from the cache.
-    expect(await lookupsOf(me)).toBe(0);
+    const lookups = await withoutClears(async () => {
+      const cold = await createNamedToken(t, user.personalToken, { scopes: ['*'] });
+      const other = await createNamedToken(t, user.personalToken, { scopes: ['*'] });
+      const revokeOther = () => t.http().delete(`/v1/me/tokens/${other.id}`).set(bearer(user.personalToken)).expect(204);
+      expect(await fillAcross(cold.secret, revokeOther)).toBe(200);
+      // Stored despite the revocation of another token: the next check is answered from the cache.
+      return lookupsOf(() => t.http().get('/v1/me').set(bearer(cold.secret)).expect(200));
+    });
+    expect(lookups).toBe(0);
   });
 
   it('L9: create/revoke spam leaves cached tokens cached', async () => {
     const user = await registerUser(t);
     const cached = await createNamedToken(t, user.personalToken, { scopes: ['*'] });
     const me = () => t.http().get('/v1/me').set(bearer(cached.secret)).expect(200);
-    await me();
-    for (let i = 0; i < 20; i++) {
-      const spam = await createNamedToken(t, user.personalToken, { scopes: ['*'] });
-      await t.http().delete(`/v1/me/tokens/${spam.id}`).set(bearer(user.personalToken)).expect(204);
-    }
-    expect(await lookupsOf(me)).toBe(0);
+    const lookups = await withoutClears(async () => {
+      await me();
+      for (let i = 0; i < 10; i++) {
+        const spam = await createNamedToken(t, user.personalToken, { scopes: ['*'] });
+        await t.http().delete(`/v1/me/tokens/${spam.id}`).set(bearer(user.personalToken)).expect(204);
+      }
+      return lookupsOf(me);
+    });
+    expect(lookups).toBe(0);
   });
 
   it('L9: an event about the token itself still discards its fill in flight (the old row is not stored)', async () => {

@@ -149,9 +149,12 @@ function rowKey(principal: Principal, workspaceId: string): string {
   return `${principal.type}:${principal.id}:${workspaceId}`;
 }
 
-/** A row is dropped by an event about its principal ('user:<id>' or 'api_user:<id>', the key's head) or its workspace. */
+/**
+ * A row is dropped by an event about its principal ('user:<id>' or 'api_user:<id>': the key up to its
+ * second colon, a principal's type and id having none) or about its workspace (the rest).
+ */
 function rowTags(key: string): string[] {
-  const split = key.lastIndexOf(':');
+  const split = key.indexOf(':', key.indexOf(':') + 1);
   return [key.slice(0, split), tag('workspace', key.slice(split + 1))];
 }
 
