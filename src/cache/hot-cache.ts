@@ -34,8 +34,11 @@ export interface HotCacheOptions<V> {
 export class HotCache<V extends object> {
   private readonly cache: LRUCache<string, V> | null;
   private readonly tagsOf: TagsOf<V>;
-  /** Keys by tag. Kept exact by the LRU's dispose (eviction, expiry, delete, overwrite). */
-  private readonly index = new Map<string, Set<string>>();
+  /**
+   * Keys by tag: the key itself while a tag has one (most: a token's own), a set past that. Kept exact
+   * by the LRU's dispose (eviction, expiry, delete, overwrite).
+   */
+  private readonly index = new Map<string, string | Set<string>>();
   /** Counts invalidation events. A fill remembers the count it began at. */
   private seq = 0;
   /** Fills that began before this count store nothing (set by 'all'). */
@@ -72,9 +75,10 @@ export class HotCache<V extends object> {
     // Replacing a value disposes of the old one (its tags leave the index) before the new one's are filed.
     this.cache.set(key, value);
     for (const t of this.tagsOf(key, value)) {
-      const keys = this.index.get(t);
-      if (keys) keys.add(key);
-      else this.index.set(t, new Set([key]));
+      const held = this.index.get(t);
+      if (held === undefined) this.index.set(t, key);
+      else if (typeof held !== 'string') held.add(key);
+      else if (held !== key) this.index.set(t, new Set([held, key]));
     }
   }
 
@@ -134,11 +138,12 @@ export class HotCache<V extends object> {
     this.touched.delete(t);
     this.touched.set(t, at);
     this.forget();
-    const keys = this.index.get(t);
-    if (!keys) return;
+    const held = this.index.get(t);
+    if (held === undefined) return;
     this.index.delete(t);
-    // Each delete disposes of the entry, taking its key out of its other tags' sets.
-    for (const key of keys) this.cache.delete(key);
+    // Each delete disposes of the entry, taking its key out of its other tags.
+    if (typeof held === 'string') this.cache.delete(held);
+    else for (const key of held) this.cache.delete(key);
   }
 
   /** Whether a fill that began at `start` may store what it read. */
@@ -168,8 +173,9 @@ export class HotCache<V extends object> {
   private unindex(key: string, value: V): void {
     if (this.clearing) return;
     for (const t of this.tagsOf(key, value)) {
-      const keys = this.index.get(t);
-      if (keys && keys.delete(key) && keys.size === 0) this.index.delete(t);
+      const held = this.index.get(t);
+      if (held === key) this.index.delete(t);
+      else if (typeof held === 'object' && held.delete(key) && held.size === 0) this.index.delete(t);
     }
   }
 
