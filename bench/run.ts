@@ -1,8 +1,12 @@
 // npm run bench [-- --tokens 100000] [--duration 10] [--connections 50] [--scale] [--only floor,authorize] [--pairs 3]
+//                [--spam-cached 20000] [--spam-rate 200]
 // Starts Latchkey (built, as a child process) on a fresh database: a new database on the PostgreSQL
 // server in DATABASE_URL, or an embedded one in a temporary folder. Seeds --tokens filler tokens, then
 // measures with autocannon, from a separate process, the floor (GET /health/live) against the token
 // checks. With --scale it measures authorize at 10,000 tokens and again at --tokens (default 1,000,000).
+// The spam scenario (PostgreSQL only) fills the caches with --spam-cached live tokens, then measures
+// authorize while another process creates and revokes tokens at --spam-rate pairs per second: every
+// revocation is an invalidation event, so it shows what invalidation costs the hot path (audit L9).
 // Prints the figures and writes them to bench/results/.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +17,8 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/database/database';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres';
 import { runMigrations } from '../src/database/migrate';
-import { autocannon, LoadResult, pinning, ROOT, serverCommand, waitUntilUp } from './load';
+import { generateToken, hashToken, tokenHint } from '../src/auth/token-format';
+import { autocannon, hasTaskset, LoadResult, pinning, ROOT, serverCommand, waitUntilUp } from './load';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -31,6 +36,10 @@ const PAIRS = Math.max(1, flag('pairs', 3));
 // --only runs a subset (e.g. under --cpu-prof, to profile one scenario); the floor always runs, being the yardstick.
 const ONLY = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : null;
 const wanted = (scenario: string) => ONLY === null || ONLY.has(scenario);
+const SPAM_CACHED = flag('spam-cached', 20_000);
+const SPAM_RATE = flag('spam-rate', 200);
+// The spam scenario's cached tokens must outlive its warm-up and run: the default TTL is 10 s.
+const SPAM_TTL_SECONDS = 300;
 const BASE = `http://127.0.0.1:${PORT}`;
 const ADMIN = 'bench-admin@example.com';
 const PASSWORD = 'bench password 123456';
@@ -148,6 +157,7 @@ async function startService(target: Target): Promise<ChildProcess> {
       LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP: '100000000',
       LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: '100000000',
       LATCHKEY_REGISTRATIONS_PER_IP: '100000000',
+      ...(spamWanted(target) ? { LATCHKEY_CACHE_TTL_SECONDS: String(SPAM_TTL_SECONDS) } : {}),
       NODE_ENV: 'production',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -231,6 +241,99 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+/** Runs only when asked for by name (it seeds thousands of tokens), and only on a PostgreSQL server. */
+function spamWanted(target: Target): boolean {
+  return ONLY !== null && ONLY.has('spam') && target.kind === 'postgresql';
+}
+
+/**
+ * Adds SPAM_CACHED live named tokens of the owner (straight into the table: the API would take
+ * minutes) and has each checked once, so the caches hold that many credentials.
+ */
+async function warmManyTokens(target: Target, authorizePath: string): Promise<void> {
+  const secrets = Array.from({ length: SPAM_CACHED }, () => generateToken('lkp_'));
+  await target.sql(async (query) => {
+    const [{ id }] = (await query('SELECT id FROM users WHERE email = $1', [ADMIN])) as Array<{ id: string }>;
+    for (let from = 0; from < secrets.length; from += 5000) {
+      const part = secrets.slice(from, from + 5000);
+      await query(
+        `INSERT INTO tokens (id, kind, user_id, name, token_hash, hint, scopes, created_at)
+         SELECT gen_random_uuid(), 'named', $1, 'cached', h.hash, h.hint, '{*}', now()
+           FROM unnest($2::text[], $3::text[]) AS h(hash, hint)`,
+        [id, part.map(hashToken), part.map(tokenHint)],
+      );
+    }
+  });
+  let next = 0;
+  const worker = async () => {
+    while (next < secrets.length) {
+      const res = await fetch(`${BASE}${authorizePath}`, { headers: { authorization: `Bearer ${secrets[next++]}` } });
+      if (res.status !== 204) throw new Error(`warming the cache: ${res.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 20 }, worker));
+}
+
+/** `run.js --spammer <secret> <seconds> <pairs per second>`: creates and revokes named tokens, paced; prints the pairs done. */
+async function spammer(secret: string, seconds: number, rate: number): Promise<void> {
+  const until = Date.now() + seconds * 1000;
+  const started = Date.now();
+  let pairs = 0;
+  const worker = async () => {
+    while (Date.now() < until) {
+      // Paced to `rate` pairs per second overall, so before and after see the same number of events.
+      const due = started + (pairs * 1000) / rate;
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      pairs++;
+      const created = await api<{ id: string }>('POST', '/v1/me/tokens', secret, { name: 'spam', scopes: ['*'] });
+      await api('DELETE', `/v1/me/tokens/${created.id}`, secret);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  process.stdout.write(`${JSON.stringify({ pairs, seconds: (Date.now() - started) / 1000 })}\n`);
+}
+
+/** Starts the spammer process for `seconds`; resolves to the pairs per second it managed. */
+function startSpammer(fixture: Fixture, seconds: number): Promise<{ pairs: number; perSecond: number }> {
+  const argv = [join(__dirname, 'run.js'), '--spammer', fixture.ownerToken, String(seconds), String(SPAM_RATE), '--port', String(PORT)];
+  // The spammer shares the load generator's core, away from the server's.
+  const child = hasTaskset ? spawn('taskset', ['-c', '1', process.execPath, ...argv]) : spawn(process.execPath, argv);
+  let out = '';
+  child.stdout?.on('data', (chunk) => (out += chunk));
+  child.stderr?.on('data', (chunk) => process.stderr.write(chunk));
+  return new Promise((resolve) =>
+    child.once('exit', () => {
+      const spam = JSON.parse(out.trim().split('\n').pop() || '{}') as { pairs?: number; seconds?: number };
+      resolve({ pairs: spam.pairs ?? 0, perSecond: Math.round((spam.pairs ?? 0) / (spam.seconds ?? 1)) });
+    }),
+  );
+}
+
+/** The database queries one create/revoke pair costs, measured with the spammer alone. */
+async function queriesPerSpamPair(fixture: Fixture): Promise<number> {
+  const before = await metric('latchkey_db_queries_total');
+  const { pairs } = await startSpammer(fixture, 3);
+  return (await metric('latchkey_db_queries_total') - before) / Math.max(1, pairs);
+}
+
+type SpamResult = Result & { spamPairsPerSecond: number; authorizeQueriesPerRequest: number };
+
+/**
+ * authorize measured (one cached token, as the other scenarios) while a spammer creates and revokes
+ * tokens. authorizeQueriesPerRequest takes the spam's own queries out of dbQueriesPerRequest.
+ */
+async function measureUnderSpam(scenario: string, authorizePath: string, fixture: Fixture, perPair: number): Promise<SpamResult> {
+  const spam = startSpammer(fixture, DURATION + 2);
+  // measure() blocks this process (autocannon runs synchronously); the spammer runs in its own.
+  const result = await measure(scenario, authorizePath, fixture.apiUserToken);
+  const { pairs, perSecond } = await spam;
+  const spamShare = (pairs * perPair * DURATION) / (DURATION + 2) / Math.max(1, result.requests);
+  return {
+    ...result,
+    spamPairsPerSecond: perSecond,
+    authorizeQueriesPerRequest: Number(Math.max(0, result.dbQueriesPerRequest - spamShare).toFixed(4)),
+  };
+}
 
 let servicePid = 0;
 
@@ -318,6 +421,44 @@ async function main(): Promise<void> {
     };
     const pairRatios = await withMorePairs(ratios(results[0], authorize));
 
+    let spam: {
+      cachedTokens: number;
+      ratePerSecondAsked: number;
+      cacheTtlSeconds: number;
+      queriesPerSpamPair: number;
+      authorizeToFloorUnderSpam: number;
+      pairs: PairRatios[];
+      runs: Array<{ spamPairsPerSecond: number; authorizeRequestsPerSecond: number; authorizeQueriesPerRequest: number; serverCpuMicrosPerRequest: number }>;
+    } | null = null;
+    if (spamWanted(target)) {
+      process.stderr.write(`caching ${SPAM_CACHED} tokens…\n`);
+      await warmManyTokens(target, authorizePath);
+      const perPair = await queriesPerSpamPair(fixture);
+      const spamPairs: PairRatios[] = [];
+      const runs = [];
+      for (let i = 0; i < PAIRS; i++) {
+        const floorAgain = await measure('floor (spam pair)', '/health/live');
+        const underSpam = await measureUnderSpam(`authorize, ${SPAM_CACHED} cached, create/revoke spam`, authorizePath, fixture, perPair);
+        results.push(floorAgain, underSpam);
+        spamPairs.push(ratios(floorAgain, underSpam));
+        runs.push({
+          spamPairsPerSecond: underSpam.spamPairsPerSecond,
+          authorizeRequestsPerSecond: underSpam.requestsPerSecond,
+          authorizeQueriesPerRequest: underSpam.authorizeQueriesPerRequest,
+          serverCpuMicrosPerRequest: underSpam.serverCpuMicrosPerRequest,
+        });
+      }
+      spam = {
+        cachedTokens: SPAM_CACHED,
+        ratePerSecondAsked: SPAM_RATE,
+        cacheTtlSeconds: SPAM_TTL_SECONDS,
+        queriesPerSpamPair: Number(perPair.toFixed(2)),
+        authorizeToFloorUnderSpam: median(spamPairs.map((r) => r.byRequests)),
+        pairs: spamPairs,
+        runs,
+      };
+    }
+
     let scale: Scale | null = null;
     if (SCALE) {
       await stopService(child);
@@ -358,6 +499,7 @@ async function main(): Promise<void> {
       pairs: pairRatios,
       rssMiB: rss,
       scale,
+      spam,
     };
     console.log(`\nLatchkey bench — ${summary.database}, ${summary.tokens} tokens, ${CONNECTIONS} connections, ${DURATION} s each, ${summary.pinned}\n`);
     console.log('scenario'.padEnd(48), 'req/s'.padStart(8), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'non-2xx'.padStart(9), 'queries/req'.padStart(12), 'CPU µs/req'.padStart(11));
@@ -368,6 +510,12 @@ async function main(): Promise<void> {
       `\nauthorize / floor: ${summary.authorizeToFloor} (by CPU time per request: ${summary.authorizeToFloorByCpu}), ` +
         `the median of ${PAIRS} pair(s): ${pairRatios.map((r) => r.byRequests).join(', ')}   RSS after the runs: ${rss} MiB`,
     );
+    if (spam) {
+      console.log(
+        `authorize / floor under create/revoke spam (${spam.ratePerSecondAsked} pairs/s asked, ${spam.cachedTokens} tokens cached): ${spam.authorizeToFloorUnderSpam}; ` +
+          spam.runs.map((r) => `${r.spamPairsPerSecond} pairs/s done, authorize's own queries/req ${r.authorizeQueriesPerRequest}`).join('; '),
+      );
+    }
     if (scale) {
       console.log(
         `authorize at ${scale.tokensLow} tokens: ${scale.rpsLow} req/s; at ${scale.tokensHigh}: ${scale.rpsHigh} req/s ` +
@@ -384,7 +532,8 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
+const spammerAt = args.indexOf('--spammer');
+(spammerAt >= 0 ? spammer(args[spammerAt + 1], Number(args[spammerAt + 2]), Number(args[spammerAt + 3])) : main()).catch((error) => {
   console.error(error);
   process.exit(1);
 });

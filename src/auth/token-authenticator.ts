@@ -1,7 +1,7 @@
 // Decides whether a presented secret is a live token, and whose. Every check is made at request time.
 import { Inject, Injectable } from '@nestjs/common';
-import { HotCache } from '../cache/hot-cache';
-import { Invalidation, InvalidationEvent } from '../cache/invalidation';
+import { HotCache, tag } from '../cache/hot-cache';
+import { Invalidation } from '../cache/invalidation';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { RateLimits } from '../rate-limits/rate-limits';
@@ -32,29 +32,12 @@ export class TokenAuthenticator {
     invalidation: Invalidation,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.credentials = new HotCache(config);
-    this.unknown = new HotCache(config, UNKNOWN_TOKENS_MAX);
-    invalidation.subscribe((event) => this.invalidate(event));
-  }
-
-  private invalidate(event: InvalidationEvent): void {
-    switch (event.kind) {
-      case 'all':
-        this.credentials.clear();
-        this.unknown.clear();
-        return;
-      case 'token':
-        return this.credentials.deleteWhere((_, c) => c.id === event.id || c.parentId === event.id);
-      case 'user':
-        return this.credentials.deleteWhere((_, c) => c.userId === event.id);
-      case 'api_user':
-        return this.credentials.deleteWhere((_, c) => c.apiUserId === event.id);
-      case 'workspace':
-        // Deleting a workspace removes it from restrictions and deletes its API users.
-        return this.credentials.deleteWhere(
-          (_, c) => c.apiUserWorkspaceId === event.id || (c.workspaceIds?.includes(event.id) ?? false) || c.blockedWorkspaceIds.includes(event.id),
-        );
-    }
+    this.credentials = new HotCache(config, { tags: credentialTags });
+    this.unknown = new HotCache(config, { maxEntries: UNKNOWN_TOKENS_MAX });
+    invalidation.subscribe((event) => {
+      this.credentials.invalidate(event);
+      if (event.kind === 'all') this.unknown.clear();
+    });
   }
 
   /** The stored credential of a well-formed token not in the cache, remembering unknown ones. */
@@ -118,6 +101,22 @@ export class TokenAuthenticator {
     }
     return principal;
   }
+}
+
+/**
+ * What a credential was read from, as events name it: the token and the token it was exchanged from
+ * (a revocation takes its sessions along), its owner, and the workspaces it names (deleting a
+ * workspace removes it from restrictions and blocks, and deletes its API users).
+ */
+function credentialTags(_key: string, c: TokenCredential): string[] {
+  const tags = [tag('token', c.id)];
+  if (c.parentId !== null) tags.push(tag('token', c.parentId));
+  if (c.userId !== null) tags.push(tag('user', c.userId));
+  if (c.apiUserId !== null) tags.push(tag('api_user', c.apiUserId));
+  if (c.apiUserWorkspaceId !== null) tags.push(tag('workspace', c.apiUserWorkspaceId));
+  for (const id of c.workspaceIds ?? []) tags.push(tag('workspace', id));
+  for (const id of c.blockedWorkspaceIds) tags.push(tag('workspace', id));
+  return tags;
 }
 
 function buildPrincipal(credential: TokenCredential): Principal | null {

@@ -1,7 +1,7 @@
 // The checks other services make on every request: "may this token do X here?" (authorize) and
 // "what is this token?" (introspect, RFC 7662).
 import { Inject, Injectable } from '@nestjs/common';
-import { HotCache } from '../cache/hot-cache';
+import { HotCache, tag } from '../cache/hot-cache';
 import { Invalidation } from '../cache/invalidation';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DataSource } from 'typeorm';
@@ -30,11 +30,9 @@ export class ChecksService {
     invalidation: Invalidation,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.knownDevices = new HotCache(config);
-    invalidation.subscribe((event) => {
-      if (event.kind === 'all') this.knownDevices.clear();
-      else if (event.kind === 'workspace') this.knownDevices.deleteWhere((key) => key.startsWith(`${event.id}:`));
-    });
+    // Keyed `<workspaceId>:<deviceId>`: filed under the workspace.
+    this.knownDevices = new HotCache(config, { tags: (key) => [tag('workspace', key.slice(0, key.indexOf(':')))] });
+    invalidation.subscribe((event) => this.knownDevices.invalidate(event));
   }
 
   private async deviceExists(workspaceId: string, deviceId: string): Promise<boolean> {

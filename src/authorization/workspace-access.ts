@@ -1,7 +1,7 @@
 // What a principal may do in one workspace, resolved at request time in one query:
 // membership, roles, permissions, device access and the workspace's token policy.
 import { Inject, Injectable } from '@nestjs/common';
-import { HotCache } from '../cache/hot-cache';
+import { HotCache, tag } from '../cache/hot-cache';
 import { Invalidation } from '../cache/invalidation';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DataSource, EntityManager } from 'typeorm';
@@ -51,12 +51,8 @@ export class WorkspaceAccessResolver {
     invalidation: Invalidation,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.rows = new HotCache(config);
-    invalidation.subscribe((event) => {
-      if (event.kind === 'all') this.rows.clear();
-      else if (event.kind === 'workspace') this.rows.deleteWhere((key) => key.endsWith(`:${event.id}`));
-      else if (event.kind === 'user' || event.kind === 'api_user') this.rows.deleteWhere((key) => key.startsWith(`${event.kind}:${event.id}:`));
-    });
+    this.rows = new HotCache(config, { tags: rowTags });
+    invalidation.subscribe((event) => this.rows.invalidate(event));
   }
 
   /**
@@ -162,9 +158,18 @@ export class WorkspaceAccessResolver {
   }
 }
 
-/** The cache key of a principal's access row in a workspace (invalidation matches on its parts). */
+/** The cache key of a principal's access row in a workspace: `<user|api_user>:<id>:<workspaceId>`. */
 function rowKey(principal: Principal, workspaceId: string): string {
   return `${principal.type}:${principal.id}:${workspaceId}`;
+}
+
+/**
+ * A row is dropped by an event about its principal ('user:<id>' or 'api_user:<id>': the key up to its
+ * second colon, a principal's type and id having none) or about its workspace (the rest).
+ */
+function rowTags(key: string): string[] {
+  const split = key.indexOf(':', key.indexOf(':') + 1);
+  return [key.slice(0, split), tag('workspace', key.slice(split + 1))];
 }
 
 /** 403 unless the roles grant the permission (forbidden) and the token's scopes carry it (insufficient_scope). */

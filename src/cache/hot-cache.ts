@@ -1,17 +1,68 @@
-// A bounded, TTL'd in-process cache for the hot path, dropped entry by entry on invalidation events.
+// A bounded, TTL'd in-process cache for the hot path. Every entry is filed under its tags, the things
+// it was read from as invalidation events name them ('token:<id>', 'user:<id>', 'api_user:<id>',
+// 'workspace:<id>'): an event drops its own entries through that index and discards only the fills
+// that read one of them, in time proportional to what it concerns, never a scan of the whole cache.
+// A hit is one LRU lookup, as before: the bookkeeping runs on misses and events only.
 import { LRUCache } from 'lru-cache';
 import type { AppConfig } from '../config/app-config';
+import type { InvalidationEvent } from './invalidation';
+
+type NamedEvent = Exclude<InvalidationEvent, { kind: 'all' }>;
+
+/** The tag under which an entry read from this principal, token or workspace is filed. */
+export function tag(kind: NamedEvent['kind'], id: string): string {
+  return `${kind}:${id}`;
+}
+
+/** The tags of an entry: every id whose event must drop it. */
+export type TagsOf<V> = (key: string, value: V) => readonly string[];
+
+const NO_TAGS: readonly string[] = Object.freeze([]);
+
+/**
+ * Events remembered for the fills in flight at most this many: past it (a fill hung on a stalled
+ * query while events pour in), every fill in flight is discarded instead, and the memory let go.
+ */
+const TOUCHED_MAX = 10_000;
+
+export interface HotCacheOptions<V> {
+  /** Entries without tags are dropped only by an 'all' event (and the TTL). */
+  tags?: TagsOf<V>;
+  maxEntries?: number;
+}
 
 export class HotCache<V extends object> {
   private readonly cache: LRUCache<string, V> | null;
-  /** Bumped by every invalidation: a fill that began before one must not store what it read. */
-  private generation = 0;
+  private readonly tagsOf: TagsOf<V>;
+  /**
+   * Keys by tag: the key itself while a tag has one (most: a token's own), a set past that. Kept exact
+   * by the LRU's dispose (eviction, expiry, delete, overwrite).
+   */
+  private readonly index = new Map<string, string | Set<string>>();
+  /** Counts invalidation events. A fill remembers the count it began at. */
+  private seq = 0;
+  /** Fills that began before this count store nothing (set by 'all'). */
+  private floor = 0;
+  /** Tag → the count of its last event, oldest first; only what a fill in flight may still need. */
+  private readonly touched = new Map<string, number>();
+  /** Fills in flight by the count they began at, oldest first. */
+  private readonly inFlight = new Map<number, number>();
+  private clearing = false;
   private readonly ttlMs: number;
   private lastPurge = performance.now();
 
-  constructor(config: AppConfig, maxEntries = config.cache.maxEntries) {
+  constructor(config: AppConfig, options: HotCacheOptions<V> = {}) {
     this.ttlMs = config.cache.ttlSeconds * 1000;
-    this.cache = this.ttlMs > 0 ? new LRUCache<string, V>({ max: maxEntries, ttl: this.ttlMs, ttlAutopurge: false }) : null;
+    this.tagsOf = options.tags ?? (() => NO_TAGS);
+    this.cache =
+      this.ttlMs > 0
+        ? new LRUCache<string, V>({
+            max: options.maxEntries ?? config.cache.maxEntries,
+            ttl: this.ttlMs,
+            ttlAutopurge: false,
+            dispose: (value, key) => this.unindex(key, value),
+          })
+        : null;
   }
 
   get(key: string): V | undefined {
@@ -19,19 +70,113 @@ export class HotCache<V extends object> {
   }
 
   set(key: string, value: V): void {
+    if (!this.cache) return;
     this.purgeStaleNowAndThen();
-    this.cache?.set(key, value);
+    // Replacing a value disposes of the old one (its tags leave the index) before the new one's are filed.
+    this.cache.set(key, value);
+    for (const t of this.tagsOf(key, value)) {
+      const held = this.index.get(t);
+      if (held === undefined) this.index.set(t, key);
+      else if (typeof held !== 'string') held.add(key);
+      else if (held !== key) this.index.set(t, new Set([held, key]));
+    }
   }
 
   /**
-   * Reads through the cache. The value is stored only if no invalidation happened while it was being
-   * read: otherwise a read that began before a revocation committed could put the old row back.
+   * Reads through the cache. The value is stored only if no event about one of its tags (and no 'all')
+   * came while it was being read: otherwise a read that began before a revocation committed could put
+   * the old row back. Events about anything else leave it alone, so event spam cannot keep a cache cold.
    */
   async fill<R extends V | null>(key: string, read: () => Promise<R>): Promise<R> {
-    const generation = this.generation;
-    const value = await read();
-    if (value !== null && generation === this.generation) this.set(key, value);
+    const start = this.seq;
+    this.inFlight.set(start, (this.inFlight.get(start) ?? 0) + 1);
+    let value: R;
+    try {
+      value = await read();
+    } finally {
+      const left = (this.inFlight.get(start) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(start, left);
+      else this.inFlight.delete(start);
+    }
+    if (value !== null && this.unchangedSince(start, key, value)) this.set(key, value);
     return value;
+  }
+
+  /** Drops what the event names: its own entries, and the fills in flight that read one of them. */
+  invalidate(event: InvalidationEvent): void {
+    if (event.kind === 'all') this.clear();
+    else this.drop(tag(event.kind, event.id));
+  }
+
+  clear(): void {
+    this.floor = ++this.seq;
+    this.touched.clear();
+    this.index.clear();
+    this.clearing = true;
+    try {
+      this.cache?.clear();
+    } finally {
+      this.clearing = false;
+    }
+  }
+
+  get size(): number {
+    return this.cache?.size ?? 0;
+  }
+
+  /** For tests: how many tags are indexed, and how many events are remembered for fills in flight. */
+  get bookkeeping(): { tags: number; touched: number; fillsInFlight: number } {
+    let fills = 0;
+    for (const n of this.inFlight.values()) fills += n;
+    return { tags: this.index.size, touched: this.touched.size, fillsInFlight: fills };
+  }
+
+  private drop(t: string): void {
+    if (!this.cache) return;
+    const at = ++this.seq;
+    // Re-inserted, so the map stays in the order of the counts and forget() can stop at the first young one.
+    this.touched.delete(t);
+    this.touched.set(t, at);
+    this.forget();
+    const held = this.index.get(t);
+    if (held === undefined) return;
+    this.index.delete(t);
+    // Each delete disposes of the entry, taking its key out of its other tags.
+    if (typeof held === 'string') this.cache.delete(held);
+    else for (const key of held) this.cache.delete(key);
+  }
+
+  /** Whether a fill that began at `start` may store what it read. */
+  private unchangedSince(start: number, key: string, value: V): boolean {
+    if (start < this.floor) return false;
+    if (this.touched.size === 0) return true;
+    for (const t of this.tagsOf(key, value)) {
+      const at = this.touched.get(t);
+      if (at !== undefined && at > start) return false;
+    }
+    return true;
+  }
+
+  /** Lets go of the events no fill in flight began before: they can no longer discard anything. */
+  private forget(): void {
+    const oldest = this.inFlight.size > 0 ? (this.inFlight.keys().next().value as number) : this.seq;
+    for (const [t, at] of this.touched) {
+      if (at > oldest) break;
+      this.touched.delete(t);
+    }
+    if (this.touched.size > TOUCHED_MAX) {
+      this.floor = this.seq;
+      this.touched.clear();
+    }
+  }
+
+  private unindex(key: string, value: V): void {
+    if (this.clearing) return;
+    for (const t of this.tagsOf(key, value)) {
+      const held = this.index.get(t);
+      if (held === key) this.index.delete(t);
+      else if (typeof held === 'object' && held.delete(key) && held.size === 0) this.index.delete(t);
+    }
   }
 
   /**
@@ -44,23 +189,5 @@ export class HotCache<V extends object> {
     if (!this.cache || now - this.lastPurge < this.ttlMs) return;
     this.lastPurge = now;
     this.cache.purgeStale();
-  }
-
-  /** Drops every entry the predicate picks (invalidation events are rare; a scan is fine). */
-  deleteWhere(pick: (key: string, value: V) => boolean): void {
-    if (!this.cache) return;
-    const doomed: string[] = [];
-    this.generation++;
-    for (const [key, value] of this.cache.entries()) if (pick(key, value)) doomed.push(key);
-    for (const key of doomed) this.cache.delete(key);
-  }
-
-  clear(): void {
-    this.generation++;
-    this.cache?.clear();
-  }
-
-  get size(): number {
-    return this.cache?.size ?? 0;
   }
 }

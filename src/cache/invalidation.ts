@@ -1,12 +1,15 @@
 // Cache invalidation across instances. A change publishes an event inside its own transaction:
 // pg_notify delivers it to every instance's LISTEN connection when (and only if) the transaction
-// commits, well within a second; this instance also applies it at once. A lost notification costs at
-// most the caches' TTL, and a dropped LISTEN connection clears every cache when it comes back.
+// commits, well within a second. This instance applies it at once and again right after its COMMIT,
+// before the response leaves: a check racing the change can read the old row until COMMIT and put it
+// back in a cache, and the 204 of a revocation means the token is dead here, not once our own
+// notification comes round. A lost notification costs at most the caches' TTL, and a dropped LISTEN
+// connection clears every cache when it comes back.
 // On the embedded database only one process can run (its data directory is locked) and every query
 // goes through one connection, so applying events locally is exact; there is no LISTEN there.
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { Client } from 'pg';
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 export const INVALIDATION_CHANNEL = 'latchkey_invalidate';
@@ -27,24 +30,55 @@ type Listener = (event: InvalidationEvent) => void;
 const RECONNECT_DELAY_MS = 1000;
 
 @Injectable()
-export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdown {
+export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdown, EntitySubscriberInterface {
   private readonly logger = new Logger('Invalidation');
   private readonly listeners: Listener[] = [];
   private client: Client | null = null;
   private stopped = false;
   /** Clients whose loss has been handled: 'error', 'end' and a failed connect() can all report one loss. */
   private readonly lost = new WeakSet<Client>();
+  /** Events published inside a transaction still open, applied again once it commits. */
+  private readonly pending = new WeakMap<QueryRunner, InvalidationEvent[]>();
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, @Optional() dataSource?: DataSource) {
+    // TypeORM tells its subscribers about every COMMIT and ROLLBACK, whichever service ran the transaction.
+    dataSource?.subscribers.push(this);
+  }
 
   subscribe(listener: Listener): void {
     this.listeners.push(listener);
   }
 
-  /** Call inside the transaction that makes the change. */
+  /**
+   * Call inside the transaction that makes the change. Applied now, and again after COMMIT: until then
+   * a check on this instance still reads the old row, and the second pass drops what such a check
+   * stored and discards the fills still reading (see HotCache.fill). Outside a transaction the change
+   * has committed by the time the notification is sent.
+   */
   async publish(em: EntityManager, event: InvalidationEvent): Promise<void> {
     this.apply(event);
+    const transaction = em.queryRunner?.isTransactionActive ? em.queryRunner : null;
+    if (transaction) {
+      const events = this.pending.get(transaction);
+      if (events) events.push(event);
+      else this.pending.set(transaction, [event]);
+    }
     if (this.config.databaseUrl) await em.query('SELECT pg_notify($1, $2)', [INVALIDATION_CHANNEL, JSON.stringify(event)]);
+    if (!transaction) this.apply(event);
+  }
+
+  /** TypeORM, after COMMIT or RELEASE SAVEPOINT: the outermost commit applies the transaction's events again. */
+  afterTransactionCommit({ queryRunner }: TransactionCommitEvent): void {
+    if (queryRunner.isTransactionActive) return;
+    const events = this.pending.get(queryRunner);
+    if (!events) return;
+    this.pending.delete(queryRunner);
+    for (const event of events) this.apply(event);
+  }
+
+  /** Nothing changed: the first pass was harmless, and there is nothing to apply again. */
+  afterTransactionRollback({ queryRunner }: TransactionRollbackEvent): void {
+    if (!queryRunner.isTransactionActive) this.pending.delete(queryRunner);
   }
 
   async onApplicationBootstrap(): Promise<void> {
