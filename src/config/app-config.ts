@@ -89,6 +89,18 @@ export class EnvironmentVariables {
   })
   LATCHKEY_CORS_ORIGINS?: string;
 
+  /** Key a Prometheus scraper sends as `Authorization: Bearer <key>`; without it /metrics is not served on PORT. */
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{32,512}$/, { message: 'LATCHKEY_METRICS_TOKEN must be one key of 32 to 512 printable characters' })
+  LATCHKEY_METRICS_TOKEN?: string;
+
+  /** A separate listener serving only GET /metrics (0: any free port); unset: none. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  LATCHKEY_METRICS_PORT?: number;
+
+  @IsString()
+  LATCHKEY_METRICS_HOST = '127.0.0.1';
+
   /** The built web UI served at /; empty or missing folder: no UI, the API alone. */
   @IsOptional() @IsString()
   LATCHKEY_WEB_UI_DIR?: string;
@@ -120,6 +132,11 @@ export interface AppConfig {
   corsOrigins: string[];
   /** Folder of the built web UI served at /. */
   webUiDir: string;
+  /**
+   * tokenDigest: SHA-256 of the key /metrics asks for (null: /metrics is not served on the public port);
+   * port: the separate metrics listener's (null: none), bound to host.
+   */
+  metrics: { tokenDigest: Buffer | null; port: number | null; host: string };
 }
 
 export class ConfigError extends Error {
@@ -132,7 +149,8 @@ export class ConfigError extends Error {
 /** Reads the environment (unset and empty variables take their defaults) or throws a ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): AppConfig {
   const known = Object.keys(new EnvironmentVariables());
-  known.push('DATABASE_URL', 'LATCHKEY_PLATFORM_ADMINS', 'LATCHKEY_INTROSPECTION_KEYS', 'REDIS_URL', 'LATCHKEY_CORS_ORIGINS', 'LATCHKEY_WEB_UI_DIR');
+  known.push('DATABASE_URL', 'LATCHKEY_PLATFORM_ADMINS', 'LATCHKEY_INTROSPECTION_KEYS', 'REDIS_URL', 'LATCHKEY_CORS_ORIGINS', 'LATCHKEY_WEB_UI_DIR',
+    'LATCHKEY_METRICS_TOKEN', 'LATCHKEY_METRICS_PORT');
   const present: Record<string, string> = {};
   for (const key of known) {
     const value = env[key];
@@ -142,6 +160,9 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   const errors = validateSync(vars, { forbidUnknownValues: true });
   if (errors.length > 0) {
     throw new ConfigError(errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` })));
+  }
+  if (vars.LATCHKEY_METRICS_PORT !== undefined && vars.LATCHKEY_METRICS_PORT !== 0 && vars.LATCHKEY_METRICS_PORT === vars.PORT) {
+    throw new ConfigError(['LATCHKEY_METRICS_PORT must differ from PORT: the metrics listener is apart from the public one']);
   }
   return {
     databaseUrl: vars.DATABASE_URL ?? null,
@@ -180,6 +201,11 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       .filter(Boolean),
     // __dirname is src/config under jest and dist/config when built: both sit two levels below the root.
     webUiDir: resolve(vars.LATCHKEY_WEB_UI_DIR ?? join(__dirname, '..', '..', 'web', 'dist')),
+    metrics: {
+      tokenDigest: vars.LATCHKEY_METRICS_TOKEN ? createHash('sha256').update(vars.LATCHKEY_METRICS_TOKEN).digest() : null,
+      port: vars.LATCHKEY_METRICS_PORT ?? null,
+      host: vars.LATCHKEY_METRICS_HOST,
+    },
   };
 }
 

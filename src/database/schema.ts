@@ -4,6 +4,7 @@ import { Token } from '../tokens/token.entity';
 import { CreateAccounts1764000000000 } from './migrations/1764000000000-CreateAccounts';
 import { CreateWorkspaces1764000100000 } from './migrations/1764000100000-CreateWorkspaces';
 import { CreateApiUsers1764000200000 } from './migrations/1764000200000-CreateApiUsers';
+import { IndexRotationChains1765000090000 } from './migrations/1765000090000-IndexRotationChains';
 
 export const ENTITIES = [User, Token];
-export const MIGRATIONS = [CreateAccounts1764000000000, CreateWorkspaces1764000100000, CreateApiUsers1764000200000];
+export const MIGRATIONS = [CreateAccounts1764000000000, CreateWorkspaces1764000100000, CreateApiUsers1764000200000, IndexRotationChains1765000090000];
