@@ -5,6 +5,7 @@
 // checks. With --scale it measures authorize at 10,000 tokens and again at --tokens (default 1,000,000).
 // Prints the figures and writes them to bench/results/.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,8 @@ const PAIRS = Math.max(1, flag('pairs', 3));
 const ONLY = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : null;
 const wanted = (scenario: string) => ONLY === null || ONLY.has(scenario);
 const BASE = `http://127.0.0.1:${PORT}`;
+/** /metrics is served on the API's port only with a key (LATCHKEY_METRICS_TOKEN). */
+const METRICS_KEY = randomBytes(24).toString('hex');
 const ADMIN = 'bench-admin@example.com';
 const PASSWORD = 'bench password 123456';
 
@@ -147,6 +150,7 @@ async function startService(target: Target): Promise<ChildProcess> {
       LATCHKEY_RATE_LIMIT_PER_TOKEN: '100000000',
       LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP: '100000000',
       LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: '100000000',
+      LATCHKEY_METRICS_TOKEN: METRICS_KEY,
       NODE_ENV: 'production',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -207,7 +211,7 @@ async function seedObjects(): Promise<Fixture> {
 }
 
 async function metric(name: string): Promise<number> {
-  const text = await (await fetch(`${BASE}/metrics`)).text();
+  const text = await (await fetch(`${BASE}/metrics`, { headers: { Authorization: `Bearer ${METRICS_KEY}` } })).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line ? Number(line.split(' ')[1]) : NaN;
 }

@@ -1,6 +1,6 @@
 // Small helpers for the e2e specs: register users, read secrets, build headers.
 import { randomBytes } from 'node:crypto';
-import type { TestApp } from './test-app';
+import { METRICS_KEY, type TestApp } from './test-app';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -85,4 +85,9 @@ export function databaseUnavailableCount(metrics: string, reason: 'unreachable' 
   const match = new RegExp(`^latchkey_db_unavailable_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(metrics);
   if (!match) throw new Error(`no latchkey_db_unavailable_total{reason="${reason}"} in the metrics`);
   return Number(match[1]);
+}
+
+/** A /metrics scrape with the test apps' metrics key; its text. */
+export async function scrapeMetrics(t: TestApp): Promise<string> {
+  return (await t.http().get('/metrics').set(bearer(METRICS_KEY)).expect(200)).text;
 }
