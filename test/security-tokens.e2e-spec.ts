@@ -191,7 +191,7 @@ describe('security: tokens (issue 12: ROT, H4, L5, L10)', () => {
       }
     });
 
-    it('H4: an exchanged session with a password cannot reach past the * rule: a restricted token still gets 403', async () => {
+    it('H4: a workspace-restricted * token gets 403 even with the right password: only an unrestricted * token regenerates', async () => {
       const wid = (await createWorkspace(t, user.personalToken)).id;
       const restricted = await createNamedToken(t, user.personalToken, { scopes: ['*'], workspaceIds: [wid] });
       expectProblem(
