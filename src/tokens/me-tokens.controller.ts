@@ -1,6 +1,6 @@
 // The signed-in user's own tokens: the default personal token and named tokens (and sessions, to end them).
 import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../audit/audit-log';
 import { CurrentActor } from '../audit/current-actor';
 import { Authenticated } from '../auth/access.decorators';
@@ -25,6 +25,7 @@ export class MeTokensController {
   @Post('personal-token/regenerate')
   @HttpCode(200)
   @Authenticated({ scope: 'account:manage' })
+  @ApiBody({ type: RegeneratePersonalTokenDto, required: false })
   regeneratePersonalToken(@CurrentUser() user: UserPrincipal, @CurrentActor() actor: Actor, @Body() dto: RegeneratePersonalTokenDto) {
     return this.tokens.regeneratePersonal(user, actor, dto);
   }
