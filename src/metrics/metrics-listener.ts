@@ -8,6 +8,8 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { assertMetricsKey } from './metrics-access';
 import { MetricsService } from './metrics.service';
 
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
 @Injectable()
 export class MetricsListener implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Metrics');
@@ -36,6 +38,9 @@ export class MetricsListener implements OnApplicationBootstrap, OnApplicationShu
     });
     this.server = server;
     this.logger.log(`Metrics on http://${host}:${this.port()}/metrics`);
+    if (!this.config.metrics.tokenDigest && !LOOPBACK.test(host)) {
+      this.logger.warn(`The metrics listener on ${host} asks for no key: anyone who reaches that address reads the metrics (set LATCHKEY_METRICS_TOKEN)`);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
