@@ -182,16 +182,20 @@ export class TokensService {
     });
   }
 
-  /** Guesses count against the same limit as sign-in, as a password change's do. */
+  /**
+   * Guesses are limited like sign-in's (LATCHKEY_LOGIN_MAX_FAILURES per window), in a count of their
+   * own per account: whoever holds a token and guesses here must not lock the owner out of signing in.
+   */
   private async assertCurrentPassword(principal: UserPrincipal, password: string): Promise<void> {
     const throttle = this.moduleRef.get(LoginThrottle, { strict: false });
     const user = await this.moduleRef.get(UsersRepository, { strict: false }).findById(principal.id);
     if (!user) throw notFound('User');
-    await throttle.begin(user.email);
+    const bucket = `reauthentication:${user.id}`;
+    await throttle.begin(bucket);
     if (!(await this.moduleRef.get(PasswordHasher, { strict: false }).verify(user.passwordHash, password))) {
       throw validationFailed('currentPassword', 'is not correct');
     }
-    await throttle.reset(user.email);
+    await throttle.reset(bucket);
   }
 
   async list(principal: UserPrincipal, query: ListTokensQueryDto): Promise<Page<TokenView>> {
