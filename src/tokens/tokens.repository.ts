@@ -153,7 +153,10 @@ export class TokensRepository {
         RETURNING id, kind`,
       [tokenId, at],
     );
-    for (const id of new Set([tokenId, ...changed.map((row) => row.id)])) await this.invalidation.publish(em, { kind: 'token', id });
+    // A token's event also drops the sessions exchanged from it: one event per token of the chain, not
+    // one per session (a user with thousands of sessions must not turn a revocation into thousands).
+    const chain = changed.filter((row) => row.kind !== 'session').map((row) => row.id);
+    for (const id of new Set([tokenId, ...chain])) await this.invalidation.publish(em, { kind: 'token', id });
     // Sessions cannot be rotated: a changed row that is no session, or the token itself, is the chain.
     return changed.some((row) => row.id === tokenId || row.kind !== 'session');
   }
