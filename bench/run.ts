@@ -9,6 +9,7 @@
 // revocation is an invalidation event, so it shows what invalidation costs the hot path (audit L9).
 // Prints the figures and writes them to bench/results/.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,8 @@ const SPAM_RATE = flag('spam-rate', 200);
 // The spam scenario's cached tokens must outlive its warm-up and run: the default TTL is 10 s.
 const SPAM_TTL_SECONDS = 300;
 const BASE = `http://127.0.0.1:${PORT}`;
+/** /metrics is served on the API's port only with a key (LATCHKEY_METRICS_TOKEN). */
+const METRICS_KEY = randomBytes(24).toString('hex');
 const ADMIN = 'bench-admin@example.com';
 const PASSWORD = 'bench password 123456';
 
@@ -158,6 +161,7 @@ async function startService(target: Target): Promise<ChildProcess> {
       LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: '100000000',
       LATCHKEY_REGISTRATIONS_PER_IP: '100000000',
       ...(spamWanted(target) ? { LATCHKEY_CACHE_TTL_SECONDS: String(SPAM_TTL_SECONDS) } : {}),
+      LATCHKEY_METRICS_TOKEN: METRICS_KEY,
       NODE_ENV: 'production',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -218,7 +222,7 @@ async function seedObjects(): Promise<Fixture> {
 }
 
 async function metric(name: string): Promise<number> {
-  const text = await (await fetch(`${BASE}/metrics`)).text();
+  const text = await (await fetch(`${BASE}/metrics`, { headers: { Authorization: `Bearer ${METRICS_KEY}` } })).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line ? Number(line.split(' ')[1]) : NaN;
 }

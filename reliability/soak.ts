@@ -68,9 +68,12 @@ async function seed(baseUrl: string, introspectionKey: string): Promise<SoakFixt
   };
 }
 
+/** /metrics is served on the API's port only with a key (LATCHKEY_METRICS_TOKEN). */
+const METRICS_KEY = randomBytes(24).toString('hex');
+
 async function heapUsedMiB(baseUrl: string): Promise<number> {
   try {
-    const text = await (await fetch(`${baseUrl}/metrics`)).text();
+    const text = await (await fetch(`${baseUrl}/metrics`, { headers: { Authorization: `Bearer ${METRICS_KEY}` } })).text();
     const line = text.split('\n').find((l) => l.startsWith('latchkey_nodejs_heap_size_used_bytes '));
     return line ? round(Number(line.split(' ')[1]) / 2 ** 20, 1) : NaN;
   } catch {
@@ -117,7 +120,7 @@ export const soak: ReliabilityPart = {
         root: options.root,
         database,
         logFile: join(options.resultsDir, 'soak-service.log'),
-        env: { LATCHKEY_DB_POOL_SIZE: '20', LATCHKEY_INTROSPECTION_KEYS: introspectionKey, LATCHKEY_PLATFORM_ADMINS: OWNER },
+        env: { LATCHKEY_DB_POOL_SIZE: '20', LATCHKEY_INTROSPECTION_KEYS: introspectionKey, LATCHKEY_PLATFORM_ADMINS: OWNER, LATCHKEY_METRICS_TOKEN: METRICS_KEY },
       });
       const fixture = await seed(service.baseUrl, introspectionKey);
       const config: SoakLoadConfig = {

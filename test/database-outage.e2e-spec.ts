@@ -2,7 +2,7 @@
 // the log says "database unavailable" and the metrics count it as unreachable, not as a busy pool
 // (test/pool-exhausted.e2e-spec.ts); when the database is back, so is the service, without a restart.
 // The outage is a TCP proxy between the app and its database that refuses and resets connections.
-import { bearer, databaseUnavailableCount, expectProblem, registerUser } from './support/api';
+import { bearer, databaseUnavailableCount, expectProblem, registerUser, scrapeMetrics } from './support/api';
 import { LogCapture } from './support/log-capture';
 import { TcpProxy } from './support/tcp-proxy';
 import { startTestApp, TestApp } from './support/test-app';
@@ -38,7 +38,7 @@ describe('a database outage', () => {
     const ready = expectProblem(await t.http().get('/health/ready'), 503, 'unavailable');
     expect(ready.detail).toBe('The database is not reachable.');
 
-    const metrics = (await t.http().get('/metrics').expect(200)).text;
+    const metrics = await scrapeMetrics(t);
     expect(databaseUnavailableCount(metrics, 'unreachable')).toBe(1);
     expect(databaseUnavailableCount(metrics, 'pool_exhausted')).toBe(0);
     const unavailable = logs.withMessage('database unavailable');

@@ -1,7 +1,7 @@
 // What every deployment relies on: health, metrics, OpenAPI, request ids, errors, graceful shutdown.
 import { PasswordHasher } from '../src/accounts/password-hasher';
-import { expectProblem, PASSWORD, registerUser } from './support/api';
-import { startTestApp, TestApp } from './support/test-app';
+import { bearer, expectProblem, PASSWORD, registerUser } from './support/api';
+import { METRICS_KEY, startTestApp, TestApp } from './support/test-app';
 
 describe('platform', () => {
   let t: TestApp;
@@ -18,7 +18,7 @@ describe('platform', () => {
 
   it('serves Prometheus metrics, counting requests and SQL statements', async () => {
     await registerUser(t);
-    const res = await t.http().get('/metrics').expect(200);
+    const res = await t.http().get('/metrics').set(bearer(METRICS_KEY)).expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.text).toMatch(/latchkey_http_request_duration_seconds_count\{method="POST",route="\/v1\/auth\/register",status="201"\} [1-9]/);
     expect(res.text).toMatch(/latchkey_db_queries_total [1-9]/);

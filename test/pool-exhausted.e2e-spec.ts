@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bearer, databaseUnavailableCount, expectProblem, registerUser } from './support/api';
+import { bearer, databaseUnavailableCount, expectProblem, registerUser, scrapeMetrics } from './support/api';
 import { LogCapture } from './support/log-capture';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -54,7 +54,7 @@ describe('a busy connection pool', () => {
       expect((await t.http().get('/health/ready').expect(200)).body).toEqual({ status: 'ok', database: 'up', pool: 'busy' });
       await t.http().get('/v1/health/ready').expect(200);
 
-      const metrics = (await t.http().get('/metrics').expect(200)).text;
+      const metrics = await scrapeMetrics(t);
       expect(databaseUnavailableCount(metrics, 'pool_exhausted')).toBe(1);
       expect(databaseUnavailableCount(metrics, 'unreachable')).toBe(0);
       expect(metrics).toMatch(/^latchkey_db_pool_size 1$/m);

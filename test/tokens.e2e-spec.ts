@@ -27,7 +27,8 @@ describe('tokens', () => {
     });
 
     it('regenerates: the new secret works and the old one stops at once', async () => {
-      const res = await t.http().post('/v1/me/personal-token/regenerate').set(bearer(user.personalToken)).expect(200);
+      // The new token never expires: it takes the current password or a login session (test/security-tokens.e2e-spec.ts, H4).
+      const res = await t.http().post('/v1/me/personal-token/regenerate').set(bearer(user.personalToken)).send({ currentPassword: user.password }).expect(200);
       expect(res.body.secret).toMatch(/^lkp_/);
       expect(res.body.id).not.toBe(user.personalTokenId);
       expectProblem(await t.http().get('/v1/me').set(bearer(user.personalToken)), 401, 'token_invalid');
@@ -46,7 +47,7 @@ describe('tokens', () => {
       expect(live).toBe(1);
     });
 
-    it('refuses a body on regenerate, which takes none', async () => {
+    it('refuses unknown fields on regenerate, which takes currentPassword alone', async () => {
       expectProblem(await t.http().post('/v1/me/personal-token/regenerate').set(bearer(user.personalToken)).send({ foo: 1 }), 400, 'validation_failed');
       await t.http().get('/v1/me').set(bearer(user.personalToken)).expect(200);
     });
@@ -261,12 +262,13 @@ describe('tokens', () => {
       expectProblem(await t.http().get('/v1/me').set(bearer(old.secret)), 401, 'token_invalid');
     });
 
-    it('cuts a grace period short when the old token is revoked', async () => {
+    it('cuts a grace period short when the old token is revoked, and ends the whole rotation chain', async () => {
       const old = await createNamedToken(t, user.personalToken, { scopes: ['account:read'] });
-      await t.http().post(`/v1/me/tokens/${old.id}/rotate`).set(bearer(user.personalToken)).send({ graceSeconds: 3600 }).expect(200);
+      const fresh = await t.http().post(`/v1/me/tokens/${old.id}/rotate`).set(bearer(user.personalToken)).send({ graceSeconds: 3600 }).expect(200);
       await t.http().get('/v1/me').set(bearer(old.secret)).expect(200);
       await t.http().delete(`/v1/me/tokens/${old.id}`).set(bearer(user.personalToken)).expect(204);
       expectProblem(await t.http().get('/v1/me').set(bearer(old.secret)), 401, 'token_invalid');
+      expectProblem(await t.http().get('/v1/me').set(bearer(fresh.body.secret)), 401, 'token_invalid');
     });
 
     it('rotates a token only once, even when asked concurrently', async () => {

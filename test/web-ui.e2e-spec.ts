@@ -354,6 +354,26 @@ function watch(page: Page, seen: Seen): void {
     await t.http().get('/v1/me').set(bearer(secret)).expect(401);
   });
 
+  it('ROT: shows a rotated-out secret in its grace period as rotated, with a Revoke that ends the whole chain', async () => {
+    const created = await t.http().post('/v1/me/tokens').set(bearer(personalTokenA)).send({ name: 'Old deploy', scopes: ['account:read'] }).expect(201);
+    const rotated = await t.http().post(`/v1/me/tokens/${created.body.id}/rotate`).set(bearer(personalTokenA)).send({ graceSeconds: 3600 }).expect(200);
+    // Away and back, so the list is loaded afresh (the previous test ends on it).
+    await go(a, `/w/${workspaceId}/policy`);
+    await expectHeading(a, 'Token policy');
+    await go(a, '/account/tokens');
+    await expectHeading(a, 'Named tokens');
+    const oldRow = a.getByRole('row', { name: /Old deploy/ }).filter({ hasText: 'Rotated' });
+    await oldRow.getByText(/old secret works until/).waitFor();
+    expect(await oldRow.getByRole('button', { name: /^Rotate/ }).count()).toBe(0);
+    await oldRow.getByRole('button', { name: 'Revoke Old deploy' }).click();
+    const dialog = a.getByRole('dialog', { name: 'Revoke "Old deploy"?' });
+    await dialog.getByText(/the secret that replaced it both stop working/).waitFor();
+    await dialog.getByRole('button', { name: 'Revoke token' }).click();
+    await a.getByText('Token "Old deploy" revoked.').waitFor();
+    await t.http().get('/v1/me').set(bearer(created.body.secret)).expect(401);
+    await t.http().get('/v1/me').set(bearer(rotated.body.secret)).expect(401);
+  });
+
   it('changes the token policy', async () => {
     await go(a, `/w/${workspaceId}/policy`);
     await expectHeading(a, 'Token policy');

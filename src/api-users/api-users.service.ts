@@ -156,11 +156,12 @@ export class ApiUsersService {
   async listTokens(access: WorkspaceAccess, apiUserId: string, query: PageQueryDto) {
     await this.find(access, apiUserId);
     const limit = pageLimit(query);
+    const now = this.clock.now();
     const rows = await this.tokenRows.listForOwner(
       { type: 'api_user', id: apiUserId },
-      { kinds: ['api_user', 'session'], includeInactive: false, now: this.clock.now(), after: decodeCursor(query.cursor), limit },
+      { kinds: ['api_user', 'session'], includeInactive: false, now, after: decodeCursor(query.cursor), limit },
     );
-    return toPage(rows, limit, toTokenView);
+    return toPage(rows, limit, (row) => toTokenView(row, now));
   }
 
   async createToken(request: WorkspaceAccess, actor: Actor, apiUserId: string, dto: CreateApiUserTokenDto): Promise<IssuedTokenView> {

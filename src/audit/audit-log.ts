@@ -89,11 +89,21 @@ export class AuditLog {
     return this.list('workspace_id', requireId(workspaceId), query);
   }
 
+  /**
+   * The account holder sees where they acted from, and where anonymous attempts on the account came
+   * from (sign-ups, failed sign-ins); not the address of a workspace admin or API user who acted on
+   * them: that belongs to the workspace's own log.
+   */
   listForAccount(userId: string, query: AuditQueryDto): Promise<Page<AuditEventView>> {
-    return this.list('account_id', requireId(userId), query);
+    return this.list('account_id', requireId(userId), query, (row) => row.actorType === 'system' || (row.actorType === 'user' && row.actorId === userId));
   }
 
-  private async list(column: 'workspace_id' | 'account_id', owner: string, query: AuditQueryDto): Promise<Page<AuditEventView>> {
+  private async list(
+    column: 'workspace_id' | 'account_id',
+    owner: string,
+    query: AuditQueryDto,
+    showsIp: (row: AuditRow) => boolean = () => true,
+  ): Promise<Page<AuditEventView>> {
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor);
     const params: unknown[] = [owner];
@@ -115,7 +125,7 @@ export class AuditLog {
       workspaceId: row.workspaceId,
       actor: { type: row.actorType, id: row.actorId, tokenId: row.actorTokenId },
       target: row.targetType && row.targetId ? { type: row.targetType, id: row.targetId } : null,
-      ip: row.ip,
+      ip: showsIp(row) ? row.ip : null,
       details: row.details,
       createdAt: row.createdAt,
     }));

@@ -36,5 +36,9 @@ export function securityHeaders(options: HelmetOptions = { contentSecurityPolicy
   helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (error?: unknown) => {
     if (error) throw error;
   });
+  // Answers carry secrets (new tokens, invitation secrets) and personal data: no browser or proxy
+  // keeps a copy. One rule for every response rather than a list of the routes that need it, which
+  // a new route could miss; the web UI's static files set their own caching (app.setup.ts).
+  headers['Cache-Control'] = 'no-store';
   return headers;
 }

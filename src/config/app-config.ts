@@ -132,6 +132,18 @@ export class EnvironmentVariables {
   @IsOptional() @IsString()
   LATCHKEY_FORWARD_AUTH_ROUTES?: string;
 
+  /** Key a Prometheus scraper sends as `Authorization: Bearer <key>`; without it /metrics is not served on PORT. */
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{32,512}$/, { message: 'LATCHKEY_METRICS_TOKEN must be one key of 32 to 512 printable characters' })
+  LATCHKEY_METRICS_TOKEN?: string;
+
+  /** A separate listener serving only GET /metrics (0: any free port); unset: none. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  LATCHKEY_METRICS_PORT?: number;
+
+  @IsString()
+  LATCHKEY_METRICS_HOST = '127.0.0.1';
+
   /** The built web UI served at /; empty or missing folder: no UI, the API alone. */
   @IsOptional() @IsString()
   LATCHKEY_WEB_UI_DIR?: string;
@@ -174,6 +186,11 @@ export interface AppConfig {
   corsOrigins: string[];
   /** Folder of the built web UI served at /. */
   webUiDir: string;
+  /**
+   * tokenDigest: SHA-256 of the key /metrics asks for (null: /metrics is not served on the public port);
+   * port: the separate metrics listener's (null: none), bound to host.
+   */
+  metrics: { tokenDigest: Buffer | null; port: number | null; host: string };
   /** Forwarded /v1/authorize requests: where /workspaces/… starts ('' or e.g. /api), and the optional route table. */
   forwardAuth: { pathPrefix: string; routes: ForwardAuthRoute[] };
 }
@@ -227,6 +244,8 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     'LATCHKEY_WEB_UI_DIR',
     'LATCHKEY_FORWARD_AUTH_ROUTES',
     'LATCHKEY_ARGON2_CONCURRENCY',
+    'LATCHKEY_METRICS_TOKEN',
+    'LATCHKEY_METRICS_PORT',
   );
   const present: Record<string, string> = {};
   for (const key of known) {
@@ -245,6 +264,9 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     routes = parseForwardAuthRoutes(vars.LATCHKEY_FORWARD_AUTH_ROUTES ?? '');
   } catch (error) {
     throw new ConfigError([(error as Error).message]);
+  }
+  if (vars.LATCHKEY_METRICS_PORT !== undefined && vars.LATCHKEY_METRICS_PORT !== 0 && vars.LATCHKEY_METRICS_PORT === vars.PORT) {
+    throw new ConfigError(['LATCHKEY_METRICS_PORT must differ from PORT: the metrics listener is apart from the public one']);
   }
   return {
     databaseUrl: vars.DATABASE_URL ?? null,
@@ -284,6 +306,11 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     // __dirname is src/config under jest and dist/config when built: both sit two levels below the root.
     webUiDir: resolve(vars.LATCHKEY_WEB_UI_DIR ?? join(__dirname, '..', '..', 'web', 'dist')),
     forwardAuth: { pathPrefix: vars.LATCHKEY_FORWARD_AUTH_PATH_PREFIX, routes },
+    metrics: {
+      tokenDigest: vars.LATCHKEY_METRICS_TOKEN ? createHash('sha256').update(vars.LATCHKEY_METRICS_TOKEN).digest() : null,
+      port: vars.LATCHKEY_METRICS_PORT ?? null,
+      host: vars.LATCHKEY_METRICS_HOST,
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import { CreateWorkspaces1764000100000 } from './migrations/1764000100000-Create
 import { CreateApiUsers1764000200000 } from './migrations/1764000200000-CreateApiUsers';
 import { IdentityHardening1765000000000 } from './migrations/1765000000000-IdentityHardening';
 import { OwnersReachAllDevices1765000080000 } from './migrations/1765000080000-OwnersReachAllDevices';
+import { IndexRotationChains1765000090000 } from './migrations/1765000090000-IndexRotationChains';
 
 export const ENTITIES = [User, Token];
 export const MIGRATIONS = [
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   CreateApiUsers1764000200000,
   IdentityHardening1765000000000,
   OwnersReachAllDevices1765000080000,
+  IndexRotationChains1765000090000,
 ];

@@ -12,6 +12,8 @@ export class MetricsService {
   readonly registry = new Registry();
   private readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   private readonly dbUnavailable: Counter<'reason'>;
+  /** The scrape being collected: scrapers asking at once share it, so a burst costs one collection. */
+  private inFlight: Promise<string> | null = null;
 
   constructor(queries: QueryCounter, database: Database) {
     collectDefaultMetrics({ register: this.registry, prefix: 'latchkey_' });
@@ -62,6 +64,13 @@ export class MetricsService {
         this.set(pool().waiting);
       },
     });
+  }
+
+  scrape(): Promise<string> {
+    this.inFlight ??= this.registry.metrics().finally(() => {
+      this.inFlight = null;
+    });
+    return this.inFlight;
   }
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {

@@ -1,6 +1,6 @@
 // The signed-in user's own tokens: the default personal token and named tokens (and sessions, to end them).
 import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../audit/audit-log';
 import { CurrentActor } from '../audit/current-actor';
 import { Authenticated } from '../auth/access.decorators';
@@ -8,7 +8,7 @@ import { CurrentUser } from '../auth/current-user';
 import type { UserPrincipal } from '../auth/principal';
 import { UuidParam } from '../common/uuid-param';
 import { NoBody } from '../common/validation';
-import { CreateNamedTokenDto, ListTokensQueryDto, RotateTokenDto } from './token.dto';
+import { CreateNamedTokenDto, ListTokensQueryDto, RegeneratePersonalTokenDto, RotateTokenDto } from './token.dto';
 import { TokensService } from './tokens.service';
 
 @ApiTags('account')
@@ -25,8 +25,9 @@ export class MeTokensController {
   @Post('personal-token/regenerate')
   @HttpCode(200)
   @Authenticated({ scope: 'account:manage' })
-  regeneratePersonalToken(@CurrentUser() user: UserPrincipal, @CurrentActor() actor: Actor, @NoBody() _body: unknown) {
-    return this.tokens.regeneratePersonal(user, actor);
+  @ApiBody({ type: RegeneratePersonalTokenDto, required: false })
+  regeneratePersonalToken(@CurrentUser() user: UserPrincipal, @CurrentActor() actor: Actor, @Body() dto: RegeneratePersonalTokenDto) {
+    return this.tokens.regeneratePersonal(user, actor, dto);
   }
 
   @Get('tokens')

@@ -45,6 +45,12 @@ export class RotateTokenDto {
   graceSeconds?: number;
 }
 
+export class RegeneratePersonalTokenDto {
+  @ApiPropertyOptional({ description: 'Needed unless the request comes with a login session (POST /v1/auth/login)' })
+  @Optional() @IsString() @Length(1, 1000)
+  currentPassword?: string;
+}
+
 export class ListTokensQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: ['personal', 'named', 'session'] })
   @Optional() @IsIn(['personal', 'named', 'session'])

@@ -19,7 +19,14 @@ export interface TokenView {
 
 export type IssuedTokenView = TokenView & { secret: string };
 
-export function toTokenView(token: Token): TokenView {
+/**
+ * A rotated-out secret inside its grace period is not revoked: it is live, can be revoked, and dies
+ * when the grace ends. Stored as a revocation time in the future, it shows as revokedAt null with that
+ * time as its expiry, so clients (the web UI's revoke button among them) treat it as the live token it is.
+ */
+export function toTokenView(token: Token, now: Date): TokenView {
+  const graceEndsAt = token.revokedAt !== null && token.revokedAt > now ? token.revokedAt : null;
+  const endsAt = graceEndsAt && (token.expiresAt === null || graceEndsAt < token.expiresAt) ? graceEndsAt : token.expiresAt;
   return {
     id: token.id,
     name: token.name,
@@ -28,15 +35,15 @@ export function toTokenView(token: Token): TokenView {
     scopes: token.scopes,
     workspaceIds: token.workspaceIds,
     createdAt: token.createdAt,
-    expiresAt: token.expiresAt,
+    expiresAt: endsAt,
     lastUsedAt: token.lastUsedAt,
     lastUsedIp: token.lastUsedIp,
-    revokedAt: token.revokedAt,
+    revokedAt: graceEndsAt ? null : token.revokedAt,
     parentId: token.parentId,
     replacedById: token.replacedById,
   };
 }
 
 export function toIssuedTokenView(token: Token, secret: string): IssuedTokenView {
-  return { ...toTokenView(token), secret };
+  return { ...toTokenView(token, token.createdAt), secret };
 }

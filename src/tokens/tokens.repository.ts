@@ -48,6 +48,16 @@ const REACHES_WORKSPACE = `(t.workspace_ids IS NULL OR $1 = ANY(t.workspace_ids)
   AND (p.id IS NULL OR (NOT ($1 = ANY(p.blocked_workspace_ids))
        AND (p.revoked_at IS NULL OR p.revoked_at > $2) AND (p.expires_at IS NULL OR p.expires_at > $2)))`;
 
+/**
+ * `chain`: the token $1 and every token linked to it by rotation, both ways (replaced_by_id points to
+ * the successor). A chain is short and never branches: a token is rotated at most once.
+ */
+const ROTATION_CHAIN = `WITH RECURSIVE chain (id, replaced_by_id) AS (
+    SELECT id, replaced_by_id FROM tokens WHERE id = $1::uuid
+    UNION
+    SELECT t.id, t.replaced_by_id FROM tokens t JOIN chain c ON t.replaced_by_id = c.id OR t.id = c.replaced_by_id
+  )`;
+
 export interface TokenOwner {
   type: 'user' | 'api_user';
   id: string;
@@ -127,19 +137,28 @@ export class TokensRepository {
   }
 
   /**
-   * Ends a token now, or cuts a rotation grace period short; a token already dead keeps its time. Its
-   * exchanged sessions go with it. True when the token itself changed: of revocations racing each
-   * other, the row lock lets one change it and the others find it dead (one change, one audit event).
+   * Ends a token now, with its whole rotation chain (the secrets it replaced that are still in their
+   * grace period, and the ones that replaced it) and every session exchanged from any of them; a token
+   * already dead keeps its time. True when a token of the chain changed: of revocations racing each
+   * other, the row locks let one change the chain and the others find it dead (one change, one event).
    */
   async revoke(tokenId: string, at: Date, em: EntityManager = this.dataSource.manager): Promise<boolean> {
-    const [changed]: [Array<{ id: string }>, number] = await em.query(
-      `UPDATE tokens SET revoked_at = $2
-        WHERE (id = $1 OR parent_id = $1) AND (revoked_at IS NULL OR revoked_at > $2)
-        RETURNING id`,
+    // Locked in one order first, so two revocations of one chain from either end cannot deadlock;
+    // the UPDATE walks the chain again, seeing a rotation that committed while this waited for its lock.
+    await em.query(`${ROTATION_CHAIN} SELECT id FROM tokens WHERE id IN (SELECT id FROM chain) ORDER BY id FOR UPDATE`, [tokenId]);
+    const [changed]: [Array<{ id: string; kind: TokenKind }>, number] = await em.query(
+      `${ROTATION_CHAIN}
+       UPDATE tokens SET revoked_at = $2
+        WHERE (id IN (SELECT id FROM chain) OR parent_id IN (SELECT id FROM chain)) AND (revoked_at IS NULL OR revoked_at > $2)
+        RETURNING id, kind`,
       [tokenId, at],
     );
-    await this.invalidation.publish(em, { kind: 'token', id: tokenId });
-    return changed.some((row) => row.id === tokenId);
+    // A token's event also drops the sessions exchanged from it: one event per token of the chain, not
+    // one per session (a user with thousands of sessions must not turn a revocation into thousands).
+    const chain = changed.filter((row) => row.kind !== 'session').map((row) => row.id);
+    for (const id of new Set([tokenId, ...chain])) await this.invalidation.publish(em, { kind: 'token', id });
+    // Sessions cannot be rotated: a changed row that is no session, or the token itself, is the chain.
+    return changed.some((row) => row.id === tokenId || row.kind !== 'session');
   }
 
   async revokeUserSessions(userId: string, at: Date, em: EntityManager = this.dataSource.manager): Promise<void> {
@@ -177,15 +196,21 @@ export class TokensRepository {
     return rows[0] ?? null;
   }
 
-  /** Cuts a token (and its exchanged sessions, which inherit its blocks) off from one workspace only. True when it was not cut off yet. */
+  /**
+   * Cuts a token off from one workspace only, with its whole rotation chain (its exchanged sessions
+   * inherit their parent's blocks). True when a token of the chain was not cut off yet.
+   */
   async blockInWorkspace(tokenId: string, workspaceId: string, em: EntityManager): Promise<boolean> {
-    const [, count]: [unknown, number] = await em.query(
-      `UPDATE tokens SET blocked_workspace_ids = array_append(blocked_workspace_ids, $2::uuid)
-        WHERE id = $1 AND NOT ($2::uuid = ANY(blocked_workspace_ids))`,
+    await em.query(`${ROTATION_CHAIN} SELECT id FROM tokens WHERE id IN (SELECT id FROM chain) ORDER BY id FOR UPDATE`, [tokenId]);
+    const [changed]: [Array<{ id: string }>, number] = await em.query(
+      `${ROTATION_CHAIN}
+       UPDATE tokens SET blocked_workspace_ids = array_append(blocked_workspace_ids, $2::uuid)
+        WHERE id IN (SELECT id FROM chain) AND NOT ($2::uuid = ANY(blocked_workspace_ids))
+        RETURNING id`,
       [tokenId, requireId(workspaceId)],
     );
-    await this.invalidation.publish(em, { kind: 'token', id: tokenId });
-    return count > 0;
+    for (const id of new Set([tokenId, ...changed.map((row) => row.id)])) await this.invalidation.publish(em, { kind: 'token', id });
+    return changed.length > 0;
   }
 
   /** Writes buffered last-used times in one statement; an older time never overwrites a newer one. */

@@ -1,7 +1,11 @@
 // Personal, named and session tokens of users: issue, list, rotate with a grace period, revoke.
 import { Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { PasswordHasher } from '../accounts/password-hasher';
+import { PasswordLimits } from '../accounts/password-limits';
+import { UsersRepository } from '../accounts/users.repository';
 import { Actor, AuditLog } from '../audit/audit-log';
 import type { AuthenticatedToken, Principal, UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, TokenPrefix, tokenHint } from '../auth/token-format';
@@ -12,7 +16,7 @@ import { Clock } from '../common/clock';
 import { RateLimits } from '../rate-limits/rate-limits';
 import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
 import { decodeCursor, Page, pageLimit, toPage } from '../common/pagination';
-import { CreateNamedTokenDto, ExchangeTokenDto, ListTokensQueryDto, RotateTokenDto } from './token.dto';
+import { CreateNamedTokenDto, ExchangeTokenDto, ListTokensQueryDto, RegeneratePersonalTokenDto, RotateTokenDto } from './token.dto';
 import { Token, TokenKind } from './token.entity';
 import { IssuedTokenView, toIssuedTokenView, toTokenView, TokenView } from './token.view';
 import { TokensRepository } from './tokens.repository';
@@ -44,6 +48,9 @@ export class TokensService {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly rateLimits: RateLimits,
+    // The password check and its abuse limit live in AccountsModule, which imports this one: looked up
+    // when first needed rather than injected, so both keep one instance (one argon2 queue, one count).
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   /** Makes a token and returns its only copy of the secret. */
@@ -147,12 +154,23 @@ export class TokensService {
   async getPersonal(principal: UserPrincipal): Promise<TokenView> {
     const token = await this.tokens.findActivePersonal(principal.id);
     if (!token) throw notFound('Personal token');
-    return toTokenView(token);
+    return toTokenView(token, this.clock.now());
   }
 
-  /** Replaces the default personal token; the old one stops working at once. */
-  async regeneratePersonal(principal: UserPrincipal, actor: Actor): Promise<IssuedTokenView> {
+  /**
+   * Replaces the default personal token; the old one stops working at once. The new one never expires,
+   * so it takes a fresh proof of the password: a login session, or the current password sent along.
+   * Any other token (an exchanged session, a named token) would otherwise buy a permanent credential.
+   */
+  async regeneratePersonal(principal: UserPrincipal, actor: Actor, dto: RegeneratePersonalTokenDto): Promise<IssuedTokenView> {
     assertCanGrant(principal.token, { scopes: [ALL_SCOPES], workspaceIds: null });
+    if (dto.currentPassword !== undefined) await this.assertCurrentPassword(principal, dto.currentPassword);
+    else if (!isLoginSession(principal.token)) {
+      throw new DomainError(
+        ErrorCode.Forbidden,
+        'Regenerating the personal token needs a login session (POST /v1/auth/login) or currentPassword: the new token never expires.',
+      );
+    }
     return this.dataSource.transaction(async (em) => {
       // Serialises concurrent regenerations of one user.
       await em.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [principal.id]);
@@ -169,20 +187,35 @@ export class TokensService {
     });
   }
 
+  /**
+   * Guesses count in the same per-user bucket as a password change's current password (PasswordLimits):
+   * whoever holds a token and guesses here must not lock the owner out of signing in, nor guess faster
+   * here than there.
+   */
+  private async assertCurrentPassword(principal: UserPrincipal, password: string): Promise<void> {
+    const user = await this.moduleRef.get(UsersRepository, { strict: false }).findById(principal.id);
+    if (!user) throw notFound('User');
+    await this.moduleRef.get(PasswordLimits, { strict: false }).consumePasswordChange(user.id);
+    if (!(await this.moduleRef.get(PasswordHasher, { strict: false }).verify(user.passwordHash, password))) {
+      throw validationFailed('currentPassword', 'is not correct');
+    }
+  }
+
   async list(principal: UserPrincipal, query: ListTokensQueryDto): Promise<Page<TokenView>> {
     const limit = pageLimit(query);
+    const now = this.clock.now();
     const rows = await this.tokens.listForOwner({ type: 'user', id: principal.id }, {
       kinds: query.kind ? [query.kind] : ['personal', 'named', 'session'],
       includeInactive: query.includeInactive ?? false,
-      now: this.clock.now(),
+      now,
       after: decodeCursor(query.cursor),
       limit,
     });
-    return toPage(rows, limit, toTokenView);
+    return toPage(rows, limit, (row) => toTokenView(row, now));
   }
 
   async get(principal: UserPrincipal, tokenId: string): Promise<TokenView> {
-    return toTokenView(await this.findOwn(principal, tokenId));
+    return toTokenView(await this.findOwn(principal, tokenId), this.clock.now());
   }
 
   async createNamed(principal: UserPrincipal, actor: Actor, dto: CreateNamedTokenDto): Promise<IssuedTokenView> {
@@ -302,7 +335,11 @@ export class TokensService {
  * permanent one. Login sessions are exempt, since they stand for a fresh password check.
  */
 export function capToGrantor(grantor: AuthenticatedToken, wanted: Date | null): Date | null {
-  const isLoginSession = grantor.kind === 'session' && grantor.parentId === null;
-  if (isLoginSession || grantor.expiresAt === null) return wanted;
+  if (isLoginSession(grantor) || grantor.expiresAt === null) return wanted;
   return wanted === null || wanted > grantor.expiresAt ? grantor.expiresAt : wanted;
+}
+
+/** A session made by POST /auth/login from the password, not exchanged from another token. */
+export function isLoginSession(token: AuthenticatedToken): boolean {
+  return token.kind === 'session' && token.parentId === null;
 }

@@ -11,9 +11,20 @@ import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/paginat
 import { toTokenView } from './token.view';
 import { ReachingToken, TokensRepository } from './tokens.repository';
 
-function toGovernedTokenView(t: ReachingToken) {
+/** An API user's token, or one restricted to this workspace alone: whatever it does, it does here. */
+function reachesOnly(t: ReachingToken, workspaceId: string): boolean {
+  return t.apiUserId !== null || (t.workspaceIds?.length === 1 && t.workspaceIds[0] === workspaceId);
+}
+
+/**
+ * A member's token that also reaches other workspaces was last used wherever: when and from which
+ * address is none of this workspace's business, so its admins see it for tokens of this workspace alone.
+ */
+function toGovernedTokenView(t: ReachingToken, workspaceId: string, now: Date) {
+  const lastUse = reachesOnly(t, workspaceId) ? {} : { lastUsedAt: null, lastUsedIp: null };
   return {
-    ...toTokenView(t),
+    ...toTokenView(t, now),
+    ...lastUse,
     owner: t.apiUserId ? { type: 'api_user' as const, id: t.apiUserId } : { type: 'user' as const, id: t.userId, email: t.ownerEmail },
   };
 }
@@ -30,8 +41,9 @@ export class WorkspaceTokensService {
 
   async list(access: WorkspaceAccess, query: PageQueryDto) {
     const limit = pageLimit(query);
-    const rows = await this.tokens.listReachingWorkspace(access.workspaceId, this.clock.now(), decodeCursor(query.cursor), limit);
-    return toPage(rows, limit, toGovernedTokenView);
+    const now = this.clock.now();
+    const rows = await this.tokens.listReachingWorkspace(access.workspaceId, now, decodeCursor(query.cursor), limit);
+    return toPage(rows, limit, (row) => toGovernedTokenView(row, access.workspaceId, now));
   }
 
   /**

@@ -1,6 +1,6 @@
 // Small helpers for the e2e specs: register users, read secrets, build headers.
 import { randomBytes } from 'node:crypto';
-import type { TestApp } from './test-app';
+import { METRICS_KEY, type TestApp } from './test-app';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -90,4 +90,9 @@ export function databaseUnavailableCount(metrics: string, reason: 'unreachable' 
 /** Marks the user's email address verified, as email verification (issue 16) will: what admin-by-email and /me/invitations need. */
 export async function markEmailVerified(t: TestApp, userId: string): Promise<void> {
   await t.dataSource.query(`UPDATE users SET email_verified_at = now() WHERE id = $1`, [userId]);
+}
+
+/** A /metrics scrape with the test apps' metrics key; its text. */
+export async function scrapeMetrics(t: TestApp): Promise<string> {
+  return (await t.http().get('/metrics').set(bearer(METRICS_KEY)).expect(200)).text;
 }

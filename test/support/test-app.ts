@@ -17,6 +17,8 @@ import { FakeClock } from './fake-clock';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 export const ADMIN_EMAIL = 'admin@example.com';
+/** LATCHKEY_METRICS_TOKEN of every test app unless a test sets its own: /metrics needs it (test/support/api.ts scrapeMetrics). */
+export const METRICS_KEY = 'test-metrics-key-0123456789abcdef0123456789';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -78,6 +80,7 @@ export async function startTestApp(
     LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP: '0',
     LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: '0',
     LATCHKEY_REGISTRATIONS_PER_IP: '0',
+    LATCHKEY_METRICS_TOKEN: METRICS_KEY,
     ...env,
     ...(TEST_LOG_FILE ? { LATCHKEY_LOG_LEVEL: 'trace', LATCHKEY_LOG_REQUESTS: 'true' } : {}),
   });

@@ -19,24 +19,26 @@ export function formatRelative(iso: string, now = Date.now()): string {
   return relativeTime.format(Math.round(diff / DAY_MS), 'day');
 }
 
-/** "grace": rotated, the old secret works until revokedAt, a moment still ahead. */
+/** "grace": rotated, the old secret still works until its expiresAt, the end of its grace period. */
 export type ExpiryState = 'revoked' | 'grace' | 'expired' | 'expiring' | 'active' | 'never';
 
 interface Lifetime {
   kind?: string;
   expiresAt: string | null;
   revokedAt?: string | null;
+  replacedById?: string | null;
 }
 
 /**
- * Login sessions live hours by design: they are never "expiring soon", only expired. A rotated
- * token's revokedAt lies ahead until its grace period ends.
+ * Login sessions live hours by design: they are never "expiring soon", only expired. A rotated-out
+ * token is listed unrevoked until its grace period ends, with that end as its expiry.
  */
 export function expiryState(token: Lifetime, now = Date.now()): ExpiryState {
   if (token.revokedAt) return new Date(token.revokedAt).getTime() > now ? 'grace' : 'revoked';
   if (!token.expiresAt) return 'never';
   const left = new Date(token.expiresAt).getTime() - now;
   if (left <= 0) return 'expired';
+  if (token.replacedById) return 'grace';
   return left <= EXPIRING_SOON_DAYS * DAY_MS && token.kind !== 'session' ? 'expiring' : 'active';
 }
 

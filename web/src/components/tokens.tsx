@@ -7,8 +7,10 @@ import { DataTable, type Column } from './lists';
 import { RotateButton } from './RotateButton';
 
 /** Expiry in words and colour: "Expires soon" and "Expired" are said, not only coloured. */
-export function ExpiryCell({ token }: { token: Pick<Token, 'expiresAt' | 'revokedAt'> & { kind?: Token['kind'] } }) {
+export function ExpiryCell({ token }: { token: Pick<Token, 'expiresAt' | 'revokedAt'> & { kind?: Token['kind']; replacedById?: string | null } }) {
   const state = expiryState(token);
+  // The end of a grace period: the expiry of a rotated-out secret (or, from an older server, its future revokedAt).
+  const graceEnd = token.revokedAt ?? token.expiresAt;
   switch (state) {
     case 'revoked':
       return (
@@ -20,8 +22,8 @@ export function ExpiryCell({ token }: { token: Pick<Token, 'expiresAt' | 'revoke
       return (
         <span className="status">
           <span className="badge badge-muted">Rotated</span> old secret works until{' '}
-          <time dateTime={token.revokedAt ?? undefined} title={formatDate(token.revokedAt)}>
-            {formatRelative(token.revokedAt as string)}
+          <time dateTime={graceEnd ?? undefined} title={formatDate(graceEnd)}>
+            {formatRelative(graceEnd as string)}
           </time>
         </span>
       );
@@ -57,7 +59,7 @@ export function ExpiryCell({ token }: { token: Pick<Token, 'expiresAt' | 'revoke
 }
 
 /** The class a token's table row gets, so expiring and expired ones stand out. */
-export function tokenRowClass(token: Pick<Token, 'expiresAt' | 'revokedAt'> & { kind?: Token['kind'] }): string | undefined {
+export function tokenRowClass(token: Pick<Token, 'expiresAt' | 'revokedAt'> & { kind?: Token['kind']; replacedById?: string | null }): string | undefined {
   const state = expiryState(token);
   if (state === 'expiring') return 'row-warning';
   if (state === 'expired') return 'row-danger';
@@ -146,10 +148,25 @@ interface TokenActionsProps {
   revokeMessage: string;
 }
 
-/** Rotate and Revoke for a token that still works; nothing for a revoked or expired one. */
+/**
+ * Rotate and Revoke for a token that still works; Revoke alone for a rotated-out secret in its grace
+ * period (it has been rotated already); nothing for a revoked or expired one.
+ */
 export function TokenActions({ token, onRotate, onRotated, onRevoke, revokeMessage }: TokenActionsProps) {
-  if (!isLive(token)) return null;
   const name = token.name ?? token.hint;
+  if (expiryState(token) === 'grace') {
+    return (
+      <ConfirmButton
+        label="Revoke"
+        accessibleLabel={`Revoke ${name}`}
+        title={`Revoke "${name}"?`}
+        message={<p>{revokeMessage} This old secret and the secret that replaced it both stop working.</p>}
+        confirmLabel="Revoke token"
+        onConfirm={onRevoke}
+      />
+    );
+  }
+  if (!isLive(token)) return null;
   return (
     <>
       <RotateButton tokenName={name} onRotate={onRotate} onRotated={onRotated} />

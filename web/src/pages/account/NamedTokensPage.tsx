@@ -103,7 +103,7 @@ function NamedTokenTable({ tokens, onRevoke, onRotated }: { tokens: Token[]; onR
           onRotate={(grace) => api.me.rotateToken(t.id, grace)}
           onRotated={onRotated}
           onRevoke={() => onRevoke(t)}
-          revokeMessage="The token stops working at once, everywhere. This cannot be undone."
+          revokeMessage="The token stops working at once, everywhere, with every secret of its rotations and every session made from it. This cannot be undone."
         />
       )}
     />

@@ -90,7 +90,7 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
                   onRotate={(grace) => api.apiUsers.rotateToken(workspace.id, apiUserId, t.id, grace)}
                   onRotated={showIssued}
                   onRevoke={() => revoke(t)}
-                  revokeMessage="The token stops working at once."
+                  revokeMessage="The token stops working at once, with every secret of its rotations and every session made from it."
                 />
               ))
             }
