@@ -1,8 +1,8 @@
 // Two Latchkey instances on one PostgreSQL, each with its own caches: a change made through one is
 // seen by the other within a second (LISTEN/NOTIFY). PostgreSQL only: the embedded database admits
 // one process, so there is nothing to invalidate across.
-import { bearer, builtInRoles, createNamedToken, createWorkspace, registerUser } from './support/api';
-import { startTestApp, TestApp } from './support/test-app';
+import { bearer, builtInRoles, createNamedToken, createWorkspace, markEmailVerified, registerUser } from './support/api';
+import { ADMIN_EMAIL, startTestApp, TestApp } from './support/test-app';
 import { createTestDatabase, serverUrl, TestDatabase } from './support/test-database';
 
 /** Milliseconds until `request` answers `status`, polling; fails past the deadline. */
@@ -75,7 +75,9 @@ async function msUntil(status: number, request: () => Promise<{ status: number }
   });
 
   it('sees on A, within a second, a user deactivated, a role narrowed and a policy changed through B', async () => {
-    const admin = await registerUser(a, 'admin@example.com');
+    const admin = await registerUser(a, ADMIN_EMAIL);
+    // A listed email makes a platform admin only once verified (H1).
+    await markEmailVerified(a, admin.id);
     const owner = await registerUser(a);
     const ws = await createWorkspace(a, owner.personalToken);
     const role = (await a.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(owner.personalToken)).send({ name: 'R', permissions: ['workspace:read', 'devices:read'] }).expect(201)).body.id;
