@@ -1,0 +1,45 @@
+// Security review of the merged fixes for audit issue 12: holes between the fixes, each through HTTP.
+import { bearer, builtInRoles, createWorkspace, expectProblem, inviteAndAccept, RegisteredUser, registerUser } from './support/api';
+import { startTestApp, TestApp } from './support/test-app';
+
+describe('security review: a route table with a catch-all cannot be steered to it by spelling the path differently (C1)', () => {
+  let t: TestApp;
+  let owner: RegisteredUser;
+  let viewer: RegisteredUser;
+  let W: string;
+  let d1: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      LATCHKEY_FORWARD_AUTH_PATH_PREFIX: '/api',
+      // First match wins: the specific route, then a catch-all for the rest of the service.
+      LATCHKEY_FORWARD_AUTH_ROUTES: ['DELETE /workspaces/{workspaceId}/devices/{deviceId} devices:delete', '* /workspaces/{workspaceId}/** devices:read'].join(','),
+    });
+    owner = await registerUser(t);
+    viewer = await registerUser(t);
+    W = (await createWorkspace(t, owner.personalToken, 'Catch-all')).id;
+    d1 = (await t.http().post(`/v1/workspaces/${W}/devices`).set(bearer(owner.personalToken)).send({ name: 'one', serial: 'CA1' }).expect(201)).body.id;
+    const roles = await builtInRoles(t, owner.personalToken, W);
+    await inviteAndAccept(t, owner.personalToken, W, viewer, [roles.viewer], { mode: 'all' });
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  it('review C1: a viewer cannot pass a DELETE of a device as devices:read with a trailing slash, an encoded letter or upper case', async () => {
+    const path = `/v1/authorize/api/workspaces/${W}/devices/${d1}`;
+    // The route itself: the viewer lacks devices:delete, the owner has it.
+    expectProblem(await t.http().delete(path).set(bearer(viewer.personalToken)), 403, 'forbidden');
+    await t.http().delete(path).set(bearer(owner.personalToken)).expect(204);
+    // Express, Fastify and ASP.NET route these to the same handler as the path above; the catch-all gave devices:read (204).
+    expectProblem(await t.http().delete(`${path}/`).set(bearer(viewer.personalToken)), 403, 'forbidden');
+    expectProblem(await t.http().delete(`/v1/authorize/api/workspaces/${W}/DEVICES/${d1}`).set(bearer(viewer.personalToken)), 403, 'forbidden');
+    expectProblem(await t.http().delete(`/v1/authorize/api/workspaces/${W}/%64evices/${d1}`).set(bearer(viewer.personalToken)), 400, 'validation_failed');
+    expectProblem(await t.http().delete(`/v1/authorize/api/workspaces/${W}/devic%65s/${d1}`).set(bearer(viewer.personalToken)), 400, 'validation_failed');
+    // Traefik: the same paths in X-Forwarded-Uri.
+    const traefik = (uri: string) => t.http().get('/v1/authorize').set(bearer(viewer.personalToken)).set('X-Forwarded-Method', 'DELETE').set('X-Forwarded-Uri', uri);
+    expectProblem(await traefik(`/api/workspaces/${W}/devices/${d1}/`), 403, 'forbidden');
+    expectProblem(await traefik(`/api/workspaces/${W}/%64evices/${d1}`), 400, 'validation_failed');
+    // The catch-all still serves what it is for.
+    await t.http().get(`${path}/files/a`).set(bearer(viewer.personalToken)).expect(204);
+    await t.http().get(`${path}/`).set(bearer(viewer.personalToken)).expect(204);
+  });
+});
