@@ -1,6 +1,8 @@
 // Security review of the merged fixes for audit issue 12: holes between the fixes, each through HTTP.
 import { bearer, builtInRoles, createWorkspace, expectProblem, inviteAndAccept, RegisteredUser, registerUser } from './support/api';
 import { startTestApp, TestApp } from './support/test-app';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+import { checksum } from '../src/auth/token-format';
 
 describe('security review: a route table with a catch-all cannot be steered to it by spelling the path differently (C1)', () => {
   let t: TestApp;
@@ -41,5 +43,46 @@ describe('security review: a route table with a catch-all cannot be steered to i
     // The catch-all still serves what it is for.
     await t.http().get(`${path}/files/a`).set(bearer(viewer.personalToken)).expect(204);
     await t.http().get(`${path}/`).set(bearer(viewer.personalToken)).expect(204);
+  });
+});
+
+describe('security review: a restart does not make every earlier token refusable by a junk flood (H3, no Redis)', () => {
+  const FAILURES = 5;
+  const env = { LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: String(FAILURES) };
+  let db: TestDatabase;
+  let t: TestApp | undefined;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  /** Well-formed (prefix, length, checksum) and issued by nobody: each costs a lookup until the address is cut off. */
+  const forged = (i: number) => {
+    const head = `lkp_${String(Math.floor(i)).padStart(32, 'R')}`;
+    return head + checksum(head);
+  };
+
+  it('review H3: after a restart, a flood from the gateway address does not get the tokens issued before it refused', async () => {
+    const before = await startTestApp(env, db);
+    const user = await registerUser(before);
+    const wid = (await createWorkspace(before, user.personalToken)).id;
+    await before.close();
+    // The same database, a new process (a deploy, a crash): a single instance without Redis, the default.
+    t = await startTestApp(env, db);
+    const app = t;
+    const statuses: number[] = [];
+    for (let i = 0; i < FAILURES + 10; i++) statuses.push((await app.http().get('/v1/me').set(bearer(forged(Math.random() * 1e9)))).status);
+    expect(statuses.slice(-5)).toEqual(Array(5).fill(429));
+    // Every check comes from the gateway's address: the platform's existing tokens must still pass.
+    await app.http().get('/v1/me').set(bearer(user.personalToken)).expect(200);
+    await app.http().get(`/v1/authorize?workspaceId=${wid}&permission=devices:read`).set(bearer(user.personalToken)).expect(204);
+    // Made-up tokens from that address are still refused without a query.
+    const queries = app.queries.total;
+    expectProblem(await app.http().get('/v1/me').set(bearer(forged(7))), 429, 'rate_limited');
+    expect(app.queries.total - queries).toBe(0);
   });
 });

@@ -96,6 +96,21 @@ export class RateLimits implements OnModuleDestroy {
     );
   }
 
+  /**
+   * How many live tokens this instance should learn from the database at start, or 0. Without Redis the
+   * known tokens live in this process only: after a restart every earlier token would be unknown, and
+   * a flood of junk from a gateway's address would get all of them refused until each was seen again,
+   * which, refused, it never is (security review). With Redis, the shared keys answer for them.
+   */
+  get knownTokensToLearn(): number {
+    return this.knownTokens && !this.redis ? this.knownTokens.max : 0;
+  }
+
+  /** Learnt at start, least recently used first: remembered in this process only. */
+  learnExistingTokens(tokenHashes: readonly string[]): void {
+    for (let i = tokenHashes.length - 1; i >= 0; i--) this.knownTokens?.set(tokenHashes[i], true);
+  }
+
   /** A token that exists (just issued, or found by a lookup): its lookups are never refused. */
   rememberToken(tokenHash: string): void {
     if (!this.knownTokens || this.knownTokens.has(tokenHash)) return;
