@@ -86,3 +86,38 @@ describe('security review: a restart does not make every earlier token refusable
     expect(app.queries.total - queries).toBe(0);
   });
 });
+
+describe('security review: an IPv6 client cannot escape the per-address limits by taking a new address of its /64 (H3, M5)', () => {
+  const FAILURES = 5;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // One proxy in front (the test client): the client address is the last X-Forwarded-For entry.
+    t = await startTestApp({ LATCHKEY_TRUST_PROXY: '1', LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: String(FAILURES), LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP: '5' });
+  });
+  afterAll(() => t?.close());
+
+  const forged = (i: number) => {
+    const head = `lkp_${String(Math.floor(i)).padStart(32, 'S')}`;
+    return head + checksum(head);
+  };
+
+  it('review M5: made-up tokens from ever-new addresses of one /64 are cut off like those from one address; other clients are not', async () => {
+    const user = await registerUser(t);
+    const statuses: number[] = [];
+    // A subscriber holds the whole /64: 2^64 addresses, a fresh one per request.
+    for (let i = 1; i <= FAILURES + 10; i++) {
+      statuses.push((await t.http().get('/v1/me').set('X-Forwarded-For', `2001:db8:1:2::${i.toString(16)}`).set(bearer(forged(Math.random() * 1e9)))).status);
+    }
+    expect(statuses.slice(-5)).toEqual(Array(5).fill(429));
+    // The public per-address limit too: five sign-in attempts per minute from the /64, whatever the address.
+    const logins: number[] = [];
+    for (let i = 1; i <= 8; i++) {
+      logins.push((await t.http().post('/v1/auth/login').set('X-Forwarded-For', `2001:db8:1:2:${i.toString(16)}::1`).send({ email: user.email, password: 'wrong password here' })).status);
+    }
+    expect(logins.slice(-3)).toEqual(Array(3).fill(429));
+    // Another /64, and the token known to exist, are not affected.
+    await t.http().get('/v1/me').set('X-Forwarded-For', '2001:db8:1:3::1').set(bearer(user.personalToken)).expect(200);
+    await t.http().get('/v1/me').set('X-Forwarded-For', '2001:db8:1:2::99').set(bearer(user.personalToken)).expect(200);
+  });
+});
