@@ -1,7 +1,7 @@
 // Security review of the merged fixes for audit issue 12: holes between the fixes, each through HTTP.
-import { bearer, builtInRoles, createWorkspace, expectProblem, inviteAndAccept, RegisteredUser, registerUser } from './support/api';
+import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, inviteAndAccept, RegisteredUser, registerUser } from './support/api';
 import { startTestApp, TestApp } from './support/test-app';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import { createTestDatabase, serverUrl, TestDatabase } from './support/test-database';
 import { checksum } from '../src/auth/token-format';
 
 describe('security review: a route table with a catch-all cannot be steered to it by spelling the path differently (C1)', () => {
@@ -119,5 +119,41 @@ describe('security review: an IPv6 client cannot escape the per-address limits b
     // Another /64, and the token known to exist, are not affected.
     await t.http().get('/v1/me').set('X-Forwarded-For', '2001:db8:1:3::1').set(bearer(user.personalToken)).expect(200);
     await t.http().get('/v1/me').set('X-Forwarded-For', '2001:db8:1:2::99').set(bearer(user.personalToken)).expect(200);
+  });
+});
+
+// PostgreSQL only: the deactivation is held open on a second connection (the embedded database has one).
+(serverUrl() ? describe : describe.skip)('security review: a session exchanged while the user is being deactivated does not survive it (L4)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t?.close());
+
+  it('review L4: an exchange racing a deactivation is refused, and no session of it comes back with reactivation', async () => {
+    const user = await registerUser(t);
+    const named = await createNamedToken(t, user.personalToken, { scopes: ['*'] });
+    // The token's check is cached, as on any busy instance: the exchange is authenticated as an active user.
+    await t.http().get('/v1/me').set(bearer(named.secret)).expect(200);
+    // PlatformAdminService.setStatus, held open: the user deactivated and the user's sessions ended, not yet committed.
+    const deactivation = t.dataSource.createQueryRunner();
+    await deactivation.connect();
+    let exchanged: { status: number; body: { token?: { secret: string } } };
+    try {
+      await deactivation.startTransaction();
+      await deactivation.query(`UPDATE users SET status = 'deactivated', deactivated_at = now() WHERE id = $1`, [user.id]);
+      await deactivation.query(`UPDATE tokens SET revoked_at = now() WHERE user_id = $1 AND kind = 'session' AND revoked_at IS NULL`, [user.id]);
+      const pending = t.http().post('/v1/auth/token').set(bearer(named.secret)).send({}).then((res) => res);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await deactivation.commitTransaction();
+      exchanged = await pending;
+    } finally {
+      await deactivation.release();
+    }
+    // Reactivated: the named token works again (by design), a session made during the deactivation does not.
+    await t.dataSource.query(`UPDATE users SET status = 'active', deactivated_at = NULL WHERE id = $1`, [user.id]);
+    const secret = exchanged.body.token?.secret;
+    expect({ status: exchanged.status, revived: secret ? (await t.http().get('/v1/me').set(bearer(secret))).status : null }).toEqual({ status: 401, revived: null });
   });
 });
