@@ -1,7 +1,7 @@
 // Two Latchkey instances on one PostgreSQL, each with its own caches: a change made through one is
 // seen by the other within a second (LISTEN/NOTIFY). PostgreSQL only: the embedded database admits
 // one process, so there is nothing to invalidate across.
-import { bearer, builtInRoles, createNamedToken, createWorkspace, registerUser } from './support/api';
+import { bearer, builtInRoles, createNamedToken, createWorkspace, markEmailVerified, registerUser } from './support/api';
 import { startTestApp, TestApp } from './support/test-app';
 import { createTestDatabase, serverUrl, TestDatabase } from './support/test-database';
 
@@ -76,6 +76,8 @@ async function msUntil(status: number, request: () => Promise<{ status: number }
 
   it('sees on A, within a second, a user deactivated, a role narrowed and a policy changed through B', async () => {
     const admin = await registerUser(a, 'admin@example.com');
+    // H1: a listed email is honoured only once its account has verified it.
+    await markEmailVerified(a, admin.id);
     const owner = await registerUser(a);
     const ws = await createWorkspace(a, owner.personalToken);
     const role = (await a.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(owner.personalToken)).send({ name: 'R', permissions: ['workspace:read', 'devices:read'] }).expect(201)).body.id;
