@@ -124,6 +124,8 @@ function validBodies(ids: Ids, roles: Record<'owner' | 'admin' | 'member' | 'vie
     'PATCH /v1/me': () => ({ name: 'Owner' }),
     'POST /v1/me/tokens': () => ({ name: 'prop', scopes: ['devices:read'], workspaceIds: [ids.workspace], expiresInDays: 30 }),
     'POST /v1/me/tokens/:tokenId/rotate': () => ({ graceSeconds: 60 }),
+    // Sent with the personal token and no password: refused after validation (403, H4), the token stays as it is.
+    'POST /v1/me/personal-token/regenerate': () => ({}),
     'POST /v1/introspect': () => ({ token: 'lkp_notatoken', token_type_hint: 'access_token' }),
     // A real secret, of an invitation to someone else: refused after validation.
     'POST /v1/invitations/accept': () => ({ token: invitationSecret }),
