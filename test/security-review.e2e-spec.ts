@@ -157,3 +157,34 @@ describe('security review: an IPv6 client cannot escape the per-address limits b
     expect({ status: exchanged.status, revived: secret ? (await t.http().get('/v1/me').set(bearer(secret))).status : null }).toEqual({ status: 401, revived: null });
   });
 });
+
+describe('security review: more live tokens than the known-token memory holds (H3, no Redis)', () => {
+  const FAILURES = 5;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: String(FAILURES), LATCHKEY_CACHE_MAX_ENTRIES: '100', LATCHKEY_CACHE_TTL_SECONDS: '0' });
+  });
+  afterAll(() => t?.close());
+
+  const forged = (i: number) => {
+    const head = `lkp_${String(Math.floor(i)).padStart(32, 'T')}`;
+    return head + checksum(head);
+  };
+
+  // NOT FIXED (open): RateLimits.knownTokens is an LRU bounded by LATCHKEY_CACHE_MAX_ENTRIES. Past that many
+  // live tokens (a large platform, or one user minting sessions with POST /auth/token), the least recently
+  // used ones are forgotten, and while a gateway's address is flooded with junk they get 429 again, the H3
+  // hole. With Redis the shared keys cover them. Closing it needs a design choice (a compact set of every
+  // live hash, e.g. a Bloom filter kept from the database, or a per-address lookup budget that junk cannot
+  // exhaust), so the test is kept, skipped, as the statement of the hole.
+  it.skip('review H3: a token pushed out of the known-token memory by newer ones is still not refused during a flood', async () => {
+    const user = await registerUser(t);
+    await t.http().get('/v1/me').set(bearer(user.personalToken)).expect(200);
+    // 100 newer tokens (sessions exchanged from a named token) push the personal token out of the memory.
+    const minter = await createNamedToken(t, user.personalToken, { scopes: ['*'] });
+    for (let i = 0; i < 100; i++) await t.http().post('/v1/auth/token').set(bearer(minter.secret)).send({}).expect(200);
+    for (let i = 0; i < FAILURES + 5; i++) await t.http().get('/v1/me').set(bearer(forged(Math.random() * 1e9)));
+    await t.http().get('/v1/me').set(bearer(user.personalToken)).expect(200);
+  });
+});
