@@ -1,5 +1,5 @@
 // Decides whether a presented secret is a live token, and whose. Every check is made at request time.
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HotCache, tag } from '../cache/hot-cache';
 import { Invalidation } from '../cache/invalidation';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -18,7 +18,8 @@ const UNKNOWN_TOKENS_MAX = 10_000;
 const UNKNOWN: unique symbol = Symbol('unknown token');
 
 @Injectable()
-export class TokenAuthenticator {
+export class TokenAuthenticator implements OnApplicationBootstrap {
+  private readonly logger = new Logger('TokenAuthenticator');
   /** Credentials by token hash. Every time-based check is still made per request against the clock. */
   private readonly credentials: HotCache<TokenCredential>;
   private readonly unknown: HotCache<{ [UNKNOWN]: true }>;
@@ -38,6 +39,20 @@ export class TokenAuthenticator {
       this.credentials.invalidate(event);
       if (event.kind === 'all') this.unknown.clear();
     });
+  }
+
+  /**
+   * Without Redis, the tokens known to exist are learnt from the database at start (RateLimits), so a
+   * restart does not leave every earlier token refusable by an address's junk. A failure only costs that.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    const limit = this.rateLimits.knownTokensToLearn;
+    if (limit === 0) return;
+    try {
+      this.rateLimits.learnExistingTokens(await this.tokens.liveTokenHashes(this.clock.now(), limit));
+    } catch (error) {
+      this.logger.warn({ err: { type: (error as Error)?.constructor?.name } }, 'live tokens not learnt at start');
+    }
   }
 
   /** The stored credential of a well-formed token not in the cache, remembering unknown ones. */

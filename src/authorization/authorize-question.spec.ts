@@ -82,9 +82,11 @@ describe('C1: readAuthorizeQuestion', () => {
     }
     expect(outcome({ url: `/v1/authorize/workspaces/${W}`, headers: { 'latchkey-permission': 'devices:read, devices:read' } })).toBe('Latchkey-Permission');
     expect(outcome({ url: `/v1/authorize/workspaces/${W}`, headers: { 'latchkey-permission': 'devices:read', 'x-forwarded-uri': `/workspaces/${W}` } })).toBe('X-Forwarded-Uri');
-    // Percent-encoded letters elsewhere in the path are fine; in an id they make it no id.
+    // Percent-encoded non-ASCII is fine; an encoded letter, digit, -, _ or ~ reads differently upstream (400).
     expect(envoy(`/api/workspaces/${W}/devices/${D}/caf%C3%A9`)).toMatchObject({ deviceId: D });
-    expect(envoy(`/api/workspaces/${W}/devices/%37${D.slice(1)}`)).toMatchObject({ deviceId: null });
+    expect(envoy(`/api/workspaces/${W}/devices/%37${D.slice(1)}`)).toBe('path');
+    expect(envoy(`/api/workspaces/${W}/%64evices/${D}`)).toBe('path');
+    expect(envoy(`/api/workspaces/${W}/devices/${D}/a%7Eb`)).toBe('path');
   });
 
   it('forwarded URI: ids from X-Forwarded-Uri, the permission from the address query only', () => {

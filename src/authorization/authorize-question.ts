@@ -153,7 +153,7 @@ function fromRouteTable(forwardAuth: ForwardAuthSettings, method: string, path: 
 /**
  * The ids of a forwarded request target: its query string is cut off, the rest must be a clean path
  * (no dot-segments, empty segments, backslashes, `;`, controls, raw non-ASCII, or percent-encoded
- * `/`, `.`, `\`, `%`, `;`), which then must start with `{prefix}/workspaces/{uuid}`, optionally
+ * `/`, `.`, `\`, `%`, `;` or unreserved characters), which then must start with `{prefix}/workspaces/{uuid}`, optionally
  * followed by `/devices/{uuid}`. A `/devices/` segment that is not a UUID names no device, which makes
  * a device-scoped permission mean "every device", the stricter question.
  */
@@ -202,9 +202,19 @@ function assertCleanPath(path: string, field: string): void {
       if (byte < 0x20 || byte === 0x7f || byte === SLASH || byte === DOT || byte === BACKSLASH || byte === PERCENT || byte === SEMICOLON || byte === 0xc0 || byte === 0xc1) {
         throw refused(field, 'must not percent-encode "/", ".", "\\", "%", ";" or controls');
       }
+      // An encoded letter, digit, "-", "_" or "~" is the same path to the protected service (RFC 3986
+      // 6.2.2.2: it decodes them) but not to the route table or the id reader: `/%64evices/{id}` would
+      // miss the devices route and fall to a weaker one. No client needs to send them: refused.
+      if (isUnreserved(byte)) throw refused(field, 'must not percent-encode letters, digits, "-", "_" or "~"');
       i += 2;
     }
   }
+}
+
+/** RFC 3986 unreserved: ALPHA / DIGIT / "-" / "." / "_" / "~". */
+function isUnreserved(byte: number): boolean {
+  const lower = byte | 0x20;
+  return (lower >= 0x61 && lower <= 0x7a) || (byte >= 0x30 && byte <= 0x39) || byte === 0x2d || byte === DOT || byte === 0x5f || byte === 0x7e;
 }
 
 function hexDigit(c: number): number {

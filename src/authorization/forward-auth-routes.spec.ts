@@ -24,7 +24,11 @@ describe('forward-auth route table', () => {
     expect(routePermission(routes, 'PATCH', `/workspaces/${W}/devices/${D}/files`)).toBe('devices:read');
     expect(routePermission(routes, 'PATCH', `/workspaces/${W}/devices/${D}/files/a/b`)).toBe('devices:read');
     expect(routePermission(routes, 'GET', `/workspaces/${W}/devices`)).toBe('devices:read');
-    expect(routePermission(routes, 'GET', `/workspaces/${W}/devices/`)).toBeNull();
+    // One trailing slash and the case of literals do not make another route (security review).
+    expect(routePermission(routes, 'GET', `/workspaces/${W}/devices/`)).toBe('devices:read');
+    expect(routePermission(routes, 'DELETE', `/workspaces/${W}/devices/${D}/`)).toBe('devices:delete');
+    expect(routePermission(routes, 'DELETE', `/workspaces/${W}/DEVICES/${D}`)).toBe('devices:delete');
+    expect(routePermission(routes, 'GET', `/workspaces/${W}/devices//`)).toBeNull();
     expect(routePermission(routes, 'GET', `/workspaces/${W}/anything/summary`)).toBe('devices:read');
     expect(routePermission(routes, 'GET', `/workspaces/${W}/devices/${D}/measurements/extra`)).toBeNull();
   });

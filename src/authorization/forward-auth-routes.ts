@@ -53,7 +53,11 @@ export function parseForwardAuthRoutes(text: string): ForwardAuthRoute[] {
 
 /** The permission of the first route matching, or null. `path` is clean and below the prefix. */
 export function routePermission(routes: readonly ForwardAuthRoute[], method: string, path: string): Permission | null {
-  const segments = path.slice(1).split('/');
+  // Matched as the protected service most likely routes it: one trailing slash is no segment (Express's
+  // and Fastify's default), and literals ignore case (ASP.NET's), else `/devices/{id}/` or `/DEVICES/{id}`
+  // would miss the route for `/devices/{id}` and fall to a weaker catch-all (`**`) one.
+  const trimmed = path.length > 1 && path.charCodeAt(path.length - 1) === 0x2f ? path.slice(0, -1) : path;
+  const segments = trimmed.slice(1).split('/');
   for (const route of routes) {
     if (route.method !== '*' && route.method !== method) continue;
     if (route.rest ? segments.length < route.segments.length : segments.length !== route.segments.length) continue;
@@ -65,5 +69,5 @@ export function routePermission(routes: readonly ForwardAuthRoute[], method: str
 function matches(pattern: string, segment: string): boolean {
   if (pattern === '{workspaceId}' || pattern === '{deviceId}') return UUID_PATTERN.test(segment);
   if (pattern === '*') return segment !== '';
-  return pattern === segment;
+  return pattern.length === segment.length && pattern.toLowerCase() === segment.toLowerCase();
 }

@@ -1,6 +1,8 @@
-// Request rate limits: per token, per IP on public routes, and per IP for failed token checks (so a
-// flood of made-up tokens is cut off before it reaches the database; tokens known to exist are still
-// looked up, so an address's junk never gets a valid token refused). With REDIS_URL every instance
+// Request rate limits: per token, per client on public routes, and per client for failed token checks
+// (a client is an address, an IPv6 one by its /64 as the sign-in lockout counts it: one subscriber holds
+// the whole /64 and could take a fresh address per request). The failed checks cut a flood of made-up
+// tokens off before it reaches the database; tokens known to exist are still looked up, so an address's
+// junk never gets a valid token refused. With REDIS_URL every instance
 // shares the counts. The two limits on the token check's path (per token, failed checks per IP) are
 // decided in memory and shared in batches (BatchedRedisCounter): no Redis round trip per check. The
 // public routes' limit is exact, one Redis command per request, with an in-memory limiter standing in
@@ -8,6 +10,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { clientKey } from '../accounts/login-throttle';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode } from '../common/errors';
 import { BatchedRedisCounter, CounterState } from './batched-redis-counter';
@@ -63,7 +66,7 @@ export class RateLimits implements OnModuleDestroy {
   async consumePublic(ip: string): Promise<void> {
     if (!this.perIp) return;
     try {
-      await this.perIp.consume(ip);
+      await this.perIp.consume(clientKey(ip));
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) throw limited(rejection);
       // The store failed and no insurance took over: limits fail open, requests do not fail.
@@ -80,7 +83,7 @@ export class RateLimits implements OnModuleDestroy {
    */
   assertMayLookUp(ip: string, tokenHash: string): void | Promise<void> {
     if (!this.failuresPerIp || this.knownTokens?.has(tokenHash)) return;
-    const state = this.failuresPerIp.peek(ip);
+    const state = this.failuresPerIp.peek(clientKey(ip));
     if (state.count < this.failuresPerIp.points) return;
     if (!this.redis) throw limited(state);
     return this.redis.exists(knownTokenKey(tokenHash)).then(
@@ -96,6 +99,21 @@ export class RateLimits implements OnModuleDestroy {
     );
   }
 
+  /**
+   * How many live tokens this instance should learn from the database at start, or 0. Without Redis the
+   * known tokens live in this process only: after a restart every earlier token would be unknown, and
+   * a flood of junk from a gateway's address would get all of them refused until each was seen again,
+   * which, refused, it never is (security review). With Redis, the shared keys answer for them.
+   */
+  get knownTokensToLearn(): number {
+    return this.knownTokens && !this.redis ? this.knownTokens.max : 0;
+  }
+
+  /** Learnt at start, least recently used first: remembered in this process only. */
+  learnExistingTokens(tokenHashes: readonly string[]): void {
+    for (let i = tokenHashes.length - 1; i >= 0; i--) this.knownTokens?.set(tokenHashes[i], true);
+  }
+
   /** A token that exists (just issued, or found by a lookup): its lookups are never refused. */
   rememberToken(tokenHash: string): void {
     if (!this.knownTokens || this.knownTokens.has(tokenHash)) return;
@@ -105,7 +123,7 @@ export class RateLimits implements OnModuleDestroy {
   }
 
   recordFailedCheck(ip: string): void {
-    this.failuresPerIp?.consume(ip);
+    this.failuresPerIp?.consume(clientKey(ip));
   }
 }
 

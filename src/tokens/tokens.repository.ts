@@ -78,6 +78,20 @@ export class TokensRepository {
     private readonly invalidation: Invalidation,
   ) {}
 
+  /**
+   * Hashes of tokens still alive, the most recently used first: what an instance without Redis learns
+   * at start, so that a junk flood from a gateway's address cannot get them refused (RateLimits).
+   */
+  async liveTokenHashes(now: Date, limit: number): Promise<string[]> {
+    const rows: Array<{ tokenHash: string }> = await this.dataSource.query(
+      `SELECT token_hash AS "tokenHash" FROM tokens
+        WHERE (revoked_at IS NULL OR revoked_at > $1) AND (expires_at IS NULL OR expires_at > $1)
+        ORDER BY last_used_at DESC NULLS LAST, created_at DESC LIMIT $2`,
+      [now, limit],
+    );
+    return rows.map((row) => row.tokenHash);
+  }
+
   async findCredentialByHash(tokenHash: string): Promise<TokenCredential | null> {
     const rows: TokenCredential[] = await this.dataSource.query(
       `SELECT t.id, t.kind, t.user_id AS "userId", t.api_user_id AS "apiUserId", t.scopes,

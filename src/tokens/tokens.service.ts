@@ -130,6 +130,13 @@ export class TokensService {
     const ttl = (dto.expiresInSeconds ?? DEFAULT_EXCHANGE_SECONDS) * 1000;
     const wanted = new Date(this.clock.now().getTime() + ttl);
     return this.dataSource.transaction(async (em) => {
+      // As a sign-in does: the user is still active, and stays so until this commits. A deactivation
+      // that committed after this request's token was checked (or one still open) ends every session
+      // of the user; a session made now would be missed by it and come back with a reactivation (L4).
+      if (principal.type === 'user') {
+        const [active] = await em.query(`SELECT 1 FROM users WHERE id = $1 AND status = 'active' FOR SHARE`, [principal.id]);
+        if (!active) throw new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.');
+      }
       const { token, secret } = await this.issue(em, {
         kind: 'session',
         userId: principal.type === 'user' ? principal.id : null,
