@@ -10,13 +10,14 @@
 // (PasswordLimits counts it per user): a stolen token must not lock the owner's sign-in either.
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { isIPv6 } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { DomainError, ErrorCode } from '../common/errors';
+import { clientKey } from '../rate-limits/client-key';
 import { RedisConnection } from '../rate-limits/redis-connection';
+import { canonicalEmail } from './email-address';
 
 // A flood of made-up emails must not grow memory without bound.
 const MAX_TRACKED_EMAILS = 100_000;
@@ -126,38 +127,14 @@ export class LoginThrottle {
   }
 }
 
-/** The email as a key that does not show it (Redis, logs of Redis, heap dumps): SHA-256 of its normal form. */
+/** The email as a key that does not show it (Redis, logs of Redis, heap dumps): SHA-256 of its canonical form (L7). */
 function emailKey(email: string): string {
-  return createHash('sha256').update(normalEmail(email)).digest('hex');
+  return createHash('sha256').update(canonicalEmail(email)).digest('hex');
 }
 
 /** The email and the client, hashed together: neither shows. */
 function pairKey(email: string, ip: string): string {
-  return createHash('sha256').update(`${normalEmail(email)}\n${clientKey(ip)}`).digest('hex');
-}
-
-function normalEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
-
-/**
- * The client an address stands for: an IPv4 address (also when IPv4-mapped), or the /64 of an IPv6 one,
- * since one subscriber usually holds a whole /64 and could otherwise take a fresh address per guess.
- */
-export function clientKey(ip: string): string {
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
-  if (mapped) return mapped[1];
-  if (!isIPv6(ip)) return ip;
-  const address = ip.split('%')[0];
-  const groups = (part: string) => (part === '' ? [] : part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])));
-  const [head, tail] = address.split('::');
-  const before = groups(head);
-  const after = tail === undefined ? [] : groups(tail);
-  const all = tail === undefined ? before : [...before, ...Array<string>(8 - before.length - after.length).fill('0'), ...after];
-  return `${all
-    .slice(0, 4)
-    .map((g) => parseInt(g, 16).toString(16))
-    .join(':')}::/64`;
+  return createHash('sha256').update(`${canonicalEmail(email)}\n${clientKey(ip)}`).digest('hex');
 }
 
 /** Both counts in this process. */

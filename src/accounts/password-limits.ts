@@ -7,7 +7,7 @@ import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRe
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode } from '../common/errors';
 import { RedisConnection } from '../rate-limits/redis-connection';
-import { clientKey } from './login-throttle';
+import { clientKey } from '../rate-limits/client-key';
 
 const PASSWORD_CHANGE_WINDOW_SECONDS = 15 * 60;
 const REGISTER_WINDOW_SECONDS = 10 * 60;

@@ -10,7 +10,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { clientKey } from '../accounts/login-throttle';
+import { clientKey } from './client-key';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode } from '../common/errors';
 import { BatchedRedisCounter, CounterState } from './batched-redis-counter';
