@@ -5,18 +5,28 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { DeviceAccess, deviceAccessWithin } from './device-access';
 import type { WorkspaceAccess } from './workspace-access';
 
+/**
+ * What a principal holds in a workspace: a caller's WorkspaceAccess (its permissions narrowed by its
+ * token), or a principal's rights through its roles alone (WorkspaceAccessResolver.holdings).
+ */
+export interface Holdings {
+  isOwner: boolean;
+  permissions: ReadonlySet<string>;
+  deviceAccess: DeviceAccess;
+}
+
 interface GrantableRole {
   name: string;
   permissions: string[];
   builtIn: string | null;
 }
 
-export function assertCanGrantRoles(grantor: WorkspaceAccess, roles: GrantableRole[]): void {
+export function assertCanGrantRoles(grantor: Holdings, roles: GrantableRole[]): void {
   for (const role of roles) {
     if (role.builtIn === 'owner' && !grantor.isOwner) {
       throw new DomainError(ErrorCode.Forbidden, 'Only owners may grant or take the owner role.');
     }
-    const missing = role.permissions.filter((p) => !(grantor.permissions as ReadonlySet<string>).has(p));
+    const missing = role.permissions.filter((p) => !grantor.permissions.has(p));
     if (missing.length > 0) {
       throw new DomainError(ErrorCode.Forbidden, `You cannot grant the role "${role.name}": it includes ${missing.join(', ')}, which you do not hold.`);
     }
@@ -28,17 +38,10 @@ export function assertCanDefinePermissions(grantor: WorkspaceAccess, permissions
   assertCanGrantRoles(grantor, [{ name: 'new role', permissions, builtIn: null }]);
 }
 
-export function assertCanGrantDevices(grantor: WorkspaceAccess, granted: DeviceAccess): void {
+export function assertCanGrantDevices(grantor: Holdings, granted: DeviceAccess): void {
   if (!deviceAccessWithin(grantor.deviceAccess, granted)) {
     throw new DomainError(ErrorCode.Forbidden, 'You can only grant access to devices you can reach yourself.');
   }
-}
-
-/** What a principal holds in a workspace through its roles (not narrowed by any token): the measure for acting on it. */
-export interface Holdings {
-  isOwner: boolean;
-  permissions: ReadonlySet<string>;
-  deviceAccess: DeviceAccess;
 }
 
 /**
@@ -47,11 +50,11 @@ export interface Holdings {
  * reaches; only owners act on owners. Otherwise anyone with members:manage, api_users:manage or
  * tokens:manage could take a stronger principal's rights apart, or lock it out.
  */
-export function assertCanActOn(actor: WorkspaceAccess, target: Holdings, what: string): void {
+export function assertCanActOn(actor: Holdings, target: Holdings, what: string): void {
   if (target.isOwner && !actor.isOwner) {
     throw new DomainError(ErrorCode.Forbidden, `Only owners may change, remove or cut off ${what}: it is an owner.`);
   }
-  const missing = [...target.permissions].filter((p) => !(actor.permissions as ReadonlySet<string>).has(p));
+  const missing = [...target.permissions].filter((p) => !actor.permissions.has(p));
   if (missing.length > 0) {
     throw new DomainError(ErrorCode.Forbidden, `You cannot change, remove or cut off ${what}: it holds ${missing.join(', ')}, which you do not hold.`);
   }

@@ -8,6 +8,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { DomainError, ErrorCode, notFound } from '../common/errors';
 import type { DeviceAccess } from './device-access';
+import type { Holdings } from './role-grants';
 import { ALL_SCOPES, isPermission, Permission } from './permissions';
 import { policyRefusal } from './token-policy';
 
@@ -93,18 +94,14 @@ export class WorkspaceAccessResolver {
    * What another principal holds in the workspace through its roles, read inside the transaction past
    * the cache (for acting on it: assertCanActOn). null when it is not in the workspace.
    */
-  async holdings(who: PrincipalRef, workspaceId: string, em: EntityManager): Promise<{ isOwner: boolean; permissions: ReadonlySet<Permission>; deviceAccess: DeviceAccess } | null> {
+  async holdings(who: PrincipalRef, workspaceId: string, em: EntityManager): Promise<Holdings | null> {
     const row = await this.query(who, workspaceId, em);
-    if (!row) return null;
-    const deviceAccess: DeviceAccess = row.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: row.deviceIds ?? [] };
-    return { isOwner: row.isOwner, permissions: new Set(row.permissions.filter(isPermission)), deviceAccess };
+    return row && { isOwner: row.isOwner, permissions: permissionsOf(row), deviceAccess: deviceAccessOf(row) };
   }
 
   private toAccess(principal: Principal, workspaceId: string, row: AccessRow): WorkspaceAccess {
     const token = principal.token;
-    row.permissionSet ??= new Set(row.permissions.filter(isPermission));
-    row.deviceAccessValue ??= row.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: row.deviceIds ?? [] };
-    const rolePermissions = row.permissionSet;
+    const rolePermissions = permissionsOf(row);
     const permissions = token.scopes.includes(ALL_SCOPES)
       ? rolePermissions
       : new Set([...rolePermissions].filter((p) => token.scopes.includes(p)));
@@ -116,7 +113,7 @@ export class WorkspaceAccessResolver {
       isOwner: row.isOwner,
       rolePermissions,
       permissions,
-      deviceAccess: row.deviceAccessValue,
+      deviceAccess: deviceAccessOf(row),
     };
   }
 
@@ -156,6 +153,15 @@ export class WorkspaceAccessResolver {
     const refusal = policyRefusal(row, principal.token.root);
     if (refusal) throw new DomainError(ErrorCode.TokenPolicy, `This workspace ${refusal}.`);
   }
+}
+
+/** What the row's roles grant, computed once per loaded row (a cached row serves many requests). */
+function permissionsOf(row: AccessRow): ReadonlySet<Permission> {
+  return (row.permissionSet ??= new Set(row.permissions.filter(isPermission)));
+}
+
+function deviceAccessOf(row: AccessRow): DeviceAccess {
+  return (row.deviceAccessValue ??= row.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: row.deviceIds ?? [] });
 }
 
 /** The cache key of a principal's access row in a workspace: `<user|api_user>:<id>:<workspaceId>`. */

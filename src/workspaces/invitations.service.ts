@@ -4,12 +4,11 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
-import type { AuthenticatedToken, Principal, UserPrincipal } from '../auth/principal';
+import type { UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, parseToken, tokenHint } from '../auth/token-format';
 import { DeviceAccess, toDeviceAccess } from '../authorization/device-access';
-import { ALL_SCOPES } from '../authorization/permissions';
 import { assertCanGrantDevices, assertCanGrantRoles, assertOwnerReachesAll } from '../authorization/role-grants';
-import { WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
+import { PrincipalRef, WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
 import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
@@ -228,12 +227,14 @@ export class InvitationsService {
    */
   private async assertInviterStillGrants(em: EntityManager, invitation: InvitationRecord, roles: RoleRecord[], deviceAccess: DeviceAccess): Promise<void> {
     const lapsed = () => conflict('Whoever invited you can no longer grant this invitation; ask for a new one.');
-    const inviter = inviterPrincipal(invitation);
+    const inviter = inviterRef(invitation);
     if (!inviter || !(await this.invitations.inviterActive(em, invitation))) throw lapsed();
+    // What its roles give it now, whatever token it sent the invitation with (that token's scopes bounded it then).
+    const held = await this.resolver.holdings(inviter, invitation.workspaceId, em);
+    if (!held) throw lapsed();
     try {
-      const access = await this.resolver.current({ workspaceId: invitation.workspaceId, principal: inviter } as WorkspaceAccess, em);
-      assertCanGrantRoles(access, roles);
-      assertCanGrantDevices(access, deviceAccess);
+      assertCanGrantRoles(held, roles);
+      assertCanGrantDevices(held, deviceAccess);
     } catch (error) {
       if (error instanceof DomainError) throw lapsed();
       throw error;
@@ -252,23 +253,9 @@ function inviterOf(access: WorkspaceAccess): Pick<InvitationRecord, 'invitedByUs
     : { invitedByUserId: null, invitedByApiUserId: access.principal.id };
 }
 
-/**
- * The inviter as a principal whose rights are those of its roles: an invitation is judged on what the
- * inviter holds now, whatever token it was sent with (that token's scopes bounded it at creation).
- */
-function inviterPrincipal(invitation: InvitationRecord): Principal | null {
-  const token: AuthenticatedToken = {
-    id: '',
-    kind: 'personal',
-    createdAt: invitation.createdAt,
-    scopes: [ALL_SCOPES],
-    workspaceIds: null,
-    expiresAt: null,
-    parentId: null,
-    root: { kind: 'personal', createdAt: invitation.createdAt, expiresAt: null },
-    blockedWorkspaceIds: [],
-  };
-  if (invitation.invitedByUserId) return { type: 'user', id: invitation.invitedByUserId, email: '', token };
-  if (invitation.invitedByApiUserId) return { type: 'api_user', id: invitation.invitedByApiUserId, workspaceId: invitation.workspaceId, token };
+/** The inviting user or API user; null for an invitation made before inviters were recorded. */
+function inviterRef(invitation: InvitationRecord): PrincipalRef | null {
+  if (invitation.invitedByUserId) return { type: 'user', id: invitation.invitedByUserId };
+  if (invitation.invitedByApiUserId) return { type: 'api_user', id: invitation.invitedByApiUserId };
   return null;
 }
