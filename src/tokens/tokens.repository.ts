@@ -157,9 +157,7 @@ export class TokensRepository {
    * other, the row locks let one change the chain and the others find it dead (one change, one event).
    */
   async revoke(tokenId: string, at: Date, em: EntityManager = this.dataSource.manager): Promise<boolean> {
-    // Locked in one order first, so two revocations of one chain from either end cannot deadlock;
-    // the UPDATE walks the chain again, seeing a rotation that committed while this waited for its lock.
-    await em.query(`${ROTATION_CHAIN} SELECT id FROM tokens WHERE id IN (SELECT id FROM chain) ORDER BY id FOR UPDATE`, [tokenId]);
+    await this.lockChain(tokenId, em);
     const [changed]: [Array<{ id: string; kind: TokenKind }>, number] = await em.query(
       `${ROTATION_CHAIN}
        UPDATE tokens SET revoked_at = $2
@@ -170,9 +168,23 @@ export class TokensRepository {
     // A token's event also drops the sessions exchanged from it: one event per token of the chain, not
     // one per session (a user with thousands of sessions must not turn a revocation into thousands).
     const chain = changed.filter((row) => row.kind !== 'session').map((row) => row.id);
-    for (const id of new Set([tokenId, ...chain])) await this.invalidation.publish(em, { kind: 'token', id });
+    await this.publishTokens(em, [tokenId, ...chain]);
     // Sessions cannot be rotated: a changed row that is no session, or the token itself, is the chain.
     return changed.some((row) => row.id === tokenId || row.kind !== 'session');
+  }
+
+  /**
+   * Locks the rows of a token's rotation chain in one order, so two changes of one chain from either end
+   * cannot deadlock; the change that follows walks the chain again, seeing a rotation that committed
+   * while this waited for its lock.
+   */
+  private async lockChain(tokenId: string, em: EntityManager): Promise<void> {
+    await em.query(`${ROTATION_CHAIN} SELECT id FROM tokens WHERE id IN (SELECT id FROM chain) ORDER BY id FOR UPDATE`, [tokenId]);
+  }
+
+  /** One invalidation event per token (each also drops the sessions exchanged from it). */
+  private async publishTokens(em: EntityManager, ids: string[]): Promise<void> {
+    for (const id of new Set(ids)) await this.invalidation.publish(em, { kind: 'token', id });
   }
 
   async revokeUserSessions(userId: string, at: Date, em: EntityManager = this.dataSource.manager): Promise<void> {
@@ -215,7 +227,7 @@ export class TokensRepository {
    * inherit their parent's blocks). True when a token of the chain was not cut off yet.
    */
   async blockInWorkspace(tokenId: string, workspaceId: string, em: EntityManager): Promise<boolean> {
-    await em.query(`${ROTATION_CHAIN} SELECT id FROM tokens WHERE id IN (SELECT id FROM chain) ORDER BY id FOR UPDATE`, [tokenId]);
+    await this.lockChain(tokenId, em);
     const [changed]: [Array<{ id: string }>, number] = await em.query(
       `${ROTATION_CHAIN}
        UPDATE tokens SET blocked_workspace_ids = array_append(blocked_workspace_ids, $2::uuid)
@@ -223,7 +235,7 @@ export class TokensRepository {
         RETURNING id`,
       [tokenId, requireId(workspaceId)],
     );
-    for (const id of new Set([tokenId, ...changed.map((row) => row.id)])) await this.invalidation.publish(em, { kind: 'token', id });
+    await this.publishTokens(em, [tokenId, ...changed.map((row) => row.id)]);
     return changed.length > 0;
   }
 

@@ -63,7 +63,7 @@ export class WorkspaceTokensService {
       const held = await this.workspaceLock.holdingsOf(em, access, owner);
       if (!held) throw notFound('Token');
       assertCanActOn(access, held, "this token's owner");
-      const onlyHere = token.apiUserId !== null || (token.workspaceIds?.length === 1 && token.workspaceIds[0] === access.workspaceId);
+      const onlyHere = reachesOnly(token, access.workspaceId);
       const changed = onlyHere ? await this.tokens.revoke(token.id, now, em) : await this.tokens.blockInWorkspace(token.id, access.workspaceId, em);
       // A revocation that raced this one got there first: one change, one event.
       if (!changed) return;
