@@ -7,16 +7,17 @@
 // decided in memory and shared in batches (BatchedRedisCounter): no Redis round trip per check. The
 // public routes' limit is exact, one Redis command per request, with an in-memory limiter standing in
 // while Redis is unreachable. Without REDIS_URL everything counts in memory.
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { clientKey } from './client-key';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { DomainError, ErrorCode } from '../common/errors';
+import { DomainError } from '../common/errors';
 import { BatchedRedisCounter, CounterState } from './batched-redis-counter';
+import { ExactLimit, rateLimited } from './exact-limit';
 import { RedisConnection } from './redis-connection';
 
 const WINDOW_SECONDS = 60;
+const TOO_MANY = 'Too many requests; slow down.';
 /** How long Redis remembers that a token exists (renewed when an instance first meets it again). */
 const KNOWN_TOKEN_SECONDS = 30 * 86_400;
 /** Half the SHA-256 of the secret: enough to tell tokens apart, and not the whole of what the database holds. */
@@ -24,9 +25,8 @@ const knownTokenKey = (tokenHash: string) => `latchkey:known-token:${tokenHash.s
 
 @Injectable()
 export class RateLimits implements OnModuleDestroy {
-  private readonly logger = new Logger('RateLimits');
   private readonly perToken: BatchedRedisCounter | null;
-  private readonly perIp: RateLimiterAbstract | null;
+  private readonly perIp: ExactLimit;
   private readonly failuresPerIp: BatchedRedisCounter | null;
   /**
    * Hashes of tokens that exist: issued here, or found by a lookup. Knowing one grants nothing (the
@@ -44,12 +44,7 @@ export class RateLimits implements OnModuleDestroy {
     this.perToken = batched('token', limits.perTokenPerMinute);
     this.failuresPerIp = batched('auth-fail', limits.failedChecksPerIpPerMinute);
     this.knownTokens = this.failuresPerIp ? new LRUCache({ max: config.cache.maxEntries }) : null;
-    const points = limits.publicPerIpPerMinute;
-    const memory = points > 0 ? new RateLimiterMemory({ keyPrefix: 'ip', points, duration: WINDOW_SECONDS }) : null;
-    this.perIp =
-      memory && redis.client
-        ? new RateLimiterRedis({ storeClient: redis.client, keyPrefix: 'latchkey:ip', points, duration: WINDOW_SECONDS, insuranceLimiter: memory })
-        : memory;
+    this.perIp = new ExactLimit(redis.client, 'ip', limits.publicPerIpPerMinute, WINDOW_SECONDS, TOO_MANY);
   }
 
   onModuleDestroy(): void {
@@ -63,15 +58,8 @@ export class RateLimits implements OnModuleDestroy {
     if (over) throw limited(over);
   }
 
-  async consumePublic(ip: string): Promise<void> {
-    if (!this.perIp) return;
-    try {
-      await this.perIp.consume(clientKey(ip));
-    } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) throw limited(rejection);
-      // The store failed and no insurance took over: limits fail open, requests do not fail.
-      this.logger.warn({ err: { type: (rejection as Error)?.constructor?.name } }, 'rate limit store failed');
-    }
+  consumePublic(ip: string): Promise<void> {
+    return this.perIp.consume(clientKey(ip));
   }
 
   /**
@@ -127,8 +115,6 @@ export class RateLimits implements OnModuleDestroy {
   }
 }
 
-function limited(state: RateLimiterRes | CounterState): DomainError {
-  return new DomainError(ErrorCode.RateLimited, 'Too many requests; slow down.', {
-    retryAfterSeconds: Math.max(1, Math.ceil(state.msBeforeNext / 1000)),
-  });
+function limited(state: CounterState): DomainError {
+  return rateLimited(state.msBeforeNext, TOO_MANY);
 }
