@@ -131,7 +131,17 @@ export function notFound(what: string): DomainError {
 }
 
 export function validationFailed(field: string, message: string): DomainError {
-  return new DomainError(ErrorCode.ValidationFailed, 'The request is not valid.', { errors: [{ field, message }] });
+  return validationFailedWith([{ field, message }]);
+}
+
+/** Field errors in one answer: enough to fix a form, not a 3.7 MB echo of an attacker's keys. */
+export const MAX_FIELD_ERRORS = 20;
+
+/** The first MAX_FIELD_ERRORS errors; the detail says how many there were when some were cut. */
+export function validationFailedWith(errors: FieldError[]): DomainError {
+  const listed = errors.slice(0, MAX_FIELD_ERRORS);
+  const detail = errors.length > listed.length ? `The request is not valid (the first ${listed.length} of ${errors.length} problems are listed).` : 'The request is not valid.';
+  return new DomainError(ErrorCode.ValidationFailed, detail, { errors: listed });
 }
 
 export function conflict(detail: string): DomainError {

@@ -1,5 +1,6 @@
 import { ErrorCode } from './errors';
-import { inputProblem, MAX_ARRAY_ITEMS, MAX_FIELD_ERRORS, MAX_INPUT_DEPTH, MAX_INPUT_VALUES, MAX_KEYS_PER_OBJECT, RAW_JSON_FACTOR, rawJsonProblem, validationFailedWith } from './validation';
+import { MAX_FIELD_ERRORS, validationFailedWith } from './errors';
+import { inputProblem, MAX_ARRAY_ITEMS, MAX_INPUT_DEPTH, MAX_INPUT_VALUES, MAX_KEYS_PER_OBJECT, RAW_JSON_FACTOR, rawJsonProblem } from './validation';
 
 const nested = (depth: number): unknown => {
   let value: unknown = 1;

@@ -2,7 +2,7 @@
 import { ArgumentMetadata, Body, ValidationError, ValidationPipe } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { ValidateIf } from 'class-validator';
-import { DomainError, ErrorCode, FieldError } from './errors';
+import { DomainError, ErrorCode, FieldError, MAX_FIELD_ERRORS, validationFailedWith } from './errors';
 
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
@@ -27,8 +27,6 @@ export const MAX_KEYS_PER_OBJECT = 256;
 export const MAX_ARRAY_ITEMS = 1000;
 /** Keys and array items in the whole body or query, at every level. */
 export const MAX_INPUT_VALUES = 5000;
-/** Field errors in one answer: enough to fix a form, not a 3.7 MB echo of an attacker's keys. */
-export const MAX_FIELD_ERRORS = 20;
 /**
  * Keys named like a member of Object.prototype (__proto__, constructor, toString, hasOwnProperty…) and
  * `prototype`. class-transformer drops the former without a word, or throws on `constructor` (a 500),
@@ -141,18 +139,11 @@ function countKeys(object: object): number {
   return count;
 }
 
-/** The first MAX_FIELD_ERRORS errors; the detail says how many there were when some were cut. */
-export function validationFailedWith(errors: FieldError[]): DomainError {
-  const listed = errors.slice(0, MAX_FIELD_ERRORS);
-  const detail = errors.length > listed.length ? `The request is not valid (the first ${listed.length} of ${errors.length} problems are listed).` : 'The request is not valid.';
-  return new DomainError(ErrorCode.ValidationFailed, detail, { errors: listed });
-}
-
 class LatchkeyValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' || metadata.type === 'query') {
       const problem = inputProblem(value, metadata.type);
-      if (problem) throw new DomainError(ErrorCode.ValidationFailed, 'The request is not valid.', { errors: [problem] });
+      if (problem) throw validationFailedWith([problem]);
     }
     return super.transform(value, metadata);
   }
