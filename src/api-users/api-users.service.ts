@@ -8,7 +8,6 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
 import { toDeviceAccess } from '../authorization/device-access';
 import { ALL_SCOPES } from '../authorization/permissions';
-import { assertCanActOn } from '../authorization/role-grants';
 import { assertCanGrant, assertScopesWellFormed } from '../authorization/token-grants';
 import { policyRefusal } from '../authorization/token-policy';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
@@ -112,7 +111,7 @@ export class ApiUsersService {
         const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
         const apiUser = await this.find(access, apiUserId, em, true);
         // Renaming, disabling and narrowing too: whoever may touch it at all holds what it holds.
-        await this.assertCanActOn(em, access, apiUserId);
+        await this.workspaceLock.assertCanActOn(em, access, { type: 'api_user', id: apiUserId }, 'API user', 'this API user');
         const now = this.clock.now();
         if (dto.roleIds) {
           const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
@@ -145,7 +144,7 @@ export class ApiUsersService {
     await this.dataSource.transaction(async (em) => {
       const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
       const apiUser = await this.find(access, apiUserId, em, true);
-      await this.assertCanActOn(em, access, apiUserId);
+      await this.workspaceLock.assertCanActOn(em, access, { type: 'api_user', id: apiUserId }, 'API user', 'this API user');
       await this.apiUsers.delete(em, access.workspaceId, apiUserId);
       await this.audit.record(em, actor, { action: 'api_user.deleted', workspaceId: access.workspaceId, target: { type: 'api_user', id: apiUserId }, details: { name: apiUser.name } });
     });
@@ -168,7 +167,7 @@ export class ApiUsersService {
     return this.dataSource.transaction(async (em) => {
       const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
       await this.find(access, apiUserId, em, true);
-      await this.assertCanActOn(em, access, apiUserId);
+      await this.workspaceLock.assertCanActOn(em, access, { type: 'api_user', id: apiUserId }, 'API user', 'this API user');
       const token = await this.issueToken(em, access, apiUserId, dto);
       await this.audit.record(em, actor, { action: 'token.created', workspaceId: access.workspaceId, target: { type: 'token', id: token.id }, details: { apiUserId, scopes: token.scopes, expiresAt: token.expiresAt } });
       return token;
@@ -179,7 +178,7 @@ export class ApiUsersService {
     await this.dataSource.transaction(async (em) => {
       const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
       await this.find(access, apiUserId, em);
-      await this.assertCanActOn(em, access, apiUserId);
+      await this.workspaceLock.assertCanActOn(em, access, { type: 'api_user', id: apiUserId }, 'API user', 'this API user');
       const token = await this.tokenRows.findForOwner({ type: 'api_user', id: apiUserId }, tokenId, em);
       if (!token) throw notFound('Token');
       // Revoking a dead token again answers 204 too, but changes nothing and records nothing.
@@ -192,7 +191,7 @@ export class ApiUsersService {
     return this.dataSource.transaction(async (em) => {
       const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
       await this.find(access, apiUserId, em);
-      await this.assertCanActOn(em, access, apiUserId);
+      await this.workspaceLock.assertCanActOn(em, access, { type: 'api_user', id: apiUserId }, 'API user', 'this API user');
       const old = await this.tokenRows.findForOwner({ type: 'api_user', id: apiUserId }, tokenId, em, true);
       if (!old) throw notFound('Token');
       if (old.kind !== 'api_user') throw conflict('Sessions cannot be rotated.');
@@ -228,16 +227,6 @@ export class ApiUsersService {
       expiresAt,
     });
     return toIssuedTokenView(token, secret);
-  }
-
-  /**
-   * Nobody hands an API user's rights to themselves through it, nor takes apart or cuts off one stronger
-   * than they are: the caller must hold all of its rights, as they are under the lock (assertCanActOn).
-   */
-  private async assertCanActOn(em: EntityManager, access: WorkspaceAccess, apiUserId: string): Promise<void> {
-    const held = await this.workspaceLock.holdingsOf(em, access, { type: 'api_user', id: apiUserId });
-    if (!held) throw notFound('API user');
-    assertCanActOn(access, held, 'this API user');
   }
 
   private async find(access: WorkspaceAccess, apiUserId: string, em?: EntityManager, lock = false): Promise<ApiUserRecord> {

@@ -6,7 +6,7 @@ import { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, notFound } from '../common/errors';
 import { requireId } from '../tokens/tokens.repository';
 import type { Permission } from './permissions';
-import type { Holdings } from './role-grants';
+import { assertCanActOn, Holdings } from './role-grants';
 import { assertPermission, PrincipalRef, WorkspaceAccess, WorkspaceAccessResolver } from './workspace-access';
 
 /** What the write needs of its caller: the route's rule, checked again on the rights read under the lock. */
@@ -37,10 +37,14 @@ export class WorkspaceLock {
   }
 
   /**
-   * What another principal of the workspace holds, read in the same transaction: call after acquire(),
-   * so that the rights compared (assertCanActOn) are both as they are under the lock. null: not in it.
+   * What another principal of the workspace holds, read in the same transaction after acquire(), so
+   * both sides' rights are as they are under the lock; the caller must hold all of it (assertCanActOn).
+   * 404 `resource` when the principal is not in the workspace; `what` names it in a 403.
    */
-  holdingsOf(em: EntityManager, access: WorkspaceAccess, target: PrincipalRef): Promise<Holdings | null> {
-    return this.resolver.holdings(target, access.workspaceId, em);
+  async assertCanActOn(em: EntityManager, access: WorkspaceAccess, target: PrincipalRef, resource: string, what: string): Promise<Holdings> {
+    const held = await this.resolver.holdings(target, access.workspaceId, em);
+    if (!held) throw notFound(resource);
+    assertCanActOn(access, held, what);
+    return held;
   }
 }

@@ -2,7 +2,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
-import { assertCanActOn } from '../authorization/role-grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
@@ -60,9 +59,7 @@ export class WorkspaceTokensService {
       if (!token) throw notFound('Token');
       // Cutting off a token cuts off its principal here: the caller must hold all that principal holds.
       const owner = token.apiUserId !== null ? ({ type: 'api_user', id: token.apiUserId } as const) : ({ type: 'user', id: token.userId as string } as const);
-      const held = await this.workspaceLock.holdingsOf(em, access, owner);
-      if (!held) throw notFound('Token');
-      assertCanActOn(access, held, "this token's owner");
+      await this.workspaceLock.assertCanActOn(em, access, owner, 'Token', "this token's owner");
       const onlyHere = reachesOnly(token, access.workspaceId);
       const changed = onlyHere ? await this.tokens.revoke(token.id, now, em) : await this.tokens.blockInWorkspace(token.id, access.workspaceId, em);
       // A revocation that raced this one got there first: one change, one event.

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
 import { toDeviceAccess } from '../authorization/device-access';
-import { assertCanActOn, assertOwnerReachesAll, Holdings } from '../authorization/role-grants';
+import { assertOwnerReachesAll } from '../authorization/role-grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
@@ -43,7 +43,7 @@ export class MembersService {
       // Changes of members take turns, each on its caller's rights as they are then.
       const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
       const member = await this.findIn(em, access, userId);
-      const held = await this.assertCanActOn(em, access, userId);
+      const held = await this.workspaceLock.assertCanActOn(em, access, { type: 'user', id: userId }, 'Member', 'this member');
       const now = this.clock.now();
       let isOwner = held.isOwner;
       if (dto.roleIds) {
@@ -76,19 +76,11 @@ export class MembersService {
     await this.dataSource.transaction(async (em) => {
       const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
       const member = await this.findIn(em, access, userId);
-      const held = await this.assertCanActOn(em, access, userId);
+      const held = await this.workspaceLock.assertCanActOn(em, access, { type: 'user', id: userId }, 'Member', 'this member');
       if (held.isOwner) await this.assertNotLastOwner(em, access, member);
       await this.workspaces.deleteMembership(em, access.workspaceId, member.membershipId);
       await this.audit.record(em, actor, { action: 'member.removed', workspaceId: access.workspaceId, accountId: userId, target: { type: 'user', id: userId } });
     });
-  }
-
-  /** The member's rights as they are under the lock, which the caller must all hold (assertCanActOn). */
-  private async assertCanActOn(em: EntityManager, access: WorkspaceAccess, userId: string): Promise<Holdings> {
-    const held = await this.workspaceLock.holdingsOf(em, access, { type: 'user', id: userId });
-    if (!held) throw notFound('Member');
-    assertCanActOn(access, held, 'this member');
-    return held;
   }
 
   private async findIn(em: EntityManager, access: WorkspaceAccess, userId: string): Promise<MemberRecord> {
