@@ -2,13 +2,13 @@
 // token through passport, and checks the rule's principal type, account scope and admin flag.
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { UUID_PATTERN } from '../common/uuid-param';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import passport from 'passport';
 import { scopesCover, ACCOUNT_SCOPES, ALL_SCOPES } from '../authorization/permissions';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode, statusFor, validationFailed } from '../common/errors';
+import { matchesKeyDigest } from '../common/key-digest';
 import { RateLimits } from '../rate-limits/rate-limits';
 import { assertPermission, WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
 import { PlatformAdmins } from '../accounts/platform-admins';
@@ -111,10 +111,7 @@ export class AccessGuard implements CanActivate {
 
   /** Compared as SHA-256 digests in constant time, against every key (no early exit). */
   private isPlatformKey(candidate: string): boolean {
-    const digest = createHash('sha256').update(candidate).digest();
-    let found = false;
-    for (const key of this.config.introspectionKeyDigests) found = timingSafeEqual(key, digest) || found;
-    return found;
+    return matchesKeyDigest(candidate, this.config.introspectionKeyDigests);
   }
 
   private authenticate(request: AuthRequest, reply: FastifyReply): Promise<Principal> {

@@ -1,5 +1,4 @@
 // Environment variables, validated once at boot: a bad value stops the process with a message naming it.
-import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -7,6 +6,7 @@ import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, isEmail, Matches, Max, Min, validateSync } from 'class-validator';
 import { ForwardAuthRoute, parseForwardAuthRoutes } from '../authorization/forward-auth-routes';
 import { canonicalEmail, emailProblem } from '../accounts/email-address';
+import { keyDigest } from '../common/key-digest';
 import { UUID_PATTERN } from '../common/uuid-param';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -291,7 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       .split(',')
       .map((k) => k.trim())
       .filter(Boolean)
-      .map((k) => createHash('sha256').update(k).digest()),
+      .map(keyDigest),
     cache: { ttlSeconds: vars.LATCHKEY_CACHE_TTL_SECONDS, maxEntries: vars.LATCHKEY_CACHE_MAX_ENTRIES },
     redisUrl: vars.REDIS_URL ?? null,
     rateLimits: {
@@ -307,7 +307,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     webUiDir: resolve(vars.LATCHKEY_WEB_UI_DIR ?? join(__dirname, '..', '..', 'web', 'dist')),
     forwardAuth: { pathPrefix: vars.LATCHKEY_FORWARD_AUTH_PATH_PREFIX, routes },
     metrics: {
-      tokenDigest: vars.LATCHKEY_METRICS_TOKEN ? createHash('sha256').update(vars.LATCHKEY_METRICS_TOKEN).digest() : null,
+      tokenDigest: vars.LATCHKEY_METRICS_TOKEN ? keyDigest(vars.LATCHKEY_METRICS_TOKEN) : null,
       port: vars.LATCHKEY_METRICS_PORT ?? null,
       host: vars.LATCHKEY_METRICS_HOST,
     },

@@ -2,8 +2,8 @@
 // are never public by default: on the API's port they need LATCHKEY_METRICS_TOKEN; a separate listener
 // (LATCHKEY_METRICS_PORT, on LATCHKEY_METRICS_HOST, loopback by default) serves them to the network
 // it is bound to, and asks for the key too when one is set.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { DomainError, ErrorCode, notFound } from '../common/errors';
+import { matchesKeyDigest } from '../common/key-digest';
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
@@ -14,8 +14,7 @@ const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 export function assertMetricsKey(tokenDigest: Buffer, authorization: string | undefined): void {
   const match = authorization === undefined ? null : BEARER.exec(authorization);
   if (!match) throw new DomainError(ErrorCode.TokenMissing, 'Send the metrics key as "Authorization: Bearer <key>".');
-  const digest = createHash('sha256').update(match[1]).digest();
-  if (!timingSafeEqual(digest, tokenDigest)) throw new DomainError(ErrorCode.TokenInvalid, 'The metrics key is not correct.');
+  if (!matchesKeyDigest(match[1], [tokenDigest])) throw new DomainError(ErrorCode.TokenInvalid, 'The metrics key is not correct.');
 }
 
 /** On the API's port: served only with a key configured, and only to whoever sends it. */
