@@ -28,12 +28,20 @@ export class WorkspaceLock {
    * exclusive one, and a steady stream of writes by a member held off that member's removal.
    */
   async acquire(em: EntityManager, request: WorkspaceAccess, needs: CallerNeeds): Promise<WorkspaceAccess> {
-    const rows = await em.query(`SELECT id FROM workspaces WHERE id = $1 FOR UPDATE`, [requireId(request.workspaceId)]);
-    if (rows.length === 0) throw notFound('Workspace');
+    await this.lock(em, request.workspaceId);
     const access = await this.resolver.current(request, em);
     if (needs.ownerOnly && !access.isOwner) throw new DomainError(ErrorCode.Forbidden, 'Only owners of this workspace may do this.');
     if (needs.permission) assertPermission(access, needs.permission);
     return access;
+  }
+
+  /**
+   * The workspace's row lock alone, for a write that has no caller in the workspace to re-read (an
+   * invitee accepting). 404 when the workspace is gone.
+   */
+  async lock(em: EntityManager, workspaceId: string): Promise<void> {
+    const rows = await em.query(`SELECT id FROM workspaces WHERE id = $1 FOR UPDATE`, [requireId(workspaceId)]);
+    if (rows.length === 0) throw notFound('Workspace');
   }
 
   /**

@@ -62,11 +62,6 @@ export class InvitationsRepository {
     return rows.length > 0;
   }
 
-  /** The workspace's row lock, for accepting: a write with no caller access to re-read (WorkspaceLock's job otherwise). */
-  async lockWorkspace(em: EntityManager, workspaceId: string): Promise<void> {
-    await em.query(`SELECT id FROM workspaces WHERE id = $1 FOR UPDATE`, [requireId(workspaceId)]);
-  }
-
   /** Whether the account with this (canonical) email is a member of the workspace. */
   async memberHasEmail(em: EntityManager, workspaceId: string, email: string): Promise<boolean> {
     const rows = await em.query(`SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 AND u.email = $2`, [

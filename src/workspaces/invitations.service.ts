@@ -157,7 +157,7 @@ export class InvitationsService {
         if (status !== 'pending') throw conflict(`The invitation is ${status}.`);
         // The workspace's lock after the invitation's row (the order revoking and resending take them):
         // a removal or demotion of the inviter is either seen here or waits for this accept.
-        await this.invitations.lockWorkspace(em, invitation.workspaceId);
+        await this.workspaceLock.lock(em, invitation.workspaceId);
         const roles = await this.workspaces.findRoles(invitation.workspaceId, invitation.roleIds, em);
         if (roles.length !== invitation.roleIds.length) throw conflict('A role of this invitation was deleted; ask for a new invitation.');
         const existing = await this.workspaces.findMember(invitation.workspaceId, user.id, em);
