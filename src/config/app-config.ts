@@ -287,11 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       changesPerUserPer15Minutes: vars.LATCHKEY_PASSWORD_CHANGES_PER_USER,
       registrationsPerIpPer10Minutes: vars.LATCHKEY_REGISTRATIONS_PER_IP,
     },
-    introspectionKeyDigests: (vars.LATCHKEY_INTROSPECTION_KEYS ?? '')
-      .split(',')
-      .map((k) => k.trim())
-      .filter(Boolean)
-      .map(keyDigest),
+    introspectionKeyDigests: commaList(vars.LATCHKEY_INTROSPECTION_KEYS).map(keyDigest),
     cache: { ttlSeconds: vars.LATCHKEY_CACHE_TTL_SECONDS, maxEntries: vars.LATCHKEY_CACHE_MAX_ENTRIES },
     redisUrl: vars.REDIS_URL ?? null,
     rateLimits: {
@@ -299,10 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       publicPerIpPerMinute: vars.LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP,
       failedChecksPerIpPerMinute: vars.LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP,
     },
-    corsOrigins: (vars.LATCHKEY_CORS_ORIGINS ?? '')
-      .split(',')
-      .map((o) => o.trim().toLowerCase())
-      .filter(Boolean),
+    corsOrigins: commaList(vars.LATCHKEY_CORS_ORIGINS).map((origin) => origin.toLowerCase()),
     // __dirname is src/config under jest and dist/config when built: both sit two levels below the root.
     webUiDir: resolve(vars.LATCHKEY_WEB_UI_DIR ?? join(__dirname, '..', '..', 'web', 'dist')),
     forwardAuth: { pathPrefix: vars.LATCHKEY_FORWARD_AUTH_PATH_PREFIX, routes },
@@ -326,12 +319,20 @@ export interface PlatformAdminList {
 function parsePlatformAdmins(value: string, problems: string[]): PlatformAdminList {
   const userIds = new Set<string>();
   const emails = new Set<string>();
-  for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of commaList(value)) {
     if (UUID_PATTERN.test(entry)) userIds.add(entry.toLowerCase());
     else if (!emailProblem(entry) && isEmail(canonicalEmail(entry))) emails.add(canonicalEmail(entry));
     else problems.push(`LATCHKEY_PLATFORM_ADMINS: "${entry}" is neither a user id (UUID) nor an email address`);
   }
   return { userIds, emails };
+}
+
+/** The non-empty, trimmed entries of a comma-separated variable. */
+function commaList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 }
 
 /** Injection token for the AppConfig object. */
