@@ -36,9 +36,7 @@ export class DevicesService {
     const device = { id: randomUUID(), name: dto.name.trim(), serial: dto.serial, metadata, createdAt: now, updatedAt: now };
     await this.write(dto.serial, async (em) => {
       const access = await this.workspaceLock.acquire(em, request, { permission: 'devices:create' });
-      if (access.deviceAccess.mode !== 'all') {
-        throw new DomainError(ErrorCode.Forbidden, 'Creating devices needs access to all devices of the workspace.');
-      }
+      assertReachesAllDevices(access, 'Creating devices');
       await this.devices.insert(em, access.workspaceId, device);
       await this.audit.record(em, actor, { action: 'device.created', workspaceId: access.workspaceId, target: { type: 'device', id: device.id }, details: { name: device.name, serial: device.serial } });
     });
@@ -62,9 +60,7 @@ export class DevicesService {
       const device = await this.find(access, deviceId, em);
       // Serials are unique across the workspace, so a collision would tell of a device out of the
       // caller's reach: choosing a serial needs every device in reach, as creating one does.
-      if (dto.serial !== undefined && dto.serial !== device.serial && access.deviceAccess.mode !== 'all') {
-        throw new DomainError(ErrorCode.Forbidden, "Changing a device's serial needs access to all devices of the workspace.");
-      }
+      if (dto.serial !== undefined && dto.serial !== device.serial) assertReachesAllDevices(access, "Changing a device's serial");
       const changed = {
         name: dto.name?.trim() ?? device.name,
         serial: dto.serial ?? device.serial,
@@ -112,4 +108,9 @@ function checkedMetadata(metadata: Record<string, unknown>): Record<string, unkn
     throw validationFailed('metadata', 'must be at most 16 KiB of JSON');
   }
   return metadata;
+}
+
+/** What a device-limited caller may not do: anything that needs, or would tell of, every device of the workspace. */
+function assertReachesAllDevices(access: WorkspaceAccess, what: string): void {
+  if (access.deviceAccess.mode !== 'all') throw new DomainError(ErrorCode.Forbidden, `${what} needs access to all devices of the workspace.`);
 }
