@@ -2,7 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Invalidation } from '../cache/invalidation';
-import type { DeviceAccess } from '../authorization/device-access';
+import type { DeviceAccess } from '../authorization/device-rules';
 import type { KeysetPosition } from '../common/pagination';
 import { requireId } from '../tokens/tokens.repository';
 

@@ -6,20 +6,20 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
-import { toDeviceAccess } from '../authorization/device-access';
+import { toDeviceAccess } from '../authorization/device-access.dto';
+import { assertApiUserRoles, assertScopesWellFormed, assertTokenCanGrant, capToGrantor } from '../authorization/grants';
 import { ALL_SCOPES } from '../authorization/permissions';
-import { assertCanGrant, assertScopesWellFormed } from '../authorization/token-grants';
-import { policyRefusal } from '../authorization/token-policy';
+import { assertPolicyAccepts } from '../authorization/token-policy';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
-import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
+import { conflict, notFound } from '../common/errors';
 import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
 import { isUniqueViolation } from '../database/database-errors';
 import { RotateTokenDto } from '../tokens/token.dto';
 import { IssuedTokenView, toIssuedTokenView, toTokenView } from '../tokens/token.view';
 import { TokensRepository } from '../tokens/tokens.repository';
-import { capToGrantor, TokensService } from '../tokens/tokens.service';
+import { TokensService } from '../tokens/tokens.service';
 import { GrantValidator } from '../workspaces/grant-validator';
 import { WorkspacesRepository } from '../workspaces/workspaces.repository';
 import { CreateApiUserDto, CreateApiUserTokenDto, UpdateApiUserDto } from './api-users.dto';
@@ -62,7 +62,7 @@ export class ApiUsersService {
       return await this.dataSource.transaction(async (em) => {
         const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
         const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
-        if (roles.some((r) => r.builtIn === 'owner')) throw validationFailed('roleIds', 'API users cannot hold the owner role');
+        assertApiUserRoles(roles);
         await this.grants.devicesToGrant(access, deviceAccess, em);
         const id = randomUUID();
         await this.apiUsers.insert(em, access.workspaceId, {
@@ -115,7 +115,7 @@ export class ApiUsersService {
         const now = this.clock.now();
         if (dto.roleIds) {
           const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
-          if (roles.some((r) => r.builtIn === 'owner')) throw validationFailed('roleIds', 'API users cannot hold the owner role');
+          assertApiUserRoles(roles);
           await this.workspaces.setMembershipRoles(em, access.workspaceId, apiUser.membershipId, dto.roleIds);
         }
         if (dto.deviceAccess) {
@@ -211,12 +211,11 @@ export class ApiUsersService {
     const scopes = dto.scopes ?? [ALL_SCOPES];
     assertScopesWellFormed(scopes);
     // Its scopes are within the maker's own token; its life within the maker's token and the workspace policy.
-    assertCanGrant(access.principal.token, { scopes, workspaceIds: [access.workspaceId] });
+    assertTokenCanGrant(access.principal.token, { scopes, workspaceIds: [access.workspaceId] });
     const now = this.clock.now();
     const expiresAt = capToGrantor(access.principal.token, dto.expiresInDays == null ? null : new Date(now.getTime() + dto.expiresInDays * DAY_MS));
     const workspace = await this.workspaces.find(access.workspaceId, em);
-    const refusal = workspace && policyRefusal(workspace, { kind: 'api_user', createdAt: now, expiresAt });
-    if (refusal) throw new DomainError(ErrorCode.TokenPolicy, `This workspace ${refusal}; set expiresInDays.`);
+    if (workspace) assertPolicyAccepts(workspace, { kind: 'api_user', createdAt: now, expiresAt }, 'This workspace', 'set expiresInDays');
     const { token, secret } = await this.tokens.issue(em, {
       kind: 'api_user',
       userId: null,

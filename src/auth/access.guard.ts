@@ -5,12 +5,12 @@ import { UUID_PATTERN } from '../common/uuid-param';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import passport from 'passport';
-import { scopesCover, ACCOUNT_SCOPES, ALL_SCOPES } from '../authorization/permissions';
+import { assertWorkspaceRule, scopesCover, ACCOUNT_SCOPES, ALL_SCOPES } from '../authorization/permissions';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode, statusFor, validationFailed } from '../common/errors';
 import { matchesKeyDigest } from '../common/key-digest';
 import { RateLimits } from '../rate-limits/rate-limits';
-import { assertPermission, WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
+import { WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
 import { PlatformAdmins } from '../accounts/platform-admins';
 import { ACCESS_RULE, AccessRule } from './access.decorators';
 import { BEARER_STRATEGY } from './bearer.strategy';
@@ -104,8 +104,7 @@ export class AccessGuard implements CanActivate {
     if (raw === undefined) throw new Error('workspace access rule on a route without :wid');
     if (!UUID_PATTERN.test(raw)) throw validationFailed('wid', 'must be a UUID');
     const access = await this.workspaces.resolve(principal, raw.toLowerCase());
-    if (rule.ownerOnly && !access.isOwner) throw new DomainError(ErrorCode.Forbidden, 'Only owners of this workspace may do this.');
-    if (rule.permission) assertPermission(access, rule.permission);
+    assertWorkspaceRule(access, rule);
     return access;
   }
 

@@ -9,10 +9,10 @@ import type { Principal } from '../auth/principal';
 import { TokenAuthenticator } from '../auth/token-authenticator';
 import { DomainError, ErrorCode } from '../common/errors';
 import { DevicesRepository } from '../devices/devices.repository';
-import { canSeeDevice } from './device-access';
 import type { AuthorizeQuestion } from './authorize-question';
 export type { AuthorizeQuestion } from './authorize-question';
-import { DEVICE_SCOPED_PERMISSIONS } from './permissions';
+import { assertDevicePermission, unknownDevice } from './device-rules';
+import { assertPermission } from './permissions';
 import { WorkspaceAccess, WorkspaceAccessResolver } from './workspace-access';
 
 const notAllowed = (detail: string) => new DomainError(ErrorCode.Forbidden, detail);
@@ -47,7 +47,8 @@ export class ChecksService {
   /**
    * Allowed only if the token's effective rights in the workspace include the permission, and, for a
    * device-scoped permission, the device is inside the principal's device access. Without a deviceId a
-   * device-scoped permission means every device, so it needs device access "all".
+   * device-scoped permission means every device, so it needs device access "all". The rules:
+   * assertPermission (permissions.ts) and assertDevicePermission (device-rules.ts).
    */
   async authorize(principal: Principal, question: AuthorizeQuestion): Promise<WorkspaceAccess> {
     let access: WorkspaceAccess;
@@ -59,19 +60,9 @@ export class ChecksService {
       throw error;
     }
     const { permission, deviceId } = question;
-    if (!access.rolePermissions.has(permission)) throw notAllowed(`The principal's roles do not grant ${permission}.`);
-    if (!access.permissions.has(permission)) throw new DomainError(ErrorCode.InsufficientScope, `The token lacks the scope ${permission}.`);
-    if (permission === 'devices:create' && access.deviceAccess.mode !== 'all') throw notAllowed('devices:create needs access to all devices.');
-    if (DEVICE_SCOPED_PERMISSIONS.has(permission)) {
-      if (deviceId === null) {
-        if (access.deviceAccess.mode !== 'all') throw notAllowed(`${permission} without a deviceId needs access to all devices.`);
-      } else {
-        if (!canSeeDevice(access.deviceAccess, deviceId)) throw notAllowed('The device is outside the principal\'s device access.');
-        if (access.deviceAccess.mode === 'all' && !(await this.deviceExists(access.workspaceId, deviceId))) {
-          throw notAllowed('No such device in this workspace.');
-        }
-      }
-    }
+    assertPermission(access, permission, 'principal');
+    const toConfirm = assertDevicePermission(access.deviceAccess, permission, deviceId);
+    if (toConfirm !== null && !(await this.deviceExists(access.workspaceId, toConfirm))) throw unknownDevice();
     return access;
   }
 

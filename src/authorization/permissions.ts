@@ -1,4 +1,6 @@
-// The permission catalog of SPEC 2, the account scopes a token may carry, and the built-in roles.
+// The permission catalog of SPEC 2, the account scopes a token may carry, the built-in roles, and the
+// permission check, written once for the guard, the write re-check under the lock and /v1/authorize.
+import { DomainError, ErrorCode } from '../common/errors';
 
 export const PERMISSIONS = [
   'workspace:read',
@@ -53,17 +55,6 @@ export const PERMISSION_DESCRIPTIONS: Record<Permission | AccountScope, string> 
   'account:manage': 'Create, rotate and revoke your own tokens; change your profile',
 };
 
-/** Does a token carrying `scopes` cover `wanted`? */
-export function scopesCover(scopes: readonly string[], wanted: string): boolean {
-  return scopes.includes(ALL_SCOPES) || scopes.includes(wanted);
-}
-
-/** May a token with `own` scopes create a token with `requested` scopes? Only a subset of its own. */
-export function scopesInclude(own: readonly string[], requested: readonly string[]): boolean {
-  if (own.includes(ALL_SCOPES)) return true;
-  return requested.every((scope) => scope !== ALL_SCOPES && own.includes(scope));
-}
-
 export type BuiltInRole = 'owner' | 'admin' | 'member' | 'viewer';
 
 /** Built-in roles exist in every workspace and cannot be changed or deleted. */
@@ -77,15 +68,53 @@ export const BUILT_IN_ROLES: Record<BuiltInRole, { description: string; permissi
   viewer: { description: 'Read-only', permissions: ['workspace:read', 'members:read', 'roles:read', 'devices:read', 'measurements:read'] },
 };
 
-/** These apply to a device, and only to devices inside the principal's device access. */
-export const DEVICE_SCOPED_PERMISSIONS: ReadonlySet<Permission> = new Set([
-  'devices:read',
-  'devices:update',
-  'devices:delete',
-  'measurements:read',
-  'measurements:write',
-]);
-
 export function isPermission(value: string): value is Permission {
   return (PERMISSIONS as readonly string[]).includes(value);
+}
+
+// --- the permission check ---------------------------------------------------------------------
+
+/** Does a token carrying `scopes` cover `wanted`? */
+export function scopesCover(scopes: readonly string[], wanted: string): boolean {
+  return scopes.includes(ALL_SCOPES) || scopes.includes(wanted);
+}
+
+/** A token's effective rights in a workspace: what its principal's roles grant, narrowed to its scopes. */
+export function effectivePermissions(rolePermissions: ReadonlySet<Permission>, scopes: readonly string[]): ReadonlySet<Permission> {
+  return scopes.includes(ALL_SCOPES) ? rolePermissions : new Set([...rolePermissions].filter((p) => scopes.includes(p)));
+}
+
+/** What the check reads of a principal's access to a workspace (WorkspaceAccess in workspace-access.ts). */
+export interface PermissionHolder {
+  isOwner: boolean;
+  /** What the roles grant, before the token's scopes are applied. */
+  rolePermissions: ReadonlySet<Permission>;
+  /** The token's effective rights: effectivePermissions(). */
+  permissions: ReadonlySet<Permission>;
+}
+
+/** Whose roles a refusal speaks of: the caller's own (a route), or the principal /v1/authorize asks about. */
+export type RolesOf = 'caller' | 'principal';
+const ROLES_OF: Record<RolesOf, string> = { caller: 'Your roles in this workspace', principal: "The principal's roles" };
+
+/** 403 unless the roles grant the permission (forbidden) and the token's scopes carry it (insufficient_scope). */
+export function assertPermission(access: PermissionHolder, permission: Permission, rolesOf: RolesOf = 'caller'): void {
+  if (!access.rolePermissions.has(permission)) {
+    throw new DomainError(ErrorCode.Forbidden, `${ROLES_OF[rolesOf]} do not grant ${permission}.`);
+  }
+  if (!access.permissions.has(permission)) {
+    throw new DomainError(ErrorCode.InsufficientScope, `The token lacks the scope ${permission}.`);
+  }
+}
+
+/** A route's rule in a workspace (its @Authenticated options, or what a write needs of its caller). */
+export interface WorkspaceRule {
+  permission?: Permission;
+  ownerOnly?: boolean;
+}
+
+/** The route's rule on the caller's access: owners only first, then the permission. The guard and WorkspaceLock judge with this. */
+export function assertWorkspaceRule(access: PermissionHolder, rule: WorkspaceRule): void {
+  if (rule.ownerOnly && !access.isOwner) throw new DomainError(ErrorCode.Forbidden, 'Only owners of this workspace may do this.');
+  if (rule.permission) assertPermission(access, rule.permission);
 }

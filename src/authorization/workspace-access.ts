@@ -7,10 +7,10 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { DomainError, ErrorCode, notFound } from '../common/errors';
-import type { DeviceAccess } from './device-access';
-import type { Holdings } from './role-grants';
-import { ALL_SCOPES, isPermission, Permission } from './permissions';
-import { policyRefusal } from './token-policy';
+import type { DeviceAccess } from './device-rules';
+import type { Holdings } from './grants';
+import { effectivePermissions, isPermission, Permission } from './permissions';
+import { assertPolicyAccepts } from './token-policy';
 
 export interface WorkspaceAccess {
   workspaceId: string;
@@ -20,7 +20,7 @@ export interface WorkspaceAccess {
   isOwner: boolean;
   /** What the roles grant, before the token's scopes are applied. */
   rolePermissions: ReadonlySet<Permission>;
-  /** The token's effective rights here: role permissions ∩ token scopes. */
+  /** The token's effective rights here: role permissions ∩ token scopes (effectivePermissions). */
   permissions: ReadonlySet<Permission>;
   deviceAccess: DeviceAccess;
 }
@@ -100,11 +100,8 @@ export class WorkspaceAccessResolver {
   }
 
   private toAccess(principal: Principal, workspaceId: string, row: AccessRow): WorkspaceAccess {
-    const token = principal.token;
     const rolePermissions = permissionsOf(row);
-    const permissions = token.scopes.includes(ALL_SCOPES)
-      ? rolePermissions
-      : new Set([...rolePermissions].filter((p) => token.scopes.includes(p)));
+    const permissions = effectivePermissions(rolePermissions, principal.token.scopes);
     return {
       workspaceId,
       membershipId: row.membershipId,
@@ -150,8 +147,7 @@ export class WorkspaceAccessResolver {
 
   /** The policy judges the root token: personal and named tokens, and lifetimes over the maximum. */
   private assertPolicy(principal: Principal, row: AccessRow): void {
-    const refusal = policyRefusal(row, principal.token.root);
-    if (refusal) throw new DomainError(ErrorCode.TokenPolicy, `This workspace ${refusal}.`);
+    assertPolicyAccepts(row, principal.token.root, 'This workspace');
   }
 }
 
@@ -176,14 +172,4 @@ function rowKey(principal: Principal, workspaceId: string): string {
 function rowTags(key: string): string[] {
   const split = key.indexOf(':', key.indexOf(':') + 1);
   return [key.slice(0, split), tag('workspace', key.slice(split + 1))];
-}
-
-/** 403 unless the roles grant the permission (forbidden) and the token's scopes carry it (insufficient_scope). */
-export function assertPermission(access: WorkspaceAccess, permission: Permission): void {
-  if (!access.rolePermissions.has(permission)) {
-    throw new DomainError(ErrorCode.Forbidden, `Your roles in this workspace do not grant ${permission}.`);
-  }
-  if (!access.permissions.has(permission)) {
-    throw new DomainError(ErrorCode.InsufficientScope, `The token lacks the scope ${permission}.`);
-  }
 }

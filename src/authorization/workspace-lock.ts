@@ -3,17 +3,11 @@
 // one that waited behind the removal or demotion of its own caller does not act on the lost rights.
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { DomainError, ErrorCode, notFound } from '../common/errors';
+import { notFound } from '../common/errors';
 import { requireId } from '../tokens/tokens.repository';
-import type { Permission } from './permissions';
-import { assertCanActOn, Holdings } from './role-grants';
-import { assertPermission, PrincipalRef, WorkspaceAccess, WorkspaceAccessResolver } from './workspace-access';
-
-/** What the write needs of its caller: the route's rule, checked again on the rights read under the lock. */
-export interface CallerNeeds {
-  permission?: Permission;
-  ownerOnly?: boolean;
-}
+import { assertCanActOn, Holdings } from './grants';
+import { assertWorkspaceRule, WorkspaceRule } from './permissions';
+import { PrincipalRef, WorkspaceAccess, WorkspaceAccessResolver } from './workspace-access';
 
 @Injectable()
 export class WorkspaceLock {
@@ -21,17 +15,17 @@ export class WorkspaceLock {
 
   /**
    * Takes the workspace's row lock for the rest of the transaction, then reads the caller's access
-   * again, past the cache: 404 when the caller is gone (as for anyone outside), 403 without `needs`.
+   * again, past the cache: 404 when the caller is gone (as for anyone outside), 403 without `needs`
+   * (the route's rule, judged again on the rights read under the lock).
    *
    * Writes of one workspace take turns. The lock is exclusive on purpose: with a shared one for the
    * writes that change nobody's rights, PostgreSQL lets each new shared request in past a waiting
    * exclusive one, and a steady stream of writes by a member held off that member's removal.
    */
-  async acquire(em: EntityManager, request: WorkspaceAccess, needs: CallerNeeds): Promise<WorkspaceAccess> {
+  async acquire(em: EntityManager, request: WorkspaceAccess, needs: WorkspaceRule): Promise<WorkspaceAccess> {
     await this.lock(em, request.workspaceId);
     const access = await this.resolver.current(request, em);
-    if (needs.ownerOnly && !access.isOwner) throw new DomainError(ErrorCode.Forbidden, 'Only owners of this workspace may do this.');
-    if (needs.permission) assertPermission(access, needs.permission);
+    assertWorkspaceRule(access, needs);
     return access;
   }
 

@@ -2,7 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Invalidation } from '../cache/invalidation';
-import type { DeviceAccess } from '../authorization/device-access';
+import { DeviceAccess, reachesDevice } from '../authorization/device-rules';
 import type { KeysetPosition } from '../common/pagination';
 import { requireId } from '../tokens/tokens.repository';
 
@@ -34,7 +34,7 @@ export class DevicesRepository {
 
   /** A device the given access can see, or null: outside device access reads as not there. */
   async find(workspaceId: string, deviceId: string, access: DeviceAccess, em: EntityManager = this.dataSource.manager): Promise<DeviceRecord | null> {
-    if (access.mode === 'selected' && !access.deviceIds.includes(deviceId)) return null;
+    if (!reachesDevice(access, deviceId)) return null;
     const rows = await em.query(`SELECT ${COLUMNS} FROM devices d WHERE d.workspace_id = $1 AND d.id = $2`, [requireId(workspaceId), deviceId]);
     return rows[0] ?? null;
   }

@@ -5,10 +5,11 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
+import { assertReachesAllDevices } from '../authorization/device-rules';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
-import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
+import { conflict, notFound, validationFailed } from '../common/errors';
 import { decodeCursor, pageLimit, toPage } from '../common/pagination';
 import { isUniqueViolation } from '../database/database-errors';
 import { CreateDeviceDto, ListDevicesQueryDto, UpdateDeviceDto } from './devices.dto';
@@ -36,7 +37,7 @@ export class DevicesService {
     const device = { id: randomUUID(), name: dto.name.trim(), serial: dto.serial, metadata, createdAt: now, updatedAt: now };
     await this.write(dto.serial, async (em) => {
       const access = await this.workspaceLock.acquire(em, request, { permission: 'devices:create' });
-      assertReachesAllDevices(access, 'Creating devices');
+      assertReachesAllDevices(access.deviceAccess, 'Creating devices');
       await this.devices.insert(em, access.workspaceId, device);
       await this.audit.record(em, actor, { action: 'device.created', workspaceId: access.workspaceId, target: { type: 'device', id: device.id }, details: { name: device.name, serial: device.serial } });
     });
@@ -60,7 +61,7 @@ export class DevicesService {
       const device = await this.find(access, deviceId, em);
       // Serials are unique across the workspace, so a collision would tell of a device out of the
       // caller's reach: choosing a serial needs every device in reach, as creating one does.
-      if (dto.serial !== undefined && dto.serial !== device.serial) assertReachesAllDevices(access, "Changing a device's serial");
+      if (dto.serial !== undefined && dto.serial !== device.serial) assertReachesAllDevices(access.deviceAccess, "Changing a device's serial");
       const changed = {
         name: dto.name?.trim() ?? device.name,
         serial: dto.serial ?? device.serial,
@@ -108,9 +109,4 @@ function checkedMetadata(metadata: Record<string, unknown>): Record<string, unkn
     throw validationFailed('metadata', 'must be at most 16 KiB of JSON');
   }
   return metadata;
-}
-
-/** What a device-limited caller may not do: anything that needs, or would tell of, every device of the workspace. */
-function assertReachesAllDevices(access: WorkspaceAccess, what: string): void {
-  if (access.deviceAccess.mode !== 'all') throw new DomainError(ErrorCode.Forbidden, `${what} needs access to all devices of the workspace.`);
 }

@@ -10,8 +10,8 @@ import { Actor, AuditLog } from '../audit/audit-log';
 import type { AuthenticatedToken, Principal, UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, TokenPrefix, tokenHint } from '../auth/token-format';
 import { ALL_SCOPES } from '../authorization/permissions';
-import { assertCanGrant, assertScopesWellFormed } from '../authorization/token-grants';
-import { policyRefusal } from '../authorization/token-policy';
+import { assertScopesWellFormed, assertTokenCanGrant, capToGrantor, isLoginSession } from '../authorization/grants';
+import { assertPolicyAccepts } from '../authorization/token-policy';
 import { Clock } from '../common/clock';
 import { RateLimits } from '../rate-limits/rate-limits';
 import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
@@ -170,7 +170,7 @@ export class TokensService {
    * Any other token (an exchanged session, a named token) would otherwise buy a permanent credential.
    */
   async regeneratePersonal(principal: UserPrincipal, actor: Actor, dto: RegeneratePersonalTokenDto): Promise<IssuedTokenView> {
-    assertCanGrant(principal.token, { scopes: [ALL_SCOPES], workspaceIds: null });
+    assertTokenCanGrant(principal.token, { scopes: [ALL_SCOPES], workspaceIds: null });
     if (dto.currentPassword !== undefined) await this.assertCurrentPassword(principal, dto.currentPassword);
     else if (!isLoginSession(principal.token)) {
       throw new DomainError(
@@ -228,7 +228,7 @@ export class TokensService {
   async createNamed(principal: UserPrincipal, actor: Actor, dto: CreateNamedTokenDto): Promise<IssuedTokenView> {
     assertScopesWellFormed(dto.scopes);
     const workspaceIds = dto.workspaceIds ?? null;
-    assertCanGrant(principal.token, { scopes: dto.scopes, workspaceIds });
+    assertTokenCanGrant(principal.token, { scopes: dto.scopes, workspaceIds });
     const now = this.clock.now();
     const days = dto.expiresInDays === undefined ? DEFAULT_NAMED_TOKEN_DAYS : dto.expiresInDays;
     const expiresAt = capToGrantor(principal.token, days === null ? null : new Date(now.getTime() + days * DAY_MS));
@@ -266,8 +266,7 @@ export class TokensService {
     );
     if (rows.length !== workspaceIds.length) throw validationFailed('workspaceIds', 'names a workspace you are not a member of');
     for (const workspace of rows) {
-      const refusal = policyRefusal(workspace, { kind: 'named', createdAt: now, expiresAt });
-      if (refusal) throw new DomainError(ErrorCode.TokenPolicy, `Workspace ${workspace.id} ${refusal}.`);
+      assertPolicyAccepts(workspace, { kind: 'named', createdAt: now, expiresAt }, `Workspace ${workspace.id}`);
     }
   }
 
@@ -291,7 +290,7 @@ export class TokensService {
       if (!old) throw notFound('Token');
       if (old.kind !== 'named') throw conflict(old.kind === 'personal' ? 'Regenerate the default personal token instead.' : 'Sessions cannot be rotated.');
       this.assertRotatable(old);
-      assertCanGrant(principal.token, { scopes: old.scopes, workspaceIds: old.workspaceIds });
+      assertTokenCanGrant(principal.token, { scopes: old.scopes, workspaceIds: old.workspaceIds });
       const rotated = await this.rotateInTransaction(em, old, dto.graceSeconds ?? 0, principal.token);
       await this.audit.record(em, actor, {
         action: 'token.rotated',
@@ -335,18 +334,4 @@ export class TokensService {
     if (!token) throw notFound('Token');
     return token;
   }
-}
-
-/**
- * A token cannot make a token that outlives it: a stolen short-lived token must not buy a
- * permanent one. Login sessions are exempt, since they stand for a fresh password check.
- */
-export function capToGrantor(grantor: AuthenticatedToken, wanted: Date | null): Date | null {
-  if (isLoginSession(grantor) || grantor.expiresAt === null) return wanted;
-  return wanted === null || wanted > grantor.expiresAt ? grantor.expiresAt : wanted;
-}
-
-/** A session made by POST /auth/login from the password, not exchanged from another token. */
-export function isLoginSession(token: AuthenticatedToken): boolean {
-  return token.kind === 'session' && token.parentId === null;
 }

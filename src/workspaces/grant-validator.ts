@@ -2,8 +2,8 @@
 // workspace (400 otherwise), and the grantor may grant them (no escalation, 403).
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { DeviceAccess } from '../authorization/device-access';
-import { assertCanGrantDevices, assertCanGrantRoles } from '../authorization/role-grants';
+import type { DeviceAccess } from '../authorization/device-rules';
+import { assertCanGrantDevices, assertCanGrantRoles } from '../authorization/grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { validationFailed } from '../common/errors';
 import { DevicesRepository } from '../devices/devices.repository';

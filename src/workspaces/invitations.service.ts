@@ -6,8 +6,9 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
 import type { UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, parseToken, tokenHint } from '../auth/token-format';
-import { DeviceAccess, toDeviceAccess } from '../authorization/device-access';
-import { assertCanGrantDevices, assertCanGrantRoles, assertOwnerReachesAll } from '../authorization/role-grants';
+import { toDeviceAccess } from '../authorization/device-access.dto';
+import type { DeviceAccess } from '../authorization/device-rules';
+import { assertCanGrantDevices, assertCanGrantRoles, assertOwnerReachesAll, includesOwnerRole } from '../authorization/grants';
 import { PrincipalRef, WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
 import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
@@ -48,7 +49,7 @@ export class InvitationsService {
       // the check, and each grants within what its inviter holds then.
       const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
       const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
-      assertOwnerReachesAll(roles.some((r) => r.builtIn === 'owner'), deviceAccess);
+      assertOwnerReachesAll(includesOwnerRole(roles), deviceAccess);
       await this.grants.devicesToGrant(access, deviceAccess, em);
       if (await this.invitations.memberHasEmail(em, access.workspaceId, email)) throw conflict('This email belongs to a member already.');
       if (await this.invitations.pendingExists(em, access.workspaceId, email, now)) {
@@ -165,7 +166,7 @@ export class InvitationsService {
         // Devices deleted since the invitation simply drop out of the selection.
         const deviceIds = [...(await this.devices.existing(invitation.workspaceId, invitation.deviceIds, em))];
         // An owner reaches every device (assertOwnerReachesAll), whatever an older invitation says.
-        const ownerInvited = roles.some((r) => r.builtIn === 'owner');
+        const ownerInvited = includesOwnerRole(roles);
         const deviceAccess: DeviceAccess = invitation.deviceAccess === 'all' || ownerInvited ? { mode: 'all' } : { mode: 'selected', deviceIds };
         await this.assertInviterStillGrants(em, invitation, roles, deviceAccess);
         await this.workspaces.insertMembership(em, invitation.workspaceId, {
@@ -221,7 +222,7 @@ export class InvitationsService {
   /**
    * An invitation grants what its inviter could grant when it is accepted, not only when it was sent
    * (L2): the inviter (user or API user) must still be active and a member, and able to grant its roles
-   * and devices under the rules of creation (role-grants.ts), on the rights its roles give now. Every
+   * and devices under the rules of creation (grants.ts), on the rights its roles give now. Every
    * way of losing rights (removal, demotion, narrowed devices, deactivation, disabling, deletion) is
    * covered because the rights are read again here, under the workspace's lock.
    */

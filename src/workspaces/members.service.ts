@@ -2,8 +2,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
-import { toDeviceAccess } from '../authorization/device-access';
-import { assertOwnerReachesAll } from '../authorization/role-grants';
+import { toDeviceAccess } from '../authorization/device-access.dto';
+import { assertMayGrantOrTakeOwner, assertOwnerReachesAll, includesOwnerRole } from '../authorization/grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
@@ -48,7 +48,7 @@ export class MembersService {
       let isOwner = held.isOwner;
       if (dto.roleIds) {
         const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
-        isOwner = roles.some((r) => r.builtIn === 'owner');
+        isOwner = includesOwnerRole(roles);
         if (held.isOwner && !isOwner) await this.assertNotLastOwner(em, access, member);
       }
       // An owner reaches every device: refused if asked otherwise, and given when owner is granted.
@@ -91,7 +91,7 @@ export class MembersService {
 
   /** Taking owner away (demotion or removal) needs an owner, and never leaves the workspace without one. */
   private async assertNotLastOwner(em: EntityManager, access: WorkspaceAccess, member: MemberRecord): Promise<void> {
-    if (!access.isOwner) throw new DomainError(ErrorCode.Forbidden, 'Only owners may grant or take the owner role.');
+    assertMayGrantOrTakeOwner(access);
     if ((await this.workspaces.countOtherOwners(em, access.workspaceId, member.membershipId)) === 0) {
       throw new DomainError(ErrorCode.LastOwner, 'A workspace needs at least one owner.');
     }

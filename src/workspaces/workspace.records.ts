@@ -1,5 +1,5 @@
 // Row shapes of the workspace domain, as the repositories return them.
-import type { DeviceAccess } from '../authorization/device-access';
+import type { DeviceAccess } from '../authorization/device-rules';
 import type { BuiltInRole } from '../authorization/permissions';
 
 export interface WorkspaceRecord {

@@ -1,4 +1,4 @@
-import type { DeviceAccess } from '../authorization/device-access';
+import type { DeviceAccess } from '../authorization/device-rules';
 import type { InvitationRecord, MemberRecord, RoleRecord, WorkspaceRecord } from './workspace.records';
 
 export function toWorkspaceView(w: WorkspaceRecord, roles?: Array<{ id: string; name: string }>) {

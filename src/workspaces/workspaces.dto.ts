@@ -21,7 +21,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { EmailAddressField } from '../accounts/email-address';
-import { DeviceAccessDto } from '../authorization/device-access';
+import { DeviceAccessDto } from '../authorization/device-access.dto';
 import { PERMISSIONS } from '../authorization/permissions';
 import { LowercaseUuids, Optional } from '../common/validation';
 

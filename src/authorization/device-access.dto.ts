@@ -1,9 +1,9 @@
-// Device access on a membership or API user: every device of the workspace, or a chosen few.
+// Device access as a request sends it (members, invitations, API users); the rules that judge it are
+// in device-rules.ts.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsUUID, ValidateIf } from 'class-validator';
 import { LowercaseUuids } from '../common/validation';
-
-export type DeviceAccess = { mode: 'all' } | { mode: 'selected'; deviceIds: string[] };
+import type { DeviceAccess } from './device-rules';
 
 export class DeviceAccessDto {
   @ApiProperty({ enum: ['all', 'selected'] })
@@ -18,14 +18,4 @@ export class DeviceAccessDto {
 
 export function toDeviceAccess(dto: DeviceAccessDto): DeviceAccess {
   return dto.mode === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: dto.deviceIds ?? [] };
-}
-
-export function canSeeDevice(access: DeviceAccess, deviceId: string): boolean {
-  return access.mode === 'all' || access.deviceIds.includes(deviceId);
-}
-
-/** Is `granted` within `own`? Nobody hands out devices they cannot reach themselves. */
-export function deviceAccessWithin(own: DeviceAccess, granted: DeviceAccess): boolean {
-  if (own.mode === 'all') return true;
-  return granted.mode === 'selected' && granted.deviceIds.every((id) => own.deviceIds.includes(id));
 }

@@ -1,0 +1,59 @@
+// The device rules, written once: what a principal's device access lets it reach, and what needs
+// every device of the workspace. Pure functions; the callers read the access and the devices.
+import { DomainError, ErrorCode } from '../common/errors';
+import type { Permission } from './permissions';
+
+/** Device access on a membership or API user: every device of the workspace, or a chosen few. */
+export type DeviceAccess = { mode: 'all' } | { mode: 'selected'; deviceIds: string[] };
+
+/** These apply to a device, and only to devices inside the principal's device access. */
+export const DEVICE_SCOPED_PERMISSIONS: ReadonlySet<Permission> = new Set([
+  'devices:read',
+  'devices:update',
+  'devices:delete',
+  'measurements:read',
+  'measurements:write',
+]);
+
+/** Is the device inside the access? (Whether the workspace has it is the caller's question.) */
+export function reachesDevice(access: DeviceAccess, deviceId: string): boolean {
+  return access.mode === 'all' || access.deviceIds.includes(deviceId);
+}
+
+/** Is `granted` within `own`? Nobody hands out devices they cannot reach themselves. */
+export function deviceAccessWithin(own: DeviceAccess, granted: DeviceAccess): boolean {
+  if (own.mode === 'all') return true;
+  return granted.mode === 'selected' && granted.deviceIds.every((id) => own.deviceIds.includes(id));
+}
+
+/** What a device-limited caller may not do: anything that needs, or would tell of, every device of the workspace. */
+export function assertReachesAllDevices(access: DeviceAccess, what: string): void {
+  if (access.mode !== 'all') throw new DomainError(ErrorCode.Forbidden, `${what} needs access to all devices of the workspace.`);
+}
+
+/**
+ * /v1/authorize's device rule, for a permission the roles and the token grant: a device-scoped
+ * permission reaches only devices inside the device access, and without a deviceId it means every
+ * device, so it needs access "all"; so does devices:create. Access "all" reaches a device only if the
+ * workspace has it: that device is returned for the caller to look up (refusing with unknownDevice()),
+ * otherwise null.
+ */
+export function assertDevicePermission(access: DeviceAccess, permission: Permission, deviceId: string | null): string | null {
+  if (permission === 'devices:create' && access.mode !== 'all') throw refused('devices:create needs access to all devices.');
+  if (!DEVICE_SCOPED_PERMISSIONS.has(permission)) return null;
+  if (deviceId === null) {
+    if (access.mode !== 'all') throw refused(`${permission} without a deviceId needs access to all devices.`);
+    return null;
+  }
+  if (!reachesDevice(access, deviceId)) throw refused("The device is outside the principal's device access.");
+  return access.mode === 'all' ? deviceId : null;
+}
+
+/** The refusal for a device the workspace does not have (one assertDevicePermission returned). */
+export function unknownDevice(): DomainError {
+  return refused('No such device in this workspace.');
+}
+
+function refused(detail: string): DomainError {
+  return new DomainError(ErrorCode.Forbidden, detail);
+}

@@ -1,0 +1,133 @@
+// No escalation, written once. Inside a workspace a principal grants only roles whose permissions it
+// holds (its effective rights, after its token's scopes), device access within its own, and owner only
+// if it is an owner; it acts only on principals holding no more than it does. A token hands out only
+// scopes, workspaces and lifetime it holds itself. Pure functions: the callers read what is held.
+import type { AuthenticatedToken } from '../auth/principal';
+import { DomainError, ErrorCode, validationFailed } from '../common/errors';
+import { DeviceAccess, deviceAccessWithin } from './device-rules';
+import { ALL_SCOPES } from './permissions';
+
+/**
+ * What a principal holds in a workspace: a caller's WorkspaceAccess (its permissions narrowed by its
+ * token), or a principal's rights through its roles alone (WorkspaceAccessResolver.holdings).
+ */
+export interface Holdings {
+  isOwner: boolean;
+  permissions: ReadonlySet<string>;
+  deviceAccess: DeviceAccess;
+}
+
+export interface GrantableRole {
+  name: string;
+  permissions: string[];
+  builtIn: string | null;
+}
+
+// --- roles and devices --------------------------------------------------------------------------
+
+/** Does this set of roles make its holder an owner? */
+export function includesOwnerRole(roles: readonly Pick<GrantableRole, 'builtIn'>[]): boolean {
+  return roles.some((role) => role.builtIn === 'owner');
+}
+
+/** Granting the owner role, or taking it away (demoting or removing an owner), is for owners. */
+export function assertMayGrantOrTakeOwner(actor: Pick<Holdings, 'isOwner'>): void {
+  if (!actor.isOwner) throw new DomainError(ErrorCode.Forbidden, 'Only owners may grant or take the owner role.');
+}
+
+export function assertCanGrantRoles(grantor: Holdings, roles: readonly GrantableRole[]): void {
+  for (const role of roles) {
+    if (includesOwnerRole([role])) assertMayGrantOrTakeOwner(grantor);
+    const missing = role.permissions.filter((p) => !grantor.permissions.has(p));
+    if (missing.length > 0) {
+      throw new DomainError(ErrorCode.Forbidden, `You cannot grant the role "${role.name}": it includes ${missing.join(', ')}, which you do not hold.`);
+    }
+  }
+}
+
+/** Defining a role is bounded the same way: nobody writes permissions they do not hold into a role. */
+export function assertCanDefinePermissions(grantor: Holdings, permissions: string[]): void {
+  assertCanGrantRoles(grantor, [{ name: 'new role', permissions, builtIn: null }]);
+}
+
+export function assertCanGrantDevices(grantor: Holdings, granted: DeviceAccess): void {
+  if (!deviceAccessWithin(grantor.deviceAccess, granted)) {
+    throw new DomainError(ErrorCode.Forbidden, 'You can only grant access to devices you can reach yourself.');
+  }
+}
+
+/** An API user, a workspace's headless principal, is never one of its owners (400 on roleIds). */
+export function assertApiUserRoles(roles: readonly Pick<GrantableRole, 'builtIn'>[]): void {
+  if (includesOwnerRole(roles)) throw validationFailed('roleIds', 'API users cannot hold the owner role');
+}
+
+/**
+ * To change, remove or cut off a principal (a member or an API user, one of its tokens included), the
+ * caller holds every permission it holds (through the caller's token) and reaches every device it
+ * reaches; only owners act on owners. Otherwise anyone with members:manage, api_users:manage or
+ * tokens:manage could take a stronger principal's rights apart, or lock it out.
+ */
+export function assertCanActOn(actor: Holdings, target: Holdings, what: string): void {
+  if (target.isOwner && !actor.isOwner) {
+    throw new DomainError(ErrorCode.Forbidden, `Only owners may change, remove or cut off ${what}: it is an owner.`);
+  }
+  const missing = [...target.permissions].filter((p) => !actor.permissions.has(p));
+  if (missing.length > 0) {
+    throw new DomainError(ErrorCode.Forbidden, `You cannot change, remove or cut off ${what}: it holds ${missing.join(', ')}, which you do not hold.`);
+  }
+  if (!deviceAccessWithin(actor.deviceAccess, target.deviceAccess)) {
+    throw new DomainError(ErrorCode.Forbidden, `You cannot change, remove or cut off ${what}: it reaches devices you cannot reach.`);
+  }
+}
+
+/** An owner reaches every device, so a workspace (which always has an owner) never loses device access "all". */
+export function assertOwnerReachesAll(isOwner: boolean, access: DeviceAccess): void {
+  if (isOwner && access.mode !== 'all') {
+    throw new DomainError(ErrorCode.Conflict, 'An owner always has access to all devices; take the owner role away first to narrow it.');
+  }
+}
+
+// --- tokens -------------------------------------------------------------------------------------
+
+export interface RequestedGrant {
+  scopes: readonly string[];
+  /** null: every workspace. */
+  workspaceIds: readonly string[] | null;
+}
+
+export function assertScopesWellFormed(scopes: readonly string[]): void {
+  if (scopes.includes(ALL_SCOPES) && scopes.length > 1) throw validationFailed('scopes', '"*" cannot be combined with other scopes');
+}
+
+/** May a token with `own` scopes create a token with `requested` scopes? Only a subset of its own. */
+export function scopesInclude(own: readonly string[], requested: readonly string[]): boolean {
+  if (own.includes(ALL_SCOPES)) return true;
+  return requested.every((scope) => scope !== ALL_SCOPES && own.includes(scope));
+}
+
+/** A token makes (or rotates) a token only with scopes and workspaces it holds itself. */
+export function assertTokenCanGrant(grantor: AuthenticatedToken, requested: RequestedGrant): void {
+  if (!scopesInclude(grantor.scopes, requested.scopes)) {
+    throw new DomainError(ErrorCode.Forbidden, 'A token can only grant scopes it holds itself.');
+  }
+  if (grantor.workspaceIds !== null) {
+    const allowed = new Set(grantor.workspaceIds);
+    if (requested.workspaceIds === null || requested.workspaceIds.some((id) => !allowed.has(id))) {
+      throw new DomainError(ErrorCode.Forbidden, 'A workspace-restricted token can only grant workspaces it is restricted to.');
+    }
+  }
+}
+
+/**
+ * A token cannot make a token that outlives it: a stolen short-lived token must not buy a
+ * permanent one. Login sessions are exempt, since they stand for a fresh password check.
+ */
+export function capToGrantor(grantor: AuthenticatedToken, wanted: Date | null): Date | null {
+  if (isLoginSession(grantor) || grantor.expiresAt === null) return wanted;
+  return wanted === null || wanted > grantor.expiresAt ? grantor.expiresAt : wanted;
+}
+
+/** A session made by POST /auth/login from the password, not exchanged from another token. */
+export function isLoginSession(token: Pick<AuthenticatedToken, 'kind' | 'parentId'>): boolean {
+  return token.kind === 'session' && token.parentId === null;
+}
