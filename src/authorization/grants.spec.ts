@@ -1,0 +1,243 @@
+import type { AuthenticatedToken } from '../auth/principal';
+import { DomainError, ErrorCode } from '../common/errors';
+import type { DeviceAccess } from './device-rules';
+import {
+  assertApiUserRoles,
+  assertCanActOn,
+  assertCanDefinePermissions,
+  assertCanGrantDevices,
+  assertCanGrantRoles,
+  assertMayGrantOrTakeOwner,
+  assertOwnerReachesAll,
+  assertScopesWellFormed,
+  assertTokenCanGrant,
+  capToGrantor,
+  GrantableRole,
+  Holdings,
+  includesOwnerRole,
+  isLoginSession,
+  RequestedGrant,
+} from './grants';
+import { BUILT_IN_ROLES } from './permissions';
+
+/** 'allowed', or the refusal's code, detail and field errors. */
+function verdict(rule: () => void) {
+  try {
+    rule();
+    return 'allowed';
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    return { code: error.code, detail: error.detail, errors: error.extras.errors };
+  }
+}
+const forbidden = (detail: string) => ({ code: ErrorCode.Forbidden, detail });
+const invalid = (field: string, message: string) => ({ code: ErrorCode.ValidationFailed, detail: 'The request is not valid.', errors: [{ field, message }] });
+
+const ALL: DeviceAccess = { mode: 'all' };
+const NONE: DeviceAccess = { mode: 'selected', deviceIds: [] };
+const D1: DeviceAccess = { mode: 'selected', deviceIds: ['d1'] };
+const D2: DeviceAccess = { mode: 'selected', deviceIds: ['d2'] };
+const D12: DeviceAccess = { mode: 'selected', deviceIds: ['d1', 'd2'] };
+/** A device no workspace has: existence is the caller's check (GrantValidator), the rule judges reach alone. */
+const UNKNOWN: DeviceAccess = { mode: 'selected', deviceIds: ['unknown'] };
+
+const held = (permissions: readonly string[], deviceAccess: DeviceAccess = ALL, isOwner = false): Holdings => ({ isOwner, permissions: new Set(permissions), deviceAccess });
+const owner = held(BUILT_IN_ROLES.owner.permissions, ALL, true);
+const admin = held(BUILT_IN_ROLES.admin.permissions);
+const member = held(BUILT_IN_ROLES.member.permissions, D1);
+/** An admin whose token carries only some scopes: its effective rights are the narrower set. */
+const adminThroughNarrowToken = held(['members:manage', 'devices:read']);
+
+const role = (name: string, permissions: string[], builtIn: string | null = null): GrantableRole => ({ name, permissions, builtIn });
+const ownerRole = role('owner', [...BUILT_IN_ROLES.owner.permissions], 'owner');
+const viewerRole = role('viewer', [...BUILT_IN_ROLES.viewer.permissions], 'viewer');
+
+describe('assertCanGrantRoles', () => {
+  it.each([
+    ['an owner grants owner', owner, [ownerRole], 'allowed'],
+    ['an admin grants owner', admin, [ownerRole], forbidden('Only owners may grant or take the owner role.')],
+    ['a non-owner holding every permission grants owner', held(BUILT_IN_ROLES.owner.permissions), [ownerRole], forbidden('Only owners may grant or take the owner role.')],
+    ['an admin grants viewer', admin, [viewerRole], 'allowed'],
+    ['a member grants viewer', member, [viewerRole], 'allowed'],
+    ['a member grants a role with one permission it lacks', member, [role('ops', ['devices:read', 'devices:delete'])], forbidden('You cannot grant the role "ops": it includes devices:delete, which you do not hold.')],
+    ['a member grants a role with two it lacks', member, [role('ops', ['audit:read', 'devices:delete'])], forbidden('You cannot grant the role "ops": it includes audit:read, devices:delete, which you do not hold.')],
+    ['the first refused role of several is named', member, [viewerRole, role('a', ['audit:read']), role('b', ['tokens:read'])], forbidden('You cannot grant the role "a": it includes audit:read, which you do not hold.')],
+    ['an admin through a narrow token grants what its roles hold but the token does not', adminThroughNarrowToken, [viewerRole], forbidden('You cannot grant the role "viewer": it includes workspace:read, members:read, roles:read, measurements:read, which you do not hold.')],
+    ['an admin through a narrow token grants within the token', adminThroughNarrowToken, [role('reader', ['devices:read'])], 'allowed'],
+    ['nothing is granted', held([]), [], 'allowed'],
+    ['a role without permissions', held([]), [role('empty', [])], 'allowed'],
+  ])('%s', (_case, grantor, roles, expected) => {
+    expect(verdict(() => assertCanGrantRoles(grantor, roles))).toEqual(expected);
+  });
+});
+
+describe('assertCanDefinePermissions', () => {
+  it.each([
+    ['permissions it holds', member, ['devices:read', 'measurements:write'], 'allowed'],
+    ['no permissions', held([]), [], 'allowed'],
+    ['one it does not hold', member, ['devices:read', 'audit:read'], forbidden('You cannot grant the role "new role": it includes audit:read, which you do not hold.')],
+    ['one its roles grant but its token does not carry', adminThroughNarrowToken, ['tokens:manage'], forbidden('You cannot grant the role "new role": it includes tokens:manage, which you do not hold.')],
+    ['an owner, anything', owner, [...BUILT_IN_ROLES.owner.permissions], 'allowed'],
+  ])('%s', (_case, grantor, permissions, expected) => {
+    expect(verdict(() => assertCanDefinePermissions(grantor, permissions))).toEqual(expected);
+  });
+});
+
+describe('assertCanGrantDevices', () => {
+  const refused = forbidden('You can only grant access to devices you can reach yourself.');
+  it.each([
+    ['all grants all', ALL, ALL, 'allowed'],
+    ['all grants a selection', ALL, D12, 'allowed'],
+    ['all grants an empty selection', ALL, NONE, 'allowed'],
+    ['all grants an unknown device', ALL, UNKNOWN, 'allowed'],
+    ['a selection grants all', D12, ALL, refused],
+    ['a selection grants itself', D12, D12, 'allowed'],
+    ['a selection grants part of itself', D12, D2, 'allowed'],
+    ['a selection grants an empty selection', D1, NONE, 'allowed'],
+    ['a selection grants one device more', D1, D12, refused],
+    ['a selection grants another device', D1, D2, refused],
+    ['a selection grants an unknown device', D1, UNKNOWN, refused],
+    ['an empty selection grants an empty selection', NONE, NONE, 'allowed'],
+    ['an empty selection grants one device', NONE, D1, refused],
+    ['an empty selection grants all', NONE, ALL, refused],
+  ])('%s', (_case, own, granted, expected) => {
+    expect(verdict(() => assertCanGrantDevices(held([], own), granted))).toEqual(expected);
+  });
+});
+
+describe('owner role', () => {
+  it.each([
+    ['no roles', [], false],
+    ['viewer', [viewerRole], false],
+    ['owner among others', [viewerRole, ownerRole], true],
+    ['a custom role named "owner" is not the owner role', [role('owner', [])], false],
+  ])('includesOwnerRole: %s', (_case, roles, expected) => {
+    expect(includesOwnerRole(roles)).toBe(expected);
+  });
+
+  it.each([
+    ['an owner', owner, 'allowed'],
+    ['an admin', admin, forbidden('Only owners may grant or take the owner role.')],
+  ])('assertMayGrantOrTakeOwner: %s', (_case, actor, expected) => {
+    expect(verdict(() => assertMayGrantOrTakeOwner(actor))).toEqual(expected);
+  });
+
+  it.each([
+    ['no roles', [], 'allowed'],
+    ['admin and viewer', [role('admin', [], 'admin'), viewerRole], 'allowed'],
+    ['owner', [ownerRole], invalid('roleIds', 'API users cannot hold the owner role')],
+    ['owner among others', [viewerRole, ownerRole], invalid('roleIds', 'API users cannot hold the owner role')],
+  ])('assertApiUserRoles: %s', (_case, roles, expected) => {
+    expect(verdict(() => assertApiUserRoles(roles))).toEqual(expected);
+  });
+
+  const conflict = { code: ErrorCode.Conflict, detail: 'An owner always has access to all devices; take the owner role away first to narrow it.' };
+  it.each([
+    ['an owner on all', true, ALL, 'allowed'],
+    ['an owner on a selection', true, D1, conflict],
+    ['an owner on an empty selection', true, NONE, conflict],
+    ['a non-owner on a selection', false, D1, 'allowed'],
+    ['a non-owner on an empty selection', false, NONE, 'allowed'],
+  ])('assertOwnerReachesAll: %s', (_case, isOwner, access, expected) => {
+    expect(verdict(() => assertOwnerReachesAll(isOwner, access))).toEqual(expected);
+  });
+});
+
+describe('assertCanActOn', () => {
+  const x = 'this member';
+  it.each([
+    ['a principal holding less', held(['members:manage', 'devices:read'], D1), held(['devices:read'], D1), 'allowed'],
+    ['a principal holding nothing, on an empty selection', held(['members:manage'], ALL), held([], NONE), 'allowed'],
+    ['a principal holding the same', admin, admin, 'allowed'],
+    ['an owner acts on an owner', owner, owner, 'allowed'],
+    ['an owner acts on an admin', owner, admin, 'allowed'],
+    ['an admin acts on an owner', admin, owner, forbidden('Only owners may change, remove or cut off this member: it is an owner.')],
+    ['a non-owner holding everything acts on an owner', held(BUILT_IN_ROLES.owner.permissions), owner, forbidden('Only owners may change, remove or cut off this member: it is an owner.')],
+    ['a principal holding one permission more', held(['members:manage'], ALL), held(['devices:create'], D1), forbidden('You cannot change, remove or cut off this member: it holds devices:create, which you do not hold.')],
+    ['a principal holding what the caller\'s token does not carry', adminThroughNarrowToken, held(['audit:read']), forbidden('You cannot change, remove or cut off this member: it holds audit:read, which you do not hold.')],
+    ['a principal reaching all devices, the caller a selection', held(['members:manage'], D1), held([], ALL), forbidden('You cannot change, remove or cut off this member: it reaches devices you cannot reach.')],
+    ['a principal reaching one device more', held(['members:manage'], D1), held([], D12), forbidden('You cannot change, remove or cut off this member: it reaches devices you cannot reach.')],
+    ['a principal reaching another device', held(['members:manage'], D1), held([], D2), forbidden('You cannot change, remove or cut off this member: it reaches devices you cannot reach.')],
+    ['permissions are judged before devices', held([], NONE), held(['audit:read'], ALL), forbidden('You cannot change, remove or cut off this member: it holds audit:read, which you do not hold.')],
+  ])('%s', (_case, actor, target, expected) => {
+    expect(verdict(() => assertCanActOn(actor, target, x))).toEqual(expected);
+  });
+});
+
+const token = (scopes: string[], workspaceIds: string[] | null = null, more: Partial<AuthenticatedToken> = {}): AuthenticatedToken => ({
+  id: 't',
+  kind: 'named',
+  createdAt: new Date(0),
+  scopes,
+  workspaceIds,
+  expiresAt: null,
+  parentId: null,
+  root: { kind: 'named', createdAt: new Date(0), expiresAt: null },
+  blockedWorkspaceIds: [],
+  ...more,
+});
+
+describe('assertScopesWellFormed', () => {
+  it.each([
+    [['*'], 'allowed'],
+    [['devices:read', 'account:read'], 'allowed'],
+    [[], 'allowed'],
+    [['*', 'devices:read'], invalid('scopes', '"*" cannot be combined with other scopes')],
+    [['devices:read', '*'], invalid('scopes', '"*" cannot be combined with other scopes')],
+  ])('%j', (scopes, expected) => {
+    expect(verdict(() => assertScopesWellFormed(scopes))).toEqual(expected);
+  });
+});
+
+describe('assertTokenCanGrant', () => {
+  const scopesRefused = forbidden('A token can only grant scopes it holds itself.');
+  const workspacesRefused = forbidden('A workspace-restricted token can only grant workspaces it is restricted to.');
+  const grant = (scopes: string[], workspaceIds: string[] | null = null): RequestedGrant => ({ scopes, workspaceIds });
+  it.each([
+    ['* grants *', token(['*']), grant(['*']), 'allowed'],
+    ['* grants any scope, anywhere', token(['*']), grant(['audit:read', 'account:manage'], ['w9']), 'allowed'],
+    ['a subset of its scopes', token(['devices:read', 'account:manage']), grant(['devices:read']), 'allowed'],
+    ['all of its scopes', token(['devices:read', 'account:manage']), grant(['account:manage', 'devices:read']), 'allowed'],
+    ['no scopes', token(['devices:read']), grant([]), 'allowed'],
+    ['a scope it lacks', token(['devices:read', 'account:manage']), grant(['devices:update']), scopesRefused],
+    ['one of several it lacks', token(['devices:read']), grant(['devices:read', 'devices:update']), scopesRefused],
+    ['* from a narrower token', token(['devices:read', 'account:manage']), grant(['*']), scopesRefused],
+    ['a restricted token, within its workspaces', token(['*'], ['w1', 'w2']), grant(['devices:read'], ['w2']), 'allowed'],
+    ['a restricted token, all of its workspaces', token(['*'], ['w1', 'w2']), grant(['devices:read'], ['w1', 'w2']), 'allowed'],
+    ['a restricted token, another workspace', token(['*'], ['w1', 'w2']), grant(['devices:read'], ['w3']), workspacesRefused],
+    ['a restricted token, one workspace more', token(['*'], ['w1']), grant(['devices:read'], ['w1', 'w3']), workspacesRefused],
+    ['a restricted token, unrestricted', token(['*'], ['w1', 'w2']), grant(['devices:read'], null), workspacesRefused],
+    ['scopes are judged before workspaces', token(['devices:read'], ['w1']), grant(['audit:read'], null), scopesRefused],
+  ])('%s', (_case, grantor, requested, expected) => {
+    expect(verdict(() => assertTokenCanGrant(grantor, requested))).toEqual(expected);
+  });
+});
+
+describe('capToGrantor', () => {
+  const at = (hours: number) => new Date(hours * 3_600_000);
+  const loginSession = token(['*'], null, { kind: 'session', parentId: null, expiresAt: at(12) });
+  const exchangedSession = token(['*'], null, { kind: 'session', parentId: 'p', expiresAt: at(1) });
+  it.each([
+    ['a never-expiring grantor, a never-expiring token', token(['*']), null, null],
+    ['a never-expiring grantor, an expiring token', token(['*']), at(100), at(100)],
+    ['an expiring grantor, a never-expiring token', token(['*'], null, { expiresAt: at(10) }), null, at(10)],
+    ['an expiring grantor, a longer token', token(['*'], null, { expiresAt: at(10) }), at(11), at(10)],
+    ['an expiring grantor, a token ending with it', token(['*'], null, { expiresAt: at(10) }), at(10), at(10)],
+    ['an expiring grantor, a shorter token', token(['*'], null, { expiresAt: at(10) }), at(9), at(9)],
+    ['a login session, a never-expiring token', loginSession, null, null],
+    ['a login session, a longer token', loginSession, at(100), at(100)],
+    ['an exchanged session, a never-expiring token', exchangedSession, null, at(1)],
+  ])('%s', (_case, grantor, wanted, expected) => {
+    expect(capToGrantor(grantor, wanted)).toEqual(expected);
+  });
+
+  it.each([
+    ['session', null, true],
+    ['session', 'p', false],
+    ['named', null, false],
+    ['personal', null, false],
+    ['api_user', null, false],
+  ] as const)('isLoginSession: a %s with parent %s', (kind, parentId, expected) => {
+    expect(isLoginSession({ kind, parentId })).toBe(expected);
+  });
+});
