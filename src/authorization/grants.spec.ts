@@ -143,7 +143,7 @@ describe('owner role', () => {
   });
 });
 
-describe('assertCanActOn', () => {
+describe('assertCanActOn (M1)', () => {
   const x = 'this member';
   it.each([
     ['a principal holding less', held(['members:manage', 'devices:read'], D1), held(['devices:read'], D1), 'allowed'],
