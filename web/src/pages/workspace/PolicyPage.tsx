@@ -7,7 +7,7 @@ import { PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { ExpiryCell, Hint, tokenColumns, TokenTable } from '../../components/tokens';
 import { isExpiringOrExpired, policyRefusal } from '../../format';
-import { usePaged } from '../../hooks';
+import { useLoad } from '../../hooks';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
 import { NoPermission, WorkspacePage } from './common';
@@ -81,7 +81,7 @@ function ReachingTokens() {
   const { api } = useSession();
   const { workspace, can } = useWorkspace();
   const announce = useAnnounce();
-  const tokens = usePaged((cursor) => api.workspaceTokens.list(workspace.id, { cursor }), [workspace.id]);
+  const tokens = useLoad((cursor) => api.workspaceTokens.list(workspace.id, { cursor }), [workspace.id]);
   const manage = can('tokens:manage');
   const revoke = async (t: GovernedToken) => {
     await api.workspaceTokens.revoke(workspace.id, t.id);
