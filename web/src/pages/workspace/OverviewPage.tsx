@@ -48,7 +48,7 @@ export function OverviewPage() {
           </Link>
         ))}
       </nav>
-      <LeaveOrDelete isOwner={isOwner} />
+      <LeaveOrDelete canDelete={isOwner && can('workspace:delete')} />
     </WorkspacePage>
   );
 }
@@ -77,7 +77,7 @@ function WorkspaceSettings() {
   );
 }
 
-function LeaveOrDelete({ isOwner }: { isOwner: boolean }) {
+function LeaveOrDelete({ canDelete }: { canDelete: boolean }) {
   const { api, reloadWorkspaces, setCurrentWorkspaceId } = useSession();
   const { workspace } = useWorkspace();
   const announce = useAnnounce();
@@ -101,7 +101,7 @@ function LeaveOrDelete({ isOwner }: { isOwner: boolean }) {
           }}
           size="normal"
         />
-        {isOwner && (
+        {canDelete && (
           <ConfirmButton
             label="Delete workspace"
             title={`Delete ${workspace.name}?`}
