@@ -69,7 +69,10 @@ export function useLoad<T>(load: (cursor?: string) => Promise<T>, deps: unknown[
     }
   }, [cursor]);
 
+  // Stable, like a state setter; given as an updater so that a value which is a function is stored, not called.
+  const replace = useCallback((value: T) => setData(() => value), []);
+
   useEffect(() => void reload(), deps);
   const items = (isPage(data) ? data.items : []) as Array<ItemOf<T>>;
-  return { data, problem, loading, items, hasMore: cursor !== null, reload, loadMore, setData: (value: T) => setData(() => value) };
+  return { data, problem, loading, items, hasMore: cursor !== null, reload, loadMore, setData: replace };
 }
