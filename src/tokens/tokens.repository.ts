@@ -32,12 +32,16 @@ export interface TokenCredential {
 
 export interface ReachingToken extends Token {
   ownerEmail: string | null;
+  /** An exchanged session's parent, which a workspace's token policy judges in its place. */
+  parentKind: TokenKind | null;
+  parentCreatedAt: Date | null;
+  parentExpiresAt: Date | null;
 }
 
 const REACHING_COLUMNS = `t.id, t.kind, t.user_id AS "userId", t.api_user_id AS "apiUserId", t.name, t.hint, t.scopes,
   t.workspace_ids AS "workspaceIds", t.parent_id AS "parentId", t.replaced_by_id AS "replacedById", t.created_at AS "createdAt",
   t.expires_at AS "expiresAt", t.revoked_at AS "revokedAt", t.last_used_at AS "lastUsedAt", t.last_used_ip AS "lastUsedIp",
-  u.email AS "ownerEmail"`;
+  u.email AS "ownerEmail", p.kind AS "parentKind", p.created_at AS "parentCreatedAt", p.expires_at AS "parentExpiresAt"`;
 const REACHING_FROM = `FROM tokens t
   JOIN memberships m ON m.workspace_id = $1 AND (m.user_id = t.user_id OR m.api_user_id = t.api_user_id)
   LEFT JOIN tokens p ON p.id = t.parent_id

@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Actor } from '../audit/audit-log';
 import { CurrentActor } from '../audit/current-actor';
 import { Authenticated } from '../auth/access.decorators';
@@ -8,6 +8,7 @@ import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { PageQueryDto } from '../common/pagination';
 import { UuidParam } from '../common/uuid-param';
 import { NoBody } from '../common/validation';
+import { TokenPolicyVerdictView } from './token-policy-verdict';
 import { WorkspaceTokensService } from './workspace-tokens.service';
 
 @ApiTags('tokens')
@@ -17,6 +18,17 @@ export class WorkspaceTokensController {
 
   @Get()
   @Authenticated({ permission: 'tokens:read' })
+  @ApiExtraModels(TokenPolicyVerdictView)
+  @ApiOkResponse({
+    description: "A page of the tokens that reach the workspace; each with `owner` and `policy`, the workspace's token policy's verdict on it",
+    schema: {
+      type: 'object',
+      properties: {
+        items: { type: 'array', items: { type: 'object', properties: { policy: { $ref: getSchemaPath(TokenPolicyVerdictView) } } } },
+        nextCursor: { type: 'string', nullable: true },
+      },
+    },
+  })
   list(@CurrentWorkspace() access: WorkspaceAccess, @Query() query: PageQueryDto) {
     return this.tokens.list(access, query);
   }

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { WorkspaceLockModule } from '../authorization/workspace-lock.module';
+import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { TokensModule } from './tokens.module';
 import { WorkspaceTokensController } from './workspace-tokens.controller';
 import { WorkspaceTokensService } from './workspace-tokens.service';
 
 /** Apart from TokensModule, which AuthModule imports: governance needs the workspace lock, which needs AuthModule. */
 @Module({
-  imports: [TokensModule, WorkspaceLockModule],
+  imports: [TokensModule, WorkspaceLockModule, WorkspacesModule],
   controllers: [WorkspaceTokensController],
   providers: [WorkspaceTokensService],
 })

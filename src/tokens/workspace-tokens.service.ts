@@ -2,11 +2,14 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
+import type { TokenPolicy } from '../authorization/token-policy';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { WorkspaceLock } from '../authorization/workspace-lock';
 import { Clock } from '../common/clock';
 import { notFound } from '../common/errors';
 import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
+import { WorkspacesRepository } from '../workspaces/workspaces.repository';
+import { toPolicyVerdict } from './token-policy-verdict';
 import { toTokenView } from './token.view';
 import { ReachingToken, TokensRepository } from './tokens.repository';
 
@@ -19,12 +22,13 @@ function reachesOnly(t: ReachingToken, workspaceId: string): boolean {
  * A member's token that also reaches other workspaces was last used wherever: when and from which
  * address is none of this workspace's business, so its admins see it for tokens of this workspace alone.
  */
-function toGovernedTokenView(t: ReachingToken, workspaceId: string, now: Date) {
+function toGovernedTokenView(t: ReachingToken, workspaceId: string, policy: TokenPolicy, now: Date) {
   const lastUse = reachesOnly(t, workspaceId) ? {} : { lastUsedAt: null, lastUsedIp: null };
   return {
     ...toTokenView(t, now),
     ...lastUse,
     owner: t.apiUserId ? { type: 'api_user' as const, id: t.apiUserId } : { type: 'user' as const, id: t.userId, email: t.ownerEmail },
+    policy: toPolicyVerdict(policy, t),
   };
 }
 
@@ -33,6 +37,7 @@ export class WorkspaceTokensService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly tokens: TokensRepository,
+    private readonly workspaces: WorkspacesRepository,
     private readonly workspaceLock: WorkspaceLock,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
@@ -41,8 +46,10 @@ export class WorkspaceTokensService {
   async list(access: WorkspaceAccess, query: PageQueryDto) {
     const limit = pageLimit(query);
     const now = this.clock.now();
+    const workspace = await this.workspaces.find(access.workspaceId);
+    if (!workspace) throw notFound('Workspace');
     const rows = await this.tokens.listReachingWorkspace(access.workspaceId, now, decodeCursor(query.cursor), limit);
-    return toPage(rows, limit, (row) => toGovernedTokenView(row, access.workspaceId, now));
+    return toPage(rows, limit, (row) => toGovernedTokenView(row, access.workspaceId, workspace, now));
   }
 
   /**

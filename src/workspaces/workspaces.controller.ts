@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Actor } from '../audit/audit-log';
 import { CurrentActor } from '../audit/current-actor';
 import { Authenticated } from '../auth/access.decorators';
@@ -9,6 +9,7 @@ import { CurrentWorkspace } from '../authorization/current-workspace';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { PageQueryDto } from '../common/pagination';
 import { NoBody } from '../common/validation';
+import { CallerAccessView, toCallerAccessView } from './caller-access.view';
 import { CreateWorkspaceDto, TokenPolicyDto, UpdateWorkspaceDto } from './workspaces.dto';
 import { WorkspacesService } from './workspaces.service';
 
@@ -31,8 +32,13 @@ export class WorkspacesController {
 
   @Get(':wid')
   @Authenticated({ permission: 'workspace:read' })
-  get(@CurrentWorkspace() access: WorkspaceAccess) {
-    return this.workspaces.get(access);
+  @ApiExtraModels(CallerAccessView)
+  @ApiOkResponse({
+    description: 'The workspace, its tokenPolicy, the roles the caller holds, and `access`: what the caller may do here',
+    schema: { type: 'object', properties: { access: { $ref: getSchemaPath(CallerAccessView) } } },
+  })
+  async get(@CurrentWorkspace() access: WorkspaceAccess) {
+    return { ...(await this.workspaces.get(access)), access: toCallerAccessView(access) };
   }
 
   @Patch(':wid')

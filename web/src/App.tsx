@@ -1,26 +1,10 @@
 // The shell: landmarks, navigation, and which screen the URL's hash names.
-import { useEffect, useState, type ComponentType, type FormEvent, type MouseEvent } from 'react';
+import { useEffect, useState, type FormEvent, type MouseEvent } from 'react';
 import { AnnouncerProvider, Loading } from './components/feedback';
 import { hasPersonalTokenHandOver } from './flash';
-import { AcceptInvitationPage } from './pages/account/AcceptInvitationPage';
-import { MyInvitationsPage } from './pages/account/MyInvitationsPage';
-import { NamedTokensPage } from './pages/account/NamedTokensPage';
-import { PersonalTokenPage } from './pages/account/PersonalTokenPage';
-import { ProfilePage } from './pages/account/ProfilePage';
-import { LoginPage } from './pages/auth/LoginPage';
-import { RegisterPage } from './pages/auth/RegisterPage';
 import { NotFoundPage } from './pages/NotFoundPage';
-import { ApiUserPage } from './pages/workspace/ApiUserPage';
-import { ApiUsersPage } from './pages/workspace/ApiUsersPage';
-import { AuditPage } from './pages/workspace/AuditPage';
-import { DevicesPage } from './pages/workspace/DevicesPage';
-import { InvitationsPage } from './pages/workspace/InvitationsPage';
-import { MembersPage } from './pages/workspace/MembersPage';
-import { OverviewPage } from './pages/workspace/OverviewPage';
-import { PolicyPage } from './pages/workspace/PolicyPage';
-import { RolesPage } from './pages/workspace/RolesPage';
-import { WorkspacesPage } from './pages/workspace/WorkspacesPage';
-import { Link, matchPath, navigate, useRoute, type Route } from './router';
+import { Link, navigate, useRoute, type Route } from './router';
+import { findRoute, isWorkspaceRoute, pathTo, ROUTES, type AppRoute, type MatchedRoute } from './routes';
 import { SessionProvider, useSession } from './session';
 import { WorkspaceProvider } from './workspace';
 
@@ -34,28 +18,8 @@ export function App() {
   );
 }
 
-const PUBLIC_PATHS = ['/login', '/register'];
-
-const ACCOUNT_PAGES: Array<[string, ComponentType]> = [
-  ['/account', ProfilePage],
-  ['/account/personal-token', PersonalTokenPage],
-  ['/account/tokens', NamedTokensPage],
-  ['/account/invitations', MyInvitationsPage],
-  ['/accept', AcceptInvitationPage],
-  ['/workspaces', WorkspacesPage],
-];
-
-const WORKSPACE_PAGES: Array<[string, ComponentType<{ params: Record<string, string> }>]> = [
-  ['/w/:wid', OverviewPage],
-  ['/w/:wid/members', MembersPage],
-  ['/w/:wid/invitations', InvitationsPage],
-  ['/w/:wid/roles', RolesPage],
-  ['/w/:wid/devices', DevicesPage],
-  ['/w/:wid/api-users', ApiUsersPage],
-  ['/w/:wid/api-users/:apiUserId', ApiUserPage],
-  ['/w/:wid/policy', PolicyPage],
-  ['/w/:wid/audit', AuditPage],
-];
+/** The sign-in screens: a signed-in user there is sent on to where they were going. */
+const SIGN_IN_PATHS = ROUTES.filter((r) => r.audience === 'signed-out').map((r) => r.path);
 
 /** Where to go after signing in: a "next" inside this UI, or the account. */
 function nextOf(route: Route): string {
@@ -71,7 +35,7 @@ function Shell() {
   // personal token it made, shown once).
   useEffect(() => {
     if (session.status !== 'signed-in') return;
-    if (route.path === '/' || PUBLIC_PATHS.includes(route.path)) {
+    if (route.path === '/' || SIGN_IN_PATHS.includes(route.path)) {
       const next = nextOf(route);
       navigate(hasPersonalTokenHandOver() ? `/account/personal-token${next !== '/account' ? `?next=${encodeURIComponent(next)}` : ''}` : next, { replace: true });
     }
@@ -79,7 +43,7 @@ function Shell() {
 
   useEffect(() => {
     if (session.status !== 'signed-out') return;
-    if (route.path === '/accept' || PUBLIC_PATHS.includes(route.path)) return;
+    if (findRoute(route.path, false)) return;
     const next = route.path === '/' || route.path === '/account' ? '' : `?next=${encodeURIComponent(route.full)}`;
     navigate(`/login${next}`, { replace: true });
   }, [session.status, route]);
@@ -118,10 +82,10 @@ function Brand() {
 }
 
 function SignedOutLayout({ route }: { route: Route }) {
-  let page;
-  if (route.path === '/register') page = <RegisterPage key="register" />;
-  else if (route.path === '/accept') page = <AcceptInvitationPage key="accept" />;
-  else page = <LoginPage key="login" />;
+  // Any other screen shows the sign-in screen, where Shell sends the browser (with a "next").
+  const match = findRoute(route.path, false) ?? findRoute('/login', false);
+  const Page = match?.route.page;
+  const page = Page && <Page key={match.route.path} params={match.params} />;
   return (
     <>
       <SkipLink />
@@ -142,22 +106,22 @@ function SignedOutLayout({ route }: { route: Route }) {
 
 function SignedInLayout({ route }: { route: Route }) {
   const session = useSession();
-  const workspaceMatch = route.path.startsWith('/w/') ? WORKSPACE_PAGES.map(([p, C]) => [matchPath(p, route.path), C] as const).find(([m]) => m) : undefined;
-  const accountMatch = ACCOUNT_PAGES.find(([p]) => p === route.path);
-  const wid = workspaceMatch?.[0]?.wid ?? route.path.match(/^\/w\/([^/]+)/)?.[1] ?? null;
+  const match = findRoute(route.path, true);
+  // An unknown screen of a workspace still names it, for the switcher and the navigation.
+  const wid = match?.params.wid ?? route.path.match(/^\/w\/([^/]+)/)?.[1] ?? null;
 
   let page;
-  if (workspaceMatch && wid) {
-    const [params, Component] = workspaceMatch;
+  if (match && wid && isWorkspaceRoute(match.route)) {
+    const Page = match.route.page;
     page = (
       <WorkspaceProvider key={wid} workspaceId={wid}>
-        <Component key={route.path} params={params ?? {}} />
+        <Page key={route.path} params={match.params} />
       </WorkspaceProvider>
     );
-  } else if (accountMatch) {
-    const Component = accountMatch[1];
-    page = <Component key={route.full} />;
-  } else if (route.path === '/' || PUBLIC_PATHS.includes(route.path)) {
+  } else if (match) {
+    const Page = match.route.page;
+    page = <Page key={route.full} params={match.params} />;
+  } else if (route.path === '/' || SIGN_IN_PATHS.includes(route.path)) {
     page = <Loading />;
   } else {
     page = <NotFoundPage key={route.path} />;
@@ -179,7 +143,7 @@ function SignedInLayout({ route }: { route: Route }) {
         </div>
       </header>
       <div className="layout">
-        <Navigation route={route} workspaceId={wid ?? session.currentWorkspaceId} />
+        <Navigation route={route} match={match} workspaceId={wid ?? session.currentWorkspaceId} />
         <main id="main" tabIndex={-1}>
           {page}
         </main>
@@ -220,48 +184,36 @@ function WorkspaceSwitcher({ currentId }: { currentId: string | null }) {
   );
 }
 
-function Navigation({ route, workspaceId }: { route: Route; workspaceId: string | null }) {
+const NAV_ENTRIES = ROUTES.filter((r) => r.nav);
+const ACCOUNT_NAV = NAV_ENTRIES.filter((r) => !isWorkspaceRoute(r));
+const WORKSPACE_NAV = NAV_ENTRIES.filter(isWorkspaceRoute);
+
+function Navigation({ route, match, workspaceId }: { route: Route; match: MatchedRoute | undefined; workspaceId: string | null }) {
   const { workspaces } = useSession();
   const workspace = workspaces.find((w) => w.id === workspaceId);
-  const item = (to: string, label: string) => (
-    <li>
-      <Link to={to} current={route.path === to}>
-        {label}
-      </Link>
-    </li>
-  );
-  const base = workspaceId ? `/w/${workspaceId}` : null;
+  const item = (entry: AppRoute, params: Record<string, string> = {}) => {
+    const to = pathTo(entry.path, params);
+    const current = route.path === to ? 'page' : match?.route.within === entry.path && match.params.wid === params.wid ? 'location' : undefined;
+    return (
+      <li key={entry.path}>
+        <Link to={to} aria-current={current}>
+          {entry.nav?.label}
+        </Link>
+      </li>
+    );
+  };
   return (
     <nav className="sidebar" aria-label="Main">
       <p className="nav-heading" id="nav-account">
         Account
       </p>
-      <ul aria-labelledby="nav-account">
-        {item('/account', 'Profile')}
-        {item('/account/personal-token', 'Personal token')}
-        {item('/account/tokens', 'Named tokens')}
-        {item('/account/invitations', 'Invitations')}
-        {item('/workspaces', 'All workspaces')}
-      </ul>
-      {base && workspace && (
+      <ul aria-labelledby="nav-account">{ACCOUNT_NAV.map((entry) => item(entry))}</ul>
+      {workspaceId && workspace && (
         <>
           <p className="nav-heading" id="nav-workspace">
             {workspace.name}
           </p>
-          <ul aria-labelledby="nav-workspace">
-            {item(base, 'Overview')}
-            {item(`${base}/members`, 'Members')}
-            {item(`${base}/invitations`, 'Invitations')}
-            {item(`${base}/roles`, 'Roles')}
-            {item(`${base}/devices`, 'Devices')}
-            <li>
-              <Link to={`${base}/api-users`} aria-current={route.path === `${base}/api-users` ? 'page' : route.path.startsWith(`${base}/api-users/`) ? 'location' : undefined}>
-                API users
-              </Link>
-            </li>
-            {item(`${base}/policy`, 'Token policy')}
-            {item(`${base}/audit`, 'Audit log')}
-          </ul>
+          <ul aria-labelledby="nav-workspace">{WORKSPACE_NAV.map((entry) => item(entry, { wid: workspaceId }))}</ul>
         </>
       )}
     </nav>

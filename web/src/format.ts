@@ -51,24 +51,6 @@ export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
 
-/**
- * Why a workspace's token policy refuses a token there, or null: the server's rule
- * (src/authorization/token-policy.ts), for showing. An exchanged session is judged by its parent,
- * which is not known here, so it is left to the server.
- */
-export function policyRefusal(
-  policy: { maxLifetimeDays: number | null; allowPersonalTokens: boolean },
-  token: { kind: string; createdAt: string; expiresAt: string | null; parentId: string | null },
-): string | null {
-  if (token.kind === 'session' && token.parentId) return null;
-  if (!policy.allowPersonalTokens && (token.kind === 'personal' || token.kind === 'named')) return 'Personal tokens are not allowed here';
-  if (policy.maxLifetimeDays !== null) {
-    const lifetime = token.expiresAt === null ? Infinity : new Date(token.expiresAt).getTime() - new Date(token.createdAt).getTime();
-    if (lifetime > policy.maxLifetimeDays * DAY_MS) return `Lives longer than ${policy.maxLifetimeDays} days`;
-  }
-  return null;
-}
-
 /** Whether a token can still be rotated or revoked from a list. */
 export function isLive(token: Lifetime): boolean {
   const state = expiryState(token);

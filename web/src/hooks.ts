@@ -1,18 +1,35 @@
-// Loading data from the API into components, with the problem kept for display.
+// Loading data from the API into components, with the problem kept for display: one hook for single
+// answers and cursor-paged lists alike.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { toProblem } from './api/client';
 import type { Page, Problem } from './api/types';
 
+type ItemOf<T> = T extends Page<infer Item> ? Item : never;
+
 export interface Loaded<T> {
+  /** The answer; for a paged list, every page loaded so far in one. */
   data: T | undefined;
   problem: Problem | null;
   loading: boolean;
-  reload: () => Promise<void>;
-  setData: (data: T) => void;
+  /** A paged list's items so far (empty until loaded, and for answers that are not pages). */
+  items: Array<ItemOf<T>>;
+  /** A paged list has a next page. */
+  hasMore: boolean;
+  reload(): Promise<void>;
+  /** Appends a paged list's next page. */
+  loadMore(): Promise<void>;
+  setData(data: T): void;
 }
 
-/** Runs `load` now and whenever `deps` change; a late answer for old deps is dropped. */
-export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
+function isPage(value: unknown): value is Page<unknown> {
+  return typeof value === 'object' && value !== null && Array.isArray((value as Page<unknown>).items) && 'nextCursor' in value;
+}
+
+/**
+ * Runs `load` now and whenever `deps` change; a late answer for old deps is dropped. A list answering
+ * `{ items, nextCursor }` is paged: `loadMore` calls `load` with the cursor and appends what comes back.
+ */
+export function useLoad<T>(load: (cursor?: string) => Promise<T>, deps: unknown[]): Loaded<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [loading, setLoading] = useState(true);
@@ -26,47 +43,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
     try {
       const result = await loadRef.current();
       if (mine !== generation.current) return;
-      setData(result);
-      setProblem(null);
-    } catch (error) {
-      if (mine !== generation.current) return;
-      setProblem(toProblem(error));
-    } finally {
-      if (mine === generation.current) setLoading(false);
-    }
-  }, []);
-
-  useEffect(() => void reload(), deps);
-  return { data, problem, loading, reload, setData };
-}
-
-export interface PagedList<T> {
-  items: T[];
-  problem: Problem | null;
-  loading: boolean;
-  hasMore: boolean;
-  loadMore: () => Promise<void>;
-  reload: () => Promise<void>;
-}
-
-/** A cursor-paged list ({items, nextCursor}) with "load more". */
-export function usePaged<T>(fetchPage: (cursor?: string) => Promise<Page<T>>, deps: unknown[]): PagedList<T> {
-  const [items, setItems] = useState<T[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [loading, setLoading] = useState(true);
-  const generation = useRef(0);
-  const fetchRef = useRef(fetchPage);
-  fetchRef.current = fetchPage;
-
-  const reload = useCallback(async () => {
-    const mine = ++generation.current;
-    setLoading(true);
-    try {
-      const page = await fetchRef.current();
-      if (mine !== generation.current) return;
-      setItems(page.items);
-      setCursor(page.nextCursor);
+      setData(() => result);
       setProblem(null);
     } catch (error) {
       if (mine === generation.current) setProblem(toProblem(error));
@@ -75,15 +52,16 @@ export function usePaged<T>(fetchPage: (cursor?: string) => Promise<Page<T>>, de
     }
   }, []);
 
+  const cursor = isPage(data) ? data.nextCursor : null;
   const loadMore = useCallback(async () => {
     if (!cursor) return;
+    // A reload started meanwhile starts a new generation: this page then belongs to an old list.
     const mine = generation.current;
     setLoading(true);
     try {
-      const page = await fetchRef.current(cursor);
+      const next = await loadRef.current(cursor);
       if (mine !== generation.current) return;
-      setItems((previous) => [...previous, ...page.items]);
-      setCursor(page.nextCursor);
+      setData((previous) => (isPage(previous) && isPage(next) ? ({ items: [...previous.items, ...next.items], nextCursor: next.nextCursor } as T) : next));
     } catch (error) {
       if (mine === generation.current) setProblem(toProblem(error));
     } finally {
@@ -91,6 +69,10 @@ export function usePaged<T>(fetchPage: (cursor?: string) => Promise<Page<T>>, de
     }
   }, [cursor]);
 
+  // Stable, like a state setter; given as an updater so that a value which is a function is stored, not called.
+  const replace = useCallback((value: T) => setData(() => value), []);
+
   useEffect(() => void reload(), deps);
-  return { items, problem, loading, hasMore: cursor !== null, loadMore, reload };
+  const items = (isPage(data) ? data.items : []) as Array<ItemOf<T>>;
+  return { data, problem, loading, items, hasMore: cursor !== null, reload, loadMore, setData: replace };
 }

@@ -1,16 +1,19 @@
 // The workspace a page belongs to: the workspace, its roles, and what the signed-in user may do there.
 import { createContext, useContext, useEffect, useMemo, type ReactNode } from 'react';
-import type { Catalog, Problem, Role, Workspace } from './api/types';
+import type { CallerAccess, Catalog, Problem, Role, WorkspaceDetail } from './api/types';
 import { Alert, Loading } from './components/feedback';
 import { useLoad } from './hooks';
 import { useApi, useSession } from './session';
 
 export interface WorkspaceContextValue {
-  workspace: Workspace;
+  workspace: WorkspaceDetail;
+  /** The workspace's roles; empty when the user may not read them. */
   roles: Role[];
-  /** null when the user may not read roles: the API then decides each action alone. */
-  permissions: Set<string> | null;
+  /** What the user may do here, as the server answered it: the UI does not work rights out itself. */
+  access: CallerAccess;
+  /** Holds the owner role; an owner-only action also needs `can(its permission)`. */
   isOwner: boolean;
+  /** The effective permission is the user's here (roles and token scopes both): deny unless the server said so. */
   can: (permission: string) => boolean;
   reload: () => Promise<void>;
   reloadRoles: () => Promise<void>;
@@ -30,16 +33,14 @@ export function WorkspaceProvider({ workspaceId, children }: { workspaceId: stri
 
   const value = useMemo<WorkspaceContextValue | null>(() => {
     if (!workspace.data) return null;
-    const mine = new Set((workspace.data.roles ?? []).map((r) => r.id));
-    const known = roles.data;
-    const permissions = known ? new Set(known.filter((r) => mine.has(r.id)).flatMap((r) => r.permissions)) : null;
-    const isOwner = (workspace.data.roles ?? []).some((r) => r.name === 'owner') && (known ? known.some((r) => mine.has(r.id) && r.builtIn && r.name === 'owner') : true);
+    const access = workspace.data.access;
+    const permissions = new Set(access.permissions);
     return {
       workspace: workspace.data,
-      roles: known ?? [],
-      permissions,
-      isOwner,
-      can: (p: string) => permissions === null || permissions.has(p),
+      roles: roles.data ?? [],
+      access,
+      isOwner: access.isOwner,
+      can: (p: string) => permissions.has(p),
       reload: workspace.reload,
       reloadRoles: roles.reload,
     };

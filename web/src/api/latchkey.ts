@@ -17,6 +17,7 @@ import type {
   TokenPolicy,
   User,
   Workspace,
+  WorkspaceDetail,
 } from './types';
 
 export interface PageQuery {
@@ -73,7 +74,7 @@ export function latchkeyApi(http: ApiClient) {
     workspaces: {
       list: (query: PageQuery = {}) => http.get<Page<Workspace>>('/v1/workspaces', { ...query }),
       create: (body: { name: string; slug?: string }) => http.post<Workspace>('/v1/workspaces', body),
-      get: (wid: string) => http.get<Workspace>(w(wid)),
+      get: (wid: string) => http.get<WorkspaceDetail>(w(wid)),
       update: (wid: string, body: { name?: string; slug?: string }) => http.patch<Workspace>(w(wid), body),
       leave: (wid: string) => http.post<void>(`${w(wid)}/leave`),
       remove: (wid: string) => http.delete(w(wid)),

@@ -59,6 +59,8 @@ export type IssuedToken = Token & { secret: string };
 
 export type GovernedToken = Token & {
   owner: { type: 'api_user'; id: string } | { type: 'user'; id: string; email: string };
+  /** The workspace token policy's verdict on the token; `reason` is the detail of the 403 its holder gets. */
+  policy: { accepted: true } | { accepted: false; reason: string };
 };
 
 export interface TokenPolicy {
@@ -82,6 +84,19 @@ export interface Workspace {
   /** The caller's roles in it. */
   roles?: RoleRef[];
 }
+
+/** What the caller may do in a workspace, as the server resolved it for the request (src/workspaces/caller-access.view.ts). */
+export interface CallerAccess {
+  /** Owner-only actions also need their permission in `permissions`. */
+  isOwner: boolean;
+  roleIds: string[];
+  /** Effective: the roles' permissions narrowed to the token's scopes. */
+  permissions: string[];
+  deviceAccess: DeviceAccess;
+}
+
+/** GET /v1/workspaces/:wid: the workspace with the caller's access in it. */
+export type WorkspaceDetail = Workspace & { access: CallerAccess };
 
 export interface Role {
   id: string;

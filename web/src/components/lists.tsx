@@ -1,7 +1,8 @@
 // Lists of records: a table with a hidden caption, column and row headers and a column of row
 // actions; and what a paged list shows around its items (loading, empty, "show more").
 import type { ReactNode } from 'react';
-import type { PagedList } from '../hooks';
+import type { Page } from '../api/types';
+import type { Loaded } from '../hooks';
 import { Empty, LoadState } from './feedback';
 
 export interface Column<T> {
@@ -64,7 +65,7 @@ export function DataTable<T>({ caption, columns, items, rowKey, rowClass, action
 }
 
 interface PagedItemsProps {
-  list: PagedList<unknown>;
+  list: Loaded<Page<unknown>>;
   /** How many of the list's items the page shows, when it leaves some out (revoked tokens, say). */
   shown?: number;
   /** Said when there is nothing to show; without it an empty list shows nothing. */

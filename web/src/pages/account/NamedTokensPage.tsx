@@ -8,7 +8,7 @@ import { ScopePicker } from '../../components/pickers';
 import { SecretOnce } from '../../components/SecretOnce';
 import { TokenActions, tokenColumns, TokenTable } from '../../components/tokens';
 import { EXPIRING_SOON_DAYS, expiryState, plural } from '../../format';
-import { usePaged } from '../../hooks';
+import { useLoad } from '../../hooks';
 import { useSession } from '../../session';
 import { useCatalog } from '../../workspace';
 
@@ -27,7 +27,7 @@ export function NamedTokensPage() {
   const announce = useAnnounce();
   const [issued, setIssued] = useState<{ token: IssuedToken; rotated: boolean } | null>(null);
   const [showRevoked, setShowRevoked] = useState(false);
-  const tokens = usePaged((cursor) => api.me.tokens({ kind: 'named', includeInactive: true, cursor }), []);
+  const tokens = useLoad((cursor) => api.me.tokens({ kind: 'named', includeInactive: true, cursor }), []);
 
   const visible = tokens.items.filter((t) => showRevoked || expiryState(t) !== 'revoked');
   const soon = tokens.items.filter((t) => expiryState(t) === 'expiring').length;

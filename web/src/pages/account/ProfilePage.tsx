@@ -4,7 +4,7 @@ import { FormAlert, InvalidInput, SubmitButton, TextField, useForm } from '../..
 import { PagedItems } from '../../components/lists';
 import { Page, Section } from '../../components/Page';
 import { formatDate } from '../../format';
-import { usePaged } from '../../hooks';
+import { useLoad } from '../../hooks';
 import { logIn, useSession } from '../../session';
 import { AuditTable } from '../workspace/AuditPage';
 
@@ -82,7 +82,7 @@ function PasswordForm() {
 
 function AccountActivity() {
   const { api } = useSession();
-  const events = usePaged((cursor) => api.me.auditEvents({ cursor, limit: 10 }), []);
+  const events = useLoad((cursor) => api.me.auditEvents({ cursor, limit: 10 }), []);
   return (
     <Section title="Recent account activity">
       <PagedItems list={events} moreLabel="Show older events">

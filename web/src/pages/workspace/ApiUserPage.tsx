@@ -8,7 +8,7 @@ import { ScopePicker } from '../../components/pickers';
 import { SecretOnce } from '../../components/SecretOnce';
 import { DeviceAccessSummary, TokenActions, tokenColumns, TokenTable } from '../../components/tokens';
 import { formatDate } from '../../format';
-import { useLoad, usePaged } from '../../hooks';
+import { useLoad } from '../../hooks';
 import { Link } from '../../router';
 import { useSession } from '../../session';
 import { useCatalog, useWorkspace } from '../../workspace';
@@ -28,7 +28,7 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
   const announce = useAnnounce();
   const apiUserId = params.apiUserId;
   const apiUser = useLoad(() => api.apiUsers.get(workspace.id, apiUserId), [workspace.id, apiUserId]);
-  const tokens = usePaged((cursor) => api.apiUsers.tokens(workspace.id, apiUserId, { cursor }), [workspace.id, apiUserId]);
+  const tokens = useLoad((cursor) => api.apiUsers.tokens(workspace.id, apiUserId, { cursor }), [workspace.id, apiUserId]);
   const devices = useAllDevices(can('devices:read'));
   const deviceNames = new Map((devices.data ?? []).map((d) => [d.id, d.name]));
   const [issued, setIssued] = useState<IssuedToken | null>(null);

@@ -8,7 +8,7 @@ import { Section } from '../../components/Page';
 import { DeviceAccessField, RolePicker } from '../../components/pickers';
 import { SecretOnce } from '../../components/SecretOnce';
 import { formatDate } from '../../format';
-import { usePaged } from '../../hooks';
+import { useLoad } from '../../hooks';
 import { Link } from '../../router';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
@@ -19,7 +19,7 @@ export function ApiUsersPage() {
   const { workspace, can } = useWorkspace();
   const announce = useAnnounce();
   const [created, setCreated] = useState<{ apiUser: ApiUser; token: IssuedToken } | null>(null);
-  const apiUsers = usePaged((cursor) => api.apiUsers.list(workspace.id, { cursor }), [workspace.id]);
+  const apiUsers = useLoad((cursor) => api.apiUsers.list(workspace.id, { cursor }), [workspace.id]);
   const devices = useAllDevices(can('devices:read'));
   const manage = can('api_users:manage');
 

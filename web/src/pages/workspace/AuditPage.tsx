@@ -4,7 +4,7 @@ import { FormAlert, SubmitButton, TextField, useForm } from '../../components/fo
 import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { formatDate } from '../../format';
-import { useLoad, usePaged } from '../../hooks';
+import { useLoad } from '../../hooks';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
 import { NoPermission, WorkspacePage } from './common';
@@ -21,7 +21,7 @@ export function AuditPage() {
   const [filter, setFilter] = useState('');
   const [action, setAction] = useState('');
   const form = useForm({ fields: ['action'] });
-  const events = usePaged((cursor) => api.audit.list(workspace.id, { cursor, action: filter || undefined }), [workspace.id, filter]);
+  const events = useLoad((cursor) => api.audit.list(workspace.id, { cursor, action: filter || undefined }), [workspace.id, filter]);
   const names = useActorNames();
 
   if (!can('audit:read')) {

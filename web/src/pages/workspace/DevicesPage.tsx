@@ -6,7 +6,7 @@ import { FormAlert, InvalidInput, SubmitButton, TextField, useForm } from '../..
 import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { formatDate } from '../../format';
-import { usePaged } from '../../hooks';
+import { useLoad } from '../../hooks';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
 import { NoPermission, WorkspacePage } from './common';
@@ -15,7 +15,7 @@ export function DevicesPage() {
   const { api } = useSession();
   const { workspace, can } = useWorkspace();
   const announce = useAnnounce();
-  const devices = usePaged((cursor) => api.devices.list(workspace.id, { cursor }), [workspace.id]);
+  const devices = useLoad((cursor) => api.devices.list(workspace.id, { cursor }), [workspace.id]);
 
   const remove = async (d: Device) => {
     await api.devices.remove(workspace.id, d.id);

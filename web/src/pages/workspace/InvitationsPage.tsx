@@ -8,7 +8,7 @@ import { Section } from '../../components/Page';
 import { DeviceAccessField, RolePicker } from '../../components/pickers';
 import { SecretOnce } from '../../components/SecretOnce';
 import { formatDate, formatRelative } from '../../format';
-import { usePaged } from '../../hooks';
+import { useLoad } from '../../hooks';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
 import { invitationLink } from '../account/invitation-link';
@@ -27,7 +27,7 @@ export function InvitationsPage() {
   const { workspace, roles, can } = useWorkspace();
   const announce = useAnnounce();
   const [sent, setSent] = useState<{ email: string; secret: string; resent: boolean } | null>(null);
-  const invitations = usePaged((cursor) => api.workspaceInvitations.list(workspace.id, { cursor }), [workspace.id]);
+  const invitations = useLoad((cursor) => api.workspaceInvitations.list(workspace.id, { cursor }), [workspace.id]);
   const devices = useAllDevices(can('devices:read'));
   const manage = can('members:manage');
 

@@ -7,7 +7,7 @@ import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { DeviceAccessField, RolePicker } from '../../components/pickers';
 import { formatDate } from '../../format';
-import { usePaged } from '../../hooks';
+import { useLoad } from '../../hooks';
 import { Link } from '../../router';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
@@ -17,7 +17,7 @@ export function MembersPage() {
   const { api, user } = useSession();
   const { workspace, can } = useWorkspace();
   const announce = useAnnounce();
-  const members = usePaged((cursor) => api.members.list(workspace.id, { cursor }), [workspace.id]);
+  const members = useLoad((cursor) => api.members.list(workspace.id, { cursor }), [workspace.id]);
   const devices = useAllDevices(can('devices:read'));
   const manage = can('members:manage');
 

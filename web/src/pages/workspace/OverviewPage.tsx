@@ -3,25 +3,26 @@ import { ConfirmButton } from '../../components/Dialog';
 import { useAnnounce } from '../../components/feedback';
 import { FormAlert, SubmitButton, TextField, useForm } from '../../components/form';
 import { Section } from '../../components/Page';
-import { formatDate } from '../../format';
+import { formatDate, plural } from '../../format';
 import { Link, navigate } from '../../router';
+import { pathTo, ROUTES } from '../../routes';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
 import { RoleChips, WorkspacePage } from './common';
 
-const AREAS = [
-  { path: 'members', title: 'Members', text: 'People in this workspace, their roles and device access.' },
-  { path: 'invitations', title: 'Invitations', text: 'Invite people by email; the link is shown once.' },
-  { path: 'roles', title: 'Roles', text: 'Built-in and custom sets of permissions.' },
-  { path: 'devices', title: 'Devices', text: 'The devices members and API users may be limited to.' },
-  { path: 'api-users', title: 'API users', text: 'Headless principals for integrations, with their tokens.' },
-  { path: 'policy', title: 'Token policy', text: 'Maximum token lifetime and personal tokens; every token that reaches here.' },
-  { path: 'audit', title: 'Audit log', text: 'Who changed what, and when.' },
-];
+/**
+ * The workspace's other screens, as the route table describes them. Read when drawn, not at load:
+ * the route table imports this page.
+ */
+function workspaceAreas() {
+  return ROUTES.filter((r) => r.nav?.summary);
+}
+
 
 export function OverviewPage() {
-  const { workspace, can, isOwner } = useWorkspace();
+  const { workspace, access, can, isOwner } = useWorkspace();
   const policy = workspace.tokenPolicy;
+  const devices = access.deviceAccess;
   return (
     <WorkspacePage title={workspace.name} intro={<>Slug <code>{workspace.slug}</code> · created {formatDate(workspace.createdAt)}</>}>
       <div className="grid-2">
@@ -31,6 +32,8 @@ export function OverviewPage() {
             <dd>
               <RoleChips roles={workspace.roles ?? []} />
             </dd>
+            <dt>Your devices</dt>
+            <dd>{devices.mode === 'all' ? 'Every device' : plural(devices.deviceIds.length, 'chosen device')}</dd>
             <dt>Token policy</dt>
             <dd>
               {policy.maxLifetimeDays ? `Tokens may live at most ${policy.maxLifetimeDays} days` : 'No maximum token lifetime'};{' '}
@@ -41,14 +44,14 @@ export function OverviewPage() {
         {can('workspace:update') && <WorkspaceSettings />}
       </div>
       <nav aria-label="Workspace areas" className="area-grid">
-        {AREAS.map((a) => (
-          <Link key={a.path} to={`/w/${workspace.id}/${a.path}`} className="area-card">
-            <span className="area-title">{a.title}</span>
-            <span className="area-text">{a.text}</span>
+        {workspaceAreas().map((a) => (
+          <Link key={a.path} to={pathTo(a.path, { wid: workspace.id })} className="area-card">
+            <span className="area-title">{a.nav?.label}</span>
+            <span className="area-text">{a.nav?.summary}</span>
           </Link>
         ))}
       </nav>
-      <LeaveOrDelete isOwner={isOwner} />
+      <LeaveOrDelete canDelete={isOwner && can('workspace:delete')} />
     </WorkspacePage>
   );
 }
@@ -77,7 +80,7 @@ function WorkspaceSettings() {
   );
 }
 
-function LeaveOrDelete({ isOwner }: { isOwner: boolean }) {
+function LeaveOrDelete({ canDelete }: { canDelete: boolean }) {
   const { api, reloadWorkspaces, setCurrentWorkspaceId } = useSession();
   const { workspace } = useWorkspace();
   const announce = useAnnounce();
@@ -101,7 +104,7 @@ function LeaveOrDelete({ isOwner }: { isOwner: boolean }) {
           }}
           size="normal"
         />
-        {isOwner && (
+        {canDelete && (
           <ConfirmButton
             label="Delete workspace"
             title={`Delete ${workspace.name}?`}

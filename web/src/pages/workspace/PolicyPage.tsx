@@ -6,8 +6,8 @@ import { Checkbox, FormAlert, InvalidInput, SubmitButton, TextField, useForm } f
 import { PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { ExpiryCell, Hint, tokenColumns, TokenTable } from '../../components/tokens';
-import { isExpiringOrExpired, policyRefusal } from '../../format';
-import { usePaged } from '../../hooks';
+import { isExpiringOrExpired } from '../../format';
+import { useLoad } from '../../hooks';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
 import { NoPermission, WorkspacePage } from './common';
@@ -17,7 +17,7 @@ export function PolicyPage() {
   const policy = workspace.tokenPolicy;
   return (
     <WorkspacePage title="Token policy" intro="Rules every token must meet to be used in this workspace. A token that breaks them is refused here (403 token_policy), and only here.">
-      {isOwner ? (
+      {isOwner && can('workspace:update') ? (
         <PolicyForm />
       ) : (
         <Section title="Current policy">
@@ -81,7 +81,9 @@ function ReachingTokens() {
   const { api } = useSession();
   const { workspace, can } = useWorkspace();
   const announce = useAnnounce();
-  const tokens = usePaged((cursor) => api.workspaceTokens.list(workspace.id, { cursor }), [workspace.id]);
+  const { maxLifetimeDays, allowPersonalTokens } = workspace.tokenPolicy;
+  // The server judges each token against the policy: a saved change asks it again.
+  const tokens = useLoad((cursor) => api.workspaceTokens.list(workspace.id, { cursor }), [workspace.id, maxLifetimeDays, allowPersonalTokens]);
   const manage = can('tokens:manage');
   const revoke = async (t: GovernedToken) => {
     await api.workspaceTokens.revoke(workspace.id, t.id);
@@ -89,7 +91,7 @@ function ReachingTokens() {
     await tokens.reload();
   };
   const expiring = tokens.items.filter(isExpiringOrExpired);
-  const refused = tokens.items.filter((t) => policyRefusal(workspace.tokenPolicy, t) !== null);
+  const refused = tokens.items.filter((t) => !t.policy.accepted);
   return (
     <Section title="Tokens that reach this workspace">
       <PagedItems list={tokens} empty="No active tokens reach this workspace." moreLabel="Show more tokens">
@@ -123,9 +125,9 @@ function ReachingTokens() {
               cell: (t) => (
                 <>
                   <ExpiryCell token={t} />
-                  {policyRefusal(workspace.tokenPolicy, t) && (
+                  {!t.policy.accepted && (
                     <span className="block">
-                      <span className="badge badge-danger">Refused by policy</span> <span className="small">{policyRefusal(workspace.tokenPolicy, t)}</span>
+                      <span className="badge badge-danger">Refused by policy</span> <span className="small">{t.policy.reason}</span>
                     </span>
                   )}
                 </>

@@ -1,0 +1,23 @@
+// Whether a workspace's token policy lets a token in, for showing next to the token: clients read the
+// verdict instead of judging the policy themselves.
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { policyRefusal, TokenPolicy } from '../authorization/token-policy';
+import type { ReachingToken } from './tokens.repository';
+
+export class TokenPolicyVerdictView {
+  @ApiProperty({ description: "The workspace's token policy lets the token in" })
+  accepted: boolean;
+
+  @ApiPropertyOptional({ example: 'This workspace does not accept personal access tokens.', description: 'When refused: the 403 token_policy detail its holder gets here' })
+  reason?: string;
+}
+
+/** Judged as the token check judges it (workspace-access.ts assertPolicy): an exchanged session by its parent. */
+export function toPolicyVerdict(policy: TokenPolicy, token: ReachingToken): TokenPolicyVerdictView {
+  const root =
+    token.parentKind !== null && token.parentCreatedAt !== null
+      ? { kind: token.parentKind, createdAt: token.parentCreatedAt, expiresAt: token.parentExpiresAt }
+      : token;
+  const refusal = policyRefusal(policy, root);
+  return refusal === null ? { accepted: true } : { accepted: false, reason: `This workspace ${refusal}.` };
+}

@@ -1,0 +1,49 @@
+// What the caller may do in a workspace, as the guard resolved it for this request: clients show or
+// hide actions from this instead of recomputing rights from roles and scopes. Only the caller's own
+// access: nothing here is about another member.
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { DeviceAccess } from '../authorization/device-access';
+import type { WorkspaceAccess } from '../authorization/workspace-access';
+
+export class CallerDeviceAccessView {
+  @ApiProperty({ enum: ['all', 'selected'] })
+  mode: 'all' | 'selected';
+
+  @ApiPropertyOptional({ type: [String], description: 'With mode "selected": the devices the caller reaches, by id' })
+  deviceIds?: string[];
+}
+
+export class CallerAccessView {
+  @ApiProperty({
+    description:
+      'The caller holds the built-in owner role here. Owner-only actions (deleting the workspace, changing its token policy, granting owner) also need their permission in `permissions`.',
+  })
+  isOwner: boolean;
+
+  @ApiProperty({ type: [String], description: "The ids of the caller's roles here" })
+  roleIds: string[];
+
+  @ApiProperty({
+    type: [String],
+    example: ['devices:read', 'workspace:read'],
+    description: "The caller's effective permissions here, sorted: what its roles grant, narrowed to the token's scopes",
+  })
+  permissions: string[];
+
+  @ApiProperty({ type: CallerDeviceAccessView, description: 'The devices the caller reaches here' })
+  deviceAccess: CallerDeviceAccessView;
+}
+
+export function toCallerAccessView(access: WorkspaceAccess): CallerAccessView {
+  return {
+    isOwner: access.isOwner,
+    roleIds: [...access.roleIds].sort(),
+    // The token's scopes applied: a narrowly scoped token is shown what it may do, not what its holder may.
+    permissions: [...access.permissions].sort(),
+    deviceAccess: toDeviceAccessView(access.deviceAccess),
+  };
+}
+
+function toDeviceAccessView(deviceAccess: DeviceAccess): CallerDeviceAccessView {
+  return deviceAccess.mode === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: [...deviceAccess.deviceIds].sort() };
+}

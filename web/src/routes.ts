@@ -1,0 +1,102 @@
+// The UI's one route table: the shell matches the URL against it (App.tsx) and draws the navigation
+// and the workspace overview's areas from it, so a screen is added or renamed in one place.
+import type { ComponentType } from 'react';
+import { AcceptInvitationPage } from './pages/account/AcceptInvitationPage';
+import { MyInvitationsPage } from './pages/account/MyInvitationsPage';
+import { NamedTokensPage } from './pages/account/NamedTokensPage';
+import { PersonalTokenPage } from './pages/account/PersonalTokenPage';
+import { ProfilePage } from './pages/account/ProfilePage';
+import { LoginPage } from './pages/auth/LoginPage';
+import { RegisterPage } from './pages/auth/RegisterPage';
+import { ApiUserPage } from './pages/workspace/ApiUserPage';
+import { ApiUsersPage } from './pages/workspace/ApiUsersPage';
+import { AuditPage } from './pages/workspace/AuditPage';
+import { DevicesPage } from './pages/workspace/DevicesPage';
+import { InvitationsPage } from './pages/workspace/InvitationsPage';
+import { MembersPage } from './pages/workspace/MembersPage';
+import { OverviewPage } from './pages/workspace/OverviewPage';
+import { PolicyPage } from './pages/workspace/PolicyPage';
+import { RolesPage } from './pages/workspace/RolesPage';
+import { WorkspacesPage } from './pages/workspace/WorkspacesPage';
+import { matchPath } from './router';
+
+export interface AppRoute {
+  /** After the "#"; ":name" matches one segment. Paths under /w/:wid are pages of that workspace. */
+  path: string;
+  page: ComponentType<{ params: Record<string, string> }>;
+  /** Who sees the page: signed out (sign-in screens), signed in, or both (an invitation link). */
+  audience: 'signed-in' | 'signed-out' | 'anyone';
+  /** Its entry in the navigation; `summary` also lists it among the workspace overview's areas. */
+  nav?: { label: string; summary?: string };
+  /** A page without an entry of its own shows as inside this path's entry (aria-current="location"). */
+  within?: string;
+}
+
+export const WORKSPACE_PREFIX = '/w/:wid';
+
+export const ROUTES: AppRoute[] = [
+  { path: '/login', page: LoginPage, audience: 'signed-out' },
+  { path: '/register', page: RegisterPage, audience: 'signed-out' },
+  { path: '/accept', page: AcceptInvitationPage, audience: 'anyone' },
+  { path: '/account', page: ProfilePage, audience: 'signed-in', nav: { label: 'Profile' } },
+  { path: '/account/personal-token', page: PersonalTokenPage, audience: 'signed-in', nav: { label: 'Personal token' } },
+  { path: '/account/tokens', page: NamedTokensPage, audience: 'signed-in', nav: { label: 'Named tokens' } },
+  { path: '/account/invitations', page: MyInvitationsPage, audience: 'signed-in', nav: { label: 'Invitations' } },
+  { path: '/workspaces', page: WorkspacesPage, audience: 'signed-in', nav: { label: 'All workspaces' } },
+  { path: WORKSPACE_PREFIX, page: OverviewPage, audience: 'signed-in', nav: { label: 'Overview' } },
+  {
+    path: `${WORKSPACE_PREFIX}/members`,
+    page: MembersPage,
+    audience: 'signed-in',
+    nav: { label: 'Members', summary: 'People in this workspace, their roles and device access.' },
+  },
+  {
+    path: `${WORKSPACE_PREFIX}/invitations`,
+    page: InvitationsPage,
+    audience: 'signed-in',
+    nav: { label: 'Invitations', summary: 'Invite people by email; the link is shown once.' },
+  },
+  { path: `${WORKSPACE_PREFIX}/roles`, page: RolesPage, audience: 'signed-in', nav: { label: 'Roles', summary: 'Built-in and custom sets of permissions.' } },
+  {
+    path: `${WORKSPACE_PREFIX}/devices`,
+    page: DevicesPage,
+    audience: 'signed-in',
+    nav: { label: 'Devices', summary: 'The devices members and API users may be limited to.' },
+  },
+  {
+    path: `${WORKSPACE_PREFIX}/api-users`,
+    page: ApiUsersPage,
+    audience: 'signed-in',
+    nav: { label: 'API users', summary: 'Headless principals for integrations, with their tokens.' },
+  },
+  { path: `${WORKSPACE_PREFIX}/api-users/:apiUserId`, page: ApiUserPage, audience: 'signed-in', within: `${WORKSPACE_PREFIX}/api-users` },
+  {
+    path: `${WORKSPACE_PREFIX}/policy`,
+    page: PolicyPage,
+    audience: 'signed-in',
+    nav: { label: 'Token policy', summary: 'Maximum token lifetime and personal tokens; every token that reaches here.' },
+  },
+  { path: `${WORKSPACE_PREFIX}/audit`, page: AuditPage, audience: 'signed-in', nav: { label: 'Audit log', summary: 'Who changed what, and when.' } },
+];
+
+export const isWorkspaceRoute = (route: AppRoute) => route.path === WORKSPACE_PREFIX || route.path.startsWith(`${WORKSPACE_PREFIX}/`);
+
+export interface MatchedRoute {
+  route: AppRoute;
+  params: Record<string, string>;
+}
+
+/** The route for a path that this audience may see, with its parameters; undefined when there is none. */
+export function findRoute(path: string, signedIn: boolean): MatchedRoute | undefined {
+  for (const route of ROUTES) {
+    if (route.audience !== 'anyone' && route.audience !== (signedIn ? 'signed-in' : 'signed-out')) continue;
+    const params = matchPath(route.path, path);
+    if (params) return { route, params };
+  }
+  return undefined;
+}
+
+/** A route's path with its parameters filled in, e.g. "/w/:wid/members" for one workspace. */
+export function pathTo(pattern: string, params: Record<string, string>): string {
+  return pattern.replace(/:([A-Za-z]+)/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
+}
