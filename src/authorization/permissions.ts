@@ -1,4 +1,4 @@
-// The permission catalog of SPEC 2, the account scopes a token may carry, and the built-in roles.
+// The permission catalog (GET /v1/permissions), the account scopes a token may carry, and the built-in roles.
 
 export const PERMISSIONS = [
   'workspace:read',
