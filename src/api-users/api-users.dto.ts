@@ -31,7 +31,7 @@ export class CreateApiUserTokenDto {
   name?: string;
 
   @ApiPropertyOptional({ type: [String], default: ['*'], description: 'Workspace permissions, or ["*"] for all the API user has' })
-  @Optional() @ScopeList(API_USER_SCOPES, 'each value must be a permission of the catalog or *', { max: PERMISSIONS.length, nonEmpty: true })
+  @Optional() @ScopeList(API_USER_SCOPES, 'each value must be a permission of the catalog or *', { min: 1, max: PERMISSIONS.length })
   scopes?: string[];
 
   @ApiPropertyOptional({ nullable: true, minimum: 1, maximum: 3650, description: 'Default: never expires' })

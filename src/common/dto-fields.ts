@@ -29,18 +29,24 @@ export function IntInRange(min: number, max: number): PropertyDecorator {
   return stacked(IsInt(), Min(min), Max(max));
 }
 
-/** Ids without repeats, in lower case (they are compared as strings), `min` to `max` of them. */
-export function UuidList({ min, max }: { min: number; max: number }): PropertyDecorator {
-  return stacked(LowercaseUuids(), IsArray(), ArrayMinSize(min), ArrayMaxSize(max), ArrayUnique(), IsUUID('all', { each: true }));
+/** Array sizes: at most `max` items and, with `min`, at least `min`. */
+interface ListSize {
+  min?: number;
+  max: number;
 }
 
-/**
- * Permissions or scopes without repeats, each one of `allowed` (`message` names what they must be), at
- * most `max` of them and, with `nonEmpty`, at least one.
- */
-export function ScopeList(allowed: readonly string[], message: string, { max, nonEmpty }: { max: number; nonEmpty: boolean }): PropertyDecorator {
-  const size = nonEmpty ? [ArrayMinSize(1), ArrayMaxSize(max)] : [ArrayMaxSize(max)];
-  return stacked(IsArray(), ...size, ArrayUnique(), IsIn(allowed, { each: true, message }));
+function listSize({ min, max }: ListSize): PropertyDecorator[] {
+  return min === undefined ? [ArrayMaxSize(max)] : [ArrayMinSize(min), ArrayMaxSize(max)];
+}
+
+/** Ids without repeats, in lower case (they are compared as strings). */
+export function UuidList(size: ListSize): PropertyDecorator {
+  return stacked(LowercaseUuids(), IsArray(), ...listSize(size), ArrayUnique(), IsUUID('all', { each: true }));
+}
+
+/** Permissions or scopes without repeats, each one of `allowed`; `message` names what they must be. */
+export function ScopeList(allowed: readonly string[], message: string, size: ListSize): PropertyDecorator {
+  return stacked(IsArray(), ...listSize(size), ArrayUnique(), IsIn(allowed, { each: true, message }));
 }
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;

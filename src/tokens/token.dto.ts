@@ -12,7 +12,7 @@ export class CreateNamedTokenDto {
   name: string;
 
   @ApiProperty({ type: [String], example: ['devices:read', 'account:read'], description: 'From GET /v1/permissions, or ["*"]' })
-  @ScopeList(GRANTABLE_SCOPES, 'each value must be a permission, an account scope or *', { max: 30, nonEmpty: true })
+  @ScopeList(GRANTABLE_SCOPES, 'each value must be a permission, an account scope or *', { min: 1, max: 30 })
   scopes: string[];
 
   @ApiPropertyOptional({ type: [String], nullable: true, description: 'Restrict the token to these workspaces; omit or null for all' })

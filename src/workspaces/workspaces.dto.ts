@@ -47,7 +47,7 @@ export class CreateRoleDto {
   description?: string;
 
   @ApiProperty({ type: [String], example: ['devices:read', 'measurements:read'] })
-  @ScopeList(PERMISSIONS, 'each value must be a permission of the catalog', { max: PERMISSIONS.length, nonEmpty: false })
+  @ScopeList(PERMISSIONS, 'each value must be a permission of the catalog', { max: PERMISSIONS.length })
   permissions: string[];
 }
 
@@ -61,7 +61,7 @@ export class UpdateRoleDto {
   description?: string | null;
 
   @ApiPropertyOptional({ type: [String] })
-  @Optional() @ScopeList(PERMISSIONS, 'each value must be a permission of the catalog', { max: PERMISSIONS.length, nonEmpty: false })
+  @Optional() @ScopeList(PERMISSIONS, 'each value must be a permission of the catalog', { max: PERMISSIONS.length })
   permissions?: string[];
 }
 
