@@ -18,13 +18,24 @@ export default defineConfig(
     rules: {
       // Unused bindings are tsc's job (noUnusedLocals). It allows `_`-prefixed parameters such as
       // `@NoBody() _body: unknown`, which Nest needs in the signature for the decorator to run.
-      '@typescript-eslint/no-unused-vars': ['error', { args: 'none', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { args: 'none', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
       // Nest modules, guards and DTOs are classes by design, some of them empty (`class ListApiUserTokensQueryDto extends PageQueryDto {}`).
       '@typescript-eslint/no-extraneous-class': 'off',
     },
   },
   {
-    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.{ts,mjs}', 'reliability/**/*.ts', 'scripts/**/*.ts', '*.{js,mjs}', 'web/vite.config.mts'],
+    files: [
+      'src/**/*.ts',
+      'test/**/*.ts',
+      'bench/**/*.{ts,mjs}',
+      'reliability/**/*.ts',
+      'scripts/**/*.ts',
+      '*.{js,mjs}',
+      'web/vite.config.mts',
+    ],
     languageOptions: { globals: { ...globals.node } },
   },
   {

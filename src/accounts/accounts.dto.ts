@@ -24,7 +24,8 @@ export class RegisterDto {
 
 export class LoginDto {
   @ApiProperty()
-  @EmailLookupField() @BoundedString({ max: 254 })
+  @EmailLookupField()
+  @BoundedString({ max: 254 })
   email: string;
 
   @ApiProperty()
@@ -34,20 +35,25 @@ export class LoginDto {
 
 export class UpdateMeDto {
   @ApiPropertyOptional({ maxLength: 200 })
-  @Optional() @NonBlankString(200)
+  @Optional()
+  @NonBlankString(200)
   name?: string;
 
   @ApiPropertyOptional({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, description: 'Needs currentPassword; ends every session' })
-  @Optional() @BoundedString({ min: PASSWORD_MIN, max: PASSWORD_MAX })
+  @Optional()
+  @BoundedString({ min: PASSWORD_MIN, max: PASSWORD_MAX })
   password?: string;
 
   @ApiPropertyOptional()
-  @Optional() @BoundedString({ max: PASSWORD_MAX })
+  @Optional()
+  @BoundedString({ max: PASSWORD_MAX })
   currentPassword?: string;
 }
 
 export class ListUsersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Part of an email address' })
-  @EmailLookupField() @Optional() @BoundedString({ max: 254 })
+  @EmailLookupField()
+  @Optional()
+  @BoundedString({ max: 254 })
   email?: string;
 }

@@ -15,11 +15,13 @@ export class CreateApiUserDto extends RoleGrantFields {
 /** Roles and device access change as a member's do, plus a name and a status. */
 export class UpdateApiUserDto extends UpdateMemberDto {
   @ApiPropertyOptional({ maxLength: 100 })
-  @Optional() @NonBlankString(100)
+  @Optional()
+  @NonBlankString(100)
   name?: string;
 
   @ApiPropertyOptional({ enum: ['active', 'disabled'] })
-  @Optional() @IsIn(['active', 'disabled'])
+  @Optional()
+  @IsIn(['active', 'disabled'])
   status?: 'active' | 'disabled';
 }
 
@@ -27,15 +29,18 @@ const API_USER_SCOPES = [...PERMISSIONS, ALL_SCOPES];
 
 export class CreateApiUserTokenDto {
   @ApiPropertyOptional({ maxLength: 100 })
-  @Optional() @NonBlankString(100)
+  @Optional()
+  @NonBlankString(100)
   name?: string;
 
   @ApiPropertyOptional({ type: [String], default: ['*'], description: 'Workspace permissions, or ["*"] for all the API user has' })
-  @Optional() @ScopeList(API_USER_SCOPES, 'each value must be a permission of the catalog or *', { min: 1, max: PERMISSIONS.length })
+  @Optional()
+  @ScopeList(API_USER_SCOPES, 'each value must be a permission of the catalog or *', { min: 1, max: PERMISSIONS.length })
   scopes?: string[];
 
   @ApiPropertyOptional({ nullable: true, minimum: 1, maximum: 3650, description: 'Default: never expires' })
-  @IsOptional() @IntInRange(1, 3650)
+  @IsOptional()
+  @IntInRange(1, 3650)
   expiresInDays?: number | null;
 }
 

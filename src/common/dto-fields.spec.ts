@@ -4,10 +4,16 @@ import { NonBlankString, ScopeList } from './dto-fields';
 
 // A composite must answer exactly as the decorator stack it replaced: same messages, same order.
 class Stacked {
-  @IsString() @Length(1, 10) @Matches(/\S/, { message: 'must not be blank' })
+  @IsString()
+  @Length(1, 10)
+  @Matches(/\S/, { message: 'must not be blank' })
   name: string;
 
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(2) @ArrayUnique() @IsIn(['a', 'b'], { each: true, message: 'each value must be a or b' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(2)
+  @ArrayUnique()
+  @IsIn(['a', 'b'], { each: true, message: 'each value must be a or b' })
   scopes: string[];
 }
 

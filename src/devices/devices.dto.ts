@@ -14,26 +14,31 @@ export class CreateDeviceDto {
   serial: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Any JSON object up to 16 KiB' })
-  @Optional() @IsObject()
+  @Optional()
+  @IsObject()
   metadata?: Record<string, unknown>;
 }
 
 export class UpdateDeviceDto {
   @ApiPropertyOptional({ maxLength: 200 })
-  @Optional() @NonBlankString(200)
+  @Optional()
+  @NonBlankString(200)
   name?: string;
 
   @ApiPropertyOptional({ maxLength: 128 })
-  @Optional() @SerialString()
+  @Optional()
+  @SerialString()
   serial?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
-  @Optional() @IsObject()
+  @Optional()
+  @IsObject()
   metadata?: Record<string, unknown>;
 }
 
 export class ListDevicesQueryDto extends PageQueryDto {
   @ApiPropertyOptional()
-  @Optional() @BoundedString({ max: 128 })
+  @Optional()
+  @BoundedString({ max: 128 })
   serial?: string;
 }

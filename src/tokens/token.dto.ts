@@ -16,29 +16,35 @@ export class CreateNamedTokenDto {
   scopes: string[];
 
   @ApiPropertyOptional({ type: [String], nullable: true, description: 'Restrict the token to these workspaces; omit or null for all' })
-  @IsOptional() @UuidList({ min: 1, max: 100 })
+  @IsOptional()
+  @UuidList({ min: 1, max: 100 })
   workspaceIds?: string[] | null;
 
   @ApiPropertyOptional({ nullable: true, minimum: 1, maximum: 366, default: 90, description: 'null: never expires' })
-  @IsOptional() @IntInRange(1, 366)
+  @IsOptional()
+  @IntInRange(1, 366)
   expiresInDays?: number | null;
 }
 
 export class RotateTokenDto {
   @ApiPropertyOptional({ minimum: 0, maximum: 86400, default: 0, description: 'How long the old secret keeps working' })
-  @Optional() @IntInRange(0, 86400)
+  @Optional()
+  @IntInRange(0, 86400)
   graceSeconds?: number;
 }
 
 export class RegeneratePersonalTokenDto {
   @ApiPropertyOptional({ description: 'Needed unless the request comes with a login session (POST /v1/auth/login)' })
-  @Optional() @IsString() @Length(1, 1000)
+  @Optional()
+  @IsString()
+  @Length(1, 1000)
   currentPassword?: string;
 }
 
 export class ListTokensQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: ['personal', 'named', 'session'] })
-  @Optional() @IsIn(['personal', 'named', 'session'])
+  @Optional()
+  @IsIn(['personal', 'named', 'session'])
   kind?: 'personal' | 'named' | 'session';
 
   @ApiPropertyOptional({ default: false, description: 'Also list revoked and expired tokens' })
@@ -50,6 +56,7 @@ export class ListTokensQueryDto extends PageQueryDto {
 
 export class ExchangeTokenDto {
   @ApiPropertyOptional({ minimum: 60, maximum: 43200, default: 3600 })
-  @Optional() @IntInRange(60, 43200)
+  @Optional()
+  @IntInRange(60, 43200)
   expiresInSeconds?: number;
 }

@@ -13,23 +13,27 @@ export class CreateWorkspaceDto {
   name: string;
 
   @ApiPropertyOptional({ example: 'acme-greenhouses', description: 'Unique; made from the name when left out' })
-  @Optional() @SlugString()
+  @Optional()
+  @SlugString()
   slug?: string;
 }
 
 export class UpdateWorkspaceDto {
   @ApiPropertyOptional({ maxLength: 100 })
-  @Optional() @NonBlankString(100)
+  @Optional()
+  @NonBlankString(100)
   name?: string;
 
   @ApiPropertyOptional()
-  @Optional() @SlugString()
+  @Optional()
+  @SlugString()
   slug?: string;
 }
 
 export class TokenPolicyDto {
   @ApiProperty({ nullable: true, minimum: 1, maximum: 3650, description: 'null: no maximum' })
-  @ValidateIf((o: TokenPolicyDto) => o.maxLifetimeDays !== null) @IntInRange(1, 3650)
+  @ValidateIf((o: TokenPolicyDto) => o.maxLifetimeDays !== null)
+  @IntInRange(1, 3650)
   maxLifetimeDays: number | null;
 
   @ApiProperty()
@@ -43,7 +47,8 @@ export class CreateRoleDto {
   name: string;
 
   @ApiPropertyOptional({ maxLength: 500 })
-  @Optional() @BoundedString({ max: 500 })
+  @Optional()
+  @BoundedString({ max: 500 })
   description?: string;
 
   @ApiProperty({ type: [String], example: ['devices:read', 'measurements:read'] })
@@ -53,15 +58,18 @@ export class CreateRoleDto {
 
 export class UpdateRoleDto {
   @ApiPropertyOptional({ maxLength: 100 })
-  @Optional() @NonBlankString(100)
+  @Optional()
+  @NonBlankString(100)
   name?: string;
 
   @ApiPropertyOptional({ maxLength: 500, nullable: true })
-  @ValidateIf((o: UpdateRoleDto) => o.description !== undefined && o.description !== null) @BoundedString({ max: 500 })
+  @ValidateIf((o: UpdateRoleDto) => o.description !== undefined && o.description !== null)
+  @BoundedString({ max: 500 })
   description?: string | null;
 
   @ApiPropertyOptional({ type: [String] })
-  @Optional() @ScopeList(PERMISSIONS, 'each value must be a permission of the catalog', { max: PERMISSIONS.length })
+  @Optional()
+  @ScopeList(PERMISSIONS, 'each value must be a permission of the catalog', { max: PERMISSIONS.length })
   permissions?: string[];
 }
 
@@ -72,17 +80,24 @@ class RoleGrantFields {
   roleIds: string[];
 
   @ApiProperty({ type: DeviceAccessDto })
-  @IsDefined() @IsObject() @ValidateNested() @Type(() => DeviceAccessDto)
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => DeviceAccessDto)
   deviceAccess: DeviceAccessDto;
 }
 
 export class UpdateMemberDto {
   @ApiPropertyOptional({ type: [String] })
-  @Optional() @UuidList({ min: 1, max: 20 })
+  @Optional()
+  @UuidList({ min: 1, max: 20 })
   roleIds?: string[];
 
   @ApiPropertyOptional({ type: DeviceAccessDto })
-  @Optional() @IsObject() @ValidateNested() @Type(() => DeviceAccessDto)
+  @Optional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => DeviceAccessDto)
   deviceAccess?: DeviceAccessDto;
 }
 
@@ -92,13 +107,15 @@ export class CreateInvitationDto extends RoleGrantFields {
   email: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 30, default: 7 })
-  @Optional() @IntInRange(1, 30)
+  @Optional()
+  @IntInRange(1, 30)
   expiresInDays?: number;
 }
 
 export class ResendInvitationDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 30, default: 7 })
-  @Optional() @IntInRange(1, 30)
+  @Optional()
+  @IntInRange(1, 30)
   expiresInDays?: number;
 }
 
@@ -111,7 +128,8 @@ export class AcceptInvitationDto {
 /** Without a token only for the verified owner of the invited address (M2). */
 export class DeclineInvitationDto {
   @ApiPropertyOptional({ description: 'The lki_ secret of the invitation; needed unless your email address is verified' })
-  @Optional() @BoundedString({ max: 100 })
+  @Optional()
+  @BoundedString({ max: 100 })
   token?: string;
 }
 
