@@ -1,4 +1,4 @@
-// M3 (issue 12): how long another user's sign-in takes while 200 password changes (PATCH /me, two argon2
+// Audit finding M3 (docs/security.md): how long another user's sign-in takes while 200 password changes (PATCH /me, two argon2
 // each) arrive at once. Plain Node, no build of its own: run it against a built service,
 //   node bench/password-burst.mjs [path/to/dist/main.js] [label]
 // BURST_DATABASE_URL=postgres://… runs it on that (empty) PostgreSQL database instead of an embedded one.

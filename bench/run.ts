@@ -6,7 +6,7 @@
 // checks. With --scale it measures authorize at 10,000 tokens and again at --tokens (default 1,000,000).
 // The spam scenario (PostgreSQL only) fills the caches with --spam-cached live tokens, then measures
 // authorize while another process creates and revokes tokens at --spam-rate pairs per second: every
-// revocation is an invalidation event, so it shows what invalidation costs the hot path (audit L9).
+// revocation is an invalidation event, so it shows what invalidation costs the hot path (audit finding L9, docs/security.md).
 // Prints the figures and writes them to bench/results/.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -10,7 +10,7 @@ describe('platform administration', () => {
   beforeAll(async () => {
     t = await startTestApp();
     admin = await registerUser(t, ADMIN_EMAIL.toUpperCase());
-    // Listed by email: honoured once the account has verified the address (issue 12 H1).
+    // Listed by email: honoured once the account has verified the address (audit finding H1, docs/security.md).
     await markEmailVerified(t, admin.id);
   });
   afterAll(() => t.close());

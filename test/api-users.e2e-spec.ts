@@ -123,7 +123,7 @@ describe('API users and checks', () => {
       expectProblem(await t.http().post(`${base}/tokens`).set(bearer(keeper.personalToken)).send({}), 403, 'forbidden');
       expectProblem(await t.http().post(`${base}/tokens/${admin.token.id}/rotate`).set(bearer(keeper.personalToken)).send({}), 403, 'forbidden');
       expectProblem(await t.http().patch(`${base}`).set(bearer(keeper.personalToken)).send({ roleIds: [keeperRole] }), 403, 'forbidden');
-      // Nor rename it (audit issue 12, L8): acting on an API user at all needs every right it holds.
+      // Nor rename it (audit finding L8, docs/security.md): acting on an API user at all needs every right it holds.
       expectProblem(await t.http().patch(`${base}`).set(bearer(keeper.personalToken)).send({ name: 'renamed' }), 403, 'forbidden');
       const small = (await createApiUser(owner.personalToken, ws.id, { name: 'Small bot', roleIds: [keeperRole], deviceAccess: { mode: 'all' } }).expect(201)).body;
       expectProblem(

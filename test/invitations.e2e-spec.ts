@@ -98,7 +98,7 @@ async function statusOf(ws: Workspace, invitationId: string): Promise<unknown> {
   return (await listInvitations(ws)).find((i) => i.id === invitationId)?.status;
 }
 
-/** The user's own list, as the verified owner of the address (unverified accounts see none: issue 12 M2). */
+/** The user's own list, as the verified owner of the address (unverified accounts see none: audit finding M2, docs/security.md). */
 async function myInvitations(user: RegisteredUser): Promise<Array<Record<string, any>>> {
   await markEmailVerified(t, user.id);
   const res = await t.http().get('/v1/me/invitations').set(bearer(user.personalToken)).expect(200);

@@ -1,4 +1,4 @@
-// Audit issue 12, L3 and L9: the hot-path caches against checks racing a change on the same instance,
+// Audit findings L3 and L9 (docs/security.md): the hot-path caches against checks racing a change on the same instance,
 // and against invalidation spam. Both databases.
 import type { Client, Notification } from 'pg';
 import { Invalidation, InvalidationEvent } from '../src/cache/invalidation';
@@ -8,7 +8,7 @@ import { ADMIN_EMAIL, startTestApp, TestApp } from './support/test-app';
 
 /**
  * On PostgreSQL this instance also hears its own pg_notify, a fraction of a millisecond after COMMIT,
- * and that used to hide L3 from any client slower than that. SPEC 7 allows other instances up to a
+ * and that used to hide L3 from any client slower than that. Other instances may take up to a
  * second; the instance that made the change may not lean on it: its notifications arrive late here.
  */
 function slowDownOwnNotifications(invalidation: Invalidation): void {

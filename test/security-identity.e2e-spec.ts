@@ -1,4 +1,4 @@
-// Issue 12, the identity findings: H1 (platform admin by an unverified email), L4 (deactivation and
+// The audit's identity findings (docs/security.md, docs/security/identity.md): H1 (platform admin by an unverified email), L4 (deactivation and
 // sessions), L7 (look-alike emails), M2 (invitee email squatting), L2 (invitations outliving the
 // inviter's rights). Each test names its finding and failed on the code before the fix.
 import { randomBytes } from 'node:crypto';

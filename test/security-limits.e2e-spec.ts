@@ -1,4 +1,4 @@
-// Audit issue 12, findings H2 (width and size limits before any transformation), H3 (junk tokens from
+// Audit findings (docs/security.md) H2 (width and size limits before any transformation), H3 (junk tokens from
 // an address must not get valid tokens refused) and M5 (which X-Forwarded-For entries are believed).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { checksum } from '../src/auth/token-format';

@@ -1,4 +1,4 @@
-// Audit issue 12, findings M1, L1, L6, L8: nobody changes, removes or cuts off a principal holding
+// Audit findings (docs/security.md) M1, L1, L6, L8: nobody changes, removes or cuts off a principal holding
 // more than they do; only owners act on owners, who always reach every device; a workspace-restricted
 // token has no account-wide powers; a serial collision says nothing about devices out of reach.
 import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, inviteAndAccept, RegisteredUser, registerUser } from './support/api';

@@ -1,4 +1,4 @@
-// Audit issue 12, findings M3 (argon2 at volume) and M4 (anyone locks any account out), through HTTP.
+// Audit findings (docs/security.md) M3 (argon2 at volume) and M4 (anyone locks any account out), through HTTP.
 // Other client addresses are real: requests leave from 127.0.0.2, 127.0.0.3, … (test/support/from-address.ts).
 import { fromAddress } from './support/from-address';
 import { bearer, expectProblem, PASSWORD, registerUser, RegisteredUser, uniqueEmail } from './support/api';

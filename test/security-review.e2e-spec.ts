@@ -1,4 +1,4 @@
-// Security review of the merged fixes for audit issue 12: holes between the fixes, each through HTTP.
+// Security review of the merged fixes for the audit's findings (docs/security.md): holes between the fixes, each through HTTP.
 import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, inviteAndAccept, RegisteredUser, registerUser } from './support/api';
 import { startTestApp, TestApp } from './support/test-app';
 import { createTestDatabase, serverUrl, TestDatabase } from './support/test-database';

@@ -1,4 +1,4 @@
-// Issue 12, findings ROT, H4, L5 and L10: rotation chains end together, no token buys a credential
+// Audit findings ROT, H4, L5 and L10 (docs/security.md): rotation chains end together, no token buys a credential
 // that outlives it, a workspace sees only its own last uses and addresses, secrets are never cached
 // and /metrics is not public.
 import { request as httpRequest } from 'node:http';

@@ -1,4 +1,4 @@
-// Workspace token policy (SPEC section 3: maxLifetimeDays, allowPersonalTokens) and token governance
+// Workspace token policy (maxLifetimeDays, allowPersonalTokens; README, Tokens) and token governance
 // by workspace admins (GET|DELETE /v1/workspaces/:wid/tokens), through HTTP.
 import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, inviteAndAccept, login, RegisteredUser, registerUser } from './support/api';
 import { startTestApp, TestApp } from './support/test-app';

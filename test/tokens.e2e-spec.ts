@@ -123,7 +123,7 @@ describe('tokens', () => {
       const w1 = (await createWorkspace(t, user.personalToken, 'one')).id;
       const w2 = (await createWorkspace(t, user.personalToken, 'two')).id;
       const restricted = await createNamedToken(t, user.personalToken, { scopes: ['*'], workspaceIds: [w1] });
-      // A restricted token mints no tokens at all (audit issue 12, L1: no account-wide powers), inside its restriction neither.
+      // A restricted token mints no tokens at all (audit finding L1 in docs/security.md: no account-wide powers), inside its restriction neither.
       for (const workspaceIds of [undefined, [w2], [w1]]) {
         const res = await t.http().post('/v1/me/tokens').set(bearer(restricted.secret)).send({ name: 'child', scopes: ['devices:read'], workspaceIds });
         expectProblem(res, 403, 'insufficient_scope');
@@ -313,7 +313,7 @@ describe('tokens', () => {
       }
       await t.http().post(`/v1/admin/users/${user.id}/reactivate`).set(bearer(admin.personalToken)).expect(200);
       for (const secret of [user.personalToken, named.secret]) await t.http().get('/v1/me').set(bearer(secret)).expect(200);
-      // Deactivation ended the session for good (issue 12 L4).
+      // Deactivation ended the session for good (audit finding L4, docs/security.md).
       expectProblem(await t.http().get('/v1/me').set(bearer(session)), 401, 'token_invalid');
     });
   });

@@ -1,5 +1,5 @@
-// The web UI served at /, driven through Debian's Chromium (playwright-core): what issue 7 asks a
-// person to be able to do, through the browser only, with the API checked behind it. Every page is
+// The web UI served at /, driven through Debian's Chromium (playwright-core): what a person must be
+// able to do, through the browser only, with the API checked behind it. Every page is
 // run through axe-core and kept as a screenshot in test-artifacts/web-ui/. Skipped, saying so,
 // where Chromium is not installed (bash .ci/run installs it).
 import { execFileSync } from 'node:child_process';
@@ -273,7 +273,7 @@ function watch(page: Page, seen: Seen): void {
     await expectHeading(b, 'Personal token');
     expect(await secretShownOnce(b, 'Personal token secret')).toMatch(/^lkp_/);
 
-    // B's address is not verified yet, so nothing is listed for it (issue 12 M2): the link alone accepts.
+    // B's address is not verified yet, so nothing is listed for it (audit finding M2, docs/security.md): the link alone accepts.
     await b.getByRole('link', { name: 'Continue' }).click();
     await expectHeading(b, 'Accept an invitation');
     await b.getByText('only once the address is verified').waitFor();

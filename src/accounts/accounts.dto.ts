@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
+import { BoundedString, NonBlankString } from '../common/dto-fields';
 import { Optional } from '../common/validation';
 import { PageQueryDto } from '../common/pagination';
 import { EmailAddressField, EmailLookupField } from './email-address';
@@ -14,40 +14,46 @@ export class RegisterDto {
   email: string;
 
   @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX })
-  @IsString() @MinLength(PASSWORD_MIN) @MaxLength(PASSWORD_MAX)
+  @BoundedString({ min: PASSWORD_MIN, max: PASSWORD_MAX })
   password: string;
 
   @ApiProperty({ example: 'Ada Lovelace', maxLength: 200 })
-  @IsString() @Length(1, 200) @Matches(/\S/, { message: 'must not be blank' })
+  @NonBlankString(200)
   name: string;
 }
 
 export class LoginDto {
   @ApiProperty()
-  @EmailLookupField() @IsString() @MaxLength(254)
+  @EmailLookupField()
+  @BoundedString({ max: 254 })
   email: string;
 
   @ApiProperty()
-  @IsString() @MaxLength(PASSWORD_MAX)
+  @BoundedString({ max: PASSWORD_MAX })
   password: string;
 }
 
 export class UpdateMeDto {
   @ApiPropertyOptional({ maxLength: 200 })
-  @Optional() @IsString() @Length(1, 200) @Matches(/\S/, { message: 'must not be blank' })
+  @Optional()
+  @NonBlankString(200)
   name?: string;
 
   @ApiPropertyOptional({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, description: 'Needs currentPassword; ends every session' })
-  @Optional() @IsString() @MinLength(PASSWORD_MIN) @MaxLength(PASSWORD_MAX)
+  @Optional()
+  @BoundedString({ min: PASSWORD_MIN, max: PASSWORD_MAX })
   password?: string;
 
   @ApiPropertyOptional()
-  @Optional() @IsString() @MaxLength(PASSWORD_MAX)
+  @Optional()
+  @BoundedString({ max: PASSWORD_MAX })
   currentPassword?: string;
 }
 
 export class ListUsersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Part of an email address' })
-  @EmailLookupField() @Optional() @IsString() @MaxLength(254)
+  @EmailLookupField()
+  @Optional()
+  @BoundedString({ max: 254 })
   email?: string;
 }

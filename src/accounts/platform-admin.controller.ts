@@ -24,14 +24,14 @@ export class PlatformAdminController {
   @Post(':id/deactivate')
   @HttpCode(200)
   @Authenticated({ platformAdmin: true })
-  deactivate(@CurrentUser() admin: UserPrincipal, @CurrentActor() actor: Actor, @UuidParam('id') id: string, @NoBody() _body: unknown) {
-    return this.admin.deactivate(admin, actor, id);
+  deactivate(@CurrentUser() admin: UserPrincipal, @CurrentActor() actor: Actor, @UuidParam('id') userId: string, @NoBody() _body: unknown) {
+    return this.admin.deactivate(admin, actor, userId);
   }
 
   @Post(':id/reactivate')
   @HttpCode(200)
   @Authenticated({ platformAdmin: true })
-  reactivate(@CurrentActor() actor: Actor, @UuidParam('id') id: string, @NoBody() _body: unknown) {
-    return this.admin.reactivate(actor, id);
+  reactivate(@CurrentActor() actor: Actor, @UuidParam('id') userId: string, @NoBody() _body: unknown) {
+    return this.admin.reactivate(actor, userId);
   }
 }

@@ -28,7 +28,7 @@ export class PlatformAdminService implements OnApplicationBootstrap {
   /**
    * An admin listed by email is honoured only once its account has verified that address (PlatformAdmins),
    * so registering a listed address first gains nothing. Say which listed emails are not honoured yet:
-   * until email verification exists (issue 16) that is all of them, and ids are the way to name admins.
+   * until email verification exists (docs/security.md, Known limits) that is all of them, and ids are the way to name admins.
    */
   async onApplicationBootstrap(): Promise<void> {
     for (const email of this.config.platformAdmins.emails) {

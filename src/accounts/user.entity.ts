@@ -31,7 +31,7 @@ export class User {
   deactivatedAt: Date | null;
 
   /**
-   * When the user proved they receive mail at `email` (issue 16 sets it; null until then). Whatever
+   * When the user proved they receive mail at `email` (set by email verification, not built yet: docs/security.md, Known limits; null until then). Whatever
    * depends on owning the address reads it: platform admin by email, the invitee's own invitations.
    */
   @Column('timestamptz', { name: 'email_verified_at', nullable: true })

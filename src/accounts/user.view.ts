@@ -5,7 +5,7 @@ export interface UserView {
   email: string;
   name: string;
   status: UserStatus;
-  /** Null until the user proves the address (issue 16); admin rights by email and invitations wait for it. */
+  /** Null until the user proves the address (email verification, not built yet: docs/security.md, Known limits); admin rights by email and invitations wait for it. */
   emailVerifiedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;

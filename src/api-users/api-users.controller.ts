@@ -31,40 +31,40 @@ export class ApiUsersController {
 
   @Get(':id')
   @Authenticated({ permission: 'api_users:read' })
-  get(@CurrentWorkspace() access: WorkspaceAccess, @UuidParam('id') id: string) {
-    return this.apiUsers.get(access, id);
+  get(@CurrentWorkspace() access: WorkspaceAccess, @UuidParam('id') apiUserId: string) {
+    return this.apiUsers.get(access, apiUserId);
   }
 
   @Patch(':id')
   @Authenticated({ permission: 'api_users:manage' })
-  update(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') id: string, @Body() dto: UpdateApiUserDto) {
-    return this.apiUsers.update(access, actor, id, dto);
+  update(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') apiUserId: string, @Body() dto: UpdateApiUserDto) {
+    return this.apiUsers.update(access, actor, apiUserId, dto);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @Authenticated({ permission: 'api_users:manage' })
-  async delete(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') id: string, @NoBody() _body: unknown): Promise<void> {
-    await this.apiUsers.delete(access, actor, id);
+  async delete(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') apiUserId: string, @NoBody() _body: unknown): Promise<void> {
+    await this.apiUsers.delete(access, actor, apiUserId);
   }
 
   @Get(':id/tokens')
   @Authenticated({ permission: 'api_users:read' })
-  tokens(@CurrentWorkspace() access: WorkspaceAccess, @UuidParam('id') id: string, @Query() query: PageQueryDto) {
-    return this.apiUsers.listTokens(access, id, query);
+  tokens(@CurrentWorkspace() access: WorkspaceAccess, @UuidParam('id') apiUserId: string, @Query() query: PageQueryDto) {
+    return this.apiUsers.listTokens(access, apiUserId, query);
   }
 
   @Post(':id/tokens')
   @Authenticated({ permission: 'api_users:manage' })
-  createToken(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') id: string, @Body() dto: CreateApiUserTokenDto) {
-    return this.apiUsers.createToken(access, actor, id, dto);
+  createToken(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') apiUserId: string, @Body() dto: CreateApiUserTokenDto) {
+    return this.apiUsers.createToken(access, actor, apiUserId, dto);
   }
 
   @Delete(':id/tokens/:tokenId')
   @HttpCode(204)
   @Authenticated({ permission: 'api_users:manage' })
-  async revokeToken(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') id: string, @UuidParam('tokenId') tokenId: string, @NoBody() _body: unknown): Promise<void> {
-    await this.apiUsers.revokeToken(access, actor, id, tokenId);
+  async revokeToken(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') apiUserId: string, @UuidParam('tokenId') tokenId: string, @NoBody() _body: unknown): Promise<void> {
+    await this.apiUsers.revokeToken(access, actor, apiUserId, tokenId);
   }
 
   @Post(':id/tokens/:tokenId/rotate')
@@ -73,10 +73,10 @@ export class ApiUsersController {
   rotateToken(
     @CurrentWorkspace() access: WorkspaceAccess,
     @CurrentActor() actor: Actor,
-    @UuidParam('id') id: string,
+    @UuidParam('id') apiUserId: string,
     @UuidParam('tokenId') tokenId: string,
     @Body() dto: RotateTokenDto,
   ) {
-    return this.apiUsers.rotateToken(access, actor, id, tokenId, dto);
+    return this.apiUsers.rotateToken(access, actor, apiUserId, tokenId, dto);
   }
 }

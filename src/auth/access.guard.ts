@@ -128,7 +128,7 @@ export class AccessGuard implements CanActivate {
   }
 
   /**
-   * A token restricted to workspaces has no account-wide powers (audit issue 12, L1): it cannot mint,
+   * A token restricted to workspaces has no account-wide powers (audit finding L1, docs/security.md): it cannot mint,
    * rotate or revoke the user's tokens, end other sessions, change the profile, accept or decline
    * invitations elsewhere, create workspaces, or list what the account holds beyond its workspaces.
    * Account-scope routes refuse it unless they say `allowRestrictedTokens`.

@@ -1,4 +1,4 @@
-// The token format of SPEC 3: <prefix><32 base62 body><6 base62 CRC32 of prefix+body>.
+// The token format (README, Tokens): <prefix><32 base62 body><6 base62 CRC32 of prefix+body>.
 // Checked entirely in memory, so garbage never reaches the database.
 import { hash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';

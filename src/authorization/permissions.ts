@@ -1,5 +1,5 @@
-// The permission catalog of SPEC 2, the account scopes a token may carry, the built-in roles, and the
-// permission check, written once for the guard, the write re-check under the lock and /v1/authorize.
+// The permission catalog (GET /v1/permissions), the account scopes a token may carry, the built-in roles,
+// and the permission check, written once for the guard, the write re-check under the lock and /v1/authorize.
 import { DomainError, ErrorCode } from '../common/errors';
 
 export const PERMISSIONS = [

@@ -1,17 +1,17 @@
 // Keyset pagination over (created_at, id), newest first. Cursors are opaque to clients.
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import { BoundedString, IntInRange } from './dto-fields';
 import { validationFailed } from './errors';
 import { Optional } from './validation';
 
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @Optional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  @Optional() @Type(() => Number) @IntInRange(1, 200)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @Optional() @IsString() @MaxLength(200)
+  @Optional() @BoundedString({ max: 200 })
   cursor?: string;
 }
 

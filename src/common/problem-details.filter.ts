@@ -8,7 +8,7 @@ import type { MetricsService } from '../metrics/metrics.service';
 import { DomainError, ErrorCode, FieldError, statusFor, titleFor } from './errors';
 
 /**
- * A busy pool is the same 503 `unavailable` as an outage (the request got no database; SPEC 5), with
+ * A busy pool is the same 503 `unavailable` as an outage (the request got no database; README, Errors), with
  * its own detail and a hint when to come back: the server is up and answers again once connections free up.
  */
 export const POOL_EXHAUSTED_RETRY_AFTER_SECONDS = 1;

@@ -66,7 +66,8 @@ export class Database {
       options = dataSourceOptions({ url: config.databaseUrl }, { size: config.dbPoolSize, acquireTimeoutMs: config.dbAcquireTimeoutMs, monitor }, queryCounter);
     } else {
       embedded = await EmbeddedPostgres.start({ dataDir: config.dataDir });
-      // The embedded database is correct with exactly one connection (see STACK.md): more lose writes.
+      // The embedded database is correct with exactly one connection: PGlite serves one session at a time
+      // and has no locking between sessions, so a second connection loses writes (README, Operations).
       monitor = new PoolMonitor(1);
       options = dataSourceOptions(embedded.connection, { size: 1, acquireTimeoutMs: config.dbAcquireTimeoutMs, monitor }, queryCounter);
     }

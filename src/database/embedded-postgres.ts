@@ -110,7 +110,7 @@ function acquireLock(path: string): string {
       const [pidText, started] = readFileSync(path, 'utf8').trim().split(/\s+/);
       const holder = Number(pidText);
       if (Number.isInteger(holder) && holder > 0 && holdsLock(holder, started ?? null, path)) {
-        throw new Error(`The data directory is in use by process ${holder} (${path}); stop it or set LATCHKEY_DATA_DIR.`);
+        throw new Error(`The data directory is in use by process ${holder} (${path}); stop it or set LATCHKEY_DATA_DIR.`, { cause: error });
       }
       rmSync(path, { force: true });
     }

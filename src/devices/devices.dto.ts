@@ -1,40 +1,44 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsObject, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsObject } from 'class-validator';
+import { BoundedString, NonBlankString, SerialString } from '../common/dto-fields';
 import { PageQueryDto } from '../common/pagination';
 import { Optional } from '../common/validation';
 
-const SERIAL = /^[\x21-\x7e]+$/;
-
 export class CreateDeviceDto {
   @ApiProperty({ example: 'Greenhouse 3 sensor', maxLength: 200 })
-  @IsString() @Length(1, 200) @Matches(/\S/, { message: 'must not be blank' })
+  @NonBlankString(200)
   name: string;
 
   @ApiProperty({ example: 'SN-000123', maxLength: 128, description: 'Unique within the workspace' })
-  @IsString() @Length(1, 128) @Matches(SERIAL, { message: 'must be printable ASCII without spaces' })
+  @SerialString()
   serial: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Any JSON object up to 16 KiB' })
-  @Optional() @IsObject()
+  @Optional()
+  @IsObject()
   metadata?: Record<string, unknown>;
 }
 
 export class UpdateDeviceDto {
   @ApiPropertyOptional({ maxLength: 200 })
-  @Optional() @IsString() @Length(1, 200) @Matches(/\S/, { message: 'must not be blank' })
+  @Optional()
+  @NonBlankString(200)
   name?: string;
 
   @ApiPropertyOptional({ maxLength: 128 })
-  @Optional() @IsString() @Length(1, 128) @Matches(SERIAL, { message: 'must be printable ASCII without spaces' })
+  @Optional()
+  @SerialString()
   serial?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
-  @Optional() @IsObject()
+  @Optional()
+  @IsObject()
   metadata?: Record<string, unknown>;
 }
 
 export class ListDevicesQueryDto extends PageQueryDto {
   @ApiPropertyOptional()
-  @Optional() @IsString() @MaxLength(128)
+  @Optional()
+  @BoundedString({ max: 128 })
   serial?: string;
 }

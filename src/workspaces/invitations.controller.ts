@@ -33,15 +33,15 @@ export class InvitationsController {
   @Delete('workspaces/:wid/invitations/:id')
   @HttpCode(204)
   @Authenticated({ permission: 'members:manage' })
-  async revoke(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') id: string, @NoBody() _body: unknown): Promise<void> {
-    await this.invitations.revoke(access, actor, id);
+  async revoke(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') invitationId: string, @NoBody() _body: unknown): Promise<void> {
+    await this.invitations.revoke(access, actor, invitationId);
   }
 
   @Post('workspaces/:wid/invitations/:id/resend')
   @HttpCode(200)
   @Authenticated({ permission: 'members:manage' })
-  resend(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') id: string, @Body() dto: ResendInvitationDto) {
-    return this.invitations.resend(access, actor, id, dto);
+  resend(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') invitationId: string, @Body() dto: ResendInvitationDto) {
+    return this.invitations.resend(access, actor, invitationId, dto);
   }
 
   @Get('me/invitations')
@@ -60,7 +60,7 @@ export class InvitationsController {
   @Post('invitations/:id/decline')
   @HttpCode(204)
   @Authenticated({ scope: 'account:manage' })
-  async decline(@CurrentUser() user: UserPrincipal, @CurrentActor() actor: Actor, @UuidParam('id') id: string, @Body() dto: DeclineInvitationDto): Promise<void> {
-    await this.invitations.decline(user, actor, id, dto);
+  async decline(@CurrentUser() user: UserPrincipal, @CurrentActor() actor: Actor, @UuidParam('id') invitationId: string, @Body() dto: DeclineInvitationDto): Promise<void> {
+    await this.invitations.decline(user, actor, invitationId, dto);
   }
 }

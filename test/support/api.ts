@@ -87,7 +87,7 @@ export function databaseUnavailableCount(metrics: string, reason: 'unreachable' 
   return Number(match[1]);
 }
 
-/** Marks the user's email address verified, as email verification (issue 16) will: what admin-by-email and /me/invitations need. */
+/** Marks the user's email address verified, as email verification (not built yet: docs/security.md, Known limits) will: what admin-by-email and /me/invitations need. */
 export async function markEmailVerified(t: TestApp, userId: string): Promise<void> {
   await t.dataSource.query(`UPDATE users SET email_verified_at = now() WHERE id = $1`, [userId]);
 }

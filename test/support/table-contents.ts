@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 
 /**
  * Columns written on purpose outside the request that reads them, left out of the fingerprint:
- * a token's last use is kept in memory and flushed in the background (SPEC 3: it must not cost a
+ * a token's last use is kept in memory and flushed in the background (README, Tokens: it must not cost a
  * write per request), so a flush may land between any two snapshots.
  */
 const BACKGROUND_COLUMNS: Record<string, string[]> = { tokens: ['last_used_at', 'last_used_ip'] };

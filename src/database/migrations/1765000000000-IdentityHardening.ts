@@ -2,8 +2,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 import { domainToASCII } from 'node:url';
 
 /**
- * Issue 12 (H1, M2, L2, L7):
- * - users.email_verified_at: set by email verification (issue 16); platform admins by email and the
+ * Audit findings H1, M2, L2, L7 (docs/security.md):
+ * - users.email_verified_at: for email verification, not built yet (docs/security.md, Known limits); platform admins by email and the
  *   invitee's own view of invitations read it. Null for everyone here.
  * - users.email and invitations.email in one canonical form, compared with plain equality; the unique
  *   index moves from lower(email) to email.

@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-// An owner always has device access "all" (audit issue 12, M1): before that rule, an admin could narrow
+// An owner always has device access "all" (audit finding M1, docs/security.md): before that rule, an admin could narrow
 // the owners' device access until nobody in the workspace reached every device. Give it back, for
 // owners now and for pending invitations to the owner role.
 export class OwnersReachAllDevices1765000080000 implements MigrationInterface {

@@ -1,0 +1,77 @@
+// The field rules that DTOs repeat, each written once. Validation only: every field keeps its own
+// @ApiProperty, so the OpenAPI document says what it said before.
+import { applyDecorators } from '@nestjs/common';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { LowercaseUuids } from './validation';
+
+/**
+ * Applies `decorators` as if they were stacked in this order above the field. TypeScript runs a stack
+ * bottom-up, applyDecorators runs its list top-down, and class-validator reports a field's failures in
+ * the order its validators were applied: reversed here, a composite lists the same messages in the same
+ * order as the stack it replaces.
+ */
+function stacked(...decorators: PropertyDecorator[]): PropertyDecorator {
+  return applyDecorators(...decorators.reverse());
+}
+
+/** A name or label: a string of 1 to `maxLength` characters, not only white space. */
+export function NonBlankString(maxLength: number): PropertyDecorator {
+  return stacked(IsString(), Length(1, maxLength), Matches(/\S/, { message: 'must not be blank' }));
+}
+
+/** Free text or a secret as sent: a string of at most `max` characters and, with `min`, at least `min`. */
+export function BoundedString({ min, max }: { min?: number; max: number }): PropertyDecorator {
+  return min === undefined ? stacked(IsString(), MaxLength(max)) : stacked(IsString(), MinLength(min), MaxLength(max));
+}
+
+/** A whole number from `min` to `max`, both included. */
+export function IntInRange(min: number, max: number): PropertyDecorator {
+  return stacked(IsInt(), Min(min), Max(max));
+}
+
+/** Array sizes: at most `max` items and, with `min`, at least `min`. */
+interface ListSize {
+  min?: number;
+  max: number;
+}
+
+function listSize({ min, max }: ListSize): PropertyDecorator[] {
+  return min === undefined ? [ArrayMaxSize(max)] : [ArrayMinSize(min), ArrayMaxSize(max)];
+}
+
+/** Ids without repeats, in lower case (they are compared as strings). */
+export function UuidList(size: ListSize): PropertyDecorator {
+  return stacked(LowercaseUuids(), IsArray(), ...listSize(size), ArrayUnique(), IsUUID('all', { each: true }));
+}
+
+/** Permissions or scopes without repeats, each one of `allowed`; `message` names what they must be. */
+export function ScopeList(allowed: readonly string[], message: string, size: ListSize): PropertyDecorator {
+  return stacked(IsArray(), ...listSize(size), ArrayUnique(), IsIn(allowed, { each: true, message }));
+}
+
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** A workspace's slug: what a DNS label may be, in lower case. */
+export function SlugString(): PropertyDecorator {
+  return stacked(IsString(), Matches(SLUG, { message: 'must be 1 to 63 lower-case letters, digits and inner dashes' }));
+}
+
+/** A device's serial number: 1 to 128 printable ASCII characters, no spaces. */
+export function SerialString(): PropertyDecorator {
+  return stacked(IsString(), Length(1, 128), Matches(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' }));
+}
