@@ -2,7 +2,7 @@
 // hide actions from this instead of recomputing rights from roles and scopes. Only the caller's own
 // access: nothing here is about another member.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { DeviceAccess } from '../authorization/device-access';
+import type { DeviceAccess } from '../authorization/device-rules';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 
 export class CallerDeviceAccessView {
