@@ -1,6 +1,7 @@
-// Small statistics over measured samples: percentiles, a least-squares slope, Mann–Whitney U.
+// Small statistics over measured samples, the one copy bench/ and reliability/ use: quantiles (and so
+// medians and percentiles), a least-squares slope, Mann–Whitney U.
 
-/** The q-quantile (0..1) by linear interpolation between closest ranks. */
+/** The q-quantile (0..1) by linear interpolation between closest ranks; NaN when empty. */
 export function quantile(values: number[], q: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -65,3 +66,8 @@ export function normalCdf(z: number): number {
 }
 
 export const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** "12 ms", or "n/a" for NaN. */
+export function ms(value: number): string {
+  return Number.isFinite(value) ? `${Math.round(value)} ms` : 'n/a';
+}

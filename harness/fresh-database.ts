@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { EmbeddedPostgres } from '../src/database/embedded-postgres';
 import { onExit } from './cleanup';
 import { LatchkeyOptions, LatchkeyProcess } from './latchkey-process';
 import { PostgresCluster } from './postgres-cluster';
@@ -29,15 +29,35 @@ export interface DatabaseTarget {
   cleanup(): Promise<void>;
 }
 
-/** `server`: a new database on `serverUrl` (default DATABASE_URL, else the local server on 5432), dropped at cleanup. */
-export async function freshDatabase(kind: DatabaseKind, options: { serverUrl?: string } = {}): Promise<DatabaseTarget> {
+/** The server `server` databases are made on: DATABASE_URL, else the local server on 5432. */
+export const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * `server`: a new database on `serverUrl` (default SERVER_URL), named latchkey_<label>_…, dropped at
+ * cleanup; `label` defaults to "reliability".
+ */
+export async function freshDatabase(kind: DatabaseKind, options: { serverUrl?: string; label?: string } = {}): Promise<DatabaseTarget> {
   switch (kind) {
     case 'embedded':
       return embeddedDatabase();
     case 'cluster':
       return clusterDatabase();
     case 'server':
-      return serverDatabase(options.serverUrl ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+      return serverDatabase(options.serverUrl ?? SERVER_URL, options.label ?? 'reliability');
+  }
+}
+
+/** Whether the PostgreSQL server at `serverUrl` (default SERVER_URL) answers within 5 s. */
+export async function postgresAvailable(serverUrl = SERVER_URL): Promise<boolean> {
+  const client = new Client({ connectionString: serverUrl, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 
@@ -87,8 +107,8 @@ async function clusterDatabase(): Promise<DatabaseTarget> {
   };
 }
 
-async function serverDatabase(serverUrl: string): Promise<DatabaseTarget> {
-  const name = `latchkey_reliability_${Date.now()}_${process.pid}`;
+async function serverDatabase(serverUrl: string, label: string): Promise<DatabaseTarget> {
+  const name = `latchkey_${label.replace(/\W/g, '_')}_${Date.now()}_${process.pid}`;
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const version = await withClient(serverUrl, async (sql) => {

@@ -1,10 +1,11 @@
 // Latchkey as the operator runs it: `node dist/main.js` in a child process, configured by the
 // environment, ready when /health/ready answers 200. It can be stopped gently (SIGTERM), killed
-// (SIGKILL) and started again on the same port and database.
+// (SIGKILL) and started again on the same port and database. bench/ and reliability/ both start it here.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onExit } from './cleanup';
+import { pinned } from './cores';
 import { freePort } from './ports';
 
 export interface LatchkeyOptions {
@@ -20,6 +21,12 @@ export interface LatchkeyOptions {
   onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** Run it as pid 1 of a pid namespace of its own, as in a container (see canUsePidNamespace). */
   pidNamespace?: boolean;
+  /** Run it on this core alone where the machine allows (harness/cores.ts), leaving the other to the load. */
+  core?: number;
+  /** Options for node before dist/main.js, e.g. ['--cpu-prof'] to profile it under load. */
+  nodeArgs?: string[];
+  /** Appends every line the process writes to this file, kept after the run. */
+  logFile?: string;
 }
 
 /** Whether Latchkey can be run as pid 1 of its own pid namespace here (Linux, root, util-linux unshare). */
@@ -56,6 +63,8 @@ export class LatchkeyProcess {
   /** Whether the next start() runs it as pid 1 of its own pid namespace. */
   pidNamespace: boolean;
   private namespaced = false;
+  /** Whether it runs on its core alone (LatchkeyOptions.core). */
+  pinned = false;
 
   private constructor(
     private readonly options: LatchkeyOptions,
@@ -91,9 +100,11 @@ export class LatchkeyProcess {
     for (const [key, value] of Object.entries(process.env)) {
       if (value !== undefined && !key.startsWith('LATCHKEY_') && key !== 'DATABASE_URL' && key !== 'REDIS_URL') env[key] = value;
     }
-    const main = [process.execPath, join(this.options.root, 'dist/main.js')];
+    const main = [process.execPath, ...(this.options.nodeArgs ?? []), join(this.options.root, 'dist/main.js')];
     // unshare's child gets SIGKILL when unshare dies, so killing unshare kills "the container".
-    const [command, ...args] = this.pidNamespace ? ['unshare', '--pid', '--fork', '--kill-child=SIGKILL', '--mount-proc', ...main] : main;
+    const namespaced = this.pidNamespace ? ['unshare', '--pid', '--fork', '--kill-child=SIGKILL', '--mount-proc', ...main] : main;
+    const { command, args, pinned: isPinned } = this.options.core === undefined ? { command: namespaced[0], args: namespaced.slice(1), pinned: false } : pinned(this.options.core, namespaced);
+    this.pinned = isPinned;
     const child = spawn(command, args, {
       cwd: this.options.root,
       env: { ...env, ...DEFAULT_ENV, ...this.options.env, PORT: String(this.port) },
@@ -118,6 +129,7 @@ export class LatchkeyProcess {
         for (const line of lines) {
           this.tail.push(line);
           if (this.tail.length > 50) this.tail.shift();
+          if (this.options.logFile) appendFileSync(this.options.logFile, `${line}\n`);
           this.options.onOutput?.(line, stream);
         }
       });
@@ -157,6 +169,12 @@ export class LatchkeyProcess {
   /** The last lines the process wrote. */
   output(): string {
     return this.tail.join('\n');
+  }
+
+  /** Resident set size now, from ps, in MiB (one decimal). taskset execs node in place, so the pid is the service's. */
+  rssMiB(): number {
+    const kb = Number(execFileSync('ps', ['-o', 'rss=', '-p', String(this.pid)]).toString().trim());
+    return Math.round((kb / 1024) * 10) / 10;
   }
 
   private async waitReady(started: number): Promise<void> {
