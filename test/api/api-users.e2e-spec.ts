@@ -1,5 +1,6 @@
 // API users and the checks other services make: /v1/authorize and /v1/introspect.
-import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, login, registerUser } from '../support/api';
+import { bearer, createNamedToken, createWorkspace, expectProblem, login, registerUser } from '../support/api';
+import { newWorkspace } from '../support/fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const PLATFORM_KEY = 'platform-key-for-tests-0123456789abcdef';
@@ -13,12 +14,10 @@ describe('API users and checks', () => {
   afterAll(() => t.close());
 
   async function setup() {
-    const owner = await registerUser(t);
-    const ws = await createWorkspace(t, owner.personalToken, 'Plant');
-    const roles = await builtInRoles(t, owner.personalToken, ws.id);
-    const d1 = (await t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(owner.personalToken)).send({ name: 'one', serial: 'D1' }).expect(201)).body.id as string;
-    const d2 = (await t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(owner.personalToken)).send({ name: 'two', serial: 'D2' }).expect(201)).body.id as string;
-    return { owner, ws, roles, d1, d2 };
+    const ws = await newWorkspace(t, undefined, 'Plant');
+    const d1 = (await ws.device({ name: 'one', serial: 'D1' })).id;
+    const d2 = (await ws.device({ name: 'two', serial: 'D2' })).id;
+    return { owner: ws.owner, ws, roles: ws.roles, d1, d2 };
   }
 
   function createApiUser(secret: string, wid: string, body: Record<string, unknown>) {

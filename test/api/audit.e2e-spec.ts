@@ -1,9 +1,8 @@
 // The audit log: what changes write, what they never write, who may read it, and how it filters and pages.
-import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, inviteAndAccept, login, PASSWORD, RegisteredUser, registerUser } from '../support/api';
+import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, login, PASSWORD, RegisteredUser, registerUser } from '../support/api';
 import type { AuditEventView } from '../../src/audit/audit-log';
+import { workspaceOf } from '../support/fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
-
-type RoleName = 'owner' | 'admin' | 'member' | 'viewer';
 
 /** An event as it arrives over HTTP: the view of src/audit, with its date as JSON text. */
 type AuditEvent = Omit<AuditEventView, 'createdAt'> & { createdAt: string };
@@ -11,14 +10,6 @@ type AuditEvent = Omit<AuditEventView, 'createdAt'> & { createdAt: string };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** A whole token secret of any kind (a hint such as lkp_abcd…wxyz does not match). */
 const SECRET = /lk[psai]_[0-9A-Za-z]{38}/;
-
-/** Invites a new user with one built-in role and all devices; returns them once they have accepted. */
-async function addMember(t: TestApp, ownerSecret: string, wid: string, role: RoleName): Promise<RegisteredUser & { invitationId: string }> {
-  const roles = await builtInRoles(t, ownerSecret, wid);
-  const invitee = await registerUser(t);
-  const invitationId = await inviteAndAccept(t, ownerSecret, wid, invitee, [roles[role]]);
-  return { ...invitee, invitationId };
-}
 
 async function createDevice(t: TestApp, secret: string, wid: string, serial: string): Promise<string> {
   const res = await t.http().post(`/v1/workspaces/${wid}/devices`).set(bearer(secret)).send({ name: `Sensor ${serial}`, serial }).expect(201);
@@ -224,8 +215,8 @@ describe('audit log', () => {
     });
 
     it('a 403 escalation attempt writes nothing', async () => {
-      const admin = await addMember(t, owner.personalToken, wid, 'admin');
-      const member = await addMember(t, owner.personalToken, wid, 'member');
+      const admin = await (await workspaceOf(t, owner, wid)).member('admin');
+      const member = await (await workspaceOf(t, owner, wid)).member('member');
       const roles = await builtInRoles(t, owner.personalToken, wid);
       const before = await countAllEvents(t);
 
@@ -263,7 +254,7 @@ describe('audit log', () => {
     beforeEach(async () => {
       owner = await registerUser(t);
       wid = (await createWorkspace(t, owner.personalToken)).id;
-      admin = await addMember(t, owner.personalToken, wid, 'admin');
+      admin = await (await workspaceOf(t, owner, wid)).member('admin');
     });
 
     it('filters by action and by actorId', async () => {
@@ -345,9 +336,9 @@ describe('audit log', () => {
     });
 
     it('owners and admins may; a viewer or member gets 403, a non-member 404', async () => {
-      const admin = await addMember(t, owner.personalToken, wid, 'admin');
-      const viewer = await addMember(t, owner.personalToken, wid, 'viewer');
-      const member = await addMember(t, owner.personalToken, wid, 'member');
+      const admin = await (await workspaceOf(t, owner, wid)).member('admin');
+      const viewer = await (await workspaceOf(t, owner, wid)).member('viewer');
+      const member = await (await workspaceOf(t, owner, wid)).member('member');
       const outsider = await registerUser(t);
       const path = `/v1/workspaces/${wid}/audit-events`;
       await t.http().get(path).set(bearer(owner.personalToken)).expect(200);
@@ -436,7 +427,7 @@ describe('audit log', () => {
     it('tells a member that a workspace admin revoked their token', async () => {
       const owner = await registerUser(t);
       const wid = (await createWorkspace(t, owner.personalToken)).id;
-      const member = await addMember(t, owner.personalToken, wid, 'member');
+      const member = await (await workspaceOf(t, owner, wid)).member('member');
       const named = await createNamedToken(t, member.personalToken, { scopes: ['*'] });
       await t.http().delete(`/v1/workspaces/${wid}/tokens/${named.id}`).set(bearer(owner.personalToken)).expect(204);
       const events = await accountEvents(t, member.personalToken, { action: 'token.revoked' });

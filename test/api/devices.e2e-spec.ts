@@ -2,43 +2,13 @@
 // token scopes and each member's device access.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
-import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, inviteAndAccept, RegisteredUser, registerUser, uniqueEmail } from '../support/api';
+import { bearer, createNamedToken, createWorkspace, expectProblem, registerUser } from '../support/api';
+import { DeviceAccess, Device, newWorkspace, WorkspaceFixture } from '../support/fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const KIB = 1024;
 
-type RoleName = 'owner' | 'admin' | 'member' | 'viewer';
-type DeviceAccess = { mode: 'all' } | { mode: 'selected'; deviceIds: string[] };
-
-interface Workspace {
-  id: string;
-  owner: RegisteredUser;
-  roles: Record<RoleName, string>;
-}
-
-interface Device {
-  id: string;
-  name: string;
-  serial: string;
-  metadata: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
-}
-
 let t: TestApp;
-
-async function newWorkspace(): Promise<Workspace> {
-  const owner = await registerUser(t);
-  const ws = await createWorkspace(t, owner.personalToken, `Plant ${randomBytes(3).toString('hex')}`);
-  return { id: ws.id, owner, roles: await builtInRoles(t, owner.personalToken, ws.id) };
-}
-
-/** A new user who joins the workspace through an invitation with this role and device access. */
-async function addMember(ws: Workspace, role: RoleName, deviceAccess: DeviceAccess = { mode: 'all' }): Promise<RegisteredUser> {
-  const user = await registerUser(t, uniqueEmail(role));
-  await inviteAndAccept(t, ws.owner.personalToken, ws.id, user, [ws.roles[role]], deviceAccess);
-  return user;
-}
 
 function serial(): string {
   return `SN-${randomBytes(5).toString('hex')}`;
@@ -48,12 +18,6 @@ const devicesPath = (wid: string, deviceId?: string) => `/v1/workspaces/${wid}/d
 
 function createRequest(secret: string, wid: string, body: Record<string, unknown>) {
   return t.http().post(devicesPath(wid)).set(bearer(secret)).send(body);
-}
-
-async function createDevice(ws: Workspace, body: Partial<Device> = {}, secret = ws.owner.personalToken): Promise<Device> {
-  const res = await createRequest(secret, ws.id, { name: 'Sensor', serial: serial(), ...body });
-  expect(res.status).toBe(201);
-  return res.body;
 }
 
 const getDevice = (secret: string, wid: string, id: string) => t.http().get(devicesPath(wid, id)).set(bearer(secret));
@@ -75,12 +39,12 @@ async function deviceCount(wid: string): Promise<number> {
   return n;
 }
 
-async function memberDeviceAccess(ws: Workspace, userId: string): Promise<DeviceAccess> {
+async function memberDeviceAccess(ws: WorkspaceFixture, userId: string): Promise<DeviceAccess> {
   const res = await t.http().get(`/v1/workspaces/${ws.id}/members/${userId}`).set(bearer(ws.owner.personalToken)).expect(200);
   return res.body.deviceAccess;
 }
 
-function setDeviceAccess(ws: Workspace, userId: string, deviceAccess: unknown) {
+function setDeviceAccess(ws: WorkspaceFixture, userId: string, deviceAccess: unknown) {
   return t.http().patch(`/v1/workspaces/${ws.id}/members/${userId}`).set(bearer(ws.owner.personalToken)).send({ deviceAccess });
 }
 
@@ -99,7 +63,7 @@ describe('devices', () => {
 
   describe('POST /v1/workspaces/:wid/devices', () => {
     it('answers 201 with the device, which can then be read back', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const sn = serial();
       const metadata = { site: 'Greenhouse 3', position: { x: 1.5, y: -2 }, tags: ['a', 'b'], active: true, note: null };
       const res = await createRequest(ws.owner.personalToken, ws.id, { name: '  Sensor 1  ', serial: sn, metadata }).expect(201);
@@ -115,27 +79,27 @@ describe('devices', () => {
     });
 
     it('defaults metadata to an empty object', async () => {
-      const ws = await newWorkspace();
-      const device = await createDevice(ws);
+      const ws = await newWorkspace(t);
+      const device = await ws.device();
       expect(device.metadata).toEqual({});
       expect((await deviceRow(device.id))?.metadata).toEqual({});
     });
 
     it('keeps serials unique within a workspace (409), but not across workspaces', async () => {
-      const a = await newWorkspace();
-      const b = await newWorkspace();
+      const a = await newWorkspace(t);
+      const b = await newWorkspace(t);
       const sn = serial();
-      await createDevice(a, { serial: sn });
+      await a.device({ serial: sn });
       expectProblem(await createRequest(a.owner.personalToken, a.id, { name: 'Again', serial: sn }), 409, 'conflict');
       expect(await deviceCount(a.id)).toBe(1);
-      const inB = await createDevice(b, { serial: sn });
+      const inB = await b.device({ serial: sn });
       expect(inB.serial).toBe(sn);
       const [{ n }] = await t.dataSource.query('SELECT count(*)::int AS n FROM devices WHERE serial = $1', [sn]);
       expect(n).toBe(2);
     });
 
     it('makes exactly one device under concurrent creates with one serial', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const sn = serial();
       const results = await Promise.all(Array.from({ length: 4 }, () => createRequest(ws.owner.personalToken, ws.id, { name: 'Race', serial: sn })));
       expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
@@ -143,8 +107,8 @@ describe('devices', () => {
     });
 
     it('takes metadata up to 16 KiB of JSON, and refuses more with 400', async () => {
-      const ws = await newWorkspace();
-      const exact = await createDevice(ws, { metadata: metadataOfSize(16 * KIB) });
+      const ws = await newWorkspace(t);
+      const exact = await ws.device({ metadata: metadataOfSize(16 * KIB) });
       expect(exact.metadata).toEqual(metadataOfSize(16 * KIB));
       const tooBig = await createRequest(ws.owner.personalToken, ws.id, { name: 'Big', serial: serial(), metadata: metadataOfSize(16 * KIB + 1) });
       expect(expectProblem(tooBig, 400, 'validation_failed').errors).toEqual([{ field: 'metadata', message: expect.any(String) }]);
@@ -166,7 +130,7 @@ describe('devices', () => {
       ['an unknown field id', { id: randomUUID() }, 'id'],
       ['an unknown field workspaceId', { workspaceId: randomUUID() }, 'workspaceId'],
     ])('rejects %s with 400 naming the field', async (_label, override, field) => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const res = await createRequest(ws.owner.personalToken, ws.id, { name: 'Sensor', serial: serial(), ...override });
       expect((expectProblem(res, 400, 'validation_failed').errors as Array<{ field: string }>).map((e) => e.field)).toContain(field);
       expect(await deviceCount(ws.id)).toBe(0);
@@ -175,8 +139,8 @@ describe('devices', () => {
 
   describe('PATCH and DELETE /v1/workspaces/:wid/devices/:deviceId', () => {
     it('changes only the fields sent, and moves updatedAt', async () => {
-      const ws = await newWorkspace();
-      const device = await createDevice(ws, { name: 'Old', metadata: { a: 1 } });
+      const ws = await newWorkspace(t);
+      const device = await ws.device({ name: 'Old', metadata: { a: 1 } });
       t.clock.advanceSeconds(30);
       const res = await patchDevice(ws.owner.personalToken, ws.id, device.id, { name: 'New' }).expect(200);
       expect(res.body).toEqual({ ...device, name: 'New', updatedAt: t.clock.now().toISOString() });
@@ -186,9 +150,9 @@ describe('devices', () => {
     });
 
     it('refuses a serial taken in the workspace (409), bad metadata and unknown fields (400)', async () => {
-      const ws = await newWorkspace();
-      const one = await createDevice(ws);
-      const two = await createDevice(ws);
+      const ws = await newWorkspace(t);
+      const one = await ws.device();
+      const two = await ws.device();
       expectProblem(await patchDevice(ws.owner.personalToken, ws.id, two.id, { serial: one.serial }), 409, 'conflict');
       expectProblem(await patchDevice(ws.owner.personalToken, ws.id, two.id, { metadata: [1] }), 400, 'validation_failed');
       expectProblem(await patchDevice(ws.owner.personalToken, ws.id, two.id, { metadata: metadataOfSize(16 * KIB + 1) }), 400, 'validation_failed');
@@ -199,8 +163,8 @@ describe('devices', () => {
     });
 
     it('deletes (204), after which the device is 404', async () => {
-      const ws = await newWorkspace();
-      const device = await createDevice(ws);
+      const ws = await newWorkspace(t);
+      const device = await ws.device();
       await deleteDevice(ws.owner.personalToken, ws.id, device.id).expect(204);
       expect(await deviceRow(device.id)).toBeUndefined();
       expectProblem(await getDevice(ws.owner.personalToken, ws.id, device.id), 404, 'not_found');
@@ -212,14 +176,14 @@ describe('devices', () => {
 
   describe('GET /v1/workspaces/:wid/devices', () => {
     it('pages with limit and cursor, newest first, each device once', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const ids: string[] = [];
       for (let i = 0; i < 3; i++) {
-        ids.push((await createDevice(ws)).id);
+        ids.push((await ws.device()).id);
         t.clock.advanceSeconds(1);
       }
       // Two created in the same millisecond: the id breaks the tie.
-      ids.push((await createDevice(ws)).id, (await createDevice(ws)).id);
+      ids.push((await ws.device()).id, (await ws.device()).id);
 
       const pages: string[][] = [];
       let cursor: string | null = null;
@@ -245,23 +209,23 @@ describe('devices', () => {
     });
 
     it('filters by ?serial=', async () => {
-      const ws = await newWorkspace();
-      const wanted = await createDevice(ws);
-      await createDevice(ws);
+      const ws = await newWorkspace(t);
+      const wanted = await ws.device();
+      await ws.device();
       expect(await listIds(ws.owner.personalToken, ws.id, { serial: wanted.serial })).toEqual([wanted.id]);
       expect(await listIds(ws.owner.personalToken, ws.id, { serial: 'SN-none' })).toEqual([]);
     });
 
     it('refuses a bad limit or cursor with 400', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       for (const query of [{ limit: 0 }, { limit: 201 }, { limit: 'x' }, { cursor: 'garbage' }, { color: 'red' }]) {
         expectProblem(await t.http().get(devicesPath(ws.id)).query(query).set(bearer(ws.owner.personalToken)), 400, 'validation_failed');
       }
     });
 
     it('answers 404 to a non-member, whatever the workspace id', async () => {
-      const ws = await newWorkspace();
-      await createDevice(ws);
+      const ws = await newWorkspace(t);
+      await ws.device();
       const outsider = await registerUser(t);
       for (const wid of [ws.id, randomUUID()]) {
         expectProblem(await t.http().get(devicesPath(wid)).set(bearer(outsider.personalToken)), 404, 'not_found');
@@ -271,11 +235,11 @@ describe('devices', () => {
 
   describe('device access', () => {
     it('limits a member invited with selected devices to those devices', async () => {
-      const ws = await newWorkspace();
-      const d1 = await createDevice(ws);
-      const d2 = await createDevice(ws);
+      const ws = await newWorkspace(t);
+      const d1 = await ws.device();
+      const d2 = await ws.device();
       // admin holds devices:delete, so DELETE below is judged by device access alone.
-      const limited = await addMember(ws, 'admin', { mode: 'selected', deviceIds: [d1.id] });
+      const limited = await ws.member('admin', { devices: [d1.id] });
       const secret = limited.personalToken;
 
       expect(await listIds(secret, ws.id)).toEqual([d1.id]);
@@ -296,12 +260,12 @@ describe('devices', () => {
     });
 
     it('follows changes made through PATCH /v1/workspaces/:wid/members/:userId', async () => {
-      const ws = await newWorkspace();
-      const d1 = await createDevice(ws);
-      const d2 = await createDevice(ws);
-      const member = await addMember(ws, 'member');
+      const ws = await newWorkspace(t);
+      const d1 = await ws.device();
+      const d2 = await ws.device();
+      const member = await ws.member('member');
       expect((await listIds(member.personalToken, ws.id)).sort()).toEqual([d1.id, d2.id].sort());
-      await createDevice(ws, {}, member.personalToken);
+      await ws.device({}, member.personalToken);
 
       const res = await setDeviceAccess(ws, member.id, { mode: 'selected', deviceIds: [d2.id] }).expect(200);
       expect(res.body.deviceAccess).toEqual({ mode: 'selected', deviceIds: [d2.id] });
@@ -324,19 +288,19 @@ describe('devices', () => {
       ['mode selected without deviceIds', { mode: 'selected' }],
       ['a device of no workspace', { mode: 'selected', deviceIds: [randomUUID()] }],
     ])('refuses device access %s on PATCH member (400) and leaves it as it was', async (_label, deviceAccess) => {
-      const ws = await newWorkspace();
-      const d1 = await createDevice(ws);
-      const member = await addMember(ws, 'member', { mode: 'selected', deviceIds: [d1.id] });
+      const ws = await newWorkspace(t);
+      const d1 = await ws.device();
+      const member = await ws.member('member', { devices: [d1.id] });
       expectProblem(await setDeviceAccess(ws, member.id, deviceAccess), 400, 'validation_failed');
       expect(await memberDeviceAccess(ws, member.id)).toEqual({ mode: 'selected', deviceIds: [d1.id] });
       expect(await listIds(member.personalToken, ws.id)).toEqual([d1.id]);
     });
 
     it("removes a deleted device from members' selected device lists", async () => {
-      const ws = await newWorkspace();
-      const d1 = await createDevice(ws);
-      const d2 = await createDevice(ws);
-      const member = await addMember(ws, 'viewer', { mode: 'selected', deviceIds: [d1.id, d2.id] });
+      const ws = await newWorkspace(t);
+      const d1 = await ws.device();
+      const d2 = await ws.device();
+      const member = await ws.member('viewer', { devices: [d1.id, d2.id] });
       await deleteDevice(ws.owner.personalToken, ws.id, d1.id).expect(204);
 
       expect(await memberDeviceAccess(ws, member.id)).toEqual({ mode: 'selected', deviceIds: [d2.id] });
@@ -344,14 +308,14 @@ describe('devices', () => {
       expect(n).toBe(0);
       expect(await listIds(member.personalToken, ws.id)).toEqual([d2.id]);
       // A new device that happens to reuse the serial is not granted through the old selection.
-      const again = await createDevice(ws, { serial: d1.serial });
+      const again = await ws.device({ serial: d1.serial });
       expectProblem(await getDevice(member.personalToken, ws.id, again.id), 404, 'not_found');
     });
 
     it("answers 404 for another workspace's device, even to that workspace's owner", async () => {
-      const a = await newWorkspace();
-      const b = await newWorkspace();
-      const device = await createDevice(a, { name: 'In A' });
+      const a = await newWorkspace(t);
+      const b = await newWorkspace(t);
+      const device = await a.device({ name: 'In A' });
       const secret = b.owner.personalToken;
       expectProblem(await getDevice(secret, b.id, device.id), 404, 'not_found');
       expectProblem(await patchDevice(secret, b.id, device.id, { name: 'Taken' }), 404, 'not_found');
@@ -366,9 +330,9 @@ describe('devices', () => {
 
   describe('roles and token scopes', () => {
     it('lets a viewer read, but not create, change or delete (403)', async () => {
-      const ws = await newWorkspace();
-      const device = await createDevice(ws, { name: 'Fixed' });
-      const viewer = await addMember(ws, 'viewer');
+      const ws = await newWorkspace(t);
+      const device = await ws.device({ name: 'Fixed' });
+      const viewer = await ws.member('viewer');
       expect(await listIds(viewer.personalToken, ws.id)).toEqual([device.id]);
       await getDevice(viewer.personalToken, ws.id, device.id).expect(200);
       expectProblem(await createRequest(viewer.personalToken, ws.id, { name: 'New', serial: serial() }), 403, 'forbidden');
@@ -379,9 +343,9 @@ describe('devices', () => {
     });
 
     it('lets a member create and change, but not delete (403)', async () => {
-      const ws = await newWorkspace();
-      const member = await addMember(ws, 'member');
-      const device = await createDevice(ws, { name: 'By member' }, member.personalToken);
+      const ws = await newWorkspace(t);
+      const member = await ws.member('member');
+      const device = await ws.device({ name: 'By member' }, member.personalToken);
       await patchDevice(member.personalToken, ws.id, device.id, { name: 'Changed by member' }).expect(200);
       expectProblem(await deleteDevice(member.personalToken, ws.id, device.id), 403, 'forbidden');
       expect(await deviceRow(device.id)).toMatchObject({ name: 'Changed by member' });
@@ -389,9 +353,9 @@ describe('devices', () => {
     });
 
     it('lets a token with scope devices:read, restricted to the workspace, list but not create (insufficient_scope)', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const other = await createWorkspace(t, ws.owner.personalToken, 'Other');
-      const device = await createDevice(ws);
+      const device = await ws.device();
       const reader = await createNamedToken(t, ws.owner.personalToken, { scopes: ['devices:read'], workspaceIds: [ws.id] });
 
       expect(await listIds(reader.secret, ws.id)).toEqual([device.id]);

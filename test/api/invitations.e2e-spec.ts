@@ -1,24 +1,14 @@
 // Invitations: create, list, resend, revoke, accept and decline, through HTTP, with their effects
 // on memberships, the stored hash and the audit log.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { generateToken } from '../../src/auth/token-format';
-import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, markEmailVerified, registerUser, RegisteredUser, uniqueEmail } from '../support/api';
+import { bearer, createNamedToken, expectProblem, markEmailVerified, registerUser, RegisteredUser, uniqueEmail } from '../support/api';
+import { DeviceAccess, newWorkspace, RoleName, WorkspaceFixture } from '../support/fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const DAY = 86_400_000;
 const SECRET_SHAPE = /^lki_[0-9A-Za-z]{38}$/;
-
-type RoleName = 'owner' | 'admin' | 'member' | 'viewer';
-type DeviceAccess = { mode: 'all' } | { mode: 'selected'; deviceIds: string[] };
-
-interface Workspace {
-  id: string;
-  slug: string;
-  name: string;
-  owner: RegisteredUser;
-  roles: Record<RoleName, string>;
-}
 
 interface InvitationBody {
   email: string;
@@ -29,21 +19,13 @@ interface InvitationBody {
 
 let t: TestApp;
 
-/** A fresh workspace with a fresh owner, and the ids of its built-in roles. */
-async function newWorkspace(): Promise<Workspace> {
-  const owner = await registerUser(t);
-  const name = `Acme ${randomBytes(3).toString('hex')}`;
-  const ws = await createWorkspace(t, owner.personalToken, name);
-  return { id: ws.id, slug: ws.slug, name, owner, roles: await builtInRoles(t, owner.personalToken, ws.id) };
-}
-
 function inviteRequest(secret: string, workspaceId: string, body: object) {
   return t.http().post(`/v1/workspaces/${workspaceId}/invitations`).set(bearer(secret)).send(body);
 }
 
 /** Invites `email` with the given role (member by default) and device access (all by default); expects 201. */
 async function invite(
-  ws: Workspace,
+  ws: WorkspaceFixture,
   email: string,
   options: { role?: RoleName; roleIds?: string[]; deviceAccess?: DeviceAccess; expiresInDays?: number; by?: string } = {},
 ): Promise<{ id: string; secret: string; invitation: Record<string, unknown> }> {
@@ -62,39 +44,18 @@ function acceptRequest(secret: string, token: unknown) {
   return t.http().post('/v1/invitations/accept').set(bearer(secret)).send({ token });
 }
 
-/** Makes a new user a member of the workspace through an invitation, and returns them. */
-async function addMember(ws: Workspace, role: RoleName, deviceAccess: DeviceAccess = { mode: 'all' }): Promise<RegisteredUser> {
-  const user = await registerUser(t);
-  const { secret } = await invite(ws, user.email, { role, deviceAccess });
-  await acceptRequest(user.personalToken, secret).expect(200);
-  return user;
-}
-
 /** A member who manages members (and holds every permission of the viewer role) on the given devices only. */
-async function managerOf(ws: Workspace, deviceIds: string[]): Promise<RegisteredUser> {
-  const role = await t
-    .http()
-    .post(`/v1/workspaces/${ws.id}/roles`)
-    .set(bearer(ws.owner.personalToken))
-    .send({ name: 'Manager', permissions: ['workspace:read', 'members:read', 'members:manage', 'roles:read', 'devices:read', 'measurements:read'] })
-    .expect(201);
-  const manager = await registerUser(t);
-  const { secret } = await invite(ws, manager.email, { roleIds: [role.body.id], deviceAccess: { mode: 'selected', deviceIds } });
-  await acceptRequest(manager.personalToken, secret).expect(200);
-  return manager;
+async function managerOf(ws: WorkspaceFixture, deviceIds: string[]): Promise<RegisteredUser> {
+  const role = await ws.role(['workspace:read', 'members:read', 'members:manage', 'roles:read', 'devices:read', 'measurements:read'], 'Manager');
+  return ws.member({ id: role }, { devices: deviceIds });
 }
 
-async function createDevice(ws: Workspace, serial = `SN-${randomBytes(4).toString('hex')}`): Promise<string> {
-  const res = await t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(ws.owner.personalToken)).send({ name: serial, serial }).expect(201);
-  return res.body.id;
-}
-
-async function listInvitations(ws: Workspace, secret = ws.owner.personalToken): Promise<Array<Record<string, unknown>>> {
+async function listInvitations(ws: WorkspaceFixture, secret = ws.owner.personalToken): Promise<Array<Record<string, unknown>>> {
   const res = await t.http().get(`/v1/workspaces/${ws.id}/invitations?limit=200`).set(bearer(secret)).expect(200);
   return res.body.items;
 }
 
-async function statusOf(ws: Workspace, invitationId: string): Promise<unknown> {
+async function statusOf(ws: WorkspaceFixture, invitationId: string): Promise<unknown> {
   return (await listInvitations(ws)).find((i) => i.id === invitationId)?.status;
 }
 
@@ -116,7 +77,7 @@ async function invitationCount(workspaceId: string): Promise<number> {
   return n;
 }
 
-async function auditEvents(ws: Workspace, action: string): Promise<Array<Record<string, any>>> {
+async function auditEvents(ws: WorkspaceFixture, action: string): Promise<Array<Record<string, any>>> {
   const res = await t.http().get(`/v1/workspaces/${ws.id}/audit-events`).query({ action }).set(bearer(ws.owner.personalToken)).expect(200);
   return res.body.items;
 }
@@ -139,7 +100,7 @@ describe('invitations', () => {
 
   describe('POST /v1/workspaces/:wid/invitations', () => {
     it('answers 201 with a pending invitation (7 days by default) and its lki_ secret', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const email = uniqueEmail('grace');
       const res = await inviteRequest(ws.owner.personalToken, ws.id, { email, roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } }).expect(201);
       expect(res.body.secret).toMatch(SECRET_SHAPE);
@@ -164,7 +125,7 @@ describe('invitations', () => {
     });
 
     it('stores only a SHA-256 of the secret, and never shows the secret again', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const invitee = await registerUser(t);
       const { id, secret } = await invite(ws, invitee.email);
 
@@ -185,7 +146,7 @@ describe('invitations', () => {
     });
 
     it('takes expiresInDays from 1 to 30', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const month = await invite(ws, uniqueEmail(), { expiresInDays: 30 });
       expect(new Date(month.invitation.expiresAt as string).getTime() - t.clock.now().getTime()).toBe(30 * DAY);
       const day = await invite(ws, uniqueEmail(), { expiresInDays: 1 });
@@ -212,7 +173,7 @@ describe('invitations', () => {
       ['an unknown field secret', { secret: 'lki_mine' }, 'secret'],
       ['an unknown field status', { status: 'accepted' }, 'status'],
     ])('rejects %s with 400 naming the field, and stores nothing', async (_label, override, field) => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const body = { email: uniqueEmail(), roleIds: [ws.roles.member], deviceAccess: { mode: 'all' }, ...override };
       const res = await inviteRequest(ws.owner.personalToken, ws.id, body);
       expect((expectProblem(res, 400, 'validation_failed').errors as Array<{ field: string }>).map((e) => e.field)).toContain(field);
@@ -220,8 +181,8 @@ describe('invitations', () => {
     });
 
     it('refuses to invite an existing member, in any letter case, with 409', async () => {
-      const ws = await newWorkspace();
-      const member = await addMember(ws, 'viewer');
+      const ws = await newWorkspace(t);
+      const member = await ws.member('viewer');
       for (const email of [ws.owner.email, member.email.toUpperCase()]) {
         expectProblem(await inviteRequest(ws.owner.personalToken, ws.id, { email, roleIds: [ws.roles.member], deviceAccess: { mode: 'all' } }), 409, 'conflict');
       }
@@ -229,7 +190,7 @@ describe('invitations', () => {
     });
 
     it('refuses a second pending invitation to the same email, in any letter case, with 409', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const email = uniqueEmail('twice');
       const first = await invite(ws, email);
       const again = await inviteRequest(ws.owner.personalToken, ws.id, { email: email.toUpperCase(), roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } });
@@ -242,7 +203,7 @@ describe('invitations', () => {
     });
 
     it('writes a member.invited audit event; a refused create writes none', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const email = uniqueEmail('audited');
       const { id } = await invite(ws, email, { role: 'viewer' });
       const events = await auditEvents(ws, 'member.invited');
@@ -263,7 +224,7 @@ describe('invitations', () => {
     });
 
     it('answers 404 to a non-member, whatever the workspace id', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const outsider = await registerUser(t);
       for (const wid of [ws.id, randomUUID()]) {
         expectProblem(await inviteRequest(outsider.personalToken, wid, { email: uniqueEmail(), roleIds: [ws.roles.member], deviceAccess: { mode: 'all' } }), 404, 'not_found');
@@ -274,8 +235,8 @@ describe('invitations', () => {
 
   describe('no escalation through invitations', () => {
     it('lets an admin invite with admin, but not with the owner role (403)', async () => {
-      const ws = await newWorkspace();
-      const admin = await addMember(ws, 'admin');
+      const ws = await newWorkspace(t);
+      const admin = await ws.member('admin');
       const before = await invitationCount(ws.id);
       const res = await inviteRequest(admin.personalToken, ws.id, { email: uniqueEmail(), roleIds: [ws.roles.owner], deviceAccess: { mode: 'all' } });
       expectProblem(res, 403, 'forbidden');
@@ -287,9 +248,9 @@ describe('invitations', () => {
     });
 
     it('refuses members and viewers, who lack members:manage (403)', async () => {
-      const ws = await newWorkspace();
-      const member = await addMember(ws, 'member');
-      const viewer = await addMember(ws, 'viewer');
+      const ws = await newWorkspace(t);
+      const member = await ws.member('member');
+      const viewer = await ws.member('viewer');
       const before = await invitationCount(ws.id);
       for (const user of [member, viewer]) {
         const res = await inviteRequest(user.personalToken, ws.id, { email: uniqueEmail(), roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } });
@@ -299,7 +260,7 @@ describe('invitations', () => {
     });
 
     it('refuses a token whose scopes do not cover the role it hands out (403)', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const narrow = await createNamedToken(t, ws.owner.personalToken, { scopes: ['members:manage', 'members:read'], workspaceIds: [ws.id] });
       const res = await inviteRequest(narrow.secret, ws.id, { email: uniqueEmail(), roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } });
       expectProblem(res, 403, 'forbidden');
@@ -307,8 +268,8 @@ describe('invitations', () => {
     });
 
     it('refuses roleIds of another workspace (400)', async () => {
-      const ws = await newWorkspace();
-      const other = await newWorkspace();
+      const ws = await newWorkspace(t);
+      const other = await newWorkspace(t);
       for (const roleIds of [[other.roles.member], [ws.roles.member, other.roles.viewer], [randomUUID()]]) {
         const res = await inviteRequest(ws.owner.personalToken, ws.id, { email: uniqueEmail(), roleIds, deviceAccess: { mode: 'all' } });
         expect(expectProblem(res, 400, 'validation_failed').errors).toEqual([{ field: 'roleIds', message: expect.any(String) }]);
@@ -317,10 +278,10 @@ describe('invitations', () => {
     });
 
     it('refuses deviceIds that are not devices of the workspace (400)', async () => {
-      const ws = await newWorkspace();
-      const other = await newWorkspace();
-      const mine = await createDevice(ws);
-      const theirs = await createDevice(other);
+      const ws = await newWorkspace(t);
+      const other = await newWorkspace(t);
+      const mine = (await ws.device()).id;
+      const theirs = (await other.device()).id;
       for (const deviceIds of [[theirs], [mine, theirs], [randomUUID()]]) {
         const res = await inviteRequest(ws.owner.personalToken, ws.id, { email: uniqueEmail(), roleIds: [ws.roles.viewer], deviceAccess: { mode: 'selected', deviceIds } });
         expect(expectProblem(res, 400, 'validation_failed').errors).toEqual([{ field: 'deviceAccess.deviceIds', message: expect.any(String) }]);
@@ -330,8 +291,8 @@ describe('invitations', () => {
     });
 
     it('lets a manager with selected device access hand out only devices it can reach (403 otherwise)', async () => {
-      const ws = await newWorkspace();
-      const [d1, d2] = [await createDevice(ws), await createDevice(ws)];
+      const ws = await newWorkspace(t);
+      const [d1, d2] = [(await ws.device()).id, (await ws.device()).id];
       const manager = await managerOf(ws, [d1]);
 
       const before = await invitationCount(ws.id);
@@ -346,7 +307,7 @@ describe('invitations', () => {
 
   describe('GET /v1/workspaces/:wid/invitations', () => {
     it('shows each invitation with its status: pending, accepted, declined, revoked, expired', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const [accepter, decliner] = [await registerUser(t), await registerUser(t)];
       const pending = await invite(ws, uniqueEmail('pending'));
       const accepted = await invite(ws, accepter.email);
@@ -369,7 +330,7 @@ describe('invitations', () => {
     });
 
     it('pages with limit and cursor, newest first', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) {
         ids.push((await invite(ws, uniqueEmail())).id);
@@ -392,8 +353,8 @@ describe('invitations', () => {
     });
 
     it('is open to members:read (a viewer) and 404 to outsiders', async () => {
-      const ws = await newWorkspace();
-      const viewer = await addMember(ws, 'viewer');
+      const ws = await newWorkspace(t);
+      const viewer = await ws.member('viewer');
       expect((await listInvitations(ws, viewer.personalToken)).length).toBe(1);
       const outsider = await registerUser(t);
       expectProblem(await t.http().get(`/v1/workspaces/${ws.id}/invitations`).set(bearer(outsider.personalToken)), 404, 'not_found');
@@ -403,8 +364,8 @@ describe('invitations', () => {
   describe('GET /v1/me/invitations', () => {
     it("shows the user's pending invitations, matched by email in any case, with their workspace", async () => {
       const user = await registerUser(t, uniqueEmail('mine'));
-      const a = await newWorkspace();
-      const b = await newWorkspace();
+      const a = await newWorkspace(t);
+      const b = await newWorkspace(t);
       const fromA = await invite(a, user.email.toUpperCase(), { role: 'viewer' });
       const fromB = await invite(b, user.email);
       await invite(a, uniqueEmail('someone-else'));
@@ -424,7 +385,7 @@ describe('invitations', () => {
 
     it('leaves out accepted, declined, revoked and expired invitations', async () => {
       const user = await registerUser(t);
-      const [w1, w2, w3, w4] = [await newWorkspace(), await newWorkspace(), await newWorkspace(), await newWorkspace()];
+      const [w1, w2, w3, w4] = [await newWorkspace(t), await newWorkspace(t), await newWorkspace(t), await newWorkspace(t)];
       const accepted = await invite(w1, user.email);
       const declined = await invite(w2, user.email);
       const revoked = await invite(w3, user.email);
@@ -442,8 +403,8 @@ describe('invitations', () => {
 
   describe('POST /v1/invitations/accept', () => {
     it('makes the invitee a member with the invited roles and device access', async () => {
-      const ws = await newWorkspace();
-      const [d1] = [await createDevice(ws), await createDevice(ws)];
+      const ws = await newWorkspace(t);
+      const [d1] = [(await ws.device()).id, (await ws.device()).id];
       const invitee = await registerUser(t);
       const { id, secret } = await invite(ws, invitee.email, { roleIds: [ws.roles.viewer, ws.roles.member], deviceAccess: { mode: 'selected', deviceIds: [d1] } });
       expectProblem(await t.http().get(`/v1/workspaces/${ws.id}`).set(bearer(invitee.personalToken)), 404, 'not_found');
@@ -471,14 +432,14 @@ describe('invitations', () => {
     });
 
     it('grants device access "all" when invited so', async () => {
-      const ws = await newWorkspace();
-      const member = await addMember(ws, 'member', { mode: 'all' });
+      const ws = await newWorkspace(t);
+      const member = await ws.member('member');
       const res = await t.http().get(`/v1/workspaces/${ws.id}/members/${member.id}`).set(bearer(ws.owner.personalToken)).expect(200);
       expect(res.body).toMatchObject({ deviceAccess: { mode: 'all' }, roles: [{ id: ws.roles.member, name: 'member', builtIn: true }] });
     });
 
     it('matches the invited email case-insensitively', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const invitee = await registerUser(t, uniqueEmail('mixed'));
       const { secret } = await invite(ws, invitee.email.toUpperCase());
       await acceptRequest(invitee.personalToken, secret).expect(200);
@@ -486,7 +447,7 @@ describe('invitations', () => {
     });
 
     it('needs the account of the invited email: anyone else gets 403 and nothing changes', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const invitee = await registerUser(t);
       const thief = await registerUser(t);
       const { id, secret } = await invite(ws, invitee.email);
@@ -499,7 +460,7 @@ describe('invitations', () => {
     });
 
     it('answers a malformed token with 400 and an unknown well-formed one with 404', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const invitee = await registerUser(t);
       const { secret } = await invite(ws, invitee.email);
       for (const token of ['lki_nope', breakChecksum(secret), invitee.personalToken, secret.replace(/^lki_/, 'lkp_'), '', 42, null]) {
@@ -513,7 +474,7 @@ describe('invitations', () => {
     });
 
     it('needs a token with account:manage', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const invitee = await registerUser(t);
       const { secret } = await invite(ws, invitee.email);
       const readOnly = await createNamedToken(t, invitee.personalToken, { scopes: ['account:read'] });
@@ -523,7 +484,7 @@ describe('invitations', () => {
     });
 
     it('cannot be used twice (409)', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const invitee = await registerUser(t);
       const { secret } = await invite(ws, invitee.email);
       await acceptRequest(invitee.personalToken, secret).expect(200);
@@ -532,7 +493,7 @@ describe('invitations', () => {
     });
 
     it('cannot accept an expired invitation (409), up to the last second before it can', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const [early, late] = [await registerUser(t), await registerUser(t)];
       const first = await invite(ws, early.email);
       const second = await invite(ws, late.email);
@@ -545,7 +506,7 @@ describe('invitations', () => {
     });
 
     it('cannot accept a revoked invitation (409)', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const invitee = await registerUser(t);
       const { id, secret } = await invite(ws, invitee.email);
       await t.http().delete(`/v1/workspaces/${ws.id}/invitations/${id}`).set(bearer(ws.owner.personalToken)).expect(204);
@@ -556,7 +517,7 @@ describe('invitations', () => {
     });
 
     it('makes exactly one membership under concurrent accepts', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const invitee = await registerUser(t);
       const { id, secret } = await invite(ws, invitee.email, { role: 'viewer' });
       const results = await Promise.all(Array.from({ length: 5 }, () => acceptRequest(invitee.personalToken, secret)));
@@ -573,8 +534,8 @@ describe('invitations', () => {
     });
 
     it('drops devices deleted since the invitation from the granted selection', async () => {
-      const ws = await newWorkspace();
-      const [d1, d2] = [await createDevice(ws), await createDevice(ws)];
+      const ws = await newWorkspace(t);
+      const [d1, d2] = [(await ws.device()).id, (await ws.device()).id];
       const invitee = await registerUser(t);
       const { secret } = await invite(ws, invitee.email, { deviceAccess: { mode: 'selected', deviceIds: [d1, d2] } });
       await t.http().delete(`/v1/workspaces/${ws.id}/devices/${d2}`).set(bearer(ws.owner.personalToken)).expect(204);
@@ -585,7 +546,7 @@ describe('invitations', () => {
 
   describe('DELETE /v1/workspaces/:wid/invitations/:id', () => {
     it('revokes a pending invitation once, refuses an accepted one (409) and answers 404 for unknown ids', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const invitee = await registerUser(t);
       const pending = await invite(ws, uniqueEmail());
       const accepted = await invite(ws, invitee.email);
@@ -602,8 +563,8 @@ describe('invitations', () => {
     });
 
     it("answers 404 for another workspace's invitation", async () => {
-      const ws = await newWorkspace();
-      const other = await newWorkspace();
+      const ws = await newWorkspace(t);
+      const other = await newWorkspace(t);
       const theirs = await invite(other, uniqueEmail());
       expectProblem(await t.http().delete(`/v1/workspaces/${ws.id}/invitations/${theirs.id}`).set(bearer(ws.owner.personalToken)), 404, 'not_found');
       expect(await statusOf(other, theirs.id)).toBe('pending');
@@ -611,11 +572,11 @@ describe('invitations', () => {
   });
 
   describe('POST /v1/workspaces/:wid/invitations/:id/resend', () => {
-    const resend = (ws: Workspace, id: string, body: Record<string, unknown> = {}) =>
+    const resend = (ws: WorkspaceFixture, id: string, body: Record<string, unknown> = {}) =>
       t.http().post(`/v1/workspaces/${ws.id}/invitations/${id}/resend`).set(bearer(ws.owner.personalToken)).send(body);
 
     it('gives a new secret and expiry; the old secret stops working (404)', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const invitee = await registerUser(t);
       const first = await invite(ws, invitee.email);
       t.clock.advance(2 * DAY);
@@ -641,7 +602,7 @@ describe('invitations', () => {
     });
 
     it('takes expiresInDays, and revives an expired invitation', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const invitee = await registerUser(t);
       const first = await invite(ws, invitee.email, { expiresInDays: 1 });
       t.clock.advance(DAY);
@@ -657,8 +618,8 @@ describe('invitations', () => {
     });
 
     it("refuses a resender who could not grant the invitation's device access (403), and lets one who can", async () => {
-      const ws = await newWorkspace();
-      const [d1, d2] = [await createDevice(ws), await createDevice(ws)];
+      const ws = await newWorkspace(t);
+      const [d1, d2] = [(await ws.device()).id, (await ws.device()).id];
       const manager = await managerOf(ws, [d1]);
       const resendAs = (by: RegisteredUser, id: string) => t.http().post(`/v1/workspaces/${ws.id}/invitations/${id}/resend`).set(bearer(by.personalToken)).send({});
 
@@ -676,7 +637,7 @@ describe('invitations', () => {
     });
 
     it('refuses accepted and revoked invitations (409) and unknown ids (404); a declined one is issued again', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const [accepter, decliner] = [await registerUser(t), await registerUser(t)];
       const accepted = await invite(ws, accepter.email);
       const declined = await invite(ws, decliner.email);
@@ -695,7 +656,7 @@ describe('invitations', () => {
 
   describe('POST /v1/invitations/:id/decline', () => {
     it('lets the invitee who verified the address decline without the secret (204); the invitation can then not be accepted (409)', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const invitee = await registerUser(t);
       const { id, secret } = await invite(ws, invitee.email);
       await markEmailVerified(t, invitee.id);
@@ -709,7 +670,7 @@ describe('invitations', () => {
     });
 
     it("answers 404 to someone declining another person's invitation, which stays pending", async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const invitee = await registerUser(t);
       const stranger = await registerUser(t);
       const { id, secret } = await invite(ws, invitee.email);
@@ -721,7 +682,7 @@ describe('invitations', () => {
     });
 
     it('takes no field but the optional token', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const invitee = await registerUser(t);
       const { id, secret } = await invite(ws, invitee.email);
       expectProblem(await t.http().post(`/v1/invitations/${id}/decline`).set(bearer(invitee.personalToken)).send({ reason: 'no' }), 400, 'validation_failed');

@@ -1,11 +1,11 @@
 // Workspace token policy (SPEC section 3: maxLifetimeDays, allowPersonalTokens) and token governance
 // by workspace admins (GET|DELETE /v1/workspaces/:wid/tokens), through HTTP.
-import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, inviteAndAccept, login, RegisteredUser, registerUser } from '../support/api';
+import { bearer, createNamedToken, createWorkspace, expectProblem, login, RegisteredUser, registerUser } from '../support/api';
+import { workspaceOf } from '../support/fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const DAY = 86_400_000;
 
-type RoleName = 'owner' | 'admin' | 'member' | 'viewer';
 type Policy = { maxLifetimeDays: number | null; allowPersonalTokens: boolean };
 
 interface GovernedToken {
@@ -16,14 +16,6 @@ interface GovernedToken {
   workspaceIds: string[] | null;
   owner: { type: string; id: string; email?: string };
   [key: string]: unknown;
-}
-
-/** Invites a user (a new one unless given) with one built-in role and all devices; they accept with their personal token. */
-async function addMember(t: TestApp, ownerSecret: string, wid: string, role: RoleName, user?: RegisteredUser): Promise<RegisteredUser> {
-  const roles = await builtInRoles(t, ownerSecret, wid);
-  const invitee = user ?? (await registerUser(t));
-  await inviteAndAccept(t, ownerSecret, wid, invitee, [roles[role]]);
-  return invitee;
 }
 
 /** An owner with a login session and two workspaces: one to put a policy on, one to compare with. */
@@ -111,8 +103,8 @@ describe('workspace token policy', () => {
     });
 
     it('can be read by any member, but only an owner may change it: an admin gets 403 forbidden', async () => {
-      const admin = await addMember(t, owner.personalToken, wid, 'admin');
-      const viewer = await addMember(t, owner.personalToken, wid, 'viewer');
+      const admin = await (await workspaceOf(t, owner, wid)).member('admin');
+      const viewer = await (await workspaceOf(t, owner, wid)).member('viewer');
       for (const reader of [admin, viewer]) {
         const res = await t.http().get(`/v1/workspaces/${wid}/token-policy`).set(bearer(reader.personalToken)).expect(200);
         expect(res.body).toEqual({ maxLifetimeDays: null, allowPersonalTokens: true });
@@ -216,7 +208,7 @@ describe('workspace token policy', () => {
     });
 
     it('applies to every member\'s personal tokens, and still answers 404 to a non-member', async () => {
-      const member = await addMember(t, owner.personalToken, strict, 'member');
+      const member = await (await workspaceOf(t, owner, strict)).member('member');
       const outsider = await registerUser(t);
       await setPolicy(t, session, strict, { maxLifetimeDays: null, allowPersonalTokens: false });
       await expectPolicyRefusal(t, member.personalToken, strict);
@@ -353,8 +345,8 @@ describe('workspace token governance', () => {
   beforeEach(async () => {
     owner = await registerUser(t);
     wid = (await createWorkspace(t, owner.personalToken, 'governed')).id;
-    admin = await addMember(t, owner.personalToken, wid, 'admin');
-    member = await addMember(t, owner.personalToken, wid, 'member');
+    admin = await (await workspaceOf(t, owner, wid)).member('admin');
+    member = await (await workspaceOf(t, owner, wid)).member('member');
     // The member's own workspace, where the admin of `wid` has no say.
     memberOwn = (await createWorkspace(t, member.personalToken, 'mine')).id;
   });
@@ -423,7 +415,7 @@ describe('workspace token governance', () => {
     });
 
     it('needs tokens:read: a member or viewer gets 403 forbidden, a non-member 404', async () => {
-      const viewer = await addMember(t, owner.personalToken, wid, 'viewer');
+      const viewer = await (await workspaceOf(t, owner, wid)).member('viewer');
       const outsider = await registerUser(t);
       expectProblem(await t.http().get(`/v1/workspaces/${wid}/tokens`).set(bearer(member.personalToken)), 403, 'forbidden');
       expectProblem(await t.http().get(`/v1/workspaces/${wid}/tokens`).set(bearer(viewer.personalToken)), 403, 'forbidden');

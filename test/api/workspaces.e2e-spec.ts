@@ -1,5 +1,6 @@
 // Workspaces, roles and members: lifecycle, the last-owner rule and no escalation.
-import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, inviteAndAccept, login, RegisteredUser, registerUser } from '../support/api';
+import { bearer, createNamedToken, createWorkspace, expectProblem, inviteAndAccept, login, registerUser } from '../support/api';
+import { newWorkspace } from '../support/fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('workspaces', () => {
@@ -10,15 +11,9 @@ describe('workspaces', () => {
   });
   afterAll(() => t.close());
 
-  /** Invites `who` with the given roles and has them accept; returns nothing but a membership. */
-  const addMember = (ownerSecret: string, wid: string, who: RegisteredUser, roleIds: string[], deviceAccess: object = { mode: 'all' }) =>
-    inviteAndAccept(t, ownerSecret, wid, who, roleIds, deviceAccess);
-
   async function setup() {
-    const owner = await registerUser(t);
-    const ws = await createWorkspace(t, owner.personalToken, 'Acme Greenhouses');
-    const roles = await builtInRoles(t, owner.personalToken, ws.id);
-    return { owner, ws, roles };
+    const ws = await newWorkspace(t, undefined, 'Acme Greenhouses');
+    return { owner: ws.owner, ws, roles: ws.roles };
   }
 
   describe('lifecycle', () => {
@@ -79,7 +74,7 @@ describe('workspaces', () => {
     it('deletes (owners only): everything inside goes, and restricted tokens lose it', async () => {
       const { owner, ws, roles } = await setup();
       const admin = await registerUser(t);
-      await addMember(owner.personalToken, ws.id, admin, [roles.admin]);
+      await inviteAndAccept(t, owner.personalToken, ws.id, admin, [roles.admin]);
       await t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(owner.personalToken)).send({ name: 'd', serial: 'S1' }).expect(201);
       const restricted = await createNamedToken(t, owner.personalToken, { scopes: ['*'], workspaceIds: [ws.id] });
       expectProblem(await t.http().delete(`/v1/workspaces/${ws.id}`).set(bearer(admin.personalToken)), 403, 'forbidden');
@@ -101,7 +96,7 @@ describe('workspaces', () => {
     it('lets a member leave, after which the workspace is gone for them at once', async () => {
       const { owner, ws, roles } = await setup();
       const member = await registerUser(t);
-      await addMember(owner.personalToken, ws.id, member, [roles.member]);
+      await inviteAndAccept(t, owner.personalToken, ws.id, member, [roles.member]);
       await t.http().get(`/v1/workspaces/${ws.id}`).set(bearer(member.personalToken)).expect(200);
       await t.http().post(`/v1/workspaces/${ws.id}/leave`).set(bearer(member.personalToken)).expect(204);
       expectProblem(await t.http().get(`/v1/workspaces/${ws.id}`).set(bearer(member.personalToken)), 404, 'not_found');
@@ -114,7 +109,7 @@ describe('workspaces', () => {
       expectProblem(await t.http().delete(`/v1/workspaces/${ws.id}/members/${owner.id}`).set(bearer(owner.personalToken)), 409, 'last_owner');
       // With a second owner, the first may go.
       const second = await registerUser(t);
-      await addMember(owner.personalToken, ws.id, second, [roles.owner]);
+      await inviteAndAccept(t, owner.personalToken, ws.id, second, [roles.owner]);
       await t.http().post(`/v1/workspaces/${ws.id}/leave`).set(bearer(owner.personalToken)).expect(204);
       expectProblem(await t.http().post(`/v1/workspaces/${ws.id}/leave`).set(bearer(second.personalToken)), 409, 'last_owner');
     });
@@ -122,7 +117,7 @@ describe('workspaces', () => {
     it('keeps at least one owner when two owners leave at the same time', async () => {
       const { owner, ws, roles } = await setup();
       const second = await registerUser(t);
-      await addMember(owner.personalToken, ws.id, second, [roles.owner]);
+      await inviteAndAccept(t, owner.personalToken, ws.id, second, [roles.owner]);
       const results = await Promise.all([owner, second].map((u) => t.http().post(`/v1/workspaces/${ws.id}/leave`).set(bearer(u.personalToken))));
       expect(results.map((r) => r.status).sort()).toEqual([204, 409]);
       const [{ n }] = await t.dataSource.query(
@@ -135,7 +130,7 @@ describe('workspaces', () => {
     it('keeps at least one owner when two owners demote each other at the same time', async () => {
       const { owner, ws, roles } = await setup();
       const second = await registerUser(t);
-      await addMember(owner.personalToken, ws.id, second, [roles.owner]);
+      await inviteAndAccept(t, owner.personalToken, ws.id, second, [roles.owner]);
       const results = await Promise.all([
         t.http().patch(`/v1/workspaces/${ws.id}/members/${second.id}`).set(bearer(owner.personalToken)).send({ roleIds: [roles.admin] }),
         t.http().patch(`/v1/workspaces/${ws.id}/members/${owner.id}`).set(bearer(second.personalToken)).send({ roleIds: [roles.admin] }),
@@ -183,7 +178,7 @@ describe('workspaces', () => {
       const { owner, ws } = await setup();
       const role = await t.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(owner.personalToken)).send({ name: 'Reader', permissions: ['workspace:read', 'devices:read'] }).expect(201);
       const reader = await registerUser(t);
-      await addMember(owner.personalToken, ws.id, reader, [role.body.id]);
+      await inviteAndAccept(t, owner.personalToken, ws.id, reader, [role.body.id]);
       await t.http().get(`/v1/workspaces/${ws.id}/devices`).set(bearer(reader.personalToken)).expect(200);
       expectProblem(await t.http().delete(`/v1/workspaces/${ws.id}/roles/${role.body.id}`).set(bearer(owner.personalToken)), 409, 'conflict');
       await t.http().patch(`/v1/workspaces/${ws.id}/roles/${role.body.id}`).set(bearer(owner.personalToken)).send({ permissions: ['workspace:read'] }).expect(200);
@@ -193,7 +188,7 @@ describe('workspaces', () => {
     it('cannot define a role with permissions its author does not hold', async () => {
       const { owner, ws, roles } = await setup();
       const admin = await registerUser(t);
-      await addMember(owner.personalToken, ws.id, admin, [roles.admin]);
+      await inviteAndAccept(t, owner.personalToken, ws.id, admin, [roles.admin]);
       expectProblem(await t.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(admin.personalToken)).send({ name: 'Deleter', permissions: ['workspace:delete'] }), 403, 'forbidden');
       await t.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(admin.personalToken)).send({ name: 'Ops', permissions: ['devices:delete'] }).expect(201);
     });
@@ -205,7 +200,7 @@ describe('workspaces', () => {
       const people = [await registerUser(t), await registerUser(t)];
       for (const p of people) {
         t.clock.advance(1000);
-        await addMember(owner.personalToken, ws.id, p, [roles.viewer]);
+        await inviteAndAccept(t, owner.personalToken, ws.id, p, [roles.viewer]);
       }
       const page = await t.http().get(`/v1/workspaces/${ws.id}/members?limit=2`).set(bearer(owner.personalToken)).expect(200);
       expect(page.body.items.map((m: { userId: string }) => m.userId)).toEqual([people[1].id, people[0].id]);
@@ -220,7 +215,7 @@ describe('workspaces', () => {
     it('changes roles and device access; a removed member loses access at once', async () => {
       const { owner, ws, roles } = await setup();
       const member = await registerUser(t);
-      await addMember(owner.personalToken, ws.id, member, [roles.viewer]);
+      await inviteAndAccept(t, owner.personalToken, ws.id, member, [roles.viewer]);
       const session = await login(t, member.email);
       expectProblem(await t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(session)).send({ name: 'd', serial: 'X' }), 403, 'forbidden');
       await t.http().patch(`/v1/workspaces/${ws.id}/members/${member.id}`).set(bearer(owner.personalToken)).send({ roleIds: [roles.member] }).expect(200);
@@ -235,8 +230,8 @@ describe('workspaces', () => {
       const { owner, ws, roles } = await setup();
       const admin = await registerUser(t);
       const member = await registerUser(t);
-      await addMember(owner.personalToken, ws.id, admin, [roles.admin]);
-      await addMember(owner.personalToken, ws.id, member, [roles.member]);
+      await inviteAndAccept(t, owner.personalToken, ws.id, admin, [roles.admin]);
+      await inviteAndAccept(t, owner.personalToken, ws.id, member, [roles.member]);
       expectProblem(await t.http().patch(`/v1/workspaces/${ws.id}/members/${member.id}`).set(bearer(admin.personalToken)).send({ roleIds: [roles.owner] }), 403, 'forbidden');
       expectProblem(await t.http().patch(`/v1/workspaces/${ws.id}/members/${admin.id}`).set(bearer(admin.personalToken)).send({ roleIds: [roles.owner] }), 403, 'forbidden');
       expectProblem(await t.http().delete(`/v1/workspaces/${ws.id}/members/${owner.id}`).set(bearer(admin.personalToken)), 403, 'forbidden');
@@ -244,7 +239,7 @@ describe('workspaces', () => {
       await t.http().patch(`/v1/workspaces/${ws.id}/members/${member.id}`).set(bearer(admin.personalToken)).send({ roleIds: [roles.admin] }).expect(200);
       // A member cannot manage members at all.
       const plain = await registerUser(t);
-      await addMember(owner.personalToken, ws.id, plain, [roles.member]);
+      await inviteAndAccept(t, owner.personalToken, ws.id, plain, [roles.member]);
       expectProblem(await t.http().patch(`/v1/workspaces/${ws.id}/members/${plain.id}`).set(bearer(plain.personalToken)).send({ roleIds: [roles.admin] }), 403, 'forbidden');
       // Roles of another workspace are not roles here.
       const elsewhere = await setup();
@@ -260,9 +255,9 @@ describe('workspaces', () => {
       const d1 = (await t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(owner.personalToken)).send({ name: 'a', serial: 'A1' }).expect(201)).body.id;
       const d2 = (await t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(owner.personalToken)).send({ name: 'b', serial: 'B1' }).expect(201)).body.id;
       const admin = await registerUser(t);
-      await addMember(owner.personalToken, ws.id, admin, [roles.admin], { mode: 'selected', deviceIds: [d1] });
+      await inviteAndAccept(t, owner.personalToken, ws.id, admin, [roles.admin], { mode: 'selected', deviceIds: [d1] });
       const member = await registerUser(t);
-      await addMember(owner.personalToken, ws.id, member, [roles.member], { mode: 'selected', deviceIds: [] });
+      await inviteAndAccept(t, owner.personalToken, ws.id, member, [roles.member], { mode: 'selected', deviceIds: [] });
       for (const deviceAccess of [{ mode: 'all' }, { mode: 'selected', deviceIds: [d2] }]) {
         expectProblem(await t.http().patch(`/v1/workspaces/${ws.id}/members/${member.id}`).set(bearer(admin.personalToken)).send({ deviceAccess }), 403, 'forbidden');
       }

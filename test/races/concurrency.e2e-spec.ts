@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { Response, Test } from 'supertest';
 import { generateToken, hashToken, tokenHint } from '../../src/auth/token-format';
 import { PERMISSIONS } from '../../src/authorization/permissions';
-import { bearer, builtInRoles, createNamedToken, createWorkspace, inviteAndAccept, registerUser, RegisteredUser } from '../support/api';
+import { bearer, createNamedToken, createWorkspace, registerUser, RegisteredUser } from '../support/api';
+import { newWorkspace, WorkspaceFixture } from '../support/fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
@@ -22,16 +23,6 @@ const onPostgres = Boolean(process.env.DATABASE_URL);
 const N = onPostgres ? 200 : 100;
 // Waves of hundreds of requests on a busy two-core machine take longer than the default minute.
 jest.setTimeout(180_000);
-
-type RoleName = 'owner' | 'admin' | 'member' | 'viewer';
-
-interface Workspace {
-  id: string;
-  owner: RegisteredUser;
-  roles: Record<RoleName, string>;
-  /** Role id -> its permissions. */
-  permissionsOf: Map<string, string[]>;
-}
 
 let t: TestApp;
 
@@ -108,21 +99,6 @@ async function sleep(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function newWorkspace(): Promise<Workspace> {
-  const owner = await registerUser(t);
-  const ws = await createWorkspace(t, owner.personalToken, `Race ${randomUUID().slice(0, 6)}`);
-  const roles = await builtInRoles(t, owner.personalToken, ws.id);
-  const listed = await t.http().get(`/v1/workspaces/${ws.id}/roles`).set(bearer(owner.personalToken)).expect(200);
-  const permissionsOf = new Map<string, string[]>(listed.body.items.map((r: { id: string; permissions: string[] }) => [r.id, r.permissions]));
-  return { id: ws.id, owner, roles, permissionsOf };
-}
-
-async function customRole(ws: Workspace, name: string, permissions: string[]): Promise<string> {
-  const res = await t.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(ws.owner.personalToken)).send({ name, permissions }).expect(201);
-  ws.permissionsOf.set(res.body.id, permissions);
-  return res.body.id;
-}
-
 /** Registers users a few at a time: argon2 is the slow part and the machine has two cores. */
 async function registerUsers(n: number): Promise<RegisteredUser[]> {
   const users: RegisteredUser[] = [];
@@ -130,21 +106,15 @@ async function registerUsers(n: number): Promise<RegisteredUser[]> {
   return users;
 }
 
-async function addMember(ws: Workspace, role: RoleName, by = ws.owner.personalToken): Promise<RegisteredUser> {
-  const user = await registerUser(t);
-  await inviteAndAccept(t, by, ws.id, user, [ws.roles[role]]);
-  return user;
-}
-
-async function invite(ws: Workspace, email: string, roleIds: string[]): Promise<{ id: string; secret: string }> {
+async function invite(ws: WorkspaceFixture, email: string, roleIds: string[]): Promise<{ id: string; secret: string }> {
   const res = await t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(ws.owner.personalToken)).send({ email, roleIds, deviceAccess: { mode: 'all' } }).expect(201);
   return { id: res.body.invitation.id, secret: res.body.secret };
 }
 
 const accept = (user: RegisteredUser, secret: string) => t.http().post('/v1/invitations/accept').set(bearer(user.personalToken)).send({ token: secret });
-const patchMember = (ws: Workspace, by: string, userId: string, body: object) => t.http().patch(`/v1/workspaces/${ws.id}/members/${userId}`).set(bearer(by)).send(body);
-const removeMember = (ws: Workspace, by: string, userId: string) => t.http().delete(`/v1/workspaces/${ws.id}/members/${userId}`).set(bearer(by));
-const leave = (ws: Workspace, by: string) => t.http().post(`/v1/workspaces/${ws.id}/leave`).set(bearer(by));
+const patchMember = (ws: WorkspaceFixture, by: string, userId: string, body: object) => t.http().patch(`/v1/workspaces/${ws.id}/members/${userId}`).set(bearer(by)).send(body);
+const removeMember = (ws: WorkspaceFixture, by: string, userId: string) => t.http().delete(`/v1/workspaces/${ws.id}/members/${userId}`).set(bearer(by));
+const leave = (ws: WorkspaceFixture, by: string) => t.http().post(`/v1/workspaces/${ws.id}/leave`).set(bearer(by));
 const me = (secret: string) => t.http().get('/v1/me').set(bearer(secret));
 const authorize = (secret: string, workspaceId: string, permission = 'workspace:read') =>
   t.http().get('/v1/authorize').query({ workspaceId, permission }).set(bearer(secret));
@@ -190,7 +160,7 @@ async function auditCount(action: string, where: { workspaceId?: string; targetI
 }
 
 /** Members with the owner role, as GET /members shows them. */
-async function ownersByApi(ws: Workspace, secret: string): Promise<string[]> {
+async function ownersByApi(ws: WorkspaceFixture, secret: string): Promise<string[]> {
   const res = await t.http().get(`/v1/workspaces/${ws.id}/members?limit=200`).set(bearer(secret)).expect(200);
   return res.body.items.filter((m: { roles: Array<{ id: string }> }) => m.roles.some((r) => r.id === ws.roles.owner)).map((m: { userId: string }) => m.userId);
 }
@@ -270,7 +240,7 @@ describe('concurrency', () => {
 
   describe('accepting invitations', () => {
     it('makes one membership when the same invitation is accepted by many requests at once', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const invitee = await registerUser(t);
       const { id, secret } = await invite(ws, invitee.email, [ws.roles.member]);
 
@@ -287,7 +257,7 @@ describe('concurrency', () => {
     });
 
     it('makes one membership when many invitations for the same user and workspace are accepted at once', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const invitee = await registerUser(t);
       const first = await invite(ws, invitee.email, [ws.roles.viewer]);
       // The API refuses a second pending invitation for one email; the database still holds one
@@ -320,7 +290,7 @@ describe('concurrency', () => {
     });
 
     it('adds every user when many accept their own invitations at once, each four times', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const users = await registerUsers(N / 4);
       const secrets: string[] = [];
       for (const user of users) secrets.push((await invite(ws, user.email, [ws.roles.viewer])).secret);
@@ -343,7 +313,7 @@ describe('concurrency', () => {
 
   describe('deleting a workspace while its invitations are accepted', () => {
     it('answers every accept 200 or 404 (never a 5xx or a deadlock) and leaves no membership behind', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const users = await registerUsers(N / 4);
       const secrets: string[] = [];
       for (const user of users) secrets.push((await invite(ws, user.email, [ws.roles.viewer])).secret);
@@ -370,11 +340,11 @@ describe('concurrency', () => {
     const REPEAT = Math.max(1, Math.round(N / (OWNERS * (2 * (OWNERS - 1) + 1))));
 
     it('keeps exactly one owner, wave after wave, and one audit event per change', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       let survivor = ws.owner;
       for (let wave = 0; wave < 3; wave++) {
         const owners = [survivor];
-        while (owners.length < OWNERS) owners.push(await addMember(ws, 'owner', survivor.personalToken));
+        while (owners.length < OWNERS) owners.push(await ws.member('owner', { by: survivor.personalToken }));
         const membersBefore = await count('memberships WHERE workspace_id = $1 AND user_id IS NOT NULL', [ws.id]);
         const eventsBefore = {
           gone: (await auditCount('member.removed', { workspaceId: ws.id })) + (await auditCount('member.left', { workspaceId: ws.id })),
@@ -433,10 +403,10 @@ describe('concurrency', () => {
     });
 
     it('leaves exactly one of many admins removing each other', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const admins: RegisteredUser[] = [];
       // Every admin removes every other: about N removals.
-      for (let i = 0; i < Math.round(Math.sqrt(N)) + 1; i++) admins.push(await addMember(ws, 'admin'));
+      for (let i = 0; i < Math.round(Math.sqrt(N)) + 1; i++) admins.push(await ws.member('admin'));
 
       // Each pair side by side (a removes b, b removes a), so both are let in before either is gone.
       const pairs = shuffle(admins.flatMap((a, i) => admins.slice(i + 1).map((b) => [{ actor: a, target: b }, { actor: b, target: a }]))).flat();
@@ -457,7 +427,7 @@ describe('concurrency', () => {
 
   describe('role changes', () => {
     /** What /v1/authorize answers for every permission of the catalog, against what the roles grant. */
-    async function expectAuthorizeAgrees(ws: Workspace, secret: string, roleIds: string[]): Promise<void> {
+    async function expectAuthorizeAgrees(ws: WorkspaceFixture, secret: string, roleIds: string[]): Promise<void> {
       const granted = new Set(roleIds.flatMap((id) => ws.permissionsOf.get(id)!));
       await eventually(async () => {
         const answers = await fire(PERMISSIONS.map((permission) => authorize(secret, ws.id, permission)));
@@ -467,17 +437,17 @@ describe('concurrency', () => {
       });
     }
 
-    async function roleSetsFor(ws: Workspace): Promise<string[][]> {
-      const auditor = await customRole(ws, `Auditor ${randomUUID().slice(0, 4)}`, ['workspace:read', 'audit:read']);
-      const keeper = await customRole(ws, `Keeper ${randomUUID().slice(0, 4)}`, ['workspace:read', 'api_users:read', 'tokens:read']);
+    async function roleSetsFor(ws: WorkspaceFixture): Promise<string[][]> {
+      const auditor = await ws.role(['workspace:read', 'audit:read'], `Auditor ${randomUUID().slice(0, 4)}`);
+      const keeper = await ws.role(['workspace:read', 'api_users:read', 'tokens:read'], `Keeper ${randomUUID().slice(0, 4)}`);
       return [[ws.roles.viewer], [ws.roles.member], [ws.roles.admin], [ws.roles.member, ws.roles.viewer], [auditor], [auditor, keeper], [keeper, ws.roles.viewer]];
     }
 
     it('ends a member removed while role changes race on them with no membership and no roles', async () => {
-      const ws = await newWorkspace();
-      const custom = await customRole(ws, 'Auditor', ['workspace:read', 'audit:read']);
+      const ws = await newWorkspace(t);
+      const custom = await ws.role(['workspace:read', 'audit:read'], 'Auditor');
       const roleSets = [[ws.roles.viewer], [ws.roles.member], [ws.roles.admin], [ws.roles.member, ws.roles.viewer], [custom], [custom, ws.roles.viewer]];
-      const targets = [await addMember(ws, 'viewer'), await addMember(ws, 'member'), await addMember(ws, 'admin'), await addMember(ws, 'viewer')];
+      const targets = [await ws.member('viewer'), await ws.member('member'), await ws.member('admin'), await ws.member('viewer')];
       const membershipIds = (await t.dataSource.query('SELECT id FROM memberships WHERE workspace_id = $1 AND user_id = ANY($2::uuid[])', [ws.id, targets.map((u) => u.id)])).map(
         (r: { id: string }) => r.id,
       );
@@ -507,9 +477,9 @@ describe('concurrency', () => {
     });
 
     it('ends a member with exactly one of many role sets sent at once, and /v1/authorize agrees', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const roleSets = await roleSetsFor(ws);
-      const member = await addMember(ws, 'viewer');
+      const member = await ws.member('viewer');
       const patches = times(N, (i) => patchMember(ws, ws.owner.personalToken, member.id, { roleIds: roleSets[i % roleSets.length] }));
       // The member's token is checked all along, so the hot-path cache fills while the roles move.
       const checks = times(N, (i) => authorize(member.personalToken, ws.id, PERMISSIONS[i % PERMISSIONS.length]));
@@ -530,7 +500,7 @@ describe('concurrency', () => {
     });
 
     it('ends an API user with exactly one of many role sets sent at once, and /v1/authorize agrees for its token', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const roleSets = (await roleSetsFor(ws)).filter((set) => !set.includes(ws.roles.owner));
       const created = await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(ws.owner.personalToken)).send({ name: 'Bot', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } }).expect(201);
       const apiUserId: string = created.body.apiUser.id;
@@ -551,7 +521,7 @@ describe('concurrency', () => {
     });
 
     it('answers 200 only for changes made when API users are changed while being deleted', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const roleSets = [[ws.roles.viewer], [ws.roles.member], [ws.roles.admin]];
       const bots: string[] = [];
       for (let i = 0; i < 4; i++) {
@@ -641,7 +611,7 @@ describe('concurrency', () => {
      * raced), and each write answered 2xx wrote one event.
      */
     async function demotedWhileWriting(
-      ws: Workspace,
+      ws: WorkspaceFixture,
       actorId: string,
       actions: string[],
       writes: Array<() => Test>,
@@ -676,13 +646,12 @@ describe('concurrency', () => {
     const reaches = (e: Witnessed, deviceId: string | null) => e.deviceAccess === 'all' || (deviceId !== null && e.deviceIds.includes(deviceId));
 
     it('invites, resends and revokes only within what the inviter holds, while the inviter is narrowed', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const memberPermissions = ws.permissionsOf.get(ws.roles.member)!;
       const gatekeeping = ['workspace:read', 'members:read', 'members:manage'];
-      const inviter = await customRole(ws, 'Inviter', [...new Set([...gatekeeping, ...memberPermissions])]);
-      const gatekeeper = await customRole(ws, 'Gatekeeper', gatekeeping);
-      const actor = await registerUser(t);
-      await inviteAndAccept(t, ws.owner.personalToken, ws.id, actor, [inviter]);
+      const inviter = await ws.role([...new Set([...gatekeeping, ...memberPermissions])], 'Inviter');
+      const gatekeeper = await ws.role(gatekeeping, 'Gatekeeper');
+      const actor = await ws.member({ id: inviter });
       const pending = await made(
         times(N, (i) =>
           t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(ws.owner.personalToken)).send({ email: `pending-${i}-${randomUUID().slice(0, 8)}@example.com`, roleIds: [ws.roles.member], deviceAccess: { mode: 'all' } }),
@@ -707,12 +676,12 @@ describe('concurrency', () => {
     });
 
     it('changes roles and members only while the actor is a member, when the actor is removed meanwhile', async () => {
-      const ws = await newWorkspace();
-      const actor = await addMember(ws, 'admin');
+      const ws = await newWorkspace(t);
+      const actor = await ws.member('admin');
       const newRole = (name: string) => t.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(ws.owner.personalToken)).send({ name, permissions: ['workspace:read'] });
       const toChange = await made(times(Math.ceil(N / 4), (i) => newRole(`Change ${i}`)));
       const toDelete = await made(times(Math.ceil(N / 4), (i) => newRole(`Delete ${i}`)));
-      const viewers = [await addMember(ws, 'viewer'), await addMember(ws, 'viewer')];
+      const viewers = [await ws.member('viewer'), await ws.member('viewer')];
       const as = bearer(actor.personalToken);
       const writes = times(N, (i) => () => {
         const j = Math.floor(i / 4);
@@ -735,8 +704,8 @@ describe('concurrency', () => {
     });
 
     it('makes, changes and deletes API users and their tokens only with api_users:manage, while the actor is demoted', async () => {
-      const ws = await newWorkspace();
-      const actor = await addMember(ws, 'admin');
+      const ws = await newWorkspace(t);
+      const actor = await ws.member('admin');
       const owner = bearer(ws.owner.personalToken);
       const newBot = (name: string) => t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(owner).send({ name, roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } });
       const bots = await made([newBot('Bot 0'), newBot('Bot 1')], 'apiUser.id');
@@ -779,9 +748,9 @@ describe('concurrency', () => {
     });
 
     it("revokes another owner's tokens only while the actor is an owner, when the actor is demoted to admin", async () => {
-      const ws = await newWorkspace();
-      const actor = await addMember(ws, 'owner');
-      const other = await addMember(ws, 'owner');
+      const ws = await newWorkspace(t);
+      const actor = await ws.member('owner');
+      const other = await ws.member('owner');
       const bot = (
         await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(ws.owner.personalToken)).send({ name: 'Bot', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } }).expect(201)
       ).body.apiUser.id;
@@ -803,8 +772,8 @@ describe('concurrency', () => {
     });
 
     it('creates, changes and deletes devices only within the device access the actor holds, while it is narrowed', async () => {
-      const ws = await newWorkspace();
-      const actor = await addMember(ws, 'admin');
+      const ws = await newWorkspace(t);
+      const actor = await ws.member('admin');
       const owner = bearer(ws.owner.personalToken);
       const newDevice = (serial: string) => t.http().post(`/v1/workspaces/${ws.id}/devices`).set(owner).send({ name: serial, serial });
       const [kept] = await made([newDevice('KEPT')]);
@@ -829,8 +798,8 @@ describe('concurrency', () => {
     });
 
     it('changes the workspace with workspace:update and its token policy only as an owner, when the actor is demoted to admin', async () => {
-      const ws = await newWorkspace();
-      const actor = await addMember(ws, 'owner');
+      const ws = await newWorkspace(t);
+      const actor = await ws.member('owner');
       const as = bearer(actor.personalToken);
       const writes = times(N, (i) => () =>
         i % 2 === 0
@@ -845,7 +814,7 @@ describe('concurrency', () => {
     });
 
     it('lets an API user act only with the rights it holds, while its roles are taken down', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const owner = bearer(ws.owner.personalToken);
       const created = await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(owner).send({ name: 'Operator', roleIds: [ws.roles.admin], deviceAccess: { mode: 'all' } }).expect(201);
       const operator = { id: created.body.apiUser.id as string, secret: created.body.token.secret as string };
@@ -942,7 +911,7 @@ describe('concurrency', () => {
       ['a grace', [30]],
       ['mixed graces', [0, 1, 30, 3600]],
     ])('rotates an API-user token once when many rotations arrive at once with %s', async (_label, graces) => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const created = await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(ws.owner.personalToken)).send({ name: 'Bot', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } }).expect(201);
       const apiUserId: string = created.body.apiUser.id;
       const old = { id: created.body.token.id as string, secret: created.body.token.secret as string };
@@ -1050,7 +1019,7 @@ describe('concurrency', () => {
     });
 
     it('kills an API-user token and its sessions when revocations race rotations, uses and exchanges', async () => {
-      const ws = await newWorkspace();
+      const ws = await newWorkspace(t);
       const created = await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(ws.owner.personalToken)).send({ name: 'Bot', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } }).expect(201);
       const apiUserId: string = created.body.apiUser.id;
       const token = { id: created.body.token.id as string, secret: created.body.token.secret as string };

@@ -6,9 +6,7 @@ import { ConfigError, loadConfig } from '../../src/config/app-config';
 import { IdentityHardening1765000000000 } from '../../src/database/migrations/1765000000000-IdentityHardening';
 import {
   bearer,
-  builtInRoles,
   createNamedToken,
-  createWorkspace,
   expectProblem,
   login,
   markEmailVerified,
@@ -17,6 +15,7 @@ import {
   RegisteredUser,
   uniqueEmail,
 } from '../support/api';
+import { newWorkspace, WorkspaceFixture } from '../support/fixtures';
 import { ADMIN_EMAIL, startTestApp, TestApp } from '../support/test-app';
 
 let t: TestApp;
@@ -30,19 +29,7 @@ afterAll(() => t.close());
 
 const suffix = () => randomBytes(3).toString('hex');
 
-interface Ws {
-  id: string;
-  owner: RegisteredUser;
-  roles: Record<'owner' | 'admin' | 'member' | 'viewer', string>;
-}
-
-async function newWorkspace(): Promise<Ws> {
-  const owner = await registerUser(t);
-  const ws = await createWorkspace(t, owner.personalToken, `Sec ${suffix()}`);
-  return { id: ws.id, owner, roles: await builtInRoles(t, owner.personalToken, ws.id) };
-}
-
-async function invite(ws: Ws, by: string, email: string, roleIds: string[], deviceAccess: object = { mode: 'all' }): Promise<{ id: string; secret: string }> {
+async function invite(ws: WorkspaceFixture, by: string, email: string, roleIds: string[], deviceAccess: object = { mode: 'all' }): Promise<{ id: string; secret: string }> {
   const res = await t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(by)).send({ email, roleIds, deviceAccess });
   expect(res.status).toBe(201);
   return { id: res.body.invitation.id, secret: res.body.secret };
@@ -52,7 +39,7 @@ function accept(user: RegisteredUser, secret: string) {
   return t.http().post('/v1/invitations/accept').set(bearer(user.personalToken)).send({ token: secret });
 }
 
-async function invitationStatus(ws: Ws, id: string): Promise<string> {
+async function invitationStatus(ws: WorkspaceFixture, id: string): Promise<string> {
   const res = await t.http().get(`/v1/workspaces/${ws.id}/invitations`).set(bearer(ws.owner.personalToken)).expect(200);
   return res.body.items.find((i: { id: string }) => i.id === id).status;
 }
@@ -101,7 +88,7 @@ describe('H1: platform admin only by id or by a verified email', () => {
   });
 
   it('H1: an API user or a session of a non-admin never reaches the admin routes', async () => {
-    const ws = await newWorkspace();
+    const ws = await newWorkspace(t);
     const bot = await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(ws.owner.personalToken)).send({ name: 'Bot', roleIds: [ws.roles.admin], deviceAccess: { mode: 'all' } }).expect(201);
     expectProblem(await t.http().get('/v1/admin/users').set(bearer(bot.body.token.secret)), 403, 'forbidden');
     expectProblem(await t.http().get('/v1/admin/users').set(bearer(await login(t, ws.owner.email))), 403, 'forbidden');
@@ -165,7 +152,7 @@ describe('L7: one canonical form of an email address', () => {
     const fullwidth = [...user.email].map((c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0)).join('');
     await t.http().post('/v1/auth/login').send({ email: fullwidth, password: PASSWORD }).expect(200);
     await t.http().post('/v1/auth/login').send({ email: user.email.toUpperCase(), password: PASSWORD }).expect(200);
-    const ws = await newWorkspace();
+    const ws = await newWorkspace(t);
     const invitation = await invite(ws, ws.owner.personalToken, fullwidth, [ws.roles.viewer]);
     expect((await t.http().get(`/v1/workspaces/${ws.id}/invitations`).set(bearer(ws.owner.personalToken))).body.items[0].email).toBe(user.email);
     await accept(user, invitation.secret).expect(200);
@@ -196,7 +183,7 @@ describe('L7: one canonical form of an email address', () => {
   });
 
   it('L7: an invitation to a look-alike address is refused', async () => {
-    const ws = await newWorkspace();
+    const ws = await newWorkspace(t);
     const res = await t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(ws.owner.personalToken)).send({ email: 'gr\u200dace@example.com', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } });
     expectProblem(res, 400, 'validation_failed');
   });
@@ -204,7 +191,7 @@ describe('L7: one canonical form of an email address', () => {
 
 describe('M2: invitations are seen and declined only by a verified owner of the address, or with the secret', () => {
   it('M2: an account that registered the address first (unverified) sees none of its invitations', async () => {
-    const ws = await newWorkspace();
+    const ws = await newWorkspace(t);
     const email = uniqueEmail('invitee');
     await invite(ws, ws.owner.personalToken, email, [ws.roles.admin]);
     const squatter = await registerUser(t, email);
@@ -214,7 +201,7 @@ describe('M2: invitations are seen and declined only by a verified owner of the 
   });
 
   it('M2: without the secret, an unverified account cannot decline (404) and the invitation stays pending', async () => {
-    const ws = await newWorkspace();
+    const ws = await newWorkspace(t);
     const email = uniqueEmail('invitee');
     const invitation = await invite(ws, ws.owner.personalToken, email, [ws.roles.viewer]);
     const squatter = await registerUser(t, email);
@@ -224,10 +211,10 @@ describe('M2: invitations are seen and declined only by a verified owner of the 
   });
 
   it('M2: the secret of another invitation, or a malformed one, declines nothing', async () => {
-    const ws = await newWorkspace();
+    const ws = await newWorkspace(t);
     const user = await registerUser(t);
     const mine = await invite(ws, ws.owner.personalToken, user.email, [ws.roles.viewer]);
-    const otherWs = await newWorkspace();
+    const otherWs = await newWorkspace(t);
     const other = await invite(otherWs, otherWs.owner.personalToken, user.email, [otherWs.roles.viewer]);
     expectProblem(await t.http().post(`/v1/invitations/${mine.id}/decline`).set(bearer(user.personalToken)).send({ token: other.secret }), 404, 'not_found');
     expectProblem(await t.http().post(`/v1/invitations/${mine.id}/decline`).set(bearer(user.personalToken)).send({ token: 'lki_nope' }), 400, 'validation_failed');
@@ -236,7 +223,7 @@ describe('M2: invitations are seen and declined only by a verified owner of the 
   });
 
   it('M2: with the secret, the invited account declines; another account holding the secret cannot (403)', async () => {
-    const ws = await newWorkspace();
+    const ws = await newWorkspace(t);
     const user = await registerUser(t);
     const invitation = await invite(ws, ws.owner.personalToken, user.email, [ws.roles.viewer]);
     const stranger = await registerUser(t);
@@ -246,7 +233,7 @@ describe('M2: invitations are seen and declined only by a verified owner of the 
   });
 
   it('M2: declining twice at once with the secret: one 204, one 409, one audit event', async () => {
-    const ws = await newWorkspace();
+    const ws = await newWorkspace(t);
     const user = await registerUser(t);
     const invitation = await invite(ws, ws.owner.personalToken, user.email, [ws.roles.viewer]);
     const decline = () => t.http().post(`/v1/invitations/${invitation.id}/decline`).set(bearer(user.personalToken)).send({ token: invitation.secret });
@@ -257,7 +244,7 @@ describe('M2: invitations are seen and declined only by a verified owner of the 
   });
 
   it('M2: a verified owner of the address sees its invitations and declines without the secret', async () => {
-    const ws = await newWorkspace();
+    const ws = await newWorkspace(t);
     const user = await registerUser(t);
     const invitation = await invite(ws, ws.owner.personalToken, user.email, [ws.roles.viewer]);
     await markEmailVerified(t, user.id);
@@ -268,7 +255,7 @@ describe('M2: invitations are seen and declined only by a verified owner of the 
   });
 
   it('M2: a declined invitation can be resent (new secret, pending again) and accepted; a new one can be issued too', async () => {
-    const ws = await newWorkspace();
+    const ws = await newWorkspace(t);
     const user = await registerUser(t);
     const invitation = await invite(ws, ws.owner.personalToken, user.email, [ws.roles.viewer]);
     await t.http().post(`/v1/invitations/${invitation.id}/decline`).set(bearer(user.personalToken)).send({ token: invitation.secret }).expect(204);
@@ -288,7 +275,7 @@ describe('M2: invitations are seen and declined only by a verified owner of the 
 describe("L2: an invitation grants only what its inviter can still grant when it is accepted", () => {
   /** A workspace with an admin who invites `invitee` as admin; returns what the test needs. */
   async function adminInvites(deviceAccess: object = { mode: 'all' }) {
-    const ws = await newWorkspace();
+    const ws = await newWorkspace(t);
     const inviter = await registerUser(t);
     const forInviter = await invite(ws, ws.owner.personalToken, inviter.email, [ws.roles.admin]);
     await accept(inviter, forInviter.secret).expect(200);
@@ -325,7 +312,7 @@ describe("L2: an invitation grants only what its inviter can still grant when it
   });
 
   it("L2: an API user's invitation lapses when the API user is disabled or deleted", async () => {
-    const ws = await newWorkspace();
+    const ws = await newWorkspace(t);
     const make = async (name: string) =>
       (await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(ws.owner.personalToken)).send({ name, roleIds: [ws.roles.admin], deviceAccess: { mode: 'all' } }).expect(201)).body;
     const [disabled, deleted, kept] = [await make('Disabled'), await make('Deleted'), await make('Kept')];
@@ -358,7 +345,7 @@ describe("L2: an invitation grants only what its inviter can still grant when it
 describe('L7: the migration', () => {
   it('L7: canonicalises existing addresses; of two that fold together the canonical (else older) one keeps it', async () => {
     const migration = new IdentityHardening1765000000000();
-    const ws = await newWorkspace();
+    const ws = await newWorkspace(t);
     const runner = t.dataSource.createQueryRunner();
     await runner.connect();
     try {

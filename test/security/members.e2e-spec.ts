@@ -5,6 +5,7 @@ import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem,
 import { DataSource } from 'typeorm';
 import { OwnersReachAllDevices1765000080000 } from '../../src/database/migrations/1765000080000-OwnersReachAllDevices';
 import { fillPath, IdKind, routeTable } from '../support/route-table';
+import { newWorkspace } from '../support/fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('security: members, API users, restricted tokens (M1, L1, L6, L8)', () => {
@@ -17,16 +18,11 @@ describe('security: members, API users, restricted tokens (M1, L1, L6, L8)', () 
 
   /** A workspace with an owner, an admin, two devices, and the built-in role ids. */
   async function setup() {
-    const owner = await registerUser(t);
-    const ws = await createWorkspace(t, owner.personalToken, 'Plant');
-    const roles = await builtInRoles(t, owner.personalToken, ws.id);
-    const device = (name: string) =>
-      t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(owner.personalToken)).send({ name, serial: `S-${name}` }).expect(201).then((r) => r.body.id as string);
-    const d1 = await device('one');
-    const d2 = await device('two');
-    const admin = await registerUser(t);
-    await inviteAndAccept(t, owner.personalToken, ws.id, admin, [roles.admin]);
-    return { owner, admin, ws, roles, d1, d2 };
+    const ws = await newWorkspace(t, undefined, 'Plant');
+    const d1 = (await ws.device({ name: 'one', serial: 'S-one' })).id;
+    const d2 = (await ws.device({ name: 'two', serial: 'S-two' })).id;
+    const admin = await ws.member('admin');
+    return { owner: ws.owner, admin, ws, roles: ws.roles, d1, d2 };
   }
 
   async function customRole(secret: string, wid: string, permissions: string[]): Promise<string> {
