@@ -1,7 +1,7 @@
 // npm run bench [-- --tokens 100000] [--duration 10] [--connections 50] [--scale] [--only floor,authorize] [--pairs 3]
 //                [--spam-cached 20000] [--spam-rate 200]
-// Starts Latchkey (built, as a child process) on a fresh database: a new database on the PostgreSQL
-// server in DATABASE_URL, or an embedded one in a temporary folder. Seeds --tokens filler tokens, then
+// Starts Latchkey (built, as a child process, through harness/) on a fresh database: a new database on
+// the PostgreSQL server in DATABASE_URL, or an embedded one in a temporary folder. Seeds --tokens filler tokens, then
 // measures with autocannon, from a separate process, the floor (GET /health/live) against the token
 // checks. With --scale it measures authorize at 10,000 tokens and again at --tokens (default 1,000,000).
 // The spam scenario (PostgreSQL only) fills the caches with --spam-cached live tokens, then measures
