@@ -5,7 +5,8 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { autocannon, LoadResult, pinning, ROOT, serverCommand, waitUntilUp } from './load';
+import { pinned, pinning } from '../harness/cores';
+import { autocannon, LoadResult, ROOT, waitUntilUp } from './load';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -18,7 +19,7 @@ const PORT = 3950;
 const TOKEN = 'lka_benchAdapterToken0000000000000000000000';
 
 async function measureAdapter(adapter: 'express' | 'fastify'): Promise<Record<'plain' | 'checked', LoadResult>> {
-  const [command, argv] = serverCommand([join(ROOT, 'build/bench/adapter-server.js'), adapter, String(PORT), TOKEN]);
+  const { command, args: argv } = pinned(0, [process.execPath, join(ROOT, 'build/bench/adapter-server.js'), adapter, String(PORT), TOKEN]);
   const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } });
   try {
     await waitUntilUp(`http://127.0.0.1:${PORT}/plain`, 30_000);

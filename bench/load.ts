@@ -1,25 +1,10 @@
-// What every bench shares: the load generator (autocannon, its own process) and core pinning, so the
-// server under test and the load never compete for one core.
+// What the benches add to the harness (harness/): the load generator, autocannon in its own process on
+// core 1, away from the server under test on core 0.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { pinned } from '../harness/cores';
 
 export const ROOT = join(__dirname, '..', '..');
-
-const cores = Number(execFileSync('nproc').toString().trim());
-export const hasTaskset = (() => {
-  try {
-    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
-    return cores >= 2;
-  } catch {
-    return false;
-  }
-})();
-export const pinning = hasTaskset ? 'server on core 0, load on core 1' : 'not pinned';
-
-/** [command, argv] that runs node with `args` on core 0 where it can. */
-export function serverCommand(args: string[]): [string, string[]] {
-  return hasTaskset ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args];
-}
 
 export interface LoadResult {
   requestsPerSecond: number;
@@ -35,7 +20,8 @@ export function autocannon(url: string, headers: Record<string, string>, seconds
   const bin = join(ROOT, 'node_modules/.bin/autocannon');
   const headerArgs = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
   const argv = ['-c', String(connections), '-d', String(seconds), '-j', ...headerArgs, url];
-  const out = hasTaskset ? execFileSync('taskset', ['-c', '1', bin, ...argv], { maxBuffer: 1 << 26 }) : execFileSync(bin, argv, { maxBuffer: 1 << 26 });
+  const { command, args } = pinned(1, [bin, ...argv]);
+  const out = execFileSync(command, args, { maxBuffer: 1 << 26 });
   const run = JSON.parse(out.toString());
   return {
     requestsPerSecond: Math.round(run.requests.average),

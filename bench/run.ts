@@ -1,25 +1,24 @@
 // npm run bench [-- --tokens 100000] [--duration 10] [--connections 50] [--scale] [--only floor,authorize] [--pairs 3]
 //                [--spam-cached 20000] [--spam-rate 200]
-// Starts Latchkey (built, as a child process) on a fresh database: a new database on the PostgreSQL
-// server in DATABASE_URL, or an embedded one in a temporary folder. Seeds --tokens filler tokens, then
+// Starts Latchkey (built, as a child process, through harness/) on a fresh database: a new database on
+// the PostgreSQL server in DATABASE_URL, or an embedded one in a temporary folder. Seeds --tokens filler tokens, then
 // measures with autocannon, from a separate process, the floor (GET /health/live) against the token
 // checks. With --scale it measures authorize at 10,000 tokens and again at --tokens (default 1,000,000).
 // The spam scenario (PostgreSQL only) fills the caches with --spam-cached live tokens, then measures
 // authorize while another process creates and revokes tokens at --spam-rate pairs per second: every
 // revocation is an invalidation event, so it shows what invalidation costs the hot path (audit finding L9, docs/security.md).
 // Prints the figures and writes them to bench/results/.
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../src/database/database';
-import { EmbeddedPostgres } from '../src/database/embedded-postgres';
-import { runMigrations } from '../src/database/migrate';
 import { generateToken, hashToken, tokenHint } from '../src/auth/token-format';
-import { autocannon, hasTaskset, LoadResult, pinning, ROOT, serverCommand, waitUntilUp } from './load';
+import { ApiClient } from '../harness/api-client';
+import { pinned, pinning } from '../harness/cores';
+import { DatabaseTarget, freshDatabase, startLatchkey } from '../harness/fresh-database';
+import type { LatchkeyProcess } from '../harness/latchkey-process';
+import { median as medianOf, round } from '../harness/sample-stats';
+import { autocannon, LoadResult, ROOT } from './load';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -47,67 +46,18 @@ const METRICS_KEY = randomBytes(24).toString('hex');
 const ADMIN = 'bench-admin@example.com';
 const PASSWORD = 'bench password 123456';
 
-interface Target {
-  kind: 'postgresql' | 'embedded';
-  env: Record<string, string>;
-  /** Runs SQL while the service is stopped (embedded) or at any time (server). */
-  sql<T>(work: (query: (text: string, params?: unknown[]) => Promise<T[]>) => Promise<void>): Promise<void>;
-  cleanup(): Promise<void>;
+/** A new database on the PostgreSQL server in DATABASE_URL, or an embedded one in a temporary folder. */
+function prepareTarget(): Promise<DatabaseTarget> {
+  return freshDatabase(process.env.DATABASE_URL ? 'server' : 'embedded', { label: 'bench' });
 }
 
-async function prepareTarget(): Promise<Target> {
-  const serverUrl = process.env.DATABASE_URL;
-  if (serverUrl) {
-    const name = `latchkey_bench_${Date.now()}`;
-    const admin = new Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    await admin.end();
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    const withClient = async <T>(work: (query: (text: string, params?: unknown[]) => Promise<T[]>) => Promise<void>) => {
-      const client = new Client({ connectionString: url.toString() });
-      await client.connect();
-      try {
-        await work(async (text, params) => (await client.query(text, params)).rows as T[]);
-      } finally {
-        await client.end();
-      }
-    };
-    return {
-      kind: 'postgresql',
-      env: { DATABASE_URL: url.toString(), LATCHKEY_DB_POOL_SIZE: '20' },
-      sql: withClient,
-      cleanup: async () => {
-        const c = new Client({ connectionString: serverUrl });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-        await c.end();
-      },
-    };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
-  return {
-    kind: 'embedded',
-    env: { LATCHKEY_DATA_DIR: dir },
-    sql: async (work) => {
-      const embedded = await EmbeddedPostgres.start({ dataDir: dir });
-      const ds = new DataSource(dataSourceOptions(embedded.connection, { size: 1 }));
-      await ds.initialize();
-      try {
-        await work((text, params) => ds.query(text, params));
-      } finally {
-        await ds.destroy();
-        await embedded.stop();
-      }
-    },
-    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
+/** "postgresql" or "embedded", as the results have always named them. */
+const databaseName = (target: DatabaseTarget) => (target.kind === 'embedded' ? 'embedded' : 'postgresql');
 
 /** Migrates and adds filler tokens (a filler user's), so the hash index has the size asked for. */
-async function seedFiller(target: Target, upTo: number): Promise<void> {
-  await target.sql(async (query) => {
+async function seedFiller(target: DatabaseTarget, upTo: number): Promise<void> {
+  await target.withSql(async (sql) => {
+    const query = (text: string, params?: unknown[]) => sql.query(text, params);
     await query(`INSERT INTO users (id, email, name, password_hash, status, created_at, updated_at)
                  VALUES ('00000000-0000-4000-8000-000000000001', 'filler@example.com', 'Filler', 'x', 'active', now(), now())
                  ON CONFLICT DO NOTHING`);
@@ -128,31 +78,18 @@ async function seedFiller(target: Target, upTo: number): Promise<void> {
   });
 }
 
-async function migrate(target: Target): Promise<void> {
-  if (target.kind === 'postgresql') {
-    const ds = new DataSource(dataSourceOptions({ url: target.env.DATABASE_URL }, { size: 1 }));
-    await ds.initialize();
-    await runMigrations(ds);
-    await ds.destroy();
-  } else {
-    // The embedded database is migrated by the service at its first start.
-    const service = await startService(target);
-    await stopService(service);
-  }
+/** The service migrates its database at start: once, before the filler goes in. */
+async function migrate(target: DatabaseTarget): Promise<void> {
+  const service = await startService(target);
+  await service.stop();
 }
 
-async function startService(target: Target): Promise<ChildProcess> {
-  // LATCHKEY_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the service under load.
-  const [command, argv] = serverCommand([...(process.env.LATCHKEY_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(ROOT, 'dist/main.js')]);
-  const child = spawn(command, argv, {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...target.env,
-      PORT: String(PORT),
-      HOST: '127.0.0.1',
-      LATCHKEY_LOG_LEVEL: 'warn',
-      LATCHKEY_LOG_REQUESTS: 'false',
+function startService(target: DatabaseTarget): Promise<LatchkeyProcess> {
+  return startLatchkey(
+    ROOT,
+    target,
+    {
+      ...(target.kind === 'embedded' ? {} : { LATCHKEY_DB_POOL_SIZE: '20' }),
       LATCHKEY_PLATFORM_ADMINS: ADMIN,
       // One token and one address send everything here, which the production limits would (rightly)
       // cut off. The limiters stay on, as in production (counting costs), with limits never reached.
@@ -162,38 +99,20 @@ async function startService(target: Target): Promise<ChildProcess> {
       LATCHKEY_REGISTRATIONS_PER_IP: '100000000',
       ...(spamWanted(target) ? { LATCHKEY_CACHE_TTL_SECONDS: String(SPAM_TTL_SECONDS) } : {}),
       LATCHKEY_METRICS_TOKEN: METRICS_KEY,
-      NODE_ENV: 'production',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  // taskset execs node in place, so this pid is the service's.
-  servicePid = child.pid ?? 0;
-  try {
-    // A service that exits at start (a bad setting, say) fails the bench at once, not after the wait.
-    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`the service exited with ${code} at start`))));
-    await Promise.race([waitUntilUp(`${BASE}/health/ready`), exited]);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
-  return child;
+    {
+      port: PORT,
+      core: 0,
+      // LATCHKEY_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the service under load.
+      nodeArgs: (process.env.LATCHKEY_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      onOutput: (line, stream) => {
+        if (stream === 'stderr') process.stderr.write(`${line}\n`);
+      },
+    },
+  );
 }
 
-async function stopService(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-async function api<T = Record<string, unknown>>(method: string, path: string, secret?: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${BASE}${path}`, {
-    method,
-    headers: { ...(secret ? { authorization: `Bearer ${secret}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (res.status === 204 ? {} : await res.json()) as T;
-}
+const client = new ApiClient(BASE, 30_000);
 
 interface Fixture {
   ownerToken: string;
@@ -204,20 +123,19 @@ interface Fixture {
 }
 
 async function seedObjects(): Promise<Fixture> {
-  const owner = await api<{ personalToken: { secret: string } }>('POST', '/v1/auth/register', undefined, { email: ADMIN, password: PASSWORD, name: 'Bench' });
+  const owner = await client.expect<{ personalToken: { secret: string } }>(201, 'POST', '/v1/auth/register', { body: { email: ADMIN, password: PASSWORD, name: 'Bench' } });
   const ownerToken = owner.personalToken.secret;
-  const ws = await api<{ id: string }>('POST', '/v1/workspaces', ownerToken, { name: 'Bench' });
-  const roles = await api<{ items: Array<{ id: string; name: string }> }>('GET', `/v1/workspaces/${ws.id}/roles`, ownerToken);
+  const ws = await client.expect<{ id: string }>(201, 'POST', '/v1/workspaces', { token: ownerToken, body: { name: 'Bench' } });
+  const roles = await client.expect<{ items: Array<{ id: string; name: string }> }>(200, 'GET', `/v1/workspaces/${ws.id}/roles`, { token: ownerToken });
   const viewer = roles.items.find((r) => r.name === 'viewer')?.id;
   const devices = [];
-  for (let i = 0; i < 20; i++) devices.push(await api<{ id: string }>('POST', `/v1/workspaces/${ws.id}/devices`, ownerToken, { name: `d${i}`, serial: `B-${i}` }));
-  const bot = await api<{ apiUser: { id: string }; token: { secret: string } }>('POST', `/v1/workspaces/${ws.id}/api-users`, ownerToken, {
-    name: 'Bench bot',
-    roleIds: [viewer],
-    deviceAccess: { mode: 'selected', deviceIds: [devices[0].id] },
+  for (let i = 0; i < 20; i++) devices.push(await client.expect<{ id: string }>(201, 'POST', `/v1/workspaces/${ws.id}/devices`, { token: ownerToken, body: { name: `d${i}`, serial: `B-${i}` } }));
+  const bot = await client.expect<{ apiUser: { id: string }; token: { secret: string } }>(201, 'POST', `/v1/workspaces/${ws.id}/api-users`, {
+    token: ownerToken,
+    body: { name: 'Bench bot', roleIds: [viewer], deviceAccess: { mode: 'selected', deviceIds: [devices[0].id] } },
   });
-  const second = await api<{ id: string; secret: string }>('POST', `/v1/workspaces/${ws.id}/api-users/${bot.apiUser.id}/tokens`, ownerToken, {});
-  await api('DELETE', `/v1/workspaces/${ws.id}/api-users/${bot.apiUser.id}/tokens/${second.id}`, ownerToken);
+  const second = await client.expect<{ id: string; secret: string }>(201, 'POST', `/v1/workspaces/${ws.id}/api-users/${bot.apiUser.id}/tokens`, { token: ownerToken, body: {} });
+  await client.expect(204, 'DELETE', `/v1/workspaces/${ws.id}/api-users/${bot.apiUser.id}/tokens/${second.id}`, { token: ownerToken });
   return { ownerToken, workspaceId: ws.id, deviceId: devices[0].id, apiUserToken: bot.token.secret, revokedToken: second.secret };
 }
 
@@ -246,17 +164,18 @@ function cpuSeconds(pid: number): number {
 }
 
 /** Runs only when asked for by name (it seeds thousands of tokens), and only on a PostgreSQL server. */
-function spamWanted(target: Target): boolean {
-  return ONLY !== null && ONLY.has('spam') && target.kind === 'postgresql';
+function spamWanted(target: DatabaseTarget): boolean {
+  return ONLY !== null && ONLY.has('spam') && target.kind !== 'embedded';
 }
 
 /**
  * Adds SPAM_CACHED live named tokens of the owner (straight into the table: the API would take
  * minutes) and has each checked once, so the caches hold that many credentials.
  */
-async function warmManyTokens(target: Target, authorizePath: string): Promise<void> {
+async function warmManyTokens(target: DatabaseTarget, authorizePath: string): Promise<void> {
   const secrets = Array.from({ length: SPAM_CACHED }, () => generateToken('lkp_'));
-  await target.sql(async (query) => {
+  await target.withSql(async (sql) => {
+    const query = (text: string, params?: unknown[]) => sql.query(text, params);
     const [{ id }] = (await query('SELECT id FROM users WHERE email = $1', [ADMIN])) as Array<{ id: string }>;
     for (let from = 0; from < secrets.length; from += 5000) {
       const part = secrets.slice(from, from + 5000);
@@ -289,8 +208,8 @@ async function spammer(secret: string, seconds: number, rate: number): Promise<v
       const due = started + (pairs * 1000) / rate;
       if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
       pairs++;
-      const created = await api<{ id: string }>('POST', '/v1/me/tokens', secret, { name: 'spam', scopes: ['*'] });
-      await api('DELETE', `/v1/me/tokens/${created.id}`, secret);
+      const created = await client.expect<{ id: string }>(201, 'POST', '/v1/me/tokens', { token: secret, body: { name: 'spam', scopes: ['*'] } });
+      await client.expect(204, 'DELETE', `/v1/me/tokens/${created.id}`, { token: secret });
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
@@ -301,7 +220,8 @@ async function spammer(secret: string, seconds: number, rate: number): Promise<v
 function startSpammer(fixture: Fixture, seconds: number): Promise<{ pairs: number; perSecond: number }> {
   const argv = [join(__dirname, 'run.js'), '--spammer', fixture.ownerToken, String(seconds), String(SPAM_RATE), '--port', String(PORT)];
   // The spammer shares the load generator's core, away from the server's.
-  const child = hasTaskset ? spawn('taskset', ['-c', '1', process.execPath, ...argv]) : spawn(process.execPath, argv);
+  const { command, args: spammerArgs } = pinned(1, [process.execPath, ...argv]);
+  const child = spawn(command, spammerArgs);
   let out = '';
   child.stdout?.on('data', (chunk) => (out += chunk));
   child.stderr?.on('data', (chunk) => process.stderr.write(chunk));
@@ -382,27 +302,20 @@ function ratios(floor: Result, authorize: Result): PairRatios {
   };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : Number(((sorted[middle - 1] + sorted[middle]) / 2).toFixed(3));
-}
-
-function rssMiB(child: ChildProcess): number {
-  const kb = Number(execFileSync('ps', ['-o', 'rss=', '-p', String(child.pid)]).toString().trim());
-  return Math.round(kb / 1024);
-}
+/** The median, to three decimals, as the results have always given it. */
+const median = (values: number[]): number => round(medianOf(values), 3);
 
 async function main(): Promise<void> {
   const target = await prepareTarget();
   const started = new Date();
-  let child: ChildProcess | null = null;
+  let service: LatchkeyProcess | null = null;
   try {
     await migrate(target);
     const initialTokens = SCALE ? 10_000 : TOKENS;
-    process.stderr.write(`seeding ${initialTokens} filler tokens (${target.kind})…\n`);
+    process.stderr.write(`seeding ${initialTokens} filler tokens (${databaseName(target)})…\n`);
     await seedFiller(target, initialTokens);
-    child = await startService(target);
+    service = await startService(target);
+    servicePid = service.pid ?? 0;
     const fixture = await seedObjects();
     const authorizePath = `/v1/authorize?workspaceId=${fixture.workspaceId}&permission=measurements:read&deviceId=${fixture.deviceId}`;
 
@@ -413,7 +326,7 @@ async function main(): Promise<void> {
     if (wanted('revoked')) results.push(await measure('authorize, revoked token', authorizePath, fixture.revokedToken));
     if (wanted('garbage')) results.push(await measure('authorize, garbage token', authorizePath, 'lka_thisIsNotAToken'));
     if (wanted('devices')) results.push(await measure('device list (authenticated)', `/v1/workspaces/${fixture.workspaceId}/devices`, fixture.ownerToken));
-    const rss = rssMiB(child);
+    const rss = Math.round(service.rssMiB());
     /** The first pair's ratios, and PAIRS - 1 more pairs measured now. */
     const withMorePairs = async (first: PairRatios): Promise<PairRatios[]> => {
       const all = [first];
@@ -465,11 +378,12 @@ async function main(): Promise<void> {
 
     let scale: Scale | null = null;
     if (SCALE) {
-      await stopService(child);
-      child = null;
+      await service.stop();
+      service = null;
       process.stderr.write(`growing to ${TOKENS} filler tokens…\n`);
       await seedFiller(target, TOKENS);
-      child = await startService(target);
+      service = await startService(target);
+      servicePid = service.pid ?? 0;
       // The floor again, in pairs as in the first half, so the machine's own drift between the two
       // halves can be told apart from what the number of tokens does.
       const floorHigh = await measure(`floor at ${TOKENS} tokens`, '/health/live');
@@ -483,13 +397,13 @@ async function main(): Promise<void> {
         rpsHigh: high.requestsPerSecond,
         rawRatio: Number((high.requestsPerSecond / authorize.requestsPerSecond).toFixed(3)),
         floorNormalisedRatio: Number((median(highRatios.map((r) => r.byRequests)) / median(pairRatios.map((r) => r.byRequests))).toFixed(3)),
-        rssHighMiB: rssMiB(child),
+        rssHighMiB: Math.round(service.rssMiB()),
       };
     }
 
     const summary = {
       date: started.toISOString(),
-      database: target.kind,
+      database: databaseName(target),
       tokens: SCALE ? `${10_000} then ${TOKENS}` : TOKENS,
       connections: CONNECTIONS,
       durationSeconds: DURATION,
@@ -527,11 +441,11 @@ async function main(): Promise<void> {
       );
     }
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-    const file = join(ROOT, 'bench/results', `${started.toISOString().replace(/[:.]/g, '-')}-${target.kind}-${SCALE ? 'scale' : TOKENS}.json`);
+    const file = join(ROOT, 'bench/results', `${started.toISOString().replace(/[:.]/g, '-')}-${databaseName(target)}-${SCALE ? 'scale' : TOKENS}.json`);
     writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
     console.log(`written to ${file}`);
   } finally {
-    if (child) await stopService(child);
+    if (service) await service.stop();
     await target.cleanup();
   }
 }

@@ -8,11 +8,12 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PartOptions, PartResult, ReliabilityPart } from './part';
-import { ApiClient, ApiResponse } from './support/api-client';
-import { DatabaseKind, freshDatabase, Sql, startLatchkey } from './support/fresh-database';
-import { canUsePidNamespace, LatchkeyProcess } from './support/latchkey-process';
-import { Owner, seedOwner, SEED_PASSWORD } from './support/seed';
-import { ms, percentile, sleep } from './support/stats';
+import { ApiClient, ApiResponse } from '../harness/api-client';
+import { DatabaseKind, freshDatabase, Sql, startLatchkey } from '../harness/fresh-database';
+import { canUsePidNamespace, LatchkeyProcess } from '../harness/latchkey-process';
+import { Owner, seedOwner, SEED_PASSWORD } from '../harness/seed';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { median, ms } from '../harness/sample-stats';
 
 const WORKERS = 8;
 const CLIENT_TIMEOUT_MS = 10_000;
@@ -99,7 +100,7 @@ export const crashPart: ReliabilityPart = {
         [`${p}: kills at (ms into the burst)`, r.rounds.map((x) => x.killAfterMs).join(', ')],
         [`${p}: writes in flight at the kills / landed anyway`, `${inFlight} / ${landed}`],
         [`${p}: acknowledged writes missing or half-done changes`, `${r.violations.length}`],
-        [`${p}: start after a kill until /health/ready (median / max)`, `${ms(percentile(restarts, 50))} / ${ms(Math.max(...restarts))}`],
+        [`${p}: start after a kill until /health/ready (median / max)`, `${ms(median(restarts))} / ${ms(Math.max(...restarts))}`],
         [`${p}: rows at the end`, `${r.rows.devices} devices, ${r.rows.tokens} named and API-user tokens, ${r.rows.apiUsers} API users, ${r.rows.roles} custom roles, ${r.rows.auditEvents} audit events`],
       );
       if (r.violations.length > 0 || r.ledger.unexpected.length > 0) ok = false;

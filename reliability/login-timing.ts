@@ -3,8 +3,10 @@
 // so does the lockout after the same number of failures. Sequential requests, alternating order.
 import { join } from 'node:path';
 import type { PartOptions, PartResult, ReliabilityPart } from './part';
-import { call, freshDatabase, LatchkeyProcess, postgresAvailable, startLatchkey } from './support/started-service';
-import { mannWhitney, median, quantile, round } from './support/sample-stats';
+import { ApiClient } from '../harness/api-client';
+import { freshDatabase, postgresAvailable, startLatchkey } from '../harness/fresh-database';
+import type { LatchkeyProcess } from '../harness/latchkey-process';
+import { mannWhitney, median, quantile, round } from '../harness/sample-stats';
 
 /** Pass when the medians of the two kinds of failed login differ by less than this fraction. */
 const MAX_MEDIAN_DIFFERENCE = 0.1;
@@ -55,19 +57,20 @@ export const loginTiming: ReliabilityPart = {
     const title = 'Login answers alike for existing and unknown emails';
     const pairs = options.short ? 40 : 300;
     const users = Math.ceil(pairs / ATTEMPTS_PER_EMAIL);
-    const kind = (await postgresAvailable()) ? 'postgresql' : 'embedded';
-    const database = await freshDatabase(kind, 'login_timing');
+    const kind = (await postgresAvailable()) ? 'server' : 'embedded';
+    const database = await freshDatabase(kind, { label: 'login_timing' });
     let service: LatchkeyProcess | null = null;
     try {
-      service = await startLatchkey({
-        root: options.root,
+      service = await startLatchkey(
+        options.root,
         database,
-        logFile: join(options.resultsDir, 'login-timing-service.log'),
-        env: { LATCHKEY_LOGIN_MAX_FAILURES: String(MAX_FAILURES), LATCHKEY_LOGIN_WINDOW_SECONDS: '900' },
-      });
+        { LATCHKEY_LOGIN_MAX_FAILURES: String(MAX_FAILURES), LATCHKEY_LOGIN_WINDOW_SECONDS: '900' },
+        { core: 0, logFile: join(options.resultsDir, 'login-timing-service.log') },
+      );
       const base = service.baseUrl;
+      const api = new ApiClient(base);
       // users + 1: the last one is for the lockout phase.
-      for (let i = 0; i <= users; i++) await call(base, 'POST', '/v1/auth/register', { body: { email: email('known', i), password: PASSWORD, name: `Timing ${i}` }, expect: 201 });
+      for (let i = 0; i <= users; i++) await api.expect(201, 'POST', '/v1/auth/register', { body: { email: email('known', i), password: PASSWORD, name: `Timing ${i}` } });
 
       // Warm-up (JIT, pool, argon2's memory): a few of each, not measured.
       for (let i = 0; i < 5; i++) {
@@ -139,7 +142,7 @@ export const loginTiming: ReliabilityPart = {
       const ok = answersAlike && statusesOk && lockoutOk && timingOk;
 
       const figures: Array<[string, string | number]> = [
-        ['database', kind === 'postgresql' ? 'PostgreSQL (local server, fresh database)' : 'embedded (PGlite)'],
+        ['database', kind === 'server' ? 'PostgreSQL (local server, fresh database)' : 'embedded (PGlite)'],
         ['failed logins measured', `${pairs} existing email + wrong password, ${pairs} unknown email (${users} of each email, ≤ ${ATTEMPTS_PER_EMAIL} tries each)`],
         ['argon2id', 'default cost: 19456 KiB, t=2, p=1'],
         ['status, body, headers alike', answersAlike && statusesOk ? 'yes: 401 invalid_credentials for all' : `NO: ${mismatchCount} pairs differ (${mismatches.join('; ')})`],
@@ -167,7 +170,7 @@ export const loginTiming: ReliabilityPart = {
       return { id: 'login-timing', title, ok, figures, notes };
     } finally {
       if (service) await service.stop();
-      await database.drop();
+      await database.cleanup();
     }
   },
 };

@@ -4,10 +4,11 @@
 // red and green again, Latchkey must recover without a restart, and every write answered 2xx, before
 // or after the outage, must be in the database with its audit event.
 import type { PartOptions, PartResult, ReliabilityPart } from './part';
-import { ApiClient, ApiResponse } from './support/api-client';
-import { freshDatabase, startLatchkey } from './support/fresh-database';
-import { seedApiUser, seedOwner } from './support/seed';
-import { ms, percentile, sleep } from './support/stats';
+import { ApiClient, ApiResponse } from '../harness/api-client';
+import { freshDatabase, startLatchkey } from '../harness/fresh-database';
+import { seedApiUser, seedOwner } from '../harness/seed';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { median, ms, quantile } from '../harness/sample-stats';
 
 const CLIENT_TIMEOUT_MS = 5000;
 const WRITERS = 4;
@@ -236,7 +237,7 @@ export const outagePart: ReliabilityPart = {
           ['outage answers: other 2xx (in flight at the stop or after the start)', duringOk.length - duringOkByOp('authorize')],
           ['outage answers by route (2xx / 503)', (['create', 'patch', 'authorize', 'list'] as Op[]).map((op) => `${op} ${duringOkByOp(op)} / ${during.filter((c) => c.op === op && isUnavailable(c)).length}`).join(', ')],
           ['5xx other than 503 / timeouts (> 5 s) / connection errors', `${status500} / ${timeouts} / ${networkErrors}`],
-          ['503 latency p50 / p99 / max', `${ms(percentile(latencies, 50))} / ${ms(percentile(latencies, 99))} / ${ms(latencies.length ? Math.max(...latencies) : NaN)}`],
+          ['503 latency p50 / p99 / max', `${ms(median(latencies))} / ${ms(quantile(latencies, 0.99))} / ${ms(latencies.length ? Math.max(...latencies) : NaN)}`],
           ['/health/ready red after the stop was issued', ms(redMs)],
           ['/health/ready green after PostgreSQL accepted connections', ms(greenMs)],
           ['first 2xx write after PostgreSQL accepted connections', ms(firstWriteMs)],

@@ -2,10 +2,10 @@
 // Runs the reliability parts one after the other against the built service (dist/, built by the npm
 // script), prints each result, keeps it in reliability/results/<id>.json and rewrites
 // docs/reliability.md from every result there, so parts run on their own still make one document.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { cores } from '../harness/cores';
 import { crashPart } from './crash';
 import { loginTiming } from './login-timing';
 import { logSecrets } from './log-secrets';
@@ -41,14 +41,6 @@ function parseArgs(argv: string[]): { short: boolean; only: string[] | null } {
   const i = argv.indexOf('--only');
   const only = i >= 0 ? (argv[i + 1] ?? '').split(',').map((s) => s.trim()).filter(Boolean) : null;
   return { short, only };
-}
-
-function cores(): number {
-  try {
-    return Number(execFileSync('nproc').toString().trim());
-  } catch {
-    return cpus().length;
-  }
 }
 
 function print(result: StoredResult): void {
@@ -111,7 +103,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const machine = { cores: cores(), node: process.version, platform: `${process.platform}-${process.arch}` };
+  const machine = { cores, node: process.version, platform: `${process.platform}-${process.arch}` };
   let failed = 0;
   for (const part of PARTS.filter((p) => !only || only.includes(p.id))) {
     console.log(`\n== ${part.id}${short ? ' (short)' : ''} …`);

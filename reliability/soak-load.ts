@@ -4,7 +4,7 @@
 // against what that request must answer, and the totals, statuses and latencies per kind are written
 // to the config's `out` file as JSON.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { quantile, round } from './support/sample-stats';
+import { quantile, round } from '../harness/sample-stats';
 
 export interface SoakFixture {
   workspaceId: string;

@@ -7,8 +7,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PartOptions, PartResult, ReliabilityPart } from './part';
 import type { SoakFixture, SoakLoadConfig, SoakLoadResult } from './soak-load';
-import { call, cores, freshDatabase, LatchkeyProcess, pinned, postgresAvailable, startLatchkey } from './support/started-service';
-import { median, round, slope } from './support/sample-stats';
+import { ApiClient } from '../harness/api-client';
+import { cores, pinned } from '../harness/cores';
+import { freshDatabase, postgresAvailable, startLatchkey } from '../harness/fresh-database';
+import type { LatchkeyProcess } from '../harness/latchkey-process';
+import { median, round, slope } from '../harness/sample-stats';
 
 const CONNECTIONS = 50;
 const OWNER = 'soak-owner@example.com';
@@ -24,35 +27,34 @@ interface Sample {
 }
 
 async function seed(baseUrl: string, introspectionKey: string): Promise<SoakFixture> {
-  const owner = await call(baseUrl, 'POST', '/v1/auth/register', { body: { email: OWNER, password: PASSWORD, name: 'Soak owner' }, expect: 201 });
-  const ownerToken: string = owner.body.personalToken.secret;
-  const ws = await call(baseUrl, 'POST', '/v1/workspaces', { token: ownerToken, body: { name: 'Soak' }, expect: 201 });
-  const wid: string = ws.body.id;
-  const roles = await call(baseUrl, 'GET', `/v1/workspaces/${wid}/roles`, { token: ownerToken, expect: 200 });
-  const roleId = (name: string) => roles.body.items.find((r: { name: string }) => r.name === name).id as string;
+  const api = new ApiClient(baseUrl);
+  const owner = await api.expect(201, 'POST', '/v1/auth/register', { body: { email: OWNER, password: PASSWORD, name: 'Soak owner' } });
+  const ownerToken: string = owner.personalToken.secret;
+  const ws = await api.expect(201, 'POST', '/v1/workspaces', { token: ownerToken, body: { name: 'Soak' } });
+  const wid: string = ws.id;
+  const roles = await api.expect(200, 'GET', `/v1/workspaces/${wid}/roles`, { token: ownerToken });
+  const roleId = (name: string) => roles.items.find((r: { name: string }) => r.name === name).id as string;
   const devices: string[] = [];
   for (let i = 0; i < 20; i++) {
-    devices.push((await call(baseUrl, 'POST', `/v1/workspaces/${wid}/devices`, { token: ownerToken, body: { name: `device ${i}`, serial: `SEED-${i}` }, expect: 201 })).body.id);
+    devices.push((await api.expect(201, 'POST', `/v1/workspaces/${wid}/devices`, { token: ownerToken, body: { name: `device ${i}`, serial: `SEED-${i}` } })).id);
   }
   for (let i = 0; i < 3; i++) {
-    const member = await call(baseUrl, 'POST', '/v1/auth/register', { body: { email: `soak-member-${i}@example.com`, password: PASSWORD, name: `Member ${i}` }, expect: 201 });
-    const invitation = await call(baseUrl, 'POST', `/v1/workspaces/${wid}/invitations`, {
+    const member = await api.expect(201, 'POST', '/v1/auth/register', { body: { email: `soak-member-${i}@example.com`, password: PASSWORD, name: `Member ${i}` } });
+    const invitation = await api.expect(201, 'POST', `/v1/workspaces/${wid}/invitations`, {
       token: ownerToken,
       body: { email: `soak-member-${i}@example.com`, roleIds: [roleId(i === 0 ? 'admin' : 'member')], deviceAccess: { mode: 'all' } },
-      expect: 201,
     });
-    await call(baseUrl, 'POST', '/v1/invitations/accept', { token: member.body.personalToken.secret, body: { token: invitation.body.secret }, expect: 200 });
+    await api.expect(200, 'POST', '/v1/invitations/accept', { token: member.personalToken.secret, body: { token: invitation.secret } });
   }
-  const bot = await call(baseUrl, 'POST', `/v1/workspaces/${wid}/api-users`, {
+  const bot = await api.expect(201, 'POST', `/v1/workspaces/${wid}/api-users`, {
     token: ownerToken,
     body: { name: 'Soak bot', roleIds: [roleId('viewer')], deviceAccess: { mode: 'selected', deviceIds: devices.slice(0, 5) } },
-    expect: 201,
   });
-  const apiUserId: string = bot.body.apiUser.id;
-  const second = await call(baseUrl, 'POST', `/v1/workspaces/${wid}/api-users/${apiUserId}/tokens`, { token: ownerToken, body: {}, expect: 201 });
-  await call(baseUrl, 'DELETE', `/v1/workspaces/${wid}/api-users/${apiUserId}/tokens/${second.body.id}`, { token: ownerToken, expect: 204 });
+  const apiUserId: string = bot.apiUser.id;
+  const second = await api.expect(201, 'POST', `/v1/workspaces/${wid}/api-users/${apiUserId}/tokens`, { token: ownerToken, body: {} });
+  await api.expect(204, 'DELETE', `/v1/workspaces/${wid}/api-users/${apiUserId}/tokens/${second.id}`, { token: ownerToken });
   for (let i = 0; i < 5; i++) {
-    await call(baseUrl, 'POST', '/v1/me/tokens', { token: ownerToken, body: { name: `seeded ${i}`, scopes: ['devices:read', 'members:read'], expiresInDays: 30 }, expect: 201 });
+    await api.expect(201, 'POST', '/v1/me/tokens', { token: ownerToken, body: { name: `seeded ${i}`, scopes: ['devices:read', 'members:read'], expiresInDays: 30 } });
   }
   return {
     workspaceId: wid,
@@ -60,8 +62,8 @@ async function seed(baseUrl: string, introspectionKey: string): Promise<SoakFixt
     ownerEmail: OWNER,
     ownerPassword: PASSWORD,
     apiUserId,
-    apiUserToken: bot.body.token.secret,
-    revokedToken: second.body.secret,
+    apiUserToken: bot.token.secret,
+    revokedToken: second.secret,
     deviceInAccess: devices[0],
     deviceOutside: devices[10],
     introspectionKey,
@@ -113,15 +115,16 @@ export const soak: ReliabilityPart = {
     }
     mkdirSync(options.resultsDir, { recursive: true });
     const introspectionKey = randomBytes(24).toString('hex');
-    const database = await freshDatabase('postgresql', 'soak');
+    const database = await freshDatabase('server', { label: 'soak' });
+    const serviceLog: string[] = [];
     let service: LatchkeyProcess | null = null;
     try {
-      service = await startLatchkey({
-        root: options.root,
+      service = await startLatchkey(
+        options.root,
         database,
-        logFile: join(options.resultsDir, 'soak-service.log'),
-        env: { LATCHKEY_DB_POOL_SIZE: '20', LATCHKEY_INTROSPECTION_KEYS: introspectionKey, LATCHKEY_PLATFORM_ADMINS: OWNER, LATCHKEY_METRICS_TOKEN: METRICS_KEY },
-      });
+        { LATCHKEY_DB_POOL_SIZE: '20', LATCHKEY_INTROSPECTION_KEYS: introspectionKey, LATCHKEY_PLATFORM_ADMINS: OWNER, LATCHKEY_METRICS_TOKEN: METRICS_KEY },
+        { core: 0, logFile: join(options.resultsDir, 'soak-service.log'), onOutput: (line) => serviceLog.push(line) },
+      );
       const fixture = await seed(service.baseUrl, introspectionKey);
       const config: SoakLoadConfig = {
         baseUrl: service.baseUrl,
@@ -134,9 +137,7 @@ export const soak: ReliabilityPart = {
       const { samples, load } = await loadAndSample(options, service, config, sampleEveryMs);
       const rssAtEnd = service.rssMiB();
       const exitCode = await service.stop();
-      const logLines = service
-        .output()
-        .split('\n')
+      const logLines = serviceLog
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as { level: number; msg?: string });
       const errorLines = logLines.filter((l) => l.level >= 50);
@@ -208,7 +209,7 @@ export const soak: ReliabilityPart = {
       return { id: 'soak', title, ok, figures, notes };
     } finally {
       if (service) await service.stop();
-      await database.drop();
+      await database.cleanup();
     }
   },
 };

@@ -75,7 +75,7 @@ export async function startTestApp(
     LATCHKEY_LOG_LEVEL: 'silent',
     LATCHKEY_PLATFORM_ADMINS: ADMIN_EMAIL,
     LATCHKEY_ARGON2_MEMORY_KIB: '8192',
-    // Suites make hundreds of requests from one address; test/rate-limits.e2e-spec.ts turns limits on.
+    // Suites make hundreds of requests from one address; test/api/rate-limits.e2e-spec.ts turns limits on.
     LATCHKEY_RATE_LIMIT_PER_TOKEN: '0',
     LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP: '0',
     LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: '0',
