@@ -10,6 +10,7 @@ import { DomainError, ErrorCode, notFound } from '../common/errors';
 import type { DeviceAccess } from './device-access';
 import type { Holdings } from './role-grants';
 import { ALL_SCOPES, isPermission, Permission } from './permissions';
+import { assertAdmits, WorkspaceCaller, WorkspaceRule } from './workspace-caller';
 import { policyRefusal } from './token-policy';
 
 export interface WorkspaceAccess {
@@ -78,6 +79,16 @@ export class WorkspaceAccessResolver {
     }
     this.assertPolicy(principal, row);
     return this.toAccess(principal, workspaceId, row);
+  }
+
+  /**
+   * A caller in the workspace under `rule`: the access resolve() answers (404, 401, 403 token_policy),
+   * then the rule (403 owner or permission), in that order for every transport.
+   */
+  async admit(principal: Principal, workspaceId: string, rule: WorkspaceRule): Promise<WorkspaceCaller> {
+    const access = await this.resolve(principal, workspaceId);
+    assertAdmits(access, rule);
+    return { ...access, rule };
   }
 
   /**
@@ -176,14 +187,4 @@ function rowKey(principal: Principal, workspaceId: string): string {
 function rowTags(key: string): string[] {
   const split = key.indexOf(':', key.indexOf(':') + 1);
   return [key.slice(0, split), tag('workspace', key.slice(split + 1))];
-}
-
-/** 403 unless the roles grant the permission (forbidden) and the token's scopes carry it (insufficient_scope). */
-export function assertPermission(access: WorkspaceAccess, permission: Permission): void {
-  if (!access.rolePermissions.has(permission)) {
-    throw new DomainError(ErrorCode.Forbidden, `Your roles in this workspace do not grant ${permission}.`);
-  }
-  if (!access.permissions.has(permission)) {
-    throw new DomainError(ErrorCode.InsufficientScope, `The token lacks the scope ${permission}.`);
-  }
 }

@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
-import { WorkspaceLockModule } from '../authorization/workspace-lock.module';
+import { WorkspaceWritesModule } from '../authorization/workspace-writes.module';
 import { TokensModule } from './tokens.module';
 import { WorkspaceTokensController } from './workspace-tokens.controller';
 import { WorkspaceTokensService } from './workspace-tokens.service';
 
 /** Apart from TokensModule, which AuthModule imports: governance needs the workspace lock, which needs AuthModule. */
 @Module({
-  imports: [TokensModule, WorkspaceLockModule],
+  imports: [TokensModule, WorkspaceWritesModule],
   controllers: [WorkspaceTokensController],
   providers: [WorkspaceTokensService],
 })

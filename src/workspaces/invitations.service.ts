@@ -9,7 +9,8 @@ import { generateToken, hashToken, parseToken, tokenHint } from '../auth/token-f
 import { DeviceAccess, toDeviceAccess } from '../authorization/device-access';
 import { assertCanGrantDevices, assertCanGrantRoles, assertOwnerReachesAll } from '../authorization/role-grants';
 import { PrincipalRef, WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
-import { WorkspaceLock } from '../authorization/workspace-lock';
+import type { WorkspaceCaller } from '../authorization/workspace-caller';
+import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
 import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
@@ -33,20 +34,19 @@ export class InvitationsService {
     private readonly workspaces: WorkspacesRepository,
     private readonly devices: DevicesRepository,
     private readonly grants: GrantValidator,
-    private readonly workspaceLock: WorkspaceLock,
+    private readonly writes: WorkspaceWrites,
     private readonly resolver: WorkspaceAccessResolver,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
 
-  async create(request: WorkspaceAccess, actor: Actor, dto: CreateInvitationDto) {
+  async create(caller: WorkspaceCaller, actor: Actor, dto: CreateInvitationDto) {
     const deviceAccess = toDeviceAccess(dto.deviceAccess);
     const email = dto.email; // canonical (EmailAddressField)
     const now = this.clock.now();
-    return this.dataSource.transaction(async (em) => {
-      // Invitations of one workspace are created one at a time, so two for one email cannot race past
-      // the check, and each grants within what its inviter holds then.
-      const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
+    // Invitations of one workspace are created one at a time, so two for one email cannot race past
+    // the check, and each grants within what its inviter holds then.
+    return this.writes.run(caller, actor, async ({ em, access, audit }) => {
       const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
       assertOwnerReachesAll(roles.some((r) => r.builtIn === 'owner'), deviceAccess);
       await this.grants.devicesToGrant(access, deviceAccess, em);
@@ -72,9 +72,8 @@ export class InvitationsService {
         revokedAt: null,
       };
       await this.invitations.insert(em, access.workspaceId, invitation, hashToken(secret));
-      await this.audit.record(em, actor, {
+      await audit({
         action: 'member.invited',
-        workspaceId: access.workspaceId,
         target: { type: 'invitation', id: invitation.id },
         details: { email, roleIds: dto.roleIds, deviceAccess, expiresAt: invitation.expiresAt },
       });
@@ -89,18 +88,20 @@ export class InvitationsService {
     return toPage(rows, limit, (i) => toInvitationView(i, now));
   }
 
-  async revoke(request: WorkspaceAccess, actor: Actor, invitationId: string): Promise<void> {
-    await this.dataSource.transaction(async (em) => {
+  async revoke(caller: WorkspaceCaller, actor: Actor, invitationId: string): Promise<void> {
+    await this.writes.runAfter(
+      caller,
+      actor,
       // The invitation's row before the workspace's, as accepting and resending take them.
-      const invitation = await this.invitations.find(request.workspaceId, invitationId, em, true);
-      if (!invitation) throw notFound('Invitation');
-      const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
-      const status = invitationStatus(invitation, this.clock.now());
-      if (status === 'accepted') throw conflict('The invitation has been accepted; remove the member instead.');
-      if (status === 'revoked') return;
-      await this.invitations.mark(em, access.workspaceId, invitationId, 'revoked_at', this.clock.now());
-      await this.audit.record(em, actor, { action: 'invitation.revoked', workspaceId: access.workspaceId, target: { type: 'invitation', id: invitationId } });
-    });
+      (em) => this.lockedInvitation(em, caller, invitationId),
+      async ({ em, access, audit }, invitation) => {
+        const status = invitationStatus(invitation, this.clock.now());
+        if (status === 'accepted') throw conflict('The invitation has been accepted; remove the member instead.');
+        if (status === 'revoked') return;
+        await this.invitations.mark(em, access.workspaceId, invitationId, 'revoked_at', this.clock.now());
+        await audit({ action: 'invitation.revoked', target: { type: 'invitation', id: invitationId } });
+      },
+    );
   }
 
   /**
@@ -108,30 +109,42 @@ export class InvitationsService {
    * a decline is the invitee's answer to that offer, not a ban on asking again. The resender becomes
    * the inviter whose rights the accept checks.
    */
-  async resend(request: WorkspaceAccess, actor: Actor, invitationId: string, dto: ResendInvitationDto) {
-    return this.dataSource.transaction(async (em) => {
+  async resend(caller: WorkspaceCaller, actor: Actor, invitationId: string, dto: ResendInvitationDto) {
+    return this.writes.runAfter(
+      caller,
+      actor,
       // The invitation's row before the workspace's: accepting takes them in that order too.
-      const invitation = await this.invitations.find(request.workspaceId, invitationId, em, true);
-      if (!invitation) throw notFound('Invitation');
-      const now = this.clock.now();
-      const status = invitationStatus(invitation, now);
-      if (status !== 'pending' && status !== 'expired' && status !== 'declined') throw conflict(`An ${status} invitation cannot be resent.`);
-      const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
-      if (status !== 'pending' && (await this.invitations.pendingExists(em, access.workspaceId, invitation.email, now))) {
-        throw conflict('A newer invitation for this email is pending.');
-      }
-      // A resend hands out the invitation's grant again: the resender must be able to grant all of it,
-      // its device access too (devices deleted since drop out, as they do on accepting).
-      await this.grants.rolesToGrant(access, invitation.roleIds, em);
-      const deviceIds = [...(await this.devices.existing(access.workspaceId, invitation.deviceIds, em))];
-      assertCanGrantDevices(access, invitation.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds });
-      const secret = generateToken('lki_');
-      const expiresAt = new Date(now.getTime() + (dto.expiresInDays ?? DEFAULT_DAYS) * DAY_MS);
-      const renewal = { tokenHash: hashToken(secret), hint: tokenHint(secret), expiresAt, ...inviterOf(access) };
-      await this.invitations.renew(em, access.workspaceId, invitationId, renewal);
-      await this.audit.record(em, actor, { action: 'invitation.resent', workspaceId: access.workspaceId, target: { type: 'invitation', id: invitationId }, details: { expiresAt } });
-      return { invitation: toInvitationView({ ...invitation, ...renewal, declinedAt: null }, now), secret };
-    });
+      async (em) => {
+        const invitation = await this.lockedInvitation(em, caller, invitationId);
+        const now = this.clock.now();
+        const status = invitationStatus(invitation, now);
+        if (status !== 'pending' && status !== 'expired' && status !== 'declined') throw conflict(`An ${status} invitation cannot be resent.`);
+        return { invitation, now, status };
+      },
+      async ({ em, access, audit }, { invitation, now, status }) => {
+        if (status !== 'pending' && (await this.invitations.pendingExists(em, access.workspaceId, invitation.email, now))) {
+          throw conflict('A newer invitation for this email is pending.');
+        }
+        // A resend hands out the invitation's grant again: the resender must be able to grant all of it,
+        // its device access too (devices deleted since drop out, as they do on accepting).
+        await this.grants.rolesToGrant(access, invitation.roleIds, em);
+        const deviceIds = [...(await this.devices.existing(access.workspaceId, invitation.deviceIds, em))];
+        assertCanGrantDevices(access, invitation.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds });
+        const secret = generateToken('lki_');
+        const expiresAt = new Date(now.getTime() + (dto.expiresInDays ?? DEFAULT_DAYS) * DAY_MS);
+        const renewal = { tokenHash: hashToken(secret), hint: tokenHint(secret), expiresAt, ...inviterOf(access) };
+        await this.invitations.renew(em, access.workspaceId, invitationId, renewal);
+        await audit({ action: 'invitation.resent', target: { type: 'invitation', id: invitationId }, details: { expiresAt } });
+        return { invitation: toInvitationView({ ...invitation, ...renewal, declinedAt: null }, now), secret };
+      },
+    );
+  }
+
+  /** The invitation's row, locked for the rest of the transaction; 404 when it is not in the caller's workspace. */
+  private async lockedInvitation(em: EntityManager, caller: WorkspaceCaller, invitationId: string): Promise<InvitationRecord> {
+    const invitation = await this.invitations.find(caller.workspaceId, invitationId, em, true);
+    if (!invitation) throw notFound('Invitation');
+    return invitation;
   }
 
   /** Empty until the user has verified the address: registering an address first shows nothing sent to it. */
@@ -157,7 +170,7 @@ export class InvitationsService {
         if (status !== 'pending') throw conflict(`The invitation is ${status}.`);
         // The workspace's lock after the invitation's row (the order revoking and resending take them):
         // a removal or demotion of the inviter is either seen here or waits for this accept.
-        await this.workspaceLock.lock(em, invitation.workspaceId);
+        await this.writes.lock(em, invitation.workspaceId);
         const roles = await this.workspaces.findRoles(invitation.workspaceId, invitation.roleIds, em);
         if (roles.length !== invitation.roleIds.length) throw conflict('A role of this invitation was deleted; ask for a new invitation.');
         const existing = await this.workspaces.findMember(invitation.workspaceId, user.id, em);
