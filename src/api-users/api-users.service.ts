@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import type { Actor } from '../audit/audit-log';
 import { toDeviceAccess } from '../authorization/device-access';
+import { includesOwnerRole } from '../authorization/owner-role';
 import { ALL_SCOPES } from '../authorization/permissions';
 import { assertCanGrant, assertScopesWellFormed } from '../authorization/token-grants';
 import { policyRefusal } from '../authorization/token-policy';
@@ -61,7 +62,7 @@ export class ApiUsersService {
       actor,
       async ({ em, access, audit }) => {
         const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
-        if (roles.some((r) => r.builtIn === 'owner')) throw validationFailed('roleIds', 'API users cannot hold the owner role');
+        if (includesOwnerRole(roles)) throw validationFailed('roleIds', 'API users cannot hold the owner role');
         await this.grants.devicesToGrant(access, deviceAccess, em);
         const id = randomUUID();
         await this.apiUsers.insert(em, access.workspaceId, {
@@ -112,7 +113,7 @@ export class ApiUsersService {
         const now = this.clock.now();
         if (dto.roleIds) {
           const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
-          if (roles.some((r) => r.builtIn === 'owner')) throw validationFailed('roleIds', 'API users cannot hold the owner role');
+          if (includesOwnerRole(roles)) throw validationFailed('roleIds', 'API users cannot hold the owner role');
           await this.workspaces.setMembershipRoles(em, access.workspaceId, apiUser.membershipId, dto.roleIds);
         }
         if (dto.deviceAccess) {

@@ -10,6 +10,7 @@ import { DomainError, ErrorCode, notFound } from '../common/errors';
 import type { DeviceAccess } from './device-access';
 import type { Holdings } from './role-grants';
 import { ALL_SCOPES, isPermission, Permission } from './permissions';
+import { isOwnerRoleSql } from './owner-role';
 import { assertAdmits, WorkspaceCaller, WorkspaceRule } from './workspace-caller';
 import { policyRefusal } from './token-policy';
 
@@ -110,6 +111,16 @@ export class WorkspaceAccessResolver {
     return row && { isOwner: row.isOwner, permissions: permissionsOf(row), deviceAccess: deviceAccessOf(row) };
   }
 
+  /** The workspaces the principal is a member of, by id. */
+  async memberOf(who: PrincipalRef): Promise<string[]> {
+    const column = who.type === 'user' ? 'user_id' : 'api_user_id';
+    const rows: Array<{ workspaceId: string }> = await this.dataSource.query(
+      `SELECT workspace_id AS "workspaceId" FROM memberships WHERE ${column} = $1 ORDER BY workspace_id`,
+      [who.id],
+    );
+    return rows.map((r) => r.workspaceId);
+  }
+
   private toAccess(principal: Principal, workspaceId: string, row: AccessRow): WorkspaceAccess {
     const token = principal.token;
     const rolePermissions = permissionsOf(row);
@@ -143,7 +154,7 @@ export class WorkspaceAccessResolver {
          FROM memberships m
          JOIN workspaces w ON w.id = m.workspace_id
          LEFT JOIN LATERAL (
-           SELECT array_agg(r.id) AS role_ids, bool_or(r.built_in = 'owner') AS is_owner,
+           SELECT array_agg(r.id) AS role_ids, bool_or(${isOwnerRoleSql('r')}) AS is_owner,
                   (SELECT array_agg(DISTINCT p)
                      FROM membership_roles mr2
                      JOIN roles r2 ON r2.workspace_id = mr2.workspace_id AND r2.id = mr2.role_id

@@ -239,6 +239,34 @@ export class TokensRepository {
     return changed.length > 0;
   }
 
+  /**
+   * Holds the user's row (FOR SHARE) until the transaction ends, when the user is active (and still has
+   * `passwordHash`, when given): false otherwise. A deactivation or password change waits for the
+   * tokens issued under it, and sees them.
+   */
+  async holdActiveOwner(em: EntityManager, userId: string, passwordHash?: string): Promise<boolean> {
+    const rows: unknown[] =
+      passwordHash === undefined
+        ? await em.query(`SELECT 1 FROM users WHERE id = $1 AND status = 'active' FOR SHARE`, [requireId(userId)])
+        : await em.query(`SELECT 1 FROM users WHERE id = $1 AND password_hash = $2 AND status = 'active' FOR SHARE`, [requireId(userId), passwordHash]);
+    return rows.length > 0;
+  }
+
+  /** The user's row, locked until the transaction ends: changes of one user's tokens that must not race take turns. */
+  async lockOwner(em: EntityManager, userId: string): Promise<void> {
+    await em.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [requireId(userId)]);
+  }
+
+  /** The token policies of those of `workspaceIds` the user is a member of (the others are missing). */
+  policiesOfMemberWorkspaces(userId: string, workspaceIds: string[]): Promise<Array<{ id: string; maxLifetimeDays: number | null; allowPersonalTokens: boolean }>> {
+    return this.dataSource.query(
+      `SELECT w.id, w.token_max_lifetime_days AS "maxLifetimeDays", w.allow_personal_tokens AS "allowPersonalTokens"
+         FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
+        WHERE m.user_id = $1 AND m.workspace_id = ANY($2::uuid[])`,
+      [requireId(userId), workspaceIds],
+    );
+  }
+
   /** Writes buffered last-used times in one statement; an older time never overwrites a newer one. */
   async recordLastUsed(entries: Array<{ id: string; at: Date; ip: string }>): Promise<void> {
     await this.dataSource.query(

@@ -7,6 +7,7 @@ import { Actor, AuditLog } from '../audit/audit-log';
 import type { UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, parseToken, tokenHint } from '../auth/token-format';
 import { DeviceAccess, toDeviceAccess } from '../authorization/device-access';
+import { includesOwnerRole } from '../authorization/owner-role';
 import { assertCanGrantDevices, assertCanGrantRoles, assertOwnerReachesAll } from '../authorization/role-grants';
 import { PrincipalRef, WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
@@ -48,7 +49,7 @@ export class InvitationsService {
     // the check, and each grants within what its inviter holds then.
     return this.writes.run(caller, actor, async ({ em, access, audit }) => {
       const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
-      assertOwnerReachesAll(roles.some((r) => r.builtIn === 'owner'), deviceAccess);
+      assertOwnerReachesAll(includesOwnerRole(roles), deviceAccess);
       await this.grants.devicesToGrant(access, deviceAccess, em);
       if (await this.invitations.memberHasEmail(em, access.workspaceId, email)) throw conflict('This email belongs to a member already.');
       if (await this.invitations.pendingExists(em, access.workspaceId, email, now)) {
@@ -178,7 +179,7 @@ export class InvitationsService {
         // Devices deleted since the invitation simply drop out of the selection.
         const deviceIds = [...(await this.devices.existing(invitation.workspaceId, invitation.deviceIds, em))];
         // An owner reaches every device (assertOwnerReachesAll), whatever an older invitation says.
-        const ownerInvited = roles.some((r) => r.builtIn === 'owner');
+        const ownerInvited = includesOwnerRole(roles);
         const deviceAccess: DeviceAccess = invitation.deviceAccess === 'all' || ownerInvited ? { mode: 'all' } : { mode: 'selected', deviceIds };
         await this.assertInviterStillGrants(em, invitation, roles, deviceAccess);
         await this.workspaces.insertMembership(em, invitation.workspaceId, {

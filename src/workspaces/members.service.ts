@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { Actor } from '../audit/audit-log';
 import { toDeviceAccess } from '../authorization/device-access';
+import { includesOwnerRole } from '../authorization/owner-role';
 import { assertOwnerReachesAll } from '../authorization/role-grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
@@ -46,7 +47,7 @@ export class MembersService {
       let isOwner = held.isOwner;
       if (dto.roleIds) {
         const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
-        isOwner = roles.some((r) => r.builtIn === 'owner');
+        isOwner = includesOwnerRole(roles);
         if (held.isOwner && !isOwner) await this.assertNotLastOwner(em, access, member);
       }
       // An owner reaches every device: refused if asked otherwise, and given when owner is granted.

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Invalidation } from '../cache/invalidation';
 import type { DeviceAccess } from '../authorization/device-access';
+import { isOwnerRoleSql } from '../authorization/owner-role';
 import type { Holdings } from '../authorization/role-grants';
 import { BUILT_IN_ROLES, BuiltInRole } from '../authorization/permissions';
 import type { KeysetPosition } from '../common/pagination';
@@ -236,7 +237,7 @@ export class WorkspacesRepository {
            FROM memberships m JOIN membership_roles mr ON mr.workspace_id = m.workspace_id AND mr.membership_id = m.id
           WHERE m.workspace_id = $1 AND mr.role_id = $2
             AND NOT EXISTS (SELECT 1 FROM membership_roles o JOIN roles r ON r.workspace_id = o.workspace_id AND r.id = o.role_id
-                             WHERE o.workspace_id = m.workspace_id AND o.membership_id = m.id AND r.built_in = 'owner'))
+                             WHERE o.workspace_id = m.workspace_id AND o.membership_id = m.id AND ${isOwnerRoleSql('r')}))
        SELECT COALESCE((SELECT array_agg(DISTINCT p) FROM holders h
                           JOIN membership_roles mr ON mr.workspace_id = h.workspace_id AND mr.membership_id = h.id
                           JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
@@ -255,7 +256,7 @@ export class WorkspacesRepository {
     const rows = await em.query(
       `SELECT count(DISTINCT mr.membership_id)::int AS n
          FROM membership_roles mr JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
-        WHERE mr.workspace_id = $1 AND r.built_in = 'owner' AND mr.membership_id <> $2`,
+        WHERE mr.workspace_id = $1 AND ${isOwnerRoleSql('r')} AND mr.membership_id <> $2`,
       [requireId(workspaceId), exceptMembershipId],
     );
     return rows[0].n;
