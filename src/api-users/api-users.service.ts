@@ -65,20 +65,28 @@ export class ApiUsersService {
         if (includesOwnerRole(roles)) throw validationFailed('roleIds', 'API users cannot hold the owner role');
         await this.grants.devicesToGrant(access, deviceAccess, em);
         const id = randomUUID();
-        await this.apiUsers.insert(em, access.workspaceId, {
-          id,
-          name: dto.name.trim(),
-          createdByUserId: access.principal.type === 'user' ? access.principal.id : null,
-          createdAt: now,
-        });
-        await this.workspaces.insertMembership(em, access.workspaceId, {
-          id: randomUUID(),
-          userId: null,
-          apiUserId: id,
-          roleIds: dto.roleIds,
-          deviceAccess,
-          at: now,
-        });
+        await this.apiUsers.insert(
+          access.workspaceId,
+          {
+            id,
+            name: dto.name.trim(),
+            createdByUserId: access.principal.type === 'user' ? access.principal.id : null,
+            createdAt: now,
+          },
+          em,
+        );
+        await this.workspaces.insertMembership(
+          access.workspaceId,
+          {
+            id: randomUUID(),
+            userId: null,
+            apiUserId: id,
+            roleIds: dto.roleIds,
+            deviceAccess,
+            at: now,
+          },
+          em,
+        );
         const token = await this.issueToken(em, access, id, { name: 'Default' });
         await audit({
           action: 'api_user.created',
@@ -107,21 +115,21 @@ export class ApiUsersService {
       caller,
       actor,
       async ({ em, access, audit, assertCanActOn }) => {
-        const apiUser = await this.find(access, apiUserId, em, true);
+        const apiUser = await this.findLocked(access, apiUserId, em);
         // Renaming, disabling and narrowing too: whoever may touch it at all holds what it holds.
         await assertCanActOn({ type: 'api_user', id: apiUserId }, 'API user', 'this API user');
         const now = this.clock.now();
         if (dto.roleIds) {
           const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
           if (includesOwnerRole(roles)) throw validationFailed('roleIds', 'API users cannot hold the owner role');
-          await this.workspaces.setMembershipRoles(em, access.workspaceId, apiUser.membershipId, dto.roleIds);
+          await this.workspaces.setMembershipRoles(access.workspaceId, apiUser.membershipId, dto.roleIds, em);
         }
         if (dto.deviceAccess) {
           const deviceAccess = toDeviceAccess(dto.deviceAccess);
           await this.grants.devicesToGrant(access, deviceAccess, em);
-          await this.workspaces.setMembershipDevices(em, access.workspaceId, apiUser.membershipId, deviceAccess, now);
+          await this.workspaces.setMembershipDevices(access.workspaceId, apiUser.membershipId, deviceAccess, now, em);
         }
-        await this.apiUsers.update(em, access.workspaceId, apiUserId, { name: dto.name?.trim() ?? apiUser.name, status: dto.status ?? apiUser.status, updatedAt: now });
+        await this.apiUsers.update(access.workspaceId, apiUserId, { name: dto.name?.trim() ?? apiUser.name, status: dto.status ?? apiUser.status, updatedAt: now }, em);
         await audit({
           action: dto.status && dto.status !== apiUser.status ? (dto.status === 'disabled' ? 'api_user.disabled' : 'api_user.enabled') : 'api_user.updated',
           target: { type: 'api_user', id: apiUserId },
@@ -137,9 +145,9 @@ export class ApiUsersService {
 
   async delete(caller: WorkspaceCaller, actor: Actor, apiUserId: string): Promise<void> {
     await this.writes.run(caller, actor, async ({ em, access, audit, assertCanActOn }) => {
-      const apiUser = await this.find(access, apiUserId, em, true);
+      const apiUser = await this.findLocked(access, apiUserId, em);
       await assertCanActOn({ type: 'api_user', id: apiUserId }, 'API user', 'this API user');
-      await this.apiUsers.delete(em, access.workspaceId, apiUserId);
+      await this.apiUsers.delete(access.workspaceId, apiUserId, em);
       await audit({ action: 'api_user.deleted', target: { type: 'api_user', id: apiUserId }, details: { name: apiUser.name } });
     });
   }
@@ -159,7 +167,7 @@ export class ApiUsersService {
 
   async createToken(caller: WorkspaceCaller, actor: Actor, apiUserId: string, dto: CreateApiUserTokenDto): Promise<IssuedTokenView> {
     return this.writes.run(caller, actor, async ({ em, access, audit, assertCanActOn }) => {
-      await this.find(access, apiUserId, em, true);
+      await this.findLocked(access, apiUserId, em);
       await assertCanActOn({ type: 'api_user', id: apiUserId }, 'API user', 'this API user');
       const token = await this.issueToken(em, access, apiUserId, dto);
       await audit({ action: 'token.created', target: { type: 'token', id: token.id }, details: { apiUserId, scopes: token.scopes, expiresAt: token.expiresAt } });
@@ -183,7 +191,7 @@ export class ApiUsersService {
     return this.writes.run(caller, actor, async ({ em, access, audit, assertCanActOn }) => {
       await this.find(access, apiUserId, em);
       await assertCanActOn({ type: 'api_user', id: apiUserId }, 'API user', 'this API user');
-      const old = await this.tokenRows.findForOwner({ type: 'api_user', id: apiUserId }, tokenId, em, true);
+      const old = await this.tokenRows.findForOwnerLocked({ type: 'api_user', id: apiUserId }, tokenId, em);
       if (!old) throw notFound('Token');
       if (old.kind !== 'api_user') throw conflict('Sessions cannot be rotated.');
       this.tokens.assertRotatable(old);
@@ -219,11 +227,19 @@ export class ApiUsersService {
     return toIssuedTokenView(token, secret);
   }
 
-  private async find(access: WorkspaceAccess, apiUserId: string, em?: EntityManager, lock = false): Promise<ApiUserRecord> {
-    const apiUser = await this.apiUsers.find(access.workspaceId, apiUserId, em, lock);
+  private async find(access: WorkspaceAccess, apiUserId: string, em?: EntityManager): Promise<ApiUserRecord> {
+    const apiUser = await this.apiUsers.find(access.workspaceId, apiUserId, em);
     if (!apiUser) throw notFound('API user');
     return apiUser;
   }
+
+  /** As find(), with the API user's row locked until the transaction ends. */
+  private async findLocked(access: WorkspaceAccess, apiUserId: string, em: EntityManager): Promise<ApiUserRecord> {
+    const apiUser = await this.apiUsers.findLocked(access.workspaceId, apiUserId, em);
+    if (!apiUser) throw notFound('API user');
+    return apiUser;
+  }
+
 }
 
 function nameTaken(name: string | undefined) {

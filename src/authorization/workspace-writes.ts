@@ -64,7 +64,7 @@ export class WorkspaceWrites {
     try {
       return await this.dataSource.transaction(async (em) => {
         const taken = await first(em);
-        await this.lock(em, caller.workspaceId);
+        await this.lock(caller.workspaceId, em);
         const access = await this.resolver.current(caller, em);
         assertAdmits(access, caller.rule);
         return work(this.writeOf(em, access, actor), taken);
@@ -82,7 +82,7 @@ export class WorkspaceWrites {
    * writes that change nobody's rights, PostgreSQL lets each new shared request in past a waiting
    * exclusive one, and a steady stream of writes by a member held off that member's removal.
    */
-  async lock(em: EntityManager, workspaceId: string): Promise<void> {
+  async lock(workspaceId: string, em: EntityManager): Promise<void> {
     const rows = await em.query(`SELECT id FROM workspaces WHERE id = $1 FOR UPDATE`, [requireId(workspaceId)]);
     if (rows.length === 0) throw notFound('Workspace');
   }

@@ -37,7 +37,7 @@ export class DevicesService {
       actor,
       async ({ em, access, audit }) => {
         assertReachesAllDevices(access, 'Creating devices');
-        await this.devices.insert(em, access.workspaceId, device);
+        await this.devices.insert(access.workspaceId, device, em);
         await audit({ action: 'device.created', target: { type: 'device', id: device.id }, details: { name: device.name, serial: device.serial } });
       },
       { conflicts: serialTaken(dto.serial) },
@@ -71,7 +71,7 @@ export class DevicesService {
           metadata: metadata ?? device.metadata,
           updatedAt: this.clock.now(),
         };
-        await this.devices.update(em, access.workspaceId, deviceId, changed);
+        await this.devices.update(access.workspaceId, deviceId, changed, em);
         await audit({ action: 'device.updated', target: { type: 'device', id: deviceId }, details: { fields: Object.keys(dto) } });
         return toDeviceView({ ...device, ...changed });
       },
@@ -82,7 +82,7 @@ export class DevicesService {
   async delete(caller: WorkspaceCaller, actor: Actor, deviceId: string): Promise<void> {
     await this.writes.run(caller, actor, async ({ em, access, audit }) => {
       const device = await this.find(access, deviceId, em);
-      await this.devices.delete(em, access.workspaceId, deviceId);
+      await this.devices.delete(access.workspaceId, deviceId, em);
       await audit({ action: 'device.deleted', target: { type: 'device', id: deviceId }, details: { serial: device.serial } });
     });
   }

@@ -116,11 +116,13 @@ export class TokensRepository {
     return em.getRepository(Token).save(token);
   }
 
-  findForOwner(owner: TokenOwner, tokenId: string, em: EntityManager = this.dataSource.manager, lock = false): Promise<Token | null> {
-    return em.getRepository(Token).findOne({
-      where: owner.type === 'user' ? { id: tokenId, userId: requireId(owner.id) } : { id: tokenId, apiUserId: requireId(owner.id) },
-      ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
-    });
+  findForOwner(owner: TokenOwner, tokenId: string, em: EntityManager = this.dataSource.manager): Promise<Token | null> {
+    return em.getRepository(Token).findOne({ where: ownedBy(owner, tokenId) });
+  }
+
+  /** As findForOwner(), with the token's row locked until the transaction ends. */
+  findForOwnerLocked(owner: TokenOwner, tokenId: string, em: EntityManager): Promise<Token | null> {
+    return em.getRepository(Token).findOne({ where: ownedBy(owner, tokenId), lock: { mode: 'pessimistic_write' } });
   }
 
   findActivePersonal(userId: string, em: EntityManager = this.dataSource.manager): Promise<Token | null> {
@@ -226,7 +228,7 @@ export class TokensRepository {
    * Cuts a token off from one workspace only, with its whole rotation chain (its exchanged sessions
    * inherit their parent's blocks). True when a token of the chain was not cut off yet.
    */
-  async blockInWorkspace(tokenId: string, workspaceId: string, em: EntityManager): Promise<boolean> {
+  async blockInWorkspace(workspaceId: string, tokenId: string, em: EntityManager): Promise<boolean> {
     await this.lockChain(tokenId, em);
     const [changed]: [Array<{ id: string }>, number] = await em.query(
       `${ROTATION_CHAIN}
@@ -244,16 +246,16 @@ export class TokensRepository {
    * `passwordHash`, when given): false otherwise. A deactivation or password change waits for the
    * tokens issued under it, and sees them.
    */
-  async holdActiveOwner(em: EntityManager, userId: string, passwordHash?: string): Promise<boolean> {
+  async holdActiveOwner(userId: string, passwordHash: string | null, em: EntityManager): Promise<boolean> {
     const rows: unknown[] =
-      passwordHash === undefined
+      passwordHash === null
         ? await em.query(`SELECT 1 FROM users WHERE id = $1 AND status = 'active' FOR SHARE`, [requireId(userId)])
         : await em.query(`SELECT 1 FROM users WHERE id = $1 AND password_hash = $2 AND status = 'active' FOR SHARE`, [requireId(userId), passwordHash]);
     return rows.length > 0;
   }
 
   /** The user's row, locked until the transaction ends: changes of one user's tokens that must not race take turns. */
-  async lockOwner(em: EntityManager, userId: string): Promise<void> {
+  async lockOwner(userId: string, em: EntityManager): Promise<void> {
     await em.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [requireId(userId)]);
   }
 
@@ -276,6 +278,11 @@ export class TokensRepository {
       [entries.map((e) => e.id), entries.map((e) => e.at.toISOString()), entries.map((e) => e.ip)],
     );
   }
+}
+
+/** The where clause of one token of one owner; the owner's id is required (requireId). */
+function ownedBy(owner: TokenOwner, tokenId: string) {
+  return owner.type === 'user' ? { id: tokenId, userId: requireId(owner.id) } : { id: tokenId, apiUserId: requireId(owner.id) };
 }
 
 /** TypeORM drops undefined from a where clause: an owner filter built from an empty value would match everything. */

@@ -98,7 +98,7 @@ export class TokensService {
   /** Null when the user is no longer active or the password hash changed since it was checked. */
   async issueLoginSession(userId: string, checkedPasswordHash: string, ip: string): Promise<IssuedTokenView | null> {
     return this.dataSource.transaction(async (em) => {
-      if (!(await this.tokens.holdActiveOwner(em, userId, checkedPasswordHash))) return null;
+      if (!(await this.tokens.holdActiveOwner(userId, checkedPasswordHash, em))) return null;
       const { token, secret } = await this.issue(em, {
         kind: 'session',
         userId,
@@ -130,7 +130,7 @@ export class TokensService {
       // that committed after this request's token was checked (or one still open) ends every session
       // of the user; a session made now would be missed by it and come back with a reactivation (L4).
       if (principal.type === 'user') {
-        if (!(await this.tokens.holdActiveOwner(em, principal.id))) throw new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.');
+        if (!(await this.tokens.holdActiveOwner(principal.id, null, em))) throw new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.');
       }
       const { token, secret } = await this.issue(em, {
         kind: 'session',
@@ -175,7 +175,7 @@ export class TokensService {
     }
     return this.dataSource.transaction(async (em) => {
       // Serialises concurrent regenerations of one user.
-      await this.tokens.lockOwner(em, principal.id);
+      await this.tokens.lockOwner(principal.id, em);
       const current = await this.tokens.findActivePersonal(principal.id, em);
       if (current) await this.tokens.revoke(current.id, this.clock.now(), em);
       const issued = await this.issuePersonal(em, principal.id);
@@ -277,7 +277,7 @@ export class TokensService {
   async rotate(principal: UserPrincipal, actor: Actor, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenView> {
     return this.dataSource.transaction(async (em) => {
       // The row lock makes concurrent rotations of one token take turns: the second sees it replaced.
-      const old = await this.tokens.findForOwner({ type: 'user', id: principal.id }, tokenId, em, true);
+      const old = await this.tokens.findForOwnerLocked({ type: 'user', id: principal.id }, tokenId, em);
       if (!old) throw notFound('Token');
       if (old.kind !== 'named') throw conflict(old.kind === 'personal' ? 'Regenerate the default personal token instead.' : 'Sessions cannot be rotated.');
       this.assertRotatable(old);

@@ -58,7 +58,7 @@ export class WorkspaceTokensService {
       const owner = token.apiUserId !== null ? ({ type: 'api_user', id: token.apiUserId } as const) : ({ type: 'user', id: token.userId as string } as const);
       await assertCanActOn(owner, 'Token', "this token's owner");
       const onlyHere = reachesOnly(token, access.workspaceId);
-      const changed = onlyHere ? await this.tokens.revoke(token.id, now, em) : await this.tokens.blockInWorkspace(token.id, access.workspaceId, em);
+      const changed = onlyHere ? await this.tokens.revoke(token.id, now, em) : await this.tokens.blockInWorkspace(access.workspaceId, token.id, em);
       // A revocation that raced this one got there first: one change, one event.
       if (!changed) return;
       await audit({

@@ -53,10 +53,10 @@ export class MembersService {
       // An owner reaches every device: refused if asked otherwise, and given when owner is granted.
       const deviceAccess = dto.deviceAccess ? toDeviceAccess(dto.deviceAccess) : isOwner && held.deviceAccess.mode !== 'all' ? ({ mode: 'all' } as const) : null;
       if (deviceAccess) assertOwnerReachesAll(isOwner, deviceAccess);
-      if (dto.roleIds) await this.workspaces.setMembershipRoles(em, access.workspaceId, member.membershipId, dto.roleIds);
+      if (dto.roleIds) await this.workspaces.setMembershipRoles(access.workspaceId, member.membershipId, dto.roleIds, em);
       if (deviceAccess) {
         await this.grants.devicesToGrant(access, deviceAccess, em);
-        await this.workspaces.setMembershipDevices(em, access.workspaceId, member.membershipId, deviceAccess, now);
+        await this.workspaces.setMembershipDevices(access.workspaceId, member.membershipId, deviceAccess, now, em);
       }
       await audit({
         action: 'member.updated',
@@ -75,7 +75,7 @@ export class MembersService {
       const member = await this.findIn(em, access, userId);
       const held = await assertCanActOn({ type: 'user', id: userId }, 'Member', 'this member');
       if (held.isOwner) await this.assertNotLastOwner(em, access, member);
-      await this.workspaces.deleteMembership(em, access.workspaceId, member.membershipId);
+      await this.workspaces.deleteMembership(access.workspaceId, member.membershipId, em);
       await audit({ action: 'member.removed', accountId: userId, target: { type: 'user', id: userId } });
     });
   }
@@ -89,7 +89,7 @@ export class MembersService {
   /** Taking owner away (demotion or removal) needs an owner, and never leaves the workspace without one. */
   private async assertNotLastOwner(em: EntityManager, access: WorkspaceAccess, member: MemberRecord): Promise<void> {
     if (!access.isOwner) throw new DomainError(ErrorCode.Forbidden, 'Only owners may grant or take the owner role.');
-    if ((await this.workspaces.countOtherOwners(em, access.workspaceId, member.membershipId)) === 0) {
+    if ((await this.workspaces.countOtherOwners(access.workspaceId, member.membershipId, em)) === 0) {
       throw new DomainError(ErrorCode.LastOwner, 'A workspace needs at least one owner.');
     }
   }

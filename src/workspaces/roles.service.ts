@@ -38,7 +38,7 @@ export class RolesService {
       actor,
       async ({ em, access, audit }) => {
         assertCanDefinePermissions(access, dto.permissions);
-        await this.workspaces.insertRole(em, access.workspaceId, role);
+        await this.workspaces.insertRole(access.workspaceId, role, em);
         await audit({ action: 'role.created', target: { type: 'role', id: role.id }, details: { name: role.name, permissions: role.permissions } });
       },
       { conflicts: nameTaken(role.name) },
@@ -57,7 +57,7 @@ export class RolesService {
         assertCanDefinePermissions(access, [...role.permissions, ...(dto.permissions ?? [])]);
         // And, as for changing a member (assertCanActOn), every right of those it narrows or widens.
         if (dto.permissions && !samePermissions(dto.permissions, role.permissions)) {
-          assertCanActOn(access, await this.workspaces.roleHoldings(em, access.workspaceId, roleId), 'the holders of this role');
+          assertCanActOn(access, await this.workspaces.roleHoldings(access.workspaceId, roleId, em), 'the holders of this role');
         }
         const changed = {
           name: dto.name?.trim() ?? role.name,
@@ -65,7 +65,7 @@ export class RolesService {
           permissions: dto.permissions ?? role.permissions,
           updatedAt: this.clock.now(),
         };
-        await this.workspaces.updateRole(em, access.workspaceId, roleId, changed);
+        await this.workspaces.updateRole(access.workspaceId, roleId, changed, em);
         await audit({ action: 'role.updated', target: { type: 'role', id: roleId }, details: { name: changed.name, permissions: changed.permissions } });
         return { ...role, ...changed };
       },
@@ -80,11 +80,11 @@ export class RolesService {
       const role = await this.find(access, roleId, em);
       this.assertCustom(role);
       assertCanDefinePermissions(access, role.permissions);
-      if (await this.workspaces.roleInUse(em, access.workspaceId, roleId, this.clock.now())) {
+      if (await this.workspaces.roleInUse(access.workspaceId, roleId, this.clock.now(), em)) {
         throw conflict('The role is still assigned to a member, an API user or a pending invitation.');
       }
       try {
-        await this.workspaces.deleteRole(em, access.workspaceId, roleId);
+        await this.workspaces.deleteRole(access.workspaceId, roleId, em);
       } catch (error) {
         // Assigned between the check and the delete: the foreign key refuses it.
         if ((error as { driverError?: { code?: string } }).driverError?.code === '23503') throw conflict('The role is still assigned.');

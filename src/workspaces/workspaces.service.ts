@@ -44,16 +44,20 @@ export class WorkspacesService {
     const now = this.clock.now();
     const workspace = { id: randomUUID(), name, slug, maxLifetimeDays: null, allowPersonalTokens: true, createdAt: now, updatedAt: now };
     return this.dataSource.transaction(async (em) => {
-      await this.workspaces.insert(em, workspace);
-      const roles = await this.workspaces.insertBuiltInRoles(em, workspace.id, now);
-      await this.workspaces.insertMembership(em, workspace.id, {
-        id: randomUUID(),
-        userId: user.id,
-        apiUserId: null,
-        roleIds: [roles.owner],
-        deviceAccess: { mode: 'all' },
-        at: now,
-      });
+      await this.workspaces.insert(workspace, em);
+      const roles = await this.workspaces.insertBuiltInRoles(workspace.id, now, em);
+      await this.workspaces.insertMembership(
+        workspace.id,
+        {
+          id: randomUUID(),
+          userId: user.id,
+          apiUserId: null,
+          roleIds: [roles.owner],
+          deviceAccess: { mode: 'all' },
+          at: now,
+        },
+        em,
+      );
       await this.audit.record(em, actor, {
         action: 'workspace.created',
         workspaceId: workspace.id,
@@ -88,7 +92,7 @@ export class WorkspacesService {
       caller,
       actor,
       async ({ em, access, audit }) => {
-        await this.workspaces.update(em, access.workspaceId, { name: dto.name?.trim(), slug: dto.slug, updatedAt: this.clock.now() });
+        await this.workspaces.update(access.workspaceId, { name: dto.name?.trim(), slug: dto.slug, updatedAt: this.clock.now() }, em);
         await audit({
           action: 'workspace.updated',
           target: { type: 'workspace', id: access.workspaceId },
@@ -107,9 +111,9 @@ export class WorkspacesService {
       actor,
       // The invitations' rows before the workspace's, the order accepting, resending and revoking take
       // them in: an accept holding its invitation while it waits for the workspace would deadlock.
-      (em) => this.workspaces.lockInvitations(em, caller.workspaceId),
+      (em) => this.workspaces.lockInvitations(caller.workspaceId, em),
       async ({ em, access, audit }) => {
-        await this.workspaces.delete(em, access.workspaceId);
+        await this.workspaces.delete(access.workspaceId, em);
         await audit({
           action: 'workspace.deleted',
           accountId: access.principal.type === 'user' ? access.principal.id : null,
@@ -126,10 +130,10 @@ export class WorkspacesService {
   async leave(caller: WorkspaceCaller, actor: Actor): Promise<void> {
     if (caller.principal.type !== 'user') throw new DomainError(ErrorCode.Forbidden, 'API users cannot leave their workspace.');
     await this.writes.run(caller, actor, async ({ em, access, audit }) => {
-      if (access.isOwner && (await this.workspaces.countOtherOwners(em, access.workspaceId, access.membershipId)) === 0) {
+      if (access.isOwner && (await this.workspaces.countOtherOwners(access.workspaceId, access.membershipId, em)) === 0) {
         throw new DomainError(ErrorCode.LastOwner, 'The last owner cannot leave; make someone else owner first, or delete the workspace.');
       }
-      await this.workspaces.deleteMembership(em, access.workspaceId, access.membershipId);
+      await this.workspaces.deleteMembership(access.workspaceId, access.membershipId, em);
       await audit({
         action: 'member.left',
         accountId: access.principal.id,
@@ -147,11 +151,15 @@ export class WorkspacesService {
   /** The policy decides which tokens work here: a change of rights, made by an owner as of then. */
   async putPolicy(caller: WorkspaceCaller, actor: Actor, dto: TokenPolicyDto) {
     await this.writes.run(caller, actor, async ({ em, access, audit }) => {
-      await this.workspaces.update(em, access.workspaceId, {
-        maxLifetimeDays: dto.maxLifetimeDays,
-        allowPersonalTokens: dto.allowPersonalTokens,
-        updatedAt: this.clock.now(),
-      });
+      await this.workspaces.update(
+        access.workspaceId,
+        {
+          maxLifetimeDays: dto.maxLifetimeDays,
+          allowPersonalTokens: dto.allowPersonalTokens,
+          updatedAt: this.clock.now(),
+        },
+        em,
+      );
       await audit({
         action: 'workspace.token_policy_changed',
         target: { type: 'workspace', id: access.workspaceId },
