@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { WorkspaceLockModule } from '../authorization/workspace-lock.module';
+import { WorkspaceWritesModule } from '../authorization/workspace-writes.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { ApiUsersController } from './api-users.controller';
 import { ApiUsersRepository } from './api-users.repository';
 import { ApiUsersService } from './api-users.service';
 
-@Module({ imports: [TokensModule, WorkspacesModule, WorkspaceLockModule], controllers: [ApiUsersController], providers: [ApiUsersRepository, ApiUsersService] })
+@Module({ imports: [TokensModule, WorkspacesModule, WorkspaceWritesModule], controllers: [ApiUsersController], providers: [ApiUsersRepository, ApiUsersService] })
 export class ApiUsersModule {}

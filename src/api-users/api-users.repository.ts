@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Invalidation } from '../cache/invalidation';
 import type { DeviceAccess } from '../authorization/device-rules';
 import type { KeysetPosition } from '../common/pagination';
-import { requireId } from '../tokens/tokens.repository';
+import { WorkspaceScoped } from '../database/workspace-scoped';
 
 export interface ApiUserRecord {
   id: string;
@@ -20,34 +20,41 @@ export interface ApiUserRecord {
 }
 
 @Injectable()
+@WorkspaceScoped()
 export class ApiUsersRepository {
   constructor(
     private readonly dataSource: DataSource,
     private readonly invalidation: Invalidation,
   ) {}
 
-  async insert(em: EntityManager, workspaceId: string, apiUser: Pick<ApiUserRecord, 'id' | 'name' | 'createdByUserId' | 'createdAt'>): Promise<void> {
+  async insert(workspaceId: string, apiUser: Pick<ApiUserRecord, 'id' | 'name' | 'createdByUserId' | 'createdAt'>, em: EntityManager): Promise<void> {
     await em.query(
       `INSERT INTO api_users (id, workspace_id, name, status, created_by_user_id, created_at, updated_at) VALUES ($1, $2, $3, 'active', $4, $5, $5)`,
-      [apiUser.id, requireId(workspaceId), apiUser.name, apiUser.createdByUserId, apiUser.createdAt],
+      [apiUser.id, workspaceId, apiUser.name, apiUser.createdByUserId, apiUser.createdAt],
     );
   }
 
-  async find(workspaceId: string, apiUserId: string, em: EntityManager = this.dataSource.manager, lock = false): Promise<ApiUserRecord | null> {
-    if (lock) await em.query(`SELECT id FROM api_users WHERE workspace_id = $1 AND id = $2 FOR UPDATE`, [requireId(workspaceId), apiUserId]);
-    const rows = await this.select(em, workspaceId, ['a.id = $2'], [apiUserId], 1);
+  async find(workspaceId: string, apiUserId: string, em: EntityManager = this.dataSource.manager): Promise<ApiUserRecord | null> {
+    const rows = await this.select(workspaceId, ['a.id = $2'], [apiUserId], 1, em);
+    return rows[0] ?? null;
+  }
+
+  /** As find(), with the API user's row locked until the transaction ends. */
+  async findLocked(workspaceId: string, apiUserId: string, em: EntityManager): Promise<ApiUserRecord | null> {
+    await em.query(`SELECT id FROM api_users WHERE workspace_id = $1 AND id = $2 FOR UPDATE`, [workspaceId, apiUserId]);
+    const rows = await this.select(workspaceId, ['a.id = $2'], [apiUserId], 1, em);
     return rows[0] ?? null;
   }
 
   list(workspaceId: string, after: KeysetPosition | null, limit: number): Promise<ApiUserRecord[]> {
     return after
-      ? this.select(this.dataSource.manager, workspaceId, ['(a.created_at, a.id) < ($2, $3)'], [after.createdAt, after.id], limit + 1)
-      : this.select(this.dataSource.manager, workspaceId, [], [], limit + 1);
+      ? this.select(workspaceId, ['(a.created_at, a.id) < ($2, $3)'], [after.createdAt, after.id], limit + 1, this.dataSource.manager)
+      : this.select(workspaceId, [], [], limit + 1, this.dataSource.manager);
   }
 
-  async update(em: EntityManager, workspaceId: string, apiUserId: string, changes: { name: string; status: 'active' | 'disabled'; updatedAt: Date }): Promise<void> {
+  async update(workspaceId: string, apiUserId: string, changes: { name: string; status: 'active' | 'disabled'; updatedAt: Date }, em: EntityManager): Promise<void> {
     await em.query(`UPDATE api_users SET name = $3, status = $4, updated_at = $5 WHERE workspace_id = $1 AND id = $2`, [
-      requireId(workspaceId),
+      workspaceId,
       apiUserId,
       changes.name,
       changes.status,
@@ -57,12 +64,12 @@ export class ApiUsersRepository {
   }
 
   /** Its membership, roles, device grants and tokens go with it (foreign keys cascade). */
-  async delete(em: EntityManager, workspaceId: string, apiUserId: string): Promise<void> {
-    await em.query(`DELETE FROM api_users WHERE workspace_id = $1 AND id = $2`, [requireId(workspaceId), apiUserId]);
+  async delete(workspaceId: string, apiUserId: string, em: EntityManager): Promise<void> {
+    await em.query(`DELETE FROM api_users WHERE workspace_id = $1 AND id = $2`, [workspaceId, apiUserId]);
     await this.invalidation.publish(em, { kind: 'api_user', id: apiUserId });
   }
 
-  private async select(em: EntityManager, workspaceId: string, where: string[], params: unknown[], limit: number): Promise<ApiUserRecord[]> {
+  private async select(workspaceId: string, where: string[], params: unknown[], limit: number, em: EntityManager): Promise<ApiUserRecord[]> {
     const rows = await em.query(
       `SELECT a.id, a.workspace_id AS "workspaceId", a.name, a.status, a.created_by_user_id AS "createdByUserId",
               a.created_at AS "createdAt", a.updated_at AS "updatedAt", m.id AS "membershipId", m.device_access AS mode,
@@ -74,7 +81,7 @@ export class ApiUsersRepository {
          FROM api_users a JOIN memberships m ON m.workspace_id = a.workspace_id AND m.api_user_id = a.id
         WHERE a.workspace_id = $1${where.map((w) => ` AND ${w}`).join('')}
         ORDER BY a.created_at DESC, a.id DESC LIMIT ${limit}`,
-      [requireId(workspaceId), ...params],
+      [workspaceId, ...params],
     );
     return rows.map((row: ApiUserRecord & { mode: 'all' | 'selected'; deviceIds: string[] }) => {
       const { mode, deviceIds, ...rest } = row;

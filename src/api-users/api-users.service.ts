@@ -1,21 +1,21 @@
 // API users: headless principals of one workspace, with roles, device access and lka_ tokens.
 // Whatever acts on an API user (changing, renaming, disabling or deleting it, minting, rotating or
 // revoking its tokens) needs a caller who holds all of its rights (assertCanActOn).
-// Each write decides on the caller's rights as they are under the workspace's lock (WorkspaceLock).
+// Each write decides on the caller's rights as they are under the workspace's lock (WorkspaceWrites).
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
-import { Actor, AuditLog } from '../audit/audit-log';
+import { EntityManager } from 'typeorm';
+import type { Actor } from '../audit/audit-log';
 import { toDeviceAccess } from '../authorization/device-access.dto';
 import { assertApiUserRoles, assertScopesWellFormed, assertTokenCanGrant, capToGrantor } from '../authorization/grants';
 import { ALL_SCOPES } from '../authorization/permissions';
 import { assertPolicyAccepts } from '../authorization/token-policy';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
-import { WorkspaceLock } from '../authorization/workspace-lock';
+import type { WorkspaceCaller } from '../authorization/workspace-caller';
+import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { conflict, notFound } from '../common/errors';
 import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
-import { isUniqueViolation } from '../database/database-errors';
 import { RotateTokenDto } from '../tokens/token.dto';
 import { IssuedTokenView, toIssuedTokenView, toTokenView } from '../tokens/token.view';
 import { TokensRepository } from '../tokens/tokens.repository';
@@ -44,55 +44,59 @@ function toApiUserView(a: ApiUserRecord) {
 @Injectable()
 export class ApiUsersService {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly apiUsers: ApiUsersRepository,
     private readonly workspaces: WorkspacesRepository,
     private readonly grants: GrantValidator,
-    private readonly workspaceLock: WorkspaceLock,
+    private readonly writes: WorkspaceWrites,
     private readonly tokens: TokensService,
     private readonly tokenRows: TokensRepository,
-    private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
 
-  async create(request: WorkspaceAccess, actor: Actor, dto: CreateApiUserDto) {
+  async create(caller: WorkspaceCaller, actor: Actor, dto: CreateApiUserDto) {
     const deviceAccess = toDeviceAccess(dto.deviceAccess);
     const now = this.clock.now();
-    try {
-      return await this.dataSource.transaction(async (em) => {
-        const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
+    return this.writes.run(
+      caller,
+      actor,
+      async ({ em, access, audit }) => {
         const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
         assertApiUserRoles(roles);
         await this.grants.devicesToGrant(access, deviceAccess, em);
         const id = randomUUID();
-        await this.apiUsers.insert(em, access.workspaceId, {
-          id,
-          name: dto.name.trim(),
-          createdByUserId: access.principal.type === 'user' ? access.principal.id : null,
-          createdAt: now,
-        });
-        await this.workspaces.insertMembership(em, access.workspaceId, {
-          id: randomUUID(),
-          userId: null,
-          apiUserId: id,
-          roleIds: dto.roleIds,
-          deviceAccess,
-          at: now,
-        });
+        await this.apiUsers.insert(
+          access.workspaceId,
+          {
+            id,
+            name: dto.name.trim(),
+            createdByUserId: access.principal.type === 'user' ? access.principal.id : null,
+            createdAt: now,
+          },
+          em,
+        );
+        await this.workspaces.insertMembership(
+          access.workspaceId,
+          {
+            id: randomUUID(),
+            userId: null,
+            apiUserId: id,
+            roleIds: dto.roleIds,
+            deviceAccess,
+            at: now,
+          },
+          em,
+        );
         const token = await this.issueToken(em, access, id, { name: 'Default' });
-        await this.audit.record(em, actor, {
+        await audit({
           action: 'api_user.created',
-          workspaceId: access.workspaceId,
           target: { type: 'api_user', id },
           details: { name: dto.name.trim(), roleIds: dto.roleIds, deviceAccess, tokenId: token.id },
         });
         const apiUser = await this.apiUsers.find(access.workspaceId, id, em);
         return { apiUser: toApiUserView(apiUser as ApiUserRecord), token };
-      });
-    } catch (error) {
-      if (isUniqueViolation(error, 'api_users_workspace_name_key')) throw conflict(`An API user named "${dto.name.trim()}" exists already.`);
-      throw error;
-    }
+      },
+      { conflicts: nameTaken(dto.name.trim()) },
+    );
   }
 
   async list(access: WorkspaceAccess, query: PageQueryDto) {
@@ -105,48 +109,45 @@ export class ApiUsersService {
     return toApiUserView(await this.find(access, apiUserId));
   }
 
-  async update(request: WorkspaceAccess, actor: Actor, apiUserId: string, dto: UpdateApiUserDto) {
-    try {
-      return await this.dataSource.transaction(async (em) => {
-        const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
-        const apiUser = await this.find(access, apiUserId, em, true);
+  async update(caller: WorkspaceCaller, actor: Actor, apiUserId: string, dto: UpdateApiUserDto) {
+    return this.writes.run(
+      caller,
+      actor,
+      async ({ em, access, audit, assertCanActOn }) => {
+        const apiUser = await this.findLocked(access, apiUserId, em);
         // Renaming, disabling and narrowing too: whoever may touch it at all holds what it holds.
-        await this.workspaceLock.assertCanActOn(em, access, { type: 'api_user', id: apiUserId }, 'API user', 'this API user');
+        await assertCanActOn({ type: 'api_user', id: apiUserId }, 'API user', 'this API user');
         const now = this.clock.now();
         if (dto.roleIds) {
           const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
           assertApiUserRoles(roles);
-          await this.workspaces.setMembershipRoles(em, access.workspaceId, apiUser.membershipId, dto.roleIds);
+          await this.workspaces.setMembershipRoles(access.workspaceId, apiUser.membershipId, dto.roleIds, em);
         }
         if (dto.deviceAccess) {
           const deviceAccess = toDeviceAccess(dto.deviceAccess);
           await this.grants.devicesToGrant(access, deviceAccess, em);
-          await this.workspaces.setMembershipDevices(em, access.workspaceId, apiUser.membershipId, deviceAccess, now);
+          await this.workspaces.setMembershipDevices(access.workspaceId, apiUser.membershipId, deviceAccess, now, em);
         }
-        await this.apiUsers.update(em, access.workspaceId, apiUserId, { name: dto.name?.trim() ?? apiUser.name, status: dto.status ?? apiUser.status, updatedAt: now });
-        await this.audit.record(em, actor, {
+        await this.apiUsers.update(access.workspaceId, apiUserId, { name: dto.name?.trim() ?? apiUser.name, status: dto.status ?? apiUser.status, updatedAt: now }, em);
+        await audit({
           action: dto.status && dto.status !== apiUser.status ? (dto.status === 'disabled' ? 'api_user.disabled' : 'api_user.enabled') : 'api_user.updated',
-          workspaceId: access.workspaceId,
           target: { type: 'api_user', id: apiUserId },
           details: { fields: Object.keys(dto) },
         });
         // Read in the transaction: the answer shows this change, and a deletion committed right
         // after cannot turn a change that was made into a 404.
         return toApiUserView(await this.find(access, apiUserId, em));
-      });
-    } catch (error) {
-      if (isUniqueViolation(error, 'api_users_workspace_name_key')) throw conflict(`An API user named "${dto.name?.trim()}" exists already.`);
-      throw error;
-    }
+      },
+      { conflicts: nameTaken(dto.name?.trim()) },
+    );
   }
 
-  async delete(request: WorkspaceAccess, actor: Actor, apiUserId: string): Promise<void> {
-    await this.dataSource.transaction(async (em) => {
-      const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
-      const apiUser = await this.find(access, apiUserId, em, true);
-      await this.workspaceLock.assertCanActOn(em, access, { type: 'api_user', id: apiUserId }, 'API user', 'this API user');
-      await this.apiUsers.delete(em, access.workspaceId, apiUserId);
-      await this.audit.record(em, actor, { action: 'api_user.deleted', workspaceId: access.workspaceId, target: { type: 'api_user', id: apiUserId }, details: { name: apiUser.name } });
+  async delete(caller: WorkspaceCaller, actor: Actor, apiUserId: string): Promise<void> {
+    await this.writes.run(caller, actor, async ({ em, access, audit, assertCanActOn }) => {
+      const apiUser = await this.findLocked(access, apiUserId, em);
+      await assertCanActOn({ type: 'api_user', id: apiUserId }, 'API user', 'this API user');
+      await this.apiUsers.delete(access.workspaceId, apiUserId, em);
+      await audit({ action: 'api_user.deleted', target: { type: 'api_user', id: apiUserId }, details: { name: apiUser.name } });
     });
   }
 
@@ -163,43 +164,39 @@ export class ApiUsersService {
     return toPage(rows, limit, (row) => toTokenView(row, now));
   }
 
-  async createToken(request: WorkspaceAccess, actor: Actor, apiUserId: string, dto: CreateApiUserTokenDto): Promise<IssuedTokenView> {
-    return this.dataSource.transaction(async (em) => {
-      const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
-      await this.find(access, apiUserId, em, true);
-      await this.workspaceLock.assertCanActOn(em, access, { type: 'api_user', id: apiUserId }, 'API user', 'this API user');
+  async createToken(caller: WorkspaceCaller, actor: Actor, apiUserId: string, dto: CreateApiUserTokenDto): Promise<IssuedTokenView> {
+    return this.writes.run(caller, actor, async ({ em, access, audit, assertCanActOn }) => {
+      await this.findLocked(access, apiUserId, em);
+      await assertCanActOn({ type: 'api_user', id: apiUserId }, 'API user', 'this API user');
       const token = await this.issueToken(em, access, apiUserId, dto);
-      await this.audit.record(em, actor, { action: 'token.created', workspaceId: access.workspaceId, target: { type: 'token', id: token.id }, details: { apiUserId, scopes: token.scopes, expiresAt: token.expiresAt } });
+      await audit({ action: 'token.created', target: { type: 'token', id: token.id }, details: { apiUserId, scopes: token.scopes, expiresAt: token.expiresAt } });
       return token;
     });
   }
 
-  async revokeToken(request: WorkspaceAccess, actor: Actor, apiUserId: string, tokenId: string): Promise<void> {
-    await this.dataSource.transaction(async (em) => {
-      const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
+  async revokeToken(caller: WorkspaceCaller, actor: Actor, apiUserId: string, tokenId: string): Promise<void> {
+    await this.writes.run(caller, actor, async ({ em, access, audit, assertCanActOn }) => {
       await this.find(access, apiUserId, em);
-      await this.workspaceLock.assertCanActOn(em, access, { type: 'api_user', id: apiUserId }, 'API user', 'this API user');
+      await assertCanActOn({ type: 'api_user', id: apiUserId }, 'API user', 'this API user');
       const token = await this.tokenRows.findForOwner({ type: 'api_user', id: apiUserId }, tokenId, em);
       if (!token) throw notFound('Token');
       // Revoking a dead token again answers 204 too, but changes nothing and records nothing.
       if (!(await this.tokenRows.revoke(tokenId, this.clock.now(), em))) return;
-      await this.audit.record(em, actor, { action: 'token.revoked', workspaceId: access.workspaceId, target: { type: 'token', id: tokenId }, details: { apiUserId } });
+      await audit({ action: 'token.revoked', target: { type: 'token', id: tokenId }, details: { apiUserId } });
     });
   }
 
-  async rotateToken(request: WorkspaceAccess, actor: Actor, apiUserId: string, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenView> {
-    return this.dataSource.transaction(async (em) => {
-      const access = await this.workspaceLock.acquire(em, request, { permission: 'api_users:manage' });
+  async rotateToken(caller: WorkspaceCaller, actor: Actor, apiUserId: string, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenView> {
+    return this.writes.run(caller, actor, async ({ em, access, audit, assertCanActOn }) => {
       await this.find(access, apiUserId, em);
-      await this.workspaceLock.assertCanActOn(em, access, { type: 'api_user', id: apiUserId }, 'API user', 'this API user');
-      const old = await this.tokenRows.findForOwner({ type: 'api_user', id: apiUserId }, tokenId, em, true);
+      await assertCanActOn({ type: 'api_user', id: apiUserId }, 'API user', 'this API user');
+      const old = await this.tokenRows.findForOwnerLocked({ type: 'api_user', id: apiUserId }, tokenId, em);
       if (!old) throw notFound('Token');
       if (old.kind !== 'api_user') throw conflict('Sessions cannot be rotated.');
       this.tokens.assertRotatable(old);
       const rotated = await this.tokens.rotateInTransaction(em, old, dto.graceSeconds ?? 0, access.principal.token);
-      await this.audit.record(em, actor, {
+      await audit({
         action: 'token.rotated',
-        workspaceId: access.workspaceId,
         target: { type: 'token', id: old.id },
         details: { apiUserId, replacedBy: rotated.id, graceSeconds: dto.graceSeconds ?? 0 },
       });
@@ -228,9 +225,21 @@ export class ApiUsersService {
     return toIssuedTokenView(token, secret);
   }
 
-  private async find(access: WorkspaceAccess, apiUserId: string, em?: EntityManager, lock = false): Promise<ApiUserRecord> {
-    const apiUser = await this.apiUsers.find(access.workspaceId, apiUserId, em, lock);
+  private async find(access: WorkspaceAccess, apiUserId: string, em?: EntityManager): Promise<ApiUserRecord> {
+    const apiUser = await this.apiUsers.find(access.workspaceId, apiUserId, em);
     if (!apiUser) throw notFound('API user');
     return apiUser;
   }
+
+  /** As find(), with the API user's row locked until the transaction ends. */
+  private async findLocked(access: WorkspaceAccess, apiUserId: string, em: EntityManager): Promise<ApiUserRecord> {
+    const apiUser = await this.apiUsers.findLocked(access.workspaceId, apiUserId, em);
+    if (!apiUser) throw notFound('API user');
+    return apiUser;
+  }
+
+}
+
+function nameTaken(name: string | undefined) {
+  return { api_users_workspace_name_key: `An API user named "${name}" exists already.` };
 }

@@ -4,7 +4,7 @@ import { Authenticated } from '../auth/access.decorators';
 import { CurrentUser } from '../auth/current-user';
 import type { UserPrincipal } from '../auth/principal';
 import { CurrentWorkspace } from '../authorization/current-workspace';
-import type { WorkspaceAccess } from '../authorization/workspace-access';
+import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { AuditQueryDto } from './audit.dto';
 import { AuditLog } from './audit-log';
 
@@ -15,8 +15,8 @@ export class AuditController {
 
   @Get('workspaces/:wid/audit-events')
   @Authenticated({ permission: 'audit:read' })
-  workspaceEvents(@CurrentWorkspace() access: WorkspaceAccess, @Query() query: AuditQueryDto) {
-    return this.audit.listForWorkspace(access.workspaceId, query);
+  workspaceEvents(@CurrentWorkspace() caller: WorkspaceCaller, @Query() query: AuditQueryDto) {
+    return this.audit.listForWorkspace(caller.workspaceId, query);
   }
 
   @Get('me/audit-events')

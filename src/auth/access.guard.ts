@@ -5,12 +5,13 @@ import { UUID_PATTERN } from '../common/uuid-param';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import passport from 'passport';
-import { assertWorkspaceRule, scopesCover, ACCOUNT_SCOPES, ALL_SCOPES } from '../authorization/permissions';
+import { namesWorkspace, scopesCover, ACCOUNT_SCOPES, ALL_SCOPES } from '../authorization/permissions';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode, statusFor, validationFailed } from '../common/errors';
 import { matchesKeyDigest } from '../common/key-digest';
 import { RateLimits } from '../rate-limits/rate-limits';
-import { WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
+import { WorkspaceAccessResolver } from '../authorization/workspace-access';
+import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { PlatformAdmins } from '../accounts/platform-admins';
 import { ACCESS_RULE, AccessRule } from './access.decorators';
 import { BEARER_STRATEGY } from './bearer.strategy';
@@ -21,7 +22,7 @@ export const TOKEN_EXPIRES_HEADER = 'Latchkey-Token-Expires-At';
 // `Token` is what Datacake clients send; passport-http-bearer only knows `Bearer`.
 const AUTHORIZATION = /^(?:Bearer|Token)[ \t]+(\S+)[ \t]*$/i;
 
-type AuthRequest = FastifyRequest & { user?: Principal; workspaceAccess?: WorkspaceAccess; platformCaller?: boolean };
+type AuthRequest = FastifyRequest & { user?: Principal; workspaceCaller?: WorkspaceCaller; platformCaller?: boolean };
 type AuthenticatedRule = Extract<AccessRule, { kind: 'authenticated' }>;
 type Handler = ReturnType<ExecutionContext['getHandler']>;
 
@@ -89,23 +90,22 @@ export class AccessGuard implements CanActivate {
     if (principal.token.expiresAt) {
       context.switchToHttp().getResponse<FastifyReply>().header(TOKEN_EXPIRES_HEADER, principal.token.expiresAt.toISOString());
     }
-    // Under a workspace, outsiders get 404 before anything else is said about the route.
-    if (rule.permission || rule.workspaceMember || rule.ownerOnly) {
-      request.workspaceAccess = await this.checkWorkspace(rule, principal, request.params);
+    // Under a workspace, outsiders get 404 before anything else is said about the route; the caller
+    // is admitted as any transport admits one (WorkspaceAccessResolver.admit), and its rule goes with it.
+    if (namesWorkspace(rule)) {
+      request.workspaceCaller = await this.workspaces.admit(principal, this.workspaceIdOf(request.params), rule);
     }
     this.checkRule(rule, principal);
     if (rule.platformAdmin) await this.checkPlatformAdmin(principal);
     return true;
   }
 
-  /** Membership first (404 to outsiders, whatever the id), then the token policy, then the permission. */
-  private async checkWorkspace(rule: AuthenticatedRule, principal: Principal, params: unknown): Promise<WorkspaceAccess> {
+  /** The route's :wid, checked as a UUID: the one thing about a workspace this guard reads from REST. */
+  private workspaceIdOf(params: unknown): string {
     const raw = (params as Record<string, string | undefined>)?.wid;
     if (raw === undefined) throw new Error('workspace access rule on a route without :wid');
     if (!UUID_PATTERN.test(raw)) throw validationFailed('wid', 'must be a UUID');
-    const access = await this.workspaces.resolve(principal, raw.toLowerCase());
-    assertWorkspaceRule(access, rule);
-    return access;
+    return raw.toLowerCase();
   }
 
   /** Compared as SHA-256 digests in constant time, against every key (no early exit). */

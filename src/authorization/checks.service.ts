@@ -4,7 +4,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HotCache, tag } from '../cache/hot-cache';
 import { Invalidation } from '../cache/invalidation';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { TokenAuthenticator } from '../auth/token-authenticator';
 import { DomainError, ErrorCode } from '../common/errors';
@@ -23,7 +22,6 @@ export class ChecksService {
   private readonly knownDevices: HotCache<{ exists: true }>;
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly resolver: WorkspaceAccessResolver,
     private readonly authenticator: TokenAuthenticator,
     private readonly devices: DevicesRepository,
@@ -120,14 +118,7 @@ export class ChecksService {
 
   /** The workspaces a token can reach: its principal's memberships, within its restriction, minus blocks. */
   private async workspacesReached(subject: Principal): Promise<string[]> {
-    const column = subject.type === 'user' ? 'user_id' : 'api_user_id';
-    const rows: Array<{ workspaceId: string }> = await this.dataSource.query(
-      `SELECT workspace_id AS "workspaceId" FROM memberships WHERE ${column} = $1 ORDER BY workspace_id`,
-      [subject.id],
-    );
     const { workspaceIds, blockedWorkspaceIds } = subject.token;
-    return rows
-      .map((r) => r.workspaceId)
-      .filter((id) => (workspaceIds === null || workspaceIds.includes(id)) && !blockedWorkspaceIds.includes(id));
+    return (await this.resolver.memberOf(subject)).filter((id) => (workspaceIds === null || workspaceIds.includes(id)) && !blockedWorkspaceIds.includes(id));
   }
 }

@@ -1,9 +1,12 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { WorkspaceAccess } from './workspace-access';
+import type { WorkspaceCaller } from './workspace-caller';
 
-/** The caller's access in the route's workspace, resolved by the guard; services scope every query by its workspaceId. */
-export const CurrentWorkspace = createParamDecorator((_data: unknown, ctx: ExecutionContext): WorkspaceAccess => {
-  const access = ctx.switchToHttp().getRequest<{ workspaceAccess?: WorkspaceAccess }>().workspaceAccess;
-  if (!access) throw new Error('CurrentWorkspace used on a route without a workspace access rule');
-  return access;
+/**
+ * The caller in the route's workspace, admitted by the guard under the route's rule; services scope
+ * every query by its workspaceId, and its writes re-check that rule under the lock (WorkspaceWrites).
+ */
+export const CurrentWorkspace = createParamDecorator((_data: unknown, ctx: ExecutionContext): WorkspaceCaller => {
+  const caller = ctx.switchToHttp().getRequest<{ workspaceCaller?: WorkspaceCaller }>().workspaceCaller;
+  if (!caller) throw new Error('CurrentWorkspace used on a route without a workspace access rule');
+  return caller;
 });

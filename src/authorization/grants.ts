@@ -5,7 +5,10 @@
 import type { AuthenticatedToken } from '../auth/principal';
 import { DomainError, ErrorCode, validationFailed } from '../common/errors';
 import { DeviceAccess, deviceAccessWithin } from './device-rules';
-import { ALL_SCOPES } from './permissions';
+import { ALL_SCOPES, BuiltInRole } from './permissions';
+
+/** What makes a principal an owner of a workspace: it holds the built-in owner role. */
+const OWNER_ROLE: BuiltInRole = 'owner';
 
 /**
  * What a principal holds in a workspace: a caller's WorkspaceAccess (its permissions narrowed by its
@@ -27,7 +30,12 @@ export interface GrantableRole {
 
 /** Does this set of roles make its holder an owner? */
 export function includesOwnerRole(roles: readonly Pick<GrantableRole, 'builtIn'>[]): boolean {
-  return roles.some((role) => role.builtIn === 'owner');
+  return roles.some((role) => role.builtIn === OWNER_ROLE);
+}
+
+/** The same in SQL: "this roles row is the owner role", for the roles table under `alias` (the access query, the owner count). */
+export function isOwnerRoleSql(alias: string): string {
+  return `${alias}.built_in = '${OWNER_ROLE}'`;
 }
 
 /** Granting the owner role, or taking it away (demoting or removing an owner), is for owners. */

@@ -1,5 +1,5 @@
 import { DomainError, ErrorCode } from '../common/errors';
-import { assertPermission, assertWorkspaceRule, effectivePermissions, Permission, PermissionHolder, RolesOf, scopesCover, WorkspaceRule } from './permissions';
+import { assertPermission, assertWorkspaceRule, effectivePermissions, namesWorkspace, Permission, PermissionHolder, RolesOf, scopesCover, WorkspaceRule } from './permissions';
 
 function verdict(rule: () => void) {
   try {
@@ -59,7 +59,7 @@ describe('assertPermission', () => {
 describe('assertWorkspaceRule', () => {
   const ownersOnly = forbidden('Only owners of this workspace may do this.');
   it.each<[string, PermissionHolder, WorkspaceRule, unknown]>([
-    ['no rule: any member', holder([]), {}, 'allowed'],
+    ['a member, no permission asked', holder([]), { workspaceMember: true }, 'allowed'],
     ['a permission held', holder(['members:manage']), { permission: 'members:manage' }, 'allowed'],
     ['a permission missing one', holder(['members:read']), { permission: 'members:manage' }, forbidden('Your roles in this workspace do not grant members:manage.')],
     ['a permission outside the token', holder(['members:manage'], ['members:read']), { permission: 'members:manage' }, noScope('members:manage')],
@@ -69,5 +69,10 @@ describe('assertWorkspaceRule', () => {
     ['owners only with a permission, a non-owner holding it: owners only first', holder(['workspace:update']), { ownerOnly: true, permission: 'workspace:update' }, ownersOnly],
   ])('%s', (_case, access, rule, expected) => {
     expect(verdict(() => assertWorkspaceRule(access, rule))).toEqual(expected);
+  });
+
+  it('refuses a rule that asks nothing (deny by default)', () => {
+    expect(namesWorkspace({})).toBe(false);
+    expect(() => assertWorkspaceRule(holder([], ['*'], true), {})).toThrow(/names a permission/);
   });
 });

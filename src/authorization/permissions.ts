@@ -107,14 +107,30 @@ export function assertPermission(access: PermissionHolder, permission: Permissio
   }
 }
 
-/** A route's rule in a workspace (its @Authenticated options, or what a write needs of its caller). */
+/**
+ * A route's rule in a workspace (its @Authenticated options, or what a job asks of its caller): hold
+ * `permission` (through the roles and the token), be an owner (`ownerOnly`), or merely be a member
+ * (`workspaceMember`). At least one must be said.
+ */
 export interface WorkspaceRule {
   permission?: Permission;
   ownerOnly?: boolean;
+  workspaceMember?: boolean;
 }
 
-/** The route's rule on the caller's access: owners only first, then the permission. The guard and WorkspaceLock judge with this. */
+/** True when the rule asks anything of a workspace (the guard then needs a :wid). */
+export function namesWorkspace(rule: WorkspaceRule): boolean {
+  return rule.permission !== undefined || rule.ownerOnly === true || rule.workspaceMember === true;
+}
+
+/**
+ * The rule on the caller's access: owners only first, then the permission. The guard (through
+ * WorkspaceAccessResolver.admit) and the write runner's re-check under the lock judge with this.
+ * Membership itself was settled when the access was resolved.
+ */
 export function assertWorkspaceRule(access: PermissionHolder, rule: WorkspaceRule): void {
+  // Deny by default: a rule that asks nothing would admit every member to whatever it guards.
+  if (!namesWorkspace(rule)) throw new Error('a workspace rule names a permission, ownerOnly or workspaceMember');
   if (rule.ownerOnly && !access.isOwner) throw new DomainError(ErrorCode.Forbidden, 'Only owners of this workspace may do this.');
   if (rule.permission) assertPermission(access, rule.permission);
 }

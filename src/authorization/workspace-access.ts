@@ -8,9 +8,10 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { DomainError, ErrorCode, notFound } from '../common/errors';
 import type { DeviceAccess } from './device-rules';
-import type { Holdings } from './grants';
-import { effectivePermissions, isPermission, Permission } from './permissions';
+import { Holdings, isOwnerRoleSql } from './grants';
+import { assertWorkspaceRule, effectivePermissions, isPermission, Permission, WorkspaceRule } from './permissions';
 import { assertPolicyAccepts } from './token-policy';
+import type { WorkspaceCaller } from './workspace-caller';
 
 export interface WorkspaceAccess {
   workspaceId: string;
@@ -81,6 +82,16 @@ export class WorkspaceAccessResolver {
   }
 
   /**
+   * A caller in the workspace under `rule`: the access resolve() answers (404, 401, 403 token_policy),
+   * then the rule (403 owner or permission), in that order for every transport.
+   */
+  async admit(principal: Principal, workspaceId: string, rule: WorkspaceRule): Promise<WorkspaceCaller> {
+    const access = await this.resolve(principal, workspaceId);
+    assertWorkspaceRule(access, rule);
+    return { ...access, rule };
+  }
+
+  /**
    * The caller's access read again inside a transaction, past the cache. A change that waited for the
    * workspace's lock behind one that removed or demoted its caller acts on what the caller holds now.
    */
@@ -97,6 +108,16 @@ export class WorkspaceAccessResolver {
   async holdings(who: PrincipalRef, workspaceId: string, em: EntityManager): Promise<Holdings | null> {
     const row = await this.query(who, workspaceId, em);
     return row && { isOwner: row.isOwner, permissions: permissionsOf(row), deviceAccess: deviceAccessOf(row) };
+  }
+
+  /** The workspaces the principal is a member of, by id. */
+  async memberOf(who: PrincipalRef): Promise<string[]> {
+    const column = who.type === 'user' ? 'user_id' : 'api_user_id';
+    const rows: Array<{ workspaceId: string }> = await this.dataSource.query(
+      `SELECT workspace_id AS "workspaceId" FROM memberships WHERE ${column} = $1 ORDER BY workspace_id`,
+      [who.id],
+    );
+    return rows.map((r) => r.workspaceId);
   }
 
   private toAccess(principal: Principal, workspaceId: string, row: AccessRow): WorkspaceAccess {
@@ -129,7 +150,7 @@ export class WorkspaceAccessResolver {
          FROM memberships m
          JOIN workspaces w ON w.id = m.workspace_id
          LEFT JOIN LATERAL (
-           SELECT array_agg(r.id) AS role_ids, bool_or(r.built_in = 'owner') AS is_owner,
+           SELECT array_agg(r.id) AS role_ids, bool_or(${isOwnerRoleSql('r')}) AS is_owner,
                   (SELECT array_agg(DISTINCT p)
                      FROM membership_roles mr2
                      JOIN roles r2 ON r2.workspace_id = mr2.workspace_id AND r2.id = mr2.role_id

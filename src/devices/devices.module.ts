@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { WorkspaceLockModule } from '../authorization/workspace-lock.module';
+import { WorkspaceWritesModule } from '../authorization/workspace-writes.module';
 import { DevicesController } from './devices.controller';
 import { DevicesRepository } from './devices.repository';
 import { DevicesService } from './devices.service';
 
 @Module({
-  imports: [WorkspaceLockModule],
+  imports: [WorkspaceWritesModule],
   controllers: [DevicesController],
   providers: [DevicesRepository, DevicesService],
   exports: [DevicesRepository],

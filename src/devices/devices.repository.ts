@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Invalidation } from '../cache/invalidation';
 import { DeviceAccess, reachesDevice } from '../authorization/device-rules';
 import type { KeysetPosition } from '../common/pagination';
-import { requireId } from '../tokens/tokens.repository';
+import { WorkspaceScoped } from '../database/workspace-scoped';
 
 export interface DeviceRecord {
   id: string;
@@ -19,28 +19,29 @@ export interface DeviceRecord {
 const COLUMNS = `d.id, d.workspace_id AS "workspaceId", d.name, d.serial, d.metadata, d.created_at AS "createdAt", d.updated_at AS "updatedAt"`;
 
 @Injectable()
+@WorkspaceScoped()
 export class DevicesRepository {
   constructor(
     private readonly dataSource: DataSource,
     private readonly invalidation: Invalidation,
   ) {}
 
-  async insert(em: EntityManager, workspaceId: string, device: Omit<DeviceRecord, 'workspaceId'>): Promise<void> {
+  async insert(workspaceId: string, device: Omit<DeviceRecord, 'workspaceId'>, em: EntityManager): Promise<void> {
     await em.query(
       `INSERT INTO devices (id, workspace_id, name, serial, metadata, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [device.id, requireId(workspaceId), device.name, device.serial, JSON.stringify(device.metadata), device.createdAt, device.updatedAt],
+      [device.id, workspaceId, device.name, device.serial, JSON.stringify(device.metadata), device.createdAt, device.updatedAt],
     );
   }
 
   /** A device the given access can see, or null: outside device access reads as not there. */
   async find(workspaceId: string, deviceId: string, access: DeviceAccess, em: EntityManager = this.dataSource.manager): Promise<DeviceRecord | null> {
     if (!reachesDevice(access, deviceId)) return null;
-    const rows = await em.query(`SELECT ${COLUMNS} FROM devices d WHERE d.workspace_id = $1 AND d.id = $2`, [requireId(workspaceId), deviceId]);
+    const rows = await em.query(`SELECT ${COLUMNS} FROM devices d WHERE d.workspace_id = $1 AND d.id = $2`, [workspaceId, deviceId]);
     return rows[0] ?? null;
   }
 
   list(workspaceId: string, access: DeviceAccess, filter: { serial?: string; after: KeysetPosition | null; limit: number }): Promise<DeviceRecord[]> {
-    const params: unknown[] = [requireId(workspaceId)];
+    const params: unknown[] = [workspaceId];
     const where = ['d.workspace_id = $1'];
     if (access.mode === 'selected') where.push(`d.id = ANY($${params.push(access.deviceIds)}::uuid[])`);
     if (filter.serial !== undefined) where.push(`d.serial = $${params.push(filter.serial)}`);
@@ -51,9 +52,9 @@ export class DevicesRepository {
     );
   }
 
-  async update(em: EntityManager, workspaceId: string, deviceId: string, device: Pick<DeviceRecord, 'name' | 'serial' | 'metadata' | 'updatedAt'>): Promise<void> {
+  async update(workspaceId: string, deviceId: string, device: Pick<DeviceRecord, 'name' | 'serial' | 'metadata' | 'updatedAt'>, em: EntityManager): Promise<void> {
     await em.query(`UPDATE devices SET name = $3, serial = $4, metadata = $5, updated_at = $6 WHERE workspace_id = $1 AND id = $2`, [
-      requireId(workspaceId),
+      workspaceId,
       deviceId,
       device.name,
       device.serial,
@@ -62,8 +63,8 @@ export class DevicesRepository {
     ]);
   }
 
-  async delete(em: EntityManager, workspaceId: string, deviceId: string): Promise<void> {
-    await em.query(`DELETE FROM devices WHERE workspace_id = $1 AND id = $2`, [requireId(workspaceId), deviceId]);
+  async delete(workspaceId: string, deviceId: string, em: EntityManager): Promise<void> {
+    await em.query(`DELETE FROM devices WHERE workspace_id = $1 AND id = $2`, [workspaceId, deviceId]);
     // Device grants and known devices of the workspace go stale.
     await this.invalidation.publish(em, { kind: 'workspace', id: workspaceId });
   }
@@ -72,7 +73,7 @@ export class DevicesRepository {
   async existing(workspaceId: string, deviceIds: string[], em: EntityManager = this.dataSource.manager): Promise<Set<string>> {
     if (deviceIds.length === 0) return new Set();
     const rows: Array<{ id: string }> = await em.query(`SELECT id FROM devices WHERE workspace_id = $1 AND id = ANY($2::uuid[])`, [
-      requireId(workspaceId),
+      workspaceId,
       deviceIds,
     ]);
     return new Set(rows.map((r) => r.id));

@@ -3,15 +3,15 @@
 // workspace's lock, not as the guard read it.
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
-import { Actor, AuditLog } from '../audit/audit-log';
+import { EntityManager } from 'typeorm';
+import type { Actor } from '../audit/audit-log';
 import { assertReachesAllDevices } from '../authorization/device-rules';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
-import { WorkspaceLock } from '../authorization/workspace-lock';
+import type { WorkspaceCaller } from '../authorization/workspace-caller';
+import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
-import { conflict, notFound, validationFailed } from '../common/errors';
+import { notFound, validationFailed } from '../common/errors';
 import { decodeCursor, pageLimit, toPage } from '../common/pagination';
-import { isUniqueViolation } from '../database/database-errors';
 import { CreateDeviceDto, ListDevicesQueryDto, UpdateDeviceDto } from './devices.dto';
 import { DeviceRecord, DevicesRepository } from './devices.repository';
 
@@ -24,24 +24,26 @@ export function toDeviceView(d: DeviceRecord) {
 @Injectable()
 export class DevicesService {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly devices: DevicesRepository,
-    private readonly workspaceLock: WorkspaceLock,
-    private readonly audit: AuditLog,
+    private readonly writes: WorkspaceWrites,
     private readonly clock: Clock,
   ) {}
 
-  async create(request: WorkspaceAccess, actor: Actor, dto: CreateDeviceDto) {
+  async create(caller: WorkspaceCaller, actor: Actor, dto: CreateDeviceDto) {
     const metadata = checkedMetadata(dto.metadata ?? {});
     const now = this.clock.now();
     const device = { id: randomUUID(), name: dto.name.trim(), serial: dto.serial, metadata, createdAt: now, updatedAt: now };
-    await this.write(dto.serial, async (em) => {
-      const access = await this.workspaceLock.acquire(em, request, { permission: 'devices:create' });
-      assertReachesAllDevices(access.deviceAccess, 'Creating devices');
-      await this.devices.insert(em, access.workspaceId, device);
-      await this.audit.record(em, actor, { action: 'device.created', workspaceId: access.workspaceId, target: { type: 'device', id: device.id }, details: { name: device.name, serial: device.serial } });
-    });
-    return toDeviceView({ ...device, workspaceId: request.workspaceId });
+    await this.writes.run(
+      caller,
+      actor,
+      async ({ em, access, audit }) => {
+        assertReachesAllDevices(access.deviceAccess, 'Creating devices');
+        await this.devices.insert(access.workspaceId, device, em);
+        await audit({ action: 'device.created', target: { type: 'device', id: device.id }, details: { name: device.name, serial: device.serial } });
+      },
+      { conflicts: serialTaken(dto.serial) },
+    );
+    return toDeviceView({ ...device, workspaceId: caller.workspaceId });
   }
 
   async list(access: WorkspaceAccess, query: ListDevicesQueryDto) {
@@ -54,37 +56,35 @@ export class DevicesService {
     return toDeviceView(await this.find(access, deviceId));
   }
 
-  async update(request: WorkspaceAccess, actor: Actor, deviceId: string, dto: UpdateDeviceDto) {
+  async update(caller: WorkspaceCaller, actor: Actor, deviceId: string, dto: UpdateDeviceDto) {
     const metadata = dto.metadata !== undefined ? checkedMetadata(dto.metadata) : undefined;
-    return this.write(dto.serial ?? '', async (em) => {
-      const access = await this.workspaceLock.acquire(em, request, { permission: 'devices:update' });
-      const device = await this.find(access, deviceId, em);
-      // Serials are unique across the workspace, so a collision would tell of a device out of the
-      // caller's reach: choosing a serial needs every device in reach, as creating one does.
-      if (dto.serial !== undefined && dto.serial !== device.serial) assertReachesAllDevices(access.deviceAccess, "Changing a device's serial");
-      const changed = {
-        name: dto.name?.trim() ?? device.name,
-        serial: dto.serial ?? device.serial,
-        metadata: metadata ?? device.metadata,
-        updatedAt: this.clock.now(),
-      };
-      await this.devices.update(em, access.workspaceId, deviceId, changed);
-      await this.audit.record(em, actor, {
-        action: 'device.updated',
-        workspaceId: access.workspaceId,
-        target: { type: 'device', id: deviceId },
-        details: { fields: Object.keys(dto) },
-      });
-      return toDeviceView({ ...device, ...changed });
-    });
+    return this.writes.run(
+      caller,
+      actor,
+      async ({ em, access, audit }) => {
+        const device = await this.find(access, deviceId, em);
+        // Serials are unique across the workspace, so a collision would tell of a device out of the
+        // caller's reach: choosing a serial needs every device in reach, as creating one does.
+        if (dto.serial !== undefined && dto.serial !== device.serial) assertReachesAllDevices(access.deviceAccess, "Changing a device's serial");
+        const changed = {
+          name: dto.name?.trim() ?? device.name,
+          serial: dto.serial ?? device.serial,
+          metadata: metadata ?? device.metadata,
+          updatedAt: this.clock.now(),
+        };
+        await this.devices.update(access.workspaceId, deviceId, changed, em);
+        await audit({ action: 'device.updated', target: { type: 'device', id: deviceId }, details: { fields: Object.keys(dto) } });
+        return toDeviceView({ ...device, ...changed });
+      },
+      { conflicts: serialTaken(dto.serial ?? '') },
+    );
   }
 
-  async delete(request: WorkspaceAccess, actor: Actor, deviceId: string): Promise<void> {
-    await this.dataSource.transaction(async (em) => {
-      const access = await this.workspaceLock.acquire(em, request, { permission: 'devices:delete' });
+  async delete(caller: WorkspaceCaller, actor: Actor, deviceId: string): Promise<void> {
+    await this.writes.run(caller, actor, async ({ em, access, audit }) => {
       const device = await this.find(access, deviceId, em);
-      await this.devices.delete(em, access.workspaceId, deviceId);
-      await this.audit.record(em, actor, { action: 'device.deleted', workspaceId: access.workspaceId, target: { type: 'device', id: deviceId }, details: { serial: device.serial } });
+      await this.devices.delete(access.workspaceId, deviceId, em);
+      await audit({ action: 'device.deleted', target: { type: 'device', id: deviceId }, details: { serial: device.serial } });
     });
   }
 
@@ -93,15 +93,10 @@ export class DevicesService {
     if (!device) throw notFound('Device');
     return device;
   }
+}
 
-  private async write<T>(serial: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
-    try {
-      return await this.dataSource.transaction(work);
-    } catch (error) {
-      if (isUniqueViolation(error, 'devices_workspace_serial_key')) throw conflict(`A device with serial "${serial}" exists in this workspace.`);
-      throw error;
-    }
-  }
+function serialTaken(serial: string) {
+  return { devices_workspace_serial_key: `A device with serial "${serial}" exists in this workspace.` };
 }
 
 function checkedMetadata(metadata: Record<string, unknown>): Record<string, unknown> {

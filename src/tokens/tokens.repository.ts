@@ -120,11 +120,13 @@ export class TokensRepository {
     return em.getRepository(Token).save(token);
   }
 
-  findForOwner(owner: TokenOwner, tokenId: string, em: EntityManager = this.dataSource.manager, lock = false): Promise<Token | null> {
-    return em.getRepository(Token).findOne({
-      where: owner.type === 'user' ? { id: tokenId, userId: requireId(owner.id) } : { id: tokenId, apiUserId: requireId(owner.id) },
-      ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
-    });
+  findForOwner(owner: TokenOwner, tokenId: string, em: EntityManager = this.dataSource.manager): Promise<Token | null> {
+    return em.getRepository(Token).findOne({ where: ownedBy(owner, tokenId) });
+  }
+
+  /** As findForOwner(), with the token's row locked until the transaction ends. */
+  findForOwnerLocked(owner: TokenOwner, tokenId: string, em: EntityManager): Promise<Token | null> {
+    return em.getRepository(Token).findOne({ where: ownedBy(owner, tokenId), lock: { mode: 'pessimistic_write' } });
   }
 
   findActivePersonal(userId: string, em: EntityManager = this.dataSource.manager): Promise<Token | null> {
@@ -230,7 +232,7 @@ export class TokensRepository {
    * Cuts a token off from one workspace only, with its whole rotation chain (its exchanged sessions
    * inherit their parent's blocks). True when a token of the chain was not cut off yet.
    */
-  async blockInWorkspace(tokenId: string, workspaceId: string, em: EntityManager): Promise<boolean> {
+  async blockInWorkspace(workspaceId: string, tokenId: string, em: EntityManager): Promise<boolean> {
     await this.lockChain(tokenId, em);
     const [changed]: [Array<{ id: string }>, number] = await em.query(
       `${ROTATION_CHAIN}
@@ -243,6 +245,34 @@ export class TokensRepository {
     return changed.length > 0;
   }
 
+  /**
+   * Holds the user's row (FOR SHARE) until the transaction ends, when the user is active (and still has
+   * `passwordHash`, when given): false otherwise. A deactivation or password change waits for the
+   * tokens issued under it, and sees them.
+   */
+  async holdActiveOwner(userId: string, passwordHash: string | null, em: EntityManager): Promise<boolean> {
+    const rows: unknown[] =
+      passwordHash === null
+        ? await em.query(`SELECT 1 FROM users WHERE id = $1 AND status = 'active' FOR SHARE`, [requireId(userId)])
+        : await em.query(`SELECT 1 FROM users WHERE id = $1 AND password_hash = $2 AND status = 'active' FOR SHARE`, [requireId(userId), passwordHash]);
+    return rows.length > 0;
+  }
+
+  /** The user's row, locked until the transaction ends: changes of one user's tokens that must not race take turns. */
+  async lockOwner(userId: string, em: EntityManager): Promise<void> {
+    await em.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [requireId(userId)]);
+  }
+
+  /** The token policies of those of `workspaceIds` the user is a member of (the others are missing). */
+  policiesOfMemberWorkspaces(userId: string, workspaceIds: string[]): Promise<Array<{ id: string; maxLifetimeDays: number | null; allowPersonalTokens: boolean }>> {
+    return this.dataSource.query(
+      `SELECT w.id, w.token_max_lifetime_days AS "maxLifetimeDays", w.allow_personal_tokens AS "allowPersonalTokens"
+         FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
+        WHERE m.user_id = $1 AND m.workspace_id = ANY($2::uuid[])`,
+      [requireId(userId), workspaceIds],
+    );
+  }
+
   /** Writes buffered last-used times in one statement; an older time never overwrites a newer one. */
   async recordLastUsed(entries: Array<{ id: string; at: Date; ip: string }>): Promise<void> {
     await this.dataSource.query(
@@ -252,6 +282,11 @@ export class TokensRepository {
       [entries.map((e) => e.id), entries.map((e) => e.at.toISOString()), entries.map((e) => e.ip)],
     );
   }
+}
+
+/** The where clause of one token of one owner; the owner's id is required (requireId). */
+function ownedBy(owner: TokenOwner, tokenId: string) {
+  return owner.type === 'user' ? { id: tokenId, userId: requireId(owner.id) } : { id: tokenId, apiUserId: requireId(owner.id) };
 }
 
 /** TypeORM drops undefined from a where clause: an owner filter built from an empty value would match everything. */

@@ -98,11 +98,7 @@ export class TokensService {
   /** Null when the user is no longer active or the password hash changed since it was checked. */
   async issueLoginSession(userId: string, checkedPasswordHash: string, ip: string): Promise<IssuedTokenView | null> {
     return this.dataSource.transaction(async (em) => {
-      const [current] = await em.query(
-        `SELECT 1 FROM users WHERE id = $1 AND password_hash = $2 AND status = 'active' FOR SHARE`,
-        [userId, checkedPasswordHash],
-      );
-      if (!current) return null;
+      if (!(await this.tokens.holdActiveOwner(userId, checkedPasswordHash, em))) return null;
       const { token, secret } = await this.issue(em, {
         kind: 'session',
         userId,
@@ -134,8 +130,7 @@ export class TokensService {
       // that committed after this request's token was checked (or one still open) ends every session
       // of the user; a session made now would be missed by it and come back with a reactivation (L4).
       if (principal.type === 'user') {
-        const [active] = await em.query(`SELECT 1 FROM users WHERE id = $1 AND status = 'active' FOR SHARE`, [principal.id]);
-        if (!active) throw new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.');
+        if (!(await this.tokens.holdActiveOwner(principal.id, null, em))) throw new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.');
       }
       const { token, secret } = await this.issue(em, {
         kind: 'session',
@@ -180,7 +175,7 @@ export class TokensService {
     }
     return this.dataSource.transaction(async (em) => {
       // Serialises concurrent regenerations of one user.
-      await em.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [principal.id]);
+      await this.tokens.lockOwner(principal.id, em);
       const current = await this.tokens.findActivePersonal(principal.id, em);
       if (current) await this.tokens.revoke(current.id, this.clock.now(), em);
       const issued = await this.issuePersonal(em, principal.id);
@@ -258,12 +253,7 @@ export class TokensService {
    * policies must accept it; an unrestricted token is judged in each workspace when it is used.
    */
   private async assertWorkspacesAccept(userId: string, workspaceIds: string[], now: Date, expiresAt: Date | null): Promise<void> {
-    const rows: Array<{ id: string; maxLifetimeDays: number | null; allowPersonalTokens: boolean }> = await this.dataSource.query(
-      `SELECT w.id, w.token_max_lifetime_days AS "maxLifetimeDays", w.allow_personal_tokens AS "allowPersonalTokens"
-         FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
-        WHERE m.user_id = $1 AND m.workspace_id = ANY($2::uuid[])`,
-      [userId, workspaceIds],
-    );
+    const rows = await this.tokens.policiesOfMemberWorkspaces(userId, workspaceIds);
     if (rows.length !== workspaceIds.length) throw validationFailed('workspaceIds', 'names a workspace you are not a member of');
     for (const workspace of rows) {
       assertPolicyAccepts(workspace, { kind: 'named', createdAt: now, expiresAt }, `Workspace ${workspace.id}`);
@@ -286,7 +276,7 @@ export class TokensService {
   async rotate(principal: UserPrincipal, actor: Actor, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenView> {
     return this.dataSource.transaction(async (em) => {
       // The row lock makes concurrent rotations of one token take turns: the second sees it replaced.
-      const old = await this.tokens.findForOwner({ type: 'user', id: principal.id }, tokenId, em, true);
+      const old = await this.tokens.findForOwnerLocked({ type: 'user', id: principal.id }, tokenId, em);
       if (!old) throw notFound('Token');
       if (old.kind !== 'named') throw conflict(old.kind === 'personal' ? 'Regenerate the default personal token instead.' : 'Sessions cannot be rotated.');
       this.assertRotatable(old);

@@ -4,7 +4,7 @@ import type { Actor } from '../audit/audit-log';
 import { CurrentActor } from '../audit/current-actor';
 import { Authenticated } from '../auth/access.decorators';
 import { CurrentWorkspace } from '../authorization/current-workspace';
-import type { WorkspaceAccess } from '../authorization/workspace-access';
+import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { PageQueryDto } from '../common/pagination';
 import { UuidParam } from '../common/uuid-param';
 import { NoBody } from '../common/validation';
@@ -29,14 +29,14 @@ export class WorkspaceTokensController {
       },
     },
   })
-  list(@CurrentWorkspace() access: WorkspaceAccess, @Query() query: PageQueryDto) {
-    return this.tokens.list(access, query);
+  list(@CurrentWorkspace() caller: WorkspaceCaller, @Query() query: PageQueryDto) {
+    return this.tokens.list(caller, query);
   }
 
   @Delete(':tokenId')
   @HttpCode(204)
   @Authenticated({ permission: 'tokens:manage' })
-  async revoke(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('tokenId') tokenId: string, @NoBody() _body: unknown): Promise<void> {
-    await this.tokens.revoke(access, actor, tokenId);
+  async revoke(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @UuidParam('tokenId') tokenId: string, @NoBody() _body: unknown): Promise<void> {
+    await this.tokens.revoke(caller, actor, tokenId);
   }
 }

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { WorkspaceLockModule } from '../authorization/workspace-lock.module';
+import { WorkspaceWritesModule } from '../authorization/workspace-writes.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { TokensModule } from './tokens.module';
 import { WorkspaceTokensController } from './workspace-tokens.controller';
@@ -7,7 +7,7 @@ import { WorkspaceTokensService } from './workspace-tokens.service';
 
 /** Apart from TokensModule, which AuthModule imports: governance needs the workspace lock, which needs AuthModule. */
 @Module({
-  imports: [TokensModule, WorkspaceLockModule, WorkspacesModule],
+  imports: [TokensModule, WorkspaceWritesModule, WorkspacesModule],
   controllers: [WorkspaceTokensController],
   providers: [WorkspaceTokensService],
 })

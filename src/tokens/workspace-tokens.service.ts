@@ -1,10 +1,10 @@
 // Token governance for workspace admins: every token that can reach the workspace, and revoking one.
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { Actor, AuditLog } from '../audit/audit-log';
+import type { Actor } from '../audit/audit-log';
 import type { TokenPolicy } from '../authorization/token-policy';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
-import { WorkspaceLock } from '../authorization/workspace-lock';
+import type { WorkspaceCaller } from '../authorization/workspace-caller';
+import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { notFound } from '../common/errors';
 import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
@@ -35,11 +35,9 @@ function toGovernedTokenView(t: ReachingToken, workspaceId: string, policy: Toke
 @Injectable()
 export class WorkspaceTokensService {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly tokens: TokensRepository,
     private readonly workspaces: WorkspacesRepository,
-    private readonly workspaceLock: WorkspaceLock,
-    private readonly audit: AuditLog,
+    private readonly writes: WorkspaceWrites,
     private readonly clock: Clock,
   ) {}
 
@@ -58,22 +56,20 @@ export class WorkspaceTokensService {
    * Decided on the caller's rights (tokens:manage, and all that the token's owner holds here: assertCanActOn)
    * as they are under the workspace's lock.
    */
-  async revoke(request: WorkspaceAccess, actor: Actor, tokenId: string): Promise<void> {
-    await this.dataSource.transaction(async (em) => {
-      const access = await this.workspaceLock.acquire(em, request, { permission: 'tokens:manage' });
+  async revoke(caller: WorkspaceCaller, actor: Actor, tokenId: string): Promise<void> {
+    await this.writes.run(caller, actor, async ({ em, access, audit, assertCanActOn }) => {
       const now = this.clock.now();
       const token = await this.tokens.findReachingWorkspace(access.workspaceId, tokenId, now, em);
       if (!token) throw notFound('Token');
       // Cutting off a token cuts off its principal here: the caller must hold all that principal holds.
       const owner = token.apiUserId !== null ? ({ type: 'api_user', id: token.apiUserId } as const) : ({ type: 'user', id: token.userId as string } as const);
-      await this.workspaceLock.assertCanActOn(em, access, owner, 'Token', "this token's owner");
+      await assertCanActOn(owner, 'Token', "this token's owner");
       const onlyHere = reachesOnly(token, access.workspaceId);
-      const changed = onlyHere ? await this.tokens.revoke(token.id, now, em) : await this.tokens.blockInWorkspace(token.id, access.workspaceId, em);
+      const changed = onlyHere ? await this.tokens.revoke(token.id, now, em) : await this.tokens.blockInWorkspace(access.workspaceId, token.id, em);
       // A revocation that raced this one got there first: one change, one event.
       if (!changed) return;
-      await this.audit.record(em, actor, {
+      await audit({
         action: 'token.revoked',
-        workspaceId: access.workspaceId,
         accountId: token.userId,
         target: { type: 'token', id: token.id },
         details: { effect: onlyHere ? 'revoked' : 'blocked_in_workspace', kind: token.kind },

@@ -6,7 +6,7 @@ import { Authenticated } from '../auth/access.decorators';
 import { CurrentUser } from '../auth/current-user';
 import type { UserPrincipal } from '../auth/principal';
 import { CurrentWorkspace } from '../authorization/current-workspace';
-import type { WorkspaceAccess } from '../authorization/workspace-access';
+import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { PageQueryDto } from '../common/pagination';
 import { UuidParam } from '../common/uuid-param';
 import { NoBody } from '../common/validation';
@@ -20,28 +20,28 @@ export class InvitationsController {
 
   @Get('workspaces/:wid/invitations')
   @Authenticated({ permission: 'members:read' })
-  list(@CurrentWorkspace() access: WorkspaceAccess, @Query() query: PageQueryDto) {
-    return this.invitations.list(access, query);
+  list(@CurrentWorkspace() caller: WorkspaceCaller, @Query() query: PageQueryDto) {
+    return this.invitations.list(caller, query);
   }
 
   @Post('workspaces/:wid/invitations')
   @Authenticated({ permission: 'members:manage' })
-  create(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @Body() dto: CreateInvitationDto) {
-    return this.invitations.create(access, actor, dto);
+  create(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @Body() dto: CreateInvitationDto) {
+    return this.invitations.create(caller, actor, dto);
   }
 
   @Delete('workspaces/:wid/invitations/:id')
   @HttpCode(204)
   @Authenticated({ permission: 'members:manage' })
-  async revoke(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') invitationId: string, @NoBody() _body: unknown): Promise<void> {
-    await this.invitations.revoke(access, actor, invitationId);
+  async revoke(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @UuidParam('id') invitationId: string, @NoBody() _body: unknown): Promise<void> {
+    await this.invitations.revoke(caller, actor, invitationId);
   }
 
   @Post('workspaces/:wid/invitations/:id/resend')
   @HttpCode(200)
   @Authenticated({ permission: 'members:manage' })
-  resend(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('id') invitationId: string, @Body() dto: ResendInvitationDto) {
-    return this.invitations.resend(access, actor, invitationId, dto);
+  resend(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @UuidParam('id') invitationId: string, @Body() dto: ResendInvitationDto) {
+    return this.invitations.resend(caller, actor, invitationId, dto);
   }
 
   @Get('me/invitations')

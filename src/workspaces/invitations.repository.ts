@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { KeysetPosition } from '../common/pagination';
 import { requireId } from '../tokens/tokens.repository';
 import type { InvitationRecord } from './workspace.records';
+import { WorkspaceScoped } from '../database/workspace-scoped';
 
 const COLUMNS = `i.id, i.workspace_id AS "workspaceId", i.email, i.role_ids AS "roleIds", i.device_access AS "deviceAccess",
   i.device_ids AS "deviceIds", i.hint, i.invited_by_user_id AS "invitedByUserId",
@@ -10,17 +11,21 @@ const COLUMNS = `i.id, i.workspace_id AS "workspaceId", i.email, i.role_ids AS "
   i.expires_at AS "expiresAt", i.accepted_at AS "acceptedAt", i.accepted_by_user_id AS "acceptedByUserId",
   i.declined_at AS "declinedAt", i.revoked_at AS "revokedAt"`;
 
+/** An answer to an invitation, and when: accepting names the user who accepted. */
+export type InvitationMark = { column: 'declined_at' | 'revoked_at'; at: Date } | { column: 'accepted_at'; at: Date; userId: string };
+
 @Injectable()
+@WorkspaceScoped({ notScoped: ['findByTokenHash', 'findForVerifiedUser', 'pendingForVerifiedUser', 'inviterActive'] })
 export class InvitationsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insert(em: EntityManager, workspaceId: string, invitation: Omit<InvitationRecord, 'workspaceId'>, tokenHash: string): Promise<void> {
+  async insert(workspaceId: string, invitation: Omit<InvitationRecord, 'workspaceId'>, tokenHash: string, em: EntityManager): Promise<void> {
     await em.query(
       `INSERT INTO invitations (id, workspace_id, email, role_ids, device_access, device_ids, token_hash, hint, invited_by_user_id, invited_by_api_user_id, created_at, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [
         invitation.id,
-        requireId(workspaceId),
+        workspaceId,
         invitation.email,
         invitation.roleIds,
         invitation.deviceAccess,
@@ -35,16 +40,19 @@ export class InvitationsRepository {
     );
   }
 
-  async find(workspaceId: string, invitationId: string, em: EntityManager = this.dataSource.manager, lock = false): Promise<InvitationRecord | null> {
-    const rows = await em.query(`SELECT ${COLUMNS} FROM invitations i WHERE i.workspace_id = $1 AND i.id = $2${lock ? ' FOR UPDATE' : ''}`, [
-      requireId(workspaceId),
-      invitationId,
-    ]);
+  async find(workspaceId: string, invitationId: string, em: EntityManager = this.dataSource.manager): Promise<InvitationRecord | null> {
+    const rows = await em.query(`SELECT ${COLUMNS} FROM invitations i WHERE i.workspace_id = $1 AND i.id = $2`, [workspaceId, invitationId]);
+    return rows[0] ?? null;
+  }
+
+  /** As find(), with the invitation's row locked until the transaction ends. */
+  async findLocked(workspaceId: string, invitationId: string, em: EntityManager): Promise<InvitationRecord | null> {
+    const rows = await em.query(`SELECT ${COLUMNS} FROM invitations i WHERE i.workspace_id = $1 AND i.id = $2 FOR UPDATE`, [workspaceId, invitationId]);
     return rows[0] ?? null;
   }
 
   list(workspaceId: string, after: KeysetPosition | null, limit: number): Promise<InvitationRecord[]> {
-    const params: unknown[] = [requireId(workspaceId)];
+    const params: unknown[] = [workspaceId];
     const where = ['i.workspace_id = $1'];
     if (after) where.push(`(i.created_at, i.id) < ($${params.push(after.createdAt)}, $${params.push(after.id)})`);
     return this.dataSource.query(`SELECT ${COLUMNS} FROM invitations i WHERE ${where.join(' AND ')} ORDER BY i.created_at DESC, i.id DESC LIMIT ${limit + 1}`, params);
@@ -53,19 +61,19 @@ export class InvitationsRepository {
   // Addresses are stored canonical (accounts/email-address.ts): every comparison is plain equality.
 
   /** Whether the email has a pending invitation to the workspace. */
-  async pendingExists(em: EntityManager, workspaceId: string, email: string, now: Date): Promise<boolean> {
+  async pendingExists(workspaceId: string, email: string, now: Date, em: EntityManager): Promise<boolean> {
     const rows = await em.query(
       `SELECT 1 FROM invitations WHERE workspace_id = $1 AND email = $2
           AND accepted_at IS NULL AND declined_at IS NULL AND revoked_at IS NULL AND expires_at > $3 LIMIT 1`,
-      [requireId(workspaceId), email, now],
+      [workspaceId, email, now],
     );
     return rows.length > 0;
   }
 
   /** Whether the account with this (canonical) email is a member of the workspace. */
-  async memberHasEmail(em: EntityManager, workspaceId: string, email: string): Promise<boolean> {
+  async memberHasEmail(workspaceId: string, email: string, em: EntityManager): Promise<boolean> {
     const rows = await em.query(`SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 AND u.email = $2`, [
-      requireId(workspaceId),
+      workspaceId,
       email,
     ]);
     return rows.length > 0;
@@ -75,12 +83,12 @@ export class InvitationsRepository {
   // secret's hash, or by the invitee's own address once the invitee has verified it: an account that
   // merely registered an address first sees and declines nothing sent to it (M2).
 
-  async findByTokenHash(em: EntityManager, tokenHash: string): Promise<InvitationRecord | null> {
+  async findByTokenHash(tokenHash: string, em: EntityManager): Promise<InvitationRecord | null> {
     const rows = await em.query(`SELECT ${COLUMNS} FROM invitations i WHERE i.token_hash = $1 FOR UPDATE`, [tokenHash]);
     return rows[0] ?? null;
   }
 
-  async findForVerifiedUser(em: EntityManager, invitationId: string, userId: string): Promise<InvitationRecord | null> {
+  async findForVerifiedUser(invitationId: string, userId: string, em: EntityManager): Promise<InvitationRecord | null> {
     const rows = await em.query(
       `SELECT ${COLUMNS} FROM invitations i JOIN users u ON u.email = i.email
         WHERE i.id = $1 AND u.id = $2 AND u.email_verified_at IS NOT NULL FOR UPDATE OF i`,
@@ -101,7 +109,7 @@ export class InvitationsRepository {
   }
 
   /** Whether whoever issued the invitation is still an active user, or an enabled API user of its workspace. */
-  async inviterActive(em: EntityManager, invitation: InvitationRecord): Promise<boolean> {
+  async inviterActive(invitation: InvitationRecord, em: EntityManager): Promise<boolean> {
     const rows = invitation.invitedByUserId
       ? await em.query(`SELECT 1 FROM users WHERE id = $1 AND status = 'active'`, [invitation.invitedByUserId])
       : invitation.invitedByApiUserId
@@ -113,24 +121,25 @@ export class InvitationsRepository {
     return rows.length > 0;
   }
 
-  async mark(em: EntityManager, workspaceId: string, invitationId: string, column: 'accepted_at' | 'declined_at' | 'revoked_at', at: Date, userId?: string): Promise<void> {
+  async mark(workspaceId: string, invitationId: string, change: InvitationMark, em: EntityManager): Promise<void> {
+    const { column, at } = change;
     await em.query(
       `UPDATE invitations SET ${column} = $3${column === 'accepted_at' ? ', accepted_by_user_id = $4' : ''} WHERE workspace_id = $1 AND id = $2`,
-      column === 'accepted_at' ? [requireId(workspaceId), invitationId, at, userId] : [requireId(workspaceId), invitationId, at],
+      change.column === 'accepted_at' ? [workspaceId, invitationId, at, change.userId] : [workspaceId, invitationId, at],
     );
   }
 
   /** Issued again: a new secret and expiry, the resender as its inviter, and no longer declined. */
   async renew(
-    em: EntityManager,
     workspaceId: string,
     invitationId: string,
     renewal: { tokenHash: string; hint: string; expiresAt: Date; invitedByUserId: string | null; invitedByApiUserId: string | null },
+    em: EntityManager,
   ): Promise<void> {
     await em.query(
       `UPDATE invitations SET token_hash = $3, hint = $4, expires_at = $5, invited_by_user_id = $6, invited_by_api_user_id = $7, declined_at = NULL
         WHERE workspace_id = $1 AND id = $2`,
-      [requireId(workspaceId), invitationId, renewal.tokenHash, renewal.hint, renewal.expiresAt, renewal.invitedByUserId, renewal.invitedByApiUserId],
+      [workspaceId, invitationId, renewal.tokenHash, renewal.hint, renewal.expiresAt, renewal.invitedByUserId, renewal.invitedByApiUserId],
     );
   }
 }

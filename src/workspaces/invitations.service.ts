@@ -10,7 +10,8 @@ import { toDeviceAccess } from '../authorization/device-access.dto';
 import type { DeviceAccess } from '../authorization/device-rules';
 import { assertCanGrantDevices, assertCanGrantRoles, assertOwnerReachesAll, includesOwnerRole } from '../authorization/grants';
 import { PrincipalRef, WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
-import { WorkspaceLock } from '../authorization/workspace-lock';
+import type { WorkspaceCaller } from '../authorization/workspace-caller';
+import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
 import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
@@ -34,25 +35,24 @@ export class InvitationsService {
     private readonly workspaces: WorkspacesRepository,
     private readonly devices: DevicesRepository,
     private readonly grants: GrantValidator,
-    private readonly workspaceLock: WorkspaceLock,
+    private readonly writes: WorkspaceWrites,
     private readonly resolver: WorkspaceAccessResolver,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
 
-  async create(request: WorkspaceAccess, actor: Actor, dto: CreateInvitationDto) {
+  async create(caller: WorkspaceCaller, actor: Actor, dto: CreateInvitationDto) {
     const deviceAccess = toDeviceAccess(dto.deviceAccess);
     const email = dto.email; // canonical (EmailAddressField)
     const now = this.clock.now();
-    return this.dataSource.transaction(async (em) => {
-      // Invitations of one workspace are created one at a time, so two for one email cannot race past
-      // the check, and each grants within what its inviter holds then.
-      const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
+    // Invitations of one workspace are created one at a time, so two for one email cannot race past
+    // the check, and each grants within what its inviter holds then.
+    return this.writes.run(caller, actor, async ({ em, access, audit }) => {
       const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
       assertOwnerReachesAll(includesOwnerRole(roles), deviceAccess);
       await this.grants.devicesToGrant(access, deviceAccess, em);
-      if (await this.invitations.memberHasEmail(em, access.workspaceId, email)) throw conflict('This email belongs to a member already.');
-      if (await this.invitations.pendingExists(em, access.workspaceId, email, now)) {
+      if (await this.invitations.memberHasEmail(access.workspaceId, email, em)) throw conflict('This email belongs to a member already.');
+      if (await this.invitations.pendingExists(access.workspaceId, email, now, em)) {
         throw conflict('This email has a pending invitation; resend it instead.');
       }
       const secret = generateToken('lki_');
@@ -72,10 +72,9 @@ export class InvitationsService {
         declinedAt: null,
         revokedAt: null,
       };
-      await this.invitations.insert(em, access.workspaceId, invitation, hashToken(secret));
-      await this.audit.record(em, actor, {
+      await this.invitations.insert(access.workspaceId, invitation, hashToken(secret), em);
+      await audit({
         action: 'member.invited',
-        workspaceId: access.workspaceId,
         target: { type: 'invitation', id: invitation.id },
         details: { email, roleIds: dto.roleIds, deviceAccess, expiresAt: invitation.expiresAt },
       });
@@ -90,18 +89,20 @@ export class InvitationsService {
     return toPage(rows, limit, (i) => toInvitationView(i, now));
   }
 
-  async revoke(request: WorkspaceAccess, actor: Actor, invitationId: string): Promise<void> {
-    await this.dataSource.transaction(async (em) => {
+  async revoke(caller: WorkspaceCaller, actor: Actor, invitationId: string): Promise<void> {
+    await this.writes.runAfter(
+      caller,
+      actor,
       // The invitation's row before the workspace's, as accepting and resending take them.
-      const invitation = await this.invitations.find(request.workspaceId, invitationId, em, true);
-      if (!invitation) throw notFound('Invitation');
-      const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
-      const status = invitationStatus(invitation, this.clock.now());
-      if (status === 'accepted') throw conflict('The invitation has been accepted; remove the member instead.');
-      if (status === 'revoked') return;
-      await this.invitations.mark(em, access.workspaceId, invitationId, 'revoked_at', this.clock.now());
-      await this.audit.record(em, actor, { action: 'invitation.revoked', workspaceId: access.workspaceId, target: { type: 'invitation', id: invitationId } });
-    });
+      (em) => this.lockedInvitation(em, caller, invitationId),
+      async ({ em, access, audit }, invitation) => {
+        const status = invitationStatus(invitation, this.clock.now());
+        if (status === 'accepted') throw conflict('The invitation has been accepted; remove the member instead.');
+        if (status === 'revoked') return;
+        await this.invitations.mark(access.workspaceId, invitationId, { column: 'revoked_at', at: this.clock.now() }, em);
+        await audit({ action: 'invitation.revoked', target: { type: 'invitation', id: invitationId } });
+      },
+    );
   }
 
   /**
@@ -109,30 +110,42 @@ export class InvitationsService {
    * a decline is the invitee's answer to that offer, not a ban on asking again. The resender becomes
    * the inviter whose rights the accept checks.
    */
-  async resend(request: WorkspaceAccess, actor: Actor, invitationId: string, dto: ResendInvitationDto) {
-    return this.dataSource.transaction(async (em) => {
+  async resend(caller: WorkspaceCaller, actor: Actor, invitationId: string, dto: ResendInvitationDto) {
+    return this.writes.runAfter(
+      caller,
+      actor,
       // The invitation's row before the workspace's: accepting takes them in that order too.
-      const invitation = await this.invitations.find(request.workspaceId, invitationId, em, true);
-      if (!invitation) throw notFound('Invitation');
-      const now = this.clock.now();
-      const status = invitationStatus(invitation, now);
-      if (status !== 'pending' && status !== 'expired' && status !== 'declined') throw conflict(`An ${status} invitation cannot be resent.`);
-      const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
-      if (status !== 'pending' && (await this.invitations.pendingExists(em, access.workspaceId, invitation.email, now))) {
-        throw conflict('A newer invitation for this email is pending.');
-      }
-      // A resend hands out the invitation's grant again: the resender must be able to grant all of it,
-      // its device access too (devices deleted since drop out, as they do on accepting).
-      await this.grants.rolesToGrant(access, invitation.roleIds, em);
-      const deviceIds = [...(await this.devices.existing(access.workspaceId, invitation.deviceIds, em))];
-      assertCanGrantDevices(access, invitation.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds });
-      const secret = generateToken('lki_');
-      const expiresAt = new Date(now.getTime() + (dto.expiresInDays ?? DEFAULT_DAYS) * DAY_MS);
-      const renewal = { tokenHash: hashToken(secret), hint: tokenHint(secret), expiresAt, ...inviterOf(access) };
-      await this.invitations.renew(em, access.workspaceId, invitationId, renewal);
-      await this.audit.record(em, actor, { action: 'invitation.resent', workspaceId: access.workspaceId, target: { type: 'invitation', id: invitationId }, details: { expiresAt } });
-      return { invitation: toInvitationView({ ...invitation, ...renewal, declinedAt: null }, now), secret };
-    });
+      async (em) => {
+        const invitation = await this.lockedInvitation(em, caller, invitationId);
+        const now = this.clock.now();
+        const status = invitationStatus(invitation, now);
+        if (status !== 'pending' && status !== 'expired' && status !== 'declined') throw conflict(`An ${status} invitation cannot be resent.`);
+        return { invitation, now, status };
+      },
+      async ({ em, access, audit }, { invitation, now, status }) => {
+        if (status !== 'pending' && (await this.invitations.pendingExists(access.workspaceId, invitation.email, now, em))) {
+          throw conflict('A newer invitation for this email is pending.');
+        }
+        // A resend hands out the invitation's grant again: the resender must be able to grant all of it,
+        // its device access too (devices deleted since drop out, as they do on accepting).
+        await this.grants.rolesToGrant(access, invitation.roleIds, em);
+        const deviceIds = [...(await this.devices.existing(access.workspaceId, invitation.deviceIds, em))];
+        assertCanGrantDevices(access, invitation.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds });
+        const secret = generateToken('lki_');
+        const expiresAt = new Date(now.getTime() + (dto.expiresInDays ?? DEFAULT_DAYS) * DAY_MS);
+        const renewal = { tokenHash: hashToken(secret), hint: tokenHint(secret), expiresAt, ...inviterOf(access) };
+        await this.invitations.renew(access.workspaceId, invitationId, renewal, em);
+        await audit({ action: 'invitation.resent', target: { type: 'invitation', id: invitationId }, details: { expiresAt } });
+        return { invitation: toInvitationView({ ...invitation, ...renewal, declinedAt: null }, now), secret };
+      },
+    );
+  }
+
+  /** The invitation's row, locked for the rest of the transaction; 404 when it is not in the caller's workspace. */
+  private async lockedInvitation(em: EntityManager, caller: WorkspaceCaller, invitationId: string): Promise<InvitationRecord> {
+    const invitation = await this.invitations.findLocked(caller.workspaceId, invitationId, em);
+    if (!invitation) throw notFound('Invitation');
+    return invitation;
   }
 
   /** Empty until the user has verified the address: registering an address first shows nothing sent to it. */
@@ -150,7 +163,7 @@ export class InvitationsService {
     if (parseToken(dto.token) !== 'lki_') throw validationFailed('token', 'is not an invitation secret');
     try {
       return await this.dataSource.transaction(async (em) => {
-        const invitation = await this.invitations.findByTokenHash(em, hashToken(dto.token));
+        const invitation = await this.invitations.findByTokenHash(hashToken(dto.token), em);
         if (!invitation) throw notFound('Invitation');
         assertAddressedTo(invitation, user);
         const now = this.clock.now();
@@ -158,7 +171,7 @@ export class InvitationsService {
         if (status !== 'pending') throw conflict(`The invitation is ${status}.`);
         // The workspace's lock after the invitation's row (the order revoking and resending take them):
         // a removal or demotion of the inviter is either seen here or waits for this accept.
-        await this.workspaceLock.lock(em, invitation.workspaceId);
+        await this.writes.lock(invitation.workspaceId, em);
         const roles = await this.workspaces.findRoles(invitation.workspaceId, invitation.roleIds, em);
         if (roles.length !== invitation.roleIds.length) throw conflict('A role of this invitation was deleted; ask for a new invitation.');
         const existing = await this.workspaces.findMember(invitation.workspaceId, user.id, em);
@@ -169,15 +182,19 @@ export class InvitationsService {
         const ownerInvited = includesOwnerRole(roles);
         const deviceAccess: DeviceAccess = invitation.deviceAccess === 'all' || ownerInvited ? { mode: 'all' } : { mode: 'selected', deviceIds };
         await this.assertInviterStillGrants(em, invitation, roles, deviceAccess);
-        await this.workspaces.insertMembership(em, invitation.workspaceId, {
-          id: randomUUID(),
-          userId: user.id,
-          apiUserId: null,
-          roleIds: invitation.roleIds,
-          deviceAccess,
-          at: now,
-        });
-        await this.invitations.mark(em, invitation.workspaceId, invitation.id, 'accepted_at', now, user.id);
+        await this.workspaces.insertMembership(
+          invitation.workspaceId,
+          {
+            id: randomUUID(),
+            userId: user.id,
+            apiUserId: null,
+            roleIds: invitation.roleIds,
+            deviceAccess,
+            at: now,
+          },
+          em,
+        );
+        await this.invitations.mark(invitation.workspaceId, invitation.id, { column: 'accepted_at', at: now, userId: user.id }, em);
         await this.audit.record(em, actor, {
           action: 'member.joined',
           workspaceId: invitation.workspaceId,
@@ -203,13 +220,13 @@ export class InvitationsService {
     await this.dataSource.transaction(async (em) => {
       const invitation =
         dto.token === undefined
-          ? await this.invitations.findForVerifiedUser(em, invitationId, user.id)
-          : await this.invitations.findByTokenHash(em, hashToken(dto.token));
+          ? await this.invitations.findForVerifiedUser(invitationId, user.id, em)
+          : await this.invitations.findByTokenHash(hashToken(dto.token), em);
       if (!invitation || invitation.id !== invitationId) throw notFound('Invitation');
       assertAddressedTo(invitation, user);
       const status = invitationStatus(invitation, this.clock.now());
       if (status !== 'pending') throw conflict(`The invitation is ${status}.`);
-      await this.invitations.mark(em, invitation.workspaceId, invitation.id, 'declined_at', this.clock.now());
+      await this.invitations.mark(invitation.workspaceId, invitation.id, { column: 'declined_at', at: this.clock.now() }, em);
       await this.audit.record(em, actor, {
         action: 'invitation.declined',
         workspaceId: invitation.workspaceId,
@@ -229,7 +246,7 @@ export class InvitationsService {
   private async assertInviterStillGrants(em: EntityManager, invitation: InvitationRecord, roles: RoleRecord[], deviceAccess: DeviceAccess): Promise<void> {
     const lapsed = () => conflict('Whoever invited you can no longer grant this invitation; ask for a new one.');
     const inviter = inviterRef(invitation);
-    if (!inviter || !(await this.invitations.inviterActive(em, invitation))) throw lapsed();
+    if (!inviter || !(await this.invitations.inviterActive(invitation, em))) throw lapsed();
     // What its roles give it now, whatever token it sent the invitation with (that token's scopes bounded it then).
     const held = await this.resolver.holdings(inviter, invitation.workspaceId, em);
     if (!held) throw lapsed();

@@ -4,7 +4,7 @@ import type { Actor } from '../audit/audit-log';
 import { CurrentActor } from '../audit/current-actor';
 import { Authenticated } from '../auth/access.decorators';
 import { CurrentWorkspace } from '../authorization/current-workspace';
-import type { WorkspaceAccess } from '../authorization/workspace-access';
+import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { PageQueryDto } from '../common/pagination';
 import { UuidParam } from '../common/uuid-param';
 import { NoBody } from '../common/validation';
@@ -18,26 +18,26 @@ export class MembersController {
 
   @Get()
   @Authenticated({ permission: 'members:read' })
-  list(@CurrentWorkspace() access: WorkspaceAccess, @Query() query: PageQueryDto) {
-    return this.members.list(access, query);
+  list(@CurrentWorkspace() caller: WorkspaceCaller, @Query() query: PageQueryDto) {
+    return this.members.list(caller, query);
   }
 
   @Get(':userId')
   @Authenticated({ permission: 'members:read' })
-  get(@CurrentWorkspace() access: WorkspaceAccess, @UuidParam('userId') userId: string) {
-    return this.members.get(access, userId);
+  get(@CurrentWorkspace() caller: WorkspaceCaller, @UuidParam('userId') userId: string) {
+    return this.members.get(caller, userId);
   }
 
   @Patch(':userId')
   @Authenticated({ permission: 'members:manage' })
-  update(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('userId') userId: string, @Body() dto: UpdateMemberDto) {
-    return this.members.update(access, actor, userId, dto);
+  update(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @UuidParam('userId') userId: string, @Body() dto: UpdateMemberDto) {
+    return this.members.update(caller, actor, userId, dto);
   }
 
   @Delete(':userId')
   @HttpCode(204)
   @Authenticated({ permission: 'members:manage' })
-  async remove(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('userId') userId: string, @NoBody() _body: unknown): Promise<void> {
-    await this.members.remove(access, actor, userId);
+  async remove(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @UuidParam('userId') userId: string, @NoBody() _body: unknown): Promise<void> {
+    await this.members.remove(caller, actor, userId);
   }
 }

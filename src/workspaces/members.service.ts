@@ -1,11 +1,12 @@
 // Members of a workspace: list, read, change roles and device access, remove.
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
-import { Actor, AuditLog } from '../audit/audit-log';
+import { EntityManager } from 'typeorm';
+import type { Actor } from '../audit/audit-log';
 import { toDeviceAccess } from '../authorization/device-access.dto';
 import { assertMayGrantOrTakeOwner, assertOwnerReachesAll, includesOwnerRole } from '../authorization/grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
-import { WorkspaceLock } from '../authorization/workspace-lock';
+import type { WorkspaceCaller } from '../authorization/workspace-caller';
+import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { DomainError, ErrorCode, notFound } from '../common/errors';
 import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
@@ -18,11 +19,9 @@ import { WorkspacesRepository } from './workspaces.repository';
 @Injectable()
 export class MembersService {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly workspaces: WorkspacesRepository,
     private readonly grants: GrantValidator,
-    private readonly workspaceLock: WorkspaceLock,
-    private readonly audit: AuditLog,
+    private readonly writes: WorkspaceWrites,
     private readonly clock: Clock,
   ) {}
 
@@ -38,12 +37,11 @@ export class MembersService {
     return toMemberView(member);
   }
 
-  async update(request: WorkspaceAccess, actor: Actor, userId: string, dto: UpdateMemberDto) {
-    return this.dataSource.transaction(async (em) => {
-      // Changes of members take turns, each on its caller's rights as they are then.
-      const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
+  async update(caller: WorkspaceCaller, actor: Actor, userId: string, dto: UpdateMemberDto) {
+    // Changes of members take turns, each on its caller's rights as they are then.
+    return this.writes.run(caller, actor, async ({ em, access, audit, assertCanActOn }) => {
       const member = await this.findIn(em, access, userId);
-      const held = await this.workspaceLock.assertCanActOn(em, access, { type: 'user', id: userId }, 'Member', 'this member');
+      const held = await assertCanActOn({ type: 'user', id: userId }, 'Member', 'this member');
       const now = this.clock.now();
       let isOwner = held.isOwner;
       if (dto.roleIds) {
@@ -54,14 +52,13 @@ export class MembersService {
       // An owner reaches every device: refused if asked otherwise, and given when owner is granted.
       const deviceAccess = dto.deviceAccess ? toDeviceAccess(dto.deviceAccess) : isOwner && held.deviceAccess.mode !== 'all' ? ({ mode: 'all' } as const) : null;
       if (deviceAccess) assertOwnerReachesAll(isOwner, deviceAccess);
-      if (dto.roleIds) await this.workspaces.setMembershipRoles(em, access.workspaceId, member.membershipId, dto.roleIds);
+      if (dto.roleIds) await this.workspaces.setMembershipRoles(access.workspaceId, member.membershipId, dto.roleIds, em);
       if (deviceAccess) {
         await this.grants.devicesToGrant(access, deviceAccess, em);
-        await this.workspaces.setMembershipDevices(em, access.workspaceId, member.membershipId, deviceAccess, now);
+        await this.workspaces.setMembershipDevices(access.workspaceId, member.membershipId, deviceAccess, now, em);
       }
-      await this.audit.record(em, actor, {
+      await audit({
         action: 'member.updated',
-        workspaceId: access.workspaceId,
         accountId: userId,
         target: { type: 'user', id: userId },
         details: { ...(dto.roleIds ? { roleIds: dto.roleIds } : {}), ...(deviceAccess ? { deviceAccess } : {}) },
@@ -72,14 +69,13 @@ export class MembersService {
     });
   }
 
-  async remove(request: WorkspaceAccess, actor: Actor, userId: string): Promise<void> {
-    await this.dataSource.transaction(async (em) => {
-      const access = await this.workspaceLock.acquire(em, request, { permission: 'members:manage' });
+  async remove(caller: WorkspaceCaller, actor: Actor, userId: string): Promise<void> {
+    await this.writes.run(caller, actor, async ({ em, access, audit, assertCanActOn }) => {
       const member = await this.findIn(em, access, userId);
-      const held = await this.workspaceLock.assertCanActOn(em, access, { type: 'user', id: userId }, 'Member', 'this member');
+      const held = await assertCanActOn({ type: 'user', id: userId }, 'Member', 'this member');
       if (held.isOwner) await this.assertNotLastOwner(em, access, member);
-      await this.workspaces.deleteMembership(em, access.workspaceId, member.membershipId);
-      await this.audit.record(em, actor, { action: 'member.removed', workspaceId: access.workspaceId, accountId: userId, target: { type: 'user', id: userId } });
+      await this.workspaces.deleteMembership(access.workspaceId, member.membershipId, em);
+      await audit({ action: 'member.removed', accountId: userId, target: { type: 'user', id: userId } });
     });
   }
 
@@ -92,7 +88,7 @@ export class MembersService {
   /** Taking owner away (demotion or removal) needs an owner, and never leaves the workspace without one. */
   private async assertNotLastOwner(em: EntityManager, access: WorkspaceAccess, member: MemberRecord): Promise<void> {
     assertMayGrantOrTakeOwner(access);
-    if ((await this.workspaces.countOtherOwners(em, access.workspaceId, member.membershipId)) === 0) {
+    if ((await this.workspaces.countOtherOwners(access.workspaceId, member.membershipId, em)) === 0) {
       throw new DomainError(ErrorCode.LastOwner, 'A workspace needs at least one owner.');
     }
   }

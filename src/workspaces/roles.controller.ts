@@ -4,7 +4,7 @@ import type { Actor } from '../audit/audit-log';
 import { CurrentActor } from '../audit/current-actor';
 import { Authenticated } from '../auth/access.decorators';
 import { CurrentWorkspace } from '../authorization/current-workspace';
-import type { WorkspaceAccess } from '../authorization/workspace-access';
+import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { UuidParam } from '../common/uuid-param';
 import { NoBody } from '../common/validation';
 import { RolesService } from './roles.service';
@@ -17,32 +17,32 @@ export class RolesController {
 
   @Get()
   @Authenticated({ permission: 'roles:read' })
-  list(@CurrentWorkspace() access: WorkspaceAccess) {
-    return this.roles.list(access);
+  list(@CurrentWorkspace() caller: WorkspaceCaller) {
+    return this.roles.list(caller);
   }
 
   @Post()
   @Authenticated({ permission: 'roles:manage' })
-  create(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @Body() dto: CreateRoleDto) {
-    return this.roles.create(access, actor, dto);
+  create(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @Body() dto: CreateRoleDto) {
+    return this.roles.create(caller, actor, dto);
   }
 
   @Get(':roleId')
   @Authenticated({ permission: 'roles:read' })
-  get(@CurrentWorkspace() access: WorkspaceAccess, @UuidParam('roleId') roleId: string) {
-    return this.roles.get(access, roleId);
+  get(@CurrentWorkspace() caller: WorkspaceCaller, @UuidParam('roleId') roleId: string) {
+    return this.roles.get(caller, roleId);
   }
 
   @Patch(':roleId')
   @Authenticated({ permission: 'roles:manage' })
-  update(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('roleId') roleId: string, @Body() dto: UpdateRoleDto) {
-    return this.roles.update(access, actor, roleId, dto);
+  update(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @UuidParam('roleId') roleId: string, @Body() dto: UpdateRoleDto) {
+    return this.roles.update(caller, actor, roleId, dto);
   }
 
   @Delete(':roleId')
   @HttpCode(204)
   @Authenticated({ permission: 'roles:manage' })
-  async delete(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @UuidParam('roleId') roleId: string, @NoBody() _body: unknown): Promise<void> {
-    await this.roles.delete(access, actor, roleId);
+  async delete(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @UuidParam('roleId') roleId: string, @NoBody() _body: unknown): Promise<void> {
+    await this.roles.delete(caller, actor, roleId);
   }
 }

@@ -1,14 +1,14 @@
 // Roles of a workspace: the four built-in ones (read-only) and custom ones.
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
-import { Actor, AuditLog } from '../audit/audit-log';
+import { EntityManager } from 'typeorm';
+import type { Actor } from '../audit/audit-log';
 import { assertCanActOn, assertCanDefinePermissions } from '../authorization/grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
-import { WorkspaceLock } from '../authorization/workspace-lock';
+import type { WorkspaceCaller } from '../authorization/workspace-caller';
+import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound } from '../common/errors';
-import { isUniqueViolation } from '../database/database-errors';
 import { CreateRoleDto, UpdateRoleDto } from './workspaces.dto';
 import type { RoleRecord } from './workspace.records';
 import { toRoleView } from './workspace.views';
@@ -17,10 +17,8 @@ import { WorkspacesRepository } from './workspaces.repository';
 @Injectable()
 export class RolesService {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly workspaces: WorkspacesRepository,
-    private readonly workspaceLock: WorkspaceLock,
-    private readonly audit: AuditLog,
+    private readonly writes: WorkspaceWrites,
     private readonly clock: Clock,
   ) {}
 
@@ -32,60 +30,67 @@ export class RolesService {
     return toRoleView(await this.find(access, roleId));
   }
 
-  async create(request: WorkspaceAccess, actor: Actor, dto: CreateRoleDto) {
+  async create(caller: WorkspaceCaller, actor: Actor, dto: CreateRoleDto) {
     const now = this.clock.now();
     const role = { id: randomUUID(), name: dto.name.trim(), description: dto.description ?? null, permissions: dto.permissions, builtIn: null, createdAt: now, updatedAt: now };
-    await this.write(async (em) => {
-      const access = await this.workspaceLock.acquire(em, request, { permission: 'roles:manage' });
-      assertCanDefinePermissions(access, dto.permissions);
-      await this.workspaces.insertRole(em, access.workspaceId, role);
-      await this.audit.record(em, actor, { action: 'role.created', workspaceId: access.workspaceId, target: { type: 'role', id: role.id }, details: { name: role.name, permissions: role.permissions } });
-    }, role.name);
-    return toRoleView({ ...role, workspaceId: request.workspaceId });
+    await this.writes.run(
+      caller,
+      actor,
+      async ({ em, access, audit }) => {
+        assertCanDefinePermissions(access, dto.permissions);
+        await this.workspaces.insertRole(access.workspaceId, role, em);
+        await audit({ action: 'role.created', target: { type: 'role', id: role.id }, details: { name: role.name, permissions: role.permissions } });
+      },
+      { conflicts: nameTaken(role.name) },
+    );
+    return toRoleView({ ...role, workspaceId: caller.workspaceId });
   }
 
-  async update(request: WorkspaceAccess, actor: Actor, roleId: string, dto: UpdateRoleDto) {
-    const updated = await this.write(async (em) => {
-      const access = await this.workspaceLock.acquire(em, request, { permission: 'roles:manage' });
-      const role = await this.find(access, roleId, em);
-      this.assertCustom(role);
-      // Changing a role changes what everyone holding it may do: the editor must hold both old and new permissions.
-      assertCanDefinePermissions(access, [...role.permissions, ...(dto.permissions ?? [])]);
-      // And, as for changing a member (assertCanActOn), every right of those it narrows or widens.
-      if (dto.permissions && !samePermissions(dto.permissions, role.permissions)) {
-        assertCanActOn(access, await this.workspaces.roleHoldings(em, access.workspaceId, roleId), 'the holders of this role');
-      }
-      const changed = {
-        name: dto.name?.trim() ?? role.name,
-        description: dto.description === undefined ? role.description : dto.description,
-        permissions: dto.permissions ?? role.permissions,
-        updatedAt: this.clock.now(),
-      };
-      await this.workspaces.updateRole(em, access.workspaceId, roleId, changed);
-      await this.audit.record(em, actor, { action: 'role.updated', workspaceId: access.workspaceId, target: { type: 'role', id: roleId }, details: { name: changed.name, permissions: changed.permissions } });
-      return { ...role, ...changed };
-    }, dto.name?.trim() ?? '');
+  async update(caller: WorkspaceCaller, actor: Actor, roleId: string, dto: UpdateRoleDto) {
+    const updated = await this.writes.run(
+      caller,
+      actor,
+      async ({ em, access, audit }) => {
+        const role = await this.find(access, roleId, em);
+        this.assertCustom(role);
+        // Changing a role changes what everyone holding it may do: the editor must hold both old and new permissions.
+        assertCanDefinePermissions(access, [...role.permissions, ...(dto.permissions ?? [])]);
+        // And, as for changing a member (assertCanActOn), every right of those it narrows or widens.
+        if (dto.permissions && !samePermissions(dto.permissions, role.permissions)) {
+          assertCanActOn(access, await this.workspaces.roleHoldings(access.workspaceId, roleId, em), 'the holders of this role');
+        }
+        const changed = {
+          name: dto.name?.trim() ?? role.name,
+          description: dto.description === undefined ? role.description : dto.description,
+          permissions: dto.permissions ?? role.permissions,
+          updatedAt: this.clock.now(),
+        };
+        await this.workspaces.updateRole(access.workspaceId, roleId, changed, em);
+        await audit({ action: 'role.updated', target: { type: 'role', id: roleId }, details: { name: changed.name, permissions: changed.permissions } });
+        return { ...role, ...changed };
+      },
+      { conflicts: nameTaken(dto.name?.trim() ?? '') },
+    );
     return toRoleView(updated);
   }
 
   /** Under the lock, no invitation (which names roles without a foreign key) can pick the role up between the check and the delete. */
-  async delete(request: WorkspaceAccess, actor: Actor, roleId: string): Promise<void> {
-    await this.dataSource.transaction(async (em) => {
-      const access = await this.workspaceLock.acquire(em, request, { permission: 'roles:manage' });
+  async delete(caller: WorkspaceCaller, actor: Actor, roleId: string): Promise<void> {
+    await this.writes.run(caller, actor, async ({ em, access, audit }) => {
       const role = await this.find(access, roleId, em);
       this.assertCustom(role);
       assertCanDefinePermissions(access, role.permissions);
-      if (await this.workspaces.roleInUse(em, access.workspaceId, roleId, this.clock.now())) {
+      if (await this.workspaces.roleInUse(access.workspaceId, roleId, this.clock.now(), em)) {
         throw conflict('The role is still assigned to a member, an API user or a pending invitation.');
       }
       try {
-        await this.workspaces.deleteRole(em, access.workspaceId, roleId);
+        await this.workspaces.deleteRole(access.workspaceId, roleId, em);
       } catch (error) {
         // Assigned between the check and the delete: the foreign key refuses it.
         if ((error as { driverError?: { code?: string } }).driverError?.code === '23503') throw conflict('The role is still assigned.');
         throw error;
       }
-      await this.audit.record(em, actor, { action: 'role.deleted', workspaceId: access.workspaceId, target: { type: 'role', id: roleId }, details: { name: role.name } });
+      await audit({ action: 'role.deleted', target: { type: 'role', id: roleId }, details: { name: role.name } });
     });
   }
 
@@ -98,15 +103,10 @@ export class RolesService {
   private assertCustom(role: RoleRecord): void {
     if (role.builtIn !== null) throw new DomainError(ErrorCode.Forbidden, 'Built-in roles cannot be changed or deleted.');
   }
+}
 
-  private async write<T>(work: (em: EntityManager) => Promise<T>, name: string): Promise<T> {
-    try {
-      return await this.dataSource.transaction(work);
-    } catch (error) {
-      if (isUniqueViolation(error, 'roles_workspace_name_key')) throw conflict(`A role named "${name}" exists already.`);
-      throw error;
-    }
-  }
+function nameTaken(name: string) {
+  return { roles_workspace_name_key: `A role named "${name}" exists already.` };
 }
 
 function samePermissions(a: string[], b: string[]): boolean {

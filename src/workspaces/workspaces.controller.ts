@@ -6,7 +6,7 @@ import { Authenticated } from '../auth/access.decorators';
 import { CurrentUser } from '../auth/current-user';
 import type { UserPrincipal } from '../auth/principal';
 import { CurrentWorkspace } from '../authorization/current-workspace';
-import type { WorkspaceAccess } from '../authorization/workspace-access';
+import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { PageQueryDto } from '../common/pagination';
 import { NoBody } from '../common/validation';
 import { CallerAccessView, toCallerAccessView } from './caller-access.view';
@@ -37,39 +37,39 @@ export class WorkspacesController {
     description: 'The workspace, its tokenPolicy, the roles the caller holds, and `access`: what the caller may do here',
     schema: { type: 'object', properties: { access: { $ref: getSchemaPath(CallerAccessView) } } },
   })
-  async get(@CurrentWorkspace() access: WorkspaceAccess) {
-    return { ...(await this.workspaces.get(access)), access: toCallerAccessView(access) };
+  async get(@CurrentWorkspace() caller: WorkspaceCaller) {
+    return { ...(await this.workspaces.get(caller)), access: toCallerAccessView(caller) };
   }
 
   @Patch(':wid')
   @Authenticated({ permission: 'workspace:update' })
-  update(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @Body() dto: UpdateWorkspaceDto) {
-    return this.workspaces.update(access, actor, dto);
+  update(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @Body() dto: UpdateWorkspaceDto) {
+    return this.workspaces.update(caller, actor, dto);
   }
 
   @Delete(':wid')
   @HttpCode(204)
   @Authenticated({ permission: 'workspace:delete', ownerOnly: true })
-  async delete(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @NoBody() _body: unknown): Promise<void> {
-    await this.workspaces.delete(access, actor);
+  async delete(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @NoBody() _body: unknown): Promise<void> {
+    await this.workspaces.delete(caller, actor);
   }
 
   @Post(':wid/leave')
   @HttpCode(204)
   @Authenticated({ workspaceMember: true })
-  async leave(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @NoBody() _body: unknown): Promise<void> {
-    await this.workspaces.leave(access, actor);
+  async leave(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @NoBody() _body: unknown): Promise<void> {
+    await this.workspaces.leave(caller, actor);
   }
 
   @Get(':wid/token-policy')
   @Authenticated({ permission: 'workspace:read' })
-  policy(@CurrentWorkspace() access: WorkspaceAccess) {
-    return this.workspaces.getPolicy(access);
+  policy(@CurrentWorkspace() caller: WorkspaceCaller) {
+    return this.workspaces.getPolicy(caller);
   }
 
   @Put(':wid/token-policy')
   @Authenticated({ permission: 'workspace:update', ownerOnly: true })
-  putPolicy(@CurrentWorkspace() access: WorkspaceAccess, @CurrentActor() actor: Actor, @Body() dto: TokenPolicyDto) {
-    return this.workspaces.putPolicy(access, actor, dto);
+  putPolicy(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @Body() dto: TokenPolicyDto) {
+    return this.workspaces.putPolicy(caller, actor, dto);
   }
 }

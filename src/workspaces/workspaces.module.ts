@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
-import { WorkspaceLockModule } from '../authorization/workspace-lock.module';
+import { WorkspaceWritesModule } from '../authorization/workspace-writes.module';
 import { DevicesModule } from '../devices/devices.module';
 import { GrantValidator } from './grant-validator';
 import { InvitationsController } from './invitations.controller';
@@ -15,7 +15,7 @@ import { WorkspacesRepository } from './workspaces.repository';
 import { WorkspacesService } from './workspaces.service';
 
 @Module({
-  imports: [AuthModule, WorkspaceLockModule, DevicesModule],
+  imports: [AuthModule, WorkspaceWritesModule, DevicesModule],
   controllers: [WorkspacesController, RolesController, MembersController, InvitationsController],
   providers: [WorkspacesRepository, InvitationsRepository, GrantValidator, WorkspacesService, RolesService, MembersService, InvitationsService],
   exports: [WorkspacesRepository, GrantValidator],

@@ -5,11 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Invalidation } from '../cache/invalidation';
 import type { DeviceAccess } from '../authorization/device-rules';
-import type { Holdings } from '../authorization/grants';
+import { Holdings, isOwnerRoleSql } from '../authorization/grants';
 import { BUILT_IN_ROLES, BuiltInRole } from '../authorization/permissions';
 import type { KeysetPosition } from '../common/pagination';
 import { requireId } from '../tokens/tokens.repository';
 import type { MemberRecord, RoleRecord, WorkspaceRecord } from './workspace.records';
+import { WorkspaceScoped } from '../database/workspace-scoped';
 
 const WORKSPACE_COLUMNS = `w.id, w.name, w.slug, w.token_max_lifetime_days AS "maxLifetimeDays",
   w.allow_personal_tokens AS "allowPersonalTokens", w.created_at AS "createdAt", w.updated_at AS "updatedAt"`;
@@ -17,6 +18,7 @@ const ROLE_COLUMNS = `r.id, r.workspace_id AS "workspaceId", r.name, r.descripti
   r.created_at AS "createdAt", r.updated_at AS "updatedAt"`;
 
 @Injectable()
+@WorkspaceScoped({ notScoped: ['insert', 'listForUser'] })
 export class WorkspacesRepository {
   constructor(
     private readonly dataSource: DataSource,
@@ -24,13 +26,13 @@ export class WorkspacesRepository {
   ) {}
 
   /** Everything below changes what principals may do in the workspace: cached access there goes. */
-  private changed(em: EntityManager, workspaceId: string): Promise<void> {
+  private changed(workspaceId: string, em: EntityManager): Promise<void> {
     return this.invalidation.publish(em, { kind: 'workspace', id: workspaceId });
   }
 
   // --- workspaces -----------------------------------------------------------------------------
 
-  async insert(em: EntityManager, workspace: WorkspaceRecord): Promise<void> {
+  async insert(workspace: WorkspaceRecord, em: EntityManager): Promise<void> {
     await em.query(
       `INSERT INTO workspaces (id, name, slug, token_max_lifetime_days, allow_personal_tokens, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -39,14 +41,14 @@ export class WorkspacesRepository {
   }
 
   async find(workspaceId: string, em: EntityManager = this.dataSource.manager): Promise<WorkspaceRecord | null> {
-    const rows = await em.query(`SELECT ${WORKSPACE_COLUMNS} FROM workspaces w WHERE w.id = $1`, [requireId(workspaceId)]);
+    const rows = await em.query(`SELECT ${WORKSPACE_COLUMNS} FROM workspaces w WHERE w.id = $1`, [workspaceId]);
     return rows[0] ?? null;
   }
 
   async update(
-    em: EntityManager,
     workspaceId: string,
     changes: Partial<Pick<WorkspaceRecord, 'name' | 'slug' | 'maxLifetimeDays' | 'allowPersonalTokens'>> & { updatedAt: Date },
+    em: EntityManager,
   ): Promise<void> {
     const columns: Record<string, string> = {
       name: 'name',
@@ -57,18 +59,17 @@ export class WorkspacesRepository {
     };
     const entries = Object.entries(changes).filter(([, v]) => v !== undefined);
     const sets = entries.map(([key], i) => `${columns[key]} = $${i + 2}`);
-    await em.query(`UPDATE workspaces SET ${sets.join(', ')} WHERE id = $1`, [requireId(workspaceId), ...entries.map(([, v]) => v)]);
-    await this.changed(em, workspaceId);
+    await em.query(`UPDATE workspaces SET ${sets.join(', ')} WHERE id = $1`, [workspaceId, ...entries.map(([, v]) => v)]);
+    await this.changed(workspaceId, em);
+  }
+
+  /** Locks every invitation of the workspace for the rest of the transaction. */
+  async lockInvitations(workspaceId: string, em: EntityManager): Promise<void> {
+    await em.query(`SELECT id FROM invitations WHERE workspace_id = $1 FOR UPDATE`, [workspaceId]);
   }
 
   /** Everything inside goes with it (cascades); tokens restricted to it lose it from their restriction. */
-  /** Locks every invitation of the workspace for the rest of the transaction. */
-  async lockInvitations(em: EntityManager, workspaceId: string): Promise<void> {
-    await em.query(`SELECT id FROM invitations WHERE workspace_id = $1 FOR UPDATE`, [requireId(workspaceId)]);
-  }
-
-  async delete(em: EntityManager, workspaceId: string): Promise<void> {
-    requireId(workspaceId);
+  async delete(workspaceId: string, em: EntityManager): Promise<void> {
     await em.query(
       `UPDATE tokens SET workspace_ids = array_remove(workspace_ids, $1::uuid), blocked_workspace_ids = array_remove(blocked_workspace_ids, $1::uuid)
         WHERE $1::uuid = ANY(workspace_ids) OR $1::uuid = ANY(blocked_workspace_ids)`,
@@ -77,7 +78,7 @@ export class WorkspacesRepository {
     await em.query(`DELETE FROM invitations WHERE workspace_id = $1`, [workspaceId]);
     await em.query(`DELETE FROM membership_roles WHERE workspace_id = $1`, [workspaceId]);
     await em.query(`DELETE FROM workspaces WHERE id = $1`, [workspaceId]);
-    await this.changed(em, workspaceId);
+    await this.changed(workspaceId, em);
   }
 
   /** The user's workspaces with their roles there, newest membership first. */
@@ -106,28 +107,32 @@ export class WorkspacesRepository {
 
   // --- roles ----------------------------------------------------------------------------------
 
-  async insertBuiltInRoles(em: EntityManager, workspaceId: string, at: Date): Promise<Record<BuiltInRole, string>> {
+  async insertBuiltInRoles(workspaceId: string, at: Date, em: EntityManager): Promise<Record<BuiltInRole, string>> {
     const ids = {} as Record<BuiltInRole, string>;
     for (const [name, role] of Object.entries(BUILT_IN_ROLES) as Array<[BuiltInRole, (typeof BUILT_IN_ROLES)[BuiltInRole]]>) {
       ids[name] = randomUUID();
-      await this.insertRole(em, workspaceId, {
-        id: ids[name],
-        name,
-        description: role.description,
-        permissions: role.permissions,
-        builtIn: name,
-        createdAt: at,
-        updatedAt: at,
-      });
+      await this.insertRole(
+        workspaceId,
+        {
+          id: ids[name],
+          name,
+          description: role.description,
+          permissions: role.permissions,
+          builtIn: name,
+          createdAt: at,
+          updatedAt: at,
+        },
+        em,
+      );
     }
     return ids;
   }
 
-  async insertRole(em: EntityManager, workspaceId: string, role: Omit<RoleRecord, 'workspaceId'>): Promise<void> {
+  async insertRole(workspaceId: string, role: Omit<RoleRecord, 'workspaceId'>, em: EntityManager): Promise<void> {
     await em.query(
       `INSERT INTO roles (id, workspace_id, name, description, permissions, built_in, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [role.id, requireId(workspaceId), role.name, role.description, role.permissions, role.builtIn, role.createdAt, role.updatedAt],
+      [role.id, workspaceId, role.name, role.description, role.permissions, role.builtIn, role.createdAt, role.updatedAt],
     );
   }
 
@@ -135,39 +140,39 @@ export class WorkspacesRepository {
     return this.dataSource.query(
       `SELECT ${ROLE_COLUMNS} FROM roles r WHERE r.workspace_id = $1
         ORDER BY r.built_in IS NULL, array_position(ARRAY['owner','admin','member','viewer'], r.built_in), lower(r.name)`,
-      [requireId(workspaceId)],
+      [workspaceId],
     );
   }
 
   async findRole(workspaceId: string, roleId: string, em: EntityManager = this.dataSource.manager): Promise<RoleRecord | null> {
-    const rows = await em.query(`SELECT ${ROLE_COLUMNS} FROM roles r WHERE r.workspace_id = $1 AND r.id = $2`, [requireId(workspaceId), roleId]);
+    const rows = await em.query(`SELECT ${ROLE_COLUMNS} FROM roles r WHERE r.workspace_id = $1 AND r.id = $2`, [workspaceId, roleId]);
     return rows[0] ?? null;
   }
 
   findRoles(workspaceId: string, roleIds: string[], em: EntityManager = this.dataSource.manager): Promise<RoleRecord[]> {
-    return em.query(`SELECT ${ROLE_COLUMNS} FROM roles r WHERE r.workspace_id = $1 AND r.id = ANY($2::uuid[])`, [requireId(workspaceId), roleIds]);
+    return em.query(`SELECT ${ROLE_COLUMNS} FROM roles r WHERE r.workspace_id = $1 AND r.id = ANY($2::uuid[])`, [workspaceId, roleIds]);
   }
 
-  async updateRole(em: EntityManager, workspaceId: string, roleId: string, changes: Pick<RoleRecord, 'name' | 'description' | 'permissions' | 'updatedAt'>): Promise<void> {
+  async updateRole(workspaceId: string, roleId: string, changes: Pick<RoleRecord, 'name' | 'description' | 'permissions' | 'updatedAt'>, em: EntityManager): Promise<void> {
     await em.query(
       `UPDATE roles SET name = $3, description = $4, permissions = $5, updated_at = $6 WHERE workspace_id = $1 AND id = $2`,
-      [requireId(workspaceId), roleId, changes.name, changes.description, changes.permissions, changes.updatedAt],
+      [workspaceId, roleId, changes.name, changes.description, changes.permissions, changes.updatedAt],
     );
-    await this.changed(em, workspaceId);
+    await this.changed(workspaceId, em);
   }
 
-  async deleteRole(em: EntityManager, workspaceId: string, roleId: string): Promise<void> {
-    await em.query(`DELETE FROM roles WHERE workspace_id = $1 AND id = $2`, [requireId(workspaceId), roleId]);
-    await this.changed(em, workspaceId);
+  async deleteRole(workspaceId: string, roleId: string, em: EntityManager): Promise<void> {
+    await em.query(`DELETE FROM roles WHERE workspace_id = $1 AND id = $2`, [workspaceId, roleId]);
+    await this.changed(workspaceId, em);
   }
 
   /** Is the role held by a member or API user, or offered by a pending invitation? */
-  async roleInUse(em: EntityManager, workspaceId: string, roleId: string, now: Date): Promise<boolean> {
+  async roleInUse(workspaceId: string, roleId: string, now: Date, em: EntityManager): Promise<boolean> {
     const rows = await em.query(
       `SELECT EXISTS (SELECT 1 FROM membership_roles WHERE workspace_id = $1 AND role_id = $2)
            OR EXISTS (SELECT 1 FROM invitations WHERE workspace_id = $1 AND $2 = ANY(role_ids)
                         AND accepted_at IS NULL AND declined_at IS NULL AND revoked_at IS NULL AND expires_at > $3) AS used`,
-      [requireId(workspaceId), roleId, now],
+      [workspaceId, roleId, now],
     );
     return rows[0].used;
   }
@@ -176,15 +181,15 @@ export class WorkspacesRepository {
 
   /** A new membership (a user's or an API user's) with its roles and device grants. */
   async insertMembership(
-    em: EntityManager,
     workspaceId: string,
     membership: { id: string; userId: string | null; apiUserId: string | null; roleIds: string[]; deviceAccess: DeviceAccess; at: Date },
+    em: EntityManager,
   ): Promise<void> {
     const { id, deviceAccess } = membership;
     await em.query(
       `INSERT INTO memberships (id, workspace_id, user_id, api_user_id, device_access, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $6)`,
-      [id, requireId(workspaceId), membership.userId, membership.apiUserId, deviceAccess.mode, membership.at],
+      [id, workspaceId, membership.userId, membership.apiUserId, deviceAccess.mode, membership.at],
     );
     await em.query(`INSERT INTO membership_roles (workspace_id, membership_id, role_id) SELECT $1, $2, unnest($3::uuid[])`, [workspaceId, id, membership.roleIds]);
     if (deviceAccess.mode === 'selected' && deviceAccess.deviceIds.length > 0) {
@@ -192,18 +197,16 @@ export class WorkspacesRepository {
     }
   }
 
-  async setMembershipRoles(em: EntityManager, workspaceId: string, membershipId: string, roleIds: string[]): Promise<void> {
-    requireId(workspaceId);
+  async setMembershipRoles(workspaceId: string, membershipId: string, roleIds: string[], em: EntityManager): Promise<void> {
     await em.query(`DELETE FROM membership_roles WHERE workspace_id = $1 AND membership_id = $2`, [workspaceId, membershipId]);
     await em.query(
       `INSERT INTO membership_roles (workspace_id, membership_id, role_id) SELECT $1, $2, unnest($3::uuid[])`,
       [workspaceId, membershipId, roleIds],
     );
-    await this.changed(em, workspaceId);
+    await this.changed(workspaceId, em);
   }
 
-  async setMembershipDevices(em: EntityManager, workspaceId: string, membershipId: string, access: DeviceAccess, at: Date): Promise<void> {
-    requireId(workspaceId);
+  async setMembershipDevices(workspaceId: string, membershipId: string, access: DeviceAccess, at: Date, em: EntityManager): Promise<void> {
     await em.query(`UPDATE memberships SET device_access = $3, updated_at = $4 WHERE workspace_id = $1 AND id = $2`, [
       workspaceId,
       membershipId,
@@ -217,26 +220,26 @@ export class WorkspacesRepository {
         [workspaceId, membershipId, access.deviceIds],
       );
     }
-    await this.changed(em, workspaceId);
+    await this.changed(workspaceId, em);
   }
 
-  async deleteMembership(em: EntityManager, workspaceId: string, membershipId: string): Promise<void> {
-    await em.query(`DELETE FROM memberships WHERE workspace_id = $1 AND id = $2`, [requireId(workspaceId), membershipId]);
-    await this.changed(em, workspaceId);
+  async deleteMembership(workspaceId: string, membershipId: string, em: EntityManager): Promise<void> {
+    await em.query(`DELETE FROM memberships WHERE workspace_id = $1 AND id = $2`, [workspaceId, membershipId]);
+    await this.changed(workspaceId, em);
   }
 
   /**
    * What the holders of a role (members and API users) hold together, owners left out (an owner holds
    * everything whatever its other roles): the union of their permissions and of their devices.
    */
-  async roleHoldings(em: EntityManager, workspaceId: string, roleId: string): Promise<Holdings> {
+  async roleHoldings(workspaceId: string, roleId: string, em: EntityManager): Promise<Holdings> {
     const rows: Array<{ permissions: string[]; allDevices: boolean; deviceIds: string[] }> = await em.query(
       `WITH holders AS (
          SELECT m.workspace_id, m.id, m.device_access
            FROM memberships m JOIN membership_roles mr ON mr.workspace_id = m.workspace_id AND mr.membership_id = m.id
           WHERE m.workspace_id = $1 AND mr.role_id = $2
             AND NOT EXISTS (SELECT 1 FROM membership_roles o JOIN roles r ON r.workspace_id = o.workspace_id AND r.id = o.role_id
-                             WHERE o.workspace_id = m.workspace_id AND o.membership_id = m.id AND r.built_in = 'owner'))
+                             WHERE o.workspace_id = m.workspace_id AND o.membership_id = m.id AND ${isOwnerRoleSql('r')}))
        SELECT COALESCE((SELECT array_agg(DISTINCT p) FROM holders h
                           JOIN membership_roles mr ON mr.workspace_id = h.workspace_id AND mr.membership_id = h.id
                           JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
@@ -244,25 +247,25 @@ export class WorkspacesRepository {
               EXISTS (SELECT 1 FROM holders WHERE device_access = 'all') AS "allDevices",
               COALESCE((SELECT array_agg(DISTINCT md.device_id) FROM holders h
                           JOIN membership_devices md ON md.workspace_id = h.workspace_id AND md.membership_id = h.id), '{}') AS "deviceIds"`,
-      [requireId(workspaceId), roleId],
+      [workspaceId, roleId],
     );
     const { permissions, allDevices, deviceIds } = rows[0];
     return { isOwner: false, permissions: new Set(permissions), deviceAccess: allDevices ? { mode: 'all' } : { mode: 'selected', deviceIds } };
   }
 
   /** Owners other than the given membership (under the workspace lock, this is exact). */
-  async countOtherOwners(em: EntityManager, workspaceId: string, exceptMembershipId: string): Promise<number> {
+  async countOtherOwners(workspaceId: string, exceptMembershipId: string, em: EntityManager): Promise<number> {
     const rows = await em.query(
       `SELECT count(DISTINCT mr.membership_id)::int AS n
          FROM membership_roles mr JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
-        WHERE mr.workspace_id = $1 AND r.built_in = 'owner' AND mr.membership_id <> $2`,
-      [requireId(workspaceId), exceptMembershipId],
+        WHERE mr.workspace_id = $1 AND ${isOwnerRoleSql('r')} AND mr.membership_id <> $2`,
+      [workspaceId, exceptMembershipId],
     );
     return rows[0].n;
   }
 
   async findMember(workspaceId: string, userId: string, em: EntityManager = this.dataSource.manager): Promise<MemberRecord | null> {
-    const rows = await this.members(em, workspaceId, ['m.user_id = $2'], [userId], 1);
+    const rows = await this.members(workspaceId, ['m.user_id = $2'], [userId], 1, em);
     return rows[0] ?? null;
   }
 
@@ -273,10 +276,10 @@ export class WorkspacesRepository {
       where.push(`(m.created_at, m.id) < ($2, $3)`);
       params.push(after.createdAt, after.id);
     }
-    return this.members(this.dataSource.manager, workspaceId, where, params, limit + 1);
+    return this.members(workspaceId, where, params, limit + 1, this.dataSource.manager);
   }
 
-  private async members(em: EntityManager, workspaceId: string, where: string[], params: unknown[], limit: number): Promise<MemberRecord[]> {
+  private async members(workspaceId: string, where: string[], params: unknown[], limit: number, em: EntityManager): Promise<MemberRecord[]> {
     const rows = await em.query(
       `SELECT m.id AS "membershipId", m.id, m.user_id AS "userId", u.email, u.name, m.device_access AS mode,
               m.created_at AS "createdAt",
@@ -288,7 +291,7 @@ export class WorkspacesRepository {
          FROM memberships m JOIN users u ON u.id = m.user_id
         WHERE m.workspace_id = $1 AND ${where.join(' AND ')}
         ORDER BY m.created_at DESC, m.id DESC LIMIT ${limit}`,
-      [requireId(workspaceId), ...params],
+      [workspaceId, ...params],
     );
     return rows.map((row: MemberRecord & { mode: 'all' | 'selected'; deviceIds: string[] }) => ({
       ...row,

@@ -5,7 +5,8 @@ import { DataSource } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
 import type { UserPrincipal } from '../auth/principal';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
-import { WorkspaceLock } from '../authorization/workspace-lock';
+import type { WorkspaceCaller } from '../authorization/workspace-caller';
+import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound } from '../common/errors';
 import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
@@ -19,7 +20,7 @@ export class WorkspacesService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly workspaces: WorkspacesRepository,
-    private readonly workspaceLock: WorkspaceLock,
+    private readonly writes: WorkspaceWrites,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
@@ -43,16 +44,20 @@ export class WorkspacesService {
     const now = this.clock.now();
     const workspace = { id: randomUUID(), name, slug, maxLifetimeDays: null, allowPersonalTokens: true, createdAt: now, updatedAt: now };
     return this.dataSource.transaction(async (em) => {
-      await this.workspaces.insert(em, workspace);
-      const roles = await this.workspaces.insertBuiltInRoles(em, workspace.id, now);
-      await this.workspaces.insertMembership(em, workspace.id, {
-        id: randomUUID(),
-        userId: user.id,
-        apiUserId: null,
-        roleIds: [roles.owner],
-        deviceAccess: { mode: 'all' },
-        at: now,
-      });
+      await this.workspaces.insert(workspace, em);
+      const roles = await this.workspaces.insertBuiltInRoles(workspace.id, now, em);
+      await this.workspaces.insertMembership(
+        workspace.id,
+        {
+          id: randomUUID(),
+          userId: user.id,
+          apiUserId: null,
+          roleIds: [roles.owner],
+          deviceAccess: { mode: 'all' },
+          at: now,
+        },
+        em,
+      );
       await this.audit.record(em, actor, {
         action: 'workspace.created',
         workspaceId: workspace.id,
@@ -82,58 +87,55 @@ export class WorkspacesService {
     return toWorkspaceView(workspace, roles.map((r) => ({ id: r.id, name: r.name })));
   }
 
-  async update(request: WorkspaceAccess, actor: Actor, dto: UpdateWorkspaceDto) {
-    let access: WorkspaceAccess;
-    try {
-      access = await this.dataSource.transaction(async (em) => {
-        const fresh = await this.workspaceLock.acquire(em, request, { permission: 'workspace:update' });
-        await this.workspaces.update(em, fresh.workspaceId, { name: dto.name?.trim(), slug: dto.slug, updatedAt: this.clock.now() });
-        await this.audit.record(em, actor, {
+  async update(caller: WorkspaceCaller, actor: Actor, dto: UpdateWorkspaceDto) {
+    const access = await this.writes.run(
+      caller,
+      actor,
+      async ({ em, access, audit }) => {
+        await this.workspaces.update(access.workspaceId, { name: dto.name?.trim(), slug: dto.slug, updatedAt: this.clock.now() }, em);
+        await audit({
           action: 'workspace.updated',
-          workspaceId: fresh.workspaceId,
-          target: { type: 'workspace', id: fresh.workspaceId },
+          target: { type: 'workspace', id: access.workspaceId },
           details: { ...(dto.name !== undefined ? { name: dto.name.trim() } : {}), ...(dto.slug !== undefined ? { slug: dto.slug } : {}) },
         });
-        return fresh;
-      });
-    } catch (error) {
-      if (isUniqueViolation(error, 'workspaces_slug_key')) throw conflict(`The slug "${dto.slug}" is taken.`);
-      throw error;
-    }
+        return access;
+      },
+      { conflicts: { workspaces_slug_key: `The slug "${dto.slug}" is taken.` } },
+    );
     return this.get(access);
   }
 
-  async delete(request: WorkspaceAccess, actor: Actor): Promise<void> {
-    await this.dataSource.transaction(async (em) => {
+  async delete(caller: WorkspaceCaller, actor: Actor): Promise<void> {
+    await this.writes.runAfter(
+      caller,
+      actor,
       // The invitations' rows before the workspace's, the order accepting, resending and revoking take
       // them in: an accept holding its invitation while it waits for the workspace would deadlock.
-      await this.workspaces.lockInvitations(em, request.workspaceId);
-      const access = await this.workspaceLock.acquire(em, request, { permission: 'workspace:delete', ownerOnly: true });
-      await this.workspaces.delete(em, access.workspaceId);
-      await this.audit.record(em, actor, {
-        action: 'workspace.deleted',
-        workspaceId: access.workspaceId,
-        accountId: access.principal.type === 'user' ? access.principal.id : null,
-        target: { type: 'workspace', id: access.workspaceId },
-      });
-    });
+      (em) => this.workspaces.lockInvitations(caller.workspaceId, em),
+      async ({ em, access, audit }) => {
+        await this.workspaces.delete(access.workspaceId, em);
+        await audit({
+          action: 'workspace.deleted',
+          accountId: access.principal.type === 'user' ? access.principal.id : null,
+          target: { type: 'workspace', id: access.workspaceId },
+        });
+      },
+    );
   }
 
   /**
    * The last owner cannot leave: 409 last_owner, decided under the workspace's lock on the caller's
    * membership as it is then (a leave that waited behind the caller's removal finds nothing: 404).
    */
-  async leave(request: WorkspaceAccess, actor: Actor): Promise<void> {
-    if (request.principal.type !== 'user') throw new DomainError(ErrorCode.Forbidden, 'API users cannot leave their workspace.');
-    await this.dataSource.transaction(async (em) => {
-      const access = await this.workspaceLock.acquire(em, request, {});
-      if (access.isOwner && (await this.workspaces.countOtherOwners(em, access.workspaceId, access.membershipId)) === 0) {
+  async leave(caller: WorkspaceCaller, actor: Actor): Promise<void> {
+    if (caller.principal.type !== 'user') throw new DomainError(ErrorCode.Forbidden, 'API users cannot leave their workspace.');
+    await this.writes.run(caller, actor, async ({ em, access, audit }) => {
+      if (access.isOwner && (await this.workspaces.countOtherOwners(access.workspaceId, access.membershipId, em)) === 0) {
         throw new DomainError(ErrorCode.LastOwner, 'The last owner cannot leave; make someone else owner first, or delete the workspace.');
       }
-      await this.workspaces.deleteMembership(em, access.workspaceId, access.membershipId);
-      await this.audit.record(em, actor, {
+      await this.workspaces.deleteMembership(access.workspaceId, access.membershipId, em);
+      await audit({
         action: 'member.left',
-        workspaceId: access.workspaceId,
         accountId: access.principal.id,
         target: { type: 'user', id: access.principal.id },
       });
@@ -147,17 +149,19 @@ export class WorkspacesService {
   }
 
   /** The policy decides which tokens work here: a change of rights, made by an owner as of then. */
-  async putPolicy(request: WorkspaceAccess, actor: Actor, dto: TokenPolicyDto) {
-    await this.dataSource.transaction(async (em) => {
-      const access = await this.workspaceLock.acquire(em, request, { permission: 'workspace:update', ownerOnly: true });
-      await this.workspaces.update(em, access.workspaceId, {
-        maxLifetimeDays: dto.maxLifetimeDays,
-        allowPersonalTokens: dto.allowPersonalTokens,
-        updatedAt: this.clock.now(),
-      });
-      await this.audit.record(em, actor, {
+  async putPolicy(caller: WorkspaceCaller, actor: Actor, dto: TokenPolicyDto) {
+    await this.writes.run(caller, actor, async ({ em, access, audit }) => {
+      await this.workspaces.update(
+        access.workspaceId,
+        {
+          maxLifetimeDays: dto.maxLifetimeDays,
+          allowPersonalTokens: dto.allowPersonalTokens,
+          updatedAt: this.clock.now(),
+        },
+        em,
+      );
+      await audit({
         action: 'workspace.token_policy_changed',
-        workspaceId: access.workspaceId,
         target: { type: 'workspace', id: access.workspaceId },
         details: { maxLifetimeDays: dto.maxLifetimeDays, allowPersonalTokens: dto.allowPersonalTokens },
       });
