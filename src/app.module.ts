@@ -5,6 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AccountsModule } from './accounts/accounts.module';
 import { AuthModule } from './auth/auth.module';
 import { AuthorizationModule } from './authorization/authorization.module';
+import { ChecksModule } from './checks/checks.module';
 import { CommonModule } from './common/common.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -13,7 +14,6 @@ import { HealthModule } from './health/health.module';
 import { pinoHttpOptions } from './logging';
 import { MetricsModule } from './metrics/metrics.module';
 import { TokensModule } from './tokens/tokens.module';
-import { WorkspaceTokensModule } from './tokens/workspace-tokens.module';
 import { AuditModule } from './audit/audit.module';
 import { CacheModule } from './cache/cache.module';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
@@ -45,8 +45,8 @@ export class AppModule {
         AuthModule,
         AccountsModule,
         TokensModule,
-        WorkspaceTokensModule,
         AuthorizationModule,
+        ChecksModule,
         WorkspacesModule,
         DevicesModule,
         ApiUsersModule,

@@ -1,18 +1,18 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
 import { LoginThrottle } from './login-throttle';
-import { PasswordHasher } from './password-hasher';
-import { PasswordLimits } from './password-limits';
 import { PlatformAdminController } from './platform-admin.controller';
 import { PlatformAdminService } from './platform-admin.service';
-import { UsersRepository } from './users.repository';
+import { UsersModule } from './users.module';
 
+/** Account routes: registration, sign-in, the profile, and platform administration of users. */
 @Module({
-  imports: [TokensModule],
+  imports: [UsersModule, TokensModule, AuditModule, RateLimitsModule],
   controllers: [AccountsController, PlatformAdminController],
-  providers: [AccountsService, PlatformAdminService, UsersRepository, PasswordHasher, LoginThrottle, PasswordLimits],
-  exports: [UsersRepository],
+  providers: [AccountsService, PlatformAdminService, LoginThrottle],
 })
 export class AccountsModule {}

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
-import { WorkspaceWritesModule } from '../authorization/workspace-writes.module';
+import { AuditModule } from '../audit/audit.module';
+import { AuthorizationModule } from '../authorization/authorization.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { ApiUsersController } from './api-users.controller';
 import { ApiUsersRepository } from './api-users.repository';
 import { ApiUsersService } from './api-users.service';
 
-@Module({ imports: [TokensModule, WorkspacesModule, WorkspaceWritesModule], controllers: [ApiUsersController], providers: [ApiUsersRepository, ApiUsersService] })
+@Module({ imports: [TokensModule, WorkspacesModule, AuthorizationModule, AuditModule], controllers: [ApiUsersController], providers: [ApiUsersRepository, ApiUsersService] })
 export class ApiUsersModule {}

@@ -1,3 +1,4 @@
+// Global, as infrastructure every domain uses: the injectable clock (tests replace it).
 import { Global, Module } from '@nestjs/common';
 import { Clock, SystemClock } from './clock';
 

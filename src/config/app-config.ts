@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, isEmail, Matches, Max, Min, validateSync } from 'class-validator';
-import { ForwardAuthRoute, parseForwardAuthRoutes } from '../authorization/forward-auth-routes';
+import { ForwardAuthRoute, parseForwardAuthRoutes } from '../checks/forward-auth-routes';
 import { canonicalEmail, emailProblem } from '../accounts/email-address';
 import { keyDigest } from '../common/key-digest';
 import { UUID_PATTERN } from '../common/uuid-param';

@@ -1,3 +1,4 @@
+// Global, as infrastructure: the validated configuration, read by every layer.
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from './app-config';
 

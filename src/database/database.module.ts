@@ -1,3 +1,4 @@
+// Global, as infrastructure: the one data source (embedded PGlite or PostgreSQL) every repository uses.
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';

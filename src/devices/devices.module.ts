@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
-import { WorkspaceWritesModule } from '../authorization/workspace-writes.module';
+import { AuditModule } from '../audit/audit.module';
+import { AuthorizationModule } from '../authorization/authorization.module';
 import { DevicesController } from './devices.controller';
 import { DevicesRepository } from './devices.repository';
 import { DevicesService } from './devices.service';
 
 @Module({
-  imports: [WorkspaceWritesModule],
+  imports: [AuthorizationModule, AuditModule],
   controllers: [DevicesController],
   providers: [DevicesRepository, DevicesService],
   exports: [DevicesRepository],

@@ -1,11 +1,8 @@
 // Personal, named and session tokens of users: issue, list, rotate with a grace period, revoke.
 import { Injectable } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { PasswordHasher } from '../accounts/password-hasher';
-import { PasswordLimits } from '../accounts/password-limits';
-import { UsersRepository } from '../accounts/users.repository';
+import { CurrentPassword } from '../accounts/current-password';
 import { Actor, AuditLog } from '../audit/audit-log';
 import type { AuthenticatedToken, Principal, UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, TokenPrefix, tokenHint } from '../auth/token-format';
@@ -48,9 +45,7 @@ export class TokensService {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly rateLimits: RateLimits,
-    // The password check and its abuse limit live in AccountsModule, which imports this one: looked up
-    // when first needed rather than injected, so both keep one instance (one argon2 queue, one count).
-    private readonly moduleRef: ModuleRef,
+    private readonly currentPassword: CurrentPassword,
   ) {}
 
   /** Makes a token and returns its only copy of the secret. */
@@ -166,7 +161,7 @@ export class TokensService {
    */
   async regeneratePersonal(principal: UserPrincipal, actor: Actor, dto: RegeneratePersonalTokenDto): Promise<IssuedTokenView> {
     assertTokenCanGrant(principal.token, { scopes: [ALL_SCOPES], workspaceIds: null });
-    if (dto.currentPassword !== undefined) await this.assertCurrentPassword(principal, dto.currentPassword);
+    if (dto.currentPassword !== undefined) await this.currentPassword.assert(principal.id, dto.currentPassword);
     else if (!isLoginSession(principal.token)) {
       throw new DomainError(
         ErrorCode.Forbidden,
@@ -187,20 +182,6 @@ export class TokensService {
       });
       return issued;
     });
-  }
-
-  /**
-   * Guesses count in the same per-user bucket as a password change's current password (PasswordLimits):
-   * whoever holds a token and guesses here must not lock the owner out of signing in, nor guess faster
-   * here than there.
-   */
-  private async assertCurrentPassword(principal: UserPrincipal, password: string): Promise<void> {
-    const user = await this.moduleRef.get(UsersRepository, { strict: false }).findById(principal.id);
-    if (!user) throw notFound('User');
-    await this.moduleRef.get(PasswordLimits, { strict: false }).consumePasswordChange(user.id);
-    if (!(await this.moduleRef.get(PasswordHasher, { strict: false }).verify(user.passwordHash, password))) {
-      throw validationFailed('currentPassword', 'is not correct');
-    }
   }
 
   async list(principal: UserPrincipal, query: ListTokensQueryDto): Promise<Page<TokenView>> {

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
-import { WorkspaceWritesModule } from '../authorization/workspace-writes.module';
+import { AuditModule } from '../audit/audit.module';
+import { AuthorizationModule } from '../authorization/authorization.module';
 import { DevicesModule } from '../devices/devices.module';
 import { GrantValidator } from './grant-validator';
 import { InvitationsController } from './invitations.controller';
@@ -15,7 +15,7 @@ import { WorkspacesRepository } from './workspaces.repository';
 import { WorkspacesService } from './workspaces.service';
 
 @Module({
-  imports: [AuthModule, WorkspaceWritesModule, DevicesModule],
+  imports: [AuthorizationModule, DevicesModule, AuditModule],
   controllers: [WorkspacesController, RolesController, MembersController, InvitationsController],
   providers: [WorkspacesRepository, InvitationsRepository, GrantValidator, WorkspacesService, RolesService, MembersService, InvitationsService],
   exports: [WorkspacesRepository, GrantValidator],

@@ -9,10 +9,9 @@ import { TokenAuthenticator } from '../auth/token-authenticator';
 import { DomainError, ErrorCode } from '../common/errors';
 import { DevicesRepository } from '../devices/devices.repository';
 import type { AuthorizeQuestion } from './authorize-question';
-export type { AuthorizeQuestion } from './authorize-question';
-import { assertDevicePermission, unknownDevice } from './device-rules';
-import { assertPermission } from './permissions';
-import { WorkspaceAccess, WorkspaceAccessResolver } from './workspace-access';
+import { assertDevicePermission, unknownDevice } from '../authorization/device-rules';
+import { assertPermission } from '../authorization/permissions';
+import { WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
 
 const notAllowed = (detail: string) => new DomainError(ErrorCode.Forbidden, detail);
 

@@ -2,7 +2,7 @@
 // a forwarded request needs, by its method and path, so one proxy filter serves every route and the
 // permission never comes from a per-route header or address.
 import { UUID_PATTERN } from '../common/uuid-param';
-import { isPermission, Permission } from './permissions';
+import { isPermission, Permission } from '../authorization/permissions';
 
 export interface ForwardAuthRoute {
   /** An upper-case method, or '*' for any. */

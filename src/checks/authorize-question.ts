@@ -18,7 +18,7 @@
 import { DomainError, ErrorCode, validationFailed } from '../common/errors';
 import { UUID_PATTERN } from '../common/uuid-param';
 import { ForwardAuthRoute, routePermission } from './forward-auth-routes';
-import { isPermission, Permission } from './permissions';
+import { isPermission, Permission } from '../authorization/permissions';
 
 export interface AuthorizeQuestion {
   workspaceId: string;
