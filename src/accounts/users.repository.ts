@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Invalidation } from '../cache/invalidation';
 import type { KeysetPosition } from '../common/pagination';
-import { requireId } from '../tokens/tokens.repository';
+import { requireId } from '../database/workspace-scoped';
 import { canonicalEmail } from './email-address';
 import { User, UserStatus } from './user.entity';
 
@@ -20,6 +20,15 @@ export class UsersRepository {
   /** Addresses are stored canonical (email-address.ts), so this is plain equality on the unique index. */
   findByEmail(email: string): Promise<User | null> {
     return this.dataSource.getRepository(User).findOne({ where: { email: canonicalEmail(email) } });
+  }
+
+  /** True when the user holds this address and has verified it (email verification sets email_verified_at). */
+  async hasVerifiedEmail(id: string, email: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM users WHERE id = $1 AND email = $2 AND email_verified_at IS NOT NULL`, [
+      requireId(id),
+      email,
+    ]);
+    return rows.length > 0;
   }
 
   insert(user: User, em: EntityManager): Promise<User> {

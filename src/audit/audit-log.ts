@@ -6,7 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { decodeCursor, Page, pageLimit, toPage } from '../common/pagination';
-import { requireId } from '../tokens/tokens.repository';
+import { requireId } from '../database/workspace-scoped';
 import type { AuditQueryDto } from './audit.dto';
 
 export interface Actor {

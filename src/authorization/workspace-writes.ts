@@ -8,7 +8,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditEntry, AuditLog } from '../audit/audit-log';
 import { conflict, notFound } from '../common/errors';
 import { isUniqueViolation } from '../database/database-errors';
-import { requireId } from '../tokens/tokens.repository';
+import { requireId } from '../database/workspace-scoped';
 import { assertCanActOn, Holdings } from './grants';
 import { PrincipalRef, WorkspaceAccess, WorkspaceAccessResolver } from './workspace-access';
 import { assertWorkspaceRule } from './permissions';

@@ -2,7 +2,14 @@
 // the workspace id as its first argument and refuses an empty one before any query is built (TypeORM
 // drops an undefined filter and would match every workspace). Deny by default: a method added later is
 // checked too, unless the class names it in `notScoped` (a lookup by secret, or by the user across workspaces).
-import { requireId } from '../tokens/tokens.repository';
+/**
+ * The one check of an id a query filters by (a workspace's, an owner's): TypeORM drops undefined from a
+ * where clause, so a filter built from an empty value would match every row.
+ */
+export function requireId(id: string): string {
+  if (typeof id !== 'string' || id.length === 0) throw new Error('an id is required for this query');
+  return id;
+}
 
 type Method = (this: unknown, workspaceId: string, ...rest: unknown[]) => unknown;
 

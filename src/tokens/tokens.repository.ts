@@ -1,4 +1,5 @@
 // Thin data access for tokens. Users' tokens are keyed by user id; workspace-scoped reads come with workspaces.
+import { requireId } from '../database/workspace-scoped';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Invalidation } from '../cache/invalidation';
@@ -287,10 +288,4 @@ export class TokensRepository {
 /** The where clause of one token of one owner; the owner's id is required (requireId). */
 function ownedBy(owner: TokenOwner, tokenId: string) {
   return owner.type === 'user' ? { id: tokenId, userId: requireId(owner.id) } : { id: tokenId, apiUserId: requireId(owner.id) };
-}
-
-/** TypeORM drops undefined from a where clause: an owner filter built from an empty value would match everything. */
-export function requireId(id: string): string {
-  if (typeof id !== 'string' || id.length === 0) throw new Error('owner id is required for this query');
-  return id;
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { KeysetPosition } from '../common/pagination';
-import { requireId } from '../tokens/tokens.repository';
+import { requireId } from '../database/workspace-scoped';
 import type { InvitationRecord } from './workspace.records';
 import { WorkspaceScoped } from '../database/workspace-scoped';
 

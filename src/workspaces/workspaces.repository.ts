@@ -8,7 +8,7 @@ import type { DeviceAccess } from '../authorization/device-rules';
 import { Holdings, isOwnerRoleSql } from '../authorization/grants';
 import { BUILT_IN_ROLES, BuiltInRole } from '../authorization/permissions';
 import type { KeysetPosition } from '../common/pagination';
-import { requireId } from '../tokens/tokens.repository';
+import { requireId } from '../database/workspace-scoped';
 import type { MemberRecord, RoleRecord, WorkspaceRecord } from './workspace.records';
 import { WorkspaceScoped } from '../database/workspace-scoped';
 

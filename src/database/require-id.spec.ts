@@ -5,7 +5,7 @@ import type { Invalidation } from '../cache/invalidation';
 import { DevicesRepository } from '../devices/devices.repository';
 import { InvitationsRepository } from '../workspaces/invitations.repository';
 import { WorkspacesRepository } from '../workspaces/workspaces.repository';
-import { requireId } from './tokens.repository';
+import { requireId } from './workspace-scoped';
 
 describe('requireId', () => {
   it('passes an id through and throws on an empty or missing one', () => {
