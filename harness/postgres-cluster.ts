@@ -131,7 +131,7 @@ export class PostgresCluster {
       await run(file, argv, { cwd: this.dir, timeout: 120_000 });
     } catch (error) {
       const e = error as { stderr?: string; stdout?: string; message: string };
-      throw new Error(`${tool} ${args.at(-1)} failed: ${(e.stderr || e.stdout || e.message).trim()}\n${this.logTail()}`);
+      throw new Error(`${tool} ${args.at(-1)} failed: ${(e.stderr || e.stdout || e.message).trim()}\n${this.logTail()}`, { cause: error });
     }
   }
 

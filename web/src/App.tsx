@@ -132,7 +132,8 @@ function SignedInLayout({ route }: { route: Route }) {
       <SkipLink />
       <header className="topbar">
         <Brand />
-        <WorkspaceSwitcher currentId={wid ?? session.currentWorkspaceId} />
+        {/* Keyed by the current workspace: moving to another one starts the choice afresh. */}
+        <WorkspaceSwitcher key={wid ?? session.currentWorkspaceId ?? ''} currentId={wid ?? session.currentWorkspaceId} />
         <div className="topbar-user">
           <span className="user-name" title={session.user?.email}>
             {session.user?.name}
@@ -154,8 +155,9 @@ function SignedInLayout({ route }: { route: Route }) {
 
 function WorkspaceSwitcher({ currentId }: { currentId: string | null }) {
   const { workspaces } = useSession();
-  const [choice, setChoice] = useState(currentId ?? '');
-  useEffect(() => setChoice(currentId ?? workspaces[0]?.id ?? ''), [currentId, workspaces]);
+  const [picked, setChoice] = useState<string | null>(null);
+  // Until the user picks one: the current workspace, or the first once the list has loaded.
+  const choice = picked ?? currentId ?? workspaces[0]?.id ?? '';
   if (workspaces.length === 0) {
     return (
       <div className="switcher">

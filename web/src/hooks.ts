@@ -72,6 +72,9 @@ export function useLoad<T>(load: (cursor?: string) => Promise<T>, deps: unknown[
   // Stable, like a state setter; given as an updater so that a value which is a function is stored, not called.
   const replace = useCallback((value: T) => setData(() => value), []);
 
+  // Loads again whenever the caller's `deps` change (its own list, as for useEffect), and loading sets
+  // `loading` at once: fetching is the external system this effect keeps in step.
+  // eslint-disable-next-line react-hooks/exhaustive-deps, react-hooks/set-state-in-effect
   useEffect(() => void reload(), deps);
   const items = (isPage(data) ? data.items : []) as Array<ItemOf<T>>;
   return { data, problem, loading, items, hasMore: cursor !== null, reload, loadMore, setData: replace };
