@@ -40,7 +40,13 @@ async function main(): Promise<void> {
   const express = await measureAdapter('express');
   const fastify = await measureAdapter('fastify');
   const line = (label: string, r: LoadResult) =>
-    console.log(label.padEnd(36), String(r.requestsPerSecond).padStart(8), String(r.p50Ms).padStart(8), String(r.p99Ms).padStart(8), String(r.non2xx + r.errors).padStart(8));
+    console.log(
+      label.padEnd(36),
+      String(r.requestsPerSecond).padStart(8),
+      String(r.p50Ms).padStart(8),
+      String(r.p99Ms).padStart(8),
+      String(r.non2xx + r.errors).padStart(8),
+    );
   console.log(`\nNest adapters — ${CONNECTIONS} connections, ${DURATION} s each, ${pinning}\n`);
   console.log('route'.padEnd(36), 'req/s'.padStart(8), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'failed'.padStart(8));
   line('express: GET /plain', express.plain);

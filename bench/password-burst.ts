@@ -23,7 +23,12 @@ const stats = (xs: number[]) =>
 async function main(): Promise<void> {
   const serverUrl = process.env.BURST_DATABASE_URL;
   const database = await freshDatabase(serverUrl ? 'server' : 'embedded', { serverUrl, label: 'burst' });
-  const service = await startLatchkey(root, database, {}, { onOutput: (line, stream) => stream === 'stderr' && process.stderr.write(`${line}\n`) });
+  const service = await startLatchkey(
+    root,
+    database,
+    {},
+    { onOutput: (line, stream) => stream === 'stderr' && process.stderr.write(`${line}\n`) },
+  );
   // Answers come slowly during the burst: that is what is measured, so no client timeout cuts it short.
   const api = new ApiClient(service.baseUrl, 600_000);
   try {
@@ -39,7 +44,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < 20; i++) rest.push((await signIn()).ms);
 
     let done = false;
-    const burst = Promise.all(users.map((u) => api.patch('/v1/me', u.token, { password: 'an entirely new passphrase', currentPassword: PASSWORD }))).then((answers) => {
+    const burst = Promise.all(
+      users.map((u) => api.patch('/v1/me', u.token, { password: 'an entirely new passphrase', currentPassword: PASSWORD })),
+    ).then((answers) => {
       done = true;
       return answers;
     });

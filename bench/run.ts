@@ -123,18 +123,38 @@ interface Fixture {
 }
 
 async function seedObjects(): Promise<Fixture> {
-  const owner = await client.expect<{ personalToken: { secret: string } }>(201, 'POST', '/v1/auth/register', { body: { email: ADMIN, password: PASSWORD, name: 'Bench' } });
+  const owner = await client.expect<{ personalToken: { secret: string } }>(201, 'POST', '/v1/auth/register', {
+    body: { email: ADMIN, password: PASSWORD, name: 'Bench' },
+  });
   const ownerToken = owner.personalToken.secret;
   const ws = await client.expect<{ id: string }>(201, 'POST', '/v1/workspaces', { token: ownerToken, body: { name: 'Bench' } });
-  const roles = await client.expect<{ items: Array<{ id: string; name: string }> }>(200, 'GET', `/v1/workspaces/${ws.id}/roles`, { token: ownerToken });
+  const roles = await client.expect<{ items: Array<{ id: string; name: string }> }>(200, 'GET', `/v1/workspaces/${ws.id}/roles`, {
+    token: ownerToken,
+  });
   const viewer = roles.items.find((r) => r.name === 'viewer')?.id;
   const devices = [];
-  for (let i = 0; i < 20; i++) devices.push(await client.expect<{ id: string }>(201, 'POST', `/v1/workspaces/${ws.id}/devices`, { token: ownerToken, body: { name: `d${i}`, serial: `B-${i}` } }));
-  const bot = await client.expect<{ apiUser: { id: string }; token: { secret: string } }>(201, 'POST', `/v1/workspaces/${ws.id}/api-users`, {
-    token: ownerToken,
-    body: { name: 'Bench bot', roleIds: [viewer], deviceAccess: { mode: 'selected', deviceIds: [devices[0].id] } },
-  });
-  const second = await client.expect<{ id: string; secret: string }>(201, 'POST', `/v1/workspaces/${ws.id}/api-users/${bot.apiUser.id}/tokens`, { token: ownerToken, body: {} });
+  for (let i = 0; i < 20; i++)
+    devices.push(
+      await client.expect<{ id: string }>(201, 'POST', `/v1/workspaces/${ws.id}/devices`, {
+        token: ownerToken,
+        body: { name: `d${i}`, serial: `B-${i}` },
+      }),
+    );
+  const bot = await client.expect<{ apiUser: { id: string }; token: { secret: string } }>(
+    201,
+    'POST',
+    `/v1/workspaces/${ws.id}/api-users`,
+    {
+      token: ownerToken,
+      body: { name: 'Bench bot', roleIds: [viewer], deviceAccess: { mode: 'selected', deviceIds: [devices[0].id] } },
+    },
+  );
+  const second = await client.expect<{ id: string; secret: string }>(
+    201,
+    'POST',
+    `/v1/workspaces/${ws.id}/api-users/${bot.apiUser.id}/tokens`,
+    { token: ownerToken, body: {} },
+  );
   await client.expect(204, 'DELETE', `/v1/workspaces/${ws.id}/api-users/${bot.apiUser.id}/tokens/${second.id}`, { token: ownerToken });
   return { ownerToken, workspaceId: ws.id, deviceId: devices[0].id, apiUserToken: bot.token.secret, revokedToken: second.secret };
 }
@@ -208,7 +228,10 @@ async function spammer(secret: string, seconds: number, rate: number): Promise<v
       const due = started + (pairs * 1000) / rate;
       if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
       pairs++;
-      const created = await client.expect<{ id: string }>(201, 'POST', '/v1/me/tokens', { token: secret, body: { name: 'spam', scopes: ['*'] } });
+      const created = await client.expect<{ id: string }>(201, 'POST', '/v1/me/tokens', {
+        token: secret,
+        body: { name: 'spam', scopes: ['*'] },
+      });
       await client.expect(204, 'DELETE', `/v1/me/tokens/${created.id}`, { token: secret });
     }
   };
@@ -237,7 +260,7 @@ function startSpammer(fixture: Fixture, seconds: number): Promise<{ pairs: numbe
 async function queriesPerSpamPair(fixture: Fixture): Promise<number> {
   const before = await metric('latchkey_db_queries_total');
   const { pairs } = await startSpammer(fixture, 3);
-  return (await metric('latchkey_db_queries_total') - before) / Math.max(1, pairs);
+  return ((await metric('latchkey_db_queries_total')) - before) / Math.max(1, pairs);
 }
 
 type SpamResult = Result & { spamPairsPerSecond: number; authorizeQueriesPerRequest: number };
@@ -325,7 +348,8 @@ async function main(): Promise<void> {
     results.push(authorize);
     if (wanted('revoked')) results.push(await measure('authorize, revoked token', authorizePath, fixture.revokedToken));
     if (wanted('garbage')) results.push(await measure('authorize, garbage token', authorizePath, 'lka_thisIsNotAToken'));
-    if (wanted('devices')) results.push(await measure('device list (authenticated)', `/v1/workspaces/${fixture.workspaceId}/devices`, fixture.ownerToken));
+    if (wanted('devices'))
+      results.push(await measure('device list (authenticated)', `/v1/workspaces/${fixture.workspaceId}/devices`, fixture.ownerToken));
     const rss = Math.round(service.rssMiB());
     /** The first pair's ratios, and PAIRS - 1 more pairs measured now. */
     const withMorePairs = async (first: PairRatios): Promise<PairRatios[]> => {
@@ -345,7 +369,12 @@ async function main(): Promise<void> {
       queriesPerSpamPair: number;
       authorizeToFloorUnderSpam: number;
       pairs: PairRatios[];
-      runs: Array<{ spamPairsPerSecond: number; authorizeRequestsPerSecond: number; authorizeQueriesPerRequest: number; serverCpuMicrosPerRequest: number }>;
+      runs: Array<{
+        spamPairsPerSecond: number;
+        authorizeRequestsPerSecond: number;
+        authorizeQueriesPerRequest: number;
+        serverCpuMicrosPerRequest: number;
+      }>;
     } | null = null;
     if (spamWanted(target)) {
       process.stderr.write(`caching ${SPAM_CACHED} tokens…\n`);
@@ -396,7 +425,9 @@ async function main(): Promise<void> {
         rpsLow: authorize.requestsPerSecond,
         rpsHigh: high.requestsPerSecond,
         rawRatio: Number((high.requestsPerSecond / authorize.requestsPerSecond).toFixed(3)),
-        floorNormalisedRatio: Number((median(highRatios.map((r) => r.byRequests)) / median(pairRatios.map((r) => r.byRequests))).toFixed(3)),
+        floorNormalisedRatio: Number(
+          (median(highRatios.map((r) => r.byRequests)) / median(pairRatios.map((r) => r.byRequests))).toFixed(3),
+        ),
         rssHighMiB: Math.round(service.rssMiB()),
       };
     }
@@ -419,10 +450,28 @@ async function main(): Promise<void> {
       scale,
       spam,
     };
-    console.log(`\nLatchkey bench — ${summary.database}, ${summary.tokens} tokens, ${CONNECTIONS} connections, ${DURATION} s each, ${summary.pinned}\n`);
-    console.log('scenario'.padEnd(48), 'req/s'.padStart(8), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'non-2xx'.padStart(9), 'queries/req'.padStart(12), 'CPU µs/req'.padStart(11));
+    console.log(
+      `\nLatchkey bench — ${summary.database}, ${summary.tokens} tokens, ${CONNECTIONS} connections, ${DURATION} s each, ${summary.pinned}\n`,
+    );
+    console.log(
+      'scenario'.padEnd(48),
+      'req/s'.padStart(8),
+      'p50 ms'.padStart(8),
+      'p99 ms'.padStart(8),
+      'non-2xx'.padStart(9),
+      'queries/req'.padStart(12),
+      'CPU µs/req'.padStart(11),
+    );
     for (const r of results) {
-      console.log(r.scenario.padEnd(48), String(r.requestsPerSecond).padStart(8), String(r.p50Ms).padStart(8), String(r.p99Ms).padStart(8), String(r.non2xx).padStart(9), String(r.dbQueriesPerRequest).padStart(12), String(r.serverCpuMicrosPerRequest).padStart(11));
+      console.log(
+        r.scenario.padEnd(48),
+        String(r.requestsPerSecond).padStart(8),
+        String(r.p50Ms).padStart(8),
+        String(r.p99Ms).padStart(8),
+        String(r.non2xx).padStart(9),
+        String(r.dbQueriesPerRequest).padStart(12),
+        String(r.serverCpuMicrosPerRequest).padStart(11),
+      );
     }
     console.log(
       `\nauthorize / floor: ${summary.authorizeToFloor} (by CPU time per request: ${summary.authorizeToFloorByCpu}), ` +
@@ -431,7 +480,9 @@ async function main(): Promise<void> {
     if (spam) {
       console.log(
         `authorize / floor under create/revoke spam (${spam.ratePerSecondAsked} pairs/s asked, ${spam.cachedTokens} tokens cached): ${spam.authorizeToFloorUnderSpam}; ` +
-          spam.runs.map((r) => `${r.spamPairsPerSecond} pairs/s done, authorize's own queries/req ${r.authorizeQueriesPerRequest}`).join('; '),
+          spam.runs
+            .map((r) => `${r.spamPairsPerSecond} pairs/s done, authorize's own queries/req ${r.authorizeQueriesPerRequest}`)
+            .join('; '),
       );
     }
     if (scale) {
@@ -441,7 +492,11 @@ async function main(): Promise<void> {
       );
     }
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-    const file = join(ROOT, 'bench/results', `${started.toISOString().replace(/[:.]/g, '-')}-${databaseName(target)}-${SCALE ? 'scale' : TOKENS}.json`);
+    const file = join(
+      ROOT,
+      'bench/results',
+      `${started.toISOString().replace(/[:.]/g, '-')}-${databaseName(target)}-${SCALE ? 'scale' : TOKENS}.json`,
+    );
     writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
     console.log(`written to ${file}`);
   } finally {

@@ -51,7 +51,14 @@ export class ApiClient {
     } catch (error) {
       const e = error as { name?: string; code?: string; cause?: { code?: string } };
       const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';
-      return { status: 0, body: null as T, code: null, ms: performance.now() - started, timedOut, error: timedOut ? 'timeout' : (e.cause?.code ?? e.code ?? e.name ?? 'error') };
+      return {
+        status: 0,
+        body: null as T,
+        code: null,
+        ms: performance.now() - started,
+        timedOut,
+        error: timedOut ? 'timeout' : (e.cause?.code ?? e.code ?? e.name ?? 'error'),
+      };
     }
   }
 
@@ -75,7 +82,9 @@ export class ApiClient {
   async expect<T = any>(status: number, method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const res = await this.request<T>(method, path, options);
     if (res.status !== status) {
-      throw new Error(`${method} ${path}: expected ${status}, got ${res.status || res.error} ${typeof res.body === 'string' ? res.body : JSON.stringify(res.body)}`);
+      throw new Error(
+        `${method} ${path}: expected ${status}, got ${res.status || res.error} ${typeof res.body === 'string' ? res.body : JSON.stringify(res.body)}`,
+      );
     }
     return res.body;
   }

@@ -62,7 +62,12 @@ export async function postgresAvailable(serverUrl = SERVER_URL): Promise<boolean
 }
 
 /** Starts Latchkey on `target`; `env` adds or overrides settings (e.g. LATCHKEY_DB_POOL_SIZE). */
-export function startLatchkey(root: string, target: DatabaseTarget, env: Record<string, string> = {}, options: Omit<LatchkeyOptions, 'root' | 'env'> = {}): Promise<LatchkeyProcess> {
+export function startLatchkey(
+  root: string,
+  target: DatabaseTarget,
+  env: Record<string, string> = {},
+  options: Omit<LatchkeyOptions, 'root' | 'env'> = {},
+): Promise<LatchkeyProcess> {
   return LatchkeyProcess.start({ ...options, root, env: { ...target.env, ...env } });
 }
 

@@ -103,7 +103,13 @@ export class LatchkeyProcess {
     const main = [process.execPath, ...(this.options.nodeArgs ?? []), join(this.options.root, 'dist/main.js')];
     // unshare's child gets SIGKILL when unshare dies, so killing unshare kills "the container".
     const namespaced = this.pidNamespace ? ['unshare', '--pid', '--fork', '--kill-child=SIGKILL', '--mount-proc', ...main] : main;
-    const { command, args, pinned: isPinned } = this.options.core === undefined ? { command: namespaced[0], args: namespaced.slice(1), pinned: false } : pinned(this.options.core, namespaced);
+    const {
+      command,
+      args,
+      pinned: isPinned,
+    } = this.options.core === undefined
+      ? { command: namespaced[0], args: namespaced.slice(1), pinned: false }
+      : pinned(this.options.core, namespaced);
     this.pinned = isPinned;
     const child = spawn(command, args, {
       cwd: this.options.root,
@@ -173,7 +179,11 @@ export class LatchkeyProcess {
 
   /** Resident set size now, from ps, in MiB (one decimal). taskset execs node in place, so the pid is the service's. */
   rssMiB(): number {
-    const kb = Number(execFileSync('ps', ['-o', 'rss=', '-p', String(this.pid)]).toString().trim());
+    const kb = Number(
+      execFileSync('ps', ['-o', 'rss=', '-p', String(this.pid)])
+        .toString()
+        .trim(),
+    );
     return Math.round((kb / 1024) * 10) / 10;
   }
 
@@ -192,7 +202,9 @@ export class LatchkeyProcess {
       await new Promise((r) => setTimeout(r, 100));
     }
     if (!exited) await this.kill();
-    throw new Error(`Latchkey ${exited ? 'exited' : 'was not ready'} ${exited ? 'before it was ready' : `after ${Date.now() - started} ms`}:\n${this.output()}`);
+    throw new Error(
+      `Latchkey ${exited ? 'exited' : 'was not ready'} ${exited ? 'before it was ready' : `after ${Date.now() - started} ms`}:\n${this.output()}`,
+    );
   }
 }
 

@@ -25,7 +25,12 @@ export async function seedOwner(api: ApiClient, email = `owner-${Date.now()}@exa
   });
   const token = registered.personalToken.secret;
   const workspace = await api.expect<{ id: string }>(201, 'POST', '/v1/workspaces', { token, body: { name: 'Reliability' } });
-  const roles = await api.expect<{ items: Array<{ id: string; name: string; builtIn: boolean }> }>(200, 'GET', `/v1/workspaces/${workspace.id}/roles`, { token });
+  const roles = await api.expect<{ items: Array<{ id: string; name: string; builtIn: boolean }> }>(
+    200,
+    'GET',
+    `/v1/workspaces/${workspace.id}/roles`,
+    { token },
+  );
   const byName = Object.fromEntries(roles.items.filter((r) => r.builtIn).map((r) => [r.name, r.id])) as Owner['roles'];
   return { userId: registered.user.id, email, password: SEED_PASSWORD, token, workspaceId: workspace.id, roles: byName };
 }
@@ -36,9 +41,14 @@ export async function seedApiUser(api: ApiClient, owner: Owner, name = 'Reliabil
     token: owner.token,
     body: { name: `${name} device`, serial: `BOT-${Date.now()}` },
   });
-  const created = await api.expect<{ apiUser: { id: string }; token: { secret: string } }>(201, 'POST', `/v1/workspaces/${owner.workspaceId}/api-users`, {
-    token: owner.token,
-    body: { name, roleIds: [owner.roles.viewer], deviceAccess: { mode: 'selected', deviceIds: [device.id] } },
-  });
+  const created = await api.expect<{ apiUser: { id: string }; token: { secret: string } }>(
+    201,
+    'POST',
+    `/v1/workspaces/${owner.workspaceId}/api-users`,
+    {
+      token: owner.token,
+      body: { name, roleIds: [owner.roles.viewer], deviceAccess: { mode: 'selected', deviceIds: [device.id] } },
+    },
+  );
   return { id: created.apiUser.id, token: created.token.secret, deviceId: device.id };
 }

@@ -18,7 +18,15 @@ import { median, ms } from '../harness/sample-stats';
 const WORKERS = 8;
 const CLIENT_TIMEOUT_MS = 10_000;
 
-type OpKind = 'device.create' | 'device.update' | 'device.delete' | 'token.create' | 'token.revoke' | 'api_user.create' | 'role.create' | 'member.update';
+type OpKind =
+  | 'device.create'
+  | 'device.update'
+  | 'device.delete'
+  | 'token.create'
+  | 'token.revoke'
+  | 'api_user.create'
+  | 'role.create'
+  | 'member.update';
 
 /** What a write's client knows: it was answered 2xx, or no answer came (the process died): it may or may not have landed. */
 type Outcome = 'acked' | 'unsure';
@@ -85,7 +93,10 @@ export const crashPart: ReliabilityPart = {
 
     const figures: Array<[string, string | number]> = [
       ['databases', results.map((r) => r.label).join('; ')],
-      ['rounds per database', `${rounds}: a ${burstMs / 1000} s burst of ${WORKERS} concurrent writers, SIGKILL at a random moment in it, check, restart`],
+      [
+        'rounds per database',
+        `${rounds}: a ${burstMs / 1000} s burst of ${WORKERS} concurrent writers, SIGKILL at a random moment in it, check, restart`,
+      ],
     ];
     const notes: string[] = [];
     let ok = true;
@@ -101,7 +112,10 @@ export const crashPart: ReliabilityPart = {
         [`${p}: writes in flight at the kills / landed anyway`, `${inFlight} / ${landed}`],
         [`${p}: acknowledged writes missing or half-done changes`, `${r.violations.length}`],
         [`${p}: start after a kill until /health/ready (median / max)`, `${ms(median(restarts))} / ${ms(Math.max(...restarts))}`],
-        [`${p}: rows at the end`, `${r.rows.devices} devices, ${r.rows.tokens} named and API-user tokens, ${r.rows.apiUsers} API users, ${r.rows.roles} custom roles, ${r.rows.auditEvents} audit events`],
+        [
+          `${p}: rows at the end`,
+          `${r.rows.devices} devices, ${r.rows.tokens} named and API-user tokens, ${r.rows.apiUsers} API users, ${r.rows.roles} custom roles, ${r.rows.auditEvents} audit events`,
+        ],
       );
       if (r.violations.length > 0 || r.ledger.unexpected.length > 0) ok = false;
       for (const v of r.violations.slice(0, 10)) notes.push(`FAILED (${p}): ${v}`);
@@ -119,19 +133,27 @@ export const crashPart: ReliabilityPart = {
         );
       }
       if (r.leftoverSocketDirs > 0) {
-        notes.push(`${p}: the killed instances left ${r.leftoverSocketDirs} private socket folder(s) (latchkey-pg-*) in ${tmpdir()}; they do not block a restart.`);
+        notes.push(
+          `${p}: the killed instances left ${r.leftoverSocketDirs} private socket folder(s) (latchkey-pg-*) in ${tmpdir()}; they do not block a restart.`,
+        );
       }
     }
     notes.push(
       'Writes: device create/update/delete, named token create/revoke, API user create (with its membership and first token), custom role create, member role change; each writes its audit event in its own transaction.',
-      'After every kill, before the restart, the database is read directly: every write answered 2xx is there as answered; for every device, token, API user, role and the member, the audit events match the rows exactly (a device with metadata.v = k has exactly k device.updated events; a revoked token has its token.revoked event and no other token has one; every event\'s target exists in the state it describes).',
+      "After every kill, before the restart, the database is read directly: every write answered 2xx is there as answered; for every device, token, API user, role and the member, the audit events match the rows exactly (a device with metadata.v = k has exactly k device.updated events; a revoked token has its token.revoked event and no other token has one; every event's target exists in the state it describes).",
       `Random kill moments from seed ${seed}.`,
     );
     return { id: 'crash', title: 'kill -9 during a burst of writes', ok, figures, notes };
   },
 };
 
-async function crashRuns(root: string, kind: DatabaseKind, rounds: number, burstMs: number, random: () => number): Promise<DatabaseFigures> {
+async function crashRuns(
+  root: string,
+  kind: DatabaseKind,
+  rounds: number,
+  burstMs: number,
+  random: () => number,
+): Promise<DatabaseFigures> {
   const target = await freshDatabase(kind);
   const socketDirsBefore = socketDirs();
   const pidNamespace = kind === 'embedded' && canUsePidNamespace();
@@ -237,7 +259,15 @@ async function seedMember(api: ApiClient, owner: Owner): Promise<string> {
 }
 
 /** One client of the burst: random writes on its own entities (so each entity's history is sequential) until the kill. */
-async function writer(api: ApiClient, owner: Owner, ledger: Ledger, w: number, round: number, random: () => number, killed: () => boolean): Promise<void> {
+async function writer(
+  api: ApiClient,
+  owner: Owner,
+  ledger: Ledger,
+  w: number,
+  round: number,
+  random: () => number,
+  killed: () => boolean,
+): Promise<void> {
   const ws = `/v1/workspaces/${owner.workspaceId}`;
   const mine = (d: Device) => d.serial.startsWith(`C${w}-`) && d.deleted === null;
   for (let n = 0; !killed(); n++) {
@@ -260,7 +290,8 @@ async function writer(api: ApiClient, owner: Owner, ledger: Ledger, w: number, r
       case 'device.create': {
         const serial = `C${w}-${round}-${n}`;
         res = await api.post(`${ws}/devices`, owner.token, { name: `crash ${key}`, serial, metadata: { v: 0 } });
-        if (settle(ledger, kind, res, serial, 201)) ledger.devices.set(res.body.id, { id: res.body.id, serial, ackedV: 0, unsureUpdate: false, deleted: null });
+        if (settle(ledger, kind, res, serial, 201))
+          ledger.devices.set(res.body.id, { id: res.body.id, serial, ackedV: 0, unsureUpdate: false, deleted: null });
         break;
       }
       case 'device.update': {
@@ -293,7 +324,8 @@ async function writer(api: ApiClient, owner: Owner, ledger: Ledger, w: number, r
       case 'api_user.create': {
         const name = `crash bot ${key}`;
         res = await api.post(`${ws}/api-users`, owner.token, { name, roleIds: [owner.roles.viewer], deviceAccess: { mode: 'all' } });
-        if (settle(ledger, kind, res, name, 201)) ledger.apiUsers.set(res.body.apiUser.id, { id: res.body.apiUser.id, tokenId: res.body.token.id });
+        if (settle(ledger, kind, res, name, 201))
+          ledger.apiUsers.set(res.body.apiUser.id, { id: res.body.apiUser.id, tokenId: res.body.token.id });
         break;
       }
       case 'role.create': {
@@ -353,19 +385,24 @@ async function checkAndSettle(sql: Sql, owner: Owner, ledger: Ledger): Promise<{
   const n = (action: string, id: string) => count.get(`${action}:${id}`) ?? 0;
 
   // Devices: a row with metadata.v = k has exactly one created event and k updated events; a deleted one has its event and no row.
-  const deviceRows = await sql.query<{ id: string; serial: string; v: number }>(`SELECT id, serial, (metadata->>'v')::int AS v FROM devices WHERE workspace_id = $1`, [wid]);
+  const deviceRows = await sql.query<{ id: string; serial: string; v: number }>(
+    `SELECT id, serial, (metadata->>'v')::int AS v FROM devices WHERE workspace_id = $1`,
+    [wid],
+  );
   const devices = new Map(deviceRows.map((d) => [d.id, d]));
   for (const d of deviceRows) {
     if (!d.serial.startsWith('C')) continue; // not the burst's
     if (n('device.created', d.id) !== 1) problems.push(`device ${d.id} exists with ${n('device.created', d.id)} device.created events`);
-    if (n('device.updated', d.id) !== d.v) problems.push(`device ${d.id} has metadata.v ${d.v} but ${n('device.updated', d.id)} device.updated events`);
+    if (n('device.updated', d.id) !== d.v)
+      problems.push(`device ${d.id} has metadata.v ${d.v} but ${n('device.updated', d.id)} device.updated events`);
     if (n('device.deleted', d.id) !== 0) problems.push(`device ${d.id} exists but has a device.deleted event`);
   }
   for (const e of events) {
     if (e.action === 'device.created' && e.target_id && !devices.has(e.target_id) && n('device.deleted', e.target_id) !== 1) {
       problems.push(`device.created event for ${e.target_id}, but no device and no device.deleted event`);
     }
-    if (e.action === 'device.deleted' && e.target_id && devices.has(e.target_id)) problems.push(`device.deleted event for ${e.target_id}, but the device exists`);
+    if (e.action === 'device.deleted' && e.target_id && devices.has(e.target_id))
+      problems.push(`device.deleted event for ${e.target_id}, but the device exists`);
   }
   for (const d of ledger.devices.values()) {
     const row = devices.get(d.id);
@@ -377,11 +414,15 @@ async function checkAndSettle(sql: Sql, owner: Owner, ledger: Ledger): Promise<{
   }
 
   // Named tokens of the owner: each has its token.created event; revoked exactly when token.revoked exists.
-  const tokenRows = await sql.query<{ id: string; revoked: boolean }>(`SELECT id, revoked_at IS NOT NULL AS revoked FROM tokens WHERE user_id = $1 AND kind = 'named'`, [owner.userId]);
+  const tokenRows = await sql.query<{ id: string; revoked: boolean }>(
+    `SELECT id, revoked_at IS NOT NULL AS revoked FROM tokens WHERE user_id = $1 AND kind = 'named'`,
+    [owner.userId],
+  );
   const tokens = new Map(tokenRows.map((t) => [t.id, t]));
   for (const t of tokenRows) {
     if (n('token.created', t.id) !== 1) problems.push(`token ${t.id} exists with ${n('token.created', t.id)} token.created events`);
-    if (n('token.revoked', t.id) !== (t.revoked ? 1 : 0)) problems.push(`token ${t.id}: revoked ${t.revoked}, ${n('token.revoked', t.id)} token.revoked events`);
+    if (n('token.revoked', t.id) !== (t.revoked ? 1 : 0))
+      problems.push(`token ${t.id}: revoked ${t.revoked}, ${n('token.revoked', t.id)} token.revoked events`);
   }
   for (const t of ledger.tokens.values()) {
     const row = tokens.get(t.id);
@@ -400,24 +441,34 @@ async function checkAndSettle(sql: Sql, owner: Owner, ledger: Ledger): Promise<{
   );
   const apiUsers = new Map(apiUserRows.map((a) => [a.id, a]));
   for (const a of apiUserRows) {
-    if (n('api_user.created', a.id) !== 1) problems.push(`API user ${a.id} exists with ${n('api_user.created', a.id)} api_user.created events`);
-    if (a.memberships !== 1 || a.tokens.length !== 1) problems.push(`API user ${a.id} has ${a.memberships} memberships and ${a.tokens.length} tokens`);
+    if (n('api_user.created', a.id) !== 1)
+      problems.push(`API user ${a.id} exists with ${n('api_user.created', a.id)} api_user.created events`);
+    if (a.memberships !== 1 || a.tokens.length !== 1)
+      problems.push(`API user ${a.id} has ${a.memberships} memberships and ${a.tokens.length} tokens`);
   }
   for (const e of events) {
     if (e.action !== 'api_user.created' || !e.target_id) continue;
     const a = apiUsers.get(e.target_id);
     if (!a) problems.push(`api_user.created event for ${e.target_id}, but no API user`);
-    else if (!a.tokens.includes(e.details.tokenId)) problems.push(`api_user.created event for ${e.target_id} names token ${e.details.tokenId}, which it does not have`);
+    else if (!a.tokens.includes(e.details.tokenId))
+      problems.push(`api_user.created event for ${e.target_id} names token ${e.details.tokenId}, which it does not have`);
   }
   for (const a of ledger.apiUsers.values()) {
-    if (!apiUsers.get(a.id)?.tokens.includes(a.tokenId)) problems.push(`API user ${a.id}: create answered 201, but it or its token ${a.tokenId} is missing`);
+    if (!apiUsers.get(a.id)?.tokens.includes(a.tokenId))
+      problems.push(`API user ${a.id}: create answered 201, but it or its token ${a.tokenId} is missing`);
   }
 
   // Custom roles.
-  const roleRows = await sql.query<{ id: string; name: string }>(`SELECT id, name FROM roles WHERE workspace_id = $1 AND built_in IS NULL`, [wid]);
+  const roleRows = await sql.query<{ id: string; name: string }>(
+    `SELECT id, name FROM roles WHERE workspace_id = $1 AND built_in IS NULL`,
+    [wid],
+  );
   const roles = new Map(roleRows.map((r) => [r.id, r]));
-  for (const r of roleRows) if (n('role.created', r.id) !== 1) problems.push(`role ${r.id} exists with ${n('role.created', r.id)} role.created events`);
-  for (const e of events) if (e.action === 'role.created' && e.target_id && !roles.has(e.target_id)) problems.push(`role.created event for ${e.target_id}, but no role`);
+  for (const r of roleRows)
+    if (n('role.created', r.id) !== 1) problems.push(`role ${r.id} exists with ${n('role.created', r.id)} role.created events`);
+  for (const e of events)
+    if (e.action === 'role.created' && e.target_id && !roles.has(e.target_id))
+      problems.push(`role.created event for ${e.target_id}, but no role`);
   for (const r of ledger.roles.values()) if (!roles.has(r.id)) problems.push(`role ${r.id}: create answered 201, but the row is missing`);
 
   // The member: current roles are those of the last member.updated event (or the invitation's).
@@ -428,8 +479,10 @@ async function checkAndSettle(sql: Sql, owner: Owner, ledger: Ledger): Promise<{
   );
   const memberEvents = events.filter((e) => e.action === 'member.updated' && e.target_id === ledger.member.userId);
   const lastRoles: string[] | undefined = memberEvents.at(-1)?.details.roleIds;
-  if (lastRoles && !sameSet(memberRoles, lastRoles)) problems.push(`member holds ${memberRoles.join(',')} but the last member.updated event says ${lastRoles.join(',')}`);
-  const memberOk = sameSet(memberRoles, ledger.member.acked) || (ledger.member.unsure !== null && sameSet(memberRoles, ledger.member.unsure));
+  if (lastRoles && !sameSet(memberRoles, lastRoles))
+    problems.push(`member holds ${memberRoles.join(',')} but the last member.updated event says ${lastRoles.join(',')}`);
+  const memberOk =
+    sameSet(memberRoles, ledger.member.acked) || (ledger.member.unsure !== null && sameSet(memberRoles, ledger.member.unsure));
   if (!memberOk) problems.push(`member holds ${memberRoles.join(',')}, the last acknowledged change set ${ledger.member.acked.join(',')}`);
   const expectedUpdates = ledger.member.ackedUpdates;
   if (memberEvents.length !== expectedUpdates && !(ledger.member.unsure && memberEvents.length === expectedUpdates + 1)) {
@@ -448,10 +501,13 @@ async function checkAndSettle(sql: Sql, owner: Owner, ledger: Ledger): Promise<{
   }
   for (const u of ledger.unsureCreates) {
     const found =
-      u.kind === 'device.create' ? deviceRows.some((d) => d.serial === u.key)
-      : u.kind === 'api_user.create' ? apiUserRows.some((a) => a.name === u.key)
-      : u.kind === 'role.create' ? roleRows.some((r) => r.name === u.key)
-      : (await sql.query(`SELECT 1 FROM tokens WHERE user_id = $1 AND name = $2`, [owner.userId, u.key])).length > 0;
+      u.kind === 'device.create'
+        ? deviceRows.some((d) => d.serial === u.key)
+        : u.kind === 'api_user.create'
+          ? apiUserRows.some((a) => a.name === u.key)
+          : u.kind === 'role.create'
+            ? roleRows.some((r) => r.name === u.key)
+            : (await sql.query(`SELECT 1 FROM tokens WHERE user_id = $1 AND name = $2`, [owner.userId, u.key])).length > 0;
     if (found) landed++;
   }
   ledger.unsureCreates = [];

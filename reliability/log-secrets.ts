@@ -43,7 +43,11 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export function knownSecrets(root: string): string[] {
   const found = new Set<string>([PASSWORD]);
   const dir = join(root, 'test');
-  const files = existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.ts')) : [];
+  const files = existsSync(dir)
+    ? readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.ts'))
+    : [];
   for (const file of files) {
     const source = readFileSync(join(dir, file), 'utf8');
     for (const m of source.matchAll(/[pP]assword['"]?\s*:\s*'([^'$]{8,})'/g)) found.add(m[1]);
@@ -55,13 +59,20 @@ export function knownSecrets(root: string): string[] {
 function rules(literals: string[]): Rule[] {
   return [
     { kind: 'token with a valid checksum', pattern: /lk[pasi]_[0-9A-Za-z]{38}(?![0-9A-Za-z])/g, keep: (m) => parseToken(m) !== null },
-    { kind: 'token-shaped string (bad checksum)', pattern: /lk[pasi]_[0-9A-Za-z]{38}(?![0-9A-Za-z])/g, keep: (m) => parseToken(m) === null },
+    {
+      kind: 'token-shaped string (bad checksum)',
+      pattern: /lk[pasi]_[0-9A-Za-z]{38}(?![0-9A-Za-z])/g,
+      keep: (m) => parseToken(m) === null,
+    },
     // Hints are `lkp_abcd…wxyz`: four characters. Anything longer is part of a secret.
     { kind: 'token fragment', pattern: /lk[pasi]_[0-9A-Za-z]{8,}/g, keep: (m) => m.length !== 42 },
     { kind: 'argon2 hash', pattern: /\$argon2(?:id|i|d)\$/g },
     // Request ids are UUIDs (with dashes); a bare 64-hex string is what a token's SHA-256 looks like.
     { kind: 'SHA-256-sized hex string (token hash?)', pattern: /(?<![0-9A-Fa-f])[0-9A-Fa-f]{64}(?![0-9A-Fa-f])/g },
-    { kind: 'password field with a value', pattern: /"(?:password|currentPassword|newPassword|password_hash|passwordHash)"\s*:\s*"[^"]+"/gi },
+    {
+      kind: 'password field with a value',
+      pattern: /"(?:password|currentPassword|newPassword|password_hash|passwordHash)"\s*:\s*"[^"]+"/gi,
+    },
     { kind: 'Authorization header', pattern: /"authorization"\s*:/gi },
     { kind: 'credentials after an auth scheme', pattern: /\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g },
     { kind: 'SQL', pattern: /\b(?:SELECT\b[^"\n]{0,200}\bFROM|INSERT INTO|UPDATE\s+"?\w+"?\s+SET|DELETE FROM)\b/g },
@@ -127,11 +138,15 @@ function describeScan(scan: ScanResult): { figures: Array<[string, string | numb
 function runJest(root: string, specs: string[], logFile: string, reportFile: string): Promise<number | null> {
   const env: NodeJS.ProcessEnv = { ...process.env, LATCHKEY_TEST_LOG_FILE: logFile };
   delete env.DATABASE_URL; // the embedded database, as CI's first test run
-  const child = spawn(process.execPath, [join(root, 'node_modules/jest/bin/jest.js'), '--ci', '--json', `--outputFile=${reportFile}`, ...specs], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(root, 'node_modules/jest/bin/jest.js'), '--ci', '--json', `--outputFile=${reportFile}`, ...specs],
+    {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
@@ -149,14 +164,25 @@ export const logSecrets: ReliabilityPart = {
     const seconds = Math.round((Date.now() - started) / 1000);
     const report = existsSync(reportFile) ? (JSON.parse(readFileSync(reportFile, 'utf8')) as Record<string, number>) : null;
     if (!existsSync(logFile) || statSync(logFile).size === 0) {
-      return { id: 'log-secrets', title, ok: false, figures: [['jest exit code', String(exitCode)]], notes: ['The test run wrote no log: LATCHKEY_TEST_LOG_FILE was not honoured.'] };
+      return {
+        id: 'log-secrets',
+        title,
+        ok: false,
+        figures: [['jest exit code', String(exitCode)]],
+        notes: ['The test run wrote no log: LATCHKEY_TEST_LOG_FILE was not honoured.'],
+      };
     }
     const literals = knownSecrets(options.root);
     const scan = scanLog(readFileSync(logFile, 'utf8'), literals);
     const { figures, notes } = describeScan(scan);
     const testsOk = exitCode === 0;
     figures.unshift(
-      ['test run', options.short ? `subset: ${SHORT_SPECS.map((s) => s.replace(/^test\/|\.e2e-spec\.ts$/g, '')).join(', ')}` : 'npm test (every spec), embedded database'],
+      [
+        'test run',
+        options.short
+          ? `subset: ${SHORT_SPECS.map((s) => s.replace(/^test\/|\.e2e-spec\.ts$/g, '')).join(', ')}`
+          : 'npm test (every spec), embedded database',
+      ],
       ['tests passed / failed', report ? `${report.numPassedTests} / ${report.numFailedTests}` : `jest exit ${exitCode}`],
       ['test run time', `${seconds} s`],
     );

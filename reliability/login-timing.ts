@@ -28,7 +28,11 @@ const VARYING_HEADERS = new Set(['date', 'x-request-id', 'retry-after']);
 
 async function login(baseUrl: string, email: string, password: string): Promise<Answer> {
   const started = performance.now();
-  const res = await fetch(`${baseUrl}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  const res = await fetch(`${baseUrl}/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
   const text = await res.text();
   const ms = performance.now() - started;
   const body = JSON.parse(text) as Record<string, unknown>;
@@ -70,7 +74,8 @@ export const loginTiming: ReliabilityPart = {
       const base = service.baseUrl;
       const api = new ApiClient(base);
       // users + 1: the last one is for the lockout phase.
-      for (let i = 0; i <= users; i++) await api.expect(201, 'POST', '/v1/auth/register', { body: { email: email('known', i), password: PASSWORD, name: `Timing ${i}` } });
+      for (let i = 0; i <= users; i++)
+        await api.expect(201, 'POST', '/v1/auth/register', { body: { email: email('known', i), password: PASSWORD, name: `Timing ${i}` } });
 
       // Warm-up (JIT, pool, argon2's memory): a few of each, not measured.
       for (let i = 0; i < 5; i++) {
@@ -143,15 +148,26 @@ export const loginTiming: ReliabilityPart = {
 
       const figures: Array<[string, string | number]> = [
         ['database', kind === 'server' ? 'PostgreSQL (local server, fresh database)' : 'embedded (PGlite)'],
-        ['failed logins measured', `${pairs} existing email + wrong password, ${pairs} unknown email (${users} of each email, ≤ ${ATTEMPTS_PER_EMAIL} tries each)`],
+        [
+          'failed logins measured',
+          `${pairs} existing email + wrong password, ${pairs} unknown email (${users} of each email, ≤ ${ATTEMPTS_PER_EMAIL} tries each)`,
+        ],
         ['argon2id', 'default cost: 19456 KiB, t=2, p=1'],
-        ['status, body, headers alike', answersAlike && statusesOk ? 'yes: 401 invalid_credentials for all' : `NO: ${mismatchCount} pairs differ (${mismatches.join('; ')})`],
+        [
+          'status, body, headers alike',
+          answersAlike && statusesOk
+            ? 'yes: 401 invalid_credentials for all'
+            : `NO: ${mismatchCount} pairs differ (${mismatches.join('; ')})`,
+        ],
         ['existing email: median / p90', `${round(mk, 1)} / ${round(quantile(kt, 0.9), 1)} ms`],
         ['unknown email: median / p90', `${round(mu, 1)} / ${round(quantile(ut, 0.9), 1)} ms`],
         ['difference of medians', `${round(mk - mu, 2)} ms (${round(relative * 100, 1)}%; pass below ${MAX_MEDIAN_DIFFERENCE * 100}%)`],
         ['ratio existing / unknown', round(mk / mu, 3)],
         ['Mann–Whitney U, two-sided p', `${round(test.p, 3)} (U=${test.u}, z=${round(test.z, 2)})`],
-        ['correct login (reference): median / p90', `${round(median(correct), 1)} / ${round(quantile(correct, 0.9), 1)} ms (${correct.length} logins)`],
+        [
+          'correct login (reference): median / p90',
+          `${round(median(correct), 1)} / ${round(quantile(correct, 0.9), 1)} ms (${correct.length} logins)`,
+        ],
         [
           `lockout after ${MAX_FAILURES} failures`,
           lockoutOk
@@ -165,7 +181,9 @@ export const loginTiming: ReliabilityPart = {
         'The machine is shared (2 cores); the figures move with other work.',
       ];
       if (test.p < 0.01) {
-        notes.push(`The two timings can be told apart statistically (p = ${round(test.p, 4)}) although the medians are within ${MAX_MEDIAN_DIFFERENCE * 100}%: look for work that only one of the two paths does.`);
+        notes.push(
+          `The two timings can be told apart statistically (p = ${round(test.p, 4)}) although the medians are within ${MAX_MEDIAN_DIFFERENCE * 100}%: look for work that only one of the two paths does.`,
+        );
       }
       return { id: 'login-timing', title, ok, figures, notes };
     } finally {

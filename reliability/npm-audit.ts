@@ -81,18 +81,32 @@ export const npmAudit: ReliabilityPart = {
     try {
       report = JSON.parse(stdout) as AuditReport;
     } catch {
-      const said = stderr.trim().slice(0, 300).replace(/https?:\/\/\S+/g, '<url>');
-      return { id: 'npm-audit', title, ok: false, figures: [['result', 'did not run']], notes: [`npm audit printed no JSON (exit ${code}): ${said}`] };
+      const said = stderr
+        .trim()
+        .slice(0, 300)
+        .replace(/https?:\/\/\S+/g, '<url>');
+      return {
+        id: 'npm-audit',
+        title,
+        ok: false,
+        figures: [['result', 'did not run']],
+        notes: [`npm audit printed no JSON (exit ${code}): ${said}`],
+      };
     }
     if (!report.metadata || report.error || report.message) {
       // The report goes into committed docs: say what failed, not which host.
-      const why = (report.message ?? report.error?.summary ?? 'no metadata in the answer').replace(/https?:\/\/\S+/g, 'the advisory endpoint');
+      const why = (report.message ?? report.error?.summary ?? 'no metadata in the answer').replace(
+        /https?:\/\/\S+/g,
+        'the advisory endpoint',
+      );
       return {
         id: 'npm-audit',
         title,
         ok: false,
         figures: [['result', 'did not run: the audit endpoint is not reachable']],
-        notes: [`npm audit --omit=dev failed to run (exit ${code}): ${why}. The registry this machine reaches serves packages but not the advisory endpoint, so no audit result exists; this is not a clean audit. A manual review against published advisories (docs/dependency-review.md) found no locked production package inside an advisory's affected range; it does not replace the audit.`],
+        notes: [
+          `npm audit --omit=dev failed to run (exit ${code}): ${why}. The registry this machine reaches serves packages but not the advisory endpoint, so no audit result exists; this is not a clean audit. A manual review against published advisories (docs/dependency-review.md) found no locked production package inside an advisory's affected range; it does not replace the audit.`,
+        ],
       };
     }
     const findings = findingsOf(report, explained);
@@ -100,13 +114,21 @@ export const npmAudit: ReliabilityPart = {
     const counts = report.metadata.vulnerabilities;
     const figures: Array<[string, string | number]> = [
       ['production dependencies audited', report.metadata.dependencies.prod],
-      ['findings (critical / high / moderate / low / info)', `${counts.critical} / ${counts.high} / ${counts.moderate} / ${counts.low} / ${counts.info}`],
+      [
+        'findings (critical / high / moderate / low / info)',
+        `${counts.critical} / ${counts.high} / ${counts.moderate} / ${counts.low} / ${counts.info}`,
+      ],
       ['findings without an explanation', unexplained.length],
     ];
     for (const f of findings) {
-      figures.push([`  ${f.package} (${f.severity}${f.direct ? ', direct' : ''})`, `${f.advisories.join(', ')}; fix: ${f.fix}${f.explanation ? `; explained: ${f.explanation}` : '; NOT EXPLAINED'}`]);
+      figures.push([
+        `  ${f.package} (${f.severity}${f.direct ? ', direct' : ''})`,
+        `${f.advisories.join(', ')}; fix: ${f.fix}${f.explanation ? `; explained: ${f.explanation}` : '; NOT EXPLAINED'}`,
+      ]);
     }
-    const notes = ['Explanations are kept in reliability/npm-audit-explained.json, keyed by advisory id (GHSA-…), advisory URL or package name.'];
+    const notes = [
+      'Explanations are kept in reliability/npm-audit-explained.json, keyed by advisory id (GHSA-…), advisory URL or package name.',
+    ];
     for (const f of findings) if (f.titles.length) notes.push(`${f.package}: ${f.titles.join('; ')}`);
     return { id: 'npm-audit', title, ok: unexplained.length === 0, figures, notes };
   },

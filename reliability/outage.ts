@@ -207,10 +207,19 @@ export const outagePart: ReliabilityPart = {
         [timeouts === 0, `${timeouts} requests got no answer within ${CLIENT_TIMEOUT_MS} ms`],
         [networkErrors === 0, `${networkErrors} requests failed at the connection (did the process die?)`],
         [badBefore.length === 0, `${badBefore.length} requests before the outage were not 2xx`],
-        [badDuring.length === 0, `${badDuring.length} answers in the outage were neither 2xx nor 503 unavailable (${summarize(badDuring)})`],
-        [badAfter.length === 0, `${badAfter.length} answers after the restart of PostgreSQL were neither 2xx nor 503 unavailable (${summarize(badAfter)})`],
+        [
+          badDuring.length === 0,
+          `${badDuring.length} answers in the outage were neither 2xx nor 503 unavailable (${summarize(badDuring)})`,
+        ],
+        [
+          badAfter.length === 0,
+          `${badAfter.length} answers after the restart of PostgreSQL were neither 2xx nor 503 unavailable (${summarize(badAfter)})`,
+        ],
         [redMs <= READY_RED_LIMIT_MS, `/health/ready was not 503 within ${READY_RED_LIMIT_MS} ms of the stop`],
-        [greenMs <= RECOVERY_LIMIT_MS && stillReady, `/health/ready was not 200 again within ${RECOVERY_LIMIT_MS} ms of PostgreSQL accepting connections`],
+        [
+          greenMs <= RECOVERY_LIMIT_MS && stillReady,
+          `/health/ready was not 200 again within ${RECOVERY_LIMIT_MS} ms of PostgreSQL accepting connections`,
+        ],
         [firstWriteMs <= RECOVERY_LIMIT_MS, `no write succeeded within ${RECOVERY_LIMIT_MS} ms of PostgreSQL accepting connections`],
         [otherReadyStatuses === 0, `${otherReadyStatuses} /health/ready probes answered neither 200 nor 503`],
         [missing === 0, `${missing} devices whose create was answered 201 are not in the database`],
@@ -227,22 +236,39 @@ export const outagePart: ReliabilityPart = {
         ok: failures.length === 0,
         figures: [
           ['database', target.label],
-          ['load', `${loadMs / 1000} s: ${WRITERS} writers (create/patch device), ${AUTHORIZE_READERS} authorize and ${LIST_READERS} device-list readers, no think time`],
-          ['PostgreSQL down (pg_ctl stop -m immediate until pg_ctl start)', `${Math.round((startIssuedAt - stopIssuedAt) / 100) / 10} s, from ${Math.round(outageAt / 1000)} s into the load`],
+          [
+            'load',
+            `${loadMs / 1000} s: ${WRITERS} writers (create/patch device), ${AUTHORIZE_READERS} authorize and ${LIST_READERS} device-list readers, no think time`,
+          ],
+          [
+            'PostgreSQL down (pg_ctl stop -m immediate until pg_ctl start)',
+            `${Math.round((startIssuedAt - stopIssuedAt) / 100) / 10} s, from ${Math.round(outageAt / 1000)} s into the load`,
+          ],
           ['pg_ctl start until it accepted connections (crash recovery)', ms(startDoneAt - startIssuedAt)],
           ['requests (before / outage / after)', `${before.length} / ${during.length} / ${after.length}`],
           ['writes answered 2xx (before / after)', `${acked(before)} / ${acked(after)}`],
           ['outage answers: 503 unavailable', during.filter(isUnavailable).length],
           ['outage answers: 2xx authorize (cache)', duringOkByOp('authorize')],
           ['outage answers: other 2xx (in flight at the stop or after the start)', duringOk.length - duringOkByOp('authorize')],
-          ['outage answers by route (2xx / 503)', (['create', 'patch', 'authorize', 'list'] as Op[]).map((op) => `${op} ${duringOkByOp(op)} / ${during.filter((c) => c.op === op && isUnavailable(c)).length}`).join(', ')],
+          [
+            'outage answers by route (2xx / 503)',
+            (['create', 'patch', 'authorize', 'list'] as Op[])
+              .map((op) => `${op} ${duringOkByOp(op)} / ${during.filter((c) => c.op === op && isUnavailable(c)).length}`)
+              .join(', '),
+          ],
           ['5xx other than 503 / timeouts (> 5 s) / connection errors', `${status500} / ${timeouts} / ${networkErrors}`],
-          ['503 latency p50 / p99 / max', `${ms(median(latencies))} / ${ms(quantile(latencies, 0.99))} / ${ms(latencies.length ? Math.max(...latencies) : NaN)}`],
+          [
+            '503 latency p50 / p99 / max',
+            `${ms(median(latencies))} / ${ms(quantile(latencies, 0.99))} / ${ms(latencies.length ? Math.max(...latencies) : NaN)}`,
+          ],
           ['/health/ready red after the stop was issued', ms(redMs)],
           ['/health/ready green after PostgreSQL accepted connections', ms(greenMs)],
           ['first 2xx write after PostgreSQL accepted connections', ms(firstWriteMs)],
           ['503 answers after PostgreSQL accepted connections', after.filter(isUnavailable).length],
-          ['last 503 after PostgreSQL accepted connections', lastUnavailable && lastUnavailable.end > startDoneAt ? ms(lastUnavailable.end - startDoneAt) : 'none'],
+          [
+            'last 503 after PostgreSQL accepted connections',
+            lastUnavailable && lastUnavailable.end > startDoneAt ? ms(lastUnavailable.end - startDoneAt) : 'none',
+          ],
           ['acknowledged devices missing / wrong / without audit event', `${missing} / ${wrong} / ${auditMissing} of ${devices.length}`],
         ],
         notes: [

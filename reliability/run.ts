@@ -15,14 +15,7 @@ import { outagePart } from './outage';
 import type { PartResult, ReliabilityPart } from './part';
 
 // In the order they run and appear in docs/reliability.md.
-const PARTS: ReliabilityPart[] = [
-  outagePart,
-  crashPart,
-  soak,
-  loginTiming,
-  logSecrets,
-  npmAudit,
-];
+const PARTS: ReliabilityPart[] = [outagePart, crashPart, soak, loginTiming, logSecrets, npmAudit];
 
 interface StoredResult extends PartResult {
   short: boolean;
@@ -39,12 +32,20 @@ const DOC = join(ROOT, 'docs', 'reliability.md');
 function parseArgs(argv: string[]): { short: boolean; only: string[] | null } {
   const short = argv.includes('--short');
   const i = argv.indexOf('--only');
-  const only = i >= 0 ? (argv[i + 1] ?? '').split(',').map((s) => s.trim()).filter(Boolean) : null;
+  const only =
+    i >= 0
+      ? (argv[i + 1] ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : null;
   return { short, only };
 }
 
 function print(result: StoredResult): void {
-  console.log(`\n${result.ok ? 'ok    ' : 'FAILED'}  ${result.id}: ${result.title}  (${result.durationSeconds} s${result.short ? ', short' : ''})`);
+  console.log(
+    `\n${result.ok ? 'ok    ' : 'FAILED'}  ${result.id}: ${result.title}  (${result.durationSeconds} s${result.short ? ', short' : ''})`,
+  );
   const width = Math.max(...result.figures.map(([label]) => label.length), 10);
   for (const [label, value] of result.figures) console.log(`  ${label.padEnd(width)}  ${value}`);
   for (const note of result.notes) console.log(`  - ${note}`);
@@ -69,7 +70,10 @@ function renderDoc(results: StoredResult[]): string {
   const sorted = [...results].sort((a, b) => (order.get(a.id) ?? 99) - (order.get(b.id) ?? 99) || a.id.localeCompare(b.id));
   for (const r of sorted) {
     lines.push(`## ${r.title}`, '');
-    lines.push(`**${r.ok ? 'ok' : 'FAILED'}** — \`${r.id}\`${r.short ? ' (short run)' : ''}, measured ${r.date.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cores} cores${r.machine.loadAverage === undefined ? '' : ` (load average ${r.machine.loadAverage} at the start)`}, Node ${r.machine.node} (${r.machine.platform}), ${r.durationSeconds} s.`, '');
+    lines.push(
+      `**${r.ok ? 'ok' : 'FAILED'}** — \`${r.id}\`${r.short ? ' (short run)' : ''}, measured ${r.date.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cores} cores${r.machine.loadAverage === undefined ? '' : ` (load average ${r.machine.loadAverage} at the start)`}, Node ${r.machine.node} (${r.machine.platform}), ${r.durationSeconds} s.`,
+      '',
+    );
     if (r.figures.length > 0) {
       lines.push('| figure | value |', '| --- | --- |');
       for (const [label, value] of r.figures) lines.push(`| ${cell(label)} | ${cell(value)} |`);
@@ -113,7 +117,13 @@ async function main(): Promise<void> {
     try {
       result = await part.run({ short, root: ROOT, resultsDir: RESULTS_DIR });
     } catch (error) {
-      result = { id: part.id, title: part.id, ok: false, figures: [], notes: [`The part stopped with an error: ${error instanceof Error ? error.message : String(error)}`] };
+      result = {
+        id: part.id,
+        title: part.id,
+        ok: false,
+        figures: [],
+        notes: [`The part stopped with an error: ${error instanceof Error ? error.message : String(error)}`],
+      };
     }
     const stored: StoredResult = {
       ...result,

@@ -84,8 +84,15 @@ let lastLoginAt = 0;
 export function rounds(config: SoakLoadConfig): Step[] {
   const f = config.fixture;
   const ws = `/v1/workspaces/${f.workspaceId}`;
-  const check = (permission: string, deviceId: string) => `/v1/authorize?workspaceId=${f.workspaceId}&permission=${permission}&deviceId=${deviceId}`;
-  const allowed: Step = { kind: 'authorize allowed', expect: [204], method: 'GET', path: check('measurements:read', f.deviceInAccess), token: f.apiUserToken };
+  const check = (permission: string, deviceId: string) =>
+    `/v1/authorize?workspaceId=${f.workspaceId}&permission=${permission}&deviceId=${deviceId}`;
+  const allowed: Step = {
+    kind: 'authorize allowed',
+    expect: [204],
+    method: 'GET',
+    path: check('measurements:read', f.deviceInAccess),
+    token: f.apiUserToken,
+  };
   const introspect: Step = {
     kind: 'introspect (platform key)',
     expect: [200],
@@ -99,10 +106,22 @@ export function rounds(config: SoakLoadConfig): Step[] {
     context[key] ? { ...request, path: path(context[key]) } : null;
   return [
     allowed,
-    { kind: 'authorize denied (device outside access)', expect: [403], method: 'GET', path: check('measurements:read', f.deviceOutside), token: f.apiUserToken },
+    {
+      kind: 'authorize denied (device outside access)',
+      expect: [403],
+      method: 'GET',
+      path: check('measurements:read', f.deviceOutside),
+      token: f.apiUserToken,
+    },
     { kind: 'device list', expect: [200], method: 'GET', path: `${ws}/devices?limit=50`, token: f.ownerToken },
     allowed,
-    { kind: 'authorize revoked token', expect: [401], method: 'GET', path: check('measurements:read', f.deviceInAccess), token: f.revokedToken },
+    {
+      kind: 'authorize revoked token',
+      expect: [401],
+      method: 'GET',
+      path: check('measurements:read', f.deviceInAccess),
+      token: f.revokedToken,
+    },
     introspect,
     {
       kind: 'device create',
@@ -116,7 +135,14 @@ export function rounds(config: SoakLoadConfig): Step[] {
       },
     },
     { kind: 'members list', expect: [200], method: 'GET', path: `${ws}/members`, token: f.ownerToken },
-    { kind: 'device patch', expect: [200], method: 'PATCH', token: f.ownerToken, body: { name: 'soak device, renamed' }, setup: withId('deviceId', (id) => `${ws}/devices/${id}`) },
+    {
+      kind: 'device patch',
+      expect: [200],
+      method: 'PATCH',
+      token: f.ownerToken,
+      body: { name: 'soak device, renamed' },
+      setup: withId('deviceId', (id) => `${ws}/devices/${id}`),
+    },
     allowed,
     {
       kind: 'audit events, first page',
@@ -128,7 +154,13 @@ export function rounds(config: SoakLoadConfig): Step[] {
         if (body.nextCursor) context.cursor = body.nextCursor;
       },
     },
-    { kind: 'device delete', expect: [204], method: 'DELETE', token: f.ownerToken, setup: withId('deviceId', (id) => `${ws}/devices/${id}`) },
+    {
+      kind: 'device delete',
+      expect: [204],
+      method: 'DELETE',
+      token: f.ownerToken,
+      setup: withId('deviceId', (id) => `${ws}/devices/${id}`),
+    },
     {
       kind: 'audit events, next page',
       expect: [200],
@@ -147,7 +179,13 @@ export function rounds(config: SoakLoadConfig): Step[] {
         context.tokenId = body.id;
       },
     },
-    { kind: 'authorize denied (permission)', expect: [403], method: 'GET', path: check('devices:delete', f.deviceInAccess), token: f.apiUserToken },
+    {
+      kind: 'authorize denied (permission)',
+      expect: [403],
+      method: 'GET',
+      path: check('devices:delete', f.deviceInAccess),
+      token: f.apiUserToken,
+    },
     {
       kind: 'token rotate',
       expect: [200],
@@ -196,7 +234,8 @@ export function rounds(config: SoakLoadConfig): Step[] {
       expect: [204],
       method: 'GET',
       path: check('measurements:read', f.deviceInAccess),
-      setup: (request, context) => (context.session ? { ...request, headers: { ...request.headers, authorization: `Bearer ${context.session}` } } : null),
+      setup: (request, context) =>
+        context.session ? { ...request, headers: { ...request.headers, authorization: `Bearer ${context.session}` } } : null,
     },
     {
       kind: 'login',
@@ -325,7 +364,14 @@ export async function runLoad(config: SoakLoadConfig): Promise<SoakLoadResult> {
     non2xx: result.non2xx,
     unexpected: [...unexpected.values()].reduce((a, b) => a + b, 0),
     resets: result.resets ?? 0,
-    latency: { p50Ms: round(quantile(all, 0.5), 2), p99Ms: round(quantile(all, 0.99), 2), maxMs: round(all.reduce((m, v) => Math.max(m, v), 0), 1) },
+    latency: {
+      p50Ms: round(quantile(all, 0.5), 2),
+      p99Ms: round(quantile(all, 0.99), 2),
+      maxMs: round(
+        all.reduce((m, v) => Math.max(m, v), 0),
+        1,
+      ),
+    },
     kinds,
     unexpectedSamples: samples,
     perTenSeconds: Array.from(slices, (n) => n ?? 0),

@@ -36,10 +36,19 @@ async function seed(baseUrl: string, introspectionKey: string): Promise<SoakFixt
   const roleId = (name: string) => roles.items.find((r: { name: string }) => r.name === name).id as string;
   const devices: string[] = [];
   for (let i = 0; i < 20; i++) {
-    devices.push((await api.expect(201, 'POST', `/v1/workspaces/${wid}/devices`, { token: ownerToken, body: { name: `device ${i}`, serial: `SEED-${i}` } })).id);
+    devices.push(
+      (
+        await api.expect(201, 'POST', `/v1/workspaces/${wid}/devices`, {
+          token: ownerToken,
+          body: { name: `device ${i}`, serial: `SEED-${i}` },
+        })
+      ).id,
+    );
   }
   for (let i = 0; i < 3; i++) {
-    const member = await api.expect(201, 'POST', '/v1/auth/register', { body: { email: `soak-member-${i}@example.com`, password: PASSWORD, name: `Member ${i}` } });
+    const member = await api.expect(201, 'POST', '/v1/auth/register', {
+      body: { email: `soak-member-${i}@example.com`, password: PASSWORD, name: `Member ${i}` },
+    });
     const invitation = await api.expect(201, 'POST', `/v1/workspaces/${wid}/invitations`, {
       token: ownerToken,
       body: { email: `soak-member-${i}@example.com`, roleIds: [roleId(i === 0 ? 'admin' : 'member')], deviceAccess: { mode: 'all' } },
@@ -54,7 +63,10 @@ async function seed(baseUrl: string, introspectionKey: string): Promise<SoakFixt
   const second = await api.expect(201, 'POST', `/v1/workspaces/${wid}/api-users/${apiUserId}/tokens`, { token: ownerToken, body: {} });
   await api.expect(204, 'DELETE', `/v1/workspaces/${wid}/api-users/${apiUserId}/tokens/${second.id}`, { token: ownerToken });
   for (let i = 0; i < 5; i++) {
-    await api.expect(201, 'POST', '/v1/me/tokens', { token: ownerToken, body: { name: `seeded ${i}`, scopes: ['devices:read', 'members:read'], expiresInDays: 30 } });
+    await api.expect(201, 'POST', '/v1/me/tokens', {
+      token: ownerToken,
+      body: { name: `seeded ${i}`, scopes: ['devices:read', 'members:read'], expiresInDays: 30 },
+    });
   }
   return {
     workspaceId: wid,
@@ -95,7 +107,11 @@ async function loadAndSample(options: PartOptions, service: LatchkeyProcess, con
   let finished = false;
   void done.then(() => (finished = true));
   while (!finished) {
-    samples.push({ atSeconds: round((Date.now() - started) / 1000, 1), rssMiB: service.rssMiB(), heapUsedMiB: await heapUsedMiB(service.baseUrl) });
+    samples.push({
+      atSeconds: round((Date.now() - started) / 1000, 1),
+      rssMiB: service.rssMiB(),
+      heapUsedMiB: await heapUsedMiB(service.baseUrl),
+    });
     await Promise.race([done, new Promise((r) => setTimeout(r, sampleEveryMs))]);
   }
   const code = await done;
@@ -122,7 +138,12 @@ export const soak: ReliabilityPart = {
       service = await startLatchkey(
         options.root,
         database,
-        { LATCHKEY_DB_POOL_SIZE: '20', LATCHKEY_INTROSPECTION_KEYS: introspectionKey, LATCHKEY_PLATFORM_ADMINS: OWNER, LATCHKEY_METRICS_TOKEN: METRICS_KEY },
+        {
+          LATCHKEY_DB_POOL_SIZE: '20',
+          LATCHKEY_INTROSPECTION_KEYS: introspectionKey,
+          LATCHKEY_PLATFORM_ADMINS: OWNER,
+          LATCHKEY_METRICS_TOKEN: METRICS_KEY,
+        },
         { core: 0, logFile: join(options.resultsDir, 'soak-service.log'), onOutput: (line) => serviceLog.push(line) },
       );
       const fixture = await seed(service.baseUrl, introspectionKey);
@@ -137,9 +158,7 @@ export const soak: ReliabilityPart = {
       const { samples, load } = await loadAndSample(options, service, config, sampleEveryMs);
       const rssAtEnd = service.rssMiB();
       const exitCode = await service.stop();
-      const logLines = serviceLog
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as { level: number; msg?: string });
+      const logLines = serviceLog.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg?: string });
       const errorLines = logLines.filter((l) => l.level >= 50);
       const warnMessages = [...new Set(logLines.filter((l) => l.level === 40).map((l) => l.msg ?? ''))];
 
@@ -166,11 +185,17 @@ export const soak: ReliabilityPart = {
       // Thirty seconds hold about one major collection: too short to tell a leak from the heap growing
       // into its working size. The short run reports the figures; only the full run judges them.
       const flat = options.short || (rssFlat && heapFlat);
-      const fiveXx = Object.values(load.kinds).reduce((n, k) => n + Object.entries(k.statuses).reduce((m, [s, c]) => (Number(s) >= 500 ? m + c : m), 0), 0);
+      const fiveXx = Object.values(load.kinds).reduce(
+        (n, k) => n + Object.entries(k.statuses).reduce((m, [s, c]) => (Number(s) >= 500 ? m + c : m), 0),
+        0,
+      );
       const clean = load.errors === 0 && load.timeouts === 0 && fiveXx === 0 && load.unexpected === 0;
       const ok = clean && flat && errorLines.length === 0 && exitCode === 0;
 
-      writeFileSync(join(options.resultsDir, 'soak-raw.json'), `${JSON.stringify({ samples, load, rssAtEnd, exitCode, warnMessages }, null, 2)}\n`);
+      writeFileSync(
+        join(options.resultsDir, 'soak-raw.json'),
+        `${JSON.stringify({ samples, load, rssAtEnd, exitCode, warnMessages }, null, 2)}\n`,
+      );
       const slices = load.perTenSeconds.slice(0, -1); // the last slice is partial
       const perSecond = (n: number | undefined) => (n === undefined ? NaN : Math.round(n / 10));
       const figures: Array<[string, string | number]> = [
@@ -183,17 +208,29 @@ export const soak: ReliabilityPart = {
         ['latency p50 / p99 / max (all kinds)', `${load.latency.p50Ms} / ${load.latency.p99Ms} / ${load.latency.maxMs} ms`],
         ['errors / timeouts / 5xx / unexpected statuses', `${load.errors} / ${load.timeouts} / ${fiveXx} / ${load.unexpected}`],
         ['RSS start (after warm-up) → end, max', `${startRss} → ${endRss} MiB, max ${maxRss} MiB`],
-        [`RSS lowest in the first → last ${windowSeconds} s`, `${rssFloorStart} → ${rssFloorEnd} MiB (allowed growth ${round(allowed(rssFloorStart), 1)} MiB)`],
-        [`heap used lowest in the first → last ${windowSeconds} s`, `${heapFloorStart} → ${heapFloorEnd} MiB (allowed growth ${round(allowed(heapFloorStart), 1)} MiB)`],
+        [
+          `RSS lowest in the first → last ${windowSeconds} s`,
+          `${rssFloorStart} → ${rssFloorEnd} MiB (allowed growth ${round(allowed(rssFloorStart), 1)} MiB)`,
+        ],
+        [
+          `heap used lowest in the first → last ${windowSeconds} s`,
+          `${heapFloorStart} → ${heapFloorEnd} MiB (allowed growth ${round(allowed(heapFloorStart), 1)} MiB)`,
+        ],
         ['slope after warm-up: RSS, heap used', `${round(rssSlope, 2)}, ${round(heapSlope, 2)} MiB/min`],
-        ['memory flat', options.short ? `not judged in the short run (RSS ${rssFlat ? 'within' : 'beyond'} bounds)` : rssFlat && heapFlat ? 'yes' : 'no'],
+        [
+          'memory flat',
+          options.short ? `not judged in the short run (RSS ${rssFlat ? 'within' : 'beyond'} bounds)` : rssFlat && heapFlat ? 'yes' : 'no',
+        ],
         ['service log lines at error or above', errorLines.length],
       ];
       for (const [kind, k] of Object.entries(load.kinds)) {
         const statuses = Object.entries(k.statuses)
           .map(([s, n]) => `${s}×${n}`)
           .join(' ');
-        figures.push([`  ${kind}`, `${k.count} (${statuses}), p50 ${k.p50Ms} ms, p99 ${k.p99Ms} ms${k.unexpected ? `, ${k.unexpected} UNEXPECTED` : ''}`]);
+        figures.push([
+          `  ${kind}`,
+          `${k.count} (${statuses}), p50 ${k.p50Ms} ms, p99 ${k.p99Ms} ms${k.unexpected ? `, ${k.unexpected} UNEXPECTED` : ''}`,
+        ]);
       }
       const notes = [
         `Every autocannon connection loops over one round of ${Object.keys(load.kinds).length} kinds of request (token checks, reads, writes, token exchange, and a login at most every 500 ms over all connections); each answer is checked against the one status its request must get (and introspection must say active).`,
@@ -203,7 +240,10 @@ export const soak: ReliabilityPart = {
       ];
       if (warnMessages.length) notes.push(`Warnings the service logged: ${warnMessages.join('; ')}.`);
       if (!clean) notes.push(`Unexpected answers, first ones: ${JSON.stringify(load.unexpectedSamples.slice(0, 5))}`);
-      if (!flat) notes.push(`Memory grew after the warm-up: the RSS floor by ${round(rssFloorEnd - rssFloorStart, 1)} MiB, the heap floor by ${round(heapFloorEnd - heapFloorStart, 1)} MiB.`);
+      if (!flat)
+        notes.push(
+          `Memory grew after the warm-up: the RSS floor by ${round(rssFloorEnd - rssFloorStart, 1)} MiB, the heap floor by ${round(heapFloorEnd - heapFloorStart, 1)} MiB.`,
+        );
       if (errorLines.length) notes.push(`The service logged at error level: ${[...new Set(errorLines.map((l) => l.msg))].join('; ')}.`);
       if (exitCode !== 0) notes.push(`The service exited with ${exitCode} on SIGTERM.`);
       return { id: 'soak', title, ok, figures, notes };

@@ -96,7 +96,14 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
       origin: config.corsOrigins,
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
       allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
-      exposedHeaders: ['X-Request-Id', 'Retry-After', 'Latchkey-Token-Expires-At', 'Latchkey-Principal-Id', 'Latchkey-Principal-Type', 'Latchkey-Workspace-Id'],
+      exposedHeaders: [
+        'X-Request-Id',
+        'Retry-After',
+        'Latchkey-Token-Expires-At',
+        'Latchkey-Principal-Id',
+        'Latchkey-Principal-Type',
+        'Latchkey-Workspace-Id',
+      ],
       maxAge: 600,
     });
   }
@@ -115,7 +122,10 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   // stops at one key past the limit, which the validation pipe then refuses.
   app.useBodyParser<RawServerDefault>('application/x-www-form-urlencoded', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
     if (!FORM_ROUTES.has(request.routeOptions.url ?? '')) {
-      return done(new DomainError(ErrorCode.UnsupportedMediaType, 'This route takes application/json; only /v1/introspect takes a form.'), undefined);
+      return done(
+        new DomainError(ErrorCode.UnsupportedMediaType, 'This route takes application/json; only /v1/introspect takes a form.'),
+        undefined,
+      );
     }
     done(null, parseQueryString(body.toString('utf8'), '&', '=', { maxKeys: MAX_KEYS_PER_OBJECT + 1 }));
   });

@@ -56,7 +56,11 @@ export class AccountsService {
       return await this.dataSource.transaction(async (em) => {
         await this.users.insert(user, em);
         const personalToken = await this.tokens.issuePersonal(em, user.id);
-        await this.audit.record(em, actorOf(null, ip), { action: 'user.registered', accountId: user.id, target: { type: 'user', id: user.id } });
+        await this.audit.record(em, actorOf(null, ip), {
+          action: 'user.registered',
+          accountId: user.id,
+          target: { type: 'user', id: user.id },
+        });
         return { user: toUserView(user), personalToken };
       });
     } catch (error) {
@@ -76,8 +80,14 @@ export class AccountsService {
       // (waiting made a wrong password measurably slower, reliability/login-timing.ts).
       if (user) {
         this.audit
-          .record(this.dataSource.manager, actorOf(null, ip), { action: 'login.failed', accountId: user.id, target: { type: 'user', id: user.id } })
-          .catch((error: unknown) => this.logger.warn({ err: { type: (error as Error)?.constructor?.name } }, 'login.failed audit event not written'));
+          .record(this.dataSource.manager, actorOf(null, ip), {
+            action: 'login.failed',
+            accountId: user.id,
+            target: { type: 'user', id: user.id },
+          })
+          .catch((error: unknown) =>
+            this.logger.warn({ err: { type: (error as Error)?.constructor?.name } }, 'login.failed audit event not written'),
+          );
       }
       await this.throttle.failed(dto.email);
       throw badCredentials();

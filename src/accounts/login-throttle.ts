@@ -134,7 +134,9 @@ function emailKey(email: string): string {
 
 /** The email and the client, hashed together: neither shows. */
 function pairKey(email: string, ip: string): string {
-  return createHash('sha256').update(`${canonicalEmail(email)}\n${clientKey(ip)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${canonicalEmail(email)}\n${clientKey(ip)}`)
+    .digest('hex');
 }
 
 /** Both counts in this process. */

@@ -18,8 +18,20 @@ export class PasswordLimits {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, redis: RedisConnection) {
     const { changesPerUserPer15Minutes, registrationsPerIpPer10Minutes } = config.passwordLimits;
-    this.changes = new ExactLimit(redis.client, 'password-change', changesPerUserPer15Minutes, PASSWORD_CHANGE_WINDOW_SECONDS, 'Too many password changes; try again later.');
-    this.registrations = new ExactLimit(redis.client, 'register', registrationsPerIpPer10Minutes, REGISTER_WINDOW_SECONDS, 'Too many registrations from this address; try again later.');
+    this.changes = new ExactLimit(
+      redis.client,
+      'password-change',
+      changesPerUserPer15Minutes,
+      PASSWORD_CHANGE_WINDOW_SECONDS,
+      'Too many password changes; try again later.',
+    );
+    this.registrations = new ExactLimit(
+      redis.client,
+      'register',
+      registrationsPerIpPer10Minutes,
+      REGISTER_WINDOW_SECONDS,
+      'Too many registrations from this address; try again later.',
+    );
   }
 
   /** Every attempt counts, right or wrong: the limit bounds argon2 work and current-password guesses alike. */

@@ -24,10 +24,10 @@ export class UsersRepository {
 
   /** True when the user holds this address and has verified it (email verification sets email_verified_at). */
   async hasVerifiedEmail(id: string, email: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM users WHERE id = $1 AND email = $2 AND email_verified_at IS NOT NULL`, [
-      requireId(id),
-      email,
-    ]);
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM users WHERE id = $1 AND email = $2 AND email_verified_at IS NOT NULL`,
+      [requireId(id), email],
+    );
     return rows.length > 0;
   }
 
@@ -35,7 +35,11 @@ export class UsersRepository {
     return em.getRepository(User).save(user);
   }
 
-  async update(id: string, changes: Partial<Pick<User, 'name' | 'passwordHash' | 'status' | 'updatedAt' | 'deactivatedAt'>>, em: EntityManager = this.dataSource.manager): Promise<void> {
+  async update(
+    id: string,
+    changes: Partial<Pick<User, 'name' | 'passwordHash' | 'status' | 'updatedAt' | 'deactivatedAt'>>,
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
     await em.getRepository(User).update({ id: requireId(id) }, changes);
     await this.invalidation.publish(em, { kind: 'user', id });
   }
@@ -44,7 +48,11 @@ export class UsersRepository {
     const qb = this.dataSource.getRepository(User).createQueryBuilder('u');
     if (email) qb.andWhere('u.email LIKE :email', { email: `%${canonicalEmail(email).replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
     if (after) qb.andWhere('(u.created_at, u.id) < (:afterAt, :afterId)', { afterAt: after.createdAt, afterId: after.id });
-    return qb.orderBy('u.created_at', 'DESC').addOrderBy('u.id', 'DESC').limit(limit + 1).getMany();
+    return qb
+      .orderBy('u.created_at', 'DESC')
+      .addOrderBy('u.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
   }
 
   countByStatus(status: UserStatus): Promise<number> {

@@ -37,14 +37,24 @@ export class ApiUsersController {
 
   @Patch(':id')
   @Authenticated({ permission: 'api_users:manage' })
-  update(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @UuidParam('id') apiUserId: string, @Body() dto: UpdateApiUserDto) {
+  update(
+    @CurrentWorkspace() caller: WorkspaceCaller,
+    @CurrentActor() actor: Actor,
+    @UuidParam('id') apiUserId: string,
+    @Body() dto: UpdateApiUserDto,
+  ) {
     return this.apiUsers.update(caller, actor, apiUserId, dto);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @Authenticated({ permission: 'api_users:manage' })
-  async delete(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @UuidParam('id') apiUserId: string, @NoBody() _body: unknown): Promise<void> {
+  async delete(
+    @CurrentWorkspace() caller: WorkspaceCaller,
+    @CurrentActor() actor: Actor,
+    @UuidParam('id') apiUserId: string,
+    @NoBody() _body: unknown,
+  ): Promise<void> {
     await this.apiUsers.delete(caller, actor, apiUserId);
   }
 
@@ -56,14 +66,25 @@ export class ApiUsersController {
 
   @Post(':id/tokens')
   @Authenticated({ permission: 'api_users:manage' })
-  createToken(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @UuidParam('id') apiUserId: string, @Body() dto: CreateApiUserTokenDto) {
+  createToken(
+    @CurrentWorkspace() caller: WorkspaceCaller,
+    @CurrentActor() actor: Actor,
+    @UuidParam('id') apiUserId: string,
+    @Body() dto: CreateApiUserTokenDto,
+  ) {
     return this.apiUsers.createToken(caller, actor, apiUserId, dto);
   }
 
   @Delete(':id/tokens/:tokenId')
   @HttpCode(204)
   @Authenticated({ permission: 'api_users:manage' })
-  async revokeToken(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @UuidParam('id') apiUserId: string, @UuidParam('tokenId') tokenId: string, @NoBody() _body: unknown): Promise<void> {
+  async revokeToken(
+    @CurrentWorkspace() caller: WorkspaceCaller,
+    @CurrentActor() actor: Actor,
+    @UuidParam('id') apiUserId: string,
+    @UuidParam('tokenId') tokenId: string,
+    @NoBody() _body: unknown,
+  ): Promise<void> {
     await this.apiUsers.revokeToken(caller, actor, apiUserId, tokenId);
   }
 

@@ -7,5 +7,9 @@ import { ApiUsersController } from './api-users.controller';
 import { ApiUsersRepository } from './api-users.repository';
 import { ApiUsersService } from './api-users.service';
 
-@Module({ imports: [TokensModule, WorkspacesModule, AuthorizationModule, AuditModule], controllers: [ApiUsersController], providers: [ApiUsersRepository, ApiUsersService] })
+@Module({
+  imports: [TokensModule, WorkspacesModule, AuthorizationModule, AuditModule],
+  controllers: [ApiUsersController],
+  providers: [ApiUsersRepository, ApiUsersService],
+})
 export class ApiUsersModule {}

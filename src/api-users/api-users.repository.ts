@@ -27,7 +27,11 @@ export class ApiUsersRepository {
     private readonly invalidation: Invalidation,
   ) {}
 
-  async insert(workspaceId: string, apiUser: Pick<ApiUserRecord, 'id' | 'name' | 'createdByUserId' | 'createdAt'>, em: EntityManager): Promise<void> {
+  async insert(
+    workspaceId: string,
+    apiUser: Pick<ApiUserRecord, 'id' | 'name' | 'createdByUserId' | 'createdAt'>,
+    em: EntityManager,
+  ): Promise<void> {
     await em.query(
       `INSERT INTO api_users (id, workspace_id, name, status, created_by_user_id, created_at, updated_at) VALUES ($1, $2, $3, 'active', $4, $5, $5)`,
       [apiUser.id, workspaceId, apiUser.name, apiUser.createdByUserId, apiUser.createdAt],
@@ -52,7 +56,12 @@ export class ApiUsersRepository {
       : this.select(workspaceId, [], [], limit + 1, this.dataSource.manager);
   }
 
-  async update(workspaceId: string, apiUserId: string, changes: { name: string; status: 'active' | 'disabled'; updatedAt: Date }, em: EntityManager): Promise<void> {
+  async update(
+    workspaceId: string,
+    apiUserId: string,
+    changes: { name: string; status: 'active' | 'disabled'; updatedAt: Date },
+    em: EntityManager,
+  ): Promise<void> {
     await em.query(`UPDATE api_users SET name = $3, status = $4, updated_at = $5 WHERE workspace_id = $1 AND id = $2`, [
       workspaceId,
       apiUserId,
@@ -69,7 +78,13 @@ export class ApiUsersRepository {
     await this.invalidation.publish(em, { kind: 'api_user', id: apiUserId });
   }
 
-  private async select(workspaceId: string, where: string[], params: unknown[], limit: number, em: EntityManager): Promise<ApiUserRecord[]> {
+  private async select(
+    workspaceId: string,
+    where: string[],
+    params: unknown[],
+    limit: number,
+    em: EntityManager,
+  ): Promise<ApiUserRecord[]> {
     const rows = await em.query(
       `SELECT a.id, a.workspace_id AS "workspaceId", a.name, a.status, a.created_by_user_id AS "createdByUserId",
               a.created_at AS "createdAt", a.updated_at AS "updatedAt", m.id AS "membershipId", m.device_access AS mode,

@@ -128,9 +128,19 @@ export class ApiUsersService {
           await this.grants.devicesToGrant(access, deviceAccess, em);
           await this.workspaces.setMembershipDevices(access.workspaceId, apiUser.membershipId, deviceAccess, now, em);
         }
-        await this.apiUsers.update(access.workspaceId, apiUserId, { name: dto.name?.trim() ?? apiUser.name, status: dto.status ?? apiUser.status, updatedAt: now }, em);
+        await this.apiUsers.update(
+          access.workspaceId,
+          apiUserId,
+          { name: dto.name?.trim() ?? apiUser.name, status: dto.status ?? apiUser.status, updatedAt: now },
+          em,
+        );
         await audit({
-          action: dto.status && dto.status !== apiUser.status ? (dto.status === 'disabled' ? 'api_user.disabled' : 'api_user.enabled') : 'api_user.updated',
+          action:
+            dto.status && dto.status !== apiUser.status
+              ? dto.status === 'disabled'
+                ? 'api_user.disabled'
+                : 'api_user.enabled'
+              : 'api_user.updated',
           target: { type: 'api_user', id: apiUserId },
           details: { fields: Object.keys(dto) },
         });
@@ -169,7 +179,11 @@ export class ApiUsersService {
       await this.findLocked(access, apiUserId, em);
       await assertCanActOn({ type: 'api_user', id: apiUserId }, 'API user', 'this API user');
       const token = await this.issueToken(em, access, apiUserId, dto);
-      await audit({ action: 'token.created', target: { type: 'token', id: token.id }, details: { apiUserId, scopes: token.scopes, expiresAt: token.expiresAt } });
+      await audit({
+        action: 'token.created',
+        target: { type: 'token', id: token.id },
+        details: { apiUserId, scopes: token.scopes, expiresAt: token.expiresAt },
+      });
       return token;
     });
   }
@@ -186,7 +200,13 @@ export class ApiUsersService {
     });
   }
 
-  async rotateToken(caller: WorkspaceCaller, actor: Actor, apiUserId: string, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenView> {
+  async rotateToken(
+    caller: WorkspaceCaller,
+    actor: Actor,
+    apiUserId: string,
+    tokenId: string,
+    dto: RotateTokenDto,
+  ): Promise<IssuedTokenView> {
     return this.writes.run(caller, actor, async ({ em, access, audit, assertCanActOn }) => {
       await this.find(access, apiUserId, em);
       await assertCanActOn({ type: 'api_user', id: apiUserId }, 'API user', 'this API user');
@@ -204,13 +224,21 @@ export class ApiUsersService {
     });
   }
 
-  private async issueToken(em: EntityManager, access: WorkspaceAccess, apiUserId: string, dto: CreateApiUserTokenDto): Promise<IssuedTokenView> {
+  private async issueToken(
+    em: EntityManager,
+    access: WorkspaceAccess,
+    apiUserId: string,
+    dto: CreateApiUserTokenDto,
+  ): Promise<IssuedTokenView> {
     const scopes = dto.scopes ?? [ALL_SCOPES];
     assertScopesWellFormed(scopes);
     // Its scopes are within the maker's own token; its life within the maker's token and the workspace policy.
     assertTokenCanGrant(access.principal.token, { scopes, workspaceIds: [access.workspaceId] });
     const now = this.clock.now();
-    const expiresAt = capToGrantor(access.principal.token, dto.expiresInDays == null ? null : new Date(now.getTime() + dto.expiresInDays * DAY_MS));
+    const expiresAt = capToGrantor(
+      access.principal.token,
+      dto.expiresInDays == null ? null : new Date(now.getTime() + dto.expiresInDays * DAY_MS),
+    );
     const workspace = await this.workspaces.find(access.workspaceId, em);
     if (workspace) assertPolicyAccepts(workspace, { kind: 'api_user', createdAt: now, expiresAt }, 'This workspace', 'set expiresInDays');
     const { token, secret } = await this.tokens.issue(em, {
@@ -237,7 +265,6 @@ export class ApiUsersService {
     if (!apiUser) throw notFound('API user');
     return apiUser;
   }
-
 }
 
 function nameTaken(name: string | undefined) {

@@ -95,7 +95,12 @@ export class AuditLog {
    * them: that belongs to the workspace's own log.
    */
   listForAccount(userId: string, query: AuditQueryDto): Promise<Page<AuditEventView>> {
-    return this.list('account_id', requireId(userId), query, (row) => row.actorType === 'system' || (row.actorType === 'user' && row.actorId === userId));
+    return this.list(
+      'account_id',
+      requireId(userId),
+      query,
+      (row) => row.actorType === 'system' || (row.actorType === 'user' && row.actorId === userId),
+    );
   }
 
   private async list(

@@ -27,7 +27,13 @@ function contextFor(handler: () => void): ExecutionContext {
 }
 
 describe('AccessGuard', () => {
-  const guard = new AccessGuard(new Reflector(), loadConfig({}), {} as WorkspaceAccessResolver, { consumePublic: async () => undefined } as unknown as RateLimits, {} as PlatformAdmins);
+  const guard = new AccessGuard(
+    new Reflector(),
+    loadConfig({}),
+    {} as WorkspaceAccessResolver,
+    { consumePublic: async () => undefined } as unknown as RateLimits,
+    {} as PlatformAdmins,
+  );
 
   it('lets a @Public() route through without a token', async () => {
     await expect(guard.canActivate(contextFor(Sample.prototype.open))).resolves.toBe(true);

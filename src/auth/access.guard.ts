@@ -32,7 +32,12 @@ type Handler = ReturnType<ExecutionContext['getHandler']>;
  * check's own cost. On success passport sets request.user; a strategy error (our DomainError) or a
  * failure comes back through `next`.
  */
-const authenticateBearer = passport.authenticate(BEARER_STRATEGY, { session: false, assignProperty: 'user', authInfo: false, failWithError: true });
+const authenticateBearer = passport.authenticate(BEARER_STRATEGY, {
+  session: false,
+  assignProperty: 'user',
+  authInfo: false,
+  failWithError: true,
+});
 
 @Injectable()
 export class AccessGuard implements CanActivate {
@@ -154,7 +159,8 @@ export class AccessGuard implements CanActivate {
   }
 
   private async checkPlatformAdmin(principal: Principal): Promise<void> {
-    if (!(await this.platformAdmins.isAdmin(principal))) throw new DomainError(ErrorCode.Forbidden, 'Only platform administrators may do this.');
+    if (!(await this.platformAdmins.isAdmin(principal)))
+      throw new DomainError(ErrorCode.Forbidden, 'Only platform administrators may do this.');
     if (!principal.token.scopes.includes(ALL_SCOPES) || principal.token.workspaceIds !== null) {
       throw new DomainError(ErrorCode.InsufficientScope, 'Platform administration needs an unrestricted token with scope *.');
     }

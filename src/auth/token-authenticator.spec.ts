@@ -51,7 +51,14 @@ describe('TokenAuthenticator cache', () => {
         return Promise.resolve(credential(new Date(Date.now() - 1000)));
       }),
     } as unknown as TokensRepository;
-    const authenticator = new TokenAuthenticator(tokens, new SystemClock() as Clock, { record: () => undefined } as unknown as LastUsedRecorder, noLimits, invalidation, config);
+    const authenticator = new TokenAuthenticator(
+      tokens,
+      new SystemClock() as Clock,
+      { record: () => undefined } as unknown as LastUsedRecorder,
+      noLimits,
+      invalidation,
+      config,
+    );
 
     const first = Promise.resolve(authenticator.authenticate(secret, '127.0.0.1'));
     // The revocation commits and its notification arrives while the first read is in flight.
@@ -59,7 +66,9 @@ describe('TokenAuthenticator cache', () => {
     release(credential(null));
     await expect(first).resolves.toMatchObject({ type: 'user', id: 'user-1' });
 
-    await expect(Promise.resolve().then(() => authenticator.authenticate(secret, '127.0.0.1'))).rejects.toMatchObject({ code: 'token_invalid' });
+    await expect(Promise.resolve().then(() => authenticator.authenticate(secret, '127.0.0.1'))).rejects.toMatchObject({
+      code: 'token_invalid',
+    });
     expect(reads).toHaveLength(2);
   });
 });

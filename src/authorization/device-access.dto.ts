@@ -12,7 +12,11 @@ export class DeviceAccessDto {
 
   @ApiPropertyOptional({ type: [String], description: 'With mode "selected": the devices, by id' })
   @ValidateIf((o: DeviceAccessDto) => o.mode === 'selected' || o.deviceIds !== undefined)
-  @LowercaseUuids() @IsArray() @ArrayMaxSize(1000) @ArrayUnique() @IsUUID('all', { each: true })
+  @LowercaseUuids()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
   deviceIds?: string[];
 }
 

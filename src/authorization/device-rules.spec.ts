@@ -1,5 +1,12 @@
 import { DomainError, ErrorCode } from '../common/errors';
-import { assertDevicePermission, assertReachesAllDevices, DeviceAccess, deviceAccessWithin, reachesDevice, unknownDevice } from './device-rules';
+import {
+  assertDevicePermission,
+  assertReachesAllDevices,
+  DeviceAccess,
+  deviceAccessWithin,
+  reachesDevice,
+  unknownDevice,
+} from './device-rules';
 import type { Permission } from './permissions';
 
 /** What the rule answers: a value ('allowed' for none), or the refusal's code and detail. */
@@ -65,11 +72,29 @@ describe('assertDevicePermission (/v1/authorize)', () => {
     // devices:create needs every device.
     ['devices:create with all', ALL, 'devices:create', null, 'allowed'],
     ['devices:create with a selection', D12, 'devices:create', null, forbidden('devices:create needs access to all devices.')],
-    ['devices:create with a selection, naming a selected device', D1, 'devices:create', 'd1', forbidden('devices:create needs access to all devices.')],
+    [
+      'devices:create with a selection, naming a selected device',
+      D1,
+      'devices:create',
+      'd1',
+      forbidden('devices:create needs access to all devices.'),
+    ],
     // Without a deviceId a device-scoped permission means every device.
     ['devices:read without a device, all', ALL, 'devices:read', null, 'allowed'],
-    ['devices:read without a device, a selection', D12, 'devices:read', null, forbidden('devices:read without a deviceId needs access to all devices.')],
-    ['measurements:write without a device, an empty selection', NONE, 'measurements:write', null, forbidden('measurements:write without a deviceId needs access to all devices.')],
+    [
+      'devices:read without a device, a selection',
+      D12,
+      'devices:read',
+      null,
+      forbidden('devices:read without a deviceId needs access to all devices.'),
+    ],
+    [
+      'measurements:write without a device, an empty selection',
+      NONE,
+      'measurements:write',
+      null,
+      forbidden('measurements:write without a deviceId needs access to all devices.'),
+    ],
     // With one: inside the selection it is decided; with all, the workspace must have it.
     ['devices:update on a selected device', D12, 'devices:update', 'd2', 'allowed'],
     ['devices:delete on a device outside the selection', D1, 'devices:delete', 'd2', outside],
@@ -80,6 +105,10 @@ describe('assertDevicePermission (/v1/authorize)', () => {
   });
 
   it('refuses a device the workspace does not have', () => {
-    expect(verdict(() => { throw unknownDevice(); })).toEqual(forbidden('No such device in this workspace.'));
+    expect(
+      verdict(() => {
+        throw unknownDevice();
+      }),
+    ).toEqual(forbidden('No such device in this workspace.'));
   });
 });

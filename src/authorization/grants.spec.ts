@@ -31,7 +31,11 @@ function verdict(rule: () => void) {
   }
 }
 const forbidden = (detail: string) => ({ code: ErrorCode.Forbidden, detail });
-const invalid = (field: string, message: string) => ({ code: ErrorCode.ValidationFailed, detail: 'The request is not valid.', errors: [{ field, message }] });
+const invalid = (field: string, message: string) => ({
+  code: ErrorCode.ValidationFailed,
+  detail: 'The request is not valid.',
+  errors: [{ field, message }],
+});
 
 const ALL: DeviceAccess = { mode: 'all' };
 const NONE: DeviceAccess = { mode: 'selected', deviceIds: [] };
@@ -41,7 +45,11 @@ const D12: DeviceAccess = { mode: 'selected', deviceIds: ['d1', 'd2'] };
 /** A device no workspace has: existence is the caller's check (GrantValidator), the rule judges reach alone. */
 const UNKNOWN: DeviceAccess = { mode: 'selected', deviceIds: ['unknown'] };
 
-const held = (permissions: readonly string[], deviceAccess: DeviceAccess = ALL, isOwner = false): Holdings => ({ isOwner, permissions: new Set(permissions), deviceAccess });
+const held = (permissions: readonly string[], deviceAccess: DeviceAccess = ALL, isOwner = false): Holdings => ({
+  isOwner,
+  permissions: new Set(permissions),
+  deviceAccess,
+});
 const owner = held(BUILT_IN_ROLES.owner.permissions, ALL, true);
 const admin = held(BUILT_IN_ROLES.admin.permissions);
 const member = held(BUILT_IN_ROLES.member.permissions, D1);
@@ -56,13 +64,40 @@ describe('assertCanGrantRoles', () => {
   it.each([
     ['an owner grants owner', owner, [ownerRole], 'allowed'],
     ['an admin grants owner', admin, [ownerRole], forbidden('Only owners may grant or take the owner role.')],
-    ['a non-owner holding every permission grants owner', held(BUILT_IN_ROLES.owner.permissions), [ownerRole], forbidden('Only owners may grant or take the owner role.')],
+    [
+      'a non-owner holding every permission grants owner',
+      held(BUILT_IN_ROLES.owner.permissions),
+      [ownerRole],
+      forbidden('Only owners may grant or take the owner role.'),
+    ],
     ['an admin grants viewer', admin, [viewerRole], 'allowed'],
     ['a member grants viewer', member, [viewerRole], 'allowed'],
-    ['a member grants a role with one permission it lacks', member, [role('ops', ['devices:read', 'devices:delete'])], forbidden('You cannot grant the role "ops": it includes devices:delete, which you do not hold.')],
-    ['a member grants a role with two it lacks', member, [role('ops', ['audit:read', 'devices:delete'])], forbidden('You cannot grant the role "ops": it includes audit:read, devices:delete, which you do not hold.')],
-    ['the first refused role of several is named', member, [viewerRole, role('a', ['audit:read']), role('b', ['tokens:read'])], forbidden('You cannot grant the role "a": it includes audit:read, which you do not hold.')],
-    ['an admin through a narrow token grants what its roles hold but the token does not', adminThroughNarrowToken, [viewerRole], forbidden('You cannot grant the role "viewer": it includes workspace:read, members:read, roles:read, measurements:read, which you do not hold.')],
+    [
+      'a member grants a role with one permission it lacks',
+      member,
+      [role('ops', ['devices:read', 'devices:delete'])],
+      forbidden('You cannot grant the role "ops": it includes devices:delete, which you do not hold.'),
+    ],
+    [
+      'a member grants a role with two it lacks',
+      member,
+      [role('ops', ['audit:read', 'devices:delete'])],
+      forbidden('You cannot grant the role "ops": it includes audit:read, devices:delete, which you do not hold.'),
+    ],
+    [
+      'the first refused role of several is named',
+      member,
+      [viewerRole, role('a', ['audit:read']), role('b', ['tokens:read'])],
+      forbidden('You cannot grant the role "a": it includes audit:read, which you do not hold.'),
+    ],
+    [
+      'an admin through a narrow token grants what its roles hold but the token does not',
+      adminThroughNarrowToken,
+      [viewerRole],
+      forbidden(
+        'You cannot grant the role "viewer": it includes workspace:read, members:read, roles:read, measurements:read, which you do not hold.',
+      ),
+    ],
     ['an admin through a narrow token grants within the token', adminThroughNarrowToken, [role('reader', ['devices:read'])], 'allowed'],
     ['nothing is granted', held([]), [], 'allowed'],
     ['a role without permissions', held([]), [role('empty', [])], 'allowed'],
@@ -75,8 +110,18 @@ describe('assertCanDefinePermissions', () => {
   it.each([
     ['permissions it holds', member, ['devices:read', 'measurements:write'], 'allowed'],
     ['no permissions', held([]), [], 'allowed'],
-    ['one it does not hold', member, ['devices:read', 'audit:read'], forbidden('You cannot grant the role "new role": it includes audit:read, which you do not hold.')],
-    ['one its roles grant but its token does not carry', adminThroughNarrowToken, ['tokens:manage'], forbidden('You cannot grant the role "new role": it includes tokens:manage, which you do not hold.')],
+    [
+      'one it does not hold',
+      member,
+      ['devices:read', 'audit:read'],
+      forbidden('You cannot grant the role "new role": it includes audit:read, which you do not hold.'),
+    ],
+    [
+      'one its roles grant but its token does not carry',
+      adminThroughNarrowToken,
+      ['tokens:manage'],
+      forbidden('You cannot grant the role "new role": it includes tokens:manage, which you do not hold.'),
+    ],
     ['an owner, anything', owner, [...BUILT_IN_ROLES.owner.permissions], 'allowed'],
   ])('%s', (_case, grantor, permissions, expected) => {
     expect(verdict(() => assertCanDefinePermissions(grantor, permissions))).toEqual(expected);
@@ -131,7 +176,10 @@ describe('owner role', () => {
     expect(verdict(() => assertApiUserRoles(roles))).toEqual(expected);
   });
 
-  const conflict = { code: ErrorCode.Conflict, detail: 'An owner always has access to all devices; take the owner role away first to narrow it.' };
+  const conflict = {
+    code: ErrorCode.Conflict,
+    detail: 'An owner always has access to all devices; take the owner role away first to narrow it.',
+  };
   it.each([
     ['an owner on all', true, ALL, 'allowed'],
     ['an owner on a selection', true, D1, conflict],
@@ -152,13 +200,48 @@ describe('assertCanActOn (M1)', () => {
     ['an owner acts on an owner', owner, owner, 'allowed'],
     ['an owner acts on an admin', owner, admin, 'allowed'],
     ['an admin acts on an owner', admin, owner, forbidden('Only owners may change, remove or cut off this member: it is an owner.')],
-    ['a non-owner holding everything acts on an owner', held(BUILT_IN_ROLES.owner.permissions), owner, forbidden('Only owners may change, remove or cut off this member: it is an owner.')],
-    ['a principal holding one permission more', held(['members:manage'], ALL), held(['devices:create'], D1), forbidden('You cannot change, remove or cut off this member: it holds devices:create, which you do not hold.')],
-    ['a principal holding what the caller\'s token does not carry', adminThroughNarrowToken, held(['audit:read']), forbidden('You cannot change, remove or cut off this member: it holds audit:read, which you do not hold.')],
-    ['a principal reaching all devices, the caller a selection', held(['members:manage'], D1), held([], ALL), forbidden('You cannot change, remove or cut off this member: it reaches devices you cannot reach.')],
-    ['a principal reaching one device more', held(['members:manage'], D1), held([], D12), forbidden('You cannot change, remove or cut off this member: it reaches devices you cannot reach.')],
-    ['a principal reaching another device', held(['members:manage'], D1), held([], D2), forbidden('You cannot change, remove or cut off this member: it reaches devices you cannot reach.')],
-    ['permissions are judged before devices', held([], NONE), held(['audit:read'], ALL), forbidden('You cannot change, remove or cut off this member: it holds audit:read, which you do not hold.')],
+    [
+      'a non-owner holding everything acts on an owner',
+      held(BUILT_IN_ROLES.owner.permissions),
+      owner,
+      forbidden('Only owners may change, remove or cut off this member: it is an owner.'),
+    ],
+    [
+      'a principal holding one permission more',
+      held(['members:manage'], ALL),
+      held(['devices:create'], D1),
+      forbidden('You cannot change, remove or cut off this member: it holds devices:create, which you do not hold.'),
+    ],
+    [
+      "a principal holding what the caller's token does not carry",
+      adminThroughNarrowToken,
+      held(['audit:read']),
+      forbidden('You cannot change, remove or cut off this member: it holds audit:read, which you do not hold.'),
+    ],
+    [
+      'a principal reaching all devices, the caller a selection',
+      held(['members:manage'], D1),
+      held([], ALL),
+      forbidden('You cannot change, remove or cut off this member: it reaches devices you cannot reach.'),
+    ],
+    [
+      'a principal reaching one device more',
+      held(['members:manage'], D1),
+      held([], D12),
+      forbidden('You cannot change, remove or cut off this member: it reaches devices you cannot reach.'),
+    ],
+    [
+      'a principal reaching another device',
+      held(['members:manage'], D1),
+      held([], D2),
+      forbidden('You cannot change, remove or cut off this member: it reaches devices you cannot reach.'),
+    ],
+    [
+      'permissions are judged before devices',
+      held([], NONE),
+      held(['audit:read'], ALL),
+      forbidden('You cannot change, remove or cut off this member: it holds audit:read, which you do not hold.'),
+    ],
   ])('%s', (_case, actor, target, expected) => {
     expect(verdict(() => assertCanActOn(actor, target, x))).toEqual(expected);
   });

@@ -48,7 +48,10 @@ export function assertCanGrantRoles(grantor: Holdings, roles: readonly Grantable
     if (includesOwnerRole([role])) assertMayGrantOrTakeOwner(grantor);
     const missing = role.permissions.filter((p) => !grantor.permissions.has(p));
     if (missing.length > 0) {
-      throw new DomainError(ErrorCode.Forbidden, `You cannot grant the role "${role.name}": it includes ${missing.join(', ')}, which you do not hold.`);
+      throw new DomainError(
+        ErrorCode.Forbidden,
+        `You cannot grant the role "${role.name}": it includes ${missing.join(', ')}, which you do not hold.`,
+      );
     }
   }
 }
@@ -81,7 +84,10 @@ export function assertCanActOn(actor: Holdings, target: Holdings, what: string):
   }
   const missing = [...target.permissions].filter((p) => !actor.permissions.has(p));
   if (missing.length > 0) {
-    throw new DomainError(ErrorCode.Forbidden, `You cannot change, remove or cut off ${what}: it holds ${missing.join(', ')}, which you do not hold.`);
+    throw new DomainError(
+      ErrorCode.Forbidden,
+      `You cannot change, remove or cut off ${what}: it holds ${missing.join(', ')}, which you do not hold.`,
+    );
   }
   if (!deviceAccessWithin(actor.deviceAccess, target.deviceAccess)) {
     throw new DomainError(ErrorCode.Forbidden, `You cannot change, remove or cut off ${what}: it reaches devices you cannot reach.`);

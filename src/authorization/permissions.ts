@@ -59,11 +59,26 @@ export type BuiltInRole = 'owner' | 'admin' | 'member' | 'viewer';
 
 /** Built-in roles exist in every workspace and cannot be changed or deleted. */
 export const BUILT_IN_ROLES: Record<BuiltInRole, { description: string; permissions: Permission[] }> = {
-  owner: { description: 'Everything, including deleting the workspace, owner management and the token policy', permissions: [...PERMISSIONS] },
-  admin: { description: 'Everything but deleting the workspace and owner management', permissions: PERMISSIONS.filter((p) => p !== 'workspace:delete') },
+  owner: {
+    description: 'Everything, including deleting the workspace, owner management and the token policy',
+    permissions: [...PERMISSIONS],
+  },
+  admin: {
+    description: 'Everything but deleting the workspace and owner management',
+    permissions: PERMISSIONS.filter((p) => p !== 'workspace:delete'),
+  },
   member: {
     description: 'Use the workspace and its devices',
-    permissions: ['workspace:read', 'members:read', 'roles:read', 'devices:read', 'devices:create', 'devices:update', 'measurements:read', 'measurements:write'],
+    permissions: [
+      'workspace:read',
+      'members:read',
+      'roles:read',
+      'devices:read',
+      'devices:create',
+      'devices:update',
+      'measurements:read',
+      'measurements:write',
+    ],
   },
   viewer: { description: 'Read-only', permissions: ['workspace:read', 'members:read', 'roles:read', 'devices:read', 'measurements:read'] },
 };

@@ -53,9 +53,30 @@ describe('assertPolicyAccepts', () => {
   const refused = (detail: string) => ({ code: ErrorCode.TokenPolicy, detail });
   it.each<[string, TokenPolicy, JudgedToken, string, string | undefined, unknown]>([
     ['an accepted token', policy(30), tokenOf('named', 30), 'This workspace', undefined, 'allowed'],
-    ['at a request', policy(null, false), tokenOf('personal', null), 'This workspace', undefined, refused('This workspace does not accept personal access tokens.')],
-    ['making an API-user token', policy(7), tokenOf('api_user', null), 'This workspace', 'set expiresInDays', refused('This workspace accepts only tokens that expire within 7 days; set expiresInDays.')],
-    ['making a named token for several workspaces', policy(7), tokenOf('named', 8), 'Workspace w1', undefined, refused('Workspace w1 accepts only tokens that expire within 7 days.')],
+    [
+      'at a request',
+      policy(null, false),
+      tokenOf('personal', null),
+      'This workspace',
+      undefined,
+      refused('This workspace does not accept personal access tokens.'),
+    ],
+    [
+      'making an API-user token',
+      policy(7),
+      tokenOf('api_user', null),
+      'This workspace',
+      'set expiresInDays',
+      refused('This workspace accepts only tokens that expire within 7 days; set expiresInDays.'),
+    ],
+    [
+      'making a named token for several workspaces',
+      policy(7),
+      tokenOf('named', 8),
+      'Workspace w1',
+      undefined,
+      refused('Workspace w1 accepts only tokens that expire within 7 days.'),
+    ],
   ])('%s', (_case, judgedBy, token, who, advice, expected) => {
     expect(verdict(() => assertPolicyAccepts(judgedBy, token, who, advice))).toEqual(expected);
   });

@@ -135,7 +135,11 @@ export class WorkspaceAccessResolver {
     };
   }
 
-  private async query(principal: PrincipalRef, workspaceId: string, em: EntityManager = this.dataSource.manager): Promise<AccessRow | null> {
+  private async query(
+    principal: PrincipalRef,
+    workspaceId: string,
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<AccessRow | null> {
     const principalColumn = principal.type === 'user' ? 'user_id' : 'api_user_id';
     const rows: AccessRow[] = await em.query(
       `SELECT m.id AS "membershipId", m.device_access AS "deviceAccess",

@@ -77,7 +77,11 @@ describe('WorkspaceWrites', () => {
 
   it('refuses an owner-only write to a caller no longer owner', async () => {
     const { writes } = setUp(accessWith(['workspace:update'], false));
-    const attempt = writes.run(caller({ permission: 'workspace:update', ownerOnly: true }, accessWith(['workspace:update'], true)), actor, jest.fn());
+    const attempt = writes.run(
+      caller({ permission: 'workspace:update', ownerOnly: true }, accessWith(['workspace:update'], true)),
+      actor,
+      jest.fn(),
+    );
     await expect(attempt).rejects.toMatchObject({ code: ErrorCode.Forbidden });
   });
 
@@ -94,7 +98,9 @@ describe('WorkspaceWrites', () => {
 
   it('records audit events of the workspace, by the actor, in the transaction', async () => {
     const { writes, record, em } = setUp(accessWith(['devices:create']));
-    await writes.run(caller({ permission: 'devices:create' }), actor, ({ audit }) => audit({ action: 'device.created', workspaceId: 'elsewhere' } as never));
+    await writes.run(caller({ permission: 'devices:create' }), actor, ({ audit }) =>
+      audit({ action: 'device.created', workspaceId: 'elsewhere' } as never),
+    );
     expect(record).toHaveBeenCalledWith(em, actor, { action: 'device.created', workspaceId: WID });
   });
 

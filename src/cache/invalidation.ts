@@ -9,7 +9,14 @@
 // goes through one connection, so applying events locally is exact; there is no LISTEN there.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { Client } from 'pg';
-import { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
+import {
+  DataSource,
+  EntityManager,
+  EntitySubscriberInterface,
+  QueryRunner,
+  TransactionCommitEvent,
+  TransactionRollbackEvent,
+} from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 export const INVALIDATION_CHANNEL = 'latchkey_invalidate';
@@ -40,7 +47,10 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
   /** Events published inside a transaction still open, applied again once it commits. */
   private readonly pending = new WeakMap<QueryRunner, InvalidationEvent[]>();
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, @Optional() dataSource?: DataSource) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() dataSource?: DataSource,
+  ) {
     // TypeORM tells its subscribers about every COMMIT and ROLLBACK, whichever service ran the transaction.
     dataSource?.subscribers.push(this);
   }
@@ -112,7 +122,10 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
       // Whatever happened while nobody was listening is unknown: start from nothing.
       this.apply({ kind: 'all' });
     } catch (error) {
-      this.logger.warn({ err: { type: (error as Error)?.constructor?.name, code: (error as { code?: string }).code } }, 'LISTEN failed; retrying');
+      this.logger.warn(
+        { err: { type: (error as Error)?.constructor?.name, code: (error as { code?: string }).code } },
+        'LISTEN failed; retrying',
+      );
       this.reconnect(client);
     }
   }

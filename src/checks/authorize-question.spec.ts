@@ -28,19 +28,31 @@ function outcome(request: Partial<AuthorizeRequest>, prefix = ''): unknown {
 
 describe('C1: readAuthorizeQuestion', () => {
   it('plain mode: the query only, in lower case, an empty deviceId meaning every device', () => {
-    expect(read({ query: { workspaceId: W.toUpperCase(), permission: 'devices:read', deviceId: D } })).toEqual({ workspaceId: W, permission: 'devices:read', deviceId: D });
+    expect(read({ query: { workspaceId: W.toUpperCase(), permission: 'devices:read', deviceId: D } })).toEqual({
+      workspaceId: W,
+      permission: 'devices:read',
+      deviceId: D,
+    });
     expect(read({ query: { workspaceId: W, permission: 'devices:read', deviceId: '' } }).deviceId).toBeNull();
     expect(outcome({ query: { workspaceId: [W, W], permission: 'devices:read' } })).toBe('query');
     expect(outcome({ query: { workspaceId: W, permission: ['devices:read', 'devices:read'] } })).toBe('query');
     // Even where the raw query were not counted, a repeated key is an array, never one value.
     expect(outcome({ url: '/v1/authorize?a=1', query: { workspaceId: [W, W] } })).toBe('workspaceId');
-    expect(outcome({ url: '/v1/authorize?a=1&b=2', query: { workspaceId: W, permission: ['devices:read', 'devices:read'] } })).toBe('permission');
+    expect(outcome({ url: '/v1/authorize?a=1&b=2', query: { workspaceId: W, permission: ['devices:read', 'devices:read'] } })).toBe(
+      'permission',
+    );
     expect(outcome({ query: { workspaceId: W, permission: 'devices:read', deviceId: ' ' } })).toBe('deviceId');
     expect(outcome({ query: { workspaceId: W, permission: 'devices:read', extra: '1' } })).toBe('query');
-    expect(outcome({ query: { workspaceId: W, permission: 'devices:read' }, headers: { 'latchkey-permission': 'devices:read' } })).toBe('Latchkey-Permission');
+    expect(outcome({ query: { workspaceId: W, permission: 'devices:read' }, headers: { 'latchkey-permission': 'devices:read' } })).toBe(
+      'Latchkey-Permission',
+    );
     // The raw query is what counts: a pair the parser dropped or merged is still a pair.
-    expect(outcome({ url: `/v1/authorize?workspaceId=${W}&permission=devices:read&`, query: { workspaceId: W, permission: 'devices:read' } })).toBe('query');
-    expect(outcome({ url: `/v1/authorize?workspaceId=${W}&&permission=devices:read`, query: { workspaceId: W, permission: 'devices:read' } })).toBe('query');
+    expect(
+      outcome({ url: `/v1/authorize?workspaceId=${W}&permission=devices:read&`, query: { workspaceId: W, permission: 'devices:read' } }),
+    ).toBe('query');
+    expect(
+      outcome({ url: `/v1/authorize?workspaceId=${W}&&permission=devices:read`, query: { workspaceId: W, permission: 'devices:read' } }),
+    ).toBe('query');
     expect(outcome({ url: '/v1/authorize?', query: {} })).toBe('workspaceId');
   });
 
@@ -53,8 +65,13 @@ describe('C1: readAuthorizeQuestion', () => {
   });
 
   it('forwarded path: anchored at the prefix, query cut off, permission from the header', () => {
-    const envoy = (path: string, prefix = '/api') => outcome({ url: `/v1/authorize${path}`, query: { workspaceId: W }, headers: { 'latchkey-permission': 'devices:read' } }, prefix);
-    expect(envoy(`/api/workspaces/${W}/devices/${D}/measurements?workspaceId=x`)).toEqual({ workspaceId: W, permission: 'devices:read', deviceId: D });
+    const envoy = (path: string, prefix = '/api') =>
+      outcome({ url: `/v1/authorize${path}`, query: { workspaceId: W }, headers: { 'latchkey-permission': 'devices:read' } }, prefix);
+    expect(envoy(`/api/workspaces/${W}/devices/${D}/measurements?workspaceId=x`)).toEqual({
+      workspaceId: W,
+      permission: 'devices:read',
+      deviceId: D,
+    });
     expect(envoy(`/api/workspaces/${W}`)).toEqual({ workspaceId: W, permission: 'devices:read', deviceId: null });
     expect(envoy(`/api/workspaces/${W}/`)).toEqual({ workspaceId: W, permission: 'devices:read', deviceId: null });
     expect(envoy(`/api/workspaces/${W}/devices/${D}x`)).toEqual({ workspaceId: W, permission: 'devices:read', deviceId: null });
@@ -80,8 +97,15 @@ describe('C1: readAuthorizeQuestion', () => {
     ]) {
       expect({ bad, field: envoy(bad) }).toEqual({ bad, field: 'path' });
     }
-    expect(outcome({ url: `/v1/authorize/workspaces/${W}`, headers: { 'latchkey-permission': 'devices:read, devices:read' } })).toBe('Latchkey-Permission');
-    expect(outcome({ url: `/v1/authorize/workspaces/${W}`, headers: { 'latchkey-permission': 'devices:read', 'x-forwarded-uri': `/workspaces/${W}` } })).toBe('X-Forwarded-Uri');
+    expect(outcome({ url: `/v1/authorize/workspaces/${W}`, headers: { 'latchkey-permission': 'devices:read, devices:read' } })).toBe(
+      'Latchkey-Permission',
+    );
+    expect(
+      outcome({
+        url: `/v1/authorize/workspaces/${W}`,
+        headers: { 'latchkey-permission': 'devices:read', 'x-forwarded-uri': `/workspaces/${W}` },
+      }),
+    ).toBe('X-Forwarded-Uri');
     // Percent-encoded non-ASCII is fine; an encoded letter, digit, -, _ or ~ reads differently upstream (400).
     expect(envoy(`/api/workspaces/${W}/devices/${D}/caf%C3%A9`)).toMatchObject({ deviceId: D });
     expect(envoy(`/api/workspaces/${W}/devices/%37${D.slice(1)}`)).toBe('path');
@@ -96,7 +120,9 @@ describe('C1: readAuthorizeQuestion', () => {
     expect(traefik([`/workspaces/${W}`, `/workspaces/${W}`])).toBe('X-Forwarded-Uri');
     expect(traefik(`/workspaces/${W}`, { permission: 'devices:read', workspaceId: W })).toBe('workspaceId');
     expect(traefik(`/workspaces/${W}`, {})).toBe('permission');
-    expect(traefik(`/workspaces/${W}`, { permission: 'devices:read' }, { 'latchkey-permission': 'devices:read' })).toBe('Latchkey-Permission');
+    expect(traefik(`/workspaces/${W}`, { permission: 'devices:read' }, { 'latchkey-permission': 'devices:read' })).toBe(
+      'Latchkey-Permission',
+    );
     expect(traefik('')).toBe('X-Forwarded-Uri');
     expect(traefik(`http://evil/workspaces/${W}`)).toBe('X-Forwarded-Uri');
   });

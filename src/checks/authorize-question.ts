@@ -63,8 +63,10 @@ const refused = (field: string, message: string) => validationFailed(field, mess
  */
 export function readAuthorizeQuestion(request: AuthorizeRequest, forwardAuth: ForwardAuthSettings): AuthorizeQuestion {
   const { url, headers } = request;
-  if (headers['latchkey-workspace-id'] !== undefined) throw refused('Latchkey-Workspace-Id', 'is never read: send the workspace in the query or the forwarded path');
-  if (headers['latchkey-device-id'] !== undefined) throw refused('Latchkey-Device-Id', 'is never read: send the device in the query or the forwarded path');
+  if (headers['latchkey-workspace-id'] !== undefined)
+    throw refused('Latchkey-Workspace-Id', 'is never read: send the workspace in the query or the forwarded path');
+  if (headers['latchkey-device-id'] !== undefined)
+    throw refused('Latchkey-Device-Id', 'is never read: send the device in the query or the forwarded path');
   // lastIndexOf(…, 0), not startsWith: measured cheaper per check on Node 20 (this is the hot path).
   if (url.lastIndexOf(AUTHORIZE_PATH, 0) !== 0) throw refused('path', `must start with ${AUTHORIZE_PATH}`);
   const end = AUTHORIZE_PATH.length;
@@ -79,12 +81,14 @@ export function readAuthorizeQuestion(request: AuthorizeRequest, forwardAuth: Fo
 function readPlain(request: AuthorizeRequest): AuthorizeQuestion {
   const { url, headers } = request;
   const query = request.query as Record<string, unknown>;
-  if (headers['latchkey-permission'] !== undefined) throw refused('Latchkey-Permission', 'is not read with a query: put the permission in the query');
+  if (headers['latchkey-permission'] !== undefined)
+    throw refused('Latchkey-Permission', 'is not read with a query: put the permission in the query');
   const { workspaceId, permission, deviceId } = query;
   // Every key=value pair of the raw query must be one of the three (a repeated key arrives as an array
   // and is refused below): counted on the string, so the object is not walked on the hot path.
   const known = (workspaceId === undefined ? 0 : 1) + (permission === undefined ? 0 : 1) + (deviceId === undefined ? 0 : 1);
-  if (queryPairs(url, AUTHORIZE_PATH.length) !== known) throw refused('query', 'must hold workspaceId, permission and deviceId once each, and nothing else');
+  if (queryPairs(url, AUTHORIZE_PATH.length) !== known)
+    throw refused('query', 'must hold workspaceId, permission and deviceId once each, and nothing else');
   if (typeof workspaceId !== 'string' || !UUID_PATTERN.test(workspaceId)) throw refused('workspaceId', 'must be one UUID');
   // An empty deviceId (a proxy variable left empty on a workspace-wide route) asks about every device.
   const hasDevice = deviceId !== undefined && deviceId !== '';
@@ -99,7 +103,8 @@ function readPlain(request: AuthorizeRequest): AuthorizeQuestion {
 /** Envoy: ids from the original path after /v1/authorize, the permission from Latchkey-Permission or the route table. */
 function readEnvoyPath(request: AuthorizeRequest, forwardAuth: ForwardAuthSettings): AuthorizeQuestion {
   const { url, headers } = request;
-  if (headers['x-forwarded-uri'] !== undefined) throw refused('X-Forwarded-Uri', 'cannot come with a forwarded path below /v1/authorize (two sources)');
+  if (headers['x-forwarded-uri'] !== undefined)
+    throw refused('X-Forwarded-Uri', 'cannot come with a forwarded path below /v1/authorize (two sources)');
   const forwarded = readForwardedPath(url.slice(AUTHORIZE_PATH.length), forwardAuth.pathPrefix, 'path');
   const sentPermission = headers['latchkey-permission'];
   const permission =
@@ -114,8 +119,10 @@ function readForwardedUri(request: AuthorizeRequest, forwardAuth: ForwardAuthSet
   const { headers } = request;
   const query = request.query as Record<string, unknown>;
   const forwardedUri = headers['x-forwarded-uri'];
-  if (headers['latchkey-permission'] !== undefined) throw refused('Latchkey-Permission', 'is not read with X-Forwarded-Uri: put the permission in the address');
-  for (const key in query) if (key !== 'permission') throw refused(key, 'is not read with X-Forwarded-Uri: the ids come from the forwarded URI');
+  if (headers['latchkey-permission'] !== undefined)
+    throw refused('Latchkey-Permission', 'is not read with X-Forwarded-Uri: put the permission in the address');
+  for (const key in query)
+    if (key !== 'permission') throw refused(key, 'is not read with X-Forwarded-Uri: the ids come from the forwarded URI');
   if (typeof forwardedUri !== 'string') throw refused('X-Forwarded-Uri', 'must be sent once');
   const forwarded = readForwardedPath(forwardedUri, forwardAuth.pathPrefix, 'X-Forwarded-Uri');
   let permission: Permission;
@@ -177,7 +184,8 @@ function readForwardedPath(target: string, prefix: string, field: string): { wor
     const deviceAt = workspaceEnd + DEVICES.length;
     const deviceEnd = deviceAt + UUID_LENGTH;
     const candidate = path.slice(deviceAt, deviceEnd);
-    if (UUID_PATTERN.test(candidate) && (deviceEnd === path.length || path.charCodeAt(deviceEnd) === SLASH)) deviceId = candidate.toLowerCase();
+    if (UUID_PATTERN.test(candidate) && (deviceEnd === path.length || path.charCodeAt(deviceEnd) === SLASH))
+      deviceId = candidate.toLowerCase();
   }
   return { workspaceId: workspaceId.toLowerCase(), deviceId, path };
 }
@@ -199,7 +207,17 @@ function assertCleanPath(path: string, field: string): void {
     } else if (c === PERCENT) {
       const byte = hexByte(path.charCodeAt(i + 1), path.charCodeAt(i + 2));
       if (byte < 0) throw refused(field, 'has broken percent-encoding');
-      if (byte < 0x20 || byte === 0x7f || byte === SLASH || byte === DOT || byte === BACKSLASH || byte === PERCENT || byte === SEMICOLON || byte === 0xc0 || byte === 0xc1) {
+      if (
+        byte < 0x20 ||
+        byte === 0x7f ||
+        byte === SLASH ||
+        byte === DOT ||
+        byte === BACKSLASH ||
+        byte === PERCENT ||
+        byte === SEMICOLON ||
+        byte === 0xc0 ||
+        byte === 0xc1
+      ) {
         throw refused(field, 'must not percent-encode "/", ".", "\\", "%", ";" or controls');
       }
       // An encoded letter, digit, "-", "_" or "~" is the same path to the protected service (RFC 3986
@@ -214,7 +232,9 @@ function assertCleanPath(path: string, field: string): void {
 /** RFC 3986 unreserved: ALPHA / DIGIT / "-" / "." / "_" / "~". */
 function isUnreserved(byte: number): boolean {
   const lower = byte | 0x20;
-  return (lower >= 0x61 && lower <= 0x7a) || (byte >= 0x30 && byte <= 0x39) || byte === 0x2d || byte === DOT || byte === 0x5f || byte === 0x7e;
+  return (
+    (lower >= 0x61 && lower <= 0x7a) || (byte >= 0x30 && byte <= 0x39) || byte === 0x2d || byte === DOT || byte === 0x5f || byte === 0x7e
+  );
 }
 
 function hexDigit(c: number): number {

@@ -11,11 +11,14 @@ import { ChecksService } from './checks.service';
 
 export class IntrospectDto {
   @ApiProperty({ description: 'The token to inspect' })
-  @IsString() @MaxLength(200)
+  @IsString()
+  @MaxLength(200)
   token: string;
 
   @ApiPropertyOptional({ description: 'Accepted and ignored (RFC 7662)' })
-  @Optional() @IsString() @MaxLength(50)
+  @Optional()
+  @IsString()
+  @MaxLength(50)
   token_type_hint?: string;
 }
 
@@ -42,7 +45,11 @@ export class ChecksController {
   @ApiQuery({ name: 'workspaceId', required: false, description: 'plain mode (no forwarded path): the workspace' })
   @ApiQuery({ name: 'permission', required: false, description: 'plain mode, or with X-Forwarded-Uri (Traefik): the permission' })
   @ApiQuery({ name: 'deviceId', required: false, description: 'plain mode: the device (optional)' })
-  @ApiHeader({ name: 'Latchkey-Permission', required: false, description: 'forwarded path below /v1/authorize (Envoy): the permission, set by the proxy' })
+  @ApiHeader({
+    name: 'Latchkey-Permission',
+    required: false,
+    description: 'forwarded path below /v1/authorize (Envoy): the permission, set by the proxy',
+  })
   @ApiHeader({ name: 'X-Forwarded-Uri', required: false, description: 'Traefik: the original URI; ids are read from its path' })
   // The query is read as Fastify parsed it, not through @Query() and the validation pipe: every value
   // used is checked by readAuthorizeQuestion (UUIDs, the permission catalog) and any other key is a 400.
@@ -58,7 +65,9 @@ export class ChecksController {
   @Post('introspect')
   @HttpCode(200)
   @Authenticated({ allowApiUsers: true, platformKey: true })
-  @ApiOperation({ summary: 'RFC 7662 token introspection (form or JSON). Callers: a platform key, or a token with tokens:read in the token\'s workspace' })
+  @ApiOperation({
+    summary: "RFC 7662 token introspection (form or JSON). Callers: a platform key, or a token with tokens:read in the token's workspace",
+  })
   introspect(@Req() request: CheckRequest, @Body() dto: IntrospectDto) {
     return this.checks.introspect(request.platformCaller ? 'platform' : (request.user as Principal), dto.token);
   }

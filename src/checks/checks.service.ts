@@ -118,6 +118,8 @@ export class ChecksService {
   /** The workspaces a token can reach: its principal's memberships, within its restriction, minus blocks. */
   private async workspacesReached(subject: Principal): Promise<string[]> {
     const { workspaceIds, blockedWorkspaceIds } = subject.token;
-    return (await this.resolver.memberOf(subject)).filter((id) => (workspaceIds === null || workspaceIds.includes(id)) && !blockedWorkspaceIds.includes(id));
+    return (await this.resolver.memberOf(subject)).filter(
+      (id) => (workspaceIds === null || workspaceIds.includes(id)) && !blockedWorkspaceIds.includes(id),
+    );
   }
 }

@@ -14,7 +14,7 @@ describe('forward-auth route table', () => {
     GET /workspaces/{workspaceId}/*/summary devices:read
   `);
 
-  it('gives the first matching route\'s permission by method and path, or null', () => {
+  it("gives the first matching route's permission by method and path, or null", () => {
     expect(routePermission(routes, 'GET', `/workspaces/${W}/devices/${D}/measurements`)).toBe('measurements:read');
     expect(routePermission(routes, 'POST', `/workspaces/${W}/devices/${D}/measurements`)).toBe('measurements:write');
     expect(routePermission(routes, 'PUT', `/workspaces/${W}/devices/${D}/measurements`)).toBeNull();

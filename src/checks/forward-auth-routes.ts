@@ -26,7 +26,10 @@ const LITERAL = /^[A-Za-z0-9_~-][A-Za-z0-9._~-]*$/;
  */
 export function parseForwardAuthRoutes(text: string): ForwardAuthRoute[] {
   const routes: ForwardAuthRoute[] = [];
-  for (const entry of text.split(/[,\n]/).map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(/[,\n]/)
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const parts = entry.split(/\s+/);
     const fail = (why: string) => new Error(`LATCHKEY_FORWARD_AUTH_ROUTES entry "${entry}": ${why}`);
     if (parts.length !== 3) throw fail('must be METHOD /workspaces/{workspaceId}/… permission');

@@ -140,7 +140,10 @@ export const MAX_FIELD_ERRORS = 20;
 /** The first MAX_FIELD_ERRORS errors; the detail says how many there were when some were cut. */
 export function validationFailedWith(errors: FieldError[]): DomainError {
   const listed = errors.slice(0, MAX_FIELD_ERRORS);
-  const detail = errors.length > listed.length ? `The request is not valid (the first ${listed.length} of ${errors.length} problems are listed).` : 'The request is not valid.';
+  const detail =
+    errors.length > listed.length
+      ? `The request is not valid (the first ${listed.length} of ${errors.length} problems are listed).`
+      : 'The request is not valid.';
   return new DomainError(ErrorCode.ValidationFailed, detail, { errors: listed });
 }
 

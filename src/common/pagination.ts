@@ -7,11 +7,14 @@ import { Optional } from './validation';
 
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @Optional() @Type(() => Number) @IntInRange(1, 200)
+  @Optional()
+  @Type(() => Number)
+  @IntInRange(1, 200)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @Optional() @BoundedString({ max: 200 })
+  @Optional()
+  @BoundedString({ max: 200 })
   cursor?: string;
 }
 

@@ -23,7 +23,9 @@ export const CONTENT_SECURITY_POLICY = {
 };
 
 /** The headers helmet would set on every response, with static options (no per-request nonces). */
-export function securityHeaders(options: HelmetOptions = { contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY } }): Record<string, string> {
+export function securityHeaders(
+  options: HelmetOptions = { contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY } },
+): Record<string, string> {
   const headers: Record<string, string> = {};
   const response = {
     setHeader: (name: string, value: string | number) => {

@@ -1,6 +1,14 @@
 import { ErrorCode } from './errors';
 import { MAX_FIELD_ERRORS, validationFailedWith } from './errors';
-import { inputProblem, MAX_ARRAY_ITEMS, MAX_INPUT_DEPTH, MAX_INPUT_VALUES, MAX_KEYS_PER_OBJECT, RAW_JSON_FACTOR, rawJsonProblem } from './validation';
+import {
+  inputProblem,
+  MAX_ARRAY_ITEMS,
+  MAX_INPUT_DEPTH,
+  MAX_INPUT_VALUES,
+  MAX_KEYS_PER_OBJECT,
+  RAW_JSON_FACTOR,
+  rawJsonProblem,
+} from './validation';
 
 const nested = (depth: number): unknown => {
   let value: unknown = 1;
@@ -17,15 +25,24 @@ describe('inputProblem', () => {
 
   it('names the field holding a NUL character or a lone surrogate, in values and in keys', () => {
     expect(inputProblem({ name: 'a\u0000b' }, 'body')).toEqual({ field: 'name', message: 'must not contain the NUL character' });
-    expect(inputProblem({ metadata: { a: ['x', '\ud800'] } }, 'body')).toEqual({ field: 'metadata.a.1', message: 'must be well-formed Unicode' });
-    expect(inputProblem({ metadata: { 'k\udc00': 1 } }, 'body')).toEqual({ field: 'metadata', message: 'has a key that must be well-formed Unicode' });
+    expect(inputProblem({ metadata: { a: ['x', '\ud800'] } }, 'body')).toEqual({
+      field: 'metadata.a.1',
+      message: 'must be well-formed Unicode',
+    });
+    expect(inputProblem({ metadata: { 'k\udc00': 1 } }, 'body')).toEqual({
+      field: 'metadata',
+      message: 'has a key that must be well-formed Unicode',
+    });
     expect(inputProblem({ serial: 'x\u0000' }, 'query')).toEqual({ field: 'serial', message: 'must not contain the NUL character' });
     expect(inputProblem('\u0000', 'body')).toEqual({ field: 'body', message: 'must not contain the NUL character' });
   });
 
   it('refuses keys named like Object.prototype members, and prototype, anywhere (JSON.parse makes __proto__ an own key)', () => {
     expect(inputProblem(JSON.parse('{"__proto__":{"polluted":1}}'), 'body')).toEqual({ field: '__proto__', message: 'is a forbidden key' });
-    expect(inputProblem({ metadata: { constructor: 'Bosch' } }, 'body')).toEqual({ field: 'metadata.constructor', message: 'is a forbidden key' });
+    expect(inputProblem({ metadata: { constructor: 'Bosch' } }, 'body')).toEqual({
+      field: 'metadata.constructor',
+      message: 'is a forbidden key',
+    });
     expect(inputProblem({ a: [{ prototype: 1 }] }, 'body')).toEqual({ field: 'a.0.prototype', message: 'is a forbidden key' });
     expect(inputProblem({ toString: '5' }, 'query')).toEqual({ field: 'toString', message: 'is a forbidden key' });
     expect(inputProblem({ metadata: { valueOf: 1, ok: 2 } }, 'body')).toEqual({ field: 'metadata.valueOf', message: 'is a forbidden key' });
@@ -35,17 +52,28 @@ describe('inputProblem', () => {
   it(`refuses nesting deeper than ${MAX_INPUT_DEPTH}, without a recursion of its own`, () => {
     expect(inputProblem(nested(MAX_INPUT_DEPTH - 1), 'body')).toBeNull();
     expect(inputProblem(nested(MAX_INPUT_DEPTH + 1), 'body')).toMatchObject({ message: `nests deeper than ${MAX_INPUT_DEPTH} levels` });
-    expect(inputProblem(JSON.parse('['.repeat(100_000) + ']'.repeat(100_000)), 'body')).toMatchObject({ field: expect.stringMatching(/^0(\.0)*$/) });
+    expect(inputProblem(JSON.parse('['.repeat(100_000) + ']'.repeat(100_000)), 'body')).toMatchObject({
+      field: expect.stringMatching(/^0(\.0)*$/),
+    });
   });
 
   it('H2: refuses objects, arrays and whole inputs wider than the limits, naming where', () => {
     const wide = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 1]));
     expect(inputProblem(wide(MAX_KEYS_PER_OBJECT), 'body')).toBeNull();
     expect(inputProblem(wide(60_000), 'body')).toEqual({ field: 'body', message: `has more than ${MAX_KEYS_PER_OBJECT} keys` });
-    expect(inputProblem({ metadata: wide(MAX_KEYS_PER_OBJECT + 1) }, 'body')).toEqual({ field: 'metadata', message: `has more than ${MAX_KEYS_PER_OBJECT} keys` });
-    expect(inputProblem(Object.assign(Object.create(null), wide(300)), 'query')).toEqual({ field: 'query', message: `has more than ${MAX_KEYS_PER_OBJECT} keys` });
+    expect(inputProblem({ metadata: wide(MAX_KEYS_PER_OBJECT + 1) }, 'body')).toEqual({
+      field: 'metadata',
+      message: `has more than ${MAX_KEYS_PER_OBJECT} keys`,
+    });
+    expect(inputProblem(Object.assign(Object.create(null), wide(300)), 'query')).toEqual({
+      field: 'query',
+      message: `has more than ${MAX_KEYS_PER_OBJECT} keys`,
+    });
     expect(inputProblem({ ids: Array(MAX_ARRAY_ITEMS).fill(1) }, 'body')).toBeNull();
-    expect(inputProblem({ ids: Array(MAX_ARRAY_ITEMS + 1).fill(1) }, 'body')).toEqual({ field: 'ids', message: `has more than ${MAX_ARRAY_ITEMS} items` });
+    expect(inputProblem({ ids: Array(MAX_ARRAY_ITEMS + 1).fill(1) }, 'body')).toEqual({
+      field: 'ids',
+      message: `has more than ${MAX_ARRAY_ITEMS} items`,
+    });
     const many = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`a${i}`, Array(MAX_INPUT_VALUES / 10).fill(1)]));
     expect(inputProblem(many, 'body')).toEqual({ field: 'body', message: `holds more than ${MAX_INPUT_VALUES} values` });
   });
@@ -65,8 +93,16 @@ describe('inputProblem', () => {
     expect(rawJsonProblem(keys(maxKeys))).toBeNull();
     expect(rawJsonProblem(keys(maxKeys + 1))).toEqual({ field: 'body', message: `has an object with more than ${maxKeys} keys` });
     expect(rawJsonProblem(`{"a":${keys(60_000)}}`)).toMatchObject({ message: `has an object with more than ${maxKeys} keys` });
-    expect(rawJsonProblem(`[${Array(MAX_ARRAY_ITEMS * RAW_JSON_FACTOR + 1).fill(0).join(',')}]`)).toMatchObject({ message: /has an array with more than/ });
-    expect(rawJsonProblem(JSON.stringify(Array.from({ length: 30 }, () => Array(1000).fill(0))))).toMatchObject({ message: /holds more than/ });
+    expect(
+      rawJsonProblem(
+        `[${Array(MAX_ARRAY_ITEMS * RAW_JSON_FACTOR + 1)
+          .fill(0)
+          .join(',')}]`,
+      ),
+    ).toMatchObject({ message: /has an array with more than/ });
+    expect(rawJsonProblem(JSON.stringify(Array.from({ length: 30 }, () => Array(1000).fill(0))))).toMatchObject({
+      message: /holds more than/,
+    });
     // Commas, brackets and escaped quotes inside strings are text; an escaped backslash ends nothing.
     expect(rawJsonProblem(JSON.stringify({ a: ',{['.repeat(50_000), b: 'x\\', c: '\\"'.repeat(10_000) + ','.repeat(10_000) }))).toBeNull();
     expect(rawJsonProblem('{"a":"unterminated,,,,')).toBeNull();

@@ -115,7 +115,10 @@ export function rawJsonProblem(text: string): FieldError | null {
     } else if (c === 0x2c /* , */ && depth > 0 && depth <= RAW_TRACKED_DEPTH) {
       const seen = ++commas[depth - 1];
       if (objects[depth - 1] ? seen >= maxKeys : seen >= maxItems) {
-        return { field: 'body', message: objects[depth - 1] ? `has an object with more than ${maxKeys} keys` : `has an array with more than ${maxItems} items` };
+        return {
+          field: 'body',
+          message: objects[depth - 1] ? `has an object with more than ${maxKeys} keys` : `has an array with more than ${maxItems} items`,
+        };
       }
       if (++values >= maxValues) return { field: 'body', message: `holds more than ${maxValues} values` };
     }

@@ -3,7 +3,15 @@ import { ConfigError, loadConfig } from './app-config';
 describe('loadConfig', () => {
   it('has defaults for everything: a fresh clone runs with no environment', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ databaseUrl: null, dataDir: './data', port: 3000, host: '127.0.0.1', logLevel: 'info', dbPoolSize: 10, dbAcquireTimeoutMs: 3000 });
+    expect(config).toMatchObject({
+      databaseUrl: null,
+      dataDir: './data',
+      port: 3000,
+      host: '127.0.0.1',
+      logLevel: 'info',
+      dbPoolSize: 10,
+      dbAcquireTimeoutMs: 3000,
+    });
     expect(config.login).toEqual({ maxFailures: 10, windowSeconds: 900, slowdownMaxMs: 3000 });
     expect(config.platformAdmins).toEqual({ userIds: new Set(), emails: new Set() });
     expect(config.passwordWork).toEqual({ concurrency: expect.any(Number), maxWaiting: 64 });
@@ -20,15 +28,25 @@ describe('loadConfig', () => {
       LATCHKEY_TRUST_PROXY: '10.0.0.0/8, 192.168.1.7',
       LATCHKEY_LOG_LEVEL: 'warn',
     });
-    expect(config).toMatchObject({ databaseUrl: 'postgres://u:p@db:5432/latchkey', port: 8080, trustProxy: ['10.0.0.0/8', '192.168.1.7'], logLevel: 'warn' });
+    expect(config).toMatchObject({
+      databaseUrl: 'postgres://u:p@db:5432/latchkey',
+      port: 8080,
+      trustProxy: ['10.0.0.0/8', '192.168.1.7'],
+      logLevel: 'warn',
+    });
     expect([...config.platformAdmins.emails]).toEqual(['root@example.com', 'ops@example.com']);
     expect([...config.platformAdmins.userIds]).toEqual(['7d1a0c2e-4b4f-4e0b-9c7a-2f1e3d5c6b7a']);
   });
 
-  it.each(['root', 'root@', 'ops@corp.test\u200d', 'оps@corp.test', '1234-not-a-uuid'])('H1: refuses to start on a platform admin entry %j that is neither a user id nor an email', (entry) => {
-    const value = JSON.parse(`"${entry}"`) as string;
-    expect(() => loadConfig({ LATCHKEY_PLATFORM_ADMINS: `ops@example.com,${value}` })).toThrow(/LATCHKEY_PLATFORM_ADMINS: ".*" is neither a user id/);
-  });
+  it.each(['root', 'root@', 'ops@corp.test\u200d', 'оps@corp.test', '1234-not-a-uuid'])(
+    'H1: refuses to start on a platform admin entry %j that is neither a user id nor an email',
+    (entry) => {
+      const value = JSON.parse(`"${entry}"`) as string;
+      expect(() => loadConfig({ LATCHKEY_PLATFORM_ADMINS: `ops@example.com,${value}` })).toThrow(
+        /LATCHKEY_PLATFORM_ADMINS: ".*" is neither a user id/,
+      );
+    },
+  );
 
   it.each([
     ['PORT', 'eighty', /PORT/],

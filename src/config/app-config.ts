@@ -24,7 +24,10 @@ export class EnvironmentVariables {
   @IsString()
   LATCHKEY_DATA_DIR = './data';
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
   @IsString()
@@ -33,54 +36,91 @@ export class EnvironmentVariables {
   @IsIn(LOG_LEVELS)
   LATCHKEY_LOG_LEVEL: LogLevel = 'info';
 
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   LATCHKEY_LOG_REQUESTS = true;
 
   /** Comma-separated user ids (UUIDs) and email addresses; an email counts only once its account has verified it. */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   LATCHKEY_PLATFORM_ADMINS?: string;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
   LATCHKEY_DB_POOL_SIZE = 10;
 
   /** How long a query waits for a pooled connection, or for a new one to open, before the request gets 503. */
-  @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
   LATCHKEY_DB_ACQUIRE_TIMEOUT_MS = 3000;
 
   /** Read by readTrustProxy(): a hop count or a list of proxy addresses/CIDRs, never `true`. */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   LATCHKEY_TRUST_PROXY?: string;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(60)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(60)
   LATCHKEY_LAST_USED_FLUSH_SECONDS = 15;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   LATCHKEY_LOGIN_MAX_FAILURES = 10;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(86400)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
   LATCHKEY_LOGIN_WINDOW_SECONDS = 900;
 
-  @Transform(toInt) @IsInt() @Min(8192) @Max(1048576)
+  @Transform(toInt)
+  @IsInt()
+  @Min(8192)
+  @Max(1048576)
   LATCHKEY_ARGON2_MEMORY_KIB = 19456;
 
   /** Longest delay (ms) added to sign-ins for an email failing from many addresses; 0: no slow-down. */
-  @Transform(toInt) @IsInt() @Min(0) @Max(10_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
   LATCHKEY_LOGIN_SLOWDOWN_MAX_MS = 3000;
 
   /** argon2 operations running at once; unset: the number of cores. */
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
   LATCHKEY_ARGON2_CONCURRENCY?: number;
 
   /** argon2 operations waiting, per kind (sign-in, other); past it the request gets 503. */
-  @Transform(toInt) @IsInt() @Min(0) @Max(100_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
   LATCHKEY_ARGON2_MAX_WAITING = 64;
 
   /** Password changes (PATCH /me with a password) per user per 15 minutes; 0 turns the limit off. */
-  @Transform(toInt) @IsInt() @Min(0) @Max(100_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
   LATCHKEY_PASSWORD_CHANGES_PER_USER = 5;
 
   /** Registrations per client address per 10 minutes; 0 turns the limit off. */
-  @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
   LATCHKEY_REGISTRATIONS_PER_IP = 10;
 
   @IsOptional()
@@ -88,19 +128,34 @@ export class EnvironmentVariables {
   REDIS_URL?: string;
 
   /** 0 turns a limit off. */
-  @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
   LATCHKEY_RATE_LIMIT_PER_TOKEN = 120_000;
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
   LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP = 300;
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
   LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP = 600;
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(300)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(300)
   LATCHKEY_CACHE_TTL_SECONDS = 10;
 
-  @Transform(toInt) @IsInt() @Min(100) @Max(10_000_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(10_000_000)
   LATCHKEY_CACHE_MAX_ENTRIES = 100_000;
 
   @IsOptional()
@@ -129,7 +184,8 @@ export class EnvironmentVariables {
    * Optional: `METHOD /workspaces/{workspaceId}/… permission` entries (comma or new line separated);
    * when set, forwarded /v1/authorize requests take their permission from it, not from a header or query.
    */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   LATCHKEY_FORWARD_AUTH_ROUTES?: string;
 
   /** Key a Prometheus scraper sends as `Authorization: Bearer <key>`; without it /metrics is not served on PORT. */
@@ -138,14 +194,19 @@ export class EnvironmentVariables {
   LATCHKEY_METRICS_TOKEN?: string;
 
   /** A separate listener serving only GET /metrics (0: any free port); unset: none. */
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   LATCHKEY_METRICS_PORT?: number;
 
   @IsString()
   LATCHKEY_METRICS_HOST = '127.0.0.1';
 
   /** The built web UI served at /; empty or missing folder: no UI, the API alone. */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   LATCHKEY_WEB_UI_DIR?: string;
 }
 
@@ -280,9 +341,16 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     dbAcquireTimeoutMs: vars.LATCHKEY_DB_ACQUIRE_TIMEOUT_MS,
     trustProxy,
     lastUsedFlushSeconds: vars.LATCHKEY_LAST_USED_FLUSH_SECONDS,
-    login: { maxFailures: vars.LATCHKEY_LOGIN_MAX_FAILURES, windowSeconds: vars.LATCHKEY_LOGIN_WINDOW_SECONDS, slowdownMaxMs: vars.LATCHKEY_LOGIN_SLOWDOWN_MAX_MS },
+    login: {
+      maxFailures: vars.LATCHKEY_LOGIN_MAX_FAILURES,
+      windowSeconds: vars.LATCHKEY_LOGIN_WINDOW_SECONDS,
+      slowdownMaxMs: vars.LATCHKEY_LOGIN_SLOWDOWN_MAX_MS,
+    },
     argon2MemoryKib: vars.LATCHKEY_ARGON2_MEMORY_KIB,
-    passwordWork: { concurrency: vars.LATCHKEY_ARGON2_CONCURRENCY ?? Math.max(1, availableParallelism()), maxWaiting: vars.LATCHKEY_ARGON2_MAX_WAITING },
+    passwordWork: {
+      concurrency: vars.LATCHKEY_ARGON2_CONCURRENCY ?? Math.max(1, availableParallelism()),
+      maxWaiting: vars.LATCHKEY_ARGON2_MAX_WAITING,
+    },
     passwordLimits: {
       changesPerUserPer15Minutes: vars.LATCHKEY_PASSWORD_CHANGES_PER_USER,
       registrationsPerIpPer10Minutes: vars.LATCHKEY_REGISTRATIONS_PER_IP,

@@ -6,7 +6,8 @@ const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT
 // PostgreSQL SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, cannot connect now).
 const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-4]|53300)$/;
 // A connection that could not open in time fails with "Connection terminated due to connection timeout".
-const UNAVAILABLE_MESSAGES = /Connection terminated|Client has encountered a connection error|Connection is not established|Cannot use a pool after calling end/i;
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|Client has encountered a connection error|Connection is not established|Cannot use a pool after calling end/i;
 // pg-pool's words when a query waited its whole connectionTimeoutMillis in the queue for a pooled connection.
 const ACQUIRE_TIMEOUT_MESSAGE = 'timeout exceeded when trying to connect';
 

@@ -24,7 +24,11 @@ export interface PoolOptions {
   monitor?: PoolMonitor;
 }
 
-export function dataSourceOptions(target: { url: string } | PostgresConnection, pool: PoolOptions, logger?: QueryCounter): DataSourceOptions {
+export function dataSourceOptions(
+  target: { url: string } | PostgresConnection,
+  pool: PoolOptions,
+  logger?: QueryCounter,
+): DataSourceOptions {
   return {
     type: 'postgres',
     ...target,
@@ -63,7 +67,11 @@ export class Database {
     let monitor: PoolMonitor;
     if (config.databaseUrl) {
       monitor = new PoolMonitor(config.dbPoolSize);
-      options = dataSourceOptions({ url: config.databaseUrl }, { size: config.dbPoolSize, acquireTimeoutMs: config.dbAcquireTimeoutMs, monitor }, queryCounter);
+      options = dataSourceOptions(
+        { url: config.databaseUrl },
+        { size: config.dbPoolSize, acquireTimeoutMs: config.dbAcquireTimeoutMs, monitor },
+        queryCounter,
+      );
     } else {
       embedded = await EmbeddedPostgres.start({ dataDir: config.dataDir });
       // The embedded database is correct with exactly one connection: PGlite serves one session at a time

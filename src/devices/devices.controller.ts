@@ -35,14 +35,24 @@ export class DevicesController {
 
   @Patch(':deviceId')
   @Authenticated({ permission: 'devices:update' })
-  update(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @UuidParam('deviceId') deviceId: string, @Body() dto: UpdateDeviceDto) {
+  update(
+    @CurrentWorkspace() caller: WorkspaceCaller,
+    @CurrentActor() actor: Actor,
+    @UuidParam('deviceId') deviceId: string,
+    @Body() dto: UpdateDeviceDto,
+  ) {
     return this.devices.update(caller, actor, deviceId, dto);
   }
 
   @Delete(':deviceId')
   @HttpCode(204)
   @Authenticated({ permission: 'devices:delete' })
-  async delete(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @UuidParam('deviceId') deviceId: string, @NoBody() _body: unknown): Promise<void> {
+  async delete(
+    @CurrentWorkspace() caller: WorkspaceCaller,
+    @CurrentActor() actor: Actor,
+    @UuidParam('deviceId') deviceId: string,
+    @NoBody() _body: unknown,
+  ): Promise<void> {
     await this.devices.delete(caller, actor, deviceId);
   }
 }

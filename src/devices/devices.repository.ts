@@ -34,13 +34,22 @@ export class DevicesRepository {
   }
 
   /** A device the given access can see, or null: outside device access reads as not there. */
-  async find(workspaceId: string, deviceId: string, access: DeviceAccess, em: EntityManager = this.dataSource.manager): Promise<DeviceRecord | null> {
+  async find(
+    workspaceId: string,
+    deviceId: string,
+    access: DeviceAccess,
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<DeviceRecord | null> {
     if (!reachesDevice(access, deviceId)) return null;
     const rows = await em.query(`SELECT ${COLUMNS} FROM devices d WHERE d.workspace_id = $1 AND d.id = $2`, [workspaceId, deviceId]);
     return rows[0] ?? null;
   }
 
-  list(workspaceId: string, access: DeviceAccess, filter: { serial?: string; after: KeysetPosition | null; limit: number }): Promise<DeviceRecord[]> {
+  list(
+    workspaceId: string,
+    access: DeviceAccess,
+    filter: { serial?: string; after: KeysetPosition | null; limit: number },
+  ): Promise<DeviceRecord[]> {
     const params: unknown[] = [workspaceId];
     const where = ['d.workspace_id = $1'];
     if (access.mode === 'selected') where.push(`d.id = ANY($${params.push(access.deviceIds)}::uuid[])`);
@@ -52,7 +61,12 @@ export class DevicesRepository {
     );
   }
 
-  async update(workspaceId: string, deviceId: string, device: Pick<DeviceRecord, 'name' | 'serial' | 'metadata' | 'updatedAt'>, em: EntityManager): Promise<void> {
+  async update(
+    workspaceId: string,
+    deviceId: string,
+    device: Pick<DeviceRecord, 'name' | 'serial' | 'metadata' | 'updatedAt'>,
+    em: EntityManager,
+  ): Promise<void> {
     await em.query(`UPDATE devices SET name = $3, serial = $4, metadata = $5, updated_at = $6 WHERE workspace_id = $1 AND id = $2`, [
       workspaceId,
       deviceId,

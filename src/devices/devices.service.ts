@@ -39,7 +39,11 @@ export class DevicesService {
       async ({ em, access, audit }) => {
         assertReachesAllDevices(access.deviceAccess, 'Creating devices');
         await this.devices.insert(access.workspaceId, device, em);
-        await audit({ action: 'device.created', target: { type: 'device', id: device.id }, details: { name: device.name, serial: device.serial } });
+        await audit({
+          action: 'device.created',
+          target: { type: 'device', id: device.id },
+          details: { name: device.name, serial: device.serial },
+        });
       },
       { conflicts: serialTaken(dto.serial) },
     );
@@ -48,7 +52,11 @@ export class DevicesService {
 
   async list(access: WorkspaceAccess, query: ListDevicesQueryDto) {
     const limit = pageLimit(query);
-    const rows = await this.devices.list(access.workspaceId, access.deviceAccess, { serial: query.serial, after: decodeCursor(query.cursor), limit });
+    const rows = await this.devices.list(access.workspaceId, access.deviceAccess, {
+      serial: query.serial,
+      after: decodeCursor(query.cursor),
+      limit,
+    });
     return toPage(rows, limit, toDeviceView);
   }
 
@@ -65,7 +73,8 @@ export class DevicesService {
         const device = await this.find(access, deviceId, em);
         // Serials are unique across the workspace, so a collision would tell of a device out of the
         // caller's reach: choosing a serial needs every device in reach, as creating one does.
-        if (dto.serial !== undefined && dto.serial !== device.serial) assertReachesAllDevices(access.deviceAccess, "Changing a device's serial");
+        if (dto.serial !== undefined && dto.serial !== device.serial)
+          assertReachesAllDevices(access.deviceAccess, "Changing a device's serial");
         const changed = {
           name: dto.name?.trim() ?? device.name,
           serial: dto.serial ?? device.serial,

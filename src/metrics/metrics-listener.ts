@@ -39,7 +39,9 @@ export class MetricsListener implements OnApplicationBootstrap, OnApplicationShu
     this.server = server;
     this.logger.log(`Metrics on http://${host}:${this.port()}/metrics`);
     if (!this.config.metrics.tokenDigest && !LOOPBACK.test(host)) {
-      this.logger.warn(`The metrics listener on ${host} asks for no key: anyone who reaches that address reads the metrics (set LATCHKEY_METRICS_TOKEN)`);
+      this.logger.warn(
+        `The metrics listener on ${host} asks for no key: anyone who reaches that address reads the metrics (set LATCHKEY_METRICS_TOKEN)`,
+      );
     }
   }
 
@@ -61,7 +63,8 @@ export class MetricsListener implements OnApplicationBootstrap, OnApplicationShu
     response.setHeader('X-Content-Type-Options', 'nosniff');
     const path = (request.url ?? '').split('?')[0];
     if (path !== '/metrics') return problem(response, 404, 'not_found', 'Only GET /metrics is served here.');
-    if (request.method !== 'GET' && request.method !== 'HEAD') return problem(response, 405, 'method_not_allowed', 'Only GET /metrics is served here.');
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return problem(response, 405, 'method_not_allowed', 'Only GET /metrics is served here.');
     const { tokenDigest } = this.config.metrics;
     try {
       if (tokenDigest) assertMetricsKey(tokenDigest, request.headers.authorization);

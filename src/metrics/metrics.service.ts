@@ -24,7 +24,11 @@ export class MetricsService {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [this.registry],
     });
-    const dbQueries = new Counter({ name: 'latchkey_db_queries_total', help: 'SQL statements sent to the database', registers: [this.registry] });
+    const dbQueries = new Counter({
+      name: 'latchkey_db_queries_total',
+      help: 'SQL statements sent to the database',
+      registers: [this.registry],
+    });
     queries.onQuery(() => dbQueries.inc());
 
     this.dbUnavailable = new Counter({

@@ -116,7 +116,8 @@ export class BatchedRedisCounter {
         entry.pending += delta;
         this.dirty.add(key);
       }
-      if (!this.failing) this.logger.warn({ err: { type: (error as Error)?.constructor?.name } }, 'Redis unavailable; rate limits count in memory');
+      if (!this.failing)
+        this.logger.warn({ err: { type: (error as Error)?.constructor?.name } }, 'Redis unavailable; rate limits count in memory');
       this.failing = true;
     } finally {
       this.syncing = false;

@@ -23,7 +23,13 @@ export class ExactLimit {
     const memory = points > 0 ? new RateLimiterMemory({ keyPrefix, points, duration: durationSeconds }) : null;
     this.limiter =
       memory && redis
-        ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `latchkey:${keyPrefix}`, points, duration: durationSeconds, insuranceLimiter: memory })
+        ? new RateLimiterRedis({
+            storeClient: redis,
+            keyPrefix: `latchkey:${keyPrefix}`,
+            points,
+            duration: durationSeconds,
+            insuranceLimiter: memory,
+          })
         : memory;
   }
 

@@ -23,7 +23,9 @@ export class RedisConnection implements OnApplicationShutdown {
         })
       : null;
     // Only the error's type: the message can hold the URL, and with it a password.
-    this.client?.on('error', (error: Error) => this.logger.warn({ err: { type: error.constructor.name } }, 'Redis unavailable; counting in memory'));
+    this.client?.on('error', (error: Error) =>
+      this.logger.warn({ err: { type: error.constructor.name } }, 'Redis unavailable; counting in memory'),
+    );
   }
 
   onApplicationShutdown(): void {

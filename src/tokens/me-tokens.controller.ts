@@ -51,14 +51,24 @@ export class MeTokensController {
   @Delete('tokens/:tokenId')
   @HttpCode(204)
   @Authenticated({ scope: 'account:manage' })
-  async revoke(@CurrentUser() user: UserPrincipal, @CurrentActor() actor: Actor, @UuidParam('tokenId') tokenId: string, @NoBody() _body: unknown): Promise<void> {
+  async revoke(
+    @CurrentUser() user: UserPrincipal,
+    @CurrentActor() actor: Actor,
+    @UuidParam('tokenId') tokenId: string,
+    @NoBody() _body: unknown,
+  ): Promise<void> {
     await this.tokens.revoke(user, actor, tokenId);
   }
 
   @Post('tokens/:tokenId/rotate')
   @HttpCode(200)
   @Authenticated({ scope: 'account:manage' })
-  rotate(@CurrentUser() user: UserPrincipal, @CurrentActor() actor: Actor, @UuidParam('tokenId') tokenId: string, @Body() dto: RotateTokenDto) {
+  rotate(
+    @CurrentUser() user: UserPrincipal,
+    @CurrentActor() actor: Actor,
+    @UuidParam('tokenId') tokenId: string,
+    @Body() dto: RotateTokenDto,
+  ) {
     return this.tokens.rotate(user, actor, tokenId, dto);
   }
 }

@@ -8,7 +8,10 @@ export class TokenPolicyVerdictView {
   @ApiProperty({ description: "The workspace's token policy lets the token in" })
   accepted: boolean;
 
-  @ApiPropertyOptional({ example: 'This workspace does not accept personal access tokens.', description: 'When refused: the 403 token_policy detail its holder gets here' })
+  @ApiPropertyOptional({
+    example: 'This workspace does not accept personal access tokens.',
+    description: 'When refused: the 403 token_policy detail its holder gets here',
+  })
   reason?: string;
 }
 

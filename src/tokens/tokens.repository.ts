@@ -148,13 +148,18 @@ export class TokensRepository {
       .where(`${column} = :ownerId`, { ownerId: requireId(owner.id) })
       .andWhere('t.kind IN (:...kinds)', { kinds: filter.kinds });
     if (!filter.includeInactive) {
-      qb.andWhere('(t.revoked_at IS NULL OR t.revoked_at > :now) AND (t.expires_at IS NULL OR t.expires_at > :now)', { now: filter.now })
-        .andWhere('(p.id IS NULL OR ((p.revoked_at IS NULL OR p.revoked_at > :now) AND (p.expires_at IS NULL OR p.expires_at > :now)))');
+      qb.andWhere('(t.revoked_at IS NULL OR t.revoked_at > :now) AND (t.expires_at IS NULL OR t.expires_at > :now)', {
+        now: filter.now,
+      }).andWhere('(p.id IS NULL OR ((p.revoked_at IS NULL OR p.revoked_at > :now) AND (p.expires_at IS NULL OR p.expires_at > :now)))');
     }
     if (filter.after) {
       qb.andWhere('(t.created_at, t.id) < (:afterAt, :afterId)', { afterAt: filter.after.createdAt, afterId: filter.after.id });
     }
-    return qb.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').limit(filter.limit + 1).getMany();
+    return qb
+      .orderBy('t.created_at', 'DESC')
+      .addOrderBy('t.id', 'DESC')
+      .limit(filter.limit + 1)
+      .getMany();
   }
 
   /**
@@ -204,10 +209,11 @@ export class TokensRepository {
   }
 
   async markReplaced(tokenId: string, replacedById: string, diesAt: Date, em: EntityManager): Promise<void> {
-    await em.query(
-      `UPDATE tokens SET replaced_by_id = $2, revoked_at = LEAST(COALESCE(revoked_at, $3), $3) WHERE id = $1`,
-      [tokenId, replacedById, diesAt],
-    );
+    await em.query(`UPDATE tokens SET replaced_by_id = $2, revoked_at = LEAST(COALESCE(revoked_at, $3), $3) WHERE id = $1`, [
+      tokenId,
+      replacedById,
+      diesAt,
+    ]);
     await this.invalidation.publish(em, { kind: 'token', id: tokenId });
   }
 
@@ -225,7 +231,11 @@ export class TokensRepository {
   }
 
   async findReachingWorkspace(workspaceId: string, tokenId: string, now: Date, em: EntityManager): Promise<ReachingToken | null> {
-    const rows = await em.query(`SELECT ${REACHING_COLUMNS} ${REACHING_FROM} WHERE ${REACHES_WORKSPACE} AND t.id = $3`, [requireId(workspaceId), now, tokenId]);
+    const rows = await em.query(`SELECT ${REACHING_COLUMNS} ${REACHING_FROM} WHERE ${REACHES_WORKSPACE} AND t.id = $3`, [
+      requireId(workspaceId),
+      now,
+      tokenId,
+    ]);
     return rows[0] ?? null;
   }
 
@@ -255,7 +265,10 @@ export class TokensRepository {
     const rows: unknown[] =
       passwordHash === null
         ? await em.query(`SELECT 1 FROM users WHERE id = $1 AND status = 'active' FOR SHARE`, [requireId(userId)])
-        : await em.query(`SELECT 1 FROM users WHERE id = $1 AND password_hash = $2 AND status = 'active' FOR SHARE`, [requireId(userId), passwordHash]);
+        : await em.query(`SELECT 1 FROM users WHERE id = $1 AND password_hash = $2 AND status = 'active' FOR SHARE`, [
+            requireId(userId),
+            passwordHash,
+          ]);
     return rows.length > 0;
   }
 
@@ -265,7 +278,10 @@ export class TokensRepository {
   }
 
   /** The token policies of those of `workspaceIds` the user is a member of (the others are missing). */
-  policiesOfMemberWorkspaces(userId: string, workspaceIds: string[]): Promise<Array<{ id: string; maxLifetimeDays: number | null; allowPersonalTokens: boolean }>> {
+  policiesOfMemberWorkspaces(
+    userId: string,
+    workspaceIds: string[],
+  ): Promise<Array<{ id: string; maxLifetimeDays: number | null; allowPersonalTokens: boolean }>> {
     return this.dataSource.query(
       `SELECT w.id, w.token_max_lifetime_days AS "maxLifetimeDays", w.allow_personal_tokens AS "allowPersonalTokens"
          FROM memberships m JOIN workspaces w ON w.id = m.workspace_id

@@ -103,11 +103,15 @@ export class TokensService {
         workspaceIds: null,
         expiresAt: new Date(this.clock.now().getTime() + SESSION_LIFETIME_MS),
       });
-      await this.audit.record(em, { type: 'user', id: userId, tokenId: null, ip }, {
-        action: 'session.created',
-        accountId: userId,
-        target: { type: 'token', id: token.id },
-      });
+      await this.audit.record(
+        em,
+        { type: 'user', id: userId, tokenId: null, ip },
+        {
+          action: 'session.created',
+          accountId: userId,
+          target: { type: 'token', id: token.id },
+        },
+      );
       return toIssuedTokenView(token, secret);
     });
   }
@@ -125,7 +129,8 @@ export class TokensService {
       // that committed after this request's token was checked (or one still open) ends every session
       // of the user; a session made now would be missed by it and come back with a reactivation (L4).
       if (principal.type === 'user') {
-        if (!(await this.tokens.holdActiveOwner(principal.id, null, em))) throw new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.');
+        if (!(await this.tokens.holdActiveOwner(principal.id, null, em)))
+          throw new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.');
       }
       const { token, secret } = await this.issue(em, {
         kind: 'session',
@@ -187,13 +192,16 @@ export class TokensService {
   async list(principal: UserPrincipal, query: ListTokensQueryDto): Promise<Page<TokenView>> {
     const limit = pageLimit(query);
     const now = this.clock.now();
-    const rows = await this.tokens.listForOwner({ type: 'user', id: principal.id }, {
-      kinds: query.kind ? [query.kind] : ['personal', 'named', 'session'],
-      includeInactive: query.includeInactive ?? false,
-      now,
-      after: decodeCursor(query.cursor),
-      limit,
-    });
+    const rows = await this.tokens.listForOwner(
+      { type: 'user', id: principal.id },
+      {
+        kinds: query.kind ? [query.kind] : ['personal', 'named', 'session'],
+        includeInactive: query.includeInactive ?? false,
+        now,
+        after: decodeCursor(query.cursor),
+        limit,
+      },
+    );
     return toPage(rows, limit, (row) => toTokenView(row, now));
   }
 
@@ -249,7 +257,12 @@ export class TokensService {
     await this.dataSource.transaction(async (em) => {
       // Revoking a dead token again answers 204 too, but changes nothing and records nothing.
       if (!(await this.tokens.revoke(token.id, this.clock.now(), em))) return;
-      await this.audit.record(em, actor, { action: 'token.revoked', accountId: principal.id, target: { type: 'token', id: token.id }, details: { kind: token.kind } });
+      await this.audit.record(em, actor, {
+        action: 'token.revoked',
+        accountId: principal.id,
+        target: { type: 'token', id: token.id },
+        details: { kind: token.kind },
+      });
     });
   }
 
@@ -259,7 +272,8 @@ export class TokensService {
       // The row lock makes concurrent rotations of one token take turns: the second sees it replaced.
       const old = await this.tokens.findForOwnerLocked({ type: 'user', id: principal.id }, tokenId, em);
       if (!old) throw notFound('Token');
-      if (old.kind !== 'named') throw conflict(old.kind === 'personal' ? 'Regenerate the default personal token instead.' : 'Sessions cannot be rotated.');
+      if (old.kind !== 'named')
+        throw conflict(old.kind === 'personal' ? 'Regenerate the default personal token instead.' : 'Sessions cannot be rotated.');
       this.assertRotatable(old);
       assertTokenCanGrant(principal.token, { scopes: old.scopes, workspaceIds: old.workspaceIds });
       const rotated = await this.rotateInTransaction(em, old, dto.graceSeconds ?? 0, principal.token);

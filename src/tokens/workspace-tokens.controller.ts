@@ -20,7 +20,8 @@ export class WorkspaceTokensController {
   @Authenticated({ permission: 'tokens:read' })
   @ApiExtraModels(TokenPolicyVerdictView)
   @ApiOkResponse({
-    description: "A page of the tokens that reach the workspace; each with `owner` and `policy`, the workspace's token policy's verdict on it",
+    description:
+      "A page of the tokens that reach the workspace; each with `owner` and `policy`, the workspace's token policy's verdict on it",
     schema: {
       type: 'object',
       properties: {
@@ -36,7 +37,12 @@ export class WorkspaceTokensController {
   @Delete(':tokenId')
   @HttpCode(204)
   @Authenticated({ permission: 'tokens:manage' })
-  async revoke(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @UuidParam('tokenId') tokenId: string, @NoBody() _body: unknown): Promise<void> {
+  async revoke(
+    @CurrentWorkspace() caller: WorkspaceCaller,
+    @CurrentActor() actor: Actor,
+    @UuidParam('tokenId') tokenId: string,
+    @NoBody() _body: unknown,
+  ): Promise<void> {
     await this.tokens.revoke(caller, actor, tokenId);
   }
 }

@@ -62,10 +62,15 @@ export class WorkspaceTokensService {
       const token = await this.tokens.findReachingWorkspace(access.workspaceId, tokenId, now, em);
       if (!token) throw notFound('Token');
       // Cutting off a token cuts off its principal here: the caller must hold all that principal holds.
-      const owner = token.apiUserId !== null ? ({ type: 'api_user', id: token.apiUserId } as const) : ({ type: 'user', id: token.userId as string } as const);
+      const owner =
+        token.apiUserId !== null
+          ? ({ type: 'api_user', id: token.apiUserId } as const)
+          : ({ type: 'user', id: token.userId as string } as const);
       await assertCanActOn(owner, 'Token', "this token's owner");
       const onlyHere = reachesOnly(token, access.workspaceId);
-      const changed = onlyHere ? await this.tokens.revoke(token.id, now, em) : await this.tokens.blockInWorkspace(access.workspaceId, token.id, em);
+      const changed = onlyHere
+        ? await this.tokens.revoke(token.id, now, em)
+        : await this.tokens.blockInWorkspace(access.workspaceId, token.id, em);
       // A revocation that raced this one got there first: one change, one event.
       if (!changed) return;
       await audit({

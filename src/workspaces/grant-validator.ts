@@ -27,7 +27,8 @@ export class GrantValidator {
   async devicesToGrant(grantor: WorkspaceAccess, access: DeviceAccess, em?: EntityManager): Promise<void> {
     if (access.mode === 'selected') {
       const known = await this.devices.existing(grantor.workspaceId, access.deviceIds, em);
-      if (known.size !== access.deviceIds.length) throw validationFailed('deviceAccess.deviceIds', 'names a device that is not in this workspace');
+      if (known.size !== access.deviceIds.length)
+        throw validationFailed('deviceAccess.deviceIds', 'names a device that is not in this workspace');
     }
     assertCanGrantDevices(grantor, access);
   }

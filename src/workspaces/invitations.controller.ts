@@ -33,14 +33,24 @@ export class InvitationsController {
   @Delete('workspaces/:wid/invitations/:id')
   @HttpCode(204)
   @Authenticated({ permission: 'members:manage' })
-  async revoke(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @UuidParam('id') invitationId: string, @NoBody() _body: unknown): Promise<void> {
+  async revoke(
+    @CurrentWorkspace() caller: WorkspaceCaller,
+    @CurrentActor() actor: Actor,
+    @UuidParam('id') invitationId: string,
+    @NoBody() _body: unknown,
+  ): Promise<void> {
     await this.invitations.revoke(caller, actor, invitationId);
   }
 
   @Post('workspaces/:wid/invitations/:id/resend')
   @HttpCode(200)
   @Authenticated({ permission: 'members:manage' })
-  resend(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @UuidParam('id') invitationId: string, @Body() dto: ResendInvitationDto) {
+  resend(
+    @CurrentWorkspace() caller: WorkspaceCaller,
+    @CurrentActor() actor: Actor,
+    @UuidParam('id') invitationId: string,
+    @Body() dto: ResendInvitationDto,
+  ) {
     return this.invitations.resend(caller, actor, invitationId, dto);
   }
 
@@ -60,7 +70,12 @@ export class InvitationsController {
   @Post('invitations/:id/decline')
   @HttpCode(204)
   @Authenticated({ scope: 'account:manage' })
-  async decline(@CurrentUser() user: UserPrincipal, @CurrentActor() actor: Actor, @UuidParam('id') invitationId: string, @Body() dto: DeclineInvitationDto): Promise<void> {
+  async decline(
+    @CurrentUser() user: UserPrincipal,
+    @CurrentActor() actor: Actor,
+    @UuidParam('id') invitationId: string,
+    @Body() dto: DeclineInvitationDto,
+  ): Promise<void> {
     await this.invitations.decline(user, actor, invitationId, dto);
   }
 }

@@ -19,7 +19,12 @@ export type InvitationMark = { column: 'declined_at' | 'revoked_at'; at: Date } 
 export class InvitationsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insert(workspaceId: string, invitation: Omit<InvitationRecord, 'workspaceId'>, tokenHash: string, em: EntityManager): Promise<void> {
+  async insert(
+    workspaceId: string,
+    invitation: Omit<InvitationRecord, 'workspaceId'>,
+    tokenHash: string,
+    em: EntityManager,
+  ): Promise<void> {
     await em.query(
       `INSERT INTO invitations (id, workspace_id, email, role_ids, device_access, device_ids, token_hash, hint, invited_by_user_id, invited_by_api_user_id, created_at, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
@@ -41,13 +46,19 @@ export class InvitationsRepository {
   }
 
   async find(workspaceId: string, invitationId: string, em: EntityManager = this.dataSource.manager): Promise<InvitationRecord | null> {
-    const rows = await em.query(`SELECT ${COLUMNS} FROM invitations i WHERE i.workspace_id = $1 AND i.id = $2`, [workspaceId, invitationId]);
+    const rows = await em.query(`SELECT ${COLUMNS} FROM invitations i WHERE i.workspace_id = $1 AND i.id = $2`, [
+      workspaceId,
+      invitationId,
+    ]);
     return rows[0] ?? null;
   }
 
   /** As find(), with the invitation's row locked until the transaction ends. */
   async findLocked(workspaceId: string, invitationId: string, em: EntityManager): Promise<InvitationRecord | null> {
-    const rows = await em.query(`SELECT ${COLUMNS} FROM invitations i WHERE i.workspace_id = $1 AND i.id = $2 FOR UPDATE`, [workspaceId, invitationId]);
+    const rows = await em.query(`SELECT ${COLUMNS} FROM invitations i WHERE i.workspace_id = $1 AND i.id = $2 FOR UPDATE`, [
+      workspaceId,
+      invitationId,
+    ]);
     return rows[0] ?? null;
   }
 
@@ -55,7 +66,10 @@ export class InvitationsRepository {
     const params: unknown[] = [workspaceId];
     const where = ['i.workspace_id = $1'];
     if (after) where.push(`(i.created_at, i.id) < ($${params.push(after.createdAt)}, $${params.push(after.id)})`);
-    return this.dataSource.query(`SELECT ${COLUMNS} FROM invitations i WHERE ${where.join(' AND ')} ORDER BY i.created_at DESC, i.id DESC LIMIT ${limit + 1}`, params);
+    return this.dataSource.query(
+      `SELECT ${COLUMNS} FROM invitations i WHERE ${where.join(' AND ')} ORDER BY i.created_at DESC, i.id DESC LIMIT ${limit + 1}`,
+      params,
+    );
   }
 
   // Addresses are stored canonical (accounts/email-address.ts): every comparison is plain equality.

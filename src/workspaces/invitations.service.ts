@@ -119,7 +119,8 @@ export class InvitationsService {
         const invitation = await this.lockedInvitation(em, caller, invitationId);
         const now = this.clock.now();
         const status = invitationStatus(invitation, now);
-        if (status !== 'pending' && status !== 'expired' && status !== 'declined') throw conflict(`An ${status} invitation cannot be resent.`);
+        if (status !== 'pending' && status !== 'expired' && status !== 'declined')
+          throw conflict(`An ${status} invitation cannot be resent.`);
         return { invitation, now, status };
       },
       async ({ em, access, audit }, { invitation, now, status }) => {
@@ -153,7 +154,10 @@ export class InvitationsService {
     const now = this.clock.now();
     const rows = await this.invitations.pendingForVerifiedUser(user.id, now);
     return {
-      items: rows.map((row) => ({ ...toInvitationView(row, now), workspace: { id: row.workspaceId, name: row.workspaceName, slug: row.workspaceSlug } })),
+      items: rows.map((row) => ({
+        ...toInvitationView(row, now),
+        workspace: { id: row.workspaceId, name: row.workspaceName, slug: row.workspaceSlug },
+      })),
       nextCursor: null,
     };
   }
@@ -180,7 +184,8 @@ export class InvitationsService {
         const deviceIds = [...(await this.devices.existing(invitation.workspaceId, invitation.deviceIds, em))];
         // An owner reaches every device (assertOwnerReachesAll), whatever an older invitation says.
         const ownerInvited = includesOwnerRole(roles);
-        const deviceAccess: DeviceAccess = invitation.deviceAccess === 'all' || ownerInvited ? { mode: 'all' } : { mode: 'selected', deviceIds };
+        const deviceAccess: DeviceAccess =
+          invitation.deviceAccess === 'all' || ownerInvited ? { mode: 'all' } : { mode: 'selected', deviceIds };
         await this.assertInviterStillGrants(em, invitation, roles, deviceAccess);
         await this.workspaces.insertMembership(
           invitation.workspaceId,
@@ -243,7 +248,12 @@ export class InvitationsService {
    * way of losing rights (removal, demotion, narrowed devices, deactivation, disabling, deletion) is
    * covered because the rights are read again here, under the workspace's lock.
    */
-  private async assertInviterStillGrants(em: EntityManager, invitation: InvitationRecord, roles: RoleRecord[], deviceAccess: DeviceAccess): Promise<void> {
+  private async assertInviterStillGrants(
+    em: EntityManager,
+    invitation: InvitationRecord,
+    roles: RoleRecord[],
+    deviceAccess: DeviceAccess,
+  ): Promise<void> {
     const lapsed = () => conflict('Whoever invited you can no longer grant this invitation; ask for a new one.');
     const inviter = inviterRef(invitation);
     if (!inviter || !(await this.invitations.inviterActive(invitation, em))) throw lapsed();

@@ -30,14 +30,24 @@ export class MembersController {
 
   @Patch(':userId')
   @Authenticated({ permission: 'members:manage' })
-  update(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @UuidParam('userId') userId: string, @Body() dto: UpdateMemberDto) {
+  update(
+    @CurrentWorkspace() caller: WorkspaceCaller,
+    @CurrentActor() actor: Actor,
+    @UuidParam('userId') userId: string,
+    @Body() dto: UpdateMemberDto,
+  ) {
     return this.members.update(caller, actor, userId, dto);
   }
 
   @Delete(':userId')
   @HttpCode(204)
   @Authenticated({ permission: 'members:manage' })
-  async remove(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @UuidParam('userId') userId: string, @NoBody() _body: unknown): Promise<void> {
+  async remove(
+    @CurrentWorkspace() caller: WorkspaceCaller,
+    @CurrentActor() actor: Actor,
+    @UuidParam('userId') userId: string,
+    @NoBody() _body: unknown,
+  ): Promise<void> {
     await this.members.remove(caller, actor, userId);
   }
 }

@@ -50,7 +50,11 @@ export class MembersService {
         if (held.isOwner && !isOwner) await this.assertNotLastOwner(em, access, member);
       }
       // An owner reaches every device: refused if asked otherwise, and given when owner is granted.
-      const deviceAccess = dto.deviceAccess ? toDeviceAccess(dto.deviceAccess) : isOwner && held.deviceAccess.mode !== 'all' ? ({ mode: 'all' } as const) : null;
+      const deviceAccess = dto.deviceAccess
+        ? toDeviceAccess(dto.deviceAccess)
+        : isOwner && held.deviceAccess.mode !== 'all'
+          ? ({ mode: 'all' } as const)
+          : null;
       if (deviceAccess) assertOwnerReachesAll(isOwner, deviceAccess);
       if (dto.roleIds) await this.workspaces.setMembershipRoles(access.workspaceId, member.membershipId, dto.roleIds, em);
       if (deviceAccess) {

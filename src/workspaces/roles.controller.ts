@@ -35,14 +35,24 @@ export class RolesController {
 
   @Patch(':roleId')
   @Authenticated({ permission: 'roles:manage' })
-  update(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @UuidParam('roleId') roleId: string, @Body() dto: UpdateRoleDto) {
+  update(
+    @CurrentWorkspace() caller: WorkspaceCaller,
+    @CurrentActor() actor: Actor,
+    @UuidParam('roleId') roleId: string,
+    @Body() dto: UpdateRoleDto,
+  ) {
     return this.roles.update(caller, actor, roleId, dto);
   }
 
   @Delete(':roleId')
   @HttpCode(204)
   @Authenticated({ permission: 'roles:manage' })
-  async delete(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @UuidParam('roleId') roleId: string, @NoBody() _body: unknown): Promise<void> {
+  async delete(
+    @CurrentWorkspace() caller: WorkspaceCaller,
+    @CurrentActor() actor: Actor,
+    @UuidParam('roleId') roleId: string,
+    @NoBody() _body: unknown,
+  ): Promise<void> {
     await this.roles.delete(caller, actor, roleId);
   }
 }

@@ -32,14 +32,26 @@ export class RolesService {
 
   async create(caller: WorkspaceCaller, actor: Actor, dto: CreateRoleDto) {
     const now = this.clock.now();
-    const role = { id: randomUUID(), name: dto.name.trim(), description: dto.description ?? null, permissions: dto.permissions, builtIn: null, createdAt: now, updatedAt: now };
+    const role = {
+      id: randomUUID(),
+      name: dto.name.trim(),
+      description: dto.description ?? null,
+      permissions: dto.permissions,
+      builtIn: null,
+      createdAt: now,
+      updatedAt: now,
+    };
     await this.writes.run(
       caller,
       actor,
       async ({ em, access, audit }) => {
         assertCanDefinePermissions(access, dto.permissions);
         await this.workspaces.insertRole(access.workspaceId, role, em);
-        await audit({ action: 'role.created', target: { type: 'role', id: role.id }, details: { name: role.name, permissions: role.permissions } });
+        await audit({
+          action: 'role.created',
+          target: { type: 'role', id: role.id },
+          details: { name: role.name, permissions: role.permissions },
+        });
       },
       { conflicts: nameTaken(role.name) },
     );
@@ -66,7 +78,11 @@ export class RolesService {
           updatedAt: this.clock.now(),
         };
         await this.workspaces.updateRole(access.workspaceId, roleId, changed, em);
-        await audit({ action: 'role.updated', target: { type: 'role', id: roleId }, details: { name: changed.name, permissions: changed.permissions } });
+        await audit({
+          action: 'role.updated',
+          target: { type: 'role', id: roleId },
+          details: { name: changed.name, permissions: changed.permissions },
+        });
         return { ...role, ...changed };
       },
       { conflicts: nameTaken(dto.name?.trim() ?? '') },

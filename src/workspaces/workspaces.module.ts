@@ -17,7 +17,15 @@ import { WorkspacesService } from './workspaces.service';
 @Module({
   imports: [AuthorizationModule, DevicesModule, AuditModule],
   controllers: [WorkspacesController, RolesController, MembersController, InvitationsController],
-  providers: [WorkspacesRepository, InvitationsRepository, GrantValidator, WorkspacesService, RolesService, MembersService, InvitationsService],
+  providers: [
+    WorkspacesRepository,
+    InvitationsRepository,
+    GrantValidator,
+    WorkspacesService,
+    RolesService,
+    MembersService,
+    InvitationsService,
+  ],
   exports: [WorkspacesRepository, GrantValidator],
 })
 export class WorkspacesModule {}

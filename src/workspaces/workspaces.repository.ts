@@ -36,7 +36,15 @@ export class WorkspacesRepository {
     await em.query(
       `INSERT INTO workspaces (id, name, slug, token_max_lifetime_days, allow_personal_tokens, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [workspace.id, workspace.name, workspace.slug, workspace.maxLifetimeDays, workspace.allowPersonalTokens, workspace.createdAt, workspace.updatedAt],
+      [
+        workspace.id,
+        workspace.name,
+        workspace.slug,
+        workspace.maxLifetimeDays,
+        workspace.allowPersonalTokens,
+        workspace.createdAt,
+        workspace.updatedAt,
+      ],
     );
   }
 
@@ -92,17 +100,16 @@ export class WorkspacesRepository {
     const where = ['m.user_id = $1'];
     if (visibleIds) where.push(`m.workspace_id = ANY($${params.push(visibleIds)}::uuid[])`);
     if (after) where.push(`(m.created_at, m.id) < ($${params.push(after.createdAt)}, $${params.push(after.id)})`);
-    return this.dataSource
-      .query(
-        `SELECT ${WORKSPACE_COLUMNS}, m.id AS "membershipId", m.created_at AS "membershipCreatedAt",
+    return this.dataSource.query(
+      `SELECT ${WORKSPACE_COLUMNS}, m.id AS "membershipId", m.created_at AS "membershipCreatedAt",
                 COALESCE((SELECT json_agg(json_build_object('id', r.id, 'name', r.name) ORDER BY r.name)
                             FROM membership_roles mr JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
                            WHERE mr.workspace_id = m.workspace_id AND mr.membership_id = m.id), '[]') AS roles
            FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
           WHERE ${where.join(' AND ')}
           ORDER BY m.created_at DESC, m.id DESC LIMIT ${limit + 1}`,
-        params,
-      );
+      params,
+    );
   }
 
   // --- roles ----------------------------------------------------------------------------------
@@ -153,11 +160,20 @@ export class WorkspacesRepository {
     return em.query(`SELECT ${ROLE_COLUMNS} FROM roles r WHERE r.workspace_id = $1 AND r.id = ANY($2::uuid[])`, [workspaceId, roleIds]);
   }
 
-  async updateRole(workspaceId: string, roleId: string, changes: Pick<RoleRecord, 'name' | 'description' | 'permissions' | 'updatedAt'>, em: EntityManager): Promise<void> {
-    await em.query(
-      `UPDATE roles SET name = $3, description = $4, permissions = $5, updated_at = $6 WHERE workspace_id = $1 AND id = $2`,
-      [workspaceId, roleId, changes.name, changes.description, changes.permissions, changes.updatedAt],
-    );
+  async updateRole(
+    workspaceId: string,
+    roleId: string,
+    changes: Pick<RoleRecord, 'name' | 'description' | 'permissions' | 'updatedAt'>,
+    em: EntityManager,
+  ): Promise<void> {
+    await em.query(`UPDATE roles SET name = $3, description = $4, permissions = $5, updated_at = $6 WHERE workspace_id = $1 AND id = $2`, [
+      workspaceId,
+      roleId,
+      changes.name,
+      changes.description,
+      changes.permissions,
+      changes.updatedAt,
+    ]);
     await this.changed(workspaceId, em);
   }
 
@@ -191,18 +207,27 @@ export class WorkspacesRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $6)`,
       [id, workspaceId, membership.userId, membership.apiUserId, deviceAccess.mode, membership.at],
     );
-    await em.query(`INSERT INTO membership_roles (workspace_id, membership_id, role_id) SELECT $1, $2, unnest($3::uuid[])`, [workspaceId, id, membership.roleIds]);
+    await em.query(`INSERT INTO membership_roles (workspace_id, membership_id, role_id) SELECT $1, $2, unnest($3::uuid[])`, [
+      workspaceId,
+      id,
+      membership.roleIds,
+    ]);
     if (deviceAccess.mode === 'selected' && deviceAccess.deviceIds.length > 0) {
-      await em.query(`INSERT INTO membership_devices (workspace_id, membership_id, device_id) SELECT $1, $2, unnest($3::uuid[])`, [workspaceId, id, deviceAccess.deviceIds]);
+      await em.query(`INSERT INTO membership_devices (workspace_id, membership_id, device_id) SELECT $1, $2, unnest($3::uuid[])`, [
+        workspaceId,
+        id,
+        deviceAccess.deviceIds,
+      ]);
     }
   }
 
   async setMembershipRoles(workspaceId: string, membershipId: string, roleIds: string[], em: EntityManager): Promise<void> {
     await em.query(`DELETE FROM membership_roles WHERE workspace_id = $1 AND membership_id = $2`, [workspaceId, membershipId]);
-    await em.query(
-      `INSERT INTO membership_roles (workspace_id, membership_id, role_id) SELECT $1, $2, unnest($3::uuid[])`,
-      [workspaceId, membershipId, roleIds],
-    );
+    await em.query(`INSERT INTO membership_roles (workspace_id, membership_id, role_id) SELECT $1, $2, unnest($3::uuid[])`, [
+      workspaceId,
+      membershipId,
+      roleIds,
+    ]);
     await this.changed(workspaceId, em);
   }
 
@@ -215,10 +240,11 @@ export class WorkspacesRepository {
     ]);
     await em.query(`DELETE FROM membership_devices WHERE workspace_id = $1 AND membership_id = $2`, [workspaceId, membershipId]);
     if (access.mode === 'selected' && access.deviceIds.length > 0) {
-      await em.query(
-        `INSERT INTO membership_devices (workspace_id, membership_id, device_id) SELECT $1, $2, unnest($3::uuid[])`,
-        [workspaceId, membershipId, access.deviceIds],
-      );
+      await em.query(`INSERT INTO membership_devices (workspace_id, membership_id, device_id) SELECT $1, $2, unnest($3::uuid[])`, [
+        workspaceId,
+        membershipId,
+        access.deviceIds,
+      ]);
     }
     await this.changed(workspaceId, em);
   }
@@ -250,7 +276,11 @@ export class WorkspacesRepository {
       [workspaceId, roleId],
     );
     const { permissions, allDevices, deviceIds } = rows[0];
-    return { isOwner: false, permissions: new Set(permissions), deviceAccess: allDevices ? { mode: 'all' } : { mode: 'selected', deviceIds } };
+    return {
+      isOwner: false,
+      permissions: new Set(permissions),
+      deviceAccess: allDevices ? { mode: 'all' } : { mode: 'selected', deviceIds },
+    };
   }
 
   /** Owners other than the given membership (under the workspace lock, this is exact). */
@@ -279,7 +309,13 @@ export class WorkspacesRepository {
     return this.members(workspaceId, where, params, limit + 1, this.dataSource.manager);
   }
 
-  private async members(workspaceId: string, where: string[], params: unknown[], limit: number, em: EntityManager): Promise<MemberRecord[]> {
+  private async members(
+    workspaceId: string,
+    where: string[],
+    params: unknown[],
+    limit: number,
+    em: EntityManager,
+  ): Promise<MemberRecord[]> {
     const rows = await em.query(
       `SELECT m.id AS "membershipId", m.id, m.user_id AS "userId", u.email, u.name, m.device_access AS mode,
               m.created_at AS "createdAt",

@@ -84,7 +84,10 @@ export class WorkspacesService {
     const workspace = await this.workspaces.find(access.workspaceId);
     if (!workspace) throw notFound('Workspace');
     const roles = await this.workspaces.findRoles(access.workspaceId, access.roleIds);
-    return toWorkspaceView(workspace, roles.map((r) => ({ id: r.id, name: r.name })));
+    return toWorkspaceView(
+      workspace,
+      roles.map((r) => ({ id: r.id, name: r.name })),
+    );
   }
 
   async update(caller: WorkspaceCaller, actor: Actor, dto: UpdateWorkspaceDto) {

@@ -88,7 +88,10 @@ describe('accounts', () => {
     });
 
     it('answers a body over 1 MiB with 413', async () => {
-      const res = await t.http().post('/v1/auth/register').send({ email: uniqueEmail(), password: PASSWORD, name: 'x'.repeat(1024 * 1024) });
+      const res = await t
+        .http()
+        .post('/v1/auth/register')
+        .send({ email: uniqueEmail(), password: PASSWORD, name: 'x'.repeat(1024 * 1024) });
       expectProblem(res, 413, 'payload_too_large');
     });
 
@@ -140,7 +143,10 @@ describe('accounts', () => {
     it('answers a wrong password and an unknown email identically', async () => {
       const user = await registerUser(t);
       const wrong = await t.http().post('/v1/auth/login').send({ email: user.email, password: 'wrong password here' });
-      const unknown = await t.http().post('/v1/auth/login').send({ email: uniqueEmail('nobody'), password: 'wrong password here' });
+      const unknown = await t
+        .http()
+        .post('/v1/auth/login')
+        .send({ email: uniqueEmail('nobody'), password: 'wrong password here' });
       for (const res of [wrong, unknown]) expectProblem(res, 401, 'invalid_credentials');
       const strip = (b: Record<string, unknown>) => ({ ...b, requestId: undefined });
       expect(strip(wrong.body)).toEqual(strip(unknown.body));
@@ -150,7 +156,11 @@ describe('accounts', () => {
     it('spends a real argon2 verification on unknown emails too, so timing does not tell them apart', async () => {
       const spy = jest.spyOn(argon2, 'verify');
       try {
-        await t.http().post('/v1/auth/login').send({ email: uniqueEmail('ghost'), password: 'whatever it is' }).expect(401);
+        await t
+          .http()
+          .post('/v1/auth/login')
+          .send({ email: uniqueEmail('ghost'), password: 'whatever it is' })
+          .expect(401);
         expect(spy).toHaveBeenCalledTimes(1);
         expect(spy.mock.calls[0][0]).toMatch(/^\$argon2id\$v=19\$m=8192,p=1,t=2\$/);
         expect(spy.mock.calls[0][1]).toBe('whatever it is');
@@ -211,7 +221,11 @@ describe('accounts', () => {
 
       const missing = await t.http().patch('/v1/me').set(bearer(sessionA)).send({ password: newPassword });
       expect(expectProblem(missing, 400, 'validation_failed').errors).toEqual([{ field: 'currentPassword', message: expect.any(String) }]);
-      const wrong = await t.http().patch('/v1/me').set(bearer(sessionA)).send({ password: newPassword, currentPassword: 'not the password' });
+      const wrong = await t
+        .http()
+        .patch('/v1/me')
+        .set(bearer(sessionA))
+        .send({ password: newPassword, currentPassword: 'not the password' });
       expectProblem(wrong, 400, 'validation_failed');
       await t.http().get('/v1/me').set(bearer(sessionB)).expect(200);
 
@@ -234,7 +248,11 @@ describe('accounts', () => {
 
     it('rejects unknown fields and a too-short new password', async () => {
       const user = await registerUser(t);
-      expectProblem(await t.http().patch('/v1/me').set(bearer(user.personalToken)).send({ email: 'x@example.com' }), 400, 'validation_failed');
+      expectProblem(
+        await t.http().patch('/v1/me').set(bearer(user.personalToken)).send({ email: 'x@example.com' }),
+        400,
+        'validation_failed',
+      );
       expectProblem(
         await t.http().patch('/v1/me').set(bearer(user.personalToken)).send({ password: 'short', currentPassword: PASSWORD }),
         400,
@@ -245,10 +263,20 @@ describe('accounts', () => {
     it('needs account:read to read and account:manage to change', async () => {
       const user = await registerUser(t);
       const noAccount = (
-        await t.http().post('/v1/me/tokens').set(bearer(user.personalToken)).send({ name: 'n', scopes: ['devices:read'] }).expect(201)
+        await t
+          .http()
+          .post('/v1/me/tokens')
+          .set(bearer(user.personalToken))
+          .send({ name: 'n', scopes: ['devices:read'] })
+          .expect(201)
       ).body.secret;
       const readOnly = (
-        await t.http().post('/v1/me/tokens').set(bearer(user.personalToken)).send({ name: 'r', scopes: ['account:read'] }).expect(201)
+        await t
+          .http()
+          .post('/v1/me/tokens')
+          .set(bearer(user.personalToken))
+          .send({ name: 'r', scopes: ['account:read'] })
+          .expect(201)
       ).body.secret;
       expectProblem(await t.http().get('/v1/me').set(bearer(noAccount)), 403, 'insufficient_scope');
       await t.http().get('/v1/me').set(bearer(readOnly)).expect(200);
@@ -269,7 +297,12 @@ describe('accounts', () => {
           .expect(201)
       ).body;
       const res = await t.http().post('/v1/auth/token').set(bearer(named.secret)).send({ expiresInSeconds: 600 }).expect(200);
-      expect(res.body.token).toMatchObject({ kind: 'session', scopes: ['account:read', 'devices:read'], workspaceIds: [wid], parentId: named.id });
+      expect(res.body.token).toMatchObject({
+        kind: 'session',
+        scopes: ['account:read', 'devices:read'],
+        workspaceIds: [wid],
+        parentId: named.id,
+      });
       expect(res.body.token.secret).toMatch(/^lks_/);
       expect(new Date(res.body.token.expiresAt).getTime() - t.clock.now().getTime()).toBe(600_000);
       await t.http().get('/v1/me').set(bearer(res.body.token.secret)).expect(200);
@@ -282,7 +315,12 @@ describe('accounts', () => {
       expect(new Date(res.body.token.expiresAt).getTime() - t.clock.now().getTime()).toBe(3600_000);
 
       const shortLived = (
-        await t.http().post('/v1/me/tokens').set(bearer(user.personalToken)).send({ name: 's', scopes: ['*'], expiresInDays: 1 }).expect(201)
+        await t
+          .http()
+          .post('/v1/me/tokens')
+          .set(bearer(user.personalToken))
+          .send({ name: 's', scopes: ['*'], expiresInDays: 1 })
+          .expect(201)
       ).body;
       t.clock.advanceSeconds(86400 - 600);
       const child = await t.http().post('/v1/auth/token').set(bearer(shortLived.secret)).send({ expiresInSeconds: 43200 }).expect(200);
@@ -291,7 +329,14 @@ describe('accounts', () => {
 
     it('dies as soon as its parent is revoked', async () => {
       const user = await registerUser(t);
-      const named = (await t.http().post('/v1/me/tokens').set(bearer(user.personalToken)).send({ name: 'p', scopes: ['*'] }).expect(201)).body;
+      const named = (
+        await t
+          .http()
+          .post('/v1/me/tokens')
+          .set(bearer(user.personalToken))
+          .send({ name: 'p', scopes: ['*'] })
+          .expect(201)
+      ).body;
       const session = (await t.http().post('/v1/auth/token').set(bearer(named.secret)).expect(200)).body.token.secret;
       await t.http().get('/v1/me').set(bearer(session)).expect(200);
       await t.http().delete(`/v1/me/tokens/${named.id}`).set(bearer(user.personalToken)).expect(204);
@@ -303,7 +348,11 @@ describe('accounts', () => {
       const session = await login(t, user.email);
       expectProblem(await t.http().post('/v1/auth/token').set(bearer(session)), 403, 'forbidden');
       for (const expiresInSeconds of [59, 43201, 'x']) {
-        expectProblem(await t.http().post('/v1/auth/token').set(bearer(user.personalToken)).send({ expiresInSeconds }), 400, 'validation_failed');
+        expectProblem(
+          await t.http().post('/v1/auth/token').set(bearer(user.personalToken)).send({ expiresInSeconds }),
+          400,
+          'validation_failed',
+        );
       }
     });
   });

@@ -1,6 +1,15 @@
 // Platform administration: only users listed in LATCHKEY_PLATFORM_ADMINS by id or by a verified email,
 // with a token of scope *.
-import { bearer, createNamedToken, createWorkspace, expectProblem, login, markEmailVerified, registerUser, RegisteredUser } from '../support/api';
+import {
+  bearer,
+  createNamedToken,
+  createWorkspace,
+  expectProblem,
+  login,
+  markEmailVerified,
+  registerUser,
+  RegisteredUser,
+} from '../support/api';
 import { ADMIN_EMAIL, startTestApp, TestApp } from '../support/test-app';
 
 describe('platform administration', () => {
@@ -43,7 +52,11 @@ describe('platform administration', () => {
     expect(first.body.items).toHaveLength(2);
     expect(first.body.items[0]).toMatchObject({ id: made[2].id, status: 'active', deactivatedAt: null });
     expect(first.body.items[0]).not.toHaveProperty('passwordHash');
-    const second = await t.http().get(`/v1/admin/users?limit=2&cursor=${first.body.nextCursor}`).set(bearer(admin.personalToken)).expect(200);
+    const second = await t
+      .http()
+      .get(`/v1/admin/users?limit=2&cursor=${first.body.nextCursor}`)
+      .set(bearer(admin.personalToken))
+      .expect(200);
     expect(second.body.items[0].id).toBe(made[0].id);
     const filtered = await t.http().get('/v1/admin/users?email=LISTED-1').set(bearer(admin.personalToken)).expect(200);
     expect(filtered.body.items.map((u: { id: string }) => u.id)).toEqual([made[1].id]);
@@ -70,7 +83,11 @@ describe('platform administration', () => {
     await t.http().post(`/v1/admin/users/${user.id}/deactivate`).set(bearer(admin.personalToken)).expect(200);
     await t.http().post(`/v1/admin/users/${user.id}/deactivate`).set(bearer(admin.personalToken)).expect(200);
     expectProblem(await t.http().post(`/v1/admin/users/${admin.id}/deactivate`).set(bearer(admin.personalToken)), 409, 'conflict');
-    expectProblem(await t.http().post(`/v1/admin/users/${crypto.randomUUID()}/deactivate`).set(bearer(admin.personalToken)), 404, 'not_found');
+    expectProblem(
+      await t.http().post(`/v1/admin/users/${crypto.randomUUID()}/deactivate`).set(bearer(admin.personalToken)),
+      404,
+      'not_found',
+    );
     expectProblem(await t.http().post('/v1/admin/users/nope/reactivate').set(bearer(admin.personalToken)), 400, 'validation_failed');
   });
 });

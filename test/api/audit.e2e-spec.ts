@@ -1,5 +1,15 @@
 // The audit log: what changes write, what they never write, who may read it, and how it filters and pages.
-import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, login, PASSWORD, RegisteredUser, registerUser } from '../support/api';
+import {
+  bearer,
+  builtInRoles,
+  createNamedToken,
+  createWorkspace,
+  expectProblem,
+  login,
+  PASSWORD,
+  RegisteredUser,
+  registerUser,
+} from '../support/api';
 import type { AuditEventView } from '../../src/audit/audit-log';
 import { workspaceOf } from '../support/fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -12,7 +22,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SECRET = /lk[psai]_[0-9A-Za-z]{38}/;
 
 async function createDevice(t: TestApp, secret: string, wid: string, serial: string): Promise<string> {
-  const res = await t.http().post(`/v1/workspaces/${wid}/devices`).set(bearer(secret)).send({ name: `Sensor ${serial}`, serial }).expect(201);
+  const res = await t
+    .http()
+    .post(`/v1/workspaces/${wid}/devices`)
+    .set(bearer(secret))
+    .send({ name: `Sensor ${serial}`, serial })
+    .expect(201);
   return res.body.id;
 }
 
@@ -32,7 +47,8 @@ async function allEvents(t: TestApp, secret: string, path: string, query: Record
 
 const workspaceEvents = (t: TestApp, secret: string, wid: string, query: Record<string, string | number> = {}) =>
   allEvents(t, secret, `/v1/workspaces/${wid}/audit-events`, query);
-const accountEvents = (t: TestApp, secret: string, query: Record<string, string | number> = {}) => allEvents(t, secret, '/v1/me/audit-events', query);
+const accountEvents = (t: TestApp, secret: string, query: Record<string, string | number> = {}) =>
+  allEvents(t, secret, '/v1/me/audit-events', query);
 
 async function countAllEvents(t: TestApp): Promise<number> {
   const [{ n }] = await t.dataSource.query('SELECT count(*)::int AS n FROM audit_events');
@@ -82,12 +98,22 @@ describe('audit log', () => {
         .send({ email: invitee.email, roleIds: [roles.viewer], deviceAccess: { mode: 'all' } })
         .expect(201);
       await t.http().post('/v1/invitations/accept').set(bearer(invitee.personalToken)).send({ token: invitation.body.secret }).expect(200);
-      await t.http().patch(`/v1/workspaces/${wid}/members/${invitee.id}`).set(bearer(owner.personalToken)).send({ roleIds: [roles.member] }).expect(200);
+      await t
+        .http()
+        .patch(`/v1/workspaces/${wid}/members/${invitee.id}`)
+        .set(bearer(owner.personalToken))
+        .send({ roleIds: [roles.member] })
+        .expect(200);
       const inviteeToken = await createNamedToken(t, invitee.personalToken, { scopes: ['*'] });
       await t.http().delete(`/v1/workspaces/${wid}/tokens/${inviteeToken.id}`).set(bearer(owner.personalToken)).expect(204);
       const session = await login(t, owner.email);
       const sessionId = (await t.http().get('/v1/me/tokens?kind=session').set(bearer(session)).expect(200)).body.items[0].id;
-      await t.http().put(`/v1/workspaces/${wid}/token-policy`).set(bearer(session)).send({ maxLifetimeDays: 30, allowPersonalTokens: true }).expect(200);
+      await t
+        .http()
+        .put(`/v1/workspaces/${wid}/token-policy`)
+        .set(bearer(session))
+        .send({ maxLifetimeDays: 30, allowPersonalTokens: true })
+        .expect(200);
       await t.http().delete(`/v1/workspaces/${wid}/members/${invitee.id}`).set(bearer(session)).expect(204);
 
       const events = await workspaceEvents(t, session, wid);
@@ -106,14 +132,26 @@ describe('audit log', () => {
       }
       expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
 
-      expect(only(events, 'workspace.created')).toMatchObject({ actor: ownerActor, target: { type: 'workspace', id: wid }, details: { name: 'Audited' } });
-      expect(only(events, 'workspace.updated')).toMatchObject({ actor: ownerActor, target: { type: 'workspace', id: wid }, details: { name: 'Audited Renamed' } });
+      expect(only(events, 'workspace.created')).toMatchObject({
+        actor: ownerActor,
+        target: { type: 'workspace', id: wid },
+        details: { name: 'Audited' },
+      });
+      expect(only(events, 'workspace.updated')).toMatchObject({
+        actor: ownerActor,
+        target: { type: 'workspace', id: wid },
+        details: { name: 'Audited Renamed' },
+      });
       expect(only(events, 'role.created')).toMatchObject({
         actor: ownerActor,
         target: { type: 'role', id: role.body.id },
         details: { name: 'Technician', permissions: ['devices:read', 'devices:update'] },
       });
-      expect(only(events, 'device.created')).toMatchObject({ actor: ownerActor, target: { type: 'device', id: deviceId }, details: { serial: 'SN-AUDIT-1' } });
+      expect(only(events, 'device.created')).toMatchObject({
+        actor: ownerActor,
+        target: { type: 'device', id: deviceId },
+        details: { serial: 'SN-AUDIT-1' },
+      });
       expect(only(events, 'member.invited')).toMatchObject({
         actor: ownerActor,
         target: { type: 'invitation', id: invitation.body.invitation.id },
@@ -123,14 +161,21 @@ describe('audit log', () => {
         actor: { type: 'user', id: invitee.id, tokenId: invitee.personalTokenId },
         target: { type: 'invitation', id: invitation.body.invitation.id },
       });
-      expect(only(events, 'member.updated')).toMatchObject({ actor: ownerActor, target: { type: 'user', id: invitee.id }, details: { roleIds: [roles.member] } });
+      expect(only(events, 'member.updated')).toMatchObject({
+        actor: ownerActor,
+        target: { type: 'user', id: invitee.id },
+        details: { roleIds: [roles.member] },
+      });
       expect(only(events, 'token.revoked')).toMatchObject({ actor: ownerActor, target: { type: 'token', id: inviteeToken.id } });
       expect(only(events, 'workspace.token_policy_changed')).toMatchObject({
         actor: { type: 'user', id: owner.id, tokenId: sessionId },
         target: { type: 'workspace', id: wid },
         details: { maxLifetimeDays: 30, allowPersonalTokens: true },
       });
-      expect(only(events, 'member.removed')).toMatchObject({ actor: { type: 'user', id: owner.id, tokenId: sessionId }, target: { type: 'user', id: invitee.id } });
+      expect(only(events, 'member.removed')).toMatchObject({
+        actor: { type: 'user', id: owner.id, tokenId: sessionId },
+        target: { type: 'user', id: invitee.id },
+      });
       // Account events (login, token creation) belong to /me/audit-events, not to the workspace.
       expect(events.map((e) => e.action)).not.toContain('session.created');
       expect(events.map((e) => e.action)).not.toContain('token.created');
@@ -148,7 +193,12 @@ describe('audit log', () => {
         .set(bearer(session))
         .send({ email: invitee.email, roleIds: [roles.admin], deviceAccess: { mode: 'all' } })
         .expect(201);
-      const resent = await t.http().post(`/v1/workspaces/${wid}/invitations/${invitation.body.invitation.id}/resend`).set(bearer(session)).send({}).expect(200);
+      const resent = await t
+        .http()
+        .post(`/v1/workspaces/${wid}/invitations/${invitation.body.invitation.id}/resend`)
+        .set(bearer(session))
+        .send({})
+        .expect(200);
       await t.http().post('/v1/invitations/accept').set(bearer(invitee.personalToken)).send({ token: resent.body.secret }).expect(200);
       const named = await createNamedToken(t, owner.personalToken, { scopes: ['*'] });
       const rotated = await t.http().post(`/v1/me/tokens/${named.id}/rotate`).set(bearer(session)).send({ graceSeconds: 60 }).expect(200);
@@ -156,7 +206,12 @@ describe('audit log', () => {
       const exchanged = await t.http().post('/v1/auth/token').set(bearer(owner.personalToken)).send({}).expect(200);
       const regenerated = await t.http().post('/v1/me/personal-token/regenerate').set(bearer(session)).expect(200);
       const newPassword = 'a brand new password for audit';
-      await t.http().patch('/v1/me').set(bearer(regenerated.body.secret)).send({ password: newPassword, currentPassword: PASSWORD }).expect(200);
+      await t
+        .http()
+        .patch('/v1/me')
+        .set(bearer(regenerated.body.secret))
+        .send({ password: newPassword, currentPassword: PASSWORD })
+        .expect(200);
       await t.http().post('/v1/auth/login').send({ email: owner.email, password: 'not the password at all' }).expect(401);
       await t.http().delete(`/v1/workspaces/${wid}/members/${invitee.id}`).set(bearer(regenerated.body.secret)).expect(204);
 
@@ -180,7 +235,18 @@ describe('audit log', () => {
         ...(await accountEvents(t, invitee.personalToken)),
       ];
       expect(fromApi.map((e) => e.action)).toEqual(
-        expect.arrayContaining(['member.invited', 'invitation.resent', 'member.joined', 'token.created', 'token.rotated', 'token.revoked', 'session.exchanged', 'token.regenerated', 'user.password_changed', 'login.failed']),
+        expect.arrayContaining([
+          'member.invited',
+          'invitation.resent',
+          'member.joined',
+          'token.created',
+          'token.rotated',
+          'token.revoked',
+          'session.exchanged',
+          'token.regenerated',
+          'user.password_changed',
+          'login.failed',
+        ]),
       );
       const rows = await t.dataSource.query('SELECT * FROM audit_events');
       const hashRows = await t.dataSource.query('SELECT token_hash FROM tokens UNION ALL SELECT token_hash FROM invitations');
@@ -207,7 +273,11 @@ describe('audit log', () => {
     it('a duplicate device serial answers 409 and writes no device.created', async () => {
       await createDevice(t, owner.personalToken, wid, 'SN-DUP');
       const before = await countAllEvents(t);
-      const res = await t.http().post(`/v1/workspaces/${wid}/devices`).set(bearer(owner.personalToken)).send({ name: 'Again', serial: 'SN-DUP' });
+      const res = await t
+        .http()
+        .post(`/v1/workspaces/${wid}/devices`)
+        .set(bearer(owner.personalToken))
+        .send({ name: 'Again', serial: 'SN-DUP' });
       expectProblem(res, 409, 'conflict');
       expect(await countAllEvents(t)).toBe(before);
       const created = await workspaceEvents(t, owner.personalToken, wid, { action: 'device.created' });
@@ -222,14 +292,34 @@ describe('audit log', () => {
 
       const attempts = [
         // An admin writing a permission it lacks into a role.
-        t.http().post(`/v1/workspaces/${wid}/roles`).set(bearer(admin.personalToken)).send({ name: 'Deleter', permissions: ['workspace:delete'] }),
+        t
+          .http()
+          .post(`/v1/workspaces/${wid}/roles`)
+          .set(bearer(admin.personalToken))
+          .send({ name: 'Deleter', permissions: ['workspace:delete'] }),
         // An admin granting owner, by invitation or by a member change.
-        t.http().post(`/v1/workspaces/${wid}/invitations`).set(bearer(admin.personalToken)).send({ email: 'new-owner@example.com', roleIds: [roles.owner], deviceAccess: { mode: 'all' } }),
-        t.http().patch(`/v1/workspaces/${wid}/members/${member.id}`).set(bearer(admin.personalToken)).send({ roleIds: [roles.owner] }),
+        t
+          .http()
+          .post(`/v1/workspaces/${wid}/invitations`)
+          .set(bearer(admin.personalToken))
+          .send({ email: 'new-owner@example.com', roleIds: [roles.owner], deviceAccess: { mode: 'all' } }),
+        t
+          .http()
+          .patch(`/v1/workspaces/${wid}/members/${member.id}`)
+          .set(bearer(admin.personalToken))
+          .send({ roleIds: [roles.owner] }),
         // An admin changing the token policy, which only owners may.
-        t.http().put(`/v1/workspaces/${wid}/token-policy`).set(bearer(admin.personalToken)).send({ maxLifetimeDays: 1, allowPersonalTokens: false }),
+        t
+          .http()
+          .put(`/v1/workspaces/${wid}/token-policy`)
+          .set(bearer(admin.personalToken))
+          .send({ maxLifetimeDays: 1, allowPersonalTokens: false }),
         // A member promoting itself, or changing the workspace.
-        t.http().patch(`/v1/workspaces/${wid}/members/${member.id}`).set(bearer(member.personalToken)).send({ roleIds: [roles.admin] }),
+        t
+          .http()
+          .patch(`/v1/workspaces/${wid}/members/${member.id}`)
+          .set(bearer(member.personalToken))
+          .send({ roleIds: [roles.admin] }),
         t.http().patch(`/v1/workspaces/${wid}`).set(bearer(member.personalToken)).send({ name: 'Mine now' }),
       ];
       for (const attempt of attempts) expectProblem(await attempt, 403, 'forbidden');
@@ -238,10 +328,22 @@ describe('audit log', () => {
 
     it('a refused request (400, 404, 409 last owner) writes nothing', async () => {
       const before = await countAllEvents(t);
-      expectProblem(await t.http().post(`/v1/workspaces/${wid}/devices`).set(bearer(owner.personalToken)).send({ name: '', serial: 'SN-1' }), 400, 'validation_failed');
-      expectProblem(await t.http().delete(`/v1/workspaces/${wid}/members/${crypto.randomUUID()}`).set(bearer(owner.personalToken)), 404, 'not_found');
+      expectProblem(
+        await t.http().post(`/v1/workspaces/${wid}/devices`).set(bearer(owner.personalToken)).send({ name: '', serial: 'SN-1' }),
+        400,
+        'validation_failed',
+      );
+      expectProblem(
+        await t.http().delete(`/v1/workspaces/${wid}/members/${crypto.randomUUID()}`).set(bearer(owner.personalToken)),
+        404,
+        'not_found',
+      );
       expectProblem(await t.http().post(`/v1/workspaces/${wid}/leave`).set(bearer(owner.personalToken)), 409, 'last_owner');
-      expectProblem(await t.http().delete(`/v1/workspaces/${wid}/tokens/${crypto.randomUUID()}`).set(bearer(owner.personalToken)), 404, 'not_found');
+      expectProblem(
+        await t.http().delete(`/v1/workspaces/${wid}/tokens/${crypto.randomUUID()}`).set(bearer(owner.personalToken)),
+        404,
+        'not_found',
+      );
       expect(await countAllEvents(t)).toBe(before);
     });
   });
@@ -278,7 +380,11 @@ describe('audit log', () => {
 
     it('rejects a bad filter, limit or cursor with 400', async () => {
       for (const query of ['action=DROP%20TABLE', 'actorId=nobody', 'limit=0', 'limit=201', 'cursor=garbage', 'foo=bar']) {
-        expectProblem(await t.http().get(`/v1/workspaces/${wid}/audit-events?${query}`).set(bearer(owner.personalToken)), 400, 'validation_failed');
+        expectProblem(
+          await t.http().get(`/v1/workspaces/${wid}/audit-events?${query}`).set(bearer(owner.personalToken)),
+          400,
+          'validation_failed',
+        );
       }
     });
 
@@ -302,12 +408,7 @@ describe('audit log', () => {
       do {
         const query: Record<string, string | number> = { limit: 3 };
         if (cursor) query.cursor = cursor;
-        const res = await t
-          .http()
-          .get(`/v1/workspaces/${wid}/audit-events`)
-          .query(query)
-          .set(bearer(owner.personalToken))
-          .expect(200);
+        const res = await t.http().get(`/v1/workspaces/${wid}/audit-events`).query(query).set(bearer(owner.personalToken)).expect(200);
         expect(res.body.items.length).toBeLessThanOrEqual(3);
         paged.push(...res.body.items);
         cursor = res.body.nextCursor;
@@ -346,7 +447,11 @@ describe('audit log', () => {
       expectProblem(await t.http().get(path).set(bearer(viewer.personalToken)), 403, 'forbidden');
       expectProblem(await t.http().get(path).set(bearer(member.personalToken)), 403, 'forbidden');
       expectProblem(await t.http().get(path).set(bearer(outsider.personalToken)), 404, 'not_found');
-      expectProblem(await t.http().get(`/v1/workspaces/${crypto.randomUUID()}/audit-events`).set(bearer(owner.personalToken)), 404, 'not_found');
+      expectProblem(
+        await t.http().get(`/v1/workspaces/${crypto.randomUUID()}/audit-events`).set(bearer(owner.personalToken)),
+        404,
+        'not_found',
+      );
     });
 
     it('needs the audit:read scope on the token as well', async () => {
@@ -356,7 +461,7 @@ describe('audit log', () => {
       await t.http().get(`/v1/workspaces/${wid}/audit-events`).set(bearer(auditor.secret)).expect(200);
     });
 
-    it('shows one workspace\'s events only', async () => {
+    it("shows one workspace's events only", async () => {
       const other = (await createWorkspace(t, owner.personalToken, 'other')).id;
       await createDevice(t, owner.personalToken, other, 'SN-OTHER');
       const events = await workspaceEvents(t, owner.personalToken, wid);
@@ -366,18 +471,32 @@ describe('audit log', () => {
   });
 
   describe('GET /v1/me/audit-events', () => {
-    it('shows the user\'s own account events: registration, login, named tokens, password change', async () => {
+    it("shows the user's own account events: registration, login, named tokens, password change", async () => {
       const user = await registerUser(t);
       t.clock.advance(1000);
       const session = await login(t, user.email);
       const named = await createNamedToken(t, user.personalToken, { scopes: ['account:read'] });
       const rotated = await t.http().post(`/v1/me/tokens/${named.id}/rotate`).set(bearer(user.personalToken)).send({}).expect(200);
       await t.http().delete(`/v1/me/tokens/${rotated.body.id}`).set(bearer(user.personalToken)).expect(204);
-      await t.http().patch('/v1/me').set(bearer(user.personalToken)).send({ password: 'another long password', currentPassword: PASSWORD }).expect(200);
+      await t
+        .http()
+        .patch('/v1/me')
+        .set(bearer(user.personalToken))
+        .send({ password: 'another long password', currentPassword: PASSWORD })
+        .expect(200);
 
       const events = await accountEvents(t, user.personalToken);
       const actions = events.map((e) => e.action);
-      expect(actions).toEqual(expect.arrayContaining(['user.registered', 'session.created', 'token.created', 'token.rotated', 'token.revoked', 'user.password_changed']));
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'user.registered',
+          'session.created',
+          'token.created',
+          'token.rotated',
+          'token.revoked',
+          'user.password_changed',
+        ]),
+      );
       expect(only(events, 'user.registered')).toMatchObject({ target: { type: 'user', id: user.id } });
       expect(only(events, 'session.created').target?.type).toBe('token');
       expect(only(events, 'token.created')).toMatchObject({
@@ -385,16 +504,22 @@ describe('audit log', () => {
         target: { type: 'token', id: named.id },
         details: { scopes: ['account:read'] },
       });
-      expect(only(events, 'token.rotated')).toMatchObject({ target: { type: 'token', id: named.id }, details: { replacedBy: rotated.body.id } });
+      expect(only(events, 'token.rotated')).toMatchObject({
+        target: { type: 'token', id: named.id },
+        details: { replacedBy: rotated.body.id },
+      });
       expect(only(events, 'token.revoked')).toMatchObject({ target: { type: 'token', id: rotated.body.id } });
-      expect(only(events, 'user.password_changed')).toMatchObject({ actor: { type: 'user', id: user.id }, target: { type: 'user', id: user.id } });
+      expect(only(events, 'user.password_changed')).toMatchObject({
+        actor: { type: 'user', id: user.id },
+        target: { type: 'user', id: user.id },
+      });
       // Newest first: registration was the first thing that happened.
       expect(events[events.length - 1].action).toBe('user.registered');
       // The password change ended the login session.
       expectProblem(await t.http().get('/v1/me').set(bearer(session)), 401, 'token_invalid');
     });
 
-    it('does not show another user\'s events', async () => {
+    it("does not show another user's events", async () => {
       const user = await registerUser(t);
       const other = await registerUser(t);
       await login(t, other.email);
@@ -408,7 +533,9 @@ describe('audit log', () => {
       for (const id of [other.id, other.personalTokenId, theirs.id]) expect(dump).not.toContain(id);
       // And theirs has their own.
       const their = await accountEvents(t, other.personalToken);
-      expect(their.map((e) => e.action)).toEqual(expect.arrayContaining(['user.registered', 'session.created', 'token.created', 'token.revoked']));
+      expect(their.map((e) => e.action)).toEqual(
+        expect.arrayContaining(['user.registered', 'session.created', 'token.created', 'token.revoked']),
+      );
       expect(JSON.stringify(their)).not.toContain(user.id);
     });
 

@@ -1,7 +1,16 @@
 // What the server tells a caller it may do, so that clients need not work it out: `access` on
 // GET /v1/workspaces/:wid (only the caller's own rights) and the token policy's verdict on each row
 // of GET /v1/workspaces/:wid/tokens, through HTTP.
-import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, inviteAndAccept, login, registerUser } from '../support/api';
+import {
+  bearer,
+  builtInRoles,
+  createNamedToken,
+  createWorkspace,
+  expectProblem,
+  inviteAndAccept,
+  login,
+  registerUser,
+} from '../support/api';
 import { startTestApp, TestApp } from '../support/test-app';
 
 interface CallerAccess {
@@ -99,10 +108,19 @@ describe('what the caller may do', () => {
 
     it("gives a token narrower than its holder's roles the token's rights only", async () => {
       const { owner, ws, roles } = await setup();
-      const narrow = await createNamedToken(t, owner.personalToken, { scopes: ['workspace:read', 'devices:read', 'account:read'], workspaceIds: [ws.id], expiresInDays: 7 });
+      const narrow = await createNamedToken(t, owner.personalToken, {
+        scopes: ['workspace:read', 'devices:read', 'account:read'],
+        workspaceIds: [ws.id],
+        expiresInDays: 7,
+      });
       const access = await accessOf(narrow.secret, ws.id);
       // account:read is an account scope, not a workspace permission: it grants nothing here.
-      expect(access).toEqual({ isOwner: true, roleIds: [roles.owner], permissions: ['devices:read', 'workspace:read'], deviceAccess: { mode: 'all' } });
+      expect(access).toEqual({
+        isOwner: true,
+        roleIds: [roles.owner],
+        permissions: ['devices:read', 'workspace:read'],
+        deviceAccess: { mode: 'all' },
+      });
       // Being owner is not enough for an owner-only action the token's scopes do not carry.
       expectProblem(await t.http().delete(`/v1/workspaces/${ws.id}`).set(bearer(narrow.secret)), 403, 'insufficient_scope');
     });
@@ -150,17 +168,31 @@ describe('what the caller may do', () => {
         .expect(201);
       const apiUserId = forever.body.apiUser.id;
       const weekly = (
-        await t.http().post(`/v1/workspaces/${ws.id}/api-users/${apiUserId}/tokens`).set(bearer(owner.personalToken)).send({ name: 'weekly', expiresInDays: 7 }).expect(201)
+        await t
+          .http()
+          .post(`/v1/workspaces/${ws.id}/api-users/${apiUserId}/tokens`)
+          .set(bearer(owner.personalToken))
+          .send({ name: 'weekly', expiresInDays: 7 })
+          .expect(201)
       ).body;
       const named = await createNamedToken(t, owner.personalToken, { scopes: ['*'], expiresInDays: 7 });
       const fromPersonal = await exchange(owner.personalToken);
       const session = await login(t, owner.email);
-      await t.http().put(`/v1/workspaces/${ws.id}/token-policy`).set(bearer(owner.personalToken)).send({ maxLifetimeDays: 30, allowPersonalTokens: false }).expect(200);
+      await t
+        .http()
+        .put(`/v1/workspaces/${ws.id}/token-policy`)
+        .set(bearer(owner.personalToken))
+        .send({ maxLifetimeDays: 30, allowPersonalTokens: false })
+        .expect(200);
 
       const verdicts = await governed(session, ws.id);
       const personal = await t.http().get(`/v1/workspaces/${ws.id}`).set(bearer(owner.personalToken));
       const refusedPersonal = expectProblem(personal, 403, 'token_policy').detail;
-      const lifetime = expectProblem(await t.http().get(`/v1/workspaces/${ws.id}`).set(bearer(forever.body.token.secret)), 403, 'token_policy').detail;
+      const lifetime = expectProblem(
+        await t.http().get(`/v1/workspaces/${ws.id}`).set(bearer(forever.body.token.secret)),
+        403,
+        'token_policy',
+      ).detail;
 
       expect(verdicts.get(owner.personalTokenId)).toEqual({ accepted: false, reason: refusedPersonal });
       expect(verdicts.get(named.id)).toEqual({ accepted: false, reason: refusedPersonal });

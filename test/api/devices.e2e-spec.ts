@@ -21,7 +21,8 @@ function createRequest(secret: string, wid: string, body: Record<string, unknown
 }
 
 const getDevice = (secret: string, wid: string, id: string) => t.http().get(devicesPath(wid, id)).set(bearer(secret));
-const patchDevice = (secret: string, wid: string, id: string, body: Record<string, unknown>) => t.http().patch(devicesPath(wid, id)).set(bearer(secret)).send(body);
+const patchDevice = (secret: string, wid: string, id: string, body: Record<string, unknown>) =>
+  t.http().patch(devicesPath(wid, id)).set(bearer(secret)).send(body);
 const deleteDevice = (secret: string, wid: string, id: string) => t.http().delete(devicesPath(wid, id)).set(bearer(secret));
 
 async function listIds(secret: string, wid: string, query: Record<string, string | number> = {}): Promise<string[]> {
@@ -74,8 +75,15 @@ describe('devices', () => {
       expect(read.body).toEqual(res.body);
       expect(await deviceRow(res.body.id)).toEqual({ workspace_id: ws.id, name: 'Sensor 1', serial: sn, metadata });
 
-      const events = await t.http().get(`/v1/workspaces/${ws.id}/audit-events`).query({ action: 'device.created' }).set(bearer(ws.owner.personalToken)).expect(200);
-      expect(events.body.items).toEqual([expect.objectContaining({ target: { type: 'device', id: res.body.id }, actor: expect.objectContaining({ id: ws.owner.id }) })]);
+      const events = await t
+        .http()
+        .get(`/v1/workspaces/${ws.id}/audit-events`)
+        .query({ action: 'device.created' })
+        .set(bearer(ws.owner.personalToken))
+        .expect(200);
+      expect(events.body.items).toEqual([
+        expect.objectContaining({ target: { type: 'device', id: res.body.id }, actor: expect.objectContaining({ id: ws.owner.id }) }),
+      ]);
     });
 
     it('defaults metadata to an empty object', async () => {
@@ -101,7 +109,9 @@ describe('devices', () => {
     it('makes exactly one device under concurrent creates with one serial', async () => {
       const ws = await newWorkspace(t);
       const sn = serial();
-      const results = await Promise.all(Array.from({ length: 4 }, () => createRequest(ws.owner.personalToken, ws.id, { name: 'Race', serial: sn })));
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () => createRequest(ws.owner.personalToken, ws.id, { name: 'Race', serial: sn })),
+      );
       expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
       expect(await deviceCount(ws.id)).toBe(1);
     });
@@ -110,10 +120,18 @@ describe('devices', () => {
       const ws = await newWorkspace(t);
       const exact = await ws.device({ metadata: metadataOfSize(16 * KIB) });
       expect(exact.metadata).toEqual(metadataOfSize(16 * KIB));
-      const tooBig = await createRequest(ws.owner.personalToken, ws.id, { name: 'Big', serial: serial(), metadata: metadataOfSize(16 * KIB + 1) });
+      const tooBig = await createRequest(ws.owner.personalToken, ws.id, {
+        name: 'Big',
+        serial: serial(),
+        metadata: metadataOfSize(16 * KIB + 1),
+      });
       expect(expectProblem(tooBig, 400, 'validation_failed').errors).toEqual([{ field: 'metadata', message: expect.any(String) }]);
       // Multi-byte characters count as bytes, not characters.
-      const wide = await createRequest(ws.owner.personalToken, ws.id, { name: 'Wide', serial: serial(), metadata: { k: 'é'.repeat(9 * KIB) } });
+      const wide = await createRequest(ws.owner.personalToken, ws.id, {
+        name: 'Wide',
+        serial: serial(),
+        metadata: { k: 'é'.repeat(9 * KIB) },
+      });
       expectProblem(wide, 400, 'validation_failed');
       expect(await deviceCount(ws.id)).toBe(1);
     });
@@ -155,7 +173,11 @@ describe('devices', () => {
       const two = await ws.device();
       expectProblem(await patchDevice(ws.owner.personalToken, ws.id, two.id, { serial: one.serial }), 409, 'conflict');
       expectProblem(await patchDevice(ws.owner.personalToken, ws.id, two.id, { metadata: [1] }), 400, 'validation_failed');
-      expectProblem(await patchDevice(ws.owner.personalToken, ws.id, two.id, { metadata: metadataOfSize(16 * KIB + 1) }), 400, 'validation_failed');
+      expectProblem(
+        await patchDevice(ws.owner.personalToken, ws.id, two.id, { metadata: metadataOfSize(16 * KIB + 1) }),
+        400,
+        'validation_failed',
+      );
       expectProblem(await patchDevice(ws.owner.personalToken, ws.id, two.id, { workspaceId: randomUUID() }), 400, 'validation_failed');
       expect(await deviceRow(two.id)).toEqual({ workspace_id: ws.id, name: two.name, serial: two.serial, metadata: {} });
       // Its own serial is no conflict.

@@ -21,7 +21,11 @@ class ExplodingController {
   @Get('deadlock')
   @Public()
   deadlock(): never {
-    throw new QueryFailedError(LEAK, ['lkp_secretleak'], Object.assign(new Error('deadlock detected'), { code: '40P01', routine: 'DeadLockReport' }));
+    throw new QueryFailedError(
+      LEAK,
+      ['lkp_secretleak'],
+      Object.assign(new Error('deadlock detected'), { code: '40P01', routine: 'DeadLockReport' }),
+    );
   }
 }
 
@@ -68,14 +72,27 @@ describe('errors and logs', () => {
     const user = await registerUser(t);
     const session = await login(t, user.email);
     await t.http().get('/v1/me').set(bearer(session)).expect(200);
-    const named = await t.http().post('/v1/me/tokens').set(bearer(session)).send({ name: 'n', scopes: ['*'] }).expect(201);
+    const named = await t
+      .http()
+      .post('/v1/me/tokens')
+      .set(bearer(session))
+      .send({ name: 'n', scopes: ['*'] })
+      .expect(201);
     await t.http().post(`/v1/me/tokens/${named.body.id}/rotate`).set(bearer(session)).send({ graceSeconds: 5 }).expect(200);
     await t.http().post('/v1/auth/login').send({ email: user.email, password: 'wrong wrong wrong' }).expect(401);
     await t.http().get('/v1/me').set('Authorization', 'Token lkp_garbage').expect(401);
 
     expect(logs.lines.length).toBeGreaterThan(5);
     const [tokenRow] = await t.dataSource.query('SELECT token_hash FROM tokens WHERE id = $1', [named.body.id]);
-    for (const secret of [user.personalToken, session, named.body.secret, PASSWORD, 'wrong wrong wrong', tokenRow.token_hash, 'lkp_garbage']) {
+    for (const secret of [
+      user.personalToken,
+      session,
+      named.body.secret,
+      PASSWORD,
+      'wrong wrong wrong',
+      tokenRow.token_hash,
+      'lkp_garbage',
+    ]) {
       expect(logs.text).not.toContain(secret);
     }
     expect(logs.text).not.toMatch(/\$argon2id\$/);

@@ -17,7 +17,10 @@ describe('HTTP surface', () => {
     database = await createTestDatabase();
     uiDir = mkdtempSync(join(tmpdir(), 'latchkey-ui-'));
     mkdirSync(join(uiDir, 'assets'));
-    writeFileSync(join(uiDir, 'index.html'), '<!doctype html><title>Latchkey</title><script type="module" src="/assets/app-1a2b3c.js"></script>');
+    writeFileSync(
+      join(uiDir, 'index.html'),
+      '<!doctype html><title>Latchkey</title><script type="module" src="/assets/app-1a2b3c.js"></script>',
+    );
     writeFileSync(join(uiDir, 'assets', 'app-1a2b3c.js'), 'console.log("ui")');
   });
 

@@ -46,7 +46,10 @@ function acceptRequest(secret: string, token: unknown) {
 
 /** A member who manages members (and holds every permission of the viewer role) on the given devices only. */
 async function managerOf(ws: WorkspaceFixture, deviceIds: string[]): Promise<RegisteredUser> {
-  const role = await ws.role(['workspace:read', 'members:read', 'members:manage', 'roles:read', 'devices:read', 'measurements:read'], 'Manager');
+  const role = await ws.role(
+    ['workspace:read', 'members:read', 'members:manage', 'roles:read', 'devices:read', 'measurements:read'],
+    'Manager',
+  );
   return ws.member({ id: role }, { devices: deviceIds });
 }
 
@@ -68,7 +71,10 @@ async function myInvitations(user: RegisteredUser): Promise<Array<Record<string,
 }
 
 async function membershipCount(workspaceId: string, userId: string): Promise<number> {
-  const [{ n }] = await t.dataSource.query('SELECT count(*)::int AS n FROM memberships WHERE workspace_id = $1 AND user_id = $2', [workspaceId, userId]);
+  const [{ n }] = await t.dataSource.query('SELECT count(*)::int AS n FROM memberships WHERE workspace_id = $1 AND user_id = $2', [
+    workspaceId,
+    userId,
+  ]);
   return n;
 }
 
@@ -102,7 +108,11 @@ describe('invitations', () => {
     it('answers 201 with a pending invitation (7 days by default) and its lki_ secret', async () => {
       const ws = await newWorkspace(t);
       const email = uniqueEmail('grace');
-      const res = await inviteRequest(ws.owner.personalToken, ws.id, { email, roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } }).expect(201);
+      const res = await inviteRequest(ws.owner.personalToken, ws.id, {
+        email,
+        roleIds: [ws.roles.viewer],
+        deviceAccess: { mode: 'all' },
+      }).expect(201);
       expect(res.body.secret).toMatch(SECRET_SHAPE);
       expect(res.body.invitation).toEqual({
         id: expect.any(String),
@@ -152,8 +162,15 @@ describe('invitations', () => {
       const day = await invite(ws, uniqueEmail(), { expiresInDays: 1 });
       expect(new Date(day.invitation.expiresAt as string).getTime() - t.clock.now().getTime()).toBe(1 * DAY);
       for (const expiresInDays of [0, 31, 1.5, '7', null]) {
-        const res = await inviteRequest(ws.owner.personalToken, ws.id, { email: uniqueEmail(), roleIds: [ws.roles.member], deviceAccess: { mode: 'all' }, expiresInDays });
-        expect((expectProblem(res, 400, 'validation_failed').errors as Array<{ field: string }>).map((e) => e.field)).toContain('expiresInDays');
+        const res = await inviteRequest(ws.owner.personalToken, ws.id, {
+          email: uniqueEmail(),
+          roleIds: [ws.roles.member],
+          deviceAccess: { mode: 'all' },
+          expiresInDays,
+        });
+        expect((expectProblem(res, 400, 'validation_failed').errors as Array<{ field: string }>).map((e) => e.field)).toContain(
+          'expiresInDays',
+        );
       }
       expect(await invitationCount(ws.id)).toBe(2);
     });
@@ -184,7 +201,11 @@ describe('invitations', () => {
       const ws = await newWorkspace(t);
       const member = await ws.member('viewer');
       for (const email of [ws.owner.email, member.email.toUpperCase()]) {
-        expectProblem(await inviteRequest(ws.owner.personalToken, ws.id, { email, roleIds: [ws.roles.member], deviceAccess: { mode: 'all' } }), 409, 'conflict');
+        expectProblem(
+          await inviteRequest(ws.owner.personalToken, ws.id, { email, roleIds: [ws.roles.member], deviceAccess: { mode: 'all' } }),
+          409,
+          'conflict',
+        );
       }
       expect(await invitationCount(ws.id)).toBe(1); // the one that made `member`
     });
@@ -193,7 +214,11 @@ describe('invitations', () => {
       const ws = await newWorkspace(t);
       const email = uniqueEmail('twice');
       const first = await invite(ws, email);
-      const again = await inviteRequest(ws.owner.personalToken, ws.id, { email: email.toUpperCase(), roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } });
+      const again = await inviteRequest(ws.owner.personalToken, ws.id, {
+        email: email.toUpperCase(),
+        roleIds: [ws.roles.viewer],
+        deviceAccess: { mode: 'all' },
+      });
       expectProblem(again, 409, 'conflict');
       expect(await invitationCount(ws.id)).toBe(1);
       // Once the first is no longer pending, a new one may be made.
@@ -216,10 +241,25 @@ describe('invitations', () => {
         details: { email, roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } },
       });
 
-      expectProblem(await inviteRequest(ws.owner.personalToken, ws.id, { email, roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } }), 409, 'conflict');
-      expectProblem(await inviteRequest(ws.owner.personalToken, ws.id, { email: ws.owner.email, roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } }), 409, 'conflict');
+      expectProblem(
+        await inviteRequest(ws.owner.personalToken, ws.id, { email, roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } }),
+        409,
+        'conflict',
+      );
+      expectProblem(
+        await inviteRequest(ws.owner.personalToken, ws.id, {
+          email: ws.owner.email,
+          roleIds: [ws.roles.viewer],
+          deviceAccess: { mode: 'all' },
+        }),
+        409,
+        'conflict',
+      );
       expect(await auditEvents(ws, 'member.invited')).toHaveLength(1);
-      const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE workspace_id = $1 AND action = 'member.invited'`, [ws.id]);
+      const [{ n }] = await t.dataSource.query(
+        `SELECT count(*)::int AS n FROM audit_events WHERE workspace_id = $1 AND action = 'member.invited'`,
+        [ws.id],
+      );
       expect(n).toBe(1);
     });
 
@@ -227,7 +267,15 @@ describe('invitations', () => {
       const ws = await newWorkspace(t);
       const outsider = await registerUser(t);
       for (const wid of [ws.id, randomUUID()]) {
-        expectProblem(await inviteRequest(outsider.personalToken, wid, { email: uniqueEmail(), roleIds: [ws.roles.member], deviceAccess: { mode: 'all' } }), 404, 'not_found');
+        expectProblem(
+          await inviteRequest(outsider.personalToken, wid, {
+            email: uniqueEmail(),
+            roleIds: [ws.roles.member],
+            deviceAccess: { mode: 'all' },
+          }),
+          404,
+          'not_found',
+        );
       }
       expect(await invitationCount(ws.id)).toBe(0);
     });
@@ -238,9 +286,17 @@ describe('invitations', () => {
       const ws = await newWorkspace(t);
       const admin = await ws.member('admin');
       const before = await invitationCount(ws.id);
-      const res = await inviteRequest(admin.personalToken, ws.id, { email: uniqueEmail(), roleIds: [ws.roles.owner], deviceAccess: { mode: 'all' } });
+      const res = await inviteRequest(admin.personalToken, ws.id, {
+        email: uniqueEmail(),
+        roleIds: [ws.roles.owner],
+        deviceAccess: { mode: 'all' },
+      });
       expectProblem(res, 403, 'forbidden');
-      const mixed = await inviteRequest(admin.personalToken, ws.id, { email: uniqueEmail(), roleIds: [ws.roles.viewer, ws.roles.owner], deviceAccess: { mode: 'all' } });
+      const mixed = await inviteRequest(admin.personalToken, ws.id, {
+        email: uniqueEmail(),
+        roleIds: [ws.roles.viewer, ws.roles.owner],
+        deviceAccess: { mode: 'all' },
+      });
       expectProblem(mixed, 403, 'forbidden');
       expect(await invitationCount(ws.id)).toBe(before);
       await invite(ws, uniqueEmail(), { role: 'admin', by: admin.personalToken });
@@ -253,7 +309,11 @@ describe('invitations', () => {
       const viewer = await ws.member('viewer');
       const before = await invitationCount(ws.id);
       for (const user of [member, viewer]) {
-        const res = await inviteRequest(user.personalToken, ws.id, { email: uniqueEmail(), roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } });
+        const res = await inviteRequest(user.personalToken, ws.id, {
+          email: uniqueEmail(),
+          roleIds: [ws.roles.viewer],
+          deviceAccess: { mode: 'all' },
+        });
         expectProblem(res, 403, 'forbidden');
       }
       expect(await invitationCount(ws.id)).toBe(before);
@@ -261,8 +321,15 @@ describe('invitations', () => {
 
     it('refuses a token whose scopes do not cover the role it hands out (403)', async () => {
       const ws = await newWorkspace(t);
-      const narrow = await createNamedToken(t, ws.owner.personalToken, { scopes: ['members:manage', 'members:read'], workspaceIds: [ws.id] });
-      const res = await inviteRequest(narrow.secret, ws.id, { email: uniqueEmail(), roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } });
+      const narrow = await createNamedToken(t, ws.owner.personalToken, {
+        scopes: ['members:manage', 'members:read'],
+        workspaceIds: [ws.id],
+      });
+      const res = await inviteRequest(narrow.secret, ws.id, {
+        email: uniqueEmail(),
+        roleIds: [ws.roles.viewer],
+        deviceAccess: { mode: 'all' },
+      });
       expectProblem(res, 403, 'forbidden');
       expect(await invitationCount(ws.id)).toBe(0);
     });
@@ -283,8 +350,14 @@ describe('invitations', () => {
       const mine = (await ws.device()).id;
       const theirs = (await other.device()).id;
       for (const deviceIds of [[theirs], [mine, theirs], [randomUUID()]]) {
-        const res = await inviteRequest(ws.owner.personalToken, ws.id, { email: uniqueEmail(), roleIds: [ws.roles.viewer], deviceAccess: { mode: 'selected', deviceIds } });
-        expect(expectProblem(res, 400, 'validation_failed').errors).toEqual([{ field: 'deviceAccess.deviceIds', message: expect.any(String) }]);
+        const res = await inviteRequest(ws.owner.personalToken, ws.id, {
+          email: uniqueEmail(),
+          roleIds: [ws.roles.viewer],
+          deviceAccess: { mode: 'selected', deviceIds },
+        });
+        expect(expectProblem(res, 400, 'validation_failed').errors).toEqual([
+          { field: 'deviceAccess.deviceIds', message: expect.any(String) },
+        ]);
       }
       expect(await invitationCount(ws.id)).toBe(0);
       await invite(ws, uniqueEmail(), { role: 'viewer', deviceAccess: { mode: 'selected', deviceIds: [mine] } });
@@ -296,7 +369,11 @@ describe('invitations', () => {
       const manager = await managerOf(ws, [d1]);
 
       const before = await invitationCount(ws.id);
-      for (const deviceAccess of [{ mode: 'all' }, { mode: 'selected', deviceIds: [d2] }, { mode: 'selected', deviceIds: [d1, d2] }] as DeviceAccess[]) {
+      for (const deviceAccess of [
+        { mode: 'all' },
+        { mode: 'selected', deviceIds: [d2] },
+        { mode: 'selected', deviceIds: [d1, d2] },
+      ] as DeviceAccess[]) {
         const res = await inviteRequest(manager.personalToken, ws.id, { email: uniqueEmail(), roleIds: [ws.roles.viewer], deviceAccess });
         expectProblem(res, 403, 'forbidden');
       }
@@ -316,7 +393,12 @@ describe('invitations', () => {
       const expired = await invite(ws, uniqueEmail('expired'), { expiresInDays: 1 });
 
       await acceptRequest(accepter.personalToken, accepted.secret).expect(200);
-      await t.http().post(`/v1/invitations/${declined.id}/decline`).set(bearer(decliner.personalToken)).send({ token: declined.secret }).expect(204);
+      await t
+        .http()
+        .post(`/v1/invitations/${declined.id}/decline`)
+        .set(bearer(decliner.personalToken))
+        .send({ token: declined.secret })
+        .expect(204);
       await t.http().delete(`/v1/workspaces/${ws.id}/invitations/${revoked.id}`).set(bearer(ws.owner.personalToken)).expect(204);
       t.clock.advance(DAY);
 
@@ -406,12 +488,19 @@ describe('invitations', () => {
       const ws = await newWorkspace(t);
       const [d1] = [(await ws.device()).id, (await ws.device()).id];
       const invitee = await registerUser(t);
-      const { id, secret } = await invite(ws, invitee.email, { roleIds: [ws.roles.viewer, ws.roles.member], deviceAccess: { mode: 'selected', deviceIds: [d1] } });
+      const { id, secret } = await invite(ws, invitee.email, {
+        roleIds: [ws.roles.viewer, ws.roles.member],
+        deviceAccess: { mode: 'selected', deviceIds: [d1] },
+      });
       expectProblem(await t.http().get(`/v1/workspaces/${ws.id}`).set(bearer(invitee.personalToken)), 404, 'not_found');
 
       const res = await acceptRequest(invitee.personalToken, secret).expect(200);
       expect(res.body.workspaceId).toBe(ws.id);
-      expect(res.body.member).toMatchObject({ userId: invitee.id, email: invitee.email, deviceAccess: { mode: 'selected', deviceIds: [d1] } });
+      expect(res.body.member).toMatchObject({
+        userId: invitee.id,
+        email: invitee.email,
+        deviceAccess: { mode: 'selected', deviceIds: [d1] },
+      });
 
       const member = await t.http().get(`/v1/workspaces/${ws.id}/members/${invitee.id}`).set(bearer(ws.owner.personalToken)).expect(200);
       expect(member.body).toMatchObject({ userId: invitee.id, email: invitee.email, deviceAccess: { mode: 'selected', deviceIds: [d1] } });
@@ -467,7 +556,15 @@ describe('invitations', () => {
         expectProblem(await acceptRequest(invitee.personalToken, token), 400, 'validation_failed');
       }
       expectProblem(await t.http().post('/v1/invitations/accept').set(bearer(invitee.personalToken)).send({}), 400, 'validation_failed');
-      expectProblem(await t.http().post('/v1/invitations/accept').set(bearer(invitee.personalToken)).send({ token: secret, roleIds: [ws.roles.owner] }), 400, 'validation_failed');
+      expectProblem(
+        await t
+          .http()
+          .post('/v1/invitations/accept')
+          .set(bearer(invitee.personalToken))
+          .send({ token: secret, roleIds: [ws.roles.owner] }),
+        400,
+        'validation_failed',
+      );
       expectProblem(await acceptRequest(invitee.personalToken, generateToken('lki_')), 404, 'not_found');
       expect(await membershipCount(ws.id, invitee.id)).toBe(0);
       await acceptRequest(invitee.personalToken, secret).expect(200);
@@ -551,7 +648,8 @@ describe('invitations', () => {
       const pending = await invite(ws, uniqueEmail());
       const accepted = await invite(ws, invitee.email);
       await acceptRequest(invitee.personalToken, accepted.secret).expect(200);
-      const revoke = (id: string, secret = ws.owner.personalToken) => t.http().delete(`/v1/workspaces/${ws.id}/invitations/${id}`).set(bearer(secret));
+      const revoke = (id: string, secret = ws.owner.personalToken) =>
+        t.http().delete(`/v1/workspaces/${ws.id}/invitations/${id}`).set(bearer(secret));
 
       await revoke(pending.id).expect(204);
       await revoke(pending.id).expect(204);
@@ -566,7 +664,11 @@ describe('invitations', () => {
       const ws = await newWorkspace(t);
       const other = await newWorkspace(t);
       const theirs = await invite(other, uniqueEmail());
-      expectProblem(await t.http().delete(`/v1/workspaces/${ws.id}/invitations/${theirs.id}`).set(bearer(ws.owner.personalToken)), 404, 'not_found');
+      expectProblem(
+        await t.http().delete(`/v1/workspaces/${ws.id}/invitations/${theirs.id}`).set(bearer(ws.owner.personalToken)),
+        404,
+        'not_found',
+      );
       expect(await statusOf(other, theirs.id)).toBe('pending');
     });
   });
@@ -593,7 +695,10 @@ describe('invitations', () => {
       expect(res.body.invitation.expiresAt).not.toBe(first.invitation.expiresAt);
       const [row] = await t.dataSource.query('SELECT token_hash FROM invitations WHERE id = $1', [first.id]);
       expect(row.token_hash).toBe(sha256(res.body.secret));
-      expect((await listInvitations(ws)).find((i) => i.id === first.id)).toMatchObject({ hint: res.body.invitation.hint, expiresAt: res.body.invitation.expiresAt });
+      expect((await listInvitations(ws)).find((i) => i.id === first.id)).toMatchObject({
+        hint: res.body.invitation.hint,
+        expiresAt: res.body.invitation.expiresAt,
+      });
 
       expectProblem(await acceptRequest(invitee.personalToken, first.secret), 404, 'not_found');
       await acceptRequest(invitee.personalToken, res.body.secret).expect(200);
@@ -621,7 +726,8 @@ describe('invitations', () => {
       const ws = await newWorkspace(t);
       const [d1, d2] = [(await ws.device()).id, (await ws.device()).id];
       const manager = await managerOf(ws, [d1]);
-      const resendAs = (by: RegisteredUser, id: string) => t.http().post(`/v1/workspaces/${ws.id}/invitations/${id}/resend`).set(bearer(by.personalToken)).send({});
+      const resendAs = (by: RegisteredUser, id: string) =>
+        t.http().post(`/v1/workspaces/${ws.id}/invitations/${id}/resend`).set(bearer(by.personalToken)).send({});
 
       const everyDevice = await invite(ws, uniqueEmail(), { role: 'viewer', deviceAccess: { mode: 'all' } });
       const otherDevice = await invite(ws, uniqueEmail(), { role: 'viewer', deviceAccess: { mode: 'selected', deviceIds: [d2] } });
@@ -643,7 +749,12 @@ describe('invitations', () => {
       const declined = await invite(ws, decliner.email);
       const revoked = await invite(ws, uniqueEmail());
       await acceptRequest(accepter.personalToken, accepted.secret).expect(200);
-      await t.http().post(`/v1/invitations/${declined.id}/decline`).set(bearer(decliner.personalToken)).send({ token: declined.secret }).expect(204);
+      await t
+        .http()
+        .post(`/v1/invitations/${declined.id}/decline`)
+        .set(bearer(decliner.personalToken))
+        .send({ token: declined.secret })
+        .expect(204);
       await t.http().delete(`/v1/workspaces/${ws.id}/invitations/${revoked.id}`).set(bearer(ws.owner.personalToken)).expect(204);
       for (const id of [accepted.id, revoked.id]) expectProblem(await resend(ws, id), 409, 'conflict');
       expectProblem(await resend(ws, randomUUID()), 404, 'not_found');
@@ -685,8 +796,16 @@ describe('invitations', () => {
       const ws = await newWorkspace(t);
       const invitee = await registerUser(t);
       const { id, secret } = await invite(ws, invitee.email);
-      expectProblem(await t.http().post(`/v1/invitations/${id}/decline`).set(bearer(invitee.personalToken)).send({ reason: 'no' }), 400, 'validation_failed');
-      expectProblem(await t.http().post(`/v1/invitations/${id}/decline`).set(bearer(invitee.personalToken)).send({ token: secret, reason: 'no' }), 400, 'validation_failed');
+      expectProblem(
+        await t.http().post(`/v1/invitations/${id}/decline`).set(bearer(invitee.personalToken)).send({ reason: 'no' }),
+        400,
+        'validation_failed',
+      );
+      expectProblem(
+        await t.http().post(`/v1/invitations/${id}/decline`).set(bearer(invitee.personalToken)).send({ token: secret, reason: 'no' }),
+        400,
+        'validation_failed',
+      );
       expect(await statusOf(ws, id)).toBe('pending');
     });
   });

@@ -20,7 +20,9 @@ describe('platform', () => {
     await registerUser(t);
     const res = await t.http().get('/metrics').set(bearer(METRICS_KEY)).expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
-    expect(res.text).toMatch(/latchkey_http_request_duration_seconds_count\{method="POST",route="\/v1\/auth\/register",status="201"\} [1-9]/);
+    expect(res.text).toMatch(
+      /latchkey_http_request_duration_seconds_count\{method="POST",route="\/v1\/auth\/register",status="201"\} [1-9]/,
+    );
     expect(res.text).toMatch(/latchkey_db_queries_total [1-9]/);
     expect(res.text).toContain('latchkey_process_resident_memory_bytes');
   });
@@ -69,7 +71,11 @@ describe('platform', () => {
       entered();
       return hash(password);
     });
-    const done = other.http().post('/v1/auth/register').send({ email: 'drain@example.com', password: PASSWORD, name: 'Drain' }).then((res) => res.status);
+    const done = other
+      .http()
+      .post('/v1/auth/register')
+      .send({ email: 'drain@example.com', password: PASSWORD, name: 'Drain' })
+      .then((res) => res.status);
     await inHandler;
     const closing = other.close();
     expect(await done).toBe(201);

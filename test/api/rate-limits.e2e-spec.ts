@@ -31,7 +31,11 @@ describe('rate limits (in memory)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp({ LATCHKEY_RATE_LIMIT_PER_TOKEN: '5', LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP: '3', LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: '4' });
+    t = await startTestApp({
+      LATCHKEY_RATE_LIMIT_PER_TOKEN: '5',
+      LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP: '3',
+      LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: '4',
+    });
   });
   afterAll(() => t.close());
 
@@ -43,11 +47,21 @@ describe('rate limits (in memory)', () => {
     for (let i = 0; i < 10; i++) await t.http().get('/health/live').expect(200);
   });
 
-
   it('stops an IP that keeps presenting bad tokens before any lookup', async () => {
-    for (let i = 0; i < 4; i++) expectProblem(await t.http().get('/v1/me').set(bearer(forged(i))), 401, 'token_invalid');
+    for (let i = 0; i < 4; i++)
+      expectProblem(
+        await t
+          .http()
+          .get('/v1/me')
+          .set(bearer(forged(i))),
+        401,
+        'token_invalid',
+      );
     const before = t.queries.total;
-    const res = await t.http().get('/v1/me').set(bearer(forged(99)));
+    const res = await t
+      .http()
+      .get('/v1/me')
+      .set(bearer(forged(99)));
     expectProblem(res, 429, 'rate_limited');
     expect(t.queries.total - before).toBe(0);
   });

@@ -36,7 +36,10 @@ describe('token check', () => {
   });
 
   it('refuses other schemes', async () => {
-    const res = await t.http().get('/v1/me').set('Authorization', `Basic ${Buffer.from('a:b').toString('base64')}`);
+    const res = await t
+      .http()
+      .get('/v1/me')
+      .set('Authorization', `Basic ${Buffer.from('a:b').toString('base64')}`);
     expectProblem(res, 401, 'token_invalid');
     expect(res.headers['www-authenticate']).toBe('Bearer realm="latchkey", error="invalid_token"');
   });
@@ -52,7 +55,10 @@ describe('token check', () => {
 
   it.each(garbage)('refuses a %s token with 401 and no database query', async (_label, mangle) => {
     const before = t.queries.total;
-    const res = await t.http().get('/v1/me').set(bearer(mangle(user.personalToken)));
+    const res = await t
+      .http()
+      .get('/v1/me')
+      .set(bearer(mangle(user.personalToken)));
     expectProblem(res, 401, 'token_invalid');
     expect(t.queries.total - before).toBe(0);
   });
@@ -65,7 +71,10 @@ describe('token check', () => {
 
   it('refuses a well-formed token it never issued', async () => {
     const head = 'lkp_' + 'A'.repeat(32);
-    const res = await t.http().get('/v1/me').set(bearer(head + checksum(head)));
+    const res = await t
+      .http()
+      .get('/v1/me')
+      .set(bearer(head + checksum(head)));
     expectProblem(res, 401, 'token_invalid');
   });
 
@@ -80,7 +89,12 @@ describe('token check', () => {
 
   it('remembers a revoked token: asking again costs no query', async () => {
     const other = await registerUser(t);
-    const named = await t.http().post('/v1/me/tokens').set(bearer(other.personalToken)).send({ name: 'n', scopes: ['*'] }).expect(201);
+    const named = await t
+      .http()
+      .post('/v1/me/tokens')
+      .set(bearer(other.personalToken))
+      .send({ name: 'n', scopes: ['*'] })
+      .expect(201);
     await t.http().get('/v1/me').set(bearer(named.body.secret)).expect(200);
     await t.http().delete(`/v1/me/tokens/${named.body.id}`).set(bearer(other.personalToken)).expect(204);
     // On PostgreSQL the instance hears its own revocation again through LISTEN a moment later; a
@@ -99,7 +113,14 @@ describe('token check', () => {
   it('refuses an invitation secret as a bearer token', async () => {
     const head = 'lki_' + 'B'.repeat(32);
     const before = t.queries.total;
-    expectProblem(await t.http().get('/v1/me').set(bearer(head + checksum(head))), 401, 'token_invalid');
+    expectProblem(
+      await t
+        .http()
+        .get('/v1/me')
+        .set(bearer(head + checksum(head))),
+      401,
+      'token_invalid',
+    );
     expect(t.queries.total - before).toBe(0);
   });
 });

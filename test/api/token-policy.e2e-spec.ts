@@ -34,7 +34,11 @@ async function exchange(t: TestApp, secret: string): Promise<{ id: string; secre
 }
 
 function putPolicy(t: TestApp, secret: string, wid: string, body: unknown) {
-  return t.http().put(`/v1/workspaces/${wid}/token-policy`).set(bearer(secret)).send(body as object);
+  return t
+    .http()
+    .put(`/v1/workspaces/${wid}/token-policy`)
+    .set(bearer(secret))
+    .send(body as object);
 }
 
 async function setPolicy(t: TestApp, secret: string, wid: string, policy: Policy): Promise<void> {
@@ -119,7 +123,11 @@ describe('workspace token policy', () => {
       const outsider = await registerUser(t);
       expectProblem(await t.http().get(`/v1/workspaces/${wid}/token-policy`).set(bearer(outsider.personalToken)), 404, 'not_found');
       expectProblem(await putPolicy(t, outsider.personalToken, wid, { maxLifetimeDays: 1, allowPersonalTokens: false }), 404, 'not_found');
-      expectProblem(await putPolicy(t, owner.personalToken, crypto.randomUUID(), { maxLifetimeDays: 1, allowPersonalTokens: true }), 404, 'not_found');
+      expectProblem(
+        await putPolicy(t, owner.personalToken, crypto.randomUUID(), { maxLifetimeDays: 1, allowPersonalTokens: true }),
+        404,
+        'not_found',
+      );
     });
 
     it.each([
@@ -207,7 +215,7 @@ describe('workspace token policy', () => {
       }
     });
 
-    it('applies to every member\'s personal tokens, and still answers 404 to a non-member', async () => {
+    it("applies to every member's personal tokens, and still answers 404 to a non-member", async () => {
       const member = await (await workspaceOf(t, owner, strict)).member('member');
       const outsider = await registerUser(t);
       await setPolicy(t, session, strict, { maxLifetimeDays: null, allowPersonalTokens: false });
@@ -230,7 +238,11 @@ describe('workspace token policy', () => {
       await setPolicy(t, session, strict, { maxLifetimeDays: null, allowPersonalTokens: false });
       const before = (await t.http().get('/v1/me/tokens').set(bearer(session)).expect(200)).body.items.length;
       for (const workspaceIds of [[strict], [other, strict]]) {
-        const res = await t.http().post('/v1/me/tokens').set(bearer(session)).send({ name: 'x', scopes: ['*'], workspaceIds, expiresInDays: 7 });
+        const res = await t
+          .http()
+          .post('/v1/me/tokens')
+          .set(bearer(session))
+          .send({ name: 'x', scopes: ['*'], workspaceIds, expiresInDays: 7 });
         expectProblem(res, 403, 'token_policy');
       }
       expect((await t.http().get('/v1/me/tokens').set(bearer(session)).expect(200)).body.items).toHaveLength(before);
@@ -323,7 +335,11 @@ describe('workspace token policy', () => {
 
     it('refuses at creation even a short token when the workspace also forbids personal tokens', async () => {
       await setPolicy(t, session, strict, { maxLifetimeDays: 30, allowPersonalTokens: false });
-      const res = await t.http().post('/v1/me/tokens').set(bearer(session)).send({ name: 'x', scopes: ['*'], workspaceIds: [strict], expiresInDays: 7 });
+      const res = await t
+        .http()
+        .post('/v1/me/tokens')
+        .set(bearer(session))
+        .send({ name: 'x', scopes: ['*'], workspaceIds: [strict], expiresInDays: 7 });
       expectProblem(res, 403, 'token_policy');
     });
   });
@@ -368,14 +384,31 @@ describe('workspace token governance', () => {
       const res = await t.http().get(`/v1/workspaces/${wid}/tokens`).set(bearer(admin.personalToken)).expect(200);
       const items: GovernedToken[] = res.body.items;
       const listed = ids(items);
-      for (const id of [owner.personalTokenId, admin.personalTokenId, member.personalTokenId, named.id, here.id, memberSession.body.token.id, exchanged.body.token.id]) {
+      for (const id of [
+        owner.personalTokenId,
+        admin.personalTokenId,
+        member.personalTokenId,
+        named.id,
+        here.id,
+        memberSession.body.token.id,
+        exchanged.body.token.id,
+      ]) {
         expect(listed).toContain(id);
       }
       for (const id of [elsewhere.id, revoked.id, expired.id, outsider.personalTokenId, outsiderNamed.id]) expect(listed).not.toContain(id);
 
       const byId = new Map(items.map((i) => [i.id, i]));
-      expect(byId.get(member.personalTokenId)).toMatchObject({ kind: 'personal', owner: { type: 'user', id: member.id, email: member.email } });
-      expect(byId.get(named.id)).toMatchObject({ kind: 'named', name: 'unrestricted', scopes: ['devices:read'], workspaceIds: null, owner: { type: 'user', id: member.id } });
+      expect(byId.get(member.personalTokenId)).toMatchObject({
+        kind: 'personal',
+        owner: { type: 'user', id: member.id, email: member.email },
+      });
+      expect(byId.get(named.id)).toMatchObject({
+        kind: 'named',
+        name: 'unrestricted',
+        scopes: ['devices:read'],
+        workspaceIds: null,
+        owner: { type: 'user', id: member.id },
+      });
       expect(byId.get(here.id)).toMatchObject({ kind: 'named', workspaceIds: [wid] });
       expect(byId.get(memberSession.body.token.id)).toMatchObject({ kind: 'session' });
       expect(byId.get(owner.personalTokenId)).toMatchObject({ owner: { type: 'user', id: owner.id, email: owner.email } });
@@ -386,7 +419,15 @@ describe('workspace token governance', () => {
         expect(item.hint).toMatch(/^lk[ps]_.{4}….{4}$/);
       }
       const body = JSON.stringify(res.body);
-      for (const secret of [owner.personalToken, admin.personalToken, member.personalToken, named.secret, here.secret, memberSession.body.token.secret, exchanged.body.token.secret]) {
+      for (const secret of [
+        owner.personalToken,
+        admin.personalToken,
+        member.personalToken,
+        named.secret,
+        here.secret,
+        memberSession.body.token.secret,
+        exchanged.body.token.secret,
+      ]) {
         expect(body).not.toContain(secret);
       }
       expect(body).not.toMatch(/lk[psai]_[0-9A-Za-z]{38}/);
@@ -426,7 +467,7 @@ describe('workspace token governance', () => {
   });
 
   describe('DELETE /v1/workspaces/:wid/tokens/:tokenId', () => {
-    it('cuts a member\'s unrestricted token off from this workspace only', async () => {
+    it("cuts a member's unrestricted token off from this workspace only", async () => {
       const named = await createNamedToken(t, member.personalToken, { scopes: ['*'] });
       await readWorkspace(t, named.secret, wid).expect(200);
       await t.http().delete(`/v1/workspaces/${wid}/tokens/${named.id}`).set(bearer(admin.personalToken)).expect(204);
@@ -443,7 +484,7 @@ describe('workspace token governance', () => {
       expectProblem(await t.http().delete(`/v1/workspaces/${wid}/tokens/${named.id}`).set(bearer(admin.personalToken)), 404, 'not_found');
     });
 
-    it('cuts off the default personal token the same way, leaving the member\'s other tokens alone', async () => {
+    it("cuts off the default personal token the same way, leaving the member's other tokens alone", async () => {
       const session = await login(t, member.email);
       await t.http().delete(`/v1/workspaces/${wid}/tokens/${member.personalTokenId}`).set(bearer(owner.personalToken)).expect(204);
       expectProblem(await readWorkspace(t, member.personalToken, wid), 401, 'token_invalid');
@@ -476,7 +517,11 @@ describe('workspace token governance', () => {
       }
       await readWorkspace(t, elsewhere.secret, memberOwn).expect(200);
       await t.http().get('/v1/me').set(bearer(outsider.personalToken)).expect(200);
-      expectProblem(await t.http().delete(`/v1/workspaces/${wid}/tokens/not-a-uuid`).set(bearer(admin.personalToken)), 400, 'validation_failed');
+      expectProblem(
+        await t.http().delete(`/v1/workspaces/${wid}/tokens/not-a-uuid`).set(bearer(admin.personalToken)),
+        400,
+        'validation_failed',
+      );
     });
 
     it('needs tokens:manage: a member gets 403 forbidden and the token keeps working', async () => {
@@ -484,7 +529,11 @@ describe('workspace token governance', () => {
       expectProblem(await t.http().delete(`/v1/workspaces/${wid}/tokens/${owners.id}`).set(bearer(member.personalToken)), 403, 'forbidden');
       const readOnly = await createNamedToken(t, admin.personalToken, { scopes: ['tokens:read'] });
       await t.http().get(`/v1/workspaces/${wid}/tokens`).set(bearer(readOnly.secret)).expect(200);
-      expectProblem(await t.http().delete(`/v1/workspaces/${wid}/tokens/${owners.id}`).set(bearer(readOnly.secret)), 403, 'insufficient_scope');
+      expectProblem(
+        await t.http().delete(`/v1/workspaces/${wid}/tokens/${owners.id}`).set(bearer(readOnly.secret)),
+        403,
+        'insufficient_scope',
+      );
       await readWorkspace(t, owners.secret, wid).expect(200);
     });
 
@@ -524,9 +573,16 @@ describe('workspace token governance', () => {
       const here = await createNamedToken(t, member.personalToken, { scopes: ['*'], workspaceIds: [wid] });
       await t.http().delete(`/v1/workspaces/${wid}/tokens/${named.id}`).set(bearer(admin.personalToken)).expect(204);
       await t.http().delete(`/v1/workspaces/${wid}/tokens/${here.id}`).set(bearer(admin.personalToken)).expect(204);
-      const res = await t.http().get(`/v1/workspaces/${wid}/audit-events?action=token.revoked`).set(bearer(admin.personalToken)).expect(200);
+      const res = await t
+        .http()
+        .get(`/v1/workspaces/${wid}/audit-events?action=token.revoked`)
+        .set(bearer(admin.personalToken))
+        .expect(200);
       const byTarget = new Map(res.body.items.map((e: { target: { id: string } }) => [e.target.id, e]));
-      expect(byTarget.get(named.id)).toMatchObject({ actor: { type: 'user', id: admin.id, tokenId: admin.personalTokenId }, details: { effect: 'blocked_in_workspace' } });
+      expect(byTarget.get(named.id)).toMatchObject({
+        actor: { type: 'user', id: admin.id, tokenId: admin.personalTokenId },
+        details: { effect: 'blocked_in_workspace' },
+      });
       expect(byTarget.get(here.id)).toMatchObject({ actor: { type: 'user', id: admin.id }, details: { effect: 'revoked' } });
     });
   });

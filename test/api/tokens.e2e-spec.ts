@@ -1,6 +1,15 @@
 // The whole life of a user's tokens: personal, named, rotation with grace, revocation, last use.
 import { LastUsedRecorder } from '../../src/auth/last-used.recorder';
-import { bearer, createNamedToken, createWorkspace, expectProblem, login, markEmailVerified, registerUser, RegisteredUser } from '../support/api';
+import {
+  bearer,
+  createNamedToken,
+  createWorkspace,
+  expectProblem,
+  login,
+  markEmailVerified,
+  registerUser,
+  RegisteredUser,
+} from '../support/api';
 import { ADMIN_EMAIL, startTestApp, TestApp } from '../support/test-app';
 
 const DAY = 86_400_000;
@@ -28,7 +37,12 @@ describe('tokens', () => {
 
     it('regenerates: the new secret works and the old one stops at once', async () => {
       // The new token never expires: it takes the current password or a login session (test/security/tokens.e2e-spec.ts, H4).
-      const res = await t.http().post('/v1/me/personal-token/regenerate').set(bearer(user.personalToken)).send({ currentPassword: user.password }).expect(200);
+      const res = await t
+        .http()
+        .post('/v1/me/personal-token/regenerate')
+        .set(bearer(user.personalToken))
+        .send({ currentPassword: user.password })
+        .expect(200);
       expect(res.body.secret).toMatch(/^lkp_/);
       expect(res.body.id).not.toBe(user.personalTokenId);
       expectProblem(await t.http().get('/v1/me').set(bearer(user.personalToken)), 401, 'token_invalid');
@@ -38,7 +52,9 @@ describe('tokens', () => {
 
     it('keeps exactly one live personal token under concurrent regenerations', async () => {
       const session = await login(t, user.email);
-      const results = await Promise.all(Array.from({ length: 4 }, () => t.http().post('/v1/me/personal-token/regenerate').set(bearer(session))));
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () => t.http().post('/v1/me/personal-token/regenerate').set(bearer(session))),
+      );
       expect(results.every((r) => r.status === 200)).toBe(true);
       const [{ live }] = await t.dataSource.query(
         `SELECT count(*)::int AS live FROM tokens WHERE user_id = $1 AND kind = 'personal' AND revoked_at IS NULL`,
@@ -48,7 +64,11 @@ describe('tokens', () => {
     });
 
     it('refuses unknown fields on regenerate, which takes currentPassword alone', async () => {
-      expectProblem(await t.http().post('/v1/me/personal-token/regenerate').set(bearer(user.personalToken)).send({ foo: 1 }), 400, 'validation_failed');
+      expectProblem(
+        await t.http().post('/v1/me/personal-token/regenerate').set(bearer(user.personalToken)).send({ foo: 1 }),
+        400,
+        'validation_failed',
+      );
       await t.http().get('/v1/me').set(bearer(user.personalToken)).expect(200);
     });
 
@@ -83,7 +103,11 @@ describe('tokens', () => {
       const year = await createNamedToken(t, user.personalToken, { scopes: ['account:read'], expiresInDays: 366 });
       expect(new Date(year.body.expiresAt as string).getTime() - t.clock.now().getTime()).toBe(366 * DAY);
       for (const expiresInDays of [0, 367, 1.5, '30']) {
-        const bad = await t.http().post('/v1/me/tokens').set(bearer(user.personalToken)).send({ name: 'x', scopes: ['account:read'], expiresInDays });
+        const bad = await t
+          .http()
+          .post('/v1/me/tokens')
+          .set(bearer(user.personalToken))
+          .send({ name: 'x', scopes: ['account:read'], expiresInDays });
         expectProblem(bad, 400, 'validation_failed');
       }
     });
@@ -114,7 +138,11 @@ describe('tokens', () => {
       const other = await registerUser(t);
       const theirs = await createWorkspace(t, other.personalToken);
       for (const workspaceIds of [[theirs.id], [crypto.randomUUID()]]) {
-        const res = await t.http().post('/v1/me/tokens').set(bearer(user.personalToken)).send({ name: 'x', scopes: ['*'], workspaceIds });
+        const res = await t
+          .http()
+          .post('/v1/me/tokens')
+          .set(bearer(user.personalToken))
+          .send({ name: 'x', scopes: ['*'], workspaceIds });
         expect(expectProblem(res, 400, 'validation_failed').errors).toEqual([{ field: 'workspaceIds', message: expect.any(String) }]);
       }
     });
@@ -125,14 +153,22 @@ describe('tokens', () => {
       const restricted = await createNamedToken(t, user.personalToken, { scopes: ['*'], workspaceIds: [w1] });
       // A restricted token mints no tokens at all (audit finding L1 in docs/security.md: no account-wide powers), inside its restriction neither.
       for (const workspaceIds of [undefined, [w2], [w1]]) {
-        const res = await t.http().post('/v1/me/tokens').set(bearer(restricted.secret)).send({ name: 'child', scopes: ['devices:read'], workspaceIds });
+        const res = await t
+          .http()
+          .post('/v1/me/tokens')
+          .set(bearer(restricted.secret))
+          .send({ name: 'child', scopes: ['devices:read'], workspaceIds });
         expectProblem(res, 403, 'insufficient_scope');
       }
     });
 
     it('store workspace ids in one spelling, so case cannot duplicate or dodge a restriction', async () => {
       const wid = (await createWorkspace(t, user.personalToken)).id.toUpperCase();
-      const dup = await t.http().post('/v1/me/tokens').set(bearer(user.personalToken)).send({ name: 'x', scopes: ['*'], workspaceIds: [wid, wid.toLowerCase()] });
+      const dup = await t
+        .http()
+        .post('/v1/me/tokens')
+        .set(bearer(user.personalToken))
+        .send({ name: 'x', scopes: ['*'], workspaceIds: [wid, wid.toLowerCase()] });
       expectProblem(dup, 400, 'validation_failed');
       const upper = await createNamedToken(t, user.personalToken, { scopes: ['*'], workspaceIds: [wid] });
       expect(upper.body.workspaceIds).toEqual([wid.toLowerCase()]);
@@ -140,7 +176,8 @@ describe('tokens', () => {
     });
 
     it('cannot outlive the token that makes them, unless it is a login session', async () => {
-      const exchanged = (await t.http().post('/v1/auth/token').set(bearer(user.personalToken)).send({ expiresInSeconds: 60 }).expect(200)).body.token;
+      const exchanged = (await t.http().post('/v1/auth/token').set(bearer(user.personalToken)).send({ expiresInSeconds: 60 }).expect(200))
+        .body.token;
       const child = await createNamedToken(t, exchanged.secret, { scopes: ['account:read'], expiresInDays: null });
       expect(child.body.expiresAt).toBe(exchanged.expiresAt);
       const session = await login(t, user.email);
@@ -150,7 +187,15 @@ describe('tokens', () => {
 
     it('need account:manage to create and account:read to list', async () => {
       const readOnly = await createNamedToken(t, user.personalToken, { scopes: ['account:read'] });
-      expectProblem(await t.http().post('/v1/me/tokens').set(bearer(readOnly.secret)).send({ name: 'x', scopes: ['account:read'] }), 403, 'insufficient_scope');
+      expectProblem(
+        await t
+          .http()
+          .post('/v1/me/tokens')
+          .set(bearer(readOnly.secret))
+          .send({ name: 'x', scopes: ['account:read'] }),
+        403,
+        'insufficient_scope',
+      );
       await t.http().get('/v1/me/tokens').set(bearer(readOnly.secret)).expect(200);
     });
   });
@@ -196,14 +241,23 @@ describe('tokens', () => {
 
     it('rejects a bad limit, cursor or filter with 400', async () => {
       const farFuture = Buffer.from(JSON.stringify(['-100000-01-01T00:00:00.000Z', crypto.randomUUID()])).toString('base64url');
-      for (const query of ['limit=0', 'limit=201', 'limit=abc', 'cursor=garbage', `cursor=${farFuture}`, 'kind=api_user', 'includeInactive=maybe', 'foo=bar']) {
+      for (const query of [
+        'limit=0',
+        'limit=201',
+        'limit=abc',
+        'cursor=garbage',
+        `cursor=${farFuture}`,
+        'kind=api_user',
+        'includeInactive=maybe',
+        'foo=bar',
+      ]) {
         expectProblem(await t.http().get(`/v1/me/tokens?${query}`).set(bearer(user.personalToken)), 400, 'validation_failed');
       }
     });
   });
 
   describe('between users', () => {
-    it('cannot read, revoke or rotate another user\'s token: it answers 404', async () => {
+    it("cannot read, revoke or rotate another user's token: it answers 404", async () => {
       const other = await registerUser(t);
       const theirs = await createNamedToken(t, other.personalToken, { scopes: ['account:read'] });
       expectProblem(await t.http().get(`/v1/me/tokens/${theirs.id}`).set(bearer(user.personalToken)), 404, 'not_found');
@@ -236,7 +290,12 @@ describe('tokens', () => {
     it('rotates with a grace period: the old secret works inside it and dies after it', async () => {
       const old = await createNamedToken(t, user.personalToken, { scopes: ['account:read'], expiresInDays: 30 });
       t.clock.advance(DAY);
-      const res = await t.http().post(`/v1/me/tokens/${old.id}/rotate`).set(bearer(user.personalToken)).send({ graceSeconds: 60 }).expect(200);
+      const res = await t
+        .http()
+        .post(`/v1/me/tokens/${old.id}/rotate`)
+        .set(bearer(user.personalToken))
+        .send({ graceSeconds: 60 })
+        .expect(200);
       const fresh = res.body;
       expect(fresh.secret).toMatch(/^lkp_/);
       expect(fresh.secret).not.toBe(old.secret);
@@ -264,7 +323,12 @@ describe('tokens', () => {
 
     it('cuts a grace period short when the old token is revoked, and ends the whole rotation chain', async () => {
       const old = await createNamedToken(t, user.personalToken, { scopes: ['account:read'] });
-      const fresh = await t.http().post(`/v1/me/tokens/${old.id}/rotate`).set(bearer(user.personalToken)).send({ graceSeconds: 3600 }).expect(200);
+      const fresh = await t
+        .http()
+        .post(`/v1/me/tokens/${old.id}/rotate`)
+        .set(bearer(user.personalToken))
+        .send({ graceSeconds: 3600 })
+        .expect(200);
       await t.http().get('/v1/me').set(bearer(old.secret)).expect(200);
       await t.http().delete(`/v1/me/tokens/${old.id}`).set(bearer(user.personalToken)).expect(204);
       expectProblem(await t.http().get('/v1/me').set(bearer(old.secret)), 401, 'token_invalid');
@@ -274,7 +338,9 @@ describe('tokens', () => {
     it('rotates a token only once, even when asked concurrently', async () => {
       const old = await createNamedToken(t, user.personalToken, { scopes: ['account:read'] });
       const results = await Promise.all(
-        Array.from({ length: 4 }, () => t.http().post(`/v1/me/tokens/${old.id}/rotate`).set(bearer(user.personalToken)).send({ graceSeconds: 30 })),
+        Array.from({ length: 4 }, () =>
+          t.http().post(`/v1/me/tokens/${old.id}/rotate`).set(bearer(user.personalToken)).send({ graceSeconds: 30 }),
+        ),
       );
       expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409, 409]);
       const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM tokens WHERE user_id = $1 AND kind = 'named'`, [user.id]);
@@ -287,7 +353,11 @@ describe('tokens', () => {
       expectProblem(await t.http().post(`/v1/me/tokens/${revoked.id}/rotate`).set(bearer(user.personalToken)), 409, 'conflict');
       const expiring = await createNamedToken(t, user.personalToken, { scopes: ['account:read'], expiresInDays: 1 });
       for (const graceSeconds of [-1, 86401, 'soon']) {
-        expectProblem(await t.http().post(`/v1/me/tokens/${expiring.id}/rotate`).set(bearer(user.personalToken)).send({ graceSeconds }), 400, 'validation_failed');
+        expectProblem(
+          await t.http().post(`/v1/me/tokens/${expiring.id}/rotate`).set(bearer(user.personalToken)).send({ graceSeconds }),
+          400,
+          'validation_failed',
+        );
       }
       t.clock.advance(DAY);
       expectProblem(await t.http().post(`/v1/me/tokens/${expiring.id}/rotate`).set(bearer(user.personalToken)), 409, 'conflict');

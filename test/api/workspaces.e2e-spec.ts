@@ -20,10 +20,16 @@ describe('workspaces', () => {
     it('creates a workspace whose creator is owner, with a slug made from the name', async () => {
       const owner = await registerUser(t);
       const res = await t.http().post('/v1/workspaces').set(bearer(owner.personalToken)).send({ name: 'Acme Greenhouses!' }).expect(201);
-      expect(res.body).toMatchObject({ name: 'Acme Greenhouses!', slug: expect.stringMatching(/^acme-greenhouses/), tokenPolicy: { maxLifetimeDays: null, allowPersonalTokens: true } });
+      expect(res.body).toMatchObject({
+        name: 'Acme Greenhouses!',
+        slug: expect.stringMatching(/^acme-greenhouses/),
+        tokenPolicy: { maxLifetimeDays: null, allowPersonalTokens: true },
+      });
       expect(res.body.roles).toEqual([{ id: expect.any(String), name: 'owner' }]);
       const members = await t.http().get(`/v1/workspaces/${res.body.id}/members`).set(bearer(owner.personalToken)).expect(200);
-      expect(members.body.items).toEqual([expect.objectContaining({ userId: owner.id, deviceAccess: { mode: 'all' }, roles: [expect.objectContaining({ name: 'owner' })] })]);
+      expect(members.body.items).toEqual([
+        expect.objectContaining({ userId: owner.id, deviceAccess: { mode: 'all' }, roles: [expect.objectContaining({ name: 'owner' })] }),
+      ]);
     });
 
     it('keeps slugs unique: a chosen one that is taken is 409, a made one gets a suffix', async () => {
@@ -35,7 +41,11 @@ describe('workspaces', () => {
       const second = await t.http().post('/v1/workspaces').set(bearer(owner.personalToken)).send({ name: 'Same Name' }).expect(201);
       expect(second.body.slug).not.toBe(first.body.slug);
       for (const bad of ['Upper', '-dash', 'dash-', 'sp ace', 'x'.repeat(64)]) {
-        expectProblem(await t.http().post('/v1/workspaces').set(bearer(owner.personalToken)).send({ name: 'n', slug: bad }), 400, 'validation_failed');
+        expectProblem(
+          await t.http().post('/v1/workspaces').set(bearer(owner.personalToken)).send({ name: 'n', slug: bad }),
+          400,
+          'validation_failed',
+        );
       }
     });
 
@@ -105,8 +115,20 @@ describe('workspaces', () => {
     it('refuses the last owner leaving, being removed or demoted: 409 last_owner', async () => {
       const { owner, ws, roles } = await setup();
       expectProblem(await t.http().post(`/v1/workspaces/${ws.id}/leave`).set(bearer(owner.personalToken)), 409, 'last_owner');
-      expectProblem(await t.http().patch(`/v1/workspaces/${ws.id}/members/${owner.id}`).set(bearer(owner.personalToken)).send({ roleIds: [roles.admin] }), 409, 'last_owner');
-      expectProblem(await t.http().delete(`/v1/workspaces/${ws.id}/members/${owner.id}`).set(bearer(owner.personalToken)), 409, 'last_owner');
+      expectProblem(
+        await t
+          .http()
+          .patch(`/v1/workspaces/${ws.id}/members/${owner.id}`)
+          .set(bearer(owner.personalToken))
+          .send({ roleIds: [roles.admin] }),
+        409,
+        'last_owner',
+      );
+      expectProblem(
+        await t.http().delete(`/v1/workspaces/${ws.id}/members/${owner.id}`).set(bearer(owner.personalToken)),
+        409,
+        'last_owner',
+      );
       // With a second owner, the first may go.
       const second = await registerUser(t);
       await inviteAndAccept(t, owner.personalToken, ws.id, second, [roles.owner]);
@@ -118,7 +140,9 @@ describe('workspaces', () => {
       const { owner, ws, roles } = await setup();
       const second = await registerUser(t);
       await inviteAndAccept(t, owner.personalToken, ws.id, second, [roles.owner]);
-      const results = await Promise.all([owner, second].map((u) => t.http().post(`/v1/workspaces/${ws.id}/leave`).set(bearer(u.personalToken))));
+      const results = await Promise.all(
+        [owner, second].map((u) => t.http().post(`/v1/workspaces/${ws.id}/leave`).set(bearer(u.personalToken))),
+      );
       expect(results.map((r) => r.status).sort()).toEqual([204, 409]);
       const [{ n }] = await t.dataSource.query(
         `SELECT count(*)::int AS n FROM membership_roles mr JOIN roles r ON r.id = mr.role_id WHERE mr.workspace_id = $1 AND r.built_in = 'owner'`,
@@ -132,8 +156,16 @@ describe('workspaces', () => {
       const second = await registerUser(t);
       await inviteAndAccept(t, owner.personalToken, ws.id, second, [roles.owner]);
       const results = await Promise.all([
-        t.http().patch(`/v1/workspaces/${ws.id}/members/${second.id}`).set(bearer(owner.personalToken)).send({ roleIds: [roles.admin] }),
-        t.http().patch(`/v1/workspaces/${ws.id}/members/${owner.id}`).set(bearer(second.personalToken)).send({ roleIds: [roles.admin] }),
+        t
+          .http()
+          .patch(`/v1/workspaces/${ws.id}/members/${second.id}`)
+          .set(bearer(owner.personalToken))
+          .send({ roleIds: [roles.admin] }),
+        t
+          .http()
+          .patch(`/v1/workspaces/${ws.id}/members/${owner.id}`)
+          .set(bearer(second.personalToken))
+          .send({ roleIds: [roles.admin] }),
       ]);
       // The second request, by someone no longer owner, is refused one way or the other.
       expect(results.filter((r) => r.status === 200)).toHaveLength(1);
@@ -158,30 +190,78 @@ describe('workspaces', () => {
       const viewer = res.body.items.find((r: { name: string }) => r.name === 'viewer');
       expect(viewer.permissions.sort()).toEqual(['devices:read', 'measurements:read', 'members:read', 'roles:read', 'workspace:read']);
       expect(res.body.items[1].permissions).not.toContain('workspace:delete');
-      expectProblem(await t.http().patch(`/v1/workspaces/${ws.id}/roles/${roles.viewer}`).set(bearer(owner.personalToken)).send({ name: 'x' }), 403, 'forbidden');
-      expectProblem(await t.http().delete(`/v1/workspaces/${ws.id}/roles/${roles.viewer}`).set(bearer(owner.personalToken)), 403, 'forbidden');
+      expectProblem(
+        await t.http().patch(`/v1/workspaces/${ws.id}/roles/${roles.viewer}`).set(bearer(owner.personalToken)).send({ name: 'x' }),
+        403,
+        'forbidden',
+      );
+      expectProblem(
+        await t.http().delete(`/v1/workspaces/${ws.id}/roles/${roles.viewer}`).set(bearer(owner.personalToken)),
+        403,
+        'forbidden',
+      );
     });
 
     it('creates, changes and deletes custom roles with permissions from the catalog', async () => {
       const { owner, ws } = await setup();
-      const created = await t.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(owner.personalToken)).send({ name: 'Technician', permissions: ['devices:read', 'measurements:read'] }).expect(201);
+      const created = await t
+        .http()
+        .post(`/v1/workspaces/${ws.id}/roles`)
+        .set(bearer(owner.personalToken))
+        .send({ name: 'Technician', permissions: ['devices:read', 'measurements:read'] })
+        .expect(201);
       expect(created.body).toMatchObject({ name: 'Technician', builtIn: false, permissions: ['devices:read', 'measurements:read'] });
-      expectProblem(await t.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(owner.personalToken)).send({ name: 'technician', permissions: [] }), 409, 'conflict');
-      expectProblem(await t.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(owner.personalToken)).send({ name: 'Bad', permissions: ['devices:fly'] }), 400, 'validation_failed');
-      const changed = await t.http().patch(`/v1/workspaces/${ws.id}/roles/${created.body.id}`).set(bearer(owner.personalToken)).send({ permissions: ['devices:read'] }).expect(200);
+      expectProblem(
+        await t.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(owner.personalToken)).send({ name: 'technician', permissions: [] }),
+        409,
+        'conflict',
+      );
+      expectProblem(
+        await t
+          .http()
+          .post(`/v1/workspaces/${ws.id}/roles`)
+          .set(bearer(owner.personalToken))
+          .send({ name: 'Bad', permissions: ['devices:fly'] }),
+        400,
+        'validation_failed',
+      );
+      const changed = await t
+        .http()
+        .patch(`/v1/workspaces/${ws.id}/roles/${created.body.id}`)
+        .set(bearer(owner.personalToken))
+        .send({ permissions: ['devices:read'] })
+        .expect(200);
       expect(changed.body.permissions).toEqual(['devices:read']);
       await t.http().delete(`/v1/workspaces/${ws.id}/roles/${created.body.id}`).set(bearer(owner.personalToken)).expect(204);
-      expectProblem(await t.http().get(`/v1/workspaces/${ws.id}/roles/${created.body.id}`).set(bearer(owner.personalToken)), 404, 'not_found');
+      expectProblem(
+        await t.http().get(`/v1/workspaces/${ws.id}/roles/${created.body.id}`).set(bearer(owner.personalToken)),
+        404,
+        'not_found',
+      );
     });
 
     it('refuses to delete a role still assigned (409), and a changed role changes rights at once', async () => {
       const { owner, ws } = await setup();
-      const role = await t.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(owner.personalToken)).send({ name: 'Reader', permissions: ['workspace:read', 'devices:read'] }).expect(201);
+      const role = await t
+        .http()
+        .post(`/v1/workspaces/${ws.id}/roles`)
+        .set(bearer(owner.personalToken))
+        .send({ name: 'Reader', permissions: ['workspace:read', 'devices:read'] })
+        .expect(201);
       const reader = await registerUser(t);
       await inviteAndAccept(t, owner.personalToken, ws.id, reader, [role.body.id]);
       await t.http().get(`/v1/workspaces/${ws.id}/devices`).set(bearer(reader.personalToken)).expect(200);
-      expectProblem(await t.http().delete(`/v1/workspaces/${ws.id}/roles/${role.body.id}`).set(bearer(owner.personalToken)), 409, 'conflict');
-      await t.http().patch(`/v1/workspaces/${ws.id}/roles/${role.body.id}`).set(bearer(owner.personalToken)).send({ permissions: ['workspace:read'] }).expect(200);
+      expectProblem(
+        await t.http().delete(`/v1/workspaces/${ws.id}/roles/${role.body.id}`).set(bearer(owner.personalToken)),
+        409,
+        'conflict',
+      );
+      await t
+        .http()
+        .patch(`/v1/workspaces/${ws.id}/roles/${role.body.id}`)
+        .set(bearer(owner.personalToken))
+        .send({ permissions: ['workspace:read'] })
+        .expect(200);
       expectProblem(await t.http().get(`/v1/workspaces/${ws.id}/devices`).set(bearer(reader.personalToken)), 403, 'forbidden');
     });
 
@@ -189,8 +269,21 @@ describe('workspaces', () => {
       const { owner, ws, roles } = await setup();
       const admin = await registerUser(t);
       await inviteAndAccept(t, owner.personalToken, ws.id, admin, [roles.admin]);
-      expectProblem(await t.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(admin.personalToken)).send({ name: 'Deleter', permissions: ['workspace:delete'] }), 403, 'forbidden');
-      await t.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(admin.personalToken)).send({ name: 'Ops', permissions: ['devices:delete'] }).expect(201);
+      expectProblem(
+        await t
+          .http()
+          .post(`/v1/workspaces/${ws.id}/roles`)
+          .set(bearer(admin.personalToken))
+          .send({ name: 'Deleter', permissions: ['workspace:delete'] }),
+        403,
+        'forbidden',
+      );
+      await t
+        .http()
+        .post(`/v1/workspaces/${ws.id}/roles`)
+        .set(bearer(admin.personalToken))
+        .send({ name: 'Ops', permissions: ['devices:delete'] })
+        .expect(201);
     });
   });
 
@@ -204,12 +297,24 @@ describe('workspaces', () => {
       }
       const page = await t.http().get(`/v1/workspaces/${ws.id}/members?limit=2`).set(bearer(owner.personalToken)).expect(200);
       expect(page.body.items.map((m: { userId: string }) => m.userId)).toEqual([people[1].id, people[0].id]);
-      const rest = await t.http().get(`/v1/workspaces/${ws.id}/members?limit=2&cursor=${page.body.nextCursor}`).set(bearer(owner.personalToken)).expect(200);
+      const rest = await t
+        .http()
+        .get(`/v1/workspaces/${ws.id}/members?limit=2&cursor=${page.body.nextCursor}`)
+        .set(bearer(owner.personalToken))
+        .expect(200);
       expect(rest.body.items.map((m: { userId: string }) => m.userId)).toEqual([owner.id]);
       expect(rest.body.nextCursor).toBeNull();
       const one = await t.http().get(`/v1/workspaces/${ws.id}/members/${people[0].id}`).set(bearer(owner.personalToken)).expect(200);
-      expect(one.body).toMatchObject({ userId: people[0].id, email: people[0].email, roles: [expect.objectContaining({ id: roles.viewer, name: 'viewer' })] });
-      expectProblem(await t.http().get(`/v1/workspaces/${ws.id}/members/${crypto.randomUUID()}`).set(bearer(owner.personalToken)), 404, 'not_found');
+      expect(one.body).toMatchObject({
+        userId: people[0].id,
+        email: people[0].email,
+        roles: [expect.objectContaining({ id: roles.viewer, name: 'viewer' })],
+      });
+      expectProblem(
+        await t.http().get(`/v1/workspaces/${ws.id}/members/${crypto.randomUUID()}`).set(bearer(owner.personalToken)),
+        404,
+        'not_found',
+      );
     });
 
     it('changes roles and device access; a removed member loses access at once', async () => {
@@ -217,8 +322,17 @@ describe('workspaces', () => {
       const member = await registerUser(t);
       await inviteAndAccept(t, owner.personalToken, ws.id, member, [roles.viewer]);
       const session = await login(t, member.email);
-      expectProblem(await t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(session)).send({ name: 'd', serial: 'X' }), 403, 'forbidden');
-      await t.http().patch(`/v1/workspaces/${ws.id}/members/${member.id}`).set(bearer(owner.personalToken)).send({ roleIds: [roles.member] }).expect(200);
+      expectProblem(
+        await t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(session)).send({ name: 'd', serial: 'X' }),
+        403,
+        'forbidden',
+      );
+      await t
+        .http()
+        .patch(`/v1/workspaces/${ws.id}/members/${member.id}`)
+        .set(bearer(owner.personalToken))
+        .send({ roleIds: [roles.member] })
+        .expect(200);
       await t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(session)).send({ name: 'd', serial: 'X' }).expect(201);
       await t.http().delete(`/v1/workspaces/${ws.id}/members/${member.id}`).set(bearer(owner.personalToken)).expect(204);
       for (const secret of [session, member.personalToken]) {
@@ -232,36 +346,104 @@ describe('workspaces', () => {
       const member = await registerUser(t);
       await inviteAndAccept(t, owner.personalToken, ws.id, admin, [roles.admin]);
       await inviteAndAccept(t, owner.personalToken, ws.id, member, [roles.member]);
-      expectProblem(await t.http().patch(`/v1/workspaces/${ws.id}/members/${member.id}`).set(bearer(admin.personalToken)).send({ roleIds: [roles.owner] }), 403, 'forbidden');
-      expectProblem(await t.http().patch(`/v1/workspaces/${ws.id}/members/${admin.id}`).set(bearer(admin.personalToken)).send({ roleIds: [roles.owner] }), 403, 'forbidden');
-      expectProblem(await t.http().delete(`/v1/workspaces/${ws.id}/members/${owner.id}`).set(bearer(admin.personalToken)), 403, 'forbidden');
-      expectProblem(await t.http().patch(`/v1/workspaces/${ws.id}/members/${owner.id}`).set(bearer(admin.personalToken)).send({ roleIds: [roles.admin] }), 403, 'forbidden');
-      await t.http().patch(`/v1/workspaces/${ws.id}/members/${member.id}`).set(bearer(admin.personalToken)).send({ roleIds: [roles.admin] }).expect(200);
+      expectProblem(
+        await t
+          .http()
+          .patch(`/v1/workspaces/${ws.id}/members/${member.id}`)
+          .set(bearer(admin.personalToken))
+          .send({ roleIds: [roles.owner] }),
+        403,
+        'forbidden',
+      );
+      expectProblem(
+        await t
+          .http()
+          .patch(`/v1/workspaces/${ws.id}/members/${admin.id}`)
+          .set(bearer(admin.personalToken))
+          .send({ roleIds: [roles.owner] }),
+        403,
+        'forbidden',
+      );
+      expectProblem(
+        await t.http().delete(`/v1/workspaces/${ws.id}/members/${owner.id}`).set(bearer(admin.personalToken)),
+        403,
+        'forbidden',
+      );
+      expectProblem(
+        await t
+          .http()
+          .patch(`/v1/workspaces/${ws.id}/members/${owner.id}`)
+          .set(bearer(admin.personalToken))
+          .send({ roleIds: [roles.admin] }),
+        403,
+        'forbidden',
+      );
+      await t
+        .http()
+        .patch(`/v1/workspaces/${ws.id}/members/${member.id}`)
+        .set(bearer(admin.personalToken))
+        .send({ roleIds: [roles.admin] })
+        .expect(200);
       // A member cannot manage members at all.
       const plain = await registerUser(t);
       await inviteAndAccept(t, owner.personalToken, ws.id, plain, [roles.member]);
-      expectProblem(await t.http().patch(`/v1/workspaces/${ws.id}/members/${plain.id}`).set(bearer(plain.personalToken)).send({ roleIds: [roles.admin] }), 403, 'forbidden');
+      expectProblem(
+        await t
+          .http()
+          .patch(`/v1/workspaces/${ws.id}/members/${plain.id}`)
+          .set(bearer(plain.personalToken))
+          .send({ roleIds: [roles.admin] }),
+        403,
+        'forbidden',
+      );
       // Roles of another workspace are not roles here.
       const elsewhere = await setup();
       expectProblem(
-        await t.http().patch(`/v1/workspaces/${ws.id}/members/${plain.id}`).set(bearer(owner.personalToken)).send({ roleIds: [elsewhere.roles.viewer] }),
+        await t
+          .http()
+          .patch(`/v1/workspaces/${ws.id}/members/${plain.id}`)
+          .set(bearer(owner.personalToken))
+          .send({ roleIds: [elsewhere.roles.viewer] }),
         400,
         'validation_failed',
       );
     });
 
-    it('grants no device access beyond the grantor\'s own', async () => {
+    it("grants no device access beyond the grantor's own", async () => {
       const { owner, ws, roles } = await setup();
-      const d1 = (await t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(owner.personalToken)).send({ name: 'a', serial: 'A1' }).expect(201)).body.id;
-      const d2 = (await t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(owner.personalToken)).send({ name: 'b', serial: 'B1' }).expect(201)).body.id;
+      const d1 = (
+        await t
+          .http()
+          .post(`/v1/workspaces/${ws.id}/devices`)
+          .set(bearer(owner.personalToken))
+          .send({ name: 'a', serial: 'A1' })
+          .expect(201)
+      ).body.id;
+      const d2 = (
+        await t
+          .http()
+          .post(`/v1/workspaces/${ws.id}/devices`)
+          .set(bearer(owner.personalToken))
+          .send({ name: 'b', serial: 'B1' })
+          .expect(201)
+      ).body.id;
       const admin = await registerUser(t);
       await inviteAndAccept(t, owner.personalToken, ws.id, admin, [roles.admin], { mode: 'selected', deviceIds: [d1] });
       const member = await registerUser(t);
       await inviteAndAccept(t, owner.personalToken, ws.id, member, [roles.member], { mode: 'selected', deviceIds: [] });
       for (const deviceAccess of [{ mode: 'all' }, { mode: 'selected', deviceIds: [d2] }]) {
-        expectProblem(await t.http().patch(`/v1/workspaces/${ws.id}/members/${member.id}`).set(bearer(admin.personalToken)).send({ deviceAccess }), 403, 'forbidden');
+        expectProblem(
+          await t.http().patch(`/v1/workspaces/${ws.id}/members/${member.id}`).set(bearer(admin.personalToken)).send({ deviceAccess }),
+          403,
+          'forbidden',
+        );
       }
-      const ok = await t.http().patch(`/v1/workspaces/${ws.id}/members/${member.id}`).set(bearer(admin.personalToken)).send({ deviceAccess: { mode: 'selected', deviceIds: [d1] } }).expect(200);
+      const ok = await t
+        .http()
+        .patch(`/v1/workspaces/${ws.id}/members/${member.id}`)
+        .set(bearer(admin.personalToken))
+        .send({ deviceAccess: { mode: 'selected', deviceIds: [d1] } })
+        .expect(200);
       expect(ok.body.deviceAccess).toEqual({ mode: 'selected', deviceIds: [d1] });
     });
 
@@ -269,8 +451,16 @@ describe('workspaces', () => {
       const { owner, ws } = await setup();
       const readOnly = await createNamedToken(t, owner.personalToken, { scopes: ['workspace:read', 'members:read'] });
       await t.http().get(`/v1/workspaces/${ws.id}/members`).set(bearer(readOnly.secret)).expect(200);
-      expectProblem(await t.http().patch(`/v1/workspaces/${ws.id}`).set(bearer(readOnly.secret)).send({ name: 'x' }), 403, 'insufficient_scope');
-      expectProblem(await t.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(readOnly.secret)).send({ name: 'r', permissions: [] }), 403, 'insufficient_scope');
+      expectProblem(
+        await t.http().patch(`/v1/workspaces/${ws.id}`).set(bearer(readOnly.secret)).send({ name: 'x' }),
+        403,
+        'insufficient_scope',
+      );
+      expectProblem(
+        await t.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(readOnly.secret)).send({ name: 'r', permissions: [] }),
+        403,
+        'insufficient_scope',
+      );
     });
   });
 });

@@ -65,7 +65,12 @@ async function msUntil(status: number, request: () => Promise<{ status: number }
     const ws = await createWorkspace(a, owner.personalToken);
     const roles = await builtInRoles(a, owner.personalToken, ws.id);
     const member = await registerUser(a);
-    const invite = await a.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(owner.personalToken)).send({ email: member.email, roleIds: [roles.member], deviceAccess: { mode: 'all' } }).expect(201);
+    const invite = await a
+      .http()
+      .post(`/v1/workspaces/${ws.id}/invitations`)
+      .set(bearer(owner.personalToken))
+      .send({ email: member.email, roleIds: [roles.member], deviceAccess: { mode: 'all' } })
+      .expect(201);
     await a.http().post('/v1/invitations/accept').set(bearer(member.personalToken)).send({ token: invite.body.secret }).expect(200);
     const check = () => a.http().get(`/v1/authorize?workspaceId=${ws.id}&permission=measurements:read`).set(bearer(member.personalToken));
     expect((await check()).status).toBe(204);
@@ -80,16 +85,40 @@ async function msUntil(status: number, request: () => Promise<{ status: number }
     await markEmailVerified(a, admin.id);
     const owner = await registerUser(a);
     const ws = await createWorkspace(a, owner.personalToken);
-    const role = (await a.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(owner.personalToken)).send({ name: 'R', permissions: ['workspace:read', 'devices:read'] }).expect(201)).body.id;
-    const bot = (await a.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(owner.personalToken)).send({ name: 'Bot', roleIds: [role], deviceAccess: { mode: 'all' } }).expect(201)).body;
+    const role = (
+      await a
+        .http()
+        .post(`/v1/workspaces/${ws.id}/roles`)
+        .set(bearer(owner.personalToken))
+        .send({ name: 'R', permissions: ['workspace:read', 'devices:read'] })
+        .expect(201)
+    ).body.id;
+    const bot = (
+      await a
+        .http()
+        .post(`/v1/workspaces/${ws.id}/api-users`)
+        .set(bearer(owner.personalToken))
+        .send({ name: 'Bot', roleIds: [role], deviceAccess: { mode: 'all' } })
+        .expect(201)
+    ).body;
     const botCheck = () => a.http().get(`/v1/authorize?workspaceId=${ws.id}&permission=devices:read`).set(bearer(bot.token.secret));
     expect((await botCheck()).status).toBe(204);
-    await b.http().patch(`/v1/workspaces/${ws.id}/roles/${role}`).set(bearer(owner.personalToken)).send({ permissions: ['workspace:read'] }).expect(200);
+    await b
+      .http()
+      .patch(`/v1/workspaces/${ws.id}/roles/${role}`)
+      .set(bearer(owner.personalToken))
+      .send({ permissions: ['workspace:read'] })
+      .expect(200);
     expect(await msUntil(403, botCheck)).toBeLessThan(1000);
 
     const ownerCheck = () => a.http().get(`/v1/authorize?workspaceId=${ws.id}&permission=devices:read`).set(bearer(owner.personalToken));
     expect((await ownerCheck()).status).toBe(204);
-    await b.http().put(`/v1/workspaces/${ws.id}/token-policy`).set(bearer(owner.personalToken)).send({ maxLifetimeDays: 30, allowPersonalTokens: true }).expect(200);
+    await b
+      .http()
+      .put(`/v1/workspaces/${ws.id}/token-policy`)
+      .set(bearer(owner.personalToken))
+      .send({ maxLifetimeDays: 30, allowPersonalTokens: true })
+      .expect(200);
     expect(await msUntil(403, ownerCheck)).toBeLessThan(1000);
 
     const me = () => a.http().get('/v1/me').set(bearer(owner.personalToken));

@@ -136,7 +136,9 @@ http {
     port = await freePort();
     writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, latchkeyPort, upstreamPort));
     // Without a master process nginx neither forks nor changes user: it stays this test's child.
-    nginx = spawn(NGINX as string, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off; master_process off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    nginx = spawn(NGINX as string, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off; master_process off;'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let nginxErrors = '';
     nginx.stderr?.on('data', (chunk) => (nginxErrors += chunk));
     await waitForPort(port).catch((error: Error) => {
@@ -146,8 +148,22 @@ http {
     const owner = await registerUser(t);
     ws = await createWorkspace(t, owner.personalToken, 'Greenhouse');
     const roles = await builtInRoles(t, owner.personalToken, ws.id);
-    d1 = (await t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(owner.personalToken)).send({ name: 'one', serial: 'N1' }).expect(201)).body.id;
-    d2 = (await t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(owner.personalToken)).send({ name: 'two', serial: 'N2' }).expect(201)).body.id;
+    d1 = (
+      await t
+        .http()
+        .post(`/v1/workspaces/${ws.id}/devices`)
+        .set(bearer(owner.personalToken))
+        .send({ name: 'one', serial: 'N1' })
+        .expect(201)
+    ).body.id;
+    d2 = (
+      await t
+        .http()
+        .post(`/v1/workspaces/${ws.id}/devices`)
+        .set(bearer(owner.personalToken))
+        .send({ name: 'two', serial: 'N2' })
+        .expect(201)
+    ).body.id;
     const bot = await t
       .http()
       .post(`/v1/workspaces/${ws.id}/api-users`)

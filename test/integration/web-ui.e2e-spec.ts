@@ -16,10 +16,20 @@ const DIST = join(WEB, 'dist');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'web-ui');
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 // Without the background-networking flags Chromium's own connections are refused on a closed network.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-if (!CHROMIUM) console.warn('Chromium is not installed (/usr/bin/chromium): the web UI test is skipped (bash .ci/run installs it from Debian)');
+if (!CHROMIUM)
+  console.warn('Chromium is not installed (/usr/bin/chromium): the web UI test is skipped (bash .ci/run installs it from Debian)');
 
 function newestMtime(path: string): number {
   const stat = statSync(path);
@@ -33,7 +43,11 @@ function ensureWebBuild(): void {
   const sources = Math.max(newestMtime(join(WEB, 'src')), newestMtime(join(WEB, 'index.html')), newestMtime(join(WEB, 'vite.config.mts')));
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
   // Vite is ESM and jest here runs CommonJS: the CLI in a child process builds exactly as npm run build:web does.
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(WEB, 'vite.config.mts')], { cwd: ROOT, stdio: 'pipe' });
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(WEB, 'vite.config.mts')],
+    { cwd: ROOT, stdio: 'pipe' },
+  );
 }
 
 interface Seen {
@@ -109,7 +123,10 @@ function watch(page: Page, seen: Seen): void {
       `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) })))`,
     )) as Array<{ id: string; impact: string; help: string; nodes: string[] }>;
     const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    axeReport.push({ page: name, violations: violations.filter((v) => !blocking.includes(v)).map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })) });
+    axeReport.push({
+      page: name,
+      violations: violations.filter((v) => !blocking.includes(v)).map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })),
+    });
     expect({ page: name, blocking }).toEqual({ page: name, blocking: [] });
     shot += 1;
     // From the top, so the sticky header sits where it belongs in a full-page picture.
@@ -304,11 +321,15 @@ function watch(page: Page, seen: Seen): void {
     await a.getByRole('button', { name: 'Create API user' }).click();
     const secret = await secretShownOnce(a, 'API user token secret');
     expect(secret).toMatch(/^lka_/);
-    await a.getByRole('row', { name: /Dashboard/ }).getByText('Only Sensor 1').waitFor();
+    await a
+      .getByRole('row', { name: /Dashboard/ })
+      .getByText('Only Sensor 1')
+      .waitFor();
 
     const devices = await t.http().get(`/v1/workspaces/${workspaceId}/devices`).set(bearer(personalTokenA)).expect(200);
     const id = (serial: string) => devices.body.items.find((d: { serial: string }) => d.serial === serial).id;
-    const check = (deviceId: string) => t.http().get('/v1/authorize').query({ workspaceId, permission: 'devices:read', deviceId }).set(bearer(secret));
+    const check = (deviceId: string) =>
+      t.http().get('/v1/authorize').query({ workspaceId, permission: 'devices:read', deviceId }).set(bearer(secret));
     expect((await check(id('SN-001'))).status).toBe(204);
     expect((await check(id('SN-002'))).status).toBe(403);
     await checkPage(a, 'api-users', 'API users');
@@ -355,8 +376,18 @@ function watch(page: Page, seen: Seen): void {
   });
 
   it('ROT: shows a rotated-out secret in its grace period as rotated, with a Revoke that ends the whole chain', async () => {
-    const created = await t.http().post('/v1/me/tokens').set(bearer(personalTokenA)).send({ name: 'Old deploy', scopes: ['account:read'] }).expect(201);
-    const rotated = await t.http().post(`/v1/me/tokens/${created.body.id}/rotate`).set(bearer(personalTokenA)).send({ graceSeconds: 3600 }).expect(200);
+    const created = await t
+      .http()
+      .post('/v1/me/tokens')
+      .set(bearer(personalTokenA))
+      .send({ name: 'Old deploy', scopes: ['account:read'] })
+      .expect(201);
+    const rotated = await t
+      .http()
+      .post(`/v1/me/tokens/${created.body.id}/rotate`)
+      .set(bearer(personalTokenA))
+      .send({ graceSeconds: 3600 })
+      .expect(200);
     // Away and back, so the list is loaded afresh (the previous test ends on it).
     await go(a, `/w/${workspaceId}/policy`);
     await expectHeading(a, 'Token policy');
@@ -385,7 +416,10 @@ function watch(page: Page, seen: Seen): void {
     const session = await login(t, emailA, passwordA);
     const policy = await t.http().get(`/v1/workspaces/${workspaceId}/token-policy`).set(bearer(session)).expect(200);
     expect(policy.body).toEqual({ maxLifetimeDays: 30, allowPersonalTokens: true });
-    await a.getByRole('row', { name: /API user/ }).first().waitFor();
+    await a
+      .getByRole('row', { name: /API user/ })
+      .first()
+      .waitFor();
     await checkPage(a, 'token-policy', 'Token policy');
   });
 

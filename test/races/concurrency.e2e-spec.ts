@@ -107,13 +107,21 @@ async function registerUsers(n: number): Promise<RegisteredUser[]> {
 }
 
 async function invite(ws: WorkspaceFixture, email: string, roleIds: string[]): Promise<{ id: string; secret: string }> {
-  const res = await t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(ws.owner.personalToken)).send({ email, roleIds, deviceAccess: { mode: 'all' } }).expect(201);
+  const res = await t
+    .http()
+    .post(`/v1/workspaces/${ws.id}/invitations`)
+    .set(bearer(ws.owner.personalToken))
+    .send({ email, roleIds, deviceAccess: { mode: 'all' } })
+    .expect(201);
   return { id: res.body.invitation.id, secret: res.body.secret };
 }
 
-const accept = (user: RegisteredUser, secret: string) => t.http().post('/v1/invitations/accept').set(bearer(user.personalToken)).send({ token: secret });
-const patchMember = (ws: WorkspaceFixture, by: string, userId: string, body: object) => t.http().patch(`/v1/workspaces/${ws.id}/members/${userId}`).set(bearer(by)).send(body);
-const removeMember = (ws: WorkspaceFixture, by: string, userId: string) => t.http().delete(`/v1/workspaces/${ws.id}/members/${userId}`).set(bearer(by));
+const accept = (user: RegisteredUser, secret: string) =>
+  t.http().post('/v1/invitations/accept').set(bearer(user.personalToken)).send({ token: secret });
+const patchMember = (ws: WorkspaceFixture, by: string, userId: string, body: object) =>
+  t.http().patch(`/v1/workspaces/${ws.id}/members/${userId}`).set(bearer(by)).send(body);
+const removeMember = (ws: WorkspaceFixture, by: string, userId: string) =>
+  t.http().delete(`/v1/workspaces/${ws.id}/members/${userId}`).set(bearer(by));
 const leave = (ws: WorkspaceFixture, by: string) => t.http().post(`/v1/workspaces/${ws.id}/leave`).set(bearer(by));
 const me = (secret: string) => t.http().get('/v1/me').set(bearer(secret));
 const authorize = (secret: string, workspaceId: string, permission = 'workspace:read') =>
@@ -127,7 +135,8 @@ async function count(sql: string, params: unknown[]): Promise<number> {
   return n;
 }
 
-const membershipsOf = (workspaceId: string, userId: string) => count('memberships WHERE workspace_id = $1 AND user_id = $2', [workspaceId, userId]);
+const membershipsOf = (workspaceId: string, userId: string) =>
+  count('memberships WHERE workspace_id = $1 AND user_id = $2', [workspaceId, userId]);
 
 /** User memberships holding the built-in owner role. */
 async function ownersOf(workspaceId: string): Promise<string[]> {
@@ -144,9 +153,15 @@ async function ownersOf(workspaceId: string): Promise<string[]> {
 /** The role ids of a user's or API user's membership, or null without one. */
 async function rolesInDb(workspaceId: string, principal: { userId?: string; apiUserId?: string }): Promise<string[] | null> {
   const column = principal.userId ? 'user_id' : 'api_user_id';
-  const [membership] = await t.dataSource.query(`SELECT id FROM memberships WHERE workspace_id = $1 AND ${column} = $2`, [workspaceId, principal.userId ?? principal.apiUserId]);
+  const [membership] = await t.dataSource.query(`SELECT id FROM memberships WHERE workspace_id = $1 AND ${column} = $2`, [
+    workspaceId,
+    principal.userId ?? principal.apiUserId,
+  ]);
   if (!membership) return null;
-  const rows = await t.dataSource.query('SELECT role_id AS "roleId" FROM membership_roles WHERE workspace_id = $1 AND membership_id = $2', [workspaceId, membership.id]);
+  const rows = await t.dataSource.query('SELECT role_id AS "roleId" FROM membership_roles WHERE workspace_id = $1 AND membership_id = $2', [
+    workspaceId,
+    membership.id,
+  ]);
   return rows.map((r: { roleId: string }) => r.roleId);
 }
 
@@ -162,7 +177,9 @@ async function auditCount(action: string, where: { workspaceId?: string; targetI
 /** Members with the owner role, as GET /members shows them. */
 async function ownersByApi(ws: WorkspaceFixture, secret: string): Promise<string[]> {
   const res = await t.http().get(`/v1/workspaces/${ws.id}/members?limit=200`).set(bearer(secret)).expect(200);
-  return res.body.items.filter((m: { roles: Array<{ id: string }> }) => m.roles.some((r) => r.id === ws.roles.owner)).map((m: { userId: string }) => m.userId);
+  return res.body.items
+    .filter((m: { roles: Array<{ id: string }> }) => m.roles.some((r) => r.id === ws.roles.owner))
+    .map((m: { userId: string }) => m.userId);
 }
 
 /**
@@ -285,7 +302,11 @@ describe('concurrency', () => {
       // The member holds exactly the roles of the one invitation that was accepted, no mix.
       const winner = invitations.find((i) => i.id === accepted[0].id)!;
       expect(sameSet((await rolesInDb(ws.id, { userId: invitee.id }))!, winner.roleIds)).toBe(true);
-      expect(ok(results)[0].body.member.roles.map((r: { id: string }) => r.id).sort()).toEqual([...winner.roleIds].sort());
+      expect(
+        ok(results)[0]
+          .body.member.roles.map((r: { id: string }) => r.id)
+          .sort(),
+      ).toEqual([...winner.roleIds].sort());
       expect(await auditCount('member.joined', { workspaceId: ws.id, accountId: invitee.id })).toBe(1);
     });
 
@@ -396,9 +417,17 @@ describe('concurrency', () => {
 
         // One event per change: as many removals and leaves recorded as memberships went.
         const membersAfter = await count('memberships WHERE workspace_id = $1 AND user_id IS NOT NULL', [ws.id]);
-        const gone = (await auditCount('member.removed', { workspaceId: ws.id })) + (await auditCount('member.left', { workspaceId: ws.id })) - eventsBefore.gone;
-        expect({ gone, noContent: results.filter((r) => r.status === 204).length }).toEqual({ gone: membersBefore - membersAfter, noContent: membersBefore - membersAfter });
-        expect((await auditCount('member.updated', { workspaceId: ws.id })) - eventsBefore.updated).toBe(results.filter((r) => r.status === 200).length);
+        const gone =
+          (await auditCount('member.removed', { workspaceId: ws.id })) +
+          (await auditCount('member.left', { workspaceId: ws.id })) -
+          eventsBefore.gone;
+        expect({ gone, noContent: results.filter((r) => r.status === 204).length }).toEqual({
+          gone: membersBefore - membersAfter,
+          noContent: membersBefore - membersAfter,
+        });
+        expect((await auditCount('member.updated', { workspaceId: ws.id })) - eventsBefore.updated).toBe(
+          results.filter((r) => r.status === 200).length,
+        );
       }
     });
 
@@ -409,14 +438,24 @@ describe('concurrency', () => {
       for (let i = 0; i < Math.round(Math.sqrt(N)) + 1; i++) admins.push(await ws.member('admin'));
 
       // Each pair side by side (a removes b, b removes a), so both are let in before either is gone.
-      const pairs = shuffle(admins.flatMap((a, i) => admins.slice(i + 1).map((b) => [{ actor: a, target: b }, { actor: b, target: a }]))).flat();
+      const pairs = shuffle(
+        admins.flatMap((a, i) =>
+          admins.slice(i + 1).map((b) => [
+            { actor: a, target: b },
+            { actor: b, target: a },
+          ]),
+        ),
+      ).flat();
       const results = await fire(pairs.map(({ actor, target }) => removeMember(ws, actor.personalToken, target.id)));
 
       expectOnly(results, ['204', '404 not_found']);
       // Whoever was removed first cannot have removed the other.
       const removed = new Set(pairs.filter((_, i) => results[i].status === 204).map(({ actor, target }) => `${actor.id}>${target.id}`));
       expect([...removed].filter((pair) => removed.has(pair.split('>').reverse().join('>')))).toEqual([]);
-      const remaining = await t.dataSource.query('SELECT user_id AS "userId" FROM memberships WHERE workspace_id = $1 AND user_id = ANY($2::uuid[])', [ws.id, admins.map((a) => a.id)]);
+      const remaining = await t.dataSource.query(
+        'SELECT user_id AS "userId" FROM memberships WHERE workspace_id = $1 AND user_id = ANY($2::uuid[])',
+        [ws.id, admins.map((a) => a.id)],
+      );
       // Any two admins still there would have removed each other; nobody removed is left to act.
       expect(remaining).toHaveLength(1);
       expect(results.filter((r) => r.status === 204)).toHaveLength(admins.length - 1);
@@ -440,24 +479,46 @@ describe('concurrency', () => {
     async function roleSetsFor(ws: WorkspaceFixture): Promise<string[][]> {
       const auditor = await ws.role(['workspace:read', 'audit:read'], `Auditor ${randomUUID().slice(0, 4)}`);
       const keeper = await ws.role(['workspace:read', 'api_users:read', 'tokens:read'], `Keeper ${randomUUID().slice(0, 4)}`);
-      return [[ws.roles.viewer], [ws.roles.member], [ws.roles.admin], [ws.roles.member, ws.roles.viewer], [auditor], [auditor, keeper], [keeper, ws.roles.viewer]];
+      return [
+        [ws.roles.viewer],
+        [ws.roles.member],
+        [ws.roles.admin],
+        [ws.roles.member, ws.roles.viewer],
+        [auditor],
+        [auditor, keeper],
+        [keeper, ws.roles.viewer],
+      ];
     }
 
     it('ends a member removed while role changes race on them with no membership and no roles', async () => {
       const ws = await newWorkspace(t);
       const custom = await ws.role(['workspace:read', 'audit:read'], 'Auditor');
-      const roleSets = [[ws.roles.viewer], [ws.roles.member], [ws.roles.admin], [ws.roles.member, ws.roles.viewer], [custom], [custom, ws.roles.viewer]];
+      const roleSets = [
+        [ws.roles.viewer],
+        [ws.roles.member],
+        [ws.roles.admin],
+        [ws.roles.member, ws.roles.viewer],
+        [custom],
+        [custom, ws.roles.viewer],
+      ];
       const targets = [await ws.member('viewer'), await ws.member('member'), await ws.member('admin'), await ws.member('viewer')];
-      const membershipIds = (await t.dataSource.query('SELECT id FROM memberships WHERE workspace_id = $1 AND user_id = ANY($2::uuid[])', [ws.id, targets.map((u) => u.id)])).map(
-        (r: { id: string }) => r.id,
-      );
+      const membershipIds = (
+        await t.dataSource.query('SELECT id FROM memberships WHERE workspace_id = $1 AND user_id = ANY($2::uuid[])', [
+          ws.id,
+          targets.map((u) => u.id),
+        ])
+      ).map((r: { id: string }) => r.id);
       const perTarget = N / targets.length;
       const removalAt = Math.floor(perTarget / 2);
       const requests = targets.flatMap((target) =>
         times(perTarget, (i) =>
           i === removalAt
             ? { target, roleIds: null, send: () => removeMember(ws, ws.owner.personalToken, target.id) }
-            : { target, roleIds: roleSets[i % roleSets.length], send: () => patchMember(ws, ws.owner.personalToken, target.id, { roleIds: roleSets[i % roleSets.length] }) },
+            : {
+                target,
+                roleIds: roleSets[i % roleSets.length],
+                send: () => patchMember(ws, ws.owner.personalToken, target.id, { roleIds: roleSets[i % roleSets.length] }),
+              },
         ),
       );
       const results = await fire(requests.map((r) => r.send()));
@@ -467,11 +528,21 @@ describe('concurrency', () => {
       for (const target of targets) expect(await membershipsOf(ws.id, target.id)).toBe(0);
       expect(await count('membership_roles WHERE membership_id = ANY($1::uuid[])', [membershipIds])).toBe(0);
       // A change that was answered 200 was made, and answered with what it made; one event each.
-      const mismatched = requests.filter((r, i) => results[i].status === 200 && !sameSet(results[i].body.roles.map((role: { id: string }) => role.id), r.roleIds!));
+      const mismatched = requests.filter(
+        (r, i) =>
+          results[i].status === 200 &&
+          !sameSet(
+            results[i].body.roles.map((role: { id: string }) => role.id),
+            r.roleIds!,
+          ),
+      );
       expect(mismatched.length).toBe(0);
       for (const target of targets) {
         const changed = requests.filter((r, i) => r.target === target && r.roleIds && results[i].status === 200).length;
-        expect({ target: target.id, events: await auditCount('member.updated', { workspaceId: ws.id, accountId: target.id }) }).toEqual({ target: target.id, events: changed });
+        expect({ target: target.id, events: await auditCount('member.updated', { workspaceId: ws.id, accountId: target.id }) }).toEqual({
+          target: target.id,
+          events: changed,
+        });
         expect(await auditCount('member.removed', { workspaceId: ws.id, accountId: target.id })).toBe(1);
       }
     });
@@ -487,9 +558,18 @@ describe('concurrency', () => {
       const patched = results.filter((_, i) => i % 2 === 0);
 
       expect(tally(patched)).toEqual({ '200': N });
-      expectOnly(results.filter((_, i) => i % 2 === 1), ['204', '403 forbidden']);
+      expectOnly(
+        results.filter((_, i) => i % 2 === 1),
+        ['204', '403 forbidden'],
+      );
       // Each answer shows the roles its own request set, not a neighbour's.
-      const mismatched = patched.filter((r, i) => !sameSet(r.body.roles.map((role: { id: string }) => role.id), roleSets[i % roleSets.length]));
+      const mismatched = patched.filter(
+        (r, i) =>
+          !sameSet(
+            r.body.roles.map((role: { id: string }) => role.id),
+            roleSets[i % roleSets.length],
+          ),
+      );
       expect(mismatched.length).toBe(0);
       const final = (await rolesInDb(ws.id, { userId: member.id }))!;
       expect(roleSets.filter((set) => sameSet(set, final))).toHaveLength(1);
@@ -502,17 +582,37 @@ describe('concurrency', () => {
     it('ends an API user with exactly one of many role sets sent at once, and /v1/authorize agrees for its token', async () => {
       const ws = await newWorkspace(t);
       const roleSets = (await roleSetsFor(ws)).filter((set) => !set.includes(ws.roles.owner));
-      const created = await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(ws.owner.personalToken)).send({ name: 'Bot', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } }).expect(201);
+      const created = await t
+        .http()
+        .post(`/v1/workspaces/${ws.id}/api-users`)
+        .set(bearer(ws.owner.personalToken))
+        .send({ name: 'Bot', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } })
+        .expect(201);
       const apiUserId: string = created.body.apiUser.id;
       const secret: string = created.body.token.secret;
-      const patches = times(N, (i) => t.http().patch(`/v1/workspaces/${ws.id}/api-users/${apiUserId}`).set(bearer(ws.owner.personalToken)).send({ roleIds: roleSets[i % roleSets.length] }));
+      const patches = times(N, (i) =>
+        t
+          .http()
+          .patch(`/v1/workspaces/${ws.id}/api-users/${apiUserId}`)
+          .set(bearer(ws.owner.personalToken))
+          .send({ roleIds: roleSets[i % roleSets.length] }),
+      );
       const checks = times(N, (i) => authorize(secret, ws.id, PERMISSIONS[i % PERMISSIONS.length]));
       const results = await fire(patches.flatMap((p, i) => [p, checks[i]]));
       const patched = results.filter((_, i) => i % 2 === 0);
 
       expect(tally(patched)).toEqual({ '200': N });
-      expectOnly(results.filter((_, i) => i % 2 === 1), ['204', '403 forbidden']);
-      const mismatched = patched.filter((r, i) => !sameSet(r.body.roles.map((role: { id: string }) => role.id), roleSets[i % roleSets.length]));
+      expectOnly(
+        results.filter((_, i) => i % 2 === 1),
+        ['204', '403 forbidden'],
+      );
+      const mismatched = patched.filter(
+        (r, i) =>
+          !sameSet(
+            r.body.roles.map((role: { id: string }) => role.id),
+            roleSets[i % roleSets.length],
+          ),
+      );
       expect(mismatched.length).toBe(0);
       const final = (await rolesInDb(ws.id, { apiUserId }))!;
       expect(roleSets.filter((set) => sameSet(set, final))).toHaveLength(1);
@@ -525,7 +625,12 @@ describe('concurrency', () => {
       const roleSets = [[ws.roles.viewer], [ws.roles.member], [ws.roles.admin]];
       const bots: string[] = [];
       for (let i = 0; i < 4; i++) {
-        const res = await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(ws.owner.personalToken)).send({ name: `Bot ${i}`, roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } }).expect(201);
+        const res = await t
+          .http()
+          .post(`/v1/workspaces/${ws.id}/api-users`)
+          .set(bearer(ws.owner.personalToken))
+          .send({ name: `Bot ${i}`, roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } })
+          .expect(201);
         bots.push(res.body.apiUser.id);
       }
       const per = N / bots.length;
@@ -537,7 +642,11 @@ describe('concurrency', () => {
           send:
             i === deletionAt
               ? t.http().delete(`/v1/workspaces/${ws.id}/api-users/${id}`).set(bearer(ws.owner.personalToken))
-              : t.http().patch(`/v1/workspaces/${ws.id}/api-users/${id}`).set(bearer(ws.owner.personalToken)).send({ roleIds: roleSets[i % roleSets.length] }),
+              : t
+                  .http()
+                  .patch(`/v1/workspaces/${ws.id}/api-users/${id}`)
+                  .set(bearer(ws.owner.personalToken))
+                  .send({ roleIds: roleSets[i % roleSets.length] }),
         })),
       );
       const results = await fire(requests.map((r) => r.send));
@@ -548,7 +657,10 @@ describe('concurrency', () => {
       expect(await count('api_users WHERE workspace_id = $1', [ws.id])).toBe(0);
       for (const id of bots) {
         const changed = requests.filter((r, i) => r.id === id && r.roleIds && results[i].status === 200).length;
-        expect({ id, events: await auditCount('api_user.updated', { workspaceId: ws.id, targetIds: [id] }) }).toEqual({ id, events: changed });
+        expect({ id, events: await auditCount('api_user.updated', { workspaceId: ws.id, targetIds: [id] }) }).toEqual({
+          id,
+          events: changed,
+        });
       }
     });
   });
@@ -586,7 +698,9 @@ describe('concurrency', () => {
           END IF;
           RETURN NULL;
         END $$`);
-      await t.dataSource.query('CREATE TRIGGER test_witness_actor AFTER INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION test_witness_actor()');
+      await t.dataSource.query(
+        'CREATE TRIGGER test_witness_actor AFTER INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION test_witness_actor()',
+      );
     });
     afterAll(async () => {
       await t.dataSource.query('DROP TRIGGER test_witness_actor ON audit_events');
@@ -643,7 +757,8 @@ describe('concurrency', () => {
     }
 
     const holds = (e: Witnessed, permissions: readonly string[]) => e.member && permissions.every((p) => e.permissions.includes(p));
-    const reaches = (e: Witnessed, deviceId: string | null) => e.deviceAccess === 'all' || (deviceId !== null && e.deviceIds.includes(deviceId));
+    const reaches = (e: Witnessed, deviceId: string | null) =>
+      e.deviceAccess === 'all' || (deviceId !== null && e.deviceIds.includes(deviceId));
 
     it('invites, resends and revokes only within what the inviter holds, while the inviter is narrowed', async () => {
       const ws = await newWorkspace(t);
@@ -654,7 +769,15 @@ describe('concurrency', () => {
       const actor = await ws.member({ id: inviter });
       const pending = await made(
         times(N, (i) =>
-          t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(ws.owner.personalToken)).send({ email: `pending-${i}-${randomUUID().slice(0, 8)}@example.com`, roleIds: [ws.roles.member], deviceAccess: { mode: 'all' } }),
+          t
+            .http()
+            .post(`/v1/workspaces/${ws.id}/invitations`)
+            .set(bearer(ws.owner.personalToken))
+            .send({
+              email: `pending-${i}-${randomUUID().slice(0, 8)}@example.com`,
+              roleIds: [ws.roles.member],
+              deviceAccess: { mode: 'all' },
+            }),
         ),
         'invitation.id',
       );
@@ -662,7 +785,11 @@ describe('concurrency', () => {
       const writes = times(N, (i) => () => {
         if (i % 3 === 0) {
           const email = `new-${i}-${randomUUID().slice(0, 8)}@example.com`;
-          return t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(as).send({ email, roleIds: [ws.roles.member], deviceAccess: { mode: 'all' } });
+          return t
+            .http()
+            .post(`/v1/workspaces/${ws.id}/invitations`)
+            .set(as)
+            .send({ email, roleIds: [ws.roles.member], deviceAccess: { mode: 'all' } });
         }
         if (i % 3 === 1) return t.http().post(`/v1/workspaces/${ws.id}/invitations/${pending[i]}/resend`).set(as).send({});
         return t.http().delete(`/v1/workspaces/${ws.id}/invitations/${pending[i]}`).set(as);
@@ -670,15 +797,29 @@ describe('concurrency', () => {
       // Still a gatekeeper, but no longer holding what the member role grants: it may revoke, not invite.
       const narrow = () => patchMember(ws, ws.owner.personalToken, actor.id, { roleIds: [gatekeeper] });
 
-      const events = await demotedWhileWriting(ws, actor.id, ['member.invited', 'invitation.resent', 'invitation.revoked'], writes, narrow, ['200', '201', '204', '403 forbidden']);
-      const beyond = events.filter((e) => !holds(e, e.action === 'invitation.revoked' ? gatekeeping : [...gatekeeping, ...memberPermissions]));
+      const events = await demotedWhileWriting(
+        ws,
+        actor.id,
+        ['member.invited', 'invitation.resent', 'invitation.revoked'],
+        writes,
+        narrow,
+        ['200', '201', '204', '403 forbidden'],
+      );
+      const beyond = events.filter(
+        (e) => !holds(e, e.action === 'invitation.revoked' ? gatekeeping : [...gatekeeping, ...memberPermissions]),
+      );
       expect(beyond).toEqual([]);
     });
 
     it('changes roles and members only while the actor is a member, when the actor is removed meanwhile', async () => {
       const ws = await newWorkspace(t);
       const actor = await ws.member('admin');
-      const newRole = (name: string) => t.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(ws.owner.personalToken)).send({ name, permissions: ['workspace:read'] });
+      const newRole = (name: string) =>
+        t
+          .http()
+          .post(`/v1/workspaces/${ws.id}/roles`)
+          .set(bearer(ws.owner.personalToken))
+          .send({ name, permissions: ['workspace:read'] });
       const toChange = await made(times(Math.ceil(N / 4), (i) => newRole(`Change ${i}`)));
       const toDelete = await made(times(Math.ceil(N / 4), (i) => newRole(`Delete ${i}`)));
       const viewers = [await ws.member('viewer'), await ws.member('viewer')];
@@ -687,9 +828,17 @@ describe('concurrency', () => {
         const j = Math.floor(i / 4);
         switch (i % 4) {
           case 0:
-            return t.http().post(`/v1/workspaces/${ws.id}/roles`).set(as).send({ name: `New ${i}`, permissions: ['workspace:read', 'devices:read'] });
+            return t
+              .http()
+              .post(`/v1/workspaces/${ws.id}/roles`)
+              .set(as)
+              .send({ name: `New ${i}`, permissions: ['workspace:read', 'devices:read'] });
           case 1:
-            return t.http().patch(`/v1/workspaces/${ws.id}/roles/${toChange[j]}`).set(as).send({ permissions: ['workspace:read', 'devices:read'] });
+            return t
+              .http()
+              .patch(`/v1/workspaces/${ws.id}/roles/${toChange[j]}`)
+              .set(as)
+              .send({ permissions: ['workspace:read', 'devices:read'] });
           case 2:
             return t.http().delete(`/v1/workspaces/${ws.id}/roles/${toDelete[j]}`).set(as);
           default:
@@ -698,7 +847,14 @@ describe('concurrency', () => {
       });
       const remove = () => removeMember(ws, ws.owner.personalToken, actor.id);
 
-      const events = await demotedWhileWriting(ws, actor.id, ['role.created', 'role.updated', 'role.deleted', 'member.updated'], writes, remove, ['200', '201', '204', '404 not_found']);
+      const events = await demotedWhileWriting(
+        ws,
+        actor.id,
+        ['role.created', 'role.updated', 'role.deleted', 'member.updated'],
+        writes,
+        remove,
+        ['200', '201', '204', '404 not_found'],
+      );
       const beyond = events.filter((e) => !holds(e, [e.action === 'member.updated' ? 'members:manage' : 'roles:manage']));
       expect(beyond).toEqual([]);
     });
@@ -707,13 +863,29 @@ describe('concurrency', () => {
       const ws = await newWorkspace(t);
       const actor = await ws.member('admin');
       const owner = bearer(ws.owner.personalToken);
-      const newBot = (name: string) => t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(owner).send({ name, roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } });
+      const newBot = (name: string) =>
+        t
+          .http()
+          .post(`/v1/workspaces/${ws.id}/api-users`)
+          .set(owner)
+          .send({ name, roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } });
       const bots = await made([newBot('Bot 0'), newBot('Bot 1')], 'apiUser.id');
       const sixth = Math.ceil(N / 6);
-      const doomed = await made(times(sixth, (i) => newBot(`Doomed ${i}`)), 'apiUser.id');
+      const doomed = await made(
+        times(sixth, (i) => newBot(`Doomed ${i}`)),
+        'apiUser.id',
+      );
       // Two tokens per sixth: one to rotate, one to revoke, each of one bot or the other.
       const tokenBots = times(2 * sixth, (i) => bots[i % 2]);
-      const tokenIds = await made(tokenBots.map((bot, i) => t.http().post(`/v1/workspaces/${ws.id}/api-users/${bot}/tokens`).set(owner).send({ name: `T ${i}` })));
+      const tokenIds = await made(
+        tokenBots.map((bot, i) =>
+          t
+            .http()
+            .post(`/v1/workspaces/${ws.id}/api-users/${bot}/tokens`)
+            .set(owner)
+            .send({ name: `T ${i}` }),
+        ),
+      );
       const tokens = tokenIds.map((id, i) => ({ id, bot: tokenBots[i] }));
       const as = bearer(actor.personalToken);
       const writes = times(N, (i) => () => {
@@ -721,15 +893,34 @@ describe('concurrency', () => {
         const bot = bots[j % 2];
         switch (i % 6) {
           case 0:
-            return t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(as).send({ name: `Made ${i}`, roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } });
+            return t
+              .http()
+              .post(`/v1/workspaces/${ws.id}/api-users`)
+              .set(as)
+              .send({ name: `Made ${i}`, roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } });
           case 1:
-            return t.http().patch(`/v1/workspaces/${ws.id}/api-users/${bot}`).set(as).send({ roleIds: [j % 4 < 2 ? ws.roles.member : ws.roles.viewer] });
+            return t
+              .http()
+              .patch(`/v1/workspaces/${ws.id}/api-users/${bot}`)
+              .set(as)
+              .send({ roleIds: [j % 4 < 2 ? ws.roles.member : ws.roles.viewer] });
           case 2:
-            return t.http().post(`/v1/workspaces/${ws.id}/api-users/${bot}/tokens`).set(as).send({ name: `By actor ${i}` });
+            return t
+              .http()
+              .post(`/v1/workspaces/${ws.id}/api-users/${bot}/tokens`)
+              .set(as)
+              .send({ name: `By actor ${i}` });
           case 3:
-            return t.http().post(`/v1/workspaces/${ws.id}/api-users/${tokens[2 * j].bot}/tokens/${tokens[2 * j].id}/rotate`).set(as).send({});
+            return t
+              .http()
+              .post(`/v1/workspaces/${ws.id}/api-users/${tokens[2 * j].bot}/tokens/${tokens[2 * j].id}/rotate`)
+              .set(as)
+              .send({});
           case 4:
-            return t.http().delete(`/v1/workspaces/${ws.id}/api-users/${tokens[2 * j + 1].bot}/tokens/${tokens[2 * j + 1].id}`).set(as);
+            return t
+              .http()
+              .delete(`/v1/workspaces/${ws.id}/api-users/${tokens[2 * j + 1].bot}/tokens/${tokens[2 * j + 1].id}`)
+              .set(as);
           default:
             return t.http().delete(`/v1/workspaces/${ws.id}/api-users/${doomed[j]}`).set(as);
         }
@@ -752,14 +943,27 @@ describe('concurrency', () => {
       const actor = await ws.member('owner');
       const other = await ws.member('owner');
       const bot = (
-        await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(ws.owner.personalToken)).send({ name: 'Bot', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } }).expect(201)
+        await t
+          .http()
+          .post(`/v1/workspaces/${ws.id}/api-users`)
+          .set(bearer(ws.owner.personalToken))
+          .send({ name: 'Bot', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } })
+          .expect(201)
       ).body.apiUser.id;
       // Every other token is the other owner's (restricted to this workspace, so revoking it revokes it), the rest the bot's.
       const targets = await made(
         times(N, (i) =>
           i % 2 === 0
-            ? t.http().post('/v1/me/tokens').set(bearer(other.personalToken)).send({ name: `Owner's ${i}`, scopes: ['*'], workspaceIds: [ws.id] })
-            : t.http().post(`/v1/workspaces/${ws.id}/api-users/${bot}/tokens`).set(bearer(ws.owner.personalToken)).send({ name: `Bot's ${i}` }),
+            ? t
+                .http()
+                .post('/v1/me/tokens')
+                .set(bearer(other.personalToken))
+                .send({ name: `Owner's ${i}`, scopes: ['*'], workspaceIds: [ws.id] })
+            : t
+                .http()
+                .post(`/v1/workspaces/${ws.id}/api-users/${bot}/tokens`)
+                .set(bearer(ws.owner.personalToken))
+                .send({ name: `Bot's ${i}` }),
         ),
       );
       const ownersTokens = new Set(targets.filter((_, i) => i % 2 === 0));
@@ -782,14 +986,34 @@ describe('concurrency', () => {
       const as = bearer(actor.personalToken);
       const writes = times(N, (i) => () => {
         const j = Math.floor(i / 3);
-        if (i % 3 === 0) return t.http().post(`/v1/workspaces/${ws.id}/devices`).set(as).send({ name: `New ${i}`, serial: `NEW-${i}` });
-        if (i % 3 === 1) return t.http().patch(`/v1/workspaces/${ws.id}/devices/${toChange[j]}`).set(as).send({ name: `Changed ${i}` });
+        if (i % 3 === 0)
+          return t
+            .http()
+            .post(`/v1/workspaces/${ws.id}/devices`)
+            .set(as)
+            .send({ name: `New ${i}`, serial: `NEW-${i}` });
+        if (i % 3 === 1)
+          return t
+            .http()
+            .patch(`/v1/workspaces/${ws.id}/devices/${toChange[j]}`)
+            .set(as)
+            .send({ name: `Changed ${i}` });
         return t.http().delete(`/v1/workspaces/${ws.id}/devices/${toDelete[j]}`).set(as);
       });
       // A member now (no devices:delete), reaching one device only (no devices:create either).
-      const narrow = () => patchMember(ws, ws.owner.personalToken, actor.id, { roleIds: [ws.roles.member], deviceAccess: { mode: 'selected', deviceIds: [kept] } });
+      const narrow = () =>
+        patchMember(ws, ws.owner.personalToken, actor.id, {
+          roleIds: [ws.roles.member],
+          deviceAccess: { mode: 'selected', deviceIds: [kept] },
+        });
 
-      const events = await demotedWhileWriting(ws, actor.id, ['device.created', 'device.updated', 'device.deleted'], writes, narrow, ['200', '201', '204', '403 forbidden', '404 not_found']);
+      const events = await demotedWhileWriting(ws, actor.id, ['device.created', 'device.updated', 'device.deleted'], writes, narrow, [
+        '200',
+        '201',
+        '204',
+        '403 forbidden',
+        '404 not_found',
+      ]);
       const beyond = events.filter((e) => {
         if (e.action === 'device.created') return !holds(e, ['devices:create']) || e.deviceAccess !== 'all';
         return !holds(e, [e.action === 'device.updated' ? 'devices:update' : 'devices:delete']) || !reaches(e, e.targetId);
@@ -801,14 +1025,23 @@ describe('concurrency', () => {
       const ws = await newWorkspace(t);
       const actor = await ws.member('owner');
       const as = bearer(actor.personalToken);
-      const writes = times(N, (i) => () =>
-        i % 2 === 0
-          ? t.http().patch(`/v1/workspaces/${ws.id}`).set(as).send({ name: `Renamed ${i}` })
-          : t.http().put(`/v1/workspaces/${ws.id}/token-policy`).set(as).send({ maxLifetimeDays: null, allowPersonalTokens: true }),
+      const writes = times(
+        N,
+        (i) => () =>
+          i % 2 === 0
+            ? t
+                .http()
+                .patch(`/v1/workspaces/${ws.id}`)
+                .set(as)
+                .send({ name: `Renamed ${i}` })
+            : t.http().put(`/v1/workspaces/${ws.id}/token-policy`).set(as).send({ maxLifetimeDays: null, allowPersonalTokens: true }),
       );
       const demote = () => patchMember(ws, ws.owner.personalToken, actor.id, { roleIds: [ws.roles.admin] });
 
-      const events = await demotedWhileWriting(ws, actor.id, ['workspace.updated', 'workspace.token_policy_changed'], writes, demote, ['200', '403 forbidden']);
+      const events = await demotedWhileWriting(ws, actor.id, ['workspace.updated', 'workspace.token_policy_changed'], writes, demote, [
+        '200',
+        '403 forbidden',
+      ]);
       const beyond = events.filter((e) => !holds(e, ['workspace:update']) || (e.action === 'workspace.token_policy_changed' && !e.owner));
       expect(beyond).toEqual([]);
     });
@@ -816,18 +1049,48 @@ describe('concurrency', () => {
     it('lets an API user act only with the rights it holds, while its roles are taken down', async () => {
       const ws = await newWorkspace(t);
       const owner = bearer(ws.owner.personalToken);
-      const created = await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(owner).send({ name: 'Operator', roleIds: [ws.roles.admin], deviceAccess: { mode: 'all' } }).expect(201);
+      const created = await t
+        .http()
+        .post(`/v1/workspaces/${ws.id}/api-users`)
+        .set(owner)
+        .send({ name: 'Operator', roleIds: [ws.roles.admin], deviceAccess: { mode: 'all' } })
+        .expect(201);
       const operator = { id: created.body.apiUser.id as string, secret: created.body.token.secret as string };
-      const bot = (await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(owner).send({ name: 'Bot', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } }).expect(201)).body.apiUser.id;
+      const bot = (
+        await t
+          .http()
+          .post(`/v1/workspaces/${ws.id}/api-users`)
+          .set(owner)
+          .send({ name: 'Bot', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } })
+          .expect(201)
+      ).body.apiUser.id;
       const as = bearer(operator.secret);
-      const writes = times(N, (i) => () =>
-        i % 2 === 0
-          ? t.http().post(`/v1/workspaces/${ws.id}/api-users/${bot}/tokens`).set(as).send({ name: `By operator ${i}` })
-          : t.http().post(`/v1/workspaces/${ws.id}/devices`).set(as).send({ name: `Device ${i}`, serial: `OP-${i}` }),
+      const writes = times(
+        N,
+        (i) => () =>
+          i % 2 === 0
+            ? t
+                .http()
+                .post(`/v1/workspaces/${ws.id}/api-users/${bot}/tokens`)
+                .set(as)
+                .send({ name: `By operator ${i}` })
+            : t
+                .http()
+                .post(`/v1/workspaces/${ws.id}/devices`)
+                .set(as)
+                .send({ name: `Device ${i}`, serial: `OP-${i}` }),
       );
-      const demote = () => t.http().patch(`/v1/workspaces/${ws.id}/api-users/${operator.id}`).set(owner).send({ roleIds: [ws.roles.viewer] });
+      const demote = () =>
+        t
+          .http()
+          .patch(`/v1/workspaces/${ws.id}/api-users/${operator.id}`)
+          .set(owner)
+          .send({ roleIds: [ws.roles.viewer] });
 
-      const events = await demotedWhileWriting(ws, operator.id, ['token.created', 'device.created'], writes, demote, ['201', '403 forbidden']);
+      const events = await demotedWhileWriting(ws, operator.id, ['token.created', 'device.created'], writes, demote, [
+        '201',
+        '403 forbidden',
+      ]);
       const beyond = events.filter((e) => !holds(e, [e.action === 'token.created' ? 'api_users:manage' : 'devices:create']));
       expect(beyond).toEqual([]);
     });
@@ -851,14 +1114,19 @@ describe('concurrency', () => {
       }
       const predecessors = await count('tokens WHERE replaced_by_id = ANY($1::uuid[])', [ids]);
       expect(predecessors).toBe(ids.length - 1);
-      const alive = await t.dataSource.query('SELECT id FROM tokens WHERE id = ANY($1::uuid[]) AND (revoked_at IS NULL OR revoked_at > $2)', [ids, t.clock.now()]);
+      const alive = await t.dataSource.query(
+        'SELECT id FROM tokens WHERE id = ANY($1::uuid[]) AND (revoked_at IS NULL OR revoked_at > $2)',
+        [ids, t.clock.now()],
+      );
       return { ids, alive: alive.map((r: { id: string }) => r.id) };
     }
 
     it('rotates a named token once when many rotations arrive at once with no grace', async () => {
       const user = await registerUser(t);
       const token = await createNamedToken(t, user.personalToken, { scopes: ['*'] });
-      const results = await fire(times(N, () => t.http().post(`/v1/me/tokens/${token.id}/rotate`).set(bearer(user.personalToken)).send({ graceSeconds: 0 })));
+      const results = await fire(
+        times(N, () => t.http().post(`/v1/me/tokens/${token.id}/rotate`).set(bearer(user.personalToken)).send({ graceSeconds: 0 })),
+      );
 
       expect(tally(results)).toEqual({ '200': 1, '409 conflict': N - 1 });
       const fresh = ok(results)[0].body;
@@ -892,9 +1160,21 @@ describe('concurrency', () => {
       }
       const head = chain[chain.length - 1];
       // Inside the grace every generation still works; that is what the grace is for.
-      expect((await working(chain.map((c) => c.secret), me)).length).toBe(chain.length);
+      expect(
+        (
+          await working(
+            chain.map((c) => c.secret),
+            me,
+          )
+        ).length,
+      ).toBe(chain.length);
       t.clock.advanceSeconds(60);
-      expect(await working(chain.map((c) => c.secret), me)).toEqual([head.secret]);
+      expect(
+        await working(
+          chain.map((c) => c.secret),
+          me,
+        ),
+      ).toEqual([head.secret]);
       // Sessions exchanged from a token die with it.
       const liveSessions = await working(sessions, me);
       const [{ parents }] = await t.dataSource.query(
@@ -912,12 +1192,21 @@ describe('concurrency', () => {
       ['mixed graces', [0, 1, 30, 3600]],
     ])('rotates an API-user token once when many rotations arrive at once with %s', async (_label, graces) => {
       const ws = await newWorkspace(t);
-      const created = await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(ws.owner.personalToken)).send({ name: 'Bot', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } }).expect(201);
+      const created = await t
+        .http()
+        .post(`/v1/workspaces/${ws.id}/api-users`)
+        .set(bearer(ws.owner.personalToken))
+        .send({ name: 'Bot', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } })
+        .expect(201);
       const apiUserId: string = created.body.apiUser.id;
       const old = { id: created.body.token.id as string, secret: created.body.token.secret as string };
       const results = await fire(
         times(N, (i) =>
-          t.http().post(`/v1/workspaces/${ws.id}/api-users/${apiUserId}/tokens/${old.id}/rotate`).set(bearer(ws.owner.personalToken)).send({ graceSeconds: graces[i % graces.length] }),
+          t
+            .http()
+            .post(`/v1/workspaces/${ws.id}/api-users/${apiUserId}/tokens/${old.id}/rotate`)
+            .set(bearer(ws.owner.personalToken))
+            .send({ graceSeconds: graces[i % graces.length] }),
         ),
       );
 
@@ -940,7 +1229,9 @@ describe('concurrency', () => {
   describe('revocations', () => {
     /** Tries the secret on /v1/me and /v1/authorize, many times: each must be refused. */
     async function expectDead(secrets: string[], workspaceId: string, tries = 50): Promise<void> {
-      const answers = await fire(times(tries, (i) => (i % 2 === 0 ? me(secrets[i % secrets.length]) : authorize(secrets[i % secrets.length], workspaceId))));
+      const answers = await fire(
+        times(tries, (i) => (i % 2 === 0 ? me(secrets[i % secrets.length]) : authorize(secrets[i % secrets.length], workspaceId))),
+      );
       expect(tally(answers)).toEqual({ '401 token_invalid': tries });
     }
 
@@ -991,9 +1282,17 @@ describe('concurrency', () => {
 
     it('refuses every use of a token sent after its revocation answered, while uses race it', async () => {
       const { user, ws, token } = await userWithToken();
-      const { log, revocation, revokedAt } = await streamRevokingToken(user, token.id, (i) => (i % 2 === 0 ? me(token.secret) : authorize(token.secret, ws.id)), N / 4);
+      const { log, revocation, revokedAt } = await streamRevokingToken(
+        user,
+        token.id,
+        (i) => (i % 2 === 0 ? me(token.secret) : authorize(token.secret, ws.id)),
+        N / 4,
+      );
       expect(revocation.status).toBe(204);
-      expectOnly(log.map((e) => e.res), ['200', '204', '401 token_invalid']);
+      expectOnly(
+        log.map((e) => e.res),
+        ['200', '204', '401 token_invalid'],
+      );
       const late = log.filter((e) => e.sentAt > revokedAt);
       // On the embedded database's one connection every use may be queued ahead of the revocation,
       // so none is sent after it answered; expectDead below then makes N uses that all are.
@@ -1010,7 +1309,10 @@ describe('concurrency', () => {
         Math.floor(N / 3),
       );
       expect(revocation.status).toBe(204);
-      expectOnly(log.map((e) => e.res), ['200', '204', '401 token_invalid']);
+      expectOnly(
+        log.map((e) => e.res),
+        ['200', '204', '401 token_invalid'],
+      );
       expect(log.filter((e) => e.sentAt > revokedAt && e.res.status !== 401).map((e) => e.i)).toEqual([]);
       const sessions = log.filter((e) => e.i % 3 === 2 && e.res.status === 200).map((e) => e.res.body.token.secret as string);
       expect(sessions.length).toBeGreaterThan(0);
@@ -1020,7 +1322,12 @@ describe('concurrency', () => {
 
     it('kills an API-user token and its sessions when revocations race rotations, uses and exchanges', async () => {
       const ws = await newWorkspace(t);
-      const created = await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(ws.owner.personalToken)).send({ name: 'Bot', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } }).expect(201);
+      const created = await t
+        .http()
+        .post(`/v1/workspaces/${ws.id}/api-users`)
+        .set(bearer(ws.owner.personalToken))
+        .send({ name: 'Bot', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } })
+        .expect(201);
       const apiUserId: string = created.body.apiUser.id;
       const token = { id: created.body.token.id as string, secret: created.body.token.secret as string };
       const owner = bearer(ws.owner.personalToken);
@@ -1035,7 +1342,11 @@ describe('concurrency', () => {
           case 'exchange':
             return exchange(token.secret);
           case 'rotate':
-            return t.http().post(`/v1/workspaces/${ws.id}/api-users/${apiUserId}/tokens/${token.id}/rotate`).set(owner).send({ graceSeconds: 3600 });
+            return t
+              .http()
+              .post(`/v1/workspaces/${ws.id}/api-users/${apiUserId}/tokens/${token.id}/rotate`)
+              .set(owner)
+              .send({ graceSeconds: 3600 });
           case 'revoke':
             return t.http().delete(`/v1/workspaces/${ws.id}/api-users/${apiUserId}/tokens/${token.id}`).set(owner);
           case 'revoke-here':

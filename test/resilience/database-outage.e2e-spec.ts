@@ -19,7 +19,11 @@ describe('a database outage', () => {
     proxy = await TcpProxy.start(db.url);
     // Caches off, so every request needs the database. (On the embedded copy, whose socket admits one
     // connection, the cache's LISTEN connection could otherwise take the pool's place after the restore.)
-    t = await startTestApp({ LATCHKEY_CACHE_TTL_SECONDS: '0', LATCHKEY_LOG_LEVEL: 'warn' }, { ...db, url: proxy.url(db.url) }, { logDestination: logs });
+    t = await startTestApp(
+      { LATCHKEY_CACHE_TTL_SECONDS: '0', LATCHKEY_LOG_LEVEL: 'warn' },
+      { ...db, url: proxy.url(db.url) },
+      { logDestination: logs },
+    );
   }, 120_000);
   afterAll(async () => {
     await t?.close();

@@ -15,7 +15,10 @@ const WRONG = 'wrong password!!';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 /** The per-address key of a request from supertest (127.0.0.1) and the per-email key. */
-const redisKeys = (email: string) => [`latchkey:login:${sha256(`${email.toLowerCase()}\n127.0.0.1`)}`, `latchkey:login-email:${sha256(email.toLowerCase())}`];
+const redisKeys = (email: string) => [
+  `latchkey:login:${sha256(`${email.toLowerCase()}\n127.0.0.1`)}`,
+  `latchkey:login-email:${sha256(email.toLowerCase())}`,
+];
 
 function attempt(t: TestApp, email: string, password = WRONG) {
   return t.http().post('/v1/auth/login').send({ email, password });
@@ -41,7 +44,10 @@ async function startRelay(target: string): Promise<{ url: string; hang(): void; 
   const all = new Set<Socket>();
   const server = createServer((app) => {
     const redis = connect(Number(port), hostname);
-    for (const [from, to] of [[app, redis], [redis, app]]) {
+    for (const [from, to] of [
+      [app, redis],
+      [redis, app],
+    ]) {
       all.add(from);
       from.pipe(to);
       from.on('error', () => to.destroy());
@@ -180,7 +186,8 @@ describe('sign-in lockout shared through Redis', () => {
   it('M4: failures through A from another address lock that address on B too, and only slow the owner down', async () => {
     if (!redisUp) return;
     const owner = await registerUser(b, fresh('m4'));
-    for (let i = 0; i < 10; i++) expect((await fromAddress(a, '127.0.0.2', 'POST', '/v1/auth/login', { email: owner.email, password: WRONG })).status).toBe(401);
+    for (let i = 0; i < 10; i++)
+      expect((await fromAddress(a, '127.0.0.2', 'POST', '/v1/auth/login', { email: owner.email, password: WRONG })).status).toBe(401);
     const attacker = await fromAddress(b, '127.0.0.2', 'POST', '/v1/auth/login', { email: owner.email, password: PASSWORD });
     expectProblem(attacker, 429, 'rate_limited');
     // The slow-down is shared too: B has seen none of the failures itself.

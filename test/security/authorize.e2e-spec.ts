@@ -2,7 +2,16 @@
 // controls in that deployment mode, never from the caller's own query, headers or path.
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, inviteAndAccept, registerUser, RegisteredUser } from '../support/api';
+import {
+  bearer,
+  builtInRoles,
+  createNamedToken,
+  createWorkspace,
+  expectProblem,
+  inviteAndAccept,
+  registerUser,
+  RegisteredUser,
+} from '../support/api';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('C1: /v1/authorize reads the question from one proxy-controlled source per mode', () => {
@@ -29,8 +38,22 @@ describe('C1: /v1/authorize reads the question from one proxy-controlled source 
     viewer = await registerUser(t);
     A = (await createWorkspace(t, attacker.personalToken, 'Attacker')).id;
     V = (await createWorkspace(t, victim.personalToken, 'Victim')).id;
-    a1 = (await t.http().post(`/v1/workspaces/${A}/devices`).set(bearer(attacker.personalToken)).send({ name: 'mine', serial: 'A1' }).expect(201)).body.id;
-    v1 = (await t.http().post(`/v1/workspaces/${V}/devices`).set(bearer(victim.personalToken)).send({ name: 'theirs', serial: 'V1' }).expect(201)).body.id;
+    a1 = (
+      await t
+        .http()
+        .post(`/v1/workspaces/${A}/devices`)
+        .set(bearer(attacker.personalToken))
+        .send({ name: 'mine', serial: 'A1' })
+        .expect(201)
+    ).body.id;
+    v1 = (
+      await t
+        .http()
+        .post(`/v1/workspaces/${V}/devices`)
+        .set(bearer(victim.personalToken))
+        .send({ name: 'theirs', serial: 'V1' })
+        .expect(201)
+    ).body.id;
     const roles = await builtInRoles(t, victim.personalToken, V);
     await inviteAndAccept(t, victim.personalToken, V, viewer, [roles.viewer], { mode: 'all' });
     bot = (
@@ -38,7 +61,11 @@ describe('C1: /v1/authorize reads the question from one proxy-controlled source 
         .http()
         .post(`/v1/workspaces/${A}/api-users`)
         .set(bearer(attacker.personalToken))
-        .send({ name: 'Bot', roleIds: [(await builtInRoles(t, attacker.personalToken, A)).viewer], deviceAccess: { mode: 'selected', deviceIds: [a1] } })
+        .send({
+          name: 'Bot',
+          roleIds: [(await builtInRoles(t, attacker.personalToken, A)).viewer],
+          deviceAccess: { mode: 'selected', deviceIds: [a1] },
+        })
         .expect(201)
     ).body.token.secret;
   }, 60_000);
@@ -57,12 +84,20 @@ describe('C1: /v1/authorize reads the question from one proxy-controlled source 
   const rawEnvoy = (secret: string, originalPath: string, permission = 'measurements:read') =>
     new Promise<{ status: number; headers: Record<string, string>; body: Record<string, unknown> }>((resolve, reject) => {
       const req = httpRequest(
-        { host: '127.0.0.1', port, method: 'GET', path: `/v1/authorize${originalPath}`, headers: { ...bearer(secret), 'Latchkey-Permission': permission } },
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'GET',
+          path: `/v1/authorize${originalPath}`,
+          headers: { ...bearer(secret), 'Latchkey-Permission': permission },
+        },
         (res) => {
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (chunk) => (text += chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers as Record<string, string>, body: text ? JSON.parse(text) : {} }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers as Record<string, string>, body: text ? JSON.parse(text) : {} }),
+          );
         },
       );
       req.on('error', reject);
@@ -76,8 +111,8 @@ describe('C1: /v1/authorize reads the question from one proxy-controlled source 
     expect(res.headers['latchkey-workspace-id']).toBeUndefined();
   };
 
-  describe('the audit\'s attacks', () => {
-    it('C1: Envoy, the victim\'s path with ?workspaceId=<own>&deviceId=<own> appended, is judged on the victim\'s path', async () => {
+  describe("the audit's attacks", () => {
+    it("C1: Envoy, the victim's path with ?workspaceId=<own>&deviceId=<own> appended, is judged on the victim's path", async () => {
       for (const secret of [attacker.personalToken, bot]) {
         const res = await envoy(secret, `/api/workspaces/${V}/devices/${v1}/measurements?workspaceId=${A}&deviceId=${a1}`);
         refused(res);
@@ -183,15 +218,23 @@ describe('C1: /v1/authorize reads the question from one proxy-controlled source 
       }
     });
 
-    it('C1: Traefik mode: the permission from the address\'s query only, ids from X-Forwarded-Uri without its query', async () => {
+    it("C1: Traefik mode: the permission from the address's query only, ids from X-Forwarded-Uri without its query", async () => {
       await traefik(bot, `/api/workspaces/${A}/devices/${a1}/measurements`).expect(204);
       await traefik(bot, `/api/workspaces/${A}/devices/${a1}/measurements?workspaceId=${V}&deviceId=${v1}`).expect(204);
-      expectProblem(await traefik(attacker.personalToken, `/api/workspaces/${V}/devices/${v1}/measurements?workspaceId=${A}&deviceId=${a1}`), 403, 'forbidden');
+      expectProblem(
+        await traefik(attacker.personalToken, `/api/workspaces/${V}/devices/${v1}/measurements?workspaceId=${A}&deviceId=${a1}`),
+        403,
+        'forbidden',
+      );
       const uri = `/api/workspaces/${A}/devices/${a1}/measurements`;
       for (const res of [
         await t.http().get(`/v1/authorize?permission=measurements:read&workspaceId=${A}`).set(bearer(bot)).set('X-Forwarded-Uri', uri),
         await t.http().get(`/v1/authorize?permission=measurements:read&deviceId=${a1}`).set(bearer(bot)).set('X-Forwarded-Uri', uri),
-        await t.http().get('/v1/authorize?permission=measurements:read&permission=devices:read').set(bearer(bot)).set('X-Forwarded-Uri', uri),
+        await t
+          .http()
+          .get('/v1/authorize?permission=measurements:read&permission=devices:read')
+          .set(bearer(bot))
+          .set('X-Forwarded-Uri', uri),
         await t.http().get('/v1/authorize').set(bearer(bot)).set('X-Forwarded-Uri', uri).set('Latchkey-Permission', 'measurements:read'),
         await traefik(bot, uri).set('Latchkey-Permission', 'measurements:read'),
         await traefik(bot, `${uri}, /api/workspaces/${V}/devices/${v1}`),
@@ -223,7 +266,7 @@ describe('C1: /v1/authorize reads the question from one proxy-controlled source 
   });
 });
 
-describe('C1: with a route table, a forwarded request\'s permission comes from the table only', () => {
+describe("C1: with a route table, a forwarded request's permission comes from the table only", () => {
   let t: TestApp;
   let owner: RegisteredUser;
   let viewer: RegisteredUser;
@@ -244,7 +287,9 @@ describe('C1: with a route table, a forwarded request\'s permission comes from t
     owner = await registerUser(t);
     viewer = await registerUser(t);
     W = (await createWorkspace(t, owner.personalToken, 'Routes')).id;
-    d1 = (await t.http().post(`/v1/workspaces/${W}/devices`).set(bearer(owner.personalToken)).send({ name: 'one', serial: 'R1' }).expect(201)).body.id;
+    d1 = (
+      await t.http().post(`/v1/workspaces/${W}/devices`).set(bearer(owner.personalToken)).send({ name: 'one', serial: 'R1' }).expect(201)
+    ).body.id;
     const roles = await builtInRoles(t, owner.personalToken, W);
     await inviteAndAccept(t, owner.personalToken, W, viewer, [roles.viewer], { mode: 'all' });
     bot = (
@@ -268,7 +313,11 @@ describe('C1: with a route table, a forwarded request\'s permission comes from t
     // Nothing in the table covers PUT, or another path: denied.
     expectProblem(await t.http().put(path).set(bearer(owner.personalToken)), 403, 'forbidden');
     expectProblem(await t.http().get(`${path}/secrets`).set(bearer(owner.personalToken)), 403, 'forbidden');
-    expectProblem(await t.http().get(`${path}/measurements`).set(bearer(bot)).set('Latchkey-Permission', 'measurements:read'), 400, 'validation_failed');
+    expectProblem(
+      await t.http().get(`${path}/measurements`).set(bearer(bot)).set('Latchkey-Permission', 'measurements:read'),
+      400,
+      'validation_failed',
+    );
   });
 
   it('C1: Traefik: X-Forwarded-Method and X-Forwarded-Uri choose the permission; a permission in the address is a second source (400)', async () => {

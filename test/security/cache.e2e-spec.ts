@@ -3,7 +3,16 @@
 import type { Client, Notification } from 'pg';
 import { Invalidation, InvalidationEvent } from '../../src/cache/invalidation';
 import { TokensRepository } from '../../src/tokens/tokens.repository';
-import { bearer, builtInRoles, createNamedToken, createWorkspace, inviteAndAccept, login, markEmailVerified, registerUser } from '../support/api';
+import {
+  bearer,
+  builtInRoles,
+  createNamedToken,
+  createWorkspace,
+  inviteAndAccept,
+  login,
+  markEmailVerified,
+  registerUser,
+} from '../support/api';
 import { ADMIN_EMAIL, startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -128,7 +137,11 @@ describe('security: cache (L3, L9)', () => {
       await released;
       return row;
     });
-    const check = t.http().get('/v1/me').set(bearer(secret)).then((res) => res.status);
+    const check = t
+      .http()
+      .get('/v1/me')
+      .set(bearer(secret))
+      .then((res) => res.status);
     await read;
     await meanwhile();
     release();
@@ -178,7 +191,9 @@ describe('security: cache (L3, L9)', () => {
     const user = await registerUser(t);
     const named = await createNamedToken(t, user.personalToken, { scopes: ['*'] });
     // The lookup read the token alive, then the revocation committed before the lookup could store it.
-    expect(await fillAcross(named.secret, () => t.http().delete(`/v1/me/tokens/${named.id}`).set(bearer(user.personalToken)).expect(204))).toBe(200);
+    expect(
+      await fillAcross(named.secret, () => t.http().delete(`/v1/me/tokens/${named.id}`).set(bearer(user.personalToken)).expect(204)),
+    ).toBe(200);
     await t.http().get('/v1/me').set(bearer(named.secret)).expect(401);
   });
 

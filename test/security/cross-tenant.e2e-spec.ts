@@ -22,13 +22,38 @@ describe('cross-tenant isolation', () => {
     const owner = await registerUser(t);
     const ws = await createWorkspace(t, owner.personalToken, 'Victim');
     const roles = await builtInRoles(t, owner.personalToken, ws.id);
-    const role = await t.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(owner.personalToken)).send({ name: 'Custom', permissions: ['devices:read'] }).expect(201);
-    const device = await t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(owner.personalToken)).send({ name: 'd', serial: 'V-1' }).expect(201);
+    const role = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/roles`)
+      .set(bearer(owner.personalToken))
+      .send({ name: 'Custom', permissions: ['devices:read'] })
+      .expect(201);
+    const device = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/devices`)
+      .set(bearer(owner.personalToken))
+      .send({ name: 'd', serial: 'V-1' })
+      .expect(201);
     const member = await registerUser(t);
-    const invite = await t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(owner.personalToken)).send({ email: member.email, roleIds: [roles.member], deviceAccess: { mode: 'all' } }).expect(201);
+    const invite = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/invitations`)
+      .set(bearer(owner.personalToken))
+      .send({ email: member.email, roleIds: [roles.member], deviceAccess: { mode: 'all' } })
+      .expect(201);
     await t.http().post('/v1/invitations/accept').set(bearer(member.personalToken)).send({ token: invite.body.secret }).expect(200);
-    const pending = await t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(owner.personalToken)).send({ email: 'pending@example.com', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } }).expect(201);
-    const bot = await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(owner.personalToken)).send({ name: 'Bot', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } }).expect(201);
+    const pending = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/invitations`)
+      .set(bearer(owner.personalToken))
+      .send({ email: 'pending@example.com', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } })
+      .expect(201);
+    const bot = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/api-users`)
+      .set(bearer(owner.personalToken))
+      .send({ name: 'Bot', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } })
+      .expect(201);
     victim = {
       workspaceId: ws.id,
       ids: {
@@ -50,7 +75,12 @@ describe('cross-tenant isolation', () => {
     const session = await login(t, outsider.email);
     const exchanged = (await t.http().post('/v1/auth/token').set(bearer(outsider.personalToken)).expect(200)).body.token.secret;
     const outsiderRoles = await builtInRoles(t, outsider.personalToken, outsiderWorkspaceId);
-    const outsiderBot = await t.http().post(`/v1/workspaces/${outsiderWorkspaceId}/api-users`).set(bearer(outsider.personalToken)).send({ name: 'Admin bot', roleIds: [outsiderRoles.admin], deviceAccess: { mode: 'all' } }).expect(201);
+    const outsiderBot = await t
+      .http()
+      .post(`/v1/workspaces/${outsiderWorkspaceId}/api-users`)
+      .set(bearer(outsider.personalToken))
+      .send({ name: 'Admin bot', roleIds: [outsiderRoles.admin], deviceAccess: { mode: 'all' } })
+      .expect(201);
     const botSession = (await t.http().post('/v1/auth/token').set(bearer(outsiderBot.body.token.secret)).expect(200)).body.token.secret;
     outsiders = [
       ['API-user token', outsiderBot.body.token.secret],
@@ -83,7 +113,7 @@ describe('cross-tenant isolation', () => {
     expect(await rowCounts()).toEqual(before);
   });
 
-  it('answers 404 when the victim\'s ids are used under the outsider\'s own workspace', async () => {
+  it("answers 404 when the victim's ids are used under the outsider's own workspace", async () => {
     const before = await rowCounts();
     const [, secret] = outsiders.find(([label]) => label === 'personal token') as [string, string];
     const answers: string[] = [];
@@ -96,7 +126,7 @@ describe('cross-tenant isolation', () => {
     expect(await rowCounts()).toEqual(before);
   });
 
-  it('does not let an outsider decline another workspace\'s invitation', async () => {
+  it("does not let an outsider decline another workspace's invitation", async () => {
     const [, userToken] = outsiders.find(([label]) => label === 'personal token') as [string, string];
     expectProblem(await t.http().post(`/v1/invitations/${victim.ids.invitation}/decline`).set(bearer(userToken)), 404, 'not_found');
   });

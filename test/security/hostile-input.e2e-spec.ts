@@ -20,15 +20,55 @@ describe('hostile input', () => {
   describe('strings the database cannot store, prototype keys and deep nesting: 400 before any DTO (were 500s or silently dropped)', () => {
     it.each([
       ['a NUL in a text field', '{"name":"a\\u0000b","serial":"S-1"}', 'name', 'must not contain the NUL character'],
-      ['a NUL in device metadata (jsonb)', '{"name":"d","serial":"S-2","metadata":{"a":"x\\u0000"}}', 'metadata.a', 'must not contain the NUL character'],
-      ['a lone surrogate in device metadata', '{"name":"d","serial":"S-3","metadata":{"a":"\\ud800"}}', 'metadata.a', 'must be well-formed Unicode'],
+      [
+        'a NUL in device metadata (jsonb)',
+        '{"name":"d","serial":"S-2","metadata":{"a":"x\\u0000"}}',
+        'metadata.a',
+        'must not contain the NUL character',
+      ],
+      [
+        'a lone surrogate in device metadata',
+        '{"name":"d","serial":"S-3","metadata":{"a":"\\ud800"}}',
+        'metadata.a',
+        'must be well-formed Unicode',
+      ],
       ['a lone surrogate in a text field', '{"name":"a\\udc00","serial":"S-4"}', 'name', 'must be well-formed Unicode'],
-      ['metadata nested 3000 deep', `{"name":"d","serial":"S-5","metadata":${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}}`, expect.stringMatching(/^metadata(\.a)+$/), 'nests deeper than 32 levels'],
-      ['a body of arrays nested 100000 deep', '['.repeat(100_000) + ']'.repeat(100_000), expect.stringMatching(/^0(\.0)+$/), 'nests deeper than 32 levels'],
-      ['a "constructor" key in metadata (was dropped without a word)', '{"name":"d","serial":"S-6","metadata":{"constructor":{"a":1}}}', 'metadata.constructor', 'is a forbidden key'],
-      ['a "prototype" key in metadata', '{"name":"d","serial":"S-7","metadata":{"prototype":1}}', 'metadata.prototype', 'is a forbidden key'],
-      ['a "constructor" key with a number in metadata (was a 500 from class-transformer)', '{"name":"d","serial":"S-8","metadata":{"constructor":3}}', 'metadata.constructor', 'is a forbidden key'],
-      ['a "valueOf" key in metadata (was dropped without a word)', '{"name":"d","serial":"S-9","metadata":{"valueOf":1}}', 'metadata.valueOf', 'is a forbidden key'],
+      [
+        'metadata nested 3000 deep',
+        `{"name":"d","serial":"S-5","metadata":${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}}`,
+        expect.stringMatching(/^metadata(\.a)+$/),
+        'nests deeper than 32 levels',
+      ],
+      [
+        'a body of arrays nested 100000 deep',
+        '['.repeat(100_000) + ']'.repeat(100_000),
+        expect.stringMatching(/^0(\.0)+$/),
+        'nests deeper than 32 levels',
+      ],
+      [
+        'a "constructor" key in metadata (was dropped without a word)',
+        '{"name":"d","serial":"S-6","metadata":{"constructor":{"a":1}}}',
+        'metadata.constructor',
+        'is a forbidden key',
+      ],
+      [
+        'a "prototype" key in metadata',
+        '{"name":"d","serial":"S-7","metadata":{"prototype":1}}',
+        'metadata.prototype',
+        'is a forbidden key',
+      ],
+      [
+        'a "constructor" key with a number in metadata (was a 500 from class-transformer)',
+        '{"name":"d","serial":"S-8","metadata":{"constructor":3}}',
+        'metadata.constructor',
+        'is a forbidden key',
+      ],
+      [
+        'a "valueOf" key in metadata (was dropped without a word)',
+        '{"name":"d","serial":"S-9","metadata":{"valueOf":1}}',
+        'metadata.valueOf',
+        'is a forbidden key',
+      ],
     ])('%s', async (_label, text, field, message) => {
       const before = await tableContents(t.dataSource);
       const problem = expectProblem(await post(`/v1/workspaces/${wid}/devices`, text), 400, 'validation_failed');
@@ -38,9 +78,13 @@ describe('hostile input', () => {
 
     it('refuses a NUL in a query string or a login email (were 500s)', async () => {
       const query = await t.http().get(`/v1/workspaces/${wid}/devices?serial=%00`).set(bearer(secret));
-      expect(expectProblem(query, 400, 'validation_failed').errors).toEqual([{ field: 'serial', message: 'must not contain the NUL character' }]);
+      expect(expectProblem(query, 400, 'validation_failed').errors).toEqual([
+        { field: 'serial', message: 'must not contain the NUL character' },
+      ]);
       const loginRes = await t.http().post('/v1/auth/login').send({ email: 'a\u0000@example.com', password: 'x' });
-      expect(expectProblem(loginRes, 400, 'validation_failed').errors).toEqual([{ field: 'email', message: 'must not contain the NUL character' }]);
+      expect(expectProblem(loginRes, 400, 'validation_failed').errors).toEqual([
+        { field: 'email', message: 'must not contain the NUL character' },
+      ]);
     });
 
     it('refuses __proto__, constructor and toString as query keys, as it refuses any unknown key (were ignored)', async () => {
@@ -52,7 +96,7 @@ describe('hostile input', () => {
     });
   });
 
-  describe('URLs the router refuses before Nest: problem+json with a request id and the security headers (were Fastify\'s own JSON, 414 for a long id)', () => {
+  describe("URLs the router refuses before Nest: problem+json with a request id and the security headers (were Fastify's own JSON, 414 for a long id)", () => {
     it.each([
       ['broken percent-encoding', '/v1/workspaces/%E0%A4%A', 'is not a valid URL (broken percent-encoding)'],
       ['an id longer than the router takes', `/v1/workspaces/${'a'.repeat(500)}`, 'has a parameter longer than the router accepts'],
@@ -66,7 +110,12 @@ describe('hostile input', () => {
 
   describe('a DELETE takes no body, like every other route without one (a DELETE with any body went ahead)', () => {
     it('refuses fields and deletes nothing; an empty body or {} is fine', async () => {
-      const device = await t.http().post(`/v1/workspaces/${wid}/devices`).set(bearer(secret)).send({ name: 'd', serial: 'DEL-1' }).expect(201);
+      const device = await t
+        .http()
+        .post(`/v1/workspaces/${wid}/devices`)
+        .set(bearer(secret))
+        .send({ name: 'd', serial: 'DEL-1' })
+        .expect(201);
       const res = await t.http().delete(`/v1/workspaces/${wid}/devices/${device.body.id}`).set(bearer(secret)).send({ force: true });
       expect(expectProblem(res, 400, 'validation_failed').errors).toEqual([{ field: 'force', message: 'is not accepted here' }]);
       await t.http().get(`/v1/workspaces/${wid}/devices/${device.body.id}`).set(bearer(secret)).expect(200);

@@ -29,7 +29,13 @@ afterAll(() => t.close());
 
 const suffix = () => randomBytes(3).toString('hex');
 
-async function invite(ws: WorkspaceFixture, by: string, email: string, roleIds: string[], deviceAccess: object = { mode: 'all' }): Promise<{ id: string; secret: string }> {
+async function invite(
+  ws: WorkspaceFixture,
+  by: string,
+  email: string,
+  roleIds: string[],
+  deviceAccess: object = { mode: 'all' },
+): Promise<{ id: string; secret: string }> {
   const res = await t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(by)).send({ email, roleIds, deviceAccess });
   expect(res.status).toBe(201);
   return { id: res.body.invitation.id, secret: res.body.secret };
@@ -89,9 +95,21 @@ describe('H1: platform admin only by id or by a verified email', () => {
 
   it('H1: an API user or a session of a non-admin never reaches the admin routes', async () => {
     const ws = await newWorkspace(t);
-    const bot = await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(ws.owner.personalToken)).send({ name: 'Bot', roleIds: [ws.roles.admin], deviceAccess: { mode: 'all' } }).expect(201);
+    const bot = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/api-users`)
+      .set(bearer(ws.owner.personalToken))
+      .send({ name: 'Bot', roleIds: [ws.roles.admin], deviceAccess: { mode: 'all' } })
+      .expect(201);
     expectProblem(await t.http().get('/v1/admin/users').set(bearer(bot.body.token.secret)), 403, 'forbidden');
-    expectProblem(await t.http().get('/v1/admin/users').set(bearer(await login(t, ws.owner.email))), 403, 'forbidden');
+    expectProblem(
+      await t
+        .http()
+        .get('/v1/admin/users')
+        .set(bearer(await login(t, ws.owner.email))),
+      403,
+      'forbidden',
+    );
   });
 });
 
@@ -109,7 +127,11 @@ describe('L4: deactivation ends sessions for good', () => {
     for (const secret of [user.personalToken, named.secret]) await t.http().get('/v1/me').set(bearer(secret)).expect(200);
     for (const secret of [session, exchanged]) expectProblem(await t.http().get('/v1/me').set(bearer(secret)), 401, 'token_invalid');
     // A new sign-in works.
-    await t.http().get('/v1/me').set(bearer(await login(t, user.email))).expect(200);
+    await t
+      .http()
+      .get('/v1/me')
+      .set(bearer(await login(t, user.email)))
+      .expect(200);
   });
 });
 
@@ -125,7 +147,12 @@ describe('L7: one canonical form of an email address', () => {
   });
 
   it('L7: invisible and format characters are refused (zero-width joiner, bidi override, soft hyphen, BOM)', async () => {
-    for (const email of [`ops\u200d${suffix()}@corp.test`, `\u202eops${suffix()}@corp.test`, `op\u00ads${suffix()}@corp.test`, `\ufeffops${suffix()}@corp.test`]) {
+    for (const email of [
+      `ops\u200d${suffix()}@corp.test`,
+      `\u202eops${suffix()}@corp.test`,
+      `op\u00ads${suffix()}@corp.test`,
+      `\ufeffops${suffix()}@corp.test`,
+    ]) {
       const body = expectProblem(await register(email), 400, 'validation_failed');
       expect(body.errors).toContainEqual({ field: 'email', message: 'must not contain invisible or formatting characters' });
     }
@@ -133,7 +160,12 @@ describe('L7: one canonical form of an email address', () => {
 
   it('L7: look-alike mailboxes (dotless ı, Cyrillic а, NFD accents) are refused, not registered beside the real one', async () => {
     await register(`admin-${suffix()}@example.org`).expect(201);
-    for (const email of [`admın-${suffix()}@example.org`, `аdmin-${suffix()}@example.org`, `jose\u0301-${suffix()}@example.org`, `jos\u00e9-${suffix()}@example.org`]) {
+    for (const email of [
+      `admın-${suffix()}@example.org`,
+      `аdmin-${suffix()}@example.org`,
+      `jose\u0301-${suffix()}@example.org`,
+      `jos\u00e9-${suffix()}@example.org`,
+    ]) {
       const body = expectProblem(await register(email), 400, 'validation_failed');
       expect(body.errors).toContainEqual({ field: 'email', message: 'must use only ASCII characters before the @' });
     }
@@ -154,11 +186,17 @@ describe('L7: one canonical form of an email address', () => {
     await t.http().post('/v1/auth/login').send({ email: user.email.toUpperCase(), password: PASSWORD }).expect(200);
     const ws = await newWorkspace(t);
     const invitation = await invite(ws, ws.owner.personalToken, fullwidth, [ws.roles.viewer]);
-    expect((await t.http().get(`/v1/workspaces/${ws.id}/invitations`).set(bearer(ws.owner.personalToken))).body.items[0].email).toBe(user.email);
+    expect((await t.http().get(`/v1/workspaces/${ws.id}/invitations`).set(bearer(ws.owner.personalToken))).body.items[0].email).toBe(
+      user.email,
+    );
     await accept(user, invitation.secret).expect(200);
     // A member's address in another spelling is a member already.
     expectProblem(
-      await t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(ws.owner.personalToken)).send({ email: user.email.toUpperCase(), roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } }),
+      await t
+        .http()
+        .post(`/v1/workspaces/${ws.id}/invitations`)
+        .set(bearer(ws.owner.personalToken))
+        .send({ email: user.email.toUpperCase(), roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } }),
       409,
       'conflict',
     );
@@ -179,12 +217,20 @@ describe('L7: one canonical form of an email address', () => {
     expectProblem(await register(`stra\u00dfe-${suffix()}@corp.test`), 400, 'validation_failed');
     const cyrillicDomain = await register(`ops-${suffix()}@corp.tеst`).expect(201);
     expect(cyrillicDomain.body.user.email).toMatch(/@corp\.xn--tst-rdd$/);
-    expectProblem(await t.http().post('/v1/auth/login').send({ email: 'x\u200d@corp.test', password: PASSWORD }), 401, 'invalid_credentials');
+    expectProblem(
+      await t.http().post('/v1/auth/login').send({ email: 'x\u200d@corp.test', password: PASSWORD }),
+      401,
+      'invalid_credentials',
+    );
   });
 
   it('L7: an invitation to a look-alike address is refused', async () => {
     const ws = await newWorkspace(t);
-    const res = await t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(ws.owner.personalToken)).send({ email: 'gr\u200dace@example.com', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } });
+    const res = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/invitations`)
+      .set(bearer(ws.owner.personalToken))
+      .send({ email: 'gr\u200dace@example.com', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } });
     expectProblem(res, 400, 'validation_failed');
   });
 });
@@ -206,7 +252,11 @@ describe('M2: invitations are seen and declined only by a verified owner of the 
     const invitation = await invite(ws, ws.owner.personalToken, email, [ws.roles.viewer]);
     const squatter = await registerUser(t, email);
     expectProblem(await t.http().post(`/v1/invitations/${invitation.id}/decline`).set(bearer(squatter.personalToken)), 404, 'not_found');
-    expectProblem(await t.http().post(`/v1/invitations/${invitation.id}/decline`).set(bearer(squatter.personalToken)).send({}), 404, 'not_found');
+    expectProblem(
+      await t.http().post(`/v1/invitations/${invitation.id}/decline`).set(bearer(squatter.personalToken)).send({}),
+      404,
+      'not_found',
+    );
     expect(await invitationStatus(ws, invitation.id)).toBe('pending');
   });
 
@@ -216,9 +266,21 @@ describe('M2: invitations are seen and declined only by a verified owner of the 
     const mine = await invite(ws, ws.owner.personalToken, user.email, [ws.roles.viewer]);
     const otherWs = await newWorkspace(t);
     const other = await invite(otherWs, otherWs.owner.personalToken, user.email, [otherWs.roles.viewer]);
-    expectProblem(await t.http().post(`/v1/invitations/${mine.id}/decline`).set(bearer(user.personalToken)).send({ token: other.secret }), 404, 'not_found');
-    expectProblem(await t.http().post(`/v1/invitations/${mine.id}/decline`).set(bearer(user.personalToken)).send({ token: 'lki_nope' }), 400, 'validation_failed');
-    expectProblem(await t.http().post(`/v1/invitations/${mine.id}/decline`).set(bearer(user.personalToken)).send({ token: mine.secret, extra: 1 }), 400, 'validation_failed');
+    expectProblem(
+      await t.http().post(`/v1/invitations/${mine.id}/decline`).set(bearer(user.personalToken)).send({ token: other.secret }),
+      404,
+      'not_found',
+    );
+    expectProblem(
+      await t.http().post(`/v1/invitations/${mine.id}/decline`).set(bearer(user.personalToken)).send({ token: 'lki_nope' }),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await t.http().post(`/v1/invitations/${mine.id}/decline`).set(bearer(user.personalToken)).send({ token: mine.secret, extra: 1 }),
+      400,
+      'validation_failed',
+    );
     expect(await invitationStatus(ws, mine.id)).toBe('pending');
   });
 
@@ -227,8 +289,21 @@ describe('M2: invitations are seen and declined only by a verified owner of the 
     const user = await registerUser(t);
     const invitation = await invite(ws, ws.owner.personalToken, user.email, [ws.roles.viewer]);
     const stranger = await registerUser(t);
-    expectProblem(await t.http().post(`/v1/invitations/${invitation.id}/decline`).set(bearer(stranger.personalToken)).send({ token: invitation.secret }), 403, 'forbidden');
-    await t.http().post(`/v1/invitations/${invitation.id}/decline`).set(bearer(user.personalToken)).send({ token: invitation.secret }).expect(204);
+    expectProblem(
+      await t
+        .http()
+        .post(`/v1/invitations/${invitation.id}/decline`)
+        .set(bearer(stranger.personalToken))
+        .send({ token: invitation.secret }),
+      403,
+      'forbidden',
+    );
+    await t
+      .http()
+      .post(`/v1/invitations/${invitation.id}/decline`)
+      .set(bearer(user.personalToken))
+      .send({ token: invitation.secret })
+      .expect(204);
     expect(await invitationStatus(ws, invitation.id)).toBe('declined');
   });
 
@@ -236,10 +311,14 @@ describe('M2: invitations are seen and declined only by a verified owner of the 
     const ws = await newWorkspace(t);
     const user = await registerUser(t);
     const invitation = await invite(ws, ws.owner.personalToken, user.email, [ws.roles.viewer]);
-    const decline = () => t.http().post(`/v1/invitations/${invitation.id}/decline`).set(bearer(user.personalToken)).send({ token: invitation.secret });
+    const decline = () =>
+      t.http().post(`/v1/invitations/${invitation.id}/decline`).set(bearer(user.personalToken)).send({ token: invitation.secret });
     const results = await Promise.all([decline(), decline()]);
     expect(results.map((r) => r.status).sort()).toEqual([204, 409]);
-    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'invitation.declined' AND target_id = $1`, [invitation.id]);
+    const [{ n }] = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'invitation.declined' AND target_id = $1`,
+      [invitation.id],
+    );
     expect(n).toBe(1);
   });
 
@@ -258,21 +337,36 @@ describe('M2: invitations are seen and declined only by a verified owner of the 
     const ws = await newWorkspace(t);
     const user = await registerUser(t);
     const invitation = await invite(ws, ws.owner.personalToken, user.email, [ws.roles.viewer]);
-    await t.http().post(`/v1/invitations/${invitation.id}/decline`).set(bearer(user.personalToken)).send({ token: invitation.secret }).expect(204);
-    const resent = await t.http().post(`/v1/workspaces/${ws.id}/invitations/${invitation.id}/resend`).set(bearer(ws.owner.personalToken)).send({}).expect(200);
+    await t
+      .http()
+      .post(`/v1/invitations/${invitation.id}/decline`)
+      .set(bearer(user.personalToken))
+      .send({ token: invitation.secret })
+      .expect(204);
+    const resent = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/invitations/${invitation.id}/resend`)
+      .set(bearer(ws.owner.personalToken))
+      .send({})
+      .expect(200);
     expect(resent.body.invitation).toMatchObject({ status: 'pending', declinedAt: null });
     expectProblem(await accept(user, invitation.secret), 404, 'not_found');
     await accept(user, resent.body.secret).expect(200);
 
     const other = await registerUser(t);
     const declined = await invite(ws, ws.owner.personalToken, other.email, [ws.roles.viewer]);
-    await t.http().post(`/v1/invitations/${declined.id}/decline`).set(bearer(other.personalToken)).send({ token: declined.secret }).expect(204);
+    await t
+      .http()
+      .post(`/v1/invitations/${declined.id}/decline`)
+      .set(bearer(other.personalToken))
+      .send({ token: declined.secret })
+      .expect(204);
     const again = await invite(ws, ws.owner.personalToken, other.email, [ws.roles.viewer]);
     await accept(other, again.secret).expect(200);
   });
 });
 
-describe("L2: an invitation grants only what its inviter can still grant when it is accepted", () => {
+describe('L2: an invitation grants only what its inviter can still grant when it is accepted', () => {
   /** A workspace with an admin who invites `invitee` as admin; returns what the test needs. */
   async function adminInvites(deviceAccess: object = { mode: 'all' }) {
     const ws = await newWorkspace(t);
@@ -288,20 +382,35 @@ describe("L2: an invitation grants only what its inviter can still grant when it
     const { ws, inviter, invitee, invitation } = await adminInvites();
     await t.http().delete(`/v1/workspaces/${ws.id}/members/${inviter.id}`).set(bearer(ws.owner.personalToken)).expect(204);
     expectProblem(await accept(invitee, invitation.secret), 409, 'conflict');
-    const resent = await t.http().post(`/v1/workspaces/${ws.id}/invitations/${invitation.id}/resend`).set(bearer(ws.owner.personalToken)).send({}).expect(200);
+    const resent = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/invitations/${invitation.id}/resend`)
+      .set(bearer(ws.owner.personalToken))
+      .send({})
+      .expect(200);
     const res = await accept(invitee, resent.body.secret).expect(200);
     expect(res.body.member.roles.map((r: { name: string }) => r.name)).toEqual(['admin']);
   });
 
   it('L2: after the inviting admin is demoted to member, the invitation cannot be accepted (409)', async () => {
     const { ws, inviter, invitee, invitation } = await adminInvites();
-    await t.http().patch(`/v1/workspaces/${ws.id}/members/${inviter.id}`).set(bearer(ws.owner.personalToken)).send({ roleIds: [ws.roles.member] }).expect(200);
+    await t
+      .http()
+      .patch(`/v1/workspaces/${ws.id}/members/${inviter.id}`)
+      .set(bearer(ws.owner.personalToken))
+      .send({ roleIds: [ws.roles.member] })
+      .expect(200);
     expectProblem(await accept(invitee, invitation.secret), 409, 'conflict');
   });
 
   it("L2: after the inviter's device access is narrowed, an invitation with access to all devices cannot be accepted (409)", async () => {
     const { ws, inviter, invitee, invitation } = await adminInvites();
-    await t.http().patch(`/v1/workspaces/${ws.id}/members/${inviter.id}`).set(bearer(ws.owner.personalToken)).send({ deviceAccess: { mode: 'selected', deviceIds: [] } }).expect(200);
+    await t
+      .http()
+      .patch(`/v1/workspaces/${ws.id}/members/${inviter.id}`)
+      .set(bearer(ws.owner.personalToken))
+      .send({ deviceAccess: { mode: 'selected', deviceIds: [] } })
+      .expect(200);
     expectProblem(await accept(invitee, invitation.secret), 409, 'conflict');
   });
 
@@ -314,12 +423,25 @@ describe("L2: an invitation grants only what its inviter can still grant when it
   it("L2: an API user's invitation lapses when the API user is disabled or deleted", async () => {
     const ws = await newWorkspace(t);
     const make = async (name: string) =>
-      (await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(ws.owner.personalToken)).send({ name, roleIds: [ws.roles.admin], deviceAccess: { mode: 'all' } }).expect(201)).body;
+      (
+        await t
+          .http()
+          .post(`/v1/workspaces/${ws.id}/api-users`)
+          .set(bearer(ws.owner.personalToken))
+          .send({ name, roleIds: [ws.roles.admin], deviceAccess: { mode: 'all' } })
+          .expect(201)
+      ).body;
     const [disabled, deleted, kept] = [await make('Disabled'), await make('Deleted'), await make('Kept')];
     const invitees = [await registerUser(t), await registerUser(t), await registerUser(t)];
     const invitations = [];
-    for (const [i, bot] of [disabled, deleted, kept].entries()) invitations.push(await invite(ws, bot.token.secret, invitees[i].email, [ws.roles.admin]));
-    await t.http().patch(`/v1/workspaces/${ws.id}/api-users/${disabled.apiUser.id}`).set(bearer(ws.owner.personalToken)).send({ status: 'disabled' }).expect(200);
+    for (const [i, bot] of [disabled, deleted, kept].entries())
+      invitations.push(await invite(ws, bot.token.secret, invitees[i].email, [ws.roles.admin]));
+    await t
+      .http()
+      .patch(`/v1/workspaces/${ws.id}/api-users/${disabled.apiUser.id}`)
+      .set(bearer(ws.owner.personalToken))
+      .send({ status: 'disabled' })
+      .expect(200);
     await t.http().delete(`/v1/workspaces/${ws.id}/api-users/${deleted.apiUser.id}`).set(bearer(ws.owner.personalToken)).expect(204);
     expectProblem(await accept(invitees[0], invitations[0].secret), 409, 'conflict');
     expectProblem(await accept(invitees[1], invitations[1].secret), 409, 'conflict');
@@ -352,7 +474,10 @@ describe('L7: the migration', () => {
       await migration.down(runner);
       const tag = suffix();
       const insert = (email: string, at: string) =>
-        runner.query(`INSERT INTO users (id, email, name, password_hash, status, created_at, updated_at) VALUES (gen_random_uuid(), $1, 'Legacy', 'x', 'active', $2, $2) RETURNING id`, [email, at]);
+        runner.query(
+          `INSERT INTO users (id, email, name, password_hash, status, created_at, updated_at) VALUES (gen_random_uuid(), $1, 'Legacy', 'x', 'active', $2, $2) RETURNING id`,
+          [email, at],
+        );
       const [mixed] = await insert(`Legacy.${tag}@Example.COM`, '2020-01-01');
       const [fullwidthOld] = await insert(`ｆｗ${tag}@example.com`, '2020-01-01');
       const [asciiNew] = await insert(`fw${tag}@example.com`, '2021-01-01');

@@ -55,11 +55,21 @@ describe('H2: width and size limits before any transformation', () => {
     const padded = JSON.stringify({ email: 'a@example.com', password: 'p'.repeat(9 * 1024) });
     expectProblem(await t.http().post('/v1/auth/register').set('Content-Type', 'application/json').send(padded), 413, 'payload_too_large');
     expectProblem(await t.http().post('/v1/auth/login').set('Content-Type', 'application/json').send(padded), 413, 'payload_too_large');
-    expectProblem(await t.http().post('/v1/authorize').set(bearer(secret)).set('Content-Type', 'application/json').send(padded), 413, 'payload_too_large');
+    expectProblem(
+      await t.http().post('/v1/authorize').set(bearer(secret)).set('Content-Type', 'application/json').send(padded),
+      413,
+      'payload_too_large',
+    );
     // A device's metadata may hold up to 16 KiB: its route keeps the general limit.
     const metadata = { notes: 'n'.repeat(12 * 1024) };
-    await devices().send(JSON.stringify({ name: 'big', serial: 'BIG-1', metadata })).expect(201);
-    expectProblem(await devices().send(JSON.stringify({ name: 'd', serial: 'X', metadata: { a: 'x'.repeat(1100 * 1024) } })), 413, 'payload_too_large');
+    await devices()
+      .send(JSON.stringify({ name: 'big', serial: 'BIG-1', metadata }))
+      .expect(201);
+    expectProblem(
+      await devices().send(JSON.stringify({ name: 'd', serial: 'X', metadata: { a: 'x'.repeat(1100 * 1024) } })),
+      413,
+      'payload_too_large',
+    );
   });
 
   it('H2: a 60,000-key object under the general limit is refused with one error, before JSON.parse builds it', async () => {
@@ -71,8 +81,14 @@ describe('H2: width and size limits before any transformation', () => {
     expect(problem.errors).toEqual([{ field: 'body', message: 'has an object with more than 1024 keys' }]);
     expect(performance.now() - started).toBeLessThan(1000);
     // Somewhat over the limits, the body is parsed and the field named (before class-transformer).
-    const wider = JSON.stringify({ name: 'd', serial: 'W-1', metadata: Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`k${i}`, 1])) });
-    expect(expectProblem(await devices().send(wider), 400, 'validation_failed').errors).toEqual([{ field: 'metadata', message: 'has more than 256 keys' }]);
+    const wider = JSON.stringify({
+      name: 'd',
+      serial: 'W-1',
+      metadata: Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`k${i}`, 1])),
+    });
+    expect(expectProblem(await devices().send(wider), 400, 'validation_failed').errors).toEqual([
+      { field: 'metadata', message: 'has more than 256 keys' },
+    ]);
     // Commas, braces and quotes inside strings are not structure.
     const tricky = JSON.stringify({ name: 'd,{[', serial: 'W-3', metadata: { note: ',"\\'.repeat(1500) + '{['.repeat(1000) } });
     const created = await devices().send(tricky);
@@ -81,16 +97,26 @@ describe('H2: width and size limits before any transformation', () => {
 
   it('H2: unknown top-level keys, long arrays and too many values in all are refused the same way', async () => {
     const wideTop = `{${Array.from({ length: 300 }, (_, i) => `"u${i}":1`).join(',')}}`;
-    expect(expectProblem(await devices().send(wideTop), 400, 'validation_failed').errors).toEqual([{ field: 'body', message: 'has more than 256 keys' }]);
+    expect(expectProblem(await devices().send(wideTop), 400, 'validation_failed').errors).toEqual([
+      { field: 'body', message: 'has more than 256 keys' },
+    ]);
     const longArray = JSON.stringify({ name: 'd', serial: 'A-1', metadata: { list: Array.from({ length: 1001 }, () => 1) } });
-    expect(expectProblem(await devices().send(longArray), 400, 'validation_failed').errors).toEqual([{ field: 'metadata.list', message: 'has more than 1000 items' }]);
-    const many = JSON.stringify({ name: 'd', serial: 'A-2', metadata: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`g${i}`, Array.from({ length: 200 }, () => 1)])) });
-    expect(expectProblem(await devices().send(many), 400, 'validation_failed').errors).toEqual([{ field: 'body', message: 'holds more than 5000 values' }]);
+    expect(expectProblem(await devices().send(longArray), 400, 'validation_failed').errors).toEqual([
+      { field: 'metadata.list', message: 'has more than 1000 items' },
+    ]);
+    const many = JSON.stringify({
+      name: 'd',
+      serial: 'A-2',
+      metadata: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`g${i}`, Array.from({ length: 200 }, () => 1)])),
+    });
+    expect(expectProblem(await devices().send(many), 400, 'validation_failed').errors).toEqual([
+      { field: 'body', message: 'holds more than 5000 values' },
+    ]);
     // The same limits hold for a query string.
     const query = Array.from({ length: 300 }, (_, i) => `q${i}=1`).join('&');
-    expect(expectProblem(await t.http().get(`/v1/workspaces/${wid}/devices?${query}`).set(bearer(secret)), 400, 'validation_failed').errors).toEqual([
-      { field: 'query', message: 'has more than 256 keys' },
-    ]);
+    expect(
+      expectProblem(await t.http().get(`/v1/workspaces/${wid}/devices?${query}`).set(bearer(secret)), 400, 'validation_failed').errors,
+    ).toEqual([{ field: 'query', message: 'has more than 256 keys' }]);
   });
 
   it('H2: at most 20 field errors in an answer, and the answer says more were cut', async () => {
@@ -102,19 +128,58 @@ describe('H2: width and size limits before any transformation', () => {
 
   it('H2: form bodies are parsed only where a route needs them (RFC 7662 introspection)', async () => {
     const form = `email=a%40example.com&password=whatever-password`;
-    expectProblem(await t.http().post('/v1/auth/login').set('Content-Type', 'application/x-www-form-urlencoded').send(form), 415, 'unsupported_media_type');
-    expectProblem(await devices().set('Content-Type', 'application/x-www-form-urlencoded').send('name=d&serial=F-1'), 415, 'unsupported_media_type');
-    const introspected = await t.http().post('/v1/introspect').set(bearer(secret)).set('Content-Type', 'application/x-www-form-urlencoded').send(`token=${encodeURIComponent(forged(1))}`);
+    expectProblem(
+      await t.http().post('/v1/auth/login').set('Content-Type', 'application/x-www-form-urlencoded').send(form),
+      415,
+      'unsupported_media_type',
+    );
+    expectProblem(
+      await devices().set('Content-Type', 'application/x-www-form-urlencoded').send('name=d&serial=F-1'),
+      415,
+      'unsupported_media_type',
+    );
+    const introspected = await t
+      .http()
+      .post('/v1/introspect')
+      .set(bearer(secret))
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .send(`token=${encodeURIComponent(forged(1))}`);
     expect(introspected.status).toBe(200);
     expect(introspected.body).toEqual({ active: false });
     // A form is held to the same width limits as JSON (the parser stops one key past them).
     const wideSmallForm = Array.from({ length: 300 }, (_, i) => `f${i}=1`).join('&');
-    expect(expectProblem(await t.http().post('/v1/introspect').set(bearer(secret)).set('Content-Type', 'application/x-www-form-urlencoded').send(wideSmallForm), 400, 'validation_failed').errors).toEqual([
-      { field: 'body', message: 'has more than 256 keys' },
-    ]);
+    expect(
+      expectProblem(
+        await t
+          .http()
+          .post('/v1/introspect')
+          .set(bearer(secret))
+          .set('Content-Type', 'application/x-www-form-urlencoded')
+          .send(wideSmallForm),
+        400,
+        'validation_failed',
+      ).errors,
+    ).toEqual([{ field: 'body', message: 'has more than 256 keys' }]);
     // The audit's form flood goes nowhere: over the small routes' limit (413) before any parsing.
-    expectProblem(await t.http().post('/v1/auth/login').set('Content-Type', 'application/x-www-form-urlencoded').send(wideForm({ email: 'a@example.com' })), 413, 'payload_too_large');
-    expectProblem(await t.http().post('/v1/introspect').set(bearer(secret)).set('Content-Type', 'application/x-www-form-urlencoded').send(wideForm({ token: forged(2) })), 413, 'payload_too_large');
+    expectProblem(
+      await t
+        .http()
+        .post('/v1/auth/login')
+        .set('Content-Type', 'application/x-www-form-urlencoded')
+        .send(wideForm({ email: 'a@example.com' })),
+      413,
+      'payload_too_large',
+    );
+    expectProblem(
+      await t
+        .http()
+        .post('/v1/introspect')
+        .set(bearer(secret))
+        .set('Content-Type', 'application/x-www-form-urlencoded')
+        .send(wideForm({ token: forged(2) })),
+      413,
+      'payload_too_large',
+    );
   });
 
   it('H2: a flood of the audit bodies from four clients keeps the event loop and /v1/authorize responsive', async () => {
@@ -176,7 +241,15 @@ describe('H3: junk tokens from an address never get a valid token refused', () =
     /** The audit's flood: made-up tokens are looked up and fail until the address is cut off. */
     const flood = async () => {
       const statuses: number[] = [];
-      for (let i = 0; i < FAILURES + 20; i++) statuses.push((await t.http().get('/v1/me').set(bearer(forged(Math.random() * 1e9)))).status);
+      for (let i = 0; i < FAILURES + 20; i++)
+        statuses.push(
+          (
+            await t
+              .http()
+              .get('/v1/me')
+              .set(bearer(forged(Math.random() * 1e9)))
+          ).status,
+        );
       expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(FAILURES);
       expect(statuses.slice(FAILURES)).toEqual(Array(20).fill(429));
     };
@@ -200,7 +273,14 @@ describe('H3: junk tokens from an address never get a valid token refused', () =
       const user = await registerUser(t);
       await flood();
       const before = t.queries.total;
-      expectProblem(await t.http().get('/v1/me').set(bearer(forged(10_000))), 429, 'rate_limited');
+      expectProblem(
+        await t
+          .http()
+          .get('/v1/me')
+          .set(bearer(forged(10_000))),
+        429,
+        'rate_limited',
+      );
       expect(t.queries.total - before).toBe(0);
       // Garbage that fails the checksum costs no lookup: refused as invalid, and counted.
       expectProblem(await t.http().get('/v1/me').set(bearer('lkp_garbage')), 401, 'token_invalid');
@@ -243,7 +323,15 @@ describe('H3: junk tokens from an address never get a valid token refused', () =
     const user = await registerUser(a);
     const named = await createNamedToken(a, user.personalToken, { scopes: ['*'] });
     const statuses: number[] = [];
-    for (let i = 0; i < FAILURES + 10; i++) statuses.push((await b.http().get('/v1/me').set(bearer(forged(Math.random() * 1e9)))).status);
+    for (let i = 0; i < FAILURES + 10; i++)
+      statuses.push(
+        (
+          await b
+            .http()
+            .get('/v1/me')
+            .set(bearer(forged(Math.random() * 1e9)))
+        ).status,
+      );
     if (!statuses.includes(429)) return console.warn(`no Redis at ${REDIS_URL}? the cross-instance test did not run`);
     expect(statuses.slice(-5)).toEqual(Array(5).fill(429));
     // B has never seen these tokens: Redis says they exist, so B looks them up.
@@ -251,7 +339,14 @@ describe('H3: junk tokens from an address never get a valid token refused', () =
     await b.http().get('/v1/me').set(bearer(named.secret)).expect(200);
     // Made-up tokens from that address are still refused without a query.
     const before = b.queries.total;
-    expectProblem(await b.http().get('/v1/me').set(bearer(forged(Math.random() * 1e9))), 429, 'rate_limited');
+    expectProblem(
+      await b
+        .http()
+        .get('/v1/me')
+        .set(bearer(forged(Math.random() * 1e9))),
+      429,
+      'rate_limited',
+    );
     expect(b.queries.total - before).toBe(0);
   });
 });
@@ -263,7 +358,11 @@ describe('M5: which X-Forwarded-For entries are believed', () => {
     }
     expect(() => loadConfig({ LATCHKEY_TRUST_PROXY: 'true' })).toThrow(/hop count.*or.*addresses/i);
     expect(loadConfig({ LATCHKEY_TRUST_PROXY: '2' }).trustProxy).toBe(2);
-    expect(loadConfig({ LATCHKEY_TRUST_PROXY: ' 10.0.0.0/8, 192.168.1.7 ,fd00::/8' }).trustProxy).toEqual(['10.0.0.0/8', '192.168.1.7', 'fd00::/8']);
+    expect(loadConfig({ LATCHKEY_TRUST_PROXY: ' 10.0.0.0/8, 192.168.1.7 ,fd00::/8' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      'fd00::/8',
+    ]);
     expect(loadConfig({ LATCHKEY_TRUST_PROXY: 'false' }).trustProxy).toBe(false);
     expect(loadConfig({ LATCHKEY_TRUST_PROXY: '0' }).trustProxy).toBe(false);
   });
@@ -283,7 +382,12 @@ describe('M5: which X-Forwarded-For entries are believed', () => {
     afterAll(() => t.close());
 
     it('M5: rotating a client-written X-Forwarded-For neither escapes the per-IP limit nor frames another address', async () => {
-      for (let i = 0; i < 3; i++) await t.http().get('/v1/permissions').set(forwarded(`198.18.0.${i}`, '203.0.113.7')).expect(200);
+      for (let i = 0; i < 3; i++)
+        await t
+          .http()
+          .get('/v1/permissions')
+          .set(forwarded(`198.18.0.${i}`, '203.0.113.7'))
+          .expect(200);
       expectProblem(await t.http().get('/v1/permissions').set(forwarded('198.18.0.99', '203.0.113.7')), 429, 'rate_limited');
       // The address the client tried to frame is untouched.
       await t.http().get('/v1/permissions').set(forwarded('203.0.113.7', '198.18.0.1')).expect(200);
@@ -291,7 +395,12 @@ describe('M5: which X-Forwarded-For entries are believed', () => {
 
     it('M5: the audit trail records the address the proxy saw, not one the client wrote', async () => {
       const user = await registerUser(t);
-      await t.http().post('/v1/auth/login').set(forwarded('192.0.2.66', '203.0.113.44')).send({ email: user.email, password: user.password }).expect(200);
+      await t
+        .http()
+        .post('/v1/auth/login')
+        .set(forwarded('192.0.2.66', '203.0.113.44'))
+        .send({ email: user.email, password: user.password })
+        .expect(200);
       const events = await t.http().get('/v1/me/audit-events').set(bearer(user.personalToken)).expect(200);
       const sessions = events.body.items.filter((e: { action: string }) => e.action === 'session.created');
       expect(sessions.map((e: { ip: string }) => e.ip)).toEqual(['203.0.113.44']);

@@ -1,7 +1,16 @@
 // Audit findings (docs/security.md) M1, L1, L6, L8: nobody changes, removes or cuts off a principal holding
 // more than they do; only owners act on owners, who always reach every device; a workspace-restricted
 // token has no account-wide powers; a serial collision says nothing about devices out of reach.
-import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, inviteAndAccept, RegisteredUser, registerUser } from '../support/api';
+import {
+  bearer,
+  builtInRoles,
+  createNamedToken,
+  createWorkspace,
+  expectProblem,
+  inviteAndAccept,
+  RegisteredUser,
+  registerUser,
+} from '../support/api';
 import { DataSource } from 'typeorm';
 import { OwnersReachAllDevices1765000080000 } from '../../src/database/migrations/1765000080000-OwnersReachAllDevices';
 import { fillPath, IdKind, routeTable } from '../support/route-table';
@@ -26,7 +35,12 @@ describe('security: members, API users, restricted tokens (M1, L1, L6, L8)', () 
   }
 
   async function customRole(secret: string, wid: string, permissions: string[]): Promise<string> {
-    const res = await t.http().post(`/v1/workspaces/${wid}/roles`).set(bearer(secret)).send({ name: `r-${Math.random().toString(36).slice(2, 8)}`, permissions }).expect(201);
+    const res = await t
+      .http()
+      .post(`/v1/workspaces/${wid}/roles`)
+      .set(bearer(secret))
+      .send({ name: `r-${Math.random().toString(36).slice(2, 8)}`, permissions })
+      .expect(201);
     return res.body.id;
   }
 
@@ -37,14 +51,19 @@ describe('security: members, API users, restricted tokens (M1, L1, L6, L8)', () 
     return user;
   }
 
-  const member = (secret: string, wid: string, userId: string) => t.http().get(`/v1/workspaces/${wid}/members/${userId}`).set(bearer(secret));
-  const patchMember = (secret: string, wid: string, userId: string, body: object) => t.http().patch(`/v1/workspaces/${wid}/members/${userId}`).set(bearer(secret)).send(body);
+  const member = (secret: string, wid: string, userId: string) =>
+    t.http().get(`/v1/workspaces/${wid}/members/${userId}`).set(bearer(secret));
+  const patchMember = (secret: string, wid: string, userId: string, body: object) =>
+    t.http().patch(`/v1/workspaces/${wid}/members/${userId}`).set(bearer(secret)).send(body);
   const VIEWER_PERMISSIONS = ['workspace:read', 'members:read', 'roles:read', 'devices:read', 'measurements:read'];
 
   describe('M1: acting on a principal needs every right it holds; only owners act on owners', () => {
     it('M1: a members:manage role with one device cannot demote, narrow or remove an admin, nor narrow the owner', async () => {
       const { owner, admin, ws, roles, d1 } = await setup();
-      const manager = await memberWith(owner.personalToken, ws.id, [...VIEWER_PERMISSIONS, 'members:manage'], { mode: 'selected', deviceIds: [d1] });
+      const manager = await memberWith(owner.personalToken, ws.id, [...VIEWER_PERMISSIONS, 'members:manage'], {
+        mode: 'selected',
+        deviceIds: [d1],
+      });
       const m = manager.personalToken;
       expectProblem(await patchMember(m, ws.id, admin.id, { roleIds: [roles.viewer] }), 403, 'forbidden');
       expectProblem(await patchMember(m, ws.id, admin.id, { deviceAccess: { mode: 'selected', deviceIds: [d1] } }), 403, 'forbidden');
@@ -58,7 +77,10 @@ describe('security: members, API users, restricted tokens (M1, L1, L6, L8)', () 
 
     it('M1: the same manager cannot remove a member holding a permission it lacks, or reaching a device it cannot', async () => {
       const { owner, ws, roles, d1, d2 } = await setup();
-      const manager = await memberWith(owner.personalToken, ws.id, [...VIEWER_PERMISSIONS, 'members:manage'], { mode: 'selected', deviceIds: [d1] });
+      const manager = await memberWith(owner.personalToken, ws.id, [...VIEWER_PERMISSIONS, 'members:manage'], {
+        mode: 'selected',
+        deviceIds: [d1],
+      });
       const writer = await registerUser(t);
       await inviteAndAccept(t, owner.personalToken, ws.id, writer, [roles.member], { mode: 'selected', deviceIds: [d1] });
       const wider = await registerUser(t);
@@ -68,7 +90,11 @@ describe('security: members, API users, restricted tokens (M1, L1, L6, L8)', () 
       const remove = (userId: string) => t.http().delete(`/v1/workspaces/${ws.id}/members/${userId}`).set(bearer(manager.personalToken));
       expect(expectProblem(await remove(writer.id), 403, 'forbidden').detail).toMatch(/devices:create/);
       expectProblem(await remove(wider.id), 403, 'forbidden');
-      expectProblem(await patchMember(manager.personalToken, ws.id, wider.id, { deviceAccess: { mode: 'selected', deviceIds: [d1] } }), 403, 'forbidden');
+      expectProblem(
+        await patchMember(manager.personalToken, ws.id, wider.id, { deviceAccess: { mode: 'selected', deviceIds: [d1] } }),
+        403,
+        'forbidden',
+      );
       // One who holds no more than the manager: changed and removed as before.
       await patchMember(manager.personalToken, ws.id, peer.id, { deviceAccess: { mode: 'selected', deviceIds: [] } }).expect(200);
       await remove(peer.id).expect(204);
@@ -80,11 +106,14 @@ describe('security: members, API users, restricted tokens (M1, L1, L6, L8)', () 
       await inviteAndAccept(t, owner.personalToken, ws.id, viewer, [roles.viewer]);
       const scoped = await createNamedToken(t, owner.personalToken, { scopes: ['members:manage'], workspaceIds: [ws.id] });
       expectProblem(await t.http().delete(`/v1/workspaces/${ws.id}/members/${viewer.id}`).set(bearer(scoped.secret)), 403, 'forbidden');
-      const wide = await createNamedToken(t, owner.personalToken, { scopes: ['members:manage', ...VIEWER_PERMISSIONS], workspaceIds: [ws.id] });
+      const wide = await createNamedToken(t, owner.personalToken, {
+        scopes: ['members:manage', ...VIEWER_PERMISSIONS],
+        workspaceIds: [ws.id],
+      });
       await t.http().delete(`/v1/workspaces/${ws.id}/members/${viewer.id}`).set(bearer(wide.secret)).expect(204);
     });
 
-    it('M1: a tokens:manage role cannot cut off an admin\'s or the owner\'s token; an admin cannot cut off the owner\'s', async () => {
+    it("M1: a tokens:manage role cannot cut off an admin's or the owner's token; an admin cannot cut off the owner's", async () => {
       const { owner, admin, ws } = await setup();
       const cutter = await memberWith(owner.personalToken, ws.id, ['tokens:read', 'tokens:manage'], { mode: 'all' });
       const adminToken = await createNamedToken(t, admin.personalToken, { scopes: ['*'], workspaceIds: [ws.id] });
@@ -104,24 +133,51 @@ describe('security: members, API users, restricted tokens (M1, L1, L6, L8)', () 
 
     it('M1: an admin cannot change the owner at all; the owner keeps device access all whatever is asked', async () => {
       const { owner, admin, ws, roles, d1 } = await setup();
-      expectProblem(await patchMember(admin.personalToken, ws.id, owner.id, { deviceAccess: { mode: 'selected', deviceIds: [] } }), 403, 'forbidden');
+      expectProblem(
+        await patchMember(admin.personalToken, ws.id, owner.id, { deviceAccess: { mode: 'selected', deviceIds: [] } }),
+        403,
+        'forbidden',
+      );
       expectProblem(await patchMember(admin.personalToken, ws.id, owner.id, { roleIds: [roles.owner, roles.admin] }), 403, 'forbidden');
-      expectProblem(await t.http().delete(`/v1/workspaces/${ws.id}/members/${owner.id}`).set(bearer(admin.personalToken)), 403, 'forbidden');
+      expectProblem(
+        await t.http().delete(`/v1/workspaces/${ws.id}/members/${owner.id}`).set(bearer(admin.personalToken)),
+        403,
+        'forbidden',
+      );
       // Not even the owner narrows an owner: an owner reaches every device, so the workspace never loses "all".
-      expectProblem(await patchMember(owner.personalToken, ws.id, owner.id, { deviceAccess: { mode: 'selected', deviceIds: [d1] } }), 409, 'conflict');
+      expectProblem(
+        await patchMember(owner.personalToken, ws.id, owner.id, { deviceAccess: { mode: 'selected', deviceIds: [d1] } }),
+        409,
+        'conflict',
+      );
       expect((await member(owner.personalToken, ws.id, owner.id).expect(200)).body.deviceAccess).toEqual({ mode: 'all' });
-      await t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(owner.personalToken)).send({ name: 'three', serial: 'S-three' }).expect(201);
+      await t
+        .http()
+        .post(`/v1/workspaces/${ws.id}/devices`)
+        .set(bearer(owner.personalToken))
+        .send({ name: 'three', serial: 'S-three' })
+        .expect(201);
     });
 
     it('M1: granting owner grants every device; owner with selected devices is refused', async () => {
       const { owner, ws, roles, d1 } = await setup();
       const narrow = await registerUser(t);
       await inviteAndAccept(t, owner.personalToken, ws.id, narrow, [roles.viewer], { mode: 'selected', deviceIds: [d1] });
-      expectProblem(await patchMember(owner.personalToken, ws.id, narrow.id, { roleIds: [roles.owner], deviceAccess: { mode: 'selected', deviceIds: [d1] } }), 409, 'conflict');
+      expectProblem(
+        await patchMember(owner.personalToken, ws.id, narrow.id, {
+          roleIds: [roles.owner],
+          deviceAccess: { mode: 'selected', deviceIds: [d1] },
+        }),
+        409,
+        'conflict',
+      );
       const promoted = await patchMember(owner.personalToken, ws.id, narrow.id, { roleIds: [roles.owner] }).expect(200);
       expect(promoted.body.deviceAccess).toEqual({ mode: 'all' });
       // Demoted again, the device access can be narrowed in the same change.
-      const demoted = await patchMember(owner.personalToken, ws.id, narrow.id, { roleIds: [roles.viewer], deviceAccess: { mode: 'selected', deviceIds: [d1] } }).expect(200);
+      const demoted = await patchMember(owner.personalToken, ws.id, narrow.id, {
+        roleIds: [roles.viewer],
+        deviceAccess: { mode: 'selected', deviceIds: [d1] },
+      }).expect(200);
       expect(demoted.body.deviceAccess).toEqual({ mode: 'selected', deviceIds: [d1] });
     });
 
@@ -129,7 +185,11 @@ describe('security: members, API users, restricted tokens (M1, L1, L6, L8)', () 
       const { owner, ws, roles, d1 } = await setup();
       const invitee = await registerUser(t);
       const body = { email: invitee.email, roleIds: [roles.owner], deviceAccess: { mode: 'selected', deviceIds: [d1] } };
-      expectProblem(await t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(owner.personalToken)).send(body), 409, 'conflict');
+      expectProblem(
+        await t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(owner.personalToken)).send(body),
+        409,
+        'conflict',
+      );
       await inviteAndAccept(t, owner.personalToken, ws.id, invitee, [roles.owner], { mode: 'all' });
       expect((await member(owner.personalToken, ws.id, invitee.id).expect(200)).body.deviceAccess).toEqual({ mode: 'all' });
     });
@@ -138,8 +198,14 @@ describe('security: members, API users, restricted tokens (M1, L1, L6, L8)', () 
       const { owner, ws, d1 } = await setup();
       const dataSource = t.app.get(DataSource);
       // As an admin could leave it before the fix: the sole owner on one device, then none.
-      await dataSource.query(`UPDATE memberships SET device_access = 'selected' WHERE workspace_id = $1 AND user_id = $2`, [ws.id, owner.id]);
-      await dataSource.query(`INSERT INTO membership_devices (workspace_id, membership_id, device_id) SELECT workspace_id, id, $3 FROM memberships WHERE workspace_id = $1 AND user_id = $2`, [ws.id, owner.id, d1]);
+      await dataSource.query(`UPDATE memberships SET device_access = 'selected' WHERE workspace_id = $1 AND user_id = $2`, [
+        ws.id,
+        owner.id,
+      ]);
+      await dataSource.query(
+        `INSERT INTO membership_devices (workspace_id, membership_id, device_id) SELECT workspace_id, id, $3 FROM memberships WHERE workspace_id = $1 AND user_id = $2`,
+        [ws.id, owner.id, d1],
+      );
       const runner = dataSource.createQueryRunner();
       try {
         await new OwnersReachAllDevices1765000080000().up(runner);
@@ -147,15 +213,29 @@ describe('security: members, API users, restricted tokens (M1, L1, L6, L8)', () 
         await runner.release();
       }
       expect((await member(owner.personalToken, ws.id, owner.id).expect(200)).body.deviceAccess).toEqual({ mode: 'all' });
-      const rows = await dataSource.query(`SELECT count(*)::int AS n FROM membership_devices md JOIN memberships m ON m.id = md.membership_id WHERE m.user_id = $1`, [owner.id]);
+      const rows = await dataSource.query(
+        `SELECT count(*)::int AS n FROM membership_devices md JOIN memberships m ON m.id = md.membership_id WHERE m.user_id = $1`,
+        [owner.id],
+      );
       expect(rows[0].n).toBe(0);
     });
 
     it('M1: a members:manage API user follows the same rule', async () => {
       const { owner, admin, ws, d1 } = await setup();
       const role = await customRole(owner.personalToken, ws.id, [...VIEWER_PERMISSIONS, 'members:manage']);
-      const bot = (await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(owner.personalToken)).send({ name: 'hr-bot', roleIds: [role], deviceAccess: { mode: 'selected', deviceIds: [d1] } }).expect(201)).body;
-      expectProblem(await patchMember(bot.token.secret, ws.id, admin.id, { deviceAccess: { mode: 'selected', deviceIds: [] } }), 403, 'forbidden');
+      const bot = (
+        await t
+          .http()
+          .post(`/v1/workspaces/${ws.id}/api-users`)
+          .set(bearer(owner.personalToken))
+          .send({ name: 'hr-bot', roleIds: [role], deviceAccess: { mode: 'selected', deviceIds: [d1] } })
+          .expect(201)
+      ).body;
+      expectProblem(
+        await patchMember(bot.token.secret, ws.id, admin.id, { deviceAccess: { mode: 'selected', deviceIds: [] } }),
+        403,
+        'forbidden',
+      );
       expectProblem(await t.http().delete(`/v1/workspaces/${ws.id}/members/${admin.id}`).set(bearer(bot.token.secret)), 403, 'forbidden');
     });
 
@@ -168,7 +248,8 @@ describe('security: members, API users, restricted tokens (M1, L1, L6, L8)', () 
         patchMember(second.personalToken, ws.id, owner.id, { deviceAccess: { mode: 'selected', deviceIds: [d1] } }),
       ]);
       expect(results.map((r) => r.status)).toEqual([409, 409]);
-      for (const who of [owner, second]) expect((await member(owner.personalToken, ws.id, who.id).expect(200)).body.deviceAccess).toEqual({ mode: 'all' });
+      for (const who of [owner, second])
+        expect((await member(owner.personalToken, ws.id, who.id).expect(200)).body.deviceAccess).toEqual({ mode: 'all' });
     });
   });
 
@@ -178,7 +259,10 @@ describe('security: members, API users, restricted tokens (M1, L1, L6, L8)', () 
       const ops = await customRole(owner.personalToken, ws.id, ['devices:read', 'devices:update']);
       const roles = await builtInRoles(t, owner.personalToken, ws.id);
       await patchMember(owner.personalToken, ws.id, admin.id, { roleIds: [roles.admin, ops] }).expect(200);
-      const editor = await memberWith(owner.personalToken, ws.id, ['roles:read', 'roles:manage', 'devices:read', 'devices:update'], { mode: 'selected', deviceIds: [d1] });
+      const editor = await memberWith(owner.personalToken, ws.id, ['roles:read', 'roles:manage', 'devices:read', 'devices:update'], {
+        mode: 'selected',
+        deviceIds: [d1],
+      });
       const edit = (secret: string, body: object) => t.http().patch(`/v1/workspaces/${ws.id}/roles/${ops}`).set(bearer(secret)).send(body);
       expectProblem(await edit(editor.personalToken, { permissions: ['devices:read'] }), 403, 'forbidden');
       await edit(editor.personalToken, { name: 'operations', permissions: ['devices:update', 'devices:read'] }).expect(200);
@@ -191,9 +275,13 @@ describe('security: members, API users, restricted tokens (M1, L1, L6, L8)', () 
       const base = await setup();
       const { owner, ws, roles } = base;
       const create = (secret: string, body: object) => t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(secret)).send(body);
-      const strong = (await create(owner.personalToken, { name: 'admin-bot', roleIds: [roles.admin], deviceAccess: { mode: 'all' } }).expect(201)).body;
+      const strong = (
+        await create(owner.personalToken, { name: 'admin-bot', roleIds: [roles.admin], deviceAccess: { mode: 'all' } }).expect(201)
+      ).body;
       const managerRole = await customRole(owner.personalToken, ws.id, ['api_users:read', 'api_users:manage']);
-      const manager = (await create(owner.personalToken, { name: 'bot-manager', roleIds: [managerRole], deviceAccess: { mode: 'all' } }).expect(201)).body;
+      const manager = (
+        await create(owner.personalToken, { name: 'bot-manager', roleIds: [managerRole], deviceAccess: { mode: 'all' } }).expect(201)
+      ).body;
       return { ...base, strong, manager, managerRole };
     }
     const path = (wid: string, id: string, rest = '') => `/v1/workspaces/${wid}/api-users/${id}${rest}`;
@@ -210,22 +298,53 @@ describe('security: members, API users, restricted tokens (M1, L1, L6, L8)', () 
       await t.http().patch(path(ws.id, manager.apiUser.id)).set(bearer(m)).send({ name: 'bot-manager-2' }).expect(200);
     });
 
-    it('M1: a user with api_users:manage cannot revoke an admin API user\'s token, nor act on one with more devices', async () => {
+    it("M1: a user with api_users:manage cannot revoke an admin API user's token, nor act on one with more devices", async () => {
       const { owner, ws, roles, d1, strong, managerRole } = await apiUserSetup();
       const narrow = await registerUser(t);
       await inviteAndAccept(t, owner.personalToken, ws.id, narrow, [managerRole, roles.viewer], { mode: 'selected', deviceIds: [d1] });
       const n = narrow.personalToken;
-      expectProblem(await t.http().delete(path(ws.id, strong.apiUser.id, `/tokens/${strong.token.id}`)).set(bearer(n)), 403, 'forbidden');
-      const viewerBot = (await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(owner.personalToken)).send({ name: 'viewer-bot', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } }).expect(201)).body;
+      expectProblem(
+        await t
+          .http()
+          .delete(path(ws.id, strong.apiUser.id, `/tokens/${strong.token.id}`))
+          .set(bearer(n)),
+        403,
+        'forbidden',
+      );
+      const viewerBot = (
+        await t
+          .http()
+          .post(`/v1/workspaces/${ws.id}/api-users`)
+          .set(bearer(owner.personalToken))
+          .send({ name: 'viewer-bot', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } })
+          .expect(201)
+      ).body;
       expectProblem(await t.http().patch(path(ws.id, viewerBot.apiUser.id)).set(bearer(n)).send({ status: 'disabled' }), 403, 'forbidden');
-      expectProblem(await t.http().delete(path(ws.id, viewerBot.apiUser.id, `/tokens/${viewerBot.token.id}`)).set(bearer(n)), 403, 'forbidden');
-      expectProblem(await t.http().delete(`/v1/workspaces/${ws.id}/tokens/${viewerBot.token.id}`)
-        .set(bearer(n)), 403, 'forbidden');
+      expectProblem(
+        await t
+          .http()
+          .delete(path(ws.id, viewerBot.apiUser.id, `/tokens/${viewerBot.token.id}`))
+          .set(bearer(n)),
+        403,
+        'forbidden',
+      );
+      expectProblem(await t.http().delete(`/v1/workspaces/${ws.id}/tokens/${viewerBot.token.id}`).set(bearer(n)), 403, 'forbidden');
       await t.http().get(`/v1/workspaces/${ws.id}`).set(bearer(strong.token.secret)).expect(200);
       await t.http().get(`/v1/workspaces/${ws.id}`).set(bearer(viewerBot.token.secret)).expect(200);
       // Within its reach it still works.
-      const small = (await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(owner.personalToken)).send({ name: 'small', roleIds: [roles.viewer], deviceAccess: { mode: 'selected', deviceIds: [d1] } }).expect(201)).body;
-      await t.http().delete(path(ws.id, small.apiUser.id, `/tokens/${small.token.id}`)).set(bearer(n)).expect(204);
+      const small = (
+        await t
+          .http()
+          .post(`/v1/workspaces/${ws.id}/api-users`)
+          .set(bearer(owner.personalToken))
+          .send({ name: 'small', roleIds: [roles.viewer], deviceAccess: { mode: 'selected', deviceIds: [d1] } })
+          .expect(201)
+      ).body;
+      await t
+        .http()
+        .delete(path(ws.id, small.apiUser.id, `/tokens/${small.token.id}`))
+        .set(bearer(n))
+        .expect(204);
       await t.http().delete(path(ws.id, small.apiUser.id)).set(bearer(n)).expect(204);
     });
   });
@@ -243,7 +362,11 @@ describe('security: members, API users, restricted tokens (M1, L1, L6, L8)', () 
       // Its own serial again, and everything else, it may still change.
       await patch({ serial: 'S-one', name: 'renamed' }).expect(200);
       // With every device in reach, the collision is a 409 as before.
-      expectProblem(await t.http().patch(`/v1/workspaces/${ws.id}/devices/${d1}`).set(bearer(owner.personalToken)).send({ serial: 'S-two' }), 409, 'conflict');
+      expectProblem(
+        await t.http().patch(`/v1/workspaces/${ws.id}/devices/${d1}`).set(bearer(owner.personalToken)).send({ serial: 'S-two' }),
+        409,
+        'conflict',
+      );
     });
   });
 
@@ -255,7 +378,7 @@ describe('security: members, API users, restricted tokens (M1, L1, L6, L8)', () 
       return { user, ws, restricted };
     }
 
-    it('L1: cannot revoke the user\'s other tokens or session, nor accept or decline an invitation elsewhere', async () => {
+    it("L1: cannot revoke the user's other tokens or session, nor accept or decline an invitation elsewhere", async () => {
       const { user, restricted } = await restrictedSetup();
       const session = (await t.http().post('/v1/auth/login').send({ email: user.email, password: user.password }).expect(200)).body.token;
       const other = await createNamedToken(t, user.personalToken, { name: 'other', scopes: ['*'] });
@@ -269,23 +392,43 @@ describe('security: members, API users, restricted tokens (M1, L1, L6, L8)', () 
       const stranger = await registerUser(t);
       const elsewhere = await createWorkspace(t, stranger.personalToken, 'Elsewhere');
       const roles = await builtInRoles(t, stranger.personalToken, elsewhere.id);
-      const invitation = await t.http().post(`/v1/workspaces/${elsewhere.id}/invitations`).set(bearer(stranger.personalToken)).send({ email: user.email, roleIds: [roles.viewer], deviceAccess: { mode: 'all' } }).expect(201);
-      expectProblem(await t.http().post('/v1/invitations/accept').set(bearer(restricted.secret)).send({ token: invitation.body.secret }), 403, 'insufficient_scope');
-      expectProblem(await t.http().post(`/v1/invitations/${invitation.body.invitation.id}/decline`).set(bearer(restricted.secret)), 403, 'insufficient_scope');
+      const invitation = await t
+        .http()
+        .post(`/v1/workspaces/${elsewhere.id}/invitations`)
+        .set(bearer(stranger.personalToken))
+        .send({ email: user.email, roleIds: [roles.viewer], deviceAccess: { mode: 'all' } })
+        .expect(201);
+      expectProblem(
+        await t.http().post('/v1/invitations/accept').set(bearer(restricted.secret)).send({ token: invitation.body.secret }),
+        403,
+        'insufficient_scope',
+      );
+      expectProblem(
+        await t.http().post(`/v1/invitations/${invitation.body.invitation.id}/decline`).set(bearer(restricted.secret)),
+        403,
+        'insufficient_scope',
+      );
       expectProblem(await t.http().get(`/v1/workspaces/${elsewhere.id}`).set(bearer(user.personalToken)), 404, 'not_found');
     });
 
     it('L1: every account:manage route and every account listing refuses it (found through the route table); GET /me answers', async () => {
       const { user, ws, restricted } = await restrictedSetup();
-      const exchanged = (await t.http().post('/v1/auth/token').set(bearer(restricted.secret)).send({}).expect(200)).body.token.secret as string;
+      const exchanged = (await t.http().post('/v1/auth/token').set(bearer(restricted.secret)).send({}).expect(200)).body.token
+        .secret as string;
       const ids: Partial<Record<IdKind, string>> = { myToken: user.personalTokenId, myInvitation: crypto.randomUUID(), workspace: ws.id };
-      const accountRoutes = routeTable(t.app).filter((r) => r.rule?.kind === 'authenticated' && (r.rule.scope === 'account:manage' || r.rule.scope === 'account:read'));
+      const accountRoutes = routeTable(t.app).filter(
+        (r) => r.rule?.kind === 'authenticated' && (r.rule.scope === 'account:manage' || r.rule.scope === 'account:read'),
+      );
       expect(accountRoutes.length).toBeGreaterThanOrEqual(14);
       const answered: string[] = [];
       for (const route of accountRoutes) {
         for (const secret of [restricted.secret, exchanged]) {
           const method = route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
-          const res = await t.http()[method](fillPath(route.path, ids)).set(bearer(secret)).send(method === 'get' || method === 'delete' ? undefined : {});
+          const res = await t
+            .http()
+            [method](fillPath(route.path, ids))
+            .set(bearer(secret))
+            .send(method === 'get' || method === 'delete' ? undefined : {});
           if (res.status === 200) answered.push(`${route.method} ${route.path}`);
           else expectProblem(res, 403, 'insufficient_scope');
         }

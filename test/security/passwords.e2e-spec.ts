@@ -21,7 +21,11 @@ describe('M3: argon2 work is bounded', () => {
     let t: TestApp;
 
     beforeAll(async () => {
-      t = await startTestApp({ LATCHKEY_ARGON2_CONCURRENCY: '1', LATCHKEY_ARGON2_MAX_WAITING: '2', LATCHKEY_PASSWORD_CHANGES_PER_USER: '0' });
+      t = await startTestApp({
+        LATCHKEY_ARGON2_CONCURRENCY: '1',
+        LATCHKEY_ARGON2_MAX_WAITING: '2',
+        LATCHKEY_PASSWORD_CHANGES_PER_USER: '0',
+      });
     });
     afterAll(() => t.close());
 
@@ -47,7 +51,12 @@ describe('M3: argon2 work is bounded', () => {
 
     it('M3: a burst of registrations past the queue gets 503 with Retry-After, never 500', async () => {
       const results = await Promise.all(
-        Array.from({ length: 12 }, () => t.http().post('/v1/auth/register').send({ email: uniqueEmail('burst'), password: PASSWORD, name: 'Burst' })),
+        Array.from({ length: 12 }, () =>
+          t
+            .http()
+            .post('/v1/auth/register')
+            .send({ email: uniqueEmail('burst'), password: PASSWORD, name: 'Burst' }),
+        ),
       );
       const statuses = results.map((r) => r.status);
       expect(statuses.every((s) => s === 201 || s === 503)).toBe(true);
@@ -65,7 +74,10 @@ describe('M3: argon2 work is bounded', () => {
       // Unknown emails too: their decoy verification waits in the same sign-in queue.
       const logins = await Promise.all([
         t.http().post('/v1/auth/login').send({ email: other.email, password: PASSWORD }),
-        t.http().post('/v1/auth/login').send({ email: uniqueEmail('ghost'), password: PASSWORD }),
+        t
+          .http()
+          .post('/v1/auth/login')
+          .send({ email: uniqueEmail('ghost'), password: PASSWORD }),
       ]);
       expect(logins.map((r) => r.status)).toEqual([200, 401]);
       expect((await burst).map((r) => r.status)).toContain(503);
@@ -83,23 +95,42 @@ describe('M3: argon2 work is bounded', () => {
     it('M3: password changes are limited per user (5 per 15 minutes, right or wrong); another user is not', async () => {
       const [user, other] = [await registerUser(t), await registerUser(t)];
       for (let i = 0; i < 5; i++) {
-        const res = await t.http().patch('/v1/me').set(bearer(user.personalToken)).send({ password: NEW_PASSWORD, currentPassword: `${WRONG}${i}` });
+        const res = await t
+          .http()
+          .patch('/v1/me')
+          .set(bearer(user.personalToken))
+          .send({ password: NEW_PASSWORD, currentPassword: `${WRONG}${i}` });
         expectProblem(res, 400, 'validation_failed');
       }
-      const limited = await t.http().patch('/v1/me').set(bearer(user.personalToken)).send({ password: NEW_PASSWORD, currentPassword: PASSWORD });
+      const limited = await t
+        .http()
+        .patch('/v1/me')
+        .set(bearer(user.personalToken))
+        .send({ password: NEW_PASSWORD, currentPassword: PASSWORD });
       expectProblem(limited, 429, 'rate_limited');
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
       expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(900);
       // A rename is no password work: not limited.
       await t.http().patch('/v1/me').set(bearer(user.personalToken)).send({ name: 'Renamed' }).expect(200);
-      await t.http().patch('/v1/me').set(bearer(other.personalToken)).send({ password: NEW_PASSWORD, currentPassword: PASSWORD }).expect(200);
+      await t
+        .http()
+        .patch('/v1/me')
+        .set(bearer(other.personalToken))
+        .send({ password: NEW_PASSWORD, currentPassword: PASSWORD })
+        .expect(200);
     });
 
     it('M3: parallel password changes of one user cannot pass the per-user limit', async () => {
       // The third and last registration this app allows from 127.0.0.1.
       const user = await registerUser(t);
       const results = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => t.http().patch('/v1/me').set(bearer(user.personalToken)).send({ password: NEW_PASSWORD, currentPassword: `${WRONG}${i}` })),
+        Array.from({ length: 10 }, (_, i) =>
+          t
+            .http()
+            .patch('/v1/me')
+            .set(bearer(user.personalToken))
+            .send({ password: NEW_PASSWORD, currentPassword: `${WRONG}${i}` }),
+        ),
       );
       expect(results.filter((r) => r.status === 400)).toHaveLength(5);
       expect(results.filter((r) => r.status === 429)).toHaveLength(5);
@@ -119,7 +150,9 @@ describe('M3: argon2 work is bounded', () => {
 
     it('M3: parallel registrations from one address cannot all pass the limit', async () => {
       const results = await Promise.all(
-        Array.from({ length: 10 }, () => fromAddress(t, '127.0.0.4', 'POST', '/v1/auth/register', { email: uniqueEmail('par'), password: PASSWORD, name: 'Par' })),
+        Array.from({ length: 10 }, () =>
+          fromAddress(t, '127.0.0.4', 'POST', '/v1/auth/register', { email: uniqueEmail('par'), password: PASSWORD, name: 'Par' }),
+        ),
       );
       expect(results.filter((r) => r.status === 201)).toHaveLength(3);
       expect(results.filter((r) => r.status === 429)).toHaveLength(7);
@@ -179,7 +212,15 @@ describe('M4: an attacker elsewhere slows sign-in down but cannot lock the owner
     await t.http().patch('/v1/me').set(bearer(owner.personalToken)).send({ password: NEW_PASSWORD, currentPassword: PASSWORD }).expect(200);
     // Wrong current passwords count in the per-user bucket only: the sign-in from this address has all its tries.
     for (let i = 0; i < 4; i++) {
-      expectProblem(await t.http().patch('/v1/me').set(bearer(owner.personalToken)).send({ password: PASSWORD, currentPassword: `${WRONG}${i}` }), 400, 'validation_failed');
+      expectProblem(
+        await t
+          .http()
+          .patch('/v1/me')
+          .set(bearer(owner.personalToken))
+          .send({ password: PASSWORD, currentPassword: `${WRONG}${i}` }),
+        400,
+        'validation_failed',
+      );
     }
     for (let i = 0; i < 9; i++) expectProblem(await loginFrom(t, '127.0.0.1', owner.email), 401, 'invalid_credentials');
     expect((await loginFrom(t, '127.0.0.1', owner.email, NEW_PASSWORD)).status).toBe(200);

@@ -10,7 +10,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { bearer, builtInRoles, createNamedToken, createWorkspace, inviteAndAccept, markEmailVerified, PASSWORD, registerUser } from '../support/api';
+import {
+  bearer,
+  builtInRoles,
+  createNamedToken,
+  createWorkspace,
+  inviteAndAccept,
+  markEmailVerified,
+  PASSWORD,
+  registerUser,
+} from '../support/api';
 import { fillPath, IdKind, pathParams, routeTable } from '../support/route-table';
 import { TableWatch } from '../support/table-contents';
 import { ADMIN_EMAIL, startTestApp, TestApp } from '../support/test-app';
@@ -34,10 +43,10 @@ interface OpenApiOperation {
   parameters?: Array<{ in: string; name: string }>;
   requestBody?: { content: Record<string, { schema: SchemaObject }> };
 }
-const openapi: { paths: Record<string, Record<string, OpenApiOperation>>; components: { schemas: Record<string, SchemaObject> } } = JSON.parse(
-  readFileSync(join(__dirname, '../..', 'openapi.json'), 'utf8'),
-);
-const resolve = (schema: SchemaObject): SchemaObject => (schema.$ref ? openapi.components.schemas[schema.$ref.split('/').pop() as string] : schema);
+const openapi: { paths: Record<string, Record<string, OpenApiOperation>>; components: { schemas: Record<string, SchemaObject> } } =
+  JSON.parse(readFileSync(join(__dirname, '../..', 'openapi.json'), 'utf8'));
+const resolve = (schema: SchemaObject): SchemaObject =>
+  schema.$ref ? openapi.components.schemas[schema.$ref.split('/').pop() as string] : schema;
 
 interface BodySchema {
   properties: Record<string, SchemaObject>;
@@ -115,7 +124,11 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 let counter = 0;
 const unique = () => `${process.pid}-${++counter}`;
 
-function validBodies(ids: Ids, roles: Record<'owner' | 'admin' | 'member' | 'viewer', string>, invitationSecret: string): Record<string, () => Record<string, Json>> {
+function validBodies(
+  ids: Ids,
+  roles: Record<'owner' | 'admin' | 'member' | 'viewer', string>,
+  invitationSecret: string,
+): Record<string, () => Record<string, Json>> {
   return {
     'POST /v1/auth/register': () => ({ email: `prop-${unique()}@example.com`, password: PASSWORD, name: 'Prop User' }),
     // An address nobody has: a failed login for a real account writes login.failed to its audit log.
@@ -147,7 +160,12 @@ function validBodies(ids: Ids, roles: Record<'owner' | 'admin' | 'member' | 'vie
     'POST /v1/workspaces/:wid/devices': () => ({ name: 'Sensor', serial: `P-${unique()}`, metadata: { room: 'lab' } }),
     'PATCH /v1/workspaces/:wid/devices/:deviceId': () => ({ name: 'Sensor', serial: 'P-1', metadata: {} }),
     'POST /v1/workspaces/:wid/api-users': () => ({ name: 'Bot', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } }),
-    'PATCH /v1/workspaces/:wid/api-users/:id': () => ({ name: 'Bot', roleIds: [roles.viewer], deviceAccess: { mode: 'all' }, status: 'active' }),
+    'PATCH /v1/workspaces/:wid/api-users/:id': () => ({
+      name: 'Bot',
+      roleIds: [roles.viewer],
+      deviceAccess: { mode: 'all' },
+      status: 'active',
+    }),
     'POST /v1/workspaces/:wid/api-users/:id/tokens': () => ({ name: 'bot token', scopes: ['devices:read'], expiresInDays: 30 }),
     'POST /v1/workspaces/:wid/api-users/:id/tokens/:tokenId/rotate': () => ({ graceSeconds: 60 }),
   };
@@ -167,7 +185,25 @@ interface Sent {
 }
 
 const BAD_STRINGS = ['a\u0000b', '\u0000', '\ud800', 'x\udfffy', '\udbff\udbff'];
-const ODD_STRINGS = ['\u202egnp.exe', '\u200b', '👩‍👩‍👧‍👦', 'Ä', 'ﬀ', 'İı', '\uffff', '\ufeffBOM', ' ', '\t\n\r', 'ℌ𝔢𝔩𝔩𝔬', 'مرحبا', '日本語', "'; DROP TABLE users; --", '%s%n', '${7*7}', '{{7*7}}'];
+const ODD_STRINGS = [
+  '\u202egnp.exe',
+  '\u200b',
+  '👩‍👩‍👧‍👦',
+  'Ä',
+  'ﬀ',
+  'İı',
+  '\uffff',
+  '\ufeffBOM',
+  ' ',
+  '\t\n\r',
+  'ℌ𝔢𝔩𝔩𝔬',
+  'مرحبا',
+  '日本語',
+  "'; DROP TABLE users; --",
+  '%s%n',
+  '${7*7}',
+  '{{7*7}}',
+];
 const unicodeString = fc.oneof(
   { weight: 4, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }) },
   { weight: 2, arbitrary: fc.constantFrom(...ODD_STRINGS) },
@@ -178,17 +214,46 @@ const unicodeString = fc.oneof(
 const hasBadCharacters = (s: string) => /[\u0000\p{Cs}]/u.test(s);
 const hugeSize = fc.integer({ min: 20_000, max: 300_000 });
 const hugeChar = fc.constantFrom('x', 'é', '😀', ' ', '\\');
-const numberish = fc.constantFrom('5', '0', '-1', 'NaN', 'Infinity', '-Infinity', '1e3', '1e999', '0x10', ' 5', '5 ', '', 'null', 'true', '[]', '{}');
+const numberish = fc.constantFrom(
+  '5',
+  '0',
+  '-1',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '1e3',
+  '1e999',
+  '0x10',
+  ' 5',
+  '5 ',
+  '',
+  'null',
+  'true',
+  '[]',
+  '{}',
+);
 const otherJson: fc.Arbitrary<Json> = fc.oneof(
   fc.constantFrom<Json>(null, true, false, 0, 1, -1, 1.5, 1e308, -1e308, 2 ** 53 + 2, '', 'x', [], [1], ['x'], {}, { a: 1 }, [[[]]]),
   numberish,
 );
 const typeOf = (v: Json): JsonType | 'null' | 'number' =>
-  v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'number') : (typeof v as JsonType);
+  v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'array'
+      : typeof v === 'number'
+        ? Number.isInteger(v)
+          ? 'integer'
+          : 'number'
+        : (typeof v as JsonType);
 
 /** Bytes of a string as a URL component; lone surrogates come out as U+FFFD, as any client sends them. */
 function percentEncode(s: string): string {
-  return [...Buffer.from(s, 'utf8')].map((b) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  return [...Buffer.from(s, 'utf8')]
+    .map((b) =>
+      /[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
+    )
+    .join('');
 }
 
 /** Inserts a raw `"key": value` pair first into the JSON object text (JSON.stringify would drop or mangle __proto__). */
@@ -223,26 +288,77 @@ const RAW_JSON = [
   '{"\\u005f_proto__":{"polluted":"yes"}}',
   '{"constructor":{"\\u0070rototype":{"polluted":"yes"}}}',
   '{"__proto__":{"__proto__":{"polluted":"yes"}}}',
-  'NaN', 'Infinity', '-0', '1e999', '0x10', '.5', '+1', 'undefined', "{'a':1}", '{"a":1,}', '{"a":1}{"b":2}', '\ufeff{}', '{', '"\\ud800"',
-  '{"a":"\\u0000"}', '{"a":"\\udc00"}', '[]', '""', 'true', '{"a":-0}', '{"a":1e999}', '   ', '\u0000',
+  'NaN',
+  'Infinity',
+  '-0',
+  '1e999',
+  '0x10',
+  '.5',
+  '+1',
+  'undefined',
+  "{'a':1}",
+  '{"a":1,}',
+  '{"a":1}{"b":2}',
+  '\ufeff{}',
+  '{',
+  '"\\ud800"',
+  '{"a":"\\u0000"}',
+  '{"a":"\\udc00"}',
+  '[]',
+  '""',
+  'true',
+  '{"a":-0}',
+  '{"a":1e999}',
+  '   ',
+  '\u0000',
 ];
 
 function junkBody(route: Route): fc.Arbitrary<JunkBody> {
-  const keys = fc.oneof(fc.constantFrom(...(route.body ? Object.keys(route.body.properties) : ['x'])), fc.string({ unit: 'binary', maxLength: 10 }));
+  const keys = fc.oneof(
+    fc.constantFrom(...(route.body ? Object.keys(route.body.properties) : ['x'])),
+    fc.string({ unit: 'binary', maxLength: 10 }),
+  );
   return fc.oneof(
-    { weight: 5, arbitrary: fc.jsonValue({ stringUnit: 'binary', maxDepth: 4 }).map((value) => ({ kind: 'json' as const, value: value as Json })) },
+    {
+      weight: 5,
+      arbitrary: fc.jsonValue({ stringUnit: 'binary', maxDepth: 4 }).map((value) => ({ kind: 'json' as const, value: value as Json })),
+    },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('huge' as const), key: fc.option(keys), size: hugeSize, char: hugeChar }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('deep' as const), key: fc.option(keys), depth: fc.integer({ min: 20, max: 50_000 }), shape: fc.constantFrom('array' as const, 'object' as const) }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('raw' as const), text: fc.constantFrom(...RAW_JSON), contentType: fc.constant('application/json') }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('deep' as const),
+        key: fc.option(keys),
+        depth: fc.integer({ min: 20, max: 50_000 }),
+        shape: fc.constantFrom('array' as const, 'object' as const),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant('raw' as const),
+        text: fc.constantFrom(...RAW_JSON),
+        contentType: fc.constant('application/json'),
+      }),
+    },
     {
       weight: 1,
       arbitrary: fc.record({
         kind: fc.constant('raw' as const),
         text: fc.string({ unit: 'binary', maxLength: 30 }),
-        contentType: fc.constantFrom('application/json', 'text/plain', 'application/octet-stream', 'application/json; charset=latin1', 'application/x-www-form-urlencoded'),
+        contentType: fc.constantFrom(
+          'application/json',
+          'text/plain',
+          'application/octet-stream',
+          'application/json; charset=latin1',
+          'application/x-www-form-urlencoded',
+        ),
       }),
     },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('form' as const), pairs: fc.array(fc.tuple(keys, unicodeString), { maxLength: 4 }) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ kind: fc.constant('form' as const), pairs: fc.array(fc.tuple(keys, unicodeString), { maxLength: 4 }) }),
+    },
   );
 }
 
@@ -265,7 +381,10 @@ function materializeJunk(junk: JunkBody): { text: string; contentType: string } 
     case 'raw':
       return { text: junk.text, contentType: junk.contentType };
     case 'form':
-      return { text: junk.pairs.map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&'), contentType: 'application/x-www-form-urlencoded' };
+      return {
+        text: junk.pairs.map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&'),
+        contentType: 'application/x-www-form-urlencoded',
+      };
   }
 }
 
@@ -306,7 +425,27 @@ type Mutation =
   | { kind: 'extraKey'; inside: string | null; key: string; value: Json }
   | { kind: 'protoKey'; inside: string | null; pair: [string, string] };
 
-const MASS_ASSIGNMENT_KEYS = ['id', 'workspaceId', 'userId', 'ownerId', 'isAdmin', 'admin', 'role', 'builtIn', 'createdAt', 'secret', 'tokenHash', 'passwordHash', 'password_hash', 'kind', '$where', '', ' ', 'Name', 'NAME'];
+const MASS_ASSIGNMENT_KEYS = [
+  'id',
+  'workspaceId',
+  'userId',
+  'ownerId',
+  'isAdmin',
+  'admin',
+  'role',
+  'builtIn',
+  'createdAt',
+  'secret',
+  'tokenHash',
+  'passwordHash',
+  'password_hash',
+  'kind',
+  '$where',
+  '',
+  ' ',
+  'Name',
+  'NAME',
+];
 
 function mutations(route: Route, body: BodySchema): fc.Arbitrary<Mutation> {
   const fields = Object.keys(body.properties);
@@ -320,14 +459,26 @@ function mutations(route: Route, body: BodySchema): fc.Arbitrary<Mutation> {
       key: fc.oneof(fc.constantFrom(...MASS_ASSIGNMENT_KEYS), fc.string({ unit: 'binary', maxLength: 12 })),
       value: otherJson,
     }),
-    fc.record({ kind: fc.constant('protoKey' as const), inside: fc.constantFrom(null, ...objectFields), pair: fc.constantFrom(...PROTO_PAIRS) }),
+    fc.record({
+      kind: fc.constant('protoKey' as const),
+      inside: fc.constantFrom(null, ...objectFields),
+      pair: fc.constantFrom(...PROTO_PAIRS),
+    }),
     fc.record({ kind: fc.constant('huge' as const), field: fc.constantFrom(...fields), size: hugeSize, char: hugeChar }),
   ];
-  if (typed('string').length > 0) choices.push(fc.record({ kind: fc.constant('unicode' as const), field: fc.constantFrom(...typed('string')), value: unicodeString }));
+  if (typed('string').length > 0)
+    choices.push(fc.record({ kind: fc.constant('unicode' as const), field: fc.constantFrom(...typed('string')), value: unicodeString }));
   if (typed('integer').length > 0) {
-    choices.push(fc.record({ kind: fc.constant('negative' as const), field: fc.constantFrom(...typed('integer')), value: fc.oneof(fc.constantFrom(-1, -1e9, -0.5), fc.integer({ max: -1 })) }));
+    choices.push(
+      fc.record({
+        kind: fc.constant('negative' as const),
+        field: fc.constantFrom(...typed('integer')),
+        value: fc.oneof(fc.constantFrom(-1, -1e9, -0.5), fc.integer({ max: -1 })),
+      }),
+    );
   }
-  if (body.required.length > 0) choices.push(fc.record({ kind: fc.constant('missing' as const), field: fc.constantFrom(...body.required) }));
+  if (body.required.length > 0)
+    choices.push(fc.record({ kind: fc.constant('missing' as const), field: fc.constantFrom(...body.required) }));
   return fc.oneof(...choices);
 }
 
@@ -396,10 +547,34 @@ function applyMutation(route: Route, valid: Record<string, Json>, m: Mutation): 
 interface QueryRecipe {
   pairs: Array<[QueryText, QueryText]>;
 }
-type QueryText = { kind: 'text'; value: string } | { kind: 'raw'; value: string } | { kind: 'huge'; size: number; char: string } | { kind: 'cursor'; value: string };
+type QueryText =
+  | { kind: 'text'; value: string }
+  | { kind: 'raw'; value: string }
+  | { kind: 'huge'; size: number; char: string }
+  | { kind: 'cursor'; value: string };
 
 const encodeCursor = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
-const RAW_QUERY = ['%', '%zz', '%E0%A4%A', '%ED%A0%80', '%C0%AE', '%FF', '%00', '+', '&&', '==', '[', ']', '[]', 'a[b]=c', 'a[]=1&a[]=2', '%5B%5D', ';', '%26', '%3D'];
+const RAW_QUERY = [
+  '%',
+  '%zz',
+  '%E0%A4%A',
+  '%ED%A0%80',
+  '%C0%AE',
+  '%FF',
+  '%00',
+  '+',
+  '&&',
+  '==',
+  '[',
+  ']',
+  '[]',
+  'a[b]=c',
+  'a[]=1&a[]=2',
+  '%5B%5D',
+  ';',
+  '%26',
+  '%3D',
+];
 
 function queryRecipe(route: Route, ids: Ids): fc.Arbitrary<QueryRecipe> {
   const declared = route.query ?? [];
@@ -409,26 +584,105 @@ function queryRecipe(route: Route, ids: Ids): fc.Arbitrary<QueryRecipe> {
     fc.jsonValue({ maxDepth: 2 }).map(encodeCursor),
     fc
       .tuple(
-        fc.constantFrom('2020-01-01T00:00:00.000Z', '0000-01-01', '+275760-09-13T00:00:00.000Z', '-000001-01-01T00:00:00Z', '2020-13-45', 'now', '', 'Infinity', '1999-12-31', '9999-12-31T23:59:59.999Z', '10000-01-01'),
+        fc.constantFrom(
+          '2020-01-01T00:00:00.000Z',
+          '0000-01-01',
+          '+275760-09-13T00:00:00.000Z',
+          '-000001-01-01T00:00:00Z',
+          '2020-13-45',
+          'now',
+          '',
+          'Infinity',
+          '1999-12-31',
+          '9999-12-31T23:59:59.999Z',
+          '10000-01-01',
+        ),
         fc.oneof(fc.uuid(), fc.constantFrom('not-a-uuid', '', null, 1), fc.constantFrom(...realIds)),
       )
       .map(encodeCursor),
-    fc.constantFrom('!!!', '====', 'a', '_-', 'eyJ', 'W10', 'WyJhIiwiYiJd', encodeCursor('["2020-01-01T00:00:00.000Z"]'), encodeCursor('{"__proto__":{"polluted":1}}')),
+    fc.constantFrom(
+      '!!!',
+      '====',
+      'a',
+      '_-',
+      'eyJ',
+      'W10',
+      'WyJhIiwiYiJd',
+      encodeCursor('["2020-01-01T00:00:00.000Z"]'),
+      encodeCursor('{"__proto__":{"polluted":1}}'),
+    ),
   );
   const text = fc.oneof(
-    { weight: 3, arbitrary: fc.oneof(numberish, fc.constantFrom('personal', 'named', 'session', 'api_user', 'devices:read', 'token.revoked', 'x:y', 'true', 'false', '1', '200', '201')).map((value) => ({ kind: 'text' as const, value })) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .oneof(
+          numberish,
+          fc.constantFrom(
+            'personal',
+            'named',
+            'session',
+            'api_user',
+            'devices:read',
+            'token.revoked',
+            'x:y',
+            'true',
+            'false',
+            '1',
+            '200',
+            '201',
+          ),
+        )
+        .map((value) => ({ kind: 'text' as const, value })),
+    },
     { weight: 2, arbitrary: unicodeString.map((value) => ({ kind: 'text' as const, value })) },
-    { weight: 2, arbitrary: fc.oneof(fc.uuid(), fc.uuid().map((u) => u.toUpperCase()), fc.constantFrom(...realIds)).map((value) => ({ kind: 'text' as const, value })) },
-    { weight: 2, arbitrary: cursor.map((value) => ({ kind: 'cursor' as const, value })) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('huge' as const), size: fc.integer({ min: 201, max: 6000 }), char: fc.constantFrom('A', 'é', '%') }) },
-    { weight: 1, arbitrary: fc.constantFrom(...RAW_QUERY).map((value) => ({ kind: 'raw' as const, value })) },
-  );
-  const key = fc.oneof(
-    { weight: 4, arbitrary: fc.constantFrom(...(declared.length > 0 ? declared : ['limit', 'cursor'])).map((value) => ({ kind: 'text' as const, value })) },
     {
       weight: 2,
       arbitrary: fc
-        .constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'limit[]', 'limit[0]', 'cursor[a]', '__proto__[polluted]', 'constructor[prototype][polluted]', 'a.b', 'LIMIT', 'workspaceId', 'permission')
+        .oneof(
+          fc.uuid(),
+          fc.uuid().map((u) => u.toUpperCase()),
+          fc.constantFrom(...realIds),
+        )
+        .map((value) => ({ kind: 'text' as const, value })),
+    },
+    { weight: 2, arbitrary: cursor.map((value) => ({ kind: 'cursor' as const, value })) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('huge' as const),
+        size: fc.integer({ min: 201, max: 6000 }),
+        char: fc.constantFrom('A', 'é', '%'),
+      }),
+    },
+    { weight: 1, arbitrary: fc.constantFrom(...RAW_QUERY).map((value) => ({ kind: 'raw' as const, value })) },
+  );
+  const key = fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc
+        .constantFrom(...(declared.length > 0 ? declared : ['limit', 'cursor']))
+        .map((value) => ({ kind: 'text' as const, value })),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .constantFrom(
+          '__proto__',
+          'constructor',
+          'prototype',
+          'toString',
+          'hasOwnProperty',
+          'limit[]',
+          'limit[0]',
+          'cursor[a]',
+          '__proto__[polluted]',
+          'constructor[prototype][polluted]',
+          'a.b',
+          'LIMIT',
+          'workspaceId',
+          'permission',
+        )
         .map((value) => ({ kind: 'text' as const, value })),
     },
     { weight: 1, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }).map((value) => ({ kind: 'text' as const, value })) },
@@ -469,31 +723,37 @@ function pathJunk(ids: Ids, kind: IdKind): fc.Arbitrary<PathJunk> {
     .filter(([k, v]) => v !== ids[kind] && !(tokenKinds.includes(kind) && tokenKinds.includes(k as IdKind)))
     .map(([, v]) => v);
   const seg = (note: string) => (segment: string) => ({ kind: 'segment' as const, segment, note });
-  const uuidish = fc.tuple(fc.uuid(), fc.integer({ min: 0, max: 35 }), fc.constantFrom('drop', 'g', 'Z', 'dash', 'extra', 'nodash', 'braces', 'urn', 'space', 'nul')).map(([u, i, how]) => {
-    switch (how) {
-      case 'drop':
-        return u.slice(0, i) + u.slice(i + 1);
-      case 'g':
-        return u.slice(0, i) + 'g' + u.slice(i + 1);
-      case 'Z':
-        return u.slice(0, i) + 'Z' + u.slice(i + 1);
-      case 'dash':
-        return u.slice(0, i) + '-' + u.slice(i + 1);
-      case 'extra':
-        return u + '0';
-      case 'nodash':
-        return u.replace(/-/g, '');
-      case 'braces':
-        return `{${u}}`;
-      case 'urn':
-        return `urn:uuid:${u}`;
-      case 'space':
-        return ` ${u}`;
-      case 'nul':
-        return `${u}\u0000`;
-    }
-    return u;
-  });
+  const uuidish = fc
+    .tuple(
+      fc.uuid(),
+      fc.integer({ min: 0, max: 35 }),
+      fc.constantFrom('drop', 'g', 'Z', 'dash', 'extra', 'nodash', 'braces', 'urn', 'space', 'nul'),
+    )
+    .map(([u, i, how]) => {
+      switch (how) {
+        case 'drop':
+          return u.slice(0, i) + u.slice(i + 1);
+        case 'g':
+          return u.slice(0, i) + 'g' + u.slice(i + 1);
+        case 'Z':
+          return u.slice(0, i) + 'Z' + u.slice(i + 1);
+        case 'dash':
+          return u.slice(0, i) + '-' + u.slice(i + 1);
+        case 'extra':
+          return u + '0';
+        case 'nodash':
+          return u.replace(/-/g, '');
+        case 'braces':
+          return `{${u}}`;
+        case 'urn':
+          return `urn:uuid:${u}`;
+        case 'space':
+          return ` ${u}`;
+        case 'nul':
+          return `${u}\u0000`;
+      }
+      return u;
+    });
   return fc.oneof(
     { weight: 2, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }).map((s) => seg('text')(percentEncode(s))) },
     { weight: 2, arbitrary: uuidish.map((u) => seg('uuid-like')(percentEncode(u))) },
@@ -504,11 +764,42 @@ function pathJunk(ids: Ids, kind: IdKind): fc.Arbitrary<PathJunk> {
     {
       weight: 2,
       arbitrary: fc
-        .constantFrom('..', '.', '%2e%2e', '%2E', '%2F', '..%2F..%2Fme', '%00', '%', '%zz', '%E0%A4%A', '%ED%A0%80', '%C0%AE', '%FF', 'null', 'undefined', '0', '-1', 'NaN', '%20', '~', 'me', '*', ':id', '%3Awid', '%F0%9F%98%80')
+        .constantFrom(
+          '..',
+          '.',
+          '%2e%2e',
+          '%2E',
+          '%2F',
+          '..%2F..%2Fme',
+          '%00',
+          '%',
+          '%zz',
+          '%E0%A4%A',
+          '%ED%A0%80',
+          '%C0%AE',
+          '%FF',
+          'null',
+          'undefined',
+          '0',
+          '-1',
+          'NaN',
+          '%20',
+          '~',
+          'me',
+          '*',
+          ':id',
+          '%3Awid',
+          '%F0%9F%98%80',
+        )
         .map(seg('special')),
     },
     // Up to about 6 KB encoded: a request head over 16 KB is refused by Node's parser (431) before Fastify.
-    { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 101, max: 6000 }), fc.constantFrom('a', '0', 'é', '-')).map(([n, c]) => seg('long')(percentEncode(c.repeat(Math.max(101, Math.floor(n / percentEncode(c).length)))))) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.integer({ min: 101, max: 6000 }), fc.constantFrom('a', '0', 'é', '-'))
+        .map(([n, c]) => seg('long')(percentEncode(c.repeat(Math.max(101, Math.floor(n / percentEncode(c).length)))))),
+    },
     { weight: 1, arbitrary: unicodeString.map((s) => seg('unicode')(percentEncode(s))) },
   );
 }
@@ -522,7 +813,8 @@ describe('properties of every route under hostile input', () => {
   let routes: Route[];
   let valid: Record<string, () => Record<string, Json>>;
   let tables: TableWatch;
-  const prototypeNames = () => [Object.prototype, Array.prototype, Function.prototype, String.prototype].map((p) => Object.getOwnPropertyNames(p).sort().join(','));
+  const prototypeNames = () =>
+    [Object.prototype, Array.prototype, Function.prototype, String.prototype].map((p) => Object.getOwnPropertyNames(p).sort().join(','));
   const prototypesBefore = prototypeNames();
   /** 2xx answers to input the test could not judge, by route and recipe kind: reported, not failed. */
   const accepted = new Map<string, number>();
@@ -541,17 +833,37 @@ describe('properties of every route under hostile input', () => {
     const spare = await createNamedToken(t, auth, { scopes: ['account:read'], expiresInDays: 30 });
     const ws = await createWorkspace(t, auth, 'Props');
     const roles = await builtInRoles(t, auth, ws.id);
-    const role = await t.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(auth)).send({ name: 'Custom', permissions: ['devices:read'] }).expect(201);
+    const role = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/roles`)
+      .set(bearer(auth))
+      .send({ name: 'Custom', permissions: ['devices:read'] })
+      .expect(201);
     const device = await t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(auth)).send({ name: 'd', serial: 'P-1' }).expect(201);
     const member = await registerUser(t);
     await inviteAndAccept(t, auth, ws.id, member, [roles.member]);
-    const pending = await t.http().post(`/v1/workspaces/${ws.id}/invitations`).set(bearer(auth)).send({ email: 'pending@example.com', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } }).expect(201);
-    const bot = await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(auth)).send({ name: 'Bot', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } }).expect(201);
+    const pending = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/invitations`)
+      .set(bearer(auth))
+      .send({ email: 'pending@example.com', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } })
+      .expect(201);
+    const bot = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/api-users`)
+      .set(bearer(auth))
+      .send({ name: 'Bot', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } })
+      .expect(201);
     // An invitation to the owner from elsewhere, for POST /invitations/:id/decline.
     const other = await registerUser(t);
     const otherWs = await createWorkspace(t, other.personalToken, 'Elsewhere');
     const otherRoles = await builtInRoles(t, other.personalToken, otherWs.id);
-    const inbound = await t.http().post(`/v1/workspaces/${otherWs.id}/invitations`).set(bearer(other.personalToken)).send({ email: owner.email, roleIds: [otherRoles.viewer], deviceAccess: { mode: 'all' } }).expect(201);
+    const inbound = await t
+      .http()
+      .post(`/v1/workspaces/${otherWs.id}/invitations`)
+      .set(bearer(other.personalToken))
+      .send({ email: owner.email, roleIds: [otherRoles.viewer], deviceAccess: { mode: 'all' } })
+      .expect(201);
     ids = {
       workspace: ws.id,
       role: role.body.id,
@@ -572,7 +884,8 @@ describe('properties of every route under hostile input', () => {
 
   afterAll(async () => {
     const summary = [...accepted].map(([k, n]) => `${n}× ${k}`).sort();
-    if (summary.length > 0) console.log(`2xx answers to input the properties could not judge (allowed, listed for review):\n${summary.join('\n')}`);
+    if (summary.length > 0)
+      console.log(`2xx answers to input the properties could not judge (allowed, listed for review):\n${summary.join('\n')}`);
     await t?.close();
   });
 
@@ -592,9 +905,12 @@ describe('properties of every route under hostile input', () => {
     const what = `${request.method.toUpperCase()} ${request.url.slice(0, 200)} body=${JSON.stringify(request.body?.text.slice(0, 200) ?? null)} → ${res.status} ${res.text.slice(0, 300)}`;
     if (res.status >= 500) throw new Error(`a 5xx: ${what}`);
     if (res.status >= 400) {
-      if (!/^application\/problem\+json/.test(res.headers['content-type'] ?? '')) throw new Error(`a 4xx that is not problem+json: ${what}`);
-      if (typeof res.body?.code !== 'string' || typeof res.body?.requestId !== 'string') throw new Error(`a problem without code or requestId: ${what}`);
-      if (/ {4}at |SELECT |INSERT |UPDATE |QueryFailedError|node_modules/.test(res.text)) throw new Error(`a problem that leaks internals: ${what}`);
+      if (!/^application\/problem\+json/.test(res.headers['content-type'] ?? ''))
+        throw new Error(`a 4xx that is not problem+json: ${what}`);
+      if (typeof res.body?.code !== 'string' || typeof res.body?.requestId !== 'string')
+        throw new Error(`a problem without code or requestId: ${what}`);
+      if (/ {4}at |SELECT |INSERT |UPDATE |QueryFailedError|node_modules/.test(res.text))
+        throw new Error(`a problem that leaks internals: ${what}`);
       if (changed.length > 0) throw new Error(`a ${res.status} that changed ${changed.join(', ')}: ${what}`);
     } else {
       if (route.readOnly && changed.length > 0) throw new Error(`a read that changed ${changed.join(', ')}: ${what}`);
@@ -617,7 +933,11 @@ describe('properties of every route under hostile input', () => {
   }
 
   /** A fixed seed per route and surface (fast-check prints it with the counterexample), and the error in the report. */
-  const options = (surface: number, index: number, numRuns: number) => ({ seed: SEED + surface * 1000 + index, numRuns, includeErrorInReport: true });
+  const options = (surface: number, index: number, numRuns: number) => ({
+    seed: SEED + surface * 1000 + index,
+    numRuns,
+    includeErrorInReport: true,
+  });
   const authorizeQuery = () => `workspaceId=${ids.workspace}&permission=devices:read`;
   const validBodyFor = (route: Route): Sent['body'] => {
     if (!route.body) return undefined;
@@ -648,7 +968,10 @@ describe('properties of every route under hostile input', () => {
     const differences: string[] = [];
     for (const route of routes.filter((r) => r.method === 'get' && r.path.includes(':'))) {
       const lower = await send({ method: 'get', url: fillPath(route.path, ids) });
-      const upper = await send({ method: 'get', url: fillPath(route.path, Object.fromEntries(Object.entries(ids).map(([k, v]) => [k, v.toUpperCase()])) as Ids) });
+      const upper = await send({
+        method: 'get',
+        url: fillPath(route.path, Object.fromEntries(Object.entries(ids).map(([k, v]) => [k, v.toUpperCase()])) as Ids),
+      });
       if (lower.status !== 200 || upper.status !== lower.status || JSON.stringify(upper.body) !== JSON.stringify(lower.body)) {
         differences.push(`${route.key}: ${lower.status} vs ${upper.status}`);
       }
@@ -666,7 +989,12 @@ describe('properties of every route under hostile input', () => {
           const mayBeValid = read !== 'unreadable' && bodyMayBeValid(route, read.value);
           // An empty body on a route that takes none is the ordinary request (and on DELETE would delete the fixture).
           fc.pre(!(mayBeValid && !route.body && !route.bodyIgnored));
-          await judge(route, { method: route.method, url, body: { text, contentType } }, route.bodyIgnored || mayBeValid ? 'unknown' : 'invalid', `junk body ${junk.kind}`);
+          await judge(
+            route,
+            { method: route.method, url, body: { text, contentType } },
+            route.bodyIgnored || mayBeValid ? 'unknown' : 'invalid',
+            `junk body ${junk.kind}`,
+          );
         }),
         options(1, index, runs(route.body || !route.bodyIgnored ? 8 : 3)),
       );
@@ -680,7 +1008,12 @@ describe('properties of every route under hostile input', () => {
         await fc.assert(
           fc.asyncProperty(mutations(route, route.body!), async (mutation) => {
             const { text, verdict } = applyMutation(route, valid[route.key](), mutation);
-            await judge(route, { method: route.method, url: fillPath(route.path, ids), body: { text, contentType: 'application/json' } }, verdict, `near-valid ${mutation.kind}`);
+            await judge(
+              route,
+              { method: route.method, url: fillPath(route.path, ids), body: { text, contentType: 'application/json' } },
+              verdict,
+              `near-valid ${mutation.kind}`,
+            );
           }),
           options(2, index, runs(16)),
         );
@@ -694,7 +1027,10 @@ describe('properties of every route under hostile input', () => {
       // A DELETE with every id real would delete the fixture: its last id is unknown, so it answers 404 after validation.
       const params = pathParams(route.path);
       const last = params[params.length - 1];
-      const path = route.method === 'delete' && last ? fillPath(route.path, ids, { index: last.index, segment: '7d8f6b8e-0000-4000-8000-000000000000' }) : fillPath(route.path.replace(/\/\*$/, '/x'), ids);
+      const path =
+        route.method === 'delete' && last
+          ? fillPath(route.path, ids, { index: last.index, segment: '7d8f6b8e-0000-4000-8000-000000000000' })
+          : fillPath(route.path.replace(/\/\*$/, '/x'), ids);
       await fc.assert(
         fc.asyncProperty(queryRecipe(route, ids), async (recipe) => {
           const query = recipe.pairs.map(([k, v]) => `${queryPartText(k)}=${queryPartText(v)}`).join('&');
@@ -718,8 +1054,15 @@ describe('properties of every route under hostile input', () => {
         fc.asyncProperty(
           fc.constantFrom(...slots).chain((slot) => pathJunk(ids, slot.kind).map((junk) => ({ slot: slot.index, junk }))),
           async ({ slot, junk }) => {
-            const url = fillPath(route.path.replace(/\/\*$/, '/x'), ids, { index: slot, segment: junk.segment }) + (isAuthorize ? `?${authorizeQuery()}` : '');
-            await judge(route, { method: route.method, url, body: validBodyFor(route) }, isAuthorize ? 'unknown' : 'invalid', `path ${junk.note}`);
+            const url =
+              fillPath(route.path.replace(/\/\*$/, '/x'), ids, { index: slot, segment: junk.segment }) +
+              (isAuthorize ? `?${authorizeQuery()}` : '');
+            await judge(
+              route,
+              { method: route.method, url, body: validBodyFor(route) },
+              isAuthorize ? 'unknown' : 'invalid',
+              `path ${junk.note}`,
+            );
           },
         ),
         options(4, index, runs(5 * slots.length)),

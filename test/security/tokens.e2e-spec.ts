@@ -33,7 +33,11 @@ describe('security: tokens (issue 12: ROT, H4, L5, L10)', () => {
 
   const me = (secret: string) => t.http().get('/v1/me').set(bearer(secret));
 
-  async function rotate(id: string, graceSeconds: number, by = user.personalToken): Promise<{ id: string; secret: string; expiresAt: string | null }> {
+  async function rotate(
+    id: string,
+    graceSeconds: number,
+    by = user.personalToken,
+  ): Promise<{ id: string; secret: string; expiresAt: string | null }> {
     return (await t.http().post(`/v1/me/tokens/${id}/rotate`).set(bearer(by)).send({ graceSeconds }).expect(200)).body;
   }
 
@@ -42,7 +46,12 @@ describe('security: tokens (issue 12: ROT, H4, L5, L10)', () => {
   }
 
   async function apiUser(ownerSecret: string, wid: string, roleId: string): Promise<{ id: string; tokenId: string; secret: string }> {
-    const res = await t.http().post(`/v1/workspaces/${wid}/api-users`).set(bearer(ownerSecret)).send({ name: `bot-${Math.random()}`, roleIds: [roleId], deviceAccess: { mode: 'all' } }).expect(201);
+    const res = await t
+      .http()
+      .post(`/v1/workspaces/${wid}/api-users`)
+      .set(bearer(ownerSecret))
+      .send({ name: `bot-${Math.random()}`, roleIds: [roleId], deviceAccess: { mode: 'all' } })
+      .expect(201);
     return { id: res.body.apiUser.id, tokenId: res.body.token.id, secret: res.body.token.secret };
   }
 
@@ -67,7 +76,10 @@ describe('security: tokens (issue 12: ROT, H4, L5, L10)', () => {
       for (const secret of [first.secret, second.secret, third.secret, oldSession.secret, newSession.secret]) {
         expectProblem(await me(secret), 401, 'token_invalid');
       }
-      const events = await t.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'token.revoked' AND target_id = $1`, [second.id]);
+      const events = await t.dataSource.query(
+        `SELECT count(*)::int AS n FROM audit_events WHERE action = 'token.revoked' AND target_id = $1`,
+        [second.id],
+      );
       expect(events[0].n).toBe(1);
     });
 
@@ -102,7 +114,8 @@ describe('security: tokens (issue 12: ROT, H4, L5, L10)', () => {
       const old = await createNamedToken(t, user.personalToken, { scopes: ['account:read'] });
       const fresh = await rotate(old.id, 600);
       const other = await registerUser(t);
-      for (const id of [old.id, fresh.id]) expectProblem(await t.http().delete(`/v1/me/tokens/${id}`).set(bearer(other.personalToken)), 404, 'not_found');
+      for (const id of [old.id, fresh.id])
+        expectProblem(await t.http().delete(`/v1/me/tokens/${id}`).set(bearer(other.personalToken)), 404, 'not_found');
       await me(old.secret).expect(200);
       await me(fresh.secret).expect(200);
     });
@@ -110,7 +123,9 @@ describe('security: tokens (issue 12: ROT, H4, L5, L10)', () => {
     it('ROT: two revocations of one chain from both ends at once both answer 204 and end it', async () => {
       const old = await createNamedToken(t, user.personalToken, { scopes: ['account:read'] });
       const fresh = await rotate(old.id, 600);
-      const results = await Promise.all([old.id, fresh.id, old.id, fresh.id].map((id) => t.http().delete(`/v1/me/tokens/${id}`).set(bearer(user.personalToken))));
+      const results = await Promise.all(
+        [old.id, fresh.id, old.id, fresh.id].map((id) => t.http().delete(`/v1/me/tokens/${id}`).set(bearer(user.personalToken))),
+      );
       expect(results.map((r) => r.status)).toEqual([204, 204, 204, 204]);
       expectProblem(await me(old.secret), 401, 'token_invalid');
       expectProblem(await me(fresh.secret), 401, 'token_invalid');
@@ -123,7 +138,9 @@ describe('security: tokens (issue 12: ROT, H4, L5, L10)', () => {
       const check = (secret: string) => t.http().get(`/v1/workspaces/${wid}`).set(bearer(secret));
       const base = `/v1/workspaces/${wid}/api-users/${bot.id}/tokens`;
 
-      let fresh = (await t.http().post(`${base}/${bot.tokenId}/rotate`).set(bearer(user.personalToken)).send({ graceSeconds: 600 }).expect(200)).body;
+      let fresh = (
+        await t.http().post(`${base}/${bot.tokenId}/rotate`).set(bearer(user.personalToken)).send({ graceSeconds: 600 }).expect(200)
+      ).body;
       const listed = (await t.http().get(base).set(bearer(user.personalToken)).expect(200)).body.items;
       expect(listed.find((row: { id: string }) => row.id === bot.tokenId)).toMatchObject({ revokedAt: null });
       await check(bot.secret).expect(200);
@@ -132,7 +149,14 @@ describe('security: tokens (issue 12: ROT, H4, L5, L10)', () => {
       expectProblem(await check(fresh.secret), 401, 'token_invalid');
 
       const second = await apiUser(user.personalToken, wid, roles.viewer);
-      fresh = (await t.http().post(`/v1/workspaces/${wid}/api-users/${second.id}/tokens/${second.tokenId}/rotate`).set(bearer(user.personalToken)).send({ graceSeconds: 600 }).expect(200)).body;
+      fresh = (
+        await t
+          .http()
+          .post(`/v1/workspaces/${wid}/api-users/${second.id}/tokens/${second.tokenId}/rotate`)
+          .set(bearer(user.personalToken))
+          .send({ graceSeconds: 600 })
+          .expect(200)
+      ).body;
       const governed = (await t.http().get(`/v1/workspaces/${wid}/tokens`).set(bearer(user.personalToken)).expect(200)).body.items;
       expect(governed.find((row: { id: string }) => row.id === second.tokenId)).toMatchObject({ revokedAt: null });
       await t.http().delete(`/v1/workspaces/${wid}/tokens/${fresh.id}`).set(bearer(user.personalToken)).expect(204);
@@ -172,7 +196,12 @@ describe('security: tokens (issue 12: ROT, H4, L5, L10)', () => {
     });
 
     it('H4: the current password or a login session regenerates; a wrong password is 400, and guesses are limited without locking sign-in', async () => {
-      const withPassword = await t.http().post('/v1/me/personal-token/regenerate').set(bearer(user.personalToken)).send({ currentPassword: PASSWORD }).expect(200);
+      const withPassword = await t
+        .http()
+        .post('/v1/me/personal-token/regenerate')
+        .set(bearer(user.personalToken))
+        .send({ currentPassword: PASSWORD })
+        .expect(200);
       expect(withPassword.body.expiresAt).toBeNull();
       expectProblem(await me(user.personalToken), 401, 'token_invalid');
       const session = await login(t, user.email);
@@ -182,15 +211,27 @@ describe('security: tokens (issue 12: ROT, H4, L5, L10)', () => {
       const current = withSession.body.secret as string;
       // The per-user bucket of current-password checks (M3), which the first regeneration above used once.
       for (let i = 1; i < t.config.passwordLimits.changesPerUserPer15Minutes; i++) {
-        const res = await t.http().post('/v1/me/personal-token/regenerate').set(bearer(current)).send({ currentPassword: 'wrong password' });
+        const res = await t
+          .http()
+          .post('/v1/me/personal-token/regenerate')
+          .set(bearer(current))
+          .send({ currentPassword: 'wrong password' });
         expectProblem(res, 400, 'validation_failed');
       }
-      expectProblem(await t.http().post('/v1/me/personal-token/regenerate').set(bearer(current)).send({ currentPassword: PASSWORD }), 429, 'rate_limited');
+      expectProblem(
+        await t.http().post('/v1/me/personal-token/regenerate').set(bearer(current)).send({ currentPassword: PASSWORD }),
+        429,
+        'rate_limited',
+      );
       await me(current).expect(200);
       // A count of its own: guessing here does not lock the owner out of signing in.
       await login(t, user.email);
       for (const currentPassword of ['', 42, null, 'x'.repeat(5000)]) {
-        expectProblem(await t.http().post('/v1/me/personal-token/regenerate').set(bearer(current)).send({ currentPassword }), 400, 'validation_failed');
+        expectProblem(
+          await t.http().post('/v1/me/personal-token/regenerate').set(bearer(current)).send({ currentPassword }),
+          400,
+          'validation_failed',
+        );
       }
     });
 
@@ -219,20 +260,37 @@ describe('security: tokens (issue 12: ROT, H4, L5, L10)', () => {
 
       const wid = (await createWorkspace(t, user.personalToken)).id;
       const roles = await builtInRoles(t, user.personalToken, wid);
-      const created = await t.http().post(`/v1/workspaces/${wid}/api-users`).set(bearer(session.secret)).send({ name: 'short', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } }).expect(201);
+      const created = await t
+        .http()
+        .post(`/v1/workspaces/${wid}/api-users`)
+        .set(bearer(session.secret))
+        .send({ name: 'short', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } })
+        .expect(201);
       expect(expiry(created.body.token)).toBeLessThanOrEqual(limit);
       const base = `/v1/workspaces/${wid}/api-users/${created.body.apiUser.id}/tokens`;
       const extra = await t.http().post(base).set(bearer(session.secret)).send({ name: 'more' }).expect(201);
       expect(expiry(extra.body)).toBeLessThanOrEqual(limit);
       const bot = await apiUser(user.personalToken, wid, roles.viewer);
-      const botRotated = await t.http().post(`/v1/workspaces/${wid}/api-users/${bot.id}/tokens/${bot.tokenId}/rotate`).set(bearer(session.secret)).send({}).expect(200);
+      const botRotated = await t
+        .http()
+        .post(`/v1/workspaces/${wid}/api-users/${bot.id}/tokens/${bot.tokenId}/rotate`)
+        .set(bearer(session.secret))
+        .send({})
+        .expect(200);
       expect(expiry(botRotated.body)).toBeLessThanOrEqual(limit);
 
       // A session exchanged from a capped token ends with it as well.
       const botSession = await exchange(extra.body.secret, 43200);
       expect(new Date(botSession.expiresAt).getTime()).toBeLessThanOrEqual(limit);
       t.clock.advanceSeconds(61);
-      for (const secret of [named.secret, rotated.secret, created.body.token.secret, extra.body.secret, botRotated.body.secret, botSession.secret]) {
+      for (const secret of [
+        named.secret,
+        rotated.secret,
+        created.body.token.secret,
+        extra.body.secret,
+        botRotated.body.secret,
+        botSession.secret,
+      ]) {
         expect((await me(secret)).status).toBe(401);
       }
     });
@@ -246,7 +304,8 @@ describe('security: tokens (issue 12: ROT, H4, L5, L10)', () => {
       await inviteAndAccept(t, owner.personalToken, wid, user, [roles.member]);
       const onlyHere = await createNamedToken(t, user.personalToken, { scopes: ['workspace:read'], workspaceIds: [wid] });
       const bot = await apiUser(owner.personalToken, wid, roles.viewer);
-      for (const secret of [user.personalToken, onlyHere.secret, bot.secret]) await t.http().get(`/v1/workspaces/${wid}`).set(bearer(secret)).expect(200);
+      for (const secret of [user.personalToken, onlyHere.secret, bot.secret])
+        await t.http().get(`/v1/workspaces/${wid}`).set(bearer(secret)).expect(200);
       await t.app.get(LastUsedRecorder).flush();
 
       const rows: Array<{ id: string; lastUsedAt: string | null; lastUsedIp: string | null }> = (
@@ -276,7 +335,9 @@ describe('security: tokens (issue 12: ROT, H4, L5, L10)', () => {
       const created = events.find((e) => e.action === 'token.created');
       expect(created?.ip).toMatch(/127\.0\.0\.1/);
       // The workspace's own log still shows where its admin acted from.
-      const workspaceEvents = (await t.http().get(`/v1/workspaces/${wid}/audit-events?action=token.revoked`).set(bearer(owner.personalToken)).expect(200)).body.items;
+      const workspaceEvents = (
+        await t.http().get(`/v1/workspaces/${wid}/audit-events?action=token.revoked`).set(bearer(owner.personalToken)).expect(200)
+      ).body.items;
       expect(workspaceEvents[0].ip).toMatch(/127\.0\.0\.1/);
     });
   });
@@ -284,9 +345,16 @@ describe('security: tokens (issue 12: ROT, H4, L5, L10)', () => {
   describe('L10: no cached secrets, no public metrics', () => {
     it('L10: every answer that carries a secret, and every other API answer, says Cache-Control: no-store', async () => {
       const responses = [
-        await t.http().post('/v1/auth/register').send({ email: `l10-${Math.random()}@example.com`, password: PASSWORD, name: 'L10' }),
+        await t
+          .http()
+          .post('/v1/auth/register')
+          .send({ email: `l10-${Math.random()}@example.com`, password: PASSWORD, name: 'L10' }),
         await t.http().post('/v1/auth/login').send({ email: user.email, password: PASSWORD }),
-        await t.http().post('/v1/me/tokens').set(bearer(user.personalToken)).send({ name: 'n', scopes: ['account:read'] }),
+        await t
+          .http()
+          .post('/v1/me/tokens')
+          .set(bearer(user.personalToken))
+          .send({ name: 'n', scopes: ['account:read'] }),
         await t.http().post('/v1/auth/token').set(bearer(user.personalToken)).send({}),
         await t.http().get('/v1/me').set(bearer(user.personalToken)),
         await t.http().get('/v1/me').set(bearer('lkp_nonsense')),
@@ -300,7 +368,14 @@ describe('security: tokens (issue 12: ROT, H4, L5, L10)', () => {
       const none = await t.http().get('/metrics');
       expectProblem(none, 401, 'token_missing');
       expect(none.text).not.toContain('latchkey_');
-      expectProblem(await t.http().get('/metrics').set(bearer(`${METRICS_KEY}x`)), 401, 'token_invalid');
+      expectProblem(
+        await t
+          .http()
+          .get('/metrics')
+          .set(bearer(`${METRICS_KEY}x`)),
+        401,
+        'token_invalid',
+      );
       expectProblem(await t.http().get('/metrics').set(bearer(user.personalToken)), 401, 'token_invalid');
       expectProblem(await t.http().get('/metrics').set('Authorization', METRICS_KEY), 401, 'token_missing');
       const ok = await t.http().get('/metrics').set(bearer(METRICS_KEY)).expect(200);
@@ -325,7 +400,15 @@ describe('security: metrics exposure (issue 12: L10)', () => {
     const t = await startTestApp({ LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP: '3' });
     try {
       const statuses: number[] = [];
-      for (let i = 0; i < 5; i++) statuses.push((await t.http().get('/metrics').set(bearer(i % 2 ? METRICS_KEY : 'wrong'))).status);
+      for (let i = 0; i < 5; i++)
+        statuses.push(
+          (
+            await t
+              .http()
+              .get('/metrics')
+              .set(bearer(i % 2 ? METRICS_KEY : 'wrong'))
+          ).status,
+        );
       expect(statuses.slice(3)).toEqual([429, 429]);
     } finally {
       await t.close();

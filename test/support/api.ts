@@ -41,12 +41,21 @@ export async function createNamedToken(
   secret: string,
   body: { name?: string; scopes: string[]; workspaceIds?: string[] | null; expiresInDays?: number | null },
 ): Promise<{ id: string; secret: string; body: Record<string, unknown> }> {
-  const res = await t.http().post('/v1/me/tokens').set(bearer(secret)).send({ name: 'named', ...body }).expect(201);
+  const res = await t
+    .http()
+    .post('/v1/me/tokens')
+    .set(bearer(secret))
+    .send({ name: 'named', ...body })
+    .expect(201);
   return { id: res.body.id, secret: res.body.secret, body: res.body };
 }
 
 /** Every problem+json answer has the same shape; this checks it and returns the body. */
-export function expectProblem(res: { status: number; headers: Record<string, string>; body: Record<string, unknown> }, status: number, code: string) {
+export function expectProblem(
+  res: { status: number; headers: Record<string, string>; body: Record<string, unknown> },
+  status: number,
+  code: string,
+) {
   expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   expect(res.body).toMatchObject({ status, code, title: expect.any(String), detail: expect.any(String), requestId: expect.any(String) });
@@ -54,15 +63,25 @@ export function expectProblem(res: { status: number; headers: Record<string, str
   return res.body;
 }
 
-export async function createWorkspace(t: TestApp, secret: string, name = 'Workspace'): Promise<{ id: string; slug: string; ownerRoleId: string }> {
+export async function createWorkspace(
+  t: TestApp,
+  secret: string,
+  name = 'Workspace',
+): Promise<{ id: string; slug: string; ownerRoleId: string }> {
   const res = await t.http().post('/v1/workspaces').set(bearer(secret)).send({ name }).expect(201);
   return { id: res.body.id, slug: res.body.slug, ownerRoleId: res.body.roles[0].id };
 }
 
 /** The ids of the built-in roles of a workspace, by name. */
-export async function builtInRoles(t: TestApp, secret: string, workspaceId: string): Promise<Record<'owner' | 'admin' | 'member' | 'viewer', string>> {
+export async function builtInRoles(
+  t: TestApp,
+  secret: string,
+  workspaceId: string,
+): Promise<Record<'owner' | 'admin' | 'member' | 'viewer', string>> {
   const res = await t.http().get(`/v1/workspaces/${workspaceId}/roles`).set(bearer(secret)).expect(200);
-  const byName = Object.fromEntries(res.body.items.filter((r: { builtIn: boolean }) => r.builtIn).map((r: { name: string; id: string }) => [r.name, r.id]));
+  const byName = Object.fromEntries(
+    res.body.items.filter((r: { builtIn: boolean }) => r.builtIn).map((r: { name: string; id: string }) => [r.name, r.id]),
+  );
   return byName as Record<'owner' | 'admin' | 'member' | 'viewer', string>;
 }
 
@@ -75,7 +94,12 @@ export async function inviteAndAccept(
   roleIds: string[],
   deviceAccess: object = { mode: 'all' },
 ): Promise<string> {
-  const invitation = await t.http().post(`/v1/workspaces/${workspaceId}/invitations`).set(bearer(ownerSecret)).send({ email: who.email, roleIds, deviceAccess }).expect(201);
+  const invitation = await t
+    .http()
+    .post(`/v1/workspaces/${workspaceId}/invitations`)
+    .set(bearer(ownerSecret))
+    .send({ email: who.email, roleIds, deviceAccess })
+    .expect(201);
   await t.http().post('/v1/invitations/accept').set(bearer(who.personalToken)).send({ token: invitation.body.secret }).expect(200);
   return invitation.body.invitation.id;
 }

@@ -73,12 +73,22 @@ export class WorkspaceFixture {
   async member(role: RoleRef, options: MemberOptions = {}): Promise<Member> {
     const user = options.user ?? (await registerUser(this.t, uniqueEmail(typeof role === 'string' ? role : 'custom')));
     const roleIds = [role, ...(options.alsoRoles ?? [])].map((r) => this.roleId(r));
-    const invitationId = await inviteAndAccept(this.t, options.by ?? this.owner.personalToken, this.id, user, roleIds, deviceAccessOf(options));
+    const invitationId = await inviteAndAccept(
+      this.t,
+      options.by ?? this.owner.personalToken,
+      this.id,
+      user,
+      roleIds,
+      deviceAccessOf(options),
+    );
     return { ...user, invitationId };
   }
 
   /** A device made by the owner (or `by`): name "Sensor" and a random serial unless given. */
-  async device(body: { name?: string; serial?: string; metadata?: Record<string, unknown> } = {}, by = this.owner.personalToken): Promise<Device> {
+  async device(
+    body: { name?: string; serial?: string; metadata?: Record<string, unknown> } = {},
+    by = this.owner.personalToken,
+  ): Promise<Device> {
     const res = await this.t
       .http()
       .post(`/v1/workspaces/${this.id}/devices`)
@@ -90,25 +100,44 @@ export class WorkspaceFixture {
 
   /** A custom role with these permissions, made by the owner; its id. */
   async role(permissions: string[], name = `role-${randomBytes(3).toString('hex')}`): Promise<string> {
-    const res = await this.t.http().post(`/v1/workspaces/${this.id}/roles`).set(bearer(this.owner.personalToken)).send({ name, permissions }).expect(201);
+    const res = await this.t
+      .http()
+      .post(`/v1/workspaces/${this.id}/roles`)
+      .set(bearer(this.owner.personalToken))
+      .send({ name, permissions })
+      .expect(201);
     this.permissionsOf.set(res.body.id, permissions);
     return res.body.id;
   }
 
   /** An API user made by the owner (or `by`) with these roles and device access. */
-  async apiUser(options: { roles: RoleRef[]; devices?: string[]; deviceAccess?: DeviceAccess; name?: string; by?: string }): Promise<ApiUser> {
+  async apiUser(options: {
+    roles: RoleRef[];
+    devices?: string[];
+    deviceAccess?: DeviceAccess;
+    name?: string;
+    by?: string;
+  }): Promise<ApiUser> {
     const res = await this.t
       .http()
       .post(`/v1/workspaces/${this.id}/api-users`)
       .set(bearer(options.by ?? this.owner.personalToken))
-      .send({ name: options.name ?? `bot-${randomBytes(3).toString('hex')}`, roleIds: options.roles.map((r) => this.roleId(r)), deviceAccess: deviceAccessOf(options) })
+      .send({
+        name: options.name ?? `bot-${randomBytes(3).toString('hex')}`,
+        roleIds: options.roles.map((r) => this.roleId(r)),
+        deviceAccess: deviceAccessOf(options),
+      })
       .expect(201);
     return { id: res.body.apiUser.id, token: res.body.token.secret, tokenId: res.body.token.id };
   }
 }
 
 /** A workspace made by `owner` (a new user unless given), named `name` (random unless given). */
-export async function newWorkspace(t: TestApp, owner?: RegisteredUser, name = `Workspace ${randomBytes(3).toString('hex')}`): Promise<WorkspaceFixture> {
+export async function newWorkspace(
+  t: TestApp,
+  owner?: RegisteredUser,
+  name = `Workspace ${randomBytes(3).toString('hex')}`,
+): Promise<WorkspaceFixture> {
   const by = owner ?? (await registerUser(t));
   const res = await t.http().post('/v1/workspaces').set(bearer(by.personalToken)).send({ name }).expect(201);
   return workspaceOf(t, by, res.body.id, res.body.slug, name);

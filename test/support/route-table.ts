@@ -12,7 +12,12 @@ export interface RouteEntry {
   rule: AccessRule | undefined;
 }
 
-const join = (...parts: string[]) => '/' + parts.flatMap((p) => p.split('/')).filter(Boolean).join('/');
+const join = (...parts: string[]) =>
+  '/' +
+  parts
+    .flatMap((p) => p.split('/'))
+    .filter(Boolean)
+    .join('/');
 
 export function routeTable(app: INestApplication): RouteEntry[] {
   const discovery = app.get(DiscoveryService);

@@ -37,7 +37,10 @@ function Shell() {
     if (session.status !== 'signed-in') return;
     if (route.path === '/' || SIGN_IN_PATHS.includes(route.path)) {
       const next = nextOf(route);
-      navigate(hasPersonalTokenHandOver() ? `/account/personal-token${next !== '/account' ? `?next=${encodeURIComponent(next)}` : ''}` : next, { replace: true });
+      navigate(
+        hasPersonalTokenHandOver() ? `/account/personal-token${next !== '/account' ? `?next=${encodeURIComponent(next)}` : ''}` : next,
+        { replace: true },
+      );
     }
   }, [session.status, route]);
 
@@ -195,7 +198,8 @@ function Navigation({ route, match, workspaceId }: { route: Route; match: Matche
   const workspace = workspaces.find((w) => w.id === workspaceId);
   const item = (entry: AppRoute, params: Record<string, string> = {}) => {
     const to = pathTo(entry.path, params);
-    const current = route.path === to ? 'page' : match?.route.within === entry.path && match.params.wid === params.wid ? 'location' : undefined;
+    const current =
+      route.path === to ? 'page' : match?.route.within === entry.path && match.params.wid === params.wid ? 'location' : undefined;
     return (
       <li key={entry.path}>
         <Link to={to} aria-current={current}>

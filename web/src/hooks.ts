@@ -61,7 +61,9 @@ export function useLoad<T>(load: (cursor?: string) => Promise<T>, deps: unknown[
     try {
       const next = await loadRef.current(cursor);
       if (mine !== generation.current) return;
-      setData((previous) => (isPage(previous) && isPage(next) ? ({ items: [...previous.items, ...next.items], nextCursor: next.nextCursor } as T) : next));
+      setData((previous) =>
+        isPage(previous) && isPage(next) ? ({ items: [...previous.items, ...next.items], nextCursor: next.nextCursor } as T) : next,
+      );
     } catch (error) {
       if (mine === generation.current) setProblem(toProblem(error));
     } finally {

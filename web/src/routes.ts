@@ -56,7 +56,12 @@ export const ROUTES: AppRoute[] = [
     audience: 'signed-in',
     nav: { label: 'Invitations', summary: 'Invite people by email; the link is shown once.' },
   },
-  { path: `${WORKSPACE_PREFIX}/roles`, page: RolesPage, audience: 'signed-in', nav: { label: 'Roles', summary: 'Built-in and custom sets of permissions.' } },
+  {
+    path: `${WORKSPACE_PREFIX}/roles`,
+    page: RolesPage,
+    audience: 'signed-in',
+    nav: { label: 'Roles', summary: 'Built-in and custom sets of permissions.' },
+  },
   {
     path: `${WORKSPACE_PREFIX}/devices`,
     page: DevicesPage,
@@ -76,7 +81,12 @@ export const ROUTES: AppRoute[] = [
     audience: 'signed-in',
     nav: { label: 'Token policy', summary: 'Maximum token lifetime and personal tokens; every token that reaches here.' },
   },
-  { path: `${WORKSPACE_PREFIX}/audit`, page: AuditPage, audience: 'signed-in', nav: { label: 'Audit log', summary: 'Who changed what, and when.' } },
+  {
+    path: `${WORKSPACE_PREFIX}/audit`,
+    page: AuditPage,
+    audience: 'signed-in',
+    nav: { label: 'Audit log', summary: 'Who changed what, and when.' },
+  },
 ];
 
 export const isWorkspaceRoute = (route: AppRoute) => route.path === WORKSPACE_PREFIX || route.path.startsWith(`${WORKSPACE_PREFIX}/`);

@@ -131,7 +131,19 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const value = useMemo<SessionContextValue>(
-    () => ({ status, user, api, notice, signIn, signOut, setUser, workspaces, reloadWorkspaces, currentWorkspaceId, setCurrentWorkspaceId }),
+    () => ({
+      status,
+      user,
+      api,
+      notice,
+      signIn,
+      signOut,
+      setUser,
+      workspaces,
+      reloadWorkspaces,
+      currentWorkspaceId,
+      setCurrentWorkspaceId,
+    }),
     [status, user, api, notice, signIn, signOut, workspaces, reloadWorkspaces, currentWorkspaceId, setCurrentWorkspaceId],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;

@@ -123,7 +123,9 @@ export class CreateWorkspaces1764000100000 implements MigrationInterface {
         details jsonb NOT NULL DEFAULT '{}',
         created_at timestamptz NOT NULL
       )`);
-    await q.query(`CREATE INDEX audit_events_workspace ON audit_events (workspace_id, created_at DESC, id DESC) WHERE workspace_id IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX audit_events_workspace ON audit_events (workspace_id, created_at DESC, id DESC) WHERE workspace_id IS NOT NULL`,
+    );
     await q.query(`CREATE INDEX audit_events_account ON audit_events (account_id, created_at DESC, id DESC) WHERE account_id IS NOT NULL`);
 
     // A workspace admin can cut a member's token off from that workspace without touching its use elsewhere.
@@ -132,7 +134,16 @@ export class CreateWorkspaces1764000100000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE tokens DROP COLUMN blocked_workspace_ids`);
-    for (const table of ['audit_events', 'invitations', 'membership_devices', 'membership_roles', 'memberships', 'devices', 'roles', 'workspaces']) {
+    for (const table of [
+      'audit_events',
+      'invitations',
+      'membership_devices',
+      'membership_roles',
+      'memberships',
+      'devices',
+      'roles',
+      'workspaces',
+    ]) {
       await q.query(`DROP TABLE ${table}`);
     }
   }

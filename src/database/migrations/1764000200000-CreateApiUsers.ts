@@ -24,7 +24,9 @@ export class CreateApiUsers1764000200000 implements MigrationInterface {
         FOREIGN KEY (workspace_id, api_user_id) REFERENCES api_users (workspace_id, id) ON DELETE CASCADE`);
     // An API user belongs to exactly one workspace: one membership, never more.
     await q.query(`CREATE UNIQUE INDEX memberships_api_user_key ON memberships (api_user_id) WHERE api_user_id IS NOT NULL`);
-    await q.query(`ALTER TABLE tokens ADD CONSTRAINT tokens_api_user_fkey FOREIGN KEY (api_user_id) REFERENCES api_users (id) ON DELETE CASCADE`);
+    await q.query(
+      `ALTER TABLE tokens ADD CONSTRAINT tokens_api_user_fkey FOREIGN KEY (api_user_id) REFERENCES api_users (id) ON DELETE CASCADE`,
+    );
     await q.query(`CREATE INDEX tokens_api_user_created ON tokens (api_user_id, created_at DESC, id DESC) WHERE api_user_id IS NOT NULL`);
   }
 

@@ -57,13 +57,19 @@ export class ApiClient {
         cache: 'no-store',
       });
     } catch {
-      throw new ApiError({ title: 'Network error', status: 0, detail: 'Latchkey could not be reached. Check your connection and try again.' });
+      throw new ApiError({
+        title: 'Network error',
+        status: 0,
+        detail: 'Latchkey could not be reached. Check your connection and try again.',
+      });
     }
     if (response.status === 204) return undefined as T;
     const text = await response.text();
     const parsed = text ? safeJson(text) : undefined;
     if (!response.ok) {
-      const problem = isProblem(parsed) ? parsed : { title: response.statusText || 'Error', status: response.status, detail: `The server answered ${response.status}.` };
+      const problem = isProblem(parsed)
+        ? parsed
+        : { title: response.statusText || 'Error', status: response.status, detail: `The server answered ${response.status}.` };
       if (response.status === 401 && token) this.options.onUnauthorized?.();
       throw new ApiError(problem);
     }
@@ -110,7 +116,12 @@ function safeJson(text: string): unknown {
 }
 
 function isProblem(value: unknown): value is Problem {
-  return typeof value === 'object' && value !== null && typeof (value as Problem).status === 'number' && typeof (value as Problem).title === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Problem).status === 'number' &&
+    typeof (value as Problem).title === 'string'
+  );
 }
 
 /** Any thrown value as a problem to show. */

@@ -60,7 +60,8 @@ export function latchkeyApi(http: ApiClient) {
       tokens: (query: PageQuery & { kind?: 'named' | 'session' | 'personal'; includeInactive?: boolean } = {}) =>
         http.get<Page<Token>>('/v1/me/tokens', { ...query }),
       createToken: (body: NamedTokenInput) => http.post<IssuedToken>('/v1/me/tokens', body),
-      rotateToken: (tokenId: string, graceSeconds: number) => http.post<IssuedToken>(`/v1/me/tokens/${id(tokenId)}/rotate`, { graceSeconds }),
+      rotateToken: (tokenId: string, graceSeconds: number) =>
+        http.post<IssuedToken>(`/v1/me/tokens/${id(tokenId)}/rotate`, { graceSeconds }),
       revokeToken: (tokenId: string) => http.delete(`/v1/me/tokens/${id(tokenId)}`),
       invitations: () => http.get<Page<PendingInvitation>>('/v1/me/invitations'),
     },
@@ -68,7 +69,8 @@ export function latchkeyApi(http: ApiClient) {
     invitations: {
       accept: (token: string) => http.post<{ workspaceId: string; member: Member | null }>('/v1/invitations/accept', { token }),
       /** The secret is needed unless the user's email address is verified. */
-      decline: (invitationId: string, token?: string) => http.post<void>(`/v1/invitations/${id(invitationId)}/decline`, token ? { token } : undefined),
+      decline: (invitationId: string, token?: string) =>
+        http.post<void>(`/v1/invitations/${id(invitationId)}/decline`, token ? { token } : undefined),
     },
 
     workspaces: {
@@ -84,7 +86,8 @@ export function latchkeyApi(http: ApiClient) {
 
     roles: {
       list: (wid: string) => http.get<Page<Role>>(`${w(wid)}/roles`),
-      create: (wid: string, body: { name: string; description?: string; permissions: string[] }) => http.post<Role>(`${w(wid)}/roles`, body),
+      create: (wid: string, body: { name: string; description?: string; permissions: string[] }) =>
+        http.post<Role>(`${w(wid)}/roles`, body),
       update: (wid: string, roleId: string, body: { name?: string; description?: string | null; permissions?: string[] }) =>
         http.patch<Role>(`${w(wid)}/roles/${id(roleId)}`, body),
       remove: (wid: string, roleId: string) => http.delete(`${w(wid)}/roles/${id(roleId)}`),
@@ -102,12 +105,16 @@ export function latchkeyApi(http: ApiClient) {
         http.post<{ invitation: Invitation; secret: string }>(`${w(wid)}/invitations`, body),
       revoke: (wid: string, invitationId: string) => http.delete(`${w(wid)}/invitations/${id(invitationId)}`),
       resend: (wid: string, invitationId: string, expiresInDays?: number) =>
-        http.post<{ invitation: Invitation; secret: string }>(`${w(wid)}/invitations/${id(invitationId)}/resend`, expiresInDays ? { expiresInDays } : {}),
+        http.post<{ invitation: Invitation; secret: string }>(
+          `${w(wid)}/invitations/${id(invitationId)}/resend`,
+          expiresInDays ? { expiresInDays } : {},
+        ),
     },
 
     devices: {
       list: (wid: string, query: PageQuery = {}) => http.get<Page<Device>>(`${w(wid)}/devices`, { ...query }),
-      create: (wid: string, body: { name: string; serial: string; metadata?: Record<string, unknown> }) => http.post<Device>(`${w(wid)}/devices`, body),
+      create: (wid: string, body: { name: string; serial: string; metadata?: Record<string, unknown> }) =>
+        http.post<Device>(`${w(wid)}/devices`, body),
       update: (wid: string, deviceId: string, body: { name?: string; serial?: string; metadata?: Record<string, unknown> }) =>
         http.patch<Device>(`${w(wid)}/devices/${id(deviceId)}`, body),
       remove: (wid: string, deviceId: string) => http.delete(`${w(wid)}/devices/${id(deviceId)}`),
@@ -115,17 +122,20 @@ export function latchkeyApi(http: ApiClient) {
 
     apiUsers: {
       list: (wid: string, query: PageQuery = {}) => http.get<Page<ApiUser>>(`${w(wid)}/api-users`, { ...query }),
-      create: (wid: string, body: GrantInput & { name: string }) => http.post<{ apiUser: ApiUser; token: IssuedToken }>(`${w(wid)}/api-users`, body),
+      create: (wid: string, body: GrantInput & { name: string }) =>
+        http.post<{ apiUser: ApiUser; token: IssuedToken }>(`${w(wid)}/api-users`, body),
       get: (wid: string, apiUserId: string) => http.get<ApiUser>(`${w(wid)}/api-users/${id(apiUserId)}`),
       update: (wid: string, apiUserId: string, body: Partial<GrantInput> & { name?: string; status?: 'active' | 'disabled' }) =>
         http.patch<ApiUser>(`${w(wid)}/api-users/${id(apiUserId)}`, body),
       remove: (wid: string, apiUserId: string) => http.delete(`${w(wid)}/api-users/${id(apiUserId)}`),
-      tokens: (wid: string, apiUserId: string, query: PageQuery = {}) => http.get<Page<Token>>(`${w(wid)}/api-users/${id(apiUserId)}/tokens`, { ...query }),
+      tokens: (wid: string, apiUserId: string, query: PageQuery = {}) =>
+        http.get<Page<Token>>(`${w(wid)}/api-users/${id(apiUserId)}/tokens`, { ...query }),
       createToken: (wid: string, apiUserId: string, body: { name?: string; scopes?: string[]; expiresInDays?: number | null }) =>
         http.post<IssuedToken>(`${w(wid)}/api-users/${id(apiUserId)}/tokens`, body),
       rotateToken: (wid: string, apiUserId: string, tokenId: string, graceSeconds: number) =>
         http.post<IssuedToken>(`${w(wid)}/api-users/${id(apiUserId)}/tokens/${id(tokenId)}/rotate`, { graceSeconds }),
-      revokeToken: (wid: string, apiUserId: string, tokenId: string) => http.delete(`${w(wid)}/api-users/${id(apiUserId)}/tokens/${id(tokenId)}`),
+      revokeToken: (wid: string, apiUserId: string, tokenId: string) =>
+        http.delete(`${w(wid)}/api-users/${id(apiUserId)}/tokens/${id(tokenId)}`),
     },
 
     workspaceTokens: {

@@ -27,7 +27,8 @@ export function Dialog({ open, title, onClose, onClosed, children }: DialogProps
     if (open && !dialog.open) {
       opener.current = document.activeElement;
       dialog.showModal();
-      const first = dialog.querySelector<HTMLElement>('[data-autofocus]') ?? dialog.querySelector<HTMLElement>('input, select, textarea, button');
+      const first =
+        dialog.querySelector<HTMLElement>('[data-autofocus]') ?? dialog.querySelector<HTMLElement>('input, select, textarea, button');
       first?.focus();
     } else if (!open && dialog.open) {
       dialog.close();
@@ -73,7 +74,16 @@ interface ConfirmButtonProps {
 }
 
 /** A button that asks before doing something that cannot be undone; the dialog shows what failed. */
-export function ConfirmButton({ label, accessibleLabel, title, message, confirmLabel, onConfirm, variant = 'danger', size = 'small' }: ConfirmButtonProps) {
+export function ConfirmButton({
+  label,
+  accessibleLabel,
+  title,
+  message,
+  confirmLabel,
+  onConfirm,
+  variant = 'danger',
+  size = 'small',
+}: ConfirmButtonProps) {
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -117,7 +127,12 @@ export function ConfirmButton({ label, accessibleLabel, title, message, confirmL
           <button type="button" className="button secondary" onClick={close} data-autofocus>
             Cancel
           </button>
-          <button type="button" className={`button ${variant === 'danger' ? 'danger' : 'primary'}`} onClick={confirm} aria-disabled={busy || undefined}>
+          <button
+            type="button"
+            className={`button ${variant === 'danger' ? 'danger' : 'primary'}`}
+            onClick={confirm}
+            aria-disabled={busy || undefined}
+          >
             {busy ? 'Working…' : confirmLabel}
           </button>
         </div>

@@ -49,7 +49,14 @@ export function RotateButton({ tokenName, onRotate, onRotated }: RotateButtonPro
         <form ref={form.ref} onSubmit={submit} noValidate>
           <p>A new secret is made with the same name, scopes and expiry. It is shown once.</p>
           <FormAlert form={form} />
-          <SelectField form={form} name="graceSeconds" label="Old secret keeps working for" value={grace} onChange={setGrace} options={GRACE_CHOICES} />
+          <SelectField
+            form={form}
+            name="graceSeconds"
+            label="Old secret keeps working for"
+            value={grace}
+            onChange={setGrace}
+            options={GRACE_CHOICES}
+          />
           <div className="dialog-actions">
             <button type="button" className="button secondary" onClick={() => setOpen(false)}>
               Cancel

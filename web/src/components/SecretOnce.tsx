@@ -52,7 +52,16 @@ export function SecretOnce({ title, label, secret, children, onDismiss, dismissL
       {children}
       <label htmlFor={`${id}-value`}>{label}</label>
       <div className="secret-row">
-        <input id={`${id}-value`} ref={input} className="mono" readOnly value={secret} onFocus={selectAll} spellCheck={false} autoComplete="off" />
+        <input
+          id={`${id}-value`}
+          ref={input}
+          className="mono"
+          readOnly
+          value={secret}
+          onFocus={selectAll}
+          spellCheck={false}
+          autoComplete="off"
+        />
         <button type="button" className="button primary" onClick={copy}>
           Copy
         </button>

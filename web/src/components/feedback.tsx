@@ -3,14 +3,30 @@ import { createContext, useCallback, useContext, useEffect, useRef, useState, ty
 import type { Problem } from '../api/types';
 
 /** An error region (role="alert"), for a problem+json answer or any message. */
-export function Alert({ problem, title, children, focusable, tone = 'error' }: { problem?: Problem | null; title?: string; children?: ReactNode; focusable?: boolean; tone?: 'error' | 'warning' }) {
+export function Alert({
+  problem,
+  title,
+  children,
+  focusable,
+  tone = 'error',
+}: {
+  problem?: Problem | null;
+  title?: string;
+  children?: ReactNode;
+  focusable?: boolean;
+  tone?: 'error' | 'warning';
+}) {
   const heading = title ?? (problem ? problemHeading(problem) : undefined);
   return (
     <div className={`alert alert-${tone}`} role="alert" tabIndex={focusable ? -1 : undefined} data-form-alert={focusable ? '' : undefined}>
       {heading && <p className="alert-title">{heading}</p>}
       {problem?.detail && problem.detail !== heading && <p>{problem.detail}</p>}
       {children}
-      {problem?.requestId && <p className="alert-meta">Request id: <code>{problem.requestId}</code></p>}
+      {problem?.requestId && (
+        <p className="alert-meta">
+          Request id: <code>{problem.requestId}</code>
+        </p>
+      )}
     </div>
   );
 }
@@ -74,7 +90,10 @@ export function AnnouncerProvider({ children }: { children: ReactNode }) {
       <div className="toast-region" role="status" aria-live="polite">
         {message && (
           <div className="toast" key={message.at}>
-            <span aria-hidden="true" className="toast-icon">✓</span> {message.text}
+            <span aria-hidden="true" className="toast-icon">
+              ✓
+            </span>{' '}
+            {message.text}
           </div>
         )}
       </div>

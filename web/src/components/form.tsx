@@ -150,7 +150,9 @@ export function FieldError({ id, label, message }: { id: string; label: string; 
   if (!message) return null;
   return (
     <p id={id} className="field-error">
-      <span className="field-error-icon" aria-hidden="true">!</span>
+      <span className="field-error-icon" aria-hidden="true">
+        !
+      </span>
       <span className="visually-hidden">Error: </span>
       {message.standalone ? message.text : `${label} ${message.text}`}
     </p>
@@ -230,7 +232,14 @@ export function SelectField({ form, name, label, value, onChange, options, hint 
           {hint}
         </p>
       )}
-      <select id={id} name={name} value={value} onChange={(e) => onChange(e.target.value)} aria-invalid={error ? true : undefined} aria-describedby={describedBy(hintId, error && errorId)}>
+      <select
+        id={id}
+        name={name}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(hintId, error && errorId)}
+      >
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}
@@ -261,7 +270,17 @@ interface ChoiceGroupProps {
 }
 
 /** Checkboxes for a list field (scopes, roleIds, deviceIds): a fieldset with a legend and one error. */
-export function CheckboxGroup({ form, name, legend, hint, choices, value, onChange, empty, compact }: ChoiceGroupProps & { value: string[]; onChange: (value: string[]) => void }) {
+export function CheckboxGroup({
+  form,
+  name,
+  legend,
+  hint,
+  choices,
+  value,
+  onChange,
+  empty,
+  compact,
+}: ChoiceGroupProps & { value: string[]; onChange: (value: string[]) => void }) {
   const id = form.fieldId(name);
   const error = form.errors[name];
   const hintId = hint ? `${id}-hint` : undefined;
@@ -305,13 +324,26 @@ export function CheckboxGroup({ form, name, legend, hint, choices, value, onChan
 }
 
 /** One choice among a few, as radio buttons. */
-export function RadioGroup({ form, name, legend, hint, choices, value, onChange }: ChoiceGroupProps & { value: string; onChange: (value: string) => void }) {
+export function RadioGroup({
+  form,
+  name,
+  legend,
+  hint,
+  choices,
+  value,
+  onChange,
+}: ChoiceGroupProps & { value: string; onChange: (value: string) => void }) {
   const id = form.fieldId(name);
   const error = form.errors[name];
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = `${id}-error`;
   return (
-    <fieldset className="field choices" role="radiogroup" aria-describedby={describedBy(hintId, error && errorId)} aria-invalid={error ? true : undefined}>
+    <fieldset
+      className="field choices"
+      role="radiogroup"
+      aria-describedby={describedBy(hintId, error && errorId)}
+      aria-invalid={error ? true : undefined}
+    >
       <legend>{legend}</legend>
       {hint && (
         <p id={hintId} className="hint">
@@ -321,7 +353,14 @@ export function RadioGroup({ form, name, legend, hint, choices, value, onChange 
       <div className="choice-list">
         {choices.map((c, i) => (
           <div className="choice" key={c.value}>
-            <input type="radio" id={`${id}-${i}`} name={`${form.id}-${name}`} value={c.value} checked={value === c.value} onChange={() => onChange(c.value)} />
+            <input
+              type="radio"
+              id={`${id}-${i}`}
+              name={`${form.id}-${name}`}
+              value={c.value}
+              checked={value === c.value}
+              onChange={() => onChange(c.value)}
+            />
             <label htmlFor={`${id}-${i}`}>{c.label}</label>
             {c.description && <span className="choice-description">{c.description}</span>}
           </div>
@@ -332,14 +371,36 @@ export function RadioGroup({ form, name, legend, hint, choices, value, onChange 
   );
 }
 
-export function Checkbox({ form, name, label, checked, onChange, hint }: { form: Form; name: string; label: string; checked: boolean; onChange: (on: boolean) => void; hint?: ReactNode }) {
+export function Checkbox({
+  form,
+  name,
+  label,
+  checked,
+  onChange,
+  hint,
+}: {
+  form: Form;
+  name: string;
+  label: string;
+  checked: boolean;
+  onChange: (on: boolean) => void;
+  hint?: ReactNode;
+}) {
   const id = form.fieldId(name);
   const error = form.errors[name];
   const errorId = `${id}-error`;
   const hintId = hint ? `${id}-hint` : undefined;
   return (
     <div className="field choice single">
-      <input type="checkbox" id={id} name={name} checked={checked} onChange={(e) => onChange(e.target.checked)} aria-invalid={error ? true : undefined} aria-describedby={describedBy(hintId, error && errorId)} />
+      <input
+        type="checkbox"
+        id={id}
+        name={name}
+        checked={checked}
+        onChange={(e) => onChange(e.target.checked)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(hintId, error && errorId)}
+      />
       <label htmlFor={id}>{label}</label>
       {hint && (
         <span id={hintId} className="choice-description">
@@ -351,7 +412,17 @@ export function Checkbox({ form, name, label, checked, onChange, hint }: { form:
   );
 }
 
-export function SubmitButton({ form, children, busyText = 'Working…', variant = 'primary' }: { form: Form; children: ReactNode; busyText?: string; variant?: 'primary' | 'secondary' | 'danger' }) {
+export function SubmitButton({
+  form,
+  children,
+  busyText = 'Working…',
+  variant = 'primary',
+}: {
+  form: Form;
+  children: ReactNode;
+  busyText?: string;
+  variant?: 'primary' | 'secondary' | 'danger';
+}) {
   return (
     <button type="submit" className={`button ${variant}`} aria-disabled={form.submitting || undefined}>
       {form.submitting ? busyText : children}

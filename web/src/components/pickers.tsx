@@ -17,7 +17,11 @@ export function ScopePicker({ form, catalog, value, onChange, includeAccountScop
   const all = value.includes('*');
   const entries = [...(includeAccountScopes ? catalog.accountScopes : []), ...catalog.permissions];
   const choices: Choice[] = [
-    { value: '*', label: <strong>Everything (*)</strong>, description: 'All that you hold, now and later. Prefer the narrowest scopes that do the job.' },
+    {
+      value: '*',
+      label: <strong>Everything (*)</strong>,
+      description: 'All that you hold, now and later. Prefer the narrowest scopes that do the job.',
+    },
     ...entries.map((e) => ({
       value: e.name,
       label: <code>{e.name}</code>,
@@ -40,7 +44,17 @@ export function ScopePicker({ form, catalog, value, onChange, includeAccountScop
 }
 
 /** Workspace permissions (for custom roles). */
-export function PermissionPicker({ form, catalog, value, onChange }: { form: Form; catalog: Catalog; value: string[]; onChange: (p: string[]) => void }) {
+export function PermissionPicker({
+  form,
+  catalog,
+  value,
+  onChange,
+}: {
+  form: Form;
+  catalog: Catalog;
+  value: string[];
+  onChange: (p: string[]) => void;
+}) {
   return (
     <CheckboxGroup
       form={form}
@@ -54,7 +68,19 @@ export function PermissionPicker({ form, catalog, value, onChange }: { form: For
   );
 }
 
-export function RolePicker({ form, roles, value, onChange, canGrantOwner }: { form: Form; roles: Role[]; value: string[]; onChange: (ids: string[]) => void; canGrantOwner: boolean }) {
+export function RolePicker({
+  form,
+  roles,
+  value,
+  onChange,
+  canGrantOwner,
+}: {
+  form: Form;
+  roles: Role[];
+  value: string[];
+  onChange: (ids: string[]) => void;
+  canGrantOwner: boolean;
+}) {
   const choices = roles.map((r) => ({
     value: r.id,
     label: (
@@ -66,11 +92,31 @@ export function RolePicker({ form, roles, value, onChange, canGrantOwner }: { fo
     description: r.description ?? `${r.permissions.length} permissions`,
     disabled: r.builtIn && r.name === 'owner' && !canGrantOwner,
   }));
-  return <CheckboxGroup form={form} name="roleIds" legend="Roles" hint="Their permissions add up." choices={choices} value={value} onChange={onChange} />;
+  return (
+    <CheckboxGroup
+      form={form}
+      name="roleIds"
+      legend="Roles"
+      hint="Their permissions add up."
+      choices={choices}
+      value={value}
+      onChange={onChange}
+    />
+  );
 }
 
 /** { mode: "all" } or { mode: "selected", deviceIds }; errors on "deviceAccess.deviceIds" show at the device list. */
-export function DeviceAccessField({ form, devices, value, onChange }: { form: Form; devices: Device[]; value: DeviceAccess; onChange: (access: DeviceAccess) => void }) {
+export function DeviceAccessField({
+  form,
+  devices,
+  value,
+  onChange,
+}: {
+  form: Form;
+  devices: Device[];
+  value: DeviceAccess;
+  onChange: (access: DeviceAccess) => void;
+}) {
   const selected = value.mode === 'selected' ? value.deviceIds : [];
   return (
     <div className="device-access">

@@ -7,7 +7,11 @@ import { DataTable, type Column } from './lists';
 import { RotateButton } from './RotateButton';
 
 /** Expiry in words and colour: "Expires soon" and "Expired" are said, not only coloured. */
-export function ExpiryCell({ token }: { token: Pick<Token, 'expiresAt' | 'revokedAt'> & { kind?: Token['kind']; replacedById?: string | null } }) {
+export function ExpiryCell({
+  token,
+}: {
+  token: Pick<Token, 'expiresAt' | 'revokedAt'> & { kind?: Token['kind']; replacedById?: string | null };
+}) {
   const state = expiryState(token);
   // The end of a grace period: the expiry of a rotated-out secret (or, from an older server, its future revokedAt).
   const graceEnd = token.revokedAt ?? token.expiresAt;
@@ -15,7 +19,8 @@ export function ExpiryCell({ token }: { token: Pick<Token, 'expiresAt' | 'revoke
     case 'revoked':
       return (
         <span className="status">
-          <span className="badge badge-muted">Revoked</span> <time dateTime={token.revokedAt ?? undefined}>{formatDate(token.revokedAt)}</time>
+          <span className="badge badge-muted">Revoked</span>{' '}
+          <time dateTime={token.revokedAt ?? undefined}>{formatDate(token.revokedAt)}</time>
         </span>
       );
     case 'grace':
@@ -59,7 +64,9 @@ export function ExpiryCell({ token }: { token: Pick<Token, 'expiresAt' | 'revoke
 }
 
 /** The class a token's table row gets, so expiring and expired ones stand out. */
-export function tokenRowClass(token: Pick<Token, 'expiresAt' | 'revokedAt'> & { kind?: Token['kind']; replacedById?: string | null }): string | undefined {
+export function tokenRowClass(
+  token: Pick<Token, 'expiresAt' | 'revokedAt'> & { kind?: Token['kind']; replacedById?: string | null },
+): string | undefined {
   const state = expiryState(token);
   if (state === 'expiring') return 'row-warning';
   if (state === 'expired') return 'row-danger';
@@ -170,7 +177,14 @@ export function TokenActions({ token, onRotate, onRotated, onRevoke, revokeMessa
   return (
     <>
       <RotateButton tokenName={name} onRotate={onRotate} onRotated={onRotated} />
-      <ConfirmButton label="Revoke" accessibleLabel={`Revoke ${name}`} title={`Revoke "${name}"?`} message={<p>{revokeMessage}</p>} confirmLabel="Revoke token" onConfirm={onRevoke} />
+      <ConfirmButton
+        label="Revoke"
+        accessibleLabel={`Revoke ${name}`}
+        title={`Revoke "${name}"?`}
+        message={<p>{revokeMessage}</p>}
+        confirmLabel="Revoke token"
+        onConfirm={onRevoke}
+      />
     </>
   );
 }

@@ -30,7 +30,10 @@ export function AcceptInvitationPage() {
   }
   if (session.status !== 'signed-in') {
     return (
-      <Page title="You are invited to a Latchkey workspace" intro="Sign in, or create an account, with the email address the invitation was sent to. You can then accept it.">
+      <Page
+        title="You are invited to a Latchkey workspace"
+        intro="Sign in, or create an account, with the email address the invitation was sent to. You can then accept it."
+      >
         <div className="auth-card button-row">
           <Link to={`/login?next=${encodeURIComponent(here)}`} className="button primary">
             Sign in to accept

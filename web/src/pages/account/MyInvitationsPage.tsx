@@ -24,7 +24,10 @@ export function MyInvitationsPage() {
   };
 
   return (
-    <Page title="Invitations" intro="Workspaces that invited your email address. To accept, open the link from the invitation, or paste it below.">
+    <Page
+      title="Invitations"
+      intro="Workspaces that invited your email address. To accept, open the link from the invitation, or paste it below."
+    >
       <Section title="Pending invitations">
         <LoadState loading={invitations.loading} problem={invitations.problem} hasData={!!invitations.data} />
         {invitations.data && items.length === 0 && (
@@ -41,7 +44,8 @@ export function MyInvitationsPage() {
                 <div>
                   <p className="list-card-title">{i.workspace.name}</p>
                   <p className="muted small">
-                    {i.roleIds.length === 1 ? '1 role' : `${i.roleIds.length} roles`} · <DeviceAccessSummary access={i.deviceAccess} /> · expires{' '}
+                    {i.roleIds.length === 1 ? '1 role' : `${i.roleIds.length} roles`} · <DeviceAccessSummary access={i.deviceAccess} /> ·
+                    expires{' '}
                     <time dateTime={i.expiresAt} title={formatDate(i.expiresAt)}>
                       {formatRelative(i.expiresAt)}
                     </time>
@@ -83,7 +87,17 @@ function AcceptByLink() {
     <Section title="Accept an invitation">
       <form ref={form.ref} onSubmit={submit} noValidate aria-label="Accept an invitation">
         <FormAlert form={form} />
-        <TextField form={form} name="token" label="Invitation link" hint="The link you received, or the lki_… secret in it." value={link} onChange={setLink} autoComplete="off" spellCheck={false} required />
+        <TextField
+          form={form}
+          name="token"
+          label="Invitation link"
+          hint="The link you received, or the lki_… secret in it."
+          value={link}
+          onChange={setLink}
+          autoComplete="off"
+          spellCheck={false}
+          required
+        />
         <SubmitButton form={form}>Accept invitation</SubmitButton>
       </form>
     </Section>

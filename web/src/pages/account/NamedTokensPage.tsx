@@ -40,7 +40,10 @@ export function NamedTokensPage() {
   };
 
   return (
-    <Page title="Named tokens" intro="Tokens for scripts, CI and integrations, each with its own scopes, workspaces and expiry. Rotate them before they expire.">
+    <Page
+      title="Named tokens"
+      intro="Tokens for scripts, CI and integrations, each with its own scopes, workspaces and expiry. Rotate them before they expire."
+    >
       {issued && (
         <SecretOnce
           title={issued.rotated ? `New secret for "${issued.token.name}"` : `Token "${issued.token.name}" created`}
@@ -51,7 +54,8 @@ export function NamedTokensPage() {
       )}
       {(soon > 0 || expired > 0) && (
         <Notice tone="warning">
-          <strong>Attention:</strong> {soon > 0 && `${plural(soon, 'token')} ${soon === 1 ? 'expires' : 'expire'} within ${EXPIRING_SOON_DAYS} days. `}
+          <strong>Attention:</strong>{' '}
+          {soon > 0 && `${plural(soon, 'token')} ${soon === 1 ? 'expires' : 'expire'} within ${EXPIRING_SOON_DAYS} days. `}
           {expired > 0 && `${plural(expired, 'token')} ${expired === 1 ? 'has' : 'have'} expired. `}
           Rotate the ones still in use.
         </Notice>
@@ -85,12 +89,21 @@ export function NamedTokensPage() {
   );
 }
 
-function NamedTokenTable({ tokens, onRevoke, onRotated }: { tokens: Token[]; onRevoke: (t: Token) => Promise<void>; onRotated: (t: IssuedToken) => void }) {
+function NamedTokenTable({
+  tokens,
+  onRevoke,
+  onRotated,
+}: {
+  tokens: Token[];
+  onRevoke: (t: Token) => Promise<void>;
+  onRotated: (t: IssuedToken) => void;
+}) {
   const { api, workspaces } = useSession();
   const names = new Map(workspaces.map((w) => [w.id, w.name]));
   const workspacesColumn: Column<Token> = {
     header: 'Workspaces',
-    cell: (t) => (t.workspaceIds ? t.workspaceIds.map((id) => names.get(id) ?? id.slice(0, 8)).join(', ') : <span className="muted">All</span>),
+    cell: (t) =>
+      t.workspaceIds ? t.workspaceIds.map((id) => names.get(id) ?? id.slice(0, 8)).join(', ') : <span className="muted">All</span>,
   };
   return (
     <TokenTable
@@ -140,8 +153,24 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
         <form ref={form.ref} onSubmit={submit} noValidate aria-label="Create a named token">
           <FormAlert form={form} />
           <div className="grid-2">
-            <TextField form={form} name="name" label="Name" hint="What uses it, e.g. “CI deploy”." value={name} onChange={setName} required />
-            <SelectField form={form} name="expiresInDays" label="Expires in" value={expiry} onChange={setExpiry} options={EXPIRY_CHOICES} hint="A workspace's token policy may ask for less." />
+            <TextField
+              form={form}
+              name="name"
+              label="Name"
+              hint="What uses it, e.g. “CI deploy”."
+              value={name}
+              onChange={setName}
+              required
+            />
+            <SelectField
+              form={form}
+              name="expiresInDays"
+              label="Expires in"
+              value={expiry}
+              onChange={setExpiry}
+              options={EXPIRY_CHOICES}
+              hint="A workspace's token policy may ask for less."
+            />
           </div>
           <ScopePicker form={form} catalog={catalog.data} value={scopes} onChange={setScopes} />
           <CheckboxGroup

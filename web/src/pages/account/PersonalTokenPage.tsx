@@ -34,7 +34,10 @@ export function PersonalTokenPage() {
   };
 
   return (
-    <Page title="Personal token" intro="Your default access token: it acts as you, with every scope (*), in every workspace whose policy allows personal tokens.">
+    <Page
+      title="Personal token"
+      intro="Your default access token: it acts as you, with every scope (*), in every workspace whose policy allows personal tokens."
+    >
       {fresh && (
         <SecretOnce
           title={fresh.regenerated ? 'Your new personal token' : 'Welcome! Here is your personal token'}
@@ -42,7 +45,10 @@ export function PersonalTokenPage() {
           secret={fresh.secret}
           onDismiss={next ? undefined : () => setFresh(null)}
         >
-          <p>Use it as <code>Authorization: Bearer lkp_…</code> from scripts and tools. This web page signs you in with a separate session instead.</p>
+          <p>
+            Use it as <code>Authorization: Bearer lkp_…</code> from scripts and tools. This web page signs you in with a separate session
+            instead.
+          </p>
           {next && (
             <p>
               <Link to={next} className="button primary">

@@ -71,9 +71,37 @@ function PasswordForm() {
     <Section title="Password">
       <form ref={form.ref} onSubmit={submit} noValidate aria-label="Change password">
         <FormAlert form={form} />
-        <TextField form={form} name="currentPassword" label="Current password" type="password" autoComplete="current-password" value={currentPassword} onChange={setCurrent} required />
-        <TextField form={form} name="password" label="New password" type="password" autoComplete="new-password" hint="At least 12 characters. Every session ends when it changes." value={password} onChange={setPassword} required />
-        <TextField form={form} name="confirmation" label="Repeat the new password" type="password" autoComplete="new-password" value={confirmation} onChange={setConfirmation} required />
+        <TextField
+          form={form}
+          name="currentPassword"
+          label="Current password"
+          type="password"
+          autoComplete="current-password"
+          value={currentPassword}
+          onChange={setCurrent}
+          required
+        />
+        <TextField
+          form={form}
+          name="password"
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          hint="At least 12 characters. Every session ends when it changes."
+          value={password}
+          onChange={setPassword}
+          required
+        />
+        <TextField
+          form={form}
+          name="confirmation"
+          label="Repeat the new password"
+          type="password"
+          autoComplete="new-password"
+          value={confirmation}
+          onChange={setConfirmation}
+          required
+        />
         <SubmitButton form={form}>Change password</SubmitButton>
       </form>
     </Section>

@@ -20,13 +20,34 @@ export function LoginPage() {
   });
 
   return (
-    <Page title="Sign in to Latchkey" intro={invited ? 'Sign in with the email address the invitation was sent to, and you can accept it.' : undefined}>
+    <Page
+      title="Sign in to Latchkey"
+      intro={invited ? 'Sign in with the email address the invitation was sent to, and you can accept it.' : undefined}
+    >
       <div className="auth-card">
         {notice && <Notice>{notice}</Notice>}
         <form ref={form.ref} onSubmit={submit} noValidate aria-label="Sign in">
           <FormAlert form={form} />
-          <TextField form={form} name="email" label="Email" type="email" autoComplete="username" value={email} onChange={setEmail} required />
-          <TextField form={form} name="password" label="Password" type="password" autoComplete="current-password" value={password} onChange={setPassword} required />
+          <TextField
+            form={form}
+            name="email"
+            label="Email"
+            type="email"
+            autoComplete="username"
+            value={email}
+            onChange={setEmail}
+            required
+          />
+          <TextField
+            form={form}
+            name="password"
+            label="Password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={setPassword}
+            required
+          />
           <SubmitButton form={form} busyText="Signing in…">
             Sign in
           </SubmitButton>

@@ -26,7 +26,10 @@ export function RegisterPage() {
   });
 
   return (
-    <Page title="Create your Latchkey account" intro="One account for every workspace you are invited to. You also get a personal access token for scripts and tools.">
+    <Page
+      title="Create your Latchkey account"
+      intro="One account for every workspace you are invited to. You also get a personal access token for scripts and tools."
+    >
       <div className="auth-card">
         <form ref={form.ref} onSubmit={submit} noValidate aria-label="Create account">
           <FormAlert form={form} />

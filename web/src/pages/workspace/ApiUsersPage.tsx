@@ -43,7 +43,10 @@ export function ApiUsersPage() {
   }
 
   return (
-    <WorkspacePage title="API users" intro="Headless principals for integrations. Each has roles and device access like a member, and its own tokens.">
+    <WorkspacePage
+      title="API users"
+      intro="Headless principals for integrations. Each has roles and device access like a member, and its own tokens."
+    >
       {created && (
         <SecretOnce
           title={`API user "${created.apiUser.name}" created`}
@@ -52,7 +55,8 @@ export function ApiUsersPage() {
           onDismiss={() => setCreated(null)}
         >
           <p>
-            Its first token, with all that the API user may do (<code>*</code>). Manage its tokens on <Link to={`/w/${workspace.id}/api-users/${created.apiUser.id}`}>its page</Link>.
+            Its first token, with all that the API user may do (<code>*</code>). Manage its tokens on{' '}
+            <Link to={`/w/${workspace.id}/api-users/${created.apiUser.id}`}>its page</Link>.
           </p>
         </SecretOnce>
       )}
@@ -65,7 +69,10 @@ export function ApiUsersPage() {
             rowClass={(u) => (u.status === 'disabled' ? 'row-muted' : undefined)}
             columns={[
               { header: 'Name', rowHeader: true, cell: (u) => <Link to={`/w/${workspace.id}/api-users/${u.id}`}>{u.name}</Link> },
-              { header: 'Status', cell: (u) => <span className={`badge ${u.status === 'active' ? 'badge-success' : 'badge-muted'}`}>{u.status}</span> },
+              {
+                header: 'Status',
+                cell: (u) => <span className={`badge ${u.status === 'active' ? 'badge-success' : 'badge-muted'}`}>{u.status}</span>,
+              },
               ...accessColumns((u: ApiUser) => u.roles, devices.data),
               { header: 'Created', cell: (u) => formatDate(u.createdAt) },
             ]}
@@ -87,7 +94,12 @@ export function ApiUsersPage() {
                       variant="secondary"
                     />
                   ) : (
-                    <button type="button" className="button secondary small" aria-label={`Enable ${u.name}`} onClick={() => void setStatus(u, 'active')}>
+                    <button
+                      type="button"
+                      className="button secondary small"
+                      aria-label={`Enable ${u.name}`}
+                      onClick={() => void setStatus(u, 'active')}
+                    >
                       Enable
                     </button>
                   )}
@@ -118,7 +130,13 @@ export function ApiUsersPage() {
   );
 }
 
-function CreateApiUser({ devices, onCreated }: { devices: Device[]; onCreated: (answer: { apiUser: ApiUser; token: IssuedToken }) => void }) {
+function CreateApiUser({
+  devices,
+  onCreated,
+}: {
+  devices: Device[];
+  onCreated: (answer: { apiUser: ApiUser; token: IssuedToken }) => void;
+}) {
   const { api } = useSession();
   const { workspace, roles, isOwner } = useWorkspace();
   const viewer = roles.find((r) => r.builtIn && r.name === 'viewer');
@@ -135,8 +153,22 @@ function CreateApiUser({ devices, onCreated }: { devices: Device[]; onCreated: (
     <Section title="Create an API user">
       <form ref={form.ref} onSubmit={submit} noValidate aria-label="Create an API user">
         <FormAlert form={form} />
-        <TextField form={form} name="name" label="Name" hint="What it is for, e.g. “Dashboard ingest”." value={name} onChange={setName} required />
-        <RolePicker form={form} roles={grantableRoles(roles, { isOwner, forApiUser: true })} value={roleIds} onChange={setRoleIds} canGrantOwner={false} />
+        <TextField
+          form={form}
+          name="name"
+          label="Name"
+          hint="What it is for, e.g. “Dashboard ingest”."
+          value={name}
+          onChange={setName}
+          required
+        />
+        <RolePicker
+          form={form}
+          roles={grantableRoles(roles, { isOwner, forApiUser: true })}
+          value={roleIds}
+          onChange={setRoleIds}
+          canGrantOwner={false}
+        />
         <DeviceAccessField form={form} devices={devices} value={access} onChange={setAccess} />
         <SubmitButton form={form}>Create API user</SubmitButton>
       </form>

@@ -10,9 +10,28 @@ import { useWorkspace } from '../../workspace';
 import { NoPermission, WorkspacePage } from './common';
 
 const ACTIONS = [
-  'api_user.created', 'api_user.deleted', 'device.created', 'device.deleted', 'device.updated', 'invitation.declined', 'invitation.resent',
-  'invitation.revoked', 'member.invited', 'member.joined', 'member.left', 'member.removed', 'member.updated', 'role.created', 'role.deleted',
-  'role.updated', 'token.created', 'token.revoked', 'token.rotated', 'workspace.created', 'workspace.token_policy_changed', 'workspace.updated',
+  'api_user.created',
+  'api_user.deleted',
+  'device.created',
+  'device.deleted',
+  'device.updated',
+  'invitation.declined',
+  'invitation.resent',
+  'invitation.revoked',
+  'member.invited',
+  'member.joined',
+  'member.left',
+  'member.removed',
+  'member.updated',
+  'role.created',
+  'role.deleted',
+  'role.updated',
+  'token.created',
+  'token.revoked',
+  'token.rotated',
+  'workspace.created',
+  'workspace.token_policy_changed',
+  'workspace.updated',
 ];
 
 export function AuditPage() {
@@ -38,11 +57,23 @@ export function AuditPage() {
     setFilter(wanted);
   });
   return (
-    <WorkspacePage title="Audit log" intro="Every change in this workspace and who made it, newest first. Entries cannot be edited or deleted.">
+    <WorkspacePage
+      title="Audit log"
+      intro="Every change in this workspace and who made it, newest first. Entries cannot be edited or deleted."
+    >
       <Section title="Filter">
         <form ref={form.ref} onSubmit={submit} noValidate aria-label="Filter the audit log" className="inline-form">
           <FormAlert form={form} />
-          <TextField form={form} name="action" label="Action" hint="For example token.revoked. Empty for all." list="audit-actions" value={action} onChange={setAction} autoComplete="off" />
+          <TextField
+            form={form}
+            name="action"
+            label="Action"
+            hint="For example token.revoked. Empty for all."
+            list="audit-actions"
+            value={action}
+            onChange={setAction}
+            autoComplete="off"
+          />
           <datalist id="audit-actions">
             {ACTIONS.map((a) => (
               <option key={a} value={a} />
@@ -65,7 +96,10 @@ function useActorNames(): Map<string, string> {
   const { api } = useSession();
   const { workspace, can } = useWorkspace();
   const members = useLoad(() => api.members.list(workspace.id, { limit: 200 }).then((p) => p.items), [workspace.id]);
-  const apiUsers = useLoad(() => (can('api_users:read') ? api.apiUsers.list(workspace.id, { limit: 200 }).then((p) => p.items) : Promise.resolve([])), [workspace.id]);
+  const apiUsers = useLoad(
+    () => (can('api_users:read') ? api.apiUsers.list(workspace.id, { limit: 200 }).then((p) => p.items) : Promise.resolve([])),
+    [workspace.id],
+  );
   return new Map<string, string>([
     ...(members.data ?? []).map((m) => [m.userId, m.email] as [string, string]),
     ...(apiUsers.data ?? []).map((u) => [u.id, `API user ${u.name}`] as [string, string]),
@@ -75,10 +109,12 @@ function useActorNames(): Map<string, string> {
 export function AuditTable({ events, caption, names }: { events: AuditEvent[]; caption: string; names?: Map<string, string> }) {
   const who = (e: AuditEvent) => {
     if (e.actor.type === 'system' || !e.actor.id) return <span className="muted">system</span>;
-    return names?.get(e.actor.id) ?? (
-      <span>
-        {e.actor.type === 'api_user' ? 'API user' : 'user'} <code>{e.actor.id.slice(0, 8)}</code>
-      </span>
+    return (
+      names?.get(e.actor.id) ?? (
+        <span>
+          {e.actor.type === 'api_user' ? 'API user' : 'user'} <code>{e.actor.id.slice(0, 8)}</code>
+        </span>
+      )
     );
   };
   return (
@@ -110,7 +146,15 @@ export function AuditTable({ events, caption, names }: { events: AuditEvent[]; c
               <span className="muted">—</span>
             ),
         },
-        { header: 'Details', cell: (e) => (Object.keys(e.details).length > 0 ? <code className="metadata">{JSON.stringify(e.details)}</code> : <span className="muted">—</span>) },
+        {
+          header: 'Details',
+          cell: (e) =>
+            Object.keys(e.details).length > 0 ? (
+              <code className="metadata">{JSON.stringify(e.details)}</code>
+            ) : (
+              <span className="muted">—</span>
+            ),
+        },
       ]}
     />
   );

@@ -37,7 +37,15 @@ export function DevicesPage() {
               columns={[
                 { header: 'Name', rowHeader: true, cell: (d) => d.name },
                 { header: 'Serial', cell: (d) => <code>{d.serial}</code> },
-                { header: 'Metadata', cell: (d) => (Object.keys(d.metadata).length > 0 ? <code className="metadata">{JSON.stringify(d.metadata)}</code> : <span className="muted">—</span>) },
+                {
+                  header: 'Metadata',
+                  cell: (d) =>
+                    Object.keys(d.metadata).length > 0 ? (
+                      <code className="metadata">{JSON.stringify(d.metadata)}</code>
+                    ) : (
+                      <span className="muted">—</span>
+                    ),
+                },
                 { header: 'Added', cell: (d) => formatDate(d.createdAt) },
               ]}
               actions={
@@ -78,9 +86,14 @@ function AddDevice({ onAdded }: { onAdded: () => void }) {
       } catch {
         throw new InvalidInput({ metadata: 'is not valid JSON' });
       }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidInput({ metadata: 'must be a JSON object, like {"room": "3"}' });
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new InvalidInput({ metadata: 'must be a JSON object, like {"room": "3"}' });
     }
-    const device = await api.devices.create(workspace.id, { name: name.trim(), serial: serial.trim(), ...(parsed ? { metadata: parsed } : {}) });
+    const device = await api.devices.create(workspace.id, {
+      name: name.trim(),
+      serial: serial.trim(),
+      ...(parsed ? { metadata: parsed } : {}),
+    });
     setName('');
     setSerial('');
     setMetadata('');
@@ -93,9 +106,29 @@ function AddDevice({ onAdded }: { onAdded: () => void }) {
         <FormAlert form={form} />
         <div className="grid-2">
           <TextField form={form} name="name" label="Device name" value={name} onChange={setName} required />
-          <TextField form={form} name="serial" label="Serial" hint="Unique in this workspace; printable characters, no spaces." value={serial} onChange={setSerial} autoComplete="off" spellCheck={false} required />
+          <TextField
+            form={form}
+            name="serial"
+            label="Serial"
+            hint="Unique in this workspace; printable characters, no spaces."
+            value={serial}
+            onChange={setSerial}
+            autoComplete="off"
+            spellCheck={false}
+            required
+          />
         </div>
-        <TextField form={form} name="metadata" label="Metadata" optional multiline rows={3} hint='A JSON object, e.g. {"room": "greenhouse 3"}.' value={metadata} onChange={setMetadata} />
+        <TextField
+          form={form}
+          name="metadata"
+          label="Metadata"
+          optional
+          multiline
+          rows={3}
+          hint='A JSON object, e.g. {"room": "greenhouse 3"}.'
+          value={metadata}
+          onChange={setMetadata}
+        />
         <SubmitButton form={form}>Add device</SubmitButton>
       </form>
     </Section>

@@ -53,7 +53,10 @@ export function InvitationsPage() {
   }
 
   return (
-    <WorkspacePage title="Invitations" intro="Invite people by email. Each invitation is a link with a secret, shown once: send it to them yourself.">
+    <WorkspacePage
+      title="Invitations"
+      intro="Invite people by email. Each invitation is a link with a secret, shown once: send it to them yourself."
+    >
       {sent && (
         <SecretOnce
           title={sent.resent ? `New invitation link for ${sent.email}` : `Invitation for ${sent.email} created`}
@@ -62,7 +65,8 @@ export function InvitationsPage() {
           onDismiss={() => setSent(null)}
         >
           <p>
-            Send this link to {sent.email}. They sign in (or sign up) with that address and accept.{sent.resent && ' The previous link no longer works.'}
+            Send this link to {sent.email}. They sign in (or sign up) with that address and accept.
+            {sent.resent && ' The previous link no longer works.'}
           </p>
         </SecretOnce>
       )}
@@ -143,7 +147,12 @@ function InviteForm({ devices, onSent }: { devices: Device[]; onSent: (email: st
   const [expires, setExpires] = useState('7');
   const form = useForm({ fields: ['email', 'roleIds', 'deviceAccess', 'deviceAccess.deviceIds', 'expiresInDays'], conflictField: 'email' });
   const submit = form.handleSubmit(async () => {
-    const answer = await api.workspaceInvitations.create(workspace.id, { email: email.trim(), roleIds, deviceAccess: access, expiresInDays: Number(expires) });
+    const answer = await api.workspaceInvitations.create(workspace.id, {
+      email: email.trim(),
+      roleIds,
+      deviceAccess: access,
+      expiresInDays: Number(expires),
+    });
     setEmail('');
     onSent(answer.invitation.email, answer.secret);
   });
@@ -152,8 +161,24 @@ function InviteForm({ devices, onSent }: { devices: Device[]; onSent: (email: st
       <form ref={form.ref} onSubmit={submit} noValidate aria-label="Invite someone">
         <FormAlert form={form} />
         <div className="grid-2">
-          <TextField form={form} name="email" label="Email address" type="email" autoComplete="off" value={email} onChange={setEmail} required />
-          <SelectField form={form} name="expiresInDays" label="Link valid for" value={expires} onChange={setExpires} options={EXPIRY_CHOICES} />
+          <TextField
+            form={form}
+            name="email"
+            label="Email address"
+            type="email"
+            autoComplete="off"
+            value={email}
+            onChange={setEmail}
+            required
+          />
+          <SelectField
+            form={form}
+            name="expiresInDays"
+            label="Link valid for"
+            value={expires}
+            onChange={setExpires}
+            options={EXPIRY_CHOICES}
+          />
         </div>
         <RolePicker form={form} roles={grantableRoles(roles, { isOwner })} value={roleIds} onChange={setRoleIds} canGrantOwner={isOwner} />
         <DeviceAccessField form={form} devices={devices} value={access} onChange={setAccess} />

@@ -29,7 +29,17 @@ export function MembersPage() {
 
   return (
     <WorkspacePage title="Members" intro="People in this workspace. Roles decide what they may do; device access decides on which devices.">
-      <Section title="Members" actions={can('members:manage') ? <Link to={`/w/${workspace.id}/invitations`} className="button secondary small">Invite someone</Link> : undefined} id="members-list">
+      <Section
+        title="Members"
+        actions={
+          can('members:manage') ? (
+            <Link to={`/w/${workspace.id}/invitations`} className="button secondary small">
+              Invite someone
+            </Link>
+          ) : undefined
+        }
+        id="members-list"
+      >
         <PagedItems list={members} moreLabel="Show more members">
           <DataTable
             caption={`Members of ${workspace.name}`}

@@ -18,13 +18,19 @@ function workspaceAreas() {
   return ROUTES.filter((r) => r.nav?.summary);
 }
 
-
 export function OverviewPage() {
   const { workspace, access, can, isOwner } = useWorkspace();
   const policy = workspace.tokenPolicy;
   const devices = access.deviceAccess;
   return (
-    <WorkspacePage title={workspace.name} intro={<>Slug <code>{workspace.slug}</code> · created {formatDate(workspace.createdAt)}</>}>
+    <WorkspacePage
+      title={workspace.name}
+      intro={
+        <>
+          Slug <code>{workspace.slug}</code> · created {formatDate(workspace.createdAt)}
+        </>
+      }
+    >
       <div className="grid-2">
         <Section title="Your access">
           <dl className="details">

@@ -16,7 +16,10 @@ export function PolicyPage() {
   const { workspace, isOwner, can } = useWorkspace();
   const policy = workspace.tokenPolicy;
   return (
-    <WorkspacePage title="Token policy" intro="Rules every token must meet to be used in this workspace. A token that breaks them is refused here (403 token_policy), and only here.">
+    <WorkspacePage
+      title="Token policy"
+      intro="Rules every token must meet to be used in this workspace. A token that breaks them is refused here (403 token_policy), and only here."
+    >
       {isOwner && can('workspace:update') ? (
         <PolicyForm />
       ) : (
@@ -30,7 +33,13 @@ export function PolicyPage() {
           <p className="muted">Only owners change the token policy.</p>
         </Section>
       )}
-      {can('tokens:read') ? <ReachingTokens /> : <Section title="Tokens that reach this workspace"><NoPermission permission="tokens:read" /></Section>}
+      {can('tokens:read') ? (
+        <ReachingTokens />
+      ) : (
+        <Section title="Tokens that reach this workspace">
+          <NoPermission permission="tokens:read" />
+        </Section>
+      )}
     </WorkspacePage>
   );
 }
@@ -44,7 +53,8 @@ function PolicyForm() {
   const form = useForm({ fields: ['maxLifetimeDays', 'allowPersonalTokens'] });
   const submit = form.handleSubmit(async () => {
     const trimmed = maxDays.trim();
-    if (trimmed && !/^\d+$/.test(trimmed)) throw new InvalidInput({ maxLifetimeDays: 'must be a whole number of days, or empty for no maximum' });
+    if (trimmed && !/^\d+$/.test(trimmed))
+      throw new InvalidInput({ maxLifetimeDays: 'must be a whole number of days, or empty for no maximum' });
     await api.workspaces.putPolicy(workspace.id, { maxLifetimeDays: trimmed ? Number(trimmed) : null, allowPersonalTokens: allowPersonal });
     await reload();
     announce('Token policy saved.');
@@ -83,7 +93,10 @@ function ReachingTokens() {
   const announce = useAnnounce();
   const { maxLifetimeDays, allowPersonalTokens } = workspace.tokenPolicy;
   // The server judges each token against the policy: a saved change asks it again.
-  const tokens = useLoad((cursor) => api.workspaceTokens.list(workspace.id, { cursor }), [workspace.id, maxLifetimeDays, allowPersonalTokens]);
+  const tokens = useLoad(
+    (cursor) => api.workspaceTokens.list(workspace.id, { cursor }),
+    [workspace.id, maxLifetimeDays, allowPersonalTokens],
+  );
   const manage = can('tokens:manage');
   const revoke = async (t: GovernedToken) => {
     await api.workspaceTokens.revoke(workspace.id, t.id);
@@ -96,10 +109,19 @@ function ReachingTokens() {
     <Section title="Tokens that reach this workspace">
       <PagedItems list={tokens} empty="No active tokens reach this workspace." moreLabel="Show more tokens">
         {/* The notices speak of listed tokens, so they come with the table, above it. */}
-        {expiring.length > 0 && <Notice tone="warning">{expiring.length === 1 ? 'One token here expires soon or has expired.' : `${expiring.length} tokens here expire soon or have expired.`}</Notice>}
+        {expiring.length > 0 && (
+          <Notice tone="warning">
+            {expiring.length === 1
+              ? 'One token here expires soon or has expired.'
+              : `${expiring.length} tokens here expire soon or have expired.`}
+          </Notice>
+        )}
         {refused.length > 0 && (
           <Notice tone="warning">
-            {refused.length === 1 ? 'One token below is refused here by the policy.' : `${refused.length} tokens below are refused here by the policy.`} Their holders get 403 token_policy in this workspace.
+            {refused.length === 1
+              ? 'One token below is refused here by the policy.'
+              : `${refused.length} tokens below are refused here by the policy.`}{' '}
+            Their holders get 403 token_policy in this workspace.
           </Notice>
         )}
         <TokenTable
@@ -142,7 +164,12 @@ function ReachingTokens() {
                 label="Revoke here"
                 accessibleLabel={`Revoke here: ${t.hint}`}
                 title={`Cut ${t.hint} off from this workspace?`}
-                message={<p>An API user's token, or one restricted to this workspace alone, is revoked. A member's token that reaches other workspaces too loses this one only.</p>}
+                message={
+                  <p>
+                    An API user's token, or one restricted to this workspace alone, is revoked. A member's token that reaches other
+                    workspaces too loses this one only.
+                  </p>
+                }
                 confirmLabel="Revoke"
                 onConfirm={() => revoke(t)}
               />

@@ -25,7 +25,10 @@ export function RolesPage() {
   };
 
   return (
-    <WorkspacePage title="Roles" intro="A role is a named set of permissions. The built-in roles cannot be changed; add custom roles for anything in between.">
+    <WorkspacePage
+      title="Roles"
+      intro="A role is a named set of permissions. The built-in roles cannot be changed; add custom roles for anything in between."
+    >
       <Section title="Roles">
         <DataTable
           caption={`Roles of ${workspace.name}`}
@@ -37,7 +40,8 @@ export function RolesPage() {
               rowHeader: true,
               cell: (r) => (
                 <>
-                  {r.name} {r.builtIn ? <span className="badge badge-muted">built-in</span> : <span className="badge badge-info">custom</span>}
+                  {r.name}{' '}
+                  {r.builtIn ? <span className="badge badge-muted">built-in</span> : <span className="badge badge-info">custom</span>}
                   {r.description && <span className="muted small block">{r.description}</span>}
                 </>
               ),
@@ -101,7 +105,11 @@ function RoleForm({ catalog, role, onDone }: { catalog: Catalog; role?: Role; on
       await api.roles.update(workspace.id, role.id, { name: name.trim(), description: description.trim() || null, permissions });
       announce(`Role "${name.trim()}" saved.`);
     } else {
-      await api.roles.create(workspace.id, { name: name.trim(), ...(description.trim() ? { description: description.trim() } : {}), permissions });
+      await api.roles.create(workspace.id, {
+        name: name.trim(),
+        ...(description.trim() ? { description: description.trim() } : {}),
+        permissions,
+      });
       announce(`Role "${name.trim()}" created.`);
       setName('');
       setDescription('');

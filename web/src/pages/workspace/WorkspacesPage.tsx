@@ -61,7 +61,16 @@ function CreateWorkspace() {
         <FormAlert form={form} />
         <div className="grid-2">
           <TextField form={form} name="name" label="Workspace name" value={name} onChange={setName} required />
-          <TextField form={form} name="slug" label="Slug" optional hint="Lower-case letters, digits and dashes. Made from the name when left empty." value={slug} onChange={setSlug} autoComplete="off" />
+          <TextField
+            form={form}
+            name="slug"
+            label="Slug"
+            optional
+            hint="Lower-case letters, digits and dashes. Made from the name when left empty."
+            value={slug}
+            onChange={setSlug}
+            autoComplete="off"
+          />
         </div>
         <SubmitButton form={form}>Create workspace</SubmitButton>
       </form>

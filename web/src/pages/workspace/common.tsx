@@ -47,7 +47,10 @@ export function RoleChips({ roles }: { roles: Array<{ id: string; name: string }
 }
 
 /** The Roles and Device access columns of the tables of members, API users and invitations. */
-export function accessColumns<T extends { deviceAccess: DeviceAccess }>(rolesOf: (item: T) => Array<{ id: string; name: string }>, devices: Device[] | undefined): Array<Column<T>> {
+export function accessColumns<T extends { deviceAccess: DeviceAccess }>(
+  rolesOf: (item: T) => Array<{ id: string; name: string }>,
+  devices: Device[] | undefined,
+): Array<Column<T>> {
   const deviceNames = new Map((devices ?? []).map((d) => [d.id, d.name]));
   return [
     { header: 'Roles', cell: (item) => <RoleChips roles={rolesOf(item)} /> },
