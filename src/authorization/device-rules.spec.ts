@@ -1,4 +1,4 @@
-import { DomainError, ErrorCode } from '../common/errors';
+import { ErrorCode } from '../common/errors';
 import {
   assertDevicePermission,
   assertReachesAllDevices,
@@ -8,16 +8,8 @@ import {
   unknownDevice,
 } from './device-rules';
 import type { Permission } from './permissions';
+import { verdict } from '../../test/support/rule-verdict';
 
-/** What the rule answers: a value ('allowed' for none), or the refusal's code and detail. */
-function verdict(rule: () => unknown) {
-  try {
-    return rule() ?? 'allowed';
-  } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
-    return { code: error.code, detail: error.detail };
-  }
-}
 const forbidden = (detail: string) => ({ code: ErrorCode.Forbidden, detail });
 
 const ALL: DeviceAccess = { mode: 'all' };

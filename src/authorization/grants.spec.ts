@@ -1,5 +1,5 @@
 import type { AuthenticatedToken } from '../auth/principal';
-import { DomainError, ErrorCode } from '../common/errors';
+import { ErrorCode } from '../common/errors';
 import type { DeviceAccess } from './device-rules';
 import {
   assertApiUserRoles,
@@ -19,17 +19,8 @@ import {
   RequestedGrant,
 } from './grants';
 import { BUILT_IN_ROLES } from './permissions';
+import { verdict } from '../../test/support/rule-verdict';
 
-/** 'allowed', or the refusal's code, detail and field errors. */
-function verdict(rule: () => void) {
-  try {
-    rule();
-    return 'allowed';
-  } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
-    return { code: error.code, detail: error.detail, errors: error.extras.errors };
-  }
-}
 const forbidden = (detail: string) => ({ code: ErrorCode.Forbidden, detail });
 const invalid = (field: string, message: string) => ({
   code: ErrorCode.ValidationFailed,

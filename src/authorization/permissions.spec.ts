@@ -1,4 +1,4 @@
-import { DomainError, ErrorCode } from '../common/errors';
+import { ErrorCode } from '../common/errors';
 import {
   assertPermission,
   assertWorkspaceRule,
@@ -10,16 +10,8 @@ import {
   scopesCover,
   WorkspaceRule,
 } from './permissions';
+import { verdict } from '../../test/support/rule-verdict';
 
-function verdict(rule: () => void) {
-  try {
-    rule();
-    return 'allowed';
-  } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
-    return { code: error.code, detail: error.detail };
-  }
-}
 const forbidden = (detail: string) => ({ code: ErrorCode.Forbidden, detail });
 const noScope = (permission: string) => ({ code: ErrorCode.InsufficientScope, detail: `The token lacks the scope ${permission}.` });
 

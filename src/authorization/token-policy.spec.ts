@@ -1,6 +1,7 @@
-import { DomainError, ErrorCode } from '../common/errors';
+import { ErrorCode } from '../common/errors';
 import type { TokenKind } from '../tokens/token.entity';
 import { assertPolicyAccepts, JudgedToken, policyRefusal, TokenPolicy } from './token-policy';
+import { verdict } from '../../test/support/rule-verdict';
 
 const DAY_MS = 86_400_000;
 const CREATED = new Date('2026-01-01T00:00:00Z');
@@ -41,15 +42,6 @@ describe('policyRefusal', () => {
 });
 
 describe('assertPolicyAccepts', () => {
-  const verdict = (rule: () => void) => {
-    try {
-      rule();
-      return 'allowed';
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      return { code: error.code, detail: error.detail };
-    }
-  };
   const refused = (detail: string) => ({ code: ErrorCode.TokenPolicy, detail });
   it.each<[string, TokenPolicy, JudgedToken, string, string | undefined, unknown]>([
     ['an accepted token', policy(30), tokenOf('named', 30), 'This workspace', undefined, 'allowed'],
