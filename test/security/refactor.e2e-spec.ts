@@ -18,8 +18,11 @@ import { MetricsListener } from '../../src/metrics/metrics-listener';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { RateLimits } from '../../src/rate-limits/rate-limits';
 import { RedisConnection } from '../../src/rate-limits/redis-connection';
-import { bearer, createNamedToken, registerUser } from '../support/api';
+import { PERMISSIONS } from '../../src/authorization/permissions';
+import { bearer, createNamedToken, expectProblem, registerUser } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
+import { fillPath, routeTable } from '../support/route-table';
+import { TableWatch } from '../support/table-contents';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('security review of the refactor', () => {
@@ -29,6 +32,57 @@ describe('security review of the refactor', () => {
     t = await startTestApp();
   });
   afterAll(() => t.close());
+
+  // The guard admits a caller under the route's rule and the write runner re-checks that same rule under
+  // the lock: with the permission no longer named in each service, every route must still hold its own.
+  it("refuses every workspace route to a member holding all but the route's permission, and to a token scoped to all but it", async () => {
+    const ws = await newWorkspace(t);
+    const device = await ws.device();
+    const target = await ws.member('viewer');
+    const invitation = (
+      await t
+        .http()
+        .post(`/v1/workspaces/${ws.id}/invitations`)
+        .set(bearer(ws.owner.personalToken))
+        .send({ email: `pending-${ws.id}@example.com`, roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } })
+        .expect(201)
+    ).body.invitation.id;
+    const bot = await ws.apiUser({ roles: ['viewer'] });
+    const ids = {
+      workspace: ws.id,
+      role: await ws.role(['devices:read']),
+      device: device.id,
+      member: target.id,
+      invitation,
+      apiUser: bot.id,
+      apiUserToken: bot.tokenId,
+      workspaceToken: target.personalTokenId,
+    };
+    const allButOne = new Map<string, { member: string; token: string }>();
+    for (const permission of PERMISSIONS) {
+      const rest = PERMISSIONS.filter((p) => p !== permission);
+      const member = await ws.member({ id: await ws.role(rest) });
+      const token = await createNamedToken(t, ws.owner.personalToken, { scopes: rest, workspaceIds: [ws.id], expiresInDays: 7 });
+      allButOne.set(permission, { member: member.personalToken, token: token.secret });
+    }
+    const everything = await ws.member({ id: await ws.role([...PERMISSIONS]) });
+
+    const routes = routeTable(t.app).filter((r) => r.path.startsWith('/v1/workspaces/:wid') && r.rule?.kind === 'authenticated' && r.rule.permission);
+    expect(routes.length).toBeGreaterThanOrEqual(35);
+    const watch = await TableWatch.start(t.dataSource);
+    const answers: string[] = [];
+    const send = (method: string, path: string, secret: string) => t.http()[method.toLowerCase() as 'get'](fillPath(path, ids)).set(bearer(secret)).send({});
+    for (const { method, path, rule } of routes) {
+      if (rule?.kind !== 'authenticated' || !rule.permission) continue;
+      const { member, token } = allButOne.get(rule.permission) as { member: string; token: string };
+      answers.push(`${method} ${path} as a member without ${rule.permission}: ${(await send(method, path, member)).status}`);
+      const scoped = await send(method, path, token);
+      answers.push(`${method} ${path} as the owner's token without ${rule.permission}: ${scoped.status} ${scoped.body.code}`);
+      if (rule.ownerOnly) expectProblem(await send(method, path, everything.personalToken), 403, 'forbidden');
+    }
+    expect(answers.filter((a) => !/: 403( insufficient_scope)?$/.test(a))).toEqual([]);
+    expect(await watch.changes()).toEqual([]);
+  }, 120_000);
 
   describe('access on GET /v1/workspaces/:wid says no more than the token may see', () => {
     it('does not show a token without devices:read the ids of the devices its holder reaches', async () => {
