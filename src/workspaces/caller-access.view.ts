@@ -40,10 +40,15 @@ export function toCallerAccessView(access: WorkspaceAccess): CallerAccessView {
     roleIds: [...access.roleIds].sort(),
     // The token's scopes applied: a narrowly scoped token is shown what it may do, not what its holder may.
     permissions: [...access.permissions].sort(),
-    deviceAccess: toDeviceAccessView(access.deviceAccess),
+    deviceAccess: toDeviceAccessView(access.deviceAccess, access.permissions.has('devices:read')),
   };
 }
 
-function toDeviceAccessView(deviceAccess: DeviceAccess): CallerDeviceAccessView {
-  return deviceAccess.mode === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: [...deviceAccess.deviceIds].sort() };
+/**
+ * Which devices, by id, only to a token that may see devices (devices:read): a workspace:read-only token
+ * learns the mode, not the ids that GET /devices would refuse it.
+ */
+function toDeviceAccessView(deviceAccess: DeviceAccess, mayListDevices: boolean): CallerDeviceAccessView {
+  if (deviceAccess.mode === 'all') return { mode: 'all' };
+  return mayListDevices ? { mode: 'selected', deviceIds: [...deviceAccess.deviceIds].sort() } : { mode: 'selected' };
 }

@@ -92,7 +92,8 @@ export interface CallerAccess {
   roleIds: string[];
   /** Effective: the roles' permissions narrowed to the token's scopes. */
   permissions: string[];
-  deviceAccess: DeviceAccess;
+  /** With mode "selected", the ids only when `permissions` has devices:read. */
+  deviceAccess: { mode: 'all' } | { mode: 'selected'; deviceIds?: string[] };
 }
 
 /** GET /v1/workspaces/:wid: the workspace with the caller's access in it. */
