@@ -9,7 +9,10 @@ export class CallerDeviceAccessView {
   @ApiProperty({ enum: ['all', 'selected'] })
   mode: 'all' | 'selected';
 
-  @ApiPropertyOptional({ type: [String], description: 'With mode "selected": the devices the caller reaches, by id' })
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'With mode "selected" and a token holding devices:read: the devices the caller reaches, by id',
+  })
   deviceIds?: string[];
 }
 

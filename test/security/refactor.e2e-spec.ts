@@ -67,11 +67,14 @@ describe('security review of the refactor', () => {
     }
     const everything = await ws.member({ id: await ws.role([...PERMISSIONS]) });
 
-    const routes = routeTable(t.app).filter((r) => r.path.startsWith('/v1/workspaces/:wid') && r.rule?.kind === 'authenticated' && r.rule.permission);
+    const routes = routeTable(t.app).filter(
+      (r) => r.path.startsWith('/v1/workspaces/:wid') && r.rule?.kind === 'authenticated' && r.rule.permission,
+    );
     expect(routes.length).toBeGreaterThanOrEqual(35);
     const watch = await TableWatch.start(t.dataSource);
     const answers: string[] = [];
-    const send = (method: string, path: string, secret: string) => t.http()[method.toLowerCase() as 'get'](fillPath(path, ids)).set(bearer(secret)).send({});
+    const send = (method: string, path: string, secret: string) =>
+      t.http()[method.toLowerCase() as 'get'](fillPath(path, ids)).set(bearer(secret)).send({});
     for (const { method, path, rule } of routes) {
       if (rule?.kind !== 'authenticated' || !rule.permission) continue;
       const { member, token } = allButOne.get(rule.permission) as { member: string; token: string };
@@ -90,7 +93,11 @@ describe('security review of the refactor', () => {
       const d1 = (await ws.device()).id;
       const member = await ws.member('member', { devices: [d1] });
       // A dashboard token: it may see the workspace, not its devices.
-      const narrow = await createNamedToken(t, member.personalToken, { scopes: ['workspace:read'], workspaceIds: [ws.id], expiresInDays: 7 });
+      const narrow = await createNamedToken(t, member.personalToken, {
+        scopes: ['workspace:read'],
+        workspaceIds: [ws.id],
+        expiresInDays: 7,
+      });
       await t.http().get(`/v1/workspaces/${ws.id}/devices`).set(bearer(narrow.secret)).expect(403);
 
       const res = await t.http().get(`/v1/workspaces/${ws.id}`).set(bearer(narrow.secret)).expect(200);
@@ -104,7 +111,12 @@ describe('security review of the refactor', () => {
       const d1 = (await ws.device()).id;
       const bot = await ws.apiUser({ roles: ['viewer'], devices: [d1] });
       const narrow = (
-        await t.http().post(`/v1/workspaces/${ws.id}/api-users/${bot.id}/tokens`).set(bearer(ws.owner.personalToken)).send({ scopes: ['workspace:read'] }).expect(201)
+        await t
+          .http()
+          .post(`/v1/workspaces/${ws.id}/api-users/${bot.id}/tokens`)
+          .set(bearer(ws.owner.personalToken))
+          .send({ scopes: ['workspace:read'] })
+          .expect(201)
       ).body.secret;
       const res = await t.http().get(`/v1/workspaces/${ws.id}`).set(bearer(narrow)).expect(200);
       expect(JSON.stringify(res.body)).not.toContain(d1);

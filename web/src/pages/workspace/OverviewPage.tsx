@@ -39,7 +39,13 @@ export function OverviewPage() {
               <RoleChips roles={workspace.roles ?? []} />
             </dd>
             <dt>Your devices</dt>
-            <dd>{devices.mode === 'all' ? 'Every device' : devices.deviceIds ? plural(devices.deviceIds.length, 'chosen device') : 'Chosen devices'}</dd>
+            <dd>
+              {devices.mode === 'all'
+                ? 'Every device'
+                : devices.deviceIds
+                  ? plural(devices.deviceIds.length, 'chosen device')
+                  : 'Chosen devices'}
+            </dd>
             <dt>Token policy</dt>
             <dd>
               {policy.maxLifetimeDays ? `Tokens may live at most ${policy.maxLifetimeDays} days` : 'No maximum token lifetime'};{' '}
