@@ -4,7 +4,7 @@ import type { Actor } from '../audit/audit-log';
 import { CurrentActor } from '../audit/current-actor';
 import { Authenticated } from '../auth/access.decorators';
 import { CurrentUser } from '../auth/current-user';
-import type { UserPrincipal } from '../auth/principal';
+import { CurrentPrincipal, type Principal, type UserPrincipal } from '../auth/principal';
 import { CurrentWorkspace } from '../authorization/current-workspace';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { PageQueryDto } from '../common/pagination';
@@ -19,9 +19,10 @@ export class WorkspacesController {
   constructor(private readonly workspaces: WorkspacesService) {}
 
   @Get()
-  @Authenticated({ scope: 'workspace:read' })
-  list(@CurrentUser() user: UserPrincipal, @Query() query: PageQueryDto) {
-    return this.workspaces.listMine(user, query);
+  // An API user sees its one workspace: the same item as a user's, its roles there and nothing of others.
+  @Authenticated({ scope: 'workspace:read', allowApiUsers: true })
+  list(@CurrentPrincipal() principal: Principal, @Query() query: PageQueryDto) {
+    return this.workspaces.listMine(principal, query);
   }
 
   @Post()
