@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Actor } from '../audit/audit-log';
 import { CurrentActor } from '../audit/current-actor';
 import { Authenticated } from '../auth/access.decorators';
@@ -10,7 +10,7 @@ import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { PageQueryDto } from '../common/pagination';
 import { NoBody } from '../common/validation';
 import { CallerAccessView, toCallerAccessView } from './caller-access.view';
-import { CreateWorkspaceDto, TokenPolicyDto, UpdateWorkspaceDto } from './workspaces.dto';
+import { CreateWorkspaceDto, TokenPolicyDto, UpdateWorkspaceDto, WorkspaceListView } from './workspaces.dto';
 import { WorkspacesService } from './workspaces.service';
 
 @ApiTags('workspaces')
@@ -21,6 +21,12 @@ export class WorkspacesController {
   @Get()
   // An API user sees its one workspace: the same item as a user's, its roles there and nothing of others.
   @Authenticated({ scope: 'workspace:read', allowApiUsers: true })
+  @ApiOperation({
+    summary: "The caller's workspaces",
+    description:
+      'For a user: the workspaces it is a member of (only those its token is restricted to, if it is), newest membership first. For an API user: its one workspace. Each with the roles the caller holds there.',
+  })
+  @ApiOkResponse({ type: WorkspaceListView })
   list(@CurrentPrincipal() principal: Principal, @Query() query: PageQueryDto) {
     return this.workspaces.listMine(principal, query);
   }
