@@ -130,6 +130,23 @@ describe('GET /v1/whoami', () => {
     expectProblem(await t.http().get('/v1/me').set(bearer(bot.token)), 403, 'forbidden');
   });
 
+  it("describes a session exchanged from an API user's token as that API user's, with the shorter expiry", async () => {
+    const ws = await newWorkspace(t);
+    const bot = await ws.apiUser({ roles: ['viewer'] });
+    const narrow = await apiUserToken(ws, bot.id, ['workspace:read'], 30);
+    const exchanged = await t.http().post('/v1/auth/token').set(bearer(narrow.secret)).send({ expiresInSeconds: 600 }).expect(200);
+    const res = await whoami(exchanged.body.token.secret).expect(200);
+    expect(res.body).toMatchObject({ type: 'api_user', apiUser: { id: bot.id }, workspace: { id: ws.id } });
+    expect(res.body.token).toMatchObject({
+      id: exchanged.body.token.id,
+      kind: 'session',
+      scopes: ['workspace:read'],
+      workspaceIds: [ws.id],
+    });
+    expect(res.body.token.expiresAt).toBe(exchanged.body.token.expiresAt);
+    expectNoSecrets(res.body, exchanged.body.token.secret);
+  });
+
   it('answers 401 to a revoked token, a cut-off one and a disabled API user', async () => {
     const ws = await newWorkspace(t);
     const named = await createNamedToken(t, ws.owner.personalToken, { scopes: ['devices:read'] });
