@@ -20,6 +20,7 @@ import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { DevicesModule } from './devices/devices.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 import { ApiUsersModule } from './api-users/api-users.module';
+import { WhoamiModule } from './whoami/whoami.module';
 
 @Module({})
 export class AppModule {
@@ -50,6 +51,7 @@ export class AppModule {
         WorkspacesModule,
         DevicesModule,
         ApiUsersModule,
+        WhoamiModule,
         HealthModule,
       ],
     };

@@ -11,5 +11,6 @@ import { ApiUsersService } from './api-users.service';
   imports: [TokensModule, WorkspacesModule, AuthorizationModule, AuditModule],
   controllers: [ApiUsersController],
   providers: [ApiUsersRepository, ApiUsersService],
+  exports: [ApiUsersRepository],
 })
 export class ApiUsersModule {}

@@ -51,7 +51,7 @@ export function toCallerAccessView(access: WorkspaceAccess): CallerAccessView {
  * Which devices, by id, only to a token that may see devices (devices:read): a workspace:read-only token
  * learns the mode, not the ids that GET /devices would refuse it.
  */
-function toDeviceAccessView(deviceAccess: DeviceAccess, mayListDevices: boolean): CallerDeviceAccessView {
+export function toDeviceAccessView(deviceAccess: DeviceAccess, mayListDevices: boolean): CallerDeviceAccessView {
   if (deviceAccess.mode === 'all') return { mode: 'all' };
   return mayListDevices ? { mode: 'selected', deviceIds: [...deviceAccess.deviceIds].sort() } : { mode: 'selected' };
 }

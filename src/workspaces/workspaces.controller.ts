@@ -1,16 +1,16 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Actor } from '../audit/audit-log';
 import { CurrentActor } from '../audit/current-actor';
 import { Authenticated } from '../auth/access.decorators';
 import { CurrentUser } from '../auth/current-user';
-import type { UserPrincipal } from '../auth/principal';
+import { CurrentPrincipal, type Principal, type UserPrincipal } from '../auth/principal';
 import { CurrentWorkspace } from '../authorization/current-workspace';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { PageQueryDto } from '../common/pagination';
 import { NoBody } from '../common/validation';
 import { CallerAccessView, toCallerAccessView } from './caller-access.view';
-import { CreateWorkspaceDto, TokenPolicyDto, UpdateWorkspaceDto } from './workspaces.dto';
+import { CreateWorkspaceDto, TokenPolicyDto, UpdateWorkspaceDto, WorkspaceListView } from './workspaces.dto';
 import { WorkspacesService } from './workspaces.service';
 
 @ApiTags('workspaces')
@@ -19,9 +19,16 @@ export class WorkspacesController {
   constructor(private readonly workspaces: WorkspacesService) {}
 
   @Get()
-  @Authenticated({ scope: 'workspace:read' })
-  list(@CurrentUser() user: UserPrincipal, @Query() query: PageQueryDto) {
-    return this.workspaces.listMine(user, query);
+  // An API user sees its one workspace: the same item as a user's, its roles there and nothing of others.
+  @Authenticated({ scope: 'workspace:read', allowApiUsers: true })
+  @ApiOperation({
+    summary: "The caller's workspaces",
+    description:
+      'For a user: the workspaces it is a member of (only those its token is restricted to, if it is), newest membership first. For an API user: its one workspace. Each with the roles the caller holds there.',
+  })
+  @ApiOkResponse({ type: WorkspaceListView })
+  list(@CurrentPrincipal() principal: Principal, @Query() query: PageQueryDto) {
+    return this.workspaces.listMine(principal, query);
   }
 
   @Post()

@@ -134,3 +134,50 @@ export class DeclineInvitationDto {
 }
 
 export { RoleGrantFields };
+
+export class WorkspaceRoleRefView {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty()
+  name: string;
+}
+
+export class TokenPolicyView {
+  @ApiProperty({ type: Number, nullable: true })
+  maxLifetimeDays: number | null;
+
+  @ApiProperty()
+  allowPersonalTokens: boolean;
+}
+
+export class WorkspaceListItemView {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty()
+  name: string;
+
+  @ApiProperty()
+  slug: string;
+
+  @ApiProperty({ type: TokenPolicyView })
+  tokenPolicy: TokenPolicyView;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  createdAt: Date;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  updatedAt: Date;
+
+  @ApiProperty({ type: [WorkspaceRoleRefView], description: "The caller's roles in the workspace" })
+  roles: WorkspaceRoleRefView[];
+}
+
+export class WorkspaceListView {
+  @ApiProperty({ type: [WorkspaceListItemView] })
+  items: WorkspaceListItemView[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page; null on the last' })
+  nextCursor: string | null;
+}

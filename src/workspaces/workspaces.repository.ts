@@ -18,7 +18,7 @@ const ROLE_COLUMNS = `r.id, r.workspace_id AS "workspaceId", r.name, r.descripti
   r.created_at AS "createdAt", r.updated_at AS "updatedAt"`;
 
 @Injectable()
-@WorkspaceScoped({ notScoped: ['insert', 'listForUser'] })
+@WorkspaceScoped({ notScoped: ['insert', 'listForPrincipal'] })
 export class WorkspacesRepository {
   constructor(
     private readonly dataSource: DataSource,
@@ -89,15 +89,18 @@ export class WorkspacesRepository {
     await this.changed(workspaceId, em);
   }
 
-  /** The user's workspaces with their roles there, newest membership first. */
-  listForUser(
-    userId: string,
+  /**
+   * The principal's workspaces with its roles there, newest membership first: a user's memberships, or
+   * an API user's one workspace.
+   */
+  listForPrincipal(
+    who: { type: 'user' | 'api_user'; id: string },
     visibleIds: string[] | null,
     after: KeysetPosition | null,
     limit: number,
   ): Promise<Array<WorkspaceRecord & { roles: Array<{ id: string; name: string }>; membershipCreatedAt: Date; membershipId: string }>> {
-    const params: unknown[] = [requireId(userId)];
-    const where = ['m.user_id = $1'];
+    const params: unknown[] = [requireId(who.id)];
+    const where = [who.type === 'user' ? 'm.user_id = $1' : 'm.api_user_id = $1'];
     if (visibleIds) where.push(`m.workspace_id = ANY($${params.push(visibleIds)}::uuid[])`);
     if (after) where.push(`(m.created_at, m.id) < ($${params.push(after.createdAt)}, $${params.push(after.id)})`);
     return this.dataSource.query(

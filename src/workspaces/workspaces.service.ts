@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
-import type { UserPrincipal } from '../auth/principal';
+import type { Principal, UserPrincipal } from '../auth/principal';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
@@ -69,9 +69,10 @@ export class WorkspacesService {
     });
   }
 
-  async listMine(user: UserPrincipal, query: PageQueryDto) {
+  /** A user's workspaces (those its token may see), or an API user's one workspace, in the same shape. */
+  async listMine(principal: Principal, query: PageQueryDto) {
     const limit = pageLimit(query);
-    const rows = await this.workspaces.listForUser(user.id, user.token.workspaceIds, decodeCursor(query.cursor), limit);
+    const rows = await this.workspaces.listForPrincipal(principal, principal.token.workspaceIds, decodeCursor(query.cursor), limit);
     const page = toPage(
       rows.map((r) => ({ ...r, createdAt: r.membershipCreatedAt, id: r.membershipId, workspace: r })),
       limit,

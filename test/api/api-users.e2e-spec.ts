@@ -80,11 +80,13 @@ describe('API users and checks', () => {
         ['get', '/v1/me'],
         ['get', '/v1/me/tokens'],
         ['post', '/v1/workspaces'],
-        ['get', '/v1/workspaces'],
         ['post', '/v1/invitations/accept'],
       ] as const) {
         expectProblem(await t.http()[method](path).set(bearer(secret)).send({}), 403, 'forbidden');
       }
+      // Its own workspace is listed to it (issue 14), and only that one.
+      const listed = await t.http().get('/v1/workspaces').set(bearer(secret)).expect(200);
+      expect(listed.body.items.map((w: { id: string }) => w.id)).toEqual([ws.id]);
       expectProblem(await t.http().post(`/v1/workspaces/${ws.id}/leave`).set(bearer(secret)), 403, 'forbidden');
     });
 
