@@ -1,0 +1,118 @@
+// The OpenAPI document, built once from the code: Nest's scan of the controllers, then what the scan
+// cannot say, added here for every operation at once: a readable operationId and a summary
+// (operations.ts), every path parameter, and who may call it (x-latchkey-access, from the route's rule).
+import type { INestApplication } from '@nestjs/common';
+import { DiscoveryService, Reflector } from '@nestjs/core';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { OperationObject, ParameterObject, PathItemObject } from '@nestjs/swagger';
+import { describeAccessRule } from '../auth/access-rule-description';
+import { ACCESS_RULE, AccessRule } from '../auth/access.decorators';
+import { OPERATIONS } from './operations';
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+/** The methods OpenAPI 3.0 has no field for (an ALL route answers them; the document cannot say so). */
+const UNDOCUMENTED_METHODS = ['search'];
+/** Path parameters that are not UUIDs: the rest of the path behind /v1/authorize/*. */
+const FREE_PATH_PARAMETERS = new Set(['path']);
+
+export function openApiConfig() {
+  return new DocumentBuilder()
+    .setTitle('Latchkey')
+    .setDescription('Workspaces, API users and access tokens, and the token check other services call.')
+    .setVersion('1')
+    .addServer('/', 'This Latchkey instance (paths are relative to the origin serving this document)')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Authorization: Bearer lkp_… (or Token lkp_…)' })
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'Authorization', description: 'Authorization: Token lkp_…' }, 'token')
+    .build();
+}
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const document = SwaggerModule.createDocument(app, openApiConfig());
+  const rules = accessRules(app);
+  const operations: { path: string; method: string; operation: OperationObject; key: string }[] = [];
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of UNDOCUMENTED_METHODS) delete (item as Record<string, unknown>)[method];
+    for (const method of HTTP_METHODS) {
+      const operation = (item as PathItemObject)[method];
+      if (!operation) continue;
+      const key = handlerKey(operation.operationId);
+      if (!OPERATIONS[key])
+        throw new Error(`No operationId for ${key} (${method.toUpperCase()} ${path}): add it to src/openapi/operations.ts`);
+      if (!rules.has(key)) throw new Error(`No access rule found for ${key}`);
+      operations.push({ path, method, operation, key });
+    }
+  }
+  for (const { path, method, operation, key } of operations) {
+    const siblings = operations.filter((o) => o.key === key);
+    const shortest = siblings.map((o) => o.path).reduce((a, b) => (b.length < a.length ? b : a));
+    const methods = new Set(siblings.map((o) => o.method));
+    // A summary written on the route (@ApiOperation) says more than the table's: it becomes the description.
+    if (operation.summary && !operation.description) operation.description = operation.summary;
+    operation.operationId = OPERATIONS[key].id + pathSuffix(path, shortest) + (methods.size > 1 ? capitalize(method) : '');
+    operation.summary = OPERATIONS[key].summary + (methods.size > 1 ? ` (${method.toUpperCase()})` : '');
+    operation.parameters = withPathParameters(path, operation.parameters as ParameterObject[] | undefined);
+    Object.assign(operation, { 'x-latchkey-access': describeAccessRule(rules.get(key)) });
+  }
+  const ids = operations.map((o) => o.operation.operationId);
+  const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (duplicate) throw new Error(`Duplicate operationId ${duplicate}`);
+  return document;
+}
+
+/** `Controller.method` from Nest's default operationId (`Controller_method`, `…_get` for ALL, `…[1]` for an alias path). */
+function handlerKey(operationId: string | undefined): string {
+  const match = /^([A-Za-z0-9]+)_([A-Za-z0-9]+)/.exec(operationId ?? '');
+  if (!match) throw new Error(`Unexpected operationId ${operationId}`);
+  return `${match[1]}.${match[2]}`;
+}
+
+/** The access rule of each handler, by `Controller.method`, as the guard reads it. */
+function accessRules(app: INestApplication): Map<string, AccessRule | undefined> {
+  const reflector = app.get(Reflector);
+  const rules = new Map<string, AccessRule | undefined>();
+  for (const wrapper of app.get(DiscoveryService).getControllers()) {
+    const controller = wrapper.metatype as (new (...args: unknown[]) => unknown) | null;
+    if (!controller) continue;
+    for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+      if (name === 'constructor') continue;
+      const handler = controller.prototype[name];
+      if (typeof handler !== 'function') continue;
+      rules.set(`${controller.name}.${name}`, reflector.getAllAndOverride<AccessRule>(ACCESS_RULE, [handler, controller]));
+    }
+  }
+  return rules;
+}
+
+/** Every {name} of the path declared once, required; ids are UUIDs. */
+function withPathParameters(path: string, parameters: ParameterObject[] = []): ParameterObject[] {
+  const inPath = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+  const others = parameters.filter((p) => p.in !== 'path');
+  const declared = inPath.map((name): ParameterObject => {
+    const existing = parameters.find((p) => p.in === 'path' && p.name === name);
+    const free = FREE_PATH_PARAMETERS.has(name);
+    return {
+      ...existing,
+      name,
+      in: 'path',
+      required: true,
+      ...(free ? { description: existing?.description ?? 'The forwarded path below /v1/authorize (Envoy); it may contain slashes' } : {}),
+      schema: free ? { type: 'string' } : { type: 'string', format: 'uuid' },
+    };
+  });
+  return [...declared, ...others];
+}
+
+/** What a path adds to its shortest sibling, as a name: /v1/health/live against /health/live is `V1`. */
+function pathSuffix(path: string, shortest: string): string {
+  if (path === shortest) return '';
+  const base = new Set(shortest.split('/'));
+  return path
+    .split('/')
+    .filter((s) => s && !base.has(s))
+    .map((s) => capitalize(s.replace(/[{}]/g, '')))
+    .join('');
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
