@@ -7,6 +7,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { OperationObject, ParameterObject, PathItemObject } from '@nestjs/swagger';
 import { describeAccessRule } from '../auth/access-rule-description';
 import { ACCESS_RULE, AccessRule } from '../auth/access.decorators';
+import { UUID_SCHEMA } from '../common/uuid-param';
 import { OPERATIONS } from './operations';
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -15,19 +16,37 @@ const UNDOCUMENTED_METHODS = ['search'];
 /** Path parameters that are not UUIDs: the rest of the path behind /v1/authorize/*. */
 const FREE_PATH_PARAMETERS = new Set(['path']);
 
+/**
+ * Paths are relative to the origin serving the document: one deployment (production, staging or a local
+ * one) documents itself. Not internal: other services and people call it.
+ */
+const SERVER = {
+  url: '/',
+  description: 'This Latchkey deployment (production, staging or local): the origin serving this document',
+  'x-internal': false,
+};
+
 export function openApiConfig() {
-  return new DocumentBuilder()
-    .setTitle('Latchkey')
-    .setDescription('Workspaces, API users and access tokens, and the token check other services call.')
-    .setVersion('1')
-    .addServer('/', 'This Latchkey instance (paths are relative to the origin serving this document)')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Authorization: Bearer lkp_… (or Token lkp_…)' })
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'Authorization', description: 'Authorization: Token lkp_…' }, 'token')
-    .build();
+  return (
+    new DocumentBuilder()
+      .setTitle('Latchkey')
+      .setDescription('Workspaces, API users and access tokens, and the token check other services call.')
+      .setVersion('1')
+      // Latchkey's tokens are opaque (lkp_…, lks_…, lka_…), not JWTs: Nest would say JWT by default.
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'opaque',
+        description: 'Authorization: Bearer lkp_… (or Token lkp_…)',
+      })
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'Authorization', description: 'Authorization: Token lkp_…' }, 'token')
+      .build()
+  );
 }
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(app, openApiConfig());
+  document.servers = [SERVER];
   const rules = accessRules(app);
   const operations: { path: string; method: string; operation: OperationObject; key: string }[] = [];
   for (const [path, item] of Object.entries(document.paths)) {
@@ -51,7 +70,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     operation.operationId = OPERATIONS[key].id + pathSuffix(path, shortest) + (methods.size > 1 ? capitalize(method) : '');
     operation.summary = OPERATIONS[key].summary + (methods.size > 1 ? ` (${method.toUpperCase()})` : '');
     operation.parameters = withPathParameters(path, operation.parameters as ParameterObject[] | undefined);
-    Object.assign(operation, { 'x-latchkey-access': describeAccessRule(rules.get(key)) });
+    const rule = rules.get(key);
+    // A public route takes no credentials: said explicitly, since the document has no default security.
+    if (rule?.kind === 'public') operation.security = [];
+    Object.assign(operation, { 'x-latchkey-access': describeAccessRule(rule) });
   }
   const ids = operations.map((o) => o.operation.operationId);
   const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
@@ -96,7 +118,8 @@ function withPathParameters(path: string, parameters: ParameterObject[] = []): P
       in: 'path',
       required: true,
       ...(free ? { description: existing?.description ?? 'The forwarded path below /v1/authorize (Envoy); it may contain slashes' } : {}),
-      schema: free ? { type: 'string' } : { type: 'string', format: 'uuid' },
+      // The wildcard is bounded by Node's 16 KiB request head, not by the router's parameter length.
+      schema: free ? { type: 'string', maxLength: 16384 } : { ...UUID_SCHEMA },
     };
   });
   return [...declared, ...others];
