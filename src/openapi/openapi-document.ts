@@ -71,8 +71,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     operation.summary = OPERATIONS[key].summary + (methods.size > 1 ? ` (${method.toUpperCase()})` : '');
     operation.parameters = withPathParameters(path, operation.parameters as ParameterObject[] | undefined);
     const rule = rules.get(key);
-    // A public route takes no credentials: said explicitly, since the document has no default security.
-    if (rule?.kind === 'public') operation.security = [];
+    // A public route takes no token: said explicitly, since the document has no default security. One
+    // that checks a key of its own (/metrics) declares it with @ApiBearerAuth() and keeps it.
+    if (rule?.kind === 'public' && !operation.security?.length) operation.security = [];
     Object.assign(operation, { 'x-latchkey-access': describeAccessRule(rule) });
   }
   const ids = operations.map((o) => o.operation.operationId);

@@ -69,6 +69,12 @@ describe('OpenAPI contract', () => {
           route: `${method} ${path}`,
           access: describeRule(route.rule),
         });
+        // A token route names its schemes; a public one names none unless it checks a key of its own (/metrics).
+        const security = (operation as { security?: unknown[] } | undefined)?.security;
+        expect({ route: `${method} ${path}`, secured: (security?.length ?? 0) > 0 }).toEqual({
+          route: `${method} ${path}`,
+          secured: route.rule?.kind !== 'public' || path === '/metrics',
+        });
         checked++;
       }
     }
