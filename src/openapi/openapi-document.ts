@@ -55,9 +55,6 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       const operation = (item as PathItemObject)[method];
       if (!operation) continue;
       const key = handlerKey(operation.operationId);
-      if (!OPERATIONS[key])
-        throw new Error(`No operationId for ${key} (${method.toUpperCase()} ${path}): add it to src/openapi/operations.ts`);
-      if (!rules.has(key)) throw new Error(`No access rule found for ${key}`);
       operations.push({ path, method, operation, key });
     }
   }
@@ -67,8 +64,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     const methods = new Set(siblings.map((o) => o.method));
     // A summary written on the route (@ApiOperation) says more than the table's: it becomes the description.
     if (operation.summary && !operation.description) operation.description = operation.summary;
-    operation.operationId = OPERATIONS[key].id + pathSuffix(path, shortest) + (methods.size > 1 ? capitalize(method) : '');
-    operation.summary = OPERATIONS[key].summary + (methods.size > 1 ? ` (${method.toUpperCase()})` : '');
+    // A route missing from operations.ts keeps Nest's Controller_method form, which the contract test
+    // refuses; the document is still served (a test-only controller, or production, never fails on it).
+    const named = OPERATIONS[key] ?? { id: key.replace('.', '_'), summary: key };
+    operation.operationId = named.id + pathSuffix(path, shortest) + (methods.size > 1 ? capitalize(method) : '');
+    operation.summary = named.summary + (methods.size > 1 ? ` (${method.toUpperCase()})` : '');
     operation.parameters = withPathParameters(path, operation.parameters as ParameterObject[] | undefined);
     const rule = rules.get(key);
     // A public route takes no token: said explicitly, since the document has no default security. One
@@ -76,9 +76,6 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     if (rule?.kind === 'public' && !operation.security?.length) operation.security = [];
     Object.assign(operation, { 'x-latchkey-access': describeAccessRule(rule) });
   }
-  const ids = operations.map((o) => o.operation.operationId);
-  const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
-  if (duplicate) throw new Error(`Duplicate operationId ${duplicate}`);
   return document;
 }
 
