@@ -1,7 +1,7 @@
 // Everything that makes the HTTP application what it is, shared by main.ts and the tests,
 // so the tests exercise the same pipeline as production.
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -17,6 +17,7 @@ import { createValidationPipe, MAX_KEYS_PER_OBJECT, rawJsonProblem } from './com
 import type { AppConfig } from './config/app-config';
 import { Database } from './database/database';
 import { MetricsService } from './metrics/metrics.service';
+import { buildOpenApiDocument } from './openapi/openapi-document';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 /**
@@ -150,7 +151,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  const document = SwaggerModule.createDocument(app, openApiConfig());
+  const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   return document;
 }
@@ -174,14 +175,4 @@ async function serveWebUi(app: NestFastifyApplication, root: string): Promise<vo
       reply.header('Cache-Control', path.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
-}
-
-export function openApiConfig() {
-  return new DocumentBuilder()
-    .setTitle('Latchkey')
-    .setDescription('Workspaces, API users and access tokens, and the token check other services call.')
-    .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Authorization: Bearer lkp_… (or Token lkp_…)' })
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'Authorization', description: 'Authorization: Token lkp_…' }, 'token')
-    .build();
 }

@@ -4,6 +4,7 @@ import { IsString, MaxLength } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Authenticated } from '../auth/access.decorators';
 import type { Principal } from '../auth/principal';
+import { UUID_SCHEMA } from '../common/uuid-param';
 import { Optional } from '../common/validation';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ForwardAuthSettings, readAuthorizeQuestion } from './authorize-question';
@@ -42,9 +43,9 @@ export class ChecksController {
   @HttpCode(204)
   @Authenticated({ allowApiUsers: true })
   @ApiOperation({ summary: 'May the calling token do `permission` in `workspaceId` (on `deviceId`)? 204 yes, 403 no, 401 bad token' })
-  @ApiQuery({ name: 'workspaceId', required: false, description: 'plain mode (no forwarded path): the workspace' })
+  @ApiQuery({ name: 'workspaceId', required: false, schema: UUID_SCHEMA, description: 'plain mode (no forwarded path): the workspace' })
   @ApiQuery({ name: 'permission', required: false, description: 'plain mode, or with X-Forwarded-Uri (Traefik): the permission' })
-  @ApiQuery({ name: 'deviceId', required: false, description: 'plain mode: the device (optional)' })
+  @ApiQuery({ name: 'deviceId', required: false, schema: UUID_SCHEMA, description: 'plain mode: the device (optional)' })
   @ApiHeader({
     name: 'Latchkey-Permission',
     required: false,

@@ -9,3 +9,6 @@ export const UuidParam = (name: string): ParameterDecorator =>
 
 /** A UUID in any case, for ids read from places a ValidationPipe does not see (guard params, proxy headers). */
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A UUID parameter in the OpenAPI document (path ids, the token check's query): its length is its limit. */
+export const UUID_SCHEMA = { type: 'string' as const, format: 'uuid', minLength: 36, maxLength: 36 };

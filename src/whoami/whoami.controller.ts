@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/access.decorators';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { WhoamiView } from './whoami.view';
@@ -15,7 +15,6 @@ export class WhoamiController {
   // the holder of its secret, like introspecting oneself. What needs a scope elsewhere stays behind it
   // here: a user's profile behind account:read (as GET /v1/me), device ids behind devices:read.
   @Authenticated({ allowApiUsers: true })
-  @ApiOperation({ summary: 'Who the calling token belongs to, and the token itself' })
   @ApiOkResponse({ type: WhoamiView })
   get(@CurrentPrincipal() principal: Principal): Promise<WhoamiView> {
     return this.whoami.whoami(principal);

@@ -4,6 +4,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { INestApplication } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { ACCESS_RULE, AccessRule } from '../../src/auth/access.decorators';
+import { describeAccessRule } from '../../src/auth/access-rule-description';
 import { API_PREFIX, UNPREFIXED_ROUTES } from '../../src/app.setup';
 
 export interface RouteEntry {
@@ -43,21 +44,8 @@ export function routeTable(app: INestApplication): RouteEntry[] {
   return routes.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
 }
 
-export function describeRule(rule: AccessRule | undefined): string {
-  if (!rule) return 'NONE';
-  if (rule.kind === 'public') return rule.unlimited ? 'public, not rate-limited' : 'public, rate-limited per IP';
-  const parts = ['token'];
-  if (rule.permission) parts.push(`permission=${rule.permission}`);
-  if (rule.workspaceMember) parts.push('member-of-workspace');
-  if (rule.ownerOnly) parts.push('owner-only');
-  if (rule.scope) parts.push(`scope=${rule.scope}`);
-  if (rule.scope?.startsWith('account:') && !rule.allowRestrictedTokens) parts.push('unrestricted-token');
-  if (rule.platformAdmin) parts.push('platform-admin');
-  if (rule.platformKey) parts.push('or-platform-key');
-  const apiUsers = rule.allowApiUsers ?? rule.permission !== undefined;
-  parts.push(apiUsers ? 'users+api-users' : 'users');
-  return parts.join(' ');
-}
+/** The rule in the words of the route table snapshot (and of the OpenAPI document's x-latchkey-access). */
+export const describeRule = describeAccessRule;
 
 /** What a path parameter names, read from the segments before it. */
 export type IdKind =
