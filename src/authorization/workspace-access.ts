@@ -5,12 +5,12 @@ import { HotCache, tag } from '../cache/hot-cache';
 import { Invalidation } from '../cache/invalidation';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DataSource, EntityManager } from 'typeorm';
-import type { Principal } from '../auth/principal';
+import type { AuthenticatedToken, Principal } from '../auth/principal';
 import { DomainError, ErrorCode, notFound } from '../common/errors';
 import type { DeviceAccess } from './device-rules';
 import { Holdings, isOwnerRoleSql } from './grants';
 import { assertWorkspaceRule, effectivePermissions, isPermission, Permission, WorkspaceRule } from './permissions';
-import { assertPolicyAccepts } from './token-policy';
+import { assertPolicyAccepts, TokenPolicy } from './token-policy';
 import type { WorkspaceCaller } from './workspace-caller';
 
 export interface WorkspaceAccess {
@@ -24,6 +24,8 @@ export interface WorkspaceAccess {
   /** The token's effective rights here: role permissions ∩ token scopes (effectivePermissions). */
   permissions: ReadonlySet<Permission>;
   deviceAccess: DeviceAccess;
+  /** The workspace's token policy, as this request's check enforced it. */
+  tokenPolicy: TokenPolicy;
 }
 
 /** A principal by kind and id: a member's user or an API user. */
@@ -41,6 +43,13 @@ interface AccessRow {
   /** Computed once per loaded row, not per request. */
   permissionSet?: ReadonlySet<Permission>;
   deviceAccessValue?: DeviceAccess;
+}
+
+/** 401 when a workspace admin cut the token (or its parent) off from this workspace: it reaches nothing there. */
+export function assertNotCutOff(token: AuthenticatedToken, workspaceId: string): void {
+  if (token.blockedWorkspaceIds.includes(workspaceId)) {
+    throw new DomainError(ErrorCode.TokenInvalid, 'The token has been revoked for this workspace.');
+  }
 }
 
 @Injectable()
@@ -74,9 +83,7 @@ export class WorkspaceAccessResolver {
 
   private decide(principal: Principal, workspaceId: string, row: AccessRow | null): WorkspaceAccess {
     if (!row) throw notFound('Workspace');
-    if (principal.token.blockedWorkspaceIds.includes(workspaceId)) {
-      throw new DomainError(ErrorCode.TokenInvalid, 'The token has been revoked for this workspace.');
-    }
+    assertNotCutOff(principal.token, workspaceId);
     this.assertPolicy(principal, row);
     return this.toAccess(principal, workspaceId, row);
   }
@@ -132,6 +139,7 @@ export class WorkspaceAccessResolver {
       rolePermissions,
       permissions,
       deviceAccess: deviceAccessOf(row),
+      tokenPolicy: row,
     };
   }
 

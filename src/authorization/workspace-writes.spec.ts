@@ -23,6 +23,7 @@ function accessWith(permissions: Permission[], isOwner = false): WorkspaceAccess
     rolePermissions: set,
     permissions: set,
     deviceAccess: { mode: 'all' },
+    tokenPolicy: { maxLifetimeDays: null, allowPersonalTokens: true },
   };
 }
 

@@ -3,7 +3,6 @@ import { UsersModule } from '../accounts/users.module';
 import { AuditModule } from '../audit/audit.module';
 import { AuthorizationModule } from '../authorization/authorization.module';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
-import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { MeTokensController } from './me-tokens.controller';
 import { TokensRepository } from './tokens.repository';
 import { TokensService } from './tokens.service';
@@ -12,7 +11,7 @@ import { WorkspaceTokensService } from './workspace-tokens.service';
 
 /** Personal, named and API-user tokens: issuing, rotation, revocation, and a workspace's governance of them. */
 @Module({
-  imports: [UsersModule, AuthorizationModule, WorkspacesModule, AuditModule, RateLimitsModule],
+  imports: [UsersModule, AuthorizationModule, AuditModule, RateLimitsModule],
   controllers: [MeTokensController, WorkspaceTokensController],
   providers: [TokensRepository, TokensService, WorkspaceTokensService],
   exports: [TokensRepository, TokensService],

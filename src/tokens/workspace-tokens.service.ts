@@ -8,7 +8,6 @@ import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { notFound } from '../common/errors';
 import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
-import { WorkspacesRepository } from '../workspaces/workspaces.repository';
 import { toPolicyVerdict } from './token-policy-verdict';
 import { toTokenView } from './token.view';
 import { ReachingToken, TokensRepository } from './tokens.repository';
@@ -36,7 +35,6 @@ function toGovernedTokenView(t: ReachingToken, workspaceId: string, policy: Toke
 export class WorkspaceTokensService {
   constructor(
     private readonly tokens: TokensRepository,
-    private readonly workspaces: WorkspacesRepository,
     private readonly writes: WorkspaceWrites,
     private readonly clock: Clock,
   ) {}
@@ -44,10 +42,8 @@ export class WorkspaceTokensService {
   async list(access: WorkspaceAccess, query: PageQueryDto) {
     const limit = pageLimit(query);
     const now = this.clock.now();
-    const workspace = await this.workspaces.find(access.workspaceId);
-    if (!workspace) throw notFound('Workspace');
     const rows = await this.tokens.listReachingWorkspace(access.workspaceId, now, decodeCursor(query.cursor), limit);
-    return toPage(rows, limit, (row) => toGovernedTokenView(row, access.workspaceId, workspace, now));
+    return toPage(rows, limit, (row) => toGovernedTokenView(row, access.workspaceId, access.tokenPolicy, now));
   }
 
   /**

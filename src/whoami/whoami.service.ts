@@ -6,6 +6,7 @@ import { UsersRepository } from '../accounts/users.repository';
 import { ApiUsersRepository } from '../api-users/api-users.repository';
 import type { ApiUserPrincipal, Principal, UserPrincipal } from '../auth/principal';
 import { effectivePermissions, isPermission, scopesCover } from '../authorization/permissions';
+import { assertNotCutOff } from '../authorization/workspace-access';
 import { DomainError, ErrorCode } from '../common/errors';
 import { TokensRepository } from '../tokens/tokens.repository';
 import { toDeviceAccessView } from '../workspaces/caller-access.view';
@@ -39,9 +40,7 @@ export class WhoamiService {
   private async apiUser(principal: ApiUserPrincipal): Promise<Omit<WhoamiView, 'token'>> {
     const workspaceId = principal.workspaceId;
     // A token an admin cut off from the API user's workspace reaches nothing there, its description included.
-    if (principal.token.blockedWorkspaceIds.includes(workspaceId)) {
-      throw new DomainError(ErrorCode.TokenInvalid, 'The token has been revoked for this workspace.');
-    }
+    assertNotCutOff(principal.token, workspaceId);
     const [apiUser, workspace] = await Promise.all([this.apiUsers.find(workspaceId, principal.id), this.workspaces.find(workspaceId)]);
     if (!apiUser || !workspace) throw gone();
     const rolePermissions = new Set(apiUser.roles.flatMap((r) => r.permissions).filter(isPermission));
