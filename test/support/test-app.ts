@@ -13,6 +13,7 @@ import { Clock } from '../../src/common/clock';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { QueryCounter } from '../../src/database/query-counter';
 import { DataSource } from 'typeorm';
+import { ConformanceRecorder } from './conformance';
 import { FakeClock } from './fake-clock';
 import { createTestDatabase, TestDatabase } from './test-database';
 
@@ -92,6 +93,7 @@ export async function startTestApp(
     .compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config), { logger: false });
   await configureApp(app, config);
+  const conformance = ConformanceRecorder.attach(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   const server = app.getHttpServer();
@@ -104,8 +106,13 @@ export async function startTestApp(
     dataSource: app.get(DataSource),
     database: db,
     close: async () => {
-      await app.close();
-      if (database === undefined) await db?.drop();
+      // Checked before closing (the document is built from the running app); the database is dropped either way.
+      try {
+        conformance?.verify(app);
+      } finally {
+        await app.close();
+        if (database === undefined) await db?.drop();
+      }
     },
   };
 }
