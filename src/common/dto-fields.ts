@@ -1,6 +1,8 @@
-// The field rules that DTOs repeat, each written once. Validation only: every field keeps its own
-// @ApiProperty, so the OpenAPI document says what it said before.
+// The field rules that DTOs repeat, each written once: the validation and the limits the OpenAPI
+// document states for it (maxLength, maxItems, pattern…), so the two cannot disagree. Every field keeps
+// its own @ApiProperty for its type, description and whether it is required; these merge into it.
 import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -31,17 +33,23 @@ function stacked(...decorators: PropertyDecorator[]): PropertyDecorator {
 
 /** A name or label: a string of 1 to `maxLength` characters, not only white space. */
 export function NonBlankString(maxLength: number): PropertyDecorator {
-  return stacked(IsString(), Length(1, maxLength), Matches(/\S/, { message: 'must not be blank' }));
+  return stacked(
+    ApiProperty({ minLength: 1, maxLength, pattern: '\\S' }),
+    IsString(),
+    Length(1, maxLength),
+    Matches(/\S/, { message: 'must not be blank' }),
+  );
 }
 
 /** Free text or a secret as sent: a string of at most `max` characters and, with `min`, at least `min`. */
 export function BoundedString({ min, max }: { min?: number; max: number }): PropertyDecorator {
-  return min === undefined ? stacked(IsString(), MaxLength(max)) : stacked(IsString(), MinLength(min), MaxLength(max));
+  const documented = ApiProperty({ minLength: min, maxLength: max });
+  return min === undefined ? stacked(documented, IsString(), MaxLength(max)) : stacked(documented, IsString(), MinLength(min), MaxLength(max));
 }
 
 /** A whole number from `min` to `max`, both included. */
 export function IntInRange(min: number, max: number): PropertyDecorator {
-  return stacked(IsInt(), Min(min), Max(max));
+  return stacked(ApiProperty({ type: 'integer', minimum: min, maximum: max }), IsInt(), Min(min), Max(max));
 }
 
 /** Array sizes: at most `max` items and, with `min`, at least `min`. */
@@ -51,27 +59,50 @@ interface ListSize {
 }
 
 function listSize({ min, max }: ListSize): PropertyDecorator[] {
-  return min === undefined ? [ArrayMaxSize(max)] : [ArrayMinSize(min), ArrayMaxSize(max)];
+  const documented = ApiProperty({ minItems: min, maxItems: max, uniqueItems: true });
+  return min === undefined ? [documented, ArrayMaxSize(max)] : [documented, ArrayMinSize(min), ArrayMaxSize(max)];
 }
 
 /** Ids without repeats, in lower case (they are compared as strings). */
 export function UuidList(size: ListSize): PropertyDecorator {
-  return stacked(LowercaseUuids(), IsArray(), ...listSize(size), ArrayUnique(), IsUUID('all', { each: true }));
+  return stacked(
+    ApiProperty({ type: String, isArray: true, format: 'uuid', maxLength: 36 }),
+    LowercaseUuids(),
+    IsArray(),
+    ...listSize(size),
+    ArrayUnique(),
+    IsUUID('all', { each: true }),
+  );
 }
 
 /** Permissions or scopes without repeats, each one of `allowed`; `message` names what they must be. */
 export function ScopeList(allowed: readonly string[], message: string, size: ListSize): PropertyDecorator {
-  return stacked(IsArray(), ...listSize(size), ArrayUnique(), IsIn(allowed, { each: true, message }));
+  return stacked(
+    ApiProperty({ enum: [...allowed], isArray: true }),
+    IsArray(),
+    ...listSize(size),
+    ArrayUnique(),
+    IsIn(allowed, { each: true, message }),
+  );
 }
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** A workspace's slug: what a DNS label may be, in lower case. */
 export function SlugString(): PropertyDecorator {
-  return stacked(IsString(), Matches(SLUG, { message: 'must be 1 to 63 lower-case letters, digits and inner dashes' }));
+  return stacked(
+    ApiProperty({ minLength: 1, maxLength: 63, pattern: SLUG.source }),
+    IsString(),
+    Matches(SLUG, { message: 'must be 1 to 63 lower-case letters, digits and inner dashes' }),
+  );
 }
 
 /** A device's serial number: 1 to 128 printable ASCII characters, no spaces. */
 export function SerialString(): PropertyDecorator {
-  return stacked(IsString(), Length(1, 128), Matches(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' }));
+  return stacked(
+    ApiProperty({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' }),
+    IsString(),
+    Length(1, 128),
+    Matches(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' }),
+  );
 }

@@ -1,26 +1,58 @@
 // Keyset pagination over (created_at, id), newest first. Cursors are opaque to clients.
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import type { Type as Class } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { BoundedString, IntInRange } from './dto-fields';
 import { validationFailed } from './errors';
 import { Optional } from './validation';
 
+/** The largest page a list answers (`limit`), and so the most items a page's schema allows. */
+export const MAX_PAGE_SIZE = 200;
+/** An encoded (createdAt, id) pair is about 90 characters; 200 leaves room and refuses junk. */
+const MAX_CURSOR_LENGTH = 200;
+
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
   @Optional()
   @Type(() => Number)
-  @IntInRange(1, 200)
+  @IntInRange(1, MAX_PAGE_SIZE)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @Optional()
-  @BoundedString({ max: 200 })
+  @BoundedString({ max: MAX_CURSOR_LENGTH })
   cursor?: string;
 }
 
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
+}
+
+const pageClasses = new Map<Class<unknown>, Class<Page<unknown>>>();
+
+/**
+ * The response schema of a list of `item`: `{ items, nextCursor }`, named `<Item>Page` in the document
+ * (one class per item type, made once). Use it as `@ApiOkResponse({ type: PageOf(DeviceView) })`.
+ */
+export function PageOf<T>(item: Class<T>): Class<Page<T>> {
+  const existing = pageClasses.get(item);
+  if (existing) return existing as Class<Page<T>>;
+  class ItemPage implements Page<T> {
+    @ApiProperty({ type: [item], maxItems: MAX_PAGE_SIZE })
+    items: T[];
+
+    @ApiProperty({
+      type: String,
+      nullable: true,
+      maxLength: MAX_CURSOR_LENGTH,
+      description: 'Pass as `cursor` for the next page; null on the last',
+    })
+    nextCursor: string | null;
+  }
+  Object.defineProperty(ItemPage, 'name', { value: `${item.name.replace(/View$/, '')}Page` });
+  pageClasses.set(item, ItemPage);
+  return ItemPage;
 }
 
 export interface KeysetPosition {
