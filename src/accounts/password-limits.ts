@@ -35,12 +35,12 @@ export class PasswordLimits {
   }
 
   /** Every attempt counts, right or wrong: the limit bounds argon2 work and current-password guesses alike. */
-  consumePasswordChange(userId: string): Promise<void> {
-    return this.changes.consume(userId);
+  async consumePasswordChange(userId: string): Promise<void> {
+    await this.changes.consume(userId);
   }
 
   /** Keyed like the sign-in lockout's client: an IPv6 client by its /64. */
-  consumeRegistration(ip: string): Promise<void> {
-    return this.registrations.consume(clientKey(ip));
+  async consumeRegistration(ip: string): Promise<void> {
+    await this.registrations.consume(clientKey(ip));
   }
 }

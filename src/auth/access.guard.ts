@@ -10,6 +10,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode, statusFor, validationFailed } from '../common/errors';
 import { matchesKeyDigest } from '../common/key-digest';
 import { RateLimits } from '../rate-limits/rate-limits';
+import { rateLimitFields, type RateLimitState } from '../rate-limits/rate-limit-fields';
 import { WorkspaceAccessResolver } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { PlatformAdmins } from '../accounts/platform-admins';
@@ -39,6 +40,11 @@ const authenticateBearer = passport.authenticate(BEARER_STRATEGY, {
   failWithError: true,
 });
 
+/** The limit that counted this request, on its answer (success or problem alike: Fastify keeps the fields). */
+function sendRateLimitFields(context: ExecutionContext, state: RateLimitState | null): void {
+  if (state) context.switchToHttp().getResponse<FastifyReply>().headers(rateLimitFields(state));
+}
+
 @Injectable()
 export class AccessGuard implements CanActivate {
   /** Each handler's rule, read from its metadata once (metadata does not change after start-up). */
@@ -67,7 +73,7 @@ export class AccessGuard implements CanActivate {
     if (!rule) throw new DomainError(ErrorCode.Forbidden, 'This route declares no access rule.');
     const request = context.switchToHttp().getRequest<AuthRequest>();
     if (rule.kind === 'public') {
-      if (!rule.unlimited) await this.rateLimits.consumePublic(request.ip);
+      if (!rule.unlimited) sendRateLimitFields(context, await this.rateLimits.consumePublic(request.ip));
       return true;
     }
 
@@ -88,10 +94,12 @@ export class AccessGuard implements CanActivate {
     try {
       principal = await this.authenticate(request, context.switchToHttp().getResponse<FastifyReply>());
     } catch (error) {
-      if (error instanceof DomainError && statusFor(error.code) === 401) this.rateLimits.recordFailedCheck(request.ip);
+      if (error instanceof DomainError && statusFor(error.code) === 401) {
+        sendRateLimitFields(context, this.rateLimits.recordFailedCheck(request.ip));
+      }
       throw error;
     }
-    this.rateLimits.consumeToken(principal.token.id);
+    sendRateLimitFields(context, this.rateLimits.consumeToken(principal.token.id));
     if (principal.token.expiresAt) {
       context.switchToHttp().getResponse<FastifyReply>().header(TOKEN_EXPIRES_HEADER, principal.token.expiresAt.toISOString());
     }

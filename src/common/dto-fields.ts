@@ -44,7 +44,9 @@ export function NonBlankString(maxLength: number): PropertyDecorator {
 /** Free text or a secret as sent: a string of at most `max` characters and, with `min`, at least `min`. */
 export function BoundedString({ min, max }: { min?: number; max: number }): PropertyDecorator {
   const documented = ApiProperty({ minLength: min, maxLength: max });
-  return min === undefined ? stacked(documented, IsString(), MaxLength(max)) : stacked(documented, IsString(), MinLength(min), MaxLength(max));
+  return min === undefined
+    ? stacked(documented, IsString(), MaxLength(max))
+    : stacked(documented, IsString(), MinLength(min), MaxLength(max));
 }
 
 /** A whole number from `min` to `max`, both included. */

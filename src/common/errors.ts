@@ -110,7 +110,8 @@ export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     readonly detail: string,
-    readonly extras: { errors?: FieldError[]; retryAfterSeconds?: number } = {},
+    /** `headers`: fields the answer carries besides Retry-After (a 429's RateLimit fields). */
+    readonly extras: { errors?: FieldError[]; retryAfterSeconds?: number; headers?: Record<string, string> } = {},
   ) {
     // Capturing a stack costs more than the rest of a refused token check (bench profile).
     const stackTraceLimit = Error.stackTraceLimit;

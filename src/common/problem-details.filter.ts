@@ -55,6 +55,7 @@ export function sendProblem(reply: FastifyReply, requestId: string, error: Domai
     );
   }
   if (error.extras.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.extras.retryAfterSeconds));
+  if (error.extras.headers) reply.headers(error.extras.headers);
   reply.status(status).type('application/problem+json').send(body);
 }
 

@@ -14,6 +14,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainError } from '../common/errors';
 import { BatchedRedisCounter, CounterState } from './batched-redis-counter';
 import { ExactLimit, rateLimited } from './exact-limit';
+import type { RateLimitState } from './rate-limit-fields';
 import { RedisConnection } from './redis-connection';
 
 const WINDOW_SECONDS = 60;
@@ -52,13 +53,15 @@ export class RateLimits implements OnModuleDestroy {
     this.failuresPerIp?.stop();
   }
 
-  /** Synchronous: the token check's path waits for nothing here. */
-  consumeToken(tokenId: string): void {
-    const over = this.perToken?.consume(tokenId);
-    if (over) throw limited(over);
+  /** Synchronous: the token check's path waits for nothing here. Where the token stands, or null with no limit. */
+  consumeToken(tokenId: string): RateLimitState | null {
+    if (!this.perToken) return null;
+    const over = this.perToken.consume(tokenId);
+    if (over) throw limited(standing('token', this.perToken, over));
+    return standing('token', this.perToken, this.perToken.peek(tokenId));
   }
 
-  consumePublic(ip: string): Promise<void> {
+  consumePublic(ip: string): Promise<RateLimitState | null> {
     return this.perIp.consume(clientKey(ip));
   }
 
@@ -71,8 +74,10 @@ export class RateLimits implements OnModuleDestroy {
    */
   assertMayLookUp(ip: string, tokenHash: string): void | Promise<void> {
     if (!this.failuresPerIp || this.knownTokens?.has(tokenHash)) return;
-    const state = this.failuresPerIp.peek(clientKey(ip));
-    if (state.count < this.failuresPerIp.points) return;
+    const failures = this.failuresPerIp;
+    const counted = failures.peek(clientKey(ip));
+    if (counted.count < failures.points) return;
+    const state = standing('failed-checks', failures, counted);
     if (!this.redis) throw limited(state);
     return this.redis.exists(knownTokenKey(tokenHash)).then(
       (found) => {
@@ -110,11 +115,25 @@ export class RateLimits implements OnModuleDestroy {
     this.redis?.set(knownTokenKey(tokenHash), '1', 'EX', KNOWN_TOKEN_SECONDS).catch(() => undefined);
   }
 
-  recordFailedCheck(ip: string): void {
-    this.failuresPerIp?.consume(clientKey(ip));
+  /** Counts a failed token check against the caller's address: where the address stands, or null with no limit. */
+  recordFailedCheck(ip: string): RateLimitState | null {
+    if (!this.failuresPerIp) return null;
+    const key = clientKey(ip);
+    this.failuresPerIp.consume(key);
+    return standing('failed-checks', this.failuresPerIp, this.failuresPerIp.peek(key));
   }
 }
 
-function limited(state: CounterState): DomainError {
-  return rateLimited(state.msBeforeNext, TOO_MANY);
+function standing(policy: string, counter: BatchedRedisCounter, counted: CounterState): RateLimitState {
+  return {
+    policy,
+    quota: counter.points,
+    windowSeconds: WINDOW_SECONDS,
+    remaining: counter.points - counted.count,
+    msBeforeReset: counted.msBeforeNext,
+  };
+}
+
+function limited(state: RateLimitState): DomainError {
+  return rateLimited(state, TOO_MANY);
 }

@@ -40,23 +40,34 @@ describe('rate limits (in memory)', () => {
   afterAll(() => t.close());
 
   it('limits public routes per IP with 429 and Retry-After, but never the probes', async () => {
-    for (let i = 0; i < 3; i++) await t.http().get('/v1/permissions').expect(200);
+    for (let i = 0; i < 3; i++) {
+      const res = await t.http().get('/v1/permissions').expect(200);
+      // The IETF RateLimit fields on every counted answer: the policy, and what is left of it.
+      expect(res.headers['ratelimit-policy']).toBe('"ip";q=3;w=60');
+      expect(res.headers['ratelimit']).toMatch(new RegExp(`^"ip";r=${2 - i};t=([1-9]|[1-5][0-9]|60)$`));
+    }
     const limited = await t.http().get('/v1/permissions');
     expectProblem(limited, 429, 'rate_limited');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-    for (let i = 0; i < 10; i++) await t.http().get('/health/live').expect(200);
+    expect(limited.headers['ratelimit-policy']).toBe('"ip";q=3;w=60');
+    expect(limited.headers['ratelimit']).toBe(`"ip";r=0;t=${limited.headers['retry-after']}`);
+    for (let i = 0; i < 10; i++) {
+      const probe = await t.http().get('/health/live').expect(200);
+      expect(probe.headers['ratelimit']).toBeUndefined();
+    }
   });
 
   it('stops an IP that keeps presenting bad tokens before any lookup', async () => {
-    for (let i = 0; i < 4; i++)
-      expectProblem(
-        await t
-          .http()
-          .get('/v1/me')
-          .set(bearer(forged(i))),
-        401,
-        'token_invalid',
-      );
+    for (let i = 0; i < 4; i++) {
+      const refused = await t
+        .http()
+        .get('/v1/me')
+        .set(bearer(forged(i)));
+      expectProblem(refused, 401, 'token_invalid');
+      // Each failed check says how many the address has left.
+      expect(refused.headers['ratelimit-policy']).toBe('"failed-checks";q=4;w=60');
+      expect(refused.headers['ratelimit']).toMatch(new RegExp(`^"failed-checks";r=${3 - i};t=\\d+$`));
+    }
     const before = t.queries.total;
     const res = await t
       .http()
@@ -77,9 +88,16 @@ describe('rate limits per token', () => {
 
   it('limits each token, and one token running out does not touch another', async () => {
     const [a, b] = [await registerUser(t), await registerUser(t)];
-    for (let i = 0; i < 5; i++) await t.http().get('/v1/me').set(bearer(a.personalToken)).expect(200);
-    expectProblem(await t.http().get('/v1/me').set(bearer(a.personalToken)), 429, 'rate_limited');
-    await t.http().get('/v1/me').set(bearer(b.personalToken)).expect(200);
+    for (let i = 0; i < 5; i++) {
+      const res = await t.http().get('/v1/me').set(bearer(a.personalToken)).expect(200);
+      expect(res.headers['ratelimit-policy']).toBe('"token";q=5;w=60');
+      expect(res.headers['ratelimit']).toMatch(new RegExp(`^"token";r=${4 - i};t=\\d+$`));
+    }
+    const limited = await t.http().get('/v1/me').set(bearer(a.personalToken));
+    expectProblem(limited, 429, 'rate_limited');
+    expect(limited.headers['ratelimit']).toBe(`"token";r=0;t=${limited.headers['retry-after']}`);
+    const other = await t.http().get('/v1/me').set(bearer(b.personalToken)).expect(200);
+    expect(other.headers['ratelimit']).toMatch(/^"token";r=4;t=\d+$/);
   });
 });
 

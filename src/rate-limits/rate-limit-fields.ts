@@ -1,0 +1,27 @@
+// The IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers): which limit counted the
+// request, its quota per window (RateLimit-Policy) and what is left of it (RateLimit). Sent on every
+// answer a limit counted, 2xx and 4xx alike; a 429 adds Retry-After. Clients slow down before they are
+// refused instead of after.
+
+/** One limit's standing for the caller, just after this request was counted. */
+export interface RateLimitState {
+  /** The limit's name as the fields show it: `token`, `ip`, `failed-checks`, `register`, `password-change`. */
+  policy: string;
+  /** Requests allowed per window. */
+  quota: number;
+  windowSeconds: number;
+  /** Requests left in this window (0 once refused). */
+  remaining: number;
+  /** Until the window ends. */
+  msBeforeReset: number;
+}
+
+export const RATE_LIMIT_POLICY_HEADER = 'RateLimit-Policy';
+export const RATE_LIMIT_HEADER = 'RateLimit';
+
+export function rateLimitFields(state: RateLimitState): Record<string, string> {
+  return {
+    [RATE_LIMIT_POLICY_HEADER]: `"${state.policy}";q=${state.quota};w=${state.windowSeconds}`,
+    [RATE_LIMIT_HEADER]: `"${state.policy}";r=${Math.max(0, state.remaining)};t=${Math.max(0, Math.ceil(state.msBeforeReset / 1000))}`,
+  };
+}
