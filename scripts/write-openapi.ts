@@ -1,8 +1,10 @@
-// Writes openapi.json from the code (npm run openapi). The OpenAPI spec test fails when they differ.
+// Writes openapi.json from the code, and the web UI's types generated from it (npm run openapi).
+// test/contract/openapi.e2e-spec.ts fails when either differs from what the code gives.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestApp } from '../test/support/test-app';
 import { prepareTemplate } from '../test/support/test-database';
+import { CLIENT_TYPES_PATH, clientTypes } from './client-types';
 
 async function main(): Promise<void> {
   await prepareTemplate();
@@ -10,7 +12,9 @@ async function main(): Promise<void> {
   try {
     const doc = (await t.http().get('/openapi.json').expect(200)).body;
     // Compiled to build/scripts/, two levels below the repository root.
-    writeFileSync(join(__dirname, '..', '..', 'openapi.json'), `${JSON.stringify(doc, null, 2)}\n`);
+    const root = join(__dirname, '..', '..');
+    writeFileSync(join(root, 'openapi.json'), `${JSON.stringify(doc, null, 2)}\n`);
+    writeFileSync(join(root, CLIENT_TYPES_PATH), await clientTypes(doc));
   } finally {
     await t.close();
   }

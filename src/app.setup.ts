@@ -12,7 +12,7 @@ import fastifyStatic from '@fastify/static';
 import { Logger } from 'nestjs-pino';
 import { securityHeaders } from './common/security-headers';
 import { DomainError, ErrorCode, validationFailed, validationFailedWith } from './common/errors';
-import { ProblemDetailsFilter, sendProblem } from './common/problem-details.filter';
+import { MAX_REQUEST_ID_LENGTH, ProblemDetailsFilter, sendProblem } from './common/problem-details.filter';
 import { createValidationPipe, MAX_KEYS_PER_OBJECT, rawJsonProblem } from './common/validation';
 import type { AppConfig } from './config/app-config';
 import { Database } from './database/database';
@@ -42,7 +42,7 @@ const FORM_ROUTES = new Set(['/v1/introspect']);
 export const API_PREFIX = 'v1';
 /** Served at the root, outside /v1: probes and scrapers address them there. */
 export const UNPREFIXED_ROUTES = ['health/live', 'health/ready', 'v1/health/live', 'v1/health/ready', 'metrics'];
-const INCOMING_REQUEST_ID = /^[\w.:-]{1,128}$/;
+const INCOMING_REQUEST_ID = new RegExp(`^[\\w.:-]{1,${MAX_REQUEST_ID_LENGTH}}$`);
 
 export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
   const headers = securityHeaders();

@@ -137,10 +137,20 @@ export function validationFailed(field: string, message: string): DomainError {
 
 /** Field errors in one answer: enough to fix a form, not a 3.7 MB echo of an attacker's keys. */
 export const MAX_FIELD_ERRORS = 20;
+/** A field's path as an answer names it: a sent key can be as long as the body, its echo is not. */
+export const MAX_FIELD_NAME_LENGTH = 200;
+/** Messages are ours; the longest lists the permission catalog. */
+export const MAX_FIELD_MESSAGE_LENGTH = 2000;
 
-/** The first MAX_FIELD_ERRORS errors; the detail says how many there were when some were cut. */
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** The first MAX_FIELD_ERRORS errors, each cut to its limits; the detail says how many there were when some were cut. */
 export function validationFailedWith(errors: FieldError[]): DomainError {
-  const listed = errors.slice(0, MAX_FIELD_ERRORS);
+  const listed = errors
+    .slice(0, MAX_FIELD_ERRORS)
+    .map((e) => ({ field: cut(e.field, MAX_FIELD_NAME_LENGTH), message: cut(e.message, MAX_FIELD_MESSAGE_LENGTH) }));
   const detail =
     errors.length > listed.length
       ? `The request is not valid (the first ${listed.length} of ${errors.length} problems are listed).`

@@ -13,6 +13,9 @@ import { DomainError, ErrorCode, FieldError, statusFor, titleFor } from './error
  */
 export const POOL_EXHAUSTED_RETRY_AFTER_SECONDS = 1;
 
+/** The longest request id an answer carries: a caller's own X-Request-Id is kept up to this length (app.setup.ts). */
+export const MAX_REQUEST_ID_LENGTH = 128;
+
 export interface ProblemBody {
   type: string;
   title: string;

@@ -9,6 +9,8 @@ import { describeAccessRule } from '../auth/access-rule-description';
 import { ACCESS_RULE, AccessRule } from '../auth/access.decorators';
 import { UUID_SCHEMA } from '../common/uuid-param';
 import { OPERATIONS } from './operations';
+import { API_PROBLEMS, type ProblemStatus } from './problems';
+import { addSharedResponses, PLATFORM_ADMIN_SCHEME, PROBLEM_SCHEMA, SHARED_HEADERS } from './shared-responses';
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 /** The methods OpenAPI 3.0 has no field for (an ALL route answers them; the document cannot say so). */
@@ -47,7 +49,11 @@ export function openApiConfig() {
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(app, openApiConfig());
   document.servers = [SERVER];
-  const rules = accessRules(app);
+  const components = (document.components ??= {});
+  components.schemas = { ...components.schemas, Problem: PROBLEM_SCHEMA };
+  components.headers = { ...components.headers, ...SHARED_HEADERS };
+  components.securitySchemes = { ...components.securitySchemes, platformAdmin: PLATFORM_ADMIN_SCHEME };
+  const { rules, problems } = handlerMetadata(app);
   const operations: { path: string; method: string; operation: OperationObject; key: string }[] = [];
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of UNDOCUMENTED_METHODS) delete (item as Record<string, unknown>)[method];
@@ -73,10 +79,24 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     const rule = rules.get(key);
     // A public route takes no token: said explicitly, since the document has no default security. One
     // that checks a key of its own (/metrics) declares it with @ApiBearerAuth() and keeps it.
-    if (rule?.kind === 'public' && !operation.security?.length) operation.security = [];
+    const keyed = rule?.kind === 'public' && Boolean(operation.security?.length);
+    if (rule?.kind === 'public' && !keyed) operation.security = [];
+    if (rule?.kind === 'authenticated' && rule.platformAdmin) operation.security = [{ platformAdmin: [] }];
     Object.assign(operation, { 'x-latchkey-access': describeAccessRule(rule) });
+    addSharedResponses(operation, { method, path, rule, own: problems.get(key) ?? [], keyed });
   }
+  sizeIntegers(document);
   return document;
+}
+
+/** Every integer here (limits, days, statuses, counts) fits 32 bits; said once instead of on each field. */
+function sizeIntegers(node: unknown): void {
+  if (Array.isArray(node)) node.forEach(sizeIntegers);
+  else if (node && typeof node === 'object') {
+    const schema = node as Record<string, unknown>;
+    if (schema.type === 'integer' && schema.format === undefined) schema.format = 'int32';
+    Object.values(schema).forEach(sizeIntegers);
+  }
 }
 
 /** `Controller.method` from Nest's default operationId (`Controller_method`, `…_get` for ALL, `…[1]` for an alias path). */
@@ -86,10 +106,11 @@ function handlerKey(operationId: string | undefined): string {
   return `${match[1]}.${match[2]}`;
 }
 
-/** The access rule of each handler, by `Controller.method`, as the guard reads it. */
-function accessRules(app: INestApplication): Map<string, AccessRule | undefined> {
+/** Each handler's access rule (as the guard reads it) and @ApiProblems, by `Controller.method`. */
+function handlerMetadata(app: INestApplication) {
   const reflector = app.get(Reflector);
   const rules = new Map<string, AccessRule | undefined>();
+  const problems = new Map<string, ProblemStatus[]>();
   for (const wrapper of app.get(DiscoveryService).getControllers()) {
     const controller = wrapper.metatype as (new (...args: unknown[]) => unknown) | null;
     if (!controller) continue;
@@ -98,9 +119,10 @@ function accessRules(app: INestApplication): Map<string, AccessRule | undefined>
       const handler = controller.prototype[name];
       if (typeof handler !== 'function') continue;
       rules.set(`${controller.name}.${name}`, reflector.getAllAndOverride<AccessRule>(ACCESS_RULE, [handler, controller]));
+      problems.set(`${controller.name}.${name}`, reflector.get<ProblemStatus[]>(API_PROBLEMS, handler) ?? []);
     }
   }
-  return rules;
+  return { rules, problems };
 }
 
 /** Every {name} of the path declared once, required; ids are UUIDs. */

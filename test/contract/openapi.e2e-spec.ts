@@ -2,6 +2,7 @@
 // After an intended API change run `npm run openapi` and commit the result.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CLIENT_TYPES_PATH, clientTypes } from '../../scripts/client-types';
 import { describeRule, routeTable } from '../support/route-table';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -30,6 +31,11 @@ describe('OpenAPI contract', () => {
   it('matches the committed openapi.json', () => {
     const committed = JSON.parse(readFileSync(join(__dirname, '../..', 'openapi.json'), 'utf8'));
     expect(served).toEqual(committed);
+  });
+
+  it("generates the web UI's types from the served document (npm run openapi)", async () => {
+    const committed = readFileSync(join(__dirname, '../..', CLIENT_TYPES_PATH), 'utf8');
+    expect(await clientTypes(served)).toBe(committed);
   });
 
   it('names a server', () => {

@@ -127,7 +127,10 @@ function check(schemas: Schemas, answer: Answer): Violation[] {
   const operation = item?.[method] as
     | {
         operationId?: string;
-        responses?: Record<string, { content?: Record<string, { schema?: unknown }>; headers?: Record<string, { required?: boolean }> }>;
+        responses?: Record<
+          string,
+          { content?: Record<string, { schema?: unknown }>; headers?: Record<string, { $ref?: string; required?: boolean }> }
+        >;
       }
     | undefined;
   // Not an operation of the document: the web UI's files, a test's own controller, OPTIONS preflights.
@@ -137,7 +140,8 @@ function check(schemas: Schemas, answer: Answer): Violation[] {
   const response = operation.responses?.[String(answer.status)];
   if (!response) return [violation('status not declared')];
   const problems: Violation[] = [];
-  for (const [header, spec] of Object.entries(response.headers ?? {})) {
+  for (const [header, declared] of Object.entries(response.headers ?? {})) {
+    const spec = resolve(schemas.document, declared);
     if (spec.required && answer.headers[header.toLowerCase()] === undefined) problems.push(violation(`required header ${header} missing`));
   }
   const content = response.content ?? {};
@@ -173,6 +177,15 @@ function check(schemas: Schemas, answer: Answer): Violation[] {
     problems.push(violation(`body does not match the schema: ${errors.join('; ')}`));
   }
   return problems;
+}
+
+/** A header (or any object) given by $ref to the document's components, resolved. */
+function resolve(document: OpenAPIObject, node: { $ref?: string; required?: boolean }): { required?: boolean } {
+  if (!node.$ref) return node;
+  const [, section, name] = /^#\/components\/([^/]+)\/(.+)$/.exec(node.$ref) ?? [];
+  return ((document.components as Record<string, Record<string, { required?: boolean }>> | undefined)?.[section]?.[name] ?? {}) as {
+    required?: boolean;
+  };
 }
 
 /** Points the operation's $refs at the components added to Ajv as `openapi`. */
