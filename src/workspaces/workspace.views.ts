@@ -19,7 +19,8 @@ import {
   WORKSPACE_NAME_MAX,
 } from './workspace.limits';
 
-const DATE_TIME: ApiPropertyOptions = { type: String, format: 'date-time' };
+/** Dates go out as Date.toJSON() writes them: `2026-01-31T12:00:00.000Z`, always this long. */
+const DATE_TIME: ApiPropertyOptions = { type: String, format: 'date-time', maxLength: new Date(0).toJSON().length };
 const ROLE_IDS: ApiPropertyOptions = { type: [String], format: 'uuid', maxLength: UUID_SCHEMA.maxLength, maxItems: MAX_ROLES_PER_GRANT };
 /** `lki_abcd…wxyz`: as long as tokenHint() makes it. */
 const HINT_LENGTH = tokenHint('x'.repeat(TOKEN_LENGTH)).length;
