@@ -39,11 +39,12 @@ export class TokenPolicyView {
     nullable: true,
     minimum: 1,
     maximum: MAX_LIFETIME_DAYS_MAX,
-    description: 'The longest a token may live to be accepted here, in days; null: no maximum',
+    description:
+      'The longest lifetime (creation to expiry) a token may have to be accepted here, in days; null: no maximum, never-expiring tokens included',
   })
   maxLifetimeDays: number | null;
 
-  @ApiProperty({ description: 'Whether personal tokens (lkp_) are accepted here' })
+  @ApiProperty({ description: 'Whether personal access tokens (lkp_: personal and named) are accepted here' })
   allowPersonalTokens: boolean;
 }
 

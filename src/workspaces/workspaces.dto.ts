@@ -43,7 +43,11 @@ export class UpdateWorkspaceDto {
 }
 
 export class TokenPolicyDto {
-  @ApiProperty({ nullable: true, description: 'The longest a token may live to be accepted here, in days; null: no maximum' })
+  @ApiProperty({
+    nullable: true,
+    description:
+      'The longest lifetime (creation to expiry) a token may have to be accepted here, in days; null: no maximum, never-expiring tokens included',
+  })
   @ValidateIf((o: TokenPolicyDto) => o.maxLifetimeDays !== null)
   @IntInRange(1, MAX_LIFETIME_DAYS_MAX)
   maxLifetimeDays: number | null;
