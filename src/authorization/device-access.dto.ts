@@ -1,26 +1,31 @@
 // Device access as a request sends it and an answer shows it (members, invitations, API users); the
 // rules that judge it are in device-rules.ts.
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsUUID, ValidateIf } from 'class-validator';
+import { UUID_SCHEMA } from '../common/uuid-param';
 import { LowercaseUuids } from '../common/validation';
 import type { DeviceAccess } from './device-rules';
+
+/** Every device of the workspace, or the ones named. */
+export const DEVICE_ACCESS_MODES = ['all', 'selected'] as const;
 
 /** The most devices one grant may name. */
 export const MAX_DEVICES_PER_GRANT = 1000;
 
-export class DeviceAccessDto {
-  @ApiProperty({ enum: ['all', 'selected'] })
-  @IsIn(['all', 'selected'])
-  mode: 'all' | 'selected';
+/** How `deviceIds` is documented wherever it appears (requests and answers): ids, at most one grant's worth. */
+export const DEVICE_IDS_SCHEMA: ApiPropertyOptions = {
+  type: [String],
+  format: 'uuid',
+  maxLength: UUID_SCHEMA.maxLength,
+  maxItems: MAX_DEVICES_PER_GRANT,
+};
 
-  @ApiPropertyOptional({
-    type: [String],
-    format: 'uuid',
-    maxLength: 36,
-    maxItems: MAX_DEVICES_PER_GRANT,
-    uniqueItems: true,
-    description: 'With mode "selected": the devices, by id',
-  })
+export class DeviceAccessDto {
+  @ApiProperty({ enum: [...DEVICE_ACCESS_MODES] })
+  @IsIn(DEVICE_ACCESS_MODES)
+  mode: (typeof DEVICE_ACCESS_MODES)[number];
+
+  @ApiPropertyOptional({ ...DEVICE_IDS_SCHEMA, uniqueItems: true, description: 'With mode "selected": the devices, by id' })
   @ValidateIf((o: DeviceAccessDto) => o.mode === 'selected' || o.deviceIds !== undefined)
   @LowercaseUuids()
   @IsArray()
@@ -32,16 +37,10 @@ export class DeviceAccessDto {
 
 /** Device access in an answer: the same shape as the request's. */
 export class DeviceAccessView {
-  @ApiProperty({ enum: ['all', 'selected'] })
-  mode: 'all' | 'selected';
+  @ApiProperty({ enum: [...DEVICE_ACCESS_MODES] })
+  mode: (typeof DEVICE_ACCESS_MODES)[number];
 
-  @ApiPropertyOptional({
-    type: [String],
-    format: 'uuid',
-    maxLength: 36,
-    maxItems: MAX_DEVICES_PER_GRANT,
-    description: 'With mode "selected": the devices, by id',
-  })
+  @ApiPropertyOptional({ ...DEVICE_IDS_SCHEMA, description: 'With mode "selected": the devices, by id' })
   deviceIds?: string[];
 }
 

@@ -2,18 +2,20 @@
 // hide actions from this instead of recomputing rights from roles and scopes. Only the caller's own
 // access: nothing here is about another member.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { DEVICE_IDS_SCHEMA, DeviceAccessView } from '../authorization/device-access.dto';
 import type { DeviceAccess } from '../authorization/device-rules';
+import { PERMISSIONS } from '../authorization/permissions';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
+import { UUID_SCHEMA } from '../common/uuid-param';
+import { MAX_ROLES_PER_GRANT } from './workspace.limits';
 
-export class CallerDeviceAccessView {
-  @ApiProperty({ enum: ['all', 'selected'] })
-  mode: 'all' | 'selected';
-
+/** DeviceAccessView as the caller is shown its own: the ids only to a token that may list devices. */
+export class CallerDeviceAccessView extends DeviceAccessView {
   @ApiPropertyOptional({
-    type: [String],
+    ...DEVICE_IDS_SCHEMA,
     description: 'With mode "selected" and a token holding devices:read: the devices the caller reaches, by id',
   })
-  deviceIds?: string[];
+  override deviceIds?: string[];
 }
 
 export class CallerAccessView {
@@ -23,11 +25,19 @@ export class CallerAccessView {
   })
   isOwner: boolean;
 
-  @ApiProperty({ type: [String], description: "The ids of the caller's roles here" })
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    maxLength: UUID_SCHEMA.maxLength,
+    maxItems: MAX_ROLES_PER_GRANT,
+    description: "The ids of the caller's roles here, sorted",
+  })
   roleIds: string[];
 
   @ApiProperty({
-    type: [String],
+    enum: [...PERMISSIONS],
+    isArray: true,
+    maxItems: PERMISSIONS.length,
     example: ['devices:read', 'workspace:read'],
     description: "The caller's effective permissions here, sorted: what its roles grant, narrowed to the token's scopes",
   })

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../audit/audit-log';
 import { CurrentActor } from '../audit/current-actor';
 import { Authenticated } from '../auth/access.decorators';
@@ -7,10 +7,12 @@ import { CurrentUser } from '../auth/current-user';
 import type { UserPrincipal } from '../auth/principal';
 import { CurrentWorkspace } from '../authorization/current-workspace';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
-import { PageQueryDto } from '../common/pagination';
+import { type Page, PageOf, PageQueryDto } from '../common/pagination';
 import { UuidParam } from '../common/uuid-param';
 import { NoBody } from '../common/validation';
+import { ApiProblems } from '../openapi/problems';
 import { InvitationsService } from './invitations.service';
+import { AcceptedInvitationView, InvitationView, IssuedInvitationView, MyInvitationView } from './workspace.views';
 import { AcceptInvitationDto, CreateInvitationDto, DeclineInvitationDto, ResendInvitationDto } from './workspaces.dto';
 
 @ApiTags('invitations')
@@ -20,19 +22,28 @@ export class InvitationsController {
 
   @Get('workspaces/:wid/invitations')
   @Authenticated({ permission: 'members:read' })
-  list(@CurrentWorkspace() caller: WorkspaceCaller, @Query() query: PageQueryDto) {
+  @ApiOkResponse({ type: PageOf(InvitationView), description: 'A page of the invitations, newest first, whatever their status' })
+  list(@CurrentWorkspace() caller: WorkspaceCaller, @Query() query: PageQueryDto): Promise<Page<InvitationView>> {
     return this.invitations.list(caller, query);
   }
 
   @Post('workspaces/:wid/invitations')
   @Authenticated({ permission: 'members:manage' })
-  create(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @Body() dto: CreateInvitationDto) {
+  @ApiCreatedResponse({ type: IssuedInvitationView, description: 'The invitation and its secret, shown this once' })
+  @ApiProblems(409)
+  create(
+    @CurrentWorkspace() caller: WorkspaceCaller,
+    @CurrentActor() actor: Actor,
+    @Body() dto: CreateInvitationDto,
+  ): Promise<IssuedInvitationView> {
     return this.invitations.create(caller, actor, dto);
   }
 
   @Delete('workspaces/:wid/invitations/:id')
   @HttpCode(204)
   @Authenticated({ permission: 'members:manage' })
+  @ApiNoContentResponse({ description: 'Revoked (or already was)' })
+  @ApiProblems(409)
   async revoke(
     @CurrentWorkspace() caller: WorkspaceCaller,
     @CurrentActor() actor: Actor,
@@ -45,31 +56,49 @@ export class InvitationsController {
   @Post('workspaces/:wid/invitations/:id/resend')
   @HttpCode(200)
   @Authenticated({ permission: 'members:manage' })
+  @ApiOkResponse({
+    type: IssuedInvitationView,
+    description: 'The invitation with a new secret (the old one no longer works) and a new expiry',
+  })
+  @ApiProblems(409)
   resend(
     @CurrentWorkspace() caller: WorkspaceCaller,
     @CurrentActor() actor: Actor,
     @UuidParam('id') invitationId: string,
     @Body() dto: ResendInvitationDto,
-  ) {
+  ): Promise<IssuedInvitationView> {
     return this.invitations.resend(caller, actor, invitationId, dto);
   }
 
   @Get('me/invitations')
   @Authenticated({ scope: 'account:read' })
-  mine(@CurrentUser() user: UserPrincipal) {
+  @ApiOkResponse({
+    type: PageOf(MyInvitationView),
+    description:
+      "The pending invitations to the caller's address, newest first, on one page (nextCursor is always null); none until the address is verified",
+  })
+  mine(@CurrentUser() user: UserPrincipal): Promise<Page<MyInvitationView>> {
     return this.invitations.mine(user);
   }
 
   @Post('invitations/accept')
   @HttpCode(200)
   @Authenticated({ scope: 'account:manage' })
-  accept(@CurrentUser() user: UserPrincipal, @CurrentActor() actor: Actor, @Body() dto: AcceptInvitationDto) {
+  @ApiOkResponse({ type: AcceptedInvitationView, description: 'The caller is now a member' })
+  @ApiProblems(404, 409)
+  accept(
+    @CurrentUser() user: UserPrincipal,
+    @CurrentActor() actor: Actor,
+    @Body() dto: AcceptInvitationDto,
+  ): Promise<AcceptedInvitationView> {
     return this.invitations.accept(user, actor, dto);
   }
 
   @Post('invitations/:id/decline')
   @HttpCode(204)
   @Authenticated({ scope: 'account:manage' })
+  @ApiNoContentResponse({ description: 'Declined' })
+  @ApiProblems(409)
   async decline(
     @CurrentUser() user: UserPrincipal,
     @CurrentActor() actor: Actor,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { KeysetPosition } from '../common/pagination';
+import { type KeysetPosition, MAX_PAGE_SIZE } from '../common/pagination';
 import { requireId } from '../database/workspace-scoped';
 import type { InvitationRecord } from './workspace.records';
 import { WorkspaceScoped } from '../database/workspace-scoped';
@@ -111,13 +111,14 @@ export class InvitationsRepository {
     return rows[0] ?? null;
   }
 
+  /** One page at most (GET /v1/me/invitations answers no cursor): the newest MAX_PAGE_SIZE. */
   pendingForVerifiedUser(userId: string, now: Date): Promise<Array<InvitationRecord & { workspaceName: string; workspaceSlug: string }>> {
     return this.dataSource.query(
       `SELECT ${COLUMNS}, w.name AS "workspaceName", w.slug AS "workspaceSlug"
          FROM invitations i JOIN workspaces w ON w.id = i.workspace_id JOIN users u ON u.email = i.email
         WHERE u.id = $1 AND u.email_verified_at IS NOT NULL
           AND i.accepted_at IS NULL AND i.declined_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2
-        ORDER BY i.created_at DESC LIMIT 200`,
+        ORDER BY i.created_at DESC LIMIT ${MAX_PAGE_SIZE}`,
       [requireId(userId), now],
     );
   }

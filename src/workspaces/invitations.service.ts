@@ -14,13 +14,21 @@ import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
-import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
+import { decodeCursor, type Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
 import { isUniqueViolation } from '../database/database-errors';
 import { DevicesRepository } from '../devices/devices.repository';
 import { GrantValidator } from './grant-validator';
 import { InvitationsRepository } from './invitations.repository';
 import type { InvitationRecord, RoleRecord } from './workspace.records';
-import { invitationStatus, toInvitationView, toMemberView } from './workspace.views';
+import {
+  type AcceptedInvitationView,
+  type InvitationView,
+  invitationStatus,
+  type IssuedInvitationView,
+  type MyInvitationView,
+  toInvitationView,
+  toMemberView,
+} from './workspace.views';
 import { AcceptInvitationDto, CreateInvitationDto, DeclineInvitationDto, ResendInvitationDto } from './workspaces.dto';
 import { WorkspacesRepository } from './workspaces.repository';
 
@@ -41,7 +49,7 @@ export class InvitationsService {
     private readonly clock: Clock,
   ) {}
 
-  async create(caller: WorkspaceCaller, actor: Actor, dto: CreateInvitationDto) {
+  async create(caller: WorkspaceCaller, actor: Actor, dto: CreateInvitationDto): Promise<IssuedInvitationView> {
     const deviceAccess = toDeviceAccess(dto.deviceAccess);
     const email = dto.email; // canonical (EmailAddressField)
     const now = this.clock.now();
@@ -82,7 +90,7 @@ export class InvitationsService {
     });
   }
 
-  async list(access: WorkspaceAccess, query: PageQueryDto) {
+  async list(access: WorkspaceAccess, query: PageQueryDto): Promise<Page<InvitationView>> {
     const limit = pageLimit(query);
     const now = this.clock.now();
     const rows = await this.invitations.list(access.workspaceId, decodeCursor(query.cursor), limit);
@@ -110,7 +118,7 @@ export class InvitationsService {
    * a decline is the invitee's answer to that offer, not a ban on asking again. The resender becomes
    * the inviter whose rights the accept checks.
    */
-  async resend(caller: WorkspaceCaller, actor: Actor, invitationId: string, dto: ResendInvitationDto) {
+  async resend(caller: WorkspaceCaller, actor: Actor, invitationId: string, dto: ResendInvitationDto): Promise<IssuedInvitationView> {
     return this.writes.runAfter(
       caller,
       actor,
@@ -150,7 +158,7 @@ export class InvitationsService {
   }
 
   /** Empty until the user has verified the address: registering an address first shows nothing sent to it. */
-  async mine(user: UserPrincipal) {
+  async mine(user: UserPrincipal): Promise<Page<MyInvitationView>> {
     const now = this.clock.now();
     const rows = await this.invitations.pendingForVerifiedUser(user.id, now);
     return {
@@ -163,7 +171,7 @@ export class InvitationsService {
   }
 
   /** Needs the secret AND the invited account. Concurrent accepts make one membership (row lock + unique index). */
-  async accept(user: UserPrincipal, actor: Actor, dto: AcceptInvitationDto) {
+  async accept(user: UserPrincipal, actor: Actor, dto: AcceptInvitationDto): Promise<AcceptedInvitationView> {
     if (parseToken(dto.token) !== 'lki_') throw validationFailed('token', 'is not an invitation secret');
     try {
       return await this.dataSource.transaction(async (em) => {

@@ -9,10 +9,10 @@ import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { DomainError, ErrorCode, notFound } from '../common/errors';
-import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
+import { decodeCursor, type Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
 import { GrantValidator } from './grant-validator';
 import type { MemberRecord } from './workspace.records';
-import { toMemberView } from './workspace.views';
+import { type MemberView, toMemberView } from './workspace.views';
 import { UpdateMemberDto } from './workspaces.dto';
 import { WorkspacesRepository } from './workspaces.repository';
 
@@ -25,19 +25,19 @@ export class MembersService {
     private readonly clock: Clock,
   ) {}
 
-  async list(access: WorkspaceAccess, query: PageQueryDto) {
+  async list(access: WorkspaceAccess, query: PageQueryDto): Promise<Page<MemberView>> {
     const limit = pageLimit(query);
     const rows = await this.workspaces.listMembers(access.workspaceId, decodeCursor(query.cursor), limit);
     return toPage(rows, limit, toMemberView);
   }
 
-  async get(access: WorkspaceAccess, userId: string) {
+  async get(access: WorkspaceAccess, userId: string): Promise<MemberView> {
     const member = await this.workspaces.findMember(access.workspaceId, userId);
     if (!member) throw notFound('Member');
     return toMemberView(member);
   }
 
-  async update(caller: WorkspaceCaller, actor: Actor, userId: string, dto: UpdateMemberDto) {
+  async update(caller: WorkspaceCaller, actor: Actor, userId: string, dto: UpdateMemberDto): Promise<MemberView> {
     // Changes of members take turns, each on its caller's rights as they are then.
     return this.writes.run(caller, actor, async ({ em, access, audit, assertCanActOn }) => {
       const member = await this.findIn(em, access, userId);

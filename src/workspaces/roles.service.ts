@@ -9,9 +9,10 @@ import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound } from '../common/errors';
+import type { Page } from '../common/pagination';
 import { CreateRoleDto, UpdateRoleDto } from './workspaces.dto';
 import type { RoleRecord } from './workspace.records';
-import { toRoleView } from './workspace.views';
+import { type RoleView, toRoleView } from './workspace.views';
 import { WorkspacesRepository } from './workspaces.repository';
 
 @Injectable()
@@ -22,15 +23,15 @@ export class RolesService {
     private readonly clock: Clock,
   ) {}
 
-  async list(access: WorkspaceAccess) {
+  async list(access: WorkspaceAccess): Promise<Page<RoleView>> {
     return { items: (await this.workspaces.listRoles(access.workspaceId)).map(toRoleView), nextCursor: null };
   }
 
-  async get(access: WorkspaceAccess, roleId: string) {
+  async get(access: WorkspaceAccess, roleId: string): Promise<RoleView> {
     return toRoleView(await this.find(access, roleId));
   }
 
-  async create(caller: WorkspaceCaller, actor: Actor, dto: CreateRoleDto) {
+  async create(caller: WorkspaceCaller, actor: Actor, dto: CreateRoleDto): Promise<RoleView> {
     const now = this.clock.now();
     const role = {
       id: randomUUID(),
@@ -58,7 +59,7 @@ export class RolesService {
     return toRoleView({ ...role, workspaceId: caller.workspaceId });
   }
 
-  async update(caller: WorkspaceCaller, actor: Actor, roleId: string, dto: UpdateRoleDto) {
+  async update(caller: WorkspaceCaller, actor: Actor, roleId: string, dto: UpdateRoleDto): Promise<RoleView> {
     const updated = await this.writes.run(
       caller,
       actor,

@@ -1,7 +1,82 @@
+// What the workspace routes answer: each view class is the schema of the document and the return type
+// of the function that builds it, so the two cannot drift apart.
+import { ApiProperty, type ApiPropertyOptions } from '@nestjs/swagger';
+import { TOKEN_LENGTH, tokenHint } from '../auth/token-format';
+import { DeviceAccessView } from '../authorization/device-access.dto';
 import type { DeviceAccess } from '../authorization/device-rules';
+import { PERMISSIONS } from '../authorization/permissions';
+import { UUID_SCHEMA } from '../common/uuid-param';
+import { CallerAccessView } from './caller-access.view';
 import type { InvitationRecord, MemberRecord, RoleRecord, WorkspaceRecord } from './workspace.records';
+import {
+  EMAIL_MAX,
+  MAX_LIFETIME_DAYS_MAX,
+  MAX_ROLES_PER_GRANT,
+  ROLE_DESCRIPTION_MAX,
+  ROLE_NAME_MAX,
+  SLUG_MAX,
+  USER_NAME_MAX,
+  WORKSPACE_NAME_MAX,
+} from './workspace.limits';
 
-export function toWorkspaceView(w: WorkspaceRecord, roles?: Array<{ id: string; name: string }>) {
+/** Dates go out as Date.toJSON() writes them: `2026-01-31T12:00:00.000Z`, always this long. */
+const DATE_TIME: ApiPropertyOptions = { type: String, format: 'date-time', maxLength: new Date(0).toJSON().length };
+const ROLE_IDS: ApiPropertyOptions = { type: [String], format: 'uuid', maxLength: UUID_SCHEMA.maxLength, maxItems: MAX_ROLES_PER_GRANT };
+/** `lki_abcd…wxyz`: as long as tokenHint() makes it. */
+const HINT_LENGTH = tokenHint('x'.repeat(TOKEN_LENGTH)).length;
+
+export class WorkspaceRoleRefView {
+  @ApiProperty({ ...UUID_SCHEMA })
+  id: string;
+
+  @ApiProperty({ maxLength: ROLE_NAME_MAX })
+  name: string;
+}
+
+export class TokenPolicyView {
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    minimum: 1,
+    maximum: MAX_LIFETIME_DAYS_MAX,
+    description:
+      'The longest lifetime (creation to expiry) a token may have to be accepted here, in days; null: no maximum, never-expiring tokens included',
+  })
+  maxLifetimeDays: number | null;
+
+  @ApiProperty({ description: 'Whether personal access tokens (lkp_: personal and named) are accepted here' })
+  allowPersonalTokens: boolean;
+}
+
+export class WorkspaceView {
+  @ApiProperty({ ...UUID_SCHEMA })
+  id: string;
+
+  @ApiProperty({ maxLength: WORKSPACE_NAME_MAX })
+  name: string;
+
+  @ApiProperty({ maxLength: SLUG_MAX })
+  slug: string;
+
+  @ApiProperty({ type: TokenPolicyView })
+  tokenPolicy: TokenPolicyView;
+
+  @ApiProperty(DATE_TIME)
+  createdAt: Date;
+
+  @ApiProperty(DATE_TIME)
+  updatedAt: Date;
+
+  @ApiProperty({ type: [WorkspaceRoleRefView], maxItems: MAX_ROLES_PER_GRANT, description: "The caller's roles in the workspace" })
+  roles: WorkspaceRoleRefView[];
+}
+
+export class WorkspaceWithAccessView extends WorkspaceView {
+  @ApiProperty({ type: CallerAccessView, description: 'What the caller may do here' })
+  access: CallerAccessView;
+}
+
+export function toWorkspaceView(w: WorkspaceRecord, roles: Array<{ id: string; name: string }>): WorkspaceView {
   return {
     id: w.id,
     name: w.name,
@@ -9,15 +84,38 @@ export function toWorkspaceView(w: WorkspaceRecord, roles?: Array<{ id: string; 
     tokenPolicy: toPolicyView(w),
     createdAt: w.createdAt,
     updatedAt: w.updatedAt,
-    ...(roles ? { roles } : {}),
+    roles: roles.map((r) => ({ id: r.id, name: r.name })),
   };
 }
 
-export function toPolicyView(w: Pick<WorkspaceRecord, 'maxLifetimeDays' | 'allowPersonalTokens'>) {
+export function toPolicyView(w: Pick<WorkspaceRecord, 'maxLifetimeDays' | 'allowPersonalTokens'>): TokenPolicyView {
   return { maxLifetimeDays: w.maxLifetimeDays, allowPersonalTokens: w.allowPersonalTokens };
 }
 
-export function toRoleView(r: RoleRecord) {
+export class RoleView {
+  @ApiProperty({ ...UUID_SCHEMA })
+  id: string;
+
+  @ApiProperty({ maxLength: ROLE_NAME_MAX })
+  name: string;
+
+  @ApiProperty({ type: String, nullable: true, maxLength: ROLE_DESCRIPTION_MAX })
+  description: string | null;
+
+  @ApiProperty({ enum: [...PERMISSIONS], isArray: true, maxItems: PERMISSIONS.length, description: 'What the role grants' })
+  permissions: string[];
+
+  @ApiProperty({ description: 'One of the built-in roles (owner, admin, member, viewer), which cannot be changed or deleted' })
+  builtIn: boolean;
+
+  @ApiProperty(DATE_TIME)
+  createdAt: Date;
+
+  @ApiProperty(DATE_TIME)
+  updatedAt: Date;
+}
+
+export function toRoleView(r: RoleRecord): RoleView {
   return {
     id: r.id,
     name: r.name,
@@ -29,7 +127,32 @@ export function toRoleView(r: RoleRecord) {
   };
 }
 
-export function toMemberView(m: MemberRecord) {
+export class MemberRoleView extends WorkspaceRoleRefView {
+  @ApiProperty({ description: 'One of the built-in roles' })
+  builtIn: boolean;
+}
+
+export class MemberView {
+  @ApiProperty({ ...UUID_SCHEMA })
+  userId: string;
+
+  @ApiProperty({ format: 'email', maxLength: EMAIL_MAX })
+  email: string;
+
+  @ApiProperty({ maxLength: USER_NAME_MAX })
+  name: string;
+
+  @ApiProperty({ type: [MemberRoleView], maxItems: MAX_ROLES_PER_GRANT })
+  roles: MemberRoleView[];
+
+  @ApiProperty({ type: DeviceAccessView, description: 'The devices the member reaches here' })
+  deviceAccess: DeviceAccessView;
+
+  @ApiProperty(DATE_TIME)
+  joinedAt: Date;
+}
+
+export function toMemberView(m: MemberRecord): MemberView {
   return {
     userId: m.userId,
     email: m.email,
@@ -40,7 +163,8 @@ export function toMemberView(m: MemberRecord) {
   };
 }
 
-export type InvitationStatus = 'pending' | 'accepted' | 'declined' | 'revoked' | 'expired';
+export const INVITATION_STATUSES = ['pending', 'accepted', 'declined', 'revoked', 'expired'] as const;
+export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
 
 export function invitationStatus(i: InvitationRecord, now: Date): InvitationStatus {
   if (i.acceptedAt) return 'accepted';
@@ -49,7 +173,67 @@ export function invitationStatus(i: InvitationRecord, now: Date): InvitationStat
   return i.expiresAt.getTime() <= now.getTime() ? 'expired' : 'pending';
 }
 
-export function toInvitationView(i: InvitationRecord, now: Date) {
+export class InvitationView {
+  @ApiProperty({ ...UUID_SCHEMA })
+  id: string;
+
+  @ApiProperty({ ...UUID_SCHEMA })
+  workspaceId: string;
+
+  @ApiProperty({ format: 'email', maxLength: EMAIL_MAX, description: 'The invited address, in its canonical form' })
+  email: string;
+
+  @ApiProperty({
+    ...ROLE_IDS,
+    description: 'The roles it grants, by id; once it is no longer pending, a role named here may have been deleted',
+  })
+  roleIds: string[];
+
+  @ApiProperty({
+    type: DeviceAccessView,
+    description: 'The devices it grants; devices deleted since drop out on accepting, and an owner gets every device',
+  })
+  deviceAccess: DeviceAccessView;
+
+  @ApiProperty({ enum: [...INVITATION_STATUSES], description: 'As of this answer: "expired" once expiresAt has passed unanswered' })
+  status: InvitationStatus;
+
+  @ApiProperty({
+    minLength: HINT_LENGTH,
+    maxLength: HINT_LENGTH,
+    example: 'lki_AbCd…wXyZ',
+    description: 'The first and last characters of its current secret, to recognise it; never usable',
+  })
+  hint: string;
+
+  @ApiProperty({
+    ...UUID_SCHEMA,
+    nullable: true,
+    description:
+      'The user who issued it or last resent it; null when an API user did (both are null on invitations older than the record of inviters)',
+  })
+  invitedByUserId: string | null;
+
+  @ApiProperty({ ...UUID_SCHEMA, nullable: true, description: 'The API user who issued it or last resent it; null when a user did' })
+  invitedByApiUserId: string | null;
+
+  @ApiProperty(DATE_TIME)
+  createdAt: Date;
+
+  @ApiProperty({ ...DATE_TIME, description: 'Until when it can be accepted; a resend sets it again' })
+  expiresAt: Date;
+
+  @ApiProperty({ ...DATE_TIME, nullable: true, description: 'null: not accepted' })
+  acceptedAt: Date | null;
+
+  @ApiProperty({ ...DATE_TIME, nullable: true, description: 'null: not declined (a resend clears it)' })
+  declinedAt: Date | null;
+
+  @ApiProperty({ ...DATE_TIME, nullable: true, description: 'null: not revoked' })
+  revokedAt: Date | null;
+}
+
+export function toInvitationView(i: InvitationRecord, now: Date): InvitationView {
   const deviceAccess: DeviceAccess = i.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: i.deviceIds };
   return {
     id: i.id,
@@ -67,4 +251,47 @@ export function toInvitationView(i: InvitationRecord, now: Date) {
     declinedAt: i.declinedAt,
     revokedAt: i.revokedAt,
   };
+}
+
+/** An invitation as it is issued or resent: the only time its secret is shown. */
+export class IssuedInvitationView {
+  @ApiProperty({ type: InvitationView })
+  invitation: InvitationView;
+
+  @ApiProperty({
+    minLength: TOKEN_LENGTH,
+    maxLength: TOKEN_LENGTH,
+    example: 'lki_…',
+    description: 'The lki_ secret to hand to the invitee (POST /v1/invitations/accept); shown this once, only its hash is kept',
+  })
+  secret: string;
+}
+
+export class InvitationWorkspaceView {
+  @ApiProperty({ ...UUID_SCHEMA })
+  id: string;
+
+  @ApiProperty({ maxLength: WORKSPACE_NAME_MAX })
+  name: string;
+
+  @ApiProperty({ maxLength: SLUG_MAX })
+  slug: string;
+}
+
+/** A pending invitation to the caller, with the workspace it is for. */
+export class MyInvitationView extends InvitationView {
+  @ApiProperty({ type: InvitationWorkspaceView })
+  workspace: InvitationWorkspaceView;
+}
+
+export class AcceptedInvitationView {
+  @ApiProperty({ ...UUID_SCHEMA, description: 'The workspace the caller has joined' })
+  workspaceId: string;
+
+  @ApiProperty({
+    type: MemberView,
+    nullable: true,
+    description: 'The new membership, read in the transaction that made it (null only if it could not be read back)',
+  })
+  member: MemberView | null;
 }

@@ -6,10 +6,22 @@ import { DeviceAccessDto } from '../authorization/device-access.dto';
 import { PERMISSIONS } from '../authorization/permissions';
 import { BoundedString, IntInRange, NonBlankString, ScopeList, SlugString, UuidList } from '../common/dto-fields';
 import { Optional } from '../common/validation';
+import {
+  EMAIL_MAX,
+  INVITATION_DAYS_MAX,
+  MAX_LIFETIME_DAYS_MAX,
+  MAX_ROLES_PER_GRANT,
+  ROLE_DESCRIPTION_MAX,
+  ROLE_NAME_MAX,
+  WORKSPACE_NAME_MAX,
+} from './workspace.limits';
+
+/** An lki_ secret is TOKEN_LENGTH characters; the field refuses junk well before the shape check. */
+const INVITATION_SECRET_FIELD_MAX = 100;
 
 export class CreateWorkspaceDto {
-  @ApiProperty({ example: 'Acme Greenhouses', maxLength: 100 })
-  @NonBlankString(100)
+  @ApiProperty({ example: 'Acme Greenhouses' })
+  @NonBlankString(WORKSPACE_NAME_MAX)
   name: string;
 
   @ApiPropertyOptional({ example: 'acme-greenhouses', description: 'Unique; made from the name when left out' })
@@ -19,9 +31,9 @@ export class CreateWorkspaceDto {
 }
 
 export class UpdateWorkspaceDto {
-  @ApiPropertyOptional({ maxLength: 100 })
+  @ApiPropertyOptional()
   @Optional()
-  @NonBlankString(100)
+  @NonBlankString(WORKSPACE_NAME_MAX)
   name?: string;
 
   @ApiPropertyOptional()
@@ -31,9 +43,13 @@ export class UpdateWorkspaceDto {
 }
 
 export class TokenPolicyDto {
-  @ApiProperty({ nullable: true, minimum: 1, maximum: 3650, description: 'null: no maximum' })
+  @ApiProperty({
+    nullable: true,
+    description:
+      'The longest lifetime (creation to expiry) a token may have to be accepted here, in days; null: no maximum, never-expiring tokens included',
+  })
   @ValidateIf((o: TokenPolicyDto) => o.maxLifetimeDays !== null)
-  @IntInRange(1, 3650)
+  @IntInRange(1, MAX_LIFETIME_DAYS_MAX)
   maxLifetimeDays: number | null;
 
   @ApiProperty()
@@ -42,13 +58,13 @@ export class TokenPolicyDto {
 }
 
 export class CreateRoleDto {
-  @ApiProperty({ example: 'Technician', maxLength: 100 })
-  @NonBlankString(100)
+  @ApiProperty({ example: 'Technician' })
+  @NonBlankString(ROLE_NAME_MAX)
   name: string;
 
-  @ApiPropertyOptional({ maxLength: 500 })
+  @ApiPropertyOptional()
   @Optional()
-  @BoundedString({ max: 500 })
+  @BoundedString({ max: ROLE_DESCRIPTION_MAX })
   description?: string;
 
   @ApiProperty({ type: [String], example: ['devices:read', 'measurements:read'] })
@@ -57,14 +73,14 @@ export class CreateRoleDto {
 }
 
 export class UpdateRoleDto {
-  @ApiPropertyOptional({ maxLength: 100 })
+  @ApiPropertyOptional()
   @Optional()
-  @NonBlankString(100)
+  @NonBlankString(ROLE_NAME_MAX)
   name?: string;
 
-  @ApiPropertyOptional({ maxLength: 500, nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'null removes the description' })
   @ValidateIf((o: UpdateRoleDto) => o.description !== undefined && o.description !== null)
-  @BoundedString({ max: 500 })
+  @BoundedString({ max: ROLE_DESCRIPTION_MAX })
   description?: string | null;
 
   @ApiPropertyOptional({ type: [String] })
@@ -76,7 +92,7 @@ export class UpdateRoleDto {
 /** Roles by id, at least one. */
 class RoleGrantFields {
   @ApiProperty({ type: [String], description: 'Role ids from GET /workspaces/{wid}/roles' })
-  @UuidList({ min: 1, max: 20 })
+  @UuidList({ min: 1, max: MAX_ROLES_PER_GRANT })
   roleIds: string[];
 
   @ApiProperty({ type: DeviceAccessDto })
@@ -90,7 +106,7 @@ class RoleGrantFields {
 export class UpdateMemberDto {
   @ApiPropertyOptional({ type: [String] })
   @Optional()
-  @UuidList({ min: 1, max: 20 })
+  @UuidList({ min: 1, max: MAX_ROLES_PER_GRANT })
   roleIds?: string[];
 
   @ApiPropertyOptional({ type: DeviceAccessDto })
@@ -102,26 +118,26 @@ export class UpdateMemberDto {
 }
 
 export class CreateInvitationDto extends RoleGrantFields {
-  @ApiProperty({ example: 'grace@example.com' })
+  @ApiProperty({ example: 'grace@example.com', format: 'email', maxLength: EMAIL_MAX })
   @EmailAddressField()
   email: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 30, default: 7 })
+  @ApiPropertyOptional({ default: 7 })
   @Optional()
-  @IntInRange(1, 30)
+  @IntInRange(1, INVITATION_DAYS_MAX)
   expiresInDays?: number;
 }
 
 export class ResendInvitationDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 30, default: 7 })
+  @ApiPropertyOptional({ default: 7 })
   @Optional()
-  @IntInRange(1, 30)
+  @IntInRange(1, INVITATION_DAYS_MAX)
   expiresInDays?: number;
 }
 
 export class AcceptInvitationDto {
   @ApiProperty({ description: 'The lki_ secret of the invitation' })
-  @BoundedString({ max: 100 })
+  @BoundedString({ max: INVITATION_SECRET_FIELD_MAX })
   token: string;
 }
 
@@ -129,55 +145,11 @@ export class AcceptInvitationDto {
 export class DeclineInvitationDto {
   @ApiPropertyOptional({ description: 'The lki_ secret of the invitation; needed unless your email address is verified' })
   @Optional()
-  @BoundedString({ max: 100 })
+  @BoundedString({ max: INVITATION_SECRET_FIELD_MAX })
   token?: string;
 }
 
 export { RoleGrantFields };
 
-export class WorkspaceRoleRefView {
-  @ApiProperty({ format: 'uuid' })
-  id: string;
-
-  @ApiProperty()
-  name: string;
-}
-
-export class TokenPolicyView {
-  @ApiProperty({ type: Number, nullable: true })
-  maxLifetimeDays: number | null;
-
-  @ApiProperty()
-  allowPersonalTokens: boolean;
-}
-
-export class WorkspaceListItemView {
-  @ApiProperty({ format: 'uuid' })
-  id: string;
-
-  @ApiProperty()
-  name: string;
-
-  @ApiProperty()
-  slug: string;
-
-  @ApiProperty({ type: TokenPolicyView })
-  tokenPolicy: TokenPolicyView;
-
-  @ApiProperty({ type: String, format: 'date-time' })
-  createdAt: Date;
-
-  @ApiProperty({ type: String, format: 'date-time' })
-  updatedAt: Date;
-
-  @ApiProperty({ type: [WorkspaceRoleRefView], description: "The caller's roles in the workspace" })
-  roles: WorkspaceRoleRefView[];
-}
-
-export class WorkspaceListView {
-  @ApiProperty({ type: [WorkspaceListItemView] })
-  items: WorkspaceListItemView[];
-
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page; null on the last' })
-  nextCursor: string | null;
-}
+// Answers other domains show (tokens, API users) import these from here.
+export { TokenPolicyView, WorkspaceRoleRefView } from './workspace.views';

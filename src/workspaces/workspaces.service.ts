@@ -9,10 +9,10 @@ import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound } from '../common/errors';
-import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
+import { decodeCursor, type Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
 import { isUniqueViolation } from '../database/database-errors';
 import { CreateWorkspaceDto, TokenPolicyDto, UpdateWorkspaceDto } from './workspaces.dto';
-import { toPolicyView, toWorkspaceView } from './workspace.views';
+import { type TokenPolicyView, toPolicyView, toWorkspaceView, type WorkspaceView } from './workspace.views';
 import { WorkspacesRepository } from './workspaces.repository';
 
 @Injectable()
@@ -25,7 +25,7 @@ export class WorkspacesService {
     private readonly clock: Clock,
   ) {}
 
-  async create(user: UserPrincipal, actor: Actor, dto: CreateWorkspaceDto) {
+  async create(user: UserPrincipal, actor: Actor, dto: CreateWorkspaceDto): Promise<WorkspaceView> {
     // A workspace-restricted token never gets here: account:manage routes need an unrestricted one (AccessGuard).
     const name = dto.name.trim();
     // A slug made from the name gets a random suffix when taken; a chosen one that is taken is a 409.
@@ -40,7 +40,7 @@ export class WorkspacesService {
     }
   }
 
-  private insertWorkspace(user: UserPrincipal, actor: Actor, name: string, slug: string) {
+  private insertWorkspace(user: UserPrincipal, actor: Actor, name: string, slug: string): Promise<WorkspaceView> {
     const now = this.clock.now();
     const workspace = { id: randomUUID(), name, slug, maxLifetimeDays: null, allowPersonalTokens: true, createdAt: now, updatedAt: now };
     return this.dataSource.transaction(async (em) => {
@@ -70,7 +70,7 @@ export class WorkspacesService {
   }
 
   /** A user's workspaces (those its token may see), or an API user's one workspace, in the same shape. */
-  async listMine(principal: Principal, query: PageQueryDto) {
+  async listMine(principal: Principal, query: PageQueryDto): Promise<Page<WorkspaceView>> {
     const limit = pageLimit(query);
     const rows = await this.workspaces.listForPrincipal(principal, principal.token.workspaceIds, decodeCursor(query.cursor), limit);
     const page = toPage(
@@ -81,7 +81,7 @@ export class WorkspacesService {
     return page;
   }
 
-  async get(access: WorkspaceAccess) {
+  async get(access: WorkspaceAccess): Promise<WorkspaceView> {
     const workspace = await this.workspaces.find(access.workspaceId);
     if (!workspace) throw notFound('Workspace');
     const roles = await this.workspaces.findRoles(access.workspaceId, access.roleIds);
@@ -91,7 +91,7 @@ export class WorkspacesService {
     );
   }
 
-  async update(caller: WorkspaceCaller, actor: Actor, dto: UpdateWorkspaceDto) {
+  async update(caller: WorkspaceCaller, actor: Actor, dto: UpdateWorkspaceDto): Promise<WorkspaceView> {
     const access = await this.writes.run(
       caller,
       actor,
@@ -146,14 +146,14 @@ export class WorkspacesService {
     });
   }
 
-  async getPolicy(access: WorkspaceAccess) {
+  async getPolicy(access: WorkspaceAccess): Promise<TokenPolicyView> {
     const workspace = await this.workspaces.find(access.workspaceId);
     if (!workspace) throw notFound('Workspace');
     return toPolicyView(workspace);
   }
 
   /** The policy decides which tokens work here: a change of rights, made by an owner as of then. */
-  async putPolicy(caller: WorkspaceCaller, actor: Actor, dto: TokenPolicyDto) {
+  async putPolicy(caller: WorkspaceCaller, actor: Actor, dto: TokenPolicyDto): Promise<TokenPolicyView> {
     await this.writes.run(caller, actor, async ({ em, access, audit }) => {
       await this.workspaces.update(
         access.workspaceId,

@@ -901,6 +901,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AcceptedInvitationView: {
+            /** @description The new membership, read in the transaction that made it (null only if it could not be read back) */
+            member: components["schemas"]["MemberView"] | null;
+            /**
+             * Format: uuid
+             * @description The workspace the caller has joined
+             */
+            workspaceId: string;
+        };
         AcceptInvitationDto: {
             /** @description The lki_ secret of the invitation */
             token: string;
@@ -917,8 +926,8 @@ export interface components {
              *       "workspace:read"
              *     ]
              */
-            permissions: string[];
-            /** @description The ids of the caller's roles here */
+            permissions: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read")[];
+            /** @description The ids of the caller's roles here, sorted */
             roleIds: string[];
         };
         CallerDeviceAccessView: {
@@ -964,7 +973,10 @@ export interface components {
         };
         CreateInvitationDto: {
             deviceAccess: components["schemas"]["DeviceAccessDto"];
-            /** @example grace@example.com */
+            /**
+             * Format: email
+             * @example grace@example.com
+             */
             email: string;
             /**
              * Format: int32
@@ -1025,6 +1037,12 @@ export interface components {
             /** @enum {string} */
             mode: "all" | "selected";
         };
+        DeviceAccessView: {
+            /** @description With mode "selected": the devices, by id */
+            deviceIds?: string[];
+            /** @enum {string} */
+            mode: "all" | "selected";
+        };
         ExchangeTokenDto: {
             /**
              * Format: int32
@@ -1038,9 +1056,172 @@ export interface components {
             /** @description Accepted and ignored (RFC 7662) */
             token_type_hint?: string;
         };
+        InvitationPage: {
+            items: components["schemas"]["InvitationView"][];
+            /** @description Pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        InvitationView: {
+            /**
+             * Format: date-time
+             * @description null: not accepted
+             */
+            acceptedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description null: not declined (a resend clears it)
+             */
+            declinedAt: string | null;
+            /** @description The devices it grants; devices deleted since drop out on accepting, and an owner gets every device */
+            deviceAccess: components["schemas"]["DeviceAccessView"];
+            /**
+             * Format: email
+             * @description The invited address, in its canonical form
+             */
+            email: string;
+            /**
+             * Format: date-time
+             * @description Until when it can be accepted; a resend sets it again
+             */
+            expiresAt: string;
+            /**
+             * @description The first and last characters of its current secret, to recognise it; never usable
+             * @example lki_AbCd…wXyZ
+             */
+            hint: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The API user who issued it or last resent it; null when a user did
+             */
+            invitedByApiUserId: string | null;
+            /**
+             * Format: uuid
+             * @description The user who issued it or last resent it; null when an API user did (both are null on invitations older than the record of inviters)
+             */
+            invitedByUserId: string | null;
+            /**
+             * Format: date-time
+             * @description null: not revoked
+             */
+            revokedAt: string | null;
+            /** @description The roles it grants, by id; once it is no longer pending, a role named here may have been deleted */
+            roleIds: string[];
+            /**
+             * @description As of this answer: "expired" once expiresAt has passed unanswered
+             * @enum {string}
+             */
+            status: "pending" | "accepted" | "declined" | "revoked" | "expired";
+            /** Format: uuid */
+            workspaceId: string;
+        };
+        InvitationWorkspaceView: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            slug: string;
+        };
+        IssuedInvitationView: {
+            invitation: components["schemas"]["InvitationView"];
+            /**
+             * @description The lki_ secret to hand to the invitee (POST /v1/invitations/accept); shown this once, only its hash is kept
+             * @example lki_…
+             */
+            secret: string;
+        };
         LoginDto: {
             email: string;
             password: string;
+        };
+        MemberPage: {
+            items: components["schemas"]["MemberView"][];
+            /** @description Pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        MemberRoleView: {
+            /** @description One of the built-in roles */
+            builtIn: boolean;
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
+        MemberView: {
+            /** @description The devices the member reaches here */
+            deviceAccess: components["schemas"]["DeviceAccessView"];
+            /** Format: email */
+            email: string;
+            /** Format: date-time */
+            joinedAt: string;
+            name: string;
+            roles: components["schemas"]["MemberRoleView"][];
+            /** Format: uuid */
+            userId: string;
+        };
+        MyInvitationPage: {
+            items: components["schemas"]["MyInvitationView"][];
+            /** @description Pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        MyInvitationView: {
+            /**
+             * Format: date-time
+             * @description null: not accepted
+             */
+            acceptedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description null: not declined (a resend clears it)
+             */
+            declinedAt: string | null;
+            /** @description The devices it grants; devices deleted since drop out on accepting, and an owner gets every device */
+            deviceAccess: components["schemas"]["DeviceAccessView"];
+            /**
+             * Format: email
+             * @description The invited address, in its canonical form
+             */
+            email: string;
+            /**
+             * Format: date-time
+             * @description Until when it can be accepted; a resend sets it again
+             */
+            expiresAt: string;
+            /**
+             * @description The first and last characters of its current secret, to recognise it; never usable
+             * @example lki_AbCd…wXyZ
+             */
+            hint: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The API user who issued it or last resent it; null when a user did
+             */
+            invitedByApiUserId: string | null;
+            /**
+             * Format: uuid
+             * @description The user who issued it or last resent it; null when an API user did (both are null on invitations older than the record of inviters)
+             */
+            invitedByUserId: string | null;
+            /**
+             * Format: date-time
+             * @description null: not revoked
+             */
+            revokedAt: string | null;
+            /** @description The roles it grants, by id; once it is no longer pending, a role named here may have been deleted */
+            roleIds: string[];
+            /**
+             * @description As of this answer: "expired" once expiresAt has passed unanswered
+             * @enum {string}
+             */
+            status: "pending" | "accepted" | "declined" | "revoked" | "expired";
+            workspace: components["schemas"]["InvitationWorkspaceView"];
+            /** Format: uuid */
+            workspaceId: string;
         };
         /** @description An error (RFC 9457). `code` is stable and is what clients should branch on; `detail` is for people. */
         Problem: {
@@ -1085,6 +1266,25 @@ export interface components {
              */
             expiresInDays: number;
         };
+        RolePage: {
+            items: components["schemas"]["RoleView"][];
+            /** @description Pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        RoleView: {
+            /** @description One of the built-in roles (owner, admin, member, viewer), which cannot be changed or deleted */
+            builtIn: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            description: string | null;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description What the role grants */
+            permissions: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read")[];
+            /** Format: date-time */
+            updatedAt: string;
+        };
         RotateTokenDto: {
             /**
              * Format: int32
@@ -1097,7 +1297,7 @@ export interface components {
             allowPersonalTokens: boolean;
             /**
              * Format: int32
-             * @description null: no maximum
+             * @description The longest lifetime (creation to expiry) a token may have to be accepted here, in days; null: no maximum, never-expiring tokens included
              */
             maxLifetimeDays: number | null;
         };
@@ -1111,7 +1311,12 @@ export interface components {
             reason?: string;
         };
         TokenPolicyView: {
+            /** @description Whether personal access tokens (lkp_: personal and named) are accepted here */
             allowPersonalTokens: boolean;
+            /**
+             * Format: int32
+             * @description The longest lifetime (creation to expiry) a token may have to be accepted here, in days; null: no maximum, never-expiring tokens included
+             */
             maxLifetimeDays: number | null;
         };
         UpdateApiUserDto: {
@@ -1139,7 +1344,8 @@ export interface components {
             roleIds?: string[];
         };
         UpdateRoleDto: {
-            description?: Record<string, never> | null;
+            /** @description null removes the description */
+            description?: string | null;
             name?: string;
             permissions?: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read")[];
         };
@@ -1220,7 +1426,17 @@ export interface components {
             id: string;
             name: string;
         };
-        WorkspaceListItemView: {
+        WorkspacePage: {
+            items: components["schemas"]["WorkspaceView"][];
+            /** @description Pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        WorkspaceRoleRefView: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
+        WorkspaceView: {
             /** Format: date-time */
             createdAt: string;
             /** Format: uuid */
@@ -1233,15 +1449,20 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
-        WorkspaceListView: {
-            items: components["schemas"]["WorkspaceListItemView"][];
-            /** @description Pass as cursor for the next page; null on the last */
-            nextCursor: string | null;
-        };
-        WorkspaceRoleRefView: {
+        WorkspaceWithAccessView: {
+            /** @description What the caller may do here */
+            access: components["schemas"]["CallerAccessView"];
+            /** Format: date-time */
+            createdAt: string;
             /** Format: uuid */
             id: string;
             name: string;
+            /** @description The caller's roles in the workspace */
+            roles: components["schemas"]["WorkspaceRoleRefView"][];
+            slug: string;
+            tokenPolicy: components["schemas"]["TokenPolicyView"];
+            /** Format: date-time */
+            updatedAt: string;
         };
     };
     responses: never;
@@ -4367,6 +4588,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Declined */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -4420,6 +4642,19 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -4510,6 +4745,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The caller is now a member */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -4519,7 +4755,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AcceptedInvitationView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -4550,6 +4788,32 @@ export interface operations {
             };
             /** @description The token or its holder may not do this here (insufficient_scope, forbidden, token_policy). */
             403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not yours: the two read the same (not_found). */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -4960,6 +5224,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The pending invitations to the caller's address, newest first, on one page (nextCursor is always null); none until the address is verified */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -4969,7 +5234,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MyInvitationPage"];
+                };
             };
             /** @description No token, or not a valid one (token_missing, token_invalid, token_expired; invalid_credentials at login). */
             401: {
@@ -6054,6 +6321,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of the caller's workspaces */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -6064,7 +6332,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WorkspaceListView"];
+                    "application/json": components["schemas"]["WorkspacePage"];
                 };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
@@ -6160,6 +6428,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The new workspace; the caller is its owner */
             201: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -6169,7 +6438,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WorkspaceView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -6200,6 +6471,19 @@ export interface operations {
             };
             /** @description The token or its holder may not do this here (insufficient_scope, forbidden, token_policy). */
             403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -6299,9 +6583,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access?: components["schemas"]["CallerAccessView"];
-                    };
+                    "application/json": components["schemas"]["WorkspaceWithAccessView"];
                 };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
@@ -6408,6 +6690,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Deleted, with everything in it */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -6553,6 +6836,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The workspace as changed */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -6562,7 +6846,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WorkspaceView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -6606,6 +6892,19 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -8713,6 +9012,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of the invitations, newest first, whatever their status */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -8722,7 +9022,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InvitationPage"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -8832,6 +9134,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The invitation and its secret, shown this once */
             201: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -8841,7 +9144,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["IssuedInvitationView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -8885,6 +9190,19 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -8974,6 +9292,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Revoked (or already was) */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -9027,6 +9346,19 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -9120,6 +9452,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The invitation with a new secret (the old one no longer works) and a new expiry */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -9129,7 +9462,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["IssuedInvitationView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -9173,6 +9508,19 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -9261,6 +9609,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The caller is no longer a member */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -9314,6 +9663,19 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -9406,6 +9768,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of the members, newest first */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -9415,7 +9778,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MemberPage"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -9522,6 +9887,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The member */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -9531,7 +9897,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MemberView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -9638,6 +10006,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Removed from the workspace */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -9691,6 +10060,19 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -9784,6 +10166,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The member as changed */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -9793,7 +10176,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MemberView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -9837,6 +10222,19 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -9925,6 +10323,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Every role of the workspace on one page (nextCursor is always null): the built-in ones first, then custom ones by name */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -9934,7 +10333,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RolePage"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -10044,6 +10445,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The new custom role */
             201: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -10053,7 +10455,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RoleView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -10097,6 +10501,19 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -10186,6 +10603,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The role */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -10195,7 +10613,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RoleView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -10302,6 +10722,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Deleted */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -10355,6 +10776,19 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -10448,6 +10882,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The role as changed */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -10457,7 +10892,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RoleView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -10501,6 +10938,19 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -10589,6 +11039,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The workspace's token policy */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -10598,7 +11049,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TokenPolicyView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -10708,6 +11161,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The policy as set */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -10717,7 +11171,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TokenPolicyView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
