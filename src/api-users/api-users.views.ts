@@ -1,7 +1,7 @@
 // What clients see of an API user.
 import { ApiProperty } from '@nestjs/swagger';
 import { DeviceAccessView } from '../authorization/device-access.dto';
-import { IssuedTokenView } from '../tokens/token.view';
+import { DATE_TIME, IssuedTokenView } from '../tokens/token.view';
 import { WorkspaceRoleRefView } from '../workspaces/workspaces.dto';
 import { API_USER_NAME_MAX_LENGTH, API_USER_STATUSES, ApiUserStatus } from './api-users.dto';
 import type { ApiUserRecord } from './api-users.repository';
@@ -37,10 +37,10 @@ export class ApiUserView {
   })
   createdByUserId: string | null;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty(DATE_TIME)
   createdAt: Date;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty(DATE_TIME)
   updatedAt: Date;
 }
 

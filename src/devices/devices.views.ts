@@ -1,7 +1,10 @@
 // What clients see of a device.
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
 import { DEVICE_NAME_MAX_LENGTH, DEVICE_SERIAL_MAX_LENGTH, METADATA_SCHEMA } from './devices.dto';
 import type { DeviceRecord } from './devices.repository';
+
+/** A time in an answer, as Date.toJSON() writes it: always this long (for years 0 to 9999). */
+const DATE_TIME = { type: String, format: 'date-time', maxLength: new Date(0).toJSON().length } satisfies ApiPropertyOptions;
 
 export class DeviceView {
   @ApiProperty({ format: 'uuid', maxLength: 36 })
@@ -16,10 +19,10 @@ export class DeviceView {
   @ApiProperty(METADATA_SCHEMA)
   metadata: Record<string, unknown>;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty(DATE_TIME)
   createdAt: Date;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty(DATE_TIME)
   updatedAt: Date;
 }
 

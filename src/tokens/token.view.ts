@@ -1,5 +1,5 @@
 // What clients see of a token. The secret appears only in IssuedTokenView, in the response that made it.
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiPropertyOptions } from '@nestjs/swagger';
 import { TOKEN_LENGTH, tokenHint, TokenPrefix } from '../auth/token-format';
 import { GRANTABLE_SCOPES } from '../authorization/permissions';
 import { MAX_TOKEN_WORKSPACES, TOKEN_NAME_MAX_LENGTH } from './token.dto';
@@ -9,6 +9,9 @@ import { TOKEN_OWNER_TYPES, TokenOwnerType } from './tokens.repository';
 
 /** The prefix of each kind's secret, which tells what a leaked token is at a glance. */
 export const PREFIX_BY_KIND: Record<TokenKind, TokenPrefix> = { personal: 'lkp_', named: 'lkp_', session: 'lks_', api_user: 'lka_' };
+
+/** A time in an answer, as Date.toJSON() writes it: always this long (for years 0 to 9999). */
+export const DATE_TIME = { type: String, format: 'date-time', maxLength: new Date(0).toJSON().length } satisfies ApiPropertyOptions;
 
 /** A hint is the same length for every token: the hint of any token-long string. */
 const TOKEN_HINT_LENGTH = tokenHint('x'.repeat(TOKEN_LENGTH)).length;
@@ -64,24 +67,23 @@ export class TokenView {
   })
   workspaceIds: string[] | null;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty(DATE_TIME)
   createdAt: Date;
 
   @ApiProperty({
-    type: String,
-    format: 'date-time',
+    ...DATE_TIME,
     nullable: true,
     description: 'null: never expires. A rotated-out secret in its grace period expires when the grace ends',
   })
   expiresAt: Date | null;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'null: never used (recorded within a minute)' })
+  @ApiProperty({ ...DATE_TIME, nullable: true, description: 'null: never used (recorded within a minute)' })
   lastUsedAt: Date | null;
 
   @ApiProperty({ type: String, nullable: true, maxLength: IP_ADDRESS_MAX_LENGTH, description: 'The client address of its last use' })
   lastUsedIp: string | null;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'null: not revoked (nor rotated out past its grace)' })
+  @ApiProperty({ ...DATE_TIME, nullable: true, description: 'null: not revoked (nor rotated out past its grace)' })
   revokedAt: Date | null;
 
   @ApiProperty({
@@ -137,8 +139,7 @@ export class WorkspaceTokenView extends TokenView {
   policy: TokenPolicyVerdictView;
 
   @ApiProperty({
-    type: String,
-    format: 'date-time',
+    ...DATE_TIME,
     nullable: true,
     description: "null: never used, or a member's token that reaches other workspaces too (where it was used is not this one's business)",
   })
