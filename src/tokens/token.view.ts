@@ -143,7 +143,7 @@ export class WorkspaceTokenView extends TokenView {
     nullable: true,
     description: "null: never used, or a member's token that reaches other workspaces too (where it was used is not this one's business)",
   })
-  declare lastUsedAt: Date | null;
+  override lastUsedAt: Date | null;
 
   @ApiProperty({
     type: String,
@@ -151,7 +151,7 @@ export class WorkspaceTokenView extends TokenView {
     maxLength: IP_ADDRESS_MAX_LENGTH,
     description: 'The client address of its last use; null as lastUsedAt is',
   })
-  declare lastUsedIp: string | null;
+  override lastUsedIp: string | null;
 }
 
 /**
