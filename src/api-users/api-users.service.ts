@@ -15,31 +15,18 @@ import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { conflict, notFound } from '../common/errors';
-import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
+import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
 import { RotateTokenDto } from '../tokens/token.dto';
-import { IssuedTokenView, toIssuedTokenView, toTokenView } from '../tokens/token.view';
+import { IssuedTokenView, toIssuedTokenView, toTokenView, TokenView } from '../tokens/token.view';
 import { TokensRepository } from '../tokens/tokens.repository';
 import { TokensService } from '../tokens/tokens.service';
 import { GrantValidator } from '../workspaces/grant-validator';
 import { WorkspacesRepository } from '../workspaces/workspaces.repository';
 import { CreateApiUserDto, CreateApiUserTokenDto, UpdateApiUserDto } from './api-users.dto';
 import { ApiUserRecord, ApiUsersRepository } from './api-users.repository';
+import { ApiUserView, CreatedApiUserView, toApiUserView } from './api-users.views';
 
 const DAY_MS = 86_400_000;
-
-function toApiUserView(a: ApiUserRecord) {
-  return {
-    id: a.id,
-    workspaceId: a.workspaceId,
-    name: a.name,
-    status: a.status,
-    roles: a.roles.map((r) => ({ id: r.id, name: r.name })),
-    deviceAccess: a.deviceAccess,
-    createdByUserId: a.createdByUserId,
-    createdAt: a.createdAt,
-    updatedAt: a.updatedAt,
-  };
-}
 
 @Injectable()
 export class ApiUsersService {
@@ -53,7 +40,7 @@ export class ApiUsersService {
     private readonly clock: Clock,
   ) {}
 
-  async create(caller: WorkspaceCaller, actor: Actor, dto: CreateApiUserDto) {
+  async create(caller: WorkspaceCaller, actor: Actor, dto: CreateApiUserDto): Promise<CreatedApiUserView> {
     const deviceAccess = toDeviceAccess(dto.deviceAccess);
     const now = this.clock.now();
     return this.writes.run(
@@ -99,17 +86,17 @@ export class ApiUsersService {
     );
   }
 
-  async list(access: WorkspaceAccess, query: PageQueryDto) {
+  async list(access: WorkspaceAccess, query: PageQueryDto): Promise<Page<ApiUserView>> {
     const limit = pageLimit(query);
     const rows = await this.apiUsers.list(access.workspaceId, decodeCursor(query.cursor), limit);
     return toPage(rows, limit, toApiUserView);
   }
 
-  async get(access: WorkspaceAccess, apiUserId: string) {
+  async get(access: WorkspaceAccess, apiUserId: string): Promise<ApiUserView> {
     return toApiUserView(await this.find(access, apiUserId));
   }
 
-  async update(caller: WorkspaceCaller, actor: Actor, apiUserId: string, dto: UpdateApiUserDto) {
+  async update(caller: WorkspaceCaller, actor: Actor, apiUserId: string, dto: UpdateApiUserDto): Promise<ApiUserView> {
     return this.writes.run(
       caller,
       actor,
@@ -163,7 +150,7 @@ export class ApiUsersService {
 
   // --- its tokens -----------------------------------------------------------------------------
 
-  async listTokens(access: WorkspaceAccess, apiUserId: string, query: PageQueryDto) {
+  async listTokens(access: WorkspaceAccess, apiUserId: string, query: PageQueryDto): Promise<Page<TokenView>> {
     await this.find(access, apiUserId);
     const limit = pageLimit(query);
     const now = this.clock.now();

@@ -11,15 +11,10 @@ import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { notFound, validationFailed } from '../common/errors';
-import { decodeCursor, pageLimit, toPage } from '../common/pagination';
-import { CreateDeviceDto, ListDevicesQueryDto, UpdateDeviceDto } from './devices.dto';
+import { decodeCursor, Page, pageLimit, toPage } from '../common/pagination';
+import { CreateDeviceDto, ListDevicesQueryDto, METADATA_MAX_BYTES, UpdateDeviceDto } from './devices.dto';
 import { DeviceRecord, DevicesRepository } from './devices.repository';
-
-const METADATA_MAX_BYTES = 16 * 1024;
-
-export function toDeviceView(d: DeviceRecord) {
-  return { id: d.id, name: d.name, serial: d.serial, metadata: d.metadata, createdAt: d.createdAt, updatedAt: d.updatedAt };
-}
+import { DeviceView, toDeviceView } from './devices.views';
 
 @Injectable()
 export class DevicesService {
@@ -29,7 +24,7 @@ export class DevicesService {
     private readonly clock: Clock,
   ) {}
 
-  async create(caller: WorkspaceCaller, actor: Actor, dto: CreateDeviceDto) {
+  async create(caller: WorkspaceCaller, actor: Actor, dto: CreateDeviceDto): Promise<DeviceView> {
     const metadata = checkedMetadata(dto.metadata ?? {});
     const now = this.clock.now();
     const device = { id: randomUUID(), name: dto.name.trim(), serial: dto.serial, metadata, createdAt: now, updatedAt: now };
@@ -47,10 +42,10 @@ export class DevicesService {
       },
       { conflicts: serialTaken(dto.serial) },
     );
-    return toDeviceView({ ...device, workspaceId: caller.workspaceId });
+    return toDeviceView(device);
   }
 
-  async list(access: WorkspaceAccess, query: ListDevicesQueryDto) {
+  async list(access: WorkspaceAccess, query: ListDevicesQueryDto): Promise<Page<DeviceView>> {
     const limit = pageLimit(query);
     const rows = await this.devices.list(access.workspaceId, access.deviceAccess, {
       serial: query.serial,
@@ -60,11 +55,11 @@ export class DevicesService {
     return toPage(rows, limit, toDeviceView);
   }
 
-  async get(access: WorkspaceAccess, deviceId: string) {
+  async get(access: WorkspaceAccess, deviceId: string): Promise<DeviceView> {
     return toDeviceView(await this.find(access, deviceId));
   }
 
-  async update(caller: WorkspaceCaller, actor: Actor, deviceId: string, dto: UpdateDeviceDto) {
+  async update(caller: WorkspaceCaller, actor: Actor, deviceId: string, dto: UpdateDeviceDto): Promise<DeviceView> {
     const metadata = dto.metadata !== undefined ? checkedMetadata(dto.metadata) : undefined;
     return this.writes.run(
       caller,

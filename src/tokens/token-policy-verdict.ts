@@ -4,13 +4,29 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { policyRefusal, TokenPolicy } from '../authorization/token-policy';
 import type { ReachingToken } from './tokens.repository';
 
+/** The longest reason: each refusal the policy makes, with the largest lifetime a number can state. */
+const REASON_MAX_LENGTH = Math.max(
+  ...[
+    policyRefusal({ allowPersonalTokens: false, maxLifetimeDays: null }, { kind: 'named', createdAt: new Date(0), expiresAt: null }),
+    policyRefusal(
+      { allowPersonalTokens: true, maxLifetimeDays: Number.MAX_SAFE_INTEGER },
+      { kind: 'named', createdAt: new Date(0), expiresAt: null },
+    ),
+  ].map((refusal) => reasonFor(refusal ?? '').length),
+);
+
+function reasonFor(refusal: string): string {
+  return `This workspace ${refusal}.`;
+}
+
 export class TokenPolicyVerdictView {
   @ApiProperty({ description: "The workspace's token policy lets the token in" })
   accepted: boolean;
 
   @ApiPropertyOptional({
     example: 'This workspace does not accept personal access tokens.',
-    description: 'When refused: the 403 token_policy detail its holder gets here',
+    maxLength: REASON_MAX_LENGTH,
+    description: 'When refused: the 403 token_policy detail its holder gets here; absent when accepted',
   })
   reason?: string;
 }
@@ -22,5 +38,5 @@ export function toPolicyVerdict(policy: TokenPolicy, token: ReachingToken): Toke
       ? { kind: token.parentKind, createdAt: token.parentCreatedAt, expiresAt: token.parentExpiresAt }
       : token;
   const refusal = policyRefusal(policy, root);
-  return refusal === null ? { accepted: true } : { accepted: false, reason: `This workspace ${refusal}.` };
+  return refusal === null ? { accepted: true } : { accepted: false, reason: reasonFor(refusal) };
 }

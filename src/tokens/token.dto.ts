@@ -5,10 +5,18 @@ import { GRANTABLE_SCOPES } from '../authorization/permissions';
 import { IntInRange, NonBlankString, ScopeList, UuidList } from '../common/dto-fields';
 import { PageQueryDto } from '../common/pagination';
 import { Optional } from '../common/validation';
+import { USER_TOKEN_KINDS, UserTokenKind } from './token.entity';
+
+/** The longest name of a token (named and API-user tokens; the names the service gives are shorter). */
+export const TOKEN_NAME_MAX_LENGTH = 100;
+/** The most workspaces a named token may be restricted to. */
+export const MAX_TOKEN_WORKSPACES = 100;
+/** Longer than any password the account accepts, short enough to refuse junk before it is hashed. */
+const CURRENT_PASSWORD_MAX_LENGTH = 1000;
 
 export class CreateNamedTokenDto {
-  @ApiProperty({ example: 'CI deploy', maxLength: 100 })
-  @NonBlankString(100)
+  @ApiProperty({ example: 'CI deploy', maxLength: TOKEN_NAME_MAX_LENGTH })
+  @NonBlankString(TOKEN_NAME_MAX_LENGTH)
   name: string;
 
   @ApiProperty({ type: [String], example: ['devices:read', 'account:read'], description: 'From GET /v1/permissions, or ["*"]' })
@@ -17,7 +25,7 @@ export class CreateNamedTokenDto {
 
   @ApiPropertyOptional({ type: [String], nullable: true, description: 'Restrict the token to these workspaces; omit or null for all' })
   @IsOptional()
-  @UuidList({ min: 1, max: 100 })
+  @UuidList({ min: 1, max: MAX_TOKEN_WORKSPACES })
   workspaceIds?: string[] | null;
 
   @ApiPropertyOptional({ nullable: true, minimum: 1, maximum: 366, default: 90, description: 'null: never expires' })
@@ -34,18 +42,22 @@ export class RotateTokenDto {
 }
 
 export class RegeneratePersonalTokenDto {
-  @ApiPropertyOptional({ description: 'Needed unless the request comes with a login session (POST /v1/auth/login)' })
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: CURRENT_PASSWORD_MAX_LENGTH,
+    description: 'Needed unless the request comes with a login session (POST /v1/auth/login)',
+  })
   @Optional()
   @IsString()
-  @Length(1, 1000)
+  @Length(1, CURRENT_PASSWORD_MAX_LENGTH)
   currentPassword?: string;
 }
 
 export class ListTokensQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: ['personal', 'named', 'session'] })
+  @ApiPropertyOptional({ enum: USER_TOKEN_KINDS })
   @Optional()
-  @IsIn(['personal', 'named', 'session'])
-  kind?: 'personal' | 'named' | 'session';
+  @IsIn(USER_TOKEN_KINDS)
+  kind?: UserTokenKind;
 
   @ApiPropertyOptional({ default: false, description: 'Also list revoked and expired tokens' })
   @Optional()

@@ -1,7 +1,12 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** personal: the one default token of a user; named: made by the user; session: login or exchange; api_user: an API user's. */
-export type TokenKind = 'personal' | 'named' | 'session' | 'api_user';
+export const TOKEN_KINDS = ['personal', 'named', 'session', 'api_user'] as const;
+export type TokenKind = (typeof TOKEN_KINDS)[number];
+
+/** The kinds a user's own tokens can be (GET /v1/me/tokens?kind=). */
+export const USER_TOKEN_KINDS = ['personal', 'named', 'session'] as const satisfies readonly TokenKind[];
+export type UserTokenKind = (typeof USER_TOKEN_KINDS)[number];
 
 @Entity('tokens')
 export class Token {

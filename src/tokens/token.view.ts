@@ -1,23 +1,158 @@
 // What clients see of a token. The secret appears only in IssuedTokenView, in the response that made it.
-import type { Token, TokenKind } from './token.entity';
+import { ApiProperty, ApiPropertyOptional, ApiPropertyOptions } from '@nestjs/swagger';
+import { TOKEN_LENGTH, tokenHint, TokenPrefix } from '../auth/token-format';
+import { GRANTABLE_SCOPES } from '../authorization/permissions';
+import { MAX_TOKEN_WORKSPACES, TOKEN_NAME_MAX_LENGTH } from './token.dto';
+import { Token, TOKEN_KINDS, TokenKind } from './token.entity';
+import { TokenPolicyVerdictView } from './token-policy-verdict';
+import { TOKEN_OWNER_TYPES, TokenOwnerType } from './tokens.repository';
 
-export interface TokenView {
+/** The prefix of each kind's secret, which tells what a leaked token is at a glance. */
+export const PREFIX_BY_KIND: Record<TokenKind, TokenPrefix> = { personal: 'lkp_', named: 'lkp_', session: 'lks_', api_user: 'lka_' };
+
+/** A time in an answer, as Date.toJSON() writes it: always this long (for years 0 to 9999). */
+export const DATE_TIME = { type: String, format: 'date-time', maxLength: new Date(0).toJSON().length } satisfies ApiPropertyOptions;
+
+/** A hint is the same length for every token: the hint of any token-long string. */
+const TOKEN_HINT_LENGTH = tokenHint('x'.repeat(TOKEN_LENGTH)).length;
+const ISSUED_PREFIXES = [...new Set(Object.values(PREFIX_BY_KIND))];
+/** Every prefix is as long as the first; the rest of the token is base62. */
+const SECRET_PATTERN = `^(?:${ISSUED_PREFIXES.join('|')})[0-9A-Za-z]{${TOKEN_LENGTH - ISSUED_PREFIXES[0].length}}$`;
+/** The longest address a socket or a trusted proxy gives: an IPv4-mapped IPv6 address in full. */
+const IP_ADDRESS_MAX_LENGTH = 45;
+/** As EmailAddressField (accounts/email-address.ts) stores an address: at most 254 characters. */
+const EMAIL_MAX_LENGTH = 254;
+
+export class TokenView {
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
   id: string;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    maxLength: TOKEN_NAME_MAX_LENGTH,
+    example: 'CI deploy',
+    description:
+      "The name it was given; the service names the personal token and sessions itself ('Personal access token', 'Login session')",
+  })
   name: string | null;
+
+  @ApiProperty({ enum: TOKEN_KINDS })
   kind: TokenKind;
+
+  @ApiProperty({
+    minLength: TOKEN_HINT_LENGTH,
+    maxLength: TOKEN_HINT_LENGTH,
+    example: 'lkp_abcd…wxyz',
+    description: 'The first 8 and last 4 characters of the secret: enough to recognise it, far too little to use it',
+  })
   hint: string;
+
+  @ApiProperty({
+    enum: [...GRANTABLE_SCOPES],
+    isArray: true,
+    maxItems: GRANTABLE_SCOPES.length,
+    description: 'What the token may do: permissions, account scopes, or ["*"] for all its owner holds',
+  })
   scopes: string[];
+
+  @ApiProperty({
+    type: String,
+    isArray: true,
+    format: 'uuid',
+    maxLength: 36,
+    nullable: true,
+    maxItems: MAX_TOKEN_WORKSPACES,
+    description: 'The only workspaces it reaches; null: every workspace of its owner',
+  })
   workspaceIds: string[] | null;
+
+  @ApiProperty(DATE_TIME)
   createdAt: Date;
+
+  @ApiProperty({
+    ...DATE_TIME,
+    nullable: true,
+    description: 'null: never expires. A rotated-out secret in its grace period expires when the grace ends',
+  })
   expiresAt: Date | null;
+
+  @ApiProperty({ ...DATE_TIME, nullable: true, description: 'null: never used (recorded within a minute)' })
   lastUsedAt: Date | null;
+
+  @ApiProperty({ type: String, nullable: true, maxLength: IP_ADDRESS_MAX_LENGTH, description: 'The client address of its last use' })
   lastUsedIp: string | null;
+
+  @ApiProperty({ ...DATE_TIME, nullable: true, description: 'null: not revoked (nor rotated out past its grace)' })
   revokedAt: Date | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    maxLength: 36,
+    nullable: true,
+    description: 'An exchanged session: the token it was made from, with which it dies; null otherwise',
+  })
   parentId: string | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    maxLength: 36,
+    nullable: true,
+    description: 'Set by rotation: the token that replaced this one',
+  })
   replacedById: string | null;
 }
 
-export type IssuedTokenView = TokenView & { secret: string };
+export class IssuedTokenView extends TokenView {
+  @ApiProperty({
+    minLength: TOKEN_LENGTH,
+    maxLength: TOKEN_LENGTH,
+    pattern: SECRET_PATTERN,
+    example: 'lkp_0123456789ABCDEFGHIJKLMNOPQRSTUV0a1B2c',
+    description:
+      `The token itself, in this answer only (only its SHA-256 is kept): ${TOKEN_LENGTH} characters, a prefix ` +
+      '(`lkp_` personal and named tokens, `lks_` sessions, `lka_` API-user tokens), 32 random base62 characters ' +
+      'and a 6-character base62 checksum. Send it as `Authorization: Bearer <secret>`',
+  })
+  secret: string;
+}
+
+export class TokenOwnerView {
+  @ApiProperty({ enum: TOKEN_OWNER_TYPES })
+  type: TokenOwnerType;
+
+  @ApiProperty({ format: 'uuid', maxLength: 36, description: 'The user or the API user' })
+  id: string;
+
+  @ApiPropertyOptional({ format: 'email', maxLength: EMAIL_MAX_LENGTH, description: "A user's email address; absent for an API user" })
+  email?: string;
+}
+
+/** A token that reaches a workspace, as the workspace's admins see it. */
+export class WorkspaceTokenView extends TokenView {
+  @ApiProperty({ type: TokenOwnerView, description: 'Whose token it is' })
+  owner: TokenOwnerView;
+
+  @ApiProperty({ type: TokenPolicyVerdictView, description: "The workspace's token policy's verdict on it" })
+  policy: TokenPolicyVerdictView;
+
+  @ApiProperty({
+    ...DATE_TIME,
+    nullable: true,
+    description: "null: never used, or a member's token that reaches other workspaces too (where it was used is not this one's business)",
+  })
+  override lastUsedAt: Date | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    maxLength: IP_ADDRESS_MAX_LENGTH,
+    description: 'The client address of its last use; null as lastUsedAt is',
+  })
+  override lastUsedIp: string | null;
+}
 
 /**
  * A rotated-out secret inside its grace period is not revoked: it is live, can be revoked, and dies

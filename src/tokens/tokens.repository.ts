@@ -63,8 +63,12 @@ const ROTATION_CHAIN = `WITH RECURSIVE chain (id, replaced_by_id) AS (
     SELECT t.id, t.replaced_by_id FROM tokens t JOIN chain c ON t.replaced_by_id = c.id OR t.id = c.replaced_by_id
   )`;
 
+/** Who holds a token: a user (personal, named, session) or an API user (its tokens and sessions). */
+export const TOKEN_OWNER_TYPES = ['user', 'api_user'] as const;
+export type TokenOwnerType = (typeof TOKEN_OWNER_TYPES)[number];
+
 export interface TokenOwner {
-  type: 'user' | 'api_user';
+  type: TokenOwnerType;
   id: string;
 }
 

@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { CurrentPassword } from '../accounts/current-password';
 import { Actor, AuditLog } from '../audit/audit-log';
 import type { AuthenticatedToken, Principal, UserPrincipal } from '../auth/principal';
-import { generateToken, hashToken, TokenPrefix, tokenHint } from '../auth/token-format';
+import { generateToken, hashToken, tokenHint } from '../auth/token-format';
 import { ALL_SCOPES } from '../authorization/permissions';
 import { assertScopesWellFormed, assertTokenCanGrant, capToGrantor, isLoginSession } from '../authorization/grants';
 import { assertPolicyAccepts } from '../authorization/token-policy';
@@ -14,16 +14,14 @@ import { RateLimits } from '../rate-limits/rate-limits';
 import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
 import { decodeCursor, Page, pageLimit, toPage } from '../common/pagination';
 import { CreateNamedTokenDto, ExchangeTokenDto, ListTokensQueryDto, RegeneratePersonalTokenDto, RotateTokenDto } from './token.dto';
-import { Token, TokenKind } from './token.entity';
-import { IssuedTokenView, toIssuedTokenView, toTokenView, TokenView } from './token.view';
+import { Token, TokenKind, USER_TOKEN_KINDS } from './token.entity';
+import { IssuedTokenView, PREFIX_BY_KIND, toIssuedTokenView, toTokenView, TokenView } from './token.view';
 import { TokensRepository } from './tokens.repository';
 
 const DAY_MS = 86_400_000;
 export const SESSION_LIFETIME_MS = 12 * 3_600_000;
 const DEFAULT_NAMED_TOKEN_DAYS = 90;
 const DEFAULT_EXCHANGE_SECONDS = 3600;
-
-const PREFIX_BY_KIND: Record<TokenKind, TokenPrefix> = { personal: 'lkp_', named: 'lkp_', session: 'lks_', api_user: 'lka_' };
 
 export interface TokenSpec {
   kind: TokenKind;
@@ -195,7 +193,7 @@ export class TokensService {
     const rows = await this.tokens.listForOwner(
       { type: 'user', id: principal.id },
       {
-        kinds: query.kind ? [query.kind] : ['personal', 'named', 'session'],
+        kinds: query.kind ? [query.kind] : [...USER_TOKEN_KINDS],
         includeInactive: query.includeInactive ?? false,
         now,
         after: decodeCursor(query.cursor),

@@ -1,14 +1,14 @@
 import { Controller, Delete, Get, HttpCode, Query } from '@nestjs/common';
-import { ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../audit/audit-log';
 import { CurrentActor } from '../audit/current-actor';
 import { Authenticated } from '../auth/access.decorators';
 import { CurrentWorkspace } from '../authorization/current-workspace';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
-import { PageQueryDto } from '../common/pagination';
+import { PageOf, PageQueryDto } from '../common/pagination';
 import { UuidParam } from '../common/uuid-param';
 import { NoBody } from '../common/validation';
-import { TokenPolicyVerdictView } from './token-policy-verdict';
+import { WorkspaceTokenView } from './token.view';
 import { WorkspaceTokensService } from './workspace-tokens.service';
 
 @ApiTags('tokens')
@@ -18,17 +18,10 @@ export class WorkspaceTokensController {
 
   @Get()
   @Authenticated({ permission: 'tokens:read' })
-  @ApiExtraModels(TokenPolicyVerdictView)
   @ApiOkResponse({
+    type: PageOf(WorkspaceTokenView),
     description:
-      "A page of the tokens that reach the workspace; each with `owner` and `policy`, the workspace's token policy's verdict on it",
-    schema: {
-      type: 'object',
-      properties: {
-        items: { type: 'array', items: { type: 'object', properties: { policy: { $ref: getSchemaPath(TokenPolicyVerdictView) } } } },
-        nextCursor: { type: 'string', nullable: true },
-      },
-    },
+      "A page of the live tokens that reach the workspace, newest first; each with its `owner` and `policy`, the workspace's token policy's verdict on it",
   })
   list(@CurrentWorkspace() caller: WorkspaceCaller, @Query() query: PageQueryDto) {
     return this.tokens.list(caller, query);
@@ -36,6 +29,9 @@ export class WorkspaceTokensController {
 
   @Delete(':tokenId')
   @HttpCode(204)
+  @ApiNoContentResponse({
+    description: "Revoked (an API user's token, or one restricted to this workspace), or cut off from this workspace only",
+  })
   @Authenticated({ permission: 'tokens:manage' })
   async revoke(
     @CurrentWorkspace() caller: WorkspaceCaller,

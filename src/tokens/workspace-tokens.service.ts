@@ -7,9 +7,9 @@ import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { notFound } from '../common/errors';
-import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
+import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
 import { toPolicyVerdict } from './token-policy-verdict';
-import { toTokenView } from './token.view';
+import { toTokenView, WorkspaceTokenView } from './token.view';
 import { ReachingToken, TokensRepository } from './tokens.repository';
 
 /** An API user's token, or one restricted to this workspace alone: whatever it does, it does here. */
@@ -21,12 +21,13 @@ function reachesOnly(t: ReachingToken, workspaceId: string): boolean {
  * A member's token that also reaches other workspaces was last used wherever: when and from which
  * address is none of this workspace's business, so its admins see it for tokens of this workspace alone.
  */
-function toGovernedTokenView(t: ReachingToken, workspaceId: string, policy: TokenPolicy, now: Date) {
+function toGovernedTokenView(t: ReachingToken, workspaceId: string, policy: TokenPolicy, now: Date): WorkspaceTokenView {
   const lastUse = reachesOnly(t, workspaceId) ? {} : { lastUsedAt: null, lastUsedIp: null };
   return {
     ...toTokenView(t, now),
     ...lastUse,
-    owner: t.apiUserId ? { type: 'api_user' as const, id: t.apiUserId } : { type: 'user' as const, id: t.userId, email: t.ownerEmail },
+    // A member's token: its user and the address exist (the row was reached through the membership).
+    owner: t.apiUserId ? { type: 'api_user', id: t.apiUserId } : { type: 'user', id: t.userId as string, email: t.ownerEmail as string },
     policy: toPolicyVerdict(policy, t),
   };
 }
@@ -39,7 +40,7 @@ export class WorkspaceTokensService {
     private readonly clock: Clock,
   ) {}
 
-  async list(access: WorkspaceAccess, query: PageQueryDto) {
+  async list(access: WorkspaceAccess, query: PageQueryDto): Promise<Page<WorkspaceTokenView>> {
     const limit = pageLimit(query);
     const now = this.clock.now();
     const rows = await this.tokens.listReachingWorkspace(access.workspaceId, now, decodeCursor(query.cursor), limit);

@@ -914,6 +914,35 @@ export interface components {
             /** @description The lki_ secret of the invitation */
             token: string;
         };
+        ApiUserPage: {
+            items: components["schemas"]["ApiUserView"][];
+            /** @description Pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        ApiUserView: {
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: uuid
+             * @description The user who made it; null when an API user made it or that user is gone
+             */
+            createdByUserId: string | null;
+            deviceAccess: components["schemas"]["DeviceAccessView"];
+            /** Format: uuid */
+            id: string;
+            /** @example Dashboard ingest */
+            name: string;
+            roles: components["schemas"]["WorkspaceRoleRefView"][];
+            /**
+             * @description disabled: its tokens are refused until it is active again
+             * @enum {string}
+             */
+            status: "active" | "disabled";
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: uuid */
+            workspaceId: string;
+        };
         CallerAccessView: {
             /** @description The devices the caller reaches here */
             deviceAccess: components["schemas"]["CallerDeviceAccessView"];
@@ -958,9 +987,21 @@ export interface components {
              */
             scopes: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "*")[];
         };
+        CreatedApiUserView: {
+            apiUser: components["schemas"]["ApiUserView"];
+            /** @description Its first token ('Default', all its rights), with the secret shown this once */
+            token: components["schemas"]["IssuedTokenView"];
+        };
         CreateDeviceDto: {
-            /** @description Any JSON object up to 16 KiB */
-            metadata?: {
+            /**
+             * @description Free-form: any JSON object of at most 16 KiB as JSON (UTF-8), which bounds the number and the length of its keys and values; nothing else does
+             * @default {}
+             * @example {
+             *       "site": "Greenhouse 3",
+             *       "firmware": "2.4.1"
+             *     }
+             */
+            metadata: {
                 [key: string]: unknown;
             };
             /** @example Greenhouse 3 sensor */
@@ -1042,6 +1083,36 @@ export interface components {
             deviceIds?: string[];
             /** @enum {string} */
             mode: "all" | "selected";
+        };
+        DevicePage: {
+            items: components["schemas"]["DeviceView"][];
+            /** @description Pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        DeviceView: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Free-form: any JSON object of at most 16 KiB as JSON (UTF-8), which bounds the number and the length of its keys and values; nothing else does
+             * @example {
+             *       "site": "Greenhouse 3",
+             *       "firmware": "2.4.1"
+             *     }
+             */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** @example Greenhouse 3 sensor */
+            name: string;
+            /**
+             * @description Unique within the workspace
+             * @example SN-000123
+             */
+            serial: string;
+            /** Format: date-time */
+            updatedAt: string;
         };
         ExchangeTokenDto: {
             /**
@@ -1131,6 +1202,60 @@ export interface components {
              * @example lki_…
              */
             secret: string;
+        };
+        IssuedTokenView: {
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description null: never expires. A rotated-out secret in its grace period expires when the grace ends
+             */
+            expiresAt: string | null;
+            /**
+             * @description The first 8 and last 4 characters of the secret: enough to recognise it, far too little to use it
+             * @example lkp_abcd…wxyz
+             */
+            hint: string;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "personal" | "named" | "session" | "api_user";
+            /**
+             * Format: date-time
+             * @description null: never used (recorded within a minute)
+             */
+            lastUsedAt: string | null;
+            /** @description The client address of its last use */
+            lastUsedIp: string | null;
+            /**
+             * @description The name it was given; the service names the personal token and sessions itself ('Personal access token', 'Login session')
+             * @example CI deploy
+             */
+            name: string | null;
+            /**
+             * Format: uuid
+             * @description An exchanged session: the token it was made from, with which it dies; null otherwise
+             */
+            parentId: string | null;
+            /**
+             * Format: uuid
+             * @description Set by rotation: the token that replaced this one
+             */
+            replacedById: string | null;
+            /**
+             * Format: date-time
+             * @description null: not revoked (nor rotated out past its grace)
+             */
+            revokedAt: string | null;
+            /** @description What the token may do: permissions, account scopes, or ["*"] for all its owner holds */
+            scopes: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "account:read" | "account:manage" | "*")[];
+            /**
+             * @description The token itself, in this answer only (only its SHA-256 is kept): 42 characters, a prefix (`lkp_` personal and named tokens, `lks_` sessions, `lka_` API-user tokens), 32 random base62 characters and a 6-character base62 checksum. Send it as `Authorization: Bearer <secret>`
+             * @example lkp_0123456789ABCDEFGHIJKLMNOPQRSTUV0a1B2c
+             */
+            secret: string;
+            /** @description The only workspaces it reaches; null: every workspace of its owner */
+            workspaceIds: string[] | null;
         };
         LoginDto: {
             email: string;
@@ -1293,6 +1418,25 @@ export interface components {
              */
             graceSeconds: number;
         };
+        TokenOwnerView: {
+            /**
+             * Format: email
+             * @description A user's email address; absent for an API user
+             */
+            email?: string;
+            /**
+             * Format: uuid
+             * @description The user or the API user
+             */
+            id: string;
+            /** @enum {string} */
+            type: "user" | "api_user";
+        };
+        TokenPage: {
+            items: components["schemas"]["TokenView"][];
+            /** @description Pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
         TokenPolicyDto: {
             allowPersonalTokens: boolean;
             /**
@@ -1305,7 +1449,7 @@ export interface components {
             /** @description The workspace's token policy lets the token in */
             accepted: boolean;
             /**
-             * @description When refused: the 403 token_policy detail its holder gets here
+             * @description When refused: the 403 token_policy detail its holder gets here; absent when accepted
              * @example This workspace does not accept personal access tokens.
              */
             reason?: string;
@@ -1319,6 +1463,55 @@ export interface components {
              */
             maxLifetimeDays: number | null;
         };
+        TokenView: {
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description null: never expires. A rotated-out secret in its grace period expires when the grace ends
+             */
+            expiresAt: string | null;
+            /**
+             * @description The first 8 and last 4 characters of the secret: enough to recognise it, far too little to use it
+             * @example lkp_abcd…wxyz
+             */
+            hint: string;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "personal" | "named" | "session" | "api_user";
+            /**
+             * Format: date-time
+             * @description null: never used (recorded within a minute)
+             */
+            lastUsedAt: string | null;
+            /** @description The client address of its last use */
+            lastUsedIp: string | null;
+            /**
+             * @description The name it was given; the service names the personal token and sessions itself ('Personal access token', 'Login session')
+             * @example CI deploy
+             */
+            name: string | null;
+            /**
+             * Format: uuid
+             * @description An exchanged session: the token it was made from, with which it dies; null otherwise
+             */
+            parentId: string | null;
+            /**
+             * Format: uuid
+             * @description Set by rotation: the token that replaced this one
+             */
+            replacedById: string | null;
+            /**
+             * Format: date-time
+             * @description null: not revoked (nor rotated out past its grace)
+             */
+            revokedAt: string | null;
+            /** @description What the token may do: permissions, account scopes, or ["*"] for all its owner holds */
+            scopes: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "account:read" | "account:manage" | "*")[];
+            /** @description The only workspaces it reaches; null: every workspace of its owner */
+            workspaceIds: string[] | null;
+        };
         UpdateApiUserDto: {
             deviceAccess?: components["schemas"]["DeviceAccessDto"];
             name?: string;
@@ -1327,6 +1520,13 @@ export interface components {
             status?: "active" | "disabled";
         };
         UpdateDeviceDto: {
+            /**
+             * @description Free-form: any JSON object of at most 16 KiB as JSON (UTF-8), which bounds the number and the length of its keys and values; nothing else does. Replaces the metadata as a whole
+             * @example {
+             *       "site": "Greenhouse 3",
+             *       "firmware": "2.4.1"
+             *     }
+             */
             metadata?: {
                 [key: string]: unknown;
             };
@@ -1435,6 +1635,64 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
+        };
+        WorkspaceTokenPage: {
+            items: components["schemas"]["WorkspaceTokenView"][];
+            /** @description Pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        WorkspaceTokenView: {
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description null: never expires. A rotated-out secret in its grace period expires when the grace ends
+             */
+            expiresAt: string | null;
+            /**
+             * @description The first 8 and last 4 characters of the secret: enough to recognise it, far too little to use it
+             * @example lkp_abcd…wxyz
+             */
+            hint: string;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "personal" | "named" | "session" | "api_user";
+            /**
+             * Format: date-time
+             * @description null: never used, or a member's token that reaches other workspaces too (where it was used is not this one's business)
+             */
+            lastUsedAt: string | null;
+            /** @description The client address of its last use; null as lastUsedAt is */
+            lastUsedIp: string | null;
+            /**
+             * @description The name it was given; the service names the personal token and sessions itself ('Personal access token', 'Login session')
+             * @example CI deploy
+             */
+            name: string | null;
+            /** @description Whose token it is */
+            owner: components["schemas"]["TokenOwnerView"];
+            /**
+             * Format: uuid
+             * @description An exchanged session: the token it was made from, with which it dies; null otherwise
+             */
+            parentId: string | null;
+            /** @description The workspace's token policy's verdict on it */
+            policy: components["schemas"]["TokenPolicyVerdictView"];
+            /**
+             * Format: uuid
+             * @description Set by rotation: the token that replaced this one
+             */
+            replacedById: string | null;
+            /**
+             * Format: date-time
+             * @description null: not revoked (nor rotated out past its grace)
+             */
+            revokedAt: string | null;
+            /** @description What the token may do: permissions, account scopes, or ["*"] for all its owner holds */
+            scopes: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "account:read" | "account:manage" | "*")[];
+            /** @description The only workspaces it reaches; null: every workspace of its owner */
+            workspaceIds: string[] | null;
         };
         WorkspaceView: {
             /** Format: date-time */
@@ -5314,6 +5572,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The default personal token (without its secret) */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -5323,7 +5582,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TokenView"];
+                };
             };
             /** @description No token, or not a valid one (token_missing, token_invalid, token_expired; invalid_credentials at login). */
             401: {
@@ -5341,6 +5602,19 @@ export interface operations {
             };
             /** @description The token or its holder may not do this here (insufficient_scope, forbidden, token_policy). */
             403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not yours: the two read the same (not_found). */
+            404: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -5405,6 +5679,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The new personal token, with its secret (shown this once); the old one no longer works */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -5414,7 +5689,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["IssuedTokenView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -5538,6 +5815,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of your tokens, newest first */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -5547,7 +5825,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TokenPage"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -5642,6 +5922,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The named token, with its secret (shown this once) */
             201: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -5651,7 +5932,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["IssuedTokenView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -5770,6 +6053,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The token (without its secret) */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -5779,7 +6063,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TokenView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -5885,6 +6171,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Revoked (or it was already revoked or expired) */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -5938,6 +6225,19 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -6030,6 +6330,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The replacement, with its secret (shown this once); the old secret works until graceSeconds have passed */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -6039,7 +6340,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["IssuedTokenView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -6083,6 +6386,19 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -6997,6 +7313,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of the workspace's API users, newest first */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -7006,7 +7323,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiUserPage"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -7116,6 +7435,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The API user and its first token, with the secret shown this once */
             201: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -7125,7 +7445,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedApiUserView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -7169,6 +7491,19 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -7258,6 +7593,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The API user */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -7267,7 +7603,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiUserView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -7374,6 +7712,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Deleted, with its tokens */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -7520,6 +7859,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The API user as changed */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -7529,7 +7869,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiUserView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -7573,6 +7915,19 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -7666,6 +8021,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of the API user's live tokens and sessions, newest first */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -7675,7 +8031,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TokenPage"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -7786,6 +8144,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The token, with its secret (shown this once) */
             201: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -7795,7 +8154,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["IssuedTokenView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -7929,6 +8290,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Revoked (or it was already revoked or expired) */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -8076,6 +8438,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The replacement, with its secret (shown this once); the old secret works until graceSeconds have passed */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -8085,7 +8448,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["IssuedTokenView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -8129,6 +8494,19 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -8334,6 +8712,7 @@ export interface operations {
                 /** @description nextCursor of the previous page */
                 cursor?: string;
                 limit?: number;
+                /** @description Only the device with this serial */
                 serial?: string;
             };
             header?: never;
@@ -8344,6 +8723,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of the devices within your device access, newest first */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -8353,7 +8733,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DevicePage"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -8463,6 +8845,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The device */
             201: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -8472,7 +8855,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeviceView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -8516,6 +8901,19 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -8605,6 +9003,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The device */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -8614,7 +9013,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeviceView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -8721,6 +9122,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Deleted */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -8867,6 +9269,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The device as changed */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -8876,7 +9279,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeviceView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -8920,6 +9325,19 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -11309,7 +11727,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the tokens that reach the workspace; each with `owner` and `policy`, the workspace's token policy's verdict on it */
+            /** @description A page of the live tokens that reach the workspace, newest first; each with its `owner` and `policy`, the workspace's token policy's verdict on it */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -11320,12 +11738,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items?: {
-                            policy?: components["schemas"]["TokenPolicyVerdictView"];
-                        }[];
-                        nextCursor?: string | null;
-                    };
+                    "application/json": components["schemas"]["WorkspaceTokenPage"];
                 };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
@@ -11433,6 +11846,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Revoked (an API user's token, or one restricted to this workspace), or cut off from this workspace only */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];

@@ -1,0 +1,67 @@
+// What clients see of an API user.
+import { ApiProperty } from '@nestjs/swagger';
+import { DeviceAccessView } from '../authorization/device-access.dto';
+import { DATE_TIME, IssuedTokenView } from '../tokens/token.view';
+import { WorkspaceRoleRefView } from '../workspaces/workspaces.dto';
+import { API_USER_NAME_MAX_LENGTH, API_USER_STATUSES, ApiUserStatus } from './api-users.dto';
+import type { ApiUserRecord } from './api-users.repository';
+
+/** As RoleGrantFields (workspaces.dto.ts) accepts roleIds: at most 20 roles in one grant. */
+const MAX_ROLES_PER_GRANT = 20;
+
+export class ApiUserView {
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
+  id: string;
+
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
+  workspaceId: string;
+
+  @ApiProperty({ maxLength: API_USER_NAME_MAX_LENGTH, example: 'Dashboard ingest' })
+  name: string;
+
+  @ApiProperty({ enum: API_USER_STATUSES, description: 'disabled: its tokens are refused until it is active again' })
+  status: ApiUserStatus;
+
+  @ApiProperty({ type: [WorkspaceRoleRefView], maxItems: MAX_ROLES_PER_GRANT })
+  roles: WorkspaceRoleRefView[];
+
+  @ApiProperty({ type: DeviceAccessView })
+  deviceAccess: DeviceAccessView;
+
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    maxLength: 36,
+    nullable: true,
+    description: 'The user who made it; null when an API user made it or that user is gone',
+  })
+  createdByUserId: string | null;
+
+  @ApiProperty(DATE_TIME)
+  createdAt: Date;
+
+  @ApiProperty(DATE_TIME)
+  updatedAt: Date;
+}
+
+export class CreatedApiUserView {
+  @ApiProperty({ type: ApiUserView })
+  apiUser: ApiUserView;
+
+  @ApiProperty({ type: IssuedTokenView, description: "Its first token ('Default', all its rights), with the secret shown this once" })
+  token: IssuedTokenView;
+}
+
+export function toApiUserView(a: ApiUserRecord): ApiUserView {
+  return {
+    id: a.id,
+    workspaceId: a.workspaceId,
+    name: a.name,
+    status: a.status,
+    roles: a.roles.map((r) => ({ id: r.id, name: r.name })),
+    deviceAccess: a.deviceAccess,
+    createdByUserId: a.createdByUserId,
+    createdAt: a.createdAt,
+    updatedAt: a.updatedAt,
+  };
+}
