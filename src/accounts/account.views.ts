@@ -6,7 +6,7 @@ import { GRANTABLE_SCOPES } from '../authorization/permissions';
 import type { Principal } from '../auth/principal';
 import type { TokenKind } from '../tokens/token.entity';
 import type { IssuedTokenView } from '../tokens/token.view';
-import { UserView } from './user.view';
+import { DATE_TIME, UserView } from './user.view';
 
 /** Every kind of token, checked against TokenKind: a kind added there does not compile here until it is listed. */
 export const TOKEN_KINDS = Object.keys({ personal: 0, named: 0, session: 0, api_user: 0 } satisfies Record<TokenKind, 0>) as TokenKind[];
@@ -68,13 +68,13 @@ export class IssuedAccountTokenView implements IssuedTokenView {
   })
   workspaceIds: string[] | null;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty(DATE_TIME)
   createdAt: Date;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'null: never expires' })
+  @ApiProperty({ ...DATE_TIME, nullable: true, description: 'null: never expires' })
   expiresAt: Date | null;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'null: not used yet' })
+  @ApiProperty({ ...DATE_TIME, nullable: true, description: 'null: not used yet' })
   lastUsedAt: Date | null;
 
   @ApiProperty({
@@ -85,7 +85,7 @@ export class IssuedAccountTokenView implements IssuedTokenView {
   })
   lastUsedIp: string | null;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({ ...DATE_TIME, nullable: true })
   revokedAt: Date | null;
 
   @ApiProperty({

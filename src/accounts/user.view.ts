@@ -1,8 +1,11 @@
 // What clients see of a user: the user's own profile (GET /v1/me) and, to platform admins, any user's.
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
 import { USER_NAME_MAX_LENGTH } from './accounts.dto';
 import { EMAIL_MAX_LENGTH } from './email-address';
 import { USER_STATUSES, type User, type UserStatus } from './user.entity';
+
+/** A time in an answer, as Date.toJSON() writes it: always this long (for years 0 to 9999). */
+export const DATE_TIME = { type: String, format: 'date-time', maxLength: new Date(0).toJSON().length } satisfies ApiPropertyOptions;
 
 export class UserView {
   @ApiProperty({ format: 'uuid', maxLength: 36 })
@@ -18,18 +21,17 @@ export class UserView {
   status: UserStatus;
 
   @ApiProperty({
-    type: String,
-    format: 'date-time',
+    ...DATE_TIME,
     nullable: true,
     description:
       'When the user proved the address; null until then (email verification is not built yet: docs/security.md, Known limits). Admin rights by email and invitations wait for it.',
   })
   emailVerifiedAt: Date | null;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty(DATE_TIME)
   createdAt: Date;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty(DATE_TIME)
   updatedAt: Date;
 }
 
@@ -47,7 +49,7 @@ export function toUserView(user: User): UserView {
 
 /** A user as platform admins see it. */
 export class AdminUserView extends UserView {
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the user was deactivated; null while active' })
+  @ApiProperty({ ...DATE_TIME, nullable: true, description: 'When the user was deactivated; null while active' })
   deactivatedAt: Date | null;
 }
 

@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/access.decorators';
 import { CurrentUser } from '../auth/current-user';
 import type { UserPrincipal } from '../auth/principal';
@@ -8,9 +8,10 @@ import { Page, PageOf } from '../common/pagination';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { AuditQueryDto } from './audit.dto';
 import { AuditLog } from './audit-log';
-import { AuditEventView } from './audit.views';
+import { AuditEventView, AuditTargetView } from './audit.views';
 
 @ApiTags('audit')
+@ApiExtraModels(AuditTargetView)
 @Controller()
 export class AuditController {
   constructor(private readonly audit: AuditLog) {}

@@ -1,6 +1,7 @@
 // What the audit routes answer: one event, as GET /workspaces/:wid/audit-events and GET /me/audit-events list it.
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import { IP_ADDRESS_MAX_LENGTH } from '../accounts/account.views';
+import { DATE_TIME } from '../accounts/user.view';
 import { ACTOR_TYPES, AUDIT_TARGET_TYPES, type Actor, type AuditTargetType } from './audit-log';
 import { AUDIT_ACTION_MAX_LENGTH } from './audit.dto';
 
@@ -48,7 +49,12 @@ export class AuditEventView {
   @ApiProperty({ type: AuditActorView })
   actor: AuditActorView;
 
-  @ApiProperty({ type: AuditTargetView, nullable: true, description: 'What it was about; null when nothing in particular' })
+  // OpenAPI 3.0 has no null type, and `nullable` beside a $ref does not reach into it: null is the one
+  // value of a nullable enum.
+  @ApiProperty({
+    oneOf: [{ $ref: getSchemaPath(AuditTargetView) }, { type: 'object', nullable: true, enum: [null] }],
+    description: 'What it was about; null when nothing in particular',
+  })
   target: AuditTargetView | null;
 
   @ApiProperty({
@@ -66,6 +72,6 @@ export class AuditEventView {
   })
   details: Record<string, unknown>;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty(DATE_TIME)
   createdAt: Date;
 }

@@ -1,5 +1,5 @@
 // What POST /v1/introspect answers (RFC 7662): an active token described, or only { active: false }.
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { PRINCIPAL_TYPES, TOKEN_KINDS } from '../accounts/account.views';
 import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 import type { Principal } from '../auth/principal';
@@ -23,7 +23,12 @@ export class IntrospectedWorkspaceView {
   })
   permissions: string[];
 
-  @ApiProperty({ type: DeviceAccessView, nullable: true, description: 'The devices the token reaches here; null when refused' })
+  // OpenAPI 3.0 has no null type, and `nullable` beside a $ref does not reach into it: null is the one
+  // value of a nullable enum.
+  @ApiProperty({
+    oneOf: [{ $ref: getSchemaPath(DeviceAccessView) }, { type: 'object', nullable: true, enum: [null] }],
+    description: 'The devices the token reaches here; null when refused',
+  })
   deviceAccess: DeviceAccessView | null;
 
   @ApiPropertyOptional({

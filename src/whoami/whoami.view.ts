@@ -4,7 +4,7 @@ import { MAX_TOKEN_WORKSPACES, PRINCIPAL_TYPES, TOKEN_HINT_LENGTH, TOKEN_KINDS }
 import { USER_NAME_MAX_LENGTH } from '../accounts/accounts.dto';
 import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 import { USER_STATUSES, type UserStatus } from '../accounts/user.entity';
-import type { UserView } from '../accounts/user.view';
+import { DATE_TIME, type UserView } from '../accounts/user.view';
 import { GRANTABLE_SCOPES, PERMISSIONS } from '../authorization/permissions';
 import type { TokenKind } from '../tokens/token.entity';
 import { CallerDeviceAccessView } from '../workspaces/caller-access.view';
@@ -35,8 +35,7 @@ export class WhoamiTokenView {
   scopes: string[];
 
   @ApiProperty({
-    type: String,
-    format: 'date-time',
+    ...DATE_TIME,
     nullable: true,
     description: "When the token stops working: the earliest of its expiry, a rotation's end of grace and its parent's; null: never",
   })
@@ -67,13 +66,13 @@ export class WhoamiUserView implements Partial<UserView> {
   @ApiPropertyOptional({ enum: USER_STATUSES, description: 'With a token holding account:read (as GET /v1/me)' })
   status?: UserStatus;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  @ApiPropertyOptional({ ...DATE_TIME, nullable: true })
   emailVerifiedAt?: Date | null;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time' })
+  @ApiPropertyOptional(DATE_TIME)
   createdAt?: Date;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time' })
+  @ApiPropertyOptional(DATE_TIME)
   updatedAt?: Date;
 }
 
