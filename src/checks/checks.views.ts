@@ -73,7 +73,9 @@ export class ActiveIntrospectionView {
 
   @ApiProperty({
     type: [IntrospectedWorkspaceView],
-    description: 'The workspaces the token reaches that the caller may see; as many as its principal belongs to (no limit is set on that)',
+    minItems: 1,
+    description:
+      'The workspaces the token reaches that the caller may see (none: the token is inactive to this caller); as many as its principal belongs to, which has no limit',
   })
   workspaces: IntrospectedWorkspaceView[];
 }
