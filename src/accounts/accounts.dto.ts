@@ -2,51 +2,53 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { BoundedString, NonBlankString } from '../common/dto-fields';
 import { Optional } from '../common/validation';
 import { PageQueryDto } from '../common/pagination';
-import { EmailAddressField, EmailLookupField } from './email-address';
+import { EMAIL_MAX_LENGTH, EmailAddressField, EmailLookupField } from './email-address';
 
-const PASSWORD_MIN = 12;
+export const PASSWORD_MIN_LENGTH = 12;
 // argon2 cost does not grow with length, but a megabyte password is not a password.
-const PASSWORD_MAX = 1024;
+export const PASSWORD_MAX_LENGTH = 1024;
+/** A user's display name. */
+export const USER_NAME_MAX_LENGTH = 200;
 
 export class RegisterDto {
   @ApiProperty({ example: 'ada@example.com', description: 'Stored and compared in one canonical form (NFKC, lower case, punycode domain)' })
   @EmailAddressField()
   email: string;
 
-  @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX })
-  @BoundedString({ min: PASSWORD_MIN, max: PASSWORD_MAX })
+  @ApiProperty()
+  @BoundedString({ min: PASSWORD_MIN_LENGTH, max: PASSWORD_MAX_LENGTH })
   password: string;
 
-  @ApiProperty({ example: 'Ada Lovelace', maxLength: 200 })
-  @NonBlankString(200)
+  @ApiProperty({ example: 'Ada Lovelace' })
+  @NonBlankString(USER_NAME_MAX_LENGTH)
   name: string;
 }
 
 export class LoginDto {
   @ApiProperty()
   @EmailLookupField()
-  @BoundedString({ max: 254 })
+  @BoundedString({ max: EMAIL_MAX_LENGTH })
   email: string;
 
   @ApiProperty()
-  @BoundedString({ max: PASSWORD_MAX })
+  @BoundedString({ max: PASSWORD_MAX_LENGTH })
   password: string;
 }
 
 export class UpdateMeDto {
-  @ApiPropertyOptional({ maxLength: 200 })
+  @ApiPropertyOptional()
   @Optional()
-  @NonBlankString(200)
+  @NonBlankString(USER_NAME_MAX_LENGTH)
   name?: string;
 
-  @ApiPropertyOptional({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, description: 'Needs currentPassword; ends every session' })
+  @ApiPropertyOptional({ description: 'Needs currentPassword; ends every session' })
   @Optional()
-  @BoundedString({ min: PASSWORD_MIN, max: PASSWORD_MAX })
+  @BoundedString({ min: PASSWORD_MIN_LENGTH, max: PASSWORD_MAX_LENGTH })
   password?: string;
 
   @ApiPropertyOptional()
   @Optional()
-  @BoundedString({ max: PASSWORD_MAX })
+  @BoundedString({ max: PASSWORD_MAX_LENGTH })
   currentPassword?: string;
 }
 
@@ -54,6 +56,6 @@ export class ListUsersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Part of an email address' })
   @EmailLookupField()
   @Optional()
-  @BoundedString({ max: 254 })
+  @BoundedString({ max: EMAIL_MAX_LENGTH })
   email?: string;
 }

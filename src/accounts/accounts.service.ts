@@ -7,9 +7,9 @@ import { Actor, actorOf, AuditLog } from '../audit/audit-log';
 import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
 import { isUniqueViolation } from '../database/database-errors';
-import { IssuedTokenView } from '../tokens/token.view';
 import { TokensService } from '../tokens/tokens.service';
 import { TokensRepository } from '../tokens/tokens.repository';
+import { RegisteredAccountView, SessionTokenView } from './account.views';
 import { LoginDto, RegisterDto, UpdateMeDto } from './accounts.dto';
 import { LoginThrottle } from './login-throttle';
 import { PasswordHasher } from './password-hasher';
@@ -36,7 +36,7 @@ export class AccountsService {
     private readonly clock: Clock,
   ) {}
 
-  async register(dto: RegisterDto, ip: string): Promise<{ user: UserView; personalToken: IssuedTokenView }> {
+  async register(dto: RegisterDto, ip: string): Promise<RegisteredAccountView> {
     await this.limits.consumeRegistration(ip);
     const passwordHash = await this.passwords.hash(dto.password);
     const now = this.clock.now();
@@ -70,7 +70,7 @@ export class AccountsService {
   }
 
   /** Same answer, and about the same time, whether the email is unknown, the password wrong or the user deactivated. */
-  async login(dto: LoginDto, ip: string): Promise<{ token: IssuedTokenView }> {
+  async login(dto: LoginDto, ip: string): Promise<SessionTokenView> {
     await this.throttle.begin(dto.email, ip);
     const user = await this.users.findByEmail(dto.email);
     const passwordOk = await this.passwords.verify(user?.passwordHash ?? null, dto.password, 'sign-in');

@@ -2,6 +2,7 @@
 // lookup and comparison uses (plain equality, in SQL and in JS). Two addresses that display alike are
 // either the same canonical string or refused at the door.
 import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   IsEmail,
@@ -19,6 +20,9 @@ import { domainToASCII } from 'node:url';
  * non-joiner, bidi controls, soft hyphen, BOM), controls, line and paragraph separators, and every
  * default-ignorable code point (variation selectors, Hangul fillers, combining grapheme joiner, tags).
  */
+/** The longest address stored or looked up (RFC 5321's path limit less its angle brackets). */
+export const EMAIL_MAX_LENGTH = 254;
+
 const INVISIBLE = /[\p{Cf}\p{Cc}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
 // eslint-disable-next-line no-control-regex
 const ASCII = /^[\x00-\x7f]*$/;
@@ -63,11 +67,12 @@ export function emailProblem(raw: string): string | null {
  */
 export function EmailAddressField(): PropertyDecorator {
   return applyDecorators(
+    ApiProperty({ format: 'email', maxLength: EMAIL_MAX_LENGTH }),
     // An address with a problem is left as sent, for StorableEmail to name the problem (canonicalising
     // would trim a leading BOM, say, and hide it).
     Transform(({ value }) => (typeof value === 'string' && emailProblem(value) === null ? canonicalEmail(value) : value)),
     IsString(),
-    MaxLength(254),
+    MaxLength(EMAIL_MAX_LENGTH),
     Validate(StorableEmail),
     IsEmail({}, { message: 'must be an email address' }),
   );

@@ -1,13 +1,37 @@
-import type { User, UserStatus } from './user.entity';
+// What clients see of a user: the user's own profile (GET /v1/me) and, to platform admins, any user's.
+import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
+import { USER_NAME_MAX_LENGTH } from './accounts.dto';
+import { EMAIL_MAX_LENGTH } from './email-address';
+import { USER_STATUSES, type User, type UserStatus } from './user.entity';
 
-export interface UserView {
+/** A time in an answer, as Date.toJSON() writes it: always this long (for years 0 to 9999). */
+export const DATE_TIME = { type: String, format: 'date-time', maxLength: new Date(0).toJSON().length } satisfies ApiPropertyOptions;
+
+export class UserView {
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
   id: string;
+
+  @ApiProperty({ format: 'email', maxLength: EMAIL_MAX_LENGTH, description: 'In canonical form (NFKC, lower case, punycode domain)' })
   email: string;
+
+  @ApiProperty({ maxLength: USER_NAME_MAX_LENGTH })
   name: string;
+
+  @ApiProperty({ enum: USER_STATUSES, description: 'A deactivated user cannot sign in and none of its tokens work' })
   status: UserStatus;
-  /** Null until the user proves the address (email verification, not built yet: docs/security.md, Known limits); admin rights by email and invitations wait for it. */
+
+  @ApiProperty({
+    ...DATE_TIME,
+    nullable: true,
+    description:
+      'When the user proved the address; null until then (email verification is not built yet: docs/security.md, Known limits). Admin rights by email and invitations wait for it.',
+  })
   emailVerifiedAt: Date | null;
+
+  @ApiProperty(DATE_TIME)
   createdAt: Date;
+
+  @ApiProperty(DATE_TIME)
   updatedAt: Date;
 }
 
@@ -23,7 +47,9 @@ export function toUserView(user: User): UserView {
   };
 }
 
-export interface AdminUserView extends UserView {
+/** A user as platform admins see it. */
+export class AdminUserView extends UserView {
+  @ApiProperty({ ...DATE_TIME, nullable: true, description: 'When the user was deactivated; null while active' })
   deactivatedAt: Date | null;
 }
 

@@ -8,9 +8,19 @@ import { Clock } from '../common/clock';
 import { decodeCursor, Page, pageLimit, toPage } from '../common/pagination';
 import { requireId } from '../database/workspace-scoped';
 import type { AuditQueryDto } from './audit.dto';
+import type { AuditEventView } from './audit.views';
+
+export type { AuditEventView };
+
+/** Who acts: a user, an API user, or nobody signed in (sign-ups, failed sign-ins). */
+export const ACTOR_TYPES = ['user', 'api_user', 'system'] as const;
+
+/** What an event may be about. */
+export const AUDIT_TARGET_TYPES = ['api_user', 'device', 'invitation', 'role', 'token', 'user', 'workspace'] as const;
+export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 export interface Actor {
-  type: 'user' | 'api_user' | 'system';
+  type: (typeof ACTOR_TYPES)[number];
   id: string | null;
   tokenId: string | null;
   ip: string | null;
@@ -22,30 +32,19 @@ export interface AuditEntry {
   workspaceId?: string | null;
   /** The user account it concerns, if any: listed by GET /me/audit-events. */
   accountId?: string | null;
-  target?: { type: string; id: string } | null;
+  target?: { type: AuditTargetType; id: string } | null;
   /** Never a secret, hash or password. */
   details?: Record<string, unknown>;
-}
-
-export interface AuditEventView {
-  id: string;
-  action: string;
-  workspaceId: string | null;
-  actor: { type: string; id: string | null; tokenId: string | null };
-  target: { type: string; id: string } | null;
-  ip: string | null;
-  details: Record<string, unknown>;
-  createdAt: Date;
 }
 
 interface AuditRow {
   id: string;
   action: string;
   workspaceId: string | null;
-  actorType: string;
+  actorType: Actor['type'];
   actorId: string | null;
   actorTokenId: string | null;
-  targetType: string | null;
+  targetType: AuditTargetType | null;
   targetId: string | null;
   ip: string | null;
   details: Record<string, unknown>;
@@ -124,7 +123,7 @@ export class AuditLog {
         ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`,
       params,
     );
-    return toPage(rows, limit, (row) => ({
+    return toPage(rows, limit, (row): AuditEventView => ({
       id: row.id,
       action: row.action,
       workspaceId: row.workspaceId,

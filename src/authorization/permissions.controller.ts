@@ -1,17 +1,15 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/access.decorators';
-import { ACCOUNT_SCOPES, PERMISSIONS, PERMISSION_DESCRIPTIONS } from './permissions';
+import { PermissionCatalogView, toPermissionCatalogView } from './permissions.view';
 
 @ApiTags('permissions')
 @Controller('permissions')
 export class PermissionsController {
   @Get()
   @Public()
-  catalog() {
-    return {
-      permissions: PERMISSIONS.map((name) => ({ name, description: PERMISSION_DESCRIPTIONS[name] })),
-      accountScopes: ACCOUNT_SCOPES.map((name) => ({ name, description: PERMISSION_DESCRIPTIONS[name] })),
-    };
+  @ApiOkResponse({ type: PermissionCatalogView, description: 'The permission catalog and the account scopes' })
+  catalog(): PermissionCatalogView {
+    return toPermissionCatalogView();
   }
 }

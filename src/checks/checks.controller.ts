@@ -1,25 +1,47 @@
 import { All, Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiQuery,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PRINCIPAL_TYPES } from '../accounts/account.views';
 import { Authenticated } from '../auth/access.decorators';
+import { DeviceAccessView } from '../authorization/device-access.dto';
 import type { Principal } from '../auth/principal';
+import { PERMISSIONS } from '../authorization/permissions';
 import { UUID_SCHEMA } from '../common/uuid-param';
 import { Optional } from '../common/validation';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { ForwardAuthSettings, readAuthorizeQuestion } from './authorize-question';
+import { ForwardAuthSettings, MAX_FORWARDED_PATH_LENGTH, readAuthorizeQuestion } from './authorize-question';
 import { ChecksService } from './checks.service';
+import { ActiveIntrospectionView, InactiveIntrospectionView, IntrospectionView } from './checks.views';
+
+/** Longer than any token (TOKEN_LENGTH), with room for a client that sends another kind: it is simply inactive. */
+const INTROSPECTED_TOKEN_MAX_LENGTH = 200;
+/** A header is bounded by Node's 16 KiB request head (as the forwarded {path} is, openapi-document.ts). */
+const REQUEST_HEAD_MAX_LENGTH = 16 * 1024;
+/** RFC 7662's hints (access_token, refresh_token) and registered others fit. */
+const TOKEN_TYPE_HINT_MAX_LENGTH = 50;
 
 export class IntrospectDto {
-  @ApiProperty({ description: 'The token to inspect' })
+  @ApiProperty({ maxLength: INTROSPECTED_TOKEN_MAX_LENGTH, description: 'The token to inspect' })
   @IsString()
-  @MaxLength(200)
+  @MaxLength(INTROSPECTED_TOKEN_MAX_LENGTH)
   token: string;
 
-  @ApiPropertyOptional({ description: 'Accepted and ignored (RFC 7662)' })
+  @ApiPropertyOptional({ maxLength: TOKEN_TYPE_HINT_MAX_LENGTH, description: 'Accepted and ignored (RFC 7662)' })
   @Optional()
   @IsString()
-  @MaxLength(50)
+  @MaxLength(TOKEN_TYPE_HINT_MAX_LENGTH)
   token_type_hint?: string;
 }
 
@@ -44,14 +66,41 @@ export class ChecksController {
   @Authenticated({ allowApiUsers: true })
   @ApiOperation({ summary: 'May the calling token do `permission` in `workspaceId` (on `deviceId`)? 204 yes, 403 no, 401 bad token' })
   @ApiQuery({ name: 'workspaceId', required: false, schema: UUID_SCHEMA, description: 'plain mode (no forwarded path): the workspace' })
-  @ApiQuery({ name: 'permission', required: false, description: 'plain mode, or with X-Forwarded-Uri (Traefik): the permission' })
+  @ApiQuery({
+    name: 'permission',
+    required: false,
+    enum: PERMISSIONS,
+    description: 'plain mode, or with X-Forwarded-Uri (Traefik): the permission',
+  })
   @ApiQuery({ name: 'deviceId', required: false, schema: UUID_SCHEMA, description: 'plain mode: the device (optional)' })
   @ApiHeader({
     name: 'Latchkey-Permission',
     required: false,
+    enum: PERMISSIONS,
     description: 'forwarded path below /v1/authorize (Envoy): the permission, set by the proxy',
   })
-  @ApiHeader({ name: 'X-Forwarded-Uri', required: false, description: 'Traefik: the original URI; ids are read from its path' })
+  @ApiHeader({
+    name: 'X-Forwarded-Uri',
+    required: false,
+    schema: { type: 'string', maxLength: REQUEST_HEAD_MAX_LENGTH },
+    description: `Traefik: the original URI; ids are read from its path (at most ${MAX_FORWARDED_PATH_LENGTH} characters before any query, which is not read)`,
+  })
+  @ApiNoContentResponse({
+    description: 'Allowed. The headers name who asked and where, for the proxy to pass on to the service behind it.',
+    headers: {
+      'Latchkey-Principal-Id': {
+        required: true,
+        description: 'The user or API user of the token',
+        schema: { type: 'string', format: 'uuid', maxLength: 36 },
+      },
+      'Latchkey-Principal-Type': { required: true, schema: { type: 'string', enum: PRINCIPAL_TYPES } },
+      'Latchkey-Workspace-Id': {
+        required: true,
+        description: 'The workspace the question was about',
+        schema: { type: 'string', format: 'uuid', maxLength: 36 },
+      },
+    },
+  })
   // The query is read as Fastify parsed it, not through @Query() and the validation pipe: every value
   // used is checked by readAuthorizeQuestion (UUIDs, the permission catalog) and any other key is a 400.
   async authorize(@Req() request: CheckRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
@@ -69,7 +118,12 @@ export class ChecksController {
   @ApiOperation({
     summary: "RFC 7662 token introspection (form or JSON). Callers: a platform key, or a token with tokens:read in the token's workspace",
   })
-  introspect(@Req() request: CheckRequest, @Body() dto: IntrospectDto) {
+  @ApiExtraModels(ActiveIntrospectionView, InactiveIntrospectionView, DeviceAccessView)
+  @ApiOkResponse({
+    description: "The token described, or only { active: false } when it is unknown, dead or out of the caller's sight",
+    schema: { oneOf: [{ $ref: getSchemaPath(ActiveIntrospectionView) }, { $ref: getSchemaPath(InactiveIntrospectionView) }] },
+  })
+  introspect(@Req() request: CheckRequest, @Body() dto: IntrospectDto): Promise<IntrospectionView> {
     return this.checks.introspect(request.platformCaller ? 'platform' : (request.user as Principal), dto.token);
   }
 }

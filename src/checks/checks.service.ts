@@ -9,6 +9,7 @@ import { TokenAuthenticator } from '../auth/token-authenticator';
 import { DomainError, ErrorCode } from '../common/errors';
 import { DevicesRepository } from '../devices/devices.repository';
 import type { AuthorizeQuestion } from './authorize-question';
+import type { IntrospectedWorkspaceView, IntrospectionView } from './checks.views';
 import { assertDevicePermission, unknownDevice } from '../authorization/device-rules';
 import { assertPermission } from '../authorization/permissions';
 import { WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
@@ -67,7 +68,7 @@ export class ChecksService {
    * RFC 7662. A platform key sees every workspace the token reaches; a principal only the workspaces
    * where it holds tokens:read. Anything unknown, dead or out of sight is exactly { active: false }.
    */
-  async introspect(caller: Principal | 'platform', secret: string): Promise<Record<string, unknown>> {
+  async introspect(caller: Principal | 'platform', secret: string): Promise<IntrospectionView> {
     let subject: Principal;
     try {
       subject = await this.authenticator.authenticate(secret, '', { recordUse: false });
@@ -81,7 +82,7 @@ export class ChecksService {
     }
     if (visible.length === 0) return { active: false };
 
-    const workspaces = [];
+    const workspaces: IntrospectedWorkspaceView[] = [];
     for (const workspaceId of visible) {
       try {
         const access = await this.resolver.resolve(subject, workspaceId);

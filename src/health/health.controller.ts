@@ -1,8 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/access.decorators';
 import { DomainError, ErrorCode } from '../common/errors';
 import { Database } from '../database/database';
+import { LivenessView, ReadinessView } from './health.views';
 
 const READY_TIMEOUT_MS = 2000;
 
@@ -15,7 +16,8 @@ export class HealthController {
   /** The process answers. Nothing else is checked: a database outage must not get the process restarted. */
   @Get(['health/live', 'v1/health/live'])
   @Public({ unlimited: true })
-  live() {
+  @ApiOkResponse({ type: LivenessView, description: 'The process answers' })
+  live(): LivenessView {
     return { status: 'ok' };
   }
 
@@ -25,7 +27,8 @@ export class HealthController {
    */
   @Get(['health/ready', 'v1/health/ready'])
   @Public({ unlimited: true })
-  async ready() {
+  @ApiOkResponse({ type: ReadinessView, description: 'The database answers' })
+  async ready(): Promise<ReadinessView> {
     try {
       const pool = await this.database.check(READY_TIMEOUT_MS);
       return { status: 'ok', database: 'up', pool };

@@ -11,7 +11,7 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { TokensRepository } from '../tokens/tokens.repository';
 import { toDeviceAccessView } from '../workspaces/caller-access.view';
 import { WorkspacesRepository } from '../workspaces/workspaces.repository';
-import type { WhoamiTokenView, WhoamiView } from './whoami.view';
+import type { WhoamiTokenView, WhoamiUserView, WhoamiView } from './whoami.view';
 
 @Injectable()
 export class WhoamiService {
@@ -30,7 +30,7 @@ export class WhoamiService {
   }
 
   /** What GET /v1/me gives, to a token that may read it (account:read); to another, only the id. */
-  private async user(principal: UserPrincipal): Promise<WhoamiView['user']> {
+  private async user(principal: UserPrincipal): Promise<WhoamiUserView> {
     if (!scopesCover(principal.token.scopes, 'account:read')) return { id: principal.id };
     const user = await this.users.findById(principal.id);
     if (!user) throw gone();

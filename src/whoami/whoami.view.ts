@@ -1,84 +1,115 @@
 // What GET /v1/whoami answers: the caller itself, described to its own token. Never a secret or a hash.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { MAX_TOKEN_WORKSPACES, PRINCIPAL_TYPES, TOKEN_HINT_LENGTH, TOKEN_KINDS } from '../accounts/account.views';
+import { USER_NAME_MAX_LENGTH } from '../accounts/accounts.dto';
+import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
+import { USER_STATUSES, type UserStatus } from '../accounts/user.entity';
+import { DATE_TIME, type UserView } from '../accounts/user.view';
+import { GRANTABLE_SCOPES, PERMISSIONS } from '../authorization/permissions';
+import type { TokenKind } from '../tokens/token.entity';
 import { CallerDeviceAccessView } from '../workspaces/caller-access.view';
 
+// The limits the workspace and API-user DTOs enforce (src/workspaces/workspaces.dto.ts,
+// src/api-users/api-users.dto.ts), which do not export them yet.
+/** A workspace's, a role's and an API user's name. */
+const NAME_MAX_LENGTH = 100;
+/** The roles one grant (a member's, an API user's) may name. */
+const MAX_ROLES_PER_GRANT = 20;
+
 export class WhoamiTokenView {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
   id: string;
 
-  @ApiProperty({ enum: ['personal', 'named', 'session', 'api_user'] })
-  kind: string;
+  @ApiProperty({ enum: TOKEN_KINDS })
+  kind: TokenKind;
 
-  @ApiProperty({ description: 'The last characters of the secret, as token lists show them' })
+  @ApiProperty({
+    minLength: TOKEN_HINT_LENGTH,
+    maxLength: TOKEN_HINT_LENGTH,
+    example: 'lkp_abcd…wxyz',
+    description: 'The first and last characters of the secret, as token lists show them',
+  })
   hint: string;
 
-  @ApiProperty({ type: [String], example: ['devices:read'] })
+  @ApiProperty({ enum: GRANTABLE_SCOPES, isArray: true, maxItems: GRANTABLE_SCOPES.length, example: ['devices:read'] })
   scopes: string[];
 
   @ApiProperty({
-    type: String,
-    format: 'date-time',
+    ...DATE_TIME,
     nullable: true,
     description: "When the token stops working: the earliest of its expiry, a rotation's end of grace and its parent's; null: never",
   })
   expiresAt: Date | null;
 
-  @ApiProperty({ type: [String], nullable: true, description: 'The workspaces the token is restricted to; null: not restricted' })
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    maxLength: 36,
+    maxItems: MAX_TOKEN_WORKSPACES,
+    nullable: true,
+    description: 'The workspaces the token is restricted to; null: not restricted',
+  })
   workspaceIds: string[] | null;
 }
 
-export class WhoamiUserView {
-  @ApiProperty({ format: 'uuid' })
+/** UserView (GET /v1/me), every field but the id present only to a token holding account:read. */
+export class WhoamiUserView implements Partial<UserView> {
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
   id: string;
 
-  @ApiPropertyOptional({ description: 'With a token holding account:read (as GET /v1/me)' })
+  @ApiPropertyOptional({ format: 'email', maxLength: EMAIL_MAX_LENGTH, description: 'With a token holding account:read (as GET /v1/me)' })
   email?: string;
 
-  @ApiPropertyOptional({ description: 'With a token holding account:read (as GET /v1/me)' })
+  @ApiPropertyOptional({ maxLength: USER_NAME_MAX_LENGTH, description: 'With a token holding account:read (as GET /v1/me)' })
   name?: string;
 
-  @ApiPropertyOptional({ enum: ['active', 'deactivated'], description: 'With a token holding account:read (as GET /v1/me)' })
-  status?: string;
+  @ApiPropertyOptional({ enum: USER_STATUSES, description: 'With a token holding account:read (as GET /v1/me)' })
+  status?: UserStatus;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  @ApiPropertyOptional({ ...DATE_TIME, nullable: true })
   emailVerifiedAt?: Date | null;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time' })
+  @ApiPropertyOptional(DATE_TIME)
   createdAt?: Date;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time' })
+  @ApiPropertyOptional(DATE_TIME)
   updatedAt?: Date;
 }
 
 export class WhoamiApiUserView {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
   id: string;
 
-  @ApiProperty()
+  @ApiProperty({ maxLength: NAME_MAX_LENGTH })
   name: string;
 }
 
 export class WhoamiWorkspaceView {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
   id: string;
 
-  @ApiProperty()
+  @ApiProperty({ maxLength: NAME_MAX_LENGTH })
   name: string;
 }
 
 export class WhoamiRoleView {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
   id: string;
 
-  @ApiProperty()
+  @ApiProperty({ maxLength: NAME_MAX_LENGTH })
   name: string;
 
-  @ApiProperty({ type: [String], description: "What the role grants (the token's scopes narrow it: see token.scopes)" })
+  @ApiProperty({
+    enum: PERMISSIONS,
+    isArray: true,
+    maxItems: PERMISSIONS.length,
+    description: "What the role grants, sorted (the token's scopes narrow it: see token.scopes)",
+  })
   permissions: string[];
 }
 
 export class WhoamiView {
-  @ApiProperty({ enum: ['user', 'api_user'] })
+  @ApiProperty({ enum: PRINCIPAL_TYPES })
   type: 'user' | 'api_user';
 
   @ApiPropertyOptional({
@@ -93,7 +124,11 @@ export class WhoamiView {
   @ApiPropertyOptional({ type: WhoamiWorkspaceView, description: 'For an API user: its one workspace' })
   workspace?: WhoamiWorkspaceView;
 
-  @ApiPropertyOptional({ type: [WhoamiRoleView], description: 'For an API user: its roles in its workspace, sorted by name' })
+  @ApiPropertyOptional({
+    type: [WhoamiRoleView],
+    maxItems: MAX_ROLES_PER_GRANT,
+    description: 'For an API user: its roles in its workspace, sorted by name',
+  })
   roles?: WhoamiRoleView[];
 
   @ApiPropertyOptional({

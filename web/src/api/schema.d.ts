@@ -914,6 +914,85 @@ export interface components {
             /** @description The lki_ secret of the invitation */
             token: string;
         };
+        AccountScopeView: {
+            description: string;
+            /**
+             * @example account:read
+             * @enum {string}
+             */
+            name: "account:read" | "account:manage";
+        };
+        ActiveIntrospectionView: {
+            /** @enum {boolean} */
+            active: true;
+            /**
+             * Format: int32
+             * @description When the token stops working, in seconds since the epoch; absent: never
+             */
+            exp?: number;
+            /**
+             * Format: int32
+             * @description When the token was made, in seconds since the epoch
+             */
+            iat: number;
+            /** @enum {string} */
+            principal_type: "user" | "api_user";
+            /**
+             * @description The token's scopes, space-separated
+             * @example devices:read measurements:read
+             */
+            scope: string;
+            /**
+             * Format: uuid
+             * @description The principal: a user or an API user
+             */
+            sub: string;
+            /** Format: uuid */
+            token_id: string;
+            /** @enum {string} */
+            token_type: "personal" | "named" | "session" | "api_user";
+            /**
+             * Format: email
+             * @description For a user's token: the user's email address
+             */
+            username?: string;
+            /** @description The workspaces the token reaches that the caller may see (none: the token is inactive to this caller); as many as its principal belongs to, which has no limit */
+            workspaces: components["schemas"]["IntrospectedWorkspaceView"][];
+        };
+        AdminUserPage: {
+            items: components["schemas"]["AdminUserView"][];
+            /** @description Pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        AdminUserView: {
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the user was deactivated; null while active
+             */
+            deactivatedAt: string | null;
+            /**
+             * Format: email
+             * @description In canonical form (NFKC, lower case, punycode domain)
+             */
+            email: string;
+            /**
+             * Format: date-time
+             * @description When the user proved the address; null until then (email verification is not built yet: docs/security.md, Known limits). Admin rights by email and invitations wait for it.
+             */
+            emailVerifiedAt: string | null;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /**
+             * @description A deactivated user cannot sign in and none of its tokens work
+             * @enum {string}
+             */
+            status: "active" | "deactivated";
+            /** Format: date-time */
+            updatedAt: string;
+        };
         ApiUserPage: {
             items: components["schemas"]["ApiUserView"][];
             /** @description Pass as `cursor` for the next page; null on the last */
@@ -942,6 +1021,56 @@ export interface components {
             updatedAt: string;
             /** Format: uuid */
             workspaceId: string;
+        };
+        AuditActorView: {
+            /**
+             * Format: uuid
+             * @description The user or API user; null for system
+             */
+            id: string | null;
+            /**
+             * Format: uuid
+             * @description The token it acted with; null for system and sign-in
+             */
+            tokenId: string | null;
+            /**
+             * @description system: nobody signed in (a sign-up, a failed sign-in)
+             * @enum {string}
+             */
+            type: "user" | "api_user" | "system";
+        };
+        AuditEventPage: {
+            items: components["schemas"]["AuditEventView"][];
+            /** @description Pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        AuditEventView: {
+            /** @example token.revoked */
+            action: string;
+            actor: components["schemas"]["AuditActorView"];
+            /** Format: date-time */
+            createdAt: string;
+            /** @description What else the action records (which fields changed, a parent token…); never a secret, hash or password */
+            details: {
+                [key: string]: unknown;
+            };
+            /** Format: uuid */
+            id: string;
+            /** @description The actor's address; null when unknown or, in an account's log, when someone else (a workspace admin, an API user) acted */
+            ip: string | null;
+            /** @description What it was about; null when nothing in particular */
+            target: components["schemas"]["AuditTargetView"] | (never | null);
+            /**
+             * Format: uuid
+             * @description The workspace it happened in; null for an account event
+             */
+            workspaceId: string | null;
+        };
+        AuditTargetView: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            type: "api_user" | "device" | "invitation" | "role" | "token" | "user" | "workspace";
         };
         CallerAccessView: {
             /** @description The devices the caller reaches here */
@@ -1121,11 +1250,28 @@ export interface components {
              */
             expiresInSeconds: number;
         };
+        InactiveIntrospectionView: {
+            /** @enum {boolean} */
+            active: false;
+        };
         IntrospectDto: {
             /** @description The token to inspect */
             token: string;
             /** @description Accepted and ignored (RFC 7662) */
             token_type_hint?: string;
+        };
+        IntrospectedWorkspaceView: {
+            /** @description The devices the token reaches here; null when refused */
+            deviceAccess: components["schemas"]["DeviceAccessView"] | (never | null);
+            /** Format: uuid */
+            id: string;
+            /** @description The token's effective permissions here (roles narrowed to its scopes), sorted; empty when refused */
+            permissions: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read")[];
+            /**
+             * @description Present when the token reaches the workspace but is refused there (its token policy, say): the error code it gets
+             * @enum {string}
+             */
+            refused?: "validation_failed" | "token_missing" | "token_invalid" | "token_expired" | "invalid_credentials" | "insufficient_scope" | "forbidden" | "token_policy" | "not_found" | "method_not_allowed" | "conflict" | "last_owner" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "unavailable" | "internal";
         };
         InvitationPage: {
             items: components["schemas"]["InvitationView"][];
@@ -1195,6 +1341,51 @@ export interface components {
             name: string;
             slug: string;
         };
+        IssuedAccountTokenView: {
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description null: never expires
+             */
+            expiresAt: string | null;
+            /**
+             * @description The prefix and first and last characters of the secret, as token lists show them
+             * @example lkp_abcd…wxyz
+             */
+            hint: string;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "personal" | "named" | "session" | "api_user";
+            /**
+             * Format: date-time
+             * @description null: not used yet
+             */
+            lastUsedAt: string | null;
+            /** @description The address of the last use; null: not used yet */
+            lastUsedIp: string | null;
+            /** @description null for a personal token */
+            name: string | null;
+            /**
+             * Format: uuid
+             * @description For an exchanged session: the token it was made from
+             */
+            parentId: string | null;
+            /**
+             * Format: uuid
+             * @description Set by rotation: the token that replaced this one
+             */
+            replacedById: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /** @description "*": every permission the principal holds */
+            scopes: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "account:read" | "account:manage" | "*")[];
+            /** @description The secret, shown only in this answer: a 4-character prefix (lkp_, lka_, lks_, lki_), then base62 (random body and a CRC32 checksum), 42 characters in all. Send it as "Authorization: Bearer <secret>". */
+            secret: string;
+            /** @description The workspaces the token is restricted to; null: not restricted */
+            workspaceIds: string[] | null;
+        };
         IssuedInvitationView: {
             invitation: components["schemas"]["InvitationView"];
             /**
@@ -1256,6 +1447,10 @@ export interface components {
             secret: string;
             /** @description The only workspaces it reaches; null: every workspace of its owner */
             workspaceIds: string[] | null;
+        };
+        LivenessView: {
+            /** @enum {string} */
+            status: "ok";
         };
         LoginDto: {
             email: string;
@@ -1348,6 +1543,20 @@ export interface components {
             /** Format: uuid */
             workspaceId: string;
         };
+        PermissionCatalogView: {
+            /** @description Scopes a token may hold for its user account (GET /v1/me…), not for a workspace */
+            accountScopes: components["schemas"]["AccountScopeView"][];
+            /** @description What a role grants in a workspace, and a token's scopes narrow */
+            permissions: components["schemas"]["PermissionView"][];
+        };
+        PermissionView: {
+            description: string;
+            /**
+             * @example devices:read
+             * @enum {string}
+             */
+            name: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+        };
         /** @description An error (RFC 9457). `code` is stable and is what clients should branch on; `detail` is for people. */
         Problem: {
             /** @enum {string} */
@@ -1370,12 +1579,27 @@ export interface components {
              */
             type: string;
         };
+        ReadinessView: {
+            /**
+             * @description The database answered; when it does not, the probe answers 503
+             * @enum {string}
+             */
+            database: "up";
+            /**
+             * @description busy: every pooled connection is taken (the instance stays ready)
+             * @enum {string}
+             */
+            pool: "ok" | "busy";
+            /** @enum {string} */
+            status: "ok";
+        };
         RegeneratePersonalTokenDto: {
             /** @description Needed unless the request comes with a login session (POST /v1/auth/login) */
             currentPassword?: string;
         };
         RegisterDto: {
             /**
+             * Format: email
              * @description Stored and compared in one canonical form (NFKC, lower case, punycode domain)
              * @example ada@example.com
              */
@@ -1383,6 +1607,11 @@ export interface components {
             /** @example Ada Lovelace */
             name: string;
             password: string;
+        };
+        RegisteredAccountView: {
+            /** @description The new user's personal token */
+            personalToken: components["schemas"]["IssuedAccountTokenView"];
+            user: components["schemas"]["UserView"];
         };
         ResendInvitationDto: {
             /**
@@ -1417,6 +1646,10 @@ export interface components {
              * @default 0
              */
             graceSeconds: number;
+        };
+        SessionTokenView: {
+            /** @description A session token: kind "session" */
+            token: components["schemas"]["IssuedAccountTokenView"];
         };
         TokenOwnerView: {
             /**
@@ -1553,6 +1786,30 @@ export interface components {
             name?: string;
             slug?: string;
         };
+        UserView: {
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: email
+             * @description In canonical form (NFKC, lower case, punycode domain)
+             */
+            email: string;
+            /**
+             * Format: date-time
+             * @description When the user proved the address; null until then (email verification is not built yet: docs/security.md, Known limits). Admin rights by email and invitations wait for it.
+             */
+            emailVerifiedAt: string | null;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /**
+             * @description A deactivated user cannot sign in and none of its tokens work
+             * @enum {string}
+             */
+            status: "active" | "deactivated";
+            /** Format: date-time */
+            updatedAt: string;
+        };
         WhoamiApiUserView: {
             /** Format: uuid */
             id: string;
@@ -1562,8 +1819,8 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
-            /** @description What the role grants (the token's scopes narrow it: see token.scopes) */
-            permissions: string[];
+            /** @description What the role grants, sorted (the token's scopes narrow it: see token.scopes) */
+            permissions: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read")[];
         };
         WhoamiTokenView: {
             /**
@@ -1571,7 +1828,10 @@ export interface components {
              * @description When the token stops working: the earliest of its expiry, a rotation's end of grace and its parent's; null: never
              */
             expiresAt: string | null;
-            /** @description The last characters of the secret, as token lists show them */
+            /**
+             * @description The first and last characters of the secret, as token lists show them
+             * @example lkp_abcd…wxyz
+             */
             hint: string;
             /** Format: uuid */
             id: string;
@@ -1582,14 +1842,17 @@ export interface components {
              *       "devices:read"
              *     ]
              */
-            scopes: string[];
+            scopes: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "account:read" | "account:manage" | "*")[];
             /** @description The workspaces the token is restricted to; null: not restricted */
             workspaceIds: string[] | null;
         };
         WhoamiUserView: {
             /** Format: date-time */
             createdAt?: string;
-            /** @description With a token holding account:read (as GET /v1/me) */
+            /**
+             * Format: email
+             * @description With a token holding account:read (as GET /v1/me)
+             */
             email?: string;
             /** Format: date-time */
             emailVerifiedAt?: string | null;
@@ -1755,13 +2018,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The process answers */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LivenessView"];
+                };
             };
             /** @description An unexpected error; `requestId` finds it in the logs (internal). No detail of it is answered. */
             500: {
@@ -1785,13 +2051,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The database answers */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ReadinessView"];
+                };
             };
             /** @description An unexpected error; `requestId` finds it in the logs (internal). No detail of it is answered. */
             500: {
@@ -1828,6 +2097,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The Prometheus text exposition format, version 0.0.4 */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -1836,7 +2106,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/plain": string;
+                };
             };
             /** @description No token, or not a valid one (token_missing, token_invalid, token_expired; invalid_credentials at login). */
             401: {
@@ -1845,6 +2117,19 @@ export interface operations {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not yours: the two read the same (not_found). */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
@@ -1907,6 +2192,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Users, newest first */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -1916,7 +2202,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AdminUserPage"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -2009,6 +2297,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The user, deactivated (also when it already was) */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -2018,7 +2307,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AdminUserView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -2062,6 +2353,19 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -2150,6 +2454,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The user, active (also when it already was) */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -2159,7 +2464,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AdminUserView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -2293,6 +2600,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description A login session token */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -2301,7 +2609,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SessionTokenView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -2391,6 +2701,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The session of this request is ended */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -2521,6 +2832,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The new user and its personal token */
             201: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -2529,10 +2841,25 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RegisteredAccountView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -2623,6 +2950,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description A short-lived session with the token's scopes and workspaces */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -2632,7 +2960,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SessionTokenView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -2746,14 +3076,14 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: unknown;
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: string;
-                /** @description Traefik: the original URI; ids are read from its path */
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
             path?: never;
@@ -2761,10 +3091,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Allowed. The headers name who asked and where, for the proxy to pass on to the service behind it. */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description The user or API user of the token */
+                    "Latchkey-Principal-Id": string;
+                    "Latchkey-Principal-Type": "user" | "api_user";
                     "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    /** @description The workspace the question was about */
+                    "Latchkey-Workspace-Id": string;
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2858,14 +3194,14 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: unknown;
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: string;
-                /** @description Traefik: the original URI; ids are read from its path */
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
             path?: never;
@@ -2873,10 +3209,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Allowed. The headers name who asked and where, for the proxy to pass on to the service behind it. */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description The user or API user of the token */
+                    "Latchkey-Principal-Id": string;
+                    "Latchkey-Principal-Type": "user" | "api_user";
                     "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    /** @description The workspace the question was about */
+                    "Latchkey-Workspace-Id": string;
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2996,14 +3338,14 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: unknown;
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: string;
-                /** @description Traefik: the original URI; ids are read from its path */
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
             path?: never;
@@ -3011,10 +3353,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Allowed. The headers name who asked and where, for the proxy to pass on to the service behind it. */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description The user or API user of the token */
+                    "Latchkey-Principal-Id": string;
+                    "Latchkey-Principal-Type": "user" | "api_user";
                     "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    /** @description The workspace the question was about */
+                    "Latchkey-Workspace-Id": string;
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3134,14 +3482,14 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: unknown;
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: string;
-                /** @description Traefik: the original URI; ids are read from its path */
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
             path?: never;
@@ -3149,10 +3497,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Allowed. The headers name who asked and where, for the proxy to pass on to the service behind it. */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description The user or API user of the token */
+                    "Latchkey-Principal-Id": string;
+                    "Latchkey-Principal-Type": "user" | "api_user";
                     "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    /** @description The workspace the question was about */
+                    "Latchkey-Workspace-Id": string;
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3272,14 +3626,14 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: unknown;
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: string;
-                /** @description Traefik: the original URI; ids are read from its path */
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
             path?: never;
@@ -3287,10 +3641,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Allowed. The headers name who asked and where, for the proxy to pass on to the service behind it. */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description The user or API user of the token */
+                    "Latchkey-Principal-Id": string;
+                    "Latchkey-Principal-Type": "user" | "api_user";
                     "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    /** @description The workspace the question was about */
+                    "Latchkey-Workspace-Id": string;
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3384,14 +3744,14 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: unknown;
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: string;
-                /** @description Traefik: the original URI; ids are read from its path */
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
             path?: never;
@@ -3399,10 +3759,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Allowed. The headers name who asked and where, for the proxy to pass on to the service behind it. */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description The user or API user of the token */
+                    "Latchkey-Principal-Id": string;
+                    "Latchkey-Principal-Type": "user" | "api_user";
                     "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    /** @description The workspace the question was about */
+                    "Latchkey-Workspace-Id": string;
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3496,14 +3862,14 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: unknown;
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: string;
-                /** @description Traefik: the original URI; ids are read from its path */
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
             path?: never;
@@ -3511,10 +3877,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Allowed. The headers name who asked and where, for the proxy to pass on to the service behind it. */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description The user or API user of the token */
+                    "Latchkey-Principal-Id": string;
+                    "Latchkey-Principal-Type": "user" | "api_user";
                     "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    /** @description The workspace the question was about */
+                    "Latchkey-Workspace-Id": string;
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3634,14 +4006,14 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: unknown;
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: string;
-                /** @description Traefik: the original URI; ids are read from its path */
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
             path: {
@@ -3652,10 +4024,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Allowed. The headers name who asked and where, for the proxy to pass on to the service behind it. */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description The user or API user of the token */
+                    "Latchkey-Principal-Id": string;
+                    "Latchkey-Principal-Type": "user" | "api_user";
                     "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    /** @description The workspace the question was about */
+                    "Latchkey-Workspace-Id": string;
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3762,14 +4140,14 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: unknown;
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: string;
-                /** @description Traefik: the original URI; ids are read from its path */
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
             path: {
@@ -3780,10 +4158,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Allowed. The headers name who asked and where, for the proxy to pass on to the service behind it. */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description The user or API user of the token */
+                    "Latchkey-Principal-Id": string;
+                    "Latchkey-Principal-Type": "user" | "api_user";
                     "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    /** @description The workspace the question was about */
+                    "Latchkey-Workspace-Id": string;
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3916,14 +4300,14 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: unknown;
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: string;
-                /** @description Traefik: the original URI; ids are read from its path */
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
             path: {
@@ -3934,10 +4318,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Allowed. The headers name who asked and where, for the proxy to pass on to the service behind it. */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description The user or API user of the token */
+                    "Latchkey-Principal-Id": string;
+                    "Latchkey-Principal-Type": "user" | "api_user";
                     "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    /** @description The workspace the question was about */
+                    "Latchkey-Workspace-Id": string;
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4070,14 +4460,14 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: unknown;
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: string;
-                /** @description Traefik: the original URI; ids are read from its path */
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
             path: {
@@ -4088,10 +4478,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Allowed. The headers name who asked and where, for the proxy to pass on to the service behind it. */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description The user or API user of the token */
+                    "Latchkey-Principal-Id": string;
+                    "Latchkey-Principal-Type": "user" | "api_user";
                     "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    /** @description The workspace the question was about */
+                    "Latchkey-Workspace-Id": string;
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4224,14 +4620,14 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: unknown;
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: string;
-                /** @description Traefik: the original URI; ids are read from its path */
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
             path: {
@@ -4242,10 +4638,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Allowed. The headers name who asked and where, for the proxy to pass on to the service behind it. */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description The user or API user of the token */
+                    "Latchkey-Principal-Id": string;
+                    "Latchkey-Principal-Type": "user" | "api_user";
                     "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    /** @description The workspace the question was about */
+                    "Latchkey-Workspace-Id": string;
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4352,14 +4754,14 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: unknown;
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: string;
-                /** @description Traefik: the original URI; ids are read from its path */
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
             path: {
@@ -4370,10 +4772,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Allowed. The headers name who asked and where, for the proxy to pass on to the service behind it. */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description The user or API user of the token */
+                    "Latchkey-Principal-Id": string;
+                    "Latchkey-Principal-Type": "user" | "api_user";
                     "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    /** @description The workspace the question was about */
+                    "Latchkey-Workspace-Id": string;
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4480,14 +4888,14 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: unknown;
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: string;
-                /** @description Traefik: the original URI; ids are read from its path */
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
             path: {
@@ -4498,10 +4906,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Allowed. The headers name who asked and where, for the proxy to pass on to the service behind it. */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description The user or API user of the token */
+                    "Latchkey-Principal-Id": string;
+                    "Latchkey-Principal-Type": "user" | "api_user";
                     "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    /** @description The workspace the question was about */
+                    "Latchkey-Workspace-Id": string;
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4637,13 +5051,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The process answers */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LivenessView"];
+                };
             };
             /** @description An unexpected error; `requestId` finds it in the logs (internal). No detail of it is answered. */
             500: {
@@ -4667,13 +5084,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The database answers */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ReadinessView"];
+                };
             };
             /** @description An unexpected error; `requestId` finds it in the logs (internal). No detail of it is answered. */
             500: {
@@ -4714,6 +5134,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The token described, or only { active: false } when it is unknown, dead or out of the caller's sight */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -4723,7 +5144,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ActiveIntrospectionView"] | components["schemas"]["InactiveIntrospectionView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -5158,6 +5581,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The caller's profile */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -5167,7 +5591,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserView"];
+                };
             };
             /** @description No token, or not a valid one (token_missing, token_invalid, token_expired; invalid_credentials at login). */
             401: {
@@ -5249,6 +5675,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The profile as changed */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -5258,7 +5685,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserView"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -5382,6 +5811,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The caller's account events, newest first */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -5391,7 +5821,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditEventPage"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {
@@ -6485,6 +6917,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The permission catalog and the account scopes */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -6493,7 +6926,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PermissionCatalogView"];
+                };
             };
             /** @description Too many requests: wait Retry-After seconds (rate_limited). */
             429: {
@@ -8602,6 +9037,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The workspace's events, newest first */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -8611,7 +9047,9 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditEventPage"];
+                };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
             400: {

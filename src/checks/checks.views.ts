@@ -1,0 +1,89 @@
+// What POST /v1/introspect answers (RFC 7662): an active token described, or only { active: false }.
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { PRINCIPAL_TYPES, TOKEN_KINDS } from '../accounts/account.views';
+import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
+import type { Principal } from '../auth/principal';
+import { DeviceAccessView } from '../authorization/device-access.dto';
+import { GRANTABLE_SCOPES, PERMISSIONS } from '../authorization/permissions';
+import { ErrorCode } from '../common/errors';
+import type { TokenKind } from '../tokens/token.entity';
+
+/** Every scope of the catalog, space-separated: the longest `scope` a token can have (its scopes do not repeat). */
+const SCOPE_MAX_LENGTH = GRANTABLE_SCOPES.join(' ').length;
+
+export class IntrospectedWorkspaceView {
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
+  id: string;
+
+  @ApiProperty({
+    enum: PERMISSIONS,
+    isArray: true,
+    maxItems: PERMISSIONS.length,
+    description: "The token's effective permissions here (roles narrowed to its scopes), sorted; empty when refused",
+  })
+  permissions: string[];
+
+  // OpenAPI 3.0 has no null type, and `nullable` beside a $ref does not reach into it: null is the one
+  // value of a nullable enum.
+  @ApiProperty({
+    oneOf: [{ $ref: getSchemaPath(DeviceAccessView) }, { type: 'object', nullable: true, enum: [null] }],
+    description: 'The devices the token reaches here; null when refused',
+  })
+  deviceAccess: DeviceAccessView | null;
+
+  @ApiPropertyOptional({
+    enum: ErrorCode,
+    description: 'Present when the token reaches the workspace but is refused there (its token policy, say): the error code it gets',
+  })
+  refused?: ErrorCode;
+}
+
+/** An active token, as the caller may see it: only the workspaces where the caller holds tokens:read (all, for a platform key). */
+export class ActiveIntrospectionView {
+  @ApiProperty({ enum: [true] })
+  active: true;
+
+  @ApiProperty({ format: 'uuid', maxLength: 36, description: 'The principal: a user or an API user' })
+  sub: string;
+
+  @ApiProperty({ enum: PRINCIPAL_TYPES })
+  principal_type: Principal['type'];
+
+  @ApiProperty({ enum: TOKEN_KINDS })
+  token_type: TokenKind;
+
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
+  token_id: string;
+
+  @ApiProperty({
+    maxLength: SCOPE_MAX_LENGTH,
+    example: 'devices:read measurements:read',
+    description: "The token's scopes, space-separated",
+  })
+  scope: string;
+
+  @ApiProperty({ type: 'integer', description: 'When the token was made, in seconds since the epoch' })
+  iat: number;
+
+  @ApiPropertyOptional({ type: 'integer', description: 'When the token stops working, in seconds since the epoch; absent: never' })
+  exp?: number;
+
+  @ApiPropertyOptional({ format: 'email', maxLength: EMAIL_MAX_LENGTH, description: "For a user's token: the user's email address" })
+  username?: string;
+
+  @ApiProperty({
+    type: [IntrospectedWorkspaceView],
+    minItems: 1,
+    description:
+      'The workspaces the token reaches that the caller may see (none: the token is inactive to this caller); as many as its principal belongs to, which has no limit',
+  })
+  workspaces: IntrospectedWorkspaceView[];
+}
+
+/** A token unknown, dead, or out of the caller's sight: nothing else is said (RFC 7662, 2.2). */
+export class InactiveIntrospectionView {
+  @ApiProperty({ enum: [false] })
+  active: false;
+}
+
+export type IntrospectionView = ActiveIntrospectionView | InactiveIntrospectionView;
