@@ -9,7 +9,7 @@ import { TokenAuthenticator } from '../auth/token-authenticator';
 import { DomainError, ErrorCode } from '../common/errors';
 import { DevicesRepository } from '../devices/devices.repository';
 import type { AuthorizeQuestion } from './authorize-question';
-import type { IntrospectedWorkspaceView, IntrospectionView } from './checks.views';
+import { MAX_INTROSPECTED_WORKSPACES, type IntrospectedWorkspaceView, type IntrospectionView } from './checks.views';
 import { assertDevicePermission, unknownDevice } from '../authorization/device-rules';
 import { assertPermission } from '../authorization/permissions';
 import { WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
@@ -78,9 +78,13 @@ export class ChecksService {
     const reached = await this.workspacesReached(subject);
     const visible: string[] = [];
     for (const workspaceId of reached) {
+      // One past the limit only tells that the list is cut.
+      if (visible.length > MAX_INTROSPECTED_WORKSPACES) break;
       if (caller === 'platform' || (await this.callerMayRead(caller, workspaceId))) visible.push(workspaceId);
     }
     if (visible.length === 0) return { active: false };
+    const truncated = visible.length > MAX_INTROSPECTED_WORKSPACES;
+    if (truncated) visible.length = MAX_INTROSPECTED_WORKSPACES;
 
     const workspaces: IntrospectedWorkspaceView[] = [];
     for (const workspaceId of visible) {
@@ -104,6 +108,7 @@ export class ChecksService {
       ...(token.expiresAt ? { exp: Math.floor(token.expiresAt.getTime() / 1000) } : {}),
       ...(subject.type === 'user' ? { username: subject.email } : {}),
       workspaces,
+      ...(truncated ? { workspaces_truncated: true as const } : {}),
     };
   }
 

@@ -38,6 +38,15 @@ export class IntrospectedWorkspaceView {
   refused?: ErrorCode;
 }
 
+/**
+ * The most workspaces one introspection lists: each costs an access resolution, and a principal may
+ * belong to any number. A caller that needs one more asks /v1/authorize about it.
+ */
+export const MAX_INTROSPECTED_WORKSPACES = 100;
+
+/** Seconds since the epoch, up to the end of year 9999 (what a Date here can hold as a token's time). */
+const EPOCH_SECONDS = { type: 'integer', format: 'int64', minimum: 0, maximum: 253_402_300_799 } as const;
+
 /** An active token, as the caller may see it: only the workspaces where the caller holds tokens:read (all, for a platform key). */
 export class ActiveIntrospectionView {
   @ApiProperty({ enum: [true] })
@@ -62,10 +71,10 @@ export class ActiveIntrospectionView {
   })
   scope: string;
 
-  @ApiProperty({ type: 'integer', description: 'When the token was made, in seconds since the epoch' })
+  @ApiProperty({ ...EPOCH_SECONDS, description: 'When the token was made, in seconds since the epoch' })
   iat: number;
 
-  @ApiPropertyOptional({ type: 'integer', description: 'When the token stops working, in seconds since the epoch; absent: never' })
+  @ApiPropertyOptional({ ...EPOCH_SECONDS, description: 'When the token stops working, in seconds since the epoch; absent: never' })
   exp?: number;
 
   @ApiPropertyOptional({ format: 'email', maxLength: EMAIL_MAX_LENGTH, description: "For a user's token: the user's email address" })
@@ -74,10 +83,16 @@ export class ActiveIntrospectionView {
   @ApiProperty({
     type: [IntrospectedWorkspaceView],
     minItems: 1,
-    description:
-      'The workspaces the token reaches that the caller may see (none: the token is inactive to this caller); as many as its principal belongs to, which has no limit',
+    maxItems: MAX_INTROSPECTED_WORKSPACES,
+    description: `The workspaces the token reaches that the caller may see (none: the token is inactive to this caller), at most ${MAX_INTROSPECTED_WORKSPACES}`,
   })
   workspaces: IntrospectedWorkspaceView[];
+
+  @ApiPropertyOptional({
+    enum: [true],
+    description: `Present when the token reaches more workspaces the caller may see than the ${MAX_INTROSPECTED_WORKSPACES} listed: ask /v1/authorize about a given one`,
+  })
+  workspaces_truncated?: true;
 }
 
 /** A token unknown, dead, or out of the caller's sight: nothing else is said (RFC 7662, 2.2). */

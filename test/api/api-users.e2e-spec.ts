@@ -472,6 +472,22 @@ describe('API users and checks', () => {
       });
     });
 
+    it('lists at most 100 workspaces and says when it cut the list, so one introspection stays bounded work', async () => {
+      const member = await registerUser(t);
+      const ids: string[] = [];
+      for (let i = 0; i < 101; i++) ids.push((await createWorkspace(t, member.personalToken, `Many ${i}`)).id);
+      const full = await t.http().post('/v1/introspect').set(bearer(PLATFORM_KEY)).send({ token: member.personalToken }).expect(200);
+      expect(full.body.workspaces).toHaveLength(100);
+      expect(full.body.workspaces_truncated).toBe(true);
+      // The first 100 by id: the same ones on every call.
+      expect(full.body.workspaces.map((w: { id: string }) => w.id)).toEqual([...ids].sort().slice(0, 100));
+      // One workspace fewer: the whole list, and no flag.
+      await t.http().delete(`/v1/workspaces/${ids[0]}`).set(bearer(member.personalToken)).expect(204);
+      const whole = await t.http().post('/v1/introspect').set(bearer(PLATFORM_KEY)).send({ token: member.personalToken }).expect(200);
+      expect(whole.body.workspaces).toHaveLength(100);
+      expect(whole.body).not.toHaveProperty('workspaces_truncated');
+    });
+
     it('describes every kind of token, and refuses to describe an invitation secret', async () => {
       const { owner, ws, roles } = await setup();
       const named = await createNamedToken(t, owner.personalToken, {

@@ -926,12 +926,12 @@ export interface components {
             /** @enum {boolean} */
             active: true;
             /**
-             * Format: int32
+             * Format: int64
              * @description When the token stops working, in seconds since the epoch; absent: never
              */
             exp?: number;
             /**
-             * Format: int32
+             * Format: int64
              * @description When the token was made, in seconds since the epoch
              */
             iat: number;
@@ -956,8 +956,13 @@ export interface components {
              * @description For a user's token: the user's email address
              */
             username?: string;
-            /** @description The workspaces the token reaches that the caller may see (none: the token is inactive to this caller); as many as its principal belongs to, which has no limit */
+            /** @description The workspaces the token reaches that the caller may see (none: the token is inactive to this caller), at most 100 */
             workspaces: components["schemas"]["IntrospectedWorkspaceView"][];
+            /**
+             * @description Present when the token reaches more workspaces the caller may see than the 100 listed: ask /v1/authorize about a given one
+             * @enum {boolean}
+             */
+            workspaces_truncated?: true;
         };
         AdminUserPage: {
             items: components["schemas"]["AdminUserView"][];
