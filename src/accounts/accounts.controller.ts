@@ -34,6 +34,8 @@ export class AccountsController {
   @HttpCode(200)
   @Public()
   @ApiOkResponse({ type: SessionTokenView, description: 'A login session token' })
+  // A wrong email or password: invalid_credentials, though the route takes no token.
+  @ApiProblems(401)
   login(@Body() dto: LoginDto, @CurrentActor() actor: Actor): Promise<SessionTokenView> {
     return this.accounts.login(dto, actor.ip ?? '');
   }
