@@ -261,7 +261,7 @@ export class IssuedInvitationView {
   @ApiProperty({
     minLength: TOKEN_LENGTH,
     maxLength: TOKEN_LENGTH,
-    example: 'lki_…',
+    example: 'lki_0123456789ABCDEFGHIJKLMNOPQRSTUV0a1B2c',
     description: 'The lki_ secret to hand to the invitee (POST /v1/invitations/accept); shown this once, only its hash is kept',
   })
   secret: string;
