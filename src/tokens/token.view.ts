@@ -139,6 +139,23 @@ export class WorkspaceTokenView extends TokenView {
   policy: TokenPolicyVerdictView;
 
   @ApiProperty({
+    description:
+      "true: an API user's token, or one restricted to this workspace alone; revoking it here revokes it. false: a member's token that may reach the member's other workspaces; revoking it here cuts it off from this workspace only",
+  })
+  onlyHere: boolean;
+
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    maxLength: 36,
+    nullable: true,
+    maxItems: 1,
+    description:
+      'null: not restricted to workspaces; otherwise [this workspace]. Which other workspaces a restricted token names is not shown here (onlyHere says whether there are any)',
+  })
+  override workspaceIds: string[] | null;
+
+  @ApiProperty({
     ...DATE_TIME,
     nullable: true,
     description: "null: never used, or a member's token that reaches other workspaces too (where it was used is not this one's business)",

@@ -19,13 +19,18 @@ function reachesOnly(t: ReachingToken, workspaceId: string): boolean {
 
 /**
  * A member's token that also reaches other workspaces was last used wherever: when and from which
- * address is none of this workspace's business, so its admins see it for tokens of this workspace alone.
+ * address, and which other workspaces it names, are none of this workspace's business, so its admins
+ * see the last use for tokens of this workspace alone, and only this workspace among the ids.
  */
 function toGovernedTokenView(t: ReachingToken, workspaceId: string, policy: TokenPolicy, now: Date): WorkspaceTokenView {
-  const lastUse = reachesOnly(t, workspaceId) ? {} : { lastUsedAt: null, lastUsedIp: null };
+  const onlyHere = reachesOnly(t, workspaceId);
+  const lastUse = onlyHere ? {} : { lastUsedAt: null, lastUsedIp: null };
   return {
     ...toTokenView(t, now),
     ...lastUse,
+    onlyHere,
+    // Nor which other workspaces a restricted token names: the row was reached through this one.
+    workspaceIds: t.workspaceIds === null ? null : [workspaceId],
     // A member's token: its user and the address exist (the row was reached through the membership).
     owner: t.apiUserId ? { type: 'api_user', id: t.apiUserId } : { type: 'user', id: t.userId as string, email: t.ownerEmail as string },
     policy: toPolicyVerdict(policy, t),

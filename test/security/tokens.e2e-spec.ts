@@ -320,6 +320,29 @@ describe('security: tokens (issue 12: ROT, H4, L5, L10)', () => {
       expect(own.lastUsedIp).toMatch(/127\.0\.0\.1/);
     });
 
+    it("L5: the token listing names no other workspace of a member's token, and says whether the token reaches only this one", async () => {
+      const owner = await registerUser(t);
+      const here = (await createWorkspace(t, owner.personalToken)).id;
+      const roles = await builtInRoles(t, owner.personalToken, here);
+      await inviteAndAccept(t, owner.personalToken, here, user, [roles.member]);
+      const elsewhere = (await createWorkspace(t, user.personalToken, 'Private')).id;
+      const both = await createNamedToken(t, user.personalToken, { scopes: ['workspace:read'], workspaceIds: [here, elsewhere] });
+      const onlyHere = await createNamedToken(t, user.personalToken, { scopes: ['workspace:read'], workspaceIds: [here] });
+      const bot = await apiUser(owner.personalToken, here, roles.viewer);
+      const rows: Array<{ id: string; workspaceIds: string[] | null; onlyHere: boolean }> = (
+        await t.http().get(`/v1/workspaces/${here}/tokens?limit=200`).set(bearer(owner.personalToken)).expect(200)
+      ).body.items;
+      const row = (id: string) => rows.find((r) => r.id === id);
+      expect(row(both.id)).toMatchObject({ workspaceIds: [here], onlyHere: false });
+      expect(JSON.stringify(rows)).not.toContain(elsewhere);
+      expect(row(onlyHere.id)).toMatchObject({ workspaceIds: [here], onlyHere: true });
+      expect(row(user.personalTokenId)).toMatchObject({ workspaceIds: null, onlyHere: false });
+      expect(row(bot.tokenId)).toMatchObject({ workspaceIds: [here], onlyHere: true });
+      // The user still sees the whole restriction of their own token.
+      const own = (await t.http().get(`/v1/me/tokens/${both.id}`).set(bearer(user.personalToken)).expect(200)).body;
+      expect([...own.workspaceIds].sort()).toEqual([here, elsewhere].sort());
+    });
+
     it("L5: the account's audit view shows the user's own addresses, never a workspace admin's acting on them", async () => {
       const owner = await registerUser(t);
       const wid = (await createWorkspace(t, owner.personalToken)).id;

@@ -1395,7 +1395,7 @@ export interface components {
             invitation: components["schemas"]["InvitationView"];
             /**
              * @description The lki_ secret to hand to the invitee (POST /v1/invitations/accept); shown this once, only its hash is kept
-             * @example lki_…
+             * @example lki_0123456789ABCDEFGHIJKLMNOPQRSTUV0a1B2c
              */
             secret: string;
         };
@@ -1938,6 +1938,8 @@ export interface components {
              * @example CI deploy
              */
             name: string | null;
+            /** @description true: an API user's token, or one restricted to this workspace alone; revoking it here revokes it. false: a member's token that may reach the member's other workspaces; revoking it here cuts it off from this workspace only */
+            onlyHere: boolean;
             /** @description Whose token it is */
             owner: components["schemas"]["TokenOwnerView"];
             /**
@@ -1959,7 +1961,7 @@ export interface components {
             revokedAt: string | null;
             /** @description What the token may do: permissions, account scopes, or ["*"] for all its owner holds */
             scopes: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "account:read" | "account:manage" | "*")[];
-            /** @description The only workspaces it reaches; null: every workspace of its owner */
+            /** @description null: not restricted to workspaces; otherwise [this workspace]. Which other workspaces a restricted token names is not shown here (onlyHere says whether there are any) */
             workspaceIds: string[] | null;
         };
         WorkspaceView: {
