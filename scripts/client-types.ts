@@ -9,6 +9,9 @@ const HEADER = '// Generated from openapi.json by `npm run openapi` (openapi-typ
 
 /** The TypeScript declarations for `document`. */
 export async function clientTypes(document: object): Promise<string> {
-  const ast = await openapiTS(document as OpenAPI3, { alphabetize: true });
+  // defaultNonNullable off: every `default` in the document is on a request body (expiresInDays,
+  // graceSeconds, metadata…), where it is what the server fills in when the field is left out, so
+  // the field stays optional to the caller.
+  const ast = await openapiTS(document as OpenAPI3, { alphabetize: true, defaultNonNullable: false });
   return HEADER + astToString(ast);
 }

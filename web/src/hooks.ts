@@ -2,7 +2,7 @@
 // answers and cursor-paged lists alike.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { toProblem } from './api/client';
-import type { Page, Problem } from './api/types';
+import type { Page, Problem } from './api/models';
 
 type ItemOf<T> = T extends Page<infer Item> ? Item : never;
 
@@ -22,7 +22,7 @@ export interface Loaded<T> {
 }
 
 function isPage(value: unknown): value is Page<unknown> {
-  return typeof value === 'object' && value !== null && Array.isArray((value as Page<unknown>).items) && 'nextCursor' in value;
+  return typeof value === 'object' && value !== null && 'items' in value && Array.isArray(value.items) && 'nextCursor' in value;
 }
 
 /**

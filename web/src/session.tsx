@@ -1,9 +1,9 @@
 // The signed-in user: a login session token (lks_) kept in sessionStorage, so it dies with the tab
 // and is never shared with other tabs or left on disk like localStorage would.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { ApiClient } from './api/client';
+import { createApiClient } from './api/client';
 import { latchkeyApi, type LatchkeyApi } from './api/latchkey';
-import type { User, Workspace } from './api/types';
+import type { User, Workspace } from './api/models';
 import { navigate } from './router';
 
 const STORAGE_KEY = 'latchkey.session';
@@ -67,7 +67,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const api = useMemo(
     () =>
       latchkeyApi(
-        new ApiClient({
+        createApiClient({
           token: () => tokenRef.current,
           onUnauthorized: () => {
             clear();
@@ -164,7 +164,7 @@ export function useApi(): LatchkeyApi {
 export async function logIn(api: LatchkeyApi, signIn: SessionContextValue['signIn'], email: string, password: string): Promise<User> {
   const { token } = await api.auth.login({ email, password });
   // The session is stored only once /me answers with it, so a half sign-in leaves nothing behind.
-  const user = await latchkeyApi(new ApiClient({ token: () => token.secret })).me.get();
+  const user = await latchkeyApi(createApiClient({ token: () => token.secret })).me.get();
   signIn(token.secret, user);
   return user;
 }

@@ -1,6 +1,6 @@
 // The workspace a page belongs to: the workspace, its roles, and what the signed-in user may do there.
 import { createContext, useContext, useEffect, useMemo, type ReactNode } from 'react';
-import type { CallerAccess, Catalog, Problem, Role, WorkspaceDetail } from './api/types';
+import type { CallerAccess, Catalog, Permission, Problem, Role, WorkspaceDetail } from './api/models';
 import { Alert, Loading } from './components/feedback';
 import { useLoad } from './hooks';
 import { useApi, useSession } from './session';
@@ -14,7 +14,7 @@ export interface WorkspaceContextValue {
   /** Holds the owner role; an owner-only action also needs `can(its permission)`. */
   isOwner: boolean;
   /** The effective permission is the user's here (roles and token scopes both): deny unless the server said so. */
-  can: (permission: string) => boolean;
+  can: (permission: Permission) => boolean;
   reload: () => Promise<void>;
   reloadRoles: () => Promise<void>;
 }
@@ -40,7 +40,7 @@ export function WorkspaceProvider({ workspaceId, children }: { workspaceId: stri
       roles: roles.data ?? [],
       access,
       isOwner: access.isOwner,
-      can: (p: string) => permissions.has(p),
+      can: (p: Permission) => permissions.has(p),
       reload: workspace.reload,
       reloadRoles: roles.reload,
     };

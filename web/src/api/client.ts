@@ -1,5 +1,18 @@
-// A small fetch wrapper for Latchkey's JSON API: bearer token in, JSON or problem+json out.
-import type { FieldProblem, Problem } from './types';
+// Latchkey's JSON API as a typed client: openapi-fetch over the types generated from openapi.json
+// (schema.d.ts), with the bearer token in and the answer's body, or an ApiError carrying its
+// problem+json, out.
+import createClient, { type Client, type Middleware } from 'openapi-fetch';
+import type { components, paths } from './schema';
+
+type ServerProblem = components['schemas']['Problem'];
+
+/**
+ * RFC 9457 problem details: the server's, or one made here when there is none to read (the network
+ * failed, a proxy answered), which has a title and a status only for certain.
+ */
+export type Problem = Pick<ServerProblem, 'title' | 'status'> & Partial<Omit<ServerProblem, 'title' | 'status'>>;
+
+export type FieldProblem = NonNullable<ServerProblem['errors']>[number];
 
 /** An answer other than 2xx, carried as its problem+json body. */
 export class ApiError extends Error {
@@ -24,14 +37,6 @@ export class ApiError extends Error {
   }
 }
 
-export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-export type Query = Record<string, string | number | boolean | null | undefined>;
-
-export interface RequestOptions {
-  /** Sent without the bearer token (sign-up, sign-in, the public catalog). */
-  anonymous?: boolean;
-}
-
 export interface ClientOptions {
   /** The bearer token to send, read on every request. */
   token: () => string | null;
@@ -39,88 +44,79 @@ export interface ClientOptions {
   onUnauthorized?: () => void;
 }
 
-export class ApiClient {
-  constructor(private readonly options: ClientOptions) {}
-
-  async request<T>(method: Method, path: string, body?: unknown, query?: Query, options: RequestOptions = {}): Promise<T> {
-    const headers: Record<string, string> = { Accept: 'application/json' };
-    const token = options.anonymous ? null : this.options.token();
-    if (token) headers.Authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    let response: Response;
-    try {
-      response = await fetch(withQuery(path, query), {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: 'omit',
-        cache: 'no-store',
-      });
-    } catch {
-      throw new ApiError({
-        title: 'Network error',
-        status: 0,
-        detail: 'Latchkey could not be reached. Check your connection and try again.',
-      });
-    }
-    if (response.status === 204) return undefined as T;
-    const text = await response.text();
-    const parsed = text ? safeJson(text) : undefined;
-    if (!response.ok) {
-      const problem = isProblem(parsed)
-        ? parsed
-        : { title: response.statusText || 'Error', status: response.status, detail: `The server answered ${response.status}.` };
-      if (response.status === 401 && token) this.options.onUnauthorized?.();
-      throw new ApiError(problem);
-    }
-    return parsed as T;
-  }
-
-  get<T>(path: string, query?: Query, options?: RequestOptions): Promise<T> {
-    return this.request<T>('GET', path, undefined, query, options);
-  }
-
-  post<T>(path: string, body?: unknown, options?: RequestOptions): Promise<T> {
-    return this.request<T>('POST', path, body, undefined, options);
-  }
-
-  put<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>('PUT', path, body);
-  }
-
-  patch<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>('PATCH', path, body);
-  }
-
-  delete(path: string): Promise<void> {
-    return this.request<void>('DELETE', path);
-  }
+/** The typed client twice: with the bearer token, and without it (sign-up, sign-in, the public catalog). */
+export interface ApiClient {
+  signedIn: Client<paths>;
+  anonymous: Client<paths>;
 }
 
-function withQuery(path: string, query?: Query): string {
-  if (!query) return path;
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
-  }
-  const qs = params.toString();
-  return qs ? `${path}?${qs}` : path;
+export function createApiClient(options: ClientOptions): ApiClient {
+  return { signedIn: typedClient(unreachable, bearer(options)), anonymous: typedClient(unreachable) };
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+function typedClient(...middleware: Middleware[]): Client<paths> {
+  const client = createClient<paths>({
+    baseUrl: '',
+    headers: { Accept: 'application/json' },
+    credentials: 'omit',
+    cache: 'no-store',
+  });
+  client.use(...middleware);
+  return client;
+}
+
+function bearer({ token, onUnauthorized }: ClientOptions): Middleware {
+  return {
+    onRequest({ request }) {
+      const secret = token();
+      if (secret) request.headers.set('Authorization', `Bearer ${secret}`);
+    },
+    onResponse({ request, response }) {
+      if (response.status === 401 && request.headers.has('Authorization')) onUnauthorized?.();
+    },
+  };
+}
+
+/** fetch() itself failed: no answer at all. */
+const unreachable: Middleware = {
+  onError: () =>
+    new ApiError({
+      title: 'Network error',
+      status: 0,
+      detail: 'Latchkey could not be reached. Check your connection and try again.',
+    }),
+};
+
+/** What openapi-fetch resolves with: `{ data, response }` for a 2xx, `{ error, response }` otherwise. */
+type Outcome = { data?: unknown; error?: unknown; response: Response };
+
+/** The 2xx member's body type: the operation's success schema, undefined for a 204. */
+type Answered<O> = O extends { data: infer Body; error?: never } ? Body : never;
+
+/** The 2xx answer's body (undefined for 204); for any other status an ApiError with its problem. */
+export function answer<O extends Outcome>(call: Promise<O>): Promise<Answered<O>>;
+// openapi-fetch puts `error` in the outcome exactly when the status is not 2xx, which is what
+// Answered<O> reads off its type: the overload states it, as the union itself cannot be narrowed here.
+export async function answer(call: Promise<Outcome>): Promise<unknown> {
+  const outcome = await call;
+  if (!('error' in outcome)) return outcome.data;
+  const { error, response } = outcome;
+  // Typed as the document's Problem, but a proxy in front of Latchkey may answer with anything.
+  throw new ApiError(
+    isProblem(error)
+      ? error
+      : { title: response.statusText || 'Error', status: response.status, detail: `The server answered ${response.status}.` },
+  );
 }
 
 function isProblem(value: unknown): value is Problem {
   return (
     typeof value === 'object' &&
     value !== null &&
-    typeof (value as Problem).status === 'number' &&
-    typeof (value as Problem).title === 'string'
+    'status' in value &&
+    typeof value.status === 'number' &&
+    'title' in value &&
+    typeof value.title === 'string'
   );
 }
 

@@ -1,151 +1,141 @@
-// Every call the web UI makes, typed; nothing here that the public API does not offer.
-import type { ApiClient } from './client';
-import type {
-  ApiUser,
-  AuditEvent,
-  Catalog,
-  Device,
-  DeviceAccess,
-  GovernedToken,
-  Invitation,
-  IssuedToken,
-  Member,
-  Page,
-  PendingInvitation,
-  Role,
-  Token,
-  TokenPolicy,
-  User,
-  Workspace,
-  WorkspaceDetail,
-} from './types';
+// Every call the web UI makes, by path and method of the generated `paths`: a request or an answer
+// that drifts from openapi.json does not compile. Nothing here that the public API does not offer.
+import { answer, type ApiClient } from './client';
+import type { components, operations } from './schema';
 
-export interface PageQuery {
-  cursor?: string;
-  limit?: number;
-}
+type Dto<Name extends keyof components['schemas']> = components['schemas'][Name];
+type Query<Operation extends keyof operations> = NonNullable<operations[Operation]['parameters']['query']>;
 
-export interface NamedTokenInput {
-  name: string;
-  scopes: string[];
-  workspaceIds?: string[] | null;
-  expiresInDays?: number | null;
-}
-
-export interface GrantInput {
-  roleIds: string[];
-  deviceAccess: DeviceAccess;
-}
-
-const w = (wid: string) => `/v1/workspaces/${encodeURIComponent(wid)}`;
-const id = encodeURIComponent;
-
-export function latchkeyApi(http: ApiClient) {
+export function latchkeyApi({ signedIn: http, anonymous }: ApiClient) {
   return {
-    catalog: () => http.get<Catalog>('/v1/permissions', undefined, { anonymous: true }),
+    catalog: () => answer(anonymous.GET('/v1/permissions')),
 
     auth: {
-      register: (body: { email: string; password: string; name: string }) =>
-        http.post<{ user: User; personalToken: IssuedToken }>('/v1/auth/register', body, { anonymous: true }),
-      login: (body: { email: string; password: string }) => http.post<{ token: IssuedToken }>('/v1/auth/login', body, { anonymous: true }),
-      logout: () => http.post<void>('/v1/auth/logout'),
+      register: (body: Dto<'RegisterDto'>) => answer(anonymous.POST('/v1/auth/register', { body })),
+      login: (body: Dto<'LoginDto'>) => answer(anonymous.POST('/v1/auth/login', { body })),
+      logout: () => answer(http.POST('/v1/auth/logout')),
     },
 
     me: {
-      get: () => http.get<User>('/v1/me'),
-      update: (body: { name?: string; password?: string; currentPassword?: string }) => http.patch<User>('/v1/me', body),
-      auditEvents: (query: PageQuery = {}) => http.get<Page<AuditEvent>>('/v1/me/audit-events', { ...query }),
-      personalToken: () => http.get<Token>('/v1/me/personal-token'),
-      regeneratePersonalToken: () => http.post<IssuedToken>('/v1/me/personal-token/regenerate'),
-      tokens: (query: PageQuery & { kind?: 'named' | 'session' | 'personal'; includeInactive?: boolean } = {}) =>
-        http.get<Page<Token>>('/v1/me/tokens', { ...query }),
-      createToken: (body: NamedTokenInput) => http.post<IssuedToken>('/v1/me/tokens', body),
+      get: () => answer(http.GET('/v1/me')),
+      update: (body: Dto<'UpdateMeDto'>) => answer(http.PATCH('/v1/me', { body })),
+      auditEvents: (query: Query<'listMyAuditEvents'> = {}) => answer(http.GET('/v1/me/audit-events', { params: { query } })),
+      personalToken: () => answer(http.GET('/v1/me/personal-token')),
+      regeneratePersonalToken: () => answer(http.POST('/v1/me/personal-token/regenerate')),
+      tokens: (query: Query<'listMyTokens'> = {}) => answer(http.GET('/v1/me/tokens', { params: { query } })),
+      createToken: (body: Dto<'CreateNamedTokenDto'>) => answer(http.POST('/v1/me/tokens', { body })),
       rotateToken: (tokenId: string, graceSeconds: number) =>
-        http.post<IssuedToken>(`/v1/me/tokens/${id(tokenId)}/rotate`, { graceSeconds }),
-      revokeToken: (tokenId: string) => http.delete(`/v1/me/tokens/${id(tokenId)}`),
-      invitations: () => http.get<Page<PendingInvitation>>('/v1/me/invitations'),
+        answer(http.POST('/v1/me/tokens/{tokenId}/rotate', { params: { path: { tokenId } }, body: { graceSeconds } })),
+      revokeToken: (tokenId: string) => answer(http.DELETE('/v1/me/tokens/{tokenId}', { params: { path: { tokenId } } })),
+      invitations: () => answer(http.GET('/v1/me/invitations')),
     },
 
     invitations: {
-      accept: (token: string) => http.post<{ workspaceId: string; member: Member | null }>('/v1/invitations/accept', { token }),
+      accept: (token: string) => answer(http.POST('/v1/invitations/accept', { body: { token } })),
       /** The secret is needed unless the user's email address is verified. */
       decline: (invitationId: string, token?: string) =>
-        http.post<void>(`/v1/invitations/${id(invitationId)}/decline`, token ? { token } : undefined),
+        answer(http.POST('/v1/invitations/{id}/decline', { params: { path: { id: invitationId } }, body: token ? { token } : {} })),
     },
 
     workspaces: {
-      list: (query: PageQuery = {}) => http.get<Page<Workspace>>('/v1/workspaces', { ...query }),
-      create: (body: { name: string; slug?: string }) => http.post<Workspace>('/v1/workspaces', body),
-      get: (wid: string) => http.get<WorkspaceDetail>(w(wid)),
-      update: (wid: string, body: { name?: string; slug?: string }) => http.patch<Workspace>(w(wid), body),
-      leave: (wid: string) => http.post<void>(`${w(wid)}/leave`),
-      remove: (wid: string) => http.delete(w(wid)),
-      policy: (wid: string) => http.get<TokenPolicy>(`${w(wid)}/token-policy`),
-      putPolicy: (wid: string, body: TokenPolicy) => http.put<TokenPolicy>(`${w(wid)}/token-policy`, body),
+      list: (query: Query<'listWorkspaces'> = {}) => answer(http.GET('/v1/workspaces', { params: { query } })),
+      create: (body: Dto<'CreateWorkspaceDto'>) => answer(http.POST('/v1/workspaces', { body })),
+      get: (wid: string) => answer(http.GET('/v1/workspaces/{wid}', { params: { path: { wid } } })),
+      update: (wid: string, body: Dto<'UpdateWorkspaceDto'>) =>
+        answer(http.PATCH('/v1/workspaces/{wid}', { params: { path: { wid } }, body })),
+      leave: (wid: string) => answer(http.POST('/v1/workspaces/{wid}/leave', { params: { path: { wid } } })),
+      remove: (wid: string) => answer(http.DELETE('/v1/workspaces/{wid}', { params: { path: { wid } } })),
+      policy: (wid: string) => answer(http.GET('/v1/workspaces/{wid}/token-policy', { params: { path: { wid } } })),
+      putPolicy: (wid: string, body: Dto<'TokenPolicyDto'>) =>
+        answer(http.PUT('/v1/workspaces/{wid}/token-policy', { params: { path: { wid } }, body })),
     },
 
     roles: {
-      list: (wid: string) => http.get<Page<Role>>(`${w(wid)}/roles`),
-      create: (wid: string, body: { name: string; description?: string; permissions: string[] }) =>
-        http.post<Role>(`${w(wid)}/roles`, body),
-      update: (wid: string, roleId: string, body: { name?: string; description?: string | null; permissions?: string[] }) =>
-        http.patch<Role>(`${w(wid)}/roles/${id(roleId)}`, body),
-      remove: (wid: string, roleId: string) => http.delete(`${w(wid)}/roles/${id(roleId)}`),
+      list: (wid: string) => answer(http.GET('/v1/workspaces/{wid}/roles', { params: { path: { wid } } })),
+      create: (wid: string, body: Dto<'CreateRoleDto'>) =>
+        answer(http.POST('/v1/workspaces/{wid}/roles', { params: { path: { wid } }, body })),
+      update: (wid: string, roleId: string, body: Dto<'UpdateRoleDto'>) =>
+        answer(http.PATCH('/v1/workspaces/{wid}/roles/{roleId}', { params: { path: { wid, roleId } }, body })),
+      remove: (wid: string, roleId: string) =>
+        answer(http.DELETE('/v1/workspaces/{wid}/roles/{roleId}', { params: { path: { wid, roleId } } })),
     },
 
     members: {
-      list: (wid: string, query: PageQuery = {}) => http.get<Page<Member>>(`${w(wid)}/members`, { ...query }),
-      update: (wid: string, userId: string, body: Partial<GrantInput>) => http.patch<Member>(`${w(wid)}/members/${id(userId)}`, body),
-      remove: (wid: string, userId: string) => http.delete(`${w(wid)}/members/${id(userId)}`),
+      list: (wid: string, query: Query<'listMembers'> = {}) =>
+        answer(http.GET('/v1/workspaces/{wid}/members', { params: { path: { wid }, query } })),
+      update: (wid: string, userId: string, body: Dto<'UpdateMemberDto'>) =>
+        answer(http.PATCH('/v1/workspaces/{wid}/members/{userId}', { params: { path: { wid, userId } }, body })),
+      remove: (wid: string, userId: string) =>
+        answer(http.DELETE('/v1/workspaces/{wid}/members/{userId}', { params: { path: { wid, userId } } })),
     },
 
     workspaceInvitations: {
-      list: (wid: string, query: PageQuery = {}) => http.get<Page<Invitation>>(`${w(wid)}/invitations`, { ...query }),
-      create: (wid: string, body: GrantInput & { email: string; expiresInDays?: number }) =>
-        http.post<{ invitation: Invitation; secret: string }>(`${w(wid)}/invitations`, body),
-      revoke: (wid: string, invitationId: string) => http.delete(`${w(wid)}/invitations/${id(invitationId)}`),
+      list: (wid: string, query: Query<'listInvitations'> = {}) =>
+        answer(http.GET('/v1/workspaces/{wid}/invitations', { params: { path: { wid }, query } })),
+      create: (wid: string, body: Dto<'CreateInvitationDto'>) =>
+        answer(http.POST('/v1/workspaces/{wid}/invitations', { params: { path: { wid } }, body })),
+      revoke: (wid: string, invitationId: string) =>
+        answer(http.DELETE('/v1/workspaces/{wid}/invitations/{id}', { params: { path: { wid, id: invitationId } } })),
       resend: (wid: string, invitationId: string, expiresInDays?: number) =>
-        http.post<{ invitation: Invitation; secret: string }>(
-          `${w(wid)}/invitations/${id(invitationId)}/resend`,
-          expiresInDays ? { expiresInDays } : {},
+        answer(
+          http.POST('/v1/workspaces/{wid}/invitations/{id}/resend', {
+            params: { path: { wid, id: invitationId } },
+            body: expiresInDays ? { expiresInDays } : {},
+          }),
         ),
     },
 
     devices: {
-      list: (wid: string, query: PageQuery = {}) => http.get<Page<Device>>(`${w(wid)}/devices`, { ...query }),
-      create: (wid: string, body: { name: string; serial: string; metadata?: Record<string, unknown> }) =>
-        http.post<Device>(`${w(wid)}/devices`, body),
-      update: (wid: string, deviceId: string, body: { name?: string; serial?: string; metadata?: Record<string, unknown> }) =>
-        http.patch<Device>(`${w(wid)}/devices/${id(deviceId)}`, body),
-      remove: (wid: string, deviceId: string) => http.delete(`${w(wid)}/devices/${id(deviceId)}`),
+      list: (wid: string, query: Query<'listDevices'> = {}) =>
+        answer(http.GET('/v1/workspaces/{wid}/devices', { params: { path: { wid }, query } })),
+      create: (wid: string, body: Dto<'CreateDeviceDto'>) =>
+        answer(http.POST('/v1/workspaces/{wid}/devices', { params: { path: { wid } }, body })),
+      update: (wid: string, deviceId: string, body: Dto<'UpdateDeviceDto'>) =>
+        answer(http.PATCH('/v1/workspaces/{wid}/devices/{deviceId}', { params: { path: { wid, deviceId } }, body })),
+      remove: (wid: string, deviceId: string) =>
+        answer(http.DELETE('/v1/workspaces/{wid}/devices/{deviceId}', { params: { path: { wid, deviceId } } })),
     },
 
     apiUsers: {
-      list: (wid: string, query: PageQuery = {}) => http.get<Page<ApiUser>>(`${w(wid)}/api-users`, { ...query }),
-      create: (wid: string, body: GrantInput & { name: string }) =>
-        http.post<{ apiUser: ApiUser; token: IssuedToken }>(`${w(wid)}/api-users`, body),
-      get: (wid: string, apiUserId: string) => http.get<ApiUser>(`${w(wid)}/api-users/${id(apiUserId)}`),
-      update: (wid: string, apiUserId: string, body: Partial<GrantInput> & { name?: string; status?: 'active' | 'disabled' }) =>
-        http.patch<ApiUser>(`${w(wid)}/api-users/${id(apiUserId)}`, body),
-      remove: (wid: string, apiUserId: string) => http.delete(`${w(wid)}/api-users/${id(apiUserId)}`),
-      tokens: (wid: string, apiUserId: string, query: PageQuery = {}) =>
-        http.get<Page<Token>>(`${w(wid)}/api-users/${id(apiUserId)}/tokens`, { ...query }),
-      createToken: (wid: string, apiUserId: string, body: { name?: string; scopes?: string[]; expiresInDays?: number | null }) =>
-        http.post<IssuedToken>(`${w(wid)}/api-users/${id(apiUserId)}/tokens`, body),
+      list: (wid: string, query: Query<'listApiUsers'> = {}) =>
+        answer(http.GET('/v1/workspaces/{wid}/api-users', { params: { path: { wid }, query } })),
+      create: (wid: string, body: Dto<'CreateApiUserDto'>) =>
+        answer(http.POST('/v1/workspaces/{wid}/api-users', { params: { path: { wid } }, body })),
+      get: (wid: string, apiUserId: string) =>
+        answer(http.GET('/v1/workspaces/{wid}/api-users/{id}', { params: { path: { wid, id: apiUserId } } })),
+      update: (wid: string, apiUserId: string, body: Dto<'UpdateApiUserDto'>) =>
+        answer(http.PATCH('/v1/workspaces/{wid}/api-users/{id}', { params: { path: { wid, id: apiUserId } }, body })),
+      remove: (wid: string, apiUserId: string) =>
+        answer(http.DELETE('/v1/workspaces/{wid}/api-users/{id}', { params: { path: { wid, id: apiUserId } } })),
+      tokens: (wid: string, apiUserId: string, query: Query<'listApiUserTokens'> = {}) =>
+        answer(http.GET('/v1/workspaces/{wid}/api-users/{id}/tokens', { params: { path: { wid, id: apiUserId }, query } })),
+      createToken: (wid: string, apiUserId: string, body: Dto<'CreateApiUserTokenDto'>) =>
+        answer(http.POST('/v1/workspaces/{wid}/api-users/{id}/tokens', { params: { path: { wid, id: apiUserId } }, body })),
       rotateToken: (wid: string, apiUserId: string, tokenId: string, graceSeconds: number) =>
-        http.post<IssuedToken>(`${w(wid)}/api-users/${id(apiUserId)}/tokens/${id(tokenId)}/rotate`, { graceSeconds }),
+        answer(
+          http.POST('/v1/workspaces/{wid}/api-users/{id}/tokens/{tokenId}/rotate', {
+            params: { path: { wid, id: apiUserId, tokenId } },
+            body: { graceSeconds },
+          }),
+        ),
       revokeToken: (wid: string, apiUserId: string, tokenId: string) =>
-        http.delete(`${w(wid)}/api-users/${id(apiUserId)}/tokens/${id(tokenId)}`),
+        answer(
+          http.DELETE('/v1/workspaces/{wid}/api-users/{id}/tokens/{tokenId}', {
+            params: { path: { wid, id: apiUserId, tokenId } },
+          }),
+        ),
     },
 
     workspaceTokens: {
-      list: (wid: string, query: PageQuery = {}) => http.get<Page<GovernedToken>>(`${w(wid)}/tokens`, { ...query }),
-      revoke: (wid: string, tokenId: string) => http.delete(`${w(wid)}/tokens/${id(tokenId)}`),
+      list: (wid: string, query: Query<'listWorkspaceTokens'> = {}) =>
+        answer(http.GET('/v1/workspaces/{wid}/tokens', { params: { path: { wid }, query } })),
+      revoke: (wid: string, tokenId: string) =>
+        answer(http.DELETE('/v1/workspaces/{wid}/tokens/{tokenId}', { params: { path: { wid, tokenId } } })),
     },
 
     audit: {
-      list: (wid: string, query: PageQuery & { action?: string; actorId?: string } = {}) =>
-        http.get<Page<AuditEvent>>(`${w(wid)}/audit-events`, { ...query }),
+      list: (wid: string, query: Query<'listWorkspaceAuditEvents'> = {}) =>
+        answer(http.GET('/v1/workspaces/{wid}/audit-events', { params: { path: { wid }, query } })),
     },
   };
 }

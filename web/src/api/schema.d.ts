@@ -1119,7 +1119,7 @@ export interface components {
              *       "*"
              *     ]
              */
-            scopes: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "*")[];
+            scopes?: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "*")[];
         };
         CreatedApiUserView: {
             apiUser: components["schemas"]["ApiUserView"];
@@ -1135,7 +1135,7 @@ export interface components {
              *       "firmware": "2.4.1"
              *     }
              */
-            metadata: {
+            metadata?: {
                 [key: string]: unknown;
             };
             /** @example Greenhouse 3 sensor */
@@ -1157,7 +1157,7 @@ export interface components {
              * Format: int32
              * @default 7
              */
-            expiresInDays: number;
+            expiresInDays?: number;
             /** @description Role ids from GET /workspaces/{wid}/roles */
             roleIds: string[];
         };
@@ -1167,7 +1167,7 @@ export interface components {
              * @description null: never expires
              * @default 90
              */
-            expiresInDays: number | null;
+            expiresInDays?: number | null;
             /** @example CI deploy */
             name: string;
             /**
@@ -1253,7 +1253,7 @@ export interface components {
              * Format: int32
              * @default 3600
              */
-            expiresInSeconds: number;
+            expiresInSeconds?: number;
         };
         InactiveIntrospectionView: {
             /** @enum {boolean} */
@@ -1623,7 +1623,7 @@ export interface components {
              * Format: int32
              * @default 7
              */
-            expiresInDays: number;
+            expiresInDays?: number;
         };
         RolePage: {
             items: components["schemas"]["RoleView"][];
@@ -1650,7 +1650,7 @@ export interface components {
              * @description How long the old secret keeps working
              * @default 0
              */
-            graceSeconds: number;
+            graceSeconds?: number;
         };
         SessionTokenView: {
             /** @description A session token: kind "session" */

@@ -2,7 +2,7 @@
 // returns to the button that opened it.
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { toProblem } from '../api/client';
-import type { Problem } from '../api/types';
+import type { Problem } from '../api/models';
 import { Alert } from './feedback';
 
 interface DialogProps {

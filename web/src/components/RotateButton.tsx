@@ -1,6 +1,6 @@
 // Rotating a token: a new secret now, the old one working for a grace period so clients can switch.
 import { useRef, useState } from 'react';
-import type { IssuedToken } from '../api/types';
+import type { IssuedToken } from '../api/models';
 import { Dialog } from './Dialog';
 import { FormAlert, SelectField, SubmitButton, useForm } from './form';
 

@@ -1,6 +1,6 @@
 // Alerts, status messages and loading states.
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
-import type { Problem } from '../api/types';
+import type { Problem } from '../api/models';
 
 /** An error region (role="alert"), for a problem+json answer or any message. */
 export function Alert({

@@ -12,7 +12,7 @@ import {
   type RefObject,
 } from 'react';
 import { ApiError, toProblem } from '../api/client';
-import type { FieldProblem, Problem } from '../api/types';
+import type { FieldProblem, Problem } from '../api/models';
 import { Alert } from './feedback';
 
 export interface FieldMessage {
@@ -251,26 +251,26 @@ export function SelectField({ form, name, label, value, onChange, options, hint 
   );
 }
 
-export interface Choice {
-  value: string;
+export interface Choice<V extends string = string> {
+  value: V;
   label: ReactNode;
   description?: ReactNode;
   disabled?: boolean;
 }
 
-interface ChoiceGroupProps {
+interface ChoiceGroupProps<V extends string> {
   form: Form;
   name: string;
   legend: string;
   hint?: ReactNode;
-  choices: Choice[];
+  choices: Array<Choice<V>>;
   /** Shown when there is nothing to choose from. */
   empty?: ReactNode;
   compact?: boolean;
 }
 
 /** Checkboxes for a list field (scopes, roleIds, deviceIds): a fieldset with a legend and one error. */
-export function CheckboxGroup({
+export function CheckboxGroup<V extends string>({
   form,
   name,
   legend,
@@ -280,12 +280,12 @@ export function CheckboxGroup({
   onChange,
   empty,
   compact,
-}: ChoiceGroupProps & { value: string[]; onChange: (value: string[]) => void }) {
+}: ChoiceGroupProps<V> & { value: V[]; onChange: (value: V[]) => void }) {
   const id = form.fieldId(name);
   const error = form.errors[name];
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = `${id}-error`;
-  const toggle = (v: string, on: boolean) => onChange(on ? [...value, v] : value.filter((x) => x !== v));
+  const toggle = (v: V, on: boolean) => onChange(on ? [...value, v] : value.filter((x) => x !== v));
   return (
     <fieldset className={`field choices${compact ? ' compact' : ''}`} aria-describedby={describedBy(hintId, error && errorId)}>
       <legend>{legend}</legend>
@@ -324,7 +324,7 @@ export function CheckboxGroup({
 }
 
 /** One choice among a few, as radio buttons. */
-export function RadioGroup({
+export function RadioGroup<V extends string>({
   form,
   name,
   legend,
@@ -332,7 +332,7 @@ export function RadioGroup({
   choices,
   value,
   onChange,
-}: ChoiceGroupProps & { value: string; onChange: (value: string) => void }) {
+}: ChoiceGroupProps<V> & { value: V; onChange: (value: V) => void }) {
   const id = form.fieldId(name);
   const error = form.errors[name];
   const hintId = hint ? `${id}-hint` : undefined;

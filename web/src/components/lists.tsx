@@ -1,7 +1,7 @@
 // Lists of records: a table with a hidden caption, column and row headers and a column of row
 // actions; and what a paged list shows around its items (loading, empty, "show more").
 import type { ReactNode } from 'react';
-import type { Page } from '../api/types';
+import type { Page } from '../api/models';
 import type { Loaded } from '../hooks';
 import { Empty, LoadState } from './feedback';
 

@@ -1,22 +1,20 @@
 // Choosing scopes, roles and device access in forms, from the catalog and the workspace's lists.
-import type { Catalog, Device, DeviceAccess, Role } from '../api/types';
+import type { Catalog, Device, DeviceAccess, Permission, Role } from '../api/models';
 import { CheckboxGroup, RadioGroup, type Choice, type Form } from './form';
 
-interface ScopePickerProps {
+interface ScopePickerProps<Scope extends string> {
   form: Form;
-  catalog: Catalog;
-  value: string[];
-  onChange: (scopes: string[]) => void;
-  /** Named tokens may carry account scopes; API-user tokens only workspace permissions. */
-  includeAccountScopes?: boolean;
+  /** From GET /v1/permissions: named tokens may carry account scopes, API-user tokens only workspace permissions. */
+  entries: Array<{ name: Scope; description: string }>;
+  value: Array<Scope | '*'>;
+  onChange: (scopes: Array<Scope | '*'>) => void;
   name?: string;
 }
 
 /** Scopes from GET /v1/permissions, grouped by resource, with "*" for everything the holder has. */
-export function ScopePicker({ form, catalog, value, onChange, includeAccountScopes = true, name = 'scopes' }: ScopePickerProps) {
+export function ScopePicker<Scope extends string>({ form, entries, value, onChange, name = 'scopes' }: ScopePickerProps<Scope>) {
   const all = value.includes('*');
-  const entries = [...(includeAccountScopes ? catalog.accountScopes : []), ...catalog.permissions];
-  const choices: Choice[] = [
+  const choices: Array<Choice<Scope | '*'>> = [
     {
       value: '*',
       label: <strong>Everything (*)</strong>,
@@ -52,8 +50,8 @@ export function PermissionPicker({
 }: {
   form: Form;
   catalog: Catalog;
-  value: string[];
-  onChange: (p: string[]) => void;
+  value: Permission[];
+  onChange: (p: Permission[]) => void;
 }) {
   return (
     <CheckboxGroup
@@ -117,7 +115,7 @@ export function DeviceAccessField({
   value: DeviceAccess;
   onChange: (access: DeviceAccess) => void;
 }) {
-  const selected = value.mode === 'selected' ? value.deviceIds : [];
+  const selected = value.mode === 'selected' ? (value.deviceIds ?? []) : [];
   return (
     <div className="device-access">
       <RadioGroup

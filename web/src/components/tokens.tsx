@@ -1,6 +1,6 @@
 // How a token's lifetime, scopes and reach are shown everywhere, and the table that lists tokens.
 import type { ReactNode } from 'react';
-import type { DeviceAccess, IssuedToken, Token } from '../api/types';
+import type { DeviceAccess, IssuedToken, Token } from '../api/models';
 import { expiryState, formatDate, formatRelative, isLive } from '../format';
 import { ConfirmButton } from './Dialog';
 import { DataTable, type Column } from './lists';
@@ -105,11 +105,12 @@ export function Hint({ hint }: { hint: string }) {
 
 export function DeviceAccessSummary({ access, deviceNames }: { access: DeviceAccess; deviceNames?: Map<string, string> }) {
   if (access.mode === 'all') return <span>All devices</span>;
-  if (access.deviceIds.length === 0) return <span className="muted">No devices</span>;
-  const names = access.deviceIds.map((id) => deviceNames?.get(id) ?? `${id.slice(0, 8)}…`);
+  const ids = access.deviceIds ?? [];
+  if (ids.length === 0) return <span className="muted">No devices</span>;
+  const names = ids.map((id) => deviceNames?.get(id) ?? `${id.slice(0, 8)}…`);
   return (
     <span>
-      {access.deviceIds.length === 1 ? 'Only ' : `${access.deviceIds.length} devices: `}
+      {ids.length === 1 ? 'Only ' : `${ids.length} devices: `}
       {names.join(', ')}
     </span>
   );

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { toProblem } from '../../api/client';
-import type { Problem } from '../../api/types';
+import type { Problem } from '../../api/models';
 import { Alert, Loading, Notice, useAnnounce } from '../../components/feedback';
 import { Page } from '../../components/Page';
 import { DeviceAccessSummary } from '../../components/tokens';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { PendingInvitation } from '../../api/types';
+import type { PendingInvitation } from '../../api/models';
 import { ConfirmButton } from '../../components/Dialog';
 import { LoadState, useAnnounce } from '../../components/feedback';
 import { FormAlert, InvalidInput, SubmitButton, TextField, useForm } from '../../components/form';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { IssuedToken, Token } from '../../api/types';
+import type { IssuedToken, Token, TokenScope } from '../../api/models';
 import { LoadState, Notice, useAnnounce } from '../../components/feedback';
 import { CheckboxGroup, FormAlert, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
 import { PagedItems, type Column } from '../../components/lists';
@@ -127,7 +127,7 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
   const { api, workspaces } = useSession();
   const catalog = useCatalog();
   const [name, setName] = useState('');
-  const [scopes, setScopes] = useState<string[]>([]);
+  const [scopes, setScopes] = useState<TokenScope[]>([]);
   const [workspaceIds, setWorkspaceIds] = useState<string[]>([]);
   const [expiry, setExpiry] = useState('90');
   const form = useForm({ fields: ['name', 'scopes', 'workspaceIds', 'expiresInDays'] });
@@ -172,7 +172,12 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
               hint="A workspace's token policy may ask for less."
             />
           </div>
-          <ScopePicker form={form} catalog={catalog.data} value={scopes} onChange={setScopes} />
+          <ScopePicker
+            form={form}
+            entries={[...catalog.data.accountScopes, ...catalog.data.permissions]}
+            value={scopes}
+            onChange={setScopes}
+          />
           <CheckboxGroup
             form={form}
             name="workspaceIds"

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { IssuedToken } from '../../api/types';
+import type { IssuedToken } from '../../api/models';
 import { ConfirmButton } from '../../components/Dialog';
 import { LoadState, useAnnounce } from '../../components/feedback';
 import { Page, Section } from '../../components/Page';

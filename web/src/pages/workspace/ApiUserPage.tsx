@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { IssuedToken, Token } from '../../api/types';
+import type { ApiUserTokenScope, IssuedToken, Token } from '../../api/models';
 import { LoadState, useAnnounce } from '../../components/feedback';
 import { FormAlert, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
 import { PagedItems } from '../../components/lists';
@@ -107,7 +107,7 @@ function CreateApiUserToken({ apiUserId, onCreated }: { apiUserId: string; onCre
   const { workspace } = useWorkspace();
   const catalog = useCatalog();
   const [name, setName] = useState('');
-  const [scopes, setScopes] = useState<string[]>(['*']);
+  const [scopes, setScopes] = useState<ApiUserTokenScope[]>(['*']);
   const [expiry, setExpiry] = useState('never');
   const form = useForm({ fields: ['name', 'scopes', 'expiresInDays'] });
   const submit = form.handleSubmit(async () => {
@@ -129,7 +129,7 @@ function CreateApiUserToken({ apiUserId, onCreated }: { apiUserId: string; onCre
             <TextField form={form} name="name" label="Token name" optional value={name} onChange={setName} />
             <SelectField form={form} name="expiresInDays" label="Expires in" value={expiry} onChange={setExpiry} options={EXPIRY_CHOICES} />
           </div>
-          <ScopePicker form={form} catalog={catalog.data} value={scopes} onChange={setScopes} includeAccountScopes={false} />
+          <ScopePicker form={form} entries={catalog.data.permissions} value={scopes} onChange={setScopes} />
           <SubmitButton form={form}>Create token</SubmitButton>
         </form>
       )}

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ApiUser, Device, DeviceAccess, IssuedToken } from '../../api/types';
+import type { ApiUser, Device, DeviceAccess, IssuedToken } from '../../api/models';
 import { ConfirmButton } from '../../components/Dialog';
 import { useAnnounce } from '../../components/feedback';
 import { FormAlert, SubmitButton, TextField, useForm } from '../../components/form';

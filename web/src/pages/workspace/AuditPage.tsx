@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { AuditEvent } from '../../api/types';
+import type { AuditEvent } from '../../api/models';
 import { FormAlert, SubmitButton, TextField, useForm } from '../../components/form';
 import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';

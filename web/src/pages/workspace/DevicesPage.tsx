@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { Device } from '../../api/types';
+import type { Device } from '../../api/models';
 import { ConfirmButton } from '../../components/Dialog';
 import { useAnnounce } from '../../components/feedback';
 import { FormAlert, InvalidInput, SubmitButton, TextField, useForm } from '../../components/form';

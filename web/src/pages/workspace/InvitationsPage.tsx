@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { Device, DeviceAccess, Invitation, InvitationStatus } from '../../api/types';
+import type { Device, DeviceAccess, Invitation, InvitationStatus } from '../../api/models';
 import { ConfirmButton } from '../../components/Dialog';
 import { useAnnounce } from '../../components/feedback';
 import { FormAlert, SelectField, SubmitButton, TextField, useForm } from '../../components/form';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { Device, DeviceAccess, Member } from '../../api/types';
+import type { Device, DeviceAccess, Member } from '../../api/models';
 import { ConfirmButton, Dialog } from '../../components/Dialog';
 import { useAnnounce } from '../../components/feedback';
 import { FormAlert, SubmitButton, useForm } from '../../components/form';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { GovernedToken } from '../../api/types';
+import type { GovernedToken } from '../../api/models';
 import { ConfirmButton } from '../../components/Dialog';
 import { Notice, useAnnounce } from '../../components/feedback';
 import { Checkbox, FormAlert, InvalidInput, SubmitButton, TextField, useForm } from '../../components/form';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { Catalog, Role } from '../../api/types';
+import type { Catalog, Permission, Role } from '../../api/models';
 import { ConfirmButton, Dialog } from '../../components/Dialog';
 import { LoadState, useAnnounce } from '../../components/feedback';
 import { FormAlert, SubmitButton, TextField, useForm } from '../../components/form';
@@ -98,7 +98,7 @@ function RoleForm({ catalog, role, onDone }: { catalog: Catalog; role?: Role; on
   const announce = useAnnounce();
   const [name, setName] = useState(role?.name ?? '');
   const [description, setDescription] = useState(role?.description ?? '');
-  const [permissions, setPermissions] = useState<string[]>(role?.permissions ?? []);
+  const [permissions, setPermissions] = useState<Permission[]>(role?.permissions ?? []);
   const form = useForm({ fields: ['name', 'description', 'permissions'], conflictField: 'name' });
   const submit = form.handleSubmit(async () => {
     if (role) {

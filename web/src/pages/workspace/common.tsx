@@ -1,6 +1,6 @@
 // What the pages of one workspace share: their frame, the device list, names for ids, the access columns.
 import type { ReactNode } from 'react';
-import type { Device, DeviceAccess, Role } from '../../api/types';
+import type { Device, DeviceAccess, Role } from '../../api/models';
 import type { Column } from '../../components/lists';
 import { Page } from '../../components/Page';
 import { DeviceAccessSummary } from '../../components/tokens';

@@ -1,0 +1,42 @@
+// Names the pages use for the schemas of openapi.json (generated into schema.d.ts): aliases only,
+// so a change in the document reaches every page that reads the field.
+import type { components } from './schema';
+
+type Schemas = components['schemas'];
+
+export type { FieldProblem, Problem } from './client';
+
+/** The envelope every paged list answers with (WorkspacePage, TokenPage…), over its items. */
+export type Page<Item> = Omit<Schemas['WorkspacePage'], 'items'> & { items: Item[] };
+
+export type User = Schemas['UserView'];
+export type Catalog = Schemas['PermissionCatalogView'];
+/** What a role grants in a workspace. */
+export type Permission = Schemas['PermissionView']['name'];
+/** What a named token may carry: permissions, account scopes, or "*". */
+export type TokenScope = Schemas['CreateNamedTokenDto']['scopes'][number];
+/** What an API user's token may carry: permissions or "*". */
+export type ApiUserTokenScope = NonNullable<Schemas['CreateApiUserTokenDto']['scopes']>[number];
+
+export type Token = Schemas['TokenView'];
+/** A token in the one answer that carries its secret. */
+export type IssuedToken = Schemas['IssuedTokenView'];
+/** A token as a workspace governs it: its owner and the token policy's verdict. */
+export type GovernedToken = Schemas['WorkspaceTokenView'];
+export type TokenPolicy = Schemas['TokenPolicyView'];
+
+export type Workspace = Schemas['WorkspaceView'];
+/** GET /v1/workspaces/{wid}: the workspace with the caller's access in it. */
+export type WorkspaceDetail = Schemas['WorkspaceWithAccessView'];
+export type CallerAccess = Schemas['CallerAccessView'];
+
+export type Role = Schemas['RoleView'];
+export type Member = Schemas['MemberView'];
+export type DeviceAccess = Schemas['DeviceAccessView'];
+export type Invitation = Schemas['InvitationView'];
+export type InvitationStatus = Invitation['status'];
+/** An invitation to the signed-in user, with the workspace it is for. */
+export type PendingInvitation = Schemas['MyInvitationView'];
+export type Device = Schemas['DeviceView'];
+export type ApiUser = Schemas['ApiUserView'];
+export type AuditEvent = Schemas['AuditEventView'];
