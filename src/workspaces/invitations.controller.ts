@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../audit/audit-log';
 import { CurrentActor } from '../audit/current-actor';
 import { Authenticated } from '../auth/access.decorators';
@@ -98,6 +98,8 @@ export class InvitationsController {
   @HttpCode(204)
   @Authenticated({ scope: 'account:manage' })
   @ApiNoContentResponse({ description: 'Declined' })
+  // The secret is needed only while the address is unverified: no body at all is a valid request.
+  @ApiBody({ type: DeclineInvitationDto, required: false })
   @ApiProblems(409)
   async decline(
     @CurrentUser() user: UserPrincipal,
