@@ -6,7 +6,8 @@ import { GRANTABLE_SCOPES } from '../authorization/permissions';
 import type { Principal } from '../auth/principal';
 import type { TokenKind } from '../tokens/token.entity';
 import type { IssuedTokenView } from '../tokens/token.view';
-import { DATE_TIME, UserView } from './user.view';
+import { DATE_TIME } from '../common/view-fields';
+import { UserView } from './user.view';
 
 /** Every kind of token, checked against TokenKind: a kind added there does not compile here until it is listed. */
 export const TOKEN_KINDS = Object.keys({ personal: 0, named: 0, session: 0, api_user: 0 } satisfies Record<TokenKind, 0>) as TokenKind[];

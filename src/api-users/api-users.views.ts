@@ -1,7 +1,8 @@
 // What clients see of an API user.
 import { ApiProperty } from '@nestjs/swagger';
 import { DeviceAccessView } from '../authorization/device-access.dto';
-import { DATE_TIME, IssuedTokenView } from '../tokens/token.view';
+import { DATE_TIME } from '../common/view-fields';
+import { IssuedTokenView } from '../tokens/token.view';
 import { WorkspaceRoleRefView } from '../workspaces/workspaces.dto';
 import { API_USER_NAME_MAX_LENGTH, API_USER_STATUSES, ApiUserStatus } from './api-users.dto';
 import type { ApiUserRecord } from './api-users.repository';

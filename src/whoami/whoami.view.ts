@@ -4,8 +4,9 @@ import { MAX_TOKEN_WORKSPACES, PRINCIPAL_TYPES, TOKEN_HINT_LENGTH, TOKEN_KINDS }
 import { USER_NAME_MAX_LENGTH } from '../accounts/accounts.dto';
 import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 import { USER_STATUSES, type UserStatus } from '../accounts/user.entity';
-import { DATE_TIME, type UserView } from '../accounts/user.view';
+import type { UserView } from '../accounts/user.view';
 import { GRANTABLE_SCOPES, PERMISSIONS } from '../authorization/permissions';
+import { DATE_TIME } from '../common/view-fields';
 import type { TokenKind } from '../tokens/token.entity';
 import { CallerDeviceAccessView } from '../workspaces/caller-access.view';
 

@@ -6,6 +6,7 @@ import { DeviceAccessView } from '../authorization/device-access.dto';
 import type { DeviceAccess } from '../authorization/device-rules';
 import { PERMISSIONS } from '../authorization/permissions';
 import { UUID_SCHEMA } from '../common/uuid-param';
+import { DATE_TIME, nullableRef } from '../common/view-fields';
 import { CallerAccessView } from './caller-access.view';
 import type { InvitationRecord, MemberRecord, RoleRecord, WorkspaceRecord } from './workspace.records';
 import {
@@ -19,8 +20,6 @@ import {
   WORKSPACE_NAME_MAX,
 } from './workspace.limits';
 
-/** Dates go out as Date.toJSON() writes them: `2026-01-31T12:00:00.000Z`, always this long. */
-const DATE_TIME: ApiPropertyOptions = { type: String, format: 'date-time', maxLength: new Date(0).toJSON().length };
 const ROLE_IDS: ApiPropertyOptions = { type: [String], format: 'uuid', maxLength: UUID_SCHEMA.maxLength, maxItems: MAX_ROLES_PER_GRANT };
 /** `lki_abcd…wxyz`: as long as tokenHint() makes it. */
 const HINT_LENGTH = tokenHint('x'.repeat(TOKEN_LENGTH)).length;
@@ -289,8 +288,7 @@ export class AcceptedInvitationView {
   workspaceId: string;
 
   @ApiProperty({
-    type: MemberView,
-    nullable: true,
+    ...nullableRef(MemberView),
     description: 'The new membership, read in the transaction that made it (null only if it could not be read back)',
   })
   member: MemberView | null;

@@ -903,7 +903,7 @@ export interface components {
     schemas: {
         AcceptedInvitationView: {
             /** @description The new membership, read in the transaction that made it (null only if it could not be read back) */
-            member: components["schemas"]["MemberView"] | null;
+            member: components["schemas"]["MemberView"] | (never | null);
             /**
              * Format: uuid
              * @description The workspace the caller has joined
