@@ -1,7 +1,8 @@
 // What clients see of a device.
 import { ApiProperty } from '@nestjs/swagger';
 import { DATE_TIME } from '../common/view-fields';
-import { DEVICE_NAME_MAX_LENGTH, DEVICE_SERIAL_MAX_LENGTH, METADATA_SCHEMA } from './devices.dto';
+import { SERIAL_MAX_LENGTH } from '../common/dto-fields';
+import { DEVICE_NAME_MAX_LENGTH, METADATA_SCHEMA } from './devices.dto';
 import type { DeviceRecord } from './devices.repository';
 
 export class DeviceView {
@@ -11,7 +12,7 @@ export class DeviceView {
   @ApiProperty({ maxLength: DEVICE_NAME_MAX_LENGTH, example: 'Greenhouse 3 sensor' })
   name: string;
 
-  @ApiProperty({ maxLength: DEVICE_SERIAL_MAX_LENGTH, example: 'SN-000123', description: 'Unique within the workspace' })
+  @ApiProperty({ maxLength: SERIAL_MAX_LENGTH, example: 'SN-000123', description: 'Unique within the workspace' })
   serial: string;
 
   @ApiProperty(METADATA_SCHEMA)

@@ -1,28 +1,20 @@
 // What the workspace routes answer: each view class is the schema of the document and the return type
 // of the function that builds it, so the two cannot drift apart.
 import { ApiProperty, type ApiPropertyOptions } from '@nestjs/swagger';
-import { TOKEN_LENGTH, tokenHint } from '../auth/token-format';
+import { USER_NAME_MAX_LENGTH } from '../accounts/accounts.dto';
+import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
+import { TOKEN_HINT_LENGTH, TOKEN_LENGTH } from '../auth/token-format';
 import { DeviceAccessView } from '../authorization/device-access.dto';
 import type { DeviceAccess } from '../authorization/device-rules';
 import { PERMISSIONS } from '../authorization/permissions';
+import { SLUG_MAX_LENGTH } from '../common/dto-fields';
 import { UUID_SCHEMA } from '../common/uuid-param';
 import { DATE_TIME, nullableRef } from '../common/view-fields';
 import { CallerAccessView } from './caller-access.view';
 import type { InvitationRecord, MemberRecord, RoleRecord, WorkspaceRecord } from './workspace.records';
-import {
-  EMAIL_MAX,
-  MAX_LIFETIME_DAYS_MAX,
-  MAX_ROLES_PER_GRANT,
-  ROLE_DESCRIPTION_MAX,
-  ROLE_NAME_MAX,
-  SLUG_MAX,
-  USER_NAME_MAX,
-  WORKSPACE_NAME_MAX,
-} from './workspace.limits';
+import { MAX_LIFETIME_DAYS_MAX, MAX_ROLES_PER_GRANT, ROLE_DESCRIPTION_MAX, ROLE_NAME_MAX, WORKSPACE_NAME_MAX } from './workspace.limits';
 
 const ROLE_IDS: ApiPropertyOptions = { type: [String], format: 'uuid', maxLength: UUID_SCHEMA.maxLength, maxItems: MAX_ROLES_PER_GRANT };
-/** `lki_abcd…wxyz`: as long as tokenHint() makes it. */
-const HINT_LENGTH = tokenHint('x'.repeat(TOKEN_LENGTH)).length;
 
 export class WorkspaceRoleRefView {
   @ApiProperty({ ...UUID_SCHEMA })
@@ -54,7 +46,7 @@ export class WorkspaceView {
   @ApiProperty({ maxLength: WORKSPACE_NAME_MAX })
   name: string;
 
-  @ApiProperty({ maxLength: SLUG_MAX })
+  @ApiProperty({ maxLength: SLUG_MAX_LENGTH })
   slug: string;
 
   @ApiProperty({ type: TokenPolicyView })
@@ -135,10 +127,10 @@ export class MemberView {
   @ApiProperty({ ...UUID_SCHEMA })
   userId: string;
 
-  @ApiProperty({ format: 'email', maxLength: EMAIL_MAX })
+  @ApiProperty({ format: 'email', maxLength: EMAIL_MAX_LENGTH })
   email: string;
 
-  @ApiProperty({ maxLength: USER_NAME_MAX })
+  @ApiProperty({ maxLength: USER_NAME_MAX_LENGTH })
   name: string;
 
   @ApiProperty({ type: [MemberRoleView], maxItems: MAX_ROLES_PER_GRANT })
@@ -179,7 +171,7 @@ export class InvitationView {
   @ApiProperty({ ...UUID_SCHEMA })
   workspaceId: string;
 
-  @ApiProperty({ format: 'email', maxLength: EMAIL_MAX, description: 'The invited address, in its canonical form' })
+  @ApiProperty({ format: 'email', maxLength: EMAIL_MAX_LENGTH, description: 'The invited address, in its canonical form' })
   email: string;
 
   @ApiProperty({
@@ -198,8 +190,8 @@ export class InvitationView {
   status: InvitationStatus;
 
   @ApiProperty({
-    minLength: HINT_LENGTH,
-    maxLength: HINT_LENGTH,
+    minLength: TOKEN_HINT_LENGTH,
+    maxLength: TOKEN_HINT_LENGTH,
     example: 'lki_AbCd…wXyZ',
     description: 'The first and last characters of its current secret, to recognise it; never usable',
   })
@@ -273,7 +265,7 @@ export class InvitationWorkspaceView {
   @ApiProperty({ maxLength: WORKSPACE_NAME_MAX })
   name: string;
 
-  @ApiProperty({ maxLength: SLUG_MAX })
+  @ApiProperty({ maxLength: SLUG_MAX_LENGTH })
   slug: string;
 }
 
