@@ -1,6 +1,6 @@
 // What the workspace routes answer: each view class is the schema of the document and the return type
 // of the function that builds it, so the two cannot drift apart.
-import { ApiProperty, type ApiPropertyOptions } from '@nestjs/swagger';
+import { ApiProperty, type ApiPropertyOptions, PickType } from '@nestjs/swagger';
 import { USER_NAME_MAX_LENGTH } from '../accounts/accounts.dto';
 import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 import { TOKEN_HINT_LENGTH, TOKEN_LENGTH } from '../auth/token-format';
@@ -258,16 +258,8 @@ export class IssuedInvitationView {
   secret: string;
 }
 
-export class InvitationWorkspaceView {
-  @ApiProperty({ ...UUID_SCHEMA })
-  id: string;
-
-  @ApiProperty({ maxLength: WORKSPACE_NAME_MAX })
-  name: string;
-
-  @ApiProperty({ maxLength: SLUG_MAX_LENGTH })
-  slug: string;
-}
+/** The workspace an invitation is for: enough to name it to the invitee. */
+export class InvitationWorkspaceView extends PickType(WorkspaceView, ['id', 'name', 'slug'] as const) {}
 
 /** A pending invitation to the caller, with the workspace it is for. */
 export class MyInvitationView extends InvitationView {
