@@ -1,11 +1,9 @@
 // What clients see of a user: the user's own profile (GET /v1/me) and, to platform admins, any user's.
-import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
+import { DATE_TIME } from '../common/view-fields';
 import { USER_NAME_MAX_LENGTH } from './accounts.dto';
 import { EMAIL_MAX_LENGTH } from './email-address';
 import { USER_STATUSES, type User, type UserStatus } from './user.entity';
-
-/** A time in an answer, as Date.toJSON() writes it: always this long (for years 0 to 9999). */
-export const DATE_TIME = { type: String, format: 'date-time', maxLength: new Date(0).toJSON().length } satisfies ApiPropertyOptions;
 
 export class UserView {
   @ApiProperty({ format: 'uuid', maxLength: 36 })

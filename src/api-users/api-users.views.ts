@@ -1,13 +1,12 @@
 // What clients see of an API user.
 import { ApiProperty } from '@nestjs/swagger';
 import { DeviceAccessView } from '../authorization/device-access.dto';
-import { DATE_TIME, IssuedTokenView } from '../tokens/token.view';
+import { DATE_TIME } from '../common/view-fields';
+import { IssuedTokenView } from '../tokens/token.view';
+import { MAX_ROLES_PER_GRANT } from '../workspaces/workspace.limits';
 import { WorkspaceRoleRefView } from '../workspaces/workspaces.dto';
 import { API_USER_NAME_MAX_LENGTH, API_USER_STATUSES, ApiUserStatus } from './api-users.dto';
 import type { ApiUserRecord } from './api-users.repository';
-
-/** As RoleGrantFields (workspaces.dto.ts) accepts roleIds: at most 20 roles in one grant. */
-const MAX_ROLES_PER_GRANT = 20;
 
 export class ApiUserView {
   @ApiProperty({ format: 'uuid', maxLength: 36 })

@@ -1,7 +1,6 @@
 // What the audit routes answer: one event, as GET /workspaces/:wid/audit-events and GET /me/audit-events list it.
-import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
-import { IP_ADDRESS_MAX_LENGTH } from '../accounts/account.views';
-import { DATE_TIME } from '../accounts/user.view';
+import { ApiProperty } from '@nestjs/swagger';
+import { DATE_TIME, IP_ADDRESS_MAX_LENGTH, nullableRef } from '../common/view-fields';
 import { ACTOR_TYPES, AUDIT_TARGET_TYPES, type Actor, type AuditTargetType } from './audit-log';
 import { AUDIT_ACTION_MAX_LENGTH } from './audit.dto';
 
@@ -49,10 +48,8 @@ export class AuditEventView {
   @ApiProperty({ type: AuditActorView })
   actor: AuditActorView;
 
-  // OpenAPI 3.0 has no null type, and `nullable` beside a $ref does not reach into it: null is the one
-  // value of a nullable enum.
   @ApiProperty({
-    oneOf: [{ $ref: getSchemaPath(AuditTargetView) }, { type: 'object', nullable: true, enum: [null] }],
+    ...nullableRef(AuditTargetView),
     description: 'What it was about; null when nothing in particular',
   })
   target: AuditTargetView | null;

@@ -61,6 +61,9 @@ export function tokenHint(secret: string): string {
   return `${secret.slice(0, PREFIX_LENGTH + 4)}…${secret.slice(-4)}`;
 }
 
+/** Every hint is this long: the prefix and 4 characters, an ellipsis, the last 4 characters. */
+export const TOKEN_HINT_LENGTH = tokenHint('x'.repeat(TOKEN_LENGTH)).length;
+
 /** Random secrets need no slow KDF: SHA-256 is the index key and leaks nothing usable. */
 export function hashToken(secret: string): string {
   return hash('sha256', secret, 'hex');

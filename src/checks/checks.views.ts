@@ -1,12 +1,13 @@
 // What POST /v1/introspect answers (RFC 7662): an active token described, or only { active: false }.
-import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { PRINCIPAL_TYPES, TOKEN_KINDS } from '../accounts/account.views';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PRINCIPAL_TYPES } from '../accounts/account.views';
 import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 import type { Principal } from '../auth/principal';
 import { DeviceAccessView } from '../authorization/device-access.dto';
 import { GRANTABLE_SCOPES, PERMISSIONS } from '../authorization/permissions';
 import { ErrorCode } from '../common/errors';
-import type { TokenKind } from '../tokens/token.entity';
+import { nullableRef } from '../common/view-fields';
+import { TOKEN_KINDS, type TokenKind } from '../tokens/token.entity';
 
 /** Every scope of the catalog, space-separated: the longest `scope` a token can have (its scopes do not repeat). */
 const SCOPE_MAX_LENGTH = GRANTABLE_SCOPES.join(' ').length;
@@ -23,10 +24,8 @@ export class IntrospectedWorkspaceView {
   })
   permissions: string[];
 
-  // OpenAPI 3.0 has no null type, and `nullable` beside a $ref does not reach into it: null is the one
-  // value of a nullable enum.
   @ApiProperty({
-    oneOf: [{ $ref: getSchemaPath(DeviceAccessView) }, { type: 'object', nullable: true, enum: [null] }],
+    ...nullableRef(DeviceAccessView),
     description: 'The devices the token reaches here; null when refused',
   })
   deviceAccess: DeviceAccessView | null;

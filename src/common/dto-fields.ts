@@ -88,23 +88,28 @@ export function ScopeList(allowed: readonly string[], message: string, size: Lis
   );
 }
 
-const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/** The longest slug: a DNS label. */
+export const SLUG_MAX_LENGTH = 63;
+const SLUG = new RegExp(`^[a-z0-9](?:[a-z0-9-]{0,${SLUG_MAX_LENGTH - 2}}[a-z0-9])?$`);
 
 /** A workspace's slug: what a DNS label may be, in lower case. */
 export function SlugString(): PropertyDecorator {
   return stacked(
-    ApiProperty({ minLength: 1, maxLength: 63, pattern: SLUG.source }),
+    ApiProperty({ minLength: 1, maxLength: SLUG_MAX_LENGTH, pattern: SLUG.source }),
     IsString(),
-    Matches(SLUG, { message: 'must be 1 to 63 lower-case letters, digits and inner dashes' }),
+    Matches(SLUG, { message: `must be 1 to ${SLUG_MAX_LENGTH} lower-case letters, digits and inner dashes` }),
   );
 }
 
-/** A device's serial number: 1 to 128 printable ASCII characters, no spaces. */
+/** The longest serial number of a device. */
+export const SERIAL_MAX_LENGTH = 128;
+
+/** A device's serial number: 1 to SERIAL_MAX_LENGTH printable ASCII characters, no spaces. */
 export function SerialString(): PropertyDecorator {
   return stacked(
-    ApiProperty({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' }),
+    ApiProperty({ minLength: 1, maxLength: SERIAL_MAX_LENGTH, pattern: '^[\\x21-\\x7e]+$' }),
     IsString(),
-    Length(1, 128),
+    Length(1, SERIAL_MAX_LENGTH),
     Matches(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' }),
   );
 }

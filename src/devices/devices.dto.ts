@@ -1,12 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject } from 'class-validator';
-import { BoundedString, NonBlankString, SerialString } from '../common/dto-fields';
+import { BoundedString, NonBlankString, SERIAL_MAX_LENGTH, SerialString } from '../common/dto-fields';
 import { PageQueryDto } from '../common/pagination';
 import { Optional } from '../common/validation';
 
 export const DEVICE_NAME_MAX_LENGTH = 200;
-/** As SerialString (common/dto-fields.ts) accepts a serial: at most 128 characters. */
-export const DEVICE_SERIAL_MAX_LENGTH = 128;
 /** A device's metadata, as JSON in UTF-8, is at most 16 KiB; nothing else limits its keys or values. */
 export const METADATA_MAX_BYTES = 16 * 1024;
 /** No object of METADATA_MAX_BYTES has more keys: `{}` and at least 5 bytes (`"":0,`) for each key. */
@@ -28,7 +26,7 @@ export class CreateDeviceDto {
   @NonBlankString(DEVICE_NAME_MAX_LENGTH)
   name: string;
 
-  @ApiProperty({ example: 'SN-000123', maxLength: DEVICE_SERIAL_MAX_LENGTH, description: 'Unique within the workspace' })
+  @ApiProperty({ example: 'SN-000123', maxLength: SERIAL_MAX_LENGTH, description: 'Unique within the workspace' })
   @SerialString()
   serial: string;
 
@@ -44,7 +42,7 @@ export class UpdateDeviceDto {
   @NonBlankString(DEVICE_NAME_MAX_LENGTH)
   name?: string;
 
-  @ApiPropertyOptional({ maxLength: DEVICE_SERIAL_MAX_LENGTH })
+  @ApiPropertyOptional({ maxLength: SERIAL_MAX_LENGTH })
   @Optional()
   @SerialString()
   serial?: string;
@@ -58,6 +56,6 @@ export class UpdateDeviceDto {
 export class ListDevicesQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Only the device with this serial' })
   @Optional()
-  @BoundedString({ max: DEVICE_SERIAL_MAX_LENGTH })
+  @BoundedString({ max: SERIAL_MAX_LENGTH })
   serial?: string;
 }

@@ -1,10 +1,9 @@
 // What clients see of a device.
-import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
-import { DEVICE_NAME_MAX_LENGTH, DEVICE_SERIAL_MAX_LENGTH, METADATA_SCHEMA } from './devices.dto';
+import { ApiProperty } from '@nestjs/swagger';
+import { DATE_TIME } from '../common/view-fields';
+import { SERIAL_MAX_LENGTH } from '../common/dto-fields';
+import { DEVICE_NAME_MAX_LENGTH, METADATA_SCHEMA } from './devices.dto';
 import type { DeviceRecord } from './devices.repository';
-
-/** A time in an answer, as Date.toJSON() writes it: always this long (for years 0 to 9999). */
-const DATE_TIME = { type: String, format: 'date-time', maxLength: new Date(0).toJSON().length } satisfies ApiPropertyOptions;
 
 export class DeviceView {
   @ApiProperty({ format: 'uuid', maxLength: 36 })
@@ -13,7 +12,7 @@ export class DeviceView {
   @ApiProperty({ maxLength: DEVICE_NAME_MAX_LENGTH, example: 'Greenhouse 3 sensor' })
   name: string;
 
-  @ApiProperty({ maxLength: DEVICE_SERIAL_MAX_LENGTH, example: 'SN-000123', description: 'Unique within the workspace' })
+  @ApiProperty({ maxLength: SERIAL_MAX_LENGTH, example: 'SN-000123', description: 'Unique within the workspace' })
   serial: string;
 
   @ApiProperty(METADATA_SCHEMA)

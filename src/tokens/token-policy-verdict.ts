@@ -2,14 +2,15 @@
 // verdict instead of judging the policy themselves.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { policyRefusal, TokenPolicy } from '../authorization/token-policy';
+import { MAX_LIFETIME_DAYS_MAX } from '../workspaces/workspace.limits';
 import type { ReachingToken } from './tokens.repository';
 
-/** The longest reason: each refusal the policy makes, with the largest lifetime a number can state. */
+/** The longest reason: each refusal the policy makes, with the longest lifetime a policy may set (TokenPolicyDto). */
 const REASON_MAX_LENGTH = Math.max(
   ...[
     policyRefusal({ allowPersonalTokens: false, maxLifetimeDays: null }, { kind: 'named', createdAt: new Date(0), expiresAt: null }),
     policyRefusal(
-      { allowPersonalTokens: true, maxLifetimeDays: Number.MAX_SAFE_INTEGER },
+      { allowPersonalTokens: true, maxLifetimeDays: MAX_LIFETIME_DAYS_MAX },
       { kind: 'named', createdAt: new Date(0), expiresAt: null },
     ),
   ].map((refusal) => reasonFor(refusal ?? '').length),

@@ -1,7 +1,9 @@
 // What clients see of a token. The secret appears only in IssuedTokenView, in the response that made it.
-import { ApiProperty, ApiPropertyOptional, ApiPropertyOptions } from '@nestjs/swagger';
-import { TOKEN_LENGTH, tokenHint, TokenPrefix } from '../auth/token-format';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { TOKEN_HINT_LENGTH, TOKEN_LENGTH, TokenPrefix } from '../auth/token-format';
+import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 import { GRANTABLE_SCOPES } from '../authorization/permissions';
+import { DATE_TIME, IP_ADDRESS_MAX_LENGTH } from '../common/view-fields';
 import { MAX_TOKEN_WORKSPACES, TOKEN_NAME_MAX_LENGTH } from './token.dto';
 import { Token, TOKEN_KINDS, TokenKind } from './token.entity';
 import { TokenPolicyVerdictView } from './token-policy-verdict';
@@ -10,18 +12,9 @@ import { TOKEN_OWNER_TYPES, TokenOwnerType } from './tokens.repository';
 /** The prefix of each kind's secret, which tells what a leaked token is at a glance. */
 export const PREFIX_BY_KIND: Record<TokenKind, TokenPrefix> = { personal: 'lkp_', named: 'lkp_', session: 'lks_', api_user: 'lka_' };
 
-/** A time in an answer, as Date.toJSON() writes it: always this long (for years 0 to 9999). */
-export const DATE_TIME = { type: String, format: 'date-time', maxLength: new Date(0).toJSON().length } satisfies ApiPropertyOptions;
-
-/** A hint is the same length for every token: the hint of any token-long string. */
-const TOKEN_HINT_LENGTH = tokenHint('x'.repeat(TOKEN_LENGTH)).length;
 const ISSUED_PREFIXES = [...new Set(Object.values(PREFIX_BY_KIND))];
 /** Every prefix is as long as the first; the rest of the token is base62. */
 const SECRET_PATTERN = `^(?:${ISSUED_PREFIXES.join('|')})[0-9A-Za-z]{${TOKEN_LENGTH - ISSUED_PREFIXES[0].length}}$`;
-/** The longest address a socket or a trusted proxy gives: an IPv4-mapped IPv6 address in full. */
-const IP_ADDRESS_MAX_LENGTH = 45;
-/** As EmailAddressField (accounts/email-address.ts) stores an address: at most 254 characters. */
-const EMAIL_MAX_LENGTH = 254;
 
 export class TokenView {
   @ApiProperty({ format: 'uuid', maxLength: 36 })

@@ -1,20 +1,18 @@
 // What GET /v1/whoami answers: the caller itself, described to its own token. Never a secret or a hash.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { MAX_TOKEN_WORKSPACES, PRINCIPAL_TYPES, TOKEN_HINT_LENGTH, TOKEN_KINDS } from '../accounts/account.views';
+import { PRINCIPAL_TYPES } from '../accounts/account.views';
 import { USER_NAME_MAX_LENGTH } from '../accounts/accounts.dto';
 import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 import { USER_STATUSES, type UserStatus } from '../accounts/user.entity';
-import { DATE_TIME, type UserView } from '../accounts/user.view';
+import type { UserView } from '../accounts/user.view';
+import { API_USER_NAME_MAX_LENGTH } from '../api-users/api-users.dto';
+import { TOKEN_HINT_LENGTH } from '../auth/token-format';
 import { GRANTABLE_SCOPES, PERMISSIONS } from '../authorization/permissions';
-import type { TokenKind } from '../tokens/token.entity';
+import { DATE_TIME } from '../common/view-fields';
+import { MAX_TOKEN_WORKSPACES } from '../tokens/token.dto';
+import { TOKEN_KINDS, type TokenKind } from '../tokens/token.entity';
 import { CallerDeviceAccessView } from '../workspaces/caller-access.view';
-
-// The limits the workspace and API-user DTOs enforce (src/workspaces/workspaces.dto.ts,
-// src/api-users/api-users.dto.ts), which do not export them yet.
-/** A workspace's, a role's and an API user's name. */
-const NAME_MAX_LENGTH = 100;
-/** The roles one grant (a member's, an API user's) may name. */
-const MAX_ROLES_PER_GRANT = 20;
+import { MAX_ROLES_PER_GRANT, ROLE_NAME_MAX, WORKSPACE_NAME_MAX } from '../workspaces/workspace.limits';
 
 export class WhoamiTokenView {
   @ApiProperty({ format: 'uuid', maxLength: 36 })
@@ -80,7 +78,7 @@ export class WhoamiApiUserView {
   @ApiProperty({ format: 'uuid', maxLength: 36 })
   id: string;
 
-  @ApiProperty({ maxLength: NAME_MAX_LENGTH })
+  @ApiProperty({ maxLength: API_USER_NAME_MAX_LENGTH })
   name: string;
 }
 
@@ -88,7 +86,7 @@ export class WhoamiWorkspaceView {
   @ApiProperty({ format: 'uuid', maxLength: 36 })
   id: string;
 
-  @ApiProperty({ maxLength: NAME_MAX_LENGTH })
+  @ApiProperty({ maxLength: WORKSPACE_NAME_MAX })
   name: string;
 }
 
@@ -96,7 +94,7 @@ export class WhoamiRoleView {
   @ApiProperty({ format: 'uuid', maxLength: 36 })
   id: string;
 
-  @ApiProperty({ maxLength: NAME_MAX_LENGTH })
+  @ApiProperty({ maxLength: ROLE_NAME_MAX })
   name: string;
 
   @ApiProperty({

@@ -19,6 +19,7 @@ import { isUniqueViolation } from '../database/database-errors';
 import { DevicesRepository } from '../devices/devices.repository';
 import { GrantValidator } from './grant-validator';
 import { InvitationsRepository } from './invitations.repository';
+import { INVITATION_DAYS_DEFAULT } from './workspace.limits';
 import type { InvitationRecord, RoleRecord } from './workspace.records';
 import {
   type AcceptedInvitationView,
@@ -33,7 +34,6 @@ import { AcceptInvitationDto, CreateInvitationDto, DeclineInvitationDto, ResendI
 import { WorkspacesRepository } from './workspaces.repository';
 
 const DAY_MS = 86_400_000;
-const DEFAULT_DAYS = 7;
 
 @Injectable()
 export class InvitationsService {
@@ -74,7 +74,7 @@ export class InvitationsService {
         hint: tokenHint(secret),
         ...inviterOf(access),
         createdAt: now,
-        expiresAt: new Date(now.getTime() + (dto.expiresInDays ?? DEFAULT_DAYS) * DAY_MS),
+        expiresAt: new Date(now.getTime() + (dto.expiresInDays ?? INVITATION_DAYS_DEFAULT) * DAY_MS),
         acceptedAt: null,
         acceptedByUserId: null,
         declinedAt: null,
@@ -141,7 +141,7 @@ export class InvitationsService {
         const deviceIds = [...(await this.devices.existing(access.workspaceId, invitation.deviceIds, em))];
         assertCanGrantDevices(access, invitation.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds });
         const secret = generateToken('lki_');
-        const expiresAt = new Date(now.getTime() + (dto.expiresInDays ?? DEFAULT_DAYS) * DAY_MS);
+        const expiresAt = new Date(now.getTime() + (dto.expiresInDays ?? INVITATION_DAYS_DEFAULT) * DAY_MS);
         const renewal = { tokenHash: hashToken(secret), hint: tokenHint(secret), expiresAt, ...inviterOf(access) };
         await this.invitations.renew(access.workspaceId, invitationId, renewal, em);
         await audit({ action: 'invitation.resent', target: { type: 'invitation', id: invitationId }, details: { expiresAt } });

@@ -1,29 +1,20 @@
 // What the workspace routes answer: each view class is the schema of the document and the return type
 // of the function that builds it, so the two cannot drift apart.
-import { ApiProperty, type ApiPropertyOptions } from '@nestjs/swagger';
-import { TOKEN_LENGTH, tokenHint } from '../auth/token-format';
+import { ApiProperty, type ApiPropertyOptions, PickType } from '@nestjs/swagger';
+import { USER_NAME_MAX_LENGTH } from '../accounts/accounts.dto';
+import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
+import { TOKEN_HINT_LENGTH, TOKEN_LENGTH } from '../auth/token-format';
 import { DeviceAccessView } from '../authorization/device-access.dto';
 import type { DeviceAccess } from '../authorization/device-rules';
 import { PERMISSIONS } from '../authorization/permissions';
+import { SLUG_MAX_LENGTH } from '../common/dto-fields';
 import { UUID_SCHEMA } from '../common/uuid-param';
+import { DATE_TIME, nullableRef } from '../common/view-fields';
 import { CallerAccessView } from './caller-access.view';
 import type { InvitationRecord, MemberRecord, RoleRecord, WorkspaceRecord } from './workspace.records';
-import {
-  EMAIL_MAX,
-  MAX_LIFETIME_DAYS_MAX,
-  MAX_ROLES_PER_GRANT,
-  ROLE_DESCRIPTION_MAX,
-  ROLE_NAME_MAX,
-  SLUG_MAX,
-  USER_NAME_MAX,
-  WORKSPACE_NAME_MAX,
-} from './workspace.limits';
+import { MAX_LIFETIME_DAYS_MAX, MAX_ROLES_PER_GRANT, ROLE_DESCRIPTION_MAX, ROLE_NAME_MAX, WORKSPACE_NAME_MAX } from './workspace.limits';
 
-/** Dates go out as Date.toJSON() writes them: `2026-01-31T12:00:00.000Z`, always this long. */
-const DATE_TIME: ApiPropertyOptions = { type: String, format: 'date-time', maxLength: new Date(0).toJSON().length };
 const ROLE_IDS: ApiPropertyOptions = { type: [String], format: 'uuid', maxLength: UUID_SCHEMA.maxLength, maxItems: MAX_ROLES_PER_GRANT };
-/** `lki_abcd…wxyz`: as long as tokenHint() makes it. */
-const HINT_LENGTH = tokenHint('x'.repeat(TOKEN_LENGTH)).length;
 
 export class WorkspaceRoleRefView {
   @ApiProperty({ ...UUID_SCHEMA })
@@ -55,7 +46,7 @@ export class WorkspaceView {
   @ApiProperty({ maxLength: WORKSPACE_NAME_MAX })
   name: string;
 
-  @ApiProperty({ maxLength: SLUG_MAX })
+  @ApiProperty({ maxLength: SLUG_MAX_LENGTH })
   slug: string;
 
   @ApiProperty({ type: TokenPolicyView })
@@ -136,10 +127,10 @@ export class MemberView {
   @ApiProperty({ ...UUID_SCHEMA })
   userId: string;
 
-  @ApiProperty({ format: 'email', maxLength: EMAIL_MAX })
+  @ApiProperty({ format: 'email', maxLength: EMAIL_MAX_LENGTH })
   email: string;
 
-  @ApiProperty({ maxLength: USER_NAME_MAX })
+  @ApiProperty({ maxLength: USER_NAME_MAX_LENGTH })
   name: string;
 
   @ApiProperty({ type: [MemberRoleView], maxItems: MAX_ROLES_PER_GRANT })
@@ -180,7 +171,7 @@ export class InvitationView {
   @ApiProperty({ ...UUID_SCHEMA })
   workspaceId: string;
 
-  @ApiProperty({ format: 'email', maxLength: EMAIL_MAX, description: 'The invited address, in its canonical form' })
+  @ApiProperty({ format: 'email', maxLength: EMAIL_MAX_LENGTH, description: 'The invited address, in its canonical form' })
   email: string;
 
   @ApiProperty({
@@ -199,8 +190,8 @@ export class InvitationView {
   status: InvitationStatus;
 
   @ApiProperty({
-    minLength: HINT_LENGTH,
-    maxLength: HINT_LENGTH,
+    minLength: TOKEN_HINT_LENGTH,
+    maxLength: TOKEN_HINT_LENGTH,
     example: 'lki_AbCd…wXyZ',
     description: 'The first and last characters of its current secret, to recognise it; never usable',
   })
@@ -267,16 +258,8 @@ export class IssuedInvitationView {
   secret: string;
 }
 
-export class InvitationWorkspaceView {
-  @ApiProperty({ ...UUID_SCHEMA })
-  id: string;
-
-  @ApiProperty({ maxLength: WORKSPACE_NAME_MAX })
-  name: string;
-
-  @ApiProperty({ maxLength: SLUG_MAX })
-  slug: string;
-}
+/** The workspace an invitation is for: enough to name it to the invitee. */
+export class InvitationWorkspaceView extends PickType(WorkspaceView, ['id', 'name', 'slug'] as const) {}
 
 /** A pending invitation to the caller, with the workspace it is for. */
 export class MyInvitationView extends InvitationView {
@@ -289,8 +272,7 @@ export class AcceptedInvitationView {
   workspaceId: string;
 
   @ApiProperty({
-    type: MemberView,
-    nullable: true,
+    ...nullableRef(MemberView),
     description: 'The new membership, read in the transaction that made it (null only if it could not be read back)',
   })
   member: MemberView | null;

@@ -1,13 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsDefined, IsObject, ValidateIf, ValidateNested } from 'class-validator';
-import { EmailAddressField } from '../accounts/email-address';
 import { DeviceAccessDto } from '../authorization/device-access.dto';
 import { PERMISSIONS } from '../authorization/permissions';
 import { BoundedString, IntInRange, NonBlankString, ScopeList, SlugString, UuidList } from '../common/dto-fields';
 import { Optional } from '../common/validation';
+import { EMAIL_MAX_LENGTH, EmailAddressField } from '../accounts/email-address';
 import {
-  EMAIL_MAX,
+  INVITATION_DAYS_DEFAULT,
   INVITATION_DAYS_MAX,
   MAX_LIFETIME_DAYS_MAX,
   MAX_ROLES_PER_GRANT,
@@ -118,18 +118,18 @@ export class UpdateMemberDto {
 }
 
 export class CreateInvitationDto extends RoleGrantFields {
-  @ApiProperty({ example: 'grace@example.com', format: 'email', maxLength: EMAIL_MAX })
+  @ApiProperty({ example: 'grace@example.com', format: 'email', maxLength: EMAIL_MAX_LENGTH })
   @EmailAddressField()
   email: string;
 
-  @ApiPropertyOptional({ default: 7 })
+  @ApiPropertyOptional({ default: INVITATION_DAYS_DEFAULT })
   @Optional()
   @IntInRange(1, INVITATION_DAYS_MAX)
   expiresInDays?: number;
 }
 
 export class ResendInvitationDto {
-  @ApiPropertyOptional({ default: 7 })
+  @ApiPropertyOptional({ default: INVITATION_DAYS_DEFAULT })
   @Optional()
   @IntInRange(1, INVITATION_DAYS_MAX)
   expiresInDays?: number;

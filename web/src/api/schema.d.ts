@@ -903,7 +903,7 @@ export interface components {
     schemas: {
         AcceptedInvitationView: {
             /** @description The new membership, read in the transaction that made it (null only if it could not be read back) */
-            member: components["schemas"]["MemberView"] | null;
+            member: components["schemas"]["MemberView"] | (never | null);
             /**
              * Format: uuid
              * @description The workspace the caller has joined
@@ -1346,51 +1346,6 @@ export interface components {
             name: string;
             slug: string;
         };
-        IssuedAccountTokenView: {
-            /** Format: date-time */
-            createdAt: string;
-            /**
-             * Format: date-time
-             * @description null: never expires
-             */
-            expiresAt: string | null;
-            /**
-             * @description The prefix and first and last characters of the secret, as token lists show them
-             * @example lkp_abcd…wxyz
-             */
-            hint: string;
-            /** Format: uuid */
-            id: string;
-            /** @enum {string} */
-            kind: "personal" | "named" | "session" | "api_user";
-            /**
-             * Format: date-time
-             * @description null: not used yet
-             */
-            lastUsedAt: string | null;
-            /** @description The address of the last use; null: not used yet */
-            lastUsedIp: string | null;
-            /** @description null for a personal token */
-            name: string | null;
-            /**
-             * Format: uuid
-             * @description For an exchanged session: the token it was made from
-             */
-            parentId: string | null;
-            /**
-             * Format: uuid
-             * @description Set by rotation: the token that replaced this one
-             */
-            replacedById: string | null;
-            /** Format: date-time */
-            revokedAt: string | null;
-            /** @description "*": every permission the principal holds */
-            scopes: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "account:read" | "account:manage" | "*")[];
-            /** @description The secret, shown only in this answer: a 4-character prefix (lkp_, lka_, lks_, lki_), then base62 (random body and a CRC32 checksum), 42 characters in all. Send it as "Authorization: Bearer <secret>". */
-            secret: string;
-            /** @description The workspaces the token is restricted to; null: not restricted */
-            workspaceIds: string[] | null;
-        };
         IssuedInvitationView: {
             invitation: components["schemas"]["InvitationView"];
             /**
@@ -1615,7 +1570,7 @@ export interface components {
         };
         RegisteredAccountView: {
             /** @description The new user's personal token */
-            personalToken: components["schemas"]["IssuedAccountTokenView"];
+            personalToken: components["schemas"]["IssuedTokenView"];
             user: components["schemas"]["UserView"];
         };
         ResendInvitationDto: {
@@ -1654,7 +1609,7 @@ export interface components {
         };
         SessionTokenView: {
             /** @description A session token: kind "session" */
-            token: components["schemas"]["IssuedAccountTokenView"];
+            token: components["schemas"]["IssuedTokenView"];
         };
         TokenOwnerView: {
             /**
