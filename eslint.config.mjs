@@ -9,7 +9,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  globalIgnores(['dist/', 'build/', 'web/dist/', 'coverage/', 'data/', 'test-artifacts/', 'bench/results/', 'reliability/results/', 'web/src/api/schema.d.ts']),
+  globalIgnores([
+    'dist/',
+    'build/',
+    'web/dist/',
+    'coverage/',
+    'data/',
+    'test-artifacts/',
+    'bench/results/',
+    'reliability/results/',
+    'web/src/api/schema.d.ts',
+  ]),
   js.configs.recommended,
   // The non-type-checked set: see the note on type-checked linting at the end of this file.
   tseslint.configs.recommended,

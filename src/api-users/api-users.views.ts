@@ -1,6 +1,6 @@
 // What clients see of an API user.
 import { ApiProperty } from '@nestjs/swagger';
-import { DeviceAccessView } from '../authorization/device-access.dto';
+import { DEVICE_ACCESS_SCHEMA, type DeviceAccessView } from '../authorization/device-access.dto';
 import { DATE_TIME } from '../common/view-fields';
 import { IssuedTokenView } from '../tokens/token.view';
 import { MAX_ROLES_PER_GRANT } from '../workspaces/workspace.limits';
@@ -24,7 +24,7 @@ export class ApiUserView {
   @ApiProperty({ type: [WorkspaceRoleRefView], maxItems: MAX_ROLES_PER_GRANT })
   roles: WorkspaceRoleRefView[];
 
-  @ApiProperty({ type: DeviceAccessView })
+  @ApiProperty({ ...DEVICE_ACCESS_SCHEMA, description: 'The devices the API user reaches' })
   deviceAccess: DeviceAccessView;
 
   @ApiProperty({

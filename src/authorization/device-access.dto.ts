@@ -1,6 +1,6 @@
 // Device access as a request sends it and an answer shows it (members, invitations, API users); the
 // rules that judge it are in device-rules.ts.
-import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, getSchemaPath, type ApiPropertyOptions } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsUUID, ValidateIf } from 'class-validator';
 import { UUID_SCHEMA } from '../common/uuid-param';
 import { LowercaseUuids } from '../common/validation';
@@ -35,14 +35,40 @@ export class DeviceAccessDto {
   deviceIds?: string[];
 }
 
-/** Device access in an answer: the same shape as the request's. */
-export class DeviceAccessView {
-  @ApiProperty({ enum: [...DEVICE_ACCESS_MODES] })
-  mode: (typeof DEVICE_ACCESS_MODES)[number];
-
-  @ApiPropertyOptional({ ...DEVICE_IDS_SCHEMA, description: 'With mode "selected": the devices, by id' })
-  deviceIds?: string[];
+/** Every device of the workspace, those added later included. */
+export class AllDevicesView {
+  @ApiProperty({ enum: ['all'] })
+  mode: 'all';
 }
+
+/** The devices named, and no other. */
+export class SelectedDevicesView {
+  @ApiProperty({ enum: ['selected'] })
+  mode: 'selected';
+
+  @ApiProperty({ ...DEVICE_IDS_SCHEMA, description: 'The devices, by id' })
+  deviceIds: string[];
+}
+
+/** Device access in an answer: the same two shapes as the request's, told apart by `mode`. */
+export type DeviceAccessView = AllDevicesView | SelectedDevicesView;
+
+/** Registered with the document once (openapi-document.ts): fields name them by $ref only. */
+export const DEVICE_ACCESS_MODELS = [AllDevicesView, SelectedDevicesView];
+
+const DEVICE_ACCESS_SHAPES = [{ $ref: getSchemaPath(AllDevicesView) }, { $ref: getSchemaPath(SelectedDevicesView) }];
+const BY_MODE = {
+  propertyName: 'mode',
+  mapping: { all: getSchemaPath(AllDevicesView), selected: getSchemaPath(SelectedDevicesView) },
+};
+
+/** The schema of a DeviceAccessView field; merge a description into it. */
+export const DEVICE_ACCESS_SCHEMA = { oneOf: DEVICE_ACCESS_SHAPES, discriminator: BY_MODE } satisfies ApiPropertyOptions;
+
+/** The same, or null (OpenAPI 3.0 has no null type: null is the one value of a nullable enum). */
+export const NULLABLE_DEVICE_ACCESS_SCHEMA = {
+  oneOf: [...DEVICE_ACCESS_SHAPES, { type: 'object', nullable: true, enum: [null] }],
+} satisfies ApiPropertyOptions;
 
 export function toDeviceAccess(dto: DeviceAccessDto): DeviceAccess {
   return dto.mode === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: dto.deviceIds ?? [] };

@@ -15,7 +15,6 @@ import { IsString, MaxLength } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PRINCIPAL_TYPES } from '../accounts/account.views';
 import { Authenticated } from '../auth/access.decorators';
-import { DeviceAccessView } from '../authorization/device-access.dto';
 import type { Principal } from '../auth/principal';
 import { PERMISSIONS } from '../authorization/permissions';
 import { UUID_SCHEMA } from '../common/uuid-param';
@@ -118,7 +117,7 @@ export class ChecksController {
   @ApiOperation({
     summary: "RFC 7662 token introspection (form or JSON). Callers: a platform key, or a token with tokens:read in the token's workspace",
   })
-  @ApiExtraModels(ActiveIntrospectionView, InactiveIntrospectionView, DeviceAccessView)
+  @ApiExtraModels(ActiveIntrospectionView, InactiveIntrospectionView)
   @ApiOkResponse({
     description: "The token described, or only { active: false } when it is unknown, dead or out of the caller's sight",
     schema: { oneOf: [{ $ref: getSchemaPath(ActiveIntrospectionView) }, { $ref: getSchemaPath(InactiveIntrospectionView) }] },

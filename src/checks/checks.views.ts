@@ -3,10 +3,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PRINCIPAL_TYPES } from '../accounts/account.views';
 import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 import type { Principal } from '../auth/principal';
-import { DeviceAccessView } from '../authorization/device-access.dto';
+import { NULLABLE_DEVICE_ACCESS_SCHEMA, type DeviceAccessView } from '../authorization/device-access.dto';
 import { GRANTABLE_SCOPES, PERMISSIONS } from '../authorization/permissions';
 import { ErrorCode } from '../common/errors';
-import { nullableRef } from '../common/view-fields';
 import { TOKEN_KINDS, type TokenKind } from '../tokens/token.entity';
 
 /** Every scope of the catalog, space-separated: the longest `scope` a token can have (its scopes do not repeat). */
@@ -25,7 +24,7 @@ export class IntrospectedWorkspaceView {
   permissions: string[];
 
   @ApiProperty({
-    ...nullableRef(DeviceAccessView),
+    ...NULLABLE_DEVICE_ACCESS_SCHEMA,
     description: 'The devices the token reaches here; null when refused',
   })
   deviceAccess: DeviceAccessView | null;

@@ -6,6 +6,7 @@ import { DiscoveryService, Reflector } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { OperationObject, ParameterObject, PathItemObject } from '@nestjs/swagger';
 import { describeAccessRule } from '../auth/access-rule-description';
+import { DEVICE_ACCESS_MODELS } from '../authorization/device-access.dto';
 import { ACCESS_RULE, AccessRule } from '../auth/access.decorators';
 import { UUID_SCHEMA } from '../common/uuid-param';
 import { OPERATIONS } from './operations';
@@ -47,7 +48,7 @@ export function openApiConfig() {
 }
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
-  const document = SwaggerModule.createDocument(app, openApiConfig());
+  const document = SwaggerModule.createDocument(app, openApiConfig(), { extraModels: [...DEVICE_ACCESS_MODELS] });
   document.servers = [SERVER];
   const components = (document.components ??= {});
   components.schemas = { ...components.schemas, Problem: PROBLEM_SCHEMA };

@@ -2,20 +2,23 @@
 // hide actions from this instead of recomputing rights from roles and scopes. Only the caller's own
 // access: nothing here is about another member.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { DEVICE_IDS_SCHEMA, DeviceAccessView } from '../authorization/device-access.dto';
+import { DEVICE_ACCESS_MODES, DEVICE_IDS_SCHEMA } from '../authorization/device-access.dto';
 import type { DeviceAccess } from '../authorization/device-rules';
 import { PERMISSIONS } from '../authorization/permissions';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { UUID_SCHEMA } from '../common/uuid-param';
 import { MAX_ROLES_PER_GRANT } from './workspace.limits';
 
-/** DeviceAccessView as the caller is shown its own: the ids only to a token that may list devices. */
-export class CallerDeviceAccessView extends DeviceAccessView {
+/** Device access as the caller is shown its own: the ids only to a token that may list devices. */
+export class CallerDeviceAccessView {
+  @ApiProperty({ enum: [...DEVICE_ACCESS_MODES] })
+  mode: (typeof DEVICE_ACCESS_MODES)[number];
+
   @ApiPropertyOptional({
     ...DEVICE_IDS_SCHEMA,
     description: 'With mode "selected" and a token holding devices:read: the devices the caller reaches, by id',
   })
-  override deviceIds?: string[];
+  deviceIds?: string[];
 }
 
 export class CallerAccessView {

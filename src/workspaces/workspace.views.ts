@@ -4,7 +4,7 @@ import { ApiProperty, type ApiPropertyOptions, PickType } from '@nestjs/swagger'
 import { USER_NAME_MAX_LENGTH } from '../accounts/accounts.dto';
 import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 import { TOKEN_HINT_LENGTH, TOKEN_LENGTH } from '../auth/token-format';
-import { DeviceAccessView } from '../authorization/device-access.dto';
+import { DEVICE_ACCESS_SCHEMA, type DeviceAccessView } from '../authorization/device-access.dto';
 import type { DeviceAccess } from '../authorization/device-rules';
 import { PERMISSIONS } from '../authorization/permissions';
 import { SLUG_MAX_LENGTH } from '../common/dto-fields';
@@ -136,7 +136,7 @@ export class MemberView {
   @ApiProperty({ type: [MemberRoleView], maxItems: MAX_ROLES_PER_GRANT })
   roles: MemberRoleView[];
 
-  @ApiProperty({ type: DeviceAccessView, description: 'The devices the member reaches here' })
+  @ApiProperty({ ...DEVICE_ACCESS_SCHEMA, description: 'The devices the member reaches here' })
   deviceAccess: DeviceAccessView;
 
   @ApiProperty(DATE_TIME)
@@ -181,7 +181,7 @@ export class InvitationView {
   roleIds: string[];
 
   @ApiProperty({
-    type: DeviceAccessView,
+    ...DEVICE_ACCESS_SCHEMA,
     description: 'The devices it grants; devices deleted since drop out on accepting, and an owner gets every device',
   })
   deviceAccess: DeviceAccessView;

@@ -15,10 +15,10 @@ import { appendFileSync } from 'node:fs';
 import { buildOpenApiDocument } from '../../src/openapi/openapi-document';
 
 type Mode = 'strict' | 'report' | 'off';
-const MODE = (process.env.LATCHKEY_CONFORMANCE ?? 'report') as Mode;
+const MODE = (process.env.LATCHKEY_CONFORMANCE ?? 'strict') as Mode;
 const REPORT = process.env.LATCHKEY_CONFORMANCE_REPORT;
 
-interface Answer {
+export interface Answer {
   method: string;
   /** The route as Fastify matched it: /v1/workspaces/:wid. */
   route: string;
@@ -68,15 +68,7 @@ export class ConformanceRecorder {
   /** Checks what was recorded; throws (strict) with the violations, listed once each. */
   verify(app: INestApplication): Violation[] {
     if (this.answers.length === 0) return [];
-    const schemas = compileSchemas(buildOpenApiDocument(app));
-    const seen = new Map<string, Violation>();
-    for (const answer of this.answers.splice(0)) {
-      for (const violation of check(schemas, answer)) {
-        const key = `${violation.operation} ${violation.status} ${violation.problem}`;
-        if (!seen.has(key)) seen.set(key, violation);
-      }
-    }
-    const violations = [...seen.values()];
+    const violations = violationsOf(buildOpenApiDocument(app), this.answers.splice(0));
     if (REPORT && violations.length)
       appendFileSync(REPORT, violations.map((v) => JSON.stringify({ file: testFile(), ...v }) + '\n').join(''));
     if (MODE === 'strict' && violations.length) {
@@ -87,6 +79,19 @@ export class ConformanceRecorder {
     }
     return violations;
   }
+}
+
+/** What in `answers` the document does not allow, each kind of violation once. */
+export function violationsOf(document: OpenAPIObject, answers: readonly Answer[]): Violation[] {
+  const schemas = compileSchemas(document);
+  const seen = new Map<string, Violation>();
+  for (const answer of answers) {
+    for (const violation of check(schemas, answer)) {
+      const key = `${violation.operation} ${violation.status} ${violation.problem}`;
+      if (!seen.has(key)) seen.set(key, violation);
+    }
+  }
+  return [...seen.values()];
 }
 
 function testFile(): string {

@@ -32,7 +32,8 @@ export type CallerAccess = Schemas['CallerAccessView'];
 
 export type Role = Schemas['RoleView'];
 export type Member = Schemas['MemberView'];
-export type DeviceAccess = Schemas['DeviceAccessView'];
+/** Every device, or the ones named: the two shapes told apart by `mode`. */
+export type DeviceAccess = Schemas['AllDevicesView'] | Schemas['SelectedDevicesView'];
 export type Invitation = Schemas['InvitationView'];
 export type InvitationStatus = Invitation['status'];
 /** An invitation to the signed-in user, with the workspace it is for. */

@@ -998,6 +998,13 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        AllDevicesView: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            mode: "all";
+        };
         ApiUserPage: {
             items: components["schemas"]["ApiUserView"][];
             /** @description Pass as `cursor` for the next page; null on the last */
@@ -1011,7 +1018,8 @@ export interface components {
              * @description The user who made it; null when an API user made it or that user is gone
              */
             createdByUserId: string | null;
-            deviceAccess: components["schemas"]["DeviceAccessView"];
+            /** @description The devices the API user reaches */
+            deviceAccess: components["schemas"]["AllDevicesView"] | components["schemas"]["SelectedDevicesView"];
             /** Format: uuid */
             id: string;
             /** @example Dashboard ingest */
@@ -1212,12 +1220,6 @@ export interface components {
             /** @enum {string} */
             mode: "all" | "selected";
         };
-        DeviceAccessView: {
-            /** @description With mode "selected": the devices, by id */
-            deviceIds?: string[];
-            /** @enum {string} */
-            mode: "all" | "selected";
-        };
         DevicePage: {
             items: components["schemas"]["DeviceView"][];
             /** @description Pass as `cursor` for the next page; null on the last */
@@ -1267,7 +1269,7 @@ export interface components {
         };
         IntrospectedWorkspaceView: {
             /** @description The devices the token reaches here; null when refused */
-            deviceAccess: components["schemas"]["DeviceAccessView"] | (never | null);
+            deviceAccess: components["schemas"]["AllDevicesView"] | components["schemas"]["SelectedDevicesView"] | (never | null);
             /** Format: uuid */
             id: string;
             /** @description The token's effective permissions here (roles narrowed to its scopes), sorted; empty when refused */
@@ -1297,7 +1299,7 @@ export interface components {
              */
             declinedAt: string | null;
             /** @description The devices it grants; devices deleted since drop out on accepting, and an owner gets every device */
-            deviceAccess: components["schemas"]["DeviceAccessView"];
+            deviceAccess: components["schemas"]["AllDevicesView"] | components["schemas"]["SelectedDevicesView"];
             /**
              * Format: email
              * @description The invited address, in its canonical form
@@ -1430,7 +1432,7 @@ export interface components {
         };
         MemberView: {
             /** @description The devices the member reaches here */
-            deviceAccess: components["schemas"]["DeviceAccessView"];
+            deviceAccess: components["schemas"]["AllDevicesView"] | components["schemas"]["SelectedDevicesView"];
             /** Format: email */
             email: string;
             /** Format: date-time */
@@ -1459,7 +1461,7 @@ export interface components {
              */
             declinedAt: string | null;
             /** @description The devices it grants; devices deleted since drop out on accepting, and an owner gets every device */
-            deviceAccess: components["schemas"]["DeviceAccessView"];
+            deviceAccess: components["schemas"]["AllDevicesView"] | components["schemas"]["SelectedDevicesView"];
             /**
              * Format: email
              * @description The invited address, in its canonical form
@@ -1606,6 +1608,15 @@ export interface components {
              * @default 0
              */
             graceSeconds?: number;
+        };
+        SelectedDevicesView: {
+            /** @description The devices, by id */
+            deviceIds: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            mode: "selected";
         };
         SessionTokenView: {
             /** @description A session token: kind "session" */

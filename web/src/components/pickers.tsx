@@ -115,7 +115,7 @@ export function DeviceAccessField({
   value: DeviceAccess;
   onChange: (access: DeviceAccess) => void;
 }) {
-  const selected = value.mode === 'selected' ? (value.deviceIds ?? []) : [];
+  const selected = value.mode === 'selected' ? value.deviceIds : [];
   return (
     <div className="device-access">
       <RadioGroup

@@ -105,7 +105,7 @@ export function Hint({ hint }: { hint: string }) {
 
 export function DeviceAccessSummary({ access, deviceNames }: { access: DeviceAccess; deviceNames?: Map<string, string> }) {
   if (access.mode === 'all') return <span>All devices</span>;
-  const ids = access.deviceIds ?? [];
+  const ids = access.deviceIds;
   if (ids.length === 0) return <span className="muted">No devices</span>;
   const names = ids.map((id) => deviceNames?.get(id) ?? `${id.slice(0, 8)}…`);
   return (
