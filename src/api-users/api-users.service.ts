@@ -15,9 +15,9 @@ import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { conflict, notFound } from '../common/errors';
-import { decodeCursor, PageQueryDto, pageLimit, toPage } from '../common/pagination';
+import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
 import { RotateTokenDto } from '../tokens/token.dto';
-import { IssuedTokenView, toIssuedTokenView, toTokenView } from '../tokens/token.view';
+import { IssuedTokenView, toIssuedTokenView, toTokenView, type TokenView } from '../tokens/token.view';
 import { TokensRepository } from '../tokens/tokens.repository';
 import { TokensService } from '../tokens/tokens.service';
 import { GrantValidator } from '../workspaces/grant-validator';
@@ -172,6 +172,26 @@ export class ApiUsersService {
       { kinds: ['api_user', 'session'], includeInactive: false, now, after: decodeCursor(query.cursor), limit },
     );
     return toPage(rows, limit, (row) => toTokenView(row, now));
+  }
+
+  /**
+   * listTokens()'s first page for each of these API users of the caller's workspace, in a bounded number
+   * of statements (GraphQL's apiUsers { tokens }); an id not of this workspace gets an empty page.
+   */
+  async firstTokenPages(access: WorkspaceAccess, apiUserIds: readonly string[], query: PageQueryDto): Promise<Map<string, Page<TokenView>>> {
+    const limit = pageLimit(query);
+    const now = this.clock.now();
+    const rows = await this.tokenRows.listActiveForApiUsers(access.workspaceId, apiUserIds, now, limit);
+    return new Map(
+      apiUserIds.map((id) => [
+        id,
+        toPage(
+          rows.filter((row) => row.apiUserId === id),
+          limit,
+          (row) => toTokenView(row, now),
+        ),
+      ]),
+    );
   }
 
   async createToken(caller: WorkspaceCaller, actor: Actor, apiUserId: string, dto: CreateApiUserTokenDto): Promise<IssuedTokenView> {

@@ -71,6 +71,7 @@ export class AccessGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const rule = this.ruleFor(context);
     if (!rule) throw new DomainError(ErrorCode.Forbidden, 'This route declares no access rule.');
+    if (context.getType<string>() === 'graphql') return this.admitResolver(rule, context);
     const request = context.switchToHttp().getRequest<AuthRequest>();
     if (rule.kind === 'public') {
       if (!rule.unlimited) sendRateLimitFields(context, await this.rateLimits.consumePublic(request.ip));
@@ -108,6 +109,22 @@ export class AccessGuard implements CanActivate {
     if (namesWorkspace(rule)) {
       request.workspaceCaller = await this.workspaces.admit(principal, this.workspaceIdOf(request.params), rule);
     }
+    this.checkRule(rule, principal);
+    if (rule.platformAdmin) await this.checkPlatformAdmin(principal);
+    return true;
+  }
+
+  /**
+   * A GraphQL query or mutation field. Its /graphql request was authenticated once, by this guard
+   * (src/graphql/graphql-transport.ts), and the principal travels in the GraphQL context; the field's
+   * rule (its REST route's own, src/graphql/same-rule.ts) is held to it here as a route's would be.
+   * The workspace part of the rule is the resolver's to check: it names the workspace, and admits the
+   * caller there with the same rule through WorkspaceAccessResolver.admit (src/graphql/graphql-access.ts).
+   */
+  private async admitResolver(rule: AccessRule, context: ExecutionContext): Promise<boolean> {
+    if (rule.kind === 'public') return true;
+    const principal = context.getArgByIndex<{ principal?: Principal | null } | undefined>(2)?.principal;
+    if (!principal) throw new DomainError(ErrorCode.TokenMissing, 'Send a token in the Authorization header.');
     this.checkRule(rule, principal);
     if (rule.platformAdmin) await this.checkPlatformAdmin(principal);
     return true;

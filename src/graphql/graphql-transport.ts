@@ -1,0 +1,85 @@
+// Authentication of a /graphql request as a whole, by the REST guard itself: a request with a token
+// is admitted as a route declaring @Authenticated({ allowApiUsers: true }) is (Bearer or Token header,
+// 401 with WWW-Authenticate for a bad token, the per-token rate limit, Latchkey-Token-Expires-At), and
+// one without a token as a @Public() route is (the per-address rate limit). Fields then hold the
+// principal to their own rules (AccessGuard, GraphqlAccess).
+import { Injectable } from '@nestjs/common';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Authenticated, Public } from '../auth/access.decorators';
+import { AccessGuard } from '../auth/access.guard';
+import type { Principal } from '../auth/principal';
+import { DomainError, ErrorCode, validationFailed } from '../common/errors';
+import { sendProblem } from '../common/problem-details.filter';
+
+export const GRAPHQL_PATH = '/graphql';
+/** A query document of more than 32 KiB is not an integration's query; the whole body may hold 256 KiB of variables. */
+export const MAX_QUERY_BYTES = 32 * 1024;
+export const GRAPHQL_BODY_LIMIT_BYTES = 256 * 1024;
+
+/** The two rules a /graphql request is admitted under, declared as any route's are. */
+class GraphqlEndpoint {
+  @Public()
+  anonymous(): void {}
+
+  @Authenticated({ allowApiUsers: true })
+  authenticated(): void {}
+}
+
+type GraphqlRequest = FastifyRequest & { user?: Principal };
+
+@Injectable()
+export class GraphqlTransport {
+  // The guard is stateless but for the rules it has read; this instance serves /graphql alone.
+  constructor(private readonly guard: AccessGuard) {}
+
+  /** The principal of the request, or null without a token; a DomainError for a bad token or a limit. */
+  async authenticate(request: GraphqlRequest, reply: FastifyReply): Promise<Principal | null> {
+    const header = request.headers.authorization;
+    const anonymous = header === undefined || header.trim() === '';
+    const handler = anonymous ? GraphqlEndpoint.prototype.anonymous : GraphqlEndpoint.prototype.authenticated;
+    await this.guard.canActivate(new ExecutionContextHost([request, reply], GraphqlEndpoint, handler));
+    return anonymous ? null : (request.user ?? null);
+  }
+}
+
+function queryText(request: FastifyRequest): unknown {
+  const source = request.method === 'GET' ? request.query : request.body;
+  return source && typeof source === 'object' ? (source as Record<string, unknown>).query : undefined;
+}
+
+/**
+ * Hooks /graphql (and GraphiQL's assets, which need nothing) into Fastify before Mercurius registers
+ * it: a tighter body limit, the query size limit, and authentication answered in problem+json (401,
+ * 429) before any GraphQL is parsed.
+ */
+export function installGraphqlTransport(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRoute', (route) => {
+    if (route.url === GRAPHQL_PATH) route.bodyLimit = GRAPHQL_BODY_LIMIT_BYTES;
+  });
+  fastify.addHook('preHandler', async (request: GraphqlRequest, reply) => {
+    if (request.routeOptions.url !== GRAPHQL_PATH) return;
+    try {
+      const query = queryText(request);
+      if (typeof query === 'string' && Buffer.byteLength(query, 'utf8') > MAX_QUERY_BYTES) {
+        throw validationFailed('query', `is longer than ${MAX_QUERY_BYTES / 1024} KiB`);
+      }
+      (request as GraphqlRequest & { graphqlPrincipal?: Principal | null }).graphqlPrincipal = await app
+        .get(GraphqlTransport)
+        .authenticate(request, reply);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      sendProblem(reply, String(request.id), error);
+      return reply;
+    }
+  });
+}
+
+/** The principal the transport found for this request (set before any resolver runs). */
+export function principalOf(request: FastifyRequest): Principal | null {
+  const principal = (request as FastifyRequest & { graphqlPrincipal?: Principal | null }).graphqlPrincipal;
+  if (principal === undefined) throw new DomainError(ErrorCode.Internal, 'The GraphQL request was not authenticated.');
+  return principal;
+}
