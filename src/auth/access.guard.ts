@@ -24,7 +24,7 @@ export const TOKEN_EXPIRES_HEADER = 'Latchkey-Token-Expires-At';
 const AUTHORIZATION = /^(?:Bearer|Token)[ \t]+(\S+)[ \t]*$/i;
 
 type AuthRequest = FastifyRequest & { user?: Principal; workspaceCaller?: WorkspaceCaller; platformCaller?: boolean };
-type AuthenticatedRule = Extract<AccessRule, { kind: 'authenticated' }>;
+export type AuthenticatedRule = Extract<AccessRule, { kind: 'authenticated' }>;
 type Handler = ReturnType<ExecutionContext['getHandler']>;
 
 /**
@@ -125,9 +125,16 @@ export class AccessGuard implements CanActivate {
     if (rule.kind === 'public') return true;
     const principal = context.getArgByIndex<{ principal?: Principal | null } | undefined>(2)?.principal;
     if (!principal) throw new DomainError(ErrorCode.TokenMissing, 'Send a token in the Authorization header.');
+    // Under a workspace, outsiders get 404 before anything else, as on a route: the resolver admits
+    // the caller there first, then holds it to the rest of the rule (checkPrincipal).
+    if (!namesWorkspace(rule)) await this.checkPrincipal(rule, principal);
+    return true;
+  }
+
+  /** What a rule asks of the principal itself, after any workspace admission: its type, its token's scope, platform admin. */
+  async checkPrincipal(rule: AuthenticatedRule, principal: Principal): Promise<void> {
     this.checkRule(rule, principal);
     if (rule.platformAdmin) await this.checkPlatformAdmin(principal);
-    return true;
   }
 
   /** The route's :wid, checked as a UUID: the one thing about a workspace this guard reads from REST. */

@@ -3,7 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { actorOf, type Actor } from '../audit/audit-log';
 import type { Principal, UserPrincipal } from '../auth/principal';
-import type { WorkspaceRule } from '../authorization/permissions';
+import { AccessGuard, type AuthenticatedRule } from '../auth/access.guard';
 import { WorkspaceAccessResolver } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { DomainError, ErrorCode, validationFailed } from '../common/errors';
@@ -16,13 +16,16 @@ export function uuidArg(field: string, value: string): string {
   return value.toLowerCase();
 }
 
-function ruleKey(rule: WorkspaceRule): string {
-  return `${rule.permission ?? ''}|${rule.ownerOnly ? 'owner' : ''}|${rule.workspaceMember ? 'member' : ''}`;
+function ruleKey(rule: AuthenticatedRule): string {
+  return `${rule.permission ?? ''}|${rule.ownerOnly ? 'owner' : ''}|${rule.workspaceMember ? 'member' : ''}|${rule.allowApiUsers ?? ''}`;
 }
 
 @Injectable()
 export class GraphqlAccess {
-  constructor(private readonly workspaces: WorkspaceAccessResolver) {}
+  constructor(
+    private readonly workspaces: WorkspaceAccessResolver,
+    private readonly guard: AccessGuard,
+  ) {}
 
   /** The caller; a field that needs one says so as REST does when the token is missing. */
   principal(ctx: GraphqlContext): Principal {
@@ -46,13 +49,17 @@ export class GraphqlAccess {
    * the id), 401 for a token cut off there, 403 for the token policy, the owner rule or the permission,
    * in the order REST answers them. Made once per workspace and rule in a request.
    */
-  admit(ctx: GraphqlContext, workspaceId: string, rule: WorkspaceRule, field = 'workspaceId'): Promise<WorkspaceCaller> {
+  admit(ctx: GraphqlContext, workspaceId: string, rule: AuthenticatedRule, field = 'workspaceId'): Promise<WorkspaceCaller> {
     const principal = this.principal(ctx);
     const id = uuidArg(field, workspaceId);
     const key = `${id}|${ruleKey(rule)}`;
     let admitted = ctx.admitted.get(key);
     if (!admitted) {
-      admitted = this.workspaces.admit(principal, id, rule);
+      // The order of a route's guard: the workspace (404, 401, 403 token_policy, owner, permission), then the principal.
+      admitted = this.workspaces.admit(principal, id, rule).then(async (caller) => {
+        await this.guard.checkPrincipal(rule, principal);
+        return caller;
+      });
       ctx.admitted.set(key, admitted);
     }
     return admitted;

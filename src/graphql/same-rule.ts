@@ -2,7 +2,7 @@
 // that route's @Authenticated() or @Public() declared, read from its metadata, never written again.
 import { SetMetadata } from '@nestjs/common';
 import { ACCESS_RULE, type AccessRule } from '../auth/access.decorators';
-import type { WorkspaceRule } from '../authorization/permissions';
+import type { AuthenticatedRule } from '../auth/access.guard';
 import { namesWorkspace } from '../authorization/permissions';
 
 type Controller = abstract new (...args: never[]) => object;
@@ -16,7 +16,7 @@ export function ruleOf<C extends Controller>(controller: C, method: keyof Instan
 }
 
 /** The rule of a REST route that names a workspace (a permission, ownerOnly or workspaceMember). */
-export function workspaceRuleOf<C extends Controller>(controller: C, method: keyof InstanceType<C> & string): WorkspaceRule {
+export function workspaceRuleOf<C extends Controller>(controller: C, method: keyof InstanceType<C> & string): AuthenticatedRule {
   const rule = ruleOf(controller, method);
   if (rule.kind !== 'authenticated' || !namesWorkspace(rule)) throw new Error(`${controller.name}.${method} names no workspace rule`);
   return rule;
