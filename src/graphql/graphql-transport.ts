@@ -6,12 +6,14 @@
 import { Injectable } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { GraphQLError } from 'graphql';
 import { Authenticated, Public } from '../auth/access.decorators';
 import { AccessGuard } from '../auth/access.guard';
 import type { Principal } from '../auth/principal';
 import { DomainError, ErrorCode, validationFailed } from '../common/errors';
 import { sendProblem } from '../common/problem-details.filter';
+import { formatGraphqlErrors } from './graphql-errors';
 
 export const GRAPHQL_PATH = '/graphql';
 /** A query document of more than 32 KiB is not an integration's query; the whole body may hold 256 KiB of variables. */
@@ -77,9 +79,33 @@ export function installGraphqlTransport(app: NestFastifyApplication): void {
   });
 }
 
-/** The principal the transport found for this request (set before any resolver runs). */
+/**
+ * The principal the transport found for this request, or null: without a token, and for a request
+ * refused before the hook ran (a body too large: nothing of it runs), which leaves only public fields.
+ */
 export function principalOf(request: FastifyRequest): Principal | null {
-  const principal = (request as FastifyRequest & { graphqlPrincipal?: Principal | null }).graphqlPrincipal;
-  if (principal === undefined) throw new DomainError(ErrorCode.Internal, 'The GraphQL request was not authenticated.');
-  return principal;
+  return (request as FastifyRequest & { graphqlPrincipal?: Principal | null }).graphqlPrincipal ?? null;
+}
+
+/** What Fastify refuses before the body is read or parsed, as REST answers it (problem+json). */
+function transportProblem(error: FastifyError): DomainError | null {
+  if (error instanceof DomainError) return error;
+  if (error.statusCode === 413) {
+    return new DomainError(ErrorCode.PayloadTooLarge, `The request body is larger than ${GRAPHQL_BODY_LIMIT_BYTES / 1024} KiB, the most /graphql accepts.`);
+  }
+  if (error.statusCode === 415) return new DomainError(ErrorCode.UnsupportedMediaType, 'Send the body as application/json.');
+  if (typeof error.code === 'string' && error.code.startsWith('FST_')) return validationFailed('body', 'could not be read');
+  return null;
+}
+
+/**
+ * Mercurius' error handler for /graphql: a refusal of the HTTP request itself answers problem+json as
+ * on any route; a refusal of the GraphQL operation (a document that does not validate, a mutation over
+ * GET) answers a GraphQL body with the codes of graphql-errors.ts.
+ */
+export function graphqlErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const problem = transportProblem(error);
+  if (problem) return sendProblem(reply, String(request.id), problem);
+  const { statusCode, response } = formatGraphqlErrors({ errors: [new GraphQLError(error.message, { originalError: error })] }, { reply });
+  reply.code(statusCode).send(response);
 }

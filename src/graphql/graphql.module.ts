@@ -25,7 +25,7 @@ import { ApiUserResolver } from './api-user.resolver';
 import { GraphqlAccess } from './graphql-access';
 import type { GraphqlContext } from './graphql-context';
 import { formatGraphqlErrors } from './graphql-errors';
-import { GRAPHQL_PATH, GraphqlTransport, principalOf } from './graphql-transport';
+import { GRAPHQL_PATH, graphqlErrorHandler, GraphqlTransport, principalOf } from './graphql-transport';
 import { MutationResolver } from './mutation.resolver';
 import { QueryResolver } from './query.resolver';
 import { WorkspaceResolver } from './workspace.resolver';
@@ -35,8 +35,12 @@ export const GRAPHQL_LIMITS = {
   depth: 10,
   aliases: 15,
   directives: 10,
-  /** graphql-armor's cost: 2 an object field, 1 a scalar, times 1.5 a level of depth. */
-  cost: 5000,
+  /**
+   * graphql-armor's cost (2 an object field, 1 a scalar, times 1.5 a level of depth), list sizes
+   * not counted: a workspace with every list and nested list costs 226, the caller's `me` 3.5. Four
+   * times the largest useful query; 14 aliased copies of a workspace's members and devices (1254) are refused.
+   */
+  cost: 1000,
 } as const;
 
 export function graphqlValidationRules(config: AppConfig): ValidationRule[] {
@@ -66,6 +70,7 @@ export function graphqlValidationRules(config: AppConfig): ValidationRule[] {
         fieldResolverEnhancers: ['filters'],
         validationRules: graphqlValidationRules(config),
         errorFormatter: formatGraphqlErrors as never,
+        errorHandler: graphqlErrorHandler,
         context: (request: FastifyRequest, reply: FastifyReply): GraphqlContext => ({
           req: request,
           reply,
