@@ -178,7 +178,11 @@ export class ApiUsersService {
    * listTokens()'s first page for each of these API users of the caller's workspace, in a bounded number
    * of statements (GraphQL's apiUsers { tokens }); an id not of this workspace gets an empty page.
    */
-  async firstTokenPages(access: WorkspaceAccess, apiUserIds: readonly string[], query: PageQueryDto): Promise<Map<string, Page<TokenView>>> {
+  async firstTokenPages(
+    access: WorkspaceAccess,
+    apiUserIds: readonly string[],
+    query: PageQueryDto,
+  ): Promise<Map<string, Page<TokenView>>> {
     const limit = pageLimit(query);
     const now = this.clock.now();
     const rows = await this.tokenRows.listActiveForApiUsers(access.workspaceId, apiUserIds, now, limit);

@@ -55,7 +55,10 @@ export function formatGraphqlError(error: GraphQLError, requestId: string): Grap
   }
   const mercurius = mercuriusCode(original);
   if (mercurius) {
-    return new GraphQLError(shortened(error.message), { ...at, extensions: { code: MERCURIUS_CODES[mercurius] ?? 'BAD_REQUEST', requestId } });
+    return new GraphQLError(shortened(error.message), {
+      ...at,
+      extensions: { code: MERCURIUS_CODES[mercurius] ?? 'BAD_REQUEST', requestId },
+    });
   }
   // No original error: graphql-js refused the request itself (or a limit's validation rule did).
   if (!original || original instanceof GraphQLError) {
@@ -65,7 +68,13 @@ export function formatGraphqlError(error: GraphQLError, requestId: string): Grap
   return new GraphQLError('An unexpected error occurred.', { ...at, extensions: { code: 'INTERNAL', requestId } });
 }
 
-const REQUEST_ERRORS = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'METHOD_NOT_ALLOWED']);
+const REQUEST_ERRORS = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'METHOD_NOT_ALLOWED',
+]);
 
 /**
  * Mercurius' errorFormatter: the errors mapped. An operation that ran answers 200, its errors beside

@@ -140,7 +140,8 @@ export class CreateNamedTokenInput extends CreateNamedTokenDto {
   @Field() override name: string;
   @Field(() => [String]) override scopes: string[];
   @Field(() => [ID], { nullable: true }) override workspaceIds?: string[] | null;
-  @Field(() => Int, { nullable: true, description: 'null: never expires (if no policy forbids it)' }) override expiresInDays?: number | null;
+  @Field(() => Int, { nullable: true, description: 'null: never expires (if no policy forbids it)' }) override expiresInDays?:
+    number | null;
 }
 
 @InputType()

@@ -91,7 +91,10 @@ export function principalOf(request: FastifyRequest): Principal | null {
 function transportProblem(error: FastifyError): DomainError | null {
   if (error instanceof DomainError) return error;
   if (error.statusCode === 413) {
-    return new DomainError(ErrorCode.PayloadTooLarge, `The request body is larger than ${GRAPHQL_BODY_LIMIT_BYTES / 1024} KiB, the most /graphql accepts.`);
+    return new DomainError(
+      ErrorCode.PayloadTooLarge,
+      `The request body is larger than ${GRAPHQL_BODY_LIMIT_BYTES / 1024} KiB, the most /graphql accepts.`,
+    );
   }
   if (error.statusCode === 415) return new DomainError(ErrorCode.UnsupportedMediaType, 'Send the body as application/json.');
   if (typeof error.code === 'string' && error.code.startsWith('FST_')) return validationFailed('body', 'could not be read');

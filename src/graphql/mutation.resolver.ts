@@ -122,7 +122,11 @@ export class MutationResolver {
 
   @Mutation(() => RoleType)
   @SameRuleAs(RolesController, 'create')
-  async createRole(@Context() ctx: GraphqlContext, @Args('workspaceId', ID_ARG) workspaceId: string, @Args('input') input: CreateRoleInput) {
+  async createRole(
+    @Context() ctx: GraphqlContext,
+    @Args('workspaceId', ID_ARG) workspaceId: string,
+    @Args('input') input: CreateRoleInput,
+  ) {
     return this.roles.create(await this.admit(ctx, workspaceId, RolesController, 'create'), this.access.actor(ctx), input);
   }
 
@@ -163,7 +167,11 @@ export class MutationResolver {
 
   @Mutation(() => DeletedType, { description: 'Remove a member; answers the user id' })
   @SameRuleAs(MembersController, 'remove')
-  async removeMember(@Context() ctx: GraphqlContext, @Args('workspaceId', ID_ARG) workspaceId: string, @Args('userId', ID_ARG) userId: string) {
+  async removeMember(
+    @Context() ctx: GraphqlContext,
+    @Args('workspaceId', ID_ARG) workspaceId: string,
+    @Args('userId', ID_ARG) userId: string,
+  ) {
     const caller = await this.admit(ctx, workspaceId, MembersController, 'remove');
     const id = uuidArg('userId', userId);
     await this.members.remove(caller, this.access.actor(ctx), id);
@@ -193,7 +201,11 @@ export class MutationResolver {
 
   @Mutation(() => DeviceType)
   @SameRuleAs(DevicesController, 'create')
-  async createDevice(@Context() ctx: GraphqlContext, @Args('workspaceId', ID_ARG) workspaceId: string, @Args('input') input: CreateDeviceInput) {
+  async createDevice(
+    @Context() ctx: GraphqlContext,
+    @Args('workspaceId', ID_ARG) workspaceId: string,
+    @Args('input') input: CreateDeviceInput,
+  ) {
     return this.devices.create(await this.admit(ctx, workspaceId, DevicesController, 'create'), this.access.actor(ctx), input);
   }
 
@@ -222,7 +234,11 @@ export class MutationResolver {
 
   @Mutation(() => CreatedApiUserType, { description: 'The API user and its first token, with the secret (shown this once)' })
   @SameRuleAs(ApiUsersController, 'create')
-  async createApiUser(@Context() ctx: GraphqlContext, @Args('workspaceId', ID_ARG) workspaceId: string, @Args('input') input: CreateApiUserInput) {
+  async createApiUser(
+    @Context() ctx: GraphqlContext,
+    @Args('workspaceId', ID_ARG) workspaceId: string,
+    @Args('input') input: CreateApiUserInput,
+  ) {
     return this.apiUsers.create(await this.admit(ctx, workspaceId, ApiUsersController, 'create'), this.access.actor(ctx), input);
   }
 

@@ -103,7 +103,11 @@ describe('GraphQL efficiency', () => {
     expect(largeCount.warm).toBeLessThanOrEqual(8);
 
     const body = (await gql(t, large.owner.personalToken, QUERY, { w: large.id })).data as {
-      workspace: { members: { items: unknown[] }; devices: { items: unknown[] }; apiUsers: { items: Array<{ tokens: { items: unknown[] } }> } };
+      workspace: {
+        members: { items: unknown[] };
+        devices: { items: unknown[] };
+        apiUsers: { items: Array<{ tokens: { items: unknown[] } }> };
+      };
     };
     expect(body.workspace.members.items).toHaveLength(200);
     expect(body.workspace.devices.items).toHaveLength(200);
@@ -129,8 +133,17 @@ describe('GraphQL efficiency', () => {
     console.log(
       JSON.stringify({
         database: t.database?.embedded === false ? 'postgresql' : 'embedded',
-        graphql: { statementsCold: largeCount.cold, statementsWarm: largeCount.warm, requests: 1, medianMs: Math.round(median(graphqlRuns.map((r) => r.ms))) },
-        rest: { statements: median(restRuns.map((r) => r.statements)), requests: 54, medianMs: Math.round(median(restRuns.map((r) => r.ms))) },
+        graphql: {
+          statementsCold: largeCount.cold,
+          statementsWarm: largeCount.warm,
+          requests: 1,
+          medianMs: Math.round(median(graphqlRuns.map((r) => r.ms))),
+        },
+        rest: {
+          statements: median(restRuns.map((r) => r.statements)),
+          requests: 54,
+          medianMs: Math.round(median(restRuns.map((r) => r.ms))),
+        },
       }),
     );
   });

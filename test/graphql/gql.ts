@@ -6,7 +6,8 @@ export interface GqlResult {
   status: number;
   headers: Record<string, string>;
   data: Record<string, unknown> | null | undefined;
-  errors: Array<{ message: string; path?: string[]; extensions?: { code?: string; fieldErrors?: unknown; requestId?: string } }> | undefined;
+  errors:
+    Array<{ message: string; path?: string[]; extensions?: { code?: string; fieldErrors?: unknown; requestId?: string } }> | undefined;
   body: Record<string, unknown>;
 }
 
@@ -20,7 +21,13 @@ export async function gql(
   const req = t.http().post('/graphql');
   if (token !== null) req.set('Authorization', `${scheme} ${token}`);
   const res: Response = await req.send({ query, variables });
-  return { status: res.status, headers: res.headers as Record<string, string>, data: res.body?.data, errors: res.body?.errors, body: res.body };
+  return {
+    status: res.status,
+    headers: res.headers as Record<string, string>,
+    data: res.body?.data,
+    errors: res.body?.errors,
+    body: res.body,
+  };
 }
 
 /** The extensions.code of each error, in order. */

@@ -35,7 +35,11 @@ describe('GraphQL limits', () => {
   });
 
   it('refuses a costly query', async () => {
-    const wide = Array.from({ length: 14 }, (_, i) => `w${i}: workspace(id: $w) { members { items { userId email name joinedAt roles { id name builtIn } deviceAccess { mode deviceIds } } } devices { items { id name serial metadata createdAt updatedAt } } }`).join(' ');
+    const wide = Array.from(
+      { length: 14 },
+      (_, i) =>
+        `w${i}: workspace(id: $w) { members { items { userId email name joinedAt roles { id name builtIn } deviceAccess { mode deviceIds } } } devices { items { id name serial metadata createdAt updatedAt } } }`,
+    ).join(' ');
     const res = await gql(t, token, `query($w: ID!) { ${wide} }`, { w: ws.id });
     expect(res.status).toBe(400);
     expect(res.errors?.[0].message).toMatch(/cost/i);
@@ -54,7 +58,10 @@ describe('GraphQL limits', () => {
     const res = await gql(t, null, `{ permissions { permissions { name } } } # ${'x'.repeat(33 * 1024)}`);
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('validation_failed');
-    const big = await t.http().post('/graphql').send({ query: '{ permissions { accountScopes { name } } }', variables: { x: 'y'.repeat(300 * 1024) } });
+    const big = await t
+      .http()
+      .post('/graphql')
+      .send({ query: '{ permissions { accountScopes { name } } }', variables: { x: 'y'.repeat(300 * 1024) } });
     expect(big.status).toBe(413);
   });
 
@@ -102,7 +109,9 @@ describe('GraphQL limits', () => {
   });
 
   it('names the field a DTO rule refuses, as REST does', async () => {
-    const res = await gql(t, token, 'mutation($w: ID!) { createDevice(workspaceId: $w, input: { name: "", serial: "S" }) { id } }', { w: ws.id });
+    const res = await gql(t, token, 'mutation($w: ID!) { createDevice(workspaceId: $w, input: { name: "", serial: "S" }) { id } }', {
+      w: ws.id,
+    });
     expect(codes(res)).toEqual(['BAD_USER_INPUT']);
     expect(res.errors?.[0].extensions?.fieldErrors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'name' })]));
     const page = await gql(t, token, 'query($w: ID!) { workspace(id: $w) { devices(limit: 201) { items { id } } } }', { w: ws.id });

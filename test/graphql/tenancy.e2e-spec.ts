@@ -120,8 +120,16 @@ describe('GraphQL tenancy', () => {
         'mutation($w: ID!) { setTokenPolicy(workspaceId: $w, input: { maxLifetimeDays: 1, allowPersonalTokens: false }) { allowPersonalTokens } }',
         { w },
       ],
-      ['createRole', 'mutation($w: ID!) { createRole(workspaceId: $w, input: { name: "x", permissions: ["devices:read"] }) { id } }', { w }],
-      ['updateRole', 'mutation($w: ID!, $id: ID!) { updateRole(workspaceId: $w, id: $id, input: { name: "y" }) { id } }', { w, id: victimIds.role }],
+      [
+        'createRole',
+        'mutation($w: ID!) { createRole(workspaceId: $w, input: { name: "x", permissions: ["devices:read"] }) { id } }',
+        { w },
+      ],
+      [
+        'updateRole',
+        'mutation($w: ID!, $id: ID!) { updateRole(workspaceId: $w, id: $id, input: { name: "y" }) { id } }',
+        { w, id: victimIds.role },
+      ],
       ['deleteRole', 'mutation($w: ID!, $id: ID!) { deleteRole(workspaceId: $w, id: $id) { id } }', { w, id: victimIds.role }],
       [
         'updateMember',
@@ -134,18 +142,34 @@ describe('GraphQL tenancy', () => {
         'mutation($w: ID!, $r: [ID!]!, $a: DeviceAccessInput!) { createInvitation(workspaceId: $w, input: { email: "x@example.com", roleIds: $r, deviceAccess: $a }) { secret } }',
         { w, r: [victim.roles.viewer], a: access },
       ],
-      ['revokeInvitation', 'mutation($w: ID!, $id: ID!) { revokeInvitation(workspaceId: $w, id: $id) { id } }', { w, id: victimIds.invitation }],
+      [
+        'revokeInvitation',
+        'mutation($w: ID!, $id: ID!) { revokeInvitation(workspaceId: $w, id: $id) { id } }',
+        { w, id: victimIds.invitation },
+      ],
       ['createDevice', 'mutation($w: ID!) { createDevice(workspaceId: $w, input: { name: "x", serial: "X-1" }) { id } }', { w }],
-      ['updateDevice', 'mutation($w: ID!, $id: ID!) { updateDevice(workspaceId: $w, id: $id, input: { name: "y" }) { id } }', { w, id: victimIds.device }],
+      [
+        'updateDevice',
+        'mutation($w: ID!, $id: ID!) { updateDevice(workspaceId: $w, id: $id, input: { name: "y" }) { id } }',
+        { w, id: victimIds.device },
+      ],
       ['deleteDevice', 'mutation($w: ID!, $id: ID!) { deleteDevice(workspaceId: $w, id: $id) { id } }', { w, id: victimIds.device }],
       [
         'createApiUser',
         'mutation($w: ID!, $r: [ID!]!, $a: DeviceAccessInput!) { createApiUser(workspaceId: $w, input: { name: "x", roleIds: $r, deviceAccess: $a }) { token { secret } } }',
         { w, r: [victim.roles.viewer], a: access },
       ],
-      ['updateApiUser', 'mutation($w: ID!, $id: ID!) { updateApiUser(workspaceId: $w, id: $id, input: { status: "disabled" }) { id } }', { w, id: victimIds.bot.id }],
+      [
+        'updateApiUser',
+        'mutation($w: ID!, $id: ID!) { updateApiUser(workspaceId: $w, id: $id, input: { status: "disabled" }) { id } }',
+        { w, id: victimIds.bot.id },
+      ],
       ['deleteApiUser', 'mutation($w: ID!, $id: ID!) { deleteApiUser(workspaceId: $w, id: $id) { id } }', { w, id: victimIds.bot.id }],
-      ['createApiUserToken', 'mutation($w: ID!, $id: ID!) { createApiUserToken(workspaceId: $w, apiUserId: $id) { secret } }', { w, id: victimIds.bot.id }],
+      [
+        'createApiUserToken',
+        'mutation($w: ID!, $id: ID!) { createApiUserToken(workspaceId: $w, apiUserId: $id) { secret } }',
+        { w, id: victimIds.bot.id },
+      ],
       [
         'revokeApiUserToken',
         'mutation($w: ID!, $id: ID!, $t: ID!) { revokeApiUserToken(workspaceId: $w, apiUserId: $id, tokenId: $t) { id } }',
@@ -156,7 +180,11 @@ describe('GraphQL tenancy', () => {
         'mutation($w: ID!, $id: ID!, $t: ID!) { rotateApiUserToken(workspaceId: $w, apiUserId: $id, tokenId: $t) { secret } }',
         { w, id: victimIds.bot.id, t: victimIds.bot.tokenId },
       ],
-      ['revokeWorkspaceToken', 'mutation($w: ID!, $t: ID!) { revokeWorkspaceToken(workspaceId: $w, tokenId: $t) { id } }', { w, t: victimIds.bot.tokenId }],
+      [
+        'revokeWorkspaceToken',
+        'mutation($w: ID!, $t: ID!) { revokeWorkspaceToken(workspaceId: $w, tokenId: $t) { id } }',
+        { w, t: victimIds.bot.tokenId },
+      ],
       // My tokens: the victim's token ids are "not found" among the caller's own.
       ['revokeToken', 'mutation($t: ID!) { revokeToken(id: $t) { id } }', { t: victim.owner.personalTokenId }],
       ['rotateToken', 'mutation($t: ID!) { rotateToken(id: $t) { secret } }', { t: victim.owner.personalTokenId }],
@@ -170,31 +198,50 @@ describe('GraphQL tenancy', () => {
       .filter((field) => field.args.some((arg) => /(^id|Id)$/.test(arg.name)))
       .map((field) => field.name)
       .sort();
-    expect(victimMutations().map(([name]) => name).sort()).toEqual(mutations);
+    expect(
+      victimMutations()
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(mutations);
   });
 
   describe('within the workspace', () => {
     it('an admin cannot grant owner, to another or to itself', async () => {
       const admin = await victim.member('admin');
       const grant = (userId: string) =>
-        gql(t, admin.personalToken, 'mutation($w: ID!, $u: ID!, $r: [ID!]) { updateMember(workspaceId: $w, userId: $u, input: { roleIds: $r }) { userId } }', {
-          w: victim.id,
-          u: userId,
-          r: [victim.roles.owner],
-        });
+        gql(
+          t,
+          admin.personalToken,
+          'mutation($w: ID!, $u: ID!, $r: [ID!]) { updateMember(workspaceId: $w, userId: $u, input: { roleIds: $r }) { userId } }',
+          {
+            w: victim.id,
+            u: userId,
+            r: [victim.roles.owner],
+          },
+        );
       expect(codes(await grant(victimIds.member.id))).toEqual(['FORBIDDEN']);
       expect(codes(await grant(admin.id))).toEqual(['FORBIDDEN']);
-      const roles = await gql(t, admin.personalToken, 'query($w: ID!, $u: ID!) { workspace(id: $w) { member(userId: $u) { roles { name } } } }', {
-        w: victim.id,
-        u: admin.id,
-      });
+      const roles = await gql(
+        t,
+        admin.personalToken,
+        'query($w: ID!, $u: ID!) { workspace(id: $w) { member(userId: $u) { roles { name } } } }',
+        {
+          w: victim.id,
+          u: admin.id,
+        },
+      );
       expect(roles.data).toEqual({ workspace: { member: { roles: [{ name: 'admin' }] } } });
     });
 
     it('a member cannot make a custom role with permissions it lacks, nor an API user above itself', async () => {
-      const role = await gql(t, victimIds.member.personalToken, 'mutation($w: ID!) { createRole(workspaceId: $w, input: { name: "big", permissions: ["tokens:manage"] }) { id } }', {
-        w: victim.id,
-      });
+      const role = await gql(
+        t,
+        victimIds.member.personalToken,
+        'mutation($w: ID!) { createRole(workspaceId: $w, input: { name: "big", permissions: ["tokens:manage"] }) { id } }',
+        {
+          w: victim.id,
+        },
+      );
       expect(codes(role)).toEqual(['FORBIDDEN']);
     });
 
@@ -216,9 +263,14 @@ describe('GraphQL tenancy', () => {
 
     it('the token policy refuses personal tokens with TOKEN_POLICY, in that workspace only', async () => {
       const ws = await newWorkspace(t);
-      const set = await gql(t, ws.owner.personalToken, 'mutation($w: ID!) { setTokenPolicy(workspaceId: $w, input: { maxLifetimeDays: null, allowPersonalTokens: false }) { allowPersonalTokens } }', {
-        w: ws.id,
-      });
+      const set = await gql(
+        t,
+        ws.owner.personalToken,
+        'mutation($w: ID!) { setTokenPolicy(workspaceId: $w, input: { maxLifetimeDays: null, allowPersonalTokens: false }) { allowPersonalTokens } }',
+        {
+          w: ws.id,
+        },
+      );
       expect(set.data).toEqual({ setTokenPolicy: { allowPersonalTokens: false } });
       const refused = await gql(t, ws.owner.personalToken, 'query($w: ID!) { workspace(id: $w) { id } }', { w: ws.id });
       expect(codes(refused)).toEqual(['TOKEN_POLICY']);
@@ -233,33 +285,58 @@ describe('GraphQL tenancy', () => {
       });
       expect(codes(other)).toEqual(['NOT_FOUND']);
       const writer = await victim.apiUser({ roles: ['member'], devices: [victimIds.device] });
-      const update = await gql(t, writer.token, 'mutation($w: ID!, $d: ID!) { updateDevice(workspaceId: $w, id: $d, input: { name: "x" }) { id } }', {
-        w: victim.id,
-        d: victimIds.device2,
-      });
+      const update = await gql(
+        t,
+        writer.token,
+        'mutation($w: ID!, $d: ID!) { updateDevice(workspaceId: $w, id: $d, input: { name: "x" }) { id } }',
+        {
+          w: victim.id,
+          d: victimIds.device2,
+        },
+      );
       expect(codes(update)).toEqual(['NOT_FOUND']);
-      const allowed = await gql(t, victimIds.bot.token, 'query($w: ID!, $d: ID!) { authorize(workspaceId: $w, permission: "devices:read", deviceId: $d) { allowed } }', {
-        w: victim.id,
-        d: victimIds.device2,
-      });
+      const allowed = await gql(
+        t,
+        victimIds.bot.token,
+        'query($w: ID!, $d: ID!) { authorize(workspaceId: $w, permission: "devices:read", deviceId: $d) { allowed } }',
+        {
+          w: victim.id,
+          d: victimIds.device2,
+        },
+      );
       expect(allowed.data).toEqual({ authorize: { allowed: false } });
     });
 
     it('a mutation answers the changed object, and a made secret once', async () => {
-      const made = await gql(t, victim.owner.personalToken, 'mutation($w: ID!, $id: ID!) { createApiUserToken(workspaceId: $w, apiUserId: $id, input: { name: "ci" }) { id secret hint } }', {
-        w: victim.id,
-        id: victimIds.bot.id,
-      });
+      const made = await gql(
+        t,
+        victim.owner.personalToken,
+        'mutation($w: ID!, $id: ID!) { createApiUserToken(workspaceId: $w, apiUserId: $id, input: { name: "ci" }) { id secret hint } }',
+        {
+          w: victim.id,
+          id: victimIds.bot.id,
+        },
+      );
       const token = made.data?.createApiUserToken as { id: string; secret: string };
       expect(token.secret).toMatch(/^lka_/);
-      const listed = await gql(t, victim.owner.personalToken, 'query($w: ID!, $id: ID!) { workspace(id: $w) { apiUser(id: $id) { tokens { items { id } } } } }', {
-        w: victim.id,
-        id: victimIds.bot.id,
-      });
+      const listed = await gql(
+        t,
+        victim.owner.personalToken,
+        'query($w: ID!, $id: ID!) { workspace(id: $w) { apiUser(id: $id) { tokens { items { id } } } } }',
+        {
+          w: victim.id,
+          id: victimIds.bot.id,
+        },
+      );
       expect(JSON.stringify(listed.data)).toContain(token.id);
-      const device = await gql(t, victim.owner.personalToken, 'mutation($w: ID!) { createDevice(workspaceId: $w, input: { name: "n", serial: "S-9", metadata: { a: 1 } }) { id name metadata } }', {
-        w: victim.id,
-      });
+      const device = await gql(
+        t,
+        victim.owner.personalToken,
+        'mutation($w: ID!) { createDevice(workspaceId: $w, input: { name: "n", serial: "S-9", metadata: { a: 1 } }) { id name metadata } }',
+        {
+          w: victim.id,
+        },
+      );
       expect(device.data?.createDevice).toMatchObject({ name: 'n', metadata: { a: 1 } });
     });
   });
