@@ -8,6 +8,9 @@ import { PageQueryDto } from '../common/pagination';
 import { CreateDeviceDto, ListDevicesQueryDto, UpdateDeviceDto } from '../devices/devices.dto';
 import { CreateNamedTokenDto, ListTokensQueryDto, RotateTokenDto } from '../tokens/token.dto';
 import {
+  AcceptInvitationDto,
+  DeclineInvitationDto,
+  ResendInvitationDto,
   CreateInvitationDto,
   CreateRoleDto,
   CreateWorkspaceDto,
@@ -147,4 +150,20 @@ export class CreateNamedTokenInput extends CreateNamedTokenDto {
 @InputType()
 export class RotateTokenInput extends RotateTokenDto {
   @Field(() => Int, { nullable: true, description: '0 to 86400, default 0' }) override graceSeconds?: number;
+}
+
+@InputType()
+export class ResendInvitationInput extends ResendInvitationDto {
+  @Field(() => Int, { nullable: true }) override expiresInDays?: number;
+}
+
+@InputType()
+export class AcceptInvitationInput extends AcceptInvitationDto {
+  @Field({ description: 'The invitation secret (lki_); send it as a variable' }) override token: string;
+}
+
+@InputType()
+export class DeclineInvitationInput extends DeclineInvitationDto {
+  @Field({ nullable: true, description: 'The invitation secret (lki_), for an invitation to an address not yet verified' })
+  override token?: string;
 }

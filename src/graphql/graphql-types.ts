@@ -236,3 +236,17 @@ export class AuthorizationType {
 export class DeletedType {
   @Field(() => ID) id: string;
 }
+
+@ObjectType('CallerAccess', { description: "What the caller may do in the workspace (its token's scopes applied)" })
+export class CallerAccessType {
+  @Field() isOwner: boolean;
+  @Field(() => [ID]) roleIds: string[];
+  @Field(() => [String]) permissions: string[];
+  @Field(() => DeviceAccessType) deviceAccess: DeviceAccessType;
+}
+
+@ObjectType('AcceptedInvitation')
+export class AcceptedInvitationType {
+  @Field(() => ID) workspaceId: string;
+  @Field(() => MemberType, { nullable: true }) member: MemberType | null;
+}

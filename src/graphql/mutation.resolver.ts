@@ -22,6 +22,9 @@ import { WorkspacesService } from '../workspaces/workspaces.service';
 import { GraphqlAccess, uuidArg } from './graphql-access';
 import type { GraphqlContext } from './graphql-context';
 import {
+  AcceptInvitationInput,
+  DeclineInvitationInput,
+  ResendInvitationInput,
   CreateApiUserInput,
   CreateApiUserTokenInput,
   CreateDeviceInput,
@@ -38,6 +41,7 @@ import {
   UpdateWorkspaceInput,
 } from './graphql-inputs';
 import {
+  AcceptedInvitationType,
   ApiUserType,
   CreatedApiUserType,
   DeletedType,
@@ -194,6 +198,36 @@ export class MutationResolver {
     const caller = await this.admit(ctx, workspaceId, InvitationsController, 'revoke');
     const invitationId = uuidArg('id', id);
     await this.invitations.revoke(caller, this.access.actor(ctx), invitationId);
+    return { id: invitationId };
+  }
+
+  @Mutation(() => IssuedInvitationType, { description: 'A pending invitation sent again: a new secret (shown this once), a new expiry' })
+  @SameRuleAs(InvitationsController, 'resend')
+  async resendInvitation(
+    @Context() ctx: GraphqlContext,
+    @Args('workspaceId', ID_ARG) workspaceId: string,
+    @Args('id', ID_ARG) id: string,
+    @Args('input', { nullable: true }) input: ResendInvitationInput = new ResendInvitationInput(),
+  ) {
+    const caller = await this.admit(ctx, workspaceId, InvitationsController, 'resend');
+    return this.invitations.resend(caller, this.access.actor(ctx), uuidArg('id', id), input);
+  }
+
+  @Mutation(() => AcceptedInvitationType, { description: 'Accept an invitation to your verified email with its secret' })
+  @SameRuleAs(InvitationsController, 'accept')
+  acceptInvitation(@Context() ctx: GraphqlContext, @Args('input') input: AcceptInvitationInput) {
+    return this.invitations.accept(this.access.user(ctx), this.access.actor(ctx), input);
+  }
+
+  @Mutation(() => DeletedType, { description: 'Decline an invitation to you; answers its id' })
+  @SameRuleAs(InvitationsController, 'decline')
+  async declineInvitation(
+    @Context() ctx: GraphqlContext,
+    @Args('id', ID_ARG) id: string,
+    @Args('input', { nullable: true }) input: DeclineInvitationInput = new DeclineInvitationInput(),
+  ) {
+    const invitationId = uuidArg('id', id);
+    await this.invitations.decline(this.access.user(ctx), this.access.actor(ctx), invitationId, input);
     return { id: invitationId };
   }
 

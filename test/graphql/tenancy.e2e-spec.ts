@@ -101,7 +101,7 @@ describe('GraphQL tenancy', () => {
         expect({ name, codes: codes(res) }).toEqual({ name, codes: [expect.stringMatching(/^(NOT_FOUND|FORBIDDEN|INSUFFICIENT_SCOPE)$/)] });
         // A 403 only where REST answers 403 before looking: account routes (own tokens) that an API user or a
         // workspace-restricted token may not use at all, whatever the id.
-        if (codes(res)[0] !== 'NOT_FOUND') expect(['revokeToken', 'rotateToken']).toContain(name);
+        if (codes(res)[0] !== 'NOT_FOUND') expect(['revokeToken', 'rotateToken', 'declineInvitation']).toContain(name);
       }
       expect(await tableContents(t.dataSource)).toEqual(before);
     });
@@ -147,6 +147,13 @@ describe('GraphQL tenancy', () => {
         'mutation($w: ID!, $id: ID!) { revokeInvitation(workspaceId: $w, id: $id) { id } }',
         { w, id: victimIds.invitation },
       ],
+      [
+        'resendInvitation',
+        'mutation($w: ID!, $id: ID!) { resendInvitation(workspaceId: $w, id: $id) { secret } }',
+        { w, id: victimIds.invitation },
+      ],
+      // Not the caller's invitation: not found (an API user or a restricted token may not decline at all).
+      ['declineInvitation', 'mutation($id: ID!) { declineInvitation(id: $id) { id } }', { id: victimIds.invitation }],
       ['createDevice', 'mutation($w: ID!) { createDevice(workspaceId: $w, input: { name: "x", serial: "X-1" }) { id } }', { w }],
       [
         'updateDevice',
@@ -338,6 +345,39 @@ describe('GraphQL tenancy', () => {
         },
       );
       expect(device.data?.createDevice).toMatchObject({ name: 'n', metadata: { a: 1 } });
+    });
+  });
+
+  it('an invitation made through GraphQL is accepted through GraphQL with its secret, shown once', async () => {
+    const invitee = await registerUser(t);
+    const made = await gql(
+      t,
+      victim.owner.personalToken,
+      'mutation($w: ID!, $e: String!, $r: [ID!]!) { createInvitation(workspaceId: $w, input: { email: $e, roleIds: $r, deviceAccess: { mode: "all" } }) { invitation { id status } secret } }',
+      { w: victim.id, e: invitee.email, r: [victim.roles.viewer] },
+    );
+    const { invitation, secret } = made.data?.createInvitation as { invitation: { id: string; status: string }; secret: string };
+    expect(invitation.status).toBe('pending');
+    const listed = await gql(t, victim.owner.personalToken, 'query($w: ID!) { workspace(id: $w) { invitations { items { id hint } } } }', {
+      w: victim.id,
+    });
+    expect(JSON.stringify(listed.body)).not.toContain(secret);
+    const accepted = await gql(
+      t,
+      invitee.personalToken,
+      'mutation($s: String!) { acceptInvitation(input: { token: $s }) { workspaceId member { roles { name } } } }',
+      {
+        s: secret,
+      },
+    );
+    expect(accepted.data).toEqual({ acceptInvitation: { workspaceId: victim.id, member: { roles: [{ name: 'viewer' }] } } });
+    const access = await gql(t, invitee.personalToken, 'query($w: ID!) { workspace(id: $w) { access { isOwner permissions } } }', {
+      w: victim.id,
+    });
+    expect(access.data).toEqual({
+      workspace: {
+        access: { isOwner: false, permissions: ['devices:read', 'measurements:read', 'members:read', 'roles:read', 'workspace:read'] },
+      },
     });
   });
 
