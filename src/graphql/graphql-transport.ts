@@ -13,12 +13,21 @@ import { AccessGuard } from '../auth/access.guard';
 import type { Principal } from '../auth/principal';
 import { DomainError, ErrorCode, validationFailed } from '../common/errors';
 import { sendProblem } from '../common/problem-details.filter';
+import { CONTENT_SECURITY_POLICY, securityHeaders } from '../common/security-headers';
 import { formatGraphqlErrors } from './graphql-errors';
 
 export const GRAPHQL_PATH = '/graphql';
 /** A query document of more than 32 KiB is not an integration's query; the whole body may hold 256 KiB of variables. */
 export const MAX_QUERY_BYTES = 32 * 1024;
 export const GRAPHQL_BODY_LIMIT_BYTES = 256 * 1024;
+
+const GRAPHIQL_ORIGIN = 'https://unpkg.com';
+const GRAPHIQL_CONTENT_SECURITY_POLICY = {
+  ...CONTENT_SECURITY_POLICY,
+  scriptSrc: ["'self'", GRAPHIQL_ORIGIN],
+  styleSrc: ["'self'", "'unsafe-inline'", GRAPHIQL_ORIGIN],
+  connectSrc: ["'self'", GRAPHIQL_ORIGIN],
+};
 
 /** The two rules a /graphql request is admitted under, declared as any route's are. */
 class GraphqlEndpoint {
@@ -60,6 +69,11 @@ export function installGraphqlTransport(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRoute', (route) => {
     if (route.url === GRAPHQL_PATH) route.bodyLimit = GRAPHQL_BODY_LIMIT_BYTES;
+  });
+  // GraphiQL (only with LATCHKEY_GRAPHQL_IDE=true) loads React and GraphiQL from unpkg: its pages alone allow that origin.
+  const ideHeaders = securityHeaders({ contentSecurityPolicy: { directives: GRAPHIQL_CONTENT_SECURITY_POLICY } });
+  fastify.addHook('onSend', async (request, reply) => {
+    if (request.routeOptions.url?.startsWith('/graphiql')) reply.headers(ideHeaders);
   });
   fastify.addHook('preHandler', async (request: GraphqlRequest, reply) => {
     if (request.routeOptions.url !== GRAPHQL_PATH) return;

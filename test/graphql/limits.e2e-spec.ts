@@ -128,7 +128,11 @@ describe('GraphQL switches', () => {
       expect(new Set(codes(res))).toEqual(new Set(['GRAPHQL_VALIDATION_FAILED']));
       expect(res.errors?.[0].message).toMatch(/introspection has been disabled/);
       expect((await gql(t, null, '{ permissions { permissions { name } } }')).errors).toBeUndefined();
-      expect((await t.http().get('/graphiql')).status).toBe(200);
+      const ide = await t.http().get('/graphiql');
+      expect(ide.status).toBe(200);
+      expect(ide.headers['content-security-policy']).toContain("script-src 'self' https://unpkg.com");
+      // Only the IDE's pages: the API keeps its own policy.
+      expect((await t.http().get('/v1/permissions')).headers['content-security-policy']).not.toContain('unpkg');
     } finally {
       await t.close();
     }

@@ -13,7 +13,11 @@ describe('GraphQL rate limits, shared with REST', () => {
   it('a token that spent its minute on REST is refused by /graphql with 429, and the other way round', async () => {
     const user = await registerUser(t); // the address's first public request
     for (let i = 0; i < 3; i++) await t.http().get('/v1/whoami').set(bearer(user.personalToken)).expect(200);
-    for (let i = 0; i < 2; i++) expect((await gql(t, user.personalToken, '{ me { __typename } }')).status).toBe(200);
+    for (let i = 0; i < 2; i++) {
+      const counted = await gql(t, user.personalToken, '{ me { __typename } }');
+      expect(counted.status).toBe(200);
+      expect(counted.headers.ratelimit).toMatch(/^"token";r=\d+;t=\d+$/);
+    }
     const refused = await gql(t, user.personalToken, '{ me { __typename } }');
     expect(refused.status).toBe(429);
     expect(refused.body.code).toBe('rate_limited');
