@@ -6,7 +6,7 @@
 import { Injectable } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, onSendHookHandler, preHandlerAsyncHookHandler } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { Authenticated, Public } from '../auth/access.decorators';
 import { AccessGuard } from '../auth/access.guard';
@@ -67,16 +67,12 @@ function queryText(request: FastifyRequest): unknown {
  */
 export function installGraphqlTransport(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRoute', (route) => {
-    if (route.url === GRAPHQL_PATH) route.bodyLimit = GRAPHQL_BODY_LIMIT_BYTES;
-  });
   // GraphiQL (only with LATCHKEY_GRAPHQL_IDE=true) loads React and GraphiQL from unpkg: its pages alone allow that origin.
   const ideHeaders = securityHeaders({ contentSecurityPolicy: { directives: GRAPHIQL_CONTENT_SECURITY_POLICY } });
-  fastify.addHook('onSend', async (request, reply) => {
-    if (request.routeOptions.url?.startsWith('/graphiql')) reply.headers(ideHeaders);
-  });
-  fastify.addHook('preHandler', async (request: GraphqlRequest, reply) => {
-    if (request.routeOptions.url !== GRAPHQL_PATH) return;
+  const allowIdeOrigin: onSendHookHandler = async (_request, reply) => {
+    reply.headers(ideHeaders);
+  };
+  const authenticate: preHandlerAsyncHookHandler = async (request, reply) => {
     try {
       const query = queryText(request);
       if (typeof query === 'string' && Buffer.byteLength(query, 'utf8') > MAX_QUERY_BYTES) {
@@ -90,7 +86,20 @@ export function installGraphqlTransport(app: NestFastifyApplication): void {
       sendProblem(reply, String(request.id), error);
       return reply;
     }
+  };
+  // On these routes only, as Mercurius adds them: REST's hot path runs no hook of GraphQL's.
+  fastify.addHook('onRoute', (route) => {
+    if (route.url === GRAPHQL_PATH) {
+      route.bodyLimit = GRAPHQL_BODY_LIMIT_BYTES;
+      route.preHandler = [...hooks(route.preHandler), authenticate];
+    } else if (route.url.startsWith('/graphiql')) {
+      route.onSend = [...hooks(route.onSend), allowIdeOrigin];
+    }
   });
+}
+
+function hooks<T>(existing: T | T[] | undefined): T[] {
+  return existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
 }
 
 /**
