@@ -55,13 +55,29 @@ export class GraphqlAccess {
     const key = `${id}|${ruleKey(rule)}`;
     let admitted = ctx.admitted.get(key);
     if (!admitted) {
-      // The order of a route's guard: the workspace (404, 401, 403 token_policy, owner, permission), then the principal.
-      admitted = this.workspaces.admit(principal, id, rule).then(async (caller) => {
-        await this.guard.checkPrincipal(rule, principal);
-        return caller;
-      });
+      admitted = this.admitNow(principal, id, rule);
       ctx.admitted.set(key, admitted);
     }
     return admitted;
+  }
+
+  /**
+   * For a mutation: admitted afresh, and what this request admitted before is forgotten, so that
+   * neither this change nor any field read after it acts on access an earlier mutation changed.
+   * (The write itself re-checks the caller under the workspace's lock: WorkspaceWrites.)
+   */
+  admitForChange(ctx: GraphqlContext, workspaceId: string, rule: AuthenticatedRule): Promise<WorkspaceCaller> {
+    const principal = this.principal(ctx);
+    const id = uuidArg('workspaceId', workspaceId);
+    ctx.admitted.clear();
+    ctx.loaders.clear();
+    return this.admitNow(principal, id, rule);
+  }
+
+  /** The order of a route's guard: the workspace (404, 401, 403 token_policy, owner, permission), then the principal. */
+  private async admitNow(principal: Principal, workspaceId: string, rule: AuthenticatedRule): Promise<WorkspaceCaller> {
+    const caller = await this.workspaces.admit(principal, workspaceId, rule);
+    await this.guard.checkPrincipal(rule, principal);
+    return caller;
   }
 }

@@ -79,7 +79,7 @@ export class MutationResolver {
     controller: C,
     method: keyof InstanceType<C> & string,
   ): Promise<WorkspaceCaller> {
-    return this.access.admit(ctx, workspaceId, workspaceRuleOf(controller, method));
+    return this.access.admitForChange(ctx, workspaceId, workspaceRuleOf(controller, method));
   }
 
   // --- workspaces ------------------------------------------------------------------------------
