@@ -92,6 +92,7 @@ export function installGraphqlTransport(app: NestFastifyApplication): void {
     if (route.url === GRAPHQL_PATH) {
       route.bodyLimit = GRAPHQL_BODY_LIMIT_BYTES;
       route.preHandler = [...hooks(route.preHandler), authenticate];
+      route.errorHandler = graphqlErrorHandler;
     } else if (route.url.startsWith('/graphiql')) {
       route.onSend = [...hooks(route.onSend), allowIdeOrigin];
     }

@@ -1,6 +1,6 @@
 // GraphQL beside REST at /graphql: @nestjs/graphql code-first on Mercurius (Fastify's own GraphQL
 // server, so the request passes the same Fastify hooks, body parser and limits as REST's).
-import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
+import type { MercuriusDriverConfig } from '@nestjs/mercurius';
 import { Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
@@ -25,7 +25,8 @@ import { ApiUserResolver } from './api-user.resolver';
 import { GraphqlAccess } from './graphql-access';
 import type { GraphqlContext } from './graphql-context';
 import { formatGraphqlErrors } from './graphql-errors';
-import { GRAPHQL_PATH, graphqlErrorHandler, GraphqlTransport, principalOf } from './graphql-transport';
+import { DeferredMercuriusDriver } from './mercurius-driver';
+import { GRAPHQL_PATH, GraphqlTransport, principalOf } from './graphql-transport';
 import { MutationResolver } from './mutation.resolver';
 import { QueryResolver } from './query.resolver';
 import { WorkspaceResolver } from './workspace.resolver';
@@ -57,7 +58,7 @@ export function graphqlValidationRules(config: AppConfig): ValidationRule[] {
 @Module({
   imports: [
     GraphQLModule.forRootAsync<MercuriusDriverConfig>({
-      driver: MercuriusDriver,
+      driver: DeferredMercuriusDriver,
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
         path: GRAPHQL_PATH,
@@ -70,7 +71,9 @@ export function graphqlValidationRules(config: AppConfig): ValidationRule[] {
         fieldResolverEnhancers: ['filters'],
         validationRules: graphqlValidationRules(config),
         errorFormatter: formatGraphqlErrors as never,
-        errorHandler: graphqlErrorHandler,
+        // Mercurius would set its error handler on the root Fastify instance, REST's routes included;
+        // /graphql gets it as a route option instead (graphql-transport.ts).
+        errorHandler: false,
         context: (request: FastifyRequest, reply: FastifyReply): GraphqlContext => ({
           req: request,
           reply,
