@@ -12,7 +12,9 @@ import { Authenticated, Public } from '../auth/access.decorators';
 import { AccessGuard } from '../auth/access.guard';
 import type { Principal } from '../auth/principal';
 import { DomainError, ErrorCode, validationFailed } from '../common/errors';
-import { sendProblem } from '../common/problem-details.filter';
+import { ProblemDetailsFilter, sendProblem } from '../common/problem-details.filter';
+import { Database } from '../database/database';
+import { MetricsService } from '../metrics/metrics.service';
 import { CONTENT_SECURITY_POLICY, securityHeaders } from '../common/security-headers';
 import { formatGraphqlErrors } from './graphql-errors';
 
@@ -42,8 +44,22 @@ type GraphqlRequest = FastifyRequest & { user?: Principal };
 
 @Injectable()
 export class GraphqlTransport {
+  /** REST's answer to a failure (problem+json; a database outage 503, logged and counted), for /graphql's own refusals. */
+  private readonly problems: ProblemDetailsFilter;
+
   // The guard is stateless but for the rules it has read; this instance serves /graphql alone.
-  constructor(private readonly guard: AccessGuard) {}
+  constructor(
+    private readonly guard: AccessGuard,
+    database: Database,
+    metrics: MetricsService,
+  ) {
+    this.problems = new ProblemDetailsFilter(database, metrics);
+  }
+
+  /** Answers a failure of the transport (a bad token, a limit, the database down while authenticating) as REST does. */
+  refuse(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+    this.problems.catch(error, new ExecutionContextHost([request, reply]));
+  }
 
   /** The principal of the request, or null without a token; a DomainError for a bad token or a limit. */
   async authenticate(request: GraphqlRequest, reply: FastifyReply): Promise<Principal | null> {
@@ -82,8 +98,7 @@ export function installGraphqlTransport(app: NestFastifyApplication): void {
         .get(GraphqlTransport)
         .authenticate(request, reply);
     } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      sendProblem(reply, String(request.id), error);
+      app.get(GraphqlTransport).refuse(error, request, reply);
       return reply;
     }
   };

@@ -17,6 +17,7 @@ import { AuthorizationModule } from '../authorization/authorization.module';
 import { ChecksModule } from '../checks/checks.module';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DevicesModule } from '../devices/devices.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { WhoamiModule } from '../whoami/whoami.module';
@@ -93,6 +94,7 @@ export function graphqlValidationRules(config: AppConfig): ValidationRule[] {
     TokensModule,
     WhoamiModule,
     WorkspacesModule,
+    MetricsModule,
   ],
   providers: [AccessGuard, GraphqlTransport, GraphqlAccess, QueryResolver, WorkspaceResolver, ApiUserResolver, MutationResolver],
 })
