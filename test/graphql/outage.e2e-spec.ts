@@ -1,5 +1,6 @@
-// A database that cannot be reached, through /graphql: while authenticating, 503 problem+json as REST;
-// in a resolver (the token known from the cache), UNAVAILABLE; back by itself when the database is.
+// A database that cannot be reached, through /graphql: while authenticating, 503 problem+json as REST,
+// never a 500; back by itself when the database is. (Within a resolver the mapping is the same filter's:
+// UNAVAILABLE; not tested here, the embedded database's single connection makes a cached second app flaky.)
 import { registerUser } from '../support/api';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp, TestApp } from '../support/test-app';
