@@ -17,9 +17,10 @@ module.exports = {
     '^.+\\.(t|j)s$': ['@swc/jest', swc],
     '^.+\\.cjs$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' } }, module: { type: 'commonjs', ignoreDynamic: false } }],
   },
+  // Mercurius loads quick-lru (ESM) with a dynamic import: both go through swc too.
   // openapi-typescript's own dependencies (parse-json, change-case, …) are ESM too: the contract test generates the web UI's types.
   transformIgnorePatterns: [
-    '/node_modules/(?!(@nestjs|uid|load-esm|file-type|@electric-sql|content-disposition|openapi-typescript|parse-json|index-to-position|change-case|supports-color)/)',
+    '/node_modules/(?!(@nestjs|uid|load-esm|file-type|@electric-sql|content-disposition|openapi-typescript|parse-json|index-to-position|change-case|supports-color|mercurius|quick-lru)/)',
   ],
   moduleFileExtensions: ['js', 'cjs', 'json', 'ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',

@@ -21,6 +21,7 @@ import { DevicesModule } from './devices/devices.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 import { ApiUsersModule } from './api-users/api-users.module';
 import { WhoamiModule } from './whoami/whoami.module';
+import { GraphqlModule } from './graphql/graphql.module';
 
 @Module({})
 export class AppModule {
@@ -52,6 +53,7 @@ export class AppModule {
         DevicesModule,
         ApiUsersModule,
         WhoamiModule,
+        GraphqlModule,
         HealthModule,
       ],
     };

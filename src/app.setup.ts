@@ -18,6 +18,7 @@ import type { AppConfig } from './config/app-config';
 import { Database } from './database/database';
 import { MetricsService } from './metrics/metrics.service';
 import { buildOpenApiDocument } from './openapi/openapi-document';
+import { installGraphqlTransport } from './graphql/graphql-transport';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 /**
@@ -141,6 +142,8 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     if (problem) return done(validationFailedWith([problem]), undefined);
     parseJson(request, text, done);
   });
+  // POST and GET /graphql (src/graphql): authenticated by the guard as a whole, with its own limits.
+  installGraphqlTransport(app);
   const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers);

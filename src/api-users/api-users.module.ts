@@ -11,6 +11,6 @@ import { ApiUsersService } from './api-users.service';
   imports: [TokensModule, WorkspacesModule, AuthorizationModule, AuditModule],
   controllers: [ApiUsersController],
   providers: [ApiUsersRepository, ApiUsersService],
-  exports: [ApiUsersRepository],
+  exports: [ApiUsersRepository, ApiUsersService],
 })
 export class ApiUsersModule {}

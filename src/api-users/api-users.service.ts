@@ -161,6 +161,30 @@ export class ApiUsersService {
     return toPage(rows, limit, (row) => toTokenView(row, now));
   }
 
+  /**
+   * listTokens()'s first page for each of these API users of the caller's workspace, in a bounded number
+   * of statements (GraphQL's apiUsers { tokens }); an id not of this workspace gets an empty page.
+   */
+  async firstTokenPages(
+    access: WorkspaceAccess,
+    apiUserIds: readonly string[],
+    query: PageQueryDto,
+  ): Promise<Map<string, Page<TokenView>>> {
+    const limit = pageLimit(query);
+    const now = this.clock.now();
+    const rows = await this.tokenRows.listActiveForApiUsers(access.workspaceId, apiUserIds, now, limit);
+    return new Map(
+      apiUserIds.map((id) => [
+        id,
+        toPage(
+          rows.filter((row) => row.apiUserId === id),
+          limit,
+          (row) => toTokenView(row, now),
+        ),
+      ]),
+    );
+  }
+
   async createToken(caller: WorkspaceCaller, actor: Actor, apiUserId: string, dto: CreateApiUserTokenDto): Promise<IssuedTokenView> {
     return this.writes.run(caller, actor, async ({ em, access, audit, assertCanActOn }) => {
       await this.findLocked(access, apiUserId, em);

@@ -24,7 +24,7 @@ export const TOKEN_EXPIRES_HEADER = 'Latchkey-Token-Expires-At';
 const AUTHORIZATION = /^(?:Bearer|Token)[ \t]+(\S+)[ \t]*$/i;
 
 type AuthRequest = FastifyRequest & { user?: Principal; workspaceCaller?: WorkspaceCaller; platformCaller?: boolean };
-type AuthenticatedRule = Extract<AccessRule, { kind: 'authenticated' }>;
+export type AuthenticatedRule = Extract<AccessRule, { kind: 'authenticated' }>;
 type Handler = ReturnType<ExecutionContext['getHandler']>;
 
 /**
@@ -71,6 +71,7 @@ export class AccessGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const rule = this.ruleFor(context);
     if (!rule) throw new DomainError(ErrorCode.Forbidden, 'This route declares no access rule.');
+    if (context.getType<string>() === 'graphql') return this.admitResolver(rule, context);
     const request = context.switchToHttp().getRequest<AuthRequest>();
     if (rule.kind === 'public') {
       if (!rule.unlimited) sendRateLimitFields(context, await this.rateLimits.consumePublic(request.ip));
@@ -111,6 +112,29 @@ export class AccessGuard implements CanActivate {
     this.checkRule(rule, principal);
     if (rule.platformAdmin) await this.checkPlatformAdmin(principal);
     return true;
+  }
+
+  /**
+   * A GraphQL query or mutation field. Its /graphql request was authenticated once, by this guard
+   * (src/graphql/graphql-transport.ts), and the principal travels in the GraphQL context; the field's
+   * rule (its REST route's own, src/graphql/same-rule.ts) is held to it here as a route's would be.
+   * The workspace part of the rule is the resolver's to check: it names the workspace, and admits the
+   * caller there with the same rule through WorkspaceAccessResolver.admit (src/graphql/graphql-access.ts).
+   */
+  private async admitResolver(rule: AccessRule, context: ExecutionContext): Promise<boolean> {
+    if (rule.kind === 'public') return true;
+    const principal = context.getArgByIndex<{ principal?: Principal | null } | undefined>(2)?.principal;
+    if (!principal) throw new DomainError(ErrorCode.TokenMissing, 'Send a token in the Authorization header.');
+    // Under a workspace, outsiders get 404 before anything else, as on a route: the resolver admits
+    // the caller there first, then holds it to the rest of the rule (checkPrincipal).
+    if (!namesWorkspace(rule)) await this.checkPrincipal(rule, principal);
+    return true;
+  }
+
+  /** What a rule asks of the principal itself, after any workspace admission: its type, its token's scope, platform admin. */
+  async checkPrincipal(rule: AuthenticatedRule, principal: Principal): Promise<void> {
+    this.checkRule(rule, principal);
+    if (rule.platformAdmin) await this.checkPlatformAdmin(principal);
   }
 
   /** The route's :wid, checked as a UUID: the one thing about a workspace this guard reads from REST. */

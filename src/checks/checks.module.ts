@@ -10,5 +10,6 @@ import { ChecksService } from './checks.service';
   imports: [AuthModule, AuthorizationModule, DevicesModule],
   controllers: [ChecksController],
   providers: [ChecksService],
+  exports: [ChecksService],
 })
 export class ChecksModule {}

@@ -72,6 +72,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
+    // A GraphQL resolver answers in the GraphQL body (src/graphql/graphql-errors.ts): the same mapping,
+    // handed back as the domain error it gives, so both transports say the same of the same failure.
+    if (host.getType<string>() === 'graphql') {
+      throw this.toDomainError(exception, host.getArgByIndex<{ req: FastifyRequest }>(2).req);
+    }
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     sendProblem(http.getResponse<FastifyReply>(), String(request.id), this.toDomainError(exception, request));

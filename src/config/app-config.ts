@@ -208,6 +208,16 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsString()
   LATCHKEY_WEB_UI_DIR?: string;
+
+  /** GraphQL introspection (__schema, __type) at /graphql; false refuses it. */
+  @Transform(toBool)
+  @IsBoolean()
+  LATCHKEY_GRAPHQL_INTROSPECTION = true;
+
+  /** GraphiQL at /graphiql; off unless true. */
+  @Transform(toBool)
+  @IsBoolean()
+  LATCHKEY_GRAPHQL_IDE = false;
 }
 
 export interface AppConfig {
@@ -254,6 +264,8 @@ export interface AppConfig {
   metrics: { tokenDigest: Buffer | null; port: number | null; host: string };
   /** Forwarded /v1/authorize requests: where /workspaces/… starts ('' or e.g. /api), and the optional route table. */
   forwardAuth: { pathPrefix: string; routes: ForwardAuthRoute[] };
+  /** /graphql: introspection allowed; GraphiQL served at /graphiql. */
+  graphql: { introspection: boolean; ide: boolean };
 }
 
 export type TrustProxy = false | number | string[];
@@ -372,6 +384,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       port: vars.LATCHKEY_METRICS_PORT ?? null,
       host: vars.LATCHKEY_METRICS_HOST,
     },
+    graphql: { introspection: vars.LATCHKEY_GRAPHQL_INTROSPECTION, ide: vars.LATCHKEY_GRAPHQL_IDE },
   };
 }
 

@@ -9,6 +9,6 @@ import { DevicesService } from './devices.service';
   imports: [AuthorizationModule, AuditModule],
   controllers: [DevicesController],
   providers: [DevicesRepository, DevicesService],
-  exports: [DevicesRepository],
+  exports: [DevicesRepository, DevicesService],
 })
 export class DevicesModule {}

@@ -14,6 +14,6 @@ import { WorkspaceTokensService } from './workspace-tokens.service';
   imports: [UsersModule, AuthorizationModule, AuditModule, RateLimitsModule],
   controllers: [MeTokensController, WorkspaceTokensController],
   providers: [TokensRepository, TokensService, WorkspaceTokensService],
-  exports: [TokensRepository, TokensService],
+  exports: [TokensRepository, TokensService, WorkspaceTokensService],
 })
 export class TokensModule {}

@@ -167,6 +167,34 @@ export class TokensRepository {
   }
 
   /**
+   * The first page of listForOwner() for each of several API users of one workspace, in two statements
+   * whatever their number (GraphQL's apiUsers { tokens }). API users of another workspace have none here.
+   */
+  async listActiveForApiUsers(workspaceId: string, apiUserIds: readonly string[], now: Date, limit: number): Promise<Token[]> {
+    if (apiUserIds.length === 0) return [];
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `SELECT id FROM (
+         SELECT t.id, row_number() OVER (PARTITION BY t.api_user_id ORDER BY t.created_at DESC, t.id DESC) AS n
+           FROM tokens t
+           JOIN api_users a ON a.id = t.api_user_id AND a.workspace_id = $1
+           LEFT JOIN tokens p ON p.id = t.parent_id
+          WHERE t.api_user_id = ANY($2::uuid[]) AND t.kind IN ('api_user', 'session')
+            AND (t.revoked_at IS NULL OR t.revoked_at > $3) AND (t.expires_at IS NULL OR t.expires_at > $3)
+            AND (p.id IS NULL OR ((p.revoked_at IS NULL OR p.revoked_at > $3) AND (p.expires_at IS NULL OR p.expires_at > $3)))
+       ) ranked WHERE n <= $4`,
+      [requireId(workspaceId), apiUserIds, now, limit + 1],
+    );
+    if (rows.length === 0) return [];
+    return this.dataSource
+      .getRepository(Token)
+      .createQueryBuilder('t')
+      .where('t.id IN (:...ids)', { ids: rows.map((r) => r.id) })
+      .orderBy('t.created_at', 'DESC')
+      .addOrderBy('t.id', 'DESC')
+      .getMany();
+  }
+
+  /**
    * Ends a token now, with its whole rotation chain (the secrets it replaced that are still in their
    * grace period, and the ones that replaced it) and every session exchanged from any of them; a token
    * already dead keeps its time. True when a token of the chain changed: of revocations racing each

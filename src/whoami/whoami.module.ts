@@ -11,5 +11,6 @@ import { WhoamiService } from './whoami.service';
   imports: [UsersModule, ApiUsersModule, TokensModule, WorkspacesModule],
   controllers: [WhoamiController],
   providers: [WhoamiService],
+  exports: [WhoamiService],
 })
 export class WhoamiModule {}

@@ -26,6 +26,6 @@ import { WorkspacesService } from './workspaces.service';
     MembersService,
     InvitationsService,
   ],
-  exports: [WorkspacesRepository, GrantValidator],
+  exports: [WorkspacesRepository, GrantValidator, WorkspacesService, RolesService, MembersService, InvitationsService],
 })
 export class WorkspacesModule {}

@@ -1,0 +1,169 @@
+// GraphQL arguments and inputs are the REST DTOs themselves, given GraphQL fields: the global
+// ValidationPipe checks them with the very rules REST checks its bodies and queries with.
+import { ArgsType, Field, ID, InputType, Int } from '@nestjs/graphql';
+import { CreateApiUserDto, CreateApiUserTokenDto, UpdateApiUserDto } from '../api-users/api-users.dto';
+import { AuditQueryDto } from '../audit/audit.dto';
+import { DeviceAccessDto } from '../authorization/device-access.dto';
+import { PageQueryDto } from '../common/pagination';
+import { CreateDeviceDto, ListDevicesQueryDto, UpdateDeviceDto } from '../devices/devices.dto';
+import { CreateNamedTokenDto, ListTokensQueryDto, RotateTokenDto } from '../tokens/token.dto';
+import {
+  AcceptInvitationDto,
+  DeclineInvitationDto,
+  ResendInvitationDto,
+  CreateInvitationDto,
+  CreateRoleDto,
+  CreateWorkspaceDto,
+  TokenPolicyDto,
+  UpdateMemberDto,
+  UpdateRoleDto,
+  UpdateWorkspaceDto,
+} from '../workspaces/workspaces.dto';
+import { JSONObjectScalar } from './json-scalar';
+
+@ArgsType()
+export class PageArgs extends PageQueryDto {
+  @Field(() => Int, { nullable: true, description: '1 to 200, default 50' }) override limit?: number;
+  @Field({ nullable: true, description: 'nextCursor of the previous page' }) override cursor?: string;
+}
+
+@ArgsType()
+export class DevicePageArgs extends ListDevicesQueryDto {
+  @Field(() => Int, { nullable: true, description: '1 to 200, default 50' }) override limit?: number;
+  @Field({ nullable: true }) override cursor?: string;
+  @Field({ nullable: true, description: 'Only the device with this serial' }) override serial?: string;
+}
+
+@ArgsType()
+export class AuditPageArgs extends AuditQueryDto {
+  @Field(() => Int, { nullable: true, description: '1 to 200, default 50' }) override limit?: number;
+  @Field({ nullable: true }) override cursor?: string;
+  @Field({ nullable: true }) override action?: string;
+  @Field(() => ID, { nullable: true }) override actorId?: string;
+}
+
+@ArgsType()
+export class MyTokensArgs extends ListTokensQueryDto {
+  @Field(() => Int, { nullable: true, description: '1 to 200, default 50' }) override limit?: number;
+  @Field({ nullable: true }) override cursor?: string;
+  @Field({ nullable: true, description: 'personal, named or session' }) override kind?: 'personal' | 'named' | 'session';
+  @Field({ nullable: true }) override includeInactive?: boolean;
+}
+
+@InputType()
+export class DeviceAccessInput extends DeviceAccessDto {
+  @Field({ description: 'all or selected' }) override mode: 'all' | 'selected';
+  @Field(() => [ID], { nullable: true }) override deviceIds?: string[];
+}
+
+@InputType()
+export class CreateWorkspaceInput extends CreateWorkspaceDto {
+  @Field() override name: string;
+  @Field({ nullable: true }) override slug?: string;
+}
+
+@InputType()
+export class UpdateWorkspaceInput extends UpdateWorkspaceDto {
+  @Field({ nullable: true }) override name?: string;
+  @Field({ nullable: true }) override slug?: string;
+}
+
+@InputType()
+export class TokenPolicyInput extends TokenPolicyDto {
+  @Field(() => Int, { nullable: true }) override maxLifetimeDays: number | null;
+  @Field() override allowPersonalTokens: boolean;
+}
+
+@InputType()
+export class CreateRoleInput extends CreateRoleDto {
+  @Field() override name: string;
+  @Field({ nullable: true }) override description?: string;
+  @Field(() => [String]) override permissions: string[];
+}
+
+@InputType()
+export class UpdateRoleInput extends UpdateRoleDto {
+  @Field({ nullable: true }) override name?: string;
+  @Field(() => String, { nullable: true }) override description?: string | null;
+  @Field(() => [String], { nullable: true }) override permissions?: string[];
+}
+
+@InputType()
+export class UpdateMemberInput extends UpdateMemberDto {
+  @Field(() => [ID], { nullable: true }) override roleIds?: string[];
+  @Field(() => DeviceAccessInput, { nullable: true }) override deviceAccess?: DeviceAccessInput;
+}
+
+@InputType()
+export class CreateInvitationInput extends CreateInvitationDto {
+  @Field() override email: string;
+  @Field(() => [ID]) override roleIds: string[];
+  @Field(() => DeviceAccessInput) override deviceAccess: DeviceAccessInput;
+  @Field(() => Int, { nullable: true }) override expiresInDays?: number;
+}
+
+@InputType()
+export class CreateDeviceInput extends CreateDeviceDto {
+  @Field() override name: string;
+  @Field() override serial: string;
+  @Field(() => JSONObjectScalar, { nullable: true }) override metadata?: Record<string, unknown>;
+}
+
+@InputType()
+export class UpdateDeviceInput extends UpdateDeviceDto {
+  @Field({ nullable: true }) override name?: string;
+  @Field({ nullable: true }) override serial?: string;
+  @Field(() => JSONObjectScalar, { nullable: true }) override metadata?: Record<string, unknown>;
+}
+
+@InputType()
+export class CreateApiUserInput extends CreateApiUserDto {
+  @Field() override name: string;
+  @Field(() => [ID]) override roleIds: string[];
+  @Field(() => DeviceAccessInput) override deviceAccess: DeviceAccessInput;
+}
+
+@InputType()
+export class UpdateApiUserInput extends UpdateApiUserDto {
+  @Field({ nullable: true }) override name?: string;
+  @Field({ nullable: true, description: 'active or disabled' }) override status?: 'active' | 'disabled';
+  @Field(() => [ID], { nullable: true }) override roleIds?: string[];
+  @Field(() => DeviceAccessInput, { nullable: true }) override deviceAccess?: DeviceAccessInput;
+}
+
+@InputType()
+export class CreateApiUserTokenInput extends CreateApiUserTokenDto {
+  @Field({ nullable: true }) override name?: string;
+  @Field(() => [String], { nullable: true }) override scopes?: string[];
+  @Field(() => Int, { nullable: true, description: 'null: never expires' }) override expiresInDays?: number | null;
+}
+
+@InputType()
+export class CreateNamedTokenInput extends CreateNamedTokenDto {
+  @Field() override name: string;
+  @Field(() => [String]) override scopes: string[];
+  @Field(() => [ID], { nullable: true }) override workspaceIds?: string[] | null;
+  @Field(() => Int, { nullable: true, description: 'null: never expires (if no policy forbids it)' }) override expiresInDays?:
+    number | null;
+}
+
+@InputType()
+export class RotateTokenInput extends RotateTokenDto {
+  @Field(() => Int, { nullable: true, description: '0 to 86400, default 0' }) override graceSeconds?: number;
+}
+
+@InputType()
+export class ResendInvitationInput extends ResendInvitationDto {
+  @Field(() => Int, { nullable: true }) override expiresInDays?: number;
+}
+
+@InputType()
+export class AcceptInvitationInput extends AcceptInvitationDto {
+  @Field({ description: 'The invitation secret (lki_); send it as a variable' }) override token: string;
+}
+
+@InputType()
+export class DeclineInvitationInput extends DeclineInvitationDto {
+  @Field({ nullable: true, description: 'The invitation secret (lki_), for an invitation to an address not yet verified' })
+  override token?: string;
+}

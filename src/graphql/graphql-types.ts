@@ -1,0 +1,252 @@
+// The GraphQL object types: the REST answers' shapes, field for field, so one view serves both.
+import { Field, GraphQLISODateTime, ID, Int, ObjectType, createUnionType } from '@nestjs/graphql';
+import { JSONObjectScalar } from './json-scalar';
+
+@ObjectType('Permission', { description: 'A permission of the catalog, or an account scope' })
+export class PermissionType {
+  @Field() name: string;
+  @Field() description: string;
+}
+
+@ObjectType('PermissionCatalog', { description: 'As GET /v1/permissions' })
+export class PermissionCatalogType {
+  @Field(() => [PermissionType]) permissions: PermissionType[];
+  @Field(() => [PermissionType], { description: 'Scopes a token may carry besides the permissions' }) accountScopes: PermissionType[];
+}
+
+@ObjectType('DeviceAccess')
+export class DeviceAccessType {
+  @Field({ description: 'all or selected' }) mode: string;
+  @Field(() => [ID], { nullable: true, description: 'With mode selected: the devices, by id' }) deviceIds?: string[];
+}
+
+@ObjectType('RoleRef')
+export class RoleRefType {
+  @Field(() => ID) id: string;
+  @Field() name: string;
+  @Field({ nullable: true }) builtIn?: boolean;
+  @Field(() => [String], { nullable: true, description: 'On me: what the role grants' }) permissions?: string[];
+}
+
+@ObjectType('Role')
+export class RoleType {
+  @Field(() => ID) id: string;
+  @Field() name: string;
+  @Field(() => String, { nullable: true }) description: string | null;
+  @Field(() => [String]) permissions: string[];
+  @Field() builtIn: boolean;
+  @Field(() => GraphQLISODateTime) createdAt: Date;
+  @Field(() => GraphQLISODateTime) updatedAt: Date;
+}
+
+@ObjectType('Member')
+export class MemberType {
+  @Field(() => ID) userId: string;
+  @Field() email: string;
+  @Field() name: string;
+  @Field(() => [RoleRefType]) roles: RoleRefType[];
+  @Field(() => DeviceAccessType) deviceAccess: DeviceAccessType;
+  @Field(() => GraphQLISODateTime) joinedAt: Date;
+}
+
+@ObjectType('Device')
+export class DeviceType {
+  @Field(() => ID) id: string;
+  @Field() name: string;
+  @Field() serial: string;
+  @Field(() => JSONObjectScalar) metadata: Record<string, unknown>;
+  @Field(() => GraphQLISODateTime) createdAt: Date;
+  @Field(() => GraphQLISODateTime) updatedAt: Date;
+}
+
+@ObjectType('Token', { description: 'A token as lists show it: never its secret' })
+export class TokenType {
+  @Field(() => ID) id: string;
+  @Field(() => String, { nullable: true }) name: string | null;
+  @Field() kind: string;
+  @Field() hint: string;
+  @Field(() => [String]) scopes: string[];
+  @Field(() => [ID], { nullable: true }) workspaceIds: string[] | null;
+  @Field(() => GraphQLISODateTime) createdAt: Date;
+  @Field(() => GraphQLISODateTime, { nullable: true }) expiresAt: Date | null;
+  @Field(() => GraphQLISODateTime, { nullable: true }) lastUsedAt: Date | null;
+  @Field(() => String, { nullable: true }) lastUsedIp: string | null;
+  @Field(() => GraphQLISODateTime, { nullable: true }) revokedAt: Date | null;
+  @Field(() => ID, { nullable: true }) parentId: string | null;
+  @Field(() => ID, { nullable: true }) replacedById: string | null;
+}
+
+@ObjectType('IssuedToken', { description: 'A token just made or rotated, with its secret: shown this once' })
+export class IssuedTokenType extends TokenType {
+  @Field() secret: string;
+}
+
+@ObjectType('TokenOwner')
+export class TokenOwnerType {
+  @Field({ description: 'user or api_user' }) type: string;
+  @Field(() => ID) id: string;
+  @Field({ nullable: true }) email?: string;
+}
+
+@ObjectType('TokenPolicyVerdict')
+export class TokenPolicyVerdictType {
+  @Field() accepted: boolean;
+  @Field({ nullable: true }) reason?: string;
+}
+
+@ObjectType('WorkspaceToken', { description: 'A token that can reach the workspace (governance)' })
+export class WorkspaceTokenType extends TokenType {
+  @Field(() => TokenOwnerType) owner: TokenOwnerType;
+  @Field(() => TokenPolicyVerdictType) policy: TokenPolicyVerdictType;
+}
+
+@ObjectType('TokenPolicy')
+export class TokenPolicyType {
+  @Field(() => Int, { nullable: true }) maxLifetimeDays: number | null;
+  @Field() allowPersonalTokens: boolean;
+}
+
+@ObjectType('WorkspaceSummary')
+export class WorkspaceSummaryType {
+  @Field(() => ID) id: string;
+  @Field() name: string;
+  @Field({ nullable: true }) slug?: string;
+}
+
+@ObjectType('Workspace')
+export class WorkspaceType {
+  @Field(() => ID) id: string;
+  @Field() name: string;
+  @Field() slug: string;
+  @Field(() => [RoleRefType], { nullable: true, description: 'The roles the caller holds here' }) roles?: RoleRefType[];
+  @Field(() => GraphQLISODateTime) createdAt: Date;
+  @Field(() => GraphQLISODateTime) updatedAt: Date;
+}
+
+@ObjectType('CallerToken', { description: "The calling token's own facts (as GET /v1/whoami)" })
+export class CallerTokenType {
+  @Field(() => ID) id: string;
+  @Field() kind: string;
+  @Field() hint: string;
+  @Field(() => [String]) scopes: string[];
+  @Field(() => GraphQLISODateTime, { nullable: true }) expiresAt: Date | null;
+  @Field(() => [ID], { nullable: true }) workspaceIds: string[] | null;
+}
+
+@ObjectType('User', { description: 'A person. Profile fields need a token holding account:read' })
+export class UserType {
+  @Field(() => ID) id: string;
+  @Field({ nullable: true }) email?: string;
+  @Field({ nullable: true }) name?: string;
+  @Field({ nullable: true }) status?: string;
+  @Field(() => GraphQLISODateTime, { nullable: true }) emailVerifiedAt?: Date | null;
+  @Field(() => GraphQLISODateTime, { nullable: true }) createdAt?: Date;
+  @Field(() => CallerTokenType, { nullable: true, description: 'On me: the calling token' }) token?: CallerTokenType;
+}
+
+@ObjectType('ApiUser', { description: 'A headless principal of one workspace' })
+export class ApiUserType {
+  @Field(() => ID) id: string;
+  @Field() name: string;
+  @Field(() => ID) workspaceId: string;
+  @Field(() => WorkspaceSummaryType, { nullable: true, description: 'On me: its workspace' }) workspace?: WorkspaceSummaryType;
+  @Field({ nullable: true, description: 'active or disabled (not on me)' }) status?: string;
+  @Field(() => [RoleRefType]) roles: RoleRefType[];
+  @Field(() => DeviceAccessType) deviceAccess: DeviceAccessType;
+  @Field(() => ID, { nullable: true }) createdByUserId?: string | null;
+  @Field(() => GraphQLISODateTime, { nullable: true }) createdAt?: Date;
+  @Field(() => GraphQLISODateTime, { nullable: true }) updatedAt?: Date;
+  @Field(() => CallerTokenType, { nullable: true, description: 'On me: the calling token' }) token?: CallerTokenType;
+}
+
+export const CallerUnion = createUnionType({
+  name: 'Caller',
+  description: 'Who the calling token belongs to',
+  types: () => [UserType, ApiUserType] as const,
+  resolveType: (value: { workspaceId?: string }) => (value.workspaceId ? ApiUserType : UserType),
+});
+
+@ObjectType('Invitation')
+export class InvitationType {
+  @Field(() => ID) id: string;
+  @Field(() => ID) workspaceId: string;
+  @Field() email: string;
+  @Field(() => [ID]) roleIds: string[];
+  @Field(() => DeviceAccessType) deviceAccess: DeviceAccessType;
+  @Field() status: string;
+  @Field() hint: string;
+  @Field(() => ID, { nullable: true }) invitedByUserId: string | null;
+  @Field(() => ID, { nullable: true }) invitedByApiUserId: string | null;
+  @Field(() => GraphQLISODateTime) createdAt: Date;
+  @Field(() => GraphQLISODateTime) expiresAt: Date;
+  @Field(() => GraphQLISODateTime, { nullable: true }) acceptedAt: Date | null;
+  @Field(() => GraphQLISODateTime, { nullable: true }) declinedAt: Date | null;
+  @Field(() => GraphQLISODateTime, { nullable: true }) revokedAt: Date | null;
+  @Field(() => WorkspaceSummaryType, { nullable: true, description: 'On my invitations: the workspace' }) workspace?: WorkspaceSummaryType;
+}
+
+@ObjectType('IssuedInvitation')
+export class IssuedInvitationType {
+  @Field(() => InvitationType) invitation: InvitationType;
+  @Field({ description: 'The invitation token (lki_): shown this once' }) secret: string;
+}
+
+@ObjectType('AuditActor')
+export class AuditActorType {
+  @Field() type: string;
+  @Field(() => ID, { nullable: true }) id: string | null;
+  @Field(() => ID, { nullable: true }) tokenId: string | null;
+}
+
+@ObjectType('AuditTarget')
+export class AuditTargetType {
+  @Field() type: string;
+  @Field(() => ID) id: string;
+}
+
+@ObjectType('AuditEvent')
+export class AuditEventType {
+  @Field(() => ID) id: string;
+  @Field() action: string;
+  @Field(() => ID, { nullable: true }) workspaceId: string | null;
+  @Field(() => AuditActorType) actor: AuditActorType;
+  @Field(() => AuditTargetType, { nullable: true }) target: AuditTargetType | null;
+  @Field(() => String, { nullable: true }) ip: string | null;
+  @Field(() => JSONObjectScalar) details: Record<string, unknown>;
+  @Field(() => GraphQLISODateTime) createdAt: Date;
+}
+
+@ObjectType('CreatedApiUser')
+export class CreatedApiUserType {
+  @Field(() => ApiUserType) apiUser: ApiUserType;
+  @Field(() => IssuedTokenType) token: IssuedTokenType;
+}
+
+@ObjectType('Authorization', { description: 'The answer of /v1/authorize, as a value' })
+export class AuthorizationType {
+  @Field() allowed: boolean;
+  @Field({ nullable: true, description: 'Why not: the code REST answers with (forbidden, insufficient_scope, token_policy…)' })
+  code?: string;
+  @Field({ nullable: true }) reason?: string;
+  @Field(() => ID, { nullable: true }) principalId?: string;
+  @Field({ nullable: true }) principalType?: string;
+}
+
+@ObjectType('Deleted', { description: 'What a delete or revoke acted on' })
+export class DeletedType {
+  @Field(() => ID) id: string;
+}
+
+@ObjectType('CallerAccess', { description: "What the caller may do in the workspace (its token's scopes applied)" })
+export class CallerAccessType {
+  @Field() isOwner: boolean;
+  @Field(() => [ID]) roleIds: string[];
+  @Field(() => [String]) permissions: string[];
+  @Field(() => DeviceAccessType) deviceAccess: DeviceAccessType;
+}
+
+@ObjectType('AcceptedInvitation')
+export class AcceptedInvitationType {
+  @Field(() => ID) workspaceId: string;
+  @Field(() => MemberType, { nullable: true }) member: MemberType | null;
+}

@@ -1,0 +1,101 @@
+// GraphQL beside REST at /graphql: @nestjs/graphql code-first on Mercurius (Fastify's own GraphQL
+// server, so the request passes the same Fastify hooks, body parser and limits as REST's).
+import type { MercuriusDriverConfig } from '@nestjs/mercurius';
+import { Module } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import { NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { UsersModule } from '../accounts/users.module';
+import { ApiUsersModule } from '../api-users/api-users.module';
+import { AuditModule } from '../audit/audit.module';
+import { AccessGuard } from '../auth/access.guard';
+import { AuthorizationModule } from '../authorization/authorization.module';
+import { ChecksModule } from '../checks/checks.module';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { DevicesModule } from '../devices/devices.module';
+import { MetricsModule } from '../metrics/metrics.module';
+import { RateLimitsModule } from '../rate-limits/rate-limits.module';
+import { TokensModule } from '../tokens/tokens.module';
+import { WhoamiModule } from '../whoami/whoami.module';
+import { WorkspacesModule } from '../workspaces/workspaces.module';
+import { ApiUserResolver } from './api-user.resolver';
+import { GraphqlAccess } from './graphql-access';
+import type { GraphqlContext } from './graphql-context';
+import { formatGraphqlErrors } from './graphql-errors';
+import { DeferredMercuriusDriver } from './mercurius-driver';
+import { GRAPHQL_PATH, GraphqlTransport, principalOf } from './graphql-transport';
+import { MutationResolver } from './mutation.resolver';
+import { QueryResolver } from './query.resolver';
+import { WorkspaceResolver } from './workspace.resolver';
+
+/** The limits every operation is validated against before it runs (docs/graphql.md). */
+export const GRAPHQL_LIMITS = {
+  depth: 10,
+  aliases: 15,
+  directives: 10,
+  /**
+   * graphql-armor's cost (2 an object field, 1 a scalar, times 1.5 a level of depth), list sizes
+   * not counted: a workspace with every list and nested list costs 226, the caller's `me` 3.5. Four
+   * times the largest useful query; 14 aliased copies of a workspace's members and devices (1254) are refused.
+   */
+  cost: 1000,
+} as const;
+
+export function graphqlValidationRules(config: AppConfig): ValidationRule[] {
+  const rules: ValidationRule[] = [
+    maxDepthRule({ n: GRAPHQL_LIMITS.depth, ignoreIntrospection: true, exposeLimits: true }),
+    maxAliasesRule({ n: GRAPHQL_LIMITS.aliases, exposeLimits: true }),
+    maxDirectivesRule({ n: GRAPHQL_LIMITS.directives, exposeLimits: true }),
+    costLimitRule({ maxCost: GRAPHQL_LIMITS.cost, exposeLimits: true }),
+  ] as ValidationRule[];
+  if (!config.graphql.introspection) rules.push(NoSchemaIntrospectionCustomRule);
+  return rules;
+}
+
+@Module({
+  imports: [
+    GraphQLModule.forRootAsync<MercuriusDriverConfig>({
+      driver: DeferredMercuriusDriver,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        path: GRAPHQL_PATH,
+        autoSchemaFile: true,
+        sortSchema: true,
+        graphiql: config.graphql.ide,
+        // One operation per request: an array of them is refused (no batching).
+        allowBatchedQueries: false,
+        // Errors of nested fields go through ProblemDetailsFilter too, for the same codes as REST.
+        fieldResolverEnhancers: ['filters'],
+        validationRules: graphqlValidationRules(config),
+        errorFormatter: formatGraphqlErrors as never,
+        // Mercurius would set its error handler on the root Fastify instance, REST's routes included;
+        // /graphql gets it as a route option instead (graphql-transport.ts).
+        errorHandler: false,
+        context: (request: FastifyRequest, reply: FastifyReply): GraphqlContext => ({
+          req: request,
+          reply,
+          principal: principalOf(request),
+          admitted: new Map(),
+          loaders: new Map(),
+        }),
+      }),
+    }),
+    AuthorizationModule,
+    RateLimitsModule,
+    UsersModule,
+    ApiUsersModule,
+    AuditModule,
+    ChecksModule,
+    DevicesModule,
+    TokensModule,
+    WhoamiModule,
+    WorkspacesModule,
+    MetricsModule,
+  ],
+  providers: [AccessGuard, GraphqlTransport, GraphqlAccess, QueryResolver, WorkspaceResolver, ApiUserResolver, MutationResolver],
+})
+export class GraphqlModule {}

@@ -1,0 +1,150 @@
+// No N+1: a workspace with its members (roles, device access), devices and API users (their tokens)
+// costs the same number of SQL statements whatever the number of rows. The benchmark case (200
+// members, 200 devices, 50 API users with 2 tokens each) is filled in SQL; the numbers and the REST
+// calls fetching the same data are printed (docs/graphql.md quotes them).
+import { performance } from 'node:perf_hooks';
+import { bearer } from '../support/api';
+import { newWorkspace, type WorkspaceFixture } from '../support/fixtures';
+import { startTestApp, TestApp } from '../support/test-app';
+import { gql } from './gql';
+
+const QUERY = `query($w: ID!) { workspace(id: $w) { id name
+  members(limit: 200) { items { userId email name roles { id name builtIn } deviceAccess { mode deviceIds } } }
+  devices(limit: 200) { items { id name serial } }
+  apiUsers(limit: 50) { items { id name roles { id name } deviceAccess { mode deviceIds } tokens { items { id hint scopes expiresAt } } } } } }`;
+
+/** Members (viewers, each with 3 selected devices), devices and API users (2 tokens each), straight into the tables. */
+async function fill(t: TestApp, ws: WorkspaceFixture, counts: { members: number; devices: number; apiUsers: number }): Promise<void> {
+  const q = (sql: string, params: unknown[] = []) => t.dataSource.query(sql, params);
+  await q(
+    `INSERT INTO devices (id, workspace_id, name, serial, metadata, created_at, updated_at)
+     SELECT gen_random_uuid(), $1, 'Sensor ' || i, 'BULK-' || i, '{}', now() - i * interval '1 second', now() FROM generate_series(1, $2) i`,
+    [ws.id, counts.devices],
+  );
+  await q(
+    `WITH u AS (
+       INSERT INTO users (id, email, name, password_hash, created_at, updated_at)
+       SELECT gen_random_uuid(), 'bulk-' || i || '-' || $2 || '@example.com', 'Bulk ' || i, 'x', now(), now() FROM generate_series(1, $3) i
+       RETURNING id)
+     INSERT INTO memberships (id, workspace_id, user_id, device_access, created_at, updated_at)
+     SELECT gen_random_uuid(), $1, u.id, 'selected', now(), now() FROM u`,
+    [ws.id, ws.id.slice(0, 8), counts.members],
+  );
+  await q(
+    `WITH a AS (
+       INSERT INTO api_users (id, workspace_id, name, created_at, updated_at)
+       SELECT gen_random_uuid(), $1, 'bulk-bot-' || i, now() - i * interval '1 second', now() FROM generate_series(1, $2) i RETURNING id)
+     INSERT INTO memberships (id, workspace_id, api_user_id, device_access, created_at, updated_at)
+     SELECT gen_random_uuid(), $1, a.id, 'selected', now(), now() FROM a`,
+    [ws.id, counts.apiUsers],
+  );
+  await q(
+    `INSERT INTO membership_roles (workspace_id, membership_id, role_id)
+     SELECT $1, m.id, $2 FROM memberships m WHERE m.workspace_id = $1 AND NOT EXISTS (SELECT 1 FROM membership_roles mr WHERE mr.membership_id = m.id)`,
+    [ws.id, ws.roles.viewer],
+  );
+  await q(
+    `INSERT INTO membership_devices (workspace_id, membership_id, device_id)
+     SELECT $1, m.id, d.id FROM memberships m
+       CROSS JOIN LATERAL (SELECT id FROM devices WHERE workspace_id = $1 ORDER BY id LIMIT 3) d
+      WHERE m.workspace_id = $1 AND m.device_access = 'selected'`,
+    [ws.id],
+  );
+  await q(
+    `INSERT INTO tokens (id, kind, api_user_id, name, token_hash, hint, scopes, created_at)
+     SELECT gen_random_uuid(), 'api_user', a.id, 'bulk', md5(random()::text || a.id || n), 'lka_bulk…' || n, '{*}', now() - n * interval '1 second'
+       FROM api_users a CROSS JOIN generate_series(1, 2) n WHERE a.workspace_id = $1`,
+    [ws.id],
+  );
+}
+
+async function measured<T>(t: TestApp, run: () => Promise<T>): Promise<{ result: T; statements: number; ms: number }> {
+  const before = t.queries.total;
+  const started = performance.now();
+  const result = await run();
+  return { result, statements: t.queries.total - before, ms: performance.now() - started };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+describe('GraphQL efficiency', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  async function graphqlStatements(ws: WorkspaceFixture): Promise<{ cold: number; warm: number }> {
+    const run = () => gql(t, ws.owner.personalToken, QUERY, { w: ws.id });
+    const cold = await measured(t, run);
+    expect(cold.result.errors).toBeUndefined();
+    // Background work (last-used flushes) may land in one run: the fewest of three is the query's own.
+    const warm: number[] = [];
+    for (let i = 0; i < 3; i++) warm.push((await measured(t, run)).statements);
+    if (process.env.GQL_SHOW_SQL) {
+      const stop = t.queries.onQuery((sql) => console.log(sql.replace(/\s+/g, ' ').slice(0, 160)));
+      await run();
+      stop();
+    }
+    return { cold: cold.statements, warm: Math.min(...warm) };
+  }
+
+  it('costs the same statements for 2 rows of each kind as for 200 members, 200 devices and 50 API users', async () => {
+    const small = await newWorkspace(t);
+    await fill(t, small, { members: 2, devices: 2, apiUsers: 2 });
+    const large = await newWorkspace(t);
+    await fill(t, large, { members: 199, devices: 200, apiUsers: 50 });
+
+    const smallCount = await graphqlStatements(small);
+    const largeCount = await graphqlStatements(large);
+    expect(largeCount.warm).toEqual(smallCount.warm);
+    expect(largeCount.cold).toBeLessThanOrEqual(smallCount.cold);
+    // Workspace, members, devices, API users, their tokens (two), and the caller's access row when not cached.
+    expect(largeCount.warm).toBeLessThanOrEqual(8);
+
+    const body = (await gql(t, large.owner.personalToken, QUERY, { w: large.id })).data as {
+      workspace: {
+        members: { items: unknown[] };
+        devices: { items: unknown[] };
+        apiUsers: { items: Array<{ tokens: { items: unknown[] } }> };
+      };
+    };
+    expect(body.workspace.members.items).toHaveLength(200);
+    expect(body.workspace.devices.items).toHaveLength(200);
+    expect(body.workspace.apiUsers.items).toHaveLength(50);
+    expect(body.workspace.apiUsers.items.every((a) => a.tokens.items.length === 2)).toBe(true);
+
+    // The same data through REST: the workspace, three lists, and one token list per API user.
+    const auth = bearer(large.owner.personalToken);
+    const rest = async () => {
+      const get = (path: string) => t.http().get(`/v1/workspaces/${large.id}${path}`).set(auth).expect(200);
+      await get('');
+      await get('/members?limit=200');
+      await get('/devices?limit=200');
+      const apiUsers = await get('/api-users?limit=50');
+      for (const a of apiUsers.body.items as Array<{ id: string }>) await get(`/api-users/${a.id}/tokens`);
+    };
+    const graphqlRuns: Array<{ statements: number; ms: number }> = [];
+    const restRuns: Array<{ statements: number; ms: number }> = [];
+    for (let i = 0; i < 5; i++) {
+      graphqlRuns.push(await measured(t, () => gql(t, large.owner.personalToken, QUERY, { w: large.id })));
+      restRuns.push(await measured(t, rest));
+    }
+    console.log(
+      JSON.stringify({
+        database: t.database?.embedded === false ? 'postgresql' : 'embedded',
+        graphql: {
+          statementsCold: largeCount.cold,
+          statementsWarm: largeCount.warm,
+          requests: 1,
+          medianMs: Math.round(median(graphqlRuns.map((r) => r.ms))),
+        },
+        rest: {
+          statements: median(restRuns.map((r) => r.statements)),
+          requests: 54,
+          medianMs: Math.round(median(restRuns.map((r) => r.ms))),
+        },
+      }),
+    );
+  });
+});
