@@ -52,7 +52,7 @@ async function fill(t: TestApp, ws: WorkspaceFixture, counts: { members: number;
   );
   await q(
     `INSERT INTO tokens (id, kind, api_user_id, name, token_hash, hint, scopes, created_at)
-     SELECT gen_random_uuid(), 'api_user', a.id, 'bulk', md5(random()::text || a.id || n), 'lka_bulk…' || n, '{*}', now() - n * interval '1 second'
+     SELECT gen_random_uuid(), 'api_user', a.id, 'bulk', md5(random()::text || a.id || n), 'lka_bulk…' || lpad(n::text, 4, '0'), '{*}', now() - n * interval '1 second'
        FROM api_users a CROSS JOIN generate_series(1, 2) n WHERE a.workspace_id = $1`,
     [ws.id],
   );
