@@ -522,6 +522,28 @@ describe('GraphQL attacks', () => {
       expect(list.body.items).toEqual([]);
     });
 
+    // HOLE: HEAD runs mutations. Fastify exposes a HEAD twin of Mercurius' GET /graphql route, and
+    // Mercurius refuses a mutation only when `request.raw.method === 'GET'` (mercurius/index.js), so
+    // `HEAD /graphql?query=mutation{…}` runs the mutation (answering 200 without a body: a created
+    // secret is made and lost). The transport's 32 KiB check also skips it (queryText reads the body
+    // unless the method is GET). A "safe" method must change nothing.
+    it.failing('HEAD runs no mutation', async () => {
+      const serial = `HEAD-${randomUUID().slice(0, 8)}`;
+      const q = `mutation { createDevice(workspaceId: "${attacker.id}", input: { name: "x", serial: "${serial}" }) { id } }`;
+      const head = await t.http().head('/graphql').query({ query: q }).set(bearer(attacker.owner.personalToken));
+      const list = await t.http().get(`/v1/workspaces/${attacker.id}/devices`).query({ serial }).set(bearer(attacker.owner.personalToken));
+      expect(list.body.items).toEqual([]);
+      expect(head.status).toBe(405);
+    });
+
+    it('deeply nested introspection is refused, without a token too (graphql-js max introspection depth)', async () => {
+      let inner = 'name';
+      for (let i = 0; i < 4; i++) inner = `name fields { name type { name ofType { name ofType { ${inner} } } } }`;
+      const res = await gql(t, null, `{ __schema { types { ${inner} } } }`);
+      expect(res.status).toBe(400);
+      expect(codes(res)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    });
+
     it('CSRF-style bodies (text/plain, form, multipart) run nothing', async () => {
       const serial = `CSRF-${randomUUID().slice(0, 8)}`;
       const body = JSON.stringify({
