@@ -315,6 +315,28 @@ describe('GraphQL attacks', () => {
         { w: ws.id, d: other },
       );
       expect(auth.data).toEqual({ authorize: { allowed: false } });
+      // The reason does not tell a device outside the access from one that does not exist
+      const why = (d: string) =>
+        gql(
+          t,
+          member.personalToken,
+          'query($w: ID!, $d: ID!) { authorize(workspaceId: $w, permission: "devices:read", deviceId: $d) { allowed code reason } }',
+          { w: ws.id, d },
+        );
+      expect(JSON.stringify((await why(other)).body.data)).toBe(JSON.stringify((await why(randomUUID())).body.data));
+      // Nor does the serial filter reach past the access
+      const serialOf = (await t.http().get(`/v1/workspaces/${ws.id}/devices/${other}`).set(bearer(ws.owner.personalToken)).expect(200)).body
+        .serial;
+      const bySerial = await gql(
+        t,
+        member.personalToken,
+        'query($w: ID!, $s: String) { workspace(id: $w) { devices(serial: $s) { items { id } } } }',
+        {
+          w: ws.id,
+          s: serialOf,
+        },
+      );
+      expect(bySerial.data).toEqual({ workspace: { devices: { items: [] } } });
     });
   });
 
