@@ -16,6 +16,24 @@ export function uuidArg(field: string, value: string): string {
   return value.toLowerCase();
 }
 
+/**
+ * The most workspaces one request reads inside of. Each costs its own admission and reads, and
+ * `workspaces { items { members devices … } }` would otherwise run statements in proportion to the
+ * caller's memberships, 3,000 and more for one request (security review). Ten dashboards' worth; the
+ * rest, another request.
+ */
+export const MAX_WORKSPACES_PER_REQUEST = 10;
+
+function assertWithinWorkspaceBudget(ctx: GraphqlContext, workspaceId: string): void {
+  const reached = new Set([...ctx.admitted.keys()].map((key) => key.slice(0, key.indexOf('|'))));
+  if (!reached.has(workspaceId) && reached.size >= MAX_WORKSPACES_PER_REQUEST) {
+    throw validationFailed(
+      'workspaceId',
+      `one request reads inside at most ${MAX_WORKSPACES_PER_REQUEST} workspaces; ask for the others in another request`,
+    );
+  }
+}
+
 function ruleKey(rule: AuthenticatedRule): string {
   return `${rule.permission ?? ''}|${rule.ownerOnly ? 'owner' : ''}|${rule.workspaceMember ? 'member' : ''}|${rule.allowApiUsers ?? ''}`;
 }
@@ -55,6 +73,7 @@ export class GraphqlAccess {
     const key = `${id}|${ruleKey(rule)}`;
     let admitted = ctx.admitted.get(key);
     if (!admitted) {
+      assertWithinWorkspaceBudget(ctx, id);
       admitted = this.admitNow(principal, id, rule);
       ctx.admitted.set(key, admitted);
     }

@@ -33,8 +33,13 @@ function mercuriusCode(error: unknown): string | null {
   return typeof code === 'string' && code.startsWith('MER_ERR_') ? code : null;
 }
 
+/**
+ * Kept short, and without graphql-js's "Did you mean …?": with introspection off, its suggestions
+ * would spell the schema out field by field (security review). The schema is public where introspection is.
+ */
 function shortened(message: string): string {
-  return message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : message;
+  const plain = message.replace(/ Did you mean [^?]*\?$/s, '');
+  return plain.length > MAX_MESSAGE_LENGTH ? `${plain.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : plain;
 }
 
 /** The errors an error stands for: Mercurius wraps a document's validation errors in one. */

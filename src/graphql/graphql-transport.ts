@@ -90,6 +90,9 @@ export function installGraphqlTransport(app: NestFastifyApplication): void {
   };
   const authenticate: preHandlerAsyncHookHandler = async (request, reply) => {
     try {
+      // Fastify gives GET /graphql a HEAD twin, and Mercurius refuses a mutation over GET only: HEAD
+      // would run one and answer nothing (security review).
+      if (request.method === 'HEAD') throw new DomainError(ErrorCode.MethodNotAllowed, 'Use GET or POST for /graphql.');
       const query = queryText(request);
       if (typeof query === 'string' && Buffer.byteLength(query, 'utf8') > MAX_QUERY_BYTES) {
         throw validationFailed('query', `is longer than ${MAX_QUERY_BYTES / 1024} KiB`);

@@ -7,7 +7,7 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
-import { NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql';
+import { GraphQLError, Kind, NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UsersModule } from '../accounts/users.module';
 import { ApiUsersModule } from '../api-users/api-users.module';
@@ -53,8 +53,24 @@ export function graphqlValidationRules(config: AppConfig): ValidationRule[] {
     costLimitRule({ maxCost: GRAPHQL_LIMITS.cost, exposeLimits: true }),
   ] as ValidationRule[];
   if (!config.graphql.introspection) rules.push(NoSchemaIntrospectionCustomRule);
+  rules.push(OneMutationPerRequest);
   return rules;
 }
+
+/**
+ * One mutation field per request. A request is authenticated once: a second mutation would run on a
+ * token the first may have revoked, cut off or replaced, and every mutation would share one count of
+ * the rate limit (security review). REST makes one change per request; so does this.
+ */
+export const OneMutationPerRequest: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    if (node.operation !== 'mutation') return;
+    const fields = node.selectionSet.selections.filter((s) => s.kind !== Kind.FIELD || !s.name.value.startsWith('__'));
+    if (fields.length > 1 || fields.some((s) => s.kind !== Kind.FIELD)) {
+      context.reportError(new GraphQLError('One mutation per request: send each change as its own request.', { nodes: [node] }));
+    }
+  },
+});
 
 @Module({
   imports: [

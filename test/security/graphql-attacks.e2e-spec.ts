@@ -448,38 +448,39 @@ describe('GraphQL attacks', () => {
       if (madeBot) expect(madeBot.expiresAt !== null && Date.parse(madeBot.expiresAt) <= sessionExpiry).toBe(true);
     });
 
-    // HOLE: a token revoked by the first mutation of a request keeps acting for the rest of it.
-    // The /graphql request is authenticated once (graphql-transport.ts); account mutations
-    // (createToken, rotateToken…) use that principal without re-checking the token, so a stolen token
-    // that is being revoked, or one that revokes itself, mints a fresh long-lived token in the same request.
-    it.failing('a token revoked earlier in the same request cannot mint a new token afterwards', async () => {
+    // Was a hole (security review): a token revoked by the first mutation of a request kept acting for
+    // the rest of it, since a /graphql request is authenticated once. Now a request holds one mutation
+    // (OneMutationPerRequest, graphql.module.ts): the pair is refused whole, nothing runs.
+    it('a request cannot revoke its own token and then act on: one mutation per request', async () => {
       const ws = await newWorkspace(t);
       const stolen = await createNamedToken(t, ws.owner.personalToken, { scopes: ['*'] });
-      const res = await gql(
-        t,
-        stolen.secret,
-        'mutation($id: ID!) { a: revokeToken(id: $id) { id } b: createToken(input: { name: "heir", scopes: ["*"], expiresInDays: 366 }) { secret } }',
-        { id: stolen.id },
+      for (const [doc, variables] of [
+        [
+          'mutation($id: ID!) { a: revokeToken(id: $id) { id } b: createToken(input: { name: "heir", scopes: ["*"], expiresInDays: 366 }) { secret } }',
+          { id: stolen.id },
+        ],
+        [
+          'mutation($id: ID!, $w: ID!, $r: ID!) { a: revokeToken(id: $id) { id } b: createApiUser(workspaceId: $w, input: { name: "backdoor", roleIds: [$r], deviceAccess: { mode: "all" } }) { token { secret } } }',
+          { id: stolen.id, w: ws.id, r: ws.roles.admin },
+        ],
+        ['mutation($id: ID!) { ...F } fragment F on Mutation { revokeToken(id: $id) { id } }', { id: stolen.id }],
+      ] as const) {
+        const res = await gql(t, stolen.secret, doc, variables);
+        expect(res.status).toBe(400);
+        expect(res.data ?? null).toBeNull();
+        expect(JSON.stringify(res.body)).toMatch(/One mutation per request/);
+      }
+      // Nothing ran: the token is not revoked, no heir and no backdoor exist.
+      await t.http().get('/v1/me/tokens').set(bearer(stolen.secret)).expect(200);
+      const names = (await t.http().get('/v1/me/tokens?limit=200').set(bearer(ws.owner.personalToken)).expect(200)).body.items.map(
+        (x: { name: string | null }) => x.name,
       );
-      expect(res.data?.a).toEqual({ id: stolen.id });
-      const heir = (res.data?.b as { secret?: string } | null)?.secret;
-      // The heir outlives the revoked token: a year-long secret made after the revocation, and it works.
-      if (heir) expect((await gql(t, heir, '{ me { __typename } }')).status).toBe(401);
-      expect(heir).toBeUndefined();
-    });
-
-    // Same, in a workspace: a self-revoked token still creates an API user (with its token secret).
-    it.failing('a token revoked earlier in the same request cannot act in a workspace afterwards', async () => {
-      const ws = await newWorkspace(t);
-      const stolen = await createNamedToken(t, ws.owner.personalToken, { scopes: ['*'] });
-      const res = await gql(
-        t,
-        stolen.secret,
-        'mutation($id: ID!, $w: ID!, $r: ID!) { a: revokeToken(id: $id) { id } b: createApiUser(workspaceId: $w, input: { name: "backdoor", roleIds: [$r], deviceAccess: { mode: "all" } }) { token { secret } } }',
-        { id: stolen.id, w: ws.id, r: ws.roles.admin },
-      );
-      expect(res.data?.a).toEqual({ id: stolen.id });
-      expect(res.data?.b ?? null).toBeNull();
+      expect(names).not.toContain('heir');
+      const bots = (await t.http().get(`/v1/workspaces/${ws.id}/api-users`).set(bearer(ws.owner.personalToken)).expect(200)).body.items;
+      expect(bots).toEqual([]);
+      // One mutation alone still works.
+      const one = await gql(t, stolen.secret, 'mutation($id: ID!) { revokeToken(id: $id) { id } }', { id: stolen.id });
+      expect(one.data?.revokeToken).toEqual({ id: stolen.id });
     });
 
     it('a token cut off from a workspace by its admin reaches it through no path: by id, via the list, via authorize', async () => {
@@ -544,12 +545,9 @@ describe('GraphQL attacks', () => {
       expect(list.body.items).toEqual([]);
     });
 
-    // HOLE: HEAD runs mutations. Fastify exposes a HEAD twin of Mercurius' GET /graphql route, and
-    // Mercurius refuses a mutation only when `request.raw.method === 'GET'` (mercurius/index.js), so
-    // `HEAD /graphql?query=mutation{…}` runs the mutation (answering 200 without a body: a created
-    // secret is made and lost). The transport's 32 KiB check also skips it (queryText reads the body
-    // unless the method is GET). A "safe" method must change nothing.
-    it.failing('HEAD runs no mutation', async () => {
+    // Was a hole (security review): Fastify exposed a HEAD twin of Mercurius' GET /graphql route, and
+    // Mercurius refuses a mutation only when the method is GET, so HEAD ran it. /graphql has no HEAD now.
+    it('HEAD runs no mutation', async () => {
       const serial = `HEAD-${randomUUID().slice(0, 8)}`;
       const q = `mutation { createDevice(workspaceId: "${attacker.id}", input: { name: "x", serial: "${serial}" }) { id } }`;
       const head = await t.http().head('/graphql').query({ query: q }).set(bearer(attacker.owner.personalToken));
@@ -858,34 +856,35 @@ describe('GraphQL attacks', () => {
   });
 
   describe('amplification', () => {
-    // HOLE (DoS amplification): nested lists are batched within one workspace only. Through the
-    // `workspaces` list, every workspace's lists cost their own statements (admission, members,
-    // devices, API users, tokens…), so one request (one unit of the rate limit, cost far under 1000)
-    // runs statements in proportion to the number of workspaces: with `workspaces(limit: 200)`, about
-    // 200 × the per-workspace count. Cost and page limits do not see it (graphql.module.ts, cost ignores
-    // list sizes; workspace.resolver.ts admits and lists per parent).
-    it.failing('a query over every workspace of the caller runs a bounded number of statements', async () => {
+    // Was a hole (security review, DoS amplification): through the `workspaces` list every workspace's
+    // lists cost their own statements, about 200 × the per-workspace count for one request. Now one
+    // request reads inside at most MAX_WORKSPACES_PER_REQUEST workspaces (graphql-access.ts); the
+    // fields of the others answer BAD_USER_INPUT, and the statements stay bounded.
+    it('a query over every workspace of the caller reads inside at most 10 of them, in a bounded number of statements', async () => {
       const owner = (await newWorkspace(t)).owner;
       for (let i = 0; i < 20; i++) await newWorkspace(t, owner);
       const q =
         '{ workspaces(limit: 200) { items { id access { permissions } tokenPolicy { maxLifetimeDays } roles { id } members(limit: 200) { items { userId } } devices(limit: 200) { items { id } } apiUsers(limit: 200) { items { id tokens { items { id } } } } invitations { items { id } } tokens { items { id } } auditEvents { items { id } } } } }';
-      const res0 = await gql(t, owner.personalToken, q);
-      expect(res0.errors).toBeUndefined();
+      await gql(t, owner.personalToken, q);
       const before = t.queries.total;
       const res = await gql(t, owner.personalToken, q);
       const statements = t.queries.total - before;
-      expect(res.errors).toBeUndefined();
-      // The dashboard of one workspace takes 7; a list of 21 should not take 21 times that.
-      expect(statements).toBeLessThanOrEqual(30);
+      expect(codes(res)).toContain('BAD_USER_INPUT');
+      expect(JSON.stringify(res.body)).toMatch(/at most 10 workspaces/);
+      // 10 workspaces of every list, not 21 (nor 200): about what ten single-workspace dashboards take.
+      expect(statements).toBeLessThanOrEqual(10 * 12 + 10);
+      // Ten at a time answer whole.
+      const ten = await gql(t, owner.personalToken, q.replace('limit: 200) { items { id', 'limit: 10) { items { id'));
+      expect(ten.errors).toBeUndefined();
+      expect((ten.data?.workspaces as { items: unknown[] }).items).toHaveLength(10);
     });
   });
 
   // Last: each starts a second app, whose bearer strategy replaces the first's in passport (global to the process).
   describe('with apps of their own', () => {
-    // HOLE (low): with introspection off, graphql-js still names the schema's fields in its "Did you
-    // mean …?" suggestions, so the schema can be read back by guessing (graphql.module.ts adds only
-    // NoSchemaIntrospectionCustomRule; graphql-errors.ts passes graphql-js's messages through).
-    it.failing('introspection switched off leaks no field names through "Did you mean" suggestions', async () => {
+    // Was a hole (low, security review): with introspection off, graphql-js still named the schema's
+    // fields in its "Did you mean …?" suggestions; graphql-errors.ts drops them now.
+    it('introspection switched off leaks no field names through "Did you mean" suggestions', async () => {
       const off = await startTestApp({ LATCHKEY_GRAPHQL_INTROSPECTION: 'false' });
       try {
         const ws = await newWorkspace(off);
@@ -917,10 +916,9 @@ describe('GraphQL attacks', () => {
       }
     });
 
-    // Documented gap ("Per-field rate accounting", docs/graphql.md): one /graphql request counts once,
-    // so 15 aliased mutations (15 tokens minted, 15 invitations sent, 15 writes under the workspace lock)
-    // cost one unit of the per-token limit that holds REST to one write per unit.
-    it.failing('aliased mutations each count against the per-token rate limit', async () => {
+    // Was a gap (security review): one /graphql request counts once against the limit, so 15 aliased
+    // mutations cost one unit. A request now holds one mutation: one write per unit, as REST.
+    it('aliased mutations each count against the per-token rate limit', async () => {
       const limited = await startTestApp({ LATCHKEY_RATE_LIMIT_PER_TOKEN: '5' });
       try {
         const ws = await newWorkspace(limited);
