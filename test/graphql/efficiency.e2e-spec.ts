@@ -98,7 +98,9 @@ describe('GraphQL efficiency', () => {
     const smallCount = await graphqlStatements(small);
     const largeCount = await graphqlStatements(large);
     expect(largeCount.warm).toEqual(smallCount.warm);
-    expect(largeCount.cold).toBeLessThanOrEqual(smallCount.cold);
+    // Cold runs are measured once, so background work (a last-used flush: up to two statements) may land
+    // in one of them (CI, under load); an N+1 would add hundreds.
+    expect(largeCount.cold).toBeLessThanOrEqual(smallCount.cold + 2);
     // Workspace, members, devices, API users, their tokens (two), and the caller's access row when not cached.
     expect(largeCount.warm).toBeLessThanOrEqual(8);
 
