@@ -3,6 +3,7 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath, type ApiPropertyOptions } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsUUID, ValidateIf } from 'class-validator';
 import { UUID_SCHEMA } from '../common/uuid-param';
+import { NULL_SCHEMA } from '../common/view-fields';
 import { LowercaseUuids } from '../common/validation';
 import type { DeviceAccess } from './device-rules';
 
@@ -65,9 +66,9 @@ const BY_MODE = {
 /** The schema of a DeviceAccessView field; merge a description into it. */
 export const DEVICE_ACCESS_SCHEMA = { oneOf: DEVICE_ACCESS_SHAPES, discriminator: BY_MODE } satisfies ApiPropertyOptions;
 
-/** The same, or null (OpenAPI 3.0 has no null type: null is the one value of a nullable enum). */
+/** The same, or null. */
 export const NULLABLE_DEVICE_ACCESS_SCHEMA = {
-  oneOf: [...DEVICE_ACCESS_SHAPES, { type: 'object', nullable: true, enum: [null] }],
+  oneOf: [...DEVICE_ACCESS_SHAPES, NULL_SCHEMA],
 } satisfies ApiPropertyOptions;
 
 export function toDeviceAccess(dto: DeviceAccessDto): DeviceAccess {

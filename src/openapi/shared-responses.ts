@@ -119,6 +119,11 @@ interface OperationFacts {
   keyed: boolean;
 }
 
+/** Whether a limit counts the route's requests (the guard: a token's, or a public route's address unless unlimited). */
+function isRateLimited(rule: AccessRule | undefined): boolean {
+  return rule?.kind === 'authenticated' || (rule?.kind === 'public' && !rule.unlimited);
+}
+
 /** The problem statuses an operation may answer, ascending. */
 export function problemStatuses({ method, path, rule, own, keyed }: OperationFacts, hasParameters: boolean): number[] {
   const statuses = new Set<number>([500, ...own]);
@@ -129,8 +134,7 @@ export function problemStatuses({ method, path, rule, own, keyed }: OperationFac
   if (authenticated) statuses.add(403);
   if (path.includes('{')) statuses.add(404);
   if (takesBody) [413, 415].forEach((s) => statuses.add(s));
-  const limited = rule?.kind === 'authenticated' || (rule?.kind === 'public' && !rule.unlimited);
-  if (limited) statuses.add(429);
+  if (isRateLimited(rule)) statuses.add(429);
   // Every route but the liveness probe reaches the database (a token lookup, or its own work).
   if (!path.endsWith('/live')) statuses.add(503);
   return [...statuses].sort((a, b) => a - b);
@@ -145,7 +149,7 @@ export function addSharedResponses(operation: OperationObject, facts: OperationF
       content: { [PROBLEM_MEDIA_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } },
     };
   }
-  const limited = facts.rule?.kind === 'authenticated' || (facts.rule?.kind === 'public' && !facts.rule.unlimited);
+  const limited = isRateLimited(facts.rule);
   for (const [status, response] of Object.entries(responses)) {
     const headers: Record<string, ReferenceObject | HeaderObject> = {
       'X-Request-Id': ref('X-Request-Id'),
