@@ -8,6 +8,7 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { GraphQLError, Kind, NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AccountsModule } from '../accounts/accounts.module';
 import { UsersModule } from '../accounts/users.module';
 import { ApiUsersModule } from '../api-users/api-users.module';
 import { AuditModule } from '../audit/audit.module';
@@ -21,6 +22,7 @@ import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { WhoamiModule } from '../whoami/whoami.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
+import { AccountResolver } from './account.resolver';
 import { ApiUserResolver } from './api-user.resolver';
 import { GraphqlAccess } from './graphql-access';
 import type { GraphqlContext } from './graphql-context';
@@ -106,6 +108,7 @@ export const OneMutationPerRequest: ValidationRule = (context) => ({
     }),
     AuthorizationModule,
     RateLimitsModule,
+    AccountsModule,
     UsersModule,
     ApiUsersModule,
     AuditModule,
@@ -116,6 +119,15 @@ export const OneMutationPerRequest: ValidationRule = (context) => ({
     WorkspacesModule,
     MetricsModule,
   ],
-  providers: [AccessGuard, GraphqlTransport, GraphqlAccess, QueryResolver, WorkspaceResolver, ApiUserResolver, MutationResolver],
+  providers: [
+    AccessGuard,
+    GraphqlTransport,
+    GraphqlAccess,
+    QueryResolver,
+    AccountResolver,
+    WorkspaceResolver,
+    ApiUserResolver,
+    MutationResolver,
+  ],
 })
 export class GraphqlModule {}
