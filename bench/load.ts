@@ -15,11 +15,19 @@ export interface LoadResult {
   errors: number;
 }
 
-/** autocannon's JSON report of `seconds` of load at `connections`, from core 1. */
-export function autocannon(url: string, headers: Record<string, string>, seconds: number, connections: number): LoadResult {
+/** autocannon's JSON report of `seconds` of load at `connections`, from core 1; a GET unless `post` gives a JSON body. */
+export function autocannon(
+  url: string,
+  headers: Record<string, string>,
+  seconds: number,
+  connections: number,
+  post?: { json: unknown },
+): LoadResult {
   const bin = join(ROOT, 'node_modules/.bin/autocannon');
-  const headerArgs = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
-  const argv = ['-c', String(connections), '-d', String(seconds), '-j', ...headerArgs, url];
+  const allHeaders = post ? { ...headers, 'content-type': 'application/json' } : headers;
+  const headerArgs = Object.entries(allHeaders).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
+  const bodyArgs = post ? ['-m', 'POST', '-b', JSON.stringify(post.json)] : [];
+  const argv = ['-c', String(connections), '-d', String(seconds), '-j', ...headerArgs, ...bodyArgs, url];
   const { command, args } = pinned(1, [bin, ...argv]);
   const out = execFileSync(command, args, { maxBuffer: 1 << 26 });
   const run = JSON.parse(out.toString());

@@ -1,4 +1,4 @@
-// npm run bench [-- --tokens 100000] [--duration 10] [--connections 50] [--scale] [--only floor,authorize] [--pairs 3]
+// npm run bench [-- --tokens 100000] [--duration 10] [--connections 50] [--scale] [--only authorize,dashboard] [--pairs 3]
 //                [--spam-cached 20000] [--spam-rate 200]
 // Starts Latchkey (built, as a child process, through harness/) on a fresh database: a new database on
 // the PostgreSQL server in DATABASE_URL, or an embedded one in a temporary folder. Seeds --tokens filler tokens, then
@@ -7,17 +7,22 @@
 // The spam scenario (PostgreSQL only) fills the caches with --spam-cached live tokens, then measures
 // authorize while another process creates and revokes tokens at --spam-rate pairs per second: every
 // revocation is an invalidation event, so it shows what invalidation costs the hot path (audit finding L9, docs/security.md).
+// The dashboard scenario (PostgreSQL only) fills a workspace with 200 members, 200 devices and 50 API
+// users with 2 tokens each, then times docs/graphql.md's one GraphQL query against the 54 REST calls that
+// fetch the same rows (statements and median time, one client), and the GraphQL query under load.
 // Prints the figures and writes them to bench/results/.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { generateToken, hashToken, tokenHint } from '../src/auth/token-format';
 import { ApiClient } from '../harness/api-client';
 import { pinned, pinning } from '../harness/cores';
 import { DatabaseTarget, freshDatabase, startLatchkey } from '../harness/fresh-database';
 import type { LatchkeyProcess } from '../harness/latchkey-process';
 import { median as medianOf, round } from '../harness/sample-stats';
+import { DASHBOARD_QUERY, fillWorkspace, type BulkCounts } from '../test/support/bulk-fill';
 import { autocannon, LoadResult, ROOT } from './load';
 
 const args = process.argv.slice(2);
@@ -284,12 +289,12 @@ async function measureUnderSpam(scenario: string, authorizePath: string, fixture
 
 let servicePid = 0;
 
-async function measure(scenario: string, path: string, secret?: string): Promise<Result> {
+async function measure(scenario: string, path: string, secret?: string, post?: { json: unknown }): Promise<Result> {
   const headers: Record<string, string> = secret ? { authorization: `Bearer ${secret}` } : {};
-  autocannon(`${BASE}${path}`, headers, 2, CONNECTIONS); // warm-up: JIT, caches, pool
+  autocannon(`${BASE}${path}`, headers, 2, CONNECTIONS, post); // warm-up: JIT, caches, pool
   const queriesBefore = await metric('latchkey_db_queries_total');
   const cpuBefore = cpuSeconds(servicePid);
-  const run = autocannon(`${BASE}${path}`, headers, DURATION, CONNECTIONS);
+  const run = autocannon(`${BASE}${path}`, headers, DURATION, CONNECTIONS, post);
   const cpuAfter = cpuSeconds(servicePid);
   const queriesAfter = await metric('latchkey_db_queries_total');
   const perRequest = (total: number) => total / Math.max(1, run.requests);
@@ -299,6 +304,57 @@ async function measure(scenario: string, path: string, secret?: string): Promise
     dbQueriesPerRequest: Number(perRequest(queriesAfter - queriesBefore).toFixed(4)),
     serverCpuMicrosPerRequest: Number((perRequest(cpuAfter - cpuBefore) * 1e6).toFixed(1)),
   };
+}
+
+/** Issue 17's case: one GraphQL request against the REST calls that fetch the same rows. */
+interface Dashboard {
+  rows: BulkCounts;
+  /** One client, one request at a time: the statements of one fetch (background flushes included) and its median time. */
+  graphql: { requests: number; statements: number; medianMs: number };
+  rest: { requests: number; statements: number; medianMs: number };
+  /** The GraphQL dashboard under load at --connections, as the other scenarios. */
+  underLoad: Result;
+}
+
+/** Runs only against a PostgreSQL server: the rows go in by SQL while the service runs. */
+async function measureDashboard(target: DatabaseTarget, ownerToken: string): Promise<Dashboard> {
+  const rows = { members: 199, devices: 200, apiUsers: 50 };
+  const ws = await client.expect<{ id: string }>(201, 'POST', '/v1/workspaces', { token: ownerToken, body: { name: 'Dashboard' } });
+  const roles = await client.expect<{ items: Array<{ id: string; name: string }> }>(200, 'GET', `/v1/workspaces/${ws.id}/roles`, {
+    token: ownerToken,
+  });
+  const viewerRoleId = roles.items.find((r) => r.name === 'viewer')?.id ?? '';
+  await target.withSql((sql) => fillWorkspace((text, params) => sql.query(text, params), { id: ws.id, viewerRoleId }, rows));
+  const body = { query: DASHBOARD_QUERY, variables: { w: ws.id } };
+  const viaGraphql = async () => {
+    const answer = await client.expect<{ errors?: unknown }>(200, 'POST', '/graphql', { token: ownerToken, body });
+    if (answer.errors) throw new Error(`the dashboard query failed: ${JSON.stringify(answer.errors)}`);
+  };
+  const viaRest = async () => {
+    const get = <T>(path: string) => client.expect<T>(200, 'GET', `/v1/workspaces/${ws.id}${path}`, { token: ownerToken });
+    await get('');
+    await get('/members?limit=200');
+    await get('/devices?limit=200');
+    const apiUsers = await get<{ items: Array<{ id: string }> }>('/api-users?limit=50');
+    for (const a of apiUsers.items) await get(`/api-users/${a.id}/tokens`);
+    return 4 + apiUsers.items.length;
+  };
+  const rounds = async (run: () => Promise<unknown>) => {
+    for (let i = 0; i < 3; i++) await run(); // warm-up: JIT, caches
+    const times: number[] = [];
+    const before = await metric('latchkey_db_queries_total');
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now();
+      await run();
+      times.push(performance.now() - started);
+    }
+    const statements = ((await metric('latchkey_db_queries_total')) - before) / 20;
+    return { statements: round(statements, 1), medianMs: round(medianOf(times), 1) };
+  };
+  const graphql = { requests: 1, ...(await rounds(viaGraphql)) };
+  const rest = { requests: await viaRest(), ...(await rounds(viaRest)) };
+  const underLoad = await measure('GraphQL dashboard (200+200+50×2 rows)', '/graphql', ownerToken, { json: body });
+  return { rows: { ...rows, members: rows.members + 1 }, graphql, rest, underLoad };
 }
 
 interface Scale {
@@ -350,6 +406,15 @@ async function main(): Promise<void> {
     if (wanted('garbage')) results.push(await measure('authorize, garbage token', authorizePath, 'lka_thisIsNotAToken'));
     if (wanted('devices'))
       results.push(await measure('device list (authenticated)', `/v1/workspaces/${fixture.workspaceId}/devices`, fixture.ownerToken));
+    let dashboard: Dashboard | null = null;
+    if (wanted('dashboard')) {
+      if (target.kind === 'embedded')
+        process.stderr.write('dashboard: skipped on the embedded database (its rows go in by SQL while the service runs)\n');
+      else {
+        dashboard = await measureDashboard(target, fixture.ownerToken);
+        results.push(dashboard.underLoad);
+      }
+    }
     const rss = Math.round(service.rssMiB());
     /** The first pair's ratios, and PAIRS - 1 more pairs measured now. */
     const withMorePairs = async (first: PairRatios): Promise<PairRatios[]> => {
@@ -449,6 +514,7 @@ async function main(): Promise<void> {
       rssMiB: rss,
       scale,
       spam,
+      dashboard,
     };
     console.log(
       `\nLatchkey bench — ${summary.database}, ${summary.tokens} tokens, ${CONNECTIONS} connections, ${DURATION} s each, ${summary.pinned}\n`,
@@ -483,6 +549,14 @@ async function main(): Promise<void> {
           spam.runs
             .map((r) => `${r.spamPairsPerSecond} pairs/s done, authorize's own queries/req ${r.authorizeQueriesPerRequest}`)
             .join('; '),
+      );
+    }
+    if (dashboard) {
+      const { graphql, rest, rows } = dashboard;
+      console.log(
+        `dashboard (${rows.members} members, ${rows.devices} devices, ${rows.apiUsers} API users with their tokens), one client: ` +
+          `GraphQL 1 request, ${graphql.statements} statements, ${graphql.medianMs} ms; ` +
+          `REST ${rest.requests} requests, ${rest.statements} statements, ${rest.medianMs} ms`,
       );
     }
     if (scale) {
