@@ -118,8 +118,9 @@ export class AccessGuard implements CanActivate {
    * A GraphQL query or mutation field. Its /graphql request was authenticated once, by this guard
    * (src/graphql/graphql-transport.ts), and the principal travels in the GraphQL context; the field's
    * rule (its REST route's own, src/graphql/same-rule.ts) is held to it here as a route's would be.
-   * The workspace part of the rule is the resolver's to check: it names the workspace, and admits the
-   * caller there with the same rule through WorkspaceAccessResolver.admit (src/graphql/graphql-access.ts).
+   * The workspace part of the rule is checked next, by GraphqlWorkspaceAdmission
+   * (src/graphql/workspace-admission.guard.ts): it reads the field's workspace argument and admits the
+   * caller there with the same rule through WorkspaceAccessResolver.admit, before the resolver runs.
    */
   private async admitResolver(rule: AccessRule, context: ExecutionContext): Promise<boolean> {
     if (rule.kind === 'public') return true;

@@ -85,12 +85,15 @@ export class GraphqlAccess {
    * neither this change nor any field read after it acts on access an earlier mutation changed.
    * (The write itself re-checks the caller under the workspace's lock: WorkspaceWrites.)
    */
-  admitForChange(ctx: GraphqlContext, workspaceId: string, rule: AuthenticatedRule): Promise<WorkspaceCaller> {
+  admitForChange(ctx: GraphqlContext, workspaceId: string, rule: AuthenticatedRule, field = 'workspaceId'): Promise<WorkspaceCaller> {
     const principal = this.principal(ctx);
-    const id = uuidArg('workspaceId', workspaceId);
+    const id = uuidArg(field, workspaceId);
     ctx.admitted.clear();
     ctx.loaders.clear();
-    return this.admitNow(principal, id, rule);
+    const admitted = this.admitNow(principal, id, rule);
+    // The mutation's own admit() (after GraphqlWorkspaceAdmission's) finds this one.
+    ctx.admitted.set(`${id}|${ruleKey(rule)}`, admitted);
+    return admitted;
   }
 
   /** The order of a route's guard: the workspace (404, 401, 403 token_policy, owner, permission), then the principal. */

@@ -2,6 +2,7 @@
 // server, so the request passes the same Fastify hooks, body parser and limits as REST's).
 import type { MercuriusDriverConfig } from '@nestjs/mercurius';
 import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
@@ -32,6 +33,7 @@ import { GRAPHQL_PATH, GraphqlTransport, principalOf } from './graphql-transport
 import { MutationResolver } from './mutation.resolver';
 import { queryCostRule, MAX_QUERY_COST } from './query-cost';
 import { QueryResolver } from './query.resolver';
+import { GraphqlWorkspaceAdmission } from './workspace-admission.guard';
 import { WorkspaceResolver } from './workspace.resolver';
 
 /** The limits every operation is validated against before it runs (docs/graphql.md). */
@@ -123,6 +125,8 @@ export const OneMutationPerRequest: ValidationRule = (context) => ({
     AccessGuard,
     GraphqlTransport,
     GraphqlAccess,
+    // Global, and after AuthModule's AccessGuard: a root field with a workspace rule is admitted before it runs.
+    { provide: APP_GUARD, useClass: GraphqlWorkspaceAdmission },
     QueryResolver,
     AccountResolver,
     WorkspaceResolver,

@@ -72,14 +72,17 @@ export class MutationResolver {
     private readonly workspaceTokens: WorkspaceTokensService,
   ) {}
 
-  /** The caller in the workspace, under the rule of `controller.method` (the route this mutation stands for). */
+  /**
+   * The caller in the workspace, under the rule of `controller.method` (the route this mutation stands
+   * for): the admission GraphqlWorkspaceAdmission made afresh for this mutation before it ran.
+   */
   private admit<C extends Controller>(
     ctx: GraphqlContext,
     workspaceId: string,
     controller: C,
     method: keyof InstanceType<C> & string,
   ): Promise<WorkspaceCaller> {
-    return this.access.admitForChange(ctx, workspaceId, workspaceRuleOf(controller, method));
+    return this.access.admit(ctx, workspaceId, workspaceRuleOf(controller, method));
   }
 
   // --- workspaces ------------------------------------------------------------------------------
