@@ -22,6 +22,7 @@ import { WorkspacesModule } from './workspaces/workspaces.module';
 import { ApiUsersModule } from './api-users/api-users.module';
 import { WhoamiModule } from './whoami/whoami.module';
 import { GraphqlModule } from './graphql/graphql.module';
+import { OutboxModule } from './outbox/outbox.module';
 
 @Module({})
 export class AppModule {
@@ -41,6 +42,7 @@ export class AppModule {
         CommonModule,
         DatabaseModule,
         CacheModule,
+        OutboxModule,
         RateLimitsModule,
         MetricsModule,
         AuditModule,

@@ -218,6 +218,24 @@ export class EnvironmentVariables {
   @Transform(toBool)
   @IsBoolean()
   LATCHKEY_GRAPHQL_IDE = false;
+
+  /** The outbox worker on this instance (mail, webhooks); off: jobs wait for an instance that has it on. */
+  @IsIn(['on', 'off'], { message: 'LATCHKEY_OUTBOX_WORKER must be on or off' })
+  LATCHKEY_OUTBOX_WORKER = 'on';
+
+  /** How often the worker looks for due jobs it was not woken for (other instances' jobs, retries). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  LATCHKEY_OUTBOX_POLL_SECONDS = 5;
+
+  /** How long a claimed job is its worker's; a worker that died leaves it to be retried after this. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  LATCHKEY_OUTBOX_LEASE_SECONDS = 300;
 }
 
 export interface AppConfig {
@@ -266,6 +284,8 @@ export interface AppConfig {
   forwardAuth: { pathPrefix: string; routes: ForwardAuthRoute[] };
   /** /graphql: introspection allowed; GraphiQL served at /graphiql. */
   graphql: { introspection: boolean; ide: boolean };
+  /** worker: this instance delivers; pollSeconds between looks for due jobs; leaseSeconds a claim lasts. */
+  outbox: { worker: boolean; pollSeconds: number; leaseSeconds: number };
 }
 
 export type TrustProxy = false | number | string[];
@@ -385,6 +405,11 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       host: vars.LATCHKEY_METRICS_HOST,
     },
     graphql: { introspection: vars.LATCHKEY_GRAPHQL_INTROSPECTION, ide: vars.LATCHKEY_GRAPHQL_IDE },
+    outbox: {
+      worker: vars.LATCHKEY_OUTBOX_WORKER === 'on',
+      pollSeconds: vars.LATCHKEY_OUTBOX_POLL_SECONDS,
+      leaseSeconds: vars.LATCHKEY_OUTBOX_LEASE_SECONDS,
+    },
   };
 }
 
