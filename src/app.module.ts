@@ -23,6 +23,7 @@ import { ApiUsersModule } from './api-users/api-users.module';
 import { WhoamiModule } from './whoami/whoami.module';
 import { GraphqlModule } from './graphql/graphql.module';
 import { OutboxModule } from './outbox/outbox.module';
+import { MailModule } from './mail/mail.module';
 
 @Module({})
 export class AppModule {
@@ -43,6 +44,7 @@ export class AppModule {
         DatabaseModule,
         CacheModule,
         OutboxModule,
+        MailModule,
         RateLimitsModule,
         MetricsModule,
         AuditModule,
