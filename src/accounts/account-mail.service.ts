@@ -7,7 +7,7 @@ import { Actor, AuditLog } from '../audit/audit-log';
 import type { UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, parseToken } from '../auth/token-format';
 import { Clock } from '../common/clock';
-import { conflict, notFound, validationFailed } from '../common/errors';
+import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Mail } from '../mail/mail';
 import { Outbox, OutboxHandler, OutboxJob } from '../outbox/outbox';
@@ -27,7 +27,10 @@ export const RESET_LINK_MINUTES = 30;
 const RESET_MAILS_PER_ACCOUNT_PER_HOUR = 3;
 const RESET_REQUEST_KIND = 'password-reset-request';
 
-const badLink = () => validationFailed('token', 'is not a valid link, or it was used or has expired');
+/** Not a secret of this kind at all: the request is malformed. */
+const notALink = () => validationFailed('token', 'is not the secret of such a link');
+/** Unknown, used, expired, or for an address the account has left: one answer for all, saying nothing more. */
+const badLink = () => new DomainError(ErrorCode.NotFound, 'This link is unknown, used or expired.');
 
 @Injectable()
 export class AccountMail implements OutboxHandler, OnModuleInit {
@@ -96,7 +99,7 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
 
   /** POST /v1/auth/verify-email: needs no sign-in (the link is often opened elsewhere); the secret is the proof. */
   async verifyEmail(secret: string, actor: Actor): Promise<void> {
-    if (parseToken(secret) !== 'lkv_') throw badLink();
+    if (parseToken(secret) !== 'lkv_') throw notALink();
     await this.dataSource.transaction(async (em) => {
       const link = await this.links.findByHash(hashToken(secret), 'verify_email', em);
       const now = this.clock.now();
@@ -168,7 +171,7 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
    * ends), every other reset link dead, and the address verified: the link reached its mailbox.
    */
   async confirmPasswordReset(secret: string, newPassword: string, actor: Actor): Promise<void> {
-    if (parseToken(secret) !== 'lkr_') throw badLink();
+    if (parseToken(secret) !== 'lkr_') throw notALink();
     const tokenHash = hashToken(secret);
     // Checked before the argon2 work, and again under the row lock (a second use may have won meanwhile).
     const unlocked = await this.links.findByHash(tokenHash, 'password_reset');

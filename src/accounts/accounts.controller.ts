@@ -83,6 +83,8 @@ export class AccountsController {
   @HttpCode(204)
   @Public()
   @ApiNoContentResponse({ description: 'The address the link was sent to is verified (also when it was already)' })
+  // An unknown, used or expired link, or one sent to an address the account has left.
+  @ApiProblems(404)
   async verifyEmail(@Body() dto: VerifyEmailDto, @CurrentActor() actor: Actor): Promise<void> {
     await this.accountMail.verifyEmail(dto.token, actor);
   }
@@ -108,6 +110,8 @@ export class AccountsController {
   @HttpCode(204)
   @Public()
   @ApiNoContentResponse({ description: 'The new password is set, every session is ended, and the address counts as verified' })
+  // An unknown, used or expired link.
+  @ApiProblems(404)
   async confirmPasswordReset(@Body() dto: PasswordResetConfirmDto, @CurrentActor() actor: Actor): Promise<void> {
     await this.accountMail.confirmPasswordReset(dto.token, dto.newPassword, actor);
   }

@@ -71,7 +71,8 @@ export class VerifyEmailDto {
 }
 
 export class PasswordResetRequestDto {
-  @ApiProperty({ format: 'email', maxLength: EMAIL_MAX_LENGTH })
+  // Looked up, never stored: nothing is refused but what is too long (an address that cannot exist matches nobody).
+  @ApiProperty({ maxLength: EMAIL_MAX_LENGTH, example: 'ada@example.com' })
   @EmailLookupField()
   @BoundedString({ max: EMAIL_MAX_LENGTH })
   email: string;
