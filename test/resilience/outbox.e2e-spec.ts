@@ -205,6 +205,26 @@ describe('outbox (background worker)', () => {
     }
   });
 
+  it('an instance with the worker on schedules the token expiry scan, which runs and schedules the next hour once', async () => {
+    const t = await startTestApp({ LATCHKEY_OUTBOX_WORKER: 'on', LATCHKEY_OUTBOX_POLL_SECONDS: '300' });
+    try {
+      const hour = 3_600_000;
+      const nextSlot = (Math.floor(t.clock.now().getTime() / hour) + 1) * hour;
+      let rows: Array<{ runAt: Date }> = [];
+      for (let i = 0; i < 150; i++) {
+        rows = await t.dataSource.query(
+          `SELECT run_at AS "runAt" FROM outbox_jobs WHERE kind = 'token-expiry-scan' AND status = 'pending'`,
+        );
+        if (rows.length === 1 && rows[0].runAt.getTime() >= nextSlot) break;
+        await sleep(20);
+      }
+      // This hour's scan ran (its row is gone) and left exactly one for the next hour.
+      expect(rows.map((r) => r.runAt.getTime())).toEqual([nextSlot]);
+    } finally {
+      await t.close();
+    }
+  });
+
   // Two instances on one PostgreSQL database (the embedded one admits a single process).
   (serverUrl() ? it : it.skip)('two instances share the jobs and never run one twice', async () => {
     const db = await createTestDatabase();
