@@ -538,3 +538,25 @@ describe('outbox rows', () => {
     expect(rows.filter((r: { payload: string }) => /lk[vri]_/.test(r.payload))).toEqual([]);
   });
 });
+
+describe('password reset requests per address', () => {
+  it('answers 429 past LATCHKEY_PASSWORD_RESETS_PER_IP, and a refused request queues nothing', async () => {
+    const limited = await startTestApp({ LATCHKEY_PASSWORD_RESETS_PER_IP: '2' });
+    try {
+      const send = () =>
+        limited
+          .http()
+          .post('/v1/auth/password-reset')
+          .send({ email: uniqueEmail('flood') });
+      await send().expect(202);
+      await send().expect(202);
+      const queued = async () => Number((await limited.dataSource.query(`SELECT count(*) AS n FROM outbox_jobs`))[0].n);
+      const before = await queued();
+      const refused = expectProblem(await send(), 429, 'rate_limited');
+      expect(refused.detail).toBe('Too many password reset requests from this address; try again later.');
+      expect(await queued()).toBe(before);
+    } finally {
+      await limited.close();
+    }
+  });
+});
