@@ -22,6 +22,8 @@ import { WorkspacesModule } from './workspaces/workspaces.module';
 import { ApiUsersModule } from './api-users/api-users.module';
 import { WhoamiModule } from './whoami/whoami.module';
 import { GraphqlModule } from './graphql/graphql.module';
+import { OutboxModule } from './outbox/outbox.module';
+import { MailModule } from './mail/mail.module';
 
 @Module({})
 export class AppModule {
@@ -41,6 +43,8 @@ export class AppModule {
         CommonModule,
         DatabaseModule,
         CacheModule,
+        OutboxModule,
+        MailModule,
         RateLimitsModule,
         MetricsModule,
         AuditModule,

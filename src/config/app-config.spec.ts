@@ -1,6 +1,42 @@
 import { ConfigError, loadConfig } from './app-config';
 
 describe('loadConfig', () => {
+  it('reads mail and the outbox, and refuses what would break a header or a link', () => {
+    const defaults = loadConfig({ PORT: '4000', LATCHKEY_DATA_DIR: '/var/lib/latchkey' });
+    expect(defaults.mail).toEqual({
+      smtpUrl: null,
+      from: 'Latchkey <latchkey@localhost>',
+      publicUrl: 'http://localhost:4000',
+      dropDir: '/var/lib/latchkey/mail',
+    });
+    expect(defaults.outbox).toEqual({ worker: true, pollSeconds: 5, leaseSeconds: 300 });
+    const set = loadConfig({
+      LATCHKEY_SMTP_URL: 'smtps://user:p%40ss@smtp.example.com:465',
+      LATCHKEY_MAIL_FROM: 'Acme Access <access@acme.example>',
+      LATCHKEY_PUBLIC_URL: 'https://latchkey.acme.example/console/',
+      LATCHKEY_OUTBOX_WORKER: 'off',
+    });
+    expect(set.mail).toMatchObject({
+      smtpUrl: 'smtps://user:p%40ss@smtp.example.com:465',
+      publicUrl: 'https://latchkey.acme.example/console',
+    });
+    expect(set.outbox.worker).toBe(false);
+    for (const env of [
+      { LATCHKEY_SMTP_URL: 'http://smtp.example.com' },
+      { LATCHKEY_SMTP_URL: 'smtp://smtp.example.com/x y' },
+      { LATCHKEY_MAIL_FROM: 'Evil\r\nBcc: victim@example.com <a@example.com>' },
+      { LATCHKEY_MAIL_FROM: 'Two <a@example.com> <b@example.com>' },
+      { LATCHKEY_MAIL_FROM: 'not an address' },
+      { LATCHKEY_PUBLIC_URL: 'javascript:alert(1)' },
+      { LATCHKEY_PUBLIC_URL: 'https://latchkey.example/?next=evil' },
+      { LATCHKEY_PUBLIC_URL: 'https://latchkey.example/#x' },
+      { LATCHKEY_OUTBOX_WORKER: 'yes' },
+      { LATCHKEY_OUTBOX_LEASE_SECONDS: '0' },
+    ]) {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+    }
+  });
+
   it('has defaults for everything: a fresh clone runs with no environment', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({

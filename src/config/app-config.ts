@@ -218,6 +218,49 @@ export class EnvironmentVariables {
   @Transform(toBool)
   @IsBoolean()
   LATCHKEY_GRAPHQL_IDE = false;
+
+  /** The outbox worker on this instance (mail, webhooks); off: jobs wait for an instance that has it on. */
+  @IsIn(['on', 'off'], { message: 'LATCHKEY_OUTBOX_WORKER must be on or off' })
+  LATCHKEY_OUTBOX_WORKER = 'on';
+
+  /** How often the worker looks for due jobs it was not woken for (other instances' jobs, retries). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  LATCHKEY_OUTBOX_POLL_SECONDS = 5;
+
+  /** smtp:// or smtps:// with credentials (smtps://user:pass@host:465); unset: mails are written as .eml files under LATCHKEY_DATA_DIR/mail. */
+  @IsOptional()
+  @Matches(/^smtps?:\/\/[^\s/?#]+(\/)?(\?[^\s#]*)?$/, {
+    message: 'LATCHKEY_SMTP_URL must be an smtp:// or smtps:// URL such as smtps://user:password@mail.example.com:465',
+  })
+  LATCHKEY_SMTP_URL?: string;
+
+  /** The From of every mail: an address, or "Name <address>". */
+  @IsString()
+  LATCHKEY_MAIL_FROM = 'Latchkey <latchkey@localhost>';
+
+  /** Where people reach Latchkey (the web console): the links in mails start with it. Default: http://localhost:PORT. */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, {
+    message: 'LATCHKEY_PUBLIC_URL must be an http:// or https:// URL without query or fragment, such as https://latchkey.example.com',
+  })
+  LATCHKEY_PUBLIC_URL?: string;
+
+  /** Password reset requests per client address per 15 minutes; 0 turns the limit off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  LATCHKEY_PASSWORD_RESETS_PER_IP = 10;
+
+  /** How long a claimed job is its worker's; a worker that died leaves it to be retried after this. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  LATCHKEY_OUTBOX_LEASE_SECONDS = 300;
 }
 
 export interface AppConfig {
@@ -266,6 +309,15 @@ export interface AppConfig {
   forwardAuth: { pathPrefix: string; routes: ForwardAuthRoute[] };
   /** /graphql: introspection allowed; GraphiQL served at /graphiql. */
   graphql: { introspection: boolean; ide: boolean };
+  /** worker: this instance delivers; pollSeconds between looks for due jobs; leaseSeconds a claim lasts. */
+  outbox: { worker: boolean; pollSeconds: number; leaseSeconds: number };
+  /**
+   * smtpUrl: null writes .eml files to `${dataDir}/mail`; from: a checked address or "Name <address>";
+   * publicUrl: the links' base, no trailing slash.
+   */
+  mail: { smtpUrl: string | null; from: string; publicUrl: string; dropDir: string };
+  /** Password reset requests per client address per 15 minutes; 0: no limit. */
+  passwordResetsPerIpPer15Minutes: number;
 }
 
 export type TrustProxy = false | number | string[];
@@ -319,6 +371,8 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     'LATCHKEY_ARGON2_CONCURRENCY',
     'LATCHKEY_METRICS_TOKEN',
     'LATCHKEY_METRICS_PORT',
+    'LATCHKEY_SMTP_URL',
+    'LATCHKEY_PUBLIC_URL',
   );
   const present: Record<string, string> = {};
   for (const key of known) {
@@ -338,6 +392,8 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   } catch (error) {
     throw new ConfigError([(error as Error).message]);
   }
+  const mailFrom = checkMailFrom(vars.LATCHKEY_MAIL_FROM);
+  if (mailFrom) throw new ConfigError([mailFrom]);
   if (vars.LATCHKEY_METRICS_PORT !== undefined && vars.LATCHKEY_METRICS_PORT !== 0 && vars.LATCHKEY_METRICS_PORT === vars.PORT) {
     throw new ConfigError(['LATCHKEY_METRICS_PORT must differ from PORT: the metrics listener is apart from the public one']);
   }
@@ -385,7 +441,36 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       host: vars.LATCHKEY_METRICS_HOST,
     },
     graphql: { introspection: vars.LATCHKEY_GRAPHQL_INTROSPECTION, ide: vars.LATCHKEY_GRAPHQL_IDE },
+    mail: {
+      smtpUrl: vars.LATCHKEY_SMTP_URL ?? null,
+      from: vars.LATCHKEY_MAIL_FROM,
+      publicUrl: (vars.LATCHKEY_PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, ''),
+      dropDir: resolve(vars.LATCHKEY_DATA_DIR, 'mail'),
+    },
+    passwordResetsPerIpPer15Minutes: vars.LATCHKEY_PASSWORD_RESETS_PER_IP,
+    outbox: {
+      worker: vars.LATCHKEY_OUTBOX_WORKER === 'on',
+      pollSeconds: vars.LATCHKEY_OUTBOX_POLL_SECONDS,
+      leaseSeconds: vars.LATCHKEY_OUTBOX_LEASE_SECONDS,
+    },
   };
+}
+
+/**
+ * LATCHKEY_MAIL_FROM: `address` or `Display Name <address>`, on one line (a CR or LF would start a new
+ * header), the address in canonical form and storable like a user's. A problem, or null.
+ */
+export function checkMailFrom(value: string): string | null {
+  const help = 'LATCHKEY_MAIL_FROM must be an address or "Name <address>" on one line, such as Latchkey <latchkey@example.com>';
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(value)) return help;
+  const match = /^(?:([^<>"]*?)\s*<([^<>\s]+)>|([^<>\s]+))$/.exec(value.trim());
+  if (!match) return help;
+  const address = match[2] ?? match[3];
+  const host = address.slice(address.lastIndexOf('@') + 1);
+  // latchkey@localhost, the default, has no dot in its domain: isEmail would refuse it.
+  const ok = host === 'localhost' ? /^[^@\s]+@localhost$/.test(address) : isEmail(address) && emailProblem(address) === null;
+  return ok ? null : help;
 }
 
 export interface PlatformAdminList {

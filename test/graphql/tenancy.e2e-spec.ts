@@ -3,7 +3,7 @@
 // through nested fields, and nothing changes; escalation, token scopes and policy, and API-user device
 // confinement answer as in REST.
 import { buildClientSchema, getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
-import { bearer, createNamedToken, registerUser } from '../support/api';
+import { bearer, createNamedToken, markEmailVerified, registerUser } from '../support/api';
 import { newWorkspace, type ApiUser, type Member, type WorkspaceFixture } from '../support/fixtures';
 import { tableContents } from '../support/table-contents';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -366,6 +366,8 @@ describe('GraphQL tenancy', () => {
       w: victim.id,
     });
     expect(JSON.stringify(listed.body)).not.toContain(secret);
+    // Accepting needs the invited address verified, as the mailed link does.
+    await markEmailVerified(t, invitee.id);
     const accepted = await gql(
       t,
       invitee.personalToken,

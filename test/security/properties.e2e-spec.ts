@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { generateToken } from '../../src/auth/token-format';
 import {
   bearer,
   builtInRoles,
@@ -95,6 +96,7 @@ const FIELD_TYPES: Record<string, JsonType> = {
   email: 'string',
   password: 'string',
   currentPassword: 'string',
+  newPassword: 'string',
   name: 'string',
   description: 'string',
   slug: 'string',
@@ -134,6 +136,11 @@ function validBodies(
     // An address nobody has: a failed login for a real account writes login.failed to its audit log.
     'POST /v1/auth/login': () => ({ email: 'nobody@example.com', password: PASSWORD }),
     'POST /v1/auth/token': () => ({ expiresInSeconds: 3600 }),
+    // Well-formed secrets nobody issued: 404 after validation, nothing changed.
+    'POST /v1/auth/verify-email': () => ({ token: generateToken('lkv_') }),
+    'POST /v1/auth/password-reset/confirm': () => ({ token: generateToken('lkr_'), newPassword: 'a new long passphrase' }),
+    // An address nobody has: the same 202 as for an account, and one outbox row.
+    'POST /v1/auth/password-reset': () => ({ email: 'nobody@example.com' }),
     'PATCH /v1/me': () => ({ name: 'Owner' }),
     'POST /v1/me/tokens': () => ({ name: 'prop', scopes: ['devices:read'], workspaceIds: [ids.workspace], expiresInDays: 30 }),
     'POST /v1/me/tokens/:tokenId/rotate': () => ({ graceSeconds: 60 }),

@@ -1,0 +1,114 @@
+// The outbox: what leaves Latchkey (mail, webhooks) is written in the transaction of the change that
+// causes it, like the audit event, and delivered after COMMIT by the OutboxWorker, at least once.
+// The interface is shared with the webhooks (/work/wt/prompts/outbox-interface.md, docs/operations.md).
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import {
+  DataSource,
+  EntityManager,
+  EntitySubscriberInterface,
+  QueryRunner,
+  TransactionCommitEvent,
+  TransactionRollbackEvent,
+} from 'typeorm';
+import { Clock } from '../common/clock';
+import { OutboxRepository } from './outbox.repository';
+
+export interface OutboxJobInput {
+  /** Which handler delivers it: 'mail', 'webhook', ... */
+  kind: string;
+  /**
+   * JSON. No secret beyond what the delivery needs (a mail's one-time link is allowed): the whole
+   * payload is deleted with the row once delivered, and blanked once given up.
+   */
+  payload: Record<string, unknown>;
+  /** Not before this time (default: now). */
+  runAt?: Date;
+}
+
+export interface OutboxJob {
+  /** Stable across retries: the delivery's idempotency id (webhook-id, Message-ID). */
+  id: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  /** 1 = first try. */
+  attempt: number;
+  createdAt: Date;
+}
+
+export interface OutboxHandler {
+  readonly kind: string;
+  /** Delivers once. Throwing means "failed, maybe retry": the worker asks retryDelayMs. */
+  deliver(job: OutboxJob): Promise<void>;
+  /** Delay before attempt `failedAttempt + 1`, or null to give up (then onGiveUp). */
+  retryDelayMs(failedAttempt: number): number | null;
+  onGiveUp?(job: OutboxJob, lastError: string): Promise<void>;
+}
+
+/** Told when a transaction that added jobs has committed (the worker wakes instead of waiting for its poll). */
+export type CommitListener = () => void;
+
+@Injectable()
+export class Outbox implements EntitySubscriberInterface {
+  private readonly waiting = new WeakSet<QueryRunner>();
+  private listener: CommitListener = () => undefined;
+
+  constructor(
+    private readonly jobs: OutboxRepository,
+    private readonly clock: Clock,
+    dataSource: DataSource,
+  ) {
+    // TypeORM tells its subscribers about every COMMIT and ROLLBACK, whichever service ran the transaction.
+    dataSource.subscribers.push(this);
+  }
+
+  /**
+   * Adds a job inside the caller's transaction (the change's EntityManager), so the change and its job
+   * commit together or not at all. Returns the job id.
+   */
+  async add(manager: EntityManager, job: OutboxJobInput): Promise<string> {
+    return this.insert(manager, job);
+  }
+
+  /**
+   * Adds the job unless one with the same `key` is still in the outbox (pending or given up): periodic
+   * work that any instance may schedule, such as the next run of a scan. Returns the job id.
+   */
+  addOnce(manager: EntityManager, key: string, job: OutboxJobInput): Promise<string> {
+    return this.insert(manager, job, uuidFromKey(`${job.kind}:${key}`));
+  }
+
+  private async insert(manager: EntityManager, job: OutboxJobInput, id?: string): Promise<string> {
+    const now = this.clock.now();
+    const jobId = await this.jobs.insert(manager, { kind: job.kind, payload: job.payload, runAt: job.runAt ?? now, createdAt: now }, id);
+    const transaction = manager.queryRunner?.isTransactionActive ? manager.queryRunner : null;
+    // Woken after COMMIT: before it, no other session sees the job.
+    if (transaction) this.waiting.add(transaction);
+    else this.listener();
+    return jobId;
+  }
+
+  onCommit(listener: CommitListener): void {
+    this.listener = listener;
+  }
+
+  /** TypeORM, after COMMIT or RELEASE SAVEPOINT: only the outermost commit makes the jobs visible. */
+  afterTransactionCommit({ queryRunner }: TransactionCommitEvent): void {
+    if (queryRunner.isTransactionActive || !this.waiting.has(queryRunner)) return;
+    this.waiting.delete(queryRunner);
+    this.listener();
+  }
+
+  afterTransactionRollback({ queryRunner }: TransactionRollbackEvent): void {
+    if (!queryRunner.isTransactionActive) this.waiting.delete(queryRunner);
+  }
+}
+
+/** A UUID (version 8, RFC 9562: custom) made from a key, so every instance names one job alike. */
+function uuidFromKey(key: string): string {
+  const bytes = createHash('sha256').update(key).digest().subarray(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x80;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
