@@ -22,6 +22,8 @@ import { WorkspacesModule } from './workspaces/workspaces.module';
 import { ApiUsersModule } from './api-users/api-users.module';
 import { WhoamiModule } from './whoami/whoami.module';
 import { GraphqlModule } from './graphql/graphql.module';
+import { OutboxModule } from './outbox/outbox.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -52,6 +54,8 @@ export class AppModule {
         WorkspacesModule,
         DevicesModule,
         ApiUsersModule,
+        OutboxModule,
+        WebhooksModule,
         WhoamiModule,
         GraphqlModule,
         HealthModule,
