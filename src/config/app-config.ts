@@ -253,6 +253,24 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(1000)
   LATCHKEY_WEBHOOK_MAX_ENDPOINTS = 20;
+
+  /** The outbox worker on this instance (mail, webhooks); off: jobs wait for an instance that has it on. */
+  @IsIn(['on', 'off'], { message: 'LATCHKEY_OUTBOX_WORKER must be on or off' })
+  LATCHKEY_OUTBOX_WORKER = 'on';
+
+  /** How often the worker looks for due jobs it was not woken for (other instances' jobs, retries). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  LATCHKEY_OUTBOX_POLL_SECONDS = 5;
+
+  /** How long a claimed job is its worker's; a worker that died leaves it to be retried after this. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  LATCHKEY_OUTBOX_LEASE_SECONDS = 300;
 }
 
 export interface AppConfig {
@@ -313,6 +331,9 @@ export interface AppConfig {
     timeoutMs: number;
     maxEndpointsPerWorkspace: number;
   };
+
+  /** worker: this instance delivers; pollSeconds between looks for due jobs; leaseSeconds a claim lasts. */
+  outbox: { worker: boolean; pollSeconds: number; leaseSeconds: number };
 }
 
 export type TrustProxy = false | number | string[];
@@ -446,6 +467,11 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       connectTimeoutMs: vars.LATCHKEY_WEBHOOK_CONNECT_TIMEOUT_MS,
       timeoutMs: vars.LATCHKEY_WEBHOOK_TIMEOUT_MS,
       maxEndpointsPerWorkspace: vars.LATCHKEY_WEBHOOK_MAX_ENDPOINTS,
+    },
+    outbox: {
+      worker: vars.LATCHKEY_OUTBOX_WORKER === 'on',
+      pollSeconds: vars.LATCHKEY_OUTBOX_POLL_SECONDS,
+      leaseSeconds: vars.LATCHKEY_OUTBOX_LEASE_SECONDS,
     },
   };
 }

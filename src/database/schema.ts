@@ -7,6 +7,7 @@ import { CreateApiUsers1764000200000 } from './migrations/1764000200000-CreateAp
 import { IdentityHardening1765000000000 } from './migrations/1765000000000-IdentityHardening';
 import { OwnersReachAllDevices1765000080000 } from './migrations/1765000080000-OwnersReachAllDevices';
 import { IndexRotationChains1765000090000 } from './migrations/1765000090000-IndexRotationChains';
+import { CreateOutbox1766000100000 } from './migrations/1766000100000-CreateOutbox';
 import { CreateWebhooks1766000200000 } from './migrations/1766000200000-CreateWebhooks';
 
 export const ENTITIES = [User, Token];
@@ -17,5 +18,6 @@ export const MIGRATIONS = [
   IdentityHardening1765000000000,
   OwnersReachAllDevices1765000080000,
   IndexRotationChains1765000090000,
+  CreateOutbox1766000100000,
   CreateWebhooks1766000200000,
 ];

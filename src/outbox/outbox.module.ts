@@ -1,7 +1,9 @@
-// STAND-IN, replaced by the merge of branch outbox-mail (see outbox.ts).
+// Global, as infrastructure: any module adds jobs (Outbox) and registers the handler of its kind (OutboxWorker).
 import { Global, Module } from '@nestjs/common';
-import { Outbox, OutboxWorker } from './outbox';
+import { Outbox } from './outbox';
+import { OutboxWorker } from './outbox-worker';
+import { OutboxRepository } from './outbox.repository';
 
 @Global()
-@Module({ providers: [Outbox, OutboxWorker], exports: [Outbox, OutboxWorker] })
+@Module({ providers: [OutboxRepository, Outbox, OutboxWorker], exports: [Outbox, OutboxWorker] })
 export class OutboxModule {}

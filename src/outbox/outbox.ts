@@ -1,79 +1,91 @@
-// STAND-IN for the outbox of branch outbox-mail, written to the interface in
-// /work/wt/prompts/outbox-interface.md so the webhooks can be built and tested before the merge; the
-// merge replaces this file. Jobs are kept in memory and run by drainDue() only: nothing here survives
-// a restart or knows whether the adding transaction committed.
+// The outbox: what leaves Latchkey (mail, webhooks) is written in the transaction of the change that
+// causes it, like the audit event, and delivered after COMMIT by the OutboxWorker, at least once.
+// The interface is shared with the webhooks (/work/wt/prompts/outbox-interface.md, docs/operations.md).
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import {
+  DataSource,
+  EntityManager,
+  EntitySubscriberInterface,
+  QueryRunner,
+  TransactionCommitEvent,
+  TransactionRollbackEvent,
+} from 'typeorm';
+import { Clock } from '../common/clock';
+import { OutboxRepository } from './outbox.repository';
 
 export interface OutboxJobInput {
+  /** Which handler delivers it: 'mail', 'webhook', ... */
   kind: string;
+  /**
+   * JSON. No secret beyond what the delivery needs (a mail's one-time link is allowed): the whole
+   * payload is deleted with the row once delivered, and blanked once given up.
+   */
   payload: Record<string, unknown>;
+  /** Not before this time (default: now). */
   runAt?: Date;
 }
 
 export interface OutboxJob {
+  /** Stable across retries: the delivery's idempotency id (webhook-id, Message-ID). */
   id: string;
   kind: string;
   payload: Record<string, unknown>;
+  /** 1 = first try. */
   attempt: number;
   createdAt: Date;
 }
 
 export interface OutboxHandler {
   readonly kind: string;
+  /** Delivers once. Throwing means "failed, maybe retry": the worker asks retryDelayMs. */
   deliver(job: OutboxJob): Promise<void>;
+  /** Delay before attempt `failedAttempt + 1`, or null to give up (then onGiveUp). */
   retryDelayMs(failedAttempt: number): number | null;
   onGiveUp?(job: OutboxJob, lastError: string): Promise<void>;
 }
 
-interface Pending extends OutboxJob {
-  runAt: number;
-}
+/** Told when a transaction that added jobs has committed (the worker wakes instead of waiting for its poll). */
+export type CommitListener = () => void;
 
 @Injectable()
-export class OutboxWorker {
-  private readonly handlers = new Map<string, OutboxHandler>();
-  readonly jobs: Pending[] = [];
+export class Outbox implements EntitySubscriberInterface {
+  private readonly waiting = new WeakSet<QueryRunner>();
+  private listener: CommitListener = () => undefined;
 
-  register(handler: OutboxHandler): void {
-    this.handlers.set(handler.kind, handler);
+  constructor(
+    private readonly jobs: OutboxRepository,
+    private readonly clock: Clock,
+    dataSource: DataSource,
+  ) {
+    // TypeORM tells its subscribers about every COMMIT and ROLLBACK, whichever service ran the transaction.
+    dataSource.subscribers.push(this);
   }
 
-  async drainDue(): Promise<number> {
-    let ran = 0;
-    for (;;) {
-      const job = this.jobs.find((j) => j.runAt <= Date.now());
-      if (!job) return ran;
-      this.jobs.splice(this.jobs.indexOf(job), 1);
-      const handler = this.handlers.get(job.kind);
-      if (!handler) continue;
-      ran++;
-      try {
-        await handler.deliver(job);
-      } catch (error) {
-        const delay = handler.retryDelayMs(job.attempt);
-        if (delay === null) await handler.onGiveUp?.(job, String(error));
-        else this.jobs.push({ ...job, attempt: job.attempt + 1, runAt: Date.now() + delay });
-      }
-    }
+  /**
+   * Adds a job inside the caller's transaction (the change's EntityManager), so the change and its job
+   * commit together or not at all. Returns the job id.
+   */
+  async add(manager: EntityManager, job: OutboxJobInput): Promise<string> {
+    const now = this.clock.now();
+    const id = await this.jobs.insert(manager, { kind: job.kind, payload: job.payload, runAt: job.runAt ?? now, createdAt: now });
+    const transaction = manager.queryRunner?.isTransactionActive ? manager.queryRunner : null;
+    if (transaction) this.waiting.add(transaction);
+    else this.listener();
+    return id;
   }
-}
 
-@Injectable()
-export class Outbox {
-  constructor(private readonly worker: OutboxWorker) {}
+  onCommit(listener: CommitListener): void {
+    this.listener = listener;
+  }
 
-  add(_manager: EntityManager, job: OutboxJobInput): Promise<string> {
-    const id = randomUUID();
-    this.worker.jobs.push({
-      id,
-      kind: job.kind,
-      payload: job.payload,
-      attempt: 1,
-      createdAt: new Date(),
-      runAt: job.runAt?.getTime() ?? 0,
-    });
-    return Promise.resolve(id);
+  /** TypeORM, after COMMIT or RELEASE SAVEPOINT: only the outermost commit makes the jobs visible. */
+  afterTransactionCommit({ queryRunner }: TransactionCommitEvent): void {
+    if (queryRunner.isTransactionActive || !this.waiting.has(queryRunner)) return;
+    this.waiting.delete(queryRunner);
+    this.listener();
+  }
+
+  afterTransactionRollback({ queryRunner }: TransactionRollbackEvent): void {
+    if (!queryRunner.isTransactionActive) this.waiting.delete(queryRunner);
   }
 }

@@ -82,6 +82,8 @@ export async function startTestApp(
     LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: '0',
     LATCHKEY_REGISTRATIONS_PER_IP: '0',
     LATCHKEY_METRICS_TOKEN: METRICS_KEY,
+    // Deliveries run when a test calls OutboxWorker.drainDue(), not in the background (test/outbox turns it on).
+    LATCHKEY_OUTBOX_WORKER: 'off',
     ...env,
     ...(TEST_LOG_FILE ? { LATCHKEY_LOG_LEVEL: 'trace', LATCHKEY_LOG_REQUESTS: 'true' } : {}),
   });

@@ -1,0 +1,74 @@
+// The outbox_jobs table. A claim is one statement (FOR UPDATE SKIP LOCKED, then run_at pushed one lease
+// ahead), so no lock is held while a job is delivered; the later writes name the attempt they finish,
+// so a worker whose lease ran out cannot overwrite the attempt that replaced it.
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+
+export interface ClaimedJobRow {
+  id: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  attempt: number;
+  createdAt: Date;
+}
+
+/** Longest error text kept on a row (an operator's hint, not a log). */
+const MAX_ERROR_LENGTH = 500;
+
+@Injectable()
+export class OutboxRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async insert(em: EntityManager, job: { kind: string; payload: Record<string, unknown>; runAt: Date; createdAt: Date }): Promise<string> {
+    const id = randomUUID();
+    await em.query(`INSERT INTO outbox_jobs (id, kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4, $5)`, [
+      id,
+      job.kind,
+      JSON.stringify(job.payload),
+      job.runAt,
+      job.createdAt,
+    ]);
+    return id;
+  }
+
+  /** Takes up to `limit` due jobs of these kinds, oldest due first, each until `leaseUntil`. */
+  async claim(kinds: string[], now: Date, leaseUntil: Date, limit: number): Promise<ClaimedJobRow[]> {
+    if (kinds.length === 0) return [];
+    const [rows]: [ClaimedJobRow[], number] = await this.dataSource.query(
+      `WITH due AS (
+         SELECT id FROM outbox_jobs
+          WHERE status = 'pending' AND run_at <= $1 AND kind = ANY($2::text[])
+          ORDER BY run_at
+          LIMIT $3
+          FOR UPDATE SKIP LOCKED)
+       UPDATE outbox_jobs j SET attempts = j.attempts + 1, run_at = $4
+         FROM due WHERE j.id = due.id
+       RETURNING j.id, j.kind, j.payload, j.attempts AS attempt, j.created_at AS "createdAt"`,
+      [now, kinds, limit, leaseUntil],
+    );
+    return rows;
+  }
+
+  /** Delivered: the row goes, and with it whatever the payload held. */
+  async delivered(id: string, attempt: number): Promise<void> {
+    await this.dataSource.query(`DELETE FROM outbox_jobs WHERE id = $1 AND attempts = $2 AND status = 'pending'`, [id, attempt]);
+  }
+
+  async retryAt(id: string, attempt: number, runAt: Date, error: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE outbox_jobs SET run_at = $3, last_error = $4 WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
+      [id, attempt, runAt, error.slice(0, MAX_ERROR_LENGTH)],
+    );
+  }
+
+  /** Given up: kept for the operator with its error, its payload blanked (no link or body stays). */
+  async failed(id: string, attempt: number, at: Date, error: string): Promise<boolean> {
+    const [rows]: [unknown[], number] = await this.dataSource.query(
+      `UPDATE outbox_jobs SET status = 'failed', payload = '{}', last_error = $3, finished_at = $4
+        WHERE id = $1 AND attempts = $2 AND status = 'pending' RETURNING id`,
+      [id, attempt, error.slice(0, MAX_ERROR_LENGTH), at],
+    );
+    return rows.length > 0;
+  }
+}
