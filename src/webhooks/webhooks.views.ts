@@ -83,7 +83,7 @@ export class WebhookDeliveryView {
   })
   status: DeliveryStatus;
 
-  @ApiProperty({ type: 'integer', minimum: 0, description: 'Attempts made so far' })
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 10_000, description: 'Attempts made so far' })
   attempts: number;
 
   @ApiProperty({
@@ -103,7 +103,13 @@ export class WebhookDeliveryView {
   })
   responseBody: string | null;
 
-  @ApiProperty({ type: 'integer', nullable: true, minimum: 0, description: 'How long the last attempt took, in milliseconds' })
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    minimum: 0,
+    maximum: 3_600_000,
+    description: 'How long the last attempt took, in milliseconds',
+  })
   durationMs: number | null;
 
   @ApiProperty({
