@@ -125,7 +125,8 @@ export class WebhookSender {
         const kept: Buffer[] = [];
         let size = 0;
         const done = () => {
-          const text = Buffer.concat(kept).subarray(0, MAX_KEPT_BYTES).toString('utf8');
+          // As text (a broken UTF-8 sequence becomes U+FFFD); PostgreSQL's text holds no NUL.
+          const text = Buffer.concat(kept).subarray(0, MAX_KEPT_BYTES).toString('utf8').split('\u0000').join('');
           if (status >= 200 && status < 300) finish({ ok: true, status, body: text, error: null });
           else if (status >= 300 && status < 400)
             finish({ ok: false, status, body: text, error: `answered ${status}: redirects are not followed` });

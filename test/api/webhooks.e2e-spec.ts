@@ -492,6 +492,19 @@ describe('webhooks', () => {
       expect(delivery.status).toBe('succeeded');
       expect((delivery.responseBody as string).length).toBe(4096);
     });
+    it('keeps an answer of NUL bytes and broken UTF-8 as text, and the delivery succeeds', async () => {
+      const { endpoint } = await createEndpoint(ws);
+      receiver.answer((_req, res) => res.writeHead(200).end(Buffer.from([0x6f, 0x00, 0x6b, 0xff, 0xfe, 0xc3])));
+      await t
+        .http()
+        .post(hooks(ws.id, `/${endpoint.id}/test`))
+        .set(bearer(ws.owner.personalToken))
+        .expect(202);
+      await drain();
+      const [delivery] = await deliveries(ws, endpoint.id);
+      expect(delivery).toMatchObject({ status: 'succeeded', responseStatus: 200 });
+      expect(delivery.responseBody).toMatch(/^ok\ufffd/);
+    });
   });
 
   describe('who may', () => {

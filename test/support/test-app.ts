@@ -84,6 +84,8 @@ export async function startTestApp(
     LATCHKEY_METRICS_TOKEN: METRICS_KEY,
     // Deliveries run when a test calls OutboxWorker.drainDue(), not in the background (test/outbox turns it on).
     LATCHKEY_OUTBOX_WORKER: 'off',
+    // Sealing webhook secrets: without it the first webhook would leave a key file in ./data.
+    LATCHKEY_WEBHOOK_SECRETS_KEY: 'test-webhook-secrets-key-0123456789abcdef',
     ...env,
     ...(TEST_LOG_FILE ? { LATCHKEY_LOG_LEVEL: 'trace', LATCHKEY_LOG_REQUESTS: 'true' } : {}),
   });
