@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { AuditLog } from '../../src/audit/audit-log';
 import { OutboxWorker } from '../../src/outbox/outbox-worker';
 import { WebhookDeliveries } from '../../src/webhooks/webhook-deliveries';
 import { Connector, systemResolver, WebhookSender } from '../../src/webhooks/webhook-sender';
@@ -263,6 +264,52 @@ describe('webhooks', () => {
       expect(all).not.toContain(extra.body.secret);
       // One delivery row per event; each webhook-id is distinct.
       expect(new Set(got.map((r) => r.headers['webhook-id'])).size).toBe(got.length);
+    });
+
+    it('sends nothing for a change that was rolled back, and follows any audit event recorded in a transaction (token.expiring)', async () => {
+      const own = await newWorkspace(t);
+      const { endpoint, secret } = await createEndpoint(own, { events: ['device.created', 'token.expiring'] });
+      const device = await own.device();
+      const again = await t
+        .http()
+        .post(`/v1/workspaces/${own.id}/devices`)
+        .set(bearer(own.owner.personalToken))
+        .send({ name: 'Twin', serial: device.serial });
+      expectProblem(again, 409, 'conflict');
+      // The expiry notices (outbox-mail) write this audit event; its webhook follows from it alone.
+      const tokenId = randomUUID();
+      await t.dataSource.transaction((em) =>
+        t.app
+          .get(AuditLog)
+          .record(
+            em,
+            { type: 'system', id: null, tokenId: null, ip: null },
+            { action: 'token.expiring', workspaceId: own.id, target: { type: 'token', id: tokenId }, details: { daysLeft: 7, hash: 'x' } },
+          ),
+      );
+      // And one rolled back after its audit event was written: no delivery survives it.
+      await expect(
+        t.dataSource.transaction(async (em) => {
+          await t.app
+            .get(AuditLog)
+            .record(
+              em,
+              { type: 'system', id: null, tokenId: null, ip: null },
+              { action: 'token.expiring', workspaceId: own.id, target: { type: 'token', id: randomUUID() } },
+            );
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
+      await drain();
+      const got = receiver.on(pathOf(endpoint.url)).map((r) => verified(secret, r));
+      expect(got.map((p) => p.type).sort()).toEqual(['device.created', 'token.expiring']);
+      expect(got.find((p) => p.type === 'token.expiring')?.data).toEqual({
+        workspaceId: own.id,
+        actor: { type: 'system', id: null },
+        target: { type: 'token', id: tokenId },
+        daysLeft: 7,
+      });
+      expect(await deliveries(own, endpoint.id)).toHaveLength(2);
     });
 
     it('retries a receiver that answers 500 until it recovers, with the same webhook-id', async () => {
