@@ -110,12 +110,31 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
       return;
     }
     const body = JSON.stringify(delivery.payload);
-    const headers = {
-      'webhook-id': delivery.messageId,
-      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-      'webhook-signature': this.signatures(endpoint, delivery.messageId, now, body),
-    };
-    const result = await this.sender.send(endpoint.url, headers, body);
+    let signature: string;
+    try {
+      signature = this.signatures(endpoint, delivery.messageId, now, body);
+    } catch (error) {
+      // A secret that does not open (LATCHKEY_WEBHOOK_SECRETS_KEY changed): said in the delivery, retried.
+      signature = '';
+      this.logger.error({ workspaceId, endpointId, deliveryId, err: String(error) }, 'Cannot open a webhook signing secret');
+    }
+    const result = signature
+      ? await this.sender.send(
+          endpoint.url,
+          {
+            'webhook-id': delivery.messageId,
+            'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+            'webhook-signature': signature,
+          },
+          body,
+        )
+      : {
+          ok: false,
+          status: null,
+          body: null,
+          durationMs: 0,
+          error: 'cannot open the signing secret (LATCHKEY_WEBHOOK_SECRETS_KEY changed?)',
+        };
     const attempts = delivery.attempts + 1;
     if (result.ok) {
       await this.repository.recordAttempt(workspaceId, deliveryId, {

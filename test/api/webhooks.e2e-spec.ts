@@ -7,6 +7,7 @@ import { Webhook } from 'standardwebhooks';
 import { AuditLog } from '../../src/audit/audit-log';
 import { OutboxWorker } from '../../src/outbox/outbox-worker';
 import { WebhookDeliveries } from '../../src/webhooks/webhook-deliveries';
+import { WebhookSecrets } from '../../src/webhooks/webhook-secrets';
 import { Connector, systemResolver, WebhookSender } from '../../src/webhooks/webhook-sender';
 import { bearer, createNamedToken, expectProblem, inviteAndAccept, registerUser } from '../support/api';
 import { newWorkspace, WorkspaceFixture } from '../support/fixtures';
@@ -460,6 +461,28 @@ describe('webhooks', () => {
           'validation_failed',
         );
       }
+    });
+
+    it('says so in the delivery when a secret cannot be opened (another secrets key), and sends nothing unsigned', async () => {
+      const { endpoint } = await createEndpoint(ws);
+      const other = new WebhookSecrets({
+        ...t.config,
+        webhooks: { ...t.config.webhooks, secretsKey: 'another-key-of-at-least-32-characters!!' },
+      });
+      await t.dataSource.query('UPDATE webhook_endpoints SET secret_sealed = $2 WHERE id = $1', [
+        endpoint.id,
+        other.seal('whsec_' + Buffer.alloc(24, 7).toString('base64'), endpoint.id),
+      ]);
+      await t
+        .http()
+        .post(hooks(ws.id, `/${endpoint.id}/test`))
+        .set(bearer(ws.owner.personalToken))
+        .expect(202);
+      await drain();
+      expect(receiver.on(pathOf(endpoint.url))).toHaveLength(0);
+      const [delivery] = await deliveries(ws, endpoint.id);
+      expect(delivery).toMatchObject({ status: 'pending', attempts: 1, responseStatus: null });
+      expect(delivery.lastError).toMatch(/cannot open the signing secret/);
     });
 
     it('connects to the checked address of a name, sending the name as Host', async () => {
