@@ -410,6 +410,31 @@ describe('webhooks', () => {
       expect(got.map((r) => verified(secret, r).type)).toEqual(['webhook.test', 'webhook.test']);
       expect(got[1].headers['webhook-id']).toBe(got[0].headers['webhook-id']);
       expect(got[1].body).toBe(got[0].body);
+      // Deliveries page like every list.
+      const first = await t
+        .http()
+        .get(hooks(ws.id, `/${endpoint.id}/deliveries`))
+        .query({ limit: 1 })
+        .set(owner)
+        .expect(200);
+      expect(first.body.items.map((d: { id: string }) => d.id)).toHaveLength(1);
+      const second = await t
+        .http()
+        .get(hooks(ws.id, `/${endpoint.id}/deliveries`))
+        .query({ limit: 1, cursor: first.body.nextCursor })
+        .set(owner)
+        .expect(200);
+      expect(second.body.nextCursor).toBeNull();
+      expect([first.body.items[0].id, second.body.items[0].id].sort()).toEqual([queued.body.id, again.body.id].sort());
+      expectProblem(
+        await t
+          .http()
+          .get(hooks(ws.id, `/${endpoint.id}/deliveries`))
+          .query({ cursor: 'junk' })
+          .set(owner),
+        400,
+        'validation_failed',
+      );
     });
 
     it('rotates the secret: both sign during the overlap; with no overlap only the new one', async () => {
