@@ -510,6 +510,27 @@ describe('webhooks', () => {
       expect(delivery.lastError).toMatch(/cannot open the signing secret/);
     });
 
+    it('counts a connection that could not be opened as a failed attempt', async () => {
+      const sender = t.app.get(WebhookSender);
+      const connector = sender.connector;
+      sender.connector = () => {
+        throw new Error('no route to the receiver');
+      };
+      try {
+        const { endpoint } = await createEndpoint(ws);
+        await t
+          .http()
+          .post(hooks(ws.id, `/${endpoint.id}/test`))
+          .set(bearer(ws.owner.personalToken))
+          .expect(202);
+        await drain();
+        const [delivery] = await deliveries(ws, endpoint.id);
+        expect(delivery).toMatchObject({ status: 'pending', attempts: 1, responseStatus: null, lastError: 'no route to the receiver' });
+      } finally {
+        sender.connector = connector;
+      }
+    });
+
     it('connects to the checked address of a name, sending the name as Host', async () => {
       const sender = t.app.get(WebhookSender);
       const asked: string[] = [];
