@@ -23,6 +23,7 @@ import { ApiUsersModule } from './api-users/api-users.module';
 import { WhoamiModule } from './whoami/whoami.module';
 import { GraphqlModule } from './graphql/graphql.module';
 import { OutboxModule } from './outbox/outbox.module';
+import { MailModule } from './mail/mail.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
@@ -44,6 +45,7 @@ export class AppModule {
         DatabaseModule,
         CacheModule,
         OutboxModule,
+        MailModule,
         RateLimitsModule,
         MetricsModule,
         AuditModule,

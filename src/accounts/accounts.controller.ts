@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Patch, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../audit/audit-log';
 import { CurrentActor } from '../audit/current-actor';
 import { Authenticated, Public } from '../auth/access.decorators';
@@ -10,7 +10,8 @@ import { ApiProblems } from '../openapi/problems';
 import { ExchangeTokenDto } from '../tokens/token.dto';
 import { TokensService } from '../tokens/tokens.service';
 import { RegisteredAccountView, SessionTokenView } from './account.views';
-import { LoginDto, RegisterDto, UpdateMeDto } from './accounts.dto';
+import { AccountMail } from './account-mail.service';
+import { LoginDto, PasswordResetConfirmDto, PasswordResetRequestDto, RegisterDto, UpdateMeDto, VerifyEmailDto } from './accounts.dto';
 import { AccountsService } from './accounts.service';
 import { UserView } from './user.view';
 
@@ -20,6 +21,7 @@ export class AccountsController {
   constructor(
     private readonly accounts: AccountsService,
     private readonly tokens: TokensService,
+    private readonly accountMail: AccountMail,
   ) {}
 
   @Post('auth/register')
@@ -71,7 +73,42 @@ export class AccountsController {
   @Patch('me')
   @Authenticated({ scope: 'account:manage' })
   @ApiOkResponse({ type: UserView, description: 'The profile as changed' })
+  // The new email address belongs to another account.
+  @ApiProblems(409)
   updateMe(@CurrentUser() user: UserPrincipal, @CurrentActor() actor: Actor, @Body() dto: UpdateMeDto): Promise<UserView> {
     return this.accounts.updateMe(user, actor, dto);
+  }
+
+  @Post('auth/verify-email')
+  @HttpCode(204)
+  @Public()
+  @ApiNoContentResponse({ description: 'The address the link was sent to is verified (also when it was already)' })
+  async verifyEmail(@Body() dto: VerifyEmailDto, @CurrentActor() actor: Actor): Promise<void> {
+    await this.accountMail.verifyEmail(dto.token, actor);
+  }
+
+  @Post('me/email-verification')
+  @HttpCode(202)
+  @Authenticated({ scope: 'account:manage' })
+  @ApiAcceptedResponse({ description: 'A new verification link is on its way to the account address' })
+  @ApiProblems(409)
+  async resendVerification(@CurrentUser() user: UserPrincipal, @NoBody() _body: unknown): Promise<void> {
+    await this.accountMail.resendVerification(user);
+  }
+
+  @Post('auth/password-reset')
+  @HttpCode(202)
+  @Public()
+  @ApiAcceptedResponse({ description: 'The same answer whether or not an account has this address; if one has, a link is mailed to it' })
+  async requestPasswordReset(@Body() dto: PasswordResetRequestDto, @CurrentActor() actor: Actor): Promise<void> {
+    await this.accountMail.requestPasswordReset(dto.email, actor.ip ?? '');
+  }
+
+  @Post('auth/password-reset/confirm')
+  @HttpCode(204)
+  @Public()
+  @ApiNoContentResponse({ description: 'The new password is set, every session is ended, and the address counts as verified' })
+  async confirmPasswordReset(@Body() dto: PasswordResetConfirmDto, @CurrentActor() actor: Actor): Promise<void> {
+    await this.accountMail.confirmPasswordReset(dto.token, dto.newPassword, actor);
   }
 }

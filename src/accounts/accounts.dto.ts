@@ -41,15 +41,50 @@ export class UpdateMeDto {
   @NonBlankString(USER_NAME_MAX_LENGTH)
   name?: string;
 
+  @ApiPropertyOptional({
+    format: 'email',
+    maxLength: EMAIL_MAX_LENGTH,
+    description: 'A new address: needs currentPassword; unverified until the link mailed to it is opened (the old address is told)',
+  })
+  @Optional()
+  @EmailAddressField()
+  email?: string;
+
   @ApiPropertyOptional({ description: 'Needs currentPassword; ends every session' })
   @Optional()
   @BoundedString({ min: PASSWORD_MIN_LENGTH, max: PASSWORD_MAX_LENGTH })
   password?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ description: 'Needed to change the password or the email address' })
   @Optional()
   @BoundedString({ max: PASSWORD_MAX_LENGTH })
   currentPassword?: string;
+}
+
+/** POST /v1/auth/verify-email and POST /v1/auth/password-reset/confirm carry the secret of a mailed link. */
+const LINK_SECRET = { description: 'The secret after #token= in the link of the mail', example: 'lkv_…', maxLength: 64 };
+
+export class VerifyEmailDto {
+  @ApiProperty(LINK_SECRET)
+  @BoundedString({ max: 64 })
+  token: string;
+}
+
+export class PasswordResetRequestDto {
+  @ApiProperty({ format: 'email', maxLength: EMAIL_MAX_LENGTH })
+  @EmailLookupField()
+  @BoundedString({ max: EMAIL_MAX_LENGTH })
+  email: string;
+}
+
+export class PasswordResetConfirmDto {
+  @ApiProperty(LINK_SECRET)
+  @BoundedString({ max: 64 })
+  token: string;
+
+  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })
+  @BoundedString({ min: PASSWORD_MIN_LENGTH, max: PASSWORD_MAX_LENGTH })
+  newPassword: string;
 }
 
 export class ListUsersQueryDto extends PageQueryDto {

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { TokensModule } from '../tokens/tokens.module';
+import { AccountLinksRepository } from './account-links.repository';
+import { AccountMail } from './account-mail.service';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
 import { LoginThrottle } from './login-throttle';
@@ -9,11 +11,11 @@ import { PlatformAdminController } from './platform-admin.controller';
 import { PlatformAdminService } from './platform-admin.service';
 import { UsersModule } from './users.module';
 
-/** Account routes: registration, sign-in, the profile, and platform administration of users. */
+/** Account routes: registration, sign-in, the profile, email verification, password reset, and platform administration of users. */
 @Module({
   imports: [UsersModule, TokensModule, AuditModule, RateLimitsModule],
   controllers: [AccountsController, PlatformAdminController],
-  providers: [AccountsService, PlatformAdminService, LoginThrottle],
+  providers: [AccountsService, PlatformAdminService, LoginThrottle, AccountLinksRepository, AccountMail],
   // GraphQL's account and platform-admin fields (src/graphql/account.resolver.ts).
   exports: [AccountsService, PlatformAdminService],
 })

@@ -4,6 +4,8 @@ import { SystemClock } from '../common/clock';
 import { DomainError, ErrorCode } from '../common/errors';
 import type { TokensRepository } from '../tokens/tokens.repository';
 import type { TokensService } from '../tokens/tokens.service';
+import type { Mail } from '../mail/mail';
+import type { AccountMail } from './account-mail.service';
 import { AccountsService } from './accounts.service';
 import type { LoginThrottle } from './login-throttle';
 import type { PasswordHasher } from './password-hasher';
@@ -32,6 +34,8 @@ describe('AccountsService.login', () => {
       {} as PasswordLimits,
       audit,
       new SystemClock(),
+      {} as AccountMail,
+      {} as Mail,
     );
 
     const error = await service.login({ email: user.email, password: 'not the password' }, '127.0.0.1').catch((e: unknown) => e);

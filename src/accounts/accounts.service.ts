@@ -9,6 +9,8 @@ import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '..
 import { isUniqueViolation } from '../database/database-errors';
 import { TokensService } from '../tokens/tokens.service';
 import { TokensRepository } from '../tokens/tokens.repository';
+import { Mail } from '../mail/mail';
+import { AccountMail } from './account-mail.service';
 import { RegisteredAccountView, SessionTokenView } from './account.views';
 import { LoginDto, RegisterDto, UpdateMeDto } from './accounts.dto';
 import { LoginThrottle } from './login-throttle';
@@ -34,6 +36,8 @@ export class AccountsService {
     private readonly limits: PasswordLimits,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    private readonly accountMail: AccountMail,
+    private readonly mail: Mail,
   ) {}
 
   async register(dto: RegisterDto, ip: string): Promise<RegisteredAccountView> {
@@ -61,6 +65,7 @@ export class AccountsService {
           accountId: user.id,
           target: { type: 'user', id: user.id },
         });
+        await this.accountMail.sendVerification(em, user);
         return { user: toUserView(user), personalToken };
       });
     } catch (error) {
@@ -128,27 +133,54 @@ export class AccountsService {
     const now = this.clock.now();
     const changes: Partial<User> = { updatedAt: now };
     if (dto.name !== undefined) changes.name = dto.name.trim();
-    if (dto.password !== undefined) {
-      if (dto.currentPassword === undefined) throw validationFailed('currentPassword', 'is required to change the password');
+    const newEmail = dto.email !== undefined && dto.email !== user.email ? dto.email : null;
+    if (dto.password !== undefined || newEmail !== null) {
+      if (dto.currentPassword === undefined) {
+        throw validationFailed('currentPassword', `is required to change the ${dto.password !== undefined ? 'password' : 'email address'}`);
+      }
       // Its own bucket per user, right or wrong: it bounds the argon2 work and guesses of the current
       // password with a stolen token, and cannot lock the owner's sign-in (the sign-in lockout's bucket).
       await this.limits.consumePasswordChange(user.id);
-      const passwordHash = await this.passwords.change(user.passwordHash, dto.currentPassword, dto.password);
-      if (!passwordHash) throw validationFailed('currentPassword', 'is not correct');
-      changes.passwordHash = passwordHash;
+      if (dto.password !== undefined) {
+        const passwordHash = await this.passwords.change(user.passwordHash, dto.currentPassword, dto.password);
+        if (!passwordHash) throw validationFailed('currentPassword', 'is not correct');
+        changes.passwordHash = passwordHash;
+      } else if (!(await this.passwords.verify(user.passwordHash, dto.currentPassword))) {
+        throw validationFailed('currentPassword', 'is not correct');
+      }
     } else if (dto.currentPassword !== undefined) {
-      throw validationFailed('currentPassword', 'is only accepted together with password');
+      throw validationFailed('currentPassword', 'is only accepted together with password or email');
     }
-    await this.dataSource.transaction(async (em) => {
-      await this.users.update(user.id, changes, em);
-      if (changes.passwordHash) await this.tokenRows.revokeUserSessions(user.id, now, em);
-      await this.audit.record(em, actor, {
-        action: changes.passwordHash ? 'user.password_changed' : 'user.updated',
-        accountId: user.id,
-        target: { type: 'user', id: user.id },
-        details: { fields: Object.keys(dto).filter((k) => k !== 'currentPassword' && k !== 'password') },
+    if (newEmail !== null) {
+      // A new address proves nothing until its link is opened: what depends on owning it waits again.
+      changes.email = newEmail;
+      changes.emailVerifiedAt = null;
+    }
+    try {
+      await this.dataSource.transaction(async (em) => {
+        await this.users.update(user.id, changes, em);
+        if (changes.passwordHash) {
+          await this.tokenRows.revokeUserSessions(user.id, now, em);
+          await this.accountMail.passwordChanged(em, user, now);
+        }
+        if (newEmail !== null) {
+          await this.accountMail.sendVerification(em, { id: user.id, email: newEmail, name: changes.name ?? user.name });
+          await this.mail.send(em, { to: user.email, template: 'email-changed', data: { name: user.name, newEmail } });
+        }
+        await this.audit.record(em, actor, {
+          action: changes.passwordHash ? 'user.password_changed' : newEmail !== null ? 'user.email_changed' : 'user.updated',
+          accountId: user.id,
+          target: { type: 'user', id: user.id },
+          details: {
+            fields: Object.keys(dto).filter((k) => k !== 'currentPassword' && k !== 'password'),
+            ...(newEmail !== null ? { previousEmail: user.email, email: newEmail } : {}),
+          },
+        });
       });
-    });
+    } catch (error) {
+      if (isUniqueViolation(error, 'users_email_key')) throw conflict('An account with this email already exists.');
+      throw error;
+    }
     return toUserView({ ...user, ...changes });
   }
 }

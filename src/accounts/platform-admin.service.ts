@@ -10,6 +10,7 @@ import { decodeCursor, Page, pageLimit, toPage } from '../common/pagination';
 import { ListUsersQueryDto } from './accounts.dto';
 import { AdminUserView, toAdminUserView } from './user.view';
 import { TokensRepository } from '../tokens/tokens.repository';
+import { SecurityNotices } from './security-notices';
 import { UsersRepository } from './users.repository';
 
 @Injectable()
@@ -23,12 +24,13 @@ export class PlatformAdminService implements OnApplicationBootstrap {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly notices: SecurityNotices,
   ) {}
 
   /**
    * An admin listed by email is honoured only once its account has verified that address (PlatformAdmins),
    * so registering a listed address first gains nothing. Say which listed emails are not honoured yet:
-   * until email verification exists (docs/security.md, Known limits) that is all of them, and ids are the way to name admins.
+   * their accounts must open the link mailed to them (or list the admin by id).
    */
   async onApplicationBootstrap(): Promise<void> {
     for (const email of this.config.platformAdmins.emails) {
@@ -36,7 +38,7 @@ export class PlatformAdminService implements OnApplicationBootstrap {
       if (!user?.emailVerifiedAt) {
         this.logger.warn(
           { email },
-          'platform admin email is honoured only once its account has verified the address, and it has not: list the admin by user id in LATCHKEY_PLATFORM_ADMINS',
+          'platform admin email is honoured only once its account has verified the address, and it has not: verify it (POST /v1/me/email-verification) or list the admin by user id in LATCHKEY_PLATFORM_ADMINS',
         );
       }
     }
@@ -70,7 +72,10 @@ export class PlatformAdminService implements OnApplicationBootstrap {
       const deactivatedAt = status === 'deactivated' ? now : null;
       await this.dataSource.transaction(async (em) => {
         await this.users.update(userId, { status, deactivatedAt, updatedAt: now }, em);
-        if (status === 'deactivated') await this.tokens.revokeUserSessions(userId, now, em);
+        if (status === 'deactivated') {
+          await this.tokens.revokeUserSessions(userId, now, em);
+          await this.notices.accountDeactivated(em, userId);
+        }
         await this.audit.record(em, actor, {
           action: status === 'deactivated' ? 'user.deactivated' : 'user.reactivated',
           accountId: userId,

@@ -32,8 +32,9 @@ export class User {
   deactivatedAt: Date | null;
 
   /**
-   * When the user proved they receive mail at `email` (set by email verification, not built yet: docs/security.md, Known limits; null until then). Whatever
-   * depends on owning the address reads it: platform admin by email, the invitee's own invitations.
+   * When the user proved they receive mail at `email` (the mailed verification link, or a password reset
+   * through it); null until then and again after an email change. Whatever depends on owning the address
+   * reads it: platform admin by email, accepting and listing the invitee's invitations.
    */
   @Column('timestamptz', { name: 'email_verified_at', nullable: true })
   emailVerifiedAt: Date | null;

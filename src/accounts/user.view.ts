@@ -22,9 +22,12 @@ export class UserView {
     ...DATE_TIME,
     nullable: true,
     description:
-      'When the user proved the address; null until then (email verification is not built yet: docs/security.md, Known limits). Admin rights by email and invitations wait for it.',
+      'When the user proved the address (the link mailed to it, or a password reset through it); null until then, and again after an email change. Admin rights by email and invitations wait for it.',
   })
   emailVerifiedAt: Date | null;
+
+  @ApiProperty({ description: 'Whether the current address is verified (emailVerifiedAt is set)' })
+  emailVerified: boolean;
 
   @ApiProperty(DATE_TIME)
   createdAt: Date;
@@ -40,6 +43,7 @@ export function toUserView(user: User): UserView {
     name: user.name,
     status: user.status,
     emailVerifiedAt: user.emailVerifiedAt,
+    emailVerified: user.emailVerifiedAt !== null,
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
   };

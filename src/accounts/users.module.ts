@@ -4,6 +4,7 @@ import { CurrentPassword } from './current-password';
 import { PasswordHasher } from './password-hasher';
 import { PasswordLimits } from './password-limits';
 import { PlatformAdmins } from './platform-admins';
+import { SecurityNotices } from './security-notices';
 import { UsersRepository } from './users.repository';
 
 /**
@@ -13,7 +14,7 @@ import { UsersRepository } from './users.repository';
  */
 @Module({
   imports: [RateLimitsModule],
-  providers: [UsersRepository, PasswordHasher, PasswordLimits, CurrentPassword, PlatformAdmins],
-  exports: [UsersRepository, PasswordHasher, PasswordLimits, CurrentPassword, PlatformAdmins],
+  providers: [UsersRepository, PasswordHasher, PasswordLimits, CurrentPassword, PlatformAdmins, SecurityNotices],
+  exports: [UsersRepository, PasswordHasher, PasswordLimits, CurrentPassword, PlatformAdmins, SecurityNotices],
 })
 export class UsersModule {}

@@ -31,13 +31,31 @@ export class UsersRepository {
     return rows.length > 0;
   }
 
+  /** Where a notice to the user goes, and the name of the workspace it is about (when one is given). */
+  async contactOf(
+    id: string,
+    em: EntityManager,
+    workspaceId: string | null = null,
+  ): Promise<{ email: string; name: string; status: UserStatus; workspaceName: string | null } | null> {
+    const rows: Array<{ email: string; name: string; status: UserStatus; workspaceName: string | null }> = await em.query(
+      `SELECT u.email, u.name, u.status, (SELECT w.name FROM workspaces w WHERE w.id = $2) AS "workspaceName" FROM users u WHERE u.id = $1`,
+      [requireId(id), workspaceId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The row, locked for the rest of the transaction (email verification and reset take the user's row first). */
+  findLocked(id: string, em: EntityManager): Promise<User | null> {
+    return em.getRepository(User).findOne({ where: { id: requireId(id) }, lock: { mode: 'pessimistic_write' } });
+  }
+
   insert(user: User, em: EntityManager): Promise<User> {
     return em.getRepository(User).save(user);
   }
 
   async update(
     id: string,
-    changes: Partial<Pick<User, 'name' | 'passwordHash' | 'status' | 'updatedAt' | 'deactivatedAt'>>,
+    changes: Partial<Pick<User, 'name' | 'email' | 'emailVerifiedAt' | 'passwordHash' | 'status' | 'updatedAt' | 'deactivatedAt'>>,
     em: EntityManager = this.dataSource.manager,
   ): Promise<void> {
     await em.getRepository(User).update({ id: requireId(id) }, changes);

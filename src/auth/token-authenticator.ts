@@ -9,7 +9,7 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { TokenCredential, TokensRepository } from '../tokens/tokens.repository';
 import { LastUsedRecorder } from './last-used.recorder';
 import type { Principal } from './principal';
-import { hashToken, hasValidChecksum, tokenShape } from './token-format';
+import { hashToken, hasValidChecksum, NOT_BEARER, tokenShape } from './token-format';
 
 const invalid = () => new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.');
 
@@ -78,7 +78,7 @@ export class TokenAuthenticator implements OnApplicationBootstrap {
   authenticate(secret: string, ip: string, options: { recordUse?: boolean } = {}): Principal | Promise<Principal> {
     const prefix = tokenShape(secret);
     // Malformed: refused before any other work. Invitation secrets only accept invitations.
-    if (prefix === null || prefix === 'lki_') throw invalid();
+    if (prefix === null || NOT_BEARER.has(prefix)) throw invalid();
     const tokenHash = hashToken(secret);
     // A cached hash is one we issued, so its checksum holds: it is checked only on the way to the database.
     const cached = this.credentials.get(tokenHash);

@@ -2,7 +2,7 @@ import { checksum, generateToken, hashToken, parseToken, TOKEN_LENGTH, tokenHint
 
 describe('token format', () => {
   it('makes <prefix><32 base62><6 base62 CRC32> tokens that parse back', () => {
-    for (const prefix of ['lkp_', 'lka_', 'lks_', 'lki_'] as const) {
+    for (const prefix of ['lkp_', 'lka_', 'lks_', 'lki_', 'lkv_', 'lkr_'] as const) {
       const token = generateToken(prefix);
       expect(token).toHaveLength(TOKEN_LENGTH);
       expect(token).toMatch(new RegExp(`^${prefix}[0-9A-Za-z]{38}$`));

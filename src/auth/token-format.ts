@@ -3,7 +3,10 @@
 import { hash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
-export const TOKEN_PREFIXES = ['lkp_', 'lka_', 'lks_', 'lki_'] as const;
+// lkp_ personal, lka_ API user, lks_ session, lki_ invitation, lkv_ email verification link, lkr_ password reset link.
+export const TOKEN_PREFIXES = ['lkp_', 'lka_', 'lks_', 'lki_', 'lkv_', 'lkr_'] as const;
+/** Secrets that are never bearer tokens: invitations and mailed one-time links. */
+export const NOT_BEARER: ReadonlySet<TokenPrefix> = new Set(['lki_', 'lkv_', 'lkr_']);
 export type TokenPrefix = (typeof TOKEN_PREFIXES)[number];
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -11,7 +14,7 @@ const BODY_LENGTH = 32;
 const CHECK_LENGTH = 6;
 const PREFIX_LENGTH = 4;
 export const TOKEN_LENGTH = PREFIX_LENGTH + BODY_LENGTH + CHECK_LENGTH;
-const SHAPE = /^lk[pasi]_[0-9A-Za-z]{38}$/;
+const SHAPE = /^lk[pasivr]_[0-9A-Za-z]{38}$/;
 
 /** 32 uniformly random base62 characters (about 190 bits): bytes >= 248 are dropped to avoid modulo bias. */
 function randomBody(): string {

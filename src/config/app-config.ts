@@ -265,6 +265,31 @@ export class EnvironmentVariables {
   @Max(300)
   LATCHKEY_OUTBOX_POLL_SECONDS = 5;
 
+  /** smtp:// or smtps:// with credentials (smtps://user:pass@host:465); unset: mails are written as .eml files under LATCHKEY_DATA_DIR/mail. */
+  @IsOptional()
+  @Matches(/^smtps?:\/\/[^\s/?#]+(\/)?(\?[^\s#]*)?$/, {
+    message: 'LATCHKEY_SMTP_URL must be an smtp:// or smtps:// URL such as smtps://user:password@mail.example.com:465',
+  })
+  LATCHKEY_SMTP_URL?: string;
+
+  /** The From of every mail: an address, or "Name <address>". */
+  @IsString()
+  LATCHKEY_MAIL_FROM = 'Latchkey <latchkey@localhost>';
+
+  /** Where people reach Latchkey (the web console): the links in mails start with it. Default: http://localhost:PORT. */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, {
+    message: 'LATCHKEY_PUBLIC_URL must be an http:// or https:// URL without query or fragment, such as https://latchkey.example.com',
+  })
+  LATCHKEY_PUBLIC_URL?: string;
+
+  /** Password reset requests per client address per 15 minutes; 0 turns the limit off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  LATCHKEY_PASSWORD_RESETS_PER_IP = 10;
+
   /** How long a claimed job is its worker's; a worker that died leaves it to be retried after this. */
   @Transform(toInt)
   @IsInt()
@@ -334,6 +359,13 @@ export interface AppConfig {
 
   /** worker: this instance delivers; pollSeconds between looks for due jobs; leaseSeconds a claim lasts. */
   outbox: { worker: boolean; pollSeconds: number; leaseSeconds: number };
+  /**
+   * smtpUrl: null writes .eml files to `${dataDir}/mail`; from: a checked address or "Name <address>";
+   * publicUrl: the links' base, no trailing slash.
+   */
+  mail: { smtpUrl: string | null; from: string; publicUrl: string; dropDir: string };
+  /** Password reset requests per client address per 15 minutes; 0: no limit. */
+  passwordResetsPerIpPer15Minutes: number;
 }
 
 export type TrustProxy = false | number | string[];
@@ -389,6 +421,8 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     'LATCHKEY_METRICS_PORT',
     'LATCHKEY_WEBHOOK_ALLOWED_CIDRS',
     'LATCHKEY_WEBHOOK_SECRETS_KEY',
+    'LATCHKEY_SMTP_URL',
+    'LATCHKEY_PUBLIC_URL',
   );
   const present: Record<string, string> = {};
   for (const key of known) {
@@ -413,6 +447,8 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   } catch (error) {
     throw new ConfigError([(error as Error).message]);
   }
+  const mailFrom = checkMailFrom(vars.LATCHKEY_MAIL_FROM);
+  if (mailFrom) throw new ConfigError([mailFrom]);
   if (vars.LATCHKEY_METRICS_PORT !== undefined && vars.LATCHKEY_METRICS_PORT !== 0 && vars.LATCHKEY_METRICS_PORT === vars.PORT) {
     throw new ConfigError(['LATCHKEY_METRICS_PORT must differ from PORT: the metrics listener is apart from the public one']);
   }
@@ -468,6 +504,13 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       timeoutMs: vars.LATCHKEY_WEBHOOK_TIMEOUT_MS,
       maxEndpointsPerWorkspace: vars.LATCHKEY_WEBHOOK_MAX_ENDPOINTS,
     },
+    mail: {
+      smtpUrl: vars.LATCHKEY_SMTP_URL ?? null,
+      from: vars.LATCHKEY_MAIL_FROM,
+      publicUrl: (vars.LATCHKEY_PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, ''),
+      dropDir: resolve(vars.LATCHKEY_DATA_DIR, 'mail'),
+    },
+    passwordResetsPerIpPer15Minutes: vars.LATCHKEY_PASSWORD_RESETS_PER_IP,
     outbox: {
       worker: vars.LATCHKEY_OUTBOX_WORKER === 'on',
       pollSeconds: vars.LATCHKEY_OUTBOX_POLL_SECONDS,
@@ -483,6 +526,23 @@ function isValidCidr(cidr: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * LATCHKEY_MAIL_FROM: `address` or `Display Name <address>`, on one line (a CR or LF would start a new
+ * header), the address in canonical form and storable like a user's. A problem, or null.
+ */
+export function checkMailFrom(value: string): string | null {
+  const help = 'LATCHKEY_MAIL_FROM must be an address or "Name <address>" on one line, such as Latchkey <latchkey@example.com>';
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(value)) return help;
+  const match = /^(?:([^<>"]*?)\s*<([^<>\s]+)>|([^<>\s]+))$/.exec(value.trim());
+  if (!match) return help;
+  const address = match[2] ?? match[3];
+  const host = address.slice(address.lastIndexOf('@') + 1);
+  // latchkey@localhost, the default, has no dot in its domain: isEmail would refuse it.
+  const ok = host === 'localhost' ? /^[^@\s]+@localhost$/.test(address) : isEmail(address) && emailProblem(address) === null;
+  return ok ? null : help;
 }
 
 export interface PlatformAdminList {

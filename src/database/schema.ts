@@ -8,6 +8,7 @@ import { IdentityHardening1765000000000 } from './migrations/1765000000000-Ident
 import { OwnersReachAllDevices1765000080000 } from './migrations/1765000080000-OwnersReachAllDevices';
 import { IndexRotationChains1765000090000 } from './migrations/1765000090000-IndexRotationChains';
 import { CreateOutbox1766000100000 } from './migrations/1766000100000-CreateOutbox';
+import { MailedLinks1766000110000 } from './migrations/1766000110000-MailedLinks';
 import { CreateWebhooks1766000200000 } from './migrations/1766000200000-CreateWebhooks';
 
 export const ENTITIES = [User, Token];
@@ -19,5 +20,6 @@ export const MIGRATIONS = [
   OwnersReachAllDevices1765000080000,
   IndexRotationChains1765000090000,
   CreateOutbox1766000100000,
+  MailedLinks1766000110000,
   CreateWebhooks1766000200000,
 ];

@@ -20,15 +20,16 @@ const MAX_ERROR_LENGTH = 500;
 export class OutboxRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insert(em: EntityManager, job: { kind: string; payload: Record<string, unknown>; runAt: Date; createdAt: Date }): Promise<string> {
-    const id = randomUUID();
-    await em.query(`INSERT INTO outbox_jobs (id, kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4, $5)`, [
-      id,
-      job.kind,
-      JSON.stringify(job.payload),
-      job.runAt,
-      job.createdAt,
-    ]);
+  async insert(
+    em: EntityManager,
+    job: { kind: string; payload: Record<string, unknown>; runAt: Date; createdAt: Date },
+    id: string = randomUUID(),
+  ): Promise<string> {
+    // A given id is a job that exists once (Outbox.addOnce): a second insert of it does nothing.
+    await em.query(
+      `INSERT INTO outbox_jobs (id, kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
+      [id, job.kind, JSON.stringify(job.payload), job.runAt, job.createdAt],
+    );
     return id;
   }
 

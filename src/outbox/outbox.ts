@@ -2,6 +2,7 @@
 // causes it, like the audit event, and delivered after COMMIT by the OutboxWorker, at least once.
 // The interface is shared with the webhooks (/work/wt/prompts/outbox-interface.md, docs/operations.md).
 import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import {
   DataSource,
   EntityManager,
@@ -66,12 +67,25 @@ export class Outbox implements EntitySubscriberInterface {
    * commit together or not at all. Returns the job id.
    */
   async add(manager: EntityManager, job: OutboxJobInput): Promise<string> {
+    return this.insert(manager, job);
+  }
+
+  /**
+   * Adds the job unless one with the same `key` is still in the outbox (pending or given up): periodic
+   * work that any instance may schedule, such as the next run of a scan. Returns the job id.
+   */
+  addOnce(manager: EntityManager, key: string, job: OutboxJobInput): Promise<string> {
+    return this.insert(manager, job, uuidFromKey(`${job.kind}:${key}`));
+  }
+
+  private async insert(manager: EntityManager, job: OutboxJobInput, id?: string): Promise<string> {
     const now = this.clock.now();
-    const id = await this.jobs.insert(manager, { kind: job.kind, payload: job.payload, runAt: job.runAt ?? now, createdAt: now });
+    const jobId = await this.jobs.insert(manager, { kind: job.kind, payload: job.payload, runAt: job.runAt ?? now, createdAt: now }, id);
     const transaction = manager.queryRunner?.isTransactionActive ? manager.queryRunner : null;
+    // Woken after COMMIT: before it, no other session sees the job.
     if (transaction) this.waiting.add(transaction);
     else this.listener();
-    return id;
+    return jobId;
   }
 
   onCommit(listener: CommitListener): void {
@@ -88,4 +102,13 @@ export class Outbox implements EntitySubscriberInterface {
   afterTransactionRollback({ queryRunner }: TransactionRollbackEvent): void {
     if (!queryRunner.isTransactionActive) this.waiting.delete(queryRunner);
   }
+}
+
+/** A UUID (version 8, RFC 9562: custom) made from a key, so every instance names one job alike. */
+function uuidFromKey(key: string): string {
+  const bytes = createHash('sha256').update(key).digest().subarray(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x80;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -4,6 +4,8 @@ import { AuditModule } from '../audit/audit.module';
 import { AuthorizationModule } from '../authorization/authorization.module';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { MeTokensController } from './me-tokens.controller';
+import { TokenExpiryNotices } from './token-expiry-notices';
+import { TokenExpiryRepository } from './token-expiry.repository';
 import { TokensRepository } from './tokens.repository';
 import { TokensService } from './tokens.service';
 import { WorkspaceTokensController } from './workspace-tokens.controller';
@@ -13,7 +15,7 @@ import { WorkspaceTokensService } from './workspace-tokens.service';
 @Module({
   imports: [UsersModule, AuthorizationModule, AuditModule, RateLimitsModule],
   controllers: [MeTokensController, WorkspaceTokensController],
-  providers: [TokensRepository, TokensService, WorkspaceTokensService],
-  exports: [TokensRepository, TokensService, WorkspaceTokensService],
+  providers: [TokensRepository, TokensService, WorkspaceTokensService, TokenExpiryRepository, TokenExpiryNotices],
+  exports: [TokensRepository, TokensService, WorkspaceTokensService, TokenExpiryNotices],
 })
 export class TokensModule {}

@@ -2,6 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { SecurityNotices } from '../accounts/security-notices';
 import { CurrentPassword } from '../accounts/current-password';
 import { Actor, AuditLog } from '../audit/audit-log';
 import type { AuthenticatedToken, Principal, UserPrincipal } from '../auth/principal';
@@ -44,6 +45,7 @@ export class TokensService {
     private readonly clock: Clock,
     private readonly rateLimits: RateLimits,
     private readonly currentPassword: CurrentPassword,
+    private readonly notices: SecurityNotices,
   ) {}
 
   /** Makes a token and returns its only copy of the secret. */
@@ -183,6 +185,7 @@ export class TokensService {
         target: { type: 'token', id: issued.id },
         details: { replaced: current?.id ?? null },
       });
+      await this.notices.personalTokenRegenerated(em, principal.id, issued.hint);
       return issued;
     });
   }

@@ -1,5 +1,6 @@
 // Token governance for workspace admins: every token that can reach the workspace, and revoking one.
 import { Injectable } from '@nestjs/common';
+import { SecurityNotices } from '../accounts/security-notices';
 import type { Actor } from '../audit/audit-log';
 import type { TokenPolicy } from '../authorization/token-policy';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
@@ -43,6 +44,7 @@ export class WorkspaceTokensService {
     private readonly tokens: TokensRepository,
     private readonly writes: WorkspaceWrites,
     private readonly clock: Clock,
+    private readonly notices: SecurityNotices,
   ) {}
 
   async list(access: WorkspaceAccess, query: PageQueryDto): Promise<Page<WorkspaceTokenView>> {
@@ -81,6 +83,10 @@ export class WorkspaceTokensService {
         target: { type: 'token', id: token.id },
         details: { effect: onlyHere ? 'revoked' : 'blocked_in_workspace', kind: token.kind },
       });
+      // A member's token: its owner is told (an API user has no mailbox; its admins did this).
+      if (token.userId) {
+        await this.notices.tokenRevokedByAdmin(em, token.userId, access.workspaceId, token, onlyHere ? 'revoked' : 'blocked_in_workspace');
+      }
     });
   }
 }

@@ -67,6 +67,9 @@ export class WhoamiUserView implements Partial<UserView> {
   @ApiPropertyOptional({ ...DATE_TIME, nullable: true })
   emailVerifiedAt?: Date | null;
 
+  @ApiPropertyOptional({ description: 'With a token holding account:read (as GET /v1/me)' })
+  emailVerified?: boolean;
+
   @ApiPropertyOptional(DATE_TIME)
   createdAt?: Date;
 

@@ -15,7 +15,7 @@ const COLUMNS = `i.id, i.workspace_id AS "workspaceId", i.email, i.role_ids AS "
 export type InvitationMark = { column: 'declined_at' | 'revoked_at'; at: Date } | { column: 'accepted_at'; at: Date; userId: string };
 
 @Injectable()
-@WorkspaceScoped({ notScoped: ['findByTokenHash', 'findForVerifiedUser', 'pendingForVerifiedUser', 'inviterActive'] })
+@WorkspaceScoped({ notScoped: ['findByTokenHash', 'findForVerifiedUser', 'pendingForVerifiedUser', 'inviterActive', 'holdsVerified'] })
 export class InvitationsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -109,6 +109,31 @@ export class InvitationsRepository {
       [invitationId, requireId(userId)],
     );
     return rows[0] ?? null;
+  }
+
+  /** Whether the user's account has this address and has verified it: accepting an invitation needs both. */
+  async holdsVerified(userId: string, email: string, em: EntityManager): Promise<boolean> {
+    const rows: unknown[] = await em.query(`SELECT 1 FROM users WHERE id = $1 AND email = $2 AND email_verified_at IS NOT NULL`, [
+      requireId(userId),
+      email,
+    ]);
+    return rows.length > 0;
+  }
+
+  /** What the invitation mail names: the workspace and whoever sends it (a user or an API user of the workspace). */
+  async mailContext(
+    workspaceId: string,
+    inviter: { type: 'user' | 'api_user'; id: string },
+    em: EntityManager,
+  ): Promise<{ workspaceName: string; inviterName: string }> {
+    const rows: Array<{ workspaceName: string; inviterName: string | null }> = await em.query(
+      `SELECT w.name AS "workspaceName",
+              CASE WHEN $2 = 'user' THEN (SELECT name FROM users WHERE id = $3)
+                   ELSE (SELECT name FROM api_users WHERE id = $3 AND workspace_id = w.id) END AS "inviterName"
+         FROM workspaces w WHERE w.id = $1`,
+      [workspaceId, inviter.type, requireId(inviter.id)],
+    );
+    return { workspaceName: rows[0]?.workspaceName ?? '', inviterName: rows[0]?.inviterName ?? 'Someone' };
   }
 
   /** One page at most (GET /v1/me/invitations answers no cursor): the newest MAX_PAGE_SIZE. */

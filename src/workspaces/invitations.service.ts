@@ -1,6 +1,8 @@
 // Invitations: an offer of membership to an email address, accepted with its lki_ secret by the
 // account with that email. The secret is returned once; only its hash is kept.
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Mail } from '../mail/mail';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
@@ -47,7 +49,19 @@ export class InvitationsService {
     private readonly resolver: WorkspaceAccessResolver,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    private readonly mail: Mail,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** The invitation mail with its accept link, in the transaction that makes (or renews) the secret. */
+  private async mailInvitation(em: EntityManager, access: WorkspaceAccess, email: string, secret: string, expiresAt: Date): Promise<void> {
+    const context = await this.invitations.mailContext(access.workspaceId, access.principal, em);
+    await this.mail.send(em, {
+      to: email,
+      template: 'invitation',
+      data: { ...context, link: this.mail.link(this.config, '/invitations/accept', secret), expiresAt: expiresAt.toISOString() },
+    });
+  }
 
   async create(caller: WorkspaceCaller, actor: Actor, dto: CreateInvitationDto): Promise<IssuedInvitationView> {
     const deviceAccess = toDeviceAccess(dto.deviceAccess);
@@ -81,6 +95,7 @@ export class InvitationsService {
         revokedAt: null,
       };
       await this.invitations.insert(access.workspaceId, invitation, hashToken(secret), em);
+      await this.mailInvitation(em, access, email, secret, invitation.expiresAt);
       await audit({
         action: 'member.invited',
         target: { type: 'invitation', id: invitation.id },
@@ -144,6 +159,7 @@ export class InvitationsService {
         const expiresAt = new Date(now.getTime() + (dto.expiresInDays ?? INVITATION_DAYS_DEFAULT) * DAY_MS);
         const renewal = { tokenHash: hashToken(secret), hint: tokenHint(secret), expiresAt, ...inviterOf(access) };
         await this.invitations.renew(access.workspaceId, invitationId, renewal, em);
+        await this.mailInvitation(em, access, invitation.email, secret, expiresAt);
         await audit({ action: 'invitation.resent', target: { type: 'invitation', id: invitationId }, details: { expiresAt } });
         return { invitation: toInvitationView({ ...invitation, ...renewal, declinedAt: null }, now), secret };
       },
@@ -178,6 +194,11 @@ export class InvitationsService {
         const invitation = await this.invitations.findByTokenHash(hashToken(dto.token), em);
         if (!invitation) throw notFound('Invitation');
         assertAddressedTo(invitation, user);
+        // Owning the address is what an invitation by email asks: an account that registered it without
+        // proving it (someone else's address, taken first) joins nothing, secret or not.
+        if (!(await this.invitations.holdsVerified(user.id, invitation.email, em))) {
+          throw new DomainError(ErrorCode.Forbidden, 'Verify your email address first (POST /v1/me/email-verification sends the link).');
+        }
         const now = this.clock.now();
         const status = invitationStatus(invitation, now);
         if (status !== 'pending') throw conflict(`The invitation is ${status}.`);

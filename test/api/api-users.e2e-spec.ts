@@ -1,5 +1,5 @@
 // API users and the checks other services make: /v1/authorize and /v1/introspect.
-import { bearer, createNamedToken, createWorkspace, expectProblem, login, registerUser } from '../support/api';
+import { bearer, createNamedToken, createWorkspace, expectProblem, login, markEmailVerified, registerUser } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -185,6 +185,7 @@ describe('API users and checks', () => {
         .set(bearer(owner.personalToken))
         .send({ email: keeper.email, roleIds: [keeperRole], deviceAccess: { mode: 'all' } })
         .expect(201);
+      await markEmailVerified(t, keeper.id);
       await t.http().post('/v1/invitations/accept').set(bearer(keeper.personalToken)).send({ token: invite.body.secret }).expect(200);
 
       expectProblem(
@@ -409,6 +410,7 @@ describe('API users and checks', () => {
         .set(bearer(owner.personalToken))
         .send({ email: member.email, roleIds: [roles.member], deviceAccess: { mode: 'all' } })
         .expect(201);
+      await markEmailVerified(t, member.id);
       await t.http().post('/v1/invitations/accept').set(bearer(member.personalToken)).send({ token: invite.body.secret }).expect(200);
       const q = { workspaceId: ws.id, permission: 'measurements:write', deviceId: d1 };
       await authorize(member.personalToken, q).expect(204);

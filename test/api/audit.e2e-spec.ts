@@ -6,6 +6,7 @@ import {
   createWorkspace,
   expectProblem,
   login,
+  markEmailVerified,
   PASSWORD,
   RegisteredUser,
   registerUser,
@@ -97,6 +98,7 @@ describe('audit log', () => {
         .set(bearer(owner.personalToken))
         .send({ email: invitee.email, roleIds: [roles.viewer], deviceAccess: { mode: 'all' } })
         .expect(201);
+      await markEmailVerified(t, invitee.id);
       await t.http().post('/v1/invitations/accept').set(bearer(invitee.personalToken)).send({ token: invitation.body.secret }).expect(200);
       await t
         .http()
@@ -199,6 +201,7 @@ describe('audit log', () => {
         .set(bearer(session))
         .send({})
         .expect(200);
+      await markEmailVerified(t, invitee.id);
       await t.http().post('/v1/invitations/accept').set(bearer(invitee.personalToken)).send({ token: resent.body.secret }).expect(200);
       const named = await createNamedToken(t, owner.personalToken, { scopes: ['*'] });
       const rotated = await t.http().post(`/v1/me/tokens/${named.id}/rotate`).set(bearer(session)).send({ graceSeconds: 60 }).expect(200);

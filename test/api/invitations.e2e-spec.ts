@@ -3,7 +3,17 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { generateToken } from '../../src/auth/token-format';
-import { bearer, createNamedToken, expectProblem, markEmailVerified, registerUser, RegisteredUser, uniqueEmail } from '../support/api';
+import {
+  acceptAsVerified,
+  bearer,
+  createNamedToken,
+  expectProblem,
+  expectStatus,
+  markEmailVerified,
+  RegisteredUser,
+  registerUser,
+  uniqueEmail,
+} from '../support/api';
 import { DeviceAccess, newWorkspace, RoleName, WorkspaceFixture } from '../support/fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -40,8 +50,9 @@ async function invite(
   return { id: res.body.invitation.id, secret: res.body.secret, invitation: res.body.invitation };
 }
 
+/** Accepting needs a verified address: the caller's is marked verified first. */
 function acceptRequest(secret: string, token: unknown) {
-  return t.http().post('/v1/invitations/accept').set(bearer(secret)).send({ token });
+  return acceptAsVerified(t, secret, { token });
 }
 
 /** A member who manages members (and holds every permission of the viewer role) on the given devices only. */
@@ -392,7 +403,7 @@ describe('invitations', () => {
       const revoked = await invite(ws, uniqueEmail('revoked'));
       const expired = await invite(ws, uniqueEmail('expired'), { expiresInDays: 1 });
 
-      await acceptRequest(accepter.personalToken, accepted.secret).expect(200);
+      await expectStatus(acceptRequest(accepter.personalToken, accepted.secret), 200);
       await t
         .http()
         .post(`/v1/invitations/${declined.id}/decline`)
@@ -474,7 +485,7 @@ describe('invitations', () => {
       await invite(w4, user.email, { expiresInDays: 2 });
       expect(await myInvitations(user)).toHaveLength(4);
 
-      await acceptRequest(user.personalToken, accepted.secret).expect(200);
+      await expectStatus(acceptRequest(user.personalToken, accepted.secret), 200);
       await t.http().post(`/v1/invitations/${declined.id}/decline`).set(bearer(user.personalToken)).expect(204);
       await t.http().delete(`/v1/workspaces/${w3.id}/invitations/${revoked.id}`).set(bearer(w3.owner.personalToken)).expect(204);
       expect(await myInvitations(user)).toHaveLength(1);
@@ -494,7 +505,7 @@ describe('invitations', () => {
       });
       expectProblem(await t.http().get(`/v1/workspaces/${ws.id}`).set(bearer(invitee.personalToken)), 404, 'not_found');
 
-      const res = await acceptRequest(invitee.personalToken, secret).expect(200);
+      const res = await expectStatus(acceptRequest(invitee.personalToken, secret), 200);
       expect(res.body.workspaceId).toBe(ws.id);
       expect(res.body.member).toMatchObject({
         userId: invitee.id,
@@ -531,7 +542,7 @@ describe('invitations', () => {
       const ws = await newWorkspace(t);
       const invitee = await registerUser(t, uniqueEmail('mixed'));
       const { secret } = await invite(ws, invitee.email.toUpperCase());
-      await acceptRequest(invitee.personalToken, secret).expect(200);
+      await expectStatus(acceptRequest(invitee.personalToken, secret), 200);
       expect(await membershipCount(ws.id, invitee.id)).toBe(1);
     });
 
@@ -545,7 +556,7 @@ describe('invitations', () => {
       expect(await membershipCount(ws.id, thief.id)).toBe(0);
       expect(await statusOf(ws, id)).toBe('pending');
       expectProblem(await t.http().get(`/v1/workspaces/${ws.id}`).set(bearer(thief.personalToken)), 404, 'not_found');
-      await acceptRequest(invitee.personalToken, secret).expect(200);
+      await expectStatus(acceptRequest(invitee.personalToken, secret), 200);
     });
 
     it('answers a malformed token with 400 and an unknown well-formed one with 404', async () => {
@@ -567,7 +578,7 @@ describe('invitations', () => {
       );
       expectProblem(await acceptRequest(invitee.personalToken, generateToken('lki_')), 404, 'not_found');
       expect(await membershipCount(ws.id, invitee.id)).toBe(0);
-      await acceptRequest(invitee.personalToken, secret).expect(200);
+      await expectStatus(acceptRequest(invitee.personalToken, secret), 200);
     });
 
     it('needs a token with account:manage', async () => {
@@ -584,7 +595,7 @@ describe('invitations', () => {
       const ws = await newWorkspace(t);
       const invitee = await registerUser(t);
       const { secret } = await invite(ws, invitee.email);
-      await acceptRequest(invitee.personalToken, secret).expect(200);
+      await expectStatus(acceptRequest(invitee.personalToken, secret), 200);
       expectProblem(await acceptRequest(invitee.personalToken, secret), 409, 'conflict');
       expect(await membershipCount(ws.id, invitee.id)).toBe(1);
     });
@@ -595,7 +606,7 @@ describe('invitations', () => {
       const first = await invite(ws, early.email);
       const second = await invite(ws, late.email);
       t.clock.advance(7 * DAY - 1000);
-      await acceptRequest(early.personalToken, first.secret).expect(200);
+      await expectStatus(acceptRequest(early.personalToken, first.secret), 200);
       t.clock.advanceSeconds(1);
       expectProblem(await acceptRequest(late.personalToken, second.secret), 409, 'conflict');
       expect(await membershipCount(ws.id, late.id)).toBe(0);
@@ -636,7 +647,7 @@ describe('invitations', () => {
       const invitee = await registerUser(t);
       const { secret } = await invite(ws, invitee.email, { deviceAccess: { mode: 'selected', deviceIds: [d1, d2] } });
       await t.http().delete(`/v1/workspaces/${ws.id}/devices/${d2}`).set(bearer(ws.owner.personalToken)).expect(204);
-      const res = await acceptRequest(invitee.personalToken, secret).expect(200);
+      const res = await expectStatus(acceptRequest(invitee.personalToken, secret), 200);
       expect(res.body.member.deviceAccess).toEqual({ mode: 'selected', deviceIds: [d1] });
     });
   });
@@ -647,7 +658,7 @@ describe('invitations', () => {
       const invitee = await registerUser(t);
       const pending = await invite(ws, uniqueEmail());
       const accepted = await invite(ws, invitee.email);
-      await acceptRequest(invitee.personalToken, accepted.secret).expect(200);
+      await expectStatus(acceptRequest(invitee.personalToken, accepted.secret), 200);
       const revoke = (id: string, secret = ws.owner.personalToken) =>
         t.http().delete(`/v1/workspaces/${ws.id}/invitations/${id}`).set(bearer(secret));
 
@@ -701,7 +712,7 @@ describe('invitations', () => {
       });
 
       expectProblem(await acceptRequest(invitee.personalToken, first.secret), 404, 'not_found');
-      await acceptRequest(invitee.personalToken, res.body.secret).expect(200);
+      await expectStatus(acceptRequest(invitee.personalToken, res.body.secret), 200);
       expect(await membershipCount(ws.id, invitee.id)).toBe(1);
       expect(await auditEvents(ws, 'invitation.resent')).toHaveLength(1);
     });
@@ -719,7 +730,7 @@ describe('invitations', () => {
       expect(await statusOf(ws, first.id)).toBe('pending');
       expectProblem(await resend(ws, first.id, { expiresInDays: 31 }), 400, 'validation_failed');
       expectProblem(await resend(ws, first.id, { email: 'x@example.com' }), 400, 'validation_failed');
-      await acceptRequest(invitee.personalToken, res.body.secret).expect(200);
+      await expectStatus(acceptRequest(invitee.personalToken, res.body.secret), 200);
     });
 
     it("refuses a resender who could not grant the invitation's device access (403), and lets one who can", async () => {
@@ -748,7 +759,7 @@ describe('invitations', () => {
       const accepted = await invite(ws, accepter.email);
       const declined = await invite(ws, decliner.email);
       const revoked = await invite(ws, uniqueEmail());
-      await acceptRequest(accepter.personalToken, accepted.secret).expect(200);
+      await expectStatus(acceptRequest(accepter.personalToken, accepted.secret), 200);
       await t
         .http()
         .post(`/v1/invitations/${declined.id}/decline`)
@@ -761,7 +772,7 @@ describe('invitations', () => {
       expectProblem(await acceptRequest(decliner.personalToken, declined.secret), 409, 'conflict');
       const again = await resend(ws, declined.id).expect(200);
       expect(again.body.invitation).toMatchObject({ status: 'pending', declinedAt: null });
-      await acceptRequest(decliner.personalToken, again.body.secret).expect(200);
+      await expectStatus(acceptRequest(decliner.personalToken, again.body.secret), 200);
     });
   });
 
@@ -789,7 +800,7 @@ describe('invitations', () => {
       expectProblem(await t.http().post(`/v1/invitations/${id}/decline`).set(bearer(ws.owner.personalToken)), 404, 'not_found');
       expectProblem(await t.http().post(`/v1/invitations/${randomUUID()}/decline`).set(bearer(invitee.personalToken)), 404, 'not_found');
       expect(await statusOf(ws, id)).toBe('pending');
-      await acceptRequest(invitee.personalToken, secret).expect(200);
+      await expectStatus(acceptRequest(invitee.personalToken, secret), 200);
     });
 
     it('takes no field but the optional token', async () => {

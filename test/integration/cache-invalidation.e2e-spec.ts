@@ -71,6 +71,7 @@ async function msUntil(status: number, request: () => Promise<{ status: number }
       .set(bearer(owner.personalToken))
       .send({ email: member.email, roleIds: [roles.member], deviceAccess: { mode: 'all' } })
       .expect(201);
+    await markEmailVerified(a, member.id);
     await a.http().post('/v1/invitations/accept').set(bearer(member.personalToken)).send({ token: invite.body.secret }).expect(200);
     const check = () => a.http().get(`/v1/authorize?workspaceId=${ws.id}&permission=measurements:read`).set(bearer(member.personalToken));
     expect((await check()).status).toBe(204);

@@ -8,7 +8,14 @@ import { randomUUID } from 'node:crypto';
 import type { Response, Test } from 'supertest';
 import { generateToken, hashToken, tokenHint } from '../../src/auth/token-format';
 import { PERMISSIONS } from '../../src/authorization/permissions';
-import { bearer, createNamedToken, createWorkspace, registerUser, RegisteredUser } from '../support/api';
+import {
+  bearer,
+  createNamedToken,
+  createWorkspace,
+  markEmailVerified,
+  RegisteredUser,
+  registerUser as registerUnverified,
+} from '../support/api';
 import { newWorkspace, WorkspaceFixture } from '../support/fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -100,6 +107,13 @@ async function sleep(ms: number): Promise<void> {
 }
 
 /** Registers users a few at a time: argon2 is the slow part and the machine has two cores. */
+/** Users here accept invitations, which needs a verified address. */
+async function registerUser(app: TestApp): Promise<RegisteredUser> {
+  const user = await registerUnverified(app);
+  await markEmailVerified(app, user.id);
+  return user;
+}
+
 async function registerUsers(n: number): Promise<RegisteredUser[]> {
   const users: RegisteredUser[] = [];
   for (let i = 0; i < n; i += 10) users.push(...(await Promise.all(times(Math.min(10, n - i), () => registerUser(t)))));

@@ -1,7 +1,16 @@
 // The cross-tenant matrix, generated from the route table: for every route under a workspace,
 // principals of another workspace get 404, and no row anywhere changes. A new route joins the
 // matrix by existing; nobody has to edit this file.
-import { bearer, builtInRoles, createNamedToken, createWorkspace, expectProblem, login, registerUser } from '../support/api';
+import {
+  bearer,
+  builtInRoles,
+  createNamedToken,
+  createWorkspace,
+  expectProblem,
+  login,
+  markEmailVerified,
+  registerUser,
+} from '../support/api';
 import { fillPath, IdKind, routeTable } from '../support/route-table';
 import { tableContents } from '../support/table-contents';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -41,6 +50,7 @@ describe('cross-tenant isolation', () => {
       .set(bearer(owner.personalToken))
       .send({ email: member.email, roleIds: [roles.member], deviceAccess: { mode: 'all' } })
       .expect(201);
+    await markEmailVerified(t, member.id);
     await t.http().post('/v1/invitations/accept').set(bearer(member.personalToken)).send({ token: invite.body.secret }).expect(200);
     const pending = await t
       .http()

@@ -1,5 +1,7 @@
 // Small helpers for the e2e specs: register users, read secrets, build headers.
 import { randomBytes } from 'node:crypto';
+import type request from 'supertest';
+import { hashToken } from '../../src/auth/token-format';
 import { METRICS_KEY, type TestApp } from './test-app';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -85,7 +87,11 @@ export async function builtInRoles(
   return byName as Record<'owner' | 'admin' | 'member' | 'viewer', string>;
 }
 
-/** Invites `who` into the workspace with these roles and has them accept; returns the invitation id. */
+/**
+ * Invites `who` into the workspace with these roles and has them accept; returns the invitation id.
+ * Accepting needs a verified address: `who`'s is marked verified first (test/api/mail.e2e-spec.ts
+ * follows the real link).
+ */
 export async function inviteAndAccept(
   t: TestApp,
   ownerSecret: string,
@@ -100,6 +106,7 @@ export async function inviteAndAccept(
     .set(bearer(ownerSecret))
     .send({ email: who.email, roleIds, deviceAccess })
     .expect(201);
+  await markEmailVerified(t, who.id);
   await t.http().post('/v1/invitations/accept').set(bearer(who.personalToken)).send({ token: invitation.body.secret }).expect(200);
   return invitation.body.invitation.id;
 }
@@ -111,7 +118,26 @@ export function databaseUnavailableCount(metrics: string, reason: 'unreachable' 
   return Number(match[1]);
 }
 
-/** Marks the user's email address verified, as email verification (not built yet: docs/security.md, Known limits) will: what admin-by-email and /me/invitations need. */
+/**
+ * POST /v1/invitations/accept as the holder of `bearerSecret`, whose address is marked verified first
+ * (accepting needs it; test/api/mail.e2e-spec.ts verifies through the mailed link).
+ */
+export async function acceptAsVerified(t: TestApp, bearerSecret: string, body: object): Promise<request.Response> {
+  await t.dataSource.query(
+    `UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()) WHERE id = (SELECT user_id FROM tokens WHERE token_hash = $1)`,
+    [hashToken(bearerSecret)],
+  );
+  return t.http().post('/v1/invitations/accept').set(bearer(bearerSecret)).send(body);
+}
+
+/** Awaits an answer and checks its status, as supertest's .expect(status) does on a request not yet sent. */
+export async function expectStatus(answer: Promise<request.Response>, status: number): Promise<request.Response> {
+  const res = await answer;
+  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
+  return res;
+}
+
+/** Marks the user's email address verified, as following the mailed link does: what admin-by-email, invitations and /me/invitations need. */
 export async function markEmailVerified(t: TestApp, userId: string): Promise<void> {
   await t.dataSource.query(`UPDATE users SET email_verified_at = now() WHERE id = $1`, [userId]);
 }

@@ -1,7 +1,9 @@
 // Boots the real application (same adapter, pipes, filter, guard) on a fresh database for one test file.
 import 'reflect-metadata';
 import type { Type } from '@nestjs/common';
-import { openSync, writeSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -69,6 +71,7 @@ export async function startTestApp(
   options: TestAppOptions = {},
 ): Promise<TestApp> {
   const db = database === undefined ? await createTestDatabase() : database;
+  const ownDataDir = mkdtempSync(join(tmpdir(), 'latchkey-test-data-'));
   const config = loadConfig({
     DATABASE_URL: db?.url,
     // The embedded database is only correct with one connection.
@@ -86,6 +89,9 @@ export async function startTestApp(
     LATCHKEY_OUTBOX_WORKER: 'off',
     // Sealing webhook secrets: without it the first webhook would leave a key file in ./data.
     LATCHKEY_WEBHOOK_SECRETS_KEY: 'test-webhook-secrets-key-0123456789abcdef',
+    LATCHKEY_PASSWORD_RESETS_PER_IP: '0',
+    // Mail without SMTP goes to LATCHKEY_DATA_DIR/mail: a folder of this app's own, not the project's ./data.
+    LATCHKEY_DATA_DIR: ownDataDir,
     ...env,
     ...(TEST_LOG_FILE ? { LATCHKEY_LOG_LEVEL: 'trace', LATCHKEY_LOG_REQUESTS: 'true' } : {}),
   });
@@ -116,6 +122,7 @@ export async function startTestApp(
       } finally {
         await app.close();
         if (database === undefined) await db?.drop();
+        rmSync(ownDataDir, { recursive: true, force: true });
       }
     },
   };

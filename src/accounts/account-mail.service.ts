@@ -1,0 +1,204 @@
+// Mailed proofs of an account's address: email verification and password reset. Each link carries a
+// one-time secret (lkv_, lkr_) kept as its SHA-256 only, dies when used, expired, or when a newer use
+// of the same purpose succeeds, and proves exactly the address it was sent to.
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { Actor, AuditLog } from '../audit/audit-log';
+import type { UserPrincipal } from '../auth/principal';
+import { generateToken, hashToken, parseToken } from '../auth/token-format';
+import { Clock } from '../common/clock';
+import { conflict, notFound, validationFailed } from '../common/errors';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Mail } from '../mail/mail';
+import { Outbox, OutboxHandler, OutboxJob } from '../outbox/outbox';
+import { OutboxWorker } from '../outbox/outbox-worker';
+import { ExactLimit } from '../rate-limits/exact-limit';
+import { RedisConnection } from '../rate-limits/redis-connection';
+import { clientKey } from '../rate-limits/client-key';
+import { TokensRepository } from '../tokens/tokens.repository';
+import { AccountLinksRepository } from './account-links.repository';
+import { PasswordHasher } from './password-hasher';
+import type { User } from './user.entity';
+import { UsersRepository } from './users.repository';
+
+export const VERIFY_LINK_HOURS = 24;
+export const RESET_LINK_MINUTES = 30;
+/** Reset mails per account per hour, whoever asks: past it a request is answered as always and sends nothing. */
+const RESET_MAILS_PER_ACCOUNT_PER_HOUR = 3;
+const RESET_REQUEST_KIND = 'password-reset-request';
+
+const badLink = () => validationFailed('token', 'is not a valid link, or it was used or has expired');
+
+@Injectable()
+export class AccountMail implements OutboxHandler, OnModuleInit {
+  readonly kind = RESET_REQUEST_KIND;
+  private readonly resetsPerIp: ExactLimit;
+  private readonly resetMailsPerAccount: ExactLimit;
+  private readonly verificationResends: ExactLimit;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly users: UsersRepository,
+    private readonly links: AccountLinksRepository,
+    private readonly tokens: TokensRepository,
+    private readonly passwords: PasswordHasher,
+    private readonly mail: Mail,
+    private readonly outbox: Outbox,
+    private readonly worker: OutboxWorker,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    redis: RedisConnection,
+  ) {
+    this.resetsPerIp = new ExactLimit(
+      redis.client,
+      'password-reset',
+      config.passwordResetsPerIpPer15Minutes,
+      15 * 60,
+      'Too many password reset requests from this address; try again later.',
+    );
+    this.resetMailsPerAccount = new ExactLimit(redis.client, 'password-reset-mail', RESET_MAILS_PER_ACCOUNT_PER_HOUR, 3600, '');
+    this.verificationResends = new ExactLimit(redis.client, 'verify-resend', 5, 15 * 60, 'Too many verification mails; try again later.');
+  }
+
+  onModuleInit(): void {
+    this.worker.register(this);
+  }
+
+  // --- email verification ------------------------------------------------------------------------
+
+  /** In the transaction that gives the account this address (registration, an email change). */
+  async sendVerification(em: EntityManager, user: Pick<User, 'id' | 'email' | 'name'>): Promise<void> {
+    const secret = generateToken('lkv_');
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + VERIFY_LINK_HOURS * 3_600_000);
+    await this.links.insert(
+      { userId: user.id, purpose: 'verify_email', tokenHash: hashToken(secret), email: user.email, createdAt: now, expiresAt },
+      em,
+    );
+    await this.mail.send(em, {
+      to: user.email,
+      template: 'verify-email',
+      data: { name: user.name, link: this.mail.link(this.config, '/verify-email', secret), expiresAt: expiresAt.toISOString() },
+    });
+  }
+
+  /** POST /v1/me/email-verification: a new link (the older ones keep working until used or expired). */
+  async resendVerification(principal: UserPrincipal): Promise<void> {
+    await this.verificationResends.consume(principal.id);
+    await this.dataSource.transaction(async (em) => {
+      const user = await this.users.findLocked(principal.id, em);
+      if (!user) throw notFound('User');
+      if (user.emailVerifiedAt) throw conflict('Your email address is verified already.');
+      await this.sendVerification(em, user);
+    });
+  }
+
+  /** POST /v1/auth/verify-email: needs no sign-in (the link is often opened elsewhere); the secret is the proof. */
+  async verifyEmail(secret: string, actor: Actor): Promise<void> {
+    if (parseToken(secret) !== 'lkv_') throw badLink();
+    await this.dataSource.transaction(async (em) => {
+      const link = await this.links.findByHash(hashToken(secret), 'verify_email', em);
+      const now = this.clock.now();
+      if (!link || link.usedAt || link.expiresAt <= now) throw badLink();
+      const user = await this.users.findLocked(link.userId, em);
+      // The address changed since the link was sent: it proves an address the account no longer has.
+      if (!user || user.email !== link.email) throw badLink();
+      await this.links.useAll(user.id, 'verify_email', now, em);
+      if (user.emailVerifiedAt) return;
+      await this.users.update(user.id, { emailVerifiedAt: now, updatedAt: now }, em);
+      await this.audit.record(
+        em,
+        { ...actor, type: 'user', id: user.id, tokenId: null },
+        {
+          action: 'user.email_verified',
+          accountId: user.id,
+          target: { type: 'user', id: user.id },
+          details: { email: user.email },
+        },
+      );
+    });
+  }
+
+  // --- password reset ------------------------------------------------------------------------------
+
+  /**
+   * POST /v1/auth/password-reset: the same answer, after the same work (one row written), whether or not
+   * the address has an account: the lookup, the link and the mail happen later, in the outbox worker.
+   */
+  async requestPasswordReset(email: string, ip: string): Promise<void> {
+    await this.resetsPerIp.consume(clientKey(ip));
+    await this.outbox.add(this.dataSource.manager, { kind: RESET_REQUEST_KIND, payload: { email } });
+  }
+
+  /** The outbox job of a reset request: an active account with this address gets a link, nobody else anything. */
+  async deliver(job: OutboxJob): Promise<void> {
+    const email = job.payload.email;
+    if (typeof email !== 'string') return;
+    const found = await this.users.findByEmail(email);
+    if (!found || found.status !== 'active') return;
+    // A mailbox is not flooded with resets by whoever knows its address.
+    try {
+      await this.resetMailsPerAccount.consume(found.id);
+    } catch {
+      return;
+    }
+    const secret = generateToken('lkr_');
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + RESET_LINK_MINUTES * 60_000);
+    await this.dataSource.transaction(async (em) => {
+      await this.links.insert(
+        { userId: found.id, purpose: 'password_reset', tokenHash: hashToken(secret), email: found.email, createdAt: now, expiresAt },
+        em,
+      );
+      await this.mail.send(em, {
+        to: found.email,
+        template: 'password-reset',
+        data: { name: found.name, link: this.mail.link(this.config, '/reset-password', secret), expiresAt: expiresAt.toISOString() },
+      });
+    });
+  }
+
+  retryDelayMs(failedAttempt: number): number | null {
+    return failedAttempt < 5 ? 30_000 * failedAttempt : null;
+  }
+
+  /**
+   * POST /v1/auth/password-reset/confirm: the new password, every session ended (what a password change
+   * ends), every other reset link dead, and the address verified: the link reached its mailbox.
+   */
+  async confirmPasswordReset(secret: string, newPassword: string, actor: Actor): Promise<void> {
+    if (parseToken(secret) !== 'lkr_') throw badLink();
+    const tokenHash = hashToken(secret);
+    // Checked before the argon2 work, and again under the row lock (a second use may have won meanwhile).
+    const unlocked = await this.links.findByHash(tokenHash, 'password_reset');
+    if (!unlocked || unlocked.usedAt || unlocked.expiresAt <= this.clock.now()) throw badLink();
+    const passwordHash = await this.passwords.hash(newPassword);
+    await this.dataSource.transaction(async (em) => {
+      const link = await this.links.findByHash(tokenHash, 'password_reset', em);
+      const now = this.clock.now();
+      if (!link || link.usedAt || link.expiresAt <= now) throw badLink();
+      const user = await this.users.findLocked(link.userId, em);
+      if (!user || user.email !== link.email || user.status !== 'active') throw badLink();
+      await this.links.useAll(user.id, 'password_reset', now, em);
+      await this.users.update(user.id, { passwordHash, emailVerifiedAt: user.emailVerifiedAt ?? now, updatedAt: now }, em);
+      await this.tokens.revokeUserSessions(user.id, now, em);
+      await this.audit.record(
+        em,
+        { ...actor, type: 'user', id: user.id, tokenId: null },
+        {
+          action: 'user.password_reset',
+          accountId: user.id,
+          target: { type: 'user', id: user.id },
+        },
+      );
+      await this.mail.send(em, { to: user.email, template: 'password-changed', data: { name: user.name, how: 'reset' } });
+    });
+  }
+
+  /** A password changed any other way: the reset links still in the inbox die with the old password. */
+  async passwordChanged(em: EntityManager, user: Pick<User, 'id' | 'email' | 'name'>, at: Date): Promise<void> {
+    await this.links.useAll(user.id, 'password_reset', at, em);
+    await this.mail.send(em, { to: user.email, template: 'password-changed', data: { name: user.name, how: 'changed' } });
+  }
+}
