@@ -9,6 +9,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditEntry, AuditLog } from '../audit/audit-log';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
+import { Mail } from '../mail/mail';
 import { Outbox, OutboxHandler, OutboxJob } from '../outbox/outbox';
 import { OutboxWorker } from '../outbox/outbox-worker';
 import { webhookEventsOf, WebhookPayload, webhookPayload } from './webhook-events';
@@ -44,6 +45,7 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
     private readonly secrets: WebhookSecrets,
     private readonly sender: WebhookSender,
     private readonly writes: WorkspaceWrites,
+    private readonly mail: Mail,
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
   ) {}
@@ -167,7 +169,7 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
     return RETRY_DELAYS_MS[failedAttempt - 1] ?? null;
   }
 
-  /** Retried for about a day in vain: the delivery has failed, and its endpoint is disabled (once). */
+  /** Retried for about a day in vain: the delivery has failed, and its endpoint is disabled and its owners mailed (once). */
   async onGiveUp(job: OutboxJob, lastError: string): Promise<void> {
     const { workspaceId, endpointId, deliveryId } = job.payload as unknown as JobPayload;
     const now = this.clock.now();
@@ -191,6 +193,20 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
       );
       if (await this.repository.disableEndpoint(workspaceId, endpointId, reason, now, em)) {
         this.logger.warn({ workspaceId, endpointId, deliveryId }, 'Webhook endpoint disabled after failing deliveries');
+        // Once: only the delivery that disables the endpoint mails, in the same transaction.
+        const endpoint = await this.repository.findEndpoint(workspaceId, endpointId, em);
+        for (const owner of await this.repository.owners(workspaceId, em)) {
+          await this.mail.send(em, {
+            to: owner.email,
+            template: 'webhook-disabled',
+            data: {
+              workspaceName: owner.workspaceName,
+              url: endpoint?.url ?? '',
+              attempts: delivery.attempts,
+              lastError: lastError.slice(0, 200),
+            },
+          });
+        }
         await this.auditLog.record(
           em,
           { type: 'system', id: null, tokenId: null, ip: null },

@@ -1,6 +1,7 @@
 // Thin data access for webhook endpoints and deliveries. Workspace id first, always.
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { isOwnerRoleSql } from '../authorization/grants';
 import type { KeysetPosition } from '../common/pagination';
 import { WorkspaceScoped } from '../database/workspace-scoped';
 
@@ -149,6 +150,21 @@ export class WebhooksRepository {
 
   async deleteEndpoint(workspaceId: string, id: string, em: EntityManager): Promise<void> {
     await em.query(`DELETE FROM webhook_endpoints WHERE workspace_id = $1 AND id = $2`, [workspaceId, id]);
+  }
+
+  /** The workspace's active owners, with its name: told when an endpoint is disabled (the mail carries no link). */
+  owners(workspaceId: string, em: EntityManager): Promise<Array<{ email: string; name: string; workspaceName: string }>> {
+    return em.query(
+      `SELECT DISTINCT u.email, u.name, w.name AS "workspaceName"
+         FROM memberships m
+         JOIN membership_roles mr ON mr.membership_id = m.id
+         JOIN roles r ON r.id = mr.role_id AND r.workspace_id = m.workspace_id
+         JOIN users u ON u.id = m.user_id
+         JOIN workspaces w ON w.id = m.workspace_id
+        WHERE m.workspace_id = $1 AND ${isOwnerRoleSql('r')} AND u.status = 'active'
+        ORDER BY u.email`,
+      [workspaceId],
+    );
   }
 
   async insertDelivery(

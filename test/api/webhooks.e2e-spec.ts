@@ -12,6 +12,7 @@ import { Connector, systemResolver, WebhookSender } from '../../src/webhooks/web
 import { bearer, createNamedToken, expectProblem, inviteAndAccept, registerUser } from '../support/api';
 import { newWorkspace, WorkspaceFixture } from '../support/fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
+import { MailCatcher } from '../support/mail-catcher';
 import { answerStatus, Received, WebhookReceiver } from '../support/webhook-receiver';
 
 export const WEBHOOK_TEST_ENV = {
@@ -42,6 +43,7 @@ export function guardConnections(sender: WebhookSender): string[] {
 let t: TestApp;
 let receiver: WebhookReceiver;
 let opened: string[];
+let smtp: MailCatcher;
 
 const hooks = (wid: string, rest = '') => `/v1/workspaces/${wid}/webhooks${rest}`;
 
@@ -76,7 +78,12 @@ describe('webhooks', () => {
   let ws: WorkspaceFixture;
 
   beforeAll(async () => {
-    t = await startTestApp(WEBHOOK_TEST_ENV);
+    smtp = await MailCatcher.start();
+    t = await startTestApp({
+      ...WEBHOOK_TEST_ENV,
+      LATCHKEY_SMTP_URL: smtp.url,
+      LATCHKEY_MAIL_FROM: 'Latchkey <no-reply@latchkey.example>',
+    });
     receiver = await WebhookReceiver.start();
     opened = guardConnections(t.app.get(WebhookSender));
     ws = await newWorkspace(t);
@@ -84,6 +91,7 @@ describe('webhooks', () => {
   afterAll(async () => {
     await receiver.close();
     await t.close();
+    await smtp.stop();
   });
   beforeEach(() => receiver.answer(answerStatus(200, 'ok')));
 
@@ -370,6 +378,15 @@ describe('webhooks', () => {
           .query({ action: 'webhook.disabled' })
           .set(bearer(own.owner.personalToken));
         expect(audit.body.items[0]).toMatchObject({ actor: { type: 'system' }, target: { type: 'webhook', id: endpoint.id } });
+        // Its owners are mailed, once, in the transaction that disabled it.
+        const admin = await own.member('admin');
+        await drain();
+        const told = smtp.to(own.owner.email).filter((m) => /^A webhook of .* was disabled$/.test(m.subject ?? ''));
+        expect(told).toHaveLength(1);
+        expect(told[0].text).toContain(endpoint.url);
+        expect(told[0].text).toContain('answered 503');
+        expect(told[0].text).not.toMatch(/whsec_|lk[apsiv]_/);
+        expect(smtp.to(admin.email).filter((m) => /webhook/.test(m.subject ?? ''))).toHaveLength(0);
         // Disabled: nothing more is queued for it, and a test or redelivery is refused until it is enabled.
         await own.device();
         await drain();
