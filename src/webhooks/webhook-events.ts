@@ -54,8 +54,8 @@ const DATA_KEYS = [
   'workspaceIds',
   'maxLifetimeDays',
   'allowPersonalTokens',
-  'threshold',
-  'daysLeft',
+  'days',
+  'kind',
 ] as const;
 
 export interface WebhookPayload {

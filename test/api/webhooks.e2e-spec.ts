@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { AuditLog } from '../../src/audit/audit-log';
 import { OutboxWorker } from '../../src/outbox/outbox-worker';
+import { TokenExpiryNotices } from '../../src/tokens/token-expiry-notices';
 import { WebhookDeliveries } from '../../src/webhooks/webhook-deliveries';
 import { WebhookSecrets } from '../../src/webhooks/webhook-secrets';
 import { Connector, systemResolver, WebhookSender } from '../../src/webhooks/webhook-sender';
@@ -293,7 +294,7 @@ describe('webhooks', () => {
           .record(
             em,
             { type: 'system', id: null, tokenId: null, ip: null },
-            { action: 'token.expiring', workspaceId: own.id, target: { type: 'token', id: tokenId }, details: { daysLeft: 7, hash: 'x' } },
+            { action: 'token.expiring', workspaceId: own.id, target: { type: 'token', id: tokenId }, details: { days: 7, hash: 'x' } },
           ),
       );
       // And one rolled back after its audit event was written: no delivery survives it.
@@ -316,9 +317,30 @@ describe('webhooks', () => {
         workspaceId: own.id,
         actor: { type: 'system', id: null },
         target: { type: 'token', id: tokenId },
-        daysLeft: 7,
+        days: 7,
       });
       expect(await deliveries(own, endpoint.id)).toHaveLength(2);
+    });
+
+    it('tells of an API-user token expiring, from the expiry scan itself', async () => {
+      const own = await newWorkspace(t);
+      const { endpoint, secret } = await createEndpoint(own, { events: ['token.expiring'] });
+      const bot = await own.apiUser({ roles: ['viewer'] });
+      const token = await t
+        .http()
+        .post(`/v1/workspaces/${own.id}/api-users/${bot.id}/tokens`)
+        .set(bearer(own.owner.personalToken))
+        .send({ name: 'soon', scopes: ['*'], expiresInDays: 5 })
+        .expect(201);
+      await t.app.get(TokenExpiryNotices).scan();
+      await drain();
+      const got = receiver.on(pathOf(endpoint.url)).map((r) => verified(secret, r));
+      expect(got).toHaveLength(1);
+      expect(got[0]).toMatchObject({
+        type: 'token.expiring',
+        data: { workspaceId: own.id, target: { type: 'token', id: token.body.id }, days: 7, kind: 'api_user', apiUserId: bot.id },
+      });
+      expect(JSON.stringify(got[0])).not.toContain(token.body.secret);
     });
 
     it('retries a receiver that answers 500 until it recovers, with the same webhook-id', async () => {
