@@ -10,8 +10,14 @@
 // The dashboard scenario (PostgreSQL only) fills a workspace with 200 members, 200 devices and 50 API
 // users with 2 tokens each, then times docs/graphql.md's one GraphQL query against the 54 REST calls that
 // fetch the same rows (statements and median time, one client), and the GraphQL query under load.
+// --only …,webhooks [--webhook-rate 20] measures floor/authorize pairs while webhooks flow: another
+// process runs a receiver on the loopback, registers it as the workspace's endpoint and creates and
+// deletes devices at --webhook-rate pairs per second, so the service's outbox worker signs and
+// delivers two webhooks per pair during the run (docs/webhooks.md).
 // Prints the figures and writes them to bench/results/.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,6 +49,8 @@ const ONLY = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].
 const wanted = (scenario: string) => ONLY === null || ONLY.has(scenario);
 const SPAM_CACHED = flag('spam-cached', 20_000);
 const SPAM_RATE = flag('spam-rate', 200);
+const WEBHOOK_RATE = flag('webhook-rate', 20);
+const webhooksWanted = () => ONLY !== null && ONLY.has('webhooks');
 // The spam scenario's cached tokens must outlive its warm-up and run: the default TTL is 10 s.
 const SPAM_TTL_SECONDS = 300;
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -104,6 +112,14 @@ function startService(target: DatabaseTarget): Promise<LatchkeyProcess> {
       LATCHKEY_REGISTRATIONS_PER_IP: '100000000',
       ...(spamWanted(target) ? { LATCHKEY_CACHE_TTL_SECONDS: String(SPAM_TTL_SECONDS) } : {}),
       LATCHKEY_METRICS_TOKEN: METRICS_KEY,
+      // The webhook scenario's receiver listens on the loopback, over http: allowed here only.
+      ...(webhooksWanted()
+        ? {
+            LATCHKEY_WEBHOOK_ALLOW_HTTP: 'true',
+            LATCHKEY_WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32',
+            LATCHKEY_WEBHOOK_SECRETS_KEY: randomBytes(24).toString('hex'),
+          }
+        : {}),
     },
     {
       port: PORT,
@@ -266,6 +282,76 @@ async function queriesPerSpamPair(fixture: Fixture): Promise<number> {
   const before = await metric('latchkey_db_queries_total');
   const { pairs } = await startSpammer(fixture, 3);
   return ((await metric('latchkey_db_queries_total')) - before) / Math.max(1, pairs);
+}
+
+/**
+ * `run.js --webhook-flow <owner token> <workspace id> <seconds> <pairs per second>`: a receiver on the
+ * loopback, registered as an endpoint for device.created and device.deleted; devices created and
+ * deleted, paced, for `seconds`; then it waits (up to 30 s) for the deliveries, deletes the endpoint
+ * and prints what it sent and received.
+ */
+async function webhookFlow(token: string, workspaceId: string, seconds: number, rate: number): Promise<void> {
+  let received = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received++;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/bench`;
+  const endpoint = await client.expect<{ endpoint: { id: string } }>(201, 'POST', `/v1/workspaces/${workspaceId}/webhooks`, {
+    token,
+    body: { url, events: ['device.created', 'device.deleted'] },
+  });
+  const started = Date.now();
+  const until = started + seconds * 1000;
+  let pairs = 0;
+  const worker = async () => {
+    while (Date.now() < until) {
+      const due = started + (pairs * 1000) / rate;
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      pairs++;
+      const device = await client.expect<{ id: string }>(201, 'POST', `/v1/workspaces/${workspaceId}/devices`, {
+        token,
+        body: { name: 'hooked', serial: `W-${randomBytes(6).toString('hex')}` },
+      });
+      await client.expect(204, 'DELETE', `/v1/workspaces/${workspaceId}/devices/${device.id}`, { token });
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  const sentSeconds = (Date.now() - started) / 1000;
+  const deadline = Date.now() + 30_000;
+  while (received < pairs * 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  await client.expect(204, 'DELETE', `/v1/workspaces/${workspaceId}/webhooks/${endpoint.endpoint.id}`, { token });
+  server.close();
+  process.stdout.write(`${JSON.stringify({ events: pairs * 2, received, seconds: sentSeconds })}\n`);
+}
+
+/** Starts the webhook flow process for `seconds`; resolves to the events it raised and received. */
+function startWebhookFlow(fixture: Fixture, seconds: number): Promise<{ events: number; received: number; perSecond: number }> {
+  const argv = [
+    join(__dirname, 'run.js'),
+    '--webhook-flow',
+    fixture.ownerToken,
+    fixture.workspaceId,
+    String(seconds),
+    String(WEBHOOK_RATE),
+    '--port',
+    String(PORT),
+  ];
+  const { command, args: flowArgs } = pinned(1, [process.execPath, ...argv]);
+  const child = spawn(command, flowArgs);
+  let out = '';
+  child.stdout?.on('data', (chunk) => (out += chunk));
+  child.stderr?.on('data', (chunk) => process.stderr.write(chunk));
+  return new Promise((resolve) =>
+    child.once('exit', () => {
+      const flow = JSON.parse(out.trim().split('\n').pop() || '{}') as { events?: number; received?: number; seconds?: number };
+      resolve({ events: flow.events ?? 0, received: flow.received ?? 0, perSecond: Math.round((flow.events ?? 0) / (flow.seconds ?? 1)) });
+    }),
+  );
 }
 
 type SpamResult = Result & { spamPairsPerSecond: number; authorizeQueriesPerRequest: number };
@@ -470,6 +556,46 @@ async function main(): Promise<void> {
       };
     }
 
+    let webhooks: {
+      pairsPerSecondAsked: number;
+      authorizeToFloorWithDeliveries: number;
+      pairs: PairRatios[];
+      runs: Array<{
+        eventsPerSecond: number;
+        events: number;
+        received: number;
+        authorizeRequestsPerSecond: number;
+        serverCpuMicrosPerRequest: number;
+      }>;
+    } | null = null;
+    if (webhooksWanted()) {
+      const hookPairs: PairRatios[] = [];
+      const runs = [];
+      for (let i = 0; i < PAIRS; i++) {
+        // One flow across both halves of the pair: the floor and authorize both run with deliveries going on.
+        const flow = startWebhookFlow(fixture, 2 * (DURATION + 2) + 1);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        const floorAgain = await measure('floor (webhooks flowing)', '/health/live');
+        const withHooks = await measure(`authorize, webhooks flowing (${WEBHOOK_RATE * 2}/s asked)`, authorizePath, fixture.apiUserToken);
+        const done = await flow;
+        results.push(floorAgain, withHooks);
+        hookPairs.push(ratios(floorAgain, withHooks));
+        runs.push({
+          eventsPerSecond: done.perSecond,
+          events: done.events,
+          received: done.received,
+          authorizeRequestsPerSecond: withHooks.requestsPerSecond,
+          serverCpuMicrosPerRequest: withHooks.serverCpuMicrosPerRequest,
+        });
+      }
+      webhooks = {
+        pairsPerSecondAsked: WEBHOOK_RATE,
+        authorizeToFloorWithDeliveries: median(hookPairs.map((r) => r.byRequests)),
+        pairs: hookPairs,
+        runs,
+      };
+    }
+
     let scale: Scale | null = null;
     if (SCALE) {
       await service.stop();
@@ -515,6 +641,7 @@ async function main(): Promise<void> {
       scale,
       spam,
       dashboard,
+      webhooks,
     };
     console.log(
       `\nLatchkey bench — ${summary.database}, ${summary.tokens} tokens, ${CONNECTIONS} connections, ${DURATION} s each, ${summary.pinned}\n`,
@@ -559,6 +686,12 @@ async function main(): Promise<void> {
           `REST ${rest.requests} requests, ${rest.statements} statements, ${rest.medianMs} ms`,
       );
     }
+    if (webhooks) {
+      console.log(
+        `authorize / floor with webhooks flowing (${webhooks.pairsPerSecondAsked * 2} events/s asked): ${webhooks.authorizeToFloorWithDeliveries}; ` +
+          webhooks.runs.map((r) => `${r.eventsPerSecond} events/s raised, ${r.received} of ${r.events} delivered`).join('; '),
+      );
+    }
     if (scale) {
       console.log(
         `authorize at ${scale.tokensLow} tokens: ${scale.rpsLow} req/s; at ${scale.tokensHigh}: ${scale.rpsHigh} req/s ` +
@@ -580,7 +713,13 @@ async function main(): Promise<void> {
 }
 
 const spammerAt = args.indexOf('--spammer');
-(spammerAt >= 0 ? spammer(args[spammerAt + 1], Number(args[spammerAt + 2]), Number(args[spammerAt + 3])) : main()).catch((error) => {
+const flowAt = args.indexOf('--webhook-flow');
+(spammerAt >= 0
+  ? spammer(args[spammerAt + 1], Number(args[spammerAt + 2]), Number(args[spammerAt + 3]))
+  : flowAt >= 0
+    ? webhookFlow(args[flowAt + 1], args[flowAt + 2], Number(args[flowAt + 3]), Number(args[flowAt + 4]))
+    : main()
+).catch((error) => {
   console.error(error);
   process.exit(1);
 });

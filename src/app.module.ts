@@ -24,6 +24,7 @@ import { WhoamiModule } from './whoami/whoami.module';
 import { GraphqlModule } from './graphql/graphql.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { MailModule } from './mail/mail.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -56,6 +57,7 @@ export class AppModule {
         WorkspacesModule,
         DevicesModule,
         ApiUsersModule,
+        WebhooksModule,
         WhoamiModule,
         GraphqlModule,
         HealthModule,

@@ -16,7 +16,7 @@ export type { AuditEventView };
 export const ACTOR_TYPES = ['user', 'api_user', 'system'] as const;
 
 /** What an event may be about. */
-export const AUDIT_TARGET_TYPES = ['api_user', 'device', 'invitation', 'role', 'token', 'user', 'workspace'] as const;
+export const AUDIT_TARGET_TYPES = ['api_user', 'device', 'invitation', 'role', 'token', 'user', 'webhook', 'workspace'] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 export interface Actor {
@@ -51,6 +51,12 @@ interface AuditRow {
   createdAt: Date;
 }
 
+/**
+ * Called by record() in the change's transaction, after the event is written, with the time it carries:
+ * what follows from an event and must commit with it (webhook deliveries) hooks in here, in one place.
+ */
+export type AuditListener = (em: EntityManager, actor: Actor, entry: AuditEntry, at: Date) => Promise<void>;
+
 export function actorOf(principal: Principal | null, ip: string | null): Actor {
   if (!principal) return { type: 'system', id: null, tokenId: null, ip };
   return { type: principal.type, id: principal.id, tokenId: principal.token.id, ip };
@@ -63,7 +69,15 @@ export class AuditLog {
     private readonly clock: Clock,
   ) {}
 
+  private readonly listeners: AuditListener[] = [];
+
+  /** Modules register in onModuleInit (WebhookEvents). */
+  listen(listener: AuditListener): void {
+    this.listeners.push(listener);
+  }
+
   async record(em: EntityManager, actor: Actor, entry: AuditEntry): Promise<void> {
+    const at = this.clock.now();
     await em.query(
       `INSERT INTO audit_events (id, workspace_id, account_id, action, actor_type, actor_id, actor_token_id, target_type, target_id, ip, details, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
@@ -79,9 +93,10 @@ export class AuditLog {
         entry.target?.id ?? null,
         actor.ip,
         JSON.stringify(entry.details ?? {}),
-        this.clock.now(),
+        at,
       ],
     );
+    for (const listener of this.listeners) await listener(em, actor, entry, at);
   }
 
   listForWorkspace(workspaceId: string, query: AuditQueryDto): Promise<Page<AuditEventView>> {

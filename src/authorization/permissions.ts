@@ -21,6 +21,8 @@ export const PERMISSIONS = [
   'tokens:read',
   'tokens:manage',
   'audit:read',
+  'webhooks:read',
+  'webhooks:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -51,6 +53,8 @@ export const PERMISSION_DESCRIPTIONS: Record<Permission | AccountScope, string> 
   'tokens:read': 'See every token that can reach the workspace; introspect them',
   'tokens:manage': 'Revoke any token that can reach the workspace',
   'audit:read': 'Read the workspace audit log',
+  'webhooks:read': 'See webhook endpoints and their deliveries (never their signing secrets)',
+  'webhooks:manage': 'Create, change, delete and test webhook endpoints, rotate their secrets, redeliver',
   'account:read': 'Read your own profile and token list',
   'account:manage': 'Create, rotate and revoke your own tokens; change your profile',
 };

@@ -100,9 +100,30 @@ describe('loadConfig', () => {
     ['LATCHKEY_LOGIN_SLOWDOWN_MAX_MS', '60000', /LATCHKEY_LOGIN_SLOWDOWN_MAX_MS/],
     ['LATCHKEY_PASSWORD_CHANGES_PER_USER', 'five', /LATCHKEY_PASSWORD_CHANGES_PER_USER/],
     ['LATCHKEY_REGISTRATIONS_PER_IP', '-1', /LATCHKEY_REGISTRATIONS_PER_IP/],
+    ['LATCHKEY_WEBHOOK_ALLOWED_CIDRS', '127.0.0.1/32,localhost', /LATCHKEY_WEBHOOK_ALLOWED_CIDRS: "localhost" is not a CIDR/],
+    ['LATCHKEY_WEBHOOK_ALLOWED_CIDRS', '10.0.0.0/33', /LATCHKEY_WEBHOOK_ALLOWED_CIDRS/],
+    ['LATCHKEY_WEBHOOK_SECRETS_KEY', 'short', /LATCHKEY_WEBHOOK_SECRETS_KEY must be one key of 32 to 512/],
+    ['LATCHKEY_WEBHOOK_ALLOW_HTTP', 'sure', /LATCHKEY_WEBHOOK_ALLOW_HTTP/],
+    ['LATCHKEY_WEBHOOK_TIMEOUT_MS', '10', /LATCHKEY_WEBHOOK_TIMEOUT_MS/],
+    ['LATCHKEY_WEBHOOK_MAX_ENDPOINTS', '0', /LATCHKEY_WEBHOOK_MAX_ENDPOINTS/],
   ])('stops on %s=%s with a message naming the variable', (name, value, pattern) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(pattern);
+  });
+
+  it('keeps webhooks to https and public addresses unless told otherwise', () => {
+    expect(loadConfig({}).webhooks).toEqual({
+      allowHttp: false,
+      allowedCidrs: [],
+      secretsKey: null,
+      connectTimeoutMs: 5000,
+      timeoutMs: 15000,
+      maxEndpointsPerWorkspace: 20,
+    });
+    expect(loadConfig({ LATCHKEY_WEBHOOK_ALLOWED_CIDRS: ' 127.0.0.1/32 , ::1/128 ' }).webhooks.allowedCidrs).toEqual([
+      '127.0.0.1/32',
+      '::1/128',
+    ]);
   });
 
   it('treats an empty variable as unset', () => {

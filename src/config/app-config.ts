@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import * as ipaddr from 'ipaddr.js';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, isEmail, Matches, Max, Min, validateSync } from 'class-validator';
 import { ForwardAuthRoute, parseForwardAuthRoutes } from '../checks/forward-auth-routes';
@@ -219,6 +220,40 @@ export class EnvironmentVariables {
   @IsBoolean()
   LATCHKEY_GRAPHQL_IDE = false;
 
+  /** Webhook URLs may be http:// too (never in production: payloads and signatures travel in clear). */
+  @Transform(toBool)
+  @IsBoolean()
+  LATCHKEY_WEBHOOK_ALLOW_HTTP = false;
+
+  /** For tests and private deployments only: CIDRs webhooks may reach although private or loopback. */
+  @IsOptional()
+  @IsString()
+  LATCHKEY_WEBHOOK_ALLOWED_CIDRS?: string;
+
+  /** Seals the webhook signing secrets at rest; every instance needs the same. Unset: a key file in the data directory. */
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{32,512}$/, { message: 'LATCHKEY_WEBHOOK_SECRETS_KEY must be one key of 32 to 512 printable characters' })
+  LATCHKEY_WEBHOOK_SECRETS_KEY?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  LATCHKEY_WEBHOOK_CONNECT_TIMEOUT_MS = 5000;
+
+  /** From the start of a delivery to the last byte of the answer kept. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  LATCHKEY_WEBHOOK_TIMEOUT_MS = 15_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  LATCHKEY_WEBHOOK_MAX_ENDPOINTS = 20;
+
   /** The outbox worker on this instance (mail, webhooks); off: jobs wait for an instance that has it on. */
   @IsIn(['on', 'off'], { message: 'LATCHKEY_OUTBOX_WORKER must be on or off' })
   LATCHKEY_OUTBOX_WORKER = 'on';
@@ -309,6 +344,19 @@ export interface AppConfig {
   forwardAuth: { pathPrefix: string; routes: ForwardAuthRoute[] };
   /** /graphql: introspection allowed; GraphiQL served at /graphiql. */
   graphql: { introspection: boolean; ide: boolean };
+  /**
+   * Outgoing webhooks: http:// allowed; CIDRs reachable although private (tests, private deployments);
+   * the key sealing signing secrets (null: a key file in dataDir); timeouts; endpoints per workspace.
+   */
+  webhooks: {
+    allowHttp: boolean;
+    allowedCidrs: string[];
+    secretsKey: string | null;
+    connectTimeoutMs: number;
+    timeoutMs: number;
+    maxEndpointsPerWorkspace: number;
+  };
+
   /** worker: this instance delivers; pollSeconds between looks for due jobs; leaseSeconds a claim lasts. */
   outbox: { worker: boolean; pollSeconds: number; leaseSeconds: number };
   /**
@@ -371,6 +419,8 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     'LATCHKEY_ARGON2_CONCURRENCY',
     'LATCHKEY_METRICS_TOKEN',
     'LATCHKEY_METRICS_PORT',
+    'LATCHKEY_WEBHOOK_ALLOWED_CIDRS',
+    'LATCHKEY_WEBHOOK_SECRETS_KEY',
     'LATCHKEY_SMTP_URL',
     'LATCHKEY_PUBLIC_URL',
   );
@@ -385,6 +435,11 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   const trustProxy = readTrustProxy(vars.LATCHKEY_TRUST_PROXY);
   if (typeof trustProxy === 'string') problems.push(trustProxy);
   const platformAdmins = parsePlatformAdmins(vars.LATCHKEY_PLATFORM_ADMINS ?? '', problems);
+  const webhookCidrs = commaList(vars.LATCHKEY_WEBHOOK_ALLOWED_CIDRS);
+  for (const cidr of webhookCidrs) {
+    if (!isValidCidr(cidr))
+      problems.push(`LATCHKEY_WEBHOOK_ALLOWED_CIDRS: "${cidr.slice(0, 60)}" is not a CIDR such as 127.0.0.1/32 or ::1/128`);
+  }
   if (problems.length > 0 || typeof trustProxy === 'string') throw new ConfigError(problems);
   let routes: ForwardAuthRoute[];
   try {
@@ -441,6 +496,14 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       host: vars.LATCHKEY_METRICS_HOST,
     },
     graphql: { introspection: vars.LATCHKEY_GRAPHQL_INTROSPECTION, ide: vars.LATCHKEY_GRAPHQL_IDE },
+    webhooks: {
+      allowHttp: vars.LATCHKEY_WEBHOOK_ALLOW_HTTP,
+      allowedCidrs: webhookCidrs,
+      secretsKey: vars.LATCHKEY_WEBHOOK_SECRETS_KEY ?? null,
+      connectTimeoutMs: vars.LATCHKEY_WEBHOOK_CONNECT_TIMEOUT_MS,
+      timeoutMs: vars.LATCHKEY_WEBHOOK_TIMEOUT_MS,
+      maxEndpointsPerWorkspace: vars.LATCHKEY_WEBHOOK_MAX_ENDPOINTS,
+    },
     mail: {
       smtpUrl: vars.LATCHKEY_SMTP_URL ?? null,
       from: vars.LATCHKEY_MAIL_FROM,
@@ -454,6 +517,15 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       leaseSeconds: vars.LATCHKEY_OUTBOX_LEASE_SECONDS,
     },
   };
+}
+
+function isValidCidr(cidr: string): boolean {
+  try {
+    ipaddr.parseCIDR(cidr);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ import { OwnersReachAllDevices1765000080000 } from './migrations/1765000080000-O
 import { IndexRotationChains1765000090000 } from './migrations/1765000090000-IndexRotationChains';
 import { CreateOutbox1766000100000 } from './migrations/1766000100000-CreateOutbox';
 import { MailedLinks1766000110000 } from './migrations/1766000110000-MailedLinks';
+import { CreateWebhooks1766000200000 } from './migrations/1766000200000-CreateWebhooks';
 
 export const ENTITIES = [User, Token];
 export const MIGRATIONS = [
@@ -20,4 +21,5 @@ export const MIGRATIONS = [
   IndexRotationChains1765000090000,
   CreateOutbox1766000100000,
   MailedLinks1766000110000,
+  CreateWebhooks1766000200000,
 ];

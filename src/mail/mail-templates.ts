@@ -30,6 +30,8 @@ export interface MailTemplates {
   'account-deactivated': { name: string };
   /** To the address being left, when the account's email changes. */
   'email-changed': { name: string; newEmail: string };
+  /** To the workspace's owners, once, when a webhook endpoint is disabled after a day of failing deliveries. */
+  'webhook-disabled': { workspaceName: string; url: string; attempts: number; lastError: string };
 }
 
 export type MailTemplateName = keyof MailTemplates;
@@ -43,6 +45,7 @@ export const MAIL_TEMPLATE_NAMES = [
   'token-revoked',
   'account-deactivated',
   'email-changed',
+  'webhook-disabled',
 ] as const satisfies readonly MailTemplateName[];
 
 export interface RenderedMail {
@@ -143,6 +146,18 @@ const BODIES: { [K in MailTemplateName]: (data: MailTemplates[K]) => Body } = {
   'email-changed': (d) => ({
     subject: 'The email address of your account was changed',
     paragraphs: [[`Hello ${d.name},`], [`The email address of your Latchkey account was changed to ${d.newEmail}.`], [NOT_YOU]],
+  }),
+  'webhook-disabled': (d) => ({
+    subject: `A webhook of ${d.workspaceName} was disabled`,
+    paragraphs: [
+      [
+        `Latchkey could not deliver to the webhook endpoint ${d.url} of the workspace "${d.workspaceName}" for about a day ` +
+          `(${d.attempts} attempts; the last: ${d.lastError}), and has disabled it. Nothing more is sent to it.`,
+      ],
+      [
+        'Once the receiver works again, enable the endpoint (PATCH it with enabled: true) and redeliver what it missed from its deliveries.',
+      ],
+    ],
   }),
 };
 

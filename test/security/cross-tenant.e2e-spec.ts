@@ -64,6 +64,18 @@ describe('cross-tenant isolation', () => {
       .set(bearer(owner.personalToken))
       .send({ name: 'Bot', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } })
       .expect(201);
+    // Delivered to nowhere: no worker runs in test apps, and nothing drains the outbox here.
+    const hook = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/webhooks`)
+      .set(bearer(owner.personalToken))
+      .send({ url: 'https://hooks.example.com/victim', events: ['device.created'] })
+      .expect(201);
+    const delivery = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/webhooks/${hook.body.endpoint.id}/test`)
+      .set(bearer(owner.personalToken))
+      .expect(202);
     victim = {
       workspaceId: ws.id,
       ids: {
@@ -74,6 +86,8 @@ describe('cross-tenant isolation', () => {
         workspaceToken: member.personalTokenId,
         apiUser: bot.body.apiUser.id,
         apiUserToken: bot.body.token.id,
+        webhook: hook.body.endpoint.id,
+        webhookDelivery: delivery.body.id,
       },
     };
 

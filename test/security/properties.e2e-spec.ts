@@ -115,6 +115,10 @@ const FIELD_TYPES: Record<string, JsonType> = {
   workspaceIds: 'array',
   deviceAccess: 'object',
   metadata: 'object',
+  url: 'string',
+  events: 'array',
+  enabled: 'boolean',
+  overlapSeconds: 'integer',
 };
 /** Objects that take any keys: an unknown key inside them is not a mutation. */
 const FREE_FORM = new Set(['metadata']);
@@ -175,6 +179,15 @@ function validBodies(
     }),
     'POST /v1/workspaces/:wid/api-users/:id/tokens': () => ({ name: 'bot token', scopes: ['devices:read'], expiresInDays: 30 }),
     'POST /v1/workspaces/:wid/api-users/:id/tokens/:tokenId/rotate': () => ({ graceSeconds: 60 }),
+    // A public name: nothing drains the outbox here, so nothing is ever sent to it.
+    'POST /v1/workspaces/:wid/webhooks': () => ({ url: 'https://hooks.example.com/p', events: ['device.created'], description: 'd' }),
+    'PATCH /v1/workspaces/:wid/webhooks/:id': () => ({
+      url: 'https://hooks.example.com/p',
+      events: ['device.created'],
+      description: 'd',
+      enabled: true,
+    }),
+    'POST /v1/workspaces/:wid/webhooks/:id/rotate-secret': () => ({ overlapSeconds: 60 }),
   };
 }
 
@@ -871,6 +884,13 @@ describe('properties of every route under hostile input', () => {
       .set(bearer(other.personalToken))
       .send({ email: owner.email, roleIds: [otherRoles.viewer], deviceAccess: { mode: 'all' } })
       .expect(201);
+    const hook = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/webhooks`)
+      .set(bearer(auth))
+      .send({ url: 'https://hooks.example.com/props', events: ['device.created'] })
+      .expect(201);
+    const delivery = await t.http().post(`/v1/workspaces/${ws.id}/webhooks/${hook.body.endpoint.id}/test`).set(bearer(auth)).expect(202);
     ids = {
       workspace: ws.id,
       role: role.body.id,
@@ -883,6 +903,8 @@ describe('properties of every route under hostile input', () => {
       myToken: spare.id,
       myInvitation: inbound.body.invitation.id,
       user: member.id,
+      webhook: hook.body.endpoint.id,
+      webhookDelivery: delivery.body.id,
     };
     valid = validBodies(ids, roles, pending.body.secret);
     routes = routeTable(t.app).map((r) => describeRoute(r.method, r.path));

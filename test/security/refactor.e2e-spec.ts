@@ -48,6 +48,18 @@ describe('security review of the refactor', () => {
         .expect(201)
     ).body.invitation.id;
     const bot = await ws.apiUser({ roles: ['viewer'] });
+    // Nothing drains the outbox here: the public name is never called.
+    const hook = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/webhooks`)
+      .set(bearer(ws.owner.personalToken))
+      .send({ url: 'https://hooks.example.com/refactor', events: ['device.created'] })
+      .expect(201);
+    const delivery = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/webhooks/${hook.body.endpoint.id}/test`)
+      .set(bearer(ws.owner.personalToken))
+      .expect(202);
     const ids = {
       workspace: ws.id,
       role: await ws.role(['devices:read']),
@@ -57,6 +69,8 @@ describe('security review of the refactor', () => {
       apiUser: bot.id,
       apiUserToken: bot.tokenId,
       workspaceToken: target.personalTokenId,
+      webhook: hook.body.endpoint.id,
+      webhookDelivery: delivery.body.id,
     };
     const allButOne = new Map<string, { member: string; token: string }>();
     for (const permission of PERMISSIONS) {

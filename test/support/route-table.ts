@@ -59,7 +59,9 @@ export type IdKind =
   | 'workspaceToken'
   | 'myToken'
   | 'myInvitation'
-  | 'user';
+  | 'user'
+  | 'webhook'
+  | 'webhookDelivery';
 
 export interface PathParam {
   /** Index of the segment in path.split('/'). */
@@ -92,6 +94,10 @@ function idKind(segments: string[], index: number): IdKind {
       return 'apiUser';
     case 'users':
       return 'user';
+    case 'webhooks':
+      return 'webhook';
+    case 'deliveries':
+      return 'webhookDelivery';
     case 'invitations':
       return twoBefore === 'v1' ? 'myInvitation' : 'invitation';
     case 'tokens':

@@ -87,6 +87,8 @@ export async function startTestApp(
     LATCHKEY_METRICS_TOKEN: METRICS_KEY,
     // Deliveries run when a test calls OutboxWorker.drainDue(), not in the background (test/outbox turns it on).
     LATCHKEY_OUTBOX_WORKER: 'off',
+    // Sealing webhook secrets: without it the first webhook would leave a key file in ./data.
+    LATCHKEY_WEBHOOK_SECRETS_KEY: 'test-webhook-secrets-key-0123456789abcdef',
     LATCHKEY_PASSWORD_RESETS_PER_IP: '0',
     // Mail without SMTP goes to LATCHKEY_DATA_DIR/mail: a folder of this app's own, not the project's ./data.
     LATCHKEY_DATA_DIR: ownDataDir,

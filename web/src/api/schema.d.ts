@@ -965,6 +965,111 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/workspaces/{wid}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a workspace's webhook endpoints */
+        get: operations["listWebhooks"];
+        put?: never;
+        /** Create a webhook endpoint (answers its signing secret once) */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{wid}/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a webhook endpoint */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook endpoint */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /** Update, disable or enable a webhook endpoint */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/v1/workspaces/{wid}/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a webhook endpoint's deliveries */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{wid}/webhooks/{id}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery again, as the same message */
+        post: operations["redeliverWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{wid}/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate a webhook endpoint's signing secret */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{wid}/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a webhook.test event to an endpoint */
+        post: operations["testWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1153,7 +1258,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            type: "api_user" | "device" | "invitation" | "role" | "token" | "user" | "workspace";
+            type: "api_user" | "device" | "invitation" | "role" | "token" | "user" | "webhook" | "workspace";
         };
         CallerAccessView: {
             /** @description The devices the caller reaches here */
@@ -1167,7 +1272,7 @@ export interface components {
              *       "workspace:read"
              *     ]
              */
-            permissions: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read")[];
+            permissions: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage")[];
             /** @description The ids of the caller's roles here, sorted */
             roleIds: string[];
         };
@@ -1197,7 +1302,7 @@ export interface components {
              *       "*"
              *     ]
              */
-            scopes?: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "*")[];
+            scopes?: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage" | "*")[];
         };
         CreatedApiUserView: {
             apiUser: components["schemas"]["ApiUserView"];
@@ -1255,7 +1360,7 @@ export interface components {
              *       "account:read"
              *     ]
              */
-            scopes: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "account:read" | "account:manage" | "*")[];
+            scopes: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage" | "account:read" | "account:manage" | "*")[];
             /** @description Restrict the token to these workspaces; omit or null for all */
             workspaceIds?: string[] | null;
         };
@@ -1269,7 +1374,27 @@ export interface components {
              *       "measurements:read"
              *     ]
              */
-            permissions: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read")[];
+            permissions: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage")[];
+        };
+        CreateWebhookDto: {
+            /**
+             * @default
+             * @example Sync members to the HR system
+             */
+            description?: string;
+            /**
+             * @description The event types to deliver
+             * @example [
+             *       "member.added",
+             *       "token.revoked"
+             *     ]
+             */
+            events: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.created" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
+            /**
+             * @description Where deliveries are POSTed: https (http only where LATCHKEY_WEBHOOK_ALLOW_HTTP is set), no credentials, no fragment, a public host: every address it resolves to is checked again at each delivery
+             * @example https://hooks.example.com/latchkey
+             */
+            url: string;
         };
         CreateWorkspaceDto: {
             /** @example Acme Greenhouses */
@@ -1343,7 +1468,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @description The token's effective permissions here (roles narrowed to its scopes), sorted; empty when refused */
-            permissions: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read")[];
+            permissions: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage")[];
             /**
              * @description Present when the token reaches the workspace but is refused there (its token policy, say): the error code it gets
              * @enum {string}
@@ -1471,7 +1596,7 @@ export interface components {
              */
             revokedAt: string | null;
             /** @description What the token may do: permissions, account scopes, or ["*"] for all its owner holds */
-            scopes: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "account:read" | "account:manage" | "*")[];
+            scopes: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage" | "account:read" | "account:manage" | "*")[];
             /**
              * @description The token itself, in this answer only (only its SHA-256 is kept): 42 characters, a prefix (`lkp_` personal and named tokens, `lks_` sessions, `lka_` API-user tokens), 32 random base62 characters and a 6-character base62 checksum. Send it as `Authorization: Bearer <secret>`
              * @example lkp_0123456789ABCDEFGHIJKLMNOPQRSTUV0a1B2c
@@ -1599,7 +1724,7 @@ export interface components {
              * @example devices:read
              * @enum {string}
              */
-            name: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+            name: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
         };
         /** @description An error (RFC 9457). `code` is stable and is what clients should branch on; `detail` is for people. */
         Problem: {
@@ -1679,7 +1804,7 @@ export interface components {
             id: string;
             name: string;
             /** @description What the role grants */
-            permissions: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read")[];
+            permissions: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage")[];
             /** Format: date-time */
             updatedAt: string;
         };
@@ -1690,6 +1815,14 @@ export interface components {
              * @default 0
              */
             graceSeconds?: number;
+        };
+        RotateWebhookSecretDto: {
+            /**
+             * Format: int32
+             * @description How long the old secret keeps signing beside the new one (two signatures in webhook-signature), so receivers can switch without dropping a delivery; 0 ends it at once (a leaked secret)
+             * @default 86400
+             */
+            overlapSeconds?: number;
         };
         SelectedDevicesView: {
             /** @description The devices, by id */
@@ -1794,7 +1927,7 @@ export interface components {
              */
             revokedAt: string | null;
             /** @description What the token may do: permissions, account scopes, or ["*"] for all its owner holds */
-            scopes: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "account:read" | "account:manage" | "*")[];
+            scopes: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage" | "account:read" | "account:manage" | "*")[];
             /** @description The only workspaces it reaches; null: every workspace of its owner */
             workspaceIds: string[] | null;
         };
@@ -1839,7 +1972,15 @@ export interface components {
             /** @description null removes the description */
             description?: string | null;
             name?: string;
-            permissions?: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read")[];
+            permissions?: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage")[];
+        };
+        UpdateWebhookDto: {
+            description?: string;
+            /** @description false pauses deliveries; true resumes an endpoint disabled by hand or after failing deliveries */
+            enabled?: boolean;
+            events?: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.created" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
+            /** @description Where deliveries are POSTed: https (http only where LATCHKEY_WEBHOOK_ALLOW_HTTP is set), no credentials, no fragment, a public host: every address it resolves to is checked again at each delivery */
+            url?: string;
         };
         UpdateWorkspaceDto: {
             name?: string;
@@ -1878,6 +2019,92 @@ export interface components {
              */
             token: string;
         };
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDeliveryView"][];
+            /** @description Pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        WebhookDeliveryView: {
+            /**
+             * Format: int32
+             * @description Attempts made so far
+             */
+            attempts: number;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: int32
+             * @description How long the last attempt took, in milliseconds
+             */
+            durationMs: number | null;
+            /** Format: uuid */
+            endpointId: string;
+            /** @enum {string} */
+            eventType: "api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.created" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed" | "webhook.test";
+            /** Format: uuid */
+            id: string;
+            /** @description Why the last attempt failed; null if it did not */
+            lastError: string | null;
+            /** @description The webhook-id header: the same for every retry and redelivery of this message */
+            messageId: string;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due; null when none is
+             */
+            nextAttemptAt: string | null;
+            /** @description The body as delivered: { type, timestamp, data } */
+            payload: {
+                [key: string]: unknown;
+            };
+            /** @description The last answer's body, its first 4096 bytes */
+            responseBody: string | null;
+            /**
+             * Format: int32
+             * @description The last answer's status code; null: none came
+             */
+            responseStatus: number | null;
+            /**
+             * @description failed: given up after about a day of retries; cancelled: the endpoint was disabled
+             * @enum {string}
+             */
+            status: "pending" | "succeeded" | "failed" | "cancelled";
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        WebhookEndpointPage: {
+            items: components["schemas"]["WebhookEndpointView"][];
+            /** @description Pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        WebhookEndpointView: {
+            /** Format: date-time */
+            createdAt: string;
+            description: string;
+            /** @description Why it was disabled automatically; null otherwise */
+            disabledReason: string | null;
+            /** @description false: nothing is delivered (paused by hand, or disabled after a delivery failed for about a day) */
+            enabled: boolean;
+            events: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.created" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @description Until when the previous secret still signs beside the current one; null: no overlap
+             */
+            previousSecretExpiresAt: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @example https://hooks.example.com/latchkey */
+            url: string;
+        };
+        WebhookSecretView: {
+            endpoint: components["schemas"]["WebhookEndpointView"];
+            /**
+             * @description The signing secret (Standard Webhooks format), shown this once: verify deliveries with it
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
         WhoamiApiUserView: {
             /** Format: uuid */
             id: string;
@@ -1888,7 +2115,7 @@ export interface components {
             id: string;
             name: string;
             /** @description What the role grants, sorted (the token's scopes narrow it: see token.scopes) */
-            permissions: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read")[];
+            permissions: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage")[];
         };
         WhoamiTokenView: {
             /**
@@ -1910,7 +2137,7 @@ export interface components {
              *       "devices:read"
              *     ]
              */
-            scopes: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "account:read" | "account:manage" | "*")[];
+            scopes: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage" | "account:read" | "account:manage" | "*")[];
             /** @description The workspaces the token is restricted to; null: not restricted */
             workspaceIds: string[] | null;
         };
@@ -2025,7 +2252,7 @@ export interface components {
              */
             revokedAt: string | null;
             /** @description What the token may do: permissions, account scopes, or ["*"] for all its owner holds */
-            scopes: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "account:read" | "account:manage" | "*")[];
+            scopes: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage" | "account:read" | "account:manage" | "*")[];
             /** @description null: not restricted to workspaces; otherwise [this workspace]. Which other workspaces a restricted token names is not shown here (onlyHere says whether there are any) */
             workspaceIds: string[] | null;
         };
@@ -3497,13 +3724,13 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
@@ -3615,13 +3842,13 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
@@ -3759,13 +3986,13 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
@@ -3903,13 +4130,13 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
@@ -4047,13 +4274,13 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
@@ -4165,13 +4392,13 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
@@ -4283,13 +4510,13 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
@@ -4427,13 +4654,13 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
@@ -4561,13 +4788,13 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
@@ -4721,13 +4948,13 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
@@ -4881,13 +5108,13 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
@@ -5041,13 +5268,13 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
@@ -5175,13 +5402,13 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
@@ -5309,13 +5536,13 @@ export interface operations {
                 /** @description plain mode: the device (optional) */
                 deviceId?: string;
                 /** @description plain mode, or with X-Forwarded-Uri (Traefik): the permission */
-                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                permission?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description plain mode (no forwarded path): the workspace */
                 workspaceId?: string;
             };
             header?: {
                 /** @description forwarded path below /v1/authorize (Envoy): the permission, set by the proxy */
-                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
+                "Latchkey-Permission"?: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
                 /** @description Traefik: the original URI; ids are read from its path (at most 4096 characters before any query, which is not read) */
                 "X-Forwarded-Uri"?: string;
             };
@@ -12912,6 +13139,1289 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (payload_too_large). */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (unsupported_media_type). */
+            415: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (rate_limited). */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; `requestId` finds it in the logs (internal). No detail of it is answered. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached or has no free connection; try again (unavailable). */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                wid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the endpoints, newest first */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointPage"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field (validation_failed). */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or not a valid one (token_missing, token_invalid, token_expired; invalid_credentials at login). */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token or its holder may not do this here (insufficient_scope, forbidden, token_policy). */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not yours: the two read the same (not_found). */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (rate_limited). */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; `requestId` finds it in the logs (internal). No detail of it is answered. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached or has no free connection; try again (unavailable). */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                wid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookDto"];
+            };
+        };
+        responses: {
+            /** @description The endpoint, with its signing secret (shown this once) */
+            201: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretView"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field (validation_failed). */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or not a valid one (token_missing, token_invalid, token_expired; invalid_credentials at login). */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token or its holder may not do this here (insufficient_scope, forbidden, token_policy). */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not yours: the two read the same (not_found). */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (payload_too_large). */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (unsupported_media_type). */
+            415: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (rate_limited). */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; `requestId` finds it in the logs (internal). No detail of it is answered. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached or has no free connection; try again (unavailable). */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                wid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint (never its secret) */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointView"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field (validation_failed). */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or not a valid one (token_missing, token_invalid, token_expired; invalid_credentials at login). */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token or its holder may not do this here (insufficient_scope, forbidden, token_policy). */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not yours: the two read the same (not_found). */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (rate_limited). */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; `requestId` finds it in the logs (internal). No detail of it is answered. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached or has no free connection; try again (unavailable). */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                wid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted, with its deliveries; those not yet sent are not sent */
+            204: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid: `errors` names each field (validation_failed). */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or not a valid one (token_missing, token_invalid, token_expired; invalid_credentials at login). */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token or its holder may not do this here (insufficient_scope, forbidden, token_policy). */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not yours: the two read the same (not_found). */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (payload_too_large). */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (unsupported_media_type). */
+            415: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (rate_limited). */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; `requestId` finds it in the logs (internal). No detail of it is answered. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached or has no free connection; try again (unavailable). */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                wid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookDto"];
+            };
+        };
+        responses: {
+            /** @description The endpoint as changed */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointView"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field (validation_failed). */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or not a valid one (token_missing, token_invalid, token_expired; invalid_credentials at login). */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token or its holder may not do this here (insufficient_scope, forbidden, token_policy). */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not yours: the two read the same (not_found). */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (payload_too_large). */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (unsupported_media_type). */
+            415: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (rate_limited). */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; `requestId` finds it in the logs (internal). No detail of it is answered. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached or has no free connection; try again (unavailable). */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+                wid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the endpoint's deliveries, newest first */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field (validation_failed). */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or not a valid one (token_missing, token_invalid, token_expired; invalid_credentials at login). */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token or its holder may not do this here (insufficient_scope, forbidden, token_policy). */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not yours: the two read the same (not_found). */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (rate_limited). */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; `requestId` finds it in the logs (internal). No detail of it is answered. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached or has no free connection; try again (unavailable). */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliverWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deliveryId: string;
+                id: string;
+                wid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The same message (same webhook-id), queued again as a new delivery */
+            202: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryView"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field (validation_failed). */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or not a valid one (token_missing, token_invalid, token_expired; invalid_credentials at login). */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token or its holder may not do this here (insufficient_scope, forbidden, token_policy). */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not yours: the two read the same (not_found). */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (payload_too_large). */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (unsupported_media_type). */
+            415: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (rate_limited). */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; `requestId` finds it in the logs (internal). No detail of it is answered. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached or has no free connection; try again (unavailable). */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                wid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateWebhookSecretDto"];
+            };
+        };
+        responses: {
+            /** @description The new signing secret (shown this once); the old one keeps signing beside it for overlapSeconds */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretView"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field (validation_failed). */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or not a valid one (token_missing, token_invalid, token_expired; invalid_credentials at login). */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token or its holder may not do this here (insufficient_scope, forbidden, token_policy). */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not yours: the two read the same (not_found). */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (payload_too_large). */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (unsupported_media_type). */
+            415: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (rate_limited). */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; `requestId` finds it in the logs (internal). No detail of it is answered. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached or has no free connection; try again (unavailable). */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    testWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                wid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A webhook.test delivery, queued */
+            202: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryView"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field (validation_failed). */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or not a valid one (token_missing, token_invalid, token_expired; invalid_credentials at login). */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token or its holder may not do this here (insufficient_scope, forbidden, token_policy). */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not yours: the two read the same (not_found). */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];

@@ -1,0 +1,242 @@
+// Where webhook deliveries come from and how each is delivered. Deliveries are enqueued from the audit
+// log (AuditLog.listen): in the transaction of the change, each enabled endpoint subscribed to an event
+// the change raises gets a delivery row and an outbox job, so the change and its deliveries commit
+// together or not at all. The outbox worker then calls deliver() outside any request.
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { DataSource, EntityManager } from 'typeorm';
+import { Actor, AuditEntry, AuditLog } from '../audit/audit-log';
+import { WorkspaceWrites } from '../authorization/workspace-writes';
+import { Clock } from '../common/clock';
+import { Mail } from '../mail/mail';
+import { Outbox, OutboxHandler, OutboxJob } from '../outbox/outbox';
+import { OutboxWorker } from '../outbox/outbox-worker';
+import { webhookEventsOf, WebhookPayload, webhookPayload } from './webhook-events';
+import { WebhookSecrets } from './webhook-secrets';
+import { WebhookSender } from './webhook-sender';
+import { DeliveryRecord, EndpointRecord, WebhooksRepository } from './webhooks.repository';
+
+export const WEBHOOK_JOB_KIND = 'webhook';
+
+/**
+ * Delay before each retry, after attempts 1 to 7 failed (the schedule Standard Webhooks senders such
+ * as Svix use): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; about 27.6 hours from the first attempt to
+ * the eighth and last. Then the delivery has failed and the endpoint is disabled.
+ */
+export const RETRY_DELAYS_MS: readonly number[] = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
+
+interface JobPayload {
+  workspaceId: string;
+  endpointId: string;
+  deliveryId: string;
+}
+
+@Injectable()
+export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
+  readonly kind = WEBHOOK_JOB_KIND;
+  private readonly logger = new Logger(WebhookDeliveries.name);
+
+  constructor(
+    private readonly repository: WebhooksRepository,
+    private readonly outbox: Outbox,
+    private readonly worker: OutboxWorker,
+    private readonly auditLog: AuditLog,
+    private readonly secrets: WebhookSecrets,
+    private readonly sender: WebhookSender,
+    private readonly writes: WorkspaceWrites,
+    private readonly mail: Mail,
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  onModuleInit(): void {
+    this.auditLog.listen((em, actor, entry, at) => this.onAudit(em, actor, entry, at));
+    this.worker.register(this);
+  }
+
+  /** The one mapping from the audit log to deliveries; runs in the audited change's transaction. */
+  async onAudit(em: EntityManager, actor: Actor, entry: AuditEntry, at: Date): Promise<void> {
+    if (!entry.workspaceId) return;
+    const types = webhookEventsOf(entry.action);
+    if (types.length === 0) return;
+    const endpoints = await this.repository.subscribedEndpoints(entry.workspaceId, types, em);
+    for (const endpoint of endpoints) {
+      for (const type of types) {
+        if (endpoint.events.includes(type)) {
+          await this.enqueue(em, entry.workspaceId, endpoint.id, webhookPayload(type, at, actor, entry));
+        }
+      }
+    }
+  }
+
+  /** A delivery row and its outbox job, in `em`'s transaction; `messageId` is kept by a redelivery. */
+  async enqueue(em: EntityManager, workspaceId: string, endpointId: string, payload: WebhookPayload, messageId?: string): Promise<string> {
+    const id = randomUUID();
+    const now = this.clock.now();
+    await this.repository.insertDelivery(
+      workspaceId,
+      {
+        id,
+        endpointId,
+        messageId: messageId ?? `msg_${randomUUID().replace(/-/g, '')}`,
+        eventType: payload.type,
+        payload: payload as unknown as Record<string, unknown>,
+        nextAttemptAt: now,
+        createdAt: now,
+      },
+      em,
+    );
+    const job: JobPayload = { workspaceId, endpointId, deliveryId: id };
+    await this.outbox.add(em, { kind: WEBHOOK_JOB_KIND, payload: { ...job } });
+    return id;
+  }
+
+  /** One attempt. Throws when it failed and may be retried (the worker asks retryDelayMs). */
+  async deliver(job: OutboxJob): Promise<void> {
+    const { workspaceId, endpointId, deliveryId } = job.payload as unknown as JobPayload;
+    const delivery = await this.repository.findDelivery(workspaceId, endpointId, deliveryId);
+    // Gone with its endpoint, or already settled by an earlier run of the same job: nothing to do.
+    if (!delivery || delivery.status !== 'pending') return;
+    const endpoint = await this.repository.findEndpoint(workspaceId, endpointId);
+    if (!endpoint) return;
+    const now = this.clock.now();
+    if (!endpoint.enabled) {
+      await this.repository.recordAttempt(workspaceId, deliveryId, {
+        ...outcomeOf(delivery),
+        status: 'cancelled',
+        lastError: 'the endpoint is disabled',
+        nextAttemptAt: null,
+        updatedAt: now,
+      });
+      return;
+    }
+    const body = JSON.stringify(delivery.payload);
+    let signature: string;
+    try {
+      signature = this.signatures(endpoint, delivery.messageId, now, body);
+    } catch (error) {
+      // A secret that does not open (LATCHKEY_WEBHOOK_SECRETS_KEY changed): said in the delivery, retried.
+      signature = '';
+      this.logger.error({ workspaceId, endpointId, deliveryId, err: String(error) }, 'Cannot open a webhook signing secret');
+    }
+    const result = signature
+      ? await this.sender.send(
+          endpoint.url,
+          {
+            'webhook-id': delivery.messageId,
+            'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+            'webhook-signature': signature,
+          },
+          body,
+        )
+      : {
+          ok: false,
+          status: null,
+          body: null,
+          durationMs: 0,
+          error: 'cannot open the signing secret (LATCHKEY_WEBHOOK_SECRETS_KEY changed?)',
+        };
+    const attempts = delivery.attempts + 1;
+    if (result.ok) {
+      await this.repository.recordAttempt(workspaceId, deliveryId, {
+        status: 'succeeded',
+        attempts,
+        responseStatus: result.status,
+        responseBody: result.body,
+        durationMs: result.durationMs,
+        lastError: null,
+        nextAttemptAt: null,
+        updatedAt: this.clock.now(),
+      });
+      return;
+    }
+    const delay = this.retryDelayMs(job.attempt);
+    await this.repository.recordAttempt(workspaceId, deliveryId, {
+      status: 'pending',
+      attempts,
+      responseStatus: result.status,
+      responseBody: result.body,
+      durationMs: result.durationMs,
+      lastError: result.error,
+      nextAttemptAt: delay === null ? null : new Date(this.clock.now().getTime() + delay),
+      updatedAt: this.clock.now(),
+    });
+    throw new Error(result.error ?? 'delivery failed');
+  }
+
+  retryDelayMs(failedAttempt: number): number | null {
+    return RETRY_DELAYS_MS[failedAttempt - 1] ?? null;
+  }
+
+  /** Retried for about a day in vain: the delivery has failed, and its endpoint is disabled and its owners mailed (once). */
+  async onGiveUp(job: OutboxJob, lastError: string): Promise<void> {
+    const { workspaceId, endpointId, deliveryId } = job.payload as unknown as JobPayload;
+    const now = this.clock.now();
+    await this.dataSource.transaction(async (em) => {
+      try {
+        await this.writes.lock(workspaceId, em);
+      } catch {
+        return; // the workspace is gone, and its endpoints with it
+      }
+      const delivery = await this.repository.findDelivery(workspaceId, endpointId, deliveryId, em);
+      if (!delivery) return;
+      await this.repository.recordAttempt(
+        workspaceId,
+        deliveryId,
+        { ...outcomeOf(delivery), status: 'failed', nextAttemptAt: null, updatedAt: now },
+        em,
+      );
+      const reason = `Disabled after a delivery failed for about a day (${delivery.attempts} attempts); last error: ${lastError}`.slice(
+        0,
+        600,
+      );
+      if (await this.repository.disableEndpoint(workspaceId, endpointId, reason, now, em)) {
+        this.logger.warn({ workspaceId, endpointId, deliveryId }, 'Webhook endpoint disabled after failing deliveries');
+        // Once: only the delivery that disables the endpoint mails, in the same transaction.
+        const endpoint = await this.repository.findEndpoint(workspaceId, endpointId, em);
+        for (const owner of await this.repository.owners(workspaceId, em)) {
+          await this.mail.send(em, {
+            to: owner.email,
+            template: 'webhook-disabled',
+            data: {
+              workspaceName: owner.workspaceName,
+              url: endpoint?.url ?? '',
+              attempts: delivery.attempts,
+              lastError: lastError.slice(0, 200),
+            },
+          });
+        }
+        await this.auditLog.record(
+          em,
+          { type: 'system', id: null, tokenId: null, ip: null },
+          {
+            action: 'webhook.disabled',
+            workspaceId,
+            target: { type: 'webhook', id: endpointId },
+            details: { deliveryId, attempts: delivery.attempts, reason: 'deliveries_failing' },
+          },
+        );
+      }
+    });
+  }
+
+  /** `v1,<sig>` by the current secret, and by the previous one while its overlap lasts. */
+  private signatures(endpoint: EndpointRecord, messageId: string, at: Date, body: string): string {
+    const secrets = [this.secrets.open(endpoint.secretSealed, endpoint.id)];
+    if (endpoint.previousSecretSealed && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > at) {
+      secrets.push(this.secrets.open(endpoint.previousSecretSealed, endpoint.id));
+    }
+    return secrets.map((secret) => new Webhook(secret).sign(messageId, at, body)).join(' ');
+  }
+}
+
+function outcomeOf(d: DeliveryRecord) {
+  return {
+    attempts: d.attempts,
+    responseStatus: d.responseStatus,
+    responseBody: d.responseBody,
+    durationMs: d.durationMs,
+    lastError: d.lastError,
+  };
+}

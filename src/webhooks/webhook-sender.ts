@@ -1,0 +1,169 @@
+// One HTTP POST of a webhook, to an untrusted URL. The host's addresses are resolved here, each is
+// held to the AddressPolicy, and the socket is opened to exactly the checked address (the URL's name
+// still goes in Host and in TLS SNI and certificate checks), so a name that answers differently
+// between the check and the connection (DNS rebinding) gets nowhere. No redirect is followed; the
+// connection and the whole exchange have timeouts; at most MAX_KEPT_BYTES of the answer are read.
+import { Inject, Injectable } from '@nestjs/common';
+import { lookup } from 'node:dns/promises';
+import { ClientRequest, request } from 'node:http';
+import { connect as netConnect, isIP, Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { performance } from 'node:perf_hooks';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { AddressPolicy, urlProblem } from './webhook-address';
+
+/** What of a receiver's answer is kept (and shown in the deliveries list). */
+export const MAX_KEPT_BYTES = 4096;
+
+export interface ResolvedAddress {
+  address: string;
+  family: number;
+}
+/** Resolves a host name to every address it has; tests inject a stub. */
+export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
+/** Opens the socket to a checked address; tests wrap it to prove nothing leaves the loopback. */
+export type Connector = (target: { address: string; family: number; port: number; tls: boolean; servername: string | undefined }) => Socket;
+
+export interface SendResult {
+  ok: boolean;
+  /** The receiver's status code, null when none came. */
+  status: number | null;
+  body: string | null;
+  durationMs: number;
+  /** Why it failed, null when it did not; never holds a secret. */
+  error: string | null;
+  /** True when refused before any connection was opened (the URL or its addresses). */
+  refused: boolean;
+}
+
+export const systemResolver: Resolver = (hostname) => lookup(hostname, { all: true, verbatim: true });
+
+export const socketConnector: Connector = ({ address, family, port, tls, servername }) =>
+  tls ? tlsConnect({ host: address, port, servername, ALPNProtocols: ['http/1.1'] }) : netConnect({ host: address, family, port });
+
+@Injectable()
+export class WebhookSender {
+  readonly policy: AddressPolicy;
+  /** Replaceable in tests (a stubbed resolver, a connector that refuses anything off the loopback). */
+  resolver: Resolver = systemResolver;
+  connector: Connector = socketConnector;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.policy = new AddressPolicy(config.webhooks.allowedCidrs, config.webhooks.allowHttp);
+  }
+
+  async send(rawUrl: string, headers: Record<string, string>, body: string): Promise<SendResult> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const refuse = (error: string): SendResult => ({ ok: false, status: null, body: null, durationMs: elapsed(), error, refused: true });
+    const problem = urlProblem(rawUrl, this.policy);
+    if (problem) return refuse(`refused: the URL ${problem}`);
+    const url = new URL(rawUrl);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const tls = url.protocol === 'https:';
+    const { connectTimeoutMs, timeoutMs } = this.config.webhooks;
+    let addresses: ResolvedAddress[];
+    try {
+      addresses = isIP(host)
+        ? [{ address: host, family: isIP(host) }]
+        : await withTimeout(this.resolver(host), connectTimeoutMs, 'resolving');
+    } catch (error) {
+      return {
+        ok: false,
+        status: null,
+        body: null,
+        durationMs: elapsed(),
+        error: `cannot resolve ${host}: ${messageOf(error)}`,
+        refused: false,
+      };
+    }
+    if (addresses.length === 0) return refuse(`refused: ${host} has no address`);
+    // Every address must pass, not just the first: which one a client picks is not ours to predict.
+    for (const { address } of addresses) {
+      const refusal = this.policy.refusal(address);
+      if (refusal) return refuse(`refused: ${host} resolves to ${address}, which ${refusal}`);
+    }
+    const target = addresses[0];
+    const port = url.port ? Number(url.port) : tls ? 443 : 80;
+    const servername = isIP(host) ? undefined : host;
+
+    return new Promise<SendResult>((resolve) => {
+      let settled = false;
+      let req: ClientRequest | null = null;
+      let connecting: NodeJS.Timeout | undefined;
+      const finish = (result: Omit<SendResult, 'durationMs' | 'refused'>) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(total);
+        clearTimeout(connecting);
+        req?.destroy();
+        resolve({ ...result, durationMs: elapsed(), refused: false });
+      };
+      const fail = (error: string, status: number | null = null) => finish({ ok: false, status, body: null, error });
+      const total = setTimeout(() => fail(`timed out after ${timeoutMs} ms`), Math.max(1, timeoutMs - elapsed()));
+      try {
+        req = request({
+          host,
+          port,
+          path: `${url.pathname}${url.search}`,
+          method: 'POST',
+          headers: {
+            ...headers,
+            host: url.host,
+            'content-type': 'application/json',
+            'content-length': String(Buffer.byteLength(body)),
+            'user-agent': 'Latchkey-Webhooks/1',
+          },
+          createConnection: () => {
+            const socket = this.connector({ ...target, port, tls, servername });
+            connecting = setTimeout(() => fail(`connecting timed out after ${connectTimeoutMs} ms`), connectTimeoutMs);
+            socket.once(tls ? 'secureConnect' : 'connect', () => clearTimeout(connecting));
+            return socket;
+          },
+        });
+      } catch (error) {
+        // The connector refused synchronously (a test's guard): a failed attempt like any other.
+        fail(messageOf(error));
+        return;
+      }
+      req.on('error', (error) => fail(messageOf(error)));
+      req.on('response', (res) => {
+        const status = res.statusCode ?? 0;
+        const kept: Buffer[] = [];
+        let size = 0;
+        const done = () => {
+          // As text (a broken UTF-8 sequence becomes U+FFFD); PostgreSQL's text holds no NUL.
+          const text = Buffer.concat(kept).subarray(0, MAX_KEPT_BYTES).toString('utf8').split('\u0000').join('');
+          if (status >= 200 && status < 300) finish({ ok: true, status, body: text, error: null });
+          else if (status >= 300 && status < 400)
+            finish({ ok: false, status, body: text, error: `answered ${status}: redirects are not followed` });
+          else finish({ ok: false, status, body: text, error: `answered ${status}` });
+        };
+        res.on('data', (chunk: Buffer) => {
+          kept.push(chunk);
+          size += chunk.length;
+          // Enough: the rest is not read (the socket is closed in finish()).
+          if (size >= MAX_KEPT_BYTES) done();
+        });
+        res.on('end', done);
+        res.on('error', (error) => fail(messageOf(error), status));
+      });
+      req.end(body);
+    });
+  }
+}
+
+function messageOf(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return (e?.code ? `${e.code}: ` : '') + String(e?.message ?? error).slice(0, 300);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,227 @@
+// Thin data access for webhook endpoints and deliveries. Workspace id first, always.
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { isOwnerRoleSql } from '../authorization/grants';
+import type { KeysetPosition } from '../common/pagination';
+import { WorkspaceScoped } from '../database/workspace-scoped';
+
+export interface EndpointRecord {
+  id: string;
+  workspaceId: string;
+  url: string;
+  description: string;
+  events: string[];
+  enabled: boolean;
+  disabledReason: string | null;
+  secretSealed: string;
+  previousSecretSealed: string | null;
+  previousSecretExpiresAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface DeliveryRecord {
+  id: string;
+  workspaceId: string;
+  endpointId: string;
+  messageId: string;
+  eventType: string;
+  payload: Record<string, unknown>;
+  status: DeliveryStatus;
+  attempts: number;
+  responseStatus: number | null;
+  responseBody: string | null;
+  durationMs: number | null;
+  lastError: string | null;
+  nextAttemptAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const ENDPOINT_COLUMNS = `e.id, e.workspace_id AS "workspaceId", e.url, e.description, e.events, e.enabled,
+  e.disabled_reason AS "disabledReason", e.secret_sealed AS "secretSealed", e.previous_secret_sealed AS "previousSecretSealed",
+  e.previous_secret_expires_at AS "previousSecretExpiresAt", e.created_at AS "createdAt", e.updated_at AS "updatedAt"`;
+
+const DELIVERY_COLUMNS = `d.id, d.workspace_id AS "workspaceId", d.endpoint_id AS "endpointId", d.message_id AS "messageId",
+  d.event_type AS "eventType", d.payload, d.status, d.attempts, d.response_status AS "responseStatus",
+  d.response_body AS "responseBody", d.duration_ms AS "durationMs", d.last_error AS "lastError",
+  d.next_attempt_at AS "nextAttemptAt", d.created_at AS "createdAt", d.updated_at AS "updatedAt"`;
+
+@Injectable()
+@WorkspaceScoped()
+export class WebhooksRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async insertEndpoint(workspaceId: string, e: Omit<EndpointRecord, 'workspaceId'>, em: EntityManager): Promise<void> {
+    await em.query(
+      `INSERT INTO webhook_endpoints (id, workspace_id, url, description, events, enabled, disabled_reason, secret_sealed,
+         previous_secret_sealed, previous_secret_expires_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        e.id,
+        workspaceId,
+        e.url,
+        e.description,
+        e.events,
+        e.enabled,
+        e.disabledReason,
+        e.secretSealed,
+        e.previousSecretSealed,
+        e.previousSecretExpiresAt,
+        e.createdAt,
+        e.updatedAt,
+      ],
+    );
+  }
+
+  async findEndpoint(workspaceId: string, id: string, em: EntityManager = this.dataSource.manager): Promise<EndpointRecord | null> {
+    const rows = await em.query(`SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints e WHERE e.workspace_id = $1 AND e.id = $2`, [
+      workspaceId,
+      id,
+    ]);
+    return rows[0] ?? null;
+  }
+
+  listEndpoints(workspaceId: string, filter: { after: KeysetPosition | null; limit: number }): Promise<EndpointRecord[]> {
+    const params: unknown[] = [workspaceId];
+    const where = ['e.workspace_id = $1'];
+    if (filter.after) where.push(`(e.created_at, e.id) < ($${params.push(filter.after.createdAt)}, $${params.push(filter.after.id)})`);
+    return this.dataSource.query(
+      `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints e WHERE ${where.join(' AND ')}
+        ORDER BY e.created_at DESC, e.id DESC LIMIT ${filter.limit + 1}`,
+      params,
+    );
+  }
+
+  async countEndpoints(workspaceId: string, em: EntityManager): Promise<number> {
+    const [{ n }] = await em.query(`SELECT count(*)::int AS n FROM webhook_endpoints WHERE workspace_id = $1`, [workspaceId]);
+    return n;
+  }
+
+  /** The enabled endpoints subscribed to any of these event types. */
+  subscribedEndpoints(
+    workspaceId: string,
+    eventTypes: readonly string[],
+    em: EntityManager,
+  ): Promise<Array<{ id: string; events: string[] }>> {
+    return em.query(`SELECT id, events FROM webhook_endpoints WHERE workspace_id = $1 AND enabled AND events && $2::text[]`, [
+      workspaceId,
+      eventTypes,
+    ]);
+  }
+
+  async updateEndpoint(
+    workspaceId: string,
+    id: string,
+    e: Pick<EndpointRecord, 'url' | 'description' | 'events' | 'enabled' | 'disabledReason' | 'updatedAt'>,
+    em: EntityManager,
+  ): Promise<void> {
+    await em.query(
+      `UPDATE webhook_endpoints SET url = $3, description = $4, events = $5, enabled = $6, disabled_reason = $7, updated_at = $8
+        WHERE workspace_id = $1 AND id = $2`,
+      [workspaceId, id, e.url, e.description, e.events, e.enabled, e.disabledReason, e.updatedAt],
+    );
+  }
+
+  async setSecrets(
+    workspaceId: string,
+    id: string,
+    s: Pick<EndpointRecord, 'secretSealed' | 'previousSecretSealed' | 'previousSecretExpiresAt' | 'updatedAt'>,
+    em: EntityManager,
+  ): Promise<void> {
+    await em.query(
+      `UPDATE webhook_endpoints SET secret_sealed = $3, previous_secret_sealed = $4, previous_secret_expires_at = $5, updated_at = $6
+        WHERE workspace_id = $1 AND id = $2`,
+      [workspaceId, id, s.secretSealed, s.previousSecretSealed, s.previousSecretExpiresAt, s.updatedAt],
+    );
+  }
+
+  /** Disables an enabled endpoint; false when it was not enabled (or is gone). */
+  async disableEndpoint(workspaceId: string, id: string, reason: string, at: Date, em: EntityManager): Promise<boolean> {
+    const rows: unknown[] = await em.query(
+      `UPDATE webhook_endpoints SET enabled = false, disabled_reason = $3, updated_at = $4
+        WHERE workspace_id = $1 AND id = $2 AND enabled RETURNING id`,
+      [workspaceId, id, reason, at],
+    );
+    return rows.length > 0;
+  }
+
+  async deleteEndpoint(workspaceId: string, id: string, em: EntityManager): Promise<void> {
+    await em.query(`DELETE FROM webhook_endpoints WHERE workspace_id = $1 AND id = $2`, [workspaceId, id]);
+  }
+
+  /** The workspace's active owners, with its name: told when an endpoint is disabled (the mail carries no link). */
+  owners(workspaceId: string, em: EntityManager): Promise<Array<{ email: string; name: string; workspaceName: string }>> {
+    return em.query(
+      `SELECT DISTINCT u.email, u.name, w.name AS "workspaceName"
+         FROM memberships m
+         JOIN membership_roles mr ON mr.membership_id = m.id
+         JOIN roles r ON r.id = mr.role_id AND r.workspace_id = m.workspace_id
+         JOIN users u ON u.id = m.user_id
+         JOIN workspaces w ON w.id = m.workspace_id
+        WHERE m.workspace_id = $1 AND ${isOwnerRoleSql('r')} AND u.status = 'active'
+        ORDER BY u.email`,
+      [workspaceId],
+    );
+  }
+
+  async insertDelivery(
+    workspaceId: string,
+    d: Pick<DeliveryRecord, 'id' | 'endpointId' | 'messageId' | 'eventType' | 'payload' | 'nextAttemptAt' | 'createdAt'>,
+    em: EntityManager,
+  ): Promise<void> {
+    await em.query(
+      `INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, message_id, event_type, payload, next_attempt_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+      [d.id, workspaceId, d.endpointId, d.messageId, d.eventType, JSON.stringify(d.payload), d.nextAttemptAt, d.createdAt],
+    );
+  }
+
+  async findDelivery(
+    workspaceId: string,
+    endpointId: string,
+    id: string,
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<DeliveryRecord | null> {
+    const rows = await em.query(
+      `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d WHERE d.workspace_id = $1 AND d.endpoint_id = $2 AND d.id = $3`,
+      [workspaceId, endpointId, id],
+    );
+    return rows[0] ?? null;
+  }
+
+  listDeliveries(
+    workspaceId: string,
+    endpointId: string,
+    filter: { after: KeysetPosition | null; limit: number },
+  ): Promise<DeliveryRecord[]> {
+    const params: unknown[] = [workspaceId, endpointId];
+    const where = ['d.workspace_id = $1', 'd.endpoint_id = $2'];
+    if (filter.after) where.push(`(d.created_at, d.id) < ($${params.push(filter.after.createdAt)}, $${params.push(filter.after.id)})`);
+    return this.dataSource.query(
+      `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d WHERE ${where.join(' AND ')}
+        ORDER BY d.created_at DESC, d.id DESC LIMIT ${filter.limit + 1}`,
+      params,
+    );
+  }
+
+  /** An attempt's outcome. */
+  async recordAttempt(
+    workspaceId: string,
+    id: string,
+    a: Pick<
+      DeliveryRecord,
+      'status' | 'attempts' | 'responseStatus' | 'responseBody' | 'durationMs' | 'lastError' | 'nextAttemptAt' | 'updatedAt'
+    >,
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
+    await em.query(
+      `UPDATE webhook_deliveries SET status = $3, attempts = $4, response_status = $5, response_body = $6, duration_ms = $7,
+              last_error = $8, next_attempt_at = $9, updated_at = $10
+        WHERE workspace_id = $1 AND id = $2`,
+      [workspaceId, id, a.status, a.attempts, a.responseStatus, a.responseBody, a.durationMs, a.lastError, a.nextAttemptAt, a.updatedAt],
+    );
+  }
+}
