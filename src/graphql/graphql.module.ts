@@ -22,6 +22,7 @@ import { MetricsModule } from '../metrics/metrics.module';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { WhoamiModule } from '../whoami/whoami.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { AccountResolver } from './account.resolver';
 import { ApiUserResolver } from './api-user.resolver';
@@ -33,6 +34,7 @@ import { GRAPHQL_PATH, GraphqlTransport, principalOf } from './graphql-transport
 import { MutationResolver } from './mutation.resolver';
 import { queryCostRule, MAX_QUERY_COST } from './query-cost';
 import { QueryResolver } from './query.resolver';
+import { WebhookEndpointResolver, WebhookMutationResolver, WorkspaceWebhooksResolver } from './webhook.resolver';
 import { GraphqlWorkspaceAdmission } from './workspace-admission.guard';
 import { WorkspaceResolver } from './workspace.resolver';
 
@@ -119,6 +121,7 @@ export const OneMutationPerRequest: ValidationRule = (context) => ({
     TokensModule,
     WhoamiModule,
     WorkspacesModule,
+    WebhooksModule,
     MetricsModule,
   ],
   providers: [
@@ -132,6 +135,9 @@ export const OneMutationPerRequest: ValidationRule = (context) => ({
     WorkspaceResolver,
     ApiUserResolver,
     MutationResolver,
+    WorkspaceWebhooksResolver,
+    WebhookEndpointResolver,
+    WebhookMutationResolver,
   ],
 })
 export class GraphqlModule {}

@@ -12,6 +12,7 @@ import { WebhooksService } from './webhooks.service';
   imports: [AuthorizationModule, AuditModule],
   controllers: [WebhooksController],
   providers: [WebhooksRepository, WebhooksService, WebhookDeliveries, WebhookSecrets, WebhookSender],
-  exports: [WebhookDeliveries, WebhookSender],
+  // WebhooksService: GraphQL's webhook fields (src/graphql/webhook.resolver.ts).
+  exports: [WebhookDeliveries, WebhookSender, WebhooksService],
 })
 export class WebhooksModule {}
