@@ -1091,6 +1091,41 @@ export interface components {
              */
             mode: "all";
         };
+        ApiUserDetailView: {
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: uuid
+             * @description The user who made it; null when an API user made it or that user is gone
+             */
+            createdByUserId: string | null;
+            /** @description The devices the API user reaches */
+            deviceAccess: components["schemas"]["AllDevicesView"] | components["schemas"]["SelectedDevicesView"];
+            /**
+             * @description The scopes a new token of this API user can carry to some effect and the caller's token may hand out, sorted: the permissions its roles give, within the scopes of the caller's token. A token form offers these (or ["*"], all it holds)
+             * @example [
+             *       "devices:read",
+             *       "measurements:read"
+             *     ]
+             */
+            grantablePermissions: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read")[];
+            /** Format: uuid */
+            id: string;
+            /** @description The caller may change it, disable or delete it, and make, rotate and revoke its tokens: it holds api_users:manage and all the API user holds (permissions and devices) */
+            manageable: boolean;
+            /** @example Dashboard ingest */
+            name: string;
+            roles: components["schemas"]["WorkspaceRoleRefView"][];
+            /**
+             * @description disabled: its tokens are refused until it is active again
+             * @enum {string}
+             */
+            status: "active" | "disabled";
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: uuid */
+            workspaceId: string;
+        };
         ApiUserPage: {
             items: components["schemas"]["ApiUserView"][];
             /** @description Pass as `cursor` for the next page; null on the last */
@@ -8774,7 +8809,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The API user */
+            /** @description The API user, with the scopes its token form may offer */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -8785,7 +8820,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiUserView"];
+                    "application/json": components["schemas"]["ApiUserDetailView"];
                 };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
