@@ -17,6 +17,6 @@ import { WorkspaceTokensService } from './workspace-tokens.service';
   imports: [UsersModule, AuthorizationModule, AuditModule, RateLimitsModule],
   controllers: [MeTokensController, MeSessionsController, WorkspaceTokensController, TokenPolicyPreviewController],
   providers: [TokensRepository, TokensService, SessionsService, WorkspaceTokensService],
-  exports: [TokensRepository, TokensService, WorkspaceTokensService],
+  exports: [TokensRepository, TokensService, WorkspaceTokensService, SessionsService],
 })
 export class TokensModule {}

@@ -28,6 +28,14 @@ import { WorkspacesService } from './workspaces.service';
     InvitationsService,
     InvitationChangesService,
   ],
-  exports: [WorkspacesRepository, GrantValidator, WorkspacesService, RolesService, MembersService, InvitationsService],
+  exports: [
+    WorkspacesRepository,
+    GrantValidator,
+    WorkspacesService,
+    RolesService,
+    MembersService,
+    InvitationsService,
+    InvitationChangesService,
+  ],
 })
 export class WorkspacesModule {}
