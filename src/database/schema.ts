@@ -10,6 +10,7 @@ import { IndexRotationChains1765000090000 } from './migrations/1765000090000-Ind
 import { CreateOutbox1766000100000 } from './migrations/1766000100000-CreateOutbox';
 import { MailedLinks1766000110000 } from './migrations/1766000110000-MailedLinks';
 import { CreateWebhooks1766000200000 } from './migrations/1766000200000-CreateWebhooks';
+import { SessionUserAgents1766000300000 } from './migrations/1766000300000-SessionUserAgents';
 
 export const ENTITIES = [User, Token];
 export const MIGRATIONS = [
@@ -22,4 +23,5 @@ export const MIGRATIONS = [
   CreateOutbox1766000100000,
   MailedLinks1766000110000,
   CreateWebhooks1766000200000,
+  SessionUserAgents1766000300000,
 ];

@@ -8,16 +8,19 @@ import { PlatformAdminService } from '../accounts/platform-admin.service';
 import { AuditController } from '../audit/audit.controller';
 import { AuditLog } from '../audit/audit-log';
 import { MeTokensController } from '../tokens/me-tokens.controller';
+import { MeSessionsController } from '../tokens/me-sessions.controller';
+import { SessionsService } from '../tokens/sessions.service';
 import { TokensService } from '../tokens/tokens.service';
 import { GraphqlAccess, uuidArg } from './graphql-access';
 import type { GraphqlContext } from './graphql-context';
-import { AuditPageArgs, UpdateMeInput, UsersPageArgs } from './graphql-inputs';
-import { AdminUserType, TokenType, UserType } from './graphql-types';
+import { AuditPageArgs, PageArgs, UpdateMeInput, UsersPageArgs } from './graphql-inputs';
+import { AdminUserType, DeletedType, SessionsRevokedType, SessionType, TokenType, UserType } from './graphql-types';
 import { PageOf } from './pages';
 import { SameRuleAs } from './same-rule';
 import { AuditEventPage } from './workspace.resolver';
 
 export const AdminUserPage = PageOf(AdminUserType, 'AdminUser');
+export const SessionPage = PageOf(SessionType, 'Session');
 
 @Resolver()
 export class AccountResolver {
@@ -27,6 +30,7 @@ export class AccountResolver {
     private readonly tokens: TokensService,
     private readonly audit: AuditLog,
     private readonly admin: PlatformAdminService,
+    private readonly sessionsService: SessionsService,
   ) {}
 
   @Query(() => TokenType, { description: "The calling user's default personal token, without its secret (as GET /v1/me/personal-token)" })
@@ -45,6 +49,26 @@ export class AccountResolver {
   @SameRuleAs(AccountsController, 'updateMe')
   updateMe(@Context() ctx: GraphqlContext, @Args('input') input: UpdateMeInput) {
     return this.accounts.updateMe(this.access.user(ctx), this.access.actor(ctx), { name: input.name });
+  }
+
+  @Query(() => SessionPage, { description: "The calling user's live sessions, newest first (as GET /v1/me/sessions)" })
+  @SameRuleAs(MeSessionsController, 'list')
+  sessions(@Context() ctx: GraphqlContext, @Args() page: PageArgs) {
+    return this.sessionsService.list(this.access.user(ctx), page);
+  }
+
+  @Mutation(() => DeletedType, { description: 'Ends one of your sessions (as DELETE /v1/me/sessions/{id}); answers its id' })
+  @SameRuleAs(MeSessionsController, 'revoke')
+  async revokeSession(@Context() ctx: GraphqlContext, @Args('id', { type: () => ID }) id: string) {
+    const sessionId = uuidArg('id', id);
+    await this.sessionsService.revoke(this.access.user(ctx), this.access.actor(ctx), sessionId);
+    return { id: sessionId };
+  }
+
+  @Mutation(() => SessionsRevokedType, { description: 'Ends every session of yours but this one (as POST /v1/me/sessions/revoke-others)' })
+  @SameRuleAs(MeSessionsController, 'revokeOthers')
+  revokeOtherSessions(@Context() ctx: GraphqlContext) {
+    return this.sessionsService.revokeOthers(this.access.user(ctx), this.access.actor(ctx));
   }
 
   @Query(() => AdminUserPage, { description: 'Platform administrators: every user, newest first (as GET /v1/admin/users)' })

@@ -19,6 +19,8 @@ import {
   UpdateMemberDto,
   UpdateRoleDto,
   UpdateWorkspaceDto,
+  UpdateInvitationDto,
+  PreviewInvitationDto,
 } from '../workspaces/workspaces.dto';
 import { JSONObjectScalar } from './json-scalar';
 
@@ -184,4 +186,15 @@ export class UsersPageArgs extends ListUsersQueryDto {
 @InputType()
 export class UpdateMeInput extends UpdateMeDto {
   @Field({ nullable: true }) override name?: string;
+}
+
+@InputType()
+export class UpdateInvitationInput extends UpdateInvitationDto {
+  @Field(() => [ID], { nullable: true }) override roleIds?: string[];
+  @Field(() => DeviceAccessInput, { nullable: true }) override deviceAccess?: DeviceAccessInput;
+}
+
+@InputType()
+export class PreviewInvitationInput extends PreviewInvitationDto {
+  @Field({ description: 'The invitation secret (lki_); send it as a variable' }) override token: string;
 }

@@ -169,6 +169,13 @@ export class ApiUserType {
   @Field(() => GraphQLISODateTime, { nullable: true }) createdAt?: Date;
   @Field(() => GraphQLISODateTime, { nullable: true }) updatedAt?: Date;
   @Field(() => CallerTokenType, { nullable: true, description: 'On me: the calling token' }) token?: CallerTokenType;
+  @Field({ nullable: true, description: 'On apiUser(id): the caller may change it and its tokens (as GET …/api-users/{id})' })
+  manageable?: boolean;
+  @Field(() => [String], {
+    nullable: true,
+    description: "On apiUser(id): the scopes a new token of it can carry to some effect, within the caller's token",
+  })
+  grantablePermissions?: string[];
 }
 
 export const CallerUnion = createUnionType({
@@ -261,4 +268,73 @@ export class CallerAccessType {
 export class AcceptedInvitationType {
   @Field(() => ID) workspaceId: string;
   @Field(() => MemberType, { nullable: true }) member: MemberType | null;
+}
+
+@ObjectType('Session', { description: 'A live sign-in of the caller (as GET /v1/me/sessions)' })
+export class SessionType {
+  @Field(() => ID) id: string;
+  @Field({ description: 'true: a sign-in with the password; false: exchanged from a long-lived token' }) signIn: boolean;
+  @Field({ description: 'true: the session this request came with' }) current: boolean;
+  @Field(() => GraphQLISODateTime) createdAt: Date;
+  @Field(() => GraphQLISODateTime) expiresAt: Date;
+  @Field(() => GraphQLISODateTime, { nullable: true }) lastUsedAt: Date | null;
+  @Field(() => String, { nullable: true }) lastUsedIp: string | null;
+  @Field(() => String, { nullable: true, description: "The browser and system, read from the sign-in's User-Agent" }) device: string | null;
+  @Field(() => String, { nullable: true }) userAgent: string | null;
+}
+
+@ObjectType('SessionsRevoked')
+export class SessionsRevokedType {
+  @Field(() => Int, { description: 'How many sessions were ended' }) revoked: number;
+}
+
+@ObjectType('PolicyPreviewToken', { description: 'A token the proposed policy would refuse' })
+export class PolicyPreviewTokenType extends WorkspaceTokenType {
+  @Field(() => TokenPolicyVerdictType, { description: 'The policy in force now: accepted means saving would cut it off' })
+  currentPolicy: TokenPolicyVerdictType;
+}
+
+@ObjectType('TokenPolicyPreview', { description: 'What saving a policy would refuse (as POST …/token-policy/preview); nothing is saved' })
+export class TokenPolicyPreviewType {
+  @Field(() => TokenPolicyType) policy: TokenPolicyType;
+  @Field(() => Int) checked: number;
+  @Field(() => Int) refused: number;
+  @Field(() => Int) newlyRefused: number;
+  @Field({ description: 'true: saving it would lock the calling token out of the workspace' }) callerRefused: boolean;
+  @Field(() => [PolicyPreviewTokenType]) items: PolicyPreviewTokenType[];
+  @Field() truncated: boolean;
+}
+
+@ObjectType('NamedRef')
+export class NamedRefType {
+  @Field(() => ID) id: string;
+  @Field() name: string;
+}
+
+@ObjectType('InvitationPreviewWorkspace')
+export class InvitationPreviewWorkspaceType {
+  @Field() name: string;
+  @Field() slug: string;
+}
+
+@ObjectType('InvitationInviter')
+export class InvitationInviterType {
+  @Field({ description: 'user or api_user' }) type: string;
+  @Field() name: string;
+}
+
+@ObjectType('InvitationPreviewDevices')
+export class InvitationPreviewDevicesType {
+  @Field() mode: string;
+  @Field(() => [NamedRefType]) devices: NamedRefType[];
+}
+
+@ObjectType('InvitationPreview', { description: 'What an invitation offers, for the holder of its link (as POST /v1/invitations/preview)' })
+export class InvitationPreviewType {
+  @Field(() => InvitationPreviewWorkspaceType) workspace: InvitationPreviewWorkspaceType;
+  @Field(() => InvitationInviterType, { nullable: true }) invitedBy: InvitationInviterType | null;
+  @Field({ description: 'The invited address, masked' }) emailMasked: string;
+  @Field(() => [NamedRefType]) roles: NamedRefType[];
+  @Field(() => InvitationPreviewDevicesType) deviceAccess: InvitationPreviewDevicesType;
+  @Field(() => GraphQLISODateTime) expiresAt: Date;
 }

@@ -12,6 +12,7 @@ import { TokensService } from '../tokens/tokens.service';
 import { WorkspaceTokensController } from '../tokens/workspace-tokens.controller';
 import { WorkspaceTokensService } from '../tokens/workspace-tokens.service';
 import { InvitationsController } from '../workspaces/invitations.controller';
+import { InvitationChangesService } from '../workspaces/invitation-changes.service';
 import { InvitationsService } from '../workspaces/invitations.service';
 import { MembersController } from '../workspaces/members.controller';
 import { MembersService } from '../workspaces/members.service';
@@ -23,6 +24,7 @@ import { GraphqlAccess, uuidArg } from './graphql-access';
 import type { GraphqlContext } from './graphql-context';
 import {
   AcceptInvitationInput,
+  UpdateInvitationInput,
   DeclineInvitationInput,
   ResendInvitationInput,
   CreateApiUserInput,
@@ -47,6 +49,7 @@ import {
   DeletedType,
   DeviceType,
   IssuedInvitationType,
+  InvitationType,
   IssuedTokenType,
   MemberType,
   RoleType,
@@ -66,6 +69,7 @@ export class MutationResolver {
     private readonly roles: RolesService,
     private readonly members: MembersService,
     private readonly invitations: InvitationsService,
+    private readonly invitationChanges: InvitationChangesService,
     private readonly devices: DevicesService,
     private readonly apiUsers: ApiUsersService,
     private readonly tokens: TokensService,
@@ -193,6 +197,18 @@ export class MutationResolver {
     @Args('input') input: CreateInvitationInput,
   ) {
     return this.invitations.create(await this.admit(ctx, workspaceId, InvitationsController, 'create'), this.access.actor(ctx), input);
+  }
+
+  @Mutation(() => InvitationType, { description: 'A pending invitation with new roles and devices; the same secret and expiry' })
+  @SameRuleAs(InvitationsController, 'update')
+  async updateInvitation(
+    @Context() ctx: GraphqlContext,
+    @Args('workspaceId', ID_ARG) workspaceId: string,
+    @Args('id', ID_ARG) id: string,
+    @Args('input') input: UpdateInvitationInput,
+  ) {
+    const caller = await this.admit(ctx, workspaceId, InvitationsController, 'update');
+    return this.invitationChanges.update(caller, this.access.actor(ctx), uuidArg('id', id), input);
   }
 
   @Mutation(() => DeletedType)

@@ -12,16 +12,21 @@ import { ChecksService } from '../checks/checks.service';
 import { DomainError, statusFor, validationFailed } from '../common/errors';
 import { TokensService } from '../tokens/tokens.service';
 import { WhoamiService } from '../whoami/whoami.service';
+import { InvitationChangesService } from '../workspaces/invitation-changes.service';
 import { InvitationsService } from '../workspaces/invitations.service';
+import { TokenPolicyPreviewController } from '../tokens/token-policy-preview.controller';
+import { WorkspaceTokensService } from '../tokens/workspace-tokens.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { GraphqlAccess, uuidArg } from './graphql-access';
 import type { GraphqlContext } from './graphql-context';
-import { MyTokensArgs, PageArgs } from './graphql-inputs';
+import { MyTokensArgs, PageArgs, PreviewInvitationInput, TokenPolicyInput } from './graphql-inputs';
 import {
   AuthorizationType,
   CallerUnion,
+  InvitationPreviewType,
   InvitationType,
   PermissionCatalogType,
+  TokenPolicyPreviewType,
   TokenType,
   WorkspaceType,
   type ApiUserType,
@@ -44,6 +49,8 @@ export class QueryResolver {
     private readonly workspacesService: WorkspacesService,
     private readonly tokensService: TokensService,
     private readonly invitationsService: InvitationsService,
+    private readonly invitationChanges: InvitationChangesService,
+    private readonly workspaceTokens: WorkspaceTokensService,
     private readonly checks: ChecksService,
   ) {}
 
@@ -93,6 +100,26 @@ export class QueryResolver {
   @SameRuleAs(InvitationsController, 'mine')
   invitations(@Context() ctx: GraphqlContext) {
     return this.invitationsService.mine(this.access.user(ctx));
+  }
+
+  @Query(() => InvitationPreviewType, {
+    description:
+      "What an invitation offers, for the holder of its link (public; send the secret as a variable): NOT_FOUND for any secret that is not a pending invitation's",
+  })
+  @SameRuleAs(InvitationsController, 'preview')
+  invitationPreview(@Args('input') input: PreviewInvitationInput) {
+    return this.invitationChanges.preview(input);
+  }
+
+  @Query(() => TokenPolicyPreviewType, { description: 'What saving this token policy would refuse (owners; nothing is saved)' })
+  @SameRuleAs(TokenPolicyPreviewController, 'preview')
+  async tokenPolicyPreview(
+    @Context() ctx: GraphqlContext,
+    @Args('workspaceId', { type: () => ID }) workspaceId: string,
+    @Args('input') input: TokenPolicyInput,
+  ) {
+    const caller = await this.access.admit(ctx, workspaceId, workspaceRuleOf(TokenPolicyPreviewController, 'preview'));
+    return this.workspaceTokens.previewPolicy(caller, input);
   }
 
   @Query(() => AuthorizationType, {

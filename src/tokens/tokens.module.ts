@@ -3,9 +3,12 @@ import { UsersModule } from '../accounts/users.module';
 import { AuditModule } from '../audit/audit.module';
 import { AuthorizationModule } from '../authorization/authorization.module';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
+import { MeSessionsController } from './me-sessions.controller';
 import { MeTokensController } from './me-tokens.controller';
 import { TokenExpiryNotices } from './token-expiry-notices';
 import { TokenExpiryRepository } from './token-expiry.repository';
+import { SessionsService } from './sessions.service';
+import { TokenPolicyPreviewController } from './token-policy-preview.controller';
 import { TokensRepository } from './tokens.repository';
 import { TokensService } from './tokens.service';
 import { WorkspaceTokensController } from './workspace-tokens.controller';
@@ -14,8 +17,8 @@ import { WorkspaceTokensService } from './workspace-tokens.service';
 /** Personal, named and API-user tokens: issuing, rotation, revocation, and a workspace's governance of them. */
 @Module({
   imports: [UsersModule, AuthorizationModule, AuditModule, RateLimitsModule],
-  controllers: [MeTokensController, WorkspaceTokensController],
-  providers: [TokensRepository, TokensService, WorkspaceTokensService, TokenExpiryRepository, TokenExpiryNotices],
-  exports: [TokensRepository, TokensService, WorkspaceTokensService, TokenExpiryNotices],
+  controllers: [MeTokensController, MeSessionsController, WorkspaceTokensController, TokenPolicyPreviewController],
+  providers: [TokensRepository, TokensService, SessionsService, WorkspaceTokensService, TokenExpiryRepository, TokenExpiryNotices],
+  exports: [TokensRepository, TokensService, WorkspaceTokensService, SessionsService, TokenExpiryNotices],
 })
 export class TokensModule {}

@@ -3,7 +3,7 @@
 // through nested fields, and nothing changes; escalation, token scopes and policy, and API-user device
 // confinement answer as in REST.
 import { buildClientSchema, getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
-import { bearer, createNamedToken, markEmailVerified, registerUser } from '../support/api';
+import { bearer, createNamedToken, markEmailVerified, PASSWORD, registerUser } from '../support/api';
 import { newWorkspace, type ApiUser, type Member, type WorkspaceFixture } from '../support/fixtures';
 import { tableContents } from '../support/table-contents';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -23,7 +23,7 @@ const WORKSPACE_FIELDS = `id name slug roles { id name } tokenPolicy { maxLifeti
 describe('GraphQL tenancy', () => {
   let t: TestApp;
   let victim: WorkspaceFixture;
-  let victimIds: { device: string; device2: string; member: Member; bot: ApiUser; role: string; invitation: string };
+  let victimIds: { device: string; device2: string; member: Member; bot: ApiUser; role: string; invitation: string; session: string };
   let outsiders: Array<[string, string]>;
   let own: WorkspaceFixture;
 
@@ -41,7 +41,8 @@ describe('GraphQL tenancy', () => {
       .set(bearer(victim.owner.personalToken))
       .send({ email: 'pending@example.com', roleIds: [victim.roles.viewer], deviceAccess: { mode: 'all' } })
       .expect(201);
-    victimIds = { device, device2, member, bot, role, invitation: invited.body.invitation.id };
+    const signedIn = await t.http().post('/v1/auth/login').send({ email: victim.owner.email, password: PASSWORD }).expect(200);
+    victimIds = { device, device2, member, bot, role, invitation: invited.body.invitation.id, session: signedIn.body.token.id };
 
     own = await newWorkspace(t);
     await own.device();
@@ -102,7 +103,7 @@ describe('GraphQL tenancy', () => {
         // A 403 only where REST answers 403 before looking: account routes (own tokens) that an API user or a
         // workspace-restricted token may not use at all, and platform administration, whatever the id.
         if (codes(res)[0] !== 'NOT_FOUND')
-          expect(['revokeToken', 'rotateToken', 'declineInvitation', 'deactivateUser', 'reactivateUser']).toContain(name);
+          expect(['revokeToken', 'rotateToken', 'revokeSession', 'declineInvitation', 'deactivateUser', 'reactivateUser']).toContain(name);
       }
       expect(await tableContents(t.dataSource)).toEqual(before);
     });
@@ -142,6 +143,11 @@ describe('GraphQL tenancy', () => {
         'createInvitation',
         'mutation($w: ID!, $r: [ID!]!, $a: DeviceAccessInput!) { createInvitation(workspaceId: $w, input: { email: "x@example.com", roleIds: $r, deviceAccess: $a }) { secret } }',
         { w, r: [victim.roles.viewer], a: access },
+      ],
+      [
+        'updateInvitation',
+        'mutation($w: ID!, $id: ID!, $r: [ID!]) { updateInvitation(workspaceId: $w, id: $id, input: { roleIds: $r }) { id } }',
+        { w, id: victimIds.invitation, r: [victim.roles.admin] },
       ],
       [
         'revokeInvitation',
@@ -196,6 +202,8 @@ describe('GraphQL tenancy', () => {
       // My tokens: the victim's token ids are "not found" among the caller's own.
       ['revokeToken', 'mutation($t: ID!) { revokeToken(id: $t) { id } }', { t: victim.owner.personalTokenId }],
       ['rotateToken', 'mutation($t: ID!) { rotateToken(id: $t) { secret } }', { t: victim.owner.personalTokenId }],
+      // My sessions: the victim's session ids are "not found" among the caller's own.
+      ['revokeSession', 'mutation($s: ID!) { revokeSession(id: $s) { id } }', { s: victimIds.session }],
       // Platform administration: refused to anyone not a platform admin, whatever the id.
       ['deactivateUser', 'mutation($u: ID!) { deactivateUser(id: $u) { id } }', { u: victim.owner.id }],
       ['reactivateUser', 'mutation($u: ID!) { reactivateUser(id: $u) { id } }', { u: victim.owner.id }],
