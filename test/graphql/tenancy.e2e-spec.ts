@@ -18,17 +18,29 @@ const WORKSPACE_FIELDS = `id name slug roles { id name } tokenPolicy { maxLifeti
   apiUsers { items { id name roles { id } deviceAccess { mode } tokens { items { id hint } } } }
   invitations { items { id email status } }
   tokens { items { id hint owner { id } policy { accepted } } }
-  auditEvents { items { id action } }`;
+  auditEvents { items { id action } }
+  webhooks { items { id url deliveries { items { id payload } } } }`;
 
 describe('GraphQL tenancy', () => {
   let t: TestApp;
   let victim: WorkspaceFixture;
-  let victimIds: { device: string; device2: string; member: Member; bot: ApiUser; role: string; invitation: string; session: string };
+  let victimIds: {
+    device: string;
+    device2: string;
+    member: Member;
+    bot: ApiUser;
+    role: string;
+    invitation: string;
+    session: string;
+    webhook: string;
+    delivery: string;
+  };
   let outsiders: Array<[string, string]>;
   let own: WorkspaceFixture;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // The outbox worker off: the victim's webhook deliveries stay queued, nothing leaves the test.
+    t = await startTestApp({ LATCHKEY_OUTBOX_WORKER: 'off' });
     victim = await newWorkspace(t);
     const device = (await victim.device()).id;
     const device2 = (await victim.device()).id;
@@ -42,7 +54,29 @@ describe('GraphQL tenancy', () => {
       .send({ email: 'pending@example.com', roleIds: [victim.roles.viewer], deviceAccess: { mode: 'all' } })
       .expect(201);
     const signedIn = await t.http().post('/v1/auth/login').send({ email: victim.owner.email, password: PASSWORD }).expect(200);
-    victimIds = { device, device2, member, bot, role, invitation: invited.body.invitation.id, session: signedIn.body.token.id };
+    const hook = await t
+      .http()
+      .post(`/v1/workspaces/${victim.id}/webhooks`)
+      .set(bearer(victim.owner.personalToken))
+      .send({ url: 'https://hooks.example.com/victim', events: ['device.created'] })
+      .expect(201);
+    await victim.device();
+    const deliveries = await t
+      .http()
+      .get(`/v1/workspaces/${victim.id}/webhooks/${hook.body.endpoint.id}/deliveries`)
+      .set(bearer(victim.owner.personalToken))
+      .expect(200);
+    victimIds = {
+      device,
+      device2,
+      member,
+      bot,
+      role,
+      invitation: invited.body.invitation.id,
+      session: signedIn.body.token.id,
+      webhook: hook.body.endpoint.id,
+      delivery: deliveries.body.items[0].id,
+    };
 
     own = await newWorkspace(t);
     await own.device();
@@ -75,6 +109,7 @@ describe('GraphQL tenancy', () => {
         ['member(userId: $id) { userId }', victimIds.member.id],
         ['apiUser(id: $id) { id tokens { items { id } } }', victimIds.bot.id],
         ['role(id: $id) { id }', victimIds.role],
+        ['webhook(id: $id) { id deliveries { items { id } } }', victimIds.webhook],
       ];
       for (const [field, id] of items) {
         const res = await gql(t, outsider(), `query($own: ID!, $id: ID!) { workspace(id: $own) { ${field} } }`, { own: own.id, id });
@@ -198,6 +233,28 @@ describe('GraphQL tenancy', () => {
         'revokeWorkspaceToken',
         'mutation($w: ID!, $t: ID!) { revokeWorkspaceToken(workspaceId: $w, tokenId: $t) { id } }',
         { w, t: victimIds.bot.tokenId },
+      ],
+      [
+        'createWebhook',
+        'mutation($w: ID!) { createWebhook(workspaceId: $w, input: { url: "https://evil.example.com/x", events: ["member.added"] }) { secret } }',
+        { w },
+      ],
+      [
+        'updateWebhook',
+        'mutation($w: ID!, $id: ID!) { updateWebhook(workspaceId: $w, id: $id, input: { url: "https://evil.example.com/x" }) { id } }',
+        { w, id: victimIds.webhook },
+      ],
+      ['deleteWebhook', 'mutation($w: ID!, $id: ID!) { deleteWebhook(workspaceId: $w, id: $id) { id } }', { w, id: victimIds.webhook }],
+      [
+        'rotateWebhookSecret',
+        'mutation($w: ID!, $id: ID!) { rotateWebhookSecret(workspaceId: $w, id: $id) { secret } }',
+        { w, id: victimIds.webhook },
+      ],
+      ['sendTestWebhook', 'mutation($w: ID!, $id: ID!) { sendTestWebhook(workspaceId: $w, id: $id) { id } }', { w, id: victimIds.webhook }],
+      [
+        'redeliverWebhook',
+        'mutation($w: ID!, $id: ID!, $d: ID!) { redeliverWebhook(workspaceId: $w, id: $id, deliveryId: $d) { id } }',
+        { w, id: victimIds.webhook, d: victimIds.delivery },
       ],
       // My tokens: the victim's token ids are "not found" among the caller's own.
       ['revokeToken', 'mutation($t: ID!) { revokeToken(id: $t) { id } }', { t: victim.owner.personalTokenId }],
