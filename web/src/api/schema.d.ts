@@ -1258,6 +1258,11 @@ export interface components {
         };
         CreateApiUserDto: {
             deviceAccess: components["schemas"]["DeviceAccessDto"];
+            /**
+             * Format: int32
+             * @description The first token's lifetime in days; default: never expires. Needed when the workspace's token policy has a maxLifetimeDays
+             */
+            expiresInDays?: number | null;
             /** @example Dashboard ingest */
             name: string;
             /** @description Role ids from GET /workspaces/{wid}/roles */
