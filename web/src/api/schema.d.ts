@@ -1658,6 +1658,8 @@ export interface components {
             declinedAt: string | null;
             /** @description The devices it grants; devices deleted since drop out on accepting, and an owner gets every device */
             deviceAccess: components["schemas"]["AllDevicesView"] | components["schemas"]["SelectedDevicesView"];
+            /** @description With deviceAccess mode "selected": the devices it grants, by name (devices deleted since are left out); empty with mode "all" */
+            devices: components["schemas"]["NamedDeviceView"][];
             /**
              * Format: email
              * @description The invited address, in its canonical form
@@ -1692,6 +1694,8 @@ export interface components {
             revokedAt: string | null;
             /** @description The roles it grants, by id; once it is no longer pending, a role named here may have been deleted */
             roleIds: string[];
+            /** @description The roles it grants, by name (in name order) */
+            roles: components["schemas"]["NamedRoleView"][];
             /**
              * @description As of this answer: "expired" once expiresAt has passed unanswered
              * @enum {string}
