@@ -133,6 +133,12 @@ export function latchkeyApi({ signedIn: http, anonymous }: ApiClient) {
         answer(http.DELETE('/v1/workspaces/{wid}/tokens/{tokenId}', { params: { path: { wid, tokenId } } })),
     },
 
+    admin: {
+      users: (query: Query<'listUsers'> = {}) => answer(http.GET('/v1/admin/users', { params: { query } })),
+      deactivate: (id: string) => answer(http.POST('/v1/admin/users/{id}/deactivate', { params: { path: { id } } })),
+      reactivate: (id: string) => answer(http.POST('/v1/admin/users/{id}/reactivate', { params: { path: { id } } })),
+    },
+
     audit: {
       list: (wid: string, query: Query<'listWorkspaceAuditEvents'> = {}) =>
         answer(http.GET('/v1/workspaces/{wid}/audit-events', { params: { path: { wid }, query } })),

@@ -1,4 +1,6 @@
 import { useState } from 'react';
+import { LIMITS } from '../../api/limits';
+import { defaultExpiry, expiresInDays, expiryChoices } from '../../components/expiry';
 import type { IssuedToken, Token, TokenScope } from '../../api/models';
 import { LoadState, Notice, useAnnounce } from '../../components/feedback';
 import { CheckboxGroup, FormAlert, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
@@ -12,15 +14,7 @@ import { useLoad } from '../../hooks';
 import { useSession } from '../../session';
 import { useCatalog } from '../../workspace';
 
-const EXPIRY_CHOICES = [
-  { value: '7', label: '7 days' },
-  { value: '30', label: '30 days' },
-  { value: '60', label: '60 days' },
-  { value: '90', label: '90 days' },
-  { value: '180', label: '180 days' },
-  { value: '366', label: '366 days (the longest)' },
-  { value: 'never', label: 'Never (if no workspace policy forbids it)' },
-];
+const EXPIRY_CHOICES = expiryChoices({ longest: LIMITS.namedTokenDays });
 
 export function NamedTokensPage() {
   const { api } = useSession();
@@ -103,7 +97,7 @@ function NamedTokenTable({
   const workspacesColumn: Column<Token> = {
     header: 'Workspaces',
     cell: (t) =>
-      t.workspaceIds ? t.workspaceIds.map((id) => names.get(id) ?? id.slice(0, 8)).join(', ') : <span className="muted">All</span>,
+      t.workspaceIds ? t.workspaceIds.map((id) => names.get(id) ?? 'a workspace you left').join(', ') : <span className="muted">All</span>,
   };
   return (
     <TokenTable
@@ -129,7 +123,7 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<TokenScope[]>([]);
   const [workspaceIds, setWorkspaceIds] = useState<string[]>([]);
-  const [expiry, setExpiry] = useState('90');
+  const [expiry, setExpiry] = useState(defaultExpiry(EXPIRY_CHOICES));
   const form = useForm({ fields: ['name', 'scopes', 'workspaceIds', 'expiresInDays'] });
 
   const submit = form.handleSubmit(async () => {
@@ -137,12 +131,12 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
       name: name.trim(),
       scopes,
       workspaceIds: workspaceIds.length > 0 ? workspaceIds : null,
-      expiresInDays: expiry === 'never' ? null : Number(expiry),
+      expiresInDays: expiresInDays(expiry),
     });
     setName('');
     setScopes([]);
     setWorkspaceIds([]);
-    setExpiry('90');
+    setExpiry(defaultExpiry(EXPIRY_CHOICES));
     onCreated(token);
   });
 
@@ -161,6 +155,7 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
               value={name}
               onChange={setName}
               required
+              maxLength={LIMITS.tokenName}
             />
             <SelectField
               form={form}
@@ -169,7 +164,7 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
               value={expiry}
               onChange={setExpiry}
               options={EXPIRY_CHOICES}
-              hint="A workspace's token policy may ask for less."
+              hint="In a workspace whose token policy sets a maximum lifetime, a longer-lived token (or one that never expires) is refused."
             />
           </div>
           <ScopePicker
