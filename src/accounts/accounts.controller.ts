@@ -5,6 +5,7 @@ import { CurrentActor } from '../audit/current-actor';
 import { Authenticated, Public } from '../auth/access.decorators';
 import { CurrentUser } from '../auth/current-user';
 import { CurrentPrincipal, Principal, UserPrincipal } from '../auth/principal';
+import { ClientUserAgent } from '../common/user-agent';
 import { NoBody } from '../common/validation';
 import { ApiProblems } from '../openapi/problems';
 import { ExchangeTokenDto } from '../tokens/token.dto';
@@ -36,8 +37,8 @@ export class AccountsController {
   @ApiOkResponse({ type: SessionTokenView, description: 'A login session token' })
   // A wrong email or password: invalid_credentials, though the route takes no token.
   @ApiProblems(401)
-  login(@Body() dto: LoginDto, @CurrentActor() actor: Actor): Promise<SessionTokenView> {
-    return this.accounts.login(dto, actor.ip ?? '');
+  login(@Body() dto: LoginDto, @CurrentActor() actor: Actor, @ClientUserAgent() userAgent: string | null): Promise<SessionTokenView> {
+    return this.accounts.login(dto, actor.ip ?? '', userAgent);
   }
 
   @Post('auth/logout')
@@ -56,8 +57,9 @@ export class AccountsController {
     @CurrentPrincipal() principal: Principal,
     @CurrentActor() actor: Actor,
     @Body() dto: ExchangeTokenDto,
+    @ClientUserAgent() userAgent: string | null,
   ): Promise<SessionTokenView> {
-    return { token: await this.tokens.exchange(principal, actor, dto) };
+    return { token: await this.tokens.exchange(principal, actor, dto, userAgent) };
   }
 
   @Get('me')

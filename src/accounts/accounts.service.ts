@@ -70,7 +70,7 @@ export class AccountsService {
   }
 
   /** Same answer, and about the same time, whether the email is unknown, the password wrong or the user deactivated. */
-  async login(dto: LoginDto, ip: string): Promise<SessionTokenView> {
+  async login(dto: LoginDto, ip: string, userAgent: string | null = null): Promise<SessionTokenView> {
     await this.throttle.begin(dto.email, ip);
     const user = await this.users.findByEmail(dto.email);
     const passwordOk = await this.passwords.verify(user?.passwordHash ?? null, dto.password, 'sign-in');
@@ -94,7 +94,7 @@ export class AccountsService {
     }
     // The session is only made if the password checked is still the user's and the user still active:
     // a login racing a password change or a deactivation must not come out with a live session.
-    const session = await this.tokens.issueLoginSession(user.id, user.passwordHash, ip);
+    const session = await this.tokens.issueLoginSession(user.id, user.passwordHash, ip, userAgent);
     if (!session) throw badCredentials();
     await this.throttle.succeeded(dto.email, ip);
     return { token: session };

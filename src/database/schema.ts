@@ -7,6 +7,7 @@ import { CreateApiUsers1764000200000 } from './migrations/1764000200000-CreateAp
 import { IdentityHardening1765000000000 } from './migrations/1765000000000-IdentityHardening';
 import { OwnersReachAllDevices1765000080000 } from './migrations/1765000080000-OwnersReachAllDevices';
 import { IndexRotationChains1765000090000 } from './migrations/1765000090000-IndexRotationChains';
+import { SessionUserAgents1766000300000 } from './migrations/1766000300000-SessionUserAgents';
 
 export const ENTITIES = [User, Token];
 export const MIGRATIONS = [
@@ -16,4 +17,5 @@ export const MIGRATIONS = [
   IdentityHardening1765000000000,
   OwnersReachAllDevices1765000080000,
   IndexRotationChains1765000090000,
+  SessionUserAgents1766000300000,
 ];

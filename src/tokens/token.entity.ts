@@ -66,4 +66,8 @@ export class Token {
 
   @Column('text', { name: 'last_used_ip', nullable: true })
   lastUsedIp: string | null;
+
+  /** A session's: the User-Agent its sign-in or exchange came with, truncated (src/common/user-agent.ts). */
+  @Column('text', { name: 'user_agent', nullable: true })
+  userAgent: string | null;
 }

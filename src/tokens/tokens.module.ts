@@ -3,7 +3,9 @@ import { UsersModule } from '../accounts/users.module';
 import { AuditModule } from '../audit/audit.module';
 import { AuthorizationModule } from '../authorization/authorization.module';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
+import { MeSessionsController } from './me-sessions.controller';
 import { MeTokensController } from './me-tokens.controller';
+import { SessionsService } from './sessions.service';
 import { TokensRepository } from './tokens.repository';
 import { TokensService } from './tokens.service';
 import { WorkspaceTokensController } from './workspace-tokens.controller';
@@ -12,8 +14,8 @@ import { WorkspaceTokensService } from './workspace-tokens.service';
 /** Personal, named and API-user tokens: issuing, rotation, revocation, and a workspace's governance of them. */
 @Module({
   imports: [UsersModule, AuthorizationModule, AuditModule, RateLimitsModule],
-  controllers: [MeTokensController, WorkspaceTokensController],
-  providers: [TokensRepository, TokensService, WorkspaceTokensService],
+  controllers: [MeTokensController, MeSessionsController, WorkspaceTokensController],
+  providers: [TokensRepository, TokensService, SessionsService, WorkspaceTokensService],
   exports: [TokensRepository, TokensService, WorkspaceTokensService],
 })
 export class TokensModule {}

@@ -231,13 +231,22 @@ export class TokensRepository {
     for (const id of new Set(ids)) await this.invalidation.publish(em, { kind: 'token', id });
   }
 
-  async revokeUserSessions(userId: string, at: Date, em: EntityManager = this.dataSource.manager): Promise<void> {
-    await em.query(
+  /** Ends every live session of the user but `exceptTokenId` (sign out everywhere else); how many it ended. */
+  async revokeUserSessions(
+    userId: string,
+    at: Date,
+    em: EntityManager = this.dataSource.manager,
+    exceptTokenId: string | null = null,
+  ): Promise<number> {
+    const [ended]: [Array<{ id: string }>, number] = await em.query(
       `UPDATE tokens SET revoked_at = $2
-        WHERE user_id = $1 AND kind = 'session' AND (revoked_at IS NULL OR revoked_at > $2)`,
-      [requireId(userId), at],
+        WHERE user_id = $1 AND kind = 'session' AND (revoked_at IS NULL OR revoked_at > $2)
+          AND ($3::uuid IS NULL OR id <> $3::uuid)
+        RETURNING id`,
+      [requireId(userId), at, exceptTokenId],
     );
     await this.invalidation.publish(em, { kind: 'user', id: userId });
+    return ended.length;
   }
 
   async markReplaced(tokenId: string, replacedById: string, diesAt: Date, em: EntityManager): Promise<void> {

@@ -33,6 +33,8 @@ export interface TokenSpec {
   expiresAt: Date | null;
   parentId?: string | null;
   blockedWorkspaceIds?: string[];
+  /** A session's User-Agent, as kept (keptUserAgent). */
+  userAgent?: string | null;
 }
 
 @Injectable()
@@ -67,6 +69,7 @@ export class TokensService {
       revokedAt: null,
       lastUsedAt: null,
       lastUsedIp: null,
+      userAgent: spec.userAgent ?? null,
     } satisfies Token);
     await this.tokens.insert(token, em);
     // Its first check is not refused for its address's failed checks (H3); if the insert rolls back,
@@ -89,7 +92,12 @@ export class TokensService {
   }
 
   /** Null when the user is no longer active or the password hash changed since it was checked. */
-  async issueLoginSession(userId: string, checkedPasswordHash: string, ip: string): Promise<IssuedTokenView | null> {
+  async issueLoginSession(
+    userId: string,
+    checkedPasswordHash: string,
+    ip: string,
+    userAgent: string | null = null,
+  ): Promise<IssuedTokenView | null> {
     return this.dataSource.transaction(async (em) => {
       if (!(await this.tokens.holdActiveOwner(userId, checkedPasswordHash, em))) return null;
       const { token, secret } = await this.issue(em, {
@@ -100,6 +108,7 @@ export class TokensService {
         scopes: [ALL_SCOPES],
         workspaceIds: null,
         expiresAt: new Date(this.clock.now().getTime() + SESSION_LIFETIME_MS),
+        userAgent,
       });
       await this.audit.record(
         em,
@@ -115,7 +124,7 @@ export class TokensService {
   }
 
   /** POST /auth/token: a short-lived session with its parent's scopes and workspaces, dead when the parent is. */
-  async exchange(principal: Principal, actor: Actor, dto: ExchangeTokenDto): Promise<IssuedTokenView> {
+  async exchange(principal: Principal, actor: Actor, dto: ExchangeTokenDto, userAgent: string | null = null): Promise<IssuedTokenView> {
     const parent = principal.token;
     if (parent.kind === 'session') {
       throw new DomainError(ErrorCode.Forbidden, 'Only a personal, named or API-user token can be exchanged for a session.');
@@ -139,6 +148,7 @@ export class TokensService {
         workspaceIds: parent.workspaceIds,
         expiresAt: parent.expiresAt && parent.expiresAt < wanted ? parent.expiresAt : wanted,
         parentId: parent.id,
+        userAgent,
       });
       await this.audit.record(em, actor, {
         action: 'session.exchanged',
