@@ -14,5 +14,7 @@ import { UsersModule } from './users.module';
   imports: [UsersModule, TokensModule, AuditModule, RateLimitsModule],
   controllers: [AccountsController, PlatformAdminController],
   providers: [AccountsService, PlatformAdminService, LoginThrottle],
+  // GraphQL's account and platform-admin fields (src/graphql/account.resolver.ts).
+  exports: [AccountsService, PlatformAdminService],
 })
 export class AccountsModule {}

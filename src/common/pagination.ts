@@ -8,11 +8,13 @@ import { Optional } from './validation';
 
 /** The largest page a list answers (`limit`), and so the most items a page's schema allows. */
 export const MAX_PAGE_SIZE = 200;
+/** The page size of a list whose caller does not say (`limit`). */
+export const DEFAULT_PAGE_SIZE = 50;
 /** An encoded (createdAt, id) pair is about 90 characters; 200 leaves room and refuses junk. */
 const MAX_CURSOR_LENGTH = 200;
 
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
   @Optional()
   @Type(() => Number)
   @IntInRange(1, MAX_PAGE_SIZE)
@@ -80,7 +82,7 @@ export function decodeCursor(cursor: string | undefined): KeysetPosition | null 
 }
 
 export function pageLimit(query: PageQueryDto): number {
-  return query.limit ?? 50;
+  return query.limit ?? DEFAULT_PAGE_SIZE;
 }
 
 /** Rows fetched with limit + 1 become a page; the extra row only tells that there is a next page. */

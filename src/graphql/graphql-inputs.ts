@@ -1,6 +1,7 @@
 // GraphQL arguments and inputs are the REST DTOs themselves, given GraphQL fields: the global
 // ValidationPipe checks them with the very rules REST checks its bodies and queries with.
 import { ArgsType, Field, ID, InputType, Int } from '@nestjs/graphql';
+import { ListUsersQueryDto, UpdateMeDto } from '../accounts/accounts.dto';
 import { CreateApiUserDto, CreateApiUserTokenDto, UpdateApiUserDto } from '../api-users/api-users.dto';
 import { AuditQueryDto } from '../audit/audit.dto';
 import { DeviceAccessDto } from '../authorization/device-access.dto';
@@ -166,4 +167,21 @@ export class AcceptInvitationInput extends AcceptInvitationDto {
 export class DeclineInvitationInput extends DeclineInvitationDto {
   @Field({ nullable: true, description: 'The invitation secret (lki_), for an invitation to an address not yet verified' })
   override token?: string;
+}
+
+@ArgsType()
+export class UsersPageArgs extends ListUsersQueryDto {
+  @Field(() => Int, { nullable: true, description: '1 to 200, default 50' }) override limit?: number;
+  @Field({ nullable: true }) override cursor?: string;
+  @Field({ nullable: true, description: 'Part of an email address' }) override email?: string;
+}
+
+/**
+ * The profile fields GraphQL changes: the name. A password goes through REST only (PATCH /v1/me):
+ * no password travels in a GraphQL document or its variables, which clients, gateways and tracing
+ * tools tend to record whole.
+ */
+@InputType()
+export class UpdateMeInput extends UpdateMeDto {
+  @Field({ nullable: true }) override name?: string;
 }

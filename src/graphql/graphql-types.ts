@@ -144,6 +144,18 @@ export class UserType {
   @Field(() => CallerTokenType, { nullable: true, description: 'On me: the calling token' }) token?: CallerTokenType;
 }
 
+@ObjectType('AdminUser', { description: 'A user as platform administrators see it (as GET /v1/admin/users)' })
+export class AdminUserType {
+  @Field(() => ID) id: string;
+  @Field() email: string;
+  @Field() name: string;
+  @Field({ description: 'active or deactivated' }) status: string;
+  @Field(() => GraphQLISODateTime, { nullable: true }) emailVerifiedAt: Date | null;
+  @Field(() => GraphQLISODateTime) createdAt: Date;
+  @Field(() => GraphQLISODateTime) updatedAt: Date;
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'When deactivated; null while active' }) deactivatedAt: Date | null;
+}
+
 @ObjectType('ApiUser', { description: 'A headless principal of one workspace' })
 export class ApiUserType {
   @Field(() => ID) id: string;

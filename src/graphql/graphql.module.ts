@@ -4,11 +4,11 @@ import type { MercuriusDriverConfig } from '@nestjs/mercurius';
 import { Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { GraphQLError, Kind, NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AccountsModule } from '../accounts/accounts.module';
 import { UsersModule } from '../accounts/users.module';
 import { ApiUsersModule } from '../api-users/api-users.module';
 import { AuditModule } from '../audit/audit.module';
@@ -22,6 +22,7 @@ import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { WhoamiModule } from '../whoami/whoami.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
+import { AccountResolver } from './account.resolver';
 import { ApiUserResolver } from './api-user.resolver';
 import { GraphqlAccess } from './graphql-access';
 import type { GraphqlContext } from './graphql-context';
@@ -29,6 +30,7 @@ import { formatGraphqlErrors } from './graphql-errors';
 import { DeferredMercuriusDriver } from './mercurius-driver';
 import { GRAPHQL_PATH, GraphqlTransport, principalOf } from './graphql-transport';
 import { MutationResolver } from './mutation.resolver';
+import { queryCostRule, MAX_QUERY_COST } from './query-cost';
 import { QueryResolver } from './query.resolver';
 import { WorkspaceResolver } from './workspace.resolver';
 
@@ -37,24 +39,25 @@ export const GRAPHQL_LIMITS = {
   depth: 10,
   aliases: 15,
   directives: 10,
-  /**
-   * graphql-armor's cost (2 an object field, 1 a scalar, times 1.5 a level of depth), list sizes
-   * not counted: a workspace with every list and nested list costs 226, the caller's `me` 3.5. Four
-   * times the largest useful query; 14 aliased copies of a workspace's members and devices (1254) are refused.
-   */
-  cost: 1000,
+  /** The rows a query may read, priced before it runs (query-cost.ts). */
+  cost: MAX_QUERY_COST,
 } as const;
 
-export function graphqlValidationRules(config: AppConfig): ValidationRule[] {
-  const rules: ValidationRule[] = [
+/** What a request is validated with: the fixed rules, and its cost, which depends on its variables. */
+export function graphqlValidationRules(config: AppConfig): (request: GraphqlRequestText) => ValidationRule[] {
+  const fixed: ValidationRule[] = [
     maxDepthRule({ n: GRAPHQL_LIMITS.depth, ignoreIntrospection: true, exposeLimits: true }),
     maxAliasesRule({ n: GRAPHQL_LIMITS.aliases, exposeLimits: true }),
     maxDirectivesRule({ n: GRAPHQL_LIMITS.directives, exposeLimits: true }),
-    costLimitRule({ maxCost: GRAPHQL_LIMITS.cost, exposeLimits: true }),
   ] as ValidationRule[];
-  if (!config.graphql.introspection) rules.push(NoSchemaIntrospectionCustomRule);
-  rules.push(OneMutationPerRequest);
-  return rules;
+  if (!config.graphql.introspection) fixed.push(NoSchemaIntrospectionCustomRule);
+  fixed.push(OneMutationPerRequest);
+  return ({ variables, operationName }) => [...fixed, queryCostRule(variables, operationName)];
+}
+
+interface GraphqlRequestText {
+  variables?: Record<string, unknown>;
+  operationName?: string;
 }
 
 /**
@@ -86,7 +89,10 @@ export const OneMutationPerRequest: ValidationRule = (context) => ({
         allowBatchedQueries: false,
         // Errors of nested fields go through ProblemDetailsFilter too, for the same codes as REST.
         fieldResolverEnhancers: ['filters'],
-        validationRules: graphqlValidationRules(config),
+        validationRules: graphqlValidationRules(config) as never,
+        // Mercurius caches a document with its validation; the cost depends on the variables too
+        // (a `limit: $n`), so each request is validated afresh (query-cost.ts).
+        cache: false,
         errorFormatter: formatGraphqlErrors as never,
         // Mercurius would set its error handler on the root Fastify instance, REST's routes included;
         // /graphql gets it as a route option instead (graphql-transport.ts).
@@ -102,6 +108,7 @@ export const OneMutationPerRequest: ValidationRule = (context) => ({
     }),
     AuthorizationModule,
     RateLimitsModule,
+    AccountsModule,
     UsersModule,
     ApiUsersModule,
     AuditModule,
@@ -112,6 +119,15 @@ export const OneMutationPerRequest: ValidationRule = (context) => ({
     WorkspacesModule,
     MetricsModule,
   ],
-  providers: [AccessGuard, GraphqlTransport, GraphqlAccess, QueryResolver, WorkspaceResolver, ApiUserResolver, MutationResolver],
+  providers: [
+    AccessGuard,
+    GraphqlTransport,
+    GraphqlAccess,
+    QueryResolver,
+    AccountResolver,
+    WorkspaceResolver,
+    ApiUserResolver,
+    MutationResolver,
+  ],
 })
 export class GraphqlModule {}

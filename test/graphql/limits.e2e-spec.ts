@@ -45,6 +45,36 @@ describe('GraphQL limits', () => {
     expect(res.errors?.[0].message).toMatch(/cost/i);
   });
 
+  const DASHBOARD = `workspace(id: $w) {
+      id name access { isOwner permissions }
+      members(limit: 200) { items { userId email roles { name } deviceAccess { mode deviceIds } } nextCursor }
+      devices(limit: 200) { items { id name serial metadata } nextCursor }
+      apiUsers(limit: 50) { items { id name status tokens { items { id hint expiresAt lastUsedAt } } } }
+    }`;
+
+  it("prices lists by their page size: docs/graphql.md's dashboard runs, four of it are refused", async () => {
+    const one = await gql(t, token, `query($w: ID!) { ${DASHBOARD} }`, { w: ws.id });
+    expect(one.errors).toBeUndefined();
+    expect((one.data?.workspace as { id: string }).id).toBe(ws.id);
+    const four = [1, 2, 3, 4].map((i) => `d${i}: ${DASHBOARD}`).join(' ');
+    const res = await gql(t, token, `query($w: ID!) { ${four} }`, { w: ws.id });
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0].message).toMatch(/costs \d+, more than the 50000/);
+  });
+
+  it('prices a page size given as a variable, so nesting 200 × 200 tokens is refused and 20 × 20 runs', async () => {
+    const nested =
+      'query($w: ID!, $a: Int, $b: Int) { workspace(id: $w) { apiUsers(limit: $a) { items { id tokens(limit: $b) { items { id hint scopes } } } } } }';
+    const big = await gql(t, token, nested, { w: ws.id, a: 200, b: 200 });
+    expect(big.status).toBe(400);
+    expect(codes(big)).toContain('GRAPHQL_VALIDATION_FAILED');
+    const small = await gql(t, token, nested, { w: ws.id, a: 20, b: 20 });
+    expect(small.errors).toBeUndefined();
+    // A limit out of range is not priced past 200: the list's own validation answers it, by name.
+    const junk = await gql(t, token, nested, { w: ws.id, a: 1_000_000_000, b: 1 });
+    expect(codes(junk)).toContain('BAD_USER_INPUT');
+  });
+
   it('refuses batched operations', async () => {
     const res = await t
       .http()

@@ -100,8 +100,9 @@ describe('GraphQL tenancy', () => {
         const res = await gql(t, outsider(), query, variables);
         expect({ name, codes: codes(res) }).toEqual({ name, codes: [expect.stringMatching(/^(NOT_FOUND|FORBIDDEN|INSUFFICIENT_SCOPE)$/)] });
         // A 403 only where REST answers 403 before looking: account routes (own tokens) that an API user or a
-        // workspace-restricted token may not use at all, whatever the id.
-        if (codes(res)[0] !== 'NOT_FOUND') expect(['revokeToken', 'rotateToken', 'declineInvitation']).toContain(name);
+        // workspace-restricted token may not use at all, and platform administration, whatever the id.
+        if (codes(res)[0] !== 'NOT_FOUND')
+          expect(['revokeToken', 'rotateToken', 'declineInvitation', 'deactivateUser', 'reactivateUser']).toContain(name);
       }
       expect(await tableContents(t.dataSource)).toEqual(before);
     });
@@ -195,6 +196,9 @@ describe('GraphQL tenancy', () => {
       // My tokens: the victim's token ids are "not found" among the caller's own.
       ['revokeToken', 'mutation($t: ID!) { revokeToken(id: $t) { id } }', { t: victim.owner.personalTokenId }],
       ['rotateToken', 'mutation($t: ID!) { rotateToken(id: $t) { secret } }', { t: victim.owner.personalTokenId }],
+      // Platform administration: refused to anyone not a platform admin, whatever the id.
+      ['deactivateUser', 'mutation($u: ID!) { deactivateUser(id: $u) { id } }', { u: victim.owner.id }],
+      ['reactivateUser', 'mutation($u: ID!) { reactivateUser(id: $u) { id } }', { u: victim.owner.id }],
     ];
   }
 

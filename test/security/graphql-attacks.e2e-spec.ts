@@ -365,7 +365,7 @@ describe('GraphQL attacks', () => {
       const viaList = await gql(
         t,
         bot.token,
-        '{ workspaces { items { id members { items { email } } apiUsers { items { id tokens { items { id } } } } tokens { items { id } } auditEvents { items { id } } invitations { items { id } } } } }',
+        '{ workspaces(limit: 1) { items { id members { items { email } } apiUsers { items { id tokens { items { id } } } } tokens { items { id } } auditEvents { items { id } } invitations { items { id } } } } }',
       );
       expect(JSON.stringify(viaList.body)).not.toMatch(/@example\.com/);
       expect(codes(viaList).length).toBeGreaterThan(0);
@@ -863,10 +863,19 @@ describe('GraphQL attacks', () => {
     it('a query over every workspace of the caller reads inside at most 10 of them, in a bounded number of statements', async () => {
       const owner = (await newWorkspace(t)).owner;
       for (let i = 0; i < 20; i++) await newWorkspace(t, owner);
-      const q =
-        '{ workspaces(limit: 200) { items { id access { permissions } tokenPolicy { maxLifetimeDays } roles { id } members(limit: 200) { items { userId } } devices(limit: 200) { items { id } } apiUsers(limit: 200) { items { id tokens { items { id } } } } invitations { items { id } } tokens { items { id } } auditEvents { items { id } } } } }';
+      const wide = (workspaces: number, page: number) =>
+        `{ workspaces(limit: ${workspaces}) { items { id access { permissions } tokenPolicy { maxLifetimeDays } roles { id } members(limit: ${page}) { items { userId } } devices(limit: ${page}) { items { id } } apiUsers(limit: ${page}) { items { id tokens(limit: ${page}) { items { id } } } } invitations(limit: ${page}) { items { id } } tokens(limit: ${page}) { items { id } } auditEvents(limit: ${page}) { items { id } } } } }`;
+      // Every list at 200 is priced before it runs (query-cost.ts), and refused without reading a row.
+      await gql(t, owner.personalToken, '{ me { __typename } }');
+      let before = t.queries.total;
+      const priced = await gql(t, owner.personalToken, wide(200, 200));
+      expect(priced.status).toBe(400);
+      expect(priced.errors?.[0].message).toMatch(/costs \d+/);
+      expect(t.queries.total - before).toBe(0);
+      // Cheap enough to pass the price, it still reads inside 10 workspaces only (graphql-access.ts).
+      const q = wide(200, 2);
       await gql(t, owner.personalToken, q);
-      const before = t.queries.total;
+      before = t.queries.total;
       const res = await gql(t, owner.personalToken, q);
       const statements = t.queries.total - before;
       expect(codes(res)).toContain('BAD_USER_INPUT');
@@ -874,7 +883,7 @@ describe('GraphQL attacks', () => {
       // 10 workspaces of every list, not 21 (nor 200): about what ten single-workspace dashboards take.
       expect(statements).toBeLessThanOrEqual(10 * 12 + 10);
       // Ten at a time answer whole.
-      const ten = await gql(t, owner.personalToken, q.replace('limit: 200) { items { id', 'limit: 10) { items { id'));
+      const ten = await gql(t, owner.personalToken, wide(10, 2));
       expect(ten.errors).toBeUndefined();
       expect((ten.data?.workspaces as { items: unknown[] }).items).toHaveLength(10);
     });

@@ -1,0 +1,67 @@
+// The account's own fields beyond `me` (its personal token, its audit events, its name) and platform
+// administration, each under the rule of the REST route that does the same thing.
+import { Args, Context, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { AccountsController } from '../accounts/accounts.controller';
+import { AccountsService } from '../accounts/accounts.service';
+import { PlatformAdminController } from '../accounts/platform-admin.controller';
+import { PlatformAdminService } from '../accounts/platform-admin.service';
+import { AuditController } from '../audit/audit.controller';
+import { AuditLog } from '../audit/audit-log';
+import { MeTokensController } from '../tokens/me-tokens.controller';
+import { TokensService } from '../tokens/tokens.service';
+import { GraphqlAccess, uuidArg } from './graphql-access';
+import type { GraphqlContext } from './graphql-context';
+import { AuditPageArgs, UpdateMeInput, UsersPageArgs } from './graphql-inputs';
+import { AdminUserType, TokenType, UserType } from './graphql-types';
+import { PageOf } from './pages';
+import { SameRuleAs } from './same-rule';
+import { AuditEventPage } from './workspace.resolver';
+
+export const AdminUserPage = PageOf(AdminUserType, 'AdminUser');
+
+@Resolver()
+export class AccountResolver {
+  constructor(
+    private readonly access: GraphqlAccess,
+    private readonly accounts: AccountsService,
+    private readonly tokens: TokensService,
+    private readonly audit: AuditLog,
+    private readonly admin: PlatformAdminService,
+  ) {}
+
+  @Query(() => TokenType, { description: "The calling user's default personal token, without its secret (as GET /v1/me/personal-token)" })
+  @SameRuleAs(MeTokensController, 'personalToken')
+  personalToken(@Context() ctx: GraphqlContext) {
+    return this.tokens.getPersonal(this.access.user(ctx));
+  }
+
+  @Query(() => AuditEventPage, { description: "The calling user's account events, newest first (as GET /v1/me/audit-events)" })
+  @SameRuleAs(AuditController, 'accountEvents')
+  auditEvents(@Context() ctx: GraphqlContext, @Args() page: AuditPageArgs) {
+    return this.audit.listForAccount(this.access.user(ctx).id, page);
+  }
+
+  @Mutation(() => UserType, { description: "Changes the caller's name (as PATCH /v1/me; a password changes through REST only)" })
+  @SameRuleAs(AccountsController, 'updateMe')
+  updateMe(@Context() ctx: GraphqlContext, @Args('input') input: UpdateMeInput) {
+    return this.accounts.updateMe(this.access.user(ctx), this.access.actor(ctx), { name: input.name });
+  }
+
+  @Query(() => AdminUserPage, { description: 'Platform administrators: every user, newest first (as GET /v1/admin/users)' })
+  @SameRuleAs(PlatformAdminController, 'list')
+  users(@Args() page: UsersPageArgs) {
+    return this.admin.list(page);
+  }
+
+  @Mutation(() => AdminUserType, { description: 'Platform administrators: deactivates a user (as POST /v1/admin/users/{id}/deactivate)' })
+  @SameRuleAs(PlatformAdminController, 'deactivate')
+  deactivateUser(@Context() ctx: GraphqlContext, @Args('id', { type: () => ID }) id: string) {
+    return this.admin.deactivate(this.access.user(ctx), this.access.actor(ctx), uuidArg('id', id));
+  }
+
+  @Mutation(() => AdminUserType, { description: 'Platform administrators: reactivates a user (as POST /v1/admin/users/{id}/reactivate)' })
+  @SameRuleAs(PlatformAdminController, 'reactivate')
+  reactivateUser(@Context() ctx: GraphqlContext, @Args('id', { type: () => ID }) id: string) {
+    return this.admin.reactivate(this.access.actor(ctx), uuidArg('id', id));
+  }
+}

@@ -1,0 +1,65 @@
+// The price of a query, counted before it runs as the rows it could read: a list costs its page size
+// times what each of its items costs, so `apiUsers(limit: 200) { items { tokens(limit: 200) … } }`
+// is priced at the 40,000 tokens it may return, not at its few fields (graphql-armor's cost did not
+// multiply, docs/graphql.md). The limit's value comes from the request's variables too, so the rule
+// is made per request (graphqlValidationRules in graphql.module.ts).
+import { GraphQLError, getNamedType, isListType, isNonNullType, isObjectType, type GraphQLOutputType, type ValidationRule } from 'graphql';
+import { createComplexityRule, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../common/pagination';
+import { MAX_ROLES_PER_GRANT } from '../workspaces/workspace.limits';
+
+/**
+ * The most a request may cost. The dashboard of docs/graphql.md (a workspace's 200 members with their
+ * roles and device access, 200 devices, 50 API users with their default 50 tokens each) costs about
+ * 19,000; four of them are refused.
+ */
+export const MAX_QUERY_COST = 50_000;
+
+/**
+ * Introspection is bounded by its own rules (graphql-js's introspection depth, and the schema's
+ * size), and served without a token; its lists have no page size to price.
+ */
+const introspection: ComplexityEstimator = ({ type, field }) => (type.name.startsWith('__') || field.name.startsWith('__') ? 0 : undefined);
+
+/** A paged list (it takes `limit`) costs each of the items it may answer. */
+const pagedList: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  if (!field.args.some((arg) => arg.name === 'limit')) return undefined;
+  // A limit out of range is refused by the list's own validation, with a clearer message than a cost.
+  const requested = typeof args.limit === 'number' ? args.limit : DEFAULT_PAGE_SIZE;
+  return 1 + Math.min(Math.max(requested, 1), MAX_PAGE_SIZE) * childComplexity;
+};
+
+/**
+ * A list of objects without `limit` is one of the short lists of a grant (at most 20 roles) or the
+ * catalog; a page's `items` are priced by the page's own `limit` (above), so they count once here.
+ */
+const unpagedList: ComplexityEstimator = ({ field, childComplexity }) => {
+  if (field.name === 'items' || !isObjectList(field.type)) return undefined;
+  return 1 + MAX_ROLES_PER_GRANT * childComplexity;
+};
+
+function isObjectList(type: GraphQLOutputType): boolean {
+  const unwrapped = isNonNullType(type) ? type.ofType : type;
+  return isListType(unwrapped) && isObjectType(getNamedType(unwrapped));
+}
+
+/** How each field is priced, first answer wins. */
+export const QUERY_COST_ESTIMATORS: ComplexityEstimator[] = [
+  introspection,
+  pagedList,
+  unpagedList,
+  simpleEstimator({ defaultComplexity: 1 }),
+];
+
+export function queryCostRule(variables: Record<string, unknown> | undefined, operationName: string | undefined): ValidationRule {
+  return createComplexityRule({
+    maximumComplexity: MAX_QUERY_COST,
+    variables: variables ?? {},
+    operationName,
+    estimators: QUERY_COST_ESTIMATORS,
+    createError: (max, actual) =>
+      new GraphQLError(`The query costs ${actual}, more than the ${max} a request may: ask for smaller pages or fewer lists.`, {
+        extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+      }),
+  });
+}
