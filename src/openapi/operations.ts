@@ -46,6 +46,8 @@ export const OPERATIONS: Record<string, { id: string; summary: string }> = {
   'WorkspaceTokensController.revoke': { id: 'revokeWorkspaceToken', summary: 'Revoke a token that reaches a workspace' },
   'InvitationsController.list': { id: 'listInvitations', summary: "List a workspace's pending invitations" },
   'InvitationsController.create': { id: 'createInvitation', summary: 'Invite someone to a workspace' },
+  'InvitationsController.update': { id: 'updateInvitation', summary: "Change a pending invitation's roles and devices" },
+  'InvitationsController.preview': { id: 'previewInvitation', summary: 'See what an invitation offers, before accepting it' },
   'InvitationsController.revoke': { id: 'revokeInvitation', summary: 'Revoke an invitation' },
   'InvitationsController.resend': { id: 'resendInvitation', summary: 'Resend an invitation' },
   'InvitationsController.mine': { id: 'listMyInvitations', summary: 'List the invitations addressed to you' },

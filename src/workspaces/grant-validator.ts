@@ -3,7 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { DeviceAccess } from '../authorization/device-rules';
-import { assertCanGrantDevices, assertCanGrantRoles } from '../authorization/grants';
+import { assertCanGrantDevices, assertCanGrantRoles, assertOwnerReachesAll, includesOwnerRole } from '../authorization/grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { validationFailed } from '../common/errors';
 import { DevicesRepository } from '../devices/devices.repository';
@@ -31,5 +31,15 @@ export class GrantValidator {
         throw validationFailed('deviceAccess.deviceIds', 'names a device that is not in this workspace');
     }
     assertCanGrantDevices(grantor, access);
+  }
+
+  /**
+   * An invitation's grant, as creating one and changing one check it: its roles and devices are in the
+   * workspace, the grantor may grant them, and an owner gets every device.
+   */
+  async invitationGrant(grantor: WorkspaceAccess, roleIds: string[], access: DeviceAccess, em: EntityManager): Promise<void> {
+    const roles = await this.rolesToGrant(grantor, roleIds, em);
+    assertOwnerReachesAll(includesOwnerRole(roles), access);
+    await this.devicesToGrant(grantor, access, em);
   }
 }

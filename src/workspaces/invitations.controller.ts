@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../audit/audit-log';
 import { CurrentActor } from '../audit/current-actor';
-import { Authenticated } from '../auth/access.decorators';
+import { Authenticated, Public } from '../auth/access.decorators';
 import { CurrentUser } from '../auth/current-user';
 import type { UserPrincipal } from '../auth/principal';
 import { CurrentWorkspace } from '../authorization/current-workspace';
@@ -11,14 +11,26 @@ import { type Page, PageOf, PageQueryDto } from '../common/pagination';
 import { UuidParam } from '../common/uuid-param';
 import { NoBody } from '../common/validation';
 import { ApiProblems } from '../openapi/problems';
+import { InvitationChangesService } from './invitation-changes.service';
+import { InvitationPreviewView } from './invitation-preview.view';
 import { InvitationsService } from './invitations.service';
 import { AcceptedInvitationView, InvitationView, IssuedInvitationView, MyInvitationView } from './workspace.views';
-import { AcceptInvitationDto, CreateInvitationDto, DeclineInvitationDto, ResendInvitationDto } from './workspaces.dto';
+import {
+  AcceptInvitationDto,
+  CreateInvitationDto,
+  DeclineInvitationDto,
+  PreviewInvitationDto,
+  ResendInvitationDto,
+  UpdateInvitationDto,
+} from './workspaces.dto';
 
 @ApiTags('invitations')
 @Controller()
 export class InvitationsController {
-  constructor(private readonly invitations: InvitationsService) {}
+  constructor(
+    private readonly invitations: InvitationsService,
+    private readonly changes: InvitationChangesService,
+  ) {}
 
   @Get('workspaces/:wid/invitations')
   @Authenticated({ permission: 'members:read' })
@@ -37,6 +49,22 @@ export class InvitationsController {
     @Body() dto: CreateInvitationDto,
   ): Promise<IssuedInvitationView> {
     return this.invitations.create(caller, actor, dto);
+  }
+
+  @Patch('workspaces/:wid/invitations/:id')
+  @Authenticated({ permission: 'members:manage' })
+  @ApiOkResponse({
+    type: InvitationView,
+    description: 'The pending invitation with its new roles and devices; the same secret and expiry, the caller as its inviter',
+  })
+  @ApiProblems(404, 409)
+  update(
+    @CurrentWorkspace() caller: WorkspaceCaller,
+    @CurrentActor() actor: Actor,
+    @UuidParam('id') invitationId: string,
+    @Body() dto: UpdateInvitationDto,
+  ): Promise<InvitationView> {
+    return this.changes.update(caller, actor, invitationId, dto);
   }
 
   @Delete('workspaces/:wid/invitations/:id')
@@ -92,6 +120,20 @@ export class InvitationsController {
     @Body() dto: AcceptInvitationDto,
   ): Promise<AcceptedInvitationView> {
     return this.invitations.accept(user, actor, dto);
+  }
+
+  // The secret travels in the body, never in a URL (logs, history, Referer). Rate-limited per address
+  // as every public route is; the secret's 190 bits are what keep it from being guessed.
+  @Post('invitations/preview')
+  @HttpCode(200)
+  @Public()
+  @ApiOkResponse({
+    type: InvitationPreviewView,
+    description: 'What the invitation offers: the workspace, who sent it, the roles and devices by name, the address masked',
+  })
+  @ApiProblems(404)
+  preview(@Body() dto: PreviewInvitationDto): Promise<InvitationPreviewView> {
+    return this.changes.preview(dto);
   }
 
   @Post('invitations/:id/decline')

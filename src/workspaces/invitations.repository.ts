@@ -11,11 +11,15 @@ const COLUMNS = `i.id, i.workspace_id AS "workspaceId", i.email, i.role_ids AS "
   i.expires_at AS "expiresAt", i.accepted_at AS "acceptedAt", i.accepted_by_user_id AS "acceptedByUserId",
   i.declined_at AS "declinedAt", i.revoked_at AS "revokedAt"`;
 
+export type InvitationPreviewRow = InvitationRecord & { workspaceName: string; workspaceSlug: string; inviterName: string | null };
+
 /** An answer to an invitation, and when: accepting names the user who accepted. */
 export type InvitationMark = { column: 'declined_at' | 'revoked_at'; at: Date } | { column: 'accepted_at'; at: Date; userId: string };
 
 @Injectable()
-@WorkspaceScoped({ notScoped: ['findByTokenHash', 'findForVerifiedUser', 'pendingForVerifiedUser', 'inviterActive'] })
+@WorkspaceScoped({
+  notScoped: ['findByTokenHash', 'findPendingForPreview', 'findForVerifiedUser', 'pendingForVerifiedUser', 'inviterActive'],
+})
 export class InvitationsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -100,6 +104,56 @@ export class InvitationsRepository {
   async findByTokenHash(tokenHash: string, em: EntityManager): Promise<InvitationRecord | null> {
     const rows = await em.query(`SELECT ${COLUMNS} FROM invitations i WHERE i.token_hash = $1 FOR UPDATE`, [tokenHash]);
     return rows[0] ?? null;
+  }
+
+  /**
+   * The pending invitation with this secret's hash, with what its landing page names: the workspace, and
+   * who sent it. Not locked: a preview changes nothing. Null for an unknown, answered or expired one.
+   */
+  async findPendingForPreview(tokenHash: string, now: Date): Promise<InvitationPreviewRow | null> {
+    const rows = await this.dataSource.query(
+      `SELECT ${COLUMNS}, w.name AS "workspaceName", w.slug AS "workspaceSlug", COALESCE(u.name, a.name) AS "inviterName"
+         FROM invitations i JOIN workspaces w ON w.id = i.workspace_id
+         LEFT JOIN users u ON u.id = i.invited_by_user_id
+         LEFT JOIN api_users a ON a.id = i.invited_by_api_user_id AND a.workspace_id = i.workspace_id
+        WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.declined_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2`,
+      [tokenHash, now],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The names of the roles and devices of a grant in the workspace (those deleted since are missing), in name order. */
+  async grantNames(
+    workspaceId: string,
+    roleIds: string[],
+    deviceIds: string[],
+  ): Promise<{ roles: Array<{ id: string; name: string }>; devices: Array<{ id: string; name: string }> }> {
+    const roles: Array<{ id: string; name: string }> = await this.dataSource.query(
+      `SELECT id, name FROM roles WHERE workspace_id = $1 AND id = ANY($2::uuid[]) ORDER BY name, id`,
+      [workspaceId, roleIds],
+    );
+    const devices: Array<{ id: string; name: string }> =
+      deviceIds.length === 0
+        ? []
+        : await this.dataSource.query(`SELECT id, name FROM devices WHERE workspace_id = $1 AND id = ANY($2::uuid[]) ORDER BY name, id`, [
+            workspaceId,
+            deviceIds,
+          ]);
+    return { roles, devices };
+  }
+
+  /** A pending invitation's grant, changed (PATCH /workspaces/:wid/invitations/:id); the changer becomes its inviter. */
+  async setGrant(
+    workspaceId: string,
+    invitationId: string,
+    grant: Pick<InvitationRecord, 'roleIds' | 'deviceAccess' | 'deviceIds' | 'invitedByUserId' | 'invitedByApiUserId'>,
+    em: EntityManager,
+  ): Promise<void> {
+    await em.query(
+      `UPDATE invitations SET role_ids = $3, device_access = $4, device_ids = $5, invited_by_user_id = $6, invited_by_api_user_id = $7
+        WHERE workspace_id = $1 AND id = $2`,
+      [workspaceId, invitationId, grant.roleIds, grant.deviceAccess, grant.deviceIds, grant.invitedByUserId, grant.invitedByApiUserId],
+    );
   }
 
   async findForVerifiedUser(invitationId: string, userId: string, em: EntityManager): Promise<InvitationRecord | null> {

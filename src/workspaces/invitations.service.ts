@@ -8,7 +8,7 @@ import type { UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, parseToken, tokenHint } from '../auth/token-format';
 import { toDeviceAccess } from '../authorization/device-access.dto';
 import type { DeviceAccess } from '../authorization/device-rules';
-import { assertCanGrantDevices, assertCanGrantRoles, assertOwnerReachesAll, includesOwnerRole } from '../authorization/grants';
+import { assertCanGrantDevices, assertCanGrantRoles, includesOwnerRole } from '../authorization/grants';
 import { PrincipalRef, WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
@@ -56,9 +56,7 @@ export class InvitationsService {
     // Invitations of one workspace are created one at a time, so two for one email cannot race past
     // the check, and each grants within what its inviter holds then.
     return this.writes.run(caller, actor, async ({ em, access, audit }) => {
-      const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
-      assertOwnerReachesAll(includesOwnerRole(roles), deviceAccess);
-      await this.grants.devicesToGrant(access, deviceAccess, em);
+      await this.grants.invitationGrant(access, dto.roleIds, deviceAccess, em);
       if (await this.invitations.memberHasEmail(access.workspaceId, email, em)) throw conflict('This email belongs to a member already.');
       if (await this.invitations.pendingExists(access.workspaceId, email, now, em)) {
         throw conflict('This email has a pending invitation; resend it instead.');
@@ -283,7 +281,7 @@ function assertAddressedTo(invitation: InvitationRecord, user: UserPrincipal): v
   if (invitation.email !== user.email) throw new DomainError(ErrorCode.Forbidden, 'This invitation is for another email address.');
 }
 
-function inviterOf(access: WorkspaceAccess): Pick<InvitationRecord, 'invitedByUserId' | 'invitedByApiUserId'> {
+export function inviterOf(access: WorkspaceAccess): Pick<InvitationRecord, 'invitedByUserId' | 'invitedByApiUserId'> {
   return access.principal.type === 'user'
     ? { invitedByUserId: access.principal.id, invitedByApiUserId: null }
     : { invitedByUserId: null, invitedByApiUserId: access.principal.id };

@@ -89,6 +89,13 @@ export class UpdateRoleDto {
   permissions?: string[];
 }
 
+/** The invitation's secret, as accepting and previewing take it. */
+class InvitationSecretFields {
+  @ApiProperty({ description: 'The lki_ secret of the invitation' })
+  @BoundedString({ max: INVITATION_SECRET_FIELD_MAX })
+  token: string;
+}
+
 /** Roles by id, at least one. */
 class RoleGrantFields {
   @ApiProperty({ type: [String], description: 'Role ids from GET /workspaces/{wid}/roles' })
@@ -117,6 +124,11 @@ export class UpdateMemberDto {
   deviceAccess?: DeviceAccessDto;
 }
 
+/** A pending invitation's new grant: what is given replaces what it grants, checked as a new invitation would be. */
+export class UpdateInvitationDto extends UpdateMemberDto {}
+
+export class PreviewInvitationDto extends InvitationSecretFields {}
+
 export class CreateInvitationDto extends RoleGrantFields {
   @ApiProperty({ example: 'grace@example.com', format: 'email', maxLength: EMAIL_MAX_LENGTH })
   @EmailAddressField()
@@ -135,11 +147,7 @@ export class ResendInvitationDto {
   expiresInDays?: number;
 }
 
-export class AcceptInvitationDto {
-  @ApiProperty({ description: 'The lki_ secret of the invitation' })
-  @BoundedString({ max: INVITATION_SECRET_FIELD_MAX })
-  token: string;
-}
+export class AcceptInvitationDto extends InvitationSecretFields {}
 
 /** Without a token only for the verified owner of the invited address (M2). */
 export class DeclineInvitationDto {

@@ -3,6 +3,7 @@ import { AuditModule } from '../audit/audit.module';
 import { AuthorizationModule } from '../authorization/authorization.module';
 import { DevicesModule } from '../devices/devices.module';
 import { GrantValidator } from './grant-validator';
+import { InvitationChangesService } from './invitation-changes.service';
 import { InvitationsController } from './invitations.controller';
 import { InvitationsRepository } from './invitations.repository';
 import { InvitationsService } from './invitations.service';
@@ -25,6 +26,7 @@ import { WorkspacesService } from './workspaces.service';
     RolesService,
     MembersService,
     InvitationsService,
+    InvitationChangesService,
   ],
   exports: [WorkspacesRepository, GrantValidator, WorkspacesService, RolesService, MembersService, InvitationsService],
 })
