@@ -240,7 +240,8 @@ function Navigation({ route, match, workspaceId }: { route: Route; match: Matche
         aria-controls="nav-lists"
         onClick={() => setOpen(!open)}
       >
-        <span aria-hidden="true">☰</span> Menu{currentLabel ? <span className="menu-current">: {currentLabel}</span> : null}
+        <span aria-hidden="true">☰</span>
+        <span>{currentLabel ? `Menu: ${currentLabel}` : 'Menu'}</span>
       </button>
       <div id="nav-lists" className="nav-lists">
         <p className="nav-heading" id="nav-account">

@@ -30,8 +30,10 @@ export interface SessionContextValue {
   setWorkspaceAccess: (value: { workspaceId: string; access: CallerAccess } | null) => void;
   /** The server lets this user list the platform's users (GET /v1/admin/users answered 200). */
   isPlatformAdmin: boolean;
-  /** The secret of this browser tab's login session, to tell it apart in the list of sessions. */
+  /** The secret of this browser tab's login session, to tell it apart in lists of tokens. */
   sessionSecret: () => string | null;
+  /** The session was ended on purpose from a page (revoked from a workspace's token list): back to sign-in, saying why. */
+  ended: (notice: string) => void;
 }
 
 const SessionContext = createContext<SessionContextValue | null>(null);
@@ -171,6 +173,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setWorkspaceAccess,
       isPlatformAdmin,
       sessionSecret: () => tokenRef.current,
+      ended: (message: string) => {
+        clear();
+        setNotice(message);
+        navigate('/login');
+      },
     }),
     [
       status,
@@ -185,6 +192,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setCurrentWorkspaceId,
       workspaceAccess,
       isPlatformAdmin,
+      clear,
     ],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;

@@ -28,9 +28,14 @@ export function latchkeyApi({ signedIn: http, anonymous }: ApiClient) {
         answer(http.POST('/v1/me/tokens/{tokenId}/rotate', { params: { path: { tokenId } }, body: { graceSeconds } })),
       revokeToken: (tokenId: string) => answer(http.DELETE('/v1/me/tokens/{tokenId}', { params: { path: { tokenId } } })),
       invitations: () => answer(http.GET('/v1/me/invitations')),
+      sessions: (query: Query<'listMySessions'> = {}) => answer(http.GET('/v1/me/sessions', { params: { query } })),
+      revokeSession: (sessionId: string) => answer(http.DELETE('/v1/me/sessions/{sessionId}', { params: { path: { sessionId } } })),
+      revokeOtherSessions: () => answer(http.POST('/v1/me/sessions/revoke-others')),
     },
 
     invitations: {
+      /** Public: what a link invites to (workspace, inviter, roles, devices by name), for its landing page. */
+      preview: (token: string) => answer(anonymous.POST('/v1/invitations/preview', { body: { token } })),
       accept: (token: string) => answer(http.POST('/v1/invitations/accept', { body: { token } })),
       /** The secret is needed unless the user's email address is verified. */
       decline: (invitationId: string, token?: string) =>
@@ -74,6 +79,8 @@ export function latchkeyApi({ signedIn: http, anonymous }: ApiClient) {
         answer(http.GET('/v1/workspaces/{wid}/invitations', { params: { path: { wid }, query } })),
       create: (wid: string, body: Dto<'CreateInvitationDto'>) =>
         answer(http.POST('/v1/workspaces/{wid}/invitations', { params: { path: { wid } }, body })),
+      update: (wid: string, invitationId: string, body: Dto<'UpdateInvitationDto'>) =>
+        answer(http.PATCH('/v1/workspaces/{wid}/invitations/{id}', { params: { path: { wid, id: invitationId } }, body })),
       revoke: (wid: string, invitationId: string) =>
         answer(http.DELETE('/v1/workspaces/{wid}/invitations/{id}', { params: { path: { wid, id: invitationId } } })),
       resend: (wid: string, invitationId: string, expiresInDays?: number) =>

@@ -41,3 +41,5 @@ export type PendingInvitation = Schemas['MyInvitationView'];
 export type Device = Schemas['DeviceView'];
 export type ApiUser = Schemas['ApiUserView'];
 export type AuditEvent = Schemas['AuditEventView'];
+export type Session = Schemas['SessionView'];
+export type InvitationPreview = Schemas['InvitationPreviewView'];

@@ -107,11 +107,15 @@ export function DeviceAccessSummary({ access, deviceNames }: { access: DeviceAcc
   if (access.mode === 'all') return <span>All devices</span>;
   const ids = access.deviceIds;
   if (ids.length === 0) return <span className="muted">No devices</span>;
-  const names = ids.map((id) => deviceNames?.get(id) ?? `${id.slice(0, 8)}…`);
+  // Names only: an id means nothing to a person. Devices the viewer cannot see are counted.
+  const names = ids.map((id) => deviceNames?.get(id)).filter((n): n is string => n !== undefined);
+  const unnamed = ids.length - names.length;
+  if (names.length === 0) return <span>{ids.length === 1 ? '1 selected device' : `${ids.length} selected devices`}</span>;
   return (
-    <span>
+    <span className="break-anywhere">
       {ids.length === 1 ? 'Only ' : `${ids.length} devices: `}
       {names.join(', ')}
+      {unnamed > 0 && ` and ${unnamed} more`}
     </span>
   );
 }

@@ -1,36 +1,30 @@
-import type { Token } from '../../api/models';
+import type { Session } from '../../api/models';
 import { ConfirmButton } from '../../components/Dialog';
 import { Notice, useAnnounce } from '../../components/feedback';
 import { DataTable, PagedItems } from '../../components/lists';
 import { Page, Section } from '../../components/Page';
 import { ExpiryCell, LastUsed } from '../../components/tokens';
-import { formatDate } from '../../format';
+import { formatDate, plural } from '../../format';
 import { useLoad } from '../../hooks';
 import { useSession } from '../../session';
-import { hintOf } from './invitation-link';
-import { describeBrowser } from './user-agent';
 
-type SessionToken = Token & { userAgent?: string | null };
+const browserOf = (s: Session) => s.device ?? 'Unknown browser';
 
-/** Where the user is signed in: one login session (lks_) per browser sign-in, with "sign out others". */
+/** Where the user is signed in (GET /v1/me/sessions), with "sign out" per session and for all others. */
 export function SessionsPage() {
-  const { api, sessionSecret, signOut } = useSession();
+  const { api, signOut } = useSession();
   const announce = useAnnounce();
-  const sessions = useLoad((cursor) => api.me.tokens({ kind: 'session', cursor, limit: 100 }), []);
-  const secret = sessionSecret();
-  const mine = secret ? hintOf(secret) : null;
-  const items = sessions.items as SessionToken[];
-  const others = items.filter((t) => t.hint !== mine);
+  const sessions = useLoad((cursor) => api.me.sessions({ cursor, limit: 100 }), []);
+  const others = sessions.items.filter((s) => !s.current);
 
-  const revoke = async (t: SessionToken) => {
-    await api.me.revokeToken(t.id);
-    announce('That session is signed out.');
+  const revoke = async (s: Session) => {
+    await api.me.revokeSession(s.id);
+    announce(`The session from ${browserOf(s)} is signed out.`);
     await sessions.reload();
   };
   const revokeOthers = async () => {
-    // One by one: each is the user's own, and a failure stops with the rest still listed.
-    for (const t of others) await api.me.revokeToken(t.id);
-    announce(others.length === 1 ? 'The other session is signed out.' : `${others.length} other sessions are signed out.`);
+    const answer = await api.me.revokeOtherSessions();
+    announce(answer.revoked === 1 ? 'One other session is signed out.' : `${plural(answer.revoked, 'other session')} are signed out.`);
     await sessions.reload();
   };
 
@@ -54,41 +48,43 @@ export function SessionsPage() {
           ) : undefined
         }
       >
-        {sessions.data && others.length === 0 && <Notice>This is your only active session.</Notice>}
+        {sessions.data && others.length === 0 && <Notice>This browser is your only active session.</Notice>}
         <PagedItems list={sessions} moreLabel="Show more sessions">
           <DataTable
             caption="Your active sessions"
-            items={items}
-            rowKey={(t) => t.id}
+            items={sessions.items}
+            rowKey={(s) => s.id}
             columns={[
               {
                 header: 'Browser',
                 rowHeader: true,
-                cell: (t) => (
+                cell: (s) => (
                   <>
-                    {describeBrowser(t.userAgent)}
-                    {t.hint === mine && <span className="badge badge-info">This browser</span>}
-                    <span className="muted small block">signed in {formatDate(t.createdAt)}</span>
+                    <span title={s.userAgent ?? undefined}>{browserOf(s)}</span>
+                    {s.current && <span className="badge badge-info">This browser</span>}
+                    <span className="muted small block">
+                      {s.signIn ? 'signed in' : 'opened with a token'} {formatDate(s.createdAt)}
+                    </span>
                   </>
                 ),
               },
-              { header: 'IP address', cell: (t) => t.lastUsedIp ?? <span className="muted">unknown</span> },
-              { header: 'Last used', cell: (t) => <LastUsed token={{ ...t, lastUsedIp: null }} /> },
-              { header: 'Expires', cell: (t) => <ExpiryCell token={t} /> },
+              { header: 'IP address', cell: (s) => s.lastUsedIp ?? <span className="muted">unknown</span> },
+              { header: 'Last used', cell: (s) => <LastUsed token={{ lastUsedAt: s.lastUsedAt, lastUsedIp: null }} /> },
+              { header: 'Expires', cell: (s) => <ExpiryCell token={{ expiresAt: s.expiresAt, revokedAt: null, kind: 'session' }} /> },
             ]}
-            actions={(t) =>
-              t.hint === mine ? (
+            actions={(s) =>
+              s.current ? (
                 <button type="button" className="button secondary small" onClick={() => void signOut()}>
                   Sign out
                 </button>
               ) : (
                 <ConfirmButton
                   label="Sign out"
-                  accessibleLabel={`Sign out the session from ${describeBrowser(t.userAgent)} signed in ${formatDate(t.createdAt)}`}
-                  title="Sign out this session?"
+                  accessibleLabel={`Sign out ${browserOf(s)}, signed in ${formatDate(s.createdAt)}`}
+                  title={`Sign out ${browserOf(s)}?`}
                   message={<p>That browser is signed out at once and has to sign in again.</p>}
                   confirmLabel="Sign out session"
-                  onConfirm={() => revoke(t)}
+                  onConfirm={() => revoke(s)}
                   variant="secondary"
                 />
               )

@@ -148,14 +148,21 @@ export function AuditTable({ events, caption, names }: { events: AuditEvent[]; c
         },
         {
           header: 'Details',
-          cell: (e) =>
-            Object.keys(e.details).length > 0 ? (
-              <code className="metadata">{JSON.stringify(e.details)}</code>
-            ) : (
-              <span className="muted">—</span>
-            ),
+          cell: (e) => <AuditDetails details={e.details} />,
         },
       ]}
     />
+  );
+}
+
+/** An event's details, folded: the field names as the summary, the whole JSON when opened. */
+function AuditDetails({ details }: { details: Record<string, unknown> }) {
+  const keys = Object.keys(details);
+  if (keys.length === 0) return <span className="muted">—</span>;
+  return (
+    <details className="audit-details">
+      <summary>{keys.length <= 3 ? keys.join(', ') : `${keys.slice(0, 3).join(', ')} and ${keys.length - 3} more`}</summary>
+      <pre>{JSON.stringify(details, null, 2)}</pre>
+    </details>
   );
 }

@@ -14,8 +14,10 @@ import { NoPermission, WorkspacePage } from './common';
 
 export function DevicesPage() {
   const { api } = useSession();
-  const { workspace, can } = useWorkspace();
+  const { workspace, can, access } = useWorkspace();
   const announce = useAnnounce();
+  // Creating a device needs access to every device (the server's rule): with selected devices the form would only fail.
+  const canCreate = can('devices:create') && access.deviceAccess.mode === 'all';
   const devices = useLoad((cursor) => api.devices.list(workspace.id, { cursor }), [workspace.id]);
 
   const remove = async (d: Device) => {
@@ -71,7 +73,7 @@ export function DevicesPage() {
           </PagedItems>
         )}
       </Section>
-      {can('devices:create') && <AddDevice onAdded={() => void devices.reload()} />}
+      {canCreate && <AddDevice onAdded={() => void devices.reload()} />}
     </WorkspacePage>
   );
 }

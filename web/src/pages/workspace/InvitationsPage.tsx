@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { LIMITS } from '../../api/limits';
 import type { Device, DeviceAccess, Invitation, InvitationStatus } from '../../api/models';
-import { ConfirmButton } from '../../components/Dialog';
+import { ConfirmButton, Dialog } from '../../components/Dialog';
 import { useAnnounce } from '../../components/feedback';
 import { FormAlert, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
 import { DataTable, PagedItems } from '../../components/lists';
@@ -108,6 +108,9 @@ export function InvitationsPage() {
               ((i) =>
                 (i.status === 'pending' || i.status === 'expired') && (
                   <>
+                    {i.status === 'pending' && (
+                      <EditInvitation invitation={i} devices={devices.data ?? []} onSaved={() => void invitations.reload()} />
+                    )}
                     <ConfirmButton
                       label="Resend"
                       accessibleLabel={`Resend the invitation for ${i.email}`}
@@ -196,5 +199,55 @@ function InviteForm({ devices, onSent }: { devices: Device[]; onSent: (email: st
         <SubmitButton form={form}>Create invitation</SubmitButton>
       </form>
     </Section>
+  );
+}
+
+/** Roles and device access of a pending invitation, changed in place: the link stays the same. */
+function EditInvitation({ invitation, devices, onSaved }: { invitation: Invitation; devices: Device[]; onSaved: () => void }) {
+  const { api } = useSession();
+  const { workspace, roles, isOwner } = useWorkspace();
+  const announce = useAnnounce();
+  const [open, setOpen] = useState(false);
+  const [roleIds, setRoleIds] = useState(invitation.roleIds);
+  const [access, setAccess] = useState<DeviceAccess>(invitation.deviceAccess);
+  const form = useForm({ fields: ['roleIds', 'deviceAccess', 'deviceAccess.deviceIds'] });
+  const start = () => {
+    setRoleIds(invitation.roleIds);
+    setAccess(invitation.deviceAccess);
+    form.reset();
+    setOpen(true);
+  };
+  const submit = form.handleSubmit(async () => {
+    assertDevicesChosen(access, devices);
+    await api.workspaceInvitations.update(workspace.id, invitation.id, { roleIds, deviceAccess: access });
+    setOpen(false);
+    announce(`The invitation for ${invitation.email} is saved. Its link is unchanged.`);
+    onSaved();
+  });
+  return (
+    <>
+      <button type="button" className="button secondary small" aria-label={`Edit the invitation for ${invitation.email}`} onClick={start}>
+        Edit
+      </button>
+      <Dialog open={open} title={`Edit the invitation for ${invitation.email}`} onClose={() => setOpen(false)}>
+        <form ref={form.ref} onSubmit={submit} noValidate aria-label={`Edit the invitation for ${invitation.email}`}>
+          <FormAlert form={form} />
+          <RolePicker
+            form={form}
+            roles={grantableRoles(roles, { isOwner })}
+            value={roleIds}
+            onChange={setRoleIds}
+            canGrantOwner={isOwner}
+          />
+          <DeviceAccessField form={form} devices={devices} value={access} onChange={setAccess} />
+          <div className="dialog-actions">
+            <button type="button" className="button secondary" onClick={() => setOpen(false)}>
+              Cancel
+            </button>
+            <SubmitButton form={form}>Save</SubmitButton>
+          </div>
+        </form>
+      </Dialog>
+    </>
   );
 }

@@ -10,6 +10,7 @@ import { isExpiringOrExpired } from '../../format';
 import { useLoad } from '../../hooks';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
+import { hintOf } from '../account/invitation-link';
 import { NoPermission, WorkspacePage } from './common';
 
 export function PolicyPage() {
@@ -77,7 +78,7 @@ function PolicyForm() {
           form={form}
           name="allowPersonalTokens"
           label="Allow personal tokens"
-          hint="Members' default personal tokens (lkp_). Named tokens and login sessions are judged by the rules above."
+          hint="Members' personal access tokens (lkp_): their default personal token, and their named tokens too. Unticked, both are refused here; login sessions and API users' tokens are judged by the lifetime rule alone."
           checked={allowPersonal}
           onChange={setAllowPersonal}
         />
@@ -88,7 +89,9 @@ function PolicyForm() {
 }
 
 function ReachingTokens() {
-  const { api } = useSession();
+  const { api, sessionSecret, ended } = useSession();
+  const secret = sessionSecret();
+  const mine = secret ? hintOf(secret) : null;
   const { workspace, can } = useWorkspace();
   const announce = useAnnounce();
   const { maxLifetimeDays, allowPersonalTokens } = workspace.tokenPolicy;
@@ -100,6 +103,10 @@ function ReachingTokens() {
   const manage = can('tokens:manage');
   const revoke = async (t: GovernedToken) => {
     await api.workspaceTokens.revoke(workspace.id, t.id);
+    if (t.hint === mine) {
+      ended('You revoked the session this browser was using, so you are signed out. Sign in again to continue.');
+      return;
+    }
     announce(`Token ${t.hint} can no longer reach this workspace.`);
     await tokens.reload();
   };
@@ -133,7 +140,8 @@ function ReachingTokens() {
               rowHeader: true,
               cell: (t) => (
                 <>
-                  {t.name ?? <span className="muted">{t.kind}</span>}
+                  {t.name ?? <span className="muted">{t.kind === 'session' ? 'login session' : t.kind}</span>}
+                  {t.hint === mine && <span className="badge badge-info">This browser</span>}
                   <span className="block">
                     <Hint hint={t.hint} />
                   </span>
@@ -165,10 +173,16 @@ function ReachingTokens() {
                 accessibleLabel={`Revoke here: ${t.hint}`}
                 title={`Cut ${t.hint} off from this workspace?`}
                 message={
-                  <p>
-                    An API user's token, or one restricted to this workspace alone, is revoked. A member's token that reaches other
-                    workspaces too loses this one only.
-                  </p>
+                  t.hint === mine ? (
+                    <p>
+                      <strong>This is the session this browser is using.</strong> Revoking it signs you out of the console at once.
+                    </p>
+                  ) : (
+                    <p>
+                      An API user's token, or one restricted to this workspace alone, is revoked. A member's token that reaches other
+                      workspaces too loses this one only.
+                    </p>
+                  )
                 }
                 confirmLabel="Revoke"
                 onConfirm={() => revoke(t)}
