@@ -13,7 +13,7 @@ import { RotateTokenDto } from '../tokens/token.dto';
 import { IssuedTokenView, TokenView } from '../tokens/token.view';
 import { CreateApiUserDto, CreateApiUserTokenDto, UpdateApiUserDto } from './api-users.dto';
 import { ApiUsersService } from './api-users.service';
-import { ApiUserView, CreatedApiUserView } from './api-users.views';
+import { ApiUserDetailView, ApiUserView, CreatedApiUserView } from './api-users.views';
 
 @ApiTags('api-users')
 @Controller('workspaces/:wid/api-users')
@@ -41,8 +41,8 @@ export class ApiUsersController {
 
   @Get(':id')
   @Authenticated({ permission: 'api_users:read' })
-  @ApiOkResponse({ type: ApiUserView, description: 'The API user' })
-  get(@CurrentWorkspace() caller: WorkspaceCaller, @UuidParam('id') apiUserId: string): Promise<ApiUserView> {
+  @ApiOkResponse({ type: ApiUserDetailView, description: 'The API user, with the scopes its token form may offer' })
+  get(@CurrentWorkspace() caller: WorkspaceCaller, @UuidParam('id') apiUserId: string): Promise<ApiUserDetailView> {
     return this.apiUsers.get(caller, apiUserId);
   }
 

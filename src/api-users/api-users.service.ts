@@ -7,7 +7,15 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import type { Actor } from '../audit/audit-log';
 import { toDeviceAccess } from '../authorization/device-access.dto';
-import { assertApiUserRoles, assertScopesWellFormed, assertTokenCanGrant, capToGrantor } from '../authorization/grants';
+import {
+  assertApiUserRoles,
+  assertScopesWellFormed,
+  assertTokenCanGrant,
+  canActOn,
+  capToGrantor,
+  grantableScopes,
+  includesOwnerRole,
+} from '../authorization/grants';
 import { ALL_SCOPES } from '../authorization/permissions';
 import { assertPolicyAccepts } from '../authorization/token-policy';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
@@ -24,7 +32,7 @@ import { GrantValidator } from '../workspaces/grant-validator';
 import { WorkspacesRepository } from '../workspaces/workspaces.repository';
 import { CreateApiUserDto, CreateApiUserTokenDto, UpdateApiUserDto } from './api-users.dto';
 import { ApiUserRecord, ApiUsersRepository } from './api-users.repository';
-import { ApiUserView, CreatedApiUserView, toApiUserView } from './api-users.views';
+import { ApiUserDetailView, ApiUserView, CreatedApiUserView, toApiUserView } from './api-users.views';
 
 const DAY_MS = 86_400_000;
 
@@ -92,8 +100,22 @@ export class ApiUsersService {
     return toPage(rows, limit, toApiUserView);
   }
 
-  async get(access: WorkspaceAccess, apiUserId: string): Promise<ApiUserView> {
-    return toApiUserView(await this.find(access, apiUserId));
+  async get(access: WorkspaceAccess, apiUserId: string): Promise<ApiUserDetailView> {
+    const apiUser = await this.find(access, apiUserId);
+    const permissions = apiUser.roles.flatMap((role) => role.permissions);
+    // The rules its writes apply (api_users:manage, then assertCanActOn on what it holds), asked, not enforced.
+    const manageable =
+      access.permissions.has('api_users:manage') &&
+      canActOn(access, {
+        isOwner: includesOwnerRole(apiUser.roles),
+        permissions: new Set(permissions),
+        deviceAccess: apiUser.deviceAccess,
+      });
+    return {
+      ...toApiUserView(apiUser),
+      manageable,
+      grantablePermissions: manageable ? grantableScopes(access.principal.token.scopes, permissions) : [],
+    };
   }
 
   async update(caller: WorkspaceCaller, actor: Actor, apiUserId: string, dto: UpdateApiUserDto): Promise<ApiUserView> {

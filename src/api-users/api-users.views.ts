@@ -1,6 +1,7 @@
 // What clients see of an API user.
 import { ApiProperty } from '@nestjs/swagger';
 import { DEVICE_ACCESS_SCHEMA, type DeviceAccessView } from '../authorization/device-access.dto';
+import { PERMISSIONS } from '../authorization/permissions';
 import { DATE_TIME } from '../common/view-fields';
 import { IssuedTokenView } from '../tokens/token.view';
 import { MAX_ROLES_PER_GRANT } from '../workspaces/workspace.limits';
@@ -41,6 +42,25 @@ export class ApiUserView {
 
   @ApiProperty(DATE_TIME)
   updatedAt: Date;
+}
+
+/** One API user as its page shows it: with what its token form may offer. */
+export class ApiUserDetailView extends ApiUserView {
+  @ApiProperty({
+    description:
+      'The caller may change it, disable or delete it, and make, rotate and revoke its tokens: it holds api_users:manage and all the API user holds (permissions and devices)',
+  })
+  manageable: boolean;
+
+  @ApiProperty({
+    enum: [...PERMISSIONS],
+    isArray: true,
+    maxItems: PERMISSIONS.length,
+    example: ['devices:read', 'measurements:read'],
+    description:
+      'The scopes a new token of this API user can carry to some effect and the caller\'s token may hand out, sorted: the permissions its roles give, within the scopes of the caller\'s token. A token form offers these (or ["*"], all it holds)',
+  })
+  grantablePermissions: string[];
 }
 
 export class CreatedApiUserView {

@@ -11,8 +11,10 @@ import {
   assertOwnerReachesAll,
   assertScopesWellFormed,
   assertTokenCanGrant,
+  canActOn,
   capToGrantor,
   GrantableRole,
+  grantableScopes,
   Holdings,
   includesOwnerRole,
   isLoginSession,
@@ -313,5 +315,32 @@ describe('capToGrantor', () => {
     ['api_user', null, false],
   ] as const)('isLoginSession: a %s with parent %s', (kind, parentId, expected) => {
     expect(isLoginSession({ kind, parentId })).toBe(expected);
+  });
+});
+
+describe('grantableScopes', () => {
+  it.each([
+    [['*'], ['devices:read', 'workspace:read', 'devices:read'], ['devices:read', 'workspace:read']],
+    [['devices:read', 'account:read'], ['workspace:read', 'devices:read'], ['devices:read']],
+    [['account:manage'], ['devices:read'], []],
+    [['*'], [], []],
+  ])('a token with %j, of %j, may hand out %j', (own, permissions, expected) => {
+    expect(grantableScopes(own, permissions)).toEqual(expected);
+  });
+});
+
+describe('canActOn', () => {
+  const holds = (permissions: string[], isOwner = false, deviceAccess: DeviceAccess = { mode: 'all' }): Holdings => ({
+    isOwner,
+    permissions: new Set(permissions),
+    deviceAccess,
+  });
+  it.each([
+    ['holds all it holds', holds(['devices:read', 'api_users:manage']), holds(['devices:read']), true],
+    ['misses a permission', holds(['api_users:manage']), holds(['devices:read']), false],
+    ['an owner, not being one', holds(['devices:read']), holds([], true), false],
+    ['reaches fewer devices', holds(['devices:read'], false, { mode: 'selected', deviceIds: [] }), holds(['devices:read']), false],
+  ])('%s -> %s', (_case, actor, target, expected) => {
+    expect(canActOn(actor, target)).toBe(expected);
   });
 });

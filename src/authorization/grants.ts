@@ -94,6 +94,17 @@ export function assertCanActOn(actor: Holdings, target: Holdings, what: string):
   }
 }
 
+/** assertCanActOn() as a question, for showing or hiding an action. */
+export function canActOn(actor: Holdings, target: Holdings): boolean {
+  try {
+    assertCanActOn(actor, target, '');
+    return true;
+  } catch (error) {
+    if (error instanceof DomainError) return false;
+    throw error;
+  }
+}
+
 /** An owner reaches every device, so a workspace (which always has an owner) never loses device access "all". */
 export function assertOwnerReachesAll(isOwner: boolean, access: DeviceAccess): void {
   if (isOwner && access.mode !== 'all') {
@@ -117,6 +128,14 @@ export function assertScopesWellFormed(scopes: readonly string[]): void {
 export function scopesInclude(own: readonly string[], requested: readonly string[]): boolean {
   if (own.includes(ALL_SCOPES)) return true;
   return requested.every((scope) => scope !== ALL_SCOPES && own.includes(scope));
+}
+
+/**
+ * Of `permissions`, those a token with `own` scopes may put on a token it makes, sorted: what a token
+ * form offers (an API user's token: the permissions its roles give, within the maker's token).
+ */
+export function grantableScopes(own: readonly string[], permissions: Iterable<string>): string[] {
+  return [...new Set(permissions)].filter((permission) => scopesInclude(own, [permission])).sort();
 }
 
 /** A token makes (or rotates) a token only with scopes and workspaces it holds itself. */

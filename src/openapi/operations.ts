@@ -42,6 +42,10 @@ export const OPERATIONS: Record<string, { id: string; summary: string }> = {
   'MeSessionsController.list': { id: 'listMySessions', summary: 'List your live sessions' },
   'MeSessionsController.revoke': { id: 'revokeMySession', summary: 'End one of your sessions' },
   'MeSessionsController.revokeOthers': { id: 'revokeMyOtherSessions', summary: 'Sign out everywhere else' },
+  'TokenPolicyPreviewController.preview': {
+    id: 'previewTokenPolicy',
+    summary: 'See which tokens a token policy would refuse, before saving it',
+  },
   'WorkspaceTokensController.list': { id: 'listWorkspaceTokens', summary: 'List the tokens that reach a workspace' },
   'WorkspaceTokensController.revoke': { id: 'revokeWorkspaceToken', summary: 'Revoke a token that reaches a workspace' },
   'InvitationsController.list': { id: 'listInvitations', summary: "List a workspace's pending invitations" },

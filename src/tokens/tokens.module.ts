@@ -6,6 +6,7 @@ import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { MeSessionsController } from './me-sessions.controller';
 import { MeTokensController } from './me-tokens.controller';
 import { SessionsService } from './sessions.service';
+import { TokenPolicyPreviewController } from './token-policy-preview.controller';
 import { TokensRepository } from './tokens.repository';
 import { TokensService } from './tokens.service';
 import { WorkspaceTokensController } from './workspace-tokens.controller';
@@ -14,7 +15,7 @@ import { WorkspaceTokensService } from './workspace-tokens.service';
 /** Personal, named and API-user tokens: issuing, rotation, revocation, and a workspace's governance of them. */
 @Module({
   imports: [UsersModule, AuthorizationModule, AuditModule, RateLimitsModule],
-  controllers: [MeTokensController, MeSessionsController, WorkspaceTokensController],
+  controllers: [MeTokensController, MeSessionsController, WorkspaceTokensController, TokenPolicyPreviewController],
   providers: [TokensRepository, TokensService, SessionsService, WorkspaceTokensService],
   exports: [TokensRepository, TokensService, WorkspaceTokensService],
 })

@@ -1,16 +1,20 @@
 // Token governance for workspace admins: every token that can reach the workspace, and revoking one.
 import { Injectable } from '@nestjs/common';
 import type { Actor } from '../audit/audit-log';
-import type { TokenPolicy } from '../authorization/token-policy';
+import { policyRefusal, type TokenPolicy } from '../authorization/token-policy';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { notFound } from '../common/errors';
 import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
+import { POLICY_PREVIEW_MAX_ITEMS, PolicyPreviewTokenView, TokenPolicyPreviewView } from './token-policy-preview.view';
 import { toPolicyVerdict } from './token-policy-verdict';
 import { toTokenView, WorkspaceTokenView } from './token.view';
 import { ReachingToken, TokensRepository } from './tokens.repository';
+
+/** How many tokens a policy preview reads per query. */
+const PREVIEW_BATCH = 500;
 
 /** An API user's token, or one restricted to this workspace alone: whatever it does, it does here. */
 function reachesOnly(t: ReachingToken, workspaceId: string): boolean {
@@ -50,6 +54,48 @@ export class WorkspaceTokensService {
     const now = this.clock.now();
     const rows = await this.tokens.listReachingWorkspace(access.workspaceId, now, decodeCursor(query.cursor), limit);
     return toPage(rows, limit, (row) => toGovernedTokenView(row, access.workspaceId, access.tokenPolicy, now));
+  }
+
+  /**
+   * What saving `proposed` would do: every live token that reaches the workspace judged by it, with the
+   * verdict the token check would give (toPolicyVerdict, policyRefusal: the rule is written once), read
+   * in pages so that a workspace with many tokens costs pages, not one huge answer.
+   */
+  async previewPolicy(access: WorkspaceAccess, proposed: TokenPolicy): Promise<TokenPolicyPreviewView> {
+    const now = this.clock.now();
+    const policy = { maxLifetimeDays: proposed.maxLifetimeDays, allowPersonalTokens: proposed.allowPersonalTokens };
+    // Newest first, those the change would cut off ahead of those refused already; each list capped.
+    const cutOff: PolicyPreviewTokenView[] = [];
+    const refusedAlready: PolicyPreviewTokenView[] = [];
+    let checked = 0;
+    let refusedCount = 0;
+    let newlyRefused = 0;
+    for (let after: ReachingToken | null = null; ;) {
+      const rows = await this.tokens.listReachingWorkspace(access.workspaceId, now, after, PREVIEW_BATCH);
+      for (const row of rows.slice(0, PREVIEW_BATCH)) {
+        checked++;
+        const verdict = toPolicyVerdict(policy, row);
+        if (verdict.accepted) continue;
+        refusedCount++;
+        const currentPolicy = toPolicyVerdict(access.tokenPolicy, row);
+        if (currentPolicy.accepted) newlyRefused++;
+        const list = currentPolicy.accepted ? cutOff : refusedAlready;
+        if (list.length < POLICY_PREVIEW_MAX_ITEMS)
+          list.push({ ...toGovernedTokenView(row, access.workspaceId, policy, now), currentPolicy });
+      }
+      if (rows.length <= PREVIEW_BATCH) break;
+      after = rows[PREVIEW_BATCH - 1];
+    }
+    const items = [...cutOff, ...refusedAlready].slice(0, POLICY_PREVIEW_MAX_ITEMS);
+    return {
+      policy,
+      checked,
+      refused: refusedCount,
+      newlyRefused,
+      callerRefused: policyRefusal(policy, access.principal.token.root) !== null,
+      items,
+      truncated: refusedCount > items.length,
+    };
   }
 
   /**

@@ -932,6 +932,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/workspaces/{wid}/token-policy/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** See which tokens a token policy would refuse, before saving it */
+        post: operations["previewTokenPolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workspaces/{wid}/tokens": {
         parameters: {
             query?: never;
@@ -1073,6 +1090,41 @@ export interface components {
              * @enum {string}
              */
             mode: "all";
+        };
+        ApiUserDetailView: {
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: uuid
+             * @description The user who made it; null when an API user made it or that user is gone
+             */
+            createdByUserId: string | null;
+            /** @description The devices the API user reaches */
+            deviceAccess: components["schemas"]["AllDevicesView"] | components["schemas"]["SelectedDevicesView"];
+            /**
+             * @description The scopes a new token of this API user can carry to some effect and the caller's token may hand out, sorted: the permissions its roles give, within the scopes of the caller's token. A token form offers these (or ["*"], all it holds)
+             * @example [
+             *       "devices:read",
+             *       "measurements:read"
+             *     ]
+             */
+            grantablePermissions: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read")[];
+            /** Format: uuid */
+            id: string;
+            /** @description The caller may change it, disable or delete it, and make, rotate and revoke its tokens: it holds api_users:manage and all the API user holds (permissions and devices) */
+            manageable: boolean;
+            /** @example Dashboard ingest */
+            name: string;
+            roles: components["schemas"]["WorkspaceRoleRefView"][];
+            /**
+             * @description disabled: its tokens are refused until it is active again
+             * @enum {string}
+             */
+            status: "active" | "disabled";
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: uuid */
+            workspaceId: string;
         };
         ApiUserPage: {
             items: components["schemas"]["ApiUserView"][];
@@ -1640,6 +1692,63 @@ export interface components {
              */
             name: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read";
         };
+        PolicyPreviewTokenView: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The policy in force now: accepted means saving the proposed one would cut this token off */
+            currentPolicy: components["schemas"]["TokenPolicyVerdictView"];
+            /**
+             * Format: date-time
+             * @description null: never expires. A rotated-out secret in its grace period expires when the grace ends
+             */
+            expiresAt: string | null;
+            /**
+             * @description The first 8 and last 4 characters of the secret: enough to recognise it, far too little to use it
+             * @example lkp_abcd…wxyz
+             */
+            hint: string;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "personal" | "named" | "session" | "api_user";
+            /**
+             * Format: date-time
+             * @description null: never used, or a member's token that reaches other workspaces too (where it was used is not this one's business)
+             */
+            lastUsedAt: string | null;
+            /** @description The client address of its last use; null as lastUsedAt is */
+            lastUsedIp: string | null;
+            /**
+             * @description The name it was given; the service names the personal token and sessions itself ('Personal access token', 'Login session')
+             * @example CI deploy
+             */
+            name: string | null;
+            /** @description true: an API user's token, or one restricted to this workspace alone; revoking it here revokes it. false: a member's token that may reach the member's other workspaces; revoking it here cuts it off from this workspace only */
+            onlyHere: boolean;
+            /** @description Whose token it is */
+            owner: components["schemas"]["TokenOwnerView"];
+            /**
+             * Format: uuid
+             * @description An exchanged session: the token it was made from, with which it dies; null otherwise
+             */
+            parentId: string | null;
+            /** @description The proposed policy's verdict: refused, with the 403 token_policy detail its holder would get */
+            policy: components["schemas"]["TokenPolicyVerdictView"];
+            /**
+             * Format: uuid
+             * @description Set by rotation: the token that replaced this one
+             */
+            replacedById: string | null;
+            /**
+             * Format: date-time
+             * @description null: not revoked (nor rotated out past its grace)
+             */
+            revokedAt: string | null;
+            /** @description What the token may do: permissions, account scopes, or ["*"] for all its owner holds */
+            scopes: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "account:read" | "account:manage" | "*")[];
+            /** @description null: not restricted to workspaces; otherwise [this workspace]. Which other workspaces a restricted token names is not shown here (onlyHere says whether there are any) */
+            workspaceIds: string[] | null;
+        };
         PreviewInvitationDto: {
             /** @description The lki_ secret of the invitation */
             token: string;
@@ -1817,6 +1926,22 @@ export interface components {
              * @description The longest lifetime (creation to expiry) a token may have to be accepted here, in days; null: no maximum, never-expiring tokens included
              */
             maxLifetimeDays: number | null;
+        };
+        TokenPolicyPreviewView: {
+            /** @description true: the token of this request would be refused: saving the policy would lock this token out of the workspace */
+            callerRefused: boolean;
+            /** @description Live tokens that reach the workspace (as GET /workspaces/{wid}/tokens lists them) */
+            checked: number;
+            /** @description The refused tokens, newest first: those cut off by the change first, at most 100 */
+            items: components["schemas"]["PolicyPreviewTokenView"][];
+            /** @description Of those refused, how many the policy in force accepts now: what saving it would cut off */
+            newlyRefused: number;
+            /** @description The policy judged, as proposed */
+            policy: components["schemas"]["TokenPolicyView"];
+            /** @description Of those, how many the proposed policy would refuse */
+            refused: number;
+            /** @description true: more tokens are refused than items lists */
+            truncated: boolean;
         };
         TokenPolicyVerdictView: {
             /** @description The workspace's token policy lets the token in */
@@ -8684,7 +8809,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The API user */
+            /** @description The API user, with the scopes its token form may offer */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -8695,7 +8820,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiUserView"];
+                    "application/json": components["schemas"]["ApiUserDetailView"];
                 };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
@@ -12847,6 +12972,154 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenPolicyView"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field (validation_failed). */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or not a valid one (token_missing, token_invalid, token_expired; invalid_credentials at login). */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token or its holder may not do this here (insufficient_scope, forbidden, token_policy). */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not yours: the two read the same (not_found). */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (payload_too_large). */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (unsupported_media_type). */
+            415: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (rate_limited). */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; `requestId` finds it in the logs (internal). No detail of it is answered. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached or has no free connection; try again (unavailable). */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewTokenPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                wid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenPolicyDto"];
+            };
+        };
+        responses: {
+            /** @description What saving this policy would refuse: counts, and the refused tokens with the verdict their holders would get. Nothing is saved */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPolicyPreviewView"];
                 };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
