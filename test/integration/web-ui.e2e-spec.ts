@@ -391,7 +391,15 @@ warnWithoutChromium('the web UI test');
     await expectHeading(a, 'Token policy');
     await a.getByText(/named tokens too/).waitFor();
     await a.getByLabel(/Maximum token lifetime/).fill('30');
-    await a.getByRole('button', { name: 'Save policy' }).click();
+    // First what it would do, from the server: the never-expiring personal tokens would be cut off.
+    await a.getByRole('button', { name: 'Preview the change' }).click();
+    const preview = a.getByTestId('policy-preview');
+    await preview.getByText(/tokens? that works? here now would stop working here/).waitFor();
+    await preview.getByRole('list', { name: 'Tokens that would stop working here' }).getByText(emailA).waitFor();
+    await checkPage(a, 'token-policy-preview', 'Token policy');
+    const unchanged = await h.t.http().get(`/v1/workspaces/${workspaceId}/token-policy`).set(bearer(personalTokenA)).expect(200);
+    expect(unchanged.body.maxLifetimeDays).toBeNull();
+    await a.getByRole('button', { name: /^Save and cut off/ }).click();
     await a.getByText('Token policy saved.').waitFor();
     // The personal token never expires, so from now on this workspace refuses it: a login session asks.
     await h.t.http().get(`/v1/workspaces/${workspaceId}/token-policy`).set(bearer(personalTokenA)).expect(403);

@@ -51,6 +51,8 @@ export function latchkeyApi({ signedIn: http, anonymous }: ApiClient) {
       leave: (wid: string) => answer(http.POST('/v1/workspaces/{wid}/leave', { params: { path: { wid } } })),
       remove: (wid: string) => answer(http.DELETE('/v1/workspaces/{wid}', { params: { path: { wid } } })),
       policy: (wid: string) => answer(http.GET('/v1/workspaces/{wid}/token-policy', { params: { path: { wid } } })),
+      previewPolicy: (wid: string, body: Dto<'TokenPolicyDto'>) =>
+        answer(http.POST('/v1/workspaces/{wid}/token-policy/preview', { params: { path: { wid } }, body })),
       putPolicy: (wid: string, body: Dto<'TokenPolicyDto'>) =>
         answer(http.PUT('/v1/workspaces/{wid}/token-policy', { params: { path: { wid } }, body })),
     },

@@ -1,6 +1,8 @@
 // Alerts, status messages and loading states.
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { Problem } from '../api/models';
+import { withNames } from '../messages';
+import { useSession } from '../session';
 
 /** An error region (role="alert"), for a problem+json answer or any message. */
 export function Alert({
@@ -16,11 +18,14 @@ export function Alert({
   focusable?: boolean;
   tone?: 'error' | 'warning';
 }) {
+  const { workspaces } = useSession();
+  const names = new Map(workspaces.map((w) => [w.id.toLowerCase(), w.name]));
   const heading = title ?? (problem ? problemHeading(problem) : undefined);
+  const detail = problem?.detail ? withNames(problem.detail, names) : undefined;
   return (
     <div className={`alert alert-${tone}`} role="alert" tabIndex={focusable ? -1 : undefined} data-form-alert={focusable ? '' : undefined}>
       {heading && <p className="alert-title">{heading}</p>}
-      {problem?.detail && problem.detail !== heading && <p className="break-anywhere">{problem.detail}</p>}
+      {detail && detail !== heading && <p className="break-anywhere">{detail}</p>}
       {problem?.retryAfterSeconds !== undefined && <p>{waitSentence(problem.retryAfterSeconds)}</p>}
       {children}
       {problem && (problem.requestId || problem.code) && (

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { LIMITS } from '../../api/limits';
-import type { ApiUser, ApiUserTokenScope, IssuedToken, Permission, Token } from '../../api/models';
+import type { ApiUserDetail, ApiUserTokenScope, IssuedToken, Token } from '../../api/models';
 import { defaultExpiry, expiresInDays, expiryChoices } from '../../components/expiry';
 import { LoadState, useAnnounce } from '../../components/feedback';
 import { FormAlert, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
@@ -27,7 +27,8 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
   const devices = useAllDevices(can('devices:read'));
   const deviceNames = new Map((devices.data ?? []).map((d) => [d.id, d.name]));
   const [issued, setIssued] = useState<IssuedToken | null>(null);
-  const manage = can('api_users:manage');
+  // The server says whether this caller may change this API user (it must hold all the API user holds).
+  const manage = apiUser.data?.manageable ?? false;
 
   const revoke = async (t: Token) => {
     await api.apiUsers.revokeToken(workspace.id, apiUserId, t.id);
@@ -104,25 +105,17 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
   );
 }
 
-/**
- * The permissions the API user's roles grant here: a token of it can never carry more, so only these
- * are offered (and "*", all that it holds).
- */
-function grantableScopes(apiUser: ApiUser, roles: Array<{ id: string; permissions: Permission[] }>): Set<string> {
-  const held = new Set(apiUser.roles.map((r) => r.id));
-  return new Set(roles.filter((r) => held.has(r.id)).flatMap((r) => r.permissions));
-}
-
-function CreateApiUserToken({ apiUser, onCreated }: { apiUser: ApiUser; onCreated: (t: IssuedToken) => void }) {
+/** A token of the API user: the scopes offered are the server's `grantablePermissions` (what its roles give, within the caller's token). */
+function CreateApiUserToken({ apiUser, onCreated }: { apiUser: ApiUserDetail; onCreated: (t: IssuedToken) => void }) {
   const { api } = useSession();
-  const { workspace, roles } = useWorkspace();
+  const { workspace } = useWorkspace();
   const catalog = useCatalog();
   const choices = expiryChoices({ longest: LIMITS.apiUserTokenDays, policyMaxDays: workspace.tokenPolicy.maxLifetimeDays });
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<ApiUserTokenScope[]>(['*']);
   const [expiry, setExpiry] = useState(() => defaultExpiry(choices));
   const form = useForm({ fields: ['name', 'scopes', 'expiresInDays'] });
-  const grantable = grantableScopes(apiUser, roles);
+  const grantable = new Set<string>(apiUser.grantablePermissions);
   const submit = form.handleSubmit(async () => {
     const token = await api.apiUsers.createToken(workspace.id, apiUser.id, {
       ...(name.trim() ? { name: name.trim() } : {}),
