@@ -3,6 +3,7 @@
 // 1280 and 390 px (web-ui.support.ts: no sideways scrolling, dialogs centred, labels beside their
 // controls, axe-core clean) and kept as a screenshot in test-artifacts/web-ui/. Skipped, saying so,
 // where Chromium is not installed (bash .ci/run installs it).
+import { readFileSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { bearer, login, PASSWORD, uniqueEmail } from '../support/api';
 import {
@@ -420,12 +421,37 @@ warnWithoutChromium('the web UI test');
     expect(options).toEqual(['7 days', '30 days (the longest this workspace allows)']);
   });
 
-  it('shows the audit log with expandable details', async () => {
+  it('shows the audit log with names, expandable details, filters and an export', async () => {
     await go(a, `/w/${workspaceId}/audit`);
     await expectHeading(a, 'Audit log');
     await a.getByRole('rowheader', { name: 'member.joined' }).waitFor();
     await a.getByRole('rowheader', { name: 'api_user.created' }).waitFor();
     await checkPage(a, 'audit-log', 'Audit log');
+
+    // Details fold out in full, not cut off.
+    const created = a.getByRole('row', { name: /api_user\.created/ });
+    await created.locator('summary').click();
+    await created.getByText(/"deviceAccess"/).waitFor();
+
+    // Filtered by who did it: Grace joined, nothing else of hers.
+    await a.getByLabel('By').selectOption({ label: `Grace Hopper (${emailB})` });
+    await a.getByRole('button', { name: 'Apply filters' }).click();
+    await a.getByRole('rowheader', { name: 'api_user.created' }).waitFor({ state: 'detached' });
+    expect(await a.getByRole('rowheader').allTextContents()).toEqual(['member.joined']);
+
+    // Exported as the filters select them.
+    const [download] = await Promise.all([a.waitForEvent('download'), a.getByRole('button', { name: 'Export JSON' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^audit-acme-greenhouses-\d{4}-\d{2}-\d{2}\.json$/);
+    const exported = JSON.parse(readFileSync((await download.path()) as string, 'utf8')) as Array<{ action: string }>;
+    expect(exported.map((e) => e.action)).toEqual(['member.joined']);
+    const [csv] = await Promise.all([a.waitForEvent('download'), a.getByRole('button', { name: 'Export CSV' }).click()]);
+    const lines = readFileSync((await csv.path()) as string, 'utf8')
+      .trim()
+      .split('\r\n');
+    expect(lines[0]).toBe('"time","action","actor_type","actor_id","actor","target_type","target_id","target","ip","details"');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain('"member.joined"');
+    await checkPage(a, 'audit-log-filtered', 'Audit log');
   });
 
   it('switches workspace on the same page, and deletes a workspace only once its name is typed', async () => {

@@ -120,12 +120,13 @@ function PasswordForm() {
 }
 
 function AccountActivity() {
-  const { api } = useSession();
+  const { api, user } = useSession();
+  const names = new Map(user ? [[user.id, 'You']] : []);
   const events = useLoad((cursor) => api.me.auditEvents({ cursor, limit: 10 }), []);
   return (
     <Section title="Recent account activity">
       <PagedItems list={events} moreLabel="Show older events">
-        <AuditTable events={events.items} caption="Events on your account, newest first" />
+        <AuditTable events={events.items} caption="Events on your account, newest first" names={names} />
       </PagedItems>
     </Section>
   );

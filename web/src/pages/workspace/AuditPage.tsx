@@ -1,13 +1,15 @@
 import { useState } from 'react';
-import type { AuditEvent } from '../../api/models';
-import { FormAlert, SubmitButton, TextField, useForm } from '../../components/form';
+import { toProblem } from '../../api/client';
+import type { AuditEvent, Problem } from '../../api/models';
+import { Alert, useAnnounce } from '../../components/feedback';
+import { FormAlert, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
 import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
-import { formatDate } from '../../format';
+import { formatDate, plural } from '../../format';
 import { useLoad } from '../../hooks';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
-import { NoPermission, WorkspacePage } from './common';
+import { NoPermission, useAllDevices, WorkspacePage } from './common';
 
 const ACTIONS = [
   'api_user.created',
@@ -34,14 +36,40 @@ const ACTIONS = [
   'workspace.updated',
 ];
 
+/** The filters as the form holds them; empty is "any". */
+interface AuditFilters {
+  /** "token.revoked" exactly, or "token." for every token action. */
+  action: string;
+  actorId: string;
+}
+
+const NO_FILTERS: AuditFilters = { action: '', actorId: '' };
+
+/** The list's query: what the server filters. An action ending in "." is a prefix, sent as `action` with "*". */
+function auditQuery(filters: AuditFilters): Query {
+  return {
+    ...(filters.action ? { action: filters.action } : {}),
+    ...(filters.actorId ? { actorId: filters.actorId } : {}),
+  };
+}
+
+type Query = NonNullable<Parameters<ReturnType<typeof useSession>['api']['audit']['list']>[1]>;
+
 export function AuditPage() {
   const { api } = useSession();
   const { workspace, can } = useWorkspace();
-  const [filter, setFilter] = useState('');
-  const [action, setAction] = useState('');
-  const form = useForm({ fields: ['action'] });
-  const events = useLoad((cursor) => api.audit.list(workspace.id, { cursor, action: filter || undefined }), [workspace.id, filter]);
-  const names = useActorNames();
+  const [filters, setFilters] = useState<AuditFilters>(NO_FILTERS);
+  const [draft, setDraft] = useState<AuditFilters>(NO_FILTERS);
+  const form = useForm({ fields: ['action', 'actorId'] });
+  const events = useLoad((cursor) => api.audit.list(workspace.id, { cursor, ...auditQuery(filters) }), [workspace.id, filters]);
+  const actors = useActors();
+  const { roles } = useWorkspace();
+  const devices = useAllDevices(can('devices:read'));
+  const names = new Map([
+    ...actors.map((a) => [a.id, a.label] as [string, string]),
+    ...roles.map((r) => [r.id, `“${r.name}”`] as [string, string]),
+    ...(devices.data ?? []).map((d) => [d.id, `“${d.name}”`] as [string, string]),
+  ]);
 
   if (!can('audit:read')) {
     return (
@@ -51,39 +79,65 @@ export function AuditPage() {
     );
   }
   const submit = form.handleSubmit(async () => {
-    // Asked once here, so a filter the API refuses shows its error next to the field.
-    const wanted = action.trim();
-    if (wanted) await api.audit.list(workspace.id, { action: wanted, limit: 1 });
-    setFilter(wanted);
+    const wanted = { action: draft.action.trim(), actorId: draft.actorId };
+    // Asked once here, so a filter the API refuses shows its error next to its field.
+    await api.audit.list(workspace.id, { ...auditQuery(wanted), limit: 1 });
+    setFilters(wanted);
   });
+  const filtered = filters.action !== '' || filters.actorId !== '';
   return (
     <WorkspacePage
       title="Audit log"
       intro="Every change in this workspace and who made it, newest first. Entries cannot be edited or deleted."
     >
       <Section title="Filter">
-        <form ref={form.ref} onSubmit={submit} noValidate aria-label="Filter the audit log" className="inline-form">
+        <form ref={form.ref} onSubmit={submit} noValidate aria-label="Filter the audit log">
           <FormAlert form={form} />
-          <TextField
-            form={form}
-            name="action"
-            label="Action"
-            hint="For example token.revoked. Empty for all."
-            list="audit-actions"
-            value={action}
-            onChange={setAction}
-            autoComplete="off"
-          />
+          <div className="filters">
+            <TextField
+              form={form}
+              name="action"
+              label="Action"
+              hint="For example token.revoked."
+              list="audit-actions"
+              value={draft.action}
+              onChange={(action) => setDraft({ ...draft, action })}
+              autoComplete="off"
+              maxLength={100}
+            />
+            <SelectField
+              form={form}
+              name="actorId"
+              label="By"
+              value={draft.actorId}
+              onChange={(actorId) => setDraft({ ...draft, actorId })}
+              options={[{ value: '', label: 'Anyone' }, ...actors.map((a) => ({ value: a.id, label: a.label }))]}
+            />
+          </div>
           <datalist id="audit-actions">
             {ACTIONS.map((a) => (
               <option key={a} value={a} />
             ))}
           </datalist>
-          <SubmitButton form={form}>Apply filter</SubmitButton>
+          <div className="button-row">
+            <SubmitButton form={form}>Apply filters</SubmitButton>
+            {filtered && (
+              <button
+                type="button"
+                className="button secondary"
+                onClick={() => {
+                  setDraft(NO_FILTERS);
+                  setFilters(NO_FILTERS);
+                }}
+              >
+                Clear filters
+              </button>
+            )}
+          </div>
         </form>
       </Section>
-      <Section title="Events">
-        <PagedItems list={events} empty={`No events${filter ? ` with action ${filter}` : ''}.`} moreLabel="Show older events">
+      <Section title="Events" actions={<ExportButtons query={auditQuery(filters)} names={names} />}>
+        <PagedItems list={events} empty={filtered ? 'No events match these filters.' : 'No events yet.'} moreLabel="Show older events">
           <AuditTable events={events.items} caption={`Audit events of ${workspace.name}`} names={names} />
         </PagedItems>
       </Section>
@@ -91,19 +145,104 @@ export function AuditPage() {
   );
 }
 
-/** Names for the ids an audit event carries: members, API users. */
-function useActorNames(): Map<string, string> {
+/** The most events one export holds; the filters narrow a larger log. */
+const EXPORT_LIMIT = 10_000;
+
+/** Downloads every event the filters select, as CSV or JSON, page by page from the API. */
+function ExportButtons({ query, names }: { query: Query; names: Map<string, string> }) {
+  const { api } = useSession();
+  const { workspace } = useWorkspace();
+  const announce = useAnnounce();
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const exportAs = async (format: 'csv' | 'json') => {
+    if (busy) return;
+    setBusy(true);
+    setProblem(null);
+    try {
+      const all: AuditEvent[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await api.audit.list(workspace.id, { ...query, cursor, limit: 200 });
+        all.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor && all.length < EXPORT_LIMIT);
+      const stamp = new Date().toISOString().slice(0, 10);
+      const file = `audit-${workspace.slug}-${stamp}.${format}`;
+      const body = format === 'json' ? `${JSON.stringify(all, null, 2)}\n` : toCsv(all, names);
+      download(file, body, format === 'json' ? 'application/json' : 'text/csv');
+      announce(
+        `${plural(all.length, 'event')} exported to ${file}${cursor ? ` (the first ${EXPORT_LIMIT}; narrow the filters for the rest)` : ''}.`,
+      );
+    } catch (error) {
+      setProblem(toProblem(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="button-row">
+      <button type="button" className="button secondary small" onClick={() => void exportAs('csv')} aria-disabled={busy || undefined}>
+        Export CSV
+      </button>
+      <button type="button" className="button secondary small" onClick={() => void exportAs('json')} aria-disabled={busy || undefined}>
+        Export JSON
+      </button>
+      {problem && <Alert problem={problem} />}
+    </div>
+  );
+}
+
+function csvCell(value: string): string {
+  // Quoted always; a leading =, +, - or @ is defused so a spreadsheet does not run it as a formula.
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return `"${safe.replace(/"/g, '""')}"`;
+}
+
+export function toCsv(events: AuditEvent[], names: Map<string, string>): string {
+  const header = ['time', 'action', 'actor_type', 'actor_id', 'actor', 'target_type', 'target_id', 'target', 'ip', 'details'];
+  const rows = events.map((e) => [
+    e.createdAt,
+    e.action,
+    e.actor.type,
+    e.actor.id ?? '',
+    (e.actor.id && names.get(e.actor.id)) ?? '',
+    e.target?.type ?? '',
+    e.target?.id ?? '',
+    (e.target && names.get(e.target.id)) ?? '',
+    e.ip ?? '',
+    JSON.stringify(e.details),
+  ]);
+  return `${[header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n')}\r\n`;
+}
+
+function download(name: string, body: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([body], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Who can appear in the log, with names for their ids: members (by name and email) and API users. */
+function useActors(): Array<{ id: string; label: string }> {
   const { api } = useSession();
   const { workspace, can } = useWorkspace();
-  const members = useLoad(() => api.members.list(workspace.id, { limit: 200 }).then((p) => p.items), [workspace.id]);
+  const members = useLoad(
+    () => (can('members:read') ? api.members.list(workspace.id, { limit: 200 }).then((p) => p.items) : Promise.resolve([])),
+    [workspace.id],
+  );
   const apiUsers = useLoad(
     () => (can('api_users:read') ? api.apiUsers.list(workspace.id, { limit: 200 }).then((p) => p.items) : Promise.resolve([])),
     [workspace.id],
   );
-  return new Map<string, string>([
-    ...(members.data ?? []).map((m) => [m.userId, m.email] as [string, string]),
-    ...(apiUsers.data ?? []).map((u) => [u.id, `API user ${u.name}`] as [string, string]),
-  ]);
+  return [
+    ...(members.data ?? []).map((m) => ({ id: m.userId, label: `${m.name} (${m.email})` })),
+    ...(apiUsers.data ?? []).map((u) => ({ id: u.id, label: `API user ${u.name}` })),
+  ];
 }
 
 export function AuditTable({ events, caption, names }: { events: AuditEvent[]; caption: string; names?: Map<string, string> }) {
@@ -111,9 +250,8 @@ export function AuditTable({ events, caption, names }: { events: AuditEvent[]; c
     if (e.actor.type === 'system' || !e.actor.id) return <span className="muted">system</span>;
     return (
       names?.get(e.actor.id) ?? (
-        <span>
-          {e.actor.type === 'api_user' ? 'API user' : 'user'} <code>{e.actor.id.slice(0, 8)}</code>
-        </span>
+        // Someone no longer here: said so, the id kept on hover for support.
+        <span title={e.actor.id}>{e.actor.type === 'api_user' ? 'a former API user' : 'a former member'}</span>
       )
     );
   };
@@ -139,8 +277,9 @@ export function AuditTable({ events, caption, names }: { events: AuditEvent[]; c
           header: 'Target',
           cell: (e) =>
             e.target ? (
-              <span>
-                {e.target.type} {names?.get(e.target.id) ?? <code>{e.target.id.slice(0, 8)}</code>}
+              <span className="break-anywhere" title={e.target.id}>
+                {e.target.type.replace(/_/g, ' ')}{' '}
+                {names?.get(e.target.id) ?? (typeof e.details.name === 'string' ? `“${e.details.name}”` : '')}
               </span>
             ) : (
               <span className="muted">—</span>
