@@ -31,13 +31,33 @@ function stacked(...decorators: PropertyDecorator[]): PropertyDecorator {
   return applyDecorators(...decorators.reverse());
 }
 
-/** A name or label: a string of 1 to `maxLength` characters, not only white space. */
+/**
+ * Characters that show nothing, in the Basic Multilingual Plane: white space, soft hyphen, zero-width
+ * and joiner characters (U+200B..U+200F, U+2060..U+206F), bidirectional controls, the byte-order mark,
+ * fillers (Hangul, braille blank) and variation selectors.
+ */
+const INVISIBLE_BMP =
+  '\\s\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u206f\\u2800\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0';
+/** A character that shows: none of those, no control or format character (\p{Cf}: tags too), no variation selector supplement. */
+// eslint-disable-next-line no-misleading-character-class -- the combining characters listed are the point: each alone is refused
+const VISIBLE_CHARACTER = new RegExp(`[^${INVISIBLE_BMP}\\p{Cc}\\p{Cf}\\u{E0100}-\\u{E01EF}]`, 'u');
+
+/** Whether a name has something to show: not only white space, zero-width, format or filler characters. */
+export function hasVisibleCharacter(value: string): boolean {
+  return VISIBLE_CHARACTER.test(value);
+}
+
+/**
+ * A name or label (workspace, role, device, API user, token, a person's display name): a string of 1
+ * to `maxLength` characters with at least one that shows (hasVisibleCharacter). The document's pattern
+ * says it for the Basic Multilingual Plane.
+ */
 export function NonBlankString(maxLength: number): PropertyDecorator {
   return stacked(
-    ApiProperty({ minLength: 1, maxLength, pattern: '\\S' }),
+    ApiProperty({ minLength: 1, maxLength, pattern: `[^${INVISIBLE_BMP}]` }),
     IsString(),
     Length(1, maxLength),
-    Matches(/\S/, { message: 'must not be blank' }),
+    Matches(VISIBLE_CHARACTER, { message: 'must contain a visible character, not only spaces or invisible characters' }),
   );
 }
 
@@ -91,6 +111,25 @@ export function ScopeList(allowed: readonly string[], message: string, size: Lis
 /** The longest slug: a DNS label. */
 export const SLUG_MAX_LENGTH = 63;
 const SLUG = new RegExp(`^[a-z0-9](?:[a-z0-9-]{0,${SLUG_MAX_LENGTH - 2}}[a-z0-9])?$`);
+
+/** The slug made from a workspace's name, longest: room for a dash and a 6-character suffix. */
+const SLUG_BASE_MAX_LENGTH = 50;
+
+/**
+ * A slug made from a name: letters lose their accents (NFKD, then combining marks dropped), and the
+ * runs of anything else (spaces, symbols, emoji, other scripts) between letters and digits become one dash ("Ünïcödé 🚀 Labs"
+ * becomes "unicode-labs"). Empty when nothing is left.
+ */
+export function slugOf(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, SLUG_BASE_MAX_LENGTH)
+    .replace(/-+$/, '');
+}
 
 /** A workspace's slug: what a DNS label may be, in lower case. */
 export function SlugString(): PropertyDecorator {

@@ -8,6 +8,7 @@ import type { WorkspaceAccess } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
+import { slugOf } from '../common/dto-fields';
 import { conflict, DomainError, ErrorCode, notFound } from '../common/errors';
 import { decodeCursor, type Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
 import { isUniqueViolation } from '../database/database-errors';
@@ -175,13 +176,6 @@ export class WorkspacesService {
 }
 
 function slugFrom(name: string, withSuffix: boolean): string {
-  const base =
-    name
-      .normalize('NFKD')
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 50)
-      .replace(/-+$/, '') || 'workspace';
+  const base = slugOf(name) || 'workspace';
   return withSuffix ? `${base}-${randomBytes(3).toString('hex')}` : base;
 }
