@@ -68,8 +68,12 @@ export function SessionsPage() {
                   </>
                 ),
               },
-              { header: 'IP address', cell: (s) => s.lastUsedIp ?? <span className="muted">unknown</span> },
-              { header: 'Last used', cell: (s) => <LastUsed token={{ lastUsedAt: s.lastUsedAt, lastUsedIp: null }} /> },
+              { header: 'IP address', cell: (s) => s.lastUsedIp ?? <span className="muted">not recorded yet</span> },
+              {
+                header: 'Last used',
+                // The last use is recorded within a minute: the session this page runs on is in use now.
+                cell: (s) => (s.current ? 'Now' : <LastUsed token={{ lastUsedAt: s.lastUsedAt, lastUsedIp: null }} />),
+              },
               { header: 'Expires', cell: (s) => <ExpiryCell token={{ expiresAt: s.expiresAt, revokedAt: null, kind: 'session' }} /> },
             ]}
             actions={(s) =>

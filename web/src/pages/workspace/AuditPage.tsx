@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import { toProblem } from '../../api/client';
 import type { AuditEvent, Problem } from '../../api/models';
 import { Alert, useAnnounce } from '../../components/feedback';
@@ -66,7 +66,7 @@ export function AuditPage() {
   const { roles } = useWorkspace();
   const devices = useAllDevices(can('devices:read'));
   const names = new Map([
-    ...actors.map((a) => [a.id, a.label] as [string, string]),
+    ...actors.map((a) => [a.id, a.name] as [string, string]),
     ...roles.map((r) => [r.id, `“${r.name}”`] as [string, string]),
     ...(devices.data ?? []).map((d) => [d.id, `“${d.name}”`] as [string, string]),
   ]);
@@ -228,7 +228,7 @@ function download(name: string, body: string, type: string): void {
 }
 
 /** Who can appear in the log, with names for their ids: members (by name and email) and API users. */
-function useActors(): Array<{ id: string; label: string }> {
+function useActors(): Array<{ id: string; name: string; label: string }> {
   const { api } = useSession();
   const { workspace, can } = useWorkspace();
   const members = useLoad(
@@ -240,16 +240,18 @@ function useActors(): Array<{ id: string; label: string }> {
     [workspace.id],
   );
   return [
-    ...(members.data ?? []).map((m) => ({ id: m.userId, label: `${m.name} (${m.email})` })),
-    ...(apiUsers.data ?? []).map((u) => ({ id: u.id, label: `API user ${u.name}` })),
+    ...(members.data ?? []).map((m) => ({ id: m.userId, name: m.name, label: `${m.name} (${m.email})` })),
+    ...(apiUsers.data ?? []).map((u) => ({ id: u.id, name: u.name, label: `API user ${u.name}` })),
   ];
 }
 
 export function AuditTable({ events, caption, names }: { events: AuditEvent[]; caption: string; names?: Map<string, string> }) {
   const who = (e: AuditEvent) => {
     if (e.actor.type === 'system' || !e.actor.id) return <span className="muted">system</span>;
+    const name = names?.get(e.actor.id);
+    if (name) return e.actor.type === 'api_user' ? `API user ${name}` : name;
     return (
-      names?.get(e.actor.id) ?? (
+      name ?? (
         // Someone no longer here: said so, the id kept on hover for support.
         <span title={e.actor.id}>{e.actor.type === 'api_user' ? 'a former API user' : 'a former member'}</span>
       )
@@ -263,7 +265,8 @@ export function AuditTable({ events, caption, names }: { events: AuditEvent[]; c
       rowKey={(e) => e.id}
       columns={[
         { header: 'When', cell: (e) => <time dateTime={e.createdAt}>{formatDate(e.createdAt)}</time> },
-        { header: 'Action', rowHeader: true, cell: (e) => <code>{e.action}</code> },
+        // Broken after its dots and underscores only, never inside a word.
+        { header: 'Action', rowHeader: true, cell: (e) => <code className="action-name">{breakable(e.action)}</code> },
         {
           header: 'By',
           cell: (e) => (
@@ -277,8 +280,8 @@ export function AuditTable({ events, caption, names }: { events: AuditEvent[]; c
           header: 'Target',
           cell: (e) =>
             e.target ? (
-              <span className="break-anywhere" title={e.target.id}>
-                {e.target.type.replace(/_/g, ' ')}{' '}
+              <span className="ellipsis" title={e.target.id}>
+                {e.target.type === 'api_user' ? 'API user' : e.target.type}{' '}
                 {names?.get(e.target.id) ?? (typeof e.details.name === 'string' ? `“${e.details.name}”` : '')}
               </span>
             ) : (
@@ -304,4 +307,14 @@ function AuditDetails({ details }: { details: Record<string, unknown> }) {
       <pre>{JSON.stringify(details, null, 2)}</pre>
     </details>
   );
+}
+
+/** "workspace.token_policy_changed" with a line-break opportunity after each dot and underscore (<wbr>: not in the text). */
+function breakable(text: string) {
+  return text.split(/(?<=[._])/).map((part, i) => (
+    <Fragment key={i}>
+      {i > 0 && <wbr />}
+      {part}
+    </Fragment>
+  ));
 }
