@@ -254,6 +254,14 @@ warnWithoutChromium('the web UI test');
     expect(await b.getByRole('heading', { name: 'Add a device' }).count()).toBe(0);
     expect(await b.getByRole('button', { name: /^Delete device/ }).count()).toBe(0);
     await checkPage(b, 'member-devices', 'Devices');
+    // Invitations are listed to whoever may read members, without the buttons to change them.
+    await go(b, `/w/${workspaceId}/invitations`);
+    await expectHeading(b, 'Invitations');
+    expect(await b.getByRole('heading', { name: 'Invite someone' }).count()).toBe(0);
+    expect(await b.getByRole('button', { name: /^Revoke the invitation/ }).count()).toBe(0);
+    await checkPage(b, 'member-invitations', 'Invitations');
+    await go(b, '/account/invitations');
+    await checkPage(b, 'my-invitations', 'Invitations');
   });
 
   it('shows the new member to the owner, and edits their access in a dialog whose labels sit beside their boxes', async () => {
@@ -277,7 +285,17 @@ warnWithoutChromium('the web UI test');
     expect(grace.roles.map((r: { name: string }) => r.name).sort()).toEqual(['admin', 'member']);
 
     await go(a, `/w/${workspaceId}/roles`);
+    await expectHeading(a, 'Roles');
+    await a.getByLabel('Role name').fill('Operator');
+    await a.getByRole('checkbox', { name: 'devices:read' }).check();
+    await a.getByRole('checkbox', { name: 'devices:update' }).check();
+    await a.getByRole('button', { name: 'Create role' }).click();
+    await a.getByText('Role "Operator" created.').waitFor();
     await checkPage(a, 'roles', 'Roles');
+    await a.getByRole('button', { name: 'Edit role Operator' }).click();
+    const roleDialog = a.getByRole('dialog', { name: 'Edit role "Operator"' });
+    await h.checkDialog(a, roleDialog, 'edit-role');
+    await roleDialog.getByRole('button', { name: 'Cancel' }).click();
   });
 
   it('creates an API user limited to one device, edits it, and offers its tokens only the scopes its roles grant', async () => {
