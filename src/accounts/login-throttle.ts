@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
+import { readableWait } from '../common/durations';
 import { DomainError, ErrorCode } from '../common/errors';
 import { clientKey } from '../rate-limits/client-key';
 import { RedisConnection } from '../rate-limits/redis-connection';
@@ -78,8 +79,10 @@ export class LoginThrottle {
     const now = this.clock.now().getTime();
     const { msUntilUnlock, emailFailures } = await this.use((store) => store.begin(keys, now));
     if (msUntilUnlock !== null) {
-      throw new DomainError(ErrorCode.RateLimited, 'Too many failed sign-in attempts; try again later.', {
-        retryAfterSeconds: Math.max(1, Math.ceil(msUntilUnlock / 1000)),
+      // The detail says the same wait as Retry-After, for a person reading the sign-in form.
+      const retryAfterSeconds = Math.max(1, Math.ceil(msUntilUnlock / 1000));
+      throw new DomainError(ErrorCode.RateLimited, `Too many failed sign-in attempts; try again in ${readableWait(retryAfterSeconds)}.`, {
+        retryAfterSeconds,
       });
     }
     const delay = this.slowdownMs(emailFailures);

@@ -1,7 +1,14 @@
+import { randomUUID } from 'node:crypto';
+import { plainToInstance } from 'class-transformer';
+import { IsBoolean, IsIn, validateSync } from 'class-validator';
+import { IntInRange, NonBlankString, UuidList } from './dto-fields';
 import { ErrorCode } from './errors';
 import { MAX_FIELD_ERRORS, validationFailedWith } from './errors';
 import {
+  flattenValidationErrors,
   inputProblem,
+  Optional,
+  readableMessage,
   MAX_ARRAY_ITEMS,
   MAX_INPUT_DEPTH,
   MAX_INPUT_VALUES,
@@ -109,5 +116,67 @@ describe('inputProblem', () => {
     expect(rawJsonProblem('1')).toBeNull();
     // Nesting is left to the pipe (which names the field); the scan keeps no state for deep levels.
     expect(rawJsonProblem('['.repeat(500_000) + ']'.repeat(500_000))).toBeNull();
+  });
+});
+
+describe('field messages a person can read', () => {
+  class Grant {
+    @UuidList({ min: 1, max: 3 })
+    roleIds: string[];
+
+    @NonBlankString(5)
+    name: string;
+
+    @Optional()
+    @IntInRange(1, 366)
+    expiresInDays?: number;
+
+    @Optional()
+    @IsBoolean()
+    flag?: boolean;
+
+    @Optional()
+    @IsIn(['all', 'selected'])
+    mode?: string;
+  }
+
+  function fieldErrors(input: object) {
+    const errors = validateSync(plainToInstance(Grant, input), {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      validationError: { target: false, value: true },
+    });
+    return flattenValidationErrors(errors);
+  }
+
+  it.each([
+    [{ roleIds: [], name: 'ok' }, [{ field: 'roleIds', message: 'must not be empty' }]],
+    [
+      { roleIds: [randomUUID(), randomUUID(), randomUUID(), randomUUID()], name: 'ok' },
+      [{ field: 'roleIds', message: 'must have at most 3 items' }],
+    ],
+    [{ roleIds: ['x'], name: 'ok' }, [{ field: 'roleIds', message: 'each value must be an id (a UUID)' }]],
+    [{ roleIds: 'x', name: 'ok' }, [{ field: 'roleIds', message: 'must be a list' }]],
+    [{ name: 'ok' }, [{ field: 'roleIds', message: 'is required' }]],
+    [{ roleIds: [randomUUID()] }, [{ field: 'name', message: 'is required' }]],
+    [{ roleIds: [randomUUID()], name: 'toolong' }, [{ field: 'name', message: 'must be at most 5 characters long' }]],
+    [{ roleIds: [randomUUID()], name: '' }, expect.arrayContaining([{ field: 'name', message: 'must not be empty' }])],
+    [{ roleIds: [randomUUID()], name: 5 }, expect.arrayContaining([{ field: 'name', message: 'must be text' }])],
+    [{ roleIds: [randomUUID()], name: 'ok', expiresInDays: 0 }, [{ field: 'expiresInDays', message: 'must be at least 1' }]],
+    [{ roleIds: [randomUUID()], name: 'ok', expiresInDays: 400 }, [{ field: 'expiresInDays', message: 'must be at most 366' }]],
+    [{ roleIds: [randomUUID()], name: 'ok', expiresInDays: 1.5 }, [{ field: 'expiresInDays', message: 'must be a whole number' }]],
+    [{ roleIds: [randomUUID()], name: 'ok', flag: 'yes' }, [{ field: 'flag', message: 'must be true or false' }]],
+    [{ roleIds: [randomUUID()], name: 'ok', mode: 'some' }, [{ field: 'mode', message: 'must be one of: all, selected' }]],
+    [{ roleIds: [randomUUID()], name: 'ok', extra: 1 }, [{ field: 'extra', message: 'is not a field this request takes' }]],
+  ])('%j', (input, expected) => {
+    expect(fieldErrors(input)).toEqual(expected);
+  });
+
+  it('keeps messages written for a field', () => {
+    expect(readableMessage('each value must be a permission of the catalog', 'permissions')).toBe(
+      'each value must be a permission of the catalog',
+    );
+    expect(readableMessage('must be an email address', 'email')).toBe('must be an address such as name@example.com');
   });
 });

@@ -7,13 +7,61 @@ import { DomainError, ErrorCode, FieldError, MAX_FIELD_ERRORS, validationFailedW
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({
+    const messages = Object.entries(error.constraints ?? {});
+    // A required field left out: one message, not one per rule it would have had to meet.
+    const missing = error.value === undefined && messages.length > 0 && !messages.some(([name]) => name === 'whitelistValidation');
+    // A value of the wrong type: that alone, not every rule of the right type it cannot meet either.
+    const wrongType = messages.filter(([name]) => TYPE_CHECKS.has(name));
+    const shown = missing ? [['isDefined', 'is required'] as const] : wrongType.length > 0 ? wrongType : messages;
+    const own = shown.map(([, message]) => ({
       field: field || 'body',
-      // class-validator starts messages with the property name; the field already says which.
-      message: message.startsWith(`${error.property} `) ? message.slice(error.property.length + 1) : message,
+      message: readableMessage(message, error.property),
     }));
     return [...own, ...flattenValidationErrors(error.children ?? [], field)];
   });
+}
+
+/** class-validator's checks of a value's type. */
+const TYPE_CHECKS = new Set(['isArray', 'isString', 'isInt', 'isNumber', 'isBoolean', 'isObject']);
+
+/**
+ * class-validator's default messages, as a person filling in a form reads them (the field is named
+ * beside the message, so a message never repeats it); messages written for a field are kept as they are.
+ */
+const READABLE: Array<[RegExp, (...found: string[]) => string]> = [
+  [/^must contain at least (\d+) elements$/, (n) => (n === '1' ? 'must not be empty' : `must have at least ${n} items`)],
+  [/^must contain no more than (\d+) elements$/, (n) => `must have at most ${n} items`],
+  [/^All .*'s elements must be unique$/, () => 'must not list the same value twice'],
+  [/^must be an array$/, () => 'must be a list'],
+  [/^must be a string$/, () => 'must be text'],
+  [/^must be an integer number$/, () => 'must be a whole number'],
+  [/^must be a number conforming to the specified constraints$/, () => 'must be a number'],
+  [/^must not be less than (\S+)$/, (n) => `must be at least ${n}`],
+  [/^must not be greater than (\S+)$/, (n) => `must be at most ${n}`],
+  [
+    /^must be longer than or equal to (\d+) characters$/,
+    (n) => (n === '1' ? 'must not be empty' : `must be at least ${n} characters long`),
+  ],
+  [/^must be shorter than or equal to (\d+) characters$/, (n) => `must be at most ${n} characters long`],
+  [/^must be a boolean value$/, () => 'must be true or false'],
+  [/^must be one of the following values: (.*)$/s, (values) => `must be one of: ${values}`],
+  [/^should not be null or undefined$/, () => 'is required'],
+  [/^should not exist$/, () => 'is not a field this request takes'],
+  [/^nested property .* must be either object or array$/, () => 'must be an object'],
+  [/^each value in .* must be a UUID$/, () => 'each value must be an id (a UUID)'],
+  [/^an unknown value was passed to the validate function$/, () => 'must be a JSON object'],
+  [/^must be an email address$/, () => 'must be an address such as name@example.com'],
+];
+
+export function readableMessage(message: string, property: string): string {
+  // class-validator starts messages with the property name; the field already says which.
+  let text = message.startsWith(`${property} `) ? message.slice(property.length + 1) : message;
+  if (text === `property ${property} should not exist`) text = 'should not exist';
+  for (const [pattern, rewrite] of READABLE) {
+    const found = pattern.exec(text);
+    if (found) return rewrite(...found.slice(1));
+  }
+  return text;
 }
 
 /** Deeper than any DTO or device metadata needs, and far from what overflows a recursive walk (class-transformer). */
@@ -158,7 +206,8 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
     transform: true,
-    validationError: { target: false, value: false },
+    // The value is read to tell a field left out (flattenValidationErrors); it is never echoed.
+    validationError: { target: false, value: true },
     exceptionFactory: (errors) => validationFailedWith(flattenValidationErrors(errors)),
   });
 }

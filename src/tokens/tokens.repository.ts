@@ -322,9 +322,9 @@ export class TokensRepository {
   policiesOfMemberWorkspaces(
     userId: string,
     workspaceIds: string[],
-  ): Promise<Array<{ id: string; maxLifetimeDays: number | null; allowPersonalTokens: boolean }>> {
+  ): Promise<Array<{ id: string; name: string; maxLifetimeDays: number | null; allowPersonalTokens: boolean }>> {
     return this.dataSource.query(
-      `SELECT w.id, w.token_max_lifetime_days AS "maxLifetimeDays", w.allow_personal_tokens AS "allowPersonalTokens"
+      `SELECT w.id, w.name, w.token_max_lifetime_days AS "maxLifetimeDays", w.allow_personal_tokens AS "allowPersonalTokens"
          FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
         WHERE m.user_id = $1 AND m.workspace_id = ANY($2::uuid[])`,
       [requireId(userId), workspaceIds],

@@ -253,7 +253,8 @@ export class TokensService {
     const rows = await this.tokens.policiesOfMemberWorkspaces(userId, workspaceIds);
     if (rows.length !== workspaceIds.length) throw validationFailed('workspaceIds', 'names a workspace you are not a member of');
     for (const workspace of rows) {
-      assertPolicyAccepts(workspace, { kind: 'named', createdAt: now, expiresAt }, `Workspace ${workspace.id}`);
+      // Named by its name, which the user sees in the console, not by its id.
+      assertPolicyAccepts(workspace, { kind: 'named', createdAt: now, expiresAt }, `Workspace "${workspace.name}"`);
     }
   }
 

@@ -69,7 +69,7 @@ warnWithoutChromium('the web UI test');
     const password = a.getByLabel('Password');
     const error = a.locator('.field-error');
     await error.waitFor();
-    expect(await error.textContent()).toMatch(/Password .*12 characters/);
+    expect(await error.textContent()).toMatch(/Password must be at least 12 characters long/);
     expect(await password.getAttribute('aria-invalid')).toBe('true');
     const describedBy = (await password.getAttribute('aria-describedby')) ?? '';
     expect(describedBy.split(' ')).toContain(await error.getAttribute('id'));

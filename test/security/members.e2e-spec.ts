@@ -415,7 +415,12 @@ describe('security: members, API users, restricted tokens (M1, L1, L6, L8)', () 
       const { user, ws, restricted } = await restrictedSetup();
       const exchanged = (await t.http().post('/v1/auth/token').set(bearer(restricted.secret)).send({}).expect(200)).body.token
         .secret as string;
-      const ids: Partial<Record<IdKind, string>> = { myToken: user.personalTokenId, myInvitation: crypto.randomUUID(), workspace: ws.id };
+      const ids: Partial<Record<IdKind, string>> = {
+        myToken: user.personalTokenId,
+        mySession: crypto.randomUUID(),
+        myInvitation: crypto.randomUUID(),
+        workspace: ws.id,
+      };
       const accountRoutes = routeTable(t.app).filter(
         (r) => r.rule?.kind === 'authenticated' && (r.rule.scope === 'account:manage' || r.rule.scope === 'account:read'),
       );

@@ -1,5 +1,6 @@
 // Audit findings (docs/security.md) M3 (argon2 at volume) and M4 (anyone locks any account out), through HTTP.
 // Other client addresses are real: requests leave from 127.0.0.2, 127.0.0.3, … (test/support/from-address.ts).
+import { readableWait } from '../../src/common/durations';
 import { fromAddress } from '../support/from-address';
 import { bearer, expectProblem, PASSWORD, registerUser, RegisteredUser, uniqueEmail } from '../support/api';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -175,6 +176,11 @@ describe('M4: an attacker elsewhere slows sign-in down but cannot lock the owner
     const attacker = await loginFrom(t, '127.0.0.2', owner.email, PASSWORD);
     expectProblem(attacker, 429, 'rate_limited');
     expect(Number(attacker.headers['retry-after'])).toBeGreaterThan(0);
+    // The detail tells a person the same wait as Retry-After (15 minutes' lockout: "15 minutes").
+    expect(attacker.body.detail).toBe(
+      `Too many failed sign-in attempts; try again in ${readableWait(Number(attacker.headers['retry-after']))}.`,
+    );
+    expect(attacker.body.detail).toMatch(/try again in \d+ (minutes?|seconds?|hours?)\.$/);
     // The owner, from their own address: in, after the slow-down (10 failures: the first step, 250 ms).
     const ownerLogin = await loginFrom(t, '127.0.0.1', owner.email, PASSWORD);
     expect(ownerLogin.status).toBe(200);

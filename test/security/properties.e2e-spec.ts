@@ -144,9 +144,12 @@ function validBodies(
     'POST /v1/invitations/accept': () => ({ token: invitationSecret }),
     // The same secret for another invitation id: refused after validation (404), nothing declined.
     'POST /v1/invitations/:id/decline': () => ({ token: invitationSecret }),
+    // The pending invitation's landing page: a read, whatever the body.
+    'POST /v1/invitations/preview': () => ({ token: invitationSecret }),
     'POST /v1/workspaces': () => ({ name: 'Prop', slug: `prop-${unique()}` }),
     'PATCH /v1/workspaces/:wid': () => ({ name: 'Props', slug: 'props' }),
     'PUT /v1/workspaces/:wid/token-policy': () => ({ maxLifetimeDays: null, allowPersonalTokens: true }),
+    'POST /v1/workspaces/:wid/token-policy/preview': () => ({ maxLifetimeDays: 30, allowPersonalTokens: false }),
     'POST /v1/workspaces/:wid/roles': () => ({ name: `Role ${unique()}`, description: 'd', permissions: ['devices:read'] }),
     'PATCH /v1/workspaces/:wid/roles/:roleId': () => ({ name: 'Custom', description: null, permissions: ['devices:read'] }),
     'PATCH /v1/workspaces/:wid/members/:userId': () => ({ roleIds: [roles.member], deviceAccess: { mode: 'all' } }),
@@ -157,6 +160,10 @@ function validBodies(
       expiresInDays: 7,
     }),
     'POST /v1/workspaces/:wid/invitations/:id/resend': () => ({ expiresInDays: 7 }),
+    'PATCH /v1/workspaces/:wid/invitations/:id': () => ({
+      roleIds: [roles.viewer],
+      deviceAccess: { mode: 'selected', deviceIds: [ids.device] },
+    }),
     'POST /v1/workspaces/:wid/devices': () => ({ name: 'Sensor', serial: `P-${unique()}`, metadata: { room: 'lab' } }),
     'PATCH /v1/workspaces/:wid/devices/:deviceId': () => ({ name: 'Sensor', serial: 'P-1', metadata: {} }),
     'POST /v1/workspaces/:wid/api-users': () => ({ name: 'Bot', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } }),
@@ -718,7 +725,7 @@ type PathJunk = { kind: 'segment'; segment: string; note: string };
 function pathJunk(ids: Ids, kind: IdKind): fc.Arbitrary<PathJunk> {
   // Ids of other kinds, never the one of this kind (a member's id is also a user's), and for a token
   // slot no other token (DELETE /workspaces/:wid/tokens/:id rightly revokes any token that reaches the workspace).
-  const tokenKinds: IdKind[] = ['myToken', 'workspaceToken', 'apiUserToken'];
+  const tokenKinds: IdKind[] = ['myToken', 'mySession', 'workspaceToken', 'apiUserToken'];
   const otherIds = Object.entries(ids)
     .filter(([k, v]) => v !== ids[kind] && !(tokenKinds.includes(kind) && tokenKinds.includes(k as IdKind)))
     .map(([, v]) => v);
@@ -831,6 +838,8 @@ describe('properties of every route under hostile input', () => {
     // personal token does not end it.
     auth = (await createNamedToken(t, owner.personalToken, { scopes: ['*'], expiresInDays: null })).secret;
     const spare = await createNamedToken(t, auth, { scopes: ['account:read'], expiresInDays: 30 });
+    // A sign-in of the owner, for DELETE /v1/me/sessions/:sessionId.
+    const session = await t.http().post('/v1/auth/login').send({ email: ADMIN_EMAIL, password: PASSWORD }).expect(200);
     const ws = await createWorkspace(t, auth, 'Props');
     const roles = await builtInRoles(t, auth, ws.id);
     const role = await t
@@ -874,6 +883,7 @@ describe('properties of every route under hostile input', () => {
       apiUserToken: bot.body.token.id,
       workspaceToken: member.personalTokenId,
       myToken: spare.id,
+      mySession: session.body.token.id,
       myInvitation: inbound.body.invitation.id,
       user: member.id,
     };

@@ -58,6 +58,7 @@ export type IdKind =
   | 'apiUserToken'
   | 'workspaceToken'
   | 'myToken'
+  | 'mySession'
   | 'myInvitation'
   | 'user';
 
@@ -94,6 +95,8 @@ function idKind(segments: string[], index: number): IdKind {
       return 'user';
     case 'invitations':
       return twoBefore === 'v1' ? 'myInvitation' : 'invitation';
+    case 'sessions':
+      return 'mySession';
     case 'tokens':
       return twoBefore === 'me' ? 'myToken' : threeBefore === 'api-users' ? 'apiUserToken' : 'workspaceToken';
   }
