@@ -3,6 +3,7 @@ import { useEffect, useState, type FormEvent, type MouseEvent } from 'react';
 import { AnnouncerProvider, Loading } from './components/feedback';
 import { hasPersonalTokenHandOver } from './flash';
 import { NotFoundPage } from './pages/NotFoundPage';
+import { sameScreenIn } from './paths';
 import { Link, navigate, useRoute, type Route } from './router';
 import { allowedFor, findRoute, isWorkspaceRoute, pathTo, ROUTES, type AppRoute, type MatchedRoute } from './routes';
 import { SessionProvider, useSession } from './session';
@@ -154,16 +155,6 @@ function SignedInLayout({ route }: { route: Route }) {
       </div>
     </>
   );
-}
-
-/**
- * The same screen in another workspace: "/w/A/devices" becomes "/w/B/devices". A page of one record
- * (an API user) has no counterpart there: its list does.
- */
-export function sameScreenIn(path: string, workspaceId: string): string {
-  const rest = /^\/w\/[^/]+(\/.*)?$/.exec(path)?.[1] ?? '';
-  const area = rest.split('/').filter(Boolean)[0];
-  return `/w/${encodeURIComponent(workspaceId)}${area ? `/${area}` : ''}`;
 }
 
 function WorkspaceSwitcher({ currentId, route }: { currentId: string | null; route: Route }) {

@@ -2,6 +2,7 @@
 // (schema.d.ts), with the bearer token in and the answer's body, or an ApiError carrying its
 // problem+json, out.
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
+import { retryAfterSeconds } from './retry-after';
 import type { components, paths } from './schema';
 
 type ServerProblem = components['schemas']['Problem'];
@@ -112,14 +113,6 @@ export async function answer(call: Promise<Outcome>): Promise<unknown> {
   const retryAfter = retryAfterSeconds(response.headers.get('Retry-After'));
   if (retryAfter !== undefined) problem.retryAfterSeconds = retryAfter;
   throw new ApiError(problem);
-}
-
-/** Retry-After as seconds: a number of seconds or an HTTP date (RFC 9110, 10.2.3). */
-export function retryAfterSeconds(header: string | null, now = Date.now()): number | undefined {
-  if (!header) return undefined;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim());
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 function isProblem(value: unknown): value is Problem {

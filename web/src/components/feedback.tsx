@@ -26,7 +26,8 @@ export function Alert({
     <div className={`alert alert-${tone}`} role="alert" tabIndex={focusable ? -1 : undefined} data-form-alert={focusable ? '' : undefined}>
       {heading && <p className="alert-title">{heading}</p>}
       {detail && detail !== heading && <p className="break-anywhere">{detail}</p>}
-      {problem?.retryAfterSeconds !== undefined && <p>{waitSentence(problem.retryAfterSeconds)}</p>}
+      {/* The wait from Retry-After, unless the server's detail says it already. */}
+      {problem?.retryAfterSeconds !== undefined && !/try again in/i.test(detail ?? '') && <p>{waitSentence(problem.retryAfterSeconds)}</p>}
       {children}
       {problem && (problem.requestId || problem.code) && (
         // For support, not for reading: the request id finds the server's log lines.

@@ -5,6 +5,7 @@ import { Alert, useAnnounce } from '../../components/feedback';
 import { FormAlert, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
 import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
+import { toCsv } from '../../audit-export';
 import { formatDate, plural } from '../../format';
 import { useLoad } from '../../hooks';
 import { useSession } from '../../session';
@@ -191,29 +192,6 @@ function ExportButtons({ query, names }: { query: Query; names: Map<string, stri
       {problem && <Alert problem={problem} />}
     </div>
   );
-}
-
-function csvCell(value: string): string {
-  // Quoted always; a leading =, +, - or @ is defused so a spreadsheet does not run it as a formula.
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return `"${safe.replace(/"/g, '""')}"`;
-}
-
-export function toCsv(events: AuditEvent[], names: Map<string, string>): string {
-  const header = ['time', 'action', 'actor_type', 'actor_id', 'actor', 'target_type', 'target_id', 'target', 'ip', 'details'];
-  const rows = events.map((e) => [
-    e.createdAt,
-    e.action,
-    e.actor.type,
-    e.actor.id ?? '',
-    (e.actor.id && names.get(e.actor.id)) ?? '',
-    e.target?.type ?? '',
-    e.target?.id ?? '',
-    (e.target && names.get(e.target.id)) ?? '',
-    e.ip ?? '',
-    JSON.stringify(e.details),
-  ]);
-  return `${[header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }
 
 function download(name: string, body: string, type: string): void {
