@@ -437,6 +437,17 @@ warnWithoutChromium('the web UI test');
     await expectHeading(a, 'API user: Dashboard ingest');
     const options = await a.getByLabel('Expires in').locator('option').allTextContents();
     expect(options).toEqual(['7 days', '30 days (the longest this workspace allows)']);
+
+    // A named token restricted to this workspace is offered the same: nothing the policy would refuse.
+    await go(a, '/account/tokens');
+    await expectHeading(a, 'Named tokens');
+    expect(await a.getByLabel('Expires in').locator('option').allTextContents()).toContain('Never');
+    await a.getByRole('checkbox', { name: workspaceName }).check();
+    await a.getByText(`The workspaces ticked below accept tokens of at most 30 days.`).waitFor();
+    expect(await a.getByLabel('Expires in').locator('option').allTextContents()).toEqual([
+      '7 days',
+      '30 days (the longest this workspace allows)',
+    ]);
   });
 
   it('shows the audit log with names, expandable details, filters and an export', async () => {

@@ -125,13 +125,29 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
   const [workspaceIds, setWorkspaceIds] = useState<string[]>([]);
   const [expiry, setExpiry] = useState(defaultExpiry(EXPIRY_CHOICES));
   const form = useForm({ fields: ['name', 'scopes', 'workspaceIds', 'expiresInDays'] });
+  // Restricted to workspaces: what the user may do there and their token policies, as the server answers them.
+  const restricted = useLoad(
+    () => (workspaceIds.length === 0 ? Promise.resolve([]) : Promise.all(workspaceIds.map((id) => api.workspaces.get(id)))),
+    [workspaceIds.join(',')],
+  );
+  const reached = restricted.data ?? [];
+  const held = reached.length > 0 ? new Set<string>(reached.flatMap((w) => w.access.permissions)) : null;
+  const policyMax = reached.reduce<number | null>(
+    (max, w) => (w.tokenPolicy.maxLifetimeDays === null ? max : Math.min(max ?? Infinity, w.tokenPolicy.maxLifetimeDays)),
+    null,
+  );
+  const choices = policyMax === null ? EXPIRY_CHOICES : expiryChoices({ longest: LIMITS.namedTokenDays, policyMaxDays: policyMax });
+  const refusing = reached.filter((w) => !w.tokenPolicy.allowPersonalTokens);
+  const chosenExpiry = choices.some((c) => c.value === expiry) ? expiry : defaultExpiry(choices);
 
   const submit = form.handleSubmit(async () => {
+    // A scope ticked before the workspaces narrowed the list is no longer shown: it is not sent either.
+    const shown = new Set<string>(['*', ...(catalog.data?.accountScopes ?? []).map((e) => e.name)]);
     const token = await api.me.createToken({
       name: name.trim(),
-      scopes,
+      scopes: scopes.filter((scope) => !held || shown.has(scope) || held.has(scope)),
       workspaceIds: workspaceIds.length > 0 ? workspaceIds : null,
-      expiresInDays: expiresInDays(expiry),
+      expiresInDays: expiresInDays(chosenExpiry),
     });
     setName('');
     setScopes([]);
@@ -161,18 +177,16 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
               form={form}
               name="expiresInDays"
               label="Expires in"
-              value={expiry}
+              value={chosenExpiry}
               onChange={setExpiry}
-              options={EXPIRY_CHOICES}
-              hint="In a workspace whose token policy sets a maximum lifetime, a longer-lived token (or one that never expires) is refused."
+              options={choices}
+              hint={
+                policyMax === null
+                  ? 'In a workspace whose token policy sets a maximum lifetime, a longer-lived token (or one that never expires) is refused.'
+                  : `The workspaces ticked below accept tokens of at most ${policyMax} days.`
+              }
             />
           </div>
-          <ScopePicker
-            form={form}
-            entries={[...catalog.data.accountScopes, ...catalog.data.permissions]}
-            value={scopes}
-            onChange={setScopes}
-          />
           <CheckboxGroup
             form={form}
             name="workspaceIds"
@@ -183,6 +197,23 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
             onChange={setWorkspaceIds}
             empty={<p className="muted">You are not in any workspace yet.</p>}
           />
+          <ScopePicker
+            form={form}
+            entries={[...catalog.data.accountScopes, ...catalog.data.permissions.filter((p) => !held || held.has(p.name))]}
+            value={scopes}
+            onChange={setScopes}
+            hint={
+              held
+                ? 'What the token may do: account scopes, and what your roles give you in the workspaces ticked above.'
+                : 'What the token may do. In a workspace it can never do more than your roles allow there.'
+            }
+          />
+          {refusing.length > 0 && (
+            <Notice tone="warning">
+              {refusing.map((w) => w.name).join(', ')} {refusing.length === 1 ? 'refuses' : 'refuse'} personal access tokens, named ones
+              included: this token would not work there.
+            </Notice>
+          )}
           <SubmitButton form={form}>Create token</SubmitButton>
         </form>
       )}
