@@ -438,6 +438,10 @@ warnWithoutChromium('the web UI test');
     const options = await a.getByLabel('Expires in').locator('option').allTextContents();
     expect(options).toEqual(['7 days', '30 days (the longest this workspace allows)']);
 
+    // Creating an API user makes a never-expiring first token, which this policy refuses: said before trying.
+    await go(a, `/w/${workspaceId}/api-users`);
+    await a.getByText(/a new API user's first token never expires/).waitFor();
+
     // A named token restricted to this workspace is offered the same: nothing the policy would refuse.
     await go(a, '/account/tokens');
     await expectHeading(a, 'Named tokens');

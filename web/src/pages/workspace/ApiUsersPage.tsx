@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { LIMITS } from '../../api/limits';
 import type { ApiUser, Device, DeviceAccess, IssuedToken } from '../../api/models';
 import { ConfirmButton, Dialog } from '../../components/Dialog';
-import { useAnnounce } from '../../components/feedback';
+import { Notice, useAnnounce } from '../../components/feedback';
 import { FormAlert, RadioGroup, SubmitButton, TextField, useForm } from '../../components/form';
 import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
@@ -162,6 +162,16 @@ function CreateApiUser({
   });
   return (
     <Section title="Create an API user">
+      {workspace.tokenPolicy.maxLifetimeDays !== null && (
+        // POST /api-users takes no lifetime for the first token it makes, which never expires: under a
+        // maximum lifetime the server refuses it. Said before, not after a failed submit.
+        <Notice tone="warning">
+          This workspace accepts only tokens that expire within {workspace.tokenPolicy.maxLifetimeDays} days, and a new API user's first
+          token never expires, so Latchkey refuses to create API users here for now. To add one, remove the maximum lifetime on the{' '}
+          <Link to={`/w/${workspace.id}/policy`}>token policy</Link> for a moment, create the API user, give it a token that expires, and
+          revoke its first token.
+        </Notice>
+      )}
       <form ref={form.ref} onSubmit={submit} noValidate aria-label="Create an API user">
         <FormAlert form={form} />
         <TextField
