@@ -7,7 +7,7 @@ import type { Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { decodeCursor, Page, pageLimit, toPage } from '../common/pagination';
 import { requireId } from '../database/workspace-scoped';
-import type { AuditQueryDto } from './audit.dto';
+import type { AuditFilterDto, AuditQueryDto } from './audit.dto';
 import type { AuditEventView } from './audit.views';
 
 export type { AuditEventView };
@@ -102,6 +102,21 @@ export class AuditLog {
     );
   }
 
+  /**
+   * A workspace's events matching `filter`, newest first, at most `cap` of them (and whether there were
+   * more): what an export writes, read in one query.
+   */
+  async exportForWorkspace(
+    workspaceId: string,
+    filter: AuditFilterDto,
+    cap: number,
+  ): Promise<{ events: AuditEventView[]; truncated: boolean }> {
+    const params: unknown[] = [requireId(workspaceId)];
+    const where = ['workspace_id = $1', ...filterSql(filter, params)];
+    const rows = await this.rows(where, params, cap + 1);
+    return { events: rows.slice(0, cap).map((row) => toEventView(row, true)), truncated: rows.length > cap };
+  }
+
   private async list(
     column: 'workspace_id' | 'account_id',
     owner: string,
@@ -111,27 +126,47 @@ export class AuditLog {
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor);
     const params: unknown[] = [owner];
-    const where = [`${column} = $1`];
-    if (query.action) where.push(`action = $${params.push(query.action)}`);
-    if (query.actorId) where.push(`actor_id = $${params.push(query.actorId)}`);
+    const where = [`${column} = $1`, ...filterSql(query, params)];
     if (after) where.push(`(created_at, id) < ($${params.push(after.createdAt)}, $${params.push(after.id)})`);
-    const rows: AuditRow[] = await this.dataSource.query(
+    const rows = await this.rows(where, params, limit + 1);
+    return toPage(rows, limit, (row) => toEventView(row, showsIp(row)));
+  }
+
+  private rows(where: string[], params: unknown[], limit: number): Promise<AuditRow[]> {
+    return this.dataSource.query(
       `SELECT id, action, workspace_id AS "workspaceId", actor_type AS "actorType", actor_id AS "actorId",
               actor_token_id AS "actorTokenId", target_type AS "targetType", target_id AS "targetId", ip, details,
               created_at AS "createdAt"
          FROM audit_events WHERE ${where.join(' AND ')}
-        ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`,
+        ORDER BY created_at DESC, id DESC LIMIT ${limit}`,
       params,
     );
-    return toPage(rows, limit, (row): AuditEventView => ({
-      id: row.id,
-      action: row.action,
-      workspaceId: row.workspaceId,
-      actor: { type: row.actorType, id: row.actorId, tokenId: row.actorTokenId },
-      target: row.targetType && row.targetId ? { type: row.targetType, id: row.targetId } : null,
-      ip: showsIp(row) ? row.ip : null,
-      details: row.details,
-      createdAt: row.createdAt,
-    }));
   }
+}
+
+/** The filters of a listing or an export, as conditions on `params` (every value a parameter). */
+function filterSql(filter: AuditFilterDto, params: unknown[]): string[] {
+  const where: string[] = [];
+  if (filter.action) where.push(`action = $${params.push(filter.action)}`);
+  // A prefix compared as a prefix: no LIKE, whose _ would match any character.
+  if (filter.actionPrefix) where.push(`left(action, $${params.push(filter.actionPrefix.length)}) = $${params.push(filter.actionPrefix)}`);
+  if (filter.actorId) where.push(`actor_id = $${params.push(filter.actorId)}`);
+  if (filter.targetType) where.push(`target_type = $${params.push(filter.targetType)}`);
+  if (filter.targetId) where.push(`target_id = $${params.push(filter.targetId)}`);
+  if (filter.from) where.push(`created_at >= $${params.push(new Date(filter.from))}`);
+  if (filter.to) where.push(`created_at < $${params.push(new Date(filter.to))}`);
+  return where;
+}
+
+function toEventView(row: AuditRow, showsIp: boolean): AuditEventView {
+  return {
+    id: row.id,
+    action: row.action,
+    workspaceId: row.workspaceId,
+    actor: { type: row.actorType, id: row.actorId, tokenId: row.actorTokenId },
+    target: row.targetType && row.targetId ? { type: row.targetType, id: row.targetId } : null,
+    ip: showsIp ? row.ip : null,
+    details: row.details,
+    createdAt: row.createdAt,
+  };
 }

@@ -20,6 +20,7 @@ export const OPERATIONS: Record<string, { id: string; summary: string }> = {
   'ApiUsersController.revokeToken': { id: 'revokeApiUserToken', summary: "Revoke an API user's token" },
   'ApiUsersController.rotateToken': { id: 'rotateApiUserToken', summary: "Rotate an API user's token" },
   'AuditController.workspaceEvents': { id: 'listWorkspaceAuditEvents', summary: "List a workspace's audit events" },
+  'AuditController.exportWorkspaceEvents': { id: 'exportWorkspaceAuditEvents', summary: "Export a workspace's audit events (CSV or JSON)" },
   'AuditController.accountEvents': { id: 'listMyAuditEvents', summary: 'List the audit events about your account' },
   'PermissionsController.catalog': { id: 'listPermissions', summary: 'List the permission catalog' },
   'ChecksController.authorize': { id: 'authorize', summary: 'Check the calling token for a permission (forward-auth)' },

@@ -734,6 +734,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/workspaces/{wid}/audit-events/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export a workspace's audit events (CSV or JSON) */
+        get: operations["exportWorkspaceAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workspaces/{wid}/devices": {
         parameters: {
             query?: never;
@@ -1199,6 +1216,17 @@ export interface components {
              * @description The workspace it happened in; null for an account event
              */
             workspaceId: string | null;
+        };
+        AuditExportView: {
+            /**
+             * Format: date-time
+             * @description When the export was made
+             */
+            exportedAt: string;
+            /** @description The events, newest first */
+            items: components["schemas"]["AuditEventView"][];
+            /** @description true: more than 10000 events matched; narrow the time range (to) to export the older ones */
+            truncated: boolean;
         };
         AuditTargetView: {
             /** Format: uuid */
@@ -6201,12 +6229,23 @@ export interface operations {
     listMyAuditEvents: {
         parameters: {
             query?: {
+                /** @description Only events of exactly this action */
                 action?: string;
+                /** @description Only events whose action starts with this: `token.` (or `token`) for every token event */
+                actionPrefix?: string;
                 /** @description Only events made by this user or API user */
                 actorId?: string;
                 /** @description nextCursor of the previous page */
                 cursor?: string;
+                /** @description Only events at or after this time (RFC 3339; a date alone is midnight UTC) */
+                from?: string;
                 limit?: number;
+                /** @description Only events about this member, token, device, role… */
+                targetId?: string;
+                /** @description Only events about this kind of thing */
+                targetType?: "api_user" | "device" | "invitation" | "role" | "token" | "user" | "workspace";
+                /** @description Only events before this time (RFC 3339; a date alone is midnight UTC) */
+                to?: string;
             };
             header?: never;
             path?: never;
@@ -9803,12 +9842,23 @@ export interface operations {
     listWorkspaceAuditEvents: {
         parameters: {
             query?: {
+                /** @description Only events of exactly this action */
                 action?: string;
+                /** @description Only events whose action starts with this: `token.` (or `token`) for every token event */
+                actionPrefix?: string;
                 /** @description Only events made by this user or API user */
                 actorId?: string;
                 /** @description nextCursor of the previous page */
                 cursor?: string;
+                /** @description Only events at or after this time (RFC 3339; a date alone is midnight UTC) */
+                from?: string;
                 limit?: number;
+                /** @description Only events about this member, token, device, role… */
+                targetId?: string;
+                /** @description Only events about this kind of thing */
+                targetType?: "api_user" | "device" | "invitation" | "role" | "token" | "user" | "workspace";
+                /** @description Only events before this time (RFC 3339; a date alone is midnight UTC) */
+                to?: string;
             };
             header?: never;
             path: {
@@ -9830,6 +9880,146 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditEventPage"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field (validation_failed). */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or not a valid one (token_missing, token_invalid, token_expired; invalid_credentials at login). */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token or its holder may not do this here (insufficient_scope, forbidden, token_policy). */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not yours: the two read the same (not_found). */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (rate_limited). */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; `requestId` finds it in the logs (internal). No detail of it is answered. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached or has no free connection; try again (unavailable). */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportWorkspaceAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description Only events of exactly this action */
+                action?: string;
+                /** @description Only events whose action starts with this: `token.` (or `token`) for every token event */
+                actionPrefix?: string;
+                /** @description Only events made by this user or API user */
+                actorId?: string;
+                /** @description csv: one row per event, details as JSON in the last column; json: the events as listed */
+                format?: "csv" | "json";
+                /** @description Only events at or after this time (RFC 3339; a date alone is midnight UTC) */
+                from?: string;
+                /** @description Only events about this member, token, device, role… */
+                targetId?: string;
+                /** @description Only events about this kind of thing */
+                targetType?: "api_user" | "device" | "invitation" | "role" | "token" | "user" | "workspace";
+                /** @description Only events before this time (RFC 3339; a date alone is midnight UTC) */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                wid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events the filters match, newest first, at most 10000, as a file to save (Content-Disposition: attachment). Latchkey-Export-Truncated: true when more matched */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description attachment; filename="audit-<workspace id>.<csv|json>" */
+                    "Content-Disposition"?: string;
+                    /** @description true when more than 10000 events matched */
+                    "Latchkey-Export-Truncated"?: "true" | "false";
+                    "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditExportView"];
+                    "text/csv": string;
                 };
             };
             /** @description The request is not valid: `errors` names each field (validation_failed). */
