@@ -1,9 +1,7 @@
 // The web console's pure rules, without a browser: which expiry choices a policy leaves, when a token
 // is "expiring soon", the same screen in another workspace, Retry-After read as seconds, server
-// phrases in plain words, ids replaced by names, and the audit export's CSV (formulas defused).
+// phrases in plain words, ids replaced by names.
 import { retryAfterSeconds } from '../../web/src/api/retry-after';
-import type { components } from '../../web/src/api/schema';
-import { toCsv } from '../../web/src/audit-export';
 import { defaultExpiry, expiryChoices } from '../../web/src/components/expiry';
 import { expiryState } from '../../web/src/format';
 import { readableFieldMessage, withNames } from '../../web/src/messages';
@@ -75,32 +73,5 @@ describe('messages', () => {
       'Workspace “Acme” does not accept personal access tokens.',
     );
     expect(withNames('Workspace 00000000-0000-4000-8000-000000000000 is gone.', names)).toContain('00000000-');
-  });
-});
-
-describe('audit export as CSV', () => {
-  it('quotes every cell, doubles quotes and defuses formulas', () => {
-    const event = {
-      id: 'e1',
-      action: 'device.created',
-      workspaceId: 'w1',
-      actor: { type: 'user', id: 'u1' },
-      target: { type: 'device', id: 'd1' },
-      ip: '127.0.0.1',
-      details: { name: '=HYPERLINK("http://evil")' },
-      createdAt: '2026-06-01T12:00:00.000Z',
-    } as unknown as components['schemas']['AuditEventView'];
-    const csv = toCsv(
-      [event],
-      new Map([
-        ['u1', '@Ada "the first"'],
-        ['d1', '+Sensor'],
-      ]),
-    );
-    const [header, row] = csv.trimEnd().split('\r\n');
-    expect(header).toBe('"time","action","actor_type","actor_id","actor","target_type","target_id","target","ip","details"');
-    expect(row).toContain(`"'@Ada ""the first"""`);
-    expect(row).toContain(`"'+Sensor"`);
-    expect(row).toContain('"{""name"":""=HYPERLINK(\\""http://evil\\"")""}"');
   });
 });

@@ -151,6 +151,13 @@ export function latchkeyApi({ signedIn: http, anonymous }: ApiClient) {
     audit: {
       list: (wid: string, query: Query<'listWorkspaceAuditEvents'> = {}) =>
         answer(http.GET('/v1/workspaces/{wid}/audit-events', { params: { path: { wid }, query } })),
+      /** The events the filters select as a file (at most 10,000; `truncated` when more matched). */
+      export: async (wid: string, query: Query<'exportWorkspaceAuditEvents'>) => {
+        const call = http.GET('/v1/workspaces/{wid}/audit-events/export', { params: { path: { wid }, query }, parseAs: 'blob' });
+        const { response } = await call;
+        const file = (await answer(call)) as unknown as Blob;
+        return { file, truncated: response.headers.get('Latchkey-Export-Truncated') === 'true' };
+      },
     },
   };
 }

@@ -5,8 +5,7 @@ import { Alert, useAnnounce } from '../../components/feedback';
 import { FormAlert, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
 import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
-import { toCsv } from '../../audit-export';
-import { formatDate, plural } from '../../format';
+import { formatDate } from '../../format';
 import { useLoad } from '../../hooks';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
@@ -39,38 +38,77 @@ const ACTIONS = [
 
 /** The filters as the form holds them; empty is "any". */
 interface AuditFilters {
-  /** "token.revoked" exactly, or "token." for every token action. */
+  /** "token.revoked" for one action, or "token." for every token action. */
   action: string;
   actorId: string;
+  targetType: '' | TargetType;
+  targetId: string;
+  /** Dates (YYYY-MM-DD), both days included. */
+  from: string;
+  to: string;
 }
 
-const NO_FILTERS: AuditFilters = { action: '', actorId: '' };
+type TargetType = NonNullable<Query['targetType']>;
 
-/** The list's query: what the server filters. An action ending in "." is a prefix, sent as `action` with "*". */
-function auditQuery(filters: AuditFilters): Query {
-  return {
-    ...(filters.action ? { action: filters.action } : {}),
-    ...(filters.actorId ? { actorId: filters.actorId } : {}),
-  };
-}
+const TARGET_TYPES: Array<{ value: TargetType; label: string }> = [
+  { value: 'user', label: 'A member' },
+  { value: 'api_user', label: 'An API user' },
+  { value: 'device', label: 'A device' },
+  { value: 'role', label: 'A role' },
+  { value: 'invitation', label: 'An invitation' },
+  { value: 'token', label: 'A token' },
+  { value: 'workspace', label: 'The workspace' },
+];
+
+const NO_FILTERS: AuditFilters = { action: '', actorId: '', targetType: '', targetId: '', from: '', to: '' };
 
 type Query = NonNullable<Parameters<ReturnType<typeof useSession>['api']['audit']['list']>[1]>;
 
+const DAY_MS = 86_400_000;
+
+/** The day after a YYYY-MM-DD date: "to" is exclusive on the server, the form's last day is included. */
+function dayAfter(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
+}
+
+/** The list's query, as the server filters: an action ending in "." is a prefix (`actionPrefix`). */
+export function auditQuery(filters: AuditFilters): Omit<Query, 'cursor' | 'limit'> {
+  const action = filters.action.trim();
+  return {
+    ...(action ? (action.endsWith('.') ? { actionPrefix: action } : { action }) : {}),
+    ...(filters.actorId ? { actorId: filters.actorId } : {}),
+    ...(filters.targetType ? { targetType: filters.targetType } : {}),
+    ...(filters.targetId ? { targetId: filters.targetId } : {}),
+    ...(filters.from ? { from: filters.from } : {}),
+    ...(filters.to ? { to: dayAfter(filters.to) } : {}),
+  };
+}
+
 export function AuditPage() {
   const { api } = useSession();
-  const { workspace, can } = useWorkspace();
+  const { workspace, can, roles } = useWorkspace();
   const [filters, setFilters] = useState<AuditFilters>(NO_FILTERS);
   const [draft, setDraft] = useState<AuditFilters>(NO_FILTERS);
-  const form = useForm({ fields: ['action', 'actorId'] });
+  const form = useForm({ fields: ['action', 'actionPrefix', 'actorId', 'targetType', 'targetId', 'from', 'to'] });
   const events = useLoad((cursor) => api.audit.list(workspace.id, { cursor, ...auditQuery(filters) }), [workspace.id, filters]);
   const actors = useActors();
-  const { roles } = useWorkspace();
   const devices = useAllDevices(can('devices:read'));
   const names = new Map([
     ...actors.map((a) => [a.id, a.name] as [string, string]),
     ...roles.map((r) => [r.id, `“${r.name}”`] as [string, string]),
     ...(devices.data ?? []).map((d) => [d.id, `“${d.name}”`] as [string, string]),
   ]);
+  // The things of the chosen kind the page can name, to pick one of them.
+  const targets: Array<{ value: string; label: string }> =
+    draft.targetType === 'user'
+      ? actors.filter((a) => a.kind === 'user').map((a) => ({ value: a.id, label: a.label }))
+      : draft.targetType === 'api_user'
+        ? actors.filter((a) => a.kind === 'api_user').map((a) => ({ value: a.id, label: a.name }))
+        : draft.targetType === 'device'
+          ? (devices.data ?? []).map((d) => ({ value: d.id, label: d.name }))
+          : draft.targetType === 'role'
+            ? roles.map((r) => ({ value: r.id, label: r.name }))
+            : [];
 
   if (!can('audit:read')) {
     return (
@@ -80,12 +118,12 @@ export function AuditPage() {
     );
   }
   const submit = form.handleSubmit(async () => {
-    const wanted = { action: draft.action.trim(), actorId: draft.actorId };
     // Asked once here, so a filter the API refuses shows its error next to its field.
-    await api.audit.list(workspace.id, { ...auditQuery(wanted), limit: 1 });
-    setFilters(wanted);
+    await api.audit.list(workspace.id, { ...auditQuery(draft), limit: 1 });
+    setFilters(draft);
   });
-  const filtered = filters.action !== '' || filters.actorId !== '';
+  const filtered = Object.values(filters).some((v) => v !== '');
+  const set = (patch: Partial<AuditFilters>) => setDraft({ ...draft, ...patch });
   return (
     <WorkspacePage
       title="Audit log"
@@ -99,10 +137,10 @@ export function AuditPage() {
               form={form}
               name="action"
               label="Action"
-              hint="For example token.revoked."
+              hint="token.revoked for one action, token. for all of a kind."
               list="audit-actions"
               value={draft.action}
-              onChange={(action) => setDraft({ ...draft, action })}
+              onChange={(action) => set({ action })}
               autoComplete="off"
               maxLength={100}
             />
@@ -111,11 +149,34 @@ export function AuditPage() {
               name="actorId"
               label="By"
               value={draft.actorId}
-              onChange={(actorId) => setDraft({ ...draft, actorId })}
+              onChange={(actorId) => set({ actorId })}
               options={[{ value: '', label: 'Anyone' }, ...actors.map((a) => ({ value: a.id, label: a.label }))]}
             />
+            <SelectField
+              form={form}
+              name="targetType"
+              label="About"
+              value={draft.targetType}
+              onChange={(targetType) => set({ targetType: targetType as AuditFilters['targetType'], targetId: '' })}
+              options={[{ value: '', label: 'Anything' }, ...TARGET_TYPES]}
+            />
+            {targets.length > 0 && (
+              <SelectField
+                form={form}
+                name="targetId"
+                label="Which one"
+                value={draft.targetId}
+                onChange={(targetId) => set({ targetId })}
+                options={[{ value: '', label: 'Any of them' }, ...targets]}
+              />
+            )}
+            <TextField form={form} name="from" label="From" type="date" value={draft.from} onChange={(from) => set({ from })} />
+            <TextField form={form} name="to" label="Until (included)" type="date" value={draft.to} onChange={(to) => set({ to })} />
           </div>
           <datalist id="audit-actions">
+            {ACTION_PREFIXES.map((a) => (
+              <option key={a} value={a} />
+            ))}
             {ACTIONS.map((a) => (
               <option key={a} value={a} />
             ))}
@@ -137,7 +198,7 @@ export function AuditPage() {
           </div>
         </form>
       </Section>
-      <Section title="Events" actions={<ExportButtons query={auditQuery(filters)} names={names} />}>
+      <Section title="Events" actions={<ExportButtons query={auditQuery(filters)} />}>
         <PagedItems list={events} empty={filtered ? 'No events match these filters.' : 'No events yet.'} moreLabel="Show older events">
           <AuditTable events={events.items} caption={`Audit events of ${workspace.name}`} names={names} />
         </PagedItems>
@@ -146,11 +207,10 @@ export function AuditPage() {
   );
 }
 
-/** The most events one export holds; the filters narrow a larger log. */
-const EXPORT_LIMIT = 10_000;
+const ACTION_PREFIXES = [...new Set(ACTIONS.map((a) => `${a.split('.')[0]}.`))];
 
-/** Downloads every event the filters select, as CSV or JSON, page by page from the API. */
-function ExportButtons({ query, names }: { query: Query; names: Map<string, string> }) {
+/** Downloads what the filters select, as the server exports it (CSV or JSON, at most 10,000 events). */
+function ExportButtons({ query }: { query: Omit<Query, 'cursor' | 'limit'> }) {
   const { api } = useSession();
   const { workspace } = useWorkspace();
   const announce = useAnnounce();
@@ -161,20 +221,10 @@ function ExportButtons({ query, names }: { query: Query; names: Map<string, stri
     setBusy(true);
     setProblem(null);
     try {
-      const all: AuditEvent[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await api.audit.list(workspace.id, { ...query, cursor, limit: 200 });
-        all.push(...page.items);
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor && all.length < EXPORT_LIMIT);
-      const stamp = new Date().toISOString().slice(0, 10);
-      const file = `audit-${workspace.slug}-${stamp}.${format}`;
-      const body = format === 'json' ? `${JSON.stringify(all, null, 2)}\n` : toCsv(all, names);
-      download(file, body, format === 'json' ? 'application/json' : 'text/csv');
-      announce(
-        `${plural(all.length, 'event')} exported to ${file}${cursor ? ` (the first ${EXPORT_LIMIT}; narrow the filters for the rest)` : ''}.`,
-      );
+      const { file, truncated } = await api.audit.export(workspace.id, { ...query, format });
+      const name = `audit-${workspace.slug}-${new Date().toISOString().slice(0, 10)}.${format}`;
+      download(name, file);
+      announce(truncated ? `Exported to ${name}: the first 10,000 events only. Narrow the filters for the rest.` : `Exported to ${name}.`);
     } catch (error) {
       setProblem(toProblem(error));
     } finally {
@@ -194,8 +244,8 @@ function ExportButtons({ query, names }: { query: Query; names: Map<string, stri
   );
 }
 
-function download(name: string, body: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([body], { type }));
+function download(name: string, file: Blob): void {
+  const url = URL.createObjectURL(file);
   const link = document.createElement('a');
   link.href = url;
   link.download = name;
@@ -206,7 +256,7 @@ function download(name: string, body: string, type: string): void {
 }
 
 /** Who can appear in the log, with names for their ids: members (by name and email) and API users. */
-function useActors(): Array<{ id: string; name: string; label: string }> {
+function useActors(): Array<{ id: string; kind: 'user' | 'api_user'; name: string; label: string }> {
   const { api } = useSession();
   const { workspace, can } = useWorkspace();
   const members = useLoad(
@@ -218,8 +268,8 @@ function useActors(): Array<{ id: string; name: string; label: string }> {
     [workspace.id],
   );
   return [
-    ...(members.data ?? []).map((m) => ({ id: m.userId, name: m.name, label: `${m.name} (${m.email})` })),
-    ...(apiUsers.data ?? []).map((u) => ({ id: u.id, name: u.name, label: `API user ${u.name}` })),
+    ...(members.data ?? []).map((m) => ({ id: m.userId, kind: 'user' as const, name: m.name, label: `${m.name} (${m.email})` })),
+    ...(apiUsers.data ?? []).map((u) => ({ id: u.id, kind: 'api_user' as const, name: u.name, label: `API user ${u.name}` })),
   ];
 }
 
