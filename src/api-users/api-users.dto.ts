@@ -8,6 +8,9 @@ import { TOKEN_NAME_MAX_LENGTH } from '../tokens/token.dto';
 import { RoleGrantFields, UpdateMemberDto } from '../workspaces/workspaces.dto';
 
 export const API_USER_NAME_MAX_LENGTH = 100;
+/** The longest lifetime an API user's token may be given, in days (about ten years). */
+const API_USER_TOKEN_DAYS_MAX = 3650;
+
 /** disabled: its tokens are refused until it is active again. */
 export const API_USER_STATUSES = ['active', 'disabled'] as const;
 export type ApiUserStatus = (typeof API_USER_STATUSES)[number];
@@ -16,6 +19,17 @@ export class CreateApiUserDto extends RoleGrantFields {
   @ApiProperty({ example: 'Dashboard ingest', maxLength: API_USER_NAME_MAX_LENGTH })
   @NonBlankString(API_USER_NAME_MAX_LENGTH)
   name: string;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    minimum: 1,
+    maximum: API_USER_TOKEN_DAYS_MAX,
+    description:
+      "The first token's lifetime in days; default: never expires. Needed when the workspace's token policy has a maxLifetimeDays",
+  })
+  @IsOptional()
+  @IntInRange(1, API_USER_TOKEN_DAYS_MAX)
+  expiresInDays?: number | null;
 }
 
 /** Roles and device access change as a member's do, plus a name and a status. */
@@ -44,9 +58,9 @@ export class CreateApiUserTokenDto {
   @ScopeList(API_USER_SCOPES, 'each value must be a permission of the catalog or *', { min: 1, max: PERMISSIONS.length })
   scopes?: string[];
 
-  @ApiPropertyOptional({ nullable: true, minimum: 1, maximum: 3650, description: 'Default: never expires' })
+  @ApiPropertyOptional({ nullable: true, minimum: 1, maximum: API_USER_TOKEN_DAYS_MAX, description: 'Default: never expires' })
   @IsOptional()
-  @IntInRange(1, 3650)
+  @IntInRange(1, API_USER_TOKEN_DAYS_MAX)
   expiresInDays?: number | null;
 }
 

@@ -81,7 +81,7 @@ export class ApiUsersService {
           },
           em,
         );
-        const token = await this.issueToken(em, access, id, { name: 'Default' });
+        const token = await this.issueToken(em, access, id, { name: 'Default', expiresInDays: dto.expiresInDays });
         await audit({
           action: 'api_user.created',
           target: { type: 'api_user', id },

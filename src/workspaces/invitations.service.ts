@@ -159,13 +159,18 @@ export class InvitationsService {
   async mine(user: UserPrincipal): Promise<Page<MyInvitationView>> {
     const now = this.clock.now();
     const rows = await this.invitations.pendingForVerifiedUser(user.id, now);
-    return {
-      items: rows.map((row) => ({
+    const items: MyInvitationView[] = [];
+    for (const row of rows) {
+      // Names, for the join page: few invitations are pending for one address at a time.
+      const names = await this.invitations.grantNames(row.workspaceId, row.roleIds, row.deviceIds);
+      items.push({
         ...toInvitationView(row, now),
         workspace: { id: row.workspaceId, name: row.workspaceName, slug: row.workspaceSlug },
-      })),
-      nextCursor: null,
-    };
+        roles: names.roles,
+        devices: row.deviceAccess === 'selected' ? names.devices : [],
+      });
+    }
+    return { items, nextCursor: null };
   }
 
   /** Needs the secret AND the invited account. Concurrent accepts make one membership (row lock + unique index). */

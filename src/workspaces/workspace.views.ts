@@ -4,13 +4,14 @@ import { ApiProperty, type ApiPropertyOptions, PickType } from '@nestjs/swagger'
 import { USER_NAME_MAX_LENGTH } from '../accounts/accounts.dto';
 import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 import { TOKEN_HINT_LENGTH, TOKEN_LENGTH } from '../auth/token-format';
-import { DEVICE_ACCESS_SCHEMA, type DeviceAccessView } from '../authorization/device-access.dto';
+import { DEVICE_ACCESS_SCHEMA, type DeviceAccessView, MAX_DEVICES_PER_GRANT } from '../authorization/device-access.dto';
 import type { DeviceAccess } from '../authorization/device-rules';
 import { PERMISSIONS } from '../authorization/permissions';
 import { SLUG_MAX_LENGTH } from '../common/dto-fields';
 import { UUID_SCHEMA } from '../common/uuid-param';
 import { DATE_TIME, nullableRef } from '../common/view-fields';
 import { CallerAccessView } from './caller-access.view';
+import { NamedDeviceView, NamedRoleView } from './invitation-preview.view';
 import type { InvitationRecord, MemberRecord, RoleRecord, WorkspaceRecord } from './workspace.records';
 import { MAX_LIFETIME_DAYS_MAX, MAX_ROLES_PER_GRANT, ROLE_DESCRIPTION_MAX, ROLE_NAME_MAX, WORKSPACE_NAME_MAX } from './workspace.limits';
 
@@ -265,6 +266,17 @@ export class InvitationWorkspaceView extends PickType(WorkspaceView, ['id', 'nam
 export class MyInvitationView extends InvitationView {
   @ApiProperty({ type: InvitationWorkspaceView })
   workspace: InvitationWorkspaceView;
+
+  @ApiProperty({ type: [NamedRoleView], maxItems: MAX_ROLES_PER_GRANT, description: 'The roles it grants, by name (in name order)' })
+  roles: NamedRoleView[];
+
+  @ApiProperty({
+    type: [NamedDeviceView],
+    maxItems: MAX_DEVICES_PER_GRANT,
+    description:
+      'With deviceAccess mode "selected": the devices it grants, by name (devices deleted since are left out); empty with mode "all"',
+  })
+  devices: NamedDeviceView[];
 }
 
 export class AcceptedInvitationView {

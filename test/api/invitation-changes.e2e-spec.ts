@@ -1,7 +1,7 @@
 // An invitation's landing page (POST /v1/invitations/preview) and changing a pending invitation
 // (PATCH /v1/workspaces/:wid/invitations/:id), with the attacks on both.
 import { generateToken } from '../../src/auth/token-format';
-import { bearer, createNamedToken, expectProblem, registerUser, uniqueEmail } from '../support/api';
+import { bearer, createNamedToken, expectProblem, markEmailVerified, registerUser, uniqueEmail } from '../support/api';
 import { newWorkspace, WorkspaceFixture } from '../support/fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -136,6 +136,25 @@ describe('POST /v1/invitations/preview', () => {
       400,
       'validation_failed',
     );
+  });
+});
+
+describe('GET /v1/me/invitations', () => {
+  it('names the roles and devices each invitation grants, for the join page', async () => {
+    const ws = await newWorkspace(t);
+    const pump = await ws.device({ name: 'Pump' });
+    const invitee = await registerUser(t);
+    await markEmailVerified(t, invitee.id);
+    await invite(ws, { email: invitee.email, roleIds: [ws.roles.viewer], deviceAccess: { mode: 'selected', deviceIds: [pump.id] } });
+    const other = await newWorkspace(t);
+    await invite(other, { email: invitee.email, roleIds: [other.roles.member] });
+    const res = await t.http().get('/v1/me/invitations').set(bearer(invitee.personalToken)).expect(200);
+    const byWorkspace = new Map(res.body.items.map((i: { workspace: { id: string } }) => [i.workspace.id, i]));
+    expect(byWorkspace.get(ws.id)).toMatchObject({
+      roles: [{ id: ws.roles.viewer, name: 'viewer' }],
+      devices: [{ id: pump.id, name: 'Pump' }],
+    });
+    expect(byWorkspace.get(other.id)).toMatchObject({ roles: [{ id: other.roles.member, name: 'member' }], devices: [] });
   });
 });
 

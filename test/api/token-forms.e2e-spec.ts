@@ -1,6 +1,6 @@
 // What a token form may offer, from the server: an API user's `grantablePermissions`, and for a user's
 // named token restricted to a workspace, `access.permissions` of GET /v1/workspaces/:wid.
-import { bearer, createNamedToken, expectProblem } from '../support/api';
+import { bearer, createNamedToken, expectProblem, PASSWORD } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -104,5 +104,51 @@ describe("a user's named-token form for one workspace", () => {
     const named = await createNamedToken(t, viewer.personalToken, { scopes: res.body.access.permissions, workspaceIds: [ws.id] });
     const seen = await t.http().get(`/v1/workspaces/${ws.id}`).set(bearer(named.secret)).expect(200);
     expect(seen.body.access.permissions).toEqual(VIEWER);
+  });
+});
+
+describe('creating an API user under a maximum token lifetime', () => {
+  it('takes expiresInDays for its first token; without it the policy refuses, and says what to set', async () => {
+    const ws = await newWorkspace(t);
+    const session = (await t.http().post('/v1/auth/login').send({ email: ws.owner.email, password: PASSWORD }).expect(200)).body.token
+      .secret;
+    await t
+      .http()
+      .put(`/v1/workspaces/${ws.id}/token-policy`)
+      .set(bearer(session))
+      .send({ maxLifetimeDays: 30, allowPersonalTokens: true })
+      .expect(200);
+    const body = { name: 'Ingest', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } };
+    const refused = await t.http().post(`/v1/workspaces/${ws.id}/api-users`).set(bearer(session)).send(body);
+    expectProblem(refused, 403, 'token_policy');
+    expect(refused.body.detail).toMatch(/set expiresInDays/);
+    const res = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/api-users`)
+      .set(bearer(session))
+      .send({ ...body, expiresInDays: 30 })
+      .expect(201);
+    expect(new Date(res.body.token.expiresAt).getTime() - t.clock.now().getTime()).toBe(30 * 86_400_000);
+    await t.http().get(`/v1/workspaces/${ws.id}`).set(bearer(res.body.token.secret)).expect(200);
+    expectProblem(
+      await t
+        .http()
+        .post(`/v1/workspaces/${ws.id}/api-users`)
+        .set(bearer(session))
+        .send({ ...body, name: 'Too long', expiresInDays: 31 }),
+      403,
+      'token_policy',
+    );
+    for (const expiresInDays of [0, 3651, 'ten', 1.5]) {
+      expectProblem(
+        await t
+          .http()
+          .post(`/v1/workspaces/${ws.id}/api-users`)
+          .set(bearer(session))
+          .send({ ...body, name: `x${expiresInDays}`, expiresInDays }),
+        400,
+        'validation_failed',
+      );
+    }
   });
 });

@@ -1258,6 +1258,11 @@ export interface components {
         };
         CreateApiUserDto: {
             deviceAccess: components["schemas"]["DeviceAccessDto"];
+            /**
+             * Format: int32
+             * @description The first token's lifetime in days; default: never expires. Needed when the workspace's token policy has a maxLifetimeDays
+             */
+            expiresInDays?: number | null;
             /** @example Dashboard ingest */
             name: string;
             /** @description Role ids from GET /workspaces/{wid}/roles */
@@ -1653,6 +1658,8 @@ export interface components {
             declinedAt: string | null;
             /** @description The devices it grants; devices deleted since drop out on accepting, and an owner gets every device */
             deviceAccess: components["schemas"]["AllDevicesView"] | components["schemas"]["SelectedDevicesView"];
+            /** @description With deviceAccess mode "selected": the devices it grants, by name (devices deleted since are left out); empty with mode "all" */
+            devices: components["schemas"]["NamedDeviceView"][];
             /**
              * Format: email
              * @description The invited address, in its canonical form
@@ -1687,6 +1694,8 @@ export interface components {
             revokedAt: string | null;
             /** @description The roles it grants, by id; once it is no longer pending, a role named here may have been deleted */
             roleIds: string[];
+            /** @description The roles it grants, by name (in name order) */
+            roles: components["schemas"]["NamedRoleView"][];
             /**
              * @description As of this answer: "expired" once expiresAt has passed unanswered
              * @enum {string}
