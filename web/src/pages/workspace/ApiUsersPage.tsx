@@ -2,8 +2,9 @@ import { useState } from 'react';
 import { LIMITS } from '../../api/limits';
 import type { ApiUser, Device, DeviceAccess, IssuedToken } from '../../api/models';
 import { ConfirmButton, Dialog } from '../../components/Dialog';
-import { Notice, useAnnounce } from '../../components/feedback';
-import { FormAlert, RadioGroup, SubmitButton, TextField, useForm } from '../../components/form';
+import { useAnnounce } from '../../components/feedback';
+import { defaultExpiry, expiresInDays, expiryChoices } from '../../components/expiry';
+import { FormAlert, RadioGroup, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
 import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { assertDevicesChosen, DeviceAccessField, RolePicker } from '../../components/pickers';
@@ -153,25 +154,27 @@ function CreateApiUser({
   const [name, setName] = useState('');
   const [roleIds, setRoleIds] = useState<string[]>(viewer ? [viewer.id] : []);
   const [access, setAccess] = useState<DeviceAccess>({ mode: 'all' });
-  const form = useForm({ fields: ['name', 'roleIds', 'deviceAccess', 'deviceAccess.deviceIds'], conflictField: 'name' });
+  // Its first token: the same lifetimes as every token form, cut to the workspace's policy.
+  const choices = expiryChoices({ longest: LIMITS.apiUserTokenDays, policyMaxDays: workspace.tokenPolicy.maxLifetimeDays });
+  const [expiry, setExpiry] = useState(() => defaultExpiry(choices));
+  const chosenExpiry = choices.some((c) => c.value === expiry) ? expiry : defaultExpiry(choices);
+  const form = useForm({
+    fields: ['name', 'roleIds', 'deviceAccess', 'deviceAccess.deviceIds', 'expiresInDays'],
+    conflictField: 'name',
+  });
   const submit = form.handleSubmit(async () => {
     assertDevicesChosen(access, devices);
-    const answer = await api.apiUsers.create(workspace.id, { name: name.trim(), roleIds, deviceAccess: access });
+    const answer = await api.apiUsers.create(workspace.id, {
+      name: name.trim(),
+      roleIds,
+      deviceAccess: access,
+      expiresInDays: expiresInDays(chosenExpiry),
+    });
     setName('');
     onCreated(answer);
   });
   return (
     <Section title="Create an API user">
-      {workspace.tokenPolicy.maxLifetimeDays !== null && (
-        // POST /api-users takes no lifetime for the first token it makes, which never expires: under a
-        // maximum lifetime the server refuses it. Said before, not after a failed submit.
-        <Notice tone="warning">
-          This workspace accepts only tokens that expire within {workspace.tokenPolicy.maxLifetimeDays} days, and a new API user's first
-          token never expires, so Latchkey refuses to create API users here for now. To add one, remove the maximum lifetime on the{' '}
-          <Link to={`/w/${workspace.id}/policy`}>token policy</Link> for a moment, create the API user, give it a token that expires, and
-          revoke its first token.
-        </Notice>
-      )}
       <form ref={form.ref} onSubmit={submit} noValidate aria-label="Create an API user">
         <FormAlert form={form} />
         <TextField
@@ -192,6 +195,19 @@ function CreateApiUser({
           canGrantOwner={false}
         />
         <DeviceAccessField form={form} devices={devices} value={access} onChange={setAccess} />
+        <SelectField
+          form={form}
+          name="expiresInDays"
+          label="Its first token expires in"
+          value={chosenExpiry}
+          onChange={setExpiry}
+          options={choices}
+          hint={
+            workspace.tokenPolicy.maxLifetimeDays
+              ? `This workspace's token policy accepts tokens of at most ${workspace.tokenPolicy.maxLifetimeDays} days.`
+              : 'The API user gets one token, shown once, with all it may do (*). Add narrower ones on its page.'
+          }
+        />
         <SubmitButton form={form}>Create API user</SubmitButton>
       </form>
     </Section>
