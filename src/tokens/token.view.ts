@@ -133,6 +133,12 @@ export class WorkspaceTokenView extends TokenView {
 
   @ApiProperty({
     description:
+      "true: the token this request came with: revoking it (or cutting it off) ends the caller's own access here, a console's sign-in among them",
+  })
+  current: boolean;
+
+  @ApiProperty({
+    description:
       "true: an API user's token, or one restricted to this workspace alone; revoking it here revokes it. false: a member's token that may reach the member's other workspaces; revoking it here cuts it off from this workspace only",
   })
   onlyHere: boolean;

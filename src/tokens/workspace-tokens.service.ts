@@ -26,7 +26,13 @@ function reachesOnly(t: ReachingToken, workspaceId: string): boolean {
  * address, and which other workspaces it names, are none of this workspace's business, so its admins
  * see the last use for tokens of this workspace alone, and only this workspace among the ids.
  */
-function toGovernedTokenView(t: ReachingToken, workspaceId: string, policy: TokenPolicy, now: Date): WorkspaceTokenView {
+function toGovernedTokenView(
+  t: ReachingToken,
+  workspaceId: string,
+  policy: TokenPolicy,
+  now: Date,
+  callerTokenId: string,
+): WorkspaceTokenView {
   const onlyHere = reachesOnly(t, workspaceId);
   const lastUse = onlyHere ? {} : { lastUsedAt: null, lastUsedIp: null };
   return {
@@ -38,6 +44,7 @@ function toGovernedTokenView(t: ReachingToken, workspaceId: string, policy: Toke
     // A member's token: its user and the address exist (the row was reached through the membership).
     owner: t.apiUserId ? { type: 'api_user', id: t.apiUserId } : { type: 'user', id: t.userId as string, email: t.ownerEmail as string },
     policy: toPolicyVerdict(policy, t),
+    current: t.id === callerTokenId,
   };
 }
 
@@ -53,7 +60,7 @@ export class WorkspaceTokensService {
     const limit = pageLimit(query);
     const now = this.clock.now();
     const rows = await this.tokens.listReachingWorkspace(access.workspaceId, now, decodeCursor(query.cursor), limit);
-    return toPage(rows, limit, (row) => toGovernedTokenView(row, access.workspaceId, access.tokenPolicy, now));
+    return toPage(rows, limit, (row) => toGovernedTokenView(row, access.workspaceId, access.tokenPolicy, now, access.principal.token.id));
   }
 
   /**
@@ -81,7 +88,7 @@ export class WorkspaceTokensService {
         if (currentPolicy.accepted) newlyRefused++;
         const list = currentPolicy.accepted ? cutOff : refusedAlready;
         if (list.length < POLICY_PREVIEW_MAX_ITEMS)
-          list.push({ ...toGovernedTokenView(row, access.workspaceId, policy, now), currentPolicy });
+          list.push({ ...toGovernedTokenView(row, access.workspaceId, policy, now, access.principal.token.id), currentPolicy });
       }
       if (rows.length <= PREVIEW_BATCH) break;
       after = rows[PREVIEW_BATCH - 1];

@@ -127,6 +127,18 @@ describe('sessions', () => {
     await t.http().get('/v1/me').set(bearer(laptop.secret)).expect(200);
   });
 
+  it("a workspace's token list marks the request's own token, so a console can warn before signing itself out", async () => {
+    const ws = await newWorkspace(t, user);
+    const laptop = await signIn(user, FIREFOX);
+    const res = await t.http().get(`/v1/workspaces/${ws.id}/tokens`).set(bearer(laptop.secret)).expect(200);
+    const current = res.body.items.filter((i: { current: boolean }) => i.current).map((i: { id: string }) => i.id);
+    expect(current).toEqual([laptop.id]);
+    const byPersonal = await t.http().get(`/v1/workspaces/${ws.id}/tokens`).set(bearer(user.personalToken)).expect(200);
+    expect(byPersonal.body.items.filter((i: { current: boolean }) => i.current).map((i: { id: string }) => i.id)).toEqual([
+      user.personalTokenId,
+    ]);
+  });
+
   describe('attacks', () => {
     it("another user's session is 404, and keeps working", async () => {
       const mallory = await registerUser(t);

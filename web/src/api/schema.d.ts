@@ -1732,6 +1732,8 @@ export interface components {
         PolicyPreviewTokenView: {
             /** Format: date-time */
             createdAt: string;
+            /** @description true: the token this request came with: revoking it (or cutting it off) ends the caller's own access here, a console's sign-in among them */
+            current: boolean;
             /** @description The policy in force now: accepted means saving the proposed one would cut this token off */
             currentPolicy: components["schemas"]["TokenPolicyVerdictView"];
             /**
@@ -2213,6 +2215,8 @@ export interface components {
         WorkspaceTokenView: {
             /** Format: date-time */
             createdAt: string;
+            /** @description true: the token this request came with: revoking it (or cutting it off) ends the caller's own access here, a console's sign-in among them */
+            current: boolean;
             /**
              * Format: date-time
              * @description null: never expires. A rotated-out secret in its grace period expires when the grace ends
