@@ -30,8 +30,6 @@ export interface SessionContextValue {
   setWorkspaceAccess: (value: { workspaceId: string; access: CallerAccess } | null) => void;
   /** The server lets this user list the platform's users (GET /v1/admin/users answered 200). */
   isPlatformAdmin: boolean;
-  /** The secret of this browser tab's login session, to tell it apart in lists of tokens. */
-  sessionSecret: () => string | null;
   /** The session was ended on purpose from a page (revoked from a workspace's token list): back to sign-in, saying why. */
   ended: (notice: string) => void;
 }
@@ -172,7 +170,6 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       workspaceAccess,
       setWorkspaceAccess,
       isPlatformAdmin,
-      sessionSecret: () => tokenRef.current,
       ended: (message: string) => {
         clear();
         setNotice(message);

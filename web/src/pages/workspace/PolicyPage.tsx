@@ -11,7 +11,6 @@ import { isExpiringOrExpired, plural } from '../../format';
 import { useLoad } from '../../hooks';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
-import { hintOf } from '../account/invitation-link';
 import { NoPermission, WorkspacePage } from './common';
 
 export function PolicyPage() {
@@ -167,9 +166,7 @@ function PolicyPreviewPanel({ preview }: { preview: TokenPolicyPreview }) {
 }
 
 function ReachingTokens() {
-  const { api, sessionSecret, ended } = useSession();
-  const secret = sessionSecret();
-  const mine = secret ? hintOf(secret) : null;
+  const { api, ended } = useSession();
   const { workspace, can } = useWorkspace();
   const announce = useAnnounce();
   const { maxLifetimeDays, allowPersonalTokens } = workspace.tokenPolicy;
@@ -181,7 +178,7 @@ function ReachingTokens() {
   const manage = can('tokens:manage');
   const revoke = async (t: GovernedToken) => {
     await api.workspaceTokens.revoke(workspace.id, t.id);
-    if (t.hint === mine) {
+    if (t.current) {
       ended('You revoked the session this browser was using, so you are signed out. Sign in again to continue.');
       return;
     }
@@ -219,7 +216,7 @@ function ReachingTokens() {
               cell: (t) => (
                 <>
                   {t.name ?? <span className="muted">{t.kind === 'session' ? 'login session' : t.kind}</span>}
-                  {t.hint === mine && <span className="badge badge-info">This browser</span>}
+                  {t.current && <span className="badge badge-info">This browser</span>}
                   <span className="block">
                     <Hint hint={t.hint} />
                   </span>
@@ -251,7 +248,7 @@ function ReachingTokens() {
                 accessibleLabel={`Revoke here: ${t.hint}`}
                 title={`Cut ${t.hint} off from this workspace?`}
                 message={
-                  t.hint === mine ? (
+                  t.current ? (
                     <p>
                       <strong>This is the session this browser is using.</strong> Revoking it signs you out of the console at once.
                     </p>
