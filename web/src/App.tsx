@@ -3,8 +3,9 @@ import { useEffect, useState, type FormEvent, type MouseEvent } from 'react';
 import { AnnouncerProvider, Loading } from './components/feedback';
 import { hasPersonalTokenHandOver } from './flash';
 import { NotFoundPage } from './pages/NotFoundPage';
+import { sameScreenIn } from './paths';
 import { Link, navigate, useRoute, type Route } from './router';
-import { findRoute, isWorkspaceRoute, pathTo, ROUTES, type AppRoute, type MatchedRoute } from './routes';
+import { allowedFor, findRoute, isWorkspaceRoute, pathTo, ROUTES, type AppRoute, type MatchedRoute } from './routes';
 import { SessionProvider, useSession } from './session';
 import { WorkspaceProvider } from './workspace';
 
@@ -136,7 +137,7 @@ function SignedInLayout({ route }: { route: Route }) {
       <header className="topbar">
         <Brand />
         {/* Keyed by the current workspace: moving to another one starts the choice afresh. */}
-        <WorkspaceSwitcher key={wid ?? session.currentWorkspaceId ?? ''} currentId={wid ?? session.currentWorkspaceId} />
+        <WorkspaceSwitcher key={wid ?? session.currentWorkspaceId ?? ''} currentId={wid ?? session.currentWorkspaceId} route={route} />
         <div className="topbar-user">
           <span className="user-name" title={session.user?.email}>
             {session.user?.name}
@@ -156,7 +157,7 @@ function SignedInLayout({ route }: { route: Route }) {
   );
 }
 
-function WorkspaceSwitcher({ currentId }: { currentId: string | null }) {
+function WorkspaceSwitcher({ currentId, route }: { currentId: string | null; route: Route }) {
   const { workspaces } = useSession();
   const [picked, setChoice] = useState<string | null>(null);
   // Until the user picks one: the current workspace, or the first once the list has loaded.
@@ -170,11 +171,13 @@ function WorkspaceSwitcher({ currentId }: { currentId: string | null }) {
   }
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (choice) navigate(`/w/${choice}`);
+    if (choice) navigate(sameScreenIn(route.path, choice));
   };
   return (
     <form className="switcher" onSubmit={submit} aria-label="Switch workspace">
-      <label htmlFor="workspace-switcher">Workspace</label>
+      <label htmlFor="workspace-switcher" className="switcher-label">
+        Workspace
+      </label>
       <select id="workspace-switcher" value={choice} onChange={(e) => setChoice(e.target.value)}>
         {workspaces.map((w) => (
           <option key={w.id} value={w.id}>
@@ -194,8 +197,17 @@ const ACCOUNT_NAV = NAV_ENTRIES.filter((r) => !isWorkspaceRoute(r));
 const WORKSPACE_NAV = NAV_ENTRIES.filter(isWorkspaceRoute);
 
 function Navigation({ route, match, workspaceId }: { route: Route; match: MatchedRoute | undefined; workspaceId: string | null }) {
-  const { workspaces } = useSession();
+  const { workspaces, workspaceAccess, isPlatformAdmin } = useSession();
   const workspace = workspaces.find((w) => w.id === workspaceId);
+  // On a narrow screen the navigation folds under a "Menu" button, so the page starts at the top.
+  const [open, setOpen] = useState(false);
+  const [openedAt, setOpenedAt] = useState(route.full);
+  if (openedAt !== route.full) {
+    // A link followed: the menu folds again, showing the page it opened.
+    setOpenedAt(route.full);
+    setOpen(false);
+  }
+  const access = workspaceAccess && workspaceAccess.workspaceId === workspaceId ? workspaceAccess.access : null;
   const item = (entry: AppRoute, params: Record<string, string> = {}) => {
     const to = pathTo(entry.path, params);
     const current =
@@ -208,20 +220,44 @@ function Navigation({ route, match, workspaceId }: { route: Route; match: Matche
       </li>
     );
   };
+  const currentLabel =
+    match?.route.nav?.label ?? (match?.route.within ? ROUTES.find((r) => r.path === match.route.within)?.nav?.label : undefined);
   return (
-    <nav className="sidebar" aria-label="Main">
-      <p className="nav-heading" id="nav-account">
-        Account
-      </p>
-      <ul aria-labelledby="nav-account">{ACCOUNT_NAV.map((entry) => item(entry))}</ul>
-      {workspaceId && workspace && (
-        <>
-          <p className="nav-heading" id="nav-workspace">
-            {workspace.name}
-          </p>
-          <ul aria-labelledby="nav-workspace">{WORKSPACE_NAV.map((entry) => item(entry, { wid: workspaceId }))}</ul>
-        </>
-      )}
+    <nav className={`sidebar${open ? ' open' : ''}`} aria-label="Main">
+      <button
+        type="button"
+        className="menu-toggle button secondary small"
+        aria-expanded={open}
+        aria-controls="nav-lists"
+        onClick={() => setOpen(!open)}
+      >
+        <span aria-hidden="true">☰</span>
+        <span>{currentLabel ? `Menu: ${currentLabel}` : 'Menu'}</span>
+      </button>
+      <div id="nav-lists" className="nav-lists">
+        <p className="nav-heading" id="nav-account">
+          Account
+        </p>
+        <ul aria-labelledby="nav-account">{ACCOUNT_NAV.filter((entry) => !entry.platformAdmin).map((entry) => item(entry))}</ul>
+        {isPlatformAdmin && (
+          <>
+            <p className="nav-heading" id="nav-platform">
+              Platform
+            </p>
+            <ul aria-labelledby="nav-platform">{ACCOUNT_NAV.filter((entry) => entry.platformAdmin).map((entry) => item(entry))}</ul>
+          </>
+        )}
+        {workspaceId && workspace && (
+          <>
+            <p className="nav-heading" id="nav-workspace" title={workspace.name}>
+              {workspace.name}
+            </p>
+            <ul aria-labelledby="nav-workspace">
+              {WORKSPACE_NAV.filter((entry) => allowedFor(entry, access)).map((entry) => item(entry, { wid: workspaceId }))}
+            </ul>
+          </>
+        )}
+      </div>
     </nav>
   );
 }

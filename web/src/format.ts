@@ -24,6 +24,7 @@ export type ExpiryState = 'revoked' | 'grace' | 'expired' | 'expiring' | 'active
 
 interface Lifetime {
   kind?: string;
+  createdAt?: string;
   expiresAt: string | null;
   revokedAt?: string | null;
   replacedById?: string | null;
@@ -31,7 +32,9 @@ interface Lifetime {
 
 /**
  * Login sessions live hours by design: they are never "expiring soon", only expired. A rotated-out
- * token is listed unrevoked until its grace period ends, with that end as its expiry.
+ * token is listed unrevoked until its grace period ends, with that end as its expiry. "Expiring soon"
+ * is within EXPIRING_SOON_DAYS and past half of the token's life: a 7-day token is not flagged the
+ * moment it is made, only once it has used half of its week.
  */
 export function expiryState(token: Lifetime, now = Date.now()): ExpiryState {
   if (token.revokedAt) return new Date(token.revokedAt).getTime() > now ? 'grace' : 'revoked';
@@ -39,7 +42,9 @@ export function expiryState(token: Lifetime, now = Date.now()): ExpiryState {
   const left = new Date(token.expiresAt).getTime() - now;
   if (left <= 0) return 'expired';
   if (token.replacedById) return 'grace';
-  return left <= EXPIRING_SOON_DAYS * DAY_MS && token.kind !== 'session' ? 'expiring' : 'active';
+  if (token.kind === 'session' || left > EXPIRING_SOON_DAYS * DAY_MS) return 'active';
+  const lifetime = token.createdAt ? new Date(token.expiresAt).getTime() - new Date(token.createdAt).getTime() : Infinity;
+  return left <= lifetime / 2 ? 'expiring' : 'active';
 }
 
 export function isExpiringOrExpired(token: Lifetime): boolean {

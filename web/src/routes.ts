@@ -1,11 +1,14 @@
 // The UI's one route table: the shell matches the URL against it (App.tsx) and draws the navigation
 // and the workspace overview's areas from it, so a screen is added or renamed in one place.
 import type { ComponentType } from 'react';
+import type { CallerAccess, Permission } from './api/models';
+import { AdminUsersPage } from './pages/admin/AdminUsersPage';
 import { AcceptInvitationPage } from './pages/account/AcceptInvitationPage';
 import { MyInvitationsPage } from './pages/account/MyInvitationsPage';
 import { NamedTokensPage } from './pages/account/NamedTokensPage';
 import { PersonalTokenPage } from './pages/account/PersonalTokenPage';
 import { ProfilePage } from './pages/account/ProfilePage';
+import { SessionsPage } from './pages/account/SessionsPage';
 import { LoginPage } from './pages/auth/LoginPage';
 import { RegisterPage } from './pages/auth/RegisterPage';
 import { ApiUserPage } from './pages/workspace/ApiUserPage';
@@ -30,6 +33,21 @@ export interface AppRoute {
   nav?: { label: string; summary?: string };
   /** A page without an entry of its own shows as inside this path's entry (aria-current="location"). */
   within?: string;
+  /**
+   * A workspace page's entry is listed only when the caller's access there (as the server answered it)
+   * lets them use the page: any one of these permissions, or owner with it for owner-only pages.
+   */
+  needs?: { anyOf: Permission[]; owner?: boolean };
+  /** Listed only for platform administrators. */
+  platformAdmin?: boolean;
+}
+
+/** Whether the navigation lists a workspace page for a caller with this access. */
+export function allowedFor(route: AppRoute, access: CallerAccess | null): boolean {
+  if (!route.needs) return true;
+  if (!access) return false;
+  const can = route.needs.anyOf.some((p) => access.permissions.includes(p));
+  return route.needs.owner ? can && access.isOwner : can;
 }
 
 export const WORKSPACE_PREFIX = '/w/:wid';
@@ -42,6 +60,8 @@ export const ROUTES: AppRoute[] = [
   { path: '/account/personal-token', page: PersonalTokenPage, audience: 'signed-in', nav: { label: 'Personal token' } },
   { path: '/account/tokens', page: NamedTokensPage, audience: 'signed-in', nav: { label: 'Named tokens' } },
   { path: '/account/invitations', page: MyInvitationsPage, audience: 'signed-in', nav: { label: 'Invitations' } },
+  { path: '/account/sessions', page: SessionsPage, audience: 'signed-in', nav: { label: 'Sessions' } },
+  { path: '/admin/users', page: AdminUsersPage, audience: 'signed-in', nav: { label: 'Platform users' }, platformAdmin: true },
   { path: '/workspaces', page: WorkspacesPage, audience: 'signed-in', nav: { label: 'All workspaces' } },
   { path: WORKSPACE_PREFIX, page: OverviewPage, audience: 'signed-in', nav: { label: 'Overview' } },
   {
@@ -49,43 +69,56 @@ export const ROUTES: AppRoute[] = [
     page: MembersPage,
     audience: 'signed-in',
     nav: { label: 'Members', summary: 'People in this workspace, their roles and device access.' },
+    needs: { anyOf: ['members:read'] },
   },
   {
     path: `${WORKSPACE_PREFIX}/invitations`,
     page: InvitationsPage,
     audience: 'signed-in',
     nav: { label: 'Invitations', summary: 'Invite people by email; the link is shown once.' },
+    needs: { anyOf: ['members:read'] },
   },
   {
     path: `${WORKSPACE_PREFIX}/roles`,
     page: RolesPage,
     audience: 'signed-in',
     nav: { label: 'Roles', summary: 'Built-in and custom sets of permissions.' },
+    needs: { anyOf: ['roles:read'] },
   },
   {
     path: `${WORKSPACE_PREFIX}/devices`,
     page: DevicesPage,
     audience: 'signed-in',
     nav: { label: 'Devices', summary: 'The devices members and API users may be limited to.' },
+    needs: { anyOf: ['devices:read', 'devices:create'] },
   },
   {
     path: `${WORKSPACE_PREFIX}/api-users`,
     page: ApiUsersPage,
     audience: 'signed-in',
     nav: { label: 'API users', summary: 'Headless principals for integrations, with their tokens.' },
+    needs: { anyOf: ['api_users:read'] },
   },
-  { path: `${WORKSPACE_PREFIX}/api-users/:apiUserId`, page: ApiUserPage, audience: 'signed-in', within: `${WORKSPACE_PREFIX}/api-users` },
+  {
+    path: `${WORKSPACE_PREFIX}/api-users/:apiUserId`,
+    page: ApiUserPage,
+    audience: 'signed-in',
+    within: `${WORKSPACE_PREFIX}/api-users`,
+    needs: { anyOf: ['api_users:read'] },
+  },
   {
     path: `${WORKSPACE_PREFIX}/policy`,
     page: PolicyPage,
     audience: 'signed-in',
     nav: { label: 'Token policy', summary: 'Maximum token lifetime and personal tokens; every token that reaches here.' },
+    needs: { anyOf: ['tokens:read', 'workspace:update'] },
   },
   {
     path: `${WORKSPACE_PREFIX}/audit`,
     page: AuditPage,
     audience: 'signed-in',
     nav: { label: 'Audit log', summary: 'Who changed what, and when.' },
+    needs: { anyOf: ['audit:read'] },
   },
 ];
 

@@ -3,7 +3,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { createApiClient } from './api/client';
 import { latchkeyApi, type LatchkeyApi } from './api/latchkey';
-import type { User, Workspace } from './api/models';
+import type { CallerAccess, User, Workspace } from './api/models';
 import { navigate } from './router';
 
 const STORAGE_KEY = 'latchkey.session';
@@ -25,6 +25,13 @@ export interface SessionContextValue {
   /** The workspace last opened, for the navigation. */
   currentWorkspaceId: string | null;
   setCurrentWorkspaceId: (id: string | null) => void;
+  /** What the user may do in the workspace last opened (GET /v1/workspaces/:wid `access`), for the navigation. */
+  workspaceAccess: { workspaceId: string; access: CallerAccess } | null;
+  setWorkspaceAccess: (value: { workspaceId: string; access: CallerAccess } | null) => void;
+  /** The server lets this user list the platform's users (GET /v1/admin/users answered 200). */
+  isPlatformAdmin: boolean;
+  /** The session was ended on purpose from a page (revoked from a workspace's token list): back to sign-in, saying why. */
+  ended: (notice: string) => void;
 }
 
 const SessionContext = createContext<SessionContextValue | null>(null);
@@ -53,6 +60,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [workspaces, setWorkspaces] = useState<Workspace[]>([]);
   const [currentWorkspaceId, setCurrent] = useState<string | null>(stored(WORKSPACE_KEY));
+  const [workspaceAccess, setWorkspaceAccess] = useState<SessionContextValue['workspaceAccess']>(null);
+  const [isPlatformAdmin, setPlatformAdmin] = useState(false);
 
   const clear = useCallback(() => {
     tokenRef.current = null;
@@ -61,6 +70,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setUser(null);
     setWorkspaces([]);
     setCurrent(null);
+    setWorkspaceAccess(null);
+    setPlatformAdmin(false);
     setStatus('signed-out');
   }, []);
 
@@ -71,7 +82,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
           token: () => tokenRef.current,
           onUnauthorized: () => {
             clear();
-            setNotice('Your session has ended. Sign in again to continue.');
+            setNotice(
+              'Your session has ended: it was signed out, from here or from another device, or it expired. Sign in again to continue.',
+            );
           },
         }),
       ),
@@ -90,6 +103,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setWorkspaces(all);
   }, [api]);
 
+  // Platform administration is not a workspace right: the server says whether this user has it by
+  // answering the list of users, and the console shows its screens only then.
+  const probePlatformAdmin = useCallback(() => {
+    api.admin
+      .users({ limit: 1 })
+      .then(() => setPlatformAdmin(true))
+      .catch(() => setPlatformAdmin(false));
+  }, [api]);
+
   useEffect(() => {
     if (!tokenRef.current) return;
     api.me
@@ -97,10 +119,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       .then((me) => {
         setUser(me);
         setStatus('signed-in');
+        probePlatformAdmin();
         return reloadWorkspaces();
       })
       .catch(() => clear());
-  }, [api, clear, reloadWorkspaces]);
+  }, [api, clear, reloadWorkspaces, probePlatformAdmin]);
 
   const signIn = useCallback(
     (token: string, me: User) => {
@@ -109,9 +132,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setNotice(null);
       setUser(me);
       setStatus('signed-in');
+      probePlatformAdmin();
       void reloadWorkspaces().catch(() => undefined);
     },
-    [reloadWorkspaces],
+    [reloadWorkspaces, probePlatformAdmin],
   );
 
   const signOut = useCallback(async () => {
@@ -143,8 +167,30 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       reloadWorkspaces,
       currentWorkspaceId,
       setCurrentWorkspaceId,
+      workspaceAccess,
+      setWorkspaceAccess,
+      isPlatformAdmin,
+      ended: (message: string) => {
+        clear();
+        setNotice(message);
+        navigate('/login');
+      },
     }),
-    [status, user, api, notice, signIn, signOut, workspaces, reloadWorkspaces, currentWorkspaceId, setCurrentWorkspaceId],
+    [
+      status,
+      user,
+      api,
+      notice,
+      signIn,
+      signOut,
+      workspaces,
+      reloadWorkspaces,
+      currentWorkspaceId,
+      setCurrentWorkspaceId,
+      workspaceAccess,
+      isPlatformAdmin,
+      clear,
+    ],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

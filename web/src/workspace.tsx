@@ -23,13 +23,15 @@ const WorkspaceContext = createContext<WorkspaceContextValue | null>(null);
 
 export function WorkspaceProvider({ workspaceId, children }: { workspaceId: string; children: ReactNode }) {
   const api = useApi();
-  const { setCurrentWorkspaceId } = useSession();
+  const { setCurrentWorkspaceId, setWorkspaceAccess } = useSession();
   const workspace = useLoad(() => api.workspaces.get(workspaceId), [workspaceId]);
   const roles = useLoad(() => api.roles.list(workspaceId).then((p) => p.items), [workspaceId]);
 
   useEffect(() => {
-    if (workspace.data) setCurrentWorkspaceId(workspace.data.id);
-  }, [workspace.data, setCurrentWorkspaceId]);
+    if (!workspace.data) return;
+    setCurrentWorkspaceId(workspace.data.id);
+    setWorkspaceAccess({ workspaceId: workspace.data.id, access: workspace.data.access });
+  }, [workspace.data, setCurrentWorkspaceId, setWorkspaceAccess]);
 
   const value = useMemo<WorkspaceContextValue | null>(() => {
     if (!workspace.data) return null;

@@ -2,6 +2,7 @@
 // (schema.d.ts), with the bearer token in and the answer's body, or an ApiError carrying its
 // problem+json, out.
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
+import { retryAfterSeconds } from './retry-after';
 import type { components, paths } from './schema';
 
 type ServerProblem = components['schemas']['Problem'];
@@ -10,7 +11,11 @@ type ServerProblem = components['schemas']['Problem'];
  * RFC 9457 problem details: the server's, or one made here when there is none to read (the network
  * failed, a proxy answered), which has a title and a status only for certain.
  */
-export type Problem = Pick<ServerProblem, 'title' | 'status'> & Partial<Omit<ServerProblem, 'title' | 'status'>>;
+export type Problem = Pick<ServerProblem, 'title' | 'status'> &
+  Partial<Omit<ServerProblem, 'title' | 'status'>> & {
+    /** From the answer's Retry-After header (a 429, a locked-out sign-in): how long to wait, in seconds. */
+    retryAfterSeconds?: number;
+  };
 
 export type FieldProblem = NonNullable<ServerProblem['errors']>[number];
 
@@ -102,11 +107,12 @@ export async function answer(call: Promise<Outcome>): Promise<unknown> {
   if (!('error' in outcome)) return outcome.data;
   const { error, response } = outcome;
   // Typed as the document's Problem, but a proxy in front of Latchkey may answer with anything.
-  throw new ApiError(
-    isProblem(error)
-      ? error
-      : { title: response.statusText || 'Error', status: response.status, detail: `The server answered ${response.status}.` },
-  );
+  const problem: Problem = isProblem(error)
+    ? { ...error }
+    : { title: response.statusText || 'Error', status: response.status, detail: `The server answered ${response.status}.` };
+  const retryAfter = retryAfterSeconds(response.headers.get('Retry-After'));
+  if (retryAfter !== undefined) problem.retryAfterSeconds = retryAfter;
+  throw new ApiError(problem);
 }
 
 function isProblem(value: unknown): value is Problem {

@@ -28,9 +28,14 @@ export function latchkeyApi({ signedIn: http, anonymous }: ApiClient) {
         answer(http.POST('/v1/me/tokens/{tokenId}/rotate', { params: { path: { tokenId } }, body: { graceSeconds } })),
       revokeToken: (tokenId: string) => answer(http.DELETE('/v1/me/tokens/{tokenId}', { params: { path: { tokenId } } })),
       invitations: () => answer(http.GET('/v1/me/invitations')),
+      sessions: (query: Query<'listMySessions'> = {}) => answer(http.GET('/v1/me/sessions', { params: { query } })),
+      revokeSession: (sessionId: string) => answer(http.DELETE('/v1/me/sessions/{sessionId}', { params: { path: { sessionId } } })),
+      revokeOtherSessions: () => answer(http.POST('/v1/me/sessions/revoke-others')),
     },
 
     invitations: {
+      /** Public: what a link invites to (workspace, inviter, roles, devices by name), for its landing page. */
+      preview: (token: string) => answer(anonymous.POST('/v1/invitations/preview', { body: { token } })),
       accept: (token: string) => answer(http.POST('/v1/invitations/accept', { body: { token } })),
       /** The secret is needed unless the user's email address is verified. */
       decline: (invitationId: string, token?: string) =>
@@ -46,6 +51,8 @@ export function latchkeyApi({ signedIn: http, anonymous }: ApiClient) {
       leave: (wid: string) => answer(http.POST('/v1/workspaces/{wid}/leave', { params: { path: { wid } } })),
       remove: (wid: string) => answer(http.DELETE('/v1/workspaces/{wid}', { params: { path: { wid } } })),
       policy: (wid: string) => answer(http.GET('/v1/workspaces/{wid}/token-policy', { params: { path: { wid } } })),
+      previewPolicy: (wid: string, body: Dto<'TokenPolicyDto'>) =>
+        answer(http.POST('/v1/workspaces/{wid}/token-policy/preview', { params: { path: { wid } }, body })),
       putPolicy: (wid: string, body: Dto<'TokenPolicyDto'>) =>
         answer(http.PUT('/v1/workspaces/{wid}/token-policy', { params: { path: { wid } }, body })),
     },
@@ -74,6 +81,8 @@ export function latchkeyApi({ signedIn: http, anonymous }: ApiClient) {
         answer(http.GET('/v1/workspaces/{wid}/invitations', { params: { path: { wid }, query } })),
       create: (wid: string, body: Dto<'CreateInvitationDto'>) =>
         answer(http.POST('/v1/workspaces/{wid}/invitations', { params: { path: { wid } }, body })),
+      update: (wid: string, invitationId: string, body: Dto<'UpdateInvitationDto'>) =>
+        answer(http.PATCH('/v1/workspaces/{wid}/invitations/{id}', { params: { path: { wid, id: invitationId } }, body })),
       revoke: (wid: string, invitationId: string) =>
         answer(http.DELETE('/v1/workspaces/{wid}/invitations/{id}', { params: { path: { wid, id: invitationId } } })),
       resend: (wid: string, invitationId: string, expiresInDays?: number) =>
@@ -133,9 +142,22 @@ export function latchkeyApi({ signedIn: http, anonymous }: ApiClient) {
         answer(http.DELETE('/v1/workspaces/{wid}/tokens/{tokenId}', { params: { path: { wid, tokenId } } })),
     },
 
+    admin: {
+      users: (query: Query<'listUsers'> = {}) => answer(http.GET('/v1/admin/users', { params: { query } })),
+      deactivate: (id: string) => answer(http.POST('/v1/admin/users/{id}/deactivate', { params: { path: { id } } })),
+      reactivate: (id: string) => answer(http.POST('/v1/admin/users/{id}/reactivate', { params: { path: { id } } })),
+    },
+
     audit: {
       list: (wid: string, query: Query<'listWorkspaceAuditEvents'> = {}) =>
         answer(http.GET('/v1/workspaces/{wid}/audit-events', { params: { path: { wid }, query } })),
+      /** The events the filters select as a file (at most 10,000; `truncated` when more matched). */
+      export: async (wid: string, query: Query<'exportWorkspaceAuditEvents'>) => {
+        const call = http.GET('/v1/workspaces/{wid}/audit-events/export', { params: { path: { wid }, query }, parseAs: 'blob' });
+        const { response } = await call;
+        const file = (await answer(call)) as unknown as Blob;
+        return { file, truncated: response.headers.get('Latchkey-Export-Truncated') === 'true' };
+      },
     },
   };
 }

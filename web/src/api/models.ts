@@ -40,4 +40,9 @@ export type InvitationStatus = Invitation['status'];
 export type PendingInvitation = Schemas['MyInvitationView'];
 export type Device = Schemas['DeviceView'];
 export type ApiUser = Schemas['ApiUserView'];
+/** One API user as its page reads it: with what the caller may do to it and what its tokens may carry. */
+export type ApiUserDetail = Schemas['ApiUserDetailView'];
 export type AuditEvent = Schemas['AuditEventView'];
+export type Session = Schemas['SessionView'];
+export type InvitationPreview = Schemas['InvitationPreviewView'];
+export type TokenPolicyPreview = Schemas['TokenPolicyPreviewView'];

@@ -1,6 +1,8 @@
 // Modal dialogs on the native <dialog>: the browser keeps focus inside, Escape closes, and focus
-// returns to the button that opened it.
+// returns to the button that opened it. Drawn at the end of <body> (a portal), never inside the table
+// cell or form whose button opened it: no cell's alignment or spacing rule can reach its controls.
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { createPortal } from 'react-dom';
 import { toProblem } from '../api/client';
 import type { Problem } from '../api/models';
 import { Alert } from './feedback';
@@ -39,7 +41,7 @@ export function Dialog({ open, title, onClose, onClosed, children }: DialogProps
     }
   }, [open]);
 
-  return (
+  return createPortal(
     <dialog
       ref={ref}
       className="dialog"
@@ -55,7 +57,8 @@ export function Dialog({ open, title, onClose, onClosed, children }: DialogProps
           {children}
         </>
       )}
-    </dialog>
+    </dialog>,
+    document.body,
   );
 }
 
@@ -71,6 +74,8 @@ interface ConfirmButtonProps {
   onConfirm: () => Promise<void | (() => void)>;
   variant?: 'danger' | 'secondary';
   size?: 'small' | 'normal';
+  /** Asks the user to type this (a workspace's name) before the confirm button does anything. */
+  typeToConfirm?: string;
 }
 
 /** A button that asks before doing something that cannot be undone; the dialog shows what failed. */
@@ -83,17 +88,28 @@ export function ConfirmButton({
   onConfirm,
   variant = 'danger',
   size = 'small',
+  typeToConfirm,
 }: ConfirmButtonProps) {
   const [open, setOpen] = useState(false);
+  const [typed, setTyped] = useState('');
+  const [typedWrong, setTypedWrong] = useState(false);
+  const typeId = useId().replace(/[^\w-]/g, '');
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
   const afterClose = useRef<(() => void) | null>(null);
   const close = () => {
     setOpen(false);
     setProblem(null);
+    setTyped('');
+    setTypedWrong(false);
   };
   const confirm = async () => {
     if (busy) return;
+    if (typeToConfirm !== undefined && typed.trim() !== typeToConfirm.trim()) {
+      setTypedWrong(true);
+      document.getElementById(`${typeId}-type`)?.focus();
+      return;
+    }
     setBusy(true);
     setProblem(null);
     try {
@@ -122,6 +138,33 @@ export function ConfirmButton({
         }}
       >
         <div className="dialog-body">{message}</div>
+        {typeToConfirm !== undefined && (
+          <div className="field">
+            <label htmlFor={`${typeId}-type`}>
+              Type <strong className="break-anywhere">{typeToConfirm}</strong> to confirm
+            </label>
+            <input
+              id={`${typeId}-type`}
+              value={typed}
+              onChange={(e) => {
+                setTyped(e.target.value);
+                setTypedWrong(false);
+              }}
+              autoComplete="off"
+              spellCheck={false}
+              aria-invalid={typedWrong || undefined}
+              aria-describedby={typedWrong ? `${typeId}-type-error` : undefined}
+            />
+            {typedWrong && (
+              <p id={`${typeId}-type-error`} className="field-error">
+                <span className="field-error-icon" aria-hidden="true">
+                  !
+                </span>
+                What you typed is not the name. Nothing was deleted.
+              </p>
+            )}
+          </div>
+        )}
         {problem && <Alert problem={problem} />}
         <div className="dialog-actions">
           <button type="button" className="button secondary" onClick={close} data-autofocus>

@@ -9,9 +9,11 @@ interface SecretOnceProps {
   /** Removes the box; the focus then goes back to the page's heading. */
   onDismiss?: () => void;
   dismissLabel?: string;
+  /** Below the secret and its Copy button (a "Continue" link): read after the secret, never before. */
+  after?: ReactNode;
 }
 
-export function SecretOnce({ title, label, secret, children, onDismiss, dismissLabel = 'I have stored it' }: SecretOnceProps) {
+export function SecretOnce({ title, label, secret, children, onDismiss, dismissLabel = 'I have stored it', after }: SecretOnceProps) {
   const id = useId().replace(/[^\w-]/g, '');
   const heading = useRef<HTMLHeadingElement>(null);
   const input = useRef<HTMLInputElement>(null);
@@ -74,6 +76,7 @@ export function SecretOnce({ title, label, secret, children, onDismiss, dismissL
           {dismissLabel}
         </button>
       )}
+      {after}
     </section>
   );
 }

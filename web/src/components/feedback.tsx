@@ -1,6 +1,8 @@
 // Alerts, status messages and loading states.
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { Problem } from '../api/models';
+import { withNames } from '../messages';
+import { useSession } from '../session';
 
 /** An error region (role="alert"), for a problem+json answer or any message. */
 export function Alert({
@@ -16,26 +18,61 @@ export function Alert({
   focusable?: boolean;
   tone?: 'error' | 'warning';
 }) {
+  const { workspaces } = useSession();
+  const names = new Map(workspaces.map((w) => [w.id.toLowerCase(), w.name]));
   const heading = title ?? (problem ? problemHeading(problem) : undefined);
+  const detail = problem?.detail ? withNames(problem.detail, names) : undefined;
   return (
     <div className={`alert alert-${tone}`} role="alert" tabIndex={focusable ? -1 : undefined} data-form-alert={focusable ? '' : undefined}>
       {heading && <p className="alert-title">{heading}</p>}
-      {problem?.detail && problem.detail !== heading && <p>{problem.detail}</p>}
+      {detail && detail !== heading && <p className="break-anywhere">{detail}</p>}
+      {/* The wait from Retry-After, unless the server's detail says it already. */}
+      {problem?.retryAfterSeconds !== undefined && !/try again in/i.test(detail ?? '') && <p>{waitSentence(problem.retryAfterSeconds)}</p>}
       {children}
-      {problem?.requestId && (
-        <p className="alert-meta">
-          Request id: <code>{problem.requestId}</code>
-        </p>
+      {problem && (problem.requestId || problem.code) && (
+        // For support, not for reading: the request id finds the server's log lines.
+        <details className="alert-meta">
+          <summary>Details for support</summary>
+          <dl>
+            <dt>Status</dt>
+            <dd>{problem.status}</dd>
+            {problem.code && (
+              <>
+                <dt>Code</dt>
+                <dd>
+                  <code>{problem.code}</code>
+                </dd>
+              </>
+            )}
+            {problem.requestId && (
+              <>
+                <dt>Request id</dt>
+                <dd>
+                  <code>{problem.requestId}</code>
+                </dd>
+              </>
+            )}
+          </dl>
+        </details>
       )}
     </div>
   );
+}
+
+/** "Try again in 15 minutes." from a Retry-After in seconds. */
+export function waitSentence(seconds: number): string {
+  if (seconds <= 0) return 'You can try again now.';
+  if (seconds < 60) return `Try again in ${seconds} ${seconds === 1 ? 'second' : 'seconds'}.`;
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 120) return `Try again in ${minutes} ${minutes === 1 ? 'minute' : 'minutes'}.`;
+  const hours = Math.ceil(minutes / 60);
+  return `Try again in ${hours} hours.`;
 }
 
 function problemHeading(problem: Problem): string {
   if (problem.status === 403) return 'You are not allowed to do this';
   if (problem.status === 404) return 'Not found';
   if (problem.status === 429) return 'Too many attempts';
-  if (problem.status === 0) return problem.title;
   return problem.title;
 }
 

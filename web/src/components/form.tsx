@@ -13,6 +13,7 @@ import {
 } from 'react';
 import { ApiError, toProblem } from '../api/client';
 import type { FieldProblem, Problem } from '../api/models';
+import { readableFieldMessage } from '../messages';
 import { Alert } from './feedback';
 
 export interface FieldMessage {
@@ -137,7 +138,7 @@ export function FormAlert({ form }: { form: Form }) {
         <ul>
           {form.unmatched.map((e) => (
             <li key={`${e.field}:${e.message}`}>
-              <code>{e.field}</code> {e.message}
+              <code>{e.field}</code> {readableFieldMessage(e.message)}
             </li>
           ))}
         </ul>
@@ -154,7 +155,7 @@ export function FieldError({ id, label, message }: { id: string; label: string; 
         !
       </span>
       <span className="visually-hidden">Error: </span>
-      {message.standalone ? message.text : `${label} ${message.text}`}
+      {message.standalone ? message.text : `${label} ${readableFieldMessage(message.text)}`}
     </p>
   );
 }

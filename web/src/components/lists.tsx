@@ -27,7 +27,7 @@ interface DataTableProps<T> {
 export function DataTable<T>({ caption, columns, items, rowKey, rowClass, actions, className }: DataTableProps<T>) {
   return (
     <div className="table-wrap">
-      <table className={className}>
+      <table className={`${className ?? ''} stack-narrow`.trim()}>
         <caption className="visually-hidden">{caption}</caption>
         <thead>
           <tr>
@@ -48,14 +48,20 @@ export function DataTable<T>({ caption, columns, items, rowKey, rowClass, action
             <tr key={rowKey(item)} className={rowClass?.(item)}>
               {columns.map((column) =>
                 column.rowHeader ? (
-                  <th scope="row" key={column.header}>
+                  <th scope="row" key={column.header} data-label={column.header}>
                     {column.cell(item)}
                   </th>
                 ) : (
-                  <td key={column.header}>{column.cell(item)}</td>
+                  <td key={column.header} data-label={column.header}>
+                    {column.cell(item)}
+                  </td>
                 ),
               )}
-              {actions && <td className="actions">{actions(item)}</td>}
+              {actions && (
+                <td className="actions">
+                  <div className="row-actions">{actions(item)}</div>
+                </td>
+              )}
             </tr>
           ))}
         </tbody>

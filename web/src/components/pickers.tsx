@@ -1,6 +1,20 @@
 // Choosing scopes, roles and device access in forms, from the catalog and the workspace's lists.
 import type { Catalog, Device, DeviceAccess, Permission, Role } from '../api/models';
-import { CheckboxGroup, RadioGroup, type Choice, type Form } from './form';
+import { CheckboxGroup, InvalidInput, RadioGroup, type Choice, type Form } from './form';
+
+/**
+ * "Only selected devices" with none ticked would grant no device at all: refused before sending, so a
+ * forgotten tick does not go out silently.
+ */
+export function assertDevicesChosen(access: DeviceAccess, devices: Device[]): void {
+  if (access.mode === 'selected' && access.deviceIds.length === 0)
+    throw new InvalidInput({
+      'deviceAccess.deviceIds':
+        devices.length === 0
+          ? 'cannot be chosen yet: this workspace has no devices. Choose “All devices”, or add devices first.'
+          : 'must have at least one ticked, or choose “All devices”.',
+    });
+}
 
 interface ScopePickerProps<Scope extends string> {
   form: Form;
@@ -9,10 +23,19 @@ interface ScopePickerProps<Scope extends string> {
   value: Array<Scope | '*'>;
   onChange: (scopes: Array<Scope | '*'>) => void;
   name?: string;
+  /** Said under the legend: what limits the choice. */
+  hint?: string;
 }
 
 /** Scopes from GET /v1/permissions, grouped by resource, with "*" for everything the holder has. */
-export function ScopePicker<Scope extends string>({ form, entries, value, onChange, name = 'scopes' }: ScopePickerProps<Scope>) {
+export function ScopePicker<Scope extends string>({
+  form,
+  entries,
+  value,
+  onChange,
+  name = 'scopes',
+  hint = "What the token may do. In a workspace it can never do more than its holder's roles allow there.",
+}: ScopePickerProps<Scope>) {
   const all = value.includes('*');
   const choices: Array<Choice<Scope | '*'>> = [
     {
@@ -32,7 +55,7 @@ export function ScopePicker<Scope extends string>({ form, entries, value, onChan
       form={form}
       name={name}
       legend="Scopes"
-      hint="What the token may do. In a workspace it can never do more than its holder's roles allow there."
+      hint={hint}
       choices={choices}
       value={value}
       onChange={(next) => onChange(next.includes('*') && !all ? ['*'] : next)}

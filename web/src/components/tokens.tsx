@@ -10,7 +10,7 @@ import { RotateButton } from './RotateButton';
 export function ExpiryCell({
   token,
 }: {
-  token: Pick<Token, 'expiresAt' | 'revokedAt'> & { kind?: Token['kind']; replacedById?: string | null };
+  token: Pick<Token, 'expiresAt' | 'revokedAt'> & { kind?: Token['kind']; replacedById?: string | null; createdAt?: string };
 }) {
   const state = expiryState(token);
   // The end of a grace period: the expiry of a rotated-out secret (or, from an older server, its future revokedAt).
@@ -26,7 +26,7 @@ export function ExpiryCell({
     case 'grace':
       return (
         <span className="status">
-          <span className="badge badge-muted">Rotated</span> old secret works until{' '}
+          <span className="badge badge-muted">Rotated</span> old secret stops working{' '}
           <time dateTime={graceEnd ?? undefined} title={formatDate(graceEnd)}>
             {formatRelative(graceEnd as string)}
           </time>
@@ -65,7 +65,7 @@ export function ExpiryCell({
 
 /** The class a token's table row gets, so expiring and expired ones stand out. */
 export function tokenRowClass(
-  token: Pick<Token, 'expiresAt' | 'revokedAt'> & { kind?: Token['kind']; replacedById?: string | null },
+  token: Pick<Token, 'expiresAt' | 'revokedAt'> & { kind?: Token['kind']; replacedById?: string | null; createdAt?: string },
 ): string | undefined {
   const state = expiryState(token);
   if (state === 'expiring') return 'row-warning';
@@ -107,11 +107,15 @@ export function DeviceAccessSummary({ access, deviceNames }: { access: DeviceAcc
   if (access.mode === 'all') return <span>All devices</span>;
   const ids = access.deviceIds;
   if (ids.length === 0) return <span className="muted">No devices</span>;
-  const names = ids.map((id) => deviceNames?.get(id) ?? `${id.slice(0, 8)}…`);
+  // Names only: an id means nothing to a person. Devices the viewer cannot see are counted.
+  const names = ids.map((id) => deviceNames?.get(id)).filter((n): n is string => n !== undefined);
+  const unnamed = ids.length - names.length;
+  if (names.length === 0) return <span>{ids.length === 1 ? '1 selected device' : `${ids.length} selected devices`}</span>;
   return (
-    <span>
+    <span className="break-anywhere">
       {ids.length === 1 ? 'Only ' : `${ids.length} devices: `}
       {names.join(', ')}
+      {unnamed > 0 && ` and ${unnamed} more`}
     </span>
   );
 }

@@ -1,21 +1,25 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { toProblem } from '../../api/client';
-import type { Problem } from '../../api/models';
-import { Alert, Loading, Notice, useAnnounce } from '../../components/feedback';
+import type { InvitationPreview, Problem } from '../../api/models';
+import { Alert, Loading, useAnnounce } from '../../components/feedback';
 import { Page } from '../../components/Page';
-import { DeviceAccessSummary } from '../../components/tokens';
-import { formatDate } from '../../format';
+import { formatDate, formatRelative } from '../../format';
 import { useLoad } from '../../hooks';
 import { Link, navigate, useRoute } from '../../router';
 import { useSession } from '../../session';
 import { hintOf, invitationSecretIn } from './invitation-link';
 
-/** Where an invitation link lands: sign in or sign up first, then accept or decline. */
+/**
+ * Where an invitation link lands: what it invites to (POST /v1/invitations/preview: the workspace,
+ * who sent it, to which address, the roles and devices by name), then sign in or sign up, then
+ * accept or decline.
+ */
 export function AcceptInvitationPage() {
   const session = useSession();
   const route = useRoute();
   const secret = invitationSecretIn(route.query.get('token') ?? '');
   const here = `/accept?token=${encodeURIComponent(secret ?? '')}`;
+  const preview = useLoad(() => (secret ? session.api.invitations.preview(secret) : Promise.resolve(null)), [secret]);
 
   if (!secret) {
     return (
@@ -28,12 +32,19 @@ export function AcceptInvitationPage() {
       </Page>
     );
   }
+  const invitation = preview.data ?? null;
+  const title = invitation ? `Join ${invitation.workspace.name}` : 'You are invited to a Latchkey workspace';
   if (session.status !== 'signed-in') {
     return (
       <Page
-        title="You are invited to a Latchkey workspace"
-        intro="Sign in, or create an account, with the email address the invitation was sent to. You can then accept it."
+        title={title}
+        intro={
+          invitation
+            ? `Sign in, or create an account, with the address the invitation was sent to (${invitation.emailMasked}). You can then accept it.`
+            : 'Sign in, or create an account, with the email address the invitation was sent to. You can then accept it.'
+        }
       >
+        <InvitationDetails preview={preview.data} loading={preview.loading} problem={preview.problem} />
         <div className="auth-card button-row">
           <Link to={`/login?next=${encodeURIComponent(here)}`} className="button primary">
             Sign in to accept
@@ -45,10 +56,87 @@ export function AcceptInvitationPage() {
       </Page>
     );
   }
-  return <AcceptSignedIn secret={secret} />;
+  return (
+    <AcceptSignedIn secret={secret} title={title}>
+      <InvitationDetails preview={preview.data} loading={preview.loading} problem={preview.problem} />
+    </AcceptSignedIn>
+  );
 }
 
-function AcceptSignedIn({ secret }: { secret: string }) {
+function InvitationDetails({
+  preview,
+  loading,
+  problem,
+}: {
+  preview: InvitationPreview | null | undefined;
+  loading: boolean;
+  problem: Problem | null;
+}) {
+  if (problem)
+    return (
+      <Alert
+        problem={
+          problem.status === 404
+            ? {
+                ...problem,
+                title: 'This invitation link does not work',
+                detail: 'It may have been used, revoked or resent, or it has expired. Ask for a new one.',
+              }
+            : problem
+        }
+      />
+    );
+  if (loading && !preview) return <Loading label="Reading the invitation…" />;
+  if (!preview) return null;
+  const inviter = preview.invitedBy;
+  return (
+    <dl className="details card">
+      <dt>Workspace</dt>
+      <dd className="break-anywhere">
+        {preview.workspace.name} <code>{preview.workspace.slug}</code>
+      </dd>
+      <dt>Invited by</dt>
+      <dd className="break-anywhere">
+        {inviter ? (
+          <>
+            {inviter.name}
+            {inviter.type === 'api_user' && <span className="muted"> (an integration of the workspace)</span>}
+          </>
+        ) : (
+          <span className="muted">not recorded</span>
+        )}
+      </dd>
+      <dt>Sent to</dt>
+      <dd>{preview.emailMasked}</dd>
+      <dt>Roles</dt>
+      <dd>
+        <ul className="chips" aria-label="Roles">
+          {preview.roles.map((r) => (
+            <li key={r.id} className="chip">
+              {r.name}
+            </li>
+          ))}
+        </ul>
+      </dd>
+      <dt>Devices</dt>
+      <dd className="break-anywhere">
+        {preview.deviceAccess.mode === 'all'
+          ? 'All devices, including ones added later'
+          : preview.deviceAccess.devices.length === 0
+            ? 'No devices'
+            : preview.deviceAccess.devices.map((d) => d.name).join(', ')}
+      </dd>
+      <dt>Expires</dt>
+      <dd>
+        <time dateTime={preview.expiresAt} title={formatDate(preview.expiresAt)}>
+          {formatRelative(preview.expiresAt)}
+        </time>
+      </dd>
+    </dl>
+  );
+}
+
+function AcceptSignedIn({ secret, title, children }: { secret: string; title: string; children: ReactNode }) {
   const { api, user, reloadWorkspaces } = useSession();
   const announce = useAnnounce();
   const [busy, setBusy] = useState(false);
@@ -86,29 +174,8 @@ function AcceptSignedIn({ secret }: { secret: string }) {
   };
 
   return (
-    <Page title={match ? `Join ${match.workspace.name}?` : 'Accept an invitation'}>
-      {pending.loading && !pending.data && <Loading />}
-      {match && (
-        <dl className="details">
-          <dt>Workspace</dt>
-          <dd>
-            {match.workspace.name} <code>{match.workspace.slug}</code>
-          </dd>
-          <dt>Device access</dt>
-          <dd>
-            <DeviceAccessSummary access={match.deviceAccess} />
-          </dd>
-          <dt>Expires</dt>
-          <dd>{formatDate(match.expiresAt)}</dd>
-        </dl>
-      )}
-      {pending.data && !match && (
-        <Notice tone="warning">
-          {user?.emailVerifiedAt
-            ? `No pending invitation for ${user.email} matches this link. It may be for another email address, or already used, revoked or expired. You can still try: Latchkey will say why if it fails.`
-            : `Invitations are listed for ${user?.email ?? 'your address'} only once the address is verified. You can still accept with this link: Latchkey will say why if it fails.`}
-        </Notice>
-      )}
+    <Page title={title} intro={`You are signed in as ${user?.email ?? 'you'}; the invitation must be for this address.`}>
+      {children}
       {problem && <Alert problem={problem} />}
       <div className="button-row">
         <button type="button" className="button primary" onClick={() => void accept()} aria-disabled={busy || undefined}>

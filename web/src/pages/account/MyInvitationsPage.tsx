@@ -42,10 +42,10 @@ export function MyInvitationsPage() {
             {items.map((i) => (
               <li key={i.id} className="list-card">
                 <div>
-                  <p className="list-card-title">{i.workspace.name}</p>
-                  <p className="muted small">
-                    {i.roleIds.length === 1 ? '1 role' : `${i.roleIds.length} roles`} · <DeviceAccessSummary access={i.deviceAccess} /> ·
-                    expires{' '}
+                  <p className="list-card-title break-anywhere">{i.workspace.name}</p>
+                  <p className="muted small break-anywhere">
+                    {i.roles.length === 1 ? 'Role' : 'Roles'}: {i.roles.map((r) => r.name).join(', ')} ·{' '}
+                    <DeviceAccessSummary access={i.deviceAccess} deviceNames={new Map(i.devices.map((d) => [d.id, d.name]))} /> · expires{' '}
                     <time dateTime={i.expiresAt} title={formatDate(i.expiresAt)}>
                       {formatRelative(i.expiresAt)}
                     </time>

@@ -1,4 +1,6 @@
 import { useState } from 'react';
+import { LIMITS } from '../../api/limits';
+import { defaultExpiry, expiresInDays, expiryChoices } from '../../components/expiry';
 import type { IssuedToken, Token, TokenScope } from '../../api/models';
 import { LoadState, Notice, useAnnounce } from '../../components/feedback';
 import { CheckboxGroup, FormAlert, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
@@ -12,15 +14,7 @@ import { useLoad } from '../../hooks';
 import { useSession } from '../../session';
 import { useCatalog } from '../../workspace';
 
-const EXPIRY_CHOICES = [
-  { value: '7', label: '7 days' },
-  { value: '30', label: '30 days' },
-  { value: '60', label: '60 days' },
-  { value: '90', label: '90 days' },
-  { value: '180', label: '180 days' },
-  { value: '366', label: '366 days (the longest)' },
-  { value: 'never', label: 'Never (if no workspace policy forbids it)' },
-];
+const EXPIRY_CHOICES = expiryChoices({ longest: LIMITS.namedTokenDays });
 
 export function NamedTokensPage() {
   const { api } = useSession();
@@ -103,7 +97,7 @@ function NamedTokenTable({
   const workspacesColumn: Column<Token> = {
     header: 'Workspaces',
     cell: (t) =>
-      t.workspaceIds ? t.workspaceIds.map((id) => names.get(id) ?? id.slice(0, 8)).join(', ') : <span className="muted">All</span>,
+      t.workspaceIds ? t.workspaceIds.map((id) => names.get(id) ?? 'a workspace you left').join(', ') : <span className="muted">All</span>,
   };
   return (
     <TokenTable
@@ -129,20 +123,36 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<TokenScope[]>([]);
   const [workspaceIds, setWorkspaceIds] = useState<string[]>([]);
-  const [expiry, setExpiry] = useState('90');
+  const [expiry, setExpiry] = useState(defaultExpiry(EXPIRY_CHOICES));
   const form = useForm({ fields: ['name', 'scopes', 'workspaceIds', 'expiresInDays'] });
+  // Restricted to workspaces: what the user may do there and their token policies, as the server answers them.
+  const restricted = useLoad(
+    () => (workspaceIds.length === 0 ? Promise.resolve([]) : Promise.all(workspaceIds.map((id) => api.workspaces.get(id)))),
+    [workspaceIds.join(',')],
+  );
+  const reached = restricted.data ?? [];
+  const held = reached.length > 0 ? new Set<string>(reached.flatMap((w) => w.access.permissions)) : null;
+  const policyMax = reached.reduce<number | null>(
+    (max, w) => (w.tokenPolicy.maxLifetimeDays === null ? max : Math.min(max ?? Infinity, w.tokenPolicy.maxLifetimeDays)),
+    null,
+  );
+  const choices = policyMax === null ? EXPIRY_CHOICES : expiryChoices({ longest: LIMITS.namedTokenDays, policyMaxDays: policyMax });
+  const refusing = reached.filter((w) => !w.tokenPolicy.allowPersonalTokens);
+  const chosenExpiry = choices.some((c) => c.value === expiry) ? expiry : defaultExpiry(choices);
 
   const submit = form.handleSubmit(async () => {
+    // A scope ticked before the workspaces narrowed the list is no longer shown: it is not sent either.
+    const shown = new Set<string>(['*', ...(catalog.data?.accountScopes ?? []).map((e) => e.name)]);
     const token = await api.me.createToken({
       name: name.trim(),
-      scopes,
+      scopes: scopes.filter((scope) => !held || shown.has(scope) || held.has(scope)),
       workspaceIds: workspaceIds.length > 0 ? workspaceIds : null,
-      expiresInDays: expiry === 'never' ? null : Number(expiry),
+      expiresInDays: expiresInDays(chosenExpiry),
     });
     setName('');
     setScopes([]);
     setWorkspaceIds([]);
-    setExpiry('90');
+    setExpiry(defaultExpiry(EXPIRY_CHOICES));
     onCreated(token);
   });
 
@@ -161,23 +171,22 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
               value={name}
               onChange={setName}
               required
+              maxLength={LIMITS.tokenName}
             />
             <SelectField
               form={form}
               name="expiresInDays"
               label="Expires in"
-              value={expiry}
+              value={chosenExpiry}
               onChange={setExpiry}
-              options={EXPIRY_CHOICES}
-              hint="A workspace's token policy may ask for less."
+              options={choices}
+              hint={
+                policyMax === null
+                  ? 'In a workspace whose token policy sets a maximum lifetime, a longer-lived token (or one that never expires) is refused.'
+                  : `The workspaces ticked below accept tokens of at most ${policyMax} days.`
+              }
             />
           </div>
-          <ScopePicker
-            form={form}
-            entries={[...catalog.data.accountScopes, ...catalog.data.permissions]}
-            value={scopes}
-            onChange={setScopes}
-          />
           <CheckboxGroup
             form={form}
             name="workspaceIds"
@@ -188,6 +197,23 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
             onChange={setWorkspaceIds}
             empty={<p className="muted">You are not in any workspace yet.</p>}
           />
+          <ScopePicker
+            form={form}
+            entries={[...catalog.data.accountScopes, ...catalog.data.permissions.filter((p) => !held || held.has(p.name))]}
+            value={scopes}
+            onChange={setScopes}
+            hint={
+              held
+                ? 'What the token may do: account scopes, and what your roles give you in the workspaces ticked above.'
+                : 'What the token may do. In a workspace it can never do more than your roles allow there.'
+            }
+          />
+          {refusing.length > 0 && (
+            <Notice tone="warning">
+              {refusing.map((w) => w.name).join(', ')} {refusing.length === 1 ? 'refuses' : 'refuse'} personal access tokens, named ones
+              included: this token would not work there.
+            </Notice>
+          )}
           <SubmitButton form={form}>Create token</SubmitButton>
         </form>
       )}

@@ -44,18 +44,20 @@ export function PersonalTokenPage() {
           label="Personal token secret"
           secret={fresh.secret}
           onDismiss={next ? undefined : () => setFresh(null)}
+          after={
+            next && (
+              <p>
+                <Link to={next} className="button primary">
+                  Continue
+                </Link>
+              </p>
+            )
+          }
         >
           <p>
             Use it as <code>Authorization: Bearer lkp_…</code> from scripts and tools. This web page signs you in with a separate session
             instead.
           </p>
-          {next && (
-            <p>
-              <Link to={next} className="button primary">
-                Continue
-              </Link>
-            </p>
-          )}
         </SecretOnce>
       )}
       <Section

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { LIMITS } from '../../api/limits';
 import { useAnnounce } from '../../components/feedback';
 import { FormAlert, InvalidInput, SubmitButton, TextField, useForm } from '../../components/form';
 import { PagedItems } from '../../components/lists';
@@ -35,7 +36,16 @@ function ProfileForm() {
     <Section title="Profile">
       <form ref={form.ref} onSubmit={submit} noValidate aria-label="Profile">
         <FormAlert form={form} />
-        <TextField form={form} name="name" label="Name" autoComplete="name" value={name} onChange={setName} required />
+        <TextField
+          form={form}
+          name="name"
+          label="Name"
+          autoComplete="name"
+          value={name}
+          onChange={setName}
+          required
+          maxLength={LIMITS.userName}
+        />
         <div className="field">
           <span className="label-like" id="profile-email-label">
             Email
@@ -91,6 +101,7 @@ function PasswordForm() {
           value={password}
           onChange={setPassword}
           required
+          maxLength={LIMITS.password}
         />
         <TextField
           form={form}
@@ -109,12 +120,13 @@ function PasswordForm() {
 }
 
 function AccountActivity() {
-  const { api } = useSession();
+  const { api, user } = useSession();
+  const names = new Map(user ? [[user.id, 'You']] : []);
   const events = useLoad((cursor) => api.me.auditEvents({ cursor, limit: 10 }), []);
   return (
     <Section title="Recent account activity">
       <PagedItems list={events} moreLabel="Show older events">
-        <AuditTable events={events.items} caption="Events on your account, newest first" />
+        <AuditTable events={events.items} caption="Events on your account, newest first" names={names} />
       </PagedItems>
     </Section>
   );

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { LIMITS } from '../../api/limits';
 import { Notice } from '../../components/feedback';
 import { FormAlert, SubmitButton, TextField, useForm } from '../../components/form';
 import { Page } from '../../components/Page';
@@ -37,6 +38,7 @@ export function LoginPage() {
             value={email}
             onChange={setEmail}
             required
+            maxLength={LIMITS.email}
           />
           <TextField
             form={form}
@@ -47,6 +49,7 @@ export function LoginPage() {
             value={password}
             onChange={setPassword}
             required
+            maxLength={LIMITS.password}
           />
           <SubmitButton form={form} busyText="Signing in…">
             Sign in

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { LIMITS } from '../../api/limits';
 import { FormAlert, SubmitButton, TextField, useForm } from '../../components/form';
 import { Page } from '../../components/Page';
 import { handOverPersonalToken } from '../../flash';
@@ -33,8 +34,27 @@ export function RegisterPage() {
       <div className="auth-card">
         <form ref={form.ref} onSubmit={submit} noValidate aria-label="Create account">
           <FormAlert form={form} />
-          <TextField form={form} name="name" label="Name" autoComplete="name" value={name} onChange={setName} required />
-          <TextField form={form} name="email" label="Email" type="email" autoComplete="email" value={email} onChange={setEmail} required />
+          <TextField
+            form={form}
+            name="name"
+            label="Name"
+            autoComplete="name"
+            value={name}
+            onChange={setName}
+            required
+            maxLength={LIMITS.userName}
+          />
+          <TextField
+            form={form}
+            name="email"
+            label="Email"
+            type="email"
+            autoComplete="email"
+            value={email}
+            onChange={setEmail}
+            required
+            maxLength={LIMITS.email}
+          />
           <TextField
             form={form}
             name="password"
@@ -45,6 +65,8 @@ export function RegisterPage() {
             value={password}
             onChange={setPassword}
             required
+            minLength={12}
+            maxLength={LIMITS.password}
           />
           <SubmitButton form={form} busyText="Creating your account…">
             Create account

@@ -1,5 +1,7 @@
 import { useState } from 'react';
-import type { ApiUserTokenScope, IssuedToken, Token } from '../../api/models';
+import { LIMITS } from '../../api/limits';
+import type { ApiUserDetail, ApiUserTokenScope, IssuedToken, Token } from '../../api/models';
+import { defaultExpiry, expiresInDays, expiryChoices } from '../../components/expiry';
 import { LoadState, useAnnounce } from '../../components/feedback';
 import { FormAlert, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
 import { PagedItems } from '../../components/lists';
@@ -12,15 +14,8 @@ import { useLoad } from '../../hooks';
 import { Link } from '../../router';
 import { useSession } from '../../session';
 import { useCatalog, useWorkspace } from '../../workspace';
+import { EditApiUser } from './ApiUsersPage';
 import { RoleChips, useAllDevices, WorkspacePage } from './common';
-
-const EXPIRY_CHOICES = [
-  { value: 'never', label: 'Never' },
-  { value: '30', label: '30 days' },
-  { value: '90', label: '90 days' },
-  { value: '180', label: '180 days' },
-  { value: '366', label: '1 year' },
-];
 
 export function ApiUserPage({ params }: { params: Record<string, string> }) {
   const { api } = useSession();
@@ -32,7 +27,8 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
   const devices = useAllDevices(can('devices:read'));
   const deviceNames = new Map((devices.data ?? []).map((d) => [d.id, d.name]));
   const [issued, setIssued] = useState<IssuedToken | null>(null);
-  const manage = can('api_users:manage');
+  // The server says whether this caller may change this API user (it must hold all the API user holds).
+  const manage = apiUser.data?.manageable ?? false;
 
   const revoke = async (t: Token) => {
     await api.apiUsers.revokeToken(workspace.id, apiUserId, t.id);
@@ -55,7 +51,14 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
           onDismiss={() => setIssued(null)}
         />
       )}
-      <Section title="Details">
+      <Section
+        title="Details"
+        actions={
+          manage && apiUser.data ? (
+            <EditApiUser apiUser={apiUser.data} devices={devices.data ?? []} onSaved={() => void apiUser.reload()} />
+          ) : undefined
+        }
+      >
         <LoadState loading={apiUser.loading} problem={apiUser.problem} hasData={!!apiUser.data} />
         {apiUser.data && (
           <dl className="details">
@@ -97,24 +100,27 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
           />
         </PagedItems>
       </Section>
-      {manage && <CreateApiUserToken apiUserId={apiUserId} onCreated={showIssued} />}
+      {manage && apiUser.data && <CreateApiUserToken apiUser={apiUser.data} onCreated={showIssued} />}
     </WorkspacePage>
   );
 }
 
-function CreateApiUserToken({ apiUserId, onCreated }: { apiUserId: string; onCreated: (t: IssuedToken) => void }) {
+/** A token of the API user: the scopes offered are the server's `grantablePermissions` (what its roles give, within the caller's token). */
+function CreateApiUserToken({ apiUser, onCreated }: { apiUser: ApiUserDetail; onCreated: (t: IssuedToken) => void }) {
   const { api } = useSession();
   const { workspace } = useWorkspace();
   const catalog = useCatalog();
+  const choices = expiryChoices({ longest: LIMITS.apiUserTokenDays, policyMaxDays: workspace.tokenPolicy.maxLifetimeDays });
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<ApiUserTokenScope[]>(['*']);
-  const [expiry, setExpiry] = useState('never');
+  const [expiry, setExpiry] = useState(() => defaultExpiry(choices));
   const form = useForm({ fields: ['name', 'scopes', 'expiresInDays'] });
+  const grantable = new Set<string>(apiUser.grantablePermissions);
   const submit = form.handleSubmit(async () => {
-    const token = await api.apiUsers.createToken(workspace.id, apiUserId, {
+    const token = await api.apiUsers.createToken(workspace.id, apiUser.id, {
       ...(name.trim() ? { name: name.trim() } : {}),
       scopes,
-      expiresInDays: expiry === 'never' ? null : Number(expiry),
+      expiresInDays: expiresInDays(expiry),
     });
     setName('');
     onCreated(token);
@@ -126,10 +132,28 @@ function CreateApiUserToken({ apiUserId, onCreated }: { apiUserId: string; onCre
         <form ref={form.ref} onSubmit={submit} noValidate aria-label="Create an API user token">
           <FormAlert form={form} />
           <div className="grid-2">
-            <TextField form={form} name="name" label="Token name" optional value={name} onChange={setName} />
-            <SelectField form={form} name="expiresInDays" label="Expires in" value={expiry} onChange={setExpiry} options={EXPIRY_CHOICES} />
+            <TextField form={form} name="name" label="Token name" optional value={name} onChange={setName} maxLength={LIMITS.tokenName} />
+            <SelectField
+              form={form}
+              name="expiresInDays"
+              label="Expires in"
+              value={expiry}
+              onChange={setExpiry}
+              options={choices}
+              hint={
+                workspace.tokenPolicy.maxLifetimeDays
+                  ? `This workspace's token policy accepts tokens of at most ${workspace.tokenPolicy.maxLifetimeDays} days.`
+                  : undefined
+              }
+            />
           </div>
-          <ScopePicker form={form} entries={catalog.data.permissions} value={scopes} onChange={setScopes} />
+          <ScopePicker
+            form={form}
+            entries={catalog.data.permissions.filter((p) => grantable.has(p.name))}
+            value={scopes}
+            onChange={setScopes}
+            hint={`What the token may do: only what the roles of ${apiUser.name} grant. Give it more roles to offer more.`}
+          />
           <SubmitButton form={form}>Create token</SubmitButton>
         </form>
       )}

@@ -1,11 +1,13 @@
 import { useState } from 'react';
+import { LIMITS } from '../../api/limits';
 import type { ApiUser, Device, DeviceAccess, IssuedToken } from '../../api/models';
-import { ConfirmButton } from '../../components/Dialog';
+import { ConfirmButton, Dialog } from '../../components/Dialog';
 import { useAnnounce } from '../../components/feedback';
-import { FormAlert, SubmitButton, TextField, useForm } from '../../components/form';
+import { defaultExpiry, expiresInDays, expiryChoices } from '../../components/expiry';
+import { FormAlert, RadioGroup, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
 import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
-import { DeviceAccessField, RolePicker } from '../../components/pickers';
+import { assertDevicesChosen, DeviceAccessField, RolePicker } from '../../components/pickers';
 import { SecretOnce } from '../../components/SecretOnce';
 import { formatDate } from '../../format';
 import { useLoad } from '../../hooks';
@@ -68,7 +70,15 @@ export function ApiUsersPage() {
             rowKey={(u) => u.id}
             rowClass={(u) => (u.status === 'disabled' ? 'row-muted' : undefined)}
             columns={[
-              { header: 'Name', rowHeader: true, cell: (u) => <Link to={`/w/${workspace.id}/api-users/${u.id}`}>{u.name}</Link> },
+              {
+                header: 'Name',
+                rowHeader: true,
+                cell: (u) => (
+                  <Link to={`/w/${workspace.id}/api-users/${u.id}`} className="break-anywhere">
+                    {u.name}
+                  </Link>
+                ),
+              },
               {
                 header: 'Status',
                 cell: (u) => <span className={`badge ${u.status === 'active' ? 'badge-success' : 'badge-muted'}`}>{u.status}</span>,
@@ -83,6 +93,7 @@ export function ApiUsersPage() {
                   <Link to={`/w/${workspace.id}/api-users/${u.id}`} className="button secondary small" aria-label={`Tokens of ${u.name}`}>
                     Tokens
                   </Link>
+                  <EditApiUser apiUser={u} devices={devices.data ?? []} onSaved={() => void apiUsers.reload()} />
                   {u.status === 'active' ? (
                     <ConfirmButton
                       label="Disable"
@@ -143,9 +154,22 @@ function CreateApiUser({
   const [name, setName] = useState('');
   const [roleIds, setRoleIds] = useState<string[]>(viewer ? [viewer.id] : []);
   const [access, setAccess] = useState<DeviceAccess>({ mode: 'all' });
-  const form = useForm({ fields: ['name', 'roleIds', 'deviceAccess', 'deviceAccess.deviceIds'], conflictField: 'name' });
+  // Its first token: the same lifetimes as every token form, cut to the workspace's policy.
+  const choices = expiryChoices({ longest: LIMITS.apiUserTokenDays, policyMaxDays: workspace.tokenPolicy.maxLifetimeDays });
+  const [expiry, setExpiry] = useState(() => defaultExpiry(choices));
+  const chosenExpiry = choices.some((c) => c.value === expiry) ? expiry : defaultExpiry(choices);
+  const form = useForm({
+    fields: ['name', 'roleIds', 'deviceAccess', 'deviceAccess.deviceIds', 'expiresInDays'],
+    conflictField: 'name',
+  });
   const submit = form.handleSubmit(async () => {
-    const answer = await api.apiUsers.create(workspace.id, { name: name.trim(), roleIds, deviceAccess: access });
+    assertDevicesChosen(access, devices);
+    const answer = await api.apiUsers.create(workspace.id, {
+      name: name.trim(),
+      roleIds,
+      deviceAccess: access,
+      expiresInDays: expiresInDays(chosenExpiry),
+    });
     setName('');
     onCreated(answer);
   });
@@ -161,6 +185,7 @@ function CreateApiUser({
           value={name}
           onChange={setName}
           required
+          maxLength={LIMITS.apiUserName}
         />
         <RolePicker
           form={form}
@@ -170,8 +195,87 @@ function CreateApiUser({
           canGrantOwner={false}
         />
         <DeviceAccessField form={form} devices={devices} value={access} onChange={setAccess} />
+        <SelectField
+          form={form}
+          name="expiresInDays"
+          label="Its first token expires in"
+          value={chosenExpiry}
+          onChange={setExpiry}
+          options={choices}
+          hint={
+            workspace.tokenPolicy.maxLifetimeDays
+              ? `This workspace's token policy accepts tokens of at most ${workspace.tokenPolicy.maxLifetimeDays} days.`
+              : 'The API user gets one token, shown once, with all it may do (*). Add narrower ones on its page.'
+          }
+        />
         <SubmitButton form={form}>Create API user</SubmitButton>
       </form>
     </Section>
+  );
+}
+
+/** Name, roles, device access and status of an API user, in a dialog. */
+export function EditApiUser({ apiUser, devices, onSaved }: { apiUser: ApiUser; devices: Device[]; onSaved: () => void }) {
+  const { api } = useSession();
+  const { workspace, roles, isOwner } = useWorkspace();
+  const announce = useAnnounce();
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState(apiUser.name);
+  const [roleIds, setRoleIds] = useState(apiUser.roles.map((r) => r.id));
+  const [access, setAccess] = useState<DeviceAccess>(apiUser.deviceAccess);
+  const [status, setStatus] = useState<ApiUser['status']>(apiUser.status);
+  const form = useForm({ fields: ['name', 'roleIds', 'deviceAccess', 'deviceAccess.deviceIds', 'status'], conflictField: 'name' });
+  const start = () => {
+    setName(apiUser.name);
+    setRoleIds(apiUser.roles.map((r) => r.id));
+    setAccess(apiUser.deviceAccess);
+    setStatus(apiUser.status);
+    form.reset();
+    setOpen(true);
+  };
+  const submit = form.handleSubmit(async () => {
+    assertDevicesChosen(access, devices);
+    await api.apiUsers.update(workspace.id, apiUser.id, { name: name.trim(), roleIds, deviceAccess: access, status });
+    setOpen(false);
+    announce(`API user "${name.trim()}" saved.`);
+    onSaved();
+  });
+  return (
+    <>
+      <button type="button" className="button secondary small" aria-label={`Edit ${apiUser.name}`} onClick={start}>
+        Edit
+      </button>
+      <Dialog open={open} title={`Edit API user "${apiUser.name}"`} onClose={() => setOpen(false)}>
+        <form ref={form.ref} onSubmit={submit} noValidate aria-label={`Edit API user ${apiUser.name}`}>
+          <FormAlert form={form} />
+          <TextField form={form} name="name" label="Name" value={name} onChange={setName} required maxLength={LIMITS.apiUserName} />
+          <RolePicker
+            form={form}
+            roles={grantableRoles(roles, { isOwner, forApiUser: true })}
+            value={roleIds}
+            onChange={setRoleIds}
+            canGrantOwner={false}
+          />
+          <DeviceAccessField form={form} devices={devices} value={access} onChange={setAccess} />
+          <RadioGroup
+            form={form}
+            name="status"
+            legend="Status"
+            choices={[
+              { value: 'active', label: 'Active', description: 'Its tokens work.' },
+              { value: 'disabled', label: 'Disabled', description: 'Its tokens are refused until it is active again.' },
+            ]}
+            value={status}
+            onChange={setStatus}
+          />
+          <div className="dialog-actions">
+            <button type="button" className="button secondary" onClick={() => setOpen(false)}>
+              Cancel
+            </button>
+            <SubmitButton form={form}>Save</SubmitButton>
+          </div>
+        </form>
+      </Dialog>
+    </>
   );
 }

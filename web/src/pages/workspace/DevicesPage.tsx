@@ -1,6 +1,7 @@
 import { useState } from 'react';
+import { LIMITS } from '../../api/limits';
 import type { Device } from '../../api/models';
-import { ConfirmButton } from '../../components/Dialog';
+import { ConfirmButton, Dialog } from '../../components/Dialog';
 import { useAnnounce } from '../../components/feedback';
 import { FormAlert, InvalidInput, SubmitButton, TextField, useForm } from '../../components/form';
 import { DataTable, PagedItems } from '../../components/lists';
@@ -13,8 +14,10 @@ import { NoPermission, WorkspacePage } from './common';
 
 export function DevicesPage() {
   const { api } = useSession();
-  const { workspace, can } = useWorkspace();
+  const { workspace, can, access } = useWorkspace();
   const announce = useAnnounce();
+  // Creating a device needs access to every device (the server's rule): with selected devices the form would only fail.
+  const canCreate = can('devices:create') && access.deviceAccess.mode === 'all';
   const devices = useLoad((cursor) => api.devices.list(workspace.id, { cursor }), [workspace.id]);
 
   const remove = async (d: Device) => {
@@ -49,24 +52,145 @@ export function DevicesPage() {
                 { header: 'Added', cell: (d) => formatDate(d.createdAt) },
               ]}
               actions={
-                can('devices:delete') &&
+                (can('devices:update') || can('devices:delete')) &&
                 ((d) => (
-                  <ConfirmButton
-                    label="Delete"
-                    accessibleLabel={`Delete device ${d.name}`}
-                    title={`Delete "${d.name}"?`}
-                    message={<p>It also drops out of every member's and API user's device selection.</p>}
-                    confirmLabel="Delete device"
-                    onConfirm={() => remove(d)}
-                  />
+                  <>
+                    {can('devices:update') && <EditDevice device={d} onSaved={() => void devices.reload()} />}
+                    {can('devices:delete') && (
+                      <ConfirmButton
+                        label="Delete"
+                        accessibleLabel={`Delete device ${d.name}`}
+                        title={`Delete "${d.name}"?`}
+                        message={<p>It also drops out of every member's and API user's device selection.</p>}
+                        confirmLabel="Delete device"
+                        onConfirm={() => remove(d)}
+                      />
+                    )}
+                  </>
                 ))
               }
             />
           </PagedItems>
         )}
       </Section>
-      {can('devices:create') && <AddDevice onAdded={() => void devices.reload()} />}
+      {canCreate && <AddDevice onAdded={() => void devices.reload()} />}
     </WorkspacePage>
+  );
+}
+
+/** The metadata field's text as an object; empty is none. */
+function parseMetadata(text: string): Record<string, unknown> | undefined {
+  if (!text.trim()) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new InvalidInput({ metadata: 'is not valid JSON' });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new InvalidInput({ metadata: 'must be a JSON object, like {"room": "3"}' });
+  return parsed as Record<string, unknown>;
+}
+
+function DeviceFields({
+  form,
+  name,
+  setName,
+  serial,
+  setSerial,
+  metadata,
+  setMetadata,
+}: {
+  form: ReturnType<typeof useForm>;
+  name: string;
+  setName: (v: string) => void;
+  serial: string;
+  setSerial: (v: string) => void;
+  metadata: string;
+  setMetadata: (v: string) => void;
+}) {
+  return (
+    <>
+      <div className="grid-2">
+        <TextField form={form} name="name" label="Device name" value={name} onChange={setName} required maxLength={LIMITS.deviceName} />
+        <TextField
+          form={form}
+          name="serial"
+          label="Serial"
+          hint="Unique in this workspace; printable characters, no spaces."
+          value={serial}
+          onChange={setSerial}
+          autoComplete="off"
+          spellCheck={false}
+          required
+          maxLength={LIMITS.serial}
+        />
+      </div>
+      <TextField
+        form={form}
+        name="metadata"
+        label="Metadata"
+        optional
+        multiline
+        rows={3}
+        hint='A JSON object, e.g. {"room": "greenhouse 3"}.'
+        value={metadata}
+        onChange={setMetadata}
+      />
+    </>
+  );
+}
+
+function EditDevice({ device, onSaved }: { device: Device; onSaved: () => void }) {
+  const { api } = useSession();
+  const { workspace } = useWorkspace();
+  const announce = useAnnounce();
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState(device.name);
+  const [serial, setSerial] = useState(device.serial);
+  const metadataText = () => (Object.keys(device.metadata).length > 0 ? JSON.stringify(device.metadata, null, 2) : '');
+  const [metadata, setMetadata] = useState(metadataText);
+  const form = useForm({ fields: ['name', 'serial', 'metadata'], conflictField: 'serial' });
+  const start = () => {
+    setName(device.name);
+    setSerial(device.serial);
+    setMetadata(metadataText());
+    form.reset();
+    setOpen(true);
+  };
+  const submit = form.handleSubmit(async () => {
+    const parsed = parseMetadata(metadata) ?? {};
+    await api.devices.update(workspace.id, device.id, { name: name.trim(), serial: serial.trim(), metadata: parsed });
+    setOpen(false);
+    announce(`Device "${name.trim()}" saved.`);
+    onSaved();
+  });
+  return (
+    <>
+      <button type="button" className="button secondary small" aria-label={`Edit device ${device.name}`} onClick={start}>
+        Edit
+      </button>
+      <Dialog open={open} title={`Edit device "${device.name}"`} onClose={() => setOpen(false)}>
+        <form ref={form.ref} onSubmit={submit} noValidate aria-label={`Edit device ${device.name}`}>
+          <FormAlert form={form} />
+          <DeviceFields
+            form={form}
+            name={name}
+            setName={setName}
+            serial={serial}
+            setSerial={setSerial}
+            metadata={metadata}
+            setMetadata={setMetadata}
+          />
+          <div className="dialog-actions">
+            <button type="button" className="button secondary" onClick={() => setOpen(false)}>
+              Cancel
+            </button>
+            <SubmitButton form={form}>Save</SubmitButton>
+          </div>
+        </form>
+      </Dialog>
+    </>
   );
 }
 
@@ -79,16 +203,7 @@ function AddDevice({ onAdded }: { onAdded: () => void }) {
   const [metadata, setMetadata] = useState('');
   const form = useForm({ fields: ['name', 'serial', 'metadata'], conflictField: 'serial' });
   const submit = form.handleSubmit(async () => {
-    let parsed: Record<string, unknown> | undefined;
-    if (metadata.trim()) {
-      try {
-        parsed = JSON.parse(metadata) as Record<string, unknown>;
-      } catch {
-        throw new InvalidInput({ metadata: 'is not valid JSON' });
-      }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-        throw new InvalidInput({ metadata: 'must be a JSON object, like {"room": "3"}' });
-    }
+    const parsed = parseMetadata(metadata);
     const device = await api.devices.create(workspace.id, {
       name: name.trim(),
       serial: serial.trim(),
@@ -104,30 +219,14 @@ function AddDevice({ onAdded }: { onAdded: () => void }) {
     <Section title="Add a device">
       <form ref={form.ref} onSubmit={submit} noValidate aria-label="Add a device">
         <FormAlert form={form} />
-        <div className="grid-2">
-          <TextField form={form} name="name" label="Device name" value={name} onChange={setName} required />
-          <TextField
-            form={form}
-            name="serial"
-            label="Serial"
-            hint="Unique in this workspace; printable characters, no spaces."
-            value={serial}
-            onChange={setSerial}
-            autoComplete="off"
-            spellCheck={false}
-            required
-          />
-        </div>
-        <TextField
+        <DeviceFields
           form={form}
-          name="metadata"
-          label="Metadata"
-          optional
-          multiline
-          rows={3}
-          hint='A JSON object, e.g. {"room": "greenhouse 3"}.'
-          value={metadata}
-          onChange={setMetadata}
+          name={name}
+          setName={setName}
+          serial={serial}
+          setSerial={setSerial}
+          metadata={metadata}
+          setMetadata={setMetadata}
         />
         <SubmitButton form={form}>Add device</SubmitButton>
       </form>

@@ -1,11 +1,12 @@
 import { useState } from 'react';
+import { LIMITS } from '../../api/limits';
 import type { Device, DeviceAccess, Invitation, InvitationStatus } from '../../api/models';
-import { ConfirmButton } from '../../components/Dialog';
+import { ConfirmButton, Dialog } from '../../components/Dialog';
 import { useAnnounce } from '../../components/feedback';
 import { FormAlert, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
 import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
-import { DeviceAccessField, RolePicker } from '../../components/pickers';
+import { assertDevicesChosen, DeviceAccessField, RolePicker } from '../../components/pickers';
 import { SecretOnce } from '../../components/SecretOnce';
 import { formatDate, formatRelative } from '../../format';
 import { useLoad } from '../../hooks';
@@ -44,10 +45,10 @@ export function InvitationsPage() {
     };
   };
 
-  if (!manage) {
+  if (!can('members:read')) {
     return (
       <WorkspacePage title="Invitations">
-        <NoPermission permission="members:manage">Only members who manage members can see and send invitations.</NoPermission>
+        <NoPermission permission="members:read">Your roles here do not let you see invitations.</NoPermission>
       </WorkspacePage>
     );
   }
@@ -55,7 +56,11 @@ export function InvitationsPage() {
   return (
     <WorkspacePage
       title="Invitations"
-      intro="Invite people by email. Each invitation is a link with a secret, shown once: send it to them yourself."
+      intro={
+        manage
+          ? 'Invite people by email. Each invitation is a link with a secret, shown once: send it to them yourself.'
+          : 'Invitations sent from this workspace. Members who manage members send and change them.'
+      }
     >
       {sent && (
         <SecretOnce
@@ -98,39 +103,46 @@ export function InvitationsPage() {
                 ),
               },
             ]}
-            actions={(i) =>
-              (i.status === 'pending' || i.status === 'expired') && (
-                <>
-                  <ConfirmButton
-                    label="Resend"
-                    accessibleLabel={`Resend the invitation for ${i.email}`}
-                    title={`Resend the invitation for ${i.email}?`}
-                    message={<p>A new link is made and shown once; the old link stops working. The expiry starts again.</p>}
-                    confirmLabel="Make a new link"
-                    onConfirm={() => resend(i)}
-                    variant="secondary"
-                  />
-                  <ConfirmButton
-                    label="Revoke"
-                    accessibleLabel={`Revoke the invitation for ${i.email}`}
-                    title={`Revoke the invitation for ${i.email}?`}
-                    message={<p>The link stops working at once.</p>}
-                    confirmLabel="Revoke invitation"
-                    onConfirm={() => revoke(i)}
-                  />
-                </>
-              )
+            actions={
+              manage &&
+              ((i) =>
+                (i.status === 'pending' || i.status === 'expired') && (
+                  <>
+                    {i.status === 'pending' && (
+                      <EditInvitation invitation={i} devices={devices.data ?? []} onSaved={() => void invitations.reload()} />
+                    )}
+                    <ConfirmButton
+                      label="Resend"
+                      accessibleLabel={`Resend the invitation for ${i.email}`}
+                      title={`Resend the invitation for ${i.email}?`}
+                      message={<p>A new link is made and shown once; the old link stops working. The expiry starts again.</p>}
+                      confirmLabel="Make a new link"
+                      onConfirm={() => resend(i)}
+                      variant="secondary"
+                    />
+                    <ConfirmButton
+                      label="Revoke"
+                      accessibleLabel={`Revoke the invitation for ${i.email}`}
+                      title={`Revoke the invitation for ${i.email}?`}
+                      message={<p>The link stops working at once.</p>}
+                      confirmLabel="Revoke invitation"
+                      onConfirm={() => revoke(i)}
+                    />
+                  </>
+                ))
             }
           />
         </PagedItems>
       </Section>
-      <InviteForm
-        devices={devices.data ?? []}
-        onSent={(email, secret) => {
-          setSent({ email, secret, resent: false });
-          void invitations.reload();
-        }}
-      />
+      {manage && (
+        <InviteForm
+          devices={devices.data ?? []}
+          onSent={(email, secret) => {
+            setSent({ email, secret, resent: false });
+            void invitations.reload();
+          }}
+        />
+      )}
     </WorkspacePage>
   );
 }
@@ -147,6 +159,7 @@ function InviteForm({ devices, onSent }: { devices: Device[]; onSent: (email: st
   const [expires, setExpires] = useState('7');
   const form = useForm({ fields: ['email', 'roleIds', 'deviceAccess', 'deviceAccess.deviceIds', 'expiresInDays'], conflictField: 'email' });
   const submit = form.handleSubmit(async () => {
+    assertDevicesChosen(access, devices);
     const answer = await api.workspaceInvitations.create(workspace.id, {
       email: email.trim(),
       roleIds,
@@ -170,6 +183,7 @@ function InviteForm({ devices, onSent }: { devices: Device[]; onSent: (email: st
             value={email}
             onChange={setEmail}
             required
+            maxLength={LIMITS.email}
           />
           <SelectField
             form={form}
@@ -185,5 +199,55 @@ function InviteForm({ devices, onSent }: { devices: Device[]; onSent: (email: st
         <SubmitButton form={form}>Create invitation</SubmitButton>
       </form>
     </Section>
+  );
+}
+
+/** Roles and device access of a pending invitation, changed in place: the link stays the same. */
+function EditInvitation({ invitation, devices, onSaved }: { invitation: Invitation; devices: Device[]; onSaved: () => void }) {
+  const { api } = useSession();
+  const { workspace, roles, isOwner } = useWorkspace();
+  const announce = useAnnounce();
+  const [open, setOpen] = useState(false);
+  const [roleIds, setRoleIds] = useState(invitation.roleIds);
+  const [access, setAccess] = useState<DeviceAccess>(invitation.deviceAccess);
+  const form = useForm({ fields: ['roleIds', 'deviceAccess', 'deviceAccess.deviceIds'] });
+  const start = () => {
+    setRoleIds(invitation.roleIds);
+    setAccess(invitation.deviceAccess);
+    form.reset();
+    setOpen(true);
+  };
+  const submit = form.handleSubmit(async () => {
+    assertDevicesChosen(access, devices);
+    await api.workspaceInvitations.update(workspace.id, invitation.id, { roleIds, deviceAccess: access });
+    setOpen(false);
+    announce(`The invitation for ${invitation.email} is saved. Its link is unchanged.`);
+    onSaved();
+  });
+  return (
+    <>
+      <button type="button" className="button secondary small" aria-label={`Edit the invitation for ${invitation.email}`} onClick={start}>
+        Edit
+      </button>
+      <Dialog open={open} title={`Edit the invitation for ${invitation.email}`} onClose={() => setOpen(false)}>
+        <form ref={form.ref} onSubmit={submit} noValidate aria-label={`Edit the invitation for ${invitation.email}`}>
+          <FormAlert form={form} />
+          <RolePicker
+            form={form}
+            roles={grantableRoles(roles, { isOwner })}
+            value={roleIds}
+            onChange={setRoleIds}
+            canGrantOwner={isOwner}
+          />
+          <DeviceAccessField form={form} devices={devices} value={access} onChange={setAccess} />
+          <div className="dialog-actions">
+            <button type="button" className="button secondary" onClick={() => setOpen(false)}>
+              Cancel
+            </button>
+            <SubmitButton form={form}>Save</SubmitButton>
+          </div>
+        </form>
+      </Dialog>
+    </>
   );
 }

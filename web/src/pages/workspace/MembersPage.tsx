@@ -5,7 +5,7 @@ import { useAnnounce } from '../../components/feedback';
 import { FormAlert, SubmitButton, useForm } from '../../components/form';
 import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
-import { DeviceAccessField, RolePicker } from '../../components/pickers';
+import { assertDevicesChosen, DeviceAccessField, RolePicker } from '../../components/pickers';
 import { formatDate } from '../../format';
 import { useLoad } from '../../hooks';
 import { Link } from '../../router';
@@ -94,6 +94,7 @@ function EditMember({ member, devices, onSaved }: { member: Member; devices: Dev
   const [access, setAccess] = useState<DeviceAccess>(member.deviceAccess);
   const form = useForm({ fields: ['roleIds', 'deviceAccess', 'deviceAccess.deviceIds'] });
   const submit = form.handleSubmit(async () => {
+    assertDevicesChosen(access, devices);
     await api.members.update(workspace.id, member.userId, { roleIds, deviceAccess: access });
     setOpen(false);
     announce(`${member.name}'s access is saved.`);
@@ -111,7 +112,7 @@ function EditMember({ member, devices, onSaved }: { member: Member; devices: Dev
         Edit
       </button>
       <Dialog open={open} title={`Edit ${member.name}`} onClose={() => setOpen(false)}>
-        <form ref={form.ref} onSubmit={submit} noValidate>
+        <form ref={form.ref} onSubmit={submit} noValidate aria-label={`Edit ${member.name}`}>
           <FormAlert form={form} />
           <RolePicker form={form} roles={roles} value={roleIds} onChange={setRoleIds} canGrantOwner={isOwner} />
           <DeviceAccessField form={form} devices={devices} value={access} onChange={setAccess} />

@@ -1,11 +1,12 @@
 import { useState } from 'react';
+import { LIMITS } from '../../api/limits';
 import { ConfirmButton } from '../../components/Dialog';
 import { useAnnounce } from '../../components/feedback';
 import { FormAlert, SubmitButton, TextField, useForm } from '../../components/form';
 import { Section } from '../../components/Page';
 import { formatDate, plural } from '../../format';
 import { Link, navigate } from '../../router';
-import { pathTo, ROUTES } from '../../routes';
+import { allowedFor, pathTo, ROUTES } from '../../routes';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
 import { RoleChips, WorkspacePage } from './common';
@@ -56,12 +57,14 @@ export function OverviewPage() {
         {can('workspace:update') && <WorkspaceSettings />}
       </div>
       <nav aria-label="Workspace areas" className="area-grid">
-        {workspaceAreas().map((a) => (
-          <Link key={a.path} to={pathTo(a.path, { wid: workspace.id })} className="area-card">
-            <span className="area-title">{a.nav?.label}</span>
-            <span className="area-text">{a.nav?.summary}</span>
-          </Link>
-        ))}
+        {workspaceAreas()
+          .filter((a) => allowedFor(a, access))
+          .map((a) => (
+            <Link key={a.path} to={pathTo(a.path, { wid: workspace.id })} className="area-card">
+              <span className="area-title">{a.nav?.label}</span>
+              <span className="area-text">{a.nav?.summary}</span>
+            </Link>
+          ))}
       </nav>
       <LeaveOrDelete canDelete={isOwner && can('workspace:delete')} />
     </WorkspacePage>
@@ -84,8 +87,18 @@ function WorkspaceSettings() {
     <Section title="Settings">
       <form ref={form.ref} onSubmit={submit} noValidate aria-label="Workspace settings">
         <FormAlert form={form} />
-        <TextField form={form} name="name" label="Name" value={name} onChange={setName} required />
-        <TextField form={form} name="slug" label="Slug" value={slug} onChange={setSlug} autoComplete="off" required />
+        <TextField form={form} name="name" label="Name" value={name} onChange={setName} required maxLength={LIMITS.workspaceName} />
+        <TextField
+          form={form}
+          name="slug"
+          label="Slug"
+          value={slug}
+          onChange={setSlug}
+          autoComplete="off"
+          required
+          maxLength={LIMITS.slug}
+          hint="Lower-case letters, digits and dashes."
+        />
         <SubmitButton form={form}>Save settings</SubmitButton>
       </form>
     </Section>
@@ -121,6 +134,7 @@ function LeaveOrDelete({ canDelete }: { canDelete: boolean }) {
             label="Delete workspace"
             title={`Delete ${workspace.name}?`}
             message={<p>Members, roles, devices, API users and their tokens are deleted with it. This cannot be undone.</p>}
+            typeToConfirm={workspace.name}
             confirmLabel="Delete workspace"
             onConfirm={async () => {
               await api.workspaces.remove(workspace.id);

@@ -1,12 +1,13 @@
 import { useState } from 'react';
-import type { GovernedToken } from '../../api/models';
+import { LIMITS } from '../../api/limits';
+import type { GovernedToken, TokenPolicyPreview } from '../../api/models';
 import { ConfirmButton } from '../../components/Dialog';
 import { Notice, useAnnounce } from '../../components/feedback';
 import { Checkbox, FormAlert, InvalidInput, SubmitButton, TextField, useForm } from '../../components/form';
 import { PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { ExpiryCell, Hint, tokenColumns, TokenTable } from '../../components/tokens';
-import { isExpiringOrExpired } from '../../format';
+import { isExpiringOrExpired, plural } from '../../format';
 import { useLoad } from '../../hooks';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
@@ -48,14 +49,32 @@ function PolicyForm() {
   const { api } = useSession();
   const { workspace, reload } = useWorkspace();
   const announce = useAnnounce();
-  const [maxDays, setMaxDays] = useState(workspace.tokenPolicy.maxLifetimeDays?.toString() ?? '');
-  const [allowPersonal, setAllowPersonal] = useState(workspace.tokenPolicy.allowPersonalTokens);
+  const [maxDays, setMaxDaysValue] = useState(workspace.tokenPolicy.maxLifetimeDays?.toString() ?? '');
+  const [allowPersonal, setAllowPersonalValue] = useState(workspace.tokenPolicy.allowPersonalTokens);
+  // What the server says the proposed policy would do; saving is offered only once it is shown.
+  const [preview, setPreview] = useState<TokenPolicyPreview | null>(null);
   const form = useForm({ fields: ['maxLifetimeDays', 'allowPersonalTokens'] });
-  const submit = form.handleSubmit(async () => {
+  const setMaxDays = (value: string) => {
+    setMaxDaysValue(value);
+    setPreview(null);
+  };
+  const setAllowPersonal = (value: boolean) => {
+    setAllowPersonalValue(value);
+    setPreview(null);
+  };
+  const proposed = () => {
     const trimmed = maxDays.trim();
-    if (trimmed && !/^\d+$/.test(trimmed))
-      throw new InvalidInput({ maxLifetimeDays: 'must be a whole number of days, or empty for no maximum' });
-    await api.workspaces.putPolicy(workspace.id, { maxLifetimeDays: trimmed ? Number(trimmed) : null, allowPersonalTokens: allowPersonal });
+    if (trimmed && (!/^\d+$/.test(trimmed) || Number(trimmed) < 1 || Number(trimmed) > LIMITS.policyDays))
+      throw new InvalidInput({ maxLifetimeDays: `must be a whole number of days from 1 to ${LIMITS.policyDays}, or empty for no maximum` });
+    return { maxLifetimeDays: trimmed ? Number(trimmed) : null, allowPersonalTokens: allowPersonal };
+  };
+  const submit = form.handleSubmit(async () => {
+    if (!preview) {
+      setPreview(await api.workspaces.previewPolicy(workspace.id, proposed()));
+      return;
+    }
+    await api.workspaces.putPolicy(workspace.id, proposed());
+    setPreview(null);
     await reload();
     announce('Token policy saved.');
   });
@@ -67,28 +86,87 @@ function PolicyForm() {
           form={form}
           name="maxLifetimeDays"
           label="Maximum token lifetime (days)"
-          hint="Tokens that never expire, or live longer, are refused here. Leave empty for no maximum (1 to 3650)."
+          hint={`Every token used here (personal, named, API users' tokens, login sessions) must expire within this many days of being made; one that never expires is refused. Empty for no maximum (1 to ${LIMITS.policyDays}).`}
           inputMode="numeric"
           value={maxDays}
           onChange={setMaxDays}
           optional
+          maxLength={4}
         />
         <Checkbox
           form={form}
           name="allowPersonalTokens"
           label="Allow personal tokens"
-          hint="Members' default personal tokens (lkp_). Named tokens and login sessions are judged by the rules above."
+          hint="Members' personal access tokens (lkp_): their default personal token, and their named tokens too. Unticked, both are refused here; login sessions and API users' tokens are judged by the lifetime rule alone."
           checked={allowPersonal}
           onChange={setAllowPersonal}
         />
-        <SubmitButton form={form}>Save policy</SubmitButton>
+        {preview && <PolicyPreviewPanel preview={preview} />}
+        <div className="button-row">
+          {preview ? (
+            <>
+              <SubmitButton form={form} variant={preview.newlyRefused > 0 ? 'danger' : 'primary'}>
+                {preview.newlyRefused > 0 ? `Save and cut off ${plural(preview.newlyRefused, 'token')}` : 'Save policy'}
+              </SubmitButton>
+              <button type="button" className="button secondary" onClick={() => setPreview(null)}>
+                Change the policy
+              </button>
+            </>
+          ) : (
+            <SubmitButton form={form} busyText="Checking every token…">
+              Preview the change
+            </SubmitButton>
+          )}
+        </div>
       </form>
     </Section>
   );
 }
 
+/** What saving would do, before it is done: how many tokens would be refused, and which ones stop working. */
+function PolicyPreviewPanel({ preview }: { preview: TokenPolicyPreview }) {
+  const cutOff = preview.items.filter((t) => t.currentPolicy.accepted);
+  return (
+    <div className="preview" data-testid="policy-preview">
+      <Notice tone={preview.newlyRefused > 0 || preview.callerRefused ? 'warning' : 'success'}>
+        <p>
+          <strong>
+            {preview.newlyRefused > 0
+              ? `${plural(preview.newlyRefused, 'token')} that ${preview.newlyRefused === 1 ? 'works' : 'work'} here now would stop working here.`
+              : 'No token that works here now would stop working.'}
+          </strong>{' '}
+          {plural(preview.checked, 'live token')} {preview.checked === 1 ? 'reaches' : 'reach'} this workspace; with this policy{' '}
+          {preview.refused === 0 ? 'none is refused' : `${preview.refused} ${preview.refused === 1 ? 'is' : 'are'} refused`}.
+        </p>
+        {preview.callerRefused && (
+          <p>
+            <strong>The session you are using would be refused too:</strong> you would lose access to this workspace from this browser.
+          </p>
+        )}
+      </Notice>
+      {cutOff.length > 0 && (
+        <ul className="card-list" aria-label="Tokens that would stop working here">
+          {cutOff.map((t) => (
+            <li key={t.id} className="list-card">
+              <div>
+                <p className="list-card-title break-anywhere">
+                  {t.name ?? t.kind} <Hint hint={t.hint} />
+                </p>
+                <p className="muted small break-anywhere">
+                  {t.owner.type === 'user' ? t.owner.email : 'API user'} · {t.policy.reason}
+                </p>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      {preview.truncated && <p className="muted small">More tokens are refused than listed here.</p>}
+    </div>
+  );
+}
+
 function ReachingTokens() {
-  const { api } = useSession();
+  const { api, ended } = useSession();
   const { workspace, can } = useWorkspace();
   const announce = useAnnounce();
   const { maxLifetimeDays, allowPersonalTokens } = workspace.tokenPolicy;
@@ -100,6 +178,10 @@ function ReachingTokens() {
   const manage = can('tokens:manage');
   const revoke = async (t: GovernedToken) => {
     await api.workspaceTokens.revoke(workspace.id, t.id);
+    if (t.current) {
+      ended('You revoked the session this browser was using, so you are signed out. Sign in again to continue.');
+      return;
+    }
     announce(`Token ${t.hint} can no longer reach this workspace.`);
     await tokens.reload();
   };
@@ -133,7 +215,8 @@ function ReachingTokens() {
               rowHeader: true,
               cell: (t) => (
                 <>
-                  {t.name ?? <span className="muted">{t.kind}</span>}
+                  {t.name ?? <span className="muted">{t.kind === 'session' ? 'login session' : t.kind}</span>}
+                  {t.current && <span className="badge badge-info">This browser</span>}
                   <span className="block">
                     <Hint hint={t.hint} />
                   </span>
@@ -165,10 +248,16 @@ function ReachingTokens() {
                 accessibleLabel={`Revoke here: ${t.hint}`}
                 title={`Cut ${t.hint} off from this workspace?`}
                 message={
-                  <p>
-                    An API user's token, or one restricted to this workspace alone, is revoked. A member's token that reaches other
-                    workspaces too loses this one only.
-                  </p>
+                  t.current ? (
+                    <p>
+                      <strong>This is the session this browser is using.</strong> Revoking it signs you out of the console at once.
+                    </p>
+                  ) : (
+                    <p>
+                      An API user's token, or one restricted to this workspace alone, is revoked. A member's token that reaches other
+                      workspaces too loses this one only.
+                    </p>
+                  )
                 }
                 confirmLabel="Revoke"
                 onConfirm={() => revoke(t)}

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { LIMITS } from '../../api/limits';
 import type { Catalog, Permission, Role } from '../../api/models';
 import { ConfirmButton, Dialog } from '../../components/Dialog';
 import { LoadState, useAnnounce } from '../../components/feedback';
@@ -122,8 +123,16 @@ function RoleForm({ catalog, role, onDone }: { catalog: Catalog; role?: Role; on
     <form ref={form.ref} onSubmit={submit} noValidate aria-label={role ? `Edit role ${role.name}` : 'Create a custom role'}>
       <FormAlert form={form} />
       <div className="grid-2">
-        <TextField form={form} name="name" label="Role name" value={name} onChange={setName} required />
-        <TextField form={form} name="description" label="Description" optional value={description} onChange={setDescription} />
+        <TextField form={form} name="name" label="Role name" value={name} onChange={setName} required maxLength={LIMITS.roleName} />
+        <TextField
+          form={form}
+          name="description"
+          label="Description"
+          optional
+          value={description}
+          onChange={setDescription}
+          maxLength={LIMITS.roleDescription}
+        />
       </div>
       <PermissionPicker form={form} catalog={catalog} value={permissions} onChange={setPermissions} />
       <div className="dialog-actions">

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { LIMITS } from '../../api/limits';
 import { useAnnounce } from '../../components/feedback';
 import { FormAlert, SubmitButton, TextField, useForm } from '../../components/form';
 import { DataTable } from '../../components/lists';
@@ -26,7 +27,9 @@ export function WorkspacesPage() {
                 rowHeader: true,
                 cell: (w) => (
                   <>
-                    <Link to={`/w/${w.id}`}>{w.name}</Link>
+                    <Link to={`/w/${w.id}`} className="break-anywhere">
+                      {w.name}
+                    </Link>
                     {w.id === currentWorkspaceId && <span className="badge badge-info">Current</span>}
                   </>
                 ),
@@ -60,7 +63,15 @@ function CreateWorkspace() {
       <form ref={form.ref} onSubmit={submit} noValidate aria-label="Create a workspace">
         <FormAlert form={form} />
         <div className="grid-2">
-          <TextField form={form} name="name" label="Workspace name" value={name} onChange={setName} required />
+          <TextField
+            form={form}
+            name="name"
+            label="Workspace name"
+            value={name}
+            onChange={setName}
+            required
+            maxLength={LIMITS.workspaceName}
+          />
           <TextField
             form={form}
             name="slug"
@@ -69,6 +80,7 @@ function CreateWorkspace() {
             hint="Lower-case letters, digits and dashes. Made from the name when left empty."
             value={slug}
             onChange={setSlug}
+            maxLength={LIMITS.slug}
             autoComplete="off"
           />
         </div>

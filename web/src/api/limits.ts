@@ -1,0 +1,88 @@
+// The request bodies' limits from openapi.json, for the forms' maxlength and min/max: a user learns a
+// limit while typing, not after sending. test/contract/web-limits.e2e-spec.ts checks each against the
+// served document, so a limit changed on the server fails there until it is changed here too.
+export const LIMITS = {
+  /** RegisterDto.name, UpdateMeDto.name */
+  userName: 200,
+  /** RegisterDto.email, LoginDto.email, CreateInvitationDto.email */
+  email: 254,
+  /** RegisterDto.password, UpdateMeDto.password */
+  password: 1024,
+  /** CreateWorkspaceDto.name, UpdateWorkspaceDto.name */
+  workspaceName: 100,
+  /** CreateWorkspaceDto.slug, UpdateWorkspaceDto.slug */
+  slug: 63,
+  /** CreateRoleDto.name */
+  roleName: 100,
+  /** CreateRoleDto.description */
+  roleDescription: 500,
+  /** CreateDeviceDto.name */
+  deviceName: 200,
+  /** CreateDeviceDto.serial */
+  serial: 128,
+  /** CreateApiUserDto.name */
+  apiUserName: 100,
+  /** CreateNamedTokenDto.name, CreateApiUserTokenDto.name */
+  tokenName: 100,
+  /** CreateNamedTokenDto.expiresInDays maximum */
+  namedTokenDays: 366,
+  /** CreateApiUserTokenDto.expiresInDays maximum */
+  apiUserTokenDays: 3650,
+  /** CreateInvitationDto.expiresInDays maximum */
+  invitationDays: 30,
+  /** TokenPolicyDto.maxLifetimeDays maximum */
+  policyDays: 3650,
+} as const;
+
+/** Where each limit is in openapi.json: schema, property, and which keyword. */
+export const LIMIT_SOURCES: Record<keyof typeof LIMITS, Array<[schema: string, property: string, keyword: 'maxLength' | 'maximum']>> = {
+  userName: [
+    ['RegisterDto', 'name', 'maxLength'],
+    ['UpdateMeDto', 'name', 'maxLength'],
+  ],
+  email: [
+    ['RegisterDto', 'email', 'maxLength'],
+    ['LoginDto', 'email', 'maxLength'],
+    ['CreateInvitationDto', 'email', 'maxLength'],
+  ],
+  password: [
+    ['RegisterDto', 'password', 'maxLength'],
+    ['UpdateMeDto', 'password', 'maxLength'],
+  ],
+  workspaceName: [
+    ['CreateWorkspaceDto', 'name', 'maxLength'],
+    ['UpdateWorkspaceDto', 'name', 'maxLength'],
+  ],
+  slug: [
+    ['CreateWorkspaceDto', 'slug', 'maxLength'],
+    ['UpdateWorkspaceDto', 'slug', 'maxLength'],
+  ],
+  roleName: [
+    ['CreateRoleDto', 'name', 'maxLength'],
+    ['UpdateRoleDto', 'name', 'maxLength'],
+  ],
+  roleDescription: [
+    ['CreateRoleDto', 'description', 'maxLength'],
+    ['UpdateRoleDto', 'description', 'maxLength'],
+  ],
+  deviceName: [
+    ['CreateDeviceDto', 'name', 'maxLength'],
+    ['UpdateDeviceDto', 'name', 'maxLength'],
+  ],
+  serial: [
+    ['CreateDeviceDto', 'serial', 'maxLength'],
+    ['UpdateDeviceDto', 'serial', 'maxLength'],
+  ],
+  apiUserName: [
+    ['CreateApiUserDto', 'name', 'maxLength'],
+    ['UpdateApiUserDto', 'name', 'maxLength'],
+  ],
+  tokenName: [
+    ['CreateNamedTokenDto', 'name', 'maxLength'],
+    ['CreateApiUserTokenDto', 'name', 'maxLength'],
+  ],
+  namedTokenDays: [['CreateNamedTokenDto', 'expiresInDays', 'maximum']],
+  apiUserTokenDays: [['CreateApiUserTokenDto', 'expiresInDays', 'maximum']],
+  invitationDays: [['CreateInvitationDto', 'expiresInDays', 'maximum']],
+  policyDays: [['TokenPolicyDto', 'maxLifetimeDays', 'maximum']],
+};
