@@ -4,6 +4,7 @@ import { ArgsType, Field, ID, InputType, Int } from '@nestjs/graphql';
 import { ListUsersQueryDto, UpdateMeDto } from '../accounts/accounts.dto';
 import { CreateApiUserDto, CreateApiUserTokenDto, UpdateApiUserDto } from '../api-users/api-users.dto';
 import { AuditQueryDto } from '../audit/audit.dto';
+import type { AuditTargetType } from '../audit/audit-log';
 import { DeviceAccessDto } from '../authorization/device-access.dto';
 import { PageQueryDto } from '../common/pagination';
 import { CreateDeviceDto, ListDevicesQueryDto, UpdateDeviceDto } from '../devices/devices.dto';
@@ -41,8 +42,15 @@ export class DevicePageArgs extends ListDevicesQueryDto {
 export class AuditPageArgs extends AuditQueryDto {
   @Field(() => Int, { nullable: true, description: '1 to 200, default 50' }) override limit?: number;
   @Field({ nullable: true }) override cursor?: string;
-  @Field({ nullable: true }) override action?: string;
-  @Field(() => ID, { nullable: true }) override actorId?: string;
+  @Field({ nullable: true, description: 'Only events of exactly this action' }) override action?: string;
+  @Field({ nullable: true, description: 'Only events whose action starts with this (token. for every token event)' })
+  override actionPrefix?: string;
+  @Field(() => ID, { nullable: true, description: 'Only events made by this user or API user' }) override actorId?: string;
+  @Field(() => String, { nullable: true, description: 'Only events about this kind of thing (device, token, …)' })
+  override targetType?: AuditTargetType;
+  @Field(() => ID, { nullable: true }) override targetId?: string;
+  @Field({ nullable: true, description: 'At or after this time (RFC 3339, or a date: midnight UTC)' }) override from?: string;
+  @Field({ nullable: true, description: 'Before this time' }) override to?: string;
 }
 
 @ArgsType()

@@ -157,6 +157,26 @@ describe('GraphQL: sessions, invitation previews and changes, policy previews', 
     });
   });
 
+  it('filters the audit log as REST does: action prefix, actor, target, time range; junk filters are client errors', async () => {
+    const device = await ws.device();
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const query = `actionPrefix=device.&targetType=device&targetId=${device.id}&actorId=${ws.owner.id}&from=${since}`;
+    const rest = await t.http().get(`/v1/workspaces/${ws.id}/audit-events?${query}`).set(bearer(ws.owner.personalToken)).expect(200);
+    expect(rest.body.items.length).toBeGreaterThan(0);
+    const q =
+      'query($w: ID!, $p: String, $tt: String, $ti: ID, $a: ID, $f: String) { workspace(id: $w) { auditEvents(actionPrefix: $p, targetType: $tt, targetId: $ti, actorId: $a, from: $f) { items { id action } } } }';
+    const v = { w: ws.id, p: 'device.', tt: 'device', ti: device.id, a: ws.owner.id, f: since };
+    const res = await gql(t, ws.owner.personalToken, q, v);
+    expect(res.errors).toBeUndefined();
+    const items = (res.data?.workspace as { auditEvents: { items: Array<{ id: string; action: string }> } }).auditEvents.items;
+    expect(items.map((e) => e.id)).toEqual(rest.body.items.map((e: { id: string }) => e.id));
+    expect(items.every((e) => e.action.startsWith('device.'))).toBe(true);
+    for (const junk of [{ p: "'; DROP TABLE audit_events; --" }, { f: 'yesterday' }, { tt: 'galaxy' }, { ti: 'nope' }]) {
+      const bad = await gql(t, ws.owner.personalToken, q, { ...v, ...junk });
+      expect({ junk, codes: codes(bad) }).toEqual({ junk, codes: ['BAD_USER_INPUT'] });
+    }
+  });
+
   it("answers an API user's grantable scopes and whether the caller may manage it, as REST does", async () => {
     const bot = await ws.apiUser({ roles: ['viewer'] });
     const q = 'query($w: ID!, $id: ID!) { workspace(id: $w) { apiUser(id: $id) { manageable grantablePermissions } } }';
