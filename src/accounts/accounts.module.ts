@@ -17,6 +17,6 @@ import { UsersModule } from './users.module';
   controllers: [AccountsController, PlatformAdminController],
   providers: [AccountsService, PlatformAdminService, LoginThrottle, AccountLinksRepository, AccountMail],
   // GraphQL's account and platform-admin fields (src/graphql/account.resolver.ts).
-  exports: [AccountsService, PlatformAdminService],
+  exports: [AccountsService, PlatformAdminService, AccountMail],
 })
 export class AccountsModule {}

@@ -2,6 +2,7 @@
 // administration, each under the rule of the REST route that does the same thing.
 import { Args, Context, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { AccountsController } from '../accounts/accounts.controller';
+import { AccountMail } from '../accounts/account-mail.service';
 import { AccountsService } from '../accounts/accounts.service';
 import { PlatformAdminController } from '../accounts/platform-admin.controller';
 import { PlatformAdminService } from '../accounts/platform-admin.service';
@@ -31,6 +32,7 @@ export class AccountResolver {
     private readonly audit: AuditLog,
     private readonly admin: PlatformAdminService,
     private readonly sessionsService: SessionsService,
+    private readonly accountMail: AccountMail,
   ) {}
 
   @Query(() => TokenType, { description: "The calling user's default personal token, without its secret (as GET /v1/me/personal-token)" })
@@ -69,6 +71,15 @@ export class AccountResolver {
   @SameRuleAs(MeSessionsController, 'revokeOthers')
   revokeOtherSessions(@Context() ctx: GraphqlContext) {
     return this.sessionsService.revokeOthers(this.access.user(ctx), this.access.actor(ctx));
+  }
+
+  @Mutation(() => Boolean, {
+    description: "Mails a new link to verify the account's address (as POST /v1/me/email-verification); CONFLICT once verified",
+  })
+  @SameRuleAs(AccountsController, 'resendVerification')
+  async sendEmailVerification(@Context() ctx: GraphqlContext): Promise<boolean> {
+    await this.accountMail.resendVerification(this.access.user(ctx));
+    return true;
   }
 
   @Query(() => AdminUserPage, { description: 'Platform administrators: every user, newest first (as GET /v1/admin/users)' })

@@ -87,6 +87,27 @@ describe('GraphQL account and platform administration', () => {
     expect(codes(await gql(t, bot.token, 'mutation { updateMe(input: { name: "bot" }) { id } }'))).toEqual(['FORBIDDEN']);
   });
 
+  it('sendEmailVerification mails a new link while unverified, answers CONFLICT once verified, and is refused to API users', async () => {
+    const fresh = await registerUser(t);
+    const links = async () =>
+      Number(
+        (
+          (await t.dataSource.query(`SELECT count(*)::int AS n FROM account_links WHERE user_id = $1 AND purpose = 'verify_email'`, [
+            fresh.id,
+          ])) as Array<{ n: number }>
+        )[0].n,
+      );
+    const before = await links();
+    const sent = await gql(t, fresh.personalToken, 'mutation { sendEmailVerification }');
+    expect(sent.data).toEqual({ sendEmailVerification: true });
+    expect(await links()).toBe(before + 1);
+    await markEmailVerified(t, fresh.id);
+    expect(codes(await gql(t, fresh.personalToken, 'mutation { sendEmailVerification }'))).toEqual(['CONFLICT']);
+    const ws = await newWorkspace(t);
+    const bot = await ws.apiUser({ roles: ['admin'] });
+    expect(codes(await gql(t, bot.token, 'mutation { sendEmailVerification }'))).toEqual(['FORBIDDEN']);
+  });
+
   it('users, deactivateUser and reactivateUser are for platform admins only', async () => {
     const victim = await registerUser(t);
     for (const q of [
