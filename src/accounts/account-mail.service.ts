@@ -185,7 +185,12 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
       if (!user || user.email !== link.email || user.status !== 'active') throw badLink();
       await this.links.useAll(user.id, 'password_reset', now, em);
       await this.users.update(user.id, { passwordHash, emailVerifiedAt: user.emailVerifiedAt ?? now, updatedAt: now }, em);
-      await this.tokens.revokeUserSessions(user.id, now, em);
+      // The link proves the address. Until now nobody had: whoever registered it (a squatter, say) may
+      // hold personal and named tokens, and those end too; a verified account keeps them, as after a
+      // password change, and loses its sessions.
+      const wasUnverified = user.emailVerifiedAt === null;
+      if (wasUnverified) await this.tokens.revokeAllOfUser(user.id, now, em);
+      else await this.tokens.revokeUserSessions(user.id, now, em);
       await this.audit.record(
         em,
         { ...actor, type: 'user', id: user.id, tokenId: null },
@@ -193,6 +198,7 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
           action: 'user.password_reset',
           accountId: user.id,
           target: { type: 'user', id: user.id },
+          details: { tokensEnded: wasUnverified ? 'all' : 'sessions' },
         },
       );
       await this.mail.send(em, { to: user.email, template: 'password-changed', data: { name: user.name, how: 'reset' } });

@@ -249,6 +249,20 @@ export class TokensRepository {
     return ended.length;
   }
 
+  /**
+   * Ends every live token of the user, personal and named ones included, and the sessions: for an
+   * account whose tokens were made by someone never shown to own its address (a password reset of an
+   * unverified account, src/accounts/account-mail.service.ts). How many it ended.
+   */
+  async revokeAllOfUser(userId: string, at: Date, em: EntityManager): Promise<number> {
+    const [ended]: [Array<{ id: string }>, number] = await em.query(
+      `UPDATE tokens SET revoked_at = $2 WHERE user_id = $1 AND (revoked_at IS NULL OR revoked_at > $2) RETURNING id`,
+      [requireId(userId), at],
+    );
+    await this.invalidation.publish(em, { kind: 'user', id: userId });
+    return ended.length;
+  }
+
   async markReplaced(tokenId: string, replacedById: string, diesAt: Date, em: EntityManager): Promise<void> {
     await em.query(`UPDATE tokens SET replaced_by_id = $2, revoked_at = LEAST(COALESCE(revoked_at, $3), $3) WHERE id = $1`, [
       tokenId,

@@ -169,7 +169,7 @@ describe('email verification', () => {
 describe('password reset', () => {
   it('mails a one-time link to an account, nothing to an unknown address, with the same answer', async () => {
     const user = await registerUser(t, uniqueEmail('reset'), 'Resetter');
-    await mailTo(user.email);
+    await verify((await mailTo(user.email)).secret).expect(204);
     const session = await login(t, user.email);
     const unknown = uniqueEmail('nobody');
     const a = await requestReset(unknown).expect(202);
@@ -188,7 +188,6 @@ describe('password reset', () => {
     await t.http().get('/v1/me').set(bearer(user.personalToken)).expect(200);
     await t.http().post('/v1/auth/login').send({ email: user.email, password: PASSWORD }).expect(401);
     await t.http().post('/v1/auth/login').send({ email: user.email, password: 'a brand new passphrase' }).expect(200);
-    // The link reached the mailbox: the address counts as verified.
     expect((await me(user)).emailVerified).toBe(true);
     // Told, without a link.
     const notice = await mailTo(user.email);
@@ -196,6 +195,26 @@ describe('password reset', () => {
     expect(notice.secret).toBeNull();
     // Used once.
     expectProblem(await confirmReset(mail.secret, 'yet another passphrase'), 404, 'not_found');
+  });
+
+  it('a reset of an unverified account verifies it and ends every token of whoever registered the address', async () => {
+    // A squatter registered the address before its owner, and made tokens; the owner asks for a reset.
+    const squatted = await registerUser(t, uniqueEmail('squatted'), 'Squatter');
+    await mailTo(squatted.email);
+    const named = await createNamedToken(t, squatted.personalToken, { scopes: ['*'] });
+    const session = await login(t, squatted.email);
+    await requestReset(squatted.email).expect(202);
+    const link = await mailTo(squatted.email);
+    await confirmReset(link.secret, 'the real owner passphrase').expect(204);
+    for (const secret of [squatted.personalToken, named.secret, session]) {
+      expect((await t.http().get('/v1/me').set(bearer(secret))).status).toBe(401);
+    }
+    const owner = await t.http().post('/v1/auth/login').send({ email: squatted.email, password: 'the real owner passphrase' }).expect(200);
+    const profile = await t.http().get('/v1/me').set(bearer(owner.body.token.secret)).expect(200);
+    expect(profile.body.emailVerified).toBe(true);
+    const events = await t.http().get('/v1/me/audit-events').set(bearer(owner.body.token.secret)).expect(200);
+    const reset = events.body.items.find((e: { action: string }) => e.action === 'user.password_reset');
+    expect(reset.details).toEqual({ tokensEnded: 'all' });
   });
 
   it('an expired link, a verification secret, junk and weak passwords are refused', async () => {
