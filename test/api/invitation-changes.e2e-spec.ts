@@ -74,6 +74,7 @@ describe('POST /v1/invitations/preview', () => {
     expect(text).not.toContain(inv.secret);
     // A preview changes nothing: the invitee still accepts with the same secret.
     const invitee = await registerUser(t, 'grace.hopper@example.com');
+    await markEmailVerified(t, invitee.id);
     await t.http().post('/v1/invitations/accept').set(bearer(invitee.personalToken)).send({ token: inv.secret }).expect(200);
   });
 
@@ -92,6 +93,7 @@ describe('POST /v1/invitations/preview', () => {
     await t.http().delete(`/v1/workspaces/${ws.id}/invitations/${revoked.id}`).set(bearer(ws.owner.personalToken)).expect(204);
     const invitee = await registerUser(t);
     const accepted = await invite(ws, { email: invitee.email });
+    await markEmailVerified(t, invitee.id);
     await t.http().post('/v1/invitations/accept').set(bearer(invitee.personalToken)).send({ token: accepted.secret }).expect(200);
     const decliner = await registerUser(t);
     const declined = await invite(ws, { email: decliner.email });
@@ -175,6 +177,7 @@ describe('PATCH /v1/workspaces/:wid/invitations/:id', () => {
     // Only the roles: the devices stay.
     const roles = await patch(ws, inv.id, { roleIds: [ws.roles.member] }).expect(200);
     expect(roles.body.deviceAccess).toEqual({ mode: 'selected', deviceIds: [d1.id] });
+    await markEmailVerified(t, invitee.id);
     const accepted = await t
       .http()
       .post('/v1/invitations/accept')
@@ -328,6 +331,7 @@ describe('PATCH /v1/workspaces/:wid/invitations/:id', () => {
       const ws = await newWorkspace(t);
       const invitee = await registerUser(t);
       const inv = await invite(ws, { email: invitee.email });
+      await markEmailVerified(t, invitee.id);
       const [changed, accepted] = await Promise.all([
         patch(ws, inv.id, { roleIds: [ws.roles.viewer] }),
         t.http().post('/v1/invitations/accept').set(bearer(invitee.personalToken)).send({ token: inv.secret }),
