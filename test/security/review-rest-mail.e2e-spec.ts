@@ -5,7 +5,7 @@ import { OutboxWorker } from '../../src/outbox/outbox-worker';
 import { bearer, createNamedToken, expectProblem, login, PASSWORD, registerUser, uniqueEmail } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
 import { CaughtMail, MailCatcher } from '../support/mail-catcher';
-import { startTestApp, TestApp } from '../support/test-app';
+import { ADMIN_EMAIL, startTestApp, TestApp } from '../support/test-app';
 
 let t: TestApp;
 let smtp: MailCatcher;
@@ -109,6 +109,18 @@ describe('review: mailed links', () => {
     const first = await t.http().post('/v1/auth/login').send({ email: user.email, password: 'first racing passphrase' });
     const second = await t.http().post('/v1/auth/login').send({ email: user.email, password: 'second racing passphrase' });
     expect([first.status, second.status].sort()).toEqual([200, 401]);
+  });
+  it('moving an account onto the platform admin address grants nothing until that address is verified; a link mailed to its old address does not', async () => {
+    const user = await registerUser(t, uniqueEmail('climber'));
+    const first = (await mailsTo(user.email)).find((m) => m.subject === 'Verify your email address');
+    await t.http().patch('/v1/me').set(bearer(user.personalToken)).send({ email: ADMIN_EMAIL, currentPassword: PASSWORD }).expect(200);
+    expectProblem(await t.http().get('/v1/admin/users').set(bearer(user.personalToken)), 403, 'forbidden');
+    // The link mailed to the first address proves that address, not this one.
+    expectProblem(await t.http().post('/v1/auth/verify-email').send({ token: first?.secret }), 404, 'not_found');
+    expectProblem(await t.http().get('/v1/admin/users').set(bearer(user.personalToken)), 403, 'forbidden');
+    const adminLink = (await mailsTo(ADMIN_EMAIL)).find((m) => m.subject === 'Verify your email address');
+    await t.http().post('/v1/auth/verify-email').send({ token: adminLink?.secret }).expect(204);
+    await t.http().get('/v1/admin/users').set(bearer(user.personalToken)).expect(200);
   });
 });
 
