@@ -1,5 +1,5 @@
 import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsUUID, Matches } from 'class-validator';
+import { IsIn, IsISO8601, IsUUID, Matches, ValidateBy } from 'class-validator';
 import { BoundedString } from '../common/dto-fields';
 import { PageQueryDto } from '../common/pagination';
 import { Optional } from '../common/validation';
@@ -13,6 +13,21 @@ const ACTION_NAME = /^[a-z_]+(\.[a-z_]+)*$/;
 const ACTION_PREFIX = /^[a-z_]+(\.[a-z_]+)*\.?$/;
 /** A time in a filter: RFC 3339 with a zone (`2026-12-01T00:00:00Z`) or a date (`2026-12-01`, midnight UTC). */
 const TIME_LENGTH = 40;
+
+/**
+ * A time the query can use. IsISO8601 also passes ISO forms no Date reads (2026-W48, 2026-335,
+ * 20261201, 2026-12-01T00Z, a decimal comma): those became an Invalid Date in the query, a 500.
+ */
+const ReadableTime = (message: string) =>
+  ValidateBy({
+    name: 'readableTime',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && !Number.isNaN(Date.parse(value)),
+      defaultMessage: () => message,
+    },
+  });
+const FROM_MESSAGE = 'must be a time such as 2026-12-01T00:00:00Z, or a date such as 2026-12-01';
+const TO_MESSAGE = 'must be a time such as 2026-12-31T23:59:59Z, or a date such as 2026-12-31';
 
 /** The filters of an audit log's listing and of its export. */
 export class AuditFilterDto {
@@ -55,7 +70,8 @@ export class AuditFilterDto {
   })
   @Optional()
   @BoundedString({ max: TIME_LENGTH })
-  @IsISO8601({ strict: true }, { message: 'must be a time such as 2026-12-01T00:00:00Z, or a date such as 2026-12-01' })
+  @IsISO8601({ strict: true }, { message: FROM_MESSAGE })
+  @ReadableTime(FROM_MESSAGE)
   from?: string;
 
   @ApiPropertyOptional({
@@ -66,7 +82,8 @@ export class AuditFilterDto {
   })
   @Optional()
   @BoundedString({ max: TIME_LENGTH })
-  @IsISO8601({ strict: true }, { message: 'must be a time such as 2026-12-31T23:59:59Z, or a date such as 2026-12-31' })
+  @IsISO8601({ strict: true }, { message: TO_MESSAGE })
+  @ReadableTime(TO_MESSAGE)
   to?: string;
 }
 

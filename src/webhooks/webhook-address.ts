@@ -34,9 +34,15 @@ export class AddressPolicy {
       if (range.kind() === parsed.kind() && parsed.match(range, bits)) return null;
     }
     const range = parsed.range();
+    // ::/8 is reserved (RFC 4291) and holds the deprecated IPv4-compatible form ::a.b.c.d, which
+    // ipaddr.js calls unicast; a host with a 6in4 (sit) interface would route [::127.0.0.1] to 127.0.0.1.
+    if (range === 'unicast' && parsed.kind() === 'ipv6' && parsed.match(IPV6_RESERVED_ZERO)) return 'is a reserved address';
     return range === 'unicast' ? null : `is a ${range} address`;
   }
 }
+
+/** ::/8 (past the v4-mapped addresses, judged as IPv4 above): never a public unicast address. */
+const IPV6_RESERVED_ZERO = ipaddr.parseCIDR('::/8') as [ipaddr.IPv6, number];
 
 /** Names that are never public whatever a resolver says. */
 const LOCAL_NAMES = /(^|\.)(localhost|local|internal|localdomain|home\.arpa)$/i;
