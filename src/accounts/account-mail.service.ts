@@ -106,7 +106,8 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
       if (!link || link.usedAt || link.expiresAt <= now) throw badLink();
       const user = await this.users.findLocked(link.userId, em);
       // The address changed since the link was sent: it proves an address the account no longer has.
-      if (!user || user.email !== link.email) throw badLink();
+      // A deactivated account proves nothing either (a reset link is refused to it the same way).
+      if (!user || user.email !== link.email || user.status !== 'active') throw badLink();
       await this.links.useAll(user.id, 'verify_email', now, em);
       if (user.emailVerifiedAt) return;
       await this.users.update(user.id, { emailVerifiedAt: now, updatedAt: now }, em);

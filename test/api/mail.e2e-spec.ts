@@ -158,6 +158,15 @@ describe('email verification', () => {
     expect((await me(b)).emailVerified).toBe(false);
   });
 
+  it('a deactivated account is not verified by its link', async () => {
+    const user = await registerUser(t, uniqueEmail('deactivated-verify'));
+    const link = await mailTo(user.email);
+    await t.dataSource.query(`UPDATE users SET status = 'deactivated', deactivated_at = now() WHERE id = $1`, [user.id]);
+    expectProblem(await verify(link.secret), 404, 'not_found');
+    const [row] = await t.dataSource.query(`SELECT email_verified_at FROM users WHERE id = $1`, [user.id]);
+    expect(row.email_verified_at).toBeNull();
+  });
+
   it('platform admin by email waits for the verified address', async () => {
     const admin = await registerUser(t, ADMIN_EMAIL, 'Admin');
     expectProblem(await t.http().get('/v1/admin/users').set(bearer(admin.personalToken)), 403, 'forbidden');
