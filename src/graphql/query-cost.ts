@@ -60,9 +60,21 @@ function isObjectList(type: GraphQLOutputType): boolean {
   return isListType(unwrapped) && isObjectType(getNamedType(unwrapped));
 }
 
+/**
+ * Fields that read without a page: `tokenPolicyPreview` reads every token that reaches the workspace
+ * (in batches of 500) whatever it answers, and was priced at its few fields, so 15 aliases scanned the
+ * workspace's tokens 15 times for one request and one unit of the rate limit (independent review).
+ * Priced at more than half the limit: one per request, as REST's POST …/token-policy/preview.
+ */
+export const ONE_PER_REQUEST_COST = Math.floor(MAX_QUERY_COST / 2) + 1;
+const SCANS: ReadonlySet<string> = new Set(['Query.tokenPolicyPreview']);
+const scans: ComplexityEstimator = ({ type, field, childComplexity }) =>
+  SCANS.has(`${type.name}.${field.name}`) ? ONE_PER_REQUEST_COST + childComplexity : undefined;
+
 /** How each field is priced, first answer wins. */
 export const QUERY_COST_ESTIMATORS: ComplexityEstimator[] = [
   introspection,
+  scans,
   pagedList,
   unpagedList,
   simpleEstimator({ defaultComplexity: 1 }),

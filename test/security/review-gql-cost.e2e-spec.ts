@@ -100,4 +100,16 @@ describe('GraphQL review: getting a huge read past the query cost', () => {
     expectRefusedByCost(await ask(q, { w: ws.id, v: true }));
     expect((await ask(q, { w: ws.id, v: false })).errors).toBeUndefined();
   });
+
+  it('prices a token policy preview as the scan it is: one per request, as REST', async () => {
+    // Hole found in review: each alias scanned every token reaching the workspace, priced at a few fields.
+    const preview = (alias: string) =>
+      `${alias}: tokenPolicyPreview(workspaceId: $w, input: { allowPersonalTokens: false, maxLifetimeDays: null }) { checked refused }`;
+    const one = await ask(`query($w: ID!) { ${preview('a')} }`, { w: ws.id });
+    expect(one.errors).toBeUndefined();
+    expect((one.data?.a as { checked: number }).checked).toBeGreaterThanOrEqual(1);
+    expectRefusedByCost(await ask(`query($w: ID!) { ${preview('a')} ${preview('b')} }`, { w: ws.id }));
+    const fifteen = Array.from({ length: 15 }, (_, i) => preview(`p${i}`)).join(' ');
+    expectRefusedByCost(await ask(`query($w: ID!) { ${fifteen} }`, { w: ws.id }));
+  });
 });
