@@ -218,4 +218,23 @@ async function expectInert(page: Page): Promise<void> {
       await context.close();
     }
   });
+
+  it('goes nowhere outside the console after sign-in, whatever "next" a hostile link carries', async () => {
+    for (const next of ['//evil.example.com/x', 'https://evil.example.com/', XSS3, '/\\evil.example.com', '/%2F%2Fevil.example.com']) {
+      const { page, context } = await h.newPage();
+      try {
+        await page.goto(`${h.base}/#/login?next=${encodeURIComponent(next)}`);
+        await expectHeading(page, 'Sign in to Latchkey');
+        await page.getByLabel('Email').fill(viewerEmail);
+        await page.getByLabel('Password').fill(PASSWORD);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.locator('main h1').waitFor();
+        await page.waitForLoadState('networkidle');
+        expect({ next, origin: new URL(page.url()).origin }).toEqual({ next, origin: h.base });
+        await expectInert(page);
+      } finally {
+        await context.close();
+      }
+    }
+  });
 });
