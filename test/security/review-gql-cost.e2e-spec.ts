@@ -112,4 +112,30 @@ describe('GraphQL review: getting a huge read past the query cost', () => {
     const fifteen = Array.from({ length: 15 }, (_, i) => preview(`p${i}`)).join(' ');
     expectRefusedByCost(await ask(`query($w: ID!) { ${fifteen} }`, { w: ws.id }));
   });
+
+  it('answers the schema once per request: 15 aliases of the whole __schema, without a token, are refused', async () => {
+    // Hole found in review: introspection is free of the depth limit and priced 0, and public: 15 aliased
+    // copies answered 1.4 MB for about 0.7 s of server time per anonymous request.
+    const schema = (alias: string) =>
+      `${alias}: __schema { types { name fields { name args { name type { name ofType { name } } } type { name ofType { name } } } } }`;
+    const one = await gql(t, null, `{ ${schema('a')} }`);
+    expect(one.status).toBe(200);
+    expect(one.errors).toBeUndefined();
+    const many = await gql(t, null, `{ ${Array.from({ length: 15 }, (_, i) => schema(`s${i}`)).join(' ')} }`);
+    expect(many.status).toBe(400);
+    expect(codes(many)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(JSON.stringify(many.body).length).toBeLessThan(2_000);
+    // Through fragments, too; one fragment spread twice is one answer, and still runs.
+    const viaFragment = await gql(t, null, `{ ...S b: __schema { types { name } } } fragment S on Query { ${schema('a')} }`);
+    expect(codes(viaFragment)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    const twiceSame = await gql(t, null, `{ ...S ...S } fragment S on Query { ${schema('a')} }`);
+    expect(twiceSame.errors).toBeUndefined();
+    // A client's standard introspection query (GraphiQL, codegen) still answers.
+    const standard = await gql(
+      t,
+      null,
+      '{ __schema { queryType { name } mutationType { name } types { name kind } directives { name } } __type(name: "Workspace") { name } }',
+    );
+    expect(standard.errors).toBeUndefined();
+  });
 });
