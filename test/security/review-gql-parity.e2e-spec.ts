@@ -301,4 +301,32 @@ describe('GraphQL review: parity with REST and another tenant', () => {
     if (ownWild.errors) expect(codes(ownWild)).toEqual(['BAD_USER_INPUT']);
     else expect((ownWild.data?.workspace as { auditEvents: { items: unknown[] } }).auditEvents.items).toEqual([]);
   });
+
+  it("declining someone else's invitation by its id is NOT_FOUND as REST; a revoked invitation's link previews nothing", async () => {
+    const invited = await t
+      .http()
+      .post(`/v1/workspaces/${victim.id}/invitations`)
+      .set(bearer(victim.owner.personalToken))
+      .send({ email: 'another.person@example.com', roleIds: [victim.roles.viewer], deviceAccess: { mode: 'all' } })
+      .expect(201);
+    const id = invited.body.invitation.id;
+    const res = await asAttacker('mutation($id: ID!) { declineInvitation(id: $id) { id } }', { id });
+    const rest = await t.http().post(`/v1/invitations/${id}/decline`).set(bearer(attacker.owner.personalToken)).send({});
+    expect(rest.status).toBe(404);
+    expect(codes(res)).toEqual(['NOT_FOUND']);
+    const withWrongSecret = await asAttacker('mutation($id: ID!, $s: String) { declineInvitation(id: $id, input: { token: $s }) { id } }', {
+      id,
+      s: 'lki_' + 'A'.repeat(40),
+    });
+    const restWrong = await t
+      .http()
+      .post(`/v1/invitations/${id}/decline`)
+      .set(bearer(attacker.owner.personalToken))
+      .send({ token: 'lki_' + 'A'.repeat(40) });
+    expectParity(withWrongSecret, restWrong.status);
+    const preview = 'query($s: String!) { invitationPreview(input: { token: $s }) { emailMasked } }';
+    expect((await gql(t, null, preview, { s: invited.body.secret })).errors).toBeUndefined();
+    await t.http().delete(`/v1/workspaces/${victim.id}/invitations/${id}`).set(bearer(victim.owner.personalToken)).expect(204);
+    expect(codes(await gql(t, null, preview, { s: invited.body.secret }))).toEqual(['NOT_FOUND']);
+  });
 });
