@@ -138,4 +138,35 @@ describe('GraphQL review: getting a huge read past the query cost', () => {
     );
     expect(standard.errors).toBeUndefined();
   });
+
+  it('prices a request whose variables or operation name are junk without a 500, and never prices it lower than it runs', async () => {
+    const q =
+      'query Big($w: ID!, $n: Int = 200) { workspace(id: $w) { apiUsers(limit: $n) { items { tokens(limit: $n) { items { id } } } } } }';
+    const send = (body: Record<string, unknown>, method: 'post' | 'get' = 'post') =>
+      method === 'post'
+        ? t.http().post('/graphql').set('Authorization', `Bearer ${ws.owner.personalToken}`).send(body)
+        : t.http().get('/graphql').set('Authorization', `Bearer ${ws.owner.personalToken}`).query(body);
+    for (const body of [
+      { query: q, variables: 'not an object' },
+      { query: q, variables: [ws.id] },
+      { query: q, variables: { w: ws.id, n: '200' } },
+      { query: q, variables: { w: ws.id }, operationName: 123 },
+      { query: q, variables: { w: ws.id }, operationName: { a: 1 } },
+      { query: `${q} query Small { me { __typename } }`, variables: { w: ws.id }, operationName: 'Small' },
+      { query: `${q} query Small { me { __typename } }`, variables: { w: ws.id } },
+    ]) {
+      const res = await send(body);
+      expect({ body: JSON.stringify(body).slice(0, 60), status: res.status < 500 }).toEqual({
+        body: JSON.stringify(body).slice(0, 60),
+        status: true,
+      });
+      expect(JSON.stringify(res.body)).not.toMatch(/INTERNAL|TypeError|Cannot read/);
+      // Whatever ran, the 200 × 200 tokens did not.
+      if (res.status === 200 && res.body.data) expect(res.body.data.workspace).toBeUndefined();
+    }
+    // Over GET, variables in the query string: the same price.
+    const get = await send({ query: q, variables: JSON.stringify({ w: ws.id }) }, 'get');
+    expect(get.status).toBe(400);
+    expect(get.body.errors[0].message).toMatch(/costs \d+/);
+  });
 });
