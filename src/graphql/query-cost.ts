@@ -3,7 +3,16 @@
 // is priced at the 40,000 tokens it may return, not at its few fields (graphql-armor's cost did not
 // multiply, docs/graphql.md). The limit's value comes from the request's variables too, so the rule
 // is made per request (graphqlValidationRules in graphql.module.ts).
-import { GraphQLError, getNamedType, isListType, isNonNullType, isObjectType, type GraphQLOutputType, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  getNamedType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  type GraphQLOutputType,
+  type ValidationRule,
+} from 'graphql';
 import { createComplexityRule, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../common/pagination';
 import { MAX_ROLES_PER_GRANT } from '../workspaces/workspace.limits';
@@ -21,12 +30,20 @@ export const MAX_QUERY_COST = 50_000;
  */
 const introspection: ComplexityEstimator = ({ type, field }) => (type.name.startsWith('__') || field.name.startsWith('__') ? 0 : undefined);
 
+/**
+ * What one item of a list costs, at least 1: the resolver reads the row whatever is selected of it. A
+ * selection of `__typename` alone (priced 0) made `tokens(limit: 200) { __typename }` cost 1 for the
+ * 200 rows it read, and 15 aliases of `apiUsers(limit: 200) { items { tokens(limit: 200) { __typename } } }`
+ * read 600,000 rows for a cost of about 6,000 (independent review, test/security/review-gql-cost.e2e-spec.ts).
+ */
+const perItem = (childComplexity: number): number => Math.max(childComplexity, 1);
+
 /** A paged list (it takes `limit`) costs each of the items it may answer. */
 const pagedList: ComplexityEstimator = ({ field, args, childComplexity }) => {
   if (!field.args.some((arg) => arg.name === 'limit')) return undefined;
   // A limit out of range is refused by the list's own validation, with a clearer message than a cost.
   const requested = typeof args.limit === 'number' ? args.limit : DEFAULT_PAGE_SIZE;
-  return 1 + Math.min(Math.max(requested, 1), MAX_PAGE_SIZE) * childComplexity;
+  return 1 + Math.min(Math.max(requested, 1), MAX_PAGE_SIZE) * perItem(childComplexity);
 };
 
 /**
@@ -35,7 +52,7 @@ const pagedList: ComplexityEstimator = ({ field, args, childComplexity }) => {
  */
 const unpagedList: ComplexityEstimator = ({ field, childComplexity }) => {
   if (field.name === 'items' || !isObjectList(field.type)) return undefined;
-  return 1 + MAX_ROLES_PER_GRANT * childComplexity;
+  return 1 + MAX_ROLES_PER_GRANT * perItem(childComplexity);
 };
 
 function isObjectList(type: GraphQLOutputType): boolean {
@@ -43,15 +60,43 @@ function isObjectList(type: GraphQLOutputType): boolean {
   return isListType(unwrapped) && isObjectType(getNamedType(unwrapped));
 }
 
+/**
+ * Fields that read without a page: `tokenPolicyPreview` reads every token that reaches the workspace
+ * (in batches of 500) whatever it answers, and was priced at its few fields, so 15 aliases scanned the
+ * workspace's tokens 15 times for one request and one unit of the rate limit (independent review).
+ * Priced at more than half the limit: one per request, as REST's POST …/token-policy/preview.
+ */
+export const ONE_PER_REQUEST_COST = Math.floor(MAX_QUERY_COST / 2) + 1;
+const SCANS: ReadonlySet<string> = new Set(['Query.tokenPolicyPreview']);
+const scans: ComplexityEstimator = ({ type, field, childComplexity }) =>
+  SCANS.has(`${type.name}.${field.name}`) ? ONE_PER_REQUEST_COST + childComplexity : undefined;
+
 /** How each field is priced, first answer wins. */
 export const QUERY_COST_ESTIMATORS: ComplexityEstimator[] = [
   introspection,
+  scans,
   pagedList,
   unpagedList,
   simpleEstimator({ defaultComplexity: 1 }),
 ];
 
 export function queryCostRule(variables: Record<string, unknown> | undefined, operationName: string | undefined): ValidationRule {
+  return (context) => costRule(variables, pricedOperation(context.getDocument().definitions, operationName))(context);
+}
+
+/**
+ * The operation name to price by, or undefined to price every operation of the document (the most the
+ * request may cost). graphql-query-complexity reads `operation.name.value` of every operation when given
+ * a name, and threw a TypeError (HTTP 500) for `{ … }` sent with any `operationName` (independent review);
+ * an anonymous operation is alone in a valid document, and it is the one that runs, or none does.
+ */
+function pricedOperation(definitions: readonly { kind: string; name?: { value: string } }[], operationName: unknown): string | undefined {
+  if (typeof operationName !== 'string') return undefined;
+  const operations = definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  return operations.every((operation) => operation.name !== undefined) ? operationName : undefined;
+}
+
+function costRule(variables: Record<string, unknown> | undefined, operationName: string | undefined): ValidationRule {
   return createComplexityRule({
     maximumComplexity: MAX_QUERY_COST,
     variables: variables ?? {},
