@@ -34,15 +34,18 @@ export function VerifyBanner() {
 
   return (
     <section className="notice notice-warning verify-banner" aria-labelledby="verify-banner-title">
-      <p id="verify-banner-title">
-        <strong>Verify your address.</strong> We sent a link to <span className="break-anywhere">{user.email}</span>. Until you follow it,
-        invitations sent to this address cannot be accepted.
+      <div className="verify-banner-row">
+        <p id="verify-banner-title">
+          <strong>Verify your address:</strong> follow the link we mailed to <span className="break-anywhere">{user.email}</span>.
+        </p>
+        <button type="button" className="button secondary small" onClick={() => void send()} aria-disabled={busy || undefined}>
+          {busy ? 'Sending…' : 'Send a new link'}
+        </button>
+      </div>
+      <p role="status" className="verify-banner-status">
+        {sent ? 'A new link is on its way.' : ''}
       </p>
-      <p role="status">{sent ? 'A new link is on its way. It replaces the earlier ones.' : ''}</p>
       {problem && <Alert problem={problem} />}
-      <button type="button" className="button secondary small" onClick={() => void send()} aria-disabled={busy || undefined}>
-        {busy ? 'Sending…' : 'Send a new link'}
-      </button>
     </section>
   );
 }

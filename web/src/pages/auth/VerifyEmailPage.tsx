@@ -7,7 +7,8 @@ import { forgetVerifySecret, peekVerifySecret } from '../../mailed-link';
 import { Link } from '../../router';
 import { useSession } from '../../session';
 
-type Outcome = { state: 'working' } | { state: 'verified' } | { state: 'no-link' } | { state: 'failed'; problem: Problem };
+type Outcome =
+  { state: 'working' } | { state: 'verified' } | { state: 'no-link' } | { state: 'used' } | { state: 'failed'; problem: Problem };
 
 /** Where the verification mail's link lands (/verify-email#token=…, moved to /#/verify-email at start-up). */
 export function VerifyEmailPage() {
@@ -28,18 +29,8 @@ export function VerifyEmailPage() {
         if (session.status === 'signed-in') session.setUser(await session.api.me.get());
       })
       .catch((error: unknown) => {
-        const problem = toProblem(error);
-        setOutcome({
-          state: 'failed',
-          problem:
-            error instanceof ApiError && error.status === 404
-              ? {
-                  ...problem,
-                  title: 'This link does not work any more',
-                  detail: 'It was used already, or it expired, or a newer link replaced it.',
-                }
-              : problem,
-        });
+        if (error instanceof ApiError && error.status === 404) setOutcome({ state: 'used' });
+        else setOutcome({ state: 'failed', problem: toProblem(error) });
       });
   }, [secret, session]);
 
@@ -59,6 +50,12 @@ export function VerifyEmailPage() {
         {outcome.state === 'no-link' && (
           <Alert title="This page needs the link from the mail">
             <p>Open the link in the verification mail exactly as it is; copy the whole of it if your mail program breaks it.</p>
+          </Alert>
+        )}
+        {outcome.state === 'used' && (
+          <Alert title="This link does not work any more">
+            <p>It was used already, or it expired, or your address changed since it was sent.</p>
+            <p>{signedIn ? 'Ask for a new link with "Send a new link" at the top of the page.' : 'Sign in to ask for a new link.'}</p>
           </Alert>
         )}
         {outcome.state === 'failed' && (

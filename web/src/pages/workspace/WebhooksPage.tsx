@@ -65,6 +65,7 @@ const FIELDS = ['url', 'events', 'description', 'enabled'];
 
 interface ShownSecret {
   title: string;
+  url: string;
   secret: string;
 }
 
@@ -118,7 +119,13 @@ export function WebhooksPage() {
       title="Webhooks"
       intro="Latchkey POSTs the events you choose to these URLs, signed per Standard Webhooks so the receiver can check they came from here."
     >
-      {shown && <SecretOnce title={shown.title} label="Signing secret" secret={shown.secret} onDismiss={() => setShown(null)} />}
+      {shown && (
+        <SecretOnce title={shown.title} label="Signing secret" secret={shown.secret} onDismiss={() => setShown(null)}>
+          <p>
+            For <code className="break-anywhere">{shown.url}</code>: the receiver verifies each delivery with it (Standard Webhooks).
+          </p>
+        </SecretOnce>
+      )}
       <Section title="Endpoints" id="webhook-endpoints">
         {rowProblem && <Alert problem={rowProblem} />}
         <PagedItems list={endpoints} empty="No webhook endpoints yet." moreLabel="Show more endpoints">
@@ -155,7 +162,7 @@ export function WebhooksPage() {
                     <button
                       type="button"
                       className="button secondary small"
-                      aria-label={`Send a test event to ${e.url}`}
+                      aria-label={`Send test to ${e.url}`}
                       onClick={() => void sendTest(e)}
                     >
                       Send test
@@ -164,7 +171,7 @@ export function WebhooksPage() {
                     <RotateSecret
                       endpoint={e}
                       onRotated={(secret) => {
-                        setShown({ title: `New signing secret for ${e.url}`, secret });
+                        setShown({ title: 'The new signing secret', url: e.url, secret });
                         void endpoints.reload();
                       }}
                     />
@@ -192,7 +199,7 @@ export function WebhooksPage() {
       {canManage && (
         <AddEndpoint
           onAdded={(endpoint, secret) => {
-            setShown({ title: `Signing secret for ${endpoint.url}`, secret });
+            setShown({ title: "The endpoint's signing secret", url: endpoint.url, secret });
             void endpoints.reload();
           }}
         />
@@ -243,7 +250,7 @@ function EndpointFields({
         form={form}
         name="url"
         label="URL"
-        type="url"
+        inputMode="url"
         hint="https://… on a public host. Latchkey checks the address again before every delivery."
         value={url}
         onChange={setUrl}
@@ -407,7 +414,7 @@ function RotateSecret({ endpoint, onRotated }: { endpoint: WebhookEndpoint; onRo
       <button
         type="button"
         className="button secondary small"
-        aria-label={`Rotate the secret of ${endpoint.url}`}
+        aria-label={`Rotate secret of ${endpoint.url}`}
         onClick={() => setOpen(true)}
       >
         Rotate secret
@@ -534,9 +541,17 @@ function DeliveryDetails({ delivery }: { delivery: WebhookDelivery }) {
       </p>
       {delivery.lastError && <p className="break-anywhere">Last error: {delivery.lastError}</p>}
       <p>Payload</p>
-      <pre className="mono payload">{JSON.stringify(delivery.payload, null, 2)}</pre>
+      <pre className="mono payload" tabIndex={0}>
+        {JSON.stringify(delivery.payload, null, 2)}
+      </pre>
       <p>Response body</p>
-      {delivery.responseBody ? <pre className="mono payload">{delivery.responseBody}</pre> : <p className="muted">None.</p>}
+      {delivery.responseBody ? (
+        <pre className="mono payload" tabIndex={0}>
+          {delivery.responseBody}
+        </pre>
+      ) : (
+        <p className="muted">None.</p>
+      )}
     </details>
   );
 }
