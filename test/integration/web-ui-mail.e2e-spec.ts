@@ -40,6 +40,8 @@ const PUBLIC_URL = 'http://console.latchkey.test';
       LATCHKEY_WEBHOOK_SECRETS_KEY: 'test-webhook-secrets-key-0123456789abcdef',
       LATCHKEY_WEBHOOK_CONNECT_TIMEOUT_MS: '1000',
       LATCHKEY_WEBHOOK_TIMEOUT_MS: '1500',
+      // The password-reset test makes three requests, and sees the fourth refused with the wait.
+      LATCHKEY_PASSWORD_RESETS_PER_IP: '3',
     });
     // Nothing ever connects off the loopback, even by mistake.
     const sender = h.t.app.get(WebhookSender);
@@ -289,6 +291,19 @@ const PUBLIC_URL = 'http://console.latchkey.test';
       await h.checkPage(page, 'reset-password-done', 'Sign in to Latchkey');
       // Every session ended; the new password signs in.
       await h.t.http().get('/v1/me').set(bearer(earlier)).expect(401);
+
+      // Past the limit of requests from one address: 429, and the page says how long to wait.
+      for (const attempt of [3, 4]) {
+        await h.go(page, '/login');
+        await page.getByRole('link', { name: 'Forgot your password?' }).click();
+        await expectHeading(page, 'Reset your password');
+        await page.getByLabel('Email').fill(user.email);
+        await page.getByRole('button', { name: 'Send the link' }).click();
+        if (attempt === 3) await page.getByText(/a link to reset its password is on its way/).waitFor();
+      }
+      await page.getByText('Too many attempts').waitFor();
+      await page.getByText(/Try again in \d+ minutes?\./).waitFor();
+      await h.checkPage(page, 'forgot-password-429', 'Reset your password');
       await signIn(page, user.email, newPassword);
     } finally {
       await context.close();

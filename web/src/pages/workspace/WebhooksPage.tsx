@@ -502,7 +502,7 @@ function Deliveries({ endpoint, canManage }: { endpoint: WebhookEndpoint; canMan
           items={deliveries.items}
           rowKey={(d) => d.id}
           columns={[
-            { header: 'Event', rowHeader: true, cell: (d) => <code>{d.eventType}</code> },
+            { header: 'Event', rowHeader: true, cell: (d) => <code className="delivery-event">{d.eventType}</code> },
             { header: 'Status', cell: (d) => <span className={`chip delivery-${d.status}`}>{STATUS_LABELS[d.status]}</span> },
             { header: 'Response', cell: (d) => (d.responseStatus === null ? <span className="muted">none</span> : d.responseStatus) },
             { header: 'Duration', cell: (d) => (d.durationMs === null ? <span className="muted">—</span> : `${d.durationMs} ms`) },
