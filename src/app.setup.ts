@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { parse as parseQueryString } from 'node:querystring';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import { Logger } from 'nestjs-pino';
@@ -178,4 +178,17 @@ async function serveWebUi(app: NestFastifyApplication, root: string): Promise<vo
       reply.header('Cache-Control', path.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
+  // The links Latchkey mails (src/mail/mail.ts) open these paths, the secret after their "#": the page
+  // itself answers them, and moves the secret out of the address bar (web/src/mailed-link.ts).
+  const page = readFileSync(join(root, 'index.html'));
+  for (const path of MAILED_LINK_PATHS) {
+    app
+      .getHttpAdapter()
+      .get(path, (_request: FastifyRequest, reply: FastifyReply) =>
+        reply.header('Cache-Control', 'no-cache').type('text/html; charset=utf-8').send(page),
+      );
+  }
 }
+
+/** The console's paths in mailed links: `${LATCHKEY_PUBLIC_URL}${path}#token=…`. */
+export const MAILED_LINK_PATHS = ['/verify-email', '/reset-password', '/invitations/accept'];

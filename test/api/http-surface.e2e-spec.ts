@@ -87,12 +87,32 @@ describe('HTTP surface', () => {
       expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     });
 
-    it.each(['/v1/no-such-route', '/no-such-page', '/assets/missing.js', '/../package.json', '/%2e%2e/package.json'])(
-      'keeps the API 404 for %s',
+    it.each(['/verify-email', '/reset-password', '/invitations/accept'])(
+      'serves the page at %s, where mailed links land (the secret after the "#" never reaches the server)',
       async (path) => {
-        expectProblem(await t.http().get(path), 404, 'not_found');
+        const res = await t.http().get(`${path}?utm_source=mail`);
+        expect(res.status).toBe(200);
+        expect(res.headers['content-type']).toMatch(/^text\/html/);
+        expect(res.headers['cache-control']).toBe('no-cache');
+        expect(res.headers['referrer-policy']).toBe('no-referrer');
+        expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+        expect(res.text).toContain('<title>Latchkey</title>');
+        expectProblem(await t.http().post(path).send({}), 404, 'not_found');
       },
     );
+
+    it.each([
+      '/v1/no-such-route',
+      '/no-such-page',
+      '/assets/missing.js',
+      '/../package.json',
+      '/%2e%2e/package.json',
+      '/verify-email/x',
+      '/invitations',
+      '/invitations/accept/x',
+    ])('keeps the API 404 for %s', async (path) => {
+      expectProblem(await t.http().get(path), 404, 'not_found');
+    });
   });
 
   describe('with an allowed origin configured', () => {

@@ -1,11 +1,13 @@
-// The web console's maxlength/max values (web/src/api/limits.ts) are the API's: each is read back
+// The web console's maxlength/minlength/max values (web/src/api/limits.ts) are the API's: each is read back
 // from openapi.json, so a limit changed on one side only fails here.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LIMIT_SOURCES, LIMITS } from '../../web/src/api/limits';
 
+type Bounds = { maxLength?: number; minLength?: number; maximum?: number };
+
 interface Schema {
-  properties?: Record<string, { maxLength?: number; maximum?: number; oneOf?: Array<{ maxLength?: number; maximum?: number }> }>;
+  properties?: Record<string, Bounds & { oneOf?: Bounds[] }>;
 }
 
 const document = JSON.parse(readFileSync(join(__dirname, '../../openapi.json'), 'utf8')) as {

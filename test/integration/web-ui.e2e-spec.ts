@@ -3,8 +3,12 @@
 // 1280 and 390 px (web-ui.support.ts: no sideways scrolling, dialogs centred, labels beside their
 // controls, axe-core clean) and kept as a screenshot in test-artifacts/web-ui/. Skipped, saying so,
 // where Chromium is not installed (bash .ci/run installs it).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import type { BrowserContext, Page } from 'playwright-core';
+import { APP_CONFIG, type AppConfig } from '../../src/config/app-config';
+import { OutboxWorker } from '../../src/outbox/outbox-worker';
 import { bearer, login, PASSWORD, uniqueEmail } from '../support/api';
 import {
   CHROMIUM,
@@ -240,6 +244,21 @@ warnWithoutChromium('the web UI test');
     // been followed; web-ui-mail.e2e-spec.ts follows the real link through the console.
     await h.t.dataSource.query('UPDATE users SET email_verified_at = now() WHERE email = $1', [emailB]);
     await b.getByRole('link', { name: 'Continue' }).click();
+    await expectHeading(b, `Join ${workspaceName}`);
+    // Accepting needs a verified address: the banner says so, and the link of the mail the app wrote
+    // (an .eml file in its data directory, without SMTP) is followed in this tab, still signed in.
+    await b.locator('.verify-banner').getByText('Verify your address:').waitFor();
+    await h.t.app.get(OutboxWorker).drainDue();
+    const folder = h.t.app.get<AppConfig>(APP_CONFIG).mail.dropDir;
+    let link: URL | undefined;
+    for (const file of readdirSync(folder).filter((f) => f.includes('verify-email'))) {
+      const mail = await simpleParser(readFileSync(join(folder, file)));
+      const to = Array.isArray(mail.to) ? mail.to[0] : mail.to;
+      if (to?.value[0]?.address === emailB) link = new URL(/https?:\/\/\S+/.exec(mail.text ?? '')![0]);
+    }
+    await b.goto(`${h.base}${link!.pathname}${link!.hash}`);
+    await b.getByText('Your address is verified.').waitFor();
+    await b.goto(invitationLink);
     await checkPage(b, 'accept-invitation', `Join ${workspaceName}`);
     await b.getByRole('button', { name: 'Accept invitation' }).click();
     await expectHeading(b, workspaceName);

@@ -2,6 +2,7 @@
 import { useEffect, useState, type FormEvent, type MouseEvent } from 'react';
 import { AnnouncerProvider, Loading } from './components/feedback';
 import { hasPersonalTokenHandOver } from './flash';
+import { VerifyBanner } from './components/VerifyBanner';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { sameScreenIn } from './paths';
 import { Link, navigate, useRoute, type Route } from './router';
@@ -150,6 +151,7 @@ function SignedInLayout({ route }: { route: Route }) {
       <div className="layout">
         <Navigation route={route} match={match} workspaceId={wid ?? session.currentWorkspaceId} />
         <main id="main" tabIndex={-1}>
+          <VerifyBanner />
           {page}
         </main>
       </div>

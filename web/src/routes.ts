@@ -9,8 +9,11 @@ import { NamedTokensPage } from './pages/account/NamedTokensPage';
 import { PersonalTokenPage } from './pages/account/PersonalTokenPage';
 import { ProfilePage } from './pages/account/ProfilePage';
 import { SessionsPage } from './pages/account/SessionsPage';
+import { ForgotPasswordPage } from './pages/auth/ForgotPasswordPage';
 import { LoginPage } from './pages/auth/LoginPage';
 import { RegisterPage } from './pages/auth/RegisterPage';
+import { ResetPasswordPage } from './pages/auth/ResetPasswordPage';
+import { VerifyEmailPage } from './pages/auth/VerifyEmailPage';
 import { ApiUserPage } from './pages/workspace/ApiUserPage';
 import { ApiUsersPage } from './pages/workspace/ApiUsersPage';
 import { AuditPage } from './pages/workspace/AuditPage';
@@ -20,6 +23,7 @@ import { MembersPage } from './pages/workspace/MembersPage';
 import { OverviewPage } from './pages/workspace/OverviewPage';
 import { PolicyPage } from './pages/workspace/PolicyPage';
 import { RolesPage } from './pages/workspace/RolesPage';
+import { WebhooksPage } from './pages/workspace/WebhooksPage';
 import { WorkspacesPage } from './pages/workspace/WorkspacesPage';
 import { matchPath } from './router';
 
@@ -55,6 +59,10 @@ export const WORKSPACE_PREFIX = '/w/:wid';
 export const ROUTES: AppRoute[] = [
   { path: '/login', page: LoginPage, audience: 'signed-out' },
   { path: '/register', page: RegisterPage, audience: 'signed-out' },
+  { path: '/forgot-password', page: ForgotPasswordPage, audience: 'signed-out' },
+  // Mailed links (web/src/mailed-link.ts): either signed in or not.
+  { path: '/reset-password', page: ResetPasswordPage, audience: 'anyone' },
+  { path: '/verify-email', page: VerifyEmailPage, audience: 'anyone' },
   { path: '/accept', page: AcceptInvitationPage, audience: 'anyone' },
   { path: '/account', page: ProfilePage, audience: 'signed-in', nav: { label: 'Profile' } },
   { path: '/account/personal-token', page: PersonalTokenPage, audience: 'signed-in', nav: { label: 'Personal token' } },
@@ -119,6 +127,13 @@ export const ROUTES: AppRoute[] = [
     audience: 'signed-in',
     nav: { label: 'Audit log', summary: 'Who changed what, and when.' },
     needs: { anyOf: ['audit:read'] },
+  },
+  {
+    path: `${WORKSPACE_PREFIX}/webhooks`,
+    page: WebhooksPage,
+    audience: 'signed-in',
+    nav: { label: 'Webhooks', summary: 'Signed HTTP calls to other systems when something changes here.' },
+    needs: { anyOf: ['webhooks:read'] },
   },
 ];
 

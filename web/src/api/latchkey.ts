@@ -14,10 +14,17 @@ export function latchkeyApi({ signedIn: http, anonymous }: ApiClient) {
       register: (body: Dto<'RegisterDto'>) => answer(anonymous.POST('/v1/auth/register', { body })),
       login: (body: Dto<'LoginDto'>) => answer(anonymous.POST('/v1/auth/login', { body })),
       logout: () => answer(http.POST('/v1/auth/logout')),
+      /** The secret of a mailed verification link. */
+      verifyEmail: (token: string) => answer(anonymous.POST('/v1/auth/verify-email', { body: { token } })),
+      /** The same answer whether or not the address has an account. */
+      requestPasswordReset: (email: string) => answer(anonymous.POST('/v1/auth/password-reset', { body: { email } })),
+      confirmPasswordReset: (body: Dto<'PasswordResetConfirmDto'>) => answer(anonymous.POST('/v1/auth/password-reset/confirm', { body })),
     },
 
     me: {
       get: () => answer(http.GET('/v1/me')),
+      /** Mails a new verification link (409: already verified). */
+      sendEmailVerification: () => answer(http.POST('/v1/me/email-verification')),
       update: (body: Dto<'UpdateMeDto'>) => answer(http.PATCH('/v1/me', { body })),
       auditEvents: (query: Query<'listMyAuditEvents'> = {}) => answer(http.GET('/v1/me/audit-events', { params: { query } })),
       personalToken: () => answer(http.GET('/v1/me/personal-token')),
@@ -140,6 +147,27 @@ export function latchkeyApi({ signedIn: http, anonymous }: ApiClient) {
         answer(http.GET('/v1/workspaces/{wid}/tokens', { params: { path: { wid }, query } })),
       revoke: (wid: string, tokenId: string) =>
         answer(http.DELETE('/v1/workspaces/{wid}/tokens/{tokenId}', { params: { path: { wid, tokenId } } })),
+    },
+
+    webhooks: {
+      list: (wid: string, query: Query<'listWebhooks'> = {}) =>
+        answer(http.GET('/v1/workspaces/{wid}/webhooks', { params: { path: { wid }, query } })),
+      create: (wid: string, body: Dto<'CreateWebhookDto'>) =>
+        answer(http.POST('/v1/workspaces/{wid}/webhooks', { params: { path: { wid } }, body })),
+      update: (wid: string, id: string, body: Dto<'UpdateWebhookDto'>) =>
+        answer(http.PATCH('/v1/workspaces/{wid}/webhooks/{id}', { params: { path: { wid, id } }, body })),
+      remove: (wid: string, id: string) => answer(http.DELETE('/v1/workspaces/{wid}/webhooks/{id}', { params: { path: { wid, id } } })),
+      rotateSecret: (wid: string, id: string, overlapSeconds: number) =>
+        answer(http.POST('/v1/workspaces/{wid}/webhooks/{id}/rotate-secret', { params: { path: { wid, id } }, body: { overlapSeconds } })),
+      test: (wid: string, id: string) => answer(http.POST('/v1/workspaces/{wid}/webhooks/{id}/test', { params: { path: { wid, id } } })),
+      deliveries: (wid: string, id: string, query: Query<'listWebhookDeliveries'> = {}) =>
+        answer(http.GET('/v1/workspaces/{wid}/webhooks/{id}/deliveries', { params: { path: { wid, id }, query } })),
+      redeliver: (wid: string, id: string, deliveryId: string) =>
+        answer(
+          http.POST('/v1/workspaces/{wid}/webhooks/{id}/deliveries/{deliveryId}/redeliver', {
+            params: { path: { wid, id, deliveryId } },
+          }),
+        ),
     },
 
     admin: {

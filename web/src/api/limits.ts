@@ -8,6 +8,8 @@ export const LIMITS = {
   email: 254,
   /** RegisterDto.password, UpdateMeDto.password */
   password: 1024,
+  /** RegisterDto.password, PasswordResetConfirmDto.newPassword minimum */
+  passwordMin: 12,
   /** CreateWorkspaceDto.name, UpdateWorkspaceDto.name */
   workspaceName: 100,
   /** CreateWorkspaceDto.slug, UpdateWorkspaceDto.slug */
@@ -32,10 +34,19 @@ export const LIMITS = {
   invitationDays: 30,
   /** TokenPolicyDto.maxLifetimeDays maximum */
   policyDays: 3650,
+  /** CreateWebhookDto.url, UpdateWebhookDto.url */
+  webhookUrl: 2048,
+  /** CreateWebhookDto.description, UpdateWebhookDto.description */
+  webhookDescription: 500,
+  /** RotateWebhookSecretDto.overlapSeconds maximum */
+  webhookOverlapSeconds: 604800,
 } as const;
 
 /** Where each limit is in openapi.json: schema, property, and which keyword. */
-export const LIMIT_SOURCES: Record<keyof typeof LIMITS, Array<[schema: string, property: string, keyword: 'maxLength' | 'maximum']>> = {
+export const LIMIT_SOURCES: Record<
+  keyof typeof LIMITS,
+  Array<[schema: string, property: string, keyword: 'maxLength' | 'minLength' | 'maximum']>
+> = {
   userName: [
     ['RegisterDto', 'name', 'maxLength'],
     ['UpdateMeDto', 'name', 'maxLength'],
@@ -48,6 +59,11 @@ export const LIMIT_SOURCES: Record<keyof typeof LIMITS, Array<[schema: string, p
   password: [
     ['RegisterDto', 'password', 'maxLength'],
     ['UpdateMeDto', 'password', 'maxLength'],
+    ['PasswordResetConfirmDto', 'newPassword', 'maxLength'],
+  ],
+  passwordMin: [
+    ['RegisterDto', 'password', 'minLength'],
+    ['PasswordResetConfirmDto', 'newPassword', 'minLength'],
   ],
   workspaceName: [
     ['CreateWorkspaceDto', 'name', 'maxLength'],
@@ -85,4 +101,13 @@ export const LIMIT_SOURCES: Record<keyof typeof LIMITS, Array<[schema: string, p
   apiUserTokenDays: [['CreateApiUserTokenDto', 'expiresInDays', 'maximum']],
   invitationDays: [['CreateInvitationDto', 'expiresInDays', 'maximum']],
   policyDays: [['TokenPolicyDto', 'maxLifetimeDays', 'maximum']],
+  webhookUrl: [
+    ['CreateWebhookDto', 'url', 'maxLength'],
+    ['UpdateWebhookDto', 'url', 'maxLength'],
+  ],
+  webhookDescription: [
+    ['CreateWebhookDto', 'description', 'maxLength'],
+    ['UpdateWebhookDto', 'description', 'maxLength'],
+  ],
+  webhookOverlapSeconds: [['RotateWebhookSecretDto', 'overlapSeconds', 'maximum']],
 };

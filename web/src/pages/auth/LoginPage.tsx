@@ -56,6 +56,9 @@ export function LoginPage() {
           </SubmitButton>
         </form>
         <p className="auth-switch">
+          <Link to="/forgot-password">Forgot your password?</Link>
+        </p>
+        <p className="auth-switch">
           New to Latchkey? <Link to={`/register${next ? `?next=${encodeURIComponent(next)}` : ''}`}>Create an account</Link>
         </p>
       </div>
