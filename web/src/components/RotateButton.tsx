@@ -2,7 +2,7 @@
 import { useRef, useState } from 'react';
 import type { IssuedToken } from '../api/models';
 import { Dialog } from './Dialog';
-import { FormAlert, SelectField, SubmitButton, useForm } from './form';
+import { FormAlert, FormDialogActions, SelectField, useForm } from './form';
 
 const GRACE_CHOICES = [
   { value: '0', label: 'Stop the old secret now' },
@@ -57,12 +57,9 @@ export function RotateButton({ tokenName, onRotate, onRotated }: RotateButtonPro
             onChange={setGrace}
             options={GRACE_CHOICES}
           />
-          <div className="dialog-actions">
-            <button type="button" className="button secondary" onClick={() => setOpen(false)}>
-              Cancel
-            </button>
-            <SubmitButton form={form}>Rotate token</SubmitButton>
-          </div>
+          <FormDialogActions form={form} onCancel={() => setOpen(false)}>
+            Rotate token
+          </FormDialogActions>
         </form>
       </Dialog>
     </>

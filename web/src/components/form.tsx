@@ -430,3 +430,17 @@ export function SubmitButton({
     </button>
   );
 }
+
+/** A dialog form's Cancel (when it can be cancelled) and submit buttons, as every dialog shows them. */
+export function FormDialogActions({ form, onCancel, children }: { form: Form; onCancel?: () => void; children: ReactNode }) {
+  return (
+    <div className="dialog-actions">
+      {onCancel && (
+        <button type="button" className="button secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      )}
+      <SubmitButton form={form}>{children}</SubmitButton>
+    </div>
+  );
+}

@@ -4,7 +4,7 @@ import type { ApiUser, Device, DeviceAccess, IssuedToken } from '../../api/model
 import { ConfirmButton, Dialog } from '../../components/Dialog';
 import { useAnnounce } from '../../components/feedback';
 import { defaultExpiry, expiresInDays, expiryChoices } from '../../components/expiry';
-import { FormAlert, RadioGroup, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
+import { FormAlert, FormDialogActions, RadioGroup, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
 import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { assertDevicesChosen, DeviceAccessField, RolePicker } from '../../components/pickers';
@@ -268,12 +268,9 @@ export function EditApiUser({ apiUser, devices, onSaved }: { apiUser: ApiUser; d
             value={status}
             onChange={setStatus}
           />
-          <div className="dialog-actions">
-            <button type="button" className="button secondary" onClick={() => setOpen(false)}>
-              Cancel
-            </button>
-            <SubmitButton form={form}>Save</SubmitButton>
-          </div>
+          <FormDialogActions form={form} onCancel={() => setOpen(false)}>
+            Save
+          </FormDialogActions>
         </form>
       </Dialog>
     </>

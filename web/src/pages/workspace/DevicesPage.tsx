@@ -3,7 +3,7 @@ import { LIMITS } from '../../api/limits';
 import type { Device } from '../../api/models';
 import { ConfirmButton, Dialog } from '../../components/Dialog';
 import { useAnnounce } from '../../components/feedback';
-import { FormAlert, InvalidInput, SubmitButton, TextField, useForm } from '../../components/form';
+import { FormAlert, FormDialogActions, InvalidInput, SubmitButton, TextField, useForm } from '../../components/form';
 import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { formatDate } from '../../format';
@@ -182,12 +182,9 @@ function EditDevice({ device, onSaved }: { device: Device; onSaved: () => void }
             metadata={metadata}
             setMetadata={setMetadata}
           />
-          <div className="dialog-actions">
-            <button type="button" className="button secondary" onClick={() => setOpen(false)}>
-              Cancel
-            </button>
-            <SubmitButton form={form}>Save</SubmitButton>
-          </div>
+          <FormDialogActions form={form} onCancel={() => setOpen(false)}>
+            Save
+          </FormDialogActions>
         </form>
       </Dialog>
     </>

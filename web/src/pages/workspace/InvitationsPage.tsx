@@ -3,7 +3,7 @@ import { LIMITS } from '../../api/limits';
 import type { Device, DeviceAccess, Invitation, InvitationStatus } from '../../api/models';
 import { ConfirmButton, Dialog } from '../../components/Dialog';
 import { useAnnounce } from '../../components/feedback';
-import { FormAlert, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
+import { FormAlert, FormDialogActions, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
 import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { assertDevicesChosen, DeviceAccessField, RolePicker } from '../../components/pickers';
@@ -240,12 +240,9 @@ function EditInvitation({ invitation, devices, onSaved }: { invitation: Invitati
             canGrantOwner={isOwner}
           />
           <DeviceAccessField form={form} devices={devices} value={access} onChange={setAccess} />
-          <div className="dialog-actions">
-            <button type="button" className="button secondary" onClick={() => setOpen(false)}>
-              Cancel
-            </button>
-            <SubmitButton form={form}>Save</SubmitButton>
-          </div>
+          <FormDialogActions form={form} onCancel={() => setOpen(false)}>
+            Save
+          </FormDialogActions>
         </form>
       </Dialog>
     </>

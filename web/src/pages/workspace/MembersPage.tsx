@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { Device, DeviceAccess, Member } from '../../api/models';
 import { ConfirmButton, Dialog } from '../../components/Dialog';
 import { useAnnounce } from '../../components/feedback';
-import { FormAlert, SubmitButton, useForm } from '../../components/form';
+import { FormAlert, FormDialogActions, useForm } from '../../components/form';
 import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { assertDevicesChosen, DeviceAccessField, RolePicker } from '../../components/pickers';
@@ -116,12 +116,9 @@ function EditMember({ member, devices, onSaved }: { member: Member; devices: Dev
           <FormAlert form={form} />
           <RolePicker form={form} roles={roles} value={roleIds} onChange={setRoleIds} canGrantOwner={isOwner} />
           <DeviceAccessField form={form} devices={devices} value={access} onChange={setAccess} />
-          <div className="dialog-actions">
-            <button type="button" className="button secondary" onClick={() => setOpen(false)}>
-              Cancel
-            </button>
-            <SubmitButton form={form}>Save</SubmitButton>
-          </div>
+          <FormDialogActions form={form} onCancel={() => setOpen(false)}>
+            Save
+          </FormDialogActions>
         </form>
       </Dialog>
     </>

@@ -3,7 +3,7 @@ import { LIMITS } from '../../api/limits';
 import type { Catalog, Permission, Role } from '../../api/models';
 import { ConfirmButton, Dialog } from '../../components/Dialog';
 import { LoadState, useAnnounce } from '../../components/feedback';
-import { FormAlert, SubmitButton, TextField, useForm } from '../../components/form';
+import { FormAlert, FormDialogActions, TextField, useForm } from '../../components/form';
 import { DataTable } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { PermissionPicker } from '../../components/pickers';
@@ -135,14 +135,9 @@ function RoleForm({ catalog, role, onDone }: { catalog: Catalog; role?: Role; on
         />
       </div>
       <PermissionPicker form={form} catalog={catalog} value={permissions} onChange={setPermissions} />
-      <div className="dialog-actions">
-        {onDone && (
-          <button type="button" className="button secondary" onClick={onDone}>
-            Cancel
-          </button>
-        )}
-        <SubmitButton form={form}>{role ? 'Save role' : 'Create role'}</SubmitButton>
-      </div>
+      <FormDialogActions form={form} onCancel={onDone}>
+        {role ? 'Save role' : 'Create role'}
+      </FormDialogActions>
     </form>
   );
 }

@@ -11,12 +11,13 @@ import {
   Checkbox,
   CheckboxGroup,
   FormAlert,
+  FormDialogActions,
   InvalidInput,
   SelectField,
   SubmitButton,
   TextField,
-  useForm,
   type Form,
+  useForm,
 } from '../../components/form';
 import { DataTable, PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
@@ -385,12 +386,9 @@ function EditEndpoint({ endpoint, onSaved }: { endpoint: WebhookEndpoint; onSave
             checked={enabled}
             onChange={setEnabled}
           />
-          <div className="dialog-actions">
-            <button type="button" className="button secondary" onClick={() => setOpen(false)}>
-              Cancel
-            </button>
-            <SubmitButton form={form}>Save</SubmitButton>
-          </div>
+          <FormDialogActions form={form} onCancel={() => setOpen(false)}>
+            Save
+          </FormDialogActions>
         </form>
       </Dialog>
     </>
@@ -445,12 +443,9 @@ function RotateSecret({ endpoint, onRotated }: { endpoint: WebhookEndpoint; onRo
             onChange={setOverlap}
             options={OVERLAP_CHOICES}
           />
-          <div className="dialog-actions">
-            <button type="button" className="button secondary" onClick={() => setOpen(false)}>
-              Cancel
-            </button>
-            <SubmitButton form={form}>Rotate secret</SubmitButton>
-          </div>
+          <FormDialogActions form={form} onCancel={() => setOpen(false)}>
+            Rotate secret
+          </FormDialogActions>
         </form>
       </Dialog>
     </>
