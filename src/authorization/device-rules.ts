@@ -15,6 +15,23 @@ export const DEVICE_SCOPED_PERMISSIONS: ReadonlySet<Permission> = new Set([
   'measurements:write',
 ]);
 
+/**
+ * These tell of every device of the workspace: a webhook delivers the events of any device (names,
+ * serials), whatever its reader's device access. A principal limited to some devices does not hold
+ * them at all (security review: such a member read the other devices through deliveries).
+ */
+export const WHOLE_WORKSPACE_PERMISSIONS: ReadonlySet<Permission> = new Set(['webhooks:read', 'webhooks:manage']);
+
+/** Does a permission the roles grant take effect with this device access? */
+export function takesEffect(access: DeviceAccess, permission: Permission): boolean {
+  return access.mode === 'all' || !WHOLE_WORKSPACE_PERMISSIONS.has(permission);
+}
+
+/** A workspace route's permission held to the device access (WorkspaceAccessResolver.admit, every transport). */
+export function assertPermissionReach(access: DeviceAccess, permission: Permission): void {
+  if (!takesEffect(access, permission)) assertReachesAllDevices(access, permission);
+}
+
 /** Is the device inside the access? (Whether the workspace has it is the caller's question.) */
 export function reachesDevice(access: DeviceAccess, deviceId: string): boolean {
   return access.mode === 'all' || access.deviceIds.includes(deviceId);
@@ -39,7 +56,9 @@ export function assertReachesAllDevices(access: DeviceAccess, what: string): voi
  * otherwise null.
  */
 export function assertDevicePermission(access: DeviceAccess, permission: Permission, deviceId: string | null): string | null {
-  if (permission === 'devices:create' && access.mode !== 'all') throw refused('devices:create needs access to all devices.');
+  if ((permission === 'devices:create' || !takesEffect(access, permission)) && access.mode !== 'all') {
+    throw refused(`${permission} needs access to all devices.`);
+  }
   if (!DEVICE_SCOPED_PERMISSIONS.has(permission)) return null;
   if (deviceId === null) {
     if (access.mode !== 'all') throw refused(`${permission} without a deviceId needs access to all devices.`);

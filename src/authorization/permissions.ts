@@ -53,8 +53,9 @@ export const PERMISSION_DESCRIPTIONS: Record<Permission | AccountScope, string> 
   'tokens:read': 'See every token that can reach the workspace; introspect them',
   'tokens:manage': 'Revoke any token that can reach the workspace',
   'audit:read': 'Read the workspace audit log',
-  'webhooks:read': 'See webhook endpoints and their deliveries (never their signing secrets)',
-  'webhooks:manage': 'Create, change, delete and test webhook endpoints, rotate their secrets, redeliver',
+  'webhooks:read': 'See webhook endpoints and their deliveries (never their signing secrets; needs device access to all devices)',
+  'webhooks:manage':
+    'Create, change, delete and test webhook endpoints, rotate their secrets, redeliver (needs device access to all devices)',
   'account:read': 'Read your own profile and token list',
   'account:manage': 'Create, rotate and revoke your own tokens; change your profile',
 };

@@ -7,7 +7,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DataSource, EntityManager } from 'typeorm';
 import type { AuthenticatedToken, Principal } from '../auth/principal';
 import { DomainError, ErrorCode, notFound } from '../common/errors';
-import type { DeviceAccess } from './device-rules';
+import { assertPermissionReach, type DeviceAccess } from './device-rules';
 import { Holdings, isOwnerRoleSql } from './grants';
 import { assertWorkspaceRule, effectivePermissions, isPermission, Permission, WorkspaceRule } from './permissions';
 import { assertPolicyAccepts, TokenPolicy } from './token-policy';
@@ -95,6 +95,7 @@ export class WorkspaceAccessResolver {
   async admit(principal: Principal, workspaceId: string, rule: WorkspaceRule): Promise<WorkspaceCaller> {
     const access = await this.resolve(principal, workspaceId);
     assertWorkspaceRule(access, rule);
+    if (rule.permission) assertPermissionReach(access.deviceAccess, rule.permission);
     return { ...access, rule };
   }
 

@@ -3,7 +3,7 @@
 // access: nothing here is about another member.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DEVICE_ACCESS_MODES, DEVICE_IDS_SCHEMA } from '../authorization/device-access.dto';
-import type { DeviceAccess } from '../authorization/device-rules';
+import { takesEffect, type DeviceAccess } from '../authorization/device-rules';
 import { PERMISSIONS } from '../authorization/permissions';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { UUID_SCHEMA } from '../common/uuid-param';
@@ -55,7 +55,8 @@ export function toCallerAccessView(access: WorkspaceAccess): CallerAccessView {
     isOwner: access.isOwner,
     roleIds: [...access.roleIds].sort(),
     // The token's scopes applied: a narrowly scoped token is shown what it may do, not what its holder may.
-    permissions: [...access.permissions].sort(),
+    // Only what takes effect: a device-limited caller does not hold the whole-workspace permissions.
+    permissions: [...access.permissions].filter((p) => takesEffect(access.deviceAccess, p)).sort(),
     deviceAccess: toDeviceAccessView(access.deviceAccess, access.permissions.has('devices:read')),
   };
 }

@@ -1,6 +1,6 @@
 // Independent review: a webhook delivery's payload names the device an event is about. A member whose
-// device access is "selected" but who holds webhooks:read (a custom role) reads the deliveries of every
-// device's events, through GraphQL as through REST, devices they are told "not found" elsewhere.
+// device access is "selected" but who held webhooks:read (a custom role) read the deliveries of every
+// device's events, devices they are told "not found" elsewhere. Webhooks now need every device.
 import { bearer } from '../support/api';
 import { newWorkspace, type WorkspaceFixture } from '../support/fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -40,38 +40,36 @@ describe('GraphQL review: webhook deliveries and device access', () => {
     await t.http().get(`/v1/workspaces/${ws.id}/devices/${hidden}`).set(bearer(member.personalToken)).expect(404);
   });
 
-  // TODO(review): open. Deliveries are listed whole to webhooks:read (src/webhooks/webhooks.service.ts,
-  // listDeliveries), REST and GraphQL alike: their payloads carry devices outside the reader's device
-  // access. The fix belongs in the webhooks service (filter or redact payloads by the caller's device
-  // access, or make webhooks:read imply "all devices"), not in GraphQL; unskip once decided.
-  it.skip("a member with selected devices does not read another device's events in deliveries (REST and GraphQL)", async () => {
+  // Was open (independent review): deliveries were listed whole to webhooks:read, their payloads naming
+  // devices outside the reader's device access. webhooks:read and webhooks:manage now need access to
+  // every device (ALL_DEVICES_PERMISSIONS, src/authorization/device-rules.ts), through every transport.
+  it('refuses webhooks to a member with selected devices, through REST, GraphQL and /v1/authorize', async () => {
     const rest = await t.http().get(`/v1/workspaces/${ws.id}/webhooks/${hook}/deliveries`).set(bearer(member.personalToken));
+    expect(rest.status).toBe(403);
+    expect(rest.body.detail).toBe('webhooks:read needs access to all devices of the workspace.');
     expect(JSON.stringify(rest.body)).not.toContain(hidden);
+    await t.http().get(`/v1/workspaces/${ws.id}/webhooks`).set(bearer(member.personalToken)).expect(403);
     const res = await gql(
       t,
       member.personalToken,
       'query($w: ID!, $h: ID!) { workspace(id: $w) { webhook(id: $h) { deliveries { items { payload } } } } }',
-      {
-        w: ws.id,
-        h: hook,
-      },
+      { w: ws.id, h: hook },
     );
+    expect(res.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect(JSON.stringify(res.body)).not.toContain(hidden);
     expect(JSON.stringify(res.body)).not.toContain('secret-site');
+    const asked = await t.http().get(`/v1/authorize?workspaceId=${ws.id}&permission=webhooks:read`).set(bearer(member.personalToken));
+    expect(asked.status).toBe(403);
+    // What the caller may do, as the server tells the console: not webhooks:read.
+    const access = await t.http().get(`/v1/workspaces/${ws.id}`).set(bearer(member.personalToken)).expect(200);
+    expect(access.body.access.permissions).toEqual(['devices:read', 'workspace:read']);
   });
 
-  it('documents the hole as it stands today (REST and GraphQL answer the same)', async () => {
-    const rest = await t.http().get(`/v1/workspaces/${ws.id}/webhooks/${hook}/deliveries`).set(bearer(member.personalToken)).expect(200);
-    const res = await gql(
-      t,
-      member.personalToken,
-      'query($w: ID!, $h: ID!) { workspace(id: $w) { webhook(id: $h) { deliveries { items { payload } } } } }',
-      {
-        w: ws.id,
-        h: hook,
-      },
-    );
-    expect(JSON.stringify(rest.body).includes(hidden)).toBe(JSON.stringify(res.body).includes(hidden));
+  it('lets a member with every device and webhooks:read read the deliveries, the hidden device included', async () => {
+    const role = await ws.role(['workspace:read', 'devices:read', 'webhooks:read']);
+    const reader = await ws.member({ id: role }, { deviceAccess: { mode: 'all' } });
+    const rest = await t.http().get(`/v1/workspaces/${ws.id}/webhooks/${hook}/deliveries`).set(bearer(reader.personalToken)).expect(200);
+    expect(JSON.stringify(rest.body)).toContain(hidden);
   });
 
   it('the audit log answers a selected-devices member with audit:read the same through GraphQL as through REST', async () => {
