@@ -68,7 +68,8 @@ describe('a busy connection pool', () => {
     expect(exhausted).toHaveLength(1);
     expect(exhausted[0]).toMatchObject({ level: 40, requestId, pool: { size: 1, inUse: 1, waiting: expect.any(Number) } });
     expect(logs.withMessage('database unavailable')).toEqual([]);
-    expect(logs.text).not.toMatch(/SELECT|INSERT|password|lkp_|\.ts:\d+|"stack"/i);
+    // The word in a route name (password-reset) or an action (password_reset) is no password.
+    expect(logs.text).not.toMatch(/SELECT|INSERT|password(?![-_]reset)|lkp_|\.ts:\d+|"stack"/i);
 
     // The connection is free again: the same request works and readiness no longer calls the pool busy.
     await t.http().get('/v1/me').set(bearer(user.personalToken)).expect(200);
