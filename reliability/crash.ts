@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PartOptions, PartResult, ReliabilityPart } from './part';
 import { ApiClient, ApiResponse } from '../harness/api-client';
-import { DatabaseKind, freshDatabase, Sql, startLatchkey } from '../harness/fresh-database';
+import { DatabaseKind, DatabaseTarget, freshDatabase, Sql, startLatchkey } from '../harness/fresh-database';
+import { verifyAddress } from '../harness/verify-address';
 import { canUsePidNamespace, LatchkeyProcess } from '../harness/latchkey-process';
 import { Owner, seedOwner, SEED_PASSWORD } from '../harness/seed';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -162,7 +163,7 @@ async function crashRuns(
     service = await startLatchkey(root, target);
     const api = new ApiClient(service.baseUrl, CLIENT_TIMEOUT_MS);
     const owner = await seedOwner(api);
-    const memberUserId = await seedMember(api, owner);
+    const memberUserId = await seedMember(api, owner, target);
     const ledger: Ledger = {
       devices: new Map(),
       tokens: new Map(),
@@ -245,7 +246,7 @@ function countUnsure(ledger: Ledger): number {
 }
 
 /** A second user, member of the workspace, whose roles the burst changes. */
-async function seedMember(api: ApiClient, owner: Owner): Promise<string> {
+async function seedMember(api: ApiClient, owner: Owner, target: DatabaseTarget): Promise<string> {
   const email = `member-${Date.now()}@example.com`;
   const user = await api.expect<{ user: { id: string }; personalToken: { secret: string } }>(201, 'POST', '/v1/auth/register', {
     body: { email, password: SEED_PASSWORD, name: 'Crash member' },
@@ -254,6 +255,7 @@ async function seedMember(api: ApiClient, owner: Owner): Promise<string> {
     token: owner.token,
     body: { email, roleIds: [owner.roles.member], deviceAccess: { mode: 'all' } },
   });
+  await verifyAddress(api, target, email);
   await api.expect(200, 'POST', '/v1/invitations/accept', { token: user.personalToken.secret, body: { token: invitation.secret } });
   return user.user.id;
 }

@@ -9,7 +9,8 @@ import type { PartOptions, PartResult, ReliabilityPart } from './part';
 import type { SoakFixture, SoakLoadConfig, SoakLoadResult } from './soak-load';
 import { ApiClient } from '../harness/api-client';
 import { cores, pinned } from '../harness/cores';
-import { freshDatabase, postgresAvailable, startLatchkey } from '../harness/fresh-database';
+import { DatabaseTarget, freshDatabase, postgresAvailable, startLatchkey } from '../harness/fresh-database';
+import { verifyAddress } from '../harness/verify-address';
 import type { LatchkeyProcess } from '../harness/latchkey-process';
 import { median, round, slope } from '../harness/sample-stats';
 
@@ -26,7 +27,7 @@ interface Sample {
   heapUsedMiB: number;
 }
 
-async function seed(baseUrl: string, introspectionKey: string): Promise<SoakFixture> {
+async function seed(baseUrl: string, introspectionKey: string, database: DatabaseTarget): Promise<SoakFixture> {
   const api = new ApiClient(baseUrl);
   const owner = await api.expect(201, 'POST', '/v1/auth/register', { body: { email: OWNER, password: PASSWORD, name: 'Soak owner' } });
   const ownerToken: string = owner.personalToken.secret;
@@ -53,6 +54,7 @@ async function seed(baseUrl: string, introspectionKey: string): Promise<SoakFixt
       token: ownerToken,
       body: { email: `soak-member-${i}@example.com`, roleIds: [roleId(i === 0 ? 'admin' : 'member')], deviceAccess: { mode: 'all' } },
     });
+    await verifyAddress(api, database, `soak-member-${i}@example.com`);
     await api.expect(200, 'POST', '/v1/invitations/accept', { token: member.personalToken.secret, body: { token: invitation.secret } });
   }
   const bot = await api.expect(201, 'POST', `/v1/workspaces/${wid}/api-users`, {
@@ -146,7 +148,7 @@ export const soak: ReliabilityPart = {
         },
         { core: 0, logFile: join(options.resultsDir, 'soak-service.log'), onOutput: (line) => serviceLog.push(line) },
       );
-      const fixture = await seed(service.baseUrl, introspectionKey);
+      const fixture = await seed(service.baseUrl, introspectionKey, database);
       const config: SoakLoadConfig = {
         baseUrl: service.baseUrl,
         connections: CONNECTIONS,
