@@ -15,7 +15,6 @@ import {
   ResolveField,
   Resolver,
 } from '@nestjs/graphql';
-import { PageQueryDto } from '../common/pagination';
 import { CreateWebhookDto, RotateWebhookSecretDto, UpdateWebhookDto } from '../webhooks/webhooks.dto';
 import { WebhooksController } from '../webhooks/webhooks.controller';
 import { WebhooksService } from '../webhooks/webhooks.service';
@@ -112,7 +111,7 @@ export class WorkspaceWebhooksResolver {
 
   @ResolveField(() => WebhookEndpointPage, { description: "The workspace's webhook endpoints, newest first (webhooks:read)" })
   async webhooks(@Context() ctx: GraphqlContext, @Parent() workspace: WorkspaceType, @Args() page: PageArgs) {
-    const found = await this.service.list(await this.access.admit(ctx, workspace.id, RULES.list), page as PageQueryDto);
+    const found = await this.service.list(await this.access.admit(ctx, workspace.id, RULES.list), page);
     return { ...found, items: found.items.map(inWorkspace(workspace.id)) };
   }
 
