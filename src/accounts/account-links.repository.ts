@@ -49,4 +49,15 @@ export class AccountLinksRepository {
       at,
     ]);
   }
+
+  /** Retention: links used or expired before `cutoff`, up to `limit`; returns how many went. */
+  async purgeSpent(cutoff: Date, limit: number): Promise<number> {
+    const [rows]: [unknown[], number] = await this.dataSource.query(
+      `DELETE FROM account_links WHERE id IN (
+         SELECT id FROM account_links WHERE expires_at < $1 OR used_at < $1 LIMIT $2)
+       RETURNING id`,
+      [cutoff, limit],
+    );
+    return rows.length;
+  }
 }

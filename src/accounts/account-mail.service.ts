@@ -12,6 +12,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Mail } from '../mail/mail';
 import { Outbox, OutboxHandler, OutboxJob } from '../outbox/outbox';
 import { OutboxWorker } from '../outbox/outbox-worker';
+import { Retention } from '../outbox/retention';
 import { ExactLimit } from '../rate-limits/exact-limit';
 import { RedisConnection } from '../rate-limits/redis-connection';
 import { clientKey } from '../rate-limits/client-key';
@@ -48,6 +49,7 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
     private readonly mail: Mail,
     private readonly outbox: Outbox,
     private readonly worker: OutboxWorker,
+    private readonly retention: Retention,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -66,6 +68,7 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
 
   onModuleInit(): void {
     this.worker.register(this);
+    this.retention.register('account_links', (cutoff, limit) => this.links.purgeSpent(cutoff, limit));
   }
 
   // --- email verification ------------------------------------------------------------------------

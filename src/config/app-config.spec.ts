@@ -9,7 +9,7 @@ describe('loadConfig', () => {
       publicUrl: 'http://localhost:4000',
       dropDir: '/var/lib/latchkey/mail',
     });
-    expect(defaults.outbox).toEqual({ worker: true, pollSeconds: 5, leaseSeconds: 300 });
+    expect(defaults.outbox).toEqual({ worker: true, pollSeconds: 5, leaseSeconds: 300, retentionDays: 30 });
     const set = loadConfig({
       LATCHKEY_SMTP_URL: 'smtps://user:p%40ss@smtp.example.com:465',
       LATCHKEY_MAIL_FROM: 'Acme Access <access@acme.example>',

@@ -296,6 +296,16 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(3600)
   LATCHKEY_OUTBOX_LEASE_SECONDS = 300;
+
+  /**
+   * Days kept of what only looks back: finished webhook deliveries, given-up outbox jobs, and used or
+   * expired mailed links. At least 2, so a delivery still inside its day of retries is never removed.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(3650)
+  LATCHKEY_RETENTION_DAYS = 30;
 }
 
 export interface AppConfig {
@@ -358,7 +368,7 @@ export interface AppConfig {
   };
 
   /** worker: this instance delivers; pollSeconds between looks for due jobs; leaseSeconds a claim lasts. */
-  outbox: { worker: boolean; pollSeconds: number; leaseSeconds: number };
+  outbox: { worker: boolean; pollSeconds: number; leaseSeconds: number; retentionDays: number };
   /**
    * smtpUrl: null writes .eml files to `${dataDir}/mail`; from: a checked address or "Name <address>";
    * publicUrl: the links' base, no trailing slash.
@@ -515,6 +525,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       worker: vars.LATCHKEY_OUTBOX_WORKER === 'on',
       pollSeconds: vars.LATCHKEY_OUTBOX_POLL_SECONDS,
       leaseSeconds: vars.LATCHKEY_OUTBOX_LEASE_SECONDS,
+      retentionDays: vars.LATCHKEY_RETENTION_DAYS,
     },
   };
 }

@@ -1,9 +1,12 @@
-// Prometheus metrics: process defaults, HTTP requests by route, SQL statements sent, the connection pool.
+// Prometheus metrics: process defaults, HTTP requests by route, SQL statements sent, the connection pool,
+// the outbox (deliveries by outcome, the queue and its lag) and the retention purge.
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Database } from '../database/database';
 import type { DatabaseUnavailableReason } from '../database/database-errors';
 import { QueryCounter } from '../database/query-counter';
+import { OutboxWorker } from '../outbox/outbox-worker';
+import { Retention } from '../outbox/retention';
 
 const UNAVAILABLE_REASONS: DatabaseUnavailableReason[] = ['unreachable', 'pool_exhausted'];
 
@@ -15,7 +18,7 @@ export class MetricsService {
   /** The scrape being collected: scrapers asking at once share it, so a burst costs one collection. */
   private inFlight: Promise<string> | null = null;
 
-  constructor(queries: QueryCounter, database: Database) {
+  constructor(queries: QueryCounter, database: Database, outbox: OutboxWorker, retention: Retention) {
     collectDefaultMetrics({ register: this.registry, prefix: 'latchkey_' });
     this.httpDuration = new Histogram({
       name: 'latchkey_http_request_duration_seconds',
@@ -68,6 +71,66 @@ export class MetricsService {
         this.set(pool().waiting);
       },
     });
+    this.outboxMetrics(outbox, retention);
+  }
+
+  private outboxMetrics(outbox: OutboxWorker, retention: Retention): void {
+    const deliveries = new Counter({
+      name: 'latchkey_outbox_deliveries_total',
+      help: 'Outbox delivery attempts on this instance by kind (mail, webhook, …) and outcome: delivered, retried (failed, tried again later) or given_up',
+      labelNames: ['kind', 'outcome'],
+      registers: [this.registry],
+    });
+    const duration = new Histogram({
+      name: 'latchkey_outbox_delivery_duration_seconds',
+      help: 'How long one outbox delivery attempt took, by kind',
+      labelNames: ['kind'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [this.registry],
+    });
+    outbox.onDelivery((kind, outcome, seconds) => {
+      deliveries.inc({ kind, outcome });
+      duration.observe({ kind }, seconds);
+    });
+
+    // The queue is read from the database once per scrape (shared by concurrent scrapes, scrape()): a
+    // growing lag means no instance delivers (worker off everywhere, receivers down, the database slow).
+    let queue: Promise<Awaited<ReturnType<OutboxWorker['queue']>> | null> | null = null;
+    const readQueue = () =>
+      (queue ??= outbox
+        .queue()
+        .catch(() => null)
+        .finally(() => setImmediate(() => (queue = null))));
+    new Gauge({
+      name: 'latchkey_outbox_jobs',
+      help: 'Undelivered outbox jobs across instances, by kind and status: pending (due, waiting or being delivered) or failed (given up, kept for LATCHKEY_RETENTION_DAYS)',
+      labelNames: ['kind', 'status'],
+      registers: [this.registry],
+      async collect() {
+        const rows = await readQueue();
+        this.reset();
+        for (const row of rows ?? []) this.set({ kind: row.kind, status: row.status }, row.jobs);
+      },
+    });
+    new Gauge({
+      name: 'latchkey_outbox_oldest_due_seconds',
+      help: 'How long the oldest due outbox job of each kind has waited past its time (0: none waiting)',
+      labelNames: ['kind'],
+      registers: [this.registry],
+      async collect() {
+        const rows = await readQueue();
+        this.reset();
+        for (const row of rows ?? []) if (row.status === 'pending') this.set({ kind: row.kind }, row.oldestDueSeconds);
+      },
+    });
+
+    const purged = new Counter({
+      name: 'latchkey_retention_deleted_rows_total',
+      help: 'Rows the retention purge deleted on this instance, by table',
+      labelNames: ['table'],
+      registers: [this.registry],
+    });
+    retention.onPurged((table, rows) => purged.inc({ table }, rows));
   }
 
   scrape(): Promise<string> {

@@ -6,9 +6,13 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { Clock } from '../common/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Outbox, OutboxHandler, OutboxJob } from './outbox';
-import { OutboxRepository } from './outbox.repository';
+import { OutboxQueueRow, OutboxRepository } from './outbox.repository';
 
 const BATCH_SIZE = 10;
+
+/** delivered; retried: failed, tried again later; given_up: failed for the last time. */
+export type DeliveryOutcome = 'delivered' | 'retried' | 'given_up';
+export type DeliveryListener = (kind: string, outcome: DeliveryOutcome, seconds: number) => void;
 /** How long shutdown waits for deliveries in flight; an unfinished one is retried after its lease. */
 const SHUTDOWN_WAIT_MS = 10_000;
 
@@ -16,6 +20,7 @@ const SHUTDOWN_WAIT_MS = 10_000;
 export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Outbox');
   private readonly handlers = new Map<string, OutboxHandler>();
+  private readonly listeners: DeliveryListener[] = [];
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
   private again = false;
@@ -33,6 +38,16 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
   register(handler: OutboxHandler): void {
     if (this.handlers.has(handler.kind)) throw new Error(`an outbox handler for '${handler.kind}' is already registered`);
     this.handlers.set(handler.kind, handler);
+  }
+
+  /** Told of every delivery attempt this instance made (the metrics). */
+  onDelivery(listener: DeliveryListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** The outbox as it stands, across instances: jobs by kind and status, and how late the oldest due job is. */
+  queue(): Promise<OutboxQueueRow[]> {
+    return this.jobs.queue(this.clock.now());
   }
 
   onApplicationBootstrap(): void {
@@ -96,16 +111,25 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
 
   private async run(job: OutboxJob, leaseMs: number): Promise<void> {
     const handler = this.handlers.get(job.kind) as OutboxHandler;
+    const started = process.hrtime.bigint();
     try {
       await withTimeout(handler.deliver(job), leaseMs);
     } catch (error) {
-      await this.failed(handler, job, describe(error));
+      const retried = await this.failed(handler, job, describe(error));
+      this.tell(job.kind, retried ? 'retried' : 'given_up', started);
       return;
     }
+    this.tell(job.kind, 'delivered', started);
     await this.jobs.delivered(job.id, job.attempt);
   }
 
-  private async failed(handler: OutboxHandler, job: OutboxJob, reason: string): Promise<void> {
+  private tell(kind: string, outcome: DeliveryOutcome, started: bigint): void {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    for (const listener of this.listeners) listener(kind, outcome, seconds);
+  }
+
+  /** true when the job will be tried again. */
+  private async failed(handler: OutboxHandler, job: OutboxJob, reason: string): Promise<boolean> {
     const delay = handler.retryDelayMs(job.attempt);
     if (delay !== null) {
       this.logger.warn(
@@ -113,15 +137,16 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
         'outbox delivery failed; will retry',
       );
       await this.jobs.retryAt(job.id, job.attempt, new Date(this.clock.now().getTime() + delay), reason);
-      return;
+      return true;
     }
     this.logger.error({ jobId: job.id, kind: job.kind, attempt: job.attempt, reason }, 'outbox delivery failed; giving up');
-    if (!(await this.jobs.failed(job.id, job.attempt, this.clock.now(), reason))) return;
+    if (!(await this.jobs.failed(job.id, job.attempt, this.clock.now(), reason))) return false;
     try {
       await handler.onGiveUp?.(job, reason);
     } catch (error) {
       this.logger.error({ jobId: job.id, kind: job.kind, reason: describe(error) }, 'outbox give-up hook failed');
     }
+    return false;
   }
 }
 

@@ -13,6 +13,14 @@ export interface ClaimedJobRow {
   createdAt: Date;
 }
 
+export interface OutboxQueueRow {
+  kind: string;
+  status: 'pending' | 'failed';
+  jobs: number;
+  /** How long the oldest due, unclaimed job has waited past its time; 0 when none is due. */
+  oldestDueSeconds: number;
+}
+
 /** Longest error text kept on a row (an operator's hint, not a log). */
 const MAX_ERROR_LENGTH = 500;
 
@@ -71,5 +79,27 @@ export class OutboxRepository {
       [id, attempt, error.slice(0, MAX_ERROR_LENGTH), at],
     );
     return rows.length > 0;
+  }
+
+  /** Jobs by kind and status (one aggregate over a table holding only undelivered jobs). */
+  async queue(now: Date): Promise<OutboxQueueRow[]> {
+    const rows: Array<OutboxQueueRow & { oldestDueSeconds: number | string | null }> = await this.dataSource.query(
+      `SELECT kind, status, count(*)::int AS jobs,
+              EXTRACT(EPOCH FROM ($1::timestamptz - min(run_at) FILTER (WHERE status = 'pending' AND run_at <= $1))) AS "oldestDueSeconds"
+         FROM outbox_jobs GROUP BY kind, status ORDER BY kind, status`,
+      [now],
+    );
+    return rows.map((row) => ({ ...row, oldestDueSeconds: Number(row.oldestDueSeconds ?? 0) }));
+  }
+
+  /** Retention: given-up jobs finished before `cutoff`, up to `limit`; returns how many went. */
+  async purgeFailed(cutoff: Date, limit: number): Promise<number> {
+    const [rows]: [unknown[], number] = await this.dataSource.query(
+      `DELETE FROM outbox_jobs WHERE id IN (
+         SELECT id FROM outbox_jobs WHERE status = 'failed' AND finished_at < $1 LIMIT $2)
+       RETURNING id`,
+      [cutoff, limit],
+    );
+    return rows.length;
   }
 }

@@ -3,69 +3,39 @@
 // `token.expiring` (the webhooks' event follows from it). The scan is an outbox job that schedules its
 // own next run, so it runs where the outbox worker runs; several instances scanning at once send each
 // notice once, because only one transaction can record it (token_expiry_notices' primary key).
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+// Scheduling is PeriodicJobs' (src/outbox/periodic-jobs.ts).
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditLog } from '../audit/audit-log';
 import { Clock } from '../common/clock';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Mail } from '../mail/mail';
-import { Outbox, OutboxHandler } from '../outbox/outbox';
-import { OutboxWorker } from '../outbox/outbox-worker';
+import { PeriodicJobs, PeriodicTask } from '../outbox/periodic-jobs';
 import { ExpiringToken, TokenExpiryRepository } from './token-expiry.repository';
 
-const SCAN_KIND = 'token-expiry-scan';
-const SCAN_EVERY_MS = 3_600_000;
 const BATCH = 200;
 const DAY_MS = 86_400_000;
 
 @Injectable()
-export class TokenExpiryNotices implements OutboxHandler, OnModuleInit, OnApplicationBootstrap {
-  readonly kind = SCAN_KIND;
+export class TokenExpiryNotices implements PeriodicTask, OnModuleInit {
+  readonly kind = 'token-expiry-scan';
+  readonly everyMs = 3_600_000;
   private readonly logger = new Logger('TokenExpiry');
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly expiring: TokenExpiryRepository,
     private readonly mail: Mail,
-    private readonly outbox: Outbox,
-    private readonly worker: OutboxWorker,
+    private readonly periodic: PeriodicJobs,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
-    this.worker.register(this);
+    this.periodic.register(this);
   }
 
-  /** An instance that delivers makes sure a scan is scheduled: the one of this hour, unless another instance added it. */
-  async onApplicationBootstrap(): Promise<void> {
-    if (!this.config.outbox.worker) return;
-    await this.schedule(this.clock.now());
-  }
-
-  /** The scan job of the hour slot `at` falls in, due at once (or at the slot's start if later). */
-  private async schedule(at: Date): Promise<void> {
-    const slot = Math.floor(at.getTime() / SCAN_EVERY_MS);
-    await this.outbox.addOnce(this.dataSource.manager, String(slot), {
-      kind: SCAN_KIND,
-      payload: {},
-      runAt: new Date(Math.max(slot * SCAN_EVERY_MS, this.clock.now().getTime())),
-    });
-  }
-
-  async deliver(): Promise<void> {
-    const now = this.clock.now();
+  async run(): Promise<void> {
     await this.scan();
-    await this.schedule(new Date(now.getTime() + SCAN_EVERY_MS));
-  }
-
-  retryDelayMs(failedAttempt: number): number | null {
-    return failedAttempt < 3 ? 60_000 : null;
-  }
-
-  async onGiveUp(): Promise<void> {
-    await this.schedule(new Date(this.clock.now().getTime() + SCAN_EVERY_MS));
   }
 
   /** Sends every notice due now; returns how many tokens were noticed. */

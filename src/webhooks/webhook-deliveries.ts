@@ -12,6 +12,7 @@ import { Clock } from '../common/clock';
 import { Mail } from '../mail/mail';
 import { Outbox, OutboxHandler, OutboxJob } from '../outbox/outbox';
 import { OutboxWorker } from '../outbox/outbox-worker';
+import { Retention } from '../outbox/retention';
 import { webhookEventsOf, WebhookPayload, webhookPayload } from './webhook-events';
 import { WebhookSecrets } from './webhook-secrets';
 import { WebhookSender } from './webhook-sender';
@@ -41,6 +42,7 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
     private readonly repository: WebhooksRepository,
     private readonly outbox: Outbox,
     private readonly worker: OutboxWorker,
+    private readonly retention: Retention,
     private readonly auditLog: AuditLog,
     private readonly secrets: WebhookSecrets,
     private readonly sender: WebhookSender,
@@ -53,6 +55,7 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
   onModuleInit(): void {
     this.auditLog.listen((em, actor, entry, at) => this.onAudit(em, actor, entry, at));
     this.worker.register(this);
+    this.retention.register('webhook_deliveries', (cutoff, limit) => this.repository.purgeFinishedDeliveries(cutoff, limit));
   }
 
   /** The one mapping from the audit log to deliveries; runs in the audited change's transaction. */

@@ -50,7 +50,7 @@ const DELIVERY_COLUMNS = `d.id, d.workspace_id AS "workspaceId", d.endpoint_id A
   d.next_attempt_at AS "nextAttemptAt", d.created_at AS "createdAt", d.updated_at AS "updatedAt"`;
 
 @Injectable()
-@WorkspaceScoped()
+@WorkspaceScoped({ notScoped: ['purgeFinishedDeliveries'] })
 export class WebhooksRepository {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -223,5 +223,19 @@ export class WebhooksRepository {
         WHERE workspace_id = $1 AND id = $2`,
       [workspaceId, id, a.status, a.attempts, a.responseStatus, a.responseBody, a.durationMs, a.lastError, a.nextAttemptAt, a.updatedAt],
     );
+  }
+
+  /**
+   * Retention, across workspaces: deliveries finished (succeeded, failed, cancelled) before `cutoff`, up
+   * to `limit`; a pending one is still being retried and stays. Returns how many went.
+   */
+  async purgeFinishedDeliveries(cutoff: Date, limit: number): Promise<number> {
+    const [rows]: [unknown[], number] = await this.dataSource.query(
+      `DELETE FROM webhook_deliveries WHERE id IN (
+         SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < $1 LIMIT $2)
+       RETURNING id`,
+      [cutoff, limit],
+    );
+    return rows.length;
   }
 }

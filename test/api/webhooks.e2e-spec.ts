@@ -9,37 +9,12 @@ import { OutboxWorker } from '../../src/outbox/outbox-worker';
 import { TokenExpiryNotices } from '../../src/tokens/token-expiry-notices';
 import { WebhookDeliveries } from '../../src/webhooks/webhook-deliveries';
 import { WebhookSecrets } from '../../src/webhooks/webhook-secrets';
-import { Connector, systemResolver, WebhookSender } from '../../src/webhooks/webhook-sender';
+import { systemResolver, WebhookSender } from '../../src/webhooks/webhook-sender';
 import { bearer, createNamedToken, expectProblem, inviteAndAccept, registerUser } from '../support/api';
 import { newWorkspace, WorkspaceFixture } from '../support/fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
 import { MailCatcher } from '../support/mail-catcher';
-import { answerStatus, Received, WebhookReceiver } from '../support/webhook-receiver';
-
-export const WEBHOOK_TEST_ENV = {
-  LATCHKEY_OUTBOX_WORKER: 'off',
-  LATCHKEY_WEBHOOK_ALLOW_HTTP: 'true',
-  // For the receiver on the loopback: tests and private deployments only.
-  LATCHKEY_WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32',
-  LATCHKEY_WEBHOOK_SECRETS_KEY: 'test-webhook-secrets-key-0123456789abcdef',
-  LATCHKEY_WEBHOOK_CONNECT_TIMEOUT_MS: '1000',
-  LATCHKEY_WEBHOOK_TIMEOUT_MS: '1500',
-  LATCHKEY_WEBHOOK_MAX_ENDPOINTS: '40',
-};
-
-/** Wraps the connector: every address a delivery connects to is recorded, and none off the loopback is ever opened. */
-export function guardConnections(sender: WebhookSender): string[] {
-  const opened: string[] = [];
-  const real: Connector = sender.connector;
-  sender.connector = (target) => {
-    opened.push(target.address);
-    if (!(isIP(target.address) === 4 ? target.address.startsWith('127.') : target.address === '::1')) {
-      throw new Error(`test guard: refused to connect to ${target.address}`);
-    }
-    return real(target);
-  };
-  return opened;
-}
+import { answerStatus, guardConnections, Received, WEBHOOK_TEST_ENV, WebhookReceiver } from '../support/webhook-receiver';
 
 let t: TestApp;
 let receiver: WebhookReceiver;

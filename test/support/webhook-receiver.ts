@@ -1,7 +1,8 @@
 // A real HTTP receiver for webhook tests, on the loopback only: it records every request and answers
 // what the test scripted (a status, a delay, a redirect, a huge body).
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
+import type { Connector, WebhookSender } from '../../src/webhooks/webhook-sender';
 
 export interface Received {
   path: string;
@@ -65,4 +66,29 @@ export class WebhookReceiver {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+export const WEBHOOK_TEST_ENV = {
+  LATCHKEY_OUTBOX_WORKER: 'off',
+  LATCHKEY_WEBHOOK_ALLOW_HTTP: 'true',
+  // For the receiver on the loopback: tests and private deployments only.
+  LATCHKEY_WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32',
+  LATCHKEY_WEBHOOK_SECRETS_KEY: 'test-webhook-secrets-key-0123456789abcdef',
+  LATCHKEY_WEBHOOK_CONNECT_TIMEOUT_MS: '1000',
+  LATCHKEY_WEBHOOK_TIMEOUT_MS: '1500',
+  LATCHKEY_WEBHOOK_MAX_ENDPOINTS: '40',
+};
+
+/** Wraps the connector: every address a delivery connects to is recorded, and none off the loopback is ever opened. */
+export function guardConnections(sender: WebhookSender): string[] {
+  const opened: string[] = [];
+  const real: Connector = sender.connector;
+  sender.connector = (target) => {
+    opened.push(target.address);
+    if (!(isIP(target.address) === 4 ? target.address.startsWith('127.') : target.address === '::1')) {
+      throw new Error(`test guard: refused to connect to ${target.address}`);
+    }
+    return real(target);
+  };
+  return opened;
 }
