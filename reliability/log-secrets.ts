@@ -58,14 +58,16 @@ export function knownSecrets(root: string): string[] {
 
 function rules(literals: string[]): Rule[] {
   return [
-    { kind: 'token with a valid checksum', pattern: /lk[pasi]_[0-9A-Za-z]{38}(?![0-9A-Za-z])/g, keep: (m) => parseToken(m) !== null },
+    { kind: 'token with a valid checksum', pattern: /lk[pasivr]_[0-9A-Za-z]{38}(?![0-9A-Za-z])/g, keep: (m) => parseToken(m) !== null },
     {
       kind: 'token-shaped string (bad checksum)',
-      pattern: /lk[pasi]_[0-9A-Za-z]{38}(?![0-9A-Za-z])/g,
+      pattern: /lk[pasivr]_[0-9A-Za-z]{38}(?![0-9A-Za-z])/g,
       keep: (m) => parseToken(m) === null,
     },
     // Hints are `lkp_abcd…wxyz`: four characters. Anything longer is part of a secret.
-    { kind: 'token fragment', pattern: /lk[pasi]_[0-9A-Za-z]{8,}/g, keep: (m) => m.length !== 42 },
+    { kind: 'token fragment', pattern: /lk[pasivr]_[0-9A-Za-z]{8,}/g, keep: (m) => m.length !== 42 },
+    // A webhook signing secret (src/webhooks/webhook-secrets.ts): shown once to its creator, never logged.
+    { kind: 'webhook signing secret', pattern: /whsec_[A-Za-z0-9+/]{16,}/g },
     { kind: 'argon2 hash', pattern: /\$argon2(?:id|i|d)\$/g },
     // Request ids are UUIDs (with dashes); a bare 64-hex string is what a token's SHA-256 looks like.
     { kind: 'SHA-256-sized hex string (token hash?)', pattern: /(?<![0-9A-Fa-f])[0-9A-Fa-f]{64}(?![0-9A-Fa-f])/g },
@@ -83,7 +85,10 @@ function rules(literals: string[]): Rule[] {
 
 /** Shortens every secret-looking run in a piece of text. */
 function redact(text: string, literals: string[]): string {
-  let out = text.replace(/lk[pasi]_[0-9A-Za-z]{8,}|[0-9A-Fa-f]{64}|\$argon2[^"\s]*/g, (m) => `${m.slice(0, 6)}…[${m.length} chars]`);
+  let out = text.replace(
+    /lk[pasivr]_[0-9A-Za-z]{8,}|whsec_[A-Za-z0-9+/]{8,}|[0-9A-Fa-f]{64}|\$argon2[^"\s]*/g,
+    (m) => `${m.slice(0, 6)}…[${m.length} chars]`,
+  );
   for (const literal of literals) out = out.split(literal).join(`${literal.slice(0, 3)}…[${literal.length} chars]`);
   return out.replace(/("(?:password|currentPassword|authorization)"\s*:\s*")[^"]*/gi, '$1…');
 }
