@@ -37,7 +37,10 @@ const SMALL_BODY_ROUTES = new Set([
   '/v1/invitations/accept',
   '/v1/invitations/:id/decline',
   '/v1/me/personal-token/regenerate',
+  '/v1/tokens/report',
 ]);
+/** Routes that verify a signature over the body as sent: the parser keeps the bytes (request.rawBody). */
+const RAW_BODY_ROUTES = new Set(['/v1/secret-scanning/github']);
 /** RFC 7662 introspection takes form bodies; every other route takes JSON only. */
 const FORM_ROUTES = new Set(['/v1/introspect']);
 export const API_PREFIX = 'v1';
@@ -136,6 +139,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   // A body far wider than any route takes is refused before JSON.parse builds it (validation.ts).
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
+    if (RAW_BODY_ROUTES.has(request.routeOptions.url ?? '')) (request as { rawBody?: Buffer }).rawBody = body;
     if (body.length === 0) return done(null, undefined);
     const text = body.toString('utf8');
     const problem = rawJsonProblem(text);

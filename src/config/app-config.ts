@@ -205,6 +205,22 @@ export class EnvironmentVariables {
   @IsString()
   LATCHKEY_METRICS_HOST = '127.0.0.1';
 
+  /**
+   * GitHub's secret scanning public keys, as GitHub publishes them
+   * (https://api.github.com/meta/public_keys/secret_scanning, saved to a file): POST
+   * /v1/secret-scanning/github verifies reports with them. Unset: that route answers 404.
+   */
+  @IsOptional()
+  @IsString()
+  LATCHKEY_GITHUB_SECRET_SCANNING_KEYS_FILE?: string;
+
+  /** Reports per client address per hour at POST /v1/tokens/report; 0 turns the limit off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  LATCHKEY_TOKEN_REPORTS_PER_IP = 20;
+
   /** The built web UI served at /; empty or missing folder: no UI, the API alone. */
   @IsOptional()
   @IsString()
@@ -367,6 +383,8 @@ export interface AppConfig {
     maxEndpointsPerWorkspace: number;
   };
 
+  /** Leaked tokens: GitHub's key file (null: the partner endpoint is off); public reports per address per hour. */
+  leaks: { githubKeysFile: string | null; reportsPerIpPerHour: number };
   /** worker: this instance delivers; pollSeconds between looks for due jobs; leaseSeconds a claim lasts. */
   outbox: { worker: boolean; pollSeconds: number; leaseSeconds: number; retentionDays: number };
   /**
@@ -433,6 +451,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     'LATCHKEY_WEBHOOK_SECRETS_KEY',
     'LATCHKEY_SMTP_URL',
     'LATCHKEY_PUBLIC_URL',
+    'LATCHKEY_GITHUB_SECRET_SCANNING_KEYS_FILE',
   );
   const present: Record<string, string> = {};
   for (const key of known) {
@@ -521,6 +540,10 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       dropDir: resolve(vars.LATCHKEY_DATA_DIR, 'mail'),
     },
     passwordResetsPerIpPer15Minutes: vars.LATCHKEY_PASSWORD_RESETS_PER_IP,
+    leaks: {
+      githubKeysFile: vars.LATCHKEY_GITHUB_SECRET_SCANNING_KEYS_FILE ? resolve(vars.LATCHKEY_GITHUB_SECRET_SCANNING_KEYS_FILE) : null,
+      reportsPerIpPerHour: vars.LATCHKEY_TOKEN_REPORTS_PER_IP,
+    },
     outbox: {
       worker: vars.LATCHKEY_OUTBOX_WORKER === 'on',
       pollSeconds: vars.LATCHKEY_OUTBOX_POLL_SECONDS,

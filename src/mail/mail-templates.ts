@@ -28,6 +28,19 @@ export interface MailTemplates {
     effect: 'revoked' | 'blocked_in_workspace';
   };
   'account-deactivated': { name: string };
+  /**
+   * A token was reported leaked and revoked: to its owner, or for an API user's token to the workspace's
+   * owners and admins. `where` is what the report said, shown as text (never a link: a public report's
+   * URL is anyone's to choose).
+   */
+  'token-leaked': {
+    tokenName: string;
+    tokenHint: string;
+    apiUserName: string | null;
+    workspaceName: string | null;
+    reporter: 'github' | 'report';
+    where: string | null;
+  };
   /** To the address being left, when the account's email changes. */
   'email-changed': { name: string; newEmail: string };
   /** To the workspace's owners, once, when a webhook endpoint is disabled after a day of failing deliveries. */
@@ -44,6 +57,7 @@ export const MAIL_TEMPLATE_NAMES = [
   'token-regenerated',
   'token-revoked',
   'account-deactivated',
+  'token-leaked',
   'email-changed',
   'webhook-disabled',
 ] as const satisfies readonly MailTemplateName[];
@@ -141,6 +155,24 @@ const BODIES: { [K in MailTemplateName]: (data: MailTemplates[K]) => Body } = {
     paragraphs: [
       [`Hello ${d.name},`],
       ['A platform administrator deactivated your account: you cannot sign in, and none of your tokens work.'],
+    ],
+  }),
+  'token-leaked': (d) => ({
+    subject: `A token was found in public and revoked: ${d.tokenName}`,
+    paragraphs: [
+      [
+        d.apiUserName
+          ? `The token "${d.tokenName}" (${d.tokenHint}) of the API user "${d.apiUserName}" in the workspace "${d.workspaceName ?? ''}" was reported as leaked`
+          : `Your token "${d.tokenName}" (${d.tokenHint}) was reported as leaked`,
+        d.reporter === 'github' ? ' by GitHub secret scanning' : ' through the public report form (the reporter is unverified)',
+        d.where ? `, found at: ${d.where}` : '',
+        '.',
+      ],
+      [
+        'Latchkey has revoked it, with the secrets it replaced and the sessions made from it. Whatever used it has stopped working: ' +
+          'create a new token, put it where the old one was used, and remove the old secret from where it was found.',
+      ],
+      [NOT_YOU],
     ],
   }),
   'email-changed': (d) => ({

@@ -38,6 +38,14 @@ export const OPERATIONS: Record<string, { id: string; summary: string }> = {
   'WebhooksController.sendTest': { id: 'testWebhook', summary: 'Send a webhook.test event to an endpoint' },
   'WebhooksController.listDeliveries': { id: 'listWebhookDeliveries', summary: "List a webhook endpoint's deliveries" },
   'WebhooksController.redeliver': { id: 'redeliverWebhook', summary: 'Send a delivery again, as the same message' },
+  'LeaksController.githubReport': {
+    id: 'reportGithubSecretScanning',
+    summary: "GitHub secret scanning's partner endpoint: revoke leaked tokens",
+  },
+  'LeaksController.reportTokens': {
+    id: 'reportLeakedTokens',
+    summary: 'Report tokens found in public (anyone; the answer is always the same)',
+  },
   'DevicesController.list': { id: 'listDevices', summary: 'List the devices you can reach in a workspace' },
   'DevicesController.create': { id: 'createDevice', summary: 'Create a device' },
   'DevicesController.get': { id: 'getDevice', summary: 'Read a device' },

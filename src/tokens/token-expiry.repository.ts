@@ -63,6 +63,11 @@ export class TokenExpiryRepository {
     return em.query(`SELECT email, name FROM users WHERE id = $1 AND status = 'active'`, [requireId(userId)]);
   }
 
+  async workspaceName(workspaceId: string, em: EntityManager): Promise<string | null> {
+    const rows: Array<{ name: string }> = await em.query(`SELECT name FROM workspaces WHERE id = $1`, [requireId(workspaceId)]);
+    return rows[0]?.name ?? null;
+  }
+
   /** The workspace's active owners and admins (by the built-in roles): those who answer for its API users. */
   async ownersAndAdmins(workspaceId: string, em: EntityManager): Promise<Recipient[]> {
     return em.query(

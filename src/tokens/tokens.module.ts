@@ -19,6 +19,7 @@ import { WorkspaceTokensService } from './workspace-tokens.service';
   imports: [UsersModule, AuthorizationModule, AuditModule, RateLimitsModule],
   controllers: [MeTokensController, MeSessionsController, WorkspaceTokensController, TokenPolicyPreviewController],
   providers: [TokensRepository, TokensService, SessionsService, WorkspaceTokensService, TokenExpiryRepository, TokenExpiryNotices],
-  exports: [TokensRepository, TokensService, WorkspaceTokensService, SessionsService, TokenExpiryNotices],
+  // TokenExpiryRepository: the recipients of a token's notices, also those of a leak (src/leaks).
+  exports: [TokensRepository, TokensService, WorkspaceTokensService, SessionsService, TokenExpiryNotices, TokenExpiryRepository],
 })
 export class TokensModule {}

@@ -8,6 +8,21 @@ import type { UserStatus } from '../accounts/user.entity';
 import { Token, TokenKind } from './token.entity';
 
 /** What the hot path needs to decide about a presented token, read in one query. */
+/** A token a leak report named: enough to revoke it, say where it reached, and tell its owners. */
+export interface LeakedTokenRow {
+  id: string;
+  kind: TokenKind;
+  tokenHash: string;
+  userId: string | null;
+  apiUserId: string | null;
+  name: string | null;
+  hint: string;
+  workspaceIds: string[] | null;
+  blockedWorkspaceIds: string[];
+  apiUserWorkspaceId: string | null;
+  apiUserName: string | null;
+}
+
 export interface TokenCredential {
   id: string;
   kind: TokenKind;
@@ -119,6 +134,19 @@ export class TokensRepository {
       [tokenHash],
     );
     return rows[0] ?? null;
+  }
+
+  /** Tokens by the hashes of their secrets, dead or alive (a leak report: was it one of ours?). */
+  async findByHashes(tokenHashes: readonly string[]): Promise<LeakedTokenRow[]> {
+    if (tokenHashes.length === 0) return [];
+    return this.dataSource.query(
+      `SELECT t.id, t.kind, t.token_hash AS "tokenHash", t.user_id AS "userId", t.api_user_id AS "apiUserId",
+              t.name, t.hint, t.workspace_ids AS "workspaceIds", t.blocked_workspace_ids AS "blockedWorkspaceIds",
+              a.workspace_id AS "apiUserWorkspaceId", a.name AS "apiUserName"
+         FROM tokens t LEFT JOIN api_users a ON a.id = t.api_user_id
+        WHERE t.token_hash = ANY($1::text[])`,
+      [tokenHashes],
+    );
   }
 
   insert(token: Token, em: EntityManager = this.dataSource.manager): Promise<Token> {

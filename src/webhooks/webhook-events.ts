@@ -22,6 +22,7 @@ const EVENTS_OF_ACTION: Readonly<Record<string, readonly string[]>> = {
   'token.rotated': ['token.rotated'],
   'token.revoked': ['token.revoked'],
   'token.expiring': ['token.expiring'],
+  'token.leaked': ['token.leaked'],
   'workspace.token_policy_changed': ['token_policy.changed'],
   'device.created': ['device.created'],
   'device.updated': ['device.changed'],
@@ -56,6 +57,9 @@ const DATA_KEYS = [
   'allowPersonalTokens',
   'days',
   'kind',
+  'reporter',
+  'where',
+  'source',
 ] as const;
 
 export interface WebhookPayload {

@@ -639,6 +639,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/secret-scanning/github": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** GitHub secret scanning's partner endpoint: revoke leaked tokens */
+        post: operations["reportGithubSecretScanning"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tokens/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report tokens found in public (anyone; the answer is always the same) */
+        post: operations["reportLeakedTokens"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/whoami": {
         parameters: {
             query?: never;
@@ -1543,7 +1577,7 @@ export interface components {
              *       "token.revoked"
              *     ]
              */
-            events: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.created" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
+            events: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.created" | "token.expiring" | "token.leaked" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
             /**
              * @description Where deliveries are POSTed: https (http only where LATCHKEY_WEBHOOK_ALLOW_HTTP is set), no credentials, no fragment, a public host: every address it resolves to is checked again at each delivery
              * @example https://hooks.example.com/latchkey
@@ -1605,6 +1639,23 @@ export interface components {
              * @default 3600
              */
             expiresInSeconds?: number;
+        };
+        GithubSecretMatchDto: {
+            /** @example content */
+            source?: string;
+            /** @description The secret GitHub found */
+            token: string;
+            /** @description The token type the secret matched, as registered with GitHub */
+            type: string;
+            /** @description Where it was found */
+            url?: string;
+        };
+        GithubSecretVerdictView: {
+            /** @enum {string} */
+            label: "true_positive" | "false_positive";
+            /** @description SHA-256 of the secret, hex */
+            token_hash: string;
+            token_type: string;
         };
         InactiveIntrospectionView: {
             /** @enum {boolean} */
@@ -2215,6 +2266,19 @@ export interface components {
              */
             maxLifetimeDays: number | null;
         };
+        TokenReportDto: {
+            /** @example pastebin */
+            source?: string;
+            /**
+             * @description Secrets found; whatever they are, the answer is the same 202
+             * @example [
+             *       "lkp_…"
+             *     ]
+             */
+            tokens: string[];
+            /** @description Where they were found; told to the owner as text, never as a link */
+            url?: string;
+        };
         TokenView: {
             /** Format: date-time */
             createdAt: string;
@@ -2315,7 +2379,7 @@ export interface components {
             description?: string;
             /** @description false pauses deliveries; true resumes an endpoint disabled by hand or after failing deliveries */
             enabled?: boolean;
-            events?: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.created" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
+            events?: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.created" | "token.expiring" | "token.leaked" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
             /** @description Where deliveries are POSTed: https (http only where LATCHKEY_WEBHOOK_ALLOW_HTTP is set), no credentials, no fragment, a public host: every address it resolves to is checked again at each delivery */
             url?: string;
         };
@@ -2377,7 +2441,7 @@ export interface components {
             /** Format: uuid */
             endpointId: string;
             /** @enum {string} */
-            eventType: "api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.created" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed" | "webhook.test";
+            eventType: "api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.created" | "token.expiring" | "token.leaked" | "token.revoked" | "token.rotated" | "token_policy.changed" | "webhook.test";
             /** Format: uuid */
             id: string;
             /** @description Why the last attempt failed; null if it did not */
@@ -2421,7 +2485,7 @@ export interface components {
             disabledReason: string | null;
             /** @description false: nothing is delivered (paused by hand, or disabled after a delivery failed for about a day) */
             enabled: boolean;
-            events: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.created" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
+            events: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.created" | "token.expiring" | "token.leaked" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
             /** Format: uuid */
             id: string;
             /**
@@ -8575,6 +8639,246 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PermissionCatalogView"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (rate_limited). */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; `requestId` finds it in the logs (internal). No detail of it is answered. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached or has no free connection; try again (unavailable). */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reportGithubSecretScanning: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The id of GitHub's key that signed the body */
+                "Github-Public-Key-Identifier": string;
+                /** @description ECDSA P-256 / SHA-256 signature of the raw body, base64 DER */
+                "Github-Public-Key-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GithubSecretMatchDto"][];
+            };
+        };
+        responses: {
+            /** @description GitHub secret scanning's partner protocol: each live Latchkey token is revoked; a verdict per match */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GithubSecretVerdictView"][];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field (validation_failed). */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or not a valid one (token_missing, token_invalid, token_expired; invalid_credentials at login). */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not yours: the two read the same (not_found). */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (payload_too_large). */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (unsupported_media_type). */
+            415: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (rate_limited). */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; `requestId` finds it in the logs (internal). No detail of it is answered. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached or has no free connection; try again (unavailable). */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reportLeakedTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenReportDto"];
+            };
+        };
+        responses: {
+            /** @description Taken: a live token among them is revoked shortly and its owner told. The answer is the same whatever was sent. */
+            202: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid: `errors` names each field (validation_failed). */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (payload_too_large). */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (unsupported_media_type). */
+            415: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Too many requests: wait Retry-After seconds (rate_limited). */

@@ -48,6 +48,7 @@ const EVENT_DESCRIPTIONS: Record<WebhookEvent, string> = {
   'token.rotated': 'A token was rotated',
   'token.revoked': 'A token was revoked',
   'token.expiring': "An API user's token expires in 7 days or 1 day",
+  'token.leaked': 'A token was reported leaked (GitHub secret scanning or a public report) and revoked',
   'token_policy.changed': 'The token policy changed',
   'device.created': 'A device was added',
   'device.changed': 'A device was changed',
