@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import * as ipaddr from 'ipaddr.js';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, isEmail, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, isEmail, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
 import { ForwardAuthRoute, parseForwardAuthRoutes } from '../checks/forward-auth-routes';
 import { canonicalEmail, emailProblem } from '../accounts/email-address';
 import { keyDigest } from '../common/key-digest';
@@ -214,6 +214,18 @@ export class EnvironmentVariables {
   @IsString()
   LATCHKEY_GITHUB_SECRET_SCANNING_KEYS_FILE?: string;
 
+  /**
+   * The instance's default for tokens nobody uses: personal, named and API-user tokens unused this many
+   * days are revoked, after a warning mail a week before; 0 turns it off. Workspaces may set their own
+   * (the token policy's revokeUnusedAfterDays).
+   */
+  @Transform(toInt)
+  @ValidateIf((o: EnvironmentVariables) => o.LATCHKEY_REVOKE_UNUSED_AFTER_DAYS !== 0)
+  @IsInt()
+  @Max(3650)
+  @Min(14, { message: 'LATCHKEY_REVOKE_UNUSED_AFTER_DAYS must be 0 (off) or at least 14: the warning goes out a week before' })
+  LATCHKEY_REVOKE_UNUSED_AFTER_DAYS = 0;
+
   /** Reports per client address per hour at POST /v1/tokens/report; 0 turns the limit off. */
   @Transform(toInt)
   @IsInt()
@@ -385,6 +397,8 @@ export interface AppConfig {
 
   /** Leaked tokens: GitHub's key file (null: the partner endpoint is off); public reports per address per hour. */
   leaks: { githubKeysFile: string | null; reportsPerIpPerHour: number };
+  /** Days unused after which a token is revoked, instance-wide (null: off; workspaces may set their own). */
+  revokeUnusedAfterDays: number | null;
   /** worker: this instance delivers; pollSeconds between looks for due jobs; leaseSeconds a claim lasts. */
   outbox: { worker: boolean; pollSeconds: number; leaseSeconds: number; retentionDays: number };
   /**
@@ -540,6 +554,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       dropDir: resolve(vars.LATCHKEY_DATA_DIR, 'mail'),
     },
     passwordResetsPerIpPer15Minutes: vars.LATCHKEY_PASSWORD_RESETS_PER_IP,
+    revokeUnusedAfterDays: vars.LATCHKEY_REVOKE_UNUSED_AFTER_DAYS || null,
     leaks: {
       githubKeysFile: vars.LATCHKEY_GITHUB_SECRET_SCANNING_KEYS_FILE ? resolve(vars.LATCHKEY_GITHUB_SECRET_SCANNING_KEYS_FILE) : null,
       reportsPerIpPerHour: vars.LATCHKEY_TOKEN_REPORTS_PER_IP,

@@ -83,6 +83,7 @@ export class UpdateWorkspaceInput extends UpdateWorkspaceDto {
 export class TokenPolicyInput extends TokenPolicyDto {
   @Field(() => Int, { nullable: true }) override maxLifetimeDays: number | null;
   @Field() override allowPersonalTokens: boolean;
+  @Field(() => Int, { nullable: true, description: 'Left out: unchanged' }) override revokeUnusedAfterDays?: number | null;
 }
 
 @InputType()

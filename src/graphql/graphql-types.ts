@@ -104,6 +104,7 @@ export class WorkspaceTokenType extends TokenType {
 export class TokenPolicyType {
   @Field(() => Int, { nullable: true }) maxLifetimeDays: number | null;
   @Field() allowPersonalTokens: boolean;
+  @Field(() => Int, { nullable: true }) revokeUnusedAfterDays: number | null;
 }
 
 @ObjectType('WorkspaceSummary')

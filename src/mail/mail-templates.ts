@@ -41,6 +41,22 @@ export interface MailTemplates {
     reporter: 'github' | 'report';
     where: string | null;
   };
+  /**
+   * A token nobody used for a while: `warning` a week before it is cut off, `revoked` when it was. To its
+   * owner, or for an API user's token to the workspace's owners and admins. `workspaceName` null: the
+   * instance's rule; otherwise that workspace's policy (which cuts it off there only, for a member's
+   * token that reaches other workspaces too).
+   */
+  'token-unused': {
+    phase: 'warning' | 'revoked';
+    tokenName: string;
+    tokenHint: string;
+    apiUserName: string | null;
+    workspaceName: string | null;
+    days: number;
+    lastUse: string;
+    revokeAt: string;
+  };
   /** To the address being left, when the account's email changes. */
   'email-changed': { name: string; newEmail: string };
   /** To the workspace's owners, once, when a webhook endpoint is disabled after a day of failing deliveries. */
@@ -58,6 +74,7 @@ export const MAIL_TEMPLATE_NAMES = [
   'token-revoked',
   'account-deactivated',
   'token-leaked',
+  'token-unused',
   'email-changed',
   'webhook-disabled',
 ] as const satisfies readonly MailTemplateName[];
@@ -175,6 +192,32 @@ const BODIES: { [K in MailTemplateName]: (data: MailTemplates[K]) => Body } = {
       [NOT_YOU],
     ],
   }),
+  'token-unused': (d) => {
+    const token = d.apiUserName
+      ? `The token "${d.tokenName}" (${d.tokenHint}) of the API user "${d.apiUserName}"`
+      : `Your token "${d.tokenName}" (${d.tokenHint})`;
+    const where = d.workspaceName ? `the workspace "${d.workspaceName}"` : 'Latchkey';
+    return d.phase === 'warning'
+      ? {
+          subject: `A token unused for a while stops working on ${d.revokeAt.slice(0, 10)}: ${d.tokenName}`,
+          paragraphs: [
+            [`${token} has not been used since ${d.lastUse}.`],
+            [
+              `${where === 'Latchkey' ? 'Latchkey revokes' : `${where} cuts off`} tokens unused for ${d.days} days: this one stops working at ${d.revokeAt} ` +
+                'unless it is used before then. If nothing needs it any more, revoke it yourself.',
+            ],
+          ],
+        }
+      : {
+          subject: `A token unused for ${d.days} days was ${d.workspaceName ? 'cut off' : 'revoked'}: ${d.tokenName}`,
+          paragraphs: [
+            [
+              `${token} had not been used since ${d.lastUse}, and ${where} no longer accepts it (tokens unused for ${d.days} days stop working).`,
+            ],
+            ['If something still needs it, create a new token.'],
+          ],
+        };
+  },
   'email-changed': (d) => ({
     subject: 'The email address of your account was changed',
     paragraphs: [[`Hello ${d.name},`], [`The email address of your Latchkey account was changed to ${d.newEmail}.`], [NOT_YOU]],

@@ -63,6 +63,11 @@ export class TokenExpiryRepository {
     return em.query(`SELECT email, name FROM users WHERE id = $1 AND status = 'active'`, [requireId(userId)]);
   }
 
+  async apiUserName(apiUserId: string, em: EntityManager): Promise<string | null> {
+    const rows: Array<{ name: string }> = await em.query(`SELECT name FROM api_users WHERE id = $1`, [requireId(apiUserId)]);
+    return rows[0]?.name ?? null;
+  }
+
   async workspaceName(workspaceId: string, em: EntityManager): Promise<string | null> {
     const rows: Array<{ name: string }> = await em.query(`SELECT name FROM workspaces WHERE id = $1`, [requireId(workspaceId)]);
     return rows[0]?.name ?? null;

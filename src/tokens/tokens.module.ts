@@ -6,6 +6,7 @@ import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { MeSessionsController } from './me-sessions.controller';
 import { MeTokensController } from './me-tokens.controller';
 import { TokenExpiryNotices } from './token-expiry-notices';
+import { UnusedTokens } from './unused-tokens';
 import { TokenExpiryRepository } from './token-expiry.repository';
 import { SessionsService } from './sessions.service';
 import { TokenPolicyPreviewController } from './token-policy-preview.controller';
@@ -18,8 +19,24 @@ import { WorkspaceTokensService } from './workspace-tokens.service';
 @Module({
   imports: [UsersModule, AuthorizationModule, AuditModule, RateLimitsModule],
   controllers: [MeTokensController, MeSessionsController, WorkspaceTokensController, TokenPolicyPreviewController],
-  providers: [TokensRepository, TokensService, SessionsService, WorkspaceTokensService, TokenExpiryRepository, TokenExpiryNotices],
+  providers: [
+    TokensRepository,
+    TokensService,
+    SessionsService,
+    WorkspaceTokensService,
+    TokenExpiryRepository,
+    TokenExpiryNotices,
+    UnusedTokens,
+  ],
   // TokenExpiryRepository: the recipients of a token's notices, also those of a leak (src/leaks).
-  exports: [TokensRepository, TokensService, WorkspaceTokensService, SessionsService, TokenExpiryNotices, TokenExpiryRepository],
+  exports: [
+    TokensRepository,
+    TokensService,
+    WorkspaceTokensService,
+    SessionsService,
+    TokenExpiryNotices,
+    TokenExpiryRepository,
+    UnusedTokens,
+  ],
 })
 export class TokensModule {}

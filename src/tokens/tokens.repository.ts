@@ -8,6 +8,23 @@ import type { UserStatus } from '../accounts/user.entity';
 import { Token, TokenKind } from './token.entity';
 
 /** What the hot path needs to decide about a presented token, read in one query. */
+/** The scope of the instance-wide default in unused_token_warnings (a workspace's is its id). */
+const INSTANCE_SCOPE = '00000000-0000-0000-0000-000000000000';
+
+/** A token idle long enough to be warned about or cut off (listIdle). */
+export interface IdleToken {
+  id: string;
+  kind: TokenKind;
+  userId: string | null;
+  apiUserId: string | null;
+  name: string | null;
+  hint: string;
+  workspaceIds: string[] | null;
+  lastUse: Date;
+  warnedAt: Date | null;
+  apiUserWorkspaceId: string | null;
+}
+
 /** A token a leak report named: enough to revoke it, say where it reached, and tell its owners. */
 export interface LeakedTokenRow {
   id: string;
@@ -311,6 +328,53 @@ export class TokensRepository {
       `SELECT ${REACHING_COLUMNS} ${REACHING_FROM} WHERE ${where.join(' AND ')} ORDER BY t.created_at DESC, t.id DESC LIMIT ${limit + 1}`,
       params,
     );
+  }
+
+  /**
+   * Tokens nobody has used since `idleSince` (their last use, or their creation if never used): live
+   * personal, named and API-user tokens reaching `workspaceId`, or any such token when it is null (the
+   * instance default). With the time they were warned about this idle spell in this scope, if they were.
+   * Sessions are short-lived and left out. Keyset by id, `limit` at a time.
+   */
+  listIdle(workspaceId: string | null, now: Date, idleSince: Date, afterId: string | null, limit: number): Promise<IdleToken[]> {
+    const scope = workspaceId ?? INSTANCE_SCOPE;
+    const params: unknown[] = [scope, now, idleSince, afterId ?? INSTANCE_SCOPE];
+    const reach = workspaceId
+      ? `${REACHING_FROM} WHERE ${REACHES_WORKSPACE}`
+      : `FROM tokens t WHERE (t.revoked_at IS NULL OR t.revoked_at > $2) AND (t.expires_at IS NULL OR t.expires_at > $2)`;
+    return this.dataSource.query(
+      `SELECT t.id, t.kind, t.user_id AS "userId", t.api_user_id AS "apiUserId", t.name, t.hint, t.workspace_ids AS "workspaceIds",
+              COALESCE(t.last_used_at, t.created_at) AS "lastUse",
+              (SELECT w.warned_at FROM unused_token_warnings w
+                WHERE w.token_id = t.id AND w.scope = $1 AND w.last_use = COALESCE(t.last_used_at, t.created_at)) AS "warnedAt",
+              (SELECT a.workspace_id FROM api_users a WHERE a.id = t.api_user_id) AS "apiUserWorkspaceId"
+         ${reach}
+          AND t.kind IN ('personal', 'named', 'api_user') AND COALESCE(t.last_used_at, t.created_at) < $3 AND t.id > $4
+        ORDER BY t.id LIMIT ${limit}`,
+      params,
+    );
+  }
+
+  /** Records the warning of one idle spell in a scope; false when it was recorded already (another scan). */
+  async recordIdleWarning(tokenId: string, workspaceId: string | null, lastUse: Date, at: Date, em: EntityManager): Promise<boolean> {
+    // An INSERT answers its RETURNING rows (an UPDATE or DELETE answers [rows, count]).
+    const rows: unknown[] = await em.query(
+      `INSERT INTO unused_token_warnings (token_id, scope, last_use, warned_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING RETURNING token_id`,
+      [tokenId, workspaceId ?? INSTANCE_SCOPE, lastUse, at],
+    );
+    return rows.length > 0;
+  }
+
+  /** Retention: warnings older than `cutoff` (the idle spell they warned of is long decided). */
+  async purgeIdleWarnings(cutoff: Date, limit: number): Promise<number> {
+    const [rows]: [unknown[], number] = await this.dataSource.query(
+      `DELETE FROM unused_token_warnings WHERE (token_id, scope, last_use) IN (
+         SELECT token_id, scope, last_use FROM unused_token_warnings WHERE warned_at < $1 LIMIT $2)
+       RETURNING token_id`,
+      [cutoff, limit],
+    );
+    return rows.length;
   }
 
   async findReachingWorkspace(workspaceId: string, tokenId: string, now: Date, em: EntityManager): Promise<ReachingToken | null> {

@@ -18,7 +18,7 @@ import { ReachingToken, TokensRepository } from './tokens.repository';
 const PREVIEW_BATCH = 500;
 
 /** An API user's token, or one restricted to this workspace alone: whatever it does, it does here. */
-function reachesOnly(t: ReachingToken, workspaceId: string): boolean {
+export function reachesOnly(t: Pick<ReachingToken, 'apiUserId' | 'workspaceIds'>, workspaceId: string): boolean {
   return t.apiUserId !== null || (t.workspaceIds?.length === 1 && t.workspaceIds[0] === workspaceId);
 }
 
@@ -70,9 +70,17 @@ export class WorkspaceTokensService {
    * verdict the token check would give (toPolicyVerdict, policyRefusal: the rule is written once), read
    * in pages so that a workspace with many tokens costs pages, not one huge answer.
    */
-  async previewPolicy(access: WorkspaceAccess, proposed: TokenPolicy): Promise<TokenPolicyPreviewView> {
+  async previewPolicy(
+    access: WorkspaceAccess,
+    proposed: TokenPolicy & { revokeUnusedAfterDays?: number | null },
+  ): Promise<TokenPolicyPreviewView> {
     const now = this.clock.now();
-    const policy = { maxLifetimeDays: proposed.maxLifetimeDays, allowPersonalTokens: proposed.allowPersonalTokens };
+    // Judged per request: the lifetime and the kind. Tokens left unused are another matter (unused-tokens.ts).
+    const policy = {
+      maxLifetimeDays: proposed.maxLifetimeDays,
+      allowPersonalTokens: proposed.allowPersonalTokens,
+      revokeUnusedAfterDays: proposed.revokeUnusedAfterDays ?? null,
+    };
     // Newest first, those the change would cut off ahead of those refused already; each list capped.
     const cutOff: PolicyPreviewTokenView[] = [];
     const refusedAlready: PolicyPreviewTokenView[] = [];

@@ -55,6 +55,7 @@ const DATA_KEYS = [
   'workspaceIds',
   'maxLifetimeDays',
   'allowPersonalTokens',
+  'revokeUnusedAfterDays',
   'days',
   'kind',
   'reporter',

@@ -8,6 +8,8 @@ export const ROLE_DESCRIPTION_MAX = 500;
 export const MAX_ROLES_PER_GRANT = 20;
 /** The longest token lifetime a workspace's token policy may set, in days (ten years). */
 export const MAX_LIFETIME_DAYS_MAX = 3650;
+/** The warning goes out a week before: a shorter span would revoke tokens on the day they were warned about. */
+export const REVOKE_UNUSED_AFTER_DAYS_MIN = 14;
 /** The longest an invitation may stay open, in days. */
 export const INVITATION_DAYS_MAX = 30;
 /** How long an invitation stays open when its issuer does not say. */

@@ -8,6 +8,8 @@ export interface WorkspaceRecord {
   slug: string;
   maxLifetimeDays: number | null;
   allowPersonalTokens: boolean;
+  /** Tokens reaching the workspace and unused this many days are cut off from it (src/tokens/unused-tokens.ts); null: never. */
+  revokeUnusedAfterDays: number | null;
   createdAt: Date;
   updatedAt: Date;
 }

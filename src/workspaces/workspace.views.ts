@@ -13,7 +13,14 @@ import { DATE_TIME, nullableRef } from '../common/view-fields';
 import { CallerAccessView } from './caller-access.view';
 import { NamedDeviceView, NamedRoleView } from './invitation-preview.view';
 import type { InvitationRecord, MemberRecord, RoleRecord, WorkspaceRecord } from './workspace.records';
-import { MAX_LIFETIME_DAYS_MAX, MAX_ROLES_PER_GRANT, ROLE_DESCRIPTION_MAX, ROLE_NAME_MAX, WORKSPACE_NAME_MAX } from './workspace.limits';
+import {
+  MAX_LIFETIME_DAYS_MAX,
+  REVOKE_UNUSED_AFTER_DAYS_MIN,
+  MAX_ROLES_PER_GRANT,
+  ROLE_DESCRIPTION_MAX,
+  ROLE_NAME_MAX,
+  WORKSPACE_NAME_MAX,
+} from './workspace.limits';
 
 const ROLE_IDS: ApiPropertyOptions = { type: [String], format: 'uuid', maxLength: UUID_SCHEMA.maxLength, maxItems: MAX_ROLES_PER_GRANT };
 
@@ -38,6 +45,16 @@ export class TokenPolicyView {
 
   @ApiProperty({ description: 'Whether personal access tokens (lkp_: personal and named) are accepted here' })
   allowPersonalTokens: boolean;
+
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    minimum: REVOKE_UNUSED_AFTER_DAYS_MIN,
+    maximum: MAX_LIFETIME_DAYS_MAX,
+    description:
+      'Tokens reaching the workspace and unused this many days are cut off from it (revoked if they reach only this workspace), after a warning mail a week before; null: never',
+  })
+  revokeUnusedAfterDays: number | null;
 }
 
 export class WorkspaceView {
@@ -80,8 +97,10 @@ export function toWorkspaceView(w: WorkspaceRecord, roles: Array<{ id: string; n
   };
 }
 
-export function toPolicyView(w: Pick<WorkspaceRecord, 'maxLifetimeDays' | 'allowPersonalTokens'>): TokenPolicyView {
-  return { maxLifetimeDays: w.maxLifetimeDays, allowPersonalTokens: w.allowPersonalTokens };
+export function toPolicyView(
+  w: Pick<WorkspaceRecord, 'maxLifetimeDays' | 'allowPersonalTokens' | 'revokeUnusedAfterDays'>,
+): TokenPolicyView {
+  return { maxLifetimeDays: w.maxLifetimeDays, allowPersonalTokens: w.allowPersonalTokens, revokeUnusedAfterDays: w.revokeUnusedAfterDays };
 }
 
 export class RoleView {

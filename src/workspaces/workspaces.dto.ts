@@ -11,6 +11,7 @@ import {
   INVITATION_DAYS_MAX,
   MAX_LIFETIME_DAYS_MAX,
   MAX_ROLES_PER_GRANT,
+  REVOKE_UNUSED_AFTER_DAYS_MIN,
   ROLE_DESCRIPTION_MAX,
   ROLE_NAME_MAX,
   WORKSPACE_NAME_MAX,
@@ -55,6 +56,17 @@ export class TokenPolicyDto {
   @ApiProperty()
   @IsBoolean()
   allowPersonalTokens: boolean;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    minimum: REVOKE_UNUSED_AFTER_DAYS_MIN,
+    maximum: MAX_LIFETIME_DAYS_MAX,
+    description: 'Cut off tokens unused this many days (a warning mail goes out a week before); null: never; left out: unchanged',
+  })
+  @ValidateIf((o: TokenPolicyDto) => o.revokeUnusedAfterDays !== null && o.revokeUnusedAfterDays !== undefined)
+  @IntInRange(REVOKE_UNUSED_AFTER_DAYS_MIN, MAX_LIFETIME_DAYS_MAX)
+  revokeUnusedAfterDays?: number | null;
 }
 
 export class CreateRoleDto {

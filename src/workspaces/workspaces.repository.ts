@@ -13,7 +13,7 @@ import type { MemberRecord, RoleRecord, WorkspaceRecord } from './workspace.reco
 import { WorkspaceScoped } from '../database/workspace-scoped';
 
 const WORKSPACE_COLUMNS = `w.id, w.name, w.slug, w.token_max_lifetime_days AS "maxLifetimeDays",
-  w.allow_personal_tokens AS "allowPersonalTokens", w.created_at AS "createdAt", w.updated_at AS "updatedAt"`;
+  w.allow_personal_tokens AS "allowPersonalTokens", w.revoke_unused_after_days AS "revokeUnusedAfterDays", w.created_at AS "createdAt", w.updated_at AS "updatedAt"`;
 const ROLE_COLUMNS = `r.id, r.workspace_id AS "workspaceId", r.name, r.description, r.permissions, r.built_in AS "builtIn",
   r.created_at AS "createdAt", r.updated_at AS "updatedAt"`;
 
@@ -55,7 +55,9 @@ export class WorkspacesRepository {
 
   async update(
     workspaceId: string,
-    changes: Partial<Pick<WorkspaceRecord, 'name' | 'slug' | 'maxLifetimeDays' | 'allowPersonalTokens'>> & { updatedAt: Date },
+    changes: Partial<Pick<WorkspaceRecord, 'name' | 'slug' | 'maxLifetimeDays' | 'allowPersonalTokens' | 'revokeUnusedAfterDays'>> & {
+      updatedAt: Date;
+    },
     em: EntityManager,
   ): Promise<void> {
     const columns: Record<string, string> = {
@@ -63,6 +65,7 @@ export class WorkspacesRepository {
       slug: 'slug',
       maxLifetimeDays: 'token_max_lifetime_days',
       allowPersonalTokens: 'allow_personal_tokens',
+      revokeUnusedAfterDays: 'revoke_unused_after_days',
       updatedAt: 'updated_at',
     };
     const entries = Object.entries(changes).filter(([, v]) => v !== undefined);

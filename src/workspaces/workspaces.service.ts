@@ -43,7 +43,16 @@ export class WorkspacesService {
 
   private insertWorkspace(user: UserPrincipal, actor: Actor, name: string, slug: string): Promise<WorkspaceView> {
     const now = this.clock.now();
-    const workspace = { id: randomUUID(), name, slug, maxLifetimeDays: null, allowPersonalTokens: true, createdAt: now, updatedAt: now };
+    const workspace = {
+      id: randomUUID(),
+      name,
+      slug,
+      maxLifetimeDays: null,
+      allowPersonalTokens: true,
+      revokeUnusedAfterDays: null,
+      createdAt: now,
+      updatedAt: now,
+    };
     return this.dataSource.transaction(async (em) => {
       await this.workspaces.insert(workspace, em);
       const roles = await this.workspaces.insertBuiltInRoles(workspace.id, now, em);
@@ -155,23 +164,19 @@ export class WorkspacesService {
 
   /** The policy decides which tokens work here: a change of rights, made by an owner as of then. */
   async putPolicy(caller: WorkspaceCaller, actor: Actor, dto: TokenPolicyDto): Promise<TokenPolicyView> {
-    await this.writes.run(caller, actor, async ({ em, access, audit }) => {
-      await this.workspaces.update(
-        access.workspaceId,
-        {
-          maxLifetimeDays: dto.maxLifetimeDays,
-          allowPersonalTokens: dto.allowPersonalTokens,
-          updatedAt: this.clock.now(),
-        },
-        em,
-      );
-      await audit({
-        action: 'workspace.token_policy_changed',
-        target: { type: 'workspace', id: access.workspaceId },
-        details: { maxLifetimeDays: dto.maxLifetimeDays, allowPersonalTokens: dto.allowPersonalTokens },
-      });
+    return this.writes.run(caller, actor, async ({ em, access, audit }) => {
+      // Left out, revokeUnusedAfterDays keeps its value: a client that predates it cannot turn it off unawares.
+      const current = await this.workspaces.find(access.workspaceId, em);
+      if (!current) throw notFound('Workspace');
+      const policy = {
+        maxLifetimeDays: dto.maxLifetimeDays,
+        allowPersonalTokens: dto.allowPersonalTokens,
+        revokeUnusedAfterDays: dto.revokeUnusedAfterDays === undefined ? current.revokeUnusedAfterDays : dto.revokeUnusedAfterDays,
+      };
+      await this.workspaces.update(access.workspaceId, { ...policy, updatedAt: this.clock.now() }, em);
+      await audit({ action: 'workspace.token_policy_changed', target: { type: 'workspace', id: access.workspaceId }, details: policy });
+      return toPolicyView(policy);
     });
-    return toPolicyView(dto);
   }
 }
 

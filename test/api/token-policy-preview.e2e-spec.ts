@@ -73,7 +73,7 @@ describe('token policy preview', () => {
     expect(res.body.items.find((i: { owner: { id: string } }) => i.owner.id === bot.id)).toBeDefined();
     // Nothing saved.
     const saved = await t.http().get(`/v1/workspaces/${ws.id}/token-policy`).set(bearer(session)).expect(200);
-    expect(saved.body).toEqual({ maxLifetimeDays: null, allowPersonalTokens: true });
+    expect(saved.body).toEqual({ maxLifetimeDays: null, allowPersonalTokens: true, revokeUnusedAfterDays: null });
 
     // Now save it and ask the token check itself: the same verdict, token by token, with the same words.
     await t.http().put(`/v1/workspaces/${ws.id}/token-policy`).set(bearer(session)).send(policy).expect(200);

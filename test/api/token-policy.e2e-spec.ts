@@ -43,7 +43,7 @@ function putPolicy(t: TestApp, secret: string, wid: string, body: unknown) {
 
 async function setPolicy(t: TestApp, secret: string, wid: string, policy: Policy): Promise<void> {
   const res = await putPolicy(t, secret, wid, policy).expect(200);
-  expect(res.body).toEqual(policy);
+  expect(res.body).toEqual({ revokeUnusedAfterDays: null, ...policy });
 }
 
 /** GET /v1/workspaces/:wid, the plainest workspace route: the status tells whether the token is accepted there. */
@@ -90,7 +90,7 @@ describe('workspace token policy', () => {
 
     it('starts with no maximum lifetime and personal tokens allowed', async () => {
       const res = await t.http().get(`/v1/workspaces/${wid}/token-policy`).set(bearer(owner.personalToken)).expect(200);
-      expect(res.body).toEqual({ maxLifetimeDays: null, allowPersonalTokens: true });
+      expect(res.body).toEqual({ maxLifetimeDays: null, allowPersonalTokens: true, revokeUnusedAfterDays: null });
       expect((await readWorkspace(t, owner.personalToken, wid).expect(200)).body.tokenPolicy).toEqual(res.body);
     });
 
@@ -98,12 +98,12 @@ describe('workspace token policy', () => {
       const session = await login(t, owner.email);
       await setPolicy(t, session, wid, { maxLifetimeDays: 30, allowPersonalTokens: false });
       const res = await t.http().get(`/v1/workspaces/${wid}/token-policy`).set(bearer(session)).expect(200);
-      expect(res.body).toEqual({ maxLifetimeDays: 30, allowPersonalTokens: false });
+      expect(res.body).toEqual({ maxLifetimeDays: 30, allowPersonalTokens: false, revokeUnusedAfterDays: null });
       expect((await readWorkspace(t, session, wid).expect(200)).body.tokenPolicy).toEqual(res.body);
 
       await setPolicy(t, session, wid, { maxLifetimeDays: null, allowPersonalTokens: true });
       const back = await t.http().get(`/v1/workspaces/${wid}/token-policy`).set(bearer(owner.personalToken)).expect(200);
-      expect(back.body).toEqual({ maxLifetimeDays: null, allowPersonalTokens: true });
+      expect(back.body).toEqual({ maxLifetimeDays: null, allowPersonalTokens: true, revokeUnusedAfterDays: null });
     });
 
     it('can be read by any member, but only an owner may change it: an admin gets 403 forbidden', async () => {
@@ -111,12 +111,12 @@ describe('workspace token policy', () => {
       const viewer = await (await workspaceOf(t, owner, wid)).member('viewer');
       for (const reader of [admin, viewer]) {
         const res = await t.http().get(`/v1/workspaces/${wid}/token-policy`).set(bearer(reader.personalToken)).expect(200);
-        expect(res.body).toEqual({ maxLifetimeDays: null, allowPersonalTokens: true });
+        expect(res.body).toEqual({ maxLifetimeDays: null, allowPersonalTokens: true, revokeUnusedAfterDays: null });
       }
       expectProblem(await putPolicy(t, admin.personalToken, wid, { maxLifetimeDays: 7, allowPersonalTokens: true }), 403, 'forbidden');
       expectProblem(await putPolicy(t, viewer.personalToken, wid, { maxLifetimeDays: 7, allowPersonalTokens: true }), 403, 'forbidden');
       const res = await t.http().get(`/v1/workspaces/${wid}/token-policy`).set(bearer(owner.personalToken)).expect(200);
-      expect(res.body).toEqual({ maxLifetimeDays: null, allowPersonalTokens: true });
+      expect(res.body).toEqual({ maxLifetimeDays: null, allowPersonalTokens: true, revokeUnusedAfterDays: null });
     });
 
     it('answers 404 to a non-member, whether reading or writing', async () => {
@@ -148,7 +148,7 @@ describe('workspace token policy', () => {
       const named = (problem.errors as Array<{ field: string }>).map((e) => e.field);
       for (const field of fields) expect(named).toContain(field);
       const after = await t.http().get(`/v1/workspaces/${wid}/token-policy`).set(bearer(owner.personalToken)).expect(200);
-      expect(after.body).toEqual({ maxLifetimeDays: null, allowPersonalTokens: true });
+      expect(after.body).toEqual({ maxLifetimeDays: null, allowPersonalTokens: true, revokeUnusedAfterDays: null });
     });
 
     it('writes a workspace.token_policy_changed audit event', async () => {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LIMIT_SOURCES, LIMITS } from '../../web/src/api/limits';
 
-type Bounds = { maxLength?: number; minLength?: number; maximum?: number };
+type Bounds = { maxLength?: number; minLength?: number; maximum?: number; minimum?: number };
 
 interface Schema {
   properties?: Record<string, Bounds & { oneOf?: Bounds[] }>;

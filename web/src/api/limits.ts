@@ -32,8 +32,10 @@ export const LIMITS = {
   apiUserTokenDays: 3650,
   /** CreateInvitationDto.expiresInDays maximum */
   invitationDays: 30,
-  /** TokenPolicyDto.maxLifetimeDays maximum */
+  /** TokenPolicyDto.maxLifetimeDays maximum, TokenPolicyDto.revokeUnusedAfterDays maximum */
   policyDays: 3650,
+  /** TokenPolicyDto.revokeUnusedAfterDays minimum */
+  unusedDaysMin: 14,
   /** CreateWebhookDto.url, UpdateWebhookDto.url */
   webhookUrl: 2048,
   /** CreateWebhookDto.description, UpdateWebhookDto.description */
@@ -45,7 +47,7 @@ export const LIMITS = {
 /** Where each limit is in openapi.json: schema, property, and which keyword. */
 export const LIMIT_SOURCES: Record<
   keyof typeof LIMITS,
-  Array<[schema: string, property: string, keyword: 'maxLength' | 'minLength' | 'maximum']>
+  Array<[schema: string, property: string, keyword: 'maxLength' | 'minLength' | 'maximum' | 'minimum']>
 > = {
   userName: [
     ['RegisterDto', 'name', 'maxLength'],
@@ -100,7 +102,11 @@ export const LIMIT_SOURCES: Record<
   namedTokenDays: [['CreateNamedTokenDto', 'expiresInDays', 'maximum']],
   apiUserTokenDays: [['CreateApiUserTokenDto', 'expiresInDays', 'maximum']],
   invitationDays: [['CreateInvitationDto', 'expiresInDays', 'maximum']],
-  policyDays: [['TokenPolicyDto', 'maxLifetimeDays', 'maximum']],
+  policyDays: [
+    ['TokenPolicyDto', 'maxLifetimeDays', 'maximum'],
+    ['TokenPolicyDto', 'revokeUnusedAfterDays', 'maximum'],
+  ],
+  unusedDaysMin: [['TokenPolicyDto', 'revokeUnusedAfterDays', 'minimum']],
   webhookUrl: [
     ['CreateWebhookDto', 'url', 'maxLength'],
     ['UpdateWebhookDto', 'url', 'maxLength'],

@@ -2231,6 +2231,11 @@ export interface components {
              * @description The longest lifetime (creation to expiry) a token may have to be accepted here, in days; null: no maximum, never-expiring tokens included
              */
             maxLifetimeDays: number | null;
+            /**
+             * Format: int32
+             * @description Cut off tokens unused this many days (a warning mail goes out a week before); null: never; left out: unchanged
+             */
+            revokeUnusedAfterDays?: number | null;
         };
         TokenPolicyPreviewView: {
             /** @description true: the token of this request would be refused: saving the policy would lock this token out of the workspace */
@@ -2265,6 +2270,11 @@ export interface components {
              * @description The longest lifetime (creation to expiry) a token may have to be accepted here, in days; null: no maximum, never-expiring tokens included
              */
             maxLifetimeDays: number | null;
+            /**
+             * Format: int32
+             * @description Tokens reaching the workspace and unused this many days are cut off from it (revoked if they reach only this workspace), after a warning mail a week before; null: never
+             */
+            revokeUnusedAfterDays: number | null;
         };
         TokenReportDto: {
             /** @example pastebin */

@@ -30,6 +30,8 @@ export function PolicyPage() {
             <dd>{policy.maxLifetimeDays ? `${policy.maxLifetimeDays} days` : 'No maximum'}</dd>
             <dt>Personal tokens</dt>
             <dd>{policy.allowPersonalTokens ? 'Allowed' : 'Refused'}</dd>
+            <dt>Unused tokens</dt>
+            <dd>{policy.revokeUnusedAfterDays ? `Cut off after ${policy.revokeUnusedAfterDays} days unused` : 'Kept'}</dd>
           </dl>
           <p className="muted">Only owners change the token policy.</p>
         </Section>
@@ -51,9 +53,10 @@ function PolicyForm() {
   const announce = useAnnounce();
   const [maxDays, setMaxDaysValue] = useState(workspace.tokenPolicy.maxLifetimeDays?.toString() ?? '');
   const [allowPersonal, setAllowPersonalValue] = useState(workspace.tokenPolicy.allowPersonalTokens);
+  const [unusedDays, setUnusedDays] = useState(workspace.tokenPolicy.revokeUnusedAfterDays?.toString() ?? '');
   // What the server says the proposed policy would do; saving is offered only once it is shown.
   const [preview, setPreview] = useState<TokenPolicyPreview | null>(null);
-  const form = useForm({ fields: ['maxLifetimeDays', 'allowPersonalTokens'] });
+  const form = useForm({ fields: ['maxLifetimeDays', 'allowPersonalTokens', 'revokeUnusedAfterDays'] });
   const setMaxDays = (value: string) => {
     setMaxDaysValue(value);
     setPreview(null);
@@ -66,7 +69,16 @@ function PolicyForm() {
     const trimmed = maxDays.trim();
     if (trimmed && (!/^\d+$/.test(trimmed) || Number(trimmed) < 1 || Number(trimmed) > LIMITS.policyDays))
       throw new InvalidInput({ maxLifetimeDays: `must be a whole number of days from 1 to ${LIMITS.policyDays}, or empty for no maximum` });
-    return { maxLifetimeDays: trimmed ? Number(trimmed) : null, allowPersonalTokens: allowPersonal };
+    const unused = unusedDays.trim();
+    if (unused && (!/^\d+$/.test(unused) || Number(unused) < LIMITS.unusedDaysMin || Number(unused) > LIMITS.policyDays))
+      throw new InvalidInput({
+        revokeUnusedAfterDays: `must be a whole number of days from ${LIMITS.unusedDaysMin} to ${LIMITS.policyDays}, or empty to keep unused tokens`,
+      });
+    return {
+      maxLifetimeDays: trimmed ? Number(trimmed) : null,
+      allowPersonalTokens: allowPersonal,
+      revokeUnusedAfterDays: unused ? Number(unused) : null,
+    };
   };
   const submit = form.handleSubmit(async () => {
     if (!preview) {
@@ -100,6 +112,17 @@ function PolicyForm() {
           hint="Members' personal access tokens (lkp_): their default personal token, and their named tokens too. Unticked, both are refused here; login sessions and API users' tokens are judged by the lifetime rule alone."
           checked={allowPersonal}
           onChange={setAllowPersonal}
+        />
+        <TextField
+          form={form}
+          name="revokeUnusedAfterDays"
+          label="Cut off tokens unused for (days)"
+          hint={`Personal, named and API users' tokens not used for this many days stop working here; their owners (an API user's: this workspace's owners and admins) are mailed a week before. Empty to keep them (${LIMITS.unusedDaysMin} to ${LIMITS.policyDays}).`}
+          inputMode="numeric"
+          value={unusedDays}
+          onChange={setUnusedDays}
+          optional
+          maxLength={4}
         />
         {preview && <PolicyPreviewPanel preview={preview} />}
         <div className="button-row">
