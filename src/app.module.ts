@@ -25,6 +25,7 @@ import { GraphqlModule } from './graphql/graphql.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { MailModule } from './mail/mail.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { TeamsModule } from './teams/teams.module';
 
 @Module({})
 export class AppModule {
@@ -58,6 +59,7 @@ export class AppModule {
         DevicesModule,
         ApiUsersModule,
         WebhooksModule,
+        TeamsModule,
         WhoamiModule,
         GraphqlModule,
         HealthModule,
