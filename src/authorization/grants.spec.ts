@@ -90,7 +90,7 @@ describe('assertCanGrantRoles', () => {
       adminThroughNarrowToken,
       [viewerRole],
       forbidden(
-        'You cannot grant the role "viewer": it includes workspace:read, members:read, roles:read, measurements:read, teams:read, which you do not hold.',
+        'You cannot grant the role "viewer": it includes workspace:read, members:read, roles:read, measurements:read, which you do not hold.',
       ),
     ],
     ['an admin through a narrow token grants within the token', adminThroughNarrowToken, [role('reader', ['devices:read'])], 'allowed'],
@@ -176,7 +176,7 @@ describe('assertCanGrantTeam', () => {
       adminThroughNarrowToken,
       { roles: [viewerRole], deviceAccess: NONE },
       forbidden(
-        'You cannot grant the role "viewer": it includes workspace:read, members:read, roles:read, measurements:read, teams:read, which you do not hold.',
+        'You cannot grant the role "viewer": it includes workspace:read, members:read, roles:read, measurements:read, which you do not hold.',
       ),
     ],
   ])('%s', (_case, grantor, team, expected) => {

@@ -87,13 +87,9 @@ export const BUILT_IN_ROLES: Record<BuiltInRole, { description: string; permissi
       'devices:update',
       'measurements:read',
       'measurements:write',
-      'teams:read',
     ],
   },
-  viewer: {
-    description: 'Read-only',
-    permissions: ['workspace:read', 'members:read', 'roles:read', 'devices:read', 'measurements:read', 'teams:read'],
-  },
+  viewer: { description: 'Read-only', permissions: ['workspace:read', 'members:read', 'roles:read', 'devices:read', 'measurements:read'] },
 };
 
 export function isPermission(value: string): value is Permission {

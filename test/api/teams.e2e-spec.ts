@@ -500,21 +500,30 @@ describe('teams', () => {
       await t.http().get(teams(ws.id)).set(bearer(readOnly.body.secret)).expect(200);
     });
 
-    it('lets a viewer read teams but not change them', async () => {
+    it('lets a teams:read role read teams but not change them, and a viewer not even read them', async () => {
       const ws = await newWorkspace(t);
       const viewer = await ws.member('viewer');
+      const reader = await ws.member({ id: await ws.role(['workspace:read', 'teams:read']) });
       const team = await createTeam(ws, {});
+      expectProblem(
+        await t
+          .http()
+          .get(teams(ws.id, `/${team.id}`))
+          .set(bearer(viewer.personalToken)),
+        403,
+        'forbidden',
+      );
       await t
         .http()
         .get(teams(ws.id, `/${team.id}`))
-        .set(bearer(viewer.personalToken))
+        .set(bearer(reader.personalToken))
         .expect(200);
-      expectProblem(await putMember(ws, team.id, viewer.id, viewer.personalToken), 403, 'forbidden');
+      expectProblem(await putMember(ws, team.id, reader.id, reader.personalToken), 403, 'forbidden');
       expectProblem(
         await t
           .http()
           .delete(teams(ws.id, `/${team.id}`))
-          .set(bearer(viewer.personalToken)),
+          .set(bearer(reader.personalToken)),
         403,
         'forbidden',
       );

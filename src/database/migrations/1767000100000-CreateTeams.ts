@@ -55,13 +55,11 @@ export class CreateTeams1767000100000 implements MigrationInterface {
     // The access query looks a principal's teams up by its membership.
     await q.query(`CREATE INDEX team_members_membership ON team_members (workspace_id, membership_id)`);
 
-    // The new permissions in the built-in roles of existing workspaces (new ones get them from BUILT_IN_ROLES).
+    // The new permissions in the owner and admin roles of existing workspaces (new ones get them from
+    // BUILT_IN_ROLES, whose owner and admin hold the whole catalog but workspace:delete for admin).
     await q.query(`
       UPDATE roles SET permissions = permissions || ARRAY['teams:read', 'teams:manage']
        WHERE built_in IN ('owner', 'admin') AND NOT ('teams:read' = ANY (permissions))`);
-    await q.query(`
-      UPDATE roles SET permissions = permissions || ARRAY['teams:read']
-       WHERE built_in IN ('member', 'viewer') AND NOT ('teams:read' = ANY (permissions))`);
   }
 
   async down(q: QueryRunner): Promise<void> {
