@@ -1483,19 +1483,19 @@ export interface components {
             type: "api_user" | "device" | "invitation" | "role" | "team" | "token" | "user" | "webhook" | "workspace";
         };
         CallerAccessView: {
-            /** @description The devices the caller reaches here */
+            /** @description The devices the caller reaches here, through its own grant or its teams' */
             deviceAccess: components["schemas"]["CallerDeviceAccessView"];
             /** @description The caller holds the built-in owner role here. Owner-only actions (deleting the workspace, changing its token policy, granting owner) also need their permission in `permissions`. */
             isOwner: boolean;
             /**
-             * @description The caller's effective permissions here, sorted: what its roles grant, narrowed to the token's scopes
+             * @description The caller's effective permissions here, sorted: what its roles and its teams' roles grant, narrowed to the token's scopes
              * @example [
              *       "devices:read",
              *       "workspace:read"
              *     ]
              */
             permissions: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage" | "teams:read" | "teams:manage")[];
-            /** @description The ids of the caller's roles here, sorted */
+            /** @description The ids of the caller's own roles here, sorted (its teams' roles count in permissions, not here) */
             roleIds: string[];
         };
         CallerDeviceAccessView: {
@@ -1625,7 +1625,7 @@ export interface components {
              *       "token.revoked"
              *     ]
              */
-            events: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.created" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
+            events: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "team.changed" | "team.created" | "team.deleted" | "team.member_added" | "team.member_removed" | "token.created" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
             /**
              * @description Where deliveries are POSTed: https (http only where LATCHKEY_WEBHOOK_ALLOW_HTTP is set), no credentials, no fragment, a public host: every address it resolves to is checked again at each delivery
              * @example https://hooks.example.com/latchkey
@@ -2444,7 +2444,7 @@ export interface components {
             description?: string;
             /** @description false pauses deliveries; true resumes an endpoint disabled by hand or after failing deliveries */
             enabled?: boolean;
-            events?: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.created" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
+            events?: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "team.changed" | "team.created" | "team.deleted" | "team.member_added" | "team.member_removed" | "token.created" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
             /** @description Where deliveries are POSTed: https (http only where LATCHKEY_WEBHOOK_ALLOW_HTTP is set), no credentials, no fragment, a public host: every address it resolves to is checked again at each delivery */
             url?: string;
         };
@@ -2506,7 +2506,7 @@ export interface components {
             /** Format: uuid */
             endpointId: string;
             /** @enum {string} */
-            eventType: "api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.created" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed" | "webhook.test";
+            eventType: "api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "team.changed" | "team.created" | "team.deleted" | "team.member_added" | "team.member_removed" | "token.created" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed" | "webhook.test";
             /** Format: uuid */
             id: string;
             /** @description Why the last attempt failed; null if it did not */
@@ -2550,7 +2550,7 @@ export interface components {
             disabledReason: string | null;
             /** @description false: nothing is delivered (paused by hand, or disabled after a delivery failed for about a day) */
             enabled: boolean;
-            events: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.created" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
+            events: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "team.changed" | "team.created" | "team.deleted" | "team.member_added" | "team.member_removed" | "token.created" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
             /** Format: uuid */
             id: string;
             /**
