@@ -471,6 +471,49 @@ describe('teams', () => {
       expectProblem(await deleteMember(ws, own.body.id, ws.owner.id, manager.personalToken), 403, 'forbidden');
     });
 
+    it('counts what a principal holds through its teams when another acts on it (members, roles held through a team)', async () => {
+      const ws = await newWorkspace(t);
+      const manager = await ws.member({
+        id: await ws.role(['workspace:read', 'members:read', 'members:manage', 'roles:read', 'roles:manage', 'devices:read']),
+      });
+      const weak = await ws.role(['workspace:read']);
+      const target = await ws.member({ id: weak });
+      const reader = await ws.role(['devices:read']);
+      const readers = await createTeam(ws, { roleIds: [reader] });
+      const auditors = await createTeam(ws, { roleIds: [await ws.role(['audit:read'])] });
+      await putMember(ws, readers.id, target.id).expect(200);
+      // Before the target holds audit:read through a team, the manager may change it and the role it holds through a team.
+      await t
+        .http()
+        .patch(`/v1/workspaces/${ws.id}/members/${target.id}`)
+        .set(bearer(manager.personalToken))
+        .send({ roleIds: [weak] })
+        .expect(200);
+      await putMember(ws, auditors.id, target.id).expect(200);
+      expectProblem(
+        await t
+          .http()
+          .patch(`/v1/workspaces/${ws.id}/members/${target.id}`)
+          .set(bearer(manager.personalToken))
+          .send({ roleIds: [weak] }),
+        403,
+        'forbidden',
+      );
+      expectProblem(
+        await t.http().delete(`/v1/workspaces/${ws.id}/members/${target.id}`).set(bearer(manager.personalToken)),
+        403,
+        'forbidden',
+      );
+      // Narrowing a role the target holds only through a team acts on the target too.
+      const narrowed = await t
+        .http()
+        .patch(`/v1/workspaces/${ws.id}/roles/${reader}`)
+        .set(bearer(manager.personalToken))
+        .send({ permissions: [] });
+      expect(expectProblem(narrowed, 403, 'forbidden').detail).toMatch(/audit:read/);
+      await authorize(target.personalToken, ws.id, 'devices:read').expect(204);
+    });
+
     it('holds an API user token with restricted scopes to what its token carries', async () => {
       const ws = await newWorkspace(t);
       const bot = await ws.apiUser({ roles: ['admin'] });
