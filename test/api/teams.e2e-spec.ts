@@ -183,6 +183,13 @@ describe('teams', () => {
       ['repeated roleIds', { name: 'a', roleIds: [randomUUID(), 'x'], deviceAccess: { mode: 'all' } }],
       ['an unknown field', { name: 'a', roleIds: [], deviceAccess: { mode: 'all' }, ownerId: randomUUID() }],
       ['a null description', { name: 'a', description: null, roleIds: [], deviceAccess: { mode: 'all' } }],
+      ['21 roles', { name: 'a', roleIds: Array.from({ length: 21 }, () => randomUUID()), deviceAccess: { mode: 'all' } }],
+      [
+        '1001 devices',
+        { name: 'a', roleIds: [], deviceAccess: { mode: 'selected', deviceIds: Array.from({ length: 1001 }, () => randomUUID()) } },
+      ],
+      ['a huge description', { name: 'a', description: 'd'.repeat(501), roleIds: [], deviceAccess: { mode: 'all' } }],
+      ['roleIds as a string', { name: 'a', roleIds: 'viewer', deviceAccess: { mode: 'all' } }],
     ])('refuses a team with %s (400)', async (_label, body) => {
       const ws = await newWorkspace(t);
       expectProblem(await t.http().post(teams(ws.id)).set(bearer(ws.owner.personalToken)).send(body), 400, 'validation_failed');
@@ -639,6 +646,22 @@ describe('teams', () => {
       ];
       for (const answer of answers) expectProblem(answer, 404, 'not_found');
     });
+  });
+
+  it('makes one team of many same-named creates sent at once; the others 409', async () => {
+    const ws = await newWorkspace(t);
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        t
+          .http()
+          .post(teams(ws.id))
+          .set(bearer(ws.owner.personalToken))
+          .send({ name: i % 2 ? 'Same' : 'SAME', roleIds: [], deviceAccess: { mode: 'all' } }),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+    for (const r of results.filter((x) => x.status === 409)) expectProblem(r, 409, 'conflict');
+    expect(await t.dataSource.query('SELECT count(*)::int AS n FROM teams WHERE workspace_id = $1', [ws.id])).toEqual([{ n: 1 }]);
   });
 
   it('answers concurrent puts of one member with one membership row and one event', async () => {
