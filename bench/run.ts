@@ -14,6 +14,9 @@
 // process runs a receiver on the loopback, registers it as the workspace's endpoint and creates and
 // deletes devices at --webhook-rate pairs per second, so the service's outbox worker signs and
 // delivers two webhooks per pair during the run (docs/webhooks.md).
+// --only …,teams measures, in the same run, floor / plain authorize / authorize for an API user whose
+// rights come through 20 teams only (its own role grants workspace:read and no device): triples of
+// floor, plain and teams, with the statements per request of each (0 when cached; docs/teams.md).
 // Prints the figures and writes them to bench/results/.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -51,6 +54,9 @@ const SPAM_CACHED = flag('spam-cached', 20_000);
 const SPAM_RATE = flag('spam-rate', 200);
 const WEBHOOK_RATE = flag('webhook-rate', 20);
 const webhooksWanted = () => ONLY !== null && ONLY.has('webhooks');
+const teamsWanted = () => ONLY !== null && ONLY.has('teams');
+/** How many teams the teams scenario's principal is in. */
+const TEAMS = 20;
 // The spam scenario's cached tokens must outlive its warm-up and run: the default TTL is 10 s.
 const SPAM_TTL_SECONDS = 300;
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -178,6 +184,46 @@ async function seedObjects(): Promise<Fixture> {
   );
   await client.expect(204, 'DELETE', `/v1/workspaces/${ws.id}/api-users/${bot.apiUser.id}/tokens/${second.id}`, { token: ownerToken });
   return { ownerToken, workspaceId: ws.id, deviceId: devices[0].id, apiUserToken: bot.token.secret, revokedToken: second.secret };
+}
+
+/**
+ * An API user whose rights come through TEAMS teams: its own role grants workspace:read and no device;
+ * team i hands out a role with measurements:read and one more permission, and device i. The check
+ * asks measurements:read on device 0, which only the first team reaches.
+ */
+async function seedTeamsPrincipal(fixture: Fixture): Promise<string> {
+  const token = fixture.ownerToken;
+  const wid = fixture.workspaceId;
+  const devices = await client.expect<{ items: Array<{ id: string; name: string }> }>(
+    200,
+    'GET',
+    `/v1/workspaces/${wid}/devices?limit=200`,
+    {
+      token,
+    },
+  );
+  const byName = new Map(devices.items.map((d) => [d.name, d.id]));
+  const base = await client.expect<{ id: string }>(201, 'POST', `/v1/workspaces/${wid}/roles`, {
+    token,
+    body: { name: 'Bench base', permissions: ['workspace:read'] },
+  });
+  const extras = ['devices:read', 'members:read', 'roles:read', 'audit:read', 'api_users:read', 'tokens:read', 'teams:read'];
+  const bot = await client.expect<{ apiUser: { id: string }; token: { secret: string } }>(201, 'POST', `/v1/workspaces/${wid}/api-users`, {
+    token,
+    body: { name: 'Bench teams bot', roleIds: [base.id], deviceAccess: { mode: 'selected', deviceIds: [] } },
+  });
+  for (let i = 0; i < TEAMS; i++) {
+    const role = await client.expect<{ id: string }>(201, 'POST', `/v1/workspaces/${wid}/roles`, {
+      token,
+      body: { name: `Bench team role ${i}`, permissions: ['measurements:read', extras[i % extras.length]] },
+    });
+    const team = await client.expect<{ id: string }>(201, 'POST', `/v1/workspaces/${wid}/teams`, {
+      token,
+      body: { name: `Bench team ${i}`, roleIds: [role.id], deviceAccess: { mode: 'selected', deviceIds: [byName.get(`d${i % 20}`)] } },
+    });
+    await client.expect(200, 'PUT', `/v1/workspaces/${wid}/teams/${team.id}/api-users/${bot.apiUser.id}`, { token });
+  }
+  return bot.token.secret;
 }
 
 async function metric(name: string): Promise<number> {
@@ -596,6 +642,56 @@ async function main(): Promise<void> {
       };
     }
 
+    let teams: {
+      teams: number;
+      /** Medians over the triples: plain authorize / floor, authorize through teams / floor, and teams over plain. */
+      plainToFloor: number;
+      teamsToFloor: number;
+      teamsToPlain: number;
+      teamsToFloorByCpu: number;
+      runs: Array<{
+        floorRequestsPerSecond: number;
+        plainRequestsPerSecond: number;
+        teamsRequestsPerSecond: number;
+        plainQueriesPerRequest: number;
+        teamsQueriesPerRequest: number;
+        teamsCpuMicrosPerRequest: number;
+      }>;
+    } | null = null;
+    if (teamsWanted()) {
+      const teamsToken = await seedTeamsPrincipal(fixture);
+      const runs = [];
+      const plain: PairRatios[] = [];
+      const viaTeams: PairRatios[] = [];
+      const overPlain: number[] = [];
+      for (let i = 0; i < PAIRS; i++) {
+        const floorAgain = await measure('floor (teams triple)', '/health/live');
+        const plainRun = await measure('authorize, plain (teams triple)', authorizePath, fixture.apiUserToken);
+        const teamsRun = await measure(`authorize, rights through ${TEAMS} teams`, authorizePath, teamsToken);
+        if (teamsRun.non2xx > 0) throw new Error(`the teams principal was refused ${teamsRun.non2xx} times`);
+        results.push(floorAgain, plainRun, teamsRun);
+        plain.push(ratios(floorAgain, plainRun));
+        viaTeams.push(ratios(floorAgain, teamsRun));
+        overPlain.push(teamsRun.requestsPerSecond / plainRun.requestsPerSecond);
+        runs.push({
+          floorRequestsPerSecond: floorAgain.requestsPerSecond,
+          plainRequestsPerSecond: plainRun.requestsPerSecond,
+          teamsRequestsPerSecond: teamsRun.requestsPerSecond,
+          plainQueriesPerRequest: plainRun.dbQueriesPerRequest,
+          teamsQueriesPerRequest: teamsRun.dbQueriesPerRequest,
+          teamsCpuMicrosPerRequest: teamsRun.serverCpuMicrosPerRequest,
+        });
+      }
+      teams = {
+        teams: TEAMS,
+        plainToFloor: median(plain.map((r) => r.byRequests)),
+        teamsToFloor: median(viaTeams.map((r) => r.byRequests)),
+        teamsToPlain: median(overPlain),
+        teamsToFloorByCpu: median(viaTeams.map((r) => r.byCpu)),
+        runs,
+      };
+    }
+
     let scale: Scale | null = null;
     if (SCALE) {
       await service.stop();
@@ -642,6 +738,7 @@ async function main(): Promise<void> {
       spam,
       dashboard,
       webhooks,
+      teams,
     };
     console.log(
       `\nLatchkey bench — ${summary.database}, ${summary.tokens} tokens, ${CONNECTIONS} connections, ${DURATION} s each, ${summary.pinned}\n`,
@@ -690,6 +787,16 @@ async function main(): Promise<void> {
       console.log(
         `authorize / floor with webhooks flowing (${webhooks.pairsPerSecondAsked * 2} events/s asked): ${webhooks.authorizeToFloorWithDeliveries}; ` +
           webhooks.runs.map((r) => `${r.eventsPerSecond} events/s raised, ${r.received} of ${r.events} delivered`).join('; '),
+      );
+    }
+    if (teams) {
+      console.log(
+        `teams (${teams.teams} teams): authorize / floor ${teams.teamsToFloor} (by CPU ${teams.teamsToFloorByCpu}) beside plain ${teams.plainToFloor}; ` +
+          `teams / plain ${teams.teamsToPlain}; queries/req through teams ` +
+          teams.runs.map((r) => r.teamsQueriesPerRequest).join(', ') +
+          ' (plain ' +
+          teams.runs.map((r) => r.plainQueriesPerRequest).join(', ') +
+          ')',
       );
     }
     if (scale) {

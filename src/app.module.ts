@@ -26,6 +26,7 @@ import { OutboxModule } from './outbox/outbox.module';
 import { MailModule } from './mail/mail.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { LeaksModule } from './leaks/leaks.module';
+import { TeamsModule } from './teams/teams.module';
 
 @Module({})
 export class AppModule {
@@ -60,6 +61,7 @@ export class AppModule {
         ApiUsersModule,
         WebhooksModule,
         LeaksModule,
+        TeamsModule,
         WhoamiModule,
         GraphqlModule,
         HealthModule,

@@ -16,7 +16,7 @@ export type { AuditEventView };
 export const ACTOR_TYPES = ['user', 'api_user', 'system'] as const;
 
 /** What an event may be about. */
-export const AUDIT_TARGET_TYPES = ['api_user', 'device', 'invitation', 'role', 'token', 'user', 'webhook', 'workspace'] as const;
+export const AUDIT_TARGET_TYPES = ['api_user', 'device', 'invitation', 'role', 'team', 'token', 'user', 'webhook', 'workspace'] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 export interface Actor {

@@ -7,11 +7,13 @@ import {
   assertCanDefinePermissions,
   assertCanGrantDevices,
   assertCanGrantRoles,
+  assertCanGrantTeam,
   assertMayGrantOrTakeOwner,
   assertOwnerReachesAll,
   assertScopesWellFormed,
   assertTokenCanGrant,
   canActOn,
+  canGrantTeam,
   capToGrantor,
   GrantableRole,
   grantableScopes,
@@ -140,6 +142,46 @@ describe('assertCanGrantDevices', () => {
     ['an empty selection grants all', NONE, ALL, refused],
   ])('%s', (_case, own, granted, expected) => {
     expect(verdict(() => assertCanGrantDevices(held([], own), granted))).toEqual(expected);
+  });
+});
+
+describe('assertCanGrantTeam', () => {
+  const auditor = role('Auditor', ['workspace:read', 'audit:read']);
+  const ownerless = invalid('roleIds', 'a team cannot hold the owner role; ownership is granted to members only');
+  it.each([
+    ['an owner defines a viewer team over all devices', owner, { roles: [viewerRole], deviceAccess: ALL }, 'allowed'],
+    ['an owner defines an owner team', owner, { roles: [ownerRole], deviceAccess: ALL }, ownerless],
+    ['an admin defines a team of roles it holds', admin, { roles: [viewerRole, auditor], deviceAccess: D1 }, 'allowed'],
+    [
+      'an admin defines a team holding workspace:delete',
+      admin,
+      { roles: [role('Deleter', ['workspace:delete'])], deviceAccess: ALL },
+      forbidden('You cannot grant the role "Deleter": it includes workspace:delete, which you do not hold.'),
+    ],
+    ['a member defines a device-only team within its devices', member, { roles: [], deviceAccess: D1 }, 'allowed'],
+    [
+      'a member defines a team over all devices',
+      member,
+      { roles: [], deviceAccess: ALL },
+      forbidden('You can only grant access to devices you can reach yourself.'),
+    ],
+    [
+      'a member defines an auditor team',
+      member,
+      { roles: [auditor], deviceAccess: NONE },
+      forbidden('You cannot grant the role "Auditor": it includes audit:read, which you do not hold.'),
+    ],
+    [
+      'an admin through a narrow token defines a viewer team',
+      adminThroughNarrowToken,
+      { roles: [viewerRole], deviceAccess: NONE },
+      forbidden(
+        'You cannot grant the role "viewer": it includes workspace:read, members:read, roles:read, measurements:read, which you do not hold.',
+      ),
+    ],
+  ])('%s', (_case, grantor, team, expected) => {
+    expect(verdict(() => assertCanGrantTeam(grantor, team))).toEqual(expected);
+    expect(canGrantTeam(grantor, team)).toBe(expected === 'allowed');
   });
 });
 

@@ -112,6 +112,43 @@ export function assertOwnerReachesAll(isOwner: boolean, access: DeviceAccess): v
   }
 }
 
+// --- teams --------------------------------------------------------------------------------------
+
+/** What a team hands every principal in it: its roles and its device access. */
+export interface TeamGrant {
+  roles: readonly GrantableRole[];
+  deviceAccess: DeviceAccess;
+}
+
+/** Ownership stays personal: a team never carries the owner role (400 on roleIds). */
+export function assertTeamRoles(roles: readonly Pick<GrantableRole, 'builtIn'>[]): void {
+  if (includesOwnerRole(roles))
+    throw validationFailed('roleIds', 'a team cannot hold the owner role; ownership is granted to members only');
+}
+
+/**
+ * A team hands its roles and devices to everyone in it, those added later included. So defining a team
+ * (creating it, changing it: old and new grant both), deleting it, and putting a principal in it or
+ * taking one out are all granting what it hands out: the grantor holds every permission of its roles
+ * (through its token) and reaches every device it reaches, exactly as for granting them directly.
+ */
+export function assertCanGrantTeam(grantor: Holdings, team: TeamGrant): void {
+  assertTeamRoles(team.roles);
+  assertCanGrantRoles(grantor, team.roles);
+  assertCanGrantDevices(grantor, team.deviceAccess);
+}
+
+/** assertCanGrantTeam() as a question, for showing or hiding an action. */
+export function canGrantTeam(grantor: Holdings, team: TeamGrant): boolean {
+  try {
+    assertCanGrantTeam(grantor, team);
+    return true;
+  } catch (error) {
+    if (error instanceof DomainError) return false;
+    throw error;
+  }
+}
+
 // --- tokens -------------------------------------------------------------------------------------
 
 export interface RequestedGrant {

@@ -23,6 +23,8 @@ export const PERMISSIONS = [
   'audit:read',
   'webhooks:read',
   'webhooks:manage',
+  'teams:read',
+  'teams:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -56,6 +58,8 @@ export const PERMISSION_DESCRIPTIONS: Record<Permission | AccountScope, string> 
   'webhooks:read': 'See webhook endpoints and their deliveries (never their signing secrets; needs device access to all devices)',
   'webhooks:manage':
     'Create, change, delete and test webhook endpoints, rotate their secrets, redeliver (needs device access to all devices)',
+  'teams:read': 'See teams, their roles, device access, members and API users',
+  'teams:manage': 'Create, change and delete teams and put members and API users in them (only with the rights a team hands out)',
   'account:read': 'Read your own profile and token list',
   'account:manage': 'Create, rotate and revoke your own tokens; change your profile',
 };

@@ -17,9 +17,12 @@ export interface WorkspaceAccess {
   workspaceId: string;
   membershipId: string;
   principal: Principal;
+  /** The principal's own roles (not its teams'). */
   roleIds: string[];
+  /** The teams the principal is in: their roles and device access are part of its rights. */
+  teamIds: string[];
   isOwner: boolean;
-  /** What the roles grant, before the token's scopes are applied. */
+  /** What the roles (its own and its teams') grant, before the token's scopes are applied. */
   rolePermissions: ReadonlySet<Permission>;
   /** The token's effective rights here: role permissions ∩ token scopes (effectivePermissions). */
   permissions: ReadonlySet<Permission>;
@@ -35,6 +38,7 @@ interface AccessRow {
   membershipId: string;
   deviceAccess: 'all' | 'selected';
   roleIds: string[];
+  teamIds: string[];
   permissions: string[];
   isOwner: boolean;
   deviceIds: string[] | null;
@@ -136,6 +140,7 @@ export class WorkspaceAccessResolver {
       membershipId: row.membershipId,
       principal,
       roleIds: row.roleIds,
+      teamIds: row.teamIds,
       isOwner: row.isOwner,
       rolePermissions,
       permissions,
@@ -150,29 +155,44 @@ export class WorkspaceAccessResolver {
     em: EntityManager = this.dataSource.manager,
   ): Promise<AccessRow | null> {
     const principalColumn = principal.type === 'user' ? 'user_id' : 'api_user_id';
+    // Rights are the union of the principal's own grants and its teams': permissions of its roles and
+    // its teams' roles; every device if it or any of its teams has "all", else every device any of them
+    // selects. roleIds and isOwner stay its own (a team never holds the owner role).
     const rows: AccessRow[] = await em.query(
-      `SELECT m.id AS "membershipId", m.device_access AS "deviceAccess",
+      `SELECT m.id AS "membershipId",
+              CASE WHEN m.device_access = 'all' OR COALESCE(teams.all_devices, false) THEN 'all' ELSE 'selected' END AS "deviceAccess",
               w.token_max_lifetime_days AS "maxLifetimeDays", w.allow_personal_tokens AS "allowPersonalTokens",
               COALESCE(grants.role_ids, '{}') AS "roleIds",
-              COALESCE(grants.permissions, '{}') AS "permissions",
+              COALESCE(teams.team_ids, '{}') AS "teamIds",
+              COALESCE((SELECT array_agg(DISTINCT p)
+                          FROM roles r2 CROSS JOIN LATERAL unnest(r2.permissions) AS p
+                         WHERE r2.workspace_id = m.workspace_id
+                           AND (r2.id = ANY (grants.role_ids) OR r2.id = ANY (teams.role_ids))), '{}') AS "permissions",
               COALESCE(grants.is_owner, false) AS "isOwner",
-              CASE WHEN m.device_access = 'selected'
-                   THEN COALESCE((SELECT array_agg(md.device_id) FROM membership_devices md
-                                   WHERE md.workspace_id = m.workspace_id AND md.membership_id = m.id), '{}')
+              CASE WHEN m.device_access = 'selected' AND NOT COALESCE(teams.all_devices, false)
+                   THEN COALESCE((SELECT array_agg(DISTINCT d.device_id) FROM (
+                                    SELECT md.device_id FROM membership_devices md
+                                     WHERE md.workspace_id = m.workspace_id AND md.membership_id = m.id
+                                    UNION ALL
+                                    SELECT td.device_id FROM team_devices td
+                                     WHERE td.workspace_id = m.workspace_id AND td.team_id = ANY (teams.team_ids)) d), '{}')
               END AS "deviceIds"
          FROM memberships m
          JOIN workspaces w ON w.id = m.workspace_id
          LEFT JOIN LATERAL (
-           SELECT array_agg(r.id) AS role_ids, bool_or(${isOwnerRoleSql('r')}) AS is_owner,
-                  (SELECT array_agg(DISTINCT p)
-                     FROM membership_roles mr2
-                     JOIN roles r2 ON r2.workspace_id = mr2.workspace_id AND r2.id = mr2.role_id
-                     CROSS JOIN LATERAL unnest(r2.permissions) AS p
-                    WHERE mr2.workspace_id = m.workspace_id AND mr2.membership_id = m.id) AS permissions
+           SELECT array_agg(r.id) AS role_ids, bool_or(${isOwnerRoleSql('r')}) AS is_owner
              FROM membership_roles mr
              JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
             WHERE mr.workspace_id = m.workspace_id AND mr.membership_id = m.id
          ) grants ON true
+         LEFT JOIN LATERAL (
+           SELECT array_agg(t.id ORDER BY t.id) AS team_ids, bool_or(t.device_access = 'all') AS all_devices,
+                  (SELECT array_agg(tr.role_id) FROM team_roles tr
+                    WHERE tr.workspace_id = m.workspace_id AND tr.team_id = ANY (array_agg(t.id))) AS role_ids
+             FROM team_members tm
+             JOIN teams t ON t.workspace_id = tm.workspace_id AND t.id = tm.team_id
+            WHERE tm.workspace_id = m.workspace_id AND tm.membership_id = m.id
+         ) teams ON true
         WHERE m.workspace_id = $1 AND m.${principalColumn} = $2`,
       [workspaceId, principal.id],
     );

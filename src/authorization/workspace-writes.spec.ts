@@ -19,6 +19,7 @@ function accessWith(permissions: Permission[], isOwner = false): WorkspaceAccess
     membershipId: 'm1',
     principal: { type: 'user', id: 'u1' } as Principal,
     roleIds: [],
+    teamIds: [],
     isOwner,
     rolePermissions: set,
     permissions: set,

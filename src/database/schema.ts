@@ -13,6 +13,7 @@ import { CreateWebhooks1766000200000 } from './migrations/1766000200000-CreateWe
 import { SessionUserAgents1766000300000 } from './migrations/1766000300000-SessionUserAgents';
 import { RetentionIndexes1766000400000 } from './migrations/1766000400000-RetentionIndexes';
 import { RevokeUnusedTokens1766000500000 } from './migrations/1766000500000-RevokeUnusedTokens';
+import { CreateTeams1767000100000 } from './migrations/1767000100000-CreateTeams';
 
 export const ENTITIES = [User, Token];
 export const MIGRATIONS = [
@@ -28,4 +29,5 @@ export const MIGRATIONS = [
   SessionUserAgents1766000300000,
   RetentionIndexes1766000400000,
   RevokeUnusedTokens1766000500000,
+  CreateTeams1767000100000,
 ];

@@ -22,6 +22,7 @@ import { MetricsModule } from '../metrics/metrics.module';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { WhoamiModule } from '../whoami/whoami.module';
+import { TeamsModule } from '../teams/teams.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { AccountResolver } from './account.resolver';
@@ -34,6 +35,7 @@ import { GRAPHQL_PATH, GraphqlTransport, principalOf } from './graphql-transport
 import { MutationResolver } from './mutation.resolver';
 import { queryCostRule, MAX_QUERY_COST } from './query-cost';
 import { QueryResolver } from './query.resolver';
+import { TeamMutationResolver, WorkspaceTeamsResolver } from './team.resolver';
 import { WebhookEndpointResolver, WebhookMutationResolver, WorkspaceWebhooksResolver } from './webhook.resolver';
 import { GraphqlWorkspaceAdmission } from './workspace-admission.guard';
 import { WorkspaceResolver } from './workspace.resolver';
@@ -140,6 +142,7 @@ export const OneSchemaPerRequest: ValidationRule = (context) => {
     WhoamiModule,
     WorkspacesModule,
     WebhooksModule,
+    TeamsModule,
     MetricsModule,
   ],
   providers: [
@@ -156,6 +159,8 @@ export const OneSchemaPerRequest: ValidationRule = (context) => {
     WorkspaceWebhooksResolver,
     WebhookEndpointResolver,
     WebhookMutationResolver,
+    WorkspaceTeamsResolver,
+    TeamMutationResolver,
   ],
 })
 export class GraphqlModule {}

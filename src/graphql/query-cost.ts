@@ -15,6 +15,7 @@ import {
 } from 'graphql';
 import { createComplexityRule, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../common/pagination';
+import { MAX_TEAM_PRINCIPALS } from '../teams/teams.dto';
 import { MAX_ROLES_PER_GRANT } from '../workspaces/workspace.limits';
 
 /**
@@ -71,10 +72,19 @@ const SCANS: ReadonlySet<string> = new Set(['Query.tokenPolicyPreview']);
 const scans: ComplexityEstimator = ({ type, field, childComplexity }) =>
   SCANS.has(`${type.name}.${field.name}`) ? ONE_PER_REQUEST_COST + childComplexity : undefined;
 
+/**
+ * A team's members and API users are unpaged lists of up to MAX_TEAM_PRINCIPALS each, not a grant's
+ * 20 roles: priced at what they may answer, so a page of teams with their members asks a small limit.
+ */
+const TEAM_LISTS: ReadonlySet<string> = new Set(['Team.members', 'Team.apiUsers']);
+const teamLists: ComplexityEstimator = ({ type, field, childComplexity }) =>
+  TEAM_LISTS.has(`${type.name}.${field.name}`) ? 1 + MAX_TEAM_PRINCIPALS * perItem(childComplexity) : undefined;
+
 /** How each field is priced, first answer wins. */
 export const QUERY_COST_ESTIMATORS: ComplexityEstimator[] = [
   introspection,
   scans,
+  teamLists,
   pagedList,
   unpagedList,
   simpleEstimator({ defaultComplexity: 1 }),

@@ -87,6 +87,8 @@ describe('webhook events', () => {
     ['api_user.disabled', ['api_user.disabled']],
     ['token.expiring', ['token.expiring']],
     ['workspace.token_policy_changed', ['token_policy.changed']],
+    ['team.updated', ['team.changed']],
+    ['team.member_added', ['team.member_added']],
     ['webhook.created', []],
     ['login.failed', []],
     ['constructor', []],

@@ -27,6 +27,11 @@ const EVENTS_OF_ACTION: Readonly<Record<string, readonly string[]>> = {
   'device.created': ['device.created'],
   'device.updated': ['device.changed'],
   'device.deleted': ['device.deleted'],
+  'team.created': ['team.created'],
+  'team.updated': ['team.changed'],
+  'team.deleted': ['team.deleted'],
+  'team.member_added': ['team.member_added'],
+  'team.member_removed': ['team.member_removed'],
 };
 
 /** Sent by POST …/webhooks/:id/test to that endpoint alone; no endpoint subscribes to it. */
@@ -61,6 +66,8 @@ const DATA_KEYS = [
   'reporter',
   'where',
   'source',
+  'principalType',
+  'principalId',
 ] as const;
 
 export interface WebhookPayload {

@@ -33,7 +33,7 @@ export class CallerAccessView {
     format: 'uuid',
     maxLength: UUID_SCHEMA.maxLength,
     maxItems: MAX_ROLES_PER_GRANT,
-    description: "The ids of the caller's roles here, sorted",
+    description: "The ids of the caller's own roles here, sorted (its teams' roles count in permissions, not here)",
   })
   roleIds: string[];
 
@@ -42,11 +42,12 @@ export class CallerAccessView {
     isArray: true,
     maxItems: PERMISSIONS.length,
     example: ['devices:read', 'workspace:read'],
-    description: "The caller's effective permissions here, sorted: what its roles grant, narrowed to the token's scopes",
+    description:
+      "The caller's effective permissions here, sorted: what its roles and its teams' roles grant, narrowed to the token's scopes",
   })
   permissions: string[];
 
-  @ApiProperty({ type: CallerDeviceAccessView, description: 'The devices the caller reaches here' })
+  @ApiProperty({ type: CallerDeviceAccessView, description: "The devices the caller reaches here, through its own grant or its teams'" })
   deviceAccess: CallerDeviceAccessView;
 }
 

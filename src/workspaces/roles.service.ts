@@ -98,7 +98,7 @@ export class RolesService {
       this.assertCustom(role);
       assertCanDefinePermissions(access, role.permissions);
       if (await this.workspaces.roleInUse(access.workspaceId, roleId, this.clock.now(), em)) {
-        throw conflict('The role is still assigned to a member, an API user or a pending invitation.');
+        throw conflict('The role is still assigned to a member, an API user, a team or a pending invitation.');
       }
       try {
         await this.workspaces.deleteRole(access.workspaceId, roleId, em);

@@ -88,6 +88,8 @@ export class WorkspacesRepository {
     );
     await em.query(`DELETE FROM invitations WHERE workspace_id = $1`, [workspaceId]);
     await em.query(`DELETE FROM membership_roles WHERE workspace_id = $1`, [workspaceId]);
+    // Role references are RESTRICT: they go before the roles do.
+    await em.query(`DELETE FROM team_roles WHERE workspace_id = $1`, [workspaceId]);
     await em.query(`DELETE FROM workspaces WHERE id = $1`, [workspaceId]);
     await this.changed(workspaceId, em);
   }
@@ -188,10 +190,11 @@ export class WorkspacesRepository {
     await this.changed(workspaceId, em);
   }
 
-  /** Is the role held by a member or API user, or offered by a pending invitation? */
+  /** Is the role held by a member, an API user or a team, or offered by a pending invitation? */
   async roleInUse(workspaceId: string, roleId: string, now: Date, em: EntityManager): Promise<boolean> {
     const rows = await em.query(
       `SELECT EXISTS (SELECT 1 FROM membership_roles WHERE workspace_id = $1 AND role_id = $2)
+           OR EXISTS (SELECT 1 FROM team_roles WHERE workspace_id = $1 AND role_id = $2)
            OR EXISTS (SELECT 1 FROM invitations WHERE workspace_id = $1 AND $2 = ANY(role_ids)
                         AND accepted_at IS NULL AND declined_at IS NULL AND revoked_at IS NULL AND expires_at > $3) AS used`,
       [workspaceId, roleId, now],
@@ -265,20 +268,35 @@ export class WorkspacesRepository {
    * everything whatever its other roles): the union of their permissions and of their devices.
    */
   async roleHoldings(workspaceId: string, roleId: string, em: EntityManager): Promise<Holdings> {
+    // Holders directly or through a team; what each holds is its own grants and its teams' (as the access query reads them).
     const rows: Array<{ permissions: string[]; allDevices: boolean; deviceIds: string[] }> = await em.query(
       `WITH holders AS (
          SELECT m.workspace_id, m.id, m.device_access
-           FROM memberships m JOIN membership_roles mr ON mr.workspace_id = m.workspace_id AND mr.membership_id = m.id
-          WHERE m.workspace_id = $1 AND mr.role_id = $2
+           FROM memberships m
+          WHERE m.workspace_id = $1
+            AND (EXISTS (SELECT 1 FROM membership_roles mr WHERE mr.workspace_id = m.workspace_id AND mr.membership_id = m.id AND mr.role_id = $2)
+                 OR EXISTS (SELECT 1 FROM team_members tm JOIN team_roles tr ON tr.workspace_id = tm.workspace_id AND tr.team_id = tm.team_id
+                             WHERE tm.workspace_id = m.workspace_id AND tm.membership_id = m.id AND tr.role_id = $2))
             AND NOT EXISTS (SELECT 1 FROM membership_roles o JOIN roles r ON r.workspace_id = o.workspace_id AND r.id = o.role_id
-                             WHERE o.workspace_id = m.workspace_id AND o.membership_id = m.id AND ${isOwnerRoleSql('r')}))
-       SELECT COALESCE((SELECT array_agg(DISTINCT p) FROM holders h
-                          JOIN membership_roles mr ON mr.workspace_id = h.workspace_id AND mr.membership_id = h.id
-                          JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
+                             WHERE o.workspace_id = m.workspace_id AND o.membership_id = m.id AND ${isOwnerRoleSql('r')})),
+       holder_teams AS (
+         SELECT t.id, t.device_access FROM holders h
+           JOIN team_members tm ON tm.workspace_id = h.workspace_id AND tm.membership_id = h.id
+           JOIN teams t ON t.workspace_id = tm.workspace_id AND t.id = tm.team_id),
+       held_roles AS (
+         SELECT mr.role_id FROM holders h JOIN membership_roles mr ON mr.workspace_id = h.workspace_id AND mr.membership_id = h.id
+         UNION SELECT tr.role_id FROM holder_teams ht JOIN team_roles tr ON tr.workspace_id = $1 AND tr.team_id = ht.id)
+       SELECT COALESCE((SELECT array_agg(DISTINCT p) FROM held_roles hr
+                          JOIN roles r ON r.workspace_id = $1 AND r.id = hr.role_id
                           CROSS JOIN LATERAL unnest(r.permissions) AS p), '{}') AS permissions,
-              EXISTS (SELECT 1 FROM holders WHERE device_access = 'all') AS "allDevices",
-              COALESCE((SELECT array_agg(DISTINCT md.device_id) FROM holders h
-                          JOIN membership_devices md ON md.workspace_id = h.workspace_id AND md.membership_id = h.id), '{}') AS "deviceIds"`,
+              (EXISTS (SELECT 1 FROM holders WHERE device_access = 'all')
+                 OR EXISTS (SELECT 1 FROM holder_teams WHERE device_access = 'all')) AS "allDevices",
+              COALESCE((SELECT array_agg(DISTINCT d.device_id) FROM (
+                          SELECT md.device_id FROM holders h
+                            JOIN membership_devices md ON md.workspace_id = h.workspace_id AND md.membership_id = h.id
+                          UNION ALL
+                          SELECT td.device_id FROM holder_teams ht JOIN team_devices td ON td.workspace_id = $1 AND td.team_id = ht.id) d),
+                       '{}') AS "deviceIds"`,
       [workspaceId, roleId],
     );
     const { permissions, allDevices, deviceIds } = rows[0];

@@ -193,6 +193,32 @@ describe('webhooks', () => {
       expect(opened.every((a) => a === '127.0.0.1')).toBe(true);
     });
 
+    it('tells of teams: created, changed, a principal in and out, deleted', async () => {
+      const other = await newWorkspace(t);
+      const events = ['team.created', 'team.changed', 'team.member_added', 'team.member_removed', 'team.deleted'];
+      const { endpoint, secret } = await createEndpoint(other, { events });
+      const owner = bearer(other.owner.personalToken);
+      const member = await other.member('viewer');
+      const team = await t
+        .http()
+        .post(`/v1/workspaces/${other.id}/teams`)
+        .set(owner)
+        .send({ name: 'Hooked', roleIds: [other.roles.viewer], deviceAccess: { mode: 'all' } })
+        .expect(201);
+      await t.http().patch(`/v1/workspaces/${other.id}/teams/${team.body.id}`).set(owner).send({ name: 'Hooked 2' }).expect(200);
+      await t.http().put(`/v1/workspaces/${other.id}/teams/${team.body.id}/members/${member.id}`).set(owner).expect(200);
+      await t.http().delete(`/v1/workspaces/${other.id}/teams/${team.body.id}/members/${member.id}`).set(owner).expect(204);
+      await t.http().delete(`/v1/workspaces/${other.id}/teams/${team.body.id}`).set(owner).expect(204);
+      await drain();
+      const got = receiver.on(pathOf(endpoint.url)).map((r) => verified(secret, r));
+      expect(got.map((e) => e.type).sort()).toEqual([...events].sort());
+      expect(got.find((e) => e.type === 'team.member_added')?.data).toMatchObject({
+        target: { type: 'team', id: team.body.id },
+        principalType: 'user',
+        principalId: member.id,
+      });
+    });
+
     it('tells of members, invitations, API users, tokens and the token policy, never with a secret', async () => {
       const events = [
         'member.added',

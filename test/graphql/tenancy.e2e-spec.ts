@@ -19,7 +19,8 @@ const WORKSPACE_FIELDS = `id name slug roles { id name } tokenPolicy { maxLifeti
   invitations { items { id email status } }
   tokens { items { id hint owner { id } policy { accepted } } }
   auditEvents { items { id action } }
-  webhooks { items { id url deliveries { items { id payload } } } }`;
+  webhooks { items { id url deliveries { items { id payload } } } }
+  teams(limit: 5) { items { id name roles { id } deviceAccess { mode } members { userId email } apiUsers { id name } } }`;
 
 describe('GraphQL tenancy', () => {
   let t: TestApp;
@@ -34,6 +35,7 @@ describe('GraphQL tenancy', () => {
     session: string;
     webhook: string;
     delivery: string;
+    team: string;
   };
   let outsiders: Array<[string, string]>;
   let own: WorkspaceFixture;
@@ -66,7 +68,19 @@ describe('GraphQL tenancy', () => {
       .get(`/v1/workspaces/${victim.id}/webhooks/${hook.body.endpoint.id}/deliveries`)
       .set(bearer(victim.owner.personalToken))
       .expect(200);
+    const team = await t
+      .http()
+      .post(`/v1/workspaces/${victim.id}/teams`)
+      .set(bearer(victim.owner.personalToken))
+      .send({ name: 'Victims', roleIds: [victim.roles.viewer], deviceAccess: { mode: 'all' } })
+      .expect(201);
+    await t
+      .http()
+      .put(`/v1/workspaces/${victim.id}/teams/${team.body.id}/members/${member.id}`)
+      .set(bearer(victim.owner.personalToken))
+      .expect(200);
     victimIds = {
+      team: team.body.id,
       device,
       device2,
       member,
@@ -110,6 +124,7 @@ describe('GraphQL tenancy', () => {
         ['apiUser(id: $id) { id tokens { items { id } } }', victimIds.bot.id],
         ['role(id: $id) { id }', victimIds.role],
         ['webhook(id: $id) { id deliveries { items { id } } }', victimIds.webhook],
+        ['team(id: $id) { id members { email } }', victimIds.team],
       ];
       for (const [field, id] of items) {
         const res = await gql(t, outsider(), `query($own: ID!, $id: ID!) { workspace(id: $own) { ${field} } }`, { own: own.id, id });
@@ -255,6 +270,37 @@ describe('GraphQL tenancy', () => {
         'redeliverWebhook',
         'mutation($w: ID!, $id: ID!, $d: ID!) { redeliverWebhook(workspaceId: $w, id: $id, deliveryId: $d) { id } }',
         { w, id: victimIds.webhook, d: victimIds.delivery },
+      ],
+      [
+        'createTeam',
+        'mutation($w: ID!, $a: DeviceAccessInput!) { createTeam(workspaceId: $w, input: { name: "x", roleIds: [], deviceAccess: $a }) { id } }',
+        { w, a: access },
+      ],
+      [
+        'updateTeam',
+        'mutation($w: ID!, $id: ID!) { updateTeam(workspaceId: $w, id: $id, input: { name: "x" }) { id } }',
+        { w, id: victimIds.team },
+      ],
+      ['deleteTeam', 'mutation($w: ID!, $id: ID!) { deleteTeam(workspaceId: $w, id: $id) { id } }', { w, id: victimIds.team }],
+      [
+        'addTeamMember',
+        'mutation($w: ID!, $t: ID!, $u: ID!) { addTeamMember(workspaceId: $w, teamId: $t, userId: $u) { id } }',
+        { w, t: victimIds.team, u: victim.owner.id },
+      ],
+      [
+        'removeTeamMember',
+        'mutation($w: ID!, $t: ID!, $u: ID!) { removeTeamMember(workspaceId: $w, teamId: $t, userId: $u) { id } }',
+        { w, t: victimIds.team, u: victimIds.member.id },
+      ],
+      [
+        'addTeamApiUser',
+        'mutation($w: ID!, $t: ID!, $a: ID!) { addTeamApiUser(workspaceId: $w, teamId: $t, apiUserId: $a) { id } }',
+        { w, t: victimIds.team, a: victimIds.bot.id },
+      ],
+      [
+        'removeTeamApiUser',
+        'mutation($w: ID!, $t: ID!, $a: ID!) { removeTeamApiUser(workspaceId: $w, teamId: $t, apiUserId: $a) { id } }',
+        { w, t: victimIds.team, a: victimIds.bot.id },
       ],
       // My tokens: the victim's token ids are "not found" among the caller's own.
       ['revokeToken', 'mutation($t: ID!) { revokeToken(id: $t) { id } }', { t: victim.owner.personalTokenId }],

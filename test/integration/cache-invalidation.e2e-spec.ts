@@ -80,6 +80,55 @@ async function msUntil(status: number, request: () => Promise<{ status: number }
     expect(ms).toBeLessThan(1000);
   });
 
+  it('sees on A, within a second, a team grant taken away, a principal taken out and a team deleted through B', async () => {
+    const owner = await registerUser(a);
+    const ws = await createWorkspace(a, owner.personalToken);
+    const roles = await builtInRoles(a, owner.personalToken, ws.id);
+    const as = bearer(owner.personalToken);
+    const auditor = (
+      await a
+        .http()
+        .post(`/v1/workspaces/${ws.id}/roles`)
+        .set(as)
+        .send({ name: 'Auditor', permissions: ['workspace:read', 'audit:read'] })
+        .expect(201)
+    ).body.id;
+    const bot = (
+      await a
+        .http()
+        .post(`/v1/workspaces/${ws.id}/api-users`)
+        .set(as)
+        .send({ name: 'Bot', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } })
+        .expect(201)
+    ).body;
+    const makeTeam = async (name: string) => {
+      const team = await a
+        .http()
+        .post(`/v1/workspaces/${ws.id}/teams`)
+        .set(as)
+        .send({ name, roleIds: [auditor], deviceAccess: { mode: 'all' } })
+        .expect(201);
+      await a.http().put(`/v1/workspaces/${ws.id}/teams/${team.body.id}/api-users/${bot.apiUser.id}`).set(as).expect(200);
+      return team.body.id as string;
+    };
+    const check = () => a.http().get(`/v1/authorize?workspaceId=${ws.id}&permission=audit:read`).set(bearer(bot.token.secret));
+
+    const first = await makeTeam('First');
+    expect(await msUntil(204, check)).toBeLessThan(1000);
+    await b.http().patch(`/v1/workspaces/${ws.id}/teams/${first}`).set(as).send({ roleIds: [] }).expect(200);
+    expect(await msUntil(403, check)).toBeLessThan(1000);
+
+    const second = await makeTeam('Second');
+    expect(await msUntil(204, check)).toBeLessThan(1000);
+    await b.http().delete(`/v1/workspaces/${ws.id}/teams/${second}/api-users/${bot.apiUser.id}`).set(as).expect(204);
+    expect(await msUntil(403, check)).toBeLessThan(1000);
+
+    const third = await makeTeam('Third');
+    expect(await msUntil(204, check)).toBeLessThan(1000);
+    await b.http().delete(`/v1/workspaces/${ws.id}/teams/${third}`).set(as).expect(204);
+    expect(await msUntil(403, check)).toBeLessThan(1000);
+  });
+
   it('sees on A, within a second, a user deactivated, a role narrowed and a policy changed through B', async () => {
     const admin = await registerUser(a, ADMIN_EMAIL);
     // A listed email makes a platform admin only once verified (H1).

@@ -76,6 +76,12 @@ describe('cross-tenant isolation', () => {
       .post(`/v1/workspaces/${ws.id}/webhooks/${hook.body.endpoint.id}/test`)
       .set(bearer(owner.personalToken))
       .expect(202);
+    const team = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/teams`)
+      .set(bearer(owner.personalToken))
+      .send({ name: 'Victims', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } })
+      .expect(201);
     victim = {
       workspaceId: ws.id,
       ids: {
@@ -88,6 +94,7 @@ describe('cross-tenant isolation', () => {
         apiUserToken: bot.body.token.id,
         webhook: hook.body.endpoint.id,
         webhookDelivery: delivery.body.id,
+        team: team.body.id,
       },
     };
 

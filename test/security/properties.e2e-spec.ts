@@ -195,6 +195,18 @@ function validBodies(
       enabled: true,
     }),
     'POST /v1/workspaces/:wid/webhooks/:id/rotate-secret': () => ({ overlapSeconds: 60 }),
+    'POST /v1/workspaces/:wid/teams': () => ({
+      name: `Team ${unique()}`,
+      description: 'd',
+      roleIds: [roles.viewer],
+      deviceAccess: { mode: 'all' },
+    }),
+    'PATCH /v1/workspaces/:wid/teams/:teamId': () => ({
+      name: 'Props',
+      description: 'd',
+      roleIds: [roles.viewer],
+      deviceAccess: { mode: 'all' },
+    }),
   };
 }
 
@@ -900,6 +912,12 @@ describe('properties of every route under hostile input', () => {
       .send({ url: 'https://hooks.example.com/props', events: ['device.created'] })
       .expect(201);
     const delivery = await t.http().post(`/v1/workspaces/${ws.id}/webhooks/${hook.body.endpoint.id}/test`).set(bearer(auth)).expect(202);
+    const team = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/teams`)
+      .set(bearer(auth))
+      .send({ name: 'Props', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } })
+      .expect(201);
     ids = {
       workspace: ws.id,
       role: role.body.id,
@@ -915,6 +933,7 @@ describe('properties of every route under hostile input', () => {
       user: member.id,
       webhook: hook.body.endpoint.id,
       webhookDelivery: delivery.body.id,
+      team: team.body.id,
     };
     valid = validBodies(ids, roles, pending.body.secret);
     routes = routeTable(t.app).map((r) => describeRoute(r.method, r.path));

@@ -71,6 +71,14 @@ describe('security review of the refactor', () => {
       workspaceToken: target.personalTokenId,
       webhook: hook.body.endpoint.id,
       webhookDelivery: delivery.body.id,
+      team: (
+        await t
+          .http()
+          .post(`/v1/workspaces/${ws.id}/teams`)
+          .set(bearer(ws.owner.personalToken))
+          .send({ name: 'Refactor', roleIds: [], deviceAccess: { mode: 'all' } })
+          .expect(201)
+      ).body.id,
     };
     const allButOne = new Map<string, { member: string; token: string }>();
     for (const permission of PERMISSIONS) {

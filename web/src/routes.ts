@@ -23,6 +23,7 @@ import { MembersPage } from './pages/workspace/MembersPage';
 import { OverviewPage } from './pages/workspace/OverviewPage';
 import { PolicyPage } from './pages/workspace/PolicyPage';
 import { RolesPage } from './pages/workspace/RolesPage';
+import { TeamsPage } from './pages/workspace/TeamsPage';
 import { WebhooksPage } from './pages/workspace/WebhooksPage';
 import { WorkspacesPage } from './pages/workspace/WorkspacesPage';
 import { matchPath } from './router';
@@ -92,6 +93,13 @@ export const ROUTES: AppRoute[] = [
     audience: 'signed-in',
     nav: { label: 'Roles', summary: 'Built-in and custom sets of permissions.' },
     needs: { anyOf: ['roles:read'] },
+  },
+  {
+    path: `${WORKSPACE_PREFIX}/teams`,
+    page: TeamsPage,
+    audience: 'signed-in',
+    nav: { label: 'Teams', summary: 'Roles and device access shared by the members and API users in a team.' },
+    needs: { anyOf: ['teams:read'] },
   },
   {
     path: `${WORKSPACE_PREFIX}/devices`,

@@ -149,6 +149,25 @@ export function latchkeyApi({ signedIn: http, anonymous }: ApiClient) {
         answer(http.DELETE('/v1/workspaces/{wid}/tokens/{tokenId}', { params: { path: { wid, tokenId } } })),
     },
 
+    teams: {
+      list: (wid: string, query: Query<'listTeams'> = {}) =>
+        answer(http.GET('/v1/workspaces/{wid}/teams', { params: { path: { wid }, query } })),
+      create: (wid: string, body: Dto<'CreateTeamDto'>) =>
+        answer(http.POST('/v1/workspaces/{wid}/teams', { params: { path: { wid } }, body })),
+      update: (wid: string, teamId: string, body: Dto<'UpdateTeamDto'>) =>
+        answer(http.PATCH('/v1/workspaces/{wid}/teams/{teamId}', { params: { path: { wid, teamId } }, body })),
+      remove: (wid: string, teamId: string) =>
+        answer(http.DELETE('/v1/workspaces/{wid}/teams/{teamId}', { params: { path: { wid, teamId } } })),
+      addMember: (wid: string, teamId: string, userId: string) =>
+        answer(http.PUT('/v1/workspaces/{wid}/teams/{teamId}/members/{userId}', { params: { path: { wid, teamId, userId } } })),
+      removeMember: (wid: string, teamId: string, userId: string) =>
+        answer(http.DELETE('/v1/workspaces/{wid}/teams/{teamId}/members/{userId}', { params: { path: { wid, teamId, userId } } })),
+      addApiUser: (wid: string, teamId: string, apiUserId: string) =>
+        answer(http.PUT('/v1/workspaces/{wid}/teams/{teamId}/api-users/{apiUserId}', { params: { path: { wid, teamId, apiUserId } } })),
+      removeApiUser: (wid: string, teamId: string, apiUserId: string) =>
+        answer(http.DELETE('/v1/workspaces/{wid}/teams/{teamId}/api-users/{apiUserId}', { params: { path: { wid, teamId, apiUserId } } })),
+    },
+
     webhooks: {
       list: (wid: string, query: Query<'listWebhooks'> = {}) =>
         answer(http.GET('/v1/workspaces/{wid}/webhooks', { params: { path: { wid }, query } })),

@@ -42,6 +42,10 @@ export const LIMITS = {
   webhookDescription: 500,
   /** RotateWebhookSecretDto.overlapSeconds maximum */
   webhookOverlapSeconds: 604800,
+  /** CreateTeamDto.name, UpdateTeamDto.name */
+  teamName: 100,
+  /** CreateTeamDto.description, UpdateTeamDto.description */
+  teamDescription: 500,
 } as const;
 
 /** Where each limit is in openapi.json: schema, property, and which keyword. */
@@ -116,4 +120,12 @@ export const LIMIT_SOURCES: Record<
     ['UpdateWebhookDto', 'description', 'maxLength'],
   ],
   webhookOverlapSeconds: [['RotateWebhookSecretDto', 'overlapSeconds', 'maximum']],
+  teamName: [
+    ['CreateTeamDto', 'name', 'maxLength'],
+    ['UpdateTeamDto', 'name', 'maxLength'],
+  ],
+  teamDescription: [
+    ['CreateTeamDto', 'description', 'maxLength'],
+    ['UpdateTeamDto', 'description', 'maxLength'],
+  ],
 };

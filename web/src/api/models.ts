@@ -47,6 +47,7 @@ export type Session = Schemas['SessionView'];
 export type InvitationPreview = Schemas['InvitationPreviewView'];
 export type TokenPolicyPreview = Schemas['TokenPolicyPreviewView'];
 export type WebhookEndpoint = Schemas['WebhookEndpointView'];
+export type Team = Schemas['TeamView'];
 export type WebhookDelivery = Schemas['WebhookDeliveryView'];
 /** The events an endpoint may subscribe to (webhook.test is sent on request only). */
 export type WebhookEvent = Schemas['CreateWebhookDto']['events'][number];

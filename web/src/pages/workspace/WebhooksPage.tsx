@@ -53,6 +53,11 @@ const EVENT_DESCRIPTIONS: Record<WebhookEvent, string> = {
   'device.created': 'A device was added',
   'device.changed': 'A device was changed',
   'device.deleted': 'A device was deleted',
+  'team.created': 'A team was created',
+  'team.changed': "A team's name, roles or device access changed",
+  'team.deleted': 'A team was deleted',
+  'team.member_added': 'A member or API user was put in a team',
+  'team.member_removed': 'A member or API user was taken out of a team',
 };
 const EVENTS = Object.keys(EVENT_DESCRIPTIONS) as WebhookEvent[];
 
