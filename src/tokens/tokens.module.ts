@@ -10,6 +10,9 @@ import { TokenExpiryRepository } from './token-expiry.repository';
 import { SessionsService } from './sessions.service';
 import { TokenPolicyPreviewController } from './token-policy-preview.controller';
 import { TokensRepository } from './tokens.repository';
+import { TokenUsageRecorder } from './token-usage.recorder';
+import { TokenUsageRepository } from './token-usage.repository';
+import { TokenUsageService } from './token-usage.service';
 import { TokensService } from './tokens.service';
 import { WorkspaceTokensController } from './workspace-tokens.controller';
 import { WorkspaceTokensService } from './workspace-tokens.service';
@@ -18,7 +21,25 @@ import { WorkspaceTokensService } from './workspace-tokens.service';
 @Module({
   imports: [UsersModule, AuthorizationModule, AuditModule, RateLimitsModule],
   controllers: [MeTokensController, MeSessionsController, WorkspaceTokensController, TokenPolicyPreviewController],
-  providers: [TokensRepository, TokensService, SessionsService, WorkspaceTokensService, TokenExpiryRepository, TokenExpiryNotices],
-  exports: [TokensRepository, TokensService, WorkspaceTokensService, SessionsService, TokenExpiryNotices],
+  providers: [
+    TokensRepository,
+    TokensService,
+    SessionsService,
+    WorkspaceTokensService,
+    TokenExpiryRepository,
+    TokenExpiryNotices,
+    TokenUsageRepository,
+    TokenUsageRecorder,
+    TokenUsageService,
+  ],
+  exports: [
+    TokensRepository,
+    TokensService,
+    WorkspaceTokensService,
+    SessionsService,
+    TokenExpiryNotices,
+    TokenUsageRecorder,
+    TokenUsageService,
+  ],
 })
 export class TokensModule {}
