@@ -30,22 +30,36 @@ export class UnusedTokensListQueryDto extends PageQueryDto {
   days: (typeof UNUSED_DAYS)[number];
 }
 
+/** An hour's count is a PostgreSQL integer; a total adds up to 30 days of hours. */
+const HOURLY_COUNT_MAX = 2_147_483_647;
+const TOTAL_COUNT_MAX = HOURLY_COUNT_MAX * USAGE_RETENTION_DAYS * 24;
+
 export class TokenUsageBucketView {
   @ApiProperty({ ...DATE_TIME, description: 'The hour (its start, UTC)' })
   hour: Date;
 
-  @ApiProperty({ type: 'integer', minimum: 0, description: 'Authenticated requests of the token in that hour, refused ones included' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    maximum: HOURLY_COUNT_MAX,
+    description: 'Authenticated requests of the token in that hour, refused ones included',
+  })
   requests: number;
 
-  @ApiProperty({ type: 'integer', minimum: 0, description: 'Of those, the ones answered 401, 403 or 429 after the token was identified' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    maximum: HOURLY_COUNT_MAX,
+    description: 'Of those, the ones answered 401, 403 or 429 after the token was identified',
+  })
   refusals: number;
 }
 
 export class TokenUsageTotalsView {
-  @ApiProperty({ type: 'integer', minimum: 0 })
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: TOTAL_COUNT_MAX })
   requests: number;
 
-  @ApiProperty({ type: 'integer', minimum: 0 })
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: TOTAL_COUNT_MAX })
   refusals: number;
 }
 
