@@ -23,6 +23,12 @@ export class TokenUsageService {
     return this.read(token.id, query.days);
   }
 
+  /** What a workspace's admins get for a member's token that reaches other workspaces too: no hours. */
+  hidden(tokenId: string, days = USAGE_RETENTION_DAYS): TokenUsageView {
+    const since = new Date(retentionStart(this.clock.now().getTime(), days));
+    return { tokenId, days, since, buckets: [], totals: { requests: 0, refusals: 0 }, hidden: true };
+  }
+
   /** The usage of a token the caller has been found to see. The hours of the last `days`, this one included. */
   async read(tokenId: string, days = USAGE_RETENTION_DAYS): Promise<TokenUsageView> {
     const since = new Date(retentionStart(this.clock.now().getTime(), days));
@@ -33,6 +39,6 @@ export class TokenUsageService {
       requests += b.requests;
       refusals += b.refusals;
     }
-    return { tokenId, days, since, buckets, totals: { requests, refusals } };
+    return { tokenId, days, since, buckets, totals: { requests, refusals }, hidden: false };
   }
 }

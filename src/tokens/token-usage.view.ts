@@ -24,10 +24,15 @@ export class TokenUsageQueryDto {
 export const UNUSED_DAYS = [30, 90] as const;
 
 export class UnusedTokensListQueryDto extends PageQueryDto {
-  @ApiProperty({ enum: UNUSED_DAYS, description: 'Unused for at least this many days (by last use, or creation when never used)' })
+  @ApiPropertyOptional({
+    enum: UNUSED_DAYS,
+    default: UNUSED_DAYS[0],
+    description: 'Unused for at least this many days (by last use, or creation when never used)',
+  })
+  @Optional()
   @Type(() => Number)
   @IsIn(UNUSED_DAYS)
-  days: (typeof UNUSED_DAYS)[number];
+  days?: (typeof UNUSED_DAYS)[number];
 }
 
 /** An hour's count is a PostgreSQL integer; a total adds up to 30 days of hours. */
@@ -78,4 +83,11 @@ export class TokenUsageView {
 
   @ApiProperty({ type: TokenUsageTotalsView })
   totals: TokenUsageTotalsView;
+
+  @ApiProperty({
+    description:
+      "true: a member's token that also reaches other workspaces, seen by this workspace's admins: its use is its owner's " +
+      'business (as its lastUsedAt is), so no hours are given',
+  })
+  hidden: boolean;
 }

@@ -44,7 +44,7 @@ export class WorkspaceTokensController {
   @Authenticated({ permission: 'tokens:read' })
   @ApiOkResponse({
     type: TokenUsageView,
-    description: `${TOKEN_USAGE_DESCRIPTION}. Only for a token of this workspace alone (onlyHere): another token's use elsewhere is not this workspace's business (403)`,
+    description: `${TOKEN_USAGE_DESCRIPTION}. A member's token that also reaches other workspaces is answered hidden, without hours: its use elsewhere is not this workspace's business`,
   })
   usage(@CurrentWorkspace() caller: WorkspaceCaller, @UuidParam('tokenId') tokenId: string, @Query() query: TokenUsageQueryDto) {
     return this.tokens.usage(caller, tokenId, query);

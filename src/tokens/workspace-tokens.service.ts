@@ -7,9 +7,9 @@ import type { WorkspaceAccess } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
-import { DomainError, ErrorCode, notFound } from '../common/errors';
+import { notFound } from '../common/errors';
 import { TokenUsageService } from './token-usage.service';
-import type { TokenUsageQueryDto, TokenUsageView, UnusedTokensListQueryDto } from './token-usage.view';
+import { UNUSED_DAYS, type TokenUsageQueryDto, type TokenUsageView, type UnusedTokensListQueryDto } from './token-usage.view';
 import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
 import { POLICY_PREVIEW_MAX_ITEMS, PolicyPreviewTokenView, TokenPolicyPreviewView } from './token-policy-preview.view';
 import { toPolicyVerdict } from './token-policy-verdict';
@@ -77,21 +77,19 @@ export class WorkspaceTokensService {
   async unused(access: WorkspaceAccess, query: UnusedTokensListQueryDto): Promise<Page<WorkspaceTokenView>> {
     const limit = pageLimit(query);
     const now = this.clock.now();
-    const before = new Date(now.getTime() - query.days * 86_400_000);
+    const before = new Date(now.getTime() - (query.days ?? UNUSED_DAYS[0]) * 86_400_000);
     const rows = await this.tokens.listUnusedInWorkspace(access.workspaceId, now, before, decodeCursor(query.cursor), limit);
     return toPage(rows, limit, (row) => toGovernedTokenView(row, access.workspaceId, access.tokenPolicy, now, access.principal.token.id));
   }
 
-  /** The usage of a token of this workspace alone; another token that reaches it: 403 (its use elsewhere is not ours); none: 404. */
+  /**
+   * The usage of a token that reaches the workspace (else 404). A member's token that reaches other
+   * workspaces too is answered `hidden`, without hours, as its last use is (toGovernedTokenView).
+   */
   async usage(access: WorkspaceAccess, tokenId: string, query: TokenUsageQueryDto): Promise<TokenUsageView> {
     const token = await this.tokens.findReachingWorkspace(access.workspaceId, tokenId, this.clock.now());
     if (!token) throw notFound('Token');
-    if (!reachesOnly(token, access.workspaceId)) {
-      throw new DomainError(
-        ErrorCode.Forbidden,
-        "This token also reaches other workspaces: its use is its owner's to see. Usage is shown for API-user tokens and tokens restricted to this workspace alone.",
-      );
-    }
+    if (!reachesOnly(token, access.workspaceId)) return this.usageReader.hidden(token.id, query.days);
     return this.usageReader.read(token.id, query.days);
   }
 

@@ -2347,6 +2347,8 @@ export interface components {
             buckets: components["schemas"]["TokenUsageBucketView"][];
             /** Format: int32 */
             days: number;
+            /** @description true: a member's token that also reaches other workspaces, seen by this workspace's admins: its use is its owner's business (as its lastUsedAt is), so no hours are given */
+            hidden: boolean;
             /**
              * Format: date-time
              * @description The first hour counted
@@ -15257,7 +15259,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The token's requests and refusals per hour over the last `days` (sparse: hours without use are left out), as flushed by every instance (counts reach the database within LATCHKEY_LAST_USED_FLUSH_SECONDS). Only for a token of this workspace alone (onlyHere): another token's use elsewhere is not this workspace's business (403) */
+            /** @description The token's requests and refusals per hour over the last `days` (sparse: hours without use are left out), as flushed by every instance (counts reach the database within LATCHKEY_LAST_USED_FLUSH_SECONDS). A member's token that also reaches other workspaces is answered hidden, without hours: its use elsewhere is not this workspace's business */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -15366,11 +15368,11 @@ export interface operations {
     };
     listUnusedWorkspaceTokens: {
         parameters: {
-            query: {
+            query?: {
                 /** @description nextCursor of the previous page */
                 cursor?: string;
                 /** @description Unused for at least this many days (by last use, or creation when never used) */
-                days: 30 | 90;
+                days?: 30 | 90;
                 limit?: number;
             };
             header?: never;
