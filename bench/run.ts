@@ -147,6 +147,8 @@ interface Fixture {
   deviceId: string;
   apiUserToken: string;
   revokedToken: string;
+  /** Another token of the same API user, with its own rate limit (and its API user's) set far above what a run sends. */
+  limitedToken: string;
 }
 
 async function seedObjects(): Promise<Fixture> {
@@ -183,7 +185,38 @@ async function seedObjects(): Promise<Fixture> {
     { token: ownerToken, body: {} },
   );
   await client.expect(204, 'DELETE', `/v1/workspaces/${ws.id}/api-users/${bot.apiUser.id}/tokens/${second.id}`, { token: ownerToken });
-  return { ownerToken, workspaceId: ws.id, deviceId: devices[0].id, apiUserToken: bot.token.secret, revokedToken: second.secret };
+  // A second API user, limited itself and on its token: both own limits are checked on every request, never trip.
+  const limitedBot = await client.expect<{ apiUser: { id: string }; token: { secret: string } }>(
+    201,
+    'POST',
+    `/v1/workspaces/${ws.id}/api-users`,
+    {
+      token: ownerToken,
+      body: {
+        name: 'Bench limited bot',
+        roleIds: [viewer],
+        deviceAccess: { mode: 'selected', deviceIds: [devices[0].id] },
+        rateLimit: { limit: 1_000_000, windowSeconds: 1 },
+      },
+    },
+  );
+  const limited = await client.expect<{ secret: string }>(
+    201,
+    'POST',
+    `/v1/workspaces/${ws.id}/api-users/${limitedBot.apiUser.id}/tokens`,
+    {
+      token: ownerToken,
+      body: { rateLimit: { limit: 1_000_000, windowSeconds: 1 } },
+    },
+  );
+  return {
+    ownerToken,
+    workspaceId: ws.id,
+    deviceId: devices[0].id,
+    apiUserToken: bot.token.secret,
+    revokedToken: second.secret,
+    limitedToken: limited.secret,
+  };
 }
 
 /**
@@ -559,6 +592,24 @@ async function main(): Promise<void> {
     };
     const pairRatios = await withMorePairs(ratios(results[0], authorize));
 
+    // The same check by a token carrying its own limit and its API user's (issue 18): both are counted
+    // on every request, in pairs against the floor as the plain token is.
+    let ownLimit: { authorizeToFloor: number; authorizeToFloorByCpu: number; pairs: PairRatios[] } | null = null;
+    if (wanted('authorize') || wanted('limited')) {
+      const pairs: PairRatios[] = [];
+      for (let i = 0; i < PAIRS; i++) {
+        const floorAgain = await measure('floor (pair)', '/health/live');
+        const limited = await measure('authorize, token + API user with own limits', authorizePath, fixture.limitedToken);
+        if (i === 0) results.push(limited);
+        pairs.push(ratios(floorAgain, limited));
+      }
+      ownLimit = {
+        authorizeToFloor: median(pairs.map((r) => r.byRequests)),
+        authorizeToFloorByCpu: median(pairs.map((r) => r.byCpu)),
+        pairs,
+      };
+    }
+
     let spam: {
       cachedTokens: number;
       ratePerSecondAsked: number;
@@ -733,6 +784,7 @@ async function main(): Promise<void> {
       /** The same from the service's CPU time per request (floor over authorize). */
       authorizeToFloorByCpu: median(pairRatios.map((r) => r.byCpu)),
       pairs: pairRatios,
+      ownLimit,
       rssMiB: rss,
       scale,
       spam,
@@ -767,6 +819,12 @@ async function main(): Promise<void> {
       `\nauthorize / floor: ${summary.authorizeToFloor} (by CPU time per request: ${summary.authorizeToFloorByCpu}), ` +
         `the median of ${PAIRS} pair(s): ${pairRatios.map((r) => r.byRequests).join(', ')}   RSS after the runs: ${rss} MiB`,
     );
+    if (ownLimit) {
+      console.log(
+        `authorize / floor with own rate limits (token and API user): ${ownLimit.authorizeToFloor} (by CPU time: ${ownLimit.authorizeToFloorByCpu}), ` +
+          `pairs: ${ownLimit.pairs.map((r) => r.byRequests).join(', ')}`,
+      );
+    }
     if (spam) {
       console.log(
         `authorize / floor under create/revoke spam (${spam.ratePerSecondAsked} pairs/s asked, ${spam.cachedTokens} tokens cached): ${spam.authorizeToFloorUnderSpam}; ` +

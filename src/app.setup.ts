@@ -17,6 +17,9 @@ import { createValidationPipe, MAX_KEYS_PER_OBJECT, rawJsonProblem } from './com
 import type { AppConfig } from './config/app-config';
 import { Database } from './database/database';
 import { MetricsService } from './metrics/metrics.service';
+import { TokenUsageRecorder } from './tokens/token-usage.recorder';
+import { RateLimits } from './rate-limits/rate-limits';
+import type { Principal } from './auth/principal';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { installGraphqlTransport } from './graphql/graphql-transport';
 
@@ -154,8 +157,17 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     reply.header('X-Request-Id', request.id);
     done();
   });
+  const usage = app.get(TokenUsageRecorder);
+  metrics.observeTokenUsage(usage.stats, app.get(RateLimits).stats);
   fastify.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    // A refusal of an identified token (its principal is on the request): policy, scope, rate limit,
+    // cut off, /v1/authorize's no. Counted in its usage (TokenUsageRecorder.refusal, the one hook).
+    const status = reply.statusCode;
+    if (status === 401 || status === 403 || status === 429) {
+      const principal = (request as { user?: Principal }).user;
+      if (principal) usage.refusal(principal.token.id);
+    }
   });
 
   const document = buildOpenApiDocument(app);

@@ -9,7 +9,8 @@ import { Page, PageOf, PageQueryDto } from '../common/pagination';
 import { UuidParam } from '../common/uuid-param';
 import { NoBody } from '../common/validation';
 import { ApiProblems } from '../openapi/problems';
-import { RotateTokenDto } from '../tokens/token.dto';
+import { RotateTokenDto, UpdateTokenDto } from '../tokens/token.dto';
+import { TOKEN_USAGE_DESCRIPTION, TokenUsageQueryDto, TokenUsageView } from '../tokens/token-usage.view';
 import { IssuedTokenView, TokenView } from '../tokens/token.view';
 import { CreateApiUserDto, CreateApiUserTokenDto, UpdateApiUserDto } from './api-users.dto';
 import { ApiUsersService } from './api-users.service';
@@ -107,6 +108,32 @@ export class ApiUsersController {
     @NoBody() _body: unknown,
   ): Promise<void> {
     await this.apiUsers.revokeToken(caller, actor, apiUserId, tokenId);
+  }
+
+  @Patch(':id/tokens/:tokenId')
+  @Authenticated({ permission: 'api_users:manage' })
+  @ApiOkResponse({ type: TokenView, description: 'The token as changed' })
+  @ApiProblems(409)
+  updateToken(
+    @CurrentWorkspace() caller: WorkspaceCaller,
+    @CurrentActor() actor: Actor,
+    @UuidParam('id') apiUserId: string,
+    @UuidParam('tokenId') tokenId: string,
+    @Body() dto: UpdateTokenDto,
+  ): Promise<TokenView> {
+    return this.apiUsers.updateToken(caller, actor, apiUserId, tokenId, dto);
+  }
+
+  @Get(':id/tokens/:tokenId/usage')
+  @Authenticated({ permission: 'api_users:read' })
+  @ApiOkResponse({ type: TokenUsageView, description: TOKEN_USAGE_DESCRIPTION })
+  tokenUsage(
+    @CurrentWorkspace() caller: WorkspaceCaller,
+    @UuidParam('id') apiUserId: string,
+    @UuidParam('tokenId') tokenId: string,
+    @Query() query: TokenUsageQueryDto,
+  ): Promise<TokenUsageView> {
+    return this.apiUsers.tokenUsage(caller, apiUserId, tokenId, query);
   }
 
   @Post(':id/tokens/:tokenId/rotate')

@@ -5,6 +5,10 @@ import { IntInRange, NonBlankString, ScopeList } from '../common/dto-fields';
 import { PageQueryDto } from '../common/pagination';
 import { Optional } from '../common/validation';
 import { TOKEN_NAME_MAX_LENGTH } from '../tokens/token.dto';
+import { RateLimitDto, RateLimitField } from '../rate-limits/token-rate-limit';
+
+const API_USER_RATE_LIMIT =
+  "The API user's rate limit: one allowance shared by all its tokens, on top of each token's own and the global per-token one; null: none";
 import { RoleGrantFields, UpdateMemberDto } from '../workspaces/workspaces.dto';
 
 export const API_USER_NAME_MAX_LENGTH = 100;
@@ -30,6 +34,9 @@ export class CreateApiUserDto extends RoleGrantFields {
   @IsOptional()
   @IntInRange(1, API_USER_TOKEN_DAYS_MAX)
   expiresInDays?: number | null;
+
+  @RateLimitField(API_USER_RATE_LIMIT)
+  rateLimit?: RateLimitDto | null;
 }
 
 /** Roles and device access change as a member's do, plus a name and a status. */
@@ -43,6 +50,9 @@ export class UpdateApiUserDto extends UpdateMemberDto {
   @Optional()
   @IsIn(API_USER_STATUSES)
   status?: ApiUserStatus;
+
+  @RateLimitField(`${API_USER_RATE_LIMIT}. null removes it, left out: unchanged`)
+  rateLimit?: RateLimitDto | null;
 }
 
 const API_USER_SCOPES = [...PERMISSIONS, ALL_SCOPES];
@@ -62,6 +72,9 @@ export class CreateApiUserTokenDto {
   @IsOptional()
   @IntInRange(1, API_USER_TOKEN_DAYS_MAX)
   expiresInDays?: number | null;
+
+  @RateLimitField()
+  rateLimit?: RateLimitDto | null;
 }
 
 export class ListApiUserTokensQueryDto extends PageQueryDto {}

@@ -5,6 +5,7 @@ import { Invalidation } from '../cache/invalidation';
 import type { DeviceAccess } from '../authorization/device-rules';
 import type { KeysetPosition } from '../common/pagination';
 import { WorkspaceScoped } from '../database/workspace-scoped';
+import type { RateLimitSetting } from '../rate-limits/token-rate-limit';
 
 export interface ApiUserRecord {
   id: string;
@@ -17,6 +18,8 @@ export interface ApiUserRecord {
   membershipId: string;
   roles: Array<{ id: string; name: string; permissions: string[]; builtIn: string | null }>;
   deviceAccess: DeviceAccess;
+  rateLimit: number | null;
+  rateLimitWindowSeconds: number | null;
 }
 
 @Injectable()
@@ -29,12 +32,21 @@ export class ApiUsersRepository {
 
   async insert(
     workspaceId: string,
-    apiUser: Pick<ApiUserRecord, 'id' | 'name' | 'createdByUserId' | 'createdAt'>,
+    apiUser: Pick<ApiUserRecord, 'id' | 'name' | 'createdByUserId' | 'createdAt'> & { rateLimit?: RateLimitSetting | null },
     em: EntityManager,
   ): Promise<void> {
     await em.query(
-      `INSERT INTO api_users (id, workspace_id, name, status, created_by_user_id, created_at, updated_at) VALUES ($1, $2, $3, 'active', $4, $5, $5)`,
-      [apiUser.id, workspaceId, apiUser.name, apiUser.createdByUserId, apiUser.createdAt],
+      `INSERT INTO api_users (id, workspace_id, name, status, created_by_user_id, created_at, updated_at, rate_limit, rate_limit_window_seconds)
+       VALUES ($1, $2, $3, 'active', $4, $5, $5, $6, $7)`,
+      [
+        apiUser.id,
+        workspaceId,
+        apiUser.name,
+        apiUser.createdByUserId,
+        apiUser.createdAt,
+        apiUser.rateLimit?.limit ?? null,
+        apiUser.rateLimit?.windowSeconds ?? null,
+      ],
     );
   }
 
@@ -59,16 +71,22 @@ export class ApiUsersRepository {
   async update(
     workspaceId: string,
     apiUserId: string,
-    changes: { name: string; status: 'active' | 'disabled'; updatedAt: Date },
+    changes: { name: string; status: 'active' | 'disabled'; updatedAt: Date; rateLimit: RateLimitSetting | null },
     em: EntityManager,
   ): Promise<void> {
-    await em.query(`UPDATE api_users SET name = $3, status = $4, updated_at = $5 WHERE workspace_id = $1 AND id = $2`, [
-      workspaceId,
-      apiUserId,
-      changes.name,
-      changes.status,
-      changes.updatedAt,
-    ]);
+    await em.query(
+      `UPDATE api_users SET name = $3, status = $4, updated_at = $5, rate_limit = $6, rate_limit_window_seconds = $7
+        WHERE workspace_id = $1 AND id = $2`,
+      [
+        workspaceId,
+        apiUserId,
+        changes.name,
+        changes.status,
+        changes.updatedAt,
+        changes.rateLimit?.limit ?? null,
+        changes.rateLimit?.windowSeconds ?? null,
+      ],
+    );
     await this.invalidation.publish(em, { kind: 'api_user', id: apiUserId });
   }
 
@@ -87,7 +105,8 @@ export class ApiUsersRepository {
   ): Promise<ApiUserRecord[]> {
     const rows = await em.query(
       `SELECT a.id, a.workspace_id AS "workspaceId", a.name, a.status, a.created_by_user_id AS "createdByUserId",
-              a.created_at AS "createdAt", a.updated_at AS "updatedAt", m.id AS "membershipId", m.device_access AS mode,
+              a.created_at AS "createdAt", a.updated_at AS "updatedAt",
+              a.rate_limit AS "rateLimit", a.rate_limit_window_seconds AS "rateLimitWindowSeconds", m.id AS "membershipId", m.device_access AS mode,
               COALESCE((SELECT json_agg(json_build_object('id', r.id, 'name', r.name, 'permissions', r.permissions, 'builtIn', r.built_in) ORDER BY r.name)
                           FROM membership_roles mr JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
                          WHERE mr.workspace_id = m.workspace_id AND mr.membership_id = m.id), '[]') AS roles,

@@ -31,6 +31,10 @@ import { TokensService } from '../tokens/tokens.service';
 import { GrantValidator } from '../workspaces/grant-validator';
 import { WorkspacesRepository } from '../workspaces/workspaces.repository';
 import { CreateApiUserDto, CreateApiUserTokenDto, UpdateApiUserDto } from './api-users.dto';
+import type { UpdateTokenDto } from '../tokens/token.dto';
+import { TokenUsageService } from '../tokens/token-usage.service';
+import type { TokenUsageQueryDto, TokenUsageView } from '../tokens/token-usage.view';
+import { rateLimitOf } from '../rate-limits/token-rate-limit';
 import { ApiUserRecord, ApiUsersRepository } from './api-users.repository';
 import { ApiUserDetailView, ApiUserView, CreatedApiUserView, toApiUserView } from './api-users.views';
 
@@ -46,6 +50,7 @@ export class ApiUsersService {
     private readonly tokens: TokensService,
     private readonly tokenRows: TokensRepository,
     private readonly clock: Clock,
+    private readonly usage: TokenUsageService,
   ) {}
 
   async create(caller: WorkspaceCaller, actor: Actor, dto: CreateApiUserDto): Promise<CreatedApiUserView> {
@@ -66,6 +71,7 @@ export class ApiUsersService {
             name: dto.name.trim(),
             createdByUserId: access.principal.type === 'user' ? access.principal.id : null,
             createdAt: now,
+            rateLimit: dto.rateLimit ?? null,
           },
           em,
         );
@@ -85,7 +91,7 @@ export class ApiUsersService {
         await audit({
           action: 'api_user.created',
           target: { type: 'api_user', id },
-          details: { name: dto.name.trim(), roleIds: dto.roleIds, deviceAccess, tokenId: token.id },
+          details: { name: dto.name.trim(), roleIds: dto.roleIds, deviceAccess, tokenId: token.id, rateLimit: dto.rateLimit ?? null },
         });
         const apiUser = await this.apiUsers.find(access.workspaceId, id, em);
         return { apiUser: toApiUserView(apiUser as ApiUserRecord), token };
@@ -140,7 +146,12 @@ export class ApiUsersService {
         await this.apiUsers.update(
           access.workspaceId,
           apiUserId,
-          { name: dto.name?.trim() ?? apiUser.name, status: dto.status ?? apiUser.status, updatedAt: now },
+          {
+            name: dto.name?.trim() ?? apiUser.name,
+            status: dto.status ?? apiUser.status,
+            updatedAt: now,
+            rateLimit: dto.rateLimit === undefined ? rateLimitOf(apiUser.rateLimit, apiUser.rateLimitWindowSeconds) : dto.rateLimit,
+          },
           em,
         );
         await audit({
@@ -215,7 +226,7 @@ export class ApiUsersService {
       await audit({
         action: 'token.created',
         target: { type: 'token', id: token.id },
-        details: { apiUserId, scopes: token.scopes, expiresAt: token.expiresAt },
+        details: { apiUserId, scopes: token.scopes, expiresAt: token.expiresAt, rateLimit: token.rateLimit },
       });
       return token;
     });
@@ -230,6 +241,26 @@ export class ApiUsersService {
       // Revoking a dead token again answers 204 too, but changes nothing and records nothing.
       if (!(await this.tokenRows.revoke(tokenId, this.clock.now(), em))) return;
       await audit({ action: 'token.revoked', target: { type: 'token', id: tokenId }, details: { apiUserId } });
+    });
+  }
+
+  /** An API user's token's usage: the API user of this workspace, the token of that API user, else 404. */
+  async tokenUsage(access: WorkspaceAccess, apiUserId: string, tokenId: string, query: TokenUsageQueryDto): Promise<TokenUsageView> {
+    await this.find(access, apiUserId);
+    const token = await this.tokenRows.findForOwner({ type: 'api_user', id: apiUserId }, tokenId);
+    if (!token) throw notFound('Token');
+    return this.usage.read(token.id, query.days);
+  }
+
+  /** PATCH of an API user's token: its own rate limit. */
+  async updateToken(caller: WorkspaceCaller, actor: Actor, apiUserId: string, tokenId: string, dto: UpdateTokenDto): Promise<TokenView> {
+    return this.writes.run(caller, actor, async ({ em, access, audit, assertCanActOn }) => {
+      await this.find(access, apiUserId, em);
+      await assertCanActOn({ type: 'api_user', id: apiUserId }, 'API user', 'this API user');
+      const token = await this.tokenRows.findForOwnerLocked({ type: 'api_user', id: apiUserId }, tokenId, em);
+      if (!token) throw notFound('Token');
+      await this.tokens.applyUpdate(em, token, dto, (entry) => audit({ ...entry, details: { ...entry.details, apiUserId } }));
+      return toTokenView(token, this.clock.now());
     });
   }
 
@@ -282,6 +313,7 @@ export class ApiUsersService {
       scopes,
       workspaceIds: [access.workspaceId],
       expiresAt,
+      rateLimit: dto.rateLimit ?? null,
     });
     return toIssuedTokenView(token, secret);
   }

@@ -2,12 +2,13 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { DEVICE_ACCESS_SCHEMA, type DeviceAccessView } from '../authorization/device-access.dto';
 import { PERMISSIONS } from '../authorization/permissions';
-import { DATE_TIME } from '../common/view-fields';
+import { DATE_TIME, nullableRef } from '../common/view-fields';
 import { IssuedTokenView } from '../tokens/token.view';
 import { MAX_ROLES_PER_GRANT } from '../workspaces/workspace.limits';
 import { WorkspaceRoleRefView } from '../workspaces/workspaces.dto';
 import { API_USER_NAME_MAX_LENGTH, API_USER_STATUSES, ApiUserStatus } from './api-users.dto';
 import type { ApiUserRecord } from './api-users.repository';
+import { rateLimitOf, RateLimitView } from '../rate-limits/token-rate-limit';
 
 export class ApiUserView {
   @ApiProperty({ format: 'uuid', maxLength: 36 })
@@ -42,6 +43,12 @@ export class ApiUserView {
 
   @ApiProperty(DATE_TIME)
   updatedAt: Date;
+
+  @ApiProperty({
+    ...nullableRef(RateLimitView),
+    description: "The API user's rate limit ({limit, windowSeconds}): one allowance shared by all its tokens; null: none",
+  })
+  rateLimit: RateLimitView | null;
 }
 
 /** One API user as its page shows it: with what its token form may offer. */
@@ -82,5 +89,6 @@ export function toApiUserView(a: ApiUserRecord): ApiUserView {
     createdByUserId: a.createdByUserId,
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
+    rateLimit: rateLimitOf(a.rateLimit, a.rateLimitWindowSeconds),
   };
 }

@@ -100,7 +100,7 @@ export class AccessGuard implements CanActivate {
       }
       throw error;
     }
-    sendRateLimitFields(context, this.rateLimits.consumeToken(principal.token.id));
+    sendRateLimitFields(context, this.rateLimits.consumeToken(principal.token));
     if (principal.token.expiresAt) {
       context.switchToHttp().getResponse<FastifyReply>().header(TOKEN_EXPIRES_HEADER, principal.token.expiresAt.toISOString());
     }

@@ -1,5 +1,6 @@
 // Who is calling, as established by the bearer token of the request.
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { OwnRateLimit } from '../rate-limits/token-rate-limit';
 import type { TokenKind } from '../tokens/token.entity';
 
 export interface AuthenticatedToken {
@@ -20,6 +21,8 @@ export interface AuthenticatedToken {
   root: { kind: TokenKind; createdAt: Date; expiresAt: Date | null };
   /** Workspaces a workspace admin has cut this token (or its parent) off from. */
   blockedWorkspaceIds: string[];
+  /** The own rate limits every request of this token must pass besides the global one (made once per cached credential). */
+  rateLimits?: readonly OwnRateLimit[];
 }
 
 export interface UserPrincipal {

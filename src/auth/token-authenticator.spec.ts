@@ -5,6 +5,7 @@ import { Invalidation } from '../cache/invalidation';
 import { Clock, SystemClock } from '../common/clock';
 import { loadConfig } from '../config/app-config';
 import type { TokenCredential, TokensRepository } from '../tokens/tokens.repository';
+import type { TokenUsageRecorder } from '../tokens/token-usage.recorder';
 import type { LastUsedRecorder } from './last-used.recorder';
 import { TokenAuthenticator } from './token-authenticator';
 import { generateToken } from './token-format';
@@ -31,6 +32,12 @@ function credential(revokedAt: Date | null): TokenCredential {
     userEmail: 'u@example.com',
     apiUserStatus: null,
     apiUserWorkspaceId: null,
+    rateLimit: null,
+    rateLimitWindowSeconds: null,
+    parentRateLimit: null,
+    parentRateLimitWindowSeconds: null,
+    apiUserRateLimit: null,
+    apiUserRateLimitWindowSeconds: null,
   };
 }
 
@@ -55,6 +62,7 @@ describe('TokenAuthenticator cache', () => {
       tokens,
       new SystemClock() as Clock,
       { record: () => undefined } as unknown as LastUsedRecorder,
+      { request: () => undefined } as unknown as TokenUsageRecorder,
       noLimits,
       invalidation,
       config,

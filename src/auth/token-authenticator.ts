@@ -5,8 +5,10 @@ import { Invalidation } from '../cache/invalidation';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { RateLimits } from '../rate-limits/rate-limits';
+import type { OwnRateLimit } from '../rate-limits/token-rate-limit';
 import { DomainError, ErrorCode } from '../common/errors';
 import { TokenCredential, TokensRepository } from '../tokens/tokens.repository';
+import { TokenUsageRecorder } from '../tokens/token-usage.recorder';
 import { LastUsedRecorder } from './last-used.recorder';
 import type { Principal } from './principal';
 import { hashToken, hasValidChecksum, NOT_BEARER, tokenShape } from './token-format';
@@ -29,6 +31,7 @@ export class TokenAuthenticator implements OnApplicationBootstrap {
     private readonly tokens: TokensRepository,
     private readonly clock: Clock,
     private readonly lastUsed: LastUsedRecorder,
+    private readonly usage: TokenUsageRecorder,
     private readonly rateLimits: RateLimits,
     invalidation: Invalidation,
     @Inject(APP_CONFIG) config: AppConfig,
@@ -99,7 +102,10 @@ export class TokenAuthenticator implements OnApplicationBootstrap {
 
     const principal = this.principalOf(credential);
     if (!principal) throw invalid();
-    if (recordUse) this.lastUsed.record(credential.id, now, ip);
+    if (recordUse) {
+      this.lastUsed.record(credential.id, now, ip);
+      this.usage.request(credential.id, now.getTime());
+    }
     return principal;
   }
 
@@ -151,6 +157,7 @@ function buildPrincipal(credential: TokenCredential): Principal | null {
         : { kind: credential.kind, createdAt: credential.createdAt, expiresAt: credential.expiresAt },
     ),
     blockedWorkspaceIds: Object.freeze([...credential.blockedWorkspaceIds, ...(credential.parentBlockedWorkspaceIds ?? [])]) as string[],
+    rateLimits: ownRateLimitsOf(credential),
   });
   if (credential.apiUserId !== null) {
     // A disabled API user's tokens fail at once; a deleted one's are gone with it.
@@ -160,6 +167,30 @@ function buildPrincipal(credential: TokenCredential): Principal | null {
   // A deactivated user's tokens fail at once, every one of them.
   if (credential.userId === null || credential.userStatus !== 'active' || credential.userEmail === null) return null;
   return Object.freeze({ type: 'user', id: credential.userId, email: credential.userEmail, token });
+}
+
+/**
+ * The own limits of a credential: the token's, or for an exchanged session its parent's (the same
+ * bucket, so exchanging does not escape a limit), and its API user's, one bucket for all its tokens.
+ */
+function ownRateLimitsOf(c: TokenCredential): readonly OwnRateLimit[] {
+  const limits: OwnRateLimit[] = [];
+  const [tokenId, limit, windowSeconds] =
+    c.parentId !== null ? [c.parentId, c.parentRateLimit, c.parentRateLimitWindowSeconds] : [c.id, c.rateLimit, c.rateLimitWindowSeconds];
+  if (limit !== null && windowSeconds !== null) {
+    limits.push(Object.freeze({ policy: 'token-limit', key: `t:${tokenId}:${windowSeconds}`, limit, windowSeconds }));
+  }
+  if (c.apiUserId !== null && c.apiUserRateLimit !== null && c.apiUserRateLimitWindowSeconds !== null) {
+    limits.push(
+      Object.freeze({
+        policy: 'api-user-limit',
+        key: `a:${c.apiUserId}:${c.apiUserRateLimitWindowSeconds}`,
+        limit: c.apiUserRateLimit,
+        windowSeconds: c.apiUserRateLimitWindowSeconds,
+      }),
+    );
+  }
+  return Object.freeze(limits);
 }
 
 function diedBy(moment: Date | null, now: Date): boolean {

@@ -14,6 +14,7 @@ import { SessionUserAgents1766000300000 } from './migrations/1766000300000-Sessi
 import { RetentionIndexes1766000400000 } from './migrations/1766000400000-RetentionIndexes';
 import { RevokeUnusedTokens1766000500000 } from './migrations/1766000500000-RevokeUnusedTokens';
 import { CreateTeams1767000100000 } from './migrations/1767000100000-CreateTeams';
+import { TokenRateLimitsAndUsage1767000300000 } from './migrations/1767000300000-TokenRateLimitsAndUsage';
 
 export const ENTITIES = [User, Token];
 export const MIGRATIONS = [
@@ -30,4 +31,5 @@ export const MIGRATIONS = [
   RetentionIndexes1766000400000,
   RevokeUnusedTokens1766000500000,
   CreateTeams1767000100000,
+  TokenRateLimitsAndUsage1767000300000,
 ];

@@ -1,6 +1,7 @@
 // GraphQL arguments and inputs are the REST DTOs themselves, given GraphQL fields: the global
 // ValidationPipe checks them with the very rules REST checks its bodies and queries with.
 import { ArgsType, Field, ID, InputType, Int } from '@nestjs/graphql';
+import { IsString } from 'class-validator';
 import { ListUsersQueryDto, UpdateMeDto } from '../accounts/accounts.dto';
 import { CreateApiUserDto, CreateApiUserTokenDto, UpdateApiUserDto } from '../api-users/api-users.dto';
 import { AuditQueryDto } from '../audit/audit.dto';
@@ -8,7 +9,9 @@ import type { AuditTargetType } from '../audit/audit-log';
 import { DeviceAccessDto } from '../authorization/device-access.dto';
 import { PageQueryDto } from '../common/pagination';
 import { CreateDeviceDto, ListDevicesQueryDto, UpdateDeviceDto } from '../devices/devices.dto';
-import { CreateNamedTokenDto, ListTokensQueryDto, RotateTokenDto } from '../tokens/token.dto';
+import { CreateNamedTokenDto, ListTokensQueryDto, RotateTokenDto, UpdateTokenDto } from '../tokens/token.dto';
+import { RateLimitDto } from '../rate-limits/token-rate-limit';
+import { TokenUsageQueryDto, UnusedTokensListQueryDto } from '../tokens/token-usage.view';
 import {
   AcceptInvitationDto,
   DeclineInvitationDto,
@@ -128,11 +131,38 @@ export class UpdateDeviceInput extends UpdateDeviceDto {
   @Field(() => JSONObjectScalar, { nullable: true }) override metadata?: Record<string, unknown>;
 }
 
+@InputType('RateLimitInput', { description: '`limit` requests (1 to 1,000,000) per `windowSeconds` (1 to 86,400)' })
+export class RateLimitInput extends RateLimitDto {
+  @Field(() => Int) override limit: number;
+  @Field(() => Int) override windowSeconds: number;
+}
+
+@InputType('UpdateTokenInput')
+export class UpdateTokenInput extends UpdateTokenDto {
+  @Field(() => RateLimitInput, { nullable: true, description: 'null removes it; left out: unchanged' })
+  override rateLimit?: RateLimitInput | null;
+}
+
+@ArgsType()
+export class TokenUsageArgs extends TokenUsageQueryDto {
+  /** Checked as a UUID by the resolver (uuidArg), as a path id is. */
+  @Field(() => ID) @IsString() tokenId: string;
+  @Field(() => Int, { nullable: true, description: '1 to 30, default 30' }) override days?: number;
+}
+
+@ArgsType()
+export class UnusedTokensArgs extends UnusedTokensListQueryDto {
+  @Field(() => Int, { nullable: true, description: '30 (default) or 90' }) override days?: 30 | 90;
+  @Field(() => Int, { nullable: true, description: '1 to 200, default 50' }) override limit?: number;
+  @Field({ nullable: true, description: 'nextCursor of the previous page' }) override cursor?: string;
+}
+
 @InputType()
 export class CreateApiUserInput extends CreateApiUserDto {
   @Field() override name: string;
   @Field(() => [ID]) override roleIds: string[];
   @Field(() => DeviceAccessInput) override deviceAccess: DeviceAccessInput;
+  @Field(() => RateLimitInput, { nullable: true }) override rateLimit?: RateLimitInput | null;
 }
 
 @InputType()
@@ -141,6 +171,7 @@ export class UpdateApiUserInput extends UpdateApiUserDto {
   @Field({ nullable: true, description: 'active or disabled' }) override status?: 'active' | 'disabled';
   @Field(() => [ID], { nullable: true }) override roleIds?: string[];
   @Field(() => DeviceAccessInput, { nullable: true }) override deviceAccess?: DeviceAccessInput;
+  @Field(() => RateLimitInput, { nullable: true }) override rateLimit?: RateLimitInput | null;
 }
 
 @InputType()
@@ -148,6 +179,7 @@ export class CreateApiUserTokenInput extends CreateApiUserTokenDto {
   @Field({ nullable: true }) override name?: string;
   @Field(() => [String], { nullable: true }) override scopes?: string[];
   @Field(() => Int, { nullable: true, description: 'null: never expires' }) override expiresInDays?: number | null;
+  @Field(() => RateLimitInput, { nullable: true }) override rateLimit?: RateLimitInput | null;
 }
 
 @InputType()
@@ -157,6 +189,7 @@ export class CreateNamedTokenInput extends CreateNamedTokenDto {
   @Field(() => [ID], { nullable: true }) override workspaceIds?: string[] | null;
   @Field(() => Int, { nullable: true, description: 'null: never expires (if no policy forbids it)' }) override expiresInDays?:
     number | null;
+  @Field(() => RateLimitInput, { nullable: true }) override rateLimit?: RateLimitInput | null;
 }
 
 @InputType()

@@ -1,5 +1,5 @@
 // The GraphQL object types: the REST answers' shapes, field for field, so one view serves both.
-import { Field, GraphQLISODateTime, ID, Int, ObjectType, createUnionType } from '@nestjs/graphql';
+import { Field, Float, GraphQLISODateTime, ID, Int, ObjectType, createUnionType } from '@nestjs/graphql';
 import { JSONObjectScalar } from './json-scalar';
 
 @ObjectType('Permission', { description: 'A permission of the catalog, or an account scope' })
@@ -59,6 +59,36 @@ export class DeviceType {
   @Field(() => GraphQLISODateTime) updatedAt: Date;
 }
 
+@ObjectType('RateLimit', { description: 'An own rate limit: `limit` requests per `windowSeconds` (docs/rate-limits.md)' })
+export class RateLimitType {
+  @Field(() => Int) limit: number;
+  @Field(() => Int) windowSeconds: number;
+}
+
+@ObjectType('TokenUsageBucket')
+export class TokenUsageBucketType {
+  @Field(() => GraphQLISODateTime, { description: 'The hour (its start, UTC)' }) hour: Date;
+  @Field(() => Float, { description: 'Authenticated requests in that hour, refused ones included' }) requests: number;
+  @Field(() => Float, { description: 'Of those, the ones refused (401, 403, 429) after the token was identified' }) refusals: number;
+}
+
+@ObjectType('TokenUsageTotals')
+export class TokenUsageTotalsType {
+  @Field(() => Float) requests: number;
+  @Field(() => Float) refusals: number;
+}
+
+@ObjectType('TokenUsage', { description: "A token's requests and refusals per hour (as GET …/tokens/{tokenId}/usage)" })
+export class TokenUsageType {
+  @Field(() => ID) tokenId: string;
+  @Field(() => Int) days: number;
+  @Field(() => GraphQLISODateTime) since: Date;
+  @Field(() => [TokenUsageBucketType], { description: 'Hours with use, oldest first (sparse)' }) buckets: TokenUsageBucketType[];
+  @Field(() => TokenUsageTotalsType) totals: TokenUsageTotalsType;
+  @Field({ description: "true: a member's token reaching other workspaces too, seen by a workspace's admins: no hours given" })
+  hidden: boolean;
+}
+
 @ObjectType('Token', { description: 'A token as lists show it: never its secret' })
 export class TokenType {
   @Field(() => ID) id: string;
@@ -74,6 +104,8 @@ export class TokenType {
   @Field(() => GraphQLISODateTime, { nullable: true }) revokedAt: Date | null;
   @Field(() => ID, { nullable: true }) parentId: string | null;
   @Field(() => ID, { nullable: true }) replacedById: string | null;
+  @Field(() => RateLimitType, { nullable: true, description: 'Its own rate limit; null: only the global one' })
+  rateLimit: RateLimitType | null;
 }
 
 @ObjectType('IssuedToken', { description: 'A token just made or rotated, with its secret: shown this once' })
@@ -177,6 +209,8 @@ export class ApiUserType {
     description: "On apiUser(id): the scopes a new token of it can carry to some effect, within the caller's token",
   })
   grantablePermissions?: string[];
+  @Field(() => RateLimitType, { nullable: true, description: 'One allowance shared by all its tokens (not on me); null: none' })
+  rateLimit?: RateLimitType | null;
 }
 
 export const CallerUnion = createUnionType({

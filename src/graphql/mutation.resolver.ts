@@ -35,6 +35,7 @@ import {
   CreateRoleInput,
   CreateWorkspaceInput,
   RotateTokenInput,
+  UpdateTokenInput,
   TokenPolicyInput,
   UpdateApiUserInput,
   UpdateDeviceInput,
@@ -51,6 +52,7 @@ import {
   IssuedInvitationType,
   InvitationType,
   IssuedTokenType,
+  TokenType,
   MemberType,
   RoleType,
   TokenPolicyType,
@@ -342,6 +344,19 @@ export class MutationResolver {
     return { id };
   }
 
+  @Mutation(() => TokenType, { description: "Changes an API user's token (its rate limit)" })
+  @SameRuleAs(ApiUsersController, 'updateToken')
+  async updateApiUserToken(
+    @Context() ctx: GraphqlContext,
+    @Args('workspaceId', ID_ARG) workspaceId: string,
+    @Args('apiUserId', ID_ARG) apiUserId: string,
+    @Args('tokenId', ID_ARG) tokenId: string,
+    @Args('input') input: UpdateTokenInput,
+  ) {
+    const caller = await this.admit(ctx, workspaceId, ApiUsersController, 'updateToken');
+    return this.apiUsers.updateToken(caller, this.access.actor(ctx), uuidArg('apiUserId', apiUserId), uuidArg('tokenId', tokenId), input);
+  }
+
   @Mutation(() => IssuedTokenType)
   @SameRuleAs(ApiUsersController, 'rotateToken')
   async rotateApiUserToken(
@@ -374,6 +389,12 @@ export class MutationResolver {
   @SameRuleAs(MeTokensController, 'create')
   createToken(@Context() ctx: GraphqlContext, @Args('input') input: CreateNamedTokenInput) {
     return this.tokens.createNamed(this.access.user(ctx), this.access.actor(ctx), input);
+  }
+
+  @Mutation(() => TokenType, { description: 'Changes a named token (its rate limit)' })
+  @SameRuleAs(MeTokensController, 'update')
+  updateToken(@Context() ctx: GraphqlContext, @Args('id', ID_ARG) id: string, @Args('input') input: UpdateTokenInput) {
+    return this.tokens.update(this.access.user(ctx), this.access.actor(ctx), uuidArg('id', id), input);
   }
 
   @Mutation(() => DeletedType)

@@ -17,6 +17,7 @@ import { createComplexityRule, simpleEstimator, type ComplexityEstimator } from 
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../common/pagination';
 import { MAX_TEAM_PRINCIPALS } from '../teams/teams.dto';
 import { MAX_ROLES_PER_GRANT } from '../workspaces/workspace.limits';
+import { USAGE_RETENTION_DAYS } from '../tokens/token-usage.recorder';
 
 /**
  * The most a request may cost. The dashboard of docs/graphql.md (a workspace's 200 members with their
@@ -80,11 +81,20 @@ const TEAM_LISTS: ReadonlySet<string> = new Set(['Team.members', 'Team.apiUsers'
 const teamLists: ComplexityEstimator = ({ type, field, childComplexity }) =>
   TEAM_LISTS.has(`${type.name}.${field.name}`) ? 1 + MAX_TEAM_PRINCIPALS * perItem(childComplexity) : undefined;
 
+/**
+ * A token's usage reads up to an hourly row per day asked for (30 days: 720 rows), with no page: priced
+ * at the rows it may answer, so aliasing it is priced like asking for pages of 720.
+ */
+const USAGE_BUCKETS_MAX = USAGE_RETENTION_DAYS * 24;
+const usageBuckets: ComplexityEstimator = ({ type, field, childComplexity }) =>
+  type.name === 'TokenUsage' && field.name === 'buckets' ? 1 + USAGE_BUCKETS_MAX * perItem(childComplexity) : undefined;
+
 /** How each field is priced, first answer wins. */
 export const QUERY_COST_ESTIMATORS: ComplexityEstimator[] = [
   introspection,
   scans,
   teamLists,
+  usageBuckets,
   pagedList,
   unpagedList,
   simpleEstimator({ defaultComplexity: 1 }),

@@ -19,7 +19,9 @@ import { WorkspaceTokensService } from '../tokens/workspace-tokens.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { GraphqlAccess, uuidArg } from './graphql-access';
 import type { GraphqlContext } from './graphql-context';
-import { MyTokensArgs, PageArgs, PreviewInvitationInput, TokenPolicyInput } from './graphql-inputs';
+import { MyTokensArgs, PageArgs, PreviewInvitationInput, TokenPolicyInput, TokenUsageArgs } from './graphql-inputs';
+import { TokenUsageService } from '../tokens/token-usage.service';
+import { TokenUsageType } from './graphql-types';
 import {
   AuthorizationType,
   CallerUnion,
@@ -52,6 +54,7 @@ export class QueryResolver {
     private readonly invitationChanges: InvitationChangesService,
     private readonly workspaceTokens: WorkspaceTokensService,
     private readonly checks: ChecksService,
+    private readonly tokenUsageReader: TokenUsageService,
   ) {}
 
   @Query(() => PermissionCatalogType, { description: 'The permission catalog (public)' })
@@ -94,6 +97,12 @@ export class QueryResolver {
   @SameRuleAs(MeTokensController, 'list')
   tokens(@Context() ctx: GraphqlContext, @Args() args: MyTokensArgs) {
     return this.tokensService.list(this.access.user(ctx), args);
+  }
+
+  @Query(() => TokenUsageType, { description: "One of the calling user's tokens' hourly usage (as GET /v1/me/tokens/{tokenId}/usage)" })
+  @SameRuleAs(MeTokensController, 'usage')
+  tokenUsage(@Context() ctx: GraphqlContext, @Args() args: TokenUsageArgs) {
+    return this.tokenUsageReader.ofOwnToken(this.access.user(ctx), uuidArg('tokenId', args.tokenId), args);
   }
 
   @Query(() => InvitationPage, { description: "Invitations to the calling user's verified email (as GET /v1/me/invitations)" })

@@ -20,7 +20,7 @@ import { WorkspacesController } from '../workspaces/workspaces.controller';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { GraphqlAccess, uuidArg } from './graphql-access';
 import type { GraphqlContext } from './graphql-context';
-import { AuditPageArgs, DevicePageArgs, PageArgs } from './graphql-inputs';
+import { AuditPageArgs, DevicePageArgs, PageArgs, TokenUsageArgs, UnusedTokensArgs } from './graphql-inputs';
 import {
   ApiUserType,
   AuditEventType,
@@ -30,6 +30,7 @@ import {
   MemberType,
   RoleType,
   TokenPolicyType,
+  TokenUsageType,
   WorkspaceTokenType,
   WorkspaceType,
 } from './graphql-types';
@@ -56,6 +57,8 @@ const RULES = {
   apiUser: workspaceRuleOf(ApiUsersController, 'get'),
   invitations: workspaceRuleOf(InvitationsController, 'list'),
   tokens: workspaceRuleOf(WorkspaceTokensController, 'list'),
+  unusedTokens: workspaceRuleOf(WorkspaceTokensController, 'unused'),
+  tokenUsage: workspaceRuleOf(WorkspaceTokensController, 'usage'),
   audit: workspaceRuleOf(AuditController, 'workspaceEvents'),
 };
 
@@ -131,6 +134,21 @@ export class WorkspaceResolver {
   @ResolveField(() => WorkspaceTokenPage, { description: 'Every token that can reach the workspace (governance: tokens:read)' })
   async tokens(@Context() ctx: GraphqlContext, @Parent() workspace: WorkspaceType, @Args() page: PageArgs) {
     return this.tokensService.list(await this.graphqlAccess.admit(ctx, workspace.id, RULES.tokens), page);
+  }
+
+  @ResolveField(() => WorkspaceTokenPage, {
+    description: 'Tokens of this workspace alone unused for `days` (30 or 90) days (as GET …/tokens/unused; tokens:read)',
+  })
+  async unusedTokens(@Context() ctx: GraphqlContext, @Parent() workspace: WorkspaceType, @Args() args: UnusedTokensArgs) {
+    return this.tokensService.unused(await this.graphqlAccess.admit(ctx, workspace.id, RULES.unusedTokens), args);
+  }
+
+  @ResolveField(() => TokenUsageType, {
+    description: 'The hourly usage of a token of this workspace alone (as GET …/tokens/{tokenId}/usage; tokens:read)',
+  })
+  async tokenUsage(@Context() ctx: GraphqlContext, @Parent() workspace: WorkspaceType, @Args() args: TokenUsageArgs) {
+    const caller = await this.graphqlAccess.admit(ctx, workspace.id, RULES.tokenUsage);
+    return this.tokensService.usage(caller, uuidArg('tokenId', args.tokenId), args);
   }
 
   @ResolveField(() => AuditEventPage)

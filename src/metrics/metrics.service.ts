@@ -144,6 +144,39 @@ export class MetricsService {
     this.httpDuration.observe({ method, route, status: String(status) }, seconds);
   }
 
+  /**
+   * The token usage recorder's flushes and dropped uses, and the requests refused by a token's or API
+   * user's own rate limit: counted by their owners as plain numbers (no metrics call on the request
+   * path) and read at each scrape.
+   */
+  observeTokenUsage(
+    usage: { readonly flushes: number; readonly flushFailures: number; readonly dropped: number },
+    limits: { readonly ownLimitRefusals: number },
+  ): void {
+    const counted = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    counted('latchkey_token_usage_flushes_total', 'Token usage flushes written (one statement each)', () => usage.flushes);
+    counted(
+      'latchkey_token_usage_flush_failures_total',
+      'Token usage flushes that failed (their counts are kept for the next)',
+      () => usage.flushFailures,
+    );
+    counted('latchkey_token_usage_dropped_total', 'Token uses not counted: the per-instance buffer was full', () => usage.dropped);
+    counted(
+      'latchkey_token_rate_limit_refusals_total',
+      "Requests refused (429) by a token's or API user's own rate limit",
+      () => limits.ownLimitRefusals,
+    );
+  }
+
   countDatabaseUnavailable(reason: DatabaseUnavailableReason): void {
     this.dbUnavailable.inc({ reason });
   }

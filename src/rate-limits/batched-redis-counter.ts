@@ -17,6 +17,8 @@ const SYNC_MS = 100;
 const MAX_KEYS = 100_000;
 
 interface Window {
+  /** Its length: the counter's, or the one a use named (an own limit's). */
+  windowMs: number;
   /** Which window (epoch ms / window length) the counts are for: its Redis key's suffix. */
   window: number;
   /** When the window ends (epoch ms). */
@@ -54,11 +56,15 @@ export class BatchedRedisCounter {
     if (!redis) clearInterval(this.timer);
   }
 
-  /** Counts one use of `key`; the state it would have had, when the key was over its limit already (nothing counted). */
-  consume(key: string): CounterState | null {
+  /**
+   * Counts one use of `key`; the state it would have had, when the key was over its limit already
+   * (nothing counted). `points` and `windowMs` default to the counter's: a counter of own limits
+   * (one per token or API user) passes each key's, and names the window length in the key.
+   */
+  consume(key: string, points = this.points, windowMs = this.windowMs): CounterState | null {
     const now = this.now();
-    const entry = this.current(key, now);
-    if (entry.shared + entry.sending + entry.pending >= this.points) return this.state(entry, now);
+    const entry = this.current(key, now, windowMs);
+    if (entry.shared + entry.sending + entry.pending >= points) return this.state(entry, now);
     entry.pending++;
     if (this.redis) this.dirty.add(key);
     // Most recently used last, so the eviction below drops the longest unused.
@@ -69,11 +75,20 @@ export class BatchedRedisCounter {
   }
 
   /** How far `key` is into its window, without counting. */
-  peek(key: string): CounterState {
+  peek(key: string, windowMs = this.windowMs): CounterState {
     const now = this.now();
     const entry = this.windows.get(key);
-    if (!entry || now >= entry.endsAt) return { count: 0, msBeforeNext: this.newWindow(now).endsAt - now };
+    if (!entry || now >= entry.endsAt || entry.windowMs !== windowMs)
+      return { count: 0, msBeforeNext: this.newWindow(now, windowMs).endsAt - now };
     return this.state(entry, now);
+  }
+
+  /** The state of `key` when one more use would be over `points`, else null; counts nothing. */
+  over(key: string, points: number, windowMs: number): CounterState | null {
+    const now = this.now();
+    const entry = this.windows.get(key);
+    if (!entry || now >= entry.endsAt || entry.windowMs !== windowMs) return null;
+    return entry.shared + entry.sending + entry.pending >= points ? this.state(entry, now) : null;
   }
 
   stop(): void {
@@ -98,7 +113,7 @@ export class BatchedRedisCounter {
       const pipeline = this.redis.multi();
       for (const { key, entry, delta } of batch) {
         const redisKey = `${this.prefix}:${key}:${entry.window}`;
-        pipeline.incrby(redisKey, delta).pexpire(redisKey, this.windowMs * 2);
+        pipeline.incrby(redisKey, delta).pexpire(redisKey, entry.windowMs * 2);
       }
       const replies = (await pipeline.exec()) ?? [];
       batch.forEach(({ entry, delta }, i) => {
@@ -124,19 +139,19 @@ export class BatchedRedisCounter {
     }
   }
 
-  private current(key: string, now: number): Window {
+  private current(key: string, now: number, windowMs: number): Window {
     const entry = this.windows.get(key);
-    if (entry && now < entry.endsAt) return entry;
-    const fresh = this.newWindow(now);
+    if (entry && now < entry.endsAt && entry.windowMs === windowMs) return entry;
+    const fresh = this.newWindow(now, windowMs);
     this.windows.set(key, fresh);
     return fresh;
   }
 
   /** Shared windows are aligned to the clock, so instances agree on them; a local one starts now. */
-  private newWindow(now: number): Window {
-    const window = Math.floor(now / this.windowMs);
-    const endsAt = this.redis ? (window + 1) * this.windowMs : now + this.windowMs;
-    return { window, endsAt, shared: 0, sending: 0, pending: 0 };
+  private newWindow(now: number, windowMs: number): Window {
+    const window = Math.floor(now / windowMs);
+    const endsAt = this.redis ? (window + 1) * windowMs : now + windowMs;
+    return { windowMs, window, endsAt, shared: 0, sending: 0, pending: 0 };
   }
 
   private evict(now: number): void {

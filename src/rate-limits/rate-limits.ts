@@ -16,6 +16,9 @@ import { BatchedRedisCounter, CounterState } from './batched-redis-counter';
 import { ExactLimit, rateLimited } from './exact-limit';
 import type { RateLimitState } from './rate-limit-fields';
 import { RedisConnection } from './redis-connection';
+import type { AuthenticatedToken } from '../auth/principal';
+import { Clock } from '../common/clock';
+import type { OwnRateLimit } from './token-rate-limit';
 
 const WINDOW_SECONDS = 60;
 const TOO_MANY = 'Too many requests; slow down.';
@@ -36,8 +39,15 @@ export class RateLimits implements OnModuleDestroy {
    */
   private readonly knownTokens: LRUCache<string, true> | null;
   private readonly redis: RedisConnection['client'];
+  /**
+   * The own limits of tokens and API users (token-rate-limit.ts): one counter, each key with its own
+   * limit and window. On the service's clock, so tests move its windows (the global ones follow Date.now).
+   */
+  private readonly own: BatchedRedisCounter;
+  /** Requests refused by an own limit (latchkey_token_rate_limit_refusals_total). */
+  readonly stats = { ownLimitRefusals: 0 };
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig, redis: RedisConnection) {
+  constructor(@Inject(APP_CONFIG) config: AppConfig, redis: RedisConnection, clock: Clock) {
     const limits = config.rateLimits;
     this.redis = redis.client;
     const batched = (keyPrefix: string, points: number): BatchedRedisCounter | null =>
@@ -45,20 +55,56 @@ export class RateLimits implements OnModuleDestroy {
     this.perToken = batched('token', limits.perTokenPerMinute);
     this.failuresPerIp = batched('auth-fail', limits.failedChecksPerIpPerMinute);
     this.knownTokens = this.failuresPerIp ? new LRUCache({ max: config.cache.maxEntries }) : null;
+    this.own = new BatchedRedisCounter(redis.client, 'latchkey:own-limit', 0, WINDOW_SECONDS * 1000, () => clock.now().getTime());
     this.perIp = new ExactLimit(redis.client, 'ip', limits.publicPerIpPerMinute, WINDOW_SECONDS, TOO_MANY);
   }
 
   onModuleDestroy(): void {
     this.perToken?.stop();
     this.failuresPerIp?.stop();
+    this.own.stop();
   }
 
-  /** Synchronous: the token check's path waits for nothing here. Where the token stands, or null with no limit. */
-  consumeToken(tokenId: string): RateLimitState | null {
-    if (!this.perToken) return null;
-    const over = this.perToken.consume(tokenId);
-    if (over) throw limited(standing('token', this.perToken, over));
-    return standing('token', this.perToken, this.perToken.peek(tokenId));
+  /**
+   * Synchronous: the token check's path waits for nothing here. Every limit of the token must pass:
+   * the global per-token one and its own (its own or its parent's, and its API user's). A refused
+   * request counts against none of them. The state returned (and the 429's) is the most constraining
+   * one: the fewest requests left; on a refusal, the refusing limit that resets last, so a client
+   * that waits Retry-After finds every refusing limit reset. null with no limit.
+   */
+  consumeToken(token: AuthenticatedToken): RateLimitState | null {
+    const limits = token.rateLimits;
+    if (!limits || limits.length === 0) {
+      if (!this.perToken) return null;
+      const over = this.perToken.consume(token.id);
+      if (over) throw limited(standing('token', this.perToken, over));
+      return standing('token', this.perToken, this.perToken.peek(token.id));
+    }
+    let refusal: RateLimitState | null = null;
+    const global = this.perToken?.over(token.id, this.perToken.points, WINDOW_SECONDS * 1000);
+    if (global && this.perToken) refusal = standing('token', this.perToken, global);
+    let ownRefused = false;
+    for (const limit of limits) {
+      const over = this.own.over(limit.key, limit.limit, limit.windowSeconds * 1000);
+      if (over && (!refusal || over.msBeforeNext > refusal.msBeforeReset)) refusal = ownStanding(limit, over);
+      if (over) ownRefused = true;
+    }
+    if (refusal) {
+      if (ownRefused) this.stats.ownLimitRefusals++;
+      throw limited(refusal);
+    }
+    let tightest: RateLimitState | null = null;
+    if (this.perToken) {
+      this.perToken.consume(token.id);
+      tightest = standing('token', this.perToken, this.perToken.peek(token.id));
+    }
+    for (const limit of limits) {
+      const windowMs = limit.windowSeconds * 1000;
+      this.own.consume(limit.key, limit.limit, windowMs);
+      const state = ownStanding(limit, this.own.peek(limit.key, windowMs));
+      if (!tightest || state.remaining < tightest.remaining) tightest = state;
+    }
+    return tightest;
   }
 
   consumePublic(ip: string): Promise<RateLimitState | null> {
@@ -130,6 +176,16 @@ function standing(policy: string, counter: BatchedRedisCounter, counted: Counter
     quota: counter.points,
     windowSeconds: WINDOW_SECONDS,
     remaining: counter.points - counted.count,
+    msBeforeReset: counted.msBeforeNext,
+  };
+}
+
+function ownStanding(limit: OwnRateLimit, counted: CounterState): RateLimitState {
+  return {
+    policy: limit.policy,
+    quota: limit.limit,
+    windowSeconds: limit.windowSeconds,
+    remaining: limit.limit - counted.count,
     msBeforeReset: counted.msBeforeNext,
   };
 }

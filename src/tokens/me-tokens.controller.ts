@@ -1,6 +1,7 @@
 // The signed-in user's own tokens: the default personal token and named tokens (and sessions, to end them).
-import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { RateLimitDto, RateLimitView } from '../rate-limits/token-rate-limit';
 import type { Actor } from '../audit/audit-log';
 import { CurrentActor } from '../audit/current-actor';
 import { Authenticated } from '../auth/access.decorators';
@@ -10,14 +11,21 @@ import { UuidParam } from '../common/uuid-param';
 import { Page, PageOf } from '../common/pagination';
 import { NoBody } from '../common/validation';
 import { ApiProblems } from '../openapi/problems';
-import { CreateNamedTokenDto, ListTokensQueryDto, RegeneratePersonalTokenDto, RotateTokenDto } from './token.dto';
+import { CreateNamedTokenDto, ListTokensQueryDto, RegeneratePersonalTokenDto, RotateTokenDto, UpdateTokenDto } from './token.dto';
+import { TOKEN_USAGE_DESCRIPTION, TokenUsageQueryDto, TokenUsageView } from './token-usage.view';
+import { TokenUsageService } from './token-usage.service';
 import { IssuedTokenView, TokenView } from './token.view';
 import { TokensService } from './tokens.service';
 
 @ApiTags('account')
+// Named through nullableRef (a rate limit or null) on token and API-user forms and views.
+@ApiExtraModels(RateLimitView, RateLimitDto)
 @Controller('me')
 export class MeTokensController {
-  constructor(private readonly tokens: TokensService) {}
+  constructor(
+    private readonly tokens: TokensService,
+    private readonly usageReader: TokenUsageService,
+  ) {}
 
   @Get('personal-token')
   @Authenticated({ scope: 'account:read' })
@@ -62,6 +70,30 @@ export class MeTokensController {
   @ApiOkResponse({ type: TokenView, description: 'The token (without its secret)' })
   get(@CurrentUser() user: UserPrincipal, @UuidParam('tokenId') tokenId: string): Promise<TokenView> {
     return this.tokens.get(user, tokenId);
+  }
+
+  @Patch('tokens/:tokenId')
+  @Authenticated({ scope: 'account:manage' })
+  @ApiOkResponse({ type: TokenView, description: 'The named token as changed' })
+  @ApiProblems(409)
+  update(
+    @CurrentUser() user: UserPrincipal,
+    @CurrentActor() actor: Actor,
+    @UuidParam('tokenId') tokenId: string,
+    @Body() dto: UpdateTokenDto,
+  ): Promise<TokenView> {
+    return this.tokens.update(user, actor, tokenId, dto);
+  }
+
+  @Get('tokens/:tokenId/usage')
+  @Authenticated({ scope: 'account:read' })
+  @ApiOkResponse({ type: TokenUsageView, description: TOKEN_USAGE_DESCRIPTION })
+  usage(
+    @CurrentUser() user: UserPrincipal,
+    @UuidParam('tokenId') tokenId: string,
+    @Query() query: TokenUsageQueryDto,
+  ): Promise<TokenUsageView> {
+    return this.usageReader.ofOwnToken(user, tokenId, query);
   }
 
   @Delete('tokens/:tokenId')

@@ -5,6 +5,7 @@ import { GRANTABLE_SCOPES } from '../authorization/permissions';
 import { IntInRange, NonBlankString, ScopeList, UuidList } from '../common/dto-fields';
 import { PageQueryDto } from '../common/pagination';
 import { Optional } from '../common/validation';
+import { RateLimitDto, RateLimitField } from '../rate-limits/token-rate-limit';
 import { USER_TOKEN_KINDS, UserTokenKind } from './token.entity';
 
 /** The longest name of a token (named and API-user tokens; the names the service gives are shorter). */
@@ -32,6 +33,17 @@ export class CreateNamedTokenDto {
   @IsOptional()
   @IntInRange(1, 366)
   expiresInDays?: number | null;
+
+  @RateLimitField()
+  rateLimit?: RateLimitDto | null;
+}
+
+/** PATCH of a named or API-user token: what is given changes, what is left out stays. */
+export class UpdateTokenDto {
+  @RateLimitField(
+    "Its own rate limit, on top of the global per-token one; null removes it, left out: unchanged. Takes effect at the token's next request",
+  )
+  rateLimit?: RateLimitDto | null;
 }
 
 export class RotateTokenDto {

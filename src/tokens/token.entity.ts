@@ -70,4 +70,11 @@ export class Token {
   /** A session's: the User-Agent its sign-in or exchange came with, truncated (src/common/user-agent.ts). */
   @Column('text', { name: 'user_agent', nullable: true })
   userAgent: string | null;
+
+  /** Its own rate limit (requests per window), with rateLimitWindowSeconds; null: only the global one. */
+  @Column('integer', { name: 'rate_limit', nullable: true })
+  rateLimit: number | null;
+
+  @Column('integer', { name: 'rate_limit_window_seconds', nullable: true })
+  rateLimitWindowSeconds: number | null;
 }

@@ -3,10 +3,11 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TOKEN_HINT_LENGTH, TOKEN_LENGTH, TokenPrefix } from '../auth/token-format';
 import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 import { GRANTABLE_SCOPES } from '../authorization/permissions';
-import { DATE_TIME, IP_ADDRESS_MAX_LENGTH } from '../common/view-fields';
+import { DATE_TIME, IP_ADDRESS_MAX_LENGTH, nullableRef } from '../common/view-fields';
 import { MAX_TOKEN_WORKSPACES, TOKEN_NAME_MAX_LENGTH } from './token.dto';
 import { Token, TOKEN_KINDS, TokenKind } from './token.entity';
 import { TokenPolicyVerdictView } from './token-policy-verdict';
+import { RATE_LIMIT_VIEW_DESCRIPTION, rateLimitOf, RateLimitView } from '../rate-limits/token-rate-limit';
 import { TOKEN_OWNER_TYPES, TokenOwnerType } from './tokens.repository';
 
 /** The prefix of each kind's secret, which tells what a leaked token is at a glance. */
@@ -96,6 +97,9 @@ export class TokenView {
     description: 'Set by rotation: the token that replaced this one',
   })
   replacedById: string | null;
+
+  @ApiProperty({ ...nullableRef(RateLimitView), description: RATE_LIMIT_VIEW_DESCRIPTION })
+  rateLimit: RateLimitView | null;
 }
 
 export class IssuedTokenView extends TokenView {
@@ -192,6 +196,7 @@ export function toTokenView(token: Token, now: Date): TokenView {
     revokedAt: graceEndsAt ? null : token.revokedAt,
     parentId: token.parentId,
     replacedById: token.replacedById,
+    rateLimit: rateLimitOf(token.rateLimit, token.rateLimitWindowSeconds),
   };
 }
 

@@ -11,6 +11,9 @@ import { TokenExpiryRepository } from './token-expiry.repository';
 import { SessionsService } from './sessions.service';
 import { TokenPolicyPreviewController } from './token-policy-preview.controller';
 import { TokensRepository } from './tokens.repository';
+import { TokenUsageRecorder } from './token-usage.recorder';
+import { TokenUsageRepository } from './token-usage.repository';
+import { TokenUsageService } from './token-usage.service';
 import { TokensService } from './tokens.service';
 import { WorkspaceTokensController } from './workspace-tokens.controller';
 import { WorkspaceTokensService } from './workspace-tokens.service';
@@ -27,6 +30,9 @@ import { WorkspaceTokensService } from './workspace-tokens.service';
     TokenExpiryRepository,
     TokenExpiryNotices,
     UnusedTokens,
+    TokenUsageRepository,
+    TokenUsageRecorder,
+    TokenUsageService,
   ],
   // TokenExpiryRepository: the recipients of a token's notices, also those of a leak (src/leaks).
   exports: [
@@ -37,6 +43,8 @@ import { WorkspaceTokensService } from './workspace-tokens.service';
     TokenExpiryNotices,
     TokenExpiryRepository,
     UnusedTokens,
+    TokenUsageRecorder,
+    TokenUsageService,
   ],
 })
 export class TokensModule {}

@@ -3,6 +3,7 @@ import { requireId } from '../database/workspace-scoped';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Invalidation } from '../cache/invalidation';
+import type { RateLimitSetting } from '../rate-limits/token-rate-limit';
 import type { KeysetPosition } from '../common/pagination';
 import type { UserStatus } from '../accounts/user.entity';
 import { Token, TokenKind } from './token.entity';
@@ -61,6 +62,13 @@ export interface TokenCredential {
   userEmail: string | null;
   apiUserStatus: 'active' | 'disabled' | null;
   apiUserWorkspaceId: string | null;
+  /** The token's own rate limit, its parent's (an exchanged session counts against it), its API user's. */
+  rateLimit: number | null;
+  rateLimitWindowSeconds: number | null;
+  parentRateLimit: number | null;
+  parentRateLimitWindowSeconds: number | null;
+  apiUserRateLimit: number | null;
+  apiUserRateLimitWindowSeconds: number | null;
 }
 
 export interface ReachingToken extends Token {
@@ -74,7 +82,8 @@ export interface ReachingToken extends Token {
 const REACHING_COLUMNS = `t.id, t.kind, t.user_id AS "userId", t.api_user_id AS "apiUserId", t.name, t.hint, t.scopes,
   t.workspace_ids AS "workspaceIds", t.parent_id AS "parentId", t.replaced_by_id AS "replacedById", t.created_at AS "createdAt",
   t.expires_at AS "expiresAt", t.revoked_at AS "revokedAt", t.last_used_at AS "lastUsedAt", t.last_used_ip AS "lastUsedIp",
-  u.email AS "ownerEmail", p.kind AS "parentKind", p.created_at AS "parentCreatedAt", p.expires_at AS "parentExpiresAt"`;
+  u.email AS "ownerEmail", p.kind AS "parentKind", p.created_at AS "parentCreatedAt", p.expires_at AS "parentExpiresAt",
+  t.rate_limit AS "rateLimit", t.rate_limit_window_seconds AS "rateLimitWindowSeconds"`;
 const REACHING_FROM = `FROM tokens t
   JOIN memberships m ON m.workspace_id = $1 AND (m.user_id = t.user_id OR m.api_user_id = t.api_user_id)
   LEFT JOIN tokens p ON p.id = t.parent_id
@@ -142,7 +151,10 @@ export class TokensRepository {
               p.expires_at AS "parentExpiresAt", p.revoked_at AS "parentRevokedAt",
               p.blocked_workspace_ids AS "parentBlockedWorkspaceIds",
               u.status AS "userStatus", u.email AS "userEmail",
-              a.status AS "apiUserStatus", a.workspace_id AS "apiUserWorkspaceId"
+              a.status AS "apiUserStatus", a.workspace_id AS "apiUserWorkspaceId",
+              t.rate_limit AS "rateLimit", t.rate_limit_window_seconds AS "rateLimitWindowSeconds",
+              p.rate_limit AS "parentRateLimit", p.rate_limit_window_seconds AS "parentRateLimitWindowSeconds",
+              a.rate_limit AS "apiUserRateLimit", a.rate_limit_window_seconds AS "apiUserRateLimitWindowSeconds"
          FROM tokens t
          LEFT JOIN tokens p ON p.id = t.parent_id
          LEFT JOIN users u ON u.id = t.user_id
@@ -317,6 +329,16 @@ export class TokensRepository {
     await this.invalidation.publish(em, { kind: 'token', id: tokenId });
   }
 
+  /** A token's own rate limit (null: none); its checks use the new one at their next request (invalidation). */
+  async setRateLimit(tokenId: string, rateLimit: RateLimitSetting | null, em: EntityManager): Promise<void> {
+    await em.query(`UPDATE tokens SET rate_limit = $2, rate_limit_window_seconds = $3 WHERE id = $1`, [
+      tokenId,
+      rateLimit?.limit ?? null,
+      rateLimit?.windowSeconds ?? null,
+    ]);
+    await this.invalidation.publish(em, { kind: 'token', id: tokenId });
+  }
+
   // --- tokens that can reach a workspace (governance) ------------------------------------------
 
   /** Live tokens of the workspace's members and API users that are not restricted away from it or blocked in it. */
@@ -377,7 +399,37 @@ export class TokensRepository {
     return rows.length;
   }
 
-  async findReachingWorkspace(workspaceId: string, tokenId: string, now: Date, em: EntityManager): Promise<ReachingToken | null> {
+  /**
+   * Live tokens that reach this workspace alone (an API user's, or restricted to it only), sessions
+   * aside, whose last use (or creation, never used) is before `before`.
+   */
+  listUnusedInWorkspace(
+    workspaceId: string,
+    now: Date,
+    before: Date,
+    after: KeysetPosition | null,
+    limit: number,
+  ): Promise<ReachingToken[]> {
+    const params: unknown[] = [requireId(workspaceId), now, before];
+    const where = [
+      REACHES_WORKSPACE,
+      `t.kind <> 'session'`,
+      `(t.api_user_id IS NOT NULL OR t.workspace_ids = ARRAY[$1::uuid])`,
+      `COALESCE(t.last_used_at, t.created_at) < $3`,
+    ];
+    if (after) where.push(`(t.created_at, t.id) < ($${params.push(after.createdAt)}, $${params.push(after.id)})`);
+    return this.dataSource.query(
+      `SELECT ${REACHING_COLUMNS} ${REACHING_FROM} WHERE ${where.join(' AND ')} ORDER BY t.created_at DESC, t.id DESC LIMIT ${limit + 1}`,
+      params,
+    );
+  }
+
+  async findReachingWorkspace(
+    workspaceId: string,
+    tokenId: string,
+    now: Date,
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<ReachingToken | null> {
     const rows = await em.query(`SELECT ${REACHING_COLUMNS} ${REACHING_FROM} WHERE ${REACHES_WORKSPACE} AND t.id = $3`, [
       requireId(workspaceId),
       now,

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { SecurityNotices } from '../accounts/security-notices';
 import { CurrentPassword } from '../accounts/current-password';
-import { Actor, AuditLog } from '../audit/audit-log';
+import { Actor, AuditEntry, AuditLog } from '../audit/audit-log';
 import type { AuthenticatedToken, Principal, UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, tokenHint } from '../auth/token-format';
 import { ALL_SCOPES } from '../authorization/permissions';
@@ -14,10 +14,18 @@ import { Clock } from '../common/clock';
 import { RateLimits } from '../rate-limits/rate-limits';
 import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
 import { decodeCursor, Page, pageLimit, toPage } from '../common/pagination';
-import { CreateNamedTokenDto, ExchangeTokenDto, ListTokensQueryDto, RegeneratePersonalTokenDto, RotateTokenDto } from './token.dto';
+import {
+  CreateNamedTokenDto,
+  ExchangeTokenDto,
+  ListTokensQueryDto,
+  RegeneratePersonalTokenDto,
+  RotateTokenDto,
+  UpdateTokenDto,
+} from './token.dto';
 import { Token, TokenKind, USER_TOKEN_KINDS } from './token.entity';
 import { IssuedTokenView, PREFIX_BY_KIND, toIssuedTokenView, toTokenView, TokenView } from './token.view';
 import { TokensRepository } from './tokens.repository';
+import { rateLimitOf, type RateLimitSetting } from '../rate-limits/token-rate-limit';
 
 const DAY_MS = 86_400_000;
 export const SESSION_LIFETIME_MS = 12 * 3_600_000;
@@ -36,6 +44,8 @@ export interface TokenSpec {
   blockedWorkspaceIds?: string[];
   /** A session's User-Agent, as kept (keptUserAgent). */
   userAgent?: string | null;
+  /** Its own rate limit; none when left out. */
+  rateLimit?: RateLimitSetting | null;
 }
 
 @Injectable()
@@ -72,6 +82,8 @@ export class TokensService {
       lastUsedAt: null,
       lastUsedIp: null,
       userAgent: spec.userAgent ?? null,
+      rateLimit: spec.rateLimit?.limit ?? null,
+      rateLimitWindowSeconds: spec.rateLimit?.windowSeconds ?? null,
     } satisfies Token);
     await this.tokens.insert(token, em);
     // Its first check is not refused for its address's failed checks (H3); if the insert rolls back,
@@ -237,12 +249,13 @@ export class TokensService {
         scopes: dto.scopes,
         workspaceIds,
         expiresAt,
+        rateLimit: dto.rateLimit ?? null,
       });
       await this.audit.record(em, actor, {
         action: 'token.created',
         accountId: principal.id,
         target: { type: 'token', id: token.id },
-        details: { name: token.name, scopes: token.scopes, workspaceIds, expiresAt },
+        details: { name: token.name, scopes: token.scopes, workspaceIds, expiresAt, rateLimit: dto.rateLimit ?? null },
       });
       return toIssuedTokenView(token, secret);
     });
@@ -276,6 +289,33 @@ export class TokensService {
         details: { kind: token.kind },
       });
     });
+  }
+
+  /** PATCH of a named token: its own rate limit. */
+  async update(principal: UserPrincipal, actor: Actor, tokenId: string, dto: UpdateTokenDto): Promise<TokenView> {
+    return this.dataSource.transaction(async (em) => {
+      const token = await this.tokens.findForOwnerLocked({ type: 'user', id: principal.id }, tokenId, em);
+      if (!token) throw notFound('Token');
+      await this.applyUpdate(em, token, dto, (entry) => this.audit.record(em, actor, { ...entry, accountId: principal.id }));
+      return toTokenView(token, this.clock.now());
+    });
+  }
+
+  /**
+   * Shared by named and API-user tokens (the caller has found, locked and authorised `token`): what
+   * the PATCH gives, written with its audit event and the token's invalidation in one transaction, so
+   * the next check of the token (on any instance) holds it to the new limit. `token` is changed in place.
+   */
+  async applyUpdate(em: EntityManager, token: Token, dto: UpdateTokenDto, audit: (entry: AuditEntry) => Promise<void>): Promise<void> {
+    if (token.kind !== 'named' && token.kind !== 'api_user') {
+      throw conflict('Only named and API-user tokens take a rate limit; a session counts against the token it was exchanged from.');
+    }
+    if (dto.rateLimit === undefined) return;
+    const rateLimit = dto.rateLimit === null ? null : { limit: dto.rateLimit.limit, windowSeconds: dto.rateLimit.windowSeconds };
+    await this.tokens.setRateLimit(token.id, rateLimit, em);
+    token.rateLimit = rateLimit?.limit ?? null;
+    token.rateLimitWindowSeconds = rateLimit?.windowSeconds ?? null;
+    await audit({ action: 'token.updated', target: { type: 'token', id: token.id }, details: { fields: ['rateLimit'], rateLimit } });
   }
 
   /** A new secret for a named token; the old one keeps working for graceSeconds, then dies. */
@@ -313,6 +353,8 @@ export class TokensService {
       workspaceIds: old.workspaceIds,
       // A workspace that cut the old secret off is not reopened by rotating it.
       blockedWorkspaceIds: old.blockedWorkspaceIds,
+      // Its own limit goes with it (a new bucket: the old secret keeps its own until its grace ends).
+      rateLimit: rateLimitOf(old.rateLimit, old.rateLimitWindowSeconds),
       expiresAt: capToGrantor(grantor, lifetime === null ? null : new Date(now.getTime() + lifetime)),
     });
     await this.tokens.markReplaced(old.id, token.id, new Date(now.getTime() + graceSeconds * 1000), em);

@@ -10,6 +10,7 @@ import { UuidParam } from '../common/uuid-param';
 import { NoBody } from '../common/validation';
 import { WorkspaceTokenView } from './token.view';
 import { WorkspaceTokensService } from './workspace-tokens.service';
+import { TOKEN_USAGE_DESCRIPTION, TokenUsageQueryDto, TokenUsageView, UnusedTokensListQueryDto } from './token-usage.view';
 
 @ApiTags('tokens')
 @Controller('workspaces/:wid/tokens')
@@ -25,6 +26,28 @@ export class WorkspaceTokensController {
   })
   list(@CurrentWorkspace() caller: WorkspaceCaller, @Query() query: PageQueryDto) {
     return this.tokens.list(caller, query);
+  }
+
+  @Get('unused')
+  @Authenticated({ permission: 'tokens:read' })
+  @ApiOkResponse({
+    type: PageOf(WorkspaceTokenView),
+    description:
+      "A page of the live tokens of this workspace alone (API-user tokens, and members' tokens restricted to this workspace only) " +
+      'not used for `days` days (never used: made that long ago), newest first. Sessions are not listed',
+  })
+  unused(@CurrentWorkspace() caller: WorkspaceCaller, @Query() query: UnusedTokensListQueryDto) {
+    return this.tokens.unused(caller, query);
+  }
+
+  @Get(':tokenId/usage')
+  @Authenticated({ permission: 'tokens:read' })
+  @ApiOkResponse({
+    type: TokenUsageView,
+    description: `${TOKEN_USAGE_DESCRIPTION}. A member's token that also reaches other workspaces is answered hidden, without hours: its use elsewhere is not this workspace's business`,
+  })
+  usage(@CurrentWorkspace() caller: WorkspaceCaller, @UuidParam('tokenId') tokenId: string, @Query() query: TokenUsageQueryDto) {
+    return this.tokens.usage(caller, tokenId, query);
   }
 
   @Delete(':tokenId')

@@ -8,6 +8,8 @@ import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { notFound } from '../common/errors';
+import { TokenUsageService } from './token-usage.service';
+import { UNUSED_DAYS, type TokenUsageQueryDto, type TokenUsageView, type UnusedTokensListQueryDto } from './token-usage.view';
 import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
 import { POLICY_PREVIEW_MAX_ITEMS, PolicyPreviewTokenView, TokenPolicyPreviewView } from './token-policy-preview.view';
 import { toPolicyVerdict } from './token-policy-verdict';
@@ -56,6 +58,7 @@ export class WorkspaceTokensService {
     private readonly writes: WorkspaceWrites,
     private readonly clock: Clock,
     private readonly notices: SecurityNotices,
+    private readonly usageReader: TokenUsageService,
   ) {}
 
   async list(access: WorkspaceAccess, query: PageQueryDto): Promise<Page<WorkspaceTokenView>> {
@@ -63,6 +66,31 @@ export class WorkspaceTokensService {
     const now = this.clock.now();
     const rows = await this.tokens.listReachingWorkspace(access.workspaceId, now, decodeCursor(query.cursor), limit);
     return toPage(rows, limit, (row) => toGovernedTokenView(row, access.workspaceId, access.tokenPolicy, now, access.principal.token.id));
+  }
+
+  /**
+   * Tokens of this workspace alone (reachesOnly: API-user tokens, members' tokens restricted to it
+   * alone) with no use for `days` days: their last use, or their creation when never used, is older.
+   * Members' other tokens are left out, as their last use is (toGovernedTokenView): a use elsewhere is
+   * not this workspace's to see, and "unused" would tell it.
+   */
+  async unused(access: WorkspaceAccess, query: UnusedTokensListQueryDto): Promise<Page<WorkspaceTokenView>> {
+    const limit = pageLimit(query);
+    const now = this.clock.now();
+    const before = new Date(now.getTime() - (query.days ?? UNUSED_DAYS[0]) * 86_400_000);
+    const rows = await this.tokens.listUnusedInWorkspace(access.workspaceId, now, before, decodeCursor(query.cursor), limit);
+    return toPage(rows, limit, (row) => toGovernedTokenView(row, access.workspaceId, access.tokenPolicy, now, access.principal.token.id));
+  }
+
+  /**
+   * The usage of a token that reaches the workspace (else 404). A member's token that reaches other
+   * workspaces too is answered `hidden`, without hours, as its last use is (toGovernedTokenView).
+   */
+  async usage(access: WorkspaceAccess, tokenId: string, query: TokenUsageQueryDto): Promise<TokenUsageView> {
+    const token = await this.tokens.findReachingWorkspace(access.workspaceId, tokenId, this.clock.now());
+    if (!token) throw notFound('Token');
+    if (!reachesOnly(token, access.workspaceId)) return this.usageReader.hidden(token.id, query.days);
+    return this.usageReader.read(token.id, query.days);
   }
 
   /**

@@ -17,7 +17,8 @@ const WORKSPACE_FIELDS = `id name slug roles { id name } tokenPolicy { maxLifeti
   devices { items { id serial metadata } nextCursor }
   apiUsers { items { id name roles { id } deviceAccess { mode } tokens { items { id hint } } } }
   invitations { items { id email status } }
-  tokens { items { id hint owner { id } policy { accepted } } }
+  tokens { items { id hint owner { id } policy { accepted } rateLimit { limit } } }
+  unusedTokens(days: 30) { items { id } }
   auditEvents { items { id action } }
   webhooks { items { id url deliveries { items { id payload } } } }
   teams(limit: 5) { items { id name roles { id } deviceAccess { mode } members { userId email } apiUsers { id name } } }`;
@@ -125,6 +126,8 @@ describe('GraphQL tenancy', () => {
         ['role(id: $id) { id }', victimIds.role],
         ['webhook(id: $id) { id deliveries { items { id } } }', victimIds.webhook],
         ['team(id: $id) { id members { email } }', victimIds.team],
+        ['tokenUsage(tokenId: $id) { tokenId buckets { hour } }', victimIds.bot.tokenId],
+        ['apiUser(id: $id) { id tokenUsage(tokenId: $id) { tokenId } }', victimIds.bot.id],
       ];
       for (const [field, id] of items) {
         const res = await gql(t, outsider(), `query($own: ID!, $id: ID!) { workspace(id: $own) { ${field} } }`, { own: own.id, id });
@@ -153,7 +156,15 @@ describe('GraphQL tenancy', () => {
         // A 403 only where REST answers 403 before looking: account routes (own tokens) that an API user or a
         // workspace-restricted token may not use at all, and platform administration, whatever the id.
         if (codes(res)[0] !== 'NOT_FOUND')
-          expect(['revokeToken', 'rotateToken', 'revokeSession', 'declineInvitation', 'deactivateUser', 'reactivateUser']).toContain(name);
+          expect([
+            'revokeToken',
+            'rotateToken',
+            'updateToken',
+            'revokeSession',
+            'declineInvitation',
+            'deactivateUser',
+            'reactivateUser',
+          ]).toContain(name);
       }
       expect(await tableContents(t.dataSource)).toEqual(before);
     });
@@ -245,6 +256,11 @@ describe('GraphQL tenancy', () => {
         { w, id: victimIds.bot.id, t: victimIds.bot.tokenId },
       ],
       [
+        'updateApiUserToken',
+        'mutation($w: ID!, $id: ID!, $t: ID!) { updateApiUserToken(workspaceId: $w, apiUserId: $id, tokenId: $t, input: { rateLimit: null }) { id } }',
+        { w, id: victimIds.bot.id, t: victimIds.bot.tokenId },
+      ],
+      [
         'revokeWorkspaceToken',
         'mutation($w: ID!, $t: ID!) { revokeWorkspaceToken(workspaceId: $w, tokenId: $t) { id } }',
         { w, t: victimIds.bot.tokenId },
@@ -305,6 +321,11 @@ describe('GraphQL tenancy', () => {
       // My tokens: the victim's token ids are "not found" among the caller's own.
       ['revokeToken', 'mutation($t: ID!) { revokeToken(id: $t) { id } }', { t: victim.owner.personalTokenId }],
       ['rotateToken', 'mutation($t: ID!) { rotateToken(id: $t) { secret } }', { t: victim.owner.personalTokenId }],
+      [
+        'updateToken',
+        'mutation($t: ID!) { updateToken(id: $t, input: { rateLimit: { limit: 1, windowSeconds: 1 } }) { id } }',
+        { t: victim.owner.personalTokenId },
+      ],
       // My sessions: the victim's session ids are "not found" among the caller's own.
       ['revokeSession', 'mutation($s: ID!) { revokeSession(id: $s) { id } }', { s: victimIds.session }],
       // Platform administration: refused to anyone not a platform admin, whatever the id.

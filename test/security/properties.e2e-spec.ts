@@ -119,10 +119,12 @@ const FIELD_TYPES: Record<string, JsonType> = {
   events: 'array',
   enabled: 'boolean',
   overlapSeconds: 'integer',
+  rateLimit: 'object',
 };
 /** Objects that take any keys: an unknown key inside them is not a mutation. */
 const FREE_FORM = new Set(['metadata']);
 const DEVICE_ACCESS_FIELDS = ['mode', 'deviceIds'];
+const RATE_LIMIT_FIELDS = ['limit', 'windowSeconds'];
 
 type Ids = Record<IdKind, string>;
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -146,7 +148,14 @@ function validBodies(
     // An address nobody has: the same 202 as for an account, and one outbox row.
     'POST /v1/auth/password-reset': () => ({ email: 'nobody@example.com' }),
     'PATCH /v1/me': () => ({ name: 'Owner' }),
-    'POST /v1/me/tokens': () => ({ name: 'prop', scopes: ['devices:read'], workspaceIds: [ids.workspace], expiresInDays: 30 }),
+    'POST /v1/me/tokens': () => ({
+      name: 'prop',
+      scopes: ['devices:read'],
+      workspaceIds: [ids.workspace],
+      expiresInDays: 30,
+      rateLimit: { limit: 100, windowSeconds: 60 },
+    }),
+    'PATCH /v1/me/tokens/:tokenId': () => ({ rateLimit: { limit: 100, windowSeconds: 60 } }),
     'POST /v1/me/tokens/:tokenId/rotate': () => ({ graceSeconds: 60 }),
     // Regeneration with a token that is not a login session needs the current password (H4).
     'POST /v1/me/personal-token/regenerate': () => ({ currentPassword: PASSWORD }),
@@ -177,14 +186,26 @@ function validBodies(
     }),
     'POST /v1/workspaces/:wid/devices': () => ({ name: 'Sensor', serial: `P-${unique()}`, metadata: { room: 'lab' } }),
     'PATCH /v1/workspaces/:wid/devices/:deviceId': () => ({ name: 'Sensor', serial: 'P-1', metadata: {} }),
-    'POST /v1/workspaces/:wid/api-users': () => ({ name: 'Bot', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } }),
+    'POST /v1/workspaces/:wid/api-users': () => ({
+      name: 'Bot',
+      roleIds: [roles.viewer],
+      deviceAccess: { mode: 'all' },
+      rateLimit: { limit: 100, windowSeconds: 60 },
+    }),
     'PATCH /v1/workspaces/:wid/api-users/:id': () => ({
       name: 'Bot',
       roleIds: [roles.viewer],
       deviceAccess: { mode: 'all' },
       status: 'active',
+      rateLimit: { limit: 100, windowSeconds: 60 },
     }),
-    'POST /v1/workspaces/:wid/api-users/:id/tokens': () => ({ name: 'bot token', scopes: ['devices:read'], expiresInDays: 30 }),
+    'POST /v1/workspaces/:wid/api-users/:id/tokens': () => ({
+      name: 'bot token',
+      scopes: ['devices:read'],
+      expiresInDays: 30,
+      rateLimit: { limit: 100, windowSeconds: 60 },
+    }),
+    'PATCH /v1/workspaces/:wid/api-users/:id/tokens/:tokenId': () => ({ rateLimit: { limit: 100, windowSeconds: 60 } }),
     'POST /v1/workspaces/:wid/api-users/:id/tokens/:tokenId/rotate': () => ({ graceSeconds: 60 }),
     // A public name: nothing drains the outbox here, so nothing is ever sent to it.
     'POST /v1/workspaces/:wid/webhooks': () => ({ url: 'https://hooks.example.com/p', events: ['device.created'], description: 'd' }),
@@ -550,7 +571,9 @@ function applyMutation(route: Route, valid: Record<string, Json>, m: Mutation): 
       const actual = typeOf(m.value);
       const sameType = actual === type;
       body[m.field] = m.value;
-      const nullAllowed = actual === 'null' && schema.properties[m.field].nullable === true;
+      // A nullable object is a oneOf of its schema and null (nullableRef, src/common/view-fields.ts).
+      const property = schema.properties[m.field] as SchemaObject & { oneOf?: SchemaObject[] };
+      const nullAllowed = actual === 'null' && (property.nullable === true || (property.oneOf ?? []).some((s) => s.nullable === true));
       return { text: JSON.stringify(body), verdict: sameType || nullAllowed ? 'unknown' : 'invalid' };
     }
     case 'huge':
@@ -566,7 +589,8 @@ function applyMutation(route: Route, valid: Record<string, Json>, m: Mutation): 
       delete body[m.field];
       return { text: JSON.stringify(body), verdict: 'invalid' };
     case 'extraKey': {
-      const known = m.inside === null ? Object.keys(schema.properties) : DEVICE_ACCESS_FIELDS;
+      const known =
+        m.inside === null ? Object.keys(schema.properties) : m.inside === 'rateLimit' ? RATE_LIMIT_FIELDS : DEVICE_ACCESS_FIELDS;
       // defineProperty: an assignment to "__proto__" would set the prototype, not add a key.
       const target = m.inside === null ? body : (body[m.inside] = { ...((body[m.inside] as Record<string, Json>) ?? { mode: 'all' }) });
       Object.defineProperty(target, m.key, { value: m.value, enumerable: true, configurable: true, writable: true });

@@ -7,6 +7,8 @@ import type { DataSource } from 'typeorm';
  * write per request), so a flush may land between any two snapshots.
  */
 const BACKGROUND_COLUMNS: Record<string, string[]> = { tokens: ['last_used_at', 'last_used_ip'] };
+/** Tables written only in the background, the same way: the tokens' hourly usage (TokenUsageRecorder). */
+const BACKGROUND_TABLES = new Set(['token_usage_hourly']);
 
 const statements = new WeakMap<DataSource, Promise<string>>();
 
@@ -20,7 +22,7 @@ async function fingerprintStatement(dataSource: DataSource): Promise<string> {
   );
   const byTable = new Map<string, string[]>();
   for (const { table, column } of columns) {
-    if (BACKGROUND_COLUMNS[table]?.includes(column)) continue;
+    if (BACKGROUND_TABLES.has(table) || BACKGROUND_COLUMNS[table]?.includes(column)) continue;
     byTable.set(table, [...(byTable.get(table) ?? []), column]);
   }
   const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;

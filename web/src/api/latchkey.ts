@@ -34,6 +34,10 @@ export function latchkeyApi({ signedIn: http, anonymous }: ApiClient) {
       rotateToken: (tokenId: string, graceSeconds: number) =>
         answer(http.POST('/v1/me/tokens/{tokenId}/rotate', { params: { path: { tokenId } }, body: { graceSeconds } })),
       revokeToken: (tokenId: string) => answer(http.DELETE('/v1/me/tokens/{tokenId}', { params: { path: { tokenId } } })),
+      updateToken: (tokenId: string, body: Dto<'UpdateTokenDto'>) =>
+        answer(http.PATCH('/v1/me/tokens/{tokenId}', { params: { path: { tokenId } }, body })),
+      tokenUsage: (tokenId: string, query: Query<'getMyTokenUsage'> = {}) =>
+        answer(http.GET('/v1/me/tokens/{tokenId}/usage', { params: { path: { tokenId }, query } })),
       invitations: () => answer(http.GET('/v1/me/invitations')),
       sessions: (query: Query<'listMySessions'> = {}) => answer(http.GET('/v1/me/sessions', { params: { query } })),
       revokeSession: (sessionId: string) => answer(http.DELETE('/v1/me/sessions/{sessionId}', { params: { path: { sessionId } } })),
@@ -140,6 +144,19 @@ export function latchkeyApi({ signedIn: http, anonymous }: ApiClient) {
             params: { path: { wid, id: apiUserId, tokenId } },
           }),
         ),
+      updateToken: (wid: string, apiUserId: string, tokenId: string, body: Dto<'UpdateTokenDto'>) =>
+        answer(
+          http.PATCH('/v1/workspaces/{wid}/api-users/{id}/tokens/{tokenId}', {
+            params: { path: { wid, id: apiUserId, tokenId } },
+            body,
+          }),
+        ),
+      tokenUsage: (wid: string, apiUserId: string, tokenId: string, query: Query<'getApiUserTokenUsage'> = {}) =>
+        answer(
+          http.GET('/v1/workspaces/{wid}/api-users/{id}/tokens/{tokenId}/usage', {
+            params: { path: { wid, id: apiUserId, tokenId }, query },
+          }),
+        ),
     },
 
     workspaceTokens: {
@@ -147,6 +164,8 @@ export function latchkeyApi({ signedIn: http, anonymous }: ApiClient) {
         answer(http.GET('/v1/workspaces/{wid}/tokens', { params: { path: { wid }, query } })),
       revoke: (wid: string, tokenId: string) =>
         answer(http.DELETE('/v1/workspaces/{wid}/tokens/{tokenId}', { params: { path: { wid, tokenId } } })),
+      unused: (wid: string, query: Query<'listUnusedWorkspaceTokens'> = {}) =>
+        answer(http.GET('/v1/workspaces/{wid}/tokens/unused', { params: { path: { wid }, query } })),
     },
 
     teams: {

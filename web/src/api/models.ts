@@ -24,6 +24,10 @@ export type IssuedToken = Schemas['IssuedTokenView'];
 /** A token as a workspace governs it: its owner and the token policy's verdict. */
 export type GovernedToken = Schemas['WorkspaceTokenView'];
 export type TokenPolicy = Schemas['TokenPolicyView'];
+/** A token's or API user's own rate limit: `limit` requests per `windowSeconds`. */
+export type RateLimit = Schemas['RateLimitView'];
+/** A token's requests and refusals per hour (sparse) over the last days. */
+export type TokenUsage = Schemas['TokenUsageView'];
 
 export type Workspace = Schemas['WorkspaceView'];
 /** GET /v1/workspaces/{wid}: the workspace with the caller's access in it. */

@@ -9,10 +9,20 @@ import { Page, Section } from '../../components/Page';
 import { ScopePicker } from '../../components/pickers';
 import { SecretOnce } from '../../components/SecretOnce';
 import { TokenActions, tokenColumns, TokenTable } from '../../components/tokens';
-import { EXPIRING_SOON_DAYS, expiryState, plural } from '../../format';
+import { EXPIRING_SOON_DAYS, expiryState, isLive, plural } from '../../format';
 import { useLoad } from '../../hooks';
 import { useSession } from '../../session';
 import { useCatalog } from '../../workspace';
+import {
+  NO_RATE_LIMIT,
+  RATE_LIMIT_FIELDS,
+  RateLimitButton,
+  RateLimitFields,
+  rateLimitBody,
+  RateLimitText,
+  UsageChart,
+  type RateLimitInput,
+} from '../../components/rate-limits';
 
 const EXPIRY_CHOICES = expiryChoices({ longest: LIMITS.namedTokenDays });
 
@@ -65,6 +75,7 @@ export function NamedTokensPage() {
         <PagedItems list={tokens} shown={visible.length} empty="No named tokens yet. Create one below." moreLabel="Show more tokens">
           <NamedTokenTable
             tokens={visible}
+            onChanged={() => void tokens.reload()}
             onRevoke={revoke}
             onRotated={(t) => {
               setIssued({ token: t, rotated: true });
@@ -87,10 +98,12 @@ function NamedTokenTable({
   tokens,
   onRevoke,
   onRotated,
+  onChanged,
 }: {
   tokens: Token[];
   onRevoke: (t: Token) => Promise<void>;
   onRotated: (t: IssuedToken) => void;
+  onChanged: () => void;
 }) {
   const { api, workspaces } = useSession();
   const names = new Map(workspaces.map((w) => [w.id, w.name]));
@@ -103,15 +116,34 @@ function NamedTokenTable({
     <TokenTable
       caption="Your named tokens"
       tokens={tokens}
-      columns={[tokenColumns.name, tokenColumns.hint, tokenColumns.scopes, workspacesColumn, tokenColumns.expires, tokenColumns.lastUsed]}
+      columns={[
+        tokenColumns.name,
+        tokenColumns.hint,
+        tokenColumns.scopes,
+        workspacesColumn,
+        tokenColumns.expires,
+        tokenColumns.lastUsed,
+        { header: 'Rate limit', cell: (t) => <RateLimitText rateLimit={t.rateLimit} /> },
+        { header: 'Last 30 days', cell: (t) => <UsageChart load={() => api.me.tokenUsage(t.id)} deps={[t.id, t.lastUsedAt]} /> },
+      ]}
       actions={(t) => (
-        <TokenActions
-          token={t}
-          onRotate={(grace) => api.me.rotateToken(t.id, grace)}
-          onRotated={onRotated}
-          onRevoke={() => onRevoke(t)}
-          revokeMessage="The token stops working at once, everywhere, with every secret of its rotations and every session made from it. This cannot be undone."
-        />
+        <>
+          {isLive(t) && (
+            <RateLimitButton
+              name={t.name ?? t.hint}
+              rateLimit={t.rateLimit}
+              onSave={(rateLimit) => api.me.updateToken(t.id, { rateLimit })}
+              onSaved={onChanged}
+            />
+          )}
+          <TokenActions
+            token={t}
+            onRotate={(grace) => api.me.rotateToken(t.id, grace)}
+            onRotated={onRotated}
+            onRevoke={() => onRevoke(t)}
+            revokeMessage="The token stops working at once, everywhere, with every secret of its rotations and every session made from it. This cannot be undone."
+          />
+        </>
       )}
     />
   );
@@ -124,7 +156,8 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
   const [scopes, setScopes] = useState<TokenScope[]>([]);
   const [workspaceIds, setWorkspaceIds] = useState<string[]>([]);
   const [expiry, setExpiry] = useState(defaultExpiry(EXPIRY_CHOICES));
-  const form = useForm({ fields: ['name', 'scopes', 'workspaceIds', 'expiresInDays'] });
+  const [rateLimit, setRateLimit] = useState<RateLimitInput>(NO_RATE_LIMIT);
+  const form = useForm({ fields: ['name', 'scopes', 'workspaceIds', 'expiresInDays', ...RATE_LIMIT_FIELDS] });
   // Restricted to workspaces: what the user may do there and their token policies, as the server answers them.
   const restricted = useLoad(
     () => (workspaceIds.length === 0 ? Promise.resolve([]) : Promise.all(workspaceIds.map((id) => api.workspaces.get(id)))),
@@ -148,8 +181,10 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
       scopes: scopes.filter((scope) => !held || shown.has(scope) || held.has(scope)),
       workspaceIds: workspaceIds.length > 0 ? workspaceIds : null,
       expiresInDays: expiresInDays(chosenExpiry),
+      rateLimit: rateLimitBody(rateLimit),
     });
     setName('');
+    setRateLimit(NO_RATE_LIMIT);
     setScopes([]);
     setWorkspaceIds([]);
     setExpiry(defaultExpiry(EXPIRY_CHOICES));
@@ -208,6 +243,7 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
                 : 'What the token may do. In a workspace it can never do more than your roles allow there.'
             }
           />
+          <RateLimitFields form={form} value={rateLimit} onChange={setRateLimit} />
           {refusing.length > 0 && (
             <Notice tone="warning">
               {refusing.map((w) => w.name).join(', ')} {refusing.length === 1 ? 'refuses' : 'refuse'} personal access tokens, named ones

@@ -16,6 +16,17 @@ import { useSession } from '../../session';
 import { useCatalog, useWorkspace } from '../../workspace';
 import { EditApiUser } from './ApiUsersPage';
 import { RoleChips, useAllDevices, WorkspacePage } from './common';
+import { isLive } from '../../format';
+import {
+  NO_RATE_LIMIT,
+  RATE_LIMIT_FIELDS,
+  RateLimitButton,
+  RateLimitFields,
+  rateLimitBody,
+  RateLimitText,
+  UsageChart,
+  type RateLimitInput,
+} from '../../components/rate-limits';
 
 export function ApiUserPage({ params }: { params: Record<string, string> }) {
   const { api } = useSession();
@@ -74,6 +85,19 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
             <dd>
               <DeviceAccessSummary access={apiUser.data.deviceAccess} deviceNames={deviceNames} />
             </dd>
+            <dt>Rate limit</dt>
+            <dd>
+              <RateLimitText rateLimit={apiUser.data.rateLimit} none="None of its own" />{' '}
+              {manage && (
+                <RateLimitButton
+                  name={apiUser.data.name}
+                  rateLimit={apiUser.data.rateLimit}
+                  onSave={(rateLimit) => api.apiUsers.update(workspace.id, apiUserId, { rateLimit })}
+                  onSaved={() => void apiUser.reload()}
+                />
+              )}
+              <span className="muted small block">One allowance shared by all its tokens.</span>
+            </dd>
             <dt>Created</dt>
             <dd>{formatDate(apiUser.data.createdAt)}</dd>
           </dl>
@@ -84,17 +108,43 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
           <TokenTable
             caption="Tokens of this API user"
             tokens={tokens.items}
-            columns={[tokenColumns.name, tokenColumns.hint, tokenColumns.scopes, tokenColumns.expires, tokenColumns.lastUsed]}
+            columns={[
+              tokenColumns.name,
+              tokenColumns.hint,
+              tokenColumns.scopes,
+              tokenColumns.expires,
+              tokenColumns.lastUsed,
+              { header: 'Rate limit', cell: (t) => <RateLimitText rateLimit={t.rateLimit} /> },
+              {
+                header: 'Last 30 days',
+                cell: (t) => (
+                  <UsageChart
+                    load={() => api.apiUsers.tokenUsage(workspace.id, apiUserId, t.id)}
+                    deps={[workspace.id, apiUserId, t.id, t.lastUsedAt]}
+                  />
+                ),
+              },
+            ]}
             actions={
               manage &&
               ((t) => (
-                <TokenActions
-                  token={t}
-                  onRotate={(grace) => api.apiUsers.rotateToken(workspace.id, apiUserId, t.id, grace)}
-                  onRotated={showIssued}
-                  onRevoke={() => revoke(t)}
-                  revokeMessage="The token stops working at once, with every secret of its rotations and every session made from it."
-                />
+                <>
+                  {isLive(t) && t.kind === 'api_user' && (
+                    <RateLimitButton
+                      name={t.name ?? t.hint}
+                      rateLimit={t.rateLimit}
+                      onSave={(rateLimit) => api.apiUsers.updateToken(workspace.id, apiUserId, t.id, { rateLimit })}
+                      onSaved={() => void tokens.reload()}
+                    />
+                  )}
+                  <TokenActions
+                    token={t}
+                    onRotate={(grace) => api.apiUsers.rotateToken(workspace.id, apiUserId, t.id, grace)}
+                    onRotated={showIssued}
+                    onRevoke={() => revoke(t)}
+                    revokeMessage="The token stops working at once, with every secret of its rotations and every session made from it."
+                  />
+                </>
               ))
             }
           />
@@ -114,15 +164,18 @@ function CreateApiUserToken({ apiUser, onCreated }: { apiUser: ApiUserDetail; on
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<ApiUserTokenScope[]>(['*']);
   const [expiry, setExpiry] = useState(() => defaultExpiry(choices));
-  const form = useForm({ fields: ['name', 'scopes', 'expiresInDays'] });
+  const [rateLimit, setRateLimit] = useState<RateLimitInput>(NO_RATE_LIMIT);
+  const form = useForm({ fields: ['name', 'scopes', 'expiresInDays', ...RATE_LIMIT_FIELDS] });
   const grantable = new Set<string>(apiUser.grantablePermissions);
   const submit = form.handleSubmit(async () => {
     const token = await api.apiUsers.createToken(workspace.id, apiUser.id, {
       ...(name.trim() ? { name: name.trim() } : {}),
       scopes,
       expiresInDays: expiresInDays(expiry),
+      rateLimit: rateLimitBody(rateLimit),
     });
     setName('');
+    setRateLimit(NO_RATE_LIMIT);
     onCreated(token);
   });
   return (
@@ -154,6 +207,7 @@ function CreateApiUserToken({ apiUser, onCreated }: { apiUser: ApiUserDetail; on
             onChange={setScopes}
             hint={`What the token may do: only what the roles of ${apiUser.name} grant. Give it more roles to offer more.`}
           />
+          <RateLimitFields form={form} value={rateLimit} onChange={setRateLimit} />
           <SubmitButton form={form}>Create token</SubmitButton>
         </form>
       )}

@@ -10,6 +10,9 @@ import { allowedFor, pathTo, ROUTES } from '../../routes';
 import { useSession } from '../../session';
 import { useWorkspace } from '../../workspace';
 import { RoleChips, WorkspacePage } from './common';
+import { PagedItems } from '../../components/lists';
+import { tokenColumns, TokenTable } from '../../components/tokens';
+import { useLoad } from '../../hooks';
 
 /**
  * The workspace's other screens, as the route table describes them. Read when drawn, not at load:
@@ -56,6 +59,7 @@ export function OverviewPage() {
         </Section>
         {can('workspace:update') && <WorkspaceSettings />}
       </div>
+      {can('tokens:read') && <UnusedTokens />}
       <nav aria-label="Workspace areas" className="area-grid">
         {workspaceAreas()
           .filter((a) => allowedFor(a, access))
@@ -68,6 +72,48 @@ export function OverviewPage() {
       </nav>
       <LeaveOrDelete canDelete={isOwner && can('workspace:delete')} />
     </WorkspacePage>
+  );
+}
+
+/**
+ * Tokens of this workspace alone (API users', and members' restricted to it) nobody has used for 30 or
+ * 90 days, as the server lists them: candidates for revoking.
+ */
+function UnusedTokens() {
+  const { api } = useSession();
+  const { workspace } = useWorkspace();
+  const [days, setDays] = useState<30 | 90>(30);
+  const unused = useLoad((cursor) => api.workspaceTokens.unused(workspace.id, { days, cursor }), [workspace.id, days]);
+  return (
+    <Section
+      title="Unused tokens"
+      actions={
+        <label className="inline-check">
+          Unused for{' '}
+          <select aria-label="Unused for" value={days} onChange={(e) => setDays(Number(e.target.value) === 90 ? 90 : 30)}>
+            <option value={30}>30 days</option>
+            <option value={90}>90 days</option>
+          </select>
+        </label>
+      }
+    >
+      <p className="muted">
+        API users' tokens and members' tokens restricted to this workspace, not used for {days} days. Members' other tokens are their own
+        business.
+      </p>
+      <PagedItems list={unused} empty={`No token unused for ${days} days.`} moreLabel="Show more tokens">
+        <TokenTable
+          caption={`Tokens unused for ${days} days`}
+          tokens={unused.items}
+          columns={[
+            tokenColumns.name,
+            tokenColumns.hint,
+            { header: 'Owner', cell: (t) => (t.owner.type === 'api_user' ? 'API user' : (t.owner.email ?? 'member')) },
+            tokenColumns.lastUsed,
+          ]}
+        />
+      </PagedItems>
+    </Section>
   );
 }
 
