@@ -108,6 +108,7 @@ const FIELD_TYPES: Record<string, JsonType> = {
   expiresInDays: 'integer',
   graceSeconds: 'integer',
   maxLifetimeDays: 'integer',
+  revokeUnusedAfterDays: 'integer',
   allowPersonalTokens: 'boolean',
   scopes: 'array',
   permissions: 'array',
@@ -120,6 +121,8 @@ const FIELD_TYPES: Record<string, JsonType> = {
   enabled: 'boolean',
   overlapSeconds: 'integer',
   rateLimit: 'object',
+  tokens: 'array',
+  source: 'string',
 };
 /** Objects that take any keys: an unknown key inside them is not a mutation. */
 const FREE_FORM = new Set(['metadata']);
@@ -160,6 +163,9 @@ function validBodies(
     // Regeneration with a token that is not a login session needs the current password (H4).
     'POST /v1/me/personal-token/regenerate': () => ({ currentPassword: PASSWORD }),
     'POST /v1/introspect': () => ({ token: 'lkp_notatoken', token_type_hint: 'access_token' }),
+    'POST /v1/tokens/report': () => ({ tokens: [generateToken('lkp_')], url: 'https://paste.example/1', source: 'paste' }),
+    // GitHub's body is an array of matches; unsigned (as every request here) it is refused before it is read.
+    'POST /v1/secret-scanning/github': () => [{ token: generateToken('lkp_'), type: 'latchkey_token' }] as unknown as Record<string, Json>,
     // A real secret, of an invitation to someone else: refused after validation.
     'POST /v1/invitations/accept': () => ({ token: invitationSecret }),
     // The same secret for another invitation id: refused after validation (404), nothing declined.
@@ -375,7 +381,8 @@ const RAW_JSON = [
 
 function junkBody(route: Route): fc.Arbitrary<JunkBody> {
   const keys = fc.oneof(
-    fc.constantFrom(...(route.body ? Object.keys(route.body.properties) : ['x'])),
+    // An array body (GitHub's secret scanning report) has no fields of its own: junk keys go in as 'x'.
+    fc.constantFrom(...(route.body && Object.keys(route.body.properties).length > 0 ? Object.keys(route.body.properties) : ['x'])),
     fc.string({ unit: 'binary', maxLength: 10 }),
   );
   return fc.oneof(
@@ -1085,7 +1092,8 @@ describe('properties of every route under hostile input', () => {
 
   it('answers a valid body with one field wrong (type, size, unicode, sign, missing, unknown or prototype key) without a 5xx or a 2xx to what is invalid', async () => {
     await forEveryRoute(
-      routes.filter((r) => r.body),
+      // A body of named fields: one is changed at a time (an array body has none; its route refuses it unsigned).
+      routes.filter((r) => r.body && Object.keys(r.body.properties).length > 0),
       async (route, index) => {
         await fc.assert(
           fc.asyncProperty(mutations(route, route.body!), async (mutation) => {
