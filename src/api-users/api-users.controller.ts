@@ -9,7 +9,7 @@ import { Page, PageOf, PageQueryDto } from '../common/pagination';
 import { UuidParam } from '../common/uuid-param';
 import { NoBody } from '../common/validation';
 import { ApiProblems } from '../openapi/problems';
-import { RotateTokenDto } from '../tokens/token.dto';
+import { RotateTokenDto, UpdateTokenDto } from '../tokens/token.dto';
 import { IssuedTokenView, TokenView } from '../tokens/token.view';
 import { CreateApiUserDto, CreateApiUserTokenDto, UpdateApiUserDto } from './api-users.dto';
 import { ApiUsersService } from './api-users.service';
@@ -93,6 +93,20 @@ export class ApiUsersController {
     @Body() dto: CreateApiUserTokenDto,
   ): Promise<IssuedTokenView> {
     return this.apiUsers.createToken(caller, actor, apiUserId, dto);
+  }
+
+  @Patch(':id/tokens/:tokenId')
+  @Authenticated({ permission: 'api_users:manage' })
+  @ApiOkResponse({ type: TokenView, description: 'The token as changed' })
+  @ApiProblems(409)
+  updateToken(
+    @CurrentWorkspace() caller: WorkspaceCaller,
+    @CurrentActor() actor: Actor,
+    @UuidParam('id') apiUserId: string,
+    @UuidParam('tokenId') tokenId: string,
+    @Body() dto: UpdateTokenDto,
+  ): Promise<TokenView> {
+    return this.apiUsers.updateToken(caller, actor, apiUserId, tokenId, dto);
   }
 
   @Delete(':id/tokens/:tokenId')

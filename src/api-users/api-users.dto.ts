@@ -5,6 +5,7 @@ import { IntInRange, NonBlankString, ScopeList } from '../common/dto-fields';
 import { PageQueryDto } from '../common/pagination';
 import { Optional } from '../common/validation';
 import { TOKEN_NAME_MAX_LENGTH } from '../tokens/token.dto';
+import { AllowedCidrsField, TokenDetailsFields } from '../tokens/token-details';
 import { RoleGrantFields, UpdateMemberDto } from '../workspaces/workspaces.dto';
 
 export const API_USER_NAME_MAX_LENGTH = 100;
@@ -30,6 +31,11 @@ export class CreateApiUserDto extends RoleGrantFields {
   @IsOptional()
   @IntInRange(1, API_USER_TOKEN_DAYS_MAX)
   expiresInDays?: number | null;
+
+  @AllowedCidrsField(
+    'Every token of the API user is usable only from these networks (as well as from its own allowedCidrs, when it has them). null: any network',
+  )
+  allowedCidrs?: string[] | null;
 }
 
 /** Roles and device access change as a member's do, plus a name and a status. */
@@ -43,11 +49,16 @@ export class UpdateApiUserDto extends UpdateMemberDto {
   @Optional()
   @IsIn(API_USER_STATUSES)
   status?: ApiUserStatus;
+
+  @AllowedCidrsField(
+    'Every token of the API user is usable only from these networks (as well as from its own allowedCidrs, when it has them). null: any network',
+  )
+  allowedCidrs?: string[] | null;
 }
 
 const API_USER_SCOPES = [...PERMISSIONS, ALL_SCOPES];
 
-export class CreateApiUserTokenDto {
+export class CreateApiUserTokenDto extends TokenDetailsFields {
   @ApiPropertyOptional({ maxLength: TOKEN_NAME_MAX_LENGTH })
   @Optional()
   @NonBlankString(TOKEN_NAME_MAX_LENGTH)

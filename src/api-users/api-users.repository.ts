@@ -17,6 +17,8 @@ export interface ApiUserRecord {
   membershipId: string;
   roles: Array<{ id: string; name: string; permissions: string[]; builtIn: string | null }>;
   deviceAccess: DeviceAccess;
+  /** Every token of it is usable only from these networks (normalised); null: any network. */
+  allowedCidrs: string[] | null;
 }
 
 @Injectable()
@@ -29,12 +31,13 @@ export class ApiUsersRepository {
 
   async insert(
     workspaceId: string,
-    apiUser: Pick<ApiUserRecord, 'id' | 'name' | 'createdByUserId' | 'createdAt'>,
+    apiUser: Pick<ApiUserRecord, 'id' | 'name' | 'createdByUserId' | 'createdAt' | 'allowedCidrs'>,
     em: EntityManager,
   ): Promise<void> {
     await em.query(
-      `INSERT INTO api_users (id, workspace_id, name, status, created_by_user_id, created_at, updated_at) VALUES ($1, $2, $3, 'active', $4, $5, $5)`,
-      [apiUser.id, workspaceId, apiUser.name, apiUser.createdByUserId, apiUser.createdAt],
+      `INSERT INTO api_users (id, workspace_id, name, status, created_by_user_id, created_at, updated_at, allowed_cidrs)
+       VALUES ($1, $2, $3, 'active', $4, $5, $5, $6::text[])`,
+      [apiUser.id, workspaceId, apiUser.name, apiUser.createdByUserId, apiUser.createdAt, apiUser.allowedCidrs],
     );
   }
 
@@ -59,16 +62,13 @@ export class ApiUsersRepository {
   async update(
     workspaceId: string,
     apiUserId: string,
-    changes: { name: string; status: 'active' | 'disabled'; updatedAt: Date },
+    changes: { name: string; status: 'active' | 'disabled'; updatedAt: Date; allowedCidrs: string[] | null },
     em: EntityManager,
   ): Promise<void> {
-    await em.query(`UPDATE api_users SET name = $3, status = $4, updated_at = $5 WHERE workspace_id = $1 AND id = $2`, [
-      workspaceId,
-      apiUserId,
-      changes.name,
-      changes.status,
-      changes.updatedAt,
-    ]);
+    await em.query(
+      `UPDATE api_users SET name = $3, status = $4, updated_at = $5, allowed_cidrs = $6::text[] WHERE workspace_id = $1 AND id = $2`,
+      [workspaceId, apiUserId, changes.name, changes.status, changes.updatedAt, changes.allowedCidrs],
+    );
     await this.invalidation.publish(em, { kind: 'api_user', id: apiUserId });
   }
 
@@ -88,6 +88,7 @@ export class ApiUsersRepository {
     const rows = await em.query(
       `SELECT a.id, a.workspace_id AS "workspaceId", a.name, a.status, a.created_by_user_id AS "createdByUserId",
               a.created_at AS "createdAt", a.updated_at AS "updatedAt", m.id AS "membershipId", m.device_access AS mode,
+              a.allowed_cidrs AS "allowedCidrs",
               COALESCE((SELECT json_agg(json_build_object('id', r.id, 'name', r.name, 'permissions', r.permissions, 'builtIn', r.built_in) ORDER BY r.name)
                           FROM membership_roles mr JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
                          WHERE mr.workspace_id = m.workspace_id AND mr.membership_id = m.id), '[]') AS roles,

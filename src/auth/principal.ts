@@ -20,6 +20,16 @@ export interface AuthenticatedToken {
   root: { kind: TokenKind; createdAt: Date; expiresAt: Date | null };
   /** Workspaces a workspace admin has cut this token (or its parent) off from. */
   blockedWorkspaceIds: string[];
+  /**
+   * Bound to devices (an exchanged session: as its parent is): the bound devices that exist, by
+   * workspace. Its device access in a workspace is its principal's ∩ these (none in a workspace not
+   * named). null: not bound.
+   */
+  boundDevices: ReadonlyMap<string, readonly string[]> | null;
+  /** The same devices as one list; null: not bound. */
+  deviceIds: readonly string[] | null;
+  /** Its own network allow-list (an exchanged session: its parent's), normalised; null: any network. */
+  allowedCidrs: readonly string[] | null;
 }
 
 export interface UserPrincipal {

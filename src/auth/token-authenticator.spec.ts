@@ -31,6 +31,11 @@ function credential(revokedAt: Date | null): TokenCredential {
     userEmail: 'u@example.com',
     apiUserStatus: null,
     apiUserWorkspaceId: null,
+    disabledAt: null,
+    parentDisabledAt: null,
+    deviceBindings: null,
+    allowedCidrs: null,
+    apiUserAllowedCidrs: null,
   };
 }
 

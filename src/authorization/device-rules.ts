@@ -43,6 +43,17 @@ export function deviceAccessWithin(own: DeviceAccess, granted: DeviceAccess): bo
   return granted.mode === 'selected' && granted.deviceIds.every((id) => own.deviceIds.includes(id));
 }
 
+/**
+ * A device-bound token's device access in a workspace: its principal's, narrowed to the bound devices
+ * of that workspace (`bound`). Always "selected", so what needs every device (WHOLE_WORKSPACE_PERMISSIONS,
+ * devices:create, a device-scoped permission without a device) no longer takes effect for it.
+ */
+export function narrowToBoundDevices(access: DeviceAccess, bound: readonly string[]): DeviceAccess {
+  if (access.mode === 'all') return { mode: 'selected', deviceIds: [...bound] };
+  const boundSet = new Set(bound);
+  return { mode: 'selected', deviceIds: access.deviceIds.filter((id) => boundSet.has(id)) };
+}
+
 /** What a device-limited caller may not do: anything that needs, or would tell of, every device of the workspace. */
 export function assertReachesAllDevices(access: DeviceAccess, what: string): void {
   if (access.mode !== 'all') throw new DomainError(ErrorCode.Forbidden, `${what} needs access to all devices of the workspace.`);

@@ -250,6 +250,9 @@ const token = (scopes: string[], workspaceIds: string[] | null = null, more: Par
   parentId: null,
   root: { kind: 'named', createdAt: new Date(0), expiresAt: null },
   blockedWorkspaceIds: [],
+  boundDevices: null,
+  deviceIds: null,
+  allowedCidrs: null,
   ...more,
 });
 

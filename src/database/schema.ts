@@ -11,6 +11,7 @@ import { CreateOutbox1766000100000 } from './migrations/1766000100000-CreateOutb
 import { MailedLinks1766000110000 } from './migrations/1766000110000-MailedLinks';
 import { CreateWebhooks1766000200000 } from './migrations/1766000200000-CreateWebhooks';
 import { SessionUserAgents1766000300000 } from './migrations/1766000300000-SessionUserAgents';
+import { TokenBindings1767000200000 } from './migrations/1767000200000-TokenBindings';
 
 export const ENTITIES = [User, Token];
 export const MIGRATIONS = [
@@ -24,4 +25,5 @@ export const MIGRATIONS = [
   MailedLinks1766000110000,
   CreateWebhooks1766000200000,
   SessionUserAgents1766000300000,
+  TokenBindings1767000200000,
 ];

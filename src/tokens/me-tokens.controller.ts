@@ -1,5 +1,5 @@
 // The signed-in user's own tokens: the default personal token and named tokens (and sessions, to end them).
-import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../audit/audit-log';
 import { CurrentActor } from '../audit/current-actor';
@@ -10,7 +10,7 @@ import { UuidParam } from '../common/uuid-param';
 import { Page, PageOf } from '../common/pagination';
 import { NoBody } from '../common/validation';
 import { ApiProblems } from '../openapi/problems';
-import { CreateNamedTokenDto, ListTokensQueryDto, RegeneratePersonalTokenDto, RotateTokenDto } from './token.dto';
+import { CreateNamedTokenDto, ListTokensQueryDto, RegeneratePersonalTokenDto, RotateTokenDto, UpdateTokenDto } from './token.dto';
 import { IssuedTokenView, TokenView } from './token.view';
 import { TokensService } from './tokens.service';
 
@@ -62,6 +62,19 @@ export class MeTokensController {
   @ApiOkResponse({ type: TokenView, description: 'The token (without its secret)' })
   get(@CurrentUser() user: UserPrincipal, @UuidParam('tokenId') tokenId: string): Promise<TokenView> {
     return this.tokens.get(user, tokenId);
+  }
+
+  @Patch('tokens/:tokenId')
+  @Authenticated({ scope: 'account:manage' })
+  @ApiOkResponse({ type: TokenView, description: 'The token as changed' })
+  @ApiProblems(409)
+  update(
+    @CurrentUser() user: UserPrincipal,
+    @CurrentActor() actor: Actor,
+    @UuidParam('tokenId') tokenId: string,
+    @Body() dto: UpdateTokenDto,
+  ): Promise<TokenView> {
+    return this.tokens.update(user, actor, tokenId, dto);
   }
 
   @Delete('tokens/:tokenId')

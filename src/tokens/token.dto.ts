@@ -6,6 +6,7 @@ import { IntInRange, NonBlankString, ScopeList, UuidList } from '../common/dto-f
 import { PageQueryDto } from '../common/pagination';
 import { Optional } from '../common/validation';
 import { USER_TOKEN_KINDS, UserTokenKind } from './token.entity';
+import { TokenDetailsFields } from './token-details';
 
 /** The longest name of a token (named and API-user tokens; the names the service gives are shorter). */
 export const TOKEN_NAME_MAX_LENGTH = 100;
@@ -14,7 +15,7 @@ export const MAX_TOKEN_WORKSPACES = 100;
 /** Longer than any password the account accepts, short enough to refuse junk before it is hashed. */
 const CURRENT_PASSWORD_MAX_LENGTH = 1000;
 
-export class CreateNamedTokenDto {
+export class CreateNamedTokenDto extends TokenDetailsFields {
   @ApiProperty({ example: 'CI deploy', maxLength: TOKEN_NAME_MAX_LENGTH })
   @NonBlankString(TOKEN_NAME_MAX_LENGTH)
   name: string;
@@ -71,4 +72,14 @@ export class ExchangeTokenDto {
   @Optional()
   @IntInRange(60, 43200)
   expiresInSeconds?: number;
+}
+
+/** PATCH of a named or API-user token (the personal token: description, metadata and enabled only). */
+export class UpdateTokenDto extends TokenDetailsFields {
+  @ApiPropertyOptional({
+    description: 'false: disable it (refused like a revoked token, 401, until enabled again); true: enable it again, with the same secret',
+  })
+  @Optional()
+  @IsBoolean()
+  enabled?: boolean;
 }
