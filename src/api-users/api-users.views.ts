@@ -3,7 +3,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { DEVICE_ACCESS_SCHEMA, type DeviceAccessView } from '../authorization/device-access.dto';
 import { PERMISSIONS } from '../authorization/permissions';
 import { DATE_TIME } from '../common/view-fields';
-import { MAX_ALLOWED_CIDRS } from '../auth/network-allow-list';
+import { CIDR_MAX_LENGTH, MAX_ALLOWED_CIDRS } from '../auth/network-allow-list';
 import { IssuedTokenView } from '../tokens/token.view';
 import { MAX_ROLES_PER_GRANT } from '../workspaces/workspace.limits';
 import { WorkspaceRoleRefView } from '../workspaces/workspaces.dto';
@@ -39,7 +39,9 @@ export class ApiUserView {
   createdByUserId: string | null;
 
   @ApiProperty({
-    type: [String],
+    type: String,
+    isArray: true,
+    maxLength: CIDR_MAX_LENGTH,
     nullable: true,
     maxItems: MAX_ALLOWED_CIDRS,
     description: 'Every token of it is usable only from these networks (normalised CIDRs); null: any network',

@@ -23,6 +23,10 @@ export const OPERATIONS: Record<string, { id: string; summary: string }> = {
   'ApiUsersController.createToken': { id: 'createApiUserToken', summary: 'Create a token for an API user' },
   'ApiUsersController.revokeToken': { id: 'revokeApiUserToken', summary: "Revoke an API user's token" },
   'ApiUsersController.rotateToken': { id: 'rotateApiUserToken', summary: "Rotate an API user's token" },
+  'ApiUsersController.updateToken': {
+    id: 'updateApiUserToken',
+    summary: "Change an API user's token: bind it to devices or networks, describe it, disable or enable it",
+  },
   'AuditController.workspaceEvents': { id: 'listWorkspaceAuditEvents', summary: "List a workspace's audit events" },
   'AuditController.exportWorkspaceEvents': { id: 'exportWorkspaceAuditEvents', summary: "Export a workspace's audit events (CSV or JSON)" },
   'AuditController.accountEvents': { id: 'listMyAuditEvents', summary: 'List the audit events about your account' },
@@ -53,6 +57,10 @@ export const OPERATIONS: Record<string, { id: string; summary: string }> = {
   'MeTokensController.get': { id: 'getMyToken', summary: 'Read one of your tokens' },
   'MeTokensController.revoke': { id: 'revokeMyToken', summary: 'Revoke one of your tokens' },
   'MeTokensController.rotate': { id: 'rotateMyToken', summary: 'Rotate one of your tokens' },
+  'MeTokensController.update': {
+    id: 'updateMyToken',
+    summary: 'Change one of your tokens: bind it to devices or networks, describe it, disable or enable it',
+  },
   'MeSessionsController.list': { id: 'listMySessions', summary: 'List your live sessions' },
   'MeSessionsController.revoke': { id: 'revokeMySession', summary: 'End one of your sessions' },
   'MeSessionsController.revokeOthers': { id: 'revokeMyOtherSessions', summary: 'Sign out everywhere else' },

@@ -75,7 +75,9 @@ export const ALLOWED_CIDRS_DESCRIPTION =
 export function AllowedCidrsField(description: string): PropertyDecorator {
   return applyDecorators(
     ApiPropertyOptional({
-      type: [String],
+      type: String,
+      isArray: true,
+      maxLength: CIDR_MAX_LENGTH,
       nullable: true,
       maxItems: MAX_ALLOWED_CIDRS,
       example: ['203.0.113.0/24', '2001:db8::/32'],

@@ -602,7 +602,8 @@ export interface paths {
         delete: operations["revokeMyToken"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change one of your tokens: bind it to devices or networks, describe it, disable or enable it */
+        patch: operations["updateMyToken"];
         trace?: never;
     };
     "/v1/me/tokens/{tokenId}/rotate": {
@@ -765,7 +766,8 @@ export interface paths {
         delete: operations["revokeApiUserToken"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change an API user's token: bind it to devices or networks, describe it, disable or enable it */
+        patch: operations["updateApiUserToken"];
         trace?: never;
     };
     "/v1/workspaces/{wid}/api-users/{id}/tokens/{tokenId}/rotate": {
@@ -1201,6 +1203,8 @@ export interface components {
         ActiveIntrospectionView: {
             /** @enum {boolean} */
             active: true;
+            /** @description Present when the token may be used only from these networks (normalised CIDRs). Introspection does not know the client's address, so it does not judge it: the resource server may */
+            allowed_cidrs?: string[];
             /**
              * Format: int64
              * @description When the token stops working, in seconds since the epoch; absent: never
@@ -1284,6 +1288,8 @@ export interface components {
             mode: "all";
         };
         ApiUserDetailView: {
+            /** @description Every token of it is usable only from these networks (normalised CIDRs); null: any network */
+            allowedCidrs: string[] | null;
             /** Format: date-time */
             createdAt: string;
             /**
@@ -1324,6 +1330,8 @@ export interface components {
             nextCursor: string | null;
         };
         ApiUserView: {
+            /** @description Every token of it is usable only from these networks (normalised CIDRs); null: any network */
+            allowedCidrs: string[] | null;
             /** Format: date-time */
             createdAt: string;
             /**
@@ -1432,6 +1440,14 @@ export interface components {
             mode: "all" | "selected";
         };
         CreateApiUserDto: {
+            /**
+             * @description Every token of the API user is usable only from these networks (as well as from its own allowedCidrs, when it has them). null: any network
+             * @example [
+             *       "203.0.113.0/24",
+             *       "2001:db8::/32"
+             *     ]
+             */
+            allowedCidrs?: string[] | null;
             deviceAccess: components["schemas"]["DeviceAccessDto"];
             /**
              * Format: int32
@@ -1445,10 +1461,26 @@ export interface components {
         };
         CreateApiUserTokenDto: {
             /**
+             * @description Usable only from these networks (IPv4 and IPv6 CIDRs or single addresses, at most 100); stored normalised (network address and prefix). Elsewhere it is refused with 403 network_not_allowed. null: any network
+             * @example [
+             *       "203.0.113.0/24",
+             *       "2001:db8::/32"
+             *     ]
+             */
+            allowedCidrs?: string[] | null;
+            /** @description Free text for people; null: none */
+            description?: string | null;
+            /** @description Bind the token to these devices: its device access in a workspace is its owner's ∩ these, and what needs every device (devices:create, webhooks) no longer applies. Each must be a device its owner reaches. null: not bound */
+            deviceIds?: string[] | null;
+            /**
              * Format: int32
              * @description Default: never expires
              */
             expiresInDays?: number | null;
+            /** @description A JSON object for the owner's tools, at most 4096 bytes, 5 levels and 64 keys; null: none */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
             name?: string;
             /**
              * @description Workspace permissions, or ["*"] for all the API user has
@@ -1500,11 +1532,27 @@ export interface components {
         };
         CreateNamedTokenDto: {
             /**
+             * @description Usable only from these networks (IPv4 and IPv6 CIDRs or single addresses, at most 100); stored normalised (network address and prefix). Elsewhere it is refused with 403 network_not_allowed. null: any network
+             * @example [
+             *       "203.0.113.0/24",
+             *       "2001:db8::/32"
+             *     ]
+             */
+            allowedCidrs?: string[] | null;
+            /** @description Free text for people; null: none */
+            description?: string | null;
+            /** @description Bind the token to these devices: its device access in a workspace is its owner's ∩ these, and what needs every device (devices:create, webhooks) no longer applies. Each must be a device its owner reaches. null: not bound */
+            deviceIds?: string[] | null;
+            /**
              * Format: int32
              * @description null: never expires
              * @default 90
              */
             expiresInDays?: number | null;
+            /** @description A JSON object for the owner's tools, at most 4096 bytes, 5 levels and 64 keys; null: none */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
             /** @example CI deploy */
             name: string;
             /**
@@ -1543,7 +1591,7 @@ export interface components {
              *       "token.revoked"
              *     ]
              */
-            events: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.created" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
+            events: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.changed" | "token.created" | "token.disabled" | "token.enabled" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
             /**
              * @description Where deliveries are POSTed: https (http only where LATCHKEY_WEBHOOK_ALLOW_HTTP is set), no credentials, no fragment, a public host: every address it resolves to is checked again at each delivery
              * @example https://hooks.example.com/latchkey
@@ -1627,7 +1675,7 @@ export interface components {
              * @description Present when the token reaches the workspace but is refused there (its token policy, say): the error code it gets
              * @enum {string}
              */
-            refused?: "validation_failed" | "token_missing" | "token_invalid" | "token_expired" | "invalid_credentials" | "insufficient_scope" | "forbidden" | "token_policy" | "not_found" | "method_not_allowed" | "conflict" | "last_owner" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "unavailable" | "internal";
+            refused?: "validation_failed" | "token_missing" | "token_invalid" | "token_expired" | "invalid_credentials" | "insufficient_scope" | "forbidden" | "token_policy" | "network_not_allowed" | "not_found" | "method_not_allowed" | "conflict" | "last_owner" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "unavailable" | "internal";
         };
         InvitationInviterView: {
             /** @description The person's display name or the API user's name (never an email address) */
@@ -1748,8 +1796,20 @@ export interface components {
             secret: string;
         };
         IssuedTokenView: {
+            /** @description The networks it may be used from, normalised; null: any network */
+            allowedCidrs: string[] | null;
             /** Format: date-time */
             createdAt: string;
+            description: string | null;
+            /** @description The devices it is bound to (its device access: its owner's ∩ these); null: not bound */
+            deviceIds: string[] | null;
+            /**
+             * Format: date-time
+             * @description When it was disabled; null while enabled
+             */
+            disabledAt: string | null;
+            /** @description false: disabled, refused like a revoked token until enabled again (with the same secret) */
+            enabled: boolean;
             /**
              * Format: date-time
              * @description null: never expires. A rotated-out secret in its grace period expires when the grace ends
@@ -1771,6 +1831,10 @@ export interface components {
             lastUsedAt: string | null;
             /** @description The client address of its last use */
             lastUsedIp: string | null;
+            /** @description The JSON object it was given; null: none */
+            metadata: {
+                [key: string]: unknown;
+            } | null;
             /**
              * @description The name it was given; the service names the personal token and sessions itself ('Personal access token', 'Login session')
              * @example CI deploy
@@ -1937,12 +2001,24 @@ export interface components {
             name: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage";
         };
         PolicyPreviewTokenView: {
+            /** @description The networks it may be used from, normalised; null: any network */
+            allowedCidrs: string[] | null;
             /** Format: date-time */
             createdAt: string;
             /** @description true: the token this request came with: revoking it (or cutting it off) ends the caller's own access here, a console's sign-in among them */
             current: boolean;
             /** @description The policy in force now: accepted means saving the proposed one would cut this token off */
             currentPolicy: components["schemas"]["TokenPolicyVerdictView"];
+            description: string | null;
+            /** @description The devices of this workspace it is bound to; null: not bound. A member's token bound to devices elsewhere shows only this workspace's */
+            deviceIds: string[] | null;
+            /**
+             * Format: date-time
+             * @description When it was disabled; null while enabled
+             */
+            disabledAt: string | null;
+            /** @description false: disabled, refused like a revoked token until enabled again (with the same secret) */
+            enabled: boolean;
             /**
              * Format: date-time
              * @description null: never expires. A rotated-out secret in its grace period expires when the grace ends
@@ -1964,6 +2040,10 @@ export interface components {
             lastUsedAt: string | null;
             /** @description The client address of its last use; null as lastUsedAt is */
             lastUsedIp: string | null;
+            /** @description Its metadata, for a token of this workspace alone (onlyHere); null for a member's token that reaches other workspaces */
+            metadata: {
+                [key: string]: unknown;
+            } | null;
             /**
              * @description The name it was given; the service names the personal token and sessions itself ('Personal access token', 'Login session')
              * @example CI deploy
@@ -2002,7 +2082,7 @@ export interface components {
         /** @description An error (RFC 9457). `code` is stable and is what clients should branch on; `detail` is for people. */
         Problem: {
             /** @enum {string} */
-            code: "validation_failed" | "token_missing" | "token_invalid" | "token_expired" | "invalid_credentials" | "insufficient_scope" | "forbidden" | "token_policy" | "not_found" | "method_not_allowed" | "conflict" | "last_owner" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "unavailable" | "internal";
+            code: "validation_failed" | "token_missing" | "token_invalid" | "token_expired" | "invalid_credentials" | "insufficient_scope" | "forbidden" | "token_policy" | "network_not_allowed" | "not_found" | "method_not_allowed" | "conflict" | "last_owner" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "unavailable" | "internal";
             detail: string;
             /** @description With validation_failed: each field that is not valid */
             errors?: {
@@ -2216,8 +2296,20 @@ export interface components {
             maxLifetimeDays: number | null;
         };
         TokenView: {
+            /** @description The networks it may be used from, normalised; null: any network */
+            allowedCidrs: string[] | null;
             /** Format: date-time */
             createdAt: string;
+            description: string | null;
+            /** @description The devices it is bound to (its device access: its owner's ∩ these); null: not bound */
+            deviceIds: string[] | null;
+            /**
+             * Format: date-time
+             * @description When it was disabled; null while enabled
+             */
+            disabledAt: string | null;
+            /** @description false: disabled, refused like a revoked token until enabled again (with the same secret) */
+            enabled: boolean;
             /**
              * Format: date-time
              * @description null: never expires. A rotated-out secret in its grace period expires when the grace ends
@@ -2239,6 +2331,10 @@ export interface components {
             lastUsedAt: string | null;
             /** @description The client address of its last use */
             lastUsedIp: string | null;
+            /** @description The JSON object it was given; null: none */
+            metadata: {
+                [key: string]: unknown;
+            } | null;
             /**
              * @description The name it was given; the service names the personal token and sessions itself ('Personal access token', 'Login session')
              * @example CI deploy
@@ -2265,6 +2361,14 @@ export interface components {
             workspaceIds: string[] | null;
         };
         UpdateApiUserDto: {
+            /**
+             * @description Every token of the API user is usable only from these networks (as well as from its own allowedCidrs, when it has them). null: any network
+             * @example [
+             *       "203.0.113.0/24",
+             *       "2001:db8::/32"
+             *     ]
+             */
+            allowedCidrs?: string[] | null;
             deviceAccess?: components["schemas"]["DeviceAccessDto"];
             name?: string;
             roleIds?: string[];
@@ -2311,11 +2415,31 @@ export interface components {
             name?: string;
             permissions?: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage")[];
         };
+        UpdateTokenDto: {
+            /**
+             * @description Usable only from these networks (IPv4 and IPv6 CIDRs or single addresses, at most 100); stored normalised (network address and prefix). Elsewhere it is refused with 403 network_not_allowed. null: any network
+             * @example [
+             *       "203.0.113.0/24",
+             *       "2001:db8::/32"
+             *     ]
+             */
+            allowedCidrs?: string[] | null;
+            /** @description Free text for people; null: none */
+            description?: string | null;
+            /** @description Bind the token to these devices: its device access in a workspace is its owner's ∩ these, and what needs every device (devices:create, webhooks) no longer applies. Each must be a device its owner reaches. null: not bound */
+            deviceIds?: string[] | null;
+            /** @description false: disable it (refused like a revoked token, 401, until enabled again); true: enable it again, with the same secret */
+            enabled?: boolean;
+            /** @description A JSON object for the owner's tools, at most 4096 bytes, 5 levels and 64 keys; null: none */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+        };
         UpdateWebhookDto: {
             description?: string;
             /** @description false pauses deliveries; true resumes an endpoint disabled by hand or after failing deliveries */
             enabled?: boolean;
-            events?: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.created" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
+            events?: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.changed" | "token.created" | "token.disabled" | "token.enabled" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
             /** @description Where deliveries are POSTed: https (http only where LATCHKEY_WEBHOOK_ALLOW_HTTP is set), no credentials, no fragment, a public host: every address it resolves to is checked again at each delivery */
             url?: string;
         };
@@ -2377,7 +2501,7 @@ export interface components {
             /** Format: uuid */
             endpointId: string;
             /** @enum {string} */
-            eventType: "api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.created" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed" | "webhook.test";
+            eventType: "api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.changed" | "token.created" | "token.disabled" | "token.enabled" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed" | "webhook.test";
             /** Format: uuid */
             id: string;
             /** @description Why the last attempt failed; null if it did not */
@@ -2421,7 +2545,7 @@ export interface components {
             disabledReason: string | null;
             /** @description false: nothing is delivered (paused by hand, or disabled after a delivery failed for about a day) */
             enabled: boolean;
-            events: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.created" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
+            events: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "token.changed" | "token.created" | "token.disabled" | "token.enabled" | "token.expiring" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
             /** Format: uuid */
             id: string;
             /**
@@ -2455,6 +2579,10 @@ export interface components {
             permissions: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage")[];
         };
         WhoamiTokenView: {
+            /** @description The networks the token may be used from (an exchanged session: its parent's); null: any. An API user's own list applies too */
+            allowedCidrs: string[] | null;
+            /** @description The devices the token is bound to (an exchanged session: its parent's), those that exist; null: not bound */
+            deviceIds: string[] | null;
             /**
              * Format: date-time
              * @description When the token stops working: the earliest of its expiry, a rotation's end of grace and its parent's; null: never
@@ -2539,10 +2667,22 @@ export interface components {
             nextCursor: string | null;
         };
         WorkspaceTokenView: {
+            /** @description The networks it may be used from, normalised; null: any network */
+            allowedCidrs: string[] | null;
             /** Format: date-time */
             createdAt: string;
             /** @description true: the token this request came with: revoking it (or cutting it off) ends the caller's own access here, a console's sign-in among them */
             current: boolean;
+            description: string | null;
+            /** @description The devices of this workspace it is bound to; null: not bound. A member's token bound to devices elsewhere shows only this workspace's */
+            deviceIds: string[] | null;
+            /**
+             * Format: date-time
+             * @description When it was disabled; null while enabled
+             */
+            disabledAt: string | null;
+            /** @description false: disabled, refused like a revoked token until enabled again (with the same secret) */
+            enabled: boolean;
             /**
              * Format: date-time
              * @description null: never expires. A rotated-out secret in its grace period expires when the grace ends
@@ -2564,6 +2704,10 @@ export interface components {
             lastUsedAt: string | null;
             /** @description The client address of its last use; null as lastUsedAt is */
             lastUsedIp: string | null;
+            /** @description Its metadata, for a token of this workspace alone (onlyHere); null for a member's token that reaches other workspaces */
+            metadata: {
+                [key: string]: unknown;
+            } | null;
             /**
              * @description The name it was given; the service names the personal token and sessions itself ('Personal access token', 'Login session')
              * @example CI deploy
@@ -8394,6 +8538,167 @@ export interface operations {
             };
         };
     };
+    updateMyToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTokenDto"];
+            };
+        };
+        responses: {
+            /** @description The token as changed */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenView"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field (validation_failed). */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or not a valid one (token_missing, token_invalid, token_expired; invalid_credentials at login). */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token or its holder may not do this here (insufficient_scope, forbidden, token_policy). */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not yours: the two read the same (not_found). */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (payload_too_large). */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (unsupported_media_type). */
+            415: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (rate_limited). */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; `requestId` finds it in the logs (internal). No detail of it is answered. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached or has no free connection; try again (unavailable). */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     rotateMyToken: {
         parameters: {
             query?: never;
@@ -10426,6 +10731,169 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (payload_too_large). */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (unsupported_media_type). */
+            415: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (rate_limited). */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; `requestId` finds it in the logs (internal). No detail of it is answered. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached or has no free connection; try again (unavailable). */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateApiUserToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tokenId: string;
+                wid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTokenDto"];
+            };
+        };
+        responses: {
+            /** @description The token as changed */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Latchkey-Token-Expires-At": components["headers"]["Latchkey-Token-Expires-At"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenView"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field (validation_failed). */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or not a valid one (token_missing, token_invalid, token_expired; invalid_credentials at login). */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token or its holder may not do this here (insufficient_scope, forbidden, token_policy). */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not yours: the two read the same (not_found). */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
