@@ -8,7 +8,7 @@ import type { AuditTargetType } from '../audit/audit-log';
 import { DeviceAccessDto } from '../authorization/device-access.dto';
 import { PageQueryDto } from '../common/pagination';
 import { CreateDeviceDto, ListDevicesQueryDto, UpdateDeviceDto } from '../devices/devices.dto';
-import { CreateNamedTokenDto, ListTokensQueryDto, RotateTokenDto } from '../tokens/token.dto';
+import { CreateNamedTokenDto, ListTokensQueryDto, RotateTokenDto, UpdateTokenDto } from '../tokens/token.dto';
 import {
   AcceptInvitationDto,
   DeclineInvitationDto,
@@ -132,6 +132,7 @@ export class CreateApiUserInput extends CreateApiUserDto {
   @Field() override name: string;
   @Field(() => [ID]) override roleIds: string[];
   @Field(() => DeviceAccessInput) override deviceAccess: DeviceAccessInput;
+  @Field(() => [String], { nullable: true }) override allowedCidrs?: string[] | null;
 }
 
 @InputType()
@@ -140,6 +141,7 @@ export class UpdateApiUserInput extends UpdateApiUserDto {
   @Field({ nullable: true, description: 'active or disabled' }) override status?: 'active' | 'disabled';
   @Field(() => [ID], { nullable: true }) override roleIds?: string[];
   @Field(() => DeviceAccessInput, { nullable: true }) override deviceAccess?: DeviceAccessInput;
+  @Field(() => [String], { nullable: true }) override allowedCidrs?: string[] | null;
 }
 
 @InputType()
@@ -147,6 +149,10 @@ export class CreateApiUserTokenInput extends CreateApiUserTokenDto {
   @Field({ nullable: true }) override name?: string;
   @Field(() => [String], { nullable: true }) override scopes?: string[];
   @Field(() => Int, { nullable: true, description: 'null: never expires' }) override expiresInDays?: number | null;
+  @Field(() => [ID], { nullable: true }) override deviceIds?: string[] | null;
+  @Field(() => [String], { nullable: true }) override allowedCidrs?: string[] | null;
+  @Field(() => String, { nullable: true }) override description?: string | null;
+  @Field(() => JSONObjectScalar, { nullable: true }) override metadata?: Record<string, unknown> | null;
 }
 
 @InputType()
@@ -156,6 +162,19 @@ export class CreateNamedTokenInput extends CreateNamedTokenDto {
   @Field(() => [ID], { nullable: true }) override workspaceIds?: string[] | null;
   @Field(() => Int, { nullable: true, description: 'null: never expires (if no policy forbids it)' }) override expiresInDays?:
     number | null;
+  @Field(() => [ID], { nullable: true }) override deviceIds?: string[] | null;
+  @Field(() => [String], { nullable: true }) override allowedCidrs?: string[] | null;
+  @Field(() => String, { nullable: true }) override description?: string | null;
+  @Field(() => JSONObjectScalar, { nullable: true }) override metadata?: Record<string, unknown> | null;
+}
+
+@InputType({ description: 'As PATCH /v1/me/tokens/{id}: each field left out is left as it is' })
+export class UpdateTokenInput extends UpdateTokenDto {
+  @Field(() => [ID], { nullable: true }) override deviceIds?: string[] | null;
+  @Field(() => [String], { nullable: true }) override allowedCidrs?: string[] | null;
+  @Field(() => String, { nullable: true }) override description?: string | null;
+  @Field(() => JSONObjectScalar, { nullable: true }) override metadata?: Record<string, unknown> | null;
+  @Field({ nullable: true, description: 'false: disable; true: enable again (same secret)' }) override enabled?: boolean;
 }
 
 @InputType()

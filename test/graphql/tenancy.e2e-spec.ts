@@ -138,7 +138,17 @@ describe('GraphQL tenancy', () => {
         // A 403 only where REST answers 403 before looking: account routes (own tokens) that an API user or a
         // workspace-restricted token may not use at all, and platform administration, whatever the id.
         if (codes(res)[0] !== 'NOT_FOUND')
-          expect(['revokeToken', 'rotateToken', 'revokeSession', 'declineInvitation', 'deactivateUser', 'reactivateUser']).toContain(name);
+          expect([
+            'revokeToken',
+            'rotateToken',
+            'updateToken',
+            'disableToken',
+            'enableToken',
+            'revokeSession',
+            'declineInvitation',
+            'deactivateUser',
+            'reactivateUser',
+          ]).toContain(name);
       }
       expect(await tableContents(t.dataSource)).toEqual(before);
     });
@@ -230,6 +240,11 @@ describe('GraphQL tenancy', () => {
         { w, id: victimIds.bot.id, t: victimIds.bot.tokenId },
       ],
       [
+        'updateApiUserToken',
+        'mutation($w: ID!, $id: ID!, $t: ID!) { updateApiUserToken(workspaceId: $w, apiUserId: $id, tokenId: $t, input: { enabled: false, description: "x" }) { id } }',
+        { w, id: victimIds.bot.id, t: victimIds.bot.tokenId },
+      ],
+      [
         'revokeWorkspaceToken',
         'mutation($w: ID!, $t: ID!) { revokeWorkspaceToken(workspaceId: $w, tokenId: $t) { id } }',
         { w, t: victimIds.bot.tokenId },
@@ -259,6 +274,9 @@ describe('GraphQL tenancy', () => {
       // My tokens: the victim's token ids are "not found" among the caller's own.
       ['revokeToken', 'mutation($t: ID!) { revokeToken(id: $t) { id } }', { t: victim.owner.personalTokenId }],
       ['rotateToken', 'mutation($t: ID!) { rotateToken(id: $t) { secret } }', { t: victim.owner.personalTokenId }],
+      ['updateToken', 'mutation($t: ID!) { updateToken(id: $t, input: { description: "x" }) { id } }', { t: victim.owner.personalTokenId }],
+      ['disableToken', 'mutation($t: ID!) { disableToken(id: $t) { id } }', { t: victim.owner.personalTokenId }],
+      ['enableToken', 'mutation($t: ID!) { enableToken(id: $t) { id } }', { t: victim.owner.personalTokenId }],
       // My sessions: the victim's session ids are "not found" among the caller's own.
       ['revokeSession', 'mutation($s: ID!) { revokeSession(id: $s) { id } }', { s: victimIds.session }],
       // Platform administration: refused to anyone not a platform admin, whatever the id.
