@@ -4,6 +4,7 @@ import {
   assertReachesAllDevices,
   DeviceAccess,
   deviceAccessWithin,
+  narrowToBoundDevices,
   reachesDevice,
   unknownDevice,
 } from './device-rules';
@@ -102,5 +103,25 @@ describe('assertDevicePermission (/v1/authorize)', () => {
         throw unknownDevice();
       }),
     ).toEqual(forbidden('No such device in this workspace.'));
+  });
+});
+
+describe('narrowToBoundDevices', () => {
+  it.each([
+    ['all, bound to two', ALL, ['d1', 'd2'], D12],
+    ['all, bound to none here', ALL, [], NONE],
+    ['a selection ∩ the binding', D12, ['d2', 'd3'], { mode: 'selected', deviceIds: ['d2'] }],
+    ['a selection, bound elsewhere', D1, ['d2'], NONE],
+  ])('%s', (_case, access, bound, expected) => {
+    expect(narrowToBoundDevices(access as DeviceAccess, bound as string[])).toEqual(expected);
+  });
+
+  it('what needs every device no longer takes effect for a bound token, even with access all', () => {
+    expect(verdict(() => assertDevicePermission(narrowToBoundDevices(ALL, ['d1']), 'devices:create', null))).toEqual(
+      forbidden('devices:create needs access to all devices.'),
+    );
+    expect(verdict(() => assertDevicePermission(narrowToBoundDevices(ALL, ['d1']), 'webhooks:read', null))).toEqual(
+      forbidden('webhooks:read needs access to all devices.'),
+    );
   });
 });
