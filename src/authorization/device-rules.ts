@@ -34,7 +34,25 @@ export function assertPermissionReach(access: DeviceAccess, permission: Permissi
 
 /** Is the device inside the access? (Whether the workspace has it is the caller's question.) */
 export function reachesDevice(access: DeviceAccess, deviceId: string): boolean {
-  return access.mode === 'all' || access.deviceIds.includes(deviceId);
+  return access.mode === 'all' || isSelected(access.deviceIds, deviceId);
+}
+
+/** Above this many devices a selection is looked up in a Set (made once per cached list), below it scanned. */
+const LARGE_SELECTION = 32;
+const selectionSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+/**
+ * A selection's lists are cached with their access row (and a bound token's with the row and token):
+ * a token bound to 1,000 devices would otherwise scan them on every check (bench: +10 µs a request).
+ */
+function isSelected(deviceIds: string[], deviceId: string): boolean {
+  if (deviceIds.length <= LARGE_SELECTION) return deviceIds.includes(deviceId);
+  let set = selectionSets.get(deviceIds);
+  if (set === undefined) {
+    set = new Set(deviceIds);
+    selectionSets.set(deviceIds, set);
+  }
+  return set.has(deviceId);
 }
 
 /** Is `granted` within `own`? Nobody hands out devices they cannot reach themselves. */
