@@ -17,7 +17,7 @@ const ALL: DeviceAccess = { mode: 'all' };
 const NONE: DeviceAccess = { mode: 'selected', deviceIds: [] };
 const D1: DeviceAccess = { mode: 'selected', deviceIds: ['d1'] };
 const D12: DeviceAccess = { mode: 'selected', deviceIds: ['d1', 'd2'] };
-const LARGE = Array.from({ length: 40 }, (_, i) => `d${i}`);
+const LARGE: DeviceAccess = { mode: 'selected', deviceIds: Array.from({ length: 40 }, (_, i) => `d${i}`) };
 
 describe('reachesDevice', () => {
   it.each([
@@ -25,8 +25,8 @@ describe('reachesDevice', () => {
     ['a selection, a selected device', D12, 'd2', true],
     ['a selection, another device', D1, 'd2', false],
     ['an empty selection', NONE, 'd1', false],
-    ['a large selection (looked up in a Set), its last device', { mode: 'selected', deviceIds: LARGE }, 'd39', true],
-    ['a large selection, another device', { mode: 'selected', deviceIds: LARGE }, 'd40', false],
+    ['a large selection (looked up in a Set), its last device', LARGE, 'd39', true],
+    ['a large selection, another device', LARGE, 'd40', false],
   ])('%s', (_case, access, deviceId, expected) => {
     expect(reachesDevice(access, deviceId)).toBe(expected);
   });
