@@ -34,6 +34,8 @@ export function latchkeyApi({ signedIn: http, anonymous }: ApiClient) {
       rotateToken: (tokenId: string, graceSeconds: number) =>
         answer(http.POST('/v1/me/tokens/{tokenId}/rotate', { params: { path: { tokenId } }, body: { graceSeconds } })),
       revokeToken: (tokenId: string) => answer(http.DELETE('/v1/me/tokens/{tokenId}', { params: { path: { tokenId } } })),
+      updateToken: (tokenId: string, body: Dto<'UpdateTokenDto'>) =>
+        answer(http.PATCH('/v1/me/tokens/{tokenId}', { params: { path: { tokenId } }, body })),
       invitations: () => answer(http.GET('/v1/me/invitations')),
       sessions: (query: Query<'listMySessions'> = {}) => answer(http.GET('/v1/me/sessions', { params: { query } })),
       revokeSession: (sessionId: string) => answer(http.DELETE('/v1/me/sessions/{sessionId}', { params: { path: { sessionId } } })),
@@ -133,6 +135,10 @@ export function latchkeyApi({ signedIn: http, anonymous }: ApiClient) {
             params: { path: { wid, id: apiUserId, tokenId } },
             body: { graceSeconds },
           }),
+        ),
+      updateToken: (wid: string, apiUserId: string, tokenId: string, body: Dto<'UpdateTokenDto'>) =>
+        answer(
+          http.PATCH('/v1/workspaces/{wid}/api-users/{id}/tokens/{tokenId}', { params: { path: { wid, id: apiUserId, tokenId } }, body }),
         ),
       revokeToken: (wid: string, apiUserId: string, tokenId: string) =>
         answer(

@@ -9,7 +9,15 @@ import { Page, Section } from '../../components/Page';
 import { ScopePicker } from '../../components/pickers';
 import { SecretOnce } from '../../components/SecretOnce';
 import { TokenActions, tokenColumns, TokenTable } from '../../components/tokens';
-import { EXPIRING_SOON_DAYS, expiryState, plural } from '../../format';
+import {
+  EnabledToggle,
+  NO_TOKEN_DETAILS,
+  tokenDetailsBody,
+  TokenDetailsInputs,
+  TokenRestrictions,
+  type TokenDetailsState,
+} from '../../components/token-details';
+import { EXPIRING_SOON_DAYS, expiryState, isLive, plural } from '../../format';
 import { useLoad } from '../../hooks';
 import { useSession } from '../../session';
 import { useCatalog } from '../../workspace';
@@ -66,6 +74,11 @@ export function NamedTokensPage() {
           <NamedTokenTable
             tokens={visible}
             onRevoke={revoke}
+            onToggle={async (t, enabled) => {
+              await api.me.updateToken(t.id, { enabled });
+              announce(`Token "${t.name}" ${enabled ? 'enabled' : 'disabled'}.`);
+              await tokens.reload();
+            }}
             onRotated={(t) => {
               setIssued({ token: t, rotated: true });
               void tokens.reload();
@@ -87,10 +100,12 @@ function NamedTokenTable({
   tokens,
   onRevoke,
   onRotated,
+  onToggle,
 }: {
   tokens: Token[];
   onRevoke: (t: Token) => Promise<void>;
   onRotated: (t: IssuedToken) => void;
+  onToggle: (t: Token, enabled: boolean) => Promise<void>;
 }) {
   const { api, workspaces } = useSession();
   const names = new Map(workspaces.map((w) => [w.id, w.name]));
@@ -103,15 +118,26 @@ function NamedTokenTable({
     <TokenTable
       caption="Your named tokens"
       tokens={tokens}
-      columns={[tokenColumns.name, tokenColumns.hint, tokenColumns.scopes, workspacesColumn, tokenColumns.expires, tokenColumns.lastUsed]}
+      columns={[
+        tokenColumns.name,
+        tokenColumns.hint,
+        tokenColumns.scopes,
+        workspacesColumn,
+        { header: 'Restrictions', cell: (t) => <TokenRestrictions token={t} /> },
+        tokenColumns.expires,
+        tokenColumns.lastUsed,
+      ]}
       actions={(t) => (
-        <TokenActions
-          token={t}
-          onRotate={(grace) => api.me.rotateToken(t.id, grace)}
-          onRotated={onRotated}
-          onRevoke={() => onRevoke(t)}
-          revokeMessage="The token stops working at once, everywhere, with every secret of its rotations and every session made from it. This cannot be undone."
-        />
+        <>
+          {isLive(t) && <EnabledToggle token={t} onChange={(enabled) => onToggle(t, enabled)} />}
+          <TokenActions
+            token={t}
+            onRotate={(grace) => api.me.rotateToken(t.id, grace)}
+            onRotated={onRotated}
+            onRevoke={() => onRevoke(t)}
+            revokeMessage="The token stops working at once, everywhere, with every secret of its rotations and every session made from it. This cannot be undone."
+          />
+        </>
       )}
     />
   );
@@ -124,7 +150,8 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
   const [scopes, setScopes] = useState<TokenScope[]>([]);
   const [workspaceIds, setWorkspaceIds] = useState<string[]>([]);
   const [expiry, setExpiry] = useState(defaultExpiry(EXPIRY_CHOICES));
-  const form = useForm({ fields: ['name', 'scopes', 'workspaceIds', 'expiresInDays'] });
+  const [details, setDetails] = useState<TokenDetailsState>(NO_TOKEN_DETAILS);
+  const form = useForm({ fields: ['name', 'scopes', 'workspaceIds', 'expiresInDays', 'description', 'allowedCidrs', 'metadata'] });
   // Restricted to workspaces: what the user may do there and their token policies, as the server answers them.
   const restricted = useLoad(
     () => (workspaceIds.length === 0 ? Promise.resolve([]) : Promise.all(workspaceIds.map((id) => api.workspaces.get(id)))),
@@ -144,6 +171,7 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
     // A scope ticked before the workspaces narrowed the list is no longer shown: it is not sent either.
     const shown = new Set<string>(['*', ...(catalog.data?.accountScopes ?? []).map((e) => e.name)]);
     const token = await api.me.createToken({
+      ...tokenDetailsBody(details),
       name: name.trim(),
       scopes: scopes.filter((scope) => !held || shown.has(scope) || held.has(scope)),
       workspaceIds: workspaceIds.length > 0 ? workspaceIds : null,
@@ -153,6 +181,7 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
     setScopes([]);
     setWorkspaceIds([]);
     setExpiry(defaultExpiry(EXPIRY_CHOICES));
+    setDetails(NO_TOKEN_DETAILS);
     onCreated(token);
   });
 
@@ -208,6 +237,7 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
                 : 'What the token may do. In a workspace it can never do more than your roles allow there.'
             }
           />
+          <TokenDetailsInputs form={form} value={details} onChange={setDetails} />
           {refusing.length > 0 && (
             <Notice tone="warning">
               {refusing.map((w) => w.name).join(', ')} {refusing.length === 1 ? 'refuses' : 'refuse'} personal access tokens, named ones
