@@ -130,6 +130,16 @@ describe('tokens bound to devices', () => {
     await authorize(t, token.secret, ws.id, 'devices:read', d2).expect(204);
   });
 
+  it('a deleted bound device is gone from the cached check at once', async () => {
+    const doomed = (await ws.device()).id;
+    const token = await createNamedToken(t, ws.owner.personalToken, { scopes: ['*'], deviceIds: [doomed, d1] } as never);
+    await authorize(t, token.secret, ws.id, 'devices:read', doomed).expect(204);
+    await t.http().delete(`/v1/workspaces/${ws.id}/devices/${doomed}`).set(bearer(ws.owner.personalToken)).expect(204);
+    expectProblem(await authorize(t, token.secret, ws.id, 'devices:read', doomed), 403, 'forbidden');
+    const whoami = await t.http().get('/v1/whoami').set(bearer(token.secret)).expect(200);
+    expect(whoami.body.token.deviceIds).toEqual([d1]);
+  });
+
   it('an exchanged session is bound as its parent is', async () => {
     const token = await createNamedToken(t, ws.owner.personalToken, { scopes: ['*'], deviceIds: [d1] } as never);
     const session = (await t.http().post('/v1/auth/token').set(bearer(token.secret)).send({}).expect(200)).body.token.secret;

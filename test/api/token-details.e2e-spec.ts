@@ -192,3 +192,37 @@ describe('token description, metadata, disable and enable', () => {
     await t.http().get('/v1/whoami').set(bearer(bot.token)).expect(200);
   });
 });
+
+describe("webhooks of an API user's token changes", () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // The outbox worker is off: the deliveries are looked at as rows, never sent.
+    t = await startTestApp({
+      LATCHKEY_OUTBOX_WORKER: 'off',
+      LATCHKEY_WEBHOOK_ALLOW_HTTP: 'true',
+      LATCHKEY_WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32',
+      LATCHKEY_WEBHOOK_SECRETS_KEY: 'test-webhook-secrets-key-0123456789abcdef',
+    });
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  it('token.disabled, token.enabled and token.changed are delivered to endpoints that subscribe', async () => {
+    const ws = await newWorkspace(t);
+    const owner = bearer(ws.owner.personalToken);
+    const created = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/webhooks`)
+      .set(owner)
+      .send({ url: 'http://127.0.0.1:9/hook', events: ['token.disabled', 'token.enabled', 'token.changed'] })
+      .expect(201);
+    const bot = await ws.apiUser({ roles: ['viewer'] });
+    const url = `/v1/workspaces/${ws.id}/api-users/${bot.id}/tokens/${bot.tokenId}`;
+    await t.http().patch(url).set(owner).send({ enabled: false }).expect(200);
+    await t.http().patch(url).set(owner).send({ enabled: true }).expect(200);
+    await t.http().patch(url).set(owner).send({ description: 'x' }).expect(200);
+    const res = await t.http().get(`/v1/workspaces/${ws.id}/webhooks/${created.body.endpoint.id}/deliveries`).set(owner).expect(200);
+    const types = res.body.items.map((d: { eventType?: string; type?: string }) => d.eventType ?? d.type).sort();
+    expect(types).toEqual(['token.changed', 'token.disabled', 'token.enabled']);
+  });
+});
