@@ -119,6 +119,8 @@ const FIELD_TYPES: Record<string, JsonType> = {
   events: 'array',
   enabled: 'boolean',
   overlapSeconds: 'integer',
+  deviceIds: 'array',
+  allowedCidrs: 'array',
 };
 /** Objects that take any keys: an unknown key inside them is not a mutation. */
 const FREE_FORM = new Set(['metadata']);
@@ -148,6 +150,7 @@ function validBodies(
     'PATCH /v1/me': () => ({ name: 'Owner' }),
     'POST /v1/me/tokens': () => ({ name: 'prop', scopes: ['devices:read'], workspaceIds: [ids.workspace], expiresInDays: 30 }),
     'POST /v1/me/tokens/:tokenId/rotate': () => ({ graceSeconds: 60 }),
+    'PATCH /v1/me/tokens/:tokenId': () => ({ description: 'prop', metadata: { prop: true }, enabled: true }),
     // Regeneration with a token that is not a login session needs the current password (H4).
     'POST /v1/me/personal-token/regenerate': () => ({ currentPassword: PASSWORD }),
     'POST /v1/introspect': () => ({ token: 'lkp_notatoken', token_type_hint: 'access_token' }),
@@ -186,6 +189,7 @@ function validBodies(
     }),
     'POST /v1/workspaces/:wid/api-users/:id/tokens': () => ({ name: 'bot token', scopes: ['devices:read'], expiresInDays: 30 }),
     'POST /v1/workspaces/:wid/api-users/:id/tokens/:tokenId/rotate': () => ({ graceSeconds: 60 }),
+    'PATCH /v1/workspaces/:wid/api-users/:id/tokens/:tokenId': () => ({ description: 'prop', metadata: { prop: true }, enabled: true }),
     // A public name: nothing drains the outbox here, so nothing is ever sent to it.
     'POST /v1/workspaces/:wid/webhooks': () => ({ url: 'https://hooks.example.com/p', events: ['device.created'], description: 'd' }),
     'PATCH /v1/workspaces/:wid/webhooks/:id': () => ({
