@@ -89,6 +89,35 @@ describe('tokens bound to devices', () => {
     expectProblem(await authorize(t, token.secret, ws.id, 'devices:read', foreign), 403, 'forbidden');
   });
 
+  it("a token restricted to one workspace cannot be bound to the user's device in another", async () => {
+    const both = await registerUser(t);
+    await ws.member('admin', { user: both });
+    const theirs = await newWorkspace(t, both);
+    const elsewhere = (await theirs.device({}, both.personalToken)).id;
+    const res = await t
+      .http()
+      .post('/v1/me/tokens')
+      .set(bearer(both.personalToken))
+      .send({ name: 'x', scopes: ['*'], workspaceIds: [ws.id], deviceIds: [elsewhere] });
+    expectProblem(res, 400, 'validation_failed');
+    const token = await createNamedToken(t, both.personalToken, { scopes: ['*'], workspaceIds: [ws.id] });
+    expectProblem(
+      await t
+        .http()
+        .patch(`/v1/me/tokens/${token.id}`)
+        .set(bearer(both.personalToken))
+        .send({ deviceIds: [elsewhere] }),
+      400,
+      'validation_failed',
+    );
+    await t
+      .http()
+      .patch(`/v1/me/tokens/${token.id}`)
+      .set(bearer(both.personalToken))
+      .send({ deviceIds: [d1] })
+      .expect(200);
+  });
+
   it('a device-bound token makes only tokens bound within its own devices, and cannot unbind itself', async () => {
     const bound = await createNamedToken(t, ws.owner.personalToken, { scopes: ['*'], deviceIds: [d1, d2] } as never);
     // Left out, the binding is inherited.

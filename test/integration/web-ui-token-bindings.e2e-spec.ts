@@ -73,6 +73,9 @@ warnWithoutChromium('the web UI token bindings test');
       await dialog.getByRole('button', { name: 'Disable token' }).click();
       await page.getByText('Token "Edge gateway" disabled.').waitFor();
       await row.getByText('Disabled').waitFor();
+      // Not rotated while disabled; revoking stays possible.
+      expect(await row.getByRole('button', { name: 'Rotate Edge gateway' }).count()).toBe(0);
+      await row.getByRole('button', { name: 'Revoke Edge gateway' }).waitFor();
       await h.t.http().get('/v1/me').set(bearer(secret)).expect(401);
 
       await row.getByRole('button', { name: 'Enable Edge gateway' }).click();
