@@ -81,6 +81,19 @@ warnWithoutChromium('the web UI token bindings test');
       await row.getByRole('button', { name: 'Enable Edge gateway' }).click();
       await page.getByText('Token "Edge gateway" enabled.').waitFor();
       await h.t.http().get('/v1/me').set(bearer(secret)).expect(200);
+
+      // Edit: the dialog opens with the token's values; emptying the networks lifts the restriction.
+      await row.getByRole('button', { name: 'Edit Edge gateway' }).click();
+      const edit = page.getByRole('dialog', { name: 'Edit "Edge gateway"' });
+      await edit.waitFor();
+      expect(await edit.getByLabel('Allowed networks').inputValue()).toBe('127.0.0.0/8\n2001:db8::/32');
+      await h.checkDialog(page, edit, 'edit-token');
+      await edit.getByLabel('Allowed networks').fill('');
+      await edit.getByLabel('Description').fill('Moved to the cloud');
+      await edit.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Token "Edge gateway" saved.').waitFor();
+      const after = await h.t.http().get('/v1/me/tokens').query({ kind: 'named' }).set(bearer(user.personalToken)).expect(200);
+      expect(after.body.items[0]).toMatchObject({ description: 'Moved to the cloud', allowedCidrs: null, metadata: { team: 'ops' } });
     } finally {
       await context.close();
     }

@@ -1,9 +1,10 @@
 // A token's description, metadata and network allow-list as forms edit them, and its on/off switch
 // (docs/tokens.md). The server judges every value; here they are only read from the fields.
+import { useState } from 'react';
 import type { Token } from '../api/models';
 import { LIMITS } from '../api/limits';
-import { ConfirmButton } from './Dialog';
-import { InvalidInput, TextField, type Form } from './form';
+import { ConfirmButton, Dialog } from './Dialog';
+import { FormAlert, FormDialogActions, InvalidInput, TextField, useForm, type Form } from './form';
 
 export interface TokenDetailsState {
   description: string;
@@ -15,6 +16,14 @@ export interface TokenDetailsState {
 
 export const NO_TOKEN_DETAILS: TokenDetailsState = { description: '', networks: '', metadata: '' };
 
+/** The addresses and ranges written one per line (or separated by spaces or commas). */
+export function networksOf(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((n) => n.trim())
+    .filter(Boolean);
+}
+
 /** The fields of a create request (each left out when empty); InvalidInput when the metadata is not a JSON object. */
 export function tokenDetailsBody(state: TokenDetailsState): {
   description?: string;
@@ -23,10 +32,7 @@ export function tokenDetailsBody(state: TokenDetailsState): {
 } {
   const body: { description?: string; allowedCidrs?: string[]; metadata?: Record<string, unknown> } = {};
   if (state.description.trim()) body.description = state.description.trim();
-  const networks = state.networks
-    .split(/[\s,]+/)
-    .map((n) => n.trim())
-    .filter(Boolean);
+  const networks = networksOf(state.networks);
   if (networks.length > 0) body.allowedCidrs = networks;
   if (state.metadata.trim()) {
     let parsed: unknown;
@@ -126,5 +132,54 @@ export function TokenRestrictions({ token, deviceNames }: { token: Token; device
       {parts.length > 0 ? parts.join('; ') : !token.enabled ? '' : <span className="muted">None</span>}
       {token.description && <span className="muted small block">{token.description}</span>}
     </span>
+  );
+}
+
+function detailsOf(token: Token): TokenDetailsState {
+  return {
+    description: token.description ?? '',
+    networks: (token.allowedCidrs ?? []).join('\n'),
+    metadata: token.metadata ? JSON.stringify(token.metadata, null, 2) : '',
+  };
+}
+
+/** What PATCH changes from the edit dialog: each field emptied is cleared (null). */
+export interface TokenDetailsChange {
+  description: string | null;
+  allowedCidrs: string[] | null;
+  metadata: Record<string, unknown> | null;
+}
+
+/** Edit a token's description, allowed networks and metadata in a dialog. */
+export function EditTokenDetails({ token, onSave }: { token: Token; onSave: (change: TokenDetailsChange) => Promise<void> }) {
+  const name = token.name ?? token.hint;
+  const [open, setOpen] = useState(false);
+  const [value, setValue] = useState<TokenDetailsState>(() => detailsOf(token));
+  const form = useForm({ fields: ['description', 'allowedCidrs', 'metadata'] });
+  const start = () => {
+    setValue(detailsOf(token));
+    form.reset();
+    setOpen(true);
+  };
+  const submit = form.handleSubmit(async () => {
+    const body = tokenDetailsBody(value);
+    await onSave({ description: body.description ?? null, allowedCidrs: body.allowedCidrs ?? null, metadata: body.metadata ?? null });
+    setOpen(false);
+  });
+  return (
+    <>
+      <button type="button" className="button secondary small" aria-label={`Edit ${name}`} onClick={start}>
+        Edit
+      </button>
+      <Dialog open={open} title={`Edit "${name}"`} onClose={() => setOpen(false)}>
+        <form ref={form.ref} onSubmit={submit} noValidate aria-label={`Edit ${name}`}>
+          <FormAlert form={form} />
+          <TokenDetailsInputs form={form} value={value} onChange={setValue} />
+          <FormDialogActions form={form} onCancel={() => setOpen(false)}>
+            Save
+          </FormDialogActions>
+        </form>
+      </Dialog>
+    </>
   );
 }

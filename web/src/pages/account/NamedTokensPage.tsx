@@ -10,11 +10,13 @@ import { ScopePicker } from '../../components/pickers';
 import { SecretOnce } from '../../components/SecretOnce';
 import { TokenActions, tokenColumns, TokenTable } from '../../components/tokens';
 import {
+  EditTokenDetails,
   EnabledToggle,
   NO_TOKEN_DETAILS,
   tokenDetailsBody,
   TokenDetailsInputs,
   TokenRestrictions,
+  type TokenDetailsChange,
   type TokenDetailsState,
 } from '../../components/token-details';
 import { EXPIRING_SOON_DAYS, expiryState, isLive, plural } from '../../format';
@@ -74,6 +76,11 @@ export function NamedTokensPage() {
           <NamedTokenTable
             tokens={visible}
             onRevoke={revoke}
+            onEdit={async (t, change) => {
+              await api.me.updateToken(t.id, change);
+              announce(`Token "${t.name}" saved.`);
+              await tokens.reload();
+            }}
             onToggle={async (t, enabled) => {
               await api.me.updateToken(t.id, { enabled });
               announce(`Token "${t.name}" ${enabled ? 'enabled' : 'disabled'}.`);
@@ -101,8 +108,10 @@ function NamedTokenTable({
   onRevoke,
   onRotated,
   onToggle,
+  onEdit,
 }: {
   tokens: Token[];
+  onEdit: (t: Token, change: TokenDetailsChange) => Promise<void>;
   onRevoke: (t: Token) => Promise<void>;
   onRotated: (t: IssuedToken) => void;
   onToggle: (t: Token, enabled: boolean) => Promise<void>;
@@ -129,6 +138,7 @@ function NamedTokenTable({
       ]}
       actions={(t) => (
         <>
+          {isLive(t) && <EditTokenDetails token={t} onSave={(change) => onEdit(t, change)} />}
           {isLive(t) && <EnabledToggle token={t} onChange={(enabled) => onToggle(t, enabled)} />}
           <TokenActions
             token={t}

@@ -5,6 +5,7 @@ import { defaultExpiry, expiresInDays, expiryChoices } from '../../components/ex
 import { LoadState, useAnnounce } from '../../components/feedback';
 import { CheckboxGroup, FormAlert, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
 import {
+  EditTokenDetails,
   EnabledToggle,
   NO_TOKEN_DETAILS,
   tokenDetailsBody,
@@ -111,6 +112,16 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
               manage &&
               ((t) => (
                 <>
+                  {isLive(t) && (
+                    <EditTokenDetails
+                      token={t}
+                      onSave={async (change) => {
+                        await api.apiUsers.updateToken(workspace.id, apiUserId, t.id, change);
+                        announce(`Token "${t.name ?? t.hint}" saved.`);
+                        await tokens.reload();
+                      }}
+                    />
+                  )}
                   {isLive(t) && <EnabledToggle token={t} onChange={(enabled) => toggle(t, enabled)} />}
                   <TokenActions
                     token={t}
