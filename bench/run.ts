@@ -17,6 +17,9 @@
 // --only …,teams measures, in the same run, floor / plain authorize / authorize for an API user whose
 // rights come through 20 teams only (its own role grants workspace:read and no device): triples of
 // floor, plain and teams, with the statements per request of each (0 when cached; docs/teams.md).
+// The bindings scenario (on unless --only leaves it out) adds 1,000 devices, then measures authorize for a
+// token bound to all of them (asking about the last) and for one with 100 CIDRs (the client in the last),
+// each in floor-then-authorize pairs beside the plain case and the owner's unbound token (docs/tokens.md).
 // Prints the figures and writes them to bench/results/.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -270,6 +273,52 @@ interface Result extends LoadResult {
   dbQueriesPerRequest: number;
   /** The service's own CPU time (user + system) per request: steadier than req/s on a shared machine. */
   serverCpuMicrosPerRequest: number;
+}
+
+/** The bindings scenario (issue 18): how many devices a token is bound to, and how many ranges its allow-list has. */
+const BOUND_DEVICES = 1000;
+const ALLOWED_RANGES = 100;
+
+interface BindingsFixture {
+  /** A named token of the owner bound to BOUND_DEVICES devices, and the path asking about the last of them. */
+  boundToken: string;
+  boundPath: string;
+  /** A named token allowed from ALLOWED_RANGES ranges, the bench client's inside the last one. */
+  cidrToken: string;
+}
+
+/** Fills the workspace to BOUND_DEVICES devices (20 writers) and makes the two bound tokens. */
+async function seedBindings(fixture: Fixture): Promise<BindingsFixture> {
+  const token = fixture.ownerToken;
+  const ids: string[] = [];
+  let made = 0;
+  const worker = async () => {
+    while (made < BOUND_DEVICES) {
+      made++;
+      const device = await client.expect<{ id: string }>(201, 'POST', `/v1/workspaces/${fixture.workspaceId}/devices`, {
+        token,
+        body: { name: 'bound', serial: `BD-${randomBytes(6).toString('hex')}` },
+      });
+      ids.push(device.id);
+    }
+  };
+  await Promise.all(Array.from({ length: 20 }, worker));
+  const bound = await client.expect<{ secret: string }>(201, 'POST', '/v1/me/tokens', {
+    token,
+    body: { name: 'bound to devices', scopes: ['*'], deviceIds: ids },
+  });
+  // 99 ranges the client is not in, then the loopback: every check walks the list to its end.
+  const ranges = [...Array.from({ length: ALLOWED_RANGES - 1 }, (_, i) => `10.${i}.0.0/16`), '127.0.0.0/8'];
+  const cidr = await client.expect<{ secret: string }>(201, 'POST', '/v1/me/tokens', {
+    token,
+    body: { name: 'bound to networks', scopes: ['*'], allowedCidrs: ranges },
+  });
+  const last = ids[ids.length - 1];
+  return {
+    boundToken: bound.secret,
+    boundPath: `/v1/authorize?workspaceId=${fixture.workspaceId}&permission=measurements:read&deviceId=${last}`,
+    cidrToken: cidr.secret,
+  };
 }
 
 /** CPU seconds the process has used so far (utime + stime from /proc), or NaN where there is no /proc. */
@@ -610,6 +659,64 @@ async function main(): Promise<void> {
       };
     }
 
+    // Issue 18: authorize for a token bound to 1,000 devices and for one with 100 ranges, each in
+    // floor-then-authorize pairs beside the plain case's, in the same run.
+    let bindings: {
+      boundDevices: number;
+      allowedRanges: number;
+      plainToFloor: number;
+      unboundTwinToFloor: number;
+      byCpu: { plain: number; unboundTwin: number; devices: number; cidrs: number };
+      devicesToFloor: number;
+      cidrsToFloor: number;
+      devicesQueriesPerRequest: number;
+      cidrsQueriesPerRequest: number;
+      devicePairs: PairRatios[];
+      cidrPairs: PairRatios[];
+    } | null = null;
+    if (wanted('bindings')) {
+      const bound = await seedBindings(fixture);
+      const plainPath = `/v1/authorize?workspaceId=${fixture.workspaceId}&permission=measurements:read&deviceId=${fixture.deviceId}`;
+      const devicePairs: PairRatios[] = [];
+      const cidrPairs: PairRatios[] = [];
+      let devicesQueries = 0;
+      let cidrsQueries = 0;
+      const twinPairs: PairRatios[] = [];
+      for (let i = 0; i < PAIRS; i++) {
+        const floorA = await measure('floor (devices pair)', '/health/live');
+        const devices = await measure(`authorize, token bound to ${BOUND_DEVICES} devices`, bound.boundPath, bound.boundToken);
+        const floorB = await measure('floor (networks pair)', '/health/live');
+        const cidrs = await measure(`authorize, token with ${ALLOWED_RANGES} CIDRs`, plainPath, bound.cidrToken);
+        // The same owner's unbound token on the same question: what the bindings themselves add.
+        const floorC = await measure('floor (unbound twin pair)', '/health/live');
+        const twin = await measure('authorize, the owner, unbound (twin)', plainPath, fixture.ownerToken);
+        results.push(floorA, devices, floorB, cidrs, floorC, twin);
+        devicePairs.push(ratios(floorA, devices));
+        cidrPairs.push(ratios(floorB, cidrs));
+        twinPairs.push(ratios(floorC, twin));
+        devicesQueries = Math.max(devicesQueries, devices.dbQueriesPerRequest);
+        cidrsQueries = Math.max(cidrsQueries, cidrs.dbQueriesPerRequest);
+      }
+      bindings = {
+        boundDevices: BOUND_DEVICES,
+        allowedRanges: ALLOWED_RANGES,
+        plainToFloor: median(pairRatios.map((r) => r.byRequests)),
+        unboundTwinToFloor: median(twinPairs.map((r) => r.byRequests)),
+        byCpu: {
+          plain: median(pairRatios.map((r) => r.byCpu)),
+          unboundTwin: median(twinPairs.map((r) => r.byCpu)),
+          devices: median(devicePairs.map((r) => r.byCpu)),
+          cidrs: median(cidrPairs.map((r) => r.byCpu)),
+        },
+        devicesToFloor: median(devicePairs.map((r) => r.byRequests)),
+        cidrsToFloor: median(cidrPairs.map((r) => r.byRequests)),
+        devicesQueriesPerRequest: devicesQueries,
+        cidrsQueriesPerRequest: cidrsQueries,
+        devicePairs,
+        cidrPairs,
+      };
+    }
+
     let spam: {
       cachedTokens: number;
       ratePerSecondAsked: number;
@@ -791,6 +898,7 @@ async function main(): Promise<void> {
       dashboard,
       webhooks,
       teams,
+      bindings,
     };
     console.log(
       `\nLatchkey bench — ${summary.database}, ${summary.tokens} tokens, ${CONNECTIONS} connections, ${DURATION} s each, ${summary.pinned}\n`,
@@ -855,6 +963,19 @@ async function main(): Promise<void> {
           ' (plain ' +
           teams.runs.map((r) => r.plainQueriesPerRequest).join(', ') +
           ')',
+      );
+    }
+    if (ownLimit) {
+      console.log(
+        `authorize / floor with own rate limits (token and API user): ${ownLimit.authorizeToFloor} (by CPU time: ${ownLimit.authorizeToFloorByCpu}), ` +
+          `pairs: ${ownLimit.pairs.map((r) => r.byRequests).join(', ')}`,
+      );
+    }
+    if (bindings) {
+      console.log(
+        `authorize / floor, plain: ${bindings.plainToFloor}; the owner's unbound token: ${bindings.unboundTwinToFloor}; token bound to ${bindings.boundDevices} devices: ${bindings.devicesToFloor} ` +
+          `(max queries/req ${bindings.devicesQueriesPerRequest}); token with ${bindings.allowedRanges} CIDRs: ${bindings.cidrsToFloor} ` +
+          `(max queries/req ${bindings.cidrsQueriesPerRequest}); by CPU time per request: ${JSON.stringify(bindings.byCpu)}`,
       );
     }
     if (scale) {

@@ -96,20 +96,6 @@ export class ApiUsersController {
     return this.apiUsers.createToken(caller, actor, apiUserId, dto);
   }
 
-  @Delete(':id/tokens/:tokenId')
-  @HttpCode(204)
-  @Authenticated({ permission: 'api_users:manage' })
-  @ApiNoContentResponse({ description: 'Revoked (or it was already revoked or expired)' })
-  async revokeToken(
-    @CurrentWorkspace() caller: WorkspaceCaller,
-    @CurrentActor() actor: Actor,
-    @UuidParam('id') apiUserId: string,
-    @UuidParam('tokenId') tokenId: string,
-    @NoBody() _body: unknown,
-  ): Promise<void> {
-    await this.apiUsers.revokeToken(caller, actor, apiUserId, tokenId);
-  }
-
   @Patch(':id/tokens/:tokenId')
   @Authenticated({ permission: 'api_users:manage' })
   @ApiOkResponse({ type: TokenView, description: 'The token as changed' })
@@ -122,6 +108,20 @@ export class ApiUsersController {
     @Body() dto: UpdateTokenDto,
   ): Promise<TokenView> {
     return this.apiUsers.updateToken(caller, actor, apiUserId, tokenId, dto);
+  }
+
+  @Delete(':id/tokens/:tokenId')
+  @HttpCode(204)
+  @Authenticated({ permission: 'api_users:manage' })
+  @ApiNoContentResponse({ description: 'Revoked (or it was already revoked or expired)' })
+  async revokeToken(
+    @CurrentWorkspace() caller: WorkspaceCaller,
+    @CurrentActor() actor: Actor,
+    @UuidParam('id') apiUserId: string,
+    @UuidParam('tokenId') tokenId: string,
+    @NoBody() _body: unknown,
+  ): Promise<void> {
+    await this.apiUsers.revokeToken(caller, actor, apiUserId, tokenId);
   }
 
   @Get(':id/tokens/:tokenId/usage')

@@ -6,10 +6,11 @@ import { PageQueryDto } from '../common/pagination';
 import { Optional } from '../common/validation';
 import { TOKEN_NAME_MAX_LENGTH } from '../tokens/token.dto';
 import { RateLimitDto, RateLimitField } from '../rate-limits/token-rate-limit';
+import { AllowedCidrsField, TokenDetailsFields } from '../tokens/token-details';
+import { RoleGrantFields, UpdateMemberDto } from '../workspaces/workspaces.dto';
 
 const API_USER_RATE_LIMIT =
   "The API user's rate limit: one allowance shared by all its tokens, on top of each token's own and the global per-token one; null: none";
-import { RoleGrantFields, UpdateMemberDto } from '../workspaces/workspaces.dto';
 
 export const API_USER_NAME_MAX_LENGTH = 100;
 /** The longest lifetime an API user's token may be given, in days (about ten years). */
@@ -37,6 +38,11 @@ export class CreateApiUserDto extends RoleGrantFields {
 
   @RateLimitField(API_USER_RATE_LIMIT)
   rateLimit?: RateLimitDto | null;
+
+  @AllowedCidrsField(
+    'Every token of the API user is usable only from these networks (as well as from its own allowedCidrs, when it has them). null: any network',
+  )
+  allowedCidrs?: string[] | null;
 }
 
 /** Roles and device access change as a member's do, plus a name and a status. */
@@ -53,11 +59,16 @@ export class UpdateApiUserDto extends UpdateMemberDto {
 
   @RateLimitField(`${API_USER_RATE_LIMIT}. null removes it, left out: unchanged`)
   rateLimit?: RateLimitDto | null;
+
+  @AllowedCidrsField(
+    'Every token of the API user is usable only from these networks (as well as from its own allowedCidrs, when it has them). null: any network',
+  )
+  allowedCidrs?: string[] | null;
 }
 
 const API_USER_SCOPES = [...PERMISSIONS, ALL_SCOPES];
 
-export class CreateApiUserTokenDto {
+export class CreateApiUserTokenDto extends TokenDetailsFields {
   @ApiPropertyOptional({ maxLength: TOKEN_NAME_MAX_LENGTH })
   @Optional()
   @NonBlankString(TOKEN_NAME_MAX_LENGTH)

@@ -20,6 +20,8 @@ export interface ApiUserRecord {
   deviceAccess: DeviceAccess;
   rateLimit: number | null;
   rateLimitWindowSeconds: number | null;
+  /** Every token of it is usable only from these networks (normalised); null: any network. */
+  allowedCidrs: string[] | null;
 }
 
 @Injectable()
@@ -32,12 +34,14 @@ export class ApiUsersRepository {
 
   async insert(
     workspaceId: string,
-    apiUser: Pick<ApiUserRecord, 'id' | 'name' | 'createdByUserId' | 'createdAt'> & { rateLimit?: RateLimitSetting | null },
+    apiUser: Pick<ApiUserRecord, 'id' | 'name' | 'createdByUserId' | 'createdAt' | 'allowedCidrs'> & {
+      rateLimit?: RateLimitSetting | null;
+    },
     em: EntityManager,
   ): Promise<void> {
     await em.query(
-      `INSERT INTO api_users (id, workspace_id, name, status, created_by_user_id, created_at, updated_at, rate_limit, rate_limit_window_seconds)
-       VALUES ($1, $2, $3, 'active', $4, $5, $5, $6, $7)`,
+      `INSERT INTO api_users (id, workspace_id, name, status, created_by_user_id, created_at, updated_at, rate_limit, rate_limit_window_seconds, allowed_cidrs)
+       VALUES ($1, $2, $3, 'active', $4, $5, $5, $6, $7, $8::text[])`,
       [
         apiUser.id,
         workspaceId,
@@ -46,6 +50,7 @@ export class ApiUsersRepository {
         apiUser.createdAt,
         apiUser.rateLimit?.limit ?? null,
         apiUser.rateLimit?.windowSeconds ?? null,
+        apiUser.allowedCidrs,
       ],
     );
   }
@@ -71,11 +76,17 @@ export class ApiUsersRepository {
   async update(
     workspaceId: string,
     apiUserId: string,
-    changes: { name: string; status: 'active' | 'disabled'; updatedAt: Date; rateLimit: RateLimitSetting | null },
+    changes: {
+      name: string;
+      status: 'active' | 'disabled';
+      updatedAt: Date;
+      rateLimit: RateLimitSetting | null;
+      allowedCidrs: string[] | null;
+    },
     em: EntityManager,
   ): Promise<void> {
     await em.query(
-      `UPDATE api_users SET name = $3, status = $4, updated_at = $5, rate_limit = $6, rate_limit_window_seconds = $7
+      `UPDATE api_users SET name = $3, status = $4, updated_at = $5, rate_limit = $6, rate_limit_window_seconds = $7, allowed_cidrs = $8::text[]
         WHERE workspace_id = $1 AND id = $2`,
       [
         workspaceId,
@@ -85,6 +96,7 @@ export class ApiUsersRepository {
         changes.updatedAt,
         changes.rateLimit?.limit ?? null,
         changes.rateLimit?.windowSeconds ?? null,
+        changes.allowedCidrs,
       ],
     );
     await this.invalidation.publish(em, { kind: 'api_user', id: apiUserId });
@@ -107,6 +119,7 @@ export class ApiUsersRepository {
       `SELECT a.id, a.workspace_id AS "workspaceId", a.name, a.status, a.created_by_user_id AS "createdByUserId",
               a.created_at AS "createdAt", a.updated_at AS "updatedAt",
               a.rate_limit AS "rateLimit", a.rate_limit_window_seconds AS "rateLimitWindowSeconds", m.id AS "membershipId", m.device_access AS mode,
+              a.allowed_cidrs AS "allowedCidrs",
               COALESCE((SELECT json_agg(json_build_object('id', r.id, 'name', r.name, 'permissions', r.permissions, 'builtIn', r.built_in) ORDER BY r.name)
                           FROM membership_roles mr JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
                          WHERE mr.workspace_id = m.workspace_id AND mr.membership_id = m.id), '[]') AS roles,

@@ -24,14 +24,14 @@ import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { conflict, notFound } from '../common/errors';
 import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
-import { RotateTokenDto } from '../tokens/token.dto';
+import { RotateTokenDto, UpdateTokenDto } from '../tokens/token.dto';
+import { storedCidrs } from '../tokens/token-details';
 import { IssuedTokenView, toIssuedTokenView, toTokenView, TokenView } from '../tokens/token.view';
 import { TokensRepository } from '../tokens/tokens.repository';
 import { TokensService } from '../tokens/tokens.service';
 import { GrantValidator } from '../workspaces/grant-validator';
 import { WorkspacesRepository } from '../workspaces/workspaces.repository';
 import { CreateApiUserDto, CreateApiUserTokenDto, UpdateApiUserDto } from './api-users.dto';
-import type { UpdateTokenDto } from '../tokens/token.dto';
 import { TokenUsageService } from '../tokens/token-usage.service';
 import type { TokenUsageQueryDto, TokenUsageView } from '../tokens/token-usage.view';
 import { rateLimitOf } from '../rate-limits/token-rate-limit';
@@ -63,6 +63,9 @@ export class ApiUsersService {
         const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
         assertApiUserRoles(roles);
         await this.grants.devicesToGrant(access, deviceAccess, em);
+        const allowedCidrs = storedCidrs(dto.allowedCidrs) ?? null;
+        if (allowedCidrs !== null)
+          assertTokenCanGrant(access.principal.token, { scopes: [], workspaceIds: [access.workspaceId], allowedCidrs });
         const id = randomUUID();
         await this.apiUsers.insert(
           access.workspaceId,
@@ -72,6 +75,7 @@ export class ApiUsersService {
             createdByUserId: access.principal.type === 'user' ? access.principal.id : null,
             createdAt: now,
             rateLimit: dto.rateLimit ?? null,
+            allowedCidrs,
           },
           em,
         );
@@ -143,6 +147,11 @@ export class ApiUsersService {
           await this.grants.devicesToGrant(access, deviceAccess, em);
           await this.workspaces.setMembershipDevices(access.workspaceId, apiUser.membershipId, deviceAccess, now, em);
         }
+        const allowedCidrs = storedCidrs(dto.allowedCidrs);
+        // Widening the network its tokens work from is held to the caller's own token, as making one is.
+        if (allowedCidrs !== undefined) {
+          assertTokenCanGrant(access.principal.token, { scopes: [], workspaceIds: [access.workspaceId], allowedCidrs });
+        }
         await this.apiUsers.update(
           access.workspaceId,
           apiUserId,
@@ -151,6 +160,7 @@ export class ApiUsersService {
             status: dto.status ?? apiUser.status,
             updatedAt: now,
             rateLimit: dto.rateLimit === undefined ? rateLimitOf(apiUser.rateLimit, apiUser.rateLimitWindowSeconds) : dto.rateLimit,
+            allowedCidrs: allowedCidrs === undefined ? apiUser.allowedCidrs : allowedCidrs,
           },
           em,
         );
@@ -252,14 +262,18 @@ export class ApiUsersService {
     return this.usage.read(token.id, query.days);
   }
 
-  /** PATCH of an API user's token: its own rate limit. */
+  /** PATCH: the token's bindings and details, enable and disable, by whoever may manage the API user. */
   async updateToken(caller: WorkspaceCaller, actor: Actor, apiUserId: string, tokenId: string, dto: UpdateTokenDto): Promise<TokenView> {
     return this.writes.run(caller, actor, async ({ em, access, audit, assertCanActOn }) => {
       await this.find(access, apiUserId, em);
       await assertCanActOn({ type: 'api_user', id: apiUserId }, 'API user', 'this API user');
       const token = await this.tokenRows.findForOwnerLocked({ type: 'api_user', id: apiUserId }, tokenId, em);
       if (!token) throw notFound('Token');
-      await this.tokens.applyUpdate(em, token, dto, (entry) => audit({ ...entry, details: { ...entry.details, apiUserId } }));
+      const owner = { type: 'api_user' as const, id: apiUserId };
+      const actions = await this.tokens.changeInTransaction(em, token, dto, access.principal.token, owner, false);
+      for (const action of actions) {
+        await audit({ action, target: { type: 'token', id: tokenId }, details: { apiUserId, fields: Object.keys(dto) } });
+      }
       return toTokenView(token, this.clock.now());
     });
   }
@@ -296,8 +310,14 @@ export class ApiUsersService {
   ): Promise<IssuedTokenView> {
     const scopes = dto.scopes ?? [ALL_SCOPES];
     assertScopesWellFormed(scopes);
+    // Left out, the network allow-list is the maker's own: a network-bound caller makes network-bound tokens.
+    // Its devices are the API user's, already within the caller's reach (assertCanActOn): not inherited.
+    const maker = access.principal.token;
+    const allowedCidrs =
+      dto.allowedCidrs === undefined ? maker.allowedCidrs && [...maker.allowedCidrs] : (storedCidrs(dto.allowedCidrs) ?? null);
     // Its scopes are within the maker's own token; its life within the maker's token and the workspace policy.
-    assertTokenCanGrant(access.principal.token, { scopes, workspaceIds: [access.workspaceId] });
+    assertTokenCanGrant(maker, { scopes, workspaceIds: [access.workspaceId], allowedCidrs });
+    if (dto.deviceIds) await this.tokens.assertDevicesReached({ type: 'api_user', id: apiUserId }, dto.deviceIds, [access.workspaceId], em);
     const now = this.clock.now();
     const expiresAt = capToGrantor(
       access.principal.token,
@@ -314,6 +334,10 @@ export class ApiUsersService {
       workspaceIds: [access.workspaceId],
       expiresAt,
       rateLimit: dto.rateLimit ?? null,
+      deviceIds: dto.deviceIds ?? null,
+      allowedCidrs,
+      description: dto.description ?? null,
+      metadata: dto.metadata ?? null,
     });
     return toIssuedTokenView(token, secret);
   }

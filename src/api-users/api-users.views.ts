@@ -3,6 +3,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { DEVICE_ACCESS_SCHEMA, type DeviceAccessView } from '../authorization/device-access.dto';
 import { PERMISSIONS } from '../authorization/permissions';
 import { DATE_TIME, nullableRef } from '../common/view-fields';
+import { CIDR_MAX_LENGTH, MAX_ALLOWED_CIDRS } from '../auth/network-allow-list';
 import { IssuedTokenView } from '../tokens/token.view';
 import { MAX_ROLES_PER_GRANT } from '../workspaces/workspace.limits';
 import { WorkspaceRoleRefView } from '../workspaces/workspaces.dto';
@@ -37,6 +38,16 @@ export class ApiUserView {
     description: 'The user who made it; null when an API user made it or that user is gone',
   })
   createdByUserId: string | null;
+
+  @ApiProperty({
+    type: String,
+    isArray: true,
+    maxLength: CIDR_MAX_LENGTH,
+    nullable: true,
+    maxItems: MAX_ALLOWED_CIDRS,
+    description: 'Every token of it is usable only from these networks (normalised CIDRs); null: any network',
+  })
+  allowedCidrs: string[] | null;
 
   @ApiProperty(DATE_TIME)
   createdAt: Date;
@@ -87,6 +98,7 @@ export function toApiUserView(a: ApiUserRecord): ApiUserView {
     roles: a.roles.map((r) => ({ id: r.id, name: r.name })),
     deviceAccess: a.deviceAccess,
     createdByUserId: a.createdByUserId,
+    allowedCidrs: a.allowedCidrs,
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
     rateLimit: rateLimitOf(a.rateLimit, a.rateLimitWindowSeconds),

@@ -23,6 +23,16 @@ export interface AuthenticatedToken {
   blockedWorkspaceIds: string[];
   /** The own rate limits every request of this token must pass besides the global one (made once per cached credential). */
   rateLimits?: readonly OwnRateLimit[];
+  /**
+   * Bound to devices (an exchanged session: as its parent is): the bound devices that exist, by
+   * workspace. Its device access in a workspace is its principal's ∩ these (none in a workspace not
+   * named). null: not bound.
+   */
+  boundDevices: ReadonlyMap<string, readonly string[]> | null;
+  /** The same devices as one list; null: not bound. */
+  deviceIds: readonly string[] | null;
+  /** Its own network allow-list (an exchanged session: its parent's), normalised; null: any network. */
+  allowedCidrs: readonly string[] | null;
 }
 
 export interface UserPrincipal {

@@ -38,6 +38,11 @@ function credential(revokedAt: Date | null): TokenCredential {
     parentRateLimitWindowSeconds: null,
     apiUserRateLimit: null,
     apiUserRateLimitWindowSeconds: null,
+    disabledAt: null,
+    parentDisabledAt: null,
+    deviceBindings: null,
+    allowedCidrs: null,
+    apiUserAllowedCidrs: null,
   };
 }
 

@@ -10,10 +10,16 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { TokenCredential, TokensRepository } from '../tokens/tokens.repository';
 import { TokenUsageRecorder } from '../tokens/token-usage.recorder';
 import { LastUsedRecorder } from './last-used.recorder';
+import { NetworkMatcher } from './network-allow-list';
 import type { Principal } from './principal';
 import { hashToken, hasValidChecksum, NOT_BEARER, tokenShape } from './token-format';
 
 const invalid = () => new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.');
+/**
+ * 403, not 401: the token is valid, only not from here. A 401 would tell a client to throw a good
+ * token away and make a new one. The allow-list is never named (docs/security.md).
+ */
+const notFromHere = () => new DomainError(ErrorCode.NetworkNotAllowed, 'The token may not be used from this network.');
 
 // Hashes of well-formed tokens nobody issued: a flood of random ones evicts only each other.
 const UNKNOWN_TOKENS_MAX = 10_000;
@@ -26,6 +32,8 @@ export class TokenAuthenticator implements OnApplicationBootstrap {
   private readonly credentials: HotCache<TokenCredential>;
   private readonly unknown: HotCache<{ [UNKNOWN]: true }>;
   private readonly principals = new WeakMap<TokenCredential, Principal | null>();
+  /** Each cached credential's network matcher (null: no allow-list), parsed once. */
+  private readonly networks = new WeakMap<TokenCredential, NetworkMatcher | null>();
 
   constructor(
     private readonly tokens: TokensRepository,
@@ -76,32 +84,46 @@ export class TokenAuthenticator implements OnApplicationBootstrap {
    * The principal a token stands for, or a DomainError. A cached token is answered at once, without a
    * promise (every check that follows is synchronous, and this runs on every request of the platform);
    * others are looked up. Callers await the result either way, which turns a throw into a rejection.
-   * `recordUse: false` for introspection: looking at a token is not using it.
+   * `recordUse: false` for introspection: looking at a token is not using it; nor does introspection
+   * know the address the token would be used from, so it does not check the network allow-list
+   * (`checkNetwork: false`), and shows the list instead.
    */
-  authenticate(secret: string, ip: string, options: { recordUse?: boolean } = {}): Principal | Promise<Principal> {
+  authenticate(secret: string, ip: string, options: { recordUse?: boolean; checkNetwork?: boolean } = {}): Principal | Promise<Principal> {
     const prefix = tokenShape(secret);
     // Malformed: refused before any other work. Invitation secrets only accept invitations.
     if (prefix === null || NOT_BEARER.has(prefix)) throw invalid();
     const tokenHash = hashToken(secret);
     // A cached hash is one we issued, so its checksum holds: it is checked only on the way to the database.
     const cached = this.credentials.get(tokenHash);
-    if (cached) return this.admit(cached, ip, options.recordUse !== false);
+    if (cached) return this.admit(cached, ip, options.recordUse !== false, options.checkNetwork !== false);
     return this.lookup(secret, tokenHash, ip).then((credential) => {
       if (!credential) throw invalid();
-      return this.admit(credential, ip, options.recordUse !== false);
+      return this.admit(credential, ip, options.recordUse !== false, options.checkNetwork !== false);
     });
   }
 
   /** The time-based checks, made against the clock on every request, then the owner's. */
-  private admit(credential: TokenCredential, ip: string, recordUse: boolean): Principal {
+  private admit(credential: TokenCredential, ip: string, recordUse: boolean, checkNetwork: boolean): Principal {
     const now = this.clock.now();
-    if (diedBy(credential.revokedAt, now)) throw invalid();
-    if (credential.parentId !== null && diedBy(credential.parentRevokedAt, now)) throw invalid();
+    // A disabled token reads as a revoked one: no hint that it could come back.
+    if (diedBy(credential.revokedAt, now) || credential.disabledAt !== null) throw invalid();
+    if (credential.parentId !== null && (diedBy(credential.parentRevokedAt, now) || credential.parentDisabledAt !== null)) throw invalid();
     const expiresAt = earliest(credential.expiresAt, credential.parentExpiresAt);
     if (diedBy(expiresAt, now)) throw new DomainError(ErrorCode.TokenExpired, 'The token has expired.');
 
     const principal = this.principalOf(credential);
     if (!principal) throw invalid();
+    if (checkNetwork) {
+      const network = this.networkOf(credential);
+      if (network !== null && !network.allows(ip)) {
+        // A use of a live token, refused: its usage shows it (the answer's hook cannot: no principal is set).
+        if (recordUse) {
+          this.usage.request(credential.id, now.getTime());
+          this.usage.refusal(credential.id);
+        }
+        throw notFromHere();
+      }
+    }
     if (recordUse) {
       this.lastUsed.record(credential.id, now, ip);
       this.usage.request(credential.id, now.getTime());
@@ -114,6 +136,16 @@ export class TokenAuthenticator implements OnApplicationBootstrap {
    * evicts it): a repeated check allocates nothing. Frozen, since every request shares it.
    * null when the owner may not use any token now (deactivated user, disabled or deleted API user).
    */
+  private networkOf(credential: TokenCredential): NetworkMatcher | null {
+    let network = this.networks.get(credential);
+    if (network === undefined) {
+      const matcher = new NetworkMatcher([credential.allowedCidrs, credential.apiUserAllowedCidrs]);
+      network = matcher.restricts ? matcher : null;
+      this.networks.set(credential, network);
+    }
+    return network;
+  }
+
   private principalOf(credential: TokenCredential): Principal | null {
     let principal = this.principals.get(credential);
     if (principal === undefined) {
@@ -137,6 +169,8 @@ function credentialTags(_key: string, c: TokenCredential): string[] {
   if (c.apiUserWorkspaceId !== null) tags.push(tag('workspace', c.apiUserWorkspaceId));
   for (const id of c.workspaceIds ?? []) tags.push(tag('workspace', id));
   for (const id of c.blockedWorkspaceIds) tags.push(tag('workspace', id));
+  // Deleting a bound device is an event of its workspace.
+  for (const [workspaceId] of c.deviceBindings ?? []) tags.push(tag('workspace', workspaceId));
   return tags;
 }
 
@@ -158,6 +192,9 @@ function buildPrincipal(credential: TokenCredential): Principal | null {
     ),
     blockedWorkspaceIds: Object.freeze([...credential.blockedWorkspaceIds, ...(credential.parentBlockedWorkspaceIds ?? [])]) as string[],
     rateLimits: ownRateLimitsOf(credential),
+    boundDevices: credential.deviceBindings && devicesByWorkspace(credential.deviceBindings),
+    deviceIds: credential.deviceBindings && Object.freeze(credential.deviceBindings.map(([, id]) => id)),
+    allowedCidrs: credential.allowedCidrs && Object.freeze([...credential.allowedCidrs]),
   });
   if (credential.apiUserId !== null) {
     // A disabled API user's tokens fail at once; a deleted one's are gone with it.
@@ -191,6 +228,17 @@ function ownRateLimitsOf(c: TokenCredential): readonly OwnRateLimit[] {
     );
   }
   return Object.freeze(limits);
+}
+
+function devicesByWorkspace(bindings: Array<[string, string]>): ReadonlyMap<string, readonly string[]> {
+  const map = new Map<string, string[]>();
+  for (const [workspaceId, deviceId] of bindings) {
+    const list = map.get(workspaceId);
+    if (list) list.push(deviceId);
+    else map.set(workspaceId, [deviceId]);
+  }
+  for (const list of map.values()) Object.freeze(list);
+  return map;
 }
 
 function diedBy(moment: Date | null, now: Date): boolean {

@@ -4,6 +4,7 @@ import {
   assertReachesAllDevices,
   DeviceAccess,
   deviceAccessWithin,
+  narrowToBoundDevices,
   reachesDevice,
   unknownDevice,
 } from './device-rules';
@@ -16,6 +17,7 @@ const ALL: DeviceAccess = { mode: 'all' };
 const NONE: DeviceAccess = { mode: 'selected', deviceIds: [] };
 const D1: DeviceAccess = { mode: 'selected', deviceIds: ['d1'] };
 const D12: DeviceAccess = { mode: 'selected', deviceIds: ['d1', 'd2'] };
+const LARGE: DeviceAccess = { mode: 'selected', deviceIds: Array.from({ length: 40 }, (_, i) => `d${i}`) };
 
 describe('reachesDevice', () => {
   it.each([
@@ -23,6 +25,8 @@ describe('reachesDevice', () => {
     ['a selection, a selected device', D12, 'd2', true],
     ['a selection, another device', D1, 'd2', false],
     ['an empty selection', NONE, 'd1', false],
+    ['a large selection (looked up in a Set), its last device', LARGE, 'd39', true],
+    ['a large selection, another device', LARGE, 'd40', false],
   ])('%s', (_case, access, deviceId, expected) => {
     expect(reachesDevice(access, deviceId)).toBe(expected);
   });
@@ -102,5 +106,25 @@ describe('assertDevicePermission (/v1/authorize)', () => {
         throw unknownDevice();
       }),
     ).toEqual(forbidden('No such device in this workspace.'));
+  });
+});
+
+describe('narrowToBoundDevices', () => {
+  it.each([
+    ['all, bound to two', ALL, ['d1', 'd2'], D12],
+    ['all, bound to none here', ALL, [], NONE],
+    ['a selection ∩ the binding', D12, ['d2', 'd3'], { mode: 'selected', deviceIds: ['d2'] }],
+    ['a selection, bound elsewhere', D1, ['d2'], NONE],
+  ])('%s', (_case, access, bound, expected) => {
+    expect(narrowToBoundDevices(access as DeviceAccess, bound as string[])).toEqual(expected);
+  });
+
+  it('what needs every device no longer takes effect for a bound token, even with access all', () => {
+    expect(verdict(() => assertDevicePermission(narrowToBoundDevices(ALL, ['d1']), 'devices:create', null))).toEqual(
+      forbidden('devices:create needs access to all devices.'),
+    );
+    expect(verdict(() => assertDevicePermission(narrowToBoundDevices(ALL, ['d1']), 'webhooks:read', null))).toEqual(
+      forbidden('webhooks:read needs access to all devices.'),
+    );
   });
 });

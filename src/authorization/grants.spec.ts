@@ -292,6 +292,9 @@ const token = (scopes: string[], workspaceIds: string[] | null = null, more: Par
   parentId: null,
   root: { kind: 'named', createdAt: new Date(0), expiresAt: null },
   blockedWorkspaceIds: [],
+  boundDevices: null,
+  deviceIds: null,
+  allowedCidrs: null,
   ...more,
 });
 
@@ -328,6 +331,24 @@ describe('assertTokenCanGrant', () => {
     ['scopes are judged before workspaces', token(['devices:read'], ['w1']), grant(['audit:read'], null), scopesRefused],
   ])('%s', (_case, grantor, requested, expected) => {
     expect(verdict(() => assertTokenCanGrant(grantor, requested))).toEqual(expected);
+  });
+
+  const devicesRefused = forbidden('A device-bound token can only grant devices it is bound to.');
+  const networksRefused = forbidden('A network-bound token can only grant networks within its own allow-list.');
+  const bound = token(['*'], null, { deviceIds: ['d1', 'd2'], allowedCidrs: ['10.0.0.0/8'] });
+  const unbound = token(['*']);
+  it.each([
+    ['an unbound token binds to anything', unbound, { deviceIds: ['d9'], allowedCidrs: ['0.0.0.0/0'] }, 'allowed'],
+    ['an unbound token makes an unbound one', unbound, { deviceIds: null, allowedCidrs: null }, 'allowed'],
+    ['a bound token, within its devices and networks', bound, { deviceIds: ['d2'], allowedCidrs: ['10.1.0.0/16'] }, 'allowed'],
+    ['a bound token, bindings not asked (rotation of scopes only)', bound, {}, 'allowed'],
+    ['a bound token, unbound devices', bound, { deviceIds: null }, devicesRefused],
+    ['a bound token, another device', bound, { deviceIds: ['d1', 'd3'] }, devicesRefused],
+    ['a bound token, any network', bound, { allowedCidrs: null }, networksRefused],
+    ['a bound token, a wider network', bound, { allowedCidrs: ['10.0.0.0/7'] }, networksRefused],
+    ['a bound token, another network', bound, { allowedCidrs: ['2001:db8::/32'] }, networksRefused],
+  ])('%s', (_case, grantor, extra, expected) => {
+    expect(verdict(() => assertTokenCanGrant(grantor, { ...grant(['*']), ...extra }))).toEqual(expected);
   });
 });
 

@@ -2,6 +2,7 @@
 // holds (its effective rights, after its token's scopes), device access within its own, and owner only
 // if it is an owner; it acts only on principals holding no more than it does. A token hands out only
 // scopes, workspaces and lifetime it holds itself. Pure functions: the callers read what is held.
+import { cidrsWithin } from '../auth/network-allow-list';
 import type { AuthenticatedToken } from '../auth/principal';
 import { DomainError, ErrorCode, validationFailed } from '../common/errors';
 import { DeviceAccess, deviceAccessWithin } from './device-rules';
@@ -155,6 +156,10 @@ export interface RequestedGrant {
   scopes: readonly string[];
   /** null: every workspace. */
   workspaceIds: readonly string[] | null;
+  /** Devices the new token is bound to; null: not bound. Left out: not part of this grant. */
+  deviceIds?: readonly string[] | null;
+  /** Its network allow-list, normalised; null: any network. Left out: not part of this grant. */
+  allowedCidrs?: readonly string[] | null;
 }
 
 export function assertScopesWellFormed(scopes: readonly string[]): void {
@@ -184,6 +189,19 @@ export function assertTokenCanGrant(grantor: AuthenticatedToken, requested: Requ
     const allowed = new Set(grantor.workspaceIds);
     if (requested.workspaceIds === null || requested.workspaceIds.some((id) => !allowed.has(id))) {
       throw new DomainError(ErrorCode.Forbidden, 'A workspace-restricted token can only grant workspaces it is restricted to.');
+    }
+  }
+  // A bound token hands out no device, and no network, beyond its own binding: an unbound token made
+  // by it (or a binding widened by it) would escape the binding.
+  if (requested.deviceIds !== undefined && grantor.deviceIds !== null) {
+    const own = new Set(grantor.deviceIds);
+    if (requested.deviceIds === null || requested.deviceIds.some((id) => !own.has(id))) {
+      throw new DomainError(ErrorCode.Forbidden, 'A device-bound token can only grant devices it is bound to.');
+    }
+  }
+  if (requested.allowedCidrs !== undefined && grantor.allowedCidrs !== null) {
+    if (requested.allowedCidrs === null || !cidrsWithin(grantor.allowedCidrs, requested.allowedCidrs)) {
+      throw new DomainError(ErrorCode.Forbidden, 'A network-bound token can only grant networks within its own allow-list.');
     }
   }
 }

@@ -7,7 +7,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DataSource, EntityManager } from 'typeorm';
 import type { AuthenticatedToken, Principal } from '../auth/principal';
 import { DomainError, ErrorCode, notFound } from '../common/errors';
-import { assertPermissionReach, type DeviceAccess } from './device-rules';
+import { assertPermissionReach, narrowToBoundDevices, type DeviceAccess } from './device-rules';
 import { Holdings, isOwnerRoleSql } from './grants';
 import { assertWorkspaceRule, effectivePermissions, isPermission, Permission, WorkspaceRule } from './permissions';
 import { assertPolicyAccepts, TokenPolicy } from './token-policy';
@@ -47,6 +47,8 @@ interface AccessRow {
   /** Computed once per loaded row, not per request. */
   permissionSet?: ReadonlySet<Permission>;
   deviceAccessValue?: DeviceAccess;
+  /** A device-bound token's narrowed access, per token (a cached row serves many requests of it). */
+  boundAccess?: WeakMap<AuthenticatedToken, DeviceAccess>;
 }
 
 /** 401 when a workspace admin cut the token (or its parent) off from this workspace: it reaches nothing there. */
@@ -144,7 +146,7 @@ export class WorkspaceAccessResolver {
       isOwner: row.isOwner,
       rolePermissions,
       permissions,
-      deviceAccess: deviceAccessOf(row),
+      deviceAccess: tokenDeviceAccessOf(row, principal.token, workspaceId),
       tokenPolicy: row,
     };
   }
@@ -212,6 +214,23 @@ function permissionsOf(row: AccessRow): ReadonlySet<Permission> {
 
 function deviceAccessOf(row: AccessRow): DeviceAccess {
   return (row.deviceAccessValue ??= row.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: row.deviceIds ?? [] });
+}
+
+/**
+ * The token's device access here: its principal's, or for a device-bound token that ∩ its bound
+ * devices of this workspace (narrowToBoundDevices). The one place the binding applies: the guard,
+ * the write re-check, /v1/authorize, GraphQL and the caller's `access` view all read it from here.
+ */
+function tokenDeviceAccessOf(row: AccessRow, token: AuthenticatedToken, workspaceId: string): DeviceAccess {
+  const own = deviceAccessOf(row);
+  if (token.boundDevices === null) return own;
+  const memo = (row.boundAccess ??= new WeakMap());
+  let access = memo.get(token);
+  if (access === undefined) {
+    access = narrowToBoundDevices(own, token.boundDevices.get(workspaceId) ?? []);
+    memo.set(token, access);
+  }
+  return access;
 }
 
 /** The cache key of a principal's access row in a workspace: `<user|api_user>:<id>:<workspaceId>`. */

@@ -71,7 +71,7 @@ export class ChecksService {
   async introspect(caller: Principal | 'platform', secret: string): Promise<IntrospectionView> {
     let subject: Principal;
     try {
-      subject = await this.authenticator.authenticate(secret, '', { recordUse: false });
+      subject = await this.authenticator.authenticate(secret, '', { recordUse: false, checkNetwork: false });
     } catch {
       return { active: false };
     }
@@ -109,6 +109,7 @@ export class ChecksService {
       ...(subject.type === 'user' ? { username: subject.email } : {}),
       workspaces,
       ...(truncated ? { workspaces_truncated: true as const } : {}),
+      ...(token.allowedCidrs ? { allowed_cidrs: [...token.allowedCidrs] } : {}),
     };
   }
 

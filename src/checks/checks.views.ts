@@ -1,4 +1,5 @@
 // What POST /v1/introspect answers (RFC 7662): an active token described, or only { active: false }.
+import { CIDR_MAX_LENGTH, MAX_ALLOWED_CIDRS } from '../tokens/token-details';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PRINCIPAL_TYPES } from '../accounts/account.views';
 import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
@@ -91,6 +92,15 @@ export class ActiveIntrospectionView {
     description: `Present when the token reaches more workspaces the caller may see than the ${MAX_INTROSPECTED_WORKSPACES} listed: ask /v1/authorize about a given one`,
   })
   workspaces_truncated?: true;
+
+  @ApiPropertyOptional({
+    type: [String],
+    maxLength: CIDR_MAX_LENGTH,
+    maxItems: MAX_ALLOWED_CIDRS,
+    description:
+      "Present when the token may be used only from these networks (normalised CIDRs). Introspection does not know the client's address, so it does not judge it: the resource server may",
+  })
+  allowed_cidrs?: string[];
 }
 
 /** A token unknown, dead, or out of the caller's sight: nothing else is said (RFC 7662, 2.2). */

@@ -9,6 +9,8 @@ export enum ErrorCode {
   InsufficientScope = 'insufficient_scope',
   Forbidden = 'forbidden',
   TokenPolicy = 'token_policy',
+  /** A valid token used from outside its network allow-list (allowedCidrs). */
+  NetworkNotAllowed = 'network_not_allowed',
   NotFound = 'not_found',
   MethodNotAllowed = 'method_not_allowed',
   Conflict = 'conflict',
@@ -32,6 +34,7 @@ export function statusFor(code: ErrorCode): number {
     case ErrorCode.InsufficientScope:
     case ErrorCode.Forbidden:
     case ErrorCode.TokenPolicy:
+    case ErrorCode.NetworkNotAllowed:
       return 403;
     case ErrorCode.NotFound:
       return 404;
@@ -75,6 +78,8 @@ export function titleFor(code: ErrorCode): string {
       return 'Forbidden';
     case ErrorCode.TokenPolicy:
       return 'Token policy violation';
+    case ErrorCode.NetworkNotAllowed:
+      return 'Network not allowed';
     case ErrorCode.NotFound:
       return 'Not found';
     case ErrorCode.MethodNotAllowed:

@@ -15,6 +15,7 @@ import { RetentionIndexes1766000400000 } from './migrations/1766000400000-Retent
 import { RevokeUnusedTokens1766000500000 } from './migrations/1766000500000-RevokeUnusedTokens';
 import { CreateTeams1767000100000 } from './migrations/1767000100000-CreateTeams';
 import { TokenRateLimitsAndUsage1767000300000 } from './migrations/1767000300000-TokenRateLimitsAndUsage';
+import { TokenBindings1767000200000 } from './migrations/1767000200000-TokenBindings';
 
 export const ENTITIES = [User, Token];
 export const MIGRATIONS = [
@@ -32,4 +33,5 @@ export const MIGRATIONS = [
   RevokeUnusedTokens1766000500000,
   CreateTeams1767000100000,
   TokenRateLimitsAndUsage1767000300000,
+  TokenBindings1767000200000,
 ];

@@ -137,12 +137,6 @@ export class RateLimitInput extends RateLimitDto {
   @Field(() => Int) override windowSeconds: number;
 }
 
-@InputType('UpdateTokenInput')
-export class UpdateTokenInput extends UpdateTokenDto {
-  @Field(() => RateLimitInput, { nullable: true, description: 'null removes it; left out: unchanged' })
-  override rateLimit?: RateLimitInput | null;
-}
-
 @ArgsType()
 export class TokenUsageArgs extends TokenUsageQueryDto {
   /** Checked as a UUID by the resolver (uuidArg), as a path id is. */
@@ -163,6 +157,7 @@ export class CreateApiUserInput extends CreateApiUserDto {
   @Field(() => [ID]) override roleIds: string[];
   @Field(() => DeviceAccessInput) override deviceAccess: DeviceAccessInput;
   @Field(() => RateLimitInput, { nullable: true }) override rateLimit?: RateLimitInput | null;
+  @Field(() => [String], { nullable: true }) override allowedCidrs?: string[] | null;
 }
 
 @InputType()
@@ -172,6 +167,7 @@ export class UpdateApiUserInput extends UpdateApiUserDto {
   @Field(() => [ID], { nullable: true }) override roleIds?: string[];
   @Field(() => DeviceAccessInput, { nullable: true }) override deviceAccess?: DeviceAccessInput;
   @Field(() => RateLimitInput, { nullable: true }) override rateLimit?: RateLimitInput | null;
+  @Field(() => [String], { nullable: true }) override allowedCidrs?: string[] | null;
 }
 
 @InputType()
@@ -180,6 +176,10 @@ export class CreateApiUserTokenInput extends CreateApiUserTokenDto {
   @Field(() => [String], { nullable: true }) override scopes?: string[];
   @Field(() => Int, { nullable: true, description: 'null: never expires' }) override expiresInDays?: number | null;
   @Field(() => RateLimitInput, { nullable: true }) override rateLimit?: RateLimitInput | null;
+  @Field(() => [ID], { nullable: true }) override deviceIds?: string[] | null;
+  @Field(() => [String], { nullable: true }) override allowedCidrs?: string[] | null;
+  @Field(() => String, { nullable: true }) override description?: string | null;
+  @Field(() => JSONObjectScalar, { nullable: true }) override metadata?: Record<string, unknown> | null;
 }
 
 @InputType()
@@ -190,6 +190,21 @@ export class CreateNamedTokenInput extends CreateNamedTokenDto {
   @Field(() => Int, { nullable: true, description: 'null: never expires (if no policy forbids it)' }) override expiresInDays?:
     number | null;
   @Field(() => RateLimitInput, { nullable: true }) override rateLimit?: RateLimitInput | null;
+  @Field(() => [ID], { nullable: true }) override deviceIds?: string[] | null;
+  @Field(() => [String], { nullable: true }) override allowedCidrs?: string[] | null;
+  @Field(() => String, { nullable: true }) override description?: string | null;
+  @Field(() => JSONObjectScalar, { nullable: true }) override metadata?: Record<string, unknown> | null;
+}
+
+@InputType({ description: 'As PATCH /v1/me/tokens/{id}: each field left out is left as it is' })
+export class UpdateTokenInput extends UpdateTokenDto {
+  @Field(() => [ID], { nullable: true }) override deviceIds?: string[] | null;
+  @Field(() => [String], { nullable: true }) override allowedCidrs?: string[] | null;
+  @Field(() => String, { nullable: true }) override description?: string | null;
+  @Field(() => JSONObjectScalar, { nullable: true }) override metadata?: Record<string, unknown> | null;
+  @Field({ nullable: true, description: 'false: disable; true: enable again (same secret)' }) override enabled?: boolean;
+  @Field(() => RateLimitInput, { nullable: true, description: 'null removes it; left out: unchanged' })
+  override rateLimit?: RateLimitInput | null;
 }
 
 @InputType()

@@ -106,6 +106,14 @@ export class TokenType {
   @Field(() => ID, { nullable: true }) replacedById: string | null;
   @Field(() => RateLimitType, { nullable: true, description: 'Its own rate limit; null: only the global one' })
   rateLimit: RateLimitType | null;
+  @Field({ description: 'false: disabled, refused like a revoked token until enabled again' }) enabled: boolean;
+  @Field(() => GraphQLISODateTime, { nullable: true }) disabledAt: Date | null;
+  @Field(() => [ID], { nullable: true, description: "Bound to these devices (its device access: its owner's ∩ these); null: not bound" })
+  deviceIds: string[] | null;
+  @Field(() => [String], { nullable: true, description: 'Usable only from these networks (normalised CIDRs); null: any' })
+  allowedCidrs: string[] | null;
+  @Field(() => String, { nullable: true }) description: string | null;
+  @Field(() => JSONObjectScalar, { nullable: true }) metadata: Record<string, unknown> | null;
 }
 
 @ObjectType('IssuedToken', { description: 'A token just made or rotated, with its secret: shown this once' })
@@ -164,6 +172,8 @@ export class CallerTokenType {
   @Field(() => [String]) scopes: string[];
   @Field(() => GraphQLISODateTime, { nullable: true }) expiresAt: Date | null;
   @Field(() => [ID], { nullable: true }) workspaceIds: string[] | null;
+  @Field(() => [ID], { nullable: true, description: 'The devices it is bound to; null: not bound' }) deviceIds: string[] | null;
+  @Field(() => [String], { nullable: true, description: 'The networks it may be used from; null: any' }) allowedCidrs: string[] | null;
 }
 
 @ObjectType('User', { description: 'A person. Profile fields need a token holding account:read' })
@@ -199,6 +209,8 @@ export class ApiUserType {
   @Field(() => [RoleRefType]) roles: RoleRefType[];
   @Field(() => DeviceAccessType) deviceAccess: DeviceAccessType;
   @Field(() => ID, { nullable: true }) createdByUserId?: string | null;
+  @Field(() => [String], { nullable: true, description: 'Every token of it is usable only from these networks; null: any (not on me)' })
+  allowedCidrs?: string[] | null;
   @Field(() => GraphQLISODateTime, { nullable: true }) createdAt?: Date;
   @Field(() => GraphQLISODateTime, { nullable: true }) updatedAt?: Date;
   @Field(() => CallerTokenType, { nullable: true, description: 'On me: the calling token' }) token?: CallerTokenType;

@@ -344,19 +344,6 @@ export class MutationResolver {
     return { id };
   }
 
-  @Mutation(() => TokenType, { description: "Changes an API user's token (its rate limit)" })
-  @SameRuleAs(ApiUsersController, 'updateToken')
-  async updateApiUserToken(
-    @Context() ctx: GraphqlContext,
-    @Args('workspaceId', ID_ARG) workspaceId: string,
-    @Args('apiUserId', ID_ARG) apiUserId: string,
-    @Args('tokenId', ID_ARG) tokenId: string,
-    @Args('input') input: UpdateTokenInput,
-  ) {
-    const caller = await this.admit(ctx, workspaceId, ApiUsersController, 'updateToken');
-    return this.apiUsers.updateToken(caller, this.access.actor(ctx), uuidArg('apiUserId', apiUserId), uuidArg('tokenId', tokenId), input);
-  }
-
   @Mutation(() => IssuedTokenType)
   @SameRuleAs(ApiUsersController, 'rotateToken')
   async rotateApiUserToken(
@@ -368,6 +355,21 @@ export class MutationResolver {
   ) {
     const caller = await this.admit(ctx, workspaceId, ApiUsersController, 'rotateToken');
     return this.apiUsers.rotateToken(caller, this.access.actor(ctx), uuidArg('apiUserId', apiUserId), uuidArg('tokenId', tokenId), input);
+  }
+
+  @Mutation(() => TokenType, {
+    description: "As PATCH …/api-users/{id}/tokens/{tokenId}: bind, describe, limit, disable or enable an API user's token",
+  })
+  @SameRuleAs(ApiUsersController, 'updateToken')
+  async updateApiUserToken(
+    @Context() ctx: GraphqlContext,
+    @Args('workspaceId', ID_ARG) workspaceId: string,
+    @Args('apiUserId', ID_ARG) apiUserId: string,
+    @Args('tokenId', ID_ARG) tokenId: string,
+    @Args('input') input: UpdateTokenInput,
+  ) {
+    const caller = await this.admit(ctx, workspaceId, ApiUsersController, 'updateToken');
+    return this.apiUsers.updateToken(caller, this.access.actor(ctx), uuidArg('apiUserId', apiUserId), uuidArg('tokenId', tokenId), input);
   }
 
   @Mutation(() => DeletedType, { description: 'Token governance: revoke a token that reaches the workspace (or cut it off from it)' })
@@ -391,18 +393,42 @@ export class MutationResolver {
     return this.tokens.createNamed(this.access.user(ctx), this.access.actor(ctx), input);
   }
 
-  @Mutation(() => TokenType, { description: 'Changes a named token (its rate limit)' })
-  @SameRuleAs(MeTokensController, 'update')
-  updateToken(@Context() ctx: GraphqlContext, @Args('id', ID_ARG) id: string, @Args('input') input: UpdateTokenInput) {
-    return this.tokens.update(this.access.user(ctx), this.access.actor(ctx), uuidArg('id', id), input);
-  }
-
   @Mutation(() => DeletedType)
   @SameRuleAs(MeTokensController, 'revoke')
   async revokeToken(@Context() ctx: GraphqlContext, @Args('id', ID_ARG) id: string) {
     const tokenId = uuidArg('id', id);
     await this.tokens.revoke(this.access.user(ctx), this.access.actor(ctx), tokenId);
     return { id: tokenId };
+  }
+
+  @Mutation(() => TokenType, {
+    description: 'As PATCH /v1/me/tokens/{id}: bind one of your tokens to devices or networks, describe it, limit it, disable or enable it',
+  })
+  @SameRuleAs(MeTokensController, 'update')
+  updateToken(@Context() ctx: GraphqlContext, @Args('id', ID_ARG) id: string, @Args('input') input: UpdateTokenInput) {
+    return this.tokens.update(this.access.user(ctx), this.access.actor(ctx), uuidArg('id', id), input);
+  }
+
+  @Mutation(() => TokenType, { description: 'updateToken with enabled: false: refused like a revoked token until enabled again' })
+  @SameRuleAs(MeTokensController, 'update')
+  disableToken(@Context() ctx: GraphqlContext, @Args('id', ID_ARG) id: string) {
+    return this.tokens.update(
+      this.access.user(ctx),
+      this.access.actor(ctx),
+      uuidArg('id', id),
+      Object.assign(new UpdateTokenInput(), { enabled: false }),
+    );
+  }
+
+  @Mutation(() => TokenType, { description: 'updateToken with enabled: true: the same secret works again' })
+  @SameRuleAs(MeTokensController, 'update')
+  enableToken(@Context() ctx: GraphqlContext, @Args('id', ID_ARG) id: string) {
+    return this.tokens.update(
+      this.access.user(ctx),
+      this.access.actor(ctx),
+      uuidArg('id', id),
+      Object.assign(new UpdateTokenInput(), { enabled: true }),
+    );
   }
 
   @Mutation(() => IssuedTokenType)

@@ -7,6 +7,7 @@ import { PageQueryDto } from '../common/pagination';
 import { Optional } from '../common/validation';
 import { RateLimitDto, RateLimitField } from '../rate-limits/token-rate-limit';
 import { USER_TOKEN_KINDS, UserTokenKind } from './token.entity';
+import { TokenDetailsFields } from './token-details';
 
 /** The longest name of a token (named and API-user tokens; the names the service gives are shorter). */
 export const TOKEN_NAME_MAX_LENGTH = 100;
@@ -15,7 +16,7 @@ export const MAX_TOKEN_WORKSPACES = 100;
 /** Longer than any password the account accepts, short enough to refuse junk before it is hashed. */
 const CURRENT_PASSWORD_MAX_LENGTH = 1000;
 
-export class CreateNamedTokenDto {
+export class CreateNamedTokenDto extends TokenDetailsFields {
   @ApiProperty({ example: 'CI deploy', maxLength: TOKEN_NAME_MAX_LENGTH })
   @NonBlankString(TOKEN_NAME_MAX_LENGTH)
   name: string;
@@ -39,13 +40,6 @@ export class CreateNamedTokenDto {
 }
 
 /** PATCH of a named or API-user token: what is given changes, what is left out stays. */
-export class UpdateTokenDto {
-  @RateLimitField(
-    "Its own rate limit, on top of the global per-token one; null removes it, left out: unchanged. Takes effect at the token's next request",
-  )
-  rateLimit?: RateLimitDto | null;
-}
-
 export class RotateTokenDto {
   @ApiPropertyOptional({ minimum: 0, maximum: 86400, default: 0, description: 'How long the old secret keeps working' })
   @Optional()
@@ -83,4 +77,19 @@ export class ExchangeTokenDto {
   @Optional()
   @IntInRange(60, 43200)
   expiresInSeconds?: number;
+}
+
+/** PATCH of a named or API-user token (the personal token: description, metadata and enabled only). */
+export class UpdateTokenDto extends TokenDetailsFields {
+  @ApiPropertyOptional({
+    description: 'false: disable it (refused like a revoked token, 401, until enabled again); true: enable it again, with the same secret',
+  })
+  @Optional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @RateLimitField(
+    "Its own rate limit (named and API-user tokens), on top of the global per-token one; null removes it, left out: unchanged. Takes effect at the token's next request",
+  )
+  rateLimit?: RateLimitDto | null;
 }

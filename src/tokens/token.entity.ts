@@ -77,4 +77,22 @@ export class Token {
 
   @Column('integer', { name: 'rate_limit_window_seconds', nullable: true })
   rateLimitWindowSeconds: number | null;
+  /** Bound to these devices (rights: the principal's device access ∩ these); null: not bound. */
+  @Column('uuid', { name: 'device_ids', array: true, nullable: true })
+  deviceIds: string[] | null;
+
+  /** Usable only from these networks (normalised CIDRs); null: from anywhere. */
+  @Column('text', { name: 'allowed_cidrs', array: true, nullable: true })
+  allowedCidrs: string[] | null;
+
+  @Column('text', { nullable: true })
+  description: string | null;
+
+  /** Small JSON object of the owner's (size-limited in token-details.ts). */
+  @Column('jsonb', { nullable: true })
+  metadata: Record<string, unknown> | null;
+
+  /** Set while disabled: refused like a revoked token, until enabled again with the same secret. */
+  @Column('timestamptz', { name: 'disabled_at', nullable: true })
+  disabledAt: Date | null;
 }

@@ -5,6 +5,7 @@ import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 import { GRANTABLE_SCOPES } from '../authorization/permissions';
 import { DATE_TIME, IP_ADDRESS_MAX_LENGTH, nullableRef } from '../common/view-fields';
 import { MAX_TOKEN_WORKSPACES, TOKEN_NAME_MAX_LENGTH } from './token.dto';
+import { CIDR_MAX_LENGTH, MAX_ALLOWED_CIDRS, MAX_TOKEN_DEVICES, TOKEN_DESCRIPTION_MAX_LENGTH } from './token-details';
 import { Token, TOKEN_KINDS, TokenKind } from './token.entity';
 import { TokenPolicyVerdictView } from './token-policy-verdict';
 import { RATE_LIMIT_VIEW_DESCRIPTION, rateLimitOf, RateLimitView } from '../rate-limits/token-rate-limit';
@@ -100,6 +101,38 @@ export class TokenView {
 
   @ApiProperty({ ...nullableRef(RateLimitView), description: RATE_LIMIT_VIEW_DESCRIPTION })
   rateLimit: RateLimitView | null;
+  @ApiProperty({ description: 'false: disabled, refused like a revoked token until enabled again (with the same secret)' })
+  enabled: boolean;
+
+  @ApiProperty({ ...DATE_TIME, nullable: true, description: 'When it was disabled; null while enabled' })
+  disabledAt: Date | null;
+
+  @ApiProperty({
+    type: String,
+    isArray: true,
+    format: 'uuid',
+    maxLength: 36,
+    nullable: true,
+    maxItems: MAX_TOKEN_DEVICES,
+    description: "The devices it is bound to (its device access: its owner's ∩ these); null: not bound",
+  })
+  deviceIds: string[] | null;
+
+  @ApiProperty({
+    type: String,
+    isArray: true,
+    maxLength: CIDR_MAX_LENGTH,
+    nullable: true,
+    maxItems: MAX_ALLOWED_CIDRS,
+    description: 'The networks it may be used from, normalised; null: any network',
+  })
+  allowedCidrs: string[] | null;
+
+  @ApiProperty({ type: String, nullable: true, maxLength: TOKEN_DESCRIPTION_MAX_LENGTH })
+  description: string | null;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'The JSON object it was given; null: none' })
+  metadata: Record<string, unknown> | null;
 }
 
 export class IssuedTokenView extends TokenView {
@@ -167,6 +200,26 @@ export class WorkspaceTokenView extends TokenView {
 
   @ApiProperty({
     type: String,
+    isArray: true,
+    format: 'uuid',
+    maxLength: 36,
+    nullable: true,
+    maxItems: MAX_TOKEN_DEVICES,
+    description:
+      "The devices of this workspace it is bound to; null: not bound. A member's token bound to devices elsewhere shows only this workspace's",
+  })
+  override deviceIds: string[] | null;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: "Its metadata, for a token of this workspace alone (onlyHere); null for a member's token that reaches other workspaces",
+  })
+  override metadata: Record<string, unknown> | null;
+
+  @ApiProperty({
+    type: String,
     nullable: true,
     maxLength: IP_ADDRESS_MAX_LENGTH,
     description: 'The client address of its last use; null as lastUsedAt is',
@@ -197,6 +250,12 @@ export function toTokenView(token: Token, now: Date): TokenView {
     parentId: token.parentId,
     replacedById: token.replacedById,
     rateLimit: rateLimitOf(token.rateLimit, token.rateLimitWindowSeconds),
+    enabled: token.disabledAt === null,
+    disabledAt: token.disabledAt,
+    deviceIds: token.deviceIds,
+    allowedCidrs: token.allowedCidrs,
+    description: token.description,
+    metadata: token.metadata,
   };
 }
 

@@ -69,6 +69,18 @@ export interface TokenCredential {
   parentRateLimitWindowSeconds: number | null;
   apiUserRateLimit: number | null;
   apiUserRateLimitWindowSeconds: number | null;
+  /** Set while the token is disabled; an exchanged session reads its parent's too. */
+  disabledAt: Date | null;
+  parentDisabledAt: Date | null;
+  /**
+   * The devices it is bound to that exist, each with its workspace ([workspaceId, deviceId]); null: not
+   * bound. An exchanged session is bound as its parent is, whatever the parent is changed to later.
+   */
+  deviceBindings: Array<[string, string]> | null;
+  /** Its network allow-list (an exchanged session: its parent's); null: any network. */
+  allowedCidrs: string[] | null;
+  /** The API user's own allow-list, which every token of it is held to as well. */
+  apiUserAllowedCidrs: string[] | null;
 }
 
 export interface ReachingToken extends Token {
@@ -83,7 +95,9 @@ const REACHING_COLUMNS = `t.id, t.kind, t.user_id AS "userId", t.api_user_id AS 
   t.workspace_ids AS "workspaceIds", t.parent_id AS "parentId", t.replaced_by_id AS "replacedById", t.created_at AS "createdAt",
   t.expires_at AS "expiresAt", t.revoked_at AS "revokedAt", t.last_used_at AS "lastUsedAt", t.last_used_ip AS "lastUsedIp",
   u.email AS "ownerEmail", p.kind AS "parentKind", p.created_at AS "parentCreatedAt", p.expires_at AS "parentExpiresAt",
-  t.rate_limit AS "rateLimit", t.rate_limit_window_seconds AS "rateLimitWindowSeconds"`;
+  t.rate_limit AS "rateLimit", t.rate_limit_window_seconds AS "rateLimitWindowSeconds",
+  t.disabled_at AS "disabledAt", t.allowed_cidrs AS "allowedCidrs", t.description, t.metadata,
+  CASE WHEN t.device_ids IS NOT NULL THEN ARRAY(SELECT d.id FROM devices d WHERE d.workspace_id = $1 AND d.id = ANY(t.device_ids) ORDER BY d.id) END AS "deviceIds"`;
 const REACHING_FROM = `FROM tokens t
   JOIN memberships m ON m.workspace_id = $1 AND (m.user_id = t.user_id OR m.api_user_id = t.api_user_id)
   LEFT JOIN tokens p ON p.id = t.parent_id
@@ -154,11 +168,21 @@ export class TokensRepository {
               a.status AS "apiUserStatus", a.workspace_id AS "apiUserWorkspaceId",
               t.rate_limit AS "rateLimit", t.rate_limit_window_seconds AS "rateLimitWindowSeconds",
               p.rate_limit AS "parentRateLimit", p.rate_limit_window_seconds AS "parentRateLimitWindowSeconds",
-              a.rate_limit AS "apiUserRateLimit", a.rate_limit_window_seconds AS "apiUserRateLimitWindowSeconds"
+              a.rate_limit AS "apiUserRateLimit", a.rate_limit_window_seconds AS "apiUserRateLimitWindowSeconds",
+              t.disabled_at AS "disabledAt", p.disabled_at AS "parentDisabledAt",
+              b.cidrs AS "allowedCidrs", a.allowed_cidrs AS "apiUserAllowedCidrs",
+              CASE WHEN b.device_ids IS NOT NULL THEN COALESCE(
+                (SELECT json_agg(json_build_array(d.workspace_id, d.id)) FROM devices d WHERE d.id = ANY(b.device_ids)), '[]'::json)
+              END AS "deviceBindings"
          FROM tokens t
          LEFT JOIN tokens p ON p.id = t.parent_id
          LEFT JOIN users u ON u.id = t.user_id
          LEFT JOIN api_users a ON a.id = t.api_user_id
+         -- An exchanged session is bound as its parent is now.
+         CROSS JOIN LATERAL (
+           SELECT CASE WHEN p.id IS NULL THEN t.device_ids ELSE p.device_ids END AS device_ids,
+                  CASE WHEN p.id IS NULL THEN t.allowed_cidrs ELSE p.allowed_cidrs END AS cidrs
+         ) b
         WHERE t.token_hash = $1`,
       [tokenHash],
     );
@@ -336,6 +360,49 @@ export class TokensRepository {
       rateLimit?.limit ?? null,
       rateLimit?.windowSeconds ?? null,
     ]);
+    await this.invalidation.publish(em, { kind: 'token', id: tokenId });
+  }
+
+  /**
+   * How many of `deviceIds` the owner reaches through its memberships (device access "all", or the
+   * device granted), within `workspaceIds` when given. Unknown ids, other tenants' devices and devices
+   * out of reach all count the same: not reached.
+   */
+  async countDevicesReached(
+    owner: TokenOwner,
+    deviceIds: readonly string[],
+    workspaceIds: readonly string[] | null,
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<number> {
+    const column = owner.type === 'user' ? 'user_id' : 'api_user_id';
+    const rows: Array<{ n: number }> = await em.query(
+      `SELECT count(DISTINCT d.id)::int AS n FROM devices d
+         JOIN memberships m ON m.workspace_id = d.workspace_id AND m.${column} = $1
+        WHERE d.id = ANY($2::uuid[]) AND ($3::uuid[] IS NULL OR d.workspace_id = ANY($3::uuid[]))
+          AND (m.device_access = 'all' OR EXISTS (
+                SELECT 1 FROM membership_devices md
+                 WHERE md.workspace_id = m.workspace_id AND md.membership_id = m.id AND md.device_id = d.id))`,
+      [requireId(owner.id), deviceIds, workspaceIds],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Changes a token's bindings and details (the fields given), and drops it (and its sessions) from every cache. */
+  async updateDetails(
+    tokenId: string,
+    changes: Partial<Pick<Token, 'deviceIds' | 'allowedCidrs' | 'description' | 'metadata' | 'disabledAt'>>,
+    em: EntityManager,
+  ): Promise<void> {
+    const sets: string[] = [];
+    const params: unknown[] = [tokenId];
+    const set = (column: string, value: unknown, cast = '') => sets.push(`${column} = $${params.push(value)}${cast}`);
+    if (changes.deviceIds !== undefined) set('device_ids', changes.deviceIds, '::uuid[]');
+    if (changes.allowedCidrs !== undefined) set('allowed_cidrs', changes.allowedCidrs, '::text[]');
+    if (changes.description !== undefined) set('description', changes.description);
+    if (changes.metadata !== undefined) set('metadata', changes.metadata === null ? null : JSON.stringify(changes.metadata), '::jsonb');
+    if (changes.disabledAt !== undefined) set('disabled_at', changes.disabledAt);
+    if (sets.length === 0) return;
+    await em.query(`UPDATE tokens SET ${sets.join(', ')} WHERE id = $1`, params);
     await this.invalidation.publish(em, { kind: 'token', id: tokenId });
   }
 

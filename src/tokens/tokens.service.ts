@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { SecurityNotices } from '../accounts/security-notices';
 import { CurrentPassword } from '../accounts/current-password';
-import { Actor, AuditEntry, AuditLog } from '../audit/audit-log';
+import { Actor, AuditLog } from '../audit/audit-log';
 import type { AuthenticatedToken, Principal, UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, tokenHint } from '../auth/token-format';
 import { ALL_SCOPES } from '../authorization/permissions';
@@ -22,10 +22,11 @@ import {
   RotateTokenDto,
   UpdateTokenDto,
 } from './token.dto';
+import { rateLimitOf, type RateLimitSetting } from '../rate-limits/token-rate-limit';
+import { storedCidrs } from './token-details';
 import { Token, TokenKind, USER_TOKEN_KINDS } from './token.entity';
 import { IssuedTokenView, PREFIX_BY_KIND, toIssuedTokenView, toTokenView, TokenView } from './token.view';
-import { TokensRepository } from './tokens.repository';
-import { rateLimitOf, type RateLimitSetting } from '../rate-limits/token-rate-limit';
+import { TokenOwner, TokensRepository } from './tokens.repository';
 
 const DAY_MS = 86_400_000;
 export const SESSION_LIFETIME_MS = 12 * 3_600_000;
@@ -46,6 +47,11 @@ export interface TokenSpec {
   userAgent?: string | null;
   /** Its own rate limit; none when left out. */
   rateLimit?: RateLimitSetting | null;
+  /** Bindings and details (token-details.ts), already checked. */
+  deviceIds?: string[] | null;
+  allowedCidrs?: string[] | null;
+  description?: string | null;
+  metadata?: Record<string, unknown> | null;
 }
 
 @Injectable()
@@ -84,6 +90,11 @@ export class TokensService {
       userAgent: spec.userAgent ?? null,
       rateLimit: spec.rateLimit?.limit ?? null,
       rateLimitWindowSeconds: spec.rateLimit?.windowSeconds ?? null,
+      deviceIds: spec.deviceIds ?? null,
+      allowedCidrs: spec.allowedCidrs ?? null,
+      description: spec.description ?? null,
+      metadata: spec.metadata ?? null,
+      disabledAt: null,
     } satisfies Token);
     await this.tokens.insert(token, em);
     // Its first check is not refused for its address's failed checks (H3); if the insert rolls back,
@@ -235,7 +246,14 @@ export class TokensService {
   async createNamed(principal: UserPrincipal, actor: Actor, dto: CreateNamedTokenDto): Promise<IssuedTokenView> {
     assertScopesWellFormed(dto.scopes);
     const workspaceIds = dto.workspaceIds ?? null;
-    assertTokenCanGrant(principal.token, { scopes: dto.scopes, workspaceIds });
+    // Left out, a binding is the making token's own: a bound token makes bound tokens.
+    const deviceIds = dto.deviceIds === undefined ? principal.token.deviceIds && [...principal.token.deviceIds] : dto.deviceIds;
+    const allowedCidrs =
+      dto.allowedCidrs === undefined
+        ? principal.token.allowedCidrs && [...principal.token.allowedCidrs]
+        : (storedCidrs(dto.allowedCidrs) ?? null);
+    assertTokenCanGrant(principal.token, { scopes: dto.scopes, workspaceIds, deviceIds, allowedCidrs });
+    if (dto.deviceIds) await this.assertDevicesReached({ type: 'user', id: principal.id }, dto.deviceIds, workspaceIds);
     const now = this.clock.now();
     const days = dto.expiresInDays === undefined ? DEFAULT_NAMED_TOKEN_DAYS : dto.expiresInDays;
     const expiresAt = capToGrantor(principal.token, days === null ? null : new Date(now.getTime() + days * DAY_MS));
@@ -250,15 +268,127 @@ export class TokensService {
         workspaceIds,
         expiresAt,
         rateLimit: dto.rateLimit ?? null,
+        deviceIds,
+        allowedCidrs,
+        description: dto.description ?? null,
+        metadata: dto.metadata ?? null,
       });
       await this.audit.record(em, actor, {
         action: 'token.created',
         accountId: principal.id,
         target: { type: 'token', id: token.id },
-        details: { name: token.name, scopes: token.scopes, workspaceIds, expiresAt, rateLimit: dto.rateLimit ?? null },
+        details: {
+          name: token.name,
+          scopes: token.scopes,
+          workspaceIds,
+          expiresAt,
+          rateLimit: dto.rateLimit ?? null,
+          deviceCount: deviceIds?.length ?? null,
+          allowedCidrs,
+        },
       });
       return toIssuedTokenView(token, secret);
     });
+  }
+
+  /**
+   * 400 unless the owner reaches every device (through a membership, within `workspaceIds` when the
+   * token is restricted): an unknown id, another tenant's device and one out of reach read the same.
+   */
+  async assertDevicesReached(owner: TokenOwner, deviceIds: readonly string[], workspaceIds: readonly string[] | null, em?: EntityManager) {
+    if ((await this.tokens.countDevicesReached(owner, deviceIds, workspaceIds, em)) !== deviceIds.length) {
+      throw validationFailed('deviceIds', "names a device the token's owner cannot reach");
+    }
+  }
+
+  /** PATCH /me/tokens/:id: a named token's bindings and details, or the personal token's details; enable, disable. */
+  async update(principal: UserPrincipal, actor: Actor, tokenId: string, dto: UpdateTokenDto): Promise<TokenView> {
+    return this.dataSource.transaction(async (em) => {
+      // Two changes of one token take turns; each writes only the fields it was sent.
+      const token = await this.tokens.findForOwnerLocked({ type: 'user', id: principal.id }, tokenId, em);
+      if (!token) throw notFound('Token');
+      if (token.kind === 'personal' && (dto.deviceIds !== undefined || dto.allowedCidrs !== undefined)) {
+        throw conflict('The default personal token cannot be bound to devices or networks; make a named token.');
+      }
+      const actions = await this.changeInTransaction(em, token, dto, principal.token, { type: 'user', id: principal.id }, true);
+      for (const action of actions) {
+        await this.audit.record(em, actor, {
+          action,
+          accountId: principal.id,
+          target: { type: 'token', id: token.id },
+          details: { kind: token.kind, fields: Object.keys(dto) },
+        });
+      }
+      return toTokenView(token, this.clock.now());
+    });
+  }
+
+  /**
+   * Shared by named and API-user tokens: the caller has found, locked and authorised `token`, which
+   * this changes in place. A change that could widen the token (enabling it, binding it to other devices
+   * or networks) is held to the grantor as making it would be; disabling, describing and narrowing are
+   * not. `checkGrantorDevices`: false for an API user's token, whose devices are within the API user's
+   * access, itself within the caller's (assertCanActOn). The audit actions to record, in order.
+   */
+  async changeInTransaction(
+    em: EntityManager,
+    token: Token,
+    dto: UpdateTokenDto,
+    grantor: AuthenticatedToken,
+    owner: TokenOwner,
+    checkGrantorDevices: boolean,
+  ): Promise<Array<'token.updated' | 'token.disabled' | 'token.enabled'>> {
+    if (Object.keys(dto).length === 0) throw validationFailed('body', 'names nothing to change');
+    if (token.kind === 'session') throw conflict('Sessions cannot be changed; they are bound as the token they were exchanged from.');
+    if (dto.rateLimit !== undefined && token.kind !== 'named' && token.kind !== 'api_user') {
+      throw conflict('Only named and API-user tokens take a rate limit; a session counts against the token it was exchanged from.');
+    }
+    const now = this.clock.now();
+    if (
+      (token.revokedAt !== null && token.revokedAt <= now) ||
+      (token.expiresAt !== null && token.expiresAt <= now) ||
+      token.replacedById !== null
+    ) {
+      throw conflict('A revoked, expired or rotated-out token cannot be changed.');
+    }
+    const allowedCidrs = storedCidrs(dto.allowedCidrs);
+    const widens = dto.enabled === true || dto.deviceIds !== undefined || allowedCidrs !== undefined;
+    if (widens) {
+      assertTokenCanGrant(grantor, {
+        scopes: token.scopes,
+        workspaceIds: token.workspaceIds,
+        deviceIds: checkGrantorDevices ? (dto.deviceIds !== undefined ? dto.deviceIds : token.deviceIds) : undefined,
+        allowedCidrs: allowedCidrs !== undefined ? allowedCidrs : token.allowedCidrs,
+      });
+    }
+    if (dto.deviceIds) await this.assertDevicesReached(owner, dto.deviceIds, token.workspaceIds, em);
+    const changes: Parameters<TokensRepository['updateDetails']>[1] = {};
+    if (dto.deviceIds !== undefined) changes.deviceIds = dto.deviceIds;
+    if (allowedCidrs !== undefined) changes.allowedCidrs = allowedCidrs;
+    if (dto.description !== undefined) changes.description = dto.description;
+    if (dto.metadata !== undefined) changes.metadata = dto.metadata;
+    const actions: Array<'token.updated' | 'token.disabled' | 'token.enabled'> = [];
+    if (Object.keys(changes).length > 0 || dto.rateLimit !== undefined) actions.push('token.updated');
+    if (dto.rateLimit !== undefined) {
+      // Its own limit: the next check of the token, on any instance, holds it to the new one (invalidation).
+      const rateLimit: RateLimitSetting | null = dto.rateLimit && {
+        limit: dto.rateLimit.limit,
+        windowSeconds: dto.rateLimit.windowSeconds,
+      };
+      await this.tokens.setRateLimit(token.id, rateLimit, em);
+      token.rateLimit = rateLimit?.limit ?? null;
+      token.rateLimitWindowSeconds = rateLimit?.windowSeconds ?? null;
+    }
+    if (dto.enabled === false && token.disabledAt === null) {
+      changes.disabledAt = now;
+      actions.push('token.disabled');
+    } else if (dto.enabled === true && token.disabledAt !== null) {
+      changes.disabledAt = null;
+      actions.push('token.enabled');
+    }
+    await this.tokens.updateDetails(token.id, changes, em);
+    Object.assign(token, changes);
+    return actions;
   }
 
   /**
@@ -291,33 +421,6 @@ export class TokensService {
     });
   }
 
-  /** PATCH of a named token: its own rate limit. */
-  async update(principal: UserPrincipal, actor: Actor, tokenId: string, dto: UpdateTokenDto): Promise<TokenView> {
-    return this.dataSource.transaction(async (em) => {
-      const token = await this.tokens.findForOwnerLocked({ type: 'user', id: principal.id }, tokenId, em);
-      if (!token) throw notFound('Token');
-      await this.applyUpdate(em, token, dto, (entry) => this.audit.record(em, actor, { ...entry, accountId: principal.id }));
-      return toTokenView(token, this.clock.now());
-    });
-  }
-
-  /**
-   * Shared by named and API-user tokens (the caller has found, locked and authorised `token`): what
-   * the PATCH gives, written with its audit event and the token's invalidation in one transaction, so
-   * the next check of the token (on any instance) holds it to the new limit. `token` is changed in place.
-   */
-  async applyUpdate(em: EntityManager, token: Token, dto: UpdateTokenDto, audit: (entry: AuditEntry) => Promise<void>): Promise<void> {
-    if (token.kind !== 'named' && token.kind !== 'api_user') {
-      throw conflict('Only named and API-user tokens take a rate limit; a session counts against the token it was exchanged from.');
-    }
-    if (dto.rateLimit === undefined) return;
-    const rateLimit = dto.rateLimit === null ? null : { limit: dto.rateLimit.limit, windowSeconds: dto.rateLimit.windowSeconds };
-    await this.tokens.setRateLimit(token.id, rateLimit, em);
-    token.rateLimit = rateLimit?.limit ?? null;
-    token.rateLimitWindowSeconds = rateLimit?.windowSeconds ?? null;
-    await audit({ action: 'token.updated', target: { type: 'token', id: token.id }, details: { fields: ['rateLimit'], rateLimit } });
-  }
-
   /** A new secret for a named token; the old one keeps working for graceSeconds, then dies. */
   async rotate(principal: UserPrincipal, actor: Actor, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenView> {
     return this.dataSource.transaction(async (em) => {
@@ -327,7 +430,12 @@ export class TokensService {
       if (old.kind !== 'named')
         throw conflict(old.kind === 'personal' ? 'Regenerate the default personal token instead.' : 'Sessions cannot be rotated.');
       this.assertRotatable(old);
-      assertTokenCanGrant(principal.token, { scopes: old.scopes, workspaceIds: old.workspaceIds });
+      assertTokenCanGrant(principal.token, {
+        scopes: old.scopes,
+        workspaceIds: old.workspaceIds,
+        deviceIds: old.deviceIds,
+        allowedCidrs: old.allowedCidrs,
+      });
       const rotated = await this.rotateInTransaction(em, old, dto.graceSeconds ?? 0, principal.token);
       await this.audit.record(em, actor, {
         action: 'token.rotated',
@@ -355,6 +463,11 @@ export class TokensService {
       blockedWorkspaceIds: old.blockedWorkspaceIds,
       // Its own limit goes with it (a new bucket: the old secret keeps its own until its grace ends).
       rateLimit: rateLimitOf(old.rateLimit, old.rateLimitWindowSeconds),
+      // A new secret for the same token: the same bindings and details.
+      deviceIds: old.deviceIds,
+      allowedCidrs: old.allowedCidrs,
+      description: old.description,
+      metadata: old.metadata,
       expiresAt: capToGrantor(grantor, lifetime === null ? null : new Date(now.getTime() + lifetime)),
     });
     await this.tokens.markReplaced(old.id, token.id, new Date(now.getTime() + graceSeconds * 1000), em);
@@ -364,6 +477,8 @@ export class TokensService {
   assertRotatable(token: Token): void {
     const now = this.clock.now().getTime();
     if (token.replacedById !== null) throw conflict('This token has already been rotated; rotate its replacement.');
+    // A new secret would work where the disabled one does not.
+    if (token.disabledAt !== null) throw conflict('A disabled token cannot be rotated; enable it first.');
     if (token.revokedAt !== null && token.revokedAt.getTime() <= now) throw conflict('A revoked token cannot be rotated.');
     if (token.expiresAt !== null && token.expiresAt.getTime() <= now) throw conflict('An expired token cannot be rotated.');
   }

@@ -44,6 +44,8 @@ function toGovernedTokenView(
     onlyHere,
     // Nor which other workspaces a restricted token names: the row was reached through this one.
     workspaceIds: t.workspaceIds === null ? null : [workspaceId],
+    // Its metadata may be about its other workspaces: shown for a token of this one alone.
+    metadata: onlyHere ? t.metadata : null,
     // A member's token: its user and the address exist (the row was reached through the membership).
     owner: t.apiUserId ? { type: 'api_user', id: t.apiUserId } : { type: 'user', id: t.userId as string, email: t.ownerEmail as string },
     policy: toPolicyVerdict(policy, t),

@@ -67,6 +67,8 @@ export class WhoamiService {
       scopes: principal.token.scopes,
       expiresAt: principal.token.expiresAt,
       workspaceIds: principal.token.workspaceIds,
+      deviceIds: principal.token.deviceIds && [...principal.token.deviceIds],
+      allowedCidrs: principal.token.allowedCidrs && [...principal.token.allowedCidrs],
     };
   }
 }

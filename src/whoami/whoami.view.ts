@@ -1,4 +1,5 @@
 // What GET /v1/whoami answers: the caller itself, described to its own token. Never a secret or a hash.
+import { CIDR_MAX_LENGTH, MAX_ALLOWED_CIDRS, MAX_TOKEN_DEVICES } from '../tokens/token-details';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PRINCIPAL_TYPES } from '../accounts/account.views';
 import { USER_NAME_MAX_LENGTH } from '../accounts/accounts.dto';
@@ -48,6 +49,26 @@ export class WhoamiTokenView {
     description: 'The workspaces the token is restricted to; null: not restricted',
   })
   workspaceIds: string[] | null;
+
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    maxLength: 36,
+    maxItems: MAX_TOKEN_DEVICES,
+    nullable: true,
+    description: "The devices the token is bound to (an exchanged session: its parent's), those that exist; null: not bound",
+  })
+  deviceIds: string[] | null;
+
+  @ApiProperty({
+    type: [String],
+    maxLength: CIDR_MAX_LENGTH,
+    maxItems: MAX_ALLOWED_CIDRS,
+    nullable: true,
+    description:
+      "The networks the token may be used from (an exchanged session: its parent's); null: any. An API user's own list applies too",
+  })
+  allowedCidrs: string[] | null;
 }
 
 /** UserView (GET /v1/me), every field but the id present only to a token holding account:read. */

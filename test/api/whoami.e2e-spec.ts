@@ -45,6 +45,8 @@ describe('GET /v1/whoami', () => {
         scopes: ['*'],
         expiresAt: null,
         workspaceIds: null,
+        deviceIds: null,
+        allowedCidrs: null,
       },
     });
     const personal = await t.http().get('/v1/me/personal-token').set(bearer(user.personalToken)).expect(200);
@@ -66,6 +68,8 @@ describe('GET /v1/whoami', () => {
         scopes: ['devices:read'],
         expiresAt: narrow.body.expiresAt,
         workspaceIds: [ws.id],
+        deviceIds: null,
+        allowedCidrs: null,
       },
     });
     expect(res.headers['latchkey-token-expires-at']).toBe(narrow.body.expiresAt);
@@ -116,6 +120,8 @@ describe('GET /v1/whoami', () => {
         scopes: ['workspace:read'],
         expiresAt: expect.any(String),
         workspaceIds: [ws.id],
+        deviceIds: null,
+        allowedCidrs: null,
       },
     });
     expect(res.body.token.hint).toBe(narrow.hint);

@@ -160,6 +160,8 @@ describe('GraphQL tenancy', () => {
             'revokeToken',
             'rotateToken',
             'updateToken',
+            'disableToken',
+            'enableToken',
             'revokeSession',
             'declineInvitation',
             'deactivateUser',
@@ -257,7 +259,7 @@ describe('GraphQL tenancy', () => {
       ],
       [
         'updateApiUserToken',
-        'mutation($w: ID!, $id: ID!, $t: ID!) { updateApiUserToken(workspaceId: $w, apiUserId: $id, tokenId: $t, input: { rateLimit: null }) { id } }',
+        'mutation($w: ID!, $id: ID!, $t: ID!) { updateApiUserToken(workspaceId: $w, apiUserId: $id, tokenId: $t, input: { rateLimit: null, enabled: false, description: "x" }) { id } }',
         { w, id: victimIds.bot.id, t: victimIds.bot.tokenId },
       ],
       [
@@ -326,6 +328,9 @@ describe('GraphQL tenancy', () => {
         'mutation($t: ID!) { updateToken(id: $t, input: { rateLimit: { limit: 1, windowSeconds: 1 } }) { id } }',
         { t: victim.owner.personalTokenId },
       ],
+      ['updateToken', 'mutation($t: ID!) { updateToken(id: $t, input: { description: "x" }) { id } }', { t: victim.owner.personalTokenId }],
+      ['disableToken', 'mutation($t: ID!) { disableToken(id: $t) { id } }', { t: victim.owner.personalTokenId }],
+      ['enableToken', 'mutation($t: ID!) { enableToken(id: $t) { id } }', { t: victim.owner.personalTokenId }],
       // My sessions: the victim's session ids are "not found" among the caller's own.
       ['revokeSession', 'mutation($s: ID!) { revokeSession(id: $s) { id } }', { s: victimIds.session }],
       // Platform administration: refused to anyone not a platform admin, whatever the id.

@@ -123,6 +123,8 @@ const FIELD_TYPES: Record<string, JsonType> = {
   rateLimit: 'object',
   tokens: 'array',
   source: 'string',
+  deviceIds: 'array',
+  allowedCidrs: 'array',
 };
 /** Objects that take any keys: an unknown key inside them is not a mutation. */
 const FREE_FORM = new Set(['metadata']);
@@ -158,8 +160,13 @@ function validBodies(
       expiresInDays: 30,
       rateLimit: { limit: 100, windowSeconds: 60 },
     }),
-    'PATCH /v1/me/tokens/:tokenId': () => ({ rateLimit: { limit: 100, windowSeconds: 60 } }),
     'POST /v1/me/tokens/:tokenId/rotate': () => ({ graceSeconds: 60 }),
+    'PATCH /v1/me/tokens/:tokenId': () => ({
+      description: 'prop',
+      metadata: { prop: true },
+      enabled: true,
+      rateLimit: { limit: 100, windowSeconds: 60 },
+    }),
     // Regeneration with a token that is not a login session needs the current password (H4).
     'POST /v1/me/personal-token/regenerate': () => ({ currentPassword: PASSWORD }),
     'POST /v1/introspect': () => ({ token: 'lkp_notatoken', token_type_hint: 'access_token' }),
@@ -211,8 +218,13 @@ function validBodies(
       expiresInDays: 30,
       rateLimit: { limit: 100, windowSeconds: 60 },
     }),
-    'PATCH /v1/workspaces/:wid/api-users/:id/tokens/:tokenId': () => ({ rateLimit: { limit: 100, windowSeconds: 60 } }),
     'POST /v1/workspaces/:wid/api-users/:id/tokens/:tokenId/rotate': () => ({ graceSeconds: 60 }),
+    'PATCH /v1/workspaces/:wid/api-users/:id/tokens/:tokenId': () => ({
+      description: 'prop',
+      metadata: { prop: true },
+      enabled: true,
+      rateLimit: { limit: 100, windowSeconds: 60 },
+    }),
     // A public name: nothing drains the outbox here, so nothing is ever sent to it.
     'POST /v1/workspaces/:wid/webhooks': () => ({ url: 'https://hooks.example.com/p', events: ['device.created'], description: 'd' }),
     'PATCH /v1/workspaces/:wid/webhooks/:id': () => ({

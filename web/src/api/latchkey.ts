@@ -138,17 +138,14 @@ export function latchkeyApi({ signedIn: http, anonymous }: ApiClient) {
             body: { graceSeconds },
           }),
         ),
+      updateToken: (wid: string, apiUserId: string, tokenId: string, body: Dto<'UpdateTokenDto'>) =>
+        answer(
+          http.PATCH('/v1/workspaces/{wid}/api-users/{id}/tokens/{tokenId}', { params: { path: { wid, id: apiUserId, tokenId } }, body }),
+        ),
       revokeToken: (wid: string, apiUserId: string, tokenId: string) =>
         answer(
           http.DELETE('/v1/workspaces/{wid}/api-users/{id}/tokens/{tokenId}', {
             params: { path: { wid, id: apiUserId, tokenId } },
-          }),
-        ),
-      updateToken: (wid: string, apiUserId: string, tokenId: string, body: Dto<'UpdateTokenDto'>) =>
-        answer(
-          http.PATCH('/v1/workspaces/{wid}/api-users/{id}/tokens/{tokenId}', {
-            params: { path: { wid, id: apiUserId, tokenId } },
-            body,
           }),
         ),
       tokenUsage: (wid: string, apiUserId: string, tokenId: string, query: Query<'getApiUserTokenUsage'> = {}) =>

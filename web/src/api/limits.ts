@@ -26,6 +26,8 @@ export const LIMITS = {
   apiUserName: 100,
   /** CreateNamedTokenDto.name, CreateApiUserTokenDto.name */
   tokenName: 100,
+  /** CreateNamedTokenDto.description, CreateApiUserTokenDto.description, UpdateTokenDto.description */
+  tokenDescription: 500,
   /** CreateNamedTokenDto.expiresInDays maximum */
   namedTokenDays: 366,
   /** CreateApiUserTokenDto.expiresInDays maximum */
@@ -98,6 +100,11 @@ export const LIMIT_SOURCES: Record<
   apiUserName: [
     ['CreateApiUserDto', 'name', 'maxLength'],
     ['UpdateApiUserDto', 'name', 'maxLength'],
+  ],
+  tokenDescription: [
+    ['CreateNamedTokenDto', 'description', 'maxLength'],
+    ['CreateApiUserTokenDto', 'description', 'maxLength'],
+    ['UpdateTokenDto', 'description', 'maxLength'],
   ],
   tokenName: [
     ['CreateNamedTokenDto', 'name', 'maxLength'],

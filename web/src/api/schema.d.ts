@@ -602,7 +602,7 @@ export interface paths {
         delete: operations["revokeMyToken"];
         options?: never;
         head?: never;
-        /** Change one of your tokens (its rate limit) */
+        /** Change one of your tokens: bind it to devices or networks, describe it, limit it, disable or enable it */
         patch: operations["updateMyToken"];
         trace?: never;
     };
@@ -817,7 +817,7 @@ export interface paths {
         delete: operations["revokeApiUserToken"];
         options?: never;
         head?: never;
-        /** Change an API user's token (its rate limit) */
+        /** Change an API user's token: bind it to devices or networks, describe it, limit it, disable or enable it */
         patch: operations["updateApiUserToken"];
         trace?: never;
     };
@@ -1378,6 +1378,8 @@ export interface components {
         ActiveIntrospectionView: {
             /** @enum {boolean} */
             active: true;
+            /** @description Present when the token may be used only from these networks (normalised CIDRs). Introspection does not know the client's address, so it does not judge it: the resource server may */
+            allowed_cidrs?: string[];
             /**
              * Format: int64
              * @description When the token stops working, in seconds since the epoch; absent: never
@@ -1461,6 +1463,8 @@ export interface components {
             mode: "all";
         };
         ApiUserDetailView: {
+            /** @description Every token of it is usable only from these networks (normalised CIDRs); null: any network */
+            allowedCidrs: string[] | null;
             /** Format: date-time */
             createdAt: string;
             /**
@@ -1503,6 +1507,8 @@ export interface components {
             nextCursor: string | null;
         };
         ApiUserView: {
+            /** @description Every token of it is usable only from these networks (normalised CIDRs); null: any network */
+            allowedCidrs: string[] | null;
             /** Format: date-time */
             createdAt: string;
             /**
@@ -1613,6 +1619,14 @@ export interface components {
             mode: "all" | "selected";
         };
         CreateApiUserDto: {
+            /**
+             * @description Every token of the API user is usable only from these networks (as well as from its own allowedCidrs, when it has them). null: any network
+             * @example [
+             *       "203.0.113.0/24",
+             *       "2001:db8::/32"
+             *     ]
+             */
+            allowedCidrs?: string[] | null;
             deviceAccess: components["schemas"]["DeviceAccessDto"];
             /**
              * Format: int32
@@ -1628,10 +1642,26 @@ export interface components {
         };
         CreateApiUserTokenDto: {
             /**
+             * @description Usable only from these networks (IPv4 and IPv6 CIDRs or single addresses, at most 100); stored normalised (network address and prefix). Elsewhere it is refused with 403 network_not_allowed. null: any network
+             * @example [
+             *       "203.0.113.0/24",
+             *       "2001:db8::/32"
+             *     ]
+             */
+            allowedCidrs?: string[] | null;
+            /** @description Free text for people; null: none */
+            description?: string | null;
+            /** @description Bind the token to these devices: its device access in a workspace is its owner's ∩ these, and what needs every device (devices:create, webhooks) no longer applies. Each must be a device its owner reaches. null: not bound */
+            deviceIds?: string[] | null;
+            /**
              * Format: int32
              * @description Default: never expires
              */
             expiresInDays?: number | null;
+            /** @description A JSON object for the owner's tools, at most 4096 bytes, 5 levels and 64 keys; null: none */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
             name?: string;
             /** @description Its own rate limit, on top of the global per-token one (which keeps applying); null: none. A fixed window: see docs/rate-limits.md */
             rateLimit?: components["schemas"]["RateLimitDto"] | (never | null);
@@ -1685,11 +1715,27 @@ export interface components {
         };
         CreateNamedTokenDto: {
             /**
+             * @description Usable only from these networks (IPv4 and IPv6 CIDRs or single addresses, at most 100); stored normalised (network address and prefix). Elsewhere it is refused with 403 network_not_allowed. null: any network
+             * @example [
+             *       "203.0.113.0/24",
+             *       "2001:db8::/32"
+             *     ]
+             */
+            allowedCidrs?: string[] | null;
+            /** @description Free text for people; null: none */
+            description?: string | null;
+            /** @description Bind the token to these devices: its device access in a workspace is its owner's ∩ these, and what needs every device (devices:create, webhooks) no longer applies. Each must be a device its owner reaches. null: not bound */
+            deviceIds?: string[] | null;
+            /**
              * Format: int32
              * @description null: never expires
              * @default 90
              */
             expiresInDays?: number | null;
+            /** @description A JSON object for the owner's tools, at most 4096 bytes, 5 levels and 64 keys; null: none */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
             /** @example CI deploy */
             name: string;
             /** @description Its own rate limit, on top of the global per-token one (which keeps applying); null: none. A fixed window: see docs/rate-limits.md */
@@ -1739,7 +1785,7 @@ export interface components {
              *       "token.revoked"
              *     ]
              */
-            events: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "team.changed" | "team.created" | "team.deleted" | "team.member_added" | "team.member_removed" | "token.created" | "token.expiring" | "token.leaked" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
+            events: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "team.changed" | "team.created" | "team.deleted" | "team.member_added" | "team.member_removed" | "token.changed" | "token.created" | "token.disabled" | "token.enabled" | "token.expiring" | "token.leaked" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
             /**
              * @description Where deliveries are POSTed: https (http only where LATCHKEY_WEBHOOK_ALLOW_HTTP is set), no credentials, no fragment, a public host: every address it resolves to is checked again at each delivery
              * @example https://hooks.example.com/latchkey
@@ -1840,7 +1886,7 @@ export interface components {
              * @description Present when the token reaches the workspace but is refused there (its token policy, say): the error code it gets
              * @enum {string}
              */
-            refused?: "validation_failed" | "token_missing" | "token_invalid" | "token_expired" | "invalid_credentials" | "insufficient_scope" | "forbidden" | "token_policy" | "not_found" | "method_not_allowed" | "conflict" | "last_owner" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "unavailable" | "internal";
+            refused?: "validation_failed" | "token_missing" | "token_invalid" | "token_expired" | "invalid_credentials" | "insufficient_scope" | "forbidden" | "token_policy" | "network_not_allowed" | "not_found" | "method_not_allowed" | "conflict" | "last_owner" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "unavailable" | "internal";
         };
         InvitationInviterView: {
             /** @description The person's display name or the API user's name (never an email address) */
@@ -1961,8 +2007,20 @@ export interface components {
             secret: string;
         };
         IssuedTokenView: {
+            /** @description The networks it may be used from, normalised; null: any network */
+            allowedCidrs: string[] | null;
             /** Format: date-time */
             createdAt: string;
+            description: string | null;
+            /** @description The devices it is bound to (its device access: its owner's ∩ these); null: not bound */
+            deviceIds: string[] | null;
+            /**
+             * Format: date-time
+             * @description When it was disabled; null while enabled
+             */
+            disabledAt: string | null;
+            /** @description false: disabled, refused like a revoked token until enabled again (with the same secret) */
+            enabled: boolean;
             /**
              * Format: date-time
              * @description null: never expires. A rotated-out secret in its grace period expires when the grace ends
@@ -1984,6 +2042,10 @@ export interface components {
             lastUsedAt: string | null;
             /** @description The client address of its last use */
             lastUsedIp: string | null;
+            /** @description The JSON object it was given; null: none */
+            metadata: {
+                [key: string]: unknown;
+            } | null;
             /**
              * @description The name it was given; the service names the personal token and sessions itself ('Personal access token', 'Login session')
              * @example CI deploy
@@ -2152,12 +2214,24 @@ export interface components {
             name: "workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage" | "teams:read" | "teams:manage";
         };
         PolicyPreviewTokenView: {
+            /** @description The networks it may be used from, normalised; null: any network */
+            allowedCidrs: string[] | null;
             /** Format: date-time */
             createdAt: string;
             /** @description true: the token this request came with: revoking it (or cutting it off) ends the caller's own access here, a console's sign-in among them */
             current: boolean;
             /** @description The policy in force now: accepted means saving the proposed one would cut this token off */
             currentPolicy: components["schemas"]["TokenPolicyVerdictView"];
+            description: string | null;
+            /** @description The devices of this workspace it is bound to; null: not bound. A member's token bound to devices elsewhere shows only this workspace's */
+            deviceIds: string[] | null;
+            /**
+             * Format: date-time
+             * @description When it was disabled; null while enabled
+             */
+            disabledAt: string | null;
+            /** @description false: disabled, refused like a revoked token until enabled again (with the same secret) */
+            enabled: boolean;
             /**
              * Format: date-time
              * @description null: never expires. A rotated-out secret in its grace period expires when the grace ends
@@ -2179,6 +2253,10 @@ export interface components {
             lastUsedAt: string | null;
             /** @description The client address of its last use; null as lastUsedAt is */
             lastUsedIp: string | null;
+            /** @description Its metadata, for a token of this workspace alone (onlyHere); null for a member's token that reaches other workspaces */
+            metadata: {
+                [key: string]: unknown;
+            } | null;
             /**
              * @description The name it was given; the service names the personal token and sessions itself ('Personal access token', 'Login session')
              * @example CI deploy
@@ -2219,7 +2297,7 @@ export interface components {
         /** @description An error (RFC 9457). `code` is stable and is what clients should branch on; `detail` is for people. */
         Problem: {
             /** @enum {string} */
-            code: "validation_failed" | "token_missing" | "token_invalid" | "token_expired" | "invalid_credentials" | "insufficient_scope" | "forbidden" | "token_policy" | "not_found" | "method_not_allowed" | "conflict" | "last_owner" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "unavailable" | "internal";
+            code: "validation_failed" | "token_missing" | "token_invalid" | "token_expired" | "invalid_credentials" | "insufficient_scope" | "forbidden" | "token_policy" | "network_not_allowed" | "not_found" | "method_not_allowed" | "conflict" | "last_owner" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "unavailable" | "internal";
             detail: string;
             /** @description With validation_failed: each field that is not valid */
             errors?: {
@@ -2555,8 +2633,20 @@ export interface components {
             totals: components["schemas"]["TokenUsageTotalsView"];
         };
         TokenView: {
+            /** @description The networks it may be used from, normalised; null: any network */
+            allowedCidrs: string[] | null;
             /** Format: date-time */
             createdAt: string;
+            description: string | null;
+            /** @description The devices it is bound to (its device access: its owner's ∩ these); null: not bound */
+            deviceIds: string[] | null;
+            /**
+             * Format: date-time
+             * @description When it was disabled; null while enabled
+             */
+            disabledAt: string | null;
+            /** @description false: disabled, refused like a revoked token until enabled again (with the same secret) */
+            enabled: boolean;
             /**
              * Format: date-time
              * @description null: never expires. A rotated-out secret in its grace period expires when the grace ends
@@ -2578,6 +2668,10 @@ export interface components {
             lastUsedAt: string | null;
             /** @description The client address of its last use */
             lastUsedIp: string | null;
+            /** @description The JSON object it was given; null: none */
+            metadata: {
+                [key: string]: unknown;
+            } | null;
             /**
              * @description The name it was given; the service names the personal token and sessions itself ('Personal access token', 'Login session')
              * @example CI deploy
@@ -2606,6 +2700,14 @@ export interface components {
             workspaceIds: string[] | null;
         };
         UpdateApiUserDto: {
+            /**
+             * @description Every token of the API user is usable only from these networks (as well as from its own allowedCidrs, when it has them). null: any network
+             * @example [
+             *       "203.0.113.0/24",
+             *       "2001:db8::/32"
+             *     ]
+             */
+            allowedCidrs?: string[] | null;
             deviceAccess?: components["schemas"]["DeviceAccessDto"];
             name?: string;
             /** @description The API user's rate limit: one allowance shared by all its tokens, on top of each token's own and the global per-token one; null: none. null removes it, left out: unchanged */
@@ -2662,14 +2764,32 @@ export interface components {
             roleIds?: string[];
         };
         UpdateTokenDto: {
-            /** @description Its own rate limit, on top of the global per-token one; null removes it, left out: unchanged. Takes effect at the token's next request */
+            /**
+             * @description Usable only from these networks (IPv4 and IPv6 CIDRs or single addresses, at most 100); stored normalised (network address and prefix). Elsewhere it is refused with 403 network_not_allowed. null: any network
+             * @example [
+             *       "203.0.113.0/24",
+             *       "2001:db8::/32"
+             *     ]
+             */
+            allowedCidrs?: string[] | null;
+            /** @description Free text for people; null: none */
+            description?: string | null;
+            /** @description Bind the token to these devices: its device access in a workspace is its owner's ∩ these, and what needs every device (devices:create, webhooks) no longer applies. Each must be a device its owner reaches. null: not bound */
+            deviceIds?: string[] | null;
+            /** @description false: disable it (refused like a revoked token, 401, until enabled again); true: enable it again, with the same secret */
+            enabled?: boolean;
+            /** @description A JSON object for the owner's tools, at most 4096 bytes, 5 levels and 64 keys; null: none */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Its own rate limit (named and API-user tokens), on top of the global per-token one; null removes it, left out: unchanged. Takes effect at the token's next request */
             rateLimit?: components["schemas"]["RateLimitDto"] | (never | null);
         };
         UpdateWebhookDto: {
             description?: string;
             /** @description false pauses deliveries; true resumes an endpoint disabled by hand or after failing deliveries */
             enabled?: boolean;
-            events?: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "team.changed" | "team.created" | "team.deleted" | "team.member_added" | "team.member_removed" | "token.created" | "token.expiring" | "token.leaked" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
+            events?: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "team.changed" | "team.created" | "team.deleted" | "team.member_added" | "team.member_removed" | "token.changed" | "token.created" | "token.disabled" | "token.enabled" | "token.expiring" | "token.leaked" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
             /** @description Where deliveries are POSTed: https (http only where LATCHKEY_WEBHOOK_ALLOW_HTTP is set), no credentials, no fragment, a public host: every address it resolves to is checked again at each delivery */
             url?: string;
         };
@@ -2731,7 +2851,7 @@ export interface components {
             /** Format: uuid */
             endpointId: string;
             /** @enum {string} */
-            eventType: "api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "team.changed" | "team.created" | "team.deleted" | "team.member_added" | "team.member_removed" | "token.created" | "token.expiring" | "token.leaked" | "token.revoked" | "token.rotated" | "token_policy.changed" | "webhook.test";
+            eventType: "api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "team.changed" | "team.created" | "team.deleted" | "team.member_added" | "team.member_removed" | "token.changed" | "token.created" | "token.disabled" | "token.enabled" | "token.expiring" | "token.leaked" | "token.revoked" | "token.rotated" | "token_policy.changed" | "webhook.test";
             /** Format: uuid */
             id: string;
             /** @description Why the last attempt failed; null if it did not */
@@ -2775,7 +2895,7 @@ export interface components {
             disabledReason: string | null;
             /** @description false: nothing is delivered (paused by hand, or disabled after a delivery failed for about a day) */
             enabled: boolean;
-            events: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "team.changed" | "team.created" | "team.deleted" | "team.member_added" | "team.member_removed" | "token.created" | "token.expiring" | "token.leaked" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
+            events: ("api_user.changed" | "api_user.created" | "api_user.deleted" | "api_user.disabled" | "device.changed" | "device.created" | "device.deleted" | "invitation.accepted" | "invitation.created" | "invitation.declined" | "invitation.revoked" | "member.added" | "member.changed" | "member.removed" | "team.changed" | "team.created" | "team.deleted" | "team.member_added" | "team.member_removed" | "token.changed" | "token.created" | "token.disabled" | "token.enabled" | "token.expiring" | "token.leaked" | "token.revoked" | "token.rotated" | "token_policy.changed")[];
             /** Format: uuid */
             id: string;
             /**
@@ -2809,6 +2929,10 @@ export interface components {
             permissions: ("workspace:read" | "workspace:update" | "workspace:delete" | "members:read" | "members:manage" | "roles:read" | "roles:manage" | "devices:read" | "devices:create" | "devices:update" | "devices:delete" | "measurements:read" | "measurements:write" | "api_users:read" | "api_users:manage" | "tokens:read" | "tokens:manage" | "audit:read" | "webhooks:read" | "webhooks:manage" | "teams:read" | "teams:manage")[];
         };
         WhoamiTokenView: {
+            /** @description The networks the token may be used from (an exchanged session: its parent's); null: any. An API user's own list applies too */
+            allowedCidrs: string[] | null;
+            /** @description The devices the token is bound to (an exchanged session: its parent's), those that exist; null: not bound */
+            deviceIds: string[] | null;
             /**
              * Format: date-time
              * @description When the token stops working: the earliest of its expiry, a rotation's end of grace and its parent's; null: never
@@ -2893,10 +3017,22 @@ export interface components {
             nextCursor: string | null;
         };
         WorkspaceTokenView: {
+            /** @description The networks it may be used from, normalised; null: any network */
+            allowedCidrs: string[] | null;
             /** Format: date-time */
             createdAt: string;
             /** @description true: the token this request came with: revoking it (or cutting it off) ends the caller's own access here, a console's sign-in among them */
             current: boolean;
+            description: string | null;
+            /** @description The devices of this workspace it is bound to; null: not bound. A member's token bound to devices elsewhere shows only this workspace's */
+            deviceIds: string[] | null;
+            /**
+             * Format: date-time
+             * @description When it was disabled; null while enabled
+             */
+            disabledAt: string | null;
+            /** @description false: disabled, refused like a revoked token until enabled again (with the same secret) */
+            enabled: boolean;
             /**
              * Format: date-time
              * @description null: never expires. A rotated-out secret in its grace period expires when the grace ends
@@ -2918,6 +3054,10 @@ export interface components {
             lastUsedAt: string | null;
             /** @description The client address of its last use; null as lastUsedAt is */
             lastUsedIp: string | null;
+            /** @description Its metadata, for a token of this workspace alone (onlyHere); null for a member's token that reaches other workspaces */
+            metadata: {
+                [key: string]: unknown;
+            } | null;
             /**
              * @description The name it was given; the service names the personal token and sessions itself ('Personal access token', 'Login session')
              * @example CI deploy

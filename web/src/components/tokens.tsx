@@ -181,7 +181,8 @@ export function TokenActions({ token, onRotate, onRotated, onRevoke, revokeMessa
   if (!isLive(token)) return null;
   return (
     <>
-      <RotateButton tokenName={name} onRotate={onRotate} onRotated={onRotated} />
+      {/* A disabled token is not rotated (the server refuses it): enable it first. */}
+      {token.enabled !== false && <RotateButton tokenName={name} onRotate={onRotate} onRotated={onRotated} />}
       <ConfirmButton
         label="Revoke"
         accessibleLabel={`Revoke ${name}`}

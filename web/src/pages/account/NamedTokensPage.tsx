@@ -9,6 +9,16 @@ import { Page, Section } from '../../components/Page';
 import { ScopePicker } from '../../components/pickers';
 import { SecretOnce } from '../../components/SecretOnce';
 import { TokenActions, tokenColumns, TokenTable } from '../../components/tokens';
+import {
+  EditTokenDetails,
+  EnabledToggle,
+  NO_TOKEN_DETAILS,
+  tokenDetailsBody,
+  TokenDetailsInputs,
+  TokenRestrictions,
+  type TokenDetailsChange,
+  type TokenDetailsState,
+} from '../../components/token-details';
 import { EXPIRING_SOON_DAYS, expiryState, isLive, plural } from '../../format';
 import { useLoad } from '../../hooks';
 import { useSession } from '../../session';
@@ -77,6 +87,16 @@ export function NamedTokensPage() {
             tokens={visible}
             onChanged={() => void tokens.reload()}
             onRevoke={revoke}
+            onEdit={async (t, change) => {
+              await api.me.updateToken(t.id, change);
+              announce(`Token "${t.name}" saved.`);
+              await tokens.reload();
+            }}
+            onToggle={async (t, enabled) => {
+              await api.me.updateToken(t.id, { enabled });
+              announce(`Token "${t.name}" ${enabled ? 'enabled' : 'disabled'}.`);
+              await tokens.reload();
+            }}
             onRotated={(t) => {
               setIssued({ token: t, rotated: true });
               void tokens.reload();
@@ -99,11 +119,15 @@ function NamedTokenTable({
   onRevoke,
   onRotated,
   onChanged,
+  onToggle,
+  onEdit,
 }: {
   tokens: Token[];
+  onEdit: (t: Token, change: TokenDetailsChange) => Promise<void>;
   onRevoke: (t: Token) => Promise<void>;
   onRotated: (t: IssuedToken) => void;
   onChanged: () => void;
+  onToggle: (t: Token, enabled: boolean) => Promise<void>;
 }) {
   const { api, workspaces } = useSession();
   const names = new Map(workspaces.map((w) => [w.id, w.name]));
@@ -121,6 +145,7 @@ function NamedTokenTable({
         tokenColumns.hint,
         tokenColumns.scopes,
         workspacesColumn,
+        { header: 'Restrictions', cell: (t) => <TokenRestrictions token={t} /> },
         tokenColumns.expires,
         tokenColumns.lastUsed,
         { header: 'Rate limit', cell: (t) => <RateLimitText rateLimit={t.rateLimit} /> },
@@ -128,6 +153,7 @@ function NamedTokenTable({
       ]}
       actions={(t) => (
         <>
+          {isLive(t) && <EditTokenDetails token={t} onSave={(change) => onEdit(t, change)} />}
           {isLive(t) && (
             <RateLimitButton
               name={t.name ?? t.hint}
@@ -136,6 +162,7 @@ function NamedTokenTable({
               onSaved={onChanged}
             />
           )}
+          {isLive(t) && <EnabledToggle token={t} onChange={(enabled) => onToggle(t, enabled)} />}
           <TokenActions
             token={t}
             onRotate={(grace) => api.me.rotateToken(t.id, grace)}
@@ -157,7 +184,10 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
   const [workspaceIds, setWorkspaceIds] = useState<string[]>([]);
   const [expiry, setExpiry] = useState(defaultExpiry(EXPIRY_CHOICES));
   const [rateLimit, setRateLimit] = useState<RateLimitInput>(NO_RATE_LIMIT);
-  const form = useForm({ fields: ['name', 'scopes', 'workspaceIds', 'expiresInDays', ...RATE_LIMIT_FIELDS] });
+  const [details, setDetails] = useState<TokenDetailsState>(NO_TOKEN_DETAILS);
+  const form = useForm({
+    fields: ['name', 'scopes', 'workspaceIds', 'expiresInDays', 'description', 'allowedCidrs', 'metadata', ...RATE_LIMIT_FIELDS],
+  });
   // Restricted to workspaces: what the user may do there and their token policies, as the server answers them.
   const restricted = useLoad(
     () => (workspaceIds.length === 0 ? Promise.resolve([]) : Promise.all(workspaceIds.map((id) => api.workspaces.get(id)))),
@@ -177,6 +207,7 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
     // A scope ticked before the workspaces narrowed the list is no longer shown: it is not sent either.
     const shown = new Set<string>(['*', ...(catalog.data?.accountScopes ?? []).map((e) => e.name)]);
     const token = await api.me.createToken({
+      ...tokenDetailsBody(details),
       name: name.trim(),
       scopes: scopes.filter((scope) => !held || shown.has(scope) || held.has(scope)),
       workspaceIds: workspaceIds.length > 0 ? workspaceIds : null,
@@ -188,6 +219,7 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
     setScopes([]);
     setWorkspaceIds([]);
     setExpiry(defaultExpiry(EXPIRY_CHOICES));
+    setDetails(NO_TOKEN_DETAILS);
     onCreated(token);
   });
 
@@ -243,6 +275,7 @@ function CreateNamedToken({ onCreated }: { onCreated: (token: IssuedToken) => vo
                 : 'What the token may do. In a workspace it can never do more than your roles allow there.'
             }
           />
+          <TokenDetailsInputs form={form} value={details} onChange={setDetails} />
           <RateLimitFields form={form} value={rateLimit} onChange={setRateLimit} />
           {refusing.length > 0 && (
             <Notice tone="warning">

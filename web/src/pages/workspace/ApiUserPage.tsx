@@ -1,22 +1,30 @@
 import { useState } from 'react';
 import { LIMITS } from '../../api/limits';
-import type { ApiUserDetail, ApiUserTokenScope, IssuedToken, Token } from '../../api/models';
+import type { ApiUserDetail, ApiUserTokenScope, Device, IssuedToken, Token } from '../../api/models';
 import { defaultExpiry, expiresInDays, expiryChoices } from '../../components/expiry';
 import { LoadState, useAnnounce } from '../../components/feedback';
-import { FormAlert, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
+import { CheckboxGroup, FormAlert, SelectField, SubmitButton, TextField, useForm } from '../../components/form';
+import {
+  EditTokenDetails,
+  EnabledToggle,
+  NO_TOKEN_DETAILS,
+  tokenDetailsBody,
+  TokenDetailsInputs,
+  TokenRestrictions,
+  type TokenDetailsState,
+} from '../../components/token-details';
 import { PagedItems } from '../../components/lists';
 import { Section } from '../../components/Page';
 import { ScopePicker } from '../../components/pickers';
 import { SecretOnce } from '../../components/SecretOnce';
 import { DeviceAccessSummary, TokenActions, tokenColumns, TokenTable } from '../../components/tokens';
-import { formatDate } from '../../format';
+import { formatDate, isLive } from '../../format';
 import { useLoad } from '../../hooks';
 import { Link } from '../../router';
 import { useSession } from '../../session';
 import { useCatalog, useWorkspace } from '../../workspace';
 import { EditApiUser } from './ApiUsersPage';
 import { RoleChips, useAllDevices, WorkspacePage } from './common';
-import { isLive } from '../../format';
 import {
   NO_RATE_LIMIT,
   RATE_LIMIT_FIELDS,
@@ -44,6 +52,11 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
   const revoke = async (t: Token) => {
     await api.apiUsers.revokeToken(workspace.id, apiUserId, t.id);
     announce(`Token "${t.name ?? t.hint}" revoked.`);
+    await tokens.reload();
+  };
+  const toggle = async (t: Token, enabled: boolean) => {
+    await api.apiUsers.updateToken(workspace.id, apiUserId, t.id, { enabled });
+    announce(`Token "${t.name ?? t.hint}" ${enabled ? 'enabled' : 'disabled'}.`);
     await tokens.reload();
   };
   const showIssued = (t: IssuedToken) => {
@@ -98,6 +111,8 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
               )}
               <span className="muted small block">One allowance shared by all its tokens.</span>
             </dd>
+            <dt>Allowed networks</dt>
+            <dd>{apiUser.data.allowedCidrs ? apiUser.data.allowedCidrs.join(', ') : <span className="muted">Any network</span>}</dd>
             <dt>Created</dt>
             <dd>{formatDate(apiUser.data.createdAt)}</dd>
           </dl>
@@ -112,6 +127,7 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
               tokenColumns.name,
               tokenColumns.hint,
               tokenColumns.scopes,
+              { header: 'Restrictions', cell: (t) => <TokenRestrictions token={t} deviceNames={deviceNames} /> },
               tokenColumns.expires,
               tokenColumns.lastUsed,
               { header: 'Rate limit', cell: (t) => <RateLimitText rateLimit={t.rateLimit} /> },
@@ -129,6 +145,17 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
               manage &&
               ((t) => (
                 <>
+                  {isLive(t) && (
+                    <EditTokenDetails
+                      token={t}
+                      onSave={async (change) => {
+                        await api.apiUsers.updateToken(workspace.id, apiUserId, t.id, change);
+                        announce(`Token "${t.name ?? t.hint}" saved.`);
+                        await tokens.reload();
+                      }}
+                    />
+                  )}
+                  {isLive(t) && <EnabledToggle token={t} onChange={(enabled) => toggle(t, enabled)} />}
                   {isLive(t) && t.kind === 'api_user' && (
                     <RateLimitButton
                       name={t.name ?? t.hint}
@@ -150,13 +177,21 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
           />
         </PagedItems>
       </Section>
-      {manage && apiUser.data && <CreateApiUserToken apiUser={apiUser.data} onCreated={showIssued} />}
+      {manage && apiUser.data && <CreateApiUserToken apiUser={apiUser.data} devices={devices.data ?? []} onCreated={showIssued} />}
     </WorkspacePage>
   );
 }
 
 /** A token of the API user: the scopes offered are the server's `grantablePermissions` (what its roles give, within the caller's token). */
-function CreateApiUserToken({ apiUser, onCreated }: { apiUser: ApiUserDetail; onCreated: (t: IssuedToken) => void }) {
+function CreateApiUserToken({
+  apiUser,
+  devices,
+  onCreated,
+}: {
+  apiUser: ApiUserDetail;
+  devices: Device[];
+  onCreated: (t: IssuedToken) => void;
+}) {
   const { api } = useSession();
   const { workspace } = useWorkspace();
   const catalog = useCatalog();
@@ -165,10 +200,21 @@ function CreateApiUserToken({ apiUser, onCreated }: { apiUser: ApiUserDetail; on
   const [scopes, setScopes] = useState<ApiUserTokenScope[]>(['*']);
   const [expiry, setExpiry] = useState(() => defaultExpiry(choices));
   const [rateLimit, setRateLimit] = useState<RateLimitInput>(NO_RATE_LIMIT);
-  const form = useForm({ fields: ['name', 'scopes', 'expiresInDays', ...RATE_LIMIT_FIELDS] });
+  const [details, setDetails] = useState<TokenDetailsState>(NO_TOKEN_DETAILS);
+  const [deviceIds, setDeviceIds] = useState<string[]>([]);
+  const form = useForm({
+    fields: ['name', 'scopes', 'expiresInDays', 'deviceIds', 'description', 'allowedCidrs', 'metadata', ...RATE_LIMIT_FIELDS],
+  });
   const grantable = new Set<string>(apiUser.grantablePermissions);
+  // The devices a token of it can be bound to: those the API user reaches.
+  const reachable =
+    apiUser.deviceAccess.mode === 'all'
+      ? devices
+      : devices.filter((d) => (apiUser.deviceAccess.mode === 'selected' ? apiUser.deviceAccess.deviceIds.includes(d.id) : false));
   const submit = form.handleSubmit(async () => {
     const token = await api.apiUsers.createToken(workspace.id, apiUser.id, {
+      ...tokenDetailsBody(details),
+      ...(deviceIds.length > 0 ? { deviceIds } : {}),
       ...(name.trim() ? { name: name.trim() } : {}),
       scopes,
       expiresInDays: expiresInDays(expiry),
@@ -176,6 +222,8 @@ function CreateApiUserToken({ apiUser, onCreated }: { apiUser: ApiUserDetail; on
     });
     setName('');
     setRateLimit(NO_RATE_LIMIT);
+    setDetails(NO_TOKEN_DETAILS);
+    setDeviceIds([]);
     onCreated(token);
   });
   return (
@@ -207,6 +255,18 @@ function CreateApiUserToken({ apiUser, onCreated }: { apiUser: ApiUserDetail; on
             onChange={setScopes}
             hint={`What the token may do: only what the roles of ${apiUser.name} grant. Give it more roles to offer more.`}
           />
+          <CheckboxGroup
+            form={form}
+            name="deviceIds"
+            legend="Bind to devices (optional)"
+            hint="Leave all unticked for every device the API user reaches. A bound token reaches only the ticked ones, and cannot create devices or see webhooks."
+            choices={reachable.map((d) => ({ value: d.id, label: d.name, description: <code>{d.serial}</code> }))}
+            value={deviceIds}
+            onChange={setDeviceIds}
+            empty={<p className="muted">No devices to bind to.</p>}
+            compact
+          />
+          <TokenDetailsInputs form={form} value={details} onChange={setDetails} />
           <RateLimitFields form={form} value={rateLimit} onChange={setRateLimit} />
           <SubmitButton form={form}>Create token</SubmitButton>
         </form>

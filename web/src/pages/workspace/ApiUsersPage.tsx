@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { networksOf } from '../../components/token-details';
 import { LIMITS } from '../../api/limits';
 import type { ApiUser, Device, DeviceAccess, IssuedToken } from '../../api/models';
 import { ConfirmButton, Dialog } from '../../components/Dialog';
@@ -224,18 +225,30 @@ export function EditApiUser({ apiUser, devices, onSaved }: { apiUser: ApiUser; d
   const [roleIds, setRoleIds] = useState(apiUser.roles.map((r) => r.id));
   const [access, setAccess] = useState<DeviceAccess>(apiUser.deviceAccess);
   const [status, setStatus] = useState<ApiUser['status']>(apiUser.status);
-  const form = useForm({ fields: ['name', 'roleIds', 'deviceAccess', 'deviceAccess.deviceIds', 'status'], conflictField: 'name' });
+  const [networks, setNetworks] = useState((apiUser.allowedCidrs ?? []).join('\n'));
+  const form = useForm({
+    fields: ['name', 'roleIds', 'deviceAccess', 'deviceAccess.deviceIds', 'status', 'allowedCidrs'],
+    conflictField: 'name',
+  });
   const start = () => {
     setName(apiUser.name);
     setRoleIds(apiUser.roles.map((r) => r.id));
     setAccess(apiUser.deviceAccess);
     setStatus(apiUser.status);
+    setNetworks((apiUser.allowedCidrs ?? []).join('\n'));
     form.reset();
     setOpen(true);
   };
   const submit = form.handleSubmit(async () => {
     assertDevicesChosen(access, devices);
-    await api.apiUsers.update(workspace.id, apiUser.id, { name: name.trim(), roleIds, deviceAccess: access, status });
+    const allowedCidrs = networksOf(networks);
+    await api.apiUsers.update(workspace.id, apiUser.id, {
+      name: name.trim(),
+      roleIds,
+      deviceAccess: access,
+      status,
+      allowedCidrs: allowedCidrs.length > 0 ? allowedCidrs : null,
+    });
     setOpen(false);
     announce(`API user "${name.trim()}" saved.`);
     onSaved();
@@ -267,6 +280,17 @@ export function EditApiUser({ apiUser, devices, onSaved }: { apiUser: ApiUser; d
             ]}
             value={status}
             onChange={setStatus}
+          />
+          <TextField
+            form={form}
+            name="allowedCidrs"
+            label="Allowed networks"
+            optional
+            multiline
+            rows={2}
+            hint="Every token of it works only from these addresses or ranges, one per line. Empty: any network."
+            value={networks}
+            onChange={setNetworks}
           />
           <FormDialogActions form={form} onCancel={() => setOpen(false)}>
             Save
