@@ -334,7 +334,9 @@ export class TokensRepository {
    * Tokens nobody has used since `idleSince` (their last use, or their creation if never used): live
    * personal, named and API-user tokens reaching `workspaceId`, or any such token when it is null (the
    * instance default). With the time they were warned about this idle spell in this scope, if they were.
-   * Sessions are short-lived and left out. Keyset by id, `limit` at a time.
+   * Sessions are short-lived and left out, and so is a rotated token in its grace period: it dies by
+   * itself, and cutting it off would take its fresh successor with it (revoke() and blockInWorkspace()
+   * change the whole rotation chain). Keyset by id, `limit` at a time.
    */
   listIdle(workspaceId: string | null, now: Date, idleSince: Date, afterId: string | null, limit: number): Promise<IdleToken[]> {
     const scope = workspaceId ?? INSTANCE_SCOPE;
@@ -349,7 +351,8 @@ export class TokensRepository {
                 WHERE w.token_id = t.id AND w.scope = $1 AND w.last_use = COALESCE(t.last_used_at, t.created_at)) AS "warnedAt",
               (SELECT a.workspace_id FROM api_users a WHERE a.id = t.api_user_id) AS "apiUserWorkspaceId"
          ${reach}
-          AND t.kind IN ('personal', 'named', 'api_user') AND COALESCE(t.last_used_at, t.created_at) < $3 AND t.id > $4
+          AND t.kind IN ('personal', 'named', 'api_user') AND t.replaced_by_id IS NULL
+          AND COALESCE(t.last_used_at, t.created_at) < $3 AND t.id > $4
         ORDER BY t.id LIMIT ${limit}`,
       params,
     );
