@@ -21,6 +21,8 @@ import { reachesOnly } from './workspace-tokens.service';
 const DAY_MS = 86_400_000;
 const WARN_DAYS_BEFORE = 7;
 const BATCH = 500;
+/** Warnings are kept at least this long: the week of notice, and a week more for scans that ran late. */
+const KEEP_WARNINGS_DAYS = 2 * WARN_DAYS_BEFORE;
 const SYSTEM: Actor = { type: 'system', id: null, tokenId: null, ip: null };
 
 interface Scope {
@@ -47,7 +49,12 @@ export class UnusedTokens implements PeriodicTask, OnModuleInit {
     retention: Retention,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    retention.register('unused_token_warnings', (cutoff, limit) => this.tokens.purgeIdleWarnings(cutoff, limit));
+    // A warning must outlive the week before its cut-off (a purged warning is sent again, and the token
+    // never cut off), whatever LATCHKEY_RETENTION_DAYS says (it may be as short as 2 days).
+    retention.register('unused_token_warnings', (cutoff, limit) => {
+      const keptSince = this.clock.now().getTime() - KEEP_WARNINGS_DAYS * DAY_MS;
+      return this.tokens.purgeIdleWarnings(new Date(Math.min(cutoff.getTime(), keptSince)), limit);
+    });
   }
 
   onModuleInit(): void {
