@@ -1,0 +1,304 @@
+// Attack review of leaked-token reports (src/leaks), the unused-token rule (src/tokens/unused-tokens.ts)
+// and retention (src/outbox/retention.ts). Each case is an attack through HTTP; the periodic scans are
+// called directly with the fake clock, as their own tests do.
+import { generateKeyPairSync, KeyObject, sign } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { generateToken, hashToken } from '../../src/auth/token-format';
+import { LastUsedRecorder } from '../../src/auth/last-used.recorder';
+import { OutboxWorker } from '../../src/outbox/outbox-worker';
+import { Retention } from '../../src/outbox/retention';
+import { UnusedTokens } from '../../src/tokens/unused-tokens';
+import { bearer, createNamedToken, expectProblem } from '../support/api';
+import { newWorkspace, WorkspaceFixture } from '../support/fixtures';
+import { MailCatcher } from '../support/mail-catcher';
+import { startTestApp, TestApp } from '../support/test-app';
+
+const DAY_S = 86_400;
+const github = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const GITHUB_KEY_ID = 'a1b2c3d4e5f6';
+
+let t: TestApp;
+let smtp: MailCatcher;
+const drain = (app: TestApp = t) => app.app.get(OutboxWorker).drainDue();
+const alive = async (secret: string, app: TestApp = t) => (await app.http().get('/v1/whoami').set(bearer(secret))).status === 200;
+
+const signature = (body: Buffer | string, key: KeyObject = github.privateKey) =>
+  sign('sha256', Buffer.from(body), { key, dsaEncoding: 'der' }).toString('base64');
+const match = (token: string) => ({ token, type: 'latchkey_token', url: 'https://github.com/o/r/blob/x/a.yml', source: 'content' });
+
+/** Posts `bytes` to the GitHub endpoint with a signature of `signed` (the same bytes unless told). */
+function postGithub(bytes: Buffer | string, headers: Record<string, string | string[]>, signed: Buffer | string = bytes) {
+  const request = t.http().post('/v1/secret-scanning/github');
+  const all: Record<string, string | string[]> = {
+    'Content-Type': 'application/json',
+    'Github-Public-Key-Identifier': GITHUB_KEY_ID,
+    'Github-Public-Key-Signature': signature(signed),
+    ...headers,
+  };
+  for (const [name, value] of Object.entries(all)) request.set(name, value as string);
+  return request.send(typeof bytes === 'string' ? bytes : bytes);
+}
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-review-'));
+  const keys = join(dir, 'keys.json');
+  writeFileSync(
+    keys,
+    JSON.stringify({ public_keys: [{ key_identifier: GITHUB_KEY_ID, key: github.publicKey.export({ type: 'spki', format: 'pem' }) }] }),
+  );
+  smtp = await MailCatcher.start();
+  t = await startTestApp({ LATCHKEY_SMTP_URL: smtp.url, LATCHKEY_GITHUB_SECRET_SCANNING_KEYS_FILE: keys });
+});
+afterAll(async () => {
+  await t.close();
+  await smtp.stop();
+});
+
+describe('GitHub secret scanning: the signature covers exactly what is read', () => {
+  let ws: WorkspaceFixture;
+  beforeAll(async () => {
+    ws = await newWorkspace(t);
+  });
+  const liveToken = () => createNamedToken(t, ws.owner.personalToken, { scopes: ['account:read'] });
+
+  it('takes JSON with a charset parameter (the bytes are still the ones signed)', async () => {
+    const token = await liveToken();
+    const body = JSON.stringify([match(token.secret)]);
+    const res = await postGithub(body, { 'Content-Type': 'application/json; charset=utf-8' }).expect(200);
+    expect(res.body).toEqual([{ token_hash: hashToken(token.secret), token_type: 'latchkey_token', label: 'true_positive' }]);
+    expect(await alive(token.secret)).toBe(false);
+  });
+
+  it.each([
+    ['text/plain', { 'Content-Type': 'text/plain' }],
+    ['no content type', { 'Content-Type': '' }],
+    ['a form', { 'Content-Type': 'application/x-www-form-urlencoded' }],
+  ])('a correctly signed body sent as %s revokes nothing', async (_label, headers) => {
+    const token = await liveToken();
+    const body = JSON.stringify([match(token.secret)]);
+    const res = await postGithub(body, headers);
+    expect([400, 401, 415]).toContain(res.status);
+    expect(res.headers['content-type']).toMatch(/problem\+json/);
+    expect(await alive(token.secret)).toBe(true);
+  });
+
+  it('a gzip body is not unpacked: signed as JSON it fails the signature, and sent packed it revokes nothing', async () => {
+    const token = await liveToken();
+    const body = JSON.stringify([match(token.secret)]);
+    const packed = gzipSync(body);
+    expectProblem(await postGithub(packed, { 'Content-Encoding': 'gzip' }, body), 401, 'invalid_credentials');
+    const asSent = await postGithub(packed, { 'Content-Encoding': 'gzip' });
+    expect([400, 401, 415]).toContain(asSent.status);
+    expect(await alive(token.secret)).toBe(true);
+  });
+
+  it('refuses two signature headers, a key id in another case, and an unsigned empty body', async () => {
+    const token = await liveToken();
+    const body = JSON.stringify([match(token.secret)]);
+    const good = signature(body);
+    expectProblem(await postGithub(body, { 'Github-Public-Key-Signature': [good, good] }), 401, 'invalid_credentials');
+    expectProblem(await postGithub(body, { 'Github-Public-Key-Identifier': GITHUB_KEY_ID.toUpperCase() }), 401, 'invalid_credentials');
+    expectProblem(await postGithub('', { 'Github-Public-Key-Signature': '' }), 401, 'invalid_credentials');
+    expect(await alive(token.secret)).toBe(true);
+  });
+
+  it('a signed empty body is a 400, not a crash', async () => {
+    expectProblem(await postGithub('', {}), 400, 'validation_failed');
+  });
+
+  it('a body over the limit is refused before it is read (413), whatever its signature', async () => {
+    const token = await liveToken();
+    const body = JSON.stringify([match(token.secret), ...Array.from({ length: 3000 }, () => match('x'.repeat(500)))]);
+    expect(body.length).toBeGreaterThan(1024 * 1024);
+    const res = await postGithub(body, {});
+    expectProblem(res, 413, 'payload_too_large');
+    expect(await alive(token.secret)).toBe(true);
+  });
+
+  it('a signed batch of 1,001 matches is refused whole: nothing is revoked', async () => {
+    const token = await liveToken();
+    const body = JSON.stringify([match(token.secret), ...Array.from({ length: 1000 }, () => match('x'))]);
+    const problem = expectProblem(await postGithub(body, {}), 400, 'validation_failed') as { errors: Array<{ field: string }> };
+    expect(problem.errors.map((e) => e.field)).toEqual(['body']);
+    expect(await alive(token.secret)).toBe(true);
+  });
+
+  it('a signed body with a BOM or surrounding whitespace is read as signed, and a prototype key is refused', async () => {
+    const token = await liveToken();
+    const spaced = `\n  ${JSON.stringify([match(token.secret)])}  \n`;
+    expect((await postGithub(spaced, {}).expect(200)).body[0].label).toBe('true_positive');
+    const other = await liveToken();
+    const poisoned = `[{"token":"${other.secret}","type":"t","__proto__":{"x":1}}]`;
+    expectProblem(await postGithub(poisoned, {}), 400, 'validation_failed');
+    expect(await alive(other.secret)).toBe(true);
+  });
+
+  it("answers another workspace's token with a label only: no workspace, owner or token id", async () => {
+    const other = await newWorkspace(t);
+    const bot = await other.apiUser({ roles: ['viewer'] });
+    const res = await postGithub(JSON.stringify([match(bot.token)]), {}).expect(200);
+    expect(res.body).toEqual([{ token_hash: hashToken(bot.token), token_type: 'latchkey_token', label: 'true_positive' }]);
+    expect(res.text).not.toContain(other.id);
+    expect(res.text).not.toContain(bot.tokenId);
+    expect(res.text).not.toContain(bot.id);
+  });
+
+  it('mailed links and invitation secrets are not bearer tokens: false_positive, nothing touched', async () => {
+    const res = await postGithub(JSON.stringify([match(generateToken('lkr_')), match(generateToken('lki_'))]), {}).expect(200);
+    expect(res.body.map((v: { label: string }) => v.label)).toEqual(['false_positive', 'false_positive']);
+  });
+});
+
+describe('POST /v1/tokens/report', () => {
+  it('keeps only hashes in the outbox, and the same row whether the secret is live, dead or unknown', async () => {
+    const ws = await newWorkspace(t);
+    const live = await createNamedToken(t, ws.owner.personalToken, { scopes: ['account:read'] });
+    const unknown = generateToken('lkp_');
+    await t
+      .http()
+      .post('/v1/tokens/report')
+      .send({ tokens: [live.secret, unknown, 'junk'], url: 'https://paste.example/x', source: 'paste' })
+      .expect(202);
+    const rows: Array<{ payload: unknown }> = await t.dataSource.query(`SELECT payload FROM outbox_jobs WHERE kind = 'token-report'`);
+    expect(rows).toHaveLength(1);
+    const text = JSON.stringify(rows[0].payload);
+    expect(text).not.toContain(live.secret);
+    expect(text).not.toContain(unknown);
+    expect(text).not.toContain('junk');
+    expect(rows[0].payload).toMatchObject({ tokenHashes: [hashToken(live.secret), hashToken(unknown)] });
+    await drain();
+    expect(await alive(live.secret)).toBe(false);
+  });
+
+  it('two reports of one token at once: both 202, revoked once, one audit event', async () => {
+    const ws = await newWorkspace(t);
+    const live = await createNamedToken(t, ws.owner.personalToken, { scopes: ['account:read'] });
+    const answers = await Promise.all(
+      [0, 1].map(() =>
+        t
+          .http()
+          .post('/v1/tokens/report')
+          .send({ tokens: [live.secret] }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual([202, 202]);
+    await drain();
+    expect(await alive(live.secret)).toBe(false);
+    const audit = await t
+      .http()
+      .get(`/v1/workspaces/${ws.id}/audit-events`)
+      .query({ action: 'token.leaked' })
+      .set(bearer(ws.owner.personalToken))
+      .expect(200);
+    expect(audit.body.items).toHaveLength(1);
+  });
+
+  it("a member's leaked token is told to its owner only, never to another member of the workspace", async () => {
+    const ws = await newWorkspace(t);
+    const member = await ws.member('member');
+    const admin = await ws.member('admin');
+    await drain();
+    const before = { owner: smtp.to(ws.owner.email).length, admin: smtp.to(admin.email).length };
+    await t
+      .http()
+      .post('/v1/tokens/report')
+      .send({ tokens: [member.personalToken] })
+      .expect(202);
+    await drain();
+    expect(await alive(member.personalToken)).toBe(false);
+    expect(smtp.to(member.email).filter((m) => /found in public/.test(m.subject))).toHaveLength(1);
+    expect(smtp.to(ws.owner.email).length).toBe(before.owner);
+    expect(smtp.to(admin.email).length).toBe(before.admin);
+  });
+});
+
+describe('unused tokens', () => {
+  const scan = () => t.app.get(UnusedTokens).scan();
+  const flushUse = () => t.app.get(LastUsedRecorder).flush();
+  const setPolicy = (ws: WorkspaceFixture, days: number | null) =>
+    t
+      .http()
+      .put(`/v1/workspaces/${ws.id}/token-policy`)
+      .set(bearer(ws.owner.personalToken))
+      .send({ maxLifetimeDays: null, allowPersonalTokens: true, revokeUnusedAfterDays: days })
+      .expect(200);
+
+  it('cutting off a warned token in its rotation grace does not take its fresh successor', async () => {
+    const ws = await newWorkspace(t);
+    const old = await createNamedToken(t, ws.owner.personalToken, { name: 'ci', scopes: ['workspace:read'], workspaceIds: [ws.id] });
+    await setPolicy(ws, 14);
+    t.clock.advanceSeconds(8 * DAY_S);
+    await t.http().get(`/v1/workspaces/${ws.id}`).set(bearer(ws.owner.personalToken)).expect(200);
+    await flushUse();
+    await scan(); // the named token is warned (8 days idle of 14)
+    // Told it stops working, the owner rotates it (from their own token) with a day of grace.
+    t.clock.advanceSeconds(6 * DAY_S + 12 * 3600);
+    const rotated = await t
+      .http()
+      .post(`/v1/me/tokens/${old.id}/rotate`)
+      .set(bearer(ws.owner.personalToken))
+      .send({ graceSeconds: 86_400 })
+      .expect(200);
+    await flushUse();
+    // Past its due day and a week after its warning, the old secret is still inside its grace.
+    t.clock.advanceSeconds(18 * 3600);
+    await scan();
+    expect(await alive(rotated.body.secret)).toBe(true);
+    await t.http().get(`/v1/workspaces/${ws.id}`).set(bearer(rotated.body.secret)).expect(200);
+  });
+
+  it("one workspace's policy leaves another workspace's API users and members alone, and mails no one there", async () => {
+    const strict = await newWorkspace(t);
+    const lax = await newWorkspace(t);
+    const laxBot = await lax.apiUser({ roles: ['viewer'] });
+    const laxMember = await lax.member('member');
+    await setPolicy(strict, 14);
+    await drain();
+    const mailsBefore = { owner: smtp.to(lax.owner.email).length, member: smtp.to(laxMember.email).length };
+    t.clock.advanceSeconds(30 * DAY_S);
+    await t.http().get(`/v1/workspaces/${strict.id}`).set(bearer(strict.owner.personalToken)).expect(200);
+    await flushUse();
+    await scan();
+    t.clock.advanceSeconds(8 * DAY_S);
+    await t.http().get(`/v1/workspaces/${strict.id}`).set(bearer(strict.owner.personalToken)).expect(200);
+    await flushUse();
+    await scan();
+    await drain();
+    expect(await alive(laxBot.token)).toBe(true);
+    await t.http().get(`/v1/workspaces/${lax.id}`).set(bearer(laxMember.personalToken)).expect(200);
+    expect(smtp.to(lax.owner.email).length).toBe(mailsBefore.owner);
+    expect(smtp.to(laxMember.email).length).toBe(mailsBefore.member);
+  });
+});
+
+describe('unused tokens with the shortest retention (LATCHKEY_RETENTION_DAYS=2)', () => {
+  let short: TestApp;
+  beforeAll(async () => {
+    short = await startTestApp({ LATCHKEY_RETENTION_DAYS: '2' });
+  });
+  afterAll(async () => {
+    await short.close();
+  });
+
+  it('a purge between the warning and the cut-off neither re-warns nor spares the token', async () => {
+    const ws = await newWorkspace(short);
+    const bot = await ws.apiUser({ roles: ['viewer'] });
+    await short
+      .http()
+      .put(`/v1/workspaces/${ws.id}/token-policy`)
+      .set(bearer(ws.owner.personalToken))
+      .send({ maxLifetimeDays: null, allowPersonalTokens: true, revokeUnusedAfterDays: 14 })
+      .expect(200);
+    const scan = () => short.app.get(UnusedTokens).scan();
+    short.clock.advanceSeconds(8 * DAY_S);
+    expect(await scan()).toMatchObject({ warned: 2 }); // the bot's token and the owner's own
+    short.clock.advanceSeconds(3 * DAY_S);
+    await short.app.get(Retention).purgeAll();
+    short.clock.advanceSeconds(4 * DAY_S);
+    expect(await scan()).toEqual({ warned: 0, cutOff: 2 });
+    expect(await alive(bot.token, short)).toBe(false);
+  });
+});
