@@ -358,13 +358,25 @@ export class TokensRepository {
     );
   }
 
-  /** Records the warning of one idle spell in a scope; false when it was recorded already (another scan). */
-  async recordIdleWarning(tokenId: string, workspaceId: string | null, lastUse: Date, at: Date, em: EntityManager): Promise<boolean> {
+  /**
+   * Records the warning of one idle spell in a scope, or renews one sent before `staleBefore` (it named
+   * an earlier day); false when a current one was recorded already (another scan).
+   */
+  async recordIdleWarning(
+    tokenId: string,
+    workspaceId: string | null,
+    lastUse: Date,
+    at: Date,
+    staleBefore: Date,
+    em: EntityManager,
+  ): Promise<boolean> {
     // An INSERT answers its RETURNING rows (an UPDATE or DELETE answers [rows, count]).
     const rows: unknown[] = await em.query(
       `INSERT INTO unused_token_warnings (token_id, scope, last_use, warned_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT DO NOTHING RETURNING token_id`,
-      [tokenId, workspaceId ?? INSTANCE_SCOPE, lastUse, at],
+       ON CONFLICT (token_id, scope, last_use) DO UPDATE SET warned_at = EXCLUDED.warned_at
+        WHERE unused_token_warnings.warned_at < $5
+       RETURNING token_id`,
+      [tokenId, workspaceId ?? INSTANCE_SCOPE, lastUse, at, staleBefore],
     );
     return rows.length > 0;
   }
