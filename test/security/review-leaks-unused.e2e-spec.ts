@@ -272,6 +272,62 @@ describe('unused tokens', () => {
     expect(smtp.to(lax.owner.email).length).toBe(mailsBefore.owner);
     expect(smtp.to(laxMember.email).length).toBe(mailsBefore.member);
   });
+  it('a policy lengthened after a warning warns again a week before the new day, instead of cutting off on the old warning', async () => {
+    const ws = await newWorkspace(t);
+    const bot = await ws.apiUser({ roles: ['viewer'] });
+    const revokedAt = async () =>
+      (await t.dataSource.query(`SELECT revoked_at AS "at" FROM tokens WHERE id = $1`, [bot.tokenId]))[0].at as Date | null;
+    await setPolicy(ws, 14);
+    t.clock.advanceSeconds(8 * DAY_S);
+    await scan(); // warned: "stops working on day 15"
+    t.clock.advanceSeconds(1 * DAY_S);
+    await setPolicy(ws, 60);
+    await drain();
+    const warnings = () => smtp.to(ws.owner.email).filter((m) => /stops working on/.test(m.subject) && /of the API user/.test(m.text));
+    expect(warnings()).toHaveLength(1);
+    // Day 60 and a half: due under the new policy, but the only warning named day 15, 52 days ago.
+    t.clock.advanceSeconds(51 * DAY_S + 12 * 3600);
+    await scan();
+    expect(await revokedAt()).toBeNull();
+    await drain();
+    expect(warnings()).toHaveLength(2);
+    // A week after the new warning it goes.
+    t.clock.advanceSeconds(7 * DAY_S + 60);
+    await scan();
+    expect(await revokedAt()).not.toBeNull();
+  });
+  it('more idle tokens than a batch (501): each is warned once and cut off once, none skipped', async () => {
+    const ws = await newWorkspace(t);
+    const created: string[] = [];
+    for (let n = 0; n < 501; n += 20) {
+      const group = await Promise.all(
+        Array.from({ length: Math.min(20, 501 - n) }, (_, k) =>
+          createNamedToken(t, ws.owner.personalToken, { name: `bulk-${n + k}`, scopes: ['workspace:read'], workspaceIds: [ws.id] }),
+        ),
+      );
+      created.push(...group.map((g) => g.id));
+    }
+    await setPolicy(ws, 14);
+    const states = async () =>
+      (await t.dataSource.query(
+        `SELECT count(*)::int AS "all", count(revoked_at)::int AS revoked,
+                (SELECT count(DISTINCT token_id)::int FROM unused_token_warnings WHERE scope = $2 AND token_id = ANY($1::uuid[])) AS warned
+           FROM tokens WHERE id = ANY($1::uuid[])`,
+        [created, ws.id],
+      )) as Array<{ all: number; revoked: number; warned: number }>;
+    const use = async () => {
+      await t.http().get(`/v1/workspaces/${ws.id}`).set(bearer(ws.owner.personalToken)).expect(200);
+      await flushUse();
+    };
+    t.clock.advanceSeconds(8 * DAY_S);
+    await use();
+    await scan();
+    expect(await states()).toEqual([{ all: 501, revoked: 0, warned: 501 }]);
+    t.clock.advanceSeconds(7 * DAY_S + 60);
+    await use();
+    await scan();
+    expect(await states()).toEqual([{ all: 501, revoked: 501, warned: 501 }]);
+  }, 180_000);
 });
 
 describe('unused tokens with the shortest retention (LATCHKEY_RETENTION_DAYS=2)', () => {
