@@ -173,6 +173,37 @@ describe('POST /v1/tokens/report', () => {
     expect(await alive(live.secret)).toBe(false);
   });
 
+  it('a secret in the reported place or source is kept nowhere: outbox, audit details (what webhooks send), mail', async () => {
+    const ws = await newWorkspace(t);
+    const live = await createNamedToken(t, ws.owner.personalToken, { scopes: ['account:read'] });
+    const other = await createNamedToken(t, ws.owner.personalToken, { scopes: ['account:read'] });
+    await drain();
+    await t
+      .http()
+      .post('/v1/tokens/report')
+      .send({ tokens: [live.secret], url: `https://paste.example/?t=${other.secret}&u=${live.secret}`, source: other.secret })
+      .expect(202);
+    const [job]: Array<{ payload: unknown }> = await t.dataSource.query(`SELECT payload FROM outbox_jobs WHERE kind = 'token-report'`);
+    expect(JSON.stringify(job.payload)).not.toMatch(/lk[pa]_[0-9A-Za-z]{38}/);
+    await drain();
+    expect(await alive(live.secret)).toBe(false);
+    expect(await alive(other.secret)).toBe(true); // only what was reported as a token is looked up
+    const audit = await t
+      .http()
+      .get(`/v1/workspaces/${ws.id}/audit-events`)
+      .query({ action: 'token.leaked' })
+      .set(bearer(ws.owner.personalToken))
+      .expect(200);
+    expect(audit.body.items).toHaveLength(1);
+    expect(audit.body.items[0].details.where).toMatch(/^https:\/\/paste\.example\/\?t=lkp_/);
+    expect(JSON.stringify(audit.body.items[0].details)).not.toMatch(/lk[pa]_[0-9A-Za-z]{38}/);
+    const mails = smtp.to(ws.owner.email).filter((m) => /found in public/.test(m.subject));
+    expect(mails).toHaveLength(1);
+    expect(`${mails[0].text}${mails[0].html}`).not.toMatch(/lk[pa]_[0-9A-Za-z]{38}/);
+    const jobs: Array<{ payload: unknown }> = await t.dataSource.query(`SELECT payload FROM outbox_jobs`);
+    expect(JSON.stringify(jobs)).not.toMatch(/lk[pa]_[0-9A-Za-z]{38}/);
+  });
+
   it('two reports of one token at once: both 202, revoked once, one audit event', async () => {
     const ws = await newWorkspace(t);
     const live = await createNamedToken(t, ws.owner.personalToken, { scopes: ['account:read'] });
