@@ -2,7 +2,7 @@
 // and retention (src/outbox/retention.ts). Each case is an attack through HTTP; the periodic scans are
 // called directly with the fake clock, as their own tests do.
 import { generateKeyPairSync, KeyObject, sign } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -11,7 +11,7 @@ import { LastUsedRecorder } from '../../src/auth/last-used.recorder';
 import { OutboxWorker } from '../../src/outbox/outbox-worker';
 import { Retention } from '../../src/outbox/retention';
 import { UnusedTokens } from '../../src/tokens/unused-tokens';
-import { bearer, createNamedToken, expectProblem } from '../support/api';
+import { bearer, createNamedToken, expectProblem, registerUser, scrapeMetrics } from '../support/api';
 import { newWorkspace, WorkspaceFixture } from '../support/fixtures';
 import { MailCatcher } from '../support/mail-catcher';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -388,4 +388,43 @@ describe('unused tokens with the shortest retention (LATCHKEY_RETENTION_DAYS=2)'
     expect(await scan()).toEqual({ warned: 0, cutOff: 2 });
     expect(await alive(bot.token, short)).toBe(false);
   });
+});
+
+describe('/metrics while every database connection is busy', () => {
+  // A long acquire timeout (allowed up to 60 s): the outbox gauges must not hold the scrape that long,
+  // or the scraper times out and loses every metric, the pool's included, when they matter most.
+  const ACQUIRE_TIMEOUT_MS = 5000;
+  let busy: TestApp;
+  let dataDir: string | undefined;
+  beforeAll(async () => {
+    const env = { LATCHKEY_DB_ACQUIRE_TIMEOUT_MS: String(ACQUIRE_TIMEOUT_MS) };
+    if (process.env.DATABASE_URL) {
+      busy = await startTestApp({ ...env, LATCHKEY_DB_POOL_SIZE: '1' });
+    } else {
+      // The app's own embedded database (one connection), as in test/resilience/pool-exhausted.e2e-spec.ts.
+      dataDir = mkdtempSync(join(tmpdir(), 'latchkey-busy-'));
+      busy = await startTestApp({ ...env, LATCHKEY_DATA_DIR: dataDir }, null);
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await busy?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers quickly with the pool metrics, the outbox gauges without samples', async () => {
+    const held = busy.dataSource.createQueryRunner();
+    await held.connect();
+    try {
+      const started = Date.now();
+      const metrics = await scrapeMetrics(busy);
+      expect(Date.now() - started).toBeLessThan(2500);
+      expect(metrics).toMatch(/^latchkey_db_pool_connections\{state="in_use"\} 1$/m);
+      expect(metrics).not.toMatch(/^latchkey_outbox_jobs\{/m);
+    } finally {
+      await held.release();
+    }
+    // The connection free again, the gauges read the database again (the sign-up's mail waits there).
+    await registerUser(busy);
+    expect(await scrapeMetrics(busy)).toMatch(/^latchkey_outbox_jobs\{kind="mail",status="pending"\} [1-9]/m);
+  }, 60_000);
 });
