@@ -130,6 +130,16 @@ describe('GitHub secret scanning: the signature covers exactly what is read', ()
     const token = await liveToken();
     const spaced = `\n  ${JSON.stringify([match(token.secret)])}  \n`;
     expect((await postGithub(spaced, {}).expect(200)).body[0].label).toBe('true_positive');
+    const bommed = await liveToken();
+    const withBom = await postGithub(`\uFEFF${JSON.stringify([match(bommed.secret)])}`, {});
+    // The BOM is part of the signed bytes; the parser skips it, as JSON allows.
+    expect(withBom.status).toBe(200);
+    expect(withBom.body).toEqual([{ token_hash: hashToken(bommed.secret), token_type: 'latchkey_token', label: 'true_positive' }]);
+    expect(await alive(bommed.secret)).toBe(false);
+    const unsignedBom = await liveToken();
+    const body = JSON.stringify([match(unsignedBom.secret)]);
+    expectProblem(await postGithub(`\uFEFF${body}`, {}, body), 401, 'invalid_credentials');
+    expect(await alive(unsignedBom.secret)).toBe(true);
     const other = await liveToken();
     const poisoned = `[{"token":"${other.secret}","type":"t","__proto__":{"x":1}}]`;
     expectProblem(await postGithub(poisoned, {}), 400, 'validation_failed');
@@ -256,6 +266,25 @@ describe('unused tokens', () => {
       .set(bearer(ws.owner.personalToken))
       .send({ maxLifetimeDays: null, allowPersonalTokens: true, revokeUnusedAfterDays: days })
       .expect(200);
+
+  it('only the owner sets it: a member, an admin, an API user and an owner token without the scope are refused, nothing changes', async () => {
+    const ws = await newWorkspace(t);
+    const member = await ws.member('member');
+    const admin = await ws.member('admin');
+    const bot = await ws.apiUser({ roles: ['admin'] });
+    const readOnly = await createNamedToken(t, ws.owner.personalToken, { scopes: ['workspace:read'], workspaceIds: [ws.id] });
+    const body = { maxLifetimeDays: null, allowPersonalTokens: true, revokeUnusedAfterDays: 14 };
+    for (const secret of [member.personalToken, admin.personalToken, bot.token, readOnly.secret]) {
+      const res = await t.http().put(`/v1/workspaces/${ws.id}/token-policy`).set(bearer(secret)).send(body);
+      expect(res.status).toBe(403);
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+    }
+    const other = await newWorkspace(t);
+    const res = await t.http().put(`/v1/workspaces/${ws.id}/token-policy`).set(bearer(other.owner.personalToken)).send(body);
+    expectProblem(res, 404, 'not_found');
+    const policy = await t.http().get(`/v1/workspaces/${ws.id}/token-policy`).set(bearer(ws.owner.personalToken)).expect(200);
+    expect(policy.body.revokeUnusedAfterDays).toBeNull();
+  });
 
   it('cutting off a warned token in its rotation grace does not take its fresh successor', async () => {
     const ws = await newWorkspace(t);
