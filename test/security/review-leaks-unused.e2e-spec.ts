@@ -156,6 +156,30 @@ describe('GitHub secret scanning: the signature covers exactly what is read', ()
     expect(res.text).not.toContain(bot.id);
   });
 
+  it("a secret in GitHub's url or source is cut to its prefix in the audit details, and only the match itself is revoked", async () => {
+    const token = await liveToken();
+    const bystander = await liveToken();
+    const body = JSON.stringify([
+      {
+        token: token.secret,
+        type: 'latchkey_token',
+        url: `https://github.com/o/r/blob/x/a.yml#${bystander.secret}`,
+        source: bystander.secret,
+      },
+    ]);
+    await postGithub(body, {}).expect(200);
+    expect(await alive(token.secret)).toBe(false);
+    expect(await alive(bystander.secret)).toBe(true);
+    const audit = await t
+      .http()
+      .get(`/v1/workspaces/${ws.id}/audit-events`)
+      .query({ action: 'token.leaked' })
+      .set(bearer(ws.owner.personalToken))
+      .expect(200);
+    const event = audit.body.items.find((e: { target: { id: string } }) => e.target.id === token.id);
+    expect(event.details).toMatchObject({ where: 'https://github.com/o/r/blob/x/a.yml#lkp_…', source: 'lkp_…' });
+  });
+
   it('mailed links and invitation secrets are not bearer tokens: false_positive, nothing touched', async () => {
     const res = await postGithub(JSON.stringify([match(generateToken('lkr_')), match(generateToken('lki_'))]), {}).expect(200);
     expect(res.body.map((v: { label: string }) => v.label)).toEqual(['false_positive', 'false_positive']);
