@@ -160,10 +160,18 @@ function isOurBearerShape(secret: string): boolean {
   return prefix !== null && !NOT_BEARER.has(prefix) && hasValidChecksum(secret);
 }
 
+/** Anything shaped like a Latchkey secret, wherever it sits in a text (see token-format.ts). */
+const SECRET_IN_TEXT = /(lk[pasivr]_)[0-9A-Za-z]{38}/g;
+
 function clip(value: string | null | undefined, max: number): string | null {
   if (!value) return null;
-  // eslint-disable-next-line no-control-regex
-  const flat = value.replace(/[\x00-\x1f\x7f\u2028\u2029]+/g, ' ').trim();
+  // A secret in the free text (a URL with ?token=…, or the secret as the source) would be kept in the
+  // outbox and the audit log, mailed and sent to webhooks: only its prefix is kept.
+  const flat = value
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\x00-\x1f\x7f\u2028\u2029]+/g, ' ')
+    .replace(SECRET_IN_TEXT, '$1…')
+    .trim();
   if (flat === '') return null;
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

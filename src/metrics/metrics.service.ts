@@ -9,6 +9,18 @@ import { OutboxWorker } from '../outbox/outbox-worker';
 import { Retention } from '../outbox/retention';
 
 const UNAVAILABLE_REASONS: DatabaseUnavailableReason[] = ['unreachable', 'pool_exhausted'];
+/** How long a scrape waits for the outbox queue's numbers. */
+const QUEUE_READ_TIMEOUT_MS = 1000;
+
+/** `promise`'s value, or null when it takes longer than `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 
 @Injectable()
 export class MetricsService {
@@ -96,11 +108,14 @@ export class MetricsService {
     // The queue is read from the database once per scrape (shared by concurrent scrapes, scrape()): a
     // growing lag means no instance delivers (worker off everywhere, receivers down, the database slow).
     let queue: Promise<Awaited<ReturnType<OutboxWorker['queue']>> | null> | null = null;
+    // Bounded: with every connection busy the read would wait the pool's acquire timeout (up to 60 s)
+    // and the scraper would time out, losing the pool's own metrics when they matter; past the bound
+    // the gauges have no samples (the read goes on and its answer is dropped).
     const readQueue = () =>
-      (queue ??= outbox
-        .queue()
-        .catch(() => null)
-        .finally(() => setImmediate(() => (queue = null))));
+      (queue ??= within(
+        outbox.queue().catch(() => null),
+        QUEUE_READ_TIMEOUT_MS,
+      ).finally(() => setImmediate(() => (queue = null))));
     new Gauge({
       name: 'latchkey_outbox_jobs',
       help: 'Undelivered outbox jobs across instances, by kind and status: pending (due, waiting or being delivered) or failed (given up, kept for LATCHKEY_RETENTION_DAYS)',

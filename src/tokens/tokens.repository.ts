@@ -423,7 +423,9 @@ export class TokensRepository {
    * Tokens nobody has used since `idleSince` (their last use, or their creation if never used): live
    * personal, named and API-user tokens reaching `workspaceId`, or any such token when it is null (the
    * instance default). With the time they were warned about this idle spell in this scope, if they were.
-   * Sessions are short-lived and left out. Keyset by id, `limit` at a time.
+   * Sessions are short-lived and left out, and so is a rotated token in its grace period: it dies by
+   * itself, and cutting it off would take its fresh successor with it (revoke() and blockInWorkspace()
+   * change the whole rotation chain). Keyset by id, `limit` at a time.
    */
   listIdle(workspaceId: string | null, now: Date, idleSince: Date, afterId: string | null, limit: number): Promise<IdleToken[]> {
     const scope = workspaceId ?? INSTANCE_SCOPE;
@@ -438,19 +440,32 @@ export class TokensRepository {
                 WHERE w.token_id = t.id AND w.scope = $1 AND w.last_use = COALESCE(t.last_used_at, t.created_at)) AS "warnedAt",
               (SELECT a.workspace_id FROM api_users a WHERE a.id = t.api_user_id) AS "apiUserWorkspaceId"
          ${reach}
-          AND t.kind IN ('personal', 'named', 'api_user') AND COALESCE(t.last_used_at, t.created_at) < $3 AND t.id > $4
+          AND t.kind IN ('personal', 'named', 'api_user') AND t.replaced_by_id IS NULL
+          AND COALESCE(t.last_used_at, t.created_at) < $3 AND t.id > $4
         ORDER BY t.id LIMIT ${limit}`,
       params,
     );
   }
 
-  /** Records the warning of one idle spell in a scope; false when it was recorded already (another scan). */
-  async recordIdleWarning(tokenId: string, workspaceId: string | null, lastUse: Date, at: Date, em: EntityManager): Promise<boolean> {
+  /**
+   * Records the warning of one idle spell in a scope, or renews one sent before `staleBefore` (it named
+   * an earlier day); false when a current one was recorded already (another scan).
+   */
+  async recordIdleWarning(
+    tokenId: string,
+    workspaceId: string | null,
+    lastUse: Date,
+    at: Date,
+    staleBefore: Date,
+    em: EntityManager,
+  ): Promise<boolean> {
     // An INSERT answers its RETURNING rows (an UPDATE or DELETE answers [rows, count]).
     const rows: unknown[] = await em.query(
       `INSERT INTO unused_token_warnings (token_id, scope, last_use, warned_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT DO NOTHING RETURNING token_id`,
-      [tokenId, workspaceId ?? INSTANCE_SCOPE, lastUse, at],
+       ON CONFLICT (token_id, scope, last_use) DO UPDATE SET warned_at = EXCLUDED.warned_at
+        WHERE unused_token_warnings.warned_at < $5
+       RETURNING token_id`,
+      [tokenId, workspaceId ?? INSTANCE_SCOPE, lastUse, at, staleBefore],
     );
     return rows.length > 0;
   }

@@ -5,7 +5,8 @@
 // reaches other workspaces is cut off there only, as a workspace admin's revocation would; an API
 // user's token, or one restricted to that workspace alone, is revoked. The instance's rule revokes.
 // A token is never cut off without a warning at least a week old for the same idle spell: a policy set
-// today warns first, and a token used after its warning starts over.
+// today warns first, a token used after its warning starts over, and a policy lengthened after a
+// warning warns again a week before the new day.
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
@@ -21,6 +22,8 @@ import { reachesOnly } from './workspace-tokens.service';
 const DAY_MS = 86_400_000;
 const WARN_DAYS_BEFORE = 7;
 const BATCH = 500;
+/** Warnings are kept at least this long: the week of notice, and a week more for scans that ran late. */
+const KEEP_WARNINGS_DAYS = 2 * WARN_DAYS_BEFORE;
 const SYSTEM: Actor = { type: 'system', id: null, tokenId: null, ip: null };
 
 interface Scope {
@@ -47,7 +50,12 @@ export class UnusedTokens implements PeriodicTask, OnModuleInit {
     retention: Retention,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    retention.register('unused_token_warnings', (cutoff, limit) => this.tokens.purgeIdleWarnings(cutoff, limit));
+    // A warning must outlive the week before its cut-off (a purged warning is sent again, and the token
+    // never cut off), whatever LATCHKEY_RETENTION_DAYS says (it may be as short as 2 days).
+    retention.register('unused_token_warnings', (cutoff, limit) => {
+      const keptSince = this.clock.now().getTime() - KEEP_WARNINGS_DAYS * DAY_MS;
+      return this.tokens.purgeIdleWarnings(new Date(Math.min(cutoff.getTime(), keptSince)), limit);
+    });
   }
 
   onModuleInit(): void {
@@ -89,15 +97,19 @@ export class UnusedTokens implements PeriodicTask, OnModuleInit {
 
   private async judge(scope: Scope, token: IdleToken, now: Date): Promise<'warned' | 'cutOff' | null> {
     const dueAt = new Date(token.lastUse.getTime() + scope.days * DAY_MS);
-    const warnedLongEnough = token.warnedAt !== null && token.warnedAt.getTime() <= now.getTime() - WARN_DAYS_BEFORE * DAY_MS;
+    // A warning counts for the day it named: one sent before the last week of this due day (the policy
+    // was lengthened since) named an earlier day that passed, so a new one goes out.
+    const staleBefore = new Date(dueAt.getTime() - WARN_DAYS_BEFORE * DAY_MS);
+    const warnedAt = token.warnedAt !== null && token.warnedAt >= staleBefore ? token.warnedAt : null;
+    const warnedLongEnough = warnedAt !== null && warnedAt.getTime() <= now.getTime() - WARN_DAYS_BEFORE * DAY_MS;
     if (dueAt <= now && warnedLongEnough) return (await this.cutOff(scope, token, now)) ? 'cutOff' : null;
-    if (token.warnedAt !== null) return null;
-    return (await this.warn(scope, token, now, dueAt)) ? 'warned' : null;
+    if (warnedAt !== null) return null;
+    return (await this.warn(scope, token, now, dueAt, staleBefore)) ? 'warned' : null;
   }
 
-  private warn(scope: Scope, token: IdleToken, now: Date, dueAt: Date): Promise<boolean> {
+  private warn(scope: Scope, token: IdleToken, now: Date, dueAt: Date, staleBefore: Date): Promise<boolean> {
     return this.dataSource.transaction(async (em) => {
-      if (!(await this.tokens.recordIdleWarning(token.id, scope.workspaceId, token.lastUse, now, em))) return false;
+      if (!(await this.tokens.recordIdleWarning(token.id, scope.workspaceId, token.lastUse, now, staleBefore, em))) return false;
       const revokeAt = new Date(Math.max(dueAt.getTime(), now.getTime() + WARN_DAYS_BEFORE * DAY_MS));
       await this.tell(em, scope, token, 'warning', revokeAt);
       return true;

@@ -45,6 +45,11 @@ describe('a database outage', () => {
     const metrics = await scrapeMetrics(t);
     expect(databaseUnavailableCount(metrics, 'unreachable')).toBe(1);
     expect(databaseUnavailableCount(metrics, 'pool_exhausted')).toBe(0);
+    // The outbox gauges read the database at each scrape: without it they have no samples (not stale
+    // ones, not zeros), and the scrape still answers.
+    expect(metrics).toContain('# TYPE latchkey_outbox_jobs gauge');
+    expect(metrics).toContain('# TYPE latchkey_outbox_oldest_due_seconds gauge');
+    expect(metrics).not.toMatch(/^latchkey_outbox_(jobs|oldest_due_seconds)\{/m);
     const unavailable = logs.withMessage('database unavailable');
     expect(unavailable).toHaveLength(1);
     expect(unavailable[0]).toMatchObject({ level: 40, requestId: problem.requestId });
@@ -54,6 +59,8 @@ describe('a database outage', () => {
 
     await proxy.restore();
     await t.http().get('/v1/me').set(bearer(user.personalToken)).expect(200);
+    // Back: the registration's mail waits in the outbox, and the gauge says so again.
+    expect(await scrapeMetrics(t)).toMatch(/^latchkey_outbox_jobs\{kind="mail",status="pending"\} [1-9]/m);
     expect((await t.http().get('/health/ready').expect(200)).body).toEqual({ status: 'ok', database: 'up', pool: 'ok' });
   }, 60_000);
 });
