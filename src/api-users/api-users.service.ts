@@ -247,7 +247,7 @@ export class ApiUsersService {
       if (!old) throw notFound('Token');
       if (old.kind !== 'api_user') throw conflict('Sessions cannot be rotated.');
       this.tokens.assertRotatable(old);
-      const rotated = await this.tokens.rotateInTransaction(em, old, dto.graceSeconds ?? 0, access.principal.token);
+      const rotated = await this.tokens.rotateInTransaction(em, old, dto.graceSeconds ?? 0, access.principal);
       await audit({
         action: 'token.rotated',
         target: { type: 'token', id: old.id },
@@ -269,7 +269,7 @@ export class ApiUsersService {
     assertTokenCanGrant(access.principal.token, { scopes, workspaceIds: [access.workspaceId] });
     const now = this.clock.now();
     const expiresAt = capToGrantor(
-      access.principal.token,
+      access.principal,
       dto.expiresInDays == null ? null : new Date(now.getTime() + dto.expiresInDays * DAY_MS),
     );
     const workspace = await this.workspaces.find(access.workspaceId, em);
