@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
 import { DiscoveryModule } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { FederationModule } from './federation/federation.module';
 import { AccountsModule } from './accounts/accounts.module';
 import { AuthModule } from './auth/auth.module';
 import { AuthorizationModule } from './authorization/authorization.module';
@@ -58,6 +59,7 @@ export class AppModule {
         DevicesModule,
         ApiUsersModule,
         WebhooksModule,
+        FederationModule,
         WhoamiModule,
         GraphqlModule,
         HealthModule,

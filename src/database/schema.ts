@@ -12,6 +12,7 @@ import { MailedLinks1766000110000 } from './migrations/1766000110000-MailedLinks
 import { CreateWebhooks1766000200000 } from './migrations/1766000200000-CreateWebhooks';
 import { SessionUserAgents1766000300000 } from './migrations/1766000300000-SessionUserAgents';
 import { RetentionIndexes1766000400000 } from './migrations/1766000400000-RetentionIndexes';
+import { CreateTrustRules1767000400000 } from './migrations/1767000400000-CreateTrustRules';
 
 export const ENTITIES = [User, Token];
 export const MIGRATIONS = [
@@ -26,4 +27,5 @@ export const MIGRATIONS = [
   CreateWebhooks1766000200000,
   SessionUserAgents1766000300000,
   RetentionIndexes1766000400000,
+  CreateTrustRules1767000400000,
 ];
