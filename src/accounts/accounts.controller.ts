@@ -2,7 +2,6 @@ import { Body, Controller, Get, HttpCode, Patch, Post, Req, Res } from '@nestjs/
 import {
   ApiAcceptedResponse,
   ApiBody,
-  ApiConsumes,
   ApiCreatedResponse,
   ApiExtraModels,
   ApiNoContentResponse,
@@ -21,7 +20,7 @@ import { isFormRequest } from '../auth/access.guard';
 import { DomainError, ErrorCode } from '../common/errors';
 import { createValidationPipe, NoBody } from '../common/validation';
 import { TokenExchange, type TokenExchangeForm } from '../federation/token-exchange';
-import { TokenExchangeFormDto, TokenExchangeView } from '../federation/token-exchange.dto';
+import { TokenExchangeView } from '../federation/token-exchange.dto';
 import { ApiProblems } from '../openapi/problems';
 import { ExchangeTokenDto } from '../tokens/token.dto';
 import { TokensService } from '../tokens/tokens.service';
@@ -79,12 +78,12 @@ export class AccountsController {
   @Post('auth/token')
   @HttpCode(200)
   @Authenticated({ allowApiUsers: true, tokenExchangeForm: true })
-  @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
-  @ApiExtraModels(ExchangeTokenDto, TokenExchangeFormDto, SessionTokenView, TokenExchangeView)
+  @ApiExtraModels(SessionTokenView, TokenExchangeView)
+  // The form's own schema is added beside this one by the document (openapi-document.ts, FORM_BODIES).
   @ApiBody({
+    type: ExchangeTokenDto,
     description:
       'JSON {expiresInSeconds} with a long-lived token in Authorization; or, with no Authorization, an RFC 8693 token-exchange form',
-    schema: { oneOf: [{ $ref: getSchemaPath(ExchangeTokenDto) }, { $ref: getSchemaPath(TokenExchangeFormDto) }] },
   })
   @ApiOkResponse({
     description:

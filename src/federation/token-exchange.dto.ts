@@ -24,6 +24,7 @@ export class TokenExchangeFormDto {
 
   @ApiPropertyOptional({
     format: 'uuid',
+    maxLength: 36,
     description: 'The API user to sign in as: needed only when the token meets trust rules of several API users',
   })
   audience?: string;

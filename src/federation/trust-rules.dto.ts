@@ -109,7 +109,12 @@ export class TrustRuleView {
   @ApiProperty(CLAIMS_SCHEMA)
   claims: Record<string, string>;
 
-  @ApiProperty({ type: [String], maxItems: PERMISSIONS.length, description: "What its sessions may hold, within the API user's rights" })
+  @ApiProperty({
+    enum: RULE_SCOPES,
+    isArray: true,
+    maxItems: PERMISSIONS.length,
+    description: "What its sessions may hold, within the API user's rights",
+  })
   scopes: string[];
 
   @ApiProperty({ type: 'integer', minimum: MIN_FEDERATED_SESSION_SECONDS, maximum: MAX_FEDERATED_SESSION_SECONDS })

@@ -119,9 +119,14 @@ const FIELD_TYPES: Record<string, JsonType> = {
   events: 'array',
   enabled: 'boolean',
   overlapSeconds: 'integer',
+  issuer: 'string',
+  audience: 'string',
+  subject: 'string',
+  claims: 'object',
+  maxSessionSeconds: 'integer',
 };
 /** Objects that take any keys: an unknown key inside them is not a mutation. */
-const FREE_FORM = new Set(['metadata']);
+const FREE_FORM = new Set(['metadata', 'claims']);
 const DEVICE_ACCESS_FIELDS = ['mode', 'deviceIds'];
 
 type Ids = Record<IdKind, string>;
@@ -185,6 +190,15 @@ function validBodies(
       status: 'active',
     }),
     'POST /v1/workspaces/:wid/api-users/:id/tokens': () => ({ name: 'bot token', scopes: ['devices:read'], expiresInDays: 30 }),
+    'POST /v1/workspaces/:wid/api-users/:id/trust-rules': () => ({
+      issuer: 'https://token.actions.githubusercontent.com',
+      audience: 'https://latchkey.example.com',
+      subject: `repo:acme/${unique()}:ref:refs/heads/main`,
+      claims: { repository: 'acme/deploy', ref: 'refs/heads/*' },
+      scopes: ['devices:read'],
+      maxSessionSeconds: 900,
+      description: 'prop rule',
+    }),
     'POST /v1/workspaces/:wid/api-users/:id/tokens/:tokenId/rotate': () => ({ graceSeconds: 60 }),
     // A public name: nothing drains the outbox here, so nothing is ever sent to it.
     'POST /v1/workspaces/:wid/webhooks': () => ({ url: 'https://hooks.example.com/p', events: ['device.created'], description: 'd' }),
@@ -900,6 +914,16 @@ describe('properties of every route under hostile input', () => {
       .send({ url: 'https://hooks.example.com/props', events: ['device.created'] })
       .expect(201);
     const delivery = await t.http().post(`/v1/workspaces/${ws.id}/webhooks/${hook.body.endpoint.id}/test`).set(bearer(auth)).expect(202);
+    const trustRule = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/api-users/${bot.body.apiUser.id}/trust-rules`)
+      .set(bearer(auth))
+      .send({
+        issuer: 'https://token.actions.githubusercontent.com',
+        audience: 'https://latchkey.example.com',
+        claims: { repository: 'acme/x' },
+      })
+      .expect(201);
     ids = {
       workspace: ws.id,
       role: role.body.id,
@@ -915,6 +939,7 @@ describe('properties of every route under hostile input', () => {
       user: member.id,
       webhook: hook.body.endpoint.id,
       webhookDelivery: delivery.body.id,
+      trustRule: trustRule.body.id,
     };
     valid = validBodies(ids, roles, pending.body.secret);
     routes = routeTable(t.app).map((r) => describeRoute(r.method, r.path));

@@ -62,7 +62,8 @@ export type IdKind =
   | 'myInvitation'
   | 'user'
   | 'webhook'
-  | 'webhookDelivery';
+  | 'webhookDelivery'
+  | 'trustRule';
 
 export interface PathParam {
   /** Index of the segment in path.split('/'). */
@@ -99,6 +100,8 @@ function idKind(segments: string[], index: number): IdKind {
       return 'webhook';
     case 'deliveries':
       return 'webhookDelivery';
+    case 'trust-rules':
+      return 'trustRule';
     case 'invitations':
       return twoBefore === 'v1' ? 'myInvitation' : 'invitation';
     case 'sessions':
