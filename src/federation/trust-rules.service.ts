@@ -42,6 +42,15 @@ export class TrustRulesService {
     return { items: rows.map(toTrustRuleView) };
   }
 
+  /**
+   * list()'s answer for each of these API users of the caller's workspace, in one statement (GraphQL's
+   * apiUsers { trustRules }); an id not of this workspace gets an empty list.
+   */
+  async listForApiUsers(access: WorkspaceAccess, apiUserIds: readonly string[]): Promise<Map<string, TrustRuleView[]>> {
+    const rows = await this.rules.listForApiUsers(access.workspaceId, apiUserIds);
+    return new Map(apiUserIds.map((id) => [id, rows.filter((row) => row.apiUserId === id).map(toTrustRuleView)]));
+  }
+
   async get(access: WorkspaceAccess, apiUserId: string, ruleId: string): Promise<TrustRuleView> {
     await this.findApiUser(access, apiUserId);
     const rule = await this.rules.find(access.workspaceId, apiUserId, ruleId);

@@ -8,10 +8,11 @@ import { ACCESS_RULE } from '../auth/access.decorators';
 import { AccountResolver } from './account.resolver';
 import { MutationResolver } from './mutation.resolver';
 import { QueryResolver } from './query.resolver';
+import { TrustRuleMutationResolver } from './trust-rule.resolver';
 import { WebhookMutationResolver } from './webhook.resolver';
 
 /** Every class that holds root fields; the test below fails when the schema has one of none of them. */
-const ROOT_RESOLVERS = [QueryResolver, MutationResolver, AccountResolver, WebhookMutationResolver];
+const ROOT_RESOLVERS = [QueryResolver, MutationResolver, AccountResolver, WebhookMutationResolver, TrustRuleMutationResolver];
 
 function rootFields(resolver: { prototype: object }): Array<[string, string, unknown]> {
   const prototype = resolver.prototype as Record<string, unknown>;

@@ -18,6 +18,7 @@ import { AuthorizationModule } from '../authorization/authorization.module';
 import { ChecksModule } from '../checks/checks.module';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DevicesModule } from '../devices/devices.module';
+import { FederationModule } from '../federation/federation.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { TokensModule } from '../tokens/tokens.module';
@@ -34,6 +35,7 @@ import { GRAPHQL_PATH, GraphqlTransport, principalOf } from './graphql-transport
 import { MutationResolver } from './mutation.resolver';
 import { queryCostRule, MAX_QUERY_COST } from './query-cost';
 import { QueryResolver } from './query.resolver';
+import { ApiUserTrustRulesResolver, TrustRuleMutationResolver } from './trust-rule.resolver';
 import { WebhookEndpointResolver, WebhookMutationResolver, WorkspaceWebhooksResolver } from './webhook.resolver';
 import { GraphqlWorkspaceAdmission } from './workspace-admission.guard';
 import { WorkspaceResolver } from './workspace.resolver';
@@ -140,6 +142,7 @@ export const OneSchemaPerRequest: ValidationRule = (context) => {
     WhoamiModule,
     WorkspacesModule,
     WebhooksModule,
+    FederationModule,
     MetricsModule,
   ],
   providers: [
@@ -156,6 +159,8 @@ export const OneSchemaPerRequest: ValidationRule = (context) => {
     WorkspaceWebhooksResolver,
     WebhookEndpointResolver,
     WebhookMutationResolver,
+    ApiUserTrustRulesResolver,
+    TrustRuleMutationResolver,
   ],
 })
 export class GraphqlModule {}

@@ -2,6 +2,7 @@
 // token for an lks_ session, against a real issuer (discovery + JWKS) on the loopback with jose's keys.
 import { createHash } from 'node:crypto';
 import { exportSPKI, importJWK, SignJWT, type CryptoKey } from 'jose';
+import { codes, gql } from '../graphql/gql';
 import { bearer, createNamedToken, expectProblem, login } from '../support/api';
 import { newWorkspace, WorkspaceFixture } from '../support/fixtures';
 import { makeKey, OidcIssuer } from '../support/oidc-issuer';
@@ -217,6 +218,32 @@ describe('Workload identity federation', () => {
       });
       const body = expectProblem(res, 400, 'validation_failed');
       expect((body.errors as Array<{ field: string }>).map((e) => e.field)).toContain(field);
+    });
+
+    it('are listed, created and deleted through GraphQL under the same rules', async () => {
+      const { ws, bot, rule } = await setup();
+      const listed = await gql(
+        t,
+        ws.owner.personalToken,
+        'query($w: ID!) { workspace(id: $w) { apiUsers { items { id trustRules { id issuer claims scopes } } } } }',
+        {
+          w: ws.id,
+        },
+      );
+      const items = (listed.data as { workspace: { apiUsers: { items: Array<{ id: string; trustRules: Array<{ id: string }> }> } } })
+        .workspace.apiUsers.items;
+      expect(items.find((i) => i.id === bot.id)?.trustRules.map((r) => r.id)).toEqual([rule.id]);
+      const create = `mutation($w: ID!, $a: ID!, $i: CreateTrustRuleInput!) { createTrustRule(workspaceId: $w, apiUserId: $a, input: $i) { id subject } }`;
+      const input = { issuer: issuer.url, audience: AUDIENCE, subject: 'repo:acme/gql:ref:refs/heads/main' };
+      const viewer = await ws.member('viewer');
+      expect(codes(await gql(t, viewer.personalToken, create, { w: ws.id, a: bot.id, i: input }))).toEqual(['FORBIDDEN']);
+      const junk = await gql(t, ws.owner.personalToken, create, { w: ws.id, a: bot.id, i: { issuer: issuer.url, audience: AUDIENCE } });
+      expect(codes(junk)).toEqual(['BAD_USER_INPUT']);
+      const made = await gql(t, ws.owner.personalToken, create, { w: ws.id, a: bot.id, i: input });
+      const id = (made.data as { createTrustRule: { id: string } }).createTrustRule.id;
+      const del = 'mutation($w: ID!, $a: ID!, $id: ID!) { deleteTrustRule(workspaceId: $w, apiUserId: $a, id: $id) { id } }';
+      expect((await gql(t, ws.owner.personalToken, del, { w: ws.id, a: bot.id, id })).data).toEqual({ deleteTrustRule: { id } });
+      expect(codes(await gql(t, ws.owner.personalToken, del, { w: ws.id, a: bot.id, id }))).toEqual(['NOT_FOUND']);
     });
 
     it('are capped per API user, also when created at once', async () => {

@@ -34,6 +34,7 @@ describe('GraphQL tenancy', () => {
     session: string;
     webhook: string;
     delivery: string;
+    trustRule: string;
   };
   let outsiders: Array<[string, string]>;
   let own: WorkspaceFixture;
@@ -66,6 +67,16 @@ describe('GraphQL tenancy', () => {
       .get(`/v1/workspaces/${victim.id}/webhooks/${hook.body.endpoint.id}/deliveries`)
       .set(bearer(victim.owner.personalToken))
       .expect(200);
+    const trustRule = await t
+      .http()
+      .post(`/v1/workspaces/${victim.id}/api-users/${bot.id}/trust-rules`)
+      .set(bearer(victim.owner.personalToken))
+      .send({
+        issuer: 'https://token.actions.githubusercontent.com',
+        audience: 'https://latchkey.example.com',
+        claims: { repository: 'victim/repo' },
+      })
+      .expect(201);
     victimIds = {
       device,
       device2,
@@ -76,6 +87,7 @@ describe('GraphQL tenancy', () => {
       session: signedIn.body.token.id,
       webhook: hook.body.endpoint.id,
       delivery: deliveries.body.items[0].id,
+      trustRule: trustRule.body.id,
     };
 
     own = await newWorkspace(t);
@@ -108,6 +120,7 @@ describe('GraphQL tenancy', () => {
         ['device(id: $id) { id }', victimIds.device],
         ['member(userId: $id) { userId }', victimIds.member.id],
         ['apiUser(id: $id) { id tokens { items { id } } }', victimIds.bot.id],
+        ['apiUser(id: $id) { id trustRules { id } }', victimIds.bot.id],
         ['role(id: $id) { id }', victimIds.role],
         ['webhook(id: $id) { id deliveries { items { id } } }', victimIds.webhook],
       ];
@@ -228,6 +241,16 @@ describe('GraphQL tenancy', () => {
         'rotateApiUserToken',
         'mutation($w: ID!, $id: ID!, $t: ID!) { rotateApiUserToken(workspaceId: $w, apiUserId: $id, tokenId: $t) { secret } }',
         { w, id: victimIds.bot.id, t: victimIds.bot.tokenId },
+      ],
+      [
+        'createTrustRule',
+        'mutation($w: ID!, $id: ID!) { createTrustRule(workspaceId: $w, apiUserId: $id, input: { issuer: "https://evil.example.com", audience: "x", subject: "evil" }) { id } }',
+        { w, id: victimIds.bot.id },
+      ],
+      [
+        'deleteTrustRule',
+        'mutation($w: ID!, $id: ID!, $r: ID!) { deleteTrustRule(workspaceId: $w, apiUserId: $id, id: $r) { id } }',
+        { w, id: victimIds.bot.id, r: victimIds.trustRule },
       ],
       [
         'revokeWorkspaceToken',
