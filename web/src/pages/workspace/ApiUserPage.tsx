@@ -15,6 +15,7 @@ import { Link } from '../../router';
 import { useSession } from '../../session';
 import { useCatalog, useWorkspace } from '../../workspace';
 import { EditApiUser } from './ApiUsersPage';
+import { TrustRulesSection } from './TrustRules';
 import { RoleChips, useAllDevices, WorkspacePage } from './common';
 
 export function ApiUserPage({ params }: { params: Record<string, string> }) {
@@ -101,6 +102,7 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
         </PagedItems>
       </Section>
       {manage && apiUser.data && <CreateApiUserToken apiUser={apiUser.data} onCreated={showIssued} />}
+      {apiUser.data && <TrustRulesSection apiUserId={apiUserId} apiUserName={apiUser.data.name} manage={manage} />}
     </WorkspacePage>
   );
 }
