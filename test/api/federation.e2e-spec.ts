@@ -591,4 +591,28 @@ describe('Workload identity federation', () => {
       expect(dump).not.toContain(digest);
     });
   });
+
+  describe('rate limit', () => {
+    let limited: TestApp;
+    beforeAll(async () => {
+      limited = await startTestApp({
+        LATCHKEY_FEDERATION_ALLOW_HTTP: 'true',
+        LATCHKEY_WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32',
+        LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP: '3',
+      });
+    });
+    afterAll(() => limited.close());
+
+    it('counts token-exchange forms per client address, as public routes', async () => {
+      const form = { grant_type: GRANT, subject_token: 'a.b.c', subject_token_type: JWT_TYPE };
+      for (let i = 0; i < 3; i++) {
+        const res = await limited.http().post('/v1/auth/token').type('form').send(form);
+        expect(res.status).toBe(400);
+        expect(res.headers['ratelimit-policy']).toMatch(/"ip";q=3/);
+      }
+      const refused = await limited.http().post('/v1/auth/token').type('form').send(form);
+      expectProblem(refused, 429, 'rate_limited');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    });
+  });
 });
