@@ -114,10 +114,11 @@ export class TrustRulesRepository {
   }
 
   async delete(workspaceId: string, ruleId: string, em: EntityManager): Promise<boolean> {
-    const rows: unknown[] = await em.query(`DELETE FROM api_user_trust_rules WHERE workspace_id = $1 AND id = $2 RETURNING id`, [
-      workspaceId,
-      ruleId,
-    ]);
+    // A DELETE answers [rows, count] through TypeORM.
+    const [rows]: [unknown[], number] = await em.query(
+      `DELETE FROM api_user_trust_rules WHERE workspace_id = $1 AND id = $2 RETURNING id`,
+      [workspaceId, ruleId],
+    );
     return rows.length > 0;
   }
 
@@ -143,7 +144,7 @@ export class TrustRulesRepository {
 
   /** Retention: tokens expired before `cutoff` cannot be presented again (their exp is checked first). */
   async purgeUsed(cutoff: Date, limit: number): Promise<number> {
-    const rows: unknown[] = await this.dataSource.query(
+    const [rows]: [unknown[], number] = await this.dataSource.query(
       `DELETE FROM federation_used_tokens WHERE (issuer, jti) IN
          (SELECT issuer, jti FROM federation_used_tokens WHERE expires_at < $1 LIMIT $2) RETURNING jti`,
       [cutoff, limit],

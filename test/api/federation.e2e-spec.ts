@@ -7,6 +7,7 @@ import { bearer, createNamedToken, expectProblem, login } from '../support/api';
 import { newWorkspace, WorkspaceFixture } from '../support/fixtures';
 import { makeKey, OidcIssuer } from '../support/oidc-issuer';
 import { startTestApp, TestApp } from '../support/test-app';
+import { Retention } from '../../src/outbox/retention';
 import { WebhookSender } from '../../src/webhooks/webhook-sender';
 
 const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -409,6 +410,28 @@ describe('Workload identity federation', () => {
       expect([a.status, b.status].sort()).toEqual([200, 400]);
       expectOAuthError(a.status === 400 ? a : b, 'invalid_request', /exchanged already/);
       expectOAuthError(await exchangeToken(token), 'invalid_request', /exchanged already/);
+    });
+
+    it('keeps a used jti until its token has expired, then the daily retention purge drops it; the token stays refused', async () => {
+      await setup();
+      const token = await issuer.mint(ciClaims(), { now: now(), lifetimeSeconds: 300 });
+      await exchangeToken(token).expect(200);
+      const jti = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).jti as string;
+      const kept = () => t.dataSource.query(`SELECT jti FROM federation_used_tokens WHERE jti = $1`, [jti]);
+      await t.app.get(Retention).purgeAll();
+      expect(await kept()).toHaveLength(1);
+      t.clock.advanceSeconds(300 + 3 * 60);
+      const purged = await t.app.get(Retention).purgeAll();
+      expect(purged.federation_used_tokens).toBeGreaterThanOrEqual(1);
+      expect(await kept()).toHaveLength(0);
+      expectOAuthError(await exchangeToken(token), 'invalid_request', /expired/);
+    });
+
+    it('cannot turn a federated session into another session with the JSON exchange', async () => {
+      await setup();
+      const session = (await exchangeToken(await issuer.mint(ciClaims(), { now: now() })).expect(200)).body.access_token;
+      const refused = expectProblem(await t.http().post('/v1/auth/token').set(bearer(session)).send({}), 403, 'forbidden');
+      expect(refused.detail).toMatch(/Only a personal, named or API-user token/);
     });
 
     it('refetches the keys for an unknown kid at most once a minute, and then finds a rotated key', async () => {
