@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { exportSPKI, importJWK, SignJWT, type CryptoKey } from 'jose';
 import { codes, gql } from '../graphql/gql';
 import { bearer, createNamedToken, expectProblem, login } from '../support/api';
+import { LogCapture } from '../support/log-capture';
 import { newWorkspace, WorkspaceFixture } from '../support/fixtures';
 import { makeKey, OidcIssuer } from '../support/oidc-issuer';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -19,15 +20,23 @@ let repoSeq = 0;
 describe('Workload identity federation', () => {
   let t: TestApp;
   let issuer: OidcIssuer;
+  // Every log line, requests included, to prove no subject token reaches the log.
+  const logs = new LogCapture();
 
   beforeAll(async () => {
     issuer = await OidcIssuer.start(await makeKey('RS256'), await makeKey('ES256'));
-    t = await startTestApp({
-      LATCHKEY_FEDERATION_ALLOW_HTTP: 'true',
-      // The test issuer is on the loopback: tests and private deployments only.
-      LATCHKEY_WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32',
-      LATCHKEY_FEDERATION_TIMEOUT_MS: '700',
-    });
+    t = await startTestApp(
+      {
+        LATCHKEY_FEDERATION_ALLOW_HTTP: 'true',
+        // The test issuer is on the loopback: tests and private deployments only.
+        LATCHKEY_WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32',
+        LATCHKEY_FEDERATION_TIMEOUT_MS: '700',
+        LATCHKEY_LOG_LEVEL: 'trace',
+        LATCHKEY_LOG_REQUESTS: 'true',
+      },
+      undefined,
+      { logDestination: logs },
+    );
   });
   afterAll(async () => {
     await t.close();
@@ -601,17 +610,31 @@ describe('Workload identity federation', () => {
       );
     });
 
-    it('keeps the subject token out of the log', async () => {
-      // The refusal is logged with the issuer and the reason only (TokenExchange.exchange); the hash check below
-      // proves that nothing derived from the token is stored either.
+    it('keeps the subject token out of the log and the database; a refusal is logged with the issuer and the reason', async () => {
       await setup();
       const token = await issuer.mint(ciClaims(), { now: now() });
       await exchangeToken(token).expect(200);
+      const expired = await issuer.mint(ciClaims(), { now: now() - 1000, lifetimeSeconds: 300 });
+      expectOAuthError(await exchangeToken(expired), 'invalid_request', /expired/);
       const digest = createHash('sha256').update(token).digest('hex');
       const rows: Array<{ text: string }> = await t.dataSource.query(`SELECT row_to_json(u)::text AS text FROM federation_used_tokens u`);
-      const dump = JSON.stringify(rows);
-      expect(dump).not.toContain(token);
-      expect(dump).not.toContain(digest);
+      const audit: Array<{ details: unknown }> = await t.dataSource.query(
+        `SELECT details FROM audit_events WHERE action = 'session.federated'`,
+      );
+      for (const text of [JSON.stringify(rows), JSON.stringify(audit), logs.text]) {
+        for (const secret of [token, expired]) {
+          expect(text).not.toContain(secret);
+          expect(text).not.toContain(secret.split('.')[2]);
+        }
+        expect(text).not.toContain(digest);
+      }
+      const refused = logs.withMessage('token exchange refused');
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused[refused.length - 1]).toMatchObject({
+        issuer: issuer.url,
+        error: 'invalid_request',
+        reason: 'The token has expired ("exp").',
+      });
     });
   });
 
