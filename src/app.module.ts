@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
 import { DiscoveryModule } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { FederationModule } from './federation/federation.module';
 import { AccountsModule } from './accounts/accounts.module';
 import { AuthModule } from './auth/auth.module';
 import { AuthorizationModule } from './authorization/authorization.module';
@@ -62,6 +63,7 @@ export class AppModule {
         WebhooksModule,
         LeaksModule,
         TeamsModule,
+        FederationModule,
         WhoamiModule,
         GraphqlModule,
         HealthModule,

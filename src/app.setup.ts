@@ -44,8 +44,11 @@ const SMALL_BODY_ROUTES = new Set([
 ]);
 /** Routes that verify a signature over the body as sent: the parser keeps the bytes (request.rawBody). */
 const RAW_BODY_ROUTES = new Set(['/v1/secret-scanning/github']);
-/** RFC 7662 introspection takes form bodies; every other route takes JSON only. */
-const FORM_ROUTES = new Set(['/v1/introspect']);
+/**
+ * RFC 7662 introspection and the RFC 8693 token exchange (workload identity federation) take form
+ * bodies; every other route takes JSON only.
+ */
+const FORM_ROUTES = new Set(['/v1/introspect', '/v1/auth/token']);
 export const API_PREFIX = 'v1';
 /** Served at the root, outside /v1: probes and scrapers address them there. */
 export const UNPREFIXED_ROUTES = ['health/live', 'health/ready', 'v1/health/live', 'v1/health/ready', 'metrics'];
@@ -131,7 +134,10 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   app.useBodyParser<RawServerDefault>('application/x-www-form-urlencoded', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
     if (!FORM_ROUTES.has(request.routeOptions.url ?? '')) {
       return done(
-        new DomainError(ErrorCode.UnsupportedMediaType, 'This route takes application/json; only /v1/introspect takes a form.'),
+        new DomainError(
+          ErrorCode.UnsupportedMediaType,
+          'This route takes application/json; only /v1/introspect and /v1/auth/token take a form.',
+        ),
         undefined,
       );
     }

@@ -1,12 +1,26 @@
-import { Body, Controller, Get, HttpCode, Patch, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Patch, Post, Req, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../audit/audit-log';
 import { CurrentActor } from '../audit/current-actor';
 import { Authenticated, Public } from '../auth/access.decorators';
 import { CurrentUser } from '../auth/current-user';
 import { CurrentPrincipal, Principal, UserPrincipal } from '../auth/principal';
 import { ClientUserAgent } from '../common/user-agent';
-import { NoBody } from '../common/validation';
+import { isFormRequest } from '../auth/access.guard';
+import { DomainError, ErrorCode } from '../common/errors';
+import { createValidationPipe, NoBody } from '../common/validation';
+import { TokenExchange, type TokenExchangeForm } from '../federation/token-exchange';
+import { TokenExchangeView } from '../federation/token-exchange.dto';
 import { ApiProblems } from '../openapi/problems';
 import { ExchangeTokenDto } from '../tokens/token.dto';
 import { TokensService } from '../tokens/tokens.service';
@@ -16,6 +30,9 @@ import { LoginDto, PasswordResetConfirmDto, PasswordResetRequestDto, RegisterDto
 import { AccountsService } from './accounts.service';
 import { UserView } from './user.view';
 
+/** Validates the JSON body of POST /auth/token, whose parameter is typed `unknown` because a form may come instead. */
+const EXCHANGE_BODY = createValidationPipe();
+
 @ApiTags('account')
 @Controller()
 export class AccountsController {
@@ -23,6 +40,7 @@ export class AccountsController {
     private readonly accounts: AccountsService,
     private readonly tokens: TokensService,
     private readonly accountMail: AccountMail,
+    private readonly tokenExchange: TokenExchange,
   ) {}
 
   @Post('auth/register')
@@ -51,17 +69,47 @@ export class AccountsController {
     await this.accounts.logout(principal, actor);
   }
 
+  /**
+   * Two exchanges on one route, told apart by the body. JSON with a bearer token: a session of the
+   * token's own principal. A form without a token: RFC 8693 token exchange of an outside OIDC token for a
+   * session of the API user whose trust rule it meets (workload identity federation, src/federation);
+   * the guard admits a form body without a token (tokenExchangeForm), so the subject token is the credential.
+   */
   @Post('auth/token')
   @HttpCode(200)
-  @Authenticated({ allowApiUsers: true })
-  @ApiOkResponse({ type: SessionTokenView, description: "A short-lived session with the token's scopes and workspaces" })
+  @Authenticated({ allowApiUsers: true, tokenExchangeForm: true })
+  @ApiExtraModels(SessionTokenView, TokenExchangeView)
+  // The form's own schema is added beside this one by the document (openapi-document.ts, FORM_BODIES).
+  @ApiBody({
+    type: ExchangeTokenDto,
+    description:
+      'JSON {expiresInSeconds} with a long-lived token in Authorization; or, with no Authorization, an RFC 8693 token-exchange form',
+  })
+  @ApiOkResponse({
+    description:
+      "JSON: {token}, a short-lived session with the token's scopes and workspaces. Form: the RFC 8693 answer, an lks_ session of the API user",
+    schema: { oneOf: [{ $ref: getSchemaPath(SessionTokenView) }, { $ref: getSchemaPath(TokenExchangeView) }] },
+  })
   async exchange(
-    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest & { user?: Principal },
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Body() body: unknown,
     @CurrentActor() actor: Actor,
-    @Body() dto: ExchangeTokenDto,
     @ClientUserAgent() userAgent: string | null,
-  ): Promise<SessionTokenView> {
-    return { token: await this.tokens.exchange(principal, actor, dto, userAgent) };
+  ): Promise<SessionTokenView | TokenExchangeView> {
+    if (isFormRequest(request)) {
+      // RFC 6749 §5.1: the answer carrying a token is not to be cached.
+      reply.header('Cache-Control', 'no-store');
+      if (request.headers.authorization !== undefined) {
+        throw new DomainError(
+          ErrorCode.InvalidRequest,
+          'A token exchange form carries its credential as subject_token; send no Authorization header.',
+        );
+      }
+      return this.tokenExchange.exchange((body ?? {}) as TokenExchangeForm, actor.ip, userAgent);
+    }
+    const dto = (await EXCHANGE_BODY.transform(body, { type: 'body', metatype: ExchangeTokenDto })) as ExchangeTokenDto;
+    return { token: await this.tokens.exchange(request.user as Principal, actor, dto, userAgent) };
   }
 
   @Get('me')

@@ -292,7 +292,7 @@ export class ApiUsersService {
       if (!old) throw notFound('Token');
       if (old.kind !== 'api_user') throw conflict('Sessions cannot be rotated.');
       this.tokens.assertRotatable(old);
-      const rotated = await this.tokens.rotateInTransaction(em, old, dto.graceSeconds ?? 0, access.principal.token);
+      const rotated = await this.tokens.rotateInTransaction(em, old, dto.graceSeconds ?? 0, access.principal);
       await audit({
         action: 'token.rotated',
         target: { type: 'token', id: old.id },
@@ -320,7 +320,7 @@ export class ApiUsersService {
     if (dto.deviceIds) await this.tokens.assertDevicesReached({ type: 'api_user', id: apiUserId }, dto.deviceIds, [access.workspaceId], em);
     const now = this.clock.now();
     const expiresAt = capToGrantor(
-      access.principal.token,
+      access.principal,
       dto.expiresInDays == null ? null : new Date(now.getTime() + dto.expiresInDays * DAY_MS),
     );
     const workspace = await this.workspaces.find(access.workspaceId, em);

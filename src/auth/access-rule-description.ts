@@ -13,6 +13,7 @@ export function describeAccessRule(rule: AccessRule | undefined): string {
   if (rule.scope?.startsWith('account:') && !rule.allowRestrictedTokens) parts.push('unrestricted-token');
   if (rule.platformAdmin) parts.push('platform-admin');
   if (rule.platformKey) parts.push('or-platform-key');
+  if (rule.tokenExchangeForm) parts.push('or-token-exchange-form-rate-limited-per-IP');
   const apiUsers = rule.allowApiUsers ?? rule.permission !== undefined;
   parts.push(apiUsers ? 'users+api-users' : 'users');
   return parts.join(' ');

@@ -29,6 +29,13 @@ export type AccessRule =
       allowApiUsers?: boolean;
       /** A platform key from LATCHKEY_INTROSPECTION_KEYS is accepted instead of a token (introspection). */
       platformKey?: boolean;
+      /**
+       * A form body (application/x-www-form-urlencoded) is admitted without a token, as a public route
+       * is (rate-limited per address): it is an RFC 8693 token exchange, which carries its own credential,
+       * an outside OIDC token, for the handler to verify (workload identity federation). JSON bodies
+       * still need a token. POST /v1/auth/token.
+       */
+      tokenExchangeForm?: boolean;
     };
 
 export type AuthenticatedOptions = Omit<Extract<AccessRule, { kind: 'authenticated' }>, 'kind'>;

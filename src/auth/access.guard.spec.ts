@@ -24,14 +24,18 @@ class Sample {
   @Get('workspaces/:wid/devices')
   @Authenticated({ permission: 'devices:read' })
   devices() {}
+
+  @Get('auth/token')
+  @Authenticated({ allowApiUsers: true, tokenExchangeForm: true })
+  exchange() {}
 }
 
-function contextFor(handler: () => void): ExecutionContext {
+function contextFor(handler: () => void, headers: Record<string, string> = {}): ExecutionContext {
   return {
     getType: () => 'http',
     getHandler: () => handler,
     getClass: () => Sample,
-    switchToHttp: () => ({ getRequest: () => ({ headers: {}, ip: '127.0.0.1' }), getResponse: () => ({}) }),
+    switchToHttp: () => ({ getRequest: () => ({ headers, ip: '127.0.0.1' }), getResponse: () => ({}) }),
   } as unknown as ExecutionContext;
 }
 
@@ -64,6 +68,21 @@ describe('AccessGuard', () => {
     const attempt = guard.canActivate(contextFor(Sample.prototype.forgotten));
     await expect(attempt).rejects.toBeInstanceOf(DomainError);
     await expect(guard.canActivate(contextFor(Sample.prototype.forgotten))).rejects.toMatchObject({ code: ErrorCode.Forbidden });
+  });
+
+  it.each([
+    ['a form', 'application/x-www-form-urlencoded', true],
+    ['a form with a charset', 'application/x-www-form-urlencoded; charset=utf-8', true],
+    ['JSON', 'application/json', false],
+    ['a look-alike type', 'application/x-www-form-urlencoded-not', false],
+  ])('admits %s without a token only where the rule says tokenExchangeForm', async (_case, type, admitted) => {
+    const exchange = guard.canActivate(contextFor(Sample.prototype.exchange, { 'content-type': type }));
+    if (admitted) await expect(exchange).resolves.toBe(true);
+    else await expect(exchange).rejects.toMatchObject({ code: ErrorCode.TokenMissing });
+    // Elsewhere a form is no credential.
+    await expect(guard.canActivate(contextFor(Sample.prototype.account, { 'content-type': type }))).rejects.toMatchObject({
+      code: ErrorCode.TokenMissing,
+    });
   });
 
   describe('on a GraphQL field', () => {

@@ -40,6 +40,12 @@ const authenticateBearer = passport.authenticate(BEARER_STRATEGY, {
   failWithError: true,
 });
 
+/** A form body: only routes in app.setup.ts's FORM_ROUTES get this far with one. */
+export function isFormRequest(request: FastifyRequest): boolean {
+  const type = request.headers['content-type'];
+  return typeof type === 'string' && /^application\/x-www-form-urlencoded\s*(;|$)/i.test(type);
+}
+
 /** The limit that counted this request, on its answer (success or problem alike: Fastify keeps the fields). */
 function sendRateLimitFields(context: ExecutionContext, state: RateLimitState | null): void {
   if (state) context.switchToHttp().getResponse<FastifyReply>().headers(rateLimitFields(state));
@@ -75,6 +81,10 @@ export class AccessGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthRequest>();
     if (rule.kind === 'public') {
       if (!rule.unlimited) sendRateLimitFields(context, await this.rateLimits.consumePublic(request.ip));
+      return true;
+    }
+    if (rule.tokenExchangeForm && isFormRequest(request)) {
+      sendRateLimitFields(context, await this.rateLimits.consumePublic(request.ip));
       return true;
     }
 

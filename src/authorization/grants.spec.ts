@@ -367,7 +367,12 @@ describe('capToGrantor', () => {
     ['a login session, a longer token', loginSession, at(100), at(100)],
     ['an exchanged session, a never-expiring token', exchangedSession, null, at(1)],
   ])('%s', (_case, grantor, wanted, expected) => {
-    expect(capToGrantor(grantor, wanted)).toEqual(expected);
+    expect(capToGrantor({ type: 'user', token: grantor }, wanted)).toEqual(expected);
+  });
+
+  it("caps to an API user's parentless (federated) session: it proves no password", () => {
+    expect(capToGrantor({ type: 'api_user', token: loginSession }, null)).toEqual(at(12));
+    expect(isLoginSession({ type: 'api_user', token: loginSession })).toBe(false);
   });
 
   it.each([
@@ -377,7 +382,7 @@ describe('capToGrantor', () => {
     ['personal', null, false],
     ['api_user', null, false],
   ] as const)('isLoginSession: a %s with parent %s', (kind, parentId, expected) => {
-    expect(isLoginSession({ kind, parentId })).toBe(expected);
+    expect(isLoginSession({ type: 'user', token: { kind, parentId, expiresAt: null } })).toBe(expected);
   });
 });
 

@@ -3,7 +3,7 @@
 // if it is an owner; it acts only on principals holding no more than it does. A token hands out only
 // scopes, workspaces and lifetime it holds itself. Pure functions: the callers read what is held.
 import { cidrsWithin } from '../auth/network-allow-list';
-import type { AuthenticatedToken } from '../auth/principal';
+import type { AuthenticatedToken, Principal } from '../auth/principal';
 import { DomainError, ErrorCode, validationFailed } from '../common/errors';
 import { DeviceAccess, deviceAccessWithin } from './device-rules';
 import { ALL_SCOPES, BuiltInRole } from './permissions';
@@ -210,12 +210,18 @@ export function assertTokenCanGrant(grantor: AuthenticatedToken, requested: Requ
  * A token cannot make a token that outlives it: a stolen short-lived token must not buy a
  * permanent one. Login sessions are exempt, since they stand for a fresh password check.
  */
-export function capToGrantor(grantor: AuthenticatedToken, wanted: Date | null): Date | null {
-  if (isLoginSession(grantor) || grantor.expiresAt === null) return wanted;
-  return wanted === null || wanted > grantor.expiresAt ? grantor.expiresAt : wanted;
+export function capToGrantor(grantor: Grantor, wanted: Date | null): Date | null {
+  if (isLoginSession(grantor) || grantor.token.expiresAt === null) return wanted;
+  return wanted === null || wanted > grantor.token.expiresAt ? grantor.token.expiresAt : wanted;
 }
 
-/** A session made by POST /auth/login from the password, not exchanged from another token. */
-export function isLoginSession(token: Pick<AuthenticatedToken, 'kind' | 'parentId'>): boolean {
-  return token.kind === 'session' && token.parentId === null;
+export type Grantor = { type: Principal['type']; token: Pick<AuthenticatedToken, 'kind' | 'parentId' | 'expiresAt'> };
+
+/**
+ * A session made by POST /auth/login from the password, not exchanged from another token. Only users
+ * log in: an API user's session without a parent came from workload identity federation (an outside
+ * OIDC token, src/federation), which proves no password.
+ */
+export function isLoginSession(grantor: Grantor): boolean {
+  return grantor.type === 'user' && grantor.token.kind === 'session' && grantor.token.parentId === null;
 }

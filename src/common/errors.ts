@@ -2,6 +2,12 @@
 
 export enum ErrorCode {
   ValidationFailed = 'validation_failed',
+  // RFC 6749 §5.2 / RFC 8693 §2.2.2 errors of the token exchange (POST /v1/auth/token with a form): the
+  // answer carries them as `error` and `error_description` too, for OAuth clients.
+  InvalidRequest = 'invalid_request',
+  InvalidTarget = 'invalid_target',
+  InvalidScope = 'invalid_scope',
+  UnsupportedGrantType = 'unsupported_grant_type',
   TokenMissing = 'token_missing',
   TokenInvalid = 'token_invalid',
   TokenExpired = 'token_expired',
@@ -25,6 +31,10 @@ export enum ErrorCode {
 export function statusFor(code: ErrorCode): number {
   switch (code) {
     case ErrorCode.ValidationFailed:
+    case ErrorCode.InvalidRequest:
+    case ErrorCode.InvalidTarget:
+    case ErrorCode.InvalidScope:
+    case ErrorCode.UnsupportedGrantType:
       return 400;
     case ErrorCode.TokenMissing:
     case ErrorCode.TokenInvalid:
@@ -64,6 +74,14 @@ export function titleFor(code: ErrorCode): string {
   switch (code) {
     case ErrorCode.ValidationFailed:
       return 'Validation failed';
+    case ErrorCode.InvalidRequest:
+      return 'Invalid token exchange request';
+    case ErrorCode.InvalidTarget:
+      return 'Invalid target';
+    case ErrorCode.InvalidScope:
+      return 'Invalid scope';
+    case ErrorCode.UnsupportedGrantType:
+      return 'Unsupported grant type';
     case ErrorCode.TokenMissing:
       return 'Token missing';
     case ErrorCode.TokenInvalid:
@@ -130,6 +148,14 @@ export class DomainError extends Error {
     return statusFor(this.code);
   }
 }
+
+/** The codes that are OAuth errors (RFC 6749 §5.2): their problem+json answer carries `error` and `error_description` too. */
+export const OAUTH_ERROR_CODES: ReadonlySet<ErrorCode> = new Set([
+  ErrorCode.InvalidRequest,
+  ErrorCode.InvalidTarget,
+  ErrorCode.InvalidScope,
+  ErrorCode.UnsupportedGrantType,
+]);
 
 /** "Not yours" and "does not exist" must read the same, so every lookup miss goes through here. */
 export function notFound(what: string): DomainError {

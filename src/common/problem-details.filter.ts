@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../database/database';
 import { isError, isTransactionCollision, isUniqueViolation } from '../database/database-errors';
 import type { MetricsService } from '../metrics/metrics.service';
-import { DomainError, ErrorCode, FieldError, statusFor, titleFor } from './errors';
+import { DomainError, ErrorCode, FieldError, OAUTH_ERROR_CODES, statusFor, titleFor } from './errors';
 
 /**
  * A busy pool is the same 503 `unavailable` as an outage (the request got no database; README, Errors), with
@@ -24,6 +24,9 @@ export interface ProblemBody {
   code: ErrorCode;
   requestId: string;
   errors?: FieldError[];
+  /** OAuth clients of the token exchange read these (RFC 6749 §5.2); the same as code and detail. */
+  error?: string;
+  error_description?: string;
 }
 
 const CODE_BY_HTTP_STATUS: Record<number, ErrorCode> = {
@@ -51,6 +54,11 @@ export function sendProblem(reply: FastifyReply, requestId: string, error: Domai
     requestId,
   };
   if (error.extras.errors) body.errors = error.extras.errors;
+  if (OAUTH_ERROR_CODES.has(error.code)) {
+    body.error = error.code;
+    body.error_description = error.detail;
+    reply.header('Cache-Control', 'no-store');
+  }
   if (status === 401) {
     reply.header(
       'WWW-Authenticate',

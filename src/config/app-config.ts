@@ -276,6 +276,22 @@ export class EnvironmentVariables {
   @Max(120_000)
   LATCHKEY_WEBHOOK_TIMEOUT_MS = 15_000;
 
+  /**
+   * Workload identity federation: trust-rule issuers may be http:// too (tests only: their keys would
+   * travel in clear). Which addresses an issuer may resolve to follows the webhooks' rules
+   * (LATCHKEY_WEBHOOK_ALLOWED_CIDRS).
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  LATCHKEY_FEDERATION_ALLOW_HTTP = false;
+
+  /** Fetching an issuer's discovery document or JWKS, from connecting to the last byte. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(30_000)
+  LATCHKEY_FEDERATION_TIMEOUT_MS = 5000;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)
@@ -394,6 +410,8 @@ export interface AppConfig {
     timeoutMs: number;
     maxEndpointsPerWorkspace: number;
   };
+  /** Workload identity federation: http:// issuers allowed (tests); timeout of each fetch of an issuer's documents. */
+  federation: { allowHttp: boolean; timeoutMs: number };
 
   /** Leaked tokens: GitHub's key file (null: the partner endpoint is off); public reports per address per hour. */
   leaks: { githubKeysFile: string | null; reportsPerIpPerHour: number };
@@ -547,6 +565,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       timeoutMs: vars.LATCHKEY_WEBHOOK_TIMEOUT_MS,
       maxEndpointsPerWorkspace: vars.LATCHKEY_WEBHOOK_MAX_ENDPOINTS,
     },
+    federation: { allowHttp: vars.LATCHKEY_FEDERATION_ALLOW_HTTP, timeoutMs: vars.LATCHKEY_FEDERATION_TIMEOUT_MS },
     mail: {
       smtpUrl: vars.LATCHKEY_SMTP_URL ?? null,
       from: vars.LATCHKEY_MAIL_FROM,

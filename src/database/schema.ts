@@ -16,6 +16,7 @@ import { RevokeUnusedTokens1766000500000 } from './migrations/1766000500000-Revo
 import { CreateTeams1767000100000 } from './migrations/1767000100000-CreateTeams';
 import { TokenRateLimitsAndUsage1767000300000 } from './migrations/1767000300000-TokenRateLimitsAndUsage';
 import { TokenBindings1767000200000 } from './migrations/1767000200000-TokenBindings';
+import { CreateTrustRules1767000400000 } from './migrations/1767000400000-CreateTrustRules';
 
 export const ENTITIES = [User, Token];
 export const MIGRATIONS = [
@@ -34,4 +35,5 @@ export const MIGRATIONS = [
   CreateTeams1767000100000,
   TokenRateLimitsAndUsage1767000300000,
   TokenBindings1767000200000,
+  CreateTrustRules1767000400000,
 ];

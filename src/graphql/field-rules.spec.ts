@@ -9,10 +9,18 @@ import { AccountResolver } from './account.resolver';
 import { MutationResolver } from './mutation.resolver';
 import { QueryResolver } from './query.resolver';
 import { TeamMutationResolver } from './team.resolver';
+import { TrustRuleMutationResolver } from './trust-rule.resolver';
 import { WebhookMutationResolver } from './webhook.resolver';
 
 /** Every class that holds root fields; the test below fails when the schema has one of none of them. */
-const ROOT_RESOLVERS = [QueryResolver, MutationResolver, AccountResolver, WebhookMutationResolver, TeamMutationResolver];
+const ROOT_RESOLVERS = [
+  QueryResolver,
+  MutationResolver,
+  AccountResolver,
+  WebhookMutationResolver,
+  TeamMutationResolver,
+  TrustRuleMutationResolver,
+];
 
 function rootFields(resolver: { prototype: object }): Array<[string, string, unknown]> {
   const prototype = resolver.prototype as Record<string, unknown>;

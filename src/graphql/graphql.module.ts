@@ -18,6 +18,7 @@ import { AuthorizationModule } from '../authorization/authorization.module';
 import { ChecksModule } from '../checks/checks.module';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DevicesModule } from '../devices/devices.module';
+import { FederationModule } from '../federation/federation.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { TokensModule } from '../tokens/tokens.module';
@@ -36,6 +37,7 @@ import { MutationResolver } from './mutation.resolver';
 import { queryCostRule, MAX_QUERY_COST } from './query-cost';
 import { QueryResolver } from './query.resolver';
 import { TeamMutationResolver, WorkspaceTeamsResolver } from './team.resolver';
+import { ApiUserTrustRulesResolver, TrustRuleMutationResolver } from './trust-rule.resolver';
 import { WebhookEndpointResolver, WebhookMutationResolver, WorkspaceWebhooksResolver } from './webhook.resolver';
 import { GraphqlWorkspaceAdmission } from './workspace-admission.guard';
 import { WorkspaceResolver } from './workspace.resolver';
@@ -143,6 +145,7 @@ export const OneSchemaPerRequest: ValidationRule = (context) => {
     WorkspacesModule,
     WebhooksModule,
     TeamsModule,
+    FederationModule,
     MetricsModule,
   ],
   providers: [
@@ -161,6 +164,8 @@ export const OneSchemaPerRequest: ValidationRule = (context) => {
     WebhookMutationResolver,
     WorkspaceTeamsResolver,
     TeamMutationResolver,
+    ApiUserTrustRulesResolver,
+    TrustRuleMutationResolver,
   ],
 })
 export class GraphqlModule {}

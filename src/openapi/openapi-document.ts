@@ -1,12 +1,13 @@
 // The OpenAPI document, built once from the code: Nest's scan of the controllers, then what the scan
 // cannot say, added here for every operation at once: a readable operationId and a summary
 // (operations.ts), every path parameter, and who may call it (x-latchkey-access, from the route's rule).
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, Type } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
-import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import type { OperationObject, ParameterObject, PathItemObject } from '@nestjs/swagger';
+import { DocumentBuilder, getSchemaPath, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { OperationObject, ParameterObject, PathItemObject, RequestBodyObject } from '@nestjs/swagger';
 import { describeAccessRule } from '../auth/access-rule-description';
 import { DEVICE_ACCESS_MODELS } from '../authorization/device-access.dto';
+import { TokenExchangeFormDto } from '../federation/token-exchange.dto';
 import { ACCESS_RULE, AccessRule } from '../auth/access.decorators';
 import { UUID_SCHEMA } from '../common/uuid-param';
 import { OPERATIONS } from './operations';
@@ -47,8 +48,16 @@ export function openApiConfig() {
   );
 }
 
+/**
+ * Routes that take a form besides their JSON body, with a schema of its own (by handler): the token
+ * exchange's RFC 8693 form, whose fields are not the JSON body's.
+ */
+const FORM_BODIES: Record<string, Type<unknown>> = { 'AccountsController.exchange': TokenExchangeFormDto };
+
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
-  const document = SwaggerModule.createDocument(app, openApiConfig(), { extraModels: [...DEVICE_ACCESS_MODELS] });
+  const document = SwaggerModule.createDocument(app, openApiConfig(), {
+    extraModels: [...DEVICE_ACCESS_MODELS, ...Object.values(FORM_BODIES)],
+  });
   document.servers = [SERVER];
   const components = (document.components ??= {});
   components.schemas = { ...components.schemas, Problem: PROBLEM_SCHEMA };
@@ -83,7 +92,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     const keyed = rule?.kind === 'public' && Boolean(operation.security?.length);
     if (rule?.kind === 'public' && !keyed) operation.security = [];
     if (rule?.kind === 'authenticated' && rule.platformAdmin) operation.security = [{ platformAdmin: [] }];
+    // A token-exchange form carries its own credential (the subject token): no Authorization then.
+    if (rule?.kind === 'authenticated' && rule.tokenExchangeForm) operation.security = [...(operation.security ?? []), {}];
     Object.assign(operation, { 'x-latchkey-access': describeAccessRule(rule) });
+    const form = FORM_BODIES[key];
+    const body = operation.requestBody as RequestBodyObject | undefined;
+    if (form && body) body.content['application/x-www-form-urlencoded'] = { schema: { $ref: getSchemaPath(form) } };
     addSharedResponses(operation, { method, path, rule, own: problems.get(key) ?? [], keyed });
   }
   sizeIntegers(document);

@@ -83,6 +83,12 @@ export const PROBLEM_SCHEMA: SchemaObject = {
     detail: { type: 'string', maxLength: 1000 },
     code: { type: 'string', enum: Object.values(ErrorCode) },
     requestId: { type: 'string', maxLength: MAX_REQUEST_ID_LENGTH },
+    error: {
+      type: 'string',
+      description: 'Token exchange errors only (POST /v1/auth/token with a form): the RFC 6749 error code, the same as `code`',
+      enum: ['invalid_request', 'invalid_target', 'invalid_scope', 'unsupported_grant_type'],
+    },
+    error_description: { type: 'string', maxLength: 1000, description: 'Token exchange errors only: the same as `detail`' },
     errors: {
       type: 'array',
       maxItems: MAX_FIELD_ERRORS,

@@ -8,7 +8,7 @@ import { Actor, AuditLog } from '../audit/audit-log';
 import type { AuthenticatedToken, Principal, UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, tokenHint } from '../auth/token-format';
 import { ALL_SCOPES } from '../authorization/permissions';
-import { assertScopesWellFormed, assertTokenCanGrant, capToGrantor, isLoginSession } from '../authorization/grants';
+import { assertScopesWellFormed, assertTokenCanGrant, capToGrantor, Grantor, isLoginSession } from '../authorization/grants';
 import { assertPolicyAccepts } from '../authorization/token-policy';
 import { Clock } from '../common/clock';
 import { RateLimits } from '../rate-limits/rate-limits';
@@ -200,7 +200,7 @@ export class TokensService {
   async regeneratePersonal(principal: UserPrincipal, actor: Actor, dto: RegeneratePersonalTokenDto): Promise<IssuedTokenView> {
     assertTokenCanGrant(principal.token, { scopes: [ALL_SCOPES], workspaceIds: null });
     if (dto.currentPassword !== undefined) await this.currentPassword.assert(principal.id, dto.currentPassword);
-    else if (!isLoginSession(principal.token)) {
+    else if (!isLoginSession(principal)) {
       throw new DomainError(
         ErrorCode.Forbidden,
         'Regenerating the personal token needs a login session (POST /v1/auth/login) or currentPassword: the new token never expires.',
@@ -256,7 +256,7 @@ export class TokensService {
     if (dto.deviceIds) await this.assertDevicesReached({ type: 'user', id: principal.id }, dto.deviceIds, workspaceIds);
     const now = this.clock.now();
     const days = dto.expiresInDays === undefined ? DEFAULT_NAMED_TOKEN_DAYS : dto.expiresInDays;
-    const expiresAt = capToGrantor(principal.token, days === null ? null : new Date(now.getTime() + days * DAY_MS));
+    const expiresAt = capToGrantor(principal, days === null ? null : new Date(now.getTime() + days * DAY_MS));
     if (workspaceIds) await this.assertWorkspacesAccept(principal.id, workspaceIds, now, expiresAt);
     return this.dataSource.transaction(async (em) => {
       const { token, secret } = await this.issue(em, {
@@ -436,7 +436,7 @@ export class TokensService {
         deviceIds: old.deviceIds,
         allowedCidrs: old.allowedCidrs,
       });
-      const rotated = await this.rotateInTransaction(em, old, dto.graceSeconds ?? 0, principal.token);
+      const rotated = await this.rotateInTransaction(em, old, dto.graceSeconds ?? 0, principal);
       await this.audit.record(em, actor, {
         action: 'token.rotated',
         accountId: principal.id,
@@ -448,7 +448,7 @@ export class TokensService {
   }
 
   /** Shared by named and API-user tokens: the caller has already found, locked and authorised `old`. */
-  async rotateInTransaction(em: EntityManager, old: Token, graceSeconds: number, grantor: AuthenticatedToken): Promise<IssuedTokenView> {
+  async rotateInTransaction(em: EntityManager, old: Token, graceSeconds: number, grantor: Grantor): Promise<IssuedTokenView> {
     const now = this.clock.now();
     // The new secret keeps the old one's lifetime, counted from now, within the rotating token's own.
     const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;

@@ -36,6 +36,24 @@ export interface SendResult {
   refused: boolean;
 }
 
+export interface OutboundRequest {
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string;
+  /** Read at most this much of the answer. */
+  maxBytes: number;
+  /** Default: the webhooks' (LATCHKEY_WEBHOOK_ALLOW_HTTP, LATCHKEY_WEBHOOK_ALLOWED_CIDRS). */
+  policy?: AddressPolicy;
+  /** Default: the webhooks' timeouts. */
+  connectTimeoutMs?: number;
+  timeoutMs?: number;
+}
+
+export interface OutboundResult extends SendResult {
+  /** The answer reached maxBytes and was not read further; body holds its first maxBytes. */
+  truncated: boolean;
+}
+
 export const systemResolver: Resolver = (hostname) => lookup(hostname, { all: true, verbatim: true });
 
 export const socketConnector: Connector = ({ address, family, port, tls, servername }) =>
@@ -53,15 +71,42 @@ export class WebhookSender {
   }
 
   async send(rawUrl: string, headers: Record<string, string>, body: string): Promise<SendResult> {
+    const { truncated: _truncated, ...result } = await this.request(rawUrl, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'Latchkey-Webhooks/1' },
+      body,
+      maxBytes: MAX_KEPT_BYTES,
+    });
+    return result;
+  }
+
+  /**
+   * One request to an untrusted URL under these rules (the webhooks' own unless `policy` is given):
+   * what a webhook delivery does, and what workload identity federation does to fetch an issuer's
+   * documents (src/federation/issuer-keys.ts). At most `maxBytes` of the answer are read; `truncated`
+   * says there was more.
+   */
+  async request(rawUrl: string, options: OutboundRequest): Promise<OutboundResult> {
+    const policy = options.policy ?? this.policy;
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    const refuse = (error: string): SendResult => ({ ok: false, status: null, body: null, durationMs: elapsed(), error, refused: true });
-    const problem = urlProblem(rawUrl, this.policy);
+    const refuse = (error: string): OutboundResult => ({
+      ok: false,
+      status: null,
+      body: null,
+      durationMs: elapsed(),
+      error,
+      refused: true,
+      truncated: false,
+    });
+    const problem = urlProblem(rawUrl, policy);
     if (problem) return refuse(`refused: the URL ${problem}`);
     const url = new URL(rawUrl);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const tls = url.protocol === 'https:';
-    const { connectTimeoutMs, timeoutMs } = this.config.webhooks;
+    const connectTimeoutMs = options.connectTimeoutMs ?? this.config.webhooks.connectTimeoutMs;
+    const timeoutMs = options.timeoutMs ?? this.config.webhooks.timeoutMs;
+    const { maxBytes } = options;
     let addresses: ResolvedAddress[];
     try {
       addresses = isIP(host)
@@ -75,29 +120,30 @@ export class WebhookSender {
         durationMs: elapsed(),
         error: `cannot resolve ${host}: ${messageOf(error)}`,
         refused: false,
+        truncated: false,
       };
     }
     if (addresses.length === 0) return refuse(`refused: ${host} has no address`);
     // Every address must pass, not just the first: which one a client picks is not ours to predict.
     for (const { address } of addresses) {
-      const refusal = this.policy.refusal(address);
+      const refusal = policy.refusal(address);
       if (refusal) return refuse(`refused: ${host} resolves to ${address}, which ${refusal}`);
     }
     const target = addresses[0];
     const port = url.port ? Number(url.port) : tls ? 443 : 80;
     const servername = isIP(host) ? undefined : host;
 
-    return new Promise<SendResult>((resolve) => {
+    return new Promise<OutboundResult>((resolve) => {
       let settled = false;
       let req: ClientRequest | null = null;
       let connecting: NodeJS.Timeout | undefined;
-      const finish = (result: Omit<SendResult, 'durationMs' | 'refused'>) => {
+      const finish = (result: Omit<OutboundResult, 'durationMs' | 'refused' | 'truncated'>, truncated = false) => {
         if (settled) return;
         settled = true;
         clearTimeout(total);
         clearTimeout(connecting);
         req?.destroy();
-        resolve({ ...result, durationMs: elapsed(), refused: false });
+        resolve({ ...result, durationMs: elapsed(), refused: false, truncated });
       };
       const fail = (error: string, status: number | null = null) => finish({ ok: false, status, body: null, error });
       const total = setTimeout(() => fail(`timed out after ${timeoutMs} ms`), Math.max(1, timeoutMs - elapsed()));
@@ -106,13 +152,11 @@ export class WebhookSender {
           host,
           port,
           path: `${url.pathname}${url.search}`,
-          method: 'POST',
+          method: options.method,
           headers: {
-            ...headers,
+            ...options.headers,
             host: url.host,
-            'content-type': 'application/json',
-            'content-length': String(Buffer.byteLength(body)),
-            'user-agent': 'Latchkey-Webhooks/1',
+            ...(options.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(options.body)) }),
           },
           createConnection: () => {
             const socket = this.connector({ ...target, port, tls, servername });
@@ -131,24 +175,24 @@ export class WebhookSender {
         const status = res.statusCode ?? 0;
         const kept: Buffer[] = [];
         let size = 0;
-        const done = () => {
+        const done = (truncated: boolean) => {
           // As text (a broken UTF-8 sequence becomes U+FFFD); PostgreSQL's text holds no NUL.
-          const text = Buffer.concat(kept).subarray(0, MAX_KEPT_BYTES).toString('utf8').split('\u0000').join('');
-          if (status >= 200 && status < 300) finish({ ok: true, status, body: text, error: null });
+          const text = Buffer.concat(kept).subarray(0, maxBytes).toString('utf8').split('\u0000').join('');
+          if (status >= 200 && status < 300) finish({ ok: true, status, body: text, error: null }, truncated);
           else if (status >= 300 && status < 400)
-            finish({ ok: false, status, body: text, error: `answered ${status}: redirects are not followed` });
-          else finish({ ok: false, status, body: text, error: `answered ${status}` });
+            finish({ ok: false, status, body: text, error: `answered ${status}: redirects are not followed` }, truncated);
+          else finish({ ok: false, status, body: text, error: `answered ${status}` }, truncated);
         };
         res.on('data', (chunk: Buffer) => {
           kept.push(chunk);
           size += chunk.length;
           // Enough: the rest is not read (the socket is closed in finish()).
-          if (size >= MAX_KEPT_BYTES) done();
+          if (size >= maxBytes) done(true);
         });
-        res.on('end', done);
+        res.on('end', () => done(false));
         res.on('error', (error) => fail(messageOf(error), status));
       });
-      req.end(body);
+      req.end(options.body);
     });
   }
 }

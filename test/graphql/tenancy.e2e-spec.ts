@@ -37,6 +37,7 @@ describe('GraphQL tenancy', () => {
     webhook: string;
     delivery: string;
     team: string;
+    trustRule: string;
   };
   let outsiders: Array<[string, string]>;
   let own: WorkspaceFixture;
@@ -80,6 +81,16 @@ describe('GraphQL tenancy', () => {
       .put(`/v1/workspaces/${victim.id}/teams/${team.body.id}/members/${member.id}`)
       .set(bearer(victim.owner.personalToken))
       .expect(200);
+    const trustRule = await t
+      .http()
+      .post(`/v1/workspaces/${victim.id}/api-users/${bot.id}/trust-rules`)
+      .set(bearer(victim.owner.personalToken))
+      .send({
+        issuer: 'https://token.actions.githubusercontent.com',
+        audience: 'https://latchkey.example.com',
+        claims: { repository: 'victim/repo' },
+      })
+      .expect(201);
     victimIds = {
       team: team.body.id,
       device,
@@ -91,6 +102,7 @@ describe('GraphQL tenancy', () => {
       session: signedIn.body.token.id,
       webhook: hook.body.endpoint.id,
       delivery: deliveries.body.items[0].id,
+      trustRule: trustRule.body.id,
     };
 
     own = await newWorkspace(t);
@@ -123,6 +135,7 @@ describe('GraphQL tenancy', () => {
         ['device(id: $id) { id }', victimIds.device],
         ['member(userId: $id) { userId }', victimIds.member.id],
         ['apiUser(id: $id) { id tokens { items { id } } }', victimIds.bot.id],
+        ['apiUser(id: $id) { id trustRules { id } }', victimIds.bot.id],
         ['role(id: $id) { id }', victimIds.role],
         ['webhook(id: $id) { id deliveries { items { id } } }', victimIds.webhook],
         ['team(id: $id) { id members { email } }', victimIds.team],
@@ -261,6 +274,16 @@ describe('GraphQL tenancy', () => {
         'updateApiUserToken',
         'mutation($w: ID!, $id: ID!, $t: ID!) { updateApiUserToken(workspaceId: $w, apiUserId: $id, tokenId: $t, input: { rateLimit: null, enabled: false, description: "x" }) { id } }',
         { w, id: victimIds.bot.id, t: victimIds.bot.tokenId },
+      ],
+      [
+        'createTrustRule',
+        'mutation($w: ID!, $id: ID!) { createTrustRule(workspaceId: $w, apiUserId: $id, input: { issuer: "https://evil.example.com", audience: "x", subject: "evil" }) { id } }',
+        { w, id: victimIds.bot.id },
+      ],
+      [
+        'deleteTrustRule',
+        'mutation($w: ID!, $id: ID!, $r: ID!) { deleteTrustRule(workspaceId: $w, apiUserId: $id, id: $r) { id } }',
+        { w, id: victimIds.bot.id, r: victimIds.trustRule },
       ],
       [
         'revokeWorkspaceToken',

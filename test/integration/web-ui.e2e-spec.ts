@@ -357,6 +357,48 @@ warnWithoutChromium('the web UI test');
     await checkPage(a, 'api-user', 'API user: Dashboard ingest');
   });
 
+  it("adds a trust rule to an API user's page (errors beside their fields), lists it and deletes it", async () => {
+    await go(a, `/w/${workspaceId}/api-users`);
+    await a.getByRole('link', { name: 'Dashboard ingest', exact: true }).click();
+    await expectHeading(a, 'API user: Dashboard ingest');
+    await a.getByText('No trust rules.').waitFor();
+    expect(await a.getByLabel('Issuer').inputValue()).toBe('https://token.actions.githubusercontent.com');
+    expect(await a.getByLabel('Issuer').getAttribute('maxlength')).toBe('512');
+    await a.getByLabel('Audience').fill('https://latchkey.example.com');
+    // Only wildcards would trust every repository: the server says so under the conditions.
+    await a.getByLabel(/^Claim conditions/).fill('repository=*');
+    await a.getByRole('button', { name: 'Add trust rule' }).click();
+    const error = a.locator('.field-error');
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/must pin the token down/);
+    expect(await a.getByLabel(/^Claim conditions/).getAttribute('aria-invalid')).toBe('true');
+
+    await a.getByLabel(/^Claim conditions/).fill('repository=acme/greenhouse\nref=refs/heads/*');
+    await a.getByRole('button', { name: 'Add trust rule' }).click();
+    await a.getByText('Trust rule added.').waitFor();
+    const row = a.getByRole('row', { name: /token\.actions\.githubusercontent\.com/ });
+    // jsonb keeps keys in its own order (shorter first).
+    await row.getByText('ref=refs/heads/*, repository=acme/greenhouse').waitFor();
+    const session = await login(h.t, emailA, passwordA);
+    const apiUsers = await h.t.http().get(`/v1/workspaces/${workspaceId}/api-users`).set(bearer(session)).expect(200);
+    const dashboard = apiUsers.body.items.find((u: { name: string }) => u.name === 'Dashboard ingest');
+    const rules = await h.t
+      .http()
+      .get(`/v1/workspaces/${workspaceId}/api-users/${dashboard.id}/trust-rules`)
+      .set(bearer(session))
+      .expect(200);
+    expect(rules.body.items).toEqual([
+      expect.objectContaining({ audience: 'https://latchkey.example.com', claims: { repository: 'acme/greenhouse', ref: 'refs/heads/*' } }),
+    ]);
+    await checkPage(a, 'api-user-trust-rules', 'API user: Dashboard ingest');
+
+    await row.getByRole('button', { name: 'Delete trust rule for https://token.actions.githubusercontent.com' }).click();
+    const dialog = a.getByRole('dialog', { name: 'Delete this trust rule?' });
+    await dialog.getByRole('button', { name: 'Delete rule' }).click();
+    await a.getByText('Trust rule deleted.').waitFor();
+    await a.getByText('No trust rules.').waitFor();
+  });
+
   it('creates a named token from the catalog (a fresh 7-day token is not "expiring soon"), and revokes it', async () => {
     await go(a, '/account/tokens');
     await expectHeading(a, 'Named tokens');

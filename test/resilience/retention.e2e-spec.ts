@@ -99,7 +99,7 @@ describe('retention and outbox metrics', () => {
 
     // Nothing is old enough yet: a purge now deletes nothing.
     const early = await t.app.get(Retention).purgeAll();
-    expect(early).toEqual({ outbox_jobs: 0, webhook_deliveries: 0, account_links: 0, unused_token_warnings: 0 });
+    expect(early).toEqual({ outbox_jobs: 0, webhook_deliveries: 0, account_links: 0, unused_token_warnings: 0, federation_used_tokens: 0 });
 
     // 31 days later: a fresh delivery, and one still pending whose row was last touched long ago.
     t.clock.advanceSeconds(31 * DAY_S);

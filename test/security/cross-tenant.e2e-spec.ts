@@ -15,6 +15,16 @@ import { fillPath, IdKind, routeTable } from '../support/route-table';
 import { tableContents } from '../support/table-contents';
 import { startTestApp, TestApp } from '../support/test-app';
 
+/** Routes whose body has required fields: a valid one, so that the answer is about the ids, not the body. */
+const VALID_BODIES: Record<string, object> = {
+  'POST /v1/workspaces/:wid/api-users/:id/trust-rules': {
+    issuer: 'https://token.actions.githubusercontent.com',
+    audience: 'https://latchkey.example.com',
+    claims: { repository: 'outsider/repo' },
+  },
+};
+const bodyFor = (route: { method: string; path: string }) => VALID_BODIES[`${route.method} ${route.path}`] ?? {};
+
 describe('cross-tenant isolation', () => {
   let t: TestApp;
   let victim: { workspaceId: string; ids: Partial<Record<IdKind, string>> };
@@ -82,6 +92,16 @@ describe('cross-tenant isolation', () => {
       .set(bearer(owner.personalToken))
       .send({ name: 'Victims', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } })
       .expect(201);
+    const trustRule = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/api-users/${bot.body.apiUser.id}/trust-rules`)
+      .set(bearer(owner.personalToken))
+      .send({
+        issuer: 'https://token.actions.githubusercontent.com',
+        audience: 'https://latchkey.example.com',
+        claims: { repository: 'acme/x' },
+      })
+      .expect(201);
     victim = {
       workspaceId: ws.id,
       ids: {
@@ -95,6 +115,7 @@ describe('cross-tenant isolation', () => {
         webhook: hook.body.endpoint.id,
         webhookDelivery: delivery.body.id,
         team: team.body.id,
+        trustRule: trustRule.body.id,
       },
     };
 
@@ -136,7 +157,11 @@ describe('cross-tenant isolation', () => {
     const answers: string[] = [];
     for (const route of workspaceRoutes()) {
       for (const [label, secret] of outsiders) {
-        const res = await t.http()[route.method.toLowerCase() as 'get'](fill(route.path, victim.workspaceId)).set(bearer(secret)).send({});
+        const res = await t
+          .http()
+          [route.method.toLowerCase() as 'get'](fill(route.path, victim.workspaceId))
+          .set(bearer(secret))
+          .send(bodyFor(route));
         answers.push(`${route.method} ${route.path} as ${label}: ${res.status} ${res.body.code}`);
       }
     }
@@ -149,7 +174,11 @@ describe('cross-tenant isolation', () => {
     const [, secret] = outsiders.find(([label]) => label === 'personal token') as [string, string];
     const answers: string[] = [];
     for (const route of workspaceRoutes().filter((r) => (r.path.match(/:/g) ?? []).length > 1)) {
-      const res = await t.http()[route.method.toLowerCase() as 'get'](fill(route.path, outsiderWorkspaceId)).set(bearer(secret)).send({});
+      const res = await t
+        .http()
+        [route.method.toLowerCase() as 'get'](fill(route.path, outsiderWorkspaceId))
+        .set(bearer(secret))
+        .send(bodyFor(route));
       answers.push(`${route.method} ${route.path}: ${res.status} ${res.body.code}`);
     }
     expect(answers.length).toBeGreaterThan(10);

@@ -125,9 +125,14 @@ const FIELD_TYPES: Record<string, JsonType> = {
   source: 'string',
   deviceIds: 'array',
   allowedCidrs: 'array',
+  issuer: 'string',
+  audience: 'string',
+  subject: 'string',
+  claims: 'object',
+  maxSessionSeconds: 'integer',
 };
 /** Objects that take any keys: an unknown key inside them is not a mutation. */
-const FREE_FORM = new Set(['metadata']);
+const FREE_FORM = new Set(['metadata', 'claims']);
 const DEVICE_ACCESS_FIELDS = ['mode', 'deviceIds'];
 const RATE_LIMIT_FIELDS = ['limit', 'windowSeconds'];
 
@@ -217,6 +222,15 @@ function validBodies(
       scopes: ['devices:read'],
       expiresInDays: 30,
       rateLimit: { limit: 100, windowSeconds: 60 },
+    }),
+    'POST /v1/workspaces/:wid/api-users/:id/trust-rules': () => ({
+      issuer: 'https://token.actions.githubusercontent.com',
+      audience: 'https://latchkey.example.com',
+      subject: `repo:acme/${unique()}:ref:refs/heads/main`,
+      claims: { repository: 'acme/deploy', ref: 'refs/heads/*' },
+      scopes: ['devices:read'],
+      maxSessionSeconds: 900,
+      description: 'prop rule',
     }),
     'POST /v1/workspaces/:wid/api-users/:id/tokens/:tokenId/rotate': () => ({ graceSeconds: 60 }),
     'PATCH /v1/workspaces/:wid/api-users/:id/tokens/:tokenId': () => ({
@@ -961,6 +975,16 @@ describe('properties of every route under hostile input', () => {
       .set(bearer(auth))
       .send({ name: 'Props', roleIds: [roles.viewer], deviceAccess: { mode: 'all' } })
       .expect(201);
+    const trustRule = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/api-users/${bot.body.apiUser.id}/trust-rules`)
+      .set(bearer(auth))
+      .send({
+        issuer: 'https://token.actions.githubusercontent.com',
+        audience: 'https://latchkey.example.com',
+        claims: { repository: 'acme/x' },
+      })
+      .expect(201);
     ids = {
       workspace: ws.id,
       role: role.body.id,
@@ -977,6 +1001,7 @@ describe('properties of every route under hostile input', () => {
       webhook: hook.body.endpoint.id,
       webhookDelivery: delivery.body.id,
       team: team.body.id,
+      trustRule: trustRule.body.id,
     };
     valid = validBodies(ids, roles, pending.body.secret);
     routes = routeTable(t.app).map((r) => describeRoute(r.method, r.path));

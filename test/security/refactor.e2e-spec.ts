@@ -60,6 +60,16 @@ describe('security review of the refactor', () => {
       .post(`/v1/workspaces/${ws.id}/webhooks/${hook.body.endpoint.id}/test`)
       .set(bearer(ws.owner.personalToken))
       .expect(202);
+    const trustRule = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/api-users/${bot.id}/trust-rules`)
+      .set(bearer(ws.owner.personalToken))
+      .send({
+        issuer: 'https://token.actions.githubusercontent.com',
+        audience: 'https://latchkey.example.com',
+        claims: { repository: 'acme/x' },
+      })
+      .expect(201);
     const ids = {
       workspace: ws.id,
       role: await ws.role(['devices:read']),
@@ -79,6 +89,7 @@ describe('security review of the refactor', () => {
           .send({ name: 'Refactor', roleIds: [], deviceAccess: { mode: 'all' } })
           .expect(201)
       ).body.id,
+      trustRule: trustRule.body.id,
     };
     const allButOne = new Map<string, { member: string; token: string }>();
     for (const permission of PERMISSIONS) {

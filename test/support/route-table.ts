@@ -63,7 +63,8 @@ export type IdKind =
   | 'user'
   | 'webhook'
   | 'webhookDelivery'
-  | 'team';
+  | 'team'
+  | 'trustRule';
 
 export interface PathParam {
   /** Index of the segment in path.split('/'). */
@@ -102,6 +103,8 @@ function idKind(segments: string[], index: number): IdKind {
       return 'webhookDelivery';
     case 'teams':
       return 'team';
+    case 'trust-rules':
+      return 'trustRule';
     case 'invitations':
       return twoBefore === 'v1' ? 'myInvitation' : 'invitation';
     case 'sessions':

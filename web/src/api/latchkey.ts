@@ -154,6 +154,16 @@ export function latchkeyApi({ signedIn: http, anonymous }: ApiClient) {
             params: { path: { wid, id: apiUserId, tokenId }, query },
           }),
         ),
+      trustRules: (wid: string, apiUserId: string) =>
+        answer(http.GET('/v1/workspaces/{wid}/api-users/{id}/trust-rules', { params: { path: { wid, id: apiUserId } } })),
+      createTrustRule: (wid: string, apiUserId: string, body: Dto<'CreateTrustRuleDto'>) =>
+        answer(http.POST('/v1/workspaces/{wid}/api-users/{id}/trust-rules', { params: { path: { wid, id: apiUserId } }, body })),
+      removeTrustRule: (wid: string, apiUserId: string, ruleId: string) =>
+        answer(
+          http.DELETE('/v1/workspaces/{wid}/api-users/{id}/trust-rules/{ruleId}', {
+            params: { path: { wid, id: apiUserId, ruleId } },
+          }),
+        ),
     },
 
     workspaceTokens: {

@@ -42,6 +42,14 @@ export const LIMITS = {
   webhookUrl: 2048,
   /** CreateWebhookDto.description, UpdateWebhookDto.description */
   webhookDescription: 500,
+  /** CreateTrustRuleDto.issuer */
+  trustIssuer: 512,
+  /** CreateTrustRuleDto.audience */
+  trustAudience: 256,
+  /** CreateTrustRuleDto.subject */
+  trustCondition: 512,
+  /** CreateTrustRuleDto.description */
+  trustDescription: 200,
   /** RotateWebhookSecretDto.overlapSeconds maximum */
   webhookOverlapSeconds: 604800,
   /** CreateTeamDto.name, UpdateTeamDto.name */
@@ -122,6 +130,10 @@ export const LIMIT_SOURCES: Record<
     ['CreateWebhookDto', 'url', 'maxLength'],
     ['UpdateWebhookDto', 'url', 'maxLength'],
   ],
+  trustIssuer: [['CreateTrustRuleDto', 'issuer', 'maxLength']],
+  trustAudience: [['CreateTrustRuleDto', 'audience', 'maxLength']],
+  trustCondition: [['CreateTrustRuleDto', 'subject', 'maxLength']],
+  trustDescription: [['CreateTrustRuleDto', 'description', 'maxLength']],
   webhookDescription: [
     ['CreateWebhookDto', 'description', 'maxLength'],
     ['UpdateWebhookDto', 'description', 'maxLength'],

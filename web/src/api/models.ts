@@ -19,6 +19,8 @@ export type TokenScope = Schemas['CreateNamedTokenDto']['scopes'][number];
 export type ApiUserTokenScope = NonNullable<Schemas['CreateApiUserTokenDto']['scopes']>[number];
 
 export type Token = Schemas['TokenView'];
+/** An API user's trust rule: outside OIDC tokens that may sign it in (workload identity federation). */
+export type TrustRule = Schemas['TrustRuleView'];
 /** A token in the one answer that carries its secret. */
 export type IssuedToken = Schemas['IssuedTokenView'];
 /** A token as a workspace governs it: its owner and the token policy's verdict. */

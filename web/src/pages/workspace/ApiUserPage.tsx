@@ -24,6 +24,7 @@ import { Link } from '../../router';
 import { useSession } from '../../session';
 import { useCatalog, useWorkspace } from '../../workspace';
 import { EditApiUser } from './ApiUsersPage';
+import { TrustRulesSection } from './TrustRules';
 import { RoleChips, useAllDevices, WorkspacePage } from './common';
 import {
   NO_RATE_LIMIT,
@@ -178,6 +179,7 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
         </PagedItems>
       </Section>
       {manage && apiUser.data && <CreateApiUserToken apiUser={apiUser.data} devices={devices.data ?? []} onCreated={showIssued} />}
+      {apiUser.data && <TrustRulesSection apiUserId={apiUserId} apiUserName={apiUser.data.name} manage={manage} />}
     </WorkspacePage>
   );
 }

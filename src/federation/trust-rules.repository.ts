@@ -1,0 +1,154 @@
+// Trust rules of API users (workload identity federation), and the subject tokens already exchanged.
+// Workspace id first, always, except the exchange's lookup by issuer: the token names its issuer, not
+// a workspace, so that one reads across workspaces and the rule it finds says where it belongs.
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { WorkspaceScoped } from '../database/workspace-scoped';
+
+export interface TrustRuleRecord {
+  id: string;
+  workspaceId: string;
+  apiUserId: string;
+  description: string;
+  issuer: string;
+  audience: string;
+  subject: string | null;
+  claims: Record<string, string>;
+  scopes: string[] | null;
+  maxSessionSeconds: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type TrustRuleFields = Pick<
+  TrustRuleRecord,
+  'description' | 'issuer' | 'audience' | 'subject' | 'claims' | 'scopes' | 'maxSessionSeconds'
+>;
+
+const COLUMNS = `id, workspace_id AS "workspaceId", api_user_id AS "apiUserId", description, issuer, audience, subject, claims,
+  scopes, max_session_seconds AS "maxSessionSeconds", created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+/** Rules of one issuer the exchange weighs at most; past it the oldest win (the cap per API user keeps real counts far below). */
+export const MAX_RULES_PER_ISSUER_LOOKUP = 500;
+
+@Injectable()
+@WorkspaceScoped({ notScoped: ['findByIssuer', 'markUsed', 'purgeUsed'] })
+export class TrustRulesRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  listForApiUser(workspaceId: string, apiUserId: string, em: EntityManager = this.dataSource.manager): Promise<TrustRuleRecord[]> {
+    return em.query(`SELECT ${COLUMNS} FROM api_user_trust_rules WHERE workspace_id = $1 AND api_user_id = $2 ORDER BY created_at, id`, [
+      workspaceId,
+      apiUserId,
+    ]);
+  }
+
+  /** The rules of these API users of the workspace, oldest first (GraphQL's apiUsers { trustRules }). */
+  listForApiUsers(workspaceId: string, apiUserIds: readonly string[]): Promise<TrustRuleRecord[]> {
+    return this.dataSource.query(
+      `SELECT ${COLUMNS} FROM api_user_trust_rules WHERE workspace_id = $1 AND api_user_id = ANY($2::uuid[]) ORDER BY created_at, id`,
+      [workspaceId, apiUserIds],
+    );
+  }
+
+  async countForApiUser(workspaceId: string, apiUserId: string, em: EntityManager): Promise<number> {
+    const rows: Array<{ count: number }> = await em.query(
+      `SELECT count(*)::int AS count FROM api_user_trust_rules WHERE workspace_id = $1 AND api_user_id = $2`,
+      [workspaceId, apiUserId],
+    );
+    return rows[0].count;
+  }
+
+  async find(
+    workspaceId: string,
+    apiUserId: string,
+    ruleId: string,
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<TrustRuleRecord | null> {
+    const rows: TrustRuleRecord[] = await em.query(
+      `SELECT ${COLUMNS} FROM api_user_trust_rules WHERE workspace_id = $1 AND api_user_id = $2 AND id = $3`,
+      [workspaceId, apiUserId, ruleId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async insert(workspaceId: string, rule: Omit<TrustRuleRecord, 'workspaceId' | 'updatedAt'>, em: EntityManager): Promise<void> {
+    await em.query(
+      `INSERT INTO api_user_trust_rules
+         (id, workspace_id, api_user_id, description, issuer, audience, subject, claims, scopes, max_session_seconds, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $11)`,
+      [
+        rule.id,
+        workspaceId,
+        rule.apiUserId,
+        rule.description,
+        rule.issuer,
+        rule.audience,
+        rule.subject,
+        JSON.stringify(rule.claims),
+        rule.scopes,
+        rule.maxSessionSeconds,
+        rule.createdAt,
+      ],
+    );
+  }
+
+  async update(workspaceId: string, ruleId: string, fields: TrustRuleFields, updatedAt: Date, em: EntityManager): Promise<void> {
+    await em.query(
+      `UPDATE api_user_trust_rules SET description = $3, issuer = $4, audience = $5, subject = $6, claims = $7::jsonb, scopes = $8,
+         max_session_seconds = $9, updated_at = $10
+       WHERE workspace_id = $1 AND id = $2`,
+      [
+        workspaceId,
+        ruleId,
+        fields.description,
+        fields.issuer,
+        fields.audience,
+        fields.subject,
+        JSON.stringify(fields.claims),
+        fields.scopes,
+        fields.maxSessionSeconds,
+        updatedAt,
+      ],
+    );
+  }
+
+  async delete(workspaceId: string, ruleId: string, em: EntityManager): Promise<boolean> {
+    // A DELETE answers [rows, count] through TypeORM.
+    const [rows]: [unknown[], number] = await em.query(
+      `DELETE FROM api_user_trust_rules WHERE workspace_id = $1 AND id = $2 RETURNING id`,
+      [workspaceId, ruleId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Every rule (of any workspace) that trusts this issuer, oldest first: the exchange's first step. */
+  findByIssuer(issuer: string): Promise<TrustRuleRecord[]> {
+    return this.dataSource.query(`SELECT ${COLUMNS} FROM api_user_trust_rules WHERE issuer = $1 ORDER BY created_at, id LIMIT $2`, [
+      issuer,
+      MAX_RULES_PER_ISSUER_LOOKUP,
+    ]);
+  }
+
+  /**
+   * Records a subject token as used until it expires; false when it was already (a replay). Written in
+   * the exchange's transaction: a concurrent exchange of the same token waits on this row and then finds it.
+   */
+  async markUsed(issuer: string, jti: string, expiresAt: Date, em: EntityManager): Promise<boolean> {
+    const rows: unknown[] = await em.query(
+      `INSERT INTO federation_used_tokens (issuer, jti, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING jti`,
+      [issuer, jti, expiresAt],
+    );
+    return rows.length > 0;
+  }
+
+  /** Retention: tokens expired before `cutoff` cannot be presented again (their exp is checked first). */
+  async purgeUsed(cutoff: Date, limit: number): Promise<number> {
+    const [rows]: [unknown[], number] = await this.dataSource.query(
+      `DELETE FROM federation_used_tokens WHERE (issuer, jti) IN
+         (SELECT issuer, jti FROM federation_used_tokens WHERE expires_at < $1 LIMIT $2) RETURNING jti`,
+      [cutoff, limit],
+    );
+    return rows.length;
+  }
+}
