@@ -28,7 +28,7 @@ import { RotateTokenDto, UpdateTokenDto } from '../tokens/token.dto';
 import { storedCidrs } from '../tokens/token-details';
 import { IssuedTokenView, toIssuedTokenView, toTokenView, TokenView } from '../tokens/token.view';
 import { TokensRepository } from '../tokens/tokens.repository';
-import { TokensService } from '../tokens/tokens.service';
+import { changeDetails, TokensService } from '../tokens/tokens.service';
 import { GrantValidator } from '../workspaces/grant-validator';
 import { WorkspacesRepository } from '../workspaces/workspaces.repository';
 import { CreateApiUserDto, CreateApiUserTokenDto, UpdateApiUserDto } from './api-users.dto';
@@ -272,7 +272,7 @@ export class ApiUsersService {
       const owner = { type: 'api_user' as const, id: apiUserId };
       const actions = await this.tokens.changeInTransaction(em, token, dto, access.principal.token, owner, false);
       for (const action of actions) {
-        await audit({ action, target: { type: 'token', id: tokenId }, details: { apiUserId, fields: Object.keys(dto) } });
+        await audit({ action, target: { type: 'token', id: tokenId }, details: { apiUserId, ...changeDetails(dto) } });
       }
       return toTokenView(token, this.clock.now());
     });

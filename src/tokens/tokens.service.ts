@@ -316,7 +316,7 @@ export class TokensService {
           action,
           accountId: principal.id,
           target: { type: 'token', id: token.id },
-          details: { kind: token.kind, fields: Object.keys(dto) },
+          details: { kind: token.kind, ...changeDetails(dto) },
         });
       }
       return toTokenView(token, this.clock.now());
@@ -488,4 +488,13 @@ export class TokensService {
     if (!token) throw notFound('Token');
     return token;
   }
+}
+
+/** What a token PATCH's audit events say of the change: the fields sent, and the new rate limit when it was one. */
+export function changeDetails(dto: UpdateTokenDto): Record<string, unknown> {
+  const rateLimit =
+    dto.rateLimit === undefined
+      ? {}
+      : { rateLimit: dto.rateLimit && { limit: dto.rateLimit.limit, windowSeconds: dto.rateLimit.windowSeconds } };
+  return { fields: Object.keys(dto), ...rateLimit };
 }

@@ -38,7 +38,7 @@ describe('platform', () => {
   it('serves the permission catalog without a token', async () => {
     const res = await t.http().get('/v1/permissions').expect(200);
     expect(res.body.permissions.map((p: { name: string }) => p.name)).toContain('measurements:write');
-    expect(res.body.permissions).toHaveLength(20);
+    expect(res.body.permissions).toHaveLength(22);
     expect(res.body.accountScopes.map((p: { name: string }) => p.name)).toEqual(['account:read', 'account:manage']);
   });
 

@@ -348,10 +348,9 @@ describe('GraphQL tenancy', () => {
       ['rotateToken', 'mutation($t: ID!) { rotateToken(id: $t) { secret } }', { t: victim.owner.personalTokenId }],
       [
         'updateToken',
-        'mutation($t: ID!) { updateToken(id: $t, input: { rateLimit: { limit: 1, windowSeconds: 1 } }) { id } }',
+        'mutation($t: ID!) { updateToken(id: $t, input: { description: "x", rateLimit: { limit: 1, windowSeconds: 1 } }) { id } }',
         { t: victim.owner.personalTokenId },
       ],
-      ['updateToken', 'mutation($t: ID!) { updateToken(id: $t, input: { description: "x" }) { id } }', { t: victim.owner.personalTokenId }],
       ['disableToken', 'mutation($t: ID!) { disableToken(id: $t) { id } }', { t: victim.owner.personalTokenId }],
       ['enableToken', 'mutation($t: ID!) { enableToken(id: $t) { id } }', { t: victim.owner.personalTokenId }],
       // My sessions: the victim's session ids are "not found" among the caller's own.

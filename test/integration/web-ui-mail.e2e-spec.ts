@@ -171,7 +171,7 @@ const PUBLIC_URL = 'http://console.latchkey.test';
       const edit = page.getByRole('dialog', { name: 'Edit webhook' });
       await edit.getByLabel('Description').fill('Renamed receiver');
       await edit.getByRole('checkbox', { name: 'member.added' }).check();
-      await edit.getByRole('checkbox', { name: 'Enabled' }).uncheck();
+      await edit.getByRole('checkbox', { name: 'Enabled', exact: true }).uncheck();
       await h.checkDialog(page, edit, 'webhook-edit');
       await edit.getByRole('button', { name: 'Save' }).click();
       await page.getByRole('row', { name: /Renamed receiver.*2 events.*Paused/ }).waitFor();

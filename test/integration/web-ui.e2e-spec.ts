@@ -485,7 +485,7 @@ warnWithoutChromium('the web UI test');
     await h.t.http().get(`/v1/workspaces/${workspaceId}/token-policy`).set(bearer(personalTokenA)).expect(403);
     const session = await login(h.t, emailA, passwordA);
     const policy = await h.t.http().get(`/v1/workspaces/${workspaceId}/token-policy`).set(bearer(session)).expect(200);
-    expect(policy.body).toEqual({ maxLifetimeDays: 30, allowPersonalTokens: true });
+    expect(policy.body).toEqual({ maxLifetimeDays: 30, allowPersonalTokens: true, revokeUnusedAfterDays: null });
     await a
       .getByRole('row', { name: /API user/ })
       .first()

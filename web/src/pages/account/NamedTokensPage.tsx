@@ -145,10 +145,22 @@ function NamedTokenTable({
         tokenColumns.hint,
         tokenColumns.scopes,
         workspacesColumn,
-        { header: 'Restrictions', cell: (t) => <TokenRestrictions token={t} /> },
+        // The rate limit is a restriction too: one column for both keeps the row within the page.
+        {
+          header: 'Restrictions',
+          cell: (t) => (
+            <>
+              <TokenRestrictions token={t} />
+              {t.rateLimit && (
+                <span className="muted small block">
+                  Limit: <RateLimitText rateLimit={t.rateLimit} />
+                </span>
+              )}
+            </>
+          ),
+        },
         tokenColumns.expires,
         tokenColumns.lastUsed,
-        { header: 'Rate limit', cell: (t) => <RateLimitText rateLimit={t.rateLimit} /> },
         { header: 'Last 30 days', cell: (t) => <UsageChart load={() => api.me.tokenUsage(t.id)} deps={[t.id, t.lastUsedAt]} /> },
       ]}
       actions={(t) => (

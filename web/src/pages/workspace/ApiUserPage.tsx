@@ -128,10 +128,21 @@ export function ApiUserPage({ params }: { params: Record<string, string> }) {
               tokenColumns.name,
               tokenColumns.hint,
               tokenColumns.scopes,
-              { header: 'Restrictions', cell: (t) => <TokenRestrictions token={t} deviceNames={deviceNames} /> },
+              {
+                header: 'Restrictions',
+                cell: (t) => (
+                  <>
+                    <TokenRestrictions token={t} deviceNames={deviceNames} />
+                    {t.rateLimit && (
+                      <span className="muted small block">
+                        Limit: <RateLimitText rateLimit={t.rateLimit} />
+                      </span>
+                    )}
+                  </>
+                ),
+              },
               tokenColumns.expires,
               tokenColumns.lastUsed,
-              { header: 'Rate limit', cell: (t) => <RateLimitText rateLimit={t.rateLimit} /> },
               {
                 header: 'Last 30 days',
                 cell: (t) => (
