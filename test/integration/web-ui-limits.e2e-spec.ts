@@ -3,9 +3,9 @@
 // the tokens of the workspace nobody has used for 30 days. Skipped, saying so, without Chromium.
 import type { Page } from 'playwright-core';
 import { TokenUsageRecorder } from '../../src/tokens/token-usage.recorder';
-import { bearer, createNamedToken, PASSWORD, registerUser, uniqueEmail } from '../support/api';
+import { bearer, createNamedToken, registerUser, uniqueEmail } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
-import { CHROMIUM, expectHeading, startHarness, warnWithoutChromium, type Harness } from './web-ui.support';
+import { CHROMIUM, expectHeading, startHarness, warnWithoutChromium, type Harness, signInWithPassword } from './web-ui.support';
 
 warnWithoutChromium('the web UI limits test');
 
@@ -24,14 +24,7 @@ warnWithoutChromium('the web UI limits test');
     await h?.close();
   });
 
-  async function signIn(page: Page, email: string): Promise<void> {
-    await h.go(page, '/login');
-    await expectHeading(page, 'Sign in to Latchkey');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expectHeading(page, 'Your profile');
-  }
+  const signIn = (page: Page, email: string) => signInWithPassword(h, page, email);
 
   it("shows a token's usage chart and limit, sets the limit in its dialog, and lists unused tokens", async () => {
     const user = await registerUser(h.t, uniqueEmail('limits'), 'Lee Limits');

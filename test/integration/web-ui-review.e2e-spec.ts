@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { bearer, createNamedToken, login, markEmailVerified, PASSWORD, registerUser, uniqueEmail } from '../support/api';
 import { newWorkspace, type WorkspaceFixture } from '../support/fixtures';
-import { CHROMIUM, expectHeading, startHarness, warnWithoutChromium, type Harness } from './web-ui.support';
+import { CHROMIUM, expectHeading, startHarness, warnWithoutChromium, type Harness, signInWithPassword } from './web-ui.support';
 
 warnWithoutChromium('the web UI review test');
 
@@ -63,14 +63,7 @@ async function expectInert(page: Page): Promise<void> {
     await h?.close();
   });
 
-  async function signIn(page: Page, email: string): Promise<void> {
-    await h.go(page, '/login');
-    await expectHeading(page, 'Sign in to Latchkey');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expectHeading(page, 'Your profile');
-  }
+  const signIn = (page: Page, email: string) => signInWithPassword(h, page, email);
 
   it('shows every hostile name as text on every page, and runs none of it', async () => {
     const { page, context } = await h.newPage();

@@ -2,9 +2,9 @@
 // team, put a member in it (who then holds its role, as /v1/authorize says), edit it, take the member
 // out and delete it. Skipped, saying so, without Chromium.
 import type { Page } from 'playwright-core';
-import { bearer, PASSWORD, uniqueEmail, registerUser, markEmailVerified } from '../support/api';
+import { bearer, uniqueEmail, registerUser, markEmailVerified } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
-import { CHROMIUM, expectHeading, startHarness, warnWithoutChromium, type Harness } from './web-ui.support';
+import { CHROMIUM, expectHeading, startHarness, warnWithoutChromium, type Harness, signInWithPassword } from './web-ui.support';
 
 warnWithoutChromium('the web UI teams test');
 
@@ -23,14 +23,7 @@ warnWithoutChromium('the web UI teams test');
     await h?.close();
   });
 
-  async function signIn(page: Page, email: string): Promise<void> {
-    await h.go(page, '/login');
-    await expectHeading(page, 'Sign in to Latchkey');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expectHeading(page, 'Your profile');
-  }
+  const signIn = (page: Page, email: string) => signInWithPassword(h, page, email);
 
   it('creates a team, adds a member who then holds its role, edits it, removes the member and deletes it', async () => {
     const owner = await registerUser(h.t, uniqueEmail('teams-owner'), 'Tess Owner');

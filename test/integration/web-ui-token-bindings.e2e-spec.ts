@@ -2,8 +2,16 @@
 // allowed networks and metadata; bad metadata named beside its field; disable and enable from the list,
 // the same secret working again. Skipped, saying so, without Chromium.
 import type { Page } from 'playwright-core';
-import { bearer, PASSWORD, registerUser, uniqueEmail } from '../support/api';
-import { CHROMIUM, expectHeading, secretShownOnce, startHarness, warnWithoutChromium, type Harness } from './web-ui.support';
+import { bearer, registerUser, uniqueEmail } from '../support/api';
+import {
+  CHROMIUM,
+  expectHeading,
+  secretShownOnce,
+  startHarness,
+  warnWithoutChromium,
+  type Harness,
+  signInWithPassword,
+} from './web-ui.support';
 
 warnWithoutChromium('the web UI token bindings test');
 
@@ -22,14 +30,7 @@ warnWithoutChromium('the web UI token bindings test');
     await h?.close();
   });
 
-  async function signIn(page: Page, email: string): Promise<void> {
-    await h.go(page, '/login');
-    await expectHeading(page, 'Sign in to Latchkey');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expectHeading(page, 'Your profile');
-  }
+  const signIn = (page: Page, email: string) => signInWithPassword(h, page, email);
 
   it('creates a described, network-bound token, disables it and enables it again', async () => {
     const user = await registerUser(h.t, uniqueEmail('bindings'), 'Bea Bindings');

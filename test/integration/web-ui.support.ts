@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { PASSWORD } from '../support/api';
 import { startTestApp, TestApp } from '../support/test-app';
 
 export const ROOT = join(__dirname, '../..');
@@ -147,6 +148,16 @@ export interface Harness {
 
 export async function expectHeading(page: Page, heading: string | RegExp): Promise<void> {
   await page.getByRole('heading', { level: 1, name: heading, exact: typeof heading === 'string' }).waitFor();
+}
+
+/** Signs in through the login page with the test password, landing on the profile. */
+export async function signInWithPassword(h: Harness, page: Page, email: string, password = PASSWORD): Promise<void> {
+  await h.go(page, '/login');
+  await expectHeading(page, 'Sign in to Latchkey');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expectHeading(page, 'Your profile');
 }
 
 export function hasFocus(locator: Locator): Promise<boolean> {
