@@ -1,53 +1,19 @@
 // A network-bound token behind real nginx auth_request: Latchkey trusts nginx (LATCHKEY_TRUST_PROXY)
 // and judges the client address nginx forwards, overwriting whatever the client sent (docs/security.md).
 // Clients connect from different loopback addresses (127.0.0.2, 127.0.0.3). Skipped without nginx.
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, Server } from 'node:http';
-import { AddressInfo, createConnection } from 'node:net';
+import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bearer } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
+import { freePort, nginxBinary, waitForPort } from '../support/nginx';
 import { startTestApp, TestApp } from '../support/test-app';
-
-function nginxBinary(): string | null {
-  for (const candidate of ['/usr/sbin/nginx', 'nginx']) {
-    try {
-      execFileSync(candidate, ['-v'], { stdio: 'ignore' });
-      return candidate;
-    } catch {
-      // try the next
-    }
-  }
-  return null;
-}
 
 const NGINX = nginxBinary();
 if (!NGINX) console.warn('nginx is not installed: the nginx network allow-list test is skipped');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForPort(port: number, deadline = Date.now() + 10_000): Promise<void> {
-  while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ port, host: '127.0.0.1' }, () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
 
 function nginxConfig(dir: string, port: number, latchkeyPort: number, upstreamPort: number): string {
   return `

@@ -1,51 +1,17 @@
 // Real nginx (Debian's package) in front of a small upstream, asking Latchkey through auth_request:
 // the configuration docs/integration.md shows. Skipped, saying so, where nginx is not installed.
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, IncomingHttpHeaders, request as httpRequest, Server } from 'node:http';
-import { AddressInfo, createConnection } from 'node:net';
+import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bearer, builtInRoles, createWorkspace, registerUser } from '../support/api';
+import { freePort, nginxBinary, waitForPort } from '../support/nginx';
 import { startTestApp, TestApp } from '../support/test-app';
-
-function nginxBinary(): string | null {
-  for (const candidate of ['/usr/sbin/nginx', 'nginx']) {
-    try {
-      execFileSync(candidate, ['-v'], { stdio: 'ignore' });
-      return candidate;
-    } catch {
-      // try the next
-    }
-  }
-  return null;
-}
 
 const NGINX = nginxBinary();
 if (!NGINX) console.warn('nginx is not installed: the nginx auth_request test is skipped (bash .ci/run installs it)');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForPort(port: number, deadline = Date.now() + 10_000): Promise<void> {
-  while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ port, host: '127.0.0.1' }, () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
 
 /** The nginx configuration of docs/integration.md, with this test's ports and folders. */
 function nginxConfig(dir: string, port: number, latchkeyPort: number, upstreamPort: number): string {
