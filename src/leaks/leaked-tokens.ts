@@ -11,6 +11,7 @@ import { WorkspaceAccessResolver } from '../authorization/workspace-access';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Mail } from '../mail/mail';
+import { oneLine } from '../mail/mail-templates';
 import { Outbox, OutboxHandler, OutboxJob } from '../outbox/outbox';
 import { OutboxWorker } from '../outbox/outbox-worker';
 import { clientKey } from '../rate-limits/client-key';
@@ -166,12 +167,6 @@ const SECRET_IN_TEXT = /(lk[pasivr]_)[0-9A-Za-z]{38}/g;
 function clip(value: string | null | undefined, max: number): string | null {
   if (!value) return null;
   // A secret in the free text (a URL with ?token=…, or the secret as the source) would be kept in the
-  // outbox and the audit log, mailed and sent to webhooks: only its prefix is kept.
-  const flat = value
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\x00-\x1f\x7f\u2028\u2029]+/g, ' ')
-    .replace(SECRET_IN_TEXT, '$1…')
-    .trim();
-  if (flat === '') return null;
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  // outbox and the audit log, mailed and sent to webhooks: only its prefix is kept. Then one line, cut.
+  return oneLine(value.replace(SECRET_IN_TEXT, '$1…'), max) || null;
 }
