@@ -121,11 +121,7 @@ export class LeakedTokens implements OutboxHandler, OnModuleInit {
       if (workspaces.length === 0) await this.audit.record(em, actor, entry);
       for (const workspaceId of workspaces) await this.audit.record(em, actor, { ...entry, workspaceId });
 
-      const to = token.apiUserWorkspaceId
-        ? await this.recipients.ownersAndAdmins(token.apiUserWorkspaceId, em)
-        : token.userId
-          ? await this.recipients.owner(token.userId, em)
-          : [];
+      const to = await this.recipients.tokenRecipients(token, em);
       const workspaceName = token.apiUserWorkspaceId ? await this.recipients.workspaceName(token.apiUserWorkspaceId, em) : null;
       for (const recipient of to) {
         await this.mail.send(em, {

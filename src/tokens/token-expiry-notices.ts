@@ -55,12 +55,10 @@ export class TokenExpiryNotices implements PeriodicTask, OnModuleInit {
       if (!(await this.expiring.claimNotice(token.id, days, now, em))) return false;
       // A token first seen inside its last day gets the 1-day notice only, never a late 7-day one.
       if (days === 1) await this.expiring.claimNotice(token.id, 7, now, em);
-      const recipients =
-        token.kind === 'api_user' && token.workspaceId
-          ? await this.expiring.ownersAndAdmins(token.workspaceId, em)
-          : token.userId
-            ? await this.expiring.owner(token.userId, em)
-            : [];
+      const recipients = await this.expiring.tokenRecipients(
+        { userId: token.userId, apiUserWorkspaceId: token.kind === 'api_user' ? token.workspaceId : null },
+        em,
+      );
       for (const to of recipients) {
         await this.mail.send(em, {
           to: to.email,

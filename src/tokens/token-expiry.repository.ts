@@ -63,6 +63,15 @@ export class TokenExpiryRepository {
     return em.query(`SELECT email, name FROM users WHERE id = $1 AND status = 'active'`, [requireId(userId)]);
   }
 
+  /**
+   * Who is told about a token (its expiry, a leak, disuse): an API user's token, the workspace's owners
+   * and admins (an API user has no mailbox); a user's token, its owner.
+   */
+  async tokenRecipients(token: { userId: string | null; apiUserWorkspaceId: string | null }, em: EntityManager): Promise<Recipient[]> {
+    if (token.apiUserWorkspaceId) return this.ownersAndAdmins(token.apiUserWorkspaceId, em);
+    return token.userId ? this.owner(token.userId, em) : [];
+  }
+
   async apiUserName(apiUserId: string, em: EntityManager): Promise<string | null> {
     const rows: Array<{ name: string }> = await em.query(`SELECT name FROM api_users WHERE id = $1`, [requireId(apiUserId)]);
     return rows[0]?.name ?? null;

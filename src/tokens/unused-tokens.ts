@@ -143,11 +143,7 @@ export class UnusedTokens implements PeriodicTask, OnModuleInit {
 
   private async tell(em: EntityManager, scope: Scope, token: IdleToken, phase: 'warning' | 'revoked', revokeAt: Date): Promise<void> {
     const apiUserWorkspace = token.apiUserWorkspaceId;
-    const to = apiUserWorkspace
-      ? await this.recipients.ownersAndAdmins(apiUserWorkspace, em)
-      : token.userId
-        ? await this.recipients.owner(token.userId, em)
-        : [];
+    const to = await this.recipients.tokenRecipients(token, em);
     const apiUserName = token.apiUserId ? await this.recipients.apiUserName(token.apiUserId, em) : null;
     const workspaceName = scope.workspaceName ?? (apiUserWorkspace ? await this.recipients.workspaceName(apiUserWorkspace, em) : null);
     for (const recipient of to) {
