@@ -4,7 +4,9 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { configureApp, createFastifyAdapter } from './app.setup';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { Draining } from './health/draining';
 
+/** After the drain: how long in-flight requests and the last writes get before the process exits anyway. */
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 
 async function bootstrap(): Promise<void> {
@@ -24,16 +26,20 @@ async function bootstrap(): Promise<void> {
   });
   await configureApp(app, config);
 
-  // SIGTERM: stop accepting connections, let in-flight requests finish, flush buffered writes, close the pool.
+  // SIGTERM: drain (readiness red, connections closed after their response: src/health/draining.ts),
+  // then stop accepting connections, let in-flight requests finish, flush buffered writes, close the pool.
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS).unref();
-    app
-      .close()
-      .then(() => process.exit(0))
-      .catch(() => process.exit(1));
+    app.get(Draining).begin();
+    setTimeout(() => process.exit(1), config.shutdownDrainSeconds * 1000 + SHUTDOWN_TIMEOUT_MS).unref();
+    setTimeout(() => {
+      app
+        .close()
+        .then(() => process.exit(0))
+        .catch(() => process.exit(1));
+    }, config.shutdownDrainSeconds * 1000);
     void signal;
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));

@@ -26,6 +26,19 @@ describe('HotCache', () => {
     expect(cache.size).toBe(2);
   });
 
+  it('stores nothing while the invalidation channel is lost, and caches again once it is back', async () => {
+    const cache = new HotCache<{ n: number }>(config);
+    cache.set('a', { n: 1 });
+    cache.invalidate({ kind: 'all', channelLost: true });
+    expect(cache.get('a')).toBeUndefined();
+    cache.set('a', { n: 2 });
+    expect(await cache.fill('b', async () => ({ n: 3 }))).toEqual({ n: 3 });
+    expect(cache.size).toBe(0);
+    cache.invalidate({ kind: 'all' });
+    cache.set('a', { n: 4 });
+    expect(cache.get('a')).toEqual({ n: 4 });
+  });
+
   it('stores nothing a fill read across an invalidation', async () => {
     const cache = new HotCache<{ n: number }>(config);
     const filled = cache.fill('k', async () => {

@@ -48,6 +48,8 @@ export class HotCache<V extends object> {
   /** Fills in flight by the count they began at, oldest first. */
   private readonly inFlight = new Map<number, number>();
   private clearing = false;
+  /** Set while the invalidation channel is lost: nothing is stored, so nothing can go stale. */
+  private bypassed = false;
   private readonly ttlMs: number;
   private lastPurge = performance.now();
 
@@ -70,7 +72,7 @@ export class HotCache<V extends object> {
   }
 
   set(key: string, value: V): void {
-    if (!this.cache) return;
+    if (!this.cache || this.bypassed) return;
     this.purgeStaleNowAndThen();
     // Replacing a value disposes of the old one (its tags leave the index) before the new one's are filed.
     this.cache.set(key, value);
@@ -104,8 +106,9 @@ export class HotCache<V extends object> {
 
   /** Drops what the event names: its own entries, and the fills in flight that read one of them. */
   invalidate(event: InvalidationEvent): void {
-    if (event.kind === 'all') this.clear();
-    else this.drop(tag(event.kind, event.id));
+    if (event.kind !== 'all') return this.drop(tag(event.kind, event.id));
+    this.clear();
+    this.bypassed = event.channelLost === true;
   }
 
   clear(): void {

@@ -3,8 +3,12 @@
 // commits, well within a second. This instance applies it at once and again right after its COMMIT,
 // before the response leaves: a check racing the change can read the old row until COMMIT and put it
 // back in a cache, and the 204 of a revocation means the token is dead here, not once our own
-// notification comes round. A lost notification costs at most the caches' TTL, and a dropped LISTEN
-// connection clears every cache when it comes back.
+// notification comes round. While the LISTEN connection is lost, nothing tells this instance about
+// other instances' changes: every cache is emptied and stores nothing until the channel is back, so
+// each check reads the database (slower, never stale); /health/ready and the metrics show it.
+// LISTEN needs a session of its own on the primary: behind a pooler in transaction mode it goes to
+// LATCHKEY_DATABASE_LISTEN_URL, a direct connection (pg_notify itself goes through the pooler, inside
+// the transaction of the change).
 // On the embedded database only one process can run (its data directory is locked) and every query
 // goes through one connection, so applying events locally is exact; there is no LISTEN there.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
@@ -29,8 +33,17 @@ export type InvalidationEvent =
   | { kind: 'api_user'; id: string }
   /** Roles, memberships, device access, devices, policy, or the workspace itself changed. */
   | { kind: 'workspace'; id: string }
-  /** Anything may have changed (a lost LISTEN connection). */
-  | { kind: 'all' };
+  /**
+   * Anything may have changed. channelLost: nothing about other instances' changes arrives until an
+   * 'all' without it (the channel is back), so caches must store nothing meanwhile.
+   */
+  | { kind: 'all'; channelLost?: boolean };
+
+/**
+ * local: the embedded database, one process, events applied in place; off: no caches (TTL 0), nothing to
+ * invalidate; listening / lost: the LISTEN connection's state.
+ */
+export type ChannelState = 'local' | 'off' | 'listening' | 'lost';
 
 type Listener = (event: InvalidationEvent) => void;
 
@@ -46,6 +59,9 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly lost = new WeakSet<Client>();
   /** Events published inside a transaction still open, applied again once it commits. */
   private readonly pending = new WeakMap<QueryRunner, InvalidationEvent[]>();
+  private channel: ChannelState;
+  /** For the metrics: how often the channel was lost, and how many events came in through it. */
+  readonly counts = { losses: 0, received: 0 };
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -53,6 +69,11 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
   ) {
     // TypeORM tells its subscribers about every COMMIT and ROLLBACK, whichever service ran the transaction.
     dataSource?.subscribers.push(this);
+    this.channel = !config.databaseListenUrl ? 'local' : config.cache.ttlSeconds > 0 ? 'lost' : 'off';
+  }
+
+  get state(): ChannelState {
+    return this.channel;
   }
 
   subscribe(listener: Listener): void {
@@ -73,7 +94,7 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
       if (events) events.push(event);
       else this.pending.set(transaction, [event]);
     }
-    if (this.config.databaseUrl) await em.query('SELECT pg_notify($1, $2)', [INVALIDATION_CHANNEL, JSON.stringify(event)]);
+    if (this.channel !== 'local') await em.query('SELECT pg_notify($1, $2)', [INVALIDATION_CHANNEL, JSON.stringify(event)]);
     if (!transaction) this.apply(event);
   }
 
@@ -92,7 +113,7 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.config.databaseUrl && this.config.cache.ttlSeconds > 0) await this.listen();
+    if (this.channel === 'lost') await this.listen();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -105,8 +126,9 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async listen(): Promise<void> {
-    const client = new Client({ connectionString: this.config.databaseUrl as string, application_name: 'latchkey-listen' });
+    const client = new Client({ connectionString: this.config.databaseListenUrl as string, application_name: 'latchkey-listen' });
     client.on('notification', (message) => {
+      this.counts.received++;
       try {
         this.apply(JSON.parse(message.payload ?? '') as InvalidationEvent);
       } catch {
@@ -119,7 +141,8 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
       await client.connect();
       await client.query(`LISTEN ${INVALIDATION_CHANNEL}`);
       this.client = client;
-      // Whatever happened while nobody was listening is unknown: start from nothing.
+      this.channel = 'listening';
+      // Whatever happened while nobody was listening is unknown: start from nothing, and cache again.
       this.apply({ kind: 'all' });
     } catch (error) {
       this.logger.warn(
@@ -135,7 +158,12 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
     if (this.stopped || this.lost.has(client) || (this.client !== null && this.client !== client)) return;
     this.lost.add(client);
     this.client = null;
-    this.apply({ kind: 'all' });
+    if (this.channel === 'listening') {
+      this.counts.losses++;
+      this.logger.warn('invalidation channel lost: caches bypassed until it is back');
+    }
+    this.channel = 'lost';
+    this.apply({ kind: 'all', channelLost: true });
     client.removeAllListeners();
     void client.end().catch(() => undefined);
     setTimeout(() => {

@@ -130,6 +130,36 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads the scale-out settings: a LISTEN connection of its own, the statement timeout, the drain', () => {
+    const plain = loadConfig({ DATABASE_URL: 'postgres://u@pgbouncer:6432/latchkey' });
+    expect(plain).toMatchObject({
+      databaseListenUrl: 'postgres://u@pgbouncer:6432/latchkey',
+      dbStatementTimeoutMs: 15000,
+      shutdownDrainSeconds: 0,
+    });
+    expect(loadConfig({}).databaseListenUrl).toBeNull();
+    const pooled = loadConfig({
+      DATABASE_URL: 'postgres://u@pgbouncer:6432/latchkey',
+      LATCHKEY_DATABASE_LISTEN_URL: 'postgres://u@haproxy:5000/latchkey',
+      LATCHKEY_DB_STATEMENT_TIMEOUT_MS: '0',
+      LATCHKEY_SHUTDOWN_DRAIN_SECONDS: '5',
+    });
+    expect(pooled).toMatchObject({
+      databaseListenUrl: 'postgres://u@haproxy:5000/latchkey',
+      dbStatementTimeoutMs: 0,
+      shutdownDrainSeconds: 5,
+    });
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@db/l', LATCHKEY_DATABASE_LISTEN_URL: 'none' }).databaseListenUrl).toBeNull();
+    for (const env of [
+      { LATCHKEY_DATABASE_LISTEN_URL: 'redis://cache:6379' },
+      { LATCHKEY_DATABASE_LISTEN_URL: 'None' },
+      { LATCHKEY_DB_STATEMENT_TIMEOUT_MS: '-1' },
+      { LATCHKEY_SHUTDOWN_DRAIN_SECONDS: '121' },
+    ]) {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+    }
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: ' ' }).databaseUrl).toBeNull();
   });

@@ -128,6 +128,37 @@ export class EnvironmentVariables {
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
+  /**
+   * A direct connection for LISTEN (cache invalidation), where DATABASE_URL goes through a pooler in
+   * transaction mode (PgBouncer), which cannot carry LISTEN. Unset: DATABASE_URL. `none`: no channel,
+   * changes reach this instance's caches only: for exactly one instance (the tests' embedded copy).
+   */
+  @IsOptional()
+  @Matches(/^(postgres(ql)?:\/\/\S+|none)$/, {
+    message: 'LATCHKEY_DATABASE_LISTEN_URL must be a postgres:// or postgresql:// URL, or none',
+  })
+  LATCHKEY_DATABASE_LISTEN_URL?: string;
+
+  /**
+   * statement_timeout sent when a connection opens; 0 sends none. PgBouncer refuses unknown startup
+   * parameters: behind one, send 0 and set the timeout on the database role (docs/scaling.md).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  LATCHKEY_DB_STATEMENT_TIMEOUT_MS = 15_000;
+
+  /**
+   * On SIGTERM, how long the instance keeps serving with readiness red and every response closing its
+   * connection, so a load balancer stops sending before the listener closes (docs/scaling.md).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(120)
+  LATCHKEY_SHUTDOWN_DRAIN_SECONDS = 0;
+
   /** 0 turns a limit off. */
   @Transform(toInt)
   @IsInt()
@@ -364,6 +395,12 @@ export interface AppConfig {
   dbPoolSize: number;
   /** Milliseconds a query waits for a pooled connection (and a new connection for the server's answer). */
   dbAcquireTimeoutMs: number;
+  /** statement_timeout sent at connect; 0: none (behind PgBouncer, set on the role). */
+  dbStatementTimeoutMs: number;
+  /** Where the invalidation channel LISTENs: LATCHKEY_DATABASE_LISTEN_URL, else DATABASE_URL; null: no channel (embedded, or `none`). */
+  databaseListenUrl: string | null;
+  /** Seconds of draining after SIGTERM before the listener closes. */
+  shutdownDrainSeconds: number;
   /**
    * Whose X-Forwarded-For entries are believed: false (none; the socket's address is the client), a
    * hop count (that many proxies in front, each appending the address it saw), or the addresses/CIDRs
@@ -473,6 +510,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     'LATCHKEY_PLATFORM_ADMINS',
     'LATCHKEY_INTROSPECTION_KEYS',
     'REDIS_URL',
+    'LATCHKEY_DATABASE_LISTEN_URL',
     'LATCHKEY_CORS_ORIGINS',
     'LATCHKEY_WEB_UI_DIR',
     'LATCHKEY_FORWARD_AUTH_ROUTES',
@@ -523,6 +561,10 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     platformAdmins,
     dbPoolSize: vars.LATCHKEY_DB_POOL_SIZE,
     dbAcquireTimeoutMs: vars.LATCHKEY_DB_ACQUIRE_TIMEOUT_MS,
+    dbStatementTimeoutMs: vars.LATCHKEY_DB_STATEMENT_TIMEOUT_MS,
+    databaseListenUrl:
+      vars.LATCHKEY_DATABASE_LISTEN_URL === 'none' ? null : (vars.LATCHKEY_DATABASE_LISTEN_URL ?? vars.DATABASE_URL ?? null),
+    shutdownDrainSeconds: vars.LATCHKEY_SHUTDOWN_DRAIN_SECONDS,
     trustProxy,
     lastUsedFlushSeconds: vars.LATCHKEY_LAST_USED_FLUSH_SECONDS,
     login: {

@@ -4,7 +4,7 @@ import type { PoolStats } from './pool-monitor';
 
 const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
 // PostgreSQL SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, cannot connect now).
-const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-4]|53300)$/;
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-4]|53300|25006)$/;
 // A connection that could not open in time fails with "Connection terminated due to connection timeout".
 const UNAVAILABLE_MESSAGES =
   /Connection terminated|Client has encountered a connection error|Connection is not established|Cannot use a pool after calling end/i;

@@ -21,6 +21,8 @@ export interface PoolOptions {
    * connection to open. Both end in a 503, told apart by databaseUnavailableReason().
    */
   acquireTimeoutMs?: number;
+  /** Sent when a connection opens; 0: none (a transaction pooler refuses it: set it on the role instead). */
+  statementTimeoutMs?: number;
   monitor?: PoolMonitor;
 }
 
@@ -44,7 +46,7 @@ export function dataSourceOptions(
       // Fail fast when the server is gone or the pool stays busy, so requests get a quick 503 instead of hanging.
       connectionTimeoutMillis: pool.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
       idleTimeoutMillis: 30000,
-      statement_timeout: 15000,
+      ...(pool.statementTimeoutMs === 0 ? {} : { statement_timeout: pool.statementTimeoutMs ?? 15000 }),
       ...(pool.monitor ? { onConnect: pool.monitor.onConnect } : {}),
     },
   };
@@ -69,7 +71,7 @@ export class Database {
       monitor = new PoolMonitor(config.dbPoolSize);
       options = dataSourceOptions(
         { url: config.databaseUrl },
-        { size: config.dbPoolSize, acquireTimeoutMs: config.dbAcquireTimeoutMs, monitor },
+        { size: config.dbPoolSize, acquireTimeoutMs: config.dbAcquireTimeoutMs, statementTimeoutMs: config.dbStatementTimeoutMs, monitor },
         queryCounter,
       );
     } else {

@@ -1,4 +1,8 @@
-// Migrations run at start-up under a PostgreSQL advisory lock, so instances starting together take turns.
+// Migrations run at start-up in one transaction under a transaction-scoped advisory lock, so instances
+// starting together take turns and the second finds nothing left to do. Transaction scope, not session
+// scope: through a pooler in transaction mode (PgBouncer) a session lock would stay behind on a server
+// connection that other clients then share, and COMMIT or ROLLBACK (or a lost connection) always
+// releases this one. PostgreSQL's DDL is transactional, so a failed migration leaves nothing half done.
 import { DataSource, MigrationExecutor } from 'typeorm';
 
 // Any constant will do, as long as every Latchkey instance uses the same one ("latchkey" in ASCII).
@@ -10,14 +14,18 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   const queryRunner = dataSource.createQueryRunner();
   await queryRunner.connect();
   try {
-    await queryRunner.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    await queryRunner.startTransaction();
     try {
+      await queryRunner.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
       const executor = new MigrationExecutor(dataSource, queryRunner);
-      executor.transaction = 'each';
+      // Inside the transaction begun here: the lock must cover reading what is applied as well.
+      executor.transaction = 'none';
       const applied = await executor.executePendingMigrations();
+      await queryRunner.commitTransaction();
       return applied.map((m) => m.name);
-    } finally {
-      await queryRunner.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    } catch (error) {
+      if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
+      throw error;
     }
   } finally {
     await queryRunner.release();

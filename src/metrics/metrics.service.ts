@@ -1,7 +1,9 @@
 // Prometheus metrics: process defaults, HTTP requests by route, SQL statements sent, the connection pool,
-// the outbox (deliveries by outcome, the queue and its lag) and the retention purge.
+// the outbox (deliveries by outcome, the queue and its lag), the retention purge and the cache
+// invalidation channel.
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Invalidation } from '../cache/invalidation';
 import { Database } from '../database/database';
 import type { DatabaseUnavailableReason } from '../database/database-errors';
 import { QueryCounter } from '../database/query-counter';
@@ -30,7 +32,7 @@ export class MetricsService {
   /** The scrape being collected: scrapers asking at once share it, so a burst costs one collection. */
   private inFlight: Promise<string> | null = null;
 
-  constructor(queries: QueryCounter, database: Database, outbox: OutboxWorker, retention: Retention) {
+  constructor(queries: QueryCounter, database: Database, outbox: OutboxWorker, retention: Retention, invalidation: Invalidation) {
     collectDefaultMetrics({ register: this.registry, prefix: 'latchkey_' });
     this.httpDuration = new Histogram({
       name: 'latchkey_http_request_duration_seconds',
@@ -84,6 +86,26 @@ export class MetricsService {
       },
     });
     this.outboxMetrics(outbox, retention);
+    this.invalidationMetrics(invalidation);
+  }
+
+  private invalidationMetrics(invalidation: Invalidation): void {
+    new Gauge({
+      name: 'latchkey_invalidation_channel_up',
+      help: "1 while this instance hears other instances' changes (LISTEN); 0 while the channel is lost and the caches are bypassed. No sample where there is no channel (embedded database, caches off)",
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const state = invalidation.state;
+        if (state === 'listening' || state === 'lost') this.set(state === 'listening' ? 1 : 0);
+      },
+    });
+    this.counted('latchkey_invalidation_channel_losses_total', 'Times the LISTEN connection was lost', () => invalidation.counts.losses);
+    this.counted(
+      'latchkey_invalidation_events_received_total',
+      'Invalidation events received through LISTEN',
+      () => invalidation.counts.received,
+    );
   }
 
   private outboxMetrics(outbox: OutboxWorker, retention: Retention): void {
@@ -168,28 +190,31 @@ export class MetricsService {
     usage: { readonly flushes: number; readonly flushFailures: number; readonly dropped: number },
     limits: { readonly ownLimitRefusals: number },
   ): void {
-    const counted = (name: string, help: string, read: () => number) =>
-      new Counter({
-        name,
-        help,
-        registers: [this.registry],
-        collect() {
-          this.reset();
-          this.inc(read());
-        },
-      });
-    counted('latchkey_token_usage_flushes_total', 'Token usage flushes written (one statement each)', () => usage.flushes);
-    counted(
+    this.counted('latchkey_token_usage_flushes_total', 'Token usage flushes written (one statement each)', () => usage.flushes);
+    this.counted(
       'latchkey_token_usage_flush_failures_total',
       'Token usage flushes that failed (their counts are kept for the next)',
       () => usage.flushFailures,
     );
-    counted('latchkey_token_usage_dropped_total', 'Token uses not counted: the per-instance buffer was full', () => usage.dropped);
-    counted(
+    this.counted('latchkey_token_usage_dropped_total', 'Token uses not counted: the per-instance buffer was full', () => usage.dropped);
+    this.counted(
       'latchkey_token_rate_limit_refusals_total',
       "Requests refused (429) by a token's or API user's own rate limit",
       () => limits.ownLimitRefusals,
     );
+  }
+
+  /** A counter kept by its owner as a plain number (no metrics call where it counts), read at each scrape. */
+  private counted(name: string, help: string, read: () => number): void {
+    new Counter({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
   }
 
   countDatabaseUnavailable(reason: DatabaseUnavailableReason): void {

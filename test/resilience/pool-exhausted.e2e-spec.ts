@@ -51,7 +51,13 @@ describe('a busy connection pool', () => {
       expect(waited).toBeLessThan(2500);
 
       // The database is up; only this instance's pool is busy, and taking it out of rotation would not help.
-      expect((await t.http().get('/health/ready').expect(200)).body).toEqual({ status: 'ok', database: 'up', pool: 'busy' });
+      expect((await t.http().get('/health/ready').expect(200)).body).toEqual({
+        status: 'ok',
+        database: 'up',
+        pool: 'busy',
+        // LISTEN has a connection of its own, outside the busy pool.
+        invalidation: onPostgres ? 'listening' : 'local',
+      });
       await t.http().get('/v1/health/ready').expect(200);
 
       const metrics = await scrapeMetrics(t);
@@ -73,6 +79,6 @@ describe('a busy connection pool', () => {
 
     // The connection is free again: the same request works and readiness no longer calls the pool busy.
     await t.http().get('/v1/me').set(bearer(user.personalToken)).expect(200);
-    expect((await t.http().get('/health/ready').expect(200)).body).toEqual({ status: 'ok', database: 'up', pool: 'ok' });
+    expect((await t.http().get('/health/ready').expect(200)).body).toMatchObject({ status: 'ok', database: 'up', pool: 'ok' });
   }, 60_000);
 });

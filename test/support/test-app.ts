@@ -76,6 +76,8 @@ export async function startTestApp(
     DATABASE_URL: db?.url,
     // The embedded database is only correct with one connection.
     LATCHKEY_DB_POOL_SIZE: !db || db.embedded ? '1' : '5',
+    // Its socket admits no second connection for LISTEN either: one instance, events applied in place.
+    ...(db?.embedded ? { LATCHKEY_DATABASE_LISTEN_URL: 'none' } : {}),
     LATCHKEY_LOG_LEVEL: 'silent',
     LATCHKEY_PLATFORM_ADMINS: ADMIN_EMAIL,
     LATCHKEY_ARGON2_MEMORY_KIB: '8192',

@@ -2425,6 +2425,11 @@ export interface components {
              */
             database: "up";
             /**
+             * @description The cache invalidation channel. listening: other instances' changes arrive (LISTEN); lost: they cannot, so the caches are bypassed until it is back (the instance stays ready); local: one process on the embedded database; off: caches off
+             * @enum {string}
+             */
+            invalidation: "listening" | "lost" | "local" | "off";
+            /**
              * @description busy: every pooled connection is taken (the instance stays ready)
              * @enum {string}
              */
