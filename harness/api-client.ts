@@ -23,6 +23,8 @@ export class ApiClient {
   constructor(
     readonly baseUrl: string,
     private readonly timeoutMs = 5000,
+    /** false: each request on a connection of its own, none left open (a server being stopped waits for open ones). */
+    private readonly keepAlive = true,
   ) {}
 
   async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
@@ -30,6 +32,7 @@ export class ApiClient {
     const headers: Record<string, string> = {};
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (!this.keepAlive) headers.connection = 'close';
     try {
       const res = await fetch(`${this.baseUrl}${path}`, {
         method,

@@ -193,7 +193,8 @@ export class LatchkeyProcess {
     void this.exit.then(() => (exited = true));
     while (Date.now() < deadline && !exited) {
       try {
-        const res = await fetch(`${this.baseUrl}/health/ready`, { signal: AbortSignal.timeout(3000) });
+        // No connection kept: a stop (SIGTERM) waits for open ones to end (src/health/draining.ts).
+        const res = await fetch(`${this.baseUrl}/health/ready`, { headers: { connection: 'close' }, signal: AbortSignal.timeout(3000) });
         await res.arrayBuffer();
         if (res.status === 200) return;
       } catch {

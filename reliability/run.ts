@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { cores } from '../harness/cores';
+import { clusterPart } from './cluster';
 import { crashPart } from './crash';
 import { loginTiming } from './login-timing';
 import { logSecrets } from './log-secrets';
@@ -15,7 +16,7 @@ import { outagePart } from './outage';
 import type { PartResult, ReliabilityPart } from './part';
 
 // In the order they run and appear in docs/reliability.md.
-const PARTS: ReliabilityPart[] = [outagePart, crashPart, soak, loginTiming, logSecrets, npmAudit];
+const PARTS: ReliabilityPart[] = [outagePart, crashPart, soak, loginTiming, logSecrets, npmAudit, clusterPart];
 
 interface StoredResult extends PartResult {
   short: boolean;
@@ -55,7 +56,20 @@ function cell(value: string | number): string {
   return String(value).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-function renderDoc(results: StoredResult[]): string {
+/**
+ * The sections of the document as it is, by part id: a part not run on this machine (its result is not
+ * in reliability/results/, which is not committed) keeps the figures it was last measured with.
+ */
+function sectionsOf(doc: string): Map<string, string> {
+  const sections = new Map<string, string>();
+  for (const section of doc.split(/^(?=## )/m).slice(1)) {
+    const id = /— `([\w-]+)`/.exec(section)?.[1];
+    if (id) sections.set(id, section);
+  }
+  return sections;
+}
+
+function renderDoc(results: StoredResult[], earlierSections: Map<string, string>): string {
   const lines = [
     '# Reliability',
     '',
@@ -67,8 +81,17 @@ function renderDoc(results: StoredResult[]): string {
     '',
   ];
   const order = new Map(PARTS.map((p, i) => [p.id, i]));
-  const sorted = [...results].sort((a, b) => (order.get(a.id) ?? 99) - (order.get(b.id) ?? 99) || a.id.localeCompare(b.id));
+  const measured = new Set(results.map((r) => r.id));
+  const entries: Array<StoredResult | { id: string; text: string }> = [
+    ...results,
+    ...[...earlierSections].filter(([id]) => !measured.has(id)).map(([id, text]) => ({ id, text })),
+  ];
+  const sorted = entries.sort((a, b) => (order.get(a.id) ?? 99) - (order.get(b.id) ?? 99) || a.id.localeCompare(b.id));
   for (const r of sorted) {
+    if ('text' in r) {
+      lines.push(r.text.trimEnd(), '');
+      continue;
+    }
     lines.push(`## ${r.title}`, '');
     lines.push(
       `**${r.ok ? 'ok' : 'FAILED'}** — \`${r.id}\`${r.short ? ' (short run)' : ''}, measured ${r.date.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cores} cores${r.machine.loadAverage === undefined ? '' : ` (load average ${r.machine.loadAverage} at the start)`}, Node ${r.machine.node} (${r.machine.platform}), ${r.durationSeconds} s.`,
@@ -137,8 +160,8 @@ async function main(): Promise<void> {
     if (!stored.ok) failed++;
   }
   mkdirSync(join(ROOT, 'docs'), { recursive: true });
-  writeFileSync(DOC, renderDoc(storedResults()));
-  console.log(`\n${failed === 0 ? 'all parts held' : `${failed} part(s) FAILED`}; docs/reliability.md rewritten from reliability/results/`);
+  writeFileSync(DOC, renderDoc(storedResults(), sectionsOf(existsSync(DOC) ? readFileSync(DOC, 'utf8') : '')));
+  console.log(`\n${failed === 0 ? 'all parts held' : `${failed} part(s) FAILED`}; docs/reliability.md updated from reliability/results/`);
   process.exit(failed === 0 ? 0 : 1);
 }
 

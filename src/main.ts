@@ -4,10 +4,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { configureApp, createFastifyAdapter } from './app.setup';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
-import { Draining } from './health/draining';
-
-/** After the drain: how long in-flight requests and the last writes get before the process exits anyway. */
-const SHUTDOWN_TIMEOUT_MS = 15_000;
+import { shutDownGracefully } from './health/draining';
 
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
@@ -26,24 +23,18 @@ async function bootstrap(): Promise<void> {
   });
   await configureApp(app, config);
 
-  // SIGTERM: drain (readiness red, connections closed after their response: src/health/draining.ts),
-  // then stop accepting connections, let in-flight requests finish, flush buffered writes, close the pool.
+  // SIGTERM: drain, stop listening, let open connections end, flush buffered writes, close the pool
+  // (src/health/draining.ts says why in this order).
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = () => {
     if (stopping) return;
     stopping = true;
-    app.get(Draining).begin();
-    setTimeout(() => process.exit(1), config.shutdownDrainSeconds * 1000 + SHUTDOWN_TIMEOUT_MS).unref();
-    setTimeout(() => {
-      app
-        .close()
-        .then(() => process.exit(0))
-        .catch(() => process.exit(1));
-    }, config.shutdownDrainSeconds * 1000);
-    void signal;
+    shutDownGracefully(app, config.shutdownDrainSeconds)
+      .then(() => process.exit(0))
+      .catch(() => process.exit(1));
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 
   await app.listen({ port: config.port, host: config.host });
 }

@@ -1,4 +1,4 @@
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { databaseUnavailableReason } from './database-errors';
 import type { PoolStats } from './pool-monitor';
 
@@ -25,6 +25,9 @@ describe('databaseUnavailableReason', () => {
     ['a server shutting down', withCode('terminating connection due to administrator command', '57P01')],
     ['a connection that did not open in time', new Error('Connection terminated due to connection timeout')],
     ['a connection lost mid-query', new Error('Connection terminated unexpectedly')],
+    ['a demoted primary (failover)', withCode('cannot execute INSERT in a read-only transaction', '25006')],
+    ['a transaction whose connection TypeORM released on its error', new QueryRunnerAlreadyReleasedError()],
+    ['a nested transaction on such a connection', new QueryRunnerProviderAlreadyReleasedError()],
   ])('calls %s an outage, whatever the pool', (_name, error) => {
     expect(databaseUnavailableReason(error, busyPool)).toBe('unreachable');
     expect(databaseUnavailableReason(error, connectingPool)).toBe('unreachable');

@@ -8,6 +8,10 @@ const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-4]|53300|25006)$/;
 // A connection that could not open in time fails with "Connection terminated due to connection timeout".
 const UNAVAILABLE_MESSAGES =
   /Connection terminated|Client has encountered a connection error|Connection is not established|Cannot use a pool after calling end/i;
+// TypeORM releases a query runner whose connection reported an error (PostgresQueryRunner's 'error'
+// listener): the next statement of that transaction, or a nested transaction() on it, then fails with one
+// of these instead of the connection error, as seen when the primary was killed (reliability/cluster.ts).
+const RELEASED_RUNNER_ERRORS = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError']);
 // pg-pool's words when a query waited its whole connectionTimeoutMillis in the queue for a pooled connection.
 const ACQUIRE_TIMEOUT_MESSAGE = 'timeout exceeded when trying to connect';
 
@@ -27,6 +31,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (!isError(error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (UNAVAILABLE_NODE_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
+  if (RELEASED_RUNNER_ERRORS.has(error.constructor?.name)) return true;
   const driverError = (error as { driverError?: unknown }).driverError;
   if (driverError && driverError !== error && isDatabaseUnavailable(driverError)) return true;
   return UNAVAILABLE_MESSAGES.test(error.message);
