@@ -1,5 +1,6 @@
 // npm run bench [-- --tokens 100000] [--duration 10] [--connections 50] [--scale] [--only authorize,dashboard] [--pairs 3]
 //                [--spam-cached 20000] [--spam-rate 200]
+//                [--only instances]: the scale-out deployment with 1, 2 and 3 instances (bench/instances.ts), alone
 // Starts Latchkey (built, as a child process, through harness/) on a fresh database: a new database on
 // the PostgreSQL server in DATABASE_URL, or an embedded one in a temporary folder. Seeds --tokens filler tokens, then
 // measures with autocannon, from a separate process, the floor (GET /health/live) against the token
@@ -36,6 +37,7 @@ import { DatabaseTarget, freshDatabase, startLatchkey } from '../harness/fresh-d
 import type { LatchkeyProcess } from '../harness/latchkey-process';
 import { median as medianOf, round } from '../harness/sample-stats';
 import { DASHBOARD_QUERY, fillWorkspace, type BulkCounts } from '../test/support/bulk-fill';
+import { benchInstances } from './instances';
 import { autocannon, LoadResult, ROOT } from './load';
 
 const args = process.argv.slice(2);
@@ -1017,7 +1019,9 @@ const flowAt = args.indexOf('--webhook-flow');
   ? spammer(args[spammerAt + 1], Number(args[spammerAt + 2]), Number(args[spammerAt + 3]))
   : flowAt >= 0
     ? webhookFlow(args[flowAt + 1], args[flowAt + 2], Number(args[flowAt + 3]), Number(args[flowAt + 4]))
-    : main()
+    : ONLY?.size === 1 && ONLY.has('instances')
+      ? benchInstances() // its own deployment (bench/instances.ts): alone
+      : main()
 ).catch((error) => {
   console.error(error);
   process.exit(1);

@@ -414,10 +414,11 @@ export class LocalCluster {
     execFileSync('chown', ['-R', 'postgres:postgres', confDir]);
   }
 
-  private writeNginxConfig(): void {
+  /** nginx.conf with the first `count` instances upstream. */
+  private writeNginxConfig(count = this.ports.latchkey.length): void {
     const confDir = join(this.dir, 'nginx');
     mkdirSync(confDir, { recursive: true });
-    const upstream = (i: number) => `127.0.0.1:${this.ports.latchkey[Math.min(i, this.ports.latchkey.length - 1)]}`;
+    const upstream = (i: number) => `127.0.0.1:${this.ports.latchkey[Math.min(i, count - 1)]}`;
     let text = renderTemplate(readFileSync(join(this.options.root, 'deploy/nginx/nginx.conf.template'), 'utf8'), {
       RUN_DIR: confDir,
       CONF_DIR: confDir,
@@ -454,6 +455,14 @@ export class LocalCluster {
     const stopped = performance.now();
     await this.latchkey[index].start();
     return { stopMs: stopped - started, startMs: performance.now() - stopped };
+  }
+
+  /** Sends nginx's traffic to the first `count` instances only (a graceful reload), e.g. to measure 1, 2 and 3. */
+  async useInstances(count: number): Promise<void> {
+    this.writeNginxConfig(count);
+    execFileSync('nginx', ['-e', 'stderr', '-c', join(this.dir, 'nginx/nginx.conf'), '-s', 'reload'], { stdio: 'ignore' });
+    // The master starts new workers and lets the old ones finish; wait until the old ones are gone.
+    await until('nginx reloaded', async () => workerCount(this.nginx.pid) === 1, 10_000);
   }
 
   /** Copies every log of the run folder into `folder`, e.g. to read after a failure. */
@@ -547,6 +556,15 @@ export function killPostmaster(dataDir: string): void {
     if (pid > 0) process.kill(pid, 'SIGKILL');
   } catch {
     // gone already
+  }
+}
+
+/** How many worker processes an nginx master has now (worker_processes 1: more while a reload finishes). */
+function workerCount(masterPid: number | undefined): number {
+  try {
+    return readFileSync(`/proc/${masterPid}/task/${masterPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).length;
+  } catch {
+    return 0;
   }
 }
 
