@@ -36,6 +36,7 @@ import { DatabaseTarget, freshDatabase, startLatchkey } from '../harness/fresh-d
 import type { LatchkeyProcess } from '../harness/latchkey-process';
 import { median as medianOf, round } from '../harness/sample-stats';
 import { DASHBOARD_QUERY, fillWorkspace, type BulkCounts } from '../test/support/bulk-fill';
+import { benchLists } from './lists';
 import { autocannon, LoadResult, ROOT } from './load';
 
 const args = process.argv.slice(2);
@@ -604,6 +605,8 @@ function ratios(floor: Result, authorize: Result): PairRatios {
 const median = (values: number[]): number => round(medianOf(values), 3);
 
 async function main(): Promise<void> {
+  // Lists and writes at scale: a database and a service of its own, its own results file (bench/lists.ts).
+  if (wanted('lists')) await benchLists(args);
   const target = await prepareTarget();
   const started = new Date();
   let service: LatchkeyProcess | null = null;

@@ -45,6 +45,11 @@ export function dataSourceOptions(
       connectionTimeoutMillis: pool.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
       idleTimeoutMillis: 30000,
       statement_timeout: 15000,
+      // No JIT on the server: every statement here ends in a LIMIT or a key, but PostgreSQL decides to
+      // compile on the planner's upper bound, which for a list cut from per-member index scans (the
+      // tokens reaching a workspace of 10,000 members) passes jit_above_cost and spends 25-50 ms
+      // compiling to save nothing (docs/performance.md). The embedded database has no JIT to turn off.
+      ...('url' in target ? { options: '-c jit=off' } : {}),
       ...(pool.monitor ? { onConnect: pool.monitor.onConnect } : {}),
     },
   };
