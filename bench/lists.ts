@@ -8,10 +8,11 @@
 // (default page size; the 100th reached by following nextCursor) of each list, --samples times each:
 // median and p95. The plans of the same statements (EXPLAIN (ANALYZE, BUFFERS), statements copied from the
 // repositories named beside them) show which index answers. Then --create-devices devices created by the
-// API (no bulk route: one POST each, --create-concurrency at a time), and a workspace of --delete-rows rows deleted while
-// another owner's workspace takes device writes: their latency before, during and after, and how many
-// backends waited for a lock while the delete ran (pg_locks, sampled every 10 ms).
-// Prints the figures and writes them to bench/results/<date>-lists.json.
+// API (no bulk route: one POST each, --create-concurrency at a time), and a workspace of --delete-rows rows
+// deleted while --write-concurrency workspaces of another owner take device writes: their latency before,
+// during and after, and the lock waits in pg_stat_activity (sampled every 10 ms) before and while it ran.
+// A plain `npm run bench` (no --only) runs this scenario too, before the others.
+// Prints the figures and writes them to bench/results/<date>-postgresql-lists.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
