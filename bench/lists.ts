@@ -183,6 +183,30 @@ async function seedWorkspaceRows(
   );
 }
 
+/**
+ * Other tenants beside the measured workspace, so its plans are those of a shared database: the
+ * seeded members (series `series`) join each of `workspaceIds` too, and each holds one more named token,
+ * restricted to one of those workspaces (a token the measured workspace's list must pass over).
+ */
+async function seedNeighbours(sql: Sql, workspaceIds: string[], rows: number, series: number, tokenSeries: number): Promise<void> {
+  for (const [i, workspaceId] of workspaceIds.entries()) {
+    await sql.query(
+      `INSERT INTO memberships (id, workspace_id, user_id, device_access, created_at, updated_at)
+       SELECT gen_random_uuid(), $1, ${seededId(series)}, 'all', now(), now() FROM generate_series(1, $2::int) g`,
+      [workspaceId, rows],
+    );
+    if (i > 0) continue;
+    await sql.query(
+      `INSERT INTO tokens (id, kind, user_id, name, token_hash, hint, scopes, workspace_ids, created_at)
+       SELECT ${seededId(tokenSeries)}, 'named', ${seededId(series)}, 'elsewhere ' || g,
+              encode(sha256(convert_to($1 || '-elsewhere-' || g, 'UTF8')), 'hex'), 'lkp_seed…ed', '{*}', ARRAY[$1::uuid],
+              now() - ((${rows} - g) || ' seconds')::interval - interval '30 seconds'
+         FROM generate_series(1, $2::int) g`,
+      [workspaceId, rows],
+    );
+  }
+}
+
 /** `count` audit events of the workspace, the owner's account as theirs too, in statements of a million. */
 async function seedAudit(sql: Sql, workspaceId: string, accountId: string, count: number, series: number): Promise<void> {
   const batch = 1_000_000;
@@ -372,6 +396,9 @@ interface LockWaits {
    */
   behindLongTransaction: number;
 }
+
+/** Workspaces of another owner that the measured workspace's members belong to as well. */
+const NEIGHBOURS = 5;
 
 /** API users of the deleted workspace besides the one holding its tokens. */
 const DOOMED_API_USERS = 100;
@@ -575,10 +602,16 @@ export async function benchLists(args: string[]): Promise<ListsSummary> {
     const workspace = await createWorkspace(api, owner, 'Lists bench');
     const apiUserId = await createApiUser(api, owner, workspace);
 
+    const neighbours: string[] = [];
+    for (let i = 0; i < NEIGHBOURS; i++) neighbours.push((await createWorkspace(api, other, `Lists bench neighbour ${i}`)).id);
+
     process.stderr.write(`seeding ${opts.listRows} rows per list and ${opts.auditEvents} audit events (${target.label})…\n`);
     const seedSeconds: Record<string, number> = {};
     await target.withSql(async (sql) => {
-      seedSeconds.listRows = await timed(() => seedWorkspaceRows(sql, workspace, apiUserId, opts.listRows, 0x10));
+      seedSeconds.listRows = await timed(async () => {
+        await seedWorkspaceRows(sql, workspace, apiUserId, opts.listRows, 0x10);
+        await seedNeighbours(sql, neighbours, opts.listRows, 0x10, 0x15);
+      });
       seedSeconds.auditEvents = await timed(() => seedAudit(sql, workspace.id, owner.userId, opts.auditEvents, 0x01));
       // Settle before measuring: statistics for the planner, hint bits and the visibility map set.
       seedSeconds.vacuumAnalyze = await timed(() => sql.query('VACUUM ANALYZE'));
