@@ -75,6 +75,13 @@ describe('tokens reaching a workspace, page by page', () => {
       .set(bearer(ws.owner.personalToken))
       .expect(204);
     revoked.push(deadNamed.id, deadMinted.id);
+    // The member is in the other workspace too, with a token restricted to it: not this workspace's.
+    await elsewhere.member('member', { user: member });
+    const restricted = await createNamedToken(t, member.personalToken, {
+      name: 'elsewhere only',
+      scopes: ['*'],
+      workspaceIds: [elsewhere.id],
+    });
 
     const whole = await walk(`/v1/workspaces/${ws.id}/tokens`, ws.owner.personalToken, 200);
     expect(whole.pages).toBe(1);
@@ -83,6 +90,9 @@ describe('tokens reaching a workspace, page by page', () => {
     for (const id of [member.personalTokenId, bot.tokenId, ...live.map((l) => l.id)]) expect(ids).toContain(id);
     for (const id of revoked) expect(ids).not.toContain(id);
     expect(ids).not.toContain(strangerBot.tokenId);
+    expect(ids).not.toContain(restricted.id);
+    const there = await walk(`/v1/workspaces/${elsewhere.id}/tokens`, elsewhere.owner.personalToken, 2);
+    expect(there.items.map((i) => i.id)).toContain(restricted.id);
     expect([...whole.items].sort(newestFirst).map((i) => i.id)).toEqual(ids);
 
     for (const limit of [1, 2, 3, 5]) {
