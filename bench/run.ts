@@ -38,6 +38,7 @@ import type { LatchkeyProcess } from '../harness/latchkey-process';
 import { median as medianOf, round } from '../harness/sample-stats';
 import { DASHBOARD_QUERY, fillWorkspace, type BulkCounts } from '../test/support/bulk-fill';
 import { benchInstances } from './instances';
+import { benchLists } from './lists';
 import { autocannon, LoadResult, ROOT } from './load';
 
 const args = process.argv.slice(2);
@@ -606,6 +607,9 @@ function ratios(floor: Result, authorize: Result): PairRatios {
 const median = (values: number[]): number => round(medianOf(values), 3);
 
 async function main(): Promise<void> {
+  // Lists and writes at scale: a database and a service of its own, its own results file (bench/lists.ts);
+  // minutes of seeding, so only when asked for by name.
+  if (ONLY?.has('lists')) await benchLists(args);
   const target = await prepareTarget();
   const started = new Date();
   let service: LatchkeyProcess | null = null;

@@ -21,7 +21,7 @@ export interface PoolOptions {
    * connection to open. Both end in a 503, told apart by databaseUnavailableReason().
    */
   acquireTimeoutMs?: number;
-  /** Sent when a connection opens; 0: none (a transaction pooler refuses it: set it on the role instead). */
+  /** Sent when a connection opens, with jit=off; 0: neither (a transaction pooler refuses them: set both on the role). */
   statementTimeoutMs?: number;
   monitor?: PoolMonitor;
 }
@@ -46,7 +46,15 @@ export function dataSourceOptions(
       // Fail fast when the server is gone or the pool stays busy, so requests get a quick 503 instead of hanging.
       connectionTimeoutMillis: pool.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
       idleTimeoutMillis: 30000,
-      ...(pool.statementTimeoutMs === 0 ? {} : { statement_timeout: pool.statementTimeoutMs ?? 15000 }),
+      // Server settings sent when a connection opens, unless statementTimeoutMs is 0: a transaction pooler
+      // (PgBouncer) refuses startup parameters, and the role carries both there (deploy/bootstrap.sql).
+      // No JIT on the server: every statement here ends in a LIMIT or a key, but PostgreSQL decides to
+      // compile on the planner's upper bound, which for a list cut from per-member index scans (the
+      // tokens reaching a workspace of 10,000 members) passes jit_above_cost and spends 25-50 ms
+      // compiling to save nothing (docs/performance.md). The embedded database has no JIT to turn off.
+      ...(pool.statementTimeoutMs === 0
+        ? {}
+        : { statement_timeout: pool.statementTimeoutMs ?? 15000, ...('url' in target ? { options: '-c jit=off' } : {}) }),
       ...(pool.monitor ? { onConnect: pool.monitor.onConnect } : {}),
     },
   };

@@ -17,6 +17,7 @@ import { CreateTeams1767000100000 } from './migrations/1767000100000-CreateTeams
 import { TokenRateLimitsAndUsage1767000300000 } from './migrations/1767000300000-TokenRateLimitsAndUsage';
 import { TokenBindings1767000200000 } from './migrations/1767000200000-TokenBindings';
 import { CreateTrustRules1767000400000 } from './migrations/1767000400000-CreateTrustRules';
+import { ForeignKeyIndexes1767000600000 } from './migrations/1767000600000-ForeignKeyIndexes';
 
 export const ENTITIES = [User, Token];
 export const MIGRATIONS = [
@@ -36,4 +37,5 @@ export const MIGRATIONS = [
   TokenRateLimitsAndUsage1767000300000,
   TokenBindings1767000200000,
   CreateTrustRules1767000400000,
+  ForeignKeyIndexes1767000600000,
 ];

@@ -413,10 +413,7 @@ export class TokensRepository {
     const params: unknown[] = [requireId(workspaceId), now];
     const where = [REACHES_WORKSPACE];
     if (after) where.push(`(t.created_at, t.id) < ($${params.push(after.createdAt)}, $${params.push(after.id)})`);
-    return this.dataSource.query(
-      `SELECT ${REACHING_COLUMNS} ${REACHING_FROM} WHERE ${where.join(' AND ')} ORDER BY t.created_at DESC, t.id DESC LIMIT ${limit + 1}`,
-      params,
-    );
+    return this.reachingPage(where, params, limit + 1);
   }
 
   /**
@@ -500,8 +497,31 @@ export class TokensRepository {
       `COALESCE(t.last_used_at, t.created_at) < $3`,
     ];
     if (after) where.push(`(t.created_at, t.id) < ($${params.push(after.createdAt)}, $${params.push(after.id)})`);
+    return this.reachingPage(where, params, limit + 1);
+  }
+
+  /**
+   * The newest `limit` tokens reaching workspace $1 that meet `where` (conditions on t and its parent p).
+   * Each member's and API user's own newest `limit` come through its (owner, created_at, id) index, and
+   * the page is cut from those: the work grows with the workspace's members, never with their tokens (an
+   * API user with 10,000 tokens gives `limit` of them), and no sort takes in the whole list. A token has
+   * one owner and an owner one membership here, so no token comes twice (docs/performance.md).
+   */
+  private reachingPage(where: string[], params: unknown[], limit: number): Promise<ReachingToken[]> {
+    const newestOf = (owner: 't.user_id' | 't.api_user_id', membership: 'm.user_id' | 'm.api_user_id') =>
+      `SELECT o.id, o.created_at FROM memberships m CROSS JOIN LATERAL (
+         SELECT t.id, t.created_at FROM tokens t LEFT JOIN tokens p ON p.id = t.parent_id
+          WHERE ${owner} = ${membership} AND ${where.join(' AND ')}
+          ORDER BY t.created_at DESC, t.id DESC LIMIT ${limit}) o
+        WHERE m.workspace_id = $1 AND ${membership} IS NOT NULL`;
     return this.dataSource.query(
-      `SELECT ${REACHING_COLUMNS} ${REACHING_FROM} WHERE ${where.join(' AND ')} ORDER BY t.created_at DESC, t.id DESC LIMIT ${limit + 1}`,
+      `SELECT ${REACHING_COLUMNS}
+         FROM (SELECT c.id FROM (${newestOf('t.user_id', 'm.user_id')} UNION ALL ${newestOf('t.api_user_id', 'm.api_user_id')}) c
+                ORDER BY c.created_at DESC, c.id DESC LIMIT ${limit}) page
+         JOIN tokens t ON t.id = page.id
+         LEFT JOIN tokens p ON p.id = t.parent_id
+         LEFT JOIN users u ON u.id = t.user_id
+        ORDER BY t.created_at DESC, t.id DESC`,
       params,
     );
   }
