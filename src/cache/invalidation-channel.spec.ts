@@ -50,7 +50,6 @@ jest.mock('pg', () => {
   return { Client, state };
 });
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const pg = jest.requireMock('pg') as { state: { script: Behaviour[]; clients: FakeClient[] } };
 
 const config = loadConfig({ DATABASE_URL: 'postgres://latchkey@db.invalid/latchkey', LATCHKEY_CACHE_TTL_SECONDS: '300' });
