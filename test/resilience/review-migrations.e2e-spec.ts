@@ -1,0 +1,102 @@
+// Review of issue 20: migrations in one transaction under a transaction-scoped advisory lock, as
+// several instances starting together against one fresh PostgreSQL database do. PostgreSQL server only
+// (the embedded database admits one connection, so one instance).
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { DataSource, MigrationInterface } from 'typeorm';
+import { dataSourceOptions } from '../../src/database/database';
+import { runMigrations } from '../../src/database/migrate';
+import { MIGRATIONS } from '../../src/database/schema';
+import { serverUrl } from '../support/test-database';
+
+// The key of src/database/migrate.ts ("latchkey" in ASCII): an instance of the previous version takes it
+// with pg_advisory_lock during a rolling upgrade.
+const MIGRATION_LOCK_KEY = 0x6c617463686b6579n.toString();
+
+class FailingMigration9999999999999 implements MigrationInterface {
+  name = 'FailingMigration9999999999999';
+  async up(): Promise<void> {
+    throw new Error('this migration fails on purpose');
+  }
+  async down(): Promise<void> {}
+}
+
+(serverUrl() ? describe : describe.skip)('review: migrations with several instances starting at once (PostgreSQL server)', () => {
+  const admin = () => new Client({ connectionString: serverUrl() });
+  let url: string;
+  let name: string;
+  const sources: DataSource[] = [];
+
+  const open = async (migrations: unknown[] = MIGRATIONS) => {
+    const source = new DataSource({ ...dataSourceOptions({ url }, { size: 1 }), migrations } as never);
+    await source.initialize();
+    sources.push(source);
+    return source;
+  };
+  const query = async <T>(sql: string): Promise<T[]> => {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query(sql)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  };
+
+  beforeEach(async () => {
+    name = `review20_mig_${randomBytes(4).toString('hex')}`;
+    const client = admin();
+    await client.connect();
+    await client.query(`CREATE DATABASE ${name}`);
+    await client.end();
+    const parsed = new URL(serverUrl() as string);
+    parsed.pathname = `/${name}`;
+    url = parsed.toString();
+  });
+  afterEach(async () => {
+    for (const source of sources.splice(0)) if (source.isInitialized) await source.destroy();
+    const client = admin();
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await client.end();
+  });
+
+  it('applies each migration exactly once when four instances start together on an empty database', async () => {
+    const instances = await Promise.all([open(), open(), open(), open()]);
+    const applied = await Promise.all(instances.map((source) => runMigrations(source)));
+    const counts = applied.map((names) => names.length).sort((a, b) => b - a);
+    expect(counts).toEqual([MIGRATIONS.length, 0, 0, 0]);
+    const rows = await query<{ name: string }>('SELECT name FROM migrations');
+    expect(rows).toHaveLength(MIGRATIONS.length);
+    expect(new Set(rows.map((row) => row.name)).size).toBe(MIGRATIONS.length);
+  }, 60_000);
+
+  it('leaves nothing of a failed batch and frees the lock for the next instance at once', async () => {
+    const failing = await open([...MIGRATIONS, FailingMigration9999999999999]);
+    await expect(runMigrations(failing)).rejects.toThrow('this migration fails on purpose');
+    // One transaction: the migrations before the failing one are rolled back with it.
+    const tables = await query<{ n: string }>(`SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public'`);
+    expect(Number(tables[0].n)).toBe(0);
+    const healthy = await open();
+    const started = Date.now();
+    expect(await runMigrations(healthy)).toHaveLength(MIGRATIONS.length);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 60_000);
+
+  it('waits for an instance of the previous version holding the session lock (a rolling upgrade)', async () => {
+    const old = new Client({ connectionString: url });
+    await old.connect();
+    try {
+      await old.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+      const source = await open();
+      let done = false;
+      const run = runMigrations(source).then((names) => ((done = true), names));
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(done).toBe(false);
+      await old.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]);
+      expect(await run).toHaveLength(MIGRATIONS.length);
+    } finally {
+      await old.end();
+    }
+  }, 60_000);
+});
