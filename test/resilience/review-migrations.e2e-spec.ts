@@ -3,7 +3,7 @@
 // (the embedded database admits one connection, so one instance).
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { DataSource, MigrationInterface } from 'typeorm';
+import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/database';
 import { runMigrations } from '../../src/database/migrate';
 import { MIGRATIONS } from '../../src/database/schema';
@@ -21,14 +21,26 @@ class FailingMigration9999999999999 implements MigrationInterface {
   async down(): Promise<void> {}
 }
 
+/** What the comment of 1767000600000-ForeignKeyIndexes.ts prescribes for an index on a big table. */
+class ConcurrentIndex9999999999998 implements MigrationInterface {
+  name = 'ConcurrentIndex9999999999998';
+  transaction = false as const;
+  async up(q: QueryRunner): Promise<void> {
+    await q.query('CREATE INDEX CONCURRENTLY review_tokens_created ON tokens (created_at)');
+  }
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP INDEX review_tokens_created');
+  }
+}
+
 (serverUrl() ? describe : describe.skip)('review: migrations with several instances starting at once (PostgreSQL server)', () => {
   const admin = () => new Client({ connectionString: serverUrl() });
   let url: string;
   let name: string;
   const sources: DataSource[] = [];
 
-  const open = async (migrations: unknown[] = MIGRATIONS) => {
-    const source = new DataSource({ ...dataSourceOptions({ url }, { size: 1 }), migrations } as never);
+  const open = async (migrations: unknown[] = MIGRATIONS, statementTimeoutMs?: number) => {
+    const source = new DataSource({ ...dataSourceOptions({ url }, { size: 1, statementTimeoutMs }), migrations } as never);
     await source.initialize();
     sources.push(source);
     return source;
@@ -98,5 +110,33 @@ class FailingMigration9999999999999 implements MigrationInterface {
     } finally {
       await old.end();
     }
+  }, 60_000);
+
+  it("waits for another instance's migrations longer than the statement timeout (a long batch at a rolling deploy)", async () => {
+    const other = new Client({ connectionString: url });
+    await other.connect();
+    try {
+      // Another instance in the middle of a batch that takes longer than statement_timeout.
+      await other.query('BEGIN');
+      await other.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+      const source = await open(MIGRATIONS, 500);
+      const run = runMigrations(source);
+      run.catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 1500));
+      await other.query('COMMIT');
+      // Bug: the lock wait is a statement like any other, cancelled at statement_timeout (57014): the
+      // instance fails to start while another one migrates, and restarts in a loop. A SET LOCAL
+      // statement_timeout = 0 in the migration transaction (transaction scope: fine behind PgBouncer) would wait.
+      expect(await run).toHaveLength(MIGRATIONS.length);
+    } finally {
+      await other.end();
+    }
+  }, 60_000);
+
+  it('can run a migration that cannot be in a transaction, as the ForeignKeyIndexes comment says to write one', async () => {
+    const source = await open([...MIGRATIONS, ConcurrentIndex9999999999998]);
+    // Bug: executor.transaction = 'none' inside one BEGIN ignores `transaction = false`: CREATE INDEX
+    // CONCURRENTLY fails (25001) and, every migration being in the batch, no instance can start.
+    expect(await runMigrations(source)).toHaveLength(MIGRATIONS.length + 1);
   }, 60_000);
 });
