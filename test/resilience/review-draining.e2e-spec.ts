@@ -1,7 +1,9 @@
 // Review of issue 20: the graceful shutdown (src/health/draining.ts) through real sockets, on both
 // databases: what a balancer's connections see while the instance drains and then stops listening.
+import { Controller, Get, Module } from '@nestjs/common';
 import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { Public } from '../../src/auth/access.decorators';
 import { Draining, shutDownGracefully } from '../../src/health/draining';
 import { bearer, registerUser } from '../support/api';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -17,6 +19,40 @@ function get(port: number, path: string, agent: Agent, headers: Record<string, s
     req.on('error', reject);
     req.end();
   });
+}
+
+/** A request that takes as long as the test says: in flight when the shutdown begins. */
+const slow = { release: () => undefined as void, started: Promise.resolve() };
+@Controller('review-slow')
+class SlowController {
+  @Get()
+  @Public()
+  async wait(): Promise<object> {
+    await new Promise<void>((resolve) => (slow.release = resolve));
+    return { done: true };
+  }
+}
+@Module({ controllers: [SlowController] })
+class SlowModule {}
+
+/** Runs shutDownGracefully with its process.exit deadline caught, so the test process survives it. */
+async function withExitCaught<T>(run: () => Promise<T>): Promise<{ result: T; exited: boolean }> {
+  const exit = jest.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+  const realSetTimeout = global.setTimeout;
+  const deadlines: NodeJS.Timeout[] = [];
+  const timers = jest.spyOn(global, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+    const timer = realSetTimeout(fn, ms);
+    if ((ms ?? 0) >= 20_000) deadlines.push(timer);
+    return timer;
+  }) as never);
+  try {
+    const result = await run();
+    return { result, exited: exit.mock.calls.length > 0 };
+  } finally {
+    for (const timer of deadlines) clearTimeout(timer);
+    timers.mockRestore();
+    exit.mockRestore();
+  }
 }
 
 describe('review: draining and stopping', () => {
@@ -93,4 +129,36 @@ describe('review: draining and stopping', () => {
       }
     }, 30_000);
   });
+
+  it('lets a request in flight when the shutdown begins finish, answered with `Connection: close`, before closing', async () => {
+    const t = await startTestApp({}, undefined, { imports: [SlowModule] });
+    await t.app.listen(0, '127.0.0.1');
+    const port = (t.app.getHttpServer().address() as { port: number }).port;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const inFlight = get(port, '/v1/review-slow', agent);
+      await new Promise((r) => setTimeout(r, 300));
+      const { result, exited } = await withExitCaught(async () => {
+        let closed = false;
+        const shutdown = shutDownGracefully(t.app, 0).then(() => (closed = true));
+        await new Promise((r) => setTimeout(r, 500));
+        // Still waiting for the request: the application (its pool, its buffered writes) is not closed yet.
+        const closedEarly = closed;
+        slow.release();
+        const answer = await inFlight;
+        await shutdown;
+        return { closedEarly, answer };
+      });
+      expect(result.closedEarly).toBe(false);
+      // Bug: `Connection: close` is decided in the onRequest hook, which this request passed before the
+      // drain began: its response keeps the connection, which then holds the shutdown up to
+      // CONNECTIONS_WAIT_MS, and is closed under the peer by app.close() if it was idle then (a request
+      // crossing that close is lost). An onSend hook (or res.shouldKeepAlive = false) would cover it.
+      expect(result.answer).toEqual({ status: 200, connection: 'close' });
+      expect(exited).toBe(false);
+    } finally {
+      agent.destroy();
+      await t.database?.drop();
+    }
+  }, 30_000);
 });
