@@ -16,7 +16,6 @@ import { MAX_REQUEST_ID_LENGTH, ProblemDetailsFilter, sendProblem } from './comm
 import { createValidationPipe, MAX_KEYS_PER_OBJECT, rawJsonProblem } from './common/validation';
 import type { AppConfig } from './config/app-config';
 import { Database } from './database/database';
-import { Draining } from './health/draining';
 import { MetricsService } from './metrics/metrics.service';
 import { TokenUsageRecorder } from './tokens/token-usage.recorder';
 import { RateLimits } from './rate-limits/rate-limits';
@@ -159,12 +158,9 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   // POST and GET /graphql (src/graphql): authenticated by the guard as a whole, with its own limits.
   installGraphqlTransport(app);
   const headers = securityHeaders();
-  const draining = app.get(Draining);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers);
     reply.header('X-Request-Id', request.id);
-    // Shutting down (src/health/draining.ts): no connection is kept for another request.
-    if (draining.active) reply.header('Connection', 'close');
     done();
   });
   const usage = app.get(TokenUsageRecorder);

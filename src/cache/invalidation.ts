@@ -12,6 +12,7 @@
 // On the embedded database only one process can run (its data directory is locked) and every query
 // goes through one connection, so applying events locally is exact; there is no LISTEN there.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import {
   DataSource,
@@ -48,6 +49,34 @@ export type ChannelState = 'local' | 'off' | 'listening' | 'lost';
 type Listener = (event: InvalidationEvent) => void;
 
 const RECONNECT_DELAY_MS = 1000;
+/**
+ * A LISTEN connection can go silent without closing (a host that hangs, packets dropped, a LISTEN URL
+ * wrongly pointed at a transaction pooler): every HEARTBEAT_MS the instance notifies itself through the
+ * pool, and a channel that has heard nothing for HEARTBEAT_TIMEOUT_MS counts as lost.
+ */
+const HEARTBEAT_MS = 5000;
+const HEARTBEAT_TIMEOUT_MS = 15_000;
+const NAMED_KINDS: ReadonlySet<string> = new Set(['token', 'user', 'api_user', 'workspace'] satisfies Array<
+  Exclude<InvalidationEvent, { kind: 'all' }>['kind']
+>);
+
+/**
+ * What a notification asks for. Anyone who can connect may pg_notify, so nothing from the wire is taken
+ * as it is: a named event keeps its kind and id, a heartbeat is told apart, and anything else (garbage,
+ * an 'all' with flags) is a plain 'all', which can only empty the caches, never switch them off.
+ */
+function fromWire(payload: string | undefined): InvalidationEvent | { kind: 'heartbeat' } {
+  try {
+    const event = JSON.parse(payload ?? '') as { kind?: unknown; id?: unknown };
+    if (event?.kind === 'heartbeat') return { kind: 'heartbeat' };
+    if (typeof event?.kind === 'string' && NAMED_KINDS.has(event.kind) && typeof event.id === 'string') {
+      return { kind: event.kind, id: event.id } as InvalidationEvent;
+    }
+  } catch {
+    // not JSON: as below
+  }
+  return { kind: 'all' };
+}
 
 @Injectable()
 export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdown, EntitySubscriberInterface {
@@ -62,10 +91,14 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
   private channel: ChannelState;
   /** For the metrics: how often the channel was lost, and how many events came in through it. */
   readonly counts = { losses: 0, received: 0 };
+  private heartbeat: NodeJS.Timeout | null = null;
+  /** When the LISTEN connection last heard anything (performance.now()). */
+  private lastHeard = 0;
+  private readonly instanceId = randomUUID();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Optional() dataSource?: DataSource,
+    @Optional() private readonly dataSource?: DataSource,
   ) {
     // TypeORM tells its subscribers about every COMMIT and ROLLBACK, whichever service ran the transaction.
     dataSource?.subscribers.push(this);
@@ -118,6 +151,7 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    this.stopHeartbeat();
     await this.client?.end().catch(() => undefined);
   }
 
@@ -126,22 +160,32 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async listen(): Promise<void> {
-    const client = new Client({ connectionString: this.config.databaseListenUrl as string, application_name: 'latchkey-listen' });
+    const client = new Client({
+      connectionString: this.config.databaseListenUrl as string,
+      application_name: 'latchkey-listen',
+      // An address that accepts and never answers must not hold the start (or a retry) for ever.
+      connectionTimeoutMillis: this.config.dbAcquireTimeoutMs,
+      keepAlive: true,
+    });
     client.on('notification', (message) => {
       this.counts.received++;
-      try {
-        this.apply(JSON.parse(message.payload ?? '') as InvalidationEvent);
-      } catch {
-        this.apply({ kind: 'all' });
-      }
+      this.lastHeard = performance.now();
+      const event = fromWire(message.payload);
+      if (event.kind !== 'heartbeat') this.apply(event);
     });
     client.on('error', () => this.reconnect(client));
     client.on('end', () => this.reconnect(client));
     try {
       await client.connect();
+      if (this.abandoned(client)) return;
       await client.query(`LISTEN ${INVALIDATION_CHANNEL}`);
+      // The connection may have been lost (or the app stopped) in the very turn LISTEN answered:
+      // taking it now would call a dead channel working, and no retry would come.
+      if (this.abandoned(client)) return;
       this.client = client;
       this.channel = 'listening';
+      this.lastHeard = performance.now();
+      this.startHeartbeat(client);
       // Whatever happened while nobody was listening is unknown: start from nothing, and cache again.
       this.apply({ kind: 'all' });
     } catch (error) {
@@ -153,11 +197,40 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
     }
   }
 
+  /** Whether a connection being set up is no longer wanted: lost meanwhile (a retry is under way) or the app stopped. */
+  private abandoned(client: Client): boolean {
+    if (!this.stopped && !this.lost.has(client)) return false;
+    void client.end().catch(() => undefined);
+    return true;
+  }
+
+  private startHeartbeat(client: Client): void {
+    this.stopHeartbeat();
+    const beat = JSON.stringify({ kind: 'heartbeat', from: this.instanceId });
+    this.heartbeat = setInterval(() => {
+      if (this.client !== client) return this.stopHeartbeat();
+      if (performance.now() - this.lastHeard > HEARTBEAT_TIMEOUT_MS) {
+        this.logger.warn('invalidation channel silent: reconnecting');
+        return this.reconnect(client);
+      }
+      // Through the pool where there is one, as changes are sent: what arrives proves that path too.
+      const send = this.dataSource?.isInitialized ? this.dataSource.query.bind(this.dataSource) : client.query.bind(client);
+      void send('SELECT pg_notify($1, $2)', [INVALIDATION_CHANNEL, beat]).catch(() => undefined);
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+
   private reconnect(client: Client): void {
     // Without the `lost` check every failed attempt could start two retry loops, doubling each second.
     if (this.stopped || this.lost.has(client) || (this.client !== null && this.client !== client)) return;
     this.lost.add(client);
     this.client = null;
+    this.stopHeartbeat();
     if (this.channel === 'listening') {
       this.counts.losses++;
       this.logger.warn('invalidation channel lost: caches bypassed until it is back');

@@ -548,6 +548,11 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   }
   const mailFrom = checkMailFrom(vars.LATCHKEY_MAIL_FROM);
   if (mailFrom) throw new ConfigError([mailFrom]);
+  if (vars.LATCHKEY_DATABASE_LISTEN_URL && vars.LATCHKEY_DATABASE_LISTEN_URL !== 'none' && !vars.DATABASE_URL) {
+    throw new ConfigError([
+      'LATCHKEY_DATABASE_LISTEN_URL needs DATABASE_URL: without it the data is in the embedded database, which has no channel to listen to',
+    ]);
+  }
   if (vars.LATCHKEY_METRICS_PORT !== undefined && vars.LATCHKEY_METRICS_PORT !== 0 && vars.LATCHKEY_METRICS_PORT === vars.PORT) {
     throw new ConfigError(['LATCHKEY_METRICS_PORT must differ from PORT: the metrics listener is apart from the public one']);
   }

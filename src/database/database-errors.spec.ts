@@ -26,11 +26,18 @@ describe('databaseUnavailableReason', () => {
     ['a connection that did not open in time', new Error('Connection terminated due to connection timeout')],
     ['a connection lost mid-query', new Error('Connection terminated unexpectedly')],
     ['a demoted primary (failover)', withCode('cannot execute INSERT in a read-only transaction', '25006')],
-    ['a transaction whose connection TypeORM released on its error', new QueryRunnerAlreadyReleasedError()],
-    ['a nested transaction on such a connection', new QueryRunnerProviderAlreadyReleasedError()],
   ])('calls %s an outage, whatever the pool', (_name, error) => {
     expect(databaseUnavailableReason(error, busyPool)).toBe('unreachable');
     expect(databaseUnavailableReason(error, connectingPool)).toBe('unreachable');
+  });
+
+  it.each([
+    ['a transaction whose connection TypeORM released on its error', new QueryRunnerAlreadyReleasedError()],
+    ['a nested transaction on such a connection', new QueryRunnerProviderAlreadyReleasedError()],
+  ])('calls %s an outage only right after a connection error, a bug otherwise', (_name, error) => {
+    expect(databaseUnavailableReason(error, { ...busyPool, recentConnectionError: true })).toBe('unreachable');
+    expect(databaseUnavailableReason(error, { ...busyPool, recentConnectionError: false })).toBeNull();
+    expect(databaseUnavailableReason(error, busyPool)).toBeNull();
   });
 
   it('looks inside TypeORM errors', () => {

@@ -11,6 +11,8 @@ const UNAVAILABLE_MESSAGES =
 // TypeORM releases a query runner whose connection reported an error (PostgresQueryRunner's 'error'
 // listener): the next statement of that transaction, or a nested transaction() on it, then fails with one
 // of these instead of the connection error, as seen when the primary was killed (reliability/cluster.ts).
+// The same errors come from a bug (a transaction's manager used after it ended) with the database up:
+// only a connection error seen just before makes them an outage (databaseUnavailableReason).
 const RELEASED_RUNNER_ERRORS = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError']);
 // pg-pool's words when a query waited its whole connectionTimeoutMillis in the queue for a pooled connection.
 const ACQUIRE_TIMEOUT_MESSAGE = 'timeout exceeded when trying to connect';
@@ -31,7 +33,6 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (!isError(error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (UNAVAILABLE_NODE_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
-  if (RELEASED_RUNNER_ERRORS.has(error.constructor?.name)) return true;
   const driverError = (error as { driverError?: unknown }).driverError;
   if (driverError && driverError !== error && isDatabaseUnavailable(driverError)) return true;
   return UNAVAILABLE_MESSAGES.test(error.message);
@@ -51,6 +52,7 @@ export function isPoolAcquireTimeout(error: unknown): boolean {
  */
 export function databaseUnavailableReason(error: unknown, pool: PoolStats): DatabaseUnavailableReason | null {
   if (isPoolAcquireTimeout(error)) return pool.open > 0 ? 'pool_exhausted' : 'unreachable';
+  if (isError(error) && RELEASED_RUNNER_ERRORS.has(error.constructor?.name)) return pool.recentConnectionError ? 'unreachable' : null;
   return isDatabaseUnavailable(error) ? 'unreachable' : null;
 }
 

@@ -16,10 +16,19 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   try {
     await queryRunner.startTransaction();
     try {
+      // Waiting for another instance's migrations, and a long migration, must outlast the statement
+      // timeout (sent at connect, or set on the role behind PgBouncer): this transaction only.
+      await queryRunner.query('SET LOCAL statement_timeout = 0');
       await queryRunner.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
       const executor = new MigrationExecutor(dataSource, queryRunner);
       // Inside the transaction begun here: the lock must cover reading what is applied as well.
       executor.transaction = 'none';
+      const outside = (await executor.getPendingMigrations()).filter((m) => m.instance?.transaction === false);
+      if (outside.length > 0) {
+        // All migrations run in one transaction (above): one that cannot (CREATE INDEX CONCURRENTLY) would
+        // fail at every start. Such a change is applied by hand before the deploy, as the migration's comment says.
+        throw new Error(`migrations cannot opt out of the transaction (transaction = false): ${outside.map((m) => m.name).join(', ')}`);
+      }
       const applied = await executor.executePendingMigrations();
       await queryRunner.commitTransaction();
       return applied.map((m) => m.name);

@@ -12,11 +12,17 @@ export interface PoolStats {
   idle: number;
   /** Queries queued for a connection. */
   waiting: number;
+  /** A pooled connection reported an error (lost, reset) within the last RECENT_ERROR_MS. */
+  recentConnectionError?: boolean;
 }
+
+/** How long a connection's error explains a transaction that finds its connection released. */
+const RECENT_ERROR_MS = 10_000;
 
 export class PoolMonitor {
   private pool: Pool | null = null;
   private openConnections = 0;
+  private lastConnectionError = -Infinity;
 
   constructor(readonly size: number) {}
 
@@ -27,6 +33,8 @@ export class PoolMonitor {
   readonly onConnect = (client: PoolClient): void => {
     this.openConnections++;
     client.once('end', () => this.openConnections--);
+    // pg-pool and TypeORM handle the error; this only remembers when one came (database-errors.ts).
+    client.on('error', () => (this.lastConnectionError = performance.now()));
   };
 
   attach(pool: Pool): void {
@@ -42,6 +50,7 @@ export class PoolMonitor {
       inUse: pool.totalCount - pool.idleCount,
       idle: pool.idleCount,
       waiting: pool.waitingCount,
+      recentConnectionError: performance.now() - this.lastConnectionError < RECENT_ERROR_MS,
     };
   }
 

@@ -11,7 +11,7 @@
 //    flushed, the pool is closed.
 import { Injectable } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer } from 'node:net';
 
 /** Longest wait in step 2 for open connections to end; a balancer's upstream keep-alive timeout should be shorter. */
@@ -32,9 +32,24 @@ export class Draining {
   }
 }
 
+/**
+ * Step 1's switch: readiness turns red, and every request from now on is answered `Connection: close`,
+ * whichever route or error answers it (even the router's own, before any hook). A listener added only
+ * now, so no request pays for it before. A request already under way keeps its connection, which step 2
+ * then leaves to the peer like an idle one.
+ */
+export function startDraining(app: NestFastifyApplication): void {
+  const draining = app.get(Draining);
+  if (draining.active) return;
+  draining.begin();
+  (app.getHttpServer() as Server).prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+    response.shouldKeepAlive = false;
+  });
+}
+
 /** The three steps above; resolves when the application is closed, rejects if it could not close. */
 export async function shutDownGracefully(app: NestFastifyApplication, drainSeconds: number): Promise<void> {
-  app.get(Draining).begin();
+  startDraining(app);
   setTimeout(() => process.exit(1), drainSeconds * 1000 + CONNECTIONS_WAIT_MS + CLOSE_TIMEOUT_MS).unref();
   await new Promise((resolve) => setTimeout(resolve, drainSeconds * 1000));
   await stopListening(app.getHttpServer() as Server, CONNECTIONS_WAIT_MS);

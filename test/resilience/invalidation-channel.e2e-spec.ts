@@ -6,7 +6,7 @@
 // publishes, as a change by another instance whose notification was lost. PostgreSQL server only: the
 // embedded database has no second connection to LISTEN on.
 // The drain of a graceful shutdown is tested here too, on both databases.
-import { Draining } from '../../src/health/draining';
+import { startDraining } from '../../src/health/draining';
 import { bearer, expectProblem, registerUser, scrapeMetrics } from '../support/api';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -107,7 +107,7 @@ describe('draining before a shutdown', () => {
     expect(before.headers.connection).toBe('keep-alive');
     expect((await t.http().get('/health/ready')).status).toBe(200);
 
-    t.app.get(Draining).begin();
+    startDraining(t.app);
     const problem = expectProblem(await t.http().get('/health/ready'), 503, 'unavailable');
     expect(problem.detail).toBe('The instance is shutting down.');
     const during = await t.http().get('/v1/whoami').set(bearer(user.personalToken)).set(keepAlive);

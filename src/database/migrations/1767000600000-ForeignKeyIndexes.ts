@@ -9,7 +9,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 // Plain CREATE INDEX, inside the migration's transaction: it blocks writes to invitations and
 // api_users while it builds, which on these tables (rows per invitation sent, per API user) takes
 // well under a second. An index on a table of millions (audit_events, tokens) would need CREATE INDEX
-// CONCURRENTLY, which cannot run in a transaction: a migration of its own with `transaction = false`.
+// CONCURRENTLY, which cannot run in a transaction, and all migrations run in one (src/database/migrate.ts
+// refuses `transaction = false`): build such an index by hand before the deploy, and let its migration
+// create it IF NOT EXISTS.
 export class ForeignKeyIndexes1767000600000 implements MigrationInterface {
   name = 'ForeignKeyIndexes1767000600000';
 
