@@ -509,28 +509,6 @@ export class LocalCluster {
     }
   }
 
-  /** A statement on one node directly (not through HAProxy), e.g. to read what survived on the new primary. */
-  async nodeQuery<T = Record<string, unknown>>(node: PatroniNode, sql: string, params: unknown[] = []): Promise<T[]> {
-    const client = new Client({ connectionString: `postgres://postgres@127.0.0.1:${node.pgPort}/latchkey`, connectionTimeoutMillis: 2000 });
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      return (await client.query(sql, params)).rows as T[];
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  }
-
-  /** Waits until `node` leads and a synchronous standby follows it again (after a failover, the old primary rejoins). */
-  async waitForLeader(timeoutMs: number): Promise<PatroniNode> {
-    return until(
-      'a leader',
-      () => this.primary(),
-      timeoutMs,
-      () => this.nodes.map((n) => n.service.logTail(10)).join('\n'),
-    );
-  }
-
   /** Ends everything; the run folder goes too unless `keep`. */
   async stop(): Promise<void> {
     await this.nginx.kill();

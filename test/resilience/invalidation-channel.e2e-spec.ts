@@ -7,23 +7,10 @@
 // embedded database has no second connection to LISTEN on.
 // The drain of a graceful shutdown is tested here too, on both databases.
 import { startDraining } from '../../src/health/draining';
-import { bearer, expectProblem, registerUser, scrapeMetrics } from '../support/api';
+import { bearer, eventually, expectProblem, metricValue, registerUser, scrapeMetrics } from '../support/api';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase, serverUrl, TestDatabase } from '../support/test-database';
-
-function metric(metrics: string, name: string): number | null {
-  const line = metrics.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? null : Number(line.split(' ')[1]);
-}
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 (serverUrl() ? describe : describe.skip)('the invalidation channel on a connection of its own (PostgreSQL server)', () => {
   let db: TestDatabase;
@@ -49,8 +36,8 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Pro
     t.dataSource.query(`UPDATE tokens SET revoked_at = $2 WHERE id = $1`, [tokenId, new Date(t.clock.now().getTime() - 1000)]);
 
   it('caches while listening, bypasses the caches while the channel is lost, and resumes when it is back', async () => {
-    await until(async () => (await ready()).invalidation === 'listening');
-    expect(metric(await scrapeMetrics(t), 'latchkey_invalidation_channel_up')).toBe(1);
+    expect(await eventually(async () => (await ready()).invalidation === 'listening')).toBe(true);
+    expect(metricValue(await scrapeMetrics(t), 'latchkey_invalidation_channel_up')).toBe(1);
 
     // Listening: a cached token stays accepted after a change nobody announced (the cache is in use,
     // so the next part can fail).
@@ -60,13 +47,13 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Pro
     expect((await whoami(first.personalToken)).status).toBe(200);
 
     await proxy.cut();
-    await until(async () => (await ready()).invalidation === 'lost');
+    expect(await eventually(async () => (await ready()).invalidation === 'lost')).toBe(true);
     const health = await t.http().get('/health/ready');
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ status: 'ok', database: 'up', invalidation: 'lost' });
     const metrics = await scrapeMetrics(t);
-    expect(metric(metrics, 'latchkey_invalidation_channel_up')).toBe(0);
-    expect(metric(metrics, 'latchkey_invalidation_channel_losses_total')).toBe(1);
+    expect(metricValue(metrics, 'latchkey_invalidation_channel_up')).toBe(0);
+    expect(metricValue(metrics, 'latchkey_invalidation_channel_losses_total')).toBe(1);
 
     // Lost: what was cached is gone, and nothing is cached again: each change is seen at the next check.
     expect((await whoami(first.personalToken)).status).toBe(401);
@@ -77,15 +64,15 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Pro
     expectProblem(await whoami(second.personalToken), 401, 'token_invalid');
 
     await proxy.restore();
-    await until(async () => (await ready()).invalidation === 'listening');
-    expect(metric(await scrapeMetrics(t), 'latchkey_invalidation_channel_up')).toBe(1);
+    expect(await eventually(async () => (await ready()).invalidation === 'listening')).toBe(true);
+    expect(metricValue(await scrapeMetrics(t), 'latchkey_invalidation_channel_up')).toBe(1);
     // Caching again, and another instance's announced change arrives through the channel.
     const third = await registerUser(t);
     expect((await whoami(third.personalToken)).status).toBe(200);
     await revokeBehindTheCachesBack(third.personalTokenId);
     expect((await whoami(third.personalToken)).status).toBe(200);
     await t.dataSource.query(`SELECT pg_notify('latchkey_invalidate', $1)`, [JSON.stringify({ kind: 'token', id: third.personalTokenId })]);
-    await until(async () => (await whoami(third.personalToken)).status === 401, 5000);
+    expect(await eventually(async () => (await whoami(third.personalToken)).status === 401, 5000)).toBe(true);
   }, 60_000);
 });
 

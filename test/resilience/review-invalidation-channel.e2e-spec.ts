@@ -1,24 +1,10 @@
 // Review of issue 20: attacks on the invalidation channel through HTTP, on the PostgreSQL server
 // (the embedded database has no LISTEN). "Another instance's change" is a statement on the database
 // that no instance publishes, followed or not by the notification it would have sent.
-import { bearer, registerUser, scrapeMetrics } from '../support/api';
+import { bearer, eventually, metricValue, registerUser, scrapeMetrics } from '../support/api';
 import { StallingProxy } from '../support/stalling-proxy';
 import { startTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase, serverUrl, TestDatabase } from '../support/test-database';
-
-function metric(metrics: string, name: string): number | null {
-  const line = metrics.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? null : Number(line.split(' ')[1]);
-}
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return true;
-}
 
 (serverUrl() ? describe : describe.skip)('review: the invalidation channel under attack (PostgreSQL server)', () => {
   let db: TestDatabase;
@@ -45,7 +31,7 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Pro
     });
 
     it('does not switch caching off while readiness and the metrics say the channel is up', async () => {
-      expect(await until(async () => (await ready(t)).invalidation === 'listening')).toBe(true);
+      expect(await eventually(async () => (await ready(t)).invalidation === 'listening')).toBe(true);
       // pg_notify needs no privilege: any role that can connect to the database can send this.
       await t.dataSource.query(`SELECT pg_notify('latchkey_invalidate', $1)`, [JSON.stringify({ kind: 'all', channelLost: true })]);
       await new Promise((r) => setTimeout(r, 300));
@@ -54,7 +40,7 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Pro
       await revokeBehindTheCachesBack(t, user.personalTokenId);
       const cachedAnswer = (await whoami(t, user.personalToken)).status;
       const health = await ready(t);
-      const up = metric(await scrapeMetrics(t), 'latchkey_invalidation_channel_up');
+      const up = metricValue(await scrapeMetrics(t), 'latchkey_invalidation_channel_up');
       // Either the forged event is ignored (the cache still answers 200), or the instance says the caches
       // are bypassed. Bug: it bypasses them (401) while saying "listening" and channel_up 1, until the
       // LISTEN connection is next lost: a cheap way to push every check of every instance onto the database.
@@ -75,7 +61,7 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Pro
     });
 
     it('is noticed: readiness turns "lost" and another instance\'s revocation is refused within 20 s', async () => {
-      expect(await until(async () => (await ready(t)).invalidation === 'listening')).toBe(true);
+      expect(await eventually(async () => (await ready(t)).invalidation === 'listening')).toBe(true);
       const user = await registerUser(t);
       expect((await whoami(t, user.personalToken)).status).toBe(200);
       // The primary's host hangs, or a partition drops packets: no RST, no FIN, no error on the socket.
@@ -87,7 +73,7 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Pro
       ]);
       // Bug: no keepalive and no ping on the LISTEN connection: it stays "listening" and the cached
       // token stays accepted for the whole TTL (300 s here; 5 min of a revoked token), readiness green.
-      const noticed = await until(async () => (await ready(t)).invalidation === 'lost', 20_000);
+      const noticed = await eventually(async () => (await ready(t)).invalidation === 'lost', 20_000);
       expect(noticed).toBe(true);
       expect((await whoami(t, user.personalToken)).status).toBe(401);
     }, 40_000);

@@ -146,3 +146,19 @@ export async function markEmailVerified(t: TestApp, userId: string): Promise<voi
 export async function scrapeMetrics(t: TestApp): Promise<string> {
   return (await t.http().get('/metrics').set(bearer(METRICS_KEY)).expect(200)).text;
 }
+
+/** A metric's value without labels in a scrape, or null when the scrape has no sample of it. */
+export function metricValue(metrics: string, name: string): number | null {
+  const line = metrics.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? null : Number(line.split(' ')[1]);
+}
+
+/** Whether `condition` holds within `timeoutMs`, asked every 50 ms. */
+export async function eventually(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
