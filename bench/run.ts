@@ -21,6 +21,8 @@
 // The bindings scenario (on unless --only leaves it out) adds 1,000 devices, then measures authorize for a
 // token bound to all of them (asking about the last) and for one with 100 CIDRs (the client in the last),
 // each in floor-then-authorize pairs beside the plain case and the owner's unbound token (docs/tokens.md).
+// --only hotpath and --only gc [--gc-seconds 60]: the token check against a bare Fastify server and
+// the GC pauses under load (bench/hotpath.ts, docs/performance.md).
 // Prints the figures and writes them to bench/results/.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -37,6 +39,7 @@ import type { LatchkeyProcess } from '../harness/latchkey-process';
 import { median as medianOf, round } from '../harness/sample-stats';
 import { DASHBOARD_QUERY, fillWorkspace, type BulkCounts } from '../test/support/bulk-fill';
 import { autocannon, LoadResult, ROOT } from './load';
+import { measureHotPath, parseTraceGc, summariseGc, timeOneCheck, type GcReport, type HotPathResult } from './hotpath';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -57,6 +60,7 @@ const wanted = (scenario: string) => ONLY === null || ONLY.has(scenario);
 const SPAM_CACHED = flag('spam-cached', 20_000);
 const SPAM_RATE = flag('spam-rate', 200);
 const WEBHOOK_RATE = flag('webhook-rate', 20);
+const GC_SECONDS = flag('gc-seconds', 60);
 const webhooksWanted = () => ONLY !== null && ONLY.has('webhooks');
 const teamsWanted = () => ONLY !== null && ONLY.has('teams');
 /** How many teams the teams scenario's principal is in. */
@@ -107,7 +111,11 @@ async function migrate(target: DatabaseTarget): Promise<void> {
   await service.stop();
 }
 
-function startService(target: DatabaseTarget): Promise<LatchkeyProcess> {
+/** `extra`: more node options (the GC scenario's --trace-gc) and a reader of every line the service writes. */
+function startService(
+  target: DatabaseTarget,
+  extra: { nodeArgs?: string[]; onLine?: (line: string) => void } = {},
+): Promise<LatchkeyProcess> {
   return startLatchkey(
     ROOT,
     target,
@@ -135,8 +143,9 @@ function startService(target: DatabaseTarget): Promise<LatchkeyProcess> {
       port: PORT,
       core: 0,
       // LATCHKEY_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the service under load.
-      nodeArgs: (process.env.LATCHKEY_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      nodeArgs: [...(process.env.LATCHKEY_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(extra.nodeArgs ?? [])],
       onOutput: (line, stream) => {
+        extra.onLine?.(line);
         if (stream === 'stderr') process.stderr.write(`${line}\n`);
       },
     },
@@ -508,13 +517,22 @@ async function measureUnderSpam(scenario: string, authorizePath: string, fixture
 
 let servicePid = 0;
 
-async function measure(scenario: string, path: string, secret?: string, post?: { json: unknown }): Promise<Result> {
+/** `server`: another server than Latchkey (bench/hotpath.ts's bare floor), its address and the pid whose CPU is read. */
+async function measure(
+  scenario: string,
+  path: string,
+  secret?: string,
+  options: { post?: { json: unknown }; server?: { base: string; pid: number }; seconds?: number } = {},
+): Promise<Result> {
+  const { post, server } = options;
+  const base = server?.base ?? BASE;
+  const pid = server?.pid ?? servicePid;
   const headers: Record<string, string> = secret ? { authorization: `Bearer ${secret}` } : {};
-  autocannon(`${BASE}${path}`, headers, 2, CONNECTIONS, post); // warm-up: JIT, caches, pool
+  autocannon(`${base}${path}`, headers, 2, CONNECTIONS, post); // warm-up: JIT, caches, pool
   const queriesBefore = await metric('latchkey_db_queries_total');
-  const cpuBefore = cpuSeconds(servicePid);
-  const run = autocannon(`${BASE}${path}`, headers, DURATION, CONNECTIONS, post);
-  const cpuAfter = cpuSeconds(servicePid);
+  const cpuBefore = cpuSeconds(pid);
+  const run = autocannon(`${base}${path}`, headers, options.seconds ?? DURATION, CONNECTIONS, post);
+  const cpuAfter = cpuSeconds(pid);
   const queriesAfter = await metric('latchkey_db_queries_total');
   const perRequest = (total: number) => total / Math.max(1, run.requests);
   return {
@@ -572,7 +590,7 @@ async function measureDashboard(target: DatabaseTarget, ownerToken: string): Pro
   };
   const graphql = { requests: 1, ...(await rounds(viaGraphql)) };
   const rest = { requests: await viaRest(), ...(await rounds(viaRest)) };
-  const underLoad = await measure('GraphQL dashboard (200+200+50×2 rows)', '/graphql', ownerToken, { json: body });
+  const underLoad = await measure('GraphQL dashboard (200+200+50×2 rows)', '/graphql', ownerToken, { post: { json: body } });
   return { rows: { ...rows, members: rows.members + 1 }, graphql, rest, underLoad };
 }
 
@@ -863,6 +881,48 @@ async function main(): Promise<void> {
       };
     }
 
+    // Issue 21: the token check against a bare Fastify server, and GC pauses (bench/hotpath.ts).
+    let hotpath: HotPathResult | null = null;
+    if (ONLY?.has('hotpath')) {
+      const measured = await measureHotPath({
+        root: ROOT,
+        target,
+        measure: (scenario, path, secret, server) => measure(scenario, path, secret, { server }),
+        pairs: PAIRS,
+        authorizePath,
+        ownerEmail: ADMIN,
+        allowedToken: fixture.apiUserToken,
+        revokedToken: fixture.revokedToken,
+      });
+      hotpath = measured.result;
+      results.push(...(measured.runs as Result[]));
+    }
+    let gc: (GcReport & { tokens: number; coldFirstCheckMs: number; secondCheckMs: number; run: Result }) | null = null;
+    if (ONLY?.has('gc')) {
+      await service.stop();
+      const events: Array<{ kind: string; pauseMs: number }> = [];
+      let recording = false;
+      service = await startService(target, {
+        nodeArgs: ['--trace-gc'],
+        onLine: (line) => {
+          const event = recording ? parseTraceGc(line) : null;
+          if (event) events.push(event);
+        },
+      });
+      servicePid = service.pid ?? 0;
+      // The first check after a restart: nothing cached, nothing compiled, a new connection.
+      const cold = await timeOneCheck(BASE, authorizePath, fixture.apiUserToken);
+      const second = await timeOneCheck(BASE, authorizePath, fixture.apiUserToken);
+      if (cold.status !== 204 || second.status !== 204) throw new Error(`cold check answered ${cold.status}, ${second.status}`);
+      recording = true;
+      const run = await measure(`authorize for ${GC_SECONDS} s under --trace-gc`, authorizePath, fixture.apiUserToken, {
+        seconds: GC_SECONDS,
+      });
+      recording = false;
+      results.push(run);
+      gc = { tokens: TOKENS, coldFirstCheckMs: cold.ms, secondCheckMs: second.ms, run, ...summariseGc(events, GC_SECONDS + 2) };
+    }
+
     let scale: Scale | null = null;
     if (SCALE) {
       await service.stop();
@@ -912,6 +972,8 @@ async function main(): Promise<void> {
       webhooks,
       teams,
       bindings,
+      hotpath,
+      gc: gc && { ...gc, run: undefined },
     };
     console.log(
       `\nLatchkey bench — ${summary.database}, ${summary.tokens} tokens, ${CONNECTIONS} connections, ${DURATION} s each, ${summary.pinned}\n`,
@@ -989,6 +1051,19 @@ async function main(): Promise<void> {
         `authorize / floor, plain: ${bindings.plainToFloor}; the owner's unbound token: ${bindings.unboundTwinToFloor}; token bound to ${bindings.boundDevices} devices: ${bindings.devicesToFloor} ` +
           `(max queries/req ${bindings.devicesQueriesPerRequest}); token with ${bindings.allowedRanges} CIDRs: ${bindings.cidrsToFloor} ` +
           `(max queries/req ${bindings.cidrsQueriesPerRequest}); by CPU time per request: ${JSON.stringify(bindings.byCpu)}`,
+      );
+    }
+    if (hotpath) {
+      console.log(
+        `CPU per request over the bare Fastify floor (median of ${PAIRS} pairs): ${JSON.stringify(hotpath.cpuOverBare)}; ` +
+          `allowed p99 ms per pair: ${hotpath.allowedP99Ms.join(', ')}`,
+      );
+    }
+    if (gc) {
+      console.log(
+        `GC at ${gc.tokens} tokens, ${GC_SECONDS} s of checks (p99 ${gc.run.p99Ms} ms): ${gc.events} pauses, max ${gc.maxPauseMs} ms, ` +
+          `p99 ${gc.p99PauseMs} ms, ${gc.pausesOver10Ms} over 10 ms, total ${gc.totalPauseMs} ms; ${JSON.stringify(gc.byKind)}; ` +
+          `first check after the restart ${gc.coldFirstCheckMs} ms, the second ${gc.secondCheckMs} ms`,
       );
     }
     if (scale) {
