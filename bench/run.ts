@@ -39,7 +39,15 @@ import type { LatchkeyProcess } from '../harness/latchkey-process';
 import { median as medianOf, round } from '../harness/sample-stats';
 import { DASHBOARD_QUERY, fillWorkspace, type BulkCounts } from '../test/support/bulk-fill';
 import { autocannon, LoadResult, ROOT } from './load';
-import { measureHotPath, parseTraceGc, summariseGc, timeOneCheck, type GcReport, type HotPathResult } from './hotpath';
+import {
+  measureAtScale,
+  measureGc,
+  measureHotPath,
+  type AtScaleResult,
+  type GcRun,
+  type HotPathContext,
+  type HotPathResult,
+} from './hotpath';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -61,6 +69,7 @@ const SPAM_CACHED = flag('spam-cached', 20_000);
 const SPAM_RATE = flag('spam-rate', 200);
 const WEBHOOK_RATE = flag('webhook-rate', 20);
 const GC_SECONDS = flag('gc-seconds', 60);
+const TOKENS_HIGH = flag('tokens-high', 1_000_000);
 const webhooksWanted = () => ONLY !== null && ONLY.has('webhooks');
 const teamsWanted = () => ONLY !== null && ONLY.has('teams');
 /** How many teams the teams scenario's principal is in. */
@@ -128,7 +137,7 @@ function startService(
       LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP: '100000000',
       LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: '100000000',
       LATCHKEY_REGISTRATIONS_PER_IP: '100000000',
-      ...(spamWanted(target) ? { LATCHKEY_CACHE_TTL_SECONDS: String(SPAM_TTL_SECONDS) } : {}),
+      ...(spamWanted(target) || atScaleWanted(target) ? { LATCHKEY_CACHE_TTL_SECONDS: String(SPAM_TTL_SECONDS) } : {}),
       LATCHKEY_METRICS_TOKEN: METRICS_KEY,
       // The webhook scenario's receiver listens on the loopback, over http: allowed here only.
       ...(webhooksWanted()
@@ -340,6 +349,11 @@ function cpuSeconds(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/** Asked for by name; its shapes go in by SQL while the service runs, so only on a PostgreSQL server. */
+function atScaleWanted(target: DatabaseTarget): boolean {
+  return ONLY !== null && ONLY.has('atscale') && target.kind !== 'embedded';
 }
 
 /** Runs only when asked for by name (it seeds thousands of tokens), and only on a PostgreSQL server. */
@@ -881,46 +895,53 @@ async function main(): Promise<void> {
       };
     }
 
-    // Issue 21: the token check against a bare Fastify server, and GC pauses (bench/hotpath.ts).
+    // Issue 21: the token check against a bare Fastify server, GC pauses, scale (bench/hotpath.ts).
+    const hotpathContext: HotPathContext = {
+      root: ROOT,
+      target,
+      measure: (scenario, path, secret, options) => measure(scenario, path, secret, options),
+      pairs: PAIRS,
+      authorizePath,
+      ownerEmail: ADMIN,
+      allowedToken: fixture.apiUserToken,
+      revokedToken: fixture.revokedToken,
+      base: BASE,
+      ownerToken: fixture.ownerToken,
+      workspaceId: fixture.workspaceId,
+      restart: async (extra) => {
+        await service?.stop();
+        service = await startService(target, extra);
+        servicePid = service.pid ?? 0;
+      },
+      seedTokens: async (upTo) => {
+        await service?.stop();
+        process.stderr.write(`growing to ${upTo} filler tokens…\n`);
+        await seedFiller(target, upTo);
+      },
+      metric,
+    };
     let hotpath: HotPathResult | null = null;
     if (ONLY?.has('hotpath')) {
-      const measured = await measureHotPath({
-        root: ROOT,
-        target,
-        measure: (scenario, path, secret, server) => measure(scenario, path, secret, { server }),
-        pairs: PAIRS,
-        authorizePath,
-        ownerEmail: ADMIN,
-        allowedToken: fixture.apiUserToken,
-        revokedToken: fixture.revokedToken,
-      });
+      const measured = await measureHotPath(hotpathContext);
       hotpath = measured.result;
       results.push(...(measured.runs as Result[]));
     }
-    let gc: (GcReport & { tokens: number; coldFirstCheckMs: number; secondCheckMs: number; run: Result }) | null = null;
+    let gc: GcRun | null = null;
     if (ONLY?.has('gc')) {
-      await service.stop();
-      const events: Array<{ kind: string; pauseMs: number }> = [];
-      let recording = false;
-      service = await startService(target, {
-        nodeArgs: ['--trace-gc'],
-        onLine: (line) => {
-          const event = recording ? parseTraceGc(line) : null;
-          if (event) events.push(event);
-        },
+      const measured = await measureGc(hotpathContext, GC_SECONDS);
+      gc = measured.gc;
+      results.push(measured.run as Result);
+    }
+    let atScale: AtScaleResult | null = null;
+    if (atScaleWanted(target)) {
+      const measured = await measureAtScale(hotpathContext, {
+        tokensLow: TOKENS,
+        tokensHigh: TOKENS_HIGH,
+        gcSeconds: GC_SECONDS,
+        cachedTokens: 100_000,
       });
-      servicePid = service.pid ?? 0;
-      // The first check after a restart: nothing cached, nothing compiled, a new connection.
-      const cold = await timeOneCheck(BASE, authorizePath, fixture.apiUserToken);
-      const second = await timeOneCheck(BASE, authorizePath, fixture.apiUserToken);
-      if (cold.status !== 204 || second.status !== 204) throw new Error(`cold check answered ${cold.status}, ${second.status}`);
-      recording = true;
-      const run = await measure(`authorize for ${GC_SECONDS} s under --trace-gc`, authorizePath, fixture.apiUserToken, {
-        seconds: GC_SECONDS,
-      });
-      recording = false;
-      results.push(run);
-      gc = { tokens: TOKENS, coldFirstCheckMs: cold.ms, secondCheckMs: second.ms, run, ...summariseGc(events, GC_SECONDS + 2) };
+      atScale = measured.result;
+      results.push(...(measured.runs as Result[]));
     }
 
     let scale: Scale | null = null;
@@ -973,7 +994,8 @@ async function main(): Promise<void> {
       teams,
       bindings,
       hotpath,
-      gc: gc && { ...gc, run: undefined },
+      gc,
+      atScale,
     };
     console.log(
       `\nLatchkey bench — ${summary.database}, ${summary.tokens} tokens, ${CONNECTIONS} connections, ${DURATION} s each, ${summary.pinned}\n`,
@@ -1061,9 +1083,17 @@ async function main(): Promise<void> {
     }
     if (gc) {
       console.log(
-        `GC at ${gc.tokens} tokens, ${GC_SECONDS} s of checks (p99 ${gc.run.p99Ms} ms): ${gc.events} pauses, max ${gc.maxPauseMs} ms, ` +
+        `GC, ${GC_SECONDS} s of checks (p99 ${gc.checkP99Ms} ms): ${gc.events} pauses, max ${gc.maxPauseMs} ms, ` +
           `p99 ${gc.p99PauseMs} ms, ${gc.pausesOver10Ms} over 10 ms, total ${gc.totalPauseMs} ms; ${JSON.stringify(gc.byKind)}; ` +
           `first check after the restart ${gc.coldFirstCheckMs} ms, the second ${gc.secondCheckMs} ms`,
+      );
+    }
+    if (atScale) {
+      console.log(
+        `at scale: ${JSON.stringify(atScale.ratios)}; rounds (CPU over bare): ${JSON.stringify(atScale.rounds)}; ` +
+          `at ${atScale.tokensHigh} tokens: first check after the restart ${atScale.gc.coldFirstCheckMs} ms, GC max pause ` +
+          `${atScale.gc.maxPauseMs} ms (${atScale.gc.pausesOver10Ms} over 10 ms, ${atScale.gc.events} in ${GC_SECONDS} s, check p99 ` +
+          `${atScale.gc.checkP99Ms} ms); cached tokens take ${atScale.cacheHeapMiBPer100kTokens} MiB of heap per 100,000`,
       );
     }
     if (scale) {

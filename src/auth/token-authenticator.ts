@@ -169,8 +169,8 @@ function credentialTags(_key: string, c: TokenCredential): string[] {
   if (c.apiUserWorkspaceId !== null) tags.push(tag('workspace', c.apiUserWorkspaceId));
   for (const id of c.workspaceIds ?? []) tags.push(tag('workspace', id));
   for (const id of c.blockedWorkspaceIds) tags.push(tag('workspace', id));
-  // Deleting a bound device is an event of its workspace.
-  for (const [workspaceId] of c.deviceBindings ?? []) tags.push(tag('workspace', workspaceId));
+  // A bound device's deletion drops the token (its binding goes with the device), as does its workspace's.
+  for (const [workspaceId, deviceId] of c.deviceBindings ?? []) tags.push(tag('workspace', workspaceId), tag('device', deviceId));
   return tags;
 }
 

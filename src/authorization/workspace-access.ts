@@ -240,9 +240,13 @@ function rowKey(principal: Principal, workspaceId: string): string {
 
 /**
  * A row is dropped by an event about its principal ('user:<id>' or 'api_user:<id>': the key up to its
- * second colon, a principal's type and id having none) or about its workspace (the rest).
+ * second colon, a principal's type and id having none), about its workspace (the rest), or about a
+ * device it selects (a deleted device leaves its grants). A row with every device depends on no
+ * device: a device's existence is known apart (ChecksService), so deleting one leaves the row.
  */
-function rowTags(key: string): string[] {
+function rowTags(key: string, row: AccessRow): string[] {
   const split = key.indexOf(':', key.indexOf(':') + 1);
-  return [key.slice(0, split), tag('workspace', key.slice(split + 1))];
+  const tags = [key.slice(0, split), tag('workspace', key.slice(split + 1))];
+  if (row.deviceAccess === 'selected') for (const id of row.deviceIds ?? []) tags.push(tag('device', id));
+  return tags;
 }

@@ -31,8 +31,15 @@ export type InvalidationEvent =
   /** A user's status or password changed: every token of theirs, everything they may do. */
   | { kind: 'user'; id: string }
   | { kind: 'api_user'; id: string }
-  /** Roles, memberships, device access, devices, policy, or the workspace itself changed. */
+  /** Roles, memberships, device access, policy, or the workspace itself changed. */
   | { kind: 'workspace'; id: string }
+  /**
+   * A device was deleted: what was read from it goes (the access rows that select it, the tokens bound
+   * to it, the knowledge that it exists), and nothing else of its workspace. Creating or renaming a
+   * device changes nothing any cache holds. (An instance older than this event ignores it: a rolling
+   * deploy must not mix the two while devices are deleted; docs/performance.md.)
+   */
+  | { kind: 'device'; id: string }
   /**
    * Anything may have changed. channelLost: nothing about other instances' changes arrives until an
    * 'all' without it (the channel is back), so caches must store nothing meanwhile.

@@ -34,8 +34,10 @@ export class ChecksService {
     invalidation: Invalidation,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    // Keyed `<workspaceId>:<deviceId>`: filed under the workspace.
-    this.knownDevices = new HotCache(config, { tags: (key) => [tag('workspace', key.slice(0, key.indexOf(':')))] });
+    // Keyed `<workspaceId>:<deviceId>`: filed under the workspace (deleting it) and the device (deleting that).
+    this.knownDevices = new HotCache(config, {
+      tags: (key) => [tag('workspace', key.slice(0, key.indexOf(':'))), tag('device', key.slice(key.indexOf(':') + 1))],
+    });
     invalidation.subscribe((event) => this.knownDevices.invalidate(event));
   }
 
