@@ -71,7 +71,8 @@ export function summarise(profile: Profile, options: { top: number; lastSeconds:
   ];
   for (const [place, us] of [...places].sort((a, b) => b[1] - a[1])) if (place !== '(idle)') out.push(line(place, us));
   out.push('', `top ${options.top} functions by self time:`);
-  for (const [name, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, options.top)) if (!name.startsWith('(idle)')) out.push(line(name, us));
+  for (const [name, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, options.top))
+    if (!name.startsWith('(idle)')) out.push(line(name, us));
   return out.join('\n');
 }
 

@@ -107,7 +107,11 @@ export class AccessGuard implements CanActivate {
    * cached. For the token check served outside Nest's pipeline (src/checks/token-check-route.ts), so
    * that both paths admit a request by the same code.
    */
-  admitWithoutWorkspace(request: AuthRequest, reply: FastifyReply, rule: AuthenticatedRule): Principal | 'platform' | Promise<Principal | 'platform'> {
+  admitWithoutWorkspace(
+    request: AuthRequest,
+    reply: FastifyReply,
+    rule: AuthenticatedRule,
+  ): Principal | 'platform' | Promise<Principal | 'platform'> {
     if (namesWorkspace(rule) || rule.platformAdmin) throw new Error('admitWithoutWorkspace: the rule needs canActivate');
     const principal = this.authenticateRequest(request, reply, rule);
     if (principal instanceof Promise) {
@@ -162,7 +166,8 @@ export class AccessGuard implements CanActivate {
 
   /** A refused token counts against its address (the fields say where it stands). */
   private failedCheck(error: unknown, request: AuthRequest, reply: FastifyReply): unknown {
-    if (error instanceof DomainError && statusFor(error.code) === 401) sendRateLimitFields(reply, this.rateLimits.recordFailedCheck(request.ip));
+    if (error instanceof DomainError && statusFor(error.code) === 401)
+      sendRateLimitFields(reply, this.rateLimits.recordFailedCheck(request.ip));
     return error;
   }
 

@@ -26,7 +26,11 @@ export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) 
       } catch (error) {
         return done(error, false);
       }
-      if (principal instanceof Promise) principal.then((found) => done(null, found), (error: unknown) => done(error, false));
+      if (principal instanceof Promise)
+        principal.then(
+          (found) => done(null, found),
+          (error: unknown) => done(error, false),
+        );
       else done(null, principal);
     };
   }

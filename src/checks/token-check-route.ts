@@ -57,7 +57,11 @@ function tokenCheckHandler(
   const decide = (admitted: Principal | 'platform', request: CheckRequest, reply: FastifyReply): void | Promise<void> => {
     // The rule takes no platform key: a principal it is.
     const answered = answerTokenCheck(checks, forwardAuth, admitted as Principal, request, reply);
-    if (answered instanceof Promise) return answered.then(() => void reply.send(), (error: unknown) => refuse(error, request, reply));
+    if (answered instanceof Promise)
+      return answered.then(
+        () => void reply.send(),
+        (error: unknown) => refuse(error, request, reply),
+      );
     reply.send();
   };
   return (request, reply) => {
