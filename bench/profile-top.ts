@@ -1,8 +1,10 @@
-// node build/bench/profile-top.js <file.cpuprofile> [--top 30] [--last-seconds 10] [--requests N]
+// node build/bench/profile-top.js <file.cpuprofile> [--top 30] [--last-seconds 10] [--requests N | --cpu-per-request µs]
 // A .cpuprofile (node --cpu-prof) as text: the functions with the most self time, and self time by
 // where the code lives (Latchkey's src/, each node_modules package, node itself, GC, idle). With
 // --last-seconds only the profile's last seconds count (the run of interest, when a bench measured
-// something else first); with --requests the times are also given per request, in µs.
+// something else first); with --requests the times are also given per request, in µs; with
+// --cpu-per-request (the bench's CPU µs per request of the profiled run) each share of the busy time
+// is given as that share of it, which does not depend on counting the requests inside the window.
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
@@ -37,7 +39,10 @@ export function placeOf(url: string, functionName: string): string {
   return url;
 }
 
-export function summarise(profile: Profile, options: { top: number; lastSeconds: number | null; requests: number | null }): string {
+export function summarise(
+  profile: Profile,
+  options: { top: number; lastSeconds: number | null; requests: number | null; cpuPerRequest?: number | null },
+): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   const places = new Map<string, number>();
@@ -63,6 +68,7 @@ export function summarise(profile: Profile, options: { top: number; lastSeconds:
   const line = (name: string, us: number) =>
     `${((100 * us) / busy).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms` +
     (options.requests ? `  ${(us / options.requests).toFixed(2).padStart(6)} µs/req` : '') +
+    (options.cpuPerRequest ? `  ${((us / busy) * options.cpuPerRequest).toFixed(2).padStart(6)} µs/req` : '') +
     `  ${name}`;
   const out = [
     `busy ${(busy / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms sampled (idle left out of the percentages)`,
@@ -80,5 +86,12 @@ if (require.main === module) {
   const file = args.find((a) => a.endsWith('.cpuprofile'));
   if (!file) throw new Error('usage: profile-top.js <file.cpuprofile> [--top 30] [--last-seconds S] [--requests N]');
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
-  console.log(summarise(profile, { top: option('top') ?? 30, lastSeconds: option('last-seconds'), requests: option('requests') }));
+  console.log(
+    summarise(profile, {
+      top: option('top') ?? 30,
+      lastSeconds: option('last-seconds'),
+      requests: option('requests'),
+      cpuPerRequest: option('cpu-per-request'),
+    }),
+  );
 }

@@ -49,6 +49,8 @@ interface AccessRow {
   deviceAccessValue?: DeviceAccess;
   /** A device-bound token's narrowed access, per token (a cached row serves many requests of it). */
   boundAccess?: WeakMap<AuthenticatedToken, DeviceAccess>;
+  /** What each principal's requests are answered from this cached row: the same frozen object every time. */
+  accessOf?: WeakMap<Principal, WorkspaceAccess>;
 }
 
 /** 401 when a workspace admin cut the token (or its parent) off from this workspace: it reaches nothing there. */
@@ -91,7 +93,15 @@ export class WorkspaceAccessResolver {
     if (!row) throw notFound('Workspace');
     assertNotCutOff(principal.token, workspaceId);
     this.assertPolicy(principal, row);
-    return this.toAccess(principal, workspaceId, row);
+    // A cached row and a cached principal never change (a change evicts them): their access is made
+    // once, frozen, and handed to every request of theirs, so a repeated check allocates nothing here.
+    const memo = (row.accessOf ??= new WeakMap());
+    let access = memo.get(principal);
+    if (access === undefined) {
+      access = Object.freeze(this.toAccess(principal, workspaceId, row));
+      memo.set(principal, access);
+    }
+    return access;
   }
 
   /**
