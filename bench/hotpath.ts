@@ -91,7 +91,17 @@ async function expiredToken(target: DatabaseTarget, ownerEmail: string): Promise
 
 export interface HotPathResult {
   /** Medians over the pairs of (CPU µs per request) / (the bare floor's in the same pair). */
-  cpuOverBare: { nestFloor: number; allowed: number; malformed: number; unknown: number; revoked: number; expired: number };
+  cpuOverBare: {
+    nestFloor: number;
+    bareRefusal: number;
+    allowed: number;
+    malformed: number;
+    unknown: number;
+    revoked: number;
+    expired: number;
+  };
+  /** The refused checks over the bare server's own 401 problem+json answer (bare-fastify.ts /refused), same pairs. */
+  refusalsOverBareRefusal: { malformed: number; unknown: number; revoked: number; expired: number };
   allowedP99Ms: number[];
   pairs: Array<Record<string, { cpuMicros: number; rps: number; p99Ms: number; non2xx: number }>>;
 }
@@ -109,7 +119,16 @@ export async function measureHotPath(ctx: HotPathContext): Promise<{ result: Hot
   };
   const runs: Measured[] = [];
   const pairs: HotPathResult['pairs'] = [];
-  const ratios: Record<string, number[]> = { nestFloor: [], allowed: [], malformed: [], unknown: [], revoked: [], expired: [] };
+  const ratios: Record<string, number[]> = {
+    nestFloor: [],
+    bareRefusal: [],
+    allowed: [],
+    malformed: [],
+    unknown: [],
+    revoked: [],
+    expired: [],
+  };
+  const overRefusal: Record<string, number[]> = { malformed: [], unknown: [], revoked: [], expired: [] };
   const p99: number[] = [];
   try {
     for (let i = 0; i < ctx.pairs; i++) {
@@ -120,14 +139,18 @@ export async function measureHotPath(ctx: HotPathContext): Promise<{ result: Hot
         runs.push(run);
         row[name] = { cpuMicros: run.serverCpuMicrosPerRequest, rps: run.requestsPerSecond, p99Ms: run.p99Ms, non2xx: run.non2xx };
       };
+      const bareRefusal = await ctx.measure('bare Fastify 401 problem+json (own process)', '/refused', undefined, { server: bare });
       note('bare', floor);
       note('nestFloor', nest);
+      note('bareRefusal', bareRefusal);
       ratios.nestFloor.push(over(nest, floor));
+      ratios.bareRefusal.push(over(bareRefusal, floor));
       for (const [name, secret] of Object.entries(tokens)) {
         const run = await ctx.measure(`authorize, ${name} token`, ctx.authorizePath, secret);
         if (name === 'allowed' ? run.non2xx > 0 : run.non2xx === 0) throw new Error(`authorize with the ${name} token answered wrongly`);
         note(name, run);
         ratios[name].push(over(run, floor));
+        if (name in overRefusal) overRefusal[name].push(over(run, bareRefusal));
         if (name === 'allowed') p99.push(run.p99Ms);
       }
       pairs.push(row);
@@ -136,7 +159,10 @@ export async function measureHotPath(ctx: HotPathContext): Promise<{ result: Hot
     bare.stop();
   }
   const cpuOverBare = Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, median(v)])) as HotPathResult['cpuOverBare'];
-  return { result: { cpuOverBare, allowedP99Ms: p99, pairs }, runs };
+  const refusalsOverBareRefusal = Object.fromEntries(
+    Object.entries(overRefusal).map(([k, v]) => [k, median(v)]),
+  ) as HotPathResult['refusalsOverBareRefusal'];
+  return { result: { cpuOverBare, refusalsOverBareRefusal, allowedP99Ms: p99, pairs }, runs };
 }
 
 /** One GC event from node's --trace-gc line: its kind and pause in ms. */
