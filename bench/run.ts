@@ -816,10 +816,13 @@ async function main(): Promise<void> {
       // access stays valid, so the pairs measure what delivering costs the check. (Device writes in the
       // checked workspace itself drop its cached access rows: that is invalidation, measured by the spam
       // scenario, not delivery.)
-      const flowWorkspace = await client.expect<{ id: string }>(201, 'POST', '/v1/workspaces', {
-        token: fixture.ownerToken,
-        body: { name: `Webhook flow ${randomBytes(3).toString('hex')}` },
-      });
+      // --webhook-same-workspace puts the writes in the checked workspace: what device churn there costs the check.
+      const flowWorkspace = args.includes('--webhook-same-workspace')
+        ? { id: fixture.workspaceId }
+        : await client.expect<{ id: string }>(201, 'POST', '/v1/workspaces', {
+            token: fixture.ownerToken,
+            body: { name: `Webhook flow ${randomBytes(3).toString('hex')}` },
+          });
       for (let i = 0; i < PAIRS; i++) {
         // One flow across both halves of the pair: the floor and authorize both run with deliveries going on.
         const flow = startWebhookFlow(fixture, 2 * (DURATION + 2) + 1, flowWorkspace.id);
