@@ -22,6 +22,8 @@
 // The bindings scenario (on unless --only leaves it out) adds 1,000 devices, then measures authorize for a
 // token bound to all of them (asking about the last) and for one with 100 CIDRs (the client in the last),
 // each in floor-then-authorize pairs beside the plain case and the owner's unbound token (docs/tokens.md).
+// --only hotpath and --only gc [--gc-seconds 60]: the token check against a bare Fastify server and
+// the GC pauses under load (bench/hotpath.ts, docs/performance.md).
 // Prints the figures and writes them to bench/results/.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -40,6 +42,15 @@ import { DASHBOARD_QUERY, fillWorkspace, type BulkCounts } from '../test/support
 import { benchInstances } from './instances';
 import { benchLists } from './lists';
 import { autocannon, LoadResult, ROOT } from './load';
+import {
+  measureAtScale,
+  measureGc,
+  measureHotPath,
+  type AtScaleResult,
+  type GcRun,
+  type HotPathContext,
+  type HotPathResult,
+} from './hotpath';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -60,6 +71,8 @@ const wanted = (scenario: string) => ONLY === null || ONLY.has(scenario);
 const SPAM_CACHED = flag('spam-cached', 20_000);
 const SPAM_RATE = flag('spam-rate', 200);
 const WEBHOOK_RATE = flag('webhook-rate', 20);
+const GC_SECONDS = flag('gc-seconds', 60);
+const TOKENS_HIGH = flag('tokens-high', 1_000_000);
 const webhooksWanted = () => ONLY !== null && ONLY.has('webhooks');
 const teamsWanted = () => ONLY !== null && ONLY.has('teams');
 /** How many teams the teams scenario's principal is in. */
@@ -110,7 +123,11 @@ async function migrate(target: DatabaseTarget): Promise<void> {
   await service.stop();
 }
 
-function startService(target: DatabaseTarget): Promise<LatchkeyProcess> {
+/** `extra`: more node options (the GC scenario's --trace-gc) and a reader of every line the service writes. */
+function startService(
+  target: DatabaseTarget,
+  extra: { nodeArgs?: string[]; onLine?: (line: string) => void } = {},
+): Promise<LatchkeyProcess> {
   return startLatchkey(
     ROOT,
     target,
@@ -123,7 +140,7 @@ function startService(target: DatabaseTarget): Promise<LatchkeyProcess> {
       LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP: '100000000',
       LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: '100000000',
       LATCHKEY_REGISTRATIONS_PER_IP: '100000000',
-      ...(spamWanted(target) ? { LATCHKEY_CACHE_TTL_SECONDS: String(SPAM_TTL_SECONDS) } : {}),
+      ...(spamWanted(target) || atScaleWanted(target) ? { LATCHKEY_CACHE_TTL_SECONDS: String(SPAM_TTL_SECONDS) } : {}),
       LATCHKEY_METRICS_TOKEN: METRICS_KEY,
       // The webhook scenario's receiver listens on the loopback, over http: allowed here only.
       ...(webhooksWanted()
@@ -138,8 +155,9 @@ function startService(target: DatabaseTarget): Promise<LatchkeyProcess> {
       port: PORT,
       core: 0,
       // LATCHKEY_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the service under load.
-      nodeArgs: (process.env.LATCHKEY_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      nodeArgs: [...(process.env.LATCHKEY_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(extra.nodeArgs ?? [])],
       onOutput: (line, stream) => {
+        extra.onLine?.(line);
         if (stream === 'stderr') process.stderr.write(`${line}\n`);
       },
     },
@@ -336,6 +354,11 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+/** Asked for by name; its shapes go in by SQL while the service runs, so only on a PostgreSQL server. */
+function atScaleWanted(target: DatabaseTarget): boolean {
+  return ONLY !== null && ONLY.has('atscale') && target.kind !== 'embedded';
+}
+
 /** Runs only when asked for by name (it seeds thousands of tokens), and only on a PostgreSQL server. */
 function spamWanted(target: DatabaseTarget): boolean {
   return ONLY !== null && ONLY.has('spam') && target.kind !== 'embedded';
@@ -511,13 +534,22 @@ async function measureUnderSpam(scenario: string, authorizePath: string, fixture
 
 let servicePid = 0;
 
-async function measure(scenario: string, path: string, secret?: string, post?: { json: unknown }): Promise<Result> {
+/** `server`: another server than Latchkey (bench/hotpath.ts's bare floor), its address and the pid whose CPU is read. */
+async function measure(
+  scenario: string,
+  path: string,
+  secret?: string,
+  options: { post?: { json: unknown }; server?: { base: string; pid: number }; seconds?: number } = {},
+): Promise<Result> {
+  const { post, server } = options;
+  const base = server?.base ?? BASE;
+  const pid = server?.pid ?? servicePid;
   const headers: Record<string, string> = secret ? { authorization: `Bearer ${secret}` } : {};
-  autocannon(`${BASE}${path}`, headers, 2, CONNECTIONS, post); // warm-up: JIT, caches, pool
+  autocannon(`${base}${path}`, headers, 2, CONNECTIONS, post); // warm-up: JIT, caches, pool
   const queriesBefore = await metric('latchkey_db_queries_total');
-  const cpuBefore = cpuSeconds(servicePid);
-  const run = autocannon(`${BASE}${path}`, headers, DURATION, CONNECTIONS, post);
-  const cpuAfter = cpuSeconds(servicePid);
+  const cpuBefore = cpuSeconds(pid);
+  const run = autocannon(`${base}${path}`, headers, options.seconds ?? DURATION, CONNECTIONS, post);
+  const cpuAfter = cpuSeconds(pid);
   const queriesAfter = await metric('latchkey_db_queries_total');
   const perRequest = (total: number) => total / Math.max(1, run.requests);
   return {
@@ -575,7 +607,7 @@ async function measureDashboard(target: DatabaseTarget, ownerToken: string): Pro
   };
   const graphql = { requests: 1, ...(await rounds(viaGraphql)) };
   const rest = { requests: await viaRest(), ...(await rounds(viaRest)) };
-  const underLoad = await measure('GraphQL dashboard (200+200+50×2 rows)', '/graphql', ownerToken, { json: body });
+  const underLoad = await measure('GraphQL dashboard (200+200+50×2 rows)', '/graphql', ownerToken, { post: { json: body } });
   return { rows: { ...rows, members: rows.members + 1 }, graphql, rest, underLoad };
 }
 
@@ -790,10 +822,13 @@ async function main(): Promise<void> {
       // access stays valid, so the pairs measure what delivering costs the check. (Device writes in the
       // checked workspace itself drop its cached access rows: that is invalidation, measured by the spam
       // scenario, not delivery.)
-      const flowWorkspace = await client.expect<{ id: string }>(201, 'POST', '/v1/workspaces', {
-        token: fixture.ownerToken,
-        body: { name: `Webhook flow ${randomBytes(3).toString('hex')}` },
-      });
+      // --webhook-same-workspace puts the writes in the checked workspace: what device churn there costs the check.
+      const flowWorkspace = args.includes('--webhook-same-workspace')
+        ? { id: fixture.workspaceId }
+        : await client.expect<{ id: string }>(201, 'POST', '/v1/workspaces', {
+            token: fixture.ownerToken,
+            body: { name: `Webhook flow ${randomBytes(3).toString('hex')}` },
+          });
       for (let i = 0; i < PAIRS; i++) {
         // One flow across both halves of the pair: the floor and authorize both run with deliveries going on.
         const flow = startWebhookFlow(fixture, 2 * (DURATION + 2) + 1, flowWorkspace.id);
@@ -869,6 +904,55 @@ async function main(): Promise<void> {
       };
     }
 
+    // Issue 21: the token check against a bare Fastify server, GC pauses, scale (bench/hotpath.ts).
+    const hotpathContext: HotPathContext = {
+      root: ROOT,
+      target,
+      measure: (scenario, path, secret, options) => measure(scenario, path, secret, options),
+      pairs: PAIRS,
+      authorizePath,
+      ownerEmail: ADMIN,
+      allowedToken: fixture.apiUserToken,
+      revokedToken: fixture.revokedToken,
+      base: BASE,
+      ownerToken: fixture.ownerToken,
+      workspaceId: fixture.workspaceId,
+      restart: async (extra) => {
+        await service?.stop();
+        service = await startService(target, extra);
+        servicePid = service.pid ?? 0;
+      },
+      seedTokens: async (upTo) => {
+        await service?.stop();
+        process.stderr.write(`growing to ${upTo} filler tokens…\n`);
+        await seedFiller(target, upTo);
+      },
+      metric,
+    };
+    let hotpath: HotPathResult | null = null;
+    if (ONLY?.has('hotpath')) {
+      const measured = await measureHotPath(hotpathContext);
+      hotpath = measured.result;
+      results.push(...(measured.runs as Result[]));
+    }
+    let gc: GcRun | null = null;
+    if (ONLY?.has('gc')) {
+      const measured = await measureGc(hotpathContext, GC_SECONDS);
+      gc = measured.gc;
+      results.push(measured.run as Result);
+    }
+    let atScale: AtScaleResult | null = null;
+    if (atScaleWanted(target)) {
+      const measured = await measureAtScale(hotpathContext, {
+        tokensLow: TOKENS,
+        tokensHigh: TOKENS_HIGH,
+        gcSeconds: GC_SECONDS,
+        cachedTokens: 100_000,
+      });
+      atScale = measured.result;
+      results.push(...(measured.runs as Result[]));
+    }
+
     let scale: Scale | null = null;
     if (SCALE) {
       await service.stop();
@@ -918,6 +1002,9 @@ async function main(): Promise<void> {
       webhooks,
       teams,
       bindings,
+      hotpath,
+      gc,
+      atScale,
     };
     console.log(
       `\nLatchkey bench — ${summary.database}, ${summary.tokens} tokens, ${CONNECTIONS} connections, ${DURATION} s each, ${summary.pinned}\n`,
@@ -995,6 +1082,28 @@ async function main(): Promise<void> {
         `authorize / floor, plain: ${bindings.plainToFloor}; the owner's unbound token: ${bindings.unboundTwinToFloor}; token bound to ${bindings.boundDevices} devices: ${bindings.devicesToFloor} ` +
           `(max queries/req ${bindings.devicesQueriesPerRequest}); token with ${bindings.allowedRanges} CIDRs: ${bindings.cidrsToFloor} ` +
           `(max queries/req ${bindings.cidrsQueriesPerRequest}); by CPU time per request: ${JSON.stringify(bindings.byCpu)}`,
+      );
+    }
+    if (hotpath) {
+      console.log(
+        `CPU per request over the bare Fastify floor (median of ${PAIRS} pairs): ${JSON.stringify(hotpath.cpuOverBare)}; ` +
+          `refusals over the bare server's own 401: ${JSON.stringify(hotpath.refusalsOverBareRefusal)}; ` +
+          `allowed p99 ms per pair: ${hotpath.allowedP99Ms.join(', ')}`,
+      );
+    }
+    if (gc) {
+      console.log(
+        `GC, ${GC_SECONDS} s of checks (p99 ${gc.checkP99Ms} ms): ${gc.events} pauses, max ${gc.maxPauseMs} ms, ` +
+          `p99 ${gc.p99PauseMs} ms, ${gc.pausesOver10Ms} over 10 ms, total ${gc.totalPauseMs} ms; ${JSON.stringify(gc.byKind)}; ` +
+          `first check after the restart ${gc.coldFirstCheckMs} ms, the second ${gc.secondCheckMs} ms`,
+      );
+    }
+    if (atScale) {
+      console.log(
+        `at scale: ${JSON.stringify(atScale.ratios)}; rounds (CPU over bare): ${JSON.stringify(atScale.rounds)}; ` +
+          `at ${atScale.tokensHigh} tokens: first check after the restart ${atScale.gc.coldFirstCheckMs} ms, GC max pause ` +
+          `${atScale.gc.maxPauseMs} ms (${atScale.gc.pausesOver10Ms} over 10 ms, ${atScale.gc.events} in ${GC_SECONDS} s, check p99 ` +
+          `${atScale.gc.checkP99Ms} ms); cached tokens take ${atScale.cacheHeapMiBPer100kTokens} MiB of heap per 100,000`,
       );
     }
     if (scale) {

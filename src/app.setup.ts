@@ -22,6 +22,7 @@ import { RateLimits } from './rate-limits/rate-limits';
 import type { Principal } from './auth/principal';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { installGraphqlTransport } from './graphql/graphql-transport';
+import { serveTokenCheckOutsideNest } from './checks/token-check-route';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 /**
@@ -122,9 +123,12 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
   app.useGlobalPipes(createValidationPipe());
   const metrics = app.get(MetricsService);
-  app.useGlobalFilters(new ProblemDetailsFilter(app.get(Database), metrics));
+  const problems = new ProblemDetailsFilter(app.get(Database), metrics);
+  app.useGlobalFilters(problems);
 
   const fastify = app.getHttpAdapter().getInstance();
+  // The token check is served by Fastify directly, past Nest's router (the one such place).
+  serveTokenCheckOutsideNest(app, fastify, problems);
   // Routes are registered by app.init(), after this hook is in place.
   fastify.addHook('onRoute', (route) => {
     if (SMALL_BODY_ROUTES.has(route.url)) route.bodyLimit = SMALL_BODY_LIMIT_BYTES;
@@ -160,12 +164,13 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers);
-    reply.header('X-Request-Id', request.id);
+    reply.header('x-request-id', request.id);
     done();
   });
   const usage = app.get(TokenUsageRecorder);
   metrics.observeTokenUsage(usage.stats, app.get(RateLimits).stats);
-  fastify.addHook('onResponse', async (request, reply) => {
+  // A callback, not an async function: no promise per request.
+  fastify.addHook('onResponse', (request, reply, done) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     // A refusal of an identified token (its principal is on the request): policy, scope, rate limit,
     // cut off, /v1/authorize's no. Counted in its usage (TokenUsageRecorder.refusal, the one hook).
@@ -174,6 +179,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
       const principal = (request as { user?: Principal }).user;
       if (principal) usage.refusal(principal.token.id);
     }
+    done();
   });
 
   const document = buildOpenApiDocument(app);

@@ -10,7 +10,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode, statusFor, validationFailed } from '../common/errors';
 import { matchesKeyDigest } from '../common/key-digest';
 import { RateLimits } from '../rate-limits/rate-limits';
-import { rateLimitFields, type RateLimitState } from '../rate-limits/rate-limit-fields';
+import { setRateLimitFields, type RateLimitState } from '../rate-limits/rate-limit-fields';
 import { WorkspaceAccessResolver } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { PlatformAdmins } from '../accounts/platform-admins';
@@ -47,8 +47,8 @@ export function isFormRequest(request: FastifyRequest): boolean {
 }
 
 /** The limit that counted this request, on its answer (success or problem alike: Fastify keeps the fields). */
-function sendRateLimitFields(context: ExecutionContext, state: RateLimitState | null): void {
-  if (state) context.switchToHttp().getResponse<FastifyReply>().headers(rateLimitFields(state));
+function sendRateLimitFields(reply: FastifyReply, state: RateLimitState | null): void {
+  if (state) setRateLimitFields(reply, state);
 }
 
 @Injectable()
@@ -78,42 +78,19 @@ export class AccessGuard implements CanActivate {
     const rule = this.ruleFor(context);
     if (!rule) throw new DomainError(ErrorCode.Forbidden, 'This route declares no access rule.');
     if (context.getType<string>() === 'graphql') return this.admitResolver(rule, context);
-    const request = context.switchToHttp().getRequest<AuthRequest>();
+    const http = context.switchToHttp();
+    const request = http.getRequest<AuthRequest>();
+    const reply = http.getResponse<FastifyReply>();
     if (rule.kind === 'public') {
-      if (!rule.unlimited) sendRateLimitFields(context, await this.rateLimits.consumePublic(request.ip));
+      if (!rule.unlimited) sendRateLimitFields(reply, await this.rateLimits.consumePublic(request.ip));
       return true;
     }
     if (rule.tokenExchangeForm && isFormRequest(request)) {
-      sendRateLimitFields(context, await this.rateLimits.consumePublic(request.ip));
+      sendRateLimitFields(reply, await this.rateLimits.consumePublic(request.ip));
       return true;
     }
-
-    const header = request.headers.authorization;
-    if (header === undefined || header.trim() === '') {
-      throw new DomainError(ErrorCode.TokenMissing, 'Send a token in the Authorization header.');
-    }
-    const match = AUTHORIZATION.exec(header);
-    if (!match) throw new DomainError(ErrorCode.TokenInvalid, 'The Authorization header is not "Bearer <token>" or "Token <token>".');
-    if (rule.platformKey && this.isPlatformKey(match[1])) {
-      request.platformCaller = true;
-      return true;
-    }
-    request.headers.authorization = `Bearer ${match[1]}`;
-
-    // A flooded address is refused only the lookup of a token not known to exist (TokenAuthenticator).
-    let principal: Principal;
-    try {
-      principal = await this.authenticate(request, context.switchToHttp().getResponse<FastifyReply>());
-    } catch (error) {
-      if (error instanceof DomainError && statusFor(error.code) === 401) {
-        sendRateLimitFields(context, this.rateLimits.recordFailedCheck(request.ip));
-      }
-      throw error;
-    }
-    sendRateLimitFields(context, this.rateLimits.consumeToken(principal.token));
-    if (principal.token.expiresAt) {
-      context.switchToHttp().getResponse<FastifyReply>().header(TOKEN_EXPIRES_HEADER, principal.token.expiresAt.toISOString());
-    }
+    const principal = await this.authenticateRequest(request, reply, rule);
+    if (principal === 'platform') return true;
     // Under a workspace, outsiders get 404 before anything else is said about the route; the caller
     // is admitted as any transport admits one (WorkspaceAccessResolver.admit), and its rule goes with it.
     if (namesWorkspace(rule)) {
@@ -122,6 +99,84 @@ export class AccessGuard implements CanActivate {
     this.checkRule(rule, principal);
     if (rule.platformAdmin) await this.checkPlatformAdmin(principal);
     return true;
+  }
+
+  /**
+   * The route rule of a handler that needs no workspace admission and no platform-admin check, held
+   * to an HTTP request: what canActivate does for such a rule, at once (no promise) when the token is
+   * cached. For the token check served outside Nest's pipeline (src/checks/token-check-route.ts), so
+   * that both paths admit a request by the same code.
+   */
+  admitWithoutWorkspace(
+    request: AuthRequest,
+    reply: FastifyReply,
+    rule: AuthenticatedRule,
+  ): Principal | 'platform' | Promise<Principal | 'platform'> {
+    if (namesWorkspace(rule) || rule.platformAdmin) throw new Error('admitWithoutWorkspace: the rule needs canActivate');
+    const principal = this.authenticateRequest(request, reply, rule);
+    if (principal instanceof Promise) {
+      return principal.then((admitted) => {
+        if (admitted !== 'platform') this.checkRule(rule, admitted);
+        return admitted;
+      });
+    }
+    if (principal !== 'platform') this.checkRule(rule, principal);
+    return principal;
+  }
+
+  /**
+   * The bearer token of the request: its principal ('platform' for a platform key where the rule takes
+   * one), counted by the rate limits, the fields on the answer. At once when the token is cached.
+   */
+  private authenticateRequest(
+    request: AuthRequest,
+    reply: FastifyReply,
+    rule: AuthenticatedRule,
+  ): Principal | 'platform' | Promise<Principal | 'platform'> {
+    const header = request.headers.authorization;
+    if (header === undefined || header.trim() === '') {
+      throw new DomainError(ErrorCode.TokenMissing, 'Send a token in the Authorization header.');
+    }
+    const match = AUTHORIZATION.exec(header);
+    if (!match) throw new DomainError(ErrorCode.TokenInvalid, 'The Authorization header is not "Bearer <token>" or "Token <token>".');
+    if (rule.platformKey && this.isPlatformKey(match[1])) {
+      request.platformCaller = true;
+      return 'platform';
+    }
+    // passport-http-bearer reads `Bearer <token>` only; a header already in that form is left as it is.
+    if (!header.startsWith('Bearer ') || match[1].length !== header.length - 7) request.headers.authorization = `Bearer ${match[1]}`;
+
+    // A flooded address is refused only the lookup of a token not known to exist (TokenAuthenticator).
+    let principal: Principal | Promise<Principal>;
+    try {
+      principal = this.authenticate(request, reply);
+    } catch (error) {
+      throw this.failedCheck(error, request, reply);
+    }
+    if (principal instanceof Promise) {
+      return principal.then(
+        (known) => this.counted(known, reply),
+        (error: unknown) => {
+          throw this.failedCheck(error, request, reply);
+        },
+      );
+    }
+    return this.counted(principal, reply);
+  }
+
+  /** A refused token counts against its address (the fields say where it stands). */
+  private failedCheck(error: unknown, request: AuthRequest, reply: FastifyReply): unknown {
+    if (error instanceof DomainError && statusFor(error.code) === 401)
+      sendRateLimitFields(reply, this.rateLimits.recordFailedCheck(request.ip));
+    return error;
+  }
+
+  /** An accepted token counts against its limits; the answer says when it expires. */
+  private counted(principal: Principal, reply: FastifyReply): Principal {
+    sendRateLimitFields(reply, this.rateLimits.consumeToken(principal.token));
+    const expiresAt = principal.token.expiresAt;
+    if (expiresAt) reply.header(TOKEN_EXPIRES_HEADER, expiresAt.toISOString());
+    return principal;
   }
 
   /**
@@ -161,18 +216,33 @@ export class AccessGuard implements CanActivate {
     return matchesKeyDigest(candidate, this.config.introspectionKeyDigests);
   }
 
-  private authenticate(request: AuthRequest, reply: FastifyReply): Promise<Principal> {
-    return new Promise((resolve, reject) =>
-      // The raw response: passport only touches it on a failure, and then only its status and a header
-      // that the problem+json answer replaces.
-      authenticateBearer(request, reply.raw, (error?: unknown) => {
-        // passport's AuthenticationError is a strategy failure (no token: not expected, the header was
-        // checked above). Anything else (ours, or the database failing) passes through as it is.
-        if (error && (error as Error).name !== 'AuthenticationError') return reject(error);
-        if (error || !request.user) return reject(new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.'));
-        resolve(request.user);
-      }),
-    );
+  /**
+   * passport with the bearer strategy. Its verify callback answers a cached token synchronously
+   * (bearer.strategy.ts), and so passport calls back before authenticateBearer returns: then the
+   * principal is returned as it is, without a promise; otherwise a promise of it.
+   */
+  private authenticate(request: AuthRequest, reply: FastifyReply): Principal | Promise<Principal> {
+    let outcome: { error: unknown } | null = null;
+    let later: ((error: unknown) => void) | null = null;
+    // The raw response: passport only touches it on a failure, and then only its status and a header
+    // that the problem+json answer replaces.
+    authenticateBearer(request, reply.raw, (error?: unknown) => {
+      // passport's AuthenticationError is a strategy failure (no token: not expected, the header was
+      // checked above). Anything else (ours, or the database failing) passes through as it is.
+      let failure: unknown = null;
+      if (error && (error as Error).name !== 'AuthenticationError') failure = error;
+      else if (error || !request.user) failure = new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.');
+      if (later) later(failure);
+      else outcome = { error: failure };
+    });
+    const settled = outcome as { error: unknown } | null;
+    if (settled) {
+      if (settled.error) throw settled.error;
+      return request.user as Principal;
+    }
+    return new Promise((resolve, reject) => {
+      later = (failure) => (failure ? reject(failure) : resolve(request.user as Principal));
+    });
   }
 
   /**

@@ -13,7 +13,9 @@ import { TokenAuthenticator } from './token-authenticator';
 /** Who is calling: the bearer token checked (passport's bearer strategy) and the one global guard. */
 @Module({
   imports: [PassportModule, TokensModule, AuthorizationModule, UsersModule, RateLimitsModule],
-  providers: [BearerStrategy, TokenAuthenticator, LastUsedRecorder, { provide: APP_GUARD, useClass: AccessGuard }],
-  exports: [TokenAuthenticator],
+  // The guard is also a provider of its own: the token check served outside Nest's pipeline admits
+  // its requests through the same instance (src/checks/token-check-route.ts).
+  providers: [BearerStrategy, TokenAuthenticator, LastUsedRecorder, AccessGuard, { provide: APP_GUARD, useExisting: AccessGuard }],
+  exports: [TokenAuthenticator, AccessGuard],
 })
 export class AuthModule {}

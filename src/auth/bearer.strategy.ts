@@ -9,10 +9,30 @@ import { TokenAuthenticator } from './token-authenticator';
 /** The name the strategy is registered under with passport. */
 export const BEARER_STRATEGY = 'bearer';
 
+type Verified = (error: unknown, principal?: Principal | false) => void;
+
 @Injectable()
 export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) {
   constructor(private readonly authenticator: TokenAuthenticator) {
     super({ passReqToCallback: true });
+    // @nestjs/passport's verify callback awaits validate(), so even a cached token's answer reaches
+    // passport two promise hops later. This one calls passport back at once when validate() answers
+    // at once (a cached token), and after the promise otherwise; passport-http-bearer keeps its verify
+    // callback in `_verify`. The guard then admits a cached token without a promise (access.guard.ts).
+    (this as unknown as { _verify: (request: FastifyRequest, token: string, done: Verified) => void })._verify = (request, token, done) => {
+      let principal: Principal | Promise<Principal>;
+      try {
+        principal = this.validate(request, token);
+      } catch (error) {
+        return done(error, false);
+      }
+      if (principal instanceof Promise)
+        principal.then(
+          (found) => done(null, found),
+          (error: unknown) => done(error, false),
+        );
+      else done(null, principal);
+    };
   }
 
   validate(request: FastifyRequest, token: string): Principal | Promise<Principal> {

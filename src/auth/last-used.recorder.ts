@@ -31,7 +31,14 @@ export class LastUsedRecorder implements OnModuleInit, OnModuleDestroy {
   }
 
   record(tokenId: string, at: Date, ip: string): void {
-    if (this.pending.size >= MAX_PENDING && !this.pending.has(tokenId)) return;
+    // The token's entry is updated in place on every check after its first: no object per request.
+    const entry = this.pending.get(tokenId);
+    if (entry !== undefined) {
+      entry.at = at;
+      entry.ip = ip;
+      return;
+    }
+    if (this.pending.size >= MAX_PENDING) return;
     this.pending.set(tokenId, { at, ip });
   }
 

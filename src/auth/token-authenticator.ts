@@ -14,7 +14,13 @@ import { NetworkMatcher } from './network-allow-list';
 import type { Principal } from './principal';
 import { hashToken, hasValidChecksum, NOT_BEARER, tokenShape } from './token-format';
 
-const invalid = () => new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.');
+/**
+ * The refusals every bad token gets, made once: they carry nothing of the request, so one frozen
+ * instance each serves every refusal (no error object per refused check).
+ */
+const INVALID = Object.freeze(new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.'));
+const EXPIRED = Object.freeze(new DomainError(ErrorCode.TokenExpired, 'The token has expired.'));
+const invalid = () => INVALID;
 /**
  * 403, not 401: the token is valid, only not from here. A 401 would tell a client to throw a good
  * token away and make a new one. The allow-list is never named (docs/security.md).
@@ -66,10 +72,8 @@ export class TokenAuthenticator implements OnApplicationBootstrap {
     }
   }
 
-  /** The stored credential of a well-formed token not in the cache, remembering unknown ones. */
-  private async lookup(secret: string, tokenHash: string, ip: string): Promise<TokenCredential | null> {
-    // Garbage with a valid shape but a wrong checksum is refused here, before any database work.
-    if (!hasValidChecksum(secret) || this.unknown.get(tokenHash)) return null;
+  /** The stored credential of a well-formed token known neither to exist nor not to (a miss of both caches), remembering unknown ones. */
+  private async lookup(tokenHash: string, ip: string): Promise<TokenCredential | null> {
     // An address flooding us with made-up tokens looks up only tokens known to exist (429 otherwise).
     const gate = this.rateLimits.assertMayLookUp(ip, tokenHash);
     if (gate) await gate;
@@ -96,7 +100,10 @@ export class TokenAuthenticator implements OnApplicationBootstrap {
     // A cached hash is one we issued, so its checksum holds: it is checked only on the way to the database.
     const cached = this.credentials.get(tokenHash);
     if (cached) return this.admit(cached, ip, options.recordUse !== false, options.checkNetwork !== false);
-    return this.lookup(secret, tokenHash, ip).then((credential) => {
+    // Garbage with a valid shape but a wrong checksum, and a token known not to exist, are refused at
+    // once (no promise), before any database work.
+    if (!hasValidChecksum(secret) || this.unknown.get(tokenHash)) throw invalid();
+    return this.lookup(tokenHash, ip).then((credential) => {
       if (!credential) throw invalid();
       return this.admit(credential, ip, options.recordUse !== false, options.checkNetwork !== false);
     });
@@ -109,7 +116,7 @@ export class TokenAuthenticator implements OnApplicationBootstrap {
     if (diedBy(credential.revokedAt, now) || credential.disabledAt !== null) throw invalid();
     if (credential.parentId !== null && (diedBy(credential.parentRevokedAt, now) || credential.parentDisabledAt !== null)) throw invalid();
     const expiresAt = earliest(credential.expiresAt, credential.parentExpiresAt);
-    if (diedBy(expiresAt, now)) throw new DomainError(ErrorCode.TokenExpired, 'The token has expired.');
+    if (diedBy(expiresAt, now)) throw EXPIRED;
 
     const principal = this.principalOf(credential);
     if (!principal) throw invalid();
@@ -169,8 +176,8 @@ function credentialTags(_key: string, c: TokenCredential): string[] {
   if (c.apiUserWorkspaceId !== null) tags.push(tag('workspace', c.apiUserWorkspaceId));
   for (const id of c.workspaceIds ?? []) tags.push(tag('workspace', id));
   for (const id of c.blockedWorkspaceIds) tags.push(tag('workspace', id));
-  // Deleting a bound device is an event of its workspace.
-  for (const [workspaceId] of c.deviceBindings ?? []) tags.push(tag('workspace', workspaceId));
+  // A bound device's deletion drops the token (its binding goes with the device), as does its workspace's.
+  for (const [workspaceId, deviceId] of c.deviceBindings ?? []) tags.push(tag('workspace', workspaceId), tag('device', deviceId));
   return tags;
 }
 

@@ -49,6 +49,8 @@ interface AccessRow {
   deviceAccessValue?: DeviceAccess;
   /** A device-bound token's narrowed access, per token (a cached row serves many requests of it). */
   boundAccess?: WeakMap<AuthenticatedToken, DeviceAccess>;
+  /** What each principal's requests are answered from this cached row: the same frozen object every time. */
+  accessOf?: WeakMap<Principal, WorkspaceAccess>;
 }
 
 /** 401 when a workspace admin cut the token (or its parent) off from this workspace: it reaches nothing there. */
@@ -91,7 +93,15 @@ export class WorkspaceAccessResolver {
     if (!row) throw notFound('Workspace');
     assertNotCutOff(principal.token, workspaceId);
     this.assertPolicy(principal, row);
-    return this.toAccess(principal, workspaceId, row);
+    // A cached row and a cached principal never change (a change evicts them): their access is made
+    // once, frozen, and handed to every request of theirs, so a repeated check allocates nothing here.
+    const memo = (row.accessOf ??= new WeakMap());
+    let access = memo.get(principal);
+    if (access === undefined) {
+      access = Object.freeze(this.toAccess(principal, workspaceId, row));
+      memo.set(principal, access);
+    }
+    return access;
   }
 
   /**
@@ -240,9 +250,13 @@ function rowKey(principal: Principal, workspaceId: string): string {
 
 /**
  * A row is dropped by an event about its principal ('user:<id>' or 'api_user:<id>': the key up to its
- * second colon, a principal's type and id having none) or about its workspace (the rest).
+ * second colon, a principal's type and id having none), about its workspace (the rest), or about a
+ * device it selects (a deleted device leaves its grants). A row with every device depends on no
+ * device: a device's existence is known apart (ChecksService), so deleting one leaves the row.
  */
-function rowTags(key: string): string[] {
+function rowTags(key: string, row: AccessRow): string[] {
   const split = key.indexOf(':', key.indexOf(':') + 1);
-  return [key.slice(0, split), tag('workspace', key.slice(split + 1))];
+  const tags = [key.slice(0, split), tag('workspace', key.slice(split + 1))];
+  if (row.deviceAccess === 'selected') for (const id of row.deviceIds ?? []) tags.push(tag('device', id));
+  return tags;
 }

@@ -1,6 +1,6 @@
 // A bounded, TTL'd in-process cache for the hot path. Every entry is filed under its tags, the things
 // it was read from as invalidation events name them ('token:<id>', 'user:<id>', 'api_user:<id>',
-// 'workspace:<id>'): an event drops its own entries through that index and discards only the fills
+// 'workspace:<id>', 'device:<id>'): an event drops its own entries through that index and discards only the fills
 // that read one of them, in time proportional to what it concerns, never a scan of the whole cache.
 // A hit is one LRU lookup, as before: the bookkeeping runs on misses and events only.
 import { LRUCache } from 'lru-cache';

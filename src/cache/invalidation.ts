@@ -32,8 +32,15 @@ export type InvalidationEvent =
   /** A user's status or password changed: every token of theirs, everything they may do. */
   | { kind: 'user'; id: string }
   | { kind: 'api_user'; id: string }
-  /** Roles, memberships, device access, devices, policy, or the workspace itself changed. */
+  /** Roles, memberships, device access, policy, or the workspace itself changed. */
   | { kind: 'workspace'; id: string }
+  /**
+   * A device was deleted: what was read from it goes (the access rows that select it, the tokens bound
+   * to it, the knowledge that it exists), and nothing else of its workspace. Creating or renaming a
+   * device changes nothing any cache holds. (An instance older than this event ignores it: a rolling
+   * deploy must not mix the two while devices are deleted; docs/performance.md.)
+   */
+  | { kind: 'device'; id: string }
   /**
    * Anything may have changed. channelLost: nothing about other instances' changes arrives until an
    * 'all' without it (the channel is back), so caches must store nothing meanwhile.
@@ -56,9 +63,13 @@ const RECONNECT_DELAY_MS = 1000;
  */
 const HEARTBEAT_MS = 5000;
 const HEARTBEAT_TIMEOUT_MS = 15_000;
-const NAMED_KINDS: ReadonlySet<string> = new Set(['token', 'user', 'api_user', 'workspace'] satisfies Array<
-  Exclude<InvalidationEvent, { kind: 'all' }>['kind']
->);
+/** Every kind of event that names something: a kind added to InvalidationEvent does not compile until listed. */
+const NAMED_KINDS: ReadonlySet<string> = new Set(
+  Object.keys({ token: 0, user: 0, api_user: 0, workspace: 0, device: 0 } satisfies Record<
+    Exclude<InvalidationEvent, { kind: 'all' }>['kind'],
+    0
+  >),
+);
 
 /**
  * What a notification asks for. Anyone who can connect may pg_notify, so nothing from the wire is taken

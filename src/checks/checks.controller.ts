@@ -20,8 +20,9 @@ import { PERMISSIONS } from '../authorization/permissions';
 import { UUID_SCHEMA } from '../common/uuid-param';
 import { Optional } from '../common/validation';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { ForwardAuthSettings, MAX_FORWARDED_PATH_LENGTH, readAuthorizeQuestion } from './authorize-question';
+import { ForwardAuthSettings, MAX_FORWARDED_PATH_LENGTH } from './authorize-question';
 import { ChecksService } from './checks.service';
+import { answerTokenCheck } from './token-check-answer';
 import { ActiveIntrospectionView, InactiveIntrospectionView, IntrospectionView } from './checks.views';
 
 /** Longer than any token (TOKEN_LENGTH), with room for a client that sends another kind: it is simply inactive. */
@@ -102,13 +103,10 @@ export class ChecksController {
   })
   // The query is read as Fastify parsed it, not through @Query() and the validation pipe: every value
   // used is checked by readAuthorizeQuestion (UUIDs, the permission catalog) and any other key is a 400.
+  // In the application Fastify calls the handler of src/checks/token-check-route.ts instead, which
+  // answers through the same answerTokenCheck; this one serves an application built without it.
   async authorize(@Req() request: CheckRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
-    const principal = request.user as Principal;
-    const question = readAuthorizeQuestion(request, this.forwardAuth);
-    const access = await this.checks.authorize(principal, question);
-    reply.header('Latchkey-Principal-Id', principal.id);
-    reply.header('Latchkey-Principal-Type', principal.type);
-    reply.header('Latchkey-Workspace-Id', access.workspaceId);
+    await answerTokenCheck(this.checks, this.forwardAuth, request.user as Principal, request, reply);
   }
 
   @Post('introspect')

@@ -16,6 +16,12 @@ import { WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/works
 
 const notAllowed = (detail: string) => new DomainError(ErrorCode.Forbidden, detail);
 
+/** For a yes/no question, "no such workspace for you" is simply "no". */
+function noAccessIfNotFound(error: unknown): unknown {
+  if (error instanceof DomainError && error.code === ErrorCode.NotFound) return notAllowed('The token has no access to this workspace.');
+  return error;
+}
+
 @Injectable()
 export class ChecksService {
   /** Devices known to exist, by workspace and id (deleting one is a workspace event). */
@@ -28,18 +34,20 @@ export class ChecksService {
     invalidation: Invalidation,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    // Keyed `<workspaceId>:<deviceId>`: filed under the workspace.
-    this.knownDevices = new HotCache(config, { tags: (key) => [tag('workspace', key.slice(0, key.indexOf(':')))] });
+    // Keyed `<workspaceId>:<deviceId>`: filed under the workspace (deleting it) and the device (deleting that).
+    this.knownDevices = new HotCache(config, {
+      tags: (key) => [tag('workspace', key.slice(0, key.indexOf(':'))), tag('device', key.slice(key.indexOf(':') + 1))],
+    });
     invalidation.subscribe((event) => this.knownDevices.invalidate(event));
   }
 
-  private async deviceExists(workspaceId: string, deviceId: string): Promise<boolean> {
+  /** Whether the device exists: at once when known (cached), else read. */
+  private deviceExists(workspaceId: string, deviceId: string): boolean | Promise<boolean> {
     const key = `${workspaceId}:${deviceId}`;
     if (this.knownDevices.get(key)) return true;
-    const known = await this.knownDevices.fill(key, async () =>
-      (await this.devices.existing(workspaceId, [deviceId])).size > 0 ? { exists: true as const } : null,
-    );
-    return known !== null;
+    return this.knownDevices
+      .fill(key, async () => ((await this.devices.existing(workspaceId, [deviceId])).size > 0 ? { exists: true as const } : null))
+      .then((known) => known !== null);
   }
 
   /**
@@ -47,21 +55,39 @@ export class ChecksService {
    * device-scoped permission, the device is inside the principal's device access. Without a deviceId a
    * device-scoped permission means every device, so it needs device access "all". The rules:
    * assertPermission (permissions.ts) and assertDevicePermission (device-rules.ts).
+   * Answered at once, without a promise, when the access row and the device are cached (the hot path,
+   * src/checks/token-check-route.ts); otherwise a promise. Either way a refusal may be thrown or rejected.
    */
-  async authorize(principal: Principal, question: AuthorizeQuestion): Promise<WorkspaceAccess> {
-    let access: WorkspaceAccess;
+  authorize(principal: Principal, question: AuthorizeQuestion): WorkspaceAccess | Promise<WorkspaceAccess> {
+    let resolved: WorkspaceAccess | Promise<WorkspaceAccess>;
     try {
-      access = await this.resolver.resolve(principal, question.workspaceId);
+      resolved = this.resolver.resolve(principal, question.workspaceId);
     } catch (error) {
-      // For a yes/no question, "no such workspace for you" is simply "no".
-      if (error instanceof DomainError && error.code === ErrorCode.NotFound) throw notAllowed('The token has no access to this workspace.');
-      throw error;
+      throw noAccessIfNotFound(error);
     }
+    if (resolved instanceof Promise) {
+      return resolved.then(
+        (access) => this.decide(access, question),
+        (error: unknown) => {
+          throw noAccessIfNotFound(error);
+        },
+      );
+    }
+    return this.decide(resolved, question);
+  }
+
+  private decide(access: WorkspaceAccess, question: AuthorizeQuestion): WorkspaceAccess | Promise<WorkspaceAccess> {
     const { permission, deviceId } = question;
     assertPermission(access, permission, 'principal');
     const toConfirm = assertDevicePermission(access.deviceAccess, permission, deviceId);
-    if (toConfirm !== null && !(await this.deviceExists(access.workspaceId, toConfirm))) throw unknownDevice();
-    return access;
+    if (toConfirm === null) return access;
+    const exists = this.deviceExists(access.workspaceId, toConfirm);
+    if (exists === true) return access;
+    if (exists === false) throw unknownDevice();
+    return exists.then((known) => {
+      if (!known) throw unknownDevice();
+      return access;
+    });
   }
 
   /**

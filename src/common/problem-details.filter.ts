@@ -86,8 +86,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       throw this.toDomainError(exception, host.getArgByIndex<{ req: FastifyRequest }>(2).req);
     }
     const http = host.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    sendProblem(http.getResponse<FastifyReply>(), String(request.id), this.toDomainError(exception, request));
+    this.answer(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
+  }
+
+  /** The problem+json answer to `exception`; also for the token check served outside Nest's pipeline (src/checks/token-check-route.ts). */
+  answer(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
+    sendProblem(reply, String(request.id), this.toDomainError(exception, request));
   }
 
   private toDomainError(exception: unknown, request: FastifyRequest): DomainError {

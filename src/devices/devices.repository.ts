@@ -79,8 +79,9 @@ export class DevicesRepository {
 
   async delete(workspaceId: string, deviceId: string, em: EntityManager): Promise<void> {
     await em.query(`DELETE FROM devices WHERE workspace_id = $1 AND id = $2`, [workspaceId, deviceId]);
-    // Device grants and known devices of the workspace go stale.
-    await this.invalidation.publish(em, { kind: 'workspace', id: workspaceId });
+    // What was read from this device goes stale (grants selecting it, tokens bound to it, knowing it
+    // exists), and nothing else: the workspace's other cached access stays (HotCache tags).
+    await this.invalidation.publish(em, { kind: 'device', id: deviceId });
   }
 
   /** Which of these ids are devices of the workspace. */

@@ -9,6 +9,7 @@ import type { DatabaseUnavailableReason } from '../database/database-errors';
 import { QueryCounter } from '../database/query-counter';
 import { OutboxWorker } from '../outbox/outbox-worker';
 import { Retention } from '../outbox/retention';
+import { RequestDurations } from './request-durations';
 
 const UNAVAILABLE_REASONS: DatabaseUnavailableReason[] = ['unreachable', 'pool_exhausted'];
 /** How long a scrape waits for the outbox queue's numbers. */
@@ -27,20 +28,19 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
-  private readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  private readonly httpDuration: RequestDurations;
   private readonly dbUnavailable: Counter<'reason'>;
   /** The scrape being collected: scrapers asking at once share it, so a burst costs one collection. */
   private inFlight: Promise<string> | null = null;
 
   constructor(queries: QueryCounter, database: Database, outbox: OutboxWorker, retention: Retention, invalidation: Invalidation) {
     collectDefaultMetrics({ register: this.registry, prefix: 'latchkey_' });
-    this.httpDuration = new Histogram({
-      name: 'latchkey_http_request_duration_seconds',
-      help: 'HTTP requests by method, route pattern and status',
-      labelNames: ['method', 'route', 'status'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [this.registry],
-    });
+    this.httpDuration = new RequestDurations(
+      'latchkey_http_request_duration_seconds',
+      'HTTP requests by method, route pattern and status',
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      this.registry,
+    );
     const dbQueries = new Counter({
       name: 'latchkey_db_queries_total',
       help: 'SQL statements sent to the database',
@@ -178,7 +178,7 @@ export class MetricsService {
   }
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    this.httpDuration.observe({ method, route, status: String(status) }, seconds);
+    this.httpDuration.observe(method, route, status, seconds);
   }
 
   /**

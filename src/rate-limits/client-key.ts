@@ -8,7 +8,9 @@ import ipaddr from 'ipaddr.js';
  * an address is its own key.
  */
 export function clientKey(ip: string): string {
-  if (!ipaddr.IPv6.isValid(ip)) return ip;
+  // Without a colon it is no IPv6 address (IPv4-mapped ones have colons too): as it is, without
+  // ipaddr's parser, which every refused token check would otherwise run.
+  if (!ip.includes(':') || !ipaddr.IPv6.isValid(ip)) return ip;
   const address = ipaddr.IPv6.parse(ip);
   if (address.isIPv4MappedAddress()) return address.toIPv4Address().toString();
   return `${address.parts

@@ -20,8 +20,15 @@ export const RATE_LIMIT_POLICY_HEADER = 'RateLimit-Policy';
 export const RATE_LIMIT_HEADER = 'RateLimit';
 
 export function rateLimitFields(state: RateLimitState): Record<string, string> {
-  return {
-    [RATE_LIMIT_POLICY_HEADER]: `"${state.policy}";q=${state.quota};w=${state.windowSeconds}`,
-    [RATE_LIMIT_HEADER]: `"${state.policy}";r=${Math.max(0, state.remaining)};t=${Math.max(0, Math.ceil(state.msBeforeReset / 1000))}`,
-  };
+  return { [RATE_LIMIT_POLICY_HEADER]: policyField(state), [RATE_LIMIT_HEADER]: standingField(state) };
 }
+
+/** The same fields set on an answer one by one: the token check sets them on every request, without an object between. */
+export function setRateLimitFields(reply: { header(name: string, value: string): unknown }, state: RateLimitState): void {
+  reply.header('ratelimit-policy', policyField(state));
+  reply.header('ratelimit', standingField(state));
+}
+
+const policyField = (state: RateLimitState) => `"${state.policy}";q=${state.quota};w=${state.windowSeconds}`;
+const standingField = (state: RateLimitState) =>
+  `"${state.policy}";r=${Math.max(0, state.remaining)};t=${Math.max(0, Math.ceil(state.msBeforeReset / 1000))}`;

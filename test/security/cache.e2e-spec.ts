@@ -2,6 +2,7 @@
 // and against invalidation spam. Both databases.
 import type { Client, Notification } from 'pg';
 import { Invalidation, InvalidationEvent } from '../../src/cache/invalidation';
+import { WorkspaceAccessResolver } from '../../src/authorization/workspace-access';
 import { TokensRepository } from '../../src/tokens/tokens.repository';
 import {
   bearer,
@@ -13,6 +14,7 @@ import {
   markEmailVerified,
   registerUser,
 } from '../support/api';
+import { newWorkspace } from '../support/fixtures';
 import { ADMIN_EMAIL, startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -203,6 +205,62 @@ describe('security: cache (L3, L9)', () => {
     const named = await createNamedToken(t, user.personalToken, { scopes: ['*'] });
     await fillAcross(named.secret, () => t.http().post(`/v1/admin/users/${user.id}/deactivate`).set(bearer(adminSecret)).expect(200));
     await t.http().get('/v1/me').set(bearer(named.secret)).expect(401);
+  });
+
+  // Issue 21: a device deletion is an event of the device, not of its workspace.
+  const authorizeOn = (workspaceId: string, deviceId: string, secret: string) =>
+    t.http().get(`/v1/authorize?workspaceId=${workspaceId}&permission=measurements:read&deviceId=${deviceId}`).set(bearer(secret));
+
+  it('L3: a deleted device is refused at once to a grant selecting it, to every-device access and to a token bound to it, even after a check made before COMMIT', async () => {
+    const ws = await newWorkspace(t);
+    const [d1, d2] = [(await ws.device()).id, (await ws.device()).id];
+    const selecting = await ws.member('viewer', { devices: [d1, d2] });
+    const everyDevice = await ws.member('viewer');
+    const bot = await ws.apiUser({ roles: ['viewer'], devices: [d1] });
+    const bound = await createNamedToken(t, ws.owner.personalToken, { scopes: ['*'], deviceIds: [d1] } as never);
+    const secrets = [selecting.personalToken, everyDevice.personalToken, bot.token, bound.secret];
+    for (const secret of secrets) await authorizeOn(ws.id, d1, secret).expect(204);
+    const during = checkDuringNextPublish('device', () => authorizeOn(ws.id, d1, selecting.personalToken));
+    await t.http().delete(`/v1/workspaces/${ws.id}/devices/${d1}`).set(bearer(ws.owner.personalToken)).expect(204);
+    expect([204, 403, 404]).toContain(await during);
+    for (const secret of secrets) expect((await authorizeOn(ws.id, d1, secret)).status).toBe(403);
+    // The rest of the grant still holds.
+    await authorizeOn(ws.id, d2, selecting.personalToken).expect(204);
+  });
+
+  /** Access-row reads in the database a request costs (0: answered from the cache). */
+  async function accessReadsOf(request: () => PromiseLike<unknown>): Promise<number> {
+    const spy = jest.spyOn(t.app.get(WorkspaceAccessResolver) as unknown as { query: () => Promise<unknown> }, 'query');
+    try {
+      await request();
+      return spy.mock.calls.length;
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('L9: creating, renaming and deleting devices leaves cached access that does not depend on them cached', async () => {
+    const ws = await newWorkspace(t);
+    const d1 = (await ws.device()).id;
+    const selecting = await ws.member('viewer', { devices: [d1] });
+    const everyDevice = await ws.member('viewer');
+    const bot = await ws.apiUser({ roles: ['viewer'], devices: [d1] });
+    const secrets = [selecting.personalToken, everyDevice.personalToken, bot.token];
+    const reads = await withoutClears(async () => {
+      for (const secret of secrets) await authorizeOn(ws.id, d1, secret).expect(204);
+      const other = (await ws.device()).id;
+      await t
+        .http()
+        .patch(`/v1/workspaces/${ws.id}/devices/${d1}`)
+        .set(bearer(ws.owner.personalToken))
+        .send({ name: 'Renamed' })
+        .expect(200);
+      await t.http().delete(`/v1/workspaces/${ws.id}/devices/${other}`).set(bearer(ws.owner.personalToken)).expect(204);
+      let total = 0;
+      for (const secret of secrets) total += await accessReadsOf(() => authorizeOn(ws.id, d1, secret).expect(204));
+      return total;
+    });
+    expect(reads).toBe(0);
   });
 
   /** The test app lists ADMIN_EMAIL as a platform admin; an email counts only once verified (H1). */

@@ -1,0 +1,433 @@
+// The token check against the HTTP stack's own floor (issue 21), hooked from bench/run.ts:
+//   --only hotpath   per pair: a bare Fastify server (bench/bare-fastify.ts, its own process, pinned to
+//                    the service's core), Latchkey's Nest floor, then /v1/authorize with an allowed,
+//                    a malformed, a well-formed unknown, a revoked and an expired token. Ratios are each
+//                    run's service CPU per request over the bare server's in the same pair.
+//   --only gc        the service restarted under --trace-gc: the first check after the restart (cold),
+//                    then --gc-seconds (60) of allowed checks; every pause is parsed from node's output.
+//   --only atscale   (PostgreSQL) pairs of bare floor and checks, before and after the shapes a platform
+//                    reaches go in by SQL (the owner in 1,000 workspaces, an API user granted 10,000
+//                    selected devices, 10,000 members in the checked workspace); then the tokens grow to
+//                    --tokens-high (1,000,000), the service restarts under --trace-gc: the cold first
+//                    check, the same pairs again, the GC run, and the heap 100,000 cached tokens take.
+// Profiles: LATCHKEY_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=…" and scripts/cpu-profile-top.ts.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { generateToken, hashToken, tokenHint } from '../src/auth/token-format';
+import { pinned } from '../harness/cores';
+import type { DatabaseTarget } from '../harness/fresh-database';
+import { freePort } from '../harness/ports';
+import { median as medianOf, round } from '../harness/sample-stats';
+import { fillWorkspace } from '../test/support/bulk-fill';
+import { waitUntilUp } from './load';
+
+/** What bench/run.ts's measure() returns, as far as this file reads it. */
+export interface Measured {
+  scenario: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  serverCpuMicrosPerRequest: number;
+}
+
+export type Measure = (
+  scenario: string,
+  path: string,
+  secret?: string,
+  options?: { server?: { base: string; pid: number }; seconds?: number },
+) => Promise<Measured>;
+
+export interface HotPathContext {
+  root: string;
+  target: DatabaseTarget;
+  measure: Measure;
+  pairs: number;
+  authorizePath: string;
+  ownerEmail: string;
+  allowedToken: string;
+  revokedToken: string;
+  /** What the scale and GC scenarios need besides. */
+  base: string;
+  ownerToken: string;
+  workspaceId: string;
+  /** Stops the service and starts it again, with more node options and a reader of its output. */
+  restart: (extra?: { nodeArgs?: string[]; onLine?: (line: string) => void }) => Promise<void>;
+  /** Adds filler tokens (by SQL) up to this many; the service is stopped meanwhile by the caller. */
+  seedTokens: (upTo: number) => Promise<void>;
+  /** A sample of the service's /metrics. */
+  metric: (name: string) => Promise<number>;
+}
+
+/** A run's CPU per request over the bare floor's in the same pair. */
+const over = (run: Measured, bare: Measured) => round(run.serverCpuMicrosPerRequest / bare.serverCpuMicrosPerRequest, 3);
+const median = (values: number[]) => round(medianOf(values), 3);
+
+/** The bare Fastify floor, started once per run, on core 0 like the service. */
+export async function startBareFastify(root: string): Promise<{ base: string; pid: number; stop: () => void }> {
+  const port = await freePort();
+  const { command, args } = pinned(0, [process.execPath, join(root, 'build/bench/bare-fastify.js'), String(port)]);
+  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const base = `http://127.0.0.1:${port}`;
+  await waitUntilUp(`${base}/health/live`, 20_000);
+  return { base, pid: child.pid ?? 0, stop: () => child.kill('SIGTERM') };
+}
+
+/** A named token of the owner that expired an hour ago, straight into the table. */
+async function expiredToken(target: DatabaseTarget, ownerEmail: string): Promise<string> {
+  const secret = generateToken('lkp_');
+  await target.withSql(async (sql) => {
+    await sql.query(
+      `INSERT INTO tokens (id, kind, user_id, name, token_hash, hint, scopes, created_at, expires_at)
+       SELECT gen_random_uuid(), 'named', u.id, 'expired', $2, $3, '{*}', now() - interval '2 hours', now() - interval '1 hour'
+         FROM users u WHERE u.email = $1`,
+      [ownerEmail, hashToken(secret), tokenHint(secret)],
+    );
+  });
+  return secret;
+}
+
+export interface HotPathResult {
+  /** Medians over the pairs of (CPU µs per request) / (the bare floor's in the same pair). */
+  cpuOverBare: {
+    nestFloor: number;
+    bareRefusal: number;
+    allowed: number;
+    malformed: number;
+    unknown: number;
+    revoked: number;
+    expired: number;
+  };
+  /** The refused checks over the bare server's own 401 problem+json answer (bare-fastify.ts /refused), same pairs. */
+  refusalsOverBareRefusal: { malformed: number; unknown: number; revoked: number; expired: number };
+  allowedP99Ms: number[];
+  pairs: Array<Record<string, { cpuMicros: number; rps: number; p99Ms: number; non2xx: number }>>;
+}
+
+export async function measureHotPath(ctx: HotPathContext): Promise<{ result: HotPathResult; runs: Measured[] }> {
+  const bare = await startBareFastify(ctx.root);
+  const expired = await expiredToken(ctx.target, ctx.ownerEmail);
+  const tokens: Record<string, string> = {
+    allowed: ctx.allowedToken,
+    malformed: 'lka_thisIsNotAToken',
+    // Well-formed, checksum right, never issued: looked up once, then refused from the unknown-token memory.
+    unknown: generateToken('lka_'),
+    revoked: ctx.revokedToken,
+    expired,
+  };
+  const runs: Measured[] = [];
+  const pairs: HotPathResult['pairs'] = [];
+  const ratios: Record<string, number[]> = {
+    nestFloor: [],
+    bareRefusal: [],
+    allowed: [],
+    malformed: [],
+    unknown: [],
+    revoked: [],
+    expired: [],
+  };
+  const overRefusal: Record<string, number[]> = { malformed: [], unknown: [], revoked: [], expired: [] };
+  const p99: number[] = [];
+  try {
+    for (let i = 0; i < ctx.pairs; i++) {
+      const floor = await ctx.measure('bare Fastify constant route (own process)', '/health/live', undefined, { server: bare });
+      const nest = await ctx.measure('Nest floor: GET /health/live', '/health/live');
+      const row: HotPathResult['pairs'][number] = {};
+      const note = (name: string, run: Measured) => {
+        runs.push(run);
+        row[name] = { cpuMicros: run.serverCpuMicrosPerRequest, rps: run.requestsPerSecond, p99Ms: run.p99Ms, non2xx: run.non2xx };
+      };
+      const bareRefusal = await ctx.measure('bare Fastify 401 problem+json (own process)', '/refused', undefined, { server: bare });
+      note('bare', floor);
+      note('nestFloor', nest);
+      note('bareRefusal', bareRefusal);
+      ratios.nestFloor.push(over(nest, floor));
+      ratios.bareRefusal.push(over(bareRefusal, floor));
+      for (const [name, secret] of Object.entries(tokens)) {
+        const run = await ctx.measure(`authorize, ${name} token`, ctx.authorizePath, secret);
+        if (name === 'allowed' ? run.non2xx > 0 : run.non2xx === 0) throw new Error(`authorize with the ${name} token answered wrongly`);
+        note(name, run);
+        ratios[name].push(over(run, floor));
+        if (name in overRefusal) overRefusal[name].push(over(run, bareRefusal));
+        if (name === 'allowed') p99.push(run.p99Ms);
+      }
+      pairs.push(row);
+    }
+  } finally {
+    bare.stop();
+  }
+  const cpuOverBare = Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, median(v)])) as HotPathResult['cpuOverBare'];
+  const refusalsOverBareRefusal = Object.fromEntries(
+    Object.entries(overRefusal).map(([k, v]) => [k, median(v)]),
+  ) as HotPathResult['refusalsOverBareRefusal'];
+  return { result: { cpuOverBare, refusalsOverBareRefusal, allowedP99Ms: p99, pairs }, runs };
+}
+
+/** One GC event from node's --trace-gc line: its kind and pause in ms. */
+export function parseTraceGc(line: string): { kind: string; pauseMs: number } | null {
+  // e.g. "[1234:0x5f…]    5123 ms: Scavenge 12.1 (14.3) -> 11.0 (15.3) MB, 0.61 / 0.00 ms  (average mu = …) allocation failure;"
+  const match = /\d+ ms: ([A-Za-z-]+(?: \([^)]*\))?)[^,]*, ([\d.]+) \/ [\d.]+ ms/.exec(line);
+  return match ? { kind: match[1], pauseMs: Number(match[2]) } : null;
+}
+
+export interface GcReport {
+  seconds: number;
+  events: number;
+  maxPauseMs: number;
+  p99PauseMs: number;
+  totalPauseMs: number;
+  byKind: Record<string, { events: number; maxPauseMs: number }>;
+  pausesOver10Ms: number;
+}
+
+export function summariseGc(events: Array<{ kind: string; pauseMs: number }>, seconds: number): GcReport {
+  const pauses = events.map((e) => e.pauseMs).sort((a, b) => a - b);
+  const byKind: GcReport['byKind'] = {};
+  for (const e of events) {
+    const k = (byKind[e.kind] ??= { events: 0, maxPauseMs: 0 });
+    k.events++;
+    k.maxPauseMs = Math.max(k.maxPauseMs, e.pauseMs);
+  }
+  return {
+    seconds,
+    events: events.length,
+    maxPauseMs: pauses.length ? pauses[pauses.length - 1] : 0,
+    p99PauseMs: pauses.length ? pauses[Math.min(pauses.length - 1, Math.floor(pauses.length * 0.99))] : 0,
+    totalPauseMs: round(
+      pauses.reduce((a, b) => a + b, 0),
+      1,
+    ),
+    byKind,
+    pausesOver10Ms: pauses.filter((p) => p > 10).length,
+  };
+}
+
+/** The time of one request, from this process (a fresh connection, as after a restart). */
+export async function timeOneCheck(base: string, path: string, secret: string): Promise<{ ms: number; status: number }> {
+  const started = performance.now();
+  const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${secret}` } });
+  await res.arrayBuffer();
+  return { ms: round(performance.now() - started, 2), status: res.status };
+}
+
+export type GcRun = GcReport & { coldFirstCheckMs: number; secondCheckMs: number; checkP99Ms: number; checksPerSecond: number };
+
+/**
+ * The service restarted under --trace-gc: the first check after the restart (nothing cached, nothing
+ * compiled, a new connection), the second, then `seconds` of allowed checks with every pause counted.
+ */
+export async function measureGc(ctx: HotPathContext, seconds: number): Promise<{ gc: GcRun; run: Measured }> {
+  const events: Array<{ kind: string; pauseMs: number }> = [];
+  let recording = false;
+  await ctx.restart({
+    nodeArgs: ['--trace-gc'],
+    onLine: (line) => {
+      const event = recording ? parseTraceGc(line) : null;
+      if (event) events.push(event);
+    },
+  });
+  const cold = await timeOneCheck(ctx.base, ctx.authorizePath, ctx.allowedToken);
+  const second = await timeOneCheck(ctx.base, ctx.authorizePath, ctx.allowedToken);
+  if (cold.status !== 204 || second.status !== 204)
+    throw new Error(`the checks after the restart answered ${cold.status}, ${second.status}`);
+  recording = true;
+  const run = await ctx.measure(`authorize for ${seconds} s under --trace-gc`, ctx.authorizePath, ctx.allowedToken, { seconds });
+  recording = false;
+  return {
+    gc: {
+      ...summariseGc(events, seconds + 2),
+      coldFirstCheckMs: cold.ms,
+      secondCheckMs: second.ms,
+      checkP99Ms: run.p99Ms,
+      checksPerSecond: run.requestsPerSecond,
+    },
+    run,
+  };
+}
+
+/** The shapes a platform reaches, by SQL: the owner in `workspaces` more workspaces, an API user granted `devices` devices, `members` members. */
+async function fillShapes(
+  ctx: HotPathContext,
+  counts: { workspaces: number; devices: number; members: number },
+): Promise<{ grantedToken: string; grantedPath: string }> {
+  const auth = { authorization: `Bearer ${ctx.ownerToken}`, 'content-type': 'application/json' };
+  const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${ctx.base}${path}`, { method, headers: auth, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  const roles = await api<{ items: Array<{ id: string; name: string }> }>('GET', `/v1/workspaces/${ctx.workspaceId}/roles`);
+  const viewer = roles.items.find((r) => r.name === 'viewer')?.id ?? '';
+  const granted = await api<{ apiUser: { id: string }; token: { secret: string } }>('POST', `/v1/workspaces/${ctx.workspaceId}/api-users`, {
+    name: 'Bench granted bot',
+    roleIds: [viewer],
+    deviceAccess: { mode: 'selected', deviceIds: [] },
+  });
+  let lastDevice = '';
+  await ctx.target.withSql(async (sql) => {
+    const q = (text: string, params?: unknown[]) => sql.query(text, params) as Promise<Array<Record<string, string>>>;
+    const [{ id: ownerId }] = await q('SELECT u.id FROM users u WHERE u.email = $1', [ctx.ownerEmail]);
+    const tag = randomBytes(4).toString('hex');
+    await q(
+      `WITH w AS (INSERT INTO workspaces (id, name, slug, created_at, updated_at)
+                  SELECT gen_random_uuid(), 'Scale ' || i, 'scale-' || $2 || '-' || i, now(), now() FROM generate_series(1, $1) i RETURNING id),
+            r AS (INSERT INTO roles (id, workspace_id, name, permissions, created_at, updated_at)
+                  SELECT gen_random_uuid(), w.id, 'scale', '{measurements:read}', now(), now() FROM w RETURNING id, workspace_id),
+            m AS (INSERT INTO memberships (id, workspace_id, user_id, device_access, created_at, updated_at)
+                  SELECT gen_random_uuid(), w.id, $3, 'all', now(), now() FROM w RETURNING id, workspace_id)
+       INSERT INTO membership_roles (workspace_id, membership_id, role_id) SELECT m.workspace_id, m.id, r.id FROM m JOIN r USING (workspace_id)`,
+      [counts.workspaces, tag, ownerId],
+    );
+    const devices = await q(
+      `INSERT INTO devices (id, workspace_id, name, serial, metadata, created_at, updated_at)
+       SELECT gen_random_uuid(), $1, 'Granted ' || i, 'GR-' || $3 || '-' || i, '{}', now(), now() FROM generate_series(1, $2) i RETURNING id`,
+      [ctx.workspaceId, counts.devices, tag],
+    );
+    lastDevice = devices[devices.length - 1].id;
+    await q(
+      `INSERT INTO membership_devices (workspace_id, membership_id, device_id)
+       SELECT $1, m.id, d.id FROM memberships m, devices d
+        WHERE m.workspace_id = $1 AND m.api_user_id = $2 AND d.workspace_id = $1 AND d.serial LIKE 'GR-' || $3 || '-%'`,
+      [ctx.workspaceId, granted.apiUser.id, tag],
+    );
+    await fillWorkspace(
+      (text, params) => sql.query(text, params),
+      { id: ctx.workspaceId, viewerRoleId: viewer },
+      {
+        members: counts.members,
+        devices: 0,
+        apiUsers: 0,
+      },
+    );
+    await q('ANALYZE');
+  });
+  return {
+    grantedToken: granted.token.secret,
+    grantedPath: `/v1/authorize?workspaceId=${ctx.workspaceId}&permission=measurements:read&deviceId=${lastDevice}`,
+  };
+}
+
+export interface AtScaleResult {
+  shapes: { workspaces: number; grantedDevices: number; members: number };
+  tokensLow: number;
+  tokensHigh: number;
+  /** Each round: per check, the median over its pairs of CPU µs per request over the bare floor's. */
+  rounds: Record<string, Record<string, number>>;
+  /** The goals: each a ratio of medians (1 = no change). */
+  ratios: {
+    plainAfterShapesOverBefore: number;
+    ownerWith1000WorkspacesOverBefore: number;
+    grantOf10000DevicesOverPlain: number;
+    plainAtHighOverLow: number;
+  };
+  gc: GcRun;
+  cacheHeapMiBPer100kTokens: number;
+  /** Every run's figures, by round. */
+  runs: Record<string, Array<Record<string, { cpuMicros: number; rps: number; p99Ms: number }>>>;
+}
+
+export async function measureAtScale(
+  ctx: HotPathContext,
+  options: { tokensLow: number; tokensHigh: number; gcSeconds: number; cachedTokens: number },
+): Promise<{ result: AtScaleResult; runs: Measured[] }> {
+  const shapes = { workspaces: 999, devices: 10_000, members: 10_000 };
+  const allRuns: Measured[] = [];
+  const rounds: AtScaleResult['rounds'] = {};
+  const runsByRound: AtScaleResult['runs'] = {};
+  let bare = await startBareFastify(ctx.root);
+  const round = async (name: string, checks: Record<string, { path: string; secret: string }>) => {
+    const ratios: Record<string, number[]> = {};
+    runsByRound[name] = [];
+    for (let i = 0; i < ctx.pairs; i++) {
+      const floor = await ctx.measure(`bare Fastify (${name})`, '/health/live', undefined, { server: bare });
+      const row: Record<string, { cpuMicros: number; rps: number; p99Ms: number }> = {
+        bare: { cpuMicros: floor.serverCpuMicrosPerRequest, rps: floor.requestsPerSecond, p99Ms: floor.p99Ms },
+      };
+      allRuns.push(floor);
+      for (const [check, { path, secret }] of Object.entries(checks)) {
+        const run = await ctx.measure(`authorize, ${check} (${name})`, path, secret);
+        if (run.non2xx > 0) throw new Error(`${check} (${name}) was refused ${run.non2xx} times`);
+        allRuns.push(run);
+        row[check] = { cpuMicros: run.serverCpuMicrosPerRequest, rps: run.requestsPerSecond, p99Ms: run.p99Ms };
+        (ratios[check] ??= []).push(over(run, floor));
+      }
+      runsByRound[name].push(row);
+    }
+    rounds[name] = Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, median(v)]));
+    return rounds[name];
+  };
+  const plain = { path: ctx.authorizePath, secret: ctx.allowedToken };
+  const owner = { path: ctx.authorizePath, secret: ctx.ownerToken };
+  try {
+    const before = await round(`${options.tokensLow} tokens, before the shapes`, { plain, owner });
+    const { grantedToken, grantedPath } = await fillShapes(ctx, shapes);
+    const granted = { path: grantedPath, secret: grantedToken };
+    const after = await round(`${options.tokensLow} tokens, with the shapes`, { plain, owner, granted });
+    bare.stop();
+    await ctx.seedTokens(options.tokensHigh);
+    const { gc } = await measureGc(ctx, options.gcSeconds);
+    bare = await startBareFastify(ctx.root);
+    const high = await round(`${options.tokensHigh} tokens, with the shapes`, { plain, owner, granted });
+    const cacheHeapMiBPer100kTokens = await cacheHeapPer100k(ctx, options.cachedTokens);
+    return {
+      result: {
+        shapes: { workspaces: shapes.workspaces + 1, grantedDevices: shapes.devices, members: shapes.members },
+        tokensLow: options.tokensLow,
+        tokensHigh: options.tokensHigh,
+        rounds,
+        ratios: {
+          plainAfterShapesOverBefore: round3(after.plain / before.plain),
+          ownerWith1000WorkspacesOverBefore: round3(after.owner / before.owner),
+          grantOf10000DevicesOverPlain: round3(after.granted / after.plain),
+          plainAtHighOverLow: round3(high.plain / after.plain),
+        },
+        gc,
+        cacheHeapMiBPer100kTokens,
+        runs: runsByRound,
+      },
+      runs: allRuns,
+    };
+  } finally {
+    bare.stop();
+  }
+}
+
+const round3 = (value: number) => round(value, 3);
+
+/**
+ * The heap `count` more cached tokens take, per 100,000: live named tokens of the owner go in by SQL,
+ * each is checked once (so its credential is cached), and the heap is sampled before and after, each
+ * time after a pause for the collector.
+ */
+async function cacheHeapPer100k(ctx: HotPathContext, count: number): Promise<number> {
+  const secrets = Array.from({ length: count }, () => generateToken('lkp_'));
+  await ctx.target.withSql(async (sql) => {
+    for (let from = 0; from < secrets.length; from += 10_000) {
+      const part = secrets.slice(from, from + 10_000);
+      await sql.query(
+        `INSERT INTO tokens (id, kind, user_id, name, token_hash, hint, scopes, created_at)
+         SELECT gen_random_uuid(), 'named', u.id, 'cached', h.hash, h.hint, '{*}', now()
+           FROM users u, unnest($2::text[], $3::text[]) AS h(hash, hint) WHERE u.email = $1`,
+        [ctx.ownerEmail, part.map(hashToken), part.map(tokenHint)],
+      );
+    }
+  });
+  const settledHeap = async () => {
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    return ctx.metric('latchkey_nodejs_heap_size_used_bytes');
+  };
+  const before = await settledHeap();
+  let next = 0;
+  const worker = async () => {
+    while (next < secrets.length) {
+      const res = await fetch(`${ctx.base}${ctx.authorizePath}`, { headers: { authorization: `Bearer ${secrets[next++]}` } });
+      await res.arrayBuffer();
+      if (res.status !== 204) throw new Error(`caching tokens: ${res.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 20 }, worker));
+  const after = await settledHeap();
+  return round(((after - before) / 1024 / 1024) * (100_000 / count), 1);
+}
