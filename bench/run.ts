@@ -29,7 +29,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generateToken, hashToken, tokenHint } from '../src/auth/token-format';
@@ -39,6 +39,7 @@ import { DatabaseTarget, freshDatabase, startLatchkey } from '../harness/fresh-d
 import type { LatchkeyProcess } from '../harness/latchkey-process';
 import { median as medianOf, round } from '../harness/sample-stats';
 import { DASHBOARD_QUERY, fillWorkspace, type BulkCounts } from '../test/support/bulk-fill';
+import { cpuSeconds } from '../harness/process-cpu';
 import { benchInstances } from './instances';
 import { benchLists } from './lists';
 import { autocannon, LoadResult, ROOT } from './load';
@@ -341,17 +342,6 @@ async function seedBindings(fixture: Fixture): Promise<BindingsFixture> {
     boundPath: `/v1/authorize?workspaceId=${fixture.workspaceId}&permission=measurements:read&deviceId=${last}`,
     cidrToken: cidr.secret,
   };
-}
-
-/** CPU seconds the process has used so far (utime + stime from /proc), or NaN where there is no /proc. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    // After "pid (comm) ", utime and stime are fields 12 and 13 (0-based), in clock ticks (100 per second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
 }
 
 /** Asked for by name; its shapes go in by SQL while the service runs, so only on a PostgreSQL server. */
