@@ -58,8 +58,8 @@ type Listener = (event: InvalidationEvent) => void;
 const RECONNECT_DELAY_MS = 1000;
 /**
  * A LISTEN connection can go silent without closing (a host that hangs, packets dropped, a LISTEN URL
- * wrongly pointed at a transaction pooler): every HEARTBEAT_MS the instance notifies itself through the
- * pool, and a channel that has heard nothing for HEARTBEAT_TIMEOUT_MS counts as lost.
+ * wrongly pointed at a transaction pooler): every HEARTBEAT_MS the instance notifies itself on it, and a
+ * channel that has heard nothing for HEARTBEAT_TIMEOUT_MS counts as lost.
  */
 const HEARTBEAT_MS = 5000;
 const HEARTBEAT_TIMEOUT_MS = 15_000;
@@ -109,7 +109,7 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Optional() private readonly dataSource?: DataSource,
+    @Optional() dataSource?: DataSource,
   ) {
     // TypeORM tells its subscribers about every COMMIT and ROLLBACK, whichever service ran the transaction.
     dataSource?.subscribers.push(this);
@@ -224,9 +224,10 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
         this.logger.warn('invalidation channel silent: reconnecting');
         return this.reconnect(client);
       }
-      // Through the pool where there is one, as changes are sent: what arrives proves that path too.
-      const send = this.dataSource?.isInitialized ? this.dataSource.query.bind(this.dataSource) : client.query.bind(client);
-      void send('SELECT pg_notify($1, $2)', [INVALIDATION_CHANNEL, beat]).catch(() => undefined);
+      // On the LISTEN connection itself: a session hears its own notifications, so silence means that
+      // connection is gone (or goes through a transaction pooler, which loses them). Not through the
+      // pool: the heartbeat would count among the application's queries (QueryCounter, the metrics).
+      void client.query('SELECT pg_notify($1, $2)', [INVALIDATION_CHANNEL, beat]).catch(() => undefined);
     }, HEARTBEAT_MS);
     this.heartbeat.unref();
   }
