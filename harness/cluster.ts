@@ -197,6 +197,8 @@ export class LocalCluster {
     pg: Array<{ pgPort: number; restPort: number }>,
   ) {
     this.forget = onExit(() => {
+      // Patroni starts postgres in a session of its own: killing Patroni's group (Service) leaves it running.
+      for (let i = 0; i < pg.length; i++) killPostmaster(join(dir, `pg${i + 1}`));
       if (!options.keep) rmSync(dir, { recursive: true, force: true });
     });
     const log = (name: string) => join(dir, `${name}.log`);
