@@ -5,11 +5,11 @@
 import type { Page } from 'playwright-core';
 import { bearer, createWorkspace, login, markEmailVerified, PASSWORD, registerUser, uniqueEmail } from '../support/api';
 import { ADMIN_EMAIL } from '../support/test-app';
-import { CHROMIUM, expectHeading, startHarness, warnWithoutChromium, type Harness } from './web-ui.support';
+import { BROWSER_TESTS_RUN, expectHeading, startHarness, type Harness, warnWithoutChromium } from './web-ui.support';
 
 warnWithoutChromium('the web UI account test');
 
-(CHROMIUM ? describe : describe.skip)('web UI: account and platform screens in a browser', () => {
+(BROWSER_TESTS_RUN ? describe : describe.skip)('web UI: account and platform screens in a browser', () => {
   let h: Harness;
 
   beforeAll(async () => {

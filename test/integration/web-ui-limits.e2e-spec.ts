@@ -5,11 +5,11 @@ import type { Page } from 'playwright-core';
 import { TokenUsageRecorder } from '../../src/tokens/token-usage.recorder';
 import { bearer, createNamedToken, registerUser, uniqueEmail } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
-import { CHROMIUM, expectHeading, startHarness, warnWithoutChromium, type Harness, signInWithPassword } from './web-ui.support';
+import { BROWSER_TESTS_RUN, expectHeading, signInWithPassword, startHarness, type Harness, warnWithoutChromium } from './web-ui.support';
 
 warnWithoutChromium('the web UI limits test');
 
-(CHROMIUM ? describe : describe.skip)('web UI: rate limits and usage in a browser', () => {
+(BROWSER_TESTS_RUN ? describe : describe.skip)('web UI: rate limits and usage in a browser', () => {
   let h: Harness;
 
   beforeAll(async () => {

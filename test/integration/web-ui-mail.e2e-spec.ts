@@ -12,14 +12,14 @@ import { bearer, login, PASSWORD, registerUser, uniqueEmail } from '../support/a
 import { newWorkspace } from '../support/fixtures';
 import { MailCatcher, type CaughtMail } from '../support/mail-catcher';
 import { WebhookReceiver } from '../support/webhook-receiver';
-import { CHROMIUM, expectHeading, secretShownOnce, startHarness, warnWithoutChromium, type Harness } from './web-ui.support';
+import { BROWSER_TESTS_RUN, expectHeading, secretShownOnce, startHarness, type Harness, warnWithoutChromium } from './web-ui.support';
 
 warnWithoutChromium('the web UI mail and webhooks test');
 
 /** Where the app's links point; the test opens the same path and fragment on the app it started. */
 const PUBLIC_URL = 'http://console.latchkey.test';
 
-(CHROMIUM ? describe : describe.skip)('web UI: mailed links and webhooks in a browser', () => {
+(BROWSER_TESTS_RUN ? describe : describe.skip)('web UI: mailed links and webhooks in a browser', () => {
   let h: Harness;
   let smtp: MailCatcher;
   let receiver: WebhookReceiver;

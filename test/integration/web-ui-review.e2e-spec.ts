@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { bearer, createNamedToken, login, markEmailVerified, PASSWORD, registerUser, uniqueEmail } from '../support/api';
 import { newWorkspace, type WorkspaceFixture } from '../support/fixtures';
-import { CHROMIUM, expectHeading, startHarness, warnWithoutChromium, type Harness, signInWithPassword } from './web-ui.support';
+import { BROWSER_TESTS_RUN, expectHeading, signInWithPassword, startHarness, type Harness, warnWithoutChromium } from './web-ui.support';
 
 warnWithoutChromium('the web UI review test');
 
@@ -23,7 +23,7 @@ async function expectInert(page: Page): Promise<void> {
   expect(await page.locator('img[src="x"], [onerror], [onload], a[href^="javascript:"]').count()).toBe(0);
 }
 
-(CHROMIUM ? describe : describe.skip)('web UI review: hostile data and roles in a browser', () => {
+(BROWSER_TESTS_RUN ? describe : describe.skip)('web UI review: hostile data and roles in a browser', () => {
   let h: Harness;
   let ws: WorkspaceFixture;
   let viewerEmail: string;

@@ -4,11 +4,11 @@
 import type { Page } from 'playwright-core';
 import { bearer, uniqueEmail, registerUser, markEmailVerified } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
-import { CHROMIUM, expectHeading, startHarness, warnWithoutChromium, type Harness, signInWithPassword } from './web-ui.support';
+import { BROWSER_TESTS_RUN, expectHeading, signInWithPassword, startHarness, type Harness, warnWithoutChromium } from './web-ui.support';
 
 warnWithoutChromium('the web UI teams test');
 
-(CHROMIUM ? describe : describe.skip)('web UI: teams in a browser', () => {
+(BROWSER_TESTS_RUN ? describe : describe.skip)('web UI: teams in a browser', () => {
   let h: Harness;
 
   beforeAll(async () => {

@@ -4,18 +4,18 @@
 import type { Page } from 'playwright-core';
 import { bearer, registerUser, uniqueEmail } from '../support/api';
 import {
-  CHROMIUM,
+  BROWSER_TESTS_RUN,
   expectHeading,
   secretShownOnce,
-  startHarness,
-  warnWithoutChromium,
-  type Harness,
   signInWithPassword,
+  startHarness,
+  type Harness,
+  warnWithoutChromium,
 } from './web-ui.support';
 
 warnWithoutChromium('the web UI token bindings test');
 
-(CHROMIUM ? describe : describe.skip)('web UI: token description, networks, metadata, disable and enable', () => {
+(BROWSER_TESTS_RUN ? describe : describe.skip)('web UI: token description, networks, metadata, disable and enable', () => {
   let h: Harness;
 
   beforeAll(async () => {

@@ -11,20 +11,20 @@ import { APP_CONFIG, type AppConfig } from '../../src/config/app-config';
 import { OutboxWorker } from '../../src/outbox/outbox-worker';
 import { bearer, login, PASSWORD, uniqueEmail } from '../support/api';
 import {
-  CHROMIUM,
+  BROWSER_TESTS_RUN,
   expectHeading,
   hasFocus,
   NARROW,
   secretShownOnce,
   startHarness,
+  type Harness,
   warnWithoutChromium,
   WIDE,
-  type Harness,
 } from './web-ui.support';
 
 warnWithoutChromium('the web UI test');
 
-(CHROMIUM ? describe : describe.skip)('web UI in a browser', () => {
+(BROWSER_TESTS_RUN ? describe : describe.skip)('web UI in a browser', () => {
   let h: Harness;
   let a: Page;
   let b: Page;

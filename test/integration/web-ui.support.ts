@@ -15,6 +15,12 @@ export const ROOT = join(__dirname, '../..');
 const WEB = join(ROOT, 'web');
 export const DIST = join(WEB, 'dist');
 export const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
+/**
+ * The browser tests drive the console, which is the same whatever the database behind the API: they run
+ * on the embedded database only (the README's test command runs it first), while every API call they
+ * make is tested on both databases by test/api and test/graphql. It keeps CI's second run minutes shorter.
+ */
+export const BROWSER_TESTS_RUN = CHROMIUM !== undefined && !process.env.DATABASE_URL;
 // Without the background-networking flags Chromium's own connections are refused on a closed network.
 const CHROMIUM_ARGS = [
   '--headless',
