@@ -21,14 +21,14 @@ const CLOSE_TIMEOUT_MS = 15_000;
 
 @Injectable()
 export class Draining {
-  private since: number | null = null;
+  private draining = false;
 
   get active(): boolean {
-    return this.since !== null;
+    return this.draining;
   }
 
   begin(): void {
-    this.since ??= Date.now();
+    this.draining = true;
   }
 }
 
