@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import { Logger } from 'nestjs-pino';
-import { securityHeaders } from './common/security-headers';
+import { apiSecurityHeaders, isApiRoute, securityHeaders } from './common/security-headers';
 import { DomainError, ErrorCode, validationFailed, validationFailedWith } from './common/errors';
 import { MAX_REQUEST_ID_LENGTH, ProblemDetailsFilter, sendProblem } from './common/problem-details.filter';
 import { createValidationPipe, MAX_KEYS_PER_OBJECT, rawJsonProblem } from './common/validation';
@@ -56,7 +56,8 @@ export const UNPREFIXED_ROUTES = ['health/live', 'health/ready', 'v1/health/live
 const INCOMING_REQUEST_ID = new RegExp(`^[\\w.:-]{1,${MAX_REQUEST_ID_LENGTH}}$`);
 
 export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
-  const headers = securityHeaders();
+  // What the onRequest hook would have set on an API answer: these URLs match no route.
+  const headers = apiSecurityHeaders();
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: trustProxyOption(config.trustProxy),
@@ -161,9 +162,12 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   });
   // POST and GET /graphql (src/graphql): authenticated by the guard as a whole, with its own limits.
   installGraphqlTransport(app);
-  const headers = securityHeaders();
+  // The page headers only where a page is served (the web UI, the docs, the mailed links' landing
+  // page): everything else is an API answer (src/common/security-headers.ts).
+  const pageHeaders = securityHeaders();
+  const apiHeaders = apiSecurityHeaders(pageHeaders);
   fastify.addHook('onRequest', (request, reply, done) => {
-    reply.headers(headers);
+    reply.headers(isApiRoute(request.routeOptions.url) ? apiHeaders : pageHeaders);
     reply.header('x-request-id', request.id);
     done();
   });

@@ -23,6 +23,13 @@ export const TOKEN_EXPIRES_HEADER = 'Latchkey-Token-Expires-At';
 // `Token` is what Datacake clients send; passport-http-bearer only knows `Bearer`.
 const AUTHORIZATION = /^(?:Bearer|Token)[ \t]+(\S+)[ \t]*$/i;
 
+/** The refusals of a request's Authorization header itself, made once (they carry nothing of the request). */
+const TOKEN_MISSING = Object.freeze(new DomainError(ErrorCode.TokenMissing, 'Send a token in the Authorization header.'));
+const NOT_A_BEARER_HEADER = Object.freeze(
+  new DomainError(ErrorCode.TokenInvalid, 'The Authorization header is not "Bearer <token>" or "Token <token>".'),
+);
+const TOKEN_INVALID = Object.freeze(new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.'));
+
 type AuthRequest = FastifyRequest & { user?: Principal; workspaceCaller?: WorkspaceCaller; platformCaller?: boolean };
 export type AuthenticatedRule = Extract<AccessRule, { kind: 'authenticated' }>;
 type Handler = ReturnType<ExecutionContext['getHandler']>;
@@ -90,6 +97,7 @@ export class AccessGuard implements CanActivate {
       return true;
     }
     const principal = await this.authenticateRequest(request, reply, rule);
+    if (principal instanceof DomainError) throw principal;
     if (principal === 'platform') return true;
     // Under a workspace, outsiders get 404 before anything else is said about the route; the caller
     // is admitted as any transport admits one (WorkspaceAccessResolver.admit), and its rule goes with it.
@@ -105,15 +113,17 @@ export class AccessGuard implements CanActivate {
    * The route rule of a handler that needs no workspace admission and no platform-admin check, held
    * to an HTTP request: what canActivate does for such a rule, at once (no promise) when the token is
    * cached. For the token check served outside Nest's pipeline (src/checks/token-check-route.ts), so
-   * that both paths admit a request by the same code.
+   * that both paths admit a request by the same code. A refused token is returned, not thrown (it is
+   * the check's most common answer after a yes; TokenAuthenticator.verify says why).
    */
   admitWithoutWorkspace(
     request: AuthRequest,
     reply: FastifyReply,
     rule: AuthenticatedRule,
-  ): Principal | 'platform' | Promise<Principal | 'platform'> {
+  ): Principal | 'platform' | DomainError | Promise<Principal | 'platform'> {
     if (namesWorkspace(rule) || rule.platformAdmin) throw new Error('admitWithoutWorkspace: the rule needs canActivate');
     const principal = this.authenticateRequest(request, reply, rule);
+    if (principal instanceof DomainError) return principal;
     if (principal instanceof Promise) {
       return principal.then((admitted) => {
         if (admitted !== 'platform') this.checkRule(rule, admitted);
@@ -126,19 +136,18 @@ export class AccessGuard implements CanActivate {
 
   /**
    * The bearer token of the request: its principal ('platform' for a platform key where the rule takes
-   * one), counted by the rate limits, the fields on the answer. At once when the token is cached.
+   * one), counted by the rate limits, the fields on the answer. At once when the token is cached, or
+   * refused at once (returned, counted against the address) when it is garbage or known to be dead.
    */
   private authenticateRequest(
     request: AuthRequest,
     reply: FastifyReply,
     rule: AuthenticatedRule,
-  ): Principal | 'platform' | Promise<Principal | 'platform'> {
+  ): Principal | 'platform' | DomainError | Promise<Principal | 'platform'> {
     const header = request.headers.authorization;
-    if (header === undefined || header.trim() === '') {
-      throw new DomainError(ErrorCode.TokenMissing, 'Send a token in the Authorization header.');
-    }
+    if (header === undefined || header.trim() === '') return this.failedCheck(TOKEN_MISSING, request, reply);
     const match = AUTHORIZATION.exec(header);
-    if (!match) throw new DomainError(ErrorCode.TokenInvalid, 'The Authorization header is not "Bearer <token>" or "Token <token>".');
+    if (!match) return this.failedCheck(NOT_A_BEARER_HEADER, request, reply);
     if (rule.platformKey && this.isPlatformKey(match[1])) {
       request.platformCaller = true;
       return 'platform';
@@ -147,12 +156,13 @@ export class AccessGuard implements CanActivate {
     if (!header.startsWith('Bearer ') || match[1].length !== header.length - 7) request.headers.authorization = `Bearer ${match[1]}`;
 
     // A flooded address is refused only the lookup of a token not known to exist (TokenAuthenticator).
-    let principal: Principal | Promise<Principal>;
+    let principal: Principal | DomainError | Promise<Principal>;
     try {
       principal = this.authenticate(request, reply);
     } catch (error) {
       throw this.failedCheck(error, request, reply);
     }
+    if (principal instanceof DomainError) return this.failedCheck(principal, request, reply);
     if (principal instanceof Promise) {
       return principal.then(
         (known) => this.counted(known, reply),
@@ -165,7 +175,7 @@ export class AccessGuard implements CanActivate {
   }
 
   /** A refused token counts against its address (the fields say where it stands). */
-  private failedCheck(error: unknown, request: AuthRequest, reply: FastifyReply): unknown {
+  private failedCheck<E>(error: E, request: AuthRequest, reply: FastifyReply): E {
     if (error instanceof DomainError && statusFor(error.code) === 401)
       sendRateLimitFields(reply, this.rateLimits.recordFailedCheck(request.ip));
     return error;
@@ -217,13 +227,17 @@ export class AccessGuard implements CanActivate {
   }
 
   /**
-   * passport with the bearer strategy. Its verify callback answers a cached token synchronously
-   * (bearer.strategy.ts), and so passport calls back before authenticateBearer returns: then the
-   * principal is returned as it is, without a promise; otherwise a promise of it.
+   * passport with the bearer strategy. Its verify callback answers a cached token (or garbage)
+   * synchronously (bearer.strategy.ts), and so passport calls back before authenticateBearer returns:
+   * then the principal, or the refusal, is returned as it is, without a promise; otherwise a promise
+   * of the principal. Errors other than a refusal (the database failing) are thrown or rejected.
    */
-  private authenticate(request: AuthRequest, reply: FastifyReply): Principal | Promise<Principal> {
-    let outcome: { error: unknown } | null = null;
-    let later: ((error: unknown) => void) | null = null;
+  private authenticate(request: AuthRequest, reply: FastifyReply): Principal | DomainError | Promise<Principal> {
+    const pending: { settled: boolean; failure: unknown; later: ((failure: unknown) => void) | null } = {
+      settled: false,
+      failure: null,
+      later: null,
+    };
     // The raw response: passport only touches it on a failure, and then only its status and a header
     // that the problem+json answer replaces.
     authenticateBearer(request, reply.raw, (error?: unknown) => {
@@ -231,17 +245,20 @@ export class AccessGuard implements CanActivate {
       // checked above). Anything else (ours, or the database failing) passes through as it is.
       let failure: unknown = null;
       if (error && (error as Error).name !== 'AuthenticationError') failure = error;
-      else if (error || !request.user) failure = new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.');
-      if (later) later(failure);
-      else outcome = { error: failure };
+      else if (error || !request.user) failure = TOKEN_INVALID;
+      if (pending.later) pending.later(failure);
+      else {
+        pending.settled = true;
+        pending.failure = failure;
+      }
     });
-    const settled = outcome as { error: unknown } | null;
-    if (settled) {
-      if (settled.error) throw settled.error;
+    if (pending.settled) {
+      if (pending.failure instanceof DomainError) return pending.failure;
+      if (pending.failure) throw pending.failure;
       return request.user as Principal;
     }
     return new Promise((resolve, reject) => {
-      later = (failure) => (failure ? reject(failure) : resolve(request.user as Principal));
+      pending.later = (failure) => (failure ? reject(failure) : resolve(request.user as Principal));
     });
   }
 

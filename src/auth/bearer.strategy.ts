@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-http-bearer';
+import { DomainError } from '../common/errors';
 import type { Principal } from './principal';
 import { TokenAuthenticator } from './token-authenticator';
 
@@ -16,22 +17,20 @@ export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) 
   constructor(private readonly authenticator: TokenAuthenticator) {
     super({ passReqToCallback: true });
     // @nestjs/passport's verify callback awaits validate(), so even a cached token's answer reaches
-    // passport two promise hops later. This one calls passport back at once when validate() answers
-    // at once (a cached token), and after the promise otherwise; passport-http-bearer keeps its verify
-    // callback in `_verify`. The guard then admits a cached token without a promise (access.guard.ts).
+    // passport two promise hops later. This one calls passport back at once when the token is answered
+    // at once (a cached token, or garbage), and after the promise otherwise; passport-http-bearer keeps
+    // its verify callback in `_verify`. A refusal is handed to passport as its error, never thrown
+    // (TokenAuthenticator.verify says why). The guard then admits a cached token without a promise
+    // (access.guard.ts).
     (this as unknown as { _verify: (request: FastifyRequest, token: string, done: Verified) => void })._verify = (request, token, done) => {
-      let principal: Principal | Promise<Principal>;
-      try {
-        principal = this.validate(request, token);
-      } catch (error) {
-        return done(error, false);
-      }
-      if (principal instanceof Promise)
-        principal.then(
-          (found) => done(null, found),
+      const verdict = this.authenticator.verify(token, request.ip);
+      if (verdict instanceof Promise)
+        verdict.then(
+          (settled) => (settled instanceof DomainError ? done(settled, false) : done(null, settled)),
           (error: unknown) => done(error, false),
         );
-      else done(null, principal);
+      else if (verdict instanceof DomainError) done(verdict, false);
+      else done(null, verdict);
     };
   }
 

@@ -20,7 +20,6 @@ import { hashToken, hasValidChecksum, NOT_BEARER, tokenShape } from './token-for
  */
 const INVALID = Object.freeze(new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.'));
 const EXPIRED = Object.freeze(new DomainError(ErrorCode.TokenExpired, 'The token has expired.'));
-const invalid = () => INVALID;
 /**
  * 403, not 401: the token is valid, only not from here. A 401 would tell a client to throw a good
  * token away and make a new one. The allow-list is never named (docs/security.md).
@@ -85,41 +84,54 @@ export class TokenAuthenticator implements OnApplicationBootstrap {
   }
 
   /**
-   * The principal a token stands for, or a DomainError. A cached token is answered at once, without a
-   * promise (every check that follows is synchronous, and this runs on every request of the platform);
-   * others are looked up. Callers await the result either way, which turns a throw into a rejection.
-   * `recordUse: false` for introspection: looking at a token is not using it; nor does introspection
-   * know the address the token would be used from, so it does not check the network allow-list
-   * (`checkNetwork: false`), and shows the list instead.
+   * The principal a token stands for; a DomainError is thrown. A cached token is answered at once,
+   * without a promise. `recordUse: false` for introspection: looking at a token is not using it; nor
+   * does introspection know the address the token would be used from, so it does not check the
+   * network allow-list (`checkNetwork: false`), and shows the list instead.
    */
   authenticate(secret: string, ip: string, options: { recordUse?: boolean; checkNetwork?: boolean } = {}): Principal | Promise<Principal> {
+    const verdict = this.verify(secret, ip, options.recordUse !== false, options.checkNetwork !== false);
+    if (verdict instanceof DomainError) throw verdict;
+    if (verdict instanceof Promise)
+      return verdict.then((settled) => {
+        if (settled instanceof DomainError) throw settled;
+        return settled;
+      });
+    return verdict;
+  }
+
+  /**
+   * The principal a token stands for, or the refusal it gets, returned rather than thrown: a refused
+   * token is as common as a good one on the token check, and each throw costs about as much as the
+   * check itself (docs/performance.md). A cached token, and garbage, are answered at once, without a
+   * promise (this runs on every request of the platform); others are looked up. A database failure
+   * rejects the promise.
+   */
+  verify(secret: string, ip: string, recordUse = true, checkNetwork = true): Principal | DomainError | Promise<Principal | DomainError> {
     const prefix = tokenShape(secret);
     // Malformed: refused before any other work. Invitation secrets only accept invitations.
-    if (prefix === null || NOT_BEARER.has(prefix)) throw invalid();
+    if (prefix === null || NOT_BEARER.has(prefix)) return INVALID;
     const tokenHash = hashToken(secret);
     // A cached hash is one we issued, so its checksum holds: it is checked only on the way to the database.
     const cached = this.credentials.get(tokenHash);
-    if (cached) return this.admit(cached, ip, options.recordUse !== false, options.checkNetwork !== false);
+    if (cached) return this.admit(cached, ip, recordUse, checkNetwork);
     // Garbage with a valid shape but a wrong checksum, and a token known not to exist, are refused at
     // once (no promise), before any database work.
-    if (!hasValidChecksum(secret) || this.unknown.get(tokenHash)) throw invalid();
-    return this.lookup(tokenHash, ip).then((credential) => {
-      if (!credential) throw invalid();
-      return this.admit(credential, ip, options.recordUse !== false, options.checkNetwork !== false);
-    });
+    if (!hasValidChecksum(secret) || this.unknown.get(tokenHash)) return INVALID;
+    return this.lookup(tokenHash, ip).then((credential) => (credential ? this.admit(credential, ip, recordUse, checkNetwork) : INVALID));
   }
 
   /** The time-based checks, made against the clock on every request, then the owner's. */
-  private admit(credential: TokenCredential, ip: string, recordUse: boolean, checkNetwork: boolean): Principal {
+  private admit(credential: TokenCredential, ip: string, recordUse: boolean, checkNetwork: boolean): Principal | DomainError {
     const now = this.clock.now();
     // A disabled token reads as a revoked one: no hint that it could come back.
-    if (diedBy(credential.revokedAt, now) || credential.disabledAt !== null) throw invalid();
-    if (credential.parentId !== null && (diedBy(credential.parentRevokedAt, now) || credential.parentDisabledAt !== null)) throw invalid();
+    if (diedBy(credential.revokedAt, now) || credential.disabledAt !== null) return INVALID;
+    if (credential.parentId !== null && (diedBy(credential.parentRevokedAt, now) || credential.parentDisabledAt !== null)) return INVALID;
     const expiresAt = earliest(credential.expiresAt, credential.parentExpiresAt);
-    if (diedBy(expiresAt, now)) throw EXPIRED;
+    if (diedBy(expiresAt, now)) return EXPIRED;
 
     const principal = this.principalOf(credential);
-    if (!principal) throw invalid();
+    if (!principal) return INVALID;
     if (checkNetwork) {
       const network = this.networkOf(credential);
       if (network !== null && !network.allows(ip)) {
@@ -128,7 +140,7 @@ export class TokenAuthenticator implements OnApplicationBootstrap {
           this.usage.request(credential.id, now.getTime());
           this.usage.refusal(credential.id);
         }
-        throw notFromHere();
+        return notFromHere();
       }
     }
     if (recordUse) {

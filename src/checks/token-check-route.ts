@@ -20,6 +20,7 @@ import { AccessGuard, type AuthenticatedRule } from '../auth/access.guard';
 import { ACCESS_RULE, type AccessRule } from '../auth/access.decorators';
 import { AuthModule } from '../auth/auth.module';
 import type { Principal } from '../auth/principal';
+import { DomainError } from '../common/errors';
 import type { ProblemDetailsFilter } from '../common/problem-details.filter';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ChecksController } from './checks.controller';
@@ -67,6 +68,8 @@ function tokenCheckHandler(
   return (request, reply) => {
     try {
       const admitted = guard.admitWithoutWorkspace(request, reply, rule);
+      // A refused token comes back as a value: answered without a throw.
+      if (admitted instanceof DomainError) return refuse(admitted, request, reply);
       if (admitted instanceof Promise) {
         return admitted.then((principal) => decide(principal, request, reply)).catch((error: unknown) => refuse(error, request, reply));
       }

@@ -42,32 +42,61 @@ const CODE_BY_HTTP_STATUS: Record<number, ErrorCode> = {
   503: ErrorCode.Unavailable,
 };
 
+const PROBLEM_JSON = 'application/problem+json; charset=utf-8';
+
+/**
+ * A shared (frozen) error's body up to its request id, as JSON text: the token check refuses bad
+ * tokens with a handful of such errors, and each refusal then serialises only its request id.
+ */
+const sharedProblemHeads = new WeakMap<DomainError, string>();
+
 /** Writes the problem+json answer for a domain error; also used where Fastify answers before Nest (app.setup.ts). */
 export function sendProblem(reply: FastifyReply, requestId: string, error: DomainError): void {
   const status = statusFor(error.code);
-  const body: ProblemBody = {
+  if (status === 401) {
+    reply.header(
+      'www-authenticate',
+      error.code === ErrorCode.InvalidCredentials ? 'Bearer realm="latchkey"' : 'Bearer realm="latchkey", error="invalid_token"',
+    );
+  }
+  if (error.extras.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.extras.retryAfterSeconds));
+  if (error.extras.headers) reply.headers(error.extras.headers);
+  reply.status(status).header('content-type', PROBLEM_JSON);
+  const head = Object.isFrozen(error) ? sharedProblemHead(error, status) : null;
+  if (head !== null) {
+    reply.send(`${head}${JSON.stringify(requestId)}}`);
+    return;
+  }
+  const body: ProblemBody = { ...problemFields(error, status), requestId };
+  if (error.extras.errors) body.errors = error.extras.errors;
+  if (OAUTH_ERROR_CODES.has(error.code)) {
+    body.error = error.code;
+    body.error_description = error.detail;
+    reply.header('cache-control', 'no-store');
+  }
+  reply.send(body);
+}
+
+/** What every problem body says before its request id, in this order. */
+function problemFields(error: DomainError, status: number): Omit<ProblemBody, 'requestId'> {
+  return {
     type: `https://latchkey.dev/problems/${error.code.replace(/_/g, '-')}`,
     title: titleFor(error.code),
     status,
     detail: error.detail,
     code: error.code,
-    requestId,
   };
-  if (error.extras.errors) body.errors = error.extras.errors;
-  if (OAUTH_ERROR_CODES.has(error.code)) {
-    body.error = error.code;
-    body.error_description = error.detail;
-    reply.header('Cache-Control', 'no-store');
+}
+
+/** The JSON text before the request id of a shared error whose body ends with it (no field errors, not OAuth); else null. */
+function sharedProblemHead(error: DomainError, status: number): string | null {
+  if (error.extras.errors || OAUTH_ERROR_CODES.has(error.code)) return null;
+  let head = sharedProblemHeads.get(error);
+  if (head === undefined) {
+    head = `${JSON.stringify(problemFields(error, status)).slice(0, -1)},"requestId":`;
+    sharedProblemHeads.set(error, head);
   }
-  if (status === 401) {
-    reply.header(
-      'WWW-Authenticate',
-      error.code === ErrorCode.InvalidCredentials ? 'Bearer realm="latchkey"' : 'Bearer realm="latchkey", error="invalid_token"',
-    );
-  }
-  if (error.extras.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.extras.retryAfterSeconds));
-  if (error.extras.headers) reply.headers(error.extras.headers);
-  reply.status(status).type('application/problem+json').send(body);
+  return head;
 }
 
 @Catch()

@@ -39,14 +39,36 @@ describe('HTTP surface', () => {
     it.each([
       ['a public probe', 'get', '/health/live'],
       ['an API error', 'get', '/v1/me'],
-      ['the web UI', 'get', '/'],
-    ] as const)('sends security headers and no X-Powered-By on %s', async (_label, method, path) => {
+      ['an unknown path', 'get', '/no-such-page'],
+      ['the token check', 'get', '/v1/authorize?workspaceId=00000000-0000-4000-8000-000000000000&permission=workspace:read'],
+    ] as const)("sends an API answer's security headers and no X-Powered-By on %s", async (_label, method, path) => {
       const res = await t.http()[method](path);
       expect(res.headers['x-powered-by']).toBeUndefined();
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['referrer-policy']).toBe('no-referrer');
       expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
+      expect(res.headers['cache-control']).toBe('no-store');
+      // Nothing may load or frame an API answer: stricter than a page's policy.
+      expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+      // The page-only headers are not sent where no page is rendered.
+      expect(res.headers['cross-origin-opener-policy']).toBeUndefined();
+    });
+
+    it.each([
+      ['the web UI', '/'],
+      ['a mailed link', '/verify-email'],
+      ['the docs page', '/docs'],
+    ])("sends a page's security headers on %s", async (_label, path) => {
+      const res = await t.http().get(path);
+      expect(res.status).toBe(200);
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
       expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
       const csp = res.headers['content-security-policy'];
       expect(csp).toContain("default-src 'self'");
       expect(csp).toContain("script-src 'self'");

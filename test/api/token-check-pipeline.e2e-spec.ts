@@ -38,7 +38,7 @@ describe('token check outside Nest’s pipeline', () => {
     expectProblem(refused, 401, 'token_invalid');
     expect(refused.body.requestId).toBe('pipeline-refused');
     for (const res of [allowed, refused]) {
-      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['cache-control']).toBe('no-store');
     }

@@ -104,7 +104,7 @@ describe('hostile input', () => {
       const res = await t.http().get(path).set(bearer(secret));
       expect(expectProblem(res, 400, 'validation_failed').errors).toEqual([{ field: 'path', message }]);
       expect(res.headers['x-content-type-options']).toBe('nosniff');
-      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
     });
   });
 
