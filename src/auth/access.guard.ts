@@ -137,7 +137,8 @@ export class AccessGuard implements CanActivate {
   /**
    * The bearer token of the request: its principal ('platform' for a platform key where the rule takes
    * one), counted by the rate limits, the fields on the answer. At once when the token is cached, or
-   * refused at once (returned, counted against the address) when it is garbage or known to be dead.
+   * refused at once (returned; a refused token counted against the address) when it is garbage or
+   * known to be dead.
    */
   private authenticateRequest(
     request: AuthRequest,
@@ -145,9 +146,10 @@ export class AccessGuard implements CanActivate {
     rule: AuthenticatedRule,
   ): Principal | 'platform' | DomainError | Promise<Principal | 'platform'> {
     const header = request.headers.authorization;
-    if (header === undefined || header.trim() === '') return this.failedCheck(TOKEN_MISSING, request, reply);
+    // No token, or no token in it: nothing was checked, so nothing counts against the address.
+    if (header === undefined || header.trim() === '') return TOKEN_MISSING;
     const match = AUTHORIZATION.exec(header);
-    if (!match) return this.failedCheck(NOT_A_BEARER_HEADER, request, reply);
+    if (!match) return NOT_A_BEARER_HEADER;
     if (rule.platformKey && this.isPlatformKey(match[1])) {
       request.platformCaller = true;
       return 'platform';
