@@ -102,6 +102,8 @@ export interface HotPathResult {
   };
   /** The refused checks over the bare server's own 401 problem+json answer (bare-fastify.ts /refused), same pairs. */
   refusalsOverBareRefusal: { malformed: number; unknown: number; revoked: number; expired: number };
+  /** The refused checks over the allowed check of the same pair: the goal is ≤ 1 (no dearer than a yes). */
+  refusalsOverAllowed: { malformed: number; unknown: number; revoked: number; expired: number };
   allowedP99Ms: number[];
   pairs: Array<Record<string, { cpuMicros: number; rps: number; p99Ms: number; non2xx: number }>>;
 }
@@ -129,6 +131,7 @@ export async function measureHotPath(ctx: HotPathContext): Promise<{ result: Hot
     expired: [],
   };
   const overRefusal: Record<string, number[]> = { malformed: [], unknown: [], revoked: [], expired: [] };
+  const overAllowed: Record<string, number[]> = { malformed: [], unknown: [], revoked: [], expired: [] };
   const p99: number[] = [];
   try {
     for (let i = 0; i < ctx.pairs; i++) {
@@ -145,8 +148,11 @@ export async function measureHotPath(ctx: HotPathContext): Promise<{ result: Hot
       note('bareRefusal', bareRefusal);
       ratios.nestFloor.push(over(nest, floor));
       ratios.bareRefusal.push(over(bareRefusal, floor));
+      let allowedRun: Measured | null = null;
       for (const [name, secret] of Object.entries(tokens)) {
         const run = await ctx.measure(`authorize, ${name} token`, ctx.authorizePath, secret);
+        if (name === 'allowed') allowedRun = run;
+        else if (allowedRun) overAllowed[name].push(over(run, allowedRun));
         if (name === 'allowed' ? run.non2xx > 0 : run.non2xx === 0) throw new Error(`authorize with the ${name} token answered wrongly`);
         note(name, run);
         ratios[name].push(over(run, floor));
@@ -162,7 +168,10 @@ export async function measureHotPath(ctx: HotPathContext): Promise<{ result: Hot
   const refusalsOverBareRefusal = Object.fromEntries(
     Object.entries(overRefusal).map(([k, v]) => [k, median(v)]),
   ) as HotPathResult['refusalsOverBareRefusal'];
-  return { result: { cpuOverBare, refusalsOverBareRefusal, allowedP99Ms: p99, pairs }, runs };
+  const refusalsOverAllowed = Object.fromEntries(
+    Object.entries(overAllowed).map(([k, v]) => [k, median(v)]),
+  ) as HotPathResult['refusalsOverAllowed'];
+  return { result: { cpuOverBare, refusalsOverBareRefusal, refusalsOverAllowed, allowedP99Ms: p99, pairs }, runs };
 }
 
 /** One GC event from node's --trace-gc line: its kind and pause in ms. */

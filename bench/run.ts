@@ -1078,6 +1078,7 @@ async function main(): Promise<void> {
       console.log(
         `CPU per request over the bare Fastify floor (median of ${PAIRS} pairs): ${JSON.stringify(hotpath.cpuOverBare)}; ` +
           `refusals over the bare server's own 401: ${JSON.stringify(hotpath.refusalsOverBareRefusal)}; ` +
+          `refusals over the allowed check (goal ≤ 1): ${JSON.stringify(hotpath.refusalsOverAllowed)}; ` +
           `allowed p99 ms per pair: ${hotpath.allowedP99Ms.join(', ')}`,
       );
     }
