@@ -4,6 +4,7 @@
 // the same connections as the token check: what is left above it is the service's own cost.
 import Fastify from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { apiSecurityHeaders } from '../src/common/security-headers';
 
 const port = Number(process.argv[2]);
 const app = Fastify({ logger: false });
@@ -19,6 +20,22 @@ app.get('/refused', (_request, reply) => {
     code: 'token_invalid',
     requestId: randomUUID(),
   });
+});
+// The same server giving the answer an allowed check gives: a 204 with the same headers (the API
+// security set, a request id, the two rate-limit fields, the three Latchkey-* names). What the HTTP
+// stack charges for the answer the product promises, without anything that decides it.
+const apiHeaders = apiSecurityHeaders();
+app.get('/answer-shaped', (request, reply) => {
+  void reply
+    .headers(apiHeaders)
+    .header('x-request-id', randomUUID())
+    .header('ratelimit-policy', '"token";q=100000000;w=60')
+    .header('ratelimit', '"token";r=99999999;t=60')
+    .header('latchkey-principal-id', '3f0c1f2e-7d33-4a57-b1b4-2ac0b6e0b1aa')
+    .header('latchkey-principal-type', 'api_user')
+    .header('latchkey-workspace-id', String((request.query as { workspaceId?: string }).workspaceId))
+    .code(204)
+    .send();
 });
 // An exit of its own, so a --cpu-prof run writes its profile.
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => process.exit(0));

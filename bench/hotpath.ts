@@ -94,6 +94,7 @@ export interface HotPathResult {
   cpuOverBare: {
     nestFloor: number;
     bareRefusal: number;
+    bareAnswerShaped: number;
     allowed: number;
     malformed: number;
     unknown: number;
@@ -104,6 +105,8 @@ export interface HotPathResult {
   refusalsOverBareRefusal: { malformed: number; unknown: number; revoked: number; expired: number };
   /** The refused checks over the allowed check of the same pair: the goal is ≤ 1 (no dearer than a yes). */
   refusalsOverAllowed: { malformed: number; unknown: number; revoked: number; expired: number };
+  /** The allowed check over the bare server giving the same 204 with the same headers (bare-fastify.ts /answer-shaped), same pairs. */
+  allowedOverBareAnswerShaped: number;
   allowedP99Ms: number[];
   pairs: Array<Record<string, { cpuMicros: number; rps: number; p99Ms: number; non2xx: number }>>;
 }
@@ -124,6 +127,7 @@ export async function measureHotPath(ctx: HotPathContext): Promise<{ result: Hot
   const ratios: Record<string, number[]> = {
     nestFloor: [],
     bareRefusal: [],
+    bareAnswerShaped: [],
     allowed: [],
     malformed: [],
     unknown: [],
@@ -132,6 +136,7 @@ export async function measureHotPath(ctx: HotPathContext): Promise<{ result: Hot
   };
   const overRefusal: Record<string, number[]> = { malformed: [], unknown: [], revoked: [], expired: [] };
   const overAllowed: Record<string, number[]> = { malformed: [], unknown: [], revoked: [], expired: [] };
+  const overAnswerShaped: number[] = [];
   const p99: number[] = [];
   try {
     for (let i = 0; i < ctx.pairs; i++) {
@@ -143,16 +148,28 @@ export async function measureHotPath(ctx: HotPathContext): Promise<{ result: Hot
         row[name] = { cpuMicros: run.serverCpuMicrosPerRequest, rps: run.requestsPerSecond, p99Ms: run.p99Ms, non2xx: run.non2xx };
       };
       const bareRefusal = await ctx.measure('bare Fastify 401 problem+json (own process)', '/refused', undefined, { server: bare });
+      const answerShaped = await ctx.measure(
+        "bare Fastify 204 with the check's headers (own process)",
+        ctx.authorizePath.replace('/v1/authorize', '/answer-shaped'),
+        undefined,
+        {
+          server: bare,
+        },
+      );
       note('bare', floor);
       note('nestFloor', nest);
       note('bareRefusal', bareRefusal);
       ratios.nestFloor.push(over(nest, floor));
       ratios.bareRefusal.push(over(bareRefusal, floor));
+      note('bareAnswerShaped', answerShaped);
+      ratios.bareAnswerShaped.push(over(answerShaped, floor));
       let allowedRun: Measured | null = null;
       for (const [name, secret] of Object.entries(tokens)) {
         const run = await ctx.measure(`authorize, ${name} token`, ctx.authorizePath, secret);
-        if (name === 'allowed') allowedRun = run;
-        else if (allowedRun) overAllowed[name].push(over(run, allowedRun));
+        if (name === 'allowed') {
+          allowedRun = run;
+          overAnswerShaped.push(over(run, answerShaped));
+        } else if (allowedRun) overAllowed[name].push(over(run, allowedRun));
         if (name === 'allowed' ? run.non2xx > 0 : run.non2xx === 0) throw new Error(`authorize with the ${name} token answered wrongly`);
         note(name, run);
         ratios[name].push(over(run, floor));
@@ -171,7 +188,17 @@ export async function measureHotPath(ctx: HotPathContext): Promise<{ result: Hot
   const refusalsOverAllowed = Object.fromEntries(
     Object.entries(overAllowed).map(([k, v]) => [k, median(v)]),
   ) as HotPathResult['refusalsOverAllowed'];
-  return { result: { cpuOverBare, refusalsOverBareRefusal, refusalsOverAllowed, allowedP99Ms: p99, pairs }, runs };
+  return {
+    result: {
+      cpuOverBare,
+      refusalsOverBareRefusal,
+      refusalsOverAllowed,
+      allowedOverBareAnswerShaped: median(overAnswerShaped),
+      allowedP99Ms: p99,
+      pairs,
+    },
+    runs,
+  };
 }
 
 /** One GC event from node's --trace-gc line: its kind and pause in ms. */

@@ -1079,6 +1079,7 @@ async function main(): Promise<void> {
         `CPU per request over the bare Fastify floor (median of ${PAIRS} pairs): ${JSON.stringify(hotpath.cpuOverBare)}; ` +
           `refusals over the bare server's own 401: ${JSON.stringify(hotpath.refusalsOverBareRefusal)}; ` +
           `refusals over the allowed check (goal ≤ 1): ${JSON.stringify(hotpath.refusalsOverAllowed)}; ` +
+          `allowed over the bare server's same 204 with the same headers: ${hotpath.allowedOverBareAnswerShaped}; ` +
           `allowed p99 ms per pair: ${hotpath.allowedP99Ms.join(', ')}`,
       );
     }
