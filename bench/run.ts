@@ -1089,7 +1089,8 @@ async function main(): Promise<void> {
           `p99 ${gc.p99PauseMs} ms, ${gc.pausesOver10Ms} over 10 ms, total ${gc.totalPauseMs} ms; ${JSON.stringify(gc.byKind)}; ` +
           `first check after the restart ${gc.coldFirstCheckMs} ms, the second ${gc.secondCheckMs} ms` +
           (gc.coldRestarts.length > 1
-            ? `; each restart's first / second (ms): ${gc.coldRestarts.map((r) => `${r.firstMs} / ${r.secondMs}`).join(', ')}`
+            ? `; each restart's first / second / the owner's uncached first (ms): ` +
+              gc.coldRestarts.map((r) => `${r.firstMs} / ${r.secondMs} / ${r.uncachedOnWarmMs}`).join(', ')
             : ''),
       );
     }
