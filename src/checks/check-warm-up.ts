@@ -37,7 +37,8 @@ const logger = new Logger('CheckWarmUp');
 /** Call after app.init() and before app.listen(); resolves within `budgetMs` (a little more) and never rejects. */
 export async function warmUpTokenCheck(app: NestFastifyApplication, budgetMs = WARM_UP_BUDGET_MS): Promise<WarmUpOutcome> {
   const started = performance.now();
-  const progress = { connections: 0 };
+  // `late`: past the budget, what is still running stops at its next step, giving its connections back.
+  const progress = { connections: 0, late: false };
   const elapsed = () => Math.round(performance.now() - started);
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {
@@ -48,6 +49,7 @@ export async function warmUpTokenCheck(app: NestFastifyApplication, budgetMs = W
   work.catch(() => undefined);
   try {
     if ((await Promise.race([work, late])) === 'late') {
+      progress.late = true;
       logger.warn({ ms: elapsed(), budgetMs }, 'token check warm-up unfinished in time: starting without waiting for it');
       return { outcome: 'unfinished', connections: progress.connections, ms: elapsed() };
     }
@@ -64,9 +66,14 @@ export async function warmUpTokenCheck(app: NestFastifyApplication, budgetMs = W
   }
 }
 
-async function warmUp(app: NestFastifyApplication, progress: { connections: number }): Promise<void> {
+interface Progress {
+  connections: number;
+  late: boolean;
+}
+
+async function warmUp(app: NestFastifyApplication, progress: Progress): Promise<void> {
   await warmConnections(app, progress);
-  await warmRoute(app);
+  if (!progress.late) await warmRoute(app);
 }
 
 /**
@@ -76,7 +83,7 @@ async function warmUp(app: NestFastifyApplication, progress: { connections: numb
  * per server process); these pay for it here. Behind PgBouncer they warm whichever server connections
  * serve them, which is as good as it gets there.
  */
-async function warmConnections(app: NestFastifyApplication, progress: { connections: number }): Promise<void> {
+async function warmConnections(app: NestFastifyApplication, progress: Progress): Promise<void> {
   const size = app.get(Database).poolStats().size;
   const dataSource = app.get(DataSource);
   const tokens = app.get(TokensRepository);
@@ -96,10 +103,13 @@ async function warmConnections(app: NestFastifyApplication, progress: { connecti
     const ran = await Promise.allSettled(
       ready.map(async (runner) => {
         const em = runner.manager;
-        await tokens.findCredentialByHash(unknownHash, em);
-        await access.holdings({ type: 'user', id: nobody }, nowhere, em);
-        await access.holdings({ type: 'api_user', id: nobody }, nowhere, em);
-        await devices.existing(nowhere, [nobody], em);
+        const statements = [
+          () => tokens.findCredentialByHash(unknownHash, em),
+          () => access.holdings({ type: 'user', id: nobody }, nowhere, em),
+          () => access.holdings({ type: 'api_user', id: nobody }, nowhere, em),
+          () => devices.existing(nowhere, [nobody], em),
+        ];
+        for (const statement of statements) if (!progress.late) await statement();
       }),
     );
     const failed = ran.find((result): result is PromiseRejectedResult => result.status === 'rejected');
