@@ -19,8 +19,9 @@ module.exports = {
   },
   // Mercurius loads quick-lru (ESM) with a dynamic import: both go through swc too.
   // openapi-typescript's own dependencies (parse-json, change-case, …) are ESM too: the contract test generates the web UI's types.
+  // light-my-request (Fastify's inject, the token check's warm-up at start) requires cookie, ESM since 2.0.
   transformIgnorePatterns: [
-    '/node_modules/(?!(@nestjs|uid|load-esm|file-type|@electric-sql|content-disposition|openapi-typescript|parse-json|index-to-position|change-case|supports-color|mercurius|quick-lru|jose)/)',
+    '/node_modules/(?!(@nestjs|uid|load-esm|file-type|@electric-sql|content-disposition|openapi-typescript|parse-json|index-to-position|change-case|supports-color|mercurius|quick-lru|jose|cookie)/)',
   ],
   moduleFileExtensions: ['js', 'cjs', 'json', 'ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',

@@ -22,7 +22,7 @@
 // The bindings scenario (on unless --only leaves it out) adds 1,000 devices, then measures authorize for a
 // token bound to all of them (asking about the last) and for one with 100 CIDRs (the client in the last),
 // each in floor-then-authorize pairs beside the plain case and the owner's unbound token (docs/tokens.md).
-// --only hotpath and --only gc [--gc-seconds 60]: the token check against a bare Fastify server and
+// --only hotpath and --only gc [--gc-seconds 60] [--cold-restarts 1]: the token check against a bare Fastify server and
 // the GC pauses under load (bench/hotpath.ts, docs/performance.md).
 // Prints the figures and writes them to bench/results/.
 import { spawn } from 'node:child_process';
@@ -73,6 +73,8 @@ const SPAM_CACHED = flag('spam-cached', 20_000);
 const SPAM_RATE = flag('spam-rate', 200);
 const WEBHOOK_RATE = flag('webhook-rate', 20);
 const GC_SECONDS = flag('gc-seconds', 60);
+// --only gc --cold-restarts 5: the first and second check after each of 5 restarts (the last is the GC run's).
+const COLD_RESTARTS = flag('cold-restarts', 1);
 const TOKENS_HIGH = flag('tokens-high', 1_000_000);
 const webhooksWanted = () => ONLY !== null && ONLY.has('webhooks');
 const teamsWanted = () => ONLY !== null && ONLY.has('teams');
@@ -927,7 +929,7 @@ async function main(): Promise<void> {
     }
     let gc: GcRun | null = null;
     if (ONLY?.has('gc')) {
-      const measured = await measureGc(hotpathContext, GC_SECONDS);
+      const measured = await measureGc(hotpathContext, GC_SECONDS, COLD_RESTARTS);
       gc = measured.gc;
       results.push(measured.run as Result);
     }
@@ -1087,7 +1089,11 @@ async function main(): Promise<void> {
       console.log(
         `GC, ${GC_SECONDS} s of checks (p99 ${gc.checkP99Ms} ms): ${gc.events} pauses, max ${gc.maxPauseMs} ms, ` +
           `p99 ${gc.p99PauseMs} ms, ${gc.pausesOver10Ms} over 10 ms, total ${gc.totalPauseMs} ms; ${JSON.stringify(gc.byKind)}; ` +
-          `first check after the restart ${gc.coldFirstCheckMs} ms, the second ${gc.secondCheckMs} ms`,
+          `first check after the restart ${gc.coldFirstCheckMs} ms, the second ${gc.secondCheckMs} ms` +
+          (gc.coldRestarts.length > 1
+            ? `; each restart's first / second / the owner's uncached first (ms): ` +
+              gc.coldRestarts.map((r) => `${r.firstMs} / ${r.secondMs} / ${r.uncachedOnWarmMs}`).join(', ')
+            : ''),
       );
     }
     if (atScale) {

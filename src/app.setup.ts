@@ -23,6 +23,7 @@ import type { Principal } from './auth/principal';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { installGraphqlTransport } from './graphql/graphql-transport';
 import { serveTokenCheckOutsideNest } from './checks/token-check-route';
+import { isWarmUpRequest } from './common/warm-up-request';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 /**
@@ -175,6 +176,8 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   metrics.observeTokenUsage(usage.stats, app.get(RateLimits).stats);
   // A callback, not an async function: no promise per request.
   fastify.addHook('onResponse', (request, reply, done) => {
+    // The start-up warm-up's own requests are nobody's (src/checks/check-warm-up.ts).
+    if (isWarmUpRequest(request.raw)) return done();
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     // A refusal of an identified token (its principal is on the request): policy, scope, rate limit,
     // cut off, /v1/authorize's no. Counted in its usage (TokenUsageRecorder.refusal, the one hook).

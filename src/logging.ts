@@ -2,11 +2,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Options } from 'pino-http';
 import type { AppConfig } from './config/app-config';
+import { isWarmUpRequest } from './common/warm-up-request';
 
 export function pinoHttpOptions(config: AppConfig): Options {
   return {
     level: config.logLevel,
-    autoLogging: config.logRequests,
+    // The start-up warm-up's own requests are not logged (src/checks/check-warm-up.ts).
+    autoLogging: config.logRequests ? { ignore: isWarmUpRequest } : false,
     // Fastify's genReqId already put the request id on the raw request.
     genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id: string }).id,
     serializers: {

@@ -5,6 +5,7 @@ import { AppModule } from './app.module';
 import { configureApp, createFastifyAdapter } from './app.setup';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { shutDownGracefully } from './health/draining';
+import { warmUpTokenCheck } from './checks/check-warm-up';
 
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
@@ -36,6 +37,11 @@ async function bootstrap(): Promise<void> {
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
 
+  // The token check is warmed once everything is in place and before anything listens, so the first
+  // check (and /health/ready) finds it warm. Here rather than in a lifecycle hook: those run inside
+  // app.init(), before Fastify is ready to take a request, and for every test app too.
+  await app.init();
+  await warmUpTokenCheck(app);
   await app.listen({ port: config.port, host: config.host });
 }
 

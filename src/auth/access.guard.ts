@@ -9,6 +9,7 @@ import { namesWorkspace, scopesCover, ACCOUNT_SCOPES, ALL_SCOPES } from '../auth
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode, statusFor, validationFailed } from '../common/errors';
 import { matchesKeyDigest } from '../common/key-digest';
+import { isWarmUpRequest } from '../common/warm-up-request';
 import { RateLimits } from '../rate-limits/rate-limits';
 import { setRateLimitFields, type RateLimitState } from '../rate-limits/rate-limit-fields';
 import { WorkspaceAccessResolver } from '../authorization/workspace-access';
@@ -176,9 +177,12 @@ export class AccessGuard implements CanActivate {
     return this.counted(principal, reply);
   }
 
-  /** A refused token counts against its address (the fields say where it stands). */
+  /**
+   * A refused token counts against its address (the fields say where it stands); the start-up warm-up's
+   * refusals count against nothing (src/checks/check-warm-up.ts).
+   */
   private failedCheck<E>(error: E, request: AuthRequest, reply: FastifyReply): E {
-    if (error instanceof DomainError && statusFor(error.code) === 401)
+    if (error instanceof DomainError && statusFor(error.code) === 401 && !isWarmUpRequest(request.raw))
       sendRateLimitFields(reply, this.rateLimits.recordFailedCheck(request.ip));
     return error;
   }

@@ -6,6 +6,7 @@ import type { Database } from '../database/database';
 import { isError, isTransactionCollision, isUniqueViolation } from '../database/database-errors';
 import type { MetricsService } from '../metrics/metrics.service';
 import { DomainError, ErrorCode, FieldError, OAUTH_ERROR_CODES, statusFor, titleFor } from './errors';
+import { isWarmUpRequest } from './warm-up-request';
 
 /**
  * A busy pool is the same 503 `unavailable` as an outage (the request got no database; README, Errors), with
@@ -130,16 +131,18 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) return this.fromHttpException(exception);
     const unavailable = this.database.unavailableReason(exception);
     if (unavailable) {
-      this.metrics.countDatabaseUnavailable(unavailable);
+      // The start-up warm-up's own requests are nobody's: neither counted nor logged (it logs its one line).
+      const quiet = isWarmUpRequest(request.raw);
+      if (!quiet) this.metrics.countDatabaseUnavailable(unavailable);
       if (unavailable === 'pool_exhausted') {
         // Load, not an outage: the numbers say how far over the pool the demand was.
         const { size, inUse, waiting } = this.database.poolStats();
-        this.logger.warn({ requestId: request.id, pool: { size, inUse, waiting } }, 'database pool exhausted');
+        if (!quiet) this.logger.warn({ requestId: request.id, pool: { size, inUse, waiting } }, 'database pool exhausted');
         return new DomainError(ErrorCode.Unavailable, 'Every database connection is busy; try again shortly.', {
           retryAfterSeconds: POOL_EXHAUSTED_RETRY_AFTER_SECONDS,
         });
       }
-      this.logger.warn({ requestId: request.id, err: describe(exception) }, 'database unavailable');
+      if (!quiet) this.logger.warn({ requestId: request.id, err: describe(exception) }, 'database unavailable');
       return new DomainError(ErrorCode.Unavailable, 'The database is unavailable; try again shortly.');
     }
     if (isUniqueViolation(exception)) {

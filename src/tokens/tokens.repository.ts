@@ -156,8 +156,8 @@ export class TokensRepository {
     return rows.map((row) => row.tokenHash);
   }
 
-  async findCredentialByHash(tokenHash: string): Promise<TokenCredential | null> {
-    const rows: TokenCredential[] = await this.dataSource.query(
+  async findCredentialByHash(tokenHash: string, em: EntityManager = this.dataSource.manager): Promise<TokenCredential | null> {
+    const rows: TokenCredential[] = await em.query(
       `SELECT t.id, t.kind, t.user_id AS "userId", t.api_user_id AS "apiUserId", t.scopes,
               t.workspace_ids AS "workspaceIds", t.expires_at AS "expiresAt", t.revoked_at AS "revokedAt",
               t.created_at AS "createdAt", t.blocked_workspace_ids AS "blockedWorkspaceIds",

@@ -1,0 +1,123 @@
+// The token check's warm-up at start (src/checks/check-warm-up.ts): it opens the pool's connections,
+// runs the check's statements and requests, and leaves no trace anyone could see: no request metrics,
+// no request log, no failed check counted against any address, no row written. Nor can a caller pass
+// for it.
+import { DataSource } from 'typeorm';
+import { warmUpTokenCheck } from '../../src/checks/check-warm-up';
+import { WARM_UP_ADDRESS } from '../../src/common/warm-up-request';
+import { Database } from '../../src/database/database';
+import { TokensRepository } from '../../src/tokens/tokens.repository';
+import { bearer, eventually, metricValue, registerUser, scrapeMetrics } from '../support/api';
+import { LogCapture } from '../support/log-capture';
+import { changedTables, tableContents } from '../support/table-contents';
+import { startTestApp, TestApp } from '../support/test-app';
+
+/** The request-duration samples of the token check in a /metrics scrape. */
+const checkSamples = (metrics: string) => metrics.split('\n').filter((line) => line.includes('/v1/authorize'));
+/** The request log lines of the token check. */
+const checkLogLines = (logs: LogCapture) =>
+  logs.lines.filter((line) => (JSON.parse(line) as { req?: { url?: string } }).req?.url?.startsWith('/v1/authorize'));
+const NEVER_ISSUED = 'lka_thisIsNotAToken';
+
+describe('the token check warm-up', () => {
+  let t: TestApp;
+  const logs = new LogCapture();
+
+  beforeAll(async () => {
+    t = await startTestApp(
+      {
+        // Two failed checks per address: had the warm-up's three refusals counted anywhere, its own
+        // lookup (the third) would have been refused with 429, and it would report a failure.
+        LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP: '2',
+        LATCHKEY_LOG_LEVEL: 'info',
+        LATCHKEY_LOG_REQUESTS: 'true',
+        // One proxy believed: the last X-Forwarded-For entry becomes request.ip.
+        LATCHKEY_TRUST_PROXY: '1',
+      },
+      undefined,
+      { logDestination: logs },
+    );
+  });
+  afterAll(() => t.close());
+
+  it('opens every pool connection, answers its own requests, and leaves no trace', async () => {
+    const user = await registerUser(t);
+    const tablesBefore = await tableContents(t.dataSource);
+    const metricsBefore = await scrapeMetrics(t);
+    expect(checkSamples(metricsBefore)).toEqual([]);
+
+    const warmed = await warmUpTokenCheck(t.app);
+    expect(warmed.outcome).toBe('warmed');
+    expect(warmed.connections).toBe(t.app.get(Database).poolStats().size);
+    expect(t.app.get(Database).poolStats().open).toBe(warmed.connections);
+    const metricsAfter = await scrapeMetrics(t);
+    expect(checkSamples(metricsAfter)).toEqual([]);
+    expect(metricValue(metricsAfter, 'latchkey_db_unavailable_total')).toBe(metricValue(metricsBefore, 'latchkey_db_unavailable_total'));
+    expect(checkLogLines(logs)).toEqual([]);
+    expect(logs.withMessage('token check warmed up')).toHaveLength(1);
+    expect(changedTables(tablesBefore, await tableContents(t.dataSource))).toEqual([]);
+
+    // Nothing counted against this address: its first failed check leaves one of two.
+    const refused = await t.http().get('/v1/authorize').set(bearer(NEVER_ISSUED)).expect(401);
+    expect(refused.headers['ratelimit']).toMatch(/^"failed-checks";r=1;/);
+    // A real check: counted, logged, allowed as ever (nothing the warm-up did stands in its way).
+    const workspace = await t.http().post('/v1/workspaces').set(bearer(user.personalToken)).send({ name: 'Warm' }).expect(201);
+    await t
+      .http()
+      .get('/v1/authorize')
+      .query({ workspaceId: workspace.body.id, permission: 'devices:read' })
+      .set(bearer(user.personalToken))
+      .expect(204);
+    expect(checkSamples(await scrapeMetrics(t)).length).toBeGreaterThan(0);
+    expect(checkLogLines(logs).length).toBeGreaterThan(0);
+  });
+
+  it('warms again without counting against its own address either', async () => {
+    // Two in a row: six refusals, where the limit cuts an address off after two.
+    for (let i = 0; i < 2; i++) expect((await warmUpTokenCheck(t.app)).outcome).toBe('warmed');
+  });
+
+  it('fails without stopping anything, and logs the failure without its message', async () => {
+    const tokens = t.app.get(TokensRepository);
+    const spy = jest.spyOn(tokens, 'findCredentialByHash').mockRejectedValueOnce(new Error('password=hunter2 SELECT secret'));
+    try {
+      const warmed = await warmUpTokenCheck(t.app);
+      expect(warmed.outcome).toBe('failed');
+    } finally {
+      spy.mockRestore();
+    }
+    const [line] = logs.withMessage('token check warm-up failed: starting without it');
+    expect(line).toMatchObject({ err: { type: 'Error' } });
+    expect(logs.text).not.toContain('hunter2');
+    await t.http().get('/health/ready').expect(200);
+    // The pool gave back every connection it lent.
+    expect(t.app.get(Database).poolStats().inUse).toBe(0);
+    expect(t.app.get(DataSource).isInitialized).toBe(true);
+  });
+  it('gives up waiting at its budget, and the service answers as ever', async () => {
+    const warmed = await warmUpTokenCheck(t.app, 0);
+    expect(warmed.outcome).toBe('unfinished');
+    expect(logs.withMessage('token check warm-up unfinished in time: starting without waiting for it')).toHaveLength(1);
+    // What it left running ends on its own, giving every connection back; the service answers as ever.
+    expect(await eventually(async () => t.app.get(Database).poolStats().inUse === 0)).toBe(true);
+    await t.http().get('/health/ready').expect(200);
+  });
+
+  it('cannot be impersonated through X-Forwarded-For: such a caller is counted, limited and logged', async () => {
+    const before = checkSamples(await scrapeMetrics(t)).join('\n');
+    const lines = checkLogLines(logs).length;
+    const from = { 'X-Forwarded-For': WARM_UP_ADDRESS };
+    const first = await t.http().get('/v1/authorize').set(from).set(bearer(NEVER_ISSUED)).expect(401);
+    expect(first.headers['ratelimit']).toMatch(/^"failed-checks";r=1;/);
+    await t.http().get('/v1/authorize').set(from).set(bearer(NEVER_ISSUED)).expect(401);
+    // A third made-up token from that address is no longer looked up.
+    const forged = await t
+      .http()
+      .get('/v1/authorize')
+      .set(from)
+      .set(bearer(`lka_${'Z'.repeat(32)}`));
+    expect([401, 429]).toContain(forged.status);
+    expect(checkSamples(await scrapeMetrics(t)).join('\n')).not.toBe(before);
+    expect(checkLogLines(logs).length).toBeGreaterThan(lines);
+  });
+});
