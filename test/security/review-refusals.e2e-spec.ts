@@ -3,6 +3,10 @@
 // security header sets (src/common/security-headers.ts). Every dead or foreign token is presented on
 // every transport twice: the first answer comes after a lookup (a promise), the second from the cache
 // (no promise), the two paths the change split.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MAILED_LINK_PATHS } from '../../src/app.setup';
 import { checksum, generateToken } from '../../src/auth/token-format';
 import { bearer, createNamedToken, expectProblem, registerUser, RegisteredUser } from '../support/api';
 import { newWorkspace, WorkspaceFixture } from '../support/fixtures';
@@ -424,14 +428,16 @@ describe('security headers: API answers and pages', () => {
     expectApiHeaders(res);
   });
 
-  it('GraphiQL keeps a page set with its own policy, not the API one (it would not load)', async () => {
-    const res = await t.http().get('/graphiql');
-    expect(res.status).toBe(200);
-    expect(res.headers['content-type']).toMatch(/text\/html/);
-    expect(res.headers['content-security-policy']).not.toBe(API_CSP);
-    expect(res.headers['content-security-policy']).toContain('unpkg.com');
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-  });
+  it.each(['/graphiql', '/graphiql/main.js', '/graphiql/config.js', '/graphiql/sw.js'])(
+    'GraphiQL (%s) keeps a page set with its own policy, not the API one (it would not load)',
+    async (path) => {
+      const res = await t.http().get(path);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-security-policy']).not.toBe(API_CSP);
+      expect(res.headers['content-security-policy']).toContain('unpkg.com');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+    },
+  );
 
   it('the docs and their documents keep the page set', async () => {
     for (const path of ['/docs', '/openapi.json']) {
@@ -456,5 +462,61 @@ describe('security headers: API answers and pages', () => {
     const refused = await t.http().get('/v1/whoami').set('Origin', 'https://console.example.com').set(bearer('garbage'));
     expectRefused(refused as unknown as Answer, 401, 'token_invalid');
     expect(refused.headers['access-control-allow-origin']).toBe('https://console.example.com');
+  });
+});
+
+describe('security headers: every page keeps the page set, whatever sits beside it', () => {
+  let t: TestApp;
+  let uiDir: string;
+
+  beforeAll(async () => {
+    uiDir = mkdtempSync(join(tmpdir(), 'latchkey-review-ui-'));
+    mkdirSync(join(uiDir, 'assets'));
+    writeFileSync(
+      join(uiDir, 'index.html'),
+      '<!doctype html><title>Latchkey</title><script type="module" src="/assets/app-1a2b3c.js"></script>',
+    );
+    writeFileSync(join(uiDir, 'assets', 'app-1a2b3c.js'), 'console.log("ui")');
+    t = await startTestApp({ LATCHKEY_WEB_UI_DIR: uiDir });
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    rmSync(uiDir, { recursive: true, force: true });
+  });
+
+  const pages = [
+    '/',
+    '/index.html',
+    '/assets/app-1a2b3c.js',
+    ...MAILED_LINK_PATHS,
+    '/docs',
+    '/docs/swagger-ui-bundle.js',
+    '/docs/swagger-ui-init.js',
+    '/docs/swagger-ui.css',
+    '/openapi.json',
+    '/openapi.yaml',
+  ];
+
+  it.each(pages)('%s (GET and HEAD) is served with the page set: its script and styles may load', async (path) => {
+    for (const method of ['get', 'head'] as const) {
+      const res = await t.http()[method](path);
+      expect({ path, method, status: res.status }).toEqual({ path, method, status: 200 });
+      expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+      expect(res.headers['content-security-policy']).not.toContain("default-src 'none'");
+      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+    }
+  });
+
+  it.each([
+    ['a path under a mailed link', '/verify-email/extra'],
+    ['a missing asset', '/assets/nope.js'],
+    ['a page path with a trailing slash', '/reset-password/'],
+  ])('%s is an API 404 with the API set', async (_label, path) => {
+    const res = await t.http().get(path);
+    expectProblem(res, 404, 'not_found');
+    expect(res.headers['content-security-policy']).toBe(API_CSP);
+    expect(res.headers['cross-origin-opener-policy']).toBeUndefined();
   });
 });
