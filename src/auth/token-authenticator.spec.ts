@@ -9,6 +9,7 @@ import type { TokenUsageRecorder } from '../tokens/token-usage.recorder';
 import type { LastUsedRecorder } from './last-used.recorder';
 import { TokenAuthenticator } from './token-authenticator';
 import { generateToken } from './token-format';
+import { DomainError } from '../common/errors';
 
 function credential(revokedAt: Date | null): TokenCredential {
   return {
@@ -83,5 +84,93 @@ describe('TokenAuthenticator cache', () => {
       code: 'token_invalid',
     });
     expect(reads).toHaveLength(2);
+  });
+});
+
+// Security review of refusals as values: verify() returns what authenticate() throws, and never
+// anything that could pass for a principal; a database failure is a rejection, never a refusal.
+describe('TokenAuthenticator.verify', () => {
+  const day = 86_400_000;
+  const ago = (ms: number) => new Date(Date.now() - ms);
+  const cases: Array<[string, Partial<TokenCredential> | null, string | null]> = [
+    ['a live token', {}, null],
+    ['an unknown token', null, 'token_invalid'],
+    ['a revoked token', { revokedAt: ago(1000) }, 'token_invalid'],
+    ['a disabled token', { disabledAt: ago(1000) }, 'token_invalid'],
+    ['an expired token', { expiresAt: ago(1000) }, 'token_expired'],
+    ['a session of a revoked parent', { parentId: 'p', parentKind: 'named', parentRevokedAt: ago(1000) }, 'token_invalid'],
+    ['a session of a disabled parent', { parentId: 'p', parentKind: 'named', parentDisabledAt: ago(1000) }, 'token_invalid'],
+    ['a session of an expired parent', { parentId: 'p', parentKind: 'named', parentExpiresAt: ago(day) }, 'token_expired'],
+    ["a deactivated owner's token", { userStatus: 'deactivated' as TokenCredential['userStatus'] }, 'token_invalid'],
+    ['a token from another network', { allowedCidrs: ['203.0.113.0/24'] }, 'network_not_allowed'],
+  ];
+
+  function authenticatorReading(row: TokenCredential | null | Error): TokenAuthenticator {
+    const config = loadConfig({});
+    const tokens = {
+      findCredentialByHash: jest.fn(() => (row instanceof Error ? Promise.reject(row) : Promise.resolve(row))),
+    } as unknown as TokensRepository;
+    return new TokenAuthenticator(
+      tokens,
+      new SystemClock() as Clock,
+      { record: () => undefined } as unknown as LastUsedRecorder,
+      { request: () => undefined, refusal: () => undefined } as unknown as TokenUsageRecorder,
+      noLimits,
+      new Invalidation(config),
+      config,
+    );
+  }
+
+  it.each(cases)(
+    '%s: the same verdict returned after the lookup and from the cache, and thrown by authenticate()',
+    async (_label, changes, code) => {
+      const authenticator = authenticatorReading(changes && { ...credential(null), ...changes });
+      const secret = generateToken('lkp_');
+      const looked = authenticator.verify(secret, '127.0.0.1');
+      expect(looked).toBeInstanceOf(Promise);
+      const first = await looked;
+      const again = authenticator.verify(secret, '127.0.0.1');
+      expect(again).not.toBeInstanceOf(Promise);
+      for (const verdict of [first, again]) {
+        if (code === null) expect(verdict).toMatchObject({ type: 'user', id: 'user-1' });
+        else {
+          expect(verdict).toBeInstanceOf(DomainError);
+          expect((verdict as DomainError).code).toBe(code);
+          expect((verdict as DomainError).extras).toEqual({});
+        }
+      }
+      const thrown = (() => {
+        try {
+          return authenticator.authenticate(secret, '127.0.0.1');
+        } catch (error) {
+          return error;
+        }
+      })();
+      if (code === null) expect(thrown).toMatchObject({ type: 'user' });
+      else expect(thrown).toMatchObject({ code });
+    },
+  );
+
+  it.each([
+    ['garbage', 'not-a-token'],
+    ['an invitation secret', generateToken('lki_')],
+    ['a mailed-link secret', generateToken('lkv_')],
+    ['a password-reset secret', generateToken('lkr_')],
+    ['a wrong checksum', `${generateToken('lkp_').slice(0, -2)}!!`],
+    ['an empty string', ''],
+  ])('%s is refused at once, without a lookup, and authenticate() throws it', (_label, secret) => {
+    const authenticator = authenticatorReading(credential(null));
+    const verdict = authenticator.verify(secret, '127.0.0.1');
+    expect(verdict).toBeInstanceOf(DomainError);
+    expect(verdict).toMatchObject({ code: 'token_invalid' });
+    expect(Object.isFrozen(verdict)).toBe(true);
+    expect(() => authenticator.authenticate(secret, '127.0.0.1')).toThrow(DomainError);
+  });
+
+  it('a database failure during the lookup rejects (a 503 upstream), never resolves to a refusal or a principal', async () => {
+    const down = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    const authenticator = authenticatorReading(down);
+    await expect(authenticator.verify(generateToken('lkp_'), '127.0.0.1')).rejects.toBe(down);
+    await expect(authenticator.authenticate(generateToken('lkp_'), '127.0.0.1')).rejects.toBe(down);
   });
 });
