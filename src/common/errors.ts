@@ -142,6 +142,9 @@ export class DomainError extends Error {
     super(detail);
     Error.stackTraceLimit = stackTraceLimit;
     this.name = 'DomainError';
+    // Shared refusals are frozen singletons answered to every caller (token-authenticator.ts): what
+    // they carry must not change under them either.
+    Object.freeze(this.extras);
   }
 
   get status(): number {

@@ -62,4 +62,18 @@ describe('sendProblem', () => {
     expect(asJson(b.sent.payload)).toMatchObject({ code: 'invalid_scope', error: 'invalid_scope', error_description: 'No such scope.' });
     expect(b.sent.headers['cache-control']).toBe('no-store');
   });
+
+  it('keeps what a shared error carries from being changed by one request for the next', () => {
+    const shared = Object.freeze(new DomainError(ErrorCode.RateLimited, 'Slow down.', { retryAfterSeconds: 5 }));
+    expect(() => {
+      (shared.extras as { retryAfterSeconds?: number }).retryAfterSeconds = 0;
+    }).toThrow(TypeError);
+    expect(() => {
+      (shared.extras as { headers?: Record<string, string> }).headers = { 'x-leak': 'one caller' };
+    }).toThrow(TypeError);
+    const answer = recordingReply();
+    sendProblem(answer.reply, 'r', shared);
+    expect(answer.sent.headers['retry-after']).toBe('5');
+    expect(answer.sent.headers['x-leak']).toBeUndefined();
+  });
 });
