@@ -50,7 +50,7 @@ describe('inputProblem', () => {
       field: 'metadata.constructor',
       message: 'is a forbidden key',
     });
-    expect(inputProblem({ a: [{ prototype: 1 }] }, 'body')).toEqual({ field: 'a.0.prototype', message: 'is a forbidden key' });
+    expect(inputProblem({ a: [{ prototype: 1 }] }, 'body')).toEqual({ field: 'a[0].prototype', message: 'is a forbidden key' });
     expect(inputProblem({ toString: '5' }, 'query')).toEqual({ field: 'toString', message: 'is a forbidden key' });
     expect(inputProblem({ metadata: { valueOf: 1, ok: 2 } }, 'body')).toEqual({ field: 'metadata.valueOf', message: 'is a forbidden key' });
     expect(inputProblem({ metadata: { Constructor: 1, proto: 2, __proto: 3 } }, 'body')).toBeNull();

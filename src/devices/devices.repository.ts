@@ -33,6 +33,34 @@ export class DevicesRepository {
     );
   }
 
+  /** Devices created together, in one statement: they share their creation time. */
+  async insertMany(
+    workspaceId: string,
+    devices: ReadonlyArray<Omit<DeviceRecord, 'workspaceId'>>,
+    createdAt: Date,
+    em: EntityManager,
+  ): Promise<void> {
+    if (devices.length === 0) return;
+    const params: unknown[] = [workspaceId, createdAt];
+    const rows = devices.map(
+      (d) =>
+        `($${params.push(d.id)}, $1, $${params.push(d.name)}, $${params.push(d.serial)}, $${params.push(JSON.stringify(d.metadata))}, $2, $2)`,
+    );
+    await em.query(
+      `INSERT INTO devices (id, workspace_id, name, serial, metadata, created_at, updated_at) VALUES ${rows.join(', ')}`,
+      params,
+    );
+  }
+
+  /** Which of these serials devices of the workspace already have. */
+  async takenSerials(workspaceId: string, serials: string[], em: EntityManager): Promise<Set<string>> {
+    const rows: Array<{ serial: string }> = await em.query(
+      `SELECT serial FROM devices WHERE workspace_id = $1 AND serial = ANY($2::text[])`,
+      [workspaceId, serials],
+    );
+    return new Set(rows.map((r) => r.serial));
+  }
+
   /** A device the given access can see, or null: outside device access reads as not there. */
   async find(
     workspaceId: string,

@@ -53,21 +53,34 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.auditLog.listen((em, actor, entry, at) => this.onAudit(em, actor, entry, at));
+    this.auditLog.listen((em, actor, entries, at) => this.onAudit(em, actor, entries, at));
     this.worker.register(this);
     this.retention.register('webhook_deliveries', (cutoff, limit) => this.repository.purgeFinishedDeliveries(cutoff, limit));
   }
 
-  /** The one mapping from the audit log to deliveries; runs in the audited change's transaction. */
-  async onAudit(em: EntityManager, actor: Actor, entry: AuditEntry, at: Date): Promise<void> {
-    if (!entry.workspaceId) return;
-    const types = webhookEventsOf(entry.action);
-    if (types.length === 0) return;
-    const endpoints = await this.repository.subscribedEndpoints(entry.workspaceId, types, em);
-    for (const endpoint of endpoints) {
-      for (const type of types) {
-        if (endpoint.events.includes(type)) {
-          await this.enqueue(em, entry.workspaceId, endpoint.id, webhookPayload(type, at, actor, entry));
+  /**
+   * The one mapping from the audit log to deliveries; runs in the audited change's transaction. Each
+   * event gets the deliveries it would get alone; the endpoints are read once per workspace of the batch.
+   */
+  async onAudit(em: EntityManager, actor: Actor, entries: readonly AuditEntry[], at: Date): Promise<void> {
+    const byWorkspace = new Map<string, AuditEntry[]>();
+    for (const entry of entries) {
+      if (!entry.workspaceId || webhookEventsOf(entry.action).length === 0) continue;
+      const raising = byWorkspace.get(entry.workspaceId);
+      if (raising) raising.push(entry);
+      else byWorkspace.set(entry.workspaceId, [entry]);
+    }
+    for (const [workspaceId, raising] of byWorkspace) {
+      const types = [...new Set(raising.flatMap((entry) => webhookEventsOf(entry.action)))];
+      const endpoints = await this.repository.subscribedEndpoints(workspaceId, types, em);
+      if (endpoints.length === 0) continue;
+      for (const entry of raising) {
+        for (const endpoint of endpoints) {
+          for (const type of webhookEventsOf(entry.action)) {
+            if (endpoint.events.includes(type)) {
+              await this.enqueue(em, workspaceId, endpoint.id, webhookPayload(type, at, actor, entry));
+            }
+          }
         }
       }
     }
