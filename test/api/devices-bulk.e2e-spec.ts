@@ -70,6 +70,13 @@ describe('POST /v1/workspaces/:wid/devices/bulk', () => {
       .set(bearer(ws.owner.personalToken))
       .send({ url: 'https://hooks.example.com/devices', events: ['device.created'] })
       .expect(201);
+    // An endpoint of other events gets none of these.
+    await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/webhooks`)
+      .set(bearer(ws.owner.personalToken))
+      .send({ url: 'https://hooks.example.com/deletes', events: ['device.deleted'] })
+      .expect(201);
     const one = await ws.device({ name: 'Alone', metadata: { a: 1 } });
     const sent = [
       { name: '  Ünïcødé 温度计 🌡️  ', serial: serial(), metadata: { site: 'Greenhouse 3', tags: ['a'] } },
@@ -132,14 +139,38 @@ describe('POST /v1/workspaces/:wid/devices/bulk', () => {
       [ws.id],
     );
     expect(jobs[0].n).toBe(4);
+
+    // Nothing cached stands in the way of the new devices: the check answers for them at once.
+    for (const device of res.body as Device[]) {
+      await t
+        .http()
+        .get('/v1/authorize')
+        .query({ workspaceId: ws.id, permission: 'devices:read', deviceId: device.id })
+        .set(bearer(ws.owner.personalToken))
+        .expect(204);
+    }
   });
 
-  it('takes 1,000 devices with metadata in one request, and refuses 0 or 1,001', async () => {
+  it('takes 1,000 devices with metadata in one request, each delivered to every subscribed endpoint, and refuses 0 or 1,001', async () => {
     const ws = await newWorkspace(t);
+    for (const path of ['a', 'b']) {
+      await t
+        .http()
+        .post(`/v1/workspaces/${ws.id}/webhooks`)
+        .set(bearer(ws.owner.personalToken))
+        .send({ url: `https://hooks.example.com/${path}`, events: ['device.created'] })
+        .expect(201);
+    }
     const thousand = items(1000, { metadata: { site: 'Greenhouse 3', firmware: '2.4.1', rack: 7 } });
     const res = await bulk(ws.owner.personalToken, ws.id, { devices: thousand }).expect(201);
     expect((res.body as Device[]).map((d) => d.serial)).toEqual(thousand.map((d) => d.serial));
-    expect(await written(ws.id)).toMatchObject({ devices: 1000 });
+    // 2,000 deliveries: more than one multi-row insert holds.
+    expect(await written(ws.id)).toMatchObject({ devices: 1000, deliveries: 2000 });
+    const [{ jobs }] = await t.dataSource.query(
+      `SELECT count(DISTINCT payload->>'deliveryId')::int AS jobs FROM outbox_jobs WHERE kind = 'webhook' AND payload->>'workspaceId' = $1`,
+      [ws.id],
+    );
+    expect(jobs).toBe(2000);
 
     const before = await written(ws.id);
     for (const devices of [[], items(1001)]) {
