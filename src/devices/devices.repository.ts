@@ -33,19 +33,21 @@ export class DevicesRepository {
     );
   }
 
-  /** Devices created together, in one statement: they share their creation time. */
-  async insertMany(
-    workspaceId: string,
-    devices: ReadonlyArray<Omit<DeviceRecord, 'workspaceId'>>,
-    createdAt: Date,
-    em: EntityManager,
-  ): Promise<void> {
+  /** Devices created together, in one statement (a bulk create: at most 1,000, 6 parameters each). */
+  async insertMany(workspaceId: string, devices: ReadonlyArray<Omit<DeviceRecord, 'workspaceId'>>, em: EntityManager): Promise<void> {
     if (devices.length === 0) return;
-    const params: unknown[] = [workspaceId, createdAt];
-    const rows = devices.map(
-      (d) =>
-        `($${params.push(d.id)}, $1, $${params.push(d.name)}, $${params.push(d.serial)}, $${params.push(JSON.stringify(d.metadata))}, $2, $2)`,
-    );
+    const params: unknown[] = [workspaceId];
+    const rows = devices.map((d) => {
+      const [id, name, serial, metadata, createdAt, updatedAt] = [
+        d.id,
+        d.name,
+        d.serial,
+        JSON.stringify(d.metadata),
+        d.createdAt,
+        d.updatedAt,
+      ].map((value) => `$${params.push(value)}`);
+      return `(${id}, $1, ${name}, ${serial}, ${metadata}, ${createdAt}, ${updatedAt})`;
+    });
     await em.query(
       `INSERT INTO devices (id, workspace_id, name, serial, metadata, created_at, updated_at) VALUES ${rows.join(', ')}`,
       params,

@@ -61,7 +61,7 @@ export class DevicesService {
         );
         const clash = devices.findIndex((d) => taken.has(d.serial));
         if (clash !== -1) throw conflict(`devices[${clash}].serial: ${serialTaken(devices[clash].serial).devices_workspace_serial_key}`);
-        await this.devices.insertMany(access.workspaceId, devices, now, em);
+        await this.devices.insertMany(access.workspaceId, devices, em);
         await auditMany(devices.map(createdEvent));
       },
       // Not reached while every device write takes the workspace's lock (takenSerials read under it).
