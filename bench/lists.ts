@@ -1,5 +1,6 @@
 // Lists and writes at scale (issue 21, part 4), on a PostgreSQL server (DATABASE_URL, else the local one):
 //   npm run bench -- --only lists [--audit-events 10000000] [--list-rows 10000] [--samples 20] [--create-devices 10000] [--create-concurrency 4]
+//                    [--bulk-size 1000]
 //                    [--delete-rows 100000] [--invitations 500000] [--write-concurrency 4] [--keep-database]
 //   or directly: npx tsc -p tsconfig.scripts.json && node build/bench/lists.js [the same flags]   (after npm run build)
 // On a fresh database with a built Latchkey running on it (harness/), rows go in by SQL (INSERT … SELECT over
@@ -8,7 +9,8 @@
 // (default page size; the 100th reached by following nextCursor) of each list, --samples times each:
 // median and p95. The plans of the same statements (EXPLAIN (ANALYZE, BUFFERS), statements copied from the
 // repositories named beside them) show which index answers. Then --create-devices devices created by the
-// API (no bulk route: one POST each, --create-concurrency at a time), and a workspace of --delete-rows rows
+// API, twice in two fresh workspaces: one POST each (--create-concurrency at a time), and by
+// POST …/devices/bulk, --bulk-size devices a request, one request at a time. Then a workspace of --delete-rows rows
 // deleted while --write-concurrency workspaces of another owner take device writes: their latency before,
 // during and after, and the lock waits in pg_stat_activity (sampled every 10 ms) before and while it ran.
 // A plain `npm run bench` (no --only) runs this scenario too, before the others.
@@ -31,6 +33,8 @@ interface Options {
   samples: number;
   createDevices: number;
   createConcurrency: number;
+  /** Devices per POST …/devices/bulk (at most 1,000). */
+  bulkSize: number;
   deleteRows: number;
   invitations: number;
   writeConcurrency: number;
@@ -53,6 +57,7 @@ function options(args: string[]): Options {
     samples: flag('samples', 20),
     createDevices: flag('create-devices', 10_000),
     createConcurrency: flag('create-concurrency', 4),
+    bulkSize: flag('bulk-size', 1000),
     deleteRows: flag('delete-rows', 100_000),
     invitations: flag('invitations', 500_000),
     writeConcurrency: flag('write-concurrency', 4),
@@ -383,6 +388,30 @@ async function createDevices(
   return { seconds: round((performance.now() - started) / 1000, 1), latency: spread(times), failed };
 }
 
+/** Creates `count` devices by POST …/devices/bulk, `size` a request, one request at a time: seconds and per-request latency. */
+async function createDevicesInBulk(
+  api: ApiClient,
+  owner: Owner,
+  workspaceId: string,
+  count: number,
+  size: number,
+  prefix: string,
+): Promise<{ requests: number; seconds: number; latency: Spread; failed: number }> {
+  let failed = 0;
+  const times: number[] = [];
+  const started = performance.now();
+  for (let first = 0; first < count; first += size) {
+    const devices = Array.from({ length: Math.min(size, count - first) }, (_, j) => ({
+      name: `Bulk ${first + j}`,
+      serial: `${prefix}-${first + j}`,
+    }));
+    const res = await api.post(`/v1/workspaces/${workspaceId}/devices/bulk`, owner.token, { devices });
+    if (res.status !== 201) failed += devices.length;
+    times.push(res.ms);
+  }
+  return { requests: times.length, seconds: round((performance.now() - started) / 1000, 2), latency: spread(times), failed };
+}
+
 interface LockWaits {
   samples: number;
   /** Samples with a backend of the database waiting for a heavyweight lock. */
@@ -572,6 +601,8 @@ export interface ListsSummary {
   seedSeconds: Record<string, number>;
   lists: ListResult[];
   createDevices: { count: number; concurrency: number; seconds: number; latency: Spread; failed: number };
+  /** The same number of devices by POST …/devices/bulk in another fresh workspace. */
+  createDevicesInBulk: { count: number; size: number; requests: number; seconds: number; latency: Spread; failed: number };
   workspaceDelete: DeleteResult;
 }
 
@@ -652,6 +683,10 @@ export async function benchLists(args: string[]): Promise<ListsSummary> {
     const bulk = await createWorkspace(api, owner, 'Lists bench bulk');
     const created = await createDevices(api, owner, bulk.id, opts.createDevices, opts.createConcurrency, 'BULK');
     const createResult = { count: opts.createDevices, concurrency: opts.createConcurrency, ...created };
+    process.stderr.write(`creating ${opts.createDevices} devices by POST …/devices/bulk, ${opts.bulkSize} a request…\n`);
+    const inBulk = await createWorkspace(api, owner, 'Lists bench bulk route');
+    const bulkCreated = await createDevicesInBulk(api, owner, inBulk.id, opts.createDevices, opts.bulkSize, 'BULKROUTE');
+    const bulkResult = { count: opts.createDevices, size: opts.bulkSize, ...bulkCreated };
 
     process.stderr.write(`deleting a workspace of ${opts.deleteRows} rows while others take writes…\n`);
     const workspaceDelete = await measureDelete(api, target, owner, other, opts.deleteRows, opts.invitations, opts.writeConcurrency);
@@ -664,6 +699,7 @@ export async function benchLists(args: string[]): Promise<ListsSummary> {
       seedSeconds,
       lists: results,
       createDevices: createResult,
+      createDevicesInBulk: bulkResult,
       workspaceDelete,
     };
     print(summary);
@@ -718,6 +754,12 @@ function print(summary: ListsSummary): void {
   console.log(
     `\n${c.count} devices created by the API (one POST each, ${c.concurrency} at a time): ${c.seconds} s, ` +
       `${Math.round(c.count / c.seconds)} /s, latency median ${c.latency.medianMs} ms p95 ${c.latency.p95Ms} ms, ${c.failed} failed`,
+  );
+  const b = summary.createDevicesInBulk;
+  console.log(
+    `${b.count} devices created by POST …/devices/bulk (${b.requests} requests of up to ${b.size}, one at a time): ${b.seconds} s, ` +
+      `${Math.round(b.count / b.seconds)} /s, a request median ${b.latency.medianMs} ms p95 ${b.latency.p95Ms} ms max ${b.latency.maxMs} ms, ` +
+      `${b.failed} failed (${round(c.seconds / b.seconds, 1)}× faster than one POST each)`,
   );
   const d = summary.workspaceDelete;
   const w = d.otherWorkspaceWrites;

@@ -52,10 +52,15 @@ interface AuditRow {
 }
 
 /**
- * Called by record() in the change's transaction, after the event is written, with the time it carries:
- * what follows from an event and must commit with it (webhook deliveries) hooks in here, in one place.
+ * Called by record() and recordMany() in the change's transaction, after the events are written, with
+ * the time they carry: what follows from an event and must commit with it (webhook deliveries) hooks in
+ * here, in one place. A batch arrives whole, so a listener reads once what all its events need.
  */
-export type AuditListener = (em: EntityManager, actor: Actor, entry: AuditEntry, at: Date) => Promise<void>;
+export type AuditListener = (em: EntityManager, actor: Actor, entries: readonly AuditEntry[], at: Date) => Promise<void>;
+
+/** The columns of an audit event, in the order rowOf() lists its values. */
+const COLUMNS =
+  'id, workspace_id, account_id, action, actor_type, actor_id, actor_token_id, target_type, target_id, ip, details, created_at';
 
 export function actorOf(principal: Principal | null, ip: string | null): Actor {
   if (!principal) return { type: 'system', id: null, tokenId: null, ip };
@@ -76,27 +81,21 @@ export class AuditLog {
     this.listeners.push(listener);
   }
 
-  async record(em: EntityManager, actor: Actor, entry: AuditEntry): Promise<void> {
+  record(em: EntityManager, actor: Actor, entry: AuditEntry): Promise<void> {
+    return this.recordMany(em, actor, [entry]);
+  }
+
+  /**
+   * Events of one change by one actor (a bulk create), in one statement: each is the event record()
+   * would have written for it, and they share their time.
+   */
+  async recordMany(em: EntityManager, actor: Actor, entries: readonly AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
     const at = this.clock.now();
-    await em.query(
-      `INSERT INTO audit_events (id, workspace_id, account_id, action, actor_type, actor_id, actor_token_id, target_type, target_id, ip, details, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [
-        randomUUID(),
-        entry.workspaceId ?? null,
-        entry.accountId ?? null,
-        entry.action,
-        actor.type,
-        actor.id,
-        actor.tokenId,
-        entry.target?.type ?? null,
-        entry.target?.id ?? null,
-        actor.ip,
-        JSON.stringify(entry.details ?? {}),
-        at,
-      ],
-    );
-    for (const listener of this.listeners) await listener(em, actor, entry, at);
+    const params: unknown[] = [];
+    const rows = entries.map((entry) => `(${rowOf(actor, entry, at).map((value) => `$${params.push(value)}`)})`);
+    await em.query(`INSERT INTO audit_events (${COLUMNS}) VALUES ${rows.join(', ')}`, params);
+    for (const listener of this.listeners) await listener(em, actor, entries, at);
   }
 
   listForWorkspace(workspaceId: string, query: AuditQueryDto): Promise<Page<AuditEventView>> {
@@ -157,6 +156,23 @@ export class AuditLog {
       params,
     );
   }
+}
+
+function rowOf(actor: Actor, entry: AuditEntry, at: Date): unknown[] {
+  return [
+    randomUUID(),
+    entry.workspaceId ?? null,
+    entry.accountId ?? null,
+    entry.action,
+    actor.type,
+    actor.id,
+    actor.tokenId,
+    entry.target?.type ?? null,
+    entry.target?.id ?? null,
+    actor.ip,
+    JSON.stringify(entry.details ?? {}),
+    at,
+  ];
 }
 
 /** The filters of a listing or an export, as conditions on `params` (every value a parameter). */

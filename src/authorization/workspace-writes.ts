@@ -21,6 +21,8 @@ export interface WorkspaceWrite {
   readonly access: WorkspaceAccess;
   /** Records an event of this workspace, by the write's actor, in the write's transaction. */
   audit(entry: Omit<AuditEntry, 'workspaceId'>): Promise<void>;
+  /** Events of one change, each as audit() records it, in one statement (a bulk create). */
+  auditMany(entries: ReadonlyArray<Omit<AuditEntry, 'workspaceId'>>): Promise<void>;
   /**
    * What another principal of the workspace holds, read under the same lock; the caller must hold all
    * of it (assertCanActOn). 404 `resource` when the principal is not in the workspace; `what` names it in a 403.
@@ -93,6 +95,12 @@ export class WorkspaceWrites {
       em,
       access,
       audit: (entry) => this.auditLog.record(em, actor, { ...entry, workspaceId: access.workspaceId }),
+      auditMany: (entries) =>
+        this.auditLog.recordMany(
+          em,
+          actor,
+          entries.map((entry) => ({ ...entry, workspaceId: access.workspaceId })),
+        ),
       assertCanActOn: async (target, resource, what) => {
         const held = await this.resolver.holdings(target, access.workspaceId, em);
         if (!held) throw notFound(resource);

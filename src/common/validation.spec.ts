@@ -33,7 +33,7 @@ describe('inputProblem', () => {
   it('names the field holding a NUL character or a lone surrogate, in values and in keys', () => {
     expect(inputProblem({ name: 'a\u0000b' }, 'body')).toEqual({ field: 'name', message: 'must not contain the NUL character' });
     expect(inputProblem({ metadata: { a: ['x', '\ud800'] } }, 'body')).toEqual({
-      field: 'metadata.a.1',
+      field: 'metadata.a[1]',
       message: 'must be well-formed Unicode',
     });
     expect(inputProblem({ metadata: { 'k\udc00': 1 } }, 'body')).toEqual({
@@ -50,7 +50,7 @@ describe('inputProblem', () => {
       field: 'metadata.constructor',
       message: 'is a forbidden key',
     });
-    expect(inputProblem({ a: [{ prototype: 1 }] }, 'body')).toEqual({ field: 'a.0.prototype', message: 'is a forbidden key' });
+    expect(inputProblem({ a: [{ prototype: 1 }] }, 'body')).toEqual({ field: 'a[0].prototype', message: 'is a forbidden key' });
     expect(inputProblem({ toString: '5' }, 'query')).toEqual({ field: 'toString', message: 'is a forbidden key' });
     expect(inputProblem({ metadata: { valueOf: 1, ok: 2 } }, 'body')).toEqual({ field: 'metadata.valueOf', message: 'is a forbidden key' });
     expect(inputProblem({ metadata: { Constructor: 1, proto: 2, __proto: 3 } }, 'body')).toBeNull();
@@ -60,7 +60,7 @@ describe('inputProblem', () => {
     expect(inputProblem(nested(MAX_INPUT_DEPTH - 1), 'body')).toBeNull();
     expect(inputProblem(nested(MAX_INPUT_DEPTH + 1), 'body')).toMatchObject({ message: `nests deeper than ${MAX_INPUT_DEPTH} levels` });
     expect(inputProblem(JSON.parse('['.repeat(100_000) + ']'.repeat(100_000)), 'body')).toMatchObject({
-      field: expect.stringMatching(/^0(\.0)*$/),
+      field: expect.stringMatching(/^(\[0\])+$/),
     });
   });
 

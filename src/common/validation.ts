@@ -4,9 +4,9 @@ import { Transform } from 'class-transformer';
 import { ValidateIf } from 'class-validator';
 import { DomainError, ErrorCode, FieldError, MAX_FIELD_ERRORS, validationFailedWith } from './errors';
 
-export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
+export function flattenValidationErrors(errors: ValidationError[], parent = '', inArray = false): FieldError[] {
   return errors.flatMap((error) => {
-    const field = parent ? `${parent}.${error.property}` : error.property;
+    const field = childField(parent, error.property, inArray);
     const messages = Object.entries(error.constraints ?? {});
     // A required field left out: one message, not one per rule it would have had to meet.
     const missing = error.value === undefined && messages.length > 0 && !messages.some(([name]) => name === 'whitelistValidation');
@@ -17,8 +17,14 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
       field: field || 'body',
       message: readableMessage(message, error.property),
     }));
-    return [...own, ...flattenValidationErrors(error.children ?? [], field)];
+    return [...own, ...flattenValidationErrors(error.children ?? [], field, Array.isArray(error.value))];
   });
+}
+
+/** A field inside `parent`: `devices[3].name` for an array's item, as clients write it, `a.b` for an object's key. */
+function childField(parent: string, key: string, inArray: boolean): string {
+  if (inArray) return `${parent}[${key}]`;
+  return parent ? `${parent}.${key}` : key;
 }
 
 /** class-validator's checks of a value's type. */
@@ -73,8 +79,21 @@ export const MAX_INPUT_DEPTH = 32;
  */
 export const MAX_KEYS_PER_OBJECT = 256;
 export const MAX_ARRAY_ITEMS = 1000;
-/** Keys and array items in the whole body or query, at every level. */
+/** Keys and array items in the whole body or query, at every level (unless the body's DTO says otherwise: InputValues). */
 export const MAX_INPUT_VALUES = 5000;
+const INPUT_VALUES = Symbol('input values');
+
+/**
+ * On a body DTO that takes more values than MAX_INPUT_VALUES (a bulk create): how many it takes. The raw
+ * JSON check (MAX_INPUT_VALUES × RAW_JSON_FACTOR) still bounds every body before it is parsed.
+ */
+export function InputValues(max: number): ClassDecorator {
+  return (target) => Reflect.defineMetadata(INPUT_VALUES, max, target);
+}
+
+function inputValuesOf(metatype: unknown): number {
+  return (typeof metatype === 'function' && (Reflect.getMetadata(INPUT_VALUES, metatype) as number | undefined)) || MAX_INPUT_VALUES;
+}
 /**
  * Keys named like a member of Object.prototype (__proto__, constructor, toString, hasOwnProperty…) and
  * `prototype`. class-transformer drops the former without a word, or throws on `constructor` (a 500),
@@ -94,7 +113,7 @@ function stringProblem(value: string): string | null {
  * strings the database cannot store, keys that name prototype members, and
  * nesting deep enough to overflow a recursive walk. Iterative, so depth cannot overflow this either.
  */
-export function inputProblem(input: unknown, root: 'body' | 'query'): FieldError | null {
+export function inputProblem(input: unknown, root: 'body' | 'query', maxValues = MAX_INPUT_VALUES): FieldError | null {
   const pending: Array<{ value: unknown; field: string; depth: number }> = [{ value: input, field: '', depth: 0 }];
   let values = 0;
   for (let next = pending.pop(); next; next = pending.pop()) {
@@ -112,9 +131,9 @@ export function inputProblem(input: unknown, root: 'body' | 'query'): FieldError
     if (array && size > MAX_ARRAY_ITEMS) return { field: field || root, message: `has more than ${MAX_ARRAY_ITEMS} items` };
     if (!array && size > MAX_KEYS_PER_OBJECT) return { field: field || root, message: `has more than ${MAX_KEYS_PER_OBJECT} keys` };
     values += size;
-    if (values > MAX_INPUT_VALUES) return { field: root, message: `holds more than ${MAX_INPUT_VALUES} values` };
+    if (values > maxValues) return { field: root, message: `holds more than ${maxValues} values` };
     for (const key of Object.keys(value)) {
-      const child = field ? `${field}.${key}` : key;
+      const child = childField(field, key, array);
       if (!array) {
         if (isForbiddenKey(key)) return { field: child, message: 'is a forbidden key' };
         const message = stringProblem(key);
@@ -193,7 +212,7 @@ function countKeys(object: object): number {
 class LatchkeyValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' || metadata.type === 'query') {
-      const problem = inputProblem(value, metadata.type);
+      const problem = inputProblem(value, metadata.type, metadata.type === 'body' ? inputValuesOf(metadata.metatype) : MAX_INPUT_VALUES);
       if (problem) throw validationFailedWith([problem]);
     }
     return super.transform(value, metadata);

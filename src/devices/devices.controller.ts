@@ -9,7 +9,7 @@ import { Page, PageOf } from '../common/pagination';
 import { UuidParam } from '../common/uuid-param';
 import { NoBody } from '../common/validation';
 import { ApiProblems } from '../openapi/problems';
-import { CreateDeviceDto, ListDevicesQueryDto, UpdateDeviceDto } from './devices.dto';
+import { CreateDeviceDto, CreateDevicesDto, ListDevicesQueryDto, UpdateDeviceDto } from './devices.dto';
 import { DevicesService } from './devices.service';
 import { DeviceView } from './devices.views';
 
@@ -31,6 +31,18 @@ export class DevicesController {
   @ApiProblems(409)
   create(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @Body() dto: CreateDeviceDto): Promise<DeviceView> {
     return this.devices.create(caller, actor, dto);
+  }
+
+  @Post('bulk')
+  @Authenticated({ permission: 'devices:create' })
+  @ApiCreatedResponse({ type: [DeviceView], description: 'The devices, in the order of the request' })
+  @ApiProblems(409)
+  createMany(
+    @CurrentWorkspace() caller: WorkspaceCaller,
+    @CurrentActor() actor: Actor,
+    @Body() dto: CreateDevicesDto,
+  ): Promise<DeviceView[]> {
+    return this.devices.createMany(caller, actor, dto);
   }
 
   @Get(':deviceId')

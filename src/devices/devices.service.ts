@@ -10,9 +10,9 @@ import type { WorkspaceAccess } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
-import { notFound, validationFailed } from '../common/errors';
+import { conflict, notFound, validationFailed } from '../common/errors';
 import { decodeCursor, Page, pageLimit, toPage } from '../common/pagination';
-import { CreateDeviceDto, ListDevicesQueryDto, METADATA_MAX_BYTES, UpdateDeviceDto } from './devices.dto';
+import { CreateDeviceDto, CreateDevicesDto, ListDevicesQueryDto, METADATA_MAX_BYTES, UpdateDeviceDto } from './devices.dto';
 import { DeviceRecord, DevicesRepository } from './devices.repository';
 import { DeviceView, toDeviceView } from './devices.views';
 
@@ -25,24 +25,49 @@ export class DevicesService {
   ) {}
 
   async create(caller: WorkspaceCaller, actor: Actor, dto: CreateDeviceDto): Promise<DeviceView> {
-    const metadata = checkedMetadata(dto.metadata ?? {});
-    const now = this.clock.now();
-    const device = { id: randomUUID(), name: dto.name.trim(), serial: dto.serial, metadata, createdAt: now, updatedAt: now };
+    const device = newDevice(dto, checkedMetadata(dto.metadata ?? {}, 'metadata'), this.clock.now());
     await this.writes.run(
       caller,
       actor,
       async ({ em, access, audit }) => {
-        assertReachesAllDevices(access.deviceAccess, 'Creating devices');
+        assertMayCreate(access);
         await this.devices.insert(access.workspaceId, device, em);
-        await audit({
-          action: 'device.created',
-          target: { type: 'device', id: device.id },
-          details: { name: device.name, serial: device.serial },
-        });
+        await audit(createdEvent(device));
       },
       { conflicts: serialTaken(dto.serial) },
     );
     return toDeviceView(device);
+  }
+
+  /**
+   * Devices created together or not at all (POST …/devices/bulk): one lock, one reading of the caller's
+   * rights, one statement for the devices and one for their events. Each device is what create() makes
+   * of it, with its own audit event and webhook events; a serial taken already or twice in the batch is
+   * a 409 naming the item.
+   */
+  async createMany(caller: WorkspaceCaller, actor: Actor, dto: CreateDevicesDto): Promise<DeviceView[]> {
+    const now = this.clock.now();
+    const devices = dto.devices.map((item, i) => newDevice(item, checkedMetadata(item.metadata ?? {}, `devices[${i}].metadata`), now));
+    await this.writes.run(
+      caller,
+      actor,
+      async ({ em, access, auditMany }) => {
+        assertMayCreate(access);
+        assertSerialsOnce(devices);
+        const taken = await this.devices.takenSerials(
+          access.workspaceId,
+          devices.map((d) => d.serial),
+          em,
+        );
+        const clash = devices.findIndex((d) => taken.has(d.serial));
+        if (clash !== -1) throw conflict(`devices[${clash}].serial: ${serialTaken(devices[clash].serial).devices_workspace_serial_key}`);
+        await this.devices.insertMany(access.workspaceId, devices, em);
+        await auditMany(devices.map(createdEvent));
+      },
+      // Not reached while every device write takes the workspace's lock (takenSerials read under it).
+      { conflicts: { devices_workspace_serial_key: 'A device with one of these serials exists in this workspace.' } },
+    );
+    return devices.map(toDeviceView);
   }
 
   async list(access: WorkspaceAccess, query: ListDevicesQueryDto): Promise<Page<DeviceView>> {
@@ -60,7 +85,7 @@ export class DevicesService {
   }
 
   async update(caller: WorkspaceCaller, actor: Actor, deviceId: string, dto: UpdateDeviceDto): Promise<DeviceView> {
-    const metadata = dto.metadata !== undefined ? checkedMetadata(dto.metadata) : undefined;
+    const metadata = dto.metadata !== undefined ? checkedMetadata(dto.metadata, 'metadata') : undefined;
     return this.writes.run(
       caller,
       actor,
@@ -99,13 +124,42 @@ export class DevicesService {
   }
 }
 
+/** A device as the caller sent it: the name trimmed, created and updated now. */
+function newDevice(dto: CreateDeviceDto, metadata: Record<string, unknown>, now: Date): Omit<DeviceRecord, 'workspaceId'> {
+  return { id: randomUUID(), name: dto.name.trim(), serial: dto.serial, metadata, createdAt: now, updatedAt: now };
+}
+
+/** Choosing a serial tells whether it is taken, by any device of the workspace: creating needs them all. */
+function assertMayCreate(access: WorkspaceAccess): void {
+  assertReachesAllDevices(access.deviceAccess, 'Creating devices');
+}
+
+/** The audit event of a created device (and so its device.created webhook events). */
+function createdEvent(device: Omit<DeviceRecord, 'workspaceId'>) {
+  return {
+    action: 'device.created',
+    target: { type: 'device' as const, id: device.id },
+    details: { name: device.name, serial: device.serial },
+  };
+}
+
+/** Serials are unique within the workspace, so within one batch too: the second of a pair is the conflict. */
+function assertSerialsOnce(devices: ReadonlyArray<Pick<DeviceRecord, 'serial'>>): void {
+  const first = new Map<string, number>();
+  devices.forEach((d, i) => {
+    const earlier = first.get(d.serial);
+    if (earlier !== undefined) throw conflict(`devices[${i}].serial: "${d.serial}" is also the serial of devices[${earlier}].`);
+    first.set(d.serial, i);
+  });
+}
+
 function serialTaken(serial: string) {
   return { devices_workspace_serial_key: `A device with serial "${serial}" exists in this workspace.` };
 }
 
-function checkedMetadata(metadata: Record<string, unknown>): Record<string, unknown> {
+function checkedMetadata(metadata: Record<string, unknown>, field: string): Record<string, unknown> {
   if (Buffer.byteLength(JSON.stringify(metadata), 'utf8') > METADATA_MAX_BYTES) {
-    throw validationFailed('metadata', 'must be at most 16 KiB of JSON');
+    throw validationFailed(field, 'must be at most 16 KiB of JSON');
   }
   return metadata;
 }

@@ -8,7 +8,7 @@ import { AuditQueryDto } from '../audit/audit.dto';
 import type { AuditTargetType } from '../audit/audit-log';
 import { DeviceAccessDto } from '../authorization/device-access.dto';
 import { PageQueryDto } from '../common/pagination';
-import { CreateDeviceDto, ListDevicesQueryDto, UpdateDeviceDto } from '../devices/devices.dto';
+import { CreateDeviceDto, CreateDevicesDto, ListDevicesQueryDto, UpdateDeviceDto } from '../devices/devices.dto';
 import { CreateNamedTokenDto, ListTokensQueryDto, RotateTokenDto, UpdateTokenDto } from '../tokens/token.dto';
 import { RateLimitDto } from '../rate-limits/token-rate-limit';
 import { TokenUsageQueryDto, UnusedTokensListQueryDto } from '../tokens/token-usage.view';
@@ -122,6 +122,11 @@ export class CreateDeviceInput extends CreateDeviceDto {
   @Field() override name: string;
   @Field() override serial: string;
   @Field(() => JSONObjectScalar, { nullable: true }) override metadata?: Record<string, unknown>;
+}
+
+@InputType({ description: 'As POST /v1/workspaces/{wid}/devices/bulk: 1 to 1,000 devices, created together or not at all' })
+export class CreateDevicesInput extends CreateDevicesDto {
+  @Field(() => [CreateDeviceInput]) override devices: CreateDeviceInput[];
 }
 
 @InputType()

@@ -30,6 +30,7 @@ import {
   CreateApiUserInput,
   CreateApiUserTokenInput,
   CreateDeviceInput,
+  CreateDevicesInput,
   CreateInvitationInput,
   CreateNamedTokenInput,
   CreateRoleInput,
@@ -262,6 +263,16 @@ export class MutationResolver {
     @Args('input') input: CreateDeviceInput,
   ) {
     return this.devices.create(await this.admit(ctx, workspaceId, DevicesController, 'create'), this.access.actor(ctx), input);
+  }
+
+  @Mutation(() => [DeviceType], { description: 'As POST /v1/workspaces/{wid}/devices/bulk: the devices, in the order given' })
+  @SameRuleAs(DevicesController, 'createMany')
+  async createDevices(
+    @Context() ctx: GraphqlContext,
+    @Args('workspaceId', ID_ARG) workspaceId: string,
+    @Args('input') input: CreateDevicesInput,
+  ) {
+    return this.devices.createMany(await this.admit(ctx, workspaceId, DevicesController, 'createMany'), this.access.actor(ctx), input);
   }
 
   @Mutation(() => DeviceType)

@@ -69,6 +69,7 @@ export const OPERATIONS: Record<string, { id: string; summary: string }> = {
   'TeamsController.removeApiUser': { id: 'removeTeamApiUser', summary: 'Take an API user out of a team' },
   'DevicesController.list': { id: 'listDevices', summary: 'List the devices you can reach in a workspace' },
   'DevicesController.create': { id: 'createDevice', summary: 'Create a device' },
+  'DevicesController.createMany': { id: 'createDevices', summary: 'Create up to 1,000 devices at once, all or none' },
   'DevicesController.get': { id: 'getDevice', summary: 'Read a device' },
   'DevicesController.update': { id: 'updateDevice', summary: 'Update a device' },
   'DevicesController.delete': { id: 'deleteDevice', summary: 'Delete a device' },

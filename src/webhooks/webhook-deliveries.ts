@@ -53,46 +53,71 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.auditLog.listen((em, actor, entry, at) => this.onAudit(em, actor, entry, at));
+    this.auditLog.listen((em, actor, entries, at) => this.onAudit(em, actor, entries, at));
     this.worker.register(this);
     this.retention.register('webhook_deliveries', (cutoff, limit) => this.repository.purgeFinishedDeliveries(cutoff, limit));
   }
 
-  /** The one mapping from the audit log to deliveries; runs in the audited change's transaction. */
-  async onAudit(em: EntityManager, actor: Actor, entry: AuditEntry, at: Date): Promise<void> {
-    if (!entry.workspaceId) return;
-    const types = webhookEventsOf(entry.action);
-    if (types.length === 0) return;
-    const endpoints = await this.repository.subscribedEndpoints(entry.workspaceId, types, em);
-    for (const endpoint of endpoints) {
-      for (const type of types) {
-        if (endpoint.events.includes(type)) {
-          await this.enqueue(em, entry.workspaceId, endpoint.id, webhookPayload(type, at, actor, entry));
+  /**
+   * The one mapping from the audit log to deliveries; runs in the audited change's transaction. Each
+   * event gets the deliveries it would get alone; the endpoints are read once per workspace of the batch.
+   */
+  async onAudit(em: EntityManager, actor: Actor, entries: readonly AuditEntry[], at: Date): Promise<void> {
+    const byWorkspace = new Map<string, AuditEntry[]>();
+    for (const entry of entries) {
+      if (!entry.workspaceId || webhookEventsOf(entry.action).length === 0) continue;
+      const raising = byWorkspace.get(entry.workspaceId);
+      if (raising) raising.push(entry);
+      else byWorkspace.set(entry.workspaceId, [entry]);
+    }
+    for (const [workspaceId, raising] of byWorkspace) {
+      const types = [...new Set(raising.flatMap((entry) => webhookEventsOf(entry.action)))];
+      const endpoints = await this.repository.subscribedEndpoints(workspaceId, types, em);
+      const deliveries: Array<{ endpointId: string; payload: WebhookPayload }> = [];
+      for (const entry of raising) {
+        for (const endpoint of endpoints) {
+          for (const type of webhookEventsOf(entry.action)) {
+            if (endpoint.events.includes(type))
+              deliveries.push({ endpointId: endpoint.id, payload: webhookPayload(type, at, actor, entry) });
+          }
         }
       }
+      await this.enqueueMany(em, workspaceId, deliveries);
     }
   }
 
   /** A delivery row and its outbox job, in `em`'s transaction; `messageId` is kept by a redelivery. */
   async enqueue(em: EntityManager, workspaceId: string, endpointId: string, payload: WebhookPayload, messageId?: string): Promise<string> {
-    const id = randomUUID();
-    const now = this.clock.now();
-    await this.repository.insertDelivery(
-      workspaceId,
-      {
-        id,
-        endpointId,
-        messageId: messageId ?? `msg_${randomUUID().replace(/-/g, '')}`,
-        eventType: payload.type,
-        payload: payload as unknown as Record<string, unknown>,
-        nextAttemptAt: now,
-        createdAt: now,
-      },
-      em,
-    );
-    const job: JobPayload = { workspaceId, endpointId, deliveryId: id };
-    await this.outbox.add(em, { kind: WEBHOOK_JOB_KIND, payload: { ...job } });
+    const [id] = await this.enqueueMany(em, workspaceId, [{ endpointId, payload, messageId }]);
     return id;
+  }
+
+  /** As enqueue() each, in a few statements: a bulk change's deliveries. Their ids in order. */
+  private async enqueueMany(
+    em: EntityManager,
+    workspaceId: string,
+    deliveries: ReadonlyArray<{ endpointId: string; payload: WebhookPayload; messageId?: string }>,
+  ): Promise<string[]> {
+    if (deliveries.length === 0) return [];
+    const now = this.clock.now();
+    const rows = deliveries.map(({ endpointId, payload, messageId }) => ({
+      id: randomUUID(),
+      endpointId,
+      messageId: messageId ?? `msg_${randomUUID().replace(/-/g, '')}`,
+      eventType: payload.type,
+      payload: payload as unknown as Record<string, unknown>,
+      nextAttemptAt: now,
+      createdAt: now,
+    }));
+    await this.repository.insertDeliveries(workspaceId, rows, em);
+    await this.outbox.addMany(
+      em,
+      rows.map((row) => {
+        const job: JobPayload = { workspaceId, endpointId: row.endpointId, deliveryId: row.id };
+        return { kind: WEBHOOK_JOB_KIND, payload: { ...job } };
+      }),
+    );
+    return rows.map((row) => row.id);
   }
 
   /** One attempt. Throws when it failed and may be retried (the worker asks retryDelayMs). */
