@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Actor } from '../audit/audit-log';
 import { CurrentActor } from '../audit/current-actor';
 import { Authenticated } from '../auth/access.decorators';
@@ -9,7 +9,7 @@ import { Page, PageOf } from '../common/pagination';
 import { UuidParam } from '../common/uuid-param';
 import { NoBody } from '../common/validation';
 import { ApiProblems } from '../openapi/problems';
-import { CreateDeviceDto, CreateDevicesDto, ListDevicesQueryDto, UpdateDeviceDto } from './devices.dto';
+import { BULK_DEVICES_MAX, CreateDeviceDto, CreateDevicesDto, ListDevicesQueryDto, UpdateDeviceDto } from './devices.dto';
 import { DevicesService } from './devices.service';
 import { DeviceView } from './devices.views';
 
@@ -35,7 +35,11 @@ export class DevicesController {
 
   @Post('bulk')
   @Authenticated({ permission: 'devices:create' })
-  @ApiCreatedResponse({ type: [DeviceView], description: 'The devices, in the order of the request' })
+  @ApiExtraModels(DeviceView)
+  @ApiCreatedResponse({
+    description: 'The devices, in the order of the request',
+    schema: { type: 'array', maxItems: BULK_DEVICES_MAX, items: { $ref: getSchemaPath(DeviceView) } },
+  })
   @ApiProblems(409)
   createMany(
     @CurrentWorkspace() caller: WorkspaceCaller,
