@@ -26,18 +26,21 @@ import { waitUntilUp } from './load';
 /** What bench/run.ts's measure() returns, as far as this file reads it. */
 export interface Measured {
   scenario: string;
+  requests: number;
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
   non2xx: number;
   serverCpuMicrosPerRequest: number;
+  /** Statements the service sent per request (its own metric; 0 for the bare server). */
+  dbQueriesPerRequest: number;
 }
 
 export type Measure = (
   scenario: string,
   path: string,
   secret?: string,
-  options?: { server?: { base: string; pid: number }; seconds?: number },
+  options?: { server?: { base: string; pid: number }; seconds?: number; warmUp?: boolean },
 ) => Promise<Measured>;
 
 export interface HotPathContext {
@@ -45,6 +48,14 @@ export interface HotPathContext {
   target: DatabaseTarget;
   measure: Measure;
   pairs: number;
+  /**
+   * Each pair's scenarios run in this many rounds of (duration / slices) seconds, one slice of each
+   * scenario per round, and are summed: a swing of the machine's load then reaches every scenario of
+   * the pair alike, instead of whichever ran during it. 1: each scenario runs once, in one piece.
+   */
+  slices: number;
+  /** Seconds of load per scenario and pair, across its slices. */
+  seconds: number;
   authorizePath: string;
   ownerEmail: string;
   allowedToken: string;
@@ -139,42 +150,38 @@ export async function measureHotPath(ctx: HotPathContext): Promise<{ result: Hot
   const overAnswerShaped: number[] = [];
   const p99: number[] = [];
   try {
+    const scenarios: Scenario[] = [
+      { key: 'bare', label: 'bare Fastify constant route (own process)', path: '/health/live', server: bare },
+      { key: 'nestFloor', label: 'Nest floor: GET /health/live', path: '/health/live' },
+      { key: 'bareRefusal', label: 'bare Fastify 401 problem+json (own process)', path: '/refused', server: bare },
+      {
+        key: 'bareAnswerShaped',
+        label: "bare Fastify 204 with the check's headers (own process)",
+        path: ctx.authorizePath.replace('/v1/authorize', '/answer-shaped'),
+        server: bare,
+      },
+      ...Object.entries(tokens).map(([key, secret]) => ({ key, label: `authorize, ${key} token`, path: ctx.authorizePath, secret })),
+    ];
     for (let i = 0; i < ctx.pairs; i++) {
-      const floor = await ctx.measure('bare Fastify constant route (own process)', '/health/live', undefined, { server: bare });
-      const nest = await ctx.measure('Nest floor: GET /health/live', '/health/live');
+      const measured = await measureInterleaved(ctx, scenarios);
       const row: HotPathResult['pairs'][number] = {};
-      const note = (name: string, run: Measured) => {
+      for (const { key } of scenarios) {
+        const run = measured[key];
         runs.push(run);
-        row[name] = { cpuMicros: run.serverCpuMicrosPerRequest, rps: run.requestsPerSecond, p99Ms: run.p99Ms, non2xx: run.non2xx };
-      };
-      const bareRefusal = await ctx.measure('bare Fastify 401 problem+json (own process)', '/refused', undefined, { server: bare });
-      const answerShaped = await ctx.measure(
-        "bare Fastify 204 with the check's headers (own process)",
-        ctx.authorizePath.replace('/v1/authorize', '/answer-shaped'),
-        undefined,
-        {
-          server: bare,
-        },
-      );
-      note('bare', floor);
-      note('nestFloor', nest);
-      note('bareRefusal', bareRefusal);
-      ratios.nestFloor.push(over(nest, floor));
+        row[key] = { cpuMicros: run.serverCpuMicrosPerRequest, rps: run.requestsPerSecond, p99Ms: run.p99Ms, non2xx: run.non2xx };
+      }
+      const { bare: floor, bareRefusal, bareAnswerShaped: answerShaped, allowed } = measured;
+      ratios.nestFloor.push(over(measured.nestFloor, floor));
       ratios.bareRefusal.push(over(bareRefusal, floor));
-      note('bareAnswerShaped', answerShaped);
       ratios.bareAnswerShaped.push(over(answerShaped, floor));
-      let allowedRun: Measured | null = null;
-      for (const [name, secret] of Object.entries(tokens)) {
-        const run = await ctx.measure(`authorize, ${name} token`, ctx.authorizePath, secret);
-        if (name === 'allowed') {
-          allowedRun = run;
-          overAnswerShaped.push(over(run, answerShaped));
-        } else if (allowedRun) overAllowed[name].push(over(run, allowedRun));
+      overAnswerShaped.push(over(allowed, answerShaped));
+      p99.push(allowed.p99Ms);
+      for (const name of Object.keys(tokens)) {
+        const run = measured[name];
         if (name === 'allowed' ? run.non2xx > 0 : run.non2xx === 0) throw new Error(`authorize with the ${name} token answered wrongly`);
-        note(name, run);
         ratios[name].push(over(run, floor));
         if (name in overRefusal) overRefusal[name].push(over(run, bareRefusal));
-        if (name === 'allowed') p99.push(run.p99Ms);
+        if (name in overAllowed) overAllowed[name].push(over(run, allowed));
       }
       pairs.push(row);
     }
@@ -199,6 +206,47 @@ export async function measureHotPath(ctx: HotPathContext): Promise<{ result: Hot
     },
     runs,
   };
+}
+
+interface Scenario {
+  key: string;
+  label: string;
+  path: string;
+  secret?: string;
+  server?: { base: string; pid: number };
+}
+
+/**
+ * Every scenario of a pair, in ctx.slices rounds of one slice each (the first round warms each up),
+ * summed per scenario: CPU per request over all its slices, requests per second over its seconds, the
+ * highest p99 of its slices (a p99 cannot be merged; the highest is the one not to flatter).
+ */
+async function measureInterleaved(ctx: HotPathContext, scenarios: Scenario[]): Promise<Record<string, Measured>> {
+  const sliceSeconds = Math.max(1, Math.round(ctx.seconds / ctx.slices));
+  const slices: Record<string, Measured[]> = Object.fromEntries(scenarios.map((s) => [s.key, []]));
+  for (let round = 0; round < ctx.slices; round++) {
+    for (const s of scenarios) {
+      slices[s.key].push(await ctx.measure(s.label, s.path, s.secret, { server: s.server, seconds: sliceSeconds, warmUp: round === 0 }));
+    }
+  }
+  return Object.fromEntries(
+    scenarios.map(({ key, label }) => {
+      const parts = slices[key];
+      const requests = parts.reduce((sum, run) => sum + run.requests, 0);
+      const cpuMicros = parts.reduce((sum, run) => sum + run.serverCpuMicrosPerRequest * run.requests, 0);
+      const summed: Measured = {
+        scenario: parts.length > 1 ? `${label}, ${parts.length} slices` : label,
+        requests,
+        requestsPerSecond: Math.round(requests / (sliceSeconds * parts.length)),
+        p50Ms: medianOf(parts.map((run) => run.p50Ms)),
+        p99Ms: Math.max(...parts.map((run) => run.p99Ms)),
+        non2xx: parts.reduce((sum, run) => sum + run.non2xx, 0),
+        serverCpuMicrosPerRequest: round(cpuMicros / Math.max(1, requests), 1),
+        dbQueriesPerRequest: round(parts.reduce((sum, run) => sum + run.dbQueriesPerRequest * run.requests, 0) / Math.max(1, requests), 4),
+      };
+      return [key, summed];
+    }),
+  );
 }
 
 /** One GC event from node's --trace-gc line: its kind and pause in ms. */

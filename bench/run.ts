@@ -22,8 +22,9 @@
 // The bindings scenario (on unless --only leaves it out) adds 1,000 devices, then measures authorize for a
 // token bound to all of them (asking about the last) and for one with 100 CIDRs (the client in the last),
 // each in floor-then-authorize pairs beside the plain case and the owner's unbound token (docs/tokens.md).
-// --only hotpath and --only gc [--gc-seconds 60] [--cold-restarts 1]: the token check against a bare Fastify server and
-// the GC pauses under load (bench/hotpath.ts, docs/performance.md).
+// --only hotpath [--slices N] and --only gc [--gc-seconds 60] [--cold-restarts 1]: the token check against a bare
+// Fastify server and the GC pauses under load (bench/hotpath.ts, docs/performance.md). --slices N runs each pair's
+// scenarios in N interleaved rounds of duration/N seconds, for a machine whose load swings.
 // Prints the figures and writes them to bench/results/.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -66,6 +67,8 @@ const PORT = flag('port', 3900);
 // authorize/floor is the median over this many floor-then-authorize pairs measured back to back: on a
 // shared machine the speed drifts between runs, and a pair's two halves see nearly the same machine.
 const PAIRS = Math.max(1, flag('pairs', 3));
+// --only hotpath: each pair's scenarios in this many interleaved rounds (bench/hotpath.ts, HotPathContext.slices).
+const SLICES = Math.max(1, flag('slices', 1));
 // --only runs a subset (e.g. under --cpu-prof, to profile one scenario); the floor always runs, being the yardstick.
 const ONLY = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : null;
 const wanted = (scenario: string) => ONLY === null || ONLY.has(scenario);
@@ -531,13 +534,13 @@ async function measure(
   scenario: string,
   path: string,
   secret?: string,
-  options: { post?: { json: unknown }; server?: { base: string; pid: number }; seconds?: number } = {},
+  options: { post?: { json: unknown }; server?: { base: string; pid: number }; seconds?: number; warmUp?: boolean } = {},
 ): Promise<Result> {
   const { post, server } = options;
   const base = server?.base ?? BASE;
   const pid = server?.pid ?? servicePid;
   const headers: Record<string, string> = secret ? { authorization: `Bearer ${secret}` } : {};
-  autocannon(`${base}${path}`, headers, 2, CONNECTIONS, post); // warm-up: JIT, caches, pool
+  if (options.warmUp !== false) autocannon(`${base}${path}`, headers, 2, CONNECTIONS, post); // warm-up: JIT, caches, pool
   const queriesBefore = await metric('latchkey_db_queries_total');
   const cpuBefore = cpuSeconds(pid);
   const run = autocannon(`${base}${path}`, headers, options.seconds ?? DURATION, CONNECTIONS, post);
@@ -902,6 +905,8 @@ async function main(): Promise<void> {
       target,
       measure: (scenario, path, secret, options) => measure(scenario, path, secret, options),
       pairs: PAIRS,
+      slices: SLICES,
+      seconds: DURATION,
       authorizePath,
       ownerEmail: ADMIN,
       allowedToken: fixture.apiUserToken,
