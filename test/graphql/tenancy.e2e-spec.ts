@@ -239,6 +239,11 @@ describe('GraphQL tenancy', () => {
       ['declineInvitation', 'mutation($id: ID!) { declineInvitation(id: $id) { id } }', { id: victimIds.invitation }],
       ['createDevice', 'mutation($w: ID!) { createDevice(workspaceId: $w, input: { name: "x", serial: "X-1" }) { id } }', { w }],
       [
+        'createDevices',
+        'mutation($w: ID!) { createDevices(workspaceId: $w, input: { devices: [{ name: "x", serial: "X-2" }] }) { id } }',
+        { w },
+      ],
+      [
         'updateDevice',
         'mutation($w: ID!, $id: ID!) { updateDevice(workspaceId: $w, id: $id, input: { name: "y" }) { id } }',
         { w, id: victimIds.device },

@@ -124,6 +124,7 @@ const FIELD_TYPES: Record<string, JsonType> = {
   tokens: 'array',
   source: 'string',
   deviceIds: 'array',
+  devices: 'array',
   allowedCidrs: 'array',
   issuer: 'string',
   audience: 'string',
@@ -203,6 +204,9 @@ function validBodies(
       deviceAccess: { mode: 'selected', deviceIds: [ids.device] },
     }),
     'POST /v1/workspaces/:wid/devices': () => ({ name: 'Sensor', serial: `P-${unique()}`, metadata: { room: 'lab' } }),
+    'POST /v1/workspaces/:wid/devices/bulk': () => ({
+      devices: [{ name: 'Sensor', serial: `B-${unique()}`, metadata: { room: 'lab' } }],
+    }),
     'PATCH /v1/workspaces/:wid/devices/:deviceId': () => ({ name: 'Sensor', serial: 'P-1', metadata: {} }),
     'POST /v1/workspaces/:wid/api-users': () => ({
       name: 'Bot',
