@@ -11,7 +11,8 @@ const swc = {
 
 module.exports = {
   rootDir: '.',
-  testEnvironment: 'node',
+  // Node's, plus the embedded test databases, started outside the files' sandboxes (see the file).
+  testEnvironment: '<rootDir>/test/support/test-environment.ts',
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
   transform: {
     '^.+\\.(t|j)s$': ['@swc/jest', swc],

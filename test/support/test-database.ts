@@ -9,11 +9,17 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/database';
 import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { runMigrations } from '../../src/database/migrate';
+import type { EmbeddedCopy } from './test-environment';
 
 export interface TestDatabase {
   url: string;
   embedded: boolean;
   drop(): Promise<void>;
+}
+
+declare global {
+  /** Set by test/support/test-environment.ts for jest's test files; elsewhere (scripts/write-openapi.ts) absent. */
+  var startEmbeddedCopy: ((dumpPath: string) => Promise<EmbeddedCopy>) | undefined;
 }
 
 export const serverUrl = (): string | undefined => process.env.DATABASE_URL || undefined;
@@ -113,6 +119,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
         }
       },
     };
+  }
+  if (globalThis.startEmbeddedCopy) {
+    const copy = await globalThis.startEmbeddedCopy(dumpPath());
+    return { url: copy.url, embedded: true, drop: () => copy.stop() };
   }
   const embedded = await EmbeddedPostgres.start({ inMemory: true, dump: new Blob([readFileSync(dumpPath())]) });
   return { url: embedded.url, embedded: true, drop: () => embedded.stop() };
