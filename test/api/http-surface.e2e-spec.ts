@@ -1,11 +1,10 @@
 // What every response says about itself: security headers, no framework banner, CORS closed unless
 // configured, and the web UI's files served at / without shadowing the API's 404s.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { startTestApp, TestApp } from '../support/test-app';
 import { bearer, expectProblem, registerUser } from '../support/api';
+import { fakeWebUiDir } from '../support/fake-web-ui';
 
 const ALLOWED_ORIGIN = 'https://console.example.com';
 
@@ -15,13 +14,7 @@ describe('HTTP surface', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    uiDir = mkdtempSync(join(tmpdir(), 'latchkey-ui-'));
-    mkdirSync(join(uiDir, 'assets'));
-    writeFileSync(
-      join(uiDir, 'index.html'),
-      '<!doctype html><title>Latchkey</title><script type="module" src="/assets/app-1a2b3c.js"></script>',
-    );
-    writeFileSync(join(uiDir, 'assets', 'app-1a2b3c.js'), 'console.log("ui")');
+    uiDir = fakeWebUiDir();
   });
 
   afterAll(async () => {

@@ -3,9 +3,7 @@
 // security header sets (src/common/security-headers.ts). Every dead or foreign token is presented on
 // every transport twice: the first answer comes after a lookup (a promise), the second from the cache
 // (no promise), the two paths the change split.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { MAILED_LINK_PATHS } from '../../src/app.setup';
 import { checksum, generateToken } from '../../src/auth/token-format';
 import { bearer, createNamedToken, expectProblem, registerUser, RegisteredUser } from '../support/api';
@@ -13,6 +11,7 @@ import { newWorkspace, WorkspaceFixture } from '../support/fixtures';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { fakeWebUiDir } from '../support/fake-web-ui';
 
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 const INVALID_TOKEN_CHALLENGE = 'Bearer realm="latchkey", error="invalid_token"';
@@ -483,13 +482,7 @@ describe('security headers: every page keeps the page set, whatever sits beside 
   let uiDir: string;
 
   beforeAll(async () => {
-    uiDir = mkdtempSync(join(tmpdir(), 'latchkey-review-ui-'));
-    mkdirSync(join(uiDir, 'assets'));
-    writeFileSync(
-      join(uiDir, 'index.html'),
-      '<!doctype html><title>Latchkey</title><script type="module" src="/assets/app-1a2b3c.js"></script>',
-    );
-    writeFileSync(join(uiDir, 'assets', 'app-1a2b3c.js'), 'console.log("ui")');
+    uiDir = fakeWebUiDir();
     t = await startTestApp({ LATCHKEY_WEB_UI_DIR: uiDir });
   }, 60_000);
   afterAll(async () => {
