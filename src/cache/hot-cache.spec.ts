@@ -68,6 +68,42 @@ describe('HotCache', () => {
       return { promise, resolve };
     };
 
+    it('stores many entries read at once on the terms of one fill each: not one whose tag an event named meanwhile, nor any across "all" or a lost channel', async () => {
+      const { cache } = tagged();
+      const read = deferred();
+      const filled = cache.fillMany(async () => {
+        await read.promise;
+        return [
+          ['t1', { owner: 'u1', workspaces: ['w1'] }],
+          ['t2', { owner: 'u2', workspaces: ['w2'] }],
+          ['t3', { owner: 'u3', workspaces: ['w3'] }],
+        ];
+      });
+      // While they are read: u2 changes (its token's credential may be stale), and w9, which none names.
+      cache.invalidate({ kind: 'user', id: 'u2' });
+      cache.invalidate({ kind: 'workspace', id: 'w9' });
+      read.resolve();
+      await filled;
+      expect(cache.get('t1')).toEqual({ owner: 'u1', workspaces: ['w1'] });
+      expect(cache.get('t2')).toBeUndefined();
+      expect(cache.get('t3')).toEqual({ owner: 'u3', workspaces: ['w3'] });
+      expect(cache.bookkeeping.fillsInFlight).toBe(0);
+
+      const again = deferred();
+      const acrossAll = cache.fillMany(async () => {
+        await again.promise;
+        return [['t4', { owner: 'u4', workspaces: [] }]];
+      });
+      cache.invalidate({ kind: 'all' });
+      again.resolve();
+      await acrossAll;
+      expect(cache.get('t4')).toBeUndefined();
+
+      cache.invalidate({ kind: 'all', channelLost: true });
+      await cache.fillMany(async () => [['t5', { owner: 'u5', workspaces: [] }]]);
+      expect(cache.get('t5')).toBeUndefined();
+    });
+
     it('drops only the entries an event names, without looking at the others', () => {
       const { cache, calls } = tagged();
       for (let n = 0; n < 100_000; n++) cache.set(`t${n}`, { owner: `u${n % 1000}`, workspaces: [`w${n % 10}`] });

@@ -90,18 +90,31 @@ export class HotCache<V extends object> {
    * the old row back. Events about anything else leave it alone, so event spam cannot keep a cache cold.
    */
   async fill<R extends V | null>(key: string, read: () => Promise<R>): Promise<R> {
+    const { start, value } = await this.readInFlight(read);
+    if (value !== null && this.unchangedSince(start, key, value)) this.set(key, value);
+    return value;
+  }
+
+  /**
+   * Many entries read at once (the start-up warm-up's recently used credentials), each stored on
+   * fill()'s terms: not if an event about one of its tags came while they were being read.
+   */
+  async fillMany(read: () => Promise<ReadonlyArray<readonly [string, V]>>): Promise<void> {
+    const { start, value: entries } = await this.readInFlight(read);
+    for (const [key, value] of entries) if (this.unchangedSince(start, key, value)) this.set(key, value);
+  }
+
+  /** A read, counted in flight from the event count it began at (which it returns) until it settles. */
+  private async readInFlight<T>(read: () => Promise<T>): Promise<{ start: number; value: T }> {
     const start = this.seq;
     this.inFlight.set(start, (this.inFlight.get(start) ?? 0) + 1);
-    let value: R;
     try {
-      value = await read();
+      return { start, value: await read() };
     } finally {
       const left = (this.inFlight.get(start) ?? 1) - 1;
       if (left > 0) this.inFlight.set(start, left);
       else this.inFlight.delete(start);
     }
-    if (value !== null && this.unchangedSince(start, key, value)) this.set(key, value);
-    return value;
   }
 
   /** Drops what the event names: its own entries, and the fills in flight that read one of them. */

@@ -135,6 +135,36 @@ export interface UserTokenFilter {
   limit: number;
 }
 
+/**
+ * A token's credential as the token check reads it: the token, the token it was exchanged from, its
+ * owner, its bindings. One statement for one token by hash, or for the warm-up's recently used ones.
+ */
+const CREDENTIAL_COLUMNS = `t.id, t.kind, t.user_id AS "userId", t.api_user_id AS "apiUserId", t.scopes,
+              t.workspace_ids AS "workspaceIds", t.expires_at AS "expiresAt", t.revoked_at AS "revokedAt",
+              t.created_at AS "createdAt", t.blocked_workspace_ids AS "blockedWorkspaceIds",
+              t.parent_id AS "parentId", p.kind AS "parentKind", p.created_at AS "parentCreatedAt",
+              p.expires_at AS "parentExpiresAt", p.revoked_at AS "parentRevokedAt",
+              p.blocked_workspace_ids AS "parentBlockedWorkspaceIds",
+              u.status AS "userStatus", u.email AS "userEmail",
+              a.status AS "apiUserStatus", a.workspace_id AS "apiUserWorkspaceId",
+              t.rate_limit AS "rateLimit", t.rate_limit_window_seconds AS "rateLimitWindowSeconds",
+              p.rate_limit AS "parentRateLimit", p.rate_limit_window_seconds AS "parentRateLimitWindowSeconds",
+              a.rate_limit AS "apiUserRateLimit", a.rate_limit_window_seconds AS "apiUserRateLimitWindowSeconds",
+              t.disabled_at AS "disabledAt", p.disabled_at AS "parentDisabledAt",
+              b.cidrs AS "allowedCidrs", a.allowed_cidrs AS "apiUserAllowedCidrs",
+              CASE WHEN b.device_ids IS NOT NULL THEN COALESCE(
+                (SELECT json_agg(json_build_array(d.workspace_id, d.id)) FROM devices d WHERE d.id = ANY(b.device_ids)), '[]'::json)
+              END AS "deviceBindings"`;
+const CREDENTIAL_FROM = `FROM tokens t
+         LEFT JOIN tokens p ON p.id = t.parent_id
+         LEFT JOIN users u ON u.id = t.user_id
+         LEFT JOIN api_users a ON a.id = t.api_user_id
+         -- An exchanged session is bound as its parent is now.
+         CROSS JOIN LATERAL (
+           SELECT CASE WHEN p.id IS NULL THEN t.device_ids ELSE p.device_ids END AS device_ids,
+                  CASE WHEN p.id IS NULL THEN t.allowed_cidrs ELSE p.allowed_cidrs END AS cidrs
+         ) b`;
+
 @Injectable()
 export class TokensRepository {
   constructor(
@@ -157,36 +187,28 @@ export class TokensRepository {
   }
 
   async findCredentialByHash(tokenHash: string, em: EntityManager = this.dataSource.manager): Promise<TokenCredential | null> {
-    const rows: TokenCredential[] = await em.query(
-      `SELECT t.id, t.kind, t.user_id AS "userId", t.api_user_id AS "apiUserId", t.scopes,
-              t.workspace_ids AS "workspaceIds", t.expires_at AS "expiresAt", t.revoked_at AS "revokedAt",
-              t.created_at AS "createdAt", t.blocked_workspace_ids AS "blockedWorkspaceIds",
-              t.parent_id AS "parentId", p.kind AS "parentKind", p.created_at AS "parentCreatedAt",
-              p.expires_at AS "parentExpiresAt", p.revoked_at AS "parentRevokedAt",
-              p.blocked_workspace_ids AS "parentBlockedWorkspaceIds",
-              u.status AS "userStatus", u.email AS "userEmail",
-              a.status AS "apiUserStatus", a.workspace_id AS "apiUserWorkspaceId",
-              t.rate_limit AS "rateLimit", t.rate_limit_window_seconds AS "rateLimitWindowSeconds",
-              p.rate_limit AS "parentRateLimit", p.rate_limit_window_seconds AS "parentRateLimitWindowSeconds",
-              a.rate_limit AS "apiUserRateLimit", a.rate_limit_window_seconds AS "apiUserRateLimitWindowSeconds",
-              t.disabled_at AS "disabledAt", p.disabled_at AS "parentDisabledAt",
-              b.cidrs AS "allowedCidrs", a.allowed_cidrs AS "apiUserAllowedCidrs",
-              CASE WHEN b.device_ids IS NOT NULL THEN COALESCE(
-                (SELECT json_agg(json_build_array(d.workspace_id, d.id)) FROM devices d WHERE d.id = ANY(b.device_ids)), '[]'::json)
-              END AS "deviceBindings"
-         FROM tokens t
-         LEFT JOIN tokens p ON p.id = t.parent_id
-         LEFT JOIN users u ON u.id = t.user_id
-         LEFT JOIN api_users a ON a.id = t.api_user_id
-         -- An exchanged session is bound as its parent is now.
-         CROSS JOIN LATERAL (
-           SELECT CASE WHEN p.id IS NULL THEN t.device_ids ELSE p.device_ids END AS device_ids,
-                  CASE WHEN p.id IS NULL THEN t.allowed_cidrs ELSE p.allowed_cidrs END AS cidrs
-         ) b
-        WHERE t.token_hash = $1`,
-      [tokenHash],
-    );
+    const rows: TokenCredential[] = await em.query(`SELECT ${CREDENTIAL_COLUMNS} ${CREDENTIAL_FROM} WHERE t.token_hash = $1`, [tokenHash]);
     return rows[0] ?? null;
+  }
+
+  /**
+   * The credentials of the live tokens used last (then made last), with their hashes: what a restarted
+   * instance is asked about first (the start-up warm-up puts them in the cache). In the order
+   * liveTokenHashes() reads them.
+   */
+  async recentCredentials(
+    now: Date,
+    limit: number,
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<Array<[string, TokenCredential]>> {
+    const rows: Array<TokenCredential & { tokenHash: string }> = await em.query(
+      `SELECT ${CREDENTIAL_COLUMNS}, t.token_hash AS "tokenHash" ${CREDENTIAL_FROM}
+        WHERE (t.revoked_at IS NULL OR t.revoked_at > $1) AND (t.expires_at IS NULL OR t.expires_at > $1)
+        ORDER BY t.last_used_at DESC NULLS LAST, t.created_at DESC LIMIT $2`,
+      [now, limit],
+    );
+    // The hash leaves the row, which is then shaped as findCredentialByHash's (same properties, same order).
+    return rows.map(({ tokenHash, ...credential }) => [tokenHash, credential]);
   }
 
   /** Tokens by the hashes of their secrets, dead or alive (a leak report: was it one of ours?). */

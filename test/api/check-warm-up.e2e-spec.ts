@@ -7,9 +7,10 @@ import { warmUpTokenCheck } from '../../src/checks/check-warm-up';
 import { WARM_UP_ADDRESS } from '../../src/common/warm-up-request';
 import { Database } from '../../src/database/database';
 import { TokensRepository } from '../../src/tokens/tokens.repository';
-import { bearer, eventually, metricValue, registerUser, scrapeMetrics } from '../support/api';
+import { bearer, createNamedToken, eventually, metricValue, registerUser, scrapeMetrics } from '../support/api';
 import { LogCapture } from '../support/log-capture';
 import { changedTables, tableContents } from '../support/table-contents';
+import { createTestDatabase } from '../support/test-database';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /** The request-duration samples of the token check in a /metrics scrape. */
@@ -119,5 +120,40 @@ describe('the token check warm-up', () => {
     expect([401, 429]).toContain(forged.status);
     expect(checkSamples(await scrapeMetrics(t)).join('\n')).not.toBe(before);
     expect(checkLogLines(logs).length).toBeGreaterThan(lines);
+  });
+});
+
+describe('the token check warm-up, after a restart', () => {
+  it('puts the credentials of the live tokens used last in the cache, as their first checks would have, and no dead one', async () => {
+    const database = await createTestDatabase();
+    let before: TestApp | undefined;
+    let after: TestApp | undefined;
+    try {
+      before = await startTestApp({}, database);
+      const user = await registerUser(before);
+      const workspace = await before.http().post('/v1/workspaces').set(bearer(user.personalToken)).send({ name: 'Primed' }).expect(201);
+      const check = (app: TestApp, secret: string) =>
+        app.http().get('/v1/authorize').query({ workspaceId: workspace.body.id, permission: 'devices:read' }).set(bearer(secret));
+      await check(before, user.personalToken).expect(204);
+      const dead = await createNamedToken(before, user.personalToken, { name: 'dead', scopes: ['*'] });
+      await before.http().delete(`/v1/me/tokens/${dead.id}`).set(bearer(user.personalToken)).expect(204);
+      await before.close();
+      before = undefined;
+
+      // The restart: a new instance on the same database, warmed as main.ts warms it.
+      after = await startTestApp({}, database);
+      expect((await warmUpTokenCheck(after.app)).outcome).toBe('warmed');
+      // Another instance's revocation whose event this one never hears (written behind its back): a
+      // check that read the database would refuse the token, so a 204 says its credential was cached by
+      // the warm-up, not read by the check.
+      await after.dataSource.query(`UPDATE tokens SET revoked_at = created_at WHERE id = $1`, [user.personalTokenId]);
+      await check(after, user.personalToken).expect(204);
+      // A token revoked before the restart was not put there: refused as ever.
+      expect((await check(after, dead.secret)).status).toBe(401);
+    } finally {
+      await before?.close();
+      await after?.close();
+      await database.drop();
+    }
   });
 });
