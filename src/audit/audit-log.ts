@@ -3,6 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { insertRows } from '../database/insert-rows';
 import type { Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { decodeCursor, Page, pageLimit, toPage } from '../common/pagination';
@@ -59,8 +60,20 @@ interface AuditRow {
 export type AuditListener = (em: EntityManager, actor: Actor, entries: readonly AuditEntry[], at: Date) => Promise<void>;
 
 /** The columns of an audit event, in the order rowOf() lists its values. */
-const COLUMNS =
-  'id, workspace_id, account_id, action, actor_type, actor_id, actor_token_id, target_type, target_id, ip, details, created_at';
+const COLUMNS = [
+  'id',
+  'workspace_id',
+  'account_id',
+  'action',
+  'actor_type',
+  'actor_id',
+  'actor_token_id',
+  'target_type',
+  'target_id',
+  'ip',
+  'details',
+  'created_at',
+];
 
 export function actorOf(principal: Principal | null, ip: string | null): Actor {
   if (!principal) return { type: 'system', id: null, tokenId: null, ip };
@@ -92,9 +105,12 @@ export class AuditLog {
   async recordMany(em: EntityManager, actor: Actor, entries: readonly AuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const at = this.clock.now();
-    const params: unknown[] = [];
-    const rows = entries.map((entry) => `(${rowOf(actor, entry, at).map((value) => `$${params.push(value)}`)})`);
-    await em.query(`INSERT INTO audit_events (${COLUMNS}) VALUES ${rows.join(', ')}`, params);
+    await insertRows(
+      em,
+      'audit_events',
+      COLUMNS,
+      entries.map((entry) => rowOf(actor, entry, at)),
+    );
     for (const listener of this.listeners) await listener(em, actor, entries, at);
   }
 

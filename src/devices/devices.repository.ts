@@ -1,6 +1,7 @@
 // Thin data access for devices. Workspace id first, always.
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { insertRows } from '../database/insert-rows';
 import { Invalidation } from '../cache/invalidation';
 import { DeviceAccess, reachesDevice } from '../authorization/device-rules';
 import type { KeysetPosition } from '../common/pagination';
@@ -33,24 +34,13 @@ export class DevicesRepository {
     );
   }
 
-  /** Devices created together, in one statement (a bulk create: at most 1,000, 6 parameters each). */
+  /** Devices created together, in one statement (a bulk create: at most 1,000). */
   async insertMany(workspaceId: string, devices: ReadonlyArray<Omit<DeviceRecord, 'workspaceId'>>, em: EntityManager): Promise<void> {
-    if (devices.length === 0) return;
-    const params: unknown[] = [workspaceId];
-    const rows = devices.map((d) => {
-      const [id, name, serial, metadata, createdAt, updatedAt] = [
-        d.id,
-        d.name,
-        d.serial,
-        JSON.stringify(d.metadata),
-        d.createdAt,
-        d.updatedAt,
-      ].map((value) => `$${params.push(value)}`);
-      return `(${id}, $1, ${name}, ${serial}, ${metadata}, ${createdAt}, ${updatedAt})`;
-    });
-    await em.query(
-      `INSERT INTO devices (id, workspace_id, name, serial, metadata, created_at, updated_at) VALUES ${rows.join(', ')}`,
-      params,
+    await insertRows(
+      em,
+      'devices',
+      ['id', 'workspace_id', 'name', 'serial', 'metadata', 'created_at', 'updated_at'],
+      devices.map((d) => [d.id, workspaceId, d.name, d.serial, JSON.stringify(d.metadata), d.createdAt, d.updatedAt]),
     );
   }
 

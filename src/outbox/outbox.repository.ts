@@ -4,6 +4,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { insertRows } from '../database/insert-rows';
 
 export interface ClaimedJobRow {
   id: string;
@@ -20,9 +21,6 @@ export interface OutboxQueueRow {
   /** How long the oldest due, unclaimed job has waited past its time; 0 when none is due. */
   oldestDueSeconds: number;
 }
-
-/** Rows per multi-row INSERT: 5 parameters each stays far below PostgreSQL's 65,535 a statement. */
-const ROWS_PER_INSERT = 1000;
 
 /** Longest error text kept on a row (an operator's hint, not a log). */
 const MAX_ERROR_LENGTH = 500;
@@ -44,22 +42,18 @@ export class OutboxRepository {
     return id;
   }
 
-  /** Jobs with new ids, ROWS_PER_INSERT a statement; their ids in order. */
+  /** Jobs with new ids, in few statements; their ids in order. */
   async insertMany(
     em: EntityManager,
     jobs: ReadonlyArray<{ kind: string; payload: Record<string, unknown>; runAt: Date; createdAt: Date }>,
   ): Promise<string[]> {
     const ids = jobs.map(() => randomUUID());
-    for (let first = 0; first < jobs.length; first += ROWS_PER_INSERT) {
-      const params: unknown[] = [];
-      const rows = jobs
-        .slice(first, first + ROWS_PER_INSERT)
-        .map(
-          (job, i) =>
-            `(${[ids[first + i], job.kind, JSON.stringify(job.payload), job.runAt, job.createdAt].map((v) => `$${params.push(v)}`)})`,
-        );
-      await em.query(`INSERT INTO outbox_jobs (id, kind, payload, run_at, created_at) VALUES ${rows.join(', ')}`, params);
-    }
+    await insertRows(
+      em,
+      'outbox_jobs',
+      ['id', 'kind', 'payload', 'run_at', 'created_at'],
+      jobs.map((job, i) => [ids[i], job.kind, JSON.stringify(job.payload), job.runAt, job.createdAt]),
+    );
     return ids;
   }
 

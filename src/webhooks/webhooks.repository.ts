@@ -1,6 +1,7 @@
 // Thin data access for webhook endpoints and deliveries. Workspace id first, always.
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { insertRows } from '../database/insert-rows';
 import { isOwnerRoleSql } from '../authorization/grants';
 import type { KeysetPosition } from '../common/pagination';
 import { WorkspaceScoped } from '../database/workspace-scoped';
@@ -49,8 +50,6 @@ const DELIVERY_COLUMNS = `d.id, d.workspace_id AS "workspaceId", d.endpoint_id A
   d.response_body AS "responseBody", d.duration_ms AS "durationMs", d.last_error AS "lastError",
   d.next_attempt_at AS "nextAttemptAt", d.created_at AS "createdAt", d.updated_at AS "updatedAt"`;
 
-/** Rows per multi-row INSERT: 7 parameters each stays far below PostgreSQL's 65,535 a statement. */
-const ROWS_PER_INSERT = 1000;
 @Injectable()
 @WorkspaceScoped({ notScoped: ['purgeFinishedDeliveries'] })
 export class WebhooksRepository {
@@ -169,7 +168,7 @@ export class WebhooksRepository {
     );
   }
 
-  /** Deliveries of one workspace, ROWS_PER_INSERT a statement (a bulk create raises one per device and endpoint). */
+  /** Deliveries of one workspace, in few statements (a bulk create raises one per device and endpoint). */
   async insertDeliveries(
     workspaceId: string,
     deliveries: ReadonlyArray<
@@ -177,26 +176,22 @@ export class WebhooksRepository {
     >,
     em: EntityManager,
   ): Promise<void> {
-    for (let first = 0; first < deliveries.length; first += ROWS_PER_INSERT) {
-      const params: unknown[] = [workspaceId];
-      const rows = deliveries.slice(first, first + ROWS_PER_INSERT).map((d) => {
-        const [id, endpoint, message, type, payload, next, created] = [
-          d.id,
-          d.endpointId,
-          d.messageId,
-          d.eventType,
-          JSON.stringify(d.payload),
-          d.nextAttemptAt,
-          d.createdAt,
-        ].map((value) => `$${params.push(value)}`);
-        return `(${id}, $1, ${endpoint}, ${message}, ${type}, ${payload}, ${next}, ${created}, ${created})`;
-      });
-      await em.query(
-        `INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, message_id, event_type, payload, next_attempt_at, created_at, updated_at)
-         VALUES ${rows.join(', ')}`,
-        params,
-      );
-    }
+    await insertRows(
+      em,
+      'webhook_deliveries',
+      ['id', 'workspace_id', 'endpoint_id', 'message_id', 'event_type', 'payload', 'next_attempt_at', 'created_at', 'updated_at'],
+      deliveries.map((d) => [
+        d.id,
+        workspaceId,
+        d.endpointId,
+        d.messageId,
+        d.eventType,
+        JSON.stringify(d.payload),
+        d.nextAttemptAt,
+        d.createdAt,
+        d.createdAt,
+      ]),
+    );
   }
 
   async findDelivery(
