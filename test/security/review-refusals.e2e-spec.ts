@@ -274,7 +274,7 @@ describe('refusals as values: nothing dead or foreign is admitted on any transpo
       expect(res.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
       expect(JSON.parse(res.text)).toEqual(res.body);
     }
-    for (const id of ['a.b:c-d_e', 'A'.repeat(64)]) {
+    for (const id of ['a.b:c-d_e', 'Z'.repeat(64)]) {
       const res = await t.http().get('/v1/whoami').set(bearer(secret)).set('X-Request-Id', id);
       expect(res.body.requestId).toBe(id);
       expect(JSON.parse(res.text)).toEqual(res.body);
