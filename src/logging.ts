@@ -4,11 +4,27 @@ import type { Options } from 'pino-http';
 import type { AppConfig } from './config/app-config';
 import { isWarmUpRequest } from './common/warm-up-request';
 
+/** Set on a request the request-log middleware has seen, so that it logs the request once. */
+const REQUEST_LOGGED = Symbol('latchkey.requestLogged');
+
+/**
+ * True for a request already taken by the request-log middleware. Nest mounts that middleware once
+ * more on the routes left out of the /v1 prefix (the probes, /metrics), and pino-http then logged
+ * each of their requests two or three times.
+ */
+function seenBefore(req: IncomingMessage): boolean {
+  const marked = req as IncomingMessage & { [REQUEST_LOGGED]?: true };
+  if (marked[REQUEST_LOGGED]) return true;
+  marked[REQUEST_LOGGED] = true;
+  return false;
+}
+
 export function pinoHttpOptions(config: AppConfig): Options {
   return {
     level: config.logLevel,
-    // The start-up warm-up's own requests are not logged (src/checks/check-warm-up.ts).
-    autoLogging: config.logRequests ? { ignore: isWarmUpRequest } : false,
+    // The start-up warm-up's own requests are not logged (src/checks/check-warm-up.ts); every other
+    // request is logged once, however many times the middleware is mounted on its route.
+    autoLogging: config.logRequests ? { ignore: (req) => isWarmUpRequest(req) || seenBefore(req) } : false,
     // Fastify's genReqId already put the request id on the raw request.
     genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id: string }).id,
     serializers: {

@@ -65,4 +65,26 @@ describe('token check outside Nest’s pipeline', () => {
       /latchkey_http_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/v1\/authorize",status="401"\} [1-9]/,
     );
   });
+
+  // The probes and /metrics are left out of the /v1 prefix, and Nest mounts the request-log middleware
+  // on such routes a second time: each of their requests was logged twice.
+  // (A path no route matches is answered before any middleware and is not logged: it never was.)
+  it('logs every request exactly once: the check, a Nest route, the probes and /metrics', async () => {
+    const requests: Array<[string, string, Record<string, string>]> = [
+      ['once-check', `/v1/authorize?workspaceId=${ws.id}&permission=measurements:read&deviceId=${device}`, bearer(ws.owner.personalToken)],
+      ['once-nest', '/v1/whoami', bearer(ws.owner.personalToken)],
+      ['once-live', '/health/live', {}],
+      ['once-ready', '/health/ready', {}],
+      ['once-v1-ready', '/v1/health/ready', {}],
+      ['once-metrics', '/metrics', bearer(METRICS_KEY)],
+    ];
+    for (const [id, path, headers] of requests) await t.http().get(path).set(headers).set('X-Request-Id', id);
+    // The last answer's log line is written when its response finishes: give the stream a turn.
+    await new Promise((resolve) => setImmediate(resolve));
+    const lines = logs.withMessage('request completed');
+    const counts = Object.fromEntries(
+      requests.map(([id]) => [id, lines.filter((entry) => (entry.req as { id?: string } | undefined)?.id === id).length]),
+    );
+    expect(counts).toEqual(Object.fromEntries(requests.map(([id]) => [id, 1])));
+  });
 });
