@@ -67,7 +67,7 @@ describe('token check outside Nest’s pipeline', () => {
   });
 
   // The probes and /metrics are left out of the /v1 prefix, and Nest mounts the request-log middleware
-  // on such routes a second time: each of their requests was logged twice.
+  // on such routes again: each of their requests was logged two or three times.
   // (A path no route matches is answered before any middleware and is not logged: it never was.)
   it('logs every request exactly once: the check, a Nest route, the probes and /metrics', async () => {
     const requests: Array<[string, string, Record<string, string>]> = [
