@@ -77,9 +77,16 @@ export class TokenAuthenticator implements OnApplicationBootstrap {
    * src/checks/check-warm-up.ts): a restarted instance is asked about those first. Stored on fill()'s
    * terms, so a revocation that comes while they are read is not undone; while the invalidation
    * channel is down nothing is stored. Nothing else changes: every check still makes every check.
+   * Returns the ids of the tokens' principals (users and API users), the most recently used first.
    */
-  async prime(limit: number, em?: EntityManager): Promise<void> {
-    await this.credentials.fillMany(() => this.tokens.recentCredentials(this.clock.now(), limit, em));
+  async prime(limit: number, em?: EntityManager): Promise<string[]> {
+    const principalIds = new Set<string>();
+    await this.credentials.fillMany(async () => {
+      const recent = await this.tokens.recentCredentials(this.clock.now(), limit, em);
+      for (const [, credential] of recent) principalIds.add((credential.apiUserId ?? credential.userId) as string);
+      return recent;
+    });
+    return [...principalIds];
   }
 
   /** The stored credential of a well-formed token known neither to exist nor not to (a miss of both caches), remembering unknown ones. */

@@ -60,6 +60,48 @@ export function assertNotCutOff(token: AuthenticatedToken, workspaceId: string):
   }
 }
 
+/**
+ * What a principal holds in a workspace, a row per membership (`SELECT ${ACCESS_ROW_COLUMNS}
+ * ${ACCESS_ROW_FROM} WHERE …`). Rights are the union of the principal's own grants and its teams':
+ * permissions of its roles and its teams' roles; every device if it or any of its teams has "all",
+ * else every device any of them selects. roleIds and isOwner stay its own (a team never holds the
+ * owner role).
+ */
+const ACCESS_ROW_COLUMNS = `m.id AS "membershipId",
+              CASE WHEN m.device_access = 'all' OR COALESCE(teams.all_devices, false) THEN 'all' ELSE 'selected' END AS "deviceAccess",
+              w.token_max_lifetime_days AS "maxLifetimeDays", w.allow_personal_tokens AS "allowPersonalTokens",
+              COALESCE(grants.role_ids, '{}') AS "roleIds",
+              COALESCE(teams.team_ids, '{}') AS "teamIds",
+              COALESCE((SELECT array_agg(DISTINCT p)
+                          FROM roles r2 CROSS JOIN LATERAL unnest(r2.permissions) AS p
+                         WHERE r2.workspace_id = m.workspace_id
+                           AND (r2.id = ANY (grants.role_ids) OR r2.id = ANY (teams.role_ids))), '{}') AS "permissions",
+              COALESCE(grants.is_owner, false) AS "isOwner",
+              CASE WHEN m.device_access = 'selected' AND NOT COALESCE(teams.all_devices, false)
+                   THEN COALESCE((SELECT array_agg(DISTINCT d.device_id) FROM (
+                                    SELECT md.device_id FROM membership_devices md
+                                     WHERE md.workspace_id = m.workspace_id AND md.membership_id = m.id
+                                    UNION ALL
+                                    SELECT td.device_id FROM team_devices td
+                                     WHERE td.workspace_id = m.workspace_id AND td.team_id = ANY (teams.team_ids)) d), '{}')
+              END AS "deviceIds"`;
+const ACCESS_ROW_FROM = `FROM memberships m
+         JOIN workspaces w ON w.id = m.workspace_id
+         LEFT JOIN LATERAL (
+           SELECT array_agg(r.id) AS role_ids, bool_or(${isOwnerRoleSql('r')}) AS is_owner
+             FROM membership_roles mr
+             JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
+            WHERE mr.workspace_id = m.workspace_id AND mr.membership_id = m.id
+         ) grants ON true
+         LEFT JOIN LATERAL (
+           SELECT array_agg(t.id ORDER BY t.id) AS team_ids, bool_or(t.device_access = 'all') AS all_devices,
+                  (SELECT array_agg(tr.role_id) FROM team_roles tr
+                    WHERE tr.workspace_id = m.workspace_id AND tr.team_id = ANY (array_agg(t.id))) AS role_ids
+             FROM team_members tm
+             JOIN teams t ON t.workspace_id = tm.workspace_id AND t.id = tm.team_id
+            WHERE tm.workspace_id = m.workspace_id AND tm.membership_id = m.id
+         ) teams ON true`;
+
 @Injectable()
 export class WorkspaceAccessResolver {
   /** Access rows by principal and workspace (only found ones: outsiders are not remembered). */
@@ -167,48 +209,40 @@ export class WorkspaceAccessResolver {
     em: EntityManager = this.dataSource.manager,
   ): Promise<AccessRow | null> {
     const principalColumn = principal.type === 'user' ? 'user_id' : 'api_user_id';
-    // Rights are the union of the principal's own grants and its teams': permissions of its roles and
-    // its teams' roles; every device if it or any of its teams has "all", else every device any of them
-    // selects. roleIds and isOwner stay its own (a team never holds the owner role).
     const rows: AccessRow[] = await em.query(
-      `SELECT m.id AS "membershipId",
-              CASE WHEN m.device_access = 'all' OR COALESCE(teams.all_devices, false) THEN 'all' ELSE 'selected' END AS "deviceAccess",
-              w.token_max_lifetime_days AS "maxLifetimeDays", w.allow_personal_tokens AS "allowPersonalTokens",
-              COALESCE(grants.role_ids, '{}') AS "roleIds",
-              COALESCE(teams.team_ids, '{}') AS "teamIds",
-              COALESCE((SELECT array_agg(DISTINCT p)
-                          FROM roles r2 CROSS JOIN LATERAL unnest(r2.permissions) AS p
-                         WHERE r2.workspace_id = m.workspace_id
-                           AND (r2.id = ANY (grants.role_ids) OR r2.id = ANY (teams.role_ids))), '{}') AS "permissions",
-              COALESCE(grants.is_owner, false) AS "isOwner",
-              CASE WHEN m.device_access = 'selected' AND NOT COALESCE(teams.all_devices, false)
-                   THEN COALESCE((SELECT array_agg(DISTINCT d.device_id) FROM (
-                                    SELECT md.device_id FROM membership_devices md
-                                     WHERE md.workspace_id = m.workspace_id AND md.membership_id = m.id
-                                    UNION ALL
-                                    SELECT td.device_id FROM team_devices td
-                                     WHERE td.workspace_id = m.workspace_id AND td.team_id = ANY (teams.team_ids)) d), '{}')
-              END AS "deviceIds"
-         FROM memberships m
-         JOIN workspaces w ON w.id = m.workspace_id
-         LEFT JOIN LATERAL (
-           SELECT array_agg(r.id) AS role_ids, bool_or(${isOwnerRoleSql('r')}) AS is_owner
-             FROM membership_roles mr
-             JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
-            WHERE mr.workspace_id = m.workspace_id AND mr.membership_id = m.id
-         ) grants ON true
-         LEFT JOIN LATERAL (
-           SELECT array_agg(t.id ORDER BY t.id) AS team_ids, bool_or(t.device_access = 'all') AS all_devices,
-                  (SELECT array_agg(tr.role_id) FROM team_roles tr
-                    WHERE tr.workspace_id = m.workspace_id AND tr.team_id = ANY (array_agg(t.id))) AS role_ids
-             FROM team_members tm
-             JOIN teams t ON t.workspace_id = tm.workspace_id AND t.id = tm.team_id
-            WHERE tm.workspace_id = m.workspace_id AND tm.membership_id = m.id
-         ) teams ON true
-        WHERE m.workspace_id = $1 AND m.${principalColumn} = $2`,
+      `SELECT ${ACCESS_ROW_COLUMNS} ${ACCESS_ROW_FROM} WHERE m.workspace_id = $1 AND m.${principalColumn} = $2`,
       [workspaceId, principal.id],
     );
     return rows[0] ?? null;
+  }
+
+  /**
+   * Puts the access rows of these principals (users and API users, by id, the most wanted first) in
+   * the cache, at most `limit` of them: the start-up warm-up's, for the principals of the tokens used
+   * last (src/checks/check-warm-up.ts). Read in one statement and stored on fill()'s terms, so a change
+   * that comes while they are read is not undone; each row is keyed by its own membership's principal
+   * and workspace, as its first check would have keyed it. Returns the workspaces of the rows read.
+   */
+  async prime(principalIds: readonly string[], limit: number, em: EntityManager = this.dataSource.manager): Promise<string[]> {
+    if (principalIds.length === 0 || limit <= 0) return [];
+    const workspaces = new Set<string>();
+    await this.rows.fillMany(async () => {
+      const rows: Array<AccessRow & { userId: string | null; apiUserId: string | null; workspaceId: string }> = await em.query(
+        `SELECT ${ACCESS_ROW_COLUMNS}, m.user_id AS "userId", m.api_user_id AS "apiUserId", m.workspace_id AS "workspaceId"
+                ${ACCESS_ROW_FROM}
+          WHERE m.user_id = ANY($1::uuid[]) OR m.api_user_id = ANY($1::uuid[])
+          ORDER BY array_position($1::uuid[], COALESCE(m.user_id, m.api_user_id)), m.workspace_id
+          LIMIT $2`,
+        [principalIds, limit],
+      );
+      // The principal's columns leave the row, which is then shaped as query()'s (same properties, same order).
+      return rows.map(({ userId, apiUserId, workspaceId, ...row }) => {
+        workspaces.add(workspaceId);
+        const principal: PrincipalRef = userId !== null ? { type: 'user', id: userId } : { type: 'api_user', id: apiUserId as string };
+        return [rowKey(principal, workspaceId), row] as const;
+      });
+    });
+    return [...workspaces];
   }
 
   /** The policy judges the root token: personal and named tokens, and lifetimes over the maximum. */
@@ -244,7 +278,7 @@ function tokenDeviceAccessOf(row: AccessRow, token: AuthenticatedToken, workspac
 }
 
 /** The cache key of a principal's access row in a workspace: `<user|api_user>:<id>:<workspaceId>`. */
-function rowKey(principal: Principal, workspaceId: string): string {
+function rowKey(principal: PrincipalRef, workspaceId: string): string {
   return `${principal.type}:${principal.id}:${workspaceId}`;
 }
 

@@ -9,8 +9,10 @@
 //     leave them out; with no principal there is no usage, last use or audit to record;
 //   - the one thing remembered is its never-issued token's hash among the unknown tokens
 //     (TokenAuthenticator): that token is random, made here and dropped, so nobody can present it;
-//   - and the cache gets the credentials of the PRIMED_TOKENS live tokens used last, as their first
-//     checks would have put them there (read on the same terms as any fill: TokenAuthenticator.prime).
+//   - and the cache gets the credentials of the PRIMED_TOKENS live tokens used last, their principals'
+//     access rows and the devices of those workspaces, as their first checks would have put them there
+//     (read on the same terms as any fill: TokenAuthenticator.prime, WorkspaceAccessResolver.prime,
+//     ChecksService.primeDevices).
 // It is bounded in time and never stops the start: past WARM_UP_BUDGET_MS, or on any failure, the
 // service starts as it would have without it, and says so in one line.
 import { Logger } from '@nestjs/common';
@@ -24,12 +26,22 @@ import { Database } from '../database/database';
 import { DevicesRepository } from '../devices/devices.repository';
 import { TokensRepository } from '../tokens/tokens.repository';
 import { TokenAuthenticator } from '../auth/token-authenticator';
+import { ChecksService } from './checks.service';
 
 /**
  * How many of the tokens used last have their credentials read into the cache at start: a platform's
  * busy set, read in one statement (the order is the one the rate limiter's start-up read sorts by).
  */
 export const PRIMED_TOKENS = 1000;
+
+/**
+ * How many access rows of those tokens' principals are read into the cache at start (a user in many
+ * workspaces has a row in each; those of the principals used last come first).
+ */
+export const PRIMED_ACCESS_ROWS = 5000;
+
+/** How many devices of those rows' workspaces are read in as known to exist (those of the rows read first, first). */
+export const PRIMED_DEVICES = 20_000;
 
 /** A slow database must not hold the start: past this, the service starts without waiting for the rest. */
 export const WARM_UP_BUDGET_MS = 3000;
@@ -84,7 +96,14 @@ async function warmUp(app: NestFastifyApplication, progress: Progress): Promise<
   await warmConnections(app, progress);
   // The tokens used last are the ones asked about first: their credentials in the cache save the first
   // check of each a database round trip (TokenAuthenticator.prime says why that is safe).
-  if (!progress.late) await app.get(TokenAuthenticator).prime(PRIMED_TOKENS);
+  if (progress.late) return;
+  const principalIds = await app.get(TokenAuthenticator).prime(PRIMED_TOKENS);
+  // Then what their first checks read next: their principals' access rows, and the devices of those
+  // workspaces (the check's other two statements), on the same terms.
+  if (progress.late) return;
+  const workspaceIds = await app.get(WorkspaceAccessResolver).prime(principalIds, PRIMED_ACCESS_ROWS);
+  if (progress.late) return;
+  await app.get(ChecksService).primeDevices(workspaceIds, PRIMED_DEVICES);
   if (!progress.late) await warmRoute(app);
 }
 

@@ -1,6 +1,7 @@
 // The checks other services make on every request: "may this token do X here?" (authorize) and
 // "what is this token?" (introspect, RFC 7662).
 import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { HotCache, tag } from '../cache/hot-cache';
 import { Invalidation } from '../cache/invalidation';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -13,6 +14,11 @@ import { MAX_INTROSPECTED_WORKSPACES, type IntrospectedWorkspaceView, type Intro
 import { assertDevicePermission, unknownDevice } from '../authorization/device-rules';
 import { assertPermission } from '../authorization/permissions';
 import { WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
+
+/** A device known to exist: one shared value, nothing else to remember. */
+const KNOWN = Object.freeze({ exists: true as const });
+/** The known-devices cache's key: `<workspaceId>:<deviceId>`. */
+const deviceKey = (workspaceId: string, deviceId: string) => `${workspaceId}:${deviceId}`;
 
 const notAllowed = (detail: string) => new DomainError(ErrorCode.Forbidden, detail);
 
@@ -41,12 +47,25 @@ export class ChecksService {
     invalidation.subscribe((event) => this.knownDevices.invalidate(event));
   }
 
+  /**
+   * Puts up to `limit` devices of these workspaces among the devices known to exist (the start-up
+   * warm-up's, src/checks/check-warm-up.ts), stored on fill()'s terms: a deletion that comes while they
+   * are read is not undone.
+   */
+  async primeDevices(workspaceIds: readonly string[], limit: number, em?: EntityManager): Promise<void> {
+    await this.knownDevices.fillMany(async () =>
+      (await this.devices.inWorkspaces(workspaceIds, limit, em)).map(
+        ([workspaceId, deviceId]) => [deviceKey(workspaceId, deviceId), KNOWN] as const,
+      ),
+    );
+  }
+
   /** Whether the device exists: at once when known (cached), else read. */
   private deviceExists(workspaceId: string, deviceId: string): boolean | Promise<boolean> {
-    const key = `${workspaceId}:${deviceId}`;
+    const key = deviceKey(workspaceId, deviceId);
     if (this.knownDevices.get(key)) return true;
     return this.knownDevices
-      .fill(key, async () => ((await this.devices.existing(workspaceId, [deviceId])).size > 0 ? { exists: true as const } : null))
+      .fill(key, async () => ((await this.devices.existing(workspaceId, [deviceId])).size > 0 ? KNOWN : null))
       .then((known) => known !== null);
   }
 

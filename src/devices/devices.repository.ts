@@ -20,7 +20,8 @@ export interface DeviceRecord {
 const COLUMNS = `d.id, d.workspace_id AS "workspaceId", d.name, d.serial, d.metadata, d.created_at AS "createdAt", d.updated_at AS "updatedAt"`;
 
 @Injectable()
-@WorkspaceScoped()
+// inWorkspaces() is the start-up warm-up's: it takes a list of workspaces, each row keeps its own.
+@WorkspaceScoped({ notScoped: ['inWorkspaces'] })
 export class DevicesRepository {
   constructor(
     private readonly dataSource: DataSource,
@@ -105,6 +106,24 @@ export class DevicesRepository {
   }
 
   /** Which of these ids are devices of the workspace. */
+  /**
+   * Up to `limit` devices of these workspaces as [workspaceId, deviceId], the first workspace's first
+   * (the start-up warm-up's: which devices exist, for the workspaces asked about first).
+   */
+  async inWorkspaces(
+    workspaceIds: readonly string[],
+    limit: number,
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<Array<[string, string]>> {
+    if (workspaceIds.length === 0 || limit <= 0) return [];
+    const rows: Array<{ workspaceId: string; id: string }> = await em.query(
+      `SELECT workspace_id AS "workspaceId", id FROM devices WHERE workspace_id = ANY($1::uuid[])
+        ORDER BY array_position($1::uuid[], workspace_id) LIMIT $2`,
+      [workspaceIds, limit],
+    );
+    return rows.map((r) => [r.workspaceId, r.id]);
+  }
+
   async existing(workspaceId: string, deviceIds: string[], em: EntityManager = this.dataSource.manager): Promise<Set<string>> {
     if (deviceIds.length === 0) return new Set();
     const rows: Array<{ id: string }> = await em.query(`SELECT id FROM devices WHERE workspace_id = $1 AND id = ANY($2::uuid[])`, [

@@ -7,6 +7,7 @@ import { warmUpTokenCheck } from '../../src/checks/check-warm-up';
 import { WARM_UP_ADDRESS } from '../../src/common/warm-up-request';
 import { Database } from '../../src/database/database';
 import { TokensRepository } from '../../src/tokens/tokens.repository';
+import { newWorkspace } from '../support/fixtures';
 import { bearer, createNamedToken, eventually, metricValue, registerUser, scrapeMetrics } from '../support/api';
 import { LogCapture } from '../support/log-capture';
 import { changedTables, tableContents } from '../support/table-contents';
@@ -150,6 +151,55 @@ describe('the token check warm-up, after a restart', () => {
       await check(after, user.personalToken).expect(204);
       // A token revoked before the restart was not put there: refused as ever.
       expect((await check(after, dead.secret)).status).toBe(401);
+    } finally {
+      await before?.close();
+      await after?.close();
+      await database.drop();
+    }
+  });
+
+  it("puts those tokens' principals' access rows and their workspaces' devices in the cache, each under its own principal", async () => {
+    const database = await createTestDatabase();
+    let before: TestApp | undefined;
+    let after: TestApp | undefined;
+    try {
+      before = await startTestApp({}, database);
+      const owner = await registerUser(before);
+      const outsider = await registerUser(before);
+      const ws = await newWorkspace(before, owner, 'Primed rows');
+      const selected = (await ws.device({ name: 'selected', serial: 'P1' })).id;
+      const other = (await ws.device({ name: 'other', serial: 'P2' })).id;
+      const created = await before
+        .http()
+        .post(`/v1/workspaces/${ws.id}/api-users`)
+        .set(bearer(owner.personalToken))
+        .send({ name: 'Primed', roleIds: [ws.roles.member], deviceAccess: { mode: 'selected', deviceIds: [selected] } })
+        .expect(201);
+      const apiUser = { id: created.body.apiUser.id as string, secret: created.body.token.secret as string };
+      const check = (app: TestApp, secret: string, deviceId: string) =>
+        app.http().get('/v1/authorize').query({ workspaceId: ws.id, permission: 'measurements:read', deviceId }).set(bearer(secret));
+      // Each token used once, so each is among the tokens used last.
+      await check(before, owner.personalToken, other).expect(204);
+      await check(before, apiUser.secret, selected).expect(204);
+      expect((await check(before, outsider.personalToken, other)).status).toBe(403);
+      await before.close();
+      before = undefined;
+
+      after = await startTestApp({}, database);
+      expect((await warmUpTokenCheck(after.app)).outcome).toBe('warmed');
+      // Behind the instance's back (no event it hears): the workspace refuses personal tokens, the API
+      // user loses its one device, and the owner's device is gone. A check that read the database would
+      // refuse all three; 204s say the rows and the device were cached by
+      // the warm-up, as the first checks of those tokens would have cached them.
+      await after.dataSource.query(`UPDATE workspaces SET allow_personal_tokens = false WHERE id = $1`, [ws.id]);
+      await after.dataSource.query(`DELETE FROM membership_devices WHERE workspace_id = $1 AND device_id = $2`, [ws.id, selected]);
+      await after.dataSource.query(`DELETE FROM devices WHERE workspace_id = $1 AND id = $2`, [ws.id, other]);
+      await check(after, owner.personalToken, other).expect(204);
+      await check(after, apiUser.secret, selected).expect(204);
+      // Nobody gets another principal's row: the outsider, whose token was used last too, is still no member.
+      expect((await check(after, outsider.personalToken, other)).status).toBe(403);
+      // Nor does the API user reach beyond its own row's devices.
+      expect((await check(after, apiUser.secret, other)).status).toBe(403);
     } finally {
       await before?.close();
       await after?.close();
