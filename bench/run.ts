@@ -1093,11 +1093,12 @@ async function main(): Promise<void> {
     if (gc) {
       console.log(
         `GC, ${GC_SECONDS} s of checks (p99 ${gc.checkP99Ms} ms): ${gc.events} pauses, max ${gc.maxPauseMs} ms, ` +
-          `p99 ${gc.p99PauseMs} ms, ${gc.pausesOver10Ms} over 10 ms, total ${gc.totalPauseMs} ms; ${JSON.stringify(gc.byKind)}; ` +
+          `p50 ${gc.p50PauseMs} ms, p99 ${gc.p99PauseMs} ms, the longest ${gc.longestPausesMs.join(', ')} ms, ` +
+          `${gc.pausesOver10Ms} over 10 ms, total ${gc.totalPauseMs} ms; ${JSON.stringify(gc.byKind)}; ` +
           `first check after the restart ${gc.coldFirstCheckMs} ms, the second ${gc.secondCheckMs} ms` +
           (gc.coldRestarts.length > 1
-            ? `; each restart's first / second / the owner's uncached first (ms): ` +
-              gc.coldRestarts.map((r) => `${r.firstMs} / ${r.secondMs} / ${r.uncachedOnWarmMs}`).join(', ')
+            ? `; each restart's first / second / the owner's uncached first / a warm check's median (ms): ` +
+              gc.coldRestarts.map((r) => `${r.firstMs} / ${r.secondMs} / ${r.uncachedOnWarmMs} / ${r.warmMs}`).join(', ')
             : ''),
       );
     }
