@@ -27,6 +27,8 @@ import { DevicesRepository } from '../devices/devices.repository';
 import { TokensRepository } from '../tokens/tokens.repository';
 import { TokenAuthenticator } from '../auth/token-authenticator';
 import { ChecksService } from './checks.service';
+import { Invalidation } from '../cache/invalidation';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 
 /**
  * How many of the tokens used last have their credentials read into the cache at start: a platform's
@@ -94,17 +96,29 @@ interface Progress {
 
 async function warmUp(app: NestFastifyApplication, progress: Progress): Promise<void> {
   await warmConnections(app, progress);
-  // The tokens used last are the ones asked about first: their credentials in the cache save the first
-  // check of each a database round trip (TokenAuthenticator.prime says why that is safe).
-  if (progress.late) return;
-  const principalIds = await app.get(TokenAuthenticator).prime(PRIMED_TOKENS);
-  // Then what their first checks read next: their principals' access rows, and the devices of those
-  // workspaces (the check's other two statements), on the same terms.
-  if (progress.late) return;
-  const workspaceIds = await app.get(WorkspaceAccessResolver).prime(principalIds, PRIMED_ACCESS_ROWS);
-  if (progress.late) return;
-  await app.get(ChecksService).primeDevices(workspaceIds, PRIMED_DEVICES);
+  if (!progress.late && cachesStore(app)) await primeCaches(app, progress);
   if (!progress.late) await warmRoute(app);
+}
+
+/** Whether a cache keeps what it is given now: not with the caches off, nor while the channel is lost. */
+function cachesStore(app: NestFastifyApplication): boolean {
+  const state = app.get(Invalidation).state;
+  return state !== 'off' && state !== 'lost';
+}
+
+/**
+ * The tokens used last are the ones asked about first: their credentials in the cache save the first
+ * check of each a database round trip (TokenAuthenticator.prime says why that is safe); then what their
+ * first checks read next, their principals' access rows and the devices of those workspaces, on the same
+ * terms. No more than a cache holds: beyond that, priming would only evict what it had just read.
+ */
+async function primeCaches(app: NestFastifyApplication, progress: Progress): Promise<void> {
+  const bound = app.get<AppConfig>(APP_CONFIG).cache.maxEntries;
+  const principalIds = await app.get(TokenAuthenticator).prime(Math.min(PRIMED_TOKENS, bound));
+  if (progress.late) return;
+  const workspaceIds = await app.get(WorkspaceAccessResolver).prime(principalIds, Math.min(PRIMED_ACCESS_ROWS, bound));
+  if (progress.late) return;
+  await app.get(ChecksService).primeDevices(workspaceIds, Math.min(PRIMED_DEVICES, bound));
 }
 
 /**

@@ -54,7 +54,7 @@ export class ChecksService {
    */
   async primeDevices(workspaceIds: readonly string[], limit: number, em?: EntityManager): Promise<void> {
     await this.knownDevices.fillMany(async () =>
-      (await this.devices.inWorkspaces(workspaceIds, limit, em)).map(
+      (await this.devices.forWarmUp(workspaceIds, limit, em)).map(
         ([workspaceId, deviceId]) => [deviceKey(workspaceId, deviceId), KNOWN] as const,
       ),
     );

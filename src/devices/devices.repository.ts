@@ -20,8 +20,8 @@ export interface DeviceRecord {
 const COLUMNS = `d.id, d.workspace_id AS "workspaceId", d.name, d.serial, d.metadata, d.created_at AS "createdAt", d.updated_at AS "updatedAt"`;
 
 @Injectable()
-// inWorkspaces() is the start-up warm-up's: it takes a list of workspaces, each row keeps its own.
-@WorkspaceScoped({ notScoped: ['inWorkspaces'] })
+// forWarmUp() is the start-up warm-up's: it takes a list of workspaces, each row keeps its own.
+@WorkspaceScoped({ notScoped: ['forWarmUp'] })
 export class DevicesRepository {
   constructor(
     private readonly dataSource: DataSource,
@@ -105,12 +105,12 @@ export class DevicesRepository {
     await this.invalidation.publish(em, { kind: 'device', id: deviceId });
   }
 
-  /** Which of these ids are devices of the workspace. */
   /**
-   * Up to `limit` devices of these workspaces as [workspaceId, deviceId], the first workspace's first
-   * (the start-up warm-up's: which devices exist, for the workspaces asked about first).
+   * The start-up warm-up's, and nothing else's: up to `limit` devices of these workspaces as
+   * [workspaceId, deviceId], the first workspace's first. It reads across every workspace it is given,
+   * so it must never be handed ids a caller chose (the warm-up's come from the access rows it primed).
    */
-  async inWorkspaces(
+  async forWarmUp(
     workspaceIds: readonly string[],
     limit: number,
     em: EntityManager = this.dataSource.manager,
@@ -123,6 +123,8 @@ export class DevicesRepository {
     );
     return rows.map((r) => [r.workspaceId, r.id]);
   }
+
+  /** Which of these ids are devices of the workspace. */
 
   async existing(workspaceId: string, deviceIds: string[], em: EntityManager = this.dataSource.manager): Promise<Set<string>> {
     if (deviceIds.length === 0) return new Set();

@@ -8,7 +8,7 @@ import { WARM_UP_ADDRESS } from '../../src/common/warm-up-request';
 import { Database } from '../../src/database/database';
 import { TokensRepository } from '../../src/tokens/tokens.repository';
 import { newWorkspace } from '../support/fixtures';
-import { bearer, createNamedToken, eventually, metricValue, registerUser, scrapeMetrics } from '../support/api';
+import { bearer, createNamedToken, inviteAndAccept, eventually, metricValue, registerUser, scrapeMetrics } from '../support/api';
 import { LogCapture } from '../support/log-capture';
 import { changedTables, tableContents } from '../support/table-contents';
 import { createTestDatabase } from '../support/test-database';
@@ -176,10 +176,21 @@ describe('the token check warm-up, after a restart', () => {
         .send({ name: 'Primed', roleIds: [ws.roles.member], deviceAccess: { mode: 'selected', deviceIds: [selected] } })
         .expect(201);
       const apiUser = { id: created.body.apiUser.id as string, secret: created.body.token.secret as string };
-      const check = (app: TestApp, secret: string, deviceId: string) =>
-        app.http().get('/v1/authorize').query({ workspaceId: ws.id, permission: 'measurements:read', deviceId }).set(bearer(secret));
+      // The owner is also a plain member of someone else's workspace, with one of its two devices: its
+      // two rows differ, so a row keyed under the wrong workspace would show.
+      const elsewhere = await newWorkspace(before, outsider, 'Elsewhere');
+      const granted = (await elsewhere.device({ name: 'granted', serial: 'E1' })).id;
+      const withheld = (await elsewhere.device({ name: 'withheld', serial: 'E2' })).id;
+      await inviteAndAccept(before, outsider.personalToken, elsewhere.id, owner, [elsewhere.roles.member], {
+        mode: 'selected',
+        deviceIds: [granted],
+      });
+      const check = (app: TestApp, secret: string, deviceId: string, workspaceId = ws.id) =>
+        app.http().get('/v1/authorize').query({ workspaceId, permission: 'measurements:read', deviceId }).set(bearer(secret));
       // Each token used once, so each is among the tokens used last.
       await check(before, owner.personalToken, other).expect(204);
+      await check(before, owner.personalToken, granted, elsewhere.id).expect(204);
+      expect((await check(before, owner.personalToken, withheld, elsewhere.id)).status).toBe(403);
       await check(before, apiUser.secret, selected).expect(204);
       expect((await check(before, outsider.personalToken, other)).status).toBe(403);
       await before.close();
@@ -194,8 +205,13 @@ describe('the token check warm-up, after a restart', () => {
       await after.dataSource.query(`UPDATE workspaces SET allow_personal_tokens = false WHERE id = $1`, [ws.id]);
       await after.dataSource.query(`DELETE FROM membership_devices WHERE workspace_id = $1 AND device_id = $2`, [ws.id, selected]);
       await after.dataSource.query(`DELETE FROM devices WHERE workspace_id = $1 AND id = $2`, [ws.id, other]);
+      // And the owner loses its one device in the other workspace.
+      await after.dataSource.query(`DELETE FROM membership_devices WHERE workspace_id = $1 AND device_id = $2`, [elsewhere.id, granted]);
       await check(after, owner.personalToken, other).expect(204);
+      await check(after, owner.personalToken, granted, elsewhere.id).expect(204);
       await check(after, apiUser.secret, selected).expect(204);
+      // Each workspace's row under its own key: the owner's row there is its membership's, not its ownership here.
+      expect((await check(after, owner.personalToken, withheld, elsewhere.id)).status).toBe(403);
       // Nobody gets another principal's row: the outsider, whose token was used last too, is still no member.
       expect((await check(after, outsider.personalToken, other)).status).toBe(403);
       // Nor does the API user reach beyond its own row's devices.
