@@ -465,13 +465,23 @@ export async function measureAtScale(
     const ratios: Record<string, number[]> = {};
     runsByRound[name] = [];
     for (let i = 0; i < ctx.pairs; i++) {
-      const floor = await ctx.measure(`bare Fastify (${name})`, '/health/live', undefined, { server: bare });
+      // The floor and the checks of a pair interleaved in --slices rounds (one round: one after the other).
+      const measured = await measureInterleaved(ctx, [
+        { key: 'bare', label: `bare Fastify (${name})`, path: '/health/live', server: bare },
+        ...Object.entries(checks).map(([check, { path, secret }]) => ({
+          key: check,
+          label: `authorize, ${check} (${name})`,
+          path,
+          secret,
+        })),
+      ]);
+      const floor = measured.bare;
       const row: Record<string, { cpuMicros: number; rps: number; p99Ms: number }> = {
         bare: { cpuMicros: floor.serverCpuMicrosPerRequest, rps: floor.requestsPerSecond, p99Ms: floor.p99Ms },
       };
       allRuns.push(floor);
-      for (const [check, { path, secret }] of Object.entries(checks)) {
-        const run = await ctx.measure(`authorize, ${check} (${name})`, path, secret);
+      for (const check of Object.keys(checks)) {
+        const run = measured[check];
         if (run.non2xx > 0) throw new Error(`${check} (${name}) was refused ${run.non2xx} times`);
         allRuns.push(run);
         row[check] = { cpuMicros: run.serverCpuMicrosPerRequest, rps: run.requestsPerSecond, p99Ms: run.p99Ms };

@@ -24,7 +24,8 @@
 // each in floor-then-authorize pairs beside the plain case and the owner's unbound token (docs/tokens.md).
 // --only hotpath [--slices N] and --only gc [--gc-seconds 60] [--cold-restarts 1]: the token check against a bare
 // Fastify server and the GC pauses under load (bench/hotpath.ts, docs/performance.md). --slices N runs each pair's
-// scenarios in N interleaved rounds of duration/N seconds, for a machine whose load swings.
+// scenarios in N interleaved rounds of duration/N seconds, for a machine whose load swings; so does each
+// pair of --only atscale's rounds.
 // Prints the figures and writes them to bench/results/.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -67,7 +68,7 @@ const PORT = flag('port', 3900);
 // authorize/floor is the median over this many floor-then-authorize pairs measured back to back: on a
 // shared machine the speed drifts between runs, and a pair's two halves see nearly the same machine.
 const PAIRS = Math.max(1, flag('pairs', 3));
-// --only hotpath: each pair's scenarios in this many interleaved rounds (bench/hotpath.ts, HotPathContext.slices).
+// --only hotpath and atscale: each pair's scenarios in this many interleaved rounds (bench/hotpath.ts, HotPathContext.slices).
 const SLICES = Math.max(1, flag('slices', 1));
 // --only runs a subset (e.g. under --cpu-prof, to profile one scenario); the floor always runs, being the yardstick.
 const ONLY = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : null;
