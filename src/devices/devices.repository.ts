@@ -125,7 +125,6 @@ export class DevicesRepository {
   }
 
   /** Which of these ids are devices of the workspace. */
-
   async existing(workspaceId: string, deviceIds: string[], em: EntityManager = this.dataSource.manager): Promise<Set<string>> {
     if (deviceIds.length === 0) return new Set();
     const rows: Array<{ id: string }> = await em.query(`SELECT id FROM devices WHERE workspace_id = $1 AND id = ANY($2::uuid[])`, [
