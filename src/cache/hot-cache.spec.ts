@@ -100,8 +100,19 @@ describe('HotCache', () => {
       expect(cache.get('t4')).toBeUndefined();
 
       cache.invalidate({ kind: 'all', channelLost: true });
-      await cache.fillMany(async () => [['t5', { owner: 'u5', workspaces: [] }]]);
+      const whileLost = jest.fn(async () => [['t5', { owner: 'u5', workspaces: [] }]] as Array<[string, Entry]>);
+      await cache.fillMany(whileLost);
       expect(cache.get('t5')).toBeUndefined();
+      // Nothing it read could be kept, so nothing is read.
+      expect(whileLost).not.toHaveBeenCalled();
+    });
+
+    it('reads nothing for many entries with the cache off (no TTL)', async () => {
+      const off = new HotCache<Entry>(loadConfig({ LATCHKEY_CACHE_TTL_SECONDS: '0' }));
+      const read = jest.fn(async () => [['t1', { owner: 'u1', workspaces: [] }]] as Array<[string, Entry]>);
+      await off.fillMany(read);
+      expect(read).not.toHaveBeenCalled();
+      expect(off.get('t1')).toBeUndefined();
     });
 
     it('drops only the entries an event names, without looking at the others', () => {

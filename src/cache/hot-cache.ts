@@ -96,10 +96,12 @@ export class HotCache<V extends object> {
   }
 
   /**
-   * Many entries read at once (the start-up warm-up's recently used credentials), each stored on
-   * fill()'s terms: not if an event about one of its tags came while they were being read.
+   * Many entries read at once (the start-up warm-up's priming), each stored on fill()'s terms: not if
+   * an event about one of its tags came while they were being read. Nothing is read while the cache
+   * keeps nothing (no TTL, or the channel lost): the read would only be thrown away.
    */
   async fillMany(read: () => Promise<ReadonlyArray<readonly [string, V]>>): Promise<void> {
+    if (!this.cache || this.bypassed) return;
     const { start, value: entries } = await this.readInFlight(read);
     for (const [key, value] of entries) if (this.unchangedSince(start, key, value)) this.set(key, value);
   }

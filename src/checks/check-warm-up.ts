@@ -27,7 +27,6 @@ import { DevicesRepository } from '../devices/devices.repository';
 import { TokensRepository } from '../tokens/tokens.repository';
 import { TokenAuthenticator } from '../auth/token-authenticator';
 import { ChecksService } from './checks.service';
-import { Invalidation } from '../cache/invalidation';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 
 /**
@@ -96,21 +95,17 @@ interface Progress {
 
 async function warmUp(app: NestFastifyApplication, progress: Progress): Promise<void> {
   await warmConnections(app, progress);
-  if (!progress.late && cachesStore(app)) await primeCaches(app, progress);
+  if (!progress.late) await primeCaches(app, progress);
   if (!progress.late) await warmRoute(app);
-}
-
-/** Whether a cache keeps what it is given now: not with the caches off, nor while the channel is lost. */
-function cachesStore(app: NestFastifyApplication): boolean {
-  const state = app.get(Invalidation).state;
-  return state !== 'off' && state !== 'lost';
 }
 
 /**
  * The tokens used last are the ones asked about first: their credentials in the cache save the first
  * check of each a database round trip (TokenAuthenticator.prime says why that is safe); then what their
  * first checks read next, their principals' access rows and the devices of those workspaces, on the same
- * terms. No more than a cache holds: beyond that, priming would only evict what it had just read.
+ * terms. No more than a cache holds: beyond that, priming would only evict what it had just read. With
+ * the caches keeping nothing (off, or the channel lost) nothing is read (HotCache.fillMany), and with no
+ * credential primed there is no principal, row or workspace to go on with.
  */
 async function primeCaches(app: NestFastifyApplication, progress: Progress): Promise<void> {
   const bound = app.get<AppConfig>(APP_CONFIG).cache.maxEntries;
