@@ -34,6 +34,40 @@ describe('BatchedRedisCounter in memory', () => {
   });
 });
 
+describe('BatchedRedisCounter at its bound of keys', () => {
+  const now = 5 * WINDOW_MS;
+  const used = (counter: BatchedRedisCounter, key: string, times: number) => {
+    for (let i = 0; i < times; i++) counter.consume(key);
+  };
+
+  it('forgets the key used longest ago, and keeps counting the others', () => {
+    const counter = new BatchedRedisCounter(null, 'test', 3, WINDOW_MS, () => now, 3);
+    used(counter, 'a', 2);
+    used(counter, 'b', 2);
+    used(counter, 'c', 2);
+    used(counter, 'a', 1); // a is now the most recently used, b the longest unused
+    used(counter, 'd', 1);
+    expect(counter.peek('b').count).toBe(0);
+    expect(counter.peek('a').count).toBe(3);
+    expect(counter.peek('c').count).toBe(2);
+    expect(counter.peek('d').count).toBe(1);
+    counter.stop();
+  });
+
+  it('keeps a key that goes on asking past its limit: new keys cannot push it out and reset its count', () => {
+    const counter = new BatchedRedisCounter(null, 'test', 3, WINDOW_MS, () => now, 3);
+    used(counter, 'hammer', 3);
+    for (const key of ['x', 'y', 'z', 'w']) {
+      used(counter, key, 1);
+      // Refused, and counted as a use of the key: it stays among the most recently used.
+      expect(counter.consume('hammer')).not.toBeNull();
+    }
+    expect(counter.peek('hammer').count).toBe(3);
+    expect(counter.peek('x').count).toBe(0);
+    counter.stop();
+  });
+});
+
 describe('BatchedRedisCounter through Redis', () => {
   const prefix = `latchkey-test:${randomUUID()}`;
   let redis: Redis;

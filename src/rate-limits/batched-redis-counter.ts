@@ -11,9 +11,10 @@
 // it is a plain in-memory counter whose window starts at a key's first use.
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { LRUCache } from 'lru-cache';
 
 const SYNC_MS = 100;
-/** Keys kept per instance; past windows go first, then the longest unused. */
+/** Keys kept per instance by default; the longest unused goes first. */
 const MAX_KEYS = 100_000;
 
 interface Window {
@@ -38,7 +39,12 @@ export interface CounterState {
 
 export class BatchedRedisCounter {
   private readonly logger = new Logger('RateLimits');
-  private readonly windows = new Map<string, Window>();
+  // Kept in use order without touching a Map per use: a Map lives in the old generation, and each
+  // delete-and-set (the way a Map is kept in use order) rehashed its table there, about 100 bytes of
+  // old-space garbage per check; at 25,000 checks a second that forced a full collection every few
+  // seconds, each pausing the check 10-25 ms (docs/performance.md, "GC"). lru-cache keeps the order in
+  // typed arrays and touches its Map only for a new key or an eviction.
+  private readonly windows: LRUCache<string, Window>;
   private readonly dirty = new Set<string>();
   private readonly timer: NodeJS.Timeout | undefined;
   private syncing = false;
@@ -50,7 +56,9 @@ export class BatchedRedisCounter {
     readonly points: number,
     private readonly windowMs: number,
     private readonly now: () => number = Date.now,
+    maxKeys = MAX_KEYS,
   ) {
+    this.windows = new LRUCache<string, Window>({ max: maxKeys });
     this.timer = setInterval(() => void this.sync(), SYNC_MS);
     this.timer.unref();
     if (!redis) clearInterval(this.timer);
@@ -67,17 +75,13 @@ export class BatchedRedisCounter {
     if (entry.shared + entry.sending + entry.pending >= points) return this.state(entry, now);
     entry.pending++;
     if (this.redis) this.dirty.add(key);
-    // Most recently used last, so the eviction below drops the longest unused.
-    this.windows.delete(key);
-    this.windows.set(key, entry);
-    if (this.windows.size > MAX_KEYS) this.evict(now);
     return null;
   }
 
   /** How far `key` is into its window, without counting. */
   peek(key: string, windowMs = this.windowMs): CounterState {
     const now = this.now();
-    const entry = this.windows.get(key);
+    const entry = this.windows.peek(key);
     if (!entry || now >= entry.endsAt || entry.windowMs !== windowMs)
       return { count: 0, msBeforeNext: this.newWindow(now, windowMs).endsAt - now };
     return this.state(entry, now);
@@ -86,7 +90,7 @@ export class BatchedRedisCounter {
   /** The state of `key` when one more use would be over `points`, else null; counts nothing. */
   over(key: string, points: number, windowMs: number): CounterState | null {
     const now = this.now();
-    const entry = this.windows.get(key);
+    const entry = this.windows.peek(key);
     if (!entry || now >= entry.endsAt || entry.windowMs !== windowMs) return null;
     return entry.shared + entry.sending + entry.pending >= points ? this.state(entry, now) : null;
   }
@@ -101,7 +105,7 @@ export class BatchedRedisCounter {
     this.syncing = true;
     const batch: Array<{ key: string; entry: Window; delta: number }> = [];
     for (const key of this.dirty) {
-      const entry = this.windows.get(key);
+      const entry = this.windows.peek(key);
       if (entry && entry.pending > 0) {
         batch.push({ key, entry, delta: entry.pending });
         entry.sending += entry.pending;
@@ -139,6 +143,7 @@ export class BatchedRedisCounter {
     }
   }
 
+  /** The key's window now, made the most recently used. */
   private current(key: string, now: number, windowMs: number): Window {
     const entry = this.windows.get(key);
     if (entry && now < entry.endsAt && entry.windowMs === windowMs) return entry;
@@ -152,14 +157,6 @@ export class BatchedRedisCounter {
     const window = Math.floor(now / windowMs);
     const endsAt = this.redis ? (window + 1) * windowMs : now + windowMs;
     return { windowMs, window, endsAt, shared: 0, sending: 0, pending: 0 };
-  }
-
-  private evict(now: number): void {
-    for (const [key, entry] of this.windows) if (now >= entry.endsAt) this.windows.delete(key);
-    for (const key of this.windows.keys()) {
-      if (this.windows.size <= MAX_KEYS) break;
-      this.windows.delete(key);
-    }
   }
 
   private state(entry: Window, now: number): CounterState {
