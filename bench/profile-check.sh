@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One token-check scenario profiled alone: bench/profile-check.sh <allowed|malformed|floor> [seconds] [--no-profile]
+# One token-check scenario profiled alone: bench/profile-check.sh <allowed|malformed|floor> [seconds] [--no-profile|--gc]
 #
 # `npm run bench -- --only hotpath` runs every scenario against one service, so a --cpu-prof of it
 # mixes them; this script starts a fresh built service (dist/, `npm run build` first) on a fresh
@@ -8,14 +8,19 @@
 # token checked for workspace:read, `malformed` a token of the wrong shape, `floor` GET /health/live.
 # It prints the service's CPU per request (from /proc) and, unless --no-profile, writes the profile's
 # summary (build/bench/profile-top.js; `npx tsc -p tsconfig.scripts.json` first) to
-# bench/results/profiles/<date>-<scenario>.txt. Rate limits are on, with limits nobody reaches, as in
-# the bench. Needs PostgreSQL on PGHOST (127.0.0.1), curl, taskset.
+# bench/results/profiles/<date>-<scenario>.txt. With --gc, no profile: the service runs under --trace-gc
+# and the GC pauses during the load are summed up as `npm run bench -- --only gc` does (the longest
+# step of a mark-compact's incremental marking counted as a pause too), without the bench's seeding.
+# Rate limits are on, with limits nobody reaches, as in the bench. Needs PostgreSQL on PGHOST
+# (127.0.0.1), curl, taskset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scenario=${1:?allowed, malformed or floor}
 seconds=${2:-8}
 profile=true
+gc=false
 [ "${3:-}" = "--no-profile" ] && profile=false
+[ "${3:-}" = "--gc" ] && profile=false && gc=true
 port=${PROFILE_PORT:-3913}
 db="latchkey_profile_$$"
 work=$(mktemp -d)
@@ -31,6 +36,7 @@ trap cleanup EXIT
 
 node_args=()
 $profile && node_args=(--cpu-prof "--cpu-prof-dir=$work")
+$gc && node_args=(--trace-gc)
 env -i PATH="$PATH" HOME="$HOME" DATABASE_URL="postgres://$PGUSER@$PGHOST:5432/$db" PORT="$port" \
   LATCHKEY_LOG_LEVEL=warn LATCHKEY_LOG_REQUESTS=false LATCHKEY_RATE_LIMIT_PER_TOKEN=100000000 \
   LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP=100000000 LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP=100000000 \
@@ -54,6 +60,7 @@ autocannon=node_modules/.bin/autocannon
 "$autocannon" -c 50 -d 3 -H "$header" "http://127.0.0.1:$port$path" >/dev/null 2>&1 # warm-up
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 before=$(cpu)
+logged=$(wc -l <"$work/service.log")
 report=$(taskset -c 1 "$autocannon" -j -c 50 -d "$seconds" -H "$header" "http://127.0.0.1:$port$path" 2>/dev/null)
 after=$(cpu)
 requests=$(echo "$report" | json requests.total)
@@ -64,6 +71,12 @@ echo "$report" | node -e '
     console.log(`${scenario}: ${r.requests.total} requests, ${r.non2xx} non-2xx, p99 ${r.latency.p99} ms, ` +
       `${((ticks / perSecond) * 1e6 / r.requests.total).toFixed(1)} µs of service CPU per request (uptime: ${require("os").loadavg()[0].toFixed(1)})`);
   });' "$scenario" "$((after - before))" "$ticks"
+if $gc; then
+  tail -n +"$((logged + 1))" "$work/service.log" | node -e '
+    const { parseTraceGc, summariseGc } = require("./build/bench/hotpath.js");
+    const lines = require("fs").readFileSync(0, "utf8").split("\n");
+    console.log(JSON.stringify(summariseGc(lines.flatMap(parseTraceGc), Number(process.argv[1])), null, 2));' "$seconds"
+fi
 kill -TERM "$pid"
 wait "$pid" 2>/dev/null || true
 pid=""

@@ -1095,7 +1095,8 @@ async function main(): Promise<void> {
       console.log(
         `GC, ${GC_SECONDS} s of checks (p99 ${gc.checkP99Ms} ms): ${gc.events} pauses, max ${gc.maxPauseMs} ms, ` +
           `p50 ${gc.p50PauseMs} ms, p99 ${gc.p99PauseMs} ms, the longest ${gc.longestPausesMs.join(', ')} ms, ` +
-          `${gc.pausesOver10Ms} over 10 ms, total ${gc.totalPauseMs} ms; ${JSON.stringify(gc.byKind)}; ` +
+          `${gc.pausesOver10Ms} over 10 ms${gc.over10Ms.length ? ` (${gc.over10Ms.map((e) => `${e.kind} ${e.pauseMs} ms at ${e.atS} s`).join(', ')}; the first 2 s are the load's warm-up)` : ''}, ` +
+          `total ${gc.totalPauseMs} ms; ${JSON.stringify(gc.byKind)}; ` +
           `first check after the restart ${gc.coldFirstCheckMs} ms, the second ${gc.secondCheckMs} ms` +
           (gc.coldRestarts.length > 1
             ? `; each restart's first / second / the owner's uncached first / a warm check's median (ms): ` +
