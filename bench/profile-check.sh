@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# One token-check scenario profiled alone: bench/profile-check.sh <allowed|malformed|floor> [seconds] [--no-profile|--gc]
+# One token-check scenario profiled alone: bench/profile-check.sh <allowed|malformed|unknown|floor> [seconds] [--no-profile|--gc]
 #
 # `npm run bench -- --only hotpath` runs every scenario against one service, so a --cpu-prof of it
 # mixes them; this script starts a fresh built service (dist/, `npm run build` first) on a fresh
 # PostgreSQL database, pinned to core 0 like the bench, registers an owner with a workspace, and
 # loads one scenario from core 1 with autocannon (50 connections): `allowed` is the owner's personal
-# token checked for workspace:read, `malformed` a token of the wrong shape, `floor` GET /health/live.
+# token checked for workspace:read, `malformed` a token of the wrong shape, `unknown` a well-formed
+# token nobody issued (build/src from `npx tsc -p tsconfig.scripts.json` makes it), `floor` GET /health/live.
 # It prints the service's CPU per request (from /proc) and, unless --no-profile, writes the profile's
 # summary (build/bench/profile-top.js; `npx tsc -p tsconfig.scripts.json` first) to
 # bench/results/profiles/<date>-<scenario>.txt. With --gc, no profile: the service runs under --trace-gc
@@ -15,7 +16,7 @@
 # (127.0.0.1), curl, taskset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scenario=${1:?allowed, malformed or floor}
+scenario=${1:?allowed, malformed, unknown or floor}
 seconds=${2:-8}
 profile=true
 gc=false
@@ -52,6 +53,10 @@ workspace=$(curl -sf -XPOST "localhost:$port/v1/workspaces" -H "authorization: B
 case $scenario in
   allowed) path="/v1/authorize?workspaceId=$workspace&permission=workspace:read" header="authorization=Bearer $token" ;;
   malformed) path="/v1/authorize?workspaceId=$workspace&permission=workspace:read" header="authorization=Bearer lka_thisIsNotAToken" ;;
+  unknown)
+    path="/v1/authorize?workspaceId=$workspace&permission=workspace:read"
+    header="authorization=Bearer $(node -e 'console.log(require("./build/src/auth/token-format.js").generateToken("lkp_"))')"
+    ;;
   floor) path="/health/live" header="accept=application/json" ;;
   *) echo "unknown scenario $scenario" >&2; exit 2 ;;
 esac
