@@ -41,7 +41,7 @@ $gc && node_args=(--trace-gc)
 env -i PATH="$PATH" HOME="$HOME" DATABASE_URL="postgres://$PGUSER@$PGHOST:5432/$db" PORT="$port" \
   LATCHKEY_LOG_LEVEL=warn LATCHKEY_LOG_REQUESTS=false LATCHKEY_RATE_LIMIT_PER_TOKEN=100000000 \
   LATCHKEY_RATE_LIMIT_PUBLIC_PER_IP=100000000 LATCHKEY_RATE_LIMIT_FAILED_CHECKS_PER_IP=100000000 \
-  taskset -c 0 node "${node_args[@]}" dist/main.js >"$work/service.log" 2>&1 &
+  taskset -c 0 node --no-memory-reducer "${node_args[@]}" dist/main.js >"$work/service.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 200); do curl -sf "localhost:$port/health/ready" >/dev/null && break; sleep 0.3; done
 

@@ -1,12 +1,16 @@
-// Latchkey as the operator runs it: `node dist/main.js` in a child process, configured by the
-// environment, ready when /health/ready answers 200. It can be stopped gently (SIGTERM), killed
-// (SIGKILL) and started again on the same port and database. bench/ and reliability/ both start it here.
+// Latchkey as the operator runs it: `node --no-memory-reducer dist/main.js` (START_NODE_ARGS) in a
+// child process, configured by the environment, ready when /health/ready answers 200. It can be
+// stopped gently (SIGTERM), killed (SIGKILL) and started again on the same port and database.
+// bench/ and reliability/ both start it here.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onExit } from './cleanup';
 import { pinned } from './cores';
 import { freePort } from './ports';
+
+/** node's options in the start commands (package.json's start, the Dockerfile's CMD): src/heap-tuning.ts says why. */
+export const START_NODE_ARGS: readonly string[] = ['--no-memory-reducer'];
 
 export interface LatchkeyOptions {
   /** The repository root; dist/main.js must be built. */
@@ -100,7 +104,7 @@ export class LatchkeyProcess {
     for (const [key, value] of Object.entries(process.env)) {
       if (value !== undefined && !key.startsWith('LATCHKEY_') && key !== 'DATABASE_URL' && key !== 'REDIS_URL') env[key] = value;
     }
-    const main = [process.execPath, ...(this.options.nodeArgs ?? []), join(this.options.root, 'dist/main.js')];
+    const main = [process.execPath, ...START_NODE_ARGS, ...(this.options.nodeArgs ?? []), join(this.options.root, 'dist/main.js')];
     // unshare's child gets SIGKILL when unshare dies, so killing unshare kills "the container".
     const namespaced = this.pidNamespace ? ['unshare', '--pid', '--fork', '--kill-child=SIGKILL', '--mount-proc', ...main] : main;
     const {

@@ -1,14 +1,14 @@
-import { operatorChosePretenuring } from './heap-tuning';
+import { operatorNamed } from './heap-tuning';
 
 describe('heap tuning', () => {
-  it('leaves pretenuring to an operator who names it, on the command line or in NODE_OPTIONS', () => {
-    expect(operatorChosePretenuring(['--allocation-site-pretenuring'], undefined)).toBe(true);
-    expect(operatorChosePretenuring(['--no-allocation_site_pretenuring'], undefined)).toBe(true);
-    expect(operatorChosePretenuring([], '--max-old-space-size=512 --allocation-site-pretenuring')).toBe(true);
+  it("leaves a flag to an operator who names it on node's command line", () => {
+    expect(operatorNamed('allocation-site-pretenuring', ['--allocation-site-pretenuring'])).toBe(true);
+    expect(operatorNamed('allocation-site-pretenuring', ['--trace-gc', '--no-allocation_site_pretenuring'])).toBe(true);
   });
 
-  it('turns it off otherwise', () => {
-    expect(operatorChosePretenuring([], undefined)).toBe(false);
-    expect(operatorChosePretenuring(['--enable-source-maps', '--trace-gc'], '--max-old-space-size=512')).toBe(false);
+  it('sets it otherwise, and a longer flag that starts with the same words is not the flag', () => {
+    expect(operatorNamed('allocation-site-pretenuring', [])).toBe(false);
+    expect(operatorNamed('allocation-site-pretenuring', ['--enable-source-maps', '--max-old-space-size=512'])).toBe(false);
+    expect(operatorNamed('memory-reducer', ['--memory-reducer-for-small-heaps'])).toBe(false);
   });
 });
