@@ -1,5 +1,6 @@
-import './heap-tuning';
+import { memoryReducerAdvice } from './heap-tuning';
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
@@ -41,6 +42,8 @@ async function bootstrap(): Promise<void> {
   // The token check is warmed once everything is in place and before anything listens, so the first
   // check (and /health/ready) finds it warm. Here rather than in a lifecycle hook: those run inside
   // app.init(), before Fastify is ready to take a request, and for every test app too.
+  const advice = memoryReducerAdvice(process.execArgv);
+  if (advice) new Logger('Heap').warn(advice);
   await app.init();
   await warmUpTokenCheck(app);
   await app.listen({ port: config.port, host: config.host });

@@ -66,6 +66,17 @@ describe('BatchedRedisCounter at its bound of keys', () => {
     expect(counter.peek('x').count).toBe(0);
     counter.stop();
   });
+
+  it('keeps a key refused by asking first (an own limit, an address flooding lookups) as well', () => {
+    const counter = new BatchedRedisCounter(null, 'test', 3, WINDOW_MS, () => now, 3);
+    used(counter, 'hammer', 3);
+    for (const key of ['x', 'y', 'z', 'w']) {
+      used(counter, key, 1);
+      expect(counter.over('hammer', 3, WINDOW_MS)).not.toBeNull();
+    }
+    expect(counter.peek('hammer').count).toBe(3);
+    counter.stop();
+  });
 });
 
 describe('BatchedRedisCounter through Redis', () => {

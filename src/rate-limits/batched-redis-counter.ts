@@ -87,10 +87,14 @@ export class BatchedRedisCounter {
     return this.state(entry, now);
   }
 
-  /** The state of `key` when one more use would be over `points`, else null; counts nothing. */
+  /**
+   * The state of `key` when one more use would be over `points`, else null; counts nothing. Asking
+   * makes the key the most recently used, so a key refused again and again stays counted: new keys
+   * cannot push it out and reset its count.
+   */
   over(key: string, points: number, windowMs: number): CounterState | null {
     const now = this.now();
-    const entry = this.windows.peek(key);
+    const entry = this.windows.get(key);
     if (!entry || now >= entry.endsAt || entry.windowMs !== windowMs) return null;
     return entry.shared + entry.sending + entry.pending >= points ? this.state(entry, now) : null;
   }

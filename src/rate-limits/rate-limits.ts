@@ -121,9 +121,9 @@ export class RateLimits implements OnModuleDestroy {
   assertMayLookUp(ip: string, tokenHash: string): void | Promise<void> {
     if (!this.failuresPerIp || this.knownTokens?.has(tokenHash)) return;
     const failures = this.failuresPerIp;
-    const counted = failures.peek(clientKey(ip));
-    if (counted.count < failures.points) return;
-    const state = standing('failed-checks', failures, counted);
+    const refused = failures.over(clientKey(ip), failures.points, WINDOW_SECONDS * 1000);
+    if (!refused) return;
+    const state = standing('failed-checks', failures, refused);
     if (!this.redis) throw limited(state);
     return this.redis.exists(knownTokenKey(tokenHash)).then(
       (found) => {
