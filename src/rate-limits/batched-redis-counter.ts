@@ -42,7 +42,7 @@ export class BatchedRedisCounter {
   // Kept in use order without touching a Map per use: a Map lives in the old generation, and each
   // delete-and-set (the way a Map is kept in use order) rehashed its table there, about 100 bytes of
   // old-space garbage per check; at 25,000 checks a second that forced a full collection every few
-  // seconds, each pausing the check 10-25 ms (docs/performance.md, "GC"). lru-cache keeps the order in
+  // seconds, each pausing the check 10-25 ms (docs/performance.md, "At scale"). lru-cache keeps the order in
   // typed arrays and touches its Map only for a new key or an eviction.
   private readonly windows: LRUCache<string, Window>;
   private readonly dirty = new Set<string>();
