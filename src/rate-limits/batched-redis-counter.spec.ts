@@ -54,27 +54,19 @@ describe('BatchedRedisCounter at its bound of keys', () => {
     counter.stop();
   });
 
-  it('keeps a key that goes on asking past its limit: new keys cannot push it out and reset its count', () => {
+  // Refused, and counted as a use of the key either way: it stays among the most recently used.
+  it.each([
+    ['goes on asking past its limit', (counter: BatchedRedisCounter) => counter.consume('hammer')],
+    ['is refused by asking first (an own limit, an address flooding lookups)', (counter: BatchedRedisCounter) => counter.over('hammer', 3, WINDOW_MS)],
+  ])('keeps a key that %s: new keys cannot push it out and reset its count', (_how, refuse) => {
     const counter = new BatchedRedisCounter(null, 'test', 3, WINDOW_MS, () => now, 3);
     used(counter, 'hammer', 3);
     for (const key of ['x', 'y', 'z', 'w']) {
       used(counter, key, 1);
-      // Refused, and counted as a use of the key: it stays among the most recently used.
-      expect(counter.consume('hammer')).not.toBeNull();
+      expect(refuse(counter)).not.toBeNull();
     }
     expect(counter.peek('hammer').count).toBe(3);
     expect(counter.peek('x').count).toBe(0);
-    counter.stop();
-  });
-
-  it('keeps a key refused by asking first (an own limit, an address flooding lookups) as well', () => {
-    const counter = new BatchedRedisCounter(null, 'test', 3, WINDOW_MS, () => now, 3);
-    used(counter, 'hammer', 3);
-    for (const key of ['x', 'y', 'z', 'w']) {
-      used(counter, key, 1);
-      expect(counter.over('hammer', 3, WINDOW_MS)).not.toBeNull();
-    }
-    expect(counter.peek('hammer').count).toBe(3);
     counter.stop();
   });
 });
