@@ -13,10 +13,13 @@
 // Profiles: LATCHKEY_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=…" and scripts/cpu-profile-top.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generateToken, hashToken, tokenHint } from '../src/auth/token-format';
 import { pinned } from '../harness/cores';
+import { processAgeMs } from '../harness/process-cpu';
 import type { DatabaseTarget } from '../harness/fresh-database';
 import { freePort } from '../harness/ports';
 import { median as medianOf, round } from '../harness/sample-stats';
@@ -64,8 +67,10 @@ export interface HotPathContext {
   base: string;
   ownerToken: string;
   workspaceId: string;
-  /** Stops the service and starts it again, with more node options and a reader of its output. */
-  restart: (extra?: { nodeArgs?: string[]; onLine?: (line: string) => void }) => Promise<void>;
+  /** Stops the service and starts it again, with more node options, a reader of its output or its standard output in a file. */
+  restart: (extra?: { nodeArgs?: string[]; onLine?: (line: string) => void; stdoutFile?: string }) => Promise<void>;
+  /** The running service's pid. */
+  servicePid: () => number;
   /** Adds filler tokens (by SQL) up to this many; the service is stopped meanwhile by the caller. */
   seedTokens: (upTo: number) => Promise<void>;
   /** A sample of the service's /metrics. */
@@ -252,16 +257,17 @@ async function measureInterleaved(ctx: HotPathContext, scenarios: Scenario[]): P
 /**
  * The pauses in one of node's --trace-gc lines: the collection's own, and for a mark-compact the
  * longest step of its incremental marking, which also stops the program and which the line's pause
- * figure leaves out.
+ * figure leaves out. `atMs`: when, in ms since V8 set up its heap (the line's own clock).
  */
-export function parseTraceGc(line: string): Array<{ kind: string; pauseMs: number }> {
+export function parseTraceGc(line: string): Array<{ kind: string; pauseMs: number; atMs: number }> {
   // e.g. "[1234:0x5f…]    5123 ms: Scavenge 12.1 (14.3) -> 11.0 (15.3) MB, 0.61 / 0.00 ms  (average mu = …) allocation failure;"
   // or "… ms: Mark-Compact 187.7 (220.7) -> 72.9 (135.0) MB, 11.66 / 0.15 ms  (+ 2.2 ms in 31 steps since start of marking, biggest step 0.2 ms, …"
-  const match = /\d+ ms: ([A-Za-z-]+(?: \([^)]*\))?)[^,]*, ([\d.]+) \/ [\d.]+ ms/.exec(line);
+  const match = /(\d+) ms: ([A-Za-z-]+(?: \([^)]*\))?)[^,]*, ([\d.]+) \/ [\d.]+ ms/.exec(line);
   if (!match) return [];
-  const events = [{ kind: match[1], pauseMs: Number(match[2]) }];
+  const atMs = Number(match[1]);
+  const events = [{ kind: match[2], pauseMs: Number(match[3]), atMs }];
   const step = /biggest step ([\d.]+) ms/.exec(line);
-  if (step) events.push({ kind: 'incremental marking step', pauseMs: Number(step[1]) });
+  if (step) events.push({ kind: 'incremental marking step', pauseMs: Number(step[1]), atMs });
   return events;
 }
 
@@ -276,7 +282,7 @@ export interface GcReport {
   totalPauseMs: number;
   byKind: Record<string, { events: number; maxPauseMs: number }>;
   pausesOver10Ms: number;
-  /** Each pause over 10 ms, and when: seconds into the recording (the bench's load starts with 2 s of warm-up). */
+  /** Each pause over 10 ms, and when: seconds into the run. */
   over10Ms: GcEvent[];
 }
 
@@ -330,7 +336,24 @@ export type GcRun = GcReport & {
   coldRestarts: Array<{ firstMs: number; secondMs: number; uncachedOnWarmMs: number; warmMs: number }>;
   checkP99Ms: number;
   checksPerSecond: number;
+  /**
+   * The pauses before the load: from the start (its warm-up, the tokens learnt without Redis) through the
+   * first checks, `seconds` in all; each over 10 ms with its time since the start (atS).
+   */
+  startUp: GcSpan;
+  /** The pauses of the load's warm-up (LOAD_WARM_UP_SECONDS of checks right after those first ones), before the run. */
+  loadWarmUp: GcSpan;
 };
+
+export interface GcSpan {
+  seconds: number;
+  events: number;
+  maxPauseMs: number;
+  over10Ms: GcEvent[];
+}
+
+/** The load's warm-up before the GC run, as before every other run of the bench (bench/run.ts's measure). */
+const LOAD_WARM_UP_SECONDS = 2;
 
 /**
  * The first check after a restart, the second, then another token's first (GcRun.coldRestarts), and
@@ -355,6 +378,14 @@ const WARM_CHECKS = 9;
  * The service restarted under --trace-gc: the first check after the restart (nothing cached, nothing
  * compiled, a new connection), the second, then `seconds` of allowed checks with every pause counted.
  * `coldRestarts` - 1 plain restarts come first, each timed the same way.
+ *
+ * The trace goes to a file, not the pipe the harness reads: the load generator runs synchronously here,
+ * so nothing reads that pipe during the load, and V8 drops the lines a full pipe does not take (runs
+ * before this read 10 s of a 30 s run's lines and lost the rest; LatchkeyOptions.stdoutFile). The lines
+ * reach the file late (C's buffer), so each pause is placed by its own timestamp, against the service's
+ * age at each boundary (processAgeMs), and read once the service has stopped and flushed. Pauses before
+ * the load (the start, its warm-up, the first checks) and during the load's warm-up are reported apart
+ * (`startUp`, `loadWarmUp`).
  */
 export async function measureGc(ctx: HotPathContext, seconds: number, coldRestarts = 1): Promise<{ gc: GcRun; run: Measured }> {
   const restarts: GcRun['coldRestarts'] = [];
@@ -362,34 +393,54 @@ export async function measureGc(ctx: HotPathContext, seconds: number, coldRestar
     await ctx.restart();
     restarts.push(await checksAfterRestart(ctx));
   }
-  const events: GcEvent[] = [];
-  let recording = false;
-  let recordingSince = 0;
-  await ctx.restart({
-    nodeArgs: ['--trace-gc'],
-    onLine: (line) => {
-      if (!recording) return;
-      const atS = round((performance.now() - recordingSince) / 1000, 1);
-      for (const event of parseTraceGc(line)) events.push({ ...event, atS });
-    },
-  });
-  const checks = await checksAfterRestart(ctx);
-  restarts.push(checks);
-  recording = true;
-  recordingSince = performance.now();
-  const run = await ctx.measure(`authorize for ${seconds} s under --trace-gc`, ctx.authorizePath, ctx.allowedToken, { seconds });
-  recording = false;
-  return {
-    gc: {
-      ...summariseGc(events, seconds + 2),
-      coldFirstCheckMs: checks.firstMs,
-      secondCheckMs: checks.secondMs,
-      coldRestarts: restarts,
-      checkP99Ms: run.p99Ms,
-      checksPerSecond: run.requestsPerSecond,
-    },
-    run,
-  };
+  const folder = mkdtempSync(join(tmpdir(), 'latchkey-bench-gc-'));
+  const trace = join(folder, 'stdout.log');
+  try {
+    await ctx.restart({ nodeArgs: ['--trace-gc'], stdoutFile: trace });
+    const checks = await checksAfterRestart(ctx);
+    restarts.push(checks);
+    const startedLoadAtMs = processAgeMs(ctx.servicePid());
+    // The load's warm-up (the first seconds of traffic on a restarted process, its code still being
+    // compiled) is timed apart from the run, as every other figure of the bench is.
+    await ctx.measure(`authorize, the load's warm-up under --trace-gc`, ctx.authorizePath, ctx.allowedToken, {
+      seconds: LOAD_WARM_UP_SECONDS,
+      warmUp: false,
+    });
+    const runFromMs = processAgeMs(ctx.servicePid());
+    const run = await ctx.measure(`authorize for ${seconds} s under --trace-gc`, ctx.authorizePath, ctx.allowedToken, {
+      seconds,
+      warmUp: false,
+    });
+    const runToMs = processAgeMs(ctx.servicePid());
+    // Stopped (and started again without the trace, as the next scenario expects): C's buffer is flushed at exit.
+    await ctx.restart();
+    const pauses = readFileSync(trace, 'utf8').split('\n').flatMap(parseTraceGc);
+    const within = (fromMs: number, toMs: number) =>
+      pauses
+        .filter((e) => e.atMs >= fromMs && e.atMs < toMs)
+        .map((e) => ({ kind: e.kind, pauseMs: e.pauseMs, atS: round((e.atMs - fromMs) / 1000, 1) }));
+    const apart = (events: GcEvent[], fromMs: number, toMs: number) => ({
+      seconds: round((toMs - fromMs) / 1000, 1),
+      events: events.length,
+      maxPauseMs: Math.max(0, ...events.map((e) => e.pauseMs)),
+      over10Ms: events.filter((e) => e.pauseMs > 10),
+    });
+    return {
+      gc: {
+        ...summariseGc(within(runFromMs, runToMs + 1), round((runToMs - runFromMs) / 1000, 1)),
+        startUp: apart(within(0, startedLoadAtMs), 0, startedLoadAtMs),
+        loadWarmUp: apart(within(startedLoadAtMs, runFromMs), startedLoadAtMs, runFromMs),
+        coldFirstCheckMs: checks.firstMs,
+        secondCheckMs: checks.secondMs,
+        coldRestarts: restarts,
+        checkP99Ms: run.p99Ms,
+        checksPerSecond: run.requestsPerSecond,
+      },
+      run,
+    };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }
 
 /** The shapes a platform reaches, by SQL: the owner in `workspaces` more workspaces, an API user granted `devices` devices, `members` members. */

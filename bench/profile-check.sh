@@ -10,8 +10,9 @@
 # It prints the service's CPU per request (from /proc) and, unless --no-profile, writes the profile's
 # summary (build/bench/profile-top.js; `npx tsc -p tsconfig.scripts.json` first) to
 # bench/results/profiles/<date>-<scenario>.txt. With --gc, no profile: the service runs under --trace-gc
-# and the GC pauses during the load are summed up as `npm run bench -- --only gc` does (the longest
-# step of a mark-compact's incremental marking counted as a pause too), without the bench's seeding.
+# and the GC pauses during the load (placed by their own timestamps) are summed up as `npm run bench --
+# --only gc` does (the longest step of a mark-compact's incremental marking counted as a pause too),
+# without the bench's seeding.
 # Rate limits are on, with limits nobody reaches, as in the bench. Needs PostgreSQL on PGHOST
 # (127.0.0.1), curl, taskset.
 set -euo pipefail
@@ -64,27 +65,33 @@ esac
 autocannon=node_modules/.bin/autocannon
 "$autocannon" -c 50 -d 3 -H "$header" "http://127.0.0.1:$port$path" >/dev/null 2>&1 # warm-up
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+ticks=$(getconf CLK_TCK)
+# How long the service has run, in ms: the clock of V8's trace lines (to within the tens of ms before its heap was set up).
+age_ms() { awk -v start="$(awk '{print $22}' "/proc/$pid/stat")" -v ticks="$ticks" '{printf "%d", $1 * 1000 - start * 1000 / ticks}' /proc/uptime; }
 before=$(cpu)
-logged=$(wc -l <"$work/service.log")
+load_from=$(age_ms)
 report=$(taskset -c 1 "$autocannon" -j -c 50 -d "$seconds" -H "$header" "http://127.0.0.1:$port$path" 2>/dev/null)
 after=$(cpu)
+load_to=$(age_ms)
 requests=$(echo "$report" | json requests.total)
-ticks=$(getconf CLK_TCK)
 echo "$report" | node -e '
   let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
     const r = JSON.parse(s); const [scenario, ticks, perSecond] = process.argv.slice(1);
     console.log(`${scenario}: ${r.requests.total} requests, ${r.non2xx} non-2xx, p99 ${r.latency.p99} ms, ` +
       `${((ticks / perSecond) * 1e6 / r.requests.total).toFixed(1)} µs of service CPU per request (uptime: ${require("os").loadavg()[0].toFixed(1)})`);
   });' "$scenario" "$((after - before))" "$ticks"
-if $gc; then
-  tail -n +"$((logged + 1))" "$work/service.log" | node -e '
-    const { parseTraceGc, summariseGc } = require("./build/bench/hotpath.js");
-    const lines = require("fs").readFileSync(0, "utf8").split("\n");
-    console.log(JSON.stringify(summariseGc(lines.flatMap(parseTraceGc), Number(process.argv[1])), null, 2));' "$seconds"
-fi
 kill -TERM "$pid"
 wait "$pid" 2>/dev/null || true
 pid=""
+if $gc; then
+  # Read once the service has exited: V8's lines reach the file through C's buffer, some only at exit.
+  node -e '
+    const { parseTraceGc, summariseGc } = require("./build/bench/hotpath.js");
+    const [file, from, to] = process.argv.slice(1);
+    const during = require("fs").readFileSync(file, "utf8").split("\n").flatMap(parseTraceGc)
+      .filter((e) => e.atMs >= from && e.atMs <= to).map((e) => ({ ...e, atS: Math.round((e.atMs - from) / 100) / 10 }));
+    console.log(JSON.stringify(summariseGc(during, (to - from) / 1000), null, 2));' "$work/service.log" "$load_from" "$load_to"
+fi
 if $profile; then
   out="bench/results/profiles/$(date -u +%Y-%m-%dT%H-%M)-$scenario.txt"
   node build/bench/profile-top.js "$work"/*.cpuprofile --last-seconds "$seconds" --requests "$requests" --top 40 >"$out"

@@ -51,6 +51,7 @@ import {
   measureHotPath,
   type AtScaleResult,
   type GcRun,
+  type GcSpan,
   type HotPathContext,
   type HotPathResult,
 } from './hotpath';
@@ -130,10 +131,10 @@ async function migrate(target: DatabaseTarget): Promise<void> {
   await service.stop();
 }
 
-/** `extra`: more node options (the GC scenario's --trace-gc) and a reader of every line the service writes. */
+/** `extra`: more node options (the GC scenario's --trace-gc), a reader of every line the service writes, or a file for its standard output. */
 function startService(
   target: DatabaseTarget,
-  extra: { nodeArgs?: string[]; onLine?: (line: string) => void } = {},
+  extra: { nodeArgs?: string[]; onLine?: (line: string) => void; stdoutFile?: string } = {},
 ): Promise<LatchkeyProcess> {
   return startLatchkey(
     ROOT,
@@ -167,9 +168,15 @@ function startService(
         extra.onLine?.(line);
         if (stream === 'stderr') process.stderr.write(`${line}\n`);
       },
+      stdoutFile: extra.stdoutFile,
     },
   );
 }
+
+/** A span of GC pauses apart from the run (GcRun.startUp, GcRun.loadWarmUp), in words. */
+const gcSpan = (span: GcSpan) =>
+  `${span.events} pauses, max ${span.maxPauseMs} ms, ${span.over10Ms.length} over 10 ms` +
+  (span.over10Ms.length ? ` (${span.over10Ms.map((e) => `${e.kind} ${e.pauseMs} ms at ${e.atS} s`).join(', ')})` : '');
 
 const client = new ApiClient(BASE, 30_000);
 
@@ -920,6 +927,7 @@ async function main(): Promise<void> {
         service = await startService(target, extra);
         servicePid = service.pid ?? 0;
       },
+      servicePid: () => servicePid,
       seedTokens: async (upTo) => {
         await service?.stop();
         process.stderr.write(`growing to ${upTo} filler tokens…\n`);
@@ -1095,8 +1103,10 @@ async function main(): Promise<void> {
       console.log(
         `GC, ${GC_SECONDS} s of checks (p99 ${gc.checkP99Ms} ms): ${gc.events} pauses, max ${gc.maxPauseMs} ms, ` +
           `p50 ${gc.p50PauseMs} ms, p99 ${gc.p99PauseMs} ms, the longest ${gc.longestPausesMs.join(', ')} ms, ` +
-          `${gc.pausesOver10Ms} over 10 ms${gc.over10Ms.length ? ` (${gc.over10Ms.map((e) => `${e.kind} ${e.pauseMs} ms at ${e.atS} s`).join(', ')}; the first 2 s are the load's warm-up)` : ''}, ` +
+          `${gc.pausesOver10Ms} over 10 ms${gc.over10Ms.length ? ` (${gc.over10Ms.map((e) => `${e.kind} ${e.pauseMs} ms at ${e.atS} s`).join(', ')})` : ''}, ` +
           `total ${gc.totalPauseMs} ms; ${JSON.stringify(gc.byKind)}; ` +
+          `before the load (${gc.startUp.seconds} s from the start, the first checks included): ${gcSpan(gc.startUp)}; ` +
+          `the load's warm-up before the run (${gc.loadWarmUp.seconds} s): ${gcSpan(gc.loadWarmUp)}; ` +
           `first check after the restart ${gc.coldFirstCheckMs} ms, the second ${gc.secondCheckMs} ms` +
           (gc.coldRestarts.length > 1
             ? `; each restart's first / second / the owner's uncached first / a warm check's median (ms): ` +

@@ -3,7 +3,7 @@
 // stopped gently (SIGTERM), killed (SIGKILL) and started again on the same port and database.
 // bench/ and reliability/ both start it here.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onExit } from './cleanup';
 import { pinned } from './cores';
@@ -31,6 +31,14 @@ export interface LatchkeyOptions {
   nodeArgs?: string[];
   /** Appends every line the process writes to this file, kept after the run. */
   logFile?: string;
+  /**
+   * Its standard output goes to this file (created or emptied) instead of a pipe, and onOutput and logFile
+   * see only standard error. For V8's own lines (--trace-gc): V8 writes them through C's stdio onto the
+   * same descriptor, which node makes non-blocking when it is a pipe, so whatever the pipe cannot take at
+   * once is dropped while the reader is busy (the bench runs its load generator synchronously); a file
+   * takes every line. C's buffer reaches the file in blocks and at exit: read it after stop().
+   */
+  stdoutFile?: string;
 }
 
 /** Whether Latchkey can be run as pid 1 of its own pid namespace here (Linux, root, util-linux unshare). */
@@ -115,11 +123,14 @@ export class LatchkeyProcess {
       ? { command: namespaced[0], args: namespaced.slice(1), pinned: false }
       : pinned(this.options.core, namespaced);
     this.pinned = isPinned;
+    const stdoutFile = this.options.stdoutFile === undefined ? null : openSync(this.options.stdoutFile, 'w');
     const child = spawn(command, args, {
       cwd: this.options.root,
       env: { ...env, ...DEFAULT_ENV, ...this.options.env, PORT: String(this.port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', stdoutFile ?? 'pipe', 'pipe'],
     });
+    // The child has its own copy of the descriptor.
+    if (stdoutFile !== null) closeSync(stdoutFile);
     this.child = child;
     this.namespaced = this.pidNamespace;
     this.starts++;
