@@ -57,7 +57,10 @@ describe('BatchedRedisCounter at its bound of keys', () => {
   // Refused, and counted as a use of the key either way: it stays among the most recently used.
   it.each([
     ['goes on asking past its limit', (counter: BatchedRedisCounter) => counter.consume('hammer')],
-    ['is refused by asking first (an own limit, an address flooding lookups)', (counter: BatchedRedisCounter) => counter.over('hammer', 3, WINDOW_MS)],
+    [
+      'is refused by asking first (an own limit, an address flooding lookups)',
+      (counter: BatchedRedisCounter) => counter.over('hammer', 3, WINDOW_MS),
+    ],
   ])('keeps a key that %s: new keys cannot push it out and reset its count', (_how, refuse) => {
     const counter = new BatchedRedisCounter(null, 'test', 3, WINDOW_MS, () => now, 3);
     used(counter, 'hammer', 3);
