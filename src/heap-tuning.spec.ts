@@ -1,4 +1,5 @@
-import { memoryReducerAdvice, namedOnCommandLine } from './heap-tuning';
+import { runInNewContext } from 'node:vm';
+import { collectStartUpGarbage, memoryReducerAdvice, namedOnCommandLine } from './heap-tuning';
 
 describe('heap tuning', () => {
   it("leaves a flag to an operator who names it on node's command line", () => {
@@ -16,5 +17,15 @@ describe('heap tuning', () => {
     expect(memoryReducerAdvice(['--enable-source-maps'])).toMatch(/--no-memory-reducer/);
     expect(memoryReducerAdvice(['--no-memory-reducer'])).toBeNull();
     expect(memoryReducerAdvice(['--memory-reducer'])).toBeNull();
+  });
+
+  it('collects what nothing holds any more, and leaves `gc` to no context made after it', async () => {
+    const held = (() => new WeakRef({ garbage: 'x'.repeat(1000) }))();
+    // A WeakRef's target is kept until the end of the job that made it.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(collectStartUpGarbage()).toBeGreaterThanOrEqual(0);
+    expect(held.deref()).toBeUndefined();
+    expect(runInNewContext('typeof gc')).toBe('undefined');
+    expect(typeof (globalThis as { gc?: unknown }).gc).toBe('undefined');
   });
 });

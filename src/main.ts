@@ -1,4 +1,4 @@
-import { memoryReducerAdvice } from './heap-tuning';
+import { collectStartUpGarbage, memoryReducerAdvice } from './heap-tuning';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -46,6 +46,7 @@ async function bootstrap(): Promise<void> {
   if (advice) new Logger('Heap').warn(advice);
   await app.init();
   await warmUpTokenCheck(app);
+  collectStartUpGarbage();
   await app.listen({ port: config.port, host: config.host });
 }
 
