@@ -28,4 +28,10 @@ describe('heap tuning', () => {
     expect(runInNewContext('typeof gc')).toBe('undefined');
     expect(typeof (globalThis as { gc?: unknown }).gc).toBe('undefined');
   });
+
+  it("leaves an operator's own choice of the collector's flags alone, and never throws", () => {
+    expect(collectStartUpGarbage(['--expose-gc-as=collect'])).toBeNull();
+    expect(collectStartUpGarbage(['--no-expose-gc'])).toBeNull();
+    expect(runInNewContext('typeof gc')).toBe('undefined');
+  });
 });

@@ -52,15 +52,27 @@ export function memoryReducerAdvice(execArgv: readonly string[]): string | null 
  *
  * V8 gives the collector (`gc`) only to contexts made while --expose-gc is set; the flag is set for one
  * new context and cleared again, so no code the service loads ever sees `gc` (the way jest's leak
- * detector reaches it). Returns how long it took, in ms.
+ * detector reaches it). An operator's own --expose-gc is used as it is and left set. A tuning step
+ * must never stop the start: if V8 does not hand the collector over, nothing is collected and null is
+ * returned; otherwise how long it took, in ms.
  */
-export function collectStartUpGarbage(): number {
+export function collectStartUpGarbage(execArgv: readonly string[] = process.execArgv): number | null {
   const started = performance.now();
-  setFlagsFromString('--expose-gc');
+  const own = (globalThis as { gc?: unknown }).gc;
   try {
-    (runInNewContext('gc') as () => void)();
-  } finally {
-    setFlagsFromString('--no-expose-gc');
+    if (typeof own === 'function') (own as () => void)();
+    // --no-expose-gc, or --expose-gc-as=<name>: the operator's choice, left as it is.
+    else if (namedOnCommandLine('expose-gc', execArgv) || namedOnCommandLine('expose-gc-as', execArgv)) return null;
+    else {
+      setFlagsFromString('--expose-gc');
+      try {
+        (runInNewContext('gc') as () => void)();
+      } finally {
+        setFlagsFromString('--no-expose-gc');
+      }
+    }
+  } catch {
+    return null;
   }
   return performance.now() - started;
 }

@@ -46,7 +46,10 @@ async function bootstrap(): Promise<void> {
   if (advice) new Logger('Heap').warn(advice);
   await app.init();
   await warmUpTokenCheck(app);
-  collectStartUpGarbage();
+  if (collectStartUpGarbage() === null)
+    new Logger('Heap').log(
+      'no full collection at the end of the start (node started with its own --expose-gc choice, or V8 kept the collector)',
+    );
   await app.listen({ port: config.port, host: config.host });
 }
 
