@@ -124,13 +124,17 @@ export class LatchkeyProcess {
       : pinned(this.options.core, namespaced);
     this.pinned = isPinned;
     const stdoutFile = this.options.stdoutFile === undefined ? null : openSync(this.options.stdoutFile, 'w');
-    const child = spawn(command, args, {
-      cwd: this.options.root,
-      env: { ...env, ...DEFAULT_ENV, ...this.options.env, PORT: String(this.port) },
-      stdio: ['ignore', stdoutFile ?? 'pipe', 'pipe'],
-    });
-    // The child has its own copy of the descriptor.
-    if (stdoutFile !== null) closeSync(stdoutFile);
+    let child: ChildProcess;
+    try {
+      child = spawn(command, args, {
+        cwd: this.options.root,
+        env: { ...env, ...DEFAULT_ENV, ...this.options.env, PORT: String(this.port) },
+        stdio: ['ignore', stdoutFile ?? 'pipe', 'pipe'],
+      });
+    } finally {
+      // The child has its own copy of the descriptor.
+      if (stdoutFile !== null) closeSync(stdoutFile);
+    }
     this.child = child;
     this.namespaced = this.pidNamespace;
     this.starts++;

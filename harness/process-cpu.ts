@@ -42,7 +42,7 @@ export function treeCpuSeconds(pid: number | undefined): number {
 export function processAgeMs(pid: number | undefined): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    // starttime is field 22 of stat (0-based 19 after "pid (comm) "), in clock ticks since boot.
+    // starttime is field 22 of stat (0-based 19 after "pid (comm) "), in clock ticks since boot (100 a second, as cpuSeconds reads them).
     const uptimeSeconds = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
     return Math.round(uptimeSeconds * 1000 - Number(fields[19]) * 10);
   } catch {
