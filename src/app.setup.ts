@@ -2,7 +2,7 @@
 // so the tests exercise the same pipeline as production.
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { parse as parseQueryString } from 'node:querystring';
@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import { Logger } from 'nestjs-pino';
+import { SingleWriteResponse } from './common/single-write-response';
 import { apiSecurityHeaders, isApiRoute, securityHeaders } from './common/security-headers';
 import { DomainError, ErrorCode, validationFailed, validationFailedWith } from './common/errors';
 import { MAX_REQUEST_ID_LENGTH, ProblemDetailsFilter, sendProblem } from './common/problem-details.filter';
@@ -60,6 +61,8 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
   // What the onRequest hook would have set on an API answer: these URLs match no route.
   const headers = apiSecurityHeaders();
   return new FastifyAdapter({
+    // Each answer with a body leaves in one write, not two buffers (single-write-response.ts).
+    http: { ServerResponse: SingleWriteResponse as typeof ServerResponse },
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: trustProxyOption(config.trustProxy),
     requestIdHeader: false,
