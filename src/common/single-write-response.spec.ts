@@ -11,17 +11,16 @@ async function serve(
 ): Promise<{ server: Server; port: number; writes: Writes }> {
   const writes: Writes = [];
   const server = createServer({ ServerResponse: responseClass }, handler);
-  server.on('connection', (connection: Socket) => {
-    const socket = connection as Socket & { _write: (...args: unknown[]) => unknown; _writev: (...args: unknown[]) => unknown };
-    const write = socket._write;
-    const writev = socket._writev;
-    socket._write = function (chunk: string | Buffer, ...rest: unknown[]) {
+  server.on('connection', (socket: Socket) => {
+    const write = socket._write.bind(socket);
+    const writev = socket._writev?.bind(socket);
+    socket._write = (chunk: string | Buffer, encoding, callback) => {
       writes.push({ call: '_write', lengths: [Buffer.byteLength(chunk)] });
-      return write.call(this, chunk, ...rest);
+      write(chunk, encoding, callback);
     };
-    socket._writev = function (chunks: Array<{ chunk: string | Buffer }>, ...rest: unknown[]) {
+    socket._writev = (chunks: Array<{ chunk: string | Buffer; encoding: BufferEncoding }>, callback) => {
       writes.push({ call: '_writev', lengths: chunks.map((c) => Buffer.byteLength(c.chunk)) });
-      return writev.call(this, chunks, ...rest);
+      writev?.(chunks, callback);
     };
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
