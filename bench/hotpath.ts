@@ -314,9 +314,23 @@ export function summariseGc(events: GcEvent[], seconds: number): GcReport {
       1,
     ),
     byKind,
-    pausesOver10Ms: pauses.filter((p) => p > 10).length,
-    over10Ms: events.filter((e) => e.pauseMs > 10),
+    pausesOver10Ms: pauses.filter((p) => p > LONG_PAUSE_MS).length,
+    over10Ms: events.filter((e) => e.pauseMs > LONG_PAUSE_MS),
   };
+}
+
+/** Issue 21's bound on a GC pause: the report lists each pause over it. */
+const LONG_PAUSE_MS = 10;
+
+/**
+ * The pauses from `fromMs` up to `toMs` (the trace's clock: ms since V8 set up its heap) summed up, each
+ * placed in seconds since `fromMs`. measureGc and bench/profile-check.sh --gc read their traces with it.
+ */
+export function summariseGcWindow(pauses: Array<{ kind: string; pauseMs: number; atMs: number }>, fromMs: number, toMs: number): GcReport {
+  const within = pauses
+    .filter((e) => e.atMs >= fromMs && e.atMs < toMs)
+    .map((e) => ({ kind: e.kind, pauseMs: e.pauseMs, atS: round((e.atMs - fromMs) / 1000, 1) }));
+  return summariseGc(within, round((toMs - fromMs) / 1000, 1));
 }
 
 /** The time of one request, from this process (a fresh connection, as after a restart). */
@@ -347,12 +361,10 @@ export type GcRun = GcReport & {
   loadWarmUp: GcSpan;
 };
 
-export interface GcSpan {
-  seconds: number;
-  events: number;
-  maxPauseMs: number;
-  over10Ms: GcEvent[];
-}
+/** What the report keeps of a span beside the run (GcRun.startUp, GcRun.loadWarmUp). */
+export type GcSpan = Pick<GcReport, 'seconds' | 'events' | 'maxPauseMs' | 'over10Ms'>;
+
+const spanOf = ({ seconds, events, maxPauseMs, over10Ms }: GcReport): GcSpan => ({ seconds, events, maxPauseMs, over10Ms });
 
 /** The load's warm-up before the GC run, as before every other run of the bench (bench/run.ts's measure). */
 const LOAD_WARM_UP_SECONDS = 2;
@@ -420,21 +432,11 @@ export async function measureGc(ctx: HotPathContext, seconds: number, coldRestar
     // Stopped (and started again without the trace, as the next scenario expects): C's buffer is flushed at exit.
     await ctx.restart();
     const pauses = readFileSync(trace, 'utf8').split('\n').flatMap(parseTraceGc);
-    const within = (fromMs: number, toMs: number) =>
-      pauses
-        .filter((e) => e.atMs >= fromMs && e.atMs < toMs)
-        .map((e) => ({ kind: e.kind, pauseMs: e.pauseMs, atS: round((e.atMs - fromMs) / 1000, 1) }));
-    const apart = (events: GcEvent[], fromMs: number, toMs: number) => ({
-      seconds: round((toMs - fromMs) / 1000, 1),
-      events: events.length,
-      maxPauseMs: Math.max(0, ...events.map((e) => e.pauseMs)),
-      over10Ms: events.filter((e) => e.pauseMs > 10),
-    });
     return {
       gc: {
-        ...summariseGc(within(runFromMs, runToMs), round((runToMs - runFromMs) / 1000, 1)),
-        startUp: apart(within(0, startedLoadAtMs), 0, startedLoadAtMs),
-        loadWarmUp: apart(within(startedLoadAtMs, runFromMs), startedLoadAtMs, runFromMs),
+        ...summariseGcWindow(pauses, runFromMs, runToMs),
+        startUp: spanOf(summariseGcWindow(pauses, 0, startedLoadAtMs)),
+        loadWarmUp: spanOf(summariseGcWindow(pauses, startedLoadAtMs, runFromMs)),
         coldFirstCheckMs: checks.firstMs,
         secondCheckMs: checks.secondMs,
         coldRestarts: restarts,

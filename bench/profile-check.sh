@@ -86,11 +86,10 @@ pid=""
 if $gc; then
   # Read once the service has exited: V8's lines reach the file through C's buffer, some only at exit.
   node -e '
-    const { parseTraceGc, summariseGc } = require("./build/bench/hotpath.js");
+    const { parseTraceGc, summariseGcWindow } = require("./build/bench/hotpath.js");
     const [file, from, to] = process.argv.slice(1);
-    const during = require("fs").readFileSync(file, "utf8").split("\n").flatMap(parseTraceGc)
-      .filter((e) => e.atMs >= from && e.atMs <= to).map((e) => ({ ...e, atS: Math.round((e.atMs - from) / 100) / 10 }));
-    console.log(JSON.stringify(summariseGc(during, (to - from) / 1000), null, 2));' "$work/service.log" "$load_from" "$load_to"
+    const pauses = require("fs").readFileSync(file, "utf8").split("\n").flatMap(parseTraceGc);
+    console.log(JSON.stringify(summariseGcWindow(pauses, Number(from), Number(to)), null, 2));' "$work/service.log" "$load_from" "$load_to"
 fi
 if $profile; then
   out="bench/results/profiles/$(date -u +%Y-%m-%dT%H-%M)-$scenario.txt"

@@ -173,10 +173,13 @@ function startService(
   );
 }
 
+/** Each GC pause over 10 ms, in words: " (Scavenge 12.1 ms at 3.4 s, …)", or nothing. */
+const longPauses = (over10Ms: GcRun['over10Ms']) =>
+  over10Ms.length ? ` (${over10Ms.map((e) => `${e.kind} ${e.pauseMs} ms at ${e.atS} s`).join(', ')})` : '';
+
 /** A span of GC pauses apart from the run (GcRun.startUp, GcRun.loadWarmUp), in words. */
 const gcSpan = (span: GcSpan) =>
-  `${span.events} pauses, max ${span.maxPauseMs} ms, ${span.over10Ms.length} over 10 ms` +
-  (span.over10Ms.length ? ` (${span.over10Ms.map((e) => `${e.kind} ${e.pauseMs} ms at ${e.atS} s`).join(', ')})` : '');
+  `${span.events} pauses, max ${span.maxPauseMs} ms, ${span.over10Ms.length} over 10 ms${longPauses(span.over10Ms)}`;
 
 const client = new ApiClient(BASE, 30_000);
 
@@ -1103,7 +1106,7 @@ async function main(): Promise<void> {
       console.log(
         `GC, ${GC_SECONDS} s of checks (p99 ${gc.checkP99Ms} ms): ${gc.events} pauses, max ${gc.maxPauseMs} ms, ` +
           `p50 ${gc.p50PauseMs} ms, p99 ${gc.p99PauseMs} ms, the longest ${gc.longestPausesMs.join(', ')} ms, ` +
-          `${gc.pausesOver10Ms} over 10 ms${gc.over10Ms.length ? ` (${gc.over10Ms.map((e) => `${e.kind} ${e.pauseMs} ms at ${e.atS} s`).join(', ')})` : ''}, ` +
+          `${gc.pausesOver10Ms} over 10 ms${longPauses(gc.over10Ms)}, ` +
           `total ${gc.totalPauseMs} ms; ${JSON.stringify(gc.byKind)}; ` +
           `before the load (${gc.startUp.seconds} s from the start, the first checks included): ${gcSpan(gc.startUp)}; ` +
           `the load's warm-up before the run (${gc.loadWarmUp.seconds} s): ${gcSpan(gc.loadWarmUp)}; ` +

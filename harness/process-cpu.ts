@@ -1,11 +1,14 @@
 // CPU time from /proc, for the benches: one process's, and the whole machine's busy time.
 import { readFileSync } from 'node:fs';
 
+/** The fields of /proc/<pid>/stat after "pid (comm) " (0-based: the state is 0); throws where there is no /proc. */
+const statFields = (pid: number | undefined): string[] => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+
 /** CPU seconds the process has used so far (utime + stime from /proc), or NaN where there is no /proc. */
 export function cpuSeconds(pid: number | undefined): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    // After "pid (comm) ", utime and stime are fields 12 and 13 (0-based), in clock ticks (100 per second on Linux).
+    const fields = statFields(pid);
+    // utime and stime are fields 11 and 12, in clock ticks (100 per second on Linux).
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return NaN;
@@ -41,8 +44,8 @@ export function treeCpuSeconds(pid: number | undefined): number {
  */
 export function processAgeMs(pid: number | undefined): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    // starttime is field 22 of stat (0-based 19 after "pid (comm) "), in clock ticks since boot (100 a second, as cpuSeconds reads them).
+    const fields = statFields(pid);
+    // starttime is field 19 (stat's 22nd), in clock ticks since boot (100 a second, as cpuSeconds reads them).
     const uptimeSeconds = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
     return Math.round(uptimeSeconds * 1000 - Number(fields[19]) * 10);
   } catch {

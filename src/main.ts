@@ -42,14 +42,13 @@ async function bootstrap(): Promise<void> {
   // The token check is warmed once everything is in place and before anything listens, so the first
   // check (and /health/ready) finds it warm. Here rather than in a lifecycle hook: those run inside
   // app.init(), before Fastify is ready to take a request, and for every test app too.
+  const heap = new Logger('Heap');
   const advice = memoryReducerAdvice(process.execArgv);
-  if (advice) new Logger('Heap').warn(advice);
+  if (advice) heap.warn(advice);
   await app.init();
   await warmUpTokenCheck(app);
   if (collectStartUpGarbage() === null)
-    new Logger('Heap').log(
-      'no full collection at the end of the start (node started with its own --expose-gc choice, or V8 kept the collector)',
-    );
+    heap.log('no full collection at the end of the start (node started with its own --expose-gc choice, or V8 kept the collector)');
   await app.listen({ port: config.port, host: config.host });
 }
 
