@@ -1,4 +1,4 @@
-import { collectStartUpGarbage, memoryReducerAdvice } from './heap-tuning';
+import { collectStartUpGarbage, memoryReducerAdvice, tickObjectShapeKept } from './heap-tuning';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -45,6 +45,7 @@ async function bootstrap(): Promise<void> {
   const heap = new Logger('Heap');
   const advice = memoryReducerAdvice(process.execArgv);
   if (advice) heap.warn(advice);
+  if (!tickObjectShapeKept) heap.log("no next-tick object kept: node's nextTick may get dearer after full collections (src/heap-tuning.ts)");
   await app.init();
   await warmUpTokenCheck(app);
   if (collectStartUpGarbage() === null)
