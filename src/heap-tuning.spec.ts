@@ -29,7 +29,12 @@ function nextTickLiteralStores(moduleFile: string | null): string[] {
       }
       eval('%DebugPrint(process.nextTick)');
     })();`;
-  const printed = execFileSync(process.execPath, ['--allow-natives-syntax', '--expose-gc', '-e', script], { encoding: 'utf8' });
+  // Node's own flags only: no preload or coverage option of the caller's reaches the fresh node.
+  const printed = execFileSync(process.execPath, ['--allow-natives-syntax', '--expose-gc', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+    timeout: 30_000,
+  });
   return [...printed.matchAll(/DefineKeyedOwnPropertyInLiteral (\w+)/g)].map((match) => match[1]);
 }
 
@@ -67,9 +72,11 @@ describe('heap tuning', () => {
     expect(runInNewContext('typeof gc')).toBe('undefined');
   });
 
-  it('keeps one next-tick object from the first import on, and a second call keeps the same', () => {
-    expect(tickObjectShapeKept).toBe(true);
-    expect(keepTickObjectShape()).toBe(true);
+  it('keeps one next-tick object from the first tick after its import on, and a second call changes nothing', async () => {
+    await new Promise((resolve) => process.nextTick(resolve));
+    expect(tickObjectShapeKept()).toBe(true);
+    keepTickObjectShape();
+    expect(tickObjectShapeKept()).toBe(true);
   });
 
   describe("nextTick's object literal after full collections", () => {
@@ -84,7 +91,9 @@ describe('heap tuning', () => {
       });
       writeFileSync(compiled, code);
     });
-    afterAll(() => rmSync(folder, { recursive: true, force: true }));
+    afterAll(() => {
+      if (folder) rmSync(folder, { recursive: true, force: true });
+    });
 
     it('without the kept object, its stores give up (what this guards against, on the node that runs the tests)', () => {
       expect(nextTickLiteralStores(null)).toContain('MEGAMORPHIC');
@@ -92,7 +101,7 @@ describe('heap tuning', () => {
 
     it('with it, every store keeps the one hidden class it learnt', () => {
       const stores = nextTickLiteralStores(compiled);
-      expect(stores).toHaveLength(4);
+      expect(stores.length).toBeGreaterThan(0);
       expect(new Set(stores)).toEqual(new Set(['MONOMORPHIC']));
     });
   });

@@ -20,8 +20,8 @@
 // One full collection at the end of the start (collectStartUpGarbage), before the service listens.
 //
 // One of node's next-tick objects kept for the life of the process (keepTickObjectShape), so V8 never
-// collects their hidden class; done here, at the first import, while nextTick has seen only one.
-import { createHook } from 'node:async_hooks';
+// collects their hidden classes; asked for here, at the first import, before any full collection.
+import { executionAsyncResource } from 'node:async_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -38,43 +38,40 @@ if (!namedOnCommandLine(PRETENURING, process.execArgv)) setFlagsFromString(`--no
 let keptTickObject: object | null = null;
 
 /**
- * Keeps one of the objects node's process.nextTick() makes alive for the life of the process, and
- * says whether it has one. Node's HTTP server calls nextTick about nine times per request (a request's
- * stream ending, its socket's write done, the response finished). Each call makes an object literal
- * whose keys are computed (`{ [async_id_symbol]: …, [trigger_async_id_symbol]: …, callback, args }`),
- * built by adding one property after another, each step a hidden class that hangs off the one before
- * only weakly. When a full collection finds no such object alive (all ticks run, as between two events
- * at start), V8 collects those classes, and the next call makes new ones. The stores of that literal
- * remember each class they have seen, and after a few such collections (the start's among them) they
- * give up: from then on every property costs a lookup in the runtime. Profiled, nextTick then cost
- * 3-4 µs per check instead of 0.1-0.3 (docs/performance.md, "Where each microsecond goes"). One object
- * that never dies keeps the classes, so the stores keep the one they learnt.
+ * Keeps one of the objects node's process.nextTick() makes alive for the life of the process. Node's
+ * HTTP server calls nextTick about nine times per request (a request's stream ending, its socket's
+ * write done, the response finished). Each call makes an object literal whose keys are computed
+ * (`{ [async_id_symbol]: …, [trigger_async_id_symbol]: …, callback, args }`), built one property at a
+ * time, each step a hidden class that hangs off the one before only weakly. When a full collection
+ * finds no such object alive (all ticks run, as between two events at start), V8 collects those
+ * classes, and the next call makes new ones. A store of such a literal knows one class or none: once
+ * it meets a second, it goes megamorphic for good, and from then on, in nextTick's optimised code,
+ * every property is a lookup in the runtime. Profiled, nextTick then cost 3-4 µs per check instead of
+ * 0.1-0.3 (docs/performance.md, "The token check", seventh round). One object that never dies keeps
+ * the classes, so the stores keep the one they learnt.
  *
- * The object is caught by an async hook, enabled for one nextTick call and disabled again (no hook is
- * left, so nothing else pays for it). Called at this module's import, the first of main.ts, before any
- * collection could have taken the classes; a second call keeps the first object.
+ * The object is the tick's own: inside its callback, executionAsyncResource() is the tick object being
+ * run. No async hook is involved (enabling one, even for a moment, installs V8's promise hooks and
+ * turns off its fast paths for promises for the life of the process). Until the tick runs, the object
+ * waits in node's queue, alive, so no collection can take its classes in between. Called at this
+ * module's import, the first of main.ts; a second call keeps the first object.
  */
-export function keepTickObjectShape(): boolean {
-  if (keptTickObject !== null) return true;
-  let caught: object | null = null;
-  const hook = createHook({
-    init(_asyncId, type, _triggerAsyncId, resource) {
-      if (type === 'TickObject' && caught === null) caught = resource;
-    },
-  });
-  try {
-    hook.enable();
-    process.nextTick(() => undefined);
-  } catch {
-    // A tuning step never stops the start: without the object, ticks cost what they cost.
-  } finally {
-    hook.disable();
-  }
-  keptTickObject = caught;
+export function keepTickObjectShape(): void {
+  if (keptTickObject !== null) return;
+  const keep = (): void => {
+    const resource = executionAsyncResource() as { callback?: unknown };
+    // Only the tick object of this very call: its callback is this function.
+    if (keptTickObject === null && resource.callback === keep) keptTickObject = resource;
+  };
+  process.nextTick(keep);
+}
+
+/** Whether a next-tick object is kept (from the first tick after this module's import on). */
+export function tickObjectShapeKept(): boolean {
   return keptTickObject !== null;
 }
 
-export const tickObjectShapeKept = keepTickObjectShape();
+keepTickObjectShape();
 
 /**
  * What to tell an operator who started the service without naming the memory reducer (a launcher of

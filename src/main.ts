@@ -45,7 +45,7 @@ async function bootstrap(): Promise<void> {
   const heap = new Logger('Heap');
   const advice = memoryReducerAdvice(process.execArgv);
   if (advice) heap.warn(advice);
-  if (!tickObjectShapeKept)
+  if (!tickObjectShapeKept())
     heap.log("no next-tick object kept: node's nextTick may get dearer after full collections (src/heap-tuning.ts)");
   await app.init();
   await warmUpTokenCheck(app);
