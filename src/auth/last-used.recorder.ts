@@ -11,7 +11,8 @@ const MAX_PENDING = 200_000;
 @Injectable()
 export class LastUsedRecorder implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('LastUsed');
-  private pending = new Map<string, { at: Date; ip: string }>();
+  // `at` in ms since the epoch: the check records a use without making a Date.
+  private pending = new Map<string, { at: number; ip: string }>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -30,7 +31,7 @@ export class LastUsedRecorder implements OnModuleInit, OnModuleDestroy {
     if (this.timer) clearInterval(this.timer);
   }
 
-  record(tokenId: string, at: Date, ip: string): void {
+  record(tokenId: string, at: number, ip: string): void {
     // The token's entry is updated in place on every check after its first: no object per request.
     const entry = this.pending.get(tokenId);
     if (entry !== undefined) {
@@ -47,7 +48,7 @@ export class LastUsedRecorder implements OnModuleInit, OnModuleDestroy {
     const batch = this.pending;
     this.pending = new Map();
     try {
-      await this.tokens.recordLastUsed([...batch].map(([id, use]) => ({ id, ...use })));
+      await this.tokens.recordLastUsed([...batch].map(([id, use]) => ({ id, at: new Date(use.at), ip: use.ip })));
     } catch (error) {
       this.logger.warn({ entries: batch.size, err: { type: (error as Error)?.constructor?.name } }, 'last-used flush failed; will retry');
       for (const [id, use] of batch) {

@@ -141,7 +141,7 @@ export class TokenAuthenticator implements OnApplicationBootstrap {
 
   /** The time-based checks, made against the clock on every request, then the owner's. */
   private admit(credential: TokenCredential, ip: string, recordUse: boolean, checkNetwork: boolean): Principal | DomainError {
-    const now = this.clock.now();
+    const now = this.clock.nowMs();
     // A disabled token reads as a revoked one: no hint that it could come back.
     if (diedBy(credential.revokedAt, now) || credential.disabledAt !== null) return INVALID;
     if (credential.parentId !== null && (diedBy(credential.parentRevokedAt, now) || credential.parentDisabledAt !== null)) return INVALID;
@@ -155,7 +155,7 @@ export class TokenAuthenticator implements OnApplicationBootstrap {
       if (network !== null && !network.allows(ip)) {
         // A use of a live token, refused: its usage shows it (the answer's hook cannot: no principal is set).
         if (recordUse) {
-          this.usage.request(credential.id, now.getTime());
+          this.usage.request(credential.id, now);
           this.usage.refusal(credential.id);
         }
         return notFromHere();
@@ -163,7 +163,7 @@ export class TokenAuthenticator implements OnApplicationBootstrap {
     }
     if (recordUse) {
       this.lastUsed.record(credential.id, now, ip);
-      this.usage.request(credential.id, now.getTime());
+      this.usage.request(credential.id, now);
     }
     return principal;
   }
@@ -278,8 +278,8 @@ function devicesByWorkspace(bindings: Array<[string, string]>): ReadonlyMap<stri
   return map;
 }
 
-function diedBy(moment: Date | null, now: Date): boolean {
-  return moment !== null && moment.getTime() <= now.getTime();
+function diedBy(moment: Date | null, nowMs: number): boolean {
+  return moment !== null && moment.getTime() <= nowMs;
 }
 
 function earliest(a: Date | null, b: Date | null): Date | null {

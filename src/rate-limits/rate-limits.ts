@@ -55,7 +55,7 @@ export class RateLimits implements OnModuleDestroy {
     this.perToken = batched('token', limits.perTokenPerMinute);
     this.failuresPerIp = batched('auth-fail', limits.failedChecksPerIpPerMinute);
     this.knownTokens = this.failuresPerIp ? new LRUCache({ max: config.cache.maxEntries }) : null;
-    this.own = new BatchedRedisCounter(redis.client, 'latchkey:own-limit', 0, WINDOW_SECONDS * 1000, () => clock.now().getTime());
+    this.own = new BatchedRedisCounter(redis.client, 'latchkey:own-limit', 0, WINDOW_SECONDS * 1000, () => clock.nowMs());
     this.perIp = new ExactLimit(redis.client, 'ip', limits.publicPerIpPerMinute, WINDOW_SECONDS, TOO_MANY);
   }
 

@@ -7,7 +7,7 @@ import type { TokenUsageRepository, UsageTally } from './token-usage.repository'
 
 function recorder(add: (tallies: readonly UsageTally[]) => Promise<void>, now: { ms: number }) {
   const repository = { add: jest.fn(add), deleteBefore: jest.fn(async () => 0) };
-  const clock = { now: () => new Date(now.ms) } as Clock;
+  const clock = { now: () => new Date(now.ms), nowMs: () => now.ms } as Clock;
   const instance = new TokenUsageRecorder(repository as unknown as TokenUsageRepository, {} as Database, clock, {
     lastUsedFlushSeconds: 10,
   } as AppConfig);

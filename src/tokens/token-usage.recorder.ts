@@ -66,7 +66,7 @@ export class TokenUsageRecorder implements OnModuleInit, OnModuleDestroy {
    * calls it itself).
    */
   refusal(tokenId: string): void {
-    const tally = this.tally(tokenId, this.clock.now().getTime());
+    const tally = this.tally(tokenId, this.clock.nowMs());
     if (tally) tally.refusals++;
   }
 
@@ -128,12 +128,12 @@ export class TokenUsageRecorder implements OnModuleInit, OnModuleDestroy {
         }
       }
     }
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     if (now - this.lastPruneAt >= HOUR_MS) await this.prune(now);
   }
 
   /** Deletes the hours past retention. */
-  async prune(nowMs = this.clock.now().getTime()): Promise<void> {
+  async prune(nowMs = this.clock.nowMs()): Promise<void> {
     this.lastPruneAt = nowMs;
     try {
       await this.usage.deleteBefore(new Date(retentionStart(nowMs)));

@@ -417,9 +417,9 @@ describe('tokens', () => {
       const token = await createNamedToken(t, user.personalToken, { scopes: ['account:read'] });
       const recorder = t.app.get(LastUsedRecorder);
       const later = new Date(t.clock.now().getTime() + 60_000);
-      recorder.record(token.id, later, '10.0.0.2');
+      recorder.record(token.id, later.getTime(), '10.0.0.2');
       await recorder.flush();
-      recorder.record(token.id, t.clock.now(), '10.0.0.1');
+      recorder.record(token.id, t.clock.nowMs(), '10.0.0.1');
       await recorder.flush();
       const meta = (await t.http().get(`/v1/me/tokens/${token.id}`).set(bearer(user.personalToken))).body;
       expect(meta).toMatchObject({ lastUsedAt: later.toISOString(), lastUsedIp: '10.0.0.2' });
