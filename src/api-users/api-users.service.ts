@@ -292,6 +292,13 @@ export class ApiUsersService {
       if (!old) throw notFound('Token');
       if (old.kind !== 'api_user') throw conflict('Sessions cannot be rotated.');
       this.tokens.assertRotatable(old);
+      // A rotation hands out a new secret with the old one's rights: only what the caller could make
+      // (issueToken's rule). Its devices are the API user's, within reach (assertCanActOn above).
+      assertTokenCanGrant(access.principal.token, {
+        scopes: old.scopes,
+        workspaceIds: [access.workspaceId],
+        allowedCidrs: old.allowedCidrs,
+      });
       const rotated = await this.tokens.rotateInTransaction(em, old, dto.graceSeconds ?? 0, access.principal);
       await audit({
         action: 'token.rotated',

@@ -16,11 +16,12 @@ export const DEVICE_SCOPED_PERMISSIONS: ReadonlySet<Permission> = new Set([
 ]);
 
 /**
- * These tell of every device of the workspace: a webhook delivers the events of any device (names,
- * serials), whatever its reader's device access. A principal limited to some devices does not hold
- * them at all (security review: such a member read the other devices through deliveries).
+ * These tell of every device of the workspace: a webhook delivers the events of any device, and the
+ * audit log records them (names, serials), whatever their reader's device access. A principal limited
+ * to some devices does not hold them at all (security reviews: such a member read the other devices
+ * through deliveries, and through the audit log and its export).
  */
-export const WHOLE_WORKSPACE_PERMISSIONS: ReadonlySet<Permission> = new Set(['webhooks:read', 'webhooks:manage']);
+export const WHOLE_WORKSPACE_PERMISSIONS: ReadonlySet<Permission> = new Set(['webhooks:read', 'webhooks:manage', 'audit:read']);
 
 /** Does a permission the roles grant take effect with this device access? */
 export function takesEffect(access: DeviceAccess, permission: Permission): boolean {

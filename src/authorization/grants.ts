@@ -185,6 +185,11 @@ export function assertTokenCanGrant(grantor: AuthenticatedToken, requested: Requ
   if (!scopesInclude(grantor.scopes, requested.scopes)) {
     throw new DomainError(ErrorCode.Forbidden, 'A token can only grant scopes it holds itself.');
   }
+  // A workspace that cut the grantor off is not reopened by a token it makes (createNamed inherits the
+  // cut-offs for the workspaces it does not name).
+  if (requested.workspaceIds?.some((id) => grantor.blockedWorkspaceIds.includes(id))) {
+    throw new DomainError(ErrorCode.Forbidden, 'A token cut off from a workspace cannot grant it.');
+  }
   if (grantor.workspaceIds !== null) {
     const allowed = new Set(grantor.workspaceIds);
     if (requested.workspaceIds === null || requested.workspaceIds.some((id) => !allowed.has(id))) {

@@ -266,6 +266,9 @@ export class TokensService {
         name: dto.name.trim(),
         scopes: dto.scopes,
         workspaceIds,
+        // The workspaces that cut the making token off stay closed to what it makes, as on a rotation
+        // and an exchanged session: a cut-off is otherwise undone by one POST /v1/me/tokens.
+        blockedWorkspaceIds: [...principal.token.blockedWorkspaceIds],
         expiresAt,
         rateLimit: dto.rateLimit ?? null,
         deviceIds,

@@ -10,7 +10,7 @@ import type { UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, parseToken, tokenHint } from '../auth/token-format';
 import { toDeviceAccess } from '../authorization/device-access.dto';
 import type { DeviceAccess } from '../authorization/device-rules';
-import { assertCanGrantDevices, assertCanGrantRoles, includesOwnerRole } from '../authorization/grants';
+import { assertCanGrantDevices, assertCanGrantRoles, capToGrantor, includesOwnerRole } from '../authorization/grants';
 import { PrincipalRef, WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
@@ -86,7 +86,7 @@ export class InvitationsService {
         hint: tokenHint(secret),
         ...inviterOf(access),
         createdAt: now,
-        expiresAt: new Date(now.getTime() + (dto.expiresInDays ?? INVITATION_DAYS_DEFAULT) * DAY_MS),
+        expiresAt: invitationExpiry(access, now, dto.expiresInDays),
         acceptedAt: null,
         acceptedByUserId: null,
         declinedAt: null,
@@ -154,7 +154,7 @@ export class InvitationsService {
         const deviceIds = [...(await this.devices.existing(access.workspaceId, invitation.deviceIds, em))];
         assertCanGrantDevices(access, invitation.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds });
         const secret = generateToken('lki_');
-        const expiresAt = new Date(now.getTime() + (dto.expiresInDays ?? INVITATION_DAYS_DEFAULT) * DAY_MS);
+        const expiresAt = invitationExpiry(access, now, dto.expiresInDays);
         const renewal = { tokenHash: hashToken(secret), hint: tokenHint(secret), expiresAt, ...inviterOf(access) };
         await this.invitations.renew(access.workspaceId, invitationId, renewal, em);
         await this.mailInvitation(em, access, invitation.email, secret, expiresAt);
@@ -318,4 +318,14 @@ function inviterRef(invitation: InvitationRecord): PrincipalRef | null {
   if (invitation.invitedByUserId) return { type: 'user', id: invitation.invitedByUserId };
   if (invitation.invitedByApiUserId) return { type: 'api_user', id: invitation.invitedByApiUserId };
   return null;
+}
+
+/**
+ * An invitation carries an `lki_` token, and a token never makes one that outlives it (SPEC 3): the
+ * inviter's token caps the expiry (a login session does not: it stands for a fresh password check).
+ * Without the cap, a minute-long session could hand out a month-long offer of ownership.
+ */
+function invitationExpiry(access: WorkspaceAccess, now: Date, days: number | undefined): Date {
+  const wanted = new Date(now.getTime() + (days ?? INVITATION_DAYS_DEFAULT) * DAY_MS);
+  return capToGrantor(access.principal, wanted) ?? wanted;
 }

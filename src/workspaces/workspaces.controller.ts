@@ -73,7 +73,10 @@ export class WorkspacesController {
 
   @Post(':wid/leave')
   @HttpCode(204)
-  @Authenticated({ workspaceMember: true })
+  // Leaving changes the account's memberships, as accepting or declining an invitation does: it takes
+  // account:manage, not any token of the user (a token scoped to measurements:read must not end the
+  // membership). A token restricted to this workspace may still leave it.
+  @Authenticated({ workspaceMember: true, scope: 'account:manage', allowRestrictedTokens: true })
   @ApiNoContentResponse({ description: 'The caller is no longer a member' })
   @ApiProblems(409)
   async leave(@CurrentWorkspace() caller: WorkspaceCaller, @CurrentActor() actor: Actor, @NoBody() _body: unknown): Promise<void> {

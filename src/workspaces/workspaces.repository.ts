@@ -96,17 +96,20 @@ export class WorkspacesRepository {
 
   /**
    * The principal's workspaces with its roles there, newest membership first: a user's memberships, or
-   * an API user's one workspace.
+   * an API user's one workspace. `visibleIds`: the token's restriction (null: every workspace);
+   * `blockedIds`: the workspaces that cut the token off, which it no longer sees.
    */
   listForPrincipal(
     who: { type: 'user' | 'api_user'; id: string },
     visibleIds: string[] | null,
+    blockedIds: readonly string[],
     after: KeysetPosition | null,
     limit: number,
   ): Promise<Array<WorkspaceRecord & { roles: Array<{ id: string; name: string }>; membershipCreatedAt: Date; membershipId: string }>> {
     const params: unknown[] = [requireId(who.id)];
     const where = [who.type === 'user' ? 'm.user_id = $1' : 'm.api_user_id = $1'];
     if (visibleIds) where.push(`m.workspace_id = ANY($${params.push(visibleIds)}::uuid[])`);
+    if (blockedIds.length > 0) where.push(`m.workspace_id <> ALL($${params.push([...blockedIds])}::uuid[])`);
     if (after) where.push(`(m.created_at, m.id) < ($${params.push(after.createdAt)}, $${params.push(after.id)})`);
     return this.dataSource.query(
       `SELECT ${WORKSPACE_COLUMNS}, m.id AS "membershipId", m.created_at AS "membershipCreatedAt",

@@ -82,7 +82,8 @@ export class WorkspacesService {
   /** A user's workspaces (those its token may see), or an API user's one workspace, in the same shape. */
   async listMine(principal: Principal, query: PageQueryDto): Promise<Page<WorkspaceView>> {
     const limit = pageLimit(query);
-    const rows = await this.workspaces.listForPrincipal(principal, principal.token.workspaceIds, decodeCursor(query.cursor), limit);
+    const { workspaceIds, blockedWorkspaceIds } = principal.token;
+    const rows = await this.workspaces.listForPrincipal(principal, workspaceIds, blockedWorkspaceIds, decodeCursor(query.cursor), limit);
     const page = toPage(
       rows.map((r) => ({ ...r, createdAt: r.membershipCreatedAt, id: r.membershipId, workspace: r })),
       limit,
