@@ -1,14 +1,16 @@
 // Teams of a workspace: roles and device access handed to the members and API users in them.
 // Whatever defines a team or changes who is in it grants what the team hands out, so it is held to
 // the grant rule (assertCanGrantTeam, grants.ts); putting a principal in a team or taking it out also
-// acts on that principal (assertCanActOn). Each write decides under the workspace's lock (WorkspaceWrites).
+// acts on that principal, and changing a team's grant or deleting the team acts on everyone in it
+// (assertCanActOn). Each write decides under the workspace's lock (WorkspaceWrites), so who is in the
+// team cannot change between the check and the write.
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import type { Actor } from '../audit/audit-log';
 import { toDeviceAccess } from '../authorization/device-access.dto';
 import type { DeviceAccess } from '../authorization/device-rules';
-import { assertCanGrantTeam, assertTeamRoles, canGrantTeam, type TeamGrant } from '../authorization/grants';
+import { assertCanActOn, assertCanGrantTeam, assertTeamRoles, canGrantTeam, type TeamGrant } from '../authorization/grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
@@ -77,6 +79,8 @@ export class TeamsService {
         const roleIds = dto.roleIds ?? team.roles.map((r) => r.id);
         const deviceAccess = dto.deviceAccess ? toDeviceAccess(dto.deviceAccess) : team.deviceAccess;
         if (dto.roleIds || dto.deviceAccess) await this.grantOf(access, roleIds, deviceAccess, em);
+        // And, as for a role's holders, every right of those it narrows or widens; a rename acts on no one.
+        if (!sameGrant(team, roleIds, deviceAccess)) await this.assertCanActOnThoseIn(em, access, teamId);
         const changed = {
           name: name ?? team.name,
           description: dto.description === undefined ? team.description : dto.description?.trim() || null,
@@ -96,11 +100,15 @@ export class TeamsService {
     );
   }
 
-  /** Deleting a team takes its rights from everyone in it: the caller must hold them (as for deleting a role). */
+  /**
+   * Deleting a team takes its rights from everyone in it: the caller must hold them (as for deleting a
+   * role), and everything those in it hold (as for taking each of them out).
+   */
   async delete(caller: WorkspaceCaller, actor: Actor, teamId: string): Promise<void> {
     await this.writes.run(caller, actor, async ({ em, access, audit }) => {
       const team = await this.findIn(em, access, teamId);
       assertCanGrantTeam(access, team);
+      await this.assertCanActOnThoseIn(em, access, teamId);
       await this.teams.delete(access.workspaceId, teamId, em);
       await audit({ action: 'team.deleted', target: { type: 'team', id: teamId }, details: { name: team.name } });
     });
@@ -164,6 +172,11 @@ export class TeamsService {
     return grant;
   }
 
+  /** Changing what a team hands out changes everyone in it: the caller holds all they hold together (owners aside). */
+  private async assertCanActOnThoseIn(em: EntityManager, access: WorkspaceAccess, teamId: string): Promise<void> {
+    assertCanActOn(access, await this.teams.holdings(access.workspaceId, teamId, em), 'the members and API users of this team');
+  }
+
   private async findIn(em: EntityManager, access: WorkspaceAccess, teamId: string): Promise<TeamRecord> {
     const team = await this.teams.find(access.workspaceId, teamId, em);
     if (!team) throw notFound('Team');
@@ -184,6 +197,15 @@ export class TeamsService {
 
 function nameTaken(name: string) {
   return { teams_workspace_name_key: `A team named "${name}" exists already.` };
+}
+
+/** Does the team hand out the same roles and devices it does now? */
+function sameGrant(team: TeamRecord, roleIds: string[], deviceAccess: DeviceAccess): boolean {
+  const roles = new Set(roleIds);
+  if (roles.size !== team.roles.length || !team.roles.every((r) => roles.has(r.id))) return false;
+  if (deviceAccess.mode === 'all' || team.deviceAccess.mode === 'all') return deviceAccess.mode === team.deviceAccess.mode;
+  const devices = new Set(deviceAccess.deviceIds);
+  return devices.size === team.deviceAccess.deviceIds.length && team.deviceAccess.deviceIds.every((d) => devices.has(d));
 }
 
 function resourceOf(who: TeamPrincipal): string {
