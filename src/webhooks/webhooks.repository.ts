@@ -210,10 +210,10 @@ export class WebhooksRepository {
   listDeliveries(
     workspaceId: string,
     endpointId: string,
-    filter: { after: KeysetPosition | null; limit: number },
+    filter: { after: KeysetPosition | null; limit: number; eventTypes: readonly string[] },
   ): Promise<DeliveryRecord[]> {
-    const params: unknown[] = [workspaceId, endpointId];
-    const where = ['d.workspace_id = $1', 'd.endpoint_id = $2'];
+    const params: unknown[] = [workspaceId, endpointId, filter.eventTypes];
+    const where = ['d.workspace_id = $1', 'd.endpoint_id = $2', 'd.event_type = ANY ($3::text[])'];
     if (filter.after) where.push(`(d.created_at, d.id) < ($${params.push(filter.after.createdAt)}, $${params.push(filter.after.id)})`);
     return this.dataSource.query(
       `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d WHERE ${where.join(' AND ')}

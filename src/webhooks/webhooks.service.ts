@@ -1,6 +1,8 @@
 // Webhook endpoints of a workspace: create (the signing secret is answered once), read, change,
 // delete, rotate the secret, send a test event, list deliveries and redeliver one. Changes go through
-// the workspace's write runner (its lock, the caller's rights read again, the audit event).
+// the workspace's write runner (its lock, the caller's rights read again, the audit event). An endpoint
+// is a standing read of its events: beyond webhooks:read or webhooks:manage, whoever makes one, acts on
+// one or reads its deliveries holds the read permission of each of its events (assertReadsEvents).
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
@@ -14,7 +16,7 @@ import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/p
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { urlProblem } from './webhook-address';
 import { WebhookDeliveries } from './webhook-deliveries';
-import { TEST_EVENT } from './webhook-events';
+import { assertReadsEvents, readableEvents, TEST_EVENT } from './webhook-events';
 import { newSigningSecret, WebhookSecrets } from './webhook-secrets';
 import { WebhookSender } from './webhook-sender';
 import { CreateWebhookDto, DEFAULT_SECRET_OVERLAP_SECONDS, RotateWebhookSecretDto, UpdateWebhookDto } from './webhooks.dto';
@@ -52,6 +54,7 @@ export class WebhooksService {
       updatedAt: now,
     };
     await this.writes.run(caller, actor, async ({ em, access, audit }) => {
+      assertReadsEvents(access, endpoint.events, 'create a webhook endpoint for these events');
       // Counted under the workspace's lock: two creations at once cannot both take the last place.
       const max = this.config.webhooks.maxEndpointsPerWorkspace;
       if ((await this.repository.countEndpoints(access.workspaceId, em)) >= max) {
@@ -77,7 +80,8 @@ export class WebhooksService {
   async update(caller: WorkspaceCaller, actor: Actor, id: string, dto: UpdateWebhookDto): Promise<WebhookEndpointView> {
     const url = dto.url !== undefined ? this.checkedUrl(dto.url) : undefined;
     return this.writes.run(caller, actor, async ({ em, access, audit }) => {
-      const endpoint = await this.find(access.workspaceId, id, em);
+      const endpoint = await this.actedOn(access, id, 'change this webhook endpoint', em);
+      if (dto.events) assertReadsEvents(access, dto.events, 'subscribe this webhook endpoint to these events');
       const enabled = dto.enabled ?? endpoint.enabled;
       const changed = {
         url: url ?? endpoint.url,
@@ -96,7 +100,7 @@ export class WebhooksService {
 
   async delete(caller: WorkspaceCaller, actor: Actor, id: string): Promise<void> {
     await this.writes.run(caller, actor, async ({ em, access, audit }) => {
-      const endpoint = await this.find(access.workspaceId, id, em);
+      const endpoint = await this.actedOn(access, id, 'delete this webhook endpoint', em);
       await this.repository.deleteEndpoint(access.workspaceId, id, em);
       await audit({ action: 'webhook.deleted', target: { type: 'webhook', id }, details: { url: endpoint.url } });
     });
@@ -110,7 +114,7 @@ export class WebhooksService {
     const overlapSeconds = dto.overlapSeconds ?? DEFAULT_SECRET_OVERLAP_SECONDS;
     const secret = newSigningSecret();
     return this.writes.run(caller, actor, async ({ em, access, audit }) => {
-      const endpoint = await this.find(access.workspaceId, id, em);
+      const endpoint = await this.actedOn(access, id, 'rotate the secret of this webhook endpoint', em);
       const now = this.clock.now();
       const changed = {
         secretSealed: this.secrets.seal(secret, id),
@@ -127,7 +131,7 @@ export class WebhooksService {
   /** A `webhook.test` event to this endpoint alone, delivered like any other. */
   async sendTest(caller: WorkspaceCaller, actor: Actor, id: string): Promise<WebhookDeliveryView> {
     return this.writes.run(caller, actor, async ({ em, access, audit }) => {
-      const endpoint = await this.enabledEndpoint(access.workspaceId, id, em);
+      const endpoint = await this.enabledEndpoint(access, id, 'test this webhook endpoint', em);
       const now = this.clock.now();
       const deliveryId = await this.deliveries.enqueue(em, access.workspaceId, endpoint.id, {
         type: TEST_EVENT,
@@ -139,10 +143,18 @@ export class WebhooksService {
     });
   }
 
+  /**
+   * 403 unless the caller reads every event the endpoint subscribes to. Deliveries of events it was
+   * subscribed to before (its events changed since) are left out unless the caller reads those too.
+   */
   async listDeliveries(access: WorkspaceAccess, id: string, query: PageQueryDto): Promise<Page<WebhookDeliveryView>> {
-    await this.find(access.workspaceId, id);
+    await this.actedOn(access, id, 'read the deliveries of this webhook endpoint');
     const limit = pageLimit(query);
-    const rows = await this.repository.listDeliveries(access.workspaceId, id, { after: decodeCursor(query.cursor), limit });
+    const rows = await this.repository.listDeliveries(access.workspaceId, id, {
+      after: decodeCursor(query.cursor),
+      limit,
+      eventTypes: readableEvents(access),
+    });
     return toPage(rows, limit, toDeliveryView);
   }
 
@@ -151,7 +163,9 @@ export class WebhooksService {
     return this.writes.run(caller, actor, async ({ em, access, audit }) => {
       const original = await this.repository.findDelivery(access.workspaceId, id, deliveryId, em);
       if (!original) throw notFound('Delivery');
-      await this.enabledEndpoint(access.workspaceId, id, em);
+      await this.enabledEndpoint(access, id, 'redeliver from this webhook endpoint', em);
+      // The message may be of an event the endpoint no longer subscribes to: its body is read again too.
+      assertReadsEvents(access, [original.eventType], 'redeliver this message');
       const payload = original.payload as { type: string; timestamp: string; data: Record<string, unknown> };
       const newId = await this.deliveries.enqueue(em, access.workspaceId, id, payload, original.messageId);
       await audit({ action: 'webhook.redelivered', target: { type: 'webhook', id }, details: { deliveryId: newId, of: deliveryId } });
@@ -165,9 +179,19 @@ export class WebhooksService {
     return toDeliveryView(delivery);
   }
 
-  private async enabledEndpoint(workspaceId: string, id: string, em: EntityManager): Promise<EndpointRecord> {
-    const endpoint = await this.find(workspaceId, id, em);
+  private async enabledEndpoint(access: WorkspaceAccess, id: string, what: string, em: EntityManager): Promise<EndpointRecord> {
+    const endpoint = await this.actedOn(access, id, what, em);
     if (!endpoint.enabled) throw conflict('The webhook endpoint is disabled; enable it first (PATCH with enabled: true).');
+    return endpoint;
+  }
+
+  /**
+   * The endpoint, for a caller who reads every event it subscribes to: 404 when it is not in the
+   * caller's workspace (as for one that does not exist), then 403 naming the permissions missing.
+   */
+  private async actedOn(access: WorkspaceAccess, id: string, what: string, em?: EntityManager): Promise<EndpointRecord> {
+    const endpoint = await this.find(access.workspaceId, id, em);
+    assertReadsEvents(access, endpoint.events, what);
     return endpoint;
   }
 

@@ -739,7 +739,8 @@ describe('webhooks', () => {
       const viewer = await ws.member('viewer');
       const member = await ws.member('member');
       const admin = await ws.member('admin');
-      const reader = await ws.member({ id: await ws.role(['webhooks:read']) });
+      // The endpoint tells of device.created: reading its deliveries takes devices:read too (webhook-events.ts).
+      const reader = await ws.member({ id: await ws.role(['webhooks:read', 'devices:read']) });
       for (const who of [viewer, member]) {
         expectProblem(await t.http().get(hooks(ws.id)).set(bearer(who.personalToken)), 403, 'forbidden');
         expectProblem(
@@ -783,7 +784,7 @@ describe('webhooks', () => {
     });
 
     it('lets an API user in by its roles, and a restricted token only as far as its scopes and workspaces', async () => {
-      const manager = await ws.apiUser({ roles: [{ id: await ws.role(['webhooks:read', 'webhooks:manage']) }] });
+      const manager = await ws.apiUser({ roles: [{ id: await ws.role(['webhooks:read', 'webhooks:manage', 'devices:read']) }] });
       const plain = await ws.apiUser({ roles: ['member'] });
       await createEndpoint(ws, {}, manager.token);
       expectProblem(await t.http().get(hooks(ws.id)).set(bearer(plain.token)), 403, 'forbidden');
