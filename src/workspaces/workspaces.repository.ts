@@ -6,6 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Invalidation } from '../cache/invalidation';
 import type { DeviceAccess } from '../authorization/device-rules';
 import { Holdings, isOwnerRoleSql } from '../authorization/grants';
+import { groupHoldings, HOLDS_ROLE } from '../authorization/holdings-query';
 import { BUILT_IN_ROLES, BuiltInRole } from '../authorization/permissions';
 import type { KeysetPosition } from '../common/pagination';
 import { requireId } from '../database/workspace-scoped';
@@ -271,43 +272,7 @@ export class WorkspacesRepository {
    * everything whatever its other roles): the union of their permissions and of their devices.
    */
   async roleHoldings(workspaceId: string, roleId: string, em: EntityManager): Promise<Holdings> {
-    // Holders directly or through a team; what each holds is its own grants and its teams' (as the access query reads them).
-    const rows: Array<{ permissions: string[]; allDevices: boolean; deviceIds: string[] }> = await em.query(
-      `WITH holders AS (
-         SELECT m.workspace_id, m.id, m.device_access
-           FROM memberships m
-          WHERE m.workspace_id = $1
-            AND (EXISTS (SELECT 1 FROM membership_roles mr WHERE mr.workspace_id = m.workspace_id AND mr.membership_id = m.id AND mr.role_id = $2)
-                 OR EXISTS (SELECT 1 FROM team_members tm JOIN team_roles tr ON tr.workspace_id = tm.workspace_id AND tr.team_id = tm.team_id
-                             WHERE tm.workspace_id = m.workspace_id AND tm.membership_id = m.id AND tr.role_id = $2))
-            AND NOT EXISTS (SELECT 1 FROM membership_roles o JOIN roles r ON r.workspace_id = o.workspace_id AND r.id = o.role_id
-                             WHERE o.workspace_id = m.workspace_id AND o.membership_id = m.id AND ${isOwnerRoleSql('r')})),
-       holder_teams AS (
-         SELECT t.id, t.device_access FROM holders h
-           JOIN team_members tm ON tm.workspace_id = h.workspace_id AND tm.membership_id = h.id
-           JOIN teams t ON t.workspace_id = tm.workspace_id AND t.id = tm.team_id),
-       held_roles AS (
-         SELECT mr.role_id FROM holders h JOIN membership_roles mr ON mr.workspace_id = h.workspace_id AND mr.membership_id = h.id
-         UNION SELECT tr.role_id FROM holder_teams ht JOIN team_roles tr ON tr.workspace_id = $1 AND tr.team_id = ht.id)
-       SELECT COALESCE((SELECT array_agg(DISTINCT p) FROM held_roles hr
-                          JOIN roles r ON r.workspace_id = $1 AND r.id = hr.role_id
-                          CROSS JOIN LATERAL unnest(r.permissions) AS p), '{}') AS permissions,
-              (EXISTS (SELECT 1 FROM holders WHERE device_access = 'all')
-                 OR EXISTS (SELECT 1 FROM holder_teams WHERE device_access = 'all')) AS "allDevices",
-              COALESCE((SELECT array_agg(DISTINCT d.device_id) FROM (
-                          SELECT md.device_id FROM holders h
-                            JOIN membership_devices md ON md.workspace_id = h.workspace_id AND md.membership_id = h.id
-                          UNION ALL
-                          SELECT td.device_id FROM holder_teams ht JOIN team_devices td ON td.workspace_id = $1 AND td.team_id = ht.id) d),
-                       '{}') AS "deviceIds"`,
-      [workspaceId, roleId],
-    );
-    const { permissions, allDevices, deviceIds } = rows[0];
-    return {
-      isOwner: false,
-      permissions: new Set(permissions),
-      deviceAccess: allDevices ? { mode: 'all' } : { mode: 'selected', deviceIds },
-    };
+    return groupHoldings(em, workspaceId, HOLDS_ROLE, roleId);
   }
 
   /** Owners other than the given membership (under the workspace lock, this is exact). */
