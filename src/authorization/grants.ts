@@ -160,6 +160,8 @@ export interface RequestedGrant {
   deviceIds?: readonly string[] | null;
   /** Its network allow-list, normalised; null: any network. Left out: not part of this grant. */
   allowedCidrs?: readonly string[] | null;
+  /** The workspaces the token will be cut off from. Left out: not part of this grant (only naming one is checked). */
+  blockedWorkspaceIds?: readonly string[];
 }
 
 export function assertScopesWellFormed(scopes: readonly string[]): void {
@@ -185,10 +187,18 @@ export function assertTokenCanGrant(grantor: AuthenticatedToken, requested: Requ
   if (!scopesInclude(grantor.scopes, requested.scopes)) {
     throw new DomainError(ErrorCode.Forbidden, 'A token can only grant scopes it holds itself.');
   }
-  // A workspace that cut the grantor off is not reopened by a token it makes (createNamed inherits the
-  // cut-offs for the workspaces it does not name).
-  if (requested.workspaceIds?.some((id) => grantor.blockedWorkspaceIds.includes(id))) {
-    throw new DomainError(ErrorCode.Forbidden, 'A token cut off from a workspace cannot grant it.');
+  // A workspace that cut the grantor off is not reopened by a token it makes, rotates or enables: naming
+  // it is refused, and a token reaching every workspace must be cut off from it too (createNamed
+  // inherits the cut-offs; a rotation keeps the old token's).
+  const cutOffs = grantor.blockedWorkspaceIds;
+  if (cutOffs.length > 0) {
+    if (requested.workspaceIds?.some((id) => cutOffs.includes(id))) {
+      throw new DomainError(ErrorCode.Forbidden, 'A token cut off from a workspace cannot grant it.');
+    }
+    const blocked = requested.blockedWorkspaceIds;
+    if (requested.workspaceIds === null && blocked !== undefined && cutOffs.some((id) => !blocked.includes(id))) {
+      throw new DomainError(ErrorCode.Forbidden, 'A token cut off from a workspace cannot hand out a token that reaches it.');
+    }
   }
   if (grantor.workspaceIds !== null) {
     const allowed = new Set(grantor.workspaceIds);

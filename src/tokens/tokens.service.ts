@@ -252,7 +252,10 @@ export class TokensService {
       dto.allowedCidrs === undefined
         ? principal.token.allowedCidrs && [...principal.token.allowedCidrs]
         : (storedCidrs(dto.allowedCidrs) ?? null);
-    assertTokenCanGrant(principal.token, { scopes: dto.scopes, workspaceIds, deviceIds, allowedCidrs });
+    // The workspaces that cut the making token off stay closed to what it makes, as on a rotation and an
+    // exchanged session: a cut-off is otherwise undone by one POST /v1/me/tokens.
+    const blockedWorkspaceIds = [...principal.token.blockedWorkspaceIds];
+    assertTokenCanGrant(principal.token, { scopes: dto.scopes, workspaceIds, deviceIds, allowedCidrs, blockedWorkspaceIds });
     if (dto.deviceIds) await this.assertDevicesReached({ type: 'user', id: principal.id }, dto.deviceIds, workspaceIds);
     const now = this.clock.now();
     const days = dto.expiresInDays === undefined ? DEFAULT_NAMED_TOKEN_DAYS : dto.expiresInDays;
@@ -266,9 +269,7 @@ export class TokensService {
         name: dto.name.trim(),
         scopes: dto.scopes,
         workspaceIds,
-        // The workspaces that cut the making token off stay closed to what it makes, as on a rotation
-        // and an exchanged session: a cut-off is otherwise undone by one POST /v1/me/tokens.
-        blockedWorkspaceIds: [...principal.token.blockedWorkspaceIds],
+        blockedWorkspaceIds,
         expiresAt,
         rateLimit: dto.rateLimit ?? null,
         deviceIds,
@@ -360,6 +361,7 @@ export class TokensService {
       assertTokenCanGrant(grantor, {
         scopes: token.scopes,
         workspaceIds: token.workspaceIds,
+        blockedWorkspaceIds: token.blockedWorkspaceIds,
         deviceIds: checkGrantorDevices ? (dto.deviceIds !== undefined ? dto.deviceIds : token.deviceIds) : undefined,
         allowedCidrs: allowedCidrs !== undefined ? allowedCidrs : token.allowedCidrs,
       });
@@ -438,6 +440,7 @@ export class TokensService {
         workspaceIds: old.workspaceIds,
         deviceIds: old.deviceIds,
         allowedCidrs: old.allowedCidrs,
+        blockedWorkspaceIds: old.blockedWorkspaceIds,
       });
       const rotated = await this.rotateInTransaction(em, old, dto.graceSeconds ?? 0, principal);
       await this.audit.record(em, actor, {

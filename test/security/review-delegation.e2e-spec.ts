@@ -70,6 +70,24 @@ describe('security review: delegation', () => {
       expect(personal.body.items.map((w: { id: string }) => w.id).sort()).toEqual([own, ws.id].sort());
     });
 
+    it("cannot rotate or enable another of the user's tokens that reaches it (the new secret would); its own rotation stays cut off", async () => {
+      const other = await createNamedToken(t, member.personalToken, { name: 'other', scopes: ['*'] });
+      expectProblem(await t.http().post(`/v1/me/tokens/${other.id}/rotate`).set(bearer(leaked.secret)).send({}), 403, 'forbidden');
+      const restricted = await createNamedToken(t, member.personalToken, { name: 'only-there', scopes: ['*'], workspaceIds: [ws.id] });
+      expectProblem(await t.http().post(`/v1/me/tokens/${restricted.id}/rotate`).set(bearer(leaked.secret)).send({}), 403, 'forbidden');
+      await t.http().patch(`/v1/me/tokens/${other.id}`).set(bearer(member.personalToken)).send({ enabled: false }).expect(200);
+      expectProblem(await t.http().patch(`/v1/me/tokens/${other.id}`).set(bearer(leaked.secret)).send({ enabled: true }), 403, 'forbidden');
+      // The other token is untouched: still disabled, its secret unchanged.
+      expect((await authorize(other.secret, own)).status).toBe(401);
+      await t.http().patch(`/v1/me/tokens/${other.id}`).set(bearer(member.personalToken)).send({ enabled: true }).expect(200);
+      expect((await authorize(other.secret, ws.id)).status).toBe(204);
+      // Rotating itself is allowed: the new secret keeps the cut-off.
+      const self = await createNamedToken(t, leaked.secret, { name: 'self', scopes: ['*'] });
+      const rotated = await t.http().post(`/v1/me/tokens/${self.id}/rotate`).set(bearer(leaked.secret)).send({}).expect(200);
+      expect((await authorize(rotated.body.secret, ws.id)).status).toBe(401);
+      expect((await authorize(rotated.body.secret, own)).status).toBe(204);
+    });
+
     it('does not hold back the member: their personal token still makes a token that reaches it', async () => {
       const fresh = await createNamedToken(t, member.personalToken, { scopes: ['*'], workspaceIds: [ws.id] });
       expect((await authorize(fresh.secret, ws.id)).status).toBe(204);
