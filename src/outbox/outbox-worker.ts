@@ -1,14 +1,22 @@
-// Delivers the outbox: claims due jobs in small batches (FOR UPDATE SKIP LOCKED, so instances share
-// the work), hands each to the handler of its kind outside any request and any transaction, and
-// records the outcome. A job whose worker died stays claimed only until its lease runs out. Wakes right
-// after a commit that added jobs on this instance, polls otherwise (jobs from other instances, retries).
+// Delivers the outbox: each kind in its own lane (OutboxLane: mail never waits behind webhooks, and a
+// stuck delivery holds one of its lane's slots), claiming due jobs (FOR UPDATE SKIP LOCKED, so instances
+// share the work), handing each to the handler of its kind outside any request and any transaction, and
+// recording the outcome. A job whose worker died stays claimed only until its lease runs out. A lane wakes
+// right after a commit that added jobs of its kind on this instance, polls otherwise (jobs from other
+// instances, retries).
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Outbox, OutboxHandler, OutboxJob } from './outbox';
+import { OutboxLane } from './outbox-lane';
 import { OutboxQueueRow, OutboxRepository } from './outbox.repository';
 
-const BATCH_SIZE = 10;
+/**
+ * Jobs of one kind in flight at once on an instance: the batch the worker used to claim, so each kind
+ * asks no more of its receivers, the SMTP server and the connection pool than before; now a slot is
+ * refilled as soon as its job ends, and nine stuck webhook receivers still leave one slot moving.
+ */
+const SLOTS_PER_KIND = 10;
 
 /** delivered; retried: failed, tried again later; given_up: failed for the last time. */
 export type DeliveryOutcome = 'delivered' | 'retried' | 'given_up';
@@ -20,11 +28,9 @@ const SHUTDOWN_WAIT_MS = 10_000;
 export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Outbox');
   private readonly handlers = new Map<string, OutboxHandler>();
+  private readonly lanes = new Map<string, OutboxLane>();
   private readonly listeners: DeliveryListener[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
-  private again = false;
-  private stopped = false;
 
   constructor(
     private readonly jobs: OutboxRepository,
@@ -32,12 +38,31 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     outbox: Outbox,
   ) {
-    outbox.onCommit(() => this.nudge());
+    outbox.onCommit((kinds) => {
+      for (const kind of kinds) this.nudge(kind);
+    });
   }
 
   register(handler: OutboxHandler): void {
     if (this.handlers.has(handler.kind)) throw new Error(`an outbox handler for '${handler.kind}' is already registered`);
     this.handlers.set(handler.kind, handler);
+    const leaseMs = () => this.config.outbox.leaseSeconds * 1000;
+    const lane = new OutboxLane(
+      SLOTS_PER_KIND,
+      (limit) => {
+        const now = this.clock.now();
+        return this.jobs.claim([handler.kind], now, new Date(now.getTime() + leaseMs()), limit);
+      },
+      (job) => this.run(handler, job, leaseMs()),
+      (error) => {
+        // The database is away (an outage, shutdown): the next poll tries again.
+        this.logger.warn(
+          { kind: handler.kind, err: { type: (error as Error)?.constructor?.name, code: (error as { code?: string }).code } },
+          'outbox run failed',
+        );
+      },
+    );
+    this.lanes.set(handler.kind, lane);
   }
 
   /** Told of every delivery attempt this instance made (the metrics). */
@@ -52,65 +77,44 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
 
   onApplicationBootstrap(): void {
     if (!this.config.outbox.worker) return;
-    this.timer = setInterval(() => this.nudge(), this.config.outbox.pollSeconds * 1000);
+    this.timer = setInterval(() => this.nudgeAll(), this.config.outbox.pollSeconds * 1000);
     this.timer.unref();
-    this.nudge();
+    this.nudgeAll();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    if (!this.running) return;
+    const lanes = Promise.all([...this.lanes.values()].map((lane) => lane.stop()));
     let wait: NodeJS.Timeout | undefined;
-    await Promise.race([this.running, new Promise((resolve) => (wait = setTimeout(resolve, SHUTDOWN_WAIT_MS)))]);
+    await Promise.race([lanes, new Promise((resolve) => (wait = setTimeout(resolve, SHUTDOWN_WAIT_MS)))]);
     clearTimeout(wait);
   }
 
-  /** Runs every due job now, until none is due; returns how many ran. For tests and shutdown. */
+  /**
+   * Runs every due job now, every lane at once, until none is due; returns how many ran. For tests.
+   * Rounds until one runs nothing: a job may add another lane's (a reset request adds its mail).
+   */
   async drainDue(): Promise<number> {
     let ran = 0;
     for (;;) {
-      const batch = await this.runBatch();
-      if (batch === 0) return ran;
-      ran += batch;
+      const round = await Promise.all([...this.lanes.values()].map((lane) => lane.drain()));
+      const n = round.reduce((sum, one) => sum + one, 0);
+      if (n === 0) return ran;
+      ran += n;
     }
   }
 
-  /** Soon, once: a run in progress runs again when it ends, so a commit during a run is not missed. */
-  private nudge(): void {
-    if (!this.config.outbox.worker || this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drainDue()
-      .catch((error: unknown) => {
-        // The database is away (an outage, shutdown): the next poll tries again.
-        this.logger.warn(
-          { err: { type: (error as Error)?.constructor?.name, code: (error as { code?: string }).code } },
-          'outbox run failed',
-        );
-      })
-      .finally(() => {
-        this.running = null;
-        if (this.again) {
-          this.again = false;
-          this.nudge();
-        }
-      });
+  private nudgeAll(): void {
+    for (const kind of this.lanes.keys()) this.nudge(kind);
   }
 
-  private async runBatch(): Promise<number> {
-    const now = this.clock.now();
-    const leaseMs = this.config.outbox.leaseSeconds * 1000;
-    const claimed = await this.jobs.claim([...this.handlers.keys()], now, new Date(now.getTime() + leaseMs), BATCH_SIZE);
-    await Promise.all(claimed.map((job) => this.run(job, leaseMs)));
-    return claimed.length;
+  /** Soon, once: a lane's run in progress claims again, so a commit during a run is not missed. */
+  private nudge(kind: string): void {
+    if (this.config.outbox.worker) this.lanes.get(kind)?.nudge();
   }
 
-  private async run(job: OutboxJob, leaseMs: number): Promise<void> {
-    const handler = this.handlers.get(job.kind) as OutboxHandler;
+  private async run(handler: OutboxHandler, job: OutboxJob, leaseMs: number): Promise<void> {
     const started = process.hrtime.bigint();
     try {
       await withTimeout(handler.deliver(job), leaseMs);

@@ -45,12 +45,13 @@ export interface OutboxHandler {
   onGiveUp?(job: OutboxJob, lastError: string): Promise<void>;
 }
 
-/** Told when a transaction that added jobs has committed (the worker wakes instead of waiting for its poll). */
-export type CommitListener = () => void;
+/** Told when a transaction that added jobs of these kinds has committed (the worker wakes their lanes instead of waiting for its poll). */
+export type CommitListener = (kinds: ReadonlySet<string>) => void;
 
 @Injectable()
 export class Outbox implements EntitySubscriberInterface {
-  private readonly waiting = new WeakSet<QueryRunner>();
+  /** Open transactions that added jobs, and the kinds they added. */
+  private readonly waiting = new WeakMap<QueryRunner, Set<string>>();
   private listener: CommitListener = () => undefined;
 
   constructor(
@@ -78,7 +79,7 @@ export class Outbox implements EntitySubscriberInterface {
       manager,
       jobs.map((job) => ({ kind: job.kind, payload: job.payload, runAt: job.runAt ?? now, createdAt: now })),
     );
-    this.wake(manager);
+    this.wake(manager, jobs);
     return ids;
   }
 
@@ -93,15 +94,17 @@ export class Outbox implements EntitySubscriberInterface {
   private async insert(manager: EntityManager, job: OutboxJobInput, id?: string): Promise<string> {
     const now = this.clock.now();
     const jobId = await this.jobs.insert(manager, { kind: job.kind, payload: job.payload, runAt: job.runAt ?? now, createdAt: now }, id);
-    this.wake(manager);
+    this.wake(manager, [job]);
     return jobId;
   }
 
   /** The worker is told of new jobs after COMMIT: before it, no other session sees them. */
-  private wake(manager: EntityManager): void {
+  private wake(manager: EntityManager, jobs: readonly OutboxJobInput[]): void {
     const transaction = manager.queryRunner?.isTransactionActive ? manager.queryRunner : null;
-    if (transaction) this.waiting.add(transaction);
-    else this.listener();
+    const kinds = transaction ? (this.waiting.get(transaction) ?? new Set<string>()) : new Set<string>();
+    for (const job of jobs) kinds.add(job.kind);
+    if (transaction) this.waiting.set(transaction, kinds);
+    else this.listener(kinds);
   }
 
   onCommit(listener: CommitListener): void {
@@ -110,9 +113,10 @@ export class Outbox implements EntitySubscriberInterface {
 
   /** TypeORM, after COMMIT or RELEASE SAVEPOINT: only the outermost commit makes the jobs visible. */
   afterTransactionCommit({ queryRunner }: TransactionCommitEvent): void {
-    if (queryRunner.isTransactionActive || !this.waiting.has(queryRunner)) return;
+    const kinds = this.waiting.get(queryRunner);
+    if (queryRunner.isTransactionActive || !kinds) return;
     this.waiting.delete(queryRunner);
-    this.listener();
+    this.listener(kinds);
   }
 
   afterTransactionRollback({ queryRunner }: TransactionRollbackEvent): void {

@@ -1,0 +1,96 @@
+// One kind's lane of the outbox worker. Its jobs are claimed and run apart from every other kind's, so
+// one kind's backlog or stuck receivers never delay another (webhooks never hold up mail); within the
+// lane up to `slots` jobs are in flight and a slot is refilled as soon as its job ends, so a stuck
+// delivery holds one slot, not the lane. Jobs are claimed only for free slots and started at once, so
+// each runs within the lease its claim took.
+import { OutboxJob } from './outbox';
+
+export type ClaimJobs = (limit: number) => Promise<OutboxJob[]>;
+/** Runs one job to its recorded outcome; throws only when the outcome could not be recorded (the database). */
+export type RunJob = (job: OutboxJob) => Promise<void>;
+
+export class OutboxLane {
+  /** Drains waiting for a slot to free up, woken by nudge() to claim at once what was just added. */
+  private readonly sleepers = new Set<() => void>();
+  /** A nudge that no claim started since has answered. */
+  private nudged = false;
+  private background: Promise<unknown> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly slots: number,
+    private readonly claim: ClaimJobs,
+    private readonly run: RunJob,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /**
+   * Soon: a background drain starts, or the one in progress claims again as soon as it has a free slot
+   * (not only when a job ends); one nudged during its last claim runs again, so no commit is missed.
+   */
+  nudge(): void {
+    if (this.stopped) return;
+    this.nudged = true;
+    for (const wake of this.sleepers) wake();
+    if (this.background) return;
+    this.background = this.drain()
+      .catch(this.onError)
+      .finally(() => {
+        this.background = null;
+        if (this.nudged) this.nudge();
+      });
+  }
+
+  /** Claims nothing more; resolves once the background drain has ended (its jobs in flight with it). */
+  stop(): Promise<unknown> {
+    this.stopped = true;
+    return this.background ?? Promise.resolve();
+  }
+
+  /**
+   * Runs every due job of the lane, up to `slots` at once, until none is due and none is in flight;
+   * returns how many ran. A database error stops the claims, lets the jobs in flight end, then throws.
+   */
+  async drain(): Promise<number> {
+    const inFlight = new Set<Promise<void>>();
+    let ran = 0;
+    // Claim at the start and whenever a job ends: what it left behind (a retry due now) is due again.
+    let claimAgain = true;
+    let failure: { error: unknown } | null = null;
+    let wake: () => void = () => undefined;
+    for (;;) {
+      const free = this.slots - inFlight.size;
+      if ((claimAgain || this.nudged) && free > 0 && !failure && !this.stopped) {
+        claimAgain = false;
+        this.nudged = false;
+        try {
+          const jobs = await this.claim(free);
+          for (const job of jobs) {
+            const running: Promise<void> = this.run(job)
+              .catch((error: unknown) => {
+                failure ??= { error };
+              })
+              .finally(() => {
+                inFlight.delete(running);
+                claimAgain = true;
+                wake();
+              });
+            inFlight.add(running);
+          }
+          ran += jobs.length;
+        } catch (error) {
+          failure ??= { error };
+        }
+        continue;
+      }
+      if (inFlight.size === 0) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        this.sleepers.add(resolve);
+      });
+      this.sleepers.delete(wake);
+    }
+    if (failure) throw failure.error;
+    return ran;
+  }
+}

@@ -1,0 +1,103 @@
+// One kind's deliveries never hold up another's: with a tenant's webhook deliveries stuck on a receiver
+// that never answers (a tarpit), another user's password-reset mail still goes out, through the real
+// background worker, while every stuck delivery is still in flight.
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bearer, registerUser } from '../support/api';
+import { newWorkspace } from '../support/fixtures';
+import { MailCatcher } from '../support/mail-catcher';
+import { startTestApp, TestApp } from '../support/test-app';
+import { guardConnections, WEBHOOK_TEST_ENV } from '../support/webhook-receiver';
+import { WebhookSender } from '../../src/webhooks/webhook-sender';
+
+/** An HTTP server on the loopback that reads each request and never answers it. */
+class Tarpit {
+  /** Requests taken, and those whose client gave up (the delivery attempt ended). */
+  taken = 0;
+  ended = 0;
+  private readonly server: Server;
+
+  private constructor() {
+    this.server = createServer((req, res) => {
+      this.taken++;
+      res.on('close', () => this.ended++);
+      req.resume();
+    });
+  }
+
+  static async start(): Promise<Tarpit> {
+    const tarpit = new Tarpit();
+    await new Promise<void>((resolve) => tarpit.server.listen(0, '127.0.0.1', resolve));
+    return tarpit;
+  }
+
+  url(path: string): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${path}`;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Stuck deliveries: more than a lane's slots, so before the lanes they filled a whole batch ahead of the mail. */
+const STUCK = 12;
+
+describe('outbox lanes', () => {
+  let t: TestApp;
+  let smtp: MailCatcher;
+  let tarpit: Tarpit;
+
+  beforeAll(async () => {
+    smtp = await MailCatcher.start();
+    tarpit = await Tarpit.start();
+    t = await startTestApp({
+      ...WEBHOOK_TEST_ENV,
+      LATCHKEY_OUTBOX_WORKER: 'on',
+      LATCHKEY_OUTBOX_POLL_SECONDS: '300',
+      // An attempt on the tarpit ends only after this: far longer than a mail takes.
+      LATCHKEY_WEBHOOK_TIMEOUT_MS: '20000',
+      LATCHKEY_SMTP_URL: smtp.url,
+      LATCHKEY_MAIL_FROM: 'Latchkey <no-reply@latchkey.example>',
+    });
+    guardConnections(t.app.get(WebhookSender));
+  });
+  afterAll(async () => {
+    // Ends the stuck attempts first, so shutdown does not wait for them.
+    await tarpit?.close();
+    await t?.close();
+    await smtp?.stop();
+  });
+
+  it("delivers a password-reset mail while another tenant's webhook deliveries are stuck on a receiver that never answers", async () => {
+    const victim = await registerUser(t, undefined, 'Victim');
+    for (let i = 0; i < 250 && smtp.to(victim.email).length === 0; i++) await sleep(20);
+    expect(smtp.to(victim.email)).toHaveLength(1); // the verification mail
+
+    // Another tenant: endpoints on the tarpit, and one event each of them is subscribed to.
+    const ws = await newWorkspace(t);
+    for (let n = 0; n < STUCK; n++) {
+      await t
+        .http()
+        .post(`/v1/workspaces/${ws.id}/webhooks`)
+        .set(bearer(ws.owner.personalToken))
+        .send({ url: tarpit.url(`/hook-${n}`), events: ['device.created'] })
+        .expect(201);
+    }
+    await ws.device();
+    // The worker has taken as many as it runs at once, and every one of them is hanging.
+    for (let i = 0; i < 250 && tarpit.taken < 10; i++) await sleep(20);
+    expect(tarpit.taken).toBeGreaterThanOrEqual(10);
+
+    await t.http().post('/v1/auth/password-reset').send({ email: victim.email }).expect(202);
+    // Until the mail arrives or a stuck attempt ends, whichever comes first (no time limit decides).
+    for (let i = 0; i < 2000 && smtp.to(victim.email).length < 2 && tarpit.ended === 0; i++) await sleep(20);
+    expect(smtp.to(victim.email).map((m) => m.subject)).toEqual(['Verify your email address', 'Reset your password']);
+    expect(tarpit.ended).toBe(0);
+    const [{ pending }] = await t.dataSource.query(`SELECT count(*)::int AS pending FROM outbox_jobs WHERE kind = 'webhook'`);
+    expect(pending).toBe(STUCK);
+  });
+});
