@@ -39,7 +39,7 @@ const ref = (name: string): ReferenceObject => ({ $ref: `#/components/headers/${
 export const SHARED_HEADERS: Record<string, HeaderObject> = {
   [RATE_LIMIT_POLICY_HEADER]: {
     description:
-      'The limit that counted this request (IETF RateLimit fields): `"<name>";q=<requests>;w=<seconds>`. Names: token, ip, failed-checks, register, password-change. Absent where no limit counted the request (the limit turned off, or refused before it was counted).',
+      'The limit that counted this request (IETF RateLimit fields): `"<name>";q=<requests>;w=<seconds>`. Names: token, ip, failed-checks, register, password-change, invitation-mail-address, invitation-mail-workspace. Absent where no limit counted the request (the limit turned off, or refused before it was counted).',
     schema: { type: 'string', maxLength: 100, example: '"token";q=600;w=60' },
   },
   [RATE_LIMIT_HEADER]: {

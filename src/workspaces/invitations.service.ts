@@ -20,6 +20,7 @@ import { decodeCursor, type Page, PageQueryDto, pageLimit, toPage } from '../com
 import { isUniqueViolation } from '../database/database-errors';
 import { DevicesRepository } from '../devices/devices.repository';
 import { GrantValidator } from './grant-validator';
+import { InvitationMailLimits } from './invitation-mail-limits';
 import { InvitationsRepository } from './invitations.repository';
 import { INVITATION_DAYS_DEFAULT } from './workspace.limits';
 import type { InvitationRecord, RoleRecord } from './workspace.records';
@@ -50,6 +51,7 @@ export class InvitationsService {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly mail: Mail,
+    private readonly mailLimits: InvitationMailLimits,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -75,6 +77,8 @@ export class InvitationsService {
       if (await this.invitations.pendingExists(access.workspaceId, email, now, em)) {
         throw conflict('This email has a pending invitation; resend it instead.');
       }
+      // Counted last of the checks (a refused request does not count) and before any write (a 429 writes nothing).
+      await this.mailLimits.consume(access.workspaceId, email);
       const secret = generateToken('lki_');
       const invitation: InvitationRecord = {
         id: randomUUID(),
@@ -153,6 +157,8 @@ export class InvitationsService {
         await this.grants.rolesToGrant(access, invitation.roleIds, em);
         const deviceIds = [...(await this.devices.existing(access.workspaceId, invitation.deviceIds, em))];
         assertCanGrantDevices(access, invitation.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds });
+        // A decline does not stop resending (above), so what bounds the invitee's mail is this limit.
+        await this.mailLimits.consume(access.workspaceId, invitation.email);
         const secret = generateToken('lki_');
         const expiresAt = invitationExpiry(access, now, dto.expiresInDays);
         const renewal = { tokenHash: hashToken(secret), hint: tokenHint(secret), expiresAt, ...inviterOf(access) };

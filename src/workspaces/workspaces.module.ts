@@ -2,8 +2,10 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { AuthorizationModule } from '../authorization/authorization.module';
 import { DevicesModule } from '../devices/devices.module';
+import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { GrantValidator } from './grant-validator';
 import { InvitationChangesService } from './invitation-changes.service';
+import { InvitationMailLimits } from './invitation-mail-limits';
 import { InvitationsController } from './invitations.controller';
 import { InvitationsRepository } from './invitations.repository';
 import { InvitationsService } from './invitations.service';
@@ -16,7 +18,7 @@ import { WorkspacesRepository } from './workspaces.repository';
 import { WorkspacesService } from './workspaces.service';
 
 @Module({
-  imports: [AuthorizationModule, DevicesModule, AuditModule],
+  imports: [AuthorizationModule, DevicesModule, AuditModule, RateLimitsModule],
   controllers: [WorkspacesController, RolesController, MembersController, InvitationsController],
   providers: [
     WorkspacesRepository,
@@ -27,6 +29,7 @@ import { WorkspacesService } from './workspaces.service';
     MembersService,
     InvitationsService,
     InvitationChangesService,
+    InvitationMailLimits,
   ],
   exports: [
     WorkspacesRepository,

@@ -3304,7 +3304,7 @@ export interface components {
         "Latchkey-Token-Expires-At": string;
         /** @description What is left of that limit: `"<name>";r=<requests left>;t=<seconds until the window ends>`. */
         RateLimit: string;
-        /** @description The limit that counted this request (IETF RateLimit fields): `"<name>";q=<requests>;w=<seconds>`. Names: token, ip, failed-checks, register, password-change. Absent where no limit counted the request (the limit turned off, or refused before it was counted). */
+        /** @description The limit that counted this request (IETF RateLimit fields): `"<name>";q=<requests>;w=<seconds>`. Names: token, ip, failed-checks, register, password-change, invitation-mail-address, invitation-mail-workspace. Absent where no limit counted the request (the limit turned off, or refused before it was counted). */
         "RateLimit-Policy": string;
         /** @description Seconds to wait before trying again. */
         "Retry-After": number;
