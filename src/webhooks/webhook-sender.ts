@@ -3,7 +3,9 @@
 // still goes in Host and in TLS SNI and certificate checks), so a name that answers differently
 // between the check and the connection (DNS rebinding) gets nowhere. No redirect is followed; the
 // connection and the whole exchange have timeouts; at most MAX_KEPT_BYTES of the answer are read.
-import { Inject, Injectable } from '@nestjs/common';
+// A name that does not resolve and one that resolves inside read the same to the tenant (a webhook's
+// lastError, an issuer's refusal): what the operator's DNS answers is the operator's, in its log.
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { lookup } from 'node:dns/promises';
 import { ClientRequest, request } from 'node:http';
 import { connect as netConnect, isIP, Socket } from 'node:net';
@@ -14,6 +16,8 @@ import { AddressPolicy, urlProblem } from './webhook-address';
 
 /** What of a receiver's answer is kept (and shown in the deliveries list). */
 export const MAX_KEPT_BYTES = 4096;
+/** The one answer for a host with no address, an unresolvable one, and one resolving to a refused address. */
+export const NOT_PUBLIC_HOST = 'refused: the host does not resolve to a public address';
 
 export interface ResolvedAddress {
   address: string;
@@ -61,6 +65,7 @@ export const socketConnector: Connector = ({ address, family, port, tls, servern
 
 @Injectable()
 export class WebhookSender {
+  private readonly logger = new Logger('Outbound');
   readonly policy: AddressPolicy;
   /** Replaceable in tests (a stubbed resolver, a connector that refuses anything off the loopback). */
   resolver: Resolver = systemResolver;
@@ -107,27 +112,29 @@ export class WebhookSender {
     const connectTimeoutMs = options.connectTimeoutMs ?? this.config.webhooks.connectTimeoutMs;
     const timeoutMs = options.timeoutMs ?? this.config.webhooks.timeoutMs;
     const { maxBytes } = options;
+    // Why a host is refused goes to the operator's log (the host alone: a URL's path and query may carry
+    // a secret); the caller learns nothing of what the name resolves to, or whether it does.
+    const notPublic = (reason: string, addresses: string[] = []): OutboundResult => {
+      this.logger.warn({ host, addresses, reason }, 'outgoing request refused: the host does not resolve to a public address');
+      return refuse(NOT_PUBLIC_HOST);
+    };
     let addresses: ResolvedAddress[];
     try {
       addresses = isIP(host)
         ? [{ address: host, family: isIP(host) }]
         : await withTimeout(this.resolver(host), connectTimeoutMs, 'resolving');
     } catch (error) {
-      return {
-        ok: false,
-        status: null,
-        body: null,
-        durationMs: elapsed(),
-        error: `cannot resolve ${host}: ${messageOf(error)}`,
-        refused: false,
-        truncated: false,
-      };
+      return notPublic(`cannot resolve: ${messageOf(error)}`);
     }
-    if (addresses.length === 0) return refuse(`refused: ${host} has no address`);
+    if (addresses.length === 0) return notPublic('no address');
     // Every address must pass, not just the first: which one a client picks is not ours to predict.
     for (const { address } of addresses) {
       const refusal = policy.refusal(address);
-      if (refusal) return refuse(`refused: ${host} resolves to ${address}, which ${refusal}`);
+      if (refusal)
+        return notPublic(
+          `${address} ${refusal}`,
+          addresses.map((a) => a.address),
+        );
     }
     const target = addresses[0];
     const port = url.port ? Number(url.port) : tls ? 443 : 80;
