@@ -198,7 +198,9 @@ export class TokensService {
    * Any other token (an exchanged session, a named token) would otherwise buy a permanent credential.
    */
   async regeneratePersonal(principal: UserPrincipal, actor: Actor, dto: RegeneratePersonalTokenDto): Promise<IssuedTokenView> {
-    assertTokenCanGrant(principal.token, { scopes: [ALL_SCOPES], workspaceIds: null });
+    // The new personal token reaches every workspace with no cut-off: a token some workspace cut off
+    // cannot make it (a fresh login session can).
+    assertTokenCanGrant(principal.token, { scopes: [ALL_SCOPES], workspaceIds: null, blockedWorkspaceIds: [] });
     if (dto.currentPassword !== undefined) await this.currentPassword.assert(principal.id, dto.currentPassword);
     else if (!isLoginSession(principal)) {
       throw new DomainError(

@@ -153,6 +153,12 @@ export class WebhookSender {
         resolve({ ...result, durationMs: elapsed(), refused: false, truncated });
       };
       const fail = (error: string, status: number | null = null) => finish({ ok: false, status, body: null, error });
+      // Node's text of a connection error names the address it tried (how the host resolves): the
+      // caller sees its code alone, the operator's log the whole (the host, not the URL: it may hold a secret).
+      const failWith = (error: unknown, status: number | null = null) => {
+        this.logger.warn({ host, status, reason: messageOf(error) }, 'outgoing request failed');
+        fail(publicMessageOf(error), status);
+      };
       const total = setTimeout(() => fail(`timed out after ${timeoutMs} ms`), Math.max(1, timeoutMs - elapsed()));
       try {
         req = request({
@@ -174,10 +180,10 @@ export class WebhookSender {
         });
       } catch (error) {
         // The connector refused synchronously (a test's guard): a failed attempt like any other.
-        fail(messageOf(error));
+        failWith(error);
         return;
       }
-      req.on('error', (error) => fail(messageOf(error)));
+      req.on('error', (error) => failWith(error));
       req.on('response', (res) => {
         const status = res.statusCode ?? 0;
         const kept: Buffer[] = [];
@@ -197,11 +203,17 @@ export class WebhookSender {
           if (size >= maxBytes) done(true);
         });
         res.on('end', () => done(false));
-        res.on('error', (error) => fail(messageOf(error), status));
+        res.on('error', (error) => failWith(error, status));
       });
       req.end(options.body);
     });
   }
+}
+
+/** What a tenant is shown of a failed connection: node's error code (ECONNREFUSED, ECONNRESET, a TLS code), nothing it names. */
+function publicMessageOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? `connection failed: ${code}` : 'connection failed';
 }
 
 function messageOf(error: unknown): string {

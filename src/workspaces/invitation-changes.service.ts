@@ -12,7 +12,7 @@ import { conflict, notFound } from '../common/errors';
 import { GrantValidator } from './grant-validator';
 import { InvitationPreviewView, maskEmail } from './invitation-preview.view';
 import { InvitationsRepository } from './invitations.repository';
-import { inviterOf } from './invitations.service';
+import { capInvitationExpiry, inviterOf } from './invitations.service';
 import { invitationStatus, InvitationView, toInvitationView } from './workspace.views';
 import type { PreviewInvitationDto, UpdateInvitationDto } from './workspaces.dto';
 
@@ -49,7 +49,8 @@ export class InvitationChangesService {
   /**
    * A pending invitation's roles and devices, changed under the rules of issuing one (the whole new
    * grant is checked against the changer's rights, as a new invitation's would be); the changer becomes
-   * the inviter whose rights accepting checks again. The secret and the expiry stay.
+   * the inviter whose rights accepting checks again. The secret stays, and so does the expiry, unless the
+   * changer's token expires sooner: then the invitation ends with it, as one it made would.
    */
   async update(caller: WorkspaceCaller, actor: Actor, invitationId: string, dto: UpdateInvitationDto): Promise<InvitationView> {
     return this.writes.runAfter(
@@ -78,12 +79,17 @@ export class InvitationChangesService {
           deviceAccess: deviceAccess.mode,
           deviceIds: deviceAccess.mode === 'selected' ? deviceAccess.deviceIds : [],
           ...inviterOf(access),
+          expiresAt: capInvitationExpiry(access, invitation.expiresAt),
         };
         await this.invitations.setGrant(access.workspaceId, invitation.id, changed, em);
         await audit({
           action: 'invitation.updated',
           target: { type: 'invitation', id: invitation.id },
-          details: { ...(dto.roleIds ? { roleIds } : {}), ...(dto.deviceAccess ? { deviceAccess } : {}) },
+          details: {
+            ...(dto.roleIds ? { roleIds } : {}),
+            ...(dto.deviceAccess ? { deviceAccess } : {}),
+            ...(changed.expiresAt.getTime() !== invitation.expiresAt.getTime() ? { expiresAt: changed.expiresAt } : {}),
+          },
         });
         return toInvitationView({ ...invitation, ...changed }, now);
       },

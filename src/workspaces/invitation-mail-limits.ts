@@ -44,6 +44,17 @@ export class InvitationMailLimits {
     // The workspace's first: a workspace past its own limit does not use up the address's.
     await this.perWorkspace.consume(workspaceId);
     // By digest: Redis is not handed a list of addresses.
-    await this.perAddress.consume(createHash('sha256').update(email).digest('hex'));
+    await this.perAddress.consume(createHash('sha256').update(mailboxOf(email)).digest('hex'));
   }
+}
+
+/**
+ * The mailbox an address reaches, for counting: `victim+1@…` and `victim+2@…` land in one mailbox at
+ * most providers, so a sub-address tag does not make a new budget. Only the count uses it; the address
+ * is stored and mailed as given.
+ */
+export function mailboxOf(email: string): string {
+  const at = email.lastIndexOf('@');
+  const plus = email.indexOf('+');
+  return plus > 0 && plus < at ? email.slice(0, plus) + email.slice(at) : email;
 }

@@ -153,13 +153,23 @@ export class InvitationsRepository {
   async setGrant(
     workspaceId: string,
     invitationId: string,
-    grant: Pick<InvitationRecord, 'roleIds' | 'deviceAccess' | 'deviceIds' | 'invitedByUserId' | 'invitedByApiUserId'>,
+    grant: Pick<InvitationRecord, 'roleIds' | 'deviceAccess' | 'deviceIds' | 'invitedByUserId' | 'invitedByApiUserId' | 'expiresAt'>,
     em: EntityManager,
   ): Promise<void> {
     await em.query(
-      `UPDATE invitations SET role_ids = $3, device_access = $4, device_ids = $5, invited_by_user_id = $6, invited_by_api_user_id = $7
+      `UPDATE invitations SET role_ids = $3, device_access = $4, device_ids = $5, invited_by_user_id = $6, invited_by_api_user_id = $7,
+              expires_at = $8
         WHERE workspace_id = $1 AND id = $2`,
-      [workspaceId, invitationId, grant.roleIds, grant.deviceAccess, grant.deviceIds, grant.invitedByUserId, grant.invitedByApiUserId],
+      [
+        workspaceId,
+        invitationId,
+        grant.roleIds,
+        grant.deviceAccess,
+        grant.deviceIds,
+        grant.invitedByUserId,
+        grant.invitedByApiUserId,
+        grant.expiresAt,
+      ],
     );
   }
 

@@ -332,6 +332,10 @@ function inviterRef(invitation: InvitationRecord): PrincipalRef | null {
  * Without the cap, a minute-long session could hand out a month-long offer of ownership.
  */
 function invitationExpiry(access: WorkspaceAccess, now: Date, days: number | undefined): Date {
-  const wanted = new Date(now.getTime() + (days ?? INVITATION_DAYS_DEFAULT) * DAY_MS);
+  return capInvitationExpiry(access, new Date(now.getTime() + (days ?? INVITATION_DAYS_DEFAULT) * DAY_MS));
+}
+
+/** `wanted`, or the inviter's token's own expiry when that comes first (a change of grant makes its caller the inviter too). */
+export function capInvitationExpiry(access: WorkspaceAccess, wanted: Date): Date {
   return capToGrantor(access.principal, wanted) ?? wanted;
 }

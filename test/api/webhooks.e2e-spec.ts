@@ -565,7 +565,7 @@ describe('webhooks', () => {
           .expect(202);
         await drain();
         const [delivery] = await deliveries(ws, endpoint.id);
-        expect(delivery).toMatchObject({ status: 'pending', attempts: 1, responseStatus: null, lastError: 'no route to the receiver' });
+        expect(delivery).toMatchObject({ status: 'pending', attempts: 1, responseStatus: null, lastError: 'connection failed' });
       } finally {
         sender.connector = connector;
       }

@@ -129,6 +129,16 @@ describe('invitation mail per address', () => {
     await invite(b, uniqueEmail('other')).expect(201);
     expect(await mailsTo(other)).toBe(1);
   });
+
+  it('counts sub-addresses of one mailbox together (victim+1@…, victim+2@…): a tag is not a new budget', async () => {
+    const ws = await newWorkspace(t);
+    const [local, domain] = uniqueEmail('victim').split('@');
+    for (let i = 1; i <= 5; i++) await invite(ws, `${local}+${i}@${domain}`).expect(201);
+    expectMailLimited(await invite(ws, `${local}+6@${domain}`), 'invitation-mail-address');
+    expectMailLimited(await invite(ws, `${local}@${domain}`), 'invitation-mail-address');
+    // Another mailbox of the same domain is its own.
+    await invite(ws, `${local}x@${domain}`).expect(201);
+  });
 });
 
 describe('invitation mail per workspace', () => {

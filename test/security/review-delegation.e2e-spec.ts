@@ -94,6 +94,33 @@ describe('security review: delegation', () => {
     });
   });
 
+  describe('regenerating the personal token from a cut-off token', () => {
+    it('is refused (the new personal token would reach the workspace); a fresh login session may', async () => {
+      const ws = await newWorkspace(t);
+      const member = await ws.member('member');
+      const login = async () =>
+        (await t.http().post('/v1/auth/login').send({ email: member.email, password: member.password }).expect(200)).body.token;
+      const session = await login();
+      const named = await createNamedToken(t, member.personalToken, { scopes: ['*'] });
+      for (const token of [session, named]) {
+        await t.http().delete(`/v1/workspaces/${ws.id}/tokens/${token.id}`).set(bearer(ws.owner.personalToken)).expect(204);
+      }
+      // A cut-off login session (its own proof of the password), and a cut-off token with the password.
+      expectProblem(await t.http().post('/v1/me/personal-token/regenerate').set(bearer(session.secret)).send({}), 403, 'forbidden');
+      const withPassword = await t
+        .http()
+        .post('/v1/me/personal-token/regenerate')
+        .set(bearer(named.secret))
+        .send({ currentPassword: member.password });
+      expectProblem(withPassword, 403, 'forbidden');
+      // Nothing was replaced: the personal token still works there.
+      expect((await authorize(member.personalToken, ws.id)).status).toBe(204);
+      const fresh = await login();
+      const regenerated = await t.http().post('/v1/me/personal-token/regenerate').set(bearer(fresh.secret)).send({}).expect(200);
+      expect((await authorize(regenerated.body.secret, ws.id)).status).toBe(204);
+    });
+  });
+
   describe('leaving a workspace', () => {
     it('takes account:manage: a token scoped to measurements:read is refused and the membership stays', async () => {
       const ws = await newWorkspace(t);
@@ -200,6 +227,28 @@ describe('security review: delegation', () => {
       t.clock.advanceSeconds(61);
       expectProblem(await acceptAsVerified(t, invitee.personalToken, { token: resent.body.secret }), 409, 'conflict');
       await t.http().get(`/v1/workspaces/${ws.id}`).set(bearer(invitee.personalToken)).expect(404);
+    });
+
+    it('changed by a short-lived session (its grant made owner) ends with that session', async () => {
+      const ws = await newWorkspace(t);
+      const invitee = await registerUser(t, uniqueEmail('invitee'));
+      const made = await t
+        .http()
+        .post(`/v1/workspaces/${ws.id}/invitations`)
+        .set(bearer(ws.owner.personalToken))
+        .send({ email: invitee.email, roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' }, expiresInDays: 30 })
+        .expect(201);
+      const session = (await t.http().post('/v1/auth/token').set(bearer(ws.owner.personalToken)).send({ expiresInSeconds: 60 }).expect(200))
+        .body.token;
+      const changed = await t
+        .http()
+        .patch(`/v1/workspaces/${ws.id}/invitations/${made.body.invitation.id}`)
+        .set(bearer(session.secret))
+        .send({ roleIds: [ws.roles.owner] })
+        .expect(200);
+      expect(Date.parse(changed.body.expiresAt)).toBeLessThanOrEqual(Date.parse(session.expiresAt));
+      t.clock.advanceSeconds(61);
+      expectProblem(await acceptAsVerified(t, invitee.personalToken, { token: made.body.secret }), 409, 'conflict');
     });
 
     it('made by a login session or a token without expiry keeps the days asked for', async () => {

@@ -22,6 +22,8 @@ const answers: Record<string, string[]> = {
   'vm.example.com': ['127.0.0.1'],
   'db.example.com': ['10.20.30.40'],
   'nothing.example.com': [],
+  // A public address: the guard refuses to connect to it as a closed port would (ECONNREFUSED).
+  'partner.example.com': ['93.184.216.34'],
 };
 
 beforeAll(async () => {
@@ -90,5 +92,25 @@ describe('webhook delivery errors', () => {
       ]),
     );
     expect(logs.text).not.toContain('s3cret-in-the-url');
+  });
+
+  it('of a failed connection show its code alone, not the address node tried (the operator log has it)', async () => {
+    const sender = t.app.get(WebhookSender);
+    const guarded = sender.connector;
+    sender.connector = (target) => {
+      throw Object.assign(new Error(`connect ECONNREFUSED ${target.address}:${target.port}`), { code: 'ECONNREFUSED' });
+    };
+    try {
+      const error = await lastErrorFor('partner.example.com');
+      expect(error).toBe('connection failed: ECONNREFUSED');
+      expect(logs.withMessage('outgoing request failed')).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ level: 40, host: 'partner.example.com', reason: expect.stringContaining('93.184.216.34') }),
+        ]),
+      );
+      expect(logs.text).not.toContain('s3cret-in-the-url');
+    } finally {
+      sender.connector = guarded;
+    }
   });
 });
