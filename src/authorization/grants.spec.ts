@@ -350,6 +350,32 @@ describe('assertTokenCanGrant', () => {
   ])('%s', (_case, grantor, extra, expected) => {
     expect(verdict(() => assertTokenCanGrant(grantor, { ...grant(['*']), ...extra }))).toEqual(expected);
   });
+
+  const namingRefused = forbidden('A token cut off from a workspace cannot grant it.');
+  const reachingRefused = forbidden('A token cut off from a workspace cannot hand out a token that reaches it.');
+  const cutOff = token(['*'], null, { blockedWorkspaceIds: ['w1'] });
+  it.each([
+    ['a cut-off token, a token restricted elsewhere', cutOff, grant(['*'], ['w2']), 'allowed'],
+    ['a cut-off token, a token restricted to that workspace', cutOff, grant(['*'], ['w1']), namingRefused],
+    ['a cut-off token, naming it among others', cutOff, grant(['*'], ['w2', 'w1']), namingRefused],
+    [
+      'a cut-off token, everywhere, cut off too (a new named token, its own rotation)',
+      cutOff,
+      { ...grant(['*']), blockedWorkspaceIds: ['w1'] },
+      'allowed',
+    ],
+    [
+      'a cut-off token, everywhere, not cut off (another token rotated or enabled)',
+      cutOff,
+      { ...grant(['*']), blockedWorkspaceIds: [] },
+      reachingRefused,
+    ],
+    ['a cut-off token, everywhere, cut off elsewhere only', cutOff, { ...grant(['*']), blockedWorkspaceIds: ['w2'] }, reachingRefused],
+    ['a cut-off token, cut-offs not part of the grant', cutOff, grant(['*']), 'allowed'],
+    ['a token cut off nowhere, everywhere', token(['*']), { ...grant(['*']), blockedWorkspaceIds: [] }, 'allowed'],
+  ])('%s', (_case, grantor, requested, expected) => {
+    expect(verdict(() => assertTokenCanGrant(grantor, requested))).toEqual(expected);
+  });
 });
 
 describe('capToGrantor', () => {
