@@ -22,6 +22,7 @@ import { WorkspacesRepository } from '../workspaces/workspaces.repository';
 import { CreateTeamDto, MAX_TEAM_PRINCIPALS, UpdateTeamDto } from './teams.dto';
 import { TeamPrincipal, TeamRecord, TeamsRepository } from './teams.repository';
 import { TeamView, toTeamView } from './teams.views';
+import { sameMembers } from '../common/same-members';
 
 @Injectable()
 export class TeamsService {
@@ -201,11 +202,10 @@ function nameTaken(name: string) {
 
 /** Does the team hand out the same roles and devices it does now? */
 function sameGrant(team: TeamRecord, roleIds: string[], deviceAccess: DeviceAccess): boolean {
-  const roles = new Set(roleIds);
-  if (roles.size !== team.roles.length || !team.roles.every((r) => roles.has(r.id))) return false;
+  const teamRoleIds = team.roles.map((r) => r.id);
+  if (!sameMembers(roleIds, teamRoleIds)) return false;
   if (deviceAccess.mode === 'all' || team.deviceAccess.mode === 'all') return deviceAccess.mode === team.deviceAccess.mode;
-  const devices = new Set(deviceAccess.deviceIds);
-  return devices.size === team.deviceAccess.deviceIds.length && team.deviceAccess.deviceIds.every((d) => devices.has(d));
+  return sameMembers(deviceAccess.deviceIds, team.deviceAccess.deviceIds);
 }
 
 function resourceOf(who: TeamPrincipal): string {

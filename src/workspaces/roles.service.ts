@@ -14,6 +14,7 @@ import { CreateRoleDto, UpdateRoleDto } from './workspaces.dto';
 import type { RoleRecord } from './workspace.records';
 import { type RoleView, toRoleView } from './workspace.views';
 import { WorkspacesRepository } from './workspaces.repository';
+import { sameMembers } from '../common/same-members';
 
 @Injectable()
 export class RolesService {
@@ -69,7 +70,7 @@ export class RolesService {
         // Changing a role changes what everyone holding it may do: the editor must hold both old and new permissions.
         assertCanDefinePermissions(access, [...role.permissions, ...(dto.permissions ?? [])]);
         // And, as for changing a member (assertCanActOn), every right of those it narrows or widens.
-        if (dto.permissions && !samePermissions(dto.permissions, role.permissions)) {
+        if (dto.permissions && !sameMembers(dto.permissions, role.permissions)) {
           assertCanActOn(access, await this.workspaces.roleHoldings(access.workspaceId, roleId, em), 'the holders of this role');
         }
         const changed = {
@@ -124,9 +125,4 @@ export class RolesService {
 
 function nameTaken(name: string) {
   return { roles_workspace_name_key: `A role named "${name}" exists already.` };
-}
-
-function samePermissions(a: string[], b: string[]): boolean {
-  const set = new Set(a);
-  return set.size === new Set(b).size && b.every((p) => set.has(p));
 }
