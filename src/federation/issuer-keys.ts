@@ -3,8 +3,9 @@
 // exactly, names `jwks_uri`. Both are fetched as webhooks are sent (WebhookSender.request: every address
 // the host resolves to must be public unless configured, the socket goes to the checked address, no
 // redirect, timeouts, a size cap). Keys are cached per issuer for CACHE_MS; a token whose `kid` is not
-// among them makes one refetch, at most once per REFETCH_COOLDOWN_MS per issuer, so tokens with made-up
-// kids cannot make Latchkey hammer an issuer (or an address an attacker names as one).
+// among them makes one refetch, at most once per REFETCH_COOLDOWN_MS per issuer, and a fetch that failed
+// is not tried again for as long either: tokens with made-up kids, or naming an issuer whose documents
+// cannot be had, cannot make Latchkey hammer an issuer (or an address an attacker names as one).
 import { Inject, Injectable } from '@nestjs/common';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { Clock } from '../common/clock';
@@ -28,9 +29,16 @@ interface Entry {
   fetchedAt: number;
 }
 
+interface Failure {
+  error: unknown;
+  failedAt: number;
+}
+
 @Injectable()
 export class IssuerKeys {
   private readonly cache = new Map<string, Entry>();
+  /** The last failed fetch of each issuer, answered again until REFETCH_COOLDOWN_MS has passed. */
+  private readonly failures = new Map<string, Failure>();
   /** Fetches under way, by issuer: concurrent exchanges wait for one fetch. */
   private readonly pending = new Map<string, Promise<Entry>>();
   private readonly policy: AddressPolicy;
@@ -58,9 +66,23 @@ export class IssuerKeys {
   }
 
   private fetch(issuer: string): Promise<Entry> {
+    const failure = this.failures.get(issuer);
+    if (failure && this.clock.now().getTime() - failure.failedAt < REFETCH_COOLDOWN_MS) return Promise.reject(failure.error);
     let pending = this.pending.get(issuer);
     if (!pending) {
-      pending = this.load(issuer).finally(() => this.pending.delete(issuer));
+      pending = this.load(issuer)
+        .then(
+          (entry) => {
+            this.failures.delete(issuer);
+            return entry;
+          },
+          (error: unknown) => {
+            if (this.failures.size >= MAX_ISSUERS) this.failures.clear();
+            this.failures.set(issuer, { error, failedAt: this.clock.now().getTime() });
+            throw error;
+          },
+        )
+        .finally(() => this.pending.delete(issuer));
       this.pending.set(issuer, pending);
     }
     return pending;

@@ -18,8 +18,8 @@ import { UUID_PATTERN } from '../common/uuid-param';
 import { TokensService } from '../tokens/tokens.service';
 import { IssuerKeys, IssuerKeysError } from './issuer-keys';
 import { matchConditions } from './trust-conditions';
-import { MAX_FEDERATED_SESSION_SECONDS } from './trust-rules.dto';
-import { TrustRuleRecord, TrustRulesRepository } from './trust-rules.repository';
+import { AUDIENCE_MAX_LENGTH, ISSUER_MAX_LENGTH, MAX_FEDERATED_SESSION_SECONDS } from './trust-rules.dto';
+import { MAX_RULES_PER_UNNAMED_EXCHANGE, TrustRuleRecord, TrustRulesRepository } from './trust-rules.repository';
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
@@ -36,6 +36,10 @@ export const MAX_SUBJECT_TOKEN_SECONDS = 24 * 3600;
 /** The route reads at most 8 KiB of body (app.setup.ts); a CI platform's token is 1 to 2 KiB. */
 const MAX_SUBJECT_TOKEN_LENGTH = 8 * 1024;
 const MAX_JTI_LENGTH = 256;
+/** Audiences of one token looked up at most (a platform's token names one or two). */
+const MAX_AUDIENCES = 10;
+/** An issuer or jti is printable ASCII: anything else matches no rule and must not reach the database (a NUL would fail there). */
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 const MAX_SCOPE_LENGTH = 2000;
 const RULE_SCOPES = new Set<string>([...PERMISSIONS, ALL_SCOPES]);
 
@@ -101,18 +105,26 @@ export class TokenExchange implements OnModuleInit {
     userAgent: string | null,
   ): Promise<TokenExchangeAnswer> {
     const { issuer } = unverified;
-    const candidates = await this.rules.findByIssuer(issuer);
-    if (candidates.length === 0) throw invalidRequest('No trust rule accepts tokens from this issuer (the token\'s "iss").');
+    // Only an issuer some rule names is ever asked for keys (an anonymous caller names the issuer).
+    if (!(await this.rules.trustsIssuer(issuer)))
+      throw invalidRequest('No trust rule accepts tokens from this issuer (the token\'s "iss").');
     if (!ALLOWED_ALGORITHMS.includes(unverified.alg)) {
       throw invalidRequest(
         `The token is signed with "${unverified.alg.slice(0, 20)}"; only asymmetric algorithms are accepted (${ALLOWED_ALGORITHMS.join(', ')}).`,
       );
     }
     const claims = await this.verify(request.subjectToken, issuer);
-    const audiences = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
-    const forAudience = candidates.filter(
-      (rule) => audiences.includes(rule.audience) && (request.apiUserId === null || rule.apiUserId === request.apiUserId),
-    );
+    // Rules' audiences are printable ASCII (the DTO): other values match none and stay out of the query.
+    const audiences = (typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [])
+      .filter((aud): aud is string => typeof aud === 'string' && aud.length <= AUDIENCE_MAX_LENGTH && PRINTABLE_ASCII.test(aud))
+      .slice(0, MAX_AUDIENCES);
+    const forAudience = await this.rules.findForExchange(issuer, audiences, request.apiUserId);
+    if (forAudience.length > MAX_RULES_PER_UNNAMED_EXCHANGE) {
+      throw new DomainError(
+        ErrorCode.InvalidTarget,
+        "Too many trust rules accept this issuer and audience to choose among; name the API user with audience=<the API user's id>.",
+      );
+    }
     if (forAudience.length === 0) {
       throw request.apiUserId === null
         ? invalidRequest('No trust rule of this issuer accepts the token\'s audience ("aud").')
@@ -218,8 +230,13 @@ export class TokenExchange implements OnModuleInit {
     }
     if (typeof payload.iat === 'number' && payload.iat > now + CLOCK_SKEW_SECONDS)
       throw invalidRequest('The token was issued in the future ("iat").');
-    if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > MAX_JTI_LENGTH) {
-      throw invalidRequest(`The token's "jti" must be a string of 1 to ${MAX_JTI_LENGTH} characters.`);
+    if (
+      typeof payload.jti !== 'string' ||
+      payload.jti.length === 0 ||
+      payload.jti.length > MAX_JTI_LENGTH ||
+      !PRINTABLE_ASCII.test(payload.jti)
+    ) {
+      throw invalidRequest(`The token's "jti" must be a string of 1 to ${MAX_JTI_LENGTH} printable ASCII characters.`);
     }
     return payload;
   }
@@ -304,6 +321,9 @@ function decodeSubjectToken(token: string): { issuer: string; alg: string } {
     throw invalidRequest('subject_token is not a JWT (three base64url parts: header, claims, signature).');
   }
   if (typeof payload.iss !== 'string' || payload.iss.length === 0) throw invalidRequest('The token has no issuer ("iss").');
+  // Rules hold printable-ASCII issuers of at most a URL's length (checkIssuer): no other value can match one.
+  if (payload.iss.length > ISSUER_MAX_LENGTH || !PRINTABLE_ASCII.test(payload.iss))
+    throw invalidRequest('No trust rule accepts tokens from this issuer (the token\'s "iss").');
   if (typeof header.alg !== 'string') throw invalidRequest('The token\'s header has no "alg".');
   return { issuer: payload.iss, alg: header.alg };
 }

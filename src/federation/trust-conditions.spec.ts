@@ -83,3 +83,12 @@ describe('matchConditions', () => {
     expect(matchConditions(conditions, claims as Record<string, unknown>)).toBeNull();
   });
 });
+
+describe('matchConditions with hostile claim values', () => {
+  it('a value with a control character never matches, even where a * would take it (it would reach the audit)', () => {
+    const conditions = { subject: null, claims: { repository: 'my-org/*' } };
+    expect(matchConditions(conditions, { repository: 'my-org/repo' })).toEqual({ repository: 'my-org/repo' });
+    expect(matchConditions(conditions, { repository: 'my-org/re\u0000po' })).toBeNull();
+    expect(matchConditions(conditions, { repository: 'my-org/re\u200bpo' })).toBeNull();
+  });
+});

@@ -114,7 +114,8 @@ export function matchConditions(conditions: TrustConditions, claims: Record<stri
   }
   for (const [name, pattern] of Object.entries(conditions.claims)) {
     const value = Object.prototype.hasOwnProperty.call(claims, name) ? claims[name] : undefined;
-    if (typeof value !== 'string' || !globMatches(pattern, value)) return null;
+    // A `*` could otherwise take a control character (a NUL) into the audit's matched claims.
+    if (typeof value !== 'string' || !CONDITION_VALUE.test(value) || !globMatches(pattern, value)) return null;
     matched[name] = value;
   }
   return matched;

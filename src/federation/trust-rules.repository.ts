@@ -1,6 +1,6 @@
 // Trust rules of API users (workload identity federation), and the subject tokens already exchanged.
-// Workspace id first, always, except the exchange's lookup by issuer: the token names its issuer, not
-// a workspace, so that one reads across workspaces and the rule it finds says where it belongs.
+// Workspace id first, always, except the exchange's lookups by issuer: the token names its issuer, not
+// a workspace, so those read across workspaces and the rule they find says where it belongs.
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { WorkspaceScoped } from '../database/workspace-scoped';
@@ -28,11 +28,15 @@ export type TrustRuleFields = Pick<
 const COLUMNS = `id, workspace_id AS "workspaceId", api_user_id AS "apiUserId", description, issuer, audience, subject, claims,
   scopes, max_session_seconds AS "maxSessionSeconds", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-/** Rules of one issuer the exchange weighs at most; past it the oldest win (the cap per API user keeps real counts far below). */
-export const MAX_RULES_PER_ISSUER_LOOKUP = 500;
+/**
+ * Rules an unnamed exchange weighs at most. Any tenant may write rules for a shared issuer and audience
+ * (GitHub's), so past this many the exchange asks for the API user by name instead of choosing among
+ * the oldest: another tenant's rules never hide a newer one.
+ */
+export const MAX_RULES_PER_UNNAMED_EXCHANGE = 500;
 
 @Injectable()
-@WorkspaceScoped({ notScoped: ['findByIssuer', 'markUsed', 'purgeUsed'] })
+@WorkspaceScoped({ notScoped: ['trustsIssuer', 'findForExchange', 'markUsed', 'purgeUsed'] })
 export class TrustRulesRepository {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -122,12 +126,32 @@ export class TrustRulesRepository {
     return rows.length > 0;
   }
 
-  /** Every rule (of any workspace) that trusts this issuer, oldest first: the exchange's first step. */
-  findByIssuer(issuer: string): Promise<TrustRuleRecord[]> {
-    return this.dataSource.query(`SELECT ${COLUMNS} FROM api_user_trust_rules WHERE issuer = $1 ORDER BY created_at, id LIMIT $2`, [
-      issuer,
-      MAX_RULES_PER_ISSUER_LOOKUP,
-    ]);
+  /** Whether any rule (of any workspace) trusts this issuer: the exchange's first step, before any key is fetched. */
+  async trustsIssuer(issuer: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM api_user_trust_rules WHERE issuer = $1 LIMIT 1`, [issuer]);
+    return rows.length > 0;
+  }
+
+  /**
+   * The rules (of any workspace) of this issuer for one of the verified token's audiences, oldest first;
+   * only the named API user's when `apiUserId` is given (at most its cap of rules). Unnamed, at most
+   * one more than MAX_RULES_PER_UNNAMED_EXCHANGE, so the caller can tell there were too many.
+   */
+  findForExchange(issuer: string, audiences: readonly string[], apiUserId: string | null): Promise<TrustRuleRecord[]> {
+    if (apiUserId !== null) {
+      return this.dataSource.query(
+        // The API user's workspace first, so the per-API-user index answers (not every rule of the issuer).
+        `SELECT ${COLUMNS} FROM api_user_trust_rules
+          WHERE workspace_id = (SELECT workspace_id FROM api_users WHERE id = $1) AND api_user_id = $1
+            AND issuer = $2 AND audience = ANY($3::text[])
+          ORDER BY created_at, id`,
+        [apiUserId, issuer, audiences],
+      );
+    }
+    return this.dataSource.query(
+      `SELECT ${COLUMNS} FROM api_user_trust_rules WHERE issuer = $1 AND audience = ANY($2::text[]) ORDER BY created_at, id LIMIT $3`,
+      [issuer, audiences, MAX_RULES_PER_UNNAMED_EXCHANGE + 1],
+    );
   }
 
   /**

@@ -67,7 +67,13 @@ export class TrustRulesService {
     return this.writes.run(caller, actor, async ({ em, access, audit, assertCanActOn }) => {
       await this.findApiUserLocked(access, apiUserId, em);
       await assertCanActOn({ type: 'api_user', id: apiUserId }, 'API user', 'this API user');
-      assertTokenCanGrant(access.principal.token, { scopes: scopes ?? [ALL_SCOPES], workspaceIds: [access.workspaceId] });
+      // Its sessions are bound to no device and no network: a bound maker would hand out what its binding keeps it from.
+      assertTokenCanGrant(access.principal.token, {
+        scopes: scopes ?? [ALL_SCOPES],
+        workspaceIds: [access.workspaceId],
+        deviceIds: null,
+        allowedCidrs: null,
+      });
       if (capToGrantor(access.principal, null) !== null) {
         throw new DomainError(
           ErrorCode.Forbidden,

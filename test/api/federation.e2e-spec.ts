@@ -8,6 +8,7 @@ import { LogCapture } from '../support/log-capture';
 import { newWorkspace, WorkspaceFixture } from '../support/fixtures';
 import { makeKey, OidcIssuer } from '../support/oidc-issuer';
 import { startTestApp, TestApp } from '../support/test-app';
+import { REFETCH_COOLDOWN_MS } from '../../src/federation/issuer-keys';
 import { Retention } from '../../src/outbox/retention';
 import { WebhookSender } from '../../src/webhooks/webhook-sender';
 
@@ -478,6 +479,11 @@ describe('Workload identity federation', () => {
         expect(Date.now() - started).toBeLessThan(5000);
         hung.hangJwks = false;
         hung.discoveryIssuer = 'https://evil.example.com';
+        // A failed fetch is remembered for a minute (anyone can name an issuer): the same answer, no request.
+        const asked = hung.requests.length;
+        expectOAuthError(await exchangeToken(await hung.mint(ciClaims(), { now: now() })), 'invalid_request', /JWKS failed: timed out/);
+        expect(hung.requests.length).toBe(asked);
+        t.clock.advanceSeconds(REFETCH_COOLDOWN_MS / 1000);
         expectOAuthError(await exchangeToken(await hung.mint(ciClaims(), { now: now() })), 'invalid_request', /names another issuer/);
       } finally {
         await hung.close();
