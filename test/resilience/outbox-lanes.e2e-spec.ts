@@ -1,45 +1,13 @@
 // One kind's deliveries never hold up another's: with a tenant's webhook deliveries stuck on a receiver
 // that never answers (a tarpit), another user's password-reset mail still goes out, through the real
 // background worker, while every stuck delivery is still in flight.
-import { createServer, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { bearer, registerUser } from '../support/api';
+import { registerUser } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
 import { MailCatcher } from '../support/mail-catcher';
+import { endpointsOnTarpit, Tarpit } from '../support/tarpit';
 import { startTestApp, TestApp } from '../support/test-app';
 import { guardConnections, WEBHOOK_TEST_ENV } from '../support/webhook-receiver';
 import { WebhookSender } from '../../src/webhooks/webhook-sender';
-
-/** An HTTP server on the loopback that reads each request and never answers it. */
-class Tarpit {
-  /** Requests taken, and those whose client gave up (the delivery attempt ended). */
-  taken = 0;
-  ended = 0;
-  private readonly server: Server;
-
-  private constructor() {
-    this.server = createServer((req, res) => {
-      this.taken++;
-      res.on('close', () => this.ended++);
-      req.resume();
-    });
-  }
-
-  static async start(): Promise<Tarpit> {
-    const tarpit = new Tarpit();
-    await new Promise<void>((resolve) => tarpit.server.listen(0, '127.0.0.1', resolve));
-    return tarpit;
-  }
-
-  url(path: string): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${path}`;
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -79,14 +47,7 @@ describe('outbox lanes', () => {
 
     // Another tenant: endpoints on the tarpit, and one event each of them is subscribed to.
     const ws = await newWorkspace(t);
-    for (let n = 0; n < STUCK; n++) {
-      await t
-        .http()
-        .post(`/v1/workspaces/${ws.id}/webhooks`)
-        .set(bearer(ws.owner.personalToken))
-        .send({ url: tarpit.url(`/hook-${n}`), events: ['device.created'] })
-        .expect(201);
-    }
+    await endpointsOnTarpit(t, ws, tarpit, STUCK);
     await ws.device();
     // The worker has taken as many as it runs at once, and every one of them is hanging.
     for (let i = 0; i < 250 && tarpit.taken < 10; i++) await sleep(20);
