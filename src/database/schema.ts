@@ -18,6 +18,7 @@ import { TokenRateLimitsAndUsage1767000300000 } from './migrations/1767000300000
 import { TokenBindings1767000200000 } from './migrations/1767000200000-TokenBindings';
 import { CreateTrustRules1767000400000 } from './migrations/1767000400000-CreateTrustRules';
 import { ForeignKeyIndexes1767000600000 } from './migrations/1767000600000-ForeignKeyIndexes';
+import { OutboxShareKeys1767000700000 } from './migrations/1767000700000-OutboxShareKeys';
 import { TrustRulesByAudience1767000800000 } from './migrations/1767000800000-TrustRulesByAudience';
 
 export const ENTITIES = [User, Token];
@@ -39,5 +40,6 @@ export const MIGRATIONS = [
   TokenBindings1767000200000,
   CreateTrustRules1767000400000,
   ForeignKeyIndexes1767000600000,
+  OutboxShareKeys1767000700000,
   TrustRulesByAudience1767000800000,
 ];

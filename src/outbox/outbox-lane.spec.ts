@@ -1,33 +1,63 @@
 import { OutboxJob } from './outbox';
-import { OutboxLane } from './outbox-lane';
+import { ClaimRoom, OutboxLane } from './outbox-lane';
 
-const job = (id: string): OutboxJob => ({ id, kind: 'test', payload: {}, attempt: 1, createdAt: new Date(0) });
+const job = (id: string, shareKey: string | null = null): OutboxJob => ({
+  id,
+  kind: 'test',
+  payload: {},
+  attempt: 1,
+  createdAt: new Date(0),
+  shareKey,
+});
 
-/** A lane over an in-memory queue; jobs named in `held` run until released. */
-function laneOver(slots: number, ids: string[], onError: (error: unknown) => void = () => undefined) {
-  const queue = ids.map(job);
-  const claims: number[] = [];
+/**
+ * A lane over an in-memory queue, claimed in order as the repository does: of each share key no more
+ * than its room. Jobs named in `held` run until released.
+ */
+function laneOver(slots: number, jobs: Array<string | OutboxJob>, perShareKey = slots) {
+  const queue = jobs.map((j) => (typeof j === 'string' ? job(j) : j));
+  const rooms: ClaimRoom[] = [];
   const ran: string[] = [];
   const held = new Map<string, () => void>();
   let inFlight = 0;
   let mostInFlight = 0;
+  const inFlightByKey = new Map<string, number>();
+  const mostInFlightByKey = new Map<string, number>();
   const hold = new Set<string>();
   const lane = new OutboxLane(
     slots,
-    async (limit) => {
-      claims.push(limit);
-      return queue.splice(0, limit);
+    perShareKey,
+    async (room) => {
+      rooms.push(room);
+      const taking = new Map(room.inFlightByShareKey);
+      const taken = queue.filter((j) => {
+        if (j.shareKey === null) return true;
+        const n = taking.get(j.shareKey) ?? 0;
+        if (n >= room.perShareKey) return false;
+        taking.set(j.shareKey, n + 1);
+        return true;
+      });
+      const claimed = taken.slice(0, room.limit);
+      for (const j of claimed) queue.splice(queue.indexOf(j), 1);
+      return claimed;
     },
     async (j) => {
       inFlight++;
       mostInFlight = Math.max(mostInFlight, inFlight);
+      if (j.shareKey) {
+        const n = (inFlightByKey.get(j.shareKey) ?? 0) + 1;
+        inFlightByKey.set(j.shareKey, n);
+        mostInFlightByKey.set(j.shareKey, Math.max(mostInFlightByKey.get(j.shareKey) ?? 0, n));
+      }
       ran.push(j.id);
       if (hold.has(j.id)) await new Promise<void>((resolve) => held.set(j.id, resolve));
       inFlight--;
+      if (j.shareKey) inFlightByKey.set(j.shareKey, inFlightByKey.get(j.shareKey)! - 1);
     },
-    onError,
+    () => undefined,
   );
-  return { lane, queue, claims, ran, hold, held, mostInFlight: () => mostInFlight };
+  const claims = () => rooms.map((room) => room.limit);
+  return { lane, queue, rooms, claims, ran, hold, held, mostInFlight: () => mostInFlight, mostInFlightByKey };
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -46,8 +76,8 @@ describe('OutboxLane', () => {
     expect(held.has('job-0')).toBe(true);
     expect(done).toBeNull();
     expect(mostInFlight()).toBeLessThanOrEqual(3);
-    expect(claims[0]).toBe(3);
-    expect(claims.every((limit) => limit >= 1 && limit <= 3)).toBe(true);
+    expect(claims()[0]).toBe(3);
+    expect(claims().every((limit) => limit >= 1 && limit <= 3)).toBe(true);
     held.get('job-0')!();
     await drained;
     expect(done).toBe(12);
@@ -73,6 +103,7 @@ describe('OutboxLane', () => {
     let release: () => void = () => undefined;
     let claims = 0;
     const lane = new OutboxLane(
+      2,
       2,
       async () => {
         if (++claims === 1) return [job('quick'), job('held')];
@@ -113,9 +144,47 @@ describe('OutboxLane', () => {
     await stopping;
     expect(ran).toEqual(['a', 'b']);
     expect(queue.map((j) => j.id)).toEqual(['c']);
-    const claimsAtStop = claims.length;
+    const claimsAtStop = claims().length;
     lane.nudge();
     expect(await lane.drain()).toBe(0);
-    expect(claims.length).toBe(claimsAtStop);
+    expect(claims().length).toBe(claimsAtStop);
+  });
+
+  it("holds a share key to its share of the slots: its older jobs waiting at its cap leave the other slots to other keys' jobs and to jobs without a key", async () => {
+    const stuck = ['a-1', 'a-2', 'a-3', 'a-4', 'a-5', 'a-6'];
+    const { lane, queue, rooms, ran, hold, held, mostInFlightByKey } = laneOver(
+      4,
+      [...stuck.map((id) => job(id, 'a')), job('b-1', 'b'), job('none'), job('b-2', 'b')],
+      2,
+    );
+    for (const id of stuck) hold.add(id);
+    const drained = lane.drain();
+    for (let i = 0; i < 50 && ran.length < 5; i++) await settle();
+    // Key a holds its two slots; b's jobs and the one without a key ran past a's four waiting ones.
+    expect(ran).toEqual(['a-1', 'a-2', 'b-1', 'none', 'b-2']);
+    expect(queue.map((j) => j.id)).toEqual(['a-3', 'a-4', 'a-5', 'a-6']);
+    expect(rooms[0]).toEqual({ limit: 4, perShareKey: 2, inFlightByShareKey: new Map() });
+    expect(rooms.slice(1).every((room) => room.inFlightByShareKey.get('a') === 2)).toBe(true);
+    // A slot of a's that frees up goes to a's next job.
+    held.get('a-1')!();
+    for (let i = 0; i < 20 && ran.length < 6; i++) await settle();
+    expect(ran.slice(5)).toEqual(['a-3']);
+    expect(rooms.at(-1)!.inFlightByShareKey).toEqual(new Map([['a', 1]]));
+    for (const id of stuck.slice(1)) {
+      for (let i = 0; i < 20 && !held.has(id); i++) await settle();
+      held.get(id)!();
+    }
+    expect(await drained).toBe(9);
+    expect(mostInFlightByKey.get('a')).toBe(2);
+  });
+
+  it('holds no job without a share key to a share', async () => {
+    const { lane, ran, hold, held } = laneOver(3, ['x', 'y', 'z'], 1);
+    for (const id of ['x', 'y', 'z']) hold.add(id);
+    const drained = lane.drain();
+    for (let i = 0; i < 20 && ran.length < 3; i++) await settle();
+    expect(ran).toEqual(['x', 'y', 'z']);
+    for (const id of ['x', 'y', 'z']) held.get(id)!();
+    expect(await drained).toBe(3);
   });
 });

@@ -1,11 +1,19 @@
 // One kind's lane of the outbox worker. Its jobs are claimed and run apart from every other kind's, so
 // one kind's backlog or stuck receivers never delay another (webhooks never hold up mail); within the
 // lane up to `slots` jobs are in flight and a slot is refilled as soon as its job ends, so a stuck
-// delivery holds one slot, not the lane. Jobs are claimed only for free slots and started at once, so
-// each runs within the lease its claim took.
+// delivery holds one slot, not the lane. The jobs of one share key (a webhook delivery's workspace)
+// hold no more than `slotsPerShareKey` of them, so one tenant's stuck deliveries leave the other slots
+// to everyone else's. Jobs are claimed only for free slots and started at once, so each runs within
+// the lease its claim took.
 import { OutboxJob } from './outbox';
 
-export type ClaimJobs = (limit: number) => Promise<OutboxJob[]>;
+/** What a claim may take: up to `limit` jobs, and of each share key `perShareKey` less what the lane has of it in flight. */
+export interface ClaimRoom {
+  limit: number;
+  perShareKey: number;
+  inFlightByShareKey: ReadonlyMap<string, number>;
+}
+export type ClaimJobs = (room: ClaimRoom) => Promise<OutboxJob[]>;
 /** Runs one job to its recorded outcome; throws only when the outcome could not be recorded (the database). */
 export type RunJob = (job: OutboxJob) => Promise<void>;
 
@@ -19,6 +27,7 @@ export class OutboxLane {
 
   constructor(
     private readonly slots: number,
+    private readonly slotsPerShareKey: number,
     private readonly claim: ClaimJobs,
     private readonly run: RunJob,
     private readonly onError: (error: unknown) => void,
@@ -48,11 +57,13 @@ export class OutboxLane {
   }
 
   /**
-   * Runs every due job of the lane, up to `slots` at once, until none is due and none is in flight;
-   * returns how many ran. A database error stops the claims, lets the jobs in flight end, then throws.
+   * Runs every due job of the lane, up to `slots` at once and `slotsPerShareKey` of a key, until none is
+   * due and none is in flight; returns how many ran. A database error stops the claims, lets the jobs in
+   * flight end, then throws.
    */
   async drain(): Promise<number> {
     const inFlight = new Set<Promise<void>>();
+    const inFlightByShareKey = new Map<string, number>();
     let ran = 0;
     // Claim at the start and whenever a job ends: what it left behind (a retry due now) is due again.
     let claimAgain = true;
@@ -64,13 +75,19 @@ export class OutboxLane {
         claimAgain = false;
         this.nudged = false;
         try {
-          const jobs = await this.claim(free);
+          const jobs = await this.claim({
+            limit: free,
+            perShareKey: this.slotsPerShareKey,
+            inFlightByShareKey: new Map(inFlightByShareKey),
+          });
           for (const job of jobs) {
+            count(inFlightByShareKey, job.shareKey, 1);
             const running: Promise<void> = this.run(job)
               .catch((error: unknown) => {
                 failure ??= { error };
               })
               .finally(() => {
+                count(inFlightByShareKey, job.shareKey, -1);
                 inFlight.delete(running);
                 claimAgain = true;
                 wake();
@@ -93,4 +110,12 @@ export class OutboxLane {
     if (failure) throw failure.error;
     return ran;
   }
+}
+
+/** Adds `by` to a key's count; a key at 0 leaves the map (a job without a key counts nowhere). */
+function count(counts: Map<string, number>, key: string | null, by: number): void {
+  if (key === null) return;
+  const n = (counts.get(key) ?? 0) + by;
+  if (n === 0) counts.delete(key);
+  else counts.set(key, n);
 }

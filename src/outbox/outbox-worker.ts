@@ -1,9 +1,9 @@
-// Delivers the outbox: each kind in its own lane (OutboxLane: mail never waits behind webhooks, and a
-// stuck delivery holds one of its lane's slots), claiming due jobs (FOR UPDATE SKIP LOCKED, so instances
-// share the work), handing each to the handler of its kind outside any request and any transaction, and
-// recording the outcome. A job whose worker died stays claimed only until its lease runs out. A lane wakes
-// right after a commit that added jobs of its kind on this instance, polls otherwise (jobs from other
-// instances, retries).
+// Delivers the outbox: each kind in its own lane (OutboxLane: mail never waits behind webhooks, a stuck
+// delivery holds one of its lane's slots, and one workspace's deliveries no more than their share of
+// them), claiming due jobs (FOR UPDATE SKIP LOCKED, so instances share the work), handing each to the
+// handler of its kind outside any request and any transaction, and recording the outcome. A job whose
+// worker died stays claimed only until its lease runs out. A lane wakes right after a commit that added
+// jobs of its kind on this instance, polls otherwise (jobs from other instances, retries).
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -17,6 +17,13 @@ import { OutboxQueueRow, OutboxRepository } from './outbox.repository';
  * refilled as soon as its job ends, and nine stuck webhook receivers still leave one slot moving.
  */
 const SLOTS_PER_KIND = 10;
+/**
+ * Jobs of one share key (a webhook delivery's workspace) in flight at once in a lane on an instance.
+ * A workspace whose receivers never answer holds 3 of the 10 webhook slots, each for a timeout per
+ * attempt, and the other 7 go on delivering every other workspace's; it takes four such workspaces to
+ * fill the lane. Three still lets one busy workspace's deliveries to receivers that answer go three at once.
+ */
+const SLOTS_PER_SHARE_KEY = 3;
 
 /** delivered; retried: failed, tried again later; given_up: failed for the last time. */
 export type DeliveryOutcome = 'delivered' | 'retried' | 'given_up';
@@ -49,9 +56,10 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     const leaseMs = () => this.config.outbox.leaseSeconds * 1000;
     const lane = new OutboxLane(
       SLOTS_PER_KIND,
-      (limit) => {
+      SLOTS_PER_SHARE_KEY,
+      (room) => {
         const now = this.clock.now();
-        return this.jobs.claim([handler.kind], now, new Date(now.getTime() + leaseMs()), limit);
+        return this.jobs.claim(handler.kind, now, new Date(now.getTime() + leaseMs()), room);
       },
       (job) => this.run(handler, job, leaseMs()),
       (error) => {

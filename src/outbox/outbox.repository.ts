@@ -5,6 +5,15 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { insertRows } from '../database/insert-rows';
+import type { ClaimRoom } from './outbox-lane';
+
+export interface NewJobRow {
+  kind: string;
+  payload: Record<string, unknown>;
+  shareKey?: string;
+  runAt: Date;
+  createdAt: Date;
+}
 
 export interface ClaimedJobRow {
   id: string;
@@ -12,6 +21,7 @@ export interface ClaimedJobRow {
   payload: Record<string, unknown>;
   attempt: number;
   createdAt: Date;
+  shareKey: string | null;
 }
 
 export interface OutboxQueueRow {
@@ -29,48 +39,71 @@ const MAX_ERROR_LENGTH = 500;
 export class OutboxRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insert(
-    em: EntityManager,
-    job: { kind: string; payload: Record<string, unknown>; runAt: Date; createdAt: Date },
-    id: string = randomUUID(),
-  ): Promise<string> {
+  async insert(em: EntityManager, job: NewJobRow, id: string = randomUUID()): Promise<string> {
     // A given id is a job that exists once (Outbox.addOnce): a second insert of it does nothing.
     await em.query(
-      `INSERT INTO outbox_jobs (id, kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
-      [id, job.kind, JSON.stringify(job.payload), job.runAt, job.createdAt],
+      `INSERT INTO outbox_jobs (id, kind, payload, share_key, run_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (id) DO NOTHING`,
+      [id, job.kind, JSON.stringify(job.payload), job.shareKey ?? null, job.runAt, job.createdAt],
     );
     return id;
   }
 
   /** Jobs with new ids, in few statements; their ids in order. */
-  async insertMany(
-    em: EntityManager,
-    jobs: ReadonlyArray<{ kind: string; payload: Record<string, unknown>; runAt: Date; createdAt: Date }>,
-  ): Promise<string[]> {
+  async insertMany(em: EntityManager, jobs: readonly NewJobRow[]): Promise<string[]> {
     const ids = jobs.map(() => randomUUID());
     await insertRows(
       em,
       'outbox_jobs',
-      ['id', 'kind', 'payload', 'run_at', 'created_at'],
-      jobs.map((job, i) => [ids[i], job.kind, JSON.stringify(job.payload), job.runAt, job.createdAt]),
+      ['id', 'kind', 'payload', 'share_key', 'run_at', 'created_at'],
+      jobs.map((job, i) => [ids[i], job.kind, JSON.stringify(job.payload), job.shareKey ?? null, job.runAt, job.createdAt]),
     );
     return ids;
   }
 
-  /** Takes up to `limit` due jobs of these kinds, oldest due first, each until `leaseUntil`. */
-  async claim(kinds: string[], now: Date, leaseUntil: Date, limit: number): Promise<ClaimedJobRow[]> {
-    if (kinds.length === 0) return [];
+  /**
+   * Takes due jobs of a kind, each until `leaseUntil`: up to `room.limit`, oldest due first, and of each
+   * share key no more than its room. The keys with room are taken by their oldest due job, then each
+   * gives its oldest due jobs, so a key with thousands of older jobs at its cap leaves every slot to
+   * the others (an ORDER BY run_at LIMIT over all jobs would find only its jobs). Jobs without a key
+   * have no share. A job locked here but trimmed by the limit is free again when the statement ends.
+   */
+  async claim(kind: string, now: Date, leaseUntil: Date, room: ClaimRoom): Promise<ClaimedJobRow[]> {
+    const busyKeys = [...room.inFlightByShareKey.keys()];
+    const busyRooms = busyKeys.map((key) => room.perShareKey - (room.inFlightByShareKey.get(key) ?? 0));
+    // FOR UPDATE is refused beside GROUP BY, DISTINCT, window functions and UNION, and allowed in a
+    // LATERAL subquery and a CTE of its own: hence one CTE per way of taking jobs.
     const [rows]: [ClaimedJobRow[], number] = await this.dataSource.query(
-      `WITH due AS (
-         SELECT id FROM outbox_jobs
-          WHERE status = 'pending' AND run_at <= $1 AND kind = ANY($2::text[])
+      `WITH busy AS (
+         SELECT * FROM unnest($5::text[], $6::int[]) AS busy(share_key, room)),
+       open_keys AS (
+         SELECT waiting.share_key, coalesce(busy.room, $7) AS room
+           FROM (SELECT share_key, min(run_at) AS oldest FROM outbox_jobs
+                  WHERE status = 'pending' AND kind = $1 AND share_key IS NOT NULL AND run_at <= $2
+                    AND share_key NOT IN (SELECT share_key FROM busy WHERE room <= 0)
+                  GROUP BY share_key) waiting
+           LEFT JOIN busy USING (share_key)
+          ORDER BY waiting.oldest
+          LIMIT $3),
+       keyed AS (
+         SELECT job.id, job.run_at FROM open_keys CROSS JOIN LATERAL (
+           SELECT id, run_at FROM outbox_jobs
+            WHERE status = 'pending' AND kind = $1 AND share_key = open_keys.share_key AND run_at <= $2
+            ORDER BY run_at
+            LIMIT open_keys.room
+            FOR UPDATE SKIP LOCKED) job),
+       unkeyed AS (
+         SELECT id, run_at FROM outbox_jobs
+          WHERE status = 'pending' AND kind = $1 AND share_key IS NULL AND run_at <= $2
           ORDER BY run_at
           LIMIT $3
-          FOR UPDATE SKIP LOCKED)
+          FOR UPDATE SKIP LOCKED),
+       due AS (
+         SELECT id FROM (SELECT * FROM keyed UNION ALL SELECT * FROM unkeyed) taken ORDER BY run_at LIMIT $3)
        UPDATE outbox_jobs j SET attempts = j.attempts + 1, run_at = $4
          FROM due WHERE j.id = due.id
-       RETURNING j.id, j.kind, j.payload, j.attempts AS attempt, j.created_at AS "createdAt"`,
-      [now, kinds, limit, leaseUntil],
+       RETURNING j.id, j.kind, j.payload, j.attempts AS attempt, j.created_at AS "createdAt", j.share_key AS "shareKey"`,
+      [kind, now, room.limit, leaseUntil, busyKeys, busyRooms, room.perShareKey],
     );
     return rows;
   }

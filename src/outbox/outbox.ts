@@ -24,6 +24,12 @@ export interface OutboxJobInput {
   payload: Record<string, unknown>;
   /** Not before this time (default: now). */
   runAt?: Date;
+  /**
+   * Whose job it is, for a fair share of its lane: the jobs of one key take no more than a few of the
+   * lane's slots on an instance (OutboxLane), so one tenant's stuck receivers cannot hold up the
+   * others'. A webhook delivery's workspace; none (the default): no share.
+   */
+  shareKey?: string;
 }
 
 export interface OutboxJob {
@@ -34,6 +40,8 @@ export interface OutboxJob {
   /** 1 = first try. */
   attempt: number;
   createdAt: Date;
+  /** OutboxJobInput.shareKey; null: none. */
+  shareKey: string | null;
 }
 
 export interface OutboxHandler {
@@ -77,7 +85,7 @@ export class Outbox implements EntitySubscriberInterface {
     const now = this.clock.now();
     const ids = await this.jobs.insertMany(
       manager,
-      jobs.map((job) => ({ kind: job.kind, payload: job.payload, runAt: job.runAt ?? now, createdAt: now })),
+      jobs.map((job) => ({ kind: job.kind, payload: job.payload, shareKey: job.shareKey, runAt: job.runAt ?? now, createdAt: now })),
     );
     this.wake(manager, jobs);
     return ids;
@@ -93,7 +101,11 @@ export class Outbox implements EntitySubscriberInterface {
 
   private async insert(manager: EntityManager, job: OutboxJobInput, id?: string): Promise<string> {
     const now = this.clock.now();
-    const jobId = await this.jobs.insert(manager, { kind: job.kind, payload: job.payload, runAt: job.runAt ?? now, createdAt: now }, id);
+    const jobId = await this.jobs.insert(
+      manager,
+      { kind: job.kind, payload: job.payload, shareKey: job.shareKey, runAt: job.runAt ?? now, createdAt: now },
+      id,
+    );
     this.wake(manager, [job]);
     return jobId;
   }

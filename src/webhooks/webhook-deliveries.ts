@@ -114,7 +114,7 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
       em,
       rows.map((row) => {
         const job: JobPayload = { workspaceId, endpointId: row.endpointId, deliveryId: row.id };
-        return { kind: WEBHOOK_JOB_KIND, payload: { ...job } };
+        return { kind: WEBHOOK_JOB_KIND, shareKey: workspaceId, payload: { ...job } };
       }),
     );
     return rows.map((row) => row.id);

@@ -158,7 +158,9 @@ describe('outbox (manual worker)', () => {
     // A worker claims it and dies before delivering: nothing but the claim happened.
     const now = t.clock.now();
     const lease = t.config.outbox.leaseSeconds * 1000;
-    const claimed = await t.app.get(OutboxRepository).claim(['test'], now, new Date(now.getTime() + lease), 10);
+    const claimed = await t.app
+      .get(OutboxRepository)
+      .claim('test', now, new Date(now.getTime() + lease), { limit: 10, perShareKey: 10, inFlightByShareKey: new Map() });
     expect(claimed.map((j) => j.id)).toEqual([id]);
     expect(await worker.drainDue()).toBe(0); // still leased
     t.clock.advance(lease - 1000);
@@ -176,6 +178,29 @@ describe('outbox (manual worker)', () => {
     t.clock.advanceSeconds(121);
     expect(await worker.drainDue()).toBe(1);
     expect(await jobRow(t, id)).toBeUndefined();
+  });
+
+  it("claims other keys' jobs past thousands of older due jobs of a share key at its cap, and of a key no more than its room", async () => {
+    // A kind no lane runs, so only these claims take its jobs.
+    const kind = 'shared-test';
+    const now = t.clock.now();
+    const ago = (ms: number) => new Date(now.getTime() - ms);
+    const repository = t.app.get(OutboxRepository);
+    const stuck = await repository.insertMany(
+      t.dataSource.manager,
+      Array.from({ length: 2000 }, (_, n) => ({ kind, payload: {}, shareKey: 'a', runAt: ago(3_600_000 - n), createdAt: now })),
+    );
+    const [other, unkeyed] = await repository.insertMany(t.dataSource.manager, [
+      { kind, payload: {}, shareKey: 'b', runAt: ago(60_000), createdAt: now },
+      { kind, payload: {}, runAt: ago(30_000), createdAt: now },
+    ]);
+    const leaseUntil = new Date(now.getTime() + 60_000);
+    const claim = async (limit: number, inFlightByShareKey: Map<string, number>) =>
+      (await repository.claim(kind, now, leaseUntil, { limit, perShareKey: 3, inFlightByShareKey })).map((j) => j.id).sort();
+
+    expect(await claim(5, new Map([['a', 3]]))).toEqual([other, unkeyed].sort());
+    expect(await claim(5, new Map([['a', 2]]))).toEqual([stuck[0]]);
+    expect(await claim(2, new Map())).toEqual([stuck[1], stuck[2]].sort());
   });
 
   it('two drains at once never run the same job twice', async () => {

@@ -1,0 +1,71 @@
+// One workspace's webhook deliveries never hold up another's: with a workspace's receivers never
+// answering (a tarpit) and more of its deliveries due than the webhook lane has slots, another
+// workspace's delivery still arrives, through the real background worker, while every stuck attempt
+// is still in flight.
+import { bearer } from '../support/api';
+import { newWorkspace } from '../support/fixtures';
+import { endpointsOnTarpit, Tarpit } from '../support/tarpit';
+import { startTestApp, TestApp } from '../support/test-app';
+import { guardConnections, WEBHOOK_TEST_ENV, WebhookReceiver } from '../support/webhook-receiver';
+import { WebhookSender } from '../../src/webhooks/webhook-sender';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The stuck workspace's deliveries: more than the lane's 10 slots, and more left due after its share
+ * than the slots left free, so a claim of the oldest due jobs would find only its jobs.
+ */
+const STUCK = 20;
+
+describe("outbox: each workspace's share of the webhook lane", () => {
+  let t: TestApp;
+  let tarpit: Tarpit;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    tarpit = await Tarpit.start();
+    receiver = await WebhookReceiver.start();
+    t = await startTestApp({
+      ...WEBHOOK_TEST_ENV,
+      LATCHKEY_OUTBOX_WORKER: 'on',
+      LATCHKEY_OUTBOX_POLL_SECONDS: '300',
+      // An attempt on the tarpit ends only after this: far longer than a delivery to the receiver takes.
+      LATCHKEY_WEBHOOK_TIMEOUT_MS: '20000',
+    });
+    guardConnections(t.app.get(WebhookSender));
+  });
+  afterAll(async () => {
+    // Ends the stuck attempts first, so shutdown does not wait for them.
+    await tarpit?.close();
+    await t?.close();
+    await receiver?.close();
+  });
+
+  it("delivers a workspace's webhook while another workspace has more deliveries stuck on a receiver that never answers than the lane has slots", async () => {
+    const stuck = await newWorkspace(t);
+    await endpointsOnTarpit(t, stuck, tarpit, STUCK);
+    await stuck.device();
+    // The worker has taken what it runs of them at once, and every one of them is hanging.
+    for (let i = 0; i < 250 && tarpit.taken === 0; i++) await sleep(20);
+    expect(tarpit.taken).toBeGreaterThan(0);
+
+    const other = await newWorkspace(t);
+    await t
+      .http()
+      .post(`/v1/workspaces/${other.id}/webhooks`)
+      .set(bearer(other.owner.personalToken))
+      .send({ url: receiver.url('/other'), events: ['device.created'] })
+      .expect(201);
+    await other.device();
+    // Until the delivery arrives or a stuck attempt ends, whichever comes first (no time limit decides).
+    for (let i = 0; i < 2000 && receiver.on('/other').length === 0 && tarpit.ended === 0; i++) await sleep(20);
+    expect(receiver.on('/other')).toHaveLength(1);
+    expect(tarpit.ended).toBe(0);
+    // The stuck workspace's deliveries are all still there: hanging, or due and waiting for its share.
+    const [{ pending }] = await t.dataSource.query(
+      `SELECT count(*)::int AS pending FROM outbox_jobs WHERE kind = 'webhook' AND payload->>'workspaceId' = $1`,
+      [stuck.id],
+    );
+    expect(pending).toBe(STUCK);
+  });
+});
