@@ -20,11 +20,6 @@ export interface TrustRuleRecord {
   updatedAt: Date;
 }
 
-export type TrustRuleFields = Pick<
-  TrustRuleRecord,
-  'description' | 'issuer' | 'audience' | 'subject' | 'claims' | 'scopes' | 'maxSessionSeconds'
->;
-
 const COLUMNS = `id, workspace_id AS "workspaceId", api_user_id AS "apiUserId", description, issuer, audience, subject, claims,
   scopes, max_session_seconds AS "maxSessionSeconds", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
@@ -93,26 +88,6 @@ export class TrustRulesRepository {
         rule.scopes,
         rule.maxSessionSeconds,
         rule.createdAt,
-      ],
-    );
-  }
-
-  async update(workspaceId: string, ruleId: string, fields: TrustRuleFields, updatedAt: Date, em: EntityManager): Promise<void> {
-    await em.query(
-      `UPDATE api_user_trust_rules SET description = $3, issuer = $4, audience = $5, subject = $6, claims = $7::jsonb, scopes = $8,
-         max_session_seconds = $9, updated_at = $10
-       WHERE workspace_id = $1 AND id = $2`,
-      [
-        workspaceId,
-        ruleId,
-        fields.description,
-        fields.issuer,
-        fields.audience,
-        fields.subject,
-        JSON.stringify(fields.claims),
-        fields.scopes,
-        fields.maxSessionSeconds,
-        updatedAt,
       ],
     );
   }
