@@ -32,6 +32,9 @@ describe('security review 5', () => {
 
   const now = () => Math.floor(t.clock.now().getTime() / 1000);
   const rulesPath = (ws: WorkspaceFixture, apiUserId: string) => `/v1/workspaces/${ws.id}/api-users/${apiUserId}/trust-rules`;
+  /** A trust rule made by the workspace's owner, which must be created. */
+  const createRule = (ws: WorkspaceFixture, apiUserId: string, rule: Record<string, unknown>) =>
+    t.http().post(rulesPath(ws, apiUserId)).set(bearer(ws.owner.personalToken)).send(rule).expect(201);
   const exchangeToken = (subjectToken: string, extra: Record<string, string> = {}) =>
     t
       .http()
@@ -82,14 +85,7 @@ describe('security review 5', () => {
       const jobs: Array<() => Promise<unknown>> = [];
       for (const bot of bots) {
         for (let j = 0; j < 20 && jobs.length <= MAX_RULES_PER_UNNAMED_EXCHANGE; j++) {
-          jobs.push(() =>
-            t
-              .http()
-              .post(rulesPath(attacker, bot.id))
-              .set(bearer(attacker.owner.personalToken))
-              .send({ issuer: issuer.url, audience: CROWDED, subject: `junk-${j}` })
-              .expect(201),
-          );
+          jobs.push(() => createRule(attacker, bot.id, { issuer: issuer.url, audience: CROWDED, subject: `junk-${j}` }));
         }
       }
       for (let i = 0; i < jobs.length; i += 10) await Promise.all(jobs.slice(i, i + 10).map((job) => job()));
@@ -99,12 +95,7 @@ describe('security review 5', () => {
       const victim = await newWorkspace(t);
       const victimBot = await victim.apiUser({ roles: ['viewer'] });
       const repo = repoName('victim');
-      await t
-        .http()
-        .post(rulesPath(victim, victimBot.id))
-        .set(bearer(victim.owner.personalToken))
-        .send({ issuer: issuer.url, audience: CROWDED, claims: { repository: repo } })
-        .expect(201);
+      await createRule(victim, victimBot.id, { issuer: issuer.url, audience: CROWDED, claims: { repository: repo } });
       // Unnamed, among too many rules to weigh: refused with the way out, never another API user's session.
       const unnamed = await exchangeToken(await issuer.mint(claimsFor(repo), { now: now(), audience: CROWDED }));
       expectProblem(unnamed, 400, 'invalid_target');
@@ -119,12 +110,11 @@ describe('security review 5', () => {
       const other = await newWorkspace(t);
       const otherBot = await other.apiUser({ roles: ['viewer'] });
       const otherRepo = repoName('other');
-      await t
-        .http()
-        .post(rulesPath(other, otherBot.id))
-        .set(bearer(other.owner.personalToken))
-        .send({ issuer: issuer.url, audience: 'https://other.latchkey.test', claims: { repository: otherRepo } })
-        .expect(201);
+      await createRule(other, otherBot.id, {
+        issuer: issuer.url,
+        audience: 'https://other.latchkey.test',
+        claims: { repository: otherRepo },
+      });
       const own = await exchangeToken(await issuer.mint(claimsFor(otherRepo), { now: now(), audience: 'https://other.latchkey.test' }));
       expect({ status: own.status, detail: own.body.detail }).toEqual({ status: 200, detail: undefined });
     }, 180_000);
@@ -133,22 +123,12 @@ describe('security review 5', () => {
       const repo = repoName('shared');
       const victim = await newWorkspace(t);
       const victimBot = await victim.apiUser({ roles: ['viewer'] });
-      await t
-        .http()
-        .post(rulesPath(victim, victimBot.id))
-        .set(bearer(victim.owner.personalToken))
-        .send({ issuer: issuer.url, audience: AUDIENCE, claims: { repository: repo } })
-        .expect(201);
+      await createRule(victim, victimBot.id, { issuer: issuer.url, audience: AUDIENCE, claims: { repository: repo } });
       await exchangeToken(await issuer.mint(claimsFor(repo), { now: now() })).expect(200);
       // Any self-registered user names the victim's (public) repository in a rule of their own.
       const attacker = await newWorkspace(t);
       const attackerBot = await attacker.apiUser({ roles: ['viewer'] });
-      await t
-        .http()
-        .post(rulesPath(attacker, attackerBot.id))
-        .set(bearer(attacker.owner.personalToken))
-        .send({ issuer: issuer.url, audience: AUDIENCE, claims: { repository: repo } })
-        .expect(201);
+      await createRule(attacker, attackerBot.id, { issuer: issuer.url, audience: AUDIENCE, claims: { repository: repo } });
       // Two API users' rules match: the unnamed exchange is refused (no session for either), as
       // docs/federation.md warns; the victim's CI names its API user and keeps working.
       expectProblem(await exchangeToken(await issuer.mint(claimsFor(repo), { now: now() })), 400, 'invalid_target');
@@ -168,12 +148,7 @@ describe('security review 5', () => {
         const ws = await newWorkspace(t);
         const bot = await ws.apiUser({ roles: ['viewer'] });
         const repo = repoName('broken');
-        await t
-          .http()
-          .post(rulesPath(ws, bot.id))
-          .set(bearer(ws.owner.personalToken))
-          .send({ issuer: broken.url, audience: AUDIENCE, claims: { repository: repo } })
-          .expect(201);
+        await createRule(ws, bot.id, { issuer: broken.url, audience: AUDIENCE, claims: { repository: repo } });
         // Anonymous: ten made-up tokens naming the issuer (no valid signature needed).
         for (let i = 0; i < 10; i++) {
           const res = await exchangeToken(await broken.mint(claimsFor(repo), { now: now() }));
@@ -203,12 +178,7 @@ describe('security review 5', () => {
       const ws = await newWorkspace(t);
       const bot = await ws.apiUser({ roles: ['viewer'] });
       const owner = `nul-${++seq}-${Date.now()}`;
-      await t
-        .http()
-        .post(rulesPath(ws, bot.id))
-        .set(bearer(ws.owner.personalToken))
-        .send({ issuer: issuer.url, audience: AUDIENCE, claims: { repository: `${owner}/*` } })
-        .expect(201);
+      await createRule(ws, bot.id, { issuer: issuer.url, audience: AUDIENCE, claims: { repository: `${owner}/*` } });
       const claims = (repo: string) => ({ sub: `repo:${repo}`, repository: repo });
       for (const token of [
         await issuer.mint(claims(`${owner}/repo`), { now: now(), jti: 'a\u0000b' }),
