@@ -12,7 +12,7 @@ const job = (id: string, shareKey: string | null = null): OutboxJob => ({
 
 /**
  * A lane over an in-memory queue, claimed in order as the repository does: of each share key no more
- * than its room. Jobs named in `held` run until released.
+ * than its room. Jobs named in `hold` run until released; those in `fail` fail.
  */
 function laneOver(slots: number, jobs: Array<string | OutboxJob>, perShareKey = slots) {
   const queue = jobs.map((j) => (typeof j === 'string' ? job(j) : j));
@@ -24,16 +24,17 @@ function laneOver(slots: number, jobs: Array<string | OutboxJob>, perShareKey = 
   const inFlightByKey = new Map<string, number>();
   const mostInFlightByKey = new Map<string, number>();
   const hold = new Set<string>();
+  const fail = new Set<string>();
   const lane = new OutboxLane(
     slots,
     perShareKey,
     async (room) => {
       rooms.push(room);
-      const taking = new Map(room.inFlightByShareKey);
+      const taking = new Map<string, number>();
       const taken = queue.filter((j) => {
         if (j.shareKey === null) return true;
         const n = taking.get(j.shareKey) ?? 0;
-        if (n >= room.perShareKey) return false;
+        if (n >= (room.roomByShareKey.get(j.shareKey) ?? room.perShareKey)) return false;
         taking.set(j.shareKey, n + 1);
         return true;
       });
@@ -53,11 +54,12 @@ function laneOver(slots: number, jobs: Array<string | OutboxJob>, perShareKey = 
       if (hold.has(j.id)) await new Promise<void>((resolve) => held.set(j.id, resolve));
       inFlight--;
       if (j.shareKey) inFlightByKey.set(j.shareKey, inFlightByKey.get(j.shareKey)! - 1);
+      return !fail.has(j.id);
     },
     () => undefined,
   );
   const claims = () => rooms.map((room) => room.limit);
-  return { lane, queue, rooms, claims, ran, hold, held, mostInFlight: () => mostInFlight, mostInFlightByKey };
+  return { lane, queue, rooms, claims, ran, hold, held, fail, mostInFlight: () => mostInFlight, mostInFlightByKey };
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -112,6 +114,7 @@ describe('OutboxLane', () => {
       async (j) => {
         ran.push(j.id);
         if (j.id === 'held') await new Promise<void>((resolve) => (release = resolve));
+        return true;
       },
       () => undefined,
     );
@@ -163,13 +166,13 @@ describe('OutboxLane', () => {
     // Key a holds its two slots; b's jobs and the one without a key ran past a's four waiting ones.
     expect(ran).toEqual(['a-1', 'a-2', 'b-1', 'none', 'b-2']);
     expect(queue.map((j) => j.id)).toEqual(['a-3', 'a-4', 'a-5', 'a-6']);
-    expect(rooms[0]).toEqual({ limit: 4, perShareKey: 2, inFlightByShareKey: new Map() });
-    expect(rooms.slice(1).every((room) => room.inFlightByShareKey.get('a') === 2)).toBe(true);
+    expect(rooms[0]).toEqual({ limit: 4, perShareKey: 2, roomByShareKey: new Map() });
+    expect(rooms.slice(1).every((room) => room.roomByShareKey.get('a') === 0)).toBe(true);
     // A slot of a's that frees up goes to a's next job.
     held.get('a-1')!();
     for (let i = 0; i < 20 && ran.length < 6; i++) await settle();
     expect(ran.slice(5)).toEqual(['a-3']);
-    expect(rooms.at(-1)!.inFlightByShareKey).toEqual(new Map([['a', 1]]));
+    expect(rooms.at(-1)!.roomByShareKey).toEqual(new Map([['a', 1]]));
     for (const id of stuck.slice(1)) {
       for (let i = 0; i < 20 && !held.has(id); i++) await settle();
       held.get(id)!();
@@ -186,5 +189,27 @@ describe('OutboxLane', () => {
     expect(ran).toEqual(['x', 'y', 'z']);
     for (const id of ['x', 'y', 'z']) held.get(id)!();
     expect(await drained).toBe(3);
+  });
+
+  it('holds a key whose job failed to one slot until one of its jobs goes through, and leaves other keys their share', async () => {
+    const { lane, queue, rooms, ran, hold, held, fail } = laneOver(
+      6,
+      [job('a-fails', 'a'), ...['a-1', 'a-2', 'a-3', 'a-4'].map((id) => job(id, 'a')), ...['b-1', 'b-2', 'b-3'].map((id) => job(id, 'b'))],
+      3,
+    );
+    fail.add('a-fails');
+    for (const id of ['a-1', 'a-2', 'b-1', 'b-2', 'b-3']) hold.add(id);
+    const drained = lane.drain();
+    for (let i = 0; i < 50 && ran.length < 6; i++) await settle();
+    // First claim: a's three (a-fails ends at once, failing), b's three. Then a may have one in flight, not three.
+    expect(ran).toEqual(['a-fails', 'a-1', 'a-2', 'b-1', 'b-2', 'b-3']);
+    expect(rooms.at(-1)!.roomByShareKey.get('a')).toBe(0);
+    expect(queue.map((j) => j.id)).toEqual(['a-3', 'a-4']);
+    // a-1 goes through: a has its share again, and its next two jobs run beside a-2.
+    held.get('a-1')!();
+    for (let i = 0; i < 50 && ran.length < 8; i++) await settle();
+    expect(ran.slice(6)).toEqual(['a-3', 'a-4']);
+    for (const id of ['a-2', 'b-1', 'b-2', 'b-3']) held.get(id)!();
+    expect(await drained).toBe(8);
   });
 });

@@ -2,20 +2,30 @@
 // one kind's backlog or stuck receivers never delay another (webhooks never hold up mail); within the
 // lane up to `slots` jobs are in flight and a slot is refilled as soon as its job ends, so a stuck
 // delivery holds one slot, not the lane. The jobs of one share key (a webhook delivery's workspace)
-// hold no more than `slotsPerShareKey` of them, so one tenant's stuck deliveries leave the other slots
-// to everyone else's. Jobs are claimed only for free slots and started at once, so each runs within
-// the lease its claim took.
+// hold no more than `slotsPerShareKey` of them, and a key whose last job failed no more than one until
+// one of its jobs goes through, so one tenant's stuck deliveries leave the other slots to everyone
+// else's, and it takes a tenant many workspaces to fill the lane. Jobs are claimed only for free slots
+// and started at once, so each runs within the lease its claim took.
 import { OutboxJob } from './outbox';
 
-/** What a claim may take: up to `limit` jobs, and of each share key `perShareKey` less what the lane has of it in flight. */
+/**
+ * What a claim may take: up to `limit` jobs, of each key in `roomByShareKey` as many as it says (keys
+ * with jobs in flight, or held to one slot), of any other key `perShareKey`.
+ */
 export interface ClaimRoom {
   limit: number;
   perShareKey: number;
-  inFlightByShareKey: ReadonlyMap<string, number>;
+  roomByShareKey: ReadonlyMap<string, number>;
 }
 export type ClaimJobs = (room: ClaimRoom) => Promise<OutboxJob[]>;
-/** Runs one job to its recorded outcome; throws only when the outcome could not be recorded (the database). */
-export type RunJob = (job: OutboxJob) => Promise<void>;
+/**
+ * Runs one job to its recorded outcome: true when it went through, false when it failed (to be retried
+ * or given up); throws only when the outcome could not be recorded (the database).
+ */
+export type RunJob = (job: OutboxJob) => Promise<boolean>;
+
+/** Keys held to one slot that the lane remembers at most; past it, it forgets them all (they fail again soon enough). */
+const MAX_FAILING_KEYS = 10_000;
 
 export class OutboxLane {
   /** Drains waiting for a slot to free up, woken by nudge() to claim at once what was just added. */
@@ -24,6 +34,8 @@ export class OutboxLane {
   private nudged = false;
   private background: Promise<unknown> | null = null;
   private stopped = false;
+  /** Share keys whose last job failed (a receiver that times out, refuses or errs): one slot each until one goes through. */
+  private readonly failingKeys = new Set<string>();
 
   constructor(
     private readonly slots: number,
@@ -57,8 +69,8 @@ export class OutboxLane {
   }
 
   /**
-   * Runs every due job of the lane, up to `slots` at once and `slotsPerShareKey` of a key, until none is
-   * due and none is in flight; returns how many ran. A database error stops the claims, lets the jobs in
+   * Runs every due job of the lane, up to `slots` at once and `slotsPerShareKey` of a key (one of a
+   * failing key), until none is due and none is in flight; returns how many ran. A database error stops the claims, lets the jobs in
    * flight end, then throws.
    */
   async drain(): Promise<number> {
@@ -78,11 +90,12 @@ export class OutboxLane {
           const jobs = await this.claim({
             limit: free,
             perShareKey: this.slotsPerShareKey,
-            inFlightByShareKey: new Map(inFlightByShareKey),
+            roomByShareKey: this.rooms(inFlightByShareKey),
           });
           for (const job of jobs) {
             count(inFlightByShareKey, job.shareKey, 1);
             const running: Promise<void> = this.run(job)
+              .then((wentThrough) => this.remember(job.shareKey, wentThrough))
               .catch((error: unknown) => {
                 failure ??= { error };
               })
@@ -109,6 +122,24 @@ export class OutboxLane {
     }
     if (failure) throw failure.error;
     return ran;
+  }
+
+  /** The room of every key with less than a full share: its share (one while failing) less what it has in flight. */
+  private rooms(inFlightByShareKey: ReadonlyMap<string, number>): Map<string, number> {
+    const rooms = new Map<string, number>();
+    for (const key of this.failingKeys) rooms.set(key, 1);
+    for (const [key, n] of inFlightByShareKey) rooms.set(key, Math.max(0, (rooms.get(key) ?? this.slotsPerShareKey) - n));
+    return rooms;
+  }
+
+  private remember(key: string | null, wentThrough: boolean): void {
+    if (key === null) return;
+    if (wentThrough) {
+      this.failingKeys.delete(key);
+      return;
+    }
+    if (this.failingKeys.size >= MAX_FAILING_KEYS) this.failingKeys.clear();
+    this.failingKeys.add(key);
   }
 }
 

@@ -19,9 +19,10 @@ import { OutboxQueueRow, OutboxRepository } from './outbox.repository';
 const SLOTS_PER_KIND = 10;
 /**
  * Jobs of one share key (a webhook delivery's workspace) in flight at once in a lane on an instance.
- * A workspace whose receivers never answer holds 3 of the 10 webhook slots, each for a timeout per
- * attempt, and the other 7 go on delivering every other workspace's; it takes four such workspaces to
- * fill the lane. Three still lets one busy workspace's deliveries to receivers that answer go three at once.
+ * A workspace whose receivers never answer holds 3 of the 10 webhook slots until its first attempts
+ * time out, then one (OutboxLane holds a failing key to one slot until a job of it goes through), and
+ * the others go on delivering every other workspace's: it takes ten such workspaces to fill the lane.
+ * Three still lets one busy workspace's deliveries to receivers that answer go three at once.
  */
 const SLOTS_PER_SHARE_KEY = 3;
 
@@ -122,17 +123,19 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     if (this.config.outbox.worker) this.lanes.get(kind)?.nudge();
   }
 
-  private async run(handler: OutboxHandler, job: OutboxJob, leaseMs: number): Promise<void> {
+  /** true when the job went through (its lane gives its share key a full share again). */
+  private async run(handler: OutboxHandler, job: OutboxJob, leaseMs: number): Promise<boolean> {
     const started = process.hrtime.bigint();
     try {
       await withTimeout(handler.deliver(job), leaseMs);
     } catch (error) {
       const retried = await this.failed(handler, job, describe(error));
       this.tell(job.kind, retried ? 'retried' : 'given_up', started);
-      return;
+      return false;
     }
     this.tell(job.kind, 'delivered', started);
     await this.jobs.delivered(job.id, job.attempt);
+    return true;
   }
 
   private tell(kind: string, outcome: DeliveryOutcome, started: bigint): void {

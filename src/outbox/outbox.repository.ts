@@ -69,8 +69,8 @@ export class OutboxRepository {
    * have no share. A job locked here but trimmed by the limit is free again when the statement ends.
    */
   async claim(kind: string, now: Date, leaseUntil: Date, room: ClaimRoom): Promise<ClaimedJobRow[]> {
-    const busyKeys = [...room.inFlightByShareKey.keys()];
-    const busyRooms = busyKeys.map((key) => room.perShareKey - (room.inFlightByShareKey.get(key) ?? 0));
+    const busyKeys = [...room.roomByShareKey.keys()];
+    const busyRooms = busyKeys.map((key) => room.roomByShareKey.get(key)!);
     // FOR UPDATE is refused beside GROUP BY, DISTINCT, window functions and UNION, and allowed in a
     // LATERAL subquery and a CTE of its own: hence one CTE per way of taking jobs.
     const [rows]: [ClaimedJobRow[], number] = await this.dataSource.query(

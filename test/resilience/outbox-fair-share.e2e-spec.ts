@@ -69,3 +69,42 @@ describe("outbox: each workspace's share of the webhook lane", () => {
     expect(pending).toBe(STUCK);
   });
 });
+
+describe('outbox: a workspace whose deliveries fail is held to one slot', () => {
+  let t: TestApp;
+  let tarpit: Tarpit;
+
+  beforeAll(async () => {
+    tarpit = await Tarpit.start();
+    t = await startTestApp({
+      ...WEBHOOK_TEST_ENV,
+      LATCHKEY_OUTBOX_WORKER: 'on',
+      LATCHKEY_OUTBOX_POLL_SECONDS: '300',
+      // Short, so the first attempts fail soon; each later one holds its slot for as long.
+      LATCHKEY_WEBHOOK_TIMEOUT_MS: '1000',
+    });
+    guardConnections(t.app.get(WebhookSender));
+  });
+  afterAll(async () => {
+    await tarpit?.close();
+    await t?.close();
+  });
+
+  it('takes one attempt at a time of a workspace once its attempts time out, until one goes through', async () => {
+    const stuck = await newWorkspace(t);
+    await endpointsOnTarpit(t, stuck, tarpit, 12);
+    await stuck.device();
+    // Its full share at first: three attempts at once, which all time out.
+    for (let i = 0; i < 500 && tarpit.ended < 3; i++) await sleep(20);
+    expect(tarpit.ended).toBeGreaterThanOrEqual(3);
+    const endedAtFirst = tarpit.ended;
+    // From then on at most one attempt of it hangs at a time, while its due jobs keep being tried.
+    let most = 0;
+    for (let i = 0; i < 500 && tarpit.ended < endedAtFirst + 3; i++) {
+      most = Math.max(most, tarpit.taken - tarpit.ended);
+      await sleep(10);
+    }
+    expect(tarpit.ended).toBeGreaterThanOrEqual(endedAtFirst + 3);
+    expect(most).toBe(1);
+  });
+});

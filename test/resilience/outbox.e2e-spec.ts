@@ -160,7 +160,7 @@ describe('outbox (manual worker)', () => {
     const lease = t.config.outbox.leaseSeconds * 1000;
     const claimed = await t.app
       .get(OutboxRepository)
-      .claim('test', now, new Date(now.getTime() + lease), { limit: 10, perShareKey: 10, inFlightByShareKey: new Map() });
+      .claim('test', now, new Date(now.getTime() + lease), { limit: 10, perShareKey: 10, roomByShareKey: new Map() });
     expect(claimed.map((j) => j.id)).toEqual([id]);
     expect(await worker.drainDue()).toBe(0); // still leased
     t.clock.advance(lease - 1000);
@@ -195,11 +195,11 @@ describe('outbox (manual worker)', () => {
       { kind, payload: {}, runAt: ago(30_000), createdAt: now },
     ]);
     const leaseUntil = new Date(now.getTime() + 60_000);
-    const claim = async (limit: number, inFlightByShareKey: Map<string, number>) =>
-      (await repository.claim(kind, now, leaseUntil, { limit, perShareKey: 3, inFlightByShareKey })).map((j) => j.id).sort();
+    const claim = async (limit: number, roomByShareKey: Map<string, number>) =>
+      (await repository.claim(kind, now, leaseUntil, { limit, perShareKey: 3, roomByShareKey })).map((j) => j.id).sort();
 
-    expect(await claim(5, new Map([['a', 3]]))).toEqual([other, unkeyed].sort());
-    expect(await claim(5, new Map([['a', 2]]))).toEqual([stuck[0]]);
+    expect(await claim(5, new Map([['a', 0]]))).toEqual([other, unkeyed].sort());
+    expect(await claim(5, new Map([['a', 1]]))).toEqual([stuck[0]]);
     expect(await claim(2, new Map())).toEqual([stuck[1], stuck[2]].sort());
   });
 
