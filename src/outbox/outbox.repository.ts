@@ -65,8 +65,11 @@ export class OutboxRepository {
    * Takes due jobs of a kind, each until `leaseUntil`: up to `room.limit`, oldest due first, and of each
    * share key no more than its room. The keys with room are taken by their oldest due job, then each
    * gives its oldest due jobs, so a key with thousands of older jobs at its cap leaves every slot to
-   * the others (an ORDER BY run_at LIMIT over all jobs would find only its jobs). Jobs without a key
-   * have no share. A job locked here but trimmed by the limit is free again when the statement ends.
+   * the others (an ORDER BY run_at LIMIT over all jobs would find only its jobs). The keys are found by
+   * a loose index scan (one probe of outbox_jobs_due_shared per key with pending jobs, and one for its
+   * oldest), so a claim reads about as many rows as there are keys, however deep one key's backlog.
+   * Jobs without a key have no share. A job locked here but trimmed by the limit is free again when the
+   * statement ends.
    */
   async claim(kind: string, now: Date, leaseUntil: Date, room: ClaimRoom): Promise<ClaimedJobRow[]> {
     const busyKeys = [...room.roomByShareKey.keys()];
@@ -74,16 +77,28 @@ export class OutboxRepository {
     // FOR UPDATE is refused beside GROUP BY, DISTINCT, window functions and UNION, and allowed in a
     // LATERAL subquery and a CTE of its own: hence one CTE per way of taking jobs.
     const [rows]: [ClaimedJobRow[], number] = await this.dataSource.query(
-      `WITH busy AS (
+      `WITH RECURSIVE busy AS (
          SELECT * FROM unnest($5::text[], $6::int[]) AS busy(share_key, room)),
+       pending_keys(share_key) AS (
+         (SELECT share_key FROM outbox_jobs
+           WHERE status = 'pending' AND kind = $1 AND share_key IS NOT NULL
+           ORDER BY share_key LIMIT 1)
+         UNION ALL
+         SELECT (SELECT next.share_key FROM outbox_jobs next
+                  WHERE next.status = 'pending' AND next.kind = $1 AND next.share_key IS NOT NULL
+                    AND next.share_key > pending_keys.share_key
+                  ORDER BY next.share_key LIMIT 1)
+           FROM pending_keys WHERE pending_keys.share_key IS NOT NULL),
        open_keys AS (
-         SELECT waiting.share_key, coalesce(busy.room, $7) AS room
-           FROM (SELECT share_key, min(run_at) AS oldest FROM outbox_jobs
-                  WHERE status = 'pending' AND kind = $1 AND share_key IS NOT NULL AND run_at <= $2
-                    AND share_key NOT IN (SELECT share_key FROM busy WHERE room <= 0)
-                  GROUP BY share_key) waiting
-           LEFT JOIN busy USING (share_key)
-          ORDER BY waiting.oldest
+         SELECT pending_keys.share_key, coalesce(busy.room, $7) AS room
+           FROM pending_keys
+           LEFT JOIN busy ON busy.share_key = pending_keys.share_key
+           CROSS JOIN LATERAL (
+             SELECT run_at FROM outbox_jobs
+              WHERE status = 'pending' AND kind = $1 AND share_key = pending_keys.share_key
+              ORDER BY run_at LIMIT 1) oldest
+          WHERE pending_keys.share_key IS NOT NULL AND coalesce(busy.room, $7) > 0 AND oldest.run_at <= $2
+          ORDER BY oldest.run_at
           LIMIT $3),
        keyed AS (
          SELECT job.id, job.run_at FROM open_keys CROSS JOIN LATERAL (
