@@ -2,6 +2,7 @@
 // Runs the reliability parts one after the other against the built service (dist/, built by the npm
 // script), prints each result, keeps it in reliability/results/<id>.json and rewrites
 // docs/reliability.md from every result there, so parts run on their own still make one document.
+// A short run (CI's) only prints: its smaller figures never replace a full run's.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -76,8 +77,9 @@ function renderDoc(results: StoredResult[], earlierSections: Map<string, string>
     'What happens to Latchkey when things go wrong, measured by `npm run reliability`, which builds the',
     'service, runs each part against `node dist/main.js` in a child process and rewrites this file from',
     'the results in `reliability/results/` (not committed). `npm run reliability -- --only outage,crash`',
-    'runs some parts; `-- --short` runs the smaller version CI runs. Figures depend on the machine; each',
-    'part says where and when it was measured.',
+    'runs some parts; `-- --short` runs the smaller version CI runs, prints its figures and leaves this',
+    'file and the stored results as they are. Figures depend on the machine; each part says where and',
+    'when it was measured.',
     '',
   ];
   const order = new Map(PARTS.map((p, i) => [p.id, i]));
@@ -155,13 +157,19 @@ async function main(): Promise<void> {
       durationSeconds: Math.round((Date.now() - started) / 1000),
       machine: { ...machine, loadAverage: load },
     };
-    writeFileSync(join(RESULTS_DIR, `${part.id}.json`), `${JSON.stringify(stored, null, 2)}\n`);
+    // A short run's figures are CI's check, not the measurement: they do not replace a full run's.
+    if (!short) writeFileSync(join(RESULTS_DIR, `${part.id}.json`), `${JSON.stringify(stored, null, 2)}\n`);
     print(stored);
     if (!stored.ok) failed++;
   }
-  mkdirSync(join(ROOT, 'docs'), { recursive: true });
-  writeFileSync(DOC, renderDoc(storedResults(), sectionsOf(existsSync(DOC) ? readFileSync(DOC, 'utf8') : '')));
-  console.log(`\n${failed === 0 ? 'all parts held' : `${failed} part(s) FAILED`}; docs/reliability.md updated from reliability/results/`);
+  const verdict = failed === 0 ? 'all parts held' : `${failed} part(s) FAILED`;
+  if (short) {
+    console.log(`\n${verdict}; a short run: docs/reliability.md left as it is`);
+  } else {
+    mkdirSync(join(ROOT, 'docs'), { recursive: true });
+    writeFileSync(DOC, renderDoc(storedResults(), sectionsOf(existsSync(DOC) ? readFileSync(DOC, 'utf8') : '')));
+    console.log(`\n${verdict}; docs/reliability.md updated from reliability/results/`);
+  }
   process.exit(failed === 0 ? 0 : 1);
 }
 
