@@ -4,10 +4,9 @@
 // is still in flight.
 import { bearer } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
-import { endpointsOnTarpit, Tarpit } from '../support/tarpit';
-import { startTestApp, TestApp } from '../support/test-app';
-import { guardConnections, WEBHOOK_TEST_ENV, WebhookReceiver } from '../support/webhook-receiver';
-import { WebhookSender } from '../../src/webhooks/webhook-sender';
+import { endpointsOnTarpit, startDeliveringApp, Tarpit } from '../support/tarpit';
+import type { TestApp } from '../support/test-app';
+import { WebhookReceiver } from '../support/webhook-receiver';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -25,14 +24,8 @@ describe("outbox: each workspace's share of the webhook lane", () => {
   beforeAll(async () => {
     tarpit = await Tarpit.start();
     receiver = await WebhookReceiver.start();
-    t = await startTestApp({
-      ...WEBHOOK_TEST_ENV,
-      LATCHKEY_OUTBOX_WORKER: 'on',
-      LATCHKEY_OUTBOX_POLL_SECONDS: '300',
-      // An attempt on the tarpit ends only after this: far longer than a delivery to the receiver takes.
-      LATCHKEY_WEBHOOK_TIMEOUT_MS: '20000',
-    });
-    guardConnections(t.app.get(WebhookSender));
+    // An attempt on the tarpit ends only after 20 s: far longer than a delivery to the receiver takes.
+    t = await startDeliveringApp(20_000);
   });
   afterAll(async () => {
     // Ends the stuck attempts first, so shutdown does not wait for them.
@@ -76,14 +69,8 @@ describe('outbox: a workspace whose deliveries fail is held to one slot', () => 
 
   beforeAll(async () => {
     tarpit = await Tarpit.start();
-    t = await startTestApp({
-      ...WEBHOOK_TEST_ENV,
-      LATCHKEY_OUTBOX_WORKER: 'on',
-      LATCHKEY_OUTBOX_POLL_SECONDS: '300',
-      // Short, so the first attempts fail soon; each later one holds its slot for as long.
-      LATCHKEY_WEBHOOK_TIMEOUT_MS: '1000',
-    });
-    guardConnections(t.app.get(WebhookSender));
+    // Short, so the first attempts fail soon; each later one holds its slot for as long.
+    t = await startDeliveringApp(1000);
   });
   afterAll(async () => {
     await tarpit?.close();

@@ -4,10 +4,8 @@
 import { registerUser } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
 import { MailCatcher } from '../support/mail-catcher';
-import { endpointsOnTarpit, Tarpit } from '../support/tarpit';
-import { startTestApp, TestApp } from '../support/test-app';
-import { guardConnections, WEBHOOK_TEST_ENV } from '../support/webhook-receiver';
-import { WebhookSender } from '../../src/webhooks/webhook-sender';
+import { endpointsOnTarpit, startDeliveringApp, Tarpit } from '../support/tarpit';
+import type { TestApp } from '../support/test-app';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -24,16 +22,8 @@ describe('outbox lanes', () => {
   beforeAll(async () => {
     smtp = await MailCatcher.start();
     tarpit = await Tarpit.start();
-    t = await startTestApp({
-      ...WEBHOOK_TEST_ENV,
-      LATCHKEY_OUTBOX_WORKER: 'on',
-      LATCHKEY_OUTBOX_POLL_SECONDS: '300',
-      // An attempt on the tarpit ends only after this: far longer than a mail takes.
-      LATCHKEY_WEBHOOK_TIMEOUT_MS: '20000',
-      LATCHKEY_SMTP_URL: smtp.url,
-      LATCHKEY_MAIL_FROM: 'Latchkey <no-reply@latchkey.example>',
-    });
-    guardConnections(t.app.get(WebhookSender));
+    // An attempt on the tarpit ends only after 20 s: far longer than a mail takes.
+    t = await startDeliveringApp(20_000, { LATCHKEY_SMTP_URL: smtp.url, LATCHKEY_MAIL_FROM: 'Latchkey <no-reply@latchkey.example>' });
   });
   afterAll(async () => {
     // Ends the stuck attempts first, so shutdown does not wait for them.

@@ -4,7 +4,9 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bearer } from './api';
 import type { WorkspaceFixture } from './fixtures';
-import type { TestApp } from './test-app';
+import { startTestApp, type TestApp } from './test-app';
+import { guardConnections, WEBHOOK_TEST_ENV } from './webhook-receiver';
+import { WebhookSender } from '../../src/webhooks/webhook-sender';
 
 /** An HTTP server on the loopback that reads each request and never answers it. */
 export class Tarpit {
@@ -50,4 +52,20 @@ export async function endpointsOnTarpit(t: TestApp, ws: WorkspaceFixture, tarpit
       .send({ url: tarpit.url(`/hook-${n}`), events: ['device.created'] })
       .expect(201);
   }
+}
+
+/**
+ * An app whose outbox worker delivers in the background (polling rarely: commits wake it), webhooks
+ * allowed to the loopback's receivers only, and each attempt given up after `timeoutMs`.
+ */
+export async function startDeliveringApp(timeoutMs: number, env: Record<string, string> = {}): Promise<TestApp> {
+  const t = await startTestApp({
+    ...WEBHOOK_TEST_ENV,
+    LATCHKEY_OUTBOX_WORKER: 'on',
+    LATCHKEY_OUTBOX_POLL_SECONDS: '300',
+    LATCHKEY_WEBHOOK_TIMEOUT_MS: String(timeoutMs),
+    ...env,
+  });
+  guardConnections(t.app.get(WebhookSender));
+  return t;
 }
