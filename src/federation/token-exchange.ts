@@ -18,7 +18,7 @@ import { UUID_PATTERN } from '../common/uuid-param';
 import { TokensService } from '../tokens/tokens.service';
 import { IssuerKeys, IssuerKeysError } from './issuer-keys';
 import { matchConditions } from './trust-conditions';
-import { AUDIENCE_MAX_LENGTH, ISSUER_MAX_LENGTH, MAX_FEDERATED_SESSION_SECONDS } from './trust-rules.dto';
+import { AUDIENCE_PATTERN, ISSUER_MAX_LENGTH, MAX_FEDERATED_SESSION_SECONDS } from './trust-rules.dto';
 import { MAX_RULES_PER_UNNAMED_EXCHANGE, TrustRuleRecord, TrustRulesRepository } from './trust-rules.repository';
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -114,9 +114,9 @@ export class TokenExchange implements OnModuleInit {
       );
     }
     const claims = await this.verify(request.subjectToken, issuer);
-    // Rules' audiences are printable ASCII (the DTO): other values match none and stay out of the query.
+    // Only values a rule's audience could be (the DTO's pattern) are looked up: the others match none.
     const audiences = (typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [])
-      .filter((aud): aud is string => typeof aud === 'string' && aud.length <= AUDIENCE_MAX_LENGTH && PRINTABLE_ASCII.test(aud))
+      .filter((aud): aud is string => typeof aud === 'string' && AUDIENCE_PATTERN.test(aud))
       .slice(0, MAX_AUDIENCES);
     const forAudience = await this.rules.findForExchange(issuer, audiences, request.apiUserId);
     if (forAudience.length > MAX_RULES_PER_UNNAMED_EXCHANGE) {

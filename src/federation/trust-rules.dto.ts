@@ -10,6 +10,8 @@ import type { TrustRuleRecord } from './trust-rules.repository';
 
 export const ISSUER_MAX_LENGTH = 512;
 export const AUDIENCE_MAX_LENGTH = 256;
+/** A rule's audience: printable ASCII without spaces. The exchange leaves a token's other audiences out of its lookup. */
+export const AUDIENCE_PATTERN = new RegExp(`^[\\x21-\\x7e]{1,${AUDIENCE_MAX_LENGTH}}$`);
 export const TRUST_RULE_DESCRIPTION_MAX_LENGTH = 200;
 /** Sessions from an exchange last an hour at most; a rule may shorten that. */
 export const MAX_FEDERATED_SESSION_SECONDS = 3600;
@@ -42,7 +44,7 @@ export class CreateTrustRuleDto {
     description: "A value the token's `aud` must hold (GitHub: the `audience` asked for; GitLab: `id_tokens: …: aud`)",
   })
   @IsString()
-  @Matches(new RegExp(`^[\\x21-\\x7e]{1,${AUDIENCE_MAX_LENGTH}}$`), {
+  @Matches(AUDIENCE_PATTERN, {
     message: `must be 1 to ${AUDIENCE_MAX_LENGTH} printable ASCII characters without spaces`,
   })
   audience: string;
