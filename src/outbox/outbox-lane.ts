@@ -70,8 +70,8 @@ export class OutboxLane {
 
   /**
    * Runs every due job of the lane, up to `slots` at once and `slotsPerShareKey` of a key (one of a
-   * failing key), until none is due and none is in flight; returns how many ran. A database error stops the claims, lets the jobs in
-   * flight end, then throws.
+   * failing key), until none is due and none is in flight; returns how many ran. A database error stops
+   * the claims, lets the jobs in flight end, then throws.
    */
   async drain(): Promise<number> {
     const inFlight = new Set<Promise<void>>();

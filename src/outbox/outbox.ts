@@ -12,7 +12,7 @@ import {
   TransactionRollbackEvent,
 } from 'typeorm';
 import { Clock } from '../common/clock';
-import { OutboxRepository } from './outbox.repository';
+import { NewJobRow, OutboxRepository } from './outbox.repository';
 
 export interface OutboxJobInput {
   /** Which handler delivers it: 'mail', 'webhook', ... */
@@ -85,7 +85,7 @@ export class Outbox implements EntitySubscriberInterface {
     const now = this.clock.now();
     const ids = await this.jobs.insertMany(
       manager,
-      jobs.map((job) => ({ kind: job.kind, payload: job.payload, shareKey: job.shareKey, runAt: job.runAt ?? now, createdAt: now })),
+      jobs.map((job) => rowOf(job, now)),
     );
     this.wake(manager, jobs);
     return ids;
@@ -100,12 +100,7 @@ export class Outbox implements EntitySubscriberInterface {
   }
 
   private async insert(manager: EntityManager, job: OutboxJobInput, id?: string): Promise<string> {
-    const now = this.clock.now();
-    const jobId = await this.jobs.insert(
-      manager,
-      { kind: job.kind, payload: job.payload, shareKey: job.shareKey, runAt: job.runAt ?? now, createdAt: now },
-      id,
-    );
+    const jobId = await this.jobs.insert(manager, rowOf(job, this.clock.now()), id);
     this.wake(manager, [job]);
     return jobId;
   }
@@ -143,4 +138,9 @@ function uuidFromKey(key: string): string {
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The row a job is stored as, added at `now` (and due then unless it says when). */
+function rowOf(job: OutboxJobInput, now: Date): NewJobRow {
+  return { kind: job.kind, payload: job.payload, shareKey: job.shareKey, runAt: job.runAt ?? now, createdAt: now };
 }
