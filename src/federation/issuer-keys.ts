@@ -8,6 +8,7 @@
 // cannot be had, cannot make Latchkey hammer an issuer (or an address an attacker names as one).
 import { Inject, Injectable } from '@nestjs/common';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AddressPolicy } from '../webhooks/webhook-address';
@@ -18,8 +19,12 @@ export const REFETCH_COOLDOWN_MS = 60_000;
 const MAX_DISCOVERY_BYTES = 64 * 1024;
 const MAX_JWKS_BYTES = 256 * 1024;
 const MAX_KEYS = 100;
-/** Issuers kept at once; past it the cache starts over (issuers come from trust rules, so few). */
-const MAX_ISSUERS = 1000;
+/**
+ * Issuers remembered at once, keys and failures each; past it the least recently used is forgotten
+ * (issuers come from trust rules, so few). Not a clear-all: many made-up issuers must not make
+ * Latchkey forget, and so fetch again at once, every issuer it knew had failed.
+ */
+export const MAX_ISSUERS = 1000;
 
 /** The issuer's keys could not be had; the message says why and never holds a token. */
 export class IssuerKeysError extends Error {}
@@ -36,9 +41,9 @@ interface Failure {
 
 @Injectable()
 export class IssuerKeys {
-  private readonly cache = new Map<string, Entry>();
+  private readonly cache = new LRUCache<string, Entry>({ max: MAX_ISSUERS });
   /** The last failed fetch of each issuer, answered again until REFETCH_COOLDOWN_MS has passed. */
-  private readonly failures = new Map<string, Failure>();
+  private readonly failures = new LRUCache<string, Failure>({ max: MAX_ISSUERS });
   /** Fetches under way, by issuer: concurrent exchanges wait for one fetch. */
   private readonly pending = new Map<string, Promise<Entry>>();
   private readonly policy: AddressPolicy;
@@ -77,7 +82,6 @@ export class IssuerKeys {
             return entry;
           },
           (error: unknown) => {
-            if (this.failures.size >= MAX_ISSUERS) this.failures.clear();
             this.failures.set(issuer, { error, failedAt: this.clock.now().getTime() });
             throw error;
           },
@@ -106,7 +110,6 @@ export class IssuerKeys {
       throw new IssuerKeysError('the JWKS is not a valid JSON Web Key Set');
     }
     const entry = { getKey, fetchedAt: this.clock.now().getTime() };
-    if (this.cache.size >= MAX_ISSUERS) this.cache.clear();
     this.cache.set(issuer, entry);
     return entry;
   }
