@@ -14,7 +14,7 @@ const job = (id: string, shareKey: string | null = null): OutboxJob => ({
  * A lane over an in-memory queue, claimed in order as the repository does: of each share key no more
  * than its room. Jobs named in `hold` run until released; those in `fail` fail.
  */
-function laneOver(slots: number, jobs: Array<string | OutboxJob>, perShareKey = slots) {
+function laneOver(slots: number, jobs: Array<string | OutboxJob>, perShareKey = slots, forFailingKeys = slots) {
   const queue = jobs.map((j) => (typeof j === 'string' ? job(j) : j));
   const rooms: ClaimRoom[] = [];
   const ran: string[] = [];
@@ -28,13 +28,18 @@ function laneOver(slots: number, jobs: Array<string | OutboxJob>, perShareKey = 
   const lane = new OutboxLane(
     slots,
     perShareKey,
+    forFailingKeys,
     async (room) => {
       rooms.push(room);
       const taking = new Map<string, number>();
+      let failingTaken = 0;
       const taken = queue.filter((j) => {
         if (j.shareKey === null) return true;
         const n = taking.get(j.shareKey) ?? 0;
         if (n >= (room.roomByShareKey.get(j.shareKey) ?? room.perShareKey)) return false;
+        const failing = room.failingKeys.includes(j.shareKey);
+        if (failing && failingTaken >= room.failingRoom) return false;
+        if (failing) failingTaken++;
         taking.set(j.shareKey, n + 1);
         return true;
       });
@@ -107,6 +112,7 @@ describe('OutboxLane', () => {
     const lane = new OutboxLane(
       2,
       2,
+      2,
       async () => {
         if (++claims === 1) return [job('quick'), job('held')];
         throw new Error('database away');
@@ -166,7 +172,7 @@ describe('OutboxLane', () => {
     // Key a holds its two slots; b's jobs and the one without a key ran past a's four waiting ones.
     expect(ran).toEqual(['a-1', 'a-2', 'b-1', 'none', 'b-2']);
     expect(queue.map((j) => j.id)).toEqual(['a-3', 'a-4', 'a-5', 'a-6']);
-    expect(rooms[0]).toEqual({ limit: 4, perShareKey: 2, roomByShareKey: new Map() });
+    expect(rooms[0]).toEqual({ limit: 4, perShareKey: 2, roomByShareKey: new Map(), failingKeys: [], failingRoom: 4 });
     expect(rooms.slice(1).every((room) => room.roomByShareKey.get('a') === 0)).toBe(true);
     // A slot of a's that frees up goes to a's next job.
     held.get('a-1')!();
@@ -211,5 +217,43 @@ describe('OutboxLane', () => {
     expect(ran.slice(6)).toEqual(['a-3', 'a-4']);
     for (const id of ['a-2', 'b-1', 'b-2', 'b-3']) held.get(id)!();
     expect(await drained).toBe(8);
+  });
+  it('holds the failing keys together to their part of the slots, however many there are, and leaves the rest to keys that deliver', async () => {
+    // Six keys whose first job fails, each with more jobs that hang; then a key whose jobs go through.
+    const failing = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const { lane, ran, hold, held, fail, rooms, queue } = laneOver(
+      4,
+      [
+        ...failing.map((key) => job(`${key}-fails`, key)),
+        ...failing.flatMap((key) => [job(`${key}-1`, key), job(`${key}-2`, key)]),
+        job('ok-1', 'ok'),
+        job('ok-2', 'ok'),
+      ],
+      1,
+      2,
+    );
+    for (const key of failing) {
+      fail.add(`${key}-fails`);
+      hold.add(`${key}-1`);
+      hold.add(`${key}-2`);
+    }
+    const drained = lane.drain();
+    for (let i = 0; i < 100 && !ran.includes('ok-2'); i++) await settle();
+    // Every first job failed; then two of the failing keys' jobs hang, and the other two slots
+    // delivered the key that goes through, past the failing keys' older jobs.
+    expect(ran.slice(0, 6)).toEqual(failing.map((key) => `${key}-fails`));
+    expect(ran.filter((id) => !id.endsWith('-fails') && !id.startsWith('ok'))).toHaveLength(2);
+    expect(ran).toContain('ok-1');
+    expect(ran).toContain('ok-2');
+    expect(rooms.at(-1)!.failingRoom).toBe(0);
+    expect(queue).toHaveLength(10);
+    // The failing keys' jobs are still tried, two at a time, as their slots free up.
+    for (let n = 0; n < 12; n++) {
+      for (let i = 0; i < 50 && held.size === 0; i++) await settle();
+      const [id, release] = [...held][0];
+      held.delete(id);
+      release();
+    }
+    expect(await drained).toBe(20);
   });
 });

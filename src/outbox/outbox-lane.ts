@@ -3,19 +3,23 @@
 // lane up to `slots` jobs are in flight and a slot is refilled as soon as its job ends, so a stuck
 // delivery holds one slot, not the lane. The jobs of one share key (a webhook delivery's workspace)
 // hold no more than `slotsPerShareKey` of them, and a key whose last job failed no more than one until
-// one of its jobs goes through, so one tenant's stuck deliveries leave the other slots to everyone
-// else's, and it takes a tenant many workspaces to fill the lane. Jobs are claimed only for free slots
-// and started at once, so each runs within the lease its claim took.
+// one of its jobs goes through; the failing keys together hold no more than `slotsForFailingKeys`. So
+// one tenant's stuck deliveries leave the other slots to everyone else's, and no number of workspaces
+// whose receivers never answer (workspaces are free) takes the slots kept for keys that deliver. Jobs
+// are claimed only for free slots and started at once, so each runs within the lease its claim took.
 import { OutboxJob } from './outbox';
 
 /**
  * What a claim may take: up to `limit` jobs, of each key in `roomByShareKey` as many as it says (keys
- * with jobs in flight, or held to one slot), of any other key `perShareKey`.
+ * with jobs in flight, or held to one slot), of any other key `perShareKey`, and of the keys in
+ * `failingKeys` together no more than `failingRoom`.
  */
 export interface ClaimRoom {
   limit: number;
   perShareKey: number;
   roomByShareKey: ReadonlyMap<string, number>;
+  failingKeys: readonly string[];
+  failingRoom: number;
 }
 export type ClaimJobs = (room: ClaimRoom) => Promise<OutboxJob[]>;
 /**
@@ -24,7 +28,7 @@ export type ClaimJobs = (room: ClaimRoom) => Promise<OutboxJob[]>;
  */
 export type RunJob = (job: OutboxJob) => Promise<boolean>;
 
-/** Keys held to one slot that the lane remembers at most; past it, it forgets them all (they fail again soon enough). */
+/** Keys held to one slot that the lane remembers at most; past it, the one that failed longest ago is forgotten. */
 const MAX_FAILING_KEYS = 10_000;
 
 export class OutboxLane {
@@ -40,6 +44,7 @@ export class OutboxLane {
   constructor(
     private readonly slots: number,
     private readonly slotsPerShareKey: number,
+    private readonly slotsForFailingKeys: number,
     private readonly claim: ClaimJobs,
     private readonly run: RunJob,
     private readonly onError: (error: unknown) => void,
@@ -70,7 +75,7 @@ export class OutboxLane {
 
   /**
    * Runs every due job of the lane, up to `slots` at once and `slotsPerShareKey` of a key (one of a
-   * failing key), until none is due and none is in flight; returns how many ran. A database error stops
+   * failing key, `slotsForFailingKeys` of them all), until none is due and none is in flight; returns how many ran. A database error stops
    * the claims, lets the jobs in flight end, then throws.
    */
   async drain(): Promise<number> {
@@ -91,6 +96,8 @@ export class OutboxLane {
             limit: free,
             perShareKey: this.slotsPerShareKey,
             roomByShareKey: this.rooms(inFlightByShareKey),
+            failingKeys: [...this.failingKeys],
+            failingRoom: this.failingRoom(inFlightByShareKey),
           });
           for (const job of jobs) {
             count(inFlightByShareKey, job.shareKey, 1);
@@ -132,13 +139,22 @@ export class OutboxLane {
     return rooms;
   }
 
+  /** The slots the failing keys may still take together: their part of the lane less their jobs in flight. */
+  private failingRoom(inFlightByShareKey: ReadonlyMap<string, number>): number {
+    let inFlight = 0;
+    for (const key of this.failingKeys) inFlight += inFlightByShareKey.get(key) ?? 0;
+    return Math.max(0, this.slotsForFailingKeys - inFlight);
+  }
+
   private remember(key: string | null, wentThrough: boolean): void {
     if (key === null) return;
     if (wentThrough) {
       this.failingKeys.delete(key);
       return;
     }
-    if (this.failingKeys.size >= MAX_FAILING_KEYS) this.failingKeys.clear();
+    // Newest last (a Set keeps insertion order): past the limit the key that failed longest ago goes.
+    this.failingKeys.delete(key);
+    if (this.failingKeys.size >= MAX_FAILING_KEYS) this.failingKeys.delete(this.failingKeys.values().next().value!);
     this.failingKeys.add(key);
   }
 }

@@ -21,10 +21,16 @@ const SLOTS_PER_KIND = 10;
  * Jobs of one share key (a webhook delivery's workspace) in flight at once in a lane on an instance.
  * A workspace whose receivers never answer holds 3 of the 10 webhook slots until its first attempts
  * time out, then one (OutboxLane holds a failing key to one slot until a job of it goes through), and
- * the others go on delivering every other workspace's: it takes ten such workspaces to fill the lane.
- * Three still lets one busy workspace's deliveries to receivers that answer go three at once.
+ * the others go on delivering every other workspace's. Three still lets one busy workspace's
+ * deliveries to receivers that answer go three at once.
  */
 const SLOTS_PER_SHARE_KEY = 3;
+/**
+ * Slots that the failing keys of a lane take together. Workspaces are free, so one user can make ten
+ * whose receivers never answer, one slot each once failing; held to half, they leave the other half
+ * to the workspaces whose deliveries go through, and still get tried, five at a time.
+ */
+const SLOTS_FOR_FAILING_KEYS = 5;
 
 /** delivered; retried: failed, tried again later; given_up: failed for the last time. */
 export type DeliveryOutcome = 'delivered' | 'retried' | 'given_up';
@@ -58,6 +64,7 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     const lane = new OutboxLane(
       SLOTS_PER_KIND,
       SLOTS_PER_SHARE_KEY,
+      SLOTS_FOR_FAILING_KEYS,
       (room) => {
         const now = this.clock.now();
         return this.jobs.claim(handler.kind, now, new Date(now.getTime() + leaseMs()), room);

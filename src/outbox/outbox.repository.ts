@@ -68,8 +68,9 @@ export class OutboxRepository {
    * the others (an ORDER BY run_at LIMIT over all jobs would find only its jobs). The keys are found by
    * a loose index scan (one probe of outbox_jobs_due_shared per key with pending jobs, and one for its
    * oldest), so a claim reads about as many rows as there are keys, however deep one key's backlog.
-   * Jobs without a key have no share. A job locked here but trimmed by the limit is free again when the
-   * statement ends.
+   * The failing keys (each given a room of one) are taken, oldest first, no more than `failingRoom` of
+   * them. Jobs without a key have no share. A job locked here but trimmed by the limit is free again
+   * when the statement ends.
    */
   async claim(kind: string, now: Date, leaseUntil: Date, room: ClaimRoom): Promise<ClaimedJobRow[]> {
     const busyKeys = [...room.roomByShareKey.keys()];
@@ -89,16 +90,21 @@ export class OutboxRepository {
                     AND next.share_key > pending_keys.share_key
                   ORDER BY next.share_key LIMIT 1)
            FROM pending_keys WHERE pending_keys.share_key IS NOT NULL),
-       open_keys AS (
-         SELECT pending_keys.share_key, coalesce(busy.room, $7) AS room
+       due_keys AS (
+         SELECT pending_keys.share_key, coalesce(busy.room, $7) AS room, oldest.run_at,
+                pending_keys.share_key = ANY($8::text[]) AS failing,
+                row_number() OVER (PARTITION BY pending_keys.share_key = ANY($8::text[]) ORDER BY oldest.run_at) AS nth
            FROM pending_keys
            LEFT JOIN busy ON busy.share_key = pending_keys.share_key
            CROSS JOIN LATERAL (
              SELECT run_at FROM outbox_jobs
               WHERE status = 'pending' AND kind = $1 AND share_key = pending_keys.share_key
               ORDER BY run_at LIMIT 1) oldest
-          WHERE pending_keys.share_key IS NOT NULL AND coalesce(busy.room, $7) > 0 AND oldest.run_at <= $2
-          ORDER BY oldest.run_at
+          WHERE pending_keys.share_key IS NOT NULL AND coalesce(busy.room, $7) > 0 AND oldest.run_at <= $2),
+       open_keys AS (
+         SELECT share_key, room FROM due_keys
+          WHERE NOT failing OR nth <= $9
+          ORDER BY run_at
           LIMIT $3),
        keyed AS (
          SELECT job.id, job.run_at FROM open_keys CROSS JOIN LATERAL (
@@ -118,7 +124,7 @@ export class OutboxRepository {
        UPDATE outbox_jobs j SET attempts = j.attempts + 1, run_at = $4
          FROM due WHERE j.id = due.id
        RETURNING j.id, j.kind, j.payload, j.attempts AS attempt, j.created_at AS "createdAt", j.share_key AS "shareKey"`,
-      [kind, now, room.limit, leaseUntil, busyKeys, busyRooms, room.perShareKey],
+      [kind, now, room.limit, leaseUntil, busyKeys, busyRooms, room.perShareKey, room.failingKeys, room.failingRoom],
     );
     return rows;
   }

@@ -95,3 +95,56 @@ describe('outbox: a workspace whose deliveries fail is held to one slot', () => 
     expect(most).toBe(1);
   });
 });
+
+describe('outbox: the failing workspaces together hold half the webhook lane', () => {
+  let t: TestApp;
+  let tarpit: Tarpit;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    tarpit = await Tarpit.start();
+    receiver = await WebhookReceiver.start();
+    // Short, so the first attempts fail soon, yet long enough to make eleven devices while the later ones hang.
+    t = await startDeliveringApp(2000);
+  });
+  afterAll(async () => {
+    await tarpit?.close();
+    await t?.close();
+    await receiver?.close();
+  });
+
+  it("takes no more than five attempts at a time of ten workspaces whose receivers never answer, and delivers another workspace's webhook while they hang", async () => {
+    // Ten workspaces (as one user may make), each failing once: ten keys held to one slot each.
+    const stuck = [];
+    for (let n = 0; n < 10; n++) {
+      const ws = await newWorkspace(t);
+      await endpointsOnTarpit(t, ws, tarpit, 1);
+      stuck.push(ws);
+    }
+    const other = await newWorkspace(t);
+    await t
+      .http()
+      .post(`/v1/workspaces/${other.id}/webhooks`)
+      .set(bearer(other.owner.personalToken))
+      .send({ url: receiver.url('/other'), events: ['device.created'] })
+      .expect(201);
+    for (const ws of stuck) await ws.device();
+    for (let i = 0; i < 500 && tarpit.ended < 10; i++) await sleep(20);
+    expect(tarpit.ended).toBe(10);
+
+    // One more delivery each, due before their retries (5 s later): one slot each would take all ten.
+    for (const ws of stuck) await ws.device();
+    await other.device();
+    let most = 0;
+    let endedWhenDelivered: number | null = null;
+    for (let i = 0; i < 1000 && (tarpit.ended < 20 || endedWhenDelivered === null); i++) {
+      most = Math.max(most, tarpit.taken - tarpit.ended);
+      if (endedWhenDelivered === null && receiver.on('/other').length > 0) endedWhenDelivered = tarpit.ended;
+      await sleep(10);
+    }
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(5);
+    // Delivered before any of the second attempts ended: a slot was free for it.
+    expect(endedWhenDelivered).toBe(10);
+  });
+});

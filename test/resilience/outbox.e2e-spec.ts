@@ -158,9 +158,13 @@ describe('outbox (manual worker)', () => {
     // A worker claims it and dies before delivering: nothing but the claim happened.
     const now = t.clock.now();
     const lease = t.config.outbox.leaseSeconds * 1000;
-    const claimed = await t.app
-      .get(OutboxRepository)
-      .claim('test', now, new Date(now.getTime() + lease), { limit: 10, perShareKey: 10, roomByShareKey: new Map() });
+    const claimed = await t.app.get(OutboxRepository).claim('test', now, new Date(now.getTime() + lease), {
+      limit: 10,
+      perShareKey: 10,
+      roomByShareKey: new Map(),
+      failingKeys: [],
+      failingRoom: 0,
+    });
     expect(claimed.map((j) => j.id)).toEqual([id]);
     expect(await worker.drainDue()).toBe(0); // still leased
     t.clock.advance(lease - 1000);
@@ -196,11 +200,42 @@ describe('outbox (manual worker)', () => {
     ]);
     const leaseUntil = new Date(now.getTime() + 60_000);
     const claim = async (limit: number, roomByShareKey: Map<string, number>) =>
-      (await repository.claim(kind, now, leaseUntil, { limit, perShareKey: 3, roomByShareKey })).map((j) => j.id).sort();
+      (await repository.claim(kind, now, leaseUntil, { limit, perShareKey: 3, roomByShareKey, failingKeys: [], failingRoom: 0 }))
+        .map((j) => j.id)
+        .sort();
 
     expect(await claim(5, new Map([['a', 0]]))).toEqual([other, unkeyed].sort());
     expect(await claim(5, new Map([['a', 1]]))).toEqual([stuck[0]]);
     expect(await claim(2, new Map())).toEqual([stuck[1], stuck[2]].sort());
+  });
+
+  it('claims of the failing share keys together no more than their room, the oldest due first, and every other key as before', async () => {
+    const kind = 'failing-test';
+    const now = t.clock.now();
+    const ago = (ms: number) => new Date(now.getTime() - ms);
+    const repository = t.app.get(OutboxRepository);
+    const failing = ['f1', 'f2', 'f3'];
+    const failingJobs = await repository.insertMany(
+      t.dataSource.manager,
+      failing.flatMap((shareKey, n) => [
+        { kind, payload: {}, shareKey, runAt: ago(90_000 - n), createdAt: now },
+        { kind, payload: {}, shareKey, runAt: ago(80_000 - n), createdAt: now },
+      ]),
+    );
+    const [ok] = await repository.insertMany(t.dataSource.manager, [
+      { kind, payload: {}, shareKey: 'ok', runAt: ago(10_000), createdAt: now },
+    ]);
+    const leaseUntil = new Date(now.getTime() + 60_000);
+    const roomByShareKey = new Map(failing.map((key) => [key, 1]));
+    const claim = async (failingRoom: number) =>
+      (await repository.claim(kind, now, leaseUntil, { limit: 10, perShareKey: 3, roomByShareKey, failingKeys: failing, failingRoom }))
+        .map((j) => j.id)
+        .sort();
+
+    // Room for none of them: only the key that delivers.
+    expect(await claim(0)).toEqual([ok]);
+    // Room for two: the oldest job of the two keys due the longest (f1's and f2's), one each.
+    expect(await claim(2)).toEqual([failingJobs[0], failingJobs[2]].sort());
   });
 
   it('two drains at once never run the same job twice', async () => {

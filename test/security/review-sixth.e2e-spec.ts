@@ -74,6 +74,8 @@ describe('security review 6', () => {
           limit: 7,
           perShareKey: 3,
           roomByShareKey: new Map([['tarpit-workspace', 0]]),
+          failingKeys: [],
+          failingRoom: 0,
         });
       } finally {
         spy.mockRestore();
