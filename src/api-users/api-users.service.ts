@@ -26,7 +26,7 @@ import { conflict, notFound } from '../common/errors';
 import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
 import { RotateTokenDto, UpdateTokenDto } from '../tokens/token.dto';
 import { storedCidrs } from '../tokens/token-details';
-import { IssuedTokenView, toIssuedTokenView, toTokenView, TokenView } from '../tokens/token.view';
+import { IssuedTokenView, toIssuedTokenView, toTokenViewWithin, TokenView } from '../tokens/token.view';
 import { TokensRepository } from '../tokens/tokens.repository';
 import { changeDetails, TokensService } from '../tokens/tokens.service';
 import { GrantValidator } from '../workspaces/grant-validator';
@@ -98,7 +98,7 @@ export class ApiUsersService {
           details: { name: dto.name.trim(), roleIds: dto.roleIds, deviceAccess, tokenId: token.id, rateLimit: dto.rateLimit ?? null },
         });
         const apiUser = await this.apiUsers.find(access.workspaceId, id, em);
-        return { apiUser: toApiUserView(apiUser as ApiUserRecord), token };
+        return { apiUser: toApiUserView(apiUser as ApiUserRecord, access.deviceAccess), token };
       },
       { conflicts: nameTaken(dto.name.trim()) },
     );
@@ -107,7 +107,7 @@ export class ApiUsersService {
   async list(access: WorkspaceAccess, query: PageQueryDto): Promise<Page<ApiUserView>> {
     const limit = pageLimit(query);
     const rows = await this.apiUsers.list(access.workspaceId, decodeCursor(query.cursor), limit);
-    return toPage(rows, limit, toApiUserView);
+    return toPage(rows, limit, (row) => toApiUserView(row, access.deviceAccess));
   }
 
   async get(access: WorkspaceAccess, apiUserId: string): Promise<ApiUserDetailView> {
@@ -122,7 +122,7 @@ export class ApiUsersService {
         deviceAccess: apiUser.deviceAccess,
       });
     return {
-      ...toApiUserView(apiUser),
+      ...toApiUserView(apiUser, access.deviceAccess),
       manageable,
       grantablePermissions: manageable ? grantableScopes(access.principal.token.scopes, permissions) : [],
     };
@@ -176,7 +176,7 @@ export class ApiUsersService {
         });
         // Read in the transaction: the answer shows this change, and a deletion committed right
         // after cannot turn a change that was made into a 404.
-        return toApiUserView(await this.find(access, apiUserId, em));
+        return toApiUserView(await this.find(access, apiUserId, em), access.deviceAccess);
       },
       { conflicts: nameTaken(dto.name?.trim()) },
     );
@@ -201,7 +201,7 @@ export class ApiUsersService {
       { type: 'api_user', id: apiUserId },
       { kinds: ['api_user', 'session'], includeInactive: false, now, after: decodeCursor(query.cursor), limit },
     );
-    return toPage(rows, limit, (row) => toTokenView(row, now));
+    return toPage(rows, limit, (row) => toTokenViewWithin(row, now, access.deviceAccess));
   }
 
   /**
@@ -222,7 +222,7 @@ export class ApiUsersService {
         toPage(
           rows.filter((row) => row.apiUserId === id),
           limit,
-          (row) => toTokenView(row, now),
+          (row) => toTokenViewWithin(row, now, access.deviceAccess),
         ),
       ]),
     );
@@ -274,7 +274,7 @@ export class ApiUsersService {
       for (const action of actions) {
         await audit({ action, target: { type: 'token', id: tokenId }, details: { apiUserId, ...changeDetails(dto) } });
       }
-      return toTokenView(token, this.clock.now());
+      return toTokenViewWithin(token, this.clock.now(), access.deviceAccess);
     });
   }
 

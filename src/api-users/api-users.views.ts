@@ -1,6 +1,7 @@
 // What clients see of an API user.
 import { ApiProperty } from '@nestjs/swagger';
 import { DEVICE_ACCESS_SCHEMA, type DeviceAccessView } from '../authorization/device-access.dto';
+import { accessWithinReach, type DeviceAccess } from '../authorization/device-rules';
 import { PERMISSIONS } from '../authorization/permissions';
 import { DATE_TIME, nullableRef } from '../common/view-fields';
 import { CIDR_MAX_LENGTH, MAX_ALLOWED_CIDRS } from '../auth/network-allow-list';
@@ -89,14 +90,15 @@ export class CreatedApiUserView {
   token: IssuedTokenView;
 }
 
-export function toApiUserView(a: ApiUserRecord): ApiUserView {
+/** An API user as a caller whose device access is `reach` sees it: devices out of its reach are not named. */
+export function toApiUserView(a: ApiUserRecord, reach: DeviceAccess): ApiUserView {
   return {
     id: a.id,
     workspaceId: a.workspaceId,
     name: a.name,
     status: a.status,
     roles: a.roles.map((r) => ({ id: r.id, name: r.name })),
-    deviceAccess: a.deviceAccess,
+    deviceAccess: accessWithinReach(reach, a.deviceAccess),
     createdByUserId: a.createdByUserId,
     allowedCidrs: a.allowedCidrs,
     createdAt: a.createdAt,

@@ -56,6 +56,23 @@ function isSelected(deviceIds: string[], deviceId: string): boolean {
   return set.has(deviceId);
 }
 
+/**
+ * The device ids a caller is shown: those inside its device access. A device outside it answers 404 to
+ * the caller (reachesDevice), so another principal's grant, invitation or token binding does not name
+ * it either; a caller with every device sees them all.
+ */
+export function idsWithinReach(reach: DeviceAccess, deviceIds: string[]): string[] {
+  return reach.mode === 'all' ? deviceIds : deviceIds.filter((id) => isSelected(reach.deviceIds, id));
+}
+
+/** The reach of a caller shown a grant whole: its grantee (an invitee's own invitation, a new member's membership). */
+export const EVERY_DEVICE: DeviceAccess = Object.freeze({ mode: 'all' });
+
+/** Another principal's device access as a caller with `reach` is shown it (idsWithinReach). */
+export function accessWithinReach(reach: DeviceAccess, shown: DeviceAccess): DeviceAccess {
+  return shown.mode === 'all' ? shown : { mode: 'selected', deviceIds: idsWithinReach(reach, shown.deviceIds) };
+}
+
 /** Is `granted` within `own`? Nobody hands out devices they cannot reach themselves. */
 export function deviceAccessWithin(own: DeviceAccess, granted: DeviceAccess): boolean {
   if (own.mode === 'all') return true;

@@ -11,7 +11,7 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { DevicesRepository } from '../devices/devices.repository';
 import type { AuthorizeQuestion } from './authorize-question';
 import { MAX_INTROSPECTED_WORKSPACES, type IntrospectedWorkspaceView, type IntrospectionView } from './checks.views';
-import { assertDevicePermission, unknownDevice } from '../authorization/device-rules';
+import { accessWithinReach, assertDevicePermission, type DeviceAccess, EVERY_DEVICE, unknownDevice } from '../authorization/device-rules';
 import { assertPermission } from '../authorization/permissions';
 import { WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
 
@@ -121,21 +121,23 @@ export class ChecksService {
       return { active: false };
     }
     const reached = await this.workspacesReached(subject);
-    const visible: string[] = [];
+    const visible: Array<{ workspaceId: string; reach: DeviceAccess }> = [];
     for (const workspaceId of reached) {
       // One past the limit only tells that the list is cut.
       if (visible.length > MAX_INTROSPECTED_WORKSPACES) break;
-      if (caller === 'platform' || (await this.callerMayRead(caller, workspaceId))) visible.push(workspaceId);
+      const reach = caller === 'platform' ? EVERY_DEVICE : await this.callerReachIfMayRead(caller, workspaceId);
+      if (reach) visible.push({ workspaceId, reach });
     }
     if (visible.length === 0) return { active: false };
     const truncated = visible.length > MAX_INTROSPECTED_WORKSPACES;
     if (truncated) visible.length = MAX_INTROSPECTED_WORKSPACES;
 
     const workspaces: IntrospectedWorkspaceView[] = [];
-    for (const workspaceId of visible) {
+    for (const { workspaceId, reach } of visible) {
       try {
         const access = await this.resolver.resolve(subject, workspaceId);
-        workspaces.push({ id: workspaceId, permissions: [...access.permissions].sort(), deviceAccess: access.deviceAccess });
+        const deviceAccess = accessWithinReach(reach, access.deviceAccess);
+        workspaces.push({ id: workspaceId, permissions: [...access.permissions].sort(), deviceAccess });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         workspaces.push({ id: workspaceId, permissions: [], deviceAccess: null, refused: error.code });
@@ -158,11 +160,13 @@ export class ChecksService {
     };
   }
 
-  private async callerMayRead(caller: Principal, workspaceId: string): Promise<boolean> {
+  /** The caller's device access in the workspace when it holds tokens:read there, else null. */
+  private async callerReachIfMayRead(caller: Principal, workspaceId: string): Promise<DeviceAccess | null> {
     try {
-      return (await this.resolver.resolve(caller, workspaceId)).permissions.has('tokens:read');
+      const access = await this.resolver.resolve(caller, workspaceId);
+      return access.permissions.has('tokens:read') ? access.deviceAccess : null;
     } catch (error) {
-      if (error instanceof DomainError) return false;
+      if (error instanceof DomainError) return null;
       throw error;
     }
   }

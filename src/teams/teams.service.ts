@@ -192,7 +192,7 @@ export class TeamsService {
 
   /** manageable: the rule its writes apply (teams:manage, then the grant rule), asked, not enforced. */
   private view(access: WorkspaceAccess, team: TeamRecord): TeamView {
-    return toTeamView(team, access.permissions.has('teams:manage') && canGrantTeam(access, team));
+    return toTeamView(team, access.permissions.has('teams:manage') && canGrantTeam(access, team), access.deviceAccess);
   }
 }
 

@@ -4,6 +4,7 @@ import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 import { USER_NAME_MAX_LENGTH } from '../accounts/accounts.dto';
 import { API_USER_NAME_MAX_LENGTH } from '../api-users/api-users.dto';
 import { DEVICE_ACCESS_SCHEMA, type DeviceAccessView } from '../authorization/device-access.dto';
+import { accessWithinReach, type DeviceAccess } from '../authorization/device-rules';
 import { UUID_SCHEMA } from '../common/uuid-param';
 import { DATE_TIME } from '../common/view-fields';
 import { MAX_ROLES_PER_GRANT } from '../workspaces/workspace.limits';
@@ -68,14 +69,15 @@ export class TeamView {
   updatedAt: Date;
 }
 
-export function toTeamView(team: TeamRecord, manageable: boolean): TeamView {
+/** A team as a caller whose device access is `reach` sees it: devices out of its reach are not named. */
+export function toTeamView(team: TeamRecord, manageable: boolean, reach: DeviceAccess): TeamView {
   return {
     id: team.id,
     workspaceId: team.workspaceId,
     name: team.name,
     description: team.description,
     roles: team.roles.map((r) => ({ id: r.id, name: r.name })),
-    deviceAccess: team.deviceAccess,
+    deviceAccess: accessWithinReach(reach, team.deviceAccess),
     members: team.members,
     apiUsers: team.apiUsers,
     manageable,

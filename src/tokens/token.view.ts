@@ -2,6 +2,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TOKEN_HINT_LENGTH, TOKEN_LENGTH, TokenPrefix } from '../auth/token-format';
 import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
+import { type DeviceAccess, idsWithinReach } from '../authorization/device-rules';
 import { GRANTABLE_SCOPES } from '../authorization/permissions';
 import { DATE_TIME, IP_ADDRESS_MAX_LENGTH, nullableRef } from '../common/view-fields';
 import { MAX_TOKEN_WORKSPACES, TOKEN_NAME_MAX_LENGTH } from './token.dto';
@@ -257,6 +258,12 @@ export function toTokenView(token: Token, now: Date): TokenView {
     description: token.description,
     metadata: token.metadata,
   };
+}
+
+/** Another principal's token as a caller whose device access is `reach` sees it: its binding names only devices in reach. */
+export function toTokenViewWithin(token: Token, now: Date, reach: DeviceAccess): TokenView {
+  const view = toTokenView(token, now);
+  return view.deviceIds === null ? view : { ...view, deviceIds: idsWithinReach(reach, view.deviceIds) };
 }
 
 export function toIssuedTokenView(token: Token, secret: string): IssuedTokenView {

@@ -13,7 +13,7 @@ import { UNUSED_DAYS, type TokenUsageQueryDto, type TokenUsageView, type UnusedT
 import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
 import { POLICY_PREVIEW_MAX_ITEMS, PolicyPreviewTokenView, TokenPolicyPreviewView } from './token-policy-preview.view';
 import { toPolicyVerdict } from './token-policy-verdict';
-import { toTokenView, WorkspaceTokenView } from './token.view';
+import { toTokenViewWithin, WorkspaceTokenView } from './token.view';
 import { ReachingToken, TokensRepository } from './tokens.repository';
 
 /** How many tokens a policy preview reads per query. */
@@ -29,17 +29,12 @@ export function reachesOnly(t: Pick<ReachingToken, 'apiUserId' | 'workspaceIds'>
  * address, and which other workspaces it names, are none of this workspace's business, so its admins
  * see the last use for tokens of this workspace alone, and only this workspace among the ids.
  */
-function toGovernedTokenView(
-  t: ReachingToken,
-  workspaceId: string,
-  policy: TokenPolicy,
-  now: Date,
-  callerTokenId: string,
-): WorkspaceTokenView {
+function toGovernedTokenView(t: ReachingToken, caller: WorkspaceAccess, policy: TokenPolicy, now: Date): WorkspaceTokenView {
+  const workspaceId = caller.workspaceId;
   const onlyHere = reachesOnly(t, workspaceId);
   const lastUse = onlyHere ? {} : { lastUsedAt: null, lastUsedIp: null };
   return {
-    ...toTokenView(t, now),
+    ...toTokenViewWithin(t, now, caller.deviceAccess),
     ...lastUse,
     onlyHere,
     // Nor which other workspaces a restricted token names: the row was reached through this one.
@@ -49,7 +44,7 @@ function toGovernedTokenView(
     // A member's token: its user and the address exist (the row was reached through the membership).
     owner: t.apiUserId ? { type: 'api_user', id: t.apiUserId } : { type: 'user', id: t.userId as string, email: t.ownerEmail as string },
     policy: toPolicyVerdict(policy, t),
-    current: t.id === callerTokenId,
+    current: t.id === caller.principal.token.id,
   };
 }
 
@@ -67,7 +62,7 @@ export class WorkspaceTokensService {
     const limit = pageLimit(query);
     const now = this.clock.now();
     const rows = await this.tokens.listReachingWorkspace(access.workspaceId, now, decodeCursor(query.cursor), limit);
-    return toPage(rows, limit, (row) => toGovernedTokenView(row, access.workspaceId, access.tokenPolicy, now, access.principal.token.id));
+    return toPage(rows, limit, (row) => toGovernedTokenView(row, access, access.tokenPolicy, now));
   }
 
   /**
@@ -81,7 +76,7 @@ export class WorkspaceTokensService {
     const now = this.clock.now();
     const before = new Date(now.getTime() - (query.days ?? UNUSED_DAYS[0]) * 86_400_000);
     const rows = await this.tokens.listUnusedInWorkspace(access.workspaceId, now, before, decodeCursor(query.cursor), limit);
-    return toPage(rows, limit, (row) => toGovernedTokenView(row, access.workspaceId, access.tokenPolicy, now, access.principal.token.id));
+    return toPage(rows, limit, (row) => toGovernedTokenView(row, access, access.tokenPolicy, now));
   }
 
   /**
@@ -127,8 +122,7 @@ export class WorkspaceTokensService {
         const currentPolicy = toPolicyVerdict(access.tokenPolicy, row);
         if (currentPolicy.accepted) newlyRefused++;
         const list = currentPolicy.accepted ? cutOff : refusedAlready;
-        if (list.length < POLICY_PREVIEW_MAX_ITEMS)
-          list.push({ ...toGovernedTokenView(row, access.workspaceId, policy, now, access.principal.token.id), currentPolicy });
+        if (list.length < POLICY_PREVIEW_MAX_ITEMS) list.push({ ...toGovernedTokenView(row, access, policy, now), currentPolicy });
       }
       if (rows.length <= PREVIEW_BATCH) break;
       after = rows[PREVIEW_BATCH - 1];

@@ -66,7 +66,7 @@ export class InvitationChangesService {
       },
       async ({ em, access, audit }, invitation) => {
         const now = this.clock.now();
-        if (dto.roleIds === undefined && dto.deviceAccess === undefined) return toInvitationView(invitation, now);
+        if (dto.roleIds === undefined && dto.deviceAccess === undefined) return toInvitationView(invitation, now, access.deviceAccess);
         const roleIds = dto.roleIds ?? invitation.roleIds;
         const deviceAccess: DeviceAccess = dto.deviceAccess
           ? toDeviceAccess(dto.deviceAccess)
@@ -91,7 +91,7 @@ export class InvitationChangesService {
             ...(changed.expiresAt.getTime() !== invitation.expiresAt.getTime() ? { expiresAt: changed.expiresAt } : {}),
           },
         });
-        return toInvitationView({ ...invitation, ...changed }, now);
+        return toInvitationView({ ...invitation, ...changed }, now, access.deviceAccess);
       },
     );
   }

@@ -9,7 +9,7 @@ import { Actor, AuditLog } from '../audit/audit-log';
 import type { UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, parseToken, tokenHint } from '../auth/token-format';
 import { toDeviceAccess } from '../authorization/device-access.dto';
-import type { DeviceAccess } from '../authorization/device-rules';
+import { type DeviceAccess, EVERY_DEVICE } from '../authorization/device-rules';
 import { assertCanGrantDevices, assertCanGrantRoles, capToGrantor, includesOwnerRole } from '../authorization/grants';
 import { PrincipalRef, WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
@@ -103,7 +103,7 @@ export class InvitationsService {
         target: { type: 'invitation', id: invitation.id },
         details: { email, roleIds: dto.roleIds, deviceAccess, expiresAt: invitation.expiresAt },
       });
-      return { invitation: toInvitationView(invitation, now), secret };
+      return { invitation: toInvitationView(invitation, now, access.deviceAccess), secret };
     });
   }
 
@@ -111,7 +111,7 @@ export class InvitationsService {
     const limit = pageLimit(query);
     const now = this.clock.now();
     const rows = await this.invitations.list(access.workspaceId, decodeCursor(query.cursor), limit);
-    return toPage(rows, limit, (i) => toInvitationView(i, now));
+    return toPage(rows, limit, (i) => toInvitationView(i, now, access.deviceAccess));
   }
 
   async revoke(caller: WorkspaceCaller, actor: Actor, invitationId: string): Promise<void> {
@@ -165,7 +165,7 @@ export class InvitationsService {
         await this.invitations.renew(access.workspaceId, invitationId, renewal, em);
         await this.mailInvitation(em, access, invitation.email, secret, expiresAt);
         await audit({ action: 'invitation.resent', target: { type: 'invitation', id: invitationId }, details: { expiresAt } });
-        return { invitation: toInvitationView({ ...invitation, ...renewal, declinedAt: null }, now), secret };
+        return { invitation: toInvitationView({ ...invitation, ...renewal, declinedAt: null }, now, access.deviceAccess), secret };
       },
     );
   }
@@ -186,7 +186,7 @@ export class InvitationsService {
       // Names, for the join page: few invitations are pending for one address at a time.
       const names = await this.invitations.grantNames(row.workspaceId, row.roleIds, row.deviceIds);
       items.push({
-        ...toInvitationView(row, now),
+        ...toInvitationView(row, now, EVERY_DEVICE),
         workspace: { id: row.workspaceId, name: row.workspaceName, slug: row.workspaceSlug },
         roles: names.roles,
         devices: row.deviceAccess === 'selected' ? names.devices : [],
@@ -245,7 +245,7 @@ export class InvitationsService {
           target: { type: 'invitation', id: invitation.id },
         });
         const member = await this.workspaces.findMember(invitation.workspaceId, user.id, em);
-        return { workspaceId: invitation.workspaceId, member: member ? toMemberView(member) : null };
+        return { workspaceId: invitation.workspaceId, member: member ? toMemberView(member, EVERY_DEVICE) : null };
       });
     } catch (error) {
       if (isUniqueViolation(error, 'memberships_workspace_user_key')) throw conflict('You are a member of this workspace already.');

@@ -28,13 +28,13 @@ export class MembersService {
   async list(access: WorkspaceAccess, query: PageQueryDto): Promise<Page<MemberView>> {
     const limit = pageLimit(query);
     const rows = await this.workspaces.listMembers(access.workspaceId, decodeCursor(query.cursor), limit);
-    return toPage(rows, limit, toMemberView);
+    return toPage(rows, limit, (row) => toMemberView(row, access.deviceAccess));
   }
 
   async get(access: WorkspaceAccess, userId: string): Promise<MemberView> {
     const member = await this.workspaces.findMember(access.workspaceId, userId);
     if (!member) throw notFound('Member');
-    return toMemberView(member);
+    return toMemberView(member, access.deviceAccess);
   }
 
   async update(caller: WorkspaceCaller, actor: Actor, userId: string, dto: UpdateMemberDto): Promise<MemberView> {
@@ -69,7 +69,7 @@ export class MembersService {
       });
       // Read in the transaction: the answer shows this change, not a later one, and a removal
       // committed right after cannot turn a change that was made into a 404.
-      return toMemberView(await this.findIn(em, access, userId));
+      return toMemberView(await this.findIn(em, access, userId), access.deviceAccess);
     });
   }
 

@@ -5,7 +5,7 @@ import { USER_NAME_MAX_LENGTH } from '../accounts/accounts.dto';
 import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 import { TOKEN_HINT_LENGTH, TOKEN_LENGTH } from '../auth/token-format';
 import { DEVICE_ACCESS_SCHEMA, type DeviceAccessView, MAX_DEVICES_PER_GRANT } from '../authorization/device-access.dto';
-import type { DeviceAccess } from '../authorization/device-rules';
+import { accessWithinReach, type DeviceAccess } from '../authorization/device-rules';
 import { PERMISSIONS } from '../authorization/permissions';
 import { SLUG_MAX_LENGTH } from '../common/dto-fields';
 import { UUID_SCHEMA } from '../common/uuid-param';
@@ -163,13 +163,14 @@ export class MemberView {
   joinedAt: Date;
 }
 
-export function toMemberView(m: MemberRecord): MemberView {
+/** A member as a caller whose device access is `reach` sees it: devices out of its reach are not named. */
+export function toMemberView(m: MemberRecord, reach: DeviceAccess): MemberView {
   return {
     userId: m.userId,
     email: m.email,
     name: m.name,
     roles: m.roles.map((r) => ({ id: r.id, name: r.name, builtIn: r.builtIn !== null })),
-    deviceAccess: m.deviceAccess,
+    deviceAccess: accessWithinReach(reach, m.deviceAccess),
     joinedAt: m.createdAt,
   };
 }
@@ -244,8 +245,10 @@ export class InvitationView {
   revokedAt: Date | null;
 }
 
-export function toInvitationView(i: InvitationRecord, now: Date): InvitationView {
-  const deviceAccess: DeviceAccess = i.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: i.deviceIds };
+/** An invitation as a caller whose device access is `reach` sees it: devices out of its reach are not named. */
+export function toInvitationView(i: InvitationRecord, now: Date, reach: DeviceAccess): InvitationView {
+  const granted: DeviceAccess = i.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: i.deviceIds };
+  const deviceAccess = accessWithinReach(reach, granted);
   return {
     id: i.id,
     workspaceId: i.workspaceId,
