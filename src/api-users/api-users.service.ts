@@ -26,6 +26,7 @@ import { conflict, notFound } from '../common/errors';
 import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
 import { RotateTokenDto, UpdateTokenDto } from '../tokens/token.dto';
 import { storedCidrs } from '../tokens/token-details';
+import { idsWithinReach } from '../authorization/device-rules';
 import { IssuedTokenView, toIssuedTokenView, toTokenViewWithin, TokenView } from '../tokens/token.view';
 import { TokensRepository } from '../tokens/tokens.repository';
 import { changeDetails, TokensService } from '../tokens/tokens.service';
@@ -305,7 +306,8 @@ export class ApiUsersService {
         target: { type: 'token', id: old.id },
         details: { apiUserId, replacedBy: rotated.id, graceSeconds: dto.graceSeconds ?? 0 },
       });
-      return rotated;
+      // Its binding as the token lists show it to the rotator: the devices in the rotator's reach.
+      return { ...rotated, deviceIds: rotated.deviceIds && idsWithinReach(access.deviceAccess, rotated.deviceIds) };
     });
   }
 

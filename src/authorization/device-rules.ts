@@ -68,6 +68,11 @@ export function idsWithinReach(reach: DeviceAccess, deviceIds: string[]): string
 /** The reach of a caller shown a grant whole: its grantee (an invitee's own invitation, a new member's membership). */
 export const EVERY_DEVICE: DeviceAccess = Object.freeze({ mode: 'all' });
 
+/** The reach of a token on account-wide views: every device, or for a device-bound token its bound devices. */
+export function reachOfBinding(boundDeviceIds: readonly string[] | null): DeviceAccess {
+  return boundDeviceIds === null ? EVERY_DEVICE : { mode: 'selected', deviceIds: [...boundDeviceIds] };
+}
+
 /** Another principal's device access as a caller with `reach` is shown it (idsWithinReach). */
 export function accessWithinReach(reach: DeviceAccess, shown: DeviceAccess): DeviceAccess {
   return shown.mode === 'all' ? shown : { mode: 'selected', deviceIds: idsWithinReach(reach, shown.deviceIds) };

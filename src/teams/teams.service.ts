@@ -17,7 +17,7 @@ import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { conflict, notFound, validationFailed } from '../common/errors';
 import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
-import { DevicesRepository } from '../devices/devices.repository';
+import { GrantValidator } from '../workspaces/grant-validator';
 import { WorkspacesRepository } from '../workspaces/workspaces.repository';
 import { CreateTeamDto, MAX_TEAM_PRINCIPALS, UpdateTeamDto } from './teams.dto';
 import { TeamPrincipal, TeamRecord, TeamsRepository } from './teams.repository';
@@ -29,7 +29,7 @@ export class TeamsService {
   constructor(
     private readonly teams: TeamsRepository,
     private readonly workspaces: WorkspacesRepository,
-    private readonly devices: DevicesRepository,
+    private readonly grants: GrantValidator,
     private readonly writes: WorkspaceWrites,
     private readonly clock: Clock,
   ) {}
@@ -162,12 +162,7 @@ export class TeamsService {
     const roles = await this.workspaces.findRoles(access.workspaceId, roleIds, em);
     if (roles.length !== roleIds.length) throw validationFailed('roleIds', 'names a role that is not in this workspace');
     assertTeamRoles(roles);
-    if (deviceAccess.mode === 'selected') {
-      const known = await this.devices.existing(access.workspaceId, deviceAccess.deviceIds, em);
-      if (known.size !== deviceAccess.deviceIds.length) {
-        throw validationFailed('deviceAccess.deviceIds', 'names a device that is not in this workspace');
-      }
-    }
+    await this.grants.devicesToGrant(access, deviceAccess, em);
     const grant = { roles, deviceAccess };
     assertCanGrantTeam(access, grant);
     return grant;

@@ -25,7 +25,8 @@ import {
 import { rateLimitOf, type RateLimitSetting } from '../rate-limits/token-rate-limit';
 import { storedCidrs } from './token-details';
 import { Token, TokenKind, USER_TOKEN_KINDS } from './token.entity';
-import { IssuedTokenView, PREFIX_BY_KIND, toIssuedTokenView, toTokenView, TokenView } from './token.view';
+import { IssuedTokenView, PREFIX_BY_KIND, toIssuedTokenView, toTokenView, toTokenViewWithin, TokenView } from './token.view';
+import { reachOfBinding } from '../authorization/device-rules';
 import { TokenOwner, TokensRepository } from './tokens.repository';
 
 const DAY_MS = 86_400_000;
@@ -238,11 +239,13 @@ export class TokensService {
         limit,
       },
     );
-    return toPage(rows, limit, (row) => toTokenView(row, now));
+    // A device-bound token is told of no device beyond its binding, in its siblings' bindings either.
+    const reach = reachOfBinding(principal.token.deviceIds);
+    return toPage(rows, limit, (row) => toTokenViewWithin(row, now, reach));
   }
 
   async get(principal: UserPrincipal, tokenId: string): Promise<TokenView> {
-    return toTokenView(await this.findOwn(principal, tokenId), this.clock.now());
+    return toTokenViewWithin(await this.findOwn(principal, tokenId), this.clock.now(), reachOfBinding(principal.token.deviceIds));
   }
 
   async createNamed(principal: UserPrincipal, actor: Actor, dto: CreateNamedTokenDto): Promise<IssuedTokenView> {

@@ -1,5 +1,7 @@
 // Checks a grant of roles and device access before it is written: every role and device is in the
-// workspace (400 otherwise), and the grantor may grant them (no escalation, 403).
+// workspace (400 otherwise), and the grantor may grant them (no escalation, 403). Devices are checked
+// for reach before existence: a device out of the grantor's reach and one that does not exist both
+// answer 403 to a grantor limited to some devices, so the answer tells nothing of which ids exist.
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { DeviceAccess } from '../authorization/device-rules';
@@ -25,12 +27,12 @@ export class GrantValidator {
   }
 
   async devicesToGrant(grantor: WorkspaceAccess, access: DeviceAccess, em?: EntityManager): Promise<void> {
+    assertCanGrantDevices(grantor, access);
     if (access.mode === 'selected') {
       const known = await this.devices.existing(grantor.workspaceId, access.deviceIds, em);
       if (known.size !== access.deviceIds.length)
         throw validationFailed('deviceAccess.deviceIds', 'names a device that is not in this workspace');
     }
-    assertCanGrantDevices(grantor, access);
   }
 
   /**
