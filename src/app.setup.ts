@@ -28,20 +28,26 @@ import { isWarmUpRequest } from './common/warm-up-request';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 /**
- * Routes that take a few fields at most (anonymous sign-up and login, token exchange, the token checks,
- * invitations) read at most 8 KiB: Fastify stops reading there, before any parsing.
+ * Routes that take a few fields at most (every anonymous route with a JSON body: sign-up, login, the
+ * mailed links, the invitation preview, leak reports; token exchange, the token checks, invitation
+ * answers) read at most 8 KiB: Fastify stops reading there, before any parsing. GitHub's signed leak
+ * reports are batches and keep the general limit.
  */
 export const SMALL_BODY_LIMIT_BYTES = 8 * 1024;
 const SMALL_BODY_ROUTES = new Set([
   '/v1/auth/login',
   '/v1/auth/register',
   '/v1/auth/logout',
+  '/v1/auth/password-reset',
+  '/v1/auth/password-reset/confirm',
   '/v1/auth/token',
+  '/v1/auth/verify-email',
   '/v1/authorize',
   '/v1/authorize/*',
   '/v1/introspect',
   '/v1/invitations/accept',
   '/v1/invitations/:id/decline',
+  '/v1/invitations/preview',
   '/v1/me/personal-token/regenerate',
   '/v1/tokens/report',
 ]);

@@ -15,14 +15,14 @@ import {
 } from 'class-validator';
 import { domainToASCII } from 'node:url';
 
+/** The longest address stored or looked up (RFC 5321's path limit less its angle brackets). */
+export const EMAIL_MAX_LENGTH = 254;
+
 /**
  * Characters that show nothing or steer the display: format characters (zero-width joiner and
  * non-joiner, bidi controls, soft hyphen, BOM), controls, line and paragraph separators, and every
  * default-ignorable code point (variation selectors, Hangul fillers, combining grapheme joiner, tags).
  */
-/** The longest address stored or looked up (RFC 5321's path limit less its angle brackets). */
-export const EMAIL_MAX_LENGTH = 254;
-
 const INVISIBLE = /[\p{Cf}\p{Cc}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
 // eslint-disable-next-line no-control-regex
 const ASCII = /^[\x00-\x7f]*$/;
@@ -32,15 +32,10 @@ const ASCII = /^[\x00-\x7f]*$/;
  * an internationalised domain becomes its punycode A-label (`xn--…`), which cannot pass for a Latin one.
  * Total and idempotent: it never refuses; emailProblem() decides what may be stored.
  * Login uses this form too: an address that was refused can never match a stored one.
+ * A value too long to be an address is returned as sent, for MaxLength to refuse (tooLongToNormalise).
  */
 export function canonicalEmail(raw: string): string {
-  const folded = raw.normalize('NFKC').toLowerCase().normalize('NFKC').trim();
-  const at = folded.lastIndexOf('@');
-  if (at < 0) return folded;
-  const domain = folded.slice(at + 1);
-  if (ASCII.test(domain)) return folded;
-  const ascii = domainToASCII(domain);
-  return ascii ? `${folded.slice(0, at)}@${ascii}` : folded;
+  return tooLongToNormalise(raw) ? raw : normalised(raw);
 }
 
 /**
@@ -51,14 +46,41 @@ export function canonicalEmail(raw: string): string {
  * accepted and stored as its A-label, so it displays unambiguously.
  */
 export function emailProblem(raw: string): string | null {
-  if (INVISIBLE.test(raw)) return 'must not contain invisible or formatting characters';
-  const email = canonicalEmail(raw);
-  if (INVISIBLE.test(email)) return 'must not contain invisible or formatting characters';
+  return examineEmail(raw).problem;
+}
+
+/**
+ * Normalising costs more than the input's length: NFKC turns one U+FDFA into 18 characters and UTS 46
+ * then works on the grown domain, so a megabyte of them held the event loop for up to two seconds,
+ * anonymously. An address sent longer than EMAIL_MAX_LENGTH is refused as sent, before any of that,
+ * even where its canonical form would be shorter (trimmed spaces, composed accents).
+ */
+function tooLongToNormalise(raw: string): boolean {
+  return raw.length > EMAIL_MAX_LENGTH;
+}
+
+/** The canonical form and its problem (or null), from one normalisation. */
+function examineEmail(raw: string): { email: string; problem: string | null } {
+  // Left as sent: MaxLength says what is wrong with it, and IsEmail refuses it as well.
+  if (tooLongToNormalise(raw)) return { email: raw, problem: null };
+  if (INVISIBLE.test(raw)) return { email: raw, problem: 'must not contain invisible or formatting characters' };
+  const email = normalised(raw);
+  if (INVISIBLE.test(email)) return { email, problem: 'must not contain invisible or formatting characters' };
   const at = email.lastIndexOf('@');
-  if (at < 0) return null; // not an address at all: @IsEmail says so
-  if (!ASCII.test(email.slice(0, at))) return 'must use only ASCII characters before the @';
-  if (!ASCII.test(email.slice(at + 1))) return 'must have a valid domain name';
-  return null;
+  if (at < 0) return { email, problem: null }; // not an address at all: @IsEmail says so
+  if (!ASCII.test(email.slice(0, at))) return { email, problem: 'must use only ASCII characters before the @' };
+  if (!ASCII.test(email.slice(at + 1))) return { email, problem: 'must have a valid domain name' };
+  return { email, problem: null };
+}
+
+function normalised(raw: string): string {
+  const folded = raw.normalize('NFKC').toLowerCase().normalize('NFKC').trim();
+  const at = folded.lastIndexOf('@');
+  if (at < 0) return folded;
+  const domain = folded.slice(at + 1);
+  if (ASCII.test(domain)) return folded;
+  const ascii = domainToASCII(domain);
+  return ascii ? `${folded.slice(0, at)}@${ascii}` : folded;
 }
 
 /**
@@ -70,7 +92,11 @@ export function EmailAddressField(): PropertyDecorator {
     ApiProperty({ format: 'email', maxLength: EMAIL_MAX_LENGTH }),
     // An address with a problem is left as sent, for StorableEmail to name the problem (canonicalising
     // would trim a leading BOM, say, and hide it).
-    Transform(({ value }) => (typeof value === 'string' && emailProblem(value) === null ? canonicalEmail(value) : value)),
+    Transform(({ value }) => {
+      if (typeof value !== 'string') return value;
+      const { email, problem } = examineEmail(value);
+      return problem === null ? email : value;
+    }),
     IsString(),
     MaxLength(EMAIL_MAX_LENGTH),
     Validate(StorableEmail),
