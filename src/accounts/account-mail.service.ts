@@ -10,6 +10,7 @@ import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Mail } from '../mail/mail';
+import { MailboxLimit } from '../mail/mailbox-limit';
 import { Outbox, OutboxHandler, OutboxJob } from '../outbox/outbox';
 import { OutboxWorker } from '../outbox/outbox-worker';
 import { Retention } from '../outbox/retention';
@@ -28,6 +29,15 @@ export const RESET_LINK_MINUTES = 30;
 const RESET_MAILS_PER_ACCOUNT_PER_HOUR = 3;
 const RESET_REQUEST_KIND = 'password-reset-request';
 
+/**
+ * The name a mail that anyone can cause (a reset, an address change) greets the account by: none while
+ * its address is unproven, since whoever registered it, and wrote the name, may be a stranger to the
+ * mailbox ("Your account is locked: call …").
+ */
+export function greetedName(user: Pick<User, 'name' | 'emailVerifiedAt'>): string | null {
+  return user.emailVerifiedAt ? user.name : null;
+}
+
 /** Not a secret of this kind at all: the request is malformed. */
 const notALink = () => validationFailed('token', 'is not the secret of such a link');
 /** Unknown, used, expired, or for an address the account has left: one answer for all, saying nothing more. */
@@ -39,6 +49,7 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
   private readonly resetsPerIp: ExactLimit;
   private readonly resetMailsPerAccount: ExactLimit;
   private readonly verificationResends: ExactLimit;
+  private readonly verificationMails: MailboxLimit;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -64,6 +75,13 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
     );
     this.resetMailsPerAccount = new ExactLimit(redis.client, 'password-reset-mail', RESET_MAILS_PER_ACCOUNT_PER_HOUR, 3600, '');
     this.verificationResends = new ExactLimit(redis.client, 'verify-resend', 5, 15 * 60, 'Too many verification mails; try again later.');
+    // Per mailbox as well as per account: accounts taking turns holding an address (or holding its
+    // +tag variants) would otherwise each have their own budget of mails to it.
+    this.verificationMails = new MailboxLimit(
+      redis.client,
+      'verification-mail-address',
+      'Too many verification mails to this address this hour; try again later (a password reset proves the address too).',
+    );
   }
 
   onModuleInit(): void {
@@ -73,20 +91,29 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
 
   // --- email verification ------------------------------------------------------------------------
 
-  /** In the transaction that gives the account this address (registration, an email change). */
-  async sendVerification(em: EntityManager, user: Pick<User, 'id' | 'email' | 'name'>): Promise<void> {
-    const secret = generateToken('lkv_');
-    const now = this.clock.now();
-    const expiresAt = new Date(now.getTime() + VERIFY_LINK_HOURS * 3_600_000);
-    await this.links.insert(
-      { userId: user.id, purpose: 'verify_email', tokenHash: hashToken(secret), email: user.email, createdAt: now, expiresAt },
-      em,
-    );
-    await this.mail.send(em, {
-      to: user.email,
-      template: 'verify-email',
-      data: { name: user.name, link: this.mail.link(this.config, '/verify-email', secret), expiresAt: expiresAt.toISOString() },
-    });
+  /**
+   * In the transaction of an email change or a resend: past the mailbox's hourly limit 429, and the
+   * transaction rolls back. An email change is refused rather than made without a link, so that an
+   * address cannot be taken and let go (each time telling the address left) without counting a mail.
+   */
+  async sendVerification(em: EntityManager, user: Pick<User, 'id' | 'email'>): Promise<void> {
+    await this.verificationMails.consume(user.email);
+    await this.mailVerificationLink(em, user);
+  }
+
+  /**
+   * In the transaction of a registration: past the mailbox's hourly limit the account is made all the
+   * same, unverified and without a link (a resend later, or a password reset, proves the address).
+   * Whoever spends an address's budget must not keep its owner from signing up.
+   */
+  async sendVerificationAtSignUp(em: EntityManager, user: Pick<User, 'id' | 'email'>): Promise<void> {
+    try {
+      await this.verificationMails.consume(user.email);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === ErrorCode.RateLimited) return;
+      throw error;
+    }
+    await this.mailVerificationLink(em, user);
   }
 
   /** POST /v1/me/email-verification: a new link (the older ones keep working until used or expired). */
@@ -97,6 +124,25 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
       if (!user) throw notFound('User');
       if (user.emailVerifiedAt) throw conflict('Your email address is verified already.');
       await this.sendVerification(em, user);
+    });
+  }
+
+  /**
+   * The link and its mail. The mail greets nobody by name: the address is not proven yet, so whoever
+   * typed it, and the name, may be a stranger to its mailbox.
+   */
+  private async mailVerificationLink(em: EntityManager, user: Pick<User, 'id' | 'email'>): Promise<void> {
+    const secret = generateToken('lkv_');
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + VERIFY_LINK_HOURS * 3_600_000);
+    await this.links.insert(
+      { userId: user.id, purpose: 'verify_email', tokenHash: hashToken(secret), email: user.email, createdAt: now, expiresAt },
+      em,
+    );
+    await this.mail.send(em, {
+      to: user.email,
+      template: 'verify-email',
+      data: { link: this.mail.link(this.config, '/verify-email', secret), expiresAt: expiresAt.toISOString() },
     });
   }
 
@@ -161,7 +207,11 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
       await this.mail.send(em, {
         to: found.email,
         template: 'password-reset',
-        data: { name: found.name, link: this.mail.link(this.config, '/reset-password', secret), expiresAt: expiresAt.toISOString() },
+        data: {
+          name: greetedName(found),
+          link: this.mail.link(this.config, '/reset-password', secret),
+          expiresAt: expiresAt.toISOString(),
+        },
       });
     });
   }

@@ -45,7 +45,11 @@ export class AccountsController {
 
   @Post('auth/register')
   @Public()
-  @ApiCreatedResponse({ type: RegisteredAccountView, description: 'The new user and its personal token' })
+  @ApiCreatedResponse({
+    type: RegisteredAccountView,
+    // The sign-up stands either way: spending an address's budget must not keep its owner from signing up.
+    description: 'The new user and its personal token; a verification link is mailed unless the mailbox had 5 this hour',
+  })
   @ApiProblems(409)
   register(@Body() dto: RegisterDto, @CurrentActor() actor: Actor): Promise<RegisteredAccountView> {
     return this.accounts.register(dto, actor.ip ?? '');
@@ -142,7 +146,9 @@ export class AccountsController {
   @Post('me/email-verification')
   @HttpCode(202)
   @Authenticated({ scope: 'account:manage' })
-  @ApiAcceptedResponse({ description: 'A new verification link is on its way to the account address' })
+  @ApiAcceptedResponse({
+    description: 'A new verification link is on its way to the account address (429: 5 an account per 15 minutes, 5 a mailbox per hour)',
+  })
   @ApiProblems(409)
   async resendVerification(@CurrentUser() user: UserPrincipal, @NoBody() _body: unknown): Promise<void> {
     await this.accountMail.resendVerification(user);

@@ -44,7 +44,9 @@ export class UpdateMeDto {
   @ApiPropertyOptional({
     format: 'email',
     maxLength: EMAIL_MAX_LENGTH,
-    description: 'A new address: needs currentPassword; unverified until the link mailed to it is opened (the old address is told)',
+    description:
+      'A new address: needs currentPassword; unverified until the link mailed to it is opened (the old address is told). ' +
+      'A mailbox gets at most 5 verification links an hour: past that, 429 and nothing changes',
   })
   @Optional()
   @EmailAddressField()

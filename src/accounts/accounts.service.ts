@@ -10,7 +10,7 @@ import { isUniqueViolation } from '../database/database-errors';
 import { TokensService } from '../tokens/tokens.service';
 import { TokensRepository } from '../tokens/tokens.repository';
 import { Mail } from '../mail/mail';
-import { AccountMail } from './account-mail.service';
+import { AccountMail, greetedName } from './account-mail.service';
 import { RegisteredAccountView, SessionTokenView } from './account.views';
 import { LoginDto, RegisterDto, UpdateMeDto } from './accounts.dto';
 import { LoginThrottle } from './login-throttle';
@@ -65,7 +65,7 @@ export class AccountsService {
           accountId: user.id,
           target: { type: 'user', id: user.id },
         });
-        await this.accountMail.sendVerification(em, user);
+        await this.accountMail.sendVerificationAtSignUp(em, user);
         return { user: toUserView(user), personalToken };
       });
     } catch (error) {
@@ -164,8 +164,8 @@ export class AccountsService {
           await this.accountMail.passwordChanged(em, user, now);
         }
         if (newEmail !== null) {
-          await this.accountMail.sendVerification(em, { id: user.id, email: newEmail, name: changes.name ?? user.name });
-          await this.mail.send(em, { to: user.email, template: 'email-changed', data: { name: user.name, newEmail } });
+          await this.accountMail.sendVerification(em, { id: user.id, email: newEmail });
+          await this.mail.send(em, { to: user.email, template: 'email-changed', data: { name: greetedName(user), newEmail } });
         }
         await this.audit.record(em, actor, {
           action: changes.passwordHash ? 'user.password_changed' : newEmail !== null ? 'user.email_changed' : 'user.updated',

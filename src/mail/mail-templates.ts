@@ -4,10 +4,13 @@
 // workspace names) is escaped in HTML and kept to one line in the subject.
 
 export interface MailTemplates {
-  /** The one-time link proving the address; sent at registration, on request and on an email change. */
-  'verify-email': { name: string; link: string; expiresAt: string };
-  /** The one-time link setting a new password. */
-  'password-reset': { name: string; link: string; expiresAt: string };
+  /**
+   * The one-time link proving the address; sent at registration, on request and on an email change.
+   * No name: whoever typed the address, and the name, may be a stranger to the mailbox.
+   */
+  'verify-email': { link: string; expiresAt: string };
+  /** The one-time link setting a new password. `name` is null while the address is unproven (greetedName). */
+  'password-reset': { name: string | null; link: string; expiresAt: string };
   invitation: { workspaceName: string; inviterName: string; link: string; expiresAt: string };
   /** A named or API-user token expires soon: to its owner, or to the workspace's owners and admins. */
   'token-expiring': {
@@ -57,8 +60,8 @@ export interface MailTemplates {
     lastUse: string;
     revokeAt: string;
   };
-  /** To the address being left, when the account's email changes. */
-  'email-changed': { name: string; newEmail: string };
+  /** To the address being left, when the account's email changes; `name` is null when it was never proven (greetedName). */
+  'email-changed': { name: string | null; newEmail: string };
   /** To the workspace's owners, once, when a webhook endpoint is disabled after a day of failing deliveries. */
   'webhook-disabled': { workspaceName: string; url: string; attempts: number; lastError: string };
 }
@@ -94,12 +97,13 @@ interface Body {
 
 const FOOTER = 'This mail was sent by Latchkey. If you did not expect it, you can ignore it.';
 const NOT_YOU = 'If this was not you, change your password and review your tokens now.';
+const hello = (name: string | null) => (name === null ? 'Hello,' : `Hello ${name},`);
 
 const BODIES: { [K in MailTemplateName]: (data: MailTemplates[K]) => Body } = {
   'verify-email': (d) => ({
     subject: 'Verify your email address',
     paragraphs: [
-      [`Hello ${d.name},`],
+      ['Hello,'],
       ['Confirm that this address is yours by opening this link:'],
       [{ link: d.link }],
       [`The link works once, until ${d.expiresAt}. If you did not sign up or change your address, ignore this mail.`],
@@ -108,7 +112,7 @@ const BODIES: { [K in MailTemplateName]: (data: MailTemplates[K]) => Body } = {
   'password-reset': (d) => ({
     subject: 'Reset your password',
     paragraphs: [
-      [`Hello ${d.name},`],
+      [hello(d.name)],
       ['Someone asked to reset the password of your Latchkey account. To choose a new one, open this link:'],
       [{ link: d.link }],
       [
@@ -139,7 +143,7 @@ const BODIES: { [K in MailTemplateName]: (data: MailTemplates[K]) => Body } = {
   'password-changed': (d) => ({
     subject: 'Your password was changed',
     paragraphs: [
-      [`Hello ${d.name},`],
+      [hello(d.name)],
       [
         d.how === 'reset'
           ? 'The password of your Latchkey account was reset with a link sent to this address. Every session was ended.'
@@ -151,7 +155,7 @@ const BODIES: { [K in MailTemplateName]: (data: MailTemplates[K]) => Body } = {
   'token-regenerated': (d) => ({
     subject: 'Your personal token was regenerated',
     paragraphs: [
-      [`Hello ${d.name},`],
+      [hello(d.name)],
       [`Your personal token was regenerated; the new one is ${d.tokenHint}, and the old one no longer works.`],
       [NOT_YOU],
     ],
@@ -159,7 +163,7 @@ const BODIES: { [K in MailTemplateName]: (data: MailTemplates[K]) => Body } = {
   'token-revoked': (d) => ({
     subject: `A workspace admin ${d.effect === 'revoked' ? 'revoked' : 'blocked'} one of your tokens`,
     paragraphs: [
-      [`Hello ${d.name},`],
+      [hello(d.name)],
       [
         d.effect === 'revoked'
           ? `An admin of the workspace "${d.workspaceName}" revoked your token "${d.tokenName}" (${d.tokenHint}). It no longer works.`
@@ -169,10 +173,7 @@ const BODIES: { [K in MailTemplateName]: (data: MailTemplates[K]) => Body } = {
   }),
   'account-deactivated': (d) => ({
     subject: 'Your Latchkey account was deactivated',
-    paragraphs: [
-      [`Hello ${d.name},`],
-      ['A platform administrator deactivated your account: you cannot sign in, and none of your tokens work.'],
-    ],
+    paragraphs: [[hello(d.name)], ['A platform administrator deactivated your account: you cannot sign in, and none of your tokens work.']],
   }),
   'token-leaked': (d) => ({
     subject: `A token was found in public and revoked: ${d.tokenName}`,
@@ -220,7 +221,7 @@ const BODIES: { [K in MailTemplateName]: (data: MailTemplates[K]) => Body } = {
   },
   'email-changed': (d) => ({
     subject: 'The email address of your account was changed',
-    paragraphs: [[`Hello ${d.name},`], [`The email address of your Latchkey account was changed to ${d.newEmail}.`], [NOT_YOU]],
+    paragraphs: [[hello(d.name)], [`The email address of your Latchkey account was changed to ${d.newEmail}.`], [NOT_YOU]],
   }),
   'webhook-disabled': (d) => ({
     subject: `A webhook of ${d.workspaceName} was disabled`,

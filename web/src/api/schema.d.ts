@@ -2913,7 +2913,7 @@ export interface components {
             currentPassword?: string;
             /**
              * Format: email
-             * @description A new address: needs currentPassword; unverified until the link mailed to it is opened (the old address is told)
+             * @description A new address: needs currentPassword; unverified until the link mailed to it is opened (the old address is told). A mailbox gets at most 5 verification links an hour: past that, 429 and nothing changes
              */
             email?: string;
             name?: string;
@@ -4373,7 +4373,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The new user and its personal token */
+            /** @description The new user and its personal token; a verification link is mailed unless the mailbox had 5 this hour */
             201: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -7715,7 +7715,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A new verification link is on its way to the account address */
+            /** @description A new verification link is on its way to the account address (429: 5 an account per 15 minutes, 5 a mailbox per hour) */
             202: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];

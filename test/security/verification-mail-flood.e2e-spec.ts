@@ -1,0 +1,101 @@
+// Verification mail floods (review 7a, F2): an address gets a link whenever an account takes it (sign-up,
+// email change) or asks again, and accounts can take turns holding it or hold its +tag variants. So one
+// mailbox gets at most 5 verification mails an hour, from every account together. Past that, a resend
+// and an email change answer 429 and change nothing; a sign-up stands, without a link. Mails are counted
+// as a real SMTP server receives them.
+import { OutboxWorker } from '../../src/outbox/outbox-worker';
+import { bearer, expectProblem, PASSWORD, registerUser, RegisteredUser, uniqueEmail } from '../support/api';
+import { MailCatcher } from '../support/mail-catcher';
+import { startTestApp, TestApp } from '../support/test-app';
+
+let t: TestApp;
+let smtp: MailCatcher;
+/**
+ * The limits' windows run on Date.now (ExactLimit's store, rate-limiter-flexible, reads it), the service's
+ * expiries on t.clock: an hour passing moves both.
+ */
+const realNow = Date.now.bind(Date);
+let shiftMs = 0;
+
+beforeAll(async () => {
+  jest.spyOn(Date, 'now').mockImplementation(() => realNow() + shiftMs);
+  smtp = await MailCatcher.start();
+  t = await startTestApp({ LATCHKEY_SMTP_URL: smtp.url, LATCHKEY_PUBLIC_URL: 'https://latchkey.example/console' });
+});
+
+afterAll(async () => {
+  await t?.close();
+  await smtp?.stop();
+  jest.restoreAllMocks();
+});
+
+function anHourPasses(): void {
+  t.clock.advanceSeconds(3601);
+  shiftMs += 3_601_000;
+}
+
+/** The verification mails these addresses have received, once everything due is delivered. */
+async function verificationMailsTo(...addresses: string[]): Promise<number> {
+  await t.app.get(OutboxWorker).drainDue();
+  return addresses.flatMap((a) => smtp.to(a)).filter((m) => m.subject === 'Verify your email address').length;
+}
+
+const resendTo = (user: RegisteredUser) => t.http().post('/v1/me/email-verification').set(bearer(user.personalToken));
+const changeEmail = (user: RegisteredUser, email: string) =>
+  t.http().patch('/v1/me').set(bearer(user.personalToken)).send({ email, currentPassword: PASSWORD });
+const me = async (user: RegisteredUser) => (await t.http().get('/v1/me').set(bearer(user.personalToken)).expect(200)).body;
+
+function expectVerificationLimited(res: { status: number; headers: Record<string, string>; body: Record<string, unknown> }): void {
+  const problem = expectProblem(res, 429, 'rate_limited');
+  expect(problem.detail).toMatch(/too many verification mails to this address/i);
+  const retryAfter = Number(res.headers['retry-after']);
+  expect(retryAfter).toBeGreaterThan(0);
+  expect(retryAfter).toBeLessThanOrEqual(3600);
+  expect(res.headers['ratelimit-policy']).toContain('"verification-mail-address"');
+}
+
+describe('verification mail per mailbox', () => {
+  it('counts +tags as the mailbox; past 5 an hour a resend and an email change answer 429 and change nothing, a sign-up stands without a link', async () => {
+    const victim = uniqueEmail('victim');
+    const [local, domain] = victim.split('@');
+    const tagged = `${local}+1@${domain}`;
+    const holder = await registerUser(t, tagged, 'Your account is locked: call +1 555 0100');
+    for (let i = 0; i < 4; i++) await resendTo(holder).expect(202);
+    expect(await verificationMailsTo(victim, tagged)).toBe(5);
+
+    // The sixth: refused, nothing queued.
+    expectVerificationLimited(await resendTo(holder));
+    // An email change to the mailbox: refused, the account keeps its address, the address it would leave is not told.
+    const mover = await registerUser(t);
+    await t.app.get(OutboxWorker).drainDue();
+    const moverMails = smtp.to(mover.email).length;
+    expectVerificationLimited(await changeEmail(mover, `${local}+2@${domain}`));
+    expect(await me(mover)).toMatchObject({ email: mover.email });
+    await t.app.get(OutboxWorker).drainDue();
+    expect(smtp.to(mover.email)).toHaveLength(moverMails);
+    // A sign-up stands (nobody keeps the owner from signing up by spending the budget), without a link.
+    const owner = await registerUser(t, victim, 'Victim');
+    expect(await me(owner)).toMatchObject({ email: victim, emailVerified: false });
+    expect(await verificationMailsTo(victim, tagged, `${local}+2@${domain}`)).toBe(5);
+    expectVerificationLimited(await resendTo(owner));
+
+    anHourPasses();
+    await resendTo(owner).expect(202);
+    await t.app.get(OutboxWorker).drainDue();
+    const link = smtp.last(victim);
+    expect(link.subject).toBe('Verify your email address');
+    await t.http().post('/v1/auth/verify-email').send({ token: link.secret }).expect(204);
+    expect(await me(owner)).toMatchObject({ emailVerified: true });
+  });
+
+  it('other mailboxes are unaffected, and an email change under the limit still mails the link', async () => {
+    const spent = uniqueEmail('spent');
+    const holder = await registerUser(t, spent);
+    for (let i = 0; i < 4; i++) await resendTo(holder).expect(202);
+    expectVerificationLimited(await resendTo(holder));
+    const mover = await registerUser(t);
+    const elsewhere = uniqueEmail('elsewhere');
+    await changeEmail(mover, elsewhere).expect(200);
+    expect(await verificationMailsTo(elsewhere)).toBe(1);
+  });
+});
