@@ -19,6 +19,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { BIDI_CONTROLS } from './bidi-controls';
 import { LowercaseUuids } from './validation';
 
 /**
@@ -47,17 +48,24 @@ export function hasVisibleCharacter(value: string): boolean {
   return VISIBLE_CHARACTER.test(value);
 }
 
+/** No bidirectional embedding, override or isolate control anywhere (bidi-controls.ts). */
+const NO_BIDI_CONTROL = new RegExp(`^[^${BIDI_CONTROLS}]*$`);
+
 /**
  * A name or label (workspace, role, device, API user, token, a person's display name): a string of 1
- * to `maxLength` characters with at least one that shows (hasVisibleCharacter). The document's pattern
- * says it for the Basic Multilingual Plane.
+ * to `maxLength` characters with at least one that shows (hasVisibleCharacter), and no bidirectional
+ * control that would reorder the text around it. The document's pattern says both, for the Basic
+ * Multilingual Plane.
  */
 export function NonBlankString(maxLength: number): PropertyDecorator {
   return stacked(
-    ApiProperty({ minLength: 1, maxLength, pattern: `[^${INVISIBLE_BMP}]` }),
+    ApiProperty({ minLength: 1, maxLength, pattern: `^(?=[\\s\\S]*[^${INVISIBLE_BMP}])[^${BIDI_CONTROLS}]*$` }),
     IsString(),
     Length(1, maxLength),
     Matches(VISIBLE_CHARACTER, { message: 'must contain a visible character, not only spaces or invisible characters' }),
+    Matches(NO_BIDI_CONTROL, {
+      message: 'must not contain bidirectional embedding, override or isolate controls (U+202A to U+202E, U+2066 to U+2069)',
+    }),
   );
 }
 

@@ -1,7 +1,8 @@
 // Every mail Latchkey sends, as plain text and HTML from one set of data. Data is rendered at delivery
 // (the outbox row holds the template's name and its data, not a body), and each template's data is
 // typed, so a caller cannot enqueue a mail its template cannot render. Whatever came from a user (names,
-// workspace names) is escaped in HTML and kept to one line in the subject.
+// workspace names) is escaped in HTML, kept to one line, and loses its bidirectional controls.
+import { withoutBidiControls } from '../common/bidi-controls';
 
 export interface MailTemplates {
   /**
@@ -238,7 +239,8 @@ const BODIES: { [K in MailTemplateName]: (data: MailTemplates[K]) => Body } = {
 };
 
 export function renderMail<K extends MailTemplateName>(template: K, data: MailTemplates[K]): RenderedMail {
-  // User-given text (names) stays on one line in the body too: it cannot forge paragraphs of its own.
+  // User-given text (names) stays on one line in the body too: it cannot forge paragraphs of its own,
+  // nor reorder the template's own text.
   const flat = Object.fromEntries(
     Object.entries(data).map(([k, v]) => [k, typeof v === 'string' ? oneLine(v, 300) : v]),
   ) as MailTemplates[K];
@@ -261,9 +263,12 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** For a header: controls (CR and LF above all) become spaces, and a subject stays short. */
+/**
+ * For a header: controls (CR and LF above all) become spaces, bidirectional controls go (a name stored
+ * before names refused them must not reorder the subject), and a subject stays short.
+ */
 export function oneLine(value: string, max = 200): string {
   // eslint-disable-next-line no-control-regex
-  const flat = value.replace(/[\x00-\x1f\x7f\u2028\u2029]+/g, ' ').trim();
+  const flat = withoutBidiControls(value.replace(/[\x00-\x1f\x7f\u2028\u2029]+/g, ' ')).trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

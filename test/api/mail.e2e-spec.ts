@@ -358,6 +358,24 @@ describe('invitations', () => {
     await accept(mail.secret).expect(200);
   });
 
+  it('review 7a F3: names stored with bidirectional controls (before names refused them) reach no mail with them', async () => {
+    const ws = await newWorkspace(t);
+    // As written before the fix: the API refuses such names now (test/api/names.e2e-spec.ts).
+    await t.dataSource.query(`UPDATE workspaces SET name = $1 WHERE id = $2`, ['Payroll \u202efdp.exe\u2066', ws.id]);
+    await t.dataSource.query(`UPDATE users SET name = $1 WHERE id = $2`, ['IT support \u202b\u2067', ws.owner.id]);
+    const invitee = uniqueEmail('bidi');
+    await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/invitations`)
+      .set(bearer(ws.owner.personalToken))
+      .send({ email: invitee, roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } })
+      .expect(201);
+    const mail = await mailTo(invitee);
+    expect(mail.subject).toBe('You are invited to Payroll fdp.exe');
+    expect(mail.text).toContain('IT support invited you to the workspace "Payroll fdp.exe"');
+    for (const part of [mail.subject, mail.text, mail.html]) expect(part).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+  });
+
   it('resend mails a new link and the old one dies', async () => {
     const ws = await newWorkspace(t);
     const email = uniqueEmail('resent');
