@@ -18,7 +18,7 @@ import { ExactLimit } from '../rate-limits/exact-limit';
 import { RedisConnection } from '../rate-limits/redis-connection';
 import { clientKey } from '../rate-limits/client-key';
 import { TokensRepository } from '../tokens/tokens.repository';
-import { AccountLinksRepository } from './account-links.repository';
+import { AccountLinksRepository, type AccountLinkRecord } from './account-links.repository';
 import { PasswordHasher } from './password-hasher';
 import type { User } from './user.entity';
 import { UsersRepository } from './users.repository';
@@ -149,14 +149,12 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
   /** POST /v1/auth/verify-email: needs no sign-in (the link is often opened elsewhere); the secret is the proof. */
   async verifyEmail(secret: string, actor: Actor): Promise<void> {
     if (parseToken(secret) !== 'lkv_') throw notALink();
+    const tokenHash = hashToken(secret);
+    const unlocked = await this.links.findByHash(tokenHash, 'verify_email');
+    if (!unlocked) throw badLink();
     await this.dataSource.transaction(async (em) => {
-      const link = await this.links.findByHash(hashToken(secret), 'verify_email', em);
+      const user = await this.lockForUse(em, unlocked, tokenHash);
       const now = this.clock.now();
-      if (!link || link.usedAt || link.expiresAt <= now) throw badLink();
-      const user = await this.users.findLocked(link.userId, em);
-      // The address changed since the link was sent: it proves an address the account no longer has.
-      // A deactivated account proves nothing either (a reset link is refused to it the same way).
-      if (!user || user.email !== link.email || user.status !== 'active') throw badLink();
       await this.links.useAll(user.id, 'verify_email', now, em);
       if (user.emailVerifiedAt) return;
       await this.users.update(user.id, { emailVerifiedAt: now, updatedAt: now }, em);
@@ -232,11 +230,8 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
     if (!unlocked || unlocked.usedAt || unlocked.expiresAt <= this.clock.now()) throw badLink();
     const passwordHash = await this.passwords.hash(newPassword);
     await this.dataSource.transaction(async (em) => {
-      const link = await this.links.findByHash(tokenHash, 'password_reset', em);
+      const user = await this.lockForUse(em, unlocked, tokenHash);
       const now = this.clock.now();
-      if (!link || link.usedAt || link.expiresAt <= now) throw badLink();
-      const user = await this.users.findLocked(link.userId, em);
-      if (!user || user.email !== link.email || user.status !== 'active') throw badLink();
       await this.links.useAll(user.id, 'password_reset', now, em);
       await this.users.update(user.id, { passwordHash, emailVerifiedAt: user.emailVerifiedAt ?? now, updatedAt: now }, em);
       // The link proves the address. Until now nobody had: whoever registered it (a squatter, say) may
@@ -257,6 +252,23 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
       );
       await this.mail.send(em, { to: user.email, template: 'password-changed', data: { name: user.name, how: 'reset' } });
     });
+  }
+
+  /**
+   * Before a link is used: its account's row locked, then the link's, and the account it may still be
+   * used for. The account first, as everything else that changes an account's links takes them (an
+   * email change, a resend, a password change): link first, two links of one account used at once each
+   * held its own and then waited for the other's in useAll, a deadlock (409 on PostgreSQL). `found` is
+   * the link as read without a lock, for its account (which never changes); the rest is read again here.
+   */
+  private async lockForUse(em: EntityManager, found: AccountLinkRecord, tokenHash: string): Promise<User> {
+    const user = await this.users.findLocked(found.userId, em);
+    const link = await this.links.findByHash(tokenHash, found.purpose, em);
+    if (!link || link.usedAt || link.expiresAt <= this.clock.now()) throw badLink();
+    // The address changed since the link was sent: it proves an address the account no longer has.
+    // A deactivated account proves nothing either.
+    if (!user || user.email !== link.email || user.status !== 'active') throw badLink();
+    return user;
   }
 
   /** A password changed any other way: the reset links still in the inbox die with the old password. */

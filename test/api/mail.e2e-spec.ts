@@ -109,6 +109,17 @@ describe('email verification', () => {
     expect(events.body.items).toHaveLength(1);
   });
 
+  it('review 7a: two links of one account opened at once: one verifies, the other is used up (no deadlock, no 409 or 500)', async () => {
+    for (let round = 0; round < 5; round++) {
+      const user = await registerUser(t);
+      await t.http().post('/v1/me/email-verification').set(bearer(user.personalToken)).expect(202);
+      const [first, second] = await mailsTo(user.email);
+      const answers = await Promise.all([verify(first.secret), verify(second.secret)]);
+      expect(answers.map((a) => a.status).sort()).toEqual([204, 404]);
+      expect((await me(user)).emailVerified).toBe(true);
+    }
+  });
+
   it('an email change needs the password, unverifies, mails the new address a link and tells the old one; old links die', async () => {
     const user = await registerUser(t, uniqueEmail('changer'), 'Changer');
     const first = await mailTo(user.email);
@@ -229,6 +240,21 @@ describe('password reset', () => {
     expect(notice.secret).toBeNull();
     // Used once.
     expectProblem(await confirmReset(mail.secret, 'yet another passphrase'), 404, 'not_found');
+  });
+
+  it('review 7a: two reset links of one account confirmed at once: one sets the password, the other is used up (no deadlock)', async () => {
+    for (let round = 0; round < 3; round++) {
+      const user = await registerUser(t);
+      await mailTo(user.email);
+      await requestReset(user.email).expect(202);
+      await requestReset(user.email).expect(202);
+      const [first, second] = (await mailsTo(user.email)).filter((m) => m.subject === 'Reset your password');
+      const answers = await Promise.all([
+        confirmReset(first.secret, 'first new passphrase'),
+        confirmReset(second.secret, 'second new passphrase'),
+      ]);
+      expect(answers.map((a) => a.status).sort()).toEqual([204, 404]);
+    }
   });
 
   it('a reset of an unverified account verifies it and ends every token of whoever registered the address', async () => {
