@@ -6,21 +6,15 @@ import { Invalidation } from '../cache/invalidation';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { RateLimits } from '../rate-limits/rate-limits';
-import type { OwnRateLimit } from '../rate-limits/token-rate-limit';
 import { DomainError, ErrorCode } from '../common/errors';
 import { TokenCredential, TokensRepository } from '../tokens/tokens.repository';
 import { TokenUsageRecorder } from '../tokens/token-usage.recorder';
+import { buildPrincipal, deadOrExpired, INVALID } from './credential-verdict';
 import { LastUsedRecorder } from './last-used.recorder';
 import { NetworkMatcher } from './network-allow-list';
 import type { Principal } from './principal';
 import { hashToken, hasValidChecksum, NOT_BEARER, tokenShape } from './token-format';
 
-/**
- * The refusals every bad token gets, made once: they carry nothing of the request, so one frozen
- * instance each serves every refusal (no error object per refused check).
- */
-const INVALID = Object.freeze(new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.'));
-const EXPIRED = Object.freeze(new DomainError(ErrorCode.TokenExpired, 'The token has expired.'));
 /**
  * 403, not 401: the token is valid, only not from here. A 401 would tell a client to throw a good
  * token away and make a new one. The allow-list is never named (docs/security.md).
@@ -142,12 +136,8 @@ export class TokenAuthenticator implements OnApplicationBootstrap {
   /** The time-based checks, made against the clock on every request, then the owner's. */
   private admit(credential: TokenCredential, ip: string, recordUse: boolean, checkNetwork: boolean): Principal | DomainError {
     const now = this.clock.nowMs();
-    // A disabled token reads as a revoked one: no hint that it could come back.
-    if (diedBy(credential.revokedAt, now) || credential.disabledAt !== null) return INVALID;
-    if (credential.parentId !== null && (diedBy(credential.parentRevokedAt, now) || credential.parentDisabledAt !== null)) return INVALID;
-    const expiresAt = earliest(credential.expiresAt, credential.parentExpiresAt);
-    if (diedBy(expiresAt, now)) return EXPIRED;
-
+    const dead = deadOrExpired(credential, now);
+    if (dead) return dead;
     const principal = this.principalOf(credential);
     if (!principal) return INVALID;
     if (checkNetwork) {
@@ -168,11 +158,7 @@ export class TokenAuthenticator implements OnApplicationBootstrap {
     return principal;
   }
 
-  /**
-   * Whose token it is, made once per cached credential (a cached credential never changes; a change
-   * evicts it): a repeated check allocates nothing. Frozen, since every request shares it.
-   * null when the owner may not use any token now (deactivated user, disabled or deleted API user).
-   */
+  /** The credential's network allow-list, parsed once per cached credential; null: any network. */
   private networkOf(credential: TokenCredential): NetworkMatcher | null {
     let network = this.networks.get(credential);
     if (network === undefined) {
@@ -183,6 +169,10 @@ export class TokenAuthenticator implements OnApplicationBootstrap {
     return network;
   }
 
+  /**
+   * Whose token it is (buildPrincipal), made once per cached credential (a cached credential never
+   * changes; a change evicts it): a repeated check allocates nothing.
+   */
   private principalOf(credential: TokenCredential): Principal | null {
     let principal = this.principals.get(credential);
     if (principal === undefined) {
@@ -209,81 +199,4 @@ function credentialTags(_key: string, c: TokenCredential): string[] {
   // A bound device's deletion drops the token (its binding goes with the device), as does its workspace's.
   for (const [workspaceId, deviceId] of c.deviceBindings ?? []) tags.push(tag('workspace', workspaceId), tag('device', deviceId));
   return tags;
-}
-
-function buildPrincipal(credential: TokenCredential): Principal | null {
-  const expiresAt = earliest(credential.expiresAt, credential.parentExpiresAt);
-  const token = Object.freeze({
-    id: credential.id,
-    kind: credential.kind,
-    createdAt: credential.createdAt,
-    scopes: Object.freeze([...credential.scopes]) as string[],
-    workspaceIds: credential.workspaceIds && (Object.freeze([...credential.workspaceIds]) as string[]),
-    // A rotated token inside its grace period dies at revokedAt: clients are told so.
-    expiresAt: earliest(earliest(expiresAt, credential.revokedAt), credential.parentRevokedAt),
-    parentId: credential.parentId,
-    root: Object.freeze(
-      credential.parentKind !== null && credential.parentCreatedAt !== null
-        ? { kind: credential.parentKind, createdAt: credential.parentCreatedAt, expiresAt: credential.parentExpiresAt }
-        : { kind: credential.kind, createdAt: credential.createdAt, expiresAt: credential.expiresAt },
-    ),
-    blockedWorkspaceIds: Object.freeze([...credential.blockedWorkspaceIds, ...(credential.parentBlockedWorkspaceIds ?? [])]) as string[],
-    rateLimits: ownRateLimitsOf(credential),
-    boundDevices: credential.deviceBindings && devicesByWorkspace(credential.deviceBindings),
-    deviceIds: credential.deviceBindings && Object.freeze(credential.deviceBindings.map(([, id]) => id)),
-    allowedCidrs: credential.allowedCidrs && Object.freeze([...credential.allowedCidrs]),
-  });
-  if (credential.apiUserId !== null) {
-    // A disabled API user's tokens fail at once; a deleted one's are gone with it.
-    if (credential.apiUserStatus !== 'active' || credential.apiUserWorkspaceId === null) return null;
-    return Object.freeze({ type: 'api_user', id: credential.apiUserId, workspaceId: credential.apiUserWorkspaceId, token });
-  }
-  // A deactivated user's tokens fail at once, every one of them.
-  if (credential.userId === null || credential.userStatus !== 'active' || credential.userEmail === null) return null;
-  return Object.freeze({ type: 'user', id: credential.userId, email: credential.userEmail, token });
-}
-
-/**
- * The own limits of a credential: the token's, or for an exchanged session its parent's (the same
- * bucket, so exchanging does not escape a limit), and its API user's, one bucket for all its tokens.
- */
-function ownRateLimitsOf(c: TokenCredential): readonly OwnRateLimit[] {
-  const limits: OwnRateLimit[] = [];
-  const [tokenId, limit, windowSeconds] =
-    c.parentId !== null ? [c.parentId, c.parentRateLimit, c.parentRateLimitWindowSeconds] : [c.id, c.rateLimit, c.rateLimitWindowSeconds];
-  if (limit !== null && windowSeconds !== null) {
-    limits.push(Object.freeze({ policy: 'token-limit', key: `t:${tokenId}:${windowSeconds}`, limit, windowSeconds }));
-  }
-  if (c.apiUserId !== null && c.apiUserRateLimit !== null && c.apiUserRateLimitWindowSeconds !== null) {
-    limits.push(
-      Object.freeze({
-        policy: 'api-user-limit',
-        key: `a:${c.apiUserId}:${c.apiUserRateLimitWindowSeconds}`,
-        limit: c.apiUserRateLimit,
-        windowSeconds: c.apiUserRateLimitWindowSeconds,
-      }),
-    );
-  }
-  return Object.freeze(limits);
-}
-
-function devicesByWorkspace(bindings: Array<[string, string]>): ReadonlyMap<string, readonly string[]> {
-  const map = new Map<string, string[]>();
-  for (const [workspaceId, deviceId] of bindings) {
-    const list = map.get(workspaceId);
-    if (list) list.push(deviceId);
-    else map.set(workspaceId, [deviceId]);
-  }
-  for (const list of map.values()) Object.freeze(list);
-  return map;
-}
-
-function diedBy(moment: Date | null, nowMs: number): boolean {
-  return moment !== null && moment.getTime() <= nowMs;
-}
-
-function earliest(a: Date | null, b: Date | null): Date | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return a.getTime() <= b.getTime() ? a : b;
 }
