@@ -132,9 +132,7 @@ export class WorkspaceAccessResolver {
   }
 
   private decide(principal: Principal, workspaceId: string, row: AccessRow | null): WorkspaceAccess {
-    if (!row) throw notFound('Workspace');
-    assertNotCutOff(principal.token, workspaceId);
-    this.assertPolicy(principal, row);
+    this.assertAdmits(principal, workspaceId, row);
     // A cached row and a cached principal never change (a change evicts them): their access is made
     // once, frozen, and handed to every request of theirs, so a repeated check allocates nothing here.
     const memo = (row.accessOf ??= new WeakMap());
@@ -158,13 +156,22 @@ export class WorkspaceAccessResolver {
   }
 
   /**
-   * The caller's access read again inside a transaction, past the cache. A change that waited for the
-   * workspace's lock behind one that removed or demoted its caller acts on what the caller holds now.
+   * The caller's access read again inside a transaction, past the cache, for `principal` as its token
+   * stands now (CallerHold), with resolve()'s answers: 404, 401 cut off, 403 token_policy. A change that
+   * waited for the workspace's lock behind one that removed, demoted or cut off its caller, or changed
+   * the policy, acts on what the caller holds now.
    */
-  async current(access: WorkspaceAccess, em: EntityManager): Promise<WorkspaceAccess> {
-    const row = await this.query(access.principal, access.workspaceId, em);
+  async current(principal: Principal, workspaceId: string, em: EntityManager): Promise<WorkspaceAccess> {
+    const row = await this.query(principal, workspaceId, em);
+    this.assertAdmits(principal, workspaceId, row);
+    return this.toAccess(principal, workspaceId, row);
+  }
+
+  /** 404 outside the workspace, 401 when an admin cut the token off here, 403 token_policy. */
+  private assertAdmits(principal: Principal, workspaceId: string, row: AccessRow | null): asserts row is AccessRow {
     if (!row) throw notFound('Workspace');
-    return this.toAccess(access.principal, access.workspaceId, row);
+    assertNotCutOff(principal.token, workspaceId);
+    this.assertPolicy(principal, row);
   }
 
   /**

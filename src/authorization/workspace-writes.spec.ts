@@ -4,6 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Actor, AuditLog } from '../audit/audit-log';
 import type { Principal } from '../auth/principal';
 import { DomainError, ErrorCode } from '../common/errors';
+import type { CallerHold } from './caller-hold';
 import type { Permission, WorkspaceRule } from './permissions';
 import type { WorkspaceAccess, WorkspaceAccessResolver } from './workspace-access';
 import type { WorkspaceCaller } from './workspace-caller';
@@ -32,7 +33,7 @@ function uniqueViolation(constraint: string): Error {
   return Object.assign(new Error('duplicate key'), { code: '23505', constraint });
 }
 
-function setUp(underLock: WorkspaceAccess | Error) {
+function setUp(underLock: WorkspaceAccess | Error, tokenUnderLock: Error | null = null) {
   const steps: string[] = [];
   const em = {
     query: jest.fn(async (sql: string) => {
@@ -48,8 +49,15 @@ function setUp(underLock: WorkspaceAccess | Error) {
       return underLock;
     }),
   } as unknown as WorkspaceAccessResolver;
+  const callers = {
+    hold: jest.fn(async (principal: Principal) => {
+      steps.push('hold');
+      if (tokenUnderLock) throw tokenUnderLock;
+      return principal;
+    }),
+  } as unknown as CallerHold;
   const record = jest.fn(async () => undefined);
-  const writes = new WorkspaceWrites(dataSource, resolver, { record } as unknown as AuditLog);
+  const writes = new WorkspaceWrites(dataSource, resolver, callers, { record } as unknown as AuditLog);
   return { writes, steps, record, em };
 }
 
@@ -58,7 +66,7 @@ function caller(rule: WorkspaceRule, admitted = accessWith(['devices:create'])):
 }
 
 describe('WorkspaceWrites', () => {
-  it('takes the rows asked for first, then the workspace lock, then reads the caller again', async () => {
+  it('takes the rows asked for first, then the workspace lock, then holds the caller\'s token and reads its rights again', async () => {
     const { writes, steps } = setUp(accessWith(['devices:create']));
     await writes.runAfter(
       caller({ permission: 'devices:create' }),
@@ -66,7 +74,16 @@ describe('WorkspaceWrites', () => {
       async () => void steps.push('first'),
       async () => void steps.push('work'),
     );
-    expect(steps).toEqual(['first', 'lock', 'current', 'work']);
+    expect(steps).toEqual(['first', 'lock', 'hold', 'current', 'work']);
+  });
+
+  it('refuses a caller whose token ended while it waited for the lock, before its rights are read', async () => {
+    const ended = new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.');
+    const { writes, steps } = setUp(accessWith(['devices:create']), ended);
+    const work = jest.fn();
+    await expect(writes.run(caller({ permission: 'devices:create' }), actor, work)).rejects.toBe(ended);
+    expect(steps).toEqual(['lock', 'hold']);
+    expect(work).not.toHaveBeenCalled();
   });
 
   it('holds the caller to its own rule on the rights read under the lock', async () => {

@@ -1,14 +1,17 @@
 // Every write in a workspace goes through one runner: the transaction, the workspace's row lock, the
-// caller's rights read again under it and held to the rule the caller was admitted under, an audit
-// recorder bound to the actor and the workspace, and the named unique indexes answered as 409.
-// A write decides on what its caller holds once the lock is taken, not on what the guard resolved
-// before: one that waited behind the removal or demotion of its own caller does not act on lost rights.
+// caller's token and owner held (CallerHold) and its rights read again under it and held to the rule the
+// caller was admitted under, an audit recorder bound to the actor and the workspace, and the named
+// unique indexes answered as 409. A write decides on what its caller holds once the lock is taken, not
+// on what the guard resolved before: one that waited behind the removal or demotion of its own caller,
+// the revocation or cut-off of its token or the disabling of its API user does not act on lost rights,
+// and one of those that comes while the write runs waits for it.
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditEntry, AuditLog } from '../audit/audit-log';
 import { conflict, notFound } from '../common/errors';
 import { isUniqueViolation } from '../database/database-errors';
 import { requireId } from '../database/workspace-scoped';
+import { CallerHold } from './caller-hold';
 import { assertCanActOn, Holdings } from './grants';
 import { PrincipalRef, WorkspaceAccess, WorkspaceAccessResolver } from './workspace-access';
 import { assertWorkspaceRule } from './permissions';
@@ -40,12 +43,14 @@ export class WorkspaceWrites {
   constructor(
     private readonly dataSource: DataSource,
     private readonly resolver: WorkspaceAccessResolver,
+    private readonly callers: CallerHold,
     private readonly auditLog: AuditLog,
   ) {}
 
   /**
    * Runs `work` in a transaction under the workspace's lock, on the caller's access as it is then:
-   * 404 when the caller is gone (as for anyone outside), 403 when it no longer meets its own rule.
+   * 401 when its token or owner is no longer alive or the token is cut off here, 404 when the caller is
+   * gone (as for anyone outside), 403 when the token policy or its own rule no longer admits it.
    */
   run<T>(caller: WorkspaceCaller, actor: Actor, work: (write: WorkspaceWrite) => Promise<T>, options: WriteOptions = {}): Promise<T> {
     return this.runAfter(caller, actor, async () => undefined, work, options);
@@ -68,7 +73,8 @@ export class WorkspaceWrites {
       return await this.dataSource.transaction(async (em) => {
         const taken = await first(em);
         await this.lock(caller.workspaceId, em);
-        const access = await this.resolver.current(caller, em);
+        const principal = await this.callers.hold(caller.principal, em);
+        const access = await this.resolver.current(principal, caller.workspaceId, em);
         assertWorkspaceRule(access, caller.rule);
         return work(this.writeOf(em, access, actor), taken);
       });

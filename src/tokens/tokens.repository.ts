@@ -165,6 +165,17 @@ const CREDENTIAL_FROM = `FROM tokens t
                   CASE WHEN p.id IS NULL THEN t.allowed_cidrs ELSE p.allowed_cidrs END AS cidrs
          ) b`;
 
+/**
+ * A token's credential by id, its own row share-locked until the transaction ends (FOR SHARE OF t: the
+ * rows it is read with, its parent's and its owner's, are the caller's to lock first, CallerHold).
+ */
+export async function findCredentialForShare(tokenId: string, em: EntityManager): Promise<TokenCredential | null> {
+  const rows: TokenCredential[] = await em.query(`SELECT ${CREDENTIAL_COLUMNS} ${CREDENTIAL_FROM} WHERE t.id = $1 FOR SHARE OF t`, [
+    requireId(tokenId),
+  ]);
+  return rows[0] ?? null;
+}
+
 @Injectable()
 export class TokensRepository {
   constructor(
