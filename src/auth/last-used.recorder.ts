@@ -48,13 +48,20 @@ export class LastUsedRecorder implements OnModuleInit, OnModuleDestroy {
     const batch = this.pending;
     this.pending = new Map();
     try {
-      await this.tokens.recordLastUsed([...batch].map(([id, use]) => ({ id, at: new Date(use.at), ip: use.ip })));
+      // A token a change holds is written at the next flush.
+      const skipped = await this.tokens.recordLastUsed([...batch].map(([id, use]) => ({ id, at: new Date(use.at), ip: use.ip })));
+      this.keep(skipped.map((id) => [id, batch.get(id)!]));
     } catch (error) {
       this.logger.warn({ entries: batch.size, err: { type: (error as Error)?.constructor?.name } }, 'last-used flush failed; will retry');
-      for (const [id, use] of batch) {
-        const newer = this.pending.get(id);
-        if (!newer && this.pending.size < MAX_PENDING) this.pending.set(id, use);
-      }
+      this.keep(batch);
+    }
+  }
+
+  /** Entries of a batch not written, kept for the next flush unless a newer use of their token came since. */
+  private keep(entries: Iterable<[string, { at: number; ip: string }]>): void {
+    for (const [id, use] of entries) {
+      const newer = this.pending.get(id);
+      if (!newer && this.pending.size < MAX_PENDING) this.pending.set(id, use);
     }
   }
 }

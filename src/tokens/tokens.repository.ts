@@ -624,14 +624,23 @@ export class TokensRepository {
     );
   }
 
-  /** Writes buffered last-used times in one statement; an older time never overwrites a newer one. */
-  async recordLastUsed(entries: Array<{ id: string; at: Date; ip: string }>): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE tokens t SET last_used_at = v.at, last_used_ip = v.ip
-         FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::timestamptz[]) AS at, unnest($3::text[]) AS ip) v
-        WHERE t.id = v.id AND (t.last_used_at IS NULL OR t.last_used_at < v.at)`,
+  /**
+   * Writes buffered last-used times in one statement; an older time never overwrites a newer one. A row
+   * locked by a change in progress is skipped, not waited for: a write holds its caller's token to its
+   * end (CallerHold), and this statement, waiting there while holding rows that write goes on to change,
+   * would deadlock with it. Returns the ids skipped so (those of deleted tokens are not among them).
+   */
+  async recordLastUsed(entries: Array<{ id: string; at: Date; ip: string }>): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `WITH v AS (SELECT unnest($1::uuid[]) AS id, unnest($2::timestamptz[]) AS at, unnest($3::text[]) AS ip),
+            free AS (SELECT t.id FROM tokens t WHERE t.id = ANY($1::uuid[]) FOR NO KEY UPDATE SKIP LOCKED),
+            written AS (
+              UPDATE tokens t SET last_used_at = v.at, last_used_ip = v.ip FROM v
+               WHERE t.id = v.id AND t.id IN (SELECT id FROM free) AND (t.last_used_at IS NULL OR t.last_used_at < v.at))
+       SELECT t.id FROM tokens t WHERE t.id = ANY($1::uuid[]) AND t.id NOT IN (SELECT id FROM free)`,
       [entries.map((e) => e.id), entries.map((e) => e.at.toISOString()), entries.map((e) => e.ip)],
     );
+    return rows.map((row) => row.id);
   }
 }
 
