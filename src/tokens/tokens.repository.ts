@@ -611,12 +611,21 @@ export class TokensRepository {
     await em.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [requireId(userId)]);
   }
 
+  /**
+   * Share-locks the rows of these workspaces, in id order, until the transaction ends: a change or the
+   * deletion of one (each takes its row first, FOR UPDATE) waits for what is made naming it, or comes first.
+   */
+  async holdWorkspaces(workspaceIds: readonly string[], em: EntityManager): Promise<void> {
+    await em.query(`SELECT id FROM workspaces WHERE id = ANY($1::uuid[]) ORDER BY id FOR SHARE`, [workspaceIds]);
+  }
+
   /** The token policies of those of `workspaceIds` the user is a member of (the others are missing). */
   policiesOfMemberWorkspaces(
     userId: string,
     workspaceIds: string[],
+    em: EntityManager = this.dataSource.manager,
   ): Promise<Array<{ id: string; name: string; maxLifetimeDays: number | null; allowPersonalTokens: boolean }>> {
-    return this.dataSource.query(
+    return em.query(
       `SELECT w.id, w.name, w.token_max_lifetime_days AS "maxLifetimeDays", w.allow_personal_tokens AS "allowPersonalTokens"
          FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
         WHERE m.user_id = $1 AND m.workspace_id = ANY($2::uuid[])`,

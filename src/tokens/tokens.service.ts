@@ -9,6 +9,7 @@ import type { AuthenticatedToken, Principal, UserPrincipal } from '../auth/princ
 import { generateToken, hashToken, tokenHint } from '../auth/token-format';
 import { ALL_SCOPES } from '../authorization/permissions';
 import { assertScopesWellFormed, assertTokenCanGrant, capToGrantor, Grantor, isLoginSession } from '../authorization/grants';
+import { CallerHold } from '../authorization/caller-hold';
 import { assertPolicyAccepts } from '../authorization/token-policy';
 import { Clock } from '../common/clock';
 import { RateLimits } from '../rate-limits/rate-limits';
@@ -33,6 +34,11 @@ const DAY_MS = 86_400_000;
 export const SESSION_LIFETIME_MS = 12 * 3_600_000;
 const DEFAULT_NAMED_TOKEN_DAYS = 90;
 const DEFAULT_EXCHANGE_SECONDS = 3600;
+/**
+ * What a regenerated personal token reaches: every workspace, with no cut-off. A token some workspace
+ * cut off cannot make it (a fresh login session can).
+ */
+const NEW_PERSONAL_TOKEN = { scopes: [ALL_SCOPES], workspaceIds: null, blockedWorkspaceIds: [] };
 
 export interface TokenSpec {
   kind: TokenKind;
@@ -65,6 +71,7 @@ export class TokensService {
     private readonly rateLimits: RateLimits,
     private readonly currentPassword: CurrentPassword,
     private readonly notices: SecurityNotices,
+    private readonly callers: CallerHold,
   ) {}
 
   /** Makes a token and returns its only copy of the secret. */
@@ -151,20 +158,17 @@ export class TokensService {
 
   /** POST /auth/token: a short-lived session with its parent's scopes and workspaces, dead when the parent is. */
   async exchange(principal: Principal, actor: Actor, dto: ExchangeTokenDto, userAgent: string | null = null): Promise<IssuedTokenView> {
-    const parent = principal.token;
-    if (parent.kind === 'session') {
+    if (principal.token.kind === 'session') {
       throw new DomainError(ErrorCode.Forbidden, 'Only a personal, named or API-user token can be exchanged for a session.');
     }
     const ttl = (dto.expiresInSeconds ?? DEFAULT_EXCHANGE_SECONDS) * 1000;
     const wanted = new Date(this.clock.now().getTime() + ttl);
     return this.dataSource.transaction(async (em) => {
-      // As a sign-in does: the user is still active, and stays so until this commits. A deactivation
-      // that committed after this request's token was checked (or one still open) ends every session
-      // of the user; a session made now would be missed by it and come back with a reactivation (L4).
-      if (principal.type === 'user') {
-        if (!(await this.tokens.holdActiveOwner(principal.id, null, em)))
-          throw new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.');
-      }
+      // The parent and its owner as they are now, held until this commits (401 otherwise). A deactivation
+      // that committed after this request's token was checked (or one still open) ends every session of
+      // the user; a session made now would be missed by it and come back with a reactivation (L4). An API
+      // user disabled, or deleted with its workspace, has no session made for it (W1).
+      const parent = (await this.callers.hold(principal, em)).token;
       const { token, secret } = await this.issue(em, {
         kind: 'session',
         userId: principal.type === 'user' ? principal.id : null,
@@ -199,9 +203,8 @@ export class TokensService {
    * Any other token (an exchanged session, a named token) would otherwise buy a permanent credential.
    */
   async regeneratePersonal(principal: UserPrincipal, actor: Actor, dto: RegeneratePersonalTokenDto): Promise<IssuedTokenView> {
-    // The new personal token reaches every workspace with no cut-off: a token some workspace cut off
-    // cannot make it (a fresh login session can).
-    assertTokenCanGrant(principal.token, { scopes: [ALL_SCOPES], workspaceIds: null, blockedWorkspaceIds: [] });
+    // Refused before the password is checked, on the token as the guard saw it; held to it again below.
+    assertTokenCanGrant(principal.token, NEW_PERSONAL_TOKEN);
     if (dto.currentPassword !== undefined) await this.currentPassword.assert(principal.id, dto.currentPassword);
     else if (!isLoginSession(principal)) {
       throw new DomainError(
@@ -212,6 +215,8 @@ export class TokensService {
     return this.dataSource.transaction(async (em) => {
       // Serialises concurrent regenerations of one user.
       await this.tokens.lockOwner(principal.id, em);
+      // The calling token as it stands now: one revoked or cut off since the guard checked it makes nothing.
+      assertTokenCanGrant((await this.callers.hold(principal, em)).token, NEW_PERSONAL_TOKEN);
       const current = await this.tokens.findActivePersonal(principal.id, em);
       if (current) await this.tokens.revoke(current.id, this.clock.now(), em);
       const issued = await this.issuePersonal(em, principal.id);
@@ -251,22 +256,27 @@ export class TokensService {
   async createNamed(principal: UserPrincipal, actor: Actor, dto: CreateNamedTokenDto): Promise<IssuedTokenView> {
     assertScopesWellFormed(dto.scopes);
     const workspaceIds = dto.workspaceIds ?? null;
-    // Left out, a binding is the making token's own: a bound token makes bound tokens.
-    const deviceIds = dto.deviceIds === undefined ? principal.token.deviceIds && [...principal.token.deviceIds] : dto.deviceIds;
-    const allowedCidrs =
-      dto.allowedCidrs === undefined
-        ? principal.token.allowedCidrs && [...principal.token.allowedCidrs]
-        : (storedCidrs(dto.allowedCidrs) ?? null);
-    // The workspaces that cut the making token off stay closed to what it makes, as on a rotation and an
-    // exchanged session: a cut-off is otherwise undone by one POST /v1/me/tokens.
-    const blockedWorkspaceIds = [...principal.token.blockedWorkspaceIds];
-    assertTokenCanGrant(principal.token, { scopes: dto.scopes, workspaceIds, deviceIds, allowedCidrs, blockedWorkspaceIds });
-    if (dto.deviceIds) await this.assertDevicesReached({ type: 'user', id: principal.id }, dto.deviceIds, workspaceIds);
-    const now = this.clock.now();
-    const days = dto.expiresInDays === undefined ? DEFAULT_NAMED_TOKEN_DAYS : dto.expiresInDays;
-    const expiresAt = capToGrantor(principal, days === null ? null : new Date(now.getTime() + days * DAY_MS));
-    if (workspaceIds) await this.assertWorkspacesAccept(principal.id, workspaceIds, now, expiresAt);
     return this.dataSource.transaction(async (em) => {
+      // The workspaces it names first, as their changes and their deletion take them: one deleted
+      // meanwhile is not named (W2). Then the making token as it stands now, held until this commits: one
+      // revoked meanwhile makes nothing, one cut off meanwhile passes its cut-off on (R2).
+      if (workspaceIds) await this.tokens.holdWorkspaces(workspaceIds, em);
+      const maker = await this.callers.hold(principal, em);
+      // Left out, a binding is the making token's own: a bound token makes bound tokens.
+      const deviceIds = dto.deviceIds === undefined ? maker.token.deviceIds && [...maker.token.deviceIds] : dto.deviceIds;
+      const allowedCidrs =
+        dto.allowedCidrs === undefined
+          ? maker.token.allowedCidrs && [...maker.token.allowedCidrs]
+          : (storedCidrs(dto.allowedCidrs) ?? null);
+      // The workspaces that cut the making token off stay closed to what it makes, as on a rotation and an
+      // exchanged session: a cut-off is otherwise undone by one POST /v1/me/tokens.
+      const blockedWorkspaceIds = [...maker.token.blockedWorkspaceIds];
+      assertTokenCanGrant(maker.token, { scopes: dto.scopes, workspaceIds, deviceIds, allowedCidrs, blockedWorkspaceIds });
+      if (dto.deviceIds) await this.assertDevicesReached({ type: 'user', id: principal.id }, dto.deviceIds, workspaceIds, em);
+      const now = this.clock.now();
+      const days = dto.expiresInDays === undefined ? DEFAULT_NAMED_TOKEN_DAYS : dto.expiresInDays;
+      const expiresAt = capToGrantor(maker, days === null ? null : new Date(now.getTime() + days * DAY_MS));
+      if (workspaceIds) await this.assertWorkspacesAccept(principal.id, workspaceIds, now, expiresAt, em);
       const { token, secret } = await this.issue(em, {
         kind: 'named',
         userId: principal.id,
@@ -405,8 +415,14 @@ export class TokensService {
    * A token restricted to workspaces must name workspaces of the user, and each of their token
    * policies must accept it; an unrestricted token is judged in each workspace when it is used.
    */
-  private async assertWorkspacesAccept(userId: string, workspaceIds: string[], now: Date, expiresAt: Date | null): Promise<void> {
-    const rows = await this.tokens.policiesOfMemberWorkspaces(userId, workspaceIds);
+  private async assertWorkspacesAccept(
+    userId: string,
+    workspaceIds: string[],
+    now: Date,
+    expiresAt: Date | null,
+    em: EntityManager,
+  ): Promise<void> {
+    const rows = await this.tokens.policiesOfMemberWorkspaces(userId, workspaceIds, em);
     if (rows.length !== workspaceIds.length) throw validationFailed('workspaceIds', 'names a workspace you are not a member of');
     for (const workspace of rows) {
       // Named by its name, which the user sees in the console, not by its id.
