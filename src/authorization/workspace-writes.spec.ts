@@ -66,7 +66,7 @@ function caller(rule: WorkspaceRule, admitted = accessWith(['devices:create'])):
 }
 
 describe('WorkspaceWrites', () => {
-  it('takes the rows asked for first, then the workspace lock, then holds the caller\'s token and reads its rights again', async () => {
+  it("takes the rows asked for first, then the workspace lock, then holds the caller's token and reads its rights again", async () => {
     const { writes, steps } = setUp(accessWith(['devices:create']));
     await writes.runAfter(
       caller({ permission: 'devices:create' }),

@@ -242,4 +242,3 @@ describe('security review 7b: concurrency and lifecycle', () => {
     expect(hidden.filter((d) => named.has(d.id)).map((d) => d.name)).toEqual([]);
   });
 });
-
