@@ -7,34 +7,24 @@ import { OutboxWorker } from '../../src/outbox/outbox-worker';
 import { INVITATION_MAILS_PER_WORKSPACE_PER_HOUR, InvitationMailLimits } from '../../src/workspaces/invitation-mail-limits';
 import { bearer, expectProblem, registerUser, uniqueEmail } from '../support/api';
 import { newWorkspace, WorkspaceFixture } from '../support/fixtures';
-import { MailCatcher } from '../support/mail-catcher';
-import { startTestApp, TestApp } from '../support/test-app';
+import type { MailCatcher } from '../support/mail-catcher';
+import { startMailingApp, type MailingApp } from '../support/mailing-app';
+import type { TestApp } from '../support/test-app';
 
+let app: MailingApp;
 let t: TestApp;
 let smtp: MailCatcher;
-/**
- * The limits' windows run on Date.now (ExactLimit's store, rate-limiter-flexible, reads it), the service's
- * expiries on t.clock: an hour passing moves both.
- */
-const realNow = Date.now.bind(Date);
-let shiftMs = 0;
 
 beforeAll(async () => {
-  jest.spyOn(Date, 'now').mockImplementation(() => realNow() + shiftMs);
-  smtp = await MailCatcher.start();
-  t = await startTestApp({ LATCHKEY_SMTP_URL: smtp.url, LATCHKEY_PUBLIC_URL: 'https://latchkey.example/console' });
+  app = await startMailingApp();
+  ({ t, smtp } = app);
 });
 
 afterAll(async () => {
-  await t?.close();
-  await smtp?.stop();
-  jest.restoreAllMocks();
+  await app?.close();
 });
 
-function anHourPasses(): void {
-  t.clock.advanceSeconds(3601);
-  shiftMs += 3_601_000;
-}
+const anHourPasses = () => app.anHourPasses();
 
 const invite = (ws: WorkspaceFixture, email: string) =>
   t

@@ -5,34 +5,24 @@
 // as a real SMTP server receives them.
 import { OutboxWorker } from '../../src/outbox/outbox-worker';
 import { bearer, expectProblem, PASSWORD, registerUser, RegisteredUser, uniqueEmail } from '../support/api';
-import { MailCatcher } from '../support/mail-catcher';
-import { startTestApp, TestApp } from '../support/test-app';
+import type { MailCatcher } from '../support/mail-catcher';
+import { startMailingApp, type MailingApp } from '../support/mailing-app';
+import type { TestApp } from '../support/test-app';
 
+let app: MailingApp;
 let t: TestApp;
 let smtp: MailCatcher;
-/**
- * The limits' windows run on Date.now (ExactLimit's store, rate-limiter-flexible, reads it), the service's
- * expiries on t.clock: an hour passing moves both.
- */
-const realNow = Date.now.bind(Date);
-let shiftMs = 0;
 
 beforeAll(async () => {
-  jest.spyOn(Date, 'now').mockImplementation(() => realNow() + shiftMs);
-  smtp = await MailCatcher.start();
-  t = await startTestApp({ LATCHKEY_SMTP_URL: smtp.url, LATCHKEY_PUBLIC_URL: 'https://latchkey.example/console' });
+  app = await startMailingApp();
+  ({ t, smtp } = app);
 });
 
 afterAll(async () => {
-  await t?.close();
-  await smtp?.stop();
-  jest.restoreAllMocks();
+  await app?.close();
 });
 
-function anHourPasses(): void {
-  t.clock.advanceSeconds(3601);
-  shiftMs += 3_601_000;
-}
+const anHourPasses = () => app.anHourPasses();
 
 /** The verification mails these addresses have received, once everything due is delivered. */
 async function verificationMailsTo(...addresses: string[]): Promise<number> {
