@@ -10,6 +10,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditEntry, AuditLog } from '../audit/audit-log';
 import { conflict, notFound } from '../common/errors';
 import { isUniqueViolation } from '../database/database-errors';
+import { transactionRetryingCollisions } from '../database/transactions';
 import { requireId } from '../database/workspace-scoped';
 import { CallerHold } from './caller-hold';
 import { assertCanActOn, Holdings } from './grants';
@@ -70,7 +71,7 @@ export class WorkspaceWrites {
     options: WriteOptions = {},
   ): Promise<T> {
     try {
-      return await this.dataSource.transaction(async (em) => {
+      return await transactionRetryingCollisions(this.dataSource, async (em) => {
         const taken = await first(em);
         await this.lock(caller.workspaceId, em);
         const principal = await this.callers.hold(caller.principal, em);

@@ -651,6 +651,14 @@ export class TokensRepository {
     );
     return rows.map((row) => row.id);
   }
+
+  /** One token's last use, waiting for a change that holds its row (the flush at shutdown has no next one). */
+  async recordLastUsedOf(id: string, at: Date, ip: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE tokens SET last_used_at = $2, last_used_ip = $3 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)`,
+      [id, at, ip],
+    );
+  }
 }
 
 /** The where clause of one token of one owner; the owner's id is required (requireId). */

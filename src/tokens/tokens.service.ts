@@ -28,6 +28,7 @@ import { storedCidrs } from './token-details';
 import { Token, TokenKind, USER_TOKEN_KINDS } from './token.entity';
 import { IssuedTokenView, PREFIX_BY_KIND, toIssuedTokenView, toTokenView, toTokenViewWithin, TokenView } from './token.view';
 import { reachOfBinding } from '../authorization/device-rules';
+import { transactionRetryingCollisions } from '../database/transactions';
 import { TokenOwner, TokensRepository } from './tokens.repository';
 
 const DAY_MS = 86_400_000;
@@ -322,14 +323,16 @@ export class TokensService {
 
   /** PATCH /me/tokens/:id: a named token's bindings and details, or the personal token's details; enable, disable. */
   async update(principal: UserPrincipal, actor: Actor, tokenId: string, dto: UpdateTokenDto): Promise<TokenView> {
-    return this.dataSource.transaction(async (em) => {
+    return transactionRetryingCollisions(this.dataSource, async (em) => {
+      // A change that may widen a token (enable, bind) is judged on its caller as it is now, held.
+      const caller = (await this.callers.hold(principal, em)).token;
       // Two changes of one token take turns; each writes only the fields it was sent.
       const token = await this.tokens.findForOwnerLocked({ type: 'user', id: principal.id }, tokenId, em);
       if (!token) throw notFound('Token');
       if (token.kind === 'personal' && (dto.deviceIds !== undefined || dto.allowedCidrs !== undefined)) {
         throw conflict('The default personal token cannot be bound to devices or networks; make a named token.');
       }
-      const actions = await this.changeInTransaction(em, token, dto, principal.token, { type: 'user', id: principal.id }, true);
+      const actions = await this.changeInTransaction(em, token, dto, caller, { type: 'user', id: principal.id }, true);
       for (const action of actions) {
         await this.audit.record(em, actor, {
           action,
@@ -449,21 +452,24 @@ export class TokensService {
 
   /** A new secret for a named token; the old one keeps working for graceSeconds, then dies. */
   async rotate(principal: UserPrincipal, actor: Actor, tokenId: string, dto: RotateTokenDto): Promise<IssuedTokenView> {
-    return this.dataSource.transaction(async (em) => {
+    // Two self-rotations of one token both hold it, then both lock it to rotate: PostgreSQL breaks the
+    // deadlock, and the one run again sees the token rotated.
+    return transactionRetryingCollisions(this.dataSource, async (em) => {
+      const held = await this.callers.hold(principal, em);
       // The row lock makes concurrent rotations of one token take turns: the second sees it replaced.
       const old = await this.tokens.findForOwnerLocked({ type: 'user', id: principal.id }, tokenId, em);
       if (!old) throw notFound('Token');
       if (old.kind !== 'named')
         throw conflict(old.kind === 'personal' ? 'Regenerate the default personal token instead.' : 'Sessions cannot be rotated.');
       this.assertRotatable(old);
-      assertTokenCanGrant(principal.token, {
+      assertTokenCanGrant(held.token, {
         scopes: old.scopes,
         workspaceIds: old.workspaceIds,
         deviceIds: old.deviceIds,
         allowedCidrs: old.allowedCidrs,
         blockedWorkspaceIds: old.blockedWorkspaceIds,
       });
-      const rotated = await this.rotateInTransaction(em, old, dto.graceSeconds ?? 0, principal);
+      const rotated = await this.rotateInTransaction(em, old, dto.graceSeconds ?? 0, held);
       await this.audit.record(em, actor, {
         action: 'token.rotated',
         accountId: principal.id,

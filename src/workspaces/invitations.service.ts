@@ -13,6 +13,7 @@ import { type DeviceAccess, EVERY_DEVICE } from '../authorization/device-rules';
 import { assertCanGrantDevices, assertCanGrantRoles, capToGrantor, includesOwnerRole } from '../authorization/grants';
 import { PrincipalRef, WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
+import { CallerHold } from '../authorization/caller-hold';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
@@ -47,6 +48,7 @@ export class InvitationsService {
     private readonly devices: DevicesRepository,
     private readonly grants: GrantValidator,
     private readonly writes: WorkspaceWrites,
+    private readonly callers: CallerHold,
     private readonly resolver: WorkspaceAccessResolver,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
@@ -214,6 +216,8 @@ export class InvitationsService {
         // The workspace's lock after the invitation's row (the order revoking and resending take them):
         // a removal or demotion of the inviter is either seen here or waits for this accept.
         await this.writes.lock(invitation.workspaceId, em);
+        // Then the invitee's token, as every change holds its caller: revoked while this waited, it joins nothing.
+        await this.callers.hold(user, em);
         const roles = await this.workspaces.findRoles(invitation.workspaceId, invitation.roleIds, em);
         if (roles.length !== invitation.roleIds.length) throw conflict('A role of this invitation was deleted; ask for a new invitation.');
         const existing = await this.workspaces.findMember(invitation.workspaceId, user.id, em);
@@ -269,6 +273,7 @@ export class InvitationsService {
       assertAddressedTo(invitation, user);
       const status = invitationStatus(invitation, this.clock.now());
       if (status !== 'pending') throw conflict(`The invitation is ${status}.`);
+      await this.callers.hold(user, em);
       await this.invitations.mark(invitation.workspaceId, invitation.id, { column: 'declined_at', at: this.clock.now() }, em);
       await this.audit.record(em, actor, {
         action: 'invitation.declined',

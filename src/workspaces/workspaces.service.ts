@@ -6,6 +6,7 @@ import { Actor, AuditLog } from '../audit/audit-log';
 import type { Principal, UserPrincipal } from '../auth/principal';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
+import { CallerHold } from '../authorization/caller-hold';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { slugOf } from '../common/dto-fields';
@@ -22,6 +23,7 @@ export class WorkspacesService {
     private readonly dataSource: DataSource,
     private readonly workspaces: WorkspacesRepository,
     private readonly writes: WorkspaceWrites,
+    private readonly callers: CallerHold,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
@@ -54,6 +56,8 @@ export class WorkspacesService {
       updatedAt: now,
     };
     return this.dataSource.transaction(async (em) => {
+      // Its maker held, as every change holds its caller: a token revoked while this waited makes nothing.
+      await this.callers.hold(user, em);
       await this.workspaces.insert(workspace, em);
       const roles = await this.workspaces.insertBuiltInRoles(workspace.id, now, em);
       await this.workspaces.insertMembership(
