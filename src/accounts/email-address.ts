@@ -26,6 +26,12 @@ export const EMAIL_MAX_LENGTH = 254;
 const INVISIBLE = /[\p{Cf}\p{Cc}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
 // eslint-disable-next-line no-control-regex
 const ASCII = /^[\x00-\x7f]*$/;
+/**
+ * Quoting before the @: `"victim"@x`, `"\victim"@x` and `"v\ictim"@x` are all the mailbox victim@x
+ * (RFC 5321 4.1.2), yet differ as strings, so each would be an account and a mail budget of its own.
+ * Nobody needs them; they fail OpenAPI's `format: email` as well.
+ */
+const QUOTING = /["\\]/;
 
 /**
  * NFKC (fullwidth and other compatibility forms fold to ASCII, NFD composes), trimmed, lower case;
@@ -42,7 +48,8 @@ export function canonicalEmail(raw: string): string {
  * Why an address (as sent) may not be stored, or null. Invisible and format characters are refused
  * outright. The part before the @ must be ASCII: that one rule rules out every look-alike mailbox
  * (Cyrillic а, Greek ο, dotless ı, combining accents) without confusable tables, and internationalised
- * mailboxes (RFC 6531) are rare and not deliverable by most mail systems anyway. A Unicode domain is
+ * mailboxes (RFC 6531) are rare and not deliverable by most mail systems anyway. A quoted local part
+ * and backslash escapes are refused too (QUOTING): one mailbox, one string. A Unicode domain is
  * accepted and stored as its A-label, so it displays unambiguously.
  */
 export function emailProblem(raw: string): string | null {
@@ -68,7 +75,9 @@ function examineEmail(raw: string): { email: string; problem: string | null } {
   if (INVISIBLE.test(email)) return { email, problem: 'must not contain invisible or formatting characters' };
   const at = email.lastIndexOf('@');
   if (at < 0) return { email, problem: null }; // not an address at all: @IsEmail says so
-  if (!ASCII.test(email.slice(0, at))) return { email, problem: 'must use only ASCII characters before the @' };
+  const local = email.slice(0, at);
+  if (!ASCII.test(local)) return { email, problem: 'must use only ASCII characters before the @' };
+  if (QUOTING.test(local)) return { email, problem: 'must not use a quoted local part or a backslash before the @' };
   if (!ASCII.test(email.slice(at + 1))) return { email, problem: 'must have a valid domain name' };
   return { email, problem: null };
 }
