@@ -3,7 +3,8 @@
 // secure behaviour and failed on the commit reviewed.
 // Run: npx jest --ci test/security/review-eighth-mail.e2e-spec.ts
 import { OutboxWorker } from '../../src/outbox/outbox-worker';
-import { bearer, PASSWORD, registerUser, RegisteredUser, uniqueEmail } from '../support/api';
+import { bearer, expectProblem, PASSWORD, registerUser, RegisteredUser, uniqueEmail } from '../support/api';
+import { newWorkspace } from '../support/fixtures';
 import type { MailCatcher } from '../support/mail-catcher';
 import { startMailingApp, type MailingApp } from '../support/mailing-app';
 import type { TestApp } from '../support/test-app';
@@ -55,6 +56,38 @@ describe('review 8, part B: mail to a mailbox', () => {
     // Each variant that was accepted must find the mailbox's budget spent.
     expect(answers.every((status) => status === 429 || status === 400)).toBe(true);
     expect(await mailsTo(/verify your email/i, victim, ...variants)).toBe(5);
+  });
+
+  // B1, the fix: one rule (emailProblem) refuses the quoting for every address that is stored, with a
+  // 400 that says why; a lookup (login, reset request) canonicalises it and matches nobody.
+  it('B1: a quoted local part or a backslash is refused at sign-up, email change and invitation, and matches nobody at login', async () => {
+    const victim = await registerUser(t, uniqueEmail('quoting'));
+    const [local, domain] = victim.email.split('@');
+    const quoted = [
+      `"${local}"@${domain}`,
+      `"\\${local}"@${domain}`,
+      `${local[0]}\\${local.slice(1)}@${domain}`,
+      `\uff02${local}\uff02@${domain}`, // fullwidth quotation marks, folded to " by NFKC
+    ];
+    const refusesQuoting = (res: { status: number; body: Record<string, unknown> }) =>
+      expect(expectProblem(res, 400, 'validation_failed').errors).toContainEqual({
+        field: 'email',
+        message: 'must not use a quoted local part or a backslash before the @',
+      });
+    const mover = await registerUser(t);
+    const ws = await newWorkspace(t);
+    for (const email of quoted) {
+      refusesQuoting(await t.http().post('/v1/auth/register').send({ email, password: PASSWORD, name: 'Quoted' }));
+      refusesQuoting(await t.http().patch('/v1/me').set(bearer(mover.personalToken)).send({ email, currentPassword: PASSWORD }));
+      refusesQuoting(
+        await t
+          .http()
+          .post(`/v1/workspaces/${ws.id}/invitations`)
+          .set(bearer(ws.owner.personalToken))
+          .send({ email, roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } }),
+      );
+      await t.http().post('/v1/auth/login').send({ email, password: PASSWORD }).expect(401);
+    }
   });
 
   // B2: anyone can spend a mailbox's verification budget (5 sign-ups of +tags an hour) and the account's
