@@ -10,7 +10,7 @@ import { Clock } from '../common/clock';
 import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Mail } from '../mail/mail';
-import { MailboxLimit } from '../mail/mailbox-limit';
+import { MailboxLimit, ownAddressApartOf } from '../mail/mailbox-limit';
 import { Outbox, OutboxHandler, OutboxJob } from '../outbox/outbox';
 import { OutboxWorker } from '../outbox/outbox-worker';
 import { Retention } from '../outbox/retention';
@@ -75,12 +75,15 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
     );
     this.resetMailsPerAccount = new ExactLimit(redis.client, 'password-reset-mail', RESET_MAILS_PER_ACCOUNT_PER_HOUR, 3600, '');
     this.verificationResends = new ExactLimit(redis.client, 'verify-resend', 5, 15 * 60, 'Too many verification mails; try again later.');
-    // Per mailbox as well as per account: accounts taking turns holding an address (or holding its
-    // +tag variants) would otherwise each have their own budget of mails to it.
+    // Per address as well as per account: accounts taking turns holding an address (or holding its
+    // +tag variants) would otherwise each have their own budget of mails to it. The untagged address
+    // apart from its variants, so that strangers holding `+tag`s cannot spend its owner's budget. The
+    // 429 names no other way to prove the address: a reset's budget is one anybody can spend too.
     this.verificationMails = new MailboxLimit(
       redis.client,
       'verification-mail-address',
-      'Too many verification mails to this address this hour; try again later (a password reset proves the address too).',
+      'Too many verification mails to this address this hour; try again later.',
+      ownAddressApartOf,
     );
   }
 
