@@ -2,6 +2,7 @@
 // test/security/review-eighth.e2e-spec.ts (part A, the caller hold, lives elsewhere). Each asserts the
 // secure behaviour and failed on the commit reviewed.
 // Run: npx jest --ci test/security/review-eighth-mail.e2e-spec.ts
+import type { Response } from 'supertest';
 import { OutboxWorker } from '../../src/outbox/outbox-worker';
 import { bearer, expectProblem, PASSWORD, registerUser, RegisteredUser, uniqueEmail } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
@@ -69,7 +70,7 @@ describe('review 8, part B: mail to a mailbox', () => {
       `${local[0]}\\${local.slice(1)}@${domain}`,
       `\uff02${local}\uff02@${domain}`, // fullwidth quotation marks, folded to " by NFKC
     ];
-    const refusesQuoting = (res: { status: number; body: Record<string, unknown> }) =>
+    const refusesQuoting = (res: Response) =>
       expect(expectProblem(res, 400, 'validation_failed').errors).toContainEqual({
         field: 'email',
         message: 'must not use a quoted local part or a backslash before the @',
