@@ -20,6 +20,7 @@ import { CreateTrustRules1767000400000 } from './migrations/1767000400000-Create
 import { ForeignKeyIndexes1767000600000 } from './migrations/1767000600000-ForeignKeyIndexes';
 import { OutboxShareKeys1767000700000 } from './migrations/1767000700000-OutboxShareKeys';
 import { TrustRulesByAudience1767000800000 } from './migrations/1767000800000-TrustRulesByAudience';
+import { WebhookEndpointPause1767000900000 } from './migrations/1767000900000-WebhookEndpointPause';
 
 export const ENTITIES = [User, Token];
 export const MIGRATIONS = [
@@ -42,4 +43,5 @@ export const MIGRATIONS = [
   ForeignKeyIndexes1767000600000,
   OutboxShareKeys1767000700000,
   TrustRulesByAudience1767000800000,
+  WebhookEndpointPause1767000900000,
 ];

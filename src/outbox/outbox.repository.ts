@@ -121,7 +121,7 @@ export class OutboxRepository {
           FOR UPDATE SKIP LOCKED),
        due AS (
          SELECT id FROM (SELECT * FROM keyed UNION ALL SELECT * FROM unkeyed) taken ORDER BY run_at LIMIT $3)
-       UPDATE outbox_jobs j SET attempts = j.attempts + 1, run_at = $4
+       UPDATE outbox_jobs j SET attempts = j.attempts + 1, run_at = $4, leased = true
          FROM due WHERE j.id = due.id
        RETURNING j.id, j.kind, j.payload, j.attempts AS attempt, j.created_at AS "createdAt", j.share_key AS "shareKey"`,
       [kind, now, room.limit, leaseUntil, busyKeys, busyRooms, room.perShareKey, room.failingKeys, room.failingRoom],
@@ -136,8 +136,34 @@ export class OutboxRepository {
 
   async retryAt(id: string, attempt: number, runAt: Date, error: string): Promise<void> {
     await this.dataSource.query(
-      `UPDATE outbox_jobs SET run_at = $3, last_error = $4 WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
+      `UPDATE outbox_jobs SET run_at = $3, last_error = $4, leased = false WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
       [id, attempt, runAt, error.slice(0, MAX_ERROR_LENGTH)],
+    );
+  }
+
+  /**
+   * The waiting jobs of a kind and share key whose payload holds `match` (a webhook endpoint's), made
+   * due no sooner than `notBefore`. Jobs a worker holds (leased) are left alone: their outcome sets
+   * their next time.
+   */
+  async postpone(em: EntityManager, kind: string, shareKey: string, match: Record<string, string>, notBefore: Date): Promise<void> {
+    await em.query(
+      `UPDATE outbox_jobs SET run_at = $4
+        WHERE kind = $1 AND share_key = $2 AND status = 'pending' AND NOT leased AND payload @> $3::jsonb AND run_at < $4`,
+      [kind, shareKey, JSON.stringify(match), notBefore],
+    );
+  }
+
+  /**
+   * The waiting jobs of a kind and share key whose payload holds `match`, due later than `now`, made
+   * due now: what postpone() held back. A job waiting for its own retry comes forward too (the receiver
+   * has just answered); one a worker holds is left alone.
+   */
+  async resume(em: EntityManager, kind: string, shareKey: string, match: Record<string, string>, now: Date): Promise<void> {
+    await em.query(
+      `UPDATE outbox_jobs SET run_at = $4
+        WHERE kind = $1 AND share_key = $2 AND status = 'pending' AND NOT leased AND payload @> $3::jsonb AND run_at > $4`,
+      [kind, shareKey, JSON.stringify(match), now],
     );
   }
 

@@ -105,6 +105,19 @@ export class Outbox implements EntitySubscriberInterface {
     return jobId;
   }
 
+  /**
+   * Holds back the waiting jobs of a kind and share key whose payload holds `match` until `notBefore`
+   * (a paused webhook endpoint's), in `manager`'s transaction; jobs in flight are left to their outcome.
+   */
+  postpone(manager: EntityManager, kind: string, shareKey: string, match: Record<string, string>, notBefore: Date): Promise<void> {
+    return this.jobs.postpone(manager, kind, shareKey, match, notBefore);
+  }
+
+  /** Makes the waiting jobs that postpone() held back (and any others of theirs due later) due now. */
+  resume(manager: EntityManager, kind: string, shareKey: string, match: Record<string, string>): Promise<void> {
+    return this.jobs.resume(manager, kind, shareKey, match, this.clock.now());
+  }
+
   /** The worker is told of new jobs after COMMIT: before it, no other session sees them. */
   private wake(manager: EntityManager, jobs: readonly OutboxJobInput[]): void {
     const transaction = manager.queryRunner?.isTransactionActive ? manager.queryRunner : null;

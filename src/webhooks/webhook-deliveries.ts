@@ -2,13 +2,21 @@
 // log (AuditLog.listen): in the transaction of the change, each enabled endpoint subscribed to an event
 // the change raises gets a delivery row and an outbox job, so the change and its deliveries commit
 // together or not at all. The outbox worker then calls deliver() outside any request.
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+//
+// Each endpoint has a circuit breaker, kept in the database (instances share it): a failed attempt
+// pauses its endpoint until that delivery's own retry, which is the probe, and holds the endpoint's
+// other waiting deliveries until past the probe's end; new deliveries to it wait as long. One that goes
+// through ends the pause and makes the held deliveries due at once. So a receiver that never answers
+// holds at most one attempt at a time, however often its workspace's other endpoints answer (the
+// lane's failing mark is per workspace, and any delivery of it clears the mark).
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditEntry, AuditLog } from '../audit/audit-log';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Mail } from '../mail/mail';
 import { Outbox, OutboxHandler, OutboxJob } from '../outbox/outbox';
 import { OutboxWorker } from '../outbox/outbox-worker';
@@ -50,6 +58,7 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
     private readonly mail: Mail,
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -73,12 +82,13 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
     for (const [workspaceId, raising] of byWorkspace) {
       const types = [...new Set(raising.flatMap((entry) => webhookEventsOf(entry.action)))];
       const endpoints = await this.repository.subscribedEndpoints(workspaceId, types, em);
-      const deliveries: Array<{ endpointId: string; payload: WebhookPayload }> = [];
+      const deliveries: Array<{ endpointId: string; payload: WebhookPayload; runAt: Date }> = [];
       for (const entry of raising) {
         for (const endpoint of endpoints) {
+          const runAt = this.firstRunAt(endpoint.pausedUntil);
           for (const type of webhookEventsOf(entry.action)) {
             if (endpoint.events.includes(type))
-              deliveries.push({ endpointId: endpoint.id, payload: webhookPayload(type, at, actor, entry) });
+              deliveries.push({ endpointId: endpoint.id, payload: webhookPayload(type, at, actor, entry), runAt });
           }
         }
       }
@@ -86,27 +96,31 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
     }
   }
 
-  /** A delivery row and its outbox job, in `em`'s transaction; `messageId` is kept by a redelivery. */
+  /**
+   * A delivery row and its outbox job, due now even to a paused endpoint (a test or a redelivery: the
+   * user asked for it, and its outcome pauses or resumes the endpoint), in `em`'s transaction;
+   * `messageId` is kept by a redelivery.
+   */
   async enqueue(em: EntityManager, workspaceId: string, endpointId: string, payload: WebhookPayload, messageId?: string): Promise<string> {
-    const [id] = await this.enqueueMany(em, workspaceId, [{ endpointId, payload, messageId }]);
+    const [id] = await this.enqueueMany(em, workspaceId, [{ endpointId, payload, messageId, runAt: this.clock.now() }]);
     return id;
   }
 
-  /** As enqueue() each, in a few statements: a bulk change's deliveries. Their ids in order. */
+  /** As enqueue() each, in a few statements: a bulk change's deliveries, each due at its runAt. Their ids in order. */
   private async enqueueMany(
     em: EntityManager,
     workspaceId: string,
-    deliveries: ReadonlyArray<{ endpointId: string; payload: WebhookPayload; messageId?: string }>,
+    deliveries: ReadonlyArray<{ endpointId: string; payload: WebhookPayload; messageId?: string; runAt: Date }>,
   ): Promise<string[]> {
     if (deliveries.length === 0) return [];
     const now = this.clock.now();
-    const rows = deliveries.map(({ endpointId, payload, messageId }) => ({
+    const rows = deliveries.map(({ endpointId, payload, messageId, runAt }) => ({
       id: randomUUID(),
       endpointId,
       messageId: messageId ?? `msg_${randomUUID().replace(/-/g, '')}`,
       eventType: payload.type,
       payload: payload as unknown as Record<string, unknown>,
-      nextAttemptAt: now,
+      nextAttemptAt: runAt,
       createdAt: now,
     }));
     await this.repository.insertDeliveries(workspaceId, rows, em);
@@ -114,7 +128,7 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
       em,
       rows.map((row) => {
         const job: JobPayload = { workspaceId, endpointId: row.endpointId, deliveryId: row.id };
-        return { kind: WEBHOOK_JOB_KIND, shareKey: workspaceId, payload: { ...job } };
+        return { kind: WEBHOOK_JOB_KIND, shareKey: workspaceId, payload: { ...job }, runAt: row.nextAttemptAt };
       }),
     );
     return rows.map((row) => row.id);
@@ -177,9 +191,11 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
         nextAttemptAt: null,
         updatedAt: this.clock.now(),
       });
+      await this.resume(workspaceId, endpointId);
       return;
     }
     const delay = this.retryDelayMs(job.attempt);
+    if (delay !== null) await this.pause(workspaceId, endpointId, new Date(this.clock.now().getTime() + delay));
     await this.repository.recordAttempt(workspaceId, deliveryId, {
       status: 'pending',
       attempts,
@@ -191,6 +207,39 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
       updatedAt: this.clock.now(),
     });
     throw new Error(result.error ?? 'delivery failed');
+  }
+
+  /**
+   * When a new delivery to an endpoint paused until `pausedUntil` is first tried: past the end of the
+   * probe that the pause waits for, so it neither runs beside the probe nor hangs a slot; now when not paused.
+   */
+  private firstRunAt(pausedUntil: Date | null): Date {
+    const now = this.clock.now();
+    if (!pausedUntil || pausedUntil <= now) return now;
+    // The probe starts at pausedUntil (or a poll later) and ends within a timeout; twice that leaves it room.
+    return new Date(pausedUntil.getTime() + 2 * this.config.webhooks.timeoutMs);
+  }
+
+  /**
+   * After a failed attempt: the endpoint is paused until the failed delivery's retry (its probe) and
+   * its other waiting deliveries are held until past the probe's end, in one transaction.
+   */
+  private async pause(workspaceId: string, endpointId: string, until: Date): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      await this.repository.pauseEndpoint(workspaceId, endpointId, until, em);
+      await this.outbox.postpone(em, WEBHOOK_JOB_KIND, workspaceId, { endpointId }, this.firstRunAt(until));
+    });
+  }
+
+  /**
+   * After an attempt went through: a paused endpoint is resumed and its waiting deliveries are due now,
+   * those the pause held and those waiting for their own retry alike (the receiver answers again).
+   */
+  private async resume(workspaceId: string, endpointId: string): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      if (await this.repository.unpauseEndpoint(workspaceId, endpointId, em))
+        await this.outbox.resume(em, WEBHOOK_JOB_KIND, workspaceId, { endpointId });
+    });
   }
 
   retryDelayMs(failedAttempt: number): number | null {

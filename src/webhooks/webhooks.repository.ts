@@ -14,6 +14,8 @@ export interface EndpointRecord {
   events: string[];
   enabled: boolean;
   disabledReason: string | null;
+  /** Paused after a failed attempt until its retry (the probe): the endpoint's other deliveries wait past it. */
+  pausedUntil: Date | null;
   secretSealed: string;
   previousSecretSealed: string | null;
   previousSecretExpiresAt: Date | null;
@@ -42,7 +44,7 @@ export interface DeliveryRecord {
 }
 
 const ENDPOINT_COLUMNS = `e.id, e.workspace_id AS "workspaceId", e.url, e.description, e.events, e.enabled,
-  e.disabled_reason AS "disabledReason", e.secret_sealed AS "secretSealed", e.previous_secret_sealed AS "previousSecretSealed",
+  e.disabled_reason AS "disabledReason", e.paused_until AS "pausedUntil", e.secret_sealed AS "secretSealed", e.previous_secret_sealed AS "previousSecretSealed",
   e.previous_secret_expires_at AS "previousSecretExpiresAt", e.created_at AS "createdAt", e.updated_at AS "updatedAt"`;
 
 const DELIVERY_COLUMNS = `d.id, d.workspace_id AS "workspaceId", d.endpoint_id AS "endpointId", d.message_id AS "messageId",
@@ -106,11 +108,24 @@ export class WebhooksRepository {
     workspaceId: string,
     eventTypes: readonly string[],
     em: EntityManager,
-  ): Promise<Array<{ id: string; events: string[] }>> {
-    return em.query(`SELECT id, events FROM webhook_endpoints WHERE workspace_id = $1 AND enabled AND events && $2::text[]`, [
-      workspaceId,
-      eventTypes,
-    ]);
+  ): Promise<Array<{ id: string; events: string[]; pausedUntil: Date | null }>> {
+    return em.query(
+      `SELECT id, events, paused_until AS "pausedUntil" FROM webhook_endpoints WHERE workspace_id = $1 AND enabled AND events && $2::text[]`,
+      [workspaceId, eventTypes],
+    );
+  }
+
+  async pauseEndpoint(workspaceId: string, id: string, until: Date, em: EntityManager): Promise<void> {
+    await em.query(`UPDATE webhook_endpoints SET paused_until = $3 WHERE workspace_id = $1 AND id = $2`, [workspaceId, id, until]);
+  }
+
+  /** Ends an endpoint's pause; false when it was not paused (or is gone). */
+  async unpauseEndpoint(workspaceId: string, id: string, em: EntityManager): Promise<boolean> {
+    const rows: unknown[] = await em.query(
+      `UPDATE webhook_endpoints SET paused_until = NULL WHERE workspace_id = $1 AND id = $2 AND paused_until IS NOT NULL RETURNING id`,
+      [workspaceId, id],
+    );
+    return rows.length > 0;
   }
 
   async updateEndpoint(

@@ -47,6 +47,7 @@ export class WebhooksService {
       events: [...dto.events].sort(),
       enabled: true,
       disabledReason: null,
+      pausedUntil: null,
       secretSealed: this.secrets.seal(secret, id),
       previousSecretSealed: null,
       previousSecretExpiresAt: null,
