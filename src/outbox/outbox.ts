@@ -53,6 +53,19 @@ export interface OutboxHandler {
   onGiveUp?(job: OutboxJob, lastError: string): Promise<void>;
 }
 
+/**
+ * Thrown by a handler whose attempt failed when its retry must wait until at least `notBefore` (a
+ * webhook to an endpoint paused until another delivery's retry has told whether it answers again).
+ */
+export class RetryNotBefore extends Error {
+  constructor(
+    message: string,
+    readonly notBefore: Date,
+  ) {
+    super(message);
+  }
+}
+
 /** Told when a transaction that added jobs of these kinds has committed (the worker wakes their lanes instead of waiting for its poll). */
 export type CommitListener = (kinds: ReadonlySet<string>) => void;
 

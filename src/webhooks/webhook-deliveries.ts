@@ -18,7 +18,7 @@ import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Mail } from '../mail/mail';
-import { Outbox, OutboxHandler, OutboxJob } from '../outbox/outbox';
+import { Outbox, OutboxHandler, OutboxJob, RetryNotBefore } from '../outbox/outbox';
 import { OutboxWorker } from '../outbox/outbox-worker';
 import { Retention } from '../outbox/retention';
 import { webhookEventsOf, WebhookPayload, webhookPayload } from './webhook-events';
@@ -195,7 +195,10 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
       return;
     }
     const delay = this.retryDelayMs(job.attempt);
-    if (delay !== null) await this.pause(workspaceId, endpointId, new Date(this.clock.now().getTime() + delay));
+    if (delay !== null) {
+      const probeAt = await this.pause(workspaceId, endpointId, new Date(this.clock.now().getTime() + delay));
+      if (probeAt) throw new RetryNotBefore(result.error ?? 'delivery failed', this.firstRunAt(probeAt));
+    }
     await this.repository.recordAttempt(workspaceId, deliveryId, {
       status: 'pending',
       attempts,
@@ -211,23 +214,30 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
 
   /**
    * When a new delivery to an endpoint paused until `pausedUntil` is first tried: past the end of the
-   * probe that the pause waits for, so it neither runs beside the probe nor hangs a slot; now when not paused.
+   * probe that the pause waits for, so it neither runs beside the probe nor hangs a slot; now when not
+   * paused. A pause whose time has come lasts until its probe has an outcome (the probe may be running,
+   * or due and not yet claimed), so it still holds new deliveries back from now.
    */
   private firstRunAt(pausedUntil: Date | null): Date {
     const now = this.clock.now();
-    if (!pausedUntil || pausedUntil <= now) return now;
+    if (!pausedUntil) return now;
     // The probe starts at pausedUntil (or a poll later) and ends within a timeout; twice that leaves it room.
-    return new Date(pausedUntil.getTime() + 2 * this.config.webhooks.timeoutMs);
+    return new Date(Math.max(pausedUntil.getTime(), now.getTime()) + 2 * this.config.webhooks.timeoutMs);
   }
 
   /**
    * After a failed attempt: the endpoint is paused until the failed delivery's retry (its probe) and
-   * its other waiting deliveries are held until past the probe's end, in one transaction.
+   * its other waiting deliveries are held until past the probe's end, in one transaction. When a pause
+   * whose probe is still to come holds it already (this attempt ran beside the probe's failed one, or is
+   * a test or redelivery the user asked for), that pause stands: returns its end, which this delivery's
+   * retry waits past like the others, so one probe is tried at a time.
    */
-  private async pause(workspaceId: string, endpointId: string, until: Date): Promise<void> {
-    await this.dataSource.transaction(async (em) => {
-      await this.repository.pauseEndpoint(workspaceId, endpointId, until, em);
+  private async pause(workspaceId: string, endpointId: string, until: Date): Promise<Date | null> {
+    return this.dataSource.transaction(async (em) => {
+      const pausedUntil = await this.repository.pauseEndpoint(workspaceId, endpointId, until, this.clock.now(), em);
+      if (pausedUntil) return pausedUntil;
       await this.outbox.postpone(em, WEBHOOK_JOB_KIND, workspaceId, { endpointId }, this.firstRunAt(until));
+      return null;
     });
   }
 

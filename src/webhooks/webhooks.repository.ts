@@ -115,8 +115,20 @@ export class WebhooksRepository {
     );
   }
 
-  async pauseEndpoint(workspaceId: string, id: string, until: Date, em: EntityManager): Promise<void> {
-    await em.query(`UPDATE webhook_endpoints SET paused_until = $3 WHERE workspace_id = $1 AND id = $2`, [workspaceId, id, until]);
+  /**
+   * Pauses an endpoint until `until` unless a pause whose time has not come (after `now`) holds it;
+   * null when paused, else that pause's end. One statement, so of attempts failing at once one pauses.
+   */
+  async pauseEndpoint(workspaceId: string, id: string, until: Date, now: Date, em: EntityManager): Promise<Date | null> {
+    const [row]: Array<{ pausedUntil: Date | null; paused: boolean }> = await em.query(
+      `WITH endpoint AS (SELECT id, paused_until FROM webhook_endpoints WHERE workspace_id = $1 AND id = $2 FOR UPDATE),
+       paused AS (
+         UPDATE webhook_endpoints e SET paused_until = $3 FROM endpoint
+          WHERE e.id = endpoint.id AND (endpoint.paused_until IS NULL OR endpoint.paused_until <= $4) RETURNING e.id)
+       SELECT endpoint.paused_until AS "pausedUntil", EXISTS (SELECT 1 FROM paused) AS paused FROM endpoint`,
+      [workspaceId, id, until, now],
+    );
+    return !row || row.paused ? null : row.pausedUntil;
   }
 
   /** Ends an endpoint's pause; false when it was not paused (or is gone). */
@@ -154,10 +166,13 @@ export class WebhooksRepository {
     );
   }
 
-  /** Disables an enabled endpoint; false when it was not enabled (or is gone). */
+  /**
+   * Disables an enabled endpoint, and ends its pause (its probe has given up: enabled again, it starts
+   * afresh); false when it was not enabled (or is gone).
+   */
   async disableEndpoint(workspaceId: string, id: string, reason: string, at: Date, em: EntityManager): Promise<boolean> {
     const rows: unknown[] = await em.query(
-      `UPDATE webhook_endpoints SET enabled = false, disabled_reason = $3, updated_at = $4
+      `UPDATE webhook_endpoints SET enabled = false, disabled_reason = $3, updated_at = $4, paused_until = NULL
         WHERE workspace_id = $1 AND id = $2 AND enabled RETURNING id`,
       [workspaceId, id, reason, at],
     );

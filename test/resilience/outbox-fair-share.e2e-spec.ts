@@ -132,7 +132,9 @@ describe('outbox: the failing workspaces together hold half the webhook lane', (
     for (let i = 0; i < 500 && tarpit.ended < 10; i++) await sleep(20);
     expect(tarpit.ended).toBe(10);
 
-    // One more delivery each, due before their retries (5 s later): one slot each would take all ten.
+    // One more delivery each to a second endpoint never tried yet (the first one's is held by its pause),
+    // due before their retries (5 s later): one slot each would take all ten.
+    for (const ws of stuck) await endpointsOnTarpit(t, ws, tarpit, 1);
     for (const ws of stuck) await ws.device();
     await other.device();
     let most = 0;

@@ -13,14 +13,42 @@ export class Tarpit {
   /** Requests taken, and those whose client gave up (the delivery attempt ended). */
   taken = 0;
   ended = 0;
+  /** Requests hanging now, and the most that hung at once since resetMost(), by path (one endpoint's). */
+  private readonly hangingOn = new Map<string, number>();
+  private readonly mostOn = new Map<string, number>();
+  private readonly endedOn = new Map<string, number>();
   private readonly server: Server;
 
   private constructor() {
     this.server = createServer((req, res) => {
+      const path = req.url ?? '';
       this.taken++;
-      res.on('close', () => this.ended++);
+      const hanging = (this.hangingOn.get(path) ?? 0) + 1;
+      this.hangingOn.set(path, hanging);
+      this.mostOn.set(path, Math.max(hanging, this.mostOn.get(path) ?? 0));
+      res.on('close', () => {
+        this.ended++;
+        this.hangingOn.set(path, this.hangingOn.get(path)! - 1);
+        this.endedOn.set(path, (this.endedOn.get(path) ?? 0) + 1);
+      });
       req.resume();
     });
+  }
+
+  /** Attempts on `path` that ended (timed out). */
+  endedAt(path: string): number {
+    return this.endedOn.get(path) ?? 0;
+  }
+
+  /** The most attempts on `path` that hung at once since resetMost(). */
+  mostAt(path: string): number {
+    return this.mostOn.get(path) ?? 0;
+  }
+
+  /** Starts counting the most at once afresh, from what hangs now. */
+  resetMost(): void {
+    this.mostOn.clear();
+    for (const [path, n] of this.hangingOn) this.mostOn.set(path, n);
   }
 
   static async start(): Promise<Tarpit> {
