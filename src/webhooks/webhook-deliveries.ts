@@ -195,10 +195,9 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
       return;
     }
     const delay = this.retryDelayMs(job.attempt);
-    if (delay !== null) {
-      const probeAt = await this.pause(workspaceId, endpointId, new Date(this.clock.now().getTime() + delay));
-      if (probeAt) throw new RetryNotBefore(result.error ?? 'delivery failed', this.firstRunAt(probeAt));
-    }
+    // A pause whose probe is still to come (this attempt ran beside it): this retry waits past the probe too.
+    const probeAt = delay === null ? null : await this.pause(workspaceId, endpointId, new Date(this.clock.now().getTime() + delay));
+    const retryAt = delay === null ? null : Math.max(this.clock.now().getTime() + delay, probeAt ? this.firstRunAt(probeAt).getTime() : 0);
     await this.repository.recordAttempt(workspaceId, deliveryId, {
       status: 'pending',
       attempts,
@@ -206,9 +205,10 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
       responseBody: result.body,
       durationMs: result.durationMs,
       lastError: result.error,
-      nextAttemptAt: delay === null ? null : new Date(this.clock.now().getTime() + delay),
+      nextAttemptAt: retryAt === null ? null : new Date(retryAt),
       updatedAt: this.clock.now(),
     });
+    if (probeAt) throw new RetryNotBefore(result.error ?? 'delivery failed', this.firstRunAt(probeAt));
     throw new Error(result.error ?? 'delivery failed');
   }
 
