@@ -142,6 +142,9 @@ describe('retention and outbox metrics', () => {
   it('reports how late the oldest due job is, per kind', async () => {
     await drain();
     receiver.answer(answerStatus(200, 'ok'));
+    // The test before left its endpoints paused by their failures (a new delivery would wait for the
+    // probe): this one measures a delivery due at once.
+    await t.dataSource.query(`UPDATE webhook_endpoints SET paused_until = NULL`);
     await addDevice();
     t.clock.advanceSeconds(120);
     const metrics = await scrapeMetrics(t);
