@@ -18,6 +18,8 @@ function codeOfStatus(status: number): string[] {
   if (status === 404) return ['NOT_FOUND'];
   if (status === 403) return ['FORBIDDEN', 'INSUFFICIENT_SCOPE', 'TOKEN_POLICY'];
   if (status === 400) return ['BAD_USER_INPUT'];
+  // An anonymous REST route reads at most 8 KiB (413); GraphQL's one route reads more, and refuses the field.
+  if (status === 413) return ['BAD_USER_INPUT'];
   if (status === 401) return ['TOKEN_MISSING', 'TOKEN_INVALID'];
   if (status === 409) return ['CONFLICT'];
   throw new Error(`no GraphQL code for ${status}`);
