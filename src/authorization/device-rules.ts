@@ -95,6 +95,19 @@ export function narrowToBoundDevices(access: DeviceAccess, bound: readonly strin
   return { mode: 'selected', deviceIds: access.deviceIds.filter((id) => boundSet.has(id)) };
 }
 
+/**
+ * A token's device access in a workspace: its principal's (`access`), or for a device-bound token that
+ * narrowed to its bound devices of this workspace. The one rule of the binding: the guard, the write
+ * re-check, /v1/authorize, GraphQL and /v1/whoami all apply it through here.
+ */
+export function tokenReach(
+  access: DeviceAccess,
+  boundDevices: ReadonlyMap<string, readonly string[]> | null,
+  workspaceId: string,
+): DeviceAccess {
+  return boundDevices === null ? access : narrowToBoundDevices(access, boundDevices.get(workspaceId) ?? []);
+}
+
 /** What a device-limited caller may not do: anything that needs, or would tell of, every device of the workspace. */
 export function assertReachesAllDevices(access: DeviceAccess, what: string): void {
   if (access.mode !== 'all') throw new DomainError(ErrorCode.Forbidden, `${what} needs access to all devices of the workspace.`);

@@ -7,7 +7,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DataSource, EntityManager } from 'typeorm';
 import type { AuthenticatedToken, Principal } from '../auth/principal';
 import { DomainError, ErrorCode, notFound } from '../common/errors';
-import { assertPermissionReach, narrowToBoundDevices, type DeviceAccess } from './device-rules';
+import { assertPermissionReach, tokenReach, type DeviceAccess } from './device-rules';
 import { Holdings, isOwnerRoleSql } from './grants';
 import { assertWorkspaceRule, effectivePermissions, isPermission, Permission, WorkspaceRule } from './permissions';
 import { assertPolicyAccepts, TokenPolicy } from './token-policy';
@@ -268,9 +268,8 @@ function deviceAccessOf(row: AccessRow): DeviceAccess {
 }
 
 /**
- * The token's device access here: its principal's, or for a device-bound token that ∩ its bound
- * devices of this workspace (narrowToBoundDevices). The one place the binding applies: the guard,
- * the write re-check, /v1/authorize, GraphQL and the caller's `access` view all read it from here.
+ * The token's device access here (tokenReach), remembered per cached row and token: the guard, the
+ * write re-check, /v1/authorize, GraphQL and the caller's `access` view all read it from here.
  */
 function tokenDeviceAccessOf(row: AccessRow, token: AuthenticatedToken, workspaceId: string): DeviceAccess {
   const own = deviceAccessOf(row);
@@ -278,7 +277,7 @@ function tokenDeviceAccessOf(row: AccessRow, token: AuthenticatedToken, workspac
   const memo = (row.boundAccess ??= new WeakMap());
   let access = memo.get(token);
   if (access === undefined) {
-    access = narrowToBoundDevices(own, token.boundDevices.get(workspaceId) ?? []);
+    access = tokenReach(own, token.boundDevices, workspaceId);
     memo.set(token, access);
   }
   return access;

@@ -9,7 +9,7 @@ import { effectivePermissions, isPermission, scopesCover } from '../authorizatio
 import { assertNotCutOff } from '../authorization/workspace-access';
 import { DomainError, ErrorCode } from '../common/errors';
 import { TokensRepository } from '../tokens/tokens.repository';
-import { narrowToBoundDevices } from '../authorization/device-rules';
+import { tokenReach } from '../authorization/device-rules';
 import { toDeviceAccessView } from '../workspaces/caller-access.view';
 import { WorkspacesRepository } from '../workspaces/workspaces.repository';
 import type { WhoamiTokenView, WhoamiUserView, WhoamiView } from './whoami.view';
@@ -54,12 +54,7 @@ export class WhoamiService {
         .map((r) => ({ id: r.id, name: r.name, permissions: [...r.permissions].sort() }))
         .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)),
       // A device-bound token is told of the devices it reaches: the API user's, within its binding.
-      deviceAccess: toDeviceAccessView(
-        principal.token.boundDevices === null
-          ? apiUser.deviceAccess
-          : narrowToBoundDevices(apiUser.deviceAccess, principal.token.boundDevices.get(workspaceId) ?? []),
-        mayListDevices,
-      ),
+      deviceAccess: toDeviceAccessView(tokenReach(apiUser.deviceAccess, principal.token.boundDevices, workspaceId), mayListDevices),
     };
   }
 
