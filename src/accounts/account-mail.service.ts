@@ -18,7 +18,7 @@ import { ExactLimit } from '../rate-limits/exact-limit';
 import { RedisConnection } from '../rate-limits/redis-connection';
 import { clientKey } from '../rate-limits/client-key';
 import { TokensRepository } from '../tokens/tokens.repository';
-import { AccountLinksRepository, type AccountLinkRecord } from './account-links.repository';
+import { AccountLinksRepository, type AccountLinkPurpose, type AccountLinkRecord } from './account-links.repository';
 import { PasswordHasher } from './password-hasher';
 import type { User } from './user.entity';
 import { UsersRepository } from './users.repository';
@@ -37,6 +37,15 @@ const RESET_REQUEST_KIND = 'password-reset-request';
 export function greetedName(user: Pick<User, 'name' | 'emailVerifiedAt'>): string | null {
   return user.emailVerifiedAt ? user.name : null;
 }
+
+/** A link as found by its secret, before it is used. */
+type FoundLink = AccountLinkRecord & { tokenHash: string };
+
+/** Each kind of mailed link: its secret's prefix, the console page it opens, and how long it works. */
+const LINK_KINDS: Record<AccountLinkPurpose, { prefix: 'lkv_' | 'lkr_'; page: string; lifetimeMs: number }> = {
+  verify_email: { prefix: 'lkv_', page: '/verify-email', lifetimeMs: VERIFY_LINK_HOURS * 3_600_000 },
+  password_reset: { prefix: 'lkr_', page: '/reset-password', lifetimeMs: RESET_LINK_MINUTES * 60_000 },
+};
 
 /** Not a secret of this kind at all: the request is malformed. */
 const notALink = () => validationFailed('token', 'is not the secret of such a link');
@@ -135,30 +144,16 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
    * typed it, and the name, may be a stranger to its mailbox.
    */
   private async mailVerificationLink(em: EntityManager, user: Pick<User, 'id' | 'email'>): Promise<void> {
-    const secret = generateToken('lkv_');
-    const now = this.clock.now();
-    const expiresAt = new Date(now.getTime() + VERIFY_LINK_HOURS * 3_600_000);
-    await this.links.insert(
-      { userId: user.id, purpose: 'verify_email', tokenHash: hashToken(secret), email: user.email, createdAt: now, expiresAt },
-      em,
-    );
-    await this.mail.send(em, {
-      to: user.email,
-      template: 'verify-email',
-      data: { link: this.mail.link(this.config, '/verify-email', secret), expiresAt: expiresAt.toISOString() },
-    });
+    const { link, expiresAt } = await this.issueLink(em, user, 'verify_email');
+    await this.mail.send(em, { to: user.email, template: 'verify-email', data: { link, expiresAt } });
   }
 
   /** POST /v1/auth/verify-email: needs no sign-in (the link is often opened elsewhere); the secret is the proof. */
   async verifyEmail(secret: string, actor: Actor): Promise<void> {
-    if (parseToken(secret) !== 'lkv_') throw notALink();
-    const tokenHash = hashToken(secret);
-    const unlocked = await this.links.findByHash(tokenHash, 'verify_email');
-    if (!unlocked) throw badLink();
+    const found = await this.findUsable(secret, 'verify_email');
     await this.dataSource.transaction(async (em) => {
-      const user = await this.lockForUse(em, unlocked, tokenHash);
+      const user = await this.use(em, found);
       const now = this.clock.now();
-      await this.links.useAll(user.id, 'verify_email', now, em);
       if (user.emailVerifiedAt) return;
       await this.users.update(user.id, { emailVerifiedAt: now, updatedAt: now }, em);
       await this.audit.record(
@@ -197,23 +192,9 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
     } catch {
       return;
     }
-    const secret = generateToken('lkr_');
-    const now = this.clock.now();
-    const expiresAt = new Date(now.getTime() + RESET_LINK_MINUTES * 60_000);
     await this.dataSource.transaction(async (em) => {
-      await this.links.insert(
-        { userId: found.id, purpose: 'password_reset', tokenHash: hashToken(secret), email: found.email, createdAt: now, expiresAt },
-        em,
-      );
-      await this.mail.send(em, {
-        to: found.email,
-        template: 'password-reset',
-        data: {
-          name: greetedName(found),
-          link: this.mail.link(this.config, '/reset-password', secret),
-          expiresAt: expiresAt.toISOString(),
-        },
-      });
+      const { link, expiresAt } = await this.issueLink(em, found, 'password_reset');
+      await this.mail.send(em, { to: found.email, template: 'password-reset', data: { name: greetedName(found), link, expiresAt } });
     });
   }
 
@@ -226,16 +207,12 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
    * ends), every other reset link dead, and the address verified: the link reached its mailbox.
    */
   async confirmPasswordReset(secret: string, newPassword: string, actor: Actor): Promise<void> {
-    if (parseToken(secret) !== 'lkr_') throw notALink();
-    const tokenHash = hashToken(secret);
     // Checked before the argon2 work, and again under the row lock (a second use may have won meanwhile).
-    const unlocked = await this.links.findByHash(tokenHash, 'password_reset');
-    if (!unlocked || unlocked.usedAt || unlocked.expiresAt <= this.clock.now()) throw badLink();
+    const found = await this.findUsable(secret, 'password_reset');
     const passwordHash = await this.passwords.hash(newPassword);
     await this.dataSource.transaction(async (em) => {
-      const user = await this.lockForUse(em, unlocked, tokenHash);
+      const user = await this.use(em, found);
       const now = this.clock.now();
-      await this.links.useAll(user.id, 'password_reset', now, em);
       await this.users.update(user.id, { passwordHash, emailVerifiedAt: user.emailVerifiedAt ?? now, updatedAt: now }, em);
       // The link proves the address. Until now nobody had: whoever registered it (a squatter, say) may
       // hold personal and named tokens, and those end too; a verified account keeps them, as after a
@@ -257,20 +234,45 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
     });
   }
 
+  /** A new link of this purpose for the account's current address, stored as its hash; the URL to mail. */
+  private async issueLink(
+    em: EntityManager,
+    user: Pick<User, 'id' | 'email'>,
+    purpose: AccountLinkPurpose,
+  ): Promise<{ link: string; expiresAt: string }> {
+    const kind = LINK_KINDS[purpose];
+    const secret = generateToken(kind.prefix);
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + kind.lifetimeMs);
+    await this.links.insert({ userId: user.id, purpose, tokenHash: hashToken(secret), email: user.email, createdAt: now, expiresAt }, em);
+    return { link: this.mail.link(this.config, kind.page, secret), expiresAt: expiresAt.toISOString() };
+  }
+
+  /** The link a secret names, read without a lock, if it is still usable; otherwise the request fails here. */
+  private async findUsable(secret: string, purpose: AccountLinkPurpose): Promise<FoundLink> {
+    if (parseToken(secret) !== LINK_KINDS[purpose].prefix) throw notALink();
+    const tokenHash = hashToken(secret);
+    const found = await this.links.findByHash(tokenHash, purpose);
+    if (!found || found.usedAt || found.expiresAt <= this.clock.now()) throw badLink();
+    return { ...found, tokenHash };
+  }
+
   /**
-   * Before a link is used: its account's row locked, then the link's, and the account it may still be
-   * used for. The account first, as everything else that changes an account's links takes them (an
-   * email change, a resend, a password change): link first, two links of one account used at once each
-   * held its own and then waited for the other's in useAll, a deadlock (409 on PostgreSQL). `found` is
-   * the link as read without a lock, for its account (which never changes); the rest is read again here.
+   * A link used: its account's row locked, then the link's, judged again, and every link of its purpose
+   * spent; returns the account it was used for. The account first, as everything else that changes an
+   * account's links takes them (an email change, a resend, a password change): link first, two links of
+   * one account used at once each held its own and then waited for the other's in useAll, a deadlock
+   * (409 on PostgreSQL). `found` is the link as read without a lock, for its account (which never
+   * changes); the rest is read again here.
    */
-  private async lockForUse(em: EntityManager, found: AccountLinkRecord, tokenHash: string): Promise<User> {
+  private async use(em: EntityManager, found: FoundLink): Promise<User> {
     const user = await this.users.findLocked(found.userId, em);
-    const link = await this.links.findByHash(tokenHash, found.purpose, em);
+    const link = await this.links.findByHash(found.tokenHash, found.purpose, em);
     if (!link || link.usedAt || link.expiresAt <= this.clock.now()) throw badLink();
     // The address changed since the link was sent: it proves an address the account no longer has.
     // A deactivated account proves nothing either.
     if (!user || user.email !== link.email || user.status !== 'active') throw badLink();
+    await this.links.useAll(user.id, found.purpose, this.clock.now(), em);
     return user;
   }
 
