@@ -7,7 +7,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { Outbox, OutboxHandler, OutboxJob, RetryNotBefore } from './outbox';
+import { Outbox, OutboxHandler, OutboxJob, RetryAt } from './outbox';
 import { OutboxLane } from './outbox-lane';
 import { OutboxQueueRow, OutboxRepository } from './outbox.repository';
 
@@ -136,7 +136,7 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     try {
       await withTimeout(handler.deliver(job), leaseMs);
     } catch (error) {
-      const retried = await this.failed(handler, job, describe(error), error instanceof RetryNotBefore ? error.notBefore : null);
+      const retried = await this.failed(handler, job, describe(error), error instanceof RetryAt ? error.at : null);
       this.tell(job.kind, retried ? 'retried' : 'given_up', started);
       return false;
     }
@@ -150,11 +150,11 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     for (const listener of this.listeners) listener(kind, outcome, seconds);
   }
 
-  /** true when the job will be tried again: after its delay, and no sooner than `notBefore` when the handler said so. */
-  private async failed(handler: OutboxHandler, job: OutboxJob, reason: string, notBefore: Date | null): Promise<boolean> {
+  /** true when the job will be tried again: after its delay, or at the time the handler chose (RetryAt). */
+  private async failed(handler: OutboxHandler, job: OutboxJob, reason: string, chosenAt: Date | null): Promise<boolean> {
     const delay = handler.retryDelayMs(job.attempt);
     if (delay !== null) {
-      const retryAt = Math.max(this.clock.now().getTime() + delay, notBefore?.getTime() ?? 0);
+      const retryAt = chosenAt?.getTime() ?? this.clock.now().getTime() + delay;
       this.logger.warn(
         { jobId: job.id, kind: job.kind, attempt: job.attempt, retryInMs: delay, reason },
         'outbox delivery failed; will retry',

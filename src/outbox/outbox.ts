@@ -54,13 +54,14 @@ export interface OutboxHandler {
 }
 
 /**
- * Thrown by a handler whose attempt failed when its retry must wait until at least `notBefore` (a
- * webhook to an endpoint paused until another delivery's retry has told whether it answers again).
+ * Thrown by a handler whose attempt failed and that chose, and recorded, when it is tried again (a
+ * webhook delivery, whose retry may wait past its endpoint's probe): the worker retries at `at` as is.
+ * Any other error is retried after `retryDelayMs`.
  */
-export class RetryNotBefore extends Error {
+export class RetryAt extends Error {
   constructor(
     message: string,
-    readonly notBefore: Date,
+    readonly at: Date,
   ) {
     super(message);
   }

@@ -18,7 +18,7 @@ import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Mail } from '../mail/mail';
-import { Outbox, OutboxHandler, OutboxJob, RetryNotBefore } from '../outbox/outbox';
+import { Outbox, OutboxHandler, OutboxJob, RetryAt } from '../outbox/outbox';
 import { OutboxWorker } from '../outbox/outbox-worker';
 import { Retention } from '../outbox/retention';
 import { webhookEventsOf, WebhookPayload, webhookPayload } from './webhook-events';
@@ -195,9 +195,7 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
       return;
     }
     const delay = this.retryDelayMs(job.attempt);
-    // A pause whose probe is still to come (this attempt ran beside it): this retry waits past the probe too.
-    const probeAt = delay === null ? null : await this.pause(workspaceId, endpointId, new Date(this.clock.now().getTime() + delay));
-    const retryAt = delay === null ? null : Math.max(this.clock.now().getTime() + delay, probeAt ? this.firstRunAt(probeAt).getTime() : 0);
+    const retryAt = delay === null ? null : await this.retryTime(workspaceId, endpointId, delay);
     await this.repository.recordAttempt(workspaceId, deliveryId, {
       status: 'pending',
       attempts,
@@ -205,11 +203,24 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
       responseBody: result.body,
       durationMs: result.durationMs,
       lastError: result.error,
-      nextAttemptAt: retryAt === null ? null : new Date(retryAt),
+      nextAttemptAt: retryAt,
       updatedAt: this.clock.now(),
     });
-    if (probeAt) throw new RetryNotBefore(result.error ?? 'delivery failed', this.firstRunAt(probeAt));
+    // The outbox job is retried when the delivery says; with no retry left it gives up (onGiveUp).
+    if (retryAt) throw new RetryAt(result.error ?? 'delivery failed', retryAt);
     throw new Error(result.error ?? 'delivery failed');
+  }
+
+  /**
+   * When a failed attempt is tried again: after its delay, pausing its endpoint until then (pause). When
+   * the endpoint's pause holds a probe still to come (this attempt ran beside it), past that probe's end.
+   */
+  private async retryTime(workspaceId: string, endpointId: string, delay: number): Promise<Date> {
+    const own = new Date(this.clock.now().getTime() + delay);
+    const probeAt = await this.pause(workspaceId, endpointId, own);
+    if (!probeAt) return own;
+    const afterProbe = this.firstRunAt(probeAt);
+    return afterProbe > own ? afterProbe : own;
   }
 
   /**
