@@ -4,9 +4,7 @@
 // is still in flight.
 import { bearer } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
-import { endpointsOnTarpit, startDeliveringApp, Tarpit } from '../support/tarpit';
-import type { TestApp } from '../support/test-app';
-import { WebhookReceiver } from '../support/webhook-receiver';
+import { deliveringBeside, endpointsOnTarpit } from '../support/tarpit';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -17,24 +15,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const STUCK = 20;
 
 describe("outbox: each workspace's share of the webhook lane", () => {
-  let t: TestApp;
-  let tarpit: Tarpit;
-  let receiver: WebhookReceiver;
-
-  beforeAll(async () => {
-    tarpit = await Tarpit.start();
-    receiver = await WebhookReceiver.start();
-    // An attempt on the tarpit ends only after 20 s: far longer than a delivery to the receiver takes.
-    t = await startDeliveringApp(20_000);
-  });
-  afterAll(async () => {
-    // Ends the stuck attempts first, so shutdown does not wait for them.
-    await tarpit?.close();
-    await t?.close();
-    await receiver?.close();
-  });
+  // An attempt on the tarpit ends only after 20 s: far longer than a delivery to the receiver takes.
+  const bench = deliveringBeside(20_000);
 
   it("delivers a workspace's webhook while another workspace has more deliveries stuck on a receiver that never answers than the lane has slots", async () => {
+    const { t, tarpit, receiver } = bench;
     const stuck = await newWorkspace(t);
     await endpointsOnTarpit(t, stuck, tarpit, STUCK);
     await stuck.device();
@@ -64,20 +49,11 @@ describe("outbox: each workspace's share of the webhook lane", () => {
 });
 
 describe('outbox: a workspace whose deliveries fail is held to one slot', () => {
-  let t: TestApp;
-  let tarpit: Tarpit;
-
-  beforeAll(async () => {
-    tarpit = await Tarpit.start();
-    // Short, so the first attempts fail soon; each later one holds its slot for as long.
-    t = await startDeliveringApp(1000);
-  });
-  afterAll(async () => {
-    await tarpit?.close();
-    await t?.close();
-  });
+  // Short, so the first attempts fail soon; each later one holds its slot for as long.
+  const bench = deliveringBeside(1000);
 
   it('takes one attempt at a time of a workspace once its attempts time out, until one goes through', async () => {
+    const { t, tarpit } = bench;
     const stuck = await newWorkspace(t);
     await endpointsOnTarpit(t, stuck, tarpit, 12);
     await stuck.device();
@@ -97,23 +73,11 @@ describe('outbox: a workspace whose deliveries fail is held to one slot', () => 
 });
 
 describe('outbox: the failing workspaces together hold half the webhook lane', () => {
-  let t: TestApp;
-  let tarpit: Tarpit;
-  let receiver: WebhookReceiver;
-
-  beforeAll(async () => {
-    tarpit = await Tarpit.start();
-    receiver = await WebhookReceiver.start();
-    // Short, so the first attempts fail soon, yet long enough to make eleven devices while the later ones hang.
-    t = await startDeliveringApp(2000);
-  });
-  afterAll(async () => {
-    await tarpit?.close();
-    await t?.close();
-    await receiver?.close();
-  });
+  // Short, so the first attempts fail soon, yet long enough to make eleven devices while the later ones hang.
+  const bench = deliveringBeside(2000);
 
   it("takes no more than five attempts at a time of ten workspaces whose receivers never answer, and delivers another workspace's webhook while they hang", async () => {
+    const { t, tarpit, receiver } = bench;
     // Ten workspaces (as one user may make), each failing once: ten keys held to one slot each.
     const stuck = [];
     for (let n = 0; n < 10; n++) {

@@ -4,7 +4,7 @@
 // its workspace's other endpoints answer (review O1); one that answers again is resumed at once.
 import { bearer } from '../support/api';
 import { newWorkspace, type WorkspaceFixture } from '../support/fixtures';
-import { startDeliveringApp, Tarpit } from '../support/tarpit';
+import { deliveringBeside, startDeliveringApp } from '../support/tarpit';
 import type { TestApp } from '../support/test-app';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { RETRY_DELAYS_MS } from '../../src/webhooks/webhook-deliveries';
@@ -25,22 +25,10 @@ async function subscribe(t: TestApp, ws: WorkspaceFixture, url: string): Promise
 const ATTACKERS = 4;
 
 describe('webhooks: an endpoint that never answers, beside a fast one of the same workspace', () => {
-  let t: TestApp;
-  let tarpit: Tarpit;
-  let receiver: WebhookReceiver;
-
-  beforeAll(async () => {
-    tarpit = await Tarpit.start();
-    receiver = await WebhookReceiver.start();
-    t = await startDeliveringApp(1000);
-  });
-  afterAll(async () => {
-    await tarpit?.close();
-    await t?.close();
-    await receiver?.close();
-  });
+  const bench = deliveringBeside(1000);
 
   it("holds one attempt at a time on it, while the fast deliveries go through, and another workspace's delivery arrives at once", async () => {
+    const { t, tarpit, receiver } = bench;
     const attackers: WorkspaceFixture[] = [];
     for (let n = 0; n < ATTACKERS; n++) {
       const ws = await newWorkspace(t);

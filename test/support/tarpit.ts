@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { bearer } from './api';
 import type { WorkspaceFixture } from './fixtures';
 import { startTestApp, type TestApp } from './test-app';
-import { guardConnections, WEBHOOK_TEST_ENV } from './webhook-receiver';
+import { guardConnections, WEBHOOK_TEST_ENV, WebhookReceiver } from './webhook-receiver';
 import { WebhookSender } from '../../src/webhooks/webhook-sender';
 
 /** An HTTP server on the loopback that reads each request and never answers it. */
@@ -96,4 +96,31 @@ export async function startDeliveringApp(timeoutMs: number, env: Record<string, 
   });
   guardConnections(t.app.get(WebhookSender));
   return t;
+}
+
+/** What deliveringBeside sets up for a describe block: its app, a tarpit and a receiver that answers. */
+export interface TarpitBench {
+  t: TestApp;
+  tarpit: Tarpit;
+  receiver: WebhookReceiver;
+}
+
+/**
+ * Registers, in the calling describe block, a tarpit, a receiver and a delivering app whose attempts
+ * give up after `timeoutMs`; read the fields inside a test (they are set before it). The tarpit closes
+ * first, ending the hanging attempts, so the app's shutdown does not wait for them.
+ */
+export function deliveringBeside(timeoutMs: number): TarpitBench {
+  const bench = {} as TarpitBench;
+  beforeAll(async () => {
+    bench.tarpit = await Tarpit.start();
+    bench.receiver = await WebhookReceiver.start();
+    bench.t = await startDeliveringApp(timeoutMs);
+  });
+  afterAll(async () => {
+    await bench.tarpit?.close();
+    await bench.t?.close();
+    await bench.receiver?.close();
+  });
+  return bench;
 }
