@@ -4,38 +4,18 @@
 //
 // Races are told without luck, as test/races/caller-hold.e2e-spec.ts does: a second connection of the
 // test holds a lock where the race would be, and the competing change is sent then.
-import type { QueryRunner } from 'typeorm';
-import type { Response } from 'supertest';
 import { LastUsedRecorder } from '../../src/auth/last-used.recorder';
 import { bearer, createNamedToken, markEmailVerified, PASSWORD, registerUser, RegisteredUser } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
+import { blockedOnLock, secondConnection, send } from '../support/second-connection';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
 const describeOnPostgres = onPostgres ? describe : describe.skip;
 jest.setTimeout(90_000);
 
-/** Sends the request now (supertest sends on then()), answering its response. */
-function send(request: PromiseLike<Response>): Promise<Response> {
-  return Promise.resolve(request);
-}
-
 describeOnPostgres('review 8, part A: the caller hold (PostgreSQL)', () => {
   let t: TestApp;
-  let held: QueryRunner;
-
-  /** Resolves once `count` other backends of this database wait on a lock in a statement matching `like`. */
-  async function blockedOnLock(like: string, count = 1): Promise<'blocked'> {
-    for (;;) {
-      const [{ n }] = await t.dataSource.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query LIKE $1`,
-        [like],
-      );
-      if (n >= count) return 'blocked';
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -45,16 +25,7 @@ describeOnPostgres('review 8, part A: the caller hold (PostgreSQL)', () => {
     await t?.close();
   });
 
-  beforeEach(async () => {
-    held = t.dataSource.createQueryRunner();
-    await held.connect();
-    await held.startTransaction();
-  });
-
-  afterEach(async () => {
-    if (held.isTransactionActive) await held.rollbackTransaction();
-    await held.release();
-  });
+  const blocker = secondConnection(() => t);
 
   // A1: a workspace deletion share-locks its caller's token (CallerHold), then updates every token that
   // names the workspace, the caller's own among them. Two deletions by one token restricted to both
@@ -64,12 +35,12 @@ describeOnPostgres('review 8, part A: the caller hold (PostgreSQL)', () => {
     const b = await t.http().post('/v1/workspaces').set(bearer(a.owner.personalToken)).send({ name: 'second' }).expect(201);
     const both = await createNamedToken(t, a.owner.personalToken, { scopes: ['*'], workspaceIds: [a.id, b.body.id] });
     // Orders the race only: a third holder of the token's row (another write of the same token, say).
-    await held.query('SELECT 1 FROM tokens WHERE id = $1 FOR SHARE', [both.id]);
+    await blocker.held.query('SELECT 1 FROM tokens WHERE id = $1 FOR SHARE', [both.id]);
     const first = send(t.http().delete(`/v1/workspaces/${a.id}`).set(bearer(both.secret)));
-    await blockedOnLock('%UPDATE tokens SET workspace_ids%', 1);
+    await blockedOnLock(t.dataSource, '%UPDATE tokens SET workspace_ids%', 1);
     const second = send(t.http().delete(`/v1/workspaces/${b.body.id}`).set(bearer(both.secret)));
-    await blockedOnLock('%UPDATE tokens SET workspace_ids%', 2);
-    await held.commitTransaction();
+    await blockedOnLock(t.dataSource, '%UPDATE tokens SET workspace_ids%', 2);
+    await blocker.held.commitTransaction();
 
     const answers = await Promise.all([first, second]);
     expect(answers.map((res) => [res.status, res.body?.code ?? null])).toEqual([
@@ -99,14 +70,14 @@ describeOnPostgres('review 8, part A: the caller hold (PostgreSQL)', () => {
     const t1 = await createNamedToken(t, a.owner.personalToken, { scopes: ['*'] });
     const t2 = await createNamedToken(t, other.personalToken, { scopes: ['*'] });
 
-    await held.query('SELECT 1 FROM tokens WHERE id = $1 FOR SHARE', [t2.id]);
+    await blocker.held.query('SELECT 1 FROM tokens WHERE id = $1 FOR SHARE', [t2.id]);
     // t1 cuts t2 off in a: holds t1, waits for t2's chain (held).
     const first = send(t.http().delete(`/v1/workspaces/${a.id}/tokens/${t2.id}`).set(bearer(t1.secret)));
-    await blockedOnLock('%chain%FOR UPDATE%', 1);
+    await blockedOnLock(t.dataSource, '%chain%FOR UPDATE%', 1);
     // t2 cuts t1 off in b: holds t2, waits for t1's chain (held by the first).
     const second = send(t.http().delete(`/v1/workspaces/${b.id}/tokens/${t1.id}`).set(bearer(t2.secret)));
-    await blockedOnLock('%chain%FOR UPDATE%', 2);
-    await held.commitTransaction();
+    await blockedOnLock(t.dataSource, '%chain%FOR UPDATE%', 2);
+    await blocker.held.commitTransaction();
 
     const answers = await Promise.all([first, second]);
     expect(answers.map((res) => [res.status, res.body?.code ?? null])).toEqual([
@@ -125,16 +96,16 @@ describeOnPostgres('review 8, part A: the caller hold (PostgreSQL)', () => {
     const caller = { id: session.id as string, secret: session.secret as string };
     const target = await createNamedToken(t, ws.owner.personalToken, { scopes: ['*'] });
     // A revocation of the calling session under way: its row taken, not yet committed.
-    await held.query('SELECT 1 FROM tokens WHERE id = $1 FOR UPDATE', [caller.id]);
+    await blocker.held.query('SELECT 1 FROM tokens WHERE id = $1 FOR UPDATE', [caller.id]);
     const rotation = send(t.http().post(`/v1/me/tokens/${target.id}/rotate`).set(bearer(caller.secret)).send({}));
     const waited = await Promise.race([
       rotation.then((res) => `answered ${res.status} ${JSON.stringify(res.body)}`),
       // The hold's read of the token (pg_stat_activity keeps the statement's first 1024 bytes).
-      blockedOnLock('SELECT t.id, t.kind, t.user_id AS%'),
+      blockedOnLock(t.dataSource, 'SELECT t.id, t.kind, t.user_id AS%'),
     ]);
     expect(waited).toBe('blocked');
-    await held.query('UPDATE tokens SET revoked_at = $2 WHERE id = $1', [caller.id, t.clock.now()]);
-    await held.commitTransaction();
+    await blocker.held.query('UPDATE tokens SET revoked_at = $2 WHERE id = $1', [caller.id, t.clock.now()]);
+    await blocker.held.commitTransaction();
 
     expect((await rotation).status).toBe(401);
     const [{ replaced }] = await t.dataSource.query(`SELECT replaced_by_id IS NOT NULL AS replaced FROM tokens WHERE id = $1`, [target.id]);
@@ -154,12 +125,12 @@ describeOnPostgres('review 8, part A: the caller hold (PostgreSQL)', () => {
       .set(bearer(ws.owner.personalToken))
       .send({ email: invitee.email, roleIds: [ws.roles.member], deviceAccess: { mode: 'all' } })
       .expect(201);
-    await held.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [ws.id]);
+    await blocker.held.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [ws.id]);
     const accept = send(t.http().post('/v1/invitations/accept').set(bearer(named.secret)).send({ token: invitation.body.secret }));
-    await blockedOnLock('%FROM workspaces WHERE id = $1 FOR UPDATE%');
+    await blockedOnLock(t.dataSource, '%FROM workspaces WHERE id = $1 FOR UPDATE%');
 
     await t.http().delete(`/v1/me/tokens/${named.id}`).set(bearer(invitee.personalToken)).expect(204);
-    await held.commitTransaction();
+    await blocker.held.commitTransaction();
 
     expect((await accept).status).toBe(401);
     const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM memberships WHERE workspace_id = $1 AND user_id = $2`, [
@@ -178,10 +149,10 @@ describeOnPostgres('review 8, part A: the caller hold (PostgreSQL)', () => {
     await second.app.get(LastUsedRecorder).flush();
     await second.http().get('/v1/whoami').set(bearer(busy.secret)).expect(200);
     // A write of another instance holds the token's row (as CallerHold does) while this one shuts down.
-    await held.query('SELECT 1 FROM tokens WHERE id = $1 FOR SHARE', [busy.id]);
+    await blocker.held.query('SELECT 1 FROM tokens WHERE id = $1 FOR SHARE', [busy.id]);
     const closing = second.close();
-    const first = await Promise.race([closing.then(() => 'closed' as const), blockedOnLock('%last_used_at%')]);
-    await held.commitTransaction();
+    const first = await Promise.race([closing.then(() => 'closed' as const), blockedOnLock(t.dataSource, '%last_used_at%')]);
+    await blocker.held.commitTransaction();
     await closing;
 
     const [{ used }] = await t.dataSource.query(`SELECT last_used_at IS NOT NULL AS used FROM tokens WHERE id = $1`, [busy.id]);
