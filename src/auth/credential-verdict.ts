@@ -4,6 +4,7 @@
 import type { OwnRateLimit } from '../rate-limits/token-rate-limit';
 import { DomainError, ErrorCode } from '../common/errors';
 import type { TokenCredential } from '../tokens/tokens.repository';
+import { NetworkMatcher } from './network-allow-list';
 import type { Principal } from './principal';
 
 /**
@@ -12,6 +13,16 @@ import type { Principal } from './principal';
  */
 export const INVALID = Object.freeze(new DomainError(ErrorCode.TokenInvalid, 'The token is not valid.'));
 export const EXPIRED = Object.freeze(new DomainError(ErrorCode.TokenExpired, 'The token has expired.'));
+export const NOT_FROM_HERE = Object.freeze(new DomainError(ErrorCode.NetworkNotAllowed, 'The token may not be used from this network.'));
+
+/**
+ * The credential's network rule: a client must be inside the token's allow-list and its API user's,
+ * each where set (NOT_FROM_HERE otherwise); null when neither is set and every address may use it.
+ */
+export function networkRuleOf(credential: TokenCredential): NetworkMatcher | null {
+  const matcher = new NetworkMatcher([credential.allowedCidrs, credential.apiUserAllowedCidrs]);
+  return matcher.restricts ? matcher : null;
+}
 
 /**
  * Why the token itself is dead at `nowMs`, or null: revoked or disabled (a disabled token reads as a

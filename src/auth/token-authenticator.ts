@@ -6,10 +6,10 @@ import { Invalidation } from '../cache/invalidation';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { RateLimits } from '../rate-limits/rate-limits';
-import { DomainError, ErrorCode } from '../common/errors';
+import { DomainError } from '../common/errors';
 import { TokenCredential, TokensRepository } from '../tokens/tokens.repository';
 import { TokenUsageRecorder } from '../tokens/token-usage.recorder';
-import { buildPrincipal, deadOrExpired, INVALID } from './credential-verdict';
+import { buildPrincipal, deadOrExpired, INVALID, networkRuleOf, NOT_FROM_HERE } from './credential-verdict';
 import { LastUsedRecorder } from './last-used.recorder';
 import { NetworkMatcher } from './network-allow-list';
 import type { Principal } from './principal';
@@ -19,7 +19,6 @@ import { hashToken, hasValidChecksum, NOT_BEARER, tokenShape } from './token-for
  * 403, not 401: the token is valid, only not from here. A 401 would tell a client to throw a good
  * token away and make a new one. The allow-list is never named (docs/security.md).
  */
-const notFromHere = () => new DomainError(ErrorCode.NetworkNotAllowed, 'The token may not be used from this network.');
 
 // Hashes of well-formed tokens nobody issued: a flood of random ones evicts only each other.
 const UNKNOWN_TOKENS_MAX = 10_000;
@@ -148,7 +147,7 @@ export class TokenAuthenticator implements OnApplicationBootstrap {
           this.usage.request(credential.id, now);
           this.usage.refusal(credential.id);
         }
-        return notFromHere();
+        return NOT_FROM_HERE;
       }
     }
     if (recordUse) {
@@ -162,8 +161,7 @@ export class TokenAuthenticator implements OnApplicationBootstrap {
   private networkOf(credential: TokenCredential): NetworkMatcher | null {
     let network = this.networks.get(credential);
     if (network === undefined) {
-      const matcher = new NetworkMatcher([credential.allowedCidrs, credential.apiUserAllowedCidrs]);
-      network = matcher.restricts ? matcher : null;
+      network = networkRuleOf(credential);
       this.networks.set(credential, network);
     }
     return network;

@@ -12,7 +12,7 @@
 // the user's, then its tokens; a revocation takes a token's rotation chain, then its sessions.
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { INVALID, livePrincipal } from '../auth/credential-verdict';
+import { INVALID, livePrincipal, networkRuleOf, NOT_FROM_HERE } from '../auth/credential-verdict';
 import type { Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors';
@@ -25,9 +25,11 @@ export class CallerHold {
   /**
    * The caller as its token stands now, its rows share-locked until `em`'s transaction ends; the token
    * check's refusal (401 token_invalid or token_expired) when the token or its owner is no longer
-   * alive. Workspace cut-offs, restrictions and policies are the caller's to judge on what this returns.
+   * alive, and its 403 network_not_allowed when the request's address (`ip`, the one the guard judged)
+   * is outside a network allow-list set or narrowed meanwhile. Workspace cut-offs, restrictions and
+   * policies are the caller's to judge on what this returns.
    */
-  async hold(principal: Principal, em: EntityManager): Promise<Principal> {
+  async hold(principal: Principal, ip: string | null, em: EntityManager): Promise<Principal> {
     if (principal.type === 'api_user') {
       // Deleting the workspace deletes the API user: the workspace's row comes first, as it does there.
       await em.query(`SELECT 1 FROM workspaces WHERE id = $1 FOR KEY SHARE`, [principal.workspaceId]);
@@ -41,6 +43,8 @@ export class CallerHold {
     if (!credential) throw INVALID;
     const held = livePrincipal(credential, this.clock.nowMs());
     if (held instanceof DomainError) throw held;
+    // No address (an in-process call) is inside no list, as in the token check.
+    if (networkRuleOf(credential)?.allows(ip ?? '') === false) throw NOT_FROM_HERE;
     return held;
   }
 }

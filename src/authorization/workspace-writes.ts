@@ -74,7 +74,7 @@ export class WorkspaceWrites {
       return await transactionRetryingCollisions(this.dataSource, async (em) => {
         const taken = await first(em);
         await this.lock(caller.workspaceId, em);
-        const principal = await this.callers.hold(caller.principal, em);
+        const principal = await this.callers.hold(caller.principal, actor.ip, em);
         const access = await this.resolver.current(principal, caller.workspaceId, em);
         assertWorkspaceRule(access, caller.rule);
         return work(this.writeOf(em, access, actor), taken);

@@ -169,7 +169,7 @@ export class TokensService {
       // that committed after this request's token was checked (or one still open) ends every session of
       // the user; a session made now would be missed by it and come back with a reactivation (L4). An API
       // user disabled, or deleted with its workspace, has no session made for it (W1).
-      const parent = (await this.callers.hold(principal, em)).token;
+      const parent = (await this.callers.hold(principal, actor.ip, em)).token;
       const { token, secret } = await this.issue(em, {
         kind: 'session',
         userId: principal.type === 'user' ? principal.id : null,
@@ -217,7 +217,7 @@ export class TokensService {
       // Serialises concurrent regenerations of one user.
       await this.tokens.lockOwner(principal.id, em);
       // The calling token as it stands now: one revoked or cut off since the guard checked it makes nothing.
-      assertTokenCanGrant((await this.callers.hold(principal, em)).token, NEW_PERSONAL_TOKEN);
+      assertTokenCanGrant((await this.callers.hold(principal, actor.ip, em)).token, NEW_PERSONAL_TOKEN);
       const current = await this.tokens.findActivePersonal(principal.id, em);
       if (current) await this.tokens.revoke(current.id, this.clock.now(), em);
       const issued = await this.issuePersonal(em, principal.id);
@@ -262,7 +262,7 @@ export class TokensService {
       // meanwhile is not named (W2). Then the making token as it stands now, held until this commits: one
       // revoked meanwhile makes nothing, one cut off meanwhile passes its cut-off on (R2).
       if (workspaceIds) await this.tokens.holdWorkspaces(workspaceIds, em);
-      const maker = await this.callers.hold(principal, em);
+      const maker = await this.callers.hold(principal, actor.ip, em);
       // Left out, a binding is the making token's own: a bound token makes bound tokens.
       const deviceIds = dto.deviceIds === undefined ? maker.token.deviceIds && [...maker.token.deviceIds] : dto.deviceIds;
       const allowedCidrs =
@@ -325,7 +325,7 @@ export class TokensService {
   async update(principal: UserPrincipal, actor: Actor, tokenId: string, dto: UpdateTokenDto): Promise<TokenView> {
     return transactionRetryingCollisions(this.dataSource, async (em) => {
       // A change that may widen a token (enable, bind) is judged on its caller as it is now, held.
-      const caller = (await this.callers.hold(principal, em)).token;
+      const caller = (await this.callers.hold(principal, actor.ip, em)).token;
       // Two changes of one token take turns; each writes only the fields it was sent.
       const token = await this.tokens.findForOwnerLocked({ type: 'user', id: principal.id }, tokenId, em);
       if (!token) throw notFound('Token');
@@ -455,7 +455,7 @@ export class TokensService {
     // Two self-rotations of one token both hold it, then both lock it to rotate: PostgreSQL breaks the
     // deadlock, and the one run again sees the token rotated.
     return transactionRetryingCollisions(this.dataSource, async (em) => {
-      const held = await this.callers.hold(principal, em);
+      const held = await this.callers.hold(principal, actor.ip, em);
       // The row lock makes concurrent rotations of one token take turns: the second sees it replaced.
       const old = await this.tokens.findForOwnerLocked({ type: 'user', id: principal.id }, tokenId, em);
       if (!old) throw notFound('Token');

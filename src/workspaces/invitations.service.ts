@@ -217,7 +217,7 @@ export class InvitationsService {
         // a removal or demotion of the inviter is either seen here or waits for this accept.
         await this.writes.lock(invitation.workspaceId, em);
         // Then the invitee's token, as every change holds its caller: revoked while this waited, it joins nothing.
-        await this.callers.hold(user, em);
+        await this.callers.hold(user, actor.ip, em);
         const roles = await this.workspaces.findRoles(invitation.workspaceId, invitation.roleIds, em);
         if (roles.length !== invitation.roleIds.length) throw conflict('A role of this invitation was deleted; ask for a new invitation.');
         const existing = await this.workspaces.findMember(invitation.workspaceId, user.id, em);
@@ -273,7 +273,7 @@ export class InvitationsService {
       assertAddressedTo(invitation, user);
       const status = invitationStatus(invitation, this.clock.now());
       if (status !== 'pending') throw conflict(`The invitation is ${status}.`);
-      await this.callers.hold(user, em);
+      await this.callers.hold(user, actor.ip, em);
       await this.invitations.mark(invitation.workspaceId, invitation.id, { column: 'declined_at', at: this.clock.now() }, em);
       await this.audit.record(em, actor, {
         action: 'invitation.declined',

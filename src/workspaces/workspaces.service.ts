@@ -57,7 +57,7 @@ export class WorkspacesService {
     };
     return this.dataSource.transaction(async (em) => {
       // Its maker held, as every change holds its caller: a token revoked while this waited makes nothing.
-      await this.callers.hold(user, em);
+      await this.callers.hold(user, actor.ip, em);
       await this.workspaces.insert(workspace, em);
       const roles = await this.workspaces.insertBuiltInRoles(workspace.id, now, em);
       await this.workspaces.insertMembership(

@@ -5,11 +5,10 @@
 // a workspace's own revocations take turns with its writes on the workspace's lock anyway.
 // PostgreSQL only: the embedded database has one connection, which the held transaction would keep.
 import { randomBytes } from 'node:crypto';
-import type { QueryRunner } from 'typeorm';
-import type { Response } from 'supertest';
 import { LastUsedRecorder } from '../../src/auth/last-used.recorder';
-import { bearer, createNamedToken } from '../support/api';
+import { bearer, createNamedToken, expectProblem } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
+import { blockedOnLock, secondConnection, send } from '../support/second-connection';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
@@ -21,26 +20,6 @@ const PAUSE_KEY = 7_202_611;
 const PAUSED = 'paused-inside-the-write';
 
 let t: TestApp;
-let held: QueryRunner;
-
-/** Resolves once another backend of this database waits on a lock in a statement matching `like`. */
-async function blockedOnLock(like: string): Promise<'blocked'> {
-  for (;;) {
-    const rows: unknown[] = await t.dataSource.query(
-      `SELECT 1 FROM pg_stat_activity
-        WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'
-          AND query LIKE $1`,
-      [like],
-    );
-    if (rows.length > 0) return 'blocked';
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** Sends the request now (supertest sends on then()), answering its response. */
-function send(request: PromiseLike<Response>): Promise<Response> {
-  return Promise.resolve(request);
-}
 
 describeOnPostgres('a write holds its caller token', () => {
   beforeAll(async () => {
@@ -57,47 +36,79 @@ describeOnPostgres('a write holds its caller token', () => {
     await t?.close();
   });
 
-  beforeEach(async () => {
-    held = t.dataSource.createQueryRunner();
-    await held.connect();
-    await held.startTransaction();
-  });
-
-  afterEach(async () => {
-    if (held.isTransactionActive) await held.rollbackTransaction();
-    await held.release();
-  });
+  const blocker = secondConnection(() => t);
 
   const newDevice = (name: string) => ({ name, serial: `SN-${randomBytes(5).toString('hex')}` });
 
   it('a revocation that committed while the write waited for the workspace lock stops the write (401)', async () => {
     const ws = await newWorkspace(t);
     const named = await createNamedToken(t, ws.owner.personalToken, { scopes: ['*'] });
-    await held.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [ws.id]);
+    await blocker.held.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [ws.id]);
     const write = send(t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(named.secret)).send(newDevice('late')));
-    await blockedOnLock('%FROM workspaces WHERE id = $1 FOR UPDATE%');
+    await blockedOnLock(t.dataSource, '%FROM workspaces WHERE id = $1 FOR UPDATE%');
 
     await t.http().delete(`/v1/me/tokens/${named.id}`).set(bearer(ws.owner.personalToken)).expect(204);
-    await held.commitTransaction();
+    await blocker.held.commitTransaction();
 
     expect((await write).status).toBe(401);
     const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM devices WHERE workspace_id = $1`, [ws.id]);
     expect(n).toBe(0);
   });
 
+  // Review 8, A4: the hold judged every rule of the token check but the network allow-list.
+  it('a token narrowed to other networks while the write waited for the workspace lock stops the write (403)', async () => {
+    const ws = await newWorkspace(t);
+    const named = await createNamedToken(t, ws.owner.personalToken, { scopes: ['*'] });
+    await blocker.held.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [ws.id]);
+    const write = send(t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(named.secret)).send(newDevice('late')));
+    await blockedOnLock(t.dataSource, '%FROM workspaces WHERE id = $1 FOR UPDATE%');
+
+    await t
+      .http()
+      .patch(`/v1/me/tokens/${named.id}`)
+      .set(bearer(ws.owner.personalToken))
+      .send({ allowedCidrs: ['192.0.2.0/24'] })
+      .expect(200);
+    await blocker.held.commitTransaction();
+
+    expectProblem(await write, 403, 'network_not_allowed');
+    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM devices WHERE workspace_id = $1`, [ws.id]);
+    expect(n).toBe(0);
+    // The same token from the loopback is refused by the token check itself now.
+    expectProblem(await t.http().get('/v1/whoami').set(bearer(named.secret)), 403, 'network_not_allowed');
+  });
+
+  it("a token's new network allow-list that still holds the caller's address lets the waiting write through", async () => {
+    const ws = await newWorkspace(t);
+    const named = await createNamedToken(t, ws.owner.personalToken, { scopes: ['*'] });
+    await blocker.held.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [ws.id]);
+    const write = send(t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(named.secret)).send(newDevice('inside')));
+    await blockedOnLock(t.dataSource, '%FROM workspaces WHERE id = $1 FOR UPDATE%');
+
+    await t
+      .http()
+      .patch(`/v1/me/tokens/${named.id}`)
+      .set(bearer(ws.owner.personalToken))
+      .send({ allowedCidrs: ['127.0.0.0/8', '::1/128'] })
+      .expect(200);
+    await blocker.held.commitTransaction();
+
+    expect((await write).status).toBe(201);
+  });
+
   it('a revocation sent while the write runs waits for it to commit', async () => {
     const ws = await newWorkspace(t);
     const named = await createNamedToken(t, ws.owner.personalToken, { scopes: ['*'] });
-    await held.query('SELECT pg_advisory_xact_lock($1)', [PAUSE_KEY]);
+    await blocker.held.query('SELECT pg_advisory_xact_lock($1)', [PAUSE_KEY]);
     const write = send(t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(named.secret)).send(newDevice(PAUSED)));
-    await blockedOnLock('%INSERT INTO%devices%');
+    await blockedOnLock(t.dataSource, '%INSERT INTO%devices%');
 
     // Past the hold, inside its transaction: the revocation waits for the token's row.
     const revocation = send(t.http().delete(`/v1/me/tokens/${named.id}`).set(bearer(ws.owner.personalToken)));
-    const first = await Promise.race([revocation.then(() => 'answered' as const), blockedOnLock('%chain%FOR UPDATE%')]);
+    const first = await Promise.race([revocation.then(() => 'answered' as const), blockedOnLock(t.dataSource, '%chain%FOR UPDATE%')]);
     expect(first).toBe('blocked');
 
-    await held.commitTransaction();
+    await blocker.held.commitTransaction();
     expect((await write).status).toBe(201);
     expect((await revocation).status).toBe(204);
   });
@@ -110,10 +121,13 @@ describeOnPostgres('a write holds its caller token', () => {
     ]);
     const recorder = t.app.get(LastUsedRecorder);
     await recorder.flush();
-    await held.query('SELECT 1 FROM tokens WHERE id = $1 FOR SHARE', [busy.id]);
+    await blocker.held.query('SELECT 1 FROM tokens WHERE id = $1 FOR SHARE', [busy.id]);
     for (const token of [free, busy]) await t.http().get('/v1/whoami').set(bearer(token.secret)).expect(200);
 
-    const flushed = await Promise.race([recorder.flush().then(() => 'flushed' as const), blockedOnLock('%UPDATE tokens%last_used_at%')]);
+    const flushed = await Promise.race([
+      recorder.flush().then(() => 'flushed' as const),
+      blockedOnLock(t.dataSource, '%UPDATE tokens%last_used_at%'),
+    ]);
     expect(flushed).toBe('flushed');
     const lastUse = async () =>
       Object.fromEntries(
@@ -125,7 +139,7 @@ describeOnPostgres('a write holds its caller token', () => {
       );
     expect(await lastUse()).toEqual({ free: true, busy: false });
 
-    await held.commitTransaction();
+    await blocker.held.commitTransaction();
     await recorder.flush();
     expect(await lastUse()).toEqual({ free: true, busy: true });
   });
