@@ -38,6 +38,11 @@ export class WebhookEndpointType {
   @Field(() => String, { nullable: true }) disabledReason: string | null;
   @Field(() => GraphQLISODateTime, { nullable: true, description: 'Until when the previous secret still signs beside the current one' })
   previousSecretExpiresAt: Date | null;
+  @Field(() => GraphQLISODateTime, {
+    nullable: true,
+    description: 'Set while the circuit breaker holds it: its probe retries at this time; null: not paused',
+  })
+  pausedUntil: Date | null;
   @Field(() => GraphQLISODateTime) createdAt: Date;
   @Field(() => GraphQLISODateTime) updatedAt: Date;
 }

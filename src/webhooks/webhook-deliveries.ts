@@ -263,6 +263,14 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
     });
   }
 
+  /**
+   * An endpoint enabled again by hand starts afresh (its pause ended with the change): the deliveries
+   * still waiting for it, held by the pause or for their own retry, are due now.
+   */
+  async endpointEnabled(em: EntityManager, workspaceId: string, endpointId: string): Promise<void> {
+    await this.outbox.resume(em, WEBHOOK_JOB_KIND, workspaceId, { endpointId });
+  }
+
   retryDelayMs(failedAttempt: number): number | null {
     return RETRY_DELAYS_MS[failedAttempt - 1] ?? null;
   }

@@ -140,6 +140,12 @@ export class WebhooksRepository {
     return rows.length > 0;
   }
 
+  /**
+   * The endpoint's own fields. Enabling or disabling it ends its pause (read as the row stands, not as
+   * the caller read it, since the worker may pause it meanwhile): enabled again, it starts afresh, as
+   * after the give-up. A new URL keeps the pause: its probe tries the new URL (were a change to end it,
+   * changing the URL again and again would send every held delivery to a receiver that never answers).
+   */
   async updateEndpoint(
     workspaceId: string,
     id: string,
@@ -147,7 +153,8 @@ export class WebhooksRepository {
     em: EntityManager,
   ): Promise<void> {
     await em.query(
-      `UPDATE webhook_endpoints SET url = $3, description = $4, events = $5, enabled = $6, disabled_reason = $7, updated_at = $8
+      `UPDATE webhook_endpoints SET url = $3, description = $4, events = $5, enabled = $6, disabled_reason = $7, updated_at = $8,
+              paused_until = CASE WHEN enabled = $6 THEN paused_until END
         WHERE workspace_id = $1 AND id = $2`,
       [workspaceId, id, e.url, e.description, e.events, e.enabled, e.disabledReason, e.updatedAt],
     );

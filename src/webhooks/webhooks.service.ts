@@ -93,9 +93,11 @@ export class WebhooksService {
         updatedAt: this.clock.now(),
       };
       await this.repository.updateEndpoint(access.workspaceId, id, changed, em);
+      const pausedUntil = enabled === endpoint.enabled ? endpoint.pausedUntil : null;
+      if (enabled && !endpoint.enabled) await this.deliveries.endpointEnabled(em, access.workspaceId, id);
       const action = enabled === endpoint.enabled ? 'webhook.updated' : enabled ? 'webhook.enabled' : 'webhook.disabled';
       await audit({ action, target: { type: 'webhook', id }, details: { fields: Object.keys(dto), ...(url ? { url } : {}) } });
-      return toEndpointView({ ...endpoint, ...changed }, this.clock.now());
+      return toEndpointView({ ...endpoint, ...changed, pausedUntil }, this.clock.now());
     });
   }
 

@@ -37,6 +37,14 @@ export class WebhookEndpointView {
   })
   previousSecretExpiresAt: Date | null;
 
+  @ApiProperty({
+    ...DATE_TIME,
+    nullable: true,
+    description:
+      'Set while the circuit breaker holds it: an attempt failed, and its retry at this time (the probe) tells whether the receiver answers again; its other deliveries wait until past the probe. null: not paused',
+  })
+  pausedUntil: Date | null;
+
   @ApiProperty(DATE_TIME)
   createdAt: Date;
 
@@ -140,6 +148,8 @@ export function toEndpointView(e: Omit<EndpointRecord, 'workspaceId'>, now: Date
     enabled: e.enabled,
     disabledReason: e.disabledReason,
     previousSecretExpiresAt: overlap,
+    // A pause whose probe time has come still holds until the probe has an outcome: shown as stored.
+    pausedUntil: e.enabled ? e.pausedUntil : null,
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,
   };

@@ -2,6 +2,7 @@
 // attempt pauses its endpoint until that delivery's retry (the probe), and the endpoint's other
 // deliveries wait past it, so a receiver that never answers holds one attempt at a time however often
 // its workspace's other endpoints answer (review O1); one that answers again is resumed at once.
+import { gql } from '../graphql/gql';
 import { bearer } from '../support/api';
 import { newWorkspace, type WorkspaceFixture } from '../support/fixtures';
 import { deliveringBeside, startDeliveringApp } from '../support/tarpit';
@@ -81,7 +82,8 @@ describe('webhooks: a workspace with a dead endpoint and a healthy one', () => {
   beforeAll(async () => {
     receiver = await WebhookReceiver.start();
     receiver.answer((req, res) => {
-      res.writeHead(req.url === '/dead' && !alive ? 503 : 200).end();
+      const failing = (req.url === '/dead' && !alive) || req.url === '/down' || req.url === '/down-too';
+      res.writeHead(failing ? 503 : 200).end();
     });
     // Polled each second, so the probe is tried soon after the clock reaches its time.
     t = await startDeliveringApp(1500, { LATCHKEY_OUTBOX_POLL_SECONDS: '1' });
@@ -136,5 +138,59 @@ describe('webhooks: a workspace with a dead endpoint and a healthy one', () => {
       );
     for (let i = 0; i < 200 && (await statuses()).some((status) => status !== 'succeeded'); i++) await sleep(10);
     expect(await statuses()).toEqual(['succeeded', 'succeeded']);
+  });
+
+  it('shows the pause in the endpoint (REST and GraphQL), keeps it across a URL change, and ends it when the endpoint is disabled and enabled by hand', async () => {
+    const ws = await newWorkspace(t);
+    const down = await subscribe(t, ws, receiver.url('/down'));
+    const endpointPath = `/v1/workspaces/${ws.id}/webhooks/${down}`;
+    await ws.device();
+    for (let i = 0; i < 500 && (await pausedUntil(down)) === null; i++) await sleep(10);
+    const until = (await pausedUntil(down))!;
+    expect(until).not.toBeNull();
+
+    const read = await t.http().get(endpointPath).set(bearer(ws.owner.personalToken)).expect(200);
+    expect(read.body.pausedUntil).toBe(until.toISOString());
+    const viaGraphql = await gql(
+      t,
+      ws.owner.personalToken,
+      'query($w: ID!, $id: ID!) { workspace(id: $w) { webhook(id: $id) { pausedUntil } } }',
+      {
+        w: ws.id,
+        id: down,
+      },
+    );
+    expect(viaGraphql.errors).toBeUndefined();
+    expect((viaGraphql.data?.workspace as { webhook: { pausedUntil: string } }).webhook.pausedUntil).toBe(until.toISOString());
+
+    // A new URL keeps the pause (changing it again and again must not release the held deliveries).
+    const moved = await t
+      .http()
+      .patch(endpointPath)
+      .set(bearer(ws.owner.personalToken))
+      .send({ url: receiver.url('/down-too') })
+      .expect(200);
+    expect(moved.body.pausedUntil).toBe(until.toISOString());
+    expect((await pausedUntil(down))?.toISOString()).toBe(until.toISOString());
+    await ws.device();
+    const held = async (): Promise<number> => {
+      const [{ n }] = await t.dataSource.query(
+        `SELECT count(*)::int AS n FROM outbox_jobs WHERE payload->>'endpointId' = $1 AND run_at > $2`,
+        [down, t.clock.now()],
+      );
+      return n;
+    };
+    for (let i = 0; i < 500 && (await held()) < 2; i++) await sleep(10);
+    expect(await held()).toBe(2);
+    expect(receiver.on('/down-too')).toHaveLength(0);
+
+    // Disabled and enabled by hand, it starts afresh: no pause, and what waited for it is due at once
+    // (the clock does not move: held, they would wait for ever).
+    const off = await t.http().patch(endpointPath).set(bearer(ws.owner.personalToken)).send({ enabled: false }).expect(200);
+    expect(off.body.pausedUntil).toBeNull();
+    const on = await t.http().patch(endpointPath).set(bearer(ws.owner.personalToken)).send({ enabled: true }).expect(200);
+    expect(on.body.pausedUntil).toBeNull();
+    for (let i = 0; i < 500 && receiver.on('/down-too').length === 0; i++) await sleep(10);
+    expect(receiver.on('/down-too').length).toBeGreaterThan(0);
   });
 });

@@ -3074,6 +3074,11 @@ export interface components {
             id: string;
             /**
              * Format: date-time
+             * @description Set while the circuit breaker holds it: an attempt failed, and its retry at this time (the probe) tells whether the receiver answers again; its other deliveries wait until past the probe. null: not paused
+             */
+            pausedUntil: string | null;
+            /**
+             * Format: date-time
              * @description Until when the previous secret still signs beside the current one; null: no overlap
              */
             previousSecretExpiresAt: string | null;

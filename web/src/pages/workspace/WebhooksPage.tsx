@@ -222,7 +222,13 @@ function EndpointState({ endpoint }: { endpoint: WebhookEndpoint }) {
   if (endpoint.enabled) {
     return (
       <>
-        <span className="chip">Enabled</span>
+        <span className={endpoint.pausedUntil ? 'chip chip-strong' : 'chip'}>{endpoint.pausedUntil ? 'Failing' : 'Enabled'}</span>
+        {endpoint.pausedUntil && (
+          <p className="muted">
+            An attempt failed: deliveries wait for its retry at {formatDate(endpoint.pausedUntil)}, which tells whether the receiver answers
+            again.
+          </p>
+        )}
         {endpoint.previousSecretExpiresAt && (
           <p className="muted">Old secret signs too until {formatDate(endpoint.previousSecretExpiresAt)}</p>
         )}
