@@ -144,27 +144,45 @@ export class OutboxRepository {
   /**
    * The waiting jobs of a kind and share key whose payload holds `match` (a webhook endpoint's), made
    * due no sooner than `notBefore`. Jobs a worker holds (leased) are left alone: their outcome sets
-   * their next time.
+   * their next time. Answers the payloads of the jobs it moved.
    */
-  async postpone(em: EntityManager, kind: string, shareKey: string, match: Record<string, string>, notBefore: Date): Promise<void> {
-    await em.query(
+  async postpone(
+    em: EntityManager,
+    kind: string,
+    shareKey: string,
+    match: Record<string, string>,
+    notBefore: Date,
+  ): Promise<Array<Record<string, unknown>>> {
+    // An UPDATE answers [rows, count].
+    const [rows]: [Array<{ payload: Record<string, unknown> }>, number] = await em.query(
       `UPDATE outbox_jobs SET run_at = $4
-        WHERE kind = $1 AND share_key = $2 AND status = 'pending' AND NOT leased AND payload @> $3::jsonb AND run_at < $4`,
+        WHERE kind = $1 AND share_key = $2 AND status = 'pending' AND NOT leased AND payload @> $3::jsonb AND run_at < $4
+        RETURNING payload`,
       [kind, shareKey, JSON.stringify(match), notBefore],
     );
+    return rows.map((row) => row.payload);
   }
 
   /**
    * The waiting jobs of a kind and share key whose payload holds `match`, due later than `now`, made
    * due now: what postpone() held back. A job waiting for its own retry comes forward too (the receiver
-   * has just answered); one a worker holds is left alone.
+   * has just answered); one a worker holds is left alone. Answers the payloads of the jobs it moved.
    */
-  async resume(em: EntityManager, kind: string, shareKey: string, match: Record<string, string>, now: Date): Promise<void> {
-    await em.query(
+  async resume(
+    em: EntityManager,
+    kind: string,
+    shareKey: string,
+    match: Record<string, string>,
+    now: Date,
+  ): Promise<Array<Record<string, unknown>>> {
+    // An UPDATE answers [rows, count].
+    const [rows]: [Array<{ payload: Record<string, unknown> }>, number] = await em.query(
       `UPDATE outbox_jobs SET run_at = $4
-        WHERE kind = $1 AND share_key = $2 AND status = 'pending' AND NOT leased AND payload @> $3::jsonb AND run_at > $4`,
+        WHERE kind = $1 AND share_key = $2 AND status = 'pending' AND NOT leased AND payload @> $3::jsonb AND run_at > $4
+        RETURNING payload`,
       [kind, shareKey, JSON.stringify(match), now],
     );
+    return rows.map((row) => row.payload);
   }
 
   /** Given up: kept for the operator with its error, its payload blanked (no link or body stays). */

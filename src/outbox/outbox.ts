@@ -122,18 +122,35 @@ export class Outbox implements EntitySubscriberInterface {
   /**
    * Holds back the waiting jobs of a kind and share key whose payload holds `match` until `notBefore`
    * (a paused webhook endpoint's), in `manager`'s transaction; jobs in flight are left to their outcome.
+   * Answers the payloads of the jobs it held back.
    */
-  postpone(manager: EntityManager, kind: string, shareKey: string, match: Record<string, string>, notBefore: Date): Promise<void> {
+  postpone(
+    manager: EntityManager,
+    kind: string,
+    shareKey: string,
+    match: Record<string, string>,
+    notBefore: Date,
+  ): Promise<Array<Record<string, unknown>>> {
     return this.jobs.postpone(manager, kind, shareKey, match, notBefore);
   }
 
-  /** Makes the waiting jobs that postpone() held back (and any others of theirs due later) due now. */
-  resume(manager: EntityManager, kind: string, shareKey: string, match: Record<string, string>): Promise<void> {
-    return this.jobs.resume(manager, kind, shareKey, match, this.clock.now());
+  /**
+   * Makes the waiting jobs that postpone() held back (and any others of theirs due later) due now, and
+   * wakes their lane after the commit as a new job would. Answers the payloads of the jobs it moved.
+   */
+  async resume(
+    manager: EntityManager,
+    kind: string,
+    shareKey: string,
+    match: Record<string, string>,
+  ): Promise<Array<Record<string, unknown>>> {
+    const moved = await this.jobs.resume(manager, kind, shareKey, match, this.clock.now());
+    if (moved.length > 0) this.wake(manager, [{ kind }]);
+    return moved;
   }
 
   /** The worker is told of new jobs after COMMIT: before it, no other session sees them. */
-  private wake(manager: EntityManager, jobs: readonly OutboxJobInput[]): void {
+  private wake(manager: EntityManager, jobs: ReadonlyArray<Pick<OutboxJobInput, 'kind'>>): void {
     const transaction = manager.queryRunner?.isTransactionActive ? manager.queryRunner : null;
     const kinds = transaction ? (this.waiting.get(transaction) ?? new Set<string>()) : new Set<string>();
     for (const job of jobs) kinds.add(job.kind);

@@ -97,13 +97,31 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
   }
 
   /**
-   * A delivery row and its outbox job, due now even to a paused endpoint (a test or a redelivery: the
-   * user asked for it, and its outcome pauses or resumes the endpoint), in `em`'s transaction;
-   * `messageId` is kept by a redelivery.
+   * A delivery someone asked for (a test or a redelivery), its row and its outbox job, in `em`'s
+   * transaction; `messageId` is kept by a redelivery. Due now unless its endpoint is paused (askedRunAt).
    */
   async enqueue(em: EntityManager, workspaceId: string, endpointId: string, payload: WebhookPayload, messageId?: string): Promise<string> {
-    const [id] = await this.enqueueMany(em, workspaceId, [{ endpointId, payload, messageId, runAt: this.clock.now() }]);
+    const runAt = await this.askedRunAt(em, workspaceId, endpointId);
+    const [id] = await this.enqueueMany(em, workspaceId, [{ endpointId, payload, messageId, runAt }]);
     return id;
+  }
+
+  /**
+   * When a delivery someone asked for is first tried. Now, when the endpoint is not paused. A paused
+   * endpoint whose probe is still to come takes it as its probe at once (whoever fixed the receiver
+   * need not wait hours for the schedule's next retry): the pause is brought forward to now and the
+   * endpoint's other waiting deliveries, the failed one's retry among them, wait past it. While a
+   * probe's outcome is pending, it waits past the probe like any new delivery. So a receiver that fails
+   * gets one attempt at a time however often someone asks (review 9, W1).
+   */
+  private async askedRunAt(em: EntityManager, workspaceId: string, endpointId: string): Promise<Date> {
+    const now = this.clock.now();
+    const pausedUntil = await this.repository.pauseForUpdate(workspaceId, endpointId, em);
+    if (!pausedUntil) return now;
+    if (pausedUntil <= now) return this.firstRunAt(pausedUntil);
+    await this.repository.bringPauseForward(workspaceId, endpointId, now, em);
+    await this.holdBack(em, workspaceId, endpointId, this.firstRunAt(now));
+    return now;
   }
 
   /** As enqueue() each, in a few statements: a bulk change's deliveries, each due at its runAt. Their ids in order. */
@@ -247,9 +265,21 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
     return this.dataSource.transaction(async (em) => {
       const pausedUntil = await this.repository.pauseEndpoint(workspaceId, endpointId, until, this.clock.now(), em);
       if (pausedUntil) return pausedUntil;
-      await this.outbox.postpone(em, WEBHOOK_JOB_KIND, workspaceId, { endpointId }, this.firstRunAt(until));
+      await this.holdBack(em, workspaceId, endpointId, this.firstRunAt(until));
       return null;
     });
+  }
+
+  /** The endpoint's waiting deliveries held until `notBefore`: their jobs, and the time their rows show. */
+  private async holdBack(em: EntityManager, workspaceId: string, endpointId: string, notBefore: Date): Promise<void> {
+    const moved = await this.outbox.postpone(em, WEBHOOK_JOB_KIND, workspaceId, { endpointId }, notBefore);
+    await this.repository.setNextAttempts(workspaceId, deliveryIdsOf(moved), notBefore, em);
+  }
+
+  /** The endpoint's waiting deliveries due now (the receiver answers again, or was enabled again by hand). */
+  private async release(em: EntityManager, workspaceId: string, endpointId: string): Promise<void> {
+    const moved = await this.outbox.resume(em, WEBHOOK_JOB_KIND, workspaceId, { endpointId });
+    await this.repository.setNextAttempts(workspaceId, deliveryIdsOf(moved), this.clock.now(), em);
   }
 
   /**
@@ -258,8 +288,7 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
    */
   private async resume(workspaceId: string, endpointId: string): Promise<void> {
     await this.dataSource.transaction(async (em) => {
-      if (await this.repository.unpauseEndpoint(workspaceId, endpointId, em))
-        await this.outbox.resume(em, WEBHOOK_JOB_KIND, workspaceId, { endpointId });
+      if (await this.repository.unpauseEndpoint(workspaceId, endpointId, em)) await this.release(em, workspaceId, endpointId);
     });
   }
 
@@ -268,7 +297,7 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
    * still waiting for it, held by the pause or for their own retry, are due now.
    */
   async endpointEnabled(em: EntityManager, workspaceId: string, endpointId: string): Promise<void> {
-    await this.outbox.resume(em, WEBHOOK_JOB_KIND, workspaceId, { endpointId });
+    await this.release(em, workspaceId, endpointId);
   }
 
   retryDelayMs(failedAttempt: number): number | null {
@@ -345,4 +374,9 @@ function outcomeOf(d: DeliveryRecord) {
     durationMs: d.durationMs,
     lastError: d.lastError,
   };
+}
+
+/** The deliveries of moved webhook jobs (their payloads: JobPayload). */
+function deliveryIdsOf(payloads: ReadonlyArray<Record<string, unknown>>): string[] {
+  return payloads.map((payload) => payload.deliveryId).filter((id): id is string => typeof id === 'string');
 }

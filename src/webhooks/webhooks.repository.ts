@@ -131,9 +131,33 @@ export class WebhooksRepository {
     return !row || row.paused ? null : row.pausedUntil;
   }
 
+  /** An endpoint's pause, its row locked until `em`'s transaction ends (as pauseEndpoint locks it); null: not paused. */
+  async pauseForUpdate(workspaceId: string, id: string, em: EntityManager): Promise<Date | null> {
+    const [row]: Array<{ pausedUntil: Date | null }> = await em.query(
+      `SELECT paused_until AS "pausedUntil" FROM webhook_endpoints WHERE workspace_id = $1 AND id = $2 FOR UPDATE`,
+      [workspaceId, id],
+    );
+    return row?.pausedUntil ?? null;
+  }
+
+  /** Brings a pause's probe forward to `at` (a delivery someone asked for becomes the probe). */
+  async bringPauseForward(workspaceId: string, id: string, at: Date, em: EntityManager): Promise<void> {
+    await em.query(`UPDATE webhook_endpoints SET paused_until = $3 WHERE workspace_id = $1 AND id = $2`, [workspaceId, id, at]);
+  }
+
+  /** The time pending deliveries are tried next, as their outbox jobs were moved to. */
+  async setNextAttempts(workspaceId: string, deliveryIds: readonly string[], at: Date, em: EntityManager): Promise<void> {
+    if (deliveryIds.length === 0) return;
+    await em.query(
+      `UPDATE webhook_deliveries SET next_attempt_at = $3 WHERE workspace_id = $1 AND id = ANY($2::uuid[]) AND status = 'pending'`,
+      [workspaceId, deliveryIds, at],
+    );
+  }
+
   /** Ends an endpoint's pause; false when it was not paused (or is gone). */
   async unpauseEndpoint(workspaceId: string, id: string, em: EntityManager): Promise<boolean> {
-    const rows: unknown[] = await em.query(
+    // An UPDATE answers [rows, count].
+    const [rows]: [unknown[], number] = await em.query(
       `UPDATE webhook_endpoints SET paused_until = NULL WHERE workspace_id = $1 AND id = $2 AND paused_until IS NOT NULL RETURNING id`,
       [workspaceId, id],
     );
@@ -178,7 +202,7 @@ export class WebhooksRepository {
    * afresh); false when it was not enabled (or is gone).
    */
   async disableEndpoint(workspaceId: string, id: string, reason: string, at: Date, em: EntityManager): Promise<boolean> {
-    const rows: unknown[] = await em.query(
+    const [rows]: [unknown[], number] = await em.query(
       `UPDATE webhook_endpoints SET enabled = false, disabled_reason = $3, updated_at = $4, paused_until = NULL
         WHERE workspace_id = $1 AND id = $2 AND enabled RETURNING id`,
       [workspaceId, id, reason, at],

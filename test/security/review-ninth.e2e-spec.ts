@@ -8,6 +8,7 @@ import type { TestApp } from '../support/test-app';
 import { startTestApp } from '../support/test-app';
 import { WEBHOOK_TEST_ENV, WebhookReceiver } from '../support/webhook-receiver';
 import { OutboxWorker } from '../../src/outbox/outbox-worker';
+import { WebhooksRepository } from '../../src/webhooks/webhooks.repository';
 
 jest.setTimeout(60_000);
 
@@ -121,5 +122,36 @@ describe('review 9, W2: a delivery tells when it is tried next', () => {
     const shown = page.body.items.find((d: { id: string }) => d.id === held.id);
     // What the API tells the tenant is when the outbox will try it: not its creation time.
     expect(shown.nextAttemptAt).toBe(held.runAt.toISOString());
+  });
+});
+
+// Found while mending W2: an UPDATE … RETURNING answers [rows, count] through TypeORM, so two checks
+// that read it as rows were always true: every give-up of an endpoint's deliveries "disabled" it again
+// and mailed its owners again, and every delivery that went through "ended a pause".
+describe('review 9, W3: the endpoint changes that report whether they changed anything', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ ...WEBHOOK_TEST_ENV });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('disables an endpoint once and ends a pause only where there is one', async () => {
+    const ws = await newWorkspace(t);
+    const endpointId = await subscribe(t, ws, 'https://hooks.example.com/latchkey');
+    const repository = t.app.get(WebhooksRepository);
+    const now = t.clock.now();
+    await t.dataSource.transaction(async (em) => {
+      expect(await repository.unpauseEndpoint(ws.id, endpointId, em)).toBe(false);
+      expect(await repository.pauseEndpoint(ws.id, endpointId, new Date(now.getTime() + 5000), now, em)).toBeNull();
+      expect(await repository.unpauseEndpoint(ws.id, endpointId, em)).toBe(true);
+      expect(await repository.unpauseEndpoint(ws.id, endpointId, em)).toBe(false);
+      expect(await repository.disableEndpoint(ws.id, endpointId, 'gave up', now, em)).toBe(true);
+      expect(await repository.disableEndpoint(ws.id, endpointId, 'gave up again', now, em)).toBe(false);
+    });
+    const read = await t.http().get(`/v1/workspaces/${ws.id}/webhooks/${endpointId}`).set(bearer(ws.owner.personalToken)).expect(200);
+    expect(read.body).toMatchObject({ enabled: false, disabledReason: 'gave up' });
   });
 });
