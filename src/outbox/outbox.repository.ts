@@ -7,6 +7,9 @@ import { DataSource, EntityManager } from 'typeorm';
 import { insertRows } from '../database/insert-rows';
 import type { ClaimRoom } from './outbox-lane';
 
+/** The payloads of the jobs a move touched. */
+export type JobPayloads = Array<Record<string, unknown>>;
+
 export interface NewJobRow {
   kind: string;
   payload: Record<string, unknown>;
@@ -146,21 +149,8 @@ export class OutboxRepository {
    * due no sooner than `notBefore`. Jobs a worker holds (leased) are left alone: their outcome sets
    * their next time. Answers the payloads of the jobs it moved.
    */
-  async postpone(
-    em: EntityManager,
-    kind: string,
-    shareKey: string,
-    match: Record<string, string>,
-    notBefore: Date,
-  ): Promise<Array<Record<string, unknown>>> {
-    // An UPDATE answers [rows, count].
-    const [rows]: [Array<{ payload: Record<string, unknown> }>, number] = await em.query(
-      `UPDATE outbox_jobs SET run_at = $4
-        WHERE kind = $1 AND share_key = $2 AND status = 'pending' AND NOT leased AND payload @> $3::jsonb AND run_at < $4
-        RETURNING payload`,
-      [kind, shareKey, JSON.stringify(match), notBefore],
-    );
-    return rows.map((row) => row.payload);
+  postpone(em: EntityManager, kind: string, shareKey: string, match: Record<string, string>, notBefore: Date): Promise<JobPayloads> {
+    return this.moveWaiting(em, { kind, shareKey, match }, notBefore, 'due sooner');
   }
 
   /**
@@ -168,19 +158,24 @@ export class OutboxRepository {
    * due now: what postpone() held back. A job waiting for its own retry comes forward too (the receiver
    * has just answered); one a worker holds is left alone. Answers the payloads of the jobs it moved.
    */
-  async resume(
+  resume(em: EntityManager, kind: string, shareKey: string, match: Record<string, string>, now: Date): Promise<JobPayloads> {
+    return this.moveWaiting(em, { kind, shareKey, match }, now, 'due later');
+  }
+
+  /** The matching jobs not in flight that are due sooner (or later) than `to`, moved to `to`. */
+  private async moveWaiting(
     em: EntityManager,
-    kind: string,
-    shareKey: string,
-    match: Record<string, string>,
-    now: Date,
-  ): Promise<Array<Record<string, unknown>>> {
+    jobs: { kind: string; shareKey: string; match: Record<string, string> },
+    to: Date,
+    which: 'due sooner' | 'due later',
+  ): Promise<JobPayloads> {
     // An UPDATE answers [rows, count].
     const [rows]: [Array<{ payload: Record<string, unknown> }>, number] = await em.query(
       `UPDATE outbox_jobs SET run_at = $4
-        WHERE kind = $1 AND share_key = $2 AND status = 'pending' AND NOT leased AND payload @> $3::jsonb AND run_at > $4
+        WHERE kind = $1 AND share_key = $2 AND status = 'pending' AND NOT leased AND payload @> $3::jsonb
+          AND run_at ${which === 'due sooner' ? '<' : '>'} $4
         RETURNING payload`,
-      [kind, shareKey, JSON.stringify(match), now],
+      [jobs.kind, jobs.shareKey, JSON.stringify(jobs.match), to],
     );
     return rows.map((row) => row.payload);
   }

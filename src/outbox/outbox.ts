@@ -12,7 +12,7 @@ import {
   TransactionRollbackEvent,
 } from 'typeorm';
 import { Clock } from '../common/clock';
-import { NewJobRow, OutboxRepository } from './outbox.repository';
+import { JobPayloads, NewJobRow, OutboxRepository } from './outbox.repository';
 
 export interface OutboxJobInput {
   /** Which handler delivers it: 'mail', 'webhook', ... */
@@ -124,13 +124,7 @@ export class Outbox implements EntitySubscriberInterface {
    * (a paused webhook endpoint's), in `manager`'s transaction; jobs in flight are left to their outcome.
    * Answers the payloads of the jobs it held back.
    */
-  postpone(
-    manager: EntityManager,
-    kind: string,
-    shareKey: string,
-    match: Record<string, string>,
-    notBefore: Date,
-  ): Promise<Array<Record<string, unknown>>> {
+  postpone(manager: EntityManager, kind: string, shareKey: string, match: Record<string, string>, notBefore: Date): Promise<JobPayloads> {
     return this.jobs.postpone(manager, kind, shareKey, match, notBefore);
   }
 
@@ -138,12 +132,7 @@ export class Outbox implements EntitySubscriberInterface {
    * Makes the waiting jobs that postpone() held back (and any others of theirs due later) due now, and
    * wakes their lane after the commit as a new job would. Answers the payloads of the jobs it moved.
    */
-  async resume(
-    manager: EntityManager,
-    kind: string,
-    shareKey: string,
-    match: Record<string, string>,
-  ): Promise<Array<Record<string, unknown>>> {
+  async resume(manager: EntityManager, kind: string, shareKey: string, match: Record<string, string>): Promise<JobPayloads> {
     const moved = await this.jobs.resume(manager, kind, shareKey, match, this.clock.now());
     if (moved.length > 0) this.wake(manager, [{ kind }]);
     return moved;

@@ -5,22 +5,12 @@
 import { gql } from '../graphql/gql';
 import { bearer } from '../support/api';
 import { newWorkspace, type WorkspaceFixture } from '../support/fixtures';
-import { deliveringBeside, startDeliveringApp } from '../support/tarpit';
+import { deliveringBeside, startDeliveringApp, subscribe } from '../support/tarpit';
 import type { TestApp } from '../support/test-app';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { RETRY_DELAYS_MS } from '../../src/webhooks/webhook-deliveries';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function subscribe(t: TestApp, ws: WorkspaceFixture, url: string): Promise<string> {
-  const res = await t
-    .http()
-    .post(`/v1/workspaces/${ws.id}/webhooks`)
-    .set(bearer(ws.owner.personalToken))
-    .send({ url, events: ['device.created'] })
-    .expect(201);
-  return res.body.endpoint.id;
-}
 
 /** Workspaces (free) of one attacker, each with a receiver that never answers beside a fast one. */
 const ATTACKERS = 4;

@@ -3,7 +3,7 @@
 // breaker. Each test asserts the secure behaviour and fails on the code it was written against.
 import { bearer } from '../support/api';
 import { newWorkspace, type WorkspaceFixture } from '../support/fixtures';
-import { deliveringBeside } from '../support/tarpit';
+import { deliveringBeside, subscribe } from '../support/tarpit';
 import type { TestApp } from '../support/test-app';
 import { startTestApp } from '../support/test-app';
 import { WEBHOOK_TEST_ENV, WebhookReceiver } from '../support/webhook-receiver';
@@ -13,16 +13,6 @@ import { WebhooksRepository } from '../../src/webhooks/webhooks.repository';
 jest.setTimeout(60_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function subscribe(t: TestApp, ws: WorkspaceFixture, url: string): Promise<string> {
-  const res = await t
-    .http()
-    .post(`/v1/workspaces/${ws.id}/webhooks`)
-    .set(bearer(ws.owner.personalToken))
-    .send({ url, events: ['device.created'] })
-    .expect(201);
-  return res.body.endpoint.id;
-}
 
 async function ping(t: TestApp, ws: WorkspaceFixture, endpointId: string): Promise<void> {
   await t.http().post(`/v1/workspaces/${ws.id}/webhooks/${endpointId}/test`).set(bearer(ws.owner.personalToken)).expect(202);

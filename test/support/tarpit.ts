@@ -72,14 +72,18 @@ export class Tarpit {
  * then adds `count` deliveries whose attempts never end before their timeout.
  */
 export async function endpointsOnTarpit(t: TestApp, ws: WorkspaceFixture, tarpit: Tarpit, count: number): Promise<void> {
-  for (let n = 0; n < count; n++) {
-    await t
-      .http()
-      .post(`/v1/workspaces/${ws.id}/webhooks`)
-      .set(bearer(ws.owner.personalToken))
-      .send({ url: tarpit.url(`/hook-${n}`), events: ['device.created'] })
-      .expect(201);
-  }
+  for (let n = 0; n < count; n++) await subscribe(t, ws, tarpit.url(`/hook-${n}`));
+}
+
+/** A webhook endpoint of `ws` at `url`, subscribed to device.created, made by its owner; its id. */
+export async function subscribe(t: TestApp, ws: WorkspaceFixture, url: string): Promise<string> {
+  const res = await t
+    .http()
+    .post(`/v1/workspaces/${ws.id}/webhooks`)
+    .set(bearer(ws.owner.personalToken))
+    .send({ url, events: ['device.created'] })
+    .expect(201);
+  return res.body.endpoint.id;
 }
 
 /**
