@@ -40,12 +40,18 @@ describeOnPostgres('a write holds its caller token', () => {
 
   const newDevice = (name: string) => ({ name, serial: `SN-${randomBytes(5).toString('hex')}` });
 
-  it('a revocation that committed while the write waited for the workspace lock stops the write (401)', async () => {
+  /** A workspace, its owner's named token, and a device made with it, waiting for the workspace's lock (held by the test). */
+  async function writeWaitingForWorkspaceLock() {
     const ws = await newWorkspace(t);
     const named = await createNamedToken(t, ws.owner.personalToken, { scopes: ['*'] });
     await blocker.held.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [ws.id]);
     const write = send(t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(named.secret)).send(newDevice('late')));
     await blockedOnLock(t.dataSource, '%FROM workspaces WHERE id = $1 FOR UPDATE%');
+    return { ws, named, write };
+  }
+
+  it('a revocation that committed while the write waited for the workspace lock stops the write (401)', async () => {
+    const { ws, named, write } = await writeWaitingForWorkspaceLock();
 
     await t.http().delete(`/v1/me/tokens/${named.id}`).set(bearer(ws.owner.personalToken)).expect(204);
     await blocker.held.commitTransaction();
@@ -57,11 +63,7 @@ describeOnPostgres('a write holds its caller token', () => {
 
   // Review 8, A4: the hold judged every rule of the token check but the network allow-list.
   it('a token narrowed to other networks while the write waited for the workspace lock stops the write (403)', async () => {
-    const ws = await newWorkspace(t);
-    const named = await createNamedToken(t, ws.owner.personalToken, { scopes: ['*'] });
-    await blocker.held.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [ws.id]);
-    const write = send(t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(named.secret)).send(newDevice('late')));
-    await blockedOnLock(t.dataSource, '%FROM workspaces WHERE id = $1 FOR UPDATE%');
+    const { ws, named, write } = await writeWaitingForWorkspaceLock();
 
     await t
       .http()
@@ -79,11 +81,7 @@ describeOnPostgres('a write holds its caller token', () => {
   });
 
   it("a token's new network allow-list that still holds the caller's address lets the waiting write through", async () => {
-    const ws = await newWorkspace(t);
-    const named = await createNamedToken(t, ws.owner.personalToken, { scopes: ['*'] });
-    await blocker.held.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [ws.id]);
-    const write = send(t.http().post(`/v1/workspaces/${ws.id}/devices`).set(bearer(named.secret)).send(newDevice('inside')));
-    await blockedOnLock(t.dataSource, '%FROM workspaces WHERE id = $1 FOR UPDATE%');
+    const { ws, named, write } = await writeWaitingForWorkspaceLock();
 
     await t
       .http()
