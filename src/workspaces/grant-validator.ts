@@ -4,12 +4,12 @@
 // answer 403 to a grantor limited to some devices, so the answer tells nothing of which ids exist.
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import type { DeviceAccess } from '../authorization/device-rules';
+import { deviceAccessWithin, type DeviceAccess } from '../authorization/device-rules';
 import { assertCanGrantDevices, assertCanGrantRoles, assertOwnerReachesAll, includesOwnerRole } from '../authorization/grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
-import { validationFailed } from '../common/errors';
+import { DomainError, ErrorCode, validationFailed } from '../common/errors';
 import { DevicesRepository } from '../devices/devices.repository';
-import type { RoleRecord } from './workspace.records';
+import type { InvitationRecord, RoleRecord } from './workspace.records';
 import { WorkspacesRepository } from './workspaces.repository';
 
 @Injectable()
@@ -32,6 +32,29 @@ export class GrantValidator {
       const known = await this.devices.existing(grantor.workspaceId, access.deviceIds, em);
       if (known.size !== access.deviceIds.length)
         throw validationFailed('deviceAccess.deviceIds', 'names a device that is not in this workspace');
+    }
+  }
+
+  /**
+   * Acting on a pending invitation (changing or revoking it) is for whoever could grant what it offers
+   * now, as acting on a member is for whoever holds what the member holds: every role of it that still
+   * exists (so only owners touch an invitation to the owner role) and every device it grants. A changer
+   * shown only the devices in its reach (accessWithinReach) would otherwise send that part back and
+   * silently drop the rest.
+   */
+  async assertCanActOnInvitation(
+    actor: WorkspaceAccess,
+    invitation: Pick<InvitationRecord, 'roleIds' | 'deviceAccess' | 'deviceIds'>,
+    em: EntityManager,
+  ): Promise<void> {
+    assertCanGrantRoles(actor, await this.workspaces.findRoles(actor.workspaceId, invitation.roleIds, em));
+    const granted: DeviceAccess =
+      invitation.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: invitation.deviceIds };
+    if (!deviceAccessWithin(actor.deviceAccess, granted)) {
+      throw new DomainError(
+        ErrorCode.Forbidden,
+        'This invitation grants devices you cannot reach: only someone who reaches them all may change or revoke it.',
+      );
     }
   }
 

@@ -4,11 +4,11 @@ import { Injectable } from '@nestjs/common';
 import type { Actor } from '../audit/audit-log';
 import { hashToken, parseToken } from '../auth/token-format';
 import { toDeviceAccess } from '../authorization/device-access.dto';
-import { type DeviceAccess, deviceAccessWithin } from '../authorization/device-rules';
+import type { DeviceAccess } from '../authorization/device-rules';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
-import { conflict, DomainError, ErrorCode, notFound } from '../common/errors';
+import { conflict, notFound } from '../common/errors';
 import { GrantValidator } from './grant-validator';
 import { InvitationPreviewView, maskEmail } from './invitation-preview.view';
 import { InvitationsRepository } from './invitations.repository';
@@ -67,19 +67,14 @@ export class InvitationChangesService {
       async ({ em, access, audit }, invitation) => {
         const now = this.clock.now();
         if (dto.roleIds === undefined && dto.deviceAccess === undefined) return toInvitationView(invitation, now, access.deviceAccess);
-        const granted: DeviceAccess =
-          invitation.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: invitation.deviceIds };
-        // Whoever changes an invitation reaches every device it grants, as whoever changes a member
-        // does: a changer shown only the devices in its reach (accessWithinReach) would otherwise send
-        // that part back and silently drop the rest.
-        if (!deviceAccessWithin(access.deviceAccess, granted)) {
-          throw new DomainError(
-            ErrorCode.Forbidden,
-            'This invitation grants devices you cannot reach: only someone who reaches them all may change it.',
-          );
-        }
+        // The grant it offers now, then the new one, as changing a team checks both (review 10, I2).
+        await this.grants.assertCanActOnInvitation(access, invitation, em);
         const roleIds = dto.roleIds ?? invitation.roleIds;
-        const deviceAccess: DeviceAccess = dto.deviceAccess ? toDeviceAccess(dto.deviceAccess) : granted;
+        const deviceAccess: DeviceAccess = dto.deviceAccess
+          ? toDeviceAccess(dto.deviceAccess)
+          : invitation.deviceAccess === 'all'
+            ? { mode: 'all' }
+            : { mode: 'selected', deviceIds: invitation.deviceIds };
         await this.grants.invitationGrant(access, roleIds, deviceAccess, em);
         const changed = {
           roleIds,

@@ -13,7 +13,7 @@ import { NoBody } from '../common/validation';
 import { ApiProblems } from '../openapi/problems';
 import { InvitationChangesService } from './invitation-changes.service';
 import { InvitationPreviewView } from './invitation-preview.view';
-import { InvitationsService } from './invitations.service';
+import { INVITING_PERMISSION, InvitationsService } from './invitations.service';
 import { AcceptedInvitationView, InvitationView, IssuedInvitationView, MyInvitationView } from './workspace.views';
 import {
   AcceptInvitationDto,
@@ -40,7 +40,7 @@ export class InvitationsController {
   }
 
   @Post('workspaces/:wid/invitations')
-  @Authenticated({ permission: 'members:manage' })
+  @Authenticated({ permission: INVITING_PERMISSION })
   @ApiCreatedResponse({ type: IssuedInvitationView, description: 'The invitation and its secret, shown this once' })
   @ApiProblems(409)
   create(
@@ -52,7 +52,7 @@ export class InvitationsController {
   }
 
   @Patch('workspaces/:wid/invitations/:id')
-  @Authenticated({ permission: 'members:manage' })
+  @Authenticated({ permission: INVITING_PERMISSION })
   @ApiOkResponse({
     type: InvitationView,
     description: 'The pending invitation with its new roles and devices; the same secret and expiry, the caller as its inviter',
@@ -69,7 +69,7 @@ export class InvitationsController {
 
   @Delete('workspaces/:wid/invitations/:id')
   @HttpCode(204)
-  @Authenticated({ permission: 'members:manage' })
+  @Authenticated({ permission: INVITING_PERMISSION })
   @ApiNoContentResponse({ description: 'Revoked (or already was)' })
   @ApiProblems(409)
   async revoke(
@@ -83,7 +83,7 @@ export class InvitationsController {
 
   @Post('workspaces/:wid/invitations/:id/resend')
   @HttpCode(200)
-  @Authenticated({ permission: 'members:manage' })
+  @Authenticated({ permission: INVITING_PERMISSION })
   @ApiOkResponse({
     type: IssuedInvitationView,
     description: 'The invitation with a new secret (the old one no longer works) and a new expiry',

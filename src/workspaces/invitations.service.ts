@@ -24,6 +24,7 @@ import { GrantValidator } from './grant-validator';
 import { InvitationMailLimits } from './invitation-mail-limits';
 import { InvitationsRepository } from './invitations.repository';
 import { INVITATION_DAYS_DEFAULT } from './workspace.limits';
+import type { Permission } from '../authorization/permissions';
 import type { InvitationRecord, RoleRecord } from './workspace.records';
 import {
   type AcceptedInvitationView,
@@ -38,6 +39,12 @@ import { AcceptInvitationDto, CreateInvitationDto, DeclineInvitationDto, ResendI
 import { WorkspacesRepository } from './workspaces.repository';
 
 const DAY_MS = 86_400_000;
+
+/**
+ * What issuing, changing, revoking and resending an invitation needs (the routes' rule), and what its
+ * inviter must still hold when it is accepted.
+ */
+export const INVITING_PERMISSION = 'members:manage' satisfies Permission;
 
 @Injectable()
 export class InvitationsService {
@@ -126,6 +133,8 @@ export class InvitationsService {
         const status = invitationStatus(invitation, this.clock.now());
         if (status === 'accepted') throw conflict('The invitation has been accepted; remove the member instead.');
         if (status === 'revoked') return;
+        // Only whoever could grant what it offers takes it back: only owners an owner's (review 10, I3).
+        await this.grants.assertCanActOnInvitation(access, invitation, em);
         await this.invitations.mark(access.workspaceId, invitationId, { column: 'revoked_at', at: this.clock.now() }, em);
         await audit({ action: 'invitation.revoked', target: { type: 'invitation', id: invitationId } });
       },
@@ -303,6 +312,8 @@ export class InvitationsService {
     // What its roles give it now, whatever token it sent the invitation with (that token's scopes bounded it then).
     const held = await this.resolver.holdings(inviter, invitation.workspaceId, em);
     if (!held) throw lapsed();
+    // Inviting at all, too: an inviter that lost members:manage (demoted to member, say) invites nobody (review 10, I1).
+    if (!held.permissions.has(INVITING_PERMISSION)) throw lapsed();
     try {
       assertCanGrantRoles(held, roles);
       assertCanGrantDevices(held, deviceAccess);
