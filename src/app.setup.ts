@@ -11,6 +11,7 @@ import { join, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import { Logger } from 'nestjs-pino';
 import { SingleWriteResponse } from './common/single-write-response';
+import { answerClientError, REQUEST_TIMEOUT_MS } from './common/client-errors';
 import { apiSecurityHeaders, isApiRoute, securityHeaders } from './common/security-headers';
 import { DomainError, ErrorCode, validationFailed, validationFailedWith } from './common/errors';
 import { MAX_REQUEST_ID_LENGTH, ProblemDetailsFilter, sendProblem } from './common/problem-details.filter';
@@ -80,6 +81,9 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
       return id;
     },
     forceCloseConnections: 'idle',
+    // A request must arrive whole in time (client-errors.ts); what Node's parser refuses is problem+json too.
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    clientErrorHandler: answerClientError,
     // The router refuses a URL with broken percent-encoding or an over-long path parameter before any
     // hook or Nest sees the request; these answer like any other invalid path, in problem+json, with
     // the headers the onRequest hook would have set.

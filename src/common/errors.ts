@@ -21,7 +21,9 @@ export enum ErrorCode {
   MethodNotAllowed = 'method_not_allowed',
   Conflict = 'conflict',
   LastOwner = 'last_owner',
+  RequestTimeout = 'request_timeout',
   PayloadTooLarge = 'payload_too_large',
+  HeadersTooLarge = 'headers_too_large',
   UnsupportedMediaType = 'unsupported_media_type',
   RateLimited = 'rate_limited',
   Unavailable = 'unavailable',
@@ -53,8 +55,12 @@ export function statusFor(code: ErrorCode): number {
     case ErrorCode.Conflict:
     case ErrorCode.LastOwner:
       return 409;
+    case ErrorCode.RequestTimeout:
+      return 408;
     case ErrorCode.PayloadTooLarge:
       return 413;
+    case ErrorCode.HeadersTooLarge:
+      return 431;
     case ErrorCode.UnsupportedMediaType:
       return 415;
     case ErrorCode.RateLimited:
@@ -106,8 +112,12 @@ export function titleFor(code: ErrorCode): string {
       return 'Conflict';
     case ErrorCode.LastOwner:
       return 'Last owner';
+    case ErrorCode.RequestTimeout:
+      return 'Request timeout';
     case ErrorCode.PayloadTooLarge:
       return 'Payload too large';
+    case ErrorCode.HeadersTooLarge:
+      return 'Request headers too large';
     case ErrorCode.UnsupportedMediaType:
       return 'Unsupported media type';
     case ErrorCode.RateLimited:

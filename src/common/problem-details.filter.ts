@@ -37,7 +37,9 @@ const CODE_BY_HTTP_STATUS: Record<number, ErrorCode> = {
   404: ErrorCode.NotFound,
   405: ErrorCode.MethodNotAllowed,
   409: ErrorCode.Conflict,
+  408: ErrorCode.RequestTimeout,
   413: ErrorCode.PayloadTooLarge,
+  431: ErrorCode.HeadersTooLarge,
   415: ErrorCode.UnsupportedMediaType,
   429: ErrorCode.RateLimited,
   503: ErrorCode.Unavailable,
@@ -79,6 +81,13 @@ export function sendProblem(reply: FastifyReply, requestId: string, error: Domai
 }
 
 /** What every problem body says before its request id, in this order. */
+/** A problem's JSON text, for an answer written outside Fastify's reply (Node's parser refusals, app.setup.ts). */
+export function problemText(error: DomainError, requestId: string): string {
+  const body: ProblemBody = { ...problemFields(error, statusFor(error.code)), requestId };
+  if (error.extras.errors) body.errors = error.extras.errors;
+  return JSON.stringify(body);
+}
+
 function problemFields(error: DomainError, status: number): Omit<ProblemBody, 'requestId'> {
   return {
     type: `https://latchkey.dev/problems/${error.code.replace(/_/g, '-')}`,

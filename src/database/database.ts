@@ -107,6 +107,9 @@ export class Database {
     }
   }
 
+  /** The database check in flight, shared by the checks that come while it runs. */
+  private checking: Promise<'ok' | 'busy'> | null = null;
+
   poolStats(): PoolStats {
     return this.pool.stats();
   }
@@ -122,7 +125,17 @@ export class Database {
    * outside the pool: a connection of its own to the server, or the embedded database in this
    * process (its socket admits the pool's one connection and no other).
    */
-  async check(timeoutMs: number): Promise<'ok' | 'busy'> {
+  check(timeoutMs: number): Promise<'ok' | 'busy'> {
+    // One probe at a time, its outcome shared by every check that comes while it runs: the readiness
+    // probe is anonymous and unlimited, and a flood of it must neither fill the pool with SELECT 1 nor
+    // open a connection outside the pool per request (review 10a, F1: the server's max_connections).
+    this.checking ??= this.probe(timeoutMs).finally(() => {
+      this.checking = null;
+    });
+    return this.checking;
+  }
+
+  private async probe(timeoutMs: number): Promise<'ok' | 'busy'> {
     if (!this.pool.saturated) {
       await withTimeout(this.dataSource.query('SELECT 1'), timeoutMs);
       return 'ok';

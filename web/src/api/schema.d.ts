@@ -1982,7 +1982,7 @@ export interface components {
              * @description Present when the token reaches the workspace but is refused there (its token policy, say): the error code it gets
              * @enum {string}
              */
-            refused?: "validation_failed" | "invalid_request" | "invalid_target" | "invalid_scope" | "unsupported_grant_type" | "token_missing" | "token_invalid" | "token_expired" | "invalid_credentials" | "insufficient_scope" | "forbidden" | "token_policy" | "network_not_allowed" | "not_found" | "method_not_allowed" | "conflict" | "last_owner" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "unavailable" | "internal";
+            refused?: "validation_failed" | "invalid_request" | "invalid_target" | "invalid_scope" | "unsupported_grant_type" | "token_missing" | "token_invalid" | "token_expired" | "invalid_credentials" | "insufficient_scope" | "forbidden" | "token_policy" | "network_not_allowed" | "not_found" | "method_not_allowed" | "conflict" | "last_owner" | "request_timeout" | "payload_too_large" | "headers_too_large" | "unsupported_media_type" | "rate_limited" | "unavailable" | "internal";
         };
         InvitationInviterView: {
             /** @description The person's display name or the API user's name (never an email address) */
@@ -2393,7 +2393,7 @@ export interface components {
         /** @description An error (RFC 9457). `code` is stable and is what clients should branch on; `detail` is for people. */
         Problem: {
             /** @enum {string} */
-            code: "validation_failed" | "invalid_request" | "invalid_target" | "invalid_scope" | "unsupported_grant_type" | "token_missing" | "token_invalid" | "token_expired" | "invalid_credentials" | "insufficient_scope" | "forbidden" | "token_policy" | "network_not_allowed" | "not_found" | "method_not_allowed" | "conflict" | "last_owner" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "unavailable" | "internal";
+            code: "validation_failed" | "invalid_request" | "invalid_target" | "invalid_scope" | "unsupported_grant_type" | "token_missing" | "token_invalid" | "token_expired" | "invalid_credentials" | "insufficient_scope" | "forbidden" | "token_policy" | "network_not_allowed" | "not_found" | "method_not_allowed" | "conflict" | "last_owner" | "request_timeout" | "payload_too_large" | "headers_too_large" | "unsupported_media_type" | "rate_limited" | "unavailable" | "internal";
             detail: string;
             /**
              * @description Token exchange errors only (POST /v1/auth/token with a form): the RFC 6749 error code, the same as `code`
