@@ -41,11 +41,16 @@ describe('review 9, W1: the circuit breaker of a paused endpoint and POST …/te
     const firstFailed = () => attackers.every((_, n) => tarpit.endedAt(`/tarpit-${n}`) > 0) && tarpit.taken === tarpit.ended;
     for (let i = 0; i < 1000 && !firstFailed(); i++) await sleep(10);
     expect(firstFailed()).toBe(true);
-    const paused: Array<{ pausedUntil: Date | null }> = await t.dataSource.query(
-      `SELECT paused_until AS "pausedUntil" FROM webhook_endpoints WHERE id = ANY($1::uuid[])`,
-      [attackers.map((a) => a.tarpitId)],
-    );
-    expect(paused.every((row) => row.pausedUntil !== null)).toBe(true);
+    // The tarpit sees each attempt end before the worker records its failure: wait for the pauses themselves.
+    const allPaused = async (): Promise<boolean> => {
+      const paused: Array<{ pausedUntil: Date | null }> = await t.dataSource.query(
+        `SELECT paused_until AS "pausedUntil" FROM webhook_endpoints WHERE id = ANY($1::uuid[])`,
+        [attackers.map((a) => a.tarpitId)],
+      );
+      return paused.every((row) => row.pausedUntil !== null);
+    };
+    for (let i = 0; i < 500 && !(await allPaused()); i++) await sleep(10);
+    expect(await allPaused()).toBe(true);
 
     // The attack: per workspace, a test ping to the fast endpoint (it goes through, and clears the
     // workspace's failing mark in the lane), then three test pings to the paused tarpit endpoint, which
