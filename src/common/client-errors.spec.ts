@@ -1,17 +1,24 @@
 import type { Socket } from 'node:net';
 import { answerClientError } from './client-errors';
 
-/** A socket that keeps what is written to it. */
-function fakeSocket(state: { destroyed?: boolean; writable?: boolean } = {}): Socket & { written: string[] } {
-  const written: string[] = [];
-  return {
+/** A socket that keeps what is written to it, and says whether it was let go. */
+type FakeSocket = Socket & { written: string[]; destroyedByUs: boolean };
+
+function fakeSocket(state: { destroyed?: boolean; writable?: boolean } = {}): FakeSocket {
+  const socket = {
     destroyed: state.destroyed ?? false,
     writable: state.writable ?? true,
-    written,
-    end: (text: string) => written.push(text),
-  } as unknown as Socket & {
-    written: string[];
+    written: [] as string[],
+    destroyedByUs: false,
+    end(text: string, flushed?: () => void) {
+      socket.written.push(text);
+      flushed?.();
+    },
+    destroy() {
+      socket.destroyedByUs = true;
+    },
   };
+  return socket as unknown as FakeSocket;
 }
 
 function parse(raw: string): { status: number; headers: Record<string, string>; body: Record<string, unknown> } {
@@ -39,13 +46,20 @@ describe('answerClientError', () => {
     expect(Number(answer.headers['content-length'])).toBe(Buffer.byteLength(socket.written[0].split('\r\n\r\n')[1]));
     expect(answer.body).toMatchObject({ status, code: problemCode, requestId: answer.headers['x-request-id'] });
     expect(JSON.stringify(answer.body)).not.toContain('refused');
+    // The socket itself goes once the answer is out, not only the server's half.
+    expect(socket.destroyedByUs).toBe(true);
   });
 
-  it('writes nothing to a client that is gone or a socket that cannot be written', () => {
-    for (const socket of [fakeSocket(), fakeSocket({ destroyed: true }), fakeSocket({ writable: false })]) {
-      const code = socket.destroyed || !socket.writable ? 'HPE_INVALID_METHOD' : 'ECONNRESET';
-      answerClientError(Object.assign(new Error('gone'), { code }), socket);
-      expect(socket.written).toEqual([]);
-    }
+  it('writes nothing to a client that is gone, and lets go of a socket it cannot write to', () => {
+    const reset = fakeSocket();
+    answerClientError(Object.assign(new Error('gone'), { code: 'ECONNRESET' }), reset);
+    expect(reset.written).toEqual([]);
+    const destroyed = fakeSocket({ destroyed: true });
+    answerClientError(Object.assign(new Error('gone'), { code: 'HPE_INVALID_METHOD' }), destroyed);
+    expect(destroyed.written).toEqual([]);
+    const halfClosed = fakeSocket({ writable: false });
+    answerClientError(Object.assign(new Error('late'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), halfClosed);
+    expect(halfClosed.written).toEqual([]);
+    expect(halfClosed.destroyedByUs).toBe(true);
   });
 });

@@ -31,8 +31,12 @@ function problemFor(code: string | undefined): DomainError {
 
 /** Fastify's clientErrorHandler: the parser's refusal, answered in problem+json on the raw socket. */
 export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
-  // The client is gone, or an answer has begun: nothing can be written.
-  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  // Nothing can be written (an answer has ended the server's half): the socket is let go all the same.
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
   const problem = problemFor(error.code);
   const status = statusFor(problem.code);
   const requestId = randomUUID();
@@ -47,5 +51,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
   const head = Object.entries(headers)
     .filter(([, value]) => value !== undefined)
     .map(([name, value]) => `${name}: ${value}`);
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head.join('\r\n')}\r\n\r\n${body}`);
+  // Then the socket itself goes, not only the server's half: with this handler set Node leaves it to us,
+  // and a client that never closes its side would otherwise hold it for ever (review 11).
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
 }
