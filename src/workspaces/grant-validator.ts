@@ -9,7 +9,7 @@ import { assertCanGrantDevices, assertCanGrantRoles, assertOwnerReachesAll, incl
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import { DomainError, ErrorCode, validationFailed } from '../common/errors';
 import { DevicesRepository } from '../devices/devices.repository';
-import type { InvitationRecord, RoleRecord } from './workspace.records';
+import { invitationDeviceAccess, type InvitationRecord, type RoleRecord } from './workspace.records';
 import { WorkspacesRepository } from './workspaces.repository';
 
 @Injectable()
@@ -48,9 +48,7 @@ export class GrantValidator {
     em: EntityManager,
   ): Promise<void> {
     assertCanGrantRoles(actor, await this.workspaces.findRoles(actor.workspaceId, invitation.roleIds, em));
-    const granted: DeviceAccess =
-      invitation.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: invitation.deviceIds };
-    if (!deviceAccessWithin(actor.deviceAccess, granted)) {
+    if (!deviceAccessWithin(actor.deviceAccess, invitationDeviceAccess(invitation))) {
       throw new DomainError(
         ErrorCode.Forbidden,
         'This invitation grants devices you cannot reach: only someone who reaches them all may change or revoke it.',

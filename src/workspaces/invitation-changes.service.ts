@@ -4,7 +4,6 @@ import { Injectable } from '@nestjs/common';
 import type { Actor } from '../audit/audit-log';
 import { hashToken, parseToken } from '../auth/token-format';
 import { toDeviceAccess } from '../authorization/device-access.dto';
-import type { DeviceAccess } from '../authorization/device-rules';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
@@ -13,6 +12,7 @@ import { GrantValidator } from './grant-validator';
 import { InvitationPreviewView, maskEmail } from './invitation-preview.view';
 import { InvitationsRepository } from './invitations.repository';
 import { capInvitationExpiry, inviterOf } from './invitations.service';
+import { invitationDeviceAccess } from './workspace.records';
 import { invitationStatus, InvitationView, toInvitationView } from './workspace.views';
 import type { PreviewInvitationDto, UpdateInvitationDto } from './workspaces.dto';
 
@@ -70,11 +70,7 @@ export class InvitationChangesService {
         // The grant it offers now, then the new one, as changing a team checks both (review 10, I2).
         await this.grants.assertCanActOnInvitation(access, invitation, em);
         const roleIds = dto.roleIds ?? invitation.roleIds;
-        const deviceAccess: DeviceAccess = dto.deviceAccess
-          ? toDeviceAccess(dto.deviceAccess)
-          : invitation.deviceAccess === 'all'
-            ? { mode: 'all' }
-            : { mode: 'selected', deviceIds: invitation.deviceIds };
+        const deviceAccess = dto.deviceAccess ? toDeviceAccess(dto.deviceAccess) : invitationDeviceAccess(invitation);
         await this.grants.invitationGrant(access, roleIds, deviceAccess, em);
         const changed = {
           roleIds,

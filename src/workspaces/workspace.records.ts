@@ -54,3 +54,8 @@ export interface InvitationRecord {
   declinedAt: Date | null;
   revokedAt: Date | null;
 }
+
+/** The device access an invitation grants, as stored (devices deleted since are still named). */
+export function invitationDeviceAccess(i: Pick<InvitationRecord, 'deviceAccess' | 'deviceIds'>): DeviceAccess {
+  return i.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: i.deviceIds };
+}

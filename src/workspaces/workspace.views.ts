@@ -12,7 +12,13 @@ import { UUID_SCHEMA } from '../common/uuid-param';
 import { DATE_TIME, nullableRef } from '../common/view-fields';
 import { CallerAccessView } from './caller-access.view';
 import { NamedDeviceView, NamedRoleView } from './invitation-preview.view';
-import type { InvitationRecord, MemberRecord, RoleRecord, WorkspaceRecord } from './workspace.records';
+import {
+  invitationDeviceAccess,
+  type InvitationRecord,
+  type MemberRecord,
+  type RoleRecord,
+  type WorkspaceRecord,
+} from './workspace.records';
 import {
   MAX_LIFETIME_DAYS_MAX,
   REVOKE_UNUSED_AFTER_DAYS_MIN,
@@ -247,8 +253,7 @@ export class InvitationView {
 
 /** An invitation as a caller whose device access is `reach` sees it: devices out of its reach are not named. */
 export function toInvitationView(i: InvitationRecord, now: Date, reach: DeviceAccess): InvitationView {
-  const granted: DeviceAccess = i.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds: i.deviceIds };
-  const deviceAccess = accessWithinReach(reach, granted);
+  const deviceAccess = accessWithinReach(reach, invitationDeviceAccess(i));
   return {
     id: i.id,
     workspaceId: i.workspaceId,
