@@ -211,6 +211,11 @@ function countKeys(object: object): number {
 
 class LatchkeyValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // Nest's pipe reads a null body as {} (a PATCH with `null` changed nothing and answered 200): a
+    // route that takes a DTO takes an object. Routes without a body (NoBody) still read null as none.
+    if (metadata.type === 'body' && value === null && this.toValidate(metadata)) {
+      throw validationFailedWith([{ field: 'body', message: 'must be a JSON object' }]);
+    }
     if (metadata.type === 'body' || metadata.type === 'query') {
       const problem = inputProblem(value, metadata.type, metadata.type === 'body' ? inputValuesOf(metadata.metatype) : MAX_INPUT_VALUES);
       if (problem) throw validationFailedWith([problem]);

@@ -130,4 +130,30 @@ describe('hostile input', () => {
       await t.http().get(`/v1/workspaces/${other.id}`).set(bearer(secret)).expect(200);
     });
   });
+
+  describe('a JSON null is no object: 400 on a route that takes one (was read as {}: a PATCH changed nothing and answered 200)', () => {
+    it.each([
+      ['PATCH', 'a change', (id: string) => `/v1/workspaces/${id}`],
+      ['POST', 'a creation', (id: string) => `/v1/workspaces/${id}/devices`],
+    ] as const)('%s (%s)', async (method, _label, path) => {
+      const res = await t
+        .http()
+        [method === 'PATCH' ? 'patch' : 'post'](path(wid))
+        .set(bearer(secret))
+        .set('Content-Type', 'application/json')
+        .send('null');
+      expect(expectProblem(res, 400, 'validation_failed').errors).toEqual([{ field: 'body', message: 'must be a JSON object' }]);
+    });
+
+    it('a route without a body still takes a null as no body, like an empty one', async () => {
+      const other = await createWorkspace(t, secret, 'Null body');
+      await t
+        .http()
+        .delete(`/v1/workspaces/${other.id}`)
+        .set(bearer(secret))
+        .set('Content-Type', 'application/json')
+        .send('null')
+        .expect(204);
+    });
+  });
 });
