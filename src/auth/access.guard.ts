@@ -10,6 +10,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainError, ErrorCode, statusFor, validationFailed } from '../common/errors';
 import { matchesKeyDigest } from '../common/key-digest';
 import { isWarmUpRequest } from '../common/warm-up-request';
+import { clientAddress } from '../common/client-address';
 import { RateLimits } from '../rate-limits/rate-limits';
 import { setRateLimitFields, type RateLimitState } from '../rate-limits/rate-limit-fields';
 import { WorkspaceAccessResolver } from '../authorization/workspace-access';
@@ -90,11 +91,11 @@ export class AccessGuard implements CanActivate {
     const request = http.getRequest<AuthRequest>();
     const reply = http.getResponse<FastifyReply>();
     if (rule.kind === 'public') {
-      if (!rule.unlimited) sendRateLimitFields(reply, await this.rateLimits.consumePublic(request.ip));
+      if (!rule.unlimited) sendRateLimitFields(reply, await this.rateLimits.consumePublic(clientAddress(request)));
       return true;
     }
     if (rule.tokenExchangeForm && isFormRequest(request)) {
-      sendRateLimitFields(reply, await this.rateLimits.consumePublic(request.ip));
+      sendRateLimitFields(reply, await this.rateLimits.consumePublic(clientAddress(request)));
       return true;
     }
     const principal = await this.authenticateRequest(request, reply, rule);
@@ -183,7 +184,7 @@ export class AccessGuard implements CanActivate {
    */
   private failedCheck<E>(error: E, request: AuthRequest, reply: FastifyReply): E {
     if (error instanceof DomainError && statusFor(error.code) === 401 && !isWarmUpRequest(request.raw))
-      sendRateLimitFields(reply, this.rateLimits.recordFailedCheck(request.ip));
+      sendRateLimitFields(reply, this.rateLimits.recordFailedCheck(clientAddress(request)));
     return error;
   }
 

@@ -4,6 +4,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-http-bearer';
 import { DomainError } from '../common/errors';
+import { clientAddress } from '../common/client-address';
 import type { Principal } from './principal';
 import { TokenAuthenticator } from './token-authenticator';
 
@@ -23,7 +24,7 @@ export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) 
     // (TokenAuthenticator.verify says why). The guard then admits a cached token without a promise
     // (access.guard.ts).
     (this as unknown as { _verify: (request: FastifyRequest, token: string, done: Verified) => void })._verify = (request, token, done) => {
-      const verdict = this.authenticator.verify(token, request.ip);
+      const verdict = this.authenticator.verify(token, clientAddress(request));
       if (verdict instanceof Promise)
         verdict.then(
           (settled) => (settled instanceof DomainError ? done(settled, false) : done(null, settled)),
@@ -35,6 +36,6 @@ export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) 
   }
 
   validate(request: FastifyRequest, token: string): Principal | Promise<Principal> {
-    return this.authenticator.authenticate(token, request.ip);
+    return this.authenticator.authenticate(token, clientAddress(request));
   }
 }

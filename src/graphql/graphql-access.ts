@@ -7,6 +7,7 @@ import { AccessGuard, type AuthenticatedRule } from '../auth/access.guard';
 import { WorkspaceAccessResolver } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { DomainError, ErrorCode, validationFailed } from '../common/errors';
+import { clientAddress } from '../common/client-address';
 import { UUID_PATTERN } from '../common/uuid-param';
 import type { GraphqlContext } from './graphql-context';
 
@@ -59,7 +60,7 @@ export class GraphqlAccess {
   }
 
   actor(ctx: GraphqlContext): Actor {
-    return actorOf(ctx.principal, ctx.req.ip);
+    return actorOf(ctx.principal, clientAddress(ctx.req));
   }
 
   /**

@@ -434,6 +434,53 @@ describe('M5: which X-Forwarded-For entries are believed', () => {
       const sessions = events.body.items.filter((e: { action: string }) => e.action === 'session.created');
       expect(sessions.map((e: { ip: string }) => e.ip)).toEqual(['203.0.113.44']);
     });
+
+    describe('a proxy that appends the client port (`ip:port`, `[ipv6]:port`): the port is no part of the client (each port was a bucket of its own)', () => {
+      it('rotating ports does not escape the per-IP limit', async () => {
+        for (const port of [40001, 40002, 40003])
+          await t
+            .http()
+            .get('/v1/permissions')
+            .set(forwarded('198.18.0.1', `203.0.113.8:${port}`))
+            .expect(200);
+        expectProblem(await t.http().get('/v1/permissions').set(forwarded('198.18.0.1', '203.0.113.8:40004')), 429, 'rate_limited');
+        for (const port of [1, 2, 3])
+          await t
+            .http()
+            .get('/v1/permissions')
+            .set(forwarded('198.18.0.1', `[2001:db8::8]:${port}`))
+            .expect(200);
+        expectProblem(await t.http().get('/v1/permissions').set(forwarded('198.18.0.1', '2001:db8::8')), 429, 'rate_limited');
+      });
+
+      it("the audit trail and a token's network allow-list see the address alone", async () => {
+        const user = await registerUser(t);
+        for (const seen of ['203.0.113.45:5555', '[2001:db8:45::45]:5555']) {
+          await t
+            .http()
+            .post('/v1/auth/login')
+            .set(forwarded('192.0.2.66', seen))
+            .send({ email: user.email, password: user.password })
+            .expect(200);
+        }
+        const events = await t.http().get('/v1/me/audit-events').set(bearer(user.personalToken)).expect(200);
+        const sessions = events.body.items.filter((e: { action: string }) => e.action === 'session.created');
+        expect(sessions.map((e: { ip: string }) => e.ip).sort()).toEqual(['2001:db8:45::45', '203.0.113.45']);
+
+        const named = await t
+          .http()
+          .post('/v1/me/tokens')
+          .set(bearer(user.personalToken))
+          .send({ name: 'net', scopes: ['*'], allowedCidrs: ['203.0.113.46/32'] })
+          .expect(201);
+        await t.http().get('/v1/me').set(bearer(named.body.secret)).set(forwarded('192.0.2.66', '203.0.113.46:777')).expect(200);
+        expectProblem(
+          await t.http().get('/v1/me').set(bearer(named.body.secret)).set(forwarded('203.0.113.46', '203.0.113.47:777')),
+          403,
+          'network_not_allowed',
+        );
+      });
+    });
   });
 
   it('M5: an X-Forwarded-For from an address that is not a listed proxy is ignored', async () => {
