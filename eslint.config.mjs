@@ -50,6 +50,22 @@ export default defineConfig(
     languageOptions: { globals: { ...globals.node } },
   },
   {
+    // The client's address is read in one place (src/common/client-address.ts drops a port a proxy
+    // appends): a limit or allow-list reading Fastify's `ip` itself would count each port apart again.
+    files: ['src/**/*.ts'],
+    ignores: ['src/common/client-address.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "MemberExpression[property.name='ip'][object.name=/^(request|req)$/], MemberExpression[property.name='ip'][object.property.name='req']",
+          message: "Read the client's address with clientAddress(request) (src/common/client-address.ts).",
+        },
+      ],
+    },
+  },
+  {
     // Tools and HTTP tests read the JSON bodies of answers, untyped by nature (supertest's are `any`);
     // src/ and web/ keep the rule.
     files: ['test/**/*.ts', 'harness/**/*.ts', 'reliability/**/*.ts', 'bench/**/*.ts'],
