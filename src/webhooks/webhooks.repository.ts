@@ -169,19 +169,23 @@ export class WebhooksRepository {
    * the caller read it, since the worker may pause it meanwhile): enabled again, it starts afresh, as
    * after the give-up. A new URL keeps the pause: its probe tries the new URL (were a change to end it,
    * changing the URL again and again would send every held delivery to a receiver that never answers).
+   * Answers the pause as it now stands.
    */
   async updateEndpoint(
     workspaceId: string,
     id: string,
     e: Pick<EndpointRecord, 'url' | 'description' | 'events' | 'enabled' | 'disabledReason' | 'updatedAt'>,
     em: EntityManager,
-  ): Promise<void> {
-    await em.query(
+  ): Promise<Pick<EndpointRecord, 'pausedUntil'>> {
+    // UPDATE … RETURNING answers [rows, count] through TypeORM.
+    const [[row]]: [Array<Pick<EndpointRecord, 'pausedUntil'>>, number] = await em.query(
       `UPDATE webhook_endpoints SET url = $3, description = $4, events = $5, enabled = $6, disabled_reason = $7, updated_at = $8,
               paused_until = CASE WHEN enabled = $6 THEN paused_until END
-        WHERE workspace_id = $1 AND id = $2`,
+        WHERE workspace_id = $1 AND id = $2
+        RETURNING paused_until AS "pausedUntil"`,
       [workspaceId, id, e.url, e.description, e.events, e.enabled, e.disabledReason, e.updatedAt],
     );
+    return row;
   }
 
   async setSecrets(

@@ -92,8 +92,7 @@ export class WebhooksService {
         disabledReason: enabled ? null : endpoint.disabledReason,
         updatedAt: this.clock.now(),
       };
-      await this.repository.updateEndpoint(access.workspaceId, id, changed, em);
-      const pausedUntil = enabled === endpoint.enabled ? endpoint.pausedUntil : null;
+      const { pausedUntil } = await this.repository.updateEndpoint(access.workspaceId, id, changed, em);
       if (enabled && !endpoint.enabled) await this.deliveries.endpointEnabled(em, access.workspaceId, id);
       const action = enabled === endpoint.enabled ? 'webhook.updated' : enabled ? 'webhook.enabled' : 'webhook.disabled';
       await audit({ action, target: { type: 'webhook', id }, details: { fields: Object.keys(dto), ...(url ? { url } : {}) } });
