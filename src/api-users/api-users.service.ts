@@ -15,6 +15,8 @@ import {
   capToGrantor,
   grantableScopes,
   includesOwnerRole,
+  assertLivesForever,
+  makersNetworks,
 } from '../authorization/grants';
 import { ALL_SCOPES } from '../authorization/permissions';
 import { assertPolicyAccepts } from '../authorization/token-policy';
@@ -64,9 +66,10 @@ export class ApiUsersService {
         const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
         assertApiUserRoles(roles);
         await this.grants.devicesToGrant(access, deviceAccess, em);
-        const allowedCidrs = storedCidrs(dto.allowedCidrs) ?? null;
-        if (allowedCidrs !== null)
-          assertTokenCanGrant(access.principal.token, { scopes: [], workspaceIds: [access.workspaceId], allowedCidrs });
+        // Left out, its list is the networks its maker may be used from, as for a token it makes.
+        const allowedCidrs =
+          dto.allowedCidrs === undefined ? makersNetworks(access.principal.token) : (storedCidrs(dto.allowedCidrs) ?? null);
+        assertTokenCanGrant(access.principal.token, { scopes: [], workspaceIds: [access.workspaceId], allowedCidrs });
         const id = randomUUID();
         await this.apiUsers.insert(
           access.workspaceId,
@@ -137,6 +140,10 @@ export class ApiUsersService {
         const apiUser = await this.findLocked(access, apiUserId, em);
         // Renaming, disabling and narrowing too: whoever may touch it at all holds what it holds.
         await assertCanActOn({ type: 'api_user', id: apiUserId }, 'API user', 'this API user');
+        // Enabled again, it gets back every token and trust rule it holds, however long they live.
+        if (dto.status === 'active' && apiUser.status !== 'active') {
+          assertLivesForever(access.principal, 'Enabling an API user brings back all its tokens and trust rules');
+        }
         const now = this.clock.now();
         if (dto.roleIds) {
           const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
@@ -271,7 +278,7 @@ export class ApiUsersService {
       const token = await this.tokenRows.findForOwnerLocked({ type: 'api_user', id: apiUserId }, tokenId, em);
       if (!token) throw notFound('Token');
       const owner = { type: 'api_user' as const, id: apiUserId };
-      const actions = await this.tokens.changeInTransaction(em, token, dto, access.principal.token, owner, false);
+      const actions = await this.tokens.changeInTransaction(em, token, dto, access.principal, owner, false);
       for (const action of actions) {
         await audit({ action, target: { type: 'token', id: tokenId }, details: { apiUserId, ...changeDetails(dto) } });
       }
@@ -319,11 +326,11 @@ export class ApiUsersService {
   ): Promise<IssuedTokenView> {
     const scopes = dto.scopes ?? [ALL_SCOPES];
     assertScopesWellFormed(scopes);
-    // Left out, the network allow-list is the maker's own: a network-bound caller makes network-bound tokens.
-    // Its devices are the API user's, already within the caller's reach (assertCanActOn): not inherited.
+    // Left out, the network allow-list is the networks the maker may be used from: a network-bound caller
+    // makes network-bound tokens. Its devices are the API user's, already within the caller's reach
+    // (assertCanActOn): not inherited.
     const maker = access.principal.token;
-    const allowedCidrs =
-      dto.allowedCidrs === undefined ? maker.allowedCidrs && [...maker.allowedCidrs] : (storedCidrs(dto.allowedCidrs) ?? null);
+    const allowedCidrs = dto.allowedCidrs === undefined ? makersNetworks(maker) : (storedCidrs(dto.allowedCidrs) ?? null);
     // Its scopes are within the maker's own token; its life within the maker's token and the workspace policy.
     assertTokenCanGrant(maker, { scopes, workspaceIds: [access.workspaceId], allowedCidrs });
     if (dto.deviceIds) await this.tokens.assertDevicesReached({ type: 'api_user', id: apiUserId }, dto.deviceIds, [access.workspaceId], em);

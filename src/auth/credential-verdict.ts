@@ -4,7 +4,7 @@
 import type { OwnRateLimit } from '../rate-limits/token-rate-limit';
 import { DomainError, ErrorCode } from '../common/errors';
 import type { TokenCredential } from '../tokens/tokens.repository';
-import { NetworkMatcher } from './network-allow-list';
+import { commonCidrs, NetworkMatcher } from './network-allow-list';
 import type { Principal } from './principal';
 
 /**
@@ -66,6 +66,7 @@ export function buildPrincipal(credential: TokenCredential): Principal | null {
     boundDevices: credential.deviceBindings && devicesByWorkspace(credential.deviceBindings),
     deviceIds: credential.deviceBindings && Object.freeze(credential.deviceBindings.map(([, id]) => id)),
     allowedCidrs: credential.allowedCidrs && Object.freeze([...credential.allowedCidrs]),
+    usableFromCidrs: commonCidrs(credential.allowedCidrs, credential.apiUserAllowedCidrs),
   });
   if (credential.apiUserId !== null) {
     // A disabled API user's tokens fail at once; a deleted one's are gone with it.

@@ -1,4 +1,4 @@
-import { cidrsWithin, NetworkMatcher, normaliseCidr, normaliseCidrList } from './network-allow-list';
+import { cidrsWithin, commonCidrs, NetworkMatcher, normaliseCidr, normaliseCidrList } from './network-allow-list';
 
 describe('normaliseCidr', () => {
   it.each([
@@ -47,6 +47,31 @@ describe('cidrsWithin', () => {
     [['10.0.0.0/8'], ['::/0'], false],
   ])('%j ⊇ %j: %s', (outer, inner, expected) => {
     expect(cidrsWithin(outer, inner)).toBe(expected);
+  });
+});
+
+describe('commonCidrs', () => {
+  it.each([
+    ['neither set', null, null, null],
+    ['one set', ['10.0.0.0/8'], null, ['10.0.0.0/8']],
+    ['the other set', null, ['10.0.0.0/8'], ['10.0.0.0/8']],
+    ['nested: the narrower', ['10.0.0.0/8'], ['10.1.0.0/16', '192.168.0.0/16'], ['10.1.0.0/16']],
+    ['nested the other way', ['10.1.2.0/24', '2001:db8::/32'], ['10.0.0.0/8', '2001:db8:1::/48'], ['10.1.2.0/24', '2001:db8:1::/48']],
+    ['the same range once', ['10.0.0.0/8', '10.0.0.0/8'], ['10.0.0.0/8'], ['10.0.0.0/8']],
+    ['apart: nothing', ['10.0.0.0/8'], ['192.168.0.0/16'], []],
+    ['IPv4 and IPv6 never overlap', ['0.0.0.0/0'], ['::/0'], []],
+  ])('%s', (_label, a, b, expected) => {
+    expect(commonCidrs(a, b)).toEqual(expected);
+  });
+
+  it('matches exactly the addresses both lists allow', () => {
+    const a = ['10.0.0.0/8', '192.168.1.0/24'];
+    const b = ['10.20.0.0/16', '192.168.0.0/16', '172.16.0.0/12'];
+    const both = new NetworkMatcher([a, b]);
+    const common = new NetworkMatcher([commonCidrs(a, b)]);
+    for (const ip of ['10.20.1.1', '10.21.1.1', '192.168.1.9', '192.168.2.9', '172.16.0.1', '8.8.8.8']) {
+      expect(common.allows(ip)).toBe(both.allows(ip));
+    }
   });
 });
 

@@ -69,6 +69,27 @@ export function cidrsWithin(outer: readonly string[], inner: readonly string[]):
 }
 
 /**
+ * The networks inside both lists, as one list (null when neither is set): CIDR ranges are nested or
+ * apart, so where two overlap, what they share is the narrower of them. Frozen; empty when they share
+ * nothing (nobody can use such a token, and nothing is within it).
+ */
+export function commonCidrs(a: readonly string[] | null, b: readonly string[] | null): readonly string[] | null {
+  if (a === null || b === null) return (a ?? b) && Object.freeze([...(a ?? b)!]);
+  const ranges = (list: readonly string[]) => list.map((cidr) => [cidr, ipaddr.parseCIDR(cidr)] as const);
+  const inside = ([, [address, bits]]: readonly [string, Range], [, [range, rangeBits]]: readonly [string, Range]) =>
+    range.kind() === address.kind() && rangeBits <= bits && address.match(range, rangeBits);
+  const common = new Set<string>();
+  const others = ranges(b);
+  for (const x of ranges(a)) {
+    for (const y of others) {
+      if (inside(x, y)) common.add(x[0]);
+      else if (inside(y, x)) common.add(y[0]);
+    }
+  }
+  return Object.freeze([...common]);
+}
+
+/**
  * Answers "may a request from this address use the token?" for one or two lists (the token's and its
  * API user's: the client must be inside each list that is set). Built once per cached credential; it
  * remembers its last address, so a client's repeated requests parse nothing.

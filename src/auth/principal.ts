@@ -33,6 +33,11 @@ export interface AuthenticatedToken {
   deviceIds: readonly string[] | null;
   /** Its own network allow-list (an exchanged session: its parent's), normalised; null: any network. */
   allowedCidrs: readonly string[] | null;
+  /**
+   * The networks it may be used from: its own list within its API user's (each is judged on every
+   * request), as one list; null: any network. What it hands out is held to this, not to its own list alone.
+   */
+  usableFromCidrs: readonly string[] | null;
 }
 
 export interface UserPrincipal {

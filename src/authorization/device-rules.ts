@@ -19,9 +19,16 @@ export const DEVICE_SCOPED_PERMISSIONS: ReadonlySet<Permission> = new Set([
  * These tell of every device of the workspace: a webhook delivers the events of any device, and the
  * audit log records them (names, serials), whatever their reader's device access. A principal limited
  * to some devices does not hold them at all (security reviews: such a member read the other devices
- * through deliveries, and through the audit log and its export).
+ * through deliveries, and through the audit log and its export). Deleting the workspace deletes every
+ * device: an owner's token bound to some devices, which cannot delete the others one by one, cannot
+ * delete them all at once either (review 12b).
  */
-export const WHOLE_WORKSPACE_PERMISSIONS: ReadonlySet<Permission> = new Set(['webhooks:read', 'webhooks:manage', 'audit:read']);
+export const WHOLE_WORKSPACE_PERMISSIONS: ReadonlySet<Permission> = new Set([
+  'webhooks:read',
+  'webhooks:manage',
+  'audit:read',
+  'workspace:delete',
+]);
 
 /** Does a permission the roles grant take effect with this device access? */
 export function takesEffect(access: DeviceAccess, permission: Permission): boolean {

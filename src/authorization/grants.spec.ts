@@ -296,6 +296,8 @@ const token = (scopes: string[], workspaceIds: string[] | null = null, more: Par
   deviceIds: null,
   allowedCidrs: null,
   ...more,
+  // A user's token: the networks it may be used from are its own list.
+  usableFromCidrs: more.usableFromCidrs ?? more.allowedCidrs ?? null,
 });
 
 describe('assertScopesWellFormed', () => {
@@ -334,9 +336,11 @@ describe('assertTokenCanGrant', () => {
   });
 
   const devicesRefused = forbidden('A device-bound token can only grant devices it is bound to.');
-  const networksRefused = forbidden('A network-bound token can only grant networks within its own allow-list.');
+  const networksRefused = forbidden('A network-bound token can only grant networks it may be used from itself.');
   const bound = token(['*'], null, { deviceIds: ['d1', 'd2'], allowedCidrs: ['10.0.0.0/8'] });
   const unbound = token(['*']);
+  // An API user's token without a list of its own, its API user limited to 10.0.0.0/8 (review 12b, N1–N4).
+  const apiUserBound = token(['*'], null, { allowedCidrs: null, usableFromCidrs: ['10.0.0.0/8'] });
   it.each([
     ['an unbound token binds to anything', unbound, { deviceIds: ['d9'], allowedCidrs: ['0.0.0.0/0'] }, 'allowed'],
     ['an unbound token makes an unbound one', unbound, { deviceIds: null, allowedCidrs: null }, 'allowed'],
@@ -347,6 +351,9 @@ describe('assertTokenCanGrant', () => {
     ['a bound token, any network', bound, { allowedCidrs: null }, networksRefused],
     ['a bound token, a wider network', bound, { allowedCidrs: ['10.0.0.0/7'] }, networksRefused],
     ['a bound token, another network', bound, { allowedCidrs: ['2001:db8::/32'] }, networksRefused],
+    ["a token held to its API user's list, any network", apiUserBound, { allowedCidrs: null }, networksRefused],
+    ["a token held to its API user's list, a wider network", apiUserBound, { allowedCidrs: ['0.0.0.0/0'] }, networksRefused],
+    ["a token held to its API user's list, within it", apiUserBound, { allowedCidrs: ['10.9.0.0/16'] }, 'allowed'],
   ])('%s', (_case, grantor, extra, expected) => {
     expect(verdict(() => assertTokenCanGrant(grantor, { ...grant(['*']), ...extra }))).toEqual(expected);
   });

@@ -182,6 +182,14 @@ export function grantableScopes(own: readonly string[], permissions: Iterable<st
   return [...new Set(permissions)].filter((permission) => scopesInclude(own, [permission])).sort();
 }
 
+/**
+ * The network allow-list of what a token makes (a token, an API user) when none is asked for: the
+ * networks it may be used from itself, so a network-bound caller makes network-bound principals.
+ */
+export function makersNetworks(maker: AuthenticatedToken): string[] | null {
+  return maker.usableFromCidrs && [...maker.usableFromCidrs];
+}
+
 /** A token makes (or rotates) a token only with scopes and workspaces it holds itself. */
 export function assertTokenCanGrant(grantor: AuthenticatedToken, requested: RequestedGrant): void {
   if (!scopesInclude(grantor.scopes, requested.scopes)) {
@@ -214,9 +222,12 @@ export function assertTokenCanGrant(grantor: AuthenticatedToken, requested: Requ
       throw new DomainError(ErrorCode.Forbidden, 'A device-bound token can only grant devices it is bound to.');
     }
   }
-  if (requested.allowedCidrs !== undefined && grantor.allowedCidrs !== null) {
-    if (requested.allowedCidrs === null || !cidrsWithin(grantor.allowedCidrs, requested.allowedCidrs)) {
-      throw new DomainError(ErrorCode.Forbidden, 'A network-bound token can only grant networks within its own allow-list.');
+  // Its networks are its own list within its API user's: an API user's token limited by the API user's
+  // list alone would otherwise make (or lift) lists wider than the networks it may be used from.
+  const networks = grantor.usableFromCidrs;
+  if (requested.allowedCidrs !== undefined && networks !== null) {
+    if (requested.allowedCidrs === null || !cidrsWithin(networks, requested.allowedCidrs)) {
+      throw new DomainError(ErrorCode.Forbidden, 'A network-bound token can only grant networks it may be used from itself.');
     }
   }
 }
@@ -228,6 +239,17 @@ export function assertTokenCanGrant(grantor: AuthenticatedToken, requested: Requ
 export function capToGrantor(grantor: Grantor, wanted: Date | null): Date | null {
   if (isLoginSession(grantor) || grantor.token.expiresAt === null) return wanted;
   return wanted === null || wanted > grantor.token.expiresAt ? grantor.token.expiresAt : wanted;
+}
+
+/**
+ * What does not expire (a trust rule; an API user enabled again, with every token and trust rule it
+ * holds) is made only by a login session or a token that does not expire either. `what` starts the
+ * refusal's sentence ("A trust rule does not expire").
+ */
+export function assertLivesForever(grantor: Grantor, what: string): void {
+  if (capToGrantor(grantor, null) !== null) {
+    throw new DomainError(ErrorCode.Forbidden, `${what}: it takes a login session or a token that does not expire either.`);
+  }
 }
 
 export type Grantor = { type: Principal['type']; token: Pick<AuthenticatedToken, 'kind' | 'parentId' | 'expiresAt'> };

@@ -20,6 +20,7 @@ const token: AuthenticatedToken = {
   boundDevices: null,
   deviceIds: null,
   allowedCidrs: null,
+  usableFromCidrs: null,
 };
 const user = (id: string): Principal => ({ type: 'user', id, email: `${id}@example.com`, token });
 const apiUser = (id: string, workspaceId: string): Principal => ({ type: 'api_user', id, workspaceId, token });

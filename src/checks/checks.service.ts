@@ -156,7 +156,7 @@ export class ChecksService {
       ...(subject.type === 'user' ? { username: subject.email } : {}),
       workspaces,
       ...(truncated ? { workspaces_truncated: true as const } : {}),
-      ...(token.allowedCidrs ? { allowed_cidrs: [...token.allowedCidrs] } : {}),
+      ...(token.usableFromCidrs ? { allowed_cidrs: [...token.usableFromCidrs] } : {}),
     };
   }
 

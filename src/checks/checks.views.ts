@@ -98,7 +98,7 @@ export class ActiveIntrospectionView {
     maxLength: CIDR_MAX_LENGTH,
     maxItems: MAX_ALLOWED_CIDRS,
     description:
-      "Present when the token may be used only from these networks (normalised CIDRs). Introspection does not know the client's address, so it does not judge it: the resource server may",
+      "Present when the token may be used only from these networks (normalised CIDRs; for an API user's token, its own list within its API user's). Introspection does not know the client's address, so it does not judge it: the resource server may",
   })
   allowed_cidrs?: string[];
 }

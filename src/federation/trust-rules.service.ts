@@ -8,13 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { ApiUsersRepository } from '../api-users/api-users.repository';
 import type { Actor } from '../audit/audit-log';
-import { assertScopesWellFormed, assertTokenCanGrant, capToGrantor } from '../authorization/grants';
+import { assertScopesWellFormed, assertTokenCanGrant, assertLivesForever } from '../authorization/grants';
 import { ALL_SCOPES } from '../authorization/permissions';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
-import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
+import { conflict, notFound, validationFailed } from '../common/errors';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AddressPolicy, urlProblem } from '../webhooks/webhook-address';
 import { conditionsProblem } from './trust-conditions';
@@ -74,12 +74,7 @@ export class TrustRulesService {
         deviceIds: null,
         allowedCidrs: null,
       });
-      if (capToGrantor(access.principal, null) !== null) {
-        throw new DomainError(
-          ErrorCode.Forbidden,
-          'A trust rule does not expire: it takes a login session or a token that does not expire either.',
-        );
-      }
+      assertLivesForever(access.principal, 'A trust rule does not expire');
       // Counted under the API user's row lock: two creations at once cannot both pass the cap.
       if ((await this.rules.countForApiUser(access.workspaceId, apiUserId, em)) >= MAX_TRUST_RULES_PER_API_USER) {
         throw conflict(`An API user has at most ${MAX_TRUST_RULES_PER_API_USER} trust rules; delete one first.`);

@@ -5,10 +5,17 @@ import { DataSource, EntityManager } from 'typeorm';
 import { SecurityNotices } from '../accounts/security-notices';
 import { CurrentPassword } from '../accounts/current-password';
 import { Actor, AuditLog } from '../audit/audit-log';
-import type { AuthenticatedToken, Principal, UserPrincipal } from '../auth/principal';
+import type { Principal, UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, tokenHint } from '../auth/token-format';
 import { ALL_SCOPES } from '../authorization/permissions';
-import { assertScopesWellFormed, assertTokenCanGrant, capToGrantor, Grantor, isLoginSession } from '../authorization/grants';
+import {
+  assertScopesWellFormed,
+  assertTokenCanGrant,
+  capToGrantor,
+  Grantor,
+  isLoginSession,
+  makersNetworks,
+} from '../authorization/grants';
 import { CallerHold } from '../authorization/caller-hold';
 import { assertPolicyAccepts } from '../authorization/token-policy';
 import { Clock } from '../common/clock';
@@ -265,10 +272,7 @@ export class TokensService {
       const maker = await this.callers.hold(principal, actor.ip, em);
       // Left out, a binding is the making token's own: a bound token makes bound tokens.
       const deviceIds = dto.deviceIds === undefined ? maker.token.deviceIds && [...maker.token.deviceIds] : dto.deviceIds;
-      const allowedCidrs =
-        dto.allowedCidrs === undefined
-          ? maker.token.allowedCidrs && [...maker.token.allowedCidrs]
-          : (storedCidrs(dto.allowedCidrs) ?? null);
+      const allowedCidrs = dto.allowedCidrs === undefined ? makersNetworks(maker.token) : (storedCidrs(dto.allowedCidrs) ?? null);
       // The workspaces that cut the making token off stay closed to what it makes, as on a rotation and an
       // exchanged session: a cut-off is otherwise undone by one POST /v1/me/tokens.
       const blockedWorkspaceIds = [...maker.token.blockedWorkspaceIds];
@@ -325,7 +329,7 @@ export class TokensService {
   async update(principal: UserPrincipal, actor: Actor, tokenId: string, dto: UpdateTokenDto): Promise<TokenView> {
     return transactionRetryingCollisions(this.dataSource, async (em) => {
       // A change that may widen a token (enable, bind) is judged on its caller as it is now, held.
-      const caller = (await this.callers.hold(principal, actor.ip, em)).token;
+      const caller = await this.callers.hold(principal, actor.ip, em);
       // Two changes of one token take turns; each writes only the fields it was sent.
       const token = await this.tokens.findForOwnerLocked({ type: 'user', id: principal.id }, tokenId, em);
       if (!token) throw notFound('Token');
@@ -348,15 +352,16 @@ export class TokensService {
   /**
    * Shared by named and API-user tokens: the caller has found, locked and authorised `token`, which
    * this changes in place. A change that could widen the token (enabling it, binding it to other devices
-   * or networks) is held to the grantor as making it would be; disabling, describing and narrowing are
-   * not. `checkGrantorDevices`: false for an API user's token, whose devices are within the API user's
+   * or networks) is held to the grantor as making it would be, and enabling it to the grantor's life too
+   * (a stolen short-lived token must not bring back a disabled one that outlives it); disabling,
+   * describing and narrowing are not. `checkGrantorDevices`: false for an API user's token, whose devices are within the API user's
    * access, itself within the caller's (assertCanActOn). The audit actions to record, in order.
    */
   async changeInTransaction(
     em: EntityManager,
     token: Token,
     dto: UpdateTokenDto,
-    grantor: AuthenticatedToken,
+    grantor: Principal,
     owner: TokenOwner,
     checkGrantorDevices: boolean,
   ): Promise<Array<'token.updated' | 'token.disabled' | 'token.enabled'>> {
@@ -375,8 +380,14 @@ export class TokensService {
     }
     const allowedCidrs = storedCidrs(dto.allowedCidrs);
     const widens = dto.enabled === true || dto.deviceIds !== undefined || allowedCidrs !== undefined;
+    if (dto.enabled === true && token.disabledAt !== null && capToGrantor(grantor, token.expiresAt) !== token.expiresAt) {
+      throw new DomainError(
+        ErrorCode.Forbidden,
+        'A token cannot enable a token that outlives it: use a login session or a token that lives at least as long.',
+      );
+    }
     if (widens) {
-      assertTokenCanGrant(grantor, {
+      assertTokenCanGrant(grantor.token, {
         scopes: token.scopes,
         workspaceIds: token.workspaceIds,
         blockedWorkspaceIds: token.blockedWorkspaceIds,

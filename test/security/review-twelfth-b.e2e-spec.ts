@@ -79,6 +79,39 @@ describe('review 12b: a network-limited API user hands out no network beyond its
     }
   });
 
+  it("N2 (fix): the API user it creates inherits the maker's networks, shown on it; an explicit wider list is refused", async () => {
+    const { ws, bot } = await limitedAdminBot();
+    const made = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/api-users`)
+      .set('X-Forwarded-For', INSIDE)
+      .set(bearer(bot.token))
+      .send({ name: 'inherits', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' } })
+      .expect(201);
+    expect(made.body.apiUser.allowedCidrs).toEqual(INSIDE_LIST);
+    const wider = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/api-users`)
+      .set('X-Forwarded-For', INSIDE)
+      .set(bearer(bot.token))
+      .send({ name: 'wider', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' }, allowedCidrs: ['203.0.0.0/16'] });
+    expectProblem(wider, 403, 'forbidden');
+    // Within its networks is fine.
+    await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/api-users`)
+      .set('X-Forwarded-For', INSIDE)
+      .set(bearer(bot.token))
+      .send({ name: 'narrower', roleIds: [ws.roles.viewer], deviceAccess: { mode: 'all' }, allowedCidrs: ['203.0.113.0/28'] })
+      .expect(201);
+  });
+
+  it("introspection shows an API user's token the networks it may be used from: its API user's list when it has none of its own", async () => {
+    const { ws, bot } = await limitedAdminBot();
+    const res = await t.http().post('/v1/introspect').set(bearer(ws.owner.personalToken)).send({ token: bot.token }).expect(200);
+    expect(res.body).toMatchObject({ active: true, allowed_cidrs: INSIDE_LIST });
+  });
+
   it("N4: it cannot lift another API user's network list either (it could not have set none itself)", async () => {
     const { ws, bot } = await limitedAdminBot();
     const other = await ws.apiUser({ roles: ['viewer'] });
@@ -137,5 +170,38 @@ describe('review 12b: device-bound and short-lived tokens', () => {
     const res = await t.http().patch(`/v1/me/tokens/${forever.id}`).set(bearer(session)).send({ enabled: true });
     expectProblem(res, 403, 'forbidden');
     await t.http().get('/v1/whoami').set(bearer(forever.secret)).expect(401);
+  });
+
+  it('E1 (fix): a token that lives at least as long may enable it, and so may a login session', async () => {
+    const ws = await newWorkspace(t);
+    const week = await createNamedToken(t, ws.owner.personalToken, { scopes: ['*'], expiresInDays: 7 });
+    const year = await createNamedToken(t, ws.owner.personalToken, { scopes: ['*'], expiresInDays: 365 });
+    for (const target of [week, year]) {
+      await t.http().patch(`/v1/me/tokens/${target.id}`).set(bearer(ws.owner.personalToken)).send({ enabled: false }).expect(200);
+    }
+    // The year token enables the week one; the week token cannot enable the year one.
+    await t.http().patch(`/v1/me/tokens/${year.id}`).set(bearer(ws.owner.personalToken)).send({ enabled: true }).expect(200);
+    await t.http().patch(`/v1/me/tokens/${week.id}`).set(bearer(year.secret)).send({ enabled: true }).expect(200);
+    await t.http().patch(`/v1/me/tokens/${year.id}`).set(bearer(ws.owner.personalToken)).send({ enabled: false }).expect(200);
+    expectProblem(await t.http().patch(`/v1/me/tokens/${year.id}`).set(bearer(week.secret)).send({ enabled: true }), 403, 'forbidden');
+    const login = await t.http().post('/v1/auth/login').send({ email: ws.owner.email, password: ws.owner.password }).expect(200);
+    await t.http().patch(`/v1/me/tokens/${year.id}`).set(bearer(login.body.token.secret)).send({ enabled: true }).expect(200);
+    await t.http().get('/v1/whoami').set(bearer(year.secret)).expect(200);
+  });
+
+  it('E2: a short-lived token cannot enable a disabled API user (and bring back all its tokens); a token that does not expire can', async () => {
+    const ws = await newWorkspace(t);
+    const bot = await ws.apiUser({ roles: ['viewer'] });
+    const path = `/v1/workspaces/${ws.id}/api-users/${bot.id}`;
+    await t.http().patch(path).set(bearer(ws.owner.personalToken)).send({ status: 'disabled' }).expect(200);
+    await t.http().get('/v1/whoami').set(bearer(bot.token)).expect(401);
+    const day = await createNamedToken(t, ws.owner.personalToken, { scopes: ['*'], expiresInDays: 1 });
+    expectProblem(await t.http().patch(path).set(bearer(day.secret)).send({ status: 'active' }), 403, 'forbidden');
+    await t.http().get('/v1/whoami').set(bearer(bot.token)).expect(401);
+    // Disabling needs no such life, and a token that does not expire enables it.
+    await t.http().patch(path).set(bearer(ws.owner.personalToken)).send({ status: 'active' }).expect(200);
+    await t.http().patch(path).set(bearer(day.secret)).send({ status: 'disabled' }).expect(200);
+    await t.http().patch(path).set(bearer(ws.owner.personalToken)).send({ status: 'active' }).expect(200);
+    await t.http().get('/v1/whoami').set(bearer(bot.token)).expect(200);
   });
 });

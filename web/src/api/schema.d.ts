@@ -1431,7 +1431,7 @@ export interface components {
         ActiveIntrospectionView: {
             /** @enum {boolean} */
             active: true;
-            /** @description Present when the token may be used only from these networks (normalised CIDRs). Introspection does not know the client's address, so it does not judge it: the resource server may */
+            /** @description Present when the token may be used only from these networks (normalised CIDRs; for an API user's token, its own list within its API user's). Introspection does not know the client's address, so it does not judge it: the resource server may */
             allowed_cidrs?: string[];
             /**
              * Format: int64
