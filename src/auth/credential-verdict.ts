@@ -30,8 +30,13 @@ export function networkRuleOf(credential: TokenCredential): NetworkMatcher | nul
  * parent's). Its owner is judged by buildPrincipal().
  */
 export function deadOrExpired(credential: TokenCredential, nowMs: number): DomainError | null {
-  if (diedBy(credential.revokedAt, nowMs) || credential.disabledAt !== null) return INVALID;
-  if (credential.parentId !== null && (diedBy(credential.parentRevokedAt, nowMs) || credential.parentDisabledAt !== null)) return INVALID;
+  if (credential.revokedOutright || diedBy(credential.revokedAt, nowMs) || credential.disabledAt !== null) return INVALID;
+  if (
+    credential.parentId !== null &&
+    (credential.parentRevokedOutright || diedBy(credential.parentRevokedAt, nowMs) || credential.parentDisabledAt !== null)
+  ) {
+    return INVALID;
+  }
   if (diedBy(earliest(credential.expiresAt, credential.parentExpiresAt), nowMs)) return EXPIRED;
   return null;
 }

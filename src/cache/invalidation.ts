@@ -63,6 +63,13 @@ const RECONNECT_DELAY_MS = 1000;
  */
 const HEARTBEAT_MS = 5000;
 const HEARTBEAT_TIMEOUT_MS = 15_000;
+/**
+ * How long a new LISTEN connection may take to hear a probe notified through the application's own pool.
+ * Notifications reach only the sessions of the database they were sent in: a LISTEN URL naming another
+ * database (or another cluster, through a pooler alias or a load balancer) would hear its own heartbeat
+ * and nothing of the other instances' changes, and call itself listening (review 12a).
+ */
+const PROBE_TIMEOUT_MS = 5000;
 /** Every kind of event that names something: a kind added to InvalidationEvent does not compile until listed. */
 const NAMED_KINDS: ReadonlySet<string> = new Set(
   Object.keys({ token: 0, user: 0, api_user: 0, workspace: 0, device: 0 } satisfies Record<
@@ -76,10 +83,11 @@ const NAMED_KINDS: ReadonlySet<string> = new Set(
  * as it is: a named event keeps its kind and id, a heartbeat is told apart, and anything else (garbage,
  * an 'all' with flags) is a plain 'all', which can only empty the caches, never switch them off.
  */
-function fromWire(payload: string | undefined): InvalidationEvent | { kind: 'heartbeat' } {
+function fromWire(payload: string | undefined): InvalidationEvent | { kind: 'heartbeat'; probe?: string } {
   try {
-    const event = JSON.parse(payload ?? '') as { kind?: unknown; id?: unknown };
-    if (event?.kind === 'heartbeat') return { kind: 'heartbeat' };
+    const event = JSON.parse(payload ?? '') as { kind?: unknown; id?: unknown; probe?: unknown };
+    if (event?.kind === 'heartbeat')
+      return typeof event.probe === 'string' ? { kind: 'heartbeat', probe: event.probe } : { kind: 'heartbeat' };
     if (typeof event?.kind === 'string' && NAMED_KINDS.has(event.kind) && typeof event.id === 'string') {
       return { kind: event.kind, id: event.id } as InvalidationEvent;
     }
@@ -106,10 +114,14 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
   /** When the LISTEN connection last heard anything (performance.now()). */
   private lastHeard = 0;
   private readonly instanceId = randomUUID();
+  /** The probe a new LISTEN connection waits to hear (hearsThePool), and what to call when it does. */
+  private probe: { nonce: string; heard: () => void } | null = null;
+  /** Said once per wrong LISTEN URL, not at every retry. */
+  private misdirectionLogged = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Optional() dataSource?: DataSource,
+    @Optional() private readonly dataSource?: DataSource,
   ) {
     // TypeORM tells its subscribers about every COMMIT and ROLLBACK, whichever service ran the transaction.
     dataSource?.subscribers.push(this);
@@ -183,6 +195,7 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
       this.lastHeard = performance.now();
       const event = fromWire(message.payload);
       if (event.kind !== 'heartbeat') this.apply(event);
+      else if (event.probe !== undefined && event.probe === this.probe?.nonce) this.probe.heard();
     });
     client.on('error', () => this.reconnect(client));
     client.on('end', () => this.reconnect(client));
@@ -193,6 +206,17 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
       // The connection may have been lost (or the app stopped) in the very turn LISTEN answered:
       // taking it now would call a dead channel working, and no retry would come.
       if (this.abandoned(client)) return;
+      if (!(await this.hearsThePool())) {
+        if (!this.misdirectionLogged) {
+          this.logger.error(
+            'the LISTEN connection does not hear notifications sent through the database pool: LATCHKEY_DATABASE_LISTEN_URL must name the same database on the same primary as LATCHKEY_DATABASE_URL; caches bypassed until it does',
+          );
+          this.misdirectionLogged = true;
+        }
+        return this.reconnect(client);
+      }
+      if (this.abandoned(client)) return;
+      this.misdirectionLogged = false;
       this.client = client;
       this.channel = 'listening';
       this.lastHeard = performance.now();
@@ -205,6 +229,31 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
         'LISTEN failed; retrying',
       );
       this.reconnect(client);
+    }
+  }
+
+  /**
+   * Whether the new LISTEN connection hears a notification sent through the application's pool, where
+   * every change publishes its events: the one proof that it listens to the right database. Without a
+   * DataSource (unit tests of this class) there is no pool to ask.
+   */
+  private async hearsThePool(): Promise<boolean> {
+    if (!this.dataSource) return true;
+    const nonce = randomUUID();
+    let timer: NodeJS.Timeout | undefined;
+    const heard = new Promise<boolean>((resolve) => {
+      this.probe = { nonce, heard: () => resolve(true) };
+      timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS);
+      timer.unref();
+    });
+    try {
+      await this.dataSource.query('SELECT pg_notify($1, $2)', [INVALIDATION_CHANNEL, JSON.stringify({ kind: 'heartbeat', probe: nonce })]);
+      return await heard;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+      this.probe = null;
     }
   }
 

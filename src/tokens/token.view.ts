@@ -234,7 +234,9 @@ export class WorkspaceTokenView extends TokenView {
  * time as its expiry, so clients (the web UI's revoke button among them) treat it as the live token it is.
  */
 export function toTokenView(token: Token, now: Date): TokenView {
-  const graceEndsAt = token.revokedAt !== null && token.revokedAt > now ? token.revokedAt : null;
+  // Only a rotated-out token has a grace: another revocation time ahead of this clock is the revoking
+  // instance's clock running ahead, and the token is revoked (as the token check judges it).
+  const graceEndsAt = token.replacedById !== null && token.revokedAt !== null && token.revokedAt > now ? token.revokedAt : null;
   const endsAt = graceEndsAt && (token.expiresAt === null || graceEndsAt < token.expiresAt) ? graceEndsAt : token.expiresAt;
   return {
     id: token.id,

@@ -50,6 +50,13 @@ export interface TokenCredential {
   workspaceIds: string[] | null;
   expiresAt: Date | null;
   revokedAt: Date | null;
+  /**
+   * Revoked outright, not at the end of a rotation's grace (only a rotation sets a revocation time to
+   * come, and marks the token replaced): dead whatever this instance's clock says. revokedAt is the
+   * revoking instance's time, which may be ahead of this one's; judged by this clock alone, a token
+   * revoked elsewhere would live on here for as long as the clocks disagree (review 12a).
+   */
+  revokedOutright: boolean;
   createdAt: Date;
   blockedWorkspaceIds: string[];
   parentId: string | null;
@@ -57,6 +64,8 @@ export interface TokenCredential {
   parentCreatedAt: Date | null;
   parentExpiresAt: Date | null;
   parentRevokedAt: Date | null;
+  /** The same of the parent; false when there is none. */
+  parentRevokedOutright: boolean;
   parentBlockedWorkspaceIds: string[] | null;
   userStatus: UserStatus | null;
   userEmail: string | null;
@@ -141,6 +150,8 @@ export interface UserTokenFilter {
  */
 const CREDENTIAL_COLUMNS = `t.id, t.kind, t.user_id AS "userId", t.api_user_id AS "apiUserId", t.scopes,
               t.workspace_ids AS "workspaceIds", t.expires_at AS "expiresAt", t.revoked_at AS "revokedAt",
+              (t.revoked_at IS NOT NULL AND t.replaced_by_id IS NULL) AS "revokedOutright",
+              (p.revoked_at IS NOT NULL AND p.replaced_by_id IS NULL) AS "parentRevokedOutright",
               t.created_at AS "createdAt", t.blocked_workspace_ids AS "blockedWorkspaceIds",
               t.parent_id AS "parentId", p.kind AS "parentKind", p.created_at AS "parentCreatedAt",
               p.expires_at AS "parentExpiresAt", p.revoked_at AS "parentRevokedAt",

@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
+import passport from 'passport';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { AppModule } from '../../src/app.module';
+import { BEARER_STRATEGY, BearerStrategy } from '../../src/auth/bearer.strategy';
 import { configureApp, createFastifyAdapter } from '../../src/app.setup';
 import { Clock } from '../../src/common/clock';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
@@ -110,9 +112,17 @@ export async function startTestApp(
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   const server = app.getHttpServer();
+  // Passport keeps its strategies in one registry per process: the bearer strategy of the app started
+  // last would check the tokens of every app in the file (its own authenticator, caches and clock), and
+  // a test of two instances would test one (review 12a). Each app's requests put its own back first;
+  // requests of two apps sent at the same moment still share one.
+  const strategy = app.get(BearerStrategy) as unknown as passport.Strategy;
   return {
     app,
-    http: () => request(server),
+    http: () => {
+      passport.use(BEARER_STRATEGY, strategy);
+      return request(server);
+    },
     clock,
     config,
     queries: app.get(QueryCounter),
