@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { bearer } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
 import { freePort, nginxBinary, waitForPort } from '../support/nginx';
-import { startTestApp, TestApp } from '../support/test-app';
+import { startTestApp, TestApp, listenOnLoopback } from '../support/test-app';
 
 const NGINX = nginxBinary();
 if (!NGINX) console.warn('nginx is not installed: the nginx network allow-list test is skipped');
@@ -67,8 +67,7 @@ http {
   beforeAll(async () => {
     // nginx reaches Latchkey from 127.0.0.1: that address alone is a trusted proxy.
     t = await startTestApp({ LATCHKEY_TRUST_PROXY: '127.0.0.1' });
-    await t.app.listen(0, '127.0.0.1');
-    const latchkeyPort = (t.app.getHttpServer().address() as AddressInfo).port;
+    const latchkeyPort = await listenOnLoopback(t);
     upstream = createServer((_req, res) => res.end('ok'));
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
     dir = mkdtempSync(join(tmpdir(), 'latchkey-nginx-net-'));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bearer, builtInRoles, createWorkspace, registerUser } from '../support/api';
 import { freePort, nginxBinary, waitForPort } from '../support/nginx';
-import { startTestApp, TestApp } from '../support/test-app';
+import { startTestApp, TestApp, listenOnLoopback } from '../support/test-app';
 
 const NGINX = nginxBinary();
 if (!NGINX) console.warn('nginx is not installed: the nginx auth_request test is skipped (bash .ci/run installs it)');
@@ -87,8 +87,7 @@ http {
 
   beforeAll(async () => {
     t = await startTestApp();
-    await t.app.listen(0, '127.0.0.1');
-    const latchkeyPort = (t.app.getHttpServer().address() as AddressInfo).port;
+    const latchkeyPort = await listenOnLoopback(t);
 
     upstream = createServer((req, res) => {
       reached.push(req.headers);

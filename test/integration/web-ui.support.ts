@@ -5,11 +5,10 @@
 // per page and width in test-artifacts/ for a person to look at.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { PASSWORD } from '../support/api';
-import { startTestApp, TestApp } from '../support/test-app';
+import { startTestApp, TestApp, listenOnLoopback } from '../support/test-app';
 
 export const ROOT = join(__dirname, '../..');
 const WEB = join(ROOT, 'web');
@@ -182,8 +181,7 @@ export async function secretShownOnce(page: Page, label: string): Promise<string
 export async function startHarness(name: string, env: Record<string, string> = {}): Promise<Harness> {
   ensureWebBuild();
   const t = await startTestApp({ LATCHKEY_WEB_UI_DIR: DIST, ...env });
-  await t.app.listen(0, '127.0.0.1');
-  const base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+  const base = `http://127.0.0.1:${await listenOnLoopback(t)}`;
   const artifacts = join(ROOT, 'test-artifacts', name);
   rmSync(artifacts, { recursive: true, force: true });
   mkdirSync(artifacts, { recursive: true });

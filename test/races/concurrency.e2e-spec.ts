@@ -17,7 +17,7 @@ import {
   registerUser as registerUnverified,
 } from '../support/api';
 import { newWorkspace, WorkspaceFixture } from '../support/fixtures';
-import { startTestApp, TestApp } from '../support/test-app';
+import { startTestApp, TestApp, listenOnLoopback } from '../support/test-app';
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
 /**
@@ -265,7 +265,7 @@ describe('concurrency', () => {
     // The production pool size on PostgreSQL (tests default to 5): more transactions really overlap.
     t = await startTestApp(onPostgres ? { LATCHKEY_DB_POOL_SIZE: '10' } : {});
     // One listening server for every request, rather than supertest starting one per request.
-    await t.app.listen(0, '127.0.0.1');
+    await listenOnLoopback(t);
   });
   afterAll(() => t.close());
 

@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { Public } from '../../src/auth/access.decorators';
 import { shutDownGracefully, startDraining } from '../../src/health/draining';
 import { bearer, registerUser } from '../support/api';
-import { startTestApp, TestApp } from '../support/test-app';
+import { startTestApp, TestApp, listenOnLoopback } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 /** One HTTP request on `agent`; resolves with the status and the Connection header. */
@@ -78,8 +78,7 @@ describe('review: draining and stopping', () => {
     beforeAll(async () => {
       db = await createTestDatabase();
       t = await startTestApp({}, db);
-      await t.app.listen(0, '127.0.0.1');
-      port = (t.app.getHttpServer().address() as { port: number }).port;
+      port = await listenOnLoopback(t);
     }, 60_000);
     afterAll(async () => {
       for (const timer of exitTimers) clearTimeout(timer);
@@ -131,8 +130,7 @@ describe('review: draining and stopping', () => {
 
   it('lets a request in flight when the shutdown begins finish, then waits for its connection before closing', async () => {
     const t = await startTestApp({}, undefined, { imports: [SlowModule] });
-    await t.app.listen(0, '127.0.0.1');
-    const port = (t.app.getHttpServer().address() as { port: number }).port;
+    const port = await listenOnLoopback(t);
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
       const inFlight = get(port, '/v1/review-slow', agent);

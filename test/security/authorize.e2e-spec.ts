@@ -1,7 +1,6 @@
 // Audit finding C1: /v1/authorize must read each value of the question from the one source the proxy
 // controls in that deployment mode, never from the caller's own query, headers or path.
 import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   bearer,
   builtInRoles,
@@ -12,7 +11,7 @@ import {
   registerUser,
   RegisteredUser,
 } from '../support/api';
-import { startTestApp, TestApp } from '../support/test-app';
+import { startTestApp, TestApp, listenOnLoopback } from '../support/test-app';
 
 describe('C1: /v1/authorize reads the question from one proxy-controlled source per mode', () => {
   let t: TestApp;
@@ -31,8 +30,7 @@ describe('C1: /v1/authorize reads the question from one proxy-controlled source 
   beforeAll(async () => {
     // Envoy and Traefik see the device-data service mounted under /api.
     t = await startTestApp({ LATCHKEY_FORWARD_AUTH_PATH_PREFIX: '/api' });
-    await t.app.listen(0, '127.0.0.1');
-    port = (t.app.getHttpServer().address() as AddressInfo).port;
+    port = await listenOnLoopback(t);
     attacker = await registerUser(t);
     victim = await registerUser(t);
     viewer = await registerUser(t);

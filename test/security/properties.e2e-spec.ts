@@ -23,7 +23,7 @@ import {
 } from '../support/api';
 import { fillPath, IdKind, pathParams, routeTable } from '../support/route-table';
 import { TableWatch } from '../support/table-contents';
-import { ADMIN_EMAIL, startTestApp, TestApp } from '../support/test-app';
+import { ADMIN_EMAIL, startTestApp, TestApp, listenOnLoopback } from '../support/test-app';
 
 const SEED = Number(process.env.PROPERTY_SEED ?? 611);
 const RUNS_FACTOR = Number(process.env.PROPERTY_RUNS ?? 1);
@@ -922,7 +922,7 @@ describe('properties of every route under hostile input', () => {
   beforeAll(async () => {
     t = await startTestApp();
     // One connection per request would cost a listen() each; a listening server is reused by supertest.
-    await t.app.listen(0, '127.0.0.1');
+    await listenOnLoopback(t);
     // A platform admin, so the admin routes get past authentication and the rule too.
     const owner = await registerUser(t, ADMIN_EMAIL);
     // Listed by email, so an admin once the address is verified; verified, it also sees and declines its invitations.

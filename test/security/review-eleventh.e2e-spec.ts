@@ -1,8 +1,7 @@
 // Review 11: attacks on the fixes of the ninth and tenth looks. Each test asserts the secure
 // behaviour and fails on the code it was written against.
 import { connect, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, type TestApp, listenOnLoopback } from '../support/test-app';
 
 jest.setTimeout(180_000);
 
@@ -34,8 +33,7 @@ describe('review 11: the client-error answer and the connection it closes', () =
   let port: number;
   beforeAll(async () => {
     t = await startTestApp();
-    await t.app.listen(0, '127.0.0.1');
-    port = (t.app.getHttpServer().address() as AddressInfo).port;
+    port = await listenOnLoopback(t);
   }, 120_000);
   afterAll(async () => {
     await t?.close();

@@ -1,9 +1,8 @@
 // Review 10a: the HTTP surface as a whole (fuzz over every operation, headers and exposure, client
 // address, GraphQL). Each test asserts the secure behaviour and fails on the code it was written against.
 import { connect, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { QueryRunner } from 'typeorm';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, type TestApp, listenOnLoopback } from '../support/test-app';
 import { serverUrl } from '../support/test-database';
 
 jest.setTimeout(60_000);
@@ -87,8 +86,7 @@ describe('review 10a: the HTTP server itself', () => {
   let port: number;
   beforeAll(async () => {
     t = await startTestApp();
-    await t.app.listen(0, '127.0.0.1');
-    port = (t.app.getHttpServer().address() as AddressInfo).port;
+    port = await listenOnLoopback(t);
   }, 120_000);
   afterAll(async () => {
     await t?.close();

@@ -140,3 +140,12 @@ export async function startTestApp(
     },
   };
 }
+
+/**
+ * Makes the app listen on a free loopback port and answers the port: for clients other than supertest
+ * (nginx, raw sockets, a browser), and for supertest to reuse one server instead of starting one per request.
+ */
+export async function listenOnLoopback(t: TestApp): Promise<number> {
+  await t.app.listen(0, '127.0.0.1');
+  return (t.app.getHttpServer().address() as { port: number }).port;
+}
