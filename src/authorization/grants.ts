@@ -68,6 +68,32 @@ export function assertCanGrantDevices(grantor: Holdings, granted: DeviceAccess):
   }
 }
 
+/**
+ * Acting on a grant offered and not yet taken (changing or revoking a pending invitation) is for
+ * whoever could grant it now, as acting on a member is for whoever holds what the member holds: every
+ * role of it that still exists (so only owners touch an offer of the owner role) and every device.
+ */
+export function assertCanActOnOffer(actor: Holdings, roles: readonly GrantableRole[], offered: DeviceAccess): void {
+  assertCanGrantRoles(actor, roles);
+  if (!deviceAccessWithin(actor.deviceAccess, offered)) {
+    throw new DomainError(
+      ErrorCode.Forbidden,
+      'This invitation grants devices you cannot reach: only someone who reaches them all may change or revoke it.',
+    );
+  }
+}
+
+/** The same, asked (an invitation's `manageable`), not enforced. */
+export function canActOnOffer(actor: Holdings, roles: readonly GrantableRole[], offered: DeviceAccess): boolean {
+  try {
+    assertCanActOnOffer(actor, roles, offered);
+    return true;
+  } catch (error) {
+    if (error instanceof DomainError) return false;
+    throw error;
+  }
+}
+
 /** An API user, a workspace's headless principal, is never one of its owners (400 on roleIds). */
 export function assertApiUserRoles(roles: readonly Pick<GrantableRole, 'builtIn'>[]): void {
   if (includesOwnerRole(roles)) throw validationFailed('roleIds', 'API users cannot hold the owner role');

@@ -248,6 +248,7 @@ export class InvitationType {
   @Field(() => GraphQLISODateTime, { nullable: true }) acceptedAt: Date | null;
   @Field(() => GraphQLISODateTime, { nullable: true }) declinedAt: Date | null;
   @Field(() => GraphQLISODateTime, { nullable: true }) revokedAt: Date | null;
+  @Field({ description: 'The caller may change, resend and revoke it (as REST): asked, not enforced' }) manageable: boolean;
   @Field(() => WorkspaceSummaryType, { nullable: true, description: 'On my invitations: the workspace' }) workspace?: WorkspaceSummaryType;
 }
 

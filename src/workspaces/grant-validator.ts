@@ -4,10 +4,17 @@
 // answer 403 to a grantor limited to some devices, so the answer tells nothing of which ids exist.
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { deviceAccessWithin, type DeviceAccess } from '../authorization/device-rules';
-import { assertCanGrantDevices, assertCanGrantRoles, assertOwnerReachesAll, includesOwnerRole } from '../authorization/grants';
+import type { DeviceAccess } from '../authorization/device-rules';
+import {
+  assertCanActOnOffer,
+  assertCanGrantDevices,
+  canActOnOffer,
+  assertCanGrantRoles,
+  assertOwnerReachesAll,
+  includesOwnerRole,
+} from '../authorization/grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
-import { DomainError, ErrorCode, validationFailed } from '../common/errors';
+import { validationFailed } from '../common/errors';
 import { DevicesRepository } from '../devices/devices.repository';
 import { invitationDeviceAccess, type InvitationRecord, type RoleRecord } from './workspace.records';
 import { WorkspacesRepository } from './workspaces.repository';
@@ -36,24 +43,43 @@ export class GrantValidator {
   }
 
   /**
-   * Acting on a pending invitation (changing or revoking it) is for whoever could grant what it offers
-   * now, as acting on a member is for whoever holds what the member holds: every role of it that still
-   * exists (so only owners touch an invitation to the owner role) and every device it grants. A changer
-   * shown only the devices in its reach (accessWithinReach) would otherwise send that part back and
-   * silently drop the rest.
+   * Acting on a pending invitation (changing or revoking it): assertCanActOnOffer with the roles of it
+   * that still exist. A changer shown only the devices in its reach (accessWithinReach) would otherwise
+   * send that part back and silently drop the rest.
    */
   async assertCanActOnInvitation(
     actor: WorkspaceAccess,
     invitation: Pick<InvitationRecord, 'roleIds' | 'deviceAccess' | 'deviceIds'>,
     em: EntityManager,
   ): Promise<void> {
-    assertCanGrantRoles(actor, await this.workspaces.findRoles(actor.workspaceId, invitation.roleIds, em));
-    if (!deviceAccessWithin(actor.deviceAccess, invitationDeviceAccess(invitation))) {
-      throw new DomainError(
-        ErrorCode.Forbidden,
-        'This invitation grants devices you cannot reach: only someone who reaches them all may change or revoke it.',
-      );
-    }
+    assertCanActOnOffer(
+      actor,
+      await this.workspaces.findRoles(actor.workspaceId, invitation.roleIds, em),
+      invitationDeviceAccess(invitation),
+    );
+  }
+
+  /**
+   * Of these invitations, the ids of those the actor could act on (each one's `manageable`), by the
+   * rule assertCanActOnInvitation enforces; one query for all their roles. Holding the invitation
+   * routes' permission is the caller's to check.
+   */
+  async invitationsActorCanActOn(
+    actor: WorkspaceAccess,
+    invitations: ReadonlyArray<Pick<InvitationRecord, 'id' | 'roleIds' | 'deviceAccess' | 'deviceIds'>>,
+    em?: EntityManager,
+  ): Promise<Set<string>> {
+    if (invitations.length === 0) return new Set();
+    const roles = await this.workspaces.findRoles(actor.workspaceId, [...new Set(invitations.flatMap((i) => i.roleIds))], em);
+    const byId = new Map(roles.map((role) => [role.id, role]));
+    const offers = invitations.filter((i) =>
+      canActOnOffer(
+        actor,
+        i.roleIds.flatMap((id) => byId.get(id) ?? []),
+        invitationDeviceAccess(i),
+      ),
+    );
+    return new Set(offers.map((i) => i.id));
   }
 
   /**

@@ -66,7 +66,10 @@ export class InvitationChangesService {
       },
       async ({ em, access, audit }, invitation) => {
         const now = this.clock.now();
-        if (dto.roleIds === undefined && dto.deviceAccess === undefined) return toInvitationView(invitation, now, access.deviceAccess);
+        if (dto.roleIds === undefined && dto.deviceAccess === undefined) {
+          const manageable = (await this.grants.invitationsActorCanActOn(access, [invitation], em)).has(invitation.id);
+          return toInvitationView(invitation, now, access.deviceAccess, manageable);
+        }
         // The grant it offers now, then the new one, as changing a team checks both (review 10, I2).
         await this.grants.assertCanActOnInvitation(access, invitation, em);
         const roleIds = dto.roleIds ?? invitation.roleIds;
@@ -89,7 +92,7 @@ export class InvitationChangesService {
             ...(changed.expiresAt.getTime() !== invitation.expiresAt.getTime() ? { expiresAt: changed.expiresAt } : {}),
           },
         });
-        return toInvitationView({ ...invitation, ...changed }, now, access.deviceAccess);
+        return toInvitationView({ ...invitation, ...changed }, now, access.deviceAccess, true);
       },
     );
   }

@@ -112,7 +112,7 @@ export class InvitationsService {
         target: { type: 'invitation', id: invitation.id },
         details: { email, roleIds: dto.roleIds, deviceAccess, expiresAt: invitation.expiresAt },
       });
-      return { invitation: toInvitationView(invitation, now, access.deviceAccess), secret };
+      return { invitation: toInvitationView(invitation, now, access.deviceAccess, true), secret };
     });
   }
 
@@ -120,7 +120,8 @@ export class InvitationsService {
     const limit = pageLimit(query);
     const now = this.clock.now();
     const rows = await this.invitations.list(access.workspaceId, decodeCursor(query.cursor), limit);
-    return toPage(rows, limit, (i) => toInvitationView(i, now, access.deviceAccess));
+    const manageable = access.permissions.has(INVITING_PERMISSION) ? await this.grants.invitationsActorCanActOn(access, rows) : new Set();
+    return toPage(rows, limit, (i) => toInvitationView(i, now, access.deviceAccess, manageable.has(i.id)));
   }
 
   async revoke(caller: WorkspaceCaller, actor: Actor, invitationId: string): Promise<void> {
@@ -176,7 +177,7 @@ export class InvitationsService {
         await this.invitations.renew(access.workspaceId, invitationId, renewal, em);
         await this.mailInvitation(em, access, invitation.email, secret, expiresAt);
         await audit({ action: 'invitation.resent', target: { type: 'invitation', id: invitationId }, details: { expiresAt } });
-        return { invitation: toInvitationView({ ...invitation, ...renewal, declinedAt: null }, now, access.deviceAccess), secret };
+        return { invitation: toInvitationView({ ...invitation, ...renewal, declinedAt: null }, now, access.deviceAccess, true), secret };
       },
     );
   }
@@ -197,7 +198,7 @@ export class InvitationsService {
       // Names, for the join page: few invitations are pending for one address at a time.
       const names = await this.invitations.grantNames(row.workspaceId, row.roleIds, row.deviceIds);
       items.push({
-        ...toInvitationView(row, now, EVERY_DEVICE),
+        ...toInvitationView(row, now, EVERY_DEVICE, false),
         workspace: { id: row.workspaceId, name: row.workspaceName, slug: row.workspaceSlug },
         roles: names.roles,
         devices: row.deviceAccess === 'selected' ? names.devices : [],

@@ -249,10 +249,19 @@ export class InvitationView {
 
   @ApiProperty({ ...DATE_TIME, nullable: true, description: 'null: not revoked' })
   revokedAt: Date | null;
+
+  @ApiProperty({
+    description:
+      'The caller may change, resend and revoke it: it holds members:manage and could grant every role and device it offers (only owners an offer of the owner role). Asked, not enforced: the routes check again',
+  })
+  manageable: boolean;
 }
 
-/** An invitation as a caller whose device access is `reach` sees it: devices out of its reach are not named. */
-export function toInvitationView(i: InvitationRecord, now: Date, reach: DeviceAccess): InvitationView {
+/**
+ * An invitation as a caller whose device access is `reach` sees it: devices out of its reach are not
+ * named. `manageable`: whether that caller may act on it (InvitationsService.list works it out).
+ */
+export function toInvitationView(i: InvitationRecord, now: Date, reach: DeviceAccess, manageable: boolean): InvitationView {
   const deviceAccess = accessWithinReach(reach, invitationDeviceAccess(i));
   return {
     id: i.id,
@@ -269,6 +278,7 @@ export function toInvitationView(i: InvitationRecord, now: Date, reach: DeviceAc
     acceptedAt: i.acceptedAt,
     declinedAt: i.declinedAt,
     revokedAt: i.revokedAt,
+    manageable,
   };
 }
 

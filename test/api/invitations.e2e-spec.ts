@@ -140,6 +140,7 @@ describe('invitations', () => {
         acceptedAt: null,
         declinedAt: null,
         revokedAt: null,
+        manageable: true,
       });
       expect(res.body.invitation).not.toHaveProperty('secret');
       expect(res.body.invitation).not.toHaveProperty('tokenHash');

@@ -84,4 +84,43 @@ describe('review 10b: invitations left behind', () => {
     const listed = await t.http().get(invitations(ws.id)).set(bearer(ws.owner.personalToken)).expect(200);
     expect(listed.body.items.find((i: { id: string }) => i.id === offer.id).status).toBe('pending');
   });
+
+  it('I2/I3 in the views: each invitation says whether the caller may act on it (the console offers Edit/Resend/Revoke by it; were offered on all, and refused)', async () => {
+    const ws = await newWorkspace(t);
+    const manager = await weakManager(ws);
+    const ownersOffer = await ownerInvites(ws, ws.roles.owner);
+    const viewersOffer = await ownerInvites(ws, ws.roles.viewer);
+    const manageableIn = async (token: string) => {
+      const listed = await t.http().get(invitations(ws.id)).set(bearer(token)).expect(200);
+      // (The members' own accepted invitations are listed too.)
+      const offers = listed.body.items.filter((i: { id: string }) => i.id === ownersOffer.id || i.id === viewersOffer.id);
+      return Object.fromEntries(offers.map((i: { id: string; manageable: boolean }) => [i.id, i.manageable]));
+    };
+    expect(await manageableIn(manager.personalToken)).toEqual({ [ownersOffer.id]: false, [viewersOffer.id]: true });
+    expect(await manageableIn(ws.owner.personalToken)).toEqual({ [ownersOffer.id]: true, [viewersOffer.id]: true });
+    // A member who may read invitations but not send them may act on none.
+    const reader = await ws.member({ id: await ws.role(['members:read']) });
+    expect(await manageableIn(reader.personalToken)).toEqual({ [ownersOffer.id]: false, [viewersOffer.id]: false });
+    // GraphQL says the same.
+    const gql = await t
+      .http()
+      .post('/graphql')
+      .set(bearer(manager.personalToken))
+      .send({ query: 'query($w: ID!) { workspace(id: $w) { invitations { items { id manageable } } } }', variables: { w: ws.id } });
+    const items = gql.body.data.workspace.invitations.items.filter(
+      (i: { id: string }) => i.id === ownersOffer.id || i.id === viewersOffer.id,
+    );
+    expect(Object.fromEntries(items.map((i: { id: string; manageable: boolean }) => [i.id, i.manageable]))).toEqual({
+      [ownersOffer.id]: false,
+      [viewersOffer.id]: true,
+    });
+    // A no-op change answers the same.
+    const same = await t
+      .http()
+      .patch(invitations(ws.id, `/${ownersOffer.id}`))
+      .set(bearer(manager.personalToken))
+      .send({});
+    expect(same.status).toBe(200);
+    expect(same.body.manageable).toBe(false);
+  });
 });

@@ -2073,6 +2073,8 @@ export interface components {
              * @description The user who issued it or last resent it; null when an API user did (both are null on invitations older than the record of inviters)
              */
             invitedByUserId: string | null;
+            /** @description The caller may change, resend and revoke it: it holds members:manage and could grant every role and device it offers (only owners an offer of the owner role). Asked, not enforced: the routes check again */
+            manageable: boolean;
             /**
              * Format: date-time
              * @description null: not revoked
@@ -2255,6 +2257,8 @@ export interface components {
              * @description The user who issued it or last resent it; null when an API user did (both are null on invitations older than the record of inviters)
              */
             invitedByUserId: string | null;
+            /** @description The caller may change, resend and revoke it: it holds members:manage and could grant every role and device it offers (only owners an offer of the owner role). Asked, not enforced: the routes check again */
+            manageable: boolean;
             /**
              * Format: date-time
              * @description null: not revoked

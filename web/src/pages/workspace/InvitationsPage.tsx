@@ -105,7 +105,9 @@ export function InvitationsPage() {
             ]}
             actions={
               manage &&
+              // The server says which invitations this caller may act on (only owners those for the owner role).
               ((i) =>
+                i.manageable &&
                 (i.status === 'pending' || i.status === 'expired') && (
                   <>
                     {i.status === 'pending' && (
