@@ -1,5 +1,7 @@
 // Everything that makes the HTTP application what it is, shared by main.ts and the tests,
 // so the tests exercise the same pipeline as production.
+import { compile as compileTrustedProxies } from '@fastify/proxy-addr';
+import { withoutPort } from './common/client-address';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -98,10 +100,16 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
 /**
  * LATCHKEY_TRUST_PROXY as Fastify takes it. A hop count n believes the n entries nearest to us (the
  * socket's peer being hop 0), which is what Fastify does with a number; its type only admits a function.
+ * A list is matched by Fastify's own matcher with any port a proxy appended dropped first (withoutPort):
+ * alone, it takes `198.51.100.20:4431`, a trusted edge as the proxy behind it wrote it, for no address, so for
+ * the client, and every client behind that edge became one (review 13a).
  */
-function trustProxyOption(trust: AppConfig['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
-  if (typeof trust !== 'number') return trust;
-  return (_address, hop) => hop < trust;
+function trustProxyOption(trust: AppConfig['trustProxy']): boolean | ((address: string, hop: number) => boolean) {
+  if (trust === false) return false;
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  // Fastify's own matcher (the same package), named ranges (loopback, uniquelocal…) included.
+  const trusted = compileTrustedProxies(trust);
+  return (address, hop) => trusted(withoutPort(address), hop);
 }
 
 function routerProblem(code: string): DomainError {

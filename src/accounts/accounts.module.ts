@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
+import { AuthorizationModule } from '../authorization/authorization.module';
 import { FederationModule } from '../federation/federation.module';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { TokensModule } from '../tokens/tokens.module';
@@ -14,7 +15,7 @@ import { UsersModule } from './users.module';
 
 /** Account routes: registration, sign-in, the profile, email verification, password reset, and platform administration of users. */
 @Module({
-  imports: [UsersModule, TokensModule, AuditModule, RateLimitsModule, FederationModule],
+  imports: [UsersModule, TokensModule, AuditModule, RateLimitsModule, FederationModule, AuthorizationModule],
   controllers: [AccountsController, PlatformAdminController],
   providers: [AccountsService, PlatformAdminService, LoginThrottle, AccountLinksRepository, AccountMail],
   // GraphQL's account and platform-admin fields (src/graphql/account.resolver.ts).

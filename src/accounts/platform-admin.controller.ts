@@ -43,7 +43,12 @@ export class PlatformAdminController {
   @HttpCode(200)
   @Authenticated({ platformAdmin: true })
   @ApiOkResponse({ type: AdminUserView, description: 'The user, active (also when it already was)' })
-  reactivate(@CurrentActor() actor: Actor, @UuidParam('id') userId: string, @NoBody() _body: unknown): Promise<AdminUserView> {
-    return this.admin.reactivate(actor, userId);
+  reactivate(
+    @CurrentUser() admin: UserPrincipal,
+    @CurrentActor() actor: Actor,
+    @UuidParam('id') userId: string,
+    @NoBody() _body: unknown,
+  ): Promise<AdminUserView> {
+    return this.admin.reactivate(admin, actor, userId);
   }
 }

@@ -1,4 +1,6 @@
 // Platform administration: list users, deactivate and reactivate them.
+import { assertLivesForever } from '../authorization/grants';
+import { CallerHold } from '../authorization/caller-hold';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DataSource } from 'typeorm';
@@ -25,6 +27,7 @@ export class PlatformAdminService implements OnApplicationBootstrap {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly notices: SecurityNotices,
+    private readonly callers: CallerHold,
   ) {}
 
   /**
@@ -57,20 +60,27 @@ export class PlatformAdminService implements OnApplicationBootstrap {
    */
   async deactivate(admin: UserPrincipal, actor: Actor, userId: string): Promise<AdminUserView> {
     if (userId === admin.id) throw conflict('You cannot deactivate your own account.');
-    return this.setStatus(actor, userId, 'deactivated');
+    return this.setStatus(admin, actor, userId, 'deactivated');
   }
 
-  reactivate(actor: Actor, userId: string): Promise<AdminUserView> {
-    return this.setStatus(actor, userId, 'active');
+  /**
+   * Reactivating brings back every personal and named token of the user, however long they live: as
+   * enabling an API user, it takes a login session or a token that does not expire (review 13a).
+   */
+  reactivate(admin: UserPrincipal, actor: Actor, userId: string): Promise<AdminUserView> {
+    assertLivesForever(admin, "Reactivating a user brings back all the user's tokens");
+    return this.setStatus(admin, actor, userId, 'active');
   }
 
-  private async setStatus(actor: Actor, userId: string, status: 'active' | 'deactivated'): Promise<AdminUserView> {
+  private async setStatus(admin: UserPrincipal, actor: Actor, userId: string, status: 'active' | 'deactivated'): Promise<AdminUserView> {
     const user = await this.users.findById(userId);
     if (!user) throw notFound('User');
     const now = this.clock.now();
     if (user.status !== status) {
       const deactivatedAt = status === 'deactivated' ? now : null;
       await this.dataSource.transaction(async (em) => {
+        // The admin's token as it stands now, held until this commits: one revoked meanwhile changes nothing.
+        await this.callers.hold(admin, actor.ip, em);
         await this.users.update(userId, { status, deactivatedAt, updatedAt: now }, em);
         if (status === 'deactivated') {
           await this.tokens.revokeUserSessions(userId, now, em);

@@ -2,6 +2,7 @@
 // Whatever acts on an API user (changing, renaming, disabling or deleting it, minting, rotating or
 // revoking its tokens) needs a caller who holds all of its rights (assertCanActOn).
 // Each write decides on the caller's rights as they are under the workspace's lock (WorkspaceWrites).
+import { commonCidrs } from '../auth/network-allow-list';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
@@ -273,11 +274,11 @@ export class ApiUsersService {
   /** PATCH: the token's bindings and details, enable and disable, by whoever may manage the API user. */
   async updateToken(caller: WorkspaceCaller, actor: Actor, apiUserId: string, tokenId: string, dto: UpdateTokenDto): Promise<TokenView> {
     return this.writes.run(caller, actor, async ({ em, access, audit, assertCanActOn }) => {
-      await this.find(access, apiUserId, em);
+      const apiUser = await this.find(access, apiUserId, em);
       await assertCanActOn({ type: 'api_user', id: apiUserId }, 'API user', 'this API user');
       const token = await this.tokenRows.findForOwnerLocked({ type: 'api_user', id: apiUserId }, tokenId, em);
       if (!token) throw notFound('Token');
-      const owner = { type: 'api_user' as const, id: apiUserId };
+      const owner = { type: 'api_user' as const, id: apiUserId, allowedCidrs: apiUser.allowedCidrs };
       const actions = await this.tokens.changeInTransaction(em, token, dto, access.principal, owner, false);
       for (const action of actions) {
         await audit({ action, target: { type: 'token', id: tokenId }, details: { apiUserId, ...changeDetails(dto) } });
@@ -294,18 +295,19 @@ export class ApiUsersService {
     dto: RotateTokenDto,
   ): Promise<IssuedTokenView> {
     return this.writes.run(caller, actor, async ({ em, access, audit, assertCanActOn }) => {
-      await this.find(access, apiUserId, em);
+      const apiUser = await this.find(access, apiUserId, em);
       await assertCanActOn({ type: 'api_user', id: apiUserId }, 'API user', 'this API user');
       const old = await this.tokenRows.findForOwnerLocked({ type: 'api_user', id: apiUserId }, tokenId, em);
       if (!old) throw notFound('Token');
       if (old.kind !== 'api_user') throw conflict('Sessions cannot be rotated.');
       this.tokens.assertRotatable(old);
       // A rotation hands out a new secret with the old one's rights: only what the caller could make
-      // (issueToken's rule). Its devices are the API user's, within reach (assertCanActOn above).
+      // (issueToken's rule). Its devices are the API user's, within reach (assertCanActOn above); its
+      // networks are its own list within its API user's, as the token check holds it to both.
       assertTokenCanGrant(access.principal.token, {
         scopes: old.scopes,
         workspaceIds: [access.workspaceId],
-        allowedCidrs: old.allowedCidrs,
+        allowedCidrs: commonCidrs(old.allowedCidrs, apiUser.allowedCidrs),
       });
       const rotated = await this.tokens.rotateInTransaction(em, old, dto.graceSeconds ?? 0, access.principal);
       await audit({

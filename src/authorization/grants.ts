@@ -209,6 +209,20 @@ export function grantableScopes(own: readonly string[], permissions: Iterable<st
 }
 
 /**
+ * A member an invitation makes works from any network (a membership has no network list), so a token
+ * held to some networks sends, changes or resends no invitation, as it makes no unbound token (review
+ * 13a: a network-limited admin API user invited an account of its own, which then worked from anywhere).
+ */
+export function assertCanInviteFrom(grantor: AuthenticatedToken): void {
+  if (grantor.usableFromCidrs !== null) {
+    throw new DomainError(
+      ErrorCode.Forbidden,
+      'A network-bound token cannot invite: the member would work from any network. Use a token without a network list.',
+    );
+  }
+}
+
+/**
  * The network allow-list of what a token makes (a token, an API user) when none is asked for: the
  * networks it may be used from itself, so a network-bound caller makes network-bound principals.
  */

@@ -97,6 +97,6 @@ export class AccountResolver {
   @Mutation(() => AdminUserType, { description: 'Platform administrators: reactivates a user (as POST /v1/admin/users/{id}/reactivate)' })
   @SameRuleAs(PlatformAdminController, 'reactivate')
   reactivateUser(@Context() ctx: GraphqlContext, @Args('id', { type: () => ID }) id: string) {
-    return this.admin.reactivate(this.access.actor(ctx), uuidArg('id', id));
+    return this.admin.reactivate(this.access.user(ctx), this.access.actor(ctx), uuidArg('id', id));
   }
 }

@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { SecurityNotices } from '../accounts/security-notices';
 import { CurrentPassword } from '../accounts/current-password';
 import { Actor, AuditLog } from '../audit/audit-log';
+import { commonCidrs } from '../auth/network-allow-list';
 import type { Principal, UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, tokenHint } from '../auth/token-format';
 import { ALL_SCOPES } from '../authorization/permissions';
@@ -354,15 +355,17 @@ export class TokensService {
    * this changes in place. A change that could widen the token (enabling it, binding it to other devices
    * or networks) is held to the grantor as making it would be, and enabling it to the grantor's life too
    * (a stolen short-lived token must not bring back a disabled one that outlives it); disabling,
-   * describing and narrowing are not. `checkGrantorDevices`: false for an API user's token, whose devices are within the API user's
-   * access, itself within the caller's (assertCanActOn). The audit actions to record, in order.
+   * describing and narrowing are not. `checkGrantorDevices`: false for an API user's token, whose
+   * devices are within the API user's access, itself within the caller's (assertCanActOn).
+   * `owner.allowedCidrs`: an API user's own list, which holds its tokens too (a token may be used from
+   * its own list within that one, and is judged by that). The audit actions to record, in order.
    */
   async changeInTransaction(
     em: EntityManager,
     token: Token,
     dto: UpdateTokenDto,
     grantor: Principal,
-    owner: TokenOwner,
+    owner: TokenOwner & { allowedCidrs?: readonly string[] | null },
     checkGrantorDevices: boolean,
   ): Promise<Array<'token.updated' | 'token.disabled' | 'token.enabled'>> {
     if (Object.keys(dto).length === 0) throw validationFailed('body', 'names nothing to change');
@@ -392,7 +395,7 @@ export class TokensService {
         workspaceIds: token.workspaceIds,
         blockedWorkspaceIds: token.blockedWorkspaceIds,
         deviceIds: checkGrantorDevices ? (dto.deviceIds !== undefined ? dto.deviceIds : token.deviceIds) : undefined,
-        allowedCidrs: allowedCidrs !== undefined ? allowedCidrs : token.allowedCidrs,
+        allowedCidrs: commonCidrs(allowedCidrs !== undefined ? allowedCidrs : token.allowedCidrs, owner.allowedCidrs ?? null),
       });
     }
     if (dto.deviceIds) await this.assertDevicesReached(owner, dto.deviceIds, token.workspaceIds, em);

@@ -8,6 +8,7 @@ import type { DeviceAccess } from '../authorization/device-rules';
 import {
   assertCanActOnOffer,
   assertCanGrantDevices,
+  assertCanInviteFrom,
   canActOnOffer,
   assertCanGrantRoles,
   assertOwnerReachesAll,
@@ -87,6 +88,7 @@ export class GrantValidator {
    * workspace, the grantor may grant them, and an owner gets every device.
    */
   async invitationGrant(grantor: WorkspaceAccess, roleIds: string[], access: DeviceAccess, em: EntityManager): Promise<void> {
+    assertCanInviteFrom(grantor.principal.token);
     const roles = await this.rolesToGrant(grantor, roleIds, em);
     assertOwnerReachesAll(includesOwnerRole(roles), access);
     await this.devicesToGrant(grantor, access, em);

@@ -43,7 +43,7 @@ describe('review 13a: network-limited API users, short-lived grantors', () => {
       .send({ graceSeconds: 60 });
     // The token's own list is null, its API user's is INSIDE_LIST: the new secret, of the same API
     // user, is usable from INSIDE_LIST only, exactly the networks of the rotating token.
-    expect({ status: res.status, code: res.body.code }).toEqual({ status: 201, code: undefined });
+    expect({ status: res.status, code: res.body.code }).toEqual({ status: 200, code: undefined });
     await from(INSIDE, res.body.secret).expect(200);
     expectProblem(await from(OUTSIDE, res.body.secret), 403, 'network_not_allowed');
   });
