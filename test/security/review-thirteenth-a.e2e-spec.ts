@@ -85,7 +85,7 @@ describe('review 13a: network-limited API users, short-lived grantors', () => {
     expectProblem(res, 403, 'forbidden');
   });
 
-  it("R13A-3: a network-limited API user cannot invite an account as admin, a member who then works from any network", async () => {
+  it('R13A-3: a network-limited API user cannot invite an account as admin, a member who then works from any network', async () => {
     const { ws, bot } = await limitedAdminBot();
     const accomplice = await registerUser(t, uniqueEmail('accomplice'));
     const invited = await t
@@ -123,9 +123,8 @@ describe('review 13a: network-limited API users, short-lived grantors', () => {
     await t.http().post(`/v1/admin/users/${victim.id}/deactivate`).set(bearer(adminSession)).expect(200);
     await t.http().get('/v1/whoami').set(bearer(victim.personalToken)).expect(401);
     // A stolen short-lived admin credential: a session exchanged from the admin's personal token.
-    const shortLived = (
-      await t.http().post('/v1/auth/token').set(bearer(admin.personalToken)).send({ expiresInSeconds: 300 }).expect(200)
-    ).body.token.secret as string;
+    const shortLived = (await t.http().post('/v1/auth/token').set(bearer(admin.personalToken)).send({ expiresInSeconds: 300 }).expect(200))
+      .body.token.secret as string;
     const res = await t.http().post(`/v1/admin/users/${victim.id}/reactivate`).set(bearer(shortLived));
     // As enabling an API user (assertLivesForever): it brings back tokens that outlive the caller.
     expectProblem(res, 403, 'forbidden');
@@ -135,7 +134,6 @@ describe('review 13a: network-limited API users, short-lived grantors', () => {
     await t.http().get('/v1/whoami').set(bearer(victim.personalToken)).expect(200);
   });
 });
-
 
 describe('review 13a: a trusted proxy whose own address another trusted proxy wrote with a port (LATCHKEY_TRUST_PROXY as a list)', () => {
   // Two tiers, both trusted: an edge (a CDN, 198.51.100.0/24) in front of a gateway (the test client,
@@ -165,8 +163,13 @@ describe('review 13a: a trusted proxy whose own address another trusted proxy wr
     expect(res.status).toBe(200);
   });
 
-  it('R13A-4: clients behind one trusted edge written as ip:port are not one rate-limit bucket (one client spends every other\'s limit)', async () => {
-    for (let i = 1; i <= 3; i++) await t.http().get('/v1/permissions').set('X-Forwarded-For', `203.0.113.${i}, ${EDGE}:${40000 + i}`).expect(200);
+  it("R13A-4: clients behind one trusted edge written as ip:port are not one rate-limit bucket (one client spends every other's limit)", async () => {
+    for (let i = 1; i <= 3; i++)
+      await t
+        .http()
+        .get('/v1/permissions')
+        .set('X-Forwarded-For', `203.0.113.${i}, ${EDGE}:${40000 + i}`)
+        .expect(200);
     // Another client, through the same edge: its own bucket.
     const res = await t.http().get('/v1/permissions').set('X-Forwarded-For', `192.0.2.77, ${EDGE}:40009`);
     expect(res.status).toBe(200);
