@@ -1,12 +1,14 @@
 // Mailed proofs of an account's address: email verification and password reset. Each link carries a
 // one-time secret (lkv_, lkr_) kept as its SHA-256 only, dies when used, expired, or when a newer use
 // of the same purpose succeeds, and proves exactly the address it was sent to.
+import { Invalidation } from '../cache/invalidation';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
 import type { UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, parseToken } from '../auth/token-format';
 import { Clock } from '../common/clock';
+import { isUniqueViolation } from '../database/database-errors';
 import { conflict, DomainError, ErrorCode, notFound, validationFailed } from '../common/errors';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Mail } from '../mail/mail';
@@ -74,6 +76,7 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     redis: RedisConnection,
+    private readonly invalidation: Invalidation,
   ) {
     this.resetsPerIp = new ExactLimit(
       redis.client,
@@ -128,12 +131,16 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
     await this.mailVerificationLink(em, user);
   }
 
-  /** POST /v1/me/email-verification: a new link (the older ones keep working until used or expired). */
+  /**
+   * POST /v1/me/email-verification: a new link (the older ones keep working until used or expired), to
+   * the address asked for when there is one, else to the account's own while it is unproven.
+   */
   async resendVerification(principal: UserPrincipal): Promise<void> {
     await this.verificationResends.consume(principal.id);
     await this.dataSource.transaction(async (em) => {
       const user = await this.users.findLocked(principal.id, em);
       if (!user) throw notFound('User');
+      if (user.pendingEmail !== null) return this.sendVerification(em, { id: user.id, email: user.pendingEmail });
       if (user.emailVerifiedAt) throw conflict('Your email address is verified already.');
       await this.sendVerification(em, user);
     });
@@ -151,22 +158,38 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
   /** POST /v1/auth/verify-email: needs no sign-in (the link is often opened elsewhere); the secret is the proof. */
   async verifyEmail(secret: string, actor: Actor): Promise<void> {
     const found = await this.findUsable(secret, 'verify_email');
-    await this.dataSource.transaction(async (em) => {
-      const user = await this.use(em, found);
-      const now = this.clock.now();
-      if (user.emailVerifiedAt) return;
-      await this.users.update(user.id, { emailVerifiedAt: now, updatedAt: now }, em);
-      await this.audit.record(
-        em,
-        { ...actor, type: 'user', id: user.id, tokenId: null },
-        {
-          action: 'user.email_verified',
-          accountId: user.id,
-          target: { type: 'user', id: user.id },
-          details: { email: user.email },
-        },
-      );
-    });
+    try {
+      await this.dataSource.transaction(async (em) => {
+        const user = await this.use(em, found);
+        const now = this.clock.now();
+        // A link to the address a verified account asked for: the change takes effect now.
+        const changed = user.pendingEmail !== null && found.email === user.pendingEmail;
+        if (!changed && user.emailVerifiedAt) return;
+        await this.users.update(
+          user.id,
+          changed
+            ? { email: found.email, pendingEmail: null, emailVerifiedAt: now, updatedAt: now }
+            : { emailVerifiedAt: now, updatedAt: now },
+          em,
+        );
+        await this.audit.record(
+          em,
+          { ...actor, type: 'user', id: user.id, tokenId: null },
+          changed
+            ? {
+                action: 'user.email_changed',
+                accountId: user.id,
+                target: { type: 'user', id: user.id },
+                details: { previousEmail: user.email, email: found.email },
+              }
+            : { action: 'user.email_verified', accountId: user.id, target: { type: 'user', id: user.id }, details: { email: user.email } },
+        );
+      });
+    } catch (error) {
+      // Someone else took the address while the change waited for its link.
+      if (isUniqueViolation(error, 'users_email_key')) throw conflict('An account with this email already exists.');
+      throw error;
+    }
   }
 
   // --- password reset ------------------------------------------------------------------------------
@@ -218,8 +241,8 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
       // hold personal and named tokens, and those end too; a verified account keeps them, as after a
       // password change, and loses its sessions.
       const wasUnverified = user.emailVerifiedAt === null;
-      if (wasUnverified) await this.tokens.revokeAllOfUser(user.id, now, em);
-      else await this.tokens.revokeUserSessions(user.id, now, em);
+      const unproven = wasUnverified ? await this.endWhatTheUnprovenMade(em, user.id, now) : null;
+      if (!wasUnverified) await this.tokens.revokeUserSessions(user.id, now, em);
       await this.audit.record(
         em,
         { ...actor, type: 'user', id: user.id, tokenId: null },
@@ -227,11 +250,37 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
           action: 'user.password_reset',
           accountId: user.id,
           target: { type: 'user', id: user.id },
-          details: { tokensEnded: wasUnverified ? 'all' : 'sessions' },
+          details: { tokensEnded: wasUnverified ? 'all' : 'sessions', ...unproven },
         },
       );
       await this.mail.send(em, { to: user.email, template: 'password-changed', data: { name: user.name, how: 'reset' } });
     });
+  }
+
+  /**
+   * A reset of an account whose address nobody had proven: whoever registered it (a squatter, say) may
+   * have made more than tokens in its name. Its personal and named tokens end; the API users it created
+   * are disabled (their tokens and trust rules stop; the owner may enable them again, from a login
+   * session); the invitations it sent that nobody has answered are revoked (review 13b). Across domains
+   * in one place, as one transaction: the account's proof is what they all depended on.
+   */
+  private async endWhatTheUnprovenMade(
+    em: EntityManager,
+    userId: string,
+    now: Date,
+  ): Promise<{ apiUsersDisabled: number; invitationsRevoked: number }> {
+    await this.tokens.revokeAllOfUser(userId, now, em);
+    const [disabled]: [Array<{ id: string }>, number] = await em.query(
+      `UPDATE api_users SET status = 'disabled', updated_at = $2 WHERE created_by_user_id = $1 AND status = 'active' RETURNING id`,
+      [userId, now],
+    );
+    for (const { id } of disabled) await this.invalidation.publish(em, { kind: 'api_user', id });
+    const [revoked]: [Array<{ id: string }>, number] = await em.query(
+      `UPDATE invitations SET revoked_at = $2
+        WHERE invited_by_user_id = $1 AND accepted_at IS NULL AND declined_at IS NULL AND revoked_at IS NULL RETURNING id`,
+      [userId, now],
+    );
+    return { apiUsersDisabled: disabled.length, invitationsRevoked: revoked.length };
   }
 
   /** A new link of this purpose for the account's current address, stored as its hash; the URL to mail. */
@@ -269,9 +318,10 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
     const user = await this.users.findLocked(found.userId, em);
     const link = await this.links.findByHash(found.tokenHash, found.purpose, em);
     if (!link || link.usedAt || link.expiresAt <= this.clock.now()) throw badLink();
-    // The address changed since the link was sent: it proves an address the account no longer has.
-    // A deactivated account proves nothing either.
-    if (!user || user.email !== link.email || user.status !== 'active') throw badLink();
+    // The address changed since the link was sent: it proves an address the account no longer has (or,
+    // for a verification, no longer asks for). A deactivated account proves nothing either.
+    const forPending = found.purpose === 'verify_email' && user?.pendingEmail === link.email;
+    if (!user || (user.email !== link.email && !forPending) || user.status !== 'active') throw badLink();
     await this.links.useAll(user.id, found.purpose, this.clock.now(), em);
     return user;
   }

@@ -136,9 +136,13 @@ export class AccountsController {
   @Post('auth/verify-email')
   @HttpCode(204)
   @Public()
-  @ApiNoContentResponse({ description: 'The address the link was sent to is verified (also when it was already)' })
-  // An unknown, used or expired link, or one sent to an address the account has left.
-  @ApiProblems(404)
+  @ApiNoContentResponse({
+    description:
+      "The address the link was sent to is verified (also when it was already); a link to an address the account asked for makes it the account's",
+  })
+  // 404: an unknown, used or expired link, or one sent to an address the account has left.
+  // 409: the address asked for was taken by another account meanwhile.
+  @ApiProblems(404, 409)
   async verifyEmail(@Body() dto: VerifyEmailDto, @CurrentActor() actor: Actor): Promise<void> {
     await this.accountMail.verifyEmail(dto.token, actor);
   }

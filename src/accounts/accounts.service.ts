@@ -55,6 +55,7 @@ export class AccountsService {
       updatedAt: now,
       deactivatedAt: null,
       emailVerifiedAt: null,
+      pendingEmail: null,
     } satisfies User);
     try {
       return await this.dataSource.transaction(async (em) => {
@@ -133,7 +134,7 @@ export class AccountsService {
     const now = this.clock.now();
     const changes: Partial<User> = { updatedAt: now };
     if (dto.name !== undefined) changes.name = dto.name.trim();
-    const newEmail = dto.email !== undefined && dto.email !== user.email ? dto.email : null;
+    const newEmail = dto.email !== undefined && dto.email !== user.email && dto.email !== user.pendingEmail ? dto.email : null;
     if (dto.password !== undefined || newEmail !== null) {
       if (dto.currentPassword === undefined) {
         throw validationFailed('currentPassword', `is required to change the ${dto.password !== undefined ? 'password' : 'email address'}`);
@@ -151,10 +152,21 @@ export class AccountsService {
     } else if (dto.currentPassword !== undefined) {
       throw validationFailed('currentPassword', 'is only accepted together with password or email');
     }
-    if (newEmail !== null) {
+    // A verified account keeps its proven address until the new one's link is opened (review 13b: an
+    // address taken unproven handed the account and its memberships to whoever reads that mailbox, and
+    // showed the member under it). An account that never proved its address has nothing to keep.
+    const pending = newEmail !== null && user.emailVerifiedAt !== null;
+    if (newEmail !== null && pending) {
+      if (await this.users.findByEmail(newEmail)) throw conflict('An account with this email already exists.');
+      changes.pendingEmail = newEmail;
+    } else if (newEmail !== null) {
       // A new address proves nothing until its link is opened: what depends on owning it waits again.
       changes.email = newEmail;
       changes.emailVerifiedAt = null;
+      changes.pendingEmail = null;
+    } else if (dto.email !== undefined && dto.email === user.email && user.pendingEmail !== null) {
+      // Asking for the current address again withdraws the pending one.
+      changes.pendingEmail = null;
     }
     try {
       await this.dataSource.transaction(async (em) => {
@@ -165,10 +177,16 @@ export class AccountsService {
         }
         if (newEmail !== null) {
           await this.accountMail.sendVerification(em, { id: user.id, email: newEmail });
-          await this.mail.send(em, { to: user.email, template: 'email-changed', data: { name: greetedName(user), newEmail } });
+          await this.mail.send(em, { to: user.email, template: 'email-changed', data: { name: greetedName(user), newEmail, pending } });
         }
         await this.audit.record(em, actor, {
-          action: changes.passwordHash ? 'user.password_changed' : newEmail !== null ? 'user.email_changed' : 'user.updated',
+          action: changes.passwordHash
+            ? 'user.password_changed'
+            : newEmail !== null
+              ? pending
+                ? 'user.email_change_requested'
+                : 'user.email_changed'
+              : 'user.updated',
           accountId: user.id,
           target: { type: 'user', id: user.id },
           details: {

@@ -38,4 +38,12 @@ export class User {
    */
   @Column('timestamptz', { name: 'email_verified_at', nullable: true })
   emailVerifiedAt: Date | null;
+
+  /**
+   * An address asked for and not yet proven, while `email` (verified) stays the account's: it becomes
+   * `email` when the link mailed to it is opened (review 13b: an address taken unproven handed the
+   * account, and its memberships, to whoever reads that mailbox, through a password reset).
+   */
+  @Column('text', { name: 'pending_email', nullable: true })
+  pendingEmail: string | null;
 }

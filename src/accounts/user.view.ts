@@ -29,6 +29,14 @@ export class UserView {
   @ApiProperty({ description: 'Whether the current address is verified (emailVerifiedAt is set)' })
   emailVerified: boolean;
 
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'An address asked for (PATCH /v1/me) while the current one is verified: it replaces `email` once the link mailed to it is opened; until then `email` stays the address to sign in with. null: none',
+  })
+  pendingEmail: string | null;
+
   @ApiProperty(DATE_TIME)
   createdAt: Date;
 
@@ -44,6 +52,7 @@ export function toUserView(user: User): UserView {
     status: user.status,
     emailVerifiedAt: user.emailVerifiedAt,
     emailVerified: user.emailVerifiedAt !== null,
+    pendingEmail: user.pendingEmail ?? null,
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
   };

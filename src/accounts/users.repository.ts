@@ -55,7 +55,9 @@ export class UsersRepository {
 
   async update(
     id: string,
-    changes: Partial<Pick<User, 'name' | 'email' | 'emailVerifiedAt' | 'passwordHash' | 'status' | 'updatedAt' | 'deactivatedAt'>>,
+    changes: Partial<
+      Pick<User, 'name' | 'email' | 'emailVerifiedAt' | 'pendingEmail' | 'passwordHash' | 'status' | 'updatedAt' | 'deactivatedAt'>
+    >,
     em: EntityManager = this.dataSource.manager,
   ): Promise<void> {
     await em.getRepository(User).update({ id: requireId(id) }, changes);

@@ -21,6 +21,7 @@ import { ForeignKeyIndexes1767000600000 } from './migrations/1767000600000-Forei
 import { OutboxShareKeys1767000700000 } from './migrations/1767000700000-OutboxShareKeys';
 import { TrustRulesByAudience1767000800000 } from './migrations/1767000800000-TrustRulesByAudience';
 import { WebhookEndpointPause1767000900000 } from './migrations/1767000900000-WebhookEndpointPause';
+import { PendingEmail1767001000000 } from './migrations/1767001000000-PendingEmail';
 
 export const ENTITIES = [User, Token];
 export const MIGRATIONS = [
@@ -44,4 +45,5 @@ export const MIGRATIONS = [
   OutboxShareKeys1767000700000,
   TrustRulesByAudience1767000800000,
   WebhookEndpointPause1767000900000,
+  PendingEmail1767001000000,
 ];

@@ -183,6 +183,8 @@ export class UserType {
   @Field({ nullable: true }) name?: string;
   @Field({ nullable: true }) status?: string;
   @Field(() => GraphQLISODateTime, { nullable: true }) emailVerifiedAt?: Date | null;
+  @Field(() => String, { nullable: true, description: 'An address asked for, not yet proven: it replaces email once its link is opened' })
+  pendingEmail?: string | null;
   @Field(() => GraphQLISODateTime, { nullable: true }) createdAt?: Date;
   @Field(() => CallerTokenType, { nullable: true, description: 'On me: the calling token' }) token?: CallerTokenType;
 }

@@ -62,7 +62,8 @@ export interface MailTemplates {
     revokeAt: string;
   };
   /** To the address being left, when the account's email changes; `name` is null when it was never proven (greetedName). */
-  'email-changed': { name: string | null; newEmail: string };
+  /** pending: the change waits for the new address's link (the account's address was verified). */
+  'email-changed': { name: string | null; newEmail: string; pending?: boolean };
   /** To the workspace's owners, once, when a webhook endpoint is disabled after a day of failing deliveries. */
   'webhook-disabled': { workspaceName: string; url: string; attempts: number; lastError: string };
 }
@@ -220,10 +221,23 @@ const BODIES: { [K in MailTemplateName]: (data: MailTemplates[K]) => Body } = {
           ],
         };
   },
-  'email-changed': (d) => ({
-    subject: 'The email address of your account was changed',
-    paragraphs: [[hello(d.name)], [`The email address of your Latchkey account was changed to ${d.newEmail}.`], [NOT_YOU]],
-  }),
+  'email-changed': (d) =>
+    d.pending
+      ? {
+          subject: 'A new email address was asked for your account',
+          paragraphs: [
+            [hello(d.name)],
+            [
+              `Someone signed in to your Latchkey account asked to change its email address to ${d.newEmail}. ` +
+                "This address stays the account's until the link mailed there is opened.",
+            ],
+            [NOT_YOU],
+          ],
+        }
+      : {
+          subject: 'The email address of your account was changed',
+          paragraphs: [[hello(d.name)], [`The email address of your Latchkey account was changed to ${d.newEmail}.`], [NOT_YOU]],
+        },
   'webhook-disabled': (d) => ({
     subject: `A webhook of ${d.workspaceName} was disabled`,
     paragraphs: [

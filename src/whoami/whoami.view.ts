@@ -91,6 +91,9 @@ export class WhoamiUserView implements Partial<UserView> {
   @ApiPropertyOptional({ description: 'With a token holding account:read (as GET /v1/me)' })
   emailVerified?: boolean;
 
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'With a token holding account:read (as GET /v1/me)' })
+  pendingEmail?: string | null;
+
   @ApiPropertyOptional(DATE_TIME)
   createdAt?: Date;
 

@@ -120,7 +120,7 @@ describe('email verification', () => {
     }
   });
 
-  it('an email change needs the password, unverifies, mails the new address a link and tells the old one; old links die', async () => {
+  it('an email change needs the password; a verified account keeps its address until the link mailed to the new one is opened, and the old one is told; old links die', async () => {
     const user = await registerUser(t, uniqueEmail('changer'), 'Changer');
     const first = await mailTo(user.email);
     const newEmail = uniqueEmail('moved');
@@ -137,17 +137,24 @@ describe('email verification', () => {
       .set(bearer(user.personalToken))
       .send({ email: newEmail, currentPassword: PASSWORD })
       .expect(200);
-    expect(changed.body).toMatchObject({ email: newEmail, emailVerified: false, emailVerifiedAt: null });
+    // The account's address was proven: it stays the account's until the new one's link is opened (review 13b).
+    expect(changed.body).toMatchObject({ email: user.email, emailVerified: true, pendingEmail: newEmail });
     const notice = await mailTo(user.email);
-    expect(notice.subject).toBe('The email address of your account was changed');
+    expect(notice.subject).toBe('A new email address was asked for your account');
     // The address left was proven: the notice greets its owner by name.
     expect(notice.text).toContain('Hello Changer,');
     expect(notice.text).toContain(newEmail);
     expect(notice.secret).toBeNull();
+    // Until then, the old address signs in and the new one does not.
+    await t.http().post('/v1/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
+    expectProblem(await t.http().post('/v1/auth/login').send({ email: newEmail, password: PASSWORD }), 401, 'invalid_credentials');
     const link = await mailTo(newEmail);
     expect(link.subject).toBe('Verify your email address');
     await verify(link.secret).expect(204);
-    expect((await me(user)).emailVerified).toBe(true);
+    expect(await me(user)).toMatchObject({ email: newEmail, emailVerified: true, pendingEmail: null });
+    await t.http().post('/v1/auth/login').send({ email: newEmail, password: PASSWORD }).expect(200);
+    // The link is spent with the change.
+    expectProblem(await verify(link.secret), 404, 'not_found');
     // Taken addresses answer 409 as at sign-up.
     const other = await registerUser(t);
     expectProblem(
@@ -274,7 +281,7 @@ describe('password reset', () => {
     expect(profile.body.emailVerified).toBe(true);
     const events = await t.http().get('/v1/me/audit-events').set(bearer(owner.body.token.secret)).expect(200);
     const reset = events.body.items.find((e: { action: string }) => e.action === 'user.password_reset');
-    expect(reset.details).toEqual({ tokensEnded: 'all' });
+    expect(reset.details).toEqual({ tokensEnded: 'all', apiUsersDisabled: 0, invitationsRevoked: 0 });
   });
 
   it('an expired link, a verification secret, junk and weak passwords are refused', async () => {

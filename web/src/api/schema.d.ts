@@ -1500,6 +1500,8 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
+            /** @description An address asked for (PATCH /v1/me) while the current one is verified: it replaces `email` once the link mailed to it is opened; until then `email` stays the address to sign in with. null: none */
+            pendingEmail: string | null;
             /**
              * @description A deactivated user cannot sign in and none of its tokens work
              * @enum {string}
@@ -2993,6 +2995,8 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
+            /** @description An address asked for (PATCH /v1/me) while the current one is verified: it replaces `email` once the link mailed to it is opened; until then `email` stays the address to sign in with. null: none */
+            pendingEmail: string | null;
             /**
              * @description A deactivated user cannot sign in and none of its tokens work
              * @enum {string}
@@ -3155,6 +3159,8 @@ export interface components {
             id: string;
             /** @description With a token holding account:read (as GET /v1/me) */
             name?: string;
+            /** @description With a token holding account:read (as GET /v1/me) */
+            pendingEmail?: string | null;
             /**
              * @description With a token holding account:read (as GET /v1/me)
              * @enum {string}
@@ -4635,7 +4641,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The address the link was sent to is verified (also when it was already) */
+            /** @description The address the link was sent to is verified (also when it was already); a link to an address the account asked for makes it the account's */
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -4661,6 +4667,19 @@ export interface operations {
             };
             /** @description Not found, or not yours: the two read the same (not_found). */
             404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, e.g. a name in use, or the last owner leaving (conflict, last_owner). */
+            409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];

@@ -1,5 +1,6 @@
-// Shown above every signed-in page while GET /v1/me says the address is not verified: invitations by
-// email and anything else that depends on owning the address wait for it.
+// Shown above every signed-in page while GET /v1/me says the address is not verified (invitations by
+// email and anything else that depends on owning the address wait for it), or while a new address asked
+// for waits for its link (the verified one stays the account's until then).
 import { useState } from 'react';
 import { ApiError, toProblem } from '../api/client';
 import type { Problem } from '../api/models';
@@ -11,7 +12,7 @@ export function VerifyBanner() {
   const [sent, setSent] = useState(false);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
-  if (!user || user.emailVerified) return null;
+  if (!user || (user.emailVerified && !user.pendingEmail)) return null;
 
   const send = async () => {
     if (busy) return;
@@ -35,9 +36,17 @@ export function VerifyBanner() {
   return (
     <section className="notice notice-warning verify-banner" aria-labelledby="verify-banner-title">
       <div className="verify-banner-row">
-        <p id="verify-banner-title">
-          <strong>Verify your address:</strong> follow the link we mailed to <span className="break-anywhere">{user.email}</span>.
-        </p>
+        {user.pendingEmail ? (
+          <p id="verify-banner-title">
+            <strong>Confirm your new address:</strong> follow the link we mailed to{' '}
+            <span className="break-anywhere">{user.pendingEmail}</span>. Until then, <span className="break-anywhere">{user.email}</span>{' '}
+            stays your address.
+          </p>
+        ) : (
+          <p id="verify-banner-title">
+            <strong>Verify your address:</strong> follow the link we mailed to <span className="break-anywhere">{user.email}</span>.
+          </p>
+        )}
         <button type="button" className="button secondary small" onClick={() => void send()} aria-disabled={busy || undefined}>
           {busy ? 'Sending…' : 'Send a new link'}
         </button>
