@@ -3,11 +3,8 @@
 // was written against.
 import { acceptAsVerified, bearer, expectProblem, login, markEmailVerified, registerUser, uniqueEmail } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
+import { INSIDE, INSIDE_LIST, limitedAdminBot, OUTSIDE } from '../support/network-limited';
 import { ADMIN_EMAIL, startTestApp, TestApp } from '../support/test-app';
-
-const OUTSIDE = '198.51.100.7';
-const INSIDE = '203.0.113.9';
-const INSIDE_LIST = ['203.0.113.0/24'];
 
 describe('review 13a: network-limited API users, short-lived grantors', () => {
   let t: TestApp;
@@ -17,24 +14,8 @@ describe('review 13a: network-limited API users, short-lived grantors', () => {
   }, 60_000);
   afterAll(() => t?.close());
 
-  /** An admin API user whose owner limited it to INSIDE_LIST; its first token has no list of its own. */
-  async function limitedAdminBot() {
-    const ws = await newWorkspace(t);
-    const bot = await ws.apiUser({ roles: ['admin'] });
-    await t
-      .http()
-      .patch(`/v1/workspaces/${ws.id}/api-users/${bot.id}`)
-      .set(bearer(ws.owner.personalToken))
-      .send({ allowedCidrs: INSIDE_LIST })
-      .expect(200);
-    const from = (ip: string, secret = bot.token) => t.http().get('/v1/whoami').set('X-Forwarded-For', ip).set(bearer(secret));
-    await from(INSIDE).expect(200);
-    expectProblem(await from(OUTSIDE), 403, 'network_not_allowed');
-    return { ws, bot, from };
-  }
-
   it('R13A-1: a network-limited API user can still rotate its own token (the new secret is usable from the same networks)', async () => {
-    const { ws, bot, from } = await limitedAdminBot();
+    const { ws, bot, from } = await limitedAdminBot(t);
     const res = await t
       .http()
       .post(`/v1/workspaces/${ws.id}/api-users/${bot.id}/tokens/${bot.tokenId}/rotate`)
@@ -49,7 +30,7 @@ describe('review 13a: network-limited API users, short-lived grantors', () => {
   });
 
   it("R13A-1: …and enable a sibling token of its own API user that has no list of its own (usable from the API user's list alone)", async () => {
-    const { ws, bot } = await limitedAdminBot();
+    const { ws, bot } = await limitedAdminBot(t);
     // The owner makes a second token (no list of its own: a login-free personal token makes null lists) and disables it.
     const made = await t
       .http()
@@ -74,7 +55,7 @@ describe('review 13a: network-limited API users, short-lived grantors', () => {
   });
 
   it("R13A-1 (control): an API user's token still cannot rotate a token of another API user that is usable from anywhere", async () => {
-    const { ws, bot } = await limitedAdminBot();
+    const { ws, bot } = await limitedAdminBot(t);
     const other = await ws.apiUser({ roles: ['viewer'] });
     const res = await t
       .http()
@@ -86,7 +67,7 @@ describe('review 13a: network-limited API users, short-lived grantors', () => {
   });
 
   it('R13A-3: a network-limited API user cannot invite an account as admin, a member who then works from any network', async () => {
-    const { ws, bot } = await limitedAdminBot();
+    const { ws, bot } = await limitedAdminBot(t);
     const accomplice = await registerUser(t, uniqueEmail('accomplice'));
     const invited = await t
       .http()

@@ -2,11 +2,8 @@
 // behaviour SPEC.md and docs/security.md promise and fails on the code it was written against.
 import { bearer, createNamedToken, expectProblem } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
+import { INSIDE, INSIDE_LIST, limitedAdminBot, OUTSIDE } from '../support/network-limited';
 import { startTestApp, TestApp } from '../support/test-app';
-
-const OUTSIDE = '198.51.100.7';
-const INSIDE = '203.0.113.9';
-const INSIDE_LIST = ['203.0.113.0/24'];
 
 describe('review 12b: a network-limited API user hands out no network beyond its own list', () => {
   let t: TestApp;
@@ -16,24 +13,8 @@ describe('review 12b: a network-limited API user hands out no network beyond its
   }, 60_000);
   afterAll(() => t?.close());
 
-  /** An admin API user whose owner limited it to INSIDE_LIST (the API user's own list, not its token's). */
-  async function limitedAdminBot() {
-    const ws = await newWorkspace(t);
-    const bot = await ws.apiUser({ roles: ['admin'] });
-    await t
-      .http()
-      .patch(`/v1/workspaces/${ws.id}/api-users/${bot.id}`)
-      .set(bearer(ws.owner.personalToken))
-      .send({ allowedCidrs: INSIDE_LIST })
-      .expect(200);
-    const from = (ip: string, secret = bot.token) => t.http().get('/v1/whoami').set('X-Forwarded-For', ip).set(bearer(secret));
-    await from(INSIDE).expect(200);
-    expectProblem(await from(OUTSIDE), 403, 'network_not_allowed');
-    return { ws, bot, from };
-  }
-
   it('N1: the API user cannot lift its own network list (PATCH …/api-users/:self {allowedCidrs: null})', async () => {
-    const { ws, bot, from } = await limitedAdminBot();
+    const { ws, bot, from } = await limitedAdminBot(t);
     const res = await t
       .http()
       .patch(`/v1/workspaces/${ws.id}/api-users/${bot.id}`)
@@ -48,7 +29,7 @@ describe('review 12b: a network-limited API user hands out no network beyond its
   });
 
   it("N2: an API user it creates, and that one's token, work only from the maker's networks", async () => {
-    const { ws, bot, from } = await limitedAdminBot();
+    const { ws, bot, from } = await limitedAdminBot(t);
     const made = await t
       .http()
       .post(`/v1/workspaces/${ws.id}/api-users`)
@@ -64,7 +45,7 @@ describe('review 12b: a network-limited API user hands out no network beyond its
   });
 
   it("N3: a token it makes for another API user works only from the maker's networks", async () => {
-    const { ws, bot, from } = await limitedAdminBot();
+    const { ws, bot, from } = await limitedAdminBot(t);
     const other = await ws.apiUser({ roles: ['viewer'] });
     const made = await t
       .http()
@@ -80,7 +61,7 @@ describe('review 12b: a network-limited API user hands out no network beyond its
   });
 
   it("N2 (fix): the API user it creates inherits the maker's networks, shown on it; an explicit wider list is refused", async () => {
-    const { ws, bot } = await limitedAdminBot();
+    const { ws, bot } = await limitedAdminBot(t);
     const made = await t
       .http()
       .post(`/v1/workspaces/${ws.id}/api-users`)
@@ -107,13 +88,13 @@ describe('review 12b: a network-limited API user hands out no network beyond its
   });
 
   it("introspection shows an API user's token the networks it may be used from: its API user's list when it has none of its own", async () => {
-    const { ws, bot } = await limitedAdminBot();
+    const { ws, bot } = await limitedAdminBot(t);
     const res = await t.http().post('/v1/introspect').set(bearer(ws.owner.personalToken)).send({ token: bot.token }).expect(200);
     expect(res.body).toMatchObject({ active: true, allowed_cidrs: INSIDE_LIST });
   });
 
   it("N4: it cannot lift another API user's network list either (it could not have set none itself)", async () => {
-    const { ws, bot } = await limitedAdminBot();
+    const { ws, bot } = await limitedAdminBot(t);
     const other = await ws.apiUser({ roles: ['viewer'] });
     await t
       .http()
