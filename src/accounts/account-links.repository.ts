@@ -50,6 +50,14 @@ export class AccountLinksRepository {
     ]);
   }
 
+  /** Spends the account's unused verification links sent to any address but `kept` (its own). */
+  async useVerificationsElsewhere(userId: string, kept: string, at: Date, em: EntityManager): Promise<void> {
+    await em.query(
+      `UPDATE account_links SET used_at = $3 WHERE user_id = $1 AND purpose = 'verify_email' AND used_at IS NULL AND email <> $2`,
+      [requireId(userId), kept, at],
+    );
+  }
+
   /** Retention: links used or expired before `cutoff`, up to `limit`; returns how many went. */
   async purgeSpent(cutoff: Date, limit: number): Promise<number> {
     const [rows]: [unknown[], number] = await this.dataSource.query(

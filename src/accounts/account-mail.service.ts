@@ -237,6 +237,7 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
       const user = await this.use(em, found);
       const now = this.clock.now();
       await this.users.update(user.id, { passwordHash, emailVerifiedAt: user.emailVerifiedAt ?? now, updatedAt: now }, em);
+      await this.withdrawPendingEmail(em, user, now);
       // The link proves the address. Until now nobody had: whoever registered it (a squatter, say) may
       // hold personal and named tokens, and those end too; a verified account keeps them, as after a
       // password change, and loses its sessions.
@@ -259,9 +260,10 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
 
   /**
    * A reset of an account whose address nobody had proven: whoever registered it (a squatter, say) may
-   * have made more than tokens in its name. Its personal and named tokens end; the API users it created
-   * are disabled (their tokens and trust rules stop; the owner may enable them again, from a login
-   * session); the invitations it sent that nobody has answered are revoked (review 13b). Across domains
+   * have made more than tokens in its name. Its personal and named tokens end; the API users it created,
+   * and those they made, are disabled (their tokens and trust rules stop, and their invitations lapse;
+   * the owner may enable them again, from a login session); the invitations it sent that nobody has
+   * answered are revoked (reviews 13b and 14). Across domains
    * in one place, as one transaction: the account's proof is what they all depended on.
    */
   private async endWhatTheUnprovenMade(
@@ -270,8 +272,15 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
     now: Date,
   ): Promise<{ apiUsersDisabled: number; invitationsRevoked: number }> {
     await this.tokens.revokeAllOfUser(userId, now, em);
+    // Its own API users, and those API users made (recorded with no user as maker: review 14, N1) in the
+    // workspaces it belongs to, which are the ones it created: an account nobody proved accepts no invitation.
     const [disabled]: [Array<{ id: string }>, number] = await em.query(
-      `UPDATE api_users SET status = 'disabled', updated_at = $2 WHERE created_by_user_id = $1 AND status = 'active' RETURNING id`,
+      `UPDATE api_users a SET status = 'disabled', updated_at = $2
+        WHERE a.status = 'active'
+          AND (a.created_by_user_id = $1
+               OR (a.created_by_user_id IS NULL
+                   AND EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = a.workspace_id AND m.user_id = $1)))
+        RETURNING a.id`,
       [userId, now],
     );
     for (const { id } of disabled) await this.invalidation.publish(em, { kind: 'api_user', id });
@@ -281,6 +290,16 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
       [userId, now],
     );
     return { apiUsersDisabled: disabled.length, invitationsRevoked: revoked.length };
+  }
+
+  /**
+   * A new address asked for is withdrawn, and its links die, when the password changes (or is reset):
+   * whoever asked for it may have held the old password, and an owner told of the request secures the
+   * account that way (review 14: the intruder's link survived the reset and moved the account to them).
+   */
+  private async withdrawPendingEmail(em: EntityManager, user: Pick<User, 'id' | 'email'>, at: Date): Promise<void> {
+    await this.users.update(user.id, { pendingEmail: null }, em);
+    await this.links.useVerificationsElsewhere(user.id, user.email, at, em);
   }
 
   /** A new link of this purpose for the account's current address, stored as its hash; the URL to mail. */
@@ -326,9 +345,13 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
     return user;
   }
 
-  /** A password changed any other way: the reset links still in the inbox die with the old password. */
+  /**
+   * A password changed any other way: the reset links still in the inbox die with the old password, and
+   * so does a new address asked for with it (withdrawPendingEmail).
+   */
   async passwordChanged(em: EntityManager, user: Pick<User, 'id' | 'email' | 'name'>, at: Date): Promise<void> {
     await this.links.useAll(user.id, 'password_reset', at, em);
+    await this.withdrawPendingEmail(em, user, at);
     await this.mail.send(em, { to: user.email, template: 'password-changed', data: { name: user.name, how: 'changed' } });
   }
 }

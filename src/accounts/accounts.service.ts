@@ -170,11 +170,13 @@ export class AccountsService {
     }
     try {
       await this.dataSource.transaction(async (em) => {
-        await this.users.update(user.id, changes, em);
+        // The password's consequences first (they withdraw an address asked for before): one asked for in
+        // this same request is then recorded, and its link sent, after them.
         if (changes.passwordHash) {
           await this.tokenRows.revokeUserSessions(user.id, now, em);
           await this.accountMail.passwordChanged(em, user, now);
         }
+        await this.users.update(user.id, changes, em);
         if (newEmail !== null) {
           await this.accountMail.sendVerification(em, { id: user.id, email: newEmail });
           await this.mail.send(em, { to: user.email, template: 'email-changed', data: { name: greetedName(user), newEmail, pending } });
