@@ -31,6 +31,8 @@ export class UserView {
 
   @ApiProperty({
     type: String,
+    format: 'email',
+    maxLength: EMAIL_MAX_LENGTH,
     nullable: true,
     description:
       'An address asked for (PATCH /v1/me) while the current one is verified: it replaces `email` once the link mailed to it is opened; until then `email` stays the address to sign in with. null: none',

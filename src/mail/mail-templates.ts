@@ -229,7 +229,7 @@ const BODIES: { [K in MailTemplateName]: (data: MailTemplates[K]) => Body } = {
             [hello(d.name)],
             [
               `Someone signed in to your Latchkey account asked to change its email address to ${d.newEmail}. ` +
-                "This address stays the account's until the link mailed there is opened.",
+                "This address stays the account's until the link mailed there is opened; changing your password cancels the request.",
             ],
             [NOT_YOU],
           ],

@@ -91,7 +91,13 @@ export class WhoamiUserView implements Partial<UserView> {
   @ApiPropertyOptional({ description: 'With a token holding account:read (as GET /v1/me)' })
   emailVerified?: boolean;
 
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'With a token holding account:read (as GET /v1/me)' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'email',
+    maxLength: EMAIL_MAX_LENGTH,
+    nullable: true,
+    description: 'With a token holding account:read (as GET /v1/me)',
+  })
   pendingEmail?: string | null;
 
   @ApiPropertyOptional(DATE_TIME)

@@ -1500,7 +1500,10 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
-            /** @description An address asked for (PATCH /v1/me) while the current one is verified: it replaces `email` once the link mailed to it is opened; until then `email` stays the address to sign in with. null: none */
+            /**
+             * Format: email
+             * @description An address asked for (PATCH /v1/me) while the current one is verified: it replaces `email` once the link mailed to it is opened; until then `email` stays the address to sign in with. null: none
+             */
             pendingEmail: string | null;
             /**
              * @description A deactivated user cannot sign in and none of its tokens work
@@ -2995,7 +2998,10 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
-            /** @description An address asked for (PATCH /v1/me) while the current one is verified: it replaces `email` once the link mailed to it is opened; until then `email` stays the address to sign in with. null: none */
+            /**
+             * Format: email
+             * @description An address asked for (PATCH /v1/me) while the current one is verified: it replaces `email` once the link mailed to it is opened; until then `email` stays the address to sign in with. null: none
+             */
             pendingEmail: string | null;
             /**
              * @description A deactivated user cannot sign in and none of its tokens work
@@ -3159,7 +3165,10 @@ export interface components {
             id: string;
             /** @description With a token holding account:read (as GET /v1/me) */
             name?: string;
-            /** @description With a token holding account:read (as GET /v1/me) */
+            /**
+             * Format: email
+             * @description With a token holding account:read (as GET /v1/me)
+             */
             pendingEmail?: string | null;
             /**
              * @description With a token holding account:read (as GET /v1/me)
