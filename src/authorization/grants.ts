@@ -83,15 +83,20 @@ export function assertCanActOnOffer(actor: Holdings, roles: readonly GrantableRo
   }
 }
 
-/** The same, asked (an invitation's `manageable`), not enforced. */
-export function canActOnOffer(actor: Holdings, roles: readonly GrantableRole[], offered: DeviceAccess): boolean {
+/** Whether a rule's check passes: the rule asked (to show or hide an action), not enforced. */
+function passes(check: () => void): boolean {
   try {
-    assertCanActOnOffer(actor, roles, offered);
+    check();
     return true;
   } catch (error) {
     if (error instanceof DomainError) return false;
     throw error;
   }
+}
+
+/** The same, asked (an invitation's `manageable`), not enforced. */
+export function canActOnOffer(actor: Holdings, roles: readonly GrantableRole[], offered: DeviceAccess): boolean {
+  return passes(() => assertCanActOnOffer(actor, roles, offered));
 }
 
 /** An API user, a workspace's headless principal, is never one of its owners (400 on roleIds). */
@@ -123,13 +128,7 @@ export function assertCanActOn(actor: Holdings, target: Holdings, what: string):
 
 /** assertCanActOn() as a question, for showing or hiding an action. */
 export function canActOn(actor: Holdings, target: Holdings): boolean {
-  try {
-    assertCanActOn(actor, target, '');
-    return true;
-  } catch (error) {
-    if (error instanceof DomainError) return false;
-    throw error;
-  }
+  return passes(() => assertCanActOn(actor, target, ''));
 }
 
 /** An owner reaches every device, so a workspace (which always has an owner) never loses device access "all". */
@@ -167,13 +166,7 @@ export function assertCanGrantTeam(grantor: Holdings, team: TeamGrant): void {
 
 /** assertCanGrantTeam() as a question, for showing or hiding an action. */
 export function canGrantTeam(grantor: Holdings, team: TeamGrant): boolean {
-  try {
-    assertCanGrantTeam(grantor, team);
-    return true;
-  } catch (error) {
-    if (error instanceof DomainError) return false;
-    throw error;
-  }
+  return passes(() => assertCanGrantTeam(grantor, team));
 }
 
 // --- tokens -------------------------------------------------------------------------------------
