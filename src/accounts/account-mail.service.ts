@@ -1,11 +1,11 @@
 // Mailed proofs of an account's address: email verification and password reset. Each link carries a
 // one-time secret (lkv_, lkr_) kept as its SHA-256 only, dies when used, expired, or when a newer use
 // of the same purpose succeeds, and proves exactly the address it was sent to.
-import { Invalidation } from '../cache/invalidation';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
 import type { UserPrincipal } from '../auth/principal';
+import { Invalidation } from '../cache/invalidation';
 import { generateToken, hashToken, parseToken } from '../auth/token-format';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../database/database-errors';

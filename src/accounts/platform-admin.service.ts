@@ -1,7 +1,7 @@
 // Platform administration: list users, deactivate and reactivate them.
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { assertLivesForever } from '../authorization/grants';
 import { CallerHold } from '../authorization/caller-hold';
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DataSource } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';

@@ -2,11 +2,11 @@
 // Whatever acts on an API user (changing, renaming, disabling or deleting it, minting, rotating or
 // revoking its tokens) needs a caller who holds all of its rights (assertCanActOn).
 // Each write decides on the caller's rights as they are under the workspace's lock (WorkspaceWrites).
-import { commonCidrs } from '../auth/network-allow-list';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import type { Actor } from '../audit/audit-log';
+import { commonCidrs } from '../auth/network-allow-list';
 import { toDeviceAccess } from '../authorization/device-access.dto';
 import {
   assertApiUserRoles,
@@ -68,8 +68,7 @@ export class ApiUsersService {
         assertApiUserRoles(roles);
         await this.grants.devicesToGrant(access, deviceAccess, em);
         // Left out, its list is the networks its maker may be used from, as for a token it makes.
-        const allowedCidrs =
-          dto.allowedCidrs === undefined ? makersNetworks(access.principal.token) : (storedCidrs(dto.allowedCidrs) ?? null);
+        const allowedCidrs = makersNetworks(access.principal.token, storedCidrs(dto.allowedCidrs));
         assertTokenCanGrant(access.principal.token, { scopes: [], workspaceIds: [access.workspaceId], allowedCidrs });
         const id = randomUUID();
         await this.apiUsers.insert(
@@ -332,7 +331,7 @@ export class ApiUsersService {
     // makes network-bound tokens. Its devices are the API user's, already within the caller's reach
     // (assertCanActOn): not inherited.
     const maker = access.principal.token;
-    const allowedCidrs = dto.allowedCidrs === undefined ? makersNetworks(maker) : (storedCidrs(dto.allowedCidrs) ?? null);
+    const allowedCidrs = makersNetworks(maker, storedCidrs(dto.allowedCidrs));
     // Its scopes are within the maker's own token; its life within the maker's token and the workspace policy.
     assertTokenCanGrant(maker, { scopes, workspaceIds: [access.workspaceId], allowedCidrs });
     if (dto.deviceIds) await this.tokens.assertDevicesReached({ type: 'api_user', id: apiUserId }, dto.deviceIds, [access.workspaceId], em);

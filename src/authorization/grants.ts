@@ -216,10 +216,12 @@ export function assertCanInviteFrom(grantor: AuthenticatedToken): void {
 }
 
 /**
- * The network allow-list of what a token makes (a token, an API user) when none is asked for: the
- * networks it may be used from itself, so a network-bound caller makes network-bound principals.
+ * The network allow-list of what a token makes (a token, an API user): the one asked for (normalised;
+ * null: any network), or, left out (undefined), the networks the maker may be used from itself, so a
+ * network-bound caller makes network-bound principals. assertTokenCanGrant judges the result.
  */
-export function makersNetworks(maker: AuthenticatedToken): string[] | null {
+export function makersNetworks(maker: AuthenticatedToken, asked: readonly string[] | null | undefined): string[] | null {
+  if (asked !== undefined) return asked && [...asked];
   return maker.usableFromCidrs && [...maker.usableFromCidrs];
 }
 

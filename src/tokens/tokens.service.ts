@@ -273,7 +273,7 @@ export class TokensService {
       const maker = await this.callers.hold(principal, actor.ip, em);
       // Left out, a binding is the making token's own: a bound token makes bound tokens.
       const deviceIds = dto.deviceIds === undefined ? maker.token.deviceIds && [...maker.token.deviceIds] : dto.deviceIds;
-      const allowedCidrs = dto.allowedCidrs === undefined ? makersNetworks(maker.token) : (storedCidrs(dto.allowedCidrs) ?? null);
+      const allowedCidrs = makersNetworks(maker.token, storedCidrs(dto.allowedCidrs));
       // The workspaces that cut the making token off stay closed to what it makes, as on a rotation and an
       // exchanged session: a cut-off is otherwise undone by one POST /v1/me/tokens.
       const blockedWorkspaceIds = [...maker.token.blockedWorkspaceIds];
