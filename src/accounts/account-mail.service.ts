@@ -175,14 +175,12 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
         await this.audit.record(
           em,
           { ...actor, type: 'user', id: user.id, tokenId: null },
-          changed
-            ? {
-                action: 'user.email_changed',
-                accountId: user.id,
-                target: { type: 'user', id: user.id },
-                details: { previousEmail: user.email, email: found.email },
-              }
-            : { action: 'user.email_verified', accountId: user.id, target: { type: 'user', id: user.id }, details: { email: user.email } },
+          {
+            action: changed ? 'user.email_changed' : 'user.email_verified',
+            accountId: user.id,
+            target: { type: 'user', id: user.id },
+            details: changed ? { previousEmail: user.email, email: found.email } : { email: user.email },
+          },
         );
       });
     } catch (error) {
@@ -293,12 +291,14 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
   }
 
   /**
-   * A new address asked for is withdrawn, and its links die, when the password changes (or is reset):
-   * whoever asked for it may have held the old password, and an owner told of the request secures the
-   * account that way (review 14: the intruder's link survived the reset and moved the account to them).
+   * A new address asked for is withdrawn, and its links die: asked back (PATCH /v1/me with the current
+   * address), or when the password changes or is reset, since whoever asked for it may have held the old
+   * password and an owner told of the request secures the account that way (review 14: the intruder's
+   * link survived the reset and moved the account to them). Links die even with nothing pending: one
+   * left from an address withdrawn before must not come back if that address is asked for again.
    */
-  private async withdrawPendingEmail(em: EntityManager, user: Pick<User, 'id' | 'email'>, at: Date): Promise<void> {
-    await this.users.update(user.id, { pendingEmail: null }, em);
+  async withdrawPendingEmail(em: EntityManager, user: Pick<User, 'id' | 'email' | 'pendingEmail'>, at: Date): Promise<void> {
+    if (user.pendingEmail !== null) await this.users.update(user.id, { pendingEmail: null }, em);
     await this.links.useVerificationsElsewhere(user.id, user.email, at, em);
   }
 
@@ -349,7 +349,7 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
    * A password changed any other way: the reset links still in the inbox die with the old password, and
    * so does a new address asked for with it (withdrawPendingEmail).
    */
-  async passwordChanged(em: EntityManager, user: Pick<User, 'id' | 'email' | 'name'>, at: Date): Promise<void> {
+  async passwordChanged(em: EntityManager, user: Pick<User, 'id' | 'email' | 'name' | 'pendingEmail'>, at: Date): Promise<void> {
     await this.links.useAll(user.id, 'password_reset', at, em);
     await this.withdrawPendingEmail(em, user, at);
     await this.mail.send(em, { to: user.email, template: 'password-changed', data: { name: user.name, how: 'changed' } });

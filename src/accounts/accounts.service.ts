@@ -164,10 +164,9 @@ export class AccountsService {
       changes.email = newEmail;
       changes.emailVerifiedAt = null;
       changes.pendingEmail = null;
-    } else if (dto.email !== undefined && dto.email === user.email && user.pendingEmail !== null) {
-      // Asking for the current address again withdraws the pending one.
-      changes.pendingEmail = null;
     }
+    // Asking for the current address again withdraws the pending one (so does a new password, below).
+    const withdraws = dto.email !== undefined && dto.email === user.email && user.pendingEmail !== null;
     try {
       await this.dataSource.transaction(async (em) => {
         // The password's consequences first (they withdraw an address asked for before): one asked for in
@@ -175,6 +174,8 @@ export class AccountsService {
         if (changes.passwordHash) {
           await this.tokenRows.revokeUserSessions(user.id, now, em);
           await this.accountMail.passwordChanged(em, user, now);
+        } else if (withdraws) {
+          await this.accountMail.withdrawPendingEmail(em, user, now);
         }
         await this.users.update(user.id, changes, em);
         if (newEmail !== null) {

@@ -107,6 +107,25 @@ describe('review 13b (fix): an address asked for waits for its link', () => {
   });
 });
 
+describe('review 13b (fix): a withdrawn address', () => {
+  it("asked for again, its old link does not come back: only the new one makes it the account's", async () => {
+    const ws = await newWorkspace(t);
+    const bob = await ws.member('member');
+    const wanted = uniqueEmail('again');
+    const ask = () =>
+      t.http().patch('/v1/me').set(bearer(bob.personalToken)).send({ email: wanted, currentPassword: PASSWORD }).expect(200);
+    await ask();
+    const first = await mailTo(wanted);
+    await t.http().patch('/v1/me').set(bearer(bob.personalToken)).send({ email: bob.email }).expect(200);
+    await ask();
+    const second = await mailTo(wanted);
+    expect(second.secret).not.toBe(first.secret);
+    expect((await t.http().post('/v1/auth/verify-email').send({ token: first.secret })).status).toBe(404);
+    await t.http().post('/v1/auth/verify-email').send({ token: second.secret }).expect(204);
+    expect((await t.http().get('/v1/me').set(bearer(bob.personalToken)).expect(200)).body.email).toBe(wanted);
+  });
+});
+
 describe('review 13b: a reset that takes a squatted address back leaves the squatter nothing', () => {
   /** A squatter registers the victim's address, makes a workspace, an admin API user and an invitation for a helper. */
   async function squat() {
