@@ -61,11 +61,14 @@ export function normaliseCidrList(raw: readonly string[]): string[] | string {
 export function cidrsWithin(outer: readonly string[], inner: readonly string[]): boolean {
   const outerRanges = outer.map((c) => ipaddr.parseCIDR(c));
   return inner.every((c) => {
-    const [address, bits] = ipaddr.parseCIDR(c);
-    return outerRanges.some(
-      ([range, rangeBits]) => range.kind() === address.kind() && rangeBits <= bits && address.match(range, rangeBits),
-    );
+    const range = ipaddr.parseCIDR(c);
+    return outerRanges.some((around) => rangeWithin(range, around));
   });
+}
+
+/** Is the range `inner` inside the range `outer` (the same family, a prefix at least as long, matching)? */
+function rangeWithin([address, bits]: Range, [range, rangeBits]: Range): boolean {
+  return range.kind() === address.kind() && rangeBits <= bits && address.match(range, rangeBits);
 }
 
 /**
@@ -76,14 +79,12 @@ export function cidrsWithin(outer: readonly string[], inner: readonly string[]):
 export function commonCidrs(a: readonly string[] | null, b: readonly string[] | null): readonly string[] | null {
   if (a === null || b === null) return (a ?? b) && Object.freeze([...(a ?? b)!]);
   const ranges = (list: readonly string[]) => list.map((cidr) => [cidr, ipaddr.parseCIDR(cidr)] as const);
-  const inside = ([, [address, bits]]: readonly [string, Range], [, [range, rangeBits]]: readonly [string, Range]) =>
-    range.kind() === address.kind() && rangeBits <= bits && address.match(range, rangeBits);
   const common = new Set<string>();
   const others = ranges(b);
-  for (const x of ranges(a)) {
-    for (const y of others) {
-      if (inside(x, y)) common.add(x[0]);
-      else if (inside(y, x)) common.add(y[0]);
+  for (const [x, xRange] of ranges(a)) {
+    for (const [y, yRange] of others) {
+      if (rangeWithin(xRange, yRange)) common.add(x);
+      else if (rangeWithin(yRange, xRange)) common.add(y);
     }
   }
   return Object.freeze([...common]);

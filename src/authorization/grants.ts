@@ -282,9 +282,15 @@ export function capToGrantor(grantor: Grantor, wanted: Date | null): Date | null
  * refusal's sentence ("A trust rule does not expire").
  */
 export function assertLivesForever(grantor: Grantor, what: string): void {
-  if (capToGrantor(grantor, null) !== null) {
-    throw new DomainError(ErrorCode.Forbidden, `${what}: it takes a login session or a token that does not expire either.`);
-  }
+  assertLivesUntil(grantor, null, `${what}: it takes a login session or a token that does not expire either.`);
+}
+
+/**
+ * What lives until `until` (null: for ever), brought back or handed out, is only for a grantor that
+ * lives as long (capToGrantor's rule, enforced rather than applied): 403 with `refusal` otherwise.
+ */
+export function assertLivesUntil(grantor: Grantor, until: Date | null, refusal: string): void {
+  if (capToGrantor(grantor, until) !== until) throw new DomainError(ErrorCode.Forbidden, refusal);
 }
 
 export type Grantor = { type: Principal['type']; token: Pick<AuthenticatedToken, 'kind' | 'parentId' | 'expiresAt'> };

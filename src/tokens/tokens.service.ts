@@ -11,6 +11,7 @@ import { generateToken, hashToken, tokenHint } from '../auth/token-format';
 import { ALL_SCOPES } from '../authorization/permissions';
 import {
   assertScopesWellFormed,
+  assertLivesUntil,
   assertTokenCanGrant,
   capToGrantor,
   Grantor,
@@ -383,9 +384,10 @@ export class TokensService {
     }
     const allowedCidrs = storedCidrs(dto.allowedCidrs);
     const widens = dto.enabled === true || dto.deviceIds !== undefined || allowedCidrs !== undefined;
-    if (dto.enabled === true && token.disabledAt !== null && capToGrantor(grantor, token.expiresAt) !== token.expiresAt) {
-      throw new DomainError(
-        ErrorCode.Forbidden,
+    if (dto.enabled === true && token.disabledAt !== null) {
+      assertLivesUntil(
+        grantor,
+        token.expiresAt,
         'A token cannot enable a token that outlives it: use a login session or a token that lives at least as long.',
       );
     }
