@@ -127,6 +127,11 @@ const ROTATION_CHAIN = `WITH RECURSIVE chain (id, replaced_by_id) AS (
     SELECT t.id, t.replaced_by_id FROM tokens t JOIN chain c ON t.replaced_by_id = c.id OR t.id = c.replaced_by_id
   )`;
 
+/** An API user's token, or one restricted to this workspace alone: whatever it does, it does here. */
+export function reachesOnly(t: Pick<ReachingToken, 'apiUserId' | 'workspaceIds'>, workspaceId: string): boolean {
+  return t.apiUserId !== null || (t.workspaceIds?.length === 1 && t.workspaceIds[0] === workspaceId);
+}
+
 /** Who holds a token: a user (personal, named, session) or an API user (its tokens and sessions). */
 export const TOKEN_OWNER_TYPES = ['user', 'api_user'] as const;
 export type TokenOwnerType = (typeof TOKEN_OWNER_TYPES)[number];
@@ -582,6 +587,36 @@ export class TokensRepository {
       tokenId,
     ]);
     return rows[0] ?? null;
+  }
+
+  /**
+   * A member's tokens made for a workspace, when their membership there ends: each restricted to it alone
+   * is revoked, each also naming others is cut off from it (the rule of DELETE /workspaces/:wid/tokens/:id,
+   * `reachesOnly`). Tokens restricted to no workspace follow the user's memberships and are left alone.
+   * How many of each (a rotation chain counts once).
+   */
+  async endInWorkspaceOf(
+    userId: string,
+    workspaceId: string,
+    at: Date,
+    em: EntityManager,
+  ): Promise<{ tokensRevoked: number; tokensCutOff: number }> {
+    const named: Array<{ id: string; workspaceIds: string[] }> = await em.query(
+      `SELECT id, workspace_ids AS "workspaceIds" FROM tokens
+        WHERE user_id = $1 AND $2::uuid = ANY(workspace_ids) AND NOT ($2::uuid = ANY(blocked_workspace_ids))
+          AND (revoked_at IS NULL OR revoked_at > $3)
+        ORDER BY id`,
+      [requireId(userId), requireId(workspaceId), at],
+    );
+    const ended = { tokensRevoked: 0, tokensCutOff: 0 };
+    for (const token of named) {
+      if (reachesOnly({ apiUserId: null, workspaceIds: token.workspaceIds }, workspaceId)) {
+        if (await this.revoke(token.id, at, em)) ended.tokensRevoked += 1;
+      } else if (await this.blockInWorkspace(workspaceId, token.id, em)) {
+        ended.tokensCutOff += 1;
+      }
+    }
+    return ended;
   }
 
   /**

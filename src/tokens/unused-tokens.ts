@@ -17,7 +17,7 @@ import { PeriodicJobs, PeriodicTask } from '../outbox/periodic-jobs';
 import { Retention } from '../outbox/retention';
 import { TokenExpiryRepository } from './token-expiry.repository';
 import { IdleToken, TokensRepository } from './tokens.repository';
-import { reachesOnly } from './workspace-tokens.service';
+import { reachesOnly } from './tokens.repository';
 
 const DAY_MS = 86_400_000;
 const WARN_DAYS_BEFORE = 7;

@@ -14,15 +14,10 @@ import { decodeCursor, Page, PageQueryDto, pageLimit, toPage } from '../common/p
 import { POLICY_PREVIEW_MAX_ITEMS, PolicyPreviewTokenView, TokenPolicyPreviewView } from './token-policy-preview.view';
 import { toPolicyVerdict } from './token-policy-verdict';
 import { toTokenViewWithin, WorkspaceTokenView } from './token.view';
-import { ReachingToken, TokensRepository } from './tokens.repository';
+import { ReachingToken, reachesOnly, TokensRepository } from './tokens.repository';
 
 /** How many tokens a policy preview reads per query. */
 const PREVIEW_BATCH = 500;
-
-/** An API user's token, or one restricted to this workspace alone: whatever it does, it does here. */
-export function reachesOnly(t: Pick<ReachingToken, 'apiUserId' | 'workspaceIds'>, workspaceId: string): boolean {
-  return t.apiUserId !== null || (t.workspaceIds?.length === 1 && t.workspaceIds[0] === workspaceId);
-}
 
 /**
  * A member's token that also reaches other workspaces was last used wherever: when and from which

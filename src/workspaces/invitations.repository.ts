@@ -232,6 +232,17 @@ export class InvitationsRepository {
     return rows.length > 0;
   }
 
+  /** Revokes the unanswered invitations a user sent in a workspace; how many. */
+  async revokeSentBy(workspaceId: string, userId: string, at: Date, em: EntityManager): Promise<number> {
+    const [revoked]: [unknown[], number] = await em.query(
+      `UPDATE invitations SET revoked_at = $3
+        WHERE workspace_id = $1 AND invited_by_user_id = $2 AND accepted_at IS NULL AND declined_at IS NULL AND revoked_at IS NULL
+        RETURNING id`,
+      [workspaceId, userId, at],
+    );
+    return revoked.length;
+  }
+
   async mark(workspaceId: string, invitationId: string, change: InvitationMark, em: EntityManager): Promise<void> {
     const { column, at } = change;
     await em.query(

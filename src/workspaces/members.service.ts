@@ -8,6 +8,7 @@ import type { WorkspaceAccess } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
+import { MembershipEnd } from './membership-end';
 import { DomainError, ErrorCode, notFound } from '../common/errors';
 import { decodeCursor, type Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
 import { GrantValidator } from './grant-validator';
@@ -22,6 +23,7 @@ export class MembersService {
     private readonly workspaces: WorkspacesRepository,
     private readonly grants: GrantValidator,
     private readonly writes: WorkspaceWrites,
+    private readonly membershipEnd: MembershipEnd,
     private readonly clock: Clock,
   ) {}
 
@@ -78,8 +80,8 @@ export class MembersService {
       const member = await this.findIn(em, access, userId);
       const held = await assertCanActOn({ type: 'user', id: userId }, 'Member', 'this member');
       if (held.isOwner) await this.assertNotLastOwner(em, access, member);
-      await this.workspaces.deleteMembership(access.workspaceId, member.membershipId, em);
-      await audit({ action: 'member.removed', accountId: userId, target: { type: 'user', id: userId } });
+      const ended = await this.membershipEnd.end(access.workspaceId, member.membershipId, this.clock.now(), em);
+      await audit({ action: 'member.removed', accountId: userId, target: { type: 'user', id: userId }, details: ended });
     });
   }
 

@@ -3,6 +3,7 @@ import { AuditModule } from '../audit/audit.module';
 import { AuthorizationModule } from '../authorization/authorization.module';
 import { DevicesModule } from '../devices/devices.module';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
+import { TokensModule } from '../tokens/tokens.module';
 import { GrantValidator } from './grant-validator';
 import { InvitationChangesService } from './invitation-changes.service';
 import { InvitationMailLimits } from './invitation-mail-limits';
@@ -11,6 +12,7 @@ import { InvitationsRepository } from './invitations.repository';
 import { InvitationsService } from './invitations.service';
 import { MembersController } from './members.controller';
 import { MembersService } from './members.service';
+import { MembershipEnd } from './membership-end';
 import { RolesController } from './roles.controller';
 import { RolesService } from './roles.service';
 import { WorkspacesController } from './workspaces.controller';
@@ -18,7 +20,7 @@ import { WorkspacesRepository } from './workspaces.repository';
 import { WorkspacesService } from './workspaces.service';
 
 @Module({
-  imports: [AuthorizationModule, DevicesModule, AuditModule, RateLimitsModule],
+  imports: [AuthorizationModule, DevicesModule, AuditModule, RateLimitsModule, TokensModule],
   controllers: [WorkspacesController, RolesController, MembersController, InvitationsController],
   providers: [
     WorkspacesRepository,
@@ -27,6 +29,7 @@ import { WorkspacesService } from './workspaces.service';
     WorkspacesService,
     RolesService,
     MembersService,
+    MembershipEnd,
     InvitationsService,
     InvitationChangesService,
     InvitationMailLimits,

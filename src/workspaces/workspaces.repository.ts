@@ -262,9 +262,14 @@ export class WorkspacesRepository {
     await this.changed(workspaceId, em);
   }
 
-  async deleteMembership(workspaceId: string, membershipId: string, em: EntityManager): Promise<void> {
-    await em.query(`DELETE FROM memberships WHERE workspace_id = $1 AND id = $2`, [workspaceId, membershipId]);
+  /** A membership goes (src/workspaces/membership-end.ts says what goes with it); the user it was, or null when gone already. */
+  async deleteMembership(workspaceId: string, membershipId: string, em: EntityManager): Promise<string | null> {
+    const [ended]: [Array<{ userId: string }>, number] = await em.query(
+      `DELETE FROM memberships WHERE workspace_id = $1 AND id = $2 RETURNING user_id AS "userId"`,
+      [workspaceId, membershipId],
+    );
     await this.changed(workspaceId, em);
+    return ended[0]?.userId ?? null;
   }
 
   /**

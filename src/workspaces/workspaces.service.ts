@@ -9,6 +9,7 @@ import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { CallerHold } from '../authorization/caller-hold';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
 import { Clock } from '../common/clock';
+import { MembershipEnd } from './membership-end';
 import { slugOf } from '../common/dto-fields';
 import { conflict, DomainError, ErrorCode, notFound } from '../common/errors';
 import { decodeCursor, type Page, PageQueryDto, pageLimit, toPage } from '../common/pagination';
@@ -25,6 +26,7 @@ export class WorkspacesService {
     private readonly writes: WorkspaceWrites,
     private readonly callers: CallerHold,
     private readonly audit: AuditLog,
+    private readonly membershipEnd: MembershipEnd,
     private readonly clock: Clock,
   ) {}
 
@@ -152,11 +154,12 @@ export class WorkspacesService {
       if (access.isOwner && (await this.workspaces.countOtherOwners(access.workspaceId, access.membershipId, em)) === 0) {
         throw new DomainError(ErrorCode.LastOwner, 'The last owner cannot leave; make someone else owner first, or delete the workspace.');
       }
-      await this.workspaces.deleteMembership(access.workspaceId, access.membershipId, em);
+      const ended = await this.membershipEnd.end(access.workspaceId, access.membershipId, this.clock.now(), em);
       await audit({
         action: 'member.left',
         accountId: access.principal.id,
         target: { type: 'user', id: access.principal.id },
+        details: ended,
       });
     });
   }
