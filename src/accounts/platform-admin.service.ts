@@ -1,6 +1,6 @@
 // Platform administration: list users, deactivate and reactivate them.
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { assertLivesForever } from '../authorization/grants';
+import { ANY_NETWORK, assertCanGrantTo, assertLivesForever } from '../authorization/grants';
 import { CallerHold } from '../authorization/caller-hold';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DataSource } from 'typeorm';
@@ -69,6 +69,8 @@ export class PlatformAdminService implements OnApplicationBootstrap {
    */
   reactivate(admin: UserPrincipal, actor: Actor, userId: string): Promise<AdminUserView> {
     assertLivesForever(admin, "Reactivating a user brings back all the user's tokens");
+    // Tokens that work from any network: not for a network-bound token to bring back (review 15a).
+    assertCanGrantTo(admin.token, ANY_NETWORK);
     return this.setStatus(admin, actor, userId, 'active');
   }
 

@@ -12,6 +12,7 @@ import {
   assertApiUserRoles,
   assertScopesWellFormed,
   assertTokenCanGrant,
+  assertCanGrantTo,
   canActOn,
   capToGrantor,
   grantableScopes,
@@ -144,6 +145,15 @@ export class ApiUsersService {
         if (dto.status === 'active' && apiUser.status !== 'active') {
           assertLivesForever(access.principal, 'Enabling an API user brings back all its tokens and trust rules');
         }
+        const allowedCidrs = storedCidrs(dto.allowedCidrs);
+        // Widening the network its tokens work from is held to the caller's own token, as making one is.
+        if (allowedCidrs !== undefined) {
+          assertTokenCanGrant(access.principal.token, { scopes: [], workspaceIds: [access.workspaceId], allowedCidrs });
+        }
+        // What it is granted (or given back, enabled) works from its networks: within the caller's (review 15a, N2).
+        if (dto.roleIds || dto.deviceAccess || (dto.status === 'active' && apiUser.status !== 'active')) {
+          assertCanGrantTo(access.principal.token, allowedCidrs === undefined ? apiUser.allowedCidrs : allowedCidrs);
+        }
         const now = this.clock.now();
         if (dto.roleIds) {
           const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
@@ -154,11 +164,6 @@ export class ApiUsersService {
           const deviceAccess = toDeviceAccess(dto.deviceAccess);
           await this.grants.devicesToGrant(access, deviceAccess, em);
           await this.workspaces.setMembershipDevices(access.workspaceId, apiUser.membershipId, deviceAccess, now, em);
-        }
-        const allowedCidrs = storedCidrs(dto.allowedCidrs);
-        // Widening the network its tokens work from is held to the caller's own token, as making one is.
-        if (allowedCidrs !== undefined) {
-          assertTokenCanGrant(access.principal.token, { scopes: [], workspaceIds: [access.workspaceId], allowedCidrs });
         }
         await this.apiUsers.update(
           access.workspaceId,

@@ -201,18 +201,30 @@ export function grantableScopes(own: readonly string[], permissions: Iterable<st
   return [...new Set(permissions)].filter((permission) => scopesInclude(own, [permission])).sort();
 }
 
+/** The networks a member's credentials work from: any (a membership has no network list). */
+export const ANY_NETWORK = null;
+
 /**
- * A member an invitation makes works from any network (a membership has no network list), so a token
- * held to some networks sends, changes or resends no invitation, as it makes no unbound token (review
- * 13a: a network-limited admin API user invited an account of its own, which then worked from anywhere).
+ * A grant (roles, devices, an invitation, an enabling, a role's or a team's wider rights) works from
+ * wherever its grantee's credentials work, so a token held to some networks grants only to principals
+ * held within them: never to a member or an invitee (ANY_NETWORK), to an API user only when its list is
+ * within the caller's (reviews 13a and 15a: a network-limited admin API user invited, promoted or enabled
+ * a principal that then worked from anywhere). Taking away (removing, revoking) is not a grant.
  */
-export function assertCanInviteFrom(grantor: AuthenticatedToken): void {
-  if (grantor.usableFromCidrs !== null) {
-    throw new DomainError(
-      ErrorCode.Forbidden,
-      'A network-bound token cannot invite: the member would work from any network. Use a token without a network list.',
-    );
-  }
+export function assertCanGrantTo(grantor: AuthenticatedToken, granteeNetworks: readonly string[] | null): void {
+  const networks = grantor.usableFromCidrs;
+  if (networks === null || (granteeNetworks !== null && cidrsWithin(networks, granteeNetworks))) return;
+  throw new DomainError(
+    ErrorCode.Forbidden,
+    granteeNetworks === null
+      ? 'A network-bound token cannot grant to a member or an invitee: they work from any network. Use a token without a network list.'
+      : 'A network-bound token can only grant to an API user held within the networks it may be used from itself.',
+  );
+}
+
+/** The same, asked (an invitation's `manageable`), not enforced. */
+export function canGrantTo(grantor: AuthenticatedToken, granteeNetworks: readonly string[] | null): boolean {
+  return passes(() => assertCanGrantTo(grantor, granteeNetworks));
 }
 
 /**

@@ -10,7 +10,15 @@ import { EntityManager } from 'typeorm';
 import type { Actor } from '../audit/audit-log';
 import { toDeviceAccess } from '../authorization/device-access.dto';
 import type { DeviceAccess } from '../authorization/device-rules';
-import { assertCanActOn, assertCanGrantTeam, assertTeamRoles, canGrantTeam, type TeamGrant } from '../authorization/grants';
+import {
+  ANY_NETWORK,
+  assertCanActOn,
+  assertCanGrantTeam,
+  assertCanGrantTo,
+  assertTeamRoles,
+  canGrantTeam,
+  type TeamGrant,
+} from '../authorization/grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
@@ -81,7 +89,11 @@ export class TeamsService {
         const deviceAccess = dto.deviceAccess ? toDeviceAccess(dto.deviceAccess) : team.deviceAccess;
         if (dto.roleIds || dto.deviceAccess) await this.grantOf(access, roleIds, deviceAccess, em);
         // And, as for a role's holders, every right of those it narrows or widens; a rename acts on no one.
-        if (!sameGrant(team, roleIds, deviceAccess)) await this.assertCanActOnThoseIn(em, access, teamId);
+        if (!sameGrant(team, roleIds, deviceAccess)) {
+          await this.assertCanActOnThoseIn(em, access, teamId);
+          // Members in it (or put in it later) work from any network: a network-bound token changes no team's grant.
+          assertCanGrantTo(access.principal.token, ANY_NETWORK);
+        }
         const changed = {
           name: name ?? team.name,
           description: dto.description === undefined ? team.description : dto.description?.trim() || null,
@@ -124,6 +136,8 @@ export class TeamsService {
       // them directly, and the caller acts on the principal (it holds no more than the caller does).
       assertCanGrantTeam(access, team);
       await assertCanActOn(who, resourceOf(who), thisOne(who));
+      // As for a team's grant: a network-bound token puts no one in a team (kept simple: API users too).
+      assertCanGrantTo(access.principal.token, ANY_NETWORK);
       if (team.members.length + team.apiUsers.length >= MAX_TEAM_PRINCIPALS) {
         throw conflict(`A team holds at most ${MAX_TEAM_PRINCIPALS} members and API users.`);
       }

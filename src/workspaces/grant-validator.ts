@@ -8,8 +8,10 @@ import type { DeviceAccess } from '../authorization/device-rules';
 import {
   assertCanActOnOffer,
   assertCanGrantDevices,
-  assertCanInviteFrom,
+  assertCanGrantTo,
+  ANY_NETWORK,
   canActOnOffer,
+  canGrantTo,
   assertCanGrantRoles,
   assertOwnerReachesAll,
   includesOwnerRole,
@@ -70,7 +72,9 @@ export class GrantValidator {
     invitations: ReadonlyArray<Pick<InvitationRecord, 'id' | 'roleIds' | 'deviceAccess' | 'deviceIds'>>,
     em?: EntityManager,
   ): Promise<Set<string>> {
-    if (invitations.length === 0) return new Set();
+    // Changing and resending grant to the invitee, who will work from any network: `manageable` says all
+    // three (change, resend, revoke), so a network-bound caller, who may only revoke, is shown none (review 15a, M1).
+    if (invitations.length === 0 || !canGrantTo(actor.principal.token, ANY_NETWORK)) return new Set();
     const roles = await this.workspaces.findRoles(actor.workspaceId, [...new Set(invitations.flatMap((i) => i.roleIds))], em);
     const byId = new Map(roles.map((role) => [role.id, role]));
     const offers = invitations.filter((i) =>
@@ -88,7 +92,7 @@ export class GrantValidator {
    * workspace, the grantor may grant them, and an owner gets every device.
    */
   async invitationGrant(grantor: WorkspaceAccess, roleIds: string[], access: DeviceAccess, em: EntityManager): Promise<void> {
-    assertCanInviteFrom(grantor.principal.token);
+    assertCanGrantTo(grantor.principal.token, ANY_NETWORK);
     const roles = await this.rolesToGrant(grantor, roleIds, em);
     assertOwnerReachesAll(includesOwnerRole(roles), access);
     await this.devicesToGrant(grantor, access, em);

@@ -10,7 +10,14 @@ import type { UserPrincipal } from '../auth/principal';
 import { generateToken, hashToken, parseToken, tokenHint } from '../auth/token-format';
 import { toDeviceAccess } from '../authorization/device-access.dto';
 import { type DeviceAccess, EVERY_DEVICE } from '../authorization/device-rules';
-import { assertCanGrantDevices, assertCanInviteFrom, assertCanGrantRoles, capToGrantor, includesOwnerRole } from '../authorization/grants';
+import {
+  ANY_NETWORK,
+  assertCanGrantDevices,
+  assertCanGrantRoles,
+  assertCanGrantTo,
+  capToGrantor,
+  includesOwnerRole,
+} from '../authorization/grants';
 import { PrincipalRef, WorkspaceAccess, WorkspaceAccessResolver } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { CallerHold } from '../authorization/caller-hold';
@@ -166,7 +173,7 @@ export class InvitationsService {
         }
         // A resend hands out the invitation's grant again: the resender must be able to grant all of it,
         // its device access too (devices deleted since drop out, as they do on accepting).
-        assertCanInviteFrom(access.principal.token);
+        assertCanGrantTo(access.principal.token, ANY_NETWORK);
         await this.grants.rolesToGrant(access, invitation.roleIds, em);
         const deviceIds = [...(await this.devices.existing(access.workspaceId, invitation.deviceIds, em))];
         assertCanGrantDevices(access, invitation.deviceAccess === 'all' ? { mode: 'all' } : { mode: 'selected', deviceIds });

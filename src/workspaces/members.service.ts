@@ -3,7 +3,13 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { Actor } from '../audit/audit-log';
 import { toDeviceAccess } from '../authorization/device-access.dto';
-import { assertMayGrantOrTakeOwner, assertOwnerReachesAll, includesOwnerRole } from '../authorization/grants';
+import {
+  ANY_NETWORK,
+  assertCanGrantTo,
+  assertMayGrantOrTakeOwner,
+  assertOwnerReachesAll,
+  includesOwnerRole,
+} from '../authorization/grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
@@ -45,6 +51,8 @@ export class MembersService {
       const member = await this.findIn(em, access, userId);
       const held = await assertCanActOn({ type: 'user', id: userId }, 'Member', 'this member');
       const now = this.clock.now();
+      // A member works from any network: a network-bound token changes no member's roles or devices.
+      if (dto.roleIds || dto.deviceAccess) assertCanGrantTo(access.principal.token, ANY_NETWORK);
       let isOwner = held.isOwner;
       if (dto.roleIds) {
         const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
@@ -94,8 +102,8 @@ export class MembersService {
   /** Taking owner away (demotion or removal) needs an owner, and never leaves the workspace without one. */
   private async assertNotLastOwner(em: EntityManager, access: WorkspaceAccess, member: MemberRecord): Promise<void> {
     assertMayGrantOrTakeOwner(access);
-    if ((await this.workspaces.countOtherOwners(access.workspaceId, member.membershipId, em)) === 0) {
-      throw new DomainError(ErrorCode.LastOwner, 'A workspace needs at least one owner.');
+    if ((await this.workspaces.countOtherActiveOwners(access.workspaceId, member.membershipId, em)) === 0) {
+      throw new DomainError(ErrorCode.LastOwner, 'A workspace needs at least one owner who can act (an active account).');
     }
   }
 }

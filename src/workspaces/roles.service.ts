@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import type { Actor } from '../audit/audit-log';
-import { assertCanActOn, assertCanDefinePermissions } from '../authorization/grants';
+import { ANY_NETWORK, assertCanActOn, assertCanDefinePermissions, assertCanGrantTo } from '../authorization/grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { WorkspaceWrites } from '../authorization/workspace-writes';
@@ -72,6 +72,10 @@ export class RolesService {
         // And, as for changing a member (assertCanActOn), every right of those it narrows or widens.
         if (dto.permissions && !sameMembers(dto.permissions, role.permissions)) {
           assertCanActOn(access, await this.workspaces.roleHoldings(access.workspaceId, roleId, em), 'the holders of this role');
+          // Wider, it is wider for members and invitees too, who work from any network.
+          if (dto.permissions.some((permission) => !role.permissions.includes(permission))) {
+            assertCanGrantTo(access.principal.token, ANY_NETWORK);
+          }
         }
         const changed = {
           name: dto.name?.trim() ?? role.name,

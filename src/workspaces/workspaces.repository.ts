@@ -280,15 +280,25 @@ export class WorkspacesRepository {
     return groupHoldings(em, workspaceId, HOLDS_ROLE, roleId);
   }
 
-  /** Owners other than the given membership (under the workspace lock, this is exact). */
-  async countOtherOwners(workspaceId: string, exceptMembershipId: string, em: EntityManager): Promise<number> {
-    const rows = await em.query(
-      `SELECT count(DISTINCT mr.membership_id)::int AS n
-         FROM membership_roles mr JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
-        WHERE mr.workspace_id = $1 AND ${isOwnerRoleSql('r')} AND mr.membership_id <> $2`,
+  /**
+   * Owners other than the given membership who can act: an account deactivated by a platform admin holds
+   * the role but can do nothing with it, so it does not keep the workspace owned (review 15, R15B-2).
+   * Exact under the workspace's lock; the owners' user rows are held (FOR SHARE) to the transaction's end,
+   * so a deactivation racing this waits for it and cannot leave the workspace with no owner who can act.
+   */
+  async countOtherActiveOwners(workspaceId: string, exceptMembershipId: string, em: EntityManager): Promise<number> {
+    const rows: Array<{ id: string }> = await em.query(
+      `SELECT u.id
+         FROM membership_roles mr
+         JOIN roles r ON r.workspace_id = mr.workspace_id AND r.id = mr.role_id
+         JOIN memberships m ON m.workspace_id = mr.workspace_id AND m.id = mr.membership_id
+         JOIN users u ON u.id = m.user_id
+        WHERE mr.workspace_id = $1 AND ${isOwnerRoleSql('r')} AND mr.membership_id <> $2 AND u.status = 'active'
+        ORDER BY u.id
+          FOR SHARE OF u`,
       [workspaceId, exceptMembershipId],
     );
-    return rows[0].n;
+    return new Set(rows.map((row) => row.id)).size;
   }
 
   async findMember(workspaceId: string, userId: string, em: EntityManager = this.dataSource.manager): Promise<MemberRecord | null> {

@@ -151,8 +151,11 @@ export class WorkspacesService {
   async leave(caller: WorkspaceCaller, actor: Actor): Promise<void> {
     if (caller.principal.type !== 'user') throw new DomainError(ErrorCode.Forbidden, 'API users cannot leave their workspace.');
     await this.writes.run(caller, actor, async ({ em, access, audit }) => {
-      if (access.isOwner && (await this.workspaces.countOtherOwners(access.workspaceId, access.membershipId, em)) === 0) {
-        throw new DomainError(ErrorCode.LastOwner, 'The last owner cannot leave; make someone else owner first, or delete the workspace.');
+      if (access.isOwner && (await this.workspaces.countOtherActiveOwners(access.workspaceId, access.membershipId, em)) === 0) {
+        throw new DomainError(
+          ErrorCode.LastOwner,
+          'The last active owner cannot leave; make someone else owner first, or delete the workspace.',
+        );
       }
       const ended = await this.membershipEnd.end(access.workspaceId, access.membershipId, this.clock.now(), em);
       await audit({

@@ -102,7 +102,8 @@ describe('review 15b: a member’s changes reach /v1/authorize at once', () => {
           u: m.id,
         });
       expect(await authorize(t, m.personalToken, q)).toBe(403);
-      expect(await authorize(t, named.secret, q)).toBe(403);
+      // Restricted to this workspace alone, it ended with the membership (revoked: 401).
+      expect(await authorize(t, named.secret, q)).toBe(401);
       const seen = await introspect(t, ws.owner.personalToken, named.secret);
       expect(seen.active).toBe(false);
     });
@@ -587,7 +588,7 @@ describe('review 15b: a removed member invited back', () => {
     const q = { workspaceId: ws.id, permission: 'measurements:write', deviceId: d };
     await warm(t, ci.secret, q);
     await t.http().delete(`/v1/workspaces/${ws.id}/members/${m.id}`).set(bearer(ws.owner.personalToken)).expect(204);
-    expect(await authorize(t, ci.secret, q)).toBe(403);
+    expect(await authorize(t, ci.secret, q)).toBe(401);
     // While removed, the workspace's admins can neither see nor revoke it (it reaches nothing here).
     const listed = (await t.http().get(`/v1/workspaces/${ws.id}/tokens`).set(bearer(ws.owner.personalToken)).expect(200)).body
       .items as Array<{
