@@ -165,7 +165,8 @@ export class AccountsService {
       changes.emailVerifiedAt = null;
       changes.pendingEmail = null;
     }
-    // Asking for the current address again withdraws the pending one (so does a new password, below).
+    // Asking for the current address again withdraws the pending one (so do a new password and a new
+    // pending address, below).
     const withdraws = dto.email !== undefined && dto.email === user.email && user.pendingEmail !== null;
     try {
       await this.dataSource.transaction(async (em) => {
@@ -174,7 +175,9 @@ export class AccountsService {
         if (changes.passwordHash) {
           await this.tokenRows.revokeUserSessions(user.id, now, em);
           await this.accountMail.passwordChanged(em, user, now);
-        } else if (withdraws) {
+        } else if (withdraws || pending) {
+          // A new pending address replaces the one asked for before, whose links die with it (review
+          // 15a: asked for again later, its first link came back).
           await this.accountMail.withdrawPendingEmail(em, user, now);
         }
         await this.users.update(user.id, changes, em);

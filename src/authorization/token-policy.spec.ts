@@ -1,6 +1,6 @@
 import { ErrorCode } from '../common/errors';
 import type { TokenKind } from '../tokens/token.entity';
-import { assertPolicyAccepts, JudgedToken, policyRefusal, TokenPolicy } from './token-policy';
+import { assertPolicyAccepts, JudgedToken, policyLoosens, policyRefusal, TokenPolicy } from './token-policy';
 import { verdict } from '../../test/support/rule-verdict';
 
 const DAY_MS = 86_400_000;
@@ -71,5 +71,21 @@ describe('assertPolicyAccepts', () => {
     ],
   ])('%s', (_case, judgedBy, token, who, advice, expected) => {
     expect(verdict(() => assertPolicyAccepts(judgedBy, token, who, advice))).toEqual(expected);
+  });
+});
+
+describe('policyLoosens', () => {
+  it.each([
+    [policy(30), policy(null), true],
+    [policy(30), policy(31), true],
+    [policy(30, false), policy(30, true), true],
+    [policy(30), policy(30), false],
+    [policy(30), policy(7), false],
+    [policy(null), policy(null), false],
+    [policy(null), policy(7), false],
+    [policy(null, true), policy(null, false), false],
+    [policy(30, false), policy(60, false), true],
+  ])('%o to %o: %s', (before, after, loosens) => {
+    expect(policyLoosens(before, after)).toBe(loosens);
   });
 });

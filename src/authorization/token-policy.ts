@@ -37,3 +37,10 @@ export function assertPolicyAccepts(policy: TokenPolicy, token: JudgedToken, who
   const refusal = policyRefusal(policy, token);
   if (refusal) throw new DomainError(ErrorCode.TokenPolicy, `${who} ${refusal}${advice ? `; ${advice}` : ''}.`);
 }
+
+/** Does `after` accept a token `before` refused (a longer lifetime, or personal tokens again)? */
+export function policyLoosens(before: TokenPolicy, after: TokenPolicy): boolean {
+  if (after.allowPersonalTokens && !before.allowPersonalTokens) return true;
+  if (before.maxLifetimeDays === null) return false;
+  return after.maxLifetimeDays === null || after.maxLifetimeDays > before.maxLifetimeDays;
+}

@@ -4,6 +4,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
 import type { Principal, UserPrincipal } from '../auth/principal';
+import { ANY_NETWORK, assertCanGrantTo, assertLivesForever } from '../authorization/grants';
+import { policyLoosens } from '../authorization/token-policy';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
 import type { WorkspaceCaller } from '../authorization/workspace-caller';
 import { CallerHold } from '../authorization/caller-hold';
@@ -184,6 +186,12 @@ export class WorkspacesService {
         allowPersonalTokens: dto.allowPersonalTokens,
         revokeUnusedAfterDays: dto.revokeUnusedAfterDays === undefined ? current.revokeUnusedAfterDays : dto.revokeUnusedAfterDays,
       };
+      // Loosened, it lets back tokens it kept out, of any lifetime and usable from any network: as enabling
+      // a token or an API user, not for a short-lived or network-bound token to do (review 15a, L1).
+      if (policyLoosens(current, policy)) {
+        assertLivesForever(access.principal, 'A looser token policy lets back tokens that may never expire');
+        assertCanGrantTo(access.principal.token, ANY_NETWORK);
+      }
       await this.workspaces.update(access.workspaceId, { ...policy, updatedAt: this.clock.now() }, em);
       await audit({ action: 'workspace.token_policy_changed', target: { type: 'workspace', id: access.workspaceId }, details: policy });
       return toPolicyView(policy);
