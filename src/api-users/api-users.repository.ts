@@ -35,18 +35,22 @@ export class ApiUsersRepository {
   async insert(
     workspaceId: string,
     apiUser: Pick<ApiUserRecord, 'id' | 'name' | 'createdByUserId' | 'createdAt' | 'allowedCidrs'> & {
+      /** The API user that made it, when one did (the reset of a squatted account follows the chain). */
+      createdByApiUserId: string | null;
       rateLimit?: RateLimitSetting | null;
     },
     em: EntityManager,
   ): Promise<void> {
     await em.query(
-      `INSERT INTO api_users (id, workspace_id, name, status, created_by_user_id, created_at, updated_at, rate_limit, rate_limit_window_seconds, allowed_cidrs)
-       VALUES ($1, $2, $3, 'active', $4, $5, $5, $6, $7, $8::text[])`,
+      `INSERT INTO api_users (id, workspace_id, name, status, created_by_user_id, created_by_api_user_id, created_at, updated_at,
+                              rate_limit, rate_limit_window_seconds, allowed_cidrs)
+       VALUES ($1, $2, $3, 'active', $4, $5, $6, $6, $7, $8, $9::text[])`,
       [
         apiUser.id,
         workspaceId,
         apiUser.name,
         apiUser.createdByUserId,
+        apiUser.createdByApiUserId,
         apiUser.createdAt,
         apiUser.rateLimit?.limit ?? null,
         apiUser.rateLimit?.windowSeconds ?? null,

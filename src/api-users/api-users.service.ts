@@ -78,6 +78,7 @@ export class ApiUsersService {
             id,
             name: dto.name.trim(),
             createdByUserId: access.principal.type === 'user' ? access.principal.id : null,
+            createdByApiUserId: access.principal.type === 'api_user' ? access.principal.id : null,
             createdAt: now,
             rateLimit: dto.rateLimit ?? null,
             allowedCidrs,
@@ -360,6 +361,7 @@ export class ApiUsersService {
       allowedCidrs,
       description: dto.description ?? null,
       metadata: dto.metadata ?? null,
+      madeBy: { type: access.principal.type, id: access.principal.id },
     });
     return toIssuedTokenView(token, secret);
   }

@@ -22,6 +22,7 @@ import { OutboxShareKeys1767000700000 } from './migrations/1767000700000-OutboxS
 import { TrustRulesByAudience1767000800000 } from './migrations/1767000800000-TrustRulesByAudience';
 import { WebhookEndpointPause1767000900000 } from './migrations/1767000900000-WebhookEndpointPause';
 import { PendingEmail1767001000000 } from './migrations/1767001000000-PendingEmail';
+import { MadeBy1767001100000 } from './migrations/1767001100000-MadeBy';
 
 export const ENTITIES = [User, Token];
 export const MIGRATIONS = [
@@ -46,4 +47,5 @@ export const MIGRATIONS = [
   TrustRulesByAudience1767000800000,
   WebhookEndpointPause1767000900000,
   PendingEmail1767001000000,
+  MadeBy1767001100000,
 ];

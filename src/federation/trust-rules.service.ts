@@ -94,6 +94,7 @@ export class TrustRulesService {
           maxSessionSeconds: dto.maxSessionSeconds ?? null,
           createdAt: this.clock.now(),
         },
+        access.principal,
         em,
       );
       const rule = await this.rules.find(access.workspaceId, apiUserId, id, em);

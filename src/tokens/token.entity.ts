@@ -95,4 +95,14 @@ export class Token {
   /** Set while disabled: refused like a revoked token, until enabled again with the same secret. */
   @Column('timestamptz', { name: 'disabled_at', nullable: true })
   disabledAt: Date | null;
+
+  /**
+   * Who made it (or this secret, by rotation): a user or an API user, at most one set; both null for a
+   * token older than the record. What a password reset of a squatted account ends (review 15a).
+   */
+  @Column('uuid', { name: 'created_by_user_id', nullable: true })
+  createdByUserId: string | null;
+
+  @Column('uuid', { name: 'created_by_api_user_id', nullable: true })
+  createdByApiUserId: string | null;
 }

@@ -38,6 +38,8 @@ import { Token, TokenKind, USER_TOKEN_KINDS } from './token.entity';
 import { IssuedTokenView, PREFIX_BY_KIND, toIssuedTokenView, toTokenView, toTokenViewWithin, TokenView } from './token.view';
 import { reachOfBinding } from '../authorization/device-rules';
 import { transactionRetryingCollisions } from '../database/transactions';
+import { makerColumns } from '../authorization/made-by';
+import type { PrincipalRef } from '../authorization/workspace-access';
 import { TokenOwner, TokensRepository } from './tokens.repository';
 
 const DAY_MS = 86_400_000;
@@ -69,6 +71,8 @@ export interface TokenSpec {
   allowedCidrs?: string[] | null;
   description?: string | null;
   metadata?: Record<string, unknown> | null;
+  /** Who makes it (an API user's token, a rotation): Token.createdByUserId / createdByApiUserId. */
+  madeBy?: PrincipalRef | null;
 }
 
 @Injectable()
@@ -87,6 +91,7 @@ export class TokensService {
   /** Makes a token and returns its only copy of the secret. */
   async issue(em: EntityManager, spec: TokenSpec): Promise<{ token: Token; secret: string }> {
     const secret = generateToken(PREFIX_BY_KIND[spec.kind]);
+    const [createdByUserId, createdByApiUserId] = makerColumns(spec.madeBy);
     const token = Object.assign(new Token(), {
       id: randomUUID(),
       kind: spec.kind,
@@ -113,6 +118,8 @@ export class TokensService {
       description: spec.description ?? null,
       metadata: spec.metadata ?? null,
       disabledAt: null,
+      createdByUserId,
+      createdByApiUserId,
     } satisfies Token);
     await this.tokens.insert(token, em);
     // Its first check is not refused for its address's failed checks (H3); if the insert rolls back,
@@ -497,7 +504,12 @@ export class TokensService {
   }
 
   /** Shared by named and API-user tokens: the caller has already found, locked and authorised `old`. */
-  async rotateInTransaction(em: EntityManager, old: Token, graceSeconds: number, grantor: Grantor): Promise<IssuedTokenView> {
+  async rotateInTransaction(
+    em: EntityManager,
+    old: Token,
+    graceSeconds: number,
+    grantor: Grantor & PrincipalRef,
+  ): Promise<IssuedTokenView> {
     const now = this.clock.now();
     // The new secret keeps the old one's lifetime, counted from now, within the rotating token's own.
     const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;
@@ -517,6 +529,7 @@ export class TokensService {
       allowedCidrs: old.allowedCidrs,
       description: old.description,
       metadata: old.metadata,
+      madeBy: { type: grantor.type, id: grantor.id },
       expiresAt: capToGrantor(grantor, lifetime === null ? null : new Date(now.getTime() + lifetime)),
     });
     await this.tokens.markReplaced(old.id, token.id, new Date(now.getTime() + graceSeconds * 1000), em);

@@ -1,4 +1,6 @@
 // Thin data access for webhook endpoints and deliveries. Workspace id first, always.
+import { makerColumns } from '../authorization/made-by';
+import type { PrincipalRef } from '../authorization/workspace-access';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { insertRows } from '../database/insert-rows';
@@ -57,11 +59,16 @@ const DELIVERY_COLUMNS = `d.id, d.workspace_id AS "workspaceId", d.endpoint_id A
 export class WebhooksRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insertEndpoint(workspaceId: string, e: Omit<EndpointRecord, 'workspaceId'>, em: EntityManager): Promise<void> {
+  async insertEndpoint(
+    workspaceId: string,
+    e: Omit<EndpointRecord, 'workspaceId'>,
+    madeBy: PrincipalRef,
+    em: EntityManager,
+  ): Promise<void> {
     await em.query(
       `INSERT INTO webhook_endpoints (id, workspace_id, url, description, events, enabled, disabled_reason, secret_sealed,
-         previous_secret_sealed, previous_secret_expires_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+         previous_secret_sealed, previous_secret_expires_at, created_at, updated_at, created_by_user_id, created_by_api_user_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
       [
         e.id,
         workspaceId,
@@ -75,6 +82,7 @@ export class WebhooksRepository {
         e.previousSecretExpiresAt,
         e.createdAt,
         e.updatedAt,
+        ...makerColumns(madeBy),
       ],
     );
   }

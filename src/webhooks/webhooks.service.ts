@@ -61,7 +61,7 @@ export class WebhooksService {
       if ((await this.repository.countEndpoints(access.workspaceId, em)) >= max) {
         throw conflict(`This workspace has ${max} webhook endpoints, the most it may have; delete one first.`);
       }
-      await this.repository.insertEndpoint(access.workspaceId, endpoint, em);
+      await this.repository.insertEndpoint(access.workspaceId, endpoint, access.principal, em);
       await audit({ action: 'webhook.created', target: { type: 'webhook', id }, details: { url, events: endpoint.events } });
     });
     return { endpoint: toEndpointView(endpoint, now), secret };

@@ -1,0 +1,109 @@
+// A password reset that takes a squatted address back ends what the squatter made, and what that made in
+// turn, recorded by maker (src/authorization/made-by.ts; review 15a S1–S3 are in review-fifteenth-a):
+// webhook endpoints (left open in stop 38), a secret rotated for a colleague's API user, and what the
+// squatter's API user made for the colleague's; what the colleague made stays.
+import { OutboxWorker } from '../../src/outbox/outbox-worker';
+import { bearer, registerUser, uniqueEmail } from '../support/api';
+import { newWorkspace } from '../support/fixtures';
+import { MailCatcher } from '../support/mail-catcher';
+import { startTestApp, TestApp } from '../support/test-app';
+import { WEBHOOK_TEST_ENV } from '../support/webhook-receiver';
+
+let t: TestApp;
+let smtp: MailCatcher;
+
+beforeAll(async () => {
+  smtp = await MailCatcher.start();
+  t = await startTestApp({
+    ...WEBHOOK_TEST_ENV,
+    LATCHKEY_SMTP_URL: smtp.url,
+    LATCHKEY_MAIL_FROM: 'Latchkey <no-reply@latchkey.example>',
+    LATCHKEY_PUBLIC_URL: 'https://latchkey.example/console',
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await t?.close();
+  await smtp?.stop();
+});
+
+async function realOwnerResets(victimEmail: string): Promise<void> {
+  await t.http().post('/v1/auth/password-reset').send({ email: victimEmail }).expect(202);
+  await t.app.get(OutboxWorker).drainDue();
+  const link = smtp.last(victimEmail);
+  await t.http().post('/v1/auth/password-reset/confirm').send({ token: link.secret, newPassword: 'the real owner passphrase' }).expect(204);
+}
+
+/** The squatter's workspace, a verified colleague (admin) in it with an API user of their own. */
+async function squattedWorkspace() {
+  const victimEmail = uniqueEmail('victim');
+  const squatter = await registerUser(t, victimEmail, 'Squatter');
+  const ws = await newWorkspace(t, squatter, 'Victim Corp');
+  const colleague = await ws.member('admin');
+  const colleaguesBot = await ws.apiUser({ roles: ['admin'], by: colleague.personalToken });
+  return { victimEmail, squatter, ws, colleague, colleaguesBot };
+}
+
+describe('a reset that takes a squatted address back', () => {
+  it('disables the webhook endpoints the squatter and its API users made, and not the colleague’s; the audit entry counts them', async () => {
+    const { victimEmail, squatter, ws, colleague } = await squattedWorkspace();
+    const squattersBot = await ws.apiUser({ roles: ['admin'] });
+    const hook = async (secret: string) =>
+      (
+        await t
+          .http()
+          .post(`/v1/workspaces/${ws.id}/webhooks`)
+          .set(bearer(secret))
+          .send({ url: 'https://hooks.example.com/x', events: ['device.created'] })
+          .expect(201)
+      ).body.endpoint.id as string;
+    const [bySquatter, byItsBot, byColleague] = [
+      await hook(squatter.personalToken),
+      await hook(squattersBot.token),
+      await hook(colleague.personalToken),
+    ];
+    await realOwnerResets(victimEmail);
+
+    const listed = await t.http().get(`/v1/workspaces/${ws.id}/webhooks`).set(bearer(colleague.personalToken)).expect(200);
+    const enabled = (id: string) => listed.body.items.find((e: { id: string }) => e.id === id);
+    expect([bySquatter, byItsBot, byColleague].map((id) => enabled(id).enabled)).toEqual([false, false, true]);
+    expect(enabled(bySquatter).disabledReason).toMatch(/taken back by a password reset/);
+
+    const audit = await t.dataSource.query(`SELECT details FROM audit_events WHERE action = 'user.password_reset' AND account_id = $1`, [
+      squatter.id,
+    ]);
+    expect(audit[0].details).toMatchObject({ tokensEnded: 'all', apiUsersDisabled: 1, webhooksDisabled: 2 });
+  });
+
+  it('revokes a secret the squatter rotated for the colleague’s API user, and what its own API user made for the colleague’s', async () => {
+    const { victimEmail, squatter, ws, colleaguesBot } = await squattedWorkspace();
+    const rotated = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/api-users/${colleaguesBot.id}/tokens/${colleaguesBot.tokenId}/rotate`)
+      .set(bearer(squatter.personalToken))
+      .send({ graceSeconds: 0 })
+      .expect(200);
+    const squattersBot = await ws.apiUser({ roles: ['admin'] });
+    const issuedByItsBot = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/api-users/${colleaguesBot.id}/tokens`)
+      .set(bearer(squattersBot.token))
+      .send({ name: 'made by the squatter’s bot' })
+      .expect(201);
+    const colleaguesOwn = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/api-users/${colleaguesBot.id}/tokens`)
+      .set(bearer(rotated.body.secret))
+      .send({ name: 'made by the bot itself' })
+      .expect(201);
+    await realOwnerResets(victimEmail);
+
+    const members = (secret: string) => t.http().get(`/v1/workspaces/${ws.id}/members`).set(bearer(secret));
+    expect({
+      rotatedBySquatter: (await members(rotated.body.secret)).status,
+      issuedByItsBot: (await members(issuedByItsBot.body.secret)).status,
+      // Made by the colleague's API user (with a secret the squatter had): it is the colleague's to judge.
+      colleaguesOwn: (await members(colleaguesOwn.body.secret)).status,
+    }).toEqual({ rotatedBySquatter: 401, issuedByItsBot: 401, colleaguesOwn: 200 });
+  });
+});
