@@ -7,7 +7,7 @@ import { OutboxWorker } from '../../src/outbox/outbox-worker';
 import { TokenExpiryNotices } from '../../src/tokens/token-expiry-notices';
 import { bearer, createNamedToken, expectProblem, login, PASSWORD, registerUser, RegisteredUser, uniqueEmail } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
-import { CaughtMail, MailCatcher } from '../support/mail-catcher';
+import { CaughtMail, lastMailTo, MailCatcher, mailEnv } from '../support/mail-catcher';
 import { ADMIN_EMAIL, startTestApp, TestApp } from '../support/test-app';
 
 let t: TestApp;
@@ -16,9 +16,7 @@ let smtp: MailCatcher;
 beforeAll(async () => {
   smtp = await MailCatcher.start();
   t = await startTestApp({
-    LATCHKEY_SMTP_URL: smtp.url,
-    LATCHKEY_MAIL_FROM: 'Latchkey <no-reply@latchkey.example>',
-    LATCHKEY_PUBLIC_URL: 'https://latchkey.example/console',
+    ...mailEnv(smtp),
   });
 });
 
@@ -28,10 +26,7 @@ afterAll(async () => {
 });
 
 /** Delivers what is due, then the last mail to `address` (its count must have grown by `expect` mails). */
-async function mailTo(address: string): Promise<CaughtMail> {
-  await t.app.get(OutboxWorker).drainDue();
-  return smtp.last(address);
-}
+const mailTo = (address: string) => lastMailTo(t, smtp, address);
 
 async function mailsTo(address: string): Promise<CaughtMail[]> {
   await t.app.get(OutboxWorker).drainDue();
@@ -281,7 +276,14 @@ describe('password reset', () => {
     expect(profile.body.emailVerified).toBe(true);
     const events = await t.http().get('/v1/me/audit-events').set(bearer(owner.body.token.secret)).expect(200);
     const reset = events.body.items.find((e: { action: string }) => e.action === 'user.password_reset');
-    expect(reset.details).toEqual({ tokensEnded: 'all', apiUsersDisabled: 0, invitationsRevoked: 0 });
+    expect(reset.details).toEqual({
+      tokensEnded: 'all',
+      apiUsersDisabled: 0,
+      tokensRevoked: 0,
+      trustRulesDeleted: 0,
+      webhooksDisabled: 0,
+      invitationsRevoked: 0,
+    });
   });
 
   it('an expired link, a verification secret, junk and weak passwords are refused', async () => {

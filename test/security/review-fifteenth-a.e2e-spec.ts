@@ -5,7 +5,7 @@
 import { OutboxWorker } from '../../src/outbox/outbox-worker';
 import { bearer, createNamedToken, expectProblem, login, markEmailVerified, PASSWORD, registerUser, uniqueEmail } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
-import { CaughtMail, MailCatcher } from '../support/mail-catcher';
+import { lastMailTo, MailCatcher, mailEnv } from '../support/mail-catcher';
 import { INSIDE, limitedAdminBot, OUTSIDE } from '../support/network-limited';
 import { makeKey, OidcIssuer } from '../support/oidc-issuer';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -22,9 +22,7 @@ beforeAll(async () => {
   smtp = await MailCatcher.start();
   issuer = await OidcIssuer.start(await makeKey('RS256'));
   t = await startTestApp({
-    LATCHKEY_SMTP_URL: smtp.url,
-    LATCHKEY_MAIL_FROM: 'Latchkey <no-reply@latchkey.example>',
-    LATCHKEY_PUBLIC_URL: 'https://latchkey.example/console',
+    ...mailEnv(smtp),
     // The test client is the one proxy in front: X-Forwarded-For names the client (network-limited.ts).
     LATCHKEY_TRUST_PROXY: '1',
     // The test issuer is on the loopback (as test/api/federation.e2e-spec.ts).
@@ -39,10 +37,7 @@ afterAll(async () => {
   await issuer?.close();
 });
 
-async function mailTo(address: string): Promise<CaughtMail> {
-  await t.app.get(OutboxWorker).drainDue();
-  return smtp.last(address);
-}
+const mailTo = (address: string) => lastMailTo(t, smtp, address);
 
 /** From an address inside the limited bot's networks. */
 const inside = <T extends { set: (k: string, v: string) => T }>(req: T, secret: string): T =>

@@ -1,10 +1,9 @@
 // Review 14: attacks on the review 13a/13b fixes (pending email change, what a reset of an unproven
 // account ends). Each test asserts the behaviour SPEC.md and docs/security.md promise and fails on the
 // code it was written against (see the report of review 14).
-import { OutboxWorker } from '../../src/outbox/outbox-worker';
 import { bearer, login, markEmailVerified, PASSWORD, registerUser, uniqueEmail } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
-import { CaughtMail, MailCatcher } from '../support/mail-catcher';
+import { lastMailTo, MailCatcher, mailEnv } from '../support/mail-catcher';
 import { startTestApp, TestApp } from '../support/test-app';
 
 let t: TestApp;
@@ -13,9 +12,7 @@ let smtp: MailCatcher;
 beforeAll(async () => {
   smtp = await MailCatcher.start();
   t = await startTestApp({
-    LATCHKEY_SMTP_URL: smtp.url,
-    LATCHKEY_MAIL_FROM: 'Latchkey <no-reply@latchkey.example>',
-    LATCHKEY_PUBLIC_URL: 'https://latchkey.example/console',
+    ...mailEnv(smtp),
     LATCHKEY_TRUST_PROXY: '1',
   });
 }, 60_000);
@@ -25,10 +22,7 @@ afterAll(async () => {
   await smtp?.stop();
 });
 
-async function mailTo(address: string): Promise<CaughtMail> {
-  await t.app.get(OutboxWorker).drainDue();
-  return smtp.last(address);
-}
+const mailTo = (address: string) => lastMailTo(t, smtp, address);
 
 describe('review 14: an address change someone else asked for dies with the password the owner replaces', () => {
   /** A verified owner; an intruder holding the password (and a session) asks for the intruder's own address. */

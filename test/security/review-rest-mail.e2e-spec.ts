@@ -4,7 +4,7 @@
 import { OutboxWorker } from '../../src/outbox/outbox-worker';
 import { bearer, createNamedToken, expectProblem, login, PASSWORD, registerUser, uniqueEmail } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
-import { CaughtMail, MailCatcher } from '../support/mail-catcher';
+import { CaughtMail, MailCatcher, mailEnv } from '../support/mail-catcher';
 import { ADMIN_EMAIL, startTestApp, TestApp } from '../support/test-app';
 
 let t: TestApp;
@@ -13,9 +13,7 @@ let smtp: MailCatcher;
 beforeAll(async () => {
   smtp = await MailCatcher.start();
   t = await startTestApp({
-    LATCHKEY_SMTP_URL: smtp.url,
-    LATCHKEY_MAIL_FROM: 'Latchkey <no-reply@latchkey.example>',
-    LATCHKEY_PUBLIC_URL: 'https://latchkey.example/console',
+    ...mailEnv(smtp),
   });
 });
 

@@ -7,7 +7,7 @@ import { OutboxWorker } from '../../src/outbox/outbox-worker';
 import { TokenUsageRecorder } from '../../src/tokens/token-usage.recorder';
 import { bearer, createNamedToken, markEmailVerified, PASSWORD, registerUser, uniqueEmail } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
-import { CaughtMail, MailCatcher } from '../support/mail-catcher';
+import { lastMailTo, MailCatcher, mailEnv } from '../support/mail-catcher';
 import { startTestApp, TestApp } from '../support/test-app';
 
 let t: TestApp;
@@ -16,9 +16,7 @@ let smtp: MailCatcher;
 beforeAll(async () => {
   smtp = await MailCatcher.start();
   t = await startTestApp({
-    LATCHKEY_SMTP_URL: smtp.url,
-    LATCHKEY_MAIL_FROM: 'Latchkey <no-reply@latchkey.example>',
-    LATCHKEY_PUBLIC_URL: 'https://latchkey.example/console',
+    ...mailEnv(smtp),
     // The test client is the one proxy in front: the client address is the last X-Forwarded-For entry.
     LATCHKEY_TRUST_PROXY: '1',
   });
@@ -29,10 +27,7 @@ afterAll(async () => {
   await smtp?.stop();
 });
 
-async function mailTo(address: string): Promise<CaughtMail> {
-  await t.app.get(OutboxWorker).drainDue();
-  return smtp.last(address);
-}
+const mailTo = (address: string) => lastMailTo(t, smtp, address);
 
 describe("review 13b: an address changed and not proven is nobody's identity in a workspace", () => {
   async function memberTakesAlicesAddress() {

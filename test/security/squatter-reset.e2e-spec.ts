@@ -2,10 +2,9 @@
 // turn, recorded by maker (src/authorization/made-by.ts; review 15a S1–S3 are in review-fifteenth-a):
 // webhook endpoints (left open in stop 38), a secret rotated for a colleague's API user, and what the
 // squatter's API user made for the colleague's; what the colleague made stays.
-import { OutboxWorker } from '../../src/outbox/outbox-worker';
 import { bearer, registerUser, uniqueEmail } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
-import { MailCatcher } from '../support/mail-catcher';
+import { lastMailTo, MailCatcher, mailEnv } from '../support/mail-catcher';
 import { startTestApp, TestApp } from '../support/test-app';
 import { WEBHOOK_TEST_ENV } from '../support/webhook-receiver';
 
@@ -16,9 +15,7 @@ beforeAll(async () => {
   smtp = await MailCatcher.start();
   t = await startTestApp({
     ...WEBHOOK_TEST_ENV,
-    LATCHKEY_SMTP_URL: smtp.url,
-    LATCHKEY_MAIL_FROM: 'Latchkey <no-reply@latchkey.example>',
-    LATCHKEY_PUBLIC_URL: 'https://latchkey.example/console',
+    ...mailEnv(smtp),
   });
 }, 60_000);
 
@@ -29,8 +26,7 @@ afterAll(async () => {
 
 async function realOwnerResets(victimEmail: string): Promise<void> {
   await t.http().post('/v1/auth/password-reset').send({ email: victimEmail }).expect(202);
-  await t.app.get(OutboxWorker).drainDue();
-  const link = smtp.last(victimEmail);
+  const link = await lastMailTo(t, smtp, victimEmail);
   await t.http().post('/v1/auth/password-reset/confirm').send({ token: link.secret, newPassword: 'the real owner passphrase' }).expect(204);
 }
 

@@ -3,6 +3,8 @@
 import { type AddressObject, type ParsedMail, simpleParser } from 'mailparser';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { OutboxWorker } from '../../src/outbox/outbox-worker';
+import type { TestApp } from './test-app';
 
 export const SMTP_USER = 'latchkey';
 export const SMTP_PASSWORD = 'smtp-password-for-tests';
@@ -20,6 +22,21 @@ export interface CaughtMail {
   /** The first link of the text part, and the secret after its #token=. */
   link: string | null;
   secret: string | null;
+}
+
+/** The environment of an app that mails through `smtp`, with links to the console at latchkey.example. */
+export function mailEnv(smtp: MailCatcher): Record<string, string> {
+  return {
+    LATCHKEY_SMTP_URL: smtp.url,
+    LATCHKEY_MAIL_FROM: 'Latchkey <no-reply@latchkey.example>',
+    LATCHKEY_PUBLIC_URL: 'https://latchkey.example/console',
+  };
+}
+
+/** The last mail to `address`, once the app's outbox has sent what is due (every mail leaves through it). */
+export async function lastMailTo(t: TestApp, smtp: MailCatcher, address: string): Promise<CaughtMail> {
+  await t.app.get(OutboxWorker).drainDue();
+  return smtp.last(address);
 }
 
 export class MailCatcher {
