@@ -5,7 +5,7 @@
 import { OutboxWorker } from '../../src/outbox/outbox-worker';
 import { bearer, createNamedToken, expectProblem, login, markEmailVerified, PASSWORD, registerUser, uniqueEmail } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
-import { lastMailTo, MailCatcher, mailEnv } from '../support/mail-catcher';
+import { lastMailTo, MailCatcher, mailEnv, resetByMail } from '../support/mail-catcher';
 import { INSIDE, limitedAdminBot, OUTSIDE } from '../support/network-limited';
 import { makeKey, OidcIssuer } from '../support/oidc-issuer';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -176,16 +176,7 @@ describe('review 15a: a reset that takes a squatted address back ends what the s
     return { victimEmail, squatter, ws, colleague, colleaguesBot };
   }
 
-  async function realOwnerResets(victimEmail: string) {
-    await t.http().post('/v1/auth/password-reset').send({ email: victimEmail }).expect(202);
-    const link = await mailTo(victimEmail);
-    expect(link.secret).toMatch(/^lkr_/);
-    await t
-      .http()
-      .post('/v1/auth/password-reset/confirm')
-      .send({ token: link.secret, newPassword: 'the real owner passphrase' })
-      .expect(204);
-  }
+  const realOwnerResets = (victimEmail: string) => resetByMail(t, smtp, victimEmail);
 
   it('held: the API users the squatter made, and its own tokens, stop', async () => {
     const { victimEmail, squatter, ws } = await squattedWorkspace();

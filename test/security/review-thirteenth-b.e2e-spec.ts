@@ -7,7 +7,7 @@ import { OutboxWorker } from '../../src/outbox/outbox-worker';
 import { TokenUsageRecorder } from '../../src/tokens/token-usage.recorder';
 import { bearer, createNamedToken, markEmailVerified, PASSWORD, registerUser, uniqueEmail } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
-import { lastMailTo, MailCatcher, mailEnv } from '../support/mail-catcher';
+import { lastMailTo, MailCatcher, mailEnv, resetByMail } from '../support/mail-catcher';
 import { startTestApp, TestApp } from '../support/test-app';
 
 let t: TestApp;
@@ -138,14 +138,7 @@ describe('review 13b: a reset that takes a squatted address back leaves the squa
       .send({ email: helper.email, roleIds: [ws.roles.owner], deviceAccess: { mode: 'all' } })
       .expect(201);
     // The real owner of the mailbox takes the account back.
-    await t.http().post('/v1/auth/password-reset').send({ email: victimEmail }).expect(202);
-    const link = await mailTo(victimEmail);
-    expect(link.secret).toMatch(/^lkr_/);
-    await t
-      .http()
-      .post('/v1/auth/password-reset/confirm')
-      .send({ token: link.secret, newPassword: 'the real owner passphrase' })
-      .expect(204);
+    await resetByMail(t, smtp, victimEmail);
     await t.http().get('/v1/me').set(bearer(squatted.personalToken)).expect(401);
     return { ws, bot, helper, invitationSecret: invitation.body.secret as string };
   }

@@ -4,7 +4,7 @@
 // squatter's API user made for the colleague's; what the colleague made stays.
 import { bearer, registerUser, uniqueEmail } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
-import { lastMailTo, MailCatcher, mailEnv } from '../support/mail-catcher';
+import { MailCatcher, mailEnv, resetByMail } from '../support/mail-catcher';
 import { startTestApp, TestApp } from '../support/test-app';
 import { WEBHOOK_TEST_ENV } from '../support/webhook-receiver';
 
@@ -24,11 +24,7 @@ afterAll(async () => {
   await smtp?.stop();
 });
 
-async function realOwnerResets(victimEmail: string): Promise<void> {
-  await t.http().post('/v1/auth/password-reset').send({ email: victimEmail }).expect(202);
-  const link = await lastMailTo(t, smtp, victimEmail);
-  await t.http().post('/v1/auth/password-reset/confirm').send({ token: link.secret, newPassword: 'the real owner passphrase' }).expect(204);
-}
+const realOwnerResets = (victimEmail: string) => resetByMail(t, smtp, victimEmail);
 
 /** The squatter's workspace, a verified colleague (admin) in it with an API user of their own. */
 async function squattedWorkspace() {

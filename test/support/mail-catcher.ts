@@ -39,6 +39,17 @@ export async function lastMailTo(t: TestApp, smtp: MailCatcher, address: string)
   return smtp.last(address);
 }
 
+/**
+ * The mailbox's holder takes its account back: a password reset asked for, its link read from the mail
+ * and confirmed with `newPassword` (a squatted address's real owner, say).
+ */
+export async function resetByMail(t: TestApp, smtp: MailCatcher, email: string, newPassword = 'the real owner passphrase'): Promise<void> {
+  await t.http().post('/v1/auth/password-reset').send({ email }).expect(202);
+  const link = await lastMailTo(t, smtp, email);
+  expect(link.secret).toMatch(/^lkr_/);
+  await t.http().post('/v1/auth/password-reset/confirm').send({ token: link.secret, newPassword }).expect(204);
+}
+
 export class MailCatcher {
   readonly mails: CaughtMail[] = [];
   /** While set, every DATA is left unanswered (a server that hangs mid-delivery). */
