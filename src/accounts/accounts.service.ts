@@ -170,6 +170,11 @@ export class AccountsService {
     const withdraws = dto.email !== undefined && dto.email === user.email && user.pendingEmail !== null;
     try {
       await this.dataSource.transaction(async (em) => {
+        // Decided on the row as read above, before the password check: a verification, reset or other
+        // change of the account that committed since would be overwritten or undone unseen (a withdrawal
+        // racing the pending address's link, say). The row is held to the end; changed meanwhile: 409.
+        const locked = await this.users.findLocked(user.id, em);
+        if (!locked || !sameAccountState(locked, user)) throw conflict('Your account changed while this request waited; send it again.');
         // The password's consequences first (they withdraw an address asked for before): one asked for in
         // this same request is then recorded, and its link sent, after them.
         if (changes.passwordHash) {
@@ -207,4 +212,15 @@ export class AccountsService {
     }
     return toUserView({ ...user, ...changes });
   }
+}
+
+/** The fields a change of one's own account is decided on (address, pending address, password, status). */
+function sameAccountState(a: User, b: User): boolean {
+  return (
+    a.email === b.email &&
+    a.pendingEmail === b.pendingEmail &&
+    a.passwordHash === b.passwordHash &&
+    a.status === b.status &&
+    (a.emailVerifiedAt?.getTime() ?? null) === (b.emailVerifiedAt?.getTime() ?? null)
+  );
 }
