@@ -13,6 +13,7 @@ import {
   assertScopesWellFormed,
   assertTokenCanGrant,
   assertCanGrantTo,
+  grantWidens,
   canActOn,
   capToGrantor,
   grantableScopes,
@@ -141,9 +142,10 @@ export class ApiUsersService {
       async ({ em, access, audit, assertCanActOn }) => {
         const apiUser = await this.findLocked(access, apiUserId, em);
         // Renaming, disabling and narrowing too: whoever may touch it at all holds what it holds.
-        await assertCanActOn({ type: 'api_user', id: apiUserId }, 'API user', 'this API user');
+        const held = await assertCanActOn({ type: 'api_user', id: apiUserId }, 'API user', 'this API user');
+        const enabling = dto.status === 'active' && apiUser.status !== 'active';
         // Enabled again, it gets back every token and trust rule it holds, however long they live.
-        if (dto.status === 'active' && apiUser.status !== 'active') {
+        if (enabling) {
           assertLivesForever(access.principal, 'Enabling an API user brings back all its tokens and trust rules');
         }
         const allowedCidrs = storedCidrs(dto.allowedCidrs);
@@ -151,21 +153,18 @@ export class ApiUsersService {
         if (allowedCidrs !== undefined) {
           assertTokenCanGrant(access.principal.token, { scopes: [], workspaceIds: [access.workspaceId], allowedCidrs });
         }
-        // What it is granted (or given back, enabled) works from its networks: within the caller's (review 15a, N2).
-        if (dto.roleIds || dto.deviceAccess || (dto.status === 'active' && apiUser.status !== 'active')) {
+        const now = this.clock.now();
+        const roles = dto.roleIds ? await this.grants.rolesToGrant(access, dto.roleIds, em) : null;
+        if (roles) assertApiUserRoles(roles);
+        const deviceAccess = dto.deviceAccess ? toDeviceAccess(dto.deviceAccess) : null;
+        if (deviceAccess) await this.grants.devicesToGrant(access, deviceAccess, em);
+        // What it is given beyond what it holds (or given back, enabled) works from its networks: within
+        // the caller's (review 15a, N2); narrowing is no grant (review 16a).
+        if (enabling || grantWidens(held, roles, deviceAccess)) {
           assertCanGrantTo(access.principal.token, allowedCidrs === undefined ? apiUser.allowedCidrs : allowedCidrs);
         }
-        const now = this.clock.now();
-        if (dto.roleIds) {
-          const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
-          assertApiUserRoles(roles);
-          await this.workspaces.setMembershipRoles(access.workspaceId, apiUser.membershipId, dto.roleIds, em);
-        }
-        if (dto.deviceAccess) {
-          const deviceAccess = toDeviceAccess(dto.deviceAccess);
-          await this.grants.devicesToGrant(access, deviceAccess, em);
-          await this.workspaces.setMembershipDevices(access.workspaceId, apiUser.membershipId, deviceAccess, now, em);
-        }
+        if (dto.roleIds) await this.workspaces.setMembershipRoles(access.workspaceId, apiUser.membershipId, dto.roleIds, em);
+        if (deviceAccess) await this.workspaces.setMembershipDevices(access.workspaceId, apiUser.membershipId, deviceAccess, now, em);
         await this.apiUsers.update(
           access.workspaceId,
           apiUserId,

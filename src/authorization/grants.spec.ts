@@ -21,6 +21,7 @@ import {
   includesOwnerRole,
   isLoginSession,
   RequestedGrant,
+  grantWidens,
 } from './grants';
 import { BUILT_IN_ROLES } from './permissions';
 import { verdict } from '../../test/support/rule-verdict';
@@ -443,5 +444,32 @@ describe('canActOn', () => {
     ['reaches fewer devices', holds(['devices:read'], false, { mode: 'selected', deviceIds: [] }), holds(['devices:read']), false],
   ])('%s -> %s', (_case, actor, target, expected) => {
     expect(canActOn(actor, target)).toBe(expected);
+  });
+});
+
+describe('grantWidens', () => {
+  const held = {
+    isOwner: false,
+    permissions: new Set(['devices:read', 'members:read']),
+    deviceAccess: { mode: 'selected' as const, deviceIds: ['d1'] },
+  };
+  const role = (permissions: string[], builtIn: string | null = null) => ({ name: 'r', permissions, builtIn });
+
+  it.each([
+    ['nothing asked', null, null, false],
+    ['roles within what is held', [role(['devices:read'])], null, false],
+    ['no roles at all', [], null, false],
+    ['a permission not held', [role(['devices:read', 'audit:read'])], null, true],
+    ['the owner role', [role([], 'owner')], null, true],
+    ['fewer devices', null, { mode: 'selected' as const, deviceIds: [] }, false],
+    ['the same devices', null, { mode: 'selected' as const, deviceIds: ['d1'] }, false],
+    ['another device', null, { mode: 'selected' as const, deviceIds: ['d2'] }, true],
+    ['every device', null, { mode: 'all' as const }, true],
+  ])('%s: %s', (_what, roles, deviceAccess, widens) => {
+    expect(grantWidens(held, roles, deviceAccess)).toBe(widens);
+  });
+
+  it('for an owner, nothing widens', () => {
+    expect(grantWidens({ ...held, isOwner: true, deviceAccess: { mode: 'all' } }, [role([], 'owner')], { mode: 'all' })).toBe(false);
   });
 });

@@ -83,6 +83,17 @@ export function assertCanActOnOffer(actor: Holdings, roles: readonly GrantableRo
   }
 }
 
+/**
+ * Does a grant of `roles` (null: unchanged) and `deviceAccess` (null: unchanged) give its grantee
+ * anything it does not hold already: ownership, a permission, a device? Only such a change is a grant
+ * for assertCanGrantTo; narrowing, or granting what is held anyway, is not (review 16a).
+ */
+export function grantWidens(held: Holdings, roles: readonly GrantableRole[] | null, deviceAccess: DeviceAccess | null): boolean {
+  if (roles !== null && includesOwnerRole(roles) && !held.isOwner) return true;
+  if (roles?.some((role) => role.permissions.some((permission) => !held.permissions.has(permission)))) return true;
+  return deviceAccess !== null && !deviceAccessWithin(held.deviceAccess, deviceAccess);
+}
+
 /** Whether a rule's check passes: the rule asked (to show or hide an action), not enforced. */
 function passes(check: () => void): boolean {
   try {

@@ -8,6 +8,7 @@ import {
   assertCanGrantTo,
   assertMayGrantOrTakeOwner,
   assertOwnerReachesAll,
+  grantWidens,
   includesOwnerRole,
 } from '../authorization/grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
@@ -51,11 +52,9 @@ export class MembersService {
       const member = await this.findIn(em, access, userId);
       const held = await assertCanActOn({ type: 'user', id: userId }, 'Member', 'this member');
       const now = this.clock.now();
-      // A member works from any network: a network-bound token changes no member's roles or devices.
-      if (dto.roleIds || dto.deviceAccess) assertCanGrantTo(access.principal.token, ANY_NETWORK);
       let isOwner = held.isOwner;
-      if (dto.roleIds) {
-        const roles = await this.grants.rolesToGrant(access, dto.roleIds, em);
+      const roles = dto.roleIds ? await this.grants.rolesToGrant(access, dto.roleIds, em) : null;
+      if (roles) {
         isOwner = includesOwnerRole(roles);
         if (held.isOwner && !isOwner) await this.assertNotLastOwner(em, access, member);
       }
@@ -66,6 +65,8 @@ export class MembersService {
           ? ({ mode: 'all' } as const)
           : null;
       if (deviceAccess) assertOwnerReachesAll(isOwner, deviceAccess);
+      // A member works from any network: a network-bound token gives no member more than it holds.
+      if (grantWidens(held, roles, deviceAccess)) assertCanGrantTo(access.principal.token, ANY_NETWORK);
       if (dto.roleIds) await this.workspaces.setMembershipRoles(access.workspaceId, member.membershipId, dto.roleIds, em);
       if (deviceAccess) {
         await this.grants.devicesToGrant(access, deviceAccess, em);

@@ -1,7 +1,8 @@
 // A network-bound token grants only to principals held within its networks (assertCanGrantTo, review
-// 15a): members and invitees work from any network, so it changes no member's roles or devices, widens
-// no role, changes no team's grant and puts no one in a team; an API user only when the API user's list
-// is within its own. Taking away is not a grant: it still removes, narrows and revokes.
+// 15a): members and invitees work from any network, so it gives no member more roles or devices than they hold, widens
+// no role, widens no team's grant and puts no one in a team that gives more than they hold; an API user
+// only when the API user's list is within its own. Taking away is not a grant: it still removes, narrows
+// and revokes (review 16a).
 import { bearer, expectProblem, login, markEmailVerified, registerUser } from '../support/api';
 import { INSIDE, INSIDE_LIST, limitedAdminBot } from '../support/network-limited';
 import { ADMIN_EMAIL, startTestApp, TestApp } from '../support/test-app';
@@ -49,22 +50,29 @@ describe('a network-bound token grants nothing that works from any network', () 
     await inside('patch', `/v1/workspaces/${ws.id}/roles/${role}`, bot.token).send({ permissions: [] }).expect(200);
   });
 
-  it("refuses changing a team's grant and putting a member in a team, and takes a member out", async () => {
+  it("refuses widening a team's grant and putting a member in a team that gives more, and narrows and takes out", async () => {
     const { ws, bot } = await limitedAdminBot(t);
     const member = await ws.member('viewer');
     const team = await t
       .http()
       .post(`/v1/workspaces/${ws.id}/teams`)
       .set(bearer(ws.owner.personalToken))
-      .send({ name: 'Ops', roleIds: [], deviceAccess: { mode: 'all' } })
+      .send({ name: 'Ops', roleIds: [ws.roles.member], deviceAccess: { mode: 'all' } })
       .expect(201);
     const teamPath = `/v1/workspaces/${ws.id}/teams/${team.body.id}`;
-    expectProblem(await inside('patch', teamPath, bot.token).send({ roleIds: [ws.roles.member] }), 403, 'forbidden');
+    expectProblem(await inside('patch', teamPath, bot.token).send({ roleIds: [ws.roles.admin] }), 403, 'forbidden');
+    // The team gives the member role's permissions, beyond what a viewer holds.
     expectProblem(await inside('put', `${teamPath}/members/${member.id}`, bot.token), 403, 'forbidden');
     const seen = await t.http().get(teamPath).set(bearer(ws.owner.personalToken)).expect(200);
-    expect({ roles: seen.body.roles, members: seen.body.members }).toEqual({ roles: [], members: [] });
+    expect({ roles: seen.body.roles.map((r: { id: string }) => r.id), members: seen.body.members }).toEqual({
+      roles: [ws.roles.member],
+      members: [],
+    });
     await t.http().put(`${teamPath}/members/${member.id}`).set(bearer(ws.owner.personalToken)).expect(200);
     await inside('delete', `${teamPath}/members/${member.id}`, bot.token).expect(204);
+    await inside('patch', teamPath, bot.token)
+      .send({ roleIds: [ws.roles.viewer] })
+      .expect(200);
   });
 
   it('grants to an API user held within its networks, and not to one that works from anywhere', async () => {
