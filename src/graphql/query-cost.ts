@@ -16,7 +16,7 @@ import {
 import { createComplexityRule, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../common/pagination';
 import { MAX_TEAM_PRINCIPALS } from '../teams/teams.dto';
-import { MAX_ROLES_PER_GRANT } from '../workspaces/workspace.limits';
+import { MAX_ROLES_PER_GRANT, MAX_ROLES_PER_WORKSPACE } from '../workspaces/workspace.limits';
 import { USAGE_RETENTION_DAYS } from '../tokens/token-usage.recorder';
 
 /**
@@ -74,12 +74,37 @@ const scans: ComplexityEstimator = ({ type, field, childComplexity }) =>
   SCANS.has(`${type.name}.${field.name}`) ? ONE_PER_REQUEST_COST + childComplexity : undefined;
 
 /**
- * A team's members and API users are unpaged lists of up to MAX_TEAM_PRINCIPALS each, not a grant's
- * 20 roles: priced at what they may answer, so a page of teams with their members asks a small limit.
+ * Unpaged lists longer than a grant's 20 roles, priced at what they may answer: a team's members and
+ * API users (MAX_TEAM_PRINCIPALS each), so a page of teams with their members asks a small limit, and a
+ * workspace's roles (MAX_ROLES_PER_WORKSPACE: 15 aliases of 3,000 roles priced as 20 answered 16 MB,
+ * review 16b).
  */
-const TEAM_LISTS: ReadonlySet<string> = new Set(['Team.members', 'Team.apiUsers']);
-const teamLists: ComplexityEstimator = ({ type, field, childComplexity }) =>
-  TEAM_LISTS.has(`${type.name}.${field.name}`) ? 1 + MAX_TEAM_PRINCIPALS * perItem(childComplexity) : undefined;
+const LONG_LISTS: ReadonlyMap<string, number> = new Map([
+  ['Team.members', MAX_TEAM_PRINCIPALS],
+  ['Team.apiUsers', MAX_TEAM_PRINCIPALS],
+  ['Workspace.roles', MAX_ROLES_PER_WORKSPACE],
+]);
+const longLists: ComplexityEstimator = ({ type, field, childComplexity }) => {
+  const items = LONG_LISTS.get(`${type.name}.${field.name}`);
+  return items === undefined ? undefined : 1 + items * perItem(childComplexity);
+};
+
+/**
+ * Fields read with a statement of their own for each parent, not batched with their siblings: in a
+ * list of 200 API users, 15 aliases of `tokenUsage` or of `tokens(cursor: …)` made 3,000 statements and
+ * emptied the pool for every tenant (review 16b). Each is priced at a hundredth of the limit on top of
+ * what it answers, so a request makes at most about a hundred of them; `tokens` without a cursor is
+ * read in one batch for the whole page (apiUserTokenPages) and priced as a page only. An endpoint's
+ * `deliveries` are read the same way, one statement each, but a workspace holds at most
+ * LATCHKEY_WEBHOOK_MAX_ENDPOINTS endpoints (20 by default): priced as a page only.
+ */
+const PER_PARENT_STATEMENT_COST = MAX_QUERY_COST / 100;
+const perParentStatement: ComplexityEstimator = (options) => {
+  const key = `${options.type.name}.${options.field.name}`;
+  const unbatched = key === 'ApiUser.tokenUsage' || (key === 'ApiUser.tokens' && options.args.cursor != null);
+  if (!unbatched) return undefined;
+  return PER_PARENT_STATEMENT_COST + (pagedList(options) ?? 1 + options.childComplexity);
+};
 
 /**
  * A token's usage reads up to an hourly row per day asked for (30 days: 720 rows), with no page: priced
@@ -93,7 +118,8 @@ const usageBuckets: ComplexityEstimator = ({ type, field, childComplexity }) =>
 export const QUERY_COST_ESTIMATORS: ComplexityEstimator[] = [
   introspection,
   scans,
-  teamLists,
+  perParentStatement,
+  longLists,
   usageBuckets,
   pagedList,
   unpagedList,

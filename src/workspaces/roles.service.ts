@@ -14,6 +14,7 @@ import { CreateRoleDto, UpdateRoleDto } from './workspaces.dto';
 import type { RoleRecord } from './workspace.records';
 import { type RoleView, toRoleView } from './workspace.views';
 import { WorkspacesRepository } from './workspaces.repository';
+import { MAX_ROLES_PER_WORKSPACE } from './workspace.limits';
 import { sameMembers } from '../common/same-members';
 
 @Injectable()
@@ -48,6 +49,10 @@ export class RolesService {
       actor,
       async ({ em, access, audit }) => {
         assertCanDefinePermissions(access, dto.permissions);
+        // Counted under the workspace's lock: two creations at once cannot both pass the cap.
+        if ((await this.workspaces.countRoles(access.workspaceId, em)) >= MAX_ROLES_PER_WORKSPACE) {
+          throw conflict(`A workspace holds at most ${MAX_ROLES_PER_WORKSPACE} roles, the built-in ones included; delete one first.`);
+        }
         await this.workspaces.insertRole(access.workspaceId, role, em);
         await audit({
           action: 'role.created',

@@ -155,6 +155,12 @@ export class WorkspacesRepository {
     );
   }
 
+  /** How many roles the workspace holds (exact under its lock). */
+  async countRoles(workspaceId: string, em: EntityManager): Promise<number> {
+    const rows: Array<{ n: number }> = await em.query(`SELECT count(*)::int AS n FROM roles WHERE workspace_id = $1`, [workspaceId]);
+    return rows[0].n;
+  }
+
   listRoles(workspaceId: string): Promise<RoleRecord[]> {
     return this.dataSource.query(
       `SELECT ${ROLE_COLUMNS} FROM roles r WHERE r.workspace_id = $1

@@ -285,6 +285,23 @@ describe('workspaces', () => {
         .send({ name: 'Ops', permissions: ['devices:delete'] })
         .expect(201);
     });
+
+    it('holds at most 200 roles, the built-in ones included (409 past it; review 16b), two creations at once included', async () => {
+      const { owner, ws } = await setup();
+      // 195 custom roles besides the 4 built-in ones, written directly: one short of the cap.
+      await t.dataSource.query(
+        `INSERT INTO roles (id, workspace_id, name, description, permissions, built_in, created_at, updated_at)
+         SELECT gen_random_uuid(), $1, 'bulk ' || i, NULL, '{}', NULL, now(), now() FROM generate_series(1, 195) AS i`,
+        [ws.id],
+      );
+      const create = (name: string) =>
+        t.http().post(`/v1/workspaces/${ws.id}/roles`).set(bearer(owner.personalToken)).send({ name, permissions: [] });
+      const [a, b] = await Promise.all([create('last one'), create('one too many')]);
+      expect([a.status, b.status].sort()).toEqual([201, 409]);
+      expectProblem(await create('still too many'), 409, 'conflict');
+      const listed = await t.http().get(`/v1/workspaces/${ws.id}/roles`).set(bearer(owner.personalToken)).expect(200);
+      expect(listed.body.items).toHaveLength(200);
+    });
   });
 
   describe('members', () => {
