@@ -1,11 +1,11 @@
 // Mailed proofs of an account's address: email verification and password reset. Each link carries a
 // one-time secret (lkv_, lkr_) kept as its SHA-256 only, dies when used, expired, or when a newer use
 // of the same purpose succeeds, and proves exactly the address it was sent to.
+import { UnprovenAccount } from './unproven-account';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
 import type { UserPrincipal } from '../auth/principal';
-import { Invalidation } from '../cache/invalidation';
 import { generateToken, hashToken, parseToken } from '../auth/token-format';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../database/database-errors';
@@ -54,10 +54,6 @@ const notALink = () => validationFailed('token', 'is not the secret of such a li
 /** Unknown, used, expired, or for an address the account has left: one answer for all, saying nothing more. */
 const badLink = () => new DomainError(ErrorCode.NotFound, 'This link is unknown, used or expired.');
 
-/** Why a webhook endpoint made by a squatted account stopped (endWhatTheUnprovenMade). */
-const SQUATTED_ENDPOINT_REASON =
-  'Disabled when the address of the account that made it was taken back by a password reset: enable it again if it is yours.';
-
 @Injectable()
 export class AccountMail implements OutboxHandler, OnModuleInit {
   readonly kind = RESET_REQUEST_KIND;
@@ -80,7 +76,7 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     redis: RedisConnection,
-    private readonly invalidation: Invalidation,
+    private readonly unprovenAccount: UnprovenAccount,
   ) {
     this.resetsPerIp = new ExactLimit(
       redis.client,
@@ -244,7 +240,7 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
       // hold personal and named tokens, and those end too; a verified account keeps them, as after a
       // password change, and loses its sessions.
       const wasUnverified = user.emailVerifiedAt === null;
-      const unproven = wasUnverified ? await this.endWhatTheUnprovenMade(em, user.id, now) : null;
+      const unproven = wasUnverified ? await this.unprovenAccount.endWhatItMade(em, user.id, now) : null;
       if (!wasUnverified) await this.tokens.revokeUserSessions(user.id, now, em);
       await this.audit.record(
         em,
@@ -258,71 +254,6 @@ export class AccountMail implements OutboxHandler, OnModuleInit {
       );
       await this.mail.send(em, { to: user.email, template: 'password-changed', data: { name: user.name, how: 'reset' } });
     });
-  }
-
-  /**
-   * A reset of an account whose address nobody had proven: whoever registered it (a squatter, say) may
-   * have made more than tokens in its name. Its personal and named tokens end; the API users it made, and
-   * those they made in turn, are disabled (their tokens and trust rules stop, their invitations lapse; the
-   * owner may enable them again, from a login session); what it or they made for other API users (tokens,
-   * trust rules) ends, the webhook endpoints they made are disabled, and the invitations they sent that
-   * nobody answered are revoked (reviews 13b, 14, 15a). Makers are recorded (src/authorization/made-by.ts);
-   * a row older than that record, in a workspace the account belongs to, counts as its: an account nobody
-   * proved accepts no invitation, so those workspaces are the ones it created. Across domains in one place,
-   * as one transaction: the account's proof is what they all depended on.
-   */
-  private async endWhatTheUnprovenMade(em: EntityManager, userId: string, now: Date): Promise<Record<string, number>> {
-    await this.tokens.revokeAllOfUser(userId, now, em);
-    const unrecordedInItsWorkspaces = (alias: string) =>
-      `(${alias}.created_by_user_id IS NULL AND ${alias}.created_by_api_user_id IS NULL
-        AND EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = ${alias}.workspace_id AND m.user_id = $1))`;
-    const made: Array<{ id: string }> = await em.query(
-      `WITH RECURSIVE made (id) AS (
-         SELECT a.id FROM api_users a WHERE a.created_by_user_id = $1 OR ${unrecordedInItsWorkspaces('a')}
-         UNION
-         SELECT a.id FROM api_users a JOIN made ON a.created_by_api_user_id = made.id
-       )
-       SELECT id FROM made ORDER BY id`,
-      [userId],
-    );
-    const apiUserIds = made.map((row) => row.id);
-    const [disabled]: [Array<{ id: string }>, number] = await em.query(
-      `UPDATE api_users SET status = 'disabled', updated_at = $2 WHERE id = ANY($1::uuid[]) AND status = 'active' RETURNING id`,
-      [apiUserIds, now],
-    );
-    for (const { id } of disabled) await this.invalidation.publish(em, { kind: 'api_user', id });
-    // Made for API users that are not theirs (a colleague's integration, say): ended, not disabled.
-    const byThem = `(created_by_user_id = $1 OR created_by_api_user_id = ANY($2::uuid[])) AND NOT (api_user_id = ANY($2::uuid[]))`;
-    const issued: Array<{ id: string }> = await em.query(
-      `SELECT id FROM tokens WHERE api_user_id IS NOT NULL AND ${byThem} AND (revoked_at IS NULL OR revoked_at > $3) ORDER BY id`,
-      [userId, apiUserIds, now],
-    );
-    let tokensRevoked = 0;
-    for (const { id } of issued) if (await this.tokens.revoke(id, now, em)) tokensRevoked += 1;
-    const [rules]: [unknown[], number] = await em.query(`DELETE FROM api_user_trust_rules WHERE ${byThem} RETURNING id`, [
-      userId,
-      apiUserIds,
-    ]);
-    const [endpoints]: [unknown[], number] = await em.query(
-      `UPDATE webhook_endpoints e SET enabled = false, disabled_reason = $3, updated_at = $4, paused_until = NULL
-        WHERE e.enabled AND (e.created_by_user_id = $1 OR e.created_by_api_user_id = ANY($2::uuid[]) OR ${unrecordedInItsWorkspaces('e')})
-        RETURNING e.id`,
-      [userId, apiUserIds, SQUATTED_ENDPOINT_REASON, now],
-    );
-    const [revoked]: [unknown[], number] = await em.query(
-      `UPDATE invitations SET revoked_at = $3
-        WHERE (invited_by_user_id = $1 OR invited_by_api_user_id = ANY($2::uuid[]))
-          AND accepted_at IS NULL AND declined_at IS NULL AND revoked_at IS NULL
-        RETURNING id`,
-      [userId, apiUserIds, now],
-    );
-    return {
-      apiUsersDisabled: disabled.length,
-      tokensRevoked,
-      trustRulesDeleted: rules.length,
-      webhooksDisabled: endpoints.length,
-      invitationsRevoked: revoked.length,
-    };
   }
 
   /**

@@ -6,6 +6,7 @@ import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { AccountLinksRepository } from './account-links.repository';
 import { AccountMail } from './account-mail.service';
+import { UnprovenAccount } from './unproven-account';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
 import { LoginThrottle } from './login-throttle';
@@ -17,7 +18,7 @@ import { UsersModule } from './users.module';
 @Module({
   imports: [UsersModule, TokensModule, AuditModule, RateLimitsModule, FederationModule, AuthorizationModule],
   controllers: [AccountsController, PlatformAdminController],
-  providers: [AccountsService, PlatformAdminService, LoginThrottle, AccountLinksRepository, AccountMail],
+  providers: [AccountsService, PlatformAdminService, LoginThrottle, AccountLinksRepository, AccountMail, UnprovenAccount],
   // GraphQL's account and platform-admin fields (src/graphql/account.resolver.ts).
   exports: [AccountsService, PlatformAdminService, AccountMail],
 })

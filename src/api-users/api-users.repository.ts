@@ -35,22 +35,24 @@ export class ApiUsersRepository {
   async insert(
     workspaceId: string,
     apiUser: Pick<ApiUserRecord, 'id' | 'name' | 'createdByUserId' | 'createdAt' | 'allowedCidrs'> & {
-      /** The API user that made it, when one did (the reset of a squatted account follows the chain). */
+      /** The API user that made it, when one did, and the token its maker acted with (made-by.ts). */
       createdByApiUserId: string | null;
+      createdByTokenId: string;
       rateLimit?: RateLimitSetting | null;
     },
     em: EntityManager,
   ): Promise<void> {
     await em.query(
-      `INSERT INTO api_users (id, workspace_id, name, status, created_by_user_id, created_by_api_user_id, created_at, updated_at,
-                              rate_limit, rate_limit_window_seconds, allowed_cidrs)
-       VALUES ($1, $2, $3, 'active', $4, $5, $6, $6, $7, $8, $9::text[])`,
+      `INSERT INTO api_users (id, workspace_id, name, status, created_by_user_id, created_by_api_user_id, created_by_token_id,
+                              created_at, updated_at, rate_limit, rate_limit_window_seconds, allowed_cidrs)
+       VALUES ($1, $2, $3, 'active', $4, $5, $6, $7, $7, $8, $9, $10::text[])`,
       [
         apiUser.id,
         workspaceId,
         apiUser.name,
         apiUser.createdByUserId,
         apiUser.createdByApiUserId,
+        apiUser.createdByTokenId,
         apiUser.createdAt,
         apiUser.rateLimit?.limit ?? null,
         apiUser.rateLimit?.windowSeconds ?? null,

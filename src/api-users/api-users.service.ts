@@ -80,6 +80,7 @@ export class ApiUsersService {
             name: dto.name.trim(),
             createdByUserId: access.principal.type === 'user' ? access.principal.id : null,
             createdByApiUserId: access.principal.type === 'api_user' ? access.principal.id : null,
+            createdByTokenId: access.principal.token.id,
             createdAt: now,
             rateLimit: dto.rateLimit ?? null,
             allowedCidrs,
@@ -360,7 +361,7 @@ export class ApiUsersService {
       allowedCidrs,
       description: dto.description ?? null,
       metadata: dto.metadata ?? null,
-      madeBy: { type: access.principal.type, id: access.principal.id },
+      madeBy: access.principal,
     });
     return toIssuedTokenView(token, secret);
   }

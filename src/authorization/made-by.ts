@@ -1,10 +1,14 @@
 // Who made a thing that acts for an API user (its tokens, trust rules, the API users and webhook endpoints
-// it makes), recorded in two columns, created_by_user_id and created_by_api_user_id, at most one set: a
-// password reset of a squatted account ends what the squatter made, and what that made (review 15a).
-import type { PrincipalRef } from './workspace-access';
+// it makes), recorded in three columns: created_by_user_id or created_by_api_user_id (the principal), and
+// created_by_token_id (the token it acted with). A password reset of a squatted account follows the
+// tokens to end what the squatter made, and what that made (reviews 15a and 16a).
+import type { Principal } from '../auth/principal';
 
-/** The maker as its two columns' values: [created_by_user_id, created_by_api_user_id]. */
-export function makerColumns(maker: PrincipalRef | null | undefined): [string | null, string | null] {
-  if (!maker) return [null, null];
-  return maker.type === 'user' ? [maker.id, null] : [null, maker.id];
+/** A maker: the principal and the token it acted with. */
+export type Maker = Pick<Principal, 'type' | 'id'> & { token: { id: string } };
+
+/** The maker as its three columns' values: [created_by_user_id, created_by_api_user_id, created_by_token_id]. */
+export function makerColumns(maker: Maker | null | undefined): [string | null, string | null, string | null] {
+  if (!maker) return [null, null, null];
+  return maker.type === 'user' ? [maker.id, null, maker.token.id] : [null, maker.id, maker.token.id];
 }

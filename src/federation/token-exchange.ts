@@ -168,6 +168,7 @@ export class TokenExchange implements OnModuleInit {
         expiresAt: new Date(expiresAtMs),
         parentId: null,
         userAgent,
+        trustRuleId: rule.id,
       });
       await this.audit.record(
         em,

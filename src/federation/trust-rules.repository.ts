@@ -3,8 +3,7 @@
 // a workspace, so those read across workspaces and the rule they find says where it belongs.
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { makerColumns } from '../authorization/made-by';
-import type { PrincipalRef } from '../authorization/workspace-access';
+import { type Maker, makerColumns } from '../authorization/made-by';
 import { WorkspaceScoped } from '../database/workspace-scoped';
 
 export interface TrustRuleRecord {
@@ -76,14 +75,14 @@ export class TrustRulesRepository {
   async insert(
     workspaceId: string,
     rule: Omit<TrustRuleRecord, 'workspaceId' | 'updatedAt'>,
-    madeBy: PrincipalRef,
+    madeBy: Maker,
     em: EntityManager,
   ): Promise<void> {
     await em.query(
       `INSERT INTO api_user_trust_rules
          (id, workspace_id, api_user_id, description, issuer, audience, subject, claims, scopes, max_session_seconds, created_at, updated_at,
-          created_by_user_id, created_by_api_user_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $11, $12, $13)`,
+          created_by_user_id, created_by_api_user_id, created_by_token_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $11, $12, $13, $14)`,
       [
         rule.id,
         workspaceId,

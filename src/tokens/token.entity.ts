@@ -97,12 +97,21 @@ export class Token {
   disabledAt: Date | null;
 
   /**
-   * Who made it (or this secret, by rotation): a user or an API user, at most one set; both null for a
-   * token older than the record. What a password reset of a squatted account ends (review 15a).
+   * Who made it (or this secret, by rotation): a user or an API user, at most one set, and the token it
+   * acted with (below); null for a token older than the record, or made by nobody but its owner's own sign-in.
+   * What a password reset of a squatted account ends (reviews 15a, 16a).
    */
   @Column('uuid', { name: 'created_by_user_id', nullable: true })
   createdByUserId: string | null;
 
   @Column('uuid', { name: 'created_by_api_user_id', nullable: true })
   createdByApiUserId: string | null;
+
+  /** The token its maker acted with (src/authorization/made-by.ts). */
+  @Column('uuid', { name: 'created_by_token_id', nullable: true })
+  createdByTokenId: string | null;
+
+  /** A federated session: the trust rule it came through; null otherwise. */
+  @Column('uuid', { name: 'trust_rule_id', nullable: true })
+  trustRuleId: string | null;
 }

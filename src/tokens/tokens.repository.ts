@@ -393,6 +393,26 @@ export class TokensRepository {
     return ended.length;
   }
 
+  /**
+   * Ends these secrets, each alone, not its rotation chain (a secret rotated out of one of them by someone
+   * else is theirs), but those of the API users in `spared` (held by their being disabled): what a password
+   * reset of a squatted account reached (src/accounts/unproven-account.ts). How many it ended.
+   */
+  async revokeSecrets(em: EntityManager, tokenIds: readonly string[], spared: readonly string[], at: Date): Promise<number> {
+    const [ended]: [Array<{ id: string }>, number] = await em.query(
+      `UPDATE tokens SET revoked_at = $2
+        WHERE id = ANY($1::uuid[]) AND (api_user_id IS NULL OR NOT (api_user_id = ANY($3::uuid[])))
+          AND (revoked_at IS NULL OR revoked_at > $2)
+        RETURNING id`,
+      [tokenIds, at, spared],
+    );
+    await this.publishTokens(
+      em,
+      ended.map((row) => row.id),
+    );
+    return ended.length;
+  }
+
   async markReplaced(tokenId: string, replacedById: string, diesAt: Date, em: EntityManager): Promise<void> {
     await em.query(`UPDATE tokens SET replaced_by_id = $2, revoked_at = LEAST(COALESCE(revoked_at, $3), $3) WHERE id = $1`, [
       tokenId,

@@ -38,8 +38,7 @@ import { Token, TokenKind, USER_TOKEN_KINDS } from './token.entity';
 import { IssuedTokenView, PREFIX_BY_KIND, toIssuedTokenView, toTokenView, toTokenViewWithin, TokenView } from './token.view';
 import { reachOfBinding } from '../authorization/device-rules';
 import { transactionRetryingCollisions } from '../database/transactions';
-import { makerColumns } from '../authorization/made-by';
-import type { PrincipalRef } from '../authorization/workspace-access';
+import { type Maker, makerColumns } from '../authorization/made-by';
 import { TokenOwner, TokensRepository } from './tokens.repository';
 
 const DAY_MS = 86_400_000;
@@ -71,8 +70,10 @@ export interface TokenSpec {
   allowedCidrs?: string[] | null;
   description?: string | null;
   metadata?: Record<string, unknown> | null;
-  /** Who makes it (an API user's token, a rotation): Token.createdByUserId / createdByApiUserId. */
-  madeBy?: PrincipalRef | null;
+  /** Who makes it, with which token (src/authorization/made-by.ts); left out: nobody recorded. */
+  madeBy?: Maker | null;
+  /** A federated session: the trust rule it came through. */
+  trustRuleId?: string | null;
 }
 
 @Injectable()
@@ -91,7 +92,7 @@ export class TokensService {
   /** Makes a token and returns its only copy of the secret. */
   async issue(em: EntityManager, spec: TokenSpec): Promise<{ token: Token; secret: string }> {
     const secret = generateToken(PREFIX_BY_KIND[spec.kind]);
-    const [createdByUserId, createdByApiUserId] = makerColumns(spec.madeBy);
+    const [createdByUserId, createdByApiUserId, createdByTokenId] = makerColumns(spec.madeBy);
     const token = Object.assign(new Token(), {
       id: randomUUID(),
       kind: spec.kind,
@@ -120,6 +121,8 @@ export class TokensService {
       disabledAt: null,
       createdByUserId,
       createdByApiUserId,
+      createdByTokenId,
+      trustRuleId: spec.trustRuleId ?? null,
     } satisfies Token);
     await this.tokens.insert(token, em);
     // Its first check is not refused for its address's failed checks (H3); if the insert rolls back,
@@ -504,12 +507,7 @@ export class TokensService {
   }
 
   /** Shared by named and API-user tokens: the caller has already found, locked and authorised `old`. */
-  async rotateInTransaction(
-    em: EntityManager,
-    old: Token,
-    graceSeconds: number,
-    grantor: Grantor & PrincipalRef,
-  ): Promise<IssuedTokenView> {
+  async rotateInTransaction(em: EntityManager, old: Token, graceSeconds: number, grantor: Grantor & Maker): Promise<IssuedTokenView> {
     const now = this.clock.now();
     // The new secret keeps the old one's lifetime, counted from now, within the rotating token's own.
     const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;
@@ -529,7 +527,7 @@ export class TokensService {
       allowedCidrs: old.allowedCidrs,
       description: old.description,
       metadata: old.metadata,
-      madeBy: { type: grantor.type, id: grantor.id },
+      madeBy: grantor,
       expiresAt: capToGrantor(grantor, lifetime === null ? null : new Date(now.getTime() + lifetime)),
     });
     await this.tokens.markReplaced(old.id, token.id, new Date(now.getTime() + graceSeconds * 1000), em);

@@ -1,6 +1,5 @@
 // Thin data access for webhook endpoints and deliveries. Workspace id first, always.
-import { makerColumns } from '../authorization/made-by';
-import type { PrincipalRef } from '../authorization/workspace-access';
+import { type Maker, makerColumns } from '../authorization/made-by';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { insertRows } from '../database/insert-rows';
@@ -59,16 +58,12 @@ const DELIVERY_COLUMNS = `d.id, d.workspace_id AS "workspaceId", d.endpoint_id A
 export class WebhooksRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insertEndpoint(
-    workspaceId: string,
-    e: Omit<EndpointRecord, 'workspaceId'>,
-    madeBy: PrincipalRef,
-    em: EntityManager,
-  ): Promise<void> {
+  async insertEndpoint(workspaceId: string, e: Omit<EndpointRecord, 'workspaceId'>, madeBy: Maker, em: EntityManager): Promise<void> {
     await em.query(
       `INSERT INTO webhook_endpoints (id, workspace_id, url, description, events, enabled, disabled_reason, secret_sealed,
-         previous_secret_sealed, previous_secret_expires_at, created_at, updated_at, created_by_user_id, created_by_api_user_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+         previous_secret_sealed, previous_secret_expires_at, created_at, updated_at, created_by_user_id, created_by_api_user_id,
+         created_by_token_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
       [
         e.id,
         workspaceId,
