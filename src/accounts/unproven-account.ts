@@ -65,10 +65,10 @@ export class UnprovenAccount {
     );
     const [revoked]: [unknown[], number] = await em.query(
       `UPDATE invitations SET revoked_at = $3
-        WHERE (invited_by_user_id = $1 OR invited_by_api_user_id = ANY($2::uuid[]))
+        WHERE (invited_by_user_id = $1 OR invited_by_api_user_id = ANY($2::uuid[]) OR invited_by_token_id = ANY($4::uuid[]))
           AND accepted_at IS NULL AND declined_at IS NULL AND revoked_at IS NULL
         RETURNING id`,
-      [userId, reach.apiUserIds, now],
+      [userId, reach.apiUserIds, now, reach.tokenIds],
     );
     return {
       apiUsersDisabled: disabled.length,

@@ -7,7 +7,7 @@ import { WorkspaceScoped } from '../database/workspace-scoped';
 
 const COLUMNS = `i.id, i.workspace_id AS "workspaceId", i.email, i.role_ids AS "roleIds", i.device_access AS "deviceAccess",
   i.device_ids AS "deviceIds", i.hint, i.invited_by_user_id AS "invitedByUserId",
-  i.invited_by_api_user_id AS "invitedByApiUserId", i.created_at AS "createdAt",
+  i.invited_by_api_user_id AS "invitedByApiUserId", i.invited_by_token_id AS "invitedByTokenId", i.created_at AS "createdAt",
   i.expires_at AS "expiresAt", i.accepted_at AS "acceptedAt", i.accepted_by_user_id AS "acceptedByUserId",
   i.declined_at AS "declinedAt", i.revoked_at AS "revokedAt"`;
 
@@ -37,8 +37,9 @@ export class InvitationsRepository {
     em: EntityManager,
   ): Promise<void> {
     await em.query(
-      `INSERT INTO invitations (id, workspace_id, email, role_ids, device_access, device_ids, token_hash, hint, invited_by_user_id, invited_by_api_user_id, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      `INSERT INTO invitations (id, workspace_id, email, role_ids, device_access, device_ids, token_hash, hint, invited_by_user_id, invited_by_api_user_id,
+                                invited_by_token_id, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       [
         invitation.id,
         workspaceId,
@@ -50,6 +51,7 @@ export class InvitationsRepository {
         invitation.hint,
         invitation.invitedByUserId,
         invitation.invitedByApiUserId,
+        invitation.invitedByTokenId,
         invitation.createdAt,
         invitation.expiresAt,
       ],
@@ -153,12 +155,15 @@ export class InvitationsRepository {
   async setGrant(
     workspaceId: string,
     invitationId: string,
-    grant: Pick<InvitationRecord, 'roleIds' | 'deviceAccess' | 'deviceIds' | 'invitedByUserId' | 'invitedByApiUserId' | 'expiresAt'>,
+    grant: Pick<
+      InvitationRecord,
+      'roleIds' | 'deviceAccess' | 'deviceIds' | 'invitedByUserId' | 'invitedByApiUserId' | 'invitedByTokenId' | 'expiresAt'
+    >,
     em: EntityManager,
   ): Promise<void> {
     await em.query(
       `UPDATE invitations SET role_ids = $3, device_access = $4, device_ids = $5, invited_by_user_id = $6, invited_by_api_user_id = $7,
-              expires_at = $8
+              expires_at = $8, invited_by_token_id = $9
         WHERE workspace_id = $1 AND id = $2`,
       [
         workspaceId,
@@ -169,6 +174,7 @@ export class InvitationsRepository {
         grant.invitedByUserId,
         grant.invitedByApiUserId,
         grant.expiresAt,
+        grant.invitedByTokenId,
       ],
     );
   }
@@ -255,13 +261,26 @@ export class InvitationsRepository {
   async renew(
     workspaceId: string,
     invitationId: string,
-    renewal: { tokenHash: string; hint: string; expiresAt: Date; invitedByUserId: string | null; invitedByApiUserId: string | null },
+    renewal: Pick<InvitationRecord, 'expiresAt' | 'invitedByUserId' | 'invitedByApiUserId' | 'invitedByTokenId'> & {
+      tokenHash: string;
+      hint: string;
+    },
     em: EntityManager,
   ): Promise<void> {
     await em.query(
-      `UPDATE invitations SET token_hash = $3, hint = $4, expires_at = $5, invited_by_user_id = $6, invited_by_api_user_id = $7, declined_at = NULL
+      `UPDATE invitations SET token_hash = $3, hint = $4, expires_at = $5, invited_by_user_id = $6, invited_by_api_user_id = $7,
+              invited_by_token_id = $8, declined_at = NULL
         WHERE workspace_id = $1 AND id = $2`,
-      [workspaceId, invitationId, renewal.tokenHash, renewal.hint, renewal.expiresAt, renewal.invitedByUserId, renewal.invitedByApiUserId],
+      [
+        workspaceId,
+        invitationId,
+        renewal.tokenHash,
+        renewal.hint,
+        renewal.expiresAt,
+        renewal.invitedByUserId,
+        renewal.invitedByApiUserId,
+        renewal.invitedByTokenId,
+      ],
     );
   }
 }

@@ -1,5 +1,6 @@
 // Invitations: an offer of membership to an email address, accepted with its lki_ secret by the
 // account with that email. The secret is returned once; only its hash is kept.
+import { makerColumns } from '../authorization/made-by';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Mail } from '../mail/mail';
@@ -338,10 +339,10 @@ function assertAddressedTo(invitation: InvitationRecord, user: UserPrincipal): v
   if (invitation.email !== user.email) throw new DomainError(ErrorCode.Forbidden, 'This invitation is for another email address.');
 }
 
-export function inviterOf(access: WorkspaceAccess): Pick<InvitationRecord, 'invitedByUserId' | 'invitedByApiUserId'> {
-  return access.principal.type === 'user'
-    ? { invitedByUserId: access.principal.id, invitedByApiUserId: null }
-    : { invitedByUserId: null, invitedByApiUserId: access.principal.id };
+/** The inviter, as an invitation records it: the user or API user, and the token it acted with (made-by.ts). */
+export function inviterOf(access: WorkspaceAccess): Pick<InvitationRecord, 'invitedByUserId' | 'invitedByApiUserId' | 'invitedByTokenId'> {
+  const [invitedByUserId, invitedByApiUserId, invitedByTokenId] = makerColumns(access.principal);
+  return { invitedByUserId, invitedByApiUserId, invitedByTokenId };
 }
 
 /** The inviting user or API user; null for an invitation made before inviters were recorded. */

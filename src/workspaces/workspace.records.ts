@@ -47,6 +47,8 @@ export interface InvitationRecord {
   invitedByUserId: string | null;
   /** Set when an API user issued (or last resent) it; at most one of the two inviters is set. */
   invitedByApiUserId: string | null;
+  /** The token its inviter acted with (src/authorization/made-by.ts); null before it was recorded. */
+  invitedByTokenId: string | null;
   createdAt: Date;
   expiresAt: Date;
   acceptedAt: Date | null;

@@ -2,7 +2,7 @@
 // turn, recorded by maker (src/authorization/made-by.ts; review 15a S1–S3 are in review-fifteenth-a):
 // webhook endpoints (left open in stop 38), a secret rotated for a colleague's API user, and what the
 // squatter's API user made for the colleague's; what the colleague made stays.
-import { bearer, registerUser, uniqueEmail } from '../support/api';
+import { bearer, markEmailVerified, registerUser, uniqueEmail } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
 import { MailCatcher, mailEnv, resetByMail } from '../support/mail-catcher';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -97,5 +97,30 @@ describe('a reset that takes a squatted address back', () => {
       // Made with a secret the squatter held (the one it rotated), whoever it acted as: ended too (review 16a, S1).
       madeWithItsSecret: (await members(madeWithItsSecret.body.secret)).status,
     }).toEqual({ rotatedBySquatter: 401, issuedByItsBot: 401, madeWithItsSecret: 401 });
+  });
+
+  it('revokes an invitation sent with a secret the squatter issued for the colleague’s API user', async () => {
+    const { victimEmail, squatter, ws, colleaguesBot } = await squattedWorkspace();
+    const issued = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/api-users/${colleaguesBot.id}/tokens`)
+      .set(bearer(squatter.personalToken))
+      .send({ name: 'kept by the squatter' })
+      .expect(201);
+    const accomplice = await registerUser(t, uniqueEmail('accomplice'));
+    const invitation = await t
+      .http()
+      .post(`/v1/workspaces/${ws.id}/invitations`)
+      .set(bearer(issued.body.secret))
+      .send({ email: accomplice.email, roleIds: [ws.roles.admin], deviceAccess: { mode: 'all' } })
+      .expect(201);
+    await realOwnerResets(victimEmail);
+    await markEmailVerified(t, accomplice.id);
+    const accept = await t
+      .http()
+      .post('/v1/invitations/accept')
+      .set(bearer(accomplice.personalToken))
+      .send({ token: invitation.body.secret });
+    expect({ status: accept.status, detail: accept.body.detail }).toEqual({ status: 409, detail: 'The invitation is revoked.' });
   });
 });
