@@ -14,6 +14,7 @@ import {
   assertTokenCanGrant,
   assertCanGrantTo,
   grantWidens,
+  holdingsOfGrant,
   canActOn,
   capToGrantor,
   grantableScopes,
@@ -143,7 +144,7 @@ export class ApiUsersService {
       async ({ em, access, audit, assertCanActOn }) => {
         const apiUser = await this.findLocked(access, apiUserId, em);
         // Renaming, disabling and narrowing too: whoever may touch it at all holds what it holds.
-        const held = await assertCanActOn({ type: 'api_user', id: apiUserId }, 'API user', 'this API user');
+        await assertCanActOn({ type: 'api_user', id: apiUserId }, 'API user', 'this API user');
         const enabling = dto.status === 'active' && apiUser.status !== 'active';
         // Enabled again, it gets back every token and trust rule it holds, however long they live.
         if (enabling) {
@@ -161,7 +162,7 @@ export class ApiUsersService {
         if (deviceAccess) await this.grants.devicesToGrant(access, deviceAccess, em);
         // What it is given beyond what it holds (or given back, enabled) works from its networks: within
         // the caller's (review 15a, N2); narrowing is no grant (review 16a).
-        if (enabling || grantWidens(held, roles, deviceAccess)) {
+        if (enabling || grantWidens(holdingsOfGrant(apiUser.roles, apiUser.deviceAccess), roles, deviceAccess)) {
           assertCanGrantTo(access.principal.token, allowedCidrs === undefined ? apiUser.allowedCidrs : allowedCidrs);
         }
         if (dto.roleIds) await this.workspaces.setMembershipRoles(access.workspaceId, apiUser.membershipId, dto.roleIds, em);

@@ -83,10 +83,20 @@ export function assertCanActOnOffer(actor: Holdings, roles: readonly GrantableRo
   }
 }
 
+/** What a grant of roles and devices gives, as holdings: a principal's own grant (its teams' aside), a team's. */
+export function holdingsOfGrant(roles: readonly GrantableRole[], deviceAccess: DeviceAccess): Holdings {
+  return { isOwner: includesOwnerRole(roles), permissions: new Set(roles.flatMap((role) => role.permissions)), deviceAccess };
+}
+
+/** Holding nothing: what putting a principal in a team is judged against (the team's grant is its own, outliving the others). */
+export const NOTHING_HELD: Holdings = holdingsOfGrant([], { mode: 'selected', deviceIds: [] });
+
 /**
  * Does a grant of `roles` (null: unchanged) and `deviceAccess` (null: unchanged) give its grantee
- * anything it does not hold already: ownership, a permission, a device? Only such a change is a grant
- * for assertCanGrantTo; narrowing, or granting what is held anyway, is not (review 16a).
+ * anything `held` does not: ownership, a permission, a device? Only such a change is a grant for
+ * assertCanGrantTo; narrowing is not (review 16a). `held` is the grantee's own grant, never what its
+ * teams give: rights held through a team end with it, and must not be made the grantee's own by a
+ * caller who could not grant them (review 17a).
  */
 export function grantWidens(held: Holdings, roles: readonly GrantableRole[] | null, deviceAccess: DeviceAccess | null): boolean {
   if (roles !== null && includesOwnerRole(roles) && !held.isOwner) return true;

@@ -1,7 +1,9 @@
 // Who made a thing that acts for an API user (its tokens, trust rules, the API users and webhook endpoints
 // it makes), recorded in three columns: created_by_user_id or created_by_api_user_id (the principal), and
 // created_by_token_id (the token it acted with). A password reset of a squatted account follows the
-// tokens to end what the squatter made, and what that made (reviews 15a and 16a).
+// tokens to end what the squatter made, and what that made (reviews 15a and 16a). A webhook endpoint's
+// maker is whoever last pointed it at its URL or took its signing secret; an invitation's, whoever last
+// changed or resent it (review 17a).
 import type { Principal } from '../auth/principal';
 
 /** A maker: the principal and the token it acted with. */

@@ -143,15 +143,26 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
    * has committed by the time the notification is sent.
    */
   async publish(em: EntityManager, event: InvalidationEvent): Promise<void> {
-    this.apply(event);
+    await this.publishAll(em, [event]);
+  }
+
+  /** The same for several events, in one statement whatever their number (a change of many rows). */
+  async publishAll(em: EntityManager, events: readonly InvalidationEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    for (const event of events) this.apply(event);
     const transaction = em.queryRunner?.isTransactionActive ? em.queryRunner : null;
     if (transaction) {
-      const events = this.pending.get(transaction);
-      if (events) events.push(event);
-      else this.pending.set(transaction, [event]);
+      const pending = this.pending.get(transaction);
+      if (pending) pending.push(...events);
+      else this.pending.set(transaction, [...events]);
     }
-    if (this.channel !== 'local') await em.query('SELECT pg_notify($1, $2)', [INVALIDATION_CHANNEL, JSON.stringify(event)]);
-    if (!transaction) this.apply(event);
+    if (this.channel !== 'local') {
+      await em.query('SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload', [
+        INVALIDATION_CHANNEL,
+        events.map((event) => JSON.stringify(event)),
+      ]);
+    }
+    if (!transaction) for (const event of events) this.apply(event);
   }
 
   /** TypeORM, after COMMIT or RELEASE SAVEPOINT: the outermost commit applies the transaction's events again. */

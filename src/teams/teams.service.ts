@@ -18,7 +18,8 @@ import {
   assertTeamRoles,
   canGrantTeam,
   grantWidens,
-  type Holdings,
+  holdingsOfGrant,
+  NOTHING_HELD,
   type TeamGrant,
 } from '../authorization/grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
@@ -95,7 +96,7 @@ export class TeamsService {
           await this.assertCanActOnThoseIn(em, access, teamId);
           // Members in it (or put in it later) work from any network: a network-bound token widens no team's grant.
           const roles = dto.roleIds ? await this.workspaces.findRoles(access.workspaceId, roleIds, em) : null;
-          if (grantWidens(holdingsOf(team), roles, dto.deviceAccess ? deviceAccess : null)) {
+          if (grantWidens(holdingsOfGrant(team.roles, team.deviceAccess), roles, dto.deviceAccess ? deviceAccess : null)) {
             assertCanGrantTo(access.principal.token, ANY_NETWORK);
           }
         }
@@ -140,10 +141,10 @@ export class TeamsService {
       // Putting a principal in a team grants it the team's roles and devices: the same rule as granting
       // them directly, and the caller acts on the principal (it holds no more than the caller does).
       assertCanGrantTeam(access, team);
-      const held = await assertCanActOn(who, resourceOf(who), thisOne(who));
-      // As for a team's grant: a network-bound token gives no one more than it holds through a team
-      // (judged as for a member, API users too: kept simple).
-      if (grantWidens(held, team.roles, team.deviceAccess)) assertCanGrantTo(access.principal.token, ANY_NETWORK);
+      await assertCanActOn(who, resourceOf(who), thisOne(who));
+      // As for a team's grant: a network-bound token puts no one in a team that gives any right (the
+      // team's grant outlives the principal's others; judged as for a member, API users too: kept simple).
+      if (grantWidens(NOTHING_HELD, team.roles, null)) assertCanGrantTo(access.principal.token, ANY_NETWORK);
       if (team.members.length + team.apiUsers.length >= MAX_TEAM_PRINCIPALS) {
         throw conflict(`A team holds at most ${MAX_TEAM_PRINCIPALS} members and API users.`);
       }
@@ -229,9 +230,4 @@ function resourceOf(who: TeamPrincipal): string {
 
 function thisOne(who: TeamPrincipal): string {
   return who.type === 'user' ? 'this member' : 'this API user';
-}
-
-/** What a team hands out, as holdings (a team holds no owner role). */
-function holdingsOf(team: Pick<TeamGrant, 'roles' | 'deviceAccess'>): Holdings {
-  return { isOwner: false, permissions: new Set(team.roles.flatMap((role) => role.permissions)), deviceAccess: team.deviceAccess };
 }

@@ -358,7 +358,10 @@ export class TokensRepository {
 
   /** One invalidation event per token (each also drops the sessions exchanged from it). */
   private async publishTokens(em: EntityManager, ids: string[]): Promise<void> {
-    for (const id of new Set(ids)) await this.invalidation.publish(em, { kind: 'token', id });
+    await this.invalidation.publishAll(
+      em,
+      [...new Set(ids)].map((id) => ({ kind: 'token' as const, id })),
+    );
   }
 
   /** Ends every live session of the user but `exceptTokenId` (sign out everywhere else); how many it ended. */

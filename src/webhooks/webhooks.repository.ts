@@ -191,6 +191,18 @@ export class WebhooksRepository {
     return row;
   }
 
+  /**
+   * Whoever points an endpoint at a new URL, or takes a new signing secret, becomes its maker (as an
+   * invitation's changer becomes its inviter): the endpoint then delivers to them (review 17a).
+   */
+  async setMaker(workspaceId: string, id: string, maker: Maker, em: EntityManager): Promise<void> {
+    await em.query(
+      `UPDATE webhook_endpoints SET created_by_user_id = $3, created_by_api_user_id = $4, created_by_token_id = $5
+        WHERE workspace_id = $1 AND id = $2`,
+      [workspaceId, id, ...makerColumns(maker)],
+    );
+  }
+
   async setSecrets(
     workspaceId: string,
     id: string,

@@ -93,6 +93,7 @@ export class WebhooksService {
         updatedAt: this.clock.now(),
       };
       const { pausedUntil } = await this.repository.updateEndpoint(access.workspaceId, id, changed, em);
+      if (changed.url !== endpoint.url) await this.repository.setMaker(access.workspaceId, id, access.principal, em);
       if (enabled && !endpoint.enabled) await this.deliveries.endpointEnabled(em, access.workspaceId, id);
       const action = enabled === endpoint.enabled ? 'webhook.updated' : enabled ? 'webhook.enabled' : 'webhook.disabled';
       await audit({ action, target: { type: 'webhook', id }, details: { fields: Object.keys(dto), ...(url ? { url } : {}) } });
@@ -125,6 +126,7 @@ export class WebhooksService {
         updatedAt: now,
       };
       await this.repository.setSecrets(access.workspaceId, id, changed, em);
+      await this.repository.setMaker(access.workspaceId, id, access.principal, em);
       await audit({ action: 'webhook.secret_rotated', target: { type: 'webhook', id }, details: { overlapSeconds } });
       return { endpoint: toEndpointView({ ...endpoint, ...changed }, now), secret };
     });

@@ -9,6 +9,7 @@ import {
   assertMayGrantOrTakeOwner,
   assertOwnerReachesAll,
   grantWidens,
+  holdingsOfGrant,
   includesOwnerRole,
 } from '../authorization/grants';
 import type { WorkspaceAccess } from '../authorization/workspace-access';
@@ -65,8 +66,16 @@ export class MembersService {
           ? ({ mode: 'all' } as const)
           : null;
       if (deviceAccess) assertOwnerReachesAll(isOwner, deviceAccess);
-      // A member works from any network: a network-bound token gives no member more than it holds.
-      if (grantWidens(held, roles, deviceAccess)) assertCanGrantTo(access.principal.token, ANY_NETWORK);
+      // A member works from any network: a network-bound token gives no member more than its own grant.
+      const own = holdingsOfGrant(
+        await this.workspaces.findRoles(
+          access.workspaceId,
+          member.roles.map((role) => role.id),
+          em,
+        ),
+        member.deviceAccess,
+      );
+      if (grantWidens(own, roles, deviceAccess)) assertCanGrantTo(access.principal.token, ANY_NETWORK);
       if (dto.roleIds) await this.workspaces.setMembershipRoles(access.workspaceId, member.membershipId, dto.roleIds, em);
       if (deviceAccess) {
         await this.grants.devicesToGrant(access, deviceAccess, em);

@@ -69,12 +69,13 @@ describe('security: cache (L3, L9)', () => {
    * the check waits for the COMMIT, so there it is only started.
    */
   function checkDuringNextPublish(kind: InvalidationEvent['kind'], check: () => PromiseLike<{ status: number }>): Promise<number> {
-    const publish = invalidation.publish.bind(invalidation);
+    // Every publish goes through publishAll (one event or many).
+    const publishAll = invalidation.publishAll.bind(invalidation);
     let answered!: (status: number) => void;
     const status = new Promise<number>((resolve) => (answered = resolve));
-    const spy = jest.spyOn(invalidation, 'publish').mockImplementation(async (em, event) => {
-      await publish(em, event);
-      if (event.kind !== kind) return;
+    const spy = jest.spyOn(invalidation, 'publishAll').mockImplementation(async (em, events) => {
+      await publishAll(em, events);
+      if (!events.some((event) => event.kind === kind)) return;
       spy.mockRestore();
       const during = Promise.resolve(check()).then((res) => res.status);
       if (t.database?.embedded) void during.then(answered);
