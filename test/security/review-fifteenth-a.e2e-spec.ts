@@ -8,6 +8,7 @@ import { newWorkspace } from '../support/fixtures';
 import { lastMailTo, MailCatcher, mailEnv, resetByMail } from '../support/mail-catcher';
 import { INSIDE, limitedAdminBot, OUTSIDE } from '../support/network-limited';
 import { makeKey, OidcIssuer } from '../support/oidc-issuer';
+import { squattedWorkspace as squatted } from '../support/squatted';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -162,19 +163,7 @@ describe("review 15a: nothing brings back a credential that outlives the caller'
 // --- 2. a reset of a never-verified account ------------------------------------------------------------
 
 describe('review 15a: a reset that takes a squatted address back ends what the squatter made, and only that', () => {
-  /**
-   * A squatter registers the victim's address (never verified) and makes a workspace; a real, verified
-   * colleague joins it as admin and sets up an integration (an API user) there.
-   */
-  async function squattedWorkspace() {
-    const victimEmail = uniqueEmail('victim');
-    const squatter = await registerUser(t, victimEmail, 'Squatter');
-    await mailTo(victimEmail);
-    const ws = await newWorkspace(t, squatter, 'Victim Corp');
-    const colleague = await ws.member('admin');
-    const colleaguesBot = await ws.apiUser({ roles: ['admin'], by: colleague.personalToken });
-    return { victimEmail, squatter, ws, colleague, colleaguesBot };
-  }
+  const squattedWorkspace = () => squatted(t);
 
   const realOwnerResets = (victimEmail: string) => resetByMail(t, smtp, victimEmail);
 

@@ -7,8 +7,9 @@ import { OutboxWorker } from '../../src/outbox/outbox-worker';
 import { gql } from '../graphql/gql';
 import { acceptAsVerified, bearer, expectProblem, login, markEmailVerified, PASSWORD, registerUser, uniqueEmail } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
-import { MailCatcher } from '../support/mail-catcher';
+import { MailCatcher, resetByMail } from '../support/mail-catcher';
 import { INSIDE, limitedAdminBot } from '../support/network-limited';
+import { squattedWorkspace as squatted } from '../support/squatted';
 import { startTestApp, TestApp } from '../support/test-app';
 import { WEBHOOK_TEST_ENV } from '../support/webhook-receiver';
 
@@ -33,23 +34,11 @@ afterAll(async () => {
 });
 
 /** The real owner of the address takes the account back through the mailed reset link. */
-async function resets(email: string): Promise<void> {
-  await t.http().post('/v1/auth/password-reset').send({ email }).expect(202);
-  await t.app.get(OutboxWorker).drainDue();
-  const link = smtp.last(email);
-  expect(link.secret).toMatch(/^lkr_/);
-  await t.http().post('/v1/auth/password-reset/confirm').send({ token: link.secret, newPassword: 'the real owner passphrase' }).expect(204);
-}
+const resets = (email: string) => resetByMail(t, smtp, email);
 
 /** The squatter's workspace, a verified colleague (admin) in it with an admin API user of their own. */
-async function squattedWorkspace() {
-  const victimEmail = uniqueEmail('victim');
-  const squatter = await registerUser(t, victimEmail, 'Squatter');
-  const ws = await newWorkspace(t, squatter, 'Victim Corp');
-  const colleague = await ws.member('admin');
-  const colleaguesBot = await ws.apiUser({ roles: ['admin'], by: colleague.personalToken });
-  return { victimEmail, squatter, ws, colleague, colleaguesBot };
-}
+
+const squattedWorkspace = () => squatted(t);
 
 /** A token for the colleague's API user, issued with `by`'s secret: its secret and id. */
 async function issueFor(wid: string, apiUserId: string, by: string, name = 'looks like the colleague’s') {

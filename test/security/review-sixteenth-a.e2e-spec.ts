@@ -2,13 +2,13 @@
 // last active owner, policyLoosens, makers recorded for a squatted account's reset). Tests named "R16A-…"
 // fail on 9086742 because of the finding they name and pass once it is fixed; tests named "held: …" passed
 // on 9086742 and guard against regressions.
-import { OutboxWorker } from '../../src/outbox/outbox-worker';
 import { gql } from '../graphql/gql';
 import { bearer, createNamedToken, expectProblem, login, markEmailVerified, registerUser, uniqueEmail } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
-import { MailCatcher } from '../support/mail-catcher';
+import { MailCatcher, resetByMail } from '../support/mail-catcher';
 import { INSIDE, limitedAdminBot } from '../support/network-limited';
 import { makeKey, OidcIssuer } from '../support/oidc-issuer';
+import { squattedWorkspace as squatted } from '../support/squatted';
 import { ADMIN_EMAIL, startTestApp, TestApp } from '../support/test-app';
 import { WEBHOOK_TEST_ENV } from '../support/webhook-receiver';
 
@@ -39,23 +39,11 @@ afterAll(async () => {
   await issuer?.close();
 });
 
-async function resets(email: string): Promise<void> {
-  await t.http().post('/v1/auth/password-reset').send({ email }).expect(202);
-  await t.app.get(OutboxWorker).drainDue();
-  const link = smtp.last(email);
-  expect(link.secret).toMatch(/^lkr_/);
-  await t.http().post('/v1/auth/password-reset/confirm').send({ token: link.secret, newPassword: 'the real owner passphrase' }).expect(204);
-}
+const resets = (email: string) => resetByMail(t, smtp, email);
 
 /** The squatter's workspace, a verified colleague (admin) in it with an admin API user of their own. */
-async function squattedWorkspace() {
-  const victimEmail = uniqueEmail('victim');
-  const squatter = await registerUser(t, victimEmail, 'Squatter');
-  const ws = await newWorkspace(t, squatter, 'Victim Corp');
-  const colleague = await ws.member('admin');
-  const colleaguesBot = await ws.apiUser({ roles: ['admin'], by: colleague.personalToken });
-  return { victimEmail, squatter, ws, colleague, colleaguesBot };
-}
+
+const squattedWorkspace = () => squatted(t);
 
 const members = (wid: string, secret: string) => t.http().get(`/v1/workspaces/${wid}/members`).set(bearer(secret));
 

@@ -3,8 +3,8 @@
 // webhook endpoints (left open in stop 38), a secret rotated for a colleague's API user, and what the
 // squatter's API user made for the colleague's; what the colleague made stays.
 import { bearer, markEmailVerified, registerUser, uniqueEmail } from '../support/api';
-import { newWorkspace } from '../support/fixtures';
 import { MailCatcher, mailEnv, resetByMail } from '../support/mail-catcher';
+import { squattedWorkspace as squatted } from '../support/squatted';
 import { startTestApp, TestApp } from '../support/test-app';
 import { WEBHOOK_TEST_ENV } from '../support/webhook-receiver';
 
@@ -27,14 +27,8 @@ afterAll(async () => {
 const realOwnerResets = (victimEmail: string) => resetByMail(t, smtp, victimEmail);
 
 /** The squatter's workspace, a verified colleague (admin) in it with an API user of their own. */
-async function squattedWorkspace() {
-  const victimEmail = uniqueEmail('victim');
-  const squatter = await registerUser(t, victimEmail, 'Squatter');
-  const ws = await newWorkspace(t, squatter, 'Victim Corp');
-  const colleague = await ws.member('admin');
-  const colleaguesBot = await ws.apiUser({ roles: ['admin'], by: colleague.personalToken });
-  return { victimEmail, squatter, ws, colleague, colleaguesBot };
-}
+
+const squattedWorkspace = () => squatted(t);
 
 describe('a reset that takes a squatted address back', () => {
   it('disables the webhook endpoints the squatter and its API users made, and not the colleague’s; the audit entry counts them', async () => {
