@@ -21,7 +21,7 @@ import { Mail } from '../mail/mail';
 import { Outbox, OutboxHandler, OutboxJob, RetryAt } from '../outbox/outbox';
 import { OutboxWorker } from '../outbox/outbox-worker';
 import { Retention } from '../outbox/retention';
-import { webhookEventsOf, WebhookPayload, webhookPayload } from './webhook-events';
+import { TEST_EVENT, webhookEventsOf, WebhookPayload, webhookPayload } from './webhook-events';
 import { WebhookSecrets } from './webhook-secrets';
 import { WebhookSender } from './webhook-sender';
 import { DeliveryRecord, EndpointRecord, WebhooksRepository } from './webhooks.repository';
@@ -161,11 +161,19 @@ export class WebhookDeliveries implements OutboxHandler, OnModuleInit {
     const endpoint = await this.repository.findEndpoint(workspaceId, endpointId);
     if (!endpoint) return;
     const now = this.clock.now();
-    if (!endpoint.enabled) {
+    // An endpoint is a standing read of the events it carries, held to each event's read permission when
+    // it is changed: one no longer carried goes nowhere, since the URL it would go to may since have been
+    // set by someone who may not read it (review 18b, W1). A test event goes to its endpoint alone.
+    const refusal = !endpoint.enabled
+      ? 'the endpoint is disabled'
+      : delivery.eventType !== TEST_EVENT && !endpoint.events.includes(delivery.eventType)
+        ? `the endpoint no longer carries ${delivery.eventType}`
+        : null;
+    if (refusal) {
       await this.repository.recordAttempt(workspaceId, deliveryId, {
         ...outcomeOf(delivery),
         status: 'cancelled',
-        lastError: 'the endpoint is disabled',
+        lastError: refusal,
         nextAttemptAt: null,
         updatedAt: now,
       });
