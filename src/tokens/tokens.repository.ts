@@ -243,9 +243,11 @@ export class TokensRepository {
     if (tokenHashes.length === 0) return [];
     return this.dataSource.query(
       `SELECT t.id, t.kind, t.token_hash AS "tokenHash", t.user_id AS "userId", t.api_user_id AS "apiUserId",
-              t.name, t.hint, t.workspace_ids AS "workspaceIds", t.blocked_workspace_ids AS "blockedWorkspaceIds",
+              t.name, t.hint, t.workspace_ids AS "workspaceIds",
+              -- A session is cut off wherever its parent is (as the token check holds it: review 18b, L1).
+              t.blocked_workspace_ids || COALESCE(p.blocked_workspace_ids, '{}') AS "blockedWorkspaceIds",
               a.workspace_id AS "apiUserWorkspaceId", a.name AS "apiUserName"
-         FROM tokens t LEFT JOIN api_users a ON a.id = t.api_user_id
+         FROM tokens t LEFT JOIN api_users a ON a.id = t.api_user_id LEFT JOIN tokens p ON p.id = t.parent_id
         WHERE t.token_hash = ANY($1::text[])`,
       [tokenHashes],
     );
