@@ -62,9 +62,9 @@ export class UnprovenAccount {
     );
     const [endpoints]: [unknown[], number] = await em.query(
       `UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, updated_at = $3, paused_until = NULL
-        WHERE enabled AND created_by_token_id = ANY($1::uuid[])
+        WHERE enabled AND (created_by_token_id = ANY($1::uuid[]) OR created_by_user_id = $4)
         RETURNING id`,
-      [reach.tokenIds, SQUATTED_ENDPOINT_REASON, now],
+      [reach.tokenIds, SQUATTED_ENDPOINT_REASON, now, userId],
     );
     const [revoked]: [unknown[], number] = await em.query(
       `UPDATE invitations SET revoked_at = $3
@@ -93,9 +93,11 @@ export class UnprovenAccount {
   private async reachOf(em: EntityManager, userId: string): Promise<Reach> {
     const rows: Array<{ kind: 'token' | 'api_user' | 'trust_rule'; id: string }> = await em.query(
       `WITH RECURSIVE reach (kind, id) AS (
-         SELECT 'token'::text, id FROM tokens WHERE user_id = $1
+         SELECT 'token'::text, id FROM tokens WHERE user_id = $1 OR created_by_user_id = $1
          UNION
          SELECT 'api_user'::text, id FROM api_users WHERE created_by_user_id = $1
+         UNION
+         SELECT 'trust_rule'::text, id FROM api_user_trust_rules WHERE created_by_user_id = $1
          UNION
          SELECT made.kind, made.id
            FROM reach r

@@ -110,8 +110,37 @@ export class ApiUsersRepository {
 
   /** Its membership, roles, device grants and tokens go with it (foreign keys cascade). */
   async delete(workspaceId: string, apiUserId: string, em: EntityManager): Promise<void> {
+    await this.handOnWhatItMade(workspaceId, apiUserId, em);
     await em.query(`DELETE FROM api_users WHERE workspace_id = $1 AND id = $2`, [workspaceId, apiUserId]);
     await this.invalidation.publish(em, { kind: 'api_user', id: apiUserId });
+  }
+
+  /**
+   * Before an API user goes (its tokens with it), what it made with them is recorded as made by its own
+   * maker, so the chain of makers a squatted account's reset follows does not break where a squatter
+   * deleted an API user it had made (review 18a; src/authorization/made-by.ts). Rows elsewhere only:
+   * its own tokens, trust rules and memberships go with it.
+   */
+  private async handOnWhatItMade(workspaceId: string, apiUserId: string, em: EntityManager): Promise<void> {
+    const madeBy = `(SELECT created_by_user_id AS u, created_by_api_user_id AS a, created_by_token_id AS t
+                       FROM api_users WHERE workspace_id = $1 AND id = $2)`;
+    const itsTokens = `(SELECT id FROM tokens WHERE api_user_id = $2)`;
+    // Its own rows go with it; elsewhere, the maker recorded becomes its maker (for an invitation, only
+    // the token: its inviter stays, and an invitation whose inviter is gone stays lapsed).
+    const handOn: Array<[table: string, set: string, notItsOwn: string]> = [
+      ['tokens', 'created_by_token_id = m.t, created_by_user_id = m.u, created_by_api_user_id = m.a', 'api_user_id IS DISTINCT FROM $2'],
+      ['api_users', 'created_by_token_id = m.t, created_by_user_id = m.u, created_by_api_user_id = m.a', 'id <> $2'],
+      ['api_user_trust_rules', 'created_by_token_id = m.t, created_by_user_id = m.u, created_by_api_user_id = m.a', 'api_user_id <> $2'],
+      ['webhook_endpoints', 'created_by_token_id = m.t, created_by_user_id = m.u, created_by_api_user_id = m.a', 'true'],
+      ['invitations', 'invited_by_token_id = m.t', 'true'],
+    ];
+    for (const [table, set, notItsOwn] of handOn) {
+      const tokenColumn = table === 'invitations' ? 'invited_by_token_id' : 'created_by_token_id';
+      await em.query(`UPDATE ${table} SET ${set} FROM ${madeBy} AS m WHERE ${tokenColumn} IN ${itsTokens} AND ${notItsOwn}`, [
+        workspaceId,
+        apiUserId,
+      ]);
+    }
   }
 
   private async select(

@@ -153,7 +153,8 @@ export class Invalidation implements OnApplicationBootstrap, OnApplicationShutdo
     const transaction = em.queryRunner?.isTransactionActive ? em.queryRunner : null;
     if (transaction) {
       const pending = this.pending.get(transaction);
-      if (pending) pending.push(...events);
+      // Appended one by one: a spread of 120,000 events overflowed the stack (review 18a).
+      if (pending) for (const event of events) pending.push(event);
       else this.pending.set(transaction, [...events]);
     }
     if (this.channel !== 'local') {

@@ -142,9 +142,9 @@ export class TeamsService {
       // them directly, and the caller acts on the principal (it holds no more than the caller does).
       assertCanGrantTeam(access, team);
       await assertCanActOn(who, resourceOf(who), thisOne(who));
-      // As for a team's grant: a network-bound token puts no one in a team that gives any right (the
+      // As for a team's grant: a network-bound token puts no one in a team that gives any right or device (the
       // team's grant outlives the principal's others; judged as for a member, API users too: kept simple).
-      if (grantWidens(NOTHING_HELD, team.roles, null)) assertCanGrantTo(access.principal.token, ANY_NETWORK);
+      if (grantWidens(NOTHING_HELD, team.roles, team.deviceAccess)) assertCanGrantTo(access.principal.token, ANY_NETWORK);
       if (team.members.length + team.apiUsers.length >= MAX_TEAM_PRINCIPALS) {
         throw conflict(`A team holds at most ${MAX_TEAM_PRINCIPALS} members and API users.`);
       }

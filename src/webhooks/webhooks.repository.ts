@@ -192,8 +192,9 @@ export class WebhooksRepository {
   }
 
   /**
-   * Whoever points an endpoint at a new URL, or takes a new signing secret, becomes its maker (as an
-   * invitation's changer becomes its inviter): the endpoint then delivers to them (review 17a).
+   * Whoever points an endpoint at a new URL becomes its maker (as an invitation's changer becomes its
+   * inviter): the endpoint then delivers to them (review 17a). Rotating the secret does not: the events
+   * are in the body, and the URL's chooser must stay on record (review 18a).
    */
   async setMaker(workspaceId: string, id: string, maker: Maker, em: EntityManager): Promise<void> {
     await em.query(

@@ -126,7 +126,6 @@ export class WebhooksService {
         updatedAt: now,
       };
       await this.repository.setSecrets(access.workspaceId, id, changed, em);
-      await this.repository.setMaker(access.workspaceId, id, access.principal, em);
       await audit({ action: 'webhook.secret_rotated', target: { type: 'webhook', id }, details: { overlapSeconds } });
       return { endpoint: toEndpointView({ ...endpoint, ...changed }, now), secret };
     });

@@ -23,9 +23,11 @@ export class MadeBy1767001100000 implements MigrationInterface {
       await q.query(`CREATE INDEX ${table}_created_by_token ON ${table} (created_by_token_id) WHERE created_by_token_id IS NOT NULL`);
     }
     await q.query(`CREATE INDEX tokens_trust_rule ON tokens (trust_rule_id) WHERE trust_rule_id IS NOT NULL`);
+    await q.query(`CREATE INDEX tokens_created_by_user ON tokens (created_by_user_id) WHERE created_by_user_id IS NOT NULL`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX tokens_created_by_user`);
     await q.query(`DROP INDEX tokens_trust_rule`);
     for (const table of ['tokens', 'api_users', 'api_user_trust_rules', 'webhook_endpoints'])
       await q.query(`DROP INDEX ${table}_created_by_token`);
