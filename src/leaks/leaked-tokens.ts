@@ -3,6 +3,7 @@
 // revoked at once with its rotation chain and the sessions made from it, the audit log records
 // `token.leaked` (once per workspace the token reached, so each workspace's webhooks hear of it), and
 // its owner (for an API user's token, the workspace's owners and admins) is mailed where it was found.
+import { NoticeBudget } from '../tokens/notice-budget';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
@@ -51,6 +52,7 @@ export class LeakedTokens implements OutboxHandler, OnModuleInit {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) config: AppConfig,
     redis: RedisConnection,
+    private readonly noticeBudget: NoticeBudget,
   ) {
     this.reportsPerIp = new ExactLimit(
       redis.client,
@@ -124,6 +126,7 @@ export class LeakedTokens implements OutboxHandler, OnModuleInit {
       const to = await this.recipients.tokenRecipients(token, em);
       const workspaceName = token.apiUserWorkspaceId ? await this.recipients.workspaceName(token.apiUserWorkspaceId, em) : null;
       for (const recipient of to) {
+        if (!(await this.noticeBudget.allows(recipient))) continue;
         await this.mail.send(em, {
           to: recipient.email,
           template: 'token-leaked',

@@ -4,6 +4,7 @@
 // own next run, so it runs where the outbox worker runs; several instances scanning at once send each
 // notice once, because only one transaction can record it (token_expiry_notices' primary key).
 // Scheduling is PeriodicJobs' (src/outbox/periodic-jobs.ts).
+import { NoticeBudget } from './notice-budget';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditLog } from '../audit/audit-log';
@@ -28,6 +29,7 @@ export class TokenExpiryNotices implements PeriodicTask, OnModuleInit {
     private readonly periodic: PeriodicJobs,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    private readonly noticeBudget: NoticeBudget,
   ) {}
 
   onModuleInit(): void {
@@ -60,6 +62,7 @@ export class TokenExpiryNotices implements PeriodicTask, OnModuleInit {
         em,
       );
       for (const to of recipients) {
+        if (!(await this.noticeBudget.allows(to))) continue;
         await this.mail.send(em, {
           to: to.email,
           template: 'token-expiring',

@@ -1,5 +1,6 @@
 // What the expiry scan reads and writes: live named and API-user tokens close to their expiry, the
 // notices they have had (token_expiry_notices), and who is told about an API user's token.
+import type { NoticeRecipient } from './notice-budget';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { requireId } from '../database/workspace-scoped';
@@ -17,10 +18,8 @@ export interface ExpiringToken {
   workspaceName: string | null;
 }
 
-export interface Recipient {
-  email: string;
-  name: string;
-}
+/** Who is told about a token, and whether the address is proven (NoticeBudget). */
+export type Recipient = NoticeRecipient;
 
 @Injectable()
 export class TokenExpiryRepository {
@@ -60,7 +59,9 @@ export class TokenExpiryRepository {
   }
 
   async owner(userId: string, em: EntityManager): Promise<Recipient[]> {
-    return em.query(`SELECT email, name FROM users WHERE id = $1 AND status = 'active'`, [requireId(userId)]);
+    return em.query(`SELECT email, name, email_verified_at IS NOT NULL AS verified FROM users WHERE id = $1 AND status = 'active'`, [
+      requireId(userId),
+    ]);
   }
 
   /**
@@ -85,7 +86,7 @@ export class TokenExpiryRepository {
   /** The workspace's active owners and admins (by the built-in roles): those who answer for its API users. */
   async ownersAndAdmins(workspaceId: string, em: EntityManager): Promise<Recipient[]> {
     return em.query(
-      `SELECT DISTINCT u.email, u.name
+      `SELECT DISTINCT u.email, u.name, u.email_verified_at IS NOT NULL AS verified
          FROM memberships m
          JOIN membership_roles mr ON mr.membership_id = m.id
          JOIN roles r ON r.id = mr.role_id AND r.workspace_id = m.workspace_id

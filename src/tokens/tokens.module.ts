@@ -1,3 +1,4 @@
+import { NoticeBudget } from './notice-budget';
 import { Module } from '@nestjs/common';
 import { UsersModule } from '../accounts/users.module';
 import { AuditModule } from '../audit/audit.module';
@@ -29,12 +30,13 @@ import { WorkspaceTokensService } from './workspace-tokens.service';
     WorkspaceTokensService,
     TokenExpiryRepository,
     TokenExpiryNotices,
+    NoticeBudget,
     UnusedTokens,
     TokenUsageRepository,
     TokenUsageRecorder,
     TokenUsageService,
   ],
-  // TokenExpiryRepository: the recipients of a token's notices, also those of a leak (src/leaks).
+  // TokenExpiryRepository and NoticeBudget: the recipients of a token's notices and their budget, also a leak's (src/leaks).
   exports: [
     TokensRepository,
     TokensService,
@@ -42,6 +44,7 @@ import { WorkspaceTokensService } from './workspace-tokens.service';
     SessionsService,
     TokenExpiryNotices,
     TokenExpiryRepository,
+    NoticeBudget,
     UnusedTokens,
     TokenUsageRecorder,
     TokenUsageService,

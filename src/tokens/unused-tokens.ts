@@ -7,6 +7,7 @@
 // A token is never cut off without a warning at least a week old for the same idle spell: a policy set
 // today warns first, a token used after its warning starts over, and a policy lengthened after a
 // warning warns again a week before the new day.
+import { NoticeBudget } from './notice-budget';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, AuditLog } from '../audit/audit-log';
@@ -49,6 +50,7 @@ export class UnusedTokens implements PeriodicTask, OnModuleInit {
     private readonly periodic: PeriodicJobs,
     retention: Retention,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly noticeBudget: NoticeBudget,
   ) {
     // A warning must outlive the week before its cut-off (a purged warning is sent again, and the token
     // never cut off), whatever LATCHKEY_RETENTION_DAYS says (it may be as short as 2 days).
@@ -147,6 +149,7 @@ export class UnusedTokens implements PeriodicTask, OnModuleInit {
     const apiUserName = token.apiUserId ? await this.recipients.apiUserName(token.apiUserId, em) : null;
     const workspaceName = scope.workspaceName ?? (apiUserWorkspace ? await this.recipients.workspaceName(apiUserWorkspace, em) : null);
     for (const recipient of to) {
+      if (!(await this.noticeBudget.allows(recipient))) continue;
       await this.mail.send(em, {
         to: recipient.email,
         template: 'token-unused',
