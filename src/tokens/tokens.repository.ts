@@ -132,6 +132,16 @@ export function reachesOnly(t: Pick<ReachingToken, 'apiUserId' | 'workspaceIds'>
   return t.apiUserId !== null || (t.workspaceIds?.length === 1 && t.workspaceIds[0] === workspaceId);
 }
 
+/**
+ * A token a revocation as of `at` (a SQL parameter) would still change: not revoked, or a rotation's grace
+ * still running then. One revoked outright is dead whatever the clock says (revokedOutright, review 12a):
+ * an instance whose clock runs a few ms behind the one that revoked it does not revoke it again, with a
+ * second event, audit entry and notice (two instances' unused-token scans, review 18b).
+ */
+function notRevokedBy(at: string): string {
+  return `(revoked_at IS NULL OR (replaced_by_id IS NOT NULL AND revoked_at > ${at}))`;
+}
+
 /** Who holds a token: a user (personal, named, session) or an API user (its tokens and sessions). */
 export const TOKEN_OWNER_TYPES = ['user', 'api_user'] as const;
 export type TokenOwnerType = (typeof TOKEN_OWNER_TYPES)[number];
@@ -337,7 +347,7 @@ export class TokensRepository {
     const [changed]: [Array<{ id: string; kind: TokenKind }>, number] = await em.query(
       `${ROTATION_CHAIN}
        UPDATE tokens SET revoked_at = $2
-        WHERE (id IN (SELECT id FROM chain) OR parent_id IN (SELECT id FROM chain)) AND (revoked_at IS NULL OR revoked_at > $2)
+        WHERE (id IN (SELECT id FROM chain) OR parent_id IN (SELECT id FROM chain)) AND ${notRevokedBy('$2')}
         RETURNING id, kind`,
       [tokenId, at],
     );
@@ -375,7 +385,7 @@ export class TokensRepository {
   ): Promise<number> {
     const [ended]: [Array<{ id: string }>, number] = await em.query(
       `UPDATE tokens SET revoked_at = $2
-        WHERE user_id = $1 AND kind = 'session' AND (revoked_at IS NULL OR revoked_at > $2)
+        WHERE user_id = $1 AND kind = 'session' AND ${notRevokedBy('$2')}
           AND ($3::uuid IS NULL OR id <> $3::uuid)
         RETURNING id`,
       [requireId(userId), at, exceptTokenId],
@@ -391,7 +401,7 @@ export class TokensRepository {
    */
   async revokeAllOfUser(userId: string, at: Date, em: EntityManager): Promise<number> {
     const [ended]: [Array<{ id: string }>, number] = await em.query(
-      `UPDATE tokens SET revoked_at = $2 WHERE user_id = $1 AND (revoked_at IS NULL OR revoked_at > $2) RETURNING id`,
+      `UPDATE tokens SET revoked_at = $2 WHERE user_id = $1 AND ${notRevokedBy('$2')} RETURNING id`,
       [requireId(userId), at],
     );
     await this.invalidation.publish(em, { kind: 'user', id: userId });
@@ -407,7 +417,7 @@ export class TokensRepository {
     const [ended]: [Array<{ id: string }>, number] = await em.query(
       `UPDATE tokens SET revoked_at = $2
         WHERE id = ANY($1::uuid[]) AND (api_user_id IS NULL OR NOT (api_user_id = ANY($3::uuid[])))
-          AND (revoked_at IS NULL OR revoked_at > $2)
+          AND ${notRevokedBy('$2')}
         RETURNING id`,
       [tokenIds, at, spared],
     );
@@ -629,7 +639,7 @@ export class TokensRepository {
     const named: Array<{ id: string; workspaceIds: string[] }> = await em.query(
       `SELECT id, workspace_ids AS "workspaceIds" FROM tokens
         WHERE user_id = $1 AND $2::uuid = ANY(workspace_ids) AND NOT ($2::uuid = ANY(blocked_workspace_ids))
-          AND (revoked_at IS NULL OR revoked_at > $3)
+          AND ${notRevokedBy('$3')}
         ORDER BY id`,
       [requireId(userId), requireId(workspaceId), at],
     );

@@ -6,7 +6,7 @@ import { OutboxWorker } from '../../src/outbox/outbox-worker';
 import { TokenExpiryNotices } from '../../src/tokens/token-expiry-notices';
 import { UnusedTokens } from '../../src/tokens/unused-tokens';
 import { createTestDatabase, serverUrl, TestDatabase } from '../support/test-database';
-import { bearer, createNamedToken, registerUser, uniqueEmail } from '../support/api';
+import { bearer, createNamedToken, markEmailVerified, registerUser, uniqueEmail } from '../support/api';
 import { newWorkspace } from '../support/fixtures';
 import { MailCatcher, mailEnv } from '../support/mail-catcher';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -274,6 +274,8 @@ describe('held: background jobs on stale state', () => {
 
   it('held: expiry notices are sent once each when both instances scan together', async () => {
     const user = await registerUser(a, uniqueEmail('two-expiry'));
+    // A proven address gets every notice (an unproven one has a budget of 5 an hour: NoticeBudget).
+    await markEmailVerified(a, user.id);
     for (let i = 0; i < 20; i++)
       await createNamedToken(a, user.personalToken, { name: `two-${i}`, scopes: ['account:read'], expiresInDays: 1 });
     const [x, y] = await Promise.all([a.app.get(TokenExpiryNotices).scan(), b.app.get(TokenExpiryNotices).scan()]);
@@ -284,6 +286,7 @@ describe('held: background jobs on stale state', () => {
 
   it('held: unused-token warnings and cut-offs happen once each when both instances scan together', async () => {
     const owner = await registerUser(a, uniqueEmail('two-unused'));
+    await markEmailVerified(a, owner.id);
     const ws = await newWorkspace(a, owner);
     const bot = await ws.apiUser({ roles: ['viewer'] });
     for (let i = 0; i < 10; i++) {
