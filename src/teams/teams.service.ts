@@ -90,12 +90,12 @@ export class TeamsService {
         assertCanGrantTeam(access, team);
         const roleIds = dto.roleIds ?? team.roles.map((r) => r.id);
         const deviceAccess = dto.deviceAccess ? toDeviceAccess(dto.deviceAccess) : team.deviceAccess;
-        if (dto.roleIds || dto.deviceAccess) await this.grantOf(access, roleIds, deviceAccess, em);
+        const asked = dto.roleIds || dto.deviceAccess ? await this.grantOf(access, roleIds, deviceAccess, em) : null;
         // And, as for a role's holders, every right of those it narrows or widens; a rename acts on no one.
         if (!sameGrant(team, roleIds, deviceAccess)) {
           await this.assertCanActOnThoseIn(em, access, teamId);
           // Members in it (or put in it later) work from any network: a network-bound token widens no team's grant.
-          const roles = dto.roleIds ? await this.workspaces.findRoles(access.workspaceId, roleIds, em) : null;
+          const roles = dto.roleIds ? (asked?.roles ?? null) : null;
           if (grantWidens(holdingsOfGrant(team.roles, team.deviceAccess), roles, dto.deviceAccess ? deviceAccess : null)) {
             assertCanGrantTo(access.principal.token, ANY_NETWORK);
           }
