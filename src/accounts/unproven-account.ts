@@ -5,6 +5,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Invalidation } from '../cache/invalidation';
 import { TokensRepository } from '../tokens/tokens.repository';
+import { UNANSWERED } from '../workspaces/invitations.repository';
 
 /** Why a webhook endpoint made with the squatted account's tokens stopped. */
 export const SQUATTED_ENDPOINT_REASON =
@@ -69,7 +70,7 @@ export class UnprovenAccount {
     const [revoked]: [unknown[], number] = await em.query(
       `UPDATE invitations SET revoked_at = $3
         WHERE (invited_by_user_id = $1 OR invited_by_api_user_id = ANY($2::uuid[]) OR invited_by_token_id = ANY($4::uuid[]))
-          AND accepted_at IS NULL AND declined_at IS NULL AND revoked_at IS NULL
+          AND ${UNANSWERED}
         RETURNING id`,
       [userId, reach.apiUserIds, now, reach.tokenIds],
     );

@@ -1,4 +1,5 @@
 // Thin data access for API users. Workspace id first, always.
+import { type Maker, makerColumns } from '../authorization/made-by';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Invalidation } from '../cache/invalidation';
@@ -34,12 +35,8 @@ export class ApiUsersRepository {
 
   async insert(
     workspaceId: string,
-    apiUser: Pick<ApiUserRecord, 'id' | 'name' | 'createdByUserId' | 'createdAt' | 'allowedCidrs'> & {
-      /** The API user that made it, when one did, and the token its maker acted with (made-by.ts). */
-      createdByApiUserId: string | null;
-      createdByTokenId: string;
-      rateLimit?: RateLimitSetting | null;
-    },
+    apiUser: Pick<ApiUserRecord, 'id' | 'name' | 'createdAt' | 'allowedCidrs'> & { rateLimit?: RateLimitSetting | null },
+    madeBy: Maker,
     em: EntityManager,
   ): Promise<void> {
     await em.query(
@@ -50,9 +47,7 @@ export class ApiUsersRepository {
         apiUser.id,
         workspaceId,
         apiUser.name,
-        apiUser.createdByUserId,
-        apiUser.createdByApiUserId,
-        apiUser.createdByTokenId,
+        ...makerColumns(madeBy),
         apiUser.createdAt,
         apiUser.rateLimit?.limit ?? null,
         apiUser.rateLimit?.windowSeconds ?? null,
@@ -127,11 +122,12 @@ export class ApiUsersRepository {
     const itsTokens = `(SELECT id FROM tokens WHERE api_user_id = $2)`;
     // Its own rows go with it; elsewhere, the maker recorded becomes its maker (for an invitation, only
     // the token: its inviter stays, and an invitation whose inviter is gone stays lapsed).
+    const maker = 'created_by_token_id = m.t, created_by_user_id = m.u, created_by_api_user_id = m.a';
     const handOn: Array<[table: string, set: string, notItsOwn: string]> = [
-      ['tokens', 'created_by_token_id = m.t, created_by_user_id = m.u, created_by_api_user_id = m.a', 'api_user_id IS DISTINCT FROM $2'],
-      ['api_users', 'created_by_token_id = m.t, created_by_user_id = m.u, created_by_api_user_id = m.a', 'id <> $2'],
-      ['api_user_trust_rules', 'created_by_token_id = m.t, created_by_user_id = m.u, created_by_api_user_id = m.a', 'api_user_id <> $2'],
-      ['webhook_endpoints', 'created_by_token_id = m.t, created_by_user_id = m.u, created_by_api_user_id = m.a', 'true'],
+      ['tokens', maker, 'api_user_id IS DISTINCT FROM $2'],
+      ['api_users', maker, 'id <> $2'],
+      ['api_user_trust_rules', maker, 'api_user_id <> $2'],
+      ['webhook_endpoints', maker, 'true'],
       ['invitations', 'invited_by_token_id = m.t', 'true'],
     ];
     for (const [table, set, notItsOwn] of handOn) {

@@ -79,13 +79,11 @@ export class ApiUsersService {
           {
             id,
             name: dto.name.trim(),
-            createdByUserId: access.principal.type === 'user' ? access.principal.id : null,
-            createdByApiUserId: access.principal.type === 'api_user' ? access.principal.id : null,
-            createdByTokenId: access.principal.token.id,
             createdAt: now,
             rateLimit: dto.rateLimit ?? null,
             allowedCidrs,
           },
+          access.principal,
           em,
         );
         await this.workspaces.insertMembership(

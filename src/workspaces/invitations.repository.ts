@@ -11,6 +11,9 @@ const COLUMNS = `i.id, i.workspace_id AS "workspaceId", i.email, i.role_ids AS "
   i.expires_at AS "expiresAt", i.accepted_at AS "acceptedAt", i.accepted_by_user_id AS "acceptedByUserId",
   i.declined_at AS "declinedAt", i.revoked_at AS "revokedAt"`;
 
+/** An invitation nobody has answered or taken back yet (expired or not). */
+export const UNANSWERED = 'accepted_at IS NULL AND declined_at IS NULL AND revoked_at IS NULL';
+
 export type InvitationPreviewRow = InvitationRecord & { workspaceName: string; workspaceSlug: string; inviterName: string | null };
 
 /** An answer to an invitation, and when: accepting names the user who accepted. */
@@ -91,7 +94,7 @@ export class InvitationsRepository {
   async pendingExists(workspaceId: string, email: string, now: Date, em: EntityManager): Promise<boolean> {
     const rows = await em.query(
       `SELECT 1 FROM invitations WHERE workspace_id = $1 AND email = $2
-          AND accepted_at IS NULL AND declined_at IS NULL AND revoked_at IS NULL AND expires_at > $3 LIMIT 1`,
+          AND ${UNANSWERED} AND expires_at > $3 LIMIT 1`,
       [workspaceId, email, now],
     );
     return rows.length > 0;
@@ -242,7 +245,7 @@ export class InvitationsRepository {
   async revokeSentBy(workspaceId: string, userId: string, at: Date, em: EntityManager): Promise<number> {
     const [revoked]: [unknown[], number] = await em.query(
       `UPDATE invitations SET revoked_at = $3
-        WHERE workspace_id = $1 AND invited_by_user_id = $2 AND accepted_at IS NULL AND declined_at IS NULL AND revoked_at IS NULL
+        WHERE workspace_id = $1 AND invited_by_user_id = $2 AND ${UNANSWERED}
         RETURNING id`,
       [workspaceId, userId, at],
     );
